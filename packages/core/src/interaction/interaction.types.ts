@@ -1,0 +1,118 @@
+/** How a customer reached us. One {@link Interaction} type covers all of them. */
+export type Channel = 'chat' | 'voice' | 'callback' | 'offline-message';
+
+/** Every channel, in a stable order (for tables and iteration). */
+export const CHANNELS: readonly Channel[] = ['chat', 'voice', 'callback', 'offline-message'];
+
+/**
+ * Why an interaction (or an agent's leg of it) ended.
+ * - `completed`: handled to the end.
+ * - `abandoned`: the customer left while queued.
+ * - `missed`: an offer timed out without an answer.
+ * - `rejected`: an agent declined the offer.
+ * - `transferred`: handed to another queue or agent.
+ * - `failed`: a technical failure (media, network).
+ * - `timeout`: an inactivity or wrap-up timer ran out.
+ */
+export type EndReason = 'completed' | 'abandoned' | 'missed' | 'rejected' | 'transferred' | 'failed' | 'timeout';
+
+/** Who ended it — always known. */
+export type EndedBy = 'visitor' | 'agent' | 'system';
+
+/** Role of a participant in an interaction. */
+export type ParticipantRole = 'visitor' | 'agent' | 'supervisor' | 'system';
+
+/** Someone taking part in an interaction. */
+export interface Participant {
+  /** Subject id (visitor id, agent id). */
+  readonly id: string;
+  readonly role: ParticipantRole;
+  /** Name shown to the other side; always rendered as text. */
+  readonly displayName: string;
+  /** Epoch milliseconds. */
+  readonly joinedAt: number;
+  readonly leftAt?: number;
+}
+
+/** The customer behind an interaction. */
+export interface Customer {
+  /** Stable visitor or contact id. */
+  readonly id: string;
+  readonly name?: string;
+  readonly email?: string;
+  /** E.164 phone number. */
+  readonly phone?: string;
+  /** BCP 47 language tag the customer prefers. */
+  readonly language?: string;
+  /** IANA time zone of the customer, used for callback slots. */
+  readonly timeZone?: string;
+  /** True when a host site vouched for this customer with a signed token. */
+  readonly identified: boolean;
+  /** Custom attributes from the host site (plan, order id…), rendered as text. */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/** A skill an interaction needs, with the minimum level (1–10) an agent must have. */
+export interface SkillRequirement {
+  readonly skill: string;
+  readonly minLevel: number;
+}
+
+/** Customer satisfaction given at the end. */
+export interface Csat {
+  /** 1 (very unhappy) to 5 (very happy). */
+  readonly score: 1 | 2 | 3 | 4 | 5;
+  readonly comment?: string;
+  /** Optional Net Promoter answer, 0–10. */
+  readonly nps?: number;
+}
+
+/** Timestamps of an interaction's life, epoch milliseconds. */
+export interface InteractionTimestamps {
+  readonly createdAt: number;
+  /** First time it entered a queue; kept across transfers so reporting sees the whole wait. */
+  readonly queuedAt?: number;
+  readonly offeredAt?: number;
+  /** When an agent accepted (chat) or the call connected (voice). */
+  readonly answeredAt?: number;
+  readonly endedAt?: number;
+  /** When after-call work finished. */
+  readonly wrapUpEndedAt?: number;
+}
+
+/**
+ * One customer contact on any channel: a chat, a call, a callback or an offline message.
+ *
+ * @example
+ * ```ts
+ * if (interaction.channel === 'chat' && interaction.state === 'queued') showPosition(interaction.id);
+ * ```
+ */
+export interface Interaction {
+  /** Opaque id; also the id of its conversation (event log). */
+  readonly id: string;
+  readonly channel: Channel;
+  /** Machine state of its channel machine (for example `queued`, `active`, `wrap-up`, `ended`). */
+  readonly state: string;
+  readonly queueId: string;
+  /** Topic the visitor picked (drives routing and first-contact resolution). */
+  readonly topic?: string;
+  readonly customer: Customer;
+  readonly participants: readonly Participant[];
+  /** Agent currently offered or handling it. */
+  readonly agentId?: string;
+  /** Routing priority; higher goes first (VIP boost). */
+  readonly priority: number;
+  readonly requiredSkills: readonly SkillRequirement[];
+  readonly language?: string;
+  /** Pre-chat form answers, as text. */
+  readonly prechat: Readonly<Record<string, string>>;
+  readonly timestamps: InteractionTimestamps;
+  readonly endReason?: EndReason;
+  readonly endedBy?: EndedBy;
+  /** Disposition chosen in wrap-up. */
+  readonly disposition?: string;
+  /** Agent's wrap-up notes. */
+  readonly notes?: string;
+  readonly csat?: Csat;
+}

@@ -1,0 +1,79 @@
+import type { SkillRequirement } from '../interaction/interaction.types';
+
+/** Day of week, ISO order: 1 = Monday … 7 = Sunday. */
+export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
+/** An opening interval in local wall-clock time, `HH:MM` 24-hour; `close` may be `24:00`. */
+export interface OpeningInterval {
+  readonly open: string;
+  readonly close: string;
+}
+
+/** A whole-day closure (`date`, local `YYYY-MM-DD`) or special hours for that day. */
+export interface Closure {
+  readonly date: string;
+  /** Special hours for that day; omitted means closed all day. */
+  readonly hours?: readonly OpeningInterval[];
+  readonly label?: string;
+}
+
+/** Weekly opening hours in an IANA time zone, with holidays and closures. */
+export interface BusinessHours {
+  /** IANA zone, for example `Europe/Amsterdam`. */
+  readonly timeZone: string;
+  /** Intervals per ISO weekday; a missing day is closed. */
+  readonly weekly: Readonly<Partial<Record<Weekday, readonly OpeningInterval[]>>>;
+  readonly closures?: readonly Closure[];
+}
+
+/**
+ * After-call work policy: `none` ends at once, `optional` lets the agent wrap up or skip,
+ * `required` waits for the agent to finish wrap-up, `timed` ends wrap-up after `seconds`.
+ */
+export type AcwPolicy =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'optional' }
+  | { readonly kind: 'required' }
+  | { readonly kind: 'timed'; readonly seconds: number };
+
+/** An outcome an agent records at wrap-up ("Order status", "Refund issued"…). */
+export interface Disposition {
+  readonly id: string;
+  readonly label: string;
+  /** True when this outcome means the customer's issue is resolved (for first-contact resolution). */
+  readonly resolved: boolean;
+}
+
+/** What to do when an interaction waits too long. */
+export interface OverflowPolicy {
+  /** Seconds of waiting before overflow applies. */
+  readonly afterSeconds: number;
+  /** Lower the required skill levels to this minimum (secondary skills). */
+  readonly widenToMinLevel?: number;
+  /** Also offer to agents of this queue. */
+  readonly queueId?: string;
+}
+
+/** What a closed queue offers instead of a live chat or call. */
+export type ClosedAlternative = 'callback' | 'offline-message' | 'none';
+
+/** A queue: where interactions wait for an agent with the right skills. */
+export interface Queue {
+  readonly id: string;
+  readonly name: string;
+  /** Higher is served first when agents are shared across queues. */
+  readonly priority: number;
+  /** Service-level target: answered within this many seconds. */
+  readonly slaTargetSeconds: number;
+  /** Skills every interaction of this queue needs. */
+  readonly skills: readonly SkillRequirement[];
+  /** Omitted means always open. */
+  readonly businessHours?: BusinessHours;
+  readonly closedAlternative: ClosedAlternative;
+  readonly acw: AcwPolicy;
+  readonly dispositions: readonly Disposition[];
+  readonly dispositionRequired: boolean;
+  /** Seconds an offer waits for the agent before it counts as missed. */
+  readonly offerTimeoutSeconds: number;
+  readonly overflow?: OverflowPolicy;
+}

@@ -1,0 +1,107 @@
+import type { Agent, AwayReason, PresenceStatus } from '../agent/agent.types';
+import type { Channel, SkillRequirement } from '../interaction/interaction.types';
+import type { Queue } from '../queue/queue.types';
+
+/** What the router needs to know about a waiting interaction. */
+export interface RoutingItem {
+  readonly id: string;
+  readonly queueId: string;
+  readonly channel: Channel;
+  /** Higher first. VIP customers get a boost here. */
+  readonly priority: number;
+  /** Extra skills on top of the queue's own. */
+  readonly requiredSkills: readonly SkillRequirement[];
+  readonly language?: string;
+  /** When the wait began (epoch ms). Kept across transfers and re-queues so order and reporting stay honest. */
+  readonly waitingSince: number;
+}
+
+/** An offer the router made: `interactionId` is reserved for `agentId` until `expiresAt`. */
+export interface RoutingOffer {
+  readonly interactionId: string;
+  readonly agentId: string;
+  readonly queueId: string;
+  readonly channel: Channel;
+  readonly offeredAt: number;
+  readonly expiresAt: number;
+}
+
+/** Something the router decided, for the caller to act on (notify, persist). */
+export type RoutingEvent =
+  | { readonly type: 'offered'; readonly offer: RoutingOffer }
+  | { readonly type: 'missed'; readonly offer: RoutingOffer }
+  | { readonly type: 'requeued'; readonly interactionId: string; readonly queueId: string }
+  | {
+      readonly type: 'agent-away';
+      readonly agentId: string;
+      readonly reason: AwayReason;
+    }
+  | { readonly type: 'overflowed'; readonly interactionId: string; readonly queueId: string };
+
+/** Place and estimated wait of one waiting interaction. */
+export interface QueuePosition {
+  readonly interactionId: string;
+  readonly queueId: string;
+  /** 1-based position among the interactions waiting in the same queue. */
+  readonly position: number;
+  /** Estimated wait in seconds, never negative; `undefined` when there is no data to estimate from. */
+  readonly estimatedWaitSeconds: number | undefined;
+}
+
+/** Router settings. */
+export interface RouterOptions {
+  readonly queues: readonly Queue[];
+  /** Injected clock, epoch ms. */
+  readonly now: () => number;
+  /** Consecutive missed offers before an agent is set away with reason `missed-offers`. Default 3. */
+  readonly maxConsecutiveMisses?: number;
+}
+
+/** Live view of one agent inside the router. */
+export interface RoutedAgent {
+  readonly agent: Agent;
+  readonly presence: PresenceStatus;
+  readonly awayReason?: AwayReason;
+  /** Interaction ids assigned (accepted) or offered to this agent. */
+  readonly interactionIds: readonly string[];
+  /** Since when the agent has held nothing (epoch ms); undefined while busy. */
+  readonly idleSince?: number;
+  readonly consecutiveMisses: number;
+}
+
+/**
+ * The ACD: pure and deterministic given the same calls and clock.
+ * Mutating calls return the {@link RoutingEvent}s they caused; `route()` makes new offers.
+ */
+export interface Router {
+  upsertQueue(queue: Queue): void;
+  upsertAgent(agent: Agent): void;
+  removeAgent(agentId: string): RoutingEvent[];
+  setPresence(agentId: string, presence: PresenceStatus, reason?: AwayReason): RoutingEvent[];
+  enqueue(item: RoutingItem): RoutingEvent[];
+  /** Removes a waiting or offered interaction (abandoned, cancelled). */
+  remove(interactionId: string): RoutingEvent[];
+  /** Matches waiting interactions to agents with free capacity and returns the new offers. */
+  route(): RoutingEvent[];
+  /** The agent accepted: the interaction now holds the agent's capacity until `release`. */
+  accept(interactionId: string, agentId: string): void;
+  /** The agent declined: back to the queue at its original place. */
+  reject(interactionId: string, agentId: string): RoutingEvent[];
+  /** Capacity held by a finished interaction is freed (after wrap-up). */
+  release(interactionId: string): void;
+  /** Assigns directly to an agent (transfer to a named agent, agent-initiated outbound). */
+  assign(interactionId: string, agentId: string, channel: Channel): void;
+  /** Moves a waiting or assigned interaction into another queue, keeping `waitingSince`. */
+  transfer(interactionId: string, toQueueId: string): RoutingEvent[];
+  /** Expires due offers (→ missed, re-queued) and applies overflow; call on every clock tick. */
+  tick(): RoutingEvent[];
+  /** Records a completed handle time (seconds) for EWT estimates. */
+  recordHandleTime(queueId: string, seconds: number): void;
+  positions(queueId?: string): QueuePosition[];
+  agent(agentId: string): RoutedAgent | undefined;
+  agents(): RoutedAgent[];
+  /** Interactions waiting (not offered) in a queue, in service order. */
+  waiting(queueId: string): RoutingItem[];
+  /** The current offer of an interaction, if any. */
+  offerOf(interactionId: string): RoutingOffer | undefined;
+}
