@@ -4,7 +4,14 @@ import type { Channel } from '../interaction/interaction.types';
 export type PresenceStatus = 'offline' | 'available' | 'away';
 
 /** Standard reason codes for `away`; sites may add their own. */
-export type AwayReason = 'break' | 'lunch' | 'meeting' | 'training' | 'missed-offers' | 'supervisor' | (string & {});
+export type AwayReason =
+  | 'break'
+  | 'lunch'
+  | 'meeting'
+  | 'training'
+  | 'missed-offers'
+  | 'supervisor'
+  | (string & {});
 
 /** How many interactions of each channel an agent may hold at once. */
 export interface ChannelCapacity {

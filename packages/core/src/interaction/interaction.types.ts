@@ -14,7 +14,14 @@ export const CHANNELS: readonly Channel[] = ['chat', 'voice', 'callback', 'offli
  * - `failed`: a technical failure (media, network).
  * - `timeout`: an inactivity or wrap-up timer ran out.
  */
-export type EndReason = 'completed' | 'abandoned' | 'missed' | 'rejected' | 'transferred' | 'failed' | 'timeout';
+export type EndReason =
+  | 'completed'
+  | 'abandoned'
+  | 'missed'
+  | 'rejected'
+  | 'transferred'
+  | 'failed'
+  | 'timeout';
 
 /** Who ended it — always known. */
 export type EndedBy = 'visitor' | 'agent' | 'system';

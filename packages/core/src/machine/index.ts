@@ -1,4 +1,11 @@
-export { can, createMachineStore, defineMachine, initialSnapshot, type MachineStore, transition } from './machine';
+export {
+  can,
+  createMachineStore,
+  defineMachine,
+  initialSnapshot,
+  type MachineStore,
+  transition,
+} from './machine';
 export type {
   Action,
   ContextOf,

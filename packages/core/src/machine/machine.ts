@@ -62,9 +62,11 @@ export function transition<TState extends string, TEvent extends MachineEvent, T
   event: TEvent,
 ): TransitionResult<TState, TContext> {
   for (const candidate of candidatesFor(machine, snapshot.value, event.type)) {
-    if (candidate.guard && !lookup(machine.guards, candidate.guard, machine.id)(snapshot.context, event)) continue;
+    if (candidate.guard && !lookup(machine.guards, candidate.guard, machine.id)(snapshot.context, event))
+      continue;
     let context = snapshot.context;
-    for (const name of candidate.actions ?? []) context = lookup(machine.actions, name, machine.id)(context, event);
+    for (const name of candidate.actions ?? [])
+      context = lookup(machine.actions, name, machine.id)(context, event);
     const value = candidate.target ?? snapshot.value;
     const changed = value !== snapshot.value || context !== snapshot.context;
     return { ok: true, changed, snapshot: changed ? { value, context } : snapshot };
@@ -72,7 +74,11 @@ export function transition<TState extends string, TEvent extends MachineEvent, T
   return {
     ok: false,
     snapshot,
-    error: helplineError('machine/illegal-event', { event: event.type, state: snapshot.value, machine: machine.id }),
+    error: helplineError('machine/illegal-event', {
+      event: event.type,
+      state: snapshot.value,
+      machine: machine.id,
+    }),
   };
 }
 

@@ -17,7 +17,9 @@ export interface TransitionConfig<TState extends string> {
 
 /** The transitions of one state. An array lists candidates tried in order (first passing guard wins). */
 export interface StateConfig<TState extends string, TEvent extends MachineEvent> {
-  readonly on?: { readonly [K in TEvent['type']]?: TransitionConfig<TState> | readonly TransitionConfig<TState>[] };
+  readonly on?: {
+    readonly [K in TEvent['type']]?: TransitionConfig<TState> | readonly TransitionConfig<TState>[];
+  };
   /** A final state accepts no events. */
   readonly final?: boolean;
 }

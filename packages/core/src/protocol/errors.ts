@@ -5,12 +5,14 @@
 export const ERROR_CATALOG = {
   'machine/illegal-event': {
     message: 'Event {event} is not allowed in state {state} of the {machine} machine.',
-    cause: 'An action was attempted that the current state does not permit (for example, ending a chat twice).',
+    cause:
+      'An action was attempted that the current state does not permit (for example, ending a chat twice).',
     action: 'Check `can(event)` or the derived flags before calling the action.',
   },
   'protocol/invalid-frame': {
     message: 'The frame is not valid: {detail}',
-    cause: 'A message did not match its schema: a wrong type, a missing field, an oversized string or a forbidden key.',
+    cause:
+      'A message did not match its schema: a wrong type, a missing field, an oversized string or a forbidden key.',
     action: 'Send frames built with the typed helpers of @helpline/core/protocol.',
   },
   'protocol/unsupported-version': {
@@ -147,7 +149,11 @@ export class HelplineError extends Error {
   /** Field path the error is about, when it is about one field. */
   readonly field: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { retryAfterMs?: number; field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { retryAfterMs?: number; field?: string; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HelplineError';
     this.code = code;
@@ -194,5 +200,8 @@ export function helplineError(
 
 /** True when `value` is a {@link HelplineError}, also across bundle copies. */
 export function isHelplineError(value: unknown): value is HelplineError {
-  return value instanceof HelplineError || (value instanceof Error && value.name === 'HelplineError' && 'code' in value);
+  return (
+    value instanceof HelplineError ||
+    (value instanceof Error && value.name === 'HelplineError' && 'code' in value)
+  );
 }

@@ -1,0 +1,138 @@
+import * as v from 'valibot';
+import { type HelplineError, helplineError } from './errors';
+import { LIMITS } from './protocol.limits';
+import { commandResultSchemas } from './protocol.results';
+import { type CommandOp, clientFrameSchema, commandArgsSchemas, serverFrameSchema } from './protocol.schemas';
+import type { ClientFrame, CommandArgs, CommandResult, ServerFrame } from './protocol.types';
+
+/** Outcome of parsing: the typed value, or a typed error. */
+export type ParseResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: HelplineError };
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Finds the path of a prototype-polluting key anywhere in a parsed JSON value. */
+function findForbiddenKey(value: unknown, path: string, depth: number): string | undefined {
+  if (depth > 32) return `${path} (nested too deeply)`;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findForbiddenKey(value[i], `${path}[${i}]`, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return `${path}.${key}`;
+    const found = findForbiddenKey((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function describeIssues(issues: readonly v.BaseIssue<unknown>[]): {
+  detail: string;
+  field: string | undefined;
+} {
+  const issue = issues[0];
+  if (!issue) return { detail: 'invalid', field: undefined };
+  const field = issue.path?.map((p) => String(p.key)).join('.');
+  return { detail: field ? `${field}: ${issue.message}` : issue.message, field };
+}
+
+function validate<T>(schema: v.GenericSchema<unknown, T>, value: unknown): ParseResult<T> {
+  const forbidden = findForbiddenKey(value, '$', 0);
+  if (forbidden) {
+    return {
+      ok: false,
+      error: helplineError('protocol/invalid-frame', { detail: `forbidden key at ${forbidden}` }),
+    };
+  }
+  const result = v.safeParse(schema, value);
+  if (result.success) return { ok: true, value: result.output };
+  const { detail, field } = describeIssues(result.issues);
+  return {
+    ok: false,
+    error: helplineError('protocol/invalid-frame', { detail }, field === undefined ? {} : { field }),
+  };
+}
+
+function parseJson(raw: string): ParseResult<unknown> {
+  // Measure bytes cheaply: a UTF-16 length above the byte limit already proves too large only for ASCII,
+  // so count real UTF-8 bytes when the string is near the limit.
+  if (raw.length > LIMITS.frameBytes || new TextEncoder().encode(raw).length > LIMITS.frameBytes) {
+    return {
+      ok: false,
+      error: helplineError('limit/size', { field: 'frame', size: raw.length, max: LIMITS.frameBytes }),
+    };
+  }
+  try {
+    return { ok: true, value: JSON.parse(raw) as unknown };
+  } catch {
+    return { ok: false, error: helplineError('protocol/invalid-frame', { detail: 'not JSON' }) };
+  }
+}
+
+/**
+ * Parses and validates a frame received by the server. Rejects non-JSON, oversized frames, unknown fields,
+ * prototype-polluting keys and every schema violation with a typed error.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseClientFrame(data);
+ * if (!parsed.ok) return reply({ t: 'nack', id: '?', error: parsed.error.toPayload() });
+ * ```
+ */
+export function parseClientFrame(raw: string | unknown): ParseResult<ClientFrame> {
+  if (typeof raw === 'string') {
+    const json = parseJson(raw);
+    return json.ok ? validate(clientFrameSchema, json.value) : json;
+  }
+  return validate(clientFrameSchema, raw);
+}
+
+/** Parses and validates a frame received by a client (unknown extra fields are tolerated). */
+export function parseServerFrame(raw: string | unknown): ParseResult<ServerFrame> {
+  if (typeof raw === 'string') {
+    const json = parseJson(raw);
+    return json.ok ? validate(serverFrameSchema, json.value) : json;
+  }
+  return validate(serverFrameSchema, raw);
+}
+
+/** Validates the arguments of one command before it is sent, so bad input fails early with a field name. */
+export function validateCommandArgs<Op extends CommandOp>(
+  op: Op,
+  args: unknown,
+): ParseResult<CommandArgs<Op>> {
+  const schema = commandArgsSchemas[op] as unknown as v.GenericSchema<unknown, CommandArgs<Op>>;
+  const result = validate(schema, args);
+  if (result.ok) return result;
+  return {
+    ok: false,
+    error: helplineError(
+      'validation/field',
+      {
+        scope: op,
+        field: result.error.field ?? 'args',
+        detail: result.error.message.replace(/^The frame is not valid: /, ''),
+      },
+      result.error.field === undefined ? {} : { field: result.error.field },
+    ),
+  };
+}
+
+/** Validates an `ack.result` for command `op`. */
+export function parseCommandResult<Op extends CommandOp>(
+  op: Op,
+  result: unknown,
+): ParseResult<CommandResult<Op>> {
+  const schema = commandResultSchemas[op] as unknown as v.GenericSchema<unknown, CommandResult<Op>>;
+  return validate(schema, result);
+}
+
+/** Serializes a frame for the wire. */
+export function encodeFrame(frame: ClientFrame | ServerFrame): string {
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,40 @@
+import type * as v from 'valibot';
+import type { commandResultSchemas } from './protocol.results';
+import type {
+  CommandOp,
+  clientFrameSchema,
+  commandArgsSchemas,
+  commandFrameSchema,
+  conversationEventSchema,
+  eventFrameSchema,
+  helloSchema,
+  interactionSchema,
+  noticeSchema,
+  serverFrameSchema,
+} from './protocol.schemas';
+
+export type { CommandOp } from './protocol.schemas';
+
+/** Arguments of command `op`. */
+export type CommandArgs<Op extends CommandOp> = v.InferOutput<(typeof commandArgsSchemas)[Op]>;
+/** Result in the `ack` of command `op`. */
+export type CommandResult<Op extends CommandOp> = v.InferOutput<(typeof commandResultSchemas)[Op]>;
+
+/** The first frame of a connection. */
+export type HelloFrame = v.InferOutput<typeof helloSchema>;
+/** A command frame. */
+export type CommandFrame = v.InferOutput<typeof commandFrameSchema>;
+/** Any frame a client sends. */
+export type ClientFrame = v.InferOutput<typeof clientFrameSchema>;
+/** Any frame a server sends. */
+export type ServerFrame = v.InferOutput<typeof serverFrameSchema>;
+/** A durable conversation event frame (`t: 'evt'`). */
+export type EventFrame = v.InferOutput<typeof eventFrameSchema>;
+/** A durable conversation event. */
+export type ConversationEvent = v.InferOutput<typeof conversationEventSchema>;
+/** A non-durable push (offer, presence, position, typing). */
+export type Notice = v.InferOutput<typeof noticeSchema>;
+/** An interaction as it travels on the wire. */
+export type WireInteraction = v.InferOutput<typeof interactionSchema>;
+/** The `welcome` frame. */
+export type WelcomeFrame = Extract<ServerFrame, { t: 'welcome' }>;
