@@ -1,0 +1,13 @@
+'use client';
+/**
+ * `@helpline/react`: React bindings for Helpline — a provider and hooks over core sessions.
+ *
+ * @packageDocumentation
+ */
+export {
+  HelplineContext,
+  HelplineProvider,
+  type HelplineProviderProps,
+  useHelpline,
+  useMaybeHelpline,
+} from './context/HelplineContext';

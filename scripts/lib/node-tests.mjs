@@ -1,0 +1,68 @@
+// Runs the Node tests (node:test through tsx) and counts results from a TAP copy of the report.
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { announce, emptyTestResults, runCommand } from './run.mjs';
+
+/** Reads node's TAP summary (`# pass N` …) and the names of skipped/todo tests. */
+export function parseTapSummary(tap) {
+  const count = (label) => {
+    const matches = [...tap.matchAll(new RegExp(`^# ${label} (\\d+)$`, 'gm'))];
+    const last = matches.at(-1);
+    return last ? Number(last[1]) : undefined;
+  };
+  const pass = count('pass');
+  const fail = count('fail');
+  if (pass === undefined || fail === undefined) return undefined;
+  const skippedTests = [...tap.matchAll(/^\s*(?:not )?ok \d+ - (.*?) # (SKIP|TODO)\b ?(.*)$/gm)].map(
+    ([, name, kind, reason]) => `${name} (${kind.toLowerCase()}${reason ? `: ${reason}` : ''})`,
+  );
+  // Suites that contain a failing test are listed too: TAP does not say which lines are leaves.
+  const failedTests = [...tap.matchAll(/^\s*not ok \d+ - (.*)$/gm)]
+    .map(([, name]) => name)
+    .filter((name) => !/ # (?:SKIP|TODO)\b/.test(name));
+  return {
+    passed: pass,
+    failed: fail + (count('cancelled') ?? 0),
+    skipped: (count('skipped') ?? 0) + (count('todo') ?? 0),
+    failedTests,
+    skippedTests,
+  };
+}
+
+/** Runs `files` with `node --import tsx --test`, streaming the spec reporter; returns the counts. */
+export async function runNodeTests(files) {
+  announce('node tests', `${files.length} file(s)`);
+  if (files.length === 0) return emptyTestResults('no node test files');
+  const tapFile = join(tmpdir(), `helpline-node-tests-${process.pid}.tap`);
+  rmSync(tapFile, { force: true });
+  const code = await runCommand(process.execPath, [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ]);
+  let tap = '';
+  try {
+    tap = readFileSync(tapFile, 'utf8');
+  } catch {}
+  rmSync(tapFile, { force: true });
+  const results = parseTapSummary(tap);
+  if (!results) {
+    return {
+      ...emptyTestResults(),
+      failed: 1,
+      failedTests: [`node --test wrote no summary (exit code ${code})`],
+    };
+  }
+  if (code !== 0 && results.failed === 0) {
+    results.failed = 1;
+    results.failedTests.push(`node --test exited with code ${code}`);
+  }
+  return results;
+}

@@ -1,0 +1,64 @@
+// `npm test`: every check this repository has, in order, ending with `N passed, N failed` on the last line.
+//   install (npm ci when node_modules is missing) → Chromium → lint → typecheck → build → node tests → browser tests
+// Lint, typecheck and build count as one check each. A failing step does not stop the later ones, so the
+// totals are complete; only a failed install stops the run. HELPLINE_TEST_FILTER=<substring> narrows
+// the test files (lint, typecheck and build still run). Exits 1 if anything failed.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runBrowserTests } from './lib/browser-tests.mjs';
+import { runNodeTests } from './lib/node-tests.mjs';
+import { announce, bin, runCommand, Tally } from './lib/run.mjs';
+import { browserTestFiles, nodeTestFiles, repoRoot, testFilter } from './lib/test-files.mjs';
+
+const tally = new Tally();
+const ci = Boolean(process.env.CI);
+
+async function main() {
+  const installed = await tally.step('install', 'setup', async () => {
+    if (existsSync(join(repoRoot, 'node_modules', '.package-lock.json')))
+      return { ok: true, note: 'node_modules present' };
+    announce('install', 'npm ci');
+    return (await runCommand('npm', ['ci', '--no-audit', '--no-fund'])) === 0;
+  });
+  if (!installed) return tally.finish();
+
+  const chromium = await tally.step('chromium', 'setup', async () => {
+    announce('chromium');
+    const { ensureChromium } = await import('./ensure-chromium.mjs');
+    const path = ensureChromium();
+    console.log(path);
+    return { ok: true, note: path };
+  });
+
+  await tally.step('lint', 'check', async () => {
+    announce('lint', 'biome check .');
+    return (await runCommand(bin('biome'), ['check', ...(ci ? ['--colors=off'] : []), '.'])) === 0;
+  });
+  await tally.step('typecheck', 'check', async () => {
+    announce('typecheck', 'tsc -p tsconfig.json --noEmit');
+    return (
+      (await runCommand(bin('tsc'), [
+        '-p',
+        'tsconfig.json',
+        '--noEmit',
+        ...(ci ? ['--pretty', 'false'] : []),
+      ])) === 0
+    );
+  });
+  await tally.step('build', 'check', async () => {
+    announce('build', 'rollup -c rollup.config.mjs');
+    return (await runCommand(bin('rollup'), ['-c', 'rollup.config.mjs'])) === 0;
+  });
+
+  const filter = testFilter();
+  if (filter) console.log(`\nHELPLINE_TEST_FILTER=${filter}: only test files whose path contains it run.`);
+  await tally.step('node tests', 'tests', () => runNodeTests(nodeTestFiles()));
+  if (chromium) {
+    await tally.step('browser tests', 'tests', () => runBrowserTests(browserTestFiles()));
+  } else {
+    console.log('\nBrowser tests did not run: no Chromium (counted as the failed "chromium" step).');
+  }
+  return tally.finish();
+}
+
+process.exitCode = await main();

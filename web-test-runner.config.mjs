@@ -1,0 +1,143 @@
+// @web/test-runner config for the browser tests (`*.browser.test.ts(x)` next to the code they test).
+// Run through `npm run test:browser` (or `npm test`); `npx wtr` works too.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { defaultReporter } from '@web/test-runner';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { build } from 'esbuild';
+import { ensureChromium } from './scripts/ensure-chromium.mjs';
+import { browserTestFiles, repoRoot, testFilter } from './scripts/lib/test-files.mjs';
+
+/**
+ * Extra files served at a fixed URL path: `'/url/path.js': '/absolute/file/path.js'`.
+ * The hook for files a test needs at a known address, e.g. msw's service worker, whose scope must cover
+ * the test page:
+ *   '/mockServiceWorker.js': fileURLToPath(import.meta.resolve('msw/mockServiceWorker.js')),
+ */
+export const staticFiles = {};
+
+const browserTestPath = /\.browser\.test\.tsx?$/;
+
+/**
+ * Serves every browser test file bundled by esbuild. WTR serves modules one by one and cannot load
+ * CommonJS packages (React, @nanostores/lit), and @rollup/plugin-commonjs does not fix that under WTR;
+ * bundling each test file does. `@helpline/*` resolve to sources through the root tsconfig `paths`.
+ */
+function bundleBrowserTests() {
+  return {
+    name: 'helpline-bundle-browser-tests',
+    async serve(context) {
+      if (!browserTestPath.test(context.path)) return undefined;
+      try {
+        const result = await build({
+          entryPoints: [join(repoRoot, context.path)],
+          absWorkingDir: repoRoot,
+          tsconfig: join(repoRoot, 'tsconfig.json'),
+          bundle: true,
+          write: false,
+          format: 'esm',
+          platform: 'browser',
+          target: 'es2022',
+          conditions: ['development', 'module'],
+          sourcemap: 'inline',
+          jsx: 'automatic',
+          define: { 'process.env.NODE_ENV': '"development"' },
+          logLevel: 'silent',
+        });
+        return { body: result.outputFiles[0]?.text ?? '', type: 'js' };
+      } catch (error) {
+        // Make a build error fail this file with esbuild's message instead of a bare "could not import".
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`[helpline-bundle-browser-tests] ${context.path}: ${message}`);
+        return {
+          body: `throw new Error(${JSON.stringify(`esbuild could not bundle ${context.path}:\n${message}`)});`,
+          type: 'js',
+        };
+      }
+    },
+  };
+}
+
+function serveStaticFiles() {
+  return {
+    name: 'helpline-static-files',
+    serve(context) {
+      const file = staticFiles[context.path];
+      if (file === undefined) return undefined;
+      return { body: readFileSync(file, 'utf8'), type: extname(file).slice(1) || 'txt' };
+    },
+  };
+}
+
+/**
+ * Writes `{passed, failed, skipped, failedTests, skippedTests}` over all sessions to `$HELPLINE_WTR_RESULTS`,
+ * so scripts/test.mjs needs no output parsing. A test file that fails outside any test (it could not be
+ * imported, or threw at load) counts as one failed test.
+ */
+function totalsReporter(outputFile) {
+  return {
+    onTestRunFinished({ sessions }) {
+      const totals = { passed: 0, failed: 0, skipped: 0, failedTests: [], skippedTests: [] };
+      for (const session of sessions) {
+        const failedBefore = totals.failed;
+        const visit = (suite, path) => {
+          for (const test of suite.tests) {
+            const name = [...path, test.name].join(' > ');
+            if (test.skipped) {
+              totals.skipped += 1;
+              totals.skippedTests.push(`${session.testFile}: ${name}`);
+            } else if (test.passed) {
+              totals.passed += 1;
+            } else {
+              totals.failed += 1;
+              totals.failedTests.push(`${session.testFile}: ${name}`);
+            }
+          }
+          for (const child of suite.suites) visit(child, [...path, child.name]);
+        };
+        if (session.testResults) visit(session.testResults, []);
+        if (session.passed === false && totals.failed === failedBefore) {
+          totals.failed += 1;
+          const reason = session.errors?.[0]?.message ?? 'the test file failed outside any test';
+          totals.failedTests.push(`${session.testFile}: ${reason}`);
+        }
+      }
+      writeFileSync(outputFile, `${JSON.stringify(totals, null, 2)}\n`);
+    },
+  };
+}
+
+const filter = testFilter();
+const resultsFile = process.env.HELPLINE_WTR_RESULTS;
+
+export default {
+  rootDir: repoRoot,
+  files: filter
+    ? browserTestFiles(filter)
+    : ['packages/*/src/**/*.browser.test.ts', 'packages/*/src/**/*.browser.test.tsx'],
+  nodeResolve: { browser: true },
+  staticLogging: Boolean(process.env.CI),
+  testFramework: { config: { timeout: 20000 } },
+  plugins: [serveStaticFiles(), bundleBrowserTests()],
+  reporters: [defaultReporter(), ...(resultsFile ? [totalsReporter(resultsFile)] : [])],
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: ensureChromium(),
+        headless: true,
+        args: [
+          '--no-sandbox', // we run as root in CI
+          '--headless=new',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--use-fake-ui-for-media-stream',
+          '--use-fake-device-for-media-stream',
+          '--allow-loopback-in-peer-connection',
+        ],
+      },
+    }),
+  ],
+};
