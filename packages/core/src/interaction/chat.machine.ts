@@ -1,0 +1,368 @@
+import { type Action, can, defineMachine, type Guard, type Snapshot } from '../machine';
+import type { AcwPolicy } from '../queue/queue.types';
+import type { EndedBy, EndReason, InteractionTimestamps } from './interaction.types';
+import {
+  answerLeg,
+  closeLeg,
+  DEFAULT_WRAP_UP_POLICY,
+  dispositionSatisfies,
+  eventOfType,
+  latestTime,
+  monotonicTime,
+  type OfferLeg,
+  openLeg,
+  skipsWrapUp,
+  type WrapUpFields,
+  type WrapUpPolicy,
+  wrapUpDeadlineAt,
+  wrapUpSkippable,
+} from './lifecycle';
+
+/** States of a chat, in the order a chat usually passes through them. */
+export type ChatState = 'prechat' | 'queued' | 'offered' | 'active' | 'wrap-up' | 'ended';
+
+/**
+ * Everything that can happen to a chat. Every event carries `at` (epoch ms, from the clock of whoever decides:
+ * the server, or an injected clock in tests).
+ */
+export type ChatEvent =
+  /** The visitor sent the pre-chat form. */
+  | {
+      readonly type: 'SUBMIT_PRECHAT';
+      readonly at: number;
+      readonly fields: Readonly<Record<string, string>>;
+    }
+  /** Enter the queue without a pre-chat form (identified visitor, or no form configured). */
+  | { readonly type: 'QUEUE'; readonly at: number }
+  /** The router reserved the chat for `agentId` until `expiresAt`. */
+  | { readonly type: 'OFFER'; readonly at: number; readonly agentId: string; readonly expiresAt: number }
+  | { readonly type: 'ACCEPT'; readonly at: number; readonly agentId: string }
+  | { readonly type: 'REJECT'; readonly at: number; readonly agentId: string }
+  /** The offer ran out without an answer. */
+  | { readonly type: 'OFFER_TIMEOUT'; readonly at: number }
+  | { readonly type: 'VISITOR_LEFT'; readonly at: number }
+  | { readonly type: 'AGENT_END'; readonly at: number }
+  /** Nobody wrote for too long in an active chat. */
+  | { readonly type: 'INACTIVITY_TIMEOUT'; readonly at: number }
+  /** Back to a queue (the same or `queueId`), with that queue's wrap-up policy when it differs. */
+  | {
+      readonly type: 'TRANSFER';
+      readonly at: number;
+      readonly queueId?: string;
+      readonly acw?: AcwPolicy;
+      readonly dispositionRequired?: boolean;
+    }
+  /** The queue closed (business hours) before the chat was offered. */
+  | { readonly type: 'CLOSE_QUEUE'; readonly at: number }
+  /** A technical failure ended the chat. */
+  | { readonly type: 'FAIL'; readonly at: number }
+  | {
+      readonly type: 'WRAP_UP_DONE';
+      readonly at: number;
+      readonly disposition?: string;
+      readonly notes?: string;
+    }
+  /** The `timed` wrap-up ran out. */
+  | { readonly type: 'WRAP_UP_TIMEOUT'; readonly at: number }
+  /** Leave wrap-up without finishing it (`optional` policy, no disposition required). */
+  | { readonly type: 'SKIP_WRAP_UP'; readonly at: number };
+
+/** The type names of {@link ChatEvent}. */
+export type ChatEventType = ChatEvent['type'];
+
+/** Facts about one chat. Which state it is in lives in the snapshot's `value`, never here. */
+export interface ChatContext extends WrapUpFields {
+  readonly queueId?: string;
+  /** The agent offered the chat or handling it; kept after the end for wrap-up and reporting. */
+  readonly agentId?: string;
+  /** Pre-chat answers, as text. */
+  readonly prechat: Readonly<Record<string, string>>;
+  /** `queuedAt` is the first time it was queued, kept across transfers and re-queues. */
+  readonly timestamps: InteractionTimestamps;
+  /** When the current offer times out; set only while offered. */
+  readonly offerExpiresAt?: number;
+  /** Every offer of this chat, oldest first, each with how that agent's part ended. */
+  readonly offerHistory: readonly OfferLeg[];
+  /** Offers that timed out without an answer. */
+  readonly missCount: number;
+  readonly endReason?: EndReason;
+  readonly endedBy?: EndedBy;
+}
+
+/** A chat machine snapshot. */
+export type ChatSnapshot = Snapshot<ChatState, ChatContext>;
+
+type ChatGuard = Guard<ChatContext, ChatEvent>;
+type ChatAction = Action<ChatContext, ChatEvent>;
+
+const timeOf = (context: ChatContext, event: ChatEvent): number =>
+  monotonicTime(latestTime(context.timestamps), event.at);
+
+const guards = {
+  validOffer: (context, event) => {
+    const offer = eventOfType(event, 'OFFER');
+    return offer.agentId !== '' && offer.expiresAt > timeOf(context, event);
+  },
+  fromOfferedAgent: (context, event) =>
+    (event.type === 'ACCEPT' || event.type === 'REJECT') && event.agentId === context.agentId,
+  offerExpired: (context, event) =>
+    context.offerExpiresAt !== undefined && timeOf(context, event) >= context.offerExpiresAt,
+  skipsWrapUp: (context) => skipsWrapUp(context),
+  dispositionGiven: (context, event) =>
+    dispositionSatisfies(context, eventOfType(event, 'WRAP_UP_DONE').disposition),
+  wrapUpTimeUp: (context, event) => {
+    const deadline = wrapUpDeadlineAt(context, context.timestamps.endedAt);
+    return deadline !== undefined && timeOf(context, event) >= deadline;
+  },
+  wrapUpSkippable: (context) => wrapUpSkippable(context),
+} satisfies Record<string, ChatGuard>;
+
+function end(reason: EndReason, by: EndedBy): ChatAction {
+  return (context, event) => {
+    const at = timeOf(context, event);
+    return {
+      ...context,
+      endReason: reason,
+      endedBy: by,
+      offerExpiresAt: undefined,
+      offerHistory: closeLeg(context.offerHistory, at, reason),
+      timestamps: { ...context.timestamps, endedAt: at },
+    };
+  };
+}
+
+const actions = {
+  savePrechat: (context, event) => ({ ...context, prechat: eventOfType(event, 'SUBMIT_PRECHAT').fields }),
+  enterQueue: (context, event) => ({
+    ...context,
+    agentId: undefined,
+    offerExpiresAt: undefined,
+    timestamps: { ...context.timestamps, queuedAt: context.timestamps.queuedAt ?? timeOf(context, event) },
+  }),
+  recordOffer: (context, event) => {
+    const { agentId, expiresAt } = eventOfType(event, 'OFFER');
+    const at = timeOf(context, event);
+    return {
+      ...context,
+      agentId,
+      offerExpiresAt: expiresAt,
+      offerHistory: openLeg(context.offerHistory, agentId, at, expiresAt),
+      timestamps: { ...context.timestamps, offeredAt: at },
+    };
+  },
+  recordAnswer: (context, event) => {
+    const at = timeOf(context, event);
+    return {
+      ...context,
+      offerExpiresAt: undefined,
+      offerHistory: answerLeg(context.offerHistory, at),
+      // The first answer counts for speed of answer; later legs (after a transfer) are in offerHistory.
+      timestamps: { ...context.timestamps, answeredAt: context.timestamps.answeredAt ?? at },
+    };
+  },
+  closeLegRejected: (context, event) => ({
+    ...context,
+    offerHistory: closeLeg(context.offerHistory, timeOf(context, event), 'rejected'),
+  }),
+  closeLegMissed: (context, event) => ({
+    ...context,
+    missCount: context.missCount + 1,
+    offerHistory: closeLeg(context.offerHistory, timeOf(context, event), 'missed'),
+  }),
+  recordTransfer: (context, event) => {
+    const transfer = eventOfType(event, 'TRANSFER');
+    return {
+      ...context,
+      queueId: transfer.queueId ?? context.queueId,
+      acw: transfer.acw ?? context.acw,
+      dispositionRequired: transfer.dispositionRequired ?? context.dispositionRequired,
+      offerHistory: closeLeg(context.offerHistory, timeOf(context, event), 'transferred'),
+    };
+  },
+  endAbandoned: end('abandoned', 'visitor'),
+  endCompletedByVisitor: end('completed', 'visitor'),
+  endCompletedByAgent: end('completed', 'agent'),
+  endInactive: end('timeout', 'system'),
+  // A closing queue ends the wait because time ran out (business hours), not because anyone gave up.
+  endQueueClosed: end('timeout', 'system'),
+  endFailed: end('failed', 'system'),
+  recordWrapUp: (context, event) => {
+    const { disposition, notes } = eventOfType(event, 'WRAP_UP_DONE');
+    return {
+      ...context,
+      disposition: disposition ?? context.disposition,
+      notes: notes ?? context.notes,
+      timestamps: { ...context.timestamps, wrapUpEndedAt: timeOf(context, event) },
+    };
+  },
+  stampWrapUpEnd: (context, event) => ({
+    ...context,
+    timestamps: { ...context.timestamps, wrapUpEndedAt: timeOf(context, event) },
+  }),
+} satisfies Record<string, ChatAction>;
+
+type ChatGuardName = keyof typeof guards;
+type ChatActionName = keyof typeof actions;
+
+/** Ending from `active`: straight to `ended` under ACW policy `none`, otherwise into `wrap-up`. */
+const endFromActive = (action: ChatActionName) =>
+  [
+    { target: 'ended', guard: 'skipsWrapUp' satisfies ChatGuardName, actions: [action] },
+    { target: 'wrap-up', actions: [action] },
+  ] as const;
+
+/**
+ * The chat lifecycle: `prechat → queued → offered → active → wrap-up → ended`. Offers that are rejected or
+ * time out go back to `queued`, as do transfers; `ended` always carries `endReason` and `endedBy`.
+ *
+ * @example
+ * ```ts
+ * let chat = chatSnapshot({ at: Date.now(), acw: queue.acw, dispositionRequired: queue.dispositionRequired });
+ * const r = transition(chatMachine, chat, { type: 'QUEUE', at: Date.now() });
+ * if (r.ok) chat = r.snapshot; // chat.value === 'queued'
+ * ```
+ */
+export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext>({
+  id: 'chat',
+  initial: 'prechat',
+  context: {
+    ...DEFAULT_WRAP_UP_POLICY,
+    prechat: {},
+    timestamps: { createdAt: 0 },
+    offerHistory: [],
+    missCount: 0,
+  },
+  states: {
+    prechat: {
+      on: {
+        SUBMIT_PRECHAT: { target: 'queued', actions: ['savePrechat', 'enterQueue'] },
+        QUEUE: { target: 'queued', actions: ['enterQueue'] },
+        VISITOR_LEFT: { target: 'ended', actions: ['endAbandoned'] },
+        CLOSE_QUEUE: { target: 'ended', actions: ['endQueueClosed'] },
+        FAIL: { target: 'ended', actions: ['endFailed'] },
+      },
+    },
+    queued: {
+      on: {
+        OFFER: { target: 'offered', guard: 'validOffer', actions: ['recordOffer'] },
+        VISITOR_LEFT: { target: 'ended', actions: ['endAbandoned'] },
+        CLOSE_QUEUE: { target: 'ended', actions: ['endQueueClosed'] },
+        FAIL: { target: 'ended', actions: ['endFailed'] },
+      },
+    },
+    offered: {
+      on: {
+        ACCEPT: { target: 'active', guard: 'fromOfferedAgent', actions: ['recordAnswer'] },
+        REJECT: { target: 'queued', guard: 'fromOfferedAgent', actions: ['closeLegRejected', 'enterQueue'] },
+        OFFER_TIMEOUT: { target: 'queued', guard: 'offerExpired', actions: ['closeLegMissed', 'enterQueue'] },
+        VISITOR_LEFT: { target: 'ended', actions: ['endAbandoned'] },
+        FAIL: { target: 'ended', actions: ['endFailed'] },
+      },
+    },
+    active: {
+      on: {
+        VISITOR_LEFT: endFromActive('endCompletedByVisitor'),
+        AGENT_END: endFromActive('endCompletedByAgent'),
+        INACTIVITY_TIMEOUT: endFromActive('endInactive'),
+        TRANSFER: { target: 'queued', actions: ['recordTransfer', 'enterQueue'] },
+        // The agent still wraps up a chat that failed under them (a known gap in other contact centers).
+        FAIL: endFromActive('endFailed'),
+      },
+    },
+    'wrap-up': {
+      on: {
+        WRAP_UP_DONE: { target: 'ended', guard: 'dispositionGiven', actions: ['recordWrapUp'] },
+        WRAP_UP_TIMEOUT: { target: 'ended', guard: 'wrapUpTimeUp', actions: ['stampWrapUpEnd'] },
+        SKIP_WRAP_UP: { target: 'ended', guard: 'wrapUpSkippable', actions: ['stampWrapUpEnd'] },
+      },
+    },
+    ended: { final: true },
+  },
+  guards,
+  actions,
+});
+
+/** Options of a new chat. */
+export interface ChatOptions extends Partial<WrapUpPolicy> {
+  /** Creation time, epoch ms. */
+  readonly at: number;
+  readonly queueId?: string;
+}
+
+/**
+ * A new chat in `prechat`, with the wrap-up policy of its queue.
+ *
+ * @example
+ * ```ts
+ * const chat = chatSnapshot({ at: Date.now(), queueId: 'sales', acw: { kind: 'timed', seconds: 30 } });
+ * ```
+ */
+export function chatSnapshot(options: ChatOptions): ChatSnapshot {
+  return {
+    value: chatMachine.initial,
+    context: {
+      ...chatMachine.context,
+      acw: options.acw ?? chatMachine.context.acw,
+      dispositionRequired: options.dispositionRequired ?? chatMachine.context.dispositionRequired,
+      queueId: options.queueId,
+      timestamps: { createdAt: options.at },
+    },
+  };
+}
+
+/** What a UI may show or do with a chat now, derived from its snapshot. */
+export interface ChatFlags {
+  /** Waiting for an agent: `queued` or `offered`. */
+  readonly isWaiting: boolean;
+  readonly isQueued: boolean;
+  readonly isOffered: boolean;
+  readonly isActive: boolean;
+  readonly isWrappingUp: boolean;
+  /** The conversation is over for the visitor (`wrap-up` or `ended`). */
+  readonly isOver: boolean;
+  readonly isEnded: boolean;
+  /** Messages can be sent (while waiting they are shown to the agent who accepts). */
+  readonly canSend: boolean;
+  /** The visitor can leave. */
+  readonly canLeave: boolean;
+  readonly canAccept: boolean;
+  /** The agent can end the chat. */
+  readonly canEnd: boolean;
+  readonly canTransfer: boolean;
+  readonly canSkipWrapUp: boolean;
+  /** Wrap-up cannot finish until a disposition is chosen. */
+  readonly needsDisposition: boolean;
+  /** When a `timed` wrap-up ends on its own, epoch ms. */
+  readonly wrapUpDeadlineAt: number | undefined;
+}
+
+/**
+ * Derives the flags of a chat. Flags are computed, never stored.
+ *
+ * @example
+ * ```ts
+ * const { canSend, isWaiting } = chatFlags(chat);
+ * ```
+ */
+export function chatFlags(snapshot: ChatSnapshot): ChatFlags {
+  const { value, context } = snapshot;
+  const waiting = value === 'queued' || value === 'offered';
+  const wrappingUp = value === 'wrap-up';
+  return {
+    isWaiting: waiting,
+    isQueued: value === 'queued',
+    isOffered: value === 'offered',
+    isActive: value === 'active',
+    isWrappingUp: wrappingUp,
+    isOver: wrappingUp || value === 'ended',
+    isEnded: value === 'ended',
+    canSend: waiting || value === 'active',
+    canLeave: value === 'prechat' || waiting || value === 'active',
+    canAccept: value === 'offered',
+    canEnd: value === 'active',
+    canTransfer: value === 'active',
+    canSkipWrapUp: can(chatMachine, snapshot, { type: 'SKIP_WRAP_UP', at: latestTime(context.timestamps) }),
+    needsDisposition: wrappingUp && !dispositionSatisfies(context, context.disposition),
+    wrapUpDeadlineAt: wrappingUp ? wrapUpDeadlineAt(context, context.timestamps.endedAt) : undefined,
+  };
+}

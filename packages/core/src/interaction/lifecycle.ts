@@ -1,0 +1,119 @@
+import type { MachineEvent } from '../machine';
+import type { Queue } from '../queue/queue.types';
+import type { EndReason } from './interaction.types';
+
+/** The wrap-up rules of the queue an interaction belongs to (copied into each interaction machine's context). */
+export type WrapUpPolicy = Pick<Queue, 'acw' | 'dispositionRequired'>;
+
+/** Wrap-up policy used when none is given: the agent may wrap up or skip, no disposition required. */
+export const DEFAULT_WRAP_UP_POLICY: WrapUpPolicy = { acw: { kind: 'optional' }, dispositionRequired: false };
+
+/** The wrap-up facts every interaction machine keeps in its context. */
+export interface WrapUpFields extends WrapUpPolicy {
+  /** Disposition chosen in wrap-up. */
+  readonly disposition?: string;
+  /** Agent's wrap-up notes. */
+  readonly notes?: string;
+}
+
+/** True when the ACW policy sends a finished interaction straight to its end, with no wrap-up phase. */
+export function skipsWrapUp(policy: WrapUpPolicy): boolean {
+  return policy.acw.kind === 'none';
+}
+
+/** True when `disposition` satisfies the policy: present (non-blank) whenever the queue requires one. */
+export function dispositionSatisfies(policy: WrapUpPolicy, disposition: string | undefined): boolean {
+  return !policy.dispositionRequired || (disposition !== undefined && disposition.trim() !== '');
+}
+
+/**
+ * True when the agent may leave wrap-up without finishing it. Only an `optional` (or `none`) policy allows it,
+ * and never when a disposition is required, since skipping would leave the interaction without one.
+ */
+export function wrapUpSkippable(policy: WrapUpPolicy): boolean {
+  return (policy.acw.kind === 'optional' || policy.acw.kind === 'none') && !policy.dispositionRequired;
+}
+
+/**
+ * When a `timed` wrap-up ends on its own (epoch ms), given when the interaction ended; `undefined` for other
+ * policies or before the end.
+ *
+ * @example
+ * ```ts
+ * wrapUpDeadlineAt({ acw: { kind: 'timed', seconds: 30 }, dispositionRequired: false }, endedAt); // endedAt + 30_000
+ * ```
+ */
+export function wrapUpDeadlineAt(policy: WrapUpPolicy, endedAt: number | undefined): number | undefined {
+  if (policy.acw.kind !== 'timed' || endedAt === undefined) return undefined;
+  return endedAt + policy.acw.seconds * 1000;
+}
+
+/** The latest epoch-ms time among the numeric fields of a timestamps object (`-Infinity` when none is set). */
+export function latestTime(timestamps: object): number {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const time of Object.values(timestamps)) if (typeof time === 'number' && time > latest) latest = time;
+  return latest;
+}
+
+/**
+ * The time to record for an event stamped `at`, given the latest time already recorded. Recorded times never
+ * run backwards: an event stamped earlier (clock skew between server nodes, a late timer) is recorded at the
+ * latest known time, and a non-finite stamp is ignored the same way. Machines stay total over bad clocks
+ * instead of rejecting the event.
+ */
+export function monotonicTime(latest: number, at: number): number {
+  if (!Number.isFinite(at)) return Number.isFinite(latest) ? latest : 0;
+  return Math.max(at, latest);
+}
+
+/** One offer of an interaction to one agent, from the offer until that agent's part ended. */
+export interface OfferLeg {
+  readonly agentId: string;
+  /** Epoch ms. */
+  readonly offeredAt: number;
+  /** When the offer would have timed out, epoch ms. */
+  readonly expiresAt: number;
+  /** When the agent accepted, epoch ms. */
+  readonly answeredAt?: number;
+  readonly endedAt?: number;
+  /** Why this agent's part ended: `rejected`, `missed`, `transferred`, or the interaction's own end reason. */
+  readonly endReason?: EndReason;
+}
+
+/** Appends a new open leg. */
+export function openLeg(
+  legs: readonly OfferLeg[],
+  agentId: string,
+  at: number,
+  expiresAt: number,
+): OfferLeg[] {
+  return [...legs, { agentId, offeredAt: at, expiresAt }];
+}
+
+function updateOpenLeg(legs: readonly OfferLeg[], update: (leg: OfferLeg) => OfferLeg): readonly OfferLeg[] {
+  const last = legs.at(-1);
+  if (last === undefined || last.endReason !== undefined) return legs;
+  return [...legs.slice(0, -1), update(last)];
+}
+
+/** Marks the open leg (if any) answered at `at`. */
+export function answerLeg(legs: readonly OfferLeg[], at: number): readonly OfferLeg[] {
+  return updateOpenLeg(legs, (leg) => ({ ...leg, answeredAt: at }));
+}
+
+/** Ends the open leg (if any) at `at` with `reason`. */
+export function closeLeg(legs: readonly OfferLeg[], at: number, reason: EndReason): readonly OfferLeg[] {
+  return updateOpenLeg(legs, (leg) => ({ ...leg, endedAt: at, endReason: reason }));
+}
+
+/**
+ * Narrows `event` to the one type an action was written for. A mismatch means the machine definition wires
+ * the action to the wrong event, a bug in the definition, so it throws instead of silently doing nothing.
+ */
+export function eventOfType<TEvent extends MachineEvent, K extends TEvent['type']>(
+  event: TEvent,
+  type: K,
+): Extract<TEvent, { readonly type: K }> {
+  if (event.type !== type) throw new Error(`[helpline] an action for ${type} ran on ${event.type}`);
+  return event as Extract<TEvent, { readonly type: K }>;
+}
