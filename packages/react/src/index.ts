@@ -6,6 +6,7 @@
  */
 export {
   HelplineContext,
+  type HelplineContextValue,
   HelplineProvider,
   type HelplineProviderProps,
   useHelpline,

@@ -2,7 +2,7 @@
 import { createContext, type ReactNode, useContext } from 'react';
 
 /** What {@link HelplineProvider} puts in context; boxed so that a provided `undefined` is still "provided". */
-interface HelplineContextValue {
+export interface HelplineContextValue {
   readonly client: unknown;
 }
 

@@ -34,7 +34,7 @@ const BaseElement: typeof HTMLElement = globalThis.HTMLElement ?? (class {} as u
  * @summary The tiny, framework-free loader that every page of a host site carries.
  * @csspart launcher - The launcher button.
  * @slot - The launcher's visible content (default: "Chat").
- * @event helpline-toggle - {@link HelplineToggleEvent}; cancel it to keep the current state.
+ * @fires helpline-toggle - {@link HelplineToggleEvent}; cancel it to keep the current state.
  * @attr open - Present while the widget is open.
  */
 export class HelplineWidgetElement extends BaseElement {
