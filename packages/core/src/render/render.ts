@@ -85,6 +85,18 @@ function isMailtoAddressList(path: string): boolean {
   return true;
 }
 
+/** A DNS name or IP address: WHATWG URL also accepts hosts like `ok.example'onmouseover='x`, we do not. */
+function isPlainHost(hostname: string): boolean {
+  if (hostname.startsWith('[')) return true; // IPv6 literal, already validated by the URL parser
+  if (hostname === '') return false;
+  for (let i = 0; i < hostname.length; i++) {
+    const char = hostname.charAt(i);
+    if (!((char >= 'a' && char <= 'z') || (char >= '0' && char <= '9') || char === '-' || char === '.'))
+      return false;
+  }
+  return true;
+}
+
 function isTelNumber(path: string): boolean {
   let digits = 0;
   for (let i = 0; i < path.length; i++) {
@@ -128,7 +140,7 @@ export function sanitizeUrl(url: string): string | undefined {
   }
   switch (parsed.protocol) {
     case 'https:':
-      return parsed.hostname !== '' && parsed.username === '' && parsed.password === ''
+      return isPlainHost(parsed.hostname) && parsed.username === '' && parsed.password === ''
         ? parsed.href
         : undefined;
     case 'mailto:':
@@ -418,7 +430,8 @@ function parseInline(
         textStart = i;
         continue;
       }
-      if (char === '[' && allowLinks) {
+      // `![alt](src)` is image syntax, which is not supported: it stays text rather than becoming a link.
+      if (char === '[' && allowLinks && (i === start || src.charAt(i - 1) !== '!')) {
         const link = parseLink(context, src, i, end);
         if (link !== undefined) {
           flushText(i);
