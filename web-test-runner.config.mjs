@@ -1,7 +1,7 @@
 // @web/test-runner config for the browser tests (`*.browser.test.ts(x)` next to the code they test).
 // Run through `npm run test:browser` (or `npm test`); `npx wtr` works too.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { build } from 'esbuild';
@@ -79,18 +79,19 @@ function totalsReporter(outputFile) {
     onTestRunFinished({ sessions }) {
       const totals = { passed: 0, failed: 0, skipped: 0, failedTests: [], skippedTests: [] };
       for (const session of sessions) {
+        const file = relative(repoRoot, session.testFile);
         const failedBefore = totals.failed;
         const visit = (suite, path) => {
           for (const test of suite.tests) {
             const name = [...path, test.name].join(' > ');
             if (test.skipped) {
               totals.skipped += 1;
-              totals.skippedTests.push(`${session.testFile}: ${name}`);
+              totals.skippedTests.push(`${file}: ${name}`);
             } else if (test.passed) {
               totals.passed += 1;
             } else {
               totals.failed += 1;
-              totals.failedTests.push(`${session.testFile}: ${name}`);
+              totals.failedTests.push(`${file}: ${name}`);
             }
           }
           for (const child of suite.suites) visit(child, [...path, child.name]);
@@ -99,7 +100,7 @@ function totalsReporter(outputFile) {
         if (session.passed === false && totals.failed === failedBefore) {
           totals.failed += 1;
           const reason = session.errors?.[0]?.message ?? 'the test file failed outside any test';
-          totals.failedTests.push(`${session.testFile}: ${reason}`);
+          totals.failedTests.push(`${file}: ${reason}`);
         }
       }
       writeFileSync(outputFile, `${JSON.stringify(totals, null, 2)}\n`);

@@ -2,10 +2,12 @@
 import { ensureChromium } from './ensure-chromium.mjs';
 import { runBrowserTests } from './lib/browser-tests.mjs';
 import { Tally } from './lib/run.mjs';
-import { browserTestFiles } from './lib/test-files.mjs';
+import { browserTestFiles, testFilter } from './lib/test-files.mjs';
 
 const tally = new Tally();
 if (await tally.step('chromium', 'setup', () => ({ ok: true, note: ensureChromium() }))) {
-  await tally.step('browser tests', 'tests', () => runBrowserTests(browserTestFiles()));
+  await tally.step('browser tests', 'tests', () =>
+    runBrowserTests(browserTestFiles(), { requireFiles: Boolean(testFilter()) }),
+  );
 }
 process.exitCode = tally.finish();

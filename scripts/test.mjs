@@ -51,10 +51,14 @@ async function main() {
   });
 
   const filter = testFilter();
+  const nodeFiles = nodeTestFiles();
+  const browserFiles = browserTestFiles();
   if (filter) console.log(`\nHELPLINE_TEST_FILTER=${filter}: only test files whose path contains it run.`);
-  await tally.step('node tests', 'tests', () => runNodeTests(nodeTestFiles()));
+  // Some test file must run: a repository (or a filter) with none would pass without testing anything.
+  const requireFiles = nodeFiles.length + browserFiles.length === 0;
+  await tally.step('node tests', 'tests', () => runNodeTests(nodeFiles, { requireFiles }));
   if (chromium) {
-    await tally.step('browser tests', 'tests', () => runBrowserTests(browserTestFiles()));
+    await tally.step('browser tests', 'tests', () => runBrowserTests(browserFiles));
   } else {
     console.log('\nBrowser tests did not run: no Chromium (counted as the failed "chromium" step).');
   }

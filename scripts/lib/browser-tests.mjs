@@ -2,12 +2,15 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { announce, bin, emptyTestResults, runCommand } from './run.mjs';
+import { announce, bin, emptyTestResults, noFiles, runCommand } from './run.mjs';
 
-/** Runs web-test-runner.config.mjs over `files` (it applies HELPLINE_TEST_FILTER itself); returns the counts. */
-export async function runBrowserTests(files) {
+/**
+ * Runs web-test-runner.config.mjs over `files` (it applies HELPLINE_TEST_FILTER itself); returns the counts.
+ * With `requireFiles`, finding no file is a failure (a developer's filter that matches nothing).
+ */
+export async function runBrowserTests(files, { requireFiles = false } = {}) {
   announce('browser tests', `${files.length} file(s)`);
-  if (files.length === 0) return emptyTestResults('no browser test files');
+  if (files.length === 0) return noFiles('browser', requireFiles);
   const resultsFile = join(tmpdir(), `helpline-wtr-results-${process.pid}.json`);
   rmSync(resultsFile, { force: true });
   const code = await runCommand(bin('web-test-runner'), ['--config', 'web-test-runner.config.mjs'], {

@@ -2,7 +2,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { announce, emptyTestResults, runCommand } from './run.mjs';
+import { announce, emptyTestResults, noFiles, runCommand } from './run.mjs';
 
 /** Reads node's TAP summary (`# pass N` …) and the names of skipped/todo tests. */
 export function parseTapSummary(tap) {
@@ -30,10 +30,13 @@ export function parseTapSummary(tap) {
   };
 }
 
-/** Runs `files` with `node --import tsx --test`, streaming the spec reporter; returns the counts. */
-export async function runNodeTests(files) {
+/**
+ * Runs `files` with `node --import tsx --test`, streaming the spec reporter; returns the counts.
+ * With `requireFiles`, finding no file is a failure (a developer's filter that matches nothing).
+ */
+export async function runNodeTests(files, { requireFiles = false } = {}) {
   announce('node tests', `${files.length} file(s)`);
-  if (files.length === 0) return emptyTestResults('no node test files');
+  if (files.length === 0) return noFiles('node', requireFiles);
   const tapFile = join(tmpdir(), `helpline-node-tests-${process.pid}.tap`);
   rmSync(tapFile, { force: true });
   const code = await runCommand(process.execPath, [

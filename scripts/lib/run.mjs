@@ -110,3 +110,12 @@ export class Tally {
 export function emptyTestResults(note) {
   return { passed: 0, failed: 0, skipped: 0, failedTests: [], skippedTests: [], note };
 }
+
+/** Results when a runner has no file to run: a note, or one failure when files were required. */
+export function noFiles(kind, required) {
+  const filter = process.env.HELPLINE_TEST_FILTER;
+  const what = `no ${kind} test file${filter ? ` matches HELPLINE_TEST_FILTER=${filter}` : ''}`;
+  if (!required) return emptyTestResults(what);
+  console.error(what);
+  return { ...emptyTestResults(), failed: 1, failedTests: [what] };
+}
