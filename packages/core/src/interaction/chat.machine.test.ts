@@ -15,11 +15,16 @@ import {
 import type { WrapUpPolicy } from './lifecycle';
 import {
   assertIllegal,
+  chooseEvents,
   describeTransitionTable,
+  type EventArbitraries,
+  guidedSequence,
+  randomSequence,
   run,
   type SampleEvents,
+  type SequenceOptions,
+  type Step,
   type TransitionTable,
-  timedSequence,
   walk,
   ILLEGAL as x,
 } from './machine.testing';
@@ -380,68 +385,55 @@ const policyArb: fc.Arbitrary<AcwPolicy> = fc.oneof(
   fc.constant<AcwPolicy>({ kind: 'required' }),
   fc.integer({ min: 0, max: 120 }).map((seconds): AcwPolicy => ({ kind: 'timed', seconds })),
 );
-// Times are relative here; timedSequence puts them on a clock (see machine.testing.ts).
+// Times are relative here: the sequence generators put every event on a clock (see machine.testing.ts).
 const atArb = fc.constant(0);
 const agentArb = fc.constantFrom('a1', 'a2', '');
 const textArb = fc.option(fc.constantFrom('', ' ', 'resolved', 'refund'), { nil: undefined });
 
-// Events that end a chat early weigh less, so random walks also spend time in the later states.
-const chatEventArb: fc.Arbitrary<ChatEvent> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      type: fc.constant('SUBMIT_PRECHAT'),
+const chatEventArbs: EventArbitraries<ChatEvent> = {
+  SUBMIT_PRECHAT: fc.record({
+    type: fc.constant('SUBMIT_PRECHAT'),
+    at: atArb,
+    fields: fc.dictionary(fc.string(), fc.string()),
+  }),
+  QUEUE: fc.record({ type: fc.constant('QUEUE'), at: atArb }),
+  OFFER: fc.record({
+    type: fc.constant('OFFER'),
+    at: atArb,
+    agentId: agentArb,
+    expiresAt: fc.integer({ min: -1_000, max: 60_000 }),
+  }),
+  ACCEPT: fc.record({ type: fc.constant('ACCEPT'), at: atArb, agentId: agentArb }),
+  REJECT: fc.record({ type: fc.constant('REJECT'), at: atArb, agentId: agentArb }),
+  OFFER_TIMEOUT: fc.record({ type: fc.constant('OFFER_TIMEOUT'), at: atArb }),
+  VISITOR_LEFT: fc.record({ type: fc.constant('VISITOR_LEFT'), at: atArb }),
+  AGENT_END: fc.record({ type: fc.constant('AGENT_END'), at: atArb }),
+  INACTIVITY_TIMEOUT: fc.record({ type: fc.constant('INACTIVITY_TIMEOUT'), at: atArb }),
+  TRANSFER: fc.record(
+    {
+      type: fc.constant('TRANSFER'),
       at: atArb,
-      fields: fc.dictionary(fc.string(), fc.string()),
-    }),
-  },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('QUEUE'), at: atArb }) },
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      type: fc.constant('OFFER'),
-      at: atArb,
-      agentId: agentArb,
-      expiresAt: fc.integer({ min: -1_000, max: 60_000 }),
-    }),
-  },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('ACCEPT'), at: atArb, agentId: agentArb }) },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('REJECT'), at: atArb, agentId: agentArb }) },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('OFFER_TIMEOUT'), at: atArb }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('VISITOR_LEFT'), at: atArb }) },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('AGENT_END'), at: atArb }) },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('INACTIVITY_TIMEOUT'), at: atArb }) },
-  {
-    weight: 4,
-    arbitrary: fc.record(
-      {
-        type: fc.constant('TRANSFER'),
-        at: atArb,
-        queueId: fc.constantFrom('sales', 'billing'),
-        acw: policyArb,
-        dispositionRequired: fc.boolean(),
-      },
-      { requiredKeys: ['type', 'at'] },
-    ),
-  },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('CLOSE_QUEUE'), at: atArb }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('FAIL'), at: atArb }) },
-  {
-    weight: 4,
-    arbitrary: fc.record(
-      { type: fc.constant('WRAP_UP_DONE'), at: atArb, disposition: textArb, notes: textArb },
-      { requiredKeys: ['type', 'at'] },
-    ),
-  },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('WRAP_UP_TIMEOUT'), at: atArb }) },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('SKIP_WRAP_UP'), at: atArb }) },
-);
+      queueId: fc.constantFrom('sales', 'billing'),
+      acw: policyArb,
+      dispositionRequired: fc.boolean(),
+    },
+    { requiredKeys: ['type', 'at'] },
+  ),
+  CLOSE_QUEUE: fc.record({ type: fc.constant('CLOSE_QUEUE'), at: atArb }),
+  FAIL: fc.record({ type: fc.constant('FAIL'), at: atArb }),
+  WRAP_UP_DONE: fc.record(
+    { type: fc.constant('WRAP_UP_DONE'), at: atArb, disposition: textArb, notes: textArb },
+    { requiredKeys: ['type', 'at'] },
+  ),
+  WRAP_UP_TIMEOUT: fc.record({ type: fc.constant('WRAP_UP_TIMEOUT'), at: atArb }),
+  SKIP_WRAP_UP: fc.record({ type: fc.constant('SKIP_WRAP_UP'), at: atArb }),
+};
 
-const sequenceArb = timedSequence(chatEventArb, {
+const sequenceOptions: SequenceOptions<ChatEvent> = {
   start: T0,
   retime: (event, clock) =>
     event.type === 'OFFER' ? { ...event, expiresAt: clock + event.expiresAt } : event,
-});
+};
 
 const startArb = fc
   .record({ acw: policyArb, dispositionRequired: fc.boolean(), at: fc.integer({ min: T0 - 1000, max: T0 }) })
@@ -477,30 +469,40 @@ function checkInvariants(value: ChatState, context: ChatContext): void {
   assert.equal(context.missCount, context.offerHistory.filter((leg) => leg.endReason === 'missed').length);
 }
 
+function checkStep({ before, after, ok, event }: Step<ChatState, ChatEvent, ChatContext>): void {
+  checkInvariants(after.value, after.context);
+  assert.equal(can(chatMachine, before, event), ok);
+  // Timestamps only ever move forward; once set they stay set. queuedAt and answeredAt never change.
+  for (const key of TIMESTAMP_KEYS) {
+    const was = before.context.timestamps[key];
+    const now = after.context.timestamps[key];
+    if (was !== undefined) assert.ok(now !== undefined && now >= was, `${key} went back on ${event.type}`);
+  }
+  for (const key of ['createdAt', 'queuedAt', 'answeredAt'] as const) {
+    const was = before.context.timestamps[key];
+    if (was !== undefined) assert.equal(after.context.timestamps[key], was, `${key} changed`);
+  }
+  // Once over, why and by whom never change.
+  if (before.context.endReason !== undefined) {
+    assert.equal(after.context.endReason, before.context.endReason);
+    assert.equal(after.context.endedBy, before.context.endedBy);
+  }
+}
+
 describe('chat machine: properties', () => {
   test('random event sequences keep every invariant', () => {
     fc.assert(
-      fc.property(startArb, sequenceArb, (start, sequence) => {
-        walk(chatMachine, start, sequence, ({ before, after, ok, event }) => {
-          checkInvariants(after.value, after.context);
-          assert.equal(can(chatMachine, before, event), ok);
-          // Timestamps only ever move forward; once set they stay set. queuedAt and answeredAt never change.
-          for (const key of TIMESTAMP_KEYS) {
-            const was = before.context.timestamps[key];
-            const now = after.context.timestamps[key];
-            if (was !== undefined)
-              assert.ok(now !== undefined && now >= was, `${key} went back on ${event.type}`);
-          }
-          for (const key of ['createdAt', 'queuedAt', 'answeredAt'] as const) {
-            const was = before.context.timestamps[key];
-            if (was !== undefined) assert.equal(after.context.timestamps[key], was, `${key} changed`);
-          }
-          // Once over, why and by whom never change.
-          if (before.context.endReason !== undefined) {
-            assert.equal(after.context.endReason, before.context.endReason);
-            assert.equal(after.context.endedBy, before.context.endedBy);
-          }
-        });
+      fc.property(startArb, randomSequence(chatEventArbs, sequenceOptions), (start, events) => {
+        walk(chatMachine, start, events, checkStep);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('guided walks deep into the lifecycle keep every invariant', () => {
+    fc.assert(
+      fc.property(startArb, guidedSequence(chatEventArbs, sequenceOptions), (start, steps) => {
+        walk(chatMachine, start, chooseEvents(chatMachine, start, steps), checkStep);
       }),
       { numRuns: 500 },
     );
@@ -508,7 +510,7 @@ describe('chat machine: properties', () => {
 
   test('the terminal state accepts no event', () => {
     fc.assert(
-      fc.property(chatEventArb, (event) => {
+      fc.property(fc.oneof(...Object.values<fc.Arbitrary<ChatEvent>>(chatEventArbs)), (event) => {
         const result = transition(chatMachine, ended, event);
         assert.equal(result.ok, false);
         assert.equal(result.snapshot, ended);
@@ -516,13 +518,15 @@ describe('chat machine: properties', () => {
     );
   });
 
-  test('random sequences reach every state (the generators are not vacuous)', () => {
+  test('guided walks reach every state (the generators are not vacuous)', () => {
     const seen = new Set<ChatState>();
     fc.assert(
-      fc.property(startArb, sequenceArb, (start, sequence) => {
-        walk(chatMachine, start, sequence, ({ after }) => seen.add(after.value));
+      fc.property(startArb, guidedSequence(chatEventArbs, sequenceOptions), (start, steps) => {
+        walk(chatMachine, start, chooseEvents(chatMachine, start, steps), ({ after }) =>
+          seen.add(after.value),
+        );
       }),
-      { numRuns: 300, seed: 42 },
+      { numRuns: 100, seed: 42 },
     );
     assert.deepEqual([...seen].sort(), Object.keys(chatMachine.states).sort());
   });

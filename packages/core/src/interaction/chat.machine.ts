@@ -1,19 +1,20 @@
 import { type Action, can, defineMachine, type Guard, type Snapshot } from '../machine';
 import type { AcwPolicy } from '../queue/queue.types';
-import type { EndedBy, EndReason, InteractionTimestamps } from './interaction.types';
+import type { EndedBy, EndReason } from './interaction.types';
 import {
-  answerLeg,
-  closeLeg,
   DEFAULT_WRAP_UP_POLICY,
   dispositionSatisfies,
   eventOfType,
   latestTime,
   monotonicTime,
-  type OfferLeg,
-  openLeg,
+  type OfferFields,
   skipsWrapUp,
   type WrapUpFields,
   type WrapUpPolicy,
+  withAnswer,
+  withLegEnded,
+  withOffer,
+  withQueued,
   wrapUpDeadlineAt,
   wrapUpSkippable,
 } from './lifecycle';
@@ -71,20 +72,10 @@ export type ChatEvent =
 export type ChatEventType = ChatEvent['type'];
 
 /** Facts about one chat. Which state it is in lives in the snapshot's `value`, never here. */
-export interface ChatContext extends WrapUpFields {
+export interface ChatContext extends WrapUpFields, OfferFields {
   readonly queueId?: string;
-  /** The agent offered the chat or handling it; kept after the end for wrap-up and reporting. */
-  readonly agentId?: string;
   /** Pre-chat answers, as text. */
   readonly prechat: Readonly<Record<string, string>>;
-  /** `queuedAt` is the first time it was queued, kept across transfers and re-queues. */
-  readonly timestamps: InteractionTimestamps;
-  /** When the current offer times out; set only while offered. */
-  readonly offerExpiresAt?: number;
-  /** Every offer of this chat, oldest first, each with how that agent's part ended. */
-  readonly offerHistory: readonly OfferLeg[];
-  /** Offers that timed out without an answer. */
-  readonly missCount: number;
   readonly endReason?: EndReason;
   readonly endedBy?: EndedBy;
 }
@@ -120,63 +111,31 @@ const guards = {
 function end(reason: EndReason, by: EndedBy): ChatAction {
   return (context, event) => {
     const at = timeOf(context, event);
-    return {
-      ...context,
-      endReason: reason,
-      endedBy: by,
-      offerExpiresAt: undefined,
-      offerHistory: closeLeg(context.offerHistory, at, reason),
-      timestamps: { ...context.timestamps, endedAt: at },
-    };
+    const next = withLegEnded(context, at, reason);
+    return { ...next, endReason: reason, endedBy: by, timestamps: { ...next.timestamps, endedAt: at } };
   };
 }
 
 const actions = {
   savePrechat: (context, event) => ({ ...context, prechat: eventOfType(event, 'SUBMIT_PRECHAT').fields }),
-  enterQueue: (context, event) => ({
-    ...context,
-    agentId: undefined,
-    offerExpiresAt: undefined,
-    timestamps: { ...context.timestamps, queuedAt: context.timestamps.queuedAt ?? timeOf(context, event) },
-  }),
+  enterQueue: (context, event) => withQueued(context, timeOf(context, event)),
   recordOffer: (context, event) => {
     const { agentId, expiresAt } = eventOfType(event, 'OFFER');
-    const at = timeOf(context, event);
-    return {
-      ...context,
-      agentId,
-      offerExpiresAt: expiresAt,
-      offerHistory: openLeg(context.offerHistory, agentId, at, expiresAt),
-      timestamps: { ...context.timestamps, offeredAt: at },
-    };
+    return withOffer(context, agentId, timeOf(context, event), expiresAt);
   },
-  recordAnswer: (context, event) => {
-    const at = timeOf(context, event);
-    return {
-      ...context,
-      offerExpiresAt: undefined,
-      offerHistory: answerLeg(context.offerHistory, at),
-      // The first answer counts for speed of answer; later legs (after a transfer) are in offerHistory.
-      timestamps: { ...context.timestamps, answeredAt: context.timestamps.answeredAt ?? at },
-    };
-  },
-  closeLegRejected: (context, event) => ({
-    ...context,
-    offerHistory: closeLeg(context.offerHistory, timeOf(context, event), 'rejected'),
-  }),
+  recordAnswer: (context, event) => withAnswer(context, timeOf(context, event)),
+  closeLegRejected: (context, event) => withLegEnded(context, timeOf(context, event), 'rejected'),
   closeLegMissed: (context, event) => ({
-    ...context,
+    ...withLegEnded(context, timeOf(context, event), 'missed'),
     missCount: context.missCount + 1,
-    offerHistory: closeLeg(context.offerHistory, timeOf(context, event), 'missed'),
   }),
   recordTransfer: (context, event) => {
     const transfer = eventOfType(event, 'TRANSFER');
     return {
-      ...context,
+      ...withLegEnded(context, timeOf(context, event), 'transferred'),
       queueId: transfer.queueId ?? context.queueId,
       acw: transfer.acw ?? context.acw,
       dispositionRequired: transfer.dispositionRequired ?? context.dispositionRequired,
-      offerHistory: closeLeg(context.offerHistory, timeOf(context, event), 'transferred'),
     };
   },
   endAbandoned: end('abandoned', 'visitor'),

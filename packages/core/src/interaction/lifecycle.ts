@@ -1,6 +1,6 @@
 import type { MachineEvent } from '../machine';
 import type { Queue } from '../queue/queue.types';
-import type { EndReason } from './interaction.types';
+import type { EndReason, InteractionTimestamps } from './interaction.types';
 
 /** The wrap-up rules of the queue an interaction belongs to (copied into each interaction machine's context). */
 export type WrapUpPolicy = Pick<Queue, 'acw' | 'dispositionRequired'>;
@@ -116,4 +116,63 @@ export function eventOfType<TEvent extends MachineEvent, K extends TEvent['type'
 ): Extract<TEvent, { readonly type: K }> {
   if (event.type !== type) throw new Error(`[helpline] an action for ${type} ran on ${event.type}`);
   return event as Extract<TEvent, { readonly type: K }>;
+}
+
+/** The queue-and-offer facts shared by the chat and callback machines. */
+export interface OfferFields {
+  /** The agent offered the interaction or handling it; kept after the end for wrap-up and reporting. */
+  readonly agentId?: string;
+  /** When the current offer times out; set only while offered. */
+  readonly offerExpiresAt?: number;
+  /** Every offer, oldest first, each with how that agent's part ended. */
+  readonly offerHistory: readonly OfferLeg[];
+  /** Offers that timed out without an answer. */
+  readonly missCount: number;
+  /** `queuedAt` is the first time it was queued, kept across transfers and re-queues. */
+  readonly timestamps: InteractionTimestamps;
+}
+
+/** Back in (or first into) the queue: no agent, no offer; `queuedAt` keeps the first time. */
+export function withQueued<C extends OfferFields>(context: C, at: number): C {
+  return {
+    ...context,
+    agentId: undefined,
+    offerExpiresAt: undefined,
+    timestamps: { ...context.timestamps, queuedAt: context.timestamps.queuedAt ?? at },
+  };
+}
+
+/** Reserved for `agentId` until `expiresAt`, with a new leg. */
+export function withOffer<C extends OfferFields>(
+  context: C,
+  agentId: string,
+  at: number,
+  expiresAt: number,
+): C {
+  return {
+    ...context,
+    agentId,
+    offerExpiresAt: expiresAt,
+    offerHistory: openLeg(context.offerHistory, agentId, at, expiresAt),
+    timestamps: { ...context.timestamps, offeredAt: at },
+  };
+}
+
+/** The offered agent accepted. The first answer is kept in `answeredAt` (speed of answer); later ones are in the legs. */
+export function withAnswer<C extends OfferFields>(context: C, at: number): C {
+  return {
+    ...context,
+    offerExpiresAt: undefined,
+    offerHistory: answerLeg(context.offerHistory, at),
+    timestamps: { ...context.timestamps, answeredAt: context.timestamps.answeredAt ?? at },
+  };
+}
+
+/** The current agent's part ended with `reason` (the offer, or the handling after it). */
+export function withLegEnded<C extends OfferFields>(context: C, at: number, reason: EndReason): C {
+  return {
+    ...context,
+    offerExpiresAt: undefined,
+    offerHistory: closeLeg(context.offerHistory, at, reason),
+  };
 }

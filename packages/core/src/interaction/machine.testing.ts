@@ -177,31 +177,109 @@ export function assertIllegal<TState extends string, TEvent extends MachineEvent
   assert.equal(result.snapshot, snapshot);
 }
 
-/**
- * Random event sequences on a clock that mostly moves forward (by -5 s … +40 s per event, so sometimes
- * backwards) and now and then stamps an event with a broken time (NaN, -Infinity, 0). Events are generated
- * with relative times; `retime` turns the other time fields of an event (an offer's `expiresAt`…) into
- * absolute ones from the clock.
- */
-export function timedSequence<TEvent extends MachineEvent & { readonly at: number }>(
-  eventArb: fc.Arbitrary<TEvent>,
-  options: {
-    readonly start: number;
-    readonly maxLength?: number;
-    readonly retime?: (event: TEvent, clock: number) => TEvent;
-  },
-): fc.Arbitrary<TEvent[]> {
+/** One arbitrary per event type (the compiler checks that every type of the union is present). */
+export type EventArbitraries<TEvent extends MachineEvent> = {
+  readonly [K in TEvent['type']]: fc.Arbitrary<Extract<TEvent, { readonly type: K }>>;
+};
+
+/** Options of the sequence generators: where the clock starts, how long, and how to retime events. */
+export interface SequenceOptions<TEvent extends MachineEvent & { readonly at: number }> {
+  readonly start: number;
+  readonly maxLength?: number;
+  /** Turns relative time fields of an event (an offer's `expiresAt`…) into absolute ones from the clock. */
+  readonly retime?: (event: TEvent, clock: number) => TEvent;
+}
+
+// Per step: the clock moves by -5 s … +40 s (so sometimes backwards), and now and then an event is stamped
+// with a broken time (NaN, -Infinity, 0).
+function onClock<TEvent extends MachineEvent & { readonly at: number }, T>(
+  itemArb: fc.Arbitrary<T>,
+  options: SequenceOptions<TEvent>,
+  stamp: (item: T, time: (event: TEvent) => TEvent) => T,
+): fc.Arbitrary<T[]> {
   const glitchArb = fc.oneof(
     { weight: 30, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.NEGATIVE_INFINITY, 0) },
   );
-  const stepArb = fc.tuple(eventArb, fc.integer({ min: -5_000, max: 40_000 }), glitchArb);
+  const stepArb = fc.tuple(itemArb, fc.integer({ min: -5_000, max: 40_000 }), glitchArb);
   return fc.array(stepArb, { maxLength: options.maxLength ?? 60, size: 'max' }).map((steps) => {
     let clock = options.start;
-    return steps.map(([event, delta, glitch]) => {
+    return steps.map(([item, delta, glitch]) => {
       clock += delta;
-      const timed = options.retime ? options.retime(event, clock) : event;
-      return { ...timed, at: glitch ?? clock };
+      const now = clock;
+      return stamp(item, (event) => ({
+        ...(options.retime ? options.retime(event, now) : event),
+        at: glitch ?? now,
+      }));
     });
   });
+}
+
+/** Random event sequences of any types, in any order, with arbitrary payloads, on a clock. */
+export function randomSequence<TEvent extends MachineEvent & { readonly at: number }>(
+  arbitraries: EventArbitraries<TEvent>,
+  options: SequenceOptions<TEvent>,
+): fc.Arbitrary<TEvent[]> {
+  const eventArb = fc.oneof(...Object.values<fc.Arbitrary<TEvent>>(arbitraries));
+  return onClock(eventArb, options, (event, time) => time(event));
+}
+
+/** One step of a guided walk: a menu with one random event of every type, and how to pick from it. */
+export interface GuidedStep<TEvent> {
+  readonly menu: readonly TEvent[];
+  readonly pick: number;
+  /**
+   * `continue`: among accepted events that do not lead to a final state; `accepted`: among accepted events;
+   * `any`: among all. An empty pool falls back to all.
+   */
+  readonly mode: 'continue' | 'accepted' | 'any';
+}
+
+/**
+ * Guided walks: at each step the walk mostly picks an event the machine accepts now and that does not end it,
+ * so it goes deep into the lifecycle (a uniform random sequence rarely gets past the first few states, and
+ * the many ways to end would cut most walks short), sometimes any accepted event, and sometimes any event at
+ * all, so refusals stay covered. Resolve the steps into events with {@link chooseEvents}.
+ */
+export function guidedSequence<TEvent extends MachineEvent & { readonly at: number }>(
+  arbitraries: EventArbitraries<TEvent>,
+  options: SequenceOptions<TEvent>,
+): fc.Arbitrary<GuidedStep<TEvent>[]> {
+  const menuArb = fc.record(arbitraries as { [K in TEvent['type']]: fc.Arbitrary<TEvent> });
+  const stepArb = fc.record({
+    menu: menuArb.map((menu) => Object.values<TEvent>(menu)),
+    pick: fc.nat(),
+    mode: fc.oneof(
+      { weight: 40, arbitrary: fc.constant('continue' as const) },
+      { weight: 1, arbitrary: fc.constant('accepted' as const) },
+      { weight: 3, arbitrary: fc.constant('any' as const) },
+    ),
+  });
+  return onClock(stepArb, options, (step, time) => ({ ...step, menu: step.menu.map(time) }));
+}
+
+/** Resolves guided steps into the events they pick, from `start`. */
+export function chooseEvents<TState extends string, TEvent extends MachineEvent, TContext>(
+  machine: MachineDefinition<TState, TEvent, TContext>,
+  start: Snapshot<TState, TContext>,
+  steps: readonly GuidedStep<TEvent>[],
+): TEvent[] {
+  const chosen: TEvent[] = [];
+  let snapshot = start;
+  for (const step of steps) {
+    const accepted = step.menu.filter((event) => transition(machine, snapshot, event).ok);
+    const continuing = accepted.filter(
+      (event) => !machine.states[transition(machine, snapshot, event).snapshot.value].final,
+    );
+    // When nothing continues, `continue` picks from the whole menu: the refused event changes nothing and the
+    // clock moves on (an offer's guard may pass on the next step), instead of ending the walk.
+    let pool = step.menu;
+    if (step.mode === 'continue' && continuing.length > 0) pool = continuing;
+    else if (step.mode === 'accepted' && accepted.length > 0) pool = accepted;
+    const event = pool[step.pick % pool.length];
+    if (event === undefined) continue;
+    chosen.push(event);
+    snapshot = transition(machine, snapshot, event).snapshot;
+  }
+  return chosen;
 }

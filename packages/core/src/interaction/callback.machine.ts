@@ -1,0 +1,440 @@
+import { type Action, can, defineMachine, type Guard, type Snapshot } from '../machine';
+import type { EndedBy, EndReason } from './interaction.types';
+import {
+  answerLeg,
+  DEFAULT_WRAP_UP_POLICY,
+  dispositionSatisfies,
+  eventOfType,
+  latestTime,
+  monotonicTime,
+  type OfferFields,
+  skipsWrapUp,
+  type WrapUpFields,
+  type WrapUpPolicy,
+  withLegEnded,
+  withOffer,
+  withQueued,
+  wrapUpDeadlineAt,
+  wrapUpSkippable,
+} from './lifecycle';
+
+/**
+ * States of a callback: `requested → scheduled → queued → offered → dialing → active → wrap-up → completed`;
+ * an unanswered dial waits in `retry-wait` and goes back to `queued`; `cancelled` and `failed` are the other ends.
+ */
+export type CallbackState =
+  | 'requested'
+  | 'scheduled'
+  | 'queued'
+  | 'offered'
+  | 'dialing'
+  | 'retry-wait'
+  | 'active'
+  | 'wrap-up'
+  | 'completed'
+  | 'cancelled'
+  | 'failed';
+
+/** A time window the customer picked for the callback, epoch ms (`start` inclusive, `end` exclusive). */
+export interface CallbackSlot {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Everything that can happen to a callback. Every event carries `at` (epoch ms). */
+export type CallbackEvent =
+  /** Call back in `slot` (also reschedules a scheduled or retry-waiting callback). */
+  | { readonly type: 'SCHEDULE'; readonly at: number; readonly slot: CallbackSlot }
+  /** Call back as soon as possible. */
+  | { readonly type: 'QUEUE'; readonly at: number }
+  /** The timer the state waits on fired: the slot started, or the retry back-off is over. */
+  | { readonly type: 'DUE'; readonly at: number }
+  | { readonly type: 'OFFER'; readonly at: number; readonly agentId: string; readonly expiresAt: number }
+  /** The offered agent accepted: dialing starts, which counts as an attempt. */
+  | { readonly type: 'ACCEPT'; readonly at: number; readonly agentId: string }
+  | { readonly type: 'REJECT'; readonly at: number; readonly agentId: string }
+  | { readonly type: 'OFFER_TIMEOUT'; readonly at: number }
+  /** The customer picked up. */
+  | { readonly type: 'ANSWER'; readonly at: number }
+  /** The customer did not pick up (no answer, busy, voicemail). */
+  | { readonly type: 'NO_ANSWER'; readonly at: number }
+  | { readonly type: 'HANG_UP'; readonly at: number; readonly by: EndedBy }
+  /** Called off before dialing. */
+  | { readonly type: 'CANCEL'; readonly at: number; readonly by: 'visitor' | 'agent' }
+  /** A technical failure (carrier, media, invalid number). */
+  | { readonly type: 'FAIL'; readonly at: number }
+  | {
+      readonly type: 'WRAP_UP_DONE';
+      readonly at: number;
+      readonly disposition?: string;
+      readonly notes?: string;
+    }
+  | { readonly type: 'WRAP_UP_TIMEOUT'; readonly at: number }
+  | { readonly type: 'SKIP_WRAP_UP'; readonly at: number };
+
+/** The type names of {@link CallbackEvent}. */
+export type CallbackEventType = CallbackEvent['type'];
+
+/** Facts about one callback. */
+export interface CallbackContext extends WrapUpFields, OfferFields {
+  readonly queueId?: string;
+  /** E.164 number to call (validated by the protocol layer before it gets here). */
+  readonly phone: string;
+  /** The chosen window; unset for an as-soon-as-possible callback. */
+  readonly slot?: CallbackSlot;
+  /** True when the customer asked for a callback as soon as possible. */
+  readonly asap: boolean;
+  /** Dials started so far. */
+  readonly attempts: number;
+  /** Dials allowed in total; after the last one goes unanswered the callback fails. */
+  readonly maxAttempts: number;
+  /** Back-off before the first retry; each further retry waits twice as long. */
+  readonly retryDelayMs: number;
+  /** When the next dial may start; set only in `retry-wait`. */
+  readonly nextAttemptAt?: number;
+  readonly endReason?: EndReason;
+  readonly endedBy?: EndedBy;
+}
+
+/** A callback machine snapshot. */
+export type CallbackSnapshot = Snapshot<CallbackState, CallbackContext>;
+
+type CallbackGuard = Guard<CallbackContext, CallbackEvent>;
+type CallbackAction = Action<CallbackContext, CallbackEvent>;
+
+const timeOf = (context: CallbackContext, event: CallbackEvent): number =>
+  monotonicTime(latestTime(context.timestamps), event.at);
+
+const endedInFailure: CallbackGuard = (context) => context.endReason === 'failed';
+const dispositionGiven: CallbackGuard = (context, event) =>
+  dispositionSatisfies(context, eventOfType(event, 'WRAP_UP_DONE').disposition);
+const wrapUpTimeUp: CallbackGuard = (context, event) => {
+  const deadline = wrapUpDeadlineAt(context, context.timestamps.endedAt);
+  return deadline !== undefined && timeOf(context, event) >= deadline;
+};
+const mayskipWrapUp: CallbackGuard = (context) => wrapUpSkippable(context);
+
+const guards = {
+  validSlot: (context, event) => {
+    const { slot } = eventOfType(event, 'SCHEDULE');
+    return Number.isFinite(slot.start) && slot.start < slot.end && slot.end > timeOf(context, event);
+  },
+  slotStarted: (context, event) => context.slot !== undefined && timeOf(context, event) >= context.slot.start,
+  retryDue: (context, event) =>
+    context.nextAttemptAt !== undefined && timeOf(context, event) >= context.nextAttemptAt,
+  validOffer: (context, event) => {
+    const offer = eventOfType(event, 'OFFER');
+    return offer.agentId !== '' && offer.expiresAt > timeOf(context, event);
+  },
+  fromOfferedAgent: (context, event) =>
+    (event.type === 'ACCEPT' || event.type === 'REJECT') && event.agentId === context.agentId,
+  offerExpired: (context, event) =>
+    context.offerExpiresAt !== undefined && timeOf(context, event) >= context.offerExpiresAt,
+  attemptsLeft: (context) => context.attempts < context.maxAttempts,
+  byVisitor: (_context, event) => eventOfType(event, 'CANCEL').by === 'visitor',
+  skipsWrapUp: (context) => skipsWrapUp(context),
+  dispositionGiven,
+  wrapUpTimeUp,
+  wrapUpSkippable: mayskipWrapUp,
+  // The runtime takes one guard per candidate, so the wrap-up exits of a failed call combine two.
+  dispositionGivenAfterFailure: (context, event) =>
+    endedInFailure(context, event) && dispositionGiven(context, event),
+  wrapUpTimeUpAfterFailure: (context, event) =>
+    endedInFailure(context, event) && wrapUpTimeUp(context, event),
+  wrapUpSkippableAfterFailure: (context, event) =>
+    endedInFailure(context, event) && mayskipWrapUp(context, event),
+} satisfies Record<string, CallbackGuard>;
+
+function end(reason: EndReason, by: EndedBy): CallbackAction {
+  return (context, event) => {
+    const at = timeOf(context, event);
+    const next = withLegEnded(context, at, reason);
+    return {
+      ...next,
+      nextAttemptAt: undefined,
+      endReason: reason,
+      endedBy: by,
+      timestamps: { ...next.timestamps, endedAt: at },
+    };
+  };
+}
+
+const stampWrapUpEnd: CallbackAction = (context, event) => ({
+  ...context,
+  timestamps: { ...context.timestamps, wrapUpEndedAt: timeOf(context, event) },
+});
+
+const actions = {
+  saveSlot: (context, event) => ({ ...context, slot: eventOfType(event, 'SCHEDULE').slot, asap: false }),
+  markAsap: (context) => ({ ...context, asap: true }),
+  clearRetry: (context) => ({ ...context, nextAttemptAt: undefined }),
+  enterQueue: (context, event) => ({
+    ...withQueued(context, timeOf(context, event)),
+    nextAttemptAt: undefined,
+  }),
+  recordOffer: (context, event) => {
+    const { agentId, expiresAt } = eventOfType(event, 'OFFER');
+    return withOffer(context, agentId, timeOf(context, event), expiresAt);
+  },
+  startDialing: (context, event) => ({
+    ...context,
+    attempts: context.attempts + 1,
+    offerExpiresAt: undefined,
+    offerHistory: answerLeg(context.offerHistory, timeOf(context, event)),
+  }),
+  closeLegRejected: (context, event) => withLegEnded(context, timeOf(context, event), 'rejected'),
+  closeLegMissed: (context, event) => ({
+    ...withLegEnded(context, timeOf(context, event), 'missed'),
+    missCount: context.missCount + 1,
+  }),
+  recordCustomerAnswer: (context, event) => ({
+    ...context,
+    // `answeredAt` of a callback is when the customer picked up; the agent's acceptance is in the leg.
+    timestamps: { ...context.timestamps, answeredAt: timeOf(context, event) },
+  }),
+  scheduleRetry: (context, event) => {
+    const at = timeOf(context, event);
+    const backOff = context.retryDelayMs * 2 ** Math.max(0, context.attempts - 1);
+    // The dialing agent's part is over; the retry is offered afresh, possibly to someone else.
+    return { ...withLegEnded(context, at, 'missed'), agentId: undefined, nextAttemptAt: at + backOff };
+  },
+  endUnreachable: end('missed', 'system'),
+  endCancelledByVisitor: end('abandoned', 'visitor'),
+  endCancelledByAgent: end('rejected', 'agent'),
+  endFailed: end('failed', 'system'),
+  endCompleted: (context, event) => end('completed', eventOfType(event, 'HANG_UP').by)(context, event),
+  recordWrapUp: (context, event) => {
+    const { disposition, notes } = eventOfType(event, 'WRAP_UP_DONE');
+    return {
+      ...stampWrapUpEnd(context, event),
+      disposition: disposition ?? context.disposition,
+      notes: notes ?? context.notes,
+    };
+  },
+  stampWrapUpEnd,
+} satisfies Record<string, CallbackAction>;
+
+type CallbackActionName = keyof typeof actions;
+
+/** Cancelling before dialing: who cancelled decides the end reason. */
+const cancel = [
+  { target: 'cancelled', guard: 'byVisitor', actions: ['endCancelledByVisitor'] },
+  { target: 'cancelled', actions: ['endCancelledByAgent'] },
+] as const;
+
+/** Ending from `active`: straight to `end` under ACW policy `none`, otherwise into `wrap-up`. */
+const endFromActive = (end: 'completed' | 'failed', action: CallbackActionName) =>
+  [
+    { target: end, guard: 'skipsWrapUp', actions: [action] },
+    { target: 'wrap-up', actions: [action] },
+  ] as const;
+
+/**
+ * The callback lifecycle. A dial that goes unanswered waits in `retry-wait` (doubling back-off) and is queued
+ * again until `maxAttempts` dials were made; then the callback `failed` with end reason `missed`. Every end
+ * state carries `endReason` and `endedBy`.
+ *
+ * @example
+ * ```ts
+ * let cb = callbackSnapshot({ at: now, phone: '+31201234567', maxAttempts: 3 });
+ * cb = transition(callbackMachine, cb, { type: 'SCHEDULE', at: now, slot: { start, end } }).snapshot;
+ * ```
+ */
+export const callbackMachine = defineMachine<CallbackState, CallbackEvent, CallbackContext>({
+  id: 'callback',
+  initial: 'requested',
+  context: {
+    ...DEFAULT_WRAP_UP_POLICY,
+    phone: '',
+    asap: false,
+    attempts: 0,
+    maxAttempts: 3,
+    retryDelayMs: 5 * 60_000,
+    timestamps: { createdAt: 0 },
+    offerHistory: [],
+    missCount: 0,
+  },
+  states: {
+    requested: {
+      on: {
+        SCHEDULE: { target: 'scheduled', guard: 'validSlot', actions: ['saveSlot'] },
+        QUEUE: { target: 'queued', actions: ['markAsap', 'enterQueue'] },
+        CANCEL: cancel,
+        FAIL: { target: 'failed', actions: ['endFailed'] },
+      },
+    },
+    scheduled: {
+      on: {
+        SCHEDULE: { target: 'scheduled', guard: 'validSlot', actions: ['saveSlot'] },
+        DUE: { target: 'queued', guard: 'slotStarted', actions: ['enterQueue'] },
+        CANCEL: cancel,
+        FAIL: { target: 'failed', actions: ['endFailed'] },
+      },
+    },
+    queued: {
+      on: {
+        OFFER: { target: 'offered', guard: 'validOffer', actions: ['recordOffer'] },
+        CANCEL: cancel,
+        FAIL: { target: 'failed', actions: ['endFailed'] },
+      },
+    },
+    offered: {
+      on: {
+        ACCEPT: { target: 'dialing', guard: 'fromOfferedAgent', actions: ['startDialing'] },
+        REJECT: { target: 'queued', guard: 'fromOfferedAgent', actions: ['closeLegRejected', 'enterQueue'] },
+        OFFER_TIMEOUT: { target: 'queued', guard: 'offerExpired', actions: ['closeLegMissed', 'enterQueue'] },
+        CANCEL: cancel,
+        FAIL: { target: 'failed', actions: ['endFailed'] },
+      },
+    },
+    dialing: {
+      on: {
+        ANSWER: { target: 'active', actions: ['recordCustomerAnswer'] },
+        NO_ANSWER: [
+          { target: 'retry-wait', guard: 'attemptsLeft', actions: ['scheduleRetry'] },
+          { target: 'failed', actions: ['endUnreachable'] },
+        ],
+        FAIL: { target: 'failed', actions: ['endFailed'] },
+      },
+    },
+    'retry-wait': {
+      on: {
+        DUE: { target: 'queued', guard: 'retryDue', actions: ['enterQueue'] },
+        SCHEDULE: { target: 'scheduled', guard: 'validSlot', actions: ['saveSlot', 'clearRetry'] },
+        CANCEL: cancel,
+        FAIL: { target: 'failed', actions: ['endFailed'] },
+      },
+    },
+    active: {
+      on: {
+        HANG_UP: endFromActive('completed', 'endCompleted'),
+        // The agent still wraps up a call that dropped under them (failed outbound calls skipping ACW is a
+        // known complaint about other contact centers).
+        FAIL: endFromActive('failed', 'endFailed'),
+      },
+    },
+    'wrap-up': {
+      on: {
+        WRAP_UP_DONE: [
+          { target: 'failed', guard: 'dispositionGivenAfterFailure', actions: ['recordWrapUp'] },
+          { target: 'completed', guard: 'dispositionGiven', actions: ['recordWrapUp'] },
+        ],
+        WRAP_UP_TIMEOUT: [
+          { target: 'failed', guard: 'wrapUpTimeUpAfterFailure', actions: ['stampWrapUpEnd'] },
+          { target: 'completed', guard: 'wrapUpTimeUp', actions: ['stampWrapUpEnd'] },
+        ],
+        SKIP_WRAP_UP: [
+          { target: 'failed', guard: 'wrapUpSkippableAfterFailure', actions: ['stampWrapUpEnd'] },
+          { target: 'completed', guard: 'wrapUpSkippable', actions: ['stampWrapUpEnd'] },
+        ],
+      },
+    },
+    completed: { final: true },
+    cancelled: { final: true },
+    failed: { final: true },
+  },
+  guards,
+  actions,
+});
+
+/** Options of a new callback request. */
+export interface CallbackOptions extends Partial<WrapUpPolicy> {
+  /** Request time, epoch ms. */
+  readonly at: number;
+  /** E.164 number to call. */
+  readonly phone: string;
+  readonly queueId?: string;
+  /** Dials allowed in total (at least 1). Default 3. */
+  readonly maxAttempts?: number;
+  /** Back-off before the first retry, doubled for each further one. Default 5 minutes. */
+  readonly retryDelayMs?: number;
+}
+
+/**
+ * A new callback in `requested`.
+ *
+ * @example
+ * ```ts
+ * const cb = callbackSnapshot({ at: Date.now(), phone: '+31201234567', acw: queue.acw });
+ * ```
+ */
+export function callbackSnapshot(options: CallbackOptions): CallbackSnapshot {
+  const defaults = callbackMachine.context;
+  return {
+    value: callbackMachine.initial,
+    context: {
+      ...defaults,
+      phone: options.phone,
+      queueId: options.queueId,
+      acw: options.acw ?? defaults.acw,
+      dispositionRequired: options.dispositionRequired ?? defaults.dispositionRequired,
+      maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? defaults.maxAttempts)),
+      retryDelayMs: Math.max(0, options.retryDelayMs ?? defaults.retryDelayMs),
+      timestamps: { createdAt: options.at },
+    },
+  };
+}
+
+/** What a UI may show or do with a callback now, derived from its snapshot. */
+export interface CallbackFlags {
+  readonly isScheduled: boolean;
+  /** Waiting for an agent or a dial: `queued`, `offered` or `retry-wait`. */
+  readonly isWaiting: boolean;
+  readonly isRetrying: boolean;
+  readonly isDialing: boolean;
+  /** Talking to the customer. */
+  readonly isActive: boolean;
+  readonly isWrappingUp: boolean;
+  /** In `completed`, `cancelled` or `failed`. */
+  readonly isFinished: boolean;
+  /** The visitor or agent can still call it off (nothing dialed yet). */
+  readonly canCancel: boolean;
+  readonly canReschedule: boolean;
+  readonly canAccept: boolean;
+  readonly canHangUp: boolean;
+  readonly canSkipWrapUp: boolean;
+  readonly needsDisposition: boolean;
+  /** Dials still allowed. */
+  readonly attemptsLeft: number;
+  /** When the next dial may start, epoch ms (only while retrying). */
+  readonly nextAttemptAt: number | undefined;
+  /** When a `timed` wrap-up ends on its own, epoch ms. */
+  readonly wrapUpDeadlineAt: number | undefined;
+}
+
+const CANCELLABLE: readonly CallbackState[] = ['requested', 'scheduled', 'queued', 'offered', 'retry-wait'];
+const FINISHED: readonly CallbackState[] = ['completed', 'cancelled', 'failed'];
+
+/**
+ * Derives the flags of a callback. Flags are computed, never stored.
+ *
+ * @example
+ * ```ts
+ * const { canCancel, nextAttemptAt } = callbackFlags(cb);
+ * ```
+ */
+export function callbackFlags(snapshot: CallbackSnapshot): CallbackFlags {
+  const { value, context } = snapshot;
+  const wrappingUp = value === 'wrap-up';
+  return {
+    isScheduled: value === 'scheduled',
+    isWaiting: value === 'queued' || value === 'offered' || value === 'retry-wait',
+    isRetrying: value === 'retry-wait',
+    isDialing: value === 'dialing',
+    isActive: value === 'active',
+    isWrappingUp: wrappingUp,
+    isFinished: FINISHED.includes(value),
+    canCancel: CANCELLABLE.includes(value),
+    canReschedule: value === 'requested' || value === 'scheduled' || value === 'retry-wait',
+    canAccept: value === 'offered',
+    canHangUp: value === 'active',
+    canSkipWrapUp: can(callbackMachine, snapshot, {
+      type: 'SKIP_WRAP_UP',
+      at: latestTime(context.timestamps),
+    }),
+    needsDisposition: wrappingUp && !dispositionSatisfies(context, context.disposition),
+    attemptsLeft: FINISHED.includes(value) ? 0 : Math.max(0, context.maxAttempts - context.attempts),
+    nextAttemptAt: value === 'retry-wait' ? context.nextAttemptAt : undefined,
+    wrapUpDeadlineAt: wrappingUp ? wrapUpDeadlineAt(context, context.timestamps.endedAt) : undefined,
+  };
+}
