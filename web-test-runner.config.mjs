@@ -117,7 +117,7 @@ export default {
     ? browserTestFiles(filter)
     : ['packages/*/src/**/*.browser.test.ts', 'packages/*/src/**/*.browser.test.tsx'],
   nodeResolve: { browser: true },
-  staticLogging: Boolean(process.env.CI),
+  staticLogging: !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase()),
   testFramework: { config: { timeout: 20000 } },
   plugins: [serveStaticFiles(), bundleBrowserTests()],
   reporters: [defaultReporter(), ...(resultsFile ? [totalsReporter(resultsFile)] : [])],

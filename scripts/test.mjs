@@ -7,11 +7,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBrowserTests } from './lib/browser-tests.mjs';
 import { runNodeTests } from './lib/node-tests.mjs';
-import { announce, bin, runCommand, Tally } from './lib/run.mjs';
+import { announce, bin, isCI, runCommand, Tally } from './lib/run.mjs';
 import { browserTestFiles, nodeTestFiles, repoRoot, testFilter } from './lib/test-files.mjs';
 
 const tally = new Tally();
-const ci = Boolean(process.env.CI);
 
 async function main() {
   const installed = await tally.step('install', 'setup', async () => {
@@ -32,7 +31,7 @@ async function main() {
 
   await tally.step('lint', 'check', async () => {
     announce('lint', 'biome check .');
-    return (await runCommand(bin('biome'), ['check', ...(ci ? ['--colors=off'] : []), '.'])) === 0;
+    return (await runCommand(bin('biome'), ['check', ...(isCI ? ['--colors=off'] : []), '.'])) === 0;
   });
   await tally.step('typecheck', 'check', async () => {
     announce('typecheck', 'tsc -p tsconfig.json --noEmit');
@@ -41,7 +40,7 @@ async function main() {
         '-p',
         'tsconfig.json',
         '--noEmit',
-        ...(ci ? ['--pretty', 'false'] : []),
+        ...(isCI ? ['--pretty', 'false'] : []),
       ])) === 0
     );
   });

@@ -4,6 +4,11 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './test-files.mjs';
 
+/** `CI=true` (any value but empty, `0` or `false`): plain output, no colors. */
+export const isCI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
+// Child processes (rollup, node --test, web-test-runner) print no color codes into CI logs.
+if (isCI) process.env.NO_COLOR ??= '1';
+
 /** Path of an npm-installed executable of this repo (`node_modules/.bin/<name>`). */
 export function bin(name) {
   return join(repoRoot, 'node_modules', '.bin', name);
