@@ -182,17 +182,21 @@ export type EventArbitraries<TEvent extends MachineEvent> = {
   readonly [K in TEvent['type']]: fc.Arbitrary<Extract<TEvent, { readonly type: K }>>;
 };
 
-/** Options of the sequence generators: where the clock starts, how long, and how to retime events. */
-export interface SequenceOptions<TEvent extends MachineEvent & { readonly at: number }> {
-  readonly start: number;
+/**
+ * Options of the sequence generators: how long, and for events stamped with `at`, where the clock starts and
+ * how to retime their other time fields.
+ */
+export interface SequenceOptions<TEvent extends MachineEvent> {
   readonly maxLength?: number;
+  /** Put events on a clock starting here (events must then have an `at` field). Omit for untimed events. */
+  readonly start?: number;
   /** Turns relative time fields of an event (an offer's `expiresAt`…) into absolute ones from the clock. */
   readonly retime?: (event: TEvent, clock: number) => TEvent;
 }
 
 // Per step: the clock moves by -5 s … +40 s (so sometimes backwards), and now and then an event is stamped
 // with a broken time (NaN, -Infinity, 0).
-function onClock<TEvent extends MachineEvent & { readonly at: number }, T>(
+function onClock<TEvent extends MachineEvent, T>(
   itemArb: fc.Arbitrary<T>,
   options: SequenceOptions<TEvent>,
   stamp: (item: T, time: (event: TEvent) => TEvent) => T,
@@ -203,7 +207,9 @@ function onClock<TEvent extends MachineEvent & { readonly at: number }, T>(
   );
   const stepArb = fc.tuple(itemArb, fc.integer({ min: -5_000, max: 40_000 }), glitchArb);
   return fc.array(stepArb, { maxLength: options.maxLength ?? 60, size: 'max' }).map((steps) => {
-    let clock = options.start;
+    const start = options.start;
+    if (start === undefined) return steps.map(([item]) => item);
+    let clock = start;
     return steps.map(([item, delta, glitch]) => {
       clock += delta;
       const now = clock;
@@ -215,8 +221,8 @@ function onClock<TEvent extends MachineEvent & { readonly at: number }, T>(
   });
 }
 
-/** Random event sequences of any types, in any order, with arbitrary payloads, on a clock. */
-export function randomSequence<TEvent extends MachineEvent & { readonly at: number }>(
+/** Random event sequences of any types, in any order, with arbitrary payloads (on a clock when timed). */
+export function randomSequence<TEvent extends MachineEvent>(
   arbitraries: EventArbitraries<TEvent>,
   options: SequenceOptions<TEvent>,
 ): fc.Arbitrary<TEvent[]> {
@@ -241,7 +247,7 @@ export interface GuidedStep<TEvent> {
  * the many ways to end would cut most walks short), sometimes any accepted event, and sometimes any event at
  * all, so refusals stay covered. Resolve the steps into events with {@link chooseEvents}.
  */
-export function guidedSequence<TEvent extends MachineEvent & { readonly at: number }>(
+export function guidedSequence<TEvent extends MachineEvent>(
   arbitraries: EventArbitraries<TEvent>,
   options: SequenceOptions<TEvent>,
 ): fc.Arbitrary<GuidedStep<TEvent>[]> {
