@@ -159,19 +159,22 @@ export const commandFrameSchema = v.variant(
 /** Answer to a server `ping`. */
 export const pongSchema = v.strictObject({ t: v.literal('pong'), ts: epochMs });
 
-// ─── server → client ────────────────────────────────────────────────────────────────────────────────
-// Clients parse with loose objects: a newer server may add fields, never remove them.
+/** A client's liveness probe (tab visible again, back online); the server answers `pong`. */
+export const clientPingSchema = v.strictObject({ t: v.literal('ping'), ts: epochMs });
 
-const errorPayload = v.looseObject({
+// ─── server → client ────────────────────────────────────────────────────────────────────────────────
+// Clients parse with `v.object`, which drops unknown keys: a newer server may add fields, never remove them.
+
+const errorPayload = v.object({
   code: v.string(),
   message: v.string(),
   retryAfterMs: v.optional(v.number()),
   field: v.optional(v.string()),
 });
 
-const sender = v.looseObject({ id, role, name });
+const sender = v.object({ id, role, name });
 
-const customer = v.looseObject({
+const customer = v.object({
   id,
   name: v.optional(v.string()),
   email: v.optional(v.string()),
@@ -182,7 +185,7 @@ const customer = v.looseObject({
   attributes: v.record(v.string(), v.string()),
 });
 
-const participant = v.looseObject({
+const participant = v.object({
   id,
   role,
   displayName: v.string(),
@@ -191,7 +194,7 @@ const participant = v.looseObject({
 });
 
 /** An interaction as sent to its parties. Agent-only fields (notes, disposition) are absent for visitors. */
-export const interactionSchema = v.looseObject({
+export const interactionSchema = v.object({
   id,
   channel,
   state: v.string(),
@@ -201,10 +204,10 @@ export const interactionSchema = v.looseObject({
   participants: v.array(participant),
   agentId: v.optional(id),
   priority: v.number(),
-  requiredSkills: v.array(v.looseObject({ skill: v.string(), minLevel: v.number() })),
+  requiredSkills: v.array(v.object({ skill: v.string(), minLevel: v.number() })),
   language: v.optional(v.string()),
   prechat: v.record(v.string(), v.string()),
-  timestamps: v.looseObject({
+  timestamps: v.object({
     createdAt: epochMs,
     queuedAt: v.optional(epochMs),
     offeredAt: v.optional(epochMs),
@@ -217,7 +220,7 @@ export const interactionSchema = v.looseObject({
   disposition: v.optional(v.string()),
   notes: v.optional(v.string()),
   csat: v.optional(
-    v.looseObject({
+    v.object({
       score: v.picklist([1, 2, 3, 4, 5]),
       comment: v.optional(v.string()),
       nps: v.optional(v.number()),
@@ -227,29 +230,29 @@ export const interactionSchema = v.looseObject({
 
 /** Events of a conversation's durable log; each carries a gap-free `seq` in its frame. */
 export const conversationEventSchema = v.variant('type', [
-  v.looseObject({ type: v.literal('created'), interaction: interactionSchema }),
-  v.looseObject({
+  v.object({ type: v.literal('created'), interaction: interactionSchema }),
+  v.object({
     type: v.literal('state'),
     state: v.string(),
     endReason: v.optional(endReason),
     endedBy: v.optional(endedBy),
   }),
-  v.looseObject({ type: v.literal('joined'), participant }),
-  v.looseObject({ type: v.literal('left'), participantId: id }),
-  v.looseObject({
+  v.object({ type: v.literal('joined'), participant }),
+  v.object({ type: v.literal('left'), participantId: id }),
+  v.object({
     type: v.literal('message'),
     messageId: id,
     clientMsgId: v.string(),
     from: sender,
     text: v.string(),
   }),
-  v.looseObject({ type: v.literal('read'), participantId: id, seq }),
-  v.looseObject({ type: v.literal('csat'), score: v.number(), comment: v.optional(v.string()) }),
-  v.looseObject({ type: v.literal('note'), text: v.string() }),
+  v.object({ type: v.literal('read'), participantId: id, seq }),
+  v.object({ type: v.literal('csat'), score: v.number(), comment: v.optional(v.string()) }),
+  v.object({ type: v.literal('note'), text: v.string() }),
 ]);
 
 /** A durable conversation event frame. */
-export const eventFrameSchema = v.looseObject({
+export const eventFrameSchema = v.object({
   t: v.literal('evt'),
   cid: id,
   seq,
@@ -257,45 +260,53 @@ export const eventFrameSchema = v.looseObject({
   ev: conversationEventSchema,
 });
 
-const offer = v.looseObject({ interaction: interactionSchema, expiresAt: epochMs });
+const offer = v.object({ interaction: interactionSchema, expiresAt: epochMs });
 
 /** Pushes that are not part of a conversation log: offers, presence, queue position, typing. */
 export const noticeSchema = v.variant('type', [
-  v.looseObject({ type: v.literal('offer'), offer }),
-  v.looseObject({ type: v.literal('offer.revoked'), cid: id, reason: endReason }),
-  v.looseObject({
+  v.object({ type: v.literal('offer'), offer }),
+  v.object({ type: v.literal('offer.revoked'), cid: id, reason: endReason }),
+  v.object({
     type: v.literal('presence'),
     status: v.picklist(['offline', 'available', 'away']),
     reason: v.optional(v.string()),
   }),
-  v.looseObject({ type: v.literal('interaction'), interaction: interactionSchema }),
-  v.looseObject({
+  v.object({ type: v.literal('interaction'), interaction: interactionSchema }),
+  v.object({
     type: v.literal('position'),
     cid: id,
     position: v.pipe(v.number(), v.integer(), v.minValue(1)),
     estimatedWaitSeconds: v.optional(v.number()),
   }),
-  v.looseObject({ type: v.literal('typing'), cid: id, from: sender, typing: v.boolean() }),
+  v.object({ type: v.literal('typing'), cid: id, from: sender, typing: v.boolean() }),
 ]);
 
 /** Every frame a server may send. */
 export const serverFrameSchema = v.variant('t', [
-  v.looseObject({
+  v.object({
     t: v.literal('welcome'),
     v: v.number(),
-    subject: v.looseObject({ id, role, name }),
+    subject: v.object({ id, role, name }),
     resumeToken: v.string(),
     heartbeatMs: v.number(),
     resumed: v.boolean(),
+    /** For each resumed conversation the caller may see: the last `seq` at the time of welcome. */
+    heads: v.optional(v.record(id, seq)),
   }),
-  v.looseObject({ t: v.literal('ack'), id, result: v.unknown() }),
-  v.looseObject({ t: v.literal('nack'), id, error: errorPayload }),
+  v.object({ t: v.literal('ack'), id, result: v.unknown() }),
+  v.object({ t: v.literal('nack'), id, error: errorPayload }),
   eventFrameSchema,
-  v.looseObject({ t: v.literal('gap'), cid: id, after: seq }),
-  v.looseObject({ t: v.literal('notice'), notice: noticeSchema }),
-  v.looseObject({ t: v.literal('ping'), ts: epochMs }),
-  v.looseObject({ t: v.literal('bye'), code: v.number(), error: errorPayload }),
+  v.object({ t: v.literal('gap'), cid: id, after: seq }),
+  v.object({ t: v.literal('notice'), notice: noticeSchema }),
+  v.object({ t: v.literal('ping'), ts: epochMs }),
+  v.object({ t: v.literal('pong'), ts: epochMs }),
+  v.object({ t: v.literal('bye'), code: v.number(), error: errorPayload }),
 ]);
 
 /** Every frame a client may send. */
-export const clientFrameSchema = v.variant('t', [helloSchema, commandFrameSchema, pongSchema]);
+export const clientFrameSchema = v.variant('t', [
+  helloSchema,
+  commandFrameSchema,
+  pongSchema,
+  clientPingSchema,
+]);

@@ -1,0 +1,475 @@
+import { atom, type ReadableAtom } from 'nanostores';
+import type { HubClock } from '../hub/hub.types';
+import { createMachineStore } from '../machine';
+import { type ErrorPayload, HelplineError, helplineError, isHelplineError } from '../protocol/errors';
+import { parseCommandResult, parseServerFrame, validateCommandArgs } from '../protocol/protocol';
+import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/protocol.limits';
+import type {
+  CommandArgs,
+  CommandOp,
+  CommandResult,
+  ConversationEvent,
+  Notice,
+  ServerFrame,
+  WelcomeFrame,
+} from '../protocol/protocol.types';
+import type { LinkCloseInfo, Transport, TransportLink } from '../transport/transport.types';
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff';
+import { type ConnectionSnapshot, connectionMachine } from './connection.machine';
+
+/** One durable conversation event as the connection delivers it: in `seq` order, exactly once. */
+export interface DeliveredEvent {
+  readonly cid: string;
+  readonly seq: number;
+  readonly at: number;
+  readonly ev: ConversationEvent;
+}
+
+/** Options of {@link createConnection}. */
+export interface ConnectionOptions {
+  readonly transport: Transport;
+  /** The bearer token, or a function returning a fresh one before each connect. */
+  readonly token: string | (() => string | Promise<string>);
+  readonly clock?: HubClock;
+  /** Random source in [0, 1) for back-off jitter. */
+  readonly random?: () => number;
+  readonly backoff?: BackoffPolicy;
+  /** A command sent on a live link without an answer for this long fails with `connection/timeout`. */
+  readonly commandTimeoutMs?: number;
+}
+
+/** Options of one command. */
+export interface CommandOptions {
+  /**
+   * Keep the command until it is answered, across disconnects and lost acks (only for idempotent commands,
+   * such as `message.send` whose `clientMsgId` the server dedupes).
+   */
+  readonly persistent?: boolean;
+}
+
+/**
+ * A connection to a Helpline server over any {@link Transport}: hello/welcome, commands with ack/nack,
+ * per-conversation ordering by `seq` with gap backfill, resume after reconnect, server-driven liveness and
+ * back-off with full jitter.
+ */
+export interface Connection {
+  /** The connection machine's snapshot (`idle`, `connecting`, `connected`, `caught-up`, `reconnecting`, …). */
+  readonly $state: ReadableAtom<ConnectionSnapshot>;
+  /** Who the server says we are, after the first welcome. */
+  readonly $subject: ReadableAtom<WelcomeFrame['subject'] | undefined>;
+  /** Opens the connection (idempotent). */
+  open(): void;
+  /** Closes deliberately: no reconnect afterwards; pending commands fail with `connection/closed`. */
+  close(): void;
+  /** Sends a command and resolves with its validated result, or rejects with a {@link HelplineError}. */
+  command<Op extends CommandOp>(
+    op: Op,
+    args: CommandArgs<Op>,
+    options?: CommandOptions,
+  ): Promise<CommandResult<Op>>;
+  /** Follows a conversation from `afterSeq` (events up to it are already known to the caller). */
+  follow(cid: string, afterSeq: number): void;
+  /** Listens to durable events, delivered in order without gaps or duplicates. */
+  onEvent(listener: (event: DeliveredEvent) => void): () => void;
+  /** Listens to notices (offers, presence, positions, typing). */
+  onNotice(listener: (notice: Notice) => void): () => void;
+  /** Checks liveness now (on `online`, tab visible, `pageshow`): a dead link is replaced at once. */
+  probe(): void;
+}
+
+interface Pending {
+  readonly id: string;
+  readonly op: CommandOp;
+  readonly args: unknown;
+  readonly persistent: boolean;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: HelplineError) => void;
+  timer?: unknown;
+}
+
+interface Cursor {
+  /** Last seq delivered to listeners. */
+  last: number;
+  /** Frames that arrived ahead of a gap, by seq. */
+  readonly ahead: Map<number, DeliveredEvent>;
+  backfilling: boolean;
+}
+
+/** How long a liveness probe waits for any frame before the link is declared dead. */
+const PROBE_TIMEOUT_MS = 5_000;
+
+const systemClock: HubClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Creates a connection. Nothing happens until `open()` (sessions open it when their stores gain a listener).
+ *
+ * @example
+ * ```ts
+ * const connection = createConnection({ transport, token });
+ * connection.open();
+ * const { cid } = await connection.command('chat.start', { channel: 'chat' });
+ * ```
+ */
+export function createConnection(options: ConnectionOptions): Connection {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const commandTimeoutMs = options.commandTimeoutMs ?? 15_000;
+  const machine = createMachineStore(connectionMachine);
+  const $subject = atom<WelcomeFrame['subject'] | undefined>(undefined);
+  const eventListeners = new Set<(event: DeliveredEvent) => void>();
+  const noticeListeners = new Set<(notice: Notice) => void>();
+  const pending = new Map<string, Pending>();
+  const cursors = new Map<string, Cursor>();
+  let heads: Record<string, number> = {};
+  let link: TransportLink | undefined;
+  let linkGeneration = 0;
+  let welcomed = false;
+  let resumeToken: string | undefined;
+  let heartbeatMs = 0;
+  let lastFrameAt = 0;
+  // At most one timer of each kind exists at any time.
+  let retryTimer: unknown;
+  let livenessTimer: unknown;
+  let nextCommandId = 1;
+  let byeRetryAfterMs: number | undefined;
+
+  const state = () => machine.$snapshot.get().value;
+
+  function clearTimer(handle: unknown): undefined {
+    if (handle !== undefined) clock.clearTimeout(handle);
+    return undefined;
+  }
+
+  async function connect(): Promise<void> {
+    retryTimer = clearTimer(retryTimer);
+    const generation = ++linkGeneration;
+    let token: string;
+    try {
+      token = typeof options.token === 'function' ? await options.token() : options.token;
+    } catch (error) {
+      return linkLost({ code: 1006, reason: `token unavailable: ${String(error)}` });
+    }
+    if (generation !== linkGeneration || state() === 'closed') return;
+    welcomed = false;
+    link = options.transport.open({
+      onOpen() {
+        if (generation !== linkGeneration) return;
+        lastFrameAt = clock.now();
+        const cursorsToResume = Object.fromEntries([...cursors].map(([cid, cursor]) => [cid, cursor.last]));
+        send({
+          t: 'hello',
+          v: PROTOCOL_VERSION,
+          token,
+          ...(resumeToken ? { resume: { token: resumeToken, cursors: cursorsToResume } } : {}),
+        });
+      },
+      onFrame(raw) {
+        if (generation === linkGeneration) receive(raw);
+      },
+      onClose(info) {
+        if (generation === linkGeneration) linkLost(info);
+      },
+    });
+  }
+
+  function send(frame: object): void {
+    link?.send(JSON.stringify(frame));
+  }
+
+  function linkLost(info: LinkCloseInfo): void {
+    link = undefined;
+    welcomed = false;
+    livenessTimer = clearTimer(livenessTimer);
+    for (const command of pending.values()) command.timer = clearTimer(command.timer);
+    if (state() === 'closed') return;
+    if (info.code === CLOSE_CODES.unauthorized || info.code === CLOSE_CODES.protocolError) {
+      // Retrying the same credentials or frames cannot succeed: stop, and fail what waits.
+      machine.send({ type: 'REFUSED', fatal: true, reason: info.reason });
+      failAll(helplineError('connection/closed'));
+      return;
+    }
+    const retryAfterMs = info.retryAfterMs ?? byeRetryAfterMs;
+    byeRetryAfterMs = undefined;
+    machine.send({ type: 'LINK_LOST', reason: info.reason, ...(retryAfterMs ? { retryAfterMs } : {}) });
+    scheduleRetry(retryAfterMs);
+  }
+
+  function scheduleRetry(retryAfterMs: number | undefined): void {
+    if (retryTimer !== undefined || state() === 'closed') return;
+    const attempt = machine.$snapshot.get().context.attempt;
+    const delay = Math.max(backoffDelay(attempt, backoff, random), retryAfterMs ?? 0);
+    retryTimer = clock.setTimeout(() => {
+      retryTimer = undefined;
+      if (machine.send({ type: 'RETRY' }).ok) void connect();
+    }, delay);
+  }
+
+  function receive(raw: string): void {
+    lastFrameAt = clock.now();
+    const parsed = parseServerFrame(raw);
+    if (!parsed.ok) {
+      // A frame we cannot understand is dropped; the server is the one to fix, and the link stays up.
+      return;
+    }
+    handle(parsed.value);
+  }
+
+  function handle(frame: ServerFrame): void {
+    switch (frame.t) {
+      case 'welcome':
+        welcome(frame);
+        return;
+      case 'ping':
+        send({ t: 'pong', ts: frame.ts });
+        return;
+      case 'pong':
+        return; // Answer to our probe: receiving it already refreshed `lastFrameAt`.
+      case 'ack':
+      case 'nack':
+        answer(frame);
+        return;
+      case 'evt':
+        arrive({ cid: frame.cid, seq: frame.seq, at: frame.at, ev: frame.ev });
+        return;
+      case 'gap': {
+        const cursor = cursorOf(frame.cid);
+        void backfill(frame.cid, cursor);
+        return;
+      }
+      case 'notice':
+        for (const listener of noticeListeners) listener(frame.notice);
+        return;
+      case 'bye':
+        // The close that follows carries the code; keep the server's retry hint for it.
+        byeRetryAfterMs = frame.error.retryAfterMs;
+        return;
+    }
+  }
+
+  function welcome(frame: WelcomeFrame): void {
+    welcomed = true;
+    resumeToken = frame.resumeToken;
+    heartbeatMs = frame.heartbeatMs;
+    heads = frame.heads ?? {};
+    $subject.set(frame.subject);
+    machine.send({ type: 'OPENED' });
+    armLiveness();
+    for (const command of [...pending.values()]) transmit(command);
+    checkCaughtUp();
+  }
+
+  function checkCaughtUp(): void {
+    if (!welcomed || state() !== 'connected') return;
+    for (const [cid, head] of Object.entries(heads)) {
+      const cursor = cursors.get(cid);
+      if (cursor && (cursor.last < head || cursor.backfilling)) return;
+    }
+    machine.send({ type: 'CAUGHT_UP' });
+  }
+
+  function armLiveness(): void {
+    livenessTimer = clearTimer(livenessTimer);
+    if (heartbeatMs <= 0) return;
+    livenessTimer = clock.setTimeout(() => {
+      livenessTimer = undefined;
+      if (!isAlive()) return replaceDeadLink();
+      armLiveness();
+    }, heartbeatMs);
+  }
+
+  /** Two missed ping intervals mean the socket is dead even if it looks open. */
+  function isAlive(): boolean {
+    return clock.now() - lastFrameAt <= heartbeatMs * 2;
+  }
+
+  function replaceDeadLink(): void {
+    const dead = link;
+    linkGeneration++;
+    dead?.close(CLOSE_CODES.timeout, 'liveness timeout');
+    linkLost({ code: CLOSE_CODES.timeout, reason: 'liveness timeout' });
+  }
+
+  function answer(frame: Extract<ServerFrame, { t: 'ack' | 'nack' }>): void {
+    const command = pending.get(frame.id);
+    if (!command) return; // An answer to a command already settled (a duplicate after resend).
+    pending.delete(frame.id);
+    command.timer = clearTimer(command.timer);
+    if (frame.t === 'nack') {
+      command.reject(HelplineError.fromPayload(frame.error as ErrorPayload));
+      return;
+    }
+    const result = parseCommandResult(command.op, frame.result);
+    if (result.ok) command.resolve(result.value);
+    else command.reject(result.error);
+  }
+
+  function transmit(command: Pending): void {
+    if (!welcomed || !link) return;
+    send({ t: 'cmd', id: command.id, op: command.op, args: command.args });
+    command.timer = clearTimer(command.timer);
+    command.timer = clock.setTimeout(() => {
+      command.timer = undefined;
+      if (!pending.has(command.id)) return;
+      if (command.persistent) {
+        // The ack may be lost on a half-dead link: check liveness, then send again (the server dedupes).
+        if (!isAlive()) replaceDeadLink();
+        else transmit(command);
+        return;
+      }
+      pending.delete(command.id);
+      command.reject(helplineError('connection/timeout', { op: command.op, ms: commandTimeoutMs }));
+    }, commandTimeoutMs);
+  }
+
+  function failAll(error: HelplineError): void {
+    for (const command of pending.values()) {
+      clearTimer(command.timer);
+      command.reject(error);
+    }
+    pending.clear();
+  }
+
+  // ─── ordered delivery ────────────────────────────────────────────────────────────────────────
+
+  function cursorOf(cid: string): Cursor {
+    let cursor = cursors.get(cid);
+    if (!cursor) {
+      cursor = { last: 0, ahead: new Map(), backfilling: false };
+      cursors.set(cid, cursor);
+    }
+    return cursor;
+  }
+
+  function deliver(cursor: Cursor, event: DeliveredEvent): void {
+    cursor.last = event.seq;
+    for (const listener of eventListeners) listener(event);
+  }
+
+  function drain(cursor: Cursor): void {
+    for (let next = cursor.ahead.get(cursor.last + 1); next; next = cursor.ahead.get(cursor.last + 1)) {
+      cursor.ahead.delete(next.seq);
+      deliver(cursor, next);
+    }
+    for (const seq of cursor.ahead.keys()) if (seq <= cursor.last) cursor.ahead.delete(seq);
+  }
+
+  function arrive(event: DeliveredEvent): void {
+    const cursor = cursorOf(event.cid);
+    if (event.seq <= cursor.last) return; // Already delivered: a replay or a retry.
+    if (event.seq === cursor.last + 1 && !cursor.backfilling) {
+      deliver(cursor, event);
+      drain(cursor);
+    } else {
+      cursor.ahead.set(event.seq, event);
+      if (!cursor.backfilling) void backfill(event.cid, cursor);
+    }
+    checkCaughtUp();
+  }
+
+  /** Fetches what is missing from history, then delivers everything in order. */
+  async function backfill(cid: string, cursor: Cursor): Promise<void> {
+    if (cursor.backfilling) return;
+    cursor.backfilling = true;
+    try {
+      for (;;) {
+        const page = await command('history', { cid, after: cursor.last });
+        for (const { seq, at, ev } of page.events) {
+          if (seq === cursor.last + 1) deliver(cursor, { cid, seq, at, ev });
+        }
+        drain(cursor);
+        if (cursor.last >= page.lastSeq || page.events.length === 0) break;
+      }
+    } catch {
+      // Backfill is retried on the next event or resume; nothing delivered out of order meanwhile.
+    } finally {
+      cursor.backfilling = false;
+      drain(cursor);
+      checkCaughtUp();
+    }
+  }
+
+  // ─── public API ──────────────────────────────────────────────────────────────────────────────
+
+  function command<Op extends CommandOp>(
+    op: Op,
+    args: CommandArgs<Op>,
+    commandOptions: CommandOptions = {},
+  ): Promise<CommandResult<Op>> {
+    const valid = validateCommandArgs(op, args);
+    if (!valid.ok) return Promise.reject(valid.error);
+    if (state() === 'closed') return Promise.reject(helplineError('connection/closed'));
+    return new Promise<CommandResult<Op>>((resolve, reject) => {
+      const entry: Pending = {
+        id: `q${nextCommandId++}`,
+        op,
+        args: valid.value,
+        persistent: commandOptions.persistent === true,
+        resolve: resolve as (result: unknown) => void,
+        reject,
+      };
+      pending.set(entry.id, entry);
+      transmit(entry);
+    });
+  }
+
+  return {
+    $state: machine.$snapshot,
+    $subject,
+    open() {
+      if (state() === 'idle' && machine.send({ type: 'CONNECT' }).ok) void connect();
+    },
+    close() {
+      if (!machine.send({ type: 'CLOSE' }).ok) return;
+      retryTimer = clearTimer(retryTimer);
+      livenessTimer = clearTimer(livenessTimer);
+      linkGeneration++;
+      link?.close(CLOSE_CODES.normal, 'closed by client');
+      link = undefined;
+      failAll(helplineError('connection/closed'));
+    },
+    command,
+    follow(cid, afterSeq) {
+      const cursor = cursorOf(cid);
+      if (afterSeq > cursor.last) {
+        cursor.last = afterSeq;
+        drain(cursor);
+      }
+    },
+    onEvent(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+    onNotice(listener) {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    },
+    probe() {
+      if (state() === 'reconnecting') {
+        // Back online: retry now instead of waiting out the back-off.
+        retryTimer = clearTimer(retryTimer);
+        if (machine.send({ type: 'RETRY' }).ok) void connect();
+        return;
+      }
+      if (!welcomed || !link) return;
+      // Ask for proof of life now; no frame within the probe window means the socket is dead.
+      const sentAt = clock.now();
+      send({ t: 'ping', ts: sentAt });
+      livenessTimer = clearTimer(livenessTimer);
+      livenessTimer = clock.setTimeout(() => {
+        livenessTimer = undefined;
+        if (lastFrameAt < sentAt) return replaceDeadLink();
+        armLiveness();
+      }, PROBE_TIMEOUT_MS);
+    },
+  };
+}
+
+/** True for errors that mean "try again later" rather than "this will never work". */
+export function isRetryable(error: unknown): boolean {
+  return isHelplineError(error) && (error.retryAfterMs !== undefined || error.code === 'connection/timeout');
+}

@@ -1,0 +1,79 @@
+import type { Agent } from '../agent/agent.types';
+import type { Customer, Interaction } from '../interaction/interaction.types';
+import type { ConversationEvent } from '../protocol/protocol.types';
+import type { Queue } from '../queue/queue.types';
+
+/** Who is on the other end of a connection, as proven by their token. */
+export interface Subject {
+  readonly id: string;
+  readonly role: 'visitor' | 'agent' | 'supervisor';
+  readonly name: string;
+  /** For visitors a host site vouched for: known customer fields. */
+  readonly customer?: Partial<Omit<Customer, 'id' | 'identified' | 'attributes'>> & {
+    readonly attributes?: Readonly<Record<string, string>>;
+  };
+  /** True when the identity is vouched for by a signed token (not anonymous). */
+  readonly identified?: boolean;
+}
+
+/** Turns a token into a subject, or throws a `HelplineError` with code `auth/invalid-token`. */
+export type Authenticate = (token: string) => Promise<Subject> | Subject;
+
+/** A durable conversation event with its position in the log. */
+export interface StoredEvent {
+  readonly cid: string;
+  readonly seq: number;
+  readonly at: number;
+  readonly ev: ConversationEvent;
+}
+
+/**
+ * Where the hub keeps what it has acknowledged. The memory storage keeps it in the process; the server keeps it
+ * in PGlite or PostgreSQL. `appendEvent` assigns the next gap-free `seq` of the conversation.
+ */
+export interface HubStorage {
+  putInteraction(interaction: Interaction): Promise<void>;
+  getInteraction(id: string): Promise<Interaction | undefined>;
+  appendEvent(cid: string, at: number, ev: ConversationEvent): Promise<StoredEvent>;
+  /** Events with `seq > afterSeq`, oldest first, at most `limit`. */
+  events(cid: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
+  lastSeq(cid: string): Promise<number>;
+  messageByClientId(cid: string, clientMsgId: string): Promise<StoredEvent | undefined>;
+  interactionsOfCustomer(customerId: string): Promise<Interaction[]>;
+}
+
+/** Timers and time, injectable so tests run on fake clocks. */
+export interface HubClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Configuration of a hub. */
+export interface HubOptions {
+  readonly queues: readonly Queue[];
+  readonly agents: readonly Agent[];
+  readonly authenticate: Authenticate;
+  readonly storage?: HubStorage;
+  readonly clock?: HubClock;
+  /** Server ping interval; a client that misses two is dropped. Default 15 s. */
+  readonly heartbeatMs?: number;
+  /** Resume replays at most this many events per conversation; beyond it the client gets `gap`. Default 500. */
+  readonly replayLimit?: number;
+  /** Random source for ids and resume tokens (tests pass a seeded one). */
+  readonly randomBytes?: (length: number) => Uint8Array;
+}
+
+/** A sink for frames the hub sends to one connection. */
+export interface HubConnectionSink {
+  send(raw: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** One client connection inside the hub. */
+export interface HubConnection {
+  /** Feeds one raw frame from the client. */
+  receive(raw: string): void;
+  /** The client's link went away. */
+  disconnected(): void;
+}

@@ -1,0 +1,52 @@
+import type { Interaction } from '../interaction/interaction.types';
+import type { ConversationEvent } from '../protocol/protocol.types';
+import type { HubStorage, StoredEvent } from './hub.types';
+
+/**
+ * A {@link HubStorage} that keeps everything in memory: for tests, demos and the memory transport.
+ *
+ * @example
+ * ```ts
+ * const hub = createHub({ queues, agents, authenticate, storage: createMemoryStorage() });
+ * ```
+ */
+export function createMemoryStorage(): HubStorage {
+  const interactions = new Map<string, Interaction>();
+  const logs = new Map<string, StoredEvent[]>();
+  const byClientMsgId = new Map<string, StoredEvent>();
+  const logOf = (cid: string): StoredEvent[] => {
+    let log = logs.get(cid);
+    if (!log) {
+      log = [];
+      logs.set(cid, log);
+    }
+    return log;
+  };
+  return {
+    async putInteraction(interaction) {
+      interactions.set(interaction.id, interaction);
+    },
+    async getInteraction(id) {
+      return interactions.get(id);
+    },
+    async appendEvent(cid: string, at: number, ev: ConversationEvent) {
+      const log = logOf(cid);
+      const stored: StoredEvent = { cid, seq: log.length + 1, at, ev };
+      log.push(stored);
+      if (ev.type === 'message') byClientMsgId.set(`${cid}\u0000${ev.clientMsgId}`, stored);
+      return stored;
+    },
+    async events(cid, afterSeq, limit) {
+      return logOf(cid).slice(Math.max(0, afterSeq), Math.max(0, afterSeq) + limit);
+    },
+    async lastSeq(cid) {
+      return logOf(cid).length;
+    },
+    async messageByClientId(cid, clientMsgId) {
+      return byClientMsgId.get(`${cid}\u0000${clientMsgId}`);
+    },
+    async interactionsOfCustomer(customerId) {
+      return [...interactions.values()].filter((i) => i.customer.id === customerId);
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import { atom, map, onMount, type ReadableAtom } from 'nanostores';
+import type { AwayReason, PresenceStatus } from '../agent/agent.types';
+import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
+import type { ConnectionSnapshot } from '../connection/connection.machine';
+import type { WireInteraction } from '../protocol/protocol.types';
+import { type ConversationView, createConversationsStore, type MessageAuthor } from './conversations.store';
+import type { Outbox } from './outbox';
+
+/** An offer waiting for the agent's answer. */
+export interface AgentOffer {
+  readonly interaction: WireInteraction;
+  /** Epoch ms when it will be withdrawn as missed. */
+  readonly expiresAt: number;
+}
+
+/** The agent's presence as the server knows it. */
+export interface AgentPresence {
+  readonly status: PresenceStatus;
+  readonly reason?: AwayReason;
+}
+
+/** Options of {@link createAgentSession}. */
+export interface AgentSessionOptions extends ConnectionOptions {
+  readonly outbox?: Outbox;
+}
+
+/** What an agent records when wrapping up. */
+export interface WrapUpInput {
+  readonly disposition?: string;
+  readonly notes?: string;
+}
+
+/** Where to transfer an interaction. */
+export type TransferTarget =
+  | { readonly toQueueId: string; readonly note?: string }
+  | { readonly toAgentId: string; readonly note?: string };
+
+/**
+ * An agent's session: presence, offers, the interactions they handle with their conversations, and actions.
+ */
+export interface AgentSession {
+  readonly connection: Connection;
+  readonly $connection: ReadableAtom<ConnectionSnapshot>;
+  readonly $presence: ReadableAtom<AgentPresence>;
+  /** Offers by conversation id. */
+  readonly $offers: ReadableAtom<Readonly<Record<string, AgentOffer>>>;
+  /** Interactions the agent handles (active, wrap-up), by id. */
+  readonly $interactions: ReadableAtom<Readonly<Record<string, WireInteraction>>>;
+  /** Conversations (messages, read state) by id. */
+  readonly $conversations: ReadableAtom<Readonly<Record<string, ConversationView>>>;
+  /** Which conversations show the customer typing. */
+  readonly $typing: ReadableAtom<Readonly<Record<string, boolean>>>;
+  setPresence(status: PresenceStatus, reason?: AwayReason): Promise<void>;
+  accept(cid: string): Promise<void>;
+  reject(cid: string): Promise<void>;
+  sendMessage(cid: string, text: string): Promise<void>;
+  setTyping(cid: string, typing: boolean): Promise<void>;
+  markRead(cid: string): Promise<void>;
+  /** Ends the conversation; it moves to wrap-up unless the queue's ACW policy is `none`. */
+  end(cid: string): Promise<void>;
+  /** Finishes wrap-up; rejects with `wrapup/disposition-required` when the queue needs one. */
+  wrapUp(cid: string, input?: WrapUpInput): Promise<void>;
+  transfer(cid: string, target: TransferTarget): Promise<void>;
+  close(): void;
+}
+
+const HANDLED_STATES = new Set(['active', 'wrap-up', 'dialing', 'connecting', 'held']);
+
+/**
+ * Creates an agent session.
+ *
+ * @example
+ * ```ts
+ * const agent = createAgentSession({ transport, token: agentJwt });
+ * await agent.setPresence('available');
+ * agent.$offers.subscribe((offers) => Object.keys(offers).forEach((cid) => agent.accept(cid)));
+ * ```
+ */
+export function createAgentSession(options: AgentSessionOptions): AgentSession {
+  const connection = createConnection(options);
+  const conversations = createConversationsStore({
+    connection,
+    ...(options.outbox ? { outbox: options.outbox } : {}),
+    ...(options.clock ? { now: options.clock.now } : {}),
+  });
+  const $presence = atom<AgentPresence>({ status: 'offline' });
+  const $offers = map<Record<string, AgentOffer>>({});
+  const $interactions = map<Record<string, WireInteraction>>({});
+  const $typing = map<Record<string, boolean>>({});
+
+  for (const store of [$presence, $offers, $interactions]) onMount(store, () => connection.open());
+
+  function track(interaction: WireInteraction): void {
+    conversations.upsertInteraction(interaction);
+    if (HANDLED_STATES.has(interaction.state) && interaction.agentId === connection.$subject.get()?.id) {
+      $interactions.setKey(interaction.id, interaction);
+    } else if ($interactions.get()[interaction.id]) {
+      $interactions.setKey(interaction.id, undefined as unknown as WireInteraction);
+    }
+  }
+
+  function dropOffer(cid: string): void {
+    if ($offers.get()[cid]) $offers.setKey(cid, undefined as unknown as AgentOffer);
+  }
+
+  connection.onNotice((notice) => {
+    switch (notice.type) {
+      case 'offer':
+        $offers.setKey(notice.offer.interaction.id, notice.offer);
+        return;
+      case 'offer.revoked':
+        dropOffer(notice.cid);
+        return;
+      case 'presence':
+        $presence.set({ status: notice.status, ...(notice.reason ? { reason: notice.reason } : {}) });
+        return;
+      case 'interaction':
+        track(notice.interaction);
+        if (notice.interaction.state !== 'offered') dropOffer(notice.interaction.id);
+        return;
+      case 'typing':
+        $typing.setKey(notice.cid, notice.typing);
+        return;
+      case 'position':
+        return;
+    }
+  });
+
+  // After every (re)connect: resync presence, offers and interactions from the server, which is the truth.
+  let wasConnected = false;
+  connection.$state.subscribe((snapshot) => {
+    const connected = snapshot.value === 'connected' || snapshot.value === 'caught-up';
+    if (connected && !wasConnected) void resync();
+    wasConnected = connected;
+  });
+
+  async function resync(): Promise<void> {
+    const snapshot = await connection.command('agent.snapshot', {});
+    $presence.set({
+      status: snapshot.status as PresenceStatus,
+      ...(snapshot.reason ? { reason: snapshot.reason } : {}),
+    });
+    $offers.set(Object.fromEntries(snapshot.offers.map((offer) => [offer.interaction.id, offer])));
+    $interactions.set({});
+    for (const interaction of snapshot.interactions) {
+      track(interaction);
+      void conversations.load(interaction.id, interaction).catch(() => undefined);
+    }
+    await conversations.flushOutbox(() => me());
+  }
+
+  const me = (): MessageAuthor => {
+    const subject = connection.$subject.get();
+    return { id: subject?.id ?? 'me', role: 'agent', name: subject?.name ?? '' };
+  };
+
+  return {
+    connection,
+    $connection: connection.$state,
+    $presence,
+    $offers,
+    $interactions,
+    $conversations: conversations.$conversations,
+    $typing,
+    async setPresence(status, reason) {
+      connection.open();
+      const result = await connection.command('presence.set', { status, ...(reason ? { reason } : {}) });
+      $presence.set({
+        status: result.status as PresenceStatus,
+        ...(result.reason ? { reason: result.reason } : {}),
+      });
+    },
+    async accept(cid) {
+      const { interaction } = await connection.command('offer.accept', { cid });
+      dropOffer(cid);
+      track(interaction);
+      await conversations.load(cid, interaction);
+    },
+    async reject(cid) {
+      await connection.command('offer.reject', { cid });
+      dropOffer(cid);
+    },
+    async sendMessage(cid, text) {
+      await conversations.send(cid, text, me());
+    },
+    async setTyping(cid, typing) {
+      await connection.command('typing', { cid, typing });
+    },
+    async markRead(cid) {
+      const subject = connection.$subject.get();
+      if (subject) await conversations.markRead(cid, subject.id);
+    },
+    async end(cid) {
+      await connection.command('chat.end', { cid });
+    },
+    async wrapUp(cid, input = {}) {
+      await connection.command('wrapup.submit', {
+        cid,
+        ...(input.disposition ? { disposition: input.disposition } : {}),
+        ...(input.notes?.trim() ? { notes: input.notes.trim() } : {}),
+      });
+    },
+    async transfer(cid, target) {
+      await connection.command('transfer', { cid, ...target });
+    },
+    close() {
+      conversations.dispose();
+      connection.close();
+    },
+  };
+}

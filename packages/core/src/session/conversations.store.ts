@@ -1,0 +1,266 @@
+import { map, type ReadableAtom } from 'nanostores';
+import type { Connection, DeliveredEvent } from '../connection/connection';
+import { uuidv7 } from '../hub/ids';
+import type { ParticipantRole } from '../interaction/interaction.types';
+import { type HelplineError, isHelplineError } from '../protocol/errors';
+import type { WireInteraction } from '../protocol/protocol.types';
+import { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
+
+/** Who wrote a message. */
+export interface MessageAuthor {
+  readonly id: string;
+  readonly role: ParticipantRole;
+  /** Display name; always rendered as text. */
+  readonly name: string;
+}
+
+/** A chat message as a UI shows it: confirmed by the server, or still on its way. */
+export interface ChatMessage {
+  /** The sender's `clientMsgId`: stable from the optimistic echo to the server copy. */
+  readonly key: string;
+  /** Server id, once confirmed. */
+  readonly messageId?: string;
+  /** Position in the conversation log, once confirmed. */
+  readonly seq?: number;
+  readonly from: MessageAuthor;
+  readonly text: string;
+  /** Epoch ms: the server's time once confirmed, the local time before. */
+  readonly at: number;
+  /** `sending` until the server confirmed it; `failed` when the server refused it for good. */
+  readonly status: 'sending' | 'sent' | 'failed';
+  readonly error?: HelplineError;
+}
+
+/** Everything known about one conversation, folded from its event log. */
+export interface ConversationView {
+  readonly cid: string;
+  readonly interaction?: WireInteraction;
+  readonly messages: readonly ChatMessage[];
+  /** Highest `seq` each participant has read. */
+  readonly readUpTo: Readonly<Record<string, number>>;
+  /** Last `seq` folded in. */
+  readonly lastSeq: number;
+  /** System notes (transfer notes), in order. */
+  readonly notes: readonly string[];
+}
+
+/** Options shared by sessions for their conversations. */
+export interface ConversationsOptions {
+  readonly connection: Connection;
+  readonly outbox?: Outbox;
+  readonly now?: () => number;
+}
+
+/** The conversations of one session, and the actions on them. */
+export interface ConversationsStore {
+  /** Conversations by id. */
+  readonly $conversations: ReadableAtom<Readonly<Record<string, ConversationView>>>;
+  /** Starts following a conversation and loads its history. */
+  load(cid: string, interaction?: WireInteraction): Promise<ConversationView>;
+  /** Records an interaction update from a notice or an ack. */
+  upsertInteraction(interaction: WireInteraction): void;
+  /** Sends a message with an optimistic echo; kept in the outbox until the server confirms it. */
+  send(cid: string, text: string, from: MessageAuthor): Promise<void>;
+  /** Re-sends whatever the outbox still holds (after a reload). */
+  flushOutbox(from: (entry: OutboxEntry) => MessageAuthor): Promise<void>;
+  /** Marks everything up to the last event read by `participantId`. */
+  markRead(cid: string, participantId: string): Promise<void>;
+  /** Stops listening to the connection. */
+  dispose(): void;
+}
+
+const EMPTY = (cid: string): ConversationView => ({ cid, messages: [], readUpTo: {}, lastSeq: 0, notes: [] });
+
+/** Inserts or replaces `message` (by key), keeping confirmed messages in `seq` order and pending ones last. */
+function placeMessage(messages: readonly ChatMessage[], message: ChatMessage): ChatMessage[] {
+  const rest = messages.filter((m) => m.key !== message.key);
+  rest.push(message);
+  return rest.sort(
+    (a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER) || a.at - b.at,
+  );
+}
+
+/** Folds one durable event into a conversation view. Pure. */
+export function foldEvent(view: ConversationView, event: DeliveredEvent): ConversationView {
+  if (event.seq <= view.lastSeq) return view;
+  const next = { ...view, lastSeq: event.seq };
+  const { ev } = event;
+  switch (ev.type) {
+    case 'created':
+      return { ...next, interaction: ev.interaction };
+    case 'state':
+      return next.interaction
+        ? {
+            ...next,
+            interaction: {
+              ...next.interaction,
+              state: ev.state,
+              ...(ev.endReason ? { endReason: ev.endReason } : {}),
+              ...(ev.endedBy ? { endedBy: ev.endedBy } : {}),
+            },
+          }
+        : next;
+    case 'joined':
+      return next.interaction
+        ? {
+            ...next,
+            interaction: {
+              ...next.interaction,
+              participants: [...next.interaction.participants, ev.participant],
+            },
+          }
+        : next;
+    case 'left':
+      return next.interaction
+        ? {
+            ...next,
+            interaction: {
+              ...next.interaction,
+              participants: next.interaction.participants.map((p) =>
+                p.id === ev.participantId && p.leftAt === undefined ? { ...p, leftAt: event.at } : p,
+              ),
+            },
+          }
+        : next;
+    case 'message':
+      return {
+        ...next,
+        messages: placeMessage(next.messages, {
+          key: ev.clientMsgId,
+          messageId: ev.messageId,
+          seq: event.seq,
+          from: ev.from,
+          text: ev.text,
+          at: event.at,
+          status: 'sent',
+        }),
+      };
+    case 'read':
+      return {
+        ...next,
+        readUpTo: {
+          ...next.readUpTo,
+          [ev.participantId]: Math.max(next.readUpTo[ev.participantId] ?? 0, ev.seq),
+        },
+      };
+    case 'csat':
+      return next.interaction
+        ? {
+            ...next,
+            interaction: {
+              ...next.interaction,
+              csat: { score: ev.score as 1 | 2 | 3 | 4 | 5, ...(ev.comment ? { comment: ev.comment } : {}) },
+            },
+          }
+        : next;
+    case 'note':
+      return { ...next, notes: [...next.notes, ev.text] };
+  }
+}
+
+/**
+ * The conversation state shared by visitor and agent sessions: events folded into views, optimistic sends
+ * through an outbox, read receipts.
+ */
+export function createConversationsStore(options: ConversationsOptions): ConversationsStore {
+  const { connection } = options;
+  const outbox = options.outbox ?? createMemoryOutbox();
+  const now = options.now ?? Date.now;
+  const $conversations = map<Record<string, ConversationView>>({});
+  const loading = new Map<string, Promise<ConversationView>>();
+
+  const viewOf = (cid: string): ConversationView => $conversations.get()[cid] ?? EMPTY(cid);
+  const put = (view: ConversationView) => $conversations.setKey(view.cid, view);
+
+  const stopEvents = connection.onEvent((event) => {
+    put(foldEvent(viewOf(event.cid), event));
+    if (event.ev.type === 'message') void outbox.remove(event.ev.clientMsgId);
+  });
+
+  async function load(cid: string, interaction?: WireInteraction): Promise<ConversationView> {
+    if (interaction) upsertInteraction(interaction);
+    const existing = loading.get(cid);
+    if (existing) return existing;
+    const task = (async () => {
+      let view = viewOf(cid);
+      for (;;) {
+        const page = await connection.command('history', { cid, after: view.lastSeq });
+        for (const { seq, at, ev } of page.events) view = foldEvent(view, { cid, seq, at, ev });
+        if (view.lastSeq >= page.lastSeq || page.events.length === 0) break;
+      }
+      put(view);
+      // Live events continue from where history ended: no gap, no duplicate.
+      connection.follow(cid, view.lastSeq);
+      return viewOf(cid);
+    })();
+    loading.set(cid, task);
+    task.catch(() => loading.delete(cid));
+    return task;
+  }
+
+  function upsertInteraction(interaction: WireInteraction): void {
+    put({ ...viewOf(interaction.id), interaction });
+  }
+
+  function markFailed(cid: string, key: string, error: HelplineError): void {
+    const view = viewOf(cid);
+    const message = view.messages.find((m) => m.key === key);
+    if (message && message.status === 'sending') {
+      put({ ...view, messages: placeMessage(view.messages, { ...message, status: 'failed', error }) });
+    }
+  }
+
+  async function deliver(entry: OutboxEntry, from: MessageAuthor): Promise<void> {
+    const view = viewOf(entry.cid);
+    if (!view.messages.some((m) => m.key === entry.clientMsgId)) {
+      put({
+        ...view,
+        messages: placeMessage(view.messages, {
+          key: entry.clientMsgId,
+          from,
+          text: entry.text,
+          at: entry.at,
+          status: 'sending',
+        }),
+      });
+    }
+    try {
+      await connection.command(
+        'message.send',
+        { cid: entry.cid, clientMsgId: entry.clientMsgId, text: entry.text },
+        { persistent: true },
+      );
+      await outbox.remove(entry.clientMsgId);
+    } catch (error) {
+      // Refused for good (validation, ended chat): keep it visible as failed, drop it from the outbox.
+      if (isHelplineError(error) && error.code !== 'connection/closed') {
+        await outbox.remove(entry.clientMsgId);
+        markFailed(entry.cid, entry.clientMsgId, error);
+      }
+      throw error;
+    }
+  }
+
+  return {
+    $conversations,
+    load,
+    upsertInteraction,
+    async send(cid, text, from) {
+      const entry: OutboxEntry = { cid, clientMsgId: uuidv7(now()), text, at: now() };
+      await outbox.add(entry);
+      await deliver(entry, from);
+    },
+    async flushOutbox(from) {
+      const entries = await outbox.list();
+      await Promise.allSettled(entries.map((entry) => deliver(entry, from(entry))));
+    },
+    async markRead(cid, participantId) {
+      const view = viewOf(cid);
+      if (view.lastSeq === 0 || (view.readUpTo[participantId] ?? 0) >= view.lastSeq) return;
+      await connection.command('read', { cid, seq: view.lastSeq });
+    },
+    dispose() {
+      stopEvents();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+export {
+  type AgentOffer,
+  type AgentPresence,
+  type AgentSession,
+  type AgentSessionOptions,
+  createAgentSession,
+  type TransferTarget,
+  type WrapUpInput,
+} from './agent.session';
+export {
+  type ChatMessage,
+  type ConversationsStore,
+  type ConversationView,
+  createConversationsStore,
+  foldEvent,
+  type MessageAuthor,
+} from './conversations.store';
+export { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
+export {
+  createVisitorSession,
+  type QueueStanding,
+  type StartChatRequest,
+  type VisitorSession,
+  type VisitorSessionOptions,
+} from './visitor.session';

@@ -1,0 +1,238 @@
+import { atom, computed, onMount, type ReadableAtom } from 'nanostores';
+import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
+import type { ConnectionSnapshot } from '../connection/connection.machine';
+import { helplineError } from '../protocol/errors';
+import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
+import {
+  type ChatMessage,
+  type ConversationView,
+  createConversationsStore,
+  type MessageAuthor,
+} from './conversations.store';
+import type { Outbox } from './outbox';
+
+/** Place in line of the visitor's waiting conversation. */
+export interface QueueStanding {
+  /** 1-based. */
+  readonly position: number;
+  /** Seconds; `undefined` when the server has no data to estimate from. */
+  readonly estimatedWaitSeconds: number | undefined;
+}
+
+/** Options of {@link createVisitorSession}. */
+export interface VisitorSessionOptions extends ConnectionOptions {
+  /** Keeps unsent messages; pass a persistent outbox in browsers so they survive a reload. */
+  readonly outbox?: Outbox;
+}
+
+/** What a visitor asks for when starting a chat or a call. */
+export interface StartChatRequest {
+  readonly channel?: 'chat' | 'voice';
+  readonly queueId?: string;
+  readonly topic?: string;
+  readonly language?: string;
+  /** Pre-chat form answers. */
+  readonly prechat?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A website visitor's session: stores to render and plain actions to call. The same session drives the Lit
+ * widget, a React app or a Node test.
+ */
+export interface VisitorSession {
+  readonly connection: Connection;
+  /** Connection snapshot (`connecting`, `caught-up`, `reconnecting`…), for the offline banner. */
+  readonly $connection: ReadableAtom<ConnectionSnapshot>;
+  /** The current conversation, or `undefined` before the first chat. */
+  readonly $conversation: ReadableAtom<ConversationView | undefined>;
+  /** The current interaction (state, agent, end reason). */
+  readonly $interaction: ReadableAtom<WireInteraction | undefined>;
+  /** Messages of the current conversation, confirmed and pending. */
+  readonly $messages: ReadableAtom<readonly ChatMessage[]>;
+  /** Place in line while waiting. */
+  readonly $position: ReadableAtom<QueueStanding | undefined>;
+  /** The agent is typing. */
+  readonly $agentTyping: ReadableAtom<boolean>;
+  /** True when the agent has read the visitor's last message. */
+  readonly $readByAgent: ReadableAtom<boolean>;
+  /** Starts a chat (or a call) and resolves with the conversation id. */
+  startChat(request?: StartChatRequest): Promise<string>;
+  /** Sends a message in the current conversation. Works offline: it waits in the outbox. */
+  sendMessage(text: string): Promise<void>;
+  /** Tells the agent the visitor is typing (call with `false` when they stop). */
+  setTyping(typing: boolean): Promise<void>;
+  /** Marks every message of the current conversation read. */
+  markRead(): Promise<void>;
+  /** Leaves the chat. */
+  endChat(): Promise<void>;
+  /** Rates the ended chat: 1–5 and an optional comment. */
+  rate(score: 1 | 2 | 3 | 4 | 5, comment?: string): Promise<void>;
+  /** Asks to be called back, as soon as possible or in a slot. */
+  requestCallback(request: CommandArgs<'callback.request'>): Promise<string>;
+  /** Cancels a requested callback. */
+  cancelCallback(cid: string): Promise<void>;
+  /** Leaves a message when every queue is closed. */
+  leaveOfflineMessage(request: CommandArgs<'offline.leave'>): Promise<string>;
+  /** Finds the visitor's latest open conversation (after a reload) and makes it current. */
+  restore(): Promise<ConversationView | undefined>;
+  /** Closes the session for good. */
+  close(): void;
+}
+
+const OPEN_STATES = new Set(['prechat', 'queued', 'offered', 'active', 'wrap-up', 'requested', 'scheduled']);
+
+/**
+ * Creates a visitor session. The connection opens when a store gains its first listener or an action runs.
+ *
+ * @example
+ * ```ts
+ * const session = createVisitorSession({ transport, token });
+ * session.$messages.subscribe(render);
+ * await session.startChat({ topic: 'billing', prechat: { name: 'Ada' } });
+ * await session.sendMessage('Hello!');
+ * ```
+ */
+export function createVisitorSession(options: VisitorSessionOptions): VisitorSession {
+  const connection = createConnection(options);
+  const conversations = createConversationsStore({
+    connection,
+    ...(options.outbox ? { outbox: options.outbox } : {}),
+    ...(options.clock ? { now: options.clock.now } : {}),
+  });
+  const $cid = atom<string | undefined>(undefined);
+  const $position = atom<QueueStanding | undefined>(undefined);
+  const $agentTyping = atom(false);
+
+  const $conversation = computed([$cid, conversations.$conversations], (cid, all) =>
+    cid === undefined ? undefined : all[cid],
+  );
+  const $interaction = computed($conversation, (view) => view?.interaction);
+  const $messages = computed($conversation, (view): readonly ChatMessage[] => view?.messages ?? []);
+  const $readByAgent = computed([$conversation, connection.$subject], (view, me) => {
+    if (!view || !me) return false;
+    const lastOwn = [...view.messages].reverse().find((m) => m.from.id === me.id && m.seq !== undefined);
+    if (!lastOwn?.seq) return false;
+    return Object.entries(view.readUpTo).some(([id, seq]) => id !== me.id && seq >= (lastOwn.seq ?? 0));
+  });
+
+  for (const store of [$conversation, $position, $agentTyping]) onMount(store, () => connection.open());
+
+  connection.onNotice((notice) => {
+    if (notice.type === 'position' && notice.cid === $cid.get()) {
+      $position.set({ position: notice.position, estimatedWaitSeconds: notice.estimatedWaitSeconds });
+    } else if (notice.type === 'typing' && notice.cid === $cid.get()) {
+      $agentTyping.set(notice.typing);
+    }
+  });
+  // Leaving the queue clears the position; an agent leaving clears typing.
+  $interaction.subscribe((interaction) => {
+    if (!interaction || (interaction.state !== 'queued' && interaction.state !== 'offered'))
+      $position.set(undefined);
+    if (interaction?.state !== 'active') $agentTyping.set(false);
+  });
+
+  const me = (): MessageAuthor => {
+    const subject = connection.$subject.get();
+    return { id: subject?.id ?? 'me', role: 'visitor', name: subject?.name ?? '' };
+  };
+
+  function currentCid(operation: string): string {
+    const cid = $cid.get();
+    if (cid === undefined) {
+      throw helplineError('conflict/state', {
+        operation,
+        entity: 'session',
+        state: 'without a conversation',
+      });
+    }
+    return cid;
+  }
+
+  async function adopt(cid: string, interaction: WireInteraction): Promise<string> {
+    $cid.set(cid);
+    await conversations.load(cid, interaction);
+    return cid;
+  }
+
+  // Whatever waited in a persistent outbox goes out once the connection is back.
+  let flushed = false;
+  connection.$state.subscribe((snapshot) => {
+    if (!flushed && (snapshot.value === 'connected' || snapshot.value === 'caught-up')) {
+      flushed = true;
+      void conversations.flushOutbox(() => me());
+    }
+  });
+
+  return {
+    connection,
+    $connection: connection.$state,
+    $conversation,
+    $interaction,
+    $messages,
+    $position,
+    $agentTyping,
+    $readByAgent,
+    async startChat(request = {}) {
+      connection.open();
+      const result = await connection.command('chat.start', {
+        channel: request.channel ?? 'chat',
+        ...(request.queueId ? { queueId: request.queueId } : {}),
+        ...(request.topic ? { topic: request.topic } : {}),
+        ...(request.language ? { language: request.language } : {}),
+        ...(request.prechat ? { prechat: { ...request.prechat } } : {}),
+      });
+      return adopt(result.cid, result.interaction);
+    },
+    async sendMessage(text) {
+      const cid = currentCid('send a message');
+      connection.open();
+      await conversations.send(cid, text, me());
+    },
+    async setTyping(typing) {
+      const cid = $cid.get();
+      if (cid !== undefined) await connection.command('typing', { cid, typing });
+    },
+    async markRead() {
+      const cid = $cid.get();
+      const subject = connection.$subject.get();
+      if (cid !== undefined && subject) await conversations.markRead(cid, subject.id);
+    },
+    async endChat() {
+      await connection.command('chat.end', { cid: currentCid('end the chat') });
+    },
+    async rate(score, comment) {
+      await connection.command('csat.submit', {
+        cid: currentCid('rate the chat'),
+        score,
+        ...(comment?.trim() ? { comment: comment.trim() } : {}),
+      });
+    },
+    async requestCallback(request) {
+      connection.open();
+      const result = await connection.command('callback.request', request);
+      return adopt(result.cid, result.interaction);
+    },
+    async cancelCallback(cid) {
+      await connection.command('callback.cancel', { cid });
+    },
+    async leaveOfflineMessage(request) {
+      connection.open();
+      const result = await connection.command('offline.leave', request);
+      return adopt(result.cid, result.interaction);
+    },
+    async restore() {
+      connection.open();
+      const { interactions } = await connection.command('conversation.list', {});
+      const latest = interactions
+        .filter((i) => OPEN_STATES.has(i.state))
+        .sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt)[0];
+      if (!latest) return undefined;
+      await adopt(latest.id, latest);
+      return conversations.$conversations.get()[latest.id];
+    },
+    close() {
+      conversations.dispose();
+      connection.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { salesQueue, supportQueue, testAgent } from './fixtures';
+export { createTestClock, flush, type TestClock, waitFor } from './test-clock';

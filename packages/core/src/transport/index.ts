@@ -1,0 +1,2 @@
+export { createMemoryTransport, type MemoryTransport, type MemoryTransportOptions } from './memory.transport';
+export type { LinkCloseInfo, LinkHandlers, Transport, TransportLink } from './transport.types';
