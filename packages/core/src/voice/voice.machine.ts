@@ -1,0 +1,427 @@
+import type { EndedBy, EndReason } from '../interaction/interaction.types';
+import {
+  DEFAULT_WRAP_UP_POLICY,
+  dispositionSatisfies,
+  eventOfType,
+  latestTime,
+  monotonicTime,
+  skipsWrapUp,
+  type WrapUpFields,
+  type WrapUpPolicy,
+  wrapUpDeadlineAt,
+  wrapUpSkippable,
+} from '../interaction/lifecycle';
+import { type Action, can, defineMachine, type Guard, type Snapshot } from '../machine';
+
+/**
+ * States of a call: `dialing` (outbound) or `ringing` (inbound, or the far end ringing on an outbound call)
+ * `→ connecting → active ⇄ held → wrap-up → ended`.
+ */
+export type VoiceState = 'dialing' | 'ringing' | 'connecting' | 'active' | 'held' | 'wrap-up' | 'ended';
+
+/** Which way the call goes, seen from the side that runs this machine. */
+export type CallDirection = 'inbound' | 'outbound';
+
+/** Health of the audio path, orthogonal to the call state. */
+export type VoiceMedia = 'ok' | 'reconnecting' | 'failed';
+
+/** Whether the call is being recorded now (compliance: pause while a card number is read out). */
+export type VoiceRecording = 'on' | 'paused';
+
+/** A party on the call who can hold or resume it. */
+export type CallSide = 'visitor' | 'agent';
+
+/** Everything that can happen to a call. Every event carries `at` (epoch ms). */
+export type VoiceEvent =
+  /** The far end is ringing (outbound). */
+  | { readonly type: 'RING'; readonly at: number }
+  /** The call was picked up (by us on an inbound call, by the far end on an outbound one). */
+  | { readonly type: 'ANSWER'; readonly at: number }
+  /** Media flows: the parties can hear each other. */
+  | { readonly type: 'CONNECTED'; readonly at: number }
+  | { readonly type: 'HOLD'; readonly at: number; readonly by: CallSide }
+  /** Only the side that put the call on hold takes it off hold. */
+  | { readonly type: 'RESUME'; readonly at: number; readonly by: CallSide }
+  | { readonly type: 'MUTE'; readonly at: number }
+  | { readonly type: 'UNMUTE'; readonly at: number }
+  | { readonly type: 'MEDIA_RECONNECTING'; readonly at: number }
+  | { readonly type: 'MEDIA_RESTORED'; readonly at: number }
+  | { readonly type: 'MEDIA_FAILED'; readonly at: number }
+  | { readonly type: 'PAUSE_RECORDING'; readonly at: number }
+  | { readonly type: 'RESUME_RECORDING'; readonly at: number }
+  | { readonly type: 'HANG_UP'; readonly at: number; readonly by: EndedBy }
+  /** The called side declined before answering. */
+  | { readonly type: 'REJECT'; readonly at: number; readonly by: EndedBy }
+  /** Nobody answered in time. */
+  | { readonly type: 'TIMEOUT'; readonly at: number }
+  /** A technical failure ended the call (media lost for good, signaling gone). */
+  | { readonly type: 'FAIL'; readonly at: number }
+  | {
+      readonly type: 'WRAP_UP_DONE';
+      readonly at: number;
+      readonly disposition?: string;
+      readonly notes?: string;
+    }
+  | { readonly type: 'WRAP_UP_TIMEOUT'; readonly at: number }
+  | { readonly type: 'SKIP_WRAP_UP'; readonly at: number };
+
+/** The type names of {@link VoiceEvent}. */
+export type VoiceEventType = VoiceEvent['type'];
+
+/** Timestamps of a call, epoch ms. */
+export interface VoiceTimestamps {
+  readonly createdAt: number;
+  /** When it started ringing (at creation for an inbound call). */
+  readonly ringingAt?: number;
+  /** When it was picked up. */
+  readonly pickedUpAt?: number;
+  /** When media first flowed (the call "connected"; speed of answer ends here). */
+  readonly answeredAt?: number;
+  readonly endedAt?: number;
+  readonly wrapUpEndedAt?: number;
+}
+
+/** Facts about one call. Each orthogonal fact is its own field; the call state is the snapshot's `value`. */
+export interface VoiceContext extends WrapUpFields {
+  readonly direction: CallDirection;
+  readonly media: VoiceMedia;
+  readonly muted: boolean;
+  readonly recording: VoiceRecording;
+  /** Who put the call on hold; set only while held. */
+  readonly heldBy?: CallSide;
+  /** When the current hold started; set only while held. */
+  readonly holdStartedAt?: number;
+  /** Total time on hold in finished holds, ms (for handle time: talk + hold + wrap-up). */
+  readonly heldMs: number;
+  /** How many times the call was put on hold. */
+  readonly holdCount: number;
+  readonly timestamps: VoiceTimestamps;
+  readonly endReason?: EndReason;
+  readonly endedBy?: EndedBy;
+}
+
+/** A voice machine snapshot. */
+export type VoiceSnapshot = Snapshot<VoiceState, VoiceContext>;
+
+type VoiceGuard = Guard<VoiceContext, VoiceEvent>;
+type VoiceAction = Action<VoiceContext, VoiceEvent>;
+
+const timeOf = (context: VoiceContext, event: VoiceEvent): number =>
+  monotonicTime(
+    Math.max(latestTime(context.timestamps), context.holdStartedAt ?? Number.NEGATIVE_INFINITY),
+    event.at,
+  );
+
+const guards = {
+  byHolder: (context, event) => eventOfType(event, 'RESUME').by === context.heldBy,
+  skipsWrapUp: (context) => skipsWrapUp(context),
+  dispositionGiven: (context, event) =>
+    dispositionSatisfies(context, eventOfType(event, 'WRAP_UP_DONE').disposition),
+  wrapUpTimeUp: (context, event) => {
+    const deadline = wrapUpDeadlineAt(context, context.timestamps.endedAt);
+    return deadline !== undefined && timeOf(context, event) >= deadline;
+  },
+  wrapUpSkippable: (context) => wrapUpSkippable(context),
+} satisfies Record<string, VoiceGuard>;
+
+/** Closes a running hold at `at`, adding its duration to `heldMs`. */
+function releaseHold(context: VoiceContext, at: number): VoiceContext {
+  if (context.holdStartedAt === undefined) return context;
+  return {
+    ...context,
+    heldBy: undefined,
+    holdStartedAt: undefined,
+    heldMs: context.heldMs + (at - context.holdStartedAt),
+  };
+}
+
+/** Who ended the call, for the events that say so. */
+function endedByOf(event: VoiceEvent): EndedBy {
+  if (event.type === 'HANG_UP' || event.type === 'REJECT') return event.by;
+  throw new Error(`[helpline] ${event.type} does not say who ended the call`);
+}
+
+/** Ends the call with `reason`, by `by`, or by whoever the event names when `by` is omitted. */
+function end(reason: EndReason, by?: EndedBy): VoiceAction {
+  return (context, event) => {
+    const at = timeOf(context, event);
+    const endedBy = by ?? endedByOf(event);
+    const next = releaseHold(context, at);
+    return { ...next, endReason: reason, endedBy, timestamps: { ...next.timestamps, endedAt: at } };
+  };
+}
+
+function stamp(key: 'ringingAt' | 'pickedUpAt' | 'answeredAt' | 'wrapUpEndedAt'): VoiceAction {
+  return (context, event) => ({
+    ...context,
+    timestamps: { ...context.timestamps, [key]: timeOf(context, event) },
+  });
+}
+
+/** Sets one orthogonal field; returns the same context when nothing changes, so the snapshot stays the same. */
+function set<K extends 'media' | 'muted' | 'recording'>(key: K, value: VoiceContext[K]): VoiceAction {
+  return (context) => (context[key] === value ? context : { ...context, [key]: value });
+}
+
+const actions = {
+  stampRinging: stamp('ringingAt'),
+  stampPickedUp: stamp('pickedUpAt'),
+  stampAnswered: stamp('answeredAt'),
+  hold: (context, event) => ({
+    ...context,
+    heldBy: eventOfType(event, 'HOLD').by,
+    holdStartedAt: timeOf(context, event),
+    holdCount: context.holdCount + 1,
+  }),
+  resume: (context, event) => releaseHold(context, timeOf(context, event)),
+  mute: set('muted', true),
+  unmute: set('muted', false),
+  mediaReconnecting: set('media', 'reconnecting'),
+  mediaRestored: set('media', 'ok'),
+  mediaFailed: set('media', 'failed'),
+  pauseRecording: set('recording', 'paused'),
+  resumeRecording: set('recording', 'on'),
+  endAbandoned: end('abandoned'),
+  endRejected: end('rejected'),
+  endMissed: end('missed', 'system'),
+  endCompleted: end('completed'),
+  endFailed: end('failed', 'system'),
+  recordWrapUp: (context, event) => {
+    const { disposition, notes } = eventOfType(event, 'WRAP_UP_DONE');
+    return {
+      ...stamp('wrapUpEndedAt')(context, event),
+      disposition: disposition ?? context.disposition,
+      notes: notes ?? context.notes,
+    };
+  },
+  stampWrapUpEnd: stamp('wrapUpEndedAt'),
+} satisfies Record<string, VoiceAction>;
+
+type VoiceActionName = keyof typeof actions;
+
+/** Events that only change an orthogonal field, and the states that accept them. */
+const muting = { MUTE: { actions: ['mute'] }, UNMUTE: { actions: ['unmute'] } } as const;
+const media = {
+  MEDIA_RECONNECTING: { actions: ['mediaReconnecting'] },
+  MEDIA_RESTORED: { actions: ['mediaRestored'] },
+  MEDIA_FAILED: { actions: ['mediaFailed'] },
+} as const;
+const recording = {
+  PAUSE_RECORDING: { actions: ['pauseRecording'] },
+  RESUME_RECORDING: { actions: ['resumeRecording'] },
+} as const;
+
+/** Before anyone picked up: a hang-up abandons, the callee may reject, nobody answering is missed. */
+const unanswered = {
+  HANG_UP: { target: 'ended', actions: ['endAbandoned'] },
+  REJECT: { target: 'ended', actions: ['endRejected'] },
+  TIMEOUT: { target: 'ended', actions: ['endMissed'] },
+  FAIL: { target: 'ended', actions: ['endFailed'] },
+} as const;
+
+/** Ending a call that was talking: straight to `ended` under ACW policy `none`, otherwise into `wrap-up`. */
+const endTalk = (action: VoiceActionName) =>
+  [
+    { target: 'ended', guard: 'skipsWrapUp', actions: [action] },
+    { target: 'wrap-up', actions: [action] },
+  ] as const;
+
+/**
+ * The call lifecycle, with media health, mute, recording and hold as separate facts. Start it with
+ * {@link voiceSnapshot}: an outbound call starts in `dialing`, an inbound one in `ringing`. `ended` always
+ * carries `endReason` and `endedBy` (who hung up is always known).
+ *
+ * @example
+ * ```ts
+ * let call = voiceSnapshot({ direction: 'inbound', at: Date.now() });
+ * call = transition(voiceMachine, call, { type: 'ANSWER', at: Date.now() }).snapshot; // 'connecting'
+ * ```
+ */
+export const voiceMachine = defineMachine<VoiceState, VoiceEvent, VoiceContext>({
+  id: 'voice',
+  initial: 'ringing',
+  context: {
+    ...DEFAULT_WRAP_UP_POLICY,
+    direction: 'inbound',
+    media: 'ok',
+    muted: false,
+    recording: 'on',
+    heldMs: 0,
+    holdCount: 0,
+    timestamps: { createdAt: 0, ringingAt: 0 },
+  },
+  states: {
+    dialing: {
+      on: {
+        RING: { target: 'ringing', actions: ['stampRinging'] },
+        ANSWER: { target: 'connecting', actions: ['stampPickedUp'] },
+        ...unanswered,
+        ...muting,
+      },
+    },
+    ringing: {
+      on: {
+        ANSWER: { target: 'connecting', actions: ['stampPickedUp'] },
+        ...unanswered,
+        ...muting,
+      },
+    },
+    connecting: {
+      on: {
+        CONNECTED: { target: 'active', actions: ['stampAnswered'] },
+        // Picked up but never heard: no conversation took place, so there is nothing to wrap up.
+        HANG_UP: { target: 'ended', actions: ['endAbandoned'] },
+        FAIL: { target: 'ended', actions: ['endFailed'] },
+        ...muting,
+        ...media,
+      },
+    },
+    active: {
+      on: {
+        HOLD: { target: 'held', actions: ['hold'] },
+        HANG_UP: endTalk('endCompleted'),
+        // The agent still wraps up a call that dropped under them.
+        FAIL: endTalk('endFailed'),
+        ...muting,
+        ...media,
+        ...recording,
+      },
+    },
+    held: {
+      on: {
+        RESUME: { target: 'active', guard: 'byHolder', actions: ['resume'] },
+        HANG_UP: endTalk('endCompleted'),
+        FAIL: endTalk('endFailed'),
+        ...muting,
+        ...media,
+        ...recording,
+      },
+    },
+    'wrap-up': {
+      on: {
+        WRAP_UP_DONE: { target: 'ended', guard: 'dispositionGiven', actions: ['recordWrapUp'] },
+        WRAP_UP_TIMEOUT: { target: 'ended', guard: 'wrapUpTimeUp', actions: ['stampWrapUpEnd'] },
+        SKIP_WRAP_UP: { target: 'ended', guard: 'wrapUpSkippable', actions: ['stampWrapUpEnd'] },
+      },
+    },
+    ended: { final: true },
+  },
+  guards,
+  actions,
+});
+
+/** Options of a new call. */
+export interface VoiceOptions extends Partial<WrapUpPolicy> {
+  readonly direction: CallDirection;
+  /** Creation time, epoch ms. */
+  readonly at: number;
+  /** Recording state at the start. Default `on`. */
+  readonly recording?: VoiceRecording;
+}
+
+/**
+ * A new call: `dialing` when outbound, `ringing` when inbound.
+ *
+ * @example
+ * ```ts
+ * const call = voiceSnapshot({ direction: 'outbound', at: Date.now(), acw: queue.acw });
+ * call.value; // 'dialing'
+ * ```
+ */
+export function voiceSnapshot(options: VoiceOptions): VoiceSnapshot {
+  const defaults = voiceMachine.context;
+  const inbound = options.direction === 'inbound';
+  return {
+    value: inbound ? 'ringing' : 'dialing',
+    context: {
+      ...defaults,
+      direction: options.direction,
+      acw: options.acw ?? defaults.acw,
+      dispositionRequired: options.dispositionRequired ?? defaults.dispositionRequired,
+      recording: options.recording ?? defaults.recording,
+      timestamps: inbound ? { createdAt: options.at, ringingAt: options.at } : { createdAt: options.at },
+    },
+  };
+}
+
+/** What a UI may show or do with a call now, derived from its snapshot. */
+export interface VoiceFlags {
+  readonly isDialing: boolean;
+  readonly isRinging: boolean;
+  /** Picked up and not ended: `connecting`, `active` or `held`. */
+  readonly isOnCall: boolean;
+  readonly isHeld: boolean;
+  readonly isWrappingUp: boolean;
+  readonly isEnded: boolean;
+  /** An inbound call is ringing here. */
+  readonly canAnswer: boolean;
+  readonly canReject: boolean;
+  readonly canHangUp: boolean;
+  readonly canHold: boolean;
+  readonly canResume: boolean;
+  readonly canMute: boolean;
+  readonly canUnmute: boolean;
+  readonly canPauseRecording: boolean;
+  readonly canResumeRecording: boolean;
+  /** The audio path is being restored (show "reconnecting…"). */
+  readonly isReconnecting: boolean;
+  readonly mediaFailed: boolean;
+  readonly canSkipWrapUp: boolean;
+  readonly needsDisposition: boolean;
+  /** When a `timed` wrap-up ends on its own, epoch ms. */
+  readonly wrapUpDeadlineAt: number | undefined;
+}
+
+const LIVE: readonly VoiceState[] = ['dialing', 'ringing', 'connecting', 'active', 'held'];
+
+/**
+ * Derives the flags of a call. Flags are computed, never stored.
+ *
+ * @example
+ * ```ts
+ * const { canHold, canMute, isReconnecting } = voiceFlags(call);
+ * ```
+ */
+export function voiceFlags(snapshot: VoiceSnapshot): VoiceFlags {
+  const { value, context } = snapshot;
+  const live = LIVE.includes(value);
+  const onCall = value === 'connecting' || value === 'active' || value === 'held';
+  const talking = value === 'active' || value === 'held';
+  const wrappingUp = value === 'wrap-up';
+  const inboundRinging = value === 'ringing' && context.direction === 'inbound';
+  return {
+    isDialing: value === 'dialing',
+    isRinging: value === 'ringing',
+    isOnCall: onCall,
+    isHeld: value === 'held',
+    isWrappingUp: wrappingUp,
+    isEnded: value === 'ended',
+    canAnswer: inboundRinging,
+    canReject: inboundRinging,
+    canHangUp: live,
+    canHold: value === 'active',
+    canResume: value === 'held',
+    canMute: live && !context.muted,
+    canUnmute: live && context.muted,
+    canPauseRecording: talking && context.recording === 'on',
+    canResumeRecording: talking && context.recording === 'paused',
+    isReconnecting: onCall && context.media === 'reconnecting',
+    mediaFailed: onCall && context.media === 'failed',
+    canSkipWrapUp: can(voiceMachine, snapshot, { type: 'SKIP_WRAP_UP', at: latestTime(context.timestamps) }),
+    needsDisposition: wrappingUp && !dispositionSatisfies(context, context.disposition),
+    wrapUpDeadlineAt: wrappingUp ? wrapUpDeadlineAt(context, context.timestamps.endedAt) : undefined,
+  };
+}
+
+/**
+ * Total time on hold at `now`, ms, including a hold still running (for handle time: talk + hold + wrap-up).
+ *
+ * @example
+ * ```ts
+ * const holdSeconds = Math.round(voiceHoldMs(call, Date.now()) / 1000);
+ * ```
+ */
+export function voiceHoldMs(snapshot: VoiceSnapshot, now: number): number {
+  const { heldMs, holdStartedAt } = snapshot.context;
+  return holdStartedAt === undefined ? heldMs : heldMs + Math.max(0, now - holdStartedAt);
+}
