@@ -104,6 +104,11 @@ describe('presence machine: away reasons and since', () => {
     assert.deepEqual(other.context, { reasonCode: 'meeting', since: LATER, forcedBy: undefined });
   });
 
+  test('a FORCE that does not say by whom is recorded as by a supervisor', () => {
+    const next = run(presenceMachine, available, { type: 'FORCE', at: LATER, to: 'offline' });
+    assert.equal(next.context.forcedBy, 'supervisor');
+  });
+
   test('a forced confirmation of the current presence keeps since', () => {
     const confirmed = run(presenceMachine, available, {
       type: 'FORCE',
@@ -170,7 +175,7 @@ const presenceEventArbs: EventArbitraries<PresenceEvent> = {
       by: fc.constantFrom('sup-1', 'system'),
       reason: reasonArb,
     },
-    { requiredKeys: ['type', 'at', 'to', 'by'] },
+    { requiredKeys: ['type', 'at', 'to'] },
   ),
 };
 const sequenceOptions: SequenceOptions<PresenceEvent> = { start: T0 };
@@ -184,7 +189,7 @@ function checkStep({ before, after, ok, event }: Step<PresenceState, PresenceEve
   assert.ok(context.since >= before.context.since, 'since never runs backwards');
   const changed = value !== before.value || context.reasonCode !== before.context.reasonCode;
   if (!changed) assert.equal(context.since, before.context.since, 'since moves only on a change');
-  if (ok && event.type === 'FORCE') assert.equal(context.forcedBy, event.by);
+  if (ok && event.type === 'FORCE') assert.equal(context.forcedBy, event.by ?? 'supervisor');
   if (ok && event.type !== 'FORCE') assert.equal(context.forcedBy, undefined, 'the agent’s own change');
   if (ok && event.type === 'GO_AVAILABLE') assert.equal(value, 'available');
   if (ok && event.type === 'GO_OFFLINE') assert.equal(value, 'offline');

@@ -21,15 +21,15 @@ export type PresenceEvent =
   | { readonly type: 'GO_AWAY'; readonly at: number; readonly reason: AwayReason }
   | { readonly type: 'GO_OFFLINE'; readonly at: number }
   /**
-   * Set by someone else: a supervisor (`by` is their id) or the system (`by: 'system'`, for example after
-   * too many missed offers). Forcing `away` needs a reason too.
+   * Set by someone else: a supervisor (`by` is their id; `supervisor` when not given) or the system
+   * (`by: 'system'`, for example after too many missed offers). Forcing `away` needs a reason too.
    */
   | {
       readonly type: 'FORCE';
       readonly at: number;
       readonly to: PresenceStatus;
-      readonly by: string;
       readonly reason?: AwayReason;
+      readonly by?: string;
     };
 
 /** The type names of {@link PresenceEvent}. */
@@ -41,7 +41,7 @@ export interface PresenceContext {
   readonly reasonCode?: AwayReason;
   /** Since when the agent is in this presence (and, when away, for this reason), epoch ms. */
   readonly since: number;
-  /** Who forced the current presence, when it was not the agent (a supervisor id or `system`). */
+  /** Who forced the current presence, when it was not the agent (a supervisor id, `supervisor` or `system`). */
   readonly forcedBy?: string;
 }
 
@@ -69,7 +69,8 @@ const guards = {
     eventOfType(event, 'FORCE').to === 'away' && reasonOf(event) !== undefined,
 } satisfies Record<string, PresenceGuard>;
 
-const forcer = (event: PresenceEvent): string | undefined => (event.type === 'FORCE' ? event.by : undefined);
+const forcer = (event: PresenceEvent): string | undefined =>
+  event.type === 'FORCE' ? (event.by ?? 'supervisor') : undefined;
 
 /** Away for the event's reason. Picking the reason one already is away for changes nothing (keeps `since`). */
 const away: PresenceAction = (context, event) => {
