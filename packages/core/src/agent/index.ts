@@ -1,0 +1,2 @@
+export * from './agent.types';
+export * from './presence.machine';

@@ -1,0 +1,14 @@
+export * from './callback.machine';
+export * from './chat.machine';
+export * from './interaction.types';
+export {
+  DEFAULT_WRAP_UP_POLICY,
+  dispositionSatisfies,
+  type OfferFields,
+  type OfferLeg,
+  skipsWrapUp,
+  type WrapUpFields,
+  type WrapUpPolicy,
+  wrapUpDeadlineAt,
+  wrapUpSkippable,
+} from './lifecycle';
