@@ -261,8 +261,10 @@ export function createHub(options: HubOptions): Hub {
       queueId: interaction.queueId,
       ...(queue ? { acw: queue.acw, dispositionRequired: queue.dispositionRequired } : {}),
     });
+    // An offer does not survive a restart: its timer and reservation are gone, so it waits in line again.
+    const value = interaction.state === 'offered' ? 'queued' : (interaction.state as ChatSnapshot['value']);
     return {
-      value: interaction.state as ChatSnapshot['value'],
+      value,
       context: {
         ...base.context,
         prechat: interaction.prechat,
@@ -404,11 +406,13 @@ export function createHub(options: HubOptions): Hub {
       });
     }
     presence.set(agentId, result.snapshot);
-    const events = router.setPresence(agentId, result.snapshot.value, result.snapshot.context.reason);
+    const events = router.setPresence(agentId, result.snapshot.value, result.snapshot.context.reasonCode);
     notify(agentId, {
       type: 'presence',
       status: result.snapshot.value,
-      ...(result.snapshot.context.reason === undefined ? {} : { reason: result.snapshot.context.reason }),
+      ...(result.snapshot.context.reasonCode === undefined
+        ? {}
+        : { reason: result.snapshot.context.reasonCode }),
     });
     if (by === 'agent') void runRouting(() => events);
     return result.snapshot;
@@ -703,7 +707,7 @@ export function createHub(options: HubOptions): Hub {
       const snapshot = await setPresence(conn.subject.id, args.status, args.reason, 'agent');
       return {
         status: snapshot.value,
-        ...(snapshot.context.reason === undefined ? {} : { reason: snapshot.context.reason }),
+        ...(snapshot.context.reasonCode === undefined ? {} : { reason: snapshot.context.reasonCode }),
       };
     },
     async 'offer.accept'(conn, args) {
@@ -817,7 +821,7 @@ export function createHub(options: HubOptions): Hub {
         });
       return {
         status: snapshot.value,
-        ...(snapshot.context.reason === undefined ? {} : { reason: snapshot.context.reason }),
+        ...(snapshot.context.reasonCode === undefined ? {} : { reason: snapshot.context.reasonCode }),
         interactions: mine.filter((i) => i.state !== 'offered').map((i) => wireFor(i, conn.subject)),
         offers,
       };

@@ -130,7 +130,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
   let wasConnected = false;
   connection.$state.subscribe((snapshot) => {
     const connected = snapshot.value === 'connected' || snapshot.value === 'caught-up';
-    if (connected && !wasConnected) void resync();
+    if (connected && !wasConnected) resync().catch(() => undefined); // Retried on the next connect.
     wasConnected = connected;
   });
 

@@ -107,6 +107,7 @@ export function foldEvent(view: ConversationView, event: DeliveredEvent): Conver
             interaction: {
               ...next.interaction,
               participants: [...next.interaction.participants, ev.participant],
+              ...(ev.participant.role === 'agent' ? { agentId: ev.participant.id } : {}),
             },
           }
         : next;
@@ -119,6 +120,7 @@ export function foldEvent(view: ConversationView, event: DeliveredEvent): Conver
               participants: next.interaction.participants.map((p) =>
                 p.id === ev.participantId && p.leftAt === undefined ? { ...p, leftAt: event.at } : p,
               ),
+              ...(next.interaction.agentId === ev.participantId ? { agentId: undefined } : {}),
             },
           }
         : next;
