@@ -1,4 +1,4 @@
-import type { Agent, AwayReason, PresenceStatus } from '../agent/agent.types';
+import type { Agent, AwayReason, ChannelLoad, PresenceStatus } from '../agent/agent.types';
 import type { Channel, SkillRequirement } from '../interaction/interaction.types';
 import type { Queue } from '../queue/queue.types';
 
@@ -36,7 +36,14 @@ export type RoutingEvent =
       readonly agentId: string;
       readonly reason: AwayReason;
     }
-  | { readonly type: 'overflowed'; readonly interactionId: string; readonly queueId: string };
+  | {
+      readonly type: 'overflowed';
+      readonly interactionId: string;
+      /** The queue the interaction waits in (it stays there). */
+      readonly queueId: string;
+      /** The overflow queue whose agents may now take it, when the policy names one. */
+      readonly toQueueId?: string;
+    };
 
 /** Place and estimated wait of one waiting interaction. */
 export interface QueuePosition {
@@ -55,6 +62,8 @@ export interface RouterOptions {
   readonly now: () => number;
   /** Consecutive missed offers before an agent is set away with reason `missed-offers`. Default 3. */
   readonly maxConsecutiveMisses?: number;
+  /** How many recent handle times per queue feed the wait estimates. Default 50. */
+  readonly handleTimeWindow?: number;
 }
 
 /** Live view of one agent inside the router. */
@@ -67,6 +76,8 @@ export interface RoutedAgent {
   /** Since when the agent has held nothing (epoch ms); undefined while busy. */
   readonly idleSince?: number;
   readonly consecutiveMisses: number;
+  /** Interactions held per channel (offered + assigned). */
+  readonly load?: ChannelLoad;
 }
 
 /**
