@@ -18,17 +18,19 @@ import type {
  * How it stays fast (docs/routing.md, "Performance"):
  *
  * 1. Waiting interactions of a queue are split into *groups* of one routing signature (channel, language,
- *    extra skills, overflowed or not). Every item of a group needs exactly the same agents.
- * 2. Each group keeps the agents *statically* eligible for it (works the queue, has the skills, speaks the
- *    language) with their skill score, and each agent keeps, per channel, the groups it is eligible for. What
- *    remains per decision is the dynamic part: available, and capacity left on the channel.
+ *    extra skills, overflowed or not). Every item of a group needs exactly the same agents, so one check per
+ *    group and agent stands for the whole group. Each agent carries its skill score per queue, so that check is
+ *    a language lookup plus the group's extra skills (usually none).
+ * 2. Each queue keeps, per channel, the set of its agents that can take that channel now (available, capacity
+ *    left), updated when load or presence changes.
  * 3. Dirty tracking. When `route()` returns, no waiting interaction has an eligible agent with capacity
  *    (otherwise it would have been offered). That stays true until an agent gains capacity on a channel or
  *    becomes available (the agent turns dirty for those channels), or an interaction enters or changes group
- *    (the group turns dirty). So `route()` looks only at dirty groups (against all their agents) and at the
- *    groups of dirty agents (against those agents only).
- * 4. Candidate groups go into a heap ordered by their head interaction: interactions come out in global
- *    service order without merging whole queues.
+ *    (the group turns dirty). So `route()` looks only at dirty groups (against the free agents of their
+ *    queue) and at what dirty agents could take (against those agents only).
+ * 4. A heap ordered by head interaction yields groups in global service order. A dirty agent adds, per queue,
+ *    only its earliest group plus a placeholder keyed by its runner-up, expanded only if the agent still has
+ *    capacity when the placeholder reaches the top: one scan per queue in the usual one-slot-freed case.
  */
 
 type MutableLoad = Record<Channel, number>;
