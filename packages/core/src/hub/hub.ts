@@ -5,7 +5,6 @@ import {
   presenceMachine,
   presenceSnapshot,
 } from '../agent/presence.machine';
-import { type ChatEvent, type ChatSnapshot, chatMachine, chatSnapshot } from '../interaction/chat.machine';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { transition } from '../machine';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
@@ -23,10 +22,13 @@ import type {
   ServerFrame,
   WireInteraction,
 } from '../protocol/protocol.types';
+import { redactCardNumbers } from '../protocol/redact';
+import { isOpen, queueAvailability } from '../queue/business-hours';
 import type { Queue } from '../queue/queue.types';
 import { createRouter } from '../routing/router';
 import type { RoutingEvent, RoutingOffer } from '../routing/routing.types';
 import type {
+  ConnectionMeta,
   HubClock,
   HubConnection,
   HubConnectionSink,
@@ -36,6 +38,13 @@ import type {
   Subject,
 } from './hub.types';
 import { randomId, secureRandomBytes } from './ids';
+import {
+  DEFAULT_LIFECYCLES,
+  type Intent,
+  type InteractionSnapshot,
+  type Lifecycle,
+  withSnapshot,
+} from './lifecycles';
 import { createMemoryStorage } from './memory.storage';
 
 /** The system clock: `Date.now` and the global timers. */
@@ -52,37 +61,42 @@ export const systemClock: HubClock = {
  */
 export interface Hub {
   /** Attaches a new client connection; `sink` receives the frames for it. */
-  connect(sink: HubConnectionSink): HubConnection;
+  connect(sink: HubConnectionSink, meta?: ConnectionMeta): HubConnection;
+  /** Loads unfinished interactions from storage back into the router (after a restart). */
+  restore(): Promise<void>;
   /** The live interaction with this id, if the hub holds it. */
   interaction(id: string): Interaction | undefined;
   /** Every interaction the hub holds live. */
   interactions(): Interaction[];
   /** Presence of an agent. */
   presenceOf(agentId: string): PresenceSnapshot | undefined;
+  /** Number of open client connections. */
+  readonly connectionCount: number;
   /** Stops every timer and closes every connection with "going away". */
   close(): void;
 }
 
 interface Live {
   interaction: Interaction;
-  chat: ChatSnapshot;
+  snapshot: InteractionSnapshot;
+  readonly lifecycle: Lifecycle;
 }
 
 interface Conn {
   readonly id: string;
   readonly sink: HubConnectionSink;
+  readonly meta: ConnectionMeta;
   subject?: Subject;
   resumeToken?: string;
   lastSeenAt: number;
   closed: boolean;
 }
 
-type Handler<Op extends CommandOp> = (
-  conn: Conn & { subject: Subject },
-  args: CommandArgs<Op>,
-) => Promise<CommandResult<Op>>;
+type AuthedConn = Conn & { subject: Subject };
+type Handler<Op extends CommandOp> = (conn: AuthedConn, args: CommandArgs<Op>) => Promise<CommandResult<Op>>;
 
 const STAFF_ROLES = new Set(['agent', 'supervisor']);
+const DEFAULT_CALLBACK_SLOT_MS = 30 * 60_000;
 
 /**
  * Creates a hub.
@@ -99,6 +113,8 @@ export function createHub(options: HubOptions): Hub {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const replayLimit = options.replayLimit ?? 500;
   const randomBytes = options.randomBytes ?? secureRandomBytes;
+  const callbackSlotMs = options.callbackSlotMs ?? DEFAULT_CALLBACK_SLOT_MS;
+  const lifecycles = { ...DEFAULT_LIFECYCLES, ...options.lifecycles };
   const queues = new Map<string, Queue>(options.queues.map((q) => [q.id, q]));
   const agents = new Map<string, Agent>(options.agents.map((a) => [a.id, a]));
   const router = createRouter({ queues: options.queues, now: clock.now });
@@ -111,6 +127,7 @@ export function createHub(options: HubOptions): Hub {
   const locks = new Map<string, Promise<unknown>>();
   const lastPositions = new Map<string, string>();
   const offerTimers = new Map<string, unknown>();
+  const dueTimers = new Map<string, unknown>();
   let heartbeatTimer: unknown;
   let closed = false;
 
@@ -144,8 +161,8 @@ export function createHub(options: HubOptions): Hub {
   }
 
   /** Visitors never see agent-only fields. */
-  function wireFor(interaction: Interaction, subject: Subject): WireInteraction {
-    if (STAFF_ROLES.has(subject.role)) return interaction as WireInteraction;
+  function wireFor(interaction: Interaction, subject: Subject | undefined): WireInteraction {
+    if (subject && STAFF_ROLES.has(subject.role)) return interaction as WireInteraction;
     const { notes: _notes, disposition: _disposition, ...visible } = interaction;
     return visible as WireInteraction;
   }
@@ -175,49 +192,47 @@ export function createHub(options: HubOptions): Hub {
     return stored;
   }
 
-  function syncFromChat(current: Live): void {
-    const { value, context } = current.chat;
-    current.interaction = {
-      ...current.interaction,
-      state: value,
-      queueId: context.queueId ?? current.interaction.queueId,
-      prechat: context.prechat,
-      timestamps: context.timestamps,
-      ...(context.agentId === undefined ? { agentId: undefined } : { agentId: context.agentId }),
-      ...(context.endReason === undefined ? {} : { endReason: context.endReason }),
-      ...(context.endedBy === undefined ? {} : { endedBy: context.endedBy }),
-      ...(context.disposition === undefined ? {} : { disposition: context.disposition }),
-      ...(context.notes === undefined ? {} : { notes: context.notes }),
-    };
+  function persist(current: Live): Promise<void> {
+    return storage.putInteraction({
+      interaction: current.interaction,
+      snapshot: current.snapshot,
+      open: !current.lifecycle.final.has(current.snapshot.value),
+    });
   }
 
-  /** Applies a chat machine event: persists the interaction and logs a `state` event when the state changed. */
-  async function drive(current: Live, event: ChatEvent): Promise<void> {
-    const result = transition(chatMachine, current.chat, event);
-    if (!result.ok) throw stateConflict(current, event.type, result.error);
-    const before = current.chat.value;
-    current.chat = result.snapshot;
-    syncFromChat(current);
-    await storage.putInteraction(current.interaction);
-    if (before !== current.chat.value) {
+  /**
+   * Carries out an intent through the interaction's machine, the one writer of its state: persists it, logs a
+   * `state` event when the state changed, and keeps the assigned agent informed.
+   */
+  async function drive(current: Live, intent: Intent): Promise<void> {
+    const event = current.lifecycle.event(intent, clock.now());
+    const result = event
+      ? transition(current.lifecycle.machine, current.snapshot, event)
+      : { ok: false as const, error: undefined };
+    if (!result.ok) {
+      throw helplineError(
+        'conflict/state',
+        { operation: intent.kind, entity: current.interaction.channel, state: current.snapshot.value },
+        result.error ? { cause: result.error } : {},
+      );
+    }
+    const before = current.snapshot.value;
+    current.snapshot = result.snapshot;
+    current.interaction = withSnapshot(current.interaction, current.snapshot);
+    await persist(current);
+    const state = current.snapshot.value;
+    if (before !== state) {
       const { endReason, endedBy } = current.interaction;
       await appendAndFanOut(current.interaction.id, {
         type: 'state',
-        state: current.chat.value,
-        ...(current.chat.value === 'ended' || current.chat.value === 'wrap-up' ? { endReason, endedBy } : {}),
-      } as ConversationEvent);
+        state,
+        ...(endReason ? { endReason } : {}),
+        ...(endedBy ? { endedBy } : {}),
+      });
+      onStateChanged(current, before);
     }
     const agentId = current.interaction.agentId;
     if (agentId) notifyInteraction(agentId, current.interaction);
-    if (current.chat.value === 'ended') onEnded(current);
-  }
-
-  function stateConflict(current: Live, operation: string, cause: HelplineError): HelplineError {
-    return helplineError(
-      'conflict/state',
-      { operation, entity: 'interaction', state: current.chat.value },
-      { cause },
-    );
   }
 
   function notifyInteraction(subjectId: string, interaction: Interaction): void {
@@ -225,26 +240,62 @@ export function createHub(options: HubOptions): Hub {
     if (subject) notify(subjectId, { type: 'interaction', interaction: wireFor(interaction, subject) });
   }
 
-  function onEnded(current: Live): void {
-    const { interaction } = current;
-    clearOfferTimer(interaction.id);
-    router.remove(interaction.id);
-    router.release(interaction.id);
-    const { answeredAt, endedAt, wrapUpEndedAt } = interaction.timestamps;
-    if (answeredAt !== undefined && endedAt !== undefined) {
-      router.recordHandleTime(interaction.queueId, ((wrapUpEndedAt ?? endedAt) - answeredAt) / 1000);
+  /** Side effects of entering a state: timers, capacity, handle times. */
+  function onStateChanged(current: Live, before: string): void {
+    const { interaction, lifecycle, snapshot } = current;
+    const state = snapshot.value;
+    if (lifecycle.handling.has(before) && !lifecycle.handling.has(state)) router.release(interaction.id);
+    if (state === 'scheduled' || state === 'retry-wait') scheduleDue(current);
+    if (lifecycle.final.has(state)) {
+      clearTimer(offerTimers, interaction.id);
+      clearTimer(dueTimers, interaction.id);
+      router.remove(interaction.id);
+      router.release(interaction.id);
+      const { answeredAt, endedAt, wrapUpEndedAt } = interaction.timestamps;
+      if (answeredAt !== undefined && endedAt !== undefined) {
+        router.recordHandleTime(interaction.queueId, ((wrapUpEndedAt ?? endedAt) - answeredAt) / 1000);
+      }
+      lastPositions.delete(interaction.id);
+      void schedule();
     }
-    lastPositions.delete(interaction.id);
-    schedule();
+  }
+
+  /** A scheduled callback's slot, or a retry's back-off, comes due: it joins the queue. */
+  function scheduleDue(current: Live): void {
+    const context = current.snapshot.context as { slot?: { start: number }; nextAttemptAt?: number };
+    const at = current.snapshot.value === 'scheduled' ? context.slot?.start : context.nextAttemptAt;
+    if (at === undefined) return;
+    const cid = current.interaction.id;
+    clearTimer(dueTimers, cid);
+    dueTimers.set(
+      cid,
+      clock.setTimeout(
+        () => {
+          dueTimers.delete(cid);
+          void serialized(cid, async () => {
+            await drive(current, { kind: 'due' });
+            enqueueForRouting(current);
+          }).catch((error: unknown) => console.error('[helpline] callback due failed', error));
+        },
+        Math.max(0, at - clock.now()),
+      ),
+    );
+  }
+
+  function clearTimer(timers: Map<string, unknown>, cid: string): void {
+    const timer = timers.get(cid);
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timers.delete(cid);
   }
 
   async function getLive(subject: Subject, cid: string): Promise<Live> {
     let current = live.get(cid);
     if (!current) {
       const stored = await storage.getInteraction(cid);
+      const lifecycle = stored ? lifecycles[stored.interaction.channel] : undefined;
       // A finished interaction read back from storage: enough for history, CSAT and transcripts.
-      if (stored) {
-        current = { interaction: stored, chat: restoredSnapshot(stored) };
+      if (stored && lifecycle) {
+        current = { interaction: stored.interaction, snapshot: stored.snapshot, lifecycle };
         live.set(cid, current);
       }
     }
@@ -254,35 +305,7 @@ export function createHub(options: HubOptions): Hub {
     return current;
   }
 
-  function restoredSnapshot(interaction: Interaction): ChatSnapshot {
-    const queue = queues.get(interaction.queueId);
-    const base = chatSnapshot({
-      at: interaction.timestamps.createdAt,
-      queueId: interaction.queueId,
-      ...(queue ? { acw: queue.acw, dispositionRequired: queue.dispositionRequired } : {}),
-    });
-    // An offer does not survive a restart: its timer and reservation are gone, so it waits in line again.
-    const value = interaction.state === 'offered' ? 'queued' : (interaction.state as ChatSnapshot['value']);
-    return {
-      value,
-      context: {
-        ...base.context,
-        prechat: interaction.prechat,
-        timestamps: interaction.timestamps,
-        ...(interaction.agentId === undefined ? {} : { agentId: interaction.agentId }),
-        ...(interaction.endReason === undefined ? {} : { endReason: interaction.endReason }),
-        ...(interaction.endedBy === undefined ? {} : { endedBy: interaction.endedBy }),
-      },
-    };
-  }
-
   // ─── routing ──────────────────────────────────────────────────────────────────────────────────
-
-  function clearOfferTimer(cid: string): void {
-    const timer = offerTimers.get(cid);
-    if (timer !== undefined) clock.clearTimeout(timer);
-    offerTimers.delete(cid);
-  }
 
   /** Applies what the router decided, then publishes queue positions. */
   async function applyRouting(events: readonly RoutingEvent[]): Promise<void> {
@@ -298,24 +321,16 @@ export function createHub(options: HubOptions): Hub {
     const current = live.get(routed.interactionId);
     if (!current) return;
     await serialized(routed.interactionId, () =>
-      drive(current, {
-        type: 'OFFER',
-        at: routed.offeredAt,
-        agentId: routed.agentId,
-        expiresAt: routed.expiresAt,
-      }),
+      drive(current, { kind: 'offer', agentId: routed.agentId, expiresAt: routed.expiresAt }),
     );
-    const subject = connsOf(routed.agentId)[0]?.subject;
     notify(routed.agentId, {
       type: 'offer',
       offer: {
-        interaction: subject
-          ? wireFor(current.interaction, subject)
-          : (current.interaction as WireInteraction),
+        interaction: wireFor(current.interaction, connsOf(routed.agentId)[0]?.subject),
         expiresAt: routed.expiresAt,
       },
     });
-    clearOfferTimer(routed.interactionId);
+    clearTimer(offerTimers, routed.interactionId);
     offerTimers.set(
       routed.interactionId,
       clock.setTimeout(
@@ -326,10 +341,10 @@ export function createHub(options: HubOptions): Hub {
   }
 
   async function missed(routed: RoutingOffer): Promise<void> {
-    clearOfferTimer(routed.interactionId);
+    clearTimer(offerTimers, routed.interactionId);
     const current = live.get(routed.interactionId);
-    if (current?.chat.value !== 'offered') return;
-    await serialized(routed.interactionId, () => drive(current, { type: 'OFFER_TIMEOUT', at: clock.now() }));
+    if (current?.snapshot.value !== 'offered') return;
+    await serialized(routed.interactionId, () => drive(current, { kind: 'offer-timeout' }));
     notify(routed.agentId, { type: 'offer.revoked', cid: routed.interactionId, reason: 'missed' });
   }
 
@@ -371,6 +386,21 @@ export function createHub(options: HubOptions): Hub {
     return runRouting(() => []);
   }
 
+  function enqueueForRouting(current: Live): void {
+    const { interaction } = current;
+    void runRouting(() =>
+      router.enqueue({
+        id: interaction.id,
+        queueId: interaction.queueId,
+        channel: interaction.channel,
+        priority: interaction.priority,
+        requiredSkills: interaction.requiredSkills,
+        waitingSince: interaction.timestamps.queuedAt ?? clock.now(),
+        ...(interaction.language ? { language: interaction.language } : {}),
+      }),
+    );
+  }
+
   // ─── presence ─────────────────────────────────────────────────────────────────────────────────
 
   function presenceOf(agentId: string): PresenceSnapshot {
@@ -390,12 +420,12 @@ export function createHub(options: HubOptions): Hub {
   ): Promise<PresenceSnapshot> {
     const at = clock.now();
     const event: PresenceEvent =
-      status === 'available'
-        ? { type: 'GO_AVAILABLE', at }
-        : status === 'offline'
-          ? { type: 'GO_OFFLINE', at }
-          : by === 'system'
-            ? { type: 'FORCE', at, to: 'away', reason: reason ?? 'supervisor' }
+      by === 'system'
+        ? { type: 'FORCE', at, to: status, ...(reason ? { reason } : {}) }
+        : status === 'available'
+          ? { type: 'GO_AVAILABLE', at }
+          : status === 'offline'
+            ? { type: 'GO_OFFLINE', at }
             : { type: 'GO_AWAY', at, reason: reason ?? '' };
     const result = transition(presenceMachine, presenceOf(agentId), event);
     if (!result.ok) {
@@ -407,12 +437,11 @@ export function createHub(options: HubOptions): Hub {
     }
     presence.set(agentId, result.snapshot);
     const events = router.setPresence(agentId, result.snapshot.value, result.snapshot.context.reasonCode);
+    const { reasonCode } = result.snapshot.context;
     notify(agentId, {
       type: 'presence',
       status: result.snapshot.value,
-      ...(result.snapshot.context.reasonCode === undefined
-        ? {}
-        : { reason: result.snapshot.context.reasonCode }),
+      ...(reasonCode ? { reason: reasonCode } : {}),
     });
     if (by === 'agent') void runRouting(() => events);
     return result.snapshot;
@@ -425,6 +454,12 @@ export function createHub(options: HubOptions): Hub {
     const queue = id === undefined ? options.queues[0] : queues.get(id);
     if (!queue) throw helplineError('not-found', { entity: 'Queue', id: id ?? '(default)' });
     return queue;
+  }
+
+  function redactFields(fields: Readonly<Record<string, string>> | undefined): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(fields ?? {}).map(([key, value]) => [key, redactCardNumbers(value)]),
+    );
   }
 
   function customerOf(subject: Subject, prechat: Readonly<Record<string, string>>): Customer {
@@ -451,18 +486,27 @@ export function createHub(options: HubOptions): Hub {
       topic?: string | undefined;
       language?: string | undefined;
       prechat?: Readonly<Record<string, string>> | undefined;
+      customer?: Partial<Customer>;
     },
   ): Promise<Live> {
+    const lifecycle = lifecycles[channel];
+    if (!lifecycle) {
+      throw helplineError('validation/field', {
+        scope: 'chat.start',
+        field: 'channel',
+        detail: `"${channel}" is not enabled on this server`,
+      });
+    }
     const at = clock.now();
     const id = randomId('c', randomBytes);
-    const prechat = fields.prechat ?? {};
+    const prechat = redactFields(fields.prechat);
     const visitor: Participant = { id: subject.id, role: 'visitor', displayName: subject.name, joinedAt: at };
-    const interaction: Interaction = {
+    const draft: Interaction = {
       id,
       channel,
-      state: 'prechat',
+      state: lifecycle.machine.initial,
       queueId: queue.id,
-      customer: customerOf(subject, prechat),
+      customer: { ...customerOf(subject, prechat), ...fields.customer },
       participants: [visitor],
       priority: 0,
       requiredSkills: [],
@@ -471,50 +515,31 @@ export function createHub(options: HubOptions): Hub {
       ...(fields.topic ? { topic: fields.topic } : {}),
       ...(fields.language ? { language: fields.language } : {}),
     };
-    const current: Live = {
-      interaction,
-      chat: chatSnapshot({
-        at,
-        queueId: queue.id,
-        acw: queue.acw,
-        dispositionRequired: queue.dispositionRequired,
-      }),
-    };
+    const snapshot = lifecycle.create(at, queue, draft);
+    const current: Live = { interaction: withSnapshot(draft, snapshot), snapshot, lifecycle };
     live.set(id, current);
-    await storage.putInteraction(interaction);
-    await appendAndFanOut(id, { type: 'created', interaction: wireFor(interaction, subject) });
+    await persist(current);
+    await appendAndFanOut(id, { type: 'created', interaction: wireFor(current.interaction, subject) });
     return current;
   }
 
-  async function enqueue(current: Live, prechat: Readonly<Record<string, string>>): Promise<void> {
-    await drive(current, { type: 'SUBMIT_PRECHAT', at: clock.now(), fields: prechat });
-    const { interaction } = current;
-    void runRouting(() =>
-      router.enqueue({
-        id: interaction.id,
-        queueId: interaction.queueId,
-        channel: interaction.channel,
-        priority: interaction.priority,
-        requiredSkills: interaction.requiredSkills,
-        waitingSince: interaction.timestamps.queuedAt ?? clock.now(),
-        ...(interaction.language ? { language: interaction.language } : {}),
-      }),
-    );
+  async function enqueue(current: Live): Promise<void> {
+    await drive(current, { kind: 'enqueue', prechat: current.interaction.prechat });
+    enqueueForRouting(current);
   }
 
   async function addParticipant(current: Live, agentId: string): Promise<void> {
-    const agent = agents.get(agentId);
     const participant: Participant = {
       id: agentId,
       role: 'agent',
-      displayName: agent?.displayName ?? agentId,
+      displayName: agents.get(agentId)?.displayName ?? agentId,
       joinedAt: clock.now(),
     };
     current.interaction = {
       ...current.interaction,
       participants: [...current.interaction.participants, participant],
     };
-    await storage.putInteraction(current.interaction);
+    await persist(current);
     await appendAndFanOut(current.interaction.id, { type: 'joined', participant });
   }
 
@@ -528,7 +553,7 @@ export function createHub(options: HubOptions): Hub {
         p.id === agentId && p.leftAt === undefined ? { ...p, leftAt: at } : p,
       ),
     };
-    await storage.putInteraction(current.interaction);
+    await persist(current);
   }
 
   function requireStaff(subject: Subject, operation: string): void {
@@ -544,30 +569,83 @@ export function createHub(options: HubOptions): Hub {
     if (current.interaction.agentId !== subject.id) throw helplineError('auth/forbidden', { operation });
   }
 
+  function requireOpenQueue(queue: Queue): void {
+    if (!queueAvailability(queue, clock.now()).open) throw helplineError('queue/closed', { queue: queue.id });
+  }
+
+  /** A callback slot must start in the future, inside the queue's business hours. */
+  function validSlotStart(queue: Queue, start: number): number {
+    const now = clock.now();
+    const inside = queue.businessHours === undefined || isOpen(queue.businessHours, start);
+    if (start <= now || !inside) {
+      throw helplineError(
+        'validation/field',
+        {
+          scope: 'callback.request',
+          field: 'slot',
+          detail: 'must start in the future, inside business hours',
+        },
+        { field: 'slot' },
+      );
+    }
+    return start;
+  }
+
   // ─── command handlers ─────────────────────────────────────────────────────────────────────────
 
   const handlers: { [Op in CommandOp]: Handler<Op> } = {
     async 'chat.start'(conn, args) {
       requireVisitor(conn.subject, 'start a chat');
       const queue = pickQueue(args.queueId, args.topic);
+      requireOpenQueue(queue);
       const current = await createInteraction(conn.subject, args.channel, queue, args);
-      await serialized(current.interaction.id, () => enqueue(current, args.prechat ?? {}));
+      await serialized(current.interaction.id, () => enqueue(current));
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'callback.request'(conn, args) {
       requireVisitor(conn.subject, 'request a callback');
       const queue = pickQueue(args.queueId, args.topic);
-      const current = await createInteraction(conn.subject, 'callback', queue, args);
-      current.interaction = {
-        ...current.interaction,
-        customer: { ...current.interaction.customer, phone: args.phone, timeZone: args.timeZone },
-      };
-      await serialized(current.interaction.id, () => enqueue(current, args.prechat ?? {}));
+      const availability = queueAvailability(queue, clock.now());
+      // "As soon as possible" while closed means at the next opening.
+      const start =
+        args.slot === 'asap'
+          ? availability.open
+            ? undefined
+            : availability.nextOpening
+          : validSlotStart(queue, args.slot);
+      if (args.slot === 'asap' && !availability.open && start === undefined) {
+        throw helplineError('queue/closed', { queue: queue.id });
+      }
+      const current = await createInteraction(conn.subject, 'callback', queue, {
+        ...args,
+        customer: { phone: args.phone, timeZone: args.timeZone },
+      });
+      await serialized(current.interaction.id, async () => {
+        if (start === undefined) await enqueue(current);
+        else await drive(current, { kind: 'schedule', start, end: start + callbackSlotMs });
+      });
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'callback.cancel'(conn, args) {
       const current = await getLive(conn.subject, args.cid);
-      await serialized(args.cid, () => drive(current, { type: 'VISITOR_LEFT', at: clock.now() }));
+      await serialized(args.cid, () =>
+        drive(
+          current,
+          conn.subject.role === 'visitor' ? { kind: 'customer-leaves' } : { kind: 'agent-cancels' },
+        ),
+      );
+      return {};
+    },
+    async 'callback.outcome'(conn, args) {
+      const current = await getLive(conn.subject, args.cid);
+      requireAssignedAgent(conn.subject, current, 'report a callback outcome');
+      const intents: Record<typeof args.outcome, Intent> = {
+        answered: { kind: 'answered' },
+        'no-answer': { kind: 'no-answer' },
+        failed: { kind: 'fail' },
+        cancelled: { kind: 'agent-cancels' },
+      };
+      await serialized(args.cid, () => drive(current, intents[args.outcome]));
       return {};
     },
     async 'offline.leave'(conn, args) {
@@ -580,9 +658,9 @@ export function createHub(options: HubOptions): Hub {
           messageId: randomId('m', randomBytes),
           clientMsgId: randomId('o', randomBytes),
           from: { id: conn.subject.id, role: 'visitor', name: conn.subject.name },
-          text: args.text,
+          text: redactCardNumbers(args.text),
         });
-        await enqueue(current, args.prechat ?? {});
+        await enqueue(current);
       });
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
     },
@@ -590,12 +668,9 @@ export function createHub(options: HubOptions): Hub {
       requireVisitor(conn.subject, 'rate a conversation');
       const current = await getLive(conn.subject, args.cid);
       return serialized(args.cid, async () => {
-        if (current.chat.value !== 'wrap-up' && current.chat.value !== 'ended') {
-          throw helplineError('conflict/state', {
-            operation: 'rate',
-            entity: 'conversation',
-            state: current.chat.value,
-          });
+        const state = current.snapshot.value;
+        if (!current.interaction.endedBy) {
+          throw helplineError('conflict/state', { operation: 'rate', entity: 'conversation', state });
         }
         if (current.interaction.csat) {
           throw helplineError('conflict/state', {
@@ -604,20 +679,17 @@ export function createHub(options: HubOptions): Hub {
             state: 'rated',
           });
         }
+        const comment = args.comment ? redactCardNumbers(args.comment) : undefined;
         current.interaction = {
           ...current.interaction,
           csat: {
             score: args.score,
-            ...(args.comment ? { comment: args.comment } : {}),
+            ...(comment ? { comment } : {}),
             ...(args.nps === undefined ? {} : { nps: args.nps }),
           },
         };
-        await storage.putInteraction(current.interaction);
-        await appendAndFanOut(args.cid, {
-          type: 'csat',
-          score: args.score,
-          ...(args.comment ? { comment: args.comment } : {}),
-        });
+        await persist(current);
+        await appendAndFanOut(args.cid, { type: 'csat', score: args.score, ...(comment ? { comment } : {}) });
         return {};
       });
     },
@@ -632,28 +704,29 @@ export function createHub(options: HubOptions): Hub {
       return serialized(args.cid, async () => {
         // A retried send answers with the original ack, never an error.
         const original = await storage.messageByClientId(args.cid, args.clientMsgId);
-        if (original && original.ev.type === 'message') {
+        if (original?.ev.type === 'message') {
           return { seq: original.seq, messageId: original.ev.messageId, at: original.at };
         }
-        const state = current.chat.value;
-        const allowed = conn.subject.role === 'visitor' ? ['queued', 'offered', 'active'] : ['active'];
-        if (conn.subject.role !== 'visitor')
-          requireAssignedAgent(conn.subject, current, 'write in this conversation');
-        if (!allowed.includes(state)) {
+        const state = current.snapshot.value;
+        const isVisitor = conn.subject.role === 'visitor';
+        if (!isVisitor) requireAssignedAgent(conn.subject, current, 'write in this conversation');
+        const allowed = isVisitor ? ['queued', 'offered', 'active'] : ['active'];
+        if (current.interaction.channel !== 'chat' || !allowed.includes(state)) {
           throw helplineError('conflict/state', {
             operation: 'send a message',
             entity: 'conversation',
             state,
           });
         }
+        const messageId = randomId('m', randomBytes);
         const stored = await appendAndFanOut(args.cid, {
           type: 'message',
-          messageId: randomId('m', randomBytes),
+          messageId,
           clientMsgId: args.clientMsgId,
           from: { id: conn.subject.id, role: conn.subject.role, name: conn.subject.name },
-          text: args.text,
+          text: redactCardNumbers(args.text),
         });
-        return { seq: stored.seq, messageId: (stored.ev as { messageId: string }).messageId, at: stored.at };
+        return { seq: stored.seq, messageId, at: stored.at };
       });
     },
     async typing(conn, args) {
@@ -694,32 +767,31 @@ export function createHub(options: HubOptions): Hub {
     },
     async 'chat.end'(conn, args) {
       const current = await getLive(conn.subject, args.cid);
-      if (conn.subject.role === 'visitor') {
-        await serialized(args.cid, () => drive(current, { type: 'VISITOR_LEFT', at: clock.now() }));
-      } else {
+      if (conn.subject.role !== 'visitor')
         requireAssignedAgent(conn.subject, current, 'end this conversation');
-        await serialized(args.cid, () => drive(current, { type: 'AGENT_END', at: clock.now() }));
-      }
+      await serialized(args.cid, () =>
+        drive(
+          current,
+          conn.subject.role === 'visitor' ? { kind: 'customer-leaves' } : { kind: 'agent-ends' },
+        ),
+      );
       return {};
     },
     async 'presence.set'(conn, args) {
       requireStaff(conn.subject, 'set presence');
       const snapshot = await setPresence(conn.subject.id, args.status, args.reason, 'agent');
-      return {
-        status: snapshot.value,
-        ...(snapshot.context.reasonCode === undefined ? {} : { reason: snapshot.context.reasonCode }),
-      };
+      const { reasonCode } = snapshot.context;
+      return { status: snapshot.value, ...(reasonCode ? { reason: reasonCode } : {}) };
     },
     async 'offer.accept'(conn, args) {
       requireStaff(conn.subject, 'accept an offer');
-      const current = await getLive({ ...conn.subject, role: 'supervisor' }, args.cid).catch(() => undefined);
-      const routed = router.offerOf(args.cid);
-      if (!current || routed?.agentId !== conn.subject.id) {
+      const current = live.get(args.cid);
+      if (!current || router.offerOf(args.cid)?.agentId !== conn.subject.id) {
         throw helplineError('not-found', { entity: 'Offer', id: args.cid });
       }
       await serialized(args.cid, async () => {
-        await drive(current, { type: 'ACCEPT', at: clock.now(), agentId: conn.subject.id });
-        clearOfferTimer(args.cid);
+        await drive(current, { kind: 'accept', agentId: conn.subject.id });
+        clearTimer(offerTimers, args.cid);
         router.accept(args.cid, conn.subject.id);
         await addParticipant(current, conn.subject.id);
       });
@@ -730,14 +802,11 @@ export function createHub(options: HubOptions): Hub {
     async 'offer.reject'(conn, args) {
       requireStaff(conn.subject, 'reject an offer');
       const current = live.get(args.cid);
-      const routed = router.offerOf(args.cid);
-      if (!current || routed?.agentId !== conn.subject.id) {
+      if (!current || router.offerOf(args.cid)?.agentId !== conn.subject.id) {
         throw helplineError('not-found', { entity: 'Offer', id: args.cid });
       }
-      await serialized(args.cid, () =>
-        drive(current, { type: 'REJECT', at: clock.now(), agentId: conn.subject.id }),
-      );
-      clearOfferTimer(args.cid);
+      await serialized(args.cid, () => drive(current, { kind: 'reject', agentId: conn.subject.id }));
+      clearTimer(offerTimers, args.cid);
       void runRouting(() => router.reject(args.cid, conn.subject.id));
       return {};
     },
@@ -746,21 +815,24 @@ export function createHub(options: HubOptions): Hub {
       requireAssignedAgent(conn.subject, current, 'wrap up this interaction');
       const queue = queues.get(current.interaction.queueId);
       if (args.disposition && queue && !queue.dispositions.some((d) => d.id === args.disposition)) {
-        throw helplineError('validation/field', {
-          scope: 'wrapup.submit',
-          field: 'disposition',
-          detail: `"${args.disposition}" is not a disposition of queue ${queue.id}`,
-        });
+        throw helplineError(
+          'validation/field',
+          {
+            scope: 'wrapup.submit',
+            field: 'disposition',
+            detail: `"${args.disposition}" is not a disposition of queue ${queue.id}`,
+          },
+          { field: 'disposition' },
+        );
       }
       await serialized(args.cid, async () => {
-        if (current.chat.value === 'wrap-up' && queue?.dispositionRequired && !args.disposition) {
+        if (current.snapshot.value === 'wrap-up' && queue?.dispositionRequired && !args.disposition) {
           throw helplineError('wrapup/disposition-required', { queue: queue.id }, { field: 'disposition' });
         }
         await drive(current, {
-          type: 'WRAP_UP_DONE',
-          at: clock.now(),
+          kind: 'wrap-up',
           ...(args.disposition ? { disposition: args.disposition } : {}),
-          ...(args.notes ? { notes: args.notes } : {}),
+          ...(args.notes ? { notes: redactCardNumbers(args.notes) } : {}),
         });
       });
       return {};
@@ -778,51 +850,40 @@ export function createHub(options: HubOptions): Hub {
       const target = args.toQueueId
         ? pickQueue(args.toQueueId, undefined)
         : queues.get(current.interaction.queueId);
-      if (args.toAgentId) {
-        const snapshot = presence.get(args.toAgentId);
-        if (!agents.has(args.toAgentId) || snapshot?.value !== 'available') {
-          throw helplineError('agent/unavailable', { agent: args.toAgentId });
-        }
+      if (!target) throw helplineError('not-found', { entity: 'Queue', id: current.interaction.queueId });
+      if (
+        args.toAgentId &&
+        (!agents.has(args.toAgentId) || presence.get(args.toAgentId)?.value !== 'available')
+      ) {
+        throw helplineError('agent/unavailable', { agent: args.toAgentId });
       }
       await serialized(args.cid, async () => {
         await removeParticipant(current, conn.subject.id);
-        await drive(current, {
-          type: 'TRANSFER',
-          at: clock.now(),
-          ...(target
-            ? { queueId: target.id, acw: target.acw, dispositionRequired: target.dispositionRequired }
-            : {}),
-        });
-        if (args.note) await appendAndFanOut(args.cid, { type: 'note', text: args.note });
+        await drive(current, { kind: 'transfer', queue: target });
+        if (args.note) await appendAndFanOut(args.cid, { type: 'note', text: redactCardNumbers(args.note) });
       });
-      router.release(args.cid);
-      const { interaction } = current;
-      void runRouting(() =>
-        router.enqueue({
-          id: interaction.id,
-          queueId: interaction.queueId,
-          channel: interaction.channel,
-          priority: interaction.priority,
-          requiredSkills: interaction.requiredSkills,
-          waitingSince: interaction.timestamps.queuedAt ?? clock.now(),
-        }),
-      );
+      enqueueForRouting(current);
       return {};
     },
     async 'agent.snapshot'(conn) {
       requireStaff(conn.subject, 'read the agent snapshot');
       const snapshot = presenceOf(conn.subject.id);
-      const mine = [...live.values()].map((l) => l.interaction).filter((i) => i.agentId === conn.subject.id);
+      const mine = [...live.values()].filter((l) => l.interaction.agentId === conn.subject.id);
       const offers = mine
-        .filter((i) => i.state === 'offered')
-        .flatMap((i) => {
-          const routed = router.offerOf(i.id);
-          return routed ? [{ interaction: wireFor(i, conn.subject), expiresAt: routed.expiresAt }] : [];
+        .filter((l) => l.snapshot.value === 'offered')
+        .flatMap((l) => {
+          const routed = router.offerOf(l.interaction.id);
+          return routed
+            ? [{ interaction: wireFor(l.interaction, conn.subject), expiresAt: routed.expiresAt }]
+            : [];
         });
+      const { reasonCode } = snapshot.context;
       return {
         status: snapshot.value,
-        ...(snapshot.context.reasonCode === undefined ? {} : { reason: snapshot.context.reasonCode }),
-        interactions: mine.filter((i) => i.state !== 'offered').map((i) => wireFor(i, conn.subject)),
+        ...(reasonCode ? { reason: reasonCode } : {}),
+        interactions: mine
+          .filter((l) => l.lifecycle.handling.has(l.snapshot.value))
+          .map((l) => wireFor(l.interaction, conn.subject)),
         offers,
       };
     },
@@ -835,10 +896,7 @@ export function createHub(options: HubOptions): Hub {
       return refuse(
         conn,
         CLOSE_CODES.protocolError,
-        helplineError('protocol/unsupported-version', {
-          version: frame.v,
-          supported: PROTOCOL_VERSION,
-        }),
+        helplineError('protocol/unsupported-version', { version: frame.v, supported: PROTOCOL_VERSION }),
       );
     }
     let subject: Subject;
@@ -908,8 +966,10 @@ export function createHub(options: HubOptions): Hub {
     conn.sink.close(code, error.code);
   }
 
-  async function command(conn: Conn & { subject: Subject }, frame: CommandFrame): Promise<void> {
+  async function command(conn: AuthedConn, frame: CommandFrame, frameLength: number): Promise<void> {
     try {
+      const refused = options.admit?.({ subject: conn.subject, op: frame.op, meta: conn.meta, frameLength });
+      if (refused) throw refused;
       const handler = handlers[frame.op] as Handler<CommandOp>;
       const result = await handler(conn, frame.args as CommandArgs<CommandOp>);
       send(conn, { t: 'ack', id: frame.id, result });
@@ -927,29 +987,30 @@ export function createHub(options: HubOptions): Hub {
     const parsed = parseClientFrame(raw);
     if (!parsed.ok) {
       const id = commandIdOf(raw);
-      if (id) send(conn, { t: 'nack', id, error: parsed.error.toPayload() });
+      if (id && conn.subject) send(conn, { t: 'nack', id, error: parsed.error.toPayload() });
       else refuse(conn, CLOSE_CODES.protocolError, parsed.error);
       return;
     }
     const frame: ClientFrame = parsed.value;
     if (frame.t === 'hello') {
-      if (conn.subject)
+      if (conn.subject) {
         return refuse(
           conn,
           CLOSE_CODES.protocolError,
           helplineError('protocol/invalid-frame', { detail: 'hello sent twice' }),
         );
+      }
       return hello(conn, frame);
     }
     if (!conn.subject) return refuse(conn, CLOSE_CODES.unauthorized, helplineError('auth/required'));
     if (frame.t === 'pong') return;
     if (frame.t === 'ping') return send(conn, { t: 'pong', ts: frame.ts });
-    return command(conn as Conn & { subject: Subject }, frame);
+    return command(conn as AuthedConn, frame, raw.length);
   }
 
   function heartbeat(): void {
     const now = clock.now();
-    for (const conn of conns) {
+    for (const conn of [...conns]) {
       if (now - conn.lastSeenAt > heartbeatMs * 2.5) {
         refuse(
           conn,
@@ -963,9 +1024,38 @@ export function createHub(options: HubOptions): Hub {
     heartbeatTimer = conns.size > 0 ? clock.setTimeout(heartbeat, heartbeatMs) : undefined;
   }
 
+  async function restore(): Promise<void> {
+    for (const stored of await storage.openInteractions()) {
+      const lifecycle = lifecycles[stored.interaction.channel];
+      if (!lifecycle || live.has(stored.interaction.id)) continue;
+      let { snapshot } = stored;
+      // An offer does not survive a restart (its timer and reservation are gone): it waits in line again.
+      if (snapshot.value === 'offered') {
+        snapshot = {
+          value: 'queued',
+          context: { ...snapshot.context, agentId: undefined, offerExpiresAt: undefined },
+        };
+      }
+      const current: Live = { interaction: withSnapshot(stored.interaction, snapshot), snapshot, lifecycle };
+      live.set(current.interaction.id, current);
+      const { interaction } = current;
+      if (lifecycle.waiting.has(snapshot.value)) enqueueForRouting(current);
+      else if (lifecycle.handling.has(snapshot.value) && interaction.agentId) {
+        router.assign(interaction.id, interaction.agentId, interaction.channel);
+      } else if (snapshot.value === 'scheduled' || snapshot.value === 'retry-wait') scheduleDue(current);
+    }
+    await schedule();
+  }
+
   return {
-    connect(sink) {
-      const conn: Conn = { id: randomId('k', randomBytes), sink, lastSeenAt: clock.now(), closed: false };
+    connect(sink, meta = {}) {
+      const conn: Conn = {
+        id: randomId('k', randomBytes),
+        sink,
+        meta,
+        lastSeenAt: clock.now(),
+        closed: false,
+      };
       conns.add(conn);
       if (heartbeatTimer === undefined && !closed) heartbeatTimer = clock.setTimeout(heartbeat, heartbeatMs);
       // Frames of one connection are handled in arrival order.
@@ -984,23 +1074,28 @@ export function createHub(options: HubOptions): Hub {
         },
       };
     },
+    restore,
     interaction: (id) => live.get(id)?.interaction,
     interactions: () => [...live.values()].map((l) => l.interaction),
     presenceOf: (agentId) => presence.get(agentId),
+    get connectionCount() {
+      return conns.size;
+    },
     close() {
       closed = true;
       if (heartbeatTimer !== undefined) clock.clearTimeout(heartbeatTimer);
-      for (const timer of offerTimers.values()) clock.clearTimeout(timer);
-      offerTimers.clear();
-      for (const conn of [...conns]) {
-        refuse(conn, CLOSE_CODES.goingAway, helplineError('connection/closed'));
+      for (const timers of [offerTimers, dueTimers]) {
+        for (const timer of timers.values()) clock.clearTimeout(timer);
+        timers.clear();
       }
+      for (const conn of [...conns]) refuse(conn, CLOSE_CODES.goingAway, helplineError('connection/closed'));
     },
   };
 }
 
 /** The command id of a frame that failed validation, when one can be read, so the sender gets a `nack`. */
 function commandIdOf(raw: string): string | undefined {
+  if (raw.length > LIMITS.frameBytes) return undefined;
   try {
     const value: unknown = JSON.parse(raw);
     if (value && typeof value === 'object' && (value as { t?: unknown }).t === 'cmd') {

@@ -1,7 +1,9 @@
 import type { Agent } from '../agent/agent.types';
-import type { Customer, Interaction } from '../interaction/interaction.types';
-import type { ConversationEvent } from '../protocol/protocol.types';
+import type { Channel, Customer, Interaction } from '../interaction/interaction.types';
+import type { HelplineError } from '../protocol/errors';
+import type { CommandOp, ConversationEvent } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
+import type { InteractionSnapshot, Lifecycle } from './lifecycles';
 
 /** Who is on the other end of a connection, as proven by their token. */
 export interface Subject {
@@ -19,6 +21,14 @@ export interface Subject {
 /** Turns a token into a subject, or throws a `HelplineError` with code `auth/invalid-token`. */
 export type Authenticate = (token: string) => Promise<Subject> | Subject;
 
+/** An interaction as stored: the public record plus the machine snapshot behind it. */
+export interface StoredInteraction {
+  readonly interaction: Interaction;
+  readonly snapshot: InteractionSnapshot;
+  /** False once the interaction reached a final state. */
+  readonly open: boolean;
+}
+
 /** A durable conversation event with its position in the log. */
 export interface StoredEvent {
   readonly cid: string;
@@ -32,8 +42,11 @@ export interface StoredEvent {
  * in PGlite or PostgreSQL. `appendEvent` assigns the next gap-free `seq` of the conversation.
  */
 export interface HubStorage {
-  putInteraction(interaction: Interaction): Promise<void>;
-  getInteraction(id: string): Promise<Interaction | undefined>;
+  /** Saves an interaction with its machine snapshot (so a restart resumes exactly where it was). */
+  putInteraction(record: StoredInteraction): Promise<void>;
+  getInteraction(id: string): Promise<StoredInteraction | undefined>;
+  /** Interactions that are not finished, for restoring the router after a restart. */
+  openInteractions(): Promise<StoredInteraction[]>;
   appendEvent(cid: string, at: number, ev: ConversationEvent): Promise<StoredEvent>;
   /** Events with `seq > afterSeq`, oldest first, at most `limit`. */
   events(cid: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
@@ -62,6 +75,34 @@ export interface HubOptions {
   readonly replayLimit?: number;
   /** Random source for ids and resume tokens (tests pass a seeded one). */
   readonly randomBytes?: (length: number) => Uint8Array;
+  /**
+   * Called before every command; return an error to refuse it (rate limits keyed by address, site and
+   * subject live here, in the server).
+   */
+  readonly admit?: (request: AdmissionRequest) => HelplineError | undefined;
+  /** Channel lifecycles to add or replace (voice adds its own). */
+  readonly lifecycles?: Readonly<Partial<Record<Channel, Lifecycle>>>;
+  /** Length of a scheduled callback slot, ms. Default 30 minutes. */
+  readonly callbackSlotMs?: number;
+}
+
+/** Where a connection comes from, as the server saw it. */
+export interface ConnectionMeta {
+  /** Client address. */
+  readonly ip?: string;
+  /** Site id the widget or console belongs to. */
+  readonly site?: string;
+  /** `Origin` header of the WebSocket upgrade. */
+  readonly origin?: string;
+}
+
+/** One command about to run, for {@link HubOptions.admit}. */
+export interface AdmissionRequest {
+  readonly subject: Subject;
+  readonly op: CommandOp;
+  readonly meta: ConnectionMeta;
+  /** Size of the raw frame in characters. */
+  readonly frameLength: number;
 }
 
 /** A sink for frames the hub sends to one connection. */

@@ -1,14 +1,25 @@
 export { devAuthenticate } from './dev-auth';
 export { createHub, type Hub, systemClock } from './hub';
 export type {
+  AdmissionRequest,
   Authenticate,
+  ConnectionMeta,
   HubClock,
   HubConnection,
   HubConnectionSink,
   HubOptions,
   HubStorage,
   StoredEvent,
+  StoredInteraction,
   Subject,
 } from './hub.types';
 export { randomId, secureRandomBytes, uuidv7 } from './ids';
+export {
+  DEFAULT_LIFECYCLES,
+  type Intent,
+  type InteractionSnapshot,
+  type Lifecycle,
+  type SharedContext,
+  withSnapshot,
+} from './lifecycles';
 export { createMemoryStorage } from './memory.storage';

@@ -1,6 +1,5 @@
-import type { Interaction } from '../interaction/interaction.types';
 import type { ConversationEvent } from '../protocol/protocol.types';
-import type { HubStorage, StoredEvent } from './hub.types';
+import type { HubStorage, StoredEvent, StoredInteraction } from './hub.types';
 
 /**
  * A {@link HubStorage} that keeps everything in memory: for tests, demos and the memory transport.
@@ -11,7 +10,7 @@ import type { HubStorage, StoredEvent } from './hub.types';
  * ```
  */
 export function createMemoryStorage(): HubStorage {
-  const interactions = new Map<string, Interaction>();
+  const interactions = new Map<string, StoredInteraction>();
   const logs = new Map<string, StoredEvent[]>();
   const byClientMsgId = new Map<string, StoredEvent>();
   const logOf = (cid: string): StoredEvent[] => {
@@ -23,8 +22,8 @@ export function createMemoryStorage(): HubStorage {
     return log;
   };
   return {
-    async putInteraction(interaction) {
-      interactions.set(interaction.id, interaction);
+    async putInteraction(record) {
+      interactions.set(record.interaction.id, record);
     },
     async getInteraction(id) {
       return interactions.get(id);
@@ -45,8 +44,11 @@ export function createMemoryStorage(): HubStorage {
     async messageByClientId(cid, clientMsgId) {
       return byClientMsgId.get(`${cid}\u0000${clientMsgId}`);
     },
+    async openInteractions() {
+      return [...interactions.values()].filter((r) => r.open);
+    },
     async interactionsOfCustomer(customerId) {
-      return [...interactions.values()].filter((i) => i.customer.id === customerId);
+      return [...interactions.values()].map((r) => r.interaction).filter((i) => i.customer.id === customerId);
     },
   };
 }

@@ -31,3 +31,4 @@ export type {
   WelcomeFrame,
   WireInteraction,
 } from './protocol.types';
+export { isLuhnValid, redactCardNumbers } from './redact';

@@ -23,6 +23,7 @@ export const commandResultSchemas = {
   'offer.reject': empty,
   'wrapup.submit': empty,
   transfer: empty,
+  'callback.outcome': empty,
   'agent.snapshot': v.object({
     status: v.string(),
     reason: v.optional(v.string()),

@@ -129,6 +129,11 @@ export const commandArgsSchemas = {
     toAgentId: v.optional(id),
     note: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.comment))),
   }),
+  /** The agent reports how a callback dial went. */
+  'callback.outcome': v.strictObject({
+    cid: id,
+    outcome: v.picklist(['answered', 'no-answer', 'failed', 'cancelled']),
+  }),
   'agent.snapshot': v.strictObject({}),
 } as const;
 

@@ -1,0 +1,179 @@
+import { type CallbackEvent, callbackMachine, callbackSnapshot } from '../interaction/callback.machine';
+import { type ChatEvent, chatMachine, chatSnapshot } from '../interaction/chat.machine';
+import type { Channel, EndedBy, EndReason, Interaction } from '../interaction/interaction.types';
+import type { OfferFields } from '../interaction/lifecycle';
+import type { MachineDefinition, MachineEvent, Snapshot } from '../machine';
+import type { Queue } from '../queue/queue.types';
+
+/** The context fields every interaction machine shares, which the hub mirrors onto the `Interaction`. */
+export interface SharedContext extends OfferFields {
+  readonly queueId?: string;
+  readonly prechat?: Readonly<Record<string, string>>;
+  readonly endReason?: EndReason;
+  readonly endedBy?: EndedBy;
+  readonly disposition?: string;
+  readonly notes?: string;
+}
+
+/** A snapshot of any interaction machine, seen through its shared fields. */
+export type InteractionSnapshot = Snapshot<string, SharedContext>;
+
+/** What the hub asks of an interaction, in words that mean the same on every channel. */
+export type Intent =
+  | { readonly kind: 'enqueue'; readonly prechat: Readonly<Record<string, string>> }
+  | { readonly kind: 'schedule'; readonly start: number; readonly end: number }
+  | { readonly kind: 'due' }
+  | { readonly kind: 'offer'; readonly agentId: string; readonly expiresAt: number }
+  | { readonly kind: 'accept'; readonly agentId: string }
+  | { readonly kind: 'reject'; readonly agentId: string }
+  | { readonly kind: 'offer-timeout' }
+  | { readonly kind: 'customer-leaves' }
+  | { readonly kind: 'agent-ends' }
+  | { readonly kind: 'agent-cancels' }
+  | { readonly kind: 'answered' }
+  | { readonly kind: 'no-answer' }
+  | { readonly kind: 'fail' }
+  | { readonly kind: 'transfer'; readonly queue: Queue }
+  | { readonly kind: 'wrap-up'; readonly disposition?: string; readonly notes?: string };
+
+/** How one channel's machine carries out the hub's intents. */
+export interface Lifecycle {
+  readonly machine: MachineDefinition<string, MachineEvent, SharedContext>;
+  create(at: number, queue: Queue, interaction: Interaction): InteractionSnapshot;
+  /** The machine event for an intent, or `undefined` when this channel has no such step. */
+  event(intent: Intent, at: number): MachineEvent | undefined;
+  /** States in which the customer waits in a queue for an agent. */
+  readonly waiting: ReadonlySet<string>;
+  /** States after which nothing more happens. */
+  readonly final: ReadonlySet<string>;
+  /** States in which the assigned agent holds the interaction (capacity in use). */
+  readonly handling: ReadonlySet<string>;
+}
+
+const chatLifecycle: Lifecycle = {
+  machine: chatMachine as unknown as Lifecycle['machine'],
+  create: (at, queue) =>
+    chatSnapshot({ at, queueId: queue.id, acw: queue.acw, dispositionRequired: queue.dispositionRequired }),
+  event(intent, at): ChatEvent | undefined {
+    switch (intent.kind) {
+      case 'enqueue':
+        return { type: 'SUBMIT_PRECHAT', at, fields: intent.prechat };
+      case 'offer':
+        return { type: 'OFFER', at, agentId: intent.agentId, expiresAt: intent.expiresAt };
+      case 'accept':
+        return { type: 'ACCEPT', at, agentId: intent.agentId };
+      case 'reject':
+        return { type: 'REJECT', at, agentId: intent.agentId };
+      case 'offer-timeout':
+        return { type: 'OFFER_TIMEOUT', at };
+      case 'customer-leaves':
+        return { type: 'VISITOR_LEFT', at };
+      case 'agent-ends':
+        return { type: 'AGENT_END', at };
+      case 'fail':
+        return { type: 'FAIL', at };
+      case 'transfer':
+        return {
+          type: 'TRANSFER',
+          at,
+          queueId: intent.queue.id,
+          acw: intent.queue.acw,
+          dispositionRequired: intent.queue.dispositionRequired,
+        };
+      case 'wrap-up':
+        return {
+          type: 'WRAP_UP_DONE',
+          at,
+          ...(intent.disposition ? { disposition: intent.disposition } : {}),
+          ...(intent.notes ? { notes: intent.notes } : {}),
+        };
+      default:
+        return undefined;
+    }
+  },
+  waiting: new Set(['queued', 'offered']),
+  final: new Set(['ended']),
+  handling: new Set(['active', 'wrap-up']),
+};
+
+const callbackLifecycle: Lifecycle = {
+  machine: callbackMachine as unknown as Lifecycle['machine'],
+  create: (at, queue, interaction) =>
+    callbackSnapshot({
+      at,
+      queueId: queue.id,
+      phone: interaction.customer.phone ?? '',
+      acw: queue.acw,
+      dispositionRequired: queue.dispositionRequired,
+    }),
+  event(intent, at): CallbackEvent | undefined {
+    switch (intent.kind) {
+      case 'enqueue':
+        return { type: 'QUEUE', at };
+      case 'schedule':
+        return { type: 'SCHEDULE', at, slot: { start: intent.start, end: intent.end } };
+      case 'due':
+        return { type: 'DUE', at };
+      case 'offer':
+        return { type: 'OFFER', at, agentId: intent.agentId, expiresAt: intent.expiresAt };
+      case 'accept':
+        return { type: 'ACCEPT', at, agentId: intent.agentId };
+      case 'reject':
+        return { type: 'REJECT', at, agentId: intent.agentId };
+      case 'offer-timeout':
+        return { type: 'OFFER_TIMEOUT', at };
+      case 'customer-leaves':
+        return { type: 'CANCEL', at, by: 'visitor' };
+      case 'agent-cancels':
+        return { type: 'CANCEL', at, by: 'agent' };
+      case 'agent-ends':
+        return { type: 'HANG_UP', at, by: 'agent' };
+      case 'answered':
+        return { type: 'ANSWER', at };
+      case 'no-answer':
+        return { type: 'NO_ANSWER', at };
+      case 'fail':
+        return { type: 'FAIL', at };
+      case 'wrap-up':
+        return {
+          type: 'WRAP_UP_DONE',
+          at,
+          ...(intent.disposition ? { disposition: intent.disposition } : {}),
+          ...(intent.notes ? { notes: intent.notes } : {}),
+        };
+      default:
+        return undefined;
+    }
+  },
+  waiting: new Set(['queued', 'offered']),
+  final: new Set(['completed', 'cancelled', 'failed']),
+  handling: new Set(['dialing', 'active', 'wrap-up']),
+};
+
+const LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> = {
+  chat: chatLifecycle,
+  // An offline message waits in a queue and is answered like a chat that the customer already left.
+  'offline-message': chatLifecycle,
+  callback: callbackLifecycle,
+};
+
+/** The built-in lifecycles; a hub may add or replace some through `HubOptions.lifecycles`. */
+export const DEFAULT_LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> = LIFECYCLES;
+
+/** The `Interaction` with the machine's shared fields mirrored onto it. */
+export function withSnapshot(interaction: Interaction, snapshot: InteractionSnapshot): Interaction {
+  const { value, context } = snapshot;
+  const { agentId: _agentId, ...rest } = interaction;
+  return {
+    ...rest,
+    state: value,
+    queueId: context.queueId ?? interaction.queueId,
+    prechat: context.prechat ?? interaction.prechat,
+    timestamps: context.timestamps,
+    ...(context.agentId === undefined ? {} : { agentId: context.agentId }),
+    ...(context.endReason === undefined ? {} : { endReason: context.endReason }),
+    ...(context.endedBy === undefined ? {} : { endedBy: context.endedBy }),
+    ...(context.disposition === undefined ? {} : { disposition: context.disposition }),
+    ...(context.notes === undefined ? {} : { notes: context.notes }),
+  };
+}
