@@ -1,3 +1,4 @@
+import type { CallbackSlot } from '../interaction/callback.machine';
 import type { SkillRequirement } from '../interaction/interaction.types';
 import { helplineError } from '../protocol/errors';
 import type { RoutingItem } from '../routing/routing.types';
@@ -37,10 +38,8 @@ export interface CallbackSlotOptions {
   readonly includeFull?: boolean;
 }
 
-/** One bookable callback slot. */
-export interface CallbackSlot {
-  readonly start: number;
-  readonly end: number;
+/** A callback slot the customer can book: the callback machine's slot plus its capacity and local labels. */
+export interface BookableCallbackSlot extends CallbackSlot {
   /** Callbacks the slot can hold: ⌊agents × slot length / handle time × share⌋. */
   readonly capacity: number;
   readonly booked: number;
@@ -91,7 +90,7 @@ function alignUp(atMs: number, slotMinutes: number, timeZone: string): number {
  * // [{ start, end, capacity: 6, booked: 0, remaining: 6, localDate: '2024-06-03', localTime: '08:00' }, …]
  * ```
  */
-export function callbackSlots(options: CallbackSlotOptions): CallbackSlot[] {
+export function callbackSlots(options: CallbackSlotOptions): BookableCallbackSlot[] {
   const slotMinutes = options.slotMinutes ?? 30;
   const days = options.days ?? 7;
   const share = options.callbackShare ?? 1;
@@ -128,7 +127,7 @@ export function callbackSlots(options: CallbackSlotOptions): CallbackSlot[] {
   for (const start of options.booked ?? []) bookedCount.set(start, (bookedCount.get(start) ?? 0) + 1);
   const staffing = options.staffing;
 
-  const slots: CallbackSlot[] = [];
+  const slots: BookableCallbackSlot[] = [];
   for (const span of spans) {
     for (let start = alignUp(span.start, slotMinutes, timeZone); start + slotMs <= span.end; ) {
       const end = start + slotMs;
@@ -198,7 +197,7 @@ export type CallbackPlan =
   | { readonly kind: 'asap'; readonly item: RoutingItem }
   | {
       readonly kind: 'scheduled';
-      readonly slot: CallbackSlot;
+      readonly slot: BookableCallbackSlot;
       readonly dueAt: number;
       readonly item: RoutingItem;
     };
@@ -208,7 +207,7 @@ export interface CallbackPlanContext {
   readonly queue: Queue;
   readonly now: number;
   /** The slots currently offered (required for scheduled requests). */
-  readonly slots?: readonly CallbackSlot[];
+  readonly slots?: readonly BookableCallbackSlot[];
 }
 
 /**
