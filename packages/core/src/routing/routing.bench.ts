@@ -12,7 +12,8 @@ import type { Router, RoutingEvent, RoutingItem } from './routing.types';
  * working 5–10 queues each with 3 chats / 1 call, 10,000 waiting interactions with mixed channels, VIPs,
  * extra skills and languages (some that nobody speaks, so they never leave the queue).
  * Steady state: each step releases the oldest accepted interaction, enqueues a new one, calls route() and
- * accepts the offers it made. Throughput counts the whole step; the p99 is of route() calls that offered.
+ * accepts the offers it made. Throughput counts the whole step; the p99 is of route() time per offer made,
+ * over the calls that offered something.
  */
 
 const AGENTS = 1000;
