@@ -7,6 +7,8 @@ import {
 } from '../agent/presence.machine';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { transition } from '../machine';
+import { computeKpis } from '../metrics/kpis';
+import type { KpiLogEvent, KpiReport } from '../metrics/metrics.types';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
 import { parseClientFrame } from '../protocol/protocol';
 import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limits';
@@ -97,6 +99,11 @@ type Handler<Op extends CommandOp> = (conn: AuthedConn, args: CommandArgs<Op>) =
 
 const STAFF_ROLES = new Set(['agent', 'supervisor']);
 const DEFAULT_CALLBACK_SLOT_MS = 30 * 60_000;
+/** Events kept in memory for live KPIs. */
+const KPI_LOG_LIMIT = 200_000;
+/** A repeat contact on the same topic within a week counts against first-contact resolution. */
+const FCR_WINDOW_MS = 7 * 86_400_000;
+const BOARD_THROTTLE_MS = 500;
 
 /**
  * Creates a hub.
@@ -128,7 +135,9 @@ export function createHub(options: HubOptions): Hub {
   const lastPositions = new Map<string, string>();
   const offerTimers = new Map<string, unknown>();
   const dueTimers = new Map<string, unknown>();
+  const kpiLog: KpiLogEvent[] = [];
   let heartbeatTimer: unknown;
+  let boardTimer: unknown;
   let closed = false;
 
   // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
@@ -217,8 +226,10 @@ export function createHub(options: HubOptions): Hub {
       );
     }
     const before = current.snapshot.value;
+    const previous = current.interaction;
     current.snapshot = result.snapshot;
     current.interaction = withSnapshot(current.interaction, current.snapshot);
+    logTransition(previous, current.interaction, intent);
     await persist(current);
     const state = current.snapshot.value;
     if (before !== state) {
@@ -233,6 +244,67 @@ export function createHub(options: HubOptions): Hub {
     }
     const agentId = current.interaction.agentId;
     if (agentId) notifyInteraction(agentId, current.interaction);
+  }
+
+  // ─── reporting ────────────────────────────────────────────────────────────────────────────────
+
+  function log(event: KpiLogEvent): void {
+    kpiLog.push(event);
+    // The in-memory log is for live boards; long-term reporting reads the log the server persists.
+    if (kpiLog.length > KPI_LOG_LIMIT) kpiLog.splice(0, kpiLog.length - KPI_LOG_LIMIT);
+    options.onLog?.(event);
+    boardChanged();
+  }
+
+  /** The reporting events one machine step implies. */
+  function logTransition(before: Interaction, after: Interaction, intent: Intent): void {
+    const base = { at: clock.now(), interactionId: after.id };
+    if (intent.kind === 'enqueue' || intent.kind === 'due' || intent.kind === 'transfer') {
+      log({ ...base, type: 'queued', queueId: after.queueId, channel: after.channel });
+    } else if (intent.kind === 'offer') {
+      log({ ...base, type: 'offered', agentId: intent.agentId, queueId: after.queueId });
+    } else if (intent.kind === 'accept') {
+      log({ ...base, type: 'answered', agentId: intent.agentId, queueId: after.queueId });
+    }
+    if (after.endReason && !before.endReason) {
+      log({
+        ...base,
+        type: 'ended',
+        endReason: after.endReason,
+        ...(after.endedBy ? { endedBy: after.endedBy } : {}),
+      });
+    }
+    if (after.timestamps.wrapUpEndedAt !== undefined && before.timestamps.wrapUpEndedAt === undefined) {
+      const queue = queues.get(after.queueId);
+      const resolved = queue?.dispositions.find((d) => d.id === after.disposition)?.resolved;
+      log({
+        ...base,
+        type: 'wrap-up-done',
+        ...(after.disposition ? { disposition: after.disposition } : {}),
+        ...(resolved === undefined ? {} : { resolved }),
+      });
+    }
+  }
+
+  /** Tells supervisors the board changed, at most a few times a second. */
+  function boardChanged(): void {
+    if (boardTimer !== undefined || closed) return;
+    boardTimer = clock.setTimeout(() => {
+      boardTimer = undefined;
+      for (const conn of conns)
+        if (conn.subject?.role === 'supervisor') send(conn, { t: 'notice', notice: { type: 'board' } });
+    }, BOARD_THROTTLE_MS);
+  }
+
+  function kpisSince(from: number, queueId?: string): KpiReport {
+    const slaTargetByQueue = Object.fromEntries([...queues.values()].map((q) => [q.id, q.slaTargetSeconds]));
+    return computeKpis(kpiLog, {
+      from,
+      to: clock.now(),
+      fcrWindowMs: FCR_WINDOW_MS,
+      slaTargetByQueue,
+      ...(queueId ? { queueId } : {}),
+    });
   }
 
   function notifyInteraction(subjectId: string, interaction: Interaction): void {
@@ -436,6 +508,7 @@ export function createHub(options: HubOptions): Hub {
       });
     }
     presence.set(agentId, result.snapshot);
+    if (result.changed) log({ type: 'presence', at, agentId, presence: result.snapshot.value });
     const events = router.setPresence(agentId, result.snapshot.value, result.snapshot.context.reasonCode);
     const { reasonCode } = result.snapshot.context;
     notify(agentId, {
@@ -516,8 +589,18 @@ export function createHub(options: HubOptions): Hub {
       ...(fields.language ? { language: fields.language } : {}),
     };
     const snapshot = lifecycle.create(at, queue, draft);
-    const current: Live = { interaction: withSnapshot(draft, snapshot), snapshot, lifecycle };
+    // The answers reach the machine with the `enqueue` step; until then the draft holds them.
+    const current: Live = { interaction: { ...withSnapshot(draft, snapshot), prechat }, snapshot, lifecycle };
     live.set(id, current);
+    log({
+      at,
+      interactionId: id,
+      type: 'created',
+      channel,
+      queueId: queue.id,
+      customerId: subject.id,
+      ...(fields.topic ? { topic: fields.topic } : {}),
+    });
     await persist(current);
     await appendAndFanOut(id, { type: 'created', interaction: wireFor(current.interaction, subject) });
     return current;
@@ -589,6 +672,60 @@ export function createHub(options: HubOptions): Hub {
       );
     }
     return start;
+  }
+
+  function requireSupervisor(subject: Subject, operation: string): void {
+    if (subject.role !== 'supervisor') throw helplineError('auth/forbidden', { operation });
+  }
+
+  function queueBoard(now: number): CommandResult<'supervisor.snapshot'>['queues'] {
+    return [...queues.values()].map((queue) => {
+      const waiting = router.waiting(queue.id);
+      const offered = [...live.values()].filter(
+        (l) => l.interaction.queueId === queue.id && l.snapshot.value === 'offered',
+      ).length;
+      const oldest = waiting.reduce(
+        (min, item) => Math.min(min, item.waitingSince),
+        Number.POSITIVE_INFINITY,
+      );
+      return {
+        queueId: queue.id,
+        name: queue.name,
+        waiting: waiting.length,
+        offered,
+        ...(Number.isFinite(oldest)
+          ? { longestWaitSeconds: Math.max(0, Math.round((now - oldest) / 1000)) }
+          : {}),
+        slaTargetSeconds: queue.slaTargetSeconds,
+        open: queueAvailability(queue, now).open,
+      };
+    });
+  }
+
+  function agentBoard(): CommandResult<'supervisor.snapshot'>['agents'] {
+    return [...agents.values()].map((agent) => {
+      const snapshot = presenceOf(agent.id);
+      const held = [...live.values()].filter(
+        (l) => l.interaction.agentId === agent.id && !l.lifecycle.final.has(l.snapshot.value),
+      );
+      const { reasonCode } = snapshot.context;
+      return {
+        agentId: agent.id,
+        name: agent.displayName,
+        presence: snapshot.value,
+        ...(reasonCode ? { reason: reasonCode } : {}),
+        since: snapshot.context.since,
+        interactions: held.map((l) => ({
+          cid: l.interaction.id,
+          channel: l.interaction.channel,
+          state: l.snapshot.value,
+          since:
+            l.interaction.timestamps.answeredAt ??
+            l.interaction.timestamps.offeredAt ??
+            l.interaction.timestamps.createdAt,
+        })),
+      };
+    });
   }
 
   // ─── command handlers ─────────────────────────────────────────────────────────────────────────
@@ -688,6 +825,13 @@ export function createHub(options: HubOptions): Hub {
             ...(args.nps === undefined ? {} : { nps: args.nps }),
           },
         };
+        log({
+          at: clock.now(),
+          interactionId: args.cid,
+          type: 'csat',
+          score: args.score,
+          ...(args.nps === undefined ? {} : { nps: args.nps }),
+        });
         await persist(current);
         await appendAndFanOut(args.cid, { type: 'csat', score: args.score, ...(comment ? { comment } : {}) });
         return {};
@@ -863,6 +1007,43 @@ export function createHub(options: HubOptions): Hub {
         if (args.note) await appendAndFanOut(args.cid, { type: 'note', text: redactCardNumbers(args.note) });
       });
       enqueueForRouting(current);
+      return {};
+    },
+    async 'supervisor.snapshot'(conn, args) {
+      requireSupervisor(conn.subject, 'read the supervisor board');
+      const now = clock.now();
+      const from = args.from ?? now - 86_400_000;
+      const byQueue = Object.fromEntries([...queues.keys()].map((id) => [id, kpisSince(from, id)]));
+      return { at: now, queues: queueBoard(now), agents: agentBoard(), kpis: kpisSince(from), byQueue };
+    },
+    async 'supervisor.force-presence'(conn, args) {
+      requireSupervisor(conn.subject, "change another agent's presence");
+      if (!agents.has(args.agentId)) throw helplineError('not-found', { entity: 'Agent', id: args.agentId });
+      await setPresence(args.agentId, args.status, args.reason ?? 'supervisor', 'system');
+      void schedule();
+      return {};
+    },
+    async 'supervisor.reassign'(conn, args) {
+      requireSupervisor(conn.subject, 'reassign an interaction');
+      const current = await getLive(conn.subject, args.cid);
+      const target = pickQueue(args.toQueueId, undefined);
+      if (current.snapshot.value !== 'queued') {
+        throw helplineError('conflict/state', {
+          operation: 'reassign',
+          entity: current.interaction.channel,
+          state: current.snapshot.value,
+        });
+      }
+      await serialized(args.cid, async () => {
+        current.interaction = { ...current.interaction, queueId: target.id };
+        current.snapshot = {
+          ...current.snapshot,
+          context: { ...current.snapshot.context, queueId: target.id },
+        };
+        await persist(current);
+        await appendAndFanOut(args.cid, { type: 'note', text: `Moved to ${target.name}` });
+      });
+      void runRouting(() => router.transfer(args.cid, target.id));
       return {};
     },
     async 'agent.snapshot'(conn) {
@@ -1084,6 +1265,7 @@ export function createHub(options: HubOptions): Hub {
     close() {
       closed = true;
       if (heartbeatTimer !== undefined) clock.clearTimeout(heartbeatTimer);
+      if (boardTimer !== undefined) clock.clearTimeout(boardTimer);
       for (const timers of [offerTimers, dueTimers]) {
         for (const timer of timers.values()) clock.clearTimeout(timer);
         timers.clear();

@@ -1,5 +1,6 @@
 import type { Agent } from '../agent/agent.types';
 import type { Channel, Customer, Interaction } from '../interaction/interaction.types';
+import type { KpiLogEvent } from '../metrics/metrics.types';
 import type { HelplineError } from '../protocol/errors';
 import type { CommandOp, ConversationEvent } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
@@ -82,6 +83,8 @@ export interface HubOptions {
   readonly admit?: (request: AdmissionRequest) => HelplineError | undefined;
   /** Channel lifecycles to add or replace (voice adds its own). */
   readonly lifecycles?: Readonly<Partial<Record<Channel, Lifecycle>>>;
+  /** Receives every reporting event (for persistence and exports); the hub keeps recent ones for live KPIs. */
+  readonly onLog?: (event: KpiLogEvent) => void;
   /** Length of a scheduled callback slot, ms. Default 30 minutes. */
   readonly callbackSlotMs?: number;
 }

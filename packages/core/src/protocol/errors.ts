@@ -115,6 +115,11 @@ export const ERROR_CATALOG = {
     cause: 'An unexpected failure.',
     action: 'Try again; if it persists, report it with the time it happened.',
   },
+  'agent/has-work': {
+    message: 'Finish your {count} open interaction(s) before going offline.',
+    cause: 'Going offline while holding interactions would leave their customers without an agent.',
+    action: 'End or transfer them first, or go away instead: you keep them and get no new offers.',
+  },
 } as const satisfies Record<string, { message: string; cause: string; action: string }>;
 
 /** A code from {@link ERROR_CATALOG}. */

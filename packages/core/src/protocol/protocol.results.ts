@@ -1,6 +1,41 @@
 import * as v from 'valibot';
 import { conversationEventSchema, interactionSchema } from './protocol.schemas';
 
+const count = v.number();
+const ratio = v.optional(v.number());
+const counts = v.record(v.string(), v.number());
+
+/** A KPI report as it travels (`undefined` figures — no data — are absent). */
+export const kpiReportSchema = v.object({
+  from: v.number(),
+  to: v.number(),
+  queueId: v.optional(v.string()),
+  interactions: count,
+  queued: count,
+  answered: count,
+  abandoned: count,
+  answerRate: ratio,
+  abandonmentRate: ratio,
+  serviceLevel: ratio,
+  asaSeconds: ratio,
+  handled: count,
+  ahtSeconds: ratio,
+  talkSeconds: ratio,
+  holdSeconds: ratio,
+  wrapUpSeconds: ratio,
+  fcr: ratio,
+  fcrContacts: count,
+  csatAverage: ratio,
+  csatSatisfied: ratio,
+  csatResponses: count,
+  nps: ratio,
+  npsResponses: count,
+  occupancy: ratio,
+  byDisposition: counts,
+  byTopic: counts,
+  byEndReason: counts,
+});
+
 const started = v.object({ cid: v.string(), interaction: interactionSchema });
 const empty = v.object({});
 const historyEvent = v.object({ seq: v.number(), at: v.number(), ev: conversationEventSchema });
@@ -24,6 +59,36 @@ export const commandResultSchemas = {
   'wrapup.submit': empty,
   transfer: empty,
   'callback.outcome': empty,
+  'supervisor.snapshot': v.object({
+    at: v.number(),
+    queues: v.array(
+      v.object({
+        queueId: v.string(),
+        name: v.string(),
+        waiting: v.number(),
+        offered: v.number(),
+        longestWaitSeconds: v.optional(v.number()),
+        slaTargetSeconds: v.number(),
+        open: v.boolean(),
+      }),
+    ),
+    agents: v.array(
+      v.object({
+        agentId: v.string(),
+        name: v.string(),
+        presence: v.picklist(['offline', 'available', 'away']),
+        reason: v.optional(v.string()),
+        since: v.number(),
+        interactions: v.array(
+          v.object({ cid: v.string(), channel: v.string(), state: v.string(), since: v.number() }),
+        ),
+      }),
+    ),
+    kpis: kpiReportSchema,
+    byQueue: v.record(v.string(), kpiReportSchema),
+  }),
+  'supervisor.force-presence': empty,
+  'supervisor.reassign': empty,
   'agent.snapshot': v.object({
     status: v.string(),
     reason: v.optional(v.string()),

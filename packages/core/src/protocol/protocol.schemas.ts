@@ -135,6 +135,16 @@ export const commandArgsSchemas = {
     outcome: v.picklist(['answered', 'no-answer', 'failed', 'cancelled']),
   }),
   'agent.snapshot': v.strictObject({}),
+  // Supervisor
+  /** The live board and KPIs since `from` (epoch ms; default: the last 24 hours). */
+  'supervisor.snapshot': v.strictObject({ from: v.optional(epochMs) }),
+  'supervisor.force-presence': v.strictObject({
+    agentId: id,
+    status: v.picklist(['offline', 'available', 'away']),
+    reason: v.optional(id),
+  }),
+  /** Moves a waiting interaction to another queue; it keeps its place by waiting time. */
+  'supervisor.reassign': v.strictObject({ cid: id, toQueueId: id }),
 } as const;
 
 /** Every operation name a client may send. */
@@ -284,6 +294,8 @@ export const noticeSchema = v.variant('type', [
     estimatedWaitSeconds: v.optional(v.number()),
   }),
   v.object({ type: v.literal('typing'), cid: id, from: sender, typing: v.boolean() }),
+  /** Something on the supervisor board changed; fetch `supervisor.snapshot` again. */
+  v.object({ type: v.literal('board') }),
 ]);
 
 /** Every frame a server may send. */

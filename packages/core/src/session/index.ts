@@ -17,6 +17,14 @@ export {
 } from './conversations.store';
 export { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
 export {
+  type AgentBoardRow,
+  createSupervisorSession,
+  type QueueBoardRow,
+  type SupervisorBoard,
+  type SupervisorSession,
+  type SupervisorSessionOptions,
+} from './supervisor.session';
+export {
   createVisitorSession,
   type QueueStanding,
   type StartChatRequest,

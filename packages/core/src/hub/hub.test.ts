@@ -1,0 +1,346 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { ServerFrame } from '../protocol/protocol.types';
+import type { Queue } from '../queue/queue.types';
+import { createAgentSession } from '../session/agent.session';
+import { createSupervisorSession } from '../session/supervisor.session';
+import { createVisitorSession } from '../session/visitor.session';
+import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
+import { createMemoryTransport } from '../transport';
+import { devAuthenticate } from './dev-auth';
+import { createHub, type Hub } from './hub';
+import type { HubStorage } from './hub.types';
+import { createMemoryStorage } from './memory.storage';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+function setup(
+  options: { queues?: Queue[]; storage?: HubStorage; clock?: TestClock; replayLimit?: number } = {},
+) {
+  const clock = options.clock ?? createTestClock();
+  const hub = createHub({
+    queues: options.queues ?? [supportQueue],
+    agents: [testAgent('alice'), testAgent('bob')],
+    authenticate: devAuthenticate,
+    clock,
+    ...(options.storage ? { storage: options.storage } : {}),
+    ...(options.replayLimit ? { replayLimit: options.replayLimit } : {}),
+  });
+  // The visitor has a link of its own, so faults injected on it leave the agents connected.
+  const transport = createMemoryTransport({ hub });
+  const staffTransport = createMemoryTransport({ hub });
+  const base = { clock, random: () => 0.5 };
+  const visitor = (id = 'v1') =>
+    track(createVisitorSession({ ...base, transport, token: `dev:visitor:${id}:Visitor ${id}` }));
+  const agent = (id = 'alice') =>
+    track(createAgentSession({ ...base, transport: staffTransport, token: `dev:agent:${id}:${id}` }));
+  const supervisor = () =>
+    track(
+      createSupervisorSession({
+        ...base,
+        transport: staffTransport,
+        token: 'dev:supervisor:sam:Sam',
+        kpisFrom: () => 0,
+      }),
+    );
+  cleanups.push(() => hub.close());
+  return { clock, hub, transport, visitor, agent, supervisor };
+}
+
+function track<T extends { close(): void }>(session: T): T {
+  cleanups.push(() => session.close());
+  return session;
+}
+
+/** A raw protocol client on the hub, for frames the sessions never send. */
+function rawClient(hub: Hub) {
+  const frames: ServerFrame[] = [];
+  let closedWith: number | undefined;
+  const connection = hub.connect({
+    send: (raw) => frames.push(JSON.parse(raw) as ServerFrame),
+    close: (code) => {
+      closedWith = code;
+    },
+  });
+  return {
+    frames,
+    closedWith: () => closedWith,
+    send: (frame: unknown) => connection.receive(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+    async answerTo(id: string) {
+      await waitFor(
+        () => frames.some((f) => (f.t === 'ack' || f.t === 'nack') && f.id === id),
+        `answer to ${id}`,
+      );
+      return frames.find((f) => (f.t === 'ack' || f.t === 'nack') && f.id === id) as Extract<
+        ServerFrame,
+        { t: 'ack' | 'nack' }
+      >;
+    },
+  };
+}
+
+const closedQueue: Queue = {
+  ...supportQueue,
+  id: 'night',
+  name: 'Night desk',
+  closedAlternative: 'offline-message',
+  // Open Monday 09:00–17:00 in Amsterdam only; the test clock starts Monday 2026-01-05 09:00 UTC = 10:00 local.
+  businessHours: { timeZone: 'Europe/Amsterdam', weekly: { 1: [{ open: '09:00', close: '17:00' }] } },
+};
+
+describe('hub: callbacks', () => {
+  it('runs an as-soon-as-possible callback from request to wrap-up', async () => {
+    const { visitor, agent, hub } = setup();
+    const alice = agent();
+    await alice.setPresence('available');
+    const v = visitor();
+    const cid = await v.requestCallback({
+      phone: '+31201234567',
+      timeZone: 'Europe/Amsterdam',
+      slot: 'asap',
+    });
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'callback offered');
+    assert.equal(alice.$offers.get()[cid]?.interaction.channel, 'callback');
+    await alice.accept(cid);
+    assert.equal(hub.interaction(cid)?.state, 'dialing');
+    await alice.connection.command('callback.outcome', { cid, outcome: 'answered' });
+    await alice.end(cid);
+    await alice.wrapUp(cid, { disposition: 'resolved' });
+    assert.equal(hub.interaction(cid)?.state, 'completed');
+    assert.equal(hub.interaction(cid)?.customer.phone, '+31201234567');
+  });
+
+  it('retries an unanswered callback after its back-off', async () => {
+    const { visitor, agent, hub, clock } = setup();
+    const alice = agent();
+    await alice.setPresence('available');
+    const cid = await visitor().requestCallback({ phone: '+31201234567', timeZone: 'UTC', slot: 'asap' });
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered');
+    await alice.accept(cid);
+    await alice.connection.command('callback.outcome', { cid, outcome: 'no-answer' });
+    assert.equal(hub.interaction(cid)?.state, 'retry-wait');
+    // Step through the back-off; a large jump would also let the new offer time out.
+    for (let step = 0; step < 360 && alice.$offers.get()[cid] === undefined; step++)
+      await clock.advance(10_000);
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered again after the back-off');
+    assert.equal(hub.interaction(cid)?.state, 'offered');
+  });
+
+  it('schedules a callback in a slot and queues it when the slot starts', async () => {
+    const { visitor, agent, hub, clock } = setup({ queues: [closedQueue] });
+    const alice = agent();
+    await alice.setPresence('available');
+    const start = clock.now() + 2 * 60 * 60_000; // 12:00 Amsterdam, inside opening hours
+    const cid = await visitor().requestCallback({
+      phone: '+31201234567',
+      timeZone: 'Europe/Amsterdam',
+      slot: start,
+    });
+    assert.equal(hub.interaction(cid)?.state, 'scheduled');
+    await clock.advance(2 * 60 * 60_000);
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered when the slot starts');
+  });
+
+  it('refuses a slot outside business hours or in the past, naming the field', async () => {
+    const { visitor, clock } = setup({ queues: [closedQueue] });
+    const v = visitor();
+    for (const slot of [clock.now() - 1000, clock.now() + 10 * 60 * 60_000]) {
+      await assert.rejects(
+        v.requestCallback({ phone: '+31201234567', timeZone: 'UTC', slot }),
+        (e: unknown) => {
+          assert.equal((e as { code: string }).code, 'validation/field');
+          assert.equal((e as { field: string }).field, 'slot');
+          return true;
+        },
+      );
+    }
+  });
+});
+
+describe('hub: business hours and offline messages', () => {
+  it('refuses a chat when the queue is closed, and takes an offline message instead', async () => {
+    const { visitor, clock, hub } = setup({ queues: [closedQueue] });
+    await clock.advance(9 * 60 * 60_000); // 19:00 in Amsterdam: closed
+    const v = visitor();
+    await assert.rejects(
+      v.startChat({ queueId: 'night' }),
+      (e: unknown) => (e as { code: string }).code === 'queue/closed',
+    );
+    const cid = await v.leaveOfflineMessage({
+      queueId: 'night',
+      text: 'Call me tomorrow',
+      prechat: { email: 'a@b.example' },
+    });
+    assert.equal(hub.interaction(cid)?.channel, 'offline-message');
+    await waitFor(() => v.$messages.get().length === 1, 'message kept');
+    assert.equal(v.$messages.get()[0]?.text, 'Call me tomorrow');
+  });
+});
+
+describe('hub: persistence and resume', () => {
+  it('restores a waiting chat after a restart and offers it', async () => {
+    const storage = createMemoryStorage();
+    const clock = createTestClock();
+    const first = setup({ storage, clock });
+    const cid = await first.visitor().startChat({});
+    first.hub.close();
+
+    const second = setup({ storage, clock });
+    await second.hub.restore();
+    assert.equal(second.hub.interaction(cid)?.state, 'queued');
+    const alice = second.agent();
+    await alice.setPresence('available');
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered after restart');
+  });
+
+  it('replays missed events on resume, and answers `gap` when too many were missed', async () => {
+    const { hub, visitor, agent, transport, clock } = setup({ replayLimit: 2 });
+    const alice = agent();
+    await alice.setPresence('available');
+    const v = visitor();
+    const cid = await v.startChat({});
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offer');
+    await alice.accept(cid);
+    await waitFor(() => v.$interaction.get()?.state === 'active', 'active');
+
+    transport.setUnreachable(true);
+    transport.dropAll();
+    await waitFor(() => v.$connection.get().value === 'reconnecting', 'visitor offline');
+    // Alice writes five messages while the visitor is away: more than the replay limit.
+    for (const text of ['1', '2', '3', '4', '5']) await alice.sendMessage(cid, text);
+    transport.setUnreachable(false);
+    await clock.advance(31_000);
+    await waitFor(() => v.$messages.get().length === 5, 'visitor caught up through backfill');
+    assert.deepEqual(
+      v.$messages.get().map((m) => m.text),
+      ['1', '2', '3', '4', '5'],
+    );
+    await waitFor(() => v.$connection.get().value === 'caught-up', 'caught up');
+    assert.ok(hub.interaction(cid));
+  });
+});
+
+describe('hub: protocol and authorization', () => {
+  it('refuses frames before hello, malformed frames and prototype-polluting keys', async () => {
+    const { hub } = setup();
+    const early = rawClient(hub);
+    early.send({ t: 'cmd', id: 'a', op: 'conversation.list', args: {} });
+    await waitFor(() => early.closedWith() !== undefined, 'closed');
+    assert.equal(early.closedWith(), 4401);
+
+    const client = rawClient(hub);
+    client.send({ t: 'hello', v: 1, token: 'dev:visitor:v9:Eve' });
+    await waitFor(() => client.frames.some((f) => f.t === 'welcome'), 'welcome');
+    client.send(
+      '{"t":"cmd","id":"p1","op":"typing","args":{"cid":"c_x","typing":true,"__proto__":{"polluted":1}}}',
+    );
+    const polluted = await client.answerTo('p1');
+    assert.equal(polluted.t, 'nack');
+    assert.equal(polluted.t === 'nack' && polluted.error.code, 'protocol/invalid-frame');
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    client.send({
+      t: 'cmd',
+      id: 'p2',
+      op: 'message.send',
+      args: { cid: 'c_x', clientMsgId: 'nope', text: 'x' },
+    });
+    const invalid = await client.answerTo('p2');
+    assert.equal(invalid.t === 'nack' && invalid.error.field, 'args.clientMsgId');
+    client.send('not json');
+    await waitFor(() => client.closedWith() !== undefined, 'closed on garbage');
+    assert.equal(client.closedWith(), 4400);
+  });
+
+  it("never lets a visitor, or an agent, touch someone else's conversation", async () => {
+    const { hub, visitor, agent } = setup();
+    const alice = agent();
+    const bob = agent('bob');
+    await alice.setPresence('available');
+    const owner = visitor('owner');
+    const cid = await owner.startChat({});
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offer to alice');
+
+    const intruder = rawClient(hub);
+    intruder.send({ t: 'hello', v: 1, token: 'dev:visitor:eve:Eve' });
+    const attempts: [string, Record<string, unknown>][] = [
+      ['history', { cid }],
+      ['message.send', { cid, clientMsgId: '0190a6e0-0000-7000-8000-000000000001', text: 'hi' }],
+      ['typing', { cid, typing: true }],
+      ['read', { cid, seq: 1 }],
+      ['chat.end', { cid }],
+      ['csat.submit', { cid, score: 1 }],
+      ['callback.cancel', { cid }],
+      ['offer.accept', { cid }],
+      ['wrapup.submit', { cid, disposition: 'resolved' }],
+      ['presence.set', { status: 'available' }],
+      ['supervisor.snapshot', {}],
+    ];
+    for (const [index, [op, args]] of attempts.entries()) {
+      intruder.send({ t: 'cmd', id: `x${index}`, op, args });
+      const answer = await intruder.answerTo(`x${index}`);
+      assert.equal(answer.t, 'nack', `${op} must be refused`);
+      assert.ok(
+        answer.t === 'nack' && ['not-found', 'auth/forbidden'].includes(answer.error.code),
+        `${op}: ${answer.t === 'nack' ? answer.error.code : ''}`,
+      );
+    }
+    await assert.rejects(bob.accept(cid), (e: unknown) => (e as { code: string }).code === 'not-found');
+    await alice.accept(cid);
+    await assert.rejects(
+      bob.sendMessage(cid, 'not mine'),
+      (e: unknown) => (e as { code: string }).code === 'not-found',
+    );
+  });
+
+  it('redacts card numbers before storing messages', async () => {
+    const storage = createMemoryStorage();
+    const { visitor } = setup({ storage });
+    const v = visitor();
+    const cid = await v.startChat({ prechat: { name: 'Ada', note: 'card 4111 1111 1111 1111' } });
+    await v.sendMessage('my card is 4111111111111111');
+    const events = await storage.events(cid, 0, 100);
+    const text = JSON.stringify(events);
+    assert.ok(!text.includes('4111111111111111') && !text.includes('4111 1111 1111 1111'));
+    assert.ok(text.includes('•••• 1111'));
+    const stored = await storage.getInteraction(cid);
+    assert.equal(stored?.interaction.prechat.note, 'card •••• 1111');
+  });
+});
+
+describe('hub: supervisor', () => {
+  it('shows the board, moves KPIs, forces presence and reassigns a waiting chat', async () => {
+    const { visitor, agent, supervisor, clock } = setup({
+      queues: [supportQueue, { ...supportQueue, id: 'vip', name: 'VIP' }],
+    });
+    const sam = supervisor();
+    const alice = agent();
+    await alice.setPresence('available');
+    const v = visitor();
+    const cid = await v.startChat({ queueId: 'support', topic: 'support' });
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offer');
+    await clock.advance(5_000);
+    await alice.accept(cid);
+    await alice.end(cid);
+    await alice.wrapUp(cid, { disposition: 'resolved' });
+    await v.rate(4);
+    const board = await sam.refresh();
+    assert.equal(board.kpis.answered, 1);
+    assert.equal(board.kpis.csatResponses, 1);
+    assert.equal(board.kpis.byDisposition.resolved, 1);
+    assert.ok(board.agents.some((a) => a.agentId === 'alice' && a.presence === 'available'));
+    assert.match(sam.exportCsv(), /answered/);
+
+    await sam.forcePresence('alice', 'away', 'supervisor');
+    await waitFor(() => alice.$presence.get().status === 'away', 'alice forced away');
+
+    const waitingCid = await visitor('v2').startChat({ queueId: 'support' });
+    await flush();
+    await sam.reassign(waitingCid, { toQueueId: 'vip' });
+    const after = await sam.refresh();
+    assert.equal(after.queues.find((q) => q.queueId === 'vip')?.waiting, 1);
+    assert.equal(after.queues.find((q) => q.queueId === 'support')?.waiting, 0);
+  });
+});

@@ -1,0 +1,118 @@
+import { atom, onMount, type ReadableAtom } from 'nanostores';
+import type { AwayReason, PresenceStatus } from '../agent/agent.types';
+import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
+import type { ConnectionSnapshot } from '../connection/connection.machine';
+import { kpiBreakdownToCsv, kpisToCsv } from '../metrics/kpis';
+import type { KpiReport } from '../metrics/metrics.types';
+import type { CommandResult } from '../protocol/protocol.types';
+
+/** The live supervisor board: queues, agents and KPIs, as of `at`. */
+export type SupervisorBoard = CommandResult<'supervisor.snapshot'>;
+/** One queue row of the board. */
+export type QueueBoardRow = SupervisorBoard['queues'][number];
+/** One agent row of the board. */
+export type AgentBoardRow = SupervisorBoard['agents'][number];
+
+/** Options of {@link createSupervisorSession}. */
+export interface SupervisorSessionOptions extends ConnectionOptions {
+  /** Start of the KPI window, epoch ms; default: local midnight today. */
+  readonly kpisFrom?: () => number;
+}
+
+/** A supervisor's session: the live board and the actions supervisors may take. */
+export interface SupervisorSession {
+  readonly connection: Connection;
+  readonly $connection: ReadableAtom<ConnectionSnapshot>;
+  /** The latest board, refreshed whenever the server says it changed. */
+  readonly $board: ReadableAtom<SupervisorBoard | undefined>;
+  /** KPIs over the window (all queues). */
+  readonly $kpis: ReadableAtom<KpiReport | undefined>;
+  /** Fetches the board now. */
+  refresh(): Promise<SupervisorBoard>;
+  /** Sets another agent's presence (for example, away after they left without logging out). */
+  forcePresence(agentId: string, status: PresenceStatus, reason?: AwayReason): Promise<void>;
+  /** Moves a waiting interaction to another queue, keeping its waiting time. */
+  reassign(cid: string, target: { readonly toQueueId: string }): Promise<void>;
+  /** The KPIs of the board (overall, then per queue, then the breakdowns) as CSV. */
+  exportCsv(): string;
+  close(): void;
+}
+
+function startOfLocalDay(): number {
+  const now = new Date();
+  return new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+}
+
+/**
+ * Creates a supervisor session.
+ *
+ * @example
+ * ```ts
+ * const supervisor = createSupervisorSession({ transport, token });
+ * supervisor.$board.subscribe((board) => render(board));
+ * ```
+ */
+export function createSupervisorSession(options: SupervisorSessionOptions): SupervisorSession {
+  const connection = createConnection(options);
+  const kpisFrom = options.kpisFrom ?? startOfLocalDay;
+  const $board = atom<SupervisorBoard | undefined>(undefined);
+  const $kpis = atom<KpiReport | undefined>(undefined);
+  let refreshing: Promise<SupervisorBoard> | undefined;
+
+  async function refresh(): Promise<SupervisorBoard> {
+    connection.open();
+    // Overlapping change notices collapse into one request.
+    refreshing ??= connection.command('supervisor.snapshot', { from: kpisFrom() }).finally(() => {
+      refreshing = undefined;
+    });
+    const board = await refreshing;
+    $board.set(board);
+    $kpis.set(board.kpis as KpiReport);
+    return board;
+  }
+
+  for (const store of [$board, $kpis]) {
+    onMount(store, () => {
+      refresh().catch(() => undefined);
+    });
+  }
+  connection.onNotice((notice) => {
+    if (notice.type === 'board') refresh().catch(() => undefined);
+  });
+  let wasConnected = false;
+  connection.$state.subscribe((snapshot) => {
+    const connected = snapshot.value === 'connected' || snapshot.value === 'caught-up';
+    if (connected && !wasConnected && $board.get() !== undefined) refresh().catch(() => undefined);
+    wasConnected = connected;
+  });
+
+  return {
+    connection,
+    $connection: connection.$state,
+    $board,
+    $kpis,
+    refresh,
+    async forcePresence(agentId, status, reason) {
+      await connection.command('supervisor.force-presence', {
+        agentId,
+        status,
+        ...(reason ? { reason } : {}),
+      });
+      await refresh();
+    },
+    async reassign(cid, target) {
+      await connection.command('supervisor.reassign', { cid, toQueueId: target.toQueueId });
+      await refresh();
+    },
+    exportCsv() {
+      const board = $board.get();
+      if (!board) return '';
+      const overall = board.kpis as KpiReport;
+      const perQueue = Object.values(board.byQueue) as KpiReport[];
+      return `${kpisToCsv([overall, ...perQueue])}\n${kpiBreakdownToCsv(overall)}`;
+    },
+    close() {
+      connection.close();
+    },
+  };
+}
