@@ -403,6 +403,8 @@ export function createConnection(options: ConnectionOptions): Connection {
     const valid = validateCommandArgs(op, args);
     if (!valid.ok) return Promise.reject(valid.error);
     if (state() === 'closed') return Promise.reject(helplineError('connection/closed'));
+    // Acting is as good a reason to connect as listening.
+    if (state() === 'idle' && machine.send({ type: 'CONNECT' }).ok) void connect();
     return new Promise<CommandResult<Op>>((resolve, reject) => {
       const entry: Pending = {
         id: `q${nextCommandId++}`,
