@@ -1,0 +1,144 @@
+// Sizes of the widget as a production bundler ships it (DESIGN §6): the size test and `npm run bench` share
+// this. Node-only (rollup, as Vite uses it, with esbuild minification); not part of the package's exports.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants } from 'node:zlib';
+import nodeResolve from '@rollup/plugin-node-resolve';
+import { type OutputChunk, type Plugin, rollup } from 'rollup';
+import esbuild from 'rollup-plugin-esbuild';
+
+const srcDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const repoRoot = join(srcDir, '..', '..', '..');
+
+/** Bytes of a set of files: minified and brotli (quality 11), summed per file as a browser fetches them. */
+export interface SizeOf {
+  readonly minified: number;
+  readonly brotli: number;
+  /** The files counted. */
+  readonly files: readonly string[];
+}
+
+/** The sizes the budgets are about. */
+export interface WidgetSizes {
+  /** What every page of a bundler-using site carries: the ESM loader entry (`@helpline/widget/define`). */
+  readonly loader: SizeOf;
+  /** The classic-script build (`helpline-widget.iife.js`), also on every page. */
+  readonly classic: SizeOf;
+  /** What the first click adds: the panel and everything it imports statically (Lit, core session, English). */
+  readonly chatFirstOpen: SizeOf;
+  /** The callback view chunk, loaded when the visitor asks for a callback. */
+  readonly callbackView: SizeOf;
+}
+
+function brotli(code: string): number {
+  const data = Buffer.from(code);
+  return brotliCompressSync(data, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.byteLength },
+  }).byteLength;
+}
+
+/** `@helpline/core` and `@helpline/core/<sub>` from sources, as the root tsconfig `paths` map them. */
+export function coreFromSource(): Plugin {
+  return {
+    name: 'helpline-core-from-source',
+    resolveId(id) {
+      const match = /^@helpline\/core(?:\/([\w-]+))?$/.exec(id);
+      if (!match) return null;
+      return join(repoRoot, 'packages', 'core', 'src', match[1] ? `${match[1]}/index.ts` : 'index.ts');
+    },
+  };
+}
+
+function plugins(): Plugin[] {
+  return [
+    coreFromSource(),
+    nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
+    esbuild({
+      target: 'es2022',
+      minify: true,
+      // As Vite and terser emit it: the Arabic and Chinese launcher labels are 2–3 bytes a character, not 6.
+      charset: 'utf8',
+      legalComments: 'none',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      tsconfig: join(repoRoot, 'tsconfig.json'),
+    }),
+  ];
+}
+
+/** Chunks reachable from `start` through static imports (what the browser fetches before running it). */
+function staticClosure(chunks: Map<string, OutputChunk>, start: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const imported of chunks.get(name)?.imports ?? []) visit(imported);
+  };
+  visit(start);
+  return seen;
+}
+
+/**
+ * Builds the widget the way an application bundler would for production (rollup, code splitting, minified)
+ * plus the classic IIFE, and measures the loader, the classic script, the chat's first open and the
+ * callback chunk.
+ *
+ * @example
+ * ```ts
+ * const { loader, chatFirstOpen } = await measureWidget();
+ * ```
+ */
+export async function measureWidget(): Promise<WidgetSizes> {
+  const bundle = await rollup({ input: { define: join(srcDir, 'define.ts') }, plugins: plugins() });
+  const { output } = await bundle.generate({ format: 'es', chunkFileNames: '[name]-[hash].js' });
+  await bundle.close();
+  const chunks = new Map(
+    output
+      .filter((file): file is OutputChunk => file.type === 'chunk')
+      .map((chunk) => [chunk.fileName, chunk]),
+  );
+  const sizeOf = (names: Iterable<string>): SizeOf => {
+    const files = [...names].sort();
+    let minified = 0;
+    let compressed = 0;
+    for (const name of files) {
+      const code = chunks.get(name)?.code ?? '';
+      minified += Buffer.byteLength(code);
+      compressed += brotli(code);
+    }
+    return { minified, brotli: compressed, files };
+  };
+  const chunkOf = (source: string) => {
+    const chunk = [...chunks.values()].find((candidate) =>
+      candidate.moduleIds.some((id) => id.endsWith(source)),
+    );
+    if (!chunk) throw new Error(`no chunk holds ${source}`);
+    return chunk.fileName;
+  };
+  const loaderFiles = staticClosure(chunks, 'define.js');
+  const panelFiles = [...staticClosure(chunks, chunkOf('panel/panel.ts'))].filter(
+    (name) => !loaderFiles.has(name),
+  );
+  const callbackFiles = [...staticClosure(chunks, chunkOf('callback/callback.view.ts'))].filter(
+    (name) => !loaderFiles.has(name) && !panelFiles.includes(name),
+  );
+
+  // Served as `text/javascript; charset=utf-8` (docs/widget.md says so for self-hosting).
+  const classicBundle = await rollup({
+    input: join(srcDir, 'classic.ts'),
+    plugins: plugins(),
+  });
+  const classic = await classicBundle.generate({ format: 'iife' });
+  await classicBundle.close();
+  const classicCode = classic.output[0].code;
+
+  return {
+    loader: sizeOf(loaderFiles),
+    classic: {
+      minified: Buffer.byteLength(classicCode),
+      brotli: brotli(classicCode),
+      files: ['helpline-widget.iife.js'],
+    },
+    chatFirstOpen: sizeOf(panelFiles),
+    callbackView: sizeOf(callbackFiles),
+  };
+}

@@ -1,0 +1,56 @@
+import type { HelplineError } from '@helpline/core';
+import type { VisitorSession } from '@helpline/core/session';
+import type { ReadableAtom } from 'nanostores';
+
+/**
+ * What the call UI shows. `idle` before a call; then the DESIGN vocabulary of the voice machine
+ * (`dialing | ringing → connecting → active ⇄ held → ended`), plus `failed` when it never connected.
+ */
+export type CallState =
+  | 'idle'
+  | 'dialing'
+  | 'ringing'
+  | 'connecting'
+  | 'active'
+  | 'held'
+  | 'ended'
+  | 'failed';
+
+/** A call as the widget renders it: the state and its orthogonal facts. */
+export interface CallSnapshot {
+  readonly state: CallState;
+  readonly muted: boolean;
+  /** Health of the audio path while connected. */
+  readonly media: 'ok' | 'reconnecting' | 'failed';
+  /** Epoch ms when media first flowed; for the call timer. */
+  readonly connectedAt?: number;
+  /** Why the call failed (`voice/permission-denied`, `voice/no-device`…). */
+  readonly error?: HelplineError;
+}
+
+/** One call placed by the visitor. */
+export interface WidgetCall {
+  readonly $call: ReadableAtom<CallSnapshot>;
+  setMuted(muted: boolean): void;
+  hangUp(): void;
+}
+
+/** What the visitor asks for when calling. */
+export interface CallRequest {
+  readonly session: VisitorSession;
+  readonly topic?: string;
+  readonly queueId?: string;
+  readonly language: string;
+}
+
+/**
+ * The voice engine as the widget sees it. The real engines (WebRTC, Vonage) arrive in the voice issue and
+ * adapt core's `VoiceProvider` to this; tests use `createFakeVoice`.
+ */
+export interface WidgetVoice {
+  /** Places a call; rejects with a `voice/*` {@link HelplineError} when it cannot start. */
+  call(request: CallRequest): Promise<WidgetCall>;
+}
+
+/** Loads the voice engine on demand (a dynamic import), so pages without a call pay nothing for it. */
+export type VoiceLoader = () => Promise<WidgetVoice>;

@@ -1,0 +1,253 @@
+import { LIMITS } from '@helpline/core/protocol';
+import { renderMessage } from '@helpline/core/render';
+import type { ChatMessage } from '@helpline/core/session';
+import { html, nothing, type TemplateResult } from 'lit';
+import { localize } from '../config/site-config';
+import type { PanelContext } from '../panel/context';
+import { alertFor, formValues, renderField } from '../panel/form';
+import { isFinished } from '../panel/widget.model';
+
+// Rendered message bodies by key: the safe renderer runs once per message text, and Lit re-inserts the same
+// node on every render instead of rebuilding it.
+const bodies = new Map<string, { readonly text: string; readonly node: HTMLElement }>();
+
+function messageBody(message: ChatMessage): HTMLElement {
+  const cached = bodies.get(message.key);
+  if (cached && cached.text === message.text) return cached.node;
+  const node = document.createElement('div');
+  node.setAttribute('part', 'text');
+  node.append(renderMessage(message.text));
+  bodies.set(message.key, { text: message.text, node });
+  return node;
+}
+
+/** The start screen: greeting (or "closed"), the topic menu and the other ways to get in touch. */
+export function renderHome(ctx: PanelContext): TemplateResult {
+  const { model, i18n, config } = ctx;
+  const closed = model.$closed.get();
+  const channels = config.channels ?? {};
+  const busy = model.$busy.get();
+  const topics = config.topics ?? [];
+  const chatOpen = !closed && channels.chat !== false;
+  return html`
+    ${
+      closed
+        ? html`<h3>${i18n.t('closedTitle')}</h3>
+          <p>${i18n.t('closedText')}</p>`
+        : html`<p>${i18n.t('greeting')}</p>`
+    }
+    ${
+      chatOpen && topics.length > 0
+        ? html`<nav aria-labelledby="topics-label">
+          <p id="topics-label" class="muted">${i18n.t('topicsLabel')}</p>
+          <ul part="topics">
+            ${topics.map(
+              (topic) =>
+                html`<li>
+                  <button part="topic" ?disabled=${busy} @click=${() => model.chooseTopic(topic.id)}>
+                    ${localize(topic.label, i18n.locale)}
+                  </button>
+                </li>`,
+            )}
+          </ul>
+        </nav>`
+        : nothing
+    }
+    <ul part="actions">
+      ${
+        chatOpen && topics.length === 0
+          ? html`<li>
+            <button part="button start-chat" class="primary" ?disabled=${busy} @click=${() => model.beginChat()}>
+              ${i18n.t('startChat')}
+            </button>
+          </li>`
+          : nothing
+      }
+      ${
+        channels.callback
+          ? html`<li>
+            <button part="button request-callback" @click=${() => model.navigate('callback')}>
+              ${i18n.t('requestCallback')}
+            </button>
+          </li>`
+          : nothing
+      }
+      ${
+        channels.voice && ctx.voice && !closed
+          ? html`<li><button part="button call" @click=${() => model.navigate('call')}>${i18n.t('callUs')}</button></li>`
+          : nothing
+      }
+      ${
+        closed || channels.offlineMessage
+          ? html`<li>
+            <button part="button leave-message" @click=${() => model.navigate('offline')}>
+              ${i18n.t('leaveMessage')}
+            </button>
+          </li>`
+          : nothing
+      }
+    </ul>
+    ${alertFor(model.$error.get(), i18n)}
+  `;
+}
+
+/** The pre-chat form: the site's fields, prefilled for identified visitors. */
+export function renderPrechat(ctx: PanelContext): TemplateResult {
+  const { model, i18n } = ctx;
+  const errors = model.$fieldErrors.get();
+  const prefill = model.prefill();
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault();
+    void model.startChat(formValues(event.currentTarget as HTMLFormElement));
+  };
+  return html`<form part="prechat" novalidate @submit=${submit} aria-describedby="prechat-intro">
+    <p id="prechat-intro">${i18n.t('prechatIntro')}</p>
+    ${model.prechatFields().map((field) => renderField(field, i18n, errors, prefill[field.name]))}
+    ${alertFor(model.$error.get(), i18n)}
+    <button part="button submit" class="primary" ?disabled=${model.$busy.get()}>${i18n.t('startChat')}</button>
+  </form>`;
+}
+
+function agentName(ctx: PanelContext): string | undefined {
+  const interaction = ctx.model.session.$interaction.get();
+  const agent = interaction?.participants.find((p) => p.role === 'agent' && p.leftAt === undefined);
+  return agent?.displayName;
+}
+
+/** Queue position and wait, agent name, or typing: one polite live region. */
+function renderStatus(ctx: PanelContext): TemplateResult {
+  const { model, i18n } = ctx;
+  const interaction = model.session.$interaction.get();
+  const state = interaction?.state;
+  let text = '';
+  if (state === 'queued' || state === 'offered' || state === 'prechat') {
+    const standing = model.session.$position.get();
+    text = standing
+      ? [
+          i18n.t('queuePosition', { position: standing.position }),
+          standing.estimatedWaitSeconds === undefined
+            ? ''
+            : i18n.t('estimatedWait', { wait: i18n.formatWait(standing.estimatedWaitSeconds) }),
+        ]
+          .filter(Boolean)
+          .join(' ')
+      : i18n.t('waiting');
+  } else if (state === 'active') {
+    const name = agentName(ctx);
+    text = name ? i18n.t('chattingWith', { name }) : '';
+  }
+  return html`<p part="status queue" role="status">${text}</p>`;
+}
+
+function renderMessageItem(ctx: PanelContext, message: ChatMessage, isLastOwn: boolean): TemplateResult {
+  const { i18n, model } = ctx;
+  const mine = message.from.role === 'visitor';
+  const meta = [
+    i18n.formatTime(message.at),
+    message.status === 'sending'
+      ? i18n.t('sending')
+      : message.status === 'failed'
+        ? i18n.t('notSent')
+        : isLastOwn && model.session.$readByAgent.get()
+          ? i18n.t('read')
+          : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  return html`<li part=${mine ? 'message message-visitor' : 'message message-agent'}>
+    <span part="author">${mine ? i18n.t('you') : message.from.name}</span>
+    ${messageBody(message)}
+    <span part="meta">${meta}</span>
+  </li>`;
+}
+
+function renderComposer(ctx: PanelContext): TemplateResult {
+  const { model, i18n } = ctx;
+  const error = model.$error.get();
+  const send = (form: HTMLFormElement) => {
+    const input = form.elements.namedItem('message') as HTMLTextAreaElement;
+    if (model.send(input.value)) input.value = '';
+    ctx.requestUpdate();
+  };
+  const onKeydown = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send((event.currentTarget as HTMLTextAreaElement).form as HTMLFormElement);
+    }
+  };
+  const onInput = (event: InputEvent) => {
+    const input = event.currentTarget as HTMLTextAreaElement;
+    model.typing(input.value.length > 0);
+    const counter = input.form?.querySelector('[part~="counter"]');
+    if (counter) {
+      const left = LIMITS.text - input.value.length;
+      counter.textContent = left < 200 ? i18n.t('charactersLeft', { count: left }) : '';
+    }
+  };
+  return html`<form
+    part="composer"
+    novalidate
+    @submit=${(event: SubmitEvent) => {
+      event.preventDefault();
+      send(event.currentTarget as HTMLFormElement);
+    }}
+  >
+    <div class="grow">
+      <label for="message" class="visually-hidden">${i18n.t('messageLabel')}</label>
+      <textarea
+        id="message"
+        name="message"
+        rows="1"
+        data-initial-focus
+        placeholder=${i18n.t('messageLabel')}
+        aria-invalid=${error?.key === 'errorEmptyMessage' || error?.key === 'errorMessageTooLong' ? 'true' : 'false'}
+        aria-describedby="form-error counter"
+        @keydown=${onKeydown}
+        @input=${onInput}
+      ></textarea>
+      <p id="counter" part="counter" class="hint" aria-live="polite"></p>
+      ${alertFor(error, i18n)}
+    </div>
+    <button part="send">${i18n.t('send')}</button>
+  </form>`;
+}
+
+/**
+ * The conversation: status, messages, typing, then the composer — or, once it ended, what `ended` renders
+ * (CSAT and transcript, a separate chunk the panel loads when the chat ends).
+ */
+export function renderChat(ctx: PanelContext, ended: (ctx: PanelContext) => TemplateResult): TemplateResult {
+  const { model, i18n } = ctx;
+  const messages = model.session.$messages.get();
+  const state = model.session.$interaction.get()?.state;
+  const finished = isFinished(state);
+  let lastOwn: string | undefined;
+  for (const message of messages)
+    if (message.from.role === 'visitor' && message.seq !== undefined) lastOwn = message.key;
+  const typingName = model.session.$agentTyping.get() ? agentName(ctx) : undefined;
+  return html`
+    ${renderStatus(ctx)}
+    <ol part="messages" role="log" aria-label=${i18n.t('messagesLabel')} tabindex="0">
+      ${messages.map((message) => renderMessageItem(ctx, message, message.key === lastOwn))}
+    </ol>
+    <p part="status typing" role="status">
+      ${model.session.$agentTyping.get() ? (typingName ? i18n.t('typing', { name: typingName }) : i18n.t('agentTyping')) : nothing}
+    </p>
+    ${
+      finished
+        ? ended(ctx)
+        : html`${renderComposer(ctx)}
+          <div part="footer">
+            <button part="button end-chat" ?disabled=${model.$busy.get()} @click=${() => model.endChat()}>
+              ${i18n.t('endChat')}
+            </button>
+          </div>`
+    }
+  `;
+}
+
+/** Drops cached message bodies of other conversations. */
+export function forgetMessageBodies(keep: readonly ChatMessage[]): void {
+  const keys = new Set(keep.map((message) => message.key));
+  for (const key of bodies.keys()) if (!keys.has(key)) bodies.delete(key);
+}

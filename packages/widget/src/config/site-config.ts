@@ -1,0 +1,67 @@
+import type { SiteMessages } from '../i18n/i18n';
+
+/** A label given once for every language, or per language tag (`{ en: 'Billing', nl: 'Facturen' }`). */
+export type LocalizedText = string | Readonly<Record<string, string>>;
+
+/** One field of the pre-chat form. */
+export interface PrechatField {
+  /** Key sent to the server (`[A-Za-z0-9_-]`, at most 40 characters). */
+  readonly name: string;
+  readonly type?: 'text' | 'email' | 'tel' | 'textarea';
+  /** Defaults to the catalog's label for `name`, `email`, `phone` and `message`. */
+  readonly label?: LocalizedText;
+  readonly required?: boolean;
+  /** At most the protocol's pre-chat value limit (500). */
+  readonly maxLength?: number;
+  /** The `autocomplete` token, e.g. `name`, `email`. */
+  readonly autocomplete?: string;
+}
+
+/** An entry of the topic menu; it routes the chat to a queue. */
+export interface Topic {
+  readonly id: string;
+  readonly label: LocalizedText;
+  readonly queueId?: string;
+}
+
+/** Which contact channels the site offers. Chat and offline messages are on unless switched off. */
+export interface SiteChannels {
+  readonly chat?: boolean;
+  readonly callback?: boolean;
+  readonly voice?: boolean;
+  readonly offlineMessage?: boolean;
+}
+
+/** A time window in which an agent calls the visitor back. */
+export interface CallbackSlot {
+  /** Epoch ms. */
+  readonly start: number;
+  /** Epoch ms. */
+  readonly end: number;
+}
+
+/**
+ * What a site configures for its widget: the server sends it (`helpline serve`), or the page sets it with
+ * `widget.configure(…)` / `Helpline('config', …)`.
+ */
+export interface SiteConfig {
+  readonly topics?: readonly Topic[];
+  readonly prechat?: readonly PrechatField[];
+  /** `false` when every queue is closed now: the widget offers an offline message and callback slots. */
+  readonly open?: boolean;
+  readonly channels?: SiteChannels;
+  /**
+   * Callback slots inside business hours, as the server computed them (epoch ms). The widget shows them in
+   * the visitor's time zone. Without slots only "as soon as possible" is offered.
+   */
+  readonly callbackSlots?: readonly CallbackSlot[];
+  /** Text overrides per language. */
+  readonly messages?: SiteMessages;
+}
+
+/** The label of `text` in `locale` (exact tag, then base language, then English, then any). */
+export function localize(text: LocalizedText, locale: string): string {
+  if (typeof text === 'string') return text;
+  const base = locale.split('-')[0] ?? locale;
+  return text[locale] ?? text[base] ?? text.en ?? Object.values(text)[0] ?? '';
+}

@@ -1,0 +1,102 @@
+import { type Catalog, en, type MessageKey, type PartialCatalog } from './en';
+import type { WidgetLocale } from './locale';
+
+export type { Catalog, MessageKey, PartialCatalog } from './en';
+export { directionOf, resolveLocale, WIDGET_LOCALES, type WidgetLocale } from './locale';
+
+/** Per-site text overrides: a partial catalog per language tag (`en`, `nl`, `zh-Hant`…). */
+export type SiteMessages = Readonly<Partial<Record<string, PartialCatalog>>>;
+
+/** Loads the catalog of a shipped language. English is always present; the others are separate chunks. */
+export async function loadCatalog(locale: WidgetLocale): Promise<Catalog> {
+  switch (locale) {
+    case 'nl':
+      return (await import('./nl')).nl;
+    case 'zh-Hant':
+      return (await import('./zh-Hant')).zhHant;
+    case 'zh-Hans':
+      return (await import('./zh-Hans')).zhHans;
+    case 'ar':
+      return (await import('./ar')).ar;
+    default:
+      return en;
+  }
+}
+
+/** Strings and `Intl` formatting for one language. */
+export interface Translator {
+  readonly locale: WidgetLocale;
+  readonly dir: 'ltr' | 'rtl';
+  /** The text for `key` with `{placeholders}` filled from `params`. */
+  t(key: MessageKey, params?: Readonly<Record<string, string | number>>): string;
+  /** A wait in seconds as words: "3 minutes", "3 分钟". */
+  formatWait(seconds: number): string;
+  /** Date and time in the visitor's time zone (or `timeZone`). */
+  formatDateTime(epochMs: number, timeZone?: string): string;
+  /** Time of day in the visitor's time zone (or `timeZone`). */
+  formatTime(epochMs: number, timeZone?: string): string;
+  /** A number in the language's digits. */
+  formatNumber(value: number): string;
+}
+
+/**
+ * Builds a translator over `catalog` with per-site `overrides` on top (missing keys fall back to English).
+ *
+ * @example
+ * ```ts
+ * const i18n = createTranslator('nl', await loadCatalog('nl'), { startChat: 'Vraag het ons' });
+ * i18n.t('queuePosition', { position: 3 }); // 'Je bent nummer 3 in de rij.'
+ * ```
+ */
+export function createTranslator(
+  locale: WidgetLocale,
+  catalog: Catalog,
+  overrides: PartialCatalog = {},
+  dir: 'ltr' | 'rtl' = locale === 'ar' ? 'rtl' : 'ltr',
+): Translator {
+  const numbers = new Intl.NumberFormat(locale);
+  return {
+    locale,
+    dir,
+    t(key, params = {}) {
+      const template = overrides[key] ?? catalog[key] ?? en[key];
+      return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+        const value = params[name];
+        return value === undefined ? whole : typeof value === 'number' ? numbers.format(value) : value;
+      });
+    },
+    formatWait(seconds) {
+      const minutes = Math.max(1, Math.round(seconds / 60));
+      return new Intl.NumberFormat(locale, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(
+        minutes,
+      );
+    },
+    formatDateTime(epochMs, timeZone) {
+      return new Intl.DateTimeFormat(locale, {
+        weekday: 'long',
+        day: 'numeric',
+        month: 'long',
+        hour: 'numeric',
+        minute: '2-digit',
+        ...(timeZone ? { timeZone } : {}),
+      }).format(epochMs);
+    },
+    formatTime(epochMs, timeZone) {
+      return new Intl.DateTimeFormat(locale, {
+        hour: 'numeric',
+        minute: '2-digit',
+        ...(timeZone ? { timeZone } : {}),
+      }).format(epochMs);
+    },
+    formatNumber(value) {
+      return numbers.format(value);
+    },
+  };
+}
+
+/** The overrides a site set for `locale`: exact tag first, then the base language. */
+export function siteOverrides(messages: SiteMessages | undefined, locale: WidgetLocale): PartialCatalog {
+  if (!messages) return {};
+  const base = locale.split('-')[0] ?? locale;
+  return { ...messages[base], ...messages[locale] };
+}

@@ -1,0 +1,47 @@
+import type { Transport } from '@helpline/core/transport';
+import type { VoiceLoader } from '../call/call.types';
+import type { SiteConfig } from '../config/site-config';
+
+/** How the widget reaches a Helpline server when the page does not use the `server` attribute. */
+export interface WidgetConnectOptions {
+  /** A transport to the server (the WebSocket transport, or the memory transport in tests and demos). */
+  readonly transport: Transport;
+  /** The visitor's bearer token, or a function returning a fresh one before each connect. */
+  readonly token: string | (() => string | Promise<string>);
+  /** Site configuration (topics, pre-chat form, open/closed, callback slots, texts). */
+  readonly config?: SiteConfig;
+  /** Loads the voice engine for click-to-call. Without it the call button is not shown. */
+  readonly voice?: VoiceLoader;
+}
+
+/** Everything the page told the loader before (or after) the panel loaded; the panel reads it. */
+export interface WidgetSettings {
+  connection?: WidgetConnectOptions;
+  /** Signed identity JWT from `identify()`. */
+  identity?: string;
+  /** Site configuration from `configure()`, merged over the server's. */
+  config?: SiteConfig;
+}
+
+/** What the lazily loaded panel module gives the loader. */
+export interface PanelHandle {
+  /** The loader's attributes or settings changed: re-read them. */
+  sync(): void;
+}
+
+/** The panel module's entry point. */
+export interface PanelModule {
+  mountPanel(host: PanelHost, container: HTMLElement): PanelHandle;
+}
+
+/** The loader as the panel sees it. */
+export interface PanelHost extends HTMLElement {
+  readonly settings: WidgetSettings;
+  open: boolean;
+  /** Badge count on the launcher. */
+  unread: number;
+  /** Launcher labels [closed, open] in the visitor's language, with the unread count. */
+  labels: readonly [string, string] | undefined;
+  /** Moves focus to the launcher (after the panel closes). */
+  focusLauncher(): void;
+}

@@ -1,0 +1,29 @@
+import type { VoiceLoader, WidgetCall } from '../call/call.types';
+import type { SiteConfig } from '../config/site-config';
+import type { Translator } from '../i18n/i18n';
+import type { WidgetModel } from './widget.model';
+
+/** View-local state the panel keeps between renders (the model holds everything else). */
+export interface PanelState {
+  /** Callback timing chosen in the form. */
+  slotMode: 'asap' | 'slot';
+  /** The callback request as submitted, for the confirmation. */
+  lastCallback?: { readonly phone: string; readonly slot: number | 'asap' };
+  /** The call in progress, once placed. */
+  call?: WidgetCall;
+  /** The voice engine is loading or the call is being placed. */
+  calling?: boolean;
+  /** Score picked in the CSAT form. */
+  score?: 1 | 2 | 3 | 4 | 5;
+}
+
+/** What every view renders from. */
+export interface PanelContext {
+  readonly model: WidgetModel;
+  readonly i18n: Translator;
+  readonly config: SiteConfig;
+  readonly voice: VoiceLoader | undefined;
+  readonly state: PanelState;
+  /** Re-renders the panel after view-local state changed. */
+  requestUpdate(): void;
+}
