@@ -1,6 +1,6 @@
 import { atom, type ReadableAtom } from 'nanostores';
 import { devWarn } from '../protocol/dev';
-import { helplineError } from '../protocol/errors';
+import { HelplineError } from '../protocol/errors';
 import type {
   MachineDefinition,
   MachineEvent,
@@ -74,12 +74,19 @@ export function transition<TState extends string, TEvent extends MachineEvent, T
   return {
     ok: false,
     snapshot,
-    error: helplineError('machine/illegal-event', {
-      event: event.type,
-      state: snapshot.value,
-      machine: machine.id,
-    }),
+    error: illegalEvent(machine.id, snapshot.value, event.type),
   };
+}
+
+/**
+ * The `machine/illegal-event` error, spelled out here rather than looked up in the catalog so that importing
+ * the runtime does not pull in every message of the catalog (a test keeps the two texts identical).
+ */
+export function illegalEvent(machineId: string, state: string, eventType: string): HelplineError {
+  return new HelplineError(
+    'machine/illegal-event',
+    `Event ${eventType} is not allowed in state ${state} of the ${machineId} machine.`,
+  );
 }
 
 /** True when `eventType` has a transition in the current state whose guard passes for `event`. */
