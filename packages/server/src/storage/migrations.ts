@@ -1,0 +1,116 @@
+import type { SqlClient } from './sql.client';
+
+/** One schema change. Versions only grow; an applied migration is never edited, a new one is added. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * The one set of migrations, for PGlite and PostgreSQL alike. Epoch milliseconds are `bigint`; whole records
+ * (interaction, machine snapshot, event) are `jsonb` next to the columns that queries and reports filter on.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'conversations, events, presence history, visitor sessions',
+    sql: `
+CREATE TABLE interactions (
+  id          text PRIMARY KEY,
+  channel     text NOT NULL,
+  state       text NOT NULL,
+  is_open     boolean NOT NULL,
+  customer_id text NOT NULL,
+  queue_id    text NOT NULL,
+  agent_id    text,
+  csat_score  smallint,
+  interaction jsonb NOT NULL,
+  snapshot    jsonb NOT NULL,
+  created_at  bigint NOT NULL,
+  updated_at  bigint NOT NULL
+);
+CREATE INDEX interactions_open ON interactions (is_open) WHERE is_open;
+CREATE INDEX interactions_customer ON interactions (customer_id, created_at);
+
+-- One counter row per conversation: the upsert that bumps it also locks it, so seq stays gap-free even with
+-- several server processes on one PostgreSQL, and a failed insert rolls the counter back with it.
+CREATE TABLE conversation_heads (
+  cid      text PRIMARY KEY,
+  last_seq bigint NOT NULL
+);
+
+CREATE TABLE events (
+  cid           text NOT NULL,
+  seq           bigint NOT NULL,
+  at            bigint NOT NULL,
+  type          text NOT NULL,
+  client_msg_id text,
+  body          jsonb NOT NULL,
+  PRIMARY KEY (cid, seq)
+);
+CREATE UNIQUE INDEX events_client_msg_id ON events (cid, client_msg_id) WHERE client_msg_id IS NOT NULL;
+
+CREATE TABLE presence_history (
+  id       bigserial PRIMARY KEY,
+  agent_id text NOT NULL,
+  status   text NOT NULL,
+  reason   text,
+  at       bigint NOT NULL
+);
+CREATE INDEX presence_history_agent ON presence_history (agent_id, at);
+
+-- Anonymous and host-vouched visitors: only a hash of the token is kept.
+CREATE TABLE visitor_sessions (
+  token_hash text PRIMARY KEY,
+  visitor_id text NOT NULL,
+  site       text NOT NULL,
+  subject    jsonb NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX visitor_sessions_expiry ON visitor_sessions (expires_at);
+`,
+  },
+];
+
+// Any constant works; it only has to be the same for every Helpline process sharing a database.
+const MIGRATION_LOCK = 0x48_45_4c_50;
+
+/**
+ * Applies the migrations that are not applied yet, in one transaction under an advisory lock (two servers
+ * starting at once do not race), and records each in `helpline_migrations`. Returns the versions applied now.
+ */
+export async function migrate(
+  client: SqlClient,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  return client.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS helpline_migrations (
+  version    integer PRIMARY KEY,
+  name       text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`);
+    const rows = await tx.query<{ version: number }>('SELECT version FROM helpline_migrations');
+    const applied = new Set(rows.map((row) => Number(row.version)));
+    const newest = Math.max(0, ...applied);
+    const known = Math.max(0, ...migrations.map((m) => m.version));
+    if (newest > known) {
+      throw new Error(
+        `the database is at schema version ${newest}, newer than this server knows (${known}): upgrade the server`,
+      );
+    }
+    const done: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(migration.version)) continue;
+      await tx.exec(migration.sql);
+      await tx.query('INSERT INTO helpline_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
+      done.push(migration.version);
+    }
+    return done;
+  });
+}

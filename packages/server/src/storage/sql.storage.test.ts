@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import {
+  type ConversationEvent,
+  createMemoryStorage,
+  type HubStorage,
+  type Interaction,
+  type InteractionSnapshot,
+} from '@helpline/core';
+import { freshPgliteDir, postgresTarget, testPostgresUrl } from '../testing/databases';
+import { MIGRATIONS, migrate } from './migrations';
+import { openPglite, openPostgres } from './sql.client';
+import { openStorage, type SqlStorage, type StorageTarget } from './sql.storage';
+
+const message = (clientMsgId: string, text: string): ConversationEvent => ({
+  type: 'message',
+  messageId: `m_${clientMsgId.slice(0, 8)}`,
+  clientMsgId,
+  from: { id: 'v1', role: 'visitor', name: 'Ada' },
+  text,
+});
+
+const uuid = (n: number) => `01900000-0000-7000-8000-${String(n).padStart(12, '0')}`;
+
+function interaction(id: string, customerId: string, state: string, csat?: 1 | 2 | 3 | 4 | 5): Interaction {
+  return {
+    id,
+    channel: 'chat',
+    state,
+    queueId: 'support',
+    customer: { id: customerId, identified: false, attributes: {} },
+    participants: [{ id: customerId, role: 'visitor', displayName: 'Ada', joinedAt: 1 }],
+    priority: 0,
+    requiredSkills: [],
+    prechat: { name: 'Ada' },
+    timestamps: { createdAt: 1_000 },
+    ...(csat ? { csat: { score: csat } } : {}),
+  };
+}
+
+const snapshot = (value: string): InteractionSnapshot => ({
+  value,
+  context: { queueId: 'support', timestamps: { createdAt: 1_000 } } as InteractionSnapshot['context'],
+});
+
+interface Subject {
+  storage: SqlStorage;
+  /** A second storage on the same database (a second server process), where the engine allows one. */
+  second?: SqlStorage;
+  reopen(): Promise<SqlStorage>;
+}
+
+/** The same contract, run on PGlite and on PostgreSQL. */
+function contract(open: () => Promise<Subject>) {
+  it('assigns gap-free seq under concurrent appends, also from two storages on one database', async () => {
+    const { storage, second } = await open();
+    const writers = [storage, second ?? storage];
+    const appended = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        (writers[i % 2] as SqlStorage).appendEvent('c1', 10 + i, { type: 'note', text: `n${i}` }),
+      ),
+    );
+    assert.deepEqual(
+      appended.map((e) => e.seq).sort((a, b) => a - b),
+      Array.from({ length: 120 }, (_, i) => i + 1),
+    );
+    const stored = await storage.events('c1', 0, 500);
+    assert.deepEqual(
+      stored.map((e) => e.seq),
+      Array.from({ length: 120 }, (_, i) => i + 1),
+    );
+    assert.equal(await storage.lastSeq('c1'), 120);
+    assert.equal(await storage.lastSeq('nobody'), 0);
+  });
+
+  it('keeps one event per (cid, clientMsgId) and answers a duplicate append with the original', async () => {
+    const { storage } = await open();
+    const first = await storage.appendEvent('c2', 100, message(uuid(1), 'hello'));
+    const duplicate = await storage.appendEvent('c2', 200, message(uuid(1), 'hello again'));
+    assert.deepEqual(duplicate, first);
+    const next = await storage.appendEvent('c2', 300, message(uuid(2), 'next'));
+    assert.equal(next.seq, 2, 'the refused duplicate left no gap');
+    assert.deepEqual(await storage.messageByClientId('c2', uuid(1)), first);
+    assert.equal(await storage.messageByClientId('c2', uuid(3)), undefined);
+    assert.equal(await storage.messageByClientId('other', uuid(1)), undefined);
+  });
+
+  it('pages events after a seq, oldest first, and round-trips them exactly', async () => {
+    const { storage } = await open();
+    const events: ConversationEvent[] = [
+      { type: 'created', interaction: interaction('c3', 'v1', 'prechat') },
+      { type: 'state', state: 'queued' },
+      message(uuid(7), 'Ünïcødé ✓ and "quotes" \\ backslash'),
+      { type: 'read', participantId: 'alice', seq: 3 },
+    ];
+    for (const [i, ev] of events.entries()) await storage.appendEvent('c3', 1_000 + i, ev);
+    const page = await storage.events('c3', 1, 2);
+    assert.deepEqual(page, [
+      { cid: 'c3', seq: 2, at: 1_001, ev: events[1] },
+      { cid: 'c3', seq: 3, at: 1_002, ev: events[2] },
+    ]);
+    assert.deepEqual(await storage.events('c3', 4, 10), []);
+  });
+
+  it('stores interactions with snapshots, lists the open ones and those of a customer', async () => {
+    const { storage } = await open();
+    await storage.putInteraction({
+      interaction: interaction('a', 'v1', 'queued'),
+      snapshot: snapshot('queued'),
+      open: true,
+    });
+    await storage.putInteraction({
+      interaction: interaction('b', 'v2', 'active'),
+      snapshot: snapshot('active'),
+      open: true,
+    });
+    await storage.putInteraction({
+      interaction: interaction('a', 'v1', 'ended', 4),
+      snapshot: snapshot('ended'),
+      open: false,
+    });
+    assert.deepEqual(await storage.getInteraction('a'), {
+      interaction: interaction('a', 'v1', 'ended', 4),
+      snapshot: snapshot('ended'),
+      open: false,
+    });
+    assert.equal(await storage.getInteraction('zzz'), undefined);
+    assert.deepEqual(
+      (await storage.openInteractions()).map((r) => r.interaction.id),
+      ['b'],
+    );
+    assert.deepEqual(
+      (await storage.interactionsOfCustomer('v1')).map((i) => [i.id, i.state, i.csat?.score]),
+      [['a', 'ended', 4]],
+    );
+  });
+
+  it('keeps presence history and visitor sessions until they expire', async () => {
+    const { storage } = await open();
+    await storage.recordPresence({ agentId: 'alice', status: 'available', at: 5 });
+    await storage.recordPresence({ agentId: 'alice', status: 'away', reason: 'lunch', at: 9 });
+    await storage.recordPresence({ agentId: 'bob', status: 'available', at: 7 });
+    assert.deepEqual(await storage.presenceHistory('alice'), [
+      { agentId: 'alice', status: 'available', at: 5 },
+      { agentId: 'alice', status: 'away', reason: 'lunch', at: 9 },
+    ]);
+    const subject = { id: 'v_1', role: 'visitor' as const, name: 'Visitor' };
+    await storage.saveVisitorSession({
+      tokenHash: 'h1',
+      site: 'shop',
+      subject,
+      createdAt: 10,
+      expiresAt: 100,
+    });
+    assert.deepEqual((await storage.findVisitorSession('h1', 50))?.subject, subject);
+    assert.equal(await storage.findVisitorSession('h1', 100), undefined, 'expired');
+    assert.equal(await storage.findVisitorSession('h2', 50), undefined, 'unknown');
+    assert.equal(await storage.pruneVisitorSessions(101), 1);
+  });
+
+  it('loses nothing across a restart', async () => {
+    const subject = await open();
+    await subject.storage.putInteraction({
+      interaction: interaction('r', 'v9', 'queued'),
+      snapshot: snapshot('queued'),
+      open: true,
+    });
+    const before = await subject.storage.appendEvent('r', 1, message(uuid(9), 'kept'));
+    const reopened = await subject.reopen();
+    assert.deepEqual(await reopened.events('r', 0, 10), [before]);
+    assert.deepEqual(await reopened.messageByClientId('r', uuid(9)), before);
+    assert.equal((await reopened.appendEvent('r', 2, { type: 'note', text: 'after' })).seq, 2);
+    assert.deepEqual(
+      (await reopened.openInteractions()).map((r) => r.interaction.id),
+      ['r'],
+    );
+  });
+
+  it('behaves like the memory storage for the same operations', async () => {
+    const { storage } = await open();
+    const memory = createMemoryStorage();
+    const run = async (s: HubStorage) => {
+      const out: unknown[] = [];
+      for (let i = 0; i < 30; i++) {
+        const cid = `x${i % 3}`;
+        const ev = i % 4 === 0 ? message(uuid(100 + i), `t${i}`) : ({ type: 'note', text: `n${i}` } as const);
+        out.push(await s.appendEvent(cid, i, ev));
+      }
+      for (const cid of ['x0', 'x1', 'x2']) out.push(await s.events(cid, 2, 4), await s.lastSeq(cid));
+      return out;
+    };
+    assert.deepEqual(await run(storage), await run(memory));
+  });
+}
+
+const opened: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const close of opened.splice(0).reverse()) await close();
+});
+
+describe('SQL storage on PGlite', () => {
+  contract(async () => {
+    const dataDir = await freshPgliteDir();
+    const target: StorageTarget = { kind: 'pglite', dataDir };
+    let storage = await openStorage(target);
+    opened.push(() => storage.close());
+    return {
+      storage,
+      async reopen() {
+        await storage.close();
+        storage = await openStorage(target);
+        return storage;
+      },
+    };
+  });
+
+  it('applies each migration once and records it; refuses a database newer than the server', async () => {
+    const client = await openPglite(await freshPgliteDir());
+    opened.push(() => client.close());
+    assert.deepEqual(await migrate(client), [], 'the template is already migrated');
+    const rows = await client.query<{ version: number }>('SELECT version FROM helpline_migrations');
+    assert.deepEqual(
+      rows.map((r) => r.version),
+      MIGRATIONS.map((m) => m.version),
+    );
+    await assert.rejects(migrate(client, []), /schema version 1, newer than this server knows \(0\)/);
+    const extra = { version: 99, name: 'test', sql: 'CREATE TABLE extra_table (id integer)' };
+    assert.deepEqual(await migrate(client, [...MIGRATIONS, extra]), [99]);
+    const broken = {
+      version: 100,
+      name: 'broken',
+      sql: 'CREATE TABLE broken_a (id integer); SELECT nope FROM nowhere;',
+    };
+    await assert.rejects(migrate(client, [...MIGRATIONS, extra, broken]));
+    const tables = await client.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM information_schema.tables WHERE table_name = 'broken_a'",
+    );
+    assert.equal(tables[0]?.n, '0', 'a failed migration leaves nothing behind');
+  });
+});
+
+describe('SQL storage on PostgreSQL', async () => {
+  const available = await testPostgresUrl();
+  if ('skip' in available) {
+    it('runs against PostgreSQL', { skip: available.skip }, () => {});
+    return;
+  }
+  const target = postgresTarget(available.url);
+  after(() => target.drop());
+  let count = 0;
+  contract(async () => {
+    // A schema per test inside this run's schema would need nesting; a table prefix would need other SQL.
+    // Instead each test gets its own schema, dropped at the end.
+    const own = { ...target, schema: `${target.schema}_${++count}` };
+    let storage = await openStorage(own);
+    const second = await openStorage(own);
+    opened.push(async () => {
+      await storage.close();
+      await second.close();
+      const dropper = await openPostgres(available.url);
+      await dropper.exec(`DROP SCHEMA IF EXISTS ${own.schema} CASCADE`);
+      await dropper.close();
+    });
+    return {
+      storage,
+      second,
+      async reopen() {
+        await storage.close();
+        storage = await openStorage(own);
+        return storage;
+      },
+    };
+  });
+
+  it('migrates concurrently from two processes without a race', async () => {
+    const own = { ...target, schema: `${target.schema}_race` };
+    const [a, b] = await Promise.all([openStorage(own), openStorage(own)]);
+    opened.push(async () => {
+      await a.close();
+      await b.close();
+      const dropper = await openPostgres(available.url);
+      await dropper.exec(`DROP SCHEMA IF EXISTS ${own.schema} CASCADE`);
+      await dropper.close();
+    });
+    await a.ping();
+    await b.ping();
+  });
+});

@@ -1,0 +1,292 @@
+import type {
+  ConversationEvent,
+  HubStorage,
+  Interaction,
+  InteractionSnapshot,
+  StoredEvent,
+  StoredInteraction,
+  Subject,
+} from '@helpline/core';
+import { migrate } from './migrations';
+import { openPglite, openPostgres, type SqlClient } from './sql.client';
+
+/** One presence change of an agent, as kept for reporting. */
+export interface PresenceRecord {
+  readonly agentId: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly at: number;
+}
+
+/** A visitor session: who a visitor token stands for, until when. */
+export interface VisitorSessionRecord {
+  readonly tokenHash: string;
+  readonly site: string;
+  readonly subject: Subject;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * The server's persistence: the hub's {@link HubStorage} on SQL, plus what only the server keeps (visitor
+ * sessions, presence history). The same statements run on PGlite and PostgreSQL.
+ */
+export interface SqlStorage extends HubStorage {
+  readonly kind: SqlClient['kind'];
+  recordPresence(record: PresenceRecord): Promise<void>;
+  presenceHistory(agentId: string): Promise<PresenceRecord[]>;
+  saveVisitorSession(record: VisitorSessionRecord): Promise<void>;
+  /** The subject behind a token hash, unless unknown or expired at `now`. */
+  findVisitorSession(tokenHash: string, now: number): Promise<VisitorSessionRecord | undefined>;
+  /** Deletes sessions that expired before `now`; returns how many. */
+  pruneVisitorSessions(now: number): Promise<number>;
+  /** Throws when the database cannot be reached (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where to keep data: an embedded PGlite directory, or a PostgreSQL URL. */
+export type StorageTarget =
+  | { readonly kind: 'pglite'; readonly dataDir: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string };
+
+/**
+ * Opens the storage and applies pending migrations.
+ *
+ * @example
+ * ```ts
+ * const storage = await openStorage({ kind: 'pglite', dataDir: './.helpline-data' });
+ * const hub = createHub({ queues, agents, authenticate, storage });
+ * ```
+ */
+export async function openStorage(target: StorageTarget): Promise<SqlStorage> {
+  const client =
+    target.kind === 'pglite'
+      ? await openPglite(target.dataDir)
+      : await openPostgres(target.url, target.schema === undefined ? {} : { schema: target.schema });
+  try {
+    await migrate(client);
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw error;
+  }
+  return createSqlStorage(client);
+}
+
+interface InteractionRow {
+  interaction: Interaction;
+  snapshot: InteractionSnapshot;
+  is_open: boolean;
+}
+
+interface EventRow {
+  cid: string;
+  seq: number | string;
+  at: number | string;
+  body: ConversationEvent;
+}
+
+interface SessionRow {
+  token_hash: string;
+  site: string;
+  subject: Subject;
+  created_at: number | string;
+  expires_at: number | string;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+function toEvent(row: EventRow): StoredEvent {
+  return { cid: row.cid, seq: Number(row.seq), at: Number(row.at), ev: row.body };
+}
+
+function toInteraction(row: InteractionRow): StoredInteraction {
+  return { interaction: row.interaction, snapshot: row.snapshot, open: row.is_open };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION
+  );
+}
+
+// The counter upsert and the insert are one statement, hence one transaction: the head row stays locked until
+// the event is written, and a failed insert (a duplicate clientMsgId) rolls the counter back too.
+const APPEND_EVENT = `
+WITH head AS (
+  INSERT INTO conversation_heads (cid, last_seq) VALUES ($1, 1)
+  ON CONFLICT (cid) DO UPDATE SET last_seq = conversation_heads.last_seq + 1
+  RETURNING last_seq
+)
+INSERT INTO events (cid, seq, at, type, client_msg_id, body)
+SELECT $1, head.last_seq, $2, $3, $4, $5::jsonb FROM head
+RETURNING cid, seq, at, body`;
+
+const PUT_INTERACTION = `
+INSERT INTO interactions
+  (id, channel, state, is_open, customer_id, queue_id, agent_id, csat_score, interaction, snapshot, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12)
+ON CONFLICT (id) DO UPDATE SET
+  channel = EXCLUDED.channel, state = EXCLUDED.state, is_open = EXCLUDED.is_open,
+  customer_id = EXCLUDED.customer_id, queue_id = EXCLUDED.queue_id, agent_id = EXCLUDED.agent_id,
+  csat_score = EXCLUDED.csat_score, interaction = EXCLUDED.interaction, snapshot = EXCLUDED.snapshot,
+  updated_at = EXCLUDED.updated_at`;
+
+/** A {@link SqlStorage} over an already migrated client. */
+export function createSqlStorage(client: SqlClient): SqlStorage {
+  const messageByClientId = async (cid: string, clientMsgId: string) => {
+    const rows = await client.query<EventRow>(
+      'SELECT cid, seq, at, body FROM events WHERE cid = $1 AND client_msg_id = $2',
+      [cid, clientMsgId],
+    );
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  };
+
+  return {
+    kind: client.kind,
+
+    async putInteraction({ interaction, snapshot, open }) {
+      await client.query(PUT_INTERACTION, [
+        interaction.id,
+        interaction.channel,
+        interaction.state,
+        open,
+        interaction.customer.id,
+        interaction.queueId,
+        interaction.agentId ?? null,
+        interaction.csat?.score ?? null,
+        JSON.stringify(interaction),
+        JSON.stringify(snapshot),
+        interaction.timestamps.createdAt,
+        Date.now(),
+      ]);
+    },
+
+    async getInteraction(id) {
+      const rows = await client.query<InteractionRow>(
+        'SELECT interaction, snapshot, is_open FROM interactions WHERE id = $1',
+        [id],
+      );
+      return rows[0] ? toInteraction(rows[0]) : undefined;
+    },
+
+    async openInteractions() {
+      const rows = await client.query<InteractionRow>(
+        'SELECT interaction, snapshot, is_open FROM interactions WHERE is_open ORDER BY created_at, id',
+      );
+      return rows.map(toInteraction);
+    },
+
+    async appendEvent(cid, at, ev) {
+      const clientMsgId = ev.type === 'message' ? ev.clientMsgId : null;
+      try {
+        const rows = await client.query<EventRow>(APPEND_EVENT, [
+          cid,
+          at,
+          ev.type,
+          clientMsgId,
+          JSON.stringify(ev),
+        ]);
+        const row = rows[0];
+        if (!row) throw new Error(`appending to ${cid} returned no row`);
+        return toEvent(row);
+      } catch (error) {
+        // Another server process stored the same send first: its event is the one that counts.
+        if (clientMsgId !== null && isUniqueViolation(error)) {
+          const original = await messageByClientId(cid, clientMsgId);
+          if (original) return original;
+        }
+        throw error;
+      }
+    },
+
+    async events(cid, afterSeq, limit) {
+      const rows = await client.query<EventRow>(
+        'SELECT cid, seq, at, body FROM events WHERE cid = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+        [cid, afterSeq, limit],
+      );
+      return rows.map(toEvent);
+    },
+
+    async lastSeq(cid) {
+      const rows = await client.query<{ last_seq: number | string }>(
+        'SELECT last_seq FROM conversation_heads WHERE cid = $1',
+        [cid],
+      );
+      return rows[0] ? Number(rows[0].last_seq) : 0;
+    },
+
+    messageByClientId,
+
+    async interactionsOfCustomer(customerId) {
+      const rows = await client.query<InteractionRow>(
+        'SELECT interaction, snapshot, is_open FROM interactions WHERE customer_id = $1 ORDER BY created_at, id',
+        [customerId],
+      );
+      return rows.map((row) => row.interaction);
+    },
+
+    async recordPresence({ agentId, status, reason, at }) {
+      await client.query(
+        'INSERT INTO presence_history (agent_id, status, reason, at) VALUES ($1, $2, $3, $4)',
+        [agentId, status, reason ?? null, at],
+      );
+    },
+
+    async presenceHistory(agentId) {
+      const rows = await client.query<{
+        agent_id: string;
+        status: string;
+        reason: string | null;
+        at: number | string;
+      }>('SELECT agent_id, status, reason, at FROM presence_history WHERE agent_id = $1 ORDER BY at, id', [
+        agentId,
+      ]);
+      return rows.map((row) => ({
+        agentId: row.agent_id,
+        status: row.status,
+        ...(row.reason === null ? {} : { reason: row.reason }),
+        at: Number(row.at),
+      }));
+    },
+
+    async saveVisitorSession({ tokenHash, site, subject, createdAt, expiresAt }) {
+      await client.query(
+        `INSERT INTO visitor_sessions (token_hash, visitor_id, site, subject, created_at, expires_at)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
+        [tokenHash, subject.id, site, JSON.stringify(subject), createdAt, expiresAt],
+      );
+    },
+
+    async findVisitorSession(tokenHash, now) {
+      const rows = await client.query<SessionRow>(
+        'SELECT token_hash, site, subject, created_at, expires_at FROM visitor_sessions WHERE token_hash = $1 AND expires_at > $2',
+        [tokenHash, now],
+      );
+      const row = rows[0];
+      return row
+        ? {
+            tokenHash: row.token_hash,
+            site: row.site,
+            subject: row.subject,
+            createdAt: Number(row.created_at),
+            expiresAt: Number(row.expires_at),
+          }
+        : undefined;
+    },
+
+    async pruneVisitorSessions(now) {
+      const rows = await client.query<{ token_hash: string }>(
+        'DELETE FROM visitor_sessions WHERE expires_at <= $1 RETURNING token_hash',
+        [now],
+      );
+      return rows.length;
+    },
+
+    async ping() {
+      await client.query('SELECT 1');
+    },
+
+    close: () => client.close(),
+  };
+}
