@@ -10,7 +10,7 @@ import { transition } from '../machine';
 import { computeKpis } from '../metrics/kpis';
 import type { KpiLogEvent, KpiReport } from '../metrics/metrics.types';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
-import { parseClientFrame } from '../protocol/protocol';
+import { parseClientFrame, validateCommandArgs } from '../protocol/protocol';
 import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limits';
 import type {
   ClientFrame,
@@ -72,6 +72,17 @@ export interface Hub {
   interactions(): Interaction[];
   /** Presence of an agent. */
   presenceOf(agentId: string): PresenceSnapshot | undefined;
+  /**
+   * Runs one command for an already authenticated subject outside any connection (the server's HTTP API uses
+   * it): the same argument validation, admission, ownership rules and handler as a `cmd` frame. Resolves with
+   * the `ack` result; rejects with the `HelplineError` a `nack` would carry.
+   */
+  execute<Op extends CommandOp>(
+    subject: Subject,
+    op: Op,
+    args: unknown,
+    meta?: ConnectionMeta,
+  ): Promise<CommandResult<Op>>;
   /** Number of open client connections. */
   readonly connectionCount: number;
   /** Stops every timer and closes every connection with "going away". */
@@ -130,6 +141,8 @@ export function createHub(options: HubOptions): Hub {
   const live = new Map<string, Live>();
   const presence = new Map<string, PresenceSnapshot>();
   const conns = new Set<Conn>();
+  // Authenticated connections by subject id: fan-out looks up recipients here instead of scanning every socket.
+  const connsBySubject = new Map<string, Set<Conn>>();
   const resumeTokens = new Map<string, string>(); // token → subject id
   const locks = new Map<string, Promise<unknown>>();
   const lastPositions = new Map<string, string>();
@@ -162,7 +175,15 @@ export function createHub(options: HubOptions): Hub {
   }
 
   function connsOf(subjectId: string): Conn[] {
-    return [...conns].filter((c) => c.subject?.id === subjectId);
+    const own = connsBySubject.get(subjectId);
+    return own ? [...own] : [];
+  }
+
+  function forget(conn: Conn): void {
+    conns.delete(conn);
+    const own = conn.subject ? connsBySubject.get(conn.subject.id) : undefined;
+    own?.delete(conn);
+    if (own?.size === 0 && conn.subject) connsBySubject.delete(conn.subject.id);
   }
 
   function notify(subjectId: string, notice: Notice): void {
@@ -1104,6 +1125,11 @@ export function createHub(options: HubOptions): Hub {
       resumed = true;
     }
     conn.subject = subject;
+    if (!conn.closed) {
+      const own = connsBySubject.get(subject.id) ?? new Set<Conn>();
+      own.add(conn);
+      connsBySubject.set(subject.id, own);
+    }
     conn.resumeToken = randomId('r', randomBytes);
     resumeTokens.set(conn.resumeToken, subject.id);
     const heads: Record<string, number> = {};
@@ -1143,7 +1169,7 @@ export function createHub(options: HubOptions): Hub {
   function refuse(conn: Conn, code: number, error: HelplineError): void {
     send(conn, { t: 'bye', code, error: error.toPayload() });
     conn.closed = true;
-    conns.delete(conn);
+    forget(conn);
     conn.sink.close(code, error.code);
   }
 
@@ -1251,7 +1277,7 @@ export function createHub(options: HubOptions): Hub {
         },
         disconnected() {
           conn.closed = true;
-          conns.delete(conn);
+          forget(conn);
         },
       };
     },
@@ -1259,6 +1285,29 @@ export function createHub(options: HubOptions): Hub {
     interaction: (id) => live.get(id)?.interaction,
     interactions: () => [...live.values()].map((l) => l.interaction),
     presenceOf: (agentId) => presence.get(agentId),
+    async execute(subject, op, args, meta = {}) {
+      if (!Object.hasOwn(handlers, op)) throw helplineError('protocol/unknown-command', { op });
+      const parsed = validateCommandArgs(op, args);
+      if (!parsed.ok) throw parsed.error;
+      // A connection of its own that is never registered: nothing is fanned out to it.
+      const conn: AuthedConn = {
+        id: randomId('k', randomBytes),
+        sink: { send() {}, close() {} },
+        meta,
+        subject,
+        lastSeenAt: clock.now(),
+        closed: true,
+      };
+      const refused = options.admit?.({
+        subject,
+        op,
+        meta,
+        frameLength: JSON.stringify(args ?? null).length,
+      });
+      if (refused) throw refused;
+      const handler = handlers[op] as unknown as Handler<typeof op>;
+      return handler(conn, parsed.value);
+    },
     get connectionCount() {
       return conns.size;
     },
