@@ -1,0 +1,171 @@
+// Test and demo harness: an in-process hub (core's memory transport), an agent session, and a mounted
+// <helpline-widget> connected to it. Browser tests, the CSP host page and the bench use it. Not exported by
+// the package.
+import type { ErrorPayload } from '@helpline/core';
+import { createHub, devAuthenticate, type Hub } from '@helpline/core/hub';
+import { type AgentSession, createAgentSession } from '@helpline/core/session';
+import { supportQueue, testAgent, waitFor } from '@helpline/core/testing';
+import { createMemoryTransport, type MemoryTransport, type Transport } from '@helpline/core/transport';
+import type { SiteConfig } from '../config/site-config';
+import { defineHelplineWidget, type HelplineWidgetElement } from '../index';
+import { createFakeVoice, type FakeVoice } from './fake-voice';
+
+/** Refuses some commands with a typed error, as a server would (rate limit, closed queue…). */
+export type Refusal = (op: string, args: unknown) => ErrorPayload | undefined;
+
+/**
+ * Wraps a transport so that commands `refuse` picks are answered with a `nack` (and never reach the hub):
+ * how tests make the server refuse with `retryAfterMs`.
+ */
+export function refusingTransport(inner: Transport, refuse: Refusal): Transport {
+  return {
+    open(handlers) {
+      const link = inner.open(handlers);
+      return {
+        send(raw) {
+          const frame = JSON.parse(raw) as { t?: string; id?: string; op?: string; args?: unknown };
+          const error = frame.t === 'cmd' && frame.op ? refuse(frame.op, frame.args) : undefined;
+          if (error && frame.id) {
+            const nack = JSON.stringify({ t: 'nack', id: frame.id, error });
+            queueMicrotask(() => handlers.onFrame(nack));
+            return;
+          }
+          link.send(raw);
+        },
+        close: (code, reason) => link.close(code, reason),
+      };
+    },
+  };
+}
+
+/** Options of {@link createWidgetWorld}. */
+export interface WidgetWorldOptions {
+  readonly config?: SiteConfig;
+  readonly lang?: string;
+  readonly theme?: 'light' | 'dark';
+  /** Visitor token (default `dev:visitor:v1:Ada`). */
+  readonly token?: string;
+  /** Refuse some commands (see {@link refusingTransport}). */
+  readonly refuse?: Refusal;
+  /** Reuse the hub of an earlier world (a "reload" of the same page). */
+  readonly hub?: Hub;
+  /** Agent display name (default Alice). */
+  readonly agentName?: string;
+}
+
+/** A hub, an agent and a widget on the page. */
+export interface WidgetWorld {
+  readonly hub: Hub;
+  readonly transport: MemoryTransport;
+  readonly agent: AgentSession;
+  readonly widget: HelplineWidgetElement;
+  readonly voice: FakeVoice;
+  /** The launcher button. */
+  launcher(): HTMLButtonElement;
+  /** The panel's shadow root, once mounted. */
+  panel(): ShadowRoot;
+  /** An element in the panel, or a failing assertion. */
+  $<E extends Element = HTMLElement>(selector: string): E;
+  /** Whether an element is in the panel. */
+  has(selector: string): boolean;
+  /** Opens the widget and waits until the panel shows its start screen. */
+  open(): Promise<void>;
+  /** Waits until the panel's text contains `text`. */
+  waitForText(text: string): Promise<void>;
+  /** Removes the widget and closes everything (the hub too, unless it was passed in). */
+  close(): void;
+}
+
+/**
+ * Mounts a widget connected to an in-process hub with one available agent.
+ *
+ * @example
+ * ```ts
+ * const world = await createWidgetWorld({ config: { topics } });
+ * await world.open();
+ * ```
+ */
+export async function createWidgetWorld(options: WidgetWorldOptions = {}): Promise<WidgetWorld> {
+  defineHelplineWidget();
+  const hub =
+    options.hub ??
+    createHub({
+      queues: [supportQueue],
+      agents: [testAgent('alice', { displayName: options.agentName ?? 'Alice' })],
+      authenticate: devAuthenticate,
+    });
+  const transport = createMemoryTransport({ hub });
+  const agent = createAgentSession({ transport, token: `dev:agent:alice:${options.agentName ?? 'Alice'}` });
+  if (hub.presenceOf('alice')?.value !== 'available') await agent.setPresence('available');
+  const voice = createFakeVoice();
+  const widget = document.createElement('helpline-widget');
+  if (options.lang) widget.setAttribute('lang', options.lang);
+  if (options.theme) widget.setAttribute('theme', options.theme);
+  widget.connect({
+    transport: options.refuse ? refusingTransport(transport, options.refuse) : transport,
+    token: options.token ?? 'dev:visitor:v1:Ada',
+    voice: async () => voice,
+    ...(options.config ? { config: options.config } : {}),
+  });
+  document.body.append(widget);
+
+  const panel = (): ShadowRoot => {
+    const root = widget.shadowRoot?.querySelector('helpline-panel')?.shadowRoot;
+    if (!root) throw new Error('the panel is not mounted');
+    return root;
+  };
+  const world: WidgetWorld = {
+    hub,
+    transport,
+    agent,
+    widget,
+    voice,
+    launcher() {
+      const launcher = widget.shadowRoot?.querySelector<HTMLButtonElement>('button[part~="launcher"]');
+      if (!launcher) throw new Error('no launcher');
+      return launcher;
+    },
+    panel,
+    $<E extends Element>(selector: string): E {
+      const element = panel().querySelector<E>(selector);
+      if (!element) throw new Error(`no ${selector} in the panel:\n${panel().textContent}`);
+      return element;
+    },
+    has(selector) {
+      return widget.shadowRoot?.querySelector('helpline-panel')?.shadowRoot?.querySelector(selector) != null;
+    },
+    async open() {
+      world.launcher().click();
+      await waitFor(() => world.has('[part~="panel"] [part~="body"] p'), 'the panel renders');
+      await waitFor(() => !(panel().textContent ?? '').includes('Loading'), 'the panel is connected');
+    },
+    async waitForText(text) {
+      await waitFor(
+        () => (widget.shadowRoot?.querySelector('helpline-panel')?.shadowRoot?.textContent ?? '').includes(text),
+        `"${text}" in the panel`,
+      );
+    },
+    close() {
+      widget.remove();
+      agent.close();
+      if (!options.hub) hub.close();
+      try {
+        localStorage.removeItem('helpline:active');
+      } catch {
+        // No storage in this context.
+      }
+    },
+  };
+  return world;
+}
+
+/** Types into a field and fires `input`, as a visitor would. */
+export function type(field: HTMLInputElement | HTMLTextAreaElement, text: string): void {
+  field.value = text;
+  field.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }));
+}
+
+/** Submits a form as the visitor pressing its submit button would. */
+export function submit(form: HTMLFormElement): void {
+  form.requestSubmit();
+}
