@@ -2,7 +2,7 @@ import { atom, type ReadableAtom } from 'nanostores';
 import type { HubClock } from '../hub/hub.types';
 import { createMachineStore } from '../machine';
 import { type ErrorPayload, HelplineError, helplineError, isHelplineError } from '../protocol/errors';
-import { parseCommandResult, parseServerFrame, validateCommandArgs } from '../protocol/protocol';
+import { parseCommandResult, parseServerFrame } from '../protocol/protocol';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/protocol.limits';
 import type {
   CommandArgs,
@@ -16,6 +16,7 @@ import type {
 import type { LinkCloseInfo, Transport, TransportLink } from '../transport/transport.types';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff';
 import { type ConnectionSnapshot, connectionMachine } from './connection.machine';
+import { bindEnvironment, type ConnectionEnvironment, defaultEnvironment } from './environment';
 
 /** One durable conversation event as the connection delivers it: in `seq` order, exactly once. */
 export interface DeliveredEvent {
@@ -36,6 +37,11 @@ export interface ConnectionOptions {
   readonly backoff?: BackoffPolicy;
   /** A command sent on a live link without an answer for this long fails with `connection/timeout`. */
   readonly commandTimeoutMs?: number;
+  /**
+   * Page lifecycle signals (online, visibility, back/forward cache, freeze) that drive probes, suspension and
+   * the liveness judgement. Default: the browser's in a page, none in Node; `null` for none.
+   */
+  readonly environment?: ConnectionEnvironment | null;
 }
 
 /** Options of one command. */
@@ -75,6 +81,18 @@ export interface Connection {
   onNotice(listener: (notice: Notice) => void): () => void;
   /** Checks liveness now (on `online`, tab visible, `pageshow`): a dead link is replaced at once. */
   probe(): void;
+  /**
+   * Closes the link and stops reconnecting until {@link Connection.resume} (the page went into the back/forward
+   * cache or was frozen). Pending commands wait; nothing is failed.
+   */
+  suspend(): void;
+  /** Reconnects at once after {@link Connection.suspend}; does nothing otherwise. */
+  resume(): void;
+  /**
+   * While hidden, the connection does not declare its link dead on its own (timers of hidden tabs run late);
+   * the server keeps pinging, and a probe when the tab is visible again decides.
+   */
+  setHidden(hidden: boolean): void;
 }
 
 interface Pending {
@@ -137,6 +155,8 @@ export function createConnection(options: ConnectionOptions): Connection {
   let livenessTimer: unknown;
   let nextCommandId = 1;
   let byeRetryAfterMs: number | undefined;
+  let hidden = false;
+  let unbindEnvironment: (() => void) | undefined;
 
   const state = () => machine.$snapshot.get().value;
 
@@ -175,6 +195,13 @@ export function createConnection(options: ConnectionOptions): Connection {
         if (generation === linkGeneration) linkLost(info);
       },
     });
+    // A link that never opens or never welcomes us (a black-holed connect, a stuck proxy, a frozen leader tab)
+    // is as dead as one that stopped answering.
+    livenessTimer = clearTimer(livenessTimer);
+    livenessTimer = clock.setTimeout(() => {
+      livenessTimer = undefined;
+      if (!welcomed && generation === linkGeneration) replaceDeadLink();
+    }, commandTimeoutMs);
   }
 
   function send(frame: object): void {
@@ -277,7 +304,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     if (heartbeatMs <= 0) return;
     livenessTimer = clock.setTimeout(() => {
       livenessTimer = undefined;
-      if (!isAlive()) return replaceDeadLink();
+      if (!isAlive() && !hidden) return replaceDeadLink();
       armLiveness();
     }, heartbeatMs);
   }
@@ -317,7 +344,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       if (!pending.has(command.id)) return;
       if (command.persistent) {
         // The ack may be lost on a half-dead link: check liveness, then send again (the server dedupes).
-        if (!isAlive()) replaceDeadLink();
+        if (!isAlive() && !hidden) replaceDeadLink();
         else transmit(command);
         return;
       }
@@ -400,8 +427,8 @@ export function createConnection(options: ConnectionOptions): Connection {
     args: CommandArgs<Op>,
     commandOptions: CommandOptions = {},
   ): Promise<CommandResult<Op>> {
-    const valid = validateCommandArgs(op, args);
-    if (!valid.ok) return Promise.reject(valid.error);
+    // Arguments are validated by the server, which answers a bad field with `validation/field`; checking them
+    // here too would ship every command schema to every page.
     if (state() === 'closed') return Promise.reject(helplineError('connection/closed'));
     // Acting is as good a reason to connect as listening.
     if (state() === 'idle' && machine.send({ type: 'CONNECT' }).ok) void connect();
@@ -409,7 +436,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       const entry: Pending = {
         id: `q${nextCommandId++}`,
         op,
-        args: valid.value,
+        args,
         persistent: commandOptions.persistent === true,
         resolve: resolve as (result: unknown) => void,
         reject,
@@ -419,14 +446,19 @@ export function createConnection(options: ConnectionOptions): Connection {
     });
   }
 
-  return {
+  const connection: Connection = {
     $state: machine.$snapshot,
     $subject,
     open() {
-      if (state() === 'idle' && machine.send({ type: 'CONNECT' }).ok) void connect();
+      if (state() !== 'idle' || !machine.send({ type: 'CONNECT' }).ok) return;
+      const environment = options.environment === undefined ? defaultEnvironment() : options.environment;
+      if (environment) unbindEnvironment = bindEnvironment(connection, environment);
+      void connect();
     },
     close() {
       if (!machine.send({ type: 'CLOSE' }).ok) return;
+      unbindEnvironment?.();
+      unbindEnvironment = undefined;
       retryTimer = clearTimer(retryTimer);
       livenessTimer = clearTimer(livenessTimer);
       linkGeneration++;
@@ -464,11 +496,39 @@ export function createConnection(options: ConnectionOptions): Connection {
       livenessTimer = clearTimer(livenessTimer);
       livenessTimer = clock.setTimeout(() => {
         livenessTimer = undefined;
-        if (lastFrameAt < sentAt) return replaceDeadLink();
+        if (lastFrameAt < sentAt && !hidden) return replaceDeadLink();
         armLiveness();
       }, PROBE_TIMEOUT_MS);
     },
+    suspend() {
+      const current = state();
+      if (
+        current !== 'connecting' &&
+        current !== 'connected' &&
+        current !== 'caught-up' &&
+        current !== 'reconnecting'
+      )
+        return;
+      retryTimer = clearTimer(retryTimer);
+      linkGeneration++; // Whatever the old link still reports is ignored.
+      link?.close(CLOSE_CODES.normal, 'page suspended');
+      link = undefined;
+      welcomed = false;
+      livenessTimer = clearTimer(livenessTimer);
+      for (const command of pending.values()) command.timer = clearTimer(command.timer);
+      if (current === 'connected' || current === 'caught-up') {
+        machine.send({ type: 'LINK_LOST', reason: 'page suspended' });
+      }
+      machine.send({ type: 'GIVE_UP' });
+    },
+    resume() {
+      if (state() === 'suspended' && machine.send({ type: 'RETRY' }).ok) void connect();
+    },
+    setHidden(value) {
+      hidden = value;
+    },
   };
+  return connection;
 }
 
 /** True for errors that mean "try again later" rather than "this will never work". */

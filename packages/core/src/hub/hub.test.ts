@@ -248,7 +248,9 @@ describe('hub: protocol and authorization', () => {
       args: { cid: 'c_x', clientMsgId: 'nope', text: 'x' },
     });
     const invalid = await client.answerTo('p2');
-    assert.equal(invalid.t === 'nack' && invalid.error.field, 'args.clientMsgId');
+    assert.equal(invalid.t === 'nack' && invalid.error.code, 'validation/field');
+    assert.equal(invalid.t === 'nack' && invalid.error.field, 'clientMsgId');
+    assert.match(invalid.t === 'nack' ? invalid.error.message : '', /^\[message\.send\] clientMsgId /);
     client.send('not json');
     await waitFor(() => client.closedWith() !== undefined, 'closed on garbage');
     assert.equal(client.closedWith(), 4400);

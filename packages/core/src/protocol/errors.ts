@@ -1,129 +1,37 @@
 /**
- * The one error catalog of Helpline, shared by core, server and UI: every failure has a stable `code`,
- * a message template, its usual cause and what to do about it.
+ * The message template of every error code, shared by core, server and UI. `{placeholders}` are filled in by
+ * {@link helplineError}. The usual cause and what to do about each code are in `ERROR_CATALOG` (its own
+ * module, so that clients which only raise errors do not ship the guidance text).
  */
-export const ERROR_CATALOG = {
-  'machine/illegal-event': {
-    message: 'Event {event} is not allowed in state {state} of the {machine} machine.',
-    cause:
-      'An action was attempted that the current state does not permit (for example, ending a chat twice).',
-    action: 'Check `can(event)` or the derived flags before calling the action.',
-  },
-  'protocol/invalid-frame': {
-    message: 'The frame is not valid: {detail}',
-    cause:
-      'A message did not match its schema: a wrong type, a missing field, an oversized string or a forbidden key.',
-    action: 'Send frames built with the typed helpers of @helpline/core/protocol.',
-  },
-  'protocol/unsupported-version': {
-    message: 'Protocol version {version} is not supported; this server speaks {supported}.',
-    cause: 'Client and server were built from different major versions.',
-    action: 'Upgrade the client package to match the server.',
-  },
-  'protocol/unknown-command': {
-    message: 'Unknown command {op}.',
-    cause: 'The command name is not part of this protocol version.',
-    action: 'Upgrade the client or check the command name.',
-  },
-  'auth/required': {
-    message: 'Authentication is required before any other frame.',
-    cause: 'The first frame on a connection was not `hello`, or it carried no token.',
-    action: 'Send `hello` with a token first.',
-  },
-  'auth/invalid-token': {
-    message: 'The token is invalid: {detail}',
-    cause: 'The token is forged, expired, uses a forbidden algorithm or belongs to someone else.',
-    action: 'Obtain a fresh token from your identity provider and reconnect.',
-  },
-  'auth/forbidden': {
-    message: 'You are not allowed to {operation}.',
-    cause: 'The resource belongs to another subject, or the role lacks the permission.',
-    action: 'Use an id you own, or a token with the needed role.',
-  },
-  'not-found': {
-    message: '{entity} {id} was not found.',
-    cause: 'The id is unknown, or it is not visible to you.',
-    action: 'Check the id.',
-  },
-  'conflict/state': {
-    message: 'Cannot {operation}: the {entity} is {state}.',
-    cause: 'The operation does not fit the current state (for example, a message to an ended chat).',
-    action: 'Refresh the state and try again if it still applies.',
-  },
-  'validation/field': {
-    message: '[{scope}] {field} {detail}',
-    cause: 'A field failed its rule.',
-    action: 'Correct the field and submit again.',
-  },
-  'limit/rate': {
-    message: 'Too many requests; try again in {seconds} s.',
-    cause: 'A rate limit for this address, site or subject was reached.',
-    action: 'Wait `retryAfterMs` before retrying.',
-  },
-  'limit/size': {
-    message: '{field} is too large: {size} > {max}.',
-    cause: 'A field or frame exceeded its size limit.',
-    action: 'Shorten the input.',
-  },
-  'queue/closed': {
-    message: 'The queue {queue} is closed now.',
-    cause: 'The queue is outside its business hours or on a closure day.',
-    action: 'Offer a callback slot or an offline message instead.',
-  },
-  'agent/capacity': {
-    message: 'Agent {agent} has no free {channel} capacity.',
-    cause: 'The agent already handles as many interactions of that channel as allowed.',
-    action: 'Finish an interaction first, or route to another agent.',
-  },
-  'agent/unavailable': {
-    message: 'Agent {agent} is not available.',
-    cause: 'The agent is offline or away.',
-    action: 'Pick an available agent or a queue.',
-  },
-  'wrapup/disposition-required': {
-    message: 'A disposition is required to finish wrap-up in queue {queue}.',
-    cause: 'The queue requires a disposition for every interaction.',
-    action: 'Choose a disposition.',
-  },
-  'connection/closed': {
-    message: 'The connection is closed.',
-    cause: 'The session was closed deliberately, or the server refused it for good.',
-    action: 'Create a new session.',
-  },
-  'connection/timeout': {
-    message: 'No answer to {op} within {ms} ms.',
-    cause: 'The server did not acknowledge the command in time.',
-    action: 'The command is retried automatically when it is idempotent; otherwise try again.',
-  },
-  'voice/permission-denied': {
-    message: 'Microphone permission was denied.',
-    cause: 'The visitor or the browser refused access to the microphone.',
-    action: 'Allow microphone access in the browser settings, then call again.',
-  },
-  'voice/no-device': {
-    message: 'No microphone was found.',
-    cause: 'The device has no audio input, or it was unplugged.',
-    action: 'Connect a microphone and try again.',
-  },
-  'voice/device-busy': {
-    message: 'The microphone is in use by another application.',
-    cause: 'Another program holds the audio device exclusively.',
-    action: 'Close the other program and try again.',
-  },
-  internal: {
-    message: 'Something went wrong on our side ({detail}).',
-    cause: 'An unexpected failure.',
-    action: 'Try again; if it persists, report it with the time it happened.',
-  },
-  'agent/has-work': {
-    message: 'Finish your {count} open interaction(s) before going offline.',
-    cause: 'Going offline while holding interactions would leave their customers without an agent.',
-    action: 'End or transfer them first, or go away instead: you keep them and get no new offers.',
-  },
-} as const satisfies Record<string, { message: string; cause: string; action: string }>;
+export const ERROR_MESSAGES = {
+  'machine/illegal-event': 'Event {event} is not allowed in state {state} of the {machine} machine.',
+  'protocol/invalid-frame': 'The frame is not valid: {detail}',
+  'protocol/unsupported-version':
+    'Protocol version {version} is not supported; this server speaks {supported}.',
+  'protocol/unknown-command': 'Unknown command {op}.',
+  'auth/required': 'Authentication is required before any other frame.',
+  'auth/invalid-token': 'The token is invalid: {detail}',
+  'auth/forbidden': 'You are not allowed to {operation}.',
+  'not-found': '{entity} {id} was not found.',
+  'conflict/state': 'Cannot {operation}: the {entity} is {state}.',
+  'validation/field': '[{scope}] {field} {detail}',
+  'limit/rate': 'Too many requests; try again in {seconds} s.',
+  'limit/size': '{field} is too large: {size} > {max}.',
+  'queue/closed': 'The queue {queue} is closed now.',
+  'agent/capacity': 'Agent {agent} has no free {channel} capacity.',
+  'agent/unavailable': 'Agent {agent} is not available.',
+  'wrapup/disposition-required': 'A disposition is required to finish wrap-up in queue {queue}.',
+  'connection/closed': 'The connection is closed.',
+  'connection/timeout': 'No answer to {op} within {ms} ms.',
+  'voice/permission-denied': 'Microphone permission was denied.',
+  'voice/no-device': 'No microphone was found.',
+  'voice/device-busy': 'The microphone is in use by another application.',
+  internal: 'Something went wrong on our side ({detail}).',
+  'agent/has-work': 'Finish your {count} open interaction(s) before going offline.',
+} as const satisfies Record<string, string>;
 
-/** A code from {@link ERROR_CATALOG}. */
-export type ErrorCode = keyof typeof ERROR_CATALOG;
+/** A stable error code. */
+export type ErrorCode = keyof typeof ERROR_MESSAGES;
 
 /** The serializable shape of an error on the wire (`nack.error`). */
 export interface ErrorPayload {
@@ -196,7 +104,7 @@ export function helplineError(
   params: Record<string, string | number> = {},
   options: { retryAfterMs?: number; field?: string; cause?: unknown } = {},
 ): HelplineError {
-  const template: string = ERROR_CATALOG[code].message;
+  const template: string = ERROR_MESSAGES[code];
   const message = template.replace(/\{(\w+)\}/g, (whole, key: string) =>
     Object.hasOwn(params, key) ? String(params[key]) : whole,
   );

@@ -1,23 +1,29 @@
 export { isDev } from './dev';
 export {
-  ERROR_CATALOG,
+  ERROR_MESSAGES,
   type ErrorCode,
   type ErrorPayload,
   HelplineError,
   helplineError,
   isHelplineError,
 } from './errors';
+export { ERROR_CATALOG, ERROR_GUIDE, type ErrorCatalogEntry } from './errors.guide';
 export {
   encodeFrame,
   type ParseResult,
-  parseClientFrame,
   parseCommandResult,
   parseServerFrame,
-  validateCommandArgs,
 } from './protocol';
+export {
+  COMMAND_OPS,
+  type CommandOp,
+  commandArgsSchemas,
+  parseClientFrame,
+  validateCommandArgs,
+} from './protocol.commands';
 export { CLOSE_CODES, LIMITS, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.limits';
+export { e164 } from './protocol.primitives';
 export { commandResultSchemas } from './protocol.results';
-export { COMMAND_OPS, type CommandOp, commandArgsSchemas, e164 } from './protocol.schemas';
 export type {
   ClientFrame,
   CommandArgs,

@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import { type HelplineError, helplineError } from './errors';
+import type { CommandOp } from './protocol.commands';
 import { LIMITS } from './protocol.limits';
 import { commandResultSchemas } from './protocol.results';
-import { type CommandOp, clientFrameSchema, commandArgsSchemas, serverFrameSchema } from './protocol.schemas';
-import type { ClientFrame, CommandArgs, CommandResult, ServerFrame } from './protocol.types';
+import { serverFrameSchema } from './protocol.schemas';
+import type { ClientFrame, CommandResult, ServerFrame } from './protocol.types';
 
 /** Outcome of parsing: the typed value, or a typed error. */
 export type ParseResult<T> =
@@ -41,7 +42,7 @@ function describeIssues(issues: readonly v.BaseIssue<unknown>[]): {
   return { detail: field ? `${field}: ${issue.message}` : issue.message, field };
 }
 
-function validate<T>(schema: v.GenericSchema<unknown, T>, value: unknown): ParseResult<T> {
+export function validateValue<T>(schema: v.GenericSchema<unknown, T>, value: unknown): ParseResult<T> {
   const forbidden = findForbiddenKey(value, '$', 0);
   if (forbidden) {
     return {
@@ -58,10 +59,12 @@ function validate<T>(schema: v.GenericSchema<unknown, T>, value: unknown): Parse
   };
 }
 
-function parseJson(raw: string): ParseResult<unknown> {
-  // Measure bytes cheaply: a UTF-16 length above the byte limit already proves too large only for ASCII,
-  // so count real UTF-8 bytes when the string is near the limit.
-  if (raw.length > LIMITS.frameBytes || new TextEncoder().encode(raw).length > LIMITS.frameBytes) {
+export function parseJsonFrame(raw: string): ParseResult<unknown> {
+  // A UTF-8 character takes at most 3 bytes per UTF-16 unit: count exact bytes only near the limit.
+  const tooLarge =
+    raw.length > LIMITS.frameBytes ||
+    (raw.length * 3 > LIMITS.frameBytes && new TextEncoder().encode(raw).length > LIMITS.frameBytes);
+  if (tooLarge) {
     return {
       ok: false,
       error: helplineError('limit/size', { field: 'frame', size: raw.length, max: LIMITS.frameBytes }),
@@ -74,53 +77,13 @@ function parseJson(raw: string): ParseResult<unknown> {
   }
 }
 
-/**
- * Parses and validates a frame received by the server. Rejects non-JSON, oversized frames, unknown fields,
- * prototype-polluting keys and every schema violation with a typed error.
- *
- * @example
- * ```ts
- * const parsed = parseClientFrame(data);
- * if (!parsed.ok) return reply({ t: 'nack', id: '?', error: parsed.error.toPayload() });
- * ```
- */
-export function parseClientFrame(raw: string | unknown): ParseResult<ClientFrame> {
-  if (typeof raw === 'string') {
-    const json = parseJson(raw);
-    return json.ok ? validate(clientFrameSchema, json.value) : json;
-  }
-  return validate(clientFrameSchema, raw);
-}
-
 /** Parses and validates a frame received by a client (unknown extra fields are tolerated). */
 export function parseServerFrame(raw: string | unknown): ParseResult<ServerFrame> {
   if (typeof raw === 'string') {
-    const json = parseJson(raw);
-    return json.ok ? validate(serverFrameSchema, json.value) : json;
+    const json = parseJsonFrame(raw);
+    return json.ok ? validateValue(serverFrameSchema, json.value) : json;
   }
-  return validate(serverFrameSchema, raw);
-}
-
-/** Validates the arguments of one command before it is sent, so bad input fails early with a field name. */
-export function validateCommandArgs<Op extends CommandOp>(
-  op: Op,
-  args: unknown,
-): ParseResult<CommandArgs<Op>> {
-  const schema = commandArgsSchemas[op] as unknown as v.GenericSchema<unknown, CommandArgs<Op>>;
-  const result = validate(schema, args);
-  if (result.ok) return result;
-  return {
-    ok: false,
-    error: helplineError(
-      'validation/field',
-      {
-        scope: op,
-        field: result.error.field ?? 'args',
-        detail: result.error.message.replace(/^The frame is not valid: /, ''),
-      },
-      result.error.field === undefined ? {} : { field: result.error.field },
-    ),
-  };
+  return validateValue(serverFrameSchema, raw);
 }
 
 /** Validates an `ack.result` for command `op`. */
@@ -129,7 +92,7 @@ export function parseCommandResult<Op extends CommandOp>(
   result: unknown,
 ): ParseResult<CommandResult<Op>> {
   const schema = commandResultSchemas[op] as unknown as v.GenericSchema<unknown, CommandResult<Op>>;
-  return validate(schema, result);
+  return validateValue(schema, result);
 }
 
 /** Serializes a frame for the wire. */

@@ -1,19 +1,21 @@
 import type * as v from 'valibot';
-import type { commandResultSchemas } from './protocol.results';
 import type {
   CommandOp,
   clientFrameSchema,
   commandArgsSchemas,
   commandFrameSchema,
+  helloSchema,
+} from './protocol.commands';
+import type { commandResultSchemas } from './protocol.results';
+import type {
   conversationEventSchema,
   eventFrameSchema,
-  helloSchema,
   interactionSchema,
   noticeSchema,
   serverFrameSchema,
 } from './protocol.schemas';
 
-export type { CommandOp } from './protocol.schemas';
+export type { CommandOp } from './protocol.commands';
 
 /** Arguments of command `op`. */
 export type CommandArgs<Op extends CommandOp> = v.InferOutput<(typeof commandArgsSchemas)[Op]>;

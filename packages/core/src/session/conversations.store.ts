@@ -2,7 +2,8 @@ import { map, type ReadableAtom } from 'nanostores';
 import type { Connection, DeliveredEvent } from '../connection/connection';
 import { uuidv7 } from '../hub/ids';
 import type { ParticipantRole } from '../interaction/interaction.types';
-import { type HelplineError, isHelplineError } from '../protocol/errors';
+import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
+import { LIMITS } from '../protocol/protocol.limits';
 import type { WireInteraction } from '../protocol/protocol.types';
 import { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
 
@@ -67,6 +68,22 @@ export interface ConversationsStore {
   markRead(cid: string, participantId: string): Promise<void>;
   /** Stops listening to the connection. */
   dispose(): void;
+}
+
+/** Refuses an empty or over-long message with the same error the server would give. */
+export function checkMessageText(text: string): void {
+  const detail =
+    text.trim().length === 0
+      ? 'must not be empty'
+      : text.length > LIMITS.text
+        ? `must be at most ${LIMITS.text} characters`
+        : undefined;
+  if (detail)
+    throw helplineError(
+      'validation/field',
+      { scope: 'message.send', field: 'text', detail },
+      { field: 'text' },
+    );
 }
 
 const EMPTY = (cid: string): ConversationView => ({ cid, messages: [], readUpTo: {}, lastSeq: 0, notes: [] });
@@ -248,6 +265,8 @@ export function createConversationsStore(options: ConversationsOptions): Convers
     load,
     upsertInteraction,
     async send(cid, text, from) {
+      // Checked before the outbox, so a message that can never be sent is refused at once, even offline.
+      checkMessageText(text);
       const entry: OutboxEntry = { cid, clientMsgId: uuidv7(now()), text, at: now() };
       await outbox.add(entry);
       await deliver(entry, from);

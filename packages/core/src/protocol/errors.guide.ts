@@ -1,0 +1,125 @@
+import { ERROR_MESSAGES, type ErrorCode } from './errors';
+
+/** Why an error usually happens and what to do about it, by code. */
+export const ERROR_GUIDE = {
+  'machine/illegal-event': {
+    cause:
+      'An action was attempted that the current state does not permit (for example, ending a chat twice).',
+    action: 'Check `can(event)` or the derived flags before calling the action.',
+  },
+  'protocol/invalid-frame': {
+    cause:
+      'A message did not match its schema: a wrong type, a missing field, an oversized string or a forbidden key.',
+    action: 'Send frames built with the typed helpers of @helpline/core/protocol.',
+  },
+  'protocol/unsupported-version': {
+    cause: 'Client and server were built from different major versions.',
+    action: 'Upgrade the client package to match the server.',
+  },
+  'protocol/unknown-command': {
+    cause: 'The command name is not part of this protocol version.',
+    action: 'Upgrade the client or check the command name.',
+  },
+  'auth/required': {
+    cause: 'The first frame on a connection was not `hello`, or it carried no token.',
+    action: 'Send `hello` with a token first.',
+  },
+  'auth/invalid-token': {
+    cause: 'The token is forged, expired, uses a forbidden algorithm or belongs to someone else.',
+    action: 'Obtain a fresh token from your identity provider and reconnect.',
+  },
+  'auth/forbidden': {
+    cause: 'The resource belongs to another subject, or the role lacks the permission.',
+    action: 'Use an id you own, or a token with the needed role.',
+  },
+  'not-found': {
+    cause: 'The id is unknown, or it is not visible to you.',
+    action: 'Check the id.',
+  },
+  'conflict/state': {
+    cause: 'The operation does not fit the current state (for example, a message to an ended chat).',
+    action: 'Refresh the state and try again if it still applies.',
+  },
+  'validation/field': {
+    cause: 'A field failed its rule.',
+    action: 'Correct the field and submit again.',
+  },
+  'limit/rate': {
+    cause: 'A rate limit for this address, site or subject was reached.',
+    action: 'Wait `retryAfterMs` before retrying.',
+  },
+  'limit/size': {
+    cause: 'A field or frame exceeded its size limit.',
+    action: 'Shorten the input.',
+  },
+  'queue/closed': {
+    cause: 'The queue is outside its business hours or on a closure day.',
+    action: 'Offer a callback slot or an offline message instead.',
+  },
+  'agent/capacity': {
+    cause: 'The agent already handles as many interactions of that channel as allowed.',
+    action: 'Finish an interaction first, or route to another agent.',
+  },
+  'agent/unavailable': {
+    cause: 'The agent is offline or away.',
+    action: 'Pick an available agent or a queue.',
+  },
+  'wrapup/disposition-required': {
+    cause: 'The queue requires a disposition for every interaction.',
+    action: 'Choose a disposition.',
+  },
+  'connection/closed': {
+    cause: 'The session was closed deliberately, or the server refused it for good.',
+    action: 'Create a new session.',
+  },
+  'connection/timeout': {
+    cause: 'The server did not acknowledge the command in time.',
+    action: 'The command is retried automatically when it is idempotent; otherwise try again.',
+  },
+  'voice/permission-denied': {
+    cause: 'The visitor or the browser refused access to the microphone.',
+    action: 'Allow microphone access in the browser settings, then call again.',
+  },
+  'voice/no-device': {
+    cause: 'The device has no audio input, or it was unplugged.',
+    action: 'Connect a microphone and try again.',
+  },
+  'voice/device-busy': {
+    cause: 'Another program holds the audio device exclusively.',
+    action: 'Close the other program and try again.',
+  },
+  internal: {
+    cause: 'An unexpected failure.',
+    action: 'Try again; if it persists, report it with the time it happened.',
+  },
+  'agent/has-work': {
+    cause: 'Going offline while holding interactions would leave their customers without an agent.',
+    action: 'End or transfer them first, or go away instead: you keep them and get no new offers.',
+  },
+} as const satisfies Record<ErrorCode, { cause: string; action: string }>;
+
+/** One entry of the error catalog. */
+export interface ErrorCatalogEntry {
+  /** Message template with `{placeholders}`. */
+  readonly message: string;
+  /** The usual cause. */
+  readonly cause: string;
+  /** What to do about it. */
+  readonly action: string;
+}
+
+/**
+ * The error catalog: for every code, its message template, usual cause and what to do. For documentation,
+ * support tooling and UIs that explain errors.
+ *
+ * @example
+ * ```ts
+ * ERROR_CATALOG['limit/rate'].action; // 'Wait `retryAfterMs` before retrying.'
+ * ```
+ */
+export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> = Object.fromEntries(
+  (Object.keys(ERROR_MESSAGES) as ErrorCode[]).map((code) => [
+    code,
+    { message: ERROR_MESSAGES[code], ...ERROR_GUIDE[code] },
+  ]),
+) as Record<ErrorCode, ErrorCatalogEntry>;

@@ -1,0 +1,205 @@
+import * as v from 'valibot';
+import { type HelplineError, helplineError } from './errors';
+import { type ParseResult, parseJsonFrame, validateValue } from './protocol';
+import { LIMITS, PROTOCOL_VERSION } from './protocol.limits';
+import { e164, epochMs, id, languageTag, messageText, prechat, seq, token } from './protocol.primitives';
+import type { ClientFrame, CommandArgs } from './protocol.types';
+
+// ─── client → server ────────────────────────────────────────────────────────────────────────────────
+
+/** First frame on every connection: the protocol version, the token and optional resume cursors. */
+export const helloSchema = v.strictObject({
+  t: v.literal('hello'),
+  v: v.literal(PROTOCOL_VERSION),
+  token,
+  resume: v.optional(
+    v.strictObject({
+      token,
+      cursors: v.pipe(
+        v.record(id, seq),
+        v.check((r) => Object.keys(r).length <= LIMITS.cursors, 'has too many cursors'),
+      ),
+    }),
+  ),
+});
+
+const cid = v.strictObject({ cid: id });
+
+/** Arguments of every command, by operation name. */
+export const commandArgsSchemas = {
+  // Visitor
+  'chat.start': v.strictObject({
+    channel: v.picklist(['chat', 'voice']),
+    queueId: v.optional(id),
+    topic: v.optional(id),
+    language: v.optional(languageTag),
+    prechat: v.optional(prechat),
+  }),
+  'callback.request': v.strictObject({
+    queueId: v.optional(id),
+    topic: v.optional(id),
+    phone: e164,
+    timeZone: v.pipe(v.string(), v.maxLength(64)),
+    /** Slot start (epoch ms) or `asap` to keep a place in line. */
+    slot: v.union([v.literal('asap'), epochMs]),
+    prechat: v.optional(prechat),
+  }),
+  'callback.cancel': cid,
+  'offline.leave': v.strictObject({
+    queueId: v.optional(id),
+    topic: v.optional(id),
+    prechat: v.optional(prechat),
+    text: messageText,
+  }),
+  'csat.submit': v.strictObject({
+    cid: id,
+    score: v.picklist([1, 2, 3, 4, 5]),
+    comment: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.comment))),
+    nps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))),
+  }),
+  'conversation.list': v.strictObject({}),
+  // Both sides
+  'message.send': v.strictObject({
+    cid: id,
+    clientMsgId: v.pipe(v.string(), v.uuid()),
+    text: messageText,
+  }),
+  typing: v.strictObject({ cid: id, typing: v.boolean() }),
+  read: v.strictObject({ cid: id, seq }),
+  history: v.strictObject({
+    cid: id,
+    /** Events with `seq` greater than this. */
+    after: v.optional(seq),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(LIMITS.historyPage))),
+  }),
+  'chat.end': cid,
+  // Agent
+  'presence.set': v.strictObject({
+    status: v.picklist(['offline', 'available', 'away']),
+    reason: v.optional(id),
+  }),
+  'offer.accept': cid,
+  'offer.reject': cid,
+  'wrapup.submit': v.strictObject({
+    cid: id,
+    disposition: v.optional(id),
+    notes: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.notes))),
+  }),
+  transfer: v.strictObject({
+    cid: id,
+    toQueueId: v.optional(id),
+    toAgentId: v.optional(id),
+    note: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.comment))),
+  }),
+  /** The agent reports how a callback dial went. */
+  'callback.outcome': v.strictObject({
+    cid: id,
+    outcome: v.picklist(['answered', 'no-answer', 'failed', 'cancelled']),
+  }),
+  'agent.snapshot': v.strictObject({}),
+  // Supervisor
+  /** The live board and KPIs since `from` (epoch ms; default: the last 24 hours). */
+  'supervisor.snapshot': v.strictObject({ from: v.optional(epochMs) }),
+  'supervisor.force-presence': v.strictObject({
+    agentId: id,
+    status: v.picklist(['offline', 'available', 'away']),
+    reason: v.optional(id),
+  }),
+  /** Moves a waiting interaction to another queue; it keeps its place by waiting time. */
+  'supervisor.reassign': v.strictObject({ cid: id, toQueueId: id }),
+} as const;
+
+/** Every operation name a client may send. */
+export type CommandOp = keyof typeof commandArgsSchemas;
+
+/** The list of operation names. */
+// `@__PURE__` lets bundlers drop the command schemas from clients, which never validate commands.
+export const COMMAND_OPS = /* @__PURE__ */ Object.keys(commandArgsSchemas) as CommandOp[];
+
+const commandFrameSchemas = /* @__PURE__ */ COMMAND_OPS.map((op) =>
+  v.strictObject({
+    t: v.literal('cmd'),
+    id,
+    op: v.literal(op),
+    args: commandArgsSchemas[op],
+  }),
+);
+
+/** A command frame; `op` selects the argument schema. */
+export const commandFrameSchema = v.variant(
+  'op',
+  commandFrameSchemas as unknown as [
+    (typeof commandFrameSchemas)[number],
+    ...(typeof commandFrameSchemas)[number][],
+  ],
+);
+
+/** Answer to a server `ping`. */
+export const pongSchema = v.strictObject({ t: v.literal('pong'), ts: epochMs });
+
+/** A client's liveness probe (tab visible again, back online); the server answers `pong`. */
+export const clientPingSchema = v.strictObject({ t: v.literal('ping'), ts: epochMs });
+
+/** Every frame a client may send. */
+export const clientFrameSchema = v.variant('t', [
+  helloSchema,
+  commandFrameSchema,
+  pongSchema,
+  clientPingSchema,
+]);
+
+/**
+ * Parses and validates a frame received by the server. Rejects non-JSON, oversized frames, unknown fields,
+ * prototype-polluting keys and every schema violation with a typed error.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseClientFrame(data);
+ * if (!parsed.ok) return reply({ t: 'nack', id: '?', error: parsed.error.toPayload() });
+ * ```
+ */
+export function parseClientFrame(raw: string | unknown): ParseResult<ClientFrame> {
+  const json = typeof raw === 'string' ? parseJsonFrame(raw) : ({ ok: true, value: raw } as const);
+  if (!json.ok) return json;
+  const result = validateValue(clientFrameSchema, json.value);
+  return result.ok ? result : asFieldError(json.value, result);
+}
+
+/** A well-formed command with a bad argument is the caller's input error: name the command and the field. */
+function asFieldError(
+  value: unknown,
+  failure: { ok: false; error: HelplineError },
+): ParseResult<ClientFrame> {
+  const { field } = failure.error;
+  const op = (value as { op?: unknown } | null)?.op;
+  if (!field?.startsWith('args.') || typeof op !== 'string' || !Object.hasOwn(commandArgsSchemas, op))
+    return failure;
+  const name = field.slice('args.'.length);
+  const detail = failure.error.message.replace(/^The frame is not valid: [\w.]+: /, '');
+  return {
+    ok: false,
+    error: helplineError('validation/field', { scope: op, field: name, detail }, { field: name }),
+  };
+}
+
+/** Validates the arguments of one command before it is sent, so bad input fails early with a field name. */
+export function validateCommandArgs<Op extends CommandOp>(
+  op: Op,
+  args: unknown,
+): ParseResult<CommandArgs<Op>> {
+  const schema = commandArgsSchemas[op] as unknown as v.GenericSchema<unknown, CommandArgs<Op>>;
+  const result = validateValue(schema, args);
+  if (result.ok) return result;
+  return {
+    ok: false,
+    error: helplineError(
+      'validation/field',
+      {
+        scope: op,
+        field: result.error.field ?? 'args',
+        detail: result.error.message.replace(/^The frame is not valid: /, ''),
+      },
+      result.error.field === undefined ? {} : { field: result.error.field },
+    ),
+  };
+}
