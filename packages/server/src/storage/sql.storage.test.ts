@@ -6,6 +6,7 @@ import {
   type HubStorage,
   type Interaction,
   type InteractionSnapshot,
+  type WireInteraction,
 } from '@helpline/core';
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from '../testing/databases';
 import { MIGRATIONS, migrate } from './migrations';
@@ -88,7 +89,7 @@ function contract(open: () => Promise<Subject>) {
   it('pages events after a seq, oldest first, and round-trips them exactly', async () => {
     const { storage } = await open();
     const events: ConversationEvent[] = [
-      { type: 'created', interaction: interaction('c3', 'v1', 'prechat') },
+      { type: 'created', interaction: interaction('c3', 'v1', 'prechat') as WireInteraction },
       { type: 'state', state: 'queued' },
       message(uuid(7), 'Ünïcødé ✓ and "quotes" \\ backslash'),
       { type: 'read', participantId: 'alice', seq: 3 },

@@ -1,0 +1,219 @@
+import * as v from 'valibot';
+
+// The configuration file's schema. Unknown keys are errors (a typo must not silently disable a setting);
+// everything optional has the default a small contact center would pick.
+
+const id = v.pipe(
+  v.string(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(64, 'must be at most 64 characters'),
+  v.regex(/^[\w.:-]+$/, 'must contain only letters, digits, _ . : -'),
+);
+const label = v.pipe(
+  v.string(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(120, 'must be at most 120 characters'),
+);
+const count = v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(0, 'must not be negative'));
+const positive = v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(1, 'must be at least 1'));
+const seconds = v.pipe(v.number(), v.minValue(0, 'must not be negative'));
+const hhmm = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (00:00–24:00)'));
+const languageTag = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'is not a BCP 47 language tag'),
+);
+
+/** An IANA time zone name the runtime knows. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+const timeZone = v.pipe(
+  v.string(),
+  v.check(isTimeZone, (issue) => `${JSON.stringify(issue.input)} is not an IANA time zone`),
+);
+
+const interval = v.strictObject({ open: hhmm, close: hhmm });
+const weekdays = ['1', '2', '3', '4', '5', '6', '7'] as const;
+
+const businessHours = v.strictObject({
+  timeZone,
+  /** ISO weekday ("1" = Monday … "7" = Sunday) → opening intervals; a missing day is closed. */
+  weekly: v.strictObject(
+    Object.fromEntries(weekdays.map((day) => [day, v.optional(v.array(interval))])) as {
+      [Day in (typeof weekdays)[number]]: v.OptionalSchema<
+        v.ArraySchema<typeof interval, undefined>,
+        undefined
+      >;
+    },
+  ),
+  closures: v.optional(
+    v.array(
+      v.strictObject({
+        date: v.pipe(v.string(), v.isoDate('must be a date YYYY-MM-DD')),
+        hours: v.optional(v.array(interval)),
+        label: v.optional(label),
+      }),
+    ),
+  ),
+});
+
+const acw = v.variant('kind', [
+  v.strictObject({ kind: v.literal('none') }),
+  v.strictObject({ kind: v.literal('optional') }),
+  v.strictObject({ kind: v.literal('required') }),
+  v.strictObject({ kind: v.literal('timed'), seconds: positive }),
+]);
+
+const queue = v.strictObject({
+  id,
+  name: label,
+  priority: v.optional(count, 0),
+  slaTargetSeconds: v.optional(seconds, 30),
+  skills: v.optional(
+    v.array(v.strictObject({ skill: id, minLevel: v.pipe(positive, v.maxValue(10, 'must be at most 10')) })),
+    [],
+  ),
+  businessHours: v.optional(businessHours),
+  closedAlternative: v.optional(v.picklist(['callback', 'offline-message', 'none']), 'offline-message'),
+  acw: v.optional(acw, { kind: 'optional' }),
+  dispositions: v.optional(
+    v.array(v.strictObject({ id, label, resolved: v.optional(v.boolean(), false) })),
+    [],
+  ),
+  dispositionRequired: v.optional(v.boolean(), false),
+  offerTimeoutSeconds: v.optional(v.pipe(seconds, v.minValue(1, 'must be at least 1')), 20),
+  overflow: v.optional(
+    v.strictObject({
+      afterSeconds: seconds,
+      widenToMinLevel: v.optional(v.pipe(positive, v.maxValue(10, 'must be at most 10'))),
+      queueId: v.optional(id),
+    }),
+  ),
+});
+
+const capacity = v.strictObject({
+  chat: v.optional(count),
+  voice: v.optional(count),
+  callback: v.optional(count),
+  'offline-message': v.optional(count),
+  voiceBlocksChat: v.optional(v.boolean()),
+});
+
+const agent = v.strictObject({
+  id,
+  name: label,
+  role: v.optional(v.picklist(['agent', 'supervisor']), 'agent'),
+  skills: v.optional(v.record(id, v.pipe(positive, v.maxValue(10, 'must be at most 10'))), {}),
+  languages: v.optional(v.array(languageTag), ['en']),
+  capacity: v.optional(capacity, {}),
+  /** Queues this agent works; empty means every queue. */
+  queues: v.optional(v.array(id), []),
+});
+
+const origin = v.pipe(
+  v.string(),
+  v.check(
+    (value) => /^https?:\/\/[a-z0-9.-]+(:(\d{1,5}|\*))?$/i.test(value),
+    (issue) =>
+      `${JSON.stringify(issue.input)} is not an origin like https://shop.example or http://localhost:*`,
+  ),
+);
+
+const identity = v.strictObject({
+  /** Name of the environment variable holding the HS256 secret the host site signs visitor JWTs with. */
+  secretEnv: v.optional(
+    v.pipe(v.string(), v.regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')),
+  ),
+  /** JWKS URL for RS256/ES256 visitor JWTs. */
+  jwksUrl: v.optional(v.pipe(v.string(), v.url('must be a URL'))),
+  issuer: v.optional(v.string()),
+  audience: v.optional(v.string()),
+});
+
+const site = v.strictObject({
+  id,
+  name: v.optional(label),
+  /** Origins the widget and console may connect from. */
+  origins: v.array(origin),
+  theme: v.optional(
+    v.record(
+      v.pipe(v.string(), v.regex(/^[a-zA-Z][\w-]*$/, 'must be a theme key')),
+      v.pipe(v.string(), v.maxLength(200)),
+    ),
+    {},
+  ),
+  languages: v.optional(v.array(languageTag), ['en']),
+  topics: v.optional(v.array(v.strictObject({ id, label, queueId: id })), []),
+  prechat: v.optional(
+    v.array(
+      v.strictObject({
+        name: v.pipe(v.string(), v.regex(/^[\w-]{1,40}$/, 'must be 1–40 letters, digits, _ or -')),
+        label,
+        type: v.optional(v.picklist(['text', 'email', 'tel', 'textarea']), 'text'),
+        required: v.optional(v.boolean(), false),
+      }),
+    ),
+    [],
+  ),
+  csat: v.optional(v.boolean(), true),
+  identity: v.optional(identity),
+});
+
+const bucket = v.strictObject({
+  /** Requests allowed at once. */
+  burst: positive,
+  /** Sustained rate. */
+  perMinute: positive,
+});
+
+const limits = v.strictObject({
+  newConversations: v.optional(bucket, { burst: 5, perMinute: 10 }),
+  messages: v.optional(bucket, { burst: 30, perMinute: 120 }),
+  typing: v.optional(bucket, { burst: 30, perMinute: 240 }),
+  commands: v.optional(bucket, { burst: 120, perMinute: 1200 }),
+  http: v.optional(bucket, { burst: 60, perMinute: 600 }),
+  visitorSessions: v.optional(bucket, { burst: 20, perMinute: 30 }),
+  connectionsPerIp: v.optional(positive, 100),
+});
+
+const auth = v.strictObject({
+  /** Expected `iss` of staff JWTs. */
+  issuer: v.optional(v.string()),
+  /** Expected `aud` of staff JWTs. */
+  audience: v.optional(v.string()),
+  /** Lifetime of anonymous visitor tokens. */
+  visitorTokenDays: v.optional(v.pipe(v.number(), v.minValue(0.001, 'must be positive')), 30),
+  /** Lifetime of visitor tokens issued for a host-vouched identity. */
+  identifiedVisitorTokenHours: v.optional(v.pipe(v.number(), v.minValue(0.001, 'must be positive')), 12),
+});
+
+/** The whole configuration file. */
+export const configSchema = v.strictObject({
+  $schema: v.optional(v.string()),
+  queues: v.pipe(v.array(queue), v.minLength(1, 'must list at least one queue')),
+  agents: v.optional(v.array(agent), []),
+  sites: v.pipe(v.array(site), v.minLength(1, 'must list at least one site')),
+  /** Origins of the agent console (CRM) that are not a site's. */
+  consoleOrigins: v.optional(v.array(origin), []),
+  auth: v.optional(auth, {}),
+  limits: v.optional(limits, {}),
+  /** Seconds between server pings. */
+  heartbeatSeconds: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1')), 15),
+});
+
+/** The configuration file as written (before defaults). */
+export type ConfigInput = v.InferInput<typeof configSchema>;
+/** The configuration after validation and defaults. */
+export type ConfigFile = v.InferOutput<typeof configSchema>;
+/** One site of the configuration. */
+export type SiteConfig = ConfigFile['sites'][number];
+/** Rate limits of the configuration. */
+export type LimitsConfig = ConfigFile['limits'];
+/** One token bucket: burst and sustained rate. */
+export type BucketConfig = v.InferOutput<typeof bucket>;

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, parseConfig } from './config';
+import { DEV_CONFIG } from './dev.config';
+
+const minimal = {
+  queues: [{ id: 'support', name: 'Support' }],
+  sites: [{ id: 'shop', origins: ['https://shop.example'] }],
+};
+
+function issuesOf(input: unknown): readonly string[] {
+  try {
+    parseConfig(input);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.issues;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('accepts the dev demo and a minimal file, filling in defaults', () => {
+    const dev = parseConfig(DEV_CONFIG);
+    assert.deepEqual(
+      dev.queues.map((q) => q.id),
+      ['sales', 'support'],
+    );
+    assert.deepEqual(
+      dev.agents.map((a) => [a.id, a.role]),
+      [
+        ['alice', 'agent'],
+        ['bob', 'agent'],
+        ['carol', 'agent'],
+        ['sam', 'supervisor'],
+      ],
+    );
+    const config = parseConfig(minimal);
+    const [queue] = config.queues;
+    assert.equal(queue?.offerTimeoutSeconds, 20);
+    assert.deepEqual(queue?.acw, { kind: 'optional' });
+    assert.equal(config.sites.get('shop')?.csat, true);
+    assert.equal(config.file.limits.connectionsPerIp, 100);
+  });
+
+  it('names the field path of every problem', () => {
+    const issues = issuesOf({
+      queues: [
+        { id: 'sales', name: 'Sales' },
+        {
+          id: 'support',
+          name: 'Support',
+          priorty: 3,
+          businessHours: { timeZone: 'Mars/Base', weekly: { '1': [{ open: '9:00', close: '17:00' }] } },
+        },
+      ],
+      agents: [{ id: 'alice', name: 'Alice', queues: ['billing'], skills: { sales: 11 } }],
+      sites: [{ id: 'shop', origins: ['shop.example'], topics: [{ id: 't', label: 'T', queueId: 'nope' }] }],
+    });
+    assert.deepEqual(issues, [
+      'config.queues[1].businessHours.timeZone: "Mars/Base" is not an IANA time zone',
+      'config.queues[1].businessHours.weekly.1[0].open: must be HH:MM (00:00–24:00)',
+      'config.queues[1].priorty: is not a known setting',
+      'config.agents[0].skills.sales: must be at most 10',
+      'config.sites[0].origins[0]: "shop.example" is not an origin like https://shop.example or http://localhost:*',
+    ]);
+  });
+
+  it('checks references and uniqueness across sections', () => {
+    const issues = issuesOf({
+      queues: [
+        {
+          id: 'support',
+          name: 'Support',
+          dispositionRequired: true,
+          overflow: { afterSeconds: 60, queueId: 'x' },
+        },
+        { id: 'support', name: 'Again' },
+      ],
+      agents: [{ id: 'alice', name: 'Alice', queues: ['billing'] }],
+      sites: [{ id: 'shop', origins: [], topics: [{ id: 't', label: 'T', queueId: 'nope' }], identity: {} }],
+    });
+    assert.deepEqual(issues, [
+      'config.queues[0].id: "support" is used more than once',
+      'config.queues[1].id: "support" is used more than once',
+      'config.queues[0].overflow.queueId: "x" is not a queue',
+      'config.queues[0].dispositions: must not be empty when dispositionRequired is true',
+      'config.agents[0].queues[0]: "billing" is not a queue',
+      'config.sites[0].topics[0].queueId: "nope" is not a queue',
+      'config.sites[0].identity: needs secretEnv or jwksUrl',
+    ]);
+  });
+
+  it('reports missing sections, unreadable files and broken JSON', () => {
+    assert.deepEqual(issuesOf({}), ['config.queues: is required', 'config.sites: is required']);
+    const dir = mkdtempSync(join(tmpdir(), 'helpline-config-'));
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "queues": [');
+    assert.throws(() => loadConfig(broken), /is not valid JSON/);
+    assert.throws(() => loadConfig(join(dir, 'missing.json')), /cannot read .*missing\.json \(ENOENT\)/);
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify(minimal));
+    assert.equal(loadConfig(good).queues.length, 1);
+  });
+});
