@@ -1,7 +1,12 @@
 /// <reference types="mocha" />
 import { waitFor } from '@helpline/core/testing';
 import { assert } from 'chai';
-import { createWidgetWorld, submit, type WidgetWorld, type WidgetWorldOptions } from '../testing/widget-world';
+import {
+  createWidgetWorld,
+  submit,
+  type WidgetWorld,
+  type WidgetWorldOptions,
+} from '../testing/widget-world';
 
 const worlds: WidgetWorld[] = [];
 async function world(options: WidgetWorldOptions = {}): Promise<WidgetWorld> {

@@ -47,19 +47,31 @@ describe('chat in the widget', () => {
     await waitFor(() => w.agent.$conversations.get()[cid] !== undefined || true);
     await w.agent.accept(cid);
     await w.waitForText('You are chatting with Alice.');
-    await waitFor(() => w.agent.$conversations.get()[cid]?.messages.length === 1, 'message reaches the agent');
+    await waitFor(
+      () => w.agent.$conversations.get()[cid]?.messages.length === 1,
+      'message reaches the agent',
+    );
 
     await w.agent.setTyping(cid, true);
     await w.waitForText('Alice is typing…');
     await w.agent.sendMessage(cid, 'Hi Ada! See **https://shop.example/orders/42**');
-    await waitFor(() => w.panel().querySelectorAll('[part~="message-agent"]').length === 1, 'agent reply shown');
+    await waitFor(
+      () => w.panel().querySelectorAll('[part~="message-agent"]').length === 1,
+      'agent reply shown',
+    );
     const reply = w.$('[part~="message-agent"] [part~="text"]');
-    assert.strictEqual(reply.querySelector('strong a')?.getAttribute('href'), 'https://shop.example/orders/42');
+    assert.strictEqual(
+      reply.querySelector('strong a')?.getAttribute('href'),
+      'https://shop.example/orders/42',
+    );
     assert.strictEqual(reply.querySelector('a')?.getAttribute('rel'), 'noopener noreferrer nofollow');
     assert.include(w.$('[part~="message-visitor"] [part~="text"] em').textContent, 'anyone');
 
     await w.agent.markRead(cid);
-    await waitFor(() => (w.$('[part~="message-visitor"] [part~="meta"]').textContent ?? '').includes('Read'), 'read');
+    await waitFor(
+      () => (w.$('[part~="message-visitor"] [part~="meta"]').textContent ?? '').includes('Read'),
+      'read',
+    );
 
     await w.agent.end(cid);
     await waitFor(() => w.has('form[part~="csat"]'), 'CSAT after the end');

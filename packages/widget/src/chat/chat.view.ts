@@ -154,11 +154,11 @@ function renderMessageItem(ctx: PanelContext, message: ChatMessage, isLastOwn: b
   ]
     .filter(Boolean)
     .join(' · ');
-  return html`<li part=${mine ? 'message message-visitor' : 'message message-agent'}>
+  return html`<div part=${mine ? 'message message-visitor' : 'message message-agent'}>
     <span part="author">${mine ? i18n.t('you') : message.from.name}</span>
     ${messageBody(message)}
     <span part="meta">${meta}</span>
-  </li>`;
+  </div>`;
 }
 
 function renderComposer(ctx: PanelContext): TemplateResult {
@@ -227,9 +227,9 @@ export function renderChat(ctx: PanelContext, ended: (ctx: PanelContext) => Temp
   const typingName = model.session.$agentTyping.get() ? agentName(ctx) : undefined;
   return html`
     ${renderStatus(ctx)}
-    <ol part="messages" role="log" aria-label=${i18n.t('messagesLabel')} tabindex="0">
+    <div part="messages" role="log" aria-label=${i18n.t('messagesLabel')} tabindex="0">
       ${messages.map((message) => renderMessageItem(ctx, message, message.key === lastOwn))}
-    </ol>
+    </div>
     <p part="status typing" role="status">
       ${model.session.$agentTyping.get() ? (typingName ? i18n.t('typing', { name: typingName }) : i18n.t('agentTyping')) : nothing}
     </p>

@@ -2,7 +2,12 @@
 import { waitFor } from '@helpline/core/testing';
 import { assert } from 'chai';
 import type { HelplineErrorEvent } from '../events';
-import { createWidgetWorld, submit, type WidgetWorld, type WidgetWorldOptions } from '../testing/widget-world';
+import {
+  createWidgetWorld,
+  submit,
+  type WidgetWorld,
+  type WidgetWorldOptions,
+} from '../testing/widget-world';
 
 const worlds: WidgetWorld[] = [];
 async function world(options: WidgetWorldOptions = {}): Promise<WidgetWorld> {
@@ -75,7 +80,10 @@ describe('bad input and refusals in the widget', () => {
 
   it('switches to the closed screen when the queue refuses the chat as closed', async () => {
     const w = await world({
-      refuse: (op) => (op === 'chat.start' ? { code: 'queue/closed', message: 'The queue support is closed now.' } : undefined),
+      refuse: (op) =>
+        op === 'chat.start'
+          ? { code: 'queue/closed', message: 'The queue support is closed now.' }
+          : undefined,
     });
     await w.open();
     w.$<HTMLButtonElement>('[part~="start-chat"]').click();
@@ -104,7 +112,10 @@ describe('bad input and refusals in the widget', () => {
     w.$<HTMLInputElement>('#field-email').value = 'not-an-email';
     w.$<HTMLInputElement>('#field-order').value = '123456789';
     submit(w.$<HTMLFormElement>('form[part~="prechat"]'));
-    await waitFor(() => w.panel().querySelectorAll('[part~="field-error"]').length === 3, 'three field errors');
+    await waitFor(
+      () => w.panel().querySelectorAll('[part~="field-error"]').length === 3,
+      'three field errors',
+    );
     const errors = [...w.panel().querySelectorAll('[part~="field-error"]')].map((e) => e.textContent?.trim());
     assert.deepEqual(errors, [
       'Name is required.',

@@ -49,17 +49,6 @@ export const panelStyles = css`
     box-shadow: 0 8px 32px #0005;
     overflow: hidden;
   }
-  @media (prefers-reduced-motion: no-preference) {
-    [part~='panel'] {
-      animation: helpline-in 0.18s ease-out;
-    }
-    @keyframes helpline-in {
-      from {
-        opacity: 0;
-        transform: translateY(12px);
-      }
-    }
-  }
   [part~='header'] {
     display: flex;
     align-items: center;

@@ -133,7 +133,10 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
     if (!this.#session && !this.#connecting) void this.#connect();
     this.#model?.setConfig(this.#config());
     this.#model?.setVisible(widget.open && document.visibilityState === 'visible');
-    if (widget.open && !this.#wasOpen) this.#lastView = undefined; // focus moves in on the next render
+    if (widget.open && !this.#wasOpen) {
+      this.#lastView = undefined; // focus moves in on the next render
+      void this.updateComplete.then(() => this.#animateIn());
+    }
     this.#wasOpen = widget.open;
     this.requestUpdate();
   }
@@ -156,6 +159,21 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
     this.#session?.close();
     this.#model = undefined;
     this.#session = undefined;
+  }
+
+  /** A short fade-in on open, skipped when the visitor prefers reduced motion (WAAPI: no style attribute). */
+  #animateIn(): void {
+    if (globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches) return;
+    this.renderRoot.querySelector('[part~="panel"]')?.animate(
+      [
+        { opacity: 0, transform: 'translateY(12px)' },
+        { opacity: 1, transform: 'none' },
+      ],
+      {
+        duration: 180,
+        easing: 'ease-out',
+      },
+    );
   }
 
   #config(): SiteConfig {
@@ -401,14 +419,15 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    const view = this.#model?.$view.get() ?? 'home';
-    if (!this.widget.open || view === this.#lastView) return;
-    this.#lastView = view;
+    const view = this.#model ? this.#model.$view.get() : undefined;
+    if (!this.widget.open || view === undefined || view === this.#lastView) return;
     // A new screen takes focus: its first field when it has one marked, else its title (announced by name).
     const target =
       this.renderRoot.querySelector<HTMLElement>('[data-initial-focus]') ??
       this.renderRoot.querySelector<HTMLElement>('[part~="title"]');
-    target?.focus();
+    if (!target) return;
+    this.#lastView = view;
+    target.focus();
   }
 }
 

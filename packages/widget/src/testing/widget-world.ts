@@ -141,7 +141,8 @@ export async function createWidgetWorld(options: WidgetWorldOptions = {}): Promi
     },
     async waitForText(text) {
       await waitFor(
-        () => (widget.shadowRoot?.querySelector('helpline-panel')?.shadowRoot?.textContent ?? '').includes(text),
+        () =>
+          (widget.shadowRoot?.querySelector('helpline-panel')?.shadowRoot?.textContent ?? '').includes(text),
         `"${text}" in the panel`,
       );
     },
