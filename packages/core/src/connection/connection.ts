@@ -431,7 +431,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     // here too would ship every command schema to every page.
     if (state() === 'closed') return Promise.reject(helplineError('connection/closed'));
     // Acting is as good a reason to connect as listening.
-    if (state() === 'idle' && machine.send({ type: 'CONNECT' }).ok) void connect();
+    if (state() === 'idle') connection.open();
     return new Promise<CommandResult<Op>>((resolve, reject) => {
       const entry: Pending = {
         id: `q${nextCommandId++}`,

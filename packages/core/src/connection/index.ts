@@ -8,3 +8,20 @@ export {
   isRetryable,
 } from './connection';
 export * from './connection.machine';
+export {
+  bindEnvironment,
+  browserEnvironment,
+  type ConnectionEnvironment,
+  createManualEnvironment,
+  defaultEnvironment,
+  type LifecycleSignal,
+  type LifecycleTarget,
+  type ManualEnvironment,
+} from './environment';
+export {
+  type ChannelLike,
+  createLeaderTransport,
+  type LeaderTransport,
+  type LeaderTransportOptions,
+  type LockManagerLike,
+} from './leader';

@@ -17,6 +17,17 @@ export {
 } from './conversations.store';
 export { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
 export {
+  type BrowserConversationMemoryOptions,
+  type BrowserOutbox,
+  type BrowserOutboxOptions,
+  type ConversationMemory,
+  createBrowserConversationMemory,
+  createBrowserOutbox,
+  defaultVisitorPersistence,
+  type OutboxBackend,
+  type RememberedConversation,
+} from './outbox.browser';
+export {
   type AgentBoardRow,
   createSupervisorSession,
   type QueueBoardRow,

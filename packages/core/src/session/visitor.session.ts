@@ -10,6 +10,7 @@ import {
   type MessageAuthor,
 } from './conversations.store';
 import type { Outbox } from './outbox';
+import { type ConversationMemory, defaultVisitorPersistence } from './outbox.browser';
 
 /** Place in line of the visitor's waiting conversation. */
 export interface QueueStanding {
@@ -21,8 +22,21 @@ export interface QueueStanding {
 
 /** Options of {@link createVisitorSession}. */
 export interface VisitorSessionOptions extends ConnectionOptions {
-  /** Keeps unsent messages; pass a persistent outbox in browsers so they survive a reload. */
+  /**
+   * Keeps unsent messages. Default in a page: a browser outbox under {@link VisitorSessionOptions.storageKey}
+   * (IndexedDB, localStorage fallback), so they survive a reload; in Node: memory.
+   */
   readonly outbox?: Outbox;
+  /**
+   * Remembers the current conversation, so a reload mid-chat returns to it with its history. Default in a page:
+   * localStorage under {@link VisitorSessionOptions.storageKey}; in Node: nothing.
+   */
+  readonly memory?: ConversationMemory;
+  /**
+   * Names the outbox and the conversation memory in this browser (use one per site and visitor on a shared
+   * origin); `false` keeps nothing across reloads. Default `'visitor'`.
+   */
+  readonly storageKey?: string | false;
 }
 
 /** What a visitor asks for when starting a chat or a call. */
@@ -73,7 +87,10 @@ export interface VisitorSession {
   cancelCallback(cid: string): Promise<void>;
   /** Leaves a message when every queue is closed. */
   leaveOfflineMessage(request: CommandArgs<'offline.leave'>): Promise<string>;
-  /** Finds the visitor's latest open conversation (after a reload) and makes it current. */
+  /**
+   * Finds the visitor's latest open conversation and makes it current. A session with a remembered
+   * conversation (a reload mid-chat) does this by itself when it connects.
+   */
   restore(): Promise<ConversationView | undefined>;
   /** Closes the session for good. */
   close(): void;
@@ -94,9 +111,15 @@ const OPEN_STATES = new Set(['prechat', 'queued', 'offered', 'active', 'wrap-up'
  */
 export function createVisitorSession(options: VisitorSessionOptions): VisitorSession {
   const connection = createConnection(options);
+  const persistence =
+    options.storageKey === false || (options.outbox && options.memory)
+      ? undefined
+      : defaultVisitorPersistence(options.storageKey ?? 'visitor');
+  const outbox = options.outbox ?? persistence?.outbox;
+  const memory = options.memory ?? persistence?.memory;
   const conversations = createConversationsStore({
     connection,
-    ...(options.outbox ? { outbox: options.outbox } : {}),
+    ...(outbox ? { outbox } : {}),
     ...(options.clock ? { now: options.clock.now } : {}),
   });
   const $cid = atom<string | undefined>(undefined);
@@ -154,12 +177,39 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
     return cid;
   }
 
-  // Whatever waited in a persistent outbox goes out once the connection is back.
+  // The conversation in progress is remembered for a reload, and forgotten once it is over. Listening to the
+  // underlying stores (not `$conversation`) keeps the connection closed until the app needs it.
+  const remember = () => {
+    const cid = $cid.get();
+    const view = cid === undefined ? undefined : conversations.$conversations.get()[cid];
+    if (!memory || !view) return;
+    const state = view.interaction?.state;
+    memory.write(
+      state !== undefined && !OPEN_STATES.has(state) ? undefined : { cid: view.cid, lastSeq: view.lastSeq },
+    );
+  };
+  $cid.listen(remember);
+  conversations.$conversations.listen(remember);
+
+  /** After a reload: back to the remembered conversation if it is still open, else forget it. */
+  async function returnToRemembered(): Promise<void> {
+    const remembered = memory?.read();
+    if (!remembered || $cid.get() !== undefined) return;
+    const { interactions } = await connection.command('conversation.list', {});
+    const found = interactions.find((i) => i.id === remembered.cid && OPEN_STATES.has(i.state));
+    if ($cid.get() !== undefined) return; // The visitor started something else meanwhile.
+    if (found) await adopt(found.id, found);
+    else if (memory?.read()?.cid === remembered.cid) memory.write(undefined);
+  }
+
+  // Whatever waited in a persistent outbox goes out once the connection is back (in the order it was typed;
+  // the server dedupes by `clientMsgId`, so a message whose ack was lost before a reload is stored once).
   let flushed = false;
   connection.$state.subscribe((snapshot) => {
     if (!flushed && (snapshot.value === 'connected' || snapshot.value === 'caught-up')) {
       flushed = true;
       void conversations.flushOutbox(() => me());
+      returnToRemembered().catch(() => undefined); // `restore()` remains for the app to retry.
     }
   });
 

@@ -1,2 +1,9 @@
 export { createMemoryTransport, type MemoryTransport, type MemoryTransportOptions } from './memory.transport';
 export type { LinkCloseInfo, LinkHandlers, Transport, TransportLink } from './transport.types';
+export {
+  createWebSocketTransport,
+  endpointUrl,
+  type WebSocketConstructor,
+  type WebSocketLike,
+  type WebSocketTransportOptions,
+} from './websocket.transport';
