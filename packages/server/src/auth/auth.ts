@@ -1,0 +1,162 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type Agent, helplineError, type Subject } from '@helpline/core';
+import { SignJWT } from 'jose';
+import type { SiteConfig } from '../config/config.schema';
+import type { SqlStorage } from '../storage/sql.storage';
+import { type JwtPolicy, jwtVerifier, stringClaim } from './jwt';
+
+/** Visitor tokens the server issues: a prefix and 128 random bits, opaque to everyone. */
+const VISITOR_TOKEN = /^hlv_[0-9a-f]{32}$/;
+const CACHE_LIMIT = 50_000;
+
+/** What {@link createAuth} needs. */
+export interface AuthOptions {
+  readonly storage: SqlStorage;
+  /** Agents and supervisors known to the configuration: a staff token must name one of them. */
+  readonly agents: readonly Agent[];
+  readonly sites: ReadonlyMap<string, SiteConfig>;
+  /** Staff JWTs: HS256 secret and/or JWKS URL, expected issuer and audience. */
+  readonly staff: JwtPolicy;
+  readonly anonymousTtlMs: number;
+  readonly identifiedTtlMs: number;
+  readonly now: () => number;
+  /** Environment for site identity secrets (`identity.secretEnv`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A visitor session the server just issued. */
+export interface IssuedVisitorSession {
+  readonly token: string;
+  readonly subject: Subject;
+  readonly expiresAt: number;
+}
+
+/** Authentication for the hub and the HTTP API. */
+export interface Auth {
+  /** The hub's `authenticate`: a visitor token or a staff JWT → subject; throws `auth/invalid-token`. */
+  authenticate(token: string): Promise<Subject>;
+  /** Issues an anonymous visitor token for `site`, or an identified one when `identity` (a host JWT) verifies. */
+  issueVisitor(site: string, identity?: string): Promise<IssuedVisitorSession>;
+  /** Dev mode only: a staff JWT signed with the dev secret. */
+  devStaffToken(role: 'agent' | 'supervisor', id: string, name: string): Promise<string>;
+  /** Dev mode only: a visitor token for a chosen visitor id. */
+  devVisitorToken(site: string, id: string, name: string): Promise<IssuedVisitorSession>;
+  /** True when staff can log in at all (a secret or a JWKS is configured). */
+  readonly staffConfigured: boolean;
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Builds the server's authentication over its storage and configuration. */
+export function createAuth(options: AuthOptions): Auth {
+  const { storage, now } = options;
+  const agents = new Map(options.agents.map((agent) => [agent.id, agent]));
+  const verifyStaff = jwtVerifier(options.staff);
+  const siteVerifiers = new Map<string, ReturnType<typeof jwtVerifier>>();
+  // Visitor sessions by token hash; the database stays the truth, the cache saves a query per hello.
+  const cache = new Map<string, { subject: Subject; expiresAt: number }>();
+
+  function siteVerifier(site: SiteConfig): ReturnType<typeof jwtVerifier> {
+    let verifier = siteVerifiers.get(site.id);
+    if (!verifier) {
+      const identity = site.identity;
+      const secret = identity?.secretEnv ? options.env[identity.secretEnv] : undefined;
+      if (!identity || (!secret && !identity.jwksUrl)) {
+        throw helplineError('auth/forbidden', { operation: `vouch for visitors of site ${site.id}` });
+      }
+      verifier = jwtVerifier({
+        ...(secret ? { secret } : {}),
+        ...(identity.jwksUrl ? { jwksUrl: identity.jwksUrl } : {}),
+        ...(identity.issuer ? { issuer: identity.issuer } : {}),
+        ...(identity.audience ? { audience: identity.audience } : {}),
+      });
+      siteVerifiers.set(site.id, verifier);
+    }
+    return verifier;
+  }
+
+  function siteOrThrow(siteId: string): SiteConfig {
+    const site = options.sites.get(siteId);
+    if (!site) throw helplineError('not-found', { entity: 'Site', id: siteId });
+    return site;
+  }
+
+  async function save(site: string, subject: Subject, ttlMs: number): Promise<IssuedVisitorSession> {
+    const token = `hlv_${randomBytes(16).toString('hex')}`;
+    const createdAt = now();
+    const expiresAt = createdAt + ttlMs;
+    await storage.saveVisitorSession({ tokenHash: hashToken(token), site, subject, createdAt, expiresAt });
+    return { token, subject, expiresAt };
+  }
+
+  async function visitor(token: string): Promise<Subject> {
+    const hash = hashToken(token);
+    const cached = cache.get(hash);
+    if (cached && cached.expiresAt > now()) return cached.subject;
+    const found = await storage.findVisitorSession(hash, now());
+    if (!found) throw helplineError('auth/invalid-token', { detail: 'unknown or expired visitor token' });
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(hash, { subject: found.subject, expiresAt: found.expiresAt });
+    return found.subject;
+  }
+
+  async function staff(token: string): Promise<Subject> {
+    const payload = await verifyStaff(token);
+    const role = payload.role;
+    if (role !== 'agent' && role !== 'supervisor') {
+      throw helplineError('auth/invalid-token', { detail: 'claim "role" must be agent or supervisor' });
+    }
+    const agent = agents.get(payload.sub);
+    if (!agent)
+      throw helplineError('auth/invalid-token', { detail: `${payload.sub} is not a configured agent` });
+    return { id: agent.id, role, name: stringClaim(payload, 'name', 120) ?? agent.displayName };
+  }
+
+  const devSecret = options.staff.secret;
+
+  return {
+    staffConfigured: Boolean(options.staff.secret || options.staff.jwksUrl),
+    authenticate(token) {
+      return VISITOR_TOKEN.test(token) ? visitor(token) : staff(token);
+    },
+    async issueVisitor(siteId, identity) {
+      const site = siteOrThrow(siteId);
+      if (identity === undefined) {
+        const id = `v_${randomBytes(16).toString('hex')}`;
+        return save(site.id, { id, role: 'visitor', name: 'Visitor' }, options.anonymousTtlMs);
+      }
+      const payload = await siteVerifier(site)(identity);
+      // The same person on the same site keeps one id across devices; ids of two sites never collide.
+      const id = `u_${createHash('sha256').update(`${site.id}\u0000${payload.sub}`).digest('hex').slice(0, 32)}`;
+      const name = stringClaim(payload, 'name', 120);
+      const email = stringClaim(payload, 'email', 254);
+      const phone = stringClaim(payload, 'phone', 16);
+      const language = stringClaim(payload, 'language', 35);
+      const subject: Subject = {
+        id,
+        role: 'visitor',
+        name: name ?? 'Visitor',
+        identified: true,
+        customer: {
+          ...(name ? { name } : {}),
+          ...(email ? { email } : {}),
+          ...(phone && /^\+[1-9]\d{6,14}$/.test(phone) ? { phone } : {}),
+          ...(language ? { language } : {}),
+        },
+      };
+      return save(site.id, subject, options.identifiedTtlMs);
+    },
+    async devStaffToken(role, id, name) {
+      if (!devSecret)
+        throw helplineError('auth/forbidden', { operation: 'issue demo tokens without a secret' });
+      const jwt = new SignJWT({ role, name }).setProtectedHeader({ alg: 'HS256' }).setSubject(id);
+      if (options.staff.issuer) jwt.setIssuer(options.staff.issuer);
+      if (options.staff.audience) jwt.setAudience(options.staff.audience);
+      return jwt.setIssuedAt().setExpirationTime('12h').sign(new TextEncoder().encode(devSecret));
+    },
+    async devVisitorToken(siteId, id, name) {
+      const site = siteOrThrow(siteId);
+      return save(site.id, { id, role: 'visitor', name }, options.anonymousTtlMs);
+    },
+  };
+}

@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHub, type Hub, type HubStorage } from '@helpline/core';
+import { type Auth, createAuth } from './auth/auth';
+import type { ServerConfig } from './config/config';
+import { createApiHandler } from './http/api';
+import { originMatcher } from './http/origins';
+import { createAdmission, createTokenBuckets } from './limits/rate-limit';
+import { createLogger, type Logger } from './log/logger';
+import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
+import { createSocketServer, SOCKET_PATH } from './ws/sockets';
+
+/** How to start a server. */
+export interface ServerOptions {
+  readonly config: ServerConfig;
+  /** Where to keep data, or an already open storage (the server then does not close it). */
+  readonly storage: StorageTarget | SqlStorage;
+  /** Port to listen on; 0 picks a free one. Default 8787. */
+  readonly port?: number;
+  /** Interface to bind. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Development mode: demo tokens at `POST /v1/dev/tokens`. Never in production. */
+  readonly dev?: boolean;
+  /** HS256 secret of staff JWTs (`HELPLINE_JWT_SECRET`). In dev mode a random one is made when absent. */
+  readonly jwtSecret?: string;
+  /** JWKS URL of staff JWTs (`HELPLINE_JWKS_URL`). */
+  readonly jwksUrl?: string;
+  readonly logger?: Logger;
+  /** Environment for site identity secrets. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Override of the configured ping interval, ms (tests). */
+  readonly heartbeatMs?: number;
+  /** How long shutdown waits for sockets to close before cutting them. Default 5 s. */
+  readonly drainMs?: number;
+}
+
+/** A running server. */
+export interface HelplineServer {
+  /** `http://host:port`. */
+  readonly url: string;
+  /** `ws://host:port/v1/ws`. */
+  readonly socketUrl: string;
+  readonly port: number;
+  readonly hub: Hub;
+  readonly storage: SqlStorage;
+  readonly auth: Auth;
+  /** Stops accepting, says "going away" (1001) to every socket, drains storage writes, closes storage. */
+  close(): Promise<void>;
+}
+
+/** Wraps storage so shutdown can wait for writes that are still in flight. */
+function trackWrites(storage: SqlStorage): { storage: SqlStorage; idle(): Promise<void> } {
+  let pending = 0;
+  const waiters: (() => void)[] = [];
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    pending++;
+    return work.finally(() => {
+      pending--;
+      if (pending === 0) for (const wake of waiters.splice(0)) wake();
+    });
+  };
+  const hubStorage: HubStorage = {
+    putInteraction: (record) => track(storage.putInteraction(record)),
+    getInteraction: (id) => track(storage.getInteraction(id)),
+    openInteractions: () => track(storage.openInteractions()),
+    appendEvent: (cid, at, ev) => track(storage.appendEvent(cid, at, ev)),
+    events: (cid, after, limit) => track(storage.events(cid, after, limit)),
+    lastSeq: (cid) => track(storage.lastSeq(cid)),
+    messageByClientId: (cid, id) => track(storage.messageByClientId(cid, id)),
+    interactionsOfCustomer: (id) => track(storage.interactionsOfCustomer(id)),
+  };
+  return {
+    storage: { ...storage, ...hubStorage, recordPresence: (record) => track(storage.recordPresence(record)) },
+    idle: () => (pending === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),
+  };
+}
+
+/**
+ * Starts the Helpline server: storage (migrated), the hub with restored interactions, the HTTP API and the
+ * WebSocket endpoint on one port.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ config: parseConfig(DEV_CONFIG), storage: { kind: 'pglite', dataDir: './.helpline-data' }, dev: true });
+ * console.log(server.url);
+ * process.on('SIGTERM', () => void server.close());
+ * ```
+ */
+export async function startServer(options: ServerOptions): Promise<HelplineServer> {
+  const log = options.logger ?? createLogger();
+  const { config } = options;
+  const now = Date.now;
+  const ownsStorage = !('ping' in options.storage);
+  const opened = 'ping' in options.storage ? options.storage : await openStorage(options.storage);
+  const tracked = trackWrites(opened);
+  const storage = tracked.storage;
+  const dev = options.dev === true;
+  const jwtSecret = options.jwtSecret ?? (dev ? randomBytes(32).toString('hex') : undefined);
+
+  const auth = createAuth({
+    storage,
+    agents: config.agents,
+    sites: config.sites,
+    staff: {
+      ...(jwtSecret ? { secret: jwtSecret } : {}),
+      ...(options.jwksUrl ? { jwksUrl: options.jwksUrl } : {}),
+      ...(config.file.auth.issuer ? { issuer: config.file.auth.issuer } : {}),
+      ...(config.file.auth.audience ? { audience: config.file.auth.audience } : {}),
+    },
+    anonymousTtlMs: config.file.auth.visitorTokenDays * 86_400_000,
+    identifiedTtlMs: config.file.auth.identifiedVisitorTokenHours * 3_600_000,
+    now,
+    env: options.env ?? process.env,
+  });
+  const admission = createAdmission(config.file.limits, now);
+  const hub = createHub({
+    queues: config.queues,
+    agents: config.agents,
+    authenticate: (token) => auth.authenticate(token),
+    storage,
+    heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
+    admit: (request) => {
+      const refused = admission.admit(request);
+      if (refused)
+        log.info('limit', {
+          op: request.op,
+          ip: request.meta.ip,
+          site: request.meta.site,
+          subject: request.subject.id,
+        });
+      return refused;
+    },
+    onLog: (event) => {
+      if (event.type !== 'presence') return;
+      storage
+        .recordPresence({ agentId: event.agentId, status: event.presence, at: event.at })
+        .catch((error: unknown) =>
+          log.error('presence.record-failed', { agent: event.agentId, error: String(error) }),
+        );
+    },
+  });
+  await hub.restore();
+
+  const siteOrigins = new Map([...config.sites].map(([id, site]) => [id, originMatcher(site.origins)]));
+  const anyOrigin = originMatcher([
+    ...config.file.sites.flatMap((s) => s.origins),
+    ...config.file.consoleOrigins,
+  ]);
+  const consoleOrigin = originMatcher(config.file.consoleOrigins);
+  const sockets = createSocketServer({
+    hub,
+    config,
+    log,
+    isAllowedOrigin: (origin, site) =>
+      site === undefined
+        ? anyOrigin(origin)
+        : (siteOrigins.get(site)?.(origin) ?? false) || consoleOrigin(origin),
+  });
+  const handler = createApiHandler({
+    config,
+    hub,
+    auth,
+    storage,
+    log,
+    dev,
+    now,
+    httpBuckets: createTokenBuckets(config.file.limits.http, now),
+    sessionBuckets: createTokenBuckets(config.file.limits.visitorSessions, now),
+    isAllowedOrigin: anyOrigin,
+  });
+  const http: Server = createServer(
+    { requestTimeout: 30_000, headersTimeout: 10_000 },
+    (request, response) => {
+      void handler(request, response);
+    },
+  );
+  http.on('upgrade', (request, socket, head) => sockets.upgrade(request, socket, head));
+
+  const housekeeping = setInterval(() => {
+    admission.prune();
+    storage.pruneVisitorSessions(now()).catch(() => {});
+  }, 60_000);
+  housekeeping.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  if (dev) {
+    log.warn('dev-mode', {
+      detail:
+        'DEVELOPMENT MODE: POST /v1/dev/tokens hands out agent, supervisor and visitor tokens to anyone. Never run --dev in production.',
+    });
+  }
+  if (!auth.staffConfigured) {
+    log.warn('auth.staff-unconfigured', {
+      detail:
+        'neither HELPLINE_JWT_SECRET nor HELPLINE_JWKS_URL is set: agents and supervisors cannot sign in',
+    });
+  }
+  log.info('listening', {
+    url,
+    port: address.port,
+    storage: storage.kind,
+    dev,
+    queues: config.queues.length,
+    agents: config.agents.length,
+    sites: config.sites.size,
+    restored: hub.interactions().length,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    socketUrl: `ws://${host}:${address.port}${SOCKET_PATH}`,
+    port: address.port,
+    hub,
+    storage,
+    auth,
+    close() {
+      closing ??= (async () => {
+        log.info('shutdown', { sockets: sockets.size });
+        clearInterval(housekeeping);
+        const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeIdleConnections();
+        hub.close();
+        await sockets.drained(options.drainMs ?? 5_000);
+        http.closeAllConnections();
+        await stopped;
+        await tracked.idle();
+        if (ownsStorage) await opened.close();
+        log.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CLOSE_CODES, type Hub, helplineError, LIMITS, SUBPROTOCOL } from '@helpline/core';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { ServerConfig } from '../config/config';
+import type { Logger } from '../log/logger';
+
+/** Path of the WebSocket endpoint. */
+export const SOCKET_PATH = '/v1/ws';
+/** A client that lets this much pile up unsent is too slow to keep: it is closed and may resume. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** What {@link createSocketServer} needs. */
+export interface SocketOptions {
+  readonly hub: Hub;
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  /** True when `origin` may open a socket for `site` (or for staff, without a site). */
+  readonly isAllowedOrigin: (origin: string, site: string | undefined) => boolean;
+}
+
+/** The WebSocket side of the server. */
+export interface SocketServer {
+  /** Handles an HTTP upgrade request (`server.on('upgrade', …)`). */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Open sockets. */
+  readonly size: number;
+  /** Resolves when every socket has closed, or after `timeoutMs` when it terminates the rest. */
+  drained(timeoutMs: number): Promise<void>;
+}
+
+function reject(socket: Duplex, status: number, reason: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+  );
+}
+
+function text(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+/**
+ * WebSockets on the HTTP server: subprotocol `helpline.v1` required, frames up to `LIMITS.frameBytes`, the
+ * Origin checked against the site's allowlist, a cap on sockets per address, and each socket attached to the
+ * hub with its address, site and origin. No token is ever read from the URL: the first frame is `hello`.
+ */
+export function createSocketServer(options: SocketOptions): SocketServer {
+  const { hub, log } = options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIMITS.frameBytes,
+    clientTracking: true,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  const perIp = new Map<string, number>();
+  const limit = options.config.file.limits.connectionsPerIp;
+
+  function attach(ws: WebSocket, ip: string, site: string | undefined, origin: string | undefined): void {
+    const count = (perIp.get(ip) ?? 0) + 1;
+    perIp.set(ip, count);
+    const release = () => {
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) perIp.delete(ip);
+      else perIp.set(ip, left);
+    };
+    if (count > limit) {
+      const error = helplineError('limit/rate', { seconds: 10 }, { retryAfterMs: 10_000 });
+      ws.send(JSON.stringify({ t: 'bye', code: CLOSE_CODES.rateLimited, error: error.toPayload() }));
+      ws.close(CLOSE_CODES.rateLimited, 'limit/rate');
+      ws.on('close', release);
+      log.warn('socket.refused', { ip, site, reason: 'too many sockets from this address', count });
+      return;
+    }
+    const connection = hub.connect(
+      {
+        send(raw) {
+          if (ws.readyState !== ws.OPEN) return;
+          if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+            ws.close(CLOSE_CODES.rateLimited, 'slow consumer');
+            return;
+          }
+          ws.send(raw);
+        },
+        close(code, reason) {
+          if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING)
+            ws.close(code, reason.slice(0, 120));
+        },
+      },
+      { ip, ...(site ? { site } : {}), ...(origin ? { origin } : {}) },
+    );
+    log.debug('socket.open', { ip, site, origin });
+    ws.on('message', (data) => connection.receive(text(data)));
+    ws.on('error', (error) => log.debug('socket.error', { ip, error: error.message }));
+    ws.on('close', (code) => {
+      connection.disconnected();
+      release();
+      log.debug('socket.close', { ip, site, code });
+    });
+  }
+
+  return {
+    upgrade(request, socket, head) {
+      const url = new URL(request.url ?? '/', 'http://helpline.invalid');
+      if (url.pathname !== SOCKET_PATH) return reject(socket, 404, 'Not Found');
+      const offered = String(request.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((p) => p.trim());
+      if (!offered.includes(SUBPROTOCOL)) return reject(socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
+      const site = url.searchParams.get('site') ?? undefined;
+      if (site !== undefined && !options.config.sites.has(site)) return reject(socket, 404, 'Unknown site');
+      const origin = request.headers.origin;
+      // Browsers always send Origin; other clients (servers, tests) cannot be stopped by it anyway.
+      if (origin !== undefined && !options.isAllowedOrigin(origin, site)) {
+        log.warn('socket.refused', {
+          ip: request.socket.remoteAddress,
+          site,
+          origin,
+          reason: 'origin not allowed',
+        });
+        return reject(socket, 403, 'Origin not allowed');
+      }
+      const ip = request.socket.remoteAddress ?? '-';
+      wss.handleUpgrade(request, socket, head, (ws) => attach(ws, ip, site, origin));
+    },
+    get size() {
+      return wss.clients.size;
+    },
+    async drained(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (wss.clients.size > 0 && Date.now() < deadline) {
+        const [first] = wss.clients;
+        if (!first) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+          first.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
