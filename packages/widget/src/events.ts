@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@helpline/core/session';
+import type { ChatMessage } from '@helpline/core';
 import type { WidgetError } from './panel/widget.model';
 
 /** Fired (bubbling, composed) when an agent message arrives. `Helpline('on', 'message', fn)` receives it. */

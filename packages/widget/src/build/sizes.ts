@@ -37,14 +37,26 @@ function brotli(code: string): number {
   }).byteLength;
 }
 
-/** `@helpline/core` and `@helpline/core/<sub>` from sources, as the root tsconfig `paths` map them. */
+const coreSrc = join(repoRoot, 'packages', 'core', 'src');
+
+/**
+ * `@helpline/core` and `@helpline/core/<sub>` from sources, as the root tsconfig `paths` map them, honouring
+ * core's `"sideEffects": false` as a consumer resolving it through its package.json would.
+ */
 export function coreFromSource(): Plugin {
   return {
     name: 'helpline-core-from-source',
-    resolveId(id) {
-      const match = /^@helpline\/core(?:\/([\w-]+))?$/.exec(id);
-      if (!match) return null;
-      return join(repoRoot, 'packages', 'core', 'src', match[1] ? `${match[1]}/index.ts` : 'index.ts');
+    async resolveId(source, importer) {
+      const match = /^@helpline\/core(?:\/([\w-]+))?$/.exec(source);
+      if (match) {
+        return {
+          id: join(coreSrc, match[1] ? `${match[1]}/index.ts` : 'index.ts'),
+          moduleSideEffects: false,
+        };
+      }
+      if (!importer?.startsWith(coreSrc) || !source.startsWith('.')) return null;
+      const resolved = await this.resolve(source, importer, { skipSelf: true });
+      return resolved ? { ...resolved, moduleSideEffects: false } : null;
     },
   };
 }

@@ -1,5 +1,4 @@
-import type { HelplineError } from '@helpline/core';
-import type { VisitorSession } from '@helpline/core/session';
+import type { HelplineError, VisitorSession } from '@helpline/core';
 import type { ReadableAtom } from 'nanostores';
 
 /**

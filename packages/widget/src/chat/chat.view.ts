@@ -1,10 +1,9 @@
-import { LIMITS } from '@helpline/core/protocol';
-import { renderMessage } from '@helpline/core/render';
-import type { ChatMessage } from '@helpline/core/session';
+import type { ChatMessage } from '@helpline/core';
+import { LIMITS, renderMessage } from '@helpline/core';
 import { html, nothing, type TemplateResult } from 'lit';
 import { localize } from '../config/site-config';
 import type { PanelContext } from '../panel/context';
-import { alertFor, formValues, renderField } from '../panel/form';
+import { alertFor } from '../panel/form';
 import { isFinished } from '../panel/widget.model';
 
 // Rendered message bodies by key: the safe renderer runs once per message text, and Lit re-inserts the same
@@ -89,23 +88,6 @@ export function renderHome(ctx: PanelContext): TemplateResult {
     </ul>
     ${alertFor(model.$error.get(), i18n)}
   `;
-}
-
-/** The pre-chat form: the site's fields, prefilled for identified visitors. */
-export function renderPrechat(ctx: PanelContext): TemplateResult {
-  const { model, i18n } = ctx;
-  const errors = model.$fieldErrors.get();
-  const prefill = model.prefill();
-  const submit = (event: SubmitEvent) => {
-    event.preventDefault();
-    void model.startChat(formValues(event.currentTarget as HTMLFormElement));
-  };
-  return html`<form part="prechat" novalidate @submit=${submit} aria-describedby="prechat-intro">
-    <p id="prechat-intro">${i18n.t('prechatIntro')}</p>
-    ${model.prechatFields().map((field) => renderField(field, i18n, errors, prefill[field.name]))}
-    ${alertFor(model.$error.get(), i18n)}
-    <button part="button submit" class="primary" ?disabled=${model.$busy.get()}>${i18n.t('startChat')}</button>
-  </form>`;
 }
 
 function agentName(ctx: PanelContext): string | undefined {

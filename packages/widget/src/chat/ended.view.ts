@@ -1,4 +1,4 @@
-import { LIMITS } from '@helpline/core/protocol';
+import { LIMITS } from '@helpline/core';
 import { html, type TemplateResult } from 'lit';
 import type { PanelContext } from '../panel/context';
 import { alertFor, formValues } from '../panel/form';

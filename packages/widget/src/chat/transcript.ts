@@ -1,5 +1,5 @@
-import { tokenize, toPlainText } from '@helpline/core/render';
-import type { ChatMessage } from '@helpline/core/session';
+import type { ChatMessage } from '@helpline/core';
+import { tokenize, toPlainText } from '@helpline/core';
 import type { Translator } from '../i18n/i18n';
 
 /**

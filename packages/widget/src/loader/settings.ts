@@ -1,4 +1,4 @@
-import type { Transport } from '@helpline/core/transport';
+import type { Transport } from '@helpline/core';
 import type { VoiceLoader } from '../call/call.types';
 import type { SiteConfig } from '../config/site-config';
 

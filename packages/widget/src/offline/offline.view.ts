@@ -1,7 +1,8 @@
-import { LIMITS } from '@helpline/core/protocol';
+import { LIMITS } from '@helpline/core';
 import { html, nothing, type TemplateResult } from 'lit';
+import { renderField } from '../chat/prechat.view';
 import type { PanelContext } from '../panel/context';
-import { alertFor, errorText, formValues, renderField } from '../panel/form';
+import { alertFor, errorText, formValues } from '../panel/form';
 
 /** The offline message form (every queue closed), or its confirmation once sent. */
 export function renderOffline(ctx: PanelContext): TemplateResult {

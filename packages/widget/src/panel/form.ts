@@ -1,8 +1,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
 import { localize, type PrechatField } from '../config/site-config';
 import type { Translator } from '../i18n/i18n';
-import { type FieldErrors, fieldLabelKey, type WidgetError } from './widget.model';
+import { fieldLabelKey, type WidgetError } from './widget.model';
 
 /** The visible label of a pre-chat field. */
 export function fieldLabel(field: PrechatField, i18n: Translator): string {
@@ -23,53 +22,6 @@ export function alertFor(
   id = 'form-error',
 ): TemplateResult {
   return html`<p id=${id} part="error" role="alert">${error ? errorText(error, i18n) : nothing}</p>`;
-}
-
-/** Label, control and its error for one pre-chat field; the control is uncontrolled (read on submit). */
-export function renderField(
-  field: PrechatField,
-  i18n: Translator,
-  errors: FieldErrors,
-  value = '',
-): TemplateResult {
-  const id = `field-${field.name}`;
-  const label = fieldLabel(field, i18n);
-  const error = errors[field.name];
-  const errorId = `${id}-error`;
-  const common = {
-    name: field.name,
-    required: field.required === true,
-    invalid: error ? 'true' : 'false',
-    describedBy: error ? errorId : undefined,
-  };
-  const control =
-    field.type === 'textarea'
-      ? html`<textarea
-          id=${id}
-          name=${common.name}
-          rows="3"
-          ?required=${common.required}
-          aria-invalid=${common.invalid}
-          aria-describedby=${ifDefined(common.describedBy)}
-          .value=${value}
-        ></textarea>`
-      : html`<input
-          id=${id}
-          name=${common.name}
-          type=${field.type ?? 'text'}
-          autocomplete=${ifDefined(field.autocomplete ?? (field.type === 'email' ? 'email' : undefined))}
-          ?required=${common.required}
-          aria-invalid=${common.invalid}
-          aria-describedby=${ifDefined(common.describedBy)}
-          .value=${value}
-        />`;
-  return html`<div part="field">
-    <label for=${id}
-      >${label}${field.required ? html` <span class="hint">${i18n.t('requiredMark')}</span>` : nothing}</label
-    >
-    ${control}
-    ${error ? html`<p id=${errorId} part="field-error">${errorText(error, i18n, label)}</p>` : nothing}
-  </div>`;
 }
 
 /** The form's values as strings. */

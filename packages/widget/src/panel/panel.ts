@@ -1,9 +1,13 @@
-import { connectionFlags } from '@helpline/core/connection';
-import { tokenize, toPlainText } from '@helpline/core/render';
-import { createVisitorSession, type VisitorSession } from '@helpline/core/session';
+import {
+  connectionFlags,
+  createVisitorSession,
+  tokenize,
+  toPlainText,
+  type VisitorSession,
+} from '@helpline/core';
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { VoiceLoader } from '../call/call.types';
-import { forgetMessageBodies, renderChat, renderHome, renderPrechat } from '../chat/chat.view';
+import { forgetMessageBodies, renderChat, renderHome } from '../chat/chat.view';
 import { identityFromJwt } from '../config/identity';
 import type { SiteConfig } from '../config/site-config';
 import {
@@ -55,6 +59,7 @@ const LAZY_VIEWS = {
   call: () => import('../call/call.view').then((m) => m.renderCall),
   offline: () => import('../offline/offline.view').then((m) => m.renderOffline),
   ended: () => import('../chat/ended.view').then((m) => m.renderEnded),
+  prechat: () => import('../chat/prechat.view').then((m) => m.renderPrechat),
 } satisfies Record<string, () => Promise<View>>;
 type LazyView = keyof typeof LAZY_VIEWS;
 
@@ -360,10 +365,9 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
 
   #body(view: WidgetView, ctx: PanelContext): TemplateResult {
     switch (view) {
-      case 'prechat':
-        return renderPrechat(ctx);
       case 'chat':
         return renderChat(ctx, (inner) => this.#lazy('ended', inner));
+      case 'prechat':
       case 'offline':
       case 'callback':
       case 'call':

@@ -1,6 +1,5 @@
-import { isHelplineError } from '@helpline/core';
-import { LIMITS } from '@helpline/core/protocol';
-import type { ChatMessage, VisitorSession } from '@helpline/core/session';
+import type { ChatMessage, VisitorSession } from '@helpline/core';
+import { isHelplineError, LIMITS } from '@helpline/core';
 import { atom, computed, type ReadableAtom } from 'nanostores';
 import type { VisitorIdentity } from '../config/identity';
 import type { PrechatField, SiteConfig } from '../config/site-config';

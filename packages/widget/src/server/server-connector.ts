@@ -1,4 +1,4 @@
-import { helplineError } from '@helpline/core';
+import { createWebSocketTransport, helplineError } from '@helpline/core';
 import type { SiteConfig } from '../config/site-config';
 import type { WidgetConnectOptions } from '../loader/settings';
 
@@ -26,7 +26,7 @@ async function json(response: Response): Promise<unknown> {
  * The default connector, used when the page sets `server` and does not call `connect()`:
  * `GET {server}/v1/sites/{site}/widget` for the site configuration, `POST {server}/v1/visitors` for an anonymous
  * visitor token (kept in localStorage so a reload stays the same visitor), and core's WebSocket transport to
- * `{server}/v1/ws`. The transport module is imported only here, on first open.
+ * `{server}/v1/ws`. This module (and so the WebSocket transport) is imported only when it is needed.
  */
 export const connectToServer: ServerConnector = async ({ server, site, identity }) => {
   const base = new URL(server, location.href);
@@ -35,7 +35,7 @@ export const connectToServer: ServerConnector = async ({ server, site, identity 
     .then(json)
     .catch(() => ({}));
   const token = identity ?? (await anonymousToken(url('v1/visitors'), site));
-  const transports: Record<string, unknown> = await import('@helpline/core/transport');
+  const transports: Record<string, unknown> = await import('@helpline/core');
   const createWebSocketTransport = transports.createWebSocketTransport;
   if (typeof createWebSocketTransport !== 'function') {
     throw helplineError('connection/closed');
@@ -43,7 +43,7 @@ export const connectToServer: ServerConnector = async ({ server, site, identity 
   const socketUrl = url('v1/ws');
   socketUrl.protocol = socketUrl.protocol === 'http:' ? 'ws:' : 'wss:';
   return {
-    transport: createWebSocketTransport({ url: socketUrl.href }),
+    transport: createWebSocketTransport({ url: socketUrl.href, site }),
     token,
     config: (await configRequest) as SiteConfig,
   };
