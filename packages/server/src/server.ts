@@ -31,6 +31,8 @@ export interface ServerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Override of the configured ping interval, ms (tests). */
   readonly heartbeatMs?: number;
+  /** Events a resume replays per conversation before it answers `gap` instead. Default the hub's (500). */
+  readonly replayLimit?: number;
   /** How long shutdown waits for sockets to close before cutting them. Default 5 s. */
   readonly drainMs?: number;
 }
@@ -120,6 +122,7 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
     authenticate: (token) => auth.authenticate(token),
     storage,
     heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
+    ...(options.replayLimit === undefined ? {} : { replayLimit: options.replayLimit }),
     admit: (request) => {
       const refused = admission.admit(request);
       if (refused)
