@@ -15,6 +15,8 @@ function messageBody(message: ChatMessage): HTMLElement {
   if (cached && cached.text === message.text) return cached.node;
   const node = document.createElement('div');
   node.setAttribute('part', 'text');
+  // Each message keeps its own direction (English in an Arabic panel and vice versa).
+  node.dir = 'auto';
   node.append(renderMessage(message.text));
   bodies.set(message.key, { text: message.text, node });
   return node;

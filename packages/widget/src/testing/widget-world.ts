@@ -91,7 +91,12 @@ export async function createWidgetWorld(options: WidgetWorldOptions = {}): Promi
     options.hub ??
     createHub({
       queues: [supportQueue],
-      agents: [testAgent('alice', { displayName: options.agentName ?? 'Alice' })],
+      agents: [
+        testAgent('alice', {
+          displayName: options.agentName ?? 'Alice',
+          languages: ['en', 'nl', 'ar', 'zh', 'zh-Hant', 'zh-Hans'],
+        }),
+      ],
       authenticate: devAuthenticate,
     });
   const transport = createMemoryTransport({ hub });
