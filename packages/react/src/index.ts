@@ -1,14 +1,117 @@
 'use client';
+
 /**
- * `@helpline/react`: React bindings for Helpline — a provider and hooks over core sessions.
+ * `@helpline/react`: React 18/19 bindings for Helpline — a provider and thin hooks over core sessions, the
+ * agent-console and supervisor components, and React wrappers of the widget's custom elements. Import
+ * `@helpline/react/styles.css` once for the default look (CSS custom properties `--helpline-*`).
+ *
+ * The hooks alone are also published as `@helpline/react/hooks`.
  *
  * @packageDocumentation
  */
+
+// Core types, so apps import one package.
+export type {
+  AgentOffer,
+  AgentPresence,
+  AgentSession,
+  AwayReason,
+  Channel,
+  ChatFlags,
+  ChatMessage,
+  ConversationView,
+  Customer,
+  Disposition,
+  PresenceStatus,
+  Queue,
+  TransferTarget,
+  VisitorSession,
+  VoiceFlags,
+  VoiceSnapshot,
+  VoiceState,
+  WireInteraction,
+  WrapUpInput,
+} from '@helpline/core';
+
+// Components, usable one by one.
 export {
-  HelplineContext,
-  type HelplineContextValue,
-  HelplineProvider,
-  type HelplineProviderProps,
-  useHelpline,
-  useMaybeHelpline,
-} from './context/HelplineContext';
+  type CallbackDue,
+  type CallbackItem,
+  type CallbackOutcome,
+  CallbackWorklist,
+  type CallbackWorklistProps,
+  callbackDue,
+} from './components/CallbackWorklist';
+export {
+  CannedResponsePicker,
+  type CannedResponsePickerProps,
+  ChatPanel,
+  type ChatPanelProps,
+} from './components/ChatPanel';
+export { ConnectionStatus } from './components/ConnectionStatus';
+export {
+  CustomerCard,
+  type CustomerCardProps,
+  type CustomerContact,
+  customerContacts,
+} from './components/CustomerCard';
+export { EscalateForm, type EscalateFormProps } from './components/EscalateForm';
+export {
+  Inbox,
+  type InboxProps,
+  ReplyTimer,
+  type ReplyTimerProps,
+  type SlaLevel,
+  slaLevel,
+} from './components/Inbox';
+export {
+  DEFAULT_KEYMAP,
+  KeyHint,
+  type Keymap,
+  matchesShortcut,
+  type ShortcutAction,
+  ShortcutsContext,
+  ShortcutsHelp,
+  type ShortcutsHelpProps,
+  useKeyboardShortcuts,
+  useShortcutProps,
+} from './components/KeyboardShortcuts';
+export { MessageText, type MessageTextProps } from './components/MessageText';
+export { OfferToast, type OfferToastProps, OfferToasts } from './components/OfferToast';
+export {
+  DEFAULT_AWAY_REASONS,
+  PresenceSelector,
+  type PresenceSelectorProps,
+} from './components/PresenceSelector';
+export { fillPlaceholders, placeholderValues } from './components/placeholders';
+export { Softphone, type SoftphoneProps } from './components/Softphone';
+export { type TransferAgent, TransferForm, type TransferFormProps } from './components/TransferForm';
+export { WrapUpForm, type WrapUpFormProps } from './components/WrapUpForm';
+export * from './hooks';
+// i18n.
+export { type Catalog, consoleMessages, type MessageKey, type PartialCatalog } from './i18n/en';
+export { createTranslator, type Translator, useTranslator } from './i18n/translator';
+// Composites built only from the pieces above.
+export { AgentConsole, type AgentConsoleProps } from './prefabs/AgentConsole';
+export { SupervisorBoard, type SupervisorBoardProps } from './prefabs/SupervisorBoard';
+// Supervisor pieces.
+export { AgentsBoardTable } from './supervisor/AgentsBoardTable';
+export { CsvExportButton, type CsvExportButtonProps, downloadCsv } from './supervisor/CsvExportButton';
+export {
+  CountsChart,
+  type CountsChartProps,
+  RatioBar,
+  Sparkline,
+  type SparklineProps,
+} from './supervisor/charts';
+export { KpiPanel, type KpiPanelProps } from './supervisor/KpiPanel';
+export { QueueStatsTable } from './supervisor/QueueStatsTable';
+export { ReassignForm, type ReassignFormProps } from './supervisor/ReassignForm';
+export { WaitingList } from './supervisor/WaitingList';
+// Widget elements for React.
+export {
+  createElementComponent,
+  type ElementComponentOptions,
+  type ElementComponentProps,
+} from './widget/createElementComponent';
+export { HelplineWidget, type HelplineWidgetProps } from './widget/widget-elements.generated';

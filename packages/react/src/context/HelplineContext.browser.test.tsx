@@ -1,11 +1,13 @@
 /// <reference types="mocha" />
+import type { AgentSession } from '@helpline/core';
 import { assert } from 'chai';
 import { act, Component, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
+import { useAgent } from '../hooks/useAgent';
 import { HelplineProvider, useHelpline, useMaybeHelpline } from './HelplineContext';
+import type { HelplineClients } from './helpline.types';
 
 declare global {
-  // React reads this global to know that updates are wrapped in act().
   var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
 }
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
@@ -26,19 +28,18 @@ class CatchError extends Component<
   }
 }
 
-interface Session {
-  name: string;
+function Probe({ onValue }: { onValue: (value: HelplineClients) => void }): ReactNode {
+  onValue(useHelpline());
+  return null;
 }
 
-/** Renders the name of the session from useHelpline() and hands the session to `onClient`. */
-function ClientName({ onClient }: { onClient?: (client: Session) => void }): ReactNode {
-  const client = useHelpline<Session>();
-  onClient?.(client);
-  return client.name;
+function MaybeProbe({ onValue }: { onValue: (value: HelplineClients | undefined) => void }): ReactNode {
+  onValue(useMaybeHelpline());
+  return null;
 }
 
-function MaybeClient({ onClient }: { onClient: (client: Session | undefined) => void }): ReactNode {
-  onClient(useMaybeHelpline<Session>());
+function AgentProbe(): ReactNode {
+  useAgent();
   return null;
 }
 
@@ -63,51 +64,94 @@ describe('HelplineProvider / useHelpline', () => {
     act(() =>
       root.render(
         <CatchError onError={(error) => (caught = error)}>
-          <ClientName />
+          <Probe onValue={() => {}} />
         </CatchError>,
       ),
     );
     assert.instanceOf(caught, Error);
-    assert.match((caught as Error).message, /useHelpline\(\) was called outside a <HelplineProvider>/);
-    assert.strictEqual(container.textContent, '');
+    assert.match((caught as Error).message, /no <HelplineProvider> above this component/);
   });
 
-  it('useHelpline returns the provided client, and the nearest provider wins', () => {
-    const outer = { name: 'outer session' };
-    const inner = { name: 'inner session' };
-    const seen: Session[] = [];
-    const record = (client: Session) => seen.push(client);
+  it('a session hook names the missing session when the provider lacks it', () => {
+    let caught: unknown;
     act(() =>
       root.render(
-        <HelplineProvider value={outer}>
-          <ClientName onClient={record} />|
-          <HelplineProvider value={inner}>
-            <ClientName onClient={record} />
+        <HelplineProvider locale="nl">
+          <CatchError onError={(error) => (caught = error)}>
+            <AgentProbe />
+          </CatchError>
+        </HelplineProvider>,
+      ),
+    );
+    assert.match((caught as Error).message, /no agent in <HelplineProvider>/);
+  });
+
+  it('provides its sessions and configuration, and the nearest provider wins', () => {
+    const outerAgent = { name: 'outer' } as unknown as AgentSession;
+    const innerAgent = { name: 'inner' } as unknown as AgentSession;
+    const seen: HelplineClients[] = [];
+    act(() =>
+      root.render(
+        <HelplineProvider agent={outerAgent} locale="nl">
+          <Probe onValue={(value) => seen.push(value)} />
+          <HelplineProvider agent={innerAgent}>
+            <Probe onValue={(value) => seen.push(value)} />
           </HelplineProvider>
         </HelplineProvider>,
       ),
     );
-    assert.strictEqual(container.textContent, 'outer session|inner session');
-    assert.strictEqual(seen[0], outer);
-    assert.strictEqual(seen[1], inner);
+    assert.strictEqual(seen[0]?.agent, outerAgent);
+    assert.strictEqual(seen[0]?.locale, 'nl');
+    assert.strictEqual(seen[1]?.agent, innerAgent);
+    assert.strictEqual(seen[1]?.locale, undefined);
   });
 
-  it('useMaybeHelpline returns undefined outside a provider and the client inside', () => {
-    const session = { name: 'session' };
-    const seen: (Session | undefined)[] = [];
-    const record = (client: Session | undefined) => seen.push(client);
+  it('keeps the same context value while its props stay the same, and a new one when one changes', () => {
+    const agent = { name: 'a' } as unknown as AgentSession;
+    const seen: HelplineClients[] = [];
+    const record = (value: HelplineClients) => seen.push(value);
+    act(() =>
+      root.render(
+        <HelplineProvider agent={agent} locale="en">
+          <Probe onValue={record} />
+        </HelplineProvider>,
+      ),
+    );
+    act(() =>
+      root.render(
+        <HelplineProvider agent={agent} locale="en">
+          <Probe onValue={record} />
+        </HelplineProvider>,
+      ),
+    );
+    act(() =>
+      root.render(
+        <HelplineProvider agent={agent} locale="de">
+          <Probe onValue={record} />
+        </HelplineProvider>,
+      ),
+    );
+    assert.strictEqual(seen[1], seen[0]);
+    assert.notStrictEqual(seen[2], seen[1]);
+    assert.strictEqual(seen[2]?.locale, 'de');
+  });
+
+  it('useMaybeHelpline returns undefined outside a provider and the value inside', () => {
+    const agent = { name: 'a' } as unknown as AgentSession;
+    const seen: (HelplineClients | undefined)[] = [];
+    const record = (value: HelplineClients | undefined) => seen.push(value);
     act(() =>
       root.render(
         <>
-          <MaybeClient onClient={record} />
-          <HelplineProvider value={session}>
-            <MaybeClient onClient={record} />
+          <MaybeProbe onValue={record} />
+          <HelplineProvider agent={agent}>
+            <MaybeProbe onValue={record} />
           </HelplineProvider>
         </>,
       ),
     );
     assert.strictEqual(seen.length, 2);
     assert.strictEqual(seen[0], undefined);
-    assert.strictEqual(seen[1], session);
+    assert.strictEqual(seen[1]?.agent, agent);
   });
 });

@@ -1,57 +1,77 @@
 'use client';
-import { createContext, type ReactNode, useContext } from 'react';
-
-/** What {@link HelplineProvider} puts in context; boxed so that a provided `undefined` is still "provided". */
-export interface HelplineContextValue {
-  readonly client: unknown;
-}
+import { createContext, type ReactNode, useContext, useMemo } from 'react';
+import type { HelplineClients } from './helpline.types';
 
 /** The React context {@link HelplineProvider} fills; prefer {@link useHelpline} over reading it directly. */
-export const HelplineContext = createContext<HelplineContextValue | null>(null);
-HelplineContext.displayName = 'HelplineContext';
+export const HelplineContext = createContext<HelplineClients | null>(null);
 
-/** Props of {@link HelplineProvider}. */
-export interface HelplineProviderProps<TClient> {
-  /** The Helpline client (a core session) that hooks below this provider use. */
-  value: TClient;
-  children?: ReactNode;
+const FIELDS = [
+  'agent',
+  'visitor',
+  'supervisor',
+  'voice',
+  'queues',
+  'cannedResponses',
+  'clock',
+  'locale',
+  'messages',
+] as const satisfies readonly (keyof HelplineClients)[];
+
+/** Props of {@link HelplineProvider}: the sessions and configuration, and the tree that uses them. */
+export interface HelplineProviderProps extends HelplineClients {
+  readonly children?: ReactNode;
 }
 
 /**
- * Makes a Helpline client available to every hook and component below it.
+ * Makes Helpline sessions (agent, visitor, supervisor, voice) and console configuration available to every
+ * hook and component below it.
  *
  * @example
  * ```tsx
- * <HelplineProvider value={session}>
+ * const agent = createAgentSession({ transport, token });
+ * <HelplineProvider agent={agent} queues={queues}>
  *   <AgentConsole />
  * </HelplineProvider>
  * ```
  */
-export function HelplineProvider<TClient>({ value, children }: HelplineProviderProps<TClient>): ReactNode {
-  return <HelplineContext.Provider value={{ client: value }}>{children}</HelplineContext.Provider>;
+export function HelplineProvider({ children, ...clients }: HelplineProviderProps): ReactNode {
+  // A new value only when one of the fields changed, so consumers do not re-render for nothing.
+  const value = useMemo(
+    () => clients,
+    // biome-ignore lint/correctness/useExhaustiveDependencies: the deps are every field of `clients`
+    FIELDS.map((field) => clients[field]),
+  );
+  return <HelplineContext.Provider value={value}>{children}</HelplineContext.Provider>;
 }
 
 /**
- * Returns the client of the nearest {@link HelplineProvider}; throws when there is none.
+ * Returns what the nearest {@link HelplineProvider} provides; throws when there is none.
  * Use {@link useMaybeHelpline} in components that also work without one.
  *
  * @example
  * ```tsx
- * const session = useHelpline<AgentSession>();
+ * const { agent } = useHelpline();
  * ```
  */
-export function useHelpline<TClient = unknown>(): TClient {
+export function useHelpline(): HelplineClients {
   const context = useContext(HelplineContext);
   if (context === null) {
-    throw new Error(
-      '[helpline] useHelpline() was called outside a <HelplineProvider>. Wrap your component tree in ' +
-        '<HelplineProvider value={session}>, or call useMaybeHelpline() if the provider is optional.',
-    );
+    throw new Error('[helpline] no <HelplineProvider> above this component');
   }
-  return context.client as TClient;
+  return context;
 }
 
-/** Returns the client of the nearest {@link HelplineProvider}, or `undefined` when there is none (unlike {@link useHelpline}). */
-export function useMaybeHelpline<TClient = unknown>(): TClient | undefined {
-  return useContext(HelplineContext)?.client as TClient | undefined;
+/** Returns what the nearest {@link HelplineProvider} provides, or `undefined` when there is none (unlike {@link useHelpline}). */
+export function useMaybeHelpline(): HelplineClients | undefined {
+  return useContext(HelplineContext) ?? undefined;
+}
+
+/**
+ * The session `key` of the nearest provider; throws a message naming the missing provider prop.
+ * @internal
+ */
+export function useClient<K extends 'agent' | 'supervisor'>(key: K): NonNullable<HelplineClients[K]> {
+  const client = useHelpline()[key];
+  if (!client) throw new Error(`[helpline] no ${key} in <HelplineProvider>`);
+  return client as NonNullable<HelplineClients[K]>;
 }

@@ -1,0 +1,272 @@
+'use client';
+import { type ReactNode, useId, useMemo, useState } from 'react';
+import { useHelpline } from '../context/HelplineContext';
+import { useAction } from '../hooks/useAction';
+import { useAgent } from '../hooks/useAgent';
+import { useInteractions } from '../hooks/useInteractions';
+import { useNow } from '../hooks/useNow';
+import type { MessageKey } from '../i18n/en';
+import { useTranslator } from '../i18n/translator';
+import { customerName, cx, ErrorText } from './shared';
+
+/** How a callback ended, as the server records it (`callback.outcome`). */
+export type CallbackOutcome = 'answered' | 'no-answer' | 'failed' | 'cancelled';
+
+const OUTCOMES: readonly [CallbackOutcome, MessageKey][] = [
+  ['answered', 'outcomeAnswered'],
+  ['no-answer', 'outcomeNoAnswer'],
+  ['failed', 'outcomeFailed'],
+  ['cancelled', 'outcomeCancelled'],
+];
+
+/** One callback to make. */
+export interface CallbackItem {
+  /** The callback's interaction id. */
+  readonly id: string;
+  readonly name: string;
+  /** E.164 number. */
+  readonly phone: string;
+  /** When it is due, epoch ms. */
+  readonly dueAt: number;
+  /** Dials made so far. */
+  readonly attempts?: number;
+  readonly maxAttempts?: number;
+}
+
+/** Where a callback stands against the clock. */
+export type CallbackDue = 'upcoming' | 'due' | 'overdue';
+
+/** `upcoming` before `dueAt`, `due` from then, `overdue` once `overdueAfterMs` more have passed. */
+export function callbackDue(dueAt: number, now: number, overdueAfterMs: number): CallbackDue {
+  if (now < dueAt) return 'upcoming';
+  return now - dueAt >= overdueAfterMs ? 'overdue' : 'due';
+}
+
+/** Props of {@link CallbackWorklist}. */
+export interface CallbackWorklistProps {
+  /** The callbacks; default: the agent's callback interactions (due when they were queued). */
+  readonly items?: readonly CallbackItem[];
+  /** Dials; default: the voice controller's `dial`, when it has one. */
+  readonly onDial?: (item: CallbackItem) => Promise<void>;
+  /** Moves a callback to another time (epoch ms); the Reschedule button shows only when given. */
+  readonly onReschedule?: (item: CallbackItem, at: number) => Promise<void>;
+  /** Closes a callback with an outcome; default: reports it to the server (`callback.outcome`). */
+  readonly onClose?: (item: CallbackItem, outcome: CallbackOutcome) => Promise<void>;
+  /** How long after `dueAt` a callback counts as overdue. Default 10 minutes. */
+  readonly overdueAfterMs?: number;
+  readonly className?: string;
+}
+
+/**
+ * The callbacks to make: due, overdue (first) and upcoming, with attempt counts, and dial, reschedule and
+ * close-with-outcome for each.
+ *
+ * @example
+ * ```tsx
+ * <CallbackWorklist onReschedule={(item, at) => crm.reschedule(item.id, at)} />
+ * ```
+ */
+export function CallbackWorklist({
+  items,
+  onDial,
+  onReschedule,
+  onClose,
+  overdueAfterMs = 10 * 60_000,
+  className,
+}: CallbackWorklistProps): ReactNode {
+  const i18n = useTranslator();
+  const { t } = i18n;
+  const now = useNow();
+  const { session } = useAgent();
+  const { voice } = useHelpline();
+  const interactions = useInteractions();
+  const id = useId();
+  const list = useMemo(
+    () =>
+      items ??
+      interactions
+        .filter(({ interaction }) => interaction.channel === 'callback')
+        .map(({ interaction }) => ({
+          id: interaction.id,
+          name: customerName(i18n, interaction),
+          phone: interaction.customer.phone ?? '',
+          dueAt: interaction.timestamps.queuedAt ?? interaction.timestamps.createdAt,
+        })),
+    [items, interactions, i18n],
+  );
+  const order: Record<CallbackDue, number> = { overdue: 0, due: 1, upcoming: 2 };
+  const sorted = [...list].sort(
+    (a, b) =>
+      order[callbackDue(a.dueAt, now, overdueAfterMs)] - order[callbackDue(b.dueAt, now, overdueAfterMs)] ||
+      a.dueAt - b.dueAt,
+  );
+  const dial =
+    onDial ??
+    (voice?.dial
+      ? (item: CallbackItem) => voice.dial?.(item.phone, item.id) ?? Promise.resolve()
+      : undefined);
+  const close =
+    onClose ??
+    (async (item: CallbackItem, outcome: CallbackOutcome) => {
+      await session.connection.command('callback.outcome', { cid: item.id, outcome });
+    });
+
+  return (
+    <section className={cx('helpline-callbacks', className)} aria-labelledby={`${id}-title`}>
+      <h2 className="helpline-callbacks__title" id={`${id}-title`}>
+        {t('callbacksTitle')}
+      </h2>
+      {sorted.length === 0 ? (
+        <p className="helpline-empty">{t('callbacksEmpty')}</p>
+      ) : (
+        <ul className="helpline-callbacks__list">
+          {sorted.map((item) => (
+            <CallbackRow
+              key={item.id}
+              item={item}
+              due={callbackDue(item.dueAt, now, overdueAfterMs)}
+              now={now}
+              onDial={dial}
+              onReschedule={onReschedule}
+              onClose={close}
+            />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function CallbackRow({
+  item,
+  due,
+  now,
+  onDial,
+  onReschedule,
+  onClose,
+}: {
+  item: CallbackItem;
+  due: CallbackDue;
+  now: number;
+  onDial: ((item: CallbackItem) => Promise<void>) | undefined;
+  onReschedule: ((item: CallbackItem, at: number) => Promise<void>) | undefined;
+  onClose: (item: CallbackItem, outcome: CallbackOutcome) => Promise<void>;
+}): ReactNode {
+  const i18n = useTranslator();
+  const { t } = i18n;
+  const id = useId();
+  const action = useAction();
+  const [open, setOpen] = useState<'reschedule' | 'close' | undefined>(undefined);
+  const [when, setWhen] = useState('');
+  const [outcome, setOutcome] = useState<CallbackOutcome>('answered');
+  const toggle = (panel: 'reschedule' | 'close') =>
+    setOpen((current) => (current === panel ? undefined : panel));
+
+  return (
+    <li className="helpline-callback" data-due={due}>
+      <span className="helpline-callback__name">{item.name}</span>
+      <span className="helpline-callback__phone">{item.phone}</span>
+      <span className="helpline-callback__due">
+        {due === 'upcoming'
+          ? t('callbackDueAt', { time: i18n.dateTime(item.dueAt) })
+          : due === 'due'
+            ? t('callbackDueNow')
+            : t('callbackOverdue', { duration: i18n.duration((now - item.dueAt) / 1000) })}
+      </span>
+      <span className="helpline-callback__attempts">
+        {item.attempts
+          ? t('callbackAttempts', { attempts: item.attempts, max: item.maxAttempts ?? item.attempts })
+          : t('callbackNoAttempts')}
+      </span>
+      <div className="helpline-actions">
+        {onDial && (
+          <button
+            type="button"
+            className="helpline-button helpline-button--primary"
+            disabled={action.pending || !item.phone}
+            onClick={() => void action.run(() => onDial(item))}
+          >
+            {t('dial')}
+          </button>
+        )}
+        {onReschedule && (
+          <button
+            type="button"
+            className="helpline-button"
+            aria-expanded={open === 'reschedule'}
+            aria-controls={`${id}-reschedule`}
+            onClick={() => toggle('reschedule')}
+          >
+            {t('reschedule')}
+          </button>
+        )}
+        <button
+          type="button"
+          className="helpline-button"
+          aria-expanded={open === 'close'}
+          aria-controls={`${id}-close`}
+          onClick={() => toggle('close')}
+        >
+          {t('closeCallback')}
+        </button>
+      </div>
+      {open === 'reschedule' && onReschedule && (
+        <form
+          id={`${id}-reschedule`}
+          className="helpline-inline-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const at = new Date(when).getTime();
+            if (Number.isNaN(at)) return;
+            void action.run(() => onReschedule(item, at)).then(() => setOpen(undefined));
+          }}
+        >
+          <label className="helpline-label" htmlFor={`${id}-when`}>
+            {t('rescheduleTo')}
+          </label>
+          <input
+            id={`${id}-when`}
+            className="helpline-input"
+            type="datetime-local"
+            required
+            value={when}
+            onChange={(event) => setWhen(event.currentTarget.value)}
+          />
+          <button type="submit" className="helpline-button" disabled={action.pending}>
+            {t('save')}
+          </button>
+        </form>
+      )}
+      {open === 'close' && (
+        <form
+          id={`${id}-close`}
+          className="helpline-inline-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void action.run(() => onClose(item, outcome));
+          }}
+        >
+          <fieldset className="helpline-fieldset">
+            <legend>{t('callbackOutcome')}</legend>
+            {OUTCOMES.map(([value, label]) => (
+              <label key={value} className="helpline-choice">
+                <input
+                  type="radio"
+                  name={`${id}-outcome`}
+                  value={value}
+                  checked={outcome === value}
+                  onChange={() => setOutcome(value)}
+                />
+                {t(label)}
+              </label>
+            ))}
+          </fieldset>
+          <button type="submit" className="helpline-button" disabled={action.pending}>
+            {t('closeWithOutcome')}
+          </button>
+        </form>
+      )}
+      <ErrorText error={action.error} i18n={i18n} />
+    </li>
+  );
+}

@@ -1,0 +1,282 @@
+'use client';
+import type { ChatMessage } from '@helpline/core';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { useAction } from '../hooks/useAction';
+import { useAgent } from '../hooks/useAgent';
+import { useInteraction } from '../hooks/useInteraction';
+import { useMessages } from '../hooks/useMessages';
+import { useCannedResponses } from '../hooks/useQueues';
+import { useTranslator } from '../i18n/translator';
+import { MessageText } from './MessageText';
+import { fillPlaceholders, placeholderValues } from './placeholders';
+import { customerName, cx, ErrorText, stateLabel } from './shared';
+
+/** Props of {@link ChatPanel}. */
+export interface ChatPanelProps {
+  /** The conversation (interaction) id. */
+  readonly id: string;
+  /** Stop sending "typing" this long after the last keystroke. Default 3 s. */
+  readonly typingIdleMs?: number;
+  readonly className?: string;
+}
+
+/**
+ * One conversation: the message log (safely rendered), the customer's typing and read state, and a composer
+ * with canned responses for the interaction's queue. Enter sends, Shift+Enter starts a new line.
+ *
+ * @example
+ * ```tsx
+ * <ChatPanel id={cid} />
+ * ```
+ */
+export function ChatPanel({ id, typingIdleMs = 3000, className }: ChatPanelProps): ReactNode {
+  const i18n = useTranslator();
+  const { t } = i18n;
+  const headingId = useId();
+  const { interaction, conversation, queue, flags, end } = useInteraction(id);
+  const chat = useMessages(id);
+  const { me } = useAgent();
+  const sending = useAction();
+  const ending = useAction();
+  const [draft, setDraft] = useState('');
+  const composer = useRef<HTMLTextAreaElement>(null);
+  const name = customerName(i18n, interaction);
+  const canSend = flags?.canSend ?? false;
+  const lastSeq = chat.messages.at(-1)?.seq;
+  const { setTyping, markRead } = chat;
+
+  // Read what is shown: mark the conversation read whenever new messages arrive while it is open.
+  useEffect(() => {
+    if (lastSeq !== undefined) markRead().catch(() => undefined);
+  }, [lastSeq, markRead]);
+
+  const typing = useTyping(setTyping, typingIdleMs);
+
+  const send = () => {
+    const text = draft.trim();
+    if (!text || !canSend) return;
+    setDraft('');
+    typing.stop();
+    // A refused message stays in the log as "not sent", with its text, so nothing is lost.
+    void sending.run(() => chat.send(text));
+  };
+
+  const lastReadMine = chat.messages.findLast(
+    (m) => m.from.id === chat.me && m.seq !== undefined && m.seq <= chat.readByCustomerUpTo,
+  )?.key;
+
+  return (
+    <section
+      className={cx('helpline-chat', className)}
+      aria-labelledby={headingId}
+      data-state={interaction?.state}
+    >
+      <header className="helpline-chat__header">
+        <h2 className="helpline-chat__title" id={headingId}>
+          {t('chatWith', { name })}
+        </h2>
+        {interaction && <span className="helpline-chat__state">{stateLabel(i18n, interaction.state)}</span>}
+        {flags?.canEnd && (
+          <button
+            type="button"
+            className="helpline-button"
+            disabled={ending.pending}
+            onClick={() => void ending.run(end)}
+          >
+            {t('endChat')}
+          </button>
+        )}
+      </header>
+      <ErrorText error={ending.error} i18n={i18n} />
+      <div
+        className="helpline-chat__log"
+        {...chat.getLogProps()}
+        role="log"
+        aria-label={t('messagesLabel')}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: the log scrolls, so keyboard users must reach it
+        tabIndex={0}
+      >
+        <ol className="helpline-chat__messages">
+          {chat.messages.map((message) => (
+            <MessageItem
+              key={message.key}
+              message={message}
+              mine={message.from.id === chat.me}
+              read={message.key === lastReadMine}
+              onEdit={(text) => {
+                setDraft(text);
+                composer.current?.focus();
+              }}
+            />
+          ))}
+        </ol>
+        {(conversation?.notes ?? []).map((note, index) => (
+          // Notes are only ever appended: the index is a stable key.
+          // biome-ignore lint/suspicious/noArrayIndexKey: see above
+          <p key={index} className="helpline-chat__note">
+            {t('transferNote', { note })}
+          </p>
+        ))}
+      </div>
+      <p className="helpline-chat__typing" role="status">
+        {chat.typing ? t('customerTyping', { name }) : ''}
+      </p>
+      {canSend ? (
+        <form
+          className="helpline-chat__composer"
+          onSubmit={(event) => {
+            event.preventDefault();
+            send();
+          }}
+        >
+          <CannedResponsePicker
+            queueId={interaction?.queueId}
+            onPick={(template) => {
+              const text = fillPlaceholders(template, placeholderValues(interaction, me?.name, queue));
+              setDraft((current) => (current.trim() ? `${current.trimEnd()} ${text}` : text));
+              composer.current?.focus();
+            }}
+          />
+          <label className="helpline-label" htmlFor={`${headingId}-composer`}>
+            {t('messageLabel')}
+          </label>
+          <textarea
+            id={`${headingId}-composer`}
+            ref={composer}
+            className="helpline-textarea"
+            rows={2}
+            value={draft}
+            onChange={(event) => {
+              setDraft(event.currentTarget.value);
+              typing.keystroke();
+            }}
+            onBlur={typing.stop}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+                event.preventDefault();
+                send();
+              }
+            }}
+          />
+          <button type="submit" className="helpline-button helpline-button--primary" disabled={!draft.trim()}>
+            {t('send')}
+          </button>
+        </form>
+      ) : (
+        interaction && <p className="helpline-chat__closed">{t('chatClosed')}</p>
+      )}
+    </section>
+  );
+}
+
+function MessageItem({
+  message,
+  mine,
+  read,
+  onEdit,
+}: {
+  message: ChatMessage;
+  mine: boolean;
+  read: boolean;
+  onEdit: (text: string) => void;
+}): ReactNode {
+  const i18n = useTranslator();
+  const { t } = i18n;
+  return (
+    <li
+      className="helpline-message"
+      data-author={mine ? 'me' : message.from.role}
+      data-status={message.status}
+    >
+      <span className="helpline-message__author">
+        {mine ? t('you') : message.from.name || t('customerFallbackName')}
+      </span>
+      <div className="helpline-message__text">
+        <MessageText text={message.text} />
+      </div>
+      <span className="helpline-message__meta">
+        <time dateTime={new Date(message.at).toISOString()}>{i18n.time(message.at)}</time>
+        {message.status === 'sending' && ` · ${t('sending')}`}
+        {read && ` · ${t('readReceipt')}`}
+      </span>
+      {message.status === 'failed' && (
+        <span className="helpline-message__failed">
+          {t('notSent', { reason: i18n.error(message.error) })}{' '}
+          <button type="button" className="helpline-link-button" onClick={() => onEdit(message.text)}>
+            {t('editAndResend')}
+          </button>
+        </span>
+      )}
+    </li>
+  );
+}
+
+/** Sends "typing" on the first keystroke and "stopped" after `idleMs` without one (or on `stop()`). */
+function useTyping(setTyping: (typing: boolean) => Promise<void>, idleMs: number) {
+  const state = useRef<{ typing: boolean; timer?: ReturnType<typeof setTimeout> }>({ typing: false });
+  const report = (typing: boolean) => {
+    if (state.current.typing === typing) return;
+    state.current.typing = typing;
+    // Typing is a hint; losing one is harmless.
+    setTyping(typing).catch(() => undefined);
+  };
+  const stop = () => {
+    clearTimeout(state.current.timer);
+    report(false);
+  };
+  useEffect(() => () => clearTimeout(state.current.timer), []);
+  return {
+    keystroke() {
+      report(true);
+      clearTimeout(state.current.timer);
+      state.current.timer = setTimeout(stop, idleMs);
+    },
+    stop,
+  };
+}
+
+/** Props of {@link CannedResponsePicker}. */
+export interface CannedResponsePickerProps {
+  readonly queueId: string | undefined;
+  /** Called with the chosen response's template; fill its placeholders with `fillPlaceholders`. */
+  readonly onPick: (template: string) => void;
+}
+
+/**
+ * A picker of the canned responses of a queue (from the provider's `cannedResponses`); renders nothing when
+ * the queue has none.
+ *
+ * @example
+ * ```tsx
+ * <CannedResponsePicker queueId={interaction.queueId} onPick={(text) => setDraft(text)} />
+ * ```
+ */
+export function CannedResponsePicker({ queueId, onPick }: CannedResponsePickerProps): ReactNode {
+  const { t } = useTranslator();
+  const responses = useCannedResponses(queueId);
+  const id = useId();
+  if (responses.length === 0) return null;
+  return (
+    <div className="helpline-canned">
+      <label className="helpline-label" htmlFor={id}>
+        {t('cannedLabel')}
+      </label>
+      <select
+        id={id}
+        className="helpline-select"
+        value=""
+        onChange={(event) => {
+          const picked = responses.find((r) => r.id === event.currentTarget.value);
+          if (picked) onPick(picked.text);
+        }}
+      >
+        <option value="">{t('cannedPlaceholder')}</option>
+        {responses.map((response) => (
+          <option key={response.id} value={response.id}>
+            {response.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

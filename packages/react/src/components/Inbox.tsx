@@ -1,0 +1,122 @@
+'use client';
+import type { ReactNode } from 'react';
+import { type InboxItem, useInteractions } from '../hooks/useInteractions';
+import { useNow } from '../hooks/useNow';
+import { useQueues } from '../hooks/useQueues';
+import { useTranslator } from '../i18n/translator';
+import { channelLabel, customerName, cx, stateLabel } from './shared';
+
+/** How close a reply timer is to the queue's SLA target. */
+export type SlaLevel = 'ok' | 'warning' | 'breached';
+
+/** `breached` past the target, `warning` from 75 % of it, else `ok` (also when there is no target). */
+export function slaLevel(waitedSeconds: number, targetSeconds: number | undefined): SlaLevel {
+  if (!targetSeconds) return 'ok';
+  if (waitedSeconds >= targetSeconds) return 'breached';
+  return waitedSeconds >= targetSeconds * 0.75 ? 'warning' : 'ok';
+}
+
+/** Props of {@link Inbox}. */
+export interface InboxProps {
+  /** The interaction shown as current (`aria-current`). */
+  readonly selectedId?: string;
+  readonly onSelect?: (id: string) => void;
+  readonly className?: string;
+}
+
+/**
+ * The agent's interactions across channels: customer, channel, state, unread count and a reply timer
+ * against the queue's SLA target. Each is a button that selects it.
+ *
+ * @example
+ * ```tsx
+ * <Inbox selectedId={current} onSelect={setCurrent} />
+ * ```
+ */
+export function Inbox({ selectedId, onSelect, className }: InboxProps): ReactNode {
+  const i18n = useTranslator();
+  const items = useInteractions();
+  return (
+    <nav className={cx('helpline-inbox', className)} aria-label={i18n.t('inboxLabel')}>
+      {items.length === 0 ? (
+        <p className="helpline-empty">{i18n.t('inboxEmpty')}</p>
+      ) : (
+        <ul className="helpline-inbox__list">
+          {items.map((item) => (
+            <li key={item.interaction.id}>
+              <InboxEntry item={item} selected={item.interaction.id === selectedId} onSelect={onSelect} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </nav>
+  );
+}
+
+function InboxEntry({
+  item,
+  selected,
+  onSelect,
+}: {
+  item: InboxItem;
+  selected: boolean;
+  onSelect: ((id: string) => void) | undefined;
+}): ReactNode {
+  const i18n = useTranslator();
+  const { t } = i18n;
+  const { interaction, unread, awaitingReplySince } = item;
+  const queue = useQueues().find((q) => q.id === interaction.queueId);
+  return (
+    <button
+      type="button"
+      className="helpline-inbox__item"
+      aria-current={selected ? 'true' : undefined}
+      data-channel={interaction.channel}
+      data-state={interaction.state}
+      onClick={() => onSelect?.(interaction.id)}
+    >
+      <span className="helpline-inbox__name">{customerName(i18n, interaction)}</span>
+      <span className="helpline-inbox__meta">
+        {channelLabel(i18n, interaction.channel)} · {stateLabel(i18n, interaction.state)}
+      </span>
+      {unread > 0 && (
+        <span className="helpline-badge">
+          <span aria-hidden="true">{i18n.number(unread)}</span>
+          <span className="helpline-visually-hidden">{t('unreadCount', { count: unread })}</span>
+        </span>
+      )}
+      {awaitingReplySince !== undefined && (
+        <ReplyTimer since={awaitingReplySince} targetSeconds={queue?.slaTargetSeconds} />
+      )}
+    </button>
+  );
+}
+
+/** Props of {@link ReplyTimer}. */
+export interface ReplyTimerProps {
+  /** Epoch ms the wait started. */
+  readonly since: number;
+  /** The SLA target in seconds; colours the timer (`data-sla`). */
+  readonly targetSeconds?: number | undefined;
+}
+
+/**
+ * How long a customer has waited for a reply, with `data-sla="ok" | "warning" | "breached"` against the
+ * target.
+ *
+ * @example
+ * ```tsx
+ * <ReplyTimer since={item.awaitingReplySince} targetSeconds={queue.slaTargetSeconds} />
+ * ```
+ */
+export function ReplyTimer({ since, targetSeconds }: ReplyTimerProps): ReactNode {
+  const i18n = useTranslator();
+  const waited = Math.max(0, (useNow() - since) / 1000);
+  const level = slaLevel(waited, targetSeconds);
+  return (
+    <span className="helpline-sla" data-sla={level}>
+      {i18n.t('awaitingReply', { duration: i18n.duration(waited) })}
+      {level === 'breached' && ` (${i18n.t('slaBreached')})`}
+    </span>
+  );
+}

@@ -1,0 +1,68 @@
+'use client';
+import type { AwayReason, Channel, WireInteraction } from '@helpline/core';
+import type { ReactNode } from 'react';
+import type { MessageKey } from '../i18n/en';
+import type { Translator } from '../i18n/translator';
+
+// Small pieces every component uses: labels from the catalog and the error line.
+
+const CHANNEL_KEYS: Record<Channel, MessageKey> = {
+  chat: 'channelChat',
+  voice: 'channelVoice',
+  callback: 'channelCallback',
+  'offline-message': 'channelOfflineMessage',
+};
+
+/** The label of a channel ("Chat", "Call"…). */
+export function channelLabel({ t }: Translator, channel: Channel): string {
+  return t(CHANNEL_KEYS[channel]);
+}
+
+const REASON_KEYS: Readonly<Record<string, MessageKey>> = {
+  break: 'reasonBreak',
+  lunch: 'reasonLunch',
+  meeting: 'reasonMeeting',
+  training: 'reasonTraining',
+  'missed-offers': 'reasonMissedOffers',
+  supervisor: 'reasonSupervisor',
+};
+
+/** The label of an away reason: the catalog's for standard codes, the code itself for a site's own. */
+export function reasonLabel({ t }: Translator, reason: AwayReason): string {
+  const key = REASON_KEYS[reason];
+  return key ? t(key) : reason;
+}
+
+const STATE_KEYS: Readonly<Record<string, MessageKey>> = {
+  active: 'stateActive',
+  'wrap-up': 'stateWrapUp',
+  ended: 'stateEnded',
+  offered: 'stateOffered',
+  queued: 'stateQueued',
+};
+
+/** The label of an interaction state; unknown states show as they are. */
+export function stateLabel({ t }: Translator, state: string): string {
+  const key = STATE_KEYS[state];
+  return key ? t(key) : state;
+}
+
+/** The customer's name as text, or the catalog's fallback. */
+export function customerName({ t }: Translator, interaction: WireInteraction | undefined): string {
+  return interaction?.customer.name?.trim() || t('customerFallbackName');
+}
+
+/** An error line (`role="alert"`), or nothing when there is no error. */
+export function ErrorText({ error, i18n, id }: { error: unknown; i18n: Translator; id?: string }): ReactNode {
+  if (error === undefined) return null;
+  return (
+    <p className="helpline-error" role="alert" id={id}>
+      {i18n.error(error)}
+    </p>
+  );
+}
+
+/** Joins class names, skipping empty ones. */
+export function cx(...names: (string | false | undefined)[]): string {
+  return names.filter(Boolean).join(' ');
+}

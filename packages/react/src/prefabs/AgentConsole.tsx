@@ -1,0 +1,210 @@
+'use client';
+import type { AwayReason, Queue, WireInteraction } from '@helpline/core';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { CallbackWorklist, type CallbackWorklistProps } from '../components/CallbackWorklist';
+import { ChatPanel } from '../components/ChatPanel';
+import { ConnectionStatus } from '../components/ConnectionStatus';
+import { CustomerCard } from '../components/CustomerCard';
+import { EscalateForm } from '../components/EscalateForm';
+import { Inbox } from '../components/Inbox';
+import {
+  DEFAULT_KEYMAP,
+  type Keymap,
+  ShortcutsContext,
+  ShortcutsHelp,
+  useKeyboardShortcuts,
+} from '../components/KeyboardShortcuts';
+import { OfferToasts } from '../components/OfferToast';
+import { PresenceSelector } from '../components/PresenceSelector';
+import { Softphone } from '../components/Softphone';
+import { cx, ErrorText } from '../components/shared';
+import { type TransferAgent, TransferForm } from '../components/TransferForm';
+import { WrapUpForm } from '../components/WrapUpForm';
+import { HelplineProvider, useHelpline } from '../context/HelplineContext';
+import type { CannedResponses } from '../context/helpline.types';
+import { useAction } from '../hooks/useAction';
+import { useAgent } from '../hooks/useAgent';
+import { useCall } from '../hooks/useCall';
+import { useInteraction } from '../hooks/useInteraction';
+import { useInteractions } from '../hooks/useInteractions';
+import { useOffers } from '../hooks/useOffers';
+import { useTranslator } from '../i18n/translator';
+
+/** Props of {@link AgentConsole}. */
+export interface AgentConsoleProps {
+  /** Queue configuration (dispositions, ACW, SLA); defaults to the provider's. */
+  readonly queues?: readonly Queue[];
+  /** Canned responses per queue; defaults to the provider's. */
+  readonly cannedResponses?: CannedResponses;
+  /** The supervisors' queue: shows "Escalate to a supervisor" on active interactions. */
+  readonly escalationQueueId?: string;
+  /** Keys for accept, hang up, mute and next interaction. */
+  readonly keymap?: Keymap;
+  /** Away reason codes for the status picker. */
+  readonly reasons?: readonly AwayReason[];
+  /** Colleagues to transfer to; default: the supervisor board's agents, if any. */
+  readonly transferAgents?: readonly TransferAgent[];
+  /** Options of the callback worklist (items, reschedule…). */
+  readonly callbacks?: Omit<CallbackWorklistProps, 'className'>;
+  /** Earlier interactions of a customer from the host app (CRM), for the customer card. */
+  readonly customerHistory?: (customerId: string) => readonly WireInteraction[];
+  readonly className?: string;
+}
+
+/**
+ * The complete agent console, built only from the public components: status, offers, inbox, the current
+ * conversation or call, wrap-up, transfer and escalation, the customer card, callbacks and the keyboard
+ * shortcuts (Alt+A accept, Alt+H hang up, Alt+M mute, Alt+N next interaction by default).
+ *
+ * @example
+ * ```tsx
+ * const agent = createAgentSession({ transport: createWebSocketTransport(url), token });
+ * createRoot(el).render(
+ *   <HelplineProvider agent={agent}>
+ *     <AgentConsole queues={queues} cannedResponses={canned} escalationQueueId="supervisors" />
+ *   </HelplineProvider>,
+ * );
+ * ```
+ */
+export function AgentConsole({ queues, cannedResponses, ...props }: AgentConsoleProps): ReactNode {
+  const outer = useHelpline();
+  if (!queues && !cannedResponses) return <ConsoleLayout {...props} />;
+  return (
+    <HelplineProvider
+      {...outer}
+      queues={queues ?? outer.queues}
+      cannedResponses={cannedResponses ?? outer.cannedResponses}
+    >
+      <ConsoleLayout {...props} />
+    </HelplineProvider>
+  );
+}
+
+function ConsoleLayout({
+  escalationQueueId,
+  keymap = DEFAULT_KEYMAP,
+  reasons,
+  transferAgents,
+  callbacks,
+  customerHistory,
+  className,
+}: Omit<AgentConsoleProps, 'queues' | 'cannedResponses'>): ReactNode {
+  const i18n = useTranslator();
+  const { t } = i18n;
+  const { session } = useAgent();
+  const { voice } = useHelpline();
+  const items = useInteractions();
+  const { offers } = useOffers();
+  const call = useCall();
+  const shortcut = useAction();
+  const [chosen, setChosen] = useState<string | undefined>(undefined);
+  const [transferring, setTransferring] = useState(false);
+  const current = items.some((item) => item.interaction.id === chosen) ? chosen : items[0]?.interaction.id;
+  const selected = useInteraction(current ?? '');
+
+  // Whatever the agent just accepted becomes the current interaction.
+  const seen = useRef(new Set<string>());
+  useEffect(() => {
+    const fresh = items.filter((item) => !seen.current.has(item.interaction.id));
+    for (const item of fresh) seen.current.add(item.interaction.id);
+    const newest = fresh.at(-1);
+    if (newest) setChosen(newest.interaction.id);
+  }, [items]);
+
+  // Switching to another interaction closes the transfer form.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `current` is the trigger, not an input
+  useEffect(() => setTransferring(false), [current]);
+
+  useKeyboardShortcuts(
+    {
+      accept: () => {
+        const first = offers[0];
+        if (first) void shortcut.run(() => session.accept(first.interaction.id));
+      },
+      hangUp: () => {
+        if (call.flags?.canHangUp) void call.perform('hangUp');
+      },
+      mute: () => {
+        if (call.flags?.canMute) void call.perform('mute');
+        else if (call.flags?.canUnmute) void call.perform('unmute');
+      },
+      next: () => {
+        if (items.length === 0) return;
+        const index = items.findIndex((item) => item.interaction.id === current);
+        setChosen(items[(index + 1) % items.length]?.interaction.id);
+      },
+    },
+    keymap,
+  );
+
+  const interaction = selected.interaction;
+  const isCall = interaction?.channel === 'voice' || interaction?.channel === 'callback';
+  const hasCallbacks =
+    callbacks?.items !== undefined || items.some((i) => i.interaction.channel === 'callback');
+
+  return (
+    <ShortcutsContext.Provider value={keymap}>
+      <section className={cx('helpline-console', className)} aria-label={t('consoleLabel')}>
+        <header className="helpline-console__header">
+          <PresenceSelector {...(reasons ? { reasons } : {})} />
+          <ConnectionStatus />
+        </header>
+        <OfferToasts />
+        <ErrorText error={shortcut.error} i18n={i18n} />
+        <div className="helpline-console__body">
+          <Inbox className="helpline-console__inbox" selectedId={current} onSelect={setChosen} />
+          <div className="helpline-console__work">
+            {!current || !interaction ? (
+              <p className="helpline-empty">{t('consoleNothingSelected')}</p>
+            ) : (
+              <>
+                {isCall ? (
+                  <Softphone
+                    onTransfer={selected.flags?.canTransfer ? () => setTransferring(true) : undefined}
+                  />
+                ) : (
+                  <ChatPanel key={current} id={current} />
+                )}
+                <WrapUpForm key={`wrap-up-${current}`} id={current} />
+                {selected.flags?.canTransfer && (
+                  <div className="helpline-console__tools">
+                    {!isCall && (
+                      <button
+                        type="button"
+                        className="helpline-button"
+                        aria-expanded={transferring}
+                        onClick={() => setTransferring((open) => !open)}
+                      >
+                        {t('transfer')}
+                      </button>
+                    )}
+                    {escalationQueueId && <EscalateForm id={current} queueId={escalationQueueId} />}
+                  </div>
+                )}
+                {transferring && selected.flags?.canTransfer && (
+                  <TransferForm
+                    id={current}
+                    {...(transferAgents ? { agents: transferAgents } : {})}
+                    onDone={() => setTransferring(false)}
+                    onCancel={() => setTransferring(false)}
+                  />
+                )}
+              </>
+            )}
+          </div>
+          <aside className="helpline-console__side" aria-label={t('customerTitle')}>
+            {interaction && (
+              <CustomerCard
+                customerId={interaction.customer.id}
+                {...(customerHistory ? { history: customerHistory(interaction.customer.id) } : {})}
+              />
+            )}
+            {voice && !isCall && <Softphone />}
+          </aside>
+        </div>
+        {hasCallbacks && <CallbackWorklist {...callbacks} />}
+        <ShortcutsHelp keymap={keymap} />
+      </section>
+    </ShortcutsContext.Provider>
+  );
+}

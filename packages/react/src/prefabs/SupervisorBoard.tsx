@@ -1,0 +1,77 @@
+'use client';
+import type { Queue } from '@helpline/core';
+import { type ReactNode, useMemo } from 'react';
+import { cx } from '../components/shared';
+import { HelplineProvider, useHelpline } from '../context/HelplineContext';
+import { useQueues } from '../hooks/useQueues';
+import { useBoard, useKpis } from '../hooks/useSupervisor';
+import { useTranslator } from '../i18n/translator';
+import { AgentsBoardTable } from '../supervisor/AgentsBoardTable';
+import { CsvExportButton, type CsvExportButtonProps } from '../supervisor/CsvExportButton';
+import { CountsChart } from '../supervisor/charts';
+import { KpiPanel } from '../supervisor/KpiPanel';
+import { QueueStatsTable } from '../supervisor/QueueStatsTable';
+import { useSupervisorSession } from '../supervisor/useSupervisorSession';
+import { WaitingList } from '../supervisor/WaitingList';
+
+/** Props of {@link SupervisorBoard}. */
+export interface SupervisorBoardProps {
+  /** Queue configuration, for disposition labels; defaults to the provider's. */
+  readonly queues?: readonly Queue[];
+  /** Options of the CSV export. */
+  readonly csv?: CsvExportButtonProps;
+  readonly className?: string;
+}
+
+/**
+ * The supervisor's live board, built only from the public pieces: today's KPIs with small charts, topic and
+ * disposition counts, CSV export, live queues, waiting interactions and agents (force presence, reassign).
+ *
+ * @example
+ * ```tsx
+ * <HelplineProvider supervisor={createSupervisorSession({ transport, token })} queues={queues}>
+ *   <SupervisorBoard />
+ * </HelplineProvider>
+ * ```
+ */
+export function SupervisorBoard({ queues, ...props }: SupervisorBoardProps): ReactNode {
+  const outer = useHelpline();
+  useSupervisorSession(); // A clear error up front when the provider has no supervisor session.
+  if (!queues) return <BoardLayout {...props} />;
+  return (
+    <HelplineProvider {...outer} queues={queues}>
+      <BoardLayout {...props} />
+    </HelplineProvider>
+  );
+}
+
+function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): ReactNode {
+  const { t } = useTranslator();
+  const kpis = useKpis();
+  const queues = useQueues();
+  const { waiting } = useBoard();
+  const dispositionLabels = useMemo(
+    () => Object.fromEntries(queues.flatMap((q) => q.dispositions.map((d) => [d.id, d.label]))),
+    [queues],
+  );
+  return (
+    <section className={cx('helpline-board', className)} aria-label={t('boardLabel')}>
+      <header className="helpline-board__header">
+        <CsvExportButton {...csv} />
+      </header>
+      <KpiPanel />
+      <div className="helpline-board__counts">
+        <CountsChart title={t('topicsTitle')} counts={kpis?.byTopic} emptyText={t('countsEmpty')} />
+        <CountsChart
+          title={t('dispositionsTitle')}
+          counts={kpis?.byDisposition}
+          labels={dispositionLabels}
+          emptyText={t('countsEmpty')}
+        />
+      </div>
+      <QueueStatsTable />
+      {waiting && <WaitingList />}
+      <AgentsBoardTable />
+    </section>
+  );
+}

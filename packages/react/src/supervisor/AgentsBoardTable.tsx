@@ -1,0 +1,125 @@
+'use client';
+import type { AwayReason, PresenceStatus } from '@helpline/core';
+import { type ReactNode, useId, useState } from 'react';
+import { channelLabel, cx, ErrorText, reasonLabel, stateLabel } from '../components/shared';
+import { useAction } from '../hooks/useAction';
+import { useNow } from '../hooks/useNow';
+import { useAgentsBoard } from '../hooks/useSupervisor';
+import { useTranslator } from '../i18n/translator';
+import { ReassignForm } from './ReassignForm';
+import type { BoardAgent, BoardInteraction } from './supervisor.types';
+import { useSupervisorSession } from './useSupervisorSession';
+
+/**
+ * Agents live: presence (with reason), time in that state, what they are working on; the supervisor can
+ * force an agent's presence and reassign an interaction.
+ *
+ * @example
+ * ```tsx
+ * <AgentsBoardTable />
+ * ```
+ */
+export function AgentsBoardTable({ className }: { readonly className?: string }): ReactNode {
+  const { t } = useTranslator();
+  const agents = useAgentsBoard();
+  return (
+    <table className={cx('helpline-table', 'helpline-agents', className)}>
+      <caption>{t('agentsTitle')}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t('agentName')}</th>
+          <th scope="col">{t('agentPresence')}</th>
+          <th scope="col">{t('agentTimeInState')}</th>
+          <th scope="col">{t('agentWork')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {agents.map((agent) => (
+          <AgentRow key={agent.agentId} agent={agent} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function AgentRow({ agent }: { agent: BoardAgent }): ReactNode {
+  const i18n = useTranslator();
+  const { t } = i18n;
+  const session = useSupervisorSession();
+  const now = useNow();
+  const action = useAction();
+  const id = useId();
+  const value = agent.presence === 'away' ? `away:${agent.reason ?? 'supervisor'}` : agent.presence;
+  const awayReasons: AwayReason[] = ['supervisor', 'break', 'meeting', 'training'];
+  if (agent.reason && !awayReasons.includes(agent.reason)) awayReasons.push(agent.reason);
+  return (
+    <tr data-presence={agent.presence}>
+      <th scope="row">{agent.name}</th>
+      <td>
+        <label className="helpline-visually-hidden" htmlFor={`${id}-presence`}>
+          {t('forcePresence', { name: agent.name })}
+        </label>
+        <select
+          id={`${id}-presence`}
+          className="helpline-select"
+          value={value}
+          disabled={action.pending}
+          onChange={(event) => {
+            const [status, ...reason] = event.currentTarget.value.split(':') as [PresenceStatus, ...string[]];
+            void action.run(() =>
+              session.forcePresence(agent.agentId, status, reason.join(':') || undefined),
+            );
+          }}
+        >
+          <option value="available">{t('presenceAvailable')}</option>
+          <optgroup label={t('presenceAway')}>
+            {awayReasons.map((reason) => (
+              <option key={reason} value={`away:${reason}`}>
+                {t('presenceAwayReason', { reason: reasonLabel(i18n, reason) })}
+              </option>
+            ))}
+          </optgroup>
+          <option value="offline">{t('presenceOffline')}</option>
+        </select>
+        <ErrorText error={action.error} i18n={i18n} />
+      </td>
+      <td>{i18n.duration((now - agent.since) / 1000)}</td>
+      <td>
+        {agent.interactions.length === 0 ? (
+          t('agentIdle')
+        ) : (
+          <ul className="helpline-agents__work">
+            {agent.interactions.map((interaction) => (
+              <WorkItem key={interaction.cid} interaction={interaction} />
+            ))}
+          </ul>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function WorkItem({ interaction }: { interaction: BoardInteraction }): ReactNode {
+  const i18n = useTranslator();
+  const [open, setOpen] = useState(false);
+  const id = useId();
+  return (
+    <li>
+      {channelLabel(i18n, interaction.channel)} · {stateLabel(i18n, interaction.state)}{' '}
+      <button
+        type="button"
+        className="helpline-link-button"
+        aria-expanded={open}
+        aria-controls={id}
+        onClick={() => setOpen((value) => !value)}
+      >
+        {i18n.t('reassign')}
+      </button>
+      {open && (
+        <div id={id}>
+          <ReassignForm cid={interaction.cid} onDone={() => setOpen(false)} />
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,88 @@
+'use client';
+import { type ReactNode, useId } from 'react';
+import { cx } from '../components/shared';
+import { useKpis } from '../hooks/useSupervisor';
+import type { MessageKey } from '../i18n/en';
+import { type Translator, useTranslator } from '../i18n/translator';
+import { RatioBar, Sparkline } from './charts';
+import type { KpiName, KpiReport } from './supervisor.types';
+
+type Format = 'duration' | 'ratio' | 'csat' | 'nps';
+
+const KPIS: readonly { name: KpiName; label: MessageKey; format: Format }[] = [
+  { name: 'serviceLevel', label: 'kpiServiceLevel', format: 'ratio' },
+  { name: 'asaSeconds', label: 'kpiAsa', format: 'duration' },
+  { name: 'ahtSeconds', label: 'kpiAht', format: 'duration' },
+  { name: 'abandonmentRate', label: 'kpiAbandonment', format: 'ratio' },
+  { name: 'answerRate', label: 'kpiAnswerRate', format: 'ratio' },
+  { name: 'fcr', label: 'kpiFcr', format: 'ratio' },
+  { name: 'csatAverage', label: 'kpiCsat', format: 'csat' },
+  { name: 'nps', label: 'kpiNps', format: 'nps' },
+];
+
+function formatKpi(i18n: Translator, format: Format, value: number | undefined): string {
+  if (value === undefined) return i18n.t('none');
+  switch (format) {
+    case 'duration':
+      return i18n.duration(value);
+    case 'ratio':
+      return i18n.percent(value);
+    case 'csat':
+      return i18n.t('csatValue', { value: i18n.number(value, 1) });
+    case 'nps':
+      return `${value > 0 ? '+' : ''}${i18n.number(value)}`;
+  }
+}
+
+/** Props of {@link KpiPanel}. */
+export interface KpiPanelProps {
+  /** Defaults to the supervisor session's `$kpis`. */
+  readonly kpis?: KpiReport;
+  readonly className?: string;
+}
+
+/**
+ * Today's KPIs — service level, ASA, AHT, abandonment, answer rate, FCR, CSAT, NPS — as tiles with a small
+ * trend line (when the report has a series) or a ratio bar.
+ *
+ * @example
+ * ```tsx
+ * <KpiPanel />
+ * ```
+ */
+export function KpiPanel({ kpis: given, className }: KpiPanelProps): ReactNode {
+  const i18n = useTranslator();
+  const live = useKpis();
+  const kpis = given ?? live;
+  const id = useId();
+  return (
+    <section className={cx('helpline-kpis', className)} aria-labelledby={`${id}-title`}>
+      <h2 className="helpline-kpis__title" id={`${id}-title`}>
+        {i18n.t('kpisTitle')}
+      </h2>
+      {kpis === undefined ? (
+        <p className="helpline-empty">{i18n.t('kpisEmpty')}</p>
+      ) : (
+        <dl className="helpline-kpis__list">
+          {KPIS.map(({ name, label, format }) => {
+            const value = kpis[name];
+            const series = kpis.series?.[name];
+            return (
+              <div key={name} className="helpline-kpi" data-kpi={name}>
+                <dt className="helpline-kpi__label">{i18n.t(label)}</dt>
+                <dd className="helpline-kpi__value">
+                  {formatKpi(i18n, format, value)}
+                  {series && series.length > 1 ? (
+                    <Sparkline values={series} {...(format === 'ratio' ? { max: 1 } : {})} />
+                  ) : (
+                    format === 'ratio' && value !== undefined && <RatioBar ratio={value} />
+                  )}
+                </dd>
+              </div>
+            );
+          })}
+        </dl>
+      )}
+    </section>
+  );
+}

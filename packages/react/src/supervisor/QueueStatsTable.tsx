@@ -1,0 +1,55 @@
+'use client';
+import type { ReactNode } from 'react';
+import { slaLevel } from '../components/Inbox';
+import { cx } from '../components/shared';
+import { useQueueStats } from '../hooks/useSupervisor';
+import { useTranslator } from '../i18n/translator';
+
+/**
+ * Live queues: waiting, longest wait (coloured against the SLA target with `data-sla`), target, open or
+ * closed.
+ *
+ * @example
+ * ```tsx
+ * <QueueStatsTable />
+ * ```
+ */
+export function QueueStatsTable({ className }: { readonly className?: string }): ReactNode {
+  const i18n = useTranslator();
+  const { t } = i18n;
+  const queues = useQueueStats();
+  return (
+    <table className={cx('helpline-table', 'helpline-queues', className)}>
+      <caption>{t('queuesTitle')}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t('queueName')}</th>
+          <th scope="col">{t('queueWaiting')}</th>
+          <th scope="col">{t('queueLongestWait')}</th>
+          <th scope="col">{t('queueSla')}</th>
+          <th scope="col">{t('queueStatus')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {queues.map((queue) => (
+          <tr
+            key={queue.queueId}
+            data-sla={
+              queue.longestWaitSeconds === undefined
+                ? 'ok'
+                : slaLevel(queue.longestWaitSeconds, queue.slaTargetSeconds)
+            }
+          >
+            <th scope="row">{queue.name}</th>
+            <td>{i18n.number(queue.waiting)}</td>
+            <td>
+              {queue.longestWaitSeconds === undefined ? t('none') : i18n.duration(queue.longestWaitSeconds)}
+            </td>
+            <td>{i18n.duration(queue.slaTargetSeconds)}</td>
+            <td>{t(queue.open ? 'queueOpen' : 'queueClosed')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,50 @@
+'use client';
+import { type ReactNode, useId } from 'react';
+import { channelLabel, cx } from '../components/shared';
+import { useNow } from '../hooks/useNow';
+import { useBoard } from '../hooks/useSupervisor';
+import { useTranslator } from '../i18n/translator';
+import { ReassignForm } from './ReassignForm';
+
+/**
+ * Interactions waiting in queues (when the board includes them), longest first, each with a form to move it
+ * to another queue.
+ *
+ * @example
+ * ```tsx
+ * <WaitingList />
+ * ```
+ */
+export function WaitingList({ className }: { readonly className?: string }): ReactNode {
+  const i18n = useTranslator();
+  const { t } = i18n;
+  const { waiting = [], queues } = useBoard();
+  const now = useNow();
+  const id = useId();
+  const sorted = [...waiting].sort((a, b) => a.waitingSince - b.waitingSince);
+  return (
+    <section className={cx('helpline-waiting', className)} aria-labelledby={`${id}-title`}>
+      <h2 className="helpline-waiting__title" id={`${id}-title`}>
+        {t('waitingTitle')}
+      </h2>
+      {sorted.length === 0 ? (
+        <p className="helpline-empty">{t('waitingEmpty')}</p>
+      ) : (
+        <ul className="helpline-waiting__list">
+          {sorted.map((item) => (
+            <li key={item.cid} className="helpline-waiting__item">
+              <span>{item.customerName || t('customerFallbackName')}</span>
+              {' · '}
+              <span>{channelLabel(i18n, item.channel)}</span>
+              {' · '}
+              <span>{queues.find((q) => q.queueId === item.queueId)?.name ?? item.queueId}</span>
+              {' · '}
+              <span>{t('waitingSince', { duration: i18n.duration((now - item.waitingSince) / 1000) })}</span>
+              <ReassignForm cid={item.cid} toAgents={false} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

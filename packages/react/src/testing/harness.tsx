@@ -1,0 +1,413 @@
+/// <reference types="mocha" />
+// Test helpers for the browser tests of this package: a hub with agents and visitors over the memory
+// transport, mounting React trees inside act(), user input, waiting, and small fakes for the parts core does
+// not ship yet (voice controller, supervisor session). Not part of the published package.
+import {
+  type AgentSession,
+  createAgentSession,
+  createHub,
+  createMemoryTransport,
+  createVisitorSession,
+  devAuthenticate,
+  type Hub,
+  type Queue,
+  type StartChatRequest,
+  transition,
+  type VisitorSession,
+  type VoiceEvent,
+  type VoiceState,
+  voiceMachine,
+  voiceSnapshot,
+} from '@helpline/core';
+import { flush, salesQueue, supportQueue, testAgent } from '@helpline/core/testing';
+import { atom } from 'nanostores';
+import { act, type ReactNode } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { HelplineProvider } from '../context/HelplineContext';
+import type { HelplineClients } from '../context/helpline.types';
+import css from '../styles/helpline.css' with { type: 'text' };
+import type { KpiReport, SupervisorBoardState, SupervisorSessionLike } from '../supervisor/supervisor.types';
+import type { CallController, CallView } from '../voice/call.types';
+
+declare global {
+  // React reads this global to know that updates are wrapped in act().
+  var IS_REACT_ACT_ENVIRONMENT: boolean | undefined;
+}
+globalThis.IS_REACT_ACT_ENVIRONMENT = true;
+
+/** The supervisors' queue (escalations). */
+export const supervisorsQueue: Queue = {
+  ...supportQueue,
+  id: 'supervisors',
+  name: 'Supervisors',
+  acw: { kind: 'optional' },
+  dispositionRequired: false,
+  dispositions: [{ id: 'handled', label: 'Handled', resolved: true }],
+};
+
+/** A queue with a timed wrap-up of 30 s. */
+export const billingQueue: Queue = {
+  ...salesQueue,
+  id: 'billing',
+  name: 'Billing',
+  acw: { kind: 'timed', seconds: 30 },
+  dispositionRequired: false,
+  dispositions: [{ id: 'paid', label: 'Paid', resolved: true }],
+};
+
+/** The queues every test world has: support (disposition required), sales, billing (timed), supervisors. */
+export const QUEUES: readonly Queue[] = [supportQueue, salesQueue, billingQueue, supervisorsQueue];
+
+/** A hub with agents alice and bob, the memory transport, and session factories that are closed at the end. */
+export interface World {
+  readonly hub: Hub;
+  readonly queues: readonly Queue[];
+  agent(id?: string, name?: string): AgentSession;
+  visitor(id?: string, name?: string): VisitorSession;
+  close(): void;
+}
+
+export function createWorld(queues: readonly Queue[] = QUEUES): World {
+  const hub = createHub({
+    queues,
+    agents: [testAgent('alice'), testAgent('bob')],
+    authenticate: devAuthenticate,
+  });
+  const transport = createMemoryTransport({ hub });
+  const closers: (() => void)[] = [];
+  return {
+    hub,
+    queues,
+    agent(id = 'alice', name = 'Alice') {
+      const session = createAgentSession({ transport, token: `dev:agent:${id}:${name}` });
+      closers.push(() => session.close());
+      return session;
+    },
+    visitor(id = 'v1', name = 'Ada') {
+      const session = createVisitorSession({ transport, token: `dev:visitor:${id}:${name}` });
+      closers.push(() => session.close());
+      return session;
+    },
+    close() {
+      for (const close of closers) close();
+      hub.close();
+    },
+  };
+}
+
+/** Lets stores, the memory transport and React settle (inside act). */
+export async function settle(): Promise<void> {
+  await act(async () => {
+    await flush();
+  });
+}
+
+/** Waits, turn by turn inside act(), until `predicate` holds. */
+export async function waitForUi(predicate: () => boolean, what: string, maxTurns = 400): Promise<void> {
+  for (let turn = 0; turn < maxTurns; turn++) {
+    if (predicate()) return;
+    await settle();
+  }
+  throw new Error(`waitForUi: ${what} did not happen`);
+}
+
+/**
+ * Starts a chat from `visitor` and waits until `agent` (available) is offered it; returns its id.
+ */
+export async function offerChat(
+  agent: AgentSession,
+  visitor: VisitorSession,
+  request: StartChatRequest = { queueId: 'support', prechat: { name: 'Ada' } },
+): Promise<string> {
+  let cid = '';
+  await act(async () => {
+    cid = await visitor.startChat(request);
+  });
+  await waitForUi(() => agent.$offers.get()[cid] !== undefined, `offer of ${cid}`);
+  return cid;
+}
+
+/** Offers and accepts a chat; returns its id. */
+export async function acceptChat(
+  agent: AgentSession,
+  visitor: VisitorSession,
+  request?: StartChatRequest,
+): Promise<string> {
+  const cid = await offerChat(agent, visitor, request);
+  await act(async () => {
+    await agent.accept(cid);
+  });
+  return cid;
+}
+
+/** A mounted React tree. */
+export interface Mounted {
+  readonly container: HTMLElement;
+  render(ui: ReactNode): void;
+  unmount(): void;
+}
+
+const mounted: Mounted[] = [];
+
+/** Renders `ui` into a fresh container (removed by {@link cleanup}). */
+export function mount(ui: ReactNode): Mounted {
+  const container = document.createElement('div');
+  document.body.append(container);
+  let root: Root | undefined = createRoot(container);
+  const handle: Mounted = {
+    container,
+    render(next) {
+      act(() => root?.render(next));
+    },
+    unmount() {
+      if (root) act(() => root?.unmount());
+      root = undefined;
+      container.remove();
+    },
+  };
+  handle.render(ui);
+  mounted.push(handle);
+  return handle;
+}
+
+/** Unmounts everything {@link mount} rendered. */
+export function cleanup(): void {
+  for (const handle of mounted.splice(0)) handle.unmount();
+}
+
+let styled = false;
+/** Adopts the package stylesheet into the document (once), as an app importing styles.css would. */
+export function adoptStyles(): void {
+  if (styled) return;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  styled = true;
+}
+
+// ─── user input ─────────────────────────────────────────────────────────────────────────────────
+
+export async function click(element: Element | null | undefined): Promise<void> {
+  if (!(element instanceof HTMLElement)) throw new Error('click: no element');
+  await act(async () => {
+    element.click();
+    await flush();
+  });
+}
+
+/** Types `text` into a React-controlled input or textarea (replacing its value). */
+export async function typeText(element: Element | null | undefined, text: string): Promise<void> {
+  if (!(element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement))
+    throw new Error('typeText: not a text field');
+  const prototype =
+    element instanceof HTMLInputElement ? HTMLInputElement.prototype : HTMLTextAreaElement.prototype;
+  await act(async () => {
+    Object.getOwnPropertyDescriptor(prototype, 'value')?.set?.call(element, text);
+    element.dispatchEvent(new Event('input', { bubbles: true }));
+    await flush();
+  });
+}
+
+/** Picks `value` in a React-controlled select. */
+export async function choose(element: Element | null | undefined, value: string): Promise<void> {
+  if (!(element instanceof HTMLSelectElement)) throw new Error('choose: not a select');
+  if (![...element.options].some((option) => option.value === value))
+    throw new Error(`choose: no option ${value} in ${[...element.options].map((o) => o.value).join(', ')}`);
+  await act(async () => {
+    Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value')?.set?.call(element, value);
+    element.dispatchEvent(new Event('change', { bubbles: true }));
+    await flush();
+  });
+}
+
+/** Presses a key combination on `target` (default: the focused element or the body). */
+export async function press(
+  init: KeyboardEventInit,
+  target: Element | Document = document.activeElement ?? document.body,
+): Promise<void> {
+  await act(async () => {
+    target.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, cancelable: true, ...init }));
+    await flush();
+  });
+}
+
+/** The first element matching `selector` whose text contains `text`. */
+export function byText<T extends Element = HTMLElement>(
+  root: ParentNode,
+  selector: string,
+  text: string | RegExp,
+): T {
+  const found = [...root.querySelectorAll<T>(selector)].find((element) =>
+    typeof text === 'string' ? element.textContent?.includes(text) : text.test(element.textContent ?? ''),
+  );
+  if (!found) throw new Error(`byText: no ${selector} with ${String(text)}`);
+  return found;
+}
+
+/** The form control labelled `label` (by `<label for>`). */
+export function byLabel<T extends HTMLElement = HTMLElement>(root: ParentNode, label: string | RegExp): T {
+  const labelElement = byText<HTMLLabelElement>(root, 'label', label);
+  const control = labelElement.htmlFor ? root.querySelector<T>(`#${CSS.escape(labelElement.htmlFor)}`) : null;
+  if (!control) throw new Error(`byLabel: ${String(label)} labels nothing`);
+  return control;
+}
+
+// ─── fakes for what core does not ship yet ──────────────────────────────────────────────────────
+
+/** A voice controller over core's voice machine, with no media: what a real provider would drive. */
+export interface FakeCall extends CallController {
+  /** Digits sent with the keypad, in order. */
+  readonly digits: string[];
+  readonly dialed: string[];
+  /** Applies a voice machine event (as the provider would on media events). */
+  send(event: VoiceEvent): void;
+}
+
+export function createFakeCall(
+  state: VoiceState | 'none' = 'ringing',
+  view: Omit<CallView, 'snapshot'> = { remoteName: 'Ada' },
+): FakeCall {
+  const at = Date.now();
+  let snapshot = voiceSnapshot({ direction: 'inbound', at });
+  const steps: Partial<Record<VoiceState, VoiceEvent[]>> = {
+    connecting: [{ type: 'ANSWER', at }],
+    active: [
+      { type: 'ANSWER', at },
+      { type: 'CONNECTED', at },
+    ],
+    held: [
+      { type: 'ANSWER', at },
+      { type: 'CONNECTED', at },
+      { type: 'HOLD', at, by: 'agent' },
+    ],
+  };
+  for (const event of state === 'none' ? [] : (steps[state] ?? [])) {
+    const result = transition(voiceMachine, snapshot, event);
+    if (result.ok) snapshot = result.snapshot;
+  }
+  const $call = atom<CallView | undefined>(state === 'none' ? undefined : { ...view, snapshot });
+  const digits: string[] = [];
+  const dialed: string[] = [];
+  const send = (event: VoiceEvent) => {
+    const current = $call.get();
+    if (!current) throw new Error('no call');
+    const result = transition(voiceMachine, current.snapshot, event);
+    if (!result.ok) throw result.error;
+    $call.set({ ...current, snapshot: result.snapshot });
+  };
+  const now = () => Date.now();
+  return {
+    $call,
+    digits,
+    dialed,
+    send,
+    async answer() {
+      send({ type: 'ANSWER', at: now() });
+      send({ type: 'CONNECTED', at: now() });
+    },
+    async reject() {
+      send({ type: 'REJECT', at: now(), by: 'agent' });
+    },
+    async hangUp() {
+      send({ type: 'HANG_UP', at: now(), by: 'agent' });
+    },
+    async hold() {
+      send({ type: 'HOLD', at: now(), by: 'agent' });
+    },
+    async resume() {
+      send({ type: 'RESUME', at: now(), by: 'agent' });
+    },
+    async mute() {
+      send({ type: 'MUTE', at: now() });
+    },
+    async unmute() {
+      send({ type: 'UNMUTE', at: now() });
+    },
+    async sendDigits(value) {
+      digits.push(value);
+    },
+    async dial(phone) {
+      dialed.push(phone);
+    },
+  };
+}
+
+/** A supervisor session of the shape core's `createSupervisorSession` will have, recording the calls made. */
+export interface FakeSupervisor extends SupervisorSessionLike {
+  readonly $board: ReturnType<typeof atom<SupervisorBoardState>>;
+  readonly $kpis: ReturnType<typeof atom<KpiReport | undefined>>;
+  readonly forced: [string, string, string | undefined][];
+  readonly reassigned: [string, unknown][];
+  exports: number;
+  /** Makes the next action fail with `error`. */
+  failNext(error: Error): void;
+}
+
+export function createFakeSupervisor(board: SupervisorBoardState, kpis?: KpiReport): FakeSupervisor {
+  let failure: Error | undefined;
+  const check = () => {
+    const error = failure;
+    failure = undefined;
+    if (error) throw error;
+  };
+  const fake: FakeSupervisor = {
+    $board: atom(board),
+    $kpis: atom(kpis),
+    forced: [],
+    reassigned: [],
+    exports: 0,
+    failNext(error) {
+      failure = error;
+    },
+    async forcePresence(agentId, status, reason) {
+      check();
+      fake.forced.push([agentId, status, reason]);
+      const current = fake.$board.get();
+      fake.$board.set({
+        ...current,
+        agents: current.agents.map((agent) =>
+          agent.agentId === agentId
+            ? { ...agent, presence: status, ...(reason ? { reason } : {}), since: Date.now() }
+            : agent,
+        ),
+      });
+    },
+    async reassign(cid, target) {
+      check();
+      fake.reassigned.push([cid, target]);
+    },
+    exportCsv() {
+      fake.exports += 1;
+      return 'kpi,value\nserviceLevel,0.9\n';
+    },
+  };
+  return fake;
+}
+
+/** A controllable clock store for `<HelplineProvider clock>`. */
+export function createClock(start = Date.now()): ReturnType<typeof atom<number>> {
+  return atom(start);
+}
+
+/** The latest value a hook returned, re-read after every render. */
+export interface HookResult<T> {
+  readonly current: T;
+  readonly renders: number;
+  readonly mounted: Mounted;
+}
+
+/** Renders `hook` inside a `<HelplineProvider {...clients}>` and keeps its latest value. */
+export function renderHook<T>(hook: () => T, clients: HelplineClients = {}): HookResult<T> {
+  const result = { current: undefined as T, renders: 0, mounted: undefined as unknown as Mounted };
+  function Probe(): ReactNode {
+    result.current = hook();
+    result.renders += 1;
+    return null;
+  }
+  result.mounted = mount(
+    <HelplineProvider {...clients}>
+      <Probe />
+    </HelplineProvider>,
+  );
+  return result;
+}

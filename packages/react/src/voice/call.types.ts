@@ -1,0 +1,34 @@
+import type { VoiceSnapshot } from '@helpline/core';
+import type { ReadableStore } from '../hooks/useStore';
+
+// Core's voice provider (WebRTC, Vonage) arrives later. The softphone is a UI shell over this controller: a
+// store with the call's voice-machine snapshot, and the actions a softphone needs.
+
+/** The agent's current call as the softphone shows it. */
+export interface CallView {
+  /** The interaction (conversation) the call belongs to, when known. */
+  readonly cid?: string;
+  /** Who is on the other end; shown as text. */
+  readonly remoteName?: string;
+  /** The call's voice machine snapshot (state, media, muted, hold, timestamps). */
+  readonly snapshot: VoiceSnapshot;
+}
+
+/**
+ * The voice side of an agent session: the current call and what can be done with it. Pass one to
+ * `<HelplineProvider voice={…}>`; without one, `useCall()` reports the `idle` state.
+ */
+export interface CallController {
+  readonly $call: ReadableStore<CallView | undefined>;
+  answer(): Promise<void>;
+  reject(): Promise<void>;
+  hangUp(): Promise<void>;
+  hold(): Promise<void>;
+  resume(): Promise<void>;
+  mute(): Promise<void>;
+  unmute(): Promise<void>;
+  /** Sends DTMF digits (`0-9`, `*`, `#`). */
+  sendDigits(digits: string): Promise<void>;
+  /** Places an outbound call (callbacks). */
+  dial?(phone: string, cid?: string): Promise<void>;
+}
