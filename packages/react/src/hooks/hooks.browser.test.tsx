@@ -35,6 +35,35 @@ import { useCannedResponses, useQueues } from './useQueues';
 import { useStore } from './useStore';
 import { useAgentsBoard, useBoard, useKpis, useQueueStats } from './useSupervisor';
 
+function Offers({ onRender }: { onRender: (view: ReturnType<typeof useOffers>) => void }): ReactNode {
+  const view = useOffers();
+  onRender(view);
+  return view.offers.map((offer) => (
+    <div key={offer.interaction.id}>
+      <button {...view.getAcceptProps(offer.interaction.id, { className: 'accept' })}>accept</button>
+      <button {...view.getRejectProps(offer.interaction.id, { className: 'reject' })}>reject</button>
+    </div>
+  ));
+}
+
+function OffersProbe({ onRender }: { onRender: (view: ReturnType<typeof useOffers>) => void }): ReactNode {
+  const view = useOffers();
+  onRender(view);
+  return <button {...view.getAcceptProps('c-gone', { className: 'ghost' })}>ghost</button>;
+}
+
+function Controls({ onRender }: { onRender: (call: ReturnType<typeof useCall>) => void }): ReactNode {
+  const call = useCall();
+  onRender(call);
+  return (
+    <>
+      <button {...call.getMuteProps({ className: 'mute' })}>mute</button>
+      <button {...call.getHoldProps({ className: 'hold' })}>hold</button>
+      <button {...call.getHangUpProps({ className: 'hang-up' })}>hang up</button>
+    </>
+  );
+}
+
 describe('hooks over the memory transport', () => {
   let world: World;
   let agent: AgentSession;
@@ -120,17 +149,6 @@ describe('hooks over the memory transport', () => {
   });
 
   describe('useOffers', () => {
-    function Offers({ onRender }: { onRender: (view: ReturnType<typeof useOffers>) => void }): ReactNode {
-      const view = useOffers();
-      onRender(view);
-      return view.offers.map((offer) => (
-        <div key={offer.interaction.id}>
-          <button {...view.getAcceptProps(offer.interaction.id, { className: 'accept' })}>accept</button>
-          <button {...view.getRejectProps(offer.interaction.id, { className: 'reject' })}>reject</button>
-        </div>
-      ));
-    }
-
     it('lists offers with their deadline; the accept props getter accepts', async () => {
       let view: ReturnType<typeof useOffers> | undefined;
       const { container } = mount(
@@ -201,16 +219,6 @@ describe('hooks over the memory transport', () => {
       assert.isTrue(isHelplineError(view?.error) && view?.error.code === 'not-found');
       assert.isFalse(view?.pending);
     });
-
-    function OffersProbe({
-      onRender,
-    }: {
-      onRender: (view: ReturnType<typeof useOffers>) => void;
-    }): ReactNode {
-      const view = useOffers();
-      onRender(view);
-      return <button {...view.getAcceptProps('c-gone', { className: 'ghost' })}>ghost</button>;
-    }
   });
 
   describe('useInteractions', () => {
@@ -331,18 +339,6 @@ describe('hooks over the memory transport', () => {
   });
 
   describe('useCall', () => {
-    function Controls({ onRender }: { onRender: (call: ReturnType<typeof useCall>) => void }): ReactNode {
-      const call = useCall();
-      onRender(call);
-      return (
-        <>
-          <button {...call.getMuteProps({ className: 'mute' })}>mute</button>
-          <button {...call.getHoldProps({ className: 'hold' })}>hold</button>
-          <button {...call.getHangUpProps({ className: 'hang-up' })}>hang up</button>
-        </>
-      );
-    }
-
     it('is idle (and says voice is unavailable) without a controller', () => {
       const result = renderHook(() => useCall(), { agent });
       assert.strictEqual(result.current.state, 'idle');

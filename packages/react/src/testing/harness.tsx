@@ -396,18 +396,32 @@ export interface HookResult<T> {
   readonly mounted: Mounted;
 }
 
+interface ProbeResult {
+  current: unknown;
+  renders: number;
+}
+
+function HookProbe({ use, result }: { use: () => unknown; result: ProbeResult }): ReactNode {
+  result.current = use();
+  result.renders += 1;
+  return null;
+}
+
 /** Renders `hook` inside a `<HelplineProvider {...clients}>` and keeps its latest value. */
 export function renderHook<T>(hook: () => T, clients: HelplineClients = {}): HookResult<T> {
-  const result = { current: undefined as T, renders: 0, mounted: undefined as unknown as Mounted };
-  function Probe(): ReactNode {
-    result.current = hook();
-    result.renders += 1;
-    return null;
-  }
-  result.mounted = mount(
+  const result: ProbeResult = { current: undefined, renders: 0 };
+  const mounted = mount(
     <HelplineProvider {...clients}>
-      <Probe />
+      <HookProbe use={hook} result={result} />
     </HelplineProvider>,
   );
-  return result;
+  return {
+    get current() {
+      return result.current as T;
+    },
+    get renders() {
+      return result.renders;
+    },
+    mounted,
+  };
 }
