@@ -9,7 +9,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 import ts from 'typescript';
@@ -277,9 +277,23 @@ function configFor(pkg) {
   };
 }
 
+/**
+ * Extension point for builds the exports map cannot express (the widget's classic `<script>` build, say): a
+ * package may have `rollup.extra.mjs` whose default export `({ packageDir, onwarn }) => RollupOptions[]`
+ * returns more configs. They run right after that package's own build (which empties dist first).
+ */
+async function extraConfigs(pkg) {
+  const file = join(pkg.packageDir, 'rollup.extra.mjs');
+  if (!existsSync(file)) return [];
+  const { default: extra } = await import(pathToFileURL(file).href);
+  return extra({ packageDir: pkg.packageDir, onwarn });
+}
+
 const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(root, 'packages', entry.name, 'package.json')))
   .map((entry) => readPackage(entry.name))
   .filter((pkg) => pkg.entries.size > 0);
 
-export default dependencyOrder(packages).map(configFor);
+const configs = [];
+for (const pkg of dependencyOrder(packages)) configs.push(configFor(pkg), ...(await extraConfigs(pkg)));
+export default configs;
