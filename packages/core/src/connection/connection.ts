@@ -284,9 +284,12 @@ export function createConnection(options: ConnectionOptions): Connection {
     heartbeatMs = frame.heartbeatMs;
     heads = frame.heads ?? {};
     $subject.set(frame.subject);
-    machine.send({ type: 'OPENED' });
+    // What waited goes out first, in the order it was asked for. Commands that listeners of `OPENED` issue are
+    // sent by `command()` itself and must not go out a second time here.
+    const waiting = [...pending.values()];
     armLiveness();
-    for (const command of [...pending.values()]) transmit(command);
+    for (const command of waiting) transmit(command);
+    machine.send({ type: 'OPENED' });
     checkCaughtUp();
   }
 

@@ -2,7 +2,7 @@ import { atom, map, onMount, type ReadableAtom } from 'nanostores';
 import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
-import type { WireInteraction } from '../protocol/protocol.types';
+import type { CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
 import { type ConversationView, createConversationsStore, type MessageAuthor } from './conversations.store';
 import type { Outbox } from './outbox';
 
@@ -103,7 +103,15 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     if ($offers.get()[cid]) $offers.setKey(cid, undefined as unknown as AgentOffer);
   }
 
+  /** Notices that arrive while a snapshot is on its way are newer than it: they are applied again after it. */
+  let sinceSnapshot: Notice[] | undefined;
+
   connection.onNotice((notice) => {
+    sinceSnapshot?.push(notice);
+    apply(notice);
+  });
+
+  function apply(notice: Notice): void {
     switch (notice.type) {
       case 'offer':
         $offers.setKey(notice.offer.interaction.id, notice.offer);
@@ -124,7 +132,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       case 'position':
         return;
     }
-  });
+  }
 
   // After every (re)connect: resync presence, offers and interactions from the server, which is the truth.
   let wasConnected = false;
@@ -135,7 +143,16 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
   });
 
   async function resync(): Promise<void> {
-    const snapshot = await connection.command('agent.snapshot', {});
+    // Over a real socket the snapshot's ack and later notices (an offer right after going available) can be
+    // handled in one turn, before this function resumes; without the replay the older snapshot would win.
+    const newer: Notice[] = [];
+    sinceSnapshot = newer;
+    let snapshot: CommandResult<'agent.snapshot'>;
+    try {
+      snapshot = await connection.command('agent.snapshot', {});
+    } finally {
+      if (sinceSnapshot === newer) sinceSnapshot = undefined;
+    }
     $presence.set({
       status: snapshot.status as PresenceStatus,
       ...(snapshot.reason ? { reason: snapshot.reason } : {}),
@@ -146,6 +163,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       track(interaction);
       void conversations.load(interaction.id, interaction).catch(() => undefined);
     }
+    for (const notice of newer) apply(notice);
     await conversations.flushOutbox(() => me());
   }
 

@@ -52,8 +52,11 @@ export interface HubServer {
   blackhole(): void;
   /** While true, new upgrades are answered with HTTP 503 (the server is unreachable). */
   setRefusing(refusing: boolean): void;
-  /** While true, acks of `message.send` are dropped on the way out (the server stored the message). */
-  setSwallowingSendAcks(swallowing: boolean): void;
+  /**
+   * While true, the server still handles what arrives but sends nothing back (no ack, no event, no ping): the
+   * downstream half of every link is dead, so a client cannot know its messages were stored.
+   */
+  setMuted(muted: boolean): void;
   /** Message texts stored in conversation `cid`, in `seq` order. */
   messages(cid: string): Promise<string[]>;
   stop(): Promise<void>;
@@ -87,7 +90,7 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
   const live = new Set<Live>();
   const accepted: AcceptedSocket[] = [];
   let refusing = false;
-  let swallowing = false;
+  let muted = false;
   let receivedFrames = 0;
 
   const http = createServer((_request, response) => {
@@ -110,16 +113,11 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
     accepted.push(record);
     const entry: Live = { ws, socket, record, blackholed: false };
     live.add(entry);
-    const sendIds = new Set<string>();
     const site = new URL(request.url ?? '/', 'http://localhost').searchParams.get('site');
     const connection = hub.connect(
       {
         send(raw) {
-          if (entry.blackholed || ws.readyState !== ws.OPEN) return;
-          if (swallowing && raw.startsWith('{"t":"ack"')) {
-            const id = (JSON.parse(raw) as { id?: string }).id;
-            if (id !== undefined && sendIds.has(id)) return;
-          }
+          if (entry.blackholed || muted || ws.readyState !== ws.OPEN) return;
           ws.send(raw);
         },
         close(code, reason) {
@@ -131,12 +129,7 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
     ws.on('message', (data, isBinary) => {
       if (entry.blackholed || isBinary) return;
       receivedFrames++;
-      const raw = data.toString();
-      if (raw.includes('"message.send"')) {
-        const frame = JSON.parse(raw) as { id?: string; op?: string };
-        if (frame.op === 'message.send' && frame.id !== undefined) sendIds.add(frame.id);
-      }
-      connection.receive(raw);
+      connection.receive(data.toString());
     });
     ws.on('close', (code) => {
       record.closedWith = code;
@@ -183,8 +176,8 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
     setRefusing(value) {
       refusing = value;
     },
-    setSwallowingSendAcks(value) {
-      swallowing = value;
+    setMuted(value) {
+      muted = value;
     },
     async messages(cid) {
       const events = await storage.events(cid, 0, 10_000);
