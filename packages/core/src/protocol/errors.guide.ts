@@ -96,6 +96,45 @@ export const ERROR_GUIDE = {
     cause: 'Going offline while holding interactions would leave their customers without an agent.',
     action: 'End or transfer them first, or go away instead: you keep them and get no new offers.',
   },
+  'voice/vonage-unavailable': {
+    cause:
+      'The optional peer dependency @vonage/client-sdk is not installed, or its chunk failed to download.',
+    action: 'Install @vonage/client-sdk 2.3.1 next to @helpline/core, or check the network and call again.',
+  },
+  'voice/vonage-token': {
+    cause:
+      'The Vonage client JWT is empty, expired, signed for another application, or names an unknown user.',
+    action:
+      "Check the server's vonage.applicationId and private key; the client fetches a fresh token on retry.",
+  },
+  'voice/vonage-session': {
+    cause: 'The Vonage session timed out, was closed by Vonage, or too many sessions are open for this user.',
+    action: 'Call again; close other tabs or devices signed in as the same user.',
+  },
+  'voice/vonage-network': {
+    cause: "The browser could not reach Vonage's servers (offline, firewall, proxy blocking WebSockets).",
+    action: 'Check the connection; the call can be retried after `retryAfterMs`.',
+  },
+  'voice/vonage-call': {
+    cause:
+      'Vonage refused a call operation (answer, mute, DTMF, hang up, reconnect) or the call no longer exists.',
+    action: 'Try again; if the call is gone, start a new one.',
+  },
+  'voice/vonage-webhook': {
+    cause:
+      'A webhook request had no valid signature, was too old, was replayed, or its body did not match its hash.',
+    action:
+      "Set the application's signature secret in the server config and enable signed webhooks in the Vonage dashboard.",
+  },
+  'voice/vonage-api': {
+    cause: 'The Vonage Voice API refused a request (bad credentials, unknown call, invalid number or NCCO).',
+    action:
+      'Check the application id, private key and numbers in the vonage config section and the server log.',
+  },
+  'voice/vonage-disabled': {
+    cause: 'The server configuration has no `vonage` section.',
+    action: 'Add the vonage section (see docs/vonage.md) or use the WebRTC voice provider.',
+  },
 } as const satisfies Record<ErrorCode, { cause: string; action: string }>;
 
 /** One entry of the error catalog. */

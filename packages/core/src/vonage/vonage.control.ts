@@ -1,0 +1,86 @@
+import { type ErrorPayload, HelplineError, helplineError } from '../protocol/errors';
+import type { VonageServerControl } from './vonage.types';
+
+/**
+ * The voice part of the site config the server returns: which provider the widget and the console use. The same
+ * app code runs on either; `webrtc` is the default when the field is missing.
+ *
+ * @example
+ * ```ts
+ * const voice = site.voice?.provider === 'vonage'
+ *   ? (await import('@helpline/core/vonage')).createVonageVoice({ side: 'visitor', control, client: site.voice })
+ *   : await loadWebRtcVoice();
+ * ```
+ */
+export type SiteVoiceConfig =
+  | { readonly provider: 'webrtc' }
+  | {
+      readonly provider: 'vonage';
+      /** Vonage data center the client connects to. */
+      readonly region?: 'US' | 'EU' | 'AP';
+    };
+
+/** Options of {@link vonageHttpControl}. */
+export interface VonageHttpControlOptions {
+  /** The Helpline server's base URL (`https://help.example.com`); routes live under `/vonage/`. */
+  readonly baseUrl: string;
+  /** The caller's Helpline token (visitor token or staff JWT), sent as a bearer token, never in the URL. */
+  readonly token: () => string | Promise<string>;
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * The {@link VonageServerControl} over the server's HTTP routes: `POST /vonage/token`,
+ * `POST /vonage/calls/:cid/hold` and `POST /vonage/callbacks/:cid/dial`. Refusals reject with the server's typed
+ * error.
+ *
+ * @example
+ * ```ts
+ * const control = vonageHttpControl({ baseUrl: 'https://help.example.com', token: () => session.token });
+ * ```
+ */
+export function vonageHttpControl(options: VonageHttpControlOptions): VonageServerControl {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  async function post(path: string, body: unknown): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await doFetch(`${base}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await options.token()}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      throw helplineError(
+        'voice/vonage-network',
+        { detail: `the server is unreachable (${path})` },
+        { cause: error, retryAfterMs: 3_000 },
+      );
+    }
+    const json = (await response.json().catch(() => undefined)) as { error?: ErrorPayload } | undefined;
+    if (!response.ok) {
+      if (json?.error && typeof json.error.code === 'string') throw HelplineError.fromPayload(json.error);
+      throw helplineError('internal', { detail: `HTTP ${response.status} from ${path}` });
+    }
+    return json;
+  }
+
+  return {
+    async token() {
+      const result = (await post('/vonage/token', {})) as { token?: unknown } | undefined;
+      if (typeof result?.token !== 'string')
+        throw helplineError('voice/vonage-token', { detail: 'no token' });
+      return result.token;
+    },
+    async hold(cid, held) {
+      await post(`/vonage/calls/${encodeURIComponent(cid)}/hold`, { held });
+    },
+    async dial(cid) {
+      await post(`/vonage/callbacks/${encodeURIComponent(cid)}/dial`, {});
+    },
+  };
+}
