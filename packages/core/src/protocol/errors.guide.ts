@@ -135,6 +135,14 @@ export const ERROR_GUIDE = {
     cause: 'The server configuration has no `vonage` section.',
     action: 'Add the vonage section (see docs/vonage.md) or use the WebRTC voice provider.',
   },
+  'voice/unreachable': {
+    cause: 'A call needs the other party connected right now; they closed the page or lost their connection.',
+    action: 'Keep chatting, or try the call again when they are back online.',
+  },
+  'voice/unsupported': {
+    cause: 'The page is not a secure context (https), or the browser lacks WebRTC or microphone access.',
+    action: 'Serve the page over https and use a current browser; offer a callback instead.',
+  },
 } as const satisfies Record<ErrorCode, { cause: string; action: string }>;
 
 /** One entry of the error catalog. */

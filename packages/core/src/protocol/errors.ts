@@ -38,14 +38,6 @@ export const ERROR_MESSAGES = {
   'voice/vonage-disabled': 'Vonage voice is not configured on this server.',
   'voice/unreachable': 'The {party} is not online to take the call.',
   'voice/unsupported': 'This browser cannot place calls: {detail}.',
-  'voice/vonage-unavailable': 'The Vonage voice client could not be loaded ({detail}).',
-  'voice/vonage-token': 'Vonage refused the session token ({detail}).',
-  'voice/vonage-session': 'The Vonage session failed ({detail}).',
-  'voice/vonage-network': 'Vonage could not be reached ({detail}).',
-  'voice/vonage-call': 'The Vonage call could not {operation} ({detail}).',
-  'voice/vonage-webhook': 'The Vonage webhook was refused: {detail}.',
-  'voice/vonage-api': 'The Vonage Voice API answered {status} to {operation}.',
-  'voice/vonage-disabled': 'Vonage voice is not configured on this server.',
 } as const satisfies Record<string, string>;
 
 /** A stable error code. */
