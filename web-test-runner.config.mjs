@@ -6,6 +6,7 @@ import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { build } from 'esbuild';
 import { ensureChromium } from './scripts/ensure-chromium.mjs';
+import { realtimeHarnessPlugin } from './scripts/lib/realtime-harness.mjs';
 import { browserTestFiles, repoRoot, testFilter } from './scripts/lib/test-files.mjs';
 
 /**
@@ -119,7 +120,9 @@ export default {
   nodeResolve: { browser: true },
   staticLogging: !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase()),
   testFramework: { config: { timeout: 20000 } },
-  plugins: [serveStaticFiles(), bundleBrowserTests()],
+  // realtimeHarnessPlugin: `/__helpline/harness/…` starts real hub + WebSocket servers on 127.0.0.1 for the
+  // transport, outbox and multi-tab tests (see scripts/lib/realtime-harness.mjs).
+  plugins: [serveStaticFiles(), bundleBrowserTests(), realtimeHarnessPlugin()],
   reporters: [defaultReporter(), ...(resultsFile ? [totalsReporter(resultsFile)] : [])],
   browsers: [
     chromeLauncher({
