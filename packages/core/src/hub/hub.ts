@@ -1113,8 +1113,11 @@ export function createHub(options: HubOptions): Hub {
     let resumed = false;
     if (frame.resume) {
       // A resume token is only good for the subject it was issued to, and only once.
-      const owner = resumeTokens.get(frame.resume.token);
+      const remembered = resumeTokens.get(frame.resume.token);
       resumeTokens.delete(frame.resume.token);
+      // Tokens issued before a restart are known only to a storage that keeps them (the server's SQL storage).
+      const kept = storage.takeResumeToken ? await storage.takeResumeToken(frame.resume.token) : undefined;
+      const owner = remembered ?? kept;
       if (owner !== subject.id) {
         return refuse(
           conn,
@@ -1132,6 +1135,7 @@ export function createHub(options: HubOptions): Hub {
     }
     conn.resumeToken = randomId('r', randomBytes);
     resumeTokens.set(conn.resumeToken, subject.id);
+    if (storage.saveResumeToken) await storage.saveResumeToken(conn.resumeToken, subject.id, clock.now());
     const heads: Record<string, number> = {};
     const visible: [string, number][] = [];
     for (const [cid, after] of Object.entries(frame.resume?.cursors ?? {})) {

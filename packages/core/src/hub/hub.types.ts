@@ -54,6 +54,13 @@ export interface HubStorage {
   lastSeq(cid: string): Promise<number>;
   messageByClientId(cid: string, clientMsgId: string): Promise<StoredEvent | undefined>;
   interactionsOfCustomer(customerId: string): Promise<Interaction[]>;
+  /**
+   * Optional: keeps a resume token so a client can resume across a restart. Without it resume tokens live in the
+   * hub's memory only.
+   */
+  saveResumeToken?(token: string, subjectId: string, at: number): Promise<void>;
+  /** Optional: forgets a resume token (they are single-use) and returns the subject it was issued to. */
+  takeResumeToken?(token: string): Promise<string | undefined>;
 }
 
 /** Timers and time, injectable so tests run on fake clocks. */
