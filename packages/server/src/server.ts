@@ -71,6 +71,8 @@ function trackWrites(storage: SqlStorage): { storage: SqlStorage; idle(): Promis
     lastSeq: (cid) => track(storage.lastSeq(cid)),
     messageByClientId: (cid, id) => track(storage.messageByClientId(cid, id)),
     interactionsOfCustomer: (id) => track(storage.interactionsOfCustomer(id)),
+    saveResumeToken: (token, subjectId, at) => track(storage.saveResumeToken(token, subjectId, at)),
+    takeResumeToken: (token) => track(storage.takeResumeToken(token)),
   };
   return {
     storage: { ...storage, ...hubStorage, recordPresence: (record) => track(storage.recordPresence(record)) },
@@ -183,6 +185,8 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
   const housekeeping = setInterval(() => {
     admission.prune();
     storage.pruneVisitorSessions(now()).catch(() => {});
+    // A resume token nobody used for a week belongs to a client that is long gone.
+    storage.pruneResumeTokens(now() - 7 * 86_400_000).catch(() => {});
   }, 60_000);
   housekeeping.unref();
 

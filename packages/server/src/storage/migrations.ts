@@ -72,6 +72,19 @@ CREATE TABLE visitor_sessions (
 CREATE INDEX visitor_sessions_expiry ON visitor_sessions (expires_at);
 `,
   },
+  {
+    version: 2,
+    name: 'resume tokens that survive a restart',
+    sql: `
+-- Single-use resume tokens (hashed): a client that was welcomed before a restart can still resume after it.
+CREATE TABLE resume_tokens (
+  token_hash text PRIMARY KEY,
+  subject_id text NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX resume_tokens_created ON resume_tokens (created_at);
+`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.

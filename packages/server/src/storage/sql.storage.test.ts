@@ -136,7 +136,7 @@ function contract(open: () => Promise<Subject>) {
     );
   });
 
-  it('keeps presence history and visitor sessions until they expire', async () => {
+  it('keeps presence history, visitor sessions until they expire, and single-use resume tokens', async () => {
     const { storage } = await open();
     await storage.recordPresence({ agentId: 'alice', status: 'available', at: 5 });
     await storage.recordPresence({ agentId: 'alice', status: 'away', reason: 'lunch', at: 9 });
@@ -157,6 +157,12 @@ function contract(open: () => Promise<Subject>) {
     assert.equal(await storage.findVisitorSession('h1', 100), undefined, 'expired');
     assert.equal(await storage.findVisitorSession('h2', 50), undefined, 'unknown');
     assert.equal(await storage.pruneVisitorSessions(101), 1);
+    await storage.saveResumeToken('r_1', 'alice', 10);
+    await storage.saveResumeToken('r_2', 'bob', 20);
+    assert.equal(await storage.takeResumeToken('r_1'), 'alice');
+    assert.equal(await storage.takeResumeToken('r_1'), undefined, 'single use');
+    assert.equal(await storage.pruneResumeTokens(21), 1);
+    assert.equal(await storage.takeResumeToken('r_2'), undefined);
   });
 
   it('loses nothing across a restart', async () => {
@@ -224,7 +230,10 @@ describe('SQL storage on PGlite', () => {
       rows.map((r) => r.version),
       MIGRATIONS.map((m) => m.version),
     );
-    await assert.rejects(migrate(client, []), /schema version 1, newer than this server knows \(0\)/);
+    await assert.rejects(
+      migrate(client, []),
+      new RegExp(`schema version ${MIGRATIONS.at(-1)?.version}, newer than this server knows \\(0\\)`),
+    );
     const extra = { version: 99, name: 'test', sql: 'CREATE TABLE extra_table (id integer)' };
     assert.deepEqual(await migrate(client, [...MIGRATIONS, extra]), [99]);
     const broken = {

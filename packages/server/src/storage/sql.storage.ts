@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   ConversationEvent,
   HubStorage,
@@ -40,6 +41,10 @@ export interface SqlStorage extends HubStorage {
   findVisitorSession(tokenHash: string, now: number): Promise<VisitorSessionRecord | undefined>;
   /** Deletes sessions that expired before `now`; returns how many. */
   pruneVisitorSessions(now: number): Promise<number>;
+  saveResumeToken(token: string, subjectId: string, at: number): Promise<void>;
+  takeResumeToken(token: string): Promise<string | undefined>;
+  /** Deletes resume tokens issued before `before`; returns how many. */
+  pruneResumeTokens(before: number): Promise<number>;
   /** Throws when the database cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +100,8 @@ interface SessionRow {
 }
 
 const UNIQUE_VIOLATION = '23505';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function toEvent(row: EventRow): StoredEvent {
   return { cid: row.cid, seq: Number(row.seq), at: Number(row.at), ev: row.body };
@@ -279,6 +286,29 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
       const rows = await client.query<{ token_hash: string }>(
         'DELETE FROM visitor_sessions WHERE expires_at <= $1 RETURNING token_hash',
         [now],
+      );
+      return rows.length;
+    },
+
+    async saveResumeToken(token, subjectId, at) {
+      await client.query(
+        'INSERT INTO resume_tokens (token_hash, subject_id, created_at) VALUES ($1, $2, $3)',
+        [sha256(token), subjectId, at],
+      );
+    },
+
+    async takeResumeToken(token) {
+      const rows = await client.query<{ subject_id: string }>(
+        'DELETE FROM resume_tokens WHERE token_hash = $1 RETURNING subject_id',
+        [sha256(token)],
+      );
+      return rows[0]?.subject_id;
+    },
+
+    async pruneResumeTokens(before) {
+      const rows = await client.query<{ token_hash: string }>(
+        'DELETE FROM resume_tokens WHERE created_at < $1 RETURNING token_hash',
+        [before],
       );
       return rows.length;
     },

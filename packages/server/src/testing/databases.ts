@@ -47,7 +47,7 @@ export async function freshPgliteDir(): Promise<string> {
 export async function testPostgresUrl(): Promise<{ url: string } | { skip: string }> {
   const url = process.env.HELPLINE_TEST_DATABASE_URL;
   if (!url) return { skip: 'HELPLINE_TEST_DATABASE_URL is not set (CI sets it; .ci/run exports it)' };
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
