@@ -16,4 +16,8 @@ export * from './render';
 export * from './routing';
 export * from './session';
 export * from './transport';
-export * from './voice';
+// The voice machine and the call types only: the call session and the WebRTC provider are the lazy
+// `@helpline/core/voice` entry, so the main entry stays small.
+export type { CallSession, CallSessionEvent, CallSessionOptions, CallView } from './voice/call.session';
+export * from './voice/voice.machine';
+export type * from './voice/voice.types';

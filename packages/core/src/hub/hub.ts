@@ -48,6 +48,7 @@ import {
   withSnapshot,
 } from './lifecycles';
 import { createMemoryStorage } from './memory.storage';
+import { createVoiceHub } from './voice.hub';
 
 /** The system clock: `Date.now` and the global timers. */
 export const systemClock: HubClock = {
@@ -184,6 +185,7 @@ export function createHub(options: HubOptions): Hub {
     const own = conn.subject ? connsBySubject.get(conn.subject.id) : undefined;
     own?.delete(conn);
     if (own?.size === 0 && conn.subject) connsBySubject.delete(conn.subject.id);
+    if (conn.subject) voice.presenceChanged(conn.subject.id);
   }
 
   function notify(subjectId: string, notice: Notice): void {
@@ -262,6 +264,7 @@ export function createHub(options: HubOptions): Hub {
         ...(endedBy ? { endedBy } : {}),
       });
       onStateChanged(current, before);
+      await voice.interactionChanged(current, before);
     }
     const agentId = current.interaction.agentId;
     if (agentId) notifyInteraction(agentId, current.interaction);
@@ -751,6 +754,28 @@ export function createHub(options: HubOptions): Hub {
 
   // ─── command handlers ─────────────────────────────────────────────────────────────────────────
 
+  // Calls live in their own module (hub/voice.hub.ts); the engine lends it the conversation's order and fan-out.
+  const voice = createVoiceHub(
+    {
+      clock,
+      randomBytes,
+      getLive,
+      serialized,
+      drive: async (cid, intent) => {
+        const current = live.get(cid);
+        if (current) await drive(current, intent);
+      },
+      append: appendAndFanOut,
+      notify(subjectId, notice, connectionId) {
+        const bound = connsOf(subjectId).find((conn) => conn.id === connectionId);
+        if (bound) send(bound, { t: 'notice', notice });
+        else notify(subjectId, notice);
+      },
+      isOnline: (subjectId) => connsOf(subjectId).length > 0,
+    },
+    options.voice,
+  );
+
   const handlers: { [Op in CommandOp]: Handler<Op> } = {
     async 'chat.start'(conn, args) {
       requireVisitor(conn.subject, 'start a chat');
@@ -1089,6 +1114,7 @@ export function createHub(options: HubOptions): Hub {
         offers,
       };
     },
+    ...voice.handlers,
   };
 
   // ─── connection lifecycle ─────────────────────────────────────────────────────────────────────
@@ -1132,6 +1158,7 @@ export function createHub(options: HubOptions): Hub {
       const own = connsBySubject.get(subject.id) ?? new Set<Conn>();
       own.add(conn);
       connsBySubject.set(subject.id, own);
+      voice.presenceChanged(subject.id);
     }
     conn.resumeToken = randomId('r', randomBytes);
     resumeTokens.set(conn.resumeToken, subject.id);
@@ -1323,6 +1350,7 @@ export function createHub(options: HubOptions): Hub {
         for (const timer of timers.values()) clock.clearTimeout(timer);
         timers.clear();
       }
+      voice.close();
       for (const conn of [...conns]) refuse(conn, CLOSE_CODES.goingAway, helplineError('connection/closed'));
     },
   };

@@ -5,6 +5,7 @@ import type { HelplineError } from '../protocol/errors';
 import type { CommandOp, ConversationEvent } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
+import type { VoiceHubOptions } from './voice.hub';
 
 /** Who is on the other end of a connection, as proven by their token. */
 export interface Subject {
@@ -94,6 +95,8 @@ export interface HubOptions {
   readonly onLog?: (event: KpiLogEvent) => void;
   /** Length of a scheduled callback slot, ms. Default 30 minutes. */
   readonly callbackSlotMs?: number;
+  /** Timers and signaling budgets of browser calls. */
+  readonly voice?: VoiceHubOptions;
 }
 
 /** Where a connection comes from, as the server saw it. */

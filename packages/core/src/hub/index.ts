@@ -23,3 +23,4 @@ export {
   withSnapshot,
 } from './lifecycles';
 export { createMemoryStorage } from './memory.storage';
+export type { VoiceHubOptions } from './voice.hub';

@@ -155,6 +155,9 @@ const LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> = {
   // An offline message waits in a queue and is answered like a chat that the customer already left.
   'offline-message': chatLifecycle,
   callback: callbackLifecycle,
+  // A call routes exactly like a chat (queue, offer, accept, wrap-up); the call itself is a voice-machine
+  // snapshot the hub keeps beside the interaction (hub/voice.hub.ts).
+  voice: chatLifecycle,
 };
 
 /** The built-in lifecycles; a hub may add or replace some through `HubOptions.lifecycles`. */

@@ -22,9 +22,10 @@ export {
   validateCommandArgs,
 } from './protocol.commands';
 export { CLOSE_CODES, LIMITS, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.limits';
-export { e164 } from './protocol.primitives';
+export { e164, SIGNAL_LIMITS } from './protocol.primitives';
 export { commandResultSchemas } from './protocol.results';
 export type {
+  CallSignal,
   ClientFrame,
   CommandArgs,
   CommandFrame,
@@ -35,6 +36,7 @@ export type {
   Notice,
   ServerFrame,
   WelcomeFrame,
+  WireCall,
   WireInteraction,
 } from './protocol.types';
 export { isLuhnValid, redactCardNumbers } from './redact';

@@ -2,7 +2,22 @@ import * as v from 'valibot';
 import { type HelplineError, helplineError } from './errors';
 import { type ParseResult, parseJsonFrame, validateValue } from './protocol';
 import { LIMITS, PROTOCOL_VERSION } from './protocol.limits';
-import { e164, epochMs, id, languageTag, messageText, prechat, seq, token } from './protocol.primitives';
+import {
+  dtmfDigits,
+  e164,
+  epochMs,
+  iceCandidateLine,
+  id,
+  languageTag,
+  messageText,
+  prechat,
+  sdp,
+  sdpMid,
+  sdpMLineIndex,
+  seq,
+  token,
+  usernameFragment,
+} from './protocol.primitives';
 import type { ClientFrame, CommandArgs } from './protocol.types';
 
 // ─── client → server ────────────────────────────────────────────────────────────────────────────────
@@ -24,6 +39,32 @@ export const helloSchema = v.strictObject({
 });
 
 const cid = v.strictObject({ cid: id });
+
+/** One call of an interaction: commands name the call so that a stale client cannot act on a newer one. */
+const callRef = v.strictObject({ cid: id, callId: id });
+
+/**
+ * A WebRTC signaling message for the other party of a call. `peer` names the sender's peer connection, so a
+ * reloaded page (a new peer) is told apart from an ICE restart of the same one.
+ */
+const callSignal = v.variant('kind', [
+  v.strictObject({ kind: v.literal('offer'), peer: id, sdp }),
+  v.strictObject({ kind: v.literal('answer'), peer: id, sdp }),
+  v.strictObject({
+    kind: v.literal('candidate'),
+    peer: id,
+    candidate: v.strictObject({
+      candidate: iceCandidateLine,
+      sdpMid: v.optional(sdpMid),
+      sdpMLineIndex: v.optional(sdpMLineIndex),
+      usernameFragment: v.optional(usernameFragment),
+    }),
+  }),
+  /** Asks the offering side for a new offer (ICE restart, or a fresh peer after a reload). */
+  v.strictObject({ kind: v.literal('restart'), peer: id }),
+  /** Digits sent as RTP tones, repeated here so the far end can show them. */
+  v.strictObject({ kind: v.literal('dtmf'), digits: dtmfDigits }),
+]);
 
 /** Arguments of every command, by operation name. */
 export const commandArgsSchemas = {
@@ -107,6 +148,26 @@ export const commandArgsSchemas = {
   }),
   /** Moves a waiting interaction to another queue; it keeps its place by waiting time. */
   'supervisor.reassign': v.strictObject({ cid: id, toQueueId: id }),
+  // Voice: only the customer and the assigned agent of the interaction
+  /** Starts a call in an interaction: a chat escalated to voice, or a web callback to a visitor who is online. */
+  'call.start': cid,
+  /** The called party picks up. */
+  'call.answer': callRef,
+  /** Hangs up (or declines a call that rings here). */
+  'call.hangup': callRef,
+  'call.hold': callRef,
+  /** Only the party that put the call on hold takes it off hold. */
+  'call.resume': callRef,
+  /** How this party's audio path is doing; the first `connected` makes the call active. */
+  'call.media': v.strictObject({
+    cid: id,
+    callId: id,
+    media: v.picklist(['connected', 'reconnecting', 'failed']),
+  }),
+  /** Relays a signaling message to the other party of the call. */
+  'call.signal': v.strictObject({ cid: id, callId: id, signal: callSignal }),
+  /** The interaction's current (or last) call; binds this connection as this party's end of it (after a reload). */
+  'call.attach': cid,
 } as const;
 
 /** Every operation name a client may send. */

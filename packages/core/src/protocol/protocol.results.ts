@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { conversationEventSchema, interactionSchema } from './protocol.schemas';
+import { conversationEventSchema, interactionSchema, wireCallSchema } from './protocol.schemas';
 
 const count = v.number();
 const ratio = v.optional(v.number());
@@ -38,6 +38,7 @@ export const kpiReportSchema = v.object({
 
 const started = v.object({ cid: v.string(), interaction: interactionSchema });
 const empty = v.object({});
+const call = v.object({ call: wireCallSchema });
 const historyEvent = v.object({ seq: v.number(), at: v.number(), ev: conversationEventSchema });
 
 /** What each command's `ack.result` holds. Clients validate it before use. */
@@ -95,4 +96,13 @@ export const commandResultSchemas = {
     interactions: v.array(interactionSchema),
     offers: v.array(v.object({ interaction: interactionSchema, expiresAt: v.number() })),
   }),
+  'call.start': call,
+  'call.answer': call,
+  'call.hangup': call,
+  'call.hold': call,
+  'call.resume': call,
+  'call.media': empty,
+  'call.signal': empty,
+  /** No `call` when the interaction never had one. */
+  'call.attach': v.object({ call: v.optional(wireCallSchema) }),
 } as const;

@@ -1,5 +1,23 @@
 import * as v from 'valibot';
-import { channel, endedBy, endReason, epochMs, id, name, role, seq } from './protocol.primitives';
+import {
+  callSide,
+  channel,
+  dtmfDigits,
+  endedBy,
+  endReason,
+  epochMs,
+  iceCandidateLine,
+  id,
+  name,
+  role,
+  sdp,
+  sdpMid,
+  sdpMLineIndex,
+  seq,
+  usernameFragment,
+  voiceMedia,
+  voiceState,
+} from './protocol.primitives';
 
 // ─── server → client ────────────────────────────────────────────────────────────────────────────────
 // Clients parse with `v.object`, which drops unknown keys: a newer server may add fields, never remove them.
@@ -67,6 +85,51 @@ export const interactionSchema = v.object({
   ),
 });
 
+/**
+ * A call as its parties see it: the voice machine's state and facts, from the contact center's side (the hub's
+ * `direction` is `inbound` when the visitor called). Local facts (mute) are not shared.
+ */
+export const wireCallSchema = v.object({
+  callId: id,
+  cid: id,
+  /** Who placed the call. */
+  startedBy: callSide,
+  state: voiceState,
+  media: voiceMedia,
+  recording: v.picklist(['on', 'paused']),
+  heldBy: v.optional(callSide),
+  holdStartedAt: v.optional(epochMs),
+  heldMs: v.number(),
+  holdCount: v.number(),
+  timestamps: v.object({
+    createdAt: epochMs,
+    ringingAt: v.optional(epochMs),
+    pickedUpAt: v.optional(epochMs),
+    answeredAt: v.optional(epochMs),
+    endedAt: v.optional(epochMs),
+  }),
+  endReason: v.optional(endReason),
+  endedBy: v.optional(endedBy),
+});
+
+/** A signaling message relayed from the other party of a call (see the `call.signal` command). */
+const callSignal = v.variant('kind', [
+  v.object({ kind: v.literal('offer'), peer: id, sdp }),
+  v.object({ kind: v.literal('answer'), peer: id, sdp }),
+  v.object({
+    kind: v.literal('candidate'),
+    peer: id,
+    candidate: v.object({
+      candidate: iceCandidateLine,
+      sdpMid: v.optional(sdpMid),
+      sdpMLineIndex: v.optional(sdpMLineIndex),
+      usernameFragment: v.optional(usernameFragment),
+    }),
+  }),
+  v.object({ kind: v.literal('restart'), peer: id }),
+  v.object({ kind: v.literal('dtmf'), digits: dtmfDigits }),
+]);
+
 /** Events of a conversation's durable log; each carries a gap-free `seq` in its frame. */
 export const conversationEventSchema = v.variant('type', [
   v.object({ type: v.literal('created'), interaction: interactionSchema }),
@@ -88,6 +151,16 @@ export const conversationEventSchema = v.variant('type', [
   v.object({ type: v.literal('read'), participantId: id, seq }),
   v.object({ type: v.literal('csat'), score: v.number(), comment: v.optional(v.string()) }),
   v.object({ type: v.literal('note'), text: v.string() }),
+  /** A call of the conversation changed state, media health or hold. */
+  v.object({
+    type: v.literal('call'),
+    callId: id,
+    state: voiceState,
+    media: voiceMedia,
+    heldBy: v.optional(callSide),
+    endedBy: v.optional(endedBy),
+    endReason: v.optional(endReason),
+  }),
 ]);
 
 /** A durable conversation event frame. */
@@ -120,6 +193,10 @@ export const noticeSchema = v.variant('type', [
   v.object({ type: v.literal('typing'), cid: id, from: sender, typing: v.boolean() }),
   /** Something on the supervisor board changed; fetch `supervisor.snapshot` again. */
   v.object({ type: v.literal('board') }),
+  /** A call changed; sent to both parties. */
+  v.object({ type: v.literal('call'), call: wireCallSchema }),
+  /** Signaling from the other party of a call. */
+  v.object({ type: v.literal('call.signal'), cid: id, callId: id, from: callSide, signal: callSignal }),
 ]);
 
 /** Every frame a server may send. */

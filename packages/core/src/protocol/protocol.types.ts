@@ -13,6 +13,7 @@ import type {
   interactionSchema,
   noticeSchema,
   serverFrameSchema,
+  wireCallSchema,
 } from './protocol.schemas';
 
 export type { CommandOp } from './protocol.commands';
@@ -40,3 +41,7 @@ export type Notice = v.InferOutput<typeof noticeSchema>;
 export type WireInteraction = v.InferOutput<typeof interactionSchema>;
 /** The `welcome` frame. */
 export type WelcomeFrame = Extract<ServerFrame, { t: 'welcome' }>;
+/** A call as it travels to its parties (see `wireCallSchema`). */
+export type WireCall = v.InferOutput<typeof wireCallSchema>;
+/** A WebRTC signaling message of the `call.signal` command and notice. */
+export type CallSignal = CommandArgs<'call.signal'>['signal'];

@@ -174,6 +174,9 @@ export function foldEvent(view: ConversationView, event: DeliveredEvent): Conver
         : next;
     case 'note':
       return { ...next, notes: [...next.notes, ev.text] };
+    case 'call':
+      // Calls have their own store (`createCallSession`); the log keeps them for transcripts.
+      return next;
   }
 }
 

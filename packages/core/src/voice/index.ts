@@ -1,1 +1,33 @@
+/**
+ * `@helpline/core/voice`: browser calls. Load it lazily (`await import('@helpline/core/voice')`) when a call
+ * starts; pages without a call never pay for it.
+ *
+ * @packageDocumentation
+ */
+export {
+  type CallSession,
+  type CallSessionEvent,
+  type CallSessionOptions,
+  type CallView,
+  createCallSession,
+} from './call.session';
+export {
+  type AssessOptions,
+  assessQuality,
+  DEFAULT_QUALITY_THRESHOLDS,
+  estimateMos,
+  INITIAL_QUALITY,
+  type QualityChange,
+  type QualityState,
+  readStats,
+  type StatsReading,
+} from './quality';
+export { createRinger, type Ringer, type RingerOptions } from './ring';
 export * from './voice.machine';
+export type * from './voice.types';
+export { type CallRecord, callSnapshotFor, toWireCall } from './voice.wire';
+export {
+  createWebRtcProvider,
+  type WebRtcEnvironment,
+  type WebRtcProviderOptions,
+} from './webrtc.provider';

@@ -1,0 +1,515 @@
+import type { Channel, Interaction } from '../interaction/interaction.types';
+import { transition } from '../machine';
+import { helplineError } from '../protocol/errors';
+import type {
+  CommandArgs,
+  CommandOp,
+  CommandResult,
+  ConversationEvent,
+  Notice,
+  WireCall,
+} from '../protocol/protocol.types';
+import {
+  type CallSide,
+  type VoiceEvent,
+  type VoiceSnapshot,
+  type VoiceState,
+  voiceMachine,
+  voiceSnapshot,
+} from '../voice/voice.machine';
+import { type CallRecord, toWireCall } from '../voice/voice.wire';
+import type { HubClock, Subject } from './hub.types';
+import { randomId } from './ids';
+import type { Intent, InteractionSnapshot, Lifecycle } from './lifecycles';
+
+// The hub's side of browser calls. A call is a voice-machine snapshot attached to an interaction, one at a time:
+// on a `voice` interaction it is the interaction itself (it rings while the interaction waits in the queue, is
+// picked up when an agent accepts, and hanging up ends the interaction); in a chat or a callback it is
+// orthogonal (a chat escalated to a call keeps going after the call). Media is peer-to-peer; the hub relays
+// signaling between the two parties only, and ends calls whose media is gone so that no call outlives its
+// browsers.
+
+/** Timers and budgets of calls on a hub. */
+export interface VoiceHubOptions {
+  /**
+   * How long a call may run with its media reported broken (by either side: a reloaded page, a lost network)
+   * before the hub ends it as failed. Default 20 s.
+   */
+  readonly reattachMs?: number;
+  /** How long a picked-up call may wait for media to flow. Default 30 s. */
+  readonly connectMs?: number;
+  /** How long a call started inside a conversation rings before it counts as missed. Default 45 s. */
+  readonly ringMs?: number;
+  /**
+   * How long a call survives with neither party connected to the hub (a signaling outage of one side alone never
+   * ends a call whose media flows). Default 60 s.
+   */
+  readonly absentMs?: number;
+  /** Call commands (mostly signaling) one connection may send in a burst. Default 60. */
+  readonly signalBurst?: number;
+  /** Call commands one connection may send per second, sustained. Default 20. */
+  readonly signalsPerSecond?: number;
+}
+
+/** What the voice hub reads of a live interaction (the hub's own record fits). */
+export interface VoiceInteraction {
+  readonly interaction: Interaction;
+  readonly snapshot: InteractionSnapshot;
+  readonly lifecycle: Lifecycle;
+}
+
+/** The connection a call command came from. */
+export interface VoiceConnection {
+  readonly id: string;
+  readonly subject: Subject;
+}
+
+/** What the voice hub needs from the hub engine. */
+export interface VoiceHubDeps {
+  readonly clock: HubClock;
+  readonly randomBytes: (length: number) => Uint8Array;
+  /** The live interaction, when `subject` may see it; rejects with `not-found` otherwise. */
+  readonly getLive: (subject: Subject, cid: string) => Promise<VoiceInteraction>;
+  /** Runs `task` after every earlier task of the conversation. */
+  readonly serialized: <T>(cid: string, task: () => Promise<T>) => Promise<T>;
+  /** Drives the interaction's own machine (inside a serialized task). */
+  readonly drive: (cid: string, intent: Intent) => Promise<void>;
+  /** Appends a durable event to the conversation and fans it out. */
+  readonly append: (cid: string, ev: ConversationEvent) => Promise<unknown>;
+  /** Sends a notice to a subject: only to `connectionId` while that connection is open, else to all of theirs. */
+  readonly notify: (subjectId: string, notice: Notice, connectionId?: string) => void;
+  /** True while the subject has a connection to the hub. */
+  readonly isOnline: (subjectId: string) => boolean;
+}
+
+/** The call commands, handled by the voice hub. */
+export type CallOp = Extract<CommandOp, `call.${string}`>;
+
+type CallHandlers = {
+  [Op in CallOp]: (conn: VoiceConnection, args: CommandArgs<Op>) => Promise<CommandResult<Op>>;
+};
+
+/** The voice part of a hub. */
+export interface VoiceHub {
+  readonly handlers: CallHandlers;
+  /** The interaction changed state: keep its call in step (called inside the conversation's serialized task). */
+  interactionChanged(current: VoiceInteraction, before: string): Promise<void>;
+  /** A subject's connections changed (one opened, or one closed). */
+  presenceChanged(subjectId: string): void;
+  /** The latest call of an interaction, live or ended. */
+  callOf(cid: string): WireCall | undefined;
+  /** Stops every timer. */
+  close(): void;
+}
+
+type TimerKind = 'ring' | 'connect' | 'media' | 'absent';
+
+interface HubCall extends CallRecord {
+  snapshot: VoiceSnapshot;
+  /** Each party's connection for this call: signaling goes there (other tabs of the same subject stay quiet). */
+  readonly bound: Map<CallSide, string>;
+  readonly timers: Map<TimerKind, unknown>;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+const LIVE_CALL: ReadonlySet<VoiceState> = new Set(['dialing', 'ringing', 'connecting', 'active', 'held']);
+const TALKING: ReadonlySet<VoiceState> = new Set(['connecting', 'active', 'held']);
+/** Interaction states in which a call of that channel may go on; leaving them ends the call. */
+const CALL_STATES: Readonly<Record<Channel, ReadonlySet<string>>> = {
+  chat: new Set(['active']),
+  voice: new Set(['queued', 'offered', 'active']),
+  callback: new Set(['dialing', 'active']),
+  'offline-message': new Set(),
+};
+
+const isLive = (call: HubCall): boolean => LIVE_CALL.has(call.snapshot.value);
+const otherSide = (side: CallSide): CallSide => (side === 'visitor' ? 'agent' : 'visitor');
+
+/** The subject on one side of an interaction's call: the customer, or the assigned agent. */
+function subjectOf(interaction: Interaction, side: CallSide): string | undefined {
+  return side === 'visitor' ? interaction.customer.id : interaction.agentId;
+}
+
+/**
+ * Creates the voice part of a hub: call commands, signaling relay, and calls kept in step with their
+ * interactions.
+ *
+ * @example
+ * ```ts
+ * const voice = createVoiceHub({ clock, randomBytes, getLive, serialized, drive, append, notify, isOnline });
+ * const handlers = { ...chatHandlers, ...voice.handlers };
+ * ```
+ */
+export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}): VoiceHub {
+  const { clock } = deps;
+  const reattachMs = options.reattachMs ?? 20_000;
+  const connectMs = options.connectMs ?? 30_000;
+  const ringMs = options.ringMs ?? 45_000;
+  const absentMs = options.absentMs ?? 60_000;
+  const burst = options.signalBurst ?? 60;
+  const perSecond = options.signalsPerSecond ?? 20;
+  const calls = new Map<string, HubCall>();
+  const interactions = new Map<string, VoiceInteraction>();
+  const buckets = new WeakMap<VoiceConnection, Bucket>();
+
+  /** The side `subject` takes in the call of `interaction`: only its customer and its assigned agent have one. */
+  function sideOf(subject: Subject, interaction: Interaction, operation: string): CallSide {
+    if (subject.role === 'visitor' && subject.id === interaction.customer.id) return 'visitor';
+    if (subject.role === 'agent' && subject.id === interaction.agentId) return 'agent';
+    throw helplineError('auth/forbidden', { operation });
+  }
+
+  /** Token bucket per connection: signaling is chatty by nature, but bounded. */
+  function spend(conn: VoiceConnection): void {
+    const now = clock.now();
+    const bucket = buckets.get(conn) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    bucket.at = now;
+    buckets.set(conn, bucket);
+    if (bucket.tokens < 1) {
+      const retryAfterMs = Math.ceil(((1 - bucket.tokens) / perSecond) * 1000);
+      throw helplineError('limit/rate', { seconds: Math.ceil(retryAfterMs / 1000) }, { retryAfterMs });
+    }
+    bucket.tokens -= 1;
+  }
+
+  function requireCall(cid: string, callId: string): HubCall {
+    const call = calls.get(cid);
+    if (!call || call.callId !== callId) throw helplineError('not-found', { entity: 'Call', id: callId });
+    return call;
+  }
+
+  function conflict(operation: string, state: string): never {
+    throw helplineError('conflict/state', { operation, entity: 'call', state });
+  }
+
+  // ─── state ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Applies one event through the voice machine, the only writer of a call's state, then publishes it. */
+  async function apply(call: HubCall, event: VoiceEvent, operation: string): Promise<void> {
+    const result = transition(voiceMachine, call.snapshot, event);
+    if (!result.ok) conflict(operation, call.snapshot.value);
+    if (!result.changed) return;
+    const before = call.snapshot;
+    call.snapshot = result.snapshot;
+    await publish(call, before);
+  }
+
+  /** Logs what both sides must see (state, media, hold) and pushes the new snapshot to both parties. */
+  async function publish(call: HubCall, before: VoiceSnapshot | undefined): Promise<void> {
+    const { value, context } = call.snapshot;
+    const shared =
+      !before ||
+      before.value !== value ||
+      before.context.media !== context.media ||
+      before.context.heldBy !== context.heldBy;
+    if (shared) {
+      await deps.append(call.cid, {
+        type: 'call',
+        callId: call.callId,
+        state: value,
+        media: context.media,
+        ...(context.heldBy ? { heldBy: context.heldBy } : {}),
+        ...(context.endedBy ? { endedBy: context.endedBy } : {}),
+        ...(context.endReason ? { endReason: context.endReason } : {}),
+      });
+    }
+    const interaction = interactions.get(call.cid)?.interaction;
+    if (interaction) {
+      const wire = toWireCall(call);
+      for (const side of ['visitor', 'agent'] as const) {
+        const subjectId = subjectOf(interaction, side);
+        if (subjectId) deps.notify(subjectId, { type: 'call', call: wire });
+      }
+    }
+    armTimers(call);
+  }
+
+  /** Timers follow the state: ringing, waiting for media, media broken; an ended call has none. */
+  function armTimers(call: HubCall): void {
+    const { value, context } = call.snapshot;
+    const channel = interactions.get(call.cid)?.interaction.channel;
+    // A voice interaction rings while it waits in its queue: the queue's own timers and offers govern it.
+    toggle(call, 'ring', (value === 'dialing' || value === 'ringing') && channel !== 'voice', ringMs, () => ({
+      type: 'TIMEOUT',
+      at: clock.now(),
+    }));
+    toggle(call, 'connect', value === 'connecting', connectMs, () => ({ type: 'FAIL', at: clock.now() }));
+    toggle(call, 'media', TALKING.has(value) && context.media !== 'ok', reattachMs, () => ({
+      type: 'FAIL',
+      at: clock.now(),
+    }));
+    if (!isLive(call)) toggle(call, 'absent', false, 0, () => ({ type: 'FAIL', at: clock.now() }));
+  }
+
+  function toggle(call: HubCall, kind: TimerKind, on: boolean, ms: number, event: () => VoiceEvent): void {
+    const running = call.timers.get(kind);
+    if (!on) {
+      if (running !== undefined) clock.clearTimeout(running);
+      call.timers.delete(kind);
+      return;
+    }
+    if (running !== undefined) return;
+    call.timers.set(
+      kind,
+      clock.setTimeout(() => {
+        call.timers.delete(kind);
+        void deps
+          .serialized(call.cid, async () => {
+            if (calls.get(call.cid) !== call || !isLive(call)) return;
+            await apply(call, event(), `time out (${kind})`);
+            await afterEnd(call);
+          })
+          .catch((error: unknown) => console.error('[helpline] call timer failed', error));
+      }, ms),
+    );
+  }
+
+  /** On a voice interaction the call is the interaction: once it ends, so does the interaction. */
+  async function afterEnd(call: HubCall): Promise<void> {
+    const current = interactions.get(call.cid);
+    if (isLive(call) || current?.interaction.channel !== 'voice') return;
+    if (!CALL_STATES.voice.has(current.snapshot.value)) return;
+    const { endedBy } = call.snapshot.context;
+    const intent: Intent =
+      endedBy === 'visitor'
+        ? { kind: 'customer-leaves' }
+        : endedBy === 'agent'
+          ? { kind: 'agent-ends' }
+          : { kind: 'fail' };
+    await deps.drive(call.cid, intent);
+  }
+
+  async function createCall(current: VoiceInteraction, startedBy: CallSide): Promise<HubCall> {
+    const at = clock.now();
+    const cid = current.interaction.id;
+    let snapshot = voiceSnapshot({
+      direction: startedBy === 'visitor' ? 'inbound' : 'outbound',
+      at,
+      acw: { kind: 'none' },
+    });
+    // The visitor's browser rings as soon as the call exists (the notice below reaches it).
+    if (startedBy === 'agent') snapshot = transition(voiceMachine, snapshot, { type: 'RING', at }).snapshot;
+    const call: HubCall = {
+      callId: randomId('v', deps.randomBytes),
+      cid,
+      startedBy,
+      snapshot,
+      bound: new Map(),
+      timers: new Map(),
+    };
+    const previous = calls.get(cid);
+    if (previous) for (const timer of previous.timers.values()) clock.clearTimeout(timer);
+    calls.set(cid, call);
+    interactions.set(cid, current);
+    await publish(call, undefined);
+    return call;
+  }
+
+  function bind(call: HubCall, side: CallSide, conn: VoiceConnection): void {
+    call.bound.set(side, conn.id);
+  }
+
+  // ─── commands ───────────────────────────────────────────────────────────────────────────────────
+
+  /** Resolves the interaction, the caller's side and the call, then runs `task` in the conversation's order. */
+  async function onCall<T>(
+    conn: VoiceConnection,
+    args: { cid: string; callId: string },
+    operation: string,
+    task: (call: HubCall, side: CallSide) => Promise<T>,
+  ): Promise<T> {
+    const current = await deps.getLive(conn.subject, args.cid);
+    const side = sideOf(conn.subject, current.interaction, operation);
+    spend(conn);
+    return deps.serialized(args.cid, async () => {
+      const call = requireCall(args.cid, args.callId);
+      interactions.set(args.cid, current);
+      return task(call, side);
+    });
+  }
+
+  const handlers: CallHandlers = {
+    async 'call.start'(conn, args) {
+      const current = await deps.getLive(conn.subject, args.cid);
+      const side = sideOf(conn.subject, current.interaction, 'start a call');
+      spend(conn);
+      return deps.serialized(args.cid, async () => {
+        const { interaction } = current;
+        const existing = calls.get(args.cid);
+        if (existing && isLive(existing)) conflict('start a call', existing.snapshot.value);
+        // A voice interaction's call is placed by `chat.start`; elsewhere only a running conversation escalates.
+        if (
+          interaction.channel === 'voice' ||
+          !CALL_STATES[interaction.channel].has(current.snapshot.value)
+        ) {
+          throw helplineError('conflict/state', {
+            operation: 'start a call',
+            entity: interaction.channel,
+            state: current.snapshot.value,
+          });
+        }
+        const callee = subjectOf(interaction, otherSide(side));
+        if (!callee || !deps.isOnline(callee)) {
+          throw helplineError('voice/unreachable', { party: otherSide(side) });
+        }
+        const call = await createCall(current, side);
+        bind(call, side, conn);
+        return { call: toWireCall(call) };
+      });
+    },
+    'call.answer': (conn, args) =>
+      onCall(conn, args, 'answer the call', async (call, side) => {
+        if (side === call.startedBy)
+          throw helplineError('auth/forbidden', { operation: 'answer your own call' });
+        await apply(call, { type: 'ANSWER', at: clock.now() }, 'answer the call');
+        bind(call, side, conn);
+        return { call: toWireCall(call) };
+      }),
+    'call.hangup': (conn, args) =>
+      onCall(conn, args, 'hang up', async (call, side) => {
+        const ringingHere =
+          side !== call.startedBy && (call.snapshot.value === 'ringing' || call.snapshot.value === 'dialing');
+        const at = clock.now();
+        await apply(
+          call,
+          ringingHere ? { type: 'REJECT', at, by: side } : { type: 'HANG_UP', at, by: side },
+          'hang up',
+        );
+        await afterEnd(call);
+        return { call: toWireCall(call) };
+      }),
+    'call.hold': (conn, args) =>
+      onCall(conn, args, 'hold the call', async (call, side) => {
+        await apply(call, { type: 'HOLD', at: clock.now(), by: side }, 'hold the call');
+        return { call: toWireCall(call) };
+      }),
+    'call.resume': (conn, args) =>
+      onCall(conn, args, 'resume the call', async (call, side) => {
+        await apply(call, { type: 'RESUME', at: clock.now(), by: side }, 'resume the call');
+        return { call: toWireCall(call) };
+      }),
+    'call.media': (conn, args) =>
+      onCall(conn, args, 'report call media', async (call, side) => {
+        const { value, context } = call.snapshot;
+        // A late report about a call that already ended changes nothing.
+        if (!TALKING.has(value)) return {};
+        bind(call, side, conn);
+        const at = clock.now();
+        if (args.media === 'connected') {
+          if (value === 'connecting') await apply(call, { type: 'CONNECTED', at }, 'connect the call');
+          if (context.media !== 'ok') await apply(call, { type: 'MEDIA_RESTORED', at }, 'restore media');
+        } else {
+          const type = args.media === 'failed' ? 'MEDIA_FAILED' : 'MEDIA_RECONNECTING';
+          await apply(call, { type, at }, 'report call media');
+        }
+        return {};
+      }),
+    'call.signal': (conn, args) =>
+      onCall(conn, args, 'signal the call', async (call, side) => {
+        if (!TALKING.has(call.snapshot.value)) conflict('signal the call', call.snapshot.value);
+        bind(call, side, conn);
+        const interaction = interactions.get(call.cid)?.interaction;
+        const to = otherSide(side);
+        const subjectId = interaction && subjectOf(interaction, to);
+        if (subjectId) {
+          deps.notify(
+            subjectId,
+            { type: 'call.signal', cid: call.cid, callId: call.callId, from: side, signal: args.signal },
+            call.bound.get(to),
+          );
+        }
+        return {};
+      }),
+    async 'call.attach'(conn, args) {
+      const current = await deps.getLive(conn.subject, args.cid);
+      const side = sideOf(conn.subject, current.interaction, 'attach to the call');
+      spend(conn);
+      return deps.serialized(args.cid, async () => {
+        const call = calls.get(args.cid);
+        if (!call) return {};
+        interactions.set(args.cid, current);
+        if (isLive(call)) {
+          bind(call, side, conn);
+          presenceChanged(conn.subject.id);
+        }
+        return { call: toWireCall(call) };
+      });
+    },
+  };
+
+  // ─── interaction and presence ──────────────────────────────────────────────────────────────────
+
+  async function interactionChanged(current: VoiceInteraction, before: string): Promise<void> {
+    const { interaction } = current;
+    const cid = interaction.id;
+    const state = current.snapshot.value;
+    interactions.set(cid, current);
+    const call = calls.get(cid);
+    const at = clock.now();
+    if (interaction.channel === 'voice' && state === 'queued') {
+      if (call && isLive(call)) {
+        // A missed or rejected offer: the call keeps ringing in the queue.
+        if (before !== 'active') return;
+        // Transferred: this call ends here and a new one rings for the next agent.
+        await apply(call, { type: 'HANG_UP', at, by: 'agent' }, 'transfer the call');
+      }
+      await createCall(current, 'visitor');
+      return;
+    }
+    if (call && isLive(call)) {
+      if (interaction.channel === 'voice' && state === 'active' && before === 'offered') {
+        await apply(call, { type: 'ANSWER', at }, 'answer the call');
+      } else if (!CALL_STATES[interaction.channel].has(state)) {
+        const { endedBy } = interaction;
+        const event: VoiceEvent =
+          endedBy === 'visitor' || endedBy === 'agent'
+            ? { type: 'HANG_UP', at, by: endedBy }
+            : { type: 'FAIL', at };
+        await apply(call, event, 'end the call');
+      }
+    }
+    if (current.lifecycle.final.has(state)) {
+      calls.delete(cid);
+      interactions.delete(cid);
+    }
+  }
+
+  function presenceChanged(subjectId: string): void {
+    for (const call of calls.values()) {
+      const interaction = interactions.get(call.cid)?.interaction;
+      if (!interaction || !isLive(call)) continue;
+      const parties = [subjectOf(interaction, 'visitor'), subjectOf(interaction, 'agent')];
+      if (!parties.includes(subjectId)) continue;
+      const anyoneHere = parties.some((party) => party !== undefined && deps.isOnline(party));
+      toggle(call, 'absent', !anyoneHere, absentMs, () => ({ type: 'FAIL', at: clock.now() }));
+    }
+  }
+
+  return {
+    handlers,
+    async interactionChanged(current, before) {
+      try {
+        await interactionChanged(current, before);
+      } catch (error) {
+        // Call bookkeeping must never block the interaction itself.
+        console.error('[helpline] call update failed', error);
+      }
+    },
+    presenceChanged,
+    callOf(cid) {
+      const call = calls.get(cid);
+      return call && toWireCall(call);
+    },
+    close() {
+      for (const call of calls.values()) {
+        for (const timer of call.timers.values()) clock.clearTimeout(timer);
+        call.timers.clear();
+      }
+    },
+  };
+}
