@@ -1,6 +1,7 @@
 'use client';
-import type { ChatMessage } from '@helpline/core';
+import { type ChatMessage, LIMITS } from '@helpline/core';
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { unreadCount } from '../hooks/derive';
 import { useAction } from '../hooks/useAction';
 import { useAgent } from '../hooks/useAgent';
 import { useInteraction } from '../hooks/useInteraction';
@@ -42,13 +43,15 @@ export function ChatPanel({ id, typingIdleMs = 3000, className }: ChatPanelProps
   const composer = useRef<HTMLTextAreaElement>(null);
   const name = customerName(i18n, interaction);
   const canSend = flags?.canSend ?? false;
-  const lastSeq = chat.messages.at(-1)?.seq;
+  const unread = unreadCount(conversation, chat.me);
   const { setTyping, markRead } = chat;
 
-  // Read what is shown: mark the conversation read whenever new messages arrive while it is open.
+  // Read what is shown: mark the conversation read whenever unread messages arrive while it is open. Only
+  // then — a read receipt is itself an event, so marking read unconditionally would never settle.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `unread` is the trigger; markRead is a new function each render
   useEffect(() => {
-    if (lastSeq !== undefined) markRead().catch(() => undefined);
-  }, [lastSeq, markRead]);
+    if (unread > 0) markRead().catch(() => undefined);
+  }, [unread]);
 
   const typing = useTyping(setTyping, typingIdleMs);
 
@@ -57,8 +60,16 @@ export function ChatPanel({ id, typingIdleMs = 3000, className }: ChatPanelProps
     if (!text || !canSend) return;
     setDraft('');
     typing.stop();
-    // A refused message stays in the log as "not sent", with its text, so nothing is lost.
-    void sending.run(() => chat.send(text));
+    // Nothing is lost: a message refused at once (too long) goes back into the composer; one refused after
+    // it was shown stays in the log as "not sent", with its text.
+    void sending.run(async () => {
+      try {
+        await chat.send(text);
+      } catch (error) {
+        setDraft((current) => (current.trim() ? current : text));
+        throw error;
+      }
+    });
   };
 
   const lastReadMine = chat.messages.findLast(
@@ -103,10 +114,14 @@ export function ChatPanel({ id, typingIdleMs = 3000, className }: ChatPanelProps
               message={message}
               mine={message.from.id === chat.me}
               read={message.key === lastReadMine}
-              onEdit={(text) => {
-                setDraft(text);
-                composer.current?.focus();
-              }}
+              onEdit={
+                canSend
+                  ? (text) => {
+                      setDraft(text);
+                      composer.current?.focus();
+                    }
+                  : undefined
+              }
             />
           ))}
         </ol>
@@ -145,6 +160,7 @@ export function ChatPanel({ id, typingIdleMs = 3000, className }: ChatPanelProps
             ref={composer}
             className="helpline-textarea"
             rows={2}
+            maxLength={LIMITS.text}
             value={draft}
             onChange={(event) => {
               setDraft(event.currentTarget.value);
@@ -161,6 +177,7 @@ export function ChatPanel({ id, typingIdleMs = 3000, className }: ChatPanelProps
           <button type="submit" className="helpline-button helpline-button--primary" disabled={!draft.trim()}>
             {t('send')}
           </button>
+          <ErrorText error={sending.error} i18n={i18n} />
         </form>
       ) : (
         interaction && <p className="helpline-chat__closed">{t('chatClosed')}</p>
@@ -178,7 +195,7 @@ function MessageItem({
   message: ChatMessage;
   mine: boolean;
   read: boolean;
-  onEdit: (text: string) => void;
+  onEdit: ((text: string) => void) | undefined;
 }): ReactNode {
   const i18n = useTranslator();
   const { t } = i18n;
@@ -202,9 +219,11 @@ function MessageItem({
       {message.status === 'failed' && (
         <span className="helpline-message__failed">
           {t('notSent', { reason: i18n.error(message.error) })}{' '}
-          <button type="button" className="helpline-link-button" onClick={() => onEdit(message.text)}>
-            {t('editAndResend')}
-          </button>
+          {onEdit && (
+            <button type="button" className="helpline-link-button" onClick={() => onEdit(message.text)}>
+              {t('editAndResend')}
+            </button>
+          )}
         </span>
       )}
     </li>

@@ -1,4 +1,5 @@
 'use client';
+import { LIMITS } from '@helpline/core';
 import { type ReactNode, useId, useState } from 'react';
 import { useAction } from '../hooks/useAction';
 import { useInteraction } from '../hooks/useInteraction';
@@ -64,6 +65,7 @@ export function EscalateForm({ id, queueId, onDone, className }: EscalateFormPro
             id={`${formId}-note`}
             className="helpline-textarea"
             rows={2}
+            maxLength={LIMITS.comment}
             value={note}
             onChange={(event) => setNote(event.currentTarget.value)}
           />

@@ -1,5 +1,5 @@
 'use client';
-import type { PresenceStatus } from '@helpline/core';
+import { LIMITS, type PresenceStatus } from '@helpline/core';
 import { type ReactNode, useId, useState } from 'react';
 import { useAction } from '../hooks/useAction';
 import { useAgent } from '../hooks/useAgent';
@@ -154,6 +154,7 @@ export function TransferForm({ id, agents, onDone, onCancel, className }: Transf
         id={`${formId}-note`}
         className="helpline-textarea"
         rows={2}
+        maxLength={LIMITS.comment}
         value={note}
         onChange={(event) => setNote(event.currentTarget.value)}
       />

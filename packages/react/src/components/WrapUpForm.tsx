@@ -1,4 +1,5 @@
 'use client';
+import { LIMITS } from '@helpline/core';
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { useAction } from '../hooks/useAction';
 import { useInteraction } from '../hooks/useInteraction';
@@ -121,6 +122,7 @@ export function WrapUpForm({ id, onDone, className }: WrapUpFormProps): ReactNod
         id={`${formId}-notes`}
         className="helpline-textarea"
         rows={3}
+        maxLength={LIMITS.notes}
         value={notes}
         onChange={(event) => setNotes(event.currentTarget.value)}
       />

@@ -44,7 +44,7 @@ export const consoleMessages = {
   reasonSupervisor: 'Set by supervisor',
   // Offers
   offersLabel: 'Incoming offers',
-  offerTitle: 'Incoming {channel} from {name}',
+  offerTitle: '{channel} from {name}',
   offerQueue: 'Queue: {queue}',
   offerTopic: 'Topic: {topic}',
   offerExpiresIn: 'Expires in {seconds} s',
