@@ -60,13 +60,18 @@ export function startStaticServer({ port = 0, host = '127.0.0.1', mounts, csp })
   const ordered = Object.entries(mounts).sort((a, b) => b[0].length - a[0].length);
   const server = createServer((request, response) => {
     const urlPath = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const file = request.method === 'GET' || request.method === 'HEAD' ? resolveFile(ordered, urlPath) : undefined;
+    const file =
+      request.method === 'GET' || request.method === 'HEAD' ? resolveFile(ordered, urlPath) : undefined;
     if (!file) {
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
       return;
     }
     const type = MIME[extname(file)] ?? 'application/octet-stream';
-    const headers = { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+    const headers = {
+      'content-type': type,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    };
     if (type.startsWith('text/html') && csp) headers['content-security-policy'] = csp;
     response.writeHead(200, headers);
     if (request.method === 'HEAD') response.end();

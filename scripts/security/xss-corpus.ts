@@ -108,6 +108,7 @@ function variants(): string[] {
   for (const wrap of wrappers) for (const payload of base) out.push(wrap(payload));
   for (const template of [
     '{{constructor.constructor("window.__xss=1")()}}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection payload, kept literal on purpose.
     '${window.__xss=1}',
     '#{window.__xss=1}',
   ]) {

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { LIMITS, PROTOCOL_VERSION } from './protocol.limits';
+import { LIMITS } from './protocol.limits';
 
 /** Building blocks shared by the command and server-frame schemas. */
 // Primitive building blocks. Every string has an upper bound so no frame can carry an unbounded field.
