@@ -1,0 +1,88 @@
+// A TCP proxy for fault tests: forwards to a target port and can cut, black-hole or delay the connections.
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+interface Pair {
+  readonly client: Socket;
+  readonly upstream: Socket;
+  blackholed: boolean;
+}
+
+/** A TCP proxy on 127.0.0.1 under a test's control. */
+export interface FaultProxy {
+  readonly port: number;
+  /** Points new connections at another port (a restarted server). */
+  setTarget(port: number): void;
+  /** Destroys every open connection, as a network failure would. */
+  cut(): void;
+  /** Silently drops everything on the connections open now (new ones flow normally). */
+  blackhole(): void;
+  /** Delays every chunk by `ms`, keeping order; 0 turns it off. */
+  setDelay(ms: number): void;
+  readonly openConnections: number;
+  close(): Promise<void>;
+}
+
+/** Starts a proxy to `127.0.0.1:targetPort`. */
+export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+  let target = targetPort;
+  let delayMs = 0;
+  const pairs = new Set<Pair>();
+
+  function forward(from: Socket, to: Socket, pair: Pair): void {
+    let chain = Promise.resolve();
+    from.on('data', (chunk) => {
+      if (pair.blackholed) return;
+      const delay = delayMs;
+      chain = chain.then(async () => {
+        if (delay > 0) await sleep(delay);
+        if (!pair.blackholed && !to.destroyed) to.write(chunk);
+      });
+    });
+  }
+
+  const server: Server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    const pair: Pair = { client, upstream, blackholed: false };
+    pairs.add(pair);
+    const drop = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    forward(client, upstream, pair);
+    forward(upstream, client, pair);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  const cut = () => {
+    for (const pair of [...pairs]) {
+      pair.client.destroy();
+      pair.upstream.destroy();
+    }
+  };
+  return {
+    port,
+    setTarget(next) {
+      target = next;
+    },
+    cut,
+    blackhole() {
+      for (const pair of pairs) pair.blackholed = true;
+    },
+    setDelay(ms) {
+      delayMs = ms;
+    },
+    get openConnections() {
+      return pairs.size;
+    },
+    close() {
+      cut();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
