@@ -10,7 +10,7 @@ import { transition } from '../machine';
 import { computeKpis } from '../metrics/kpis';
 import type { KpiLogEvent, KpiReport } from '../metrics/metrics.types';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
-import { parseClientFrame, validateCommandArgs } from '../protocol/protocol';
+import { parseClientFrame, validateCommandArgs } from '../protocol/protocol.commands';
 import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limits';
 import type {
   ClientFrame,
@@ -523,13 +523,24 @@ export function createHub(options: HubOptions): Hub {
           : status === 'offline'
             ? { type: 'GO_OFFLINE', at }
             : { type: 'GO_AWAY', at, reason: reason ?? '' };
-    const result = transition(presenceMachine, presenceOf(agentId), event);
+    const current = presenceOf(agentId);
+    const result = transition(presenceMachine, current, event);
     if (!result.ok) {
-      throw helplineError('validation/field', {
-        scope: 'presence.set',
-        field: 'reason',
-        detail: 'is required when going away',
-      });
+      // Asking for the presence one already has is not an error.
+      if (current.value === status && (status !== 'away' || current.context.reasonCode === reason))
+        return current;
+      if (status === 'away' && !reason) {
+        throw helplineError(
+          'validation/field',
+          { scope: 'presence.set', field: 'reason', detail: 'is required when going away' },
+          { field: 'reason' },
+        );
+      }
+      throw helplineError(
+        'conflict/state',
+        { operation: `go ${status}`, entity: 'agent', state: current.value },
+        { cause: result.error },
+      );
     }
     presence.set(agentId, result.snapshot);
     if (result.changed) log({ type: 'presence', at, agentId, presence: result.snapshot.value });

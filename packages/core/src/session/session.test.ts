@@ -142,6 +142,37 @@ describe('visitor ↔ agent over the memory transport', () => {
     );
   });
 
+  it('publishes queue positions as the line moves, from the very first one', async () => {
+    const { visitor: first, transport, clock, alice } = world();
+    const second = createVisitorSession({ transport, clock, random: () => 0.5, token: 'dev:visitor:v2:Bo' });
+    try {
+      await first.startChat({});
+      await clock.advance(1000); // Equal waits would be ordered by id; one second apart, by time.
+      const cid = await second.startChat({});
+      await waitFor(() => first.$position.get()?.position === 1, 'first in line');
+      await waitFor(() => second.$position.get()?.position === 2, 'second in line');
+      await first.endChat();
+      await waitFor(() => second.$position.get()?.position === 1, 'moves up');
+      assert.equal(first.$position.get(), undefined, 'no position after leaving');
+      await alice.setPresence('available');
+      await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered');
+      await alice.accept(cid);
+      await waitFor(() => second.$position.get() === undefined, 'no position once answered');
+    } finally {
+      second.close();
+    }
+  });
+
+  it('treats asking for the presence one already has as done, and explains an impossible change', async () => {
+    const { alice } = world();
+    await alice.setPresence('available');
+    await alice.setPresence('available');
+    assert.equal(alice.$presence.get().status, 'available');
+    await alice.setPresence('away', 'break');
+    await alice.setPresence('away', 'break');
+    assert.deepEqual(alice.$presence.get(), { status: 'away', reason: 'break' });
+  });
+
   it('refuses bad input with typed errors and keeps what was accepted', async () => {
     const { visitor, alice } = world();
     await alice.setPresence('available');

@@ -1,4 +1,4 @@
-import { atom, computed, onMount, type ReadableAtom } from 'nanostores';
+import { atom, computed, map, onMount, type ReadableAtom } from 'nanostores';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { helplineError } from '../protocol/errors';
@@ -123,13 +123,19 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
     ...(options.clock ? { now: options.clock.now } : {}),
   });
   const $cid = atom<string | undefined>(undefined);
-  const $position = atom<QueueStanding | undefined>(undefined);
+  // Standings by conversation: a position can arrive before `chat.start` is answered and the id is known.
+  const $standings = map<Record<string, QueueStanding>>({});
   const $agentTyping = atom(false);
 
   const $conversation = computed([$cid, conversations.$conversations], (cid, all) =>
     cid === undefined ? undefined : all[cid],
   );
   const $interaction = computed($conversation, (view) => view?.interaction);
+  const $position = computed([$cid, $standings, $interaction], (cid, standings, interaction) =>
+    cid !== undefined && (interaction?.state === 'queued' || interaction?.state === 'offered')
+      ? standings[cid]
+      : undefined,
+  );
   const $messages = computed($conversation, (view): readonly ChatMessage[] => view?.messages ?? []);
   const $readByAgent = computed([$conversation, connection.$subject], (view, me) => {
     if (!view || !me) return false;
@@ -141,16 +147,17 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
   for (const store of [$conversation, $position, $agentTyping]) onMount(store, () => connection.open());
 
   connection.onNotice((notice) => {
-    if (notice.type === 'position' && notice.cid === $cid.get()) {
-      $position.set({ position: notice.position, estimatedWaitSeconds: notice.estimatedWaitSeconds });
+    if (notice.type === 'position') {
+      $standings.setKey(notice.cid, {
+        position: notice.position,
+        estimatedWaitSeconds: notice.estimatedWaitSeconds,
+      });
     } else if (notice.type === 'typing' && notice.cid === $cid.get()) {
       $agentTyping.set(notice.typing);
     }
   });
-  // Leaving the queue clears the position; an agent leaving clears typing.
+  // An agent leaving clears typing.
   $interaction.subscribe((interaction) => {
-    if (!interaction || (interaction.state !== 'queued' && interaction.state !== 'offered'))
-      $position.set(undefined);
     if (interaction?.state !== 'active') $agentTyping.set(false);
   });
 
