@@ -164,9 +164,10 @@ export interface ErrorCatalogEntry {
  * ERROR_CATALOG['limit/rate'].action; // 'Wait `retryAfterMs` before retrying.'
  * ```
  */
-export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> = Object.fromEntries(
-  (Object.keys(ERROR_MESSAGES) as ErrorCode[]).map((code) => [
-    code,
-    { message: ERROR_MESSAGES[code], ...ERROR_GUIDE[code] },
-  ]),
-) as Record<ErrorCode, ErrorCatalogEntry>;
+export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> =
+  /* @__PURE__ */ Object.fromEntries(
+    (Object.keys(ERROR_MESSAGES) as ErrorCode[]).map((code) => [
+      code,
+      { message: ERROR_MESSAGES[code], ...ERROR_GUIDE[code] },
+    ]),
+  ) as Record<ErrorCode, ErrorCatalogEntry>;
