@@ -9,6 +9,7 @@ import { originMatcher } from './http/origins';
 import { createAdmission, createTokenBuckets } from './limits/rate-limit';
 import { createLogger, type Logger } from './log/logger';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
+import { prepareVonage } from './vonage';
 import { createSocketServer, SOCKET_PATH } from './ws/sockets';
 
 /** How to start a server. */
@@ -118,10 +119,14 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
     env: options.env ?? process.env,
   });
   const admission = createAdmission(config.file.limits, now);
+  // Vonage (packages/server/src/vonage): present only with a `vonage` config section. Its bridge connections
+  // (phone callers have no browser; the server speaks for them) authenticate before the real auth.
+  const vonage = prepareVonage({ config, env: options.env ?? process.env, log, now });
+  const authenticate = (token: string) => auth.authenticate(token);
   const hub = createHub({
     queues: config.queues,
     agents: config.agents,
-    authenticate: (token) => auth.authenticate(token),
+    authenticate: vonage ? vonage.authenticate(authenticate) : authenticate,
     storage,
     heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
     ...(options.replayLimit === undefined ? {} : { replayLimit: options.replayLimit }),
@@ -174,9 +179,12 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
     sessionBuckets: createTokenBuckets(config.file.limits.visitorSessions, now),
     isAllowedOrigin: anyOrigin,
   });
+  // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
+  const vonageRoutes = vonage?.start({ hub, authenticate, isAllowedOrigin: anyOrigin });
   const http: Server = createServer(
     { requestTimeout: 30_000, headersTimeout: 10_000 },
     (request, response) => {
+      if (vonageRoutes?.handle(request, response)) return;
       void handler(request, response);
     },
   );
@@ -238,6 +246,7 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
         clearInterval(housekeeping);
         const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeIdleConnections();
+        await vonageRoutes?.close();
         hub.close();
         await sockets.drained(options.drainMs ?? 5_000);
         http.closeAllConnections();

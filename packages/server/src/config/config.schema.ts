@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { vonageConfigSchema } from '../vonage/vonage.config';
 
 // The configuration file's schema. Unknown keys are errors (a typo must not silently disable a setting);
 // everything optional has the default a small contact center would pick.
@@ -205,6 +206,8 @@ export const configSchema = v.strictObject({
   limits: v.optional(limits, {}),
   /** Seconds between server pings. */
   heartbeatSeconds: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1')), 15),
+  /** Production voice on Vonage (packages/server/src/vonage, docs/vonage.md); absent = WebRTC only. */
+  vonage: v.optional(vonageConfigSchema),
 });
 
 /** The configuration file as written (before defaults). */

@@ -8,6 +8,7 @@ import {
   validateBusinessHours,
 } from '@helpline/core';
 import * as v from 'valibot';
+import { checkVonageConfig } from '../vonage/vonage.config';
 import { type ConfigFile, type ConfigInput, configSchema, type SiteConfig } from './config.schema';
 
 /** A configuration that failed validation; `issues` name each bad field by its path. */
@@ -127,6 +128,8 @@ function crossCheck(file: ConfigFile): string[] {
     const names = duplicates(site.prechat.map((field) => field.name));
     for (const name of names) issues.push(`config.sites[${index}].prechat: "${name}" is used more than once`);
   });
+  // Vonage section (packages/server/src/vonage): numbers and menus name queues.
+  if (file.vonage) issues.push(...checkVonageConfig(file.vonage, queueIds));
   return issues;
 }
 

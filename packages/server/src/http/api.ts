@@ -18,6 +18,7 @@ import type { TokenBuckets } from '../limits/rate-limit';
 import { rateLimited } from '../limits/rate-limit';
 import type { Logger } from '../log/logger';
 import type { SqlStorage } from '../storage/sql.storage';
+import { siteVoiceConfig } from '../vonage';
 import { sendError, sendJson, toHelplineError } from './http.errors';
 
 /** Largest request body, bytes. */
@@ -301,6 +302,8 @@ const routes: { method: string; pattern: RegExp; handler: Handler; dev?: boolean
           identity: site.identity !== undefined,
           topics: site.topics.map((topic) => ({ ...topic, open: openById.get(topic.queueId) ?? false })),
           queues,
+          // Which voice provider the widget and console load: `webrtc`, or `vonage` (packages/server/src/vonage).
+          voice: siteVoiceConfig(context.config),
           at: now,
         },
       };

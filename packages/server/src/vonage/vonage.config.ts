@@ -14,7 +14,8 @@ const spoken = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLeng
 const httpsUrl = v.pipe(
   v.string(),
   v.check(
-    (value) => /^https:\/\/[^\s/]+/.test(value) || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/.test(value),
+    (value) =>
+      /^https:\/\/[^\s/]+/.test(value) || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/.test(value),
     (issue) => `${JSON.stringify(issue.input)} must be an https URL (http only for localhost)`,
   ),
 );
@@ -118,12 +119,14 @@ export function checkVonageConfig(config: VonageConfig, queueIds: ReadonlySet<st
       if (!queueIds.has(option.queueId)) {
         issues.push(`${at}.menu.options[${o}].queueId: "${option.queueId}" is not a queue`);
       }
-      if (digits.has(option.digit)) issues.push(`${at}.menu.options[${o}].digit: "${option.digit}" is used twice`);
+      if (digits.has(option.digit))
+        issues.push(`${at}.menu.options[${o}].digit: "${option.digit}" is used twice`);
       digits.add(option.digit);
     });
   });
   const numbers = config.numbers.map((n) => n.number);
-  if (new Set(numbers).size !== numbers.length) issues.push('config.vonage.numbers: a number is listed twice');
+  if (new Set(numbers).size !== numbers.length)
+    issues.push('config.vonage.numbers: a number is listed twice');
   return issues;
 }
 

@@ -1,0 +1,136 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authenticate, Hub, HubClock, Subject } from '@helpline/core';
+import type { ServerConfig } from '../config/config';
+import { createTokenBuckets } from '../limits/rate-limit';
+import type { Logger } from '../log/logger';
+import { createVonageApi } from './vonage.api';
+import { createBridgeTokens } from './vonage.bridge';
+import { readPrivateKey, type VonageConfig } from './vonage.config';
+import { createVonageGateway, type VonageGateway } from './vonage.gateway';
+import { createVonageRoutes } from './vonage.routes';
+import { createWebhookVerifier } from './vonage.signature';
+import { createVonageTokens } from './vonage.tokens';
+
+export {
+  checkVonageConfig,
+  type VonageConfig,
+  type VonageConfigInput,
+  vonageConfigSchema,
+} from './vonage.config';
+
+/** The voice part of the site config: which provider the widget and the console load. */
+export type SiteVoice =
+  | { readonly provider: 'webrtc' }
+  | { readonly provider: 'vonage'; readonly region?: string };
+
+/** What `GET /v1/sites/:site/config` says about voice: `vonage` when the server has a vonage section. */
+export function siteVoiceConfig(config: ServerConfig): SiteVoice {
+  const vonage = (config.file as { vonage?: VonageConfig }).vonage;
+  if (!vonage) return { provider: 'webrtc' };
+  return { provider: 'vonage', ...(vonage.region ? { region: vonage.region } : {}) };
+}
+
+/** Vonage routes mounted on the server. */
+export interface VonageServer {
+  /** Handles `/vonage/*` requests; false for any other path (the HTTP API's). */
+  handle(request: IncomingMessage, response: ServerResponse): boolean;
+  readonly gateway: VonageGateway;
+  close(): Promise<void>;
+}
+
+/** Vonage before the hub exists: its bridge tokens must be part of the hub's `authenticate`. */
+export interface VonageSetup {
+  /** The hub's `authenticate`: the gateway's own bridge connections first, then `inner`. */
+  authenticate(inner: Authenticate): Authenticate;
+  /** Mounts the routes once the hub runs. */
+  start(deps: {
+    readonly hub: Hub;
+    readonly authenticate: (token: string) => Promise<Subject>;
+    readonly isAllowedOrigin: (origin: string) => boolean;
+  }): VonageServer;
+}
+
+/**
+ * Reads the `vonage` configuration section and its secrets; undefined when the section is absent (voice then runs
+ * on WebRTC only). Throws naming the setting when a secret is missing.
+ *
+ * @example
+ * ```ts
+ * const vonage = prepareVonage({ config, env: process.env, log, now: Date.now });
+ * const hub = createHub({ …, authenticate: vonage ? vonage.authenticate(auth) : auth });
+ * const routes = vonage?.start({ hub, authenticate: auth, isAllowedOrigin });
+ * ```
+ */
+export function prepareVonage(options: {
+  readonly config: ServerConfig;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly clock?: HubClock;
+  readonly fetch?: typeof fetch;
+}): VonageSetup | undefined {
+  const { config, env, log, now } = options;
+  const vonage = (config.file as { vonage?: VonageConfig }).vonage;
+  if (!vonage) return undefined;
+  const privateKey = readPrivateKey(vonage, env);
+  const secret = env[vonage.signatureSecretEnv];
+  if (!secret) {
+    throw new Error(
+      `config.vonage.signatureSecretEnv: ${vonage.signatureSecretEnv} is not set (signed webhooks)`,
+    );
+  }
+  const bridgeTokens = createBridgeTokens();
+  const tokens = createVonageTokens({
+    applicationId: vonage.applicationId,
+    privateKey,
+    ttlSeconds: vonage.tokenTtlSeconds,
+    now,
+  });
+  const api = createVonageApi({
+    baseUrl: vonage.apiBaseUrl,
+    appToken: () => tokens.app(),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  return {
+    authenticate: (inner) => bridgeTokens.wrap(inner),
+    start(deps) {
+      const gateway = createVonageGateway({
+        config: vonage,
+        queues: config.queues,
+        hub: deps.hub,
+        bridgeTokens,
+        api,
+        tokens,
+        log,
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
+      const handle = createVonageRoutes({
+        gateway,
+        verifier: createWebhookVerifier({
+          secret,
+          applicationId: vonage.applicationId,
+          maxAgeSeconds: vonage.webhookMaxAgeSeconds,
+          now,
+        }),
+        authenticate: deps.authenticate,
+        buckets: createTokenBuckets(config.file.limits.http, now),
+        isAllowedOrigin: deps.isAllowedOrigin,
+        ...(vonage.region ? { region: vonage.region } : {}),
+        log,
+      });
+      log.info('vonage.ready', {
+        application: vonage.applicationId,
+        numbers: vonage.numbers.length,
+        webhooks: `${vonage.webhookBaseUrl.replace(/\/+$/, '')}/vonage/webhooks/`,
+      });
+      return {
+        handle,
+        gateway,
+        async close() {
+          await gateway.idle();
+          gateway.close();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { helplineError } from '@helpline/core';
+import type { Ncco } from './vonage.ncco';
+
+/** An endpoint a call can reach. */
+export type VonageEndpoint =
+  | { readonly type: 'phone'; readonly number: string }
+  | { readonly type: 'app'; readonly user: string };
+
+/** `POST /v1/calls`: what the server sends to place a call. */
+export interface CreateCallRequest {
+  readonly to: readonly VonageEndpoint[];
+  readonly from: { readonly type: 'phone'; readonly number: string };
+  readonly ncco: Ncco;
+  readonly event_url: readonly string[];
+  readonly event_method: 'POST';
+  readonly ringing_timer?: number;
+}
+
+/** Leg actions of `PUT /v1/calls/:uuid`. */
+export type CallAction = 'hangup' | 'mute' | 'unmute' | 'earmuff' | 'unearmuff';
+
+/** The Vonage REST calls the server makes (Voice API and Users API). */
+export interface VonageApi {
+  createCall(request: CreateCallRequest): Promise<{ uuid: string }>;
+  updateCall(uuid: string, action: CallAction): Promise<void>;
+  talk(uuid: string, text: string, language: string): Promise<void>;
+  stream(uuid: string, url: string): Promise<void>;
+  stopStream(uuid: string): Promise<void>;
+  /** Creates the user if it does not exist yet (a client JWT's `sub` must name an existing user). */
+  ensureUser(name: string, displayName: string): Promise<void>;
+}
+
+/** Options of {@link createVonageApi}. */
+export interface VonageApiOptions {
+  /** `https://api.nexmo.com`, a regional `https://api-eu.vonage.com`, or a loopback fake in tests. */
+  readonly baseUrl: string;
+  /** An application JWT for the `Authorization` header. */
+  readonly appToken: () => string;
+  readonly fetch?: typeof fetch;
+  /** Per request, ms. Default 8 s (webhook answers never wait on these). */
+  readonly timeoutMs?: number;
+}
+
+/** A small client of the Vonage REST endpoints the server uses; errors become `voice/vonage-api`. */
+export function createVonageApi(options: VonageApiOptions): VonageApi {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const timeoutMs = options.timeoutMs ?? 8_000;
+  const knownUsers = new Set<string>();
+
+  async function request(
+    method: string,
+    path: string,
+    operation: string,
+    body?: unknown,
+    accept: readonly number[] = [],
+  ): Promise<{ status: number; json: unknown }> {
+    let response: Response;
+    try {
+      response = await doFetch(`${base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${options.appToken()}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw helplineError('voice/vonage-api', { status: 'no answer', operation }, { cause: error });
+    }
+    const text = await response.text();
+    if (!response.ok && !accept.includes(response.status)) {
+      throw helplineError('voice/vonage-api', { status: response.status, operation });
+    }
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json };
+  }
+
+  const leg = (uuid: string) => `/v1/calls/${encodeURIComponent(uuid)}`;
+
+  return {
+    async createCall(call) {
+      const { json } = await request('POST', '/v1/calls', 'create a call', call);
+      const uuid = (json as { uuid?: unknown } | undefined)?.uuid;
+      if (typeof uuid !== 'string')
+        throw helplineError('voice/vonage-api', { status: 'no uuid', operation: 'create a call' });
+      return { uuid };
+    },
+    async updateCall(uuid, action) {
+      await request('PUT', leg(uuid), `${action} a call`, { action });
+    },
+    async talk(uuid, text, language) {
+      await request('PUT', `${leg(uuid)}/talk`, 'talk into a call', { text, language });
+    },
+    async stream(uuid, url) {
+      await request('PUT', `${leg(uuid)}/stream`, 'stream into a call', { stream_url: [url], loop: 0 });
+    },
+    async stopStream(uuid) {
+      // Nothing playing any more is fine.
+      await request('DELETE', `${leg(uuid)}/stream`, 'stop a stream', undefined, [404]);
+    },
+    async ensureUser(name, displayName) {
+      if (knownUsers.has(name)) return;
+      // 409: the user exists already (created by an earlier run of the server).
+      await request('POST', '/v1/users', 'create a user', { name, display_name: displayName }, [409]);
+      knownUsers.add(name);
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// A loopback stand-in for the Vonage REST endpoints the server calls (api.nexmo.com / api-*.vonage.com):
+// `POST /v1/calls`, `PUT /v1/calls/:uuid`, `PUT|DELETE /v1/calls/:uuid/{talk,stream}`, `POST /v1/users`.
+// It checks the application JWT on every request and records what it was asked. Test-only.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { importSPKI, jwtVerify } from 'jose';
+
+/** One request the fake received. */
+export interface FakeApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: Record<string, unknown>;
+  /** The application id in the request's JWT (undefined when it did not verify). */
+  readonly applicationId: string | undefined;
+  readonly status: number;
+  /** The leg id the fake gave a `POST /v1/calls`. */
+  readonly uuid?: string;
+}
+
+/** The running fake. */
+export interface FakeVonageApi {
+  readonly url: string;
+  readonly requests: FakeApiRequest[];
+  /** Resolves with the first request (already received or still to come) that matches. */
+  next(
+    match: (request: FakeApiRequest) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<FakeApiRequest>;
+  /** Makes the next `POST /v1/calls` answer this status. */
+  failNextCall(status: number): void;
+  close(): Promise<void>;
+}
+
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/** Starts the fake on 127.0.0.1; it accepts JWTs signed by the key whose public half is `publicKeyPem`. */
+export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVonageApi> {
+  const key = await importSPKI(publicKeyPem, 'RS256');
+  const requests: FakeApiRequest[] = [];
+  const waiters = new Set<() => void>();
+  const users = new Set<string>();
+  const failures: number[] = [];
+  let nextLeg = 1;
+
+  function answer(
+    method: string,
+    path: string,
+    body: Record<string, unknown>,
+    applicationId: string | undefined,
+  ): [number, unknown?] {
+    if (!applicationId) return [401, { title: 'Unauthorized' }];
+    if (method === 'POST' && path === '/v1/calls') {
+      const failure = failures.shift();
+      if (failure !== undefined) return [failure, { title: 'Bad Request' }];
+      return [201, { uuid: `leg-${nextLeg++}`, status: 'started', direction: 'outbound' }];
+    }
+    if (method === 'POST' && path === '/v1/users') {
+      const name = String(body.name);
+      if (users.has(name)) return [409, { title: 'Conflict' }];
+      users.add(name);
+      return [201, { id: `USR-${name}`, name }];
+    }
+    if (/^\/v1\/calls\/[^/]+$/.test(path) && method === 'PUT') return [204];
+    if (/^\/v1\/calls\/[^/]+\/(talk|stream)$/.test(path) && (method === 'PUT' || method === 'DELETE')) {
+      return [200, { message: 'ok' }];
+    }
+    return [404, { title: 'Not found' }];
+  }
+
+  const server: Server = createServer((request, response) => {
+    void (async () => {
+      const body = await readJson(request);
+      const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      let applicationId: string | undefined;
+      try {
+        const { payload } = await jwtVerify(token ?? '', key, { algorithms: ['RS256'] });
+        applicationId = typeof payload.application_id === 'string' ? payload.application_id : undefined;
+      } catch {
+        applicationId = undefined;
+      }
+      const path = new URL(request.url ?? '/', 'http://fake').pathname;
+      const method = request.method ?? 'GET';
+      const [status, json] = answer(method, path, body, applicationId);
+      const uuid = (json as { uuid?: string } | undefined)?.uuid;
+      requests.push({ method, path, body, applicationId, status, ...(uuid ? { uuid } : {}) });
+      for (const wake of [...waiters]) wake();
+      response.writeHead(status, json === undefined ? {} : { 'content-type': 'application/json' });
+      response.end(json === undefined ? undefined : JSON.stringify(json));
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    next(match, what, timeoutMs = 5_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = requests.find(match);
+          if (!found) return;
+          done();
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(
+            new Error(
+              `fake Vonage API: no ${what}; got ${JSON.stringify(requests.map((r) => `${r.method} ${r.path}`))}`,
+            ),
+          );
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    failNextCall(status) {
+      failures.push(status);
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

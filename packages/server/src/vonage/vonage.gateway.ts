@@ -1,0 +1,828 @@
+import { createHash } from 'node:crypto';
+import {
+  type ConversationEvent,
+  type Hub,
+  type HubClock,
+  helplineError,
+  isHelplineError,
+  type Notice,
+  type Queue,
+  queueAvailability,
+  type Subject,
+  systemClock,
+} from '@helpline/core';
+import type { Logger } from '../log/logger';
+import type { VonageApi } from './vonage.api';
+import { type BridgeClient, type BridgeTokens, openBridge } from './vonage.bridge';
+import type { VonageConfig, VonageNumber } from './vonage.config';
+import { conversation, fill, keyInput, type Ncco, type NccoAction, talk } from './vonage.ncco';
+import {
+  subjectOfVonageUser,
+  type VonageClientToken,
+  type VonageTokens,
+  vonageUserOf,
+} from './vonage.tokens';
+
+// The gateway between Vonage's call legs and the hub's interactions. Every decision goes through the hub's public
+// surface: the customer's side through a bridge connection (as the widget would speak), the agent's side through
+// `hub.execute` (as the HTTP API does). Vonage only carries the audio.
+//
+//   inbound phone call ─ answer webhook ─▶ chat.start {channel: voice} (queued) ─ NCCO: greeting, menu?, music
+//   agent accepts (hub) ─ bridge hears `joined` ─▶ POST /v1/calls to the agent's app user, same conversation
+//   event webhooks ─▶ leg answered → call.media connected; leg completed → chat.end (by whoever hung up first)
+//   callback dialing (agent) ─ POST /vonage/callbacks/:cid/dial ─▶ phone leg + app leg; outcome from the phone leg
+
+/** A webhook body as Vonage posts it (only the fields read here). */
+export interface WebhookBody {
+  readonly uuid?: unknown;
+  readonly conversation_uuid?: unknown;
+  readonly status?: unknown;
+  readonly from?: unknown;
+  readonly to?: unknown;
+  readonly from_user?: unknown;
+  readonly custom_data?: unknown;
+  readonly dtmf?: unknown;
+}
+
+/** Where an event webhook came from, as the `event_url` of legs we placed says. */
+export interface EventQuery {
+  readonly cid?: string;
+  readonly leg?: string;
+}
+
+type Role = 'customer' | 'agent';
+
+interface CallRecord {
+  readonly kind: 'phone' | 'web' | 'callback';
+  cid?: string;
+  readonly customerUuid?: string;
+  customerLeg?: string;
+  readonly conversation: string;
+  readonly ourNumber: string;
+  readonly language: string;
+  readonly callerNumber?: string;
+  /** The NCCO returned for the customer leg (Vonage retries a slow answer webhook; the answer is the same). */
+  ncco?: Ncco;
+  menu?: NonNullable<VonageNumber['menu']>;
+  menuNcco?: Ncco;
+  bridge?: BridgeClient;
+  agentId?: string;
+  agentLeg?: string;
+  agentAnswered: boolean;
+  customerAnswered: boolean;
+  /** The hub's id of the call riding on the interaction (from `call` notices). */
+  hubCallId?: string;
+  streaming: boolean;
+  ended: boolean;
+  announcedAt?: number;
+  announced?: number;
+  pendingAnnouncement?: { position: number; estimatedWaitSeconds?: number };
+  announceTimer?: unknown;
+  /** Frames heard before the interaction id was known (replayed once it is). */
+  early: (() => void)[];
+  /** Work on this call runs one item at a time, in arrival order. */
+  chain: Promise<void>;
+}
+
+/** Options of {@link createVonageGateway}. */
+export interface VonageGatewayOptions {
+  readonly config: VonageConfig;
+  readonly queues: readonly Queue[];
+  readonly hub: Hub;
+  readonly bridgeTokens: BridgeTokens;
+  readonly api: VonageApi;
+  readonly tokens: VonageTokens;
+  readonly log: Logger;
+  readonly clock?: HubClock;
+}
+
+/** The Vonage side of the server. */
+export interface VonageGateway {
+  /** Answer webhook: the NCCO for a new leg (a phone call to one of our numbers, or a browser's `serverCall`). */
+  answer(body: WebhookBody): Promise<Ncco>;
+  /** Input webhook: the key a caller pressed in the menu picks the queue. */
+  input(body: WebhookBody): Promise<Ncco>;
+  /** Event webhook: queued and handled in the background, in order per leg; returns at once. */
+  event(body: WebhookBody, query: EventQuery): void;
+  /** A client JWT for `subject`, after making sure its Vonage user exists. */
+  clientToken(subject: Subject): Promise<VonageClientToken>;
+  /** The assigned agent dials callback `cid`: the customer's phone and the agent's app, bridged. */
+  dial(subject: Subject, cid: string): Promise<{ readonly cid: string }>;
+  /** The assigned agent holds (`held: true`) or resumes the call of interaction `cid`. */
+  hold(subject: Subject, cid: string, held: boolean): Promise<void>;
+  /** Resolves when every queued webhook has been handled (tests, shutdown). */
+  idle(): Promise<void>;
+  close(): void;
+}
+
+const ENDING_STATUSES = new Set([
+  'completed',
+  'failed',
+  'rejected',
+  'busy',
+  'timeout',
+  'unanswered',
+  'cancelled',
+]);
+const NOT_REACHED = new Set(['failed', 'rejected', 'busy', 'timeout', 'unanswered', 'cancelled']);
+const FINISHED_STATES = new Set(['wrap-up', 'ended', 'completed', 'failed', 'cancelled']);
+const SEEN_LIMIT = 50_000;
+
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 && value.length <= 200 ? value : undefined;
+
+/** Vonage writes numbers without the `+`; ours are E.164. */
+function e164Of(value: unknown): string | undefined {
+  const raw = str(value)?.replace(/[\s-]/g, '');
+  if (!raw) return undefined;
+  const digits = raw.startsWith('+') ? raw.slice(1) : raw;
+  return /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : undefined;
+}
+
+const digitsOf = (number: string) => number.replace(/^\+/, '');
+
+/** The customer behind a phone number: the same number is the same customer (first-contact resolution). */
+function phoneSubject(number: string | undefined, uuid: string): Subject {
+  const key = number ?? `withheld:${uuid}`;
+  const id = `tel_${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+  return {
+    id,
+    role: 'visitor',
+    name: number ? `Caller …${number.slice(-4)}` : 'Caller (number withheld)',
+    ...(number ? { customer: { phone: number } } : {}),
+  };
+}
+
+function customData(value: unknown): Record<string, unknown> {
+  if (value && typeof value === 'object') return value as Record<string, unknown>;
+  if (typeof value === 'string' && value.length <= 2_000) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (parsed && typeof parsed === 'object') return parsed as Record<string, unknown>;
+    } catch {
+      // Not JSON: no context.
+    }
+  }
+  return {};
+}
+
+/** Creates the gateway. */
+export function createVonageGateway(options: VonageGatewayOptions): VonageGateway {
+  const { config, hub, api, tokens, log } = options;
+  const clock = options.clock ?? systemClock;
+  const queues = new Map(options.queues.map((queue) => [queue.id, queue]));
+  const firstQueue = options.queues[0];
+  const base = config.webhookBaseUrl.replace(/\/+$/, '');
+  const callbackNumber = config.callbackNumber ?? config.numbers[0]?.number ?? '';
+  const byLeg = new Map<string, { record: CallRecord; role: Role }>();
+  const byCid = new Map<string, CallRecord>();
+  const seen = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+  function track(work: Promise<void>): void {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  }
+
+  /** Runs `task` after earlier work on the same call; failures are logged, never thrown at Vonage. */
+  function work(record: CallRecord, what: string, task: () => Promise<void>): Promise<void> {
+    const next = record.chain.then(task).catch((error: unknown) => {
+      log.error('vonage.failed', { what, cid: record.cid, error: String(error) });
+    });
+    record.chain = next;
+    track(next);
+    return next;
+  }
+
+  /** Runs a hub command as a staff member (like the HTTP API); `call.*` commands may not exist on every hub. */
+  function asAgent(agentId: string, op: string, args: unknown): Promise<unknown> {
+    const subject: Subject = { id: agentId, role: 'agent', name: agentId };
+    const execute = hub.execute as (
+      subject: Subject,
+      op: string,
+      args: unknown,
+      meta: object,
+    ) => Promise<unknown>;
+    return execute(subject, op, args, { ip: 'vonage' });
+  }
+
+  /** A command whose refusal only means the hub is already past that step (a webhook arriving twice or late). */
+  async function quietly(what: string, run: () => Promise<unknown>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      const code = isHelplineError(error) ? error.code : 'internal';
+      if (code === 'conflict/state' || code === 'not-found' || code === 'protocol/unknown-command') {
+        log.debug('vonage.skipped', { what, code });
+        return;
+      }
+      throw error;
+    }
+  }
+
+  function eventUrl(cid: string, leg: Role): string {
+    return `${base}/vonage/webhooks/event?cid=${encodeURIComponent(cid)}&leg=${leg}`;
+  }
+
+  function newRecord(
+    fields: Omit<
+      CallRecord,
+      'agentAnswered' | 'customerAnswered' | 'streaming' | 'ended' | 'early' | 'chain'
+    >,
+  ): CallRecord {
+    return {
+      ...fields,
+      agentAnswered: false,
+      customerAnswered: false,
+      streaming: false,
+      ended: false,
+      early: [],
+      chain: Promise.resolve(),
+    };
+  }
+
+  function forget(record: CallRecord): void {
+    if (record.announceTimer !== undefined) clock.clearTimeout(record.announceTimer);
+    record.announceTimer = undefined;
+    const bridge = record.bridge;
+    record.bridge = undefined;
+    // Let the hub's answer to the last command arrive before the connection goes.
+    if (bridge) queueMicrotask(() => bridge.close());
+    if (record.cid && byCid.get(record.cid) === record) byCid.delete(record.cid);
+  }
+
+  function numberFor(to: unknown): VonageNumber {
+    const dialed = e164Of(to);
+    const found = config.numbers.find((entry) => dialed && digitsOf(entry.number) === digitsOf(dialed));
+    if (!found) log.warn('vonage.unknown-number', { to: dialed ?? String(to) });
+    return found ?? (config.numbers[0] as VonageNumber);
+  }
+
+  // ─── the customer side, through a bridge connection ──────────────────────────────────────────
+
+  async function connectCustomer(record: CallRecord, subject: Subject): Promise<BridgeClient> {
+    const bridge = await openBridge(
+      hub,
+      options.bridgeTokens,
+      subject,
+      { ip: 'vonage' },
+      {
+        event(cid, ev) {
+          if (record.cid === undefined) record.early.push(() => onEvent(record, cid, ev));
+          else onEvent(record, cid, ev);
+        },
+        notice(notice) {
+          if (record.cid === undefined) record.early.push(() => onNotice(record, notice));
+          else onNotice(record, notice);
+        },
+      },
+    );
+    record.bridge = bridge;
+    return bridge;
+  }
+
+  function linkCid(record: CallRecord, cid: string): void {
+    record.cid = cid;
+    byCid.set(cid, record);
+    for (const replay of record.early.splice(0)) replay();
+  }
+
+  function onEvent(record: CallRecord, cid: string, ev: ConversationEvent): void {
+    if (cid !== record.cid) return;
+    if (ev.type === 'joined' && ev.participant.role === 'agent') {
+      const agentId = ev.participant.id;
+      void work(record, 'ring the agent', () => ringAgent(record, agentId));
+    } else if (ev.type === 'state') {
+      const state = ev.state;
+      void work(record, 'follow the interaction', () => interactionMoved(record, state));
+    }
+  }
+
+  function onNotice(record: CallRecord, notice: Notice): void {
+    if (notice.type === 'position' && notice.cid === record.cid) {
+      announce(record, {
+        position: notice.position,
+        ...(notice.estimatedWaitSeconds === undefined
+          ? {}
+          : { estimatedWaitSeconds: notice.estimatedWaitSeconds }),
+      });
+    } else if (notice.type === 'call' && notice.call.cid === record.cid) {
+      record.hubCallId = notice.call.callId;
+    }
+  }
+
+  /** Tells a waiting phone caller their place in line: when it changes, at most every `positionAnnouncementSeconds`. */
+  function announce(record: CallRecord, position: { position: number; estimatedWaitSeconds?: number }): void {
+    const everyMs = config.positionAnnouncementSeconds * 1000;
+    if (record.kind !== 'phone' || everyMs === 0 || record.ended || record.agentId || !record.customerLeg)
+      return;
+    if (record.announced === position.position) return;
+    record.pendingAnnouncement = position;
+    if (record.announceTimer !== undefined) return;
+    const wait = record.announcedAt === undefined ? 0 : record.announcedAt + everyMs - clock.now();
+    const speak = () => {
+      record.announceTimer = undefined;
+      const next = record.pendingAnnouncement;
+      record.pendingAnnouncement = undefined;
+      if (
+        !next ||
+        record.ended ||
+        record.agentId ||
+        !record.customerLeg ||
+        record.announced === next.position
+      )
+        return;
+      record.announced = next.position;
+      record.announcedAt = clock.now();
+      const texts = config.announcements;
+      let text = fill(texts.position, { position: next.position });
+      if (next.estimatedWaitSeconds !== undefined) {
+        text += ` ${fill(texts.wait, { minutes: Math.max(1, Math.round(next.estimatedWaitSeconds / 60)) })}`;
+      }
+      const leg = record.customerLeg;
+      void work(record, 'announce the position', () => api.talk(leg, text, record.language));
+    };
+    if (wait <= 0) speak();
+    else record.announceTimer = clock.setTimeout(speak, wait);
+  }
+
+  /** The hub offered the call and the agent accepted: ring the agent's app into the caller's conversation. */
+  async function ringAgent(record: CallRecord, agentId: string): Promise<void> {
+    if (record.kind === 'callback' || record.ended || !record.cid) return;
+    if (record.agentId === agentId && record.agentLeg) return;
+    record.agentId = agentId;
+    record.agentAnswered = false;
+    const cid = record.cid;
+    if (record.streaming && record.customerLeg) {
+      record.streaming = false;
+      await api.stopStream(record.customerLeg).catch(() => undefined);
+    }
+    try {
+      const { uuid } = await api.createCall({
+        to: [{ type: 'app', user: vonageUserOf({ id: agentId, role: 'agent' }) }],
+        from: { type: 'phone', number: record.ourNumber },
+        // The agent's leg may go (a transfer) without ending the caller's: only the caller's leg ends it all.
+        ncco: [conversation(record.conversation, { starts: true, endOnExit: false })],
+        event_url: [eventUrl(cid, 'agent')],
+        event_method: 'POST',
+        ringing_timer: config.agentRingSeconds,
+      });
+      if (record.agentId === agentId) {
+        record.agentLeg = uuid;
+        byLeg.set(uuid, { record, role: 'agent' });
+      }
+      log.info('vonage.agent-ringing', { cid, agent: agentId });
+    } catch (error) {
+      log.warn('vonage.agent-unreachable', { cid, agent: agentId, error: String(error) });
+      await agentNotReached(record, agentId);
+    }
+  }
+
+  /** The agent's app could not be rung or did not answer: the caller goes back to the queue. */
+  async function agentNotReached(record: CallRecord, agentId: string): Promise<void> {
+    const cid = record.cid;
+    if (!cid || record.ended) return;
+    record.agentId = undefined;
+    record.agentLeg = undefined;
+    const interaction = hub.interaction(cid);
+    if (interaction?.state !== 'active' || interaction.agentId !== agentId) return;
+    await quietly('requeue', () =>
+      asAgent(agentId, 'transfer', {
+        cid,
+        toQueueId: interaction.queueId,
+        note: 'The agent could not be reached on Vonage; the call is back in the queue.',
+      }),
+    );
+  }
+
+  /** The interaction changed in the hub: a finished one hangs up what is left of the call. */
+  async function interactionMoved(record: CallRecord, state: string): Promise<void> {
+    if (state === 'queued' && record.agentLeg) {
+      // Transferred (or the agent left): the caller waits again, with music when there is some.
+      const leg = record.agentLeg;
+      record.agentLeg = undefined;
+      record.agentId = undefined;
+      await api.updateCall(leg, 'hangup').catch(() => undefined);
+      if (config.musicOnHoldUrl && record.customerLeg) {
+        record.streaming = true;
+        await api.stream(record.customerLeg, config.musicOnHoldUrl);
+      }
+      return;
+    }
+    if (!FINISHED_STATES.has(state) || record.ended) return;
+    record.ended = true;
+    const legs = [record.customerLeg, record.agentLeg].filter((leg): leg is string => leg !== undefined);
+    await Promise.all(legs.map((leg) => api.updateCall(leg, 'hangup').catch(() => undefined)));
+    forget(record);
+  }
+
+  /** Creates the queued voice interaction of a caller; the NCCO puts them in their conversation to wait. */
+  async function enqueue(
+    record: CallRecord,
+    subject: Subject,
+    queueId: string,
+    before: NccoAction[],
+  ): Promise<Ncco> {
+    const queue = queues.get(queueId);
+    if (!queue || !queueAvailability(queue, clock.now()).open) {
+      record.ended = true;
+      return [...before, talk(config.announcements.closed, record.language)];
+    }
+    try {
+      const bridge = await connectCustomer(record, subject);
+      const result = (await bridge.command('chat.start', {
+        channel: 'voice',
+        queueId,
+        ...(record.callerNumber ? { prechat: { phone: record.callerNumber } } : {}),
+      })) as { cid: string };
+      linkCid(record, result.cid);
+      log.info('vonage.queued', { cid: result.cid, queue: queueId, kind: record.kind });
+    } catch (error) {
+      log.error('vonage.enqueue-failed', { queue: queueId, error: String(error) });
+      record.ended = true;
+      forget(record);
+      return [...before, talk(config.announcements.unavailable, record.language)];
+    }
+    return [
+      ...before,
+      conversation(record.conversation, {
+        starts: false,
+        ...(config.musicOnHoldUrl ? { musicOnHoldUrl: config.musicOnHoldUrl } : {}),
+      }),
+    ];
+  }
+
+  async function answerPhone(uuid: string, body: WebhookBody): Promise<Ncco> {
+    const number = numberFor(body.to);
+    const language = number.language ?? config.language;
+    const callerNumber = e164Of(body.from);
+    const record = newRecord({
+      kind: 'phone',
+      customerUuid: uuid,
+      customerLeg: uuid,
+      conversation: `hl-${uuid}`,
+      ourNumber: number.number,
+      language,
+      ...(callerNumber ? { callerNumber } : {}),
+    });
+    byLeg.set(uuid, { record, role: 'customer' });
+    const greeting = talk(number.greeting ?? config.greeting, language, Boolean(number.menu));
+    if (number.menu) {
+      record.menu = number.menu;
+      record.ncco = [
+        greeting,
+        talk(number.menu.prompt, language, true),
+        keyInput(`${base}/vonage/webhooks/input`, number.menu.timeoutSeconds),
+      ];
+      return record.ncco;
+    }
+    const queueId = number.queueId ?? firstQueue?.id ?? '';
+    record.ncco = await enqueue(record, phoneSubject(callerNumber, uuid), queueId, [greeting]);
+    return record.ncco;
+  }
+
+  /** A browser's `serverCall`: a visitor joins the call of their queued voice interaction. */
+  async function answerApp(uuid: string, user: string, body: WebhookBody): Promise<Ncco> {
+    const language = config.language;
+    const owner = subjectOfVonageUser(user);
+    const cid = str(customData(body.custom_data).cid);
+    const interaction = cid ? hub.interaction(cid) : undefined;
+    const refuse = (reason: string): Ncco => {
+      log.warn('vonage.app-call-refused', { user, cid, reason });
+      return [talk(config.announcements.unavailable, language)];
+    };
+    if (owner?.role !== 'visitor' || !cid) return refuse('not a visitor call');
+    if (!interaction || interaction.customer.id !== owner.id || interaction.channel !== 'voice') {
+      return refuse('no such voice interaction of this visitor');
+    }
+    if (interaction.state !== 'queued' && interaction.state !== 'offered')
+      return refuse(`interaction is ${interaction.state}`);
+    if (byCid.get(cid)?.ended === false) return refuse('already connected');
+    const record = newRecord({
+      kind: 'web',
+      customerUuid: uuid,
+      customerLeg: uuid,
+      conversation: `hl-${cid}`,
+      ourNumber: callbackNumber,
+      language,
+    });
+    byLeg.set(uuid, { record, role: 'customer' });
+    try {
+      await connectCustomer(record, {
+        id: owner.id,
+        role: 'visitor',
+        name: interaction.customer.name ?? 'Visitor',
+      });
+      linkCid(record, cid);
+    } catch (error) {
+      record.ended = true;
+      log.error('vonage.bridge-failed', { cid, error: String(error) });
+      return [talk(config.announcements.unavailable, language)];
+    }
+    record.ncco = [
+      conversation(record.conversation, {
+        starts: false,
+        ...(config.musicOnHoldUrl ? { musicOnHoldUrl: config.musicOnHoldUrl } : {}),
+      }),
+    ];
+    // The agent may have accepted between the visitor's `chat.start` and this leg.
+    const agentId = hub.interaction(cid)?.agentId;
+    if (hub.interaction(cid)?.state === 'active' && agentId)
+      void work(record, 'ring the agent', () => ringAgent(record, agentId));
+    return record.ncco;
+  }
+
+  // ─── event webhooks ──────────────────────────────────────────────────────────────────────────
+
+  async function customerLegEvent(record: CallRecord, status: string): Promise<void> {
+    if (record.kind === 'callback') return callbackCustomerEvent(record, status);
+    if (!ENDING_STATUSES.has(status) || record.ended) return;
+    // The caller hung up (or the leg dropped): they leave the queue, or end the conversation they were in.
+    record.ended = true;
+    const cid = record.cid;
+    const bridge = record.bridge;
+    if (cid && bridge) await quietly('caller left', () => bridge.command('chat.end', { cid }));
+    if (record.agentLeg) await api.updateCall(record.agentLeg, 'hangup').catch(() => undefined);
+    log.info('vonage.caller-left', { cid, status });
+    forget(record);
+  }
+
+  async function agentLegEvent(record: CallRecord, uuid: string, status: string): Promise<void> {
+    if (record.kind === 'callback') return callbackAgentEvent(record, status);
+    const cid = record.cid;
+    const agentId = record.agentId;
+    if (!cid || !agentId || record.agentLeg !== uuid || record.ended) return;
+    if (status === 'answered') {
+      record.agentAnswered = true;
+      const callId = record.hubCallId;
+      const bridge = record.bridge;
+      // Media flows: the hub's call goes active (hubs without calls of their own ignore it).
+      if (callId && bridge) {
+        await quietly('media connected', () =>
+          bridge.command('call.media', { cid, callId, media: 'connected' }),
+        );
+      }
+      return;
+    }
+    if (!ENDING_STATUSES.has(status)) return;
+    if (!record.agentAnswered && NOT_REACHED.has(status)) {
+      await agentNotReached(record, agentId);
+      return;
+    }
+    if (status === 'completed' || record.agentAnswered) {
+      const interaction = hub.interaction(cid);
+      record.agentLeg = undefined;
+      if (interaction?.state === 'active' && interaction.agentId === agentId) {
+        // The agent hung up first: the conversation ends, by the agent.
+        record.ended = true;
+        await quietly('agent hung up', () => asAgent(agentId, 'chat.end', { cid }));
+        if (record.customerLeg) await api.updateCall(record.customerLeg, 'hangup').catch(() => undefined);
+        log.info('vonage.agent-hung-up', { cid, agent: agentId });
+        forget(record);
+      }
+    }
+  }
+
+  async function callbackCustomerEvent(record: CallRecord, status: string): Promise<void> {
+    const cid = record.cid;
+    const agentId = record.agentId;
+    if (!cid || !agentId || record.ended) return;
+    if (status === 'answered') {
+      record.customerAnswered = true;
+      await quietly('callback answered', () =>
+        asAgent(agentId, 'callback.outcome', { cid, outcome: 'answered' }),
+      );
+      return;
+    }
+    if (!ENDING_STATUSES.has(status)) return;
+    record.ended = true;
+    if (record.customerAnswered) {
+      await quietly('callback ended', () => asAgent(agentId, 'chat.end', { cid }));
+    } else {
+      const outcome = status === 'failed' ? 'failed' : 'no-answer';
+      await quietly('callback not answered', () => asAgent(agentId, 'callback.outcome', { cid, outcome }));
+    }
+    if (record.agentLeg) await api.updateCall(record.agentLeg, 'hangup').catch(() => undefined);
+    log.info('vonage.callback-ended', { cid, status, answered: record.customerAnswered });
+    forget(record);
+  }
+
+  async function callbackAgentEvent(record: CallRecord, status: string): Promise<void> {
+    const cid = record.cid;
+    const agentId = record.agentId;
+    if (!cid || !agentId || record.ended) return;
+    if (status === 'answered') {
+      record.agentAnswered = true;
+      return;
+    }
+    if (!ENDING_STATUSES.has(status)) return;
+    record.ended = true;
+    if (record.customerAnswered) {
+      await quietly('callback ended by the agent', () => asAgent(agentId, 'chat.end', { cid }));
+    } else {
+      await quietly('callback dial failed', () =>
+        asAgent(agentId, 'callback.outcome', { cid, outcome: 'failed' }),
+      );
+    }
+    if (record.customerLeg) await api.updateCall(record.customerLeg, 'hangup').catch(() => undefined);
+    forget(record);
+  }
+
+  function requireAssigned(subject: Subject, cid: string, operation: string) {
+    if (subject.role !== 'agent' && subject.role !== 'supervisor')
+      throw helplineError('auth/forbidden', { operation });
+    const interaction = hub.interaction(cid);
+    if (!interaction) throw helplineError('not-found', { entity: 'Conversation', id: cid });
+    if (interaction.agentId !== subject.id) throw helplineError('auth/forbidden', { operation });
+    return interaction;
+  }
+
+  // ─── the gateway ─────────────────────────────────────────────────────────────────────────────
+
+  return {
+    async answer(body) {
+      const uuid = str(body.uuid);
+      if (!uuid || closed) return [];
+      const known = byLeg.get(uuid);
+      if (known?.record.ncco) return known.record.ncco;
+      const user = str(body.from_user);
+      return user ? answerApp(uuid, user, body) : answerPhone(uuid, body);
+    },
+
+    async input(body) {
+      const uuid = str(body.uuid);
+      const record = uuid ? byLeg.get(uuid)?.record : undefined;
+      if (!record?.menu) return [];
+      if (record.menuNcco) return record.menuNcco;
+      const digits = str((body.dtmf as { digits?: unknown } | undefined)?.digits) ?? '';
+      const menu = record.menu;
+      const option = menu.options.find((candidate) => candidate.digit === digits) ?? menu.options[0];
+      if (!option) return [];
+      log.info('vonage.menu', { digits: digits || '(none)', queue: option.queueId });
+      record.menuNcco = await enqueue(
+        record,
+        phoneSubject(record.callerNumber, record.customerUuid ?? ''),
+        option.queueId,
+        [talk(option.label, record.language)],
+      );
+      return record.menuNcco;
+    },
+
+    event(body, query) {
+      const uuid = str(body.uuid);
+      const status = str(body.status);
+      if (!uuid || !status || closed) return;
+      // Vonage retries a webhook it thinks failed: each (leg, status) is handled once.
+      const key = `${uuid}|${status}`;
+      if (seen.has(key)) return;
+      if (seen.size >= SEEN_LIMIT) seen.delete(seen.values().next().value as string);
+      seen.add(key);
+      let entry = byLeg.get(uuid);
+      if (!entry && query.cid && (query.leg === 'agent' || query.leg === 'customer')) {
+        // A leg we placed, reporting before `POST /v1/calls` returned its uuid to us.
+        const record = byCid.get(query.cid);
+        if (record) {
+          entry = { record, role: query.leg };
+          byLeg.set(uuid, entry);
+          if (query.leg === 'agent' && !record.agentLeg) record.agentLeg = uuid;
+          if (query.leg === 'customer' && !record.customerLeg) record.customerLeg = uuid;
+        }
+      }
+      if (!entry) {
+        log.debug('vonage.event-unknown-leg', { status });
+        return;
+      }
+      const { record, role } = entry;
+      void work(record, `event ${status}`, () =>
+        role === 'customer' ? customerLegEvent(record, status) : agentLegEvent(record, uuid, status),
+      );
+    },
+
+    async clientToken(subject) {
+      if (subject.role === 'visitor') {
+        if (config.visitorCalls === 'none' || (config.visitorCalls === 'identified' && !subject.identified)) {
+          throw helplineError('auth/forbidden', { operation: 'call through Vonage' });
+        }
+      }
+      const user = vonageUserOf(subject);
+      await api.ensureUser(user, subject.name);
+      return tokens.client(subject);
+    },
+
+    async dial(subject, cid) {
+      const interaction = requireAssigned(subject, cid, 'dial this callback');
+      if (interaction.channel !== 'callback' || interaction.state !== 'dialing') {
+        throw helplineError('conflict/state', {
+          operation: 'dial',
+          entity: interaction.channel,
+          state: interaction.state,
+        });
+      }
+      const phone = interaction.customer.phone;
+      if (!phone)
+        throw helplineError('conflict/state', { operation: 'dial', entity: 'callback', state: 'no phone' });
+      const running = byCid.get(cid);
+      if (running && !running.ended) return { cid };
+      const record = newRecord({
+        kind: 'callback',
+        cid,
+        conversation: `hl-${cid}-${clock.now().toString(36)}`,
+        ourNumber: callbackNumber,
+        language: config.language,
+        callerNumber: phone,
+      });
+      record.agentId = subject.id;
+      byCid.set(cid, record);
+      const leg = conversation(record.conversation, { starts: true });
+      const [customer, agent] = await Promise.allSettled([
+        api.createCall({
+          to: [{ type: 'phone', number: digitsOf(phone) }],
+          from: { type: 'phone', number: digitsOf(callbackNumber) },
+          ncco: [leg],
+          event_url: [eventUrl(cid, 'customer')],
+          event_method: 'POST',
+          ringing_timer: config.callbackRingSeconds,
+        }),
+        api.createCall({
+          to: [{ type: 'app', user: vonageUserOf(subject) }],
+          from: { type: 'phone', number: digitsOf(callbackNumber) },
+          ncco: [leg],
+          event_url: [eventUrl(cid, 'agent')],
+          event_method: 'POST',
+          ringing_timer: config.agentRingSeconds,
+        }),
+      ]);
+      if (customer.status === 'fulfilled') {
+        record.customerLeg ??= customer.value.uuid;
+        byLeg.set(customer.value.uuid, { record, role: 'customer' });
+      }
+      if (agent.status === 'fulfilled') {
+        record.agentLeg ??= agent.value.uuid;
+        byLeg.set(agent.value.uuid, { record, role: 'agent' });
+      }
+      if (customer.status === 'rejected' || agent.status === 'rejected') {
+        record.ended = true;
+        for (const placed of [customer, agent]) {
+          if (placed.status === 'fulfilled')
+            await api.updateCall(placed.value.uuid, 'hangup').catch(() => undefined);
+        }
+        forget(record);
+        await quietly('callback dial failed', () =>
+          asAgent(subject.id, 'callback.outcome', { cid, outcome: 'failed' }),
+        );
+        const reason =
+          customer.status === 'rejected'
+            ? customer.reason
+            : agent.status === 'rejected'
+              ? agent.reason
+              : undefined;
+        throw isHelplineError(reason)
+          ? reason
+          : helplineError('voice/vonage-api', { status: 'an error', operation: 'dial the callback' });
+      }
+      log.info('vonage.callback-dialing', { cid, agent: subject.id });
+      return { cid };
+    },
+
+    async hold(subject, cid, held) {
+      requireAssigned(subject, cid, held ? 'hold this call' : 'resume this call');
+      const record = byCid.get(cid);
+      const leg = record?.customerLeg;
+      if (!record || !leg || record.ended) throw helplineError('not-found', { entity: 'Call', id: cid });
+      // Vonage has no hold: the caller stops hearing and being heard, and hears music instead.
+      if (held) {
+        await Promise.all([api.updateCall(leg, 'earmuff'), api.updateCall(leg, 'mute')]);
+        if (config.musicOnHoldUrl) {
+          record.streaming = true;
+          await api.stream(leg, config.musicOnHoldUrl);
+        }
+      } else {
+        if (record.streaming) {
+          record.streaming = false;
+          await api.stopStream(leg);
+        }
+        await Promise.all([api.updateCall(leg, 'unearmuff'), api.updateCall(leg, 'unmute')]);
+      }
+      const callId = record.hubCallId;
+      if (callId) {
+        await quietly('hold in the hub', () =>
+          asAgent(subject.id, held ? 'call.hold' : 'call.resume', { cid, callId }),
+        );
+      }
+    },
+
+    async idle() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+
+    close() {
+      closed = true;
+      for (const record of byCid.values()) forget(record);
+      byCid.clear();
+      byLeg.clear();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// NCCOs (call control objects) the answer and input webhooks return. Pure builders: the gateway decides.
+
+/** One NCCO action. */
+export type NccoAction =
+  | {
+      readonly action: 'talk';
+      readonly text: string;
+      readonly language: string;
+      readonly bargeIn?: boolean;
+    }
+  | {
+      readonly action: 'input';
+      readonly type: readonly ['dtmf'];
+      readonly dtmf: { readonly maxDigits: number; readonly timeOut: number };
+      readonly eventUrl: readonly string[];
+      readonly eventMethod: 'POST';
+    }
+  | {
+      readonly action: 'conversation';
+      readonly name: string;
+      readonly startOnEnter: boolean;
+      readonly endOnExit: boolean;
+      readonly musicOnHoldUrl?: readonly string[];
+    };
+
+/** A call control object: actions Vonage runs in order. */
+export type Ncco = readonly NccoAction[];
+
+/** Something said to the caller. */
+export function talk(text: string, language: string, bargeIn = false): NccoAction {
+  return { action: 'talk', text, language, ...(bargeIn ? { bargeIn } : {}) };
+}
+
+/** Waits for one key, then Vonage posts it to `eventUrl`. */
+export function keyInput(eventUrl: string, timeoutSeconds: number): NccoAction {
+  return {
+    action: 'input',
+    type: ['dtmf'],
+    dtmf: { maxDigits: 1, timeOut: timeoutSeconds },
+    eventUrl: [eventUrl],
+    eventMethod: 'POST',
+  };
+}
+
+/**
+ * Puts a leg into the named conversation. A waiting caller joins with `startOnEnter: false` and hears music until
+ * a party with `startOnEnter: true` (the agent) joins; a leg with `endOnExit` (default) ends it for all when it goes.
+ */
+export function conversation(
+  name: string,
+  options: { starts: boolean; musicOnHoldUrl?: string; endOnExit?: boolean },
+): NccoAction {
+  return {
+    action: 'conversation',
+    name,
+    startOnEnter: options.starts,
+    endOnExit: options.endOnExit ?? true,
+    ...(options.musicOnHoldUrl && !options.starts ? { musicOnHoldUrl: [options.musicOnHoldUrl] } : {}),
+  };
+}
+
+/** Fills `{name}` placeholders. */
+export function fill(template: string, values: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    Object.hasOwn(values, key) ? String(values[key]) : whole,
+  );
+}
