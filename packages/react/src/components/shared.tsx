@@ -13,9 +13,10 @@ const CHANNEL_KEYS: Record<Channel, MessageKey> = {
   'offline-message': 'channelOfflineMessage',
 };
 
-/** The label of a channel ("Chat", "Call"…). */
-export function channelLabel({ t }: Translator, channel: Channel): string {
-  return t(CHANNEL_KEYS[channel]);
+/** The label of a channel ("Chat", "Call"…); an unknown channel shows as it is. */
+export function channelLabel({ t }: Translator, channel: Channel | (string & {})): string {
+  const key = CHANNEL_KEYS[channel as Channel] as MessageKey | undefined;
+  return key ? t(key) : channel;
 }
 
 const REASON_KEYS: Readonly<Record<string, MessageKey>> = {

@@ -13,6 +13,7 @@ import {
   createFakeCall,
   createFakeSupervisor,
   createWorld,
+  kpiReport,
   mount,
   offerChat,
   QUEUES,
@@ -440,6 +441,7 @@ describe('hooks over the memory transport', () => {
               queueId: 'support',
               name: 'Support',
               waiting: 2,
+              offered: 0,
               longestWaitSeconds: 40,
               slaTargetSeconds: 30,
               open: true,
@@ -447,7 +449,7 @@ describe('hooks over the memory transport', () => {
           ],
           agents: [{ agentId: 'alice', name: 'Alice', presence: 'available', since: 0, interactions: [] }],
         },
-        { serviceLevel: 0.5 },
+        kpiReport({ serviceLevel: 0.5 }),
       );
       const result = renderHook(() => [useQueueStats(), useAgentsBoard(), useKpis()] as const, {
         supervisor,
@@ -455,7 +457,7 @@ describe('hooks over the memory transport', () => {
       assert.strictEqual(result.current[0][0]?.waiting, 2);
       assert.strictEqual(result.current[1][0]?.presence, 'available');
       assert.strictEqual(result.current[2]?.serviceLevel, 0.5);
-      act(() => supervisor.$kpis.set({ serviceLevel: 0.75 }));
+      act(() => supervisor.$kpis.set(kpiReport({ serviceLevel: 0.75 })));
       assert.strictEqual(result.current[2]?.serviceLevel, 0.75);
       act(() => supervisor.$board.set({ ...supervisor.$board.get(), queues: [] }));
       assert.deepEqual(result.current[0], []);

@@ -20,7 +20,6 @@ export type {
   BoardWaiting,
   KpiName,
   KpiReport,
-  ReassignTarget,
   SupervisorBoardState,
   SupervisorSessionLike,
 } from '../supervisor/supervisor.types';

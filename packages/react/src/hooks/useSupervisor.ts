@@ -3,12 +3,13 @@ import { useHelpline } from '../context/HelplineContext';
 import type { BoardAgent, BoardQueue, KpiReport, SupervisorBoardState } from '../supervisor/supervisor.types';
 import { constantStore, useStore } from './useStore';
 
-const emptyBoard = constantStore<SupervisorBoardState>({ queues: [], agents: [] });
+const EMPTY: SupervisorBoardState = { queues: [], agents: [] };
+const emptyBoard = constantStore(EMPTY);
 const noKpis = constantStore(undefined);
 
 /**
- * The live board of the provider's supervisor session (queues, agents, waiting interactions), or an empty
- * board without one.
+ * The live board of the provider's supervisor session (queues, agents), or an empty board without one or
+ * before its first snapshot.
  *
  * @example
  * ```tsx
@@ -16,7 +17,7 @@ const noKpis = constantStore(undefined);
  * ```
  */
 export function useBoard(): SupervisorBoardState {
-  return useStore(useHelpline().supervisor?.$board ?? emptyBoard);
+  return useStore(useHelpline().supervisor?.$board ?? emptyBoard) ?? EMPTY;
 }
 
 /**

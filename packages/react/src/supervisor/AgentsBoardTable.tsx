@@ -1,18 +1,17 @@
 'use client';
 import type { AwayReason, PresenceStatus } from '@helpline/core';
-import { type ReactNode, useId, useState } from 'react';
+import { type ReactNode, useId } from 'react';
 import { channelLabel, cx, ErrorText, reasonLabel, stateLabel } from '../components/shared';
 import { useAction } from '../hooks/useAction';
 import { useNow } from '../hooks/useNow';
 import { useAgentsBoard } from '../hooks/useSupervisor';
 import { useTranslator } from '../i18n/translator';
-import { ReassignForm } from './ReassignForm';
 import type { BoardAgent, BoardInteraction } from './supervisor.types';
 import { useSupervisorSession } from './useSupervisorSession';
 
 /**
- * Agents live: presence (with reason), time in that state, what they are working on; the supervisor can
- * force an agent's presence and reassign an interaction.
+ * Agents live: presence (with reason), time in that state, what they are working on and for how long; the
+ * supervisor can force an agent's presence.
  *
  * @example
  * ```tsx
@@ -90,7 +89,7 @@ function AgentRow({ agent }: { agent: BoardAgent }): ReactNode {
         ) : (
           <ul className="helpline-agents__work">
             {agent.interactions.map((interaction) => (
-              <WorkItem key={interaction.cid} interaction={interaction} />
+              <WorkItem key={interaction.cid} interaction={interaction} now={now} />
             ))}
           </ul>
         )}
@@ -99,27 +98,12 @@ function AgentRow({ agent }: { agent: BoardAgent }): ReactNode {
   );
 }
 
-function WorkItem({ interaction }: { interaction: BoardInteraction }): ReactNode {
+function WorkItem({ interaction, now }: { interaction: BoardInteraction; now: number }): ReactNode {
   const i18n = useTranslator();
-  const [open, setOpen] = useState(false);
-  const id = useId();
   return (
-    <li>
-      {channelLabel(i18n, interaction.channel)} · {stateLabel(i18n, interaction.state)}{' '}
-      <button
-        type="button"
-        className="helpline-link-button"
-        aria-expanded={open}
-        aria-controls={id}
-        onClick={() => setOpen((value) => !value)}
-      >
-        {i18n.t('reassign')}
-      </button>
-      {open && (
-        <div id={id}>
-          <ReassignForm cid={interaction.cid} onDone={() => setOpen(false)} />
-        </div>
-      )}
+    <li data-state={interaction.state}>
+      {channelLabel(i18n, interaction.channel)} · {stateLabel(i18n, interaction.state)}
+      {interaction.since !== undefined && ` · ${i18n.duration((now - interaction.since) / 1000)}`}
     </li>
   );
 }

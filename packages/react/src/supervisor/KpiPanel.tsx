@@ -1,5 +1,5 @@
 'use client';
-import { type ReactNode, useId } from 'react';
+import { type ReactNode, useEffect, useId, useState } from 'react';
 import { cx } from '../components/shared';
 import { useKpis } from '../hooks/useSupervisor';
 import type { MessageKey } from '../i18n/en';
@@ -34,6 +34,29 @@ function formatKpi(i18n: Translator, format: Format, value: number | undefined):
   }
 }
 
+type Trend = Partial<Record<KpiName, readonly number[]>>;
+
+/**
+ * The values each KPI had in the reports seen since the component mounted (every board refresh adds one),
+ * the last `limit` of them: the trend the small charts draw.
+ */
+export function useKpiTrend(kpis: KpiReport | undefined, limit = 30): Trend {
+  const [trend, setTrend] = useState<Trend>({});
+  useEffect(() => {
+    if (!kpis) return;
+    setTrend((previous) => {
+      const next: Record<string, readonly number[]> = {};
+      for (const { name } of KPIS) {
+        const value = kpis[name];
+        const values = previous[name] ?? [];
+        next[name] = value === undefined ? values : [...values, value].slice(-limit);
+      }
+      return next;
+    });
+  }, [kpis, limit]);
+  return trend;
+}
+
 /** Props of {@link KpiPanel}. */
 export interface KpiPanelProps {
   /** Defaults to the supervisor session's `$kpis`. */
@@ -42,8 +65,8 @@ export interface KpiPanelProps {
 }
 
 /**
- * Today's KPIs — service level, ASA, AHT, abandonment, answer rate, FCR, CSAT, NPS — as tiles with a small
- * trend line (when the report has a series) or a ratio bar.
+ * Today's KPIs — service level, ASA, AHT, abandonment, answer rate, FCR, CSAT, NPS — as tiles with a ratio
+ * bar for rates and a small trend line of the values seen since the panel opened.
  *
  * @example
  * ```tsx
@@ -54,6 +77,7 @@ export function KpiPanel({ kpis: given, className }: KpiPanelProps): ReactNode {
   const i18n = useTranslator();
   const live = useKpis();
   const kpis = given ?? live;
+  const trend = useKpiTrend(kpis);
   const id = useId();
   return (
     <section className={cx('helpline-kpis', className)} aria-labelledby={`${id}-title`}>
@@ -66,16 +90,15 @@ export function KpiPanel({ kpis: given, className }: KpiPanelProps): ReactNode {
         <dl className="helpline-kpis__list">
           {KPIS.map(({ name, label, format }) => {
             const value = kpis[name];
-            const series = kpis.series?.[name];
+            const series = trend[name];
             return (
               <div key={name} className="helpline-kpi" data-kpi={name}>
                 <dt className="helpline-kpi__label">{i18n.t(label)}</dt>
                 <dd className="helpline-kpi__value">
                   {formatKpi(i18n, format, value)}
-                  {series && series.length > 1 ? (
+                  {format === 'ratio' && value !== undefined && <RatioBar ratio={value} />}
+                  {series && series.length > 1 && (
                     <Sparkline values={series} {...(format === 'ratio' ? { max: 1 } : {})} />
-                  ) : (
-                    format === 'ratio' && value !== undefined && <RatioBar ratio={value} />
                   )}
                 </dd>
               </div>

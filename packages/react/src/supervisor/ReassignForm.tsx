@@ -3,49 +3,47 @@ import { type ReactNode, useId, useState } from 'react';
 import { ErrorText } from '../components/shared';
 import { useAction } from '../hooks/useAction';
 import { useQueues } from '../hooks/useQueues';
-import { useAgentsBoard, useQueueStats } from '../hooks/useSupervisor';
+import { useQueueStats } from '../hooks/useSupervisor';
 import { useTranslator } from '../i18n/translator';
-import type { ReassignTarget } from './supervisor.types';
 import { useSupervisorSession } from './useSupervisorSession';
 
 /** Props of {@link ReassignForm}. */
 export interface ReassignFormProps {
-  /** The interaction to move. */
+  /** The waiting interaction to move. */
   readonly cid: string;
-  /** Offer available agents as targets, not only queues. Default `true`. */
-  readonly toAgents?: boolean;
+  /** The queue it waits in (not offered as a target). */
+  readonly queueId?: string;
   readonly onDone?: () => void;
 }
 
 /**
- * Moves an interaction to another queue or an available agent (supervisor `reassign`).
+ * Moves a waiting interaction to another queue (supervisor `reassign`); it keeps its waiting time.
  *
  * @example
  * ```tsx
- * <ReassignForm cid={waiting.cid} toAgents={false} />
+ * <ReassignForm cid={waiting.cid} queueId={waiting.queueId} />
  * ```
  */
-export function ReassignForm({ cid, toAgents = true, onDone }: ReassignFormProps): ReactNode {
+export function ReassignForm({ cid, queueId, onDone }: ReassignFormProps): ReactNode {
   const i18n = useTranslator();
   const { t } = i18n;
   const id = useId();
   const session = useSupervisorSession();
   const configured = useQueues();
   const stats = useQueueStats();
-  const agents = useAgentsBoard();
   const action = useAction();
   const [target, setTarget] = useState('');
-  const queues = stats.length > 0 ? stats.map((q) => ({ id: q.queueId, name: q.name })) : configured;
+  const queues = (stats.length > 0 ? stats.map((q) => ({ id: q.queueId, name: q.name })) : configured).filter(
+    (queue) => queue.id !== queueId,
+  );
   return (
     <form
       className="helpline-inline-form"
       onSubmit={(event) => {
         event.preventDefault();
-        const [kind, value = ''] = target.split(':');
-        if (!value) return;
-        const to: ReassignTarget = kind === 'agent' ? { toAgentId: value } : { toQueueId: value };
+        if (!target) return;
         void action.run(async () => {
-          await session.reassign(cid, to);
+          await session.reassign(cid, { toQueueId: target });
           onDone?.();
         });
       }}
@@ -60,24 +58,11 @@ export function ReassignForm({ cid, toAgents = true, onDone }: ReassignFormProps
         onChange={(event) => setTarget(event.currentTarget.value)}
       >
         <option value="">{t('transferPick')}</option>
-        <optgroup label={t('transferQueue')}>
-          {queues.map((queue) => (
-            <option key={queue.id} value={`queue:${queue.id}`}>
-              {queue.name}
-            </option>
-          ))}
-        </optgroup>
-        {toAgents && (
-          <optgroup label={t('transferAgent')}>
-            {agents
-              .filter((agent) => agent.presence === 'available')
-              .map((agent) => (
-                <option key={agent.agentId} value={`agent:${agent.agentId}`}>
-                  {agent.name}
-                </option>
-              ))}
-          </optgroup>
-        )}
+        {queues.map((queue) => (
+          <option key={queue.id} value={queue.id}>
+            {queue.name}
+          </option>
+        ))}
       </select>
       <button type="submit" className="helpline-button" disabled={action.pending || !target}>
         {t('reassignSubmit')}

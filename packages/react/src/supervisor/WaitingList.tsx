@@ -2,13 +2,14 @@
 import { type ReactNode, useId } from 'react';
 import { channelLabel, cx } from '../components/shared';
 import { useNow } from '../hooks/useNow';
+import { useQueues } from '../hooks/useQueues';
 import { useBoard } from '../hooks/useSupervisor';
 import { useTranslator } from '../i18n/translator';
 import { ReassignForm } from './ReassignForm';
 
 /**
- * Interactions waiting in queues (when the board includes them), longest first, each with a form to move it
- * to another queue.
+ * Interactions waiting in queues, longest first, each with a form to move it to another queue. Shown when the
+ * board lists them (`board.waiting`; core's board does not yet).
  *
  * @example
  * ```tsx
@@ -19,6 +20,7 @@ export function WaitingList({ className }: { readonly className?: string }): Rea
   const i18n = useTranslator();
   const { t } = i18n;
   const { waiting = [], queues } = useBoard();
+  const configured = useQueues();
   const now = useNow();
   const id = useId();
   const sorted = [...waiting].sort((a, b) => a.waitingSince - b.waitingSince);
@@ -37,10 +39,14 @@ export function WaitingList({ className }: { readonly className?: string }): Rea
               {' · '}
               <span>{channelLabel(i18n, item.channel)}</span>
               {' · '}
-              <span>{queues.find((q) => q.queueId === item.queueId)?.name ?? item.queueId}</span>
+              <span>
+                {queues.find((q) => q.queueId === item.queueId)?.name ??
+                  configured.find((q) => q.id === item.queueId)?.name ??
+                  item.queueId}
+              </span>
               {' · '}
               <span>{t('waitingSince', { duration: i18n.duration((now - item.waitingSince) / 1000) })}</span>
-              <ReassignForm cid={item.cid} toAgents={false} />
+              <ReassignForm cid={item.cid} queueId={item.queueId} />
             </li>
           ))}
         </ul>

@@ -1,46 +1,22 @@
-import type { AwayReason, Channel, PresenceStatus } from '@helpline/core';
+import type { AwayReason, Channel, KpiReport, PresenceStatus, SupervisorBoard } from '@helpline/core';
 import type { ReadableStore } from '../hooks/useStore';
 
-// The supervisor session is being written in core (`createSupervisorSession` in
-// packages/core/src/session/supervisor.session.ts, KPIs in packages/core/src/metrics/kpis.ts). These types are the
-// interface this package was built against; when core ships them, these become re-exports of core's types.
+// The supervisor components read core's supervisor session (`createSupervisorSession`) through this structural
+// subset, so a test or a custom backend can provide the same shape.
 
-/** One queue on the supervisor board. */
-export interface BoardQueue {
-  readonly queueId: string;
-  readonly name: string;
-  /** Interactions waiting now. */
-  readonly waiting: number;
-  /** Offered to an agent now, not yet answered. */
-  readonly offered?: number;
-  /** How long the oldest waiting interaction has waited, seconds; missing when none waits. */
-  readonly longestWaitSeconds?: number;
-  readonly slaTargetSeconds: number;
-  /** Inside business hours now. */
-  readonly open: boolean;
-}
+export type { KpiReport } from '@helpline/core';
 
+/** One queue on the supervisor board: waiting, offered, longest wait, SLA target, open. */
+export type BoardQueue = SupervisorBoard['queues'][number];
+/** One agent on the supervisor board: presence, reason, since, and what they hold. */
+export type BoardAgent = SupervisorBoard['agents'][number];
 /** One interaction an agent holds, as the board shows it. */
-export interface BoardInteraction {
-  readonly cid: string;
-  readonly channel: Channel;
-  readonly state: string;
-  /** Since when it is in this state, epoch ms. */
-  readonly since?: number;
-}
+export type BoardInteraction = BoardAgent['interactions'][number];
 
-/** One agent on the supervisor board. */
-export interface BoardAgent {
-  readonly agentId: string;
-  readonly name: string;
-  readonly presence: PresenceStatus;
-  readonly reason?: AwayReason;
-  /** Since when the agent is in this presence, epoch ms. */
-  readonly since: number;
-  readonly interactions: readonly BoardInteraction[];
-}
-
-/** An interaction waiting in a queue (optional on the board: shown when the server sends it). */
+/**
+ * An interaction waiting in a queue. Core's board does not list them yet; a board that includes `waiting`
+ * gets a list with "reassign" in `<SupervisorBoard>`.
+ */
 export interface BoardWaiting {
   readonly cid: string;
   readonly queueId: string;
@@ -50,41 +26,16 @@ export interface BoardWaiting {
   readonly customerName?: string;
 }
 
-/** The live supervisor board. */
+/** The parts of the live board the components read. */
 export interface SupervisorBoardState {
   readonly queues: readonly BoardQueue[];
   readonly agents: readonly BoardAgent[];
   readonly waiting?: readonly BoardWaiting[];
 }
 
-/**
- * A KPI report for a window (today on the board), in the shape of core's `kpiReportSchema`: seconds for
- * `ahtSeconds` and `asaSeconds`; ratios 0–1 for `serviceLevel`, `abandonmentRate`, `answerRate` and `fcr`;
- * `csatAverage` is the mean score 1–5; `nps` is −100…100. A figure without data is missing.
- */
-export interface KpiReport {
-  readonly interactions?: number;
-  readonly answered?: number;
-  readonly abandoned?: number;
-  readonly handled?: number;
-  readonly ahtSeconds?: number;
-  readonly asaSeconds?: number;
-  readonly serviceLevel?: number;
-  readonly abandonmentRate?: number;
-  readonly answerRate?: number;
-  readonly fcr?: number;
-  readonly csatAverage?: number;
-  readonly nps?: number;
-  /** Interactions per topic. */
-  readonly byTopic?: Readonly<Record<string, number>>;
-  /** Interactions per disposition id. */
-  readonly byDisposition?: Readonly<Record<string, number>>;
-  /** Values per interval (for example per hour), oldest first, for the small charts. */
-  readonly series?: Readonly<Partial<Record<KpiName, readonly number[]>>>;
-}
-
-/** The KPIs the board shows, by their field in {@link KpiReport}. */
-export type KpiName =
+/** The KPIs the board shows, by their field in core's `KpiReport`. */
+export type KpiName = keyof Pick<
+  KpiReport,
   | 'ahtSeconds'
   | 'asaSeconds'
   | 'serviceLevel'
@@ -92,17 +43,18 @@ export type KpiName =
   | 'answerRate'
   | 'fcr'
   | 'csatAverage'
-  | 'nps';
+  | 'nps'
+>;
 
-/** Where to move an interaction to. */
-export type ReassignTarget = { readonly toAgentId: string } | { readonly toQueueId: string };
-
-/** What the supervisor components need from a supervisor session (core's `createSupervisorSession`). */
+/** What the supervisor components need from a supervisor session; core's `SupervisorSession` has it. */
 export interface SupervisorSessionLike {
-  readonly $board: ReadableStore<SupervisorBoardState>;
+  /** The live board; `undefined` until the first snapshot arrived. */
+  readonly $board: ReadableStore<SupervisorBoardState | undefined>;
+  /** KPIs for today (all queues). */
   readonly $kpis: ReadableStore<KpiReport | undefined>;
   forcePresence(agentId: string, status: PresenceStatus, reason?: AwayReason): Promise<void>;
-  reassign(cid: string, target: ReassignTarget): Promise<void>;
-  /** Today's report as CSV text. */
-  exportCsv(): Promise<string> | string;
+  /** Moves a waiting interaction to another queue. */
+  reassign(cid: string, target: { readonly toQueueId: string }): Promise<void>;
+  /** The board's KPIs as CSV text. */
+  exportCsv(): string | Promise<string>;
 }

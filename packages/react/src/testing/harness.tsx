@@ -7,26 +7,32 @@ import {
   createAgentSession,
   createHub,
   createMemoryTransport,
+  createSupervisorSession,
   createVisitorSession,
   devAuthenticate,
   type Hub,
+  type KpiReport,
   type Queue,
   type StartChatRequest,
+  type SupervisorSession,
   transition,
   type VisitorSession,
   type VoiceEvent,
+  type VoiceSnapshot,
   type VoiceState,
   voiceMachine,
   voiceSnapshot,
 } from '@helpline/core';
 import { flush, salesQueue, supportQueue, testAgent } from '@helpline/core/testing';
-import { atom } from 'nanostores';
+import axe from 'axe-core';
+import { assert } from 'chai';
+import { atom, type WritableAtom } from 'nanostores';
 import { act, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { HelplineProvider } from '../context/HelplineContext';
 import type { HelplineClients } from '../context/helpline.types';
 import css from '../styles/helpline.css' with { type: 'text' };
-import type { KpiReport, SupervisorBoardState, SupervisorSessionLike } from '../supervisor/supervisor.types';
+import type { SupervisorBoardState, SupervisorSessionLike } from '../supervisor/supervisor.types';
 import type { CallController, CallView } from '../voice/call.types';
 
 declare global {
@@ -64,6 +70,7 @@ export interface World {
   readonly queues: readonly Queue[];
   agent(id?: string, name?: string): AgentSession;
   visitor(id?: string, name?: string): VisitorSession;
+  supervisor(id?: string, name?: string): SupervisorSession;
   close(): void;
 }
 
@@ -88,6 +95,11 @@ export function createWorld(queues: readonly Queue[] = QUEUES): World {
       closers.push(() => session.close());
       return session;
     },
+    supervisor(id = 'sue', name = 'Sue') {
+      const session = createSupervisorSession({ transport, token: `dev:supervisor:${id}:${name}` });
+      closers.push(() => session.close());
+      return session;
+    },
     close() {
       for (const close of closers) close();
       hub.close();
@@ -102,13 +114,18 @@ export async function settle(): Promise<void> {
   });
 }
 
-/** Waits, turn by turn inside act(), until `predicate` holds. */
-export async function waitForUi(predicate: () => boolean, what: string, maxTurns = 400): Promise<void> {
-  for (let turn = 0; turn < maxTurns; turn++) {
+/**
+ * Waits, turn by turn inside act(), until `predicate` holds; fails after `timeoutMs` of wall time (the hub
+ * throttles some notices with real timers, so a number of turns is not a measure of time).
+ */
+export async function waitForUi(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
     if (predicate()) return;
     await settle();
   }
-  throw new Error(`waitForUi: ${what} did not happen`);
+  if (predicate()) return;
+  throw new Error(`waitForUi: ${what} did not happen within ${timeoutMs} ms`);
 }
 
 /**
@@ -185,6 +202,38 @@ export function adoptStyles(): void {
   styled = true;
 }
 
+// ─── checks ───────────────────────────────────────────────────────────────────────────────────
+
+/** Runs axe on `root` and fails with the rules and nodes that broke. */
+export async function assertAccessible(root: Element): Promise<void> {
+  const results = await axe.run(root, { resultTypes: ['violations'] });
+  const report = results.violations.map(
+    (violation) =>
+      `${violation.id}: ${violation.help}\n  ${violation.nodes.map((node) => node.html).join('\n  ')}`,
+  );
+  assert.deepEqual(report, [], 'axe violations');
+}
+
+/** Everything one can act on is reachable with the keyboard, and nothing is styled inline (CSP). */
+export function assertKeyboardAndCsp(root: Element): void {
+  const interactive = root.querySelectorAll<HTMLElement>(
+    'button, select, textarea, input, a[href], [tabindex]',
+  );
+  assert.isAbove(interactive.length, 0);
+  for (const element of interactive) {
+    assert.notStrictEqual(
+      element.getAttribute('tabindex'),
+      '-1',
+      `${element.outerHTML} is out of the tab order`,
+    );
+  }
+  assert.lengthOf(root.querySelectorAll('[style]'), 0, 'no inline style attributes');
+  for (const element of root.querySelectorAll('*')) {
+    for (const attribute of element.getAttributeNames())
+      assert.notMatch(attribute, /^on/, 'no inline handlers');
+  }
+}
+
 // ─── user input ─────────────────────────────────────────────────────────────────────────────────
 
 export async function click(element: Element | null | undefined): Promise<void> {
@@ -256,19 +305,19 @@ export function byLabel<T extends HTMLElement = HTMLElement>(root: ParentNode, l
 
 /** A voice controller over core's voice machine, with no media: what a real provider would drive. */
 export interface FakeCall extends CallController {
+  readonly $call: WritableAtom<CallView | undefined>;
   /** Digits sent with the keypad, in order. */
   readonly digits: string[];
   readonly dialed: string[];
   /** Applies a voice machine event (as the provider would on media events). */
   send(event: VoiceEvent): void;
+  /** Puts a call in `state`, as the provider would after ringing and connecting it. */
+  start(state: VoiceState, view?: Omit<CallView, 'snapshot'>): void;
 }
 
-export function createFakeCall(
-  state: VoiceState | 'none' = 'ringing',
-  view: Omit<CallView, 'snapshot'> = { remoteName: 'Ada' },
-): FakeCall {
+/** A voice snapshot of an inbound call walked to `state`. */
+function callIn(state: VoiceState): VoiceSnapshot {
   const at = Date.now();
-  let snapshot = voiceSnapshot({ direction: 'inbound', at });
   const steps: Partial<Record<VoiceState, VoiceEvent[]>> = {
     connecting: [{ type: 'ANSWER', at }],
     active: [
@@ -281,11 +330,22 @@ export function createFakeCall(
       { type: 'HOLD', at, by: 'agent' },
     ],
   };
-  for (const event of state === 'none' ? [] : (steps[state] ?? [])) {
+  let snapshot = voiceSnapshot({ direction: 'inbound', at });
+  for (const event of steps[state] ?? []) {
     const result = transition(voiceMachine, snapshot, event);
-    if (result.ok) snapshot = result.snapshot;
+    if (!result.ok) throw result.error;
+    snapshot = result.snapshot;
   }
-  const $call = atom<CallView | undefined>(state === 'none' ? undefined : { ...view, snapshot });
+  return snapshot;
+}
+
+export function createFakeCall(
+  state: VoiceState | 'none' = 'ringing',
+  view: Omit<CallView, 'snapshot'> = { remoteName: 'Ada' },
+): FakeCall {
+  const $call = atom<CallView | undefined>(
+    state === 'none' ? undefined : { ...view, snapshot: callIn(state) },
+  );
   const digits: string[] = [];
   const dialed: string[] = [];
   const send = (event: VoiceEvent) => {
@@ -301,6 +361,9 @@ export function createFakeCall(
     digits,
     dialed,
     send,
+    start(next, nextView = view) {
+      $call.set({ ...nextView, snapshot: callIn(next) });
+    },
     async answer() {
       send({ type: 'ANSWER', at: now() });
       send({ type: 'CONNECTED', at: now() });
@@ -334,8 +397,8 @@ export function createFakeCall(
 
 /** A supervisor session of the shape core's `createSupervisorSession` will have, recording the calls made. */
 export interface FakeSupervisor extends SupervisorSessionLike {
-  readonly $board: ReturnType<typeof atom<SupervisorBoardState>>;
-  readonly $kpis: ReturnType<typeof atom<KpiReport | undefined>>;
+  readonly $board: WritableAtom<SupervisorBoardState>;
+  readonly $kpis: WritableAtom<KpiReport | undefined>;
   readonly forced: [string, string, string | undefined][];
   readonly reassigned: [string, unknown][];
   exports: number;
@@ -384,8 +447,42 @@ export function createFakeSupervisor(board: SupervisorBoardState, kpis?: KpiRepo
   return fake;
 }
 
+/** A KPI report with every figure empty, overridden by `figures`. */
+export function kpiReport(figures: Partial<KpiReport> = {}): KpiReport {
+  return {
+    from: 0,
+    to: 1,
+    queueId: undefined,
+    interactions: 0,
+    queued: 0,
+    answered: 0,
+    abandoned: 0,
+    answerRate: undefined,
+    abandonmentRate: undefined,
+    serviceLevel: undefined,
+    asaSeconds: undefined,
+    handled: 0,
+    ahtSeconds: undefined,
+    talkSeconds: undefined,
+    holdSeconds: undefined,
+    wrapUpSeconds: undefined,
+    fcr: undefined,
+    fcrContacts: 0,
+    csatAverage: undefined,
+    csatSatisfied: undefined,
+    csatResponses: 0,
+    nps: undefined,
+    npsResponses: 0,
+    occupancy: undefined,
+    byDisposition: {},
+    byTopic: {},
+    byEndReason: {},
+    ...figures,
+  };
+}
+
 /** A controllable clock store for `<HelplineProvider clock>`. */
-export function createClock(start = Date.now()): ReturnType<typeof atom<number>> {
+export function createClock(start = Date.now()): WritableAtom<number> {
   return atom(start);
 }
 
