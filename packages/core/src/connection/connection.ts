@@ -155,6 +155,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   let livenessTimer: unknown;
   let nextCommandId = 1;
   let byeRetryAfterMs: number | undefined;
+  let refusedResume = false;
   let hidden = false;
   let unbindEnvironment: (() => void) | undefined;
 
@@ -214,6 +215,13 @@ export function createConnection(options: ConnectionOptions): Connection {
     livenessTimer = clearTimer(livenessTimer);
     for (const command of pending.values()) command.timer = clearTimer(command.timer);
     if (state() === 'closed') return;
+    if (refusedResume && resumeToken !== undefined) {
+      refusedResume = false;
+      resumeToken = undefined;
+      machine.send({ type: 'LINK_LOST', reason: info.reason });
+      scheduleRetry(0);
+      return;
+    }
     if (info.code === CLOSE_CODES.unauthorized || info.code === CLOSE_CODES.protocolError) {
       // Retrying the same credentials or frames cannot succeed: stop, and fail what waits.
       machine.send({ type: 'REFUSED', fatal: true, reason: info.reason });
@@ -274,6 +282,8 @@ export function createConnection(options: ConnectionOptions): Connection {
       case 'bye':
         // The close that follows carries the code; keep the server's retry hint for it.
         byeRetryAfterMs = frame.error.retryAfterMs;
+        // A refused resume token (expired, already used) is not a refused identity: drop it, connect afresh.
+        refusedResume = frame.error.field === 'resume.token';
         return;
     }
   }
@@ -290,11 +300,14 @@ export function createConnection(options: ConnectionOptions): Connection {
     armLiveness();
     for (const command of waiting) transmit(command);
     machine.send({ type: 'OPENED' });
+    // Not resumed (a fresh start after a refused resume token): nothing was replayed, so fetch what we missed.
+    if (!frame.resumed) for (const [cid, cursor] of cursors) if (cursor.last > 0) void backfill(cid, cursor);
     checkCaughtUp();
   }
 
   function checkCaughtUp(): void {
     if (!welcomed || state() !== 'connected') return;
+    for (const cursor of cursors.values()) if (cursor.backfilling) return;
     for (const [cid, head] of Object.entries(heads)) {
       const cursor = cursors.get(cid);
       if (cursor && (cursor.last < head || cursor.backfilling)) return;

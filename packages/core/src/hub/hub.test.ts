@@ -6,7 +6,7 @@ import { createAgentSession } from '../session/agent.session';
 import { createSupervisorSession } from '../session/supervisor.session';
 import { createVisitorSession } from '../session/visitor.session';
 import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
-import { createMemoryTransport } from '../transport';
+import { createMemoryTransport, type Transport } from '../transport';
 import { devAuthenticate } from './dev-auth';
 import { createHub, type Hub } from './hub';
 import type { HubStorage } from './hub.types';
@@ -196,6 +196,37 @@ describe('hub: persistence and resume', () => {
     await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered after restart');
   });
 
+  it('keeps a visitor in the conversation across a restart that forgot its resume token', async () => {
+    const storage = createMemoryStorage();
+    const clock = createTestClock();
+    let current = setup({ storage, clock });
+    // One transport for the visitor that always reaches whichever hub is running.
+    const transport = {
+      open: (handlers: Parameters<Transport['open']>[0]) => current.transport.open(handlers),
+    };
+    const visitor = track(
+      createVisitorSession({ transport, clock, random: () => 0.5, token: 'dev:visitor:v1:Ada' }),
+    );
+    const cid = await visitor.startChat({});
+    await visitor.sendMessage('before the restart');
+    current.hub.close();
+
+    current = setup({ storage, clock });
+    await current.hub.restore();
+    const alice = current.agent();
+    await alice.setPresence('available');
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered after restart');
+    await alice.accept(cid);
+    await alice.sendMessage(cid, 'after the restart');
+    await clock.advance(31_000);
+    await waitFor(() => visitor.$messages.get().length === 2, 'the visitor is back in the same conversation');
+    assert.deepEqual(
+      visitor.$messages.get().map((m) => m.text),
+      ['before the restart', 'after the restart'],
+    );
+    await waitFor(() => visitor.$connection.get().value === 'caught-up', 'caught up, not signed out');
+  });
+
   it('replays missed events on resume, and answers `gap` when too many were missed', async () => {
     const { hub, visitor, agent, transport, clock } = setup({ replayLimit: 2 });
     const alice = agent();
@@ -295,6 +326,19 @@ describe('hub: protocol and authorization', () => {
       bob.sendMessage(cid, 'not mine'),
       (e: unknown) => (e as { code: string }).code === 'not-found',
     );
+  });
+
+  it('starts one conversation per request id, however often the start is retried', async () => {
+    const { hub } = setup();
+    const client = rawClient(hub);
+    client.send({ t: 'hello', v: 1, token: 'dev:visitor:v7:Ann' });
+    const requestId = '0190a6e0-0000-7000-8000-00000000abcd';
+    for (const id of ['s1', 's2'])
+      client.send({ t: 'cmd', id, op: 'chat.start', args: { channel: 'chat', requestId } });
+    const [first, second] = [await client.answerTo('s1'), await client.answerTo('s2')];
+    assert.ok(first.t === 'ack' && second.t === 'ack');
+    assert.equal((first.result as { cid: string }).cid, (second.result as { cid: string }).cid);
+    assert.equal(hub.interactions().length, 1);
   });
 
   it('redacts card numbers before storing messages', async () => {

@@ -116,6 +116,8 @@ const KPI_LOG_LIMIT = 200_000;
 /** A repeat contact on the same topic within a week counts against first-contact resolution. */
 const FCR_WINDOW_MS = 7 * 86_400_000;
 const BOARD_THROTTLE_MS = 500;
+/** Conversation-starting requests remembered for deduplication. */
+const START_REQUEST_LIMIT = 10_000;
 
 /**
  * Creates a hub.
@@ -150,6 +152,7 @@ export function createHub(options: HubOptions): Hub {
   const offerTimers = new Map<string, unknown>();
   const dueTimers = new Map<string, unknown>();
   const kpiLog: KpiLogEvent[] = [];
+  const startRequests = new Map<string, Promise<Live>>();
   let heartbeatTimer: unknown;
   let boardTimer: unknown;
   let closed = false;
@@ -763,6 +766,49 @@ export function createHub(options: HubOptions): Hub {
     });
   }
 
+  /** Creates a callback: queued at once ("as soon as possible" while open), or scheduled in its slot. */
+  async function requestCallback(subject: Subject, args: CommandArgs<'callback.request'>): Promise<Live> {
+    const queue = pickQueue(args.queueId, args.topic);
+    const availability = queueAvailability(queue, clock.now());
+    // "As soon as possible" while closed means at the next opening.
+    const start =
+      args.slot === 'asap'
+        ? availability.open
+          ? undefined
+          : availability.nextOpening
+        : validSlotStart(queue, args.slot);
+    if (args.slot === 'asap' && !availability.open && start === undefined) {
+      throw helplineError('queue/closed', { queue: queue.id });
+    }
+    const current = await createInteraction(subject, 'callback', queue, {
+      ...args,
+      customer: { phone: args.phone, timeZone: args.timeZone },
+    });
+    await serialized(current.interaction.id, async () => {
+      if (start === undefined) await enqueue(current);
+      else await drive(current, { kind: 'schedule', start, end: start + callbackSlotMs });
+    });
+    return current;
+  }
+
+  /**
+   * Runs a conversation-starting command once per `requestId`: a retry after a lost ack (or a duplicate sent
+   * concurrently) gets the interaction the first attempt created.
+   */
+  function once(subject: Subject, requestId: string | undefined, start: () => Promise<Live>): Promise<Live> {
+    if (requestId === undefined) return start();
+    const key = `${subject.id}\u0000${requestId}`;
+    const known = startRequests.get(key);
+    if (known) return known;
+    const task = start();
+    startRequests.set(key, task);
+    task.catch(() => startRequests.delete(key));
+    // Retries come within minutes; the oldest keys go first.
+    if (startRequests.size > START_REQUEST_LIMIT)
+      startRequests.delete(startRequests.keys().next().value as string);
+    return task;
+  }
+
   // ─── command handlers ─────────────────────────────────────────────────────────────────────────
 
   // Calls live in their own module (hub/voice.hub.ts); the engine lends it the conversation's order and fan-out.
@@ -790,34 +836,18 @@ export function createHub(options: HubOptions): Hub {
   const handlers: { [Op in CommandOp]: Handler<Op> } = {
     async 'chat.start'(conn, args) {
       requireVisitor(conn.subject, 'start a chat');
-      const queue = pickQueue(args.queueId, args.topic);
-      requireOpenQueue(queue);
-      const current = await createInteraction(conn.subject, args.channel, queue, args);
-      await serialized(current.interaction.id, () => enqueue(current));
+      const current = await once(conn.subject, args.requestId, async () => {
+        const queue = pickQueue(args.queueId, args.topic);
+        requireOpenQueue(queue);
+        const created = await createInteraction(conn.subject, args.channel, queue, args);
+        await serialized(created.interaction.id, () => enqueue(created));
+        return created;
+      });
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'callback.request'(conn, args) {
       requireVisitor(conn.subject, 'request a callback');
-      const queue = pickQueue(args.queueId, args.topic);
-      const availability = queueAvailability(queue, clock.now());
-      // "As soon as possible" while closed means at the next opening.
-      const start =
-        args.slot === 'asap'
-          ? availability.open
-            ? undefined
-            : availability.nextOpening
-          : validSlotStart(queue, args.slot);
-      if (args.slot === 'asap' && !availability.open && start === undefined) {
-        throw helplineError('queue/closed', { queue: queue.id });
-      }
-      const current = await createInteraction(conn.subject, 'callback', queue, {
-        ...args,
-        customer: { phone: args.phone, timeZone: args.timeZone },
-      });
-      await serialized(current.interaction.id, async () => {
-        if (start === undefined) await enqueue(current);
-        else await drive(current, { kind: 'schedule', start, end: start + callbackSlotMs });
-      });
+      const current = await once(conn.subject, args.requestId, () => requestCallback(conn.subject, args));
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'callback.cancel'(conn, args) {
@@ -844,17 +874,20 @@ export function createHub(options: HubOptions): Hub {
     },
     async 'offline.leave'(conn, args) {
       requireVisitor(conn.subject, 'leave a message');
-      const queue = pickQueue(args.queueId, args.topic);
-      const current = await createInteraction(conn.subject, 'offline-message', queue, args);
-      await serialized(current.interaction.id, async () => {
-        await appendAndFanOut(current.interaction.id, {
-          type: 'message',
-          messageId: randomId('m', randomBytes),
-          clientMsgId: randomId('o', randomBytes),
-          from: { id: conn.subject.id, role: 'visitor', name: conn.subject.name },
-          text: redactCardNumbers(args.text),
+      const current = await once(conn.subject, args.requestId, async () => {
+        const queue = pickQueue(args.queueId, args.topic);
+        const created = await createInteraction(conn.subject, 'offline-message', queue, args);
+        await serialized(created.interaction.id, async () => {
+          await appendAndFanOut(created.interaction.id, {
+            type: 'message',
+            messageId: randomId('m', randomBytes),
+            clientMsgId: randomId('o', randomBytes),
+            from: { id: conn.subject.id, role: 'visitor', name: conn.subject.name },
+            text: redactCardNumbers(args.text),
+          });
+          await enqueue(created);
         });
-        await enqueue(current);
+        return created;
       });
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
     },
@@ -1156,10 +1189,15 @@ export function createHub(options: HubOptions): Hub {
       const kept = storage.takeResumeToken ? await storage.takeResumeToken(frame.resume.token) : undefined;
       const owner = remembered ?? kept;
       if (owner !== subject.id) {
+        // Named as the field at fault, so the client drops its resume token and connects afresh.
         return refuse(
           conn,
           CLOSE_CODES.unauthorized,
-          helplineError('auth/invalid-token', { detail: 'resume token does not match' }),
+          helplineError(
+            'auth/invalid-token',
+            { detail: 'resume token does not match' },
+            { field: 'resume.token' },
+          ),
         );
       }
       resumed = true;

@@ -70,6 +70,8 @@ const callSignal = v.variant('kind', [
 export const commandArgsSchemas = {
   // Visitor
   'chat.start': v.strictObject({
+    /** Makes a retried start safe: the same id gets the same conversation. */
+    requestId: v.optional(v.pipe(v.string(), v.uuid())),
     channel: v.picklist(['chat', 'voice']),
     queueId: v.optional(id),
     topic: v.optional(id),
@@ -77,6 +79,8 @@ export const commandArgsSchemas = {
     prechat: v.optional(prechat),
   }),
   'callback.request': v.strictObject({
+    /** Makes a retried start safe: the same id gets the same conversation. */
+    requestId: v.optional(v.pipe(v.string(), v.uuid())),
     queueId: v.optional(id),
     topic: v.optional(id),
     phone: e164,
@@ -87,6 +91,8 @@ export const commandArgsSchemas = {
   }),
   'callback.cancel': cid,
   'offline.leave': v.strictObject({
+    /** Makes a retried start safe: the same id gets the same conversation. */
+    requestId: v.optional(v.pipe(v.string(), v.uuid())),
     queueId: v.optional(id),
     topic: v.optional(id),
     prechat: v.optional(prechat),

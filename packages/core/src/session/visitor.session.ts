@@ -1,6 +1,7 @@
 import { atom, computed, map, onMount, type ReadableAtom } from 'nanostores';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
+import { uuidv7 } from '../hub/ids';
 import { helplineError } from '../protocol/errors';
 import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
 import {
@@ -125,12 +126,18 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
   const $cid = atom<string | undefined>(undefined);
   // Standings by conversation: a position can arrive before `chat.start` is answered and the id is known.
   const $standings = map<Record<string, QueueStanding>>({});
-  const $agentTyping = atom(false);
+  const $typingIn = map<Record<string, boolean>>({});
 
   const $conversation = computed([$cid, conversations.$conversations], (cid, all) =>
     cid === undefined ? undefined : all[cid],
   );
   const $interaction = computed($conversation, (view) => view?.interaction);
+  // Typing shows only while someone can type: an agent leaving ends it without any notice.
+  const $agentTyping = computed(
+    [$cid, $typingIn, $interaction],
+    (cid, typing, interaction) =>
+      cid !== undefined && interaction?.state === 'active' && typing[cid] === true,
+  );
   const $position = computed([$cid, $standings, $interaction], (cid, standings, interaction) =>
     cid !== undefined && (interaction?.state === 'queued' || interaction?.state === 'offered')
       ? standings[cid]
@@ -152,14 +159,13 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
         position: notice.position,
         estimatedWaitSeconds: notice.estimatedWaitSeconds,
       });
-    } else if (notice.type === 'typing' && notice.cid === $cid.get()) {
-      $agentTyping.set(notice.typing);
+    } else if (notice.type === 'typing') {
+      $typingIn.setKey(notice.cid, notice.typing);
     }
   });
-  // An agent leaving clears typing.
-  $interaction.subscribe((interaction) => {
-    if (interaction?.state !== 'active') $agentTyping.set(false);
-  });
+
+  // One id per start: if the ack is lost and the command is sent again, the server returns the same conversation.
+  const newRequestId = () => uuidv7(options.clock?.now() ?? Date.now());
 
   const me = (): MessageAuthor => {
     const subject = connection.$subject.get();
@@ -232,6 +238,7 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
     async startChat(request = {}) {
       connection.open();
       const result = await connection.command('chat.start', {
+        requestId: newRequestId(),
         channel: request.channel ?? 'chat',
         ...(request.queueId ? { queueId: request.queueId } : {}),
         ...(request.topic ? { topic: request.topic } : {}),
@@ -266,7 +273,7 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
     },
     async requestCallback(request) {
       connection.open();
-      const result = await connection.command('callback.request', request);
+      const result = await connection.command('callback.request', { requestId: newRequestId(), ...request });
       return adopt(result.cid, result.interaction);
     },
     async cancelCallback(cid) {
@@ -274,7 +281,7 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
     },
     async leaveOfflineMessage(request) {
       connection.open();
-      const result = await connection.command('offline.leave', request);
+      const result = await connection.command('offline.leave', { requestId: newRequestId(), ...request });
       return adopt(result.cid, result.interaction);
     },
     async restore() {

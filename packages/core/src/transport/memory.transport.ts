@@ -41,9 +41,13 @@ export function createMemoryTransport(options: MemoryTransportOptions): MemoryTr
   return {
     open(handlers: LinkHandlers): TransportLink {
       let state: 'opening' | 'open' | 'closed' = 'opening';
-      const finish = (info: LinkCloseInfo) => {
+      // Frames the server sent before it closed the link (its `bye`) still arrive, as on a socket; frames in flight
+      // when the network breaks, or after the client closed, are lost.
+      let closedByServer = false;
+      const finish = (info: LinkCloseInfo, byServer = false) => {
         if (state === 'closed') return;
         state = 'closed';
+        closedByServer = byServer;
         links.delete(breakLink);
         connection?.disconnected();
         deliver(() => handlers.onClose(info));
@@ -58,10 +62,10 @@ export function createMemoryTransport(options: MemoryTransportOptions): MemoryTr
       links.add(breakLink);
       connection = options.hub.connect({
         send(raw) {
-          if (state === 'open') deliver(() => state === 'open' && handlers.onFrame(raw));
+          if (state === 'open') deliver(() => (state === 'open' || closedByServer) && handlers.onFrame(raw));
         },
         close(code, reason) {
-          finish({ code, reason });
+          finish({ code, reason }, true);
         },
       });
       deliver(() => {
