@@ -22,3 +22,8 @@ export type {
   VonageVoice,
   VonageVoiceOptions,
 } from './vonage.types';
+export {
+  createVonageProvider,
+  type VonageProviderEnvironment,
+  type VonageProviderOptions,
+} from './vonage.voice-provider';

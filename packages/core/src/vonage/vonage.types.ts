@@ -36,8 +36,11 @@ export interface VonageClientConfig {
 export interface VonageServerControl {
   /** A fresh Vonage client JWT for the signed-in subject (the server mints it; see `POST /vonage/token`). */
   token(): Promise<string>;
-  /** Puts the call of interaction `cid` on hold (`held: true`) or takes it off hold: Vonage holds on the server. */
-  hold(cid: string, held: boolean): Promise<void>;
+  /**
+   * Puts the call of interaction `id` (or of the hub's call `id`) on hold (`held: true`) or takes it off hold:
+   * Vonage has no client hold, the server applies it.
+   */
+  hold(id: string, held: boolean): Promise<void>;
   /** Dials the customer of callback `cid` and rings this agent's app; the invite then arrives on this client. */
   dial(cid: string): Promise<void>;
 }

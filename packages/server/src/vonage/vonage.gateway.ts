@@ -488,8 +488,21 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
   async function answerApp(uuid: string, user: string, body: WebhookBody): Promise<Ncco> {
     const language = config.language;
     const owner = subjectOfVonageUser(user);
-    const cid = str(customData(body.custom_data).cid);
-    const interaction = cid ? hub.interaction(cid) : undefined;
+    const named = str(customData(body.custom_data).cid);
+    // The context names the interaction, or (from core's call session) the hub's call of it: then the visitor's
+    // newest open voice interaction is the one.
+    const interaction =
+      (named ? hub.interaction(named) : undefined) ??
+      hub
+        .interactions()
+        .filter(
+          (candidate) =>
+            candidate.channel === 'voice' &&
+            candidate.customer.id === owner?.id &&
+            ['queued', 'offered', 'active'].includes(candidate.state),
+        )
+        .sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt)[0];
+    const cid = interaction?.id;
     const refuse = (reason: string): Ncco => {
       log.warn('vonage.app-call-refused', { user, cid, reason });
       return [talk(config.announcements.unavailable, language)];
@@ -498,8 +511,9 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     if (!interaction || interaction.customer.id !== owner.id || interaction.channel !== 'voice') {
       return refuse('no such voice interaction of this visitor');
     }
-    if (interaction.state !== 'queued' && interaction.state !== 'offered')
+    if (!['queued', 'offered', 'active'].includes(interaction.state)) {
       return refuse(`interaction is ${interaction.state}`);
+    }
     if (byCid.get(cid)?.ended === false) return refuse('already connected');
     const record = newRecord({
       kind: 'web',
@@ -787,9 +801,12 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       return { cid };
     },
 
-    async hold(subject, cid, held) {
+    async hold(subject, id, held) {
+      // The browser names the interaction, or the hub's call of it (core's call session knows only that).
+      const found = byCid.get(id) ?? [...byCid.values()].find((candidate) => candidate.hubCallId === id);
+      const cid = found?.cid ?? id;
       requireAssigned(subject, cid, held ? 'hold this call' : 'resume this call');
-      const record = byCid.get(cid);
+      const record = found;
       const leg = record?.customerLeg;
       if (!record || !leg || record.ended) throw helplineError('not-found', { entity: 'Call', id: cid });
       // Vonage has no hold: the caller stops hearing and being heard, and hears music instead.

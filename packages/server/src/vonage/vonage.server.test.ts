@@ -483,6 +483,27 @@ describe('Vonage on the server', () => {
     await alice.ok('presence.set', { status: 'offline' });
   });
 
+  it("a serverCall naming the hub's call (as core's call session does) finds the visitor's voice interaction", async () => {
+    const visitor = await visitorToken(server);
+    const client = await TestClient.connect(server.socketUrl, visitor.token);
+    clients.push(client);
+    const { cid } = await client.ok('chat.start', { channel: 'voice', queueId: 'sales' });
+    const call = await client.waitFor(
+      (f) => f.t === 'notice' && f.notice.type === 'call' && f.notice.call.cid === cid,
+      "the hub's call",
+    );
+    const callId = call.t === 'notice' && call.notice.type === 'call' ? call.notice.call.callId : '';
+    const answer = await webhook(server, '/vonage/webhooks/answer', {
+      uuid: 'app-2',
+      from_user: `hl-visitor-${visitor.id}`,
+      custom_data: { cid: callId },
+    });
+    assert.equal((answer.body as { name?: string }[])[0]?.name, `hl-${cid}`);
+    await webhook(server, '/vonage/webhooks/event', { uuid: 'app-2', status: 'completed' });
+    await until(() => server.hub.interaction(cid)?.state === 'ended', 'ended');
+    assert.equal(server.hub.interaction(cid)?.endReason, 'abandoned');
+  });
+
   it('holds through the server: earmuff, mute and music; resume undoes them', async () => {
     await webhook(server, '/vonage/webhooks/answer', {
       uuid: 'pstn-8',
