@@ -6,8 +6,9 @@ import { createElementComponent } from './createElementComponent';
 import { HelplineWidget } from './widget-elements.generated';
 
 /**
- * Stands in for `<helpline-widget>` with its public surface (an `open` property reflected to an attribute,
- * a cancelable `helpline-toggle` event): the wrapper is tested on its own, without the widget's loader.
+ * Stands in for `<helpline-widget>` with the part of its public surface under test (an `open` property
+ * reflected to an attribute, a cancelable `helpline-toggle` event), so the wrapper is tested without the
+ * widget's loader fetching its panel.
  */
 class FakeWidget extends HTMLElement {
   get open(): boolean {
@@ -44,8 +45,10 @@ describe('widget element wrappers', () => {
       <HelplineWidget
         ref={ref}
         open
+        site="shop"
+        server="https://help.example.com"
         className="launcher"
-        data-site="shop"
+        data-test="x"
         onHelplineToggle={() => toggles.push(true)}
       >
         Help
@@ -55,7 +58,9 @@ describe('widget element wrappers', () => {
     assert.strictEqual(ref.current, element);
     assert.isTrue(element.open);
     assert.strictEqual(element.className, 'launcher');
-    assert.strictEqual(element.dataset.site, 'shop');
+    assert.strictEqual(element.getAttribute('site'), 'shop');
+    assert.strictEqual(element.getAttribute('server'), 'https://help.example.com');
+    assert.strictEqual(element.dataset.test, 'x');
     assert.strictEqual(element.textContent, 'Help');
     element.toggle();
     assert.deepEqual(toggles, [true]);
