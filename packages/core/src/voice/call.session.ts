@@ -456,6 +456,7 @@ export function createCallSession(options: CallSessionOptions): CallSession {
           failWith(event.error);
           return;
         case 'tone':
+        case 'ice-restart':
           return;
       }
     }),

@@ -91,6 +91,8 @@ export type VoiceProviderEvent =
   | { readonly type: 'input-swapped'; readonly deviceId: string; readonly flowing: boolean }
   /** The far end's audio could not start without a user gesture (autoplay policy); `resumeAudio()` fixes it. */
   | { readonly type: 'audio-blocked'; readonly blocked: boolean }
+  /** The media path is down and this side restarted ICE (or, if it does not offer, asked the far end to). */
+  | { readonly type: 'ice-restart'; readonly attempt: number }
   /** A DTMF tone went out on the audio path. */
   | { readonly type: 'tone'; readonly tone: string }
   | { readonly type: 'error'; readonly error: HelplineError };

@@ -363,6 +363,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
         iceConnectionState === 'failed';
       if (broken) {
         restartAttempt++;
+        emit({ type: 'ice-restart', attempt: restartAttempt });
         if (link.offerer) enqueue(() => offer(described));
         else link.send({ kind: 'restart', peer: current.id });
       }
