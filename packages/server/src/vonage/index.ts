@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
 import type { Authenticate, Hub, HubClock, Subject } from '@helpline/core';
-import type { ServerConfig } from '../config/config';
+import { ConfigError, type ServerConfig } from '../config/config';
 import { createTokenBuckets } from '../limits/rate-limit';
 import type { Logger } from '../log/logger';
 import { createVonageApi } from './vonage.api';
 import { createBridgeTokens } from './vonage.bridge';
-import { readPrivateKey, type VonageConfig } from './vonage.config';
+import type { VonageConfig } from './vonage.config';
 import { createVonageGateway, type VonageGateway } from './vonage.gateway';
 import { createVonageRoutes } from './vonage.routes';
 import { createWebhookVerifier } from './vonage.signature';
@@ -75,9 +77,9 @@ export function prepareVonage(options: {
   const privateKey = readPrivateKey(vonage, env);
   const secret = env[vonage.signatureSecretEnv];
   if (!secret) {
-    throw new Error(
+    throw new ConfigError([
       `config.vonage.signatureSecretEnv: ${vonage.signatureSecretEnv} is not set (signed webhooks)`,
-    );
+    ]);
   }
   const bridgeTokens = createBridgeTokens();
   const tokens = createVonageTokens({
@@ -133,4 +135,24 @@ export function prepareVonage(options: {
       };
     },
   };
+}
+
+/** Reads the private key from its file or environment variable; throws naming the setting when it cannot. */
+export function readPrivateKey(
+  config: VonageConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  if (config.privateKeyEnv) {
+    const pem = env[config.privateKeyEnv];
+    if (!pem) throw new ConfigError([`config.vonage.privateKeyEnv: ${config.privateKeyEnv} is not set`]);
+    return pem.replace(/\\n/g, '\n');
+  }
+  const path = resolve(config.privateKeyPath ?? '');
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      `config.vonage.privateKeyPath: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    ]);
+  }
 }

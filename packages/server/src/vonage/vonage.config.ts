@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import * as v from 'valibot';
 
 // The `vonage` section of the server configuration. Present = production voice on Vonage: the site config tells
@@ -128,24 +126,4 @@ export function checkVonageConfig(config: VonageConfig, queueIds: ReadonlySet<st
   if (new Set(numbers).size !== numbers.length)
     issues.push('config.vonage.numbers: a number is listed twice');
   return issues;
-}
-
-/** Reads the private key from its file or environment variable; throws naming the setting when it cannot. */
-export function readPrivateKey(
-  config: VonageConfig,
-  env: Readonly<Record<string, string | undefined>>,
-): string {
-  if (config.privateKeyEnv) {
-    const pem = env[config.privateKeyEnv];
-    if (!pem) throw new Error(`config.vonage.privateKeyEnv: ${config.privateKeyEnv} is not set`);
-    return pem.replace(/\\n/g, '\n');
-  }
-  const path = resolve(config.privateKeyPath ?? '');
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(
-      `config.vonage.privateKeyPath: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
-  }
 }

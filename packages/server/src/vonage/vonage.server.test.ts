@@ -211,7 +211,7 @@ describe('Vonage on the server', () => {
     // The agent's app answers: media flows, the hub's call goes active for both parties.
     assert.equal(
       (
-        await webhook(server, '/vonage/webhooks/event?cid=' + cid + '&leg=agent', {
+        await webhook(server, `/vonage/webhooks/event?cid=${cid}&leg=agent`, {
           uuid: agentLeg,
           status: 'answered',
         })
