@@ -1,4 +1,4 @@
-import { atom, type ReadableAtom } from 'nanostores';
+import { atom, onMount, type ReadableAtom } from 'nanostores';
 import type { Connection } from '../connection/connection';
 import { transition } from '../machine';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
@@ -178,6 +178,9 @@ export function createCallSession(options: CallSessionOptions): CallSession {
   let ringing = false;
   let ringBlocked = false;
   let mediaBlocked = false;
+
+  // Listening to calls is a reason to connect, as it is for the other sessions' stores.
+  onMount($call, () => connection.open());
 
   const side = (): CallSide => (connection.$subject.get()?.role === 'visitor' ? 'visitor' : 'agent');
   const isLeader = () => options.isLeader?.get() ?? true;
