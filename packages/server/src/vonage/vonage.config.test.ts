@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig } from '../config/config';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, parseConfig } from '../config/config';
 import { TEST_CONFIG } from '../testing/harness';
 
 const base = {
@@ -71,5 +72,14 @@ describe('vonage config section', () => {
       'config.vonage.numbers[0].menu.options[1].digit: "1" is used twice',
       'config.vonage.numbers: a number is listed twice',
     ]);
+  });
+});
+
+describe('examples/vonage', () => {
+  it('the configuration template is valid', () => {
+    const path = fileURLToPath(new URL('../../../../examples/vonage/helpline.config.json', import.meta.url));
+    const config = loadConfig(path);
+    assert.equal(config.file.vonage?.numbers.length, 2);
+    assert.equal(config.file.vonage?.privateKeyPath, './secrets/private.key');
   });
 });
