@@ -152,8 +152,7 @@ async function serve(values: Values, io: CliIo): Promise<number> {
     logger.error('start-failed', { error: error instanceof Error ? error.message : String(error) });
     return CliExit.failure;
   }
-  io.onListening?.(server);
-  await new Promise<void>((done) => {
+  const stopped = new Promise<void>((done) => {
     const unregister = (io.onStop ?? processIo.onStop)?.(() => {
       unregister?.();
       server.close().then(done, (error: unknown) => {
@@ -162,6 +161,8 @@ async function serve(values: Values, io: CliIo): Promise<number> {
       });
     });
   });
+  io.onListening?.(server);
+  await stopped;
   return CliExit.ok;
 }
 
