@@ -168,17 +168,20 @@ function scenarios(): void {
     }
   }
 
-  /** Drops every UDP packet on `lo` (the media path; the WebSocket is TCP and stays up). */
-  function blockMedia(): void {
+  /**
+   * Shapes every UDP packet on `lo` (the media path; the WebSocket is TCP and is not touched) into a class of its
+   * own: `8bit` with no queue drops everything, a narrow rate with a short queue drops most of the audio.
+   */
+  function shapeMedia(rate: string, queue: number): void {
     const tc = (args: string) => execFileSync('tc', args.split(' '));
     tc('qdisc add dev lo root handle 1: htb default 10 r2q 100000');
     tc('class add dev lo parent 1: classid 1:10 htb rate 100gbit');
-    tc('class add dev lo parent 1: classid 1:99 htb rate 8bit ceil 8bit');
-    tc('qdisc add dev lo parent 1:99 handle 99: pfifo limit 0');
+    tc(`class add dev lo parent 1: classid 1:99 htb rate ${rate} ceil ${rate}`);
+    tc(`qdisc add dev lo parent 1:99 handle 99: pfifo limit ${queue}`);
     tc('filter add dev lo parent 1: protocol ip prio 1 u32 match ip protocol 17 0xff flowid 1:99');
   }
 
-  function unblockMedia(): void {
+  function unshapeMedia(): void {
     execFileSync('tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
   }
 
@@ -304,14 +307,14 @@ function scenarios(): void {
       assert.ok(before);
       const restarts = () => agent.evaluate(() => window.voiceTest?.restarts() ?? 0);
       const restartsBefore = await restarts();
-      blockMedia();
+      shapeMedia('8bit', 0);
       try {
         await until(visitor, { media: 'reconnecting' });
         await until(agent, { media: 'reconnecting' });
         // The agent's side offers: it restarts ICE (with back-off) while the path stays down.
         await eventually(async () => (await restarts()) > restartsBefore, 'an ICE restart');
       } finally {
-        unblockMedia();
+        unshapeMedia();
       }
       await until(visitor, { state: 'active', media: 'ok' });
       await until(agent, { state: 'active', media: 'ok' });
@@ -319,6 +322,19 @@ function scenarios(): void {
       await audioFlows(agent, visitor, 'after the media path is back');
       const after = await ufrag();
       assert.ok(after && after !== before, `ICE restarted: ${before} → ${after}`);
+    });
+
+    it('a lossy media path raises quality warnings, and they clear when it recovers', async () => {
+      const warnings = () => visitor.evaluate(() => window.voiceTest?.warnings().join(' ') ?? '');
+      shapeMedia('24kbit', 2);
+      try {
+        await eventually(async () => (await warnings()).includes('+loss'), 'a loss warning');
+      } finally {
+        unshapeMedia();
+      }
+      await eventually(async () => (await warnings()).includes('-loss'), 'the loss warning cleared');
+      await until(visitor, { state: 'active', media: 'ok' });
+      await audioFlows(visitor, agent, 'after the lossy spell');
     });
 
     for (const side of ['visitor', 'agent'] as const) {

@@ -48,6 +48,8 @@ export interface VoiceTestApi {
   tones(): readonly string[];
   /** ICE restarts this side started (or asked for). */
   restarts(): number;
+  /** Quality warnings raised (`+loss`) and cleared (`-loss`), in order. */
+  warnings(): readonly string[];
   /** Microphone swaps and whether audio was seen leaving afterwards. */
   swaps(): readonly { readonly deviceId: string; readonly flowing: boolean }[];
   /** Ids of the microphones. */
@@ -96,8 +98,10 @@ export function exposeCalls(calls: CallSession, connection: Connection): VoiceTe
     if (event.type === 'tone') tones.push(event.tone);
     if (event.type === 'ice-restart') restarts++;
   });
+  const warnings: string[] = [];
   calls.on((event) => {
     if (event.type === 'input-swapped') swaps.push({ deviceId: event.deviceId, flowing: event.flowing });
+    if (event.type === 'warning') warnings.push(`${event.raised ? '+' : '-'}${event.metric}`);
   });
   const state = document.getElementById('state');
   const error = document.getElementById('error');
@@ -162,6 +166,7 @@ export function exposeCalls(calls: CallSession, connection: Connection): VoiceTe
     },
     tones: () => tones,
     restarts: () => restarts,
+    warnings: () => warnings,
     swaps: () => swaps,
     async inputs() {
       return (await calls.provider.devices()).inputs.map((input) => input.id);
