@@ -74,6 +74,8 @@ interface CallRecord {
   hubCallId?: string;
   streaming: boolean;
   ended: boolean;
+  /** When the gateway let go of the call (its legs are forgotten a while later). */
+  releasedAt?: number;
   announcedAt?: number;
   announced?: number;
   pendingAnnouncement?: { position: number; estimatedWaitSeconds?: number };
@@ -127,6 +129,8 @@ const ENDING_STATUSES = new Set([
 const NOT_REACHED = new Set(['failed', 'rejected', 'busy', 'timeout', 'unanswered', 'cancelled']);
 const FINISHED_STATES = new Set(['wrap-up', 'ended', 'completed', 'failed', 'cancelled']);
 const SEEN_LIMIT = 50_000;
+/** Finished calls are remembered this long, so late or repeated webhooks about them stay harmless. */
+const KEEP_FINISHED_MS = 10 * 60_000;
 
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 && value.length <= 200 ? value : undefined;
@@ -179,12 +183,35 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
   const seen = new Set<string>();
   const inFlight = new Set<Promise<void>>();
   let closed = false;
+  let prunedAt = clock.now();
 
   // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
 
   function track(work: Promise<void>): void {
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
+  }
+
+  /** Runs `task` after earlier work on the same call and resolves with its result (answers need it). */
+  function inOrder<T>(record: CallRecord, task: () => Promise<T>): Promise<T> {
+    const result = record.chain.then(task);
+    record.chain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    track(record.chain);
+    return result;
+  }
+
+  /** Forgets legs of calls that finished long ago (checked at most once a minute, on new calls). */
+  function prune(): void {
+    const now = clock.now();
+    if (now - prunedAt < 60_000) return;
+    prunedAt = now;
+    for (const [leg, entry] of byLeg) {
+      const { releasedAt } = entry.record;
+      if (releasedAt !== undefined && now - releasedAt > KEEP_FINISHED_MS) byLeg.delete(leg);
+    }
   }
 
   /** Runs `task` after earlier work on the same call; failures are logged, never thrown at Vonage. */
@@ -245,6 +272,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
   }
 
   function forget(record: CallRecord): void {
+    record.releasedAt ??= clock.now();
     if (record.announceTimer !== undefined) clock.clearTimeout(record.announceTimer);
     record.announceTimer = undefined;
     const bridge = record.bridge;
@@ -426,9 +454,12 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     queueId: string,
     before: NccoAction[],
   ): Promise<Ncco> {
+    // The caller hung up while Vonage was still asking us what to do.
+    if (record.ended) return [];
     const queue = queues.get(queueId);
     if (!queue || !queueAvailability(queue, clock.now()).open) {
       record.ended = true;
+      forget(record);
       return [...before, talk(config.announcements.closed, record.language)];
     }
     try {
@@ -480,7 +511,10 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       return record.ncco;
     }
     const queueId = number.queueId ?? firstQueue?.id ?? '';
-    record.ncco = await enqueue(record, phoneSubject(callerNumber, uuid), queueId, [greeting]);
+    // In the call's order: a hang-up reported while the interaction is being created waits for it.
+    record.ncco = await inOrder(record, () =>
+      enqueue(record, phoneSubject(callerNumber, uuid), queueId, [greeting]),
+    );
     return record.ncco;
   }
 
@@ -525,14 +559,17 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     });
     byLeg.set(uuid, { record, role: 'customer' });
     try {
-      await connectCustomer(record, {
-        id: owner.id,
-        role: 'visitor',
-        name: interaction.customer.name ?? 'Visitor',
+      await inOrder(record, async () => {
+        await connectCustomer(record, {
+          id: owner.id,
+          role: 'visitor',
+          name: interaction.customer.name ?? 'Visitor',
+        });
+        linkCid(record, cid);
       });
-      linkCid(record, cid);
     } catch (error) {
       record.ended = true;
+      forget(record);
       log.error('vonage.bridge-failed', { cid, error: String(error) });
       return [talk(config.announcements.unavailable, language)];
     }
@@ -660,6 +697,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     async answer(body) {
       const uuid = str(body.uuid);
       if (!uuid || closed) return [];
+      prune();
       const known = byLeg.get(uuid);
       if (known?.record.ncco) return known.record.ncco;
       const user = str(body.from_user);
@@ -676,11 +714,10 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       const option = menu.options.find((candidate) => candidate.digit === digits) ?? menu.options[0];
       if (!option) return [];
       log.info('vonage.menu', { digits: digits || '(none)', queue: option.queueId });
-      record.menuNcco = await enqueue(
-        record,
-        phoneSubject(record.callerNumber, record.customerUuid ?? ''),
-        option.queueId,
-        [talk(option.label, record.language)],
+      record.menuNcco = await inOrder(record, () =>
+        enqueue(record, phoneSubject(record.callerNumber, record.customerUuid ?? ''), option.queueId, [
+          talk(option.label, record.language),
+        ]),
       );
       return record.menuNcco;
     },
