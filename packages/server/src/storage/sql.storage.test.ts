@@ -86,6 +86,17 @@ function contract(open: () => Promise<Subject>) {
     assert.equal(await storage.messageByClientId('other', uuid(1)), undefined);
   });
 
+  it('dedupes a send that another process stored after this one last looked', async () => {
+    const { storage, second } = await open();
+    const other = second ?? storage;
+    assert.equal(await other.messageByClientId('c9', uuid(5)), undefined, 'the other process looks first');
+    const first = await storage.appendEvent('c9', 100, message(uuid(5), 'once'));
+    const retried = await other.appendEvent('c9', 200, message(uuid(5), 'once'));
+    assert.deepEqual(retried, first, 'the unique index turns the late duplicate into the original');
+    assert.deepEqual(await other.messageByClientId('c9', uuid(5)), first);
+    assert.equal(await storage.lastSeq('c9'), 1);
+  });
+
   it('pages events after a seq, oldest first, and round-trips them exactly', async () => {
     const { storage } = await open();
     const events: ConversationEvent[] = [

@@ -139,9 +139,35 @@ ON CONFLICT (id) DO UPDATE SET
   csat_score = EXCLUDED.csat_score, interaction = EXCLUDED.interaction, snapshot = EXCLUDED.snapshot,
   updated_at = EXCLUDED.updated_at`;
 
+/** Conversations whose sent clientMsgIds this process keeps in memory (least recently used ones are dropped). */
+const CLIENT_ID_CACHE = 20_000;
+
 /** A {@link SqlStorage} over an already migrated client. */
 export function createSqlStorage(client: SqlClient): SqlStorage {
+  // The hub asks "was this clientMsgId stored already?" before every send, and the answer is almost always no.
+  // Knowing each active conversation's ids saves that query. The set is loaded from the database the first time a
+  // conversation is touched (so it is right after a restart) and kept current on append. Another process writing
+  // the same conversation is still safe: the unique index refuses its duplicate and appendEvent answers the
+  // original event.
+  const clientIds = new Map<string, Set<string>>();
+  const clientIdsOf = async (cid: string): Promise<Set<string>> => {
+    let ids = clientIds.get(cid);
+    if (ids) {
+      clientIds.delete(cid);
+    } else {
+      const rows = await client.query<{ client_msg_id: string }>(
+        'SELECT client_msg_id FROM events WHERE cid = $1 AND client_msg_id IS NOT NULL',
+        [cid],
+      );
+      ids = clientIds.get(cid) ?? new Set(rows.map((row) => row.client_msg_id));
+      clientIds.delete(cid);
+      if (clientIds.size >= CLIENT_ID_CACHE) clientIds.delete(clientIds.keys().next().value as string);
+    }
+    clientIds.set(cid, ids);
+    return ids;
+  };
   const messageByClientId = async (cid: string, clientMsgId: string) => {
+    if (!(await clientIdsOf(cid)).has(clientMsgId)) return undefined;
     const rows = await client.query<EventRow>(
       'SELECT cid, seq, at, body FROM events WHERE cid = $1 AND client_msg_id = $2',
       [cid, clientMsgId],
@@ -196,10 +222,12 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
         ]);
         const row = rows[0];
         if (!row) throw new Error(`appending to ${cid} returned no row`);
+        if (clientMsgId !== null) clientIds.get(cid)?.add(clientMsgId);
         return toEvent(row);
       } catch (error) {
         // Another server process stored the same send first: its event is the one that counts.
         if (clientMsgId !== null && isUniqueViolation(error)) {
+          clientIds.get(cid)?.add(clientMsgId);
           const original = await messageByClientId(cid, clientMsgId);
           if (original) return original;
         }
