@@ -208,7 +208,11 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
     env.mediaDevices.addEventListener('devicechange', onDeviceChange);
   }
 
-  async function onDeviceChange(): Promise<void> {
+  function onDeviceChange(): void {
+    followDevices().catch(fail);
+  }
+
+  async function followDevices(): Promise<void> {
     const devices = await listDevices();
     emit({ type: 'devices', devices });
     // The microphone in use disappeared: switch to the system default before the far end hears silence.
@@ -330,10 +334,10 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
       setHealth('connected');
     } else if (connectionState === 'failed' || iceConnectionState === 'failed') {
       setHealth('failed');
-      scheduleRestart(0);
+      scheduleRestart();
     } else if (connectionState === 'disconnected' || iceConnectionState === 'disconnected') {
       setHealth('reconnecting');
-      scheduleRestart(0);
+      scheduleRestart();
     }
   }
 
@@ -346,9 +350,9 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
    * Keeps asking for a working path while there is none: the offering side restarts ICE, the other side asks it
    * to. Also covers an offer or answer lost in a signaling outage. A path still being checked is left alone.
    */
-  function scheduleRestart(initialMs: number): void {
+  function scheduleRestart(firstDelayMs?: number): void {
     if (restartTimer !== undefined || !peer) return;
-    const delay = initialMs || Math.max(250, backoffDelay(restartAttempt, backoff, random));
+    const delay = firstDelayMs ?? Math.max(250, backoffDelay(restartAttempt, backoff, random));
     restartTimer = env.setTimeout(() => {
       restartTimer = undefined;
       const current = peer;
@@ -367,7 +371,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
         if (link.offerer) enqueue(() => offer(described));
         else link.send({ kind: 'restart', peer: current.id });
       }
-      scheduleRestart(0);
+      scheduleRestart();
     }, delay);
   }
 
@@ -518,6 +522,19 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
     scheduleStats();
   }
 
+  function hangup(): void {
+    closePeer();
+    link = undefined;
+    restartTimer = clearTimer(restartTimer);
+    statsTimer = clearTimer(statsTimer);
+    swap = undefined;
+    health = undefined;
+    held = false;
+    muted = false;
+    if (audio) audio.srcObject = null;
+    releaseMicrophone();
+  }
+
   async function prepare(): Promise<void> {
     if (track?.readyState === 'live') return;
     adopt(await openMicrophone(inputId));
@@ -531,18 +548,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
     receive(signal) {
       enqueue(() => handle(signal));
     },
-    hangup() {
-      closePeer();
-      link = undefined;
-      restartTimer = clearTimer(restartTimer);
-      statsTimer = clearTimer(statsTimer);
-      swap = undefined;
-      health = undefined;
-      held = false;
-      muted = false;
-      if (audio) audio.srcObject = null;
-      releaseMicrophone();
-    },
+    hangup,
     mute(value) {
       muted = value;
       applyTrackState();
@@ -578,7 +584,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
       return () => listeners.delete(listener);
     },
     dispose() {
-      this.hangup();
+      hangup();
       if (watchingDevices) env.mediaDevices?.removeEventListener('devicechange', onDeviceChange);
       watchingDevices = false;
       listeners.clear();
