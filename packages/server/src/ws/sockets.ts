@@ -9,6 +9,8 @@ import type { Logger } from '../log/logger';
 export const SOCKET_PATH = '/v1/ws';
 /** A client that lets this much pile up unsent is too slow to keep: it is closed and may resume. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Pings written per turn of the event loop. */
+const PING_BATCH = 256;
 
 /** What {@link createSocketServer} needs. */
 export interface SocketOptions {
@@ -56,6 +58,22 @@ export function createSocketServer(options: SocketOptions): SocketServer {
   });
   const perIp = new Map<string, number>();
   const limit = options.config.file.limits.connectionsPerIp;
+  // The hub pings every socket in one go; with 10,000 sockets writing them all at once stalls the event loop for
+  // a noticeable time. Pings carry no order, so they are written in small batches between other work.
+  const pings: (() => void)[] = [];
+  let pinging = false;
+  const drainPings = () => {
+    for (const write of pings.splice(0, PING_BATCH)) write();
+    if (pings.length > 0) setImmediate(drainPings);
+    else pinging = false;
+  };
+  const deferPing = (write: () => void) => {
+    pings.push(write);
+    if (!pinging) {
+      pinging = true;
+      setImmediate(drainPings);
+    }
+  };
 
   function attach(ws: WebSocket, ip: string, site: string | undefined, origin: string | undefined): void {
     const count = (perIp.get(ip) ?? 0) + 1;
@@ -76,12 +94,16 @@ export function createSocketServer(options: SocketOptions): SocketServer {
     const connection = hub.connect(
       {
         send(raw) {
-          if (ws.readyState !== ws.OPEN) return;
-          if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-            ws.close(CLOSE_CODES.rateLimited, 'slow consumer');
-            return;
-          }
-          ws.send(raw);
+          const write = () => {
+            if (ws.readyState !== ws.OPEN) return;
+            if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+              ws.close(CLOSE_CODES.rateLimited, 'slow consumer');
+              return;
+            }
+            ws.send(raw);
+          };
+          if (raw.startsWith('{"t":"ping"')) deferPing(write);
+          else write();
         },
         close(code, reason) {
           if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING)
