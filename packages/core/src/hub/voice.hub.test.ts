@@ -238,6 +238,25 @@ describe('hub voice: hold and hang-up', () => {
     );
   });
 
+  it('a transferred call ends for this agent and rings again in the queue for the next one', async () => {
+    const context = setup();
+    const { alice, v, cid, callId } = await answeredCall(context);
+    await alice.connection.command('call.media', { cid, callId, media: 'connected' });
+    await alice.setPresence('away', 'break'); // So that the next offer goes to bob.
+    await alice.transfer(cid, { toQueueId: 'sales' });
+    await waitFor(() => v.lastCall()?.callId !== callId, 'a new call');
+    assert.deepEqual([v.lastCall()?.state, v.lastCall()?.startedBy], ['ringing', 'visitor']);
+    assert.ok(
+      v.events.some((ev) => ev.type === 'call' && ev.callId === callId && ev.state === 'ended'),
+      'the first call ended',
+    );
+    const bob = context.agent('bob');
+    await bob.setPresence('available');
+    await waitFor(() => bob.$offers.get()[cid] !== undefined, 'offered to bob');
+    await bob.accept(cid);
+    await waitFor(() => v.lastCall()?.state === 'connecting', 'picked up by bob');
+  });
+
   it('ending the interaction ends its call', async () => {
     const context = setup();
     const { alice, v, cid, callId } = await answeredCall(context);
