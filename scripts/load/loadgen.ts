@@ -61,6 +61,8 @@ const counts = {
 };
 const delivered = new Set<string>();
 const joined = new Map<string, () => void>();
+const worstBySecond = new Map<number, number>();
+let steadyStartedAt = 0;
 let stopping = false;
 
 function open(onFrame: (peer: Peer, frame: Frame) => void): Promise<Peer> {
@@ -130,7 +132,11 @@ function onAgentFrame(peer: Peer, frame: Frame): void {
     }
     delivered.add(id);
     counts.delivered++;
-    latencies.push(performance.now() - at);
+    const latency = performance.now() - at;
+    latencies.push(latency);
+    // The slowest delivery per second of the run, to tell a steady tail from periodic stalls.
+    const second = Math.floor((at - steadyStartedAt) / 1000);
+    worstBySecond.set(second, Math.max(worstBySecond.get(second) ?? 0, latency));
   }
 }
 
@@ -159,6 +165,12 @@ function finish(reason: string): void {
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted.at(-1) ?? Number.NaN,
+    p95: percentile(sorted, 95),
+    p999: percentile(sorted, 99.9),
+    worstSeconds: [...worstBySecond]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([second, ms]) => `${second}s:${Math.round(ms)}ms`),
   };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   for (const peer of peers) peer.ws.terminate();
@@ -206,7 +218,8 @@ async function main(): Promise<void> {
   process.stderr.write(`setup done in ${Math.round(setupMs)} ms\n`);
 
   // Steady state: each visitor sends every INTERVAL ms, phases spread evenly over the interval.
-  const endAt = performance.now() + DURATION;
+  steadyStartedAt = performance.now();
+  const endAt = steadyStartedAt + DURATION;
   const timers = visitors.map(({ peer, cid }, i) => {
     const send = () => {
       if (performance.now() >= endAt) return;
