@@ -52,6 +52,8 @@ describe('one socket per browser in Chromium', () => {
       storageKey: false,
       environment: null,
     });
+    // Sessions connect lazily, when a store is observed or an action runs; these tests watch the socket.
+    visitor.connection.open();
     let open = true;
     const close = () => {
       if (!open) return;

@@ -212,6 +212,8 @@ function browser(): Browser {
         environment,
         storageKey: false,
       });
+      // Sessions connect lazily, when a store is observed or an action runs; these tests watch the socket.
+      visitor.connection.open();
       let alive = true;
       const close = () => {
         if (!alive) return;

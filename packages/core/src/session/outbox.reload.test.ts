@@ -53,6 +53,8 @@ function page(
     outbox,
     memory,
   });
+  // Sessions connect lazily, when a store is observed or an action runs; these tests watch the socket.
+  visitor.connection.open();
   cleanups.push(() => visitor.close());
   return visitor;
 }

@@ -179,6 +179,8 @@ describe('a connection over WebSocket to the real hub', () => {
       random: () => 0.5,
       token: 'dev:visitor:v1:Ada',
     });
+    // Sessions connect lazily, when a store is observed or an action runs; these tests watch the socket.
+    visitor.connection.open();
     cleanups.push(() => visitor.close());
     await waitFor(() => visitor.$connection.get().value === 'caught-up', 'visitor caught up');
     return visitor;
