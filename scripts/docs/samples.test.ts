@@ -30,6 +30,8 @@ describe('documentation samples', () => {
     const dir = join(root, 'node_modules', '.cache', 'helpline-doc-samples');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
+    // Stylesheets are imported for their side effect; bundlers handle them, the compiler only needs to know.
+    writeFileSync(join(dir, 'assets.d.ts'), "declare module '*.css';\n");
     const names = new Map<string, string>();
     samples.forEach((sample, index) => {
       const name = join(dir, `sample-${index}.${sample.language}`);
@@ -47,7 +49,7 @@ describe('documentation samples', () => {
       },
     );
     assert.ok(config);
-    const program = ts.createProgram([...names.keys()], {
+    const program = ts.createProgram([...names.keys(), join(dir, 'assets.d.ts')], {
       ...config.options,
       noEmit: true,
       noUnusedLocals: false,
