@@ -129,7 +129,10 @@ export class ReliablePeer {
       this.duplicates++;
       return;
     }
-    if (seq > this.lastSeq + 1) return this.backfill();
+    if (seq > this.lastSeq + 1) {
+      this.backfill();
+      return;
+    }
     this.lastSeq = seq;
     if (ev.type === 'message') this.received.push({ seq, from: ev.from.id, text: ev.text });
   }
