@@ -8,12 +8,18 @@ import nodeResolve from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 import { customElementsManifest } from './scripts/custom-elements.mjs';
 
-/** `@helpline/core` from its sources (the classic build bundles it), honouring its `sideEffects: false`. */
+/** `@helpline/core` and `@helpline/core/<sub>` from their sources (the classic build bundles it), honouring its `sideEffects: false`. */
 function coreFromSource(coreSrc) {
   return {
     name: 'helpline-core-from-source',
     async resolveId(source, importer) {
-      if (source === '@helpline/core') return { id: join(coreSrc, 'index.ts'), moduleSideEffects: false };
+      const match = /^@helpline\/core(?:\/([\w-]+))?$/.exec(source);
+      if (match) {
+        return {
+          id: join(coreSrc, match[1] ? `${match[1]}/index.ts` : 'index.ts'),
+          moduleSideEffects: false,
+        };
+      }
       if (!importer?.startsWith(coreSrc) || !source.startsWith('.')) return null;
       const resolved = await this.resolve(source, importer, { skipSelf: true });
       return resolved ? { ...resolved, moduleSideEffects: false } : null;
@@ -24,6 +30,12 @@ function coreFromSource(coreSrc) {
 export default function widgetExtras({ packageDir, onwarn }) {
   const coreSrc = join(packageDir, '..', 'core', 'src');
   const plugins = () => [
+    // The Vonage SDK (an optional peer, only the Vonage voice path imports it) is not bundled: a classic page
+    // that uses Vonage maps `@vonage/client-sdk` with an import map (docs/widget.md).
+    {
+      name: 'helpline-vonage-sdk-external',
+      resolveId: (source) => (source === '@vonage/client-sdk' ? { id: source, external: true } : null),
+    },
     coreFromSource(coreSrc),
     nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
     esbuild({

@@ -61,8 +61,18 @@ export function coreFromSource(): Plugin {
   };
 }
 
+/**
+ * The Vonage client SDK stays outside the bundle: an optional peer dependency (about 227 KB br) that only the
+ * Vonage voice path loads, with `import()`, when a call starts.
+ */
+export const vonageSdkExternal: Plugin = {
+  name: 'helpline-vonage-sdk-external',
+  resolveId: (source) => (source === '@vonage/client-sdk' ? { id: source, external: true } : null),
+};
+
 function plugins(): Plugin[] {
   return [
+    vonageSdkExternal,
     coreFromSource(),
     nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
     esbuild({

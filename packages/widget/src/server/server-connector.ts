@@ -1,6 +1,12 @@
-import { createWebSocketTransport, helplineError } from '@helpline/core';
-import type { SiteConfig } from '../config/site-config';
+import {
+  CLOSE_CODES,
+  createLeaderTransport,
+  createWebSocketTransport,
+  helplineError,
+  type Transport,
+} from '@helpline/core';
 import type { WidgetConnectOptions } from '../loader/settings';
+import { type ServerSiteConfig, toSiteConfig } from './site-config.map';
 
 /** What the widget knows when it has to reach a server by itself (the `server` and `site` attributes). */
 export interface ServerConnectRequest {
@@ -8,68 +14,188 @@ export interface ServerConnectRequest {
   readonly server: string;
   /** The site id (the `site` attribute). */
   readonly site: string;
-  /** The identity JWT from `identify()`, used as the bearer token when present. */
+  /** The identity JWT from `identify()`: the server vouches for the visitor with it. */
   readonly identity?: string;
 }
 
 /** Turns the `server` attribute into a transport, a token and the site configuration. */
 export type ServerConnector = (request: ServerConnectRequest) => Promise<WidgetConnectOptions>;
 
-const TOKEN_KEY = 'helpline:visitor-token';
+/** A visitor session as `POST /v1/sessions/visitor` returns it. */
+interface VisitorGrant {
+  readonly token: string;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+  readonly visitorId: string;
+}
+
+/** A token this close to its expiry is replaced before a connect. */
+const EXPIRY_MARGIN_MS = 60_000;
 
 async function json(response: Response): Promise<unknown> {
-  if (!response.ok) throw helplineError('connection/closed');
-  return response.json();
+  const body: unknown = await response.json().catch(() => undefined);
+  if (response.ok) return body;
+  const error = (body as { error?: { code?: unknown } } | undefined)?.error;
+  if (response.status === 401 || error?.code === 'auth/invalid-token') {
+    throw helplineError('auth/invalid-token', { detail: `HTTP ${response.status}` });
+  }
+  throw helplineError('connection/closed');
+}
+
+function grantOf(body: unknown): VisitorGrant {
+  const record = (body ?? {}) as { token?: unknown; expiresAt?: unknown; visitor?: { id?: unknown } };
+  const visitorId = record.visitor?.id;
+  if (
+    typeof record.token !== 'string' ||
+    typeof record.expiresAt !== 'number' ||
+    typeof visitorId !== 'string'
+  ) {
+    throw helplineError('auth/invalid-token', { detail: 'no visitor token' });
+  }
+  return { token: record.token, expiresAt: record.expiresAt, visitorId };
+}
+
+/**
+ * The visitor's token for one server and site: kept in localStorage (so a reload is the same visitor, in the
+ * same conversation), replaced when it expires or the server refuses it.
+ */
+export function createVisitorTokens(options: {
+  readonly server: URL;
+  readonly site: string;
+  readonly identity?: string;
+  readonly now?: () => number;
+}) {
+  const { server, site, identity } = options;
+  const now = options.now ?? Date.now;
+  // An identified visitor's token belongs to that identity: keep it apart from the anonymous one.
+  const key = `helpline:visitor:${server.href}:${site}${identity ? ':identified' : ''}`;
+  let grant: VisitorGrant | undefined = read();
+  /** The current grant came from this page's request, not from storage. */
+  let issuedHere = false;
+  let pending: Promise<VisitorGrant> | undefined;
+
+  function read(): VisitorGrant | undefined {
+    try {
+      const stored = localStorage.getItem(key);
+      return stored ? grantOf(JSON.parse(stored)) : undefined;
+    } catch {
+      return undefined; // Nothing usable stored (or no storage): a new session.
+    }
+  }
+
+  async function issue(): Promise<VisitorGrant> {
+    const response = await fetch(new URL('v1/sessions/visitor', server), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ site, ...(identity ? { identity } : {}) }),
+      credentials: 'omit',
+    });
+    const issued = grantOf(await json(response));
+    grant = issued;
+    issuedHere = true;
+    try {
+      localStorage.setItem(
+        key,
+        JSON.stringify({
+          token: issued.token,
+          expiresAt: issued.expiresAt,
+          visitor: { id: issued.visitorId },
+        }),
+      );
+    } catch {
+      // Not persisted: the conversation is kept for this page only.
+    }
+    return issued;
+  }
+
+  return {
+    /** A valid grant: the stored one while it is not about to expire, else a new one. */
+    current(): Promise<VisitorGrant> {
+      if (grant && grant.expiresAt - now() > EXPIRY_MARGIN_MS) return Promise.resolve(grant);
+      pending ??= issue().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    },
+    /**
+     * The server refused the token: forget it. True when a new one is worth trying (the refused one came
+     * from storage); false when a token issued just now was refused, which another try will not change.
+     */
+    refused(): boolean {
+      const retry = !issuedHere;
+      grant = undefined;
+      try {
+        localStorage.removeItem(key);
+      } catch {
+        // Nothing stored.
+      }
+      return retry;
+    },
+  };
+}
+
+/** The socket, except that a refused stored token closes as a broken link, so the reconnect gets a new one. */
+function renewingRefusedTokens(
+  transport: Transport,
+  tokens: ReturnType<typeof createVisitorTokens>,
+): Transport {
+  return {
+    open(handlers) {
+      return transport.open({
+        ...handlers,
+        onClose(info) {
+          if (info.code === CLOSE_CODES.unauthorized && tokens.refused()) {
+            handlers.onClose({ code: 1006, reason: 'visitor token renewed' });
+          } else {
+            handlers.onClose(info);
+          }
+        },
+      });
+    },
+  };
 }
 
 /**
  * The default connector, used when the page sets `server` and does not call `connect()`:
- * `GET {server}/v1/sites/{site}/widget` for the site configuration, `POST {server}/v1/visitors` for an anonymous
- * visitor token (kept in localStorage so a reload stays the same visitor), and core's WebSocket transport to
- * `{server}/v1/ws`. This module (and so the WebSocket transport) is imported only when it is needed.
+ * `GET {server}/v1/sites/{site}/config?tz=` for the site configuration, `POST {server}/v1/sessions/visitor`
+ * for the visitor's token (kept in localStorage per server and site, renewed when it expires or is refused),
+ * and one WebSocket to `{server}/v1/ws` per browser, shared by its tabs (core's leader transport). This module
+ * is imported only when it is needed; the voice engine only when a call starts.
  */
 export const connectToServer: ServerConnector = async ({ server, site, identity }) => {
-  const base = new URL(server, location.href);
-  const url = (path: string) => new URL(path, base);
-  const configRequest = fetch(url(`v1/sites/${encodeURIComponent(site)}/widget`), { credentials: 'omit' })
-    .then(json)
-    .catch(() => ({}));
-  const token = identity ?? (await anonymousToken(url('v1/visitors'), site));
-  const transports: Record<string, unknown> = await import('@helpline/core');
-  const createWebSocketTransport = transports.createWebSocketTransport;
-  if (typeof createWebSocketTransport !== 'function') {
-    throw helplineError('connection/closed');
-  }
-  const socketUrl = url('v1/ws');
+  const base = new URL(server.endsWith('/') ? server : `${server}/`, location.href);
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const configUrl = new URL(`v1/sites/${encodeURIComponent(site)}/config`, base);
+  if (timeZone) configUrl.searchParams.set('tz', timeZone);
+  const configRequest = fetch(configUrl, { credentials: 'omit' }).then(json) as Promise<ServerSiteConfig>;
+  configRequest.catch(() => undefined); // Awaited below; an early failure must not be reported as unhandled.
+  const tokens = createVisitorTokens({ server: base, site, ...(identity ? { identity } : {}) });
+  const { visitorId } = await tokens.current();
+  const serverConfig = await configRequest;
+  const socketUrl = new URL('v1/ws', base);
   socketUrl.protocol = socketUrl.protocol === 'http:' ? 'ws:' : 'wss:';
+  const socket = createWebSocketTransport({ url: socketUrl.href, site });
+  const transport = createLeaderTransport({
+    transport: renewingRefusedTokens(socket, tokens),
+    scope: `${site}:${visitorId}`,
+  });
+  const token = async () => (await tokens.current()).token;
+  const voice = serverConfig.voice;
   return {
-    transport: createWebSocketTransport({ url: socketUrl.href, site }),
+    transport,
     token,
-    config: (await configRequest) as SiteConfig,
+    isLeader: transport.$isLeader,
+    config: toSiteConfig(serverConfig),
+    ...(voice
+      ? {
+          voice: async () =>
+            (await import('./server-voice')).createServerVoice({
+              voice,
+              server: base.href,
+              token,
+              isLeader: transport.$isLeader,
+            }),
+        }
+      : {}),
   };
 };
-
-async function anonymousToken(endpoint: URL, site: string): Promise<string> {
-  try {
-    const stored = localStorage.getItem(TOKEN_KEY);
-    if (stored) return stored;
-  } catch {
-    // No storage: a new anonymous visitor per page load.
-  }
-  const body = (await json(
-    await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ site }),
-      credentials: 'omit',
-    }),
-  )) as { token?: unknown };
-  if (typeof body.token !== 'string')
-    throw helplineError('auth/invalid-token', { detail: 'no visitor token' });
-  try {
-    localStorage.setItem(TOKEN_KEY, body.token);
-  } catch {
-    // Not persisted: the conversation is kept for this page only.
-  }
-  return body.token;
-}

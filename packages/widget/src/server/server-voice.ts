@@ -1,0 +1,100 @@
+import type { HelplineError } from '@helpline/core';
+import type { CallView, VoiceProvider } from '@helpline/core/voice';
+import { atom, type ReadableAtom } from 'nanostores';
+import type { CallSnapshot, CallState, WidgetCall, WidgetVoice } from '../call/call.types';
+import type { ServerVoiceConfig } from './site-config.map';
+
+/** What {@link createServerVoice} needs from the connector. */
+export interface ServerVoiceOptions {
+  /** The site config's `voice`: which engine to load. */
+  readonly voice: ServerVoiceConfig;
+  /** The server's base URL (for Vonage's token and hold routes). */
+  readonly server: string;
+  /** The visitor's Helpline token. */
+  readonly token: () => Promise<string>;
+  /** Only the leader tab rings. */
+  readonly isLeader?: ReadableAtom<boolean>;
+}
+
+/**
+ * The widget's call state for core's `$call`: the voice machine's state, with `failed` for a call that ended
+ * without ever connecting because of an error, and `idle` before there is a call.
+ */
+export function toCallSnapshot(view: CallView | undefined, error: HelplineError | undefined): CallSnapshot {
+  if (!view)
+    return { state: error ? 'failed' : 'idle', muted: false, media: 'ok', ...(error ? { error } : {}) };
+  const { value, context } = view.snapshot;
+  const answeredAt = context.timestamps.answeredAt;
+  const neverConnected = answeredAt === undefined && context.endReason === 'failed';
+  const state: CallState =
+    value === 'wrap-up' ? 'ended' : neverConnected && value === 'ended' ? 'failed' : value;
+  return {
+    state,
+    muted: context.muted,
+    media: context.media,
+    ...(answeredAt === undefined ? {} : { connectedAt: answeredAt }),
+    ...(state === 'failed' && error ? { error } : {}),
+  };
+}
+
+async function loadProvider(options: ServerVoiceOptions): Promise<VoiceProvider> {
+  const { voice } = options;
+  if (voice.provider === 'vonage') {
+    const { createVonageProvider, vonageHttpControl } = await import('@helpline/core/vonage');
+    return createVonageProvider({
+      side: 'visitor',
+      control: vonageHttpControl({ baseUrl: options.server, token: options.token }),
+      client: voice.region ? { region: voice.region } : {},
+    });
+  }
+  const { createWebRtcProvider } = await import('@helpline/core/voice');
+  return createWebRtcProvider();
+}
+
+/**
+ * The widget's voice engine on a Helpline server: core's call session over the provider the site config names
+ * (`webrtc`, or `vonage`), both loaded with `import()` when the visitor first starts a call.
+ */
+export async function createServerVoice(options: ServerVoiceOptions): Promise<WidgetVoice> {
+  const [{ createCallSession }, provider] = await Promise.all([
+    import('@helpline/core/voice'),
+    loadProvider(options),
+  ]);
+  return {
+    async call({ session, topic, queueId, language }): Promise<WidgetCall> {
+      const calls = createCallSession({
+        connection: session.connection,
+        provider,
+        ...(options.isLeader ? { isLeader: options.isLeader } : {}),
+      });
+      const $call = atom<CallSnapshot>(toCallSnapshot(undefined, undefined));
+      const sync = () => $call.set(toCallSnapshot(calls.$call.get(), calls.$error.get()));
+      const unsubscribes = [calls.$call.subscribe(sync), calls.$error.subscribe(sync)];
+      try {
+        await calls.call(() =>
+          session.startChat({
+            channel: 'voice',
+            language,
+            ...(topic ? { topic } : {}),
+            ...(queueId ? { queueId } : {}),
+          }),
+        );
+      } catch (error) {
+        for (const unsubscribe of unsubscribes) unsubscribe();
+        calls.dispose();
+        throw error;
+      }
+      return {
+        $call,
+        setMuted(muted) {
+          void (muted ? calls.mute() : calls.unmute());
+        },
+        hangUp() {
+          void calls.hangUp().finally(() => {
+            for (const unsubscribe of unsubscribes) unsubscribe();
+          });
+        },
+      };
+    },
+  };
+}
