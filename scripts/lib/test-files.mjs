@@ -48,9 +48,13 @@ function applyFilter(paths, filter) {
   return (filter ? paths.filter((path) => path.includes(filter)) : paths).sort();
 }
 
-/** `packages/*\/src/**\/*.test.ts` and `scripts/**\/*.test.ts`, without browser tests; repo-relative. */
+/** `packages/*\/src/**\/*.test.ts`, `scripts/**\/*.test.ts` and `tests/**\/*.test.ts`, without browser tests; repo-relative. */
 export function nodeTestFiles(filter = testFilter()) {
-  const files = [...packageSourceFiles(), ...walk(join(repoRoot, 'scripts'))]
+  const files = [
+    ...packageSourceFiles(),
+    ...walk(join(repoRoot, 'scripts')),
+    ...walk(join(repoRoot, 'tests')),
+  ]
     .map(toRepoPath)
     .filter((path) => nodeTest.test(path) && !browserTest.test(path));
   return applyFilter(files, filter);
