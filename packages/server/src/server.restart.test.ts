@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { freshPgliteDir, postgresTarget, testPostgresUrl } from './testing/databases';
+import { SITE_ORIGIN, staffToken, TEST_CONFIG, TEST_SECRET, TestClient } from './testing/harness';
+
+const cliEntry = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const children = new Set<ChildProcessByStdio<null, Readable, Readable>>();
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const cleanup of cleanups) await cleanup();
+});
+
+const uuid = (n: number) => `01900000-0000-7000-8000-${String(n).padStart(12, '0')}`;
+
+/** Runs `helpline serve` as its own process, so it can be killed without any chance to flush or say goodbye. */
+async function serve(
+  dataDir: string,
+  env: Record<string, string>,
+): Promise<{ url: string; kill(): Promise<void> }> {
+  const configPath = `${dataDir}.config.json`;
+  writeFileSync(configPath, JSON.stringify(TEST_CONFIG));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', cliEntry, 'serve', '--config', configPath, '--data', dataDir, '--port', '0'],
+    {
+      env: { ...process.env, HELPLINE_JWT_SECRET: TEST_SECRET, HELPLINE_DATABASE_URL: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.add(child);
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"event":"listening","url":"([^"]+)"/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
+  });
+  return {
+    url,
+    async kill() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      children.delete(child);
+    },
+  };
+}
+
+async function visitorSession(url: string): Promise<string> {
+  const response = await fetch(`${url}/v1/sessions/visitor`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ site: 'shop' }),
+  });
+  return ((await response.json()) as { token: string }).token;
+}
+
+/**
+ * Acknowledged messages, a waiting chat, a scheduled callback and the visitors' sessions survive `kill -9` of the
+ * server: after a restart on the same database the visitor resumes, the log is whole, the waiting chat is offered
+ * and the callback is still scheduled.
+ */
+async function crashScenario(dataDir: string, env: Record<string, string>): Promise<void> {
+  const first = await serve(dataDir, env);
+  const socketUrl = `${first.url.replace('http', 'ws')}/v1/ws`;
+  const waitingToken = await visitorSession(first.url);
+  const waiting = await TestClient.connect(socketUrl, waitingToken);
+  const { cid } = await waiting.ok('chat.start', { channel: 'chat', queueId: 'support' });
+  const acks = [];
+  for (let i = 0; i < 20; i++)
+    acks.push(await waiting.ok('message.send', { cid, clientMsgId: uuid(i), text: `m${i}` }));
+  const callbackToken = await visitorSession(first.url);
+  const caller = await TestClient.connect(socketUrl, callbackToken);
+  const slot = Date.now() + 3_600_000;
+  const callback = await caller.ok('callback.request', {
+    phone: '+31201234567',
+    timeZone: 'Europe/Amsterdam',
+    slot,
+    queueId: 'sales',
+  });
+  assert.equal(callback.interaction.state, 'scheduled');
+  const resumeToken = waiting.welcome?.resumeToken ?? '';
+  const cursor = Math.max(...waiting.events(cid).map((e) => e.seq));
+  await first.kill();
+  waiting.terminate();
+  caller.terminate();
+
+  const second = await serve(dataDir, env);
+  const url = `${second.url.replace('http', 'ws')}/v1/ws`;
+  cleanups.push(() => second.kill());
+  const back = await TestClient.connect(url, waitingToken, {
+    resume: { token: resumeToken, cursors: { [cid]: cursor } },
+  });
+  assert.equal(back.welcome?.resumed, true, 'the visitor token and the resume token survived');
+  const history = await back.ok('history', { cid });
+  const messages = history.events.flatMap((e) =>
+    e.ev.type === 'message' ? [{ seq: e.seq, text: e.ev.text }] : [],
+  );
+  assert.deepEqual(
+    messages.map((m) => m.text),
+    Array.from({ length: 20 }, (_, i) => `m${i}`),
+  );
+  assert.deepEqual(
+    messages.map((m) => m.seq),
+    acks.map((a) => a.seq),
+    'every acknowledged message is where its ack said',
+  );
+  assert.deepEqual(
+    history.events.map((e) => e.seq),
+    Array.from({ length: history.lastSeq }, (_, i) => i + 1),
+  );
+
+  const alice = await TestClient.connect(url, await staffToken('alice'), { site: '', origin: null });
+  await alice.ok('presence.set', { status: 'available' });
+  await alice.waitFor(
+    (f) => f.t === 'notice' && f.notice.type === 'offer' && f.notice.offer.interaction.id === cid,
+    'the restored waiting chat is offered',
+  );
+  const callerBack = await TestClient.connect(url, callbackToken, { origin: SITE_ORIGIN });
+  const list = await callerBack.ok('conversation.list', {});
+  assert.equal(list.interactions.find((i) => i.id === callback.cid)?.state, 'scheduled');
+  for (const client of [back, alice, callerBack]) client.terminate();
+}
+
+describe('a server killed with SIGKILL', () => {
+  it('loses nothing acknowledged on PGlite and restores waiting work', async () => {
+    await crashScenario(await freshPgliteDir(), {});
+  });
+
+  it('loses nothing acknowledged on PostgreSQL and restores waiting work', async (t) => {
+    const available = await testPostgresUrl();
+    if ('skip' in available) {
+      t.skip(available.skip);
+      return;
+    }
+    const target = postgresTarget(available.url);
+    cleanups.push(() => target.drop());
+    await crashScenario(await freshPgliteDir(), {
+      HELPLINE_DATABASE_URL: available.url,
+      HELPLINE_DATABASE_SCHEMA: target.schema ?? '',
+    });
+  });
+});
