@@ -1,0 +1,174 @@
+// The CRM example: a customer list and the embedded agent console. The user picks a demo agent; the app fetches
+// a dev token for them from the server and opens an agent session over the WebSocket transport.
+import { type AgentSession, createAgentSession } from '@helpline/core';
+import { AgentConsole, HelplineProvider } from '@helpline/react';
+import '@helpline/react/styles.css';
+import './crm.css';
+import { type ReactNode, StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { demoAgents, demoCannedResponses, demoCustomers, demoQueues } from './demo-data';
+import { devToken, serverTransport } from './demo-server';
+
+// Kept per tab, so a reload signs the same agent back in and the conversation carries on.
+const AGENT_KEY = 'helpline-demo:agent';
+
+type DemoAgent = (typeof demoAgents)[number];
+
+function findAgent(id: string | null): DemoAgent | undefined {
+  return demoAgents.find((agent) => agent.id === id);
+}
+
+async function signIn(agent: DemoAgent): Promise<AgentSession> {
+  const token = await devToken('agent', agent.id, agent.name);
+  return createAgentSession({ transport: serverTransport(), token });
+}
+
+function SignIn({ onSignIn, error }: { onSignIn: (agent: DemoAgent) => void; error?: string }): ReactNode {
+  const [choice, setChoice] = useState<string>(demoAgents[0].id);
+  return (
+    <form
+      className="crm-signin"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const agent = findAgent(choice);
+        if (agent) onSignIn(agent);
+      }}
+    >
+      <h2>Sign in to the agent console</h2>
+      <label>
+        Demo agent{' '}
+        <select name="agent" value={choice} onChange={(event) => setChoice(event.target.value)}>
+          {demoAgents.map((agent) => (
+            <option key={agent.id} value={agent.id}>
+              {agent.name} ({agent.queues})
+            </option>
+          ))}
+        </select>
+      </label>{' '}
+      <button type="submit">Sign in</button>
+      {error ? (
+        <p role="alert" className="crm-error">
+          {error}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+function Customers(): ReactNode {
+  return (
+    <section className="crm-customers" aria-labelledby="crm-customers-title">
+      <h2 id="crm-customers-title">Customers</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Orders</th>
+            <th scope="col">Since</th>
+          </tr>
+        </thead>
+        <tbody>
+          {demoCustomers.map((customer) => (
+            <tr key={customer.id}>
+              <td>{customer.name}</td>
+              <td>{customer.email}</td>
+              <td>{customer.orders}</td>
+              <td>{customer.since}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Crm(): ReactNode {
+  const [agent, setAgent] = useState<DemoAgent | undefined>(() =>
+    findAgent(sessionStorage.getItem(AGENT_KEY)),
+  );
+  const [session, setSession] = useState<AgentSession>();
+  const [error, setError] = useState<string>();
+  const [fresh, setFresh] = useState(false);
+
+  useEffect(() => {
+    if (!agent) return;
+    let current: AgentSession | undefined;
+    let cancelled = false;
+    signIn(agent).then(
+      (opened) => {
+        if (cancelled) return opened.close();
+        current = opened;
+        setSession(opened);
+        // A new sign-in starts available; a reload keeps whatever status the agent had.
+        if (fresh) opened.setPresence('available').catch(() => undefined);
+      },
+      (reason: unknown) => {
+        if (cancelled) return;
+        setError(reason instanceof Error ? reason.message : String(reason));
+        setAgent(undefined);
+        sessionStorage.removeItem(AGENT_KEY);
+      },
+    );
+    return () => {
+      cancelled = true;
+      current?.close();
+      setSession(undefined);
+    };
+  }, [agent, fresh]);
+
+  return (
+    <>
+      <header className="crm-header">
+        <h1>Acme CRM</h1>
+        {agent ? (
+          <p className="crm-who">
+            Signed in as <strong>{agent.name}</strong>{' '}
+            <button
+              type="button"
+              onClick={() => {
+                sessionStorage.removeItem(AGENT_KEY);
+                setAgent(undefined);
+              }}
+            >
+              Sign out
+            </button>
+          </p>
+        ) : null}
+        <nav aria-label="Demo">
+          <a href="/">Demo home</a>
+        </nav>
+      </header>
+      <div className="crm-layout">
+        <Customers />
+        <section className="crm-console" aria-label="Agent console">
+          {!agent ? (
+            <SignIn
+              {...(error ? { error } : {})}
+              onSignIn={(picked) => {
+                sessionStorage.setItem(AGENT_KEY, picked.id);
+                setError(undefined);
+                setFresh(true);
+                setAgent(picked);
+              }}
+            />
+          ) : session ? (
+            <HelplineProvider agent={session} queues={demoQueues} cannedResponses={demoCannedResponses}>
+              <AgentConsole />
+            </HelplineProvider>
+          ) : (
+            <p role="status">Connecting…</p>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}
+
+const root = document.getElementById('app');
+if (!root) throw new Error('the page has no #app element');
+createRoot(root).render(
+  <StrictMode>
+    <Crm />
+  </StrictMode>,
+);

@@ -1,0 +1,64 @@
+// The supervisor example: the live board as the demo supervisor Sam, with a dev token from the server.
+import { createSupervisorSession, type SupervisorSession } from '@helpline/core';
+import { HelplineProvider, SupervisorBoard } from '@helpline/react';
+import '@helpline/react/styles.css';
+import '../crm/crm.css';
+import { type ReactNode, StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { demoQueues } from '../crm/demo-data';
+import { devToken, serverTransport } from '../crm/demo-server';
+
+function Board(): ReactNode {
+  const [session, setSession] = useState<SupervisorSession>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    let current: SupervisorSession | undefined;
+    let cancelled = false;
+    devToken('supervisor', 'sam', 'Sam').then(
+      (token) => {
+        if (cancelled) return;
+        current = createSupervisorSession({ transport: serverTransport(), token });
+        setSession(current);
+      },
+      (reason: unknown) => setError(reason instanceof Error ? reason.message : String(reason)),
+    );
+    return () => {
+      cancelled = true;
+      current?.close();
+    };
+  }, []);
+  return (
+    <>
+      <header className="crm-header">
+        <h1>Supervisor board</h1>
+        <p className="crm-who">
+          Signed in as <strong>Sam</strong>
+        </p>
+        <nav aria-label="Demo">
+          <a href="/">Demo home</a>
+        </nav>
+      </header>
+      <main className="crm-layout-single">
+        {error ? (
+          <p role="alert" className="crm-error">
+            {error}
+          </p>
+        ) : session ? (
+          <HelplineProvider supervisor={session} queues={demoQueues}>
+            <SupervisorBoard />
+          </HelplineProvider>
+        ) : (
+          <p role="status">Connecting…</p>
+        )}
+      </main>
+    </>
+  );
+}
+
+const root = document.getElementById('app');
+if (!root) throw new Error('the page has no #app element');
+createRoot(root).render(
+  <StrictMode>
+    <Board />
+  </StrictMode>,
+);

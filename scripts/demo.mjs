@@ -1,0 +1,123 @@
+// The demo stack behind `npm start` and the end-to-end tests: the Helpline server (dev mode, embedded database)
+// and one static server for the examples (landing page, shop website, CRM, supervisor board, widget assets).
+// Expects the packages to be built (packages/*/dist); scripts/start.mjs takes care of that.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { startStaticServer, strictCsp } from './lib/static-server.mjs';
+import { repoRoot } from './lib/test-files.mjs';
+
+const examplesDir = join(repoRoot, 'examples');
+const buildDir = join(examplesDir, '.build');
+const pages = ['website', 'crm', 'supervisor'];
+const defaultServer = 'http://127.0.0.1:8787';
+
+/**
+ * The example pages name the default server (http://127.0.0.1:8787); when the server runs elsewhere, copies that
+ * name the real one are served in front of the originals.
+ */
+function renderPages(server) {
+  if (server === defaultServer) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'helpline-demo-pages-'));
+  for (const page of pages) {
+    mkdirSync(join(dir, page));
+    const html = readFileSync(join(examplesDir, page, 'index.html'), 'utf8');
+    writeFileSync(join(dir, page, 'index.html'), html.replaceAll(defaultServer, server));
+  }
+  return dir;
+}
+
+/** Bundles the React examples (crm, supervisor) into examples/.build/<app>/main.js (+ main.css). */
+export async function buildExamples({ log = false } = {}) {
+  mkdirSync(buildDir, { recursive: true });
+  await build({
+    entryPoints: {
+      'crm/main': join(examplesDir, 'crm', 'main.tsx'),
+      'supervisor/main': join(examplesDir, 'supervisor', 'main.tsx'),
+    },
+    outdir: buildDir,
+    bundle: true,
+    format: 'esm',
+    splitting: false,
+    platform: 'browser',
+    target: 'es2022',
+    jsx: 'automatic',
+    sourcemap: true,
+    minify: false,
+    define: { 'process.env.NODE_ENV': '"development"' },
+    logLevel: log ? 'info' : 'warning',
+  });
+}
+
+/**
+ * Starts the demo: the server in dev mode on `serverPort` (default 8787) with data in `dataDir`, and the
+ * examples on `port` (default 8080). `config` replaces the server's built-in demo configuration (tests use one
+ * with a closed queue). Resolves with the URLs and `stop()`.
+ */
+export async function startDemo({
+  port = 8080,
+  serverPort = 8787,
+  dataDir = join(repoRoot, '.helpline-data', 'demo'),
+  config,
+  logger,
+  buildApps = true,
+} = {}) {
+  if (buildApps) await buildExamples();
+  const server = await import('../packages/server/dist/index.js');
+  mkdirSync(dataDir, { recursive: true });
+  const helpline = await server.startServer({
+    config: server.parseConfig(config ?? server.DEV_CONFIG),
+    storage: { kind: 'pglite', dataDir },
+    port: serverPort,
+    dev: true,
+    logger: logger ?? server.silentLogger,
+    drainMs: 1000,
+  });
+  const serverOrigin = helpline.url;
+  const socketOrigin = serverOrigin.replace(/^http/, 'ws');
+  // The pages reach the server both as 127.0.0.1 and as localhost (a visitor may type either).
+  const alternate = serverOrigin.replace('127.0.0.1', 'localhost');
+  const connect = [serverOrigin, socketOrigin, alternate, alternate.replace(/^http/, 'ws')];
+  const rendered = renderPages(serverOrigin);
+  const renderedMounts = rendered
+    ? Object.fromEntries(pages.map((page) => [`/${page}/`, join(rendered, page)]))
+    : {};
+  let statics;
+  try {
+    statics = await startStaticServer({
+      port,
+      mounts: {
+        ...renderedMounts,
+        '/': examplesDir,
+        '/app/': buildDir,
+        '/assets/': join(repoRoot, 'packages', 'widget', 'dist'),
+      },
+      csp: strictCsp(connect),
+    });
+  } catch (error) {
+    await helpline.close();
+    if (rendered) rmSync(rendered, { recursive: true, force: true });
+    throw error;
+  }
+  const base = statics.url;
+  const urls = {
+    landing: `${base}/`,
+    website: `${base}/website/`,
+    crm: `${base}/crm/`,
+    supervisor: `${base}/supervisor/`,
+    assets: `${base}/assets/`,
+    server: serverOrigin,
+  };
+  let stopping;
+  return {
+    urls,
+    server: helpline,
+    stop() {
+      stopping ??= Promise.all([statics.close(), helpline.close()]).then(() => {
+        if (rendered) rmSync(rendered, { recursive: true, force: true });
+      });
+      return stopping;
+    },
+  };
+}

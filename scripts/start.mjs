@@ -1,0 +1,110 @@
+// `npm start`: the demo. Installs dependencies when node_modules is missing, builds the packages when their
+// dist is missing or older than the sources, then starts the Helpline server (dev mode, embedded database) and
+// the examples, prints the URLs and stops cleanly on Ctrl-C.
+//   HELPLINE_PORT (default 8787): the server; HELPLINE_DEMO_PORT (default 8080): the examples.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './lib/test-files.mjs';
+
+/** Runs a command in the repository; returns whether it succeeded. */
+function run(command, args) {
+  console.log(`> ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit' });
+  if (result.status === 0) return true;
+  console.error(`${command} ${args.join(' ')} failed (exit code ${result.status ?? result.signal})`);
+  return false;
+}
+
+/** Newest modification time of the files under `dir` (0 when it does not exist). */
+function newest(dir) {
+  let latest = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) latest = Math.max(latest, newest(path));
+    else if (entry.isFile()) latest = Math.max(latest, statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+const packagesDir = join(repoRoot, 'packages');
+
+function packagesWithoutDist() {
+  return readdirSync(packagesDir).filter((name) => newest(join(packagesDir, name, 'dist')) === 0);
+}
+
+function needsBuild() {
+  return readdirSync(packagesDir).some((name) => {
+    const dist = newest(join(packagesDir, name, 'dist'));
+    return dist === 0 || newest(join(packagesDir, name, 'src')) > dist;
+  });
+}
+
+function port(name, fallback) {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+    console.error(`${name}=${value} is not a port number`);
+    process.exit(1);
+  }
+  return parsed;
+}
+
+if (!existsSync(join(repoRoot, 'node_modules', '.package-lock.json'))) {
+  if (!run('npm', ['ci', '--no-audit', '--no-fund'])) process.exit(1);
+}
+if (needsBuild() && !run('npm', ['run', 'build'])) {
+  // A build broken by work in progress should not hide a demo that the previous build can still run.
+  const missing = packagesWithoutDist();
+  if (missing.length > 0) {
+    console.error(`No build to fall back on for: ${missing.join(', ')}.`);
+    process.exit(1);
+  }
+  console.warn('\nThe build failed; the demo runs on the previous build in packages/*/dist.\n');
+}
+
+const { buildExamples, startDemo } = await import('./demo.mjs');
+await buildExamples();
+const { createLogger } = await import('../packages/server/dist/index.js');
+let demo;
+try {
+  demo = await startDemo({
+    port: port('HELPLINE_DEMO_PORT', 8080),
+    serverPort: port('HELPLINE_PORT', 8787),
+    buildApps: false,
+    logger: createLogger({ level: 'warn' }),
+  });
+} catch (error) {
+  console.error(`The demo did not start: ${error instanceof Error ? error.message : String(error)}`);
+  if (error?.code === 'EADDRINUSE') console.error('Set HELPLINE_PORT / HELPLINE_DEMO_PORT to free ports.');
+  process.exit(1);
+}
+const { urls } = demo;
+console.log(`
+Helpline demo is running (dev mode: anyone can get agent tokens; never expose it).
+
+  Start here:   ${urls.landing}
+  Website:      ${urls.website}      (the visitor widget on a shop page)
+  CRM:          ${urls.crm}          (agent console; sign in as alice, bob or carol)
+  Supervisor:   ${urls.supervisor}   (the live board, as sam)
+  Server:       ${urls.server}
+
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+async function stop(signal) {
+  if (stopping) process.exit(130);
+  stopping = true;
+  console.log(`\n${signal}: stopping…`);
+  await demo.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
