@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { createMachineStore, initialSnapshot } from '../machine';
 import {
   assertIllegal,
-  chooseEvents,
+  describeMachineProperties,
   describeTransitionTable,
   type EventArbitraries,
-  guidedSequence,
-  randomSequence,
   run,
   type SampleEvents,
   type Step,
   type TransitionTable,
-  walk,
   ILLEGAL as x,
-} from '../interaction/machine.testing';
-import { can, createMachineStore, initialSnapshot, transition } from '../machine';
+} from '../machine/machine.testing';
 import {
   type ConnectionContext,
   type ConnectionEvent,
@@ -214,7 +211,6 @@ function checkStep({
   event,
 }: Step<ConnectionState, ConnectionEvent, ConnectionContext>): void {
   const { value, context } = after;
-  assert.equal(can(connectionMachine, before, event), ok);
   assert.ok(Number.isInteger(context.attempt) && context.attempt >= 0);
   assert.equal(context.closedBy !== undefined, value === 'closed', 'closedBy set exactly when closed');
   if (value === 'caught-up') assert.equal(context.attempt, 0, 'healthy means attempt 0');
@@ -233,45 +229,12 @@ function checkStep({
   if (ok && event.type === 'RETRY') assert.equal(context.attempt, before.context.attempt + 1);
 }
 
-describe('connection machine: properties', () => {
-  test('random event sequences keep every invariant', () => {
-    fc.assert(
-      fc.property(randomSequence(connectionEventArbs, {}), (sequence) => {
-        walk(connectionMachine, idle, sequence, checkStep);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  test('guided walks keep every invariant', () => {
-    fc.assert(
-      fc.property(guidedSequence(connectionEventArbs, {}), (steps) => {
-        walk(connectionMachine, idle, chooseEvents(connectionMachine, idle, steps), checkStep);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  test('closed accepts no event', () => {
-    fc.assert(
-      fc.property(fc.oneof(...Object.values<fc.Arbitrary<ConnectionEvent>>(connectionEventArbs)), (event) => {
-        const result = transition(connectionMachine, closed, event);
-        assert.equal(result.ok, false);
-        assert.equal(result.snapshot, closed);
-      }),
-    );
-  });
-
-  test('guided walks reach every state (the generators are not vacuous)', () => {
-    const seen = new Set<ConnectionState>();
-    fc.assert(
-      fc.property(guidedSequence(connectionEventArbs, {}), (steps) => {
-        walk(connectionMachine, idle, chooseEvents(connectionMachine, idle, steps), ({ after }) =>
-          seen.add(after.value),
-        );
-      }),
-      { numRuns: 50, seed: 42 },
-    );
-    assert.deepEqual([...seen].sort(), Object.keys(connectionMachine.states).sort());
-  });
+describeMachineProperties({
+  machine: connectionMachine,
+  start: fc.constant(idle),
+  events: connectionEventArbs,
+  sequence: {},
+  checkStep,
+  finals: [closed],
+  runs: { random: 300, guided: 300, coverage: 50 },
 });

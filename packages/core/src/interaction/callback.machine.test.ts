@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { can, transition } from '../machine';
+import { can } from '../machine';
+import {
+  assertIllegal,
+  describeMachineProperties,
+  describeTransitionTable,
+  type EventArbitraries,
+  run,
+  type SampleEvents,
+  type SequenceOptions,
+  type Step,
+  type TransitionTable,
+  ILLEGAL as x,
+} from '../machine/machine.testing';
 import type { AcwPolicy } from '../queue/queue.types';
 import {
   type CallbackContext,
@@ -13,21 +25,6 @@ import {
   callbackSnapshot,
 } from './callback.machine';
 import type { WrapUpPolicy } from './lifecycle';
-import {
-  assertIllegal,
-  chooseEvents,
-  describeTransitionTable,
-  type EventArbitraries,
-  guidedSequence,
-  randomSequence,
-  run,
-  type SampleEvents,
-  type SequenceOptions,
-  type Step,
-  type TransitionTable,
-  walk,
-  ILLEGAL as x,
-} from './machine.testing';
 
 const T0 = 1_700_000_000_000;
 const LATER = T0 + 120_000;
@@ -403,7 +400,7 @@ const policyArb: fc.Arbitrary<AcwPolicy> = fc.oneof(
   fc.constant<AcwPolicy>({ kind: 'required' }),
   fc.integer({ min: 0, max: 120 }).map((seconds): AcwPolicy => ({ kind: 'timed', seconds })),
 );
-// Times are relative here: the sequence generators put every event on a clock (see machine.testing.ts).
+// Times are relative here: the sequence generators put every event on a clock (see machine/machine.testing.ts).
 const atArb = fc.constant(0);
 const agentArb = fc.constantFrom('a1', 'a2', '');
 const textArb = fc.option(fc.constantFrom('', 'resolved'), { nil: undefined });
@@ -507,9 +504,8 @@ function checkInvariants(value: CallbackState, context: CallbackContext): void {
   assert.equal(openLegs.length, holdsAgent ? 1 : 0, `open legs in ${value}`);
 }
 
-function checkStep({ before, after, ok, event }: Step<CallbackState, CallbackEvent, CallbackContext>): void {
+function checkStep({ before, after, event }: Step<CallbackState, CallbackEvent, CallbackContext>): void {
   checkInvariants(after.value, after.context);
-  assert.equal(can(callbackMachine, before, event), ok);
   for (const key of TIMESTAMP_KEYS) {
     const was = before.context.timestamps[key];
     const now = after.context.timestamps[key];
@@ -526,46 +522,12 @@ function checkStep({ before, after, ok, event }: Step<CallbackState, CallbackEve
   }
 }
 
-describe('callback machine: properties', () => {
-  test('random event sequences keep every invariant', () => {
-    fc.assert(
-      fc.property(startArb, randomSequence(callbackEventArbs, sequenceOptions), (start, events) => {
-        walk(callbackMachine, start, events, checkStep);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  test('guided walks deep into the lifecycle keep every invariant', () => {
-    fc.assert(
-      fc.property(startArb, guidedSequence(callbackEventArbs, sequenceOptions), (start, steps) => {
-        walk(callbackMachine, start, chooseEvents(callbackMachine, start, steps), checkStep);
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  test('terminal states accept no event', () => {
-    const anyEvent = fc.oneof(...Object.values<fc.Arbitrary<CallbackEvent>>(callbackEventArbs));
-    fc.assert(
-      fc.property(fc.constantFrom(completed, cancelled, failed), anyEvent, (end, event) => {
-        const result = transition(callbackMachine, end, event);
-        assert.equal(result.ok, false);
-        assert.equal(result.snapshot, end);
-      }),
-    );
-  });
-
-  test('guided walks reach every state (the generators are not vacuous)', () => {
-    const seen = new Set<CallbackState>();
-    fc.assert(
-      fc.property(startArb, guidedSequence(callbackEventArbs, sequenceOptions), (start, steps) => {
-        walk(callbackMachine, start, chooseEvents(callbackMachine, start, steps), ({ after }) =>
-          seen.add(after.value),
-        );
-      }),
-      { numRuns: 100, seed: 42 },
-    );
-    assert.deepEqual([...seen].sort(), Object.keys(callbackMachine.states).sort());
-  });
+describeMachineProperties({
+  machine: callbackMachine,
+  start: startArb,
+  events: callbackEventArbs,
+  sequence: sequenceOptions,
+  checkStep,
+  finals: [completed, cancelled, failed],
+  runs: { random: 300, guided: 500, coverage: 100 },
 });

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { type MachineDefinition, type MachineEvent, type Snapshot, transition } from '../machine';
+import { can, transition } from './machine';
+import type { MachineDefinition, MachineEvent, Snapshot } from './machine.types';
 
 /** Expectation for an event the state must refuse. States are lowercase, so this can never name one. */
 export const ILLEGAL = 'ILLEGAL';
@@ -288,4 +289,74 @@ export function chooseEvents<TState extends string, TEvent extends MachineEvent,
     snapshot = transition(machine, snapshot, event).snapshot;
   }
   return chosen;
+}
+
+/**
+ * Declares the property tests every machine shares: random and guided event sequences from `start` keep the
+ * invariants `checkStep` asserts (and `can` agrees with `transition` at every step), every final state refuses
+ * every event, and guided walks reach every state (so the generators are not vacuous).
+ */
+export function describeMachineProperties<
+  TState extends string,
+  TEvent extends MachineEvent,
+  TContext,
+>(options: {
+  readonly machine: MachineDefinition<TState, TEvent, TContext>;
+  readonly start: fc.Arbitrary<Snapshot<TState, TContext>>;
+  readonly events: EventArbitraries<TEvent>;
+  readonly sequence: SequenceOptions<TEvent>;
+  readonly checkStep: (step: Step<TState, TEvent, TContext>) => void;
+  /** A snapshot in each final state (none for a machine without one). */
+  readonly finals: readonly Snapshot<TState, TContext>[];
+  readonly runs: { readonly random: number; readonly guided: number; readonly coverage: number };
+}): void {
+  const { machine, start: startArb, events, sequence, runs, finals } = options;
+  const checkStep = (step: Step<TState, TEvent, TContext>): void => {
+    assert.equal(can(machine, step.before, step.event), step.ok, `can() disagrees on ${step.event.type}`);
+    options.checkStep(step);
+  };
+
+  describe(`${machine.id} machine: properties`, () => {
+    test('random event sequences keep every invariant', () => {
+      fc.assert(
+        fc.property(startArb, randomSequence(events, sequence), (start, sampled) => {
+          walk(machine, start, sampled, checkStep);
+        }),
+        { numRuns: runs.random },
+      );
+    });
+
+    test('guided walks deep into the lifecycle keep every invariant', () => {
+      fc.assert(
+        fc.property(startArb, guidedSequence(events, sequence), (start, steps) => {
+          walk(machine, start, chooseEvents(machine, start, steps), checkStep);
+        }),
+        { numRuns: runs.guided },
+      );
+    });
+
+    if (finals.length > 0) {
+      test('final states accept no event', () => {
+        const anyEvent = fc.oneof(...Object.values<fc.Arbitrary<TEvent>>(events));
+        fc.assert(
+          fc.property(fc.constantFrom(...finals), anyEvent, (end, event) => {
+            const result = transition(machine, end, event);
+            assert.equal(result.ok, false);
+            assert.equal(result.snapshot, end);
+          }),
+        );
+      });
+    }
+
+    test('guided walks reach every state (the generators are not vacuous)', () => {
+      const seen = new Set<TState>();
+      fc.assert(
+        fc.property(startArb, guidedSequence(events, sequence), (start, steps) => {
+          walk(machine, start, chooseEvents(machine, start, steps), ({ after }) => seen.add(after.value));
+        }),
+        { numRuns: runs.coverage, seed: 42 },
+      );
+      assert.deepEqual([...seen].sort(), Object.keys(machine.states).sort());
+    });
+  });
 }

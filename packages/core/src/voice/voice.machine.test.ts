@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { can, transition } from '../machine';
 import {
   assertIllegal,
-  chooseEvents,
+  describeMachineProperties,
   describeTransitionTable,
   type EventArbitraries,
-  guidedSequence,
-  randomSequence,
   run,
   type SampleEvents,
   type SequenceOptions,
   type Step,
   type TransitionTable,
-  walk,
   ILLEGAL as x,
-} from '../interaction/machine.testing';
-import { can, transition } from '../machine';
+} from '../machine/machine.testing';
 import type { AcwPolicy } from '../queue/queue.types';
 import {
   type VoiceContext,
@@ -349,7 +346,7 @@ const policyArb: fc.Arbitrary<AcwPolicy> = fc.oneof(
   fc.constant<AcwPolicy>({ kind: 'required' }),
   fc.integer({ min: 0, max: 120 }).map((seconds): AcwPolicy => ({ kind: 'timed', seconds })),
 );
-// Times are relative here: the sequence generators put every event on a clock (see machine.testing.ts).
+// Times are relative here: the sequence generators put every event on a clock (see machine/machine.testing.ts).
 const atArb = fc.constant(0);
 const sideArb = fc.constantFrom('visitor', 'agent') as fc.Arbitrary<'visitor' | 'agent'>;
 const byArb = fc.constantFrom('visitor', 'agent', 'system') as fc.Arbitrary<'visitor' | 'agent' | 'system'>;
@@ -425,9 +422,8 @@ function checkInvariants(value: VoiceState, context: VoiceContext): void {
   }
 }
 
-function checkStep({ before, after, ok, event }: Step<VoiceState, VoiceEvent, VoiceContext>): void {
+function checkStep({ before, after }: Step<VoiceState, VoiceEvent, VoiceContext>): void {
   checkInvariants(after.value, after.context);
-  assert.equal(can(voiceMachine, before, event), ok);
   assert.equal(after.context.direction, before.context.direction, 'the direction never changes');
   for (const key of TIMESTAMP_KEYS) {
     const was = before.context.timestamps[key];
@@ -441,45 +437,12 @@ function checkStep({ before, after, ok, event }: Step<VoiceState, VoiceEvent, Vo
   }
 }
 
-describe('voice machine: properties', () => {
-  test('random event sequences keep every invariant', () => {
-    fc.assert(
-      fc.property(startArb, randomSequence(voiceEventArbs, sequenceOptions), (start, events) => {
-        walk(voiceMachine, start, events, checkStep);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  test('guided walks deep into the lifecycle keep every invariant', () => {
-    fc.assert(
-      fc.property(startArb, guidedSequence(voiceEventArbs, sequenceOptions), (start, steps) => {
-        walk(voiceMachine, start, chooseEvents(voiceMachine, start, steps), checkStep);
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  test('the terminal state accepts no event', () => {
-    fc.assert(
-      fc.property(fc.oneof(...Object.values<fc.Arbitrary<VoiceEvent>>(voiceEventArbs)), (event) => {
-        const result = transition(voiceMachine, ended, event);
-        assert.equal(result.ok, false);
-        assert.equal(result.snapshot, ended);
-      }),
-    );
-  });
-
-  test('guided walks reach every state (the generators are not vacuous)', () => {
-    const seen = new Set<VoiceState>();
-    fc.assert(
-      fc.property(startArb, guidedSequence(voiceEventArbs, sequenceOptions), (start, steps) => {
-        walk(voiceMachine, start, chooseEvents(voiceMachine, start, steps), ({ after }) =>
-          seen.add(after.value),
-        );
-      }),
-      { numRuns: 100, seed: 42 },
-    );
-    assert.deepEqual([...seen].sort(), Object.keys(voiceMachine.states).sort());
-  });
+describeMachineProperties({
+  machine: voiceMachine,
+  start: startArb,
+  events: voiceEventArbs,
+  sequence: sequenceOptions,
+  checkStep,
+  finals: [ended],
+  runs: { random: 300, guided: 500, coverage: 100 },
 });
