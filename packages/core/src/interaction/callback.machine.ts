@@ -4,18 +4,19 @@ import {
   answerLeg,
   DEFAULT_WRAP_UP_POLICY,
   dispositionSatisfies,
+  endIntoWrapUp,
   eventOfType,
   latestTime,
   monotonicTime,
   type OfferFields,
-  skipsWrapUp,
   type WrapUpFields,
   type WrapUpPolicy,
   withLegEnded,
   withOffer,
   withQueued,
+  wrapUpActions,
   wrapUpDeadlineAt,
-  wrapUpSkippable,
+  wrapUpGuards,
 } from './lifecycle';
 
 /**
@@ -106,13 +107,7 @@ const timeOf = (context: CallbackContext, event: CallbackEvent): number =>
   monotonicTime(latestTime(context.timestamps), event.at);
 
 const endedInFailure: CallbackGuard = (context) => context.endReason === 'failed';
-const dispositionGiven: CallbackGuard = (context, event) =>
-  dispositionSatisfies(context, eventOfType(event, 'WRAP_UP_DONE').disposition);
-const wrapUpTimeUp: CallbackGuard = (context, event) => {
-  const deadline = wrapUpDeadlineAt(context, context.timestamps.endedAt);
-  return deadline !== undefined && timeOf(context, event) >= deadline;
-};
-const mayskipWrapUp: CallbackGuard = (context) => wrapUpSkippable(context);
+const wrapUp = wrapUpGuards(timeOf);
 
 const guards = {
   validSlot: (context, event) => {
@@ -132,17 +127,14 @@ const guards = {
     context.offerExpiresAt !== undefined && timeOf(context, event) >= context.offerExpiresAt,
   attemptsLeft: (context) => context.attempts < context.maxAttempts,
   byVisitor: (_context, event) => eventOfType(event, 'CANCEL').by === 'visitor',
-  skipsWrapUp: (context) => skipsWrapUp(context),
-  dispositionGiven,
-  wrapUpTimeUp,
-  wrapUpSkippable: mayskipWrapUp,
+  ...wrapUp,
   // The runtime takes one guard per candidate, so the wrap-up exits of a failed call combine two.
   dispositionGivenAfterFailure: (context, event) =>
-    endedInFailure(context, event) && dispositionGiven(context, event),
+    endedInFailure(context, event) && wrapUp.dispositionGiven(context, event),
   wrapUpTimeUpAfterFailure: (context, event) =>
-    endedInFailure(context, event) && wrapUpTimeUp(context, event),
+    endedInFailure(context, event) && wrapUp.wrapUpTimeUp(context, event),
   wrapUpSkippableAfterFailure: (context, event) =>
-    endedInFailure(context, event) && mayskipWrapUp(context, event),
+    endedInFailure(context, event) && wrapUp.wrapUpSkippable(context),
 } satisfies Record<string, CallbackGuard>;
 
 function end(reason: EndReason, by: EndedBy): CallbackAction {
@@ -158,11 +150,6 @@ function end(reason: EndReason, by: EndedBy): CallbackAction {
     };
   };
 }
-
-const stampWrapUpEnd: CallbackAction = (context, event) => ({
-  ...context,
-  timestamps: { ...context.timestamps, wrapUpEndedAt: timeOf(context, event) },
-});
 
 const actions = {
   saveSlot: (context, event) => ({ ...context, slot: eventOfType(event, 'SCHEDULE').slot, asap: false }),
@@ -203,18 +190,8 @@ const actions = {
   endCancelledByAgent: end('rejected', 'agent'),
   endFailed: end('failed', 'system'),
   endCompleted: (context, event) => end('completed', eventOfType(event, 'HANG_UP').by)(context, event),
-  recordWrapUp: (context, event) => {
-    const { disposition, notes } = eventOfType(event, 'WRAP_UP_DONE');
-    return {
-      ...stampWrapUpEnd(context, event),
-      disposition: disposition ?? context.disposition,
-      notes: notes ?? context.notes,
-    };
-  },
-  stampWrapUpEnd,
+  ...wrapUpActions(timeOf),
 } satisfies Record<string, CallbackAction>;
-
-type CallbackActionName = keyof typeof actions;
 
 /** Cancelling before dialing: who cancelled decides the end reason. */
 const cancel = [
@@ -223,11 +200,8 @@ const cancel = [
 ] as const;
 
 /** Ending from `active`: straight to `end` under ACW policy `none`, otherwise into `wrap-up`. */
-const endFromActive = (end: 'completed' | 'failed', action: CallbackActionName) =>
-  [
-    { target: end, guard: 'skipsWrapUp', actions: [action] },
-    { target: 'wrap-up', actions: [action] },
-  ] as const;
+const endFromActive = (end: 'completed' | 'failed', action: keyof typeof actions) =>
+  endIntoWrapUp(end, action);
 
 /**
  * The callback lifecycle. A dial that goes unanswered waits in `retry-wait` (doubling back-off) and is queued

@@ -4,19 +4,21 @@ import type { EndedBy, EndReason } from './interaction.types';
 import {
   DEFAULT_WRAP_UP_POLICY,
   dispositionSatisfies,
+  endIntoWrapUp,
   eventOfType,
   latestTime,
   monotonicTime,
   type OfferFields,
-  skipsWrapUp,
   type WrapUpFields,
   type WrapUpPolicy,
   withAnswer,
   withLegEnded,
   withOffer,
   withQueued,
+  wrapUpActions,
   wrapUpDeadlineAt,
-  wrapUpSkippable,
+  wrapUpExits,
+  wrapUpGuards,
 } from './lifecycle';
 
 /** States of a chat, in the order a chat usually passes through them. */
@@ -98,14 +100,7 @@ const guards = {
     (event.type === 'ACCEPT' || event.type === 'REJECT') && event.agentId === context.agentId,
   offerExpired: (context, event) =>
     context.offerExpiresAt !== undefined && timeOf(context, event) >= context.offerExpiresAt,
-  skipsWrapUp: (context) => skipsWrapUp(context),
-  dispositionGiven: (context, event) =>
-    dispositionSatisfies(context, eventOfType(event, 'WRAP_UP_DONE').disposition),
-  wrapUpTimeUp: (context, event) => {
-    const deadline = wrapUpDeadlineAt(context, context.timestamps.endedAt);
-    return deadline !== undefined && timeOf(context, event) >= deadline;
-  },
-  wrapUpSkippable: (context) => wrapUpSkippable(context),
+  ...wrapUpGuards(timeOf),
 } satisfies Record<string, ChatGuard>;
 
 function end(reason: EndReason, by: EndedBy): ChatAction {
@@ -145,30 +140,11 @@ const actions = {
   // A closing queue ends the wait because time ran out (business hours), not because anyone gave up.
   endQueueClosed: end('timeout', 'system'),
   endFailed: end('failed', 'system'),
-  recordWrapUp: (context, event) => {
-    const { disposition, notes } = eventOfType(event, 'WRAP_UP_DONE');
-    return {
-      ...context,
-      disposition: disposition ?? context.disposition,
-      notes: notes ?? context.notes,
-      timestamps: { ...context.timestamps, wrapUpEndedAt: timeOf(context, event) },
-    };
-  },
-  stampWrapUpEnd: (context, event) => ({
-    ...context,
-    timestamps: { ...context.timestamps, wrapUpEndedAt: timeOf(context, event) },
-  }),
+  ...wrapUpActions(timeOf),
 } satisfies Record<string, ChatAction>;
 
-type ChatGuardName = keyof typeof guards;
-type ChatActionName = keyof typeof actions;
-
 /** Ending from `active`: straight to `ended` under ACW policy `none`, otherwise into `wrap-up`. */
-const endFromActive = (action: ChatActionName) =>
-  [
-    { target: 'ended', guard: 'skipsWrapUp' satisfies ChatGuardName, actions: [action] },
-    { target: 'wrap-up', actions: [action] },
-  ] as const;
+const endFromActive = (action: keyof typeof actions) => endIntoWrapUp('ended', action);
 
 /**
  * The chat lifecycle: `prechat → queued → offered → active → wrap-up → ended`. Offers that are rejected or
@@ -228,13 +204,7 @@ export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext>({
         FAIL: endFromActive('endFailed'),
       },
     },
-    'wrap-up': {
-      on: {
-        WRAP_UP_DONE: { target: 'ended', guard: 'dispositionGiven', actions: ['recordWrapUp'] },
-        WRAP_UP_TIMEOUT: { target: 'ended', guard: 'wrapUpTimeUp', actions: ['stampWrapUpEnd'] },
-        SKIP_WRAP_UP: { target: 'ended', guard: 'wrapUpSkippable', actions: ['stampWrapUpEnd'] },
-      },
-    },
+    'wrap-up': { on: wrapUpExits('ended') },
     ended: { final: true },
   },
   guards,

@@ -1,4 +1,4 @@
-import type { MachineEvent } from '../machine';
+import type { Action, Guard, MachineEvent } from '../machine';
 import type { Queue } from '../queue/queue.types';
 import type { EndReason, InteractionTimestamps } from './interaction.types';
 
@@ -46,6 +46,83 @@ export function wrapUpSkippable(policy: WrapUpPolicy): boolean {
 export function wrapUpDeadlineAt(policy: WrapUpPolicy, endedAt: number | undefined): number | undefined {
   if (policy.acw.kind !== 'timed' || endedAt === undefined) return undefined;
   return endedAt + policy.acw.seconds * 1000;
+}
+
+/** The context an interaction machine with a wrap-up phase keeps: its policy, the outcome, and when it ended. */
+export interface WrapUpContext extends WrapUpFields {
+  readonly timestamps: { readonly endedAt?: number; readonly wrapUpEndedAt?: number };
+}
+
+/** The event that finishes wrap-up, as every interaction machine defines it. */
+interface WrapUpDoneEvent {
+  readonly type: 'WRAP_UP_DONE';
+  readonly at: number;
+  readonly disposition?: string;
+  readonly notes?: string;
+}
+
+function wrapUpDone(event: MachineEvent): WrapUpDoneEvent {
+  return eventOfType(event as MachineEvent | WrapUpDoneEvent, 'WRAP_UP_DONE') as WrapUpDoneEvent;
+}
+
+/**
+ * The guards of the wrap-up phase, named as {@link endIntoWrapUp} and {@link wrapUpExits} reference them.
+ * `timeOf` is the machine's own clock for an event (recorded times never run backwards).
+ */
+export function wrapUpGuards<C extends WrapUpContext, E extends MachineEvent>(
+  timeOf: (context: C, event: E) => number,
+) {
+  return {
+    skipsWrapUp: (context) => skipsWrapUp(context),
+    dispositionGiven: (context, event) => dispositionSatisfies(context, wrapUpDone(event).disposition),
+    wrapUpTimeUp: (context, event) => {
+      const deadline = wrapUpDeadlineAt(context, context.timestamps.endedAt);
+      return deadline !== undefined && timeOf(context, event) >= deadline;
+    },
+    wrapUpSkippable: (context) => wrapUpSkippable(context),
+  } satisfies Record<string, Guard<C, E>>;
+}
+
+/** The actions of the wrap-up phase: finish it with a disposition and notes, or just stamp its end. */
+export function wrapUpActions<C extends WrapUpContext, E extends MachineEvent>(
+  timeOf: (context: C, event: E) => number,
+) {
+  const stampWrapUpEnd: Action<C, E> = (context, event) => ({
+    ...context,
+    timestamps: { ...context.timestamps, wrapUpEndedAt: timeOf(context, event) },
+  });
+  const recordWrapUp: Action<C, E> = (context, event) => {
+    const { disposition, notes } = wrapUpDone(event);
+    return {
+      ...stampWrapUpEnd(context, event),
+      disposition: disposition ?? context.disposition,
+      notes: notes ?? context.notes,
+    };
+  };
+  return { recordWrapUp, stampWrapUpEnd };
+}
+
+/**
+ * The candidates of an event that ends a conversation which took place: straight to `end` under ACW policy
+ * `none`, otherwise into `wrap-up`; `action` records the end either way.
+ */
+export function endIntoWrapUp<const TEnd extends string, const TAction extends string>(
+  end: TEnd,
+  action: TAction,
+) {
+  return [
+    { target: end, guard: 'skipsWrapUp', actions: [action] },
+    { target: 'wrap-up', actions: [action] },
+  ] as const;
+}
+
+/** The transitions of the `wrap-up` state when every way out of it leads to `end`. */
+export function wrapUpExits<const TEnd extends string>(end: TEnd) {
+  return {
+    WRAP_UP_DONE: { target: end, guard: 'dispositionGiven', actions: ['recordWrapUp'] },
+    WRAP_UP_TIMEOUT: { target: end, guard: 'wrapUpTimeUp', actions: ['stampWrapUpEnd'] },
+    SKIP_WRAP_UP: { target: end, guard: 'wrapUpSkippable', actions: ['stampWrapUpEnd'] },
+  } as const;
 }
 
 /** The latest epoch-ms time among the numeric fields of a timestamps object (`-Infinity` when none is set). */

@@ -2,14 +2,16 @@ import type { EndedBy, EndReason } from '../interaction/interaction.types';
 import {
   DEFAULT_WRAP_UP_POLICY,
   dispositionSatisfies,
+  endIntoWrapUp,
   eventOfType,
   latestTime,
   monotonicTime,
-  skipsWrapUp,
   type WrapUpFields,
   type WrapUpPolicy,
+  wrapUpActions,
   wrapUpDeadlineAt,
-  wrapUpSkippable,
+  wrapUpExits,
+  wrapUpGuards,
 } from '../interaction/lifecycle';
 import { type Action, can, defineMachine, type Guard, type Snapshot } from '../machine';
 
@@ -114,14 +116,7 @@ const timeOf = (context: VoiceContext, event: VoiceEvent): number =>
 
 const guards = {
   byHolder: (context, event) => eventOfType(event, 'RESUME').by === context.heldBy,
-  skipsWrapUp: (context) => skipsWrapUp(context),
-  dispositionGiven: (context, event) =>
-    dispositionSatisfies(context, eventOfType(event, 'WRAP_UP_DONE').disposition),
-  wrapUpTimeUp: (context, event) => {
-    const deadline = wrapUpDeadlineAt(context, context.timestamps.endedAt);
-    return deadline !== undefined && timeOf(context, event) >= deadline;
-  },
-  wrapUpSkippable: (context) => wrapUpSkippable(context),
+  ...wrapUpGuards(timeOf),
 } satisfies Record<string, VoiceGuard>;
 
 /** Closes a running hold at `at`, adding its duration to `heldMs`. */
@@ -151,7 +146,7 @@ function end(reason: EndReason, by?: EndedBy): VoiceAction {
   };
 }
 
-function stamp(key: 'ringingAt' | 'pickedUpAt' | 'answeredAt' | 'wrapUpEndedAt'): VoiceAction {
+function stamp(key: 'ringingAt' | 'pickedUpAt' | 'answeredAt'): VoiceAction {
   return (context, event) => ({
     ...context,
     timestamps: { ...context.timestamps, [key]: timeOf(context, event) },
@@ -186,18 +181,8 @@ const actions = {
   endMissed: end('missed', 'system'),
   endCompleted: end('completed'),
   endFailed: end('failed', 'system'),
-  recordWrapUp: (context, event) => {
-    const { disposition, notes } = eventOfType(event, 'WRAP_UP_DONE');
-    return {
-      ...stamp('wrapUpEndedAt')(context, event),
-      disposition: disposition ?? context.disposition,
-      notes: notes ?? context.notes,
-    };
-  },
-  stampWrapUpEnd: stamp('wrapUpEndedAt'),
+  ...wrapUpActions(timeOf),
 } satisfies Record<string, VoiceAction>;
-
-type VoiceActionName = keyof typeof actions;
 
 /** Events that only change an orthogonal field, and the states that accept them. */
 const muting = { MUTE: { actions: ['mute'] }, UNMUTE: { actions: ['unmute'] } } as const;
@@ -220,11 +205,7 @@ const unanswered = {
 } as const;
 
 /** Ending a call that was talking: straight to `ended` under ACW policy `none`, otherwise into `wrap-up`. */
-const endTalk = (action: VoiceActionName) =>
-  [
-    { target: 'ended', guard: 'skipsWrapUp', actions: [action] },
-    { target: 'wrap-up', actions: [action] },
-  ] as const;
+const endTalk = (action: keyof typeof actions) => endIntoWrapUp('ended', action);
 
 /**
  * The call lifecycle, with media health, mute, recording and hold as separate facts. Start it with
@@ -297,13 +278,7 @@ export const voiceMachine = defineMachine<VoiceState, VoiceEvent, VoiceContext>(
         ...recording,
       },
     },
-    'wrap-up': {
-      on: {
-        WRAP_UP_DONE: { target: 'ended', guard: 'dispositionGiven', actions: ['recordWrapUp'] },
-        WRAP_UP_TIMEOUT: { target: 'ended', guard: 'wrapUpTimeUp', actions: ['stampWrapUpEnd'] },
-        SKIP_WRAP_UP: { target: 'ended', guard: 'wrapUpSkippable', actions: ['stampWrapUpEnd'] },
-      },
-    },
+    'wrap-up': { on: wrapUpExits('ended') },
     ended: { final: true },
   },
   guards,
