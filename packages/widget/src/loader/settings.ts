@@ -1,5 +1,4 @@
 import type { Transport } from '@helpline/core';
-import type { ReadableAtom } from 'nanostores';
 import type { VoiceLoader } from '../call/call.types';
 import type { SiteConfig } from '../config/site-config';
 
@@ -13,11 +12,6 @@ export interface WidgetConnectOptions {
   readonly config?: SiteConfig;
   /** Loads the voice engine for click-to-call. Without it the call button is not shown. */
   readonly voice?: VoiceLoader;
-  /**
-   * True while this tab owns the browser's one socket (the leader transport's `$isLeader`): only that tab rings
-   * and notifies. Without it every tab does.
-   */
-  readonly isLeader?: ReadableAtom<boolean>;
 }
 
 /** Everything the page told the loader before (or after) the panel loaded; the panel reads it. */

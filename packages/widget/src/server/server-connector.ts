@@ -184,7 +184,6 @@ export const connectToServer: ServerConnector = async ({ server, site, identity 
   return {
     transport,
     token,
-    isLeader: transport.$isLeader,
     config: toSiteConfig(serverConfig),
     ...(voice
       ? {
