@@ -50,6 +50,37 @@ export interface Lifecycle {
   readonly handling: ReadonlySet<string>;
 }
 
+/** The offer, failure and wrap-up events that the chat and the callback machine define alike. */
+type SharedEvent = Extract<
+  ChatEvent,
+  { readonly type: 'OFFER' | 'ACCEPT' | 'REJECT' | 'OFFER_TIMEOUT' | 'FAIL' | 'WRAP_UP_DONE' }
+>;
+
+/** The machine event for an intent that chat and callback carry out alike, or `undefined`. */
+function sharedEvent(intent: Intent, at: number): SharedEvent | undefined {
+  switch (intent.kind) {
+    case 'offer':
+      return { type: 'OFFER', at, agentId: intent.agentId, expiresAt: intent.expiresAt };
+    case 'accept':
+      return { type: 'ACCEPT', at, agentId: intent.agentId };
+    case 'reject':
+      return { type: 'REJECT', at, agentId: intent.agentId };
+    case 'offer-timeout':
+      return { type: 'OFFER_TIMEOUT', at };
+    case 'fail':
+      return { type: 'FAIL', at };
+    case 'wrap-up':
+      return {
+        type: 'WRAP_UP_DONE',
+        at,
+        ...(intent.disposition ? { disposition: intent.disposition } : {}),
+        ...(intent.notes ? { notes: intent.notes } : {}),
+      };
+    default:
+      return undefined;
+  }
+}
+
 const chatLifecycle: Lifecycle = {
   machine: chatMachine as unknown as Lifecycle['machine'],
   create: (at, queue) =>
@@ -58,20 +89,10 @@ const chatLifecycle: Lifecycle = {
     switch (intent.kind) {
       case 'enqueue':
         return { type: 'SUBMIT_PRECHAT', at, fields: intent.prechat };
-      case 'offer':
-        return { type: 'OFFER', at, agentId: intent.agentId, expiresAt: intent.expiresAt };
-      case 'accept':
-        return { type: 'ACCEPT', at, agentId: intent.agentId };
-      case 'reject':
-        return { type: 'REJECT', at, agentId: intent.agentId };
-      case 'offer-timeout':
-        return { type: 'OFFER_TIMEOUT', at };
       case 'customer-leaves':
         return { type: 'VISITOR_LEFT', at };
       case 'agent-ends':
         return { type: 'AGENT_END', at };
-      case 'fail':
-        return { type: 'FAIL', at };
       case 'transfer':
         return {
           type: 'TRANSFER',
@@ -80,15 +101,8 @@ const chatLifecycle: Lifecycle = {
           acw: intent.queue.acw,
           dispositionRequired: intent.queue.dispositionRequired,
         };
-      case 'wrap-up':
-        return {
-          type: 'WRAP_UP_DONE',
-          at,
-          ...(intent.disposition ? { disposition: intent.disposition } : {}),
-          ...(intent.notes ? { notes: intent.notes } : {}),
-        };
       default:
-        return undefined;
+        return sharedEvent(intent, at);
     }
   },
   waiting: new Set(['queued', 'offered']),
@@ -114,14 +128,6 @@ const callbackLifecycle: Lifecycle = {
         return { type: 'SCHEDULE', at, slot: { start: intent.start, end: intent.end } };
       case 'due':
         return { type: 'DUE', at };
-      case 'offer':
-        return { type: 'OFFER', at, agentId: intent.agentId, expiresAt: intent.expiresAt };
-      case 'accept':
-        return { type: 'ACCEPT', at, agentId: intent.agentId };
-      case 'reject':
-        return { type: 'REJECT', at, agentId: intent.agentId };
-      case 'offer-timeout':
-        return { type: 'OFFER_TIMEOUT', at };
       case 'customer-leaves':
         return { type: 'CANCEL', at, by: 'visitor' };
       case 'agent-cancels':
@@ -132,17 +138,8 @@ const callbackLifecycle: Lifecycle = {
         return { type: 'ANSWER', at };
       case 'no-answer':
         return { type: 'NO_ANSWER', at };
-      case 'fail':
-        return { type: 'FAIL', at };
-      case 'wrap-up':
-        return {
-          type: 'WRAP_UP_DONE',
-          at,
-          ...(intent.disposition ? { disposition: intent.disposition } : {}),
-          ...(intent.notes ? { notes: intent.notes } : {}),
-        };
       default:
-        return undefined;
+        return sharedEvent(intent, at);
     }
   },
   waiting: new Set(['queued', 'offered']),
