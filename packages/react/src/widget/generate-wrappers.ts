@@ -62,8 +62,13 @@ function componentName(declaration: ManifestDeclaration, tagName: string): strin
     .join('');
 }
 
+/** One line of TSDoc: whitespace collapsed, comment ends escaped, and `{@link X}` (it would not resolve here) as code. */
 function docLine(text: string | undefined): string {
-  return (text ?? '').replace(/\s+/g, ' ').replace(/\*\//g, '*\\/').trim();
+  return (text ?? '')
+    .replace(/\{@link\s+([^}\s|]+)[^}]*\}/g, '`$1`')
+    .replace(/\s+/g, ' ')
+    .replace(/\*\//g, '*\\/')
+    .trim();
 }
 
 function propType(type: ManifestType | undefined): string {

@@ -24,7 +24,7 @@ export interface HelplineWidgetProps {
   readonly theme?: string;
   /** `nonce` attribute: CSP nonce for Lit's `<style>` fallback in browsers without constructable stylesheets. */
   readonly nonce?: string;
-  /** `helpline-toggle`: {@link HelplineToggleEvent}; cancel it to keep the current state. */
+  /** `helpline-toggle`: `HelplineToggleEvent`; cancel it to keep the current state. */
   readonly onHelplineToggle?: (event: Event) => void;
   /** `helpline-message`: An agent message arrived (`HelplineMessageEvent`). */
   readonly onHelplineMessage?: (event: Event) => void;
