@@ -35,8 +35,17 @@ function newest(dir) {
 
 const packagesDir = join(repoRoot, 'packages');
 
-function packagesWithoutDist() {
-  return readdirSync(packagesDir).filter((name) => newest(join(packagesDir, name, 'dist')) === 0);
+// What the demo loads from the build; a failed build may have removed some of it.
+const demoNeeds = [
+  'server/dist/index.js',
+  'core/dist/index.js',
+  'react/dist/index.js',
+  'widget/dist/helpline-widget.iife.js',
+  'widget/dist/helpline-panel.js',
+];
+
+function missingBuildOutputs() {
+  return demoNeeds.filter((file) => !existsSync(join(packagesDir, file)));
 }
 
 function needsBuild() {
@@ -62,9 +71,9 @@ if (!existsSync(join(repoRoot, 'node_modules', '.package-lock.json'))) {
 }
 if (needsBuild() && !run('npm', ['run', 'build'])) {
   // A build broken by work in progress should not hide a demo that the previous build can still run.
-  const missing = packagesWithoutDist();
+  const missing = missingBuildOutputs();
   if (missing.length > 0) {
-    console.error(`No build to fall back on for: ${missing.join(', ')}.`);
+    console.error(`No build to fall back on: packages/${missing.join(', packages/')} missing.`);
     process.exit(1);
   }
   console.warn('\nThe build failed; the demo runs on the previous build in packages/*/dist.\n');

@@ -1,0 +1,40 @@
+/** The demo's addresses. */
+export interface DemoUrls {
+  readonly landing: string;
+  readonly website: string;
+  readonly crm: string;
+  readonly supervisor: string;
+  readonly assets: string;
+  readonly server: string;
+}
+
+/** A running demo. */
+export interface Demo {
+  readonly urls: DemoUrls;
+  /** The Helpline server (a `HelplineServer` of @helpline/server). */
+  readonly server: unknown;
+  /** Stops the static server and the Helpline server. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startDemo}. */
+export interface DemoOptions {
+  /** Port of the examples; 0 picks a free one. Default 8080. */
+  readonly port?: number;
+  /** Port of the Helpline server; 0 picks a free one. Default 8787. */
+  readonly serverPort?: number;
+  /** The embedded database's folder. Default `.helpline-data/demo`. */
+  readonly dataDir?: string;
+  /** Replaces the server's demo configuration (a `ConfigInput`). */
+  readonly config?: unknown;
+  /** The server's logger; default silent. */
+  readonly logger?: unknown;
+  /** Bundle the React examples first. Default true. */
+  readonly buildApps?: boolean;
+}
+
+/** Bundles the React examples into examples/.build. */
+export function buildExamples(options?: { readonly log?: boolean }): Promise<void>;
+
+/** Starts the server in dev mode and the examples; resolves with the URLs and `stop()`. */
+export function startDemo(options?: DemoOptions): Promise<Demo>;

@@ -1,0 +1,263 @@
+// End-to-end: the `npm start` stack (server in dev mode + the examples under a strict CSP) driven in Chromium.
+// A visitor on the shop page, an agent in the CRM and the supervisor board, each in its own browser context.
+// Screenshots of every step go to test-results/e2e/. Click-to-call with fake media is covered by
+// packages/core/src/voice/voice.e2e.test.ts (it needs a network namespace), not here.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { startDemo } from '../../scripts/demo.mjs';
+import { repoRoot } from '../../scripts/lib/test-files.mjs';
+
+const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const WAIT = 20_000;
+const shots = join(repoRoot, 'test-results', 'e2e');
+
+/** The demo configuration plus a site whose only queue is closed, for the offline-message flow. */
+async function testConfig(): Promise<unknown> {
+  const { DEV_CONFIG } = await import('../../packages/server/dist/index.js');
+  const demoSite = DEV_CONFIG.sites[0];
+  assert.ok(demoSite, 'the dev config has a site');
+  return {
+    ...DEV_CONFIG,
+    queues: [
+      ...DEV_CONFIG.queues,
+      {
+        id: 'after-hours',
+        name: 'After hours',
+        skills: [],
+        businessHours: { timeZone: 'UTC', weekly: {} },
+        closedAlternative: 'offline-message',
+      },
+    ],
+    sites: [
+      ...DEV_CONFIG.sites,
+      {
+        ...demoSite,
+        id: 'closed-shop',
+        name: 'Closed shop',
+        topics: [{ id: 'after-hours', label: 'Anything', queueId: 'after-hours' }],
+      },
+    ],
+  };
+}
+
+let browser: Browser;
+let demo: Awaited<ReturnType<typeof startDemo>>;
+let dataDir: string;
+const contexts: BrowserContext[] = [];
+const cspViolations: string[] = [];
+let step = 0;
+
+async function open(url: string, context?: BrowserContext): Promise<Page> {
+  const owner = context ?? (await browser.newContext({ viewport: { width: 1280, height: 800 } }));
+  if (!context) contexts.push(owner);
+  const page = await owner.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Trusted Type/i.test(message.text())) {
+      cspViolations.push(message.text());
+    }
+  });
+  await page.goto(url);
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  step++;
+  await page.screenshot({ path: join(shots, `${String(step).padStart(2, '0')}-${name}.png`) });
+}
+
+async function visible(locator: Locator): Promise<void> {
+  await locator.first().waitFor({ state: 'visible', timeout: WAIT });
+}
+
+async function signInAgent(page: Page, id: string): Promise<void> {
+  await page.getByRole('combobox', { name: 'Demo agent' }).selectOption(id);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Signing in makes the agent available; offers come only then.
+  await page
+    .getByRole('combobox', { name: 'Status' })
+    .locator('option:checked', { hasText: 'Available' })
+    .waitFor({ state: 'attached', timeout: WAIT });
+}
+
+async function startChat(page: Page, name: string, text: string): Promise<void> {
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  await page.getByRole('button', { name: 'Help with an order' }).click();
+  await page.getByRole('textbox', { name: 'Your name (required)' }).fill(name);
+  await page.getByRole('button', { name: 'Start a chat' }).click();
+  await page.getByRole('textbox', { name: 'Your message' }).fill(text);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+}
+
+function visitorLog(page: Page): Locator {
+  return page.getByRole('log', { name: 'Conversation' });
+}
+
+function agentLog(page: Page): Locator {
+  return page.getByRole('log', { name: 'Messages' });
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'helpline-e2e-'));
+  demo = await startDemo({ port: 0, serverPort: 0, dataDir, config: await testConfig() });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the demo, end to end', { timeout: 170_000 }, () => {
+  let visitor: Page;
+  let agent: Page;
+  let supervisor: Page;
+
+  test('the landing page links the three apps and names the demo accounts', async () => {
+    const landing = await open(demo.urls.landing);
+    for (const app of ['Website', 'CRM', 'Supervisor'])
+      await visible(landing.getByRole('link', { name: app }));
+    for (const account of ['alice', 'bob', 'carol', 'sam']) {
+      await visible(landing.getByRole('cell', { name: account, exact: true }));
+    }
+    await shot(landing, 'landing');
+  });
+
+  test('visitor chat ↔ agent in the CRM: offer, typing, read state, reloads, two tabs, CSAT; KPIs move', async () => {
+    supervisor = await open(demo.urls.supervisor);
+    await visible(supervisor.getByText('No data yet today.'));
+    await shot(supervisor, 'supervisor-before');
+
+    agent = await open(demo.urls.crm);
+    await signInAgent(agent, 'alice');
+    await shot(agent, 'crm-signed-in');
+
+    visitor = await open(demo.urls.website);
+    await startChat(visitor, 'Vera Visitor', 'Hello, where is my order?');
+    await shot(visitor, 'visitor-waiting');
+
+    // The offer reaches Alice; she accepts it and sees the message.
+    await agent.getByRole('button', { name: 'Accept' }).first().click();
+    await visible(agentLog(agent).getByText('Hello, where is my order?'));
+    await visible(visitor.getByRole('status').getByText('You are chatting with Alice.'));
+    // The console shows the message, so the visitor sees it read.
+    await visible(visitorLog(visitor).getByText('Read'));
+    await shot(agent, 'crm-accepted');
+
+    // Typing both ways.
+    await agent.getByRole('textbox', { name: 'Message' }).pressSequentially('Let me check', { delay: 20 });
+    await visible(visitor.getByText(/is typing…/));
+    await visitor.getByRole('textbox', { name: 'Your message' }).pressSequentially('Thanks', { delay: 20 });
+    await visible(agent.getByText('Vera Visitor is typing…'));
+    await shot(visitor, 'visitor-sees-typing');
+    await visitor.getByRole('textbox', { name: 'Your message' }).fill('');
+
+    await agent.getByRole('textbox', { name: 'Message' }).fill('Hi Vera, it ships today.');
+    await agent.getByRole('button', { name: 'Send', exact: true }).click();
+    await visible(visitorLog(visitor).getByText('Hi Vera, it ships today.'));
+    // The visitor's panel is open, so the agent's message is read.
+    await visible(agentLog(agent).getByText('Read'));
+    await shot(agent, 'crm-read-receipt');
+
+    // Reload mid-chat on both sides: the conversation carries on.
+    await visitor.reload();
+    await visitor.getByRole('button', { name: 'Open chat' }).click();
+    await visible(visitorLog(visitor).getByText('Hi Vera, it ships today.'));
+    await agent.reload();
+    await visible(agentLog(agent).getByText('Hello, where is my order?'));
+    await shot(agent, 'crm-after-reload');
+
+    // A second tab of the same visitor shows the same chat; a message from one tab reaches the agent once.
+    const secondTab = await open(demo.urls.website, visitor.context());
+    await secondTab.getByRole('button', { name: 'Open chat' }).click();
+    await visible(visitorLog(secondTab).getByText('Hi Vera, it ships today.'));
+    await secondTab.getByRole('textbox', { name: 'Your message' }).fill('Sent from my second tab');
+    await secondTab.getByRole('button', { name: 'Send', exact: true }).click();
+    await visible(agentLog(agent).getByText('Sent from my second tab'));
+    await visible(visitorLog(visitor).getByText('Sent from my second tab'));
+    assert.equal(await agentLog(agent).getByText('Sent from my second tab').count(), 1);
+    await shot(secondTab, 'visitor-second-tab');
+    await secondTab.close();
+
+    // The supervisor sees Alice busy with the chat.
+    await visible(supervisor.getByRole('cell', { name: /Alice/ }));
+    await shot(supervisor, 'supervisor-during-chat');
+
+    // The visitor ends the chat and rates it; the agent wraps up with a disposition.
+    await visitor.getByRole('button', { name: 'End chat' }).click();
+    await visible(visitor.getByText('How would you rate this chat?'));
+    await visitor.getByRole('radio', { name: '5 out of 5' }).check();
+    await visitor.getByRole('button', { name: 'Send rating' }).click();
+    await visible(visitor.getByText('Thank you for your feedback!'));
+    await shot(visitor, 'visitor-csat');
+
+    await agent.getByRole('combobox', { name: 'Disposition' }).selectOption({ label: 'Resolved' });
+    await agent.getByRole('button', { name: 'Finish wrap-up' }).click();
+    await visible(agent.getByText('No interactions. Offers appear here when you are available.'));
+    await shot(agent, 'crm-wrapped-up');
+
+    // Today's KPIs now count the handled chat and its rating.
+    await visible(supervisor.getByText('5 / 5'));
+    await visible(supervisor.getByText('Average handle time'));
+    await shot(supervisor, 'supervisor-kpis');
+  });
+
+  test('callback request → the agent worklist → closed with an outcome', async () => {
+    const caller = await open(demo.urls.website);
+    await caller.getByRole('button', { name: 'Open chat' }).click();
+    await caller.getByRole('button', { name: 'Request a callback' }).click();
+    await caller.getByRole('textbox', { name: 'Phone number' }).fill('+31612345678');
+    await caller.getByRole('button', { name: 'Request callback' }).click();
+    await visible(caller.getByText(/We will call you at .* as soon as possible\./));
+    await shot(caller, 'visitor-callback-requested');
+
+    await visible(agent.getByRole('region', { name: 'Callbacks' }).getByText('+31612345678'));
+    await shot(agent, 'crm-callback-worklist');
+    const worklist = agent.getByRole('region', { name: 'Callbacks' });
+    await worklist.getByRole('button', { name: 'Close', exact: true }).first().click();
+    await worklist.getByRole('combobox', { name: 'Outcome' }).selectOption({ label: 'Reached the customer' });
+    await worklist.getByRole('button', { name: 'Close callback' }).click();
+    await visible(worklist.getByText('No callbacks to make.'));
+    await shot(agent, 'crm-callback-done');
+  });
+
+  test('a closed queue takes an offline message', async () => {
+    const closed = await open(demo.urls.website, await browser.newContext());
+    contexts.push(closed.context());
+    // The same shop page, embedded for the site whose only queue is closed.
+    await closed.route('**/website/', async (route) => {
+      const response = await route.fetch();
+      const html = (await response.text()).replace('data-site="demo"', 'data-site="closed-shop"');
+      await route.fulfill({ response, body: html });
+    });
+    await closed.reload();
+    await closed.getByRole('button', { name: 'Open chat' }).click();
+    await closed.getByRole('button', { name: 'Leave a message' }).click();
+    await closed.getByRole('textbox', { name: /Name/ }).first().fill('Olga Offline');
+    await closed.getByRole('textbox', { name: /Email/ }).first().fill('olga@example.com');
+    await closed
+      .getByRole('textbox', { name: /Message/ })
+      .first()
+      .fill('Do you ship to Norway?');
+    await closed.getByRole('button', { name: 'Send message' }).click();
+    await visible(closed.getByText('Thank you! We received your message and will get back to you.'));
+    await shot(closed, 'visitor-offline-message');
+  });
+
+  test('no page broke its Content-Security-Policy or Trusted Types', () => {
+    assert.deepEqual(cspViolations, []);
+  });
+});
