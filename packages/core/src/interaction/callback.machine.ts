@@ -8,7 +8,9 @@ import {
   eventOfType,
   latestTime,
   monotonicTime,
+  type OfferEvent,
   type OfferFields,
+  type WrapUpEvent,
   type WrapUpFields,
   type WrapUpPolicy,
   withLegEnded,
@@ -50,11 +52,8 @@ export type CallbackEvent =
   | { readonly type: 'QUEUE'; readonly at: number }
   /** The timer the state waits on fired: the slot started, or the retry back-off is over. */
   | { readonly type: 'DUE'; readonly at: number }
-  | { readonly type: 'OFFER'; readonly at: number; readonly agentId: string; readonly expiresAt: number }
-  /** The offered agent accepted: dialing starts, which counts as an attempt. */
-  | { readonly type: 'ACCEPT'; readonly at: number; readonly agentId: string }
-  | { readonly type: 'REJECT'; readonly at: number; readonly agentId: string }
-  | { readonly type: 'OFFER_TIMEOUT'; readonly at: number }
+  /** An accepted offer starts dialing, which counts as an attempt. */
+  | OfferEvent
   /** The customer picked up. */
   | { readonly type: 'ANSWER'; readonly at: number }
   /** The customer did not pick up (no answer, busy, voicemail). */
@@ -64,14 +63,7 @@ export type CallbackEvent =
   | { readonly type: 'CANCEL'; readonly at: number; readonly by: 'visitor' | 'agent' }
   /** A technical failure (carrier, media, invalid number). */
   | { readonly type: 'FAIL'; readonly at: number }
-  | {
-      readonly type: 'WRAP_UP_DONE';
-      readonly at: number;
-      readonly disposition?: string;
-      readonly notes?: string;
-    }
-  | { readonly type: 'WRAP_UP_TIMEOUT'; readonly at: number }
-  | { readonly type: 'SKIP_WRAP_UP'; readonly at: number };
+  | WrapUpEvent;
 
 /** The type names of {@link CallbackEvent}. */
 export type CallbackEventType = CallbackEvent['type'];

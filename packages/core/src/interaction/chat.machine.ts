@@ -8,7 +8,9 @@ import {
   eventOfType,
   latestTime,
   monotonicTime,
+  type OfferEvent,
   type OfferFields,
+  type WrapUpEvent,
   type WrapUpFields,
   type WrapUpPolicy,
   withAnswer,
@@ -37,12 +39,7 @@ export type ChatEvent =
     }
   /** Enter the queue without a pre-chat form (identified visitor, or no form configured). */
   | { readonly type: 'QUEUE'; readonly at: number }
-  /** The router reserved the chat for `agentId` until `expiresAt`. */
-  | { readonly type: 'OFFER'; readonly at: number; readonly agentId: string; readonly expiresAt: number }
-  | { readonly type: 'ACCEPT'; readonly at: number; readonly agentId: string }
-  | { readonly type: 'REJECT'; readonly at: number; readonly agentId: string }
-  /** The offer ran out without an answer. */
-  | { readonly type: 'OFFER_TIMEOUT'; readonly at: number }
+  | OfferEvent
   | { readonly type: 'VISITOR_LEFT'; readonly at: number }
   | { readonly type: 'AGENT_END'; readonly at: number }
   /** Nobody wrote for too long in an active chat. */
@@ -59,16 +56,7 @@ export type ChatEvent =
   | { readonly type: 'CLOSE_QUEUE'; readonly at: number }
   /** A technical failure ended the chat. */
   | { readonly type: 'FAIL'; readonly at: number }
-  | {
-      readonly type: 'WRAP_UP_DONE';
-      readonly at: number;
-      readonly disposition?: string;
-      readonly notes?: string;
-    }
-  /** The `timed` wrap-up ran out. */
-  | { readonly type: 'WRAP_UP_TIMEOUT'; readonly at: number }
-  /** Leave wrap-up without finishing it (`optional` policy, no disposition required). */
-  | { readonly type: 'SKIP_WRAP_UP'; readonly at: number };
+  | WrapUpEvent;
 
 /** The type names of {@link ChatEvent}. */
 export type ChatEventType = ChatEvent['type'];

@@ -4,9 +4,11 @@ export * from './interaction.types';
 export {
   DEFAULT_WRAP_UP_POLICY,
   dispositionSatisfies,
+  type OfferEvent,
   type OfferFields,
   type OfferLeg,
   skipsWrapUp,
+  type WrapUpEvent,
   type WrapUpFields,
   type WrapUpPolicy,
   wrapUpDeadlineAt,

@@ -53,13 +53,30 @@ export interface WrapUpContext extends WrapUpFields {
   readonly timestamps: { readonly endedAt?: number; readonly wrapUpEndedAt?: number };
 }
 
-/** The event that finishes wrap-up, as every interaction machine defines it. */
-interface WrapUpDoneEvent {
-  readonly type: 'WRAP_UP_DONE';
-  readonly at: number;
-  readonly disposition?: string;
-  readonly notes?: string;
-}
+/** The events of the wrap-up phase, the same in every interaction machine that has one. */
+export type WrapUpEvent =
+  /** The agent finished wrap-up, with the disposition and notes chosen. */
+  | {
+      readonly type: 'WRAP_UP_DONE';
+      readonly at: number;
+      readonly disposition?: string;
+      readonly notes?: string;
+    }
+  /** The `timed` wrap-up ran out. */
+  | { readonly type: 'WRAP_UP_TIMEOUT'; readonly at: number }
+  /** Leave wrap-up without finishing it (`optional` policy, no disposition required). */
+  | { readonly type: 'SKIP_WRAP_UP'; readonly at: number };
+
+type WrapUpDoneEvent = Extract<WrapUpEvent, { readonly type: 'WRAP_UP_DONE' }>;
+
+/** The events of offering a queued interaction to one agent, the same in every machine that routes. */
+export type OfferEvent =
+  /** The router reserved the interaction for `agentId` until `expiresAt`. */
+  | { readonly type: 'OFFER'; readonly at: number; readonly agentId: string; readonly expiresAt: number }
+  | { readonly type: 'ACCEPT'; readonly at: number; readonly agentId: string }
+  | { readonly type: 'REJECT'; readonly at: number; readonly agentId: string }
+  /** The offer ran out without an answer. */
+  | { readonly type: 'OFFER_TIMEOUT'; readonly at: number };
 
 function wrapUpDone(event: MachineEvent): WrapUpDoneEvent {
   return eventOfType(event as MachineEvent | WrapUpDoneEvent, 'WRAP_UP_DONE') as WrapUpDoneEvent;

@@ -6,6 +6,7 @@ import {
   eventOfType,
   latestTime,
   monotonicTime,
+  type WrapUpEvent,
   type WrapUpFields,
   type WrapUpPolicy,
   wrapUpActions,
@@ -58,14 +59,7 @@ export type VoiceEvent =
   | { readonly type: 'TIMEOUT'; readonly at: number }
   /** A technical failure ended the call (media lost for good, signaling gone). */
   | { readonly type: 'FAIL'; readonly at: number }
-  | {
-      readonly type: 'WRAP_UP_DONE';
-      readonly at: number;
-      readonly disposition?: string;
-      readonly notes?: string;
-    }
-  | { readonly type: 'WRAP_UP_TIMEOUT'; readonly at: number }
-  | { readonly type: 'SKIP_WRAP_UP'; readonly at: number };
+  | WrapUpEvent;
 
 /** The type names of {@link VoiceEvent}. */
 export type VoiceEventType = VoiceEvent['type'];
