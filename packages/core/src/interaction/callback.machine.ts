@@ -10,11 +10,12 @@ import {
   monotonicTime,
   type OfferEvent,
   type OfferFields,
+  offerActions,
+  offerGuards,
   type WrapUpEvent,
   type WrapUpFields,
   type WrapUpPolicy,
   withLegEnded,
-  withOffer,
   withQueued,
   wrapUpActions,
   wrapUpDeadlineAt,
@@ -109,14 +110,7 @@ const guards = {
   slotStarted: (context, event) => context.slot !== undefined && timeOf(context, event) >= context.slot.start,
   retryDue: (context, event) =>
     context.nextAttemptAt !== undefined && timeOf(context, event) >= context.nextAttemptAt,
-  validOffer: (context, event) => {
-    const offer = eventOfType(event, 'OFFER');
-    return offer.agentId !== '' && offer.expiresAt > timeOf(context, event);
-  },
-  fromOfferedAgent: (context, event) =>
-    (event.type === 'ACCEPT' || event.type === 'REJECT') && event.agentId === context.agentId,
-  offerExpired: (context, event) =>
-    context.offerExpiresAt !== undefined && timeOf(context, event) >= context.offerExpiresAt,
+  ...offerGuards(timeOf),
   attemptsLeft: (context) => context.attempts < context.maxAttempts,
   byVisitor: (_context, event) => eventOfType(event, 'CANCEL').by === 'visitor',
   ...wrapUp,
@@ -151,20 +145,12 @@ const actions = {
     ...withQueued(context, timeOf(context, event)),
     nextAttemptAt: undefined,
   }),
-  recordOffer: (context, event) => {
-    const { agentId, expiresAt } = eventOfType(event, 'OFFER');
-    return withOffer(context, agentId, timeOf(context, event), expiresAt);
-  },
+  ...offerActions(timeOf),
   startDialing: (context, event) => ({
     ...context,
     attempts: context.attempts + 1,
     offerExpiresAt: undefined,
     offerHistory: answerLeg(context.offerHistory, timeOf(context, event)),
-  }),
-  closeLegRejected: (context, event) => withLegEnded(context, timeOf(context, event), 'rejected'),
-  closeLegMissed: (context, event) => ({
-    ...withLegEnded(context, timeOf(context, event), 'missed'),
-    missCount: context.missCount + 1,
   }),
   recordCustomerAnswer: (context, event) => ({
     ...context,

@@ -10,12 +10,13 @@ import {
   monotonicTime,
   type OfferEvent,
   type OfferFields,
+  offerActions,
+  offerGuards,
   type WrapUpEvent,
   type WrapUpFields,
   type WrapUpPolicy,
   withAnswer,
   withLegEnded,
-  withOffer,
   withQueued,
   wrapUpActions,
   wrapUpDeadlineAt,
@@ -80,14 +81,7 @@ const timeOf = (context: ChatContext, event: ChatEvent): number =>
   monotonicTime(latestTime(context.timestamps), event.at);
 
 const guards = {
-  validOffer: (context, event) => {
-    const offer = eventOfType(event, 'OFFER');
-    return offer.agentId !== '' && offer.expiresAt > timeOf(context, event);
-  },
-  fromOfferedAgent: (context, event) =>
-    (event.type === 'ACCEPT' || event.type === 'REJECT') && event.agentId === context.agentId,
-  offerExpired: (context, event) =>
-    context.offerExpiresAt !== undefined && timeOf(context, event) >= context.offerExpiresAt,
+  ...offerGuards(timeOf),
   ...wrapUpGuards(timeOf),
 } satisfies Record<string, ChatGuard>;
 
@@ -102,16 +96,8 @@ function end(reason: EndReason, by: EndedBy): ChatAction {
 const actions = {
   savePrechat: (context, event) => ({ ...context, prechat: eventOfType(event, 'SUBMIT_PRECHAT').fields }),
   enterQueue: (context, event) => withQueued(context, timeOf(context, event)),
-  recordOffer: (context, event) => {
-    const { agentId, expiresAt } = eventOfType(event, 'OFFER');
-    return withOffer(context, agentId, timeOf(context, event), expiresAt);
-  },
+  ...offerActions(timeOf),
   recordAnswer: (context, event) => withAnswer(context, timeOf(context, event)),
-  closeLegRejected: (context, event) => withLegEnded(context, timeOf(context, event), 'rejected'),
-  closeLegMissed: (context, event) => ({
-    ...withLegEnded(context, timeOf(context, event), 'missed'),
-    missCount: context.missCount + 1,
-  }),
   recordTransfer: (context, event) => {
     const transfer = eventOfType(event, 'TRANSFER');
     return {

@@ -270,3 +270,40 @@ export function withLegEnded<C extends OfferFields>(context: C, at: number, reas
     offerHistory: closeLeg(context.offerHistory, at, reason),
   };
 }
+
+type OfferMade = Extract<OfferEvent, { readonly type: 'OFFER' }>;
+
+/** The guards of offering: a usable offer, an answer from the offered agent, an offer that ran out. */
+export function offerGuards<C extends OfferFields, E extends MachineEvent>(
+  timeOf: (context: C, event: E) => number,
+) {
+  return {
+    validOffer: (context, event) => {
+      const offer = eventOfType(event as MachineEvent | OfferEvent, 'OFFER') as OfferMade;
+      return offer.agentId !== '' && offer.expiresAt > timeOf(context, event);
+    },
+    fromOfferedAgent: (context, event) => {
+      const answer = event as MachineEvent & { readonly agentId?: string };
+      return (answer.type === 'ACCEPT' || answer.type === 'REJECT') && answer.agentId === context.agentId;
+    },
+    offerExpired: (context, event) =>
+      context.offerExpiresAt !== undefined && timeOf(context, event) >= context.offerExpiresAt,
+  } satisfies Record<string, Guard<C, E>>;
+}
+
+/** The actions of offering: record the offer, and close its leg when the agent rejects it or lets it run out. */
+export function offerActions<C extends OfferFields, E extends MachineEvent>(
+  timeOf: (context: C, event: E) => number,
+) {
+  return {
+    recordOffer: (context, event) => {
+      const { agentId, expiresAt } = eventOfType(event as MachineEvent | OfferEvent, 'OFFER') as OfferMade;
+      return withOffer(context, agentId, timeOf(context, event), expiresAt);
+    },
+    closeLegRejected: (context, event) => withLegEnded(context, timeOf(context, event), 'rejected'),
+    closeLegMissed: (context, event) => ({
+      ...withLegEnded(context, timeOf(context, event), 'missed'),
+      missCount: context.missCount + 1,
+    }),
+  } satisfies Record<string, Action<C, E>>;
+}
