@@ -29,6 +29,8 @@ export interface DemoOptions {
   readonly config?: unknown;
   /** The server's logger; default silent. */
   readonly logger?: unknown;
+  /** More folders for the examples' server, by URL prefix (`{ '/closed/': dir }`). */
+  readonly mounts?: Readonly<Record<string, string>>;
   /** Bundle the React examples first. Default true. */
   readonly buildApps?: boolean;
 }

@@ -53,7 +53,8 @@ export async function buildExamples({ log = false } = {}) {
 /**
  * Starts the demo: the server in dev mode on `serverPort` (default 8787) with data in `dataDir`, and the
  * examples on `port` (default 8080). `config` replaces the server's built-in demo configuration (tests use one
- * with a closed queue). Resolves with the URLs and `stop()`.
+ * with a closed queue); `mounts` adds folders to the examples' server (`{ '/closed/': dir }`). Resolves with the
+ * URLs and `stop()`.
  */
 export async function startDemo({
   port = 8080,
@@ -62,6 +63,7 @@ export async function startDemo({
   config,
   logger,
   buildApps = true,
+  mounts = {},
 } = {}) {
   if (buildApps) await buildExamples();
   const server = await import('../packages/server/dist/index.js');
@@ -88,6 +90,7 @@ export async function startDemo({
     statics = await startStaticServer({
       port,
       mounts: {
+        ...mounts,
         ...renderedMounts,
         '/': examplesDir,
         '/app/': buildDir,

@@ -3,7 +3,7 @@
 // Screenshots of every step go to test-results/e2e/. Click-to-call with fake media is covered by
 // packages/core/src/voice/voice.e2e.test.ts (it needs a network namespace), not here.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -57,6 +57,7 @@ let demo: Awaited<ReturnType<typeof startDemo>>;
 let dataDir: string;
 const contexts: BrowserContext[] = [];
 const cspViolations: string[] = [];
+const pageErrors: string[] = [];
 let step = 0;
 
 async function open(url: string, context?: BrowserContext): Promise<Page> {
@@ -68,6 +69,7 @@ async function open(url: string, context?: BrowserContext): Promise<Page> {
       cspViolations.push(message.text());
     }
   });
+  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
   await page.goto(url);
   return page;
 }
@@ -111,7 +113,23 @@ function agentLog(page: Page): Locator {
 before(async () => {
   mkdirSync(shots, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'helpline-e2e-'));
-  demo = await startDemo({ port: 0, serverPort: 0, dataDir, config: await testConfig() });
+  const closedPage = join(dataDir, 'closed-page');
+  mkdirSync(closedPage);
+  demo = await startDemo({
+    port: 0,
+    serverPort: 0,
+    dataDir: join(dataDir, 'db'),
+    config: await testConfig(),
+    mounts: { '/closed/': closedPage },
+  });
+  // The same shop page, embedded for the site whose only queue is closed.
+  const shop = readFileSync(join(repoRoot, 'examples', 'website', 'index.html'), 'utf8');
+  writeFileSync(
+    join(closedPage, 'index.html'),
+    shop
+      .replace('data-site="demo"', 'data-site="closed-shop"')
+      .replace('http://127.0.0.1:8787', demo.urls.server),
+  );
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 });
 
@@ -224,40 +242,37 @@ describe('the demo, end to end', { timeout: 170_000 }, () => {
     await visible(caller.getByText(/We will call you at .* as soon as possible\./));
     await shot(caller, 'visitor-callback-requested');
 
-    await visible(agent.getByRole('region', { name: 'Callbacks' }).getByText('+31612345678'));
-    await shot(agent, 'crm-callback-worklist');
+    // The callback is routed like any interaction: an offer first, then Alice's worklist.
+    await agent
+      .getByRole('region', { name: /^Callback from / })
+      .getByRole('button', { name: 'Accept' })
+      .click();
     const worklist = agent.getByRole('region', { name: 'Callbacks' });
+    await visible(worklist.getByText('+31612345678'));
+    await shot(agent, 'crm-callback-worklist');
     await worklist.getByRole('button', { name: 'Close', exact: true }).first().click();
-    await worklist.getByRole('combobox', { name: 'Outcome' }).selectOption({ label: 'Reached the customer' });
+    await worklist.getByRole('radio', { name: 'Reached the customer' }).check();
     await worklist.getByRole('button', { name: 'Close callback' }).click();
     await visible(worklist.getByText('No callbacks to make.'));
     await shot(agent, 'crm-callback-done');
   });
 
   test('a closed queue takes an offline message', async () => {
-    const closed = await open(demo.urls.website, await browser.newContext());
-    contexts.push(closed.context());
-    // The same shop page, embedded for the site whose only queue is closed.
-    await closed.route('**/website/', async (route) => {
-      const response = await route.fetch();
-      const html = (await response.text()).replace('data-site="demo"', 'data-site="closed-shop"');
-      await route.fulfill({ response, body: html });
-    });
-    await closed.reload();
+    const closed = await open(`${demo.urls.landing}closed/`);
     await closed.getByRole('button', { name: 'Open chat' }).click();
+    await visible(closed.getByRole('heading', { name: 'We are closed' }));
+    await shot(closed, 'visitor-closed');
     await closed.getByRole('button', { name: 'Leave a message' }).click();
-    await closed.getByRole('textbox', { name: /Name/ }).first().fill('Olga Offline');
-    await closed.getByRole('textbox', { name: /Email/ }).first().fill('olga@example.com');
-    await closed
-      .getByRole('textbox', { name: /Message/ })
-      .first()
-      .fill('Do you ship to Norway?');
+    await closed.getByRole('textbox', { name: 'Your name (required)' }).fill('Olga Offline');
+    await closed.getByRole('textbox', { name: 'Email' }).fill('olga@example.com');
+    await closed.getByRole('textbox', { name: 'Message (required)' }).fill('Do you ship to Norway?');
     await closed.getByRole('button', { name: 'Send message' }).click();
     await visible(closed.getByText('Thank you! We received your message and will get back to you.'));
     await shot(closed, 'visitor-offline-message');
   });
 
-  test('no page broke its Content-Security-Policy or Trusted Types', () => {
+  test('no page threw, and none broke its Content-Security-Policy or Trusted Types', () => {
+    assert.deepEqual(pageErrors, []);
     assert.deepEqual(cspViolations, []);
   });
 });
