@@ -46,7 +46,7 @@ export function callbackDue(dueAt: number, now: number, overdueAfterMs: number):
 export interface CallbackWorklistProps {
   /** The callbacks; default: the agent's callback interactions (due when they were queued). */
   readonly items?: readonly CallbackItem[];
-  /** Dials; default: the voice controller's `dial`, when it has one. */
+  /** Dials; default: the voice controller's `start(cid)` (a web callback), else its `dial(phone)`. */
   readonly onDial?: (item: CallbackItem) => Promise<void>;
   /** Moves a callback to another time (epoch ms); the Reschedule button shows only when given. */
   readonly onReschedule?: (item: CallbackItem, at: number) => Promise<void>;
@@ -102,9 +102,11 @@ export function CallbackWorklist({
   );
   const dial =
     onDial ??
-    (voice?.dial
-      ? (item: CallbackItem) => voice.dial?.(item.phone, item.id) ?? Promise.resolve()
-      : undefined);
+    (voice?.start
+      ? (item: CallbackItem) => voice.start?.(item.id) ?? Promise.resolve()
+      : voice?.dial
+        ? (item: CallbackItem) => voice.dial?.(item.phone, item.id) ?? Promise.resolve()
+        : undefined);
   const close =
     onClose ??
     (async (item: CallbackItem, outcome: CallbackOutcome) => {

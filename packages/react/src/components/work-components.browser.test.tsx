@@ -251,7 +251,7 @@ describe('work components', () => {
       );
     });
 
-    it('works from the agent session: callback interactions, dialed with the voice controller', async () => {
+    it('works from the agent session: callback interactions, started with the voice controller', async () => {
       const voice = createFakeCall('none');
       const { container } = mount(
         <HelplineProvider agent={agent} voice={voice}>
@@ -273,7 +273,8 @@ describe('work components', () => {
       await waitForUi(() => container.querySelector('.helpline-callback') !== null, 'listed');
       assert.include(container.querySelector('.helpline-callback__phone')?.textContent, '+31201234567');
       await click(byText(container, 'button', 'Dial'));
-      assert.deepEqual(voice.dialed, ['+31201234567']);
+      assert.deepEqual(voice.started, [cid], 'a web callback is started by its interaction');
+      assert.deepEqual(voice.dialed, []);
       assert.isNull(
         [...container.querySelectorAll('button')].find((b) => b.textContent === 'Reschedule') ?? null,
         'no reschedule without a handler',

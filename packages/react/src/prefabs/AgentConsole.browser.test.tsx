@@ -174,13 +174,7 @@ describe('<AgentConsole>', () => {
     await click(byText(container, 'button', 'Accept'));
     await waitForUi(() => agent.$interactions.get()[cid]?.state === 'active', 'call accepted');
     // The voice provider rings and connects the call (no media in this test).
-    act(() => {
-      voice.$call.set({
-        cid,
-        remoteName: 'Ada',
-        snapshot: createFakeCall('active').$call.get()?.snapshot as never,
-      });
-    });
+    act(() => voice.enter('active', { cid, remoteName: 'Ada' }));
     await waitForUi(
       () => container.querySelector('.helpline-softphone')?.getAttribute('data-state') === 'active',
       'softphone',

@@ -309,10 +309,12 @@ export interface FakeCall extends CallController {
   /** Digits sent with the keypad, in order. */
   readonly digits: string[];
   readonly dialed: string[];
+  /** Interactions whose call was started with `start(cid)`. */
+  readonly started: string[];
   /** Applies a voice machine event (as the provider would on media events). */
   send(event: VoiceEvent): void;
   /** Puts a call in `state`, as the provider would after ringing and connecting it. */
-  start(state: VoiceState, view?: Omit<CallView, 'snapshot'>): void;
+  enter(state: VoiceState, view?: Omit<CallView, 'snapshot'>): void;
 }
 
 /** A voice snapshot of an inbound call walked to `state`. */
@@ -348,6 +350,7 @@ export function createFakeCall(
   );
   const digits: string[] = [];
   const dialed: string[] = [];
+  const started: string[] = [];
   const send = (event: VoiceEvent) => {
     const current = $call.get();
     if (!current) throw new Error('no call');
@@ -360,8 +363,9 @@ export function createFakeCall(
     $call,
     digits,
     dialed,
+    started,
     send,
-    start(next, nextView = view) {
+    enter(next, nextView = view) {
       $call.set({ ...nextView, snapshot: callIn(next) });
     },
     async answer() {
@@ -391,6 +395,9 @@ export function createFakeCall(
     },
     async dial(phone) {
       dialed.push(phone);
+    },
+    async start(cid) {
+      started.push(cid);
     },
   };
 }

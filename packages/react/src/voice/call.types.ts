@@ -1,8 +1,8 @@
 import type { VoiceSnapshot } from '@helpline/core';
 import type { ReadableStore } from '../hooks/useStore';
 
-// Core's voice provider (WebRTC, Vonage) arrives later. The softphone is a UI shell over this controller: a
-// store with the call's voice-machine snapshot, and the actions a softphone needs.
+// The softphone is a UI shell over this controller: a store with the call's voice-machine snapshot, and the
+// actions a softphone needs. Core's call session (`createCallSession` from `@helpline/core/voice`) is one.
 
 /** The agent's current call as the softphone shows it. */
 export interface CallView {
@@ -29,6 +29,8 @@ export interface CallController {
   unmute(): Promise<void>;
   /** Sends DTMF digits (`0-9`, `*`, `#`). */
   sendDigits(digits: string): Promise<void>;
-  /** Places an outbound call (callbacks). */
+  /** Starts the call of a running interaction, such as a web callback (core's call session has it). */
+  start?(cid: string): Promise<void>;
+  /** Places an outbound call to a number (a PSTN provider). */
   dial?(phone: string, cid?: string): Promise<void>;
 }
