@@ -21,7 +21,7 @@ after(async () => {
  * received exactly what the database holds.
  */
 async function faultScenario(target: StorageTarget): Promise<void> {
-  let server: HelplineServer = await startTestServer({ storage: target, heartbeatMs: 150 });
+  let server: HelplineServer = await startTestServer({ storage: target, heartbeatMs: 250 });
   cleanups.push(() => server.close());
   // Start the conversation directly, then move both parties behind the proxy.
   const chat = await activeChat(server);
@@ -49,7 +49,7 @@ async function faultScenario(target: StorageTarget): Promise<void> {
     } else if (i === 14) {
       // Restart on the same database; clients reconnect to the new process through the proxy.
       await server.close();
-      server = await startTestServer({ storage: target, heartbeatMs: 150 });
+      server = await startTestServer({ storage: target, heartbeatMs: 250 });
       proxy.setTarget(server.port);
       proxy.cut();
       faults++;

@@ -10,7 +10,8 @@ import {
 } from '@helpline/core';
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from '../testing/databases';
 import { MIGRATIONS, migrate } from './migrations';
-import { openPglite, openPostgres } from './sql.client';
+import { openPgliteThread } from './pglite.thread';
+import { openPostgres } from './sql.client';
 import { openStorage, type SqlStorage, type StorageTarget } from './sql.storage';
 
 const message = (clientMsgId: string, text: string): ConversationEvent => ({
@@ -232,8 +233,8 @@ describe('SQL storage on PGlite', () => {
     };
   });
 
-  it('applies each migration once and records it; refuses a database newer than the server', async () => {
-    const client = await openPglite(await freshPgliteDir());
+  it('applies each migration once in a transaction (PGlite in its worker thread); refuses a database newer than the server', async () => {
+    const client = await openPgliteThread(await freshPgliteDir());
     opened.push(() => client.close());
     assert.deepEqual(await migrate(client), [], 'the template is already migrated');
     const rows = await client.query<{ version: number }>('SELECT version FROM helpline_migrations');

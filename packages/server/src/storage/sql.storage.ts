@@ -9,7 +9,8 @@ import type {
   Subject,
 } from '@helpline/core';
 import { migrate } from './migrations';
-import { openPglite, openPostgres, type SqlClient } from './sql.client';
+import { openPgliteThread } from './pglite.thread';
+import { openPostgres, type SqlClient } from './sql.client';
 
 /** One presence change of an agent, as kept for reporting. */
 export interface PresenceRecord {
@@ -67,7 +68,7 @@ export type StorageTarget =
 export async function openStorage(target: StorageTarget): Promise<SqlStorage> {
   const client =
     target.kind === 'pglite'
-      ? await openPglite(target.dataDir)
+      ? await openPgliteThread(target.dataDir)
       : await openPostgres(target.url, target.schema === undefined ? {} : { schema: target.schema });
   try {
     await migrate(client);

@@ -154,10 +154,15 @@ export class TestClient {
   private readonly waiters = new Set<() => void>();
   private nextId = 1;
 
+  /** Answer server pings, as every real client does (tests of the liveness timeout turn it off). */
+  answerPings = true;
+
   private constructor(ws: WebSocket) {
     this.ws = ws;
     ws.on('message', (data) => {
-      this.frames.push(JSON.parse(String(data)) as ServerFrame);
+      const frame = JSON.parse(String(data)) as ServerFrame;
+      this.frames.push(frame);
+      if (frame.t === 'ping' && this.answerPings) this.sendFrame({ t: 'pong', ts: frame.ts });
       this.wake();
     });
     ws.on('close', (code, reason) => {

@@ -40,8 +40,8 @@ export class ReliablePeer {
     private readonly origin: string | undefined,
   ) {
     this.liveness = setInterval(() => {
-      // A link that says nothing for a second while pings are due every 150 ms is dead (a black hole).
-      if (this.ws && this.welcomed && Date.now() - this.lastFrameAt > 1_000) this.ws.terminate();
+      // A link that says nothing for 1.5 s while pings are due every 250 ms is dead (a black hole).
+      if (this.ws && this.welcomed && Date.now() - this.lastFrameAt > 1_500) this.ws.terminate();
     }, 100);
     this.connect();
   }
