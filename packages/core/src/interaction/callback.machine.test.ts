@@ -24,6 +24,7 @@ import {
   callbackMachine,
   callbackSnapshot,
 } from './callback.machine';
+import { acwPolicyArb, atArb, offerEventArbs, retimeOffer, wrapUpEventArbs } from './interaction.testing';
 import type { WrapUpPolicy } from './lifecycle';
 
 const T0 = 1_700_000_000_000;
@@ -394,17 +395,6 @@ describe('callback machine: flags', () => {
 
 // --- Properties --------------------------------------------------------------------------------------------
 
-const policyArb: fc.Arbitrary<AcwPolicy> = fc.oneof(
-  fc.constant<AcwPolicy>({ kind: 'none' }),
-  fc.constant<AcwPolicy>({ kind: 'optional' }),
-  fc.constant<AcwPolicy>({ kind: 'required' }),
-  fc.integer({ min: 0, max: 120 }).map((seconds): AcwPolicy => ({ kind: 'timed', seconds })),
-);
-// Times are relative here: the sequence generators put every event on a clock (see machine/machine.testing.ts).
-const atArb = fc.constant(0);
-const agentArb = fc.constantFrom('a1', 'a2', '');
-const textArb = fc.option(fc.constantFrom('', 'resolved'), { nil: undefined });
-
 const callbackEventArbs: EventArbitraries<CallbackEvent> = {
   SCHEDULE: fc.record({
     type: fc.constant('SCHEDULE'),
@@ -417,15 +407,7 @@ const callbackEventArbs: EventArbitraries<CallbackEvent> = {
   }),
   QUEUE: fc.record({ type: fc.constant('QUEUE'), at: atArb }),
   DUE: fc.record({ type: fc.constant('DUE'), at: atArb }),
-  OFFER: fc.record({
-    type: fc.constant('OFFER'),
-    at: atArb,
-    agentId: agentArb,
-    expiresAt: fc.integer({ min: -1_000, max: 60_000 }),
-  }),
-  ACCEPT: fc.record({ type: fc.constant('ACCEPT'), at: atArb, agentId: agentArb }),
-  REJECT: fc.record({ type: fc.constant('REJECT'), at: atArb, agentId: agentArb }),
-  OFFER_TIMEOUT: fc.record({ type: fc.constant('OFFER_TIMEOUT'), at: atArb }),
+  ...offerEventArbs,
   ANSWER: fc.record({ type: fc.constant('ANSWER'), at: atArb }),
   NO_ANSWER: fc.record({ type: fc.constant('NO_ANSWER'), at: atArb }),
   HANG_UP: fc.record({
@@ -435,30 +417,24 @@ const callbackEventArbs: EventArbitraries<CallbackEvent> = {
   }),
   CANCEL: fc.record({ type: fc.constant('CANCEL'), at: atArb, by: fc.constantFrom('visitor', 'agent') }),
   FAIL: fc.record({ type: fc.constant('FAIL'), at: atArb }),
-  WRAP_UP_DONE: fc.record(
-    { type: fc.constant('WRAP_UP_DONE'), at: atArb, disposition: textArb, notes: textArb },
-    { requiredKeys: ['type', 'at'] },
-  ),
-  WRAP_UP_TIMEOUT: fc.record({ type: fc.constant('WRAP_UP_TIMEOUT'), at: atArb }),
-  SKIP_WRAP_UP: fc.record({ type: fc.constant('SKIP_WRAP_UP'), at: atArb }),
+  ...wrapUpEventArbs,
 };
 
 const sequenceOptions: SequenceOptions<CallbackEvent> = {
   start: T0,
   retime: (event, clock) => {
-    if (event.type === 'OFFER') return { ...event, expiresAt: clock + event.expiresAt };
     if (event.type === 'SCHEDULE') {
       const start = clock + event.slot.start;
       return { ...event, slot: { start, end: start + event.slot.end } };
     }
-    return event;
+    return retimeOffer(event, clock);
   },
 };
 
 const startArb = fc
   .record({
     at: fc.integer({ min: T0 - 1_000, max: T0 }),
-    acw: policyArb,
+    acw: acwPolicyArb,
     dispositionRequired: fc.boolean(),
     maxAttempts: fc.integer({ min: 1, max: 4 }),
     retryDelayMs: fc.integer({ min: 0, max: 60_000 }),

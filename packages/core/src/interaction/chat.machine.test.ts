@@ -24,6 +24,7 @@ import {
   chatMachine,
   chatSnapshot,
 } from './chat.machine';
+import { acwPolicyArb, atArb, offerEventArbs, retimeOffer, wrapUpEventArbs } from './interaction.testing';
 import type { WrapUpPolicy } from './lifecycle';
 
 const T0 = 1_700_000_000_000;
@@ -376,17 +377,6 @@ describe('chat machine: times never run backwards', () => {
 
 // --- Properties --------------------------------------------------------------------------------------------
 
-const policyArb: fc.Arbitrary<AcwPolicy> = fc.oneof(
-  fc.constant<AcwPolicy>({ kind: 'none' }),
-  fc.constant<AcwPolicy>({ kind: 'optional' }),
-  fc.constant<AcwPolicy>({ kind: 'required' }),
-  fc.integer({ min: 0, max: 120 }).map((seconds): AcwPolicy => ({ kind: 'timed', seconds })),
-);
-// Times are relative here: the sequence generators put every event on a clock (see machine/machine.testing.ts).
-const atArb = fc.constant(0);
-const agentArb = fc.constantFrom('a1', 'a2', '');
-const textArb = fc.option(fc.constantFrom('', ' ', 'resolved', 'refund'), { nil: undefined });
-
 const chatEventArbs: EventArbitraries<ChatEvent> = {
   SUBMIT_PRECHAT: fc.record({
     type: fc.constant('SUBMIT_PRECHAT'),
@@ -394,15 +384,7 @@ const chatEventArbs: EventArbitraries<ChatEvent> = {
     fields: fc.dictionary(fc.string(), fc.string()),
   }),
   QUEUE: fc.record({ type: fc.constant('QUEUE'), at: atArb }),
-  OFFER: fc.record({
-    type: fc.constant('OFFER'),
-    at: atArb,
-    agentId: agentArb,
-    expiresAt: fc.integer({ min: -1_000, max: 60_000 }),
-  }),
-  ACCEPT: fc.record({ type: fc.constant('ACCEPT'), at: atArb, agentId: agentArb }),
-  REJECT: fc.record({ type: fc.constant('REJECT'), at: atArb, agentId: agentArb }),
-  OFFER_TIMEOUT: fc.record({ type: fc.constant('OFFER_TIMEOUT'), at: atArb }),
+  ...offerEventArbs,
   VISITOR_LEFT: fc.record({ type: fc.constant('VISITOR_LEFT'), at: atArb }),
   AGENT_END: fc.record({ type: fc.constant('AGENT_END'), at: atArb }),
   INACTIVITY_TIMEOUT: fc.record({ type: fc.constant('INACTIVITY_TIMEOUT'), at: atArb }),
@@ -411,29 +393,27 @@ const chatEventArbs: EventArbitraries<ChatEvent> = {
       type: fc.constant('TRANSFER'),
       at: atArb,
       queueId: fc.constantFrom('sales', 'billing'),
-      acw: policyArb,
+      acw: acwPolicyArb,
       dispositionRequired: fc.boolean(),
     },
     { requiredKeys: ['type', 'at'] },
   ),
   CLOSE_QUEUE: fc.record({ type: fc.constant('CLOSE_QUEUE'), at: atArb }),
   FAIL: fc.record({ type: fc.constant('FAIL'), at: atArb }),
-  WRAP_UP_DONE: fc.record(
-    { type: fc.constant('WRAP_UP_DONE'), at: atArb, disposition: textArb, notes: textArb },
-    { requiredKeys: ['type', 'at'] },
-  ),
-  WRAP_UP_TIMEOUT: fc.record({ type: fc.constant('WRAP_UP_TIMEOUT'), at: atArb }),
-  SKIP_WRAP_UP: fc.record({ type: fc.constant('SKIP_WRAP_UP'), at: atArb }),
+  ...wrapUpEventArbs,
 };
 
 const sequenceOptions: SequenceOptions<ChatEvent> = {
   start: T0,
-  retime: (event, clock) =>
-    event.type === 'OFFER' ? { ...event, expiresAt: clock + event.expiresAt } : event,
+  retime: retimeOffer,
 };
 
 const startArb = fc
-  .record({ acw: policyArb, dispositionRequired: fc.boolean(), at: fc.integer({ min: T0 - 1000, max: T0 }) })
+  .record({
+    acw: acwPolicyArb,
+    dispositionRequired: fc.boolean(),
+    at: fc.integer({ min: T0 - 1000, max: T0 }),
+  })
   .map((options) => chatSnapshot(options));
 
 const TIMESTAMP_KEYS = [

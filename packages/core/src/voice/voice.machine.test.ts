@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { acwPolicyArb, atArb, wrapUpEventArbs } from '../interaction/interaction.testing';
 import { can, transition } from '../machine';
 import {
   assertIllegal,
@@ -340,17 +341,8 @@ describe('voice machine: flags', () => {
 
 // --- Properties --------------------------------------------------------------------------------------------
 
-const policyArb: fc.Arbitrary<AcwPolicy> = fc.oneof(
-  fc.constant<AcwPolicy>({ kind: 'none' }),
-  fc.constant<AcwPolicy>({ kind: 'optional' }),
-  fc.constant<AcwPolicy>({ kind: 'required' }),
-  fc.integer({ min: 0, max: 120 }).map((seconds): AcwPolicy => ({ kind: 'timed', seconds })),
-);
-// Times are relative here: the sequence generators put every event on a clock (see machine/machine.testing.ts).
-const atArb = fc.constant(0);
 const sideArb = fc.constantFrom('visitor', 'agent') as fc.Arbitrary<'visitor' | 'agent'>;
 const byArb = fc.constantFrom('visitor', 'agent', 'system') as fc.Arbitrary<'visitor' | 'agent' | 'system'>;
-const textArb = fc.option(fc.constantFrom('', 'resolved'), { nil: undefined });
 const bare = <T extends VoiceEvent['type']>(type: T) => fc.record({ type: fc.constant(type), at: atArb });
 
 const voiceEventArbs: EventArbitraries<VoiceEvent> = {
@@ -370,12 +362,7 @@ const voiceEventArbs: EventArbitraries<VoiceEvent> = {
   REJECT: fc.record({ type: fc.constant('REJECT'), at: atArb, by: byArb }),
   TIMEOUT: bare('TIMEOUT'),
   FAIL: bare('FAIL'),
-  WRAP_UP_DONE: fc.record(
-    { type: fc.constant('WRAP_UP_DONE'), at: atArb, disposition: textArb, notes: textArb },
-    { requiredKeys: ['type', 'at'] },
-  ),
-  WRAP_UP_TIMEOUT: bare('WRAP_UP_TIMEOUT'),
-  SKIP_WRAP_UP: bare('SKIP_WRAP_UP'),
+  ...wrapUpEventArbs,
 };
 
 const sequenceOptions: SequenceOptions<VoiceEvent> = { start: T0 };
@@ -384,7 +371,7 @@ const startArb = fc
   .record({
     direction: fc.constantFrom('inbound', 'outbound') as fc.Arbitrary<'inbound' | 'outbound'>,
     at: fc.integer({ min: T0 - 1_000, max: T0 }),
-    acw: policyArb,
+    acw: acwPolicyArb,
     dispositionRequired: fc.boolean(),
     recording: fc.constantFrom('on', 'paused') as fc.Arbitrary<'on' | 'paused'>,
   })
