@@ -5,12 +5,14 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type ConfigInput, DEV_CONFIG } from '@helpline/server';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { startDemo } from '../../scripts/demo.mjs';
-import { repoRoot } from '../../scripts/lib/test-files.mjs';
 
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const ARGS = [
   '--no-sandbox',
@@ -24,8 +26,7 @@ const WAIT = 20_000;
 const shots = join(repoRoot, 'test-results', 'e2e');
 
 /** The demo configuration plus a site whose only queue is closed, for the offline-message flow. */
-async function testConfig(): Promise<unknown> {
-  const { DEV_CONFIG } = await import('../../packages/server/dist/index.js');
+function testConfig(): ConfigInput {
   const demoSite = DEV_CONFIG.sites[0];
   assert.ok(demoSite, 'the dev config has a site');
   return {
@@ -119,7 +120,7 @@ before(async () => {
     port: 0,
     serverPort: 0,
     dataDir: join(dataDir, 'db'),
-    config: await testConfig(),
+    config: testConfig(),
     mounts: { '/closed/': closedPage },
   });
   // The same shop page, embedded for the site whose only queue is closed.
