@@ -202,7 +202,8 @@ function globalBefore(a: ItemState, b: ItemState): boolean {
   return a.item.id < b.item.id;
 }
 
-function sortedInsert(list: ItemState[], entry: ItemState): void {
+/** The first index of `list` (kept in queue order) whose entry does not come before `entry`. */
+function lowerBound(list: readonly ItemState[], entry: ItemState): number {
   let low = 0;
   let high = list.length;
   while (low < high) {
@@ -210,7 +211,11 @@ function sortedInsert(list: ItemState[], entry: ItemState): void {
     if (inQueueOrder(list[mid] as ItemState, entry) < 0) low = mid + 1;
     else high = mid;
   }
-  list.splice(low, 0, entry);
+  return low;
+}
+
+function sortedInsert(list: ItemState[], entry: ItemState): void {
+  list.splice(lowerBound(list, entry), 0, entry);
 }
 
 function sortedRemove(list: ItemState[], entry: ItemState): void {
@@ -218,14 +223,8 @@ function sortedRemove(list: ItemState[], entry: ItemState): void {
     list.shift();
     return;
   }
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (inQueueOrder(list[mid] as ItemState, entry) < 0) low = mid + 1;
-    else high = mid;
-  }
-  if (list[low] === entry) list.splice(low, 1);
+  const index = lowerBound(list, entry);
+  if (list[index] === entry) list.splice(index, 1);
 }
 
 /** Merges skill lists by name, keeping the highest minimum level, then lowers levels to `widenTo` if given. */
