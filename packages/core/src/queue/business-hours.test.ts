@@ -10,18 +10,11 @@ import {
   queueAvailability,
   validateBusinessHours,
 } from './business-hours';
+import { utc, weekdays } from './queue.testing';
 import type { BusinessHours, Queue } from './queue.types';
 
 const HOUR = 3_600_000;
-const utc = (iso: string): number => Date.parse(iso);
 const span = (start: string, end: string) => ({ start: utc(start), end: utc(end) });
-const weekdays = (open: string, close: string): BusinessHours['weekly'] => ({
-  1: [{ open, close }],
-  2: [{ open, close }],
-  3: [{ open, close }],
-  4: [{ open, close }],
-  5: [{ open, close }],
-});
 
 describe('business hours in Europe/Amsterdam (CET/CEST)', () => {
   const office: BusinessHours = { timeZone: 'Europe/Amsterdam', weekly: weekdays('09:00', '17:00') };

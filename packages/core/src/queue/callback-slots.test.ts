@@ -4,16 +4,9 @@ import { HelplineError } from '../protocol/errors';
 import { createRouter } from '../routing/router';
 import { makeItem, makeQueue } from '../routing/routing.fixtures';
 import { callbackSlots, DEFAULT_CALLBACK_RETRY, nextRetryAt, planCallback } from './callback-slots';
-import type { BusinessHours, Queue } from './queue.types';
+import { utc, weekdays } from './queue.testing';
+import type { Queue } from './queue.types';
 
-const utc = (iso: string) => Date.parse(iso);
-const weekdays = (open: string, close: string): BusinessHours['weekly'] => ({
-  1: [{ open, close }],
-  2: [{ open, close }],
-  3: [{ open, close }],
-  4: [{ open, close }],
-  5: [{ open, close }],
-});
 const amsterdamOffice: Queue = makeQueue('support', {
   name: 'Support',
   businessHours: { timeZone: 'Europe/Amsterdam', weekly: weekdays('09:00', '17:00') },
