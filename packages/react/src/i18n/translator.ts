@@ -38,6 +38,10 @@ export function createTranslator(locale = 'en', overrides: PartialCatalog = {}):
       const value = params[name];
       return value === undefined ? whole : typeof value === 'number' ? numbers.format(value) : value;
     });
+  // Formatters are costly to build and called for every message on every render: build them once.
+  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
+  const time = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
+  const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
   return {
     locale,
     t,
@@ -53,14 +57,11 @@ export function createTranslator(locale = 'en', overrides: PartialCatalog = {}):
       const s = String(total % 60).padStart(2, '0');
       return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
     },
-    percent: (ratio) =>
-      new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(ratio),
+    percent: (ratio) => percent.format(ratio),
     number: (value, fractionDigits = 0) =>
       new Intl.NumberFormat(locale, { maximumFractionDigits: fractionDigits }).format(value),
-    time: (epochMs) =>
-      new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(epochMs),
-    dateTime: (epochMs) =>
-      new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(epochMs),
+    time: (epochMs) => time.format(epochMs),
+    dateTime: (epochMs) => dateTime.format(epochMs),
   };
 }
 

@@ -55,6 +55,7 @@ export function createTranslator(
   dir: 'ltr' | 'rtl' = locale === 'ar' ? 'rtl' : 'ltr',
 ): Translator {
   const numbers = new Intl.NumberFormat(locale);
+  const timeFormats = new Map<string, Intl.DateTimeFormat>();
   return {
     locale,
     dir,
@@ -82,11 +83,18 @@ export function createTranslator(
       }).format(epochMs);
     },
     formatTime(epochMs, timeZone) {
-      return new Intl.DateTimeFormat(locale, {
-        hour: 'numeric',
-        minute: '2-digit',
-        ...(timeZone ? { timeZone } : {}),
-      }).format(epochMs);
+      // Called for every message on every render: one formatter per time zone, built once.
+      const key = timeZone ?? '';
+      let formatter = timeFormats.get(key);
+      if (!formatter) {
+        formatter = new Intl.DateTimeFormat(locale, {
+          hour: 'numeric',
+          minute: '2-digit',
+          ...(timeZone ? { timeZone } : {}),
+        });
+        timeFormats.set(key, formatter);
+      }
+      return formatter.format(epochMs);
     },
     formatNumber(value) {
       return numbers.format(value);
