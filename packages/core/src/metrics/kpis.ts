@@ -92,6 +92,15 @@ function validateEvent(event: KpiLogEvent): void {
 }
 
 /** Folds one event into its record. Events are expected in time order per interaction. */
+/** The record of the event's interaction, created (at the event's time) on its first event. */
+function recordFor(records: Map<string, InteractionRecord>, event: InteractionLogEvent): InteractionRecord {
+  const known = records.get(event.interactionId);
+  if (known !== undefined) return known;
+  const record = newRecord(event.interactionId, event.at);
+  records.set(event.interactionId, record);
+  return record;
+}
+
 function applyEvent(record: InteractionRecord, event: InteractionLogEvent): void {
   if (event.at < record.createdAt) record.createdAt = event.at;
   switch (event.type) {
@@ -448,12 +457,7 @@ export function computeKpis(events: readonly KpiLogEvent[], options: KpiOptions)
       presence.push(event);
       continue;
     }
-    let record = records.get(event.interactionId);
-    if (record === undefined) {
-      record = newRecord(event.interactionId, event.at);
-      records.set(event.interactionId, record);
-    }
-    applyEvent(record, event);
+    applyEvent(recordFor(records, event), event);
   }
   const byKey = new Map<string, InteractionRecord[]>();
   for (const record of records.values()) {
@@ -542,13 +546,9 @@ export function createKpiAccumulator(settings: KpiSettings & { readonly from?: n
         presence.push(event);
         return;
       }
-      let record = records.get(event.interactionId);
-      if (record === undefined) {
-        record = newRecord(event.interactionId, event.at);
-        records.set(event.interactionId, record);
-      } else if (counted(record)) {
-        accumulate(totals, record, settings, -1);
-      }
+      const known = records.get(event.interactionId);
+      if (known !== undefined && counted(known)) accumulate(totals, known, settings, -1);
+      const record = recordFor(records, event);
       applyEvent(record, event);
       if (counted(record)) accumulate(totals, record, settings, 1);
       const key = repeatKey(record);
