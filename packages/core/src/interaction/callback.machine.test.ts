@@ -24,7 +24,14 @@ import {
   callbackMachine,
   callbackSnapshot,
 } from './callback.machine';
-import { acwPolicyArb, atArb, offerEventArbs, retimeOffer, wrapUpEventArbs } from './interaction.testing';
+import {
+  acwPolicyArb,
+  assertOutcomeKept,
+  atArb,
+  offerEventArbs,
+  retimeOffer,
+  wrapUpEventArbs,
+} from './interaction.testing';
 import type { WrapUpPolicy } from './lifecycle';
 
 const T0 = 1_700_000_000_000;
@@ -492,10 +499,7 @@ function checkStep({ before, after, event }: Step<CallbackState, CallbackEvent, 
     if (was !== undefined) assert.equal(after.context.timestamps[key], was, `${key} changed`);
   }
   assert.ok(after.context.attempts >= before.context.attempts, 'attempts never decrease');
-  if (before.context.endReason !== undefined) {
-    assert.equal(after.context.endReason, before.context.endReason);
-    assert.equal(after.context.endedBy, before.context.endedBy);
-  }
+  assertOutcomeKept(before.context, after.context);
 }
 
 describeMachineProperties({

@@ -24,7 +24,14 @@ import {
   chatMachine,
   chatSnapshot,
 } from './chat.machine';
-import { acwPolicyArb, atArb, offerEventArbs, retimeOffer, wrapUpEventArbs } from './interaction.testing';
+import {
+  acwPolicyArb,
+  assertOutcomeKept,
+  atArb,
+  offerEventArbs,
+  retimeOffer,
+  wrapUpEventArbs,
+} from './interaction.testing';
 import type { WrapUpPolicy } from './lifecycle';
 
 const T0 = 1_700_000_000_000;
@@ -458,11 +465,7 @@ function checkStep({ before, after, event }: Step<ChatState, ChatEvent, ChatCont
     const was = before.context.timestamps[key];
     if (was !== undefined) assert.equal(after.context.timestamps[key], was, `${key} changed`);
   }
-  // Once over, why and by whom never change.
-  if (before.context.endReason !== undefined) {
-    assert.equal(after.context.endReason, before.context.endReason);
-    assert.equal(after.context.endedBy, before.context.endedBy);
-  }
+  assertOutcomeKept(before.context, after.context);
 }
 
 describeMachineProperties({

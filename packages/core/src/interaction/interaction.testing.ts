@@ -1,5 +1,6 @@
 // Test-only arbitraries shared by the property tests of the interaction machines (chat, callback, voice).
 // Not exported from any index: nothing in a build imports this file.
+import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { EventArbitraries } from '../machine/machine.testing';
 import type { AcwPolicy } from '../queue/queue.types';
@@ -51,3 +52,13 @@ export const wrapUpEventArbs: EventArbitraries<WrapUpEvent> = {
   WRAP_UP_TIMEOUT: fc.record({ type: fc.constant('WRAP_UP_TIMEOUT'), at: atArb }),
   SKIP_WRAP_UP: fc.record({ type: fc.constant('SKIP_WRAP_UP'), at: atArb }),
 };
+
+/** Once an interaction is over, why and by whom it ended never change. */
+export function assertOutcomeKept(
+  before: { readonly endReason?: string; readonly endedBy?: string },
+  after: { readonly endReason?: string; readonly endedBy?: string },
+): void {
+  if (before.endReason === undefined) return;
+  assert.equal(after.endReason, before.endReason, 'the end reason never changes');
+  assert.equal(after.endedBy, before.endedBy, 'who ended it never changes');
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { acwPolicyArb, atArb, wrapUpEventArbs } from '../interaction/interaction.testing';
+import { acwPolicyArb, assertOutcomeKept, atArb, wrapUpEventArbs } from '../interaction/interaction.testing';
 import { can, transition } from '../machine';
 import {
   assertIllegal,
@@ -418,10 +418,7 @@ function checkStep({ before, after }: Step<VoiceState, VoiceEvent, VoiceContext>
   }
   assert.ok(after.context.heldMs >= before.context.heldMs, 'hold time never shrinks');
   assert.ok(after.context.holdCount >= before.context.holdCount);
-  if (before.context.endReason !== undefined) {
-    assert.equal(after.context.endReason, before.context.endReason);
-    assert.equal(after.context.endedBy, before.context.endedBy);
-  }
+  assertOutcomeKept(before.context, after.context);
 }
 
 describeMachineProperties({
