@@ -78,6 +78,8 @@ export async function openPgliteThread(dataDir: string): Promise<SqlClient> {
     if (reply.id === undefined) return;
     const pending = waiting.get(reply.id);
     waiting.delete(reply.id);
+    // An idle database must not keep the process alive (a forgotten close would hang it); a busy one must.
+    if (waiting.size === 0) worker.unref();
     if (!pending) return;
     if (reply.error)
       pending.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
@@ -94,6 +96,7 @@ export async function openPgliteThread(dataDir: string): Promise<SqlClient> {
     if (crashed) return Promise.reject(crashed);
     return new Promise((resolve, reject) => {
       waiting.set(id, { resolve, reject });
+      worker.ref();
       worker.postMessage({ ...message, id });
     });
   };
@@ -112,7 +115,10 @@ export async function openPgliteThread(dataDir: string): Promise<SqlClient> {
     async transaction(work) {
       const tx = nextTx++;
       const doneId = nextId++;
-      const done = new Promise<Reply>((resolve, reject) => waiting.set(doneId, { resolve, reject }));
+      const done = new Promise<Reply>((resolve, reject) => {
+        waiting.set(doneId, { resolve, reject });
+        worker.ref();
+      });
       // Consumed below; keep an early rejection from being reported as unhandled.
       done.catch(() => {});
       await request({ kind: 'begin', tx, doneId });
