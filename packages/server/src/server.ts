@@ -96,6 +96,10 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
   const log = options.logger ?? createLogger();
   const { config } = options;
   const now = Date.now;
+  // Vonage (packages/server/src/vonage): present only with a `vonage` config section. Its bridge connections
+  // (phone callers have no browser; the server speaks for them) authenticate before the real auth.
+  // Prepared before storage opens: a bad section must not leave an open database (and its thread) behind.
+  const vonage = prepareVonage({ config, env: options.env ?? process.env, log, now });
   const ownsStorage = !('ping' in options.storage);
   const opened = 'ping' in options.storage ? options.storage : await openStorage(options.storage);
   const tracked = trackWrites(opened);
@@ -119,9 +123,6 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
     env: options.env ?? process.env,
   });
   const admission = createAdmission(config.file.limits, now);
-  // Vonage (packages/server/src/vonage): present only with a `vonage` config section. Its bridge connections
-  // (phone callers have no browser; the server speaks for them) authenticate before the real auth.
-  const vonage = prepareVonage({ config, env: options.env ?? process.env, log, now });
   const authenticate = (token: string) => auth.authenticate(token);
   const hub = createHub({
     queues: config.queues,
