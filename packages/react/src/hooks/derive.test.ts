@@ -123,3 +123,23 @@ describe('derive', () => {
     assert.equal(unknownQueue.canSkipWrapUp, true);
   });
 });
+
+describe('interactionFlags across channels', () => {
+  const base = {
+    id: 'c1',
+    channel: 'callback' as const,
+    queueId: 'support',
+    customer: { id: 'v', identified: false, attributes: {} },
+    participants: [],
+    priority: 0,
+    requiredSkills: [],
+    prechat: {},
+    timestamps: { createdAt: 1 },
+  };
+  it('reads a callback in its own states without crashing, as the chat state it corresponds to', () => {
+    assert.equal(interactionFlags({ ...base, state: 'dialing' }).isActive, true);
+    assert.equal(interactionFlags({ ...base, state: 'retry-wait' }).isQueued, true);
+    assert.equal(interactionFlags({ ...base, state: 'completed' }).isEnded, true);
+    assert.equal(interactionFlags({ ...base, state: 'something-new' }).isEnded, true);
+  });
+});
