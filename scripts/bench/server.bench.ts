@@ -172,7 +172,7 @@ export default async function serverBench(): Promise<BenchRow[]> {
         ok: complete && result.lost === 0 && result.duplicates === 0,
       },
       {
-        what: `server RSS at peak (PGlite in process; setup of all chats took ${(result.setupMs / 1000).toFixed(1)} s)`,
+        what: `server RSS at peak (PGlite in a worker thread of the server process; opening all chats took ${(result.setupMs / 1000).toFixed(1)} s)`,
         measured: `${peakRss.toFixed(0)} MB`,
         budget: '—',
         competitors: '—',
