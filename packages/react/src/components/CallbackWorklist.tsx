@@ -85,7 +85,8 @@ export function CallbackWorklist({
     () =>
       items ??
       interactions
-        .filter(({ interaction }) => interaction.channel === 'callback')
+        // Once the call is over the callback leaves the worklist for the wrap-up form.
+        .filter(({ interaction }) => interaction.channel === 'callback' && interaction.state !== 'wrap-up')
         .map(({ interaction }) => ({
           id: interaction.id,
           name: customerName(i18n, interaction),
@@ -111,6 +112,8 @@ export function CallbackWorklist({
     onClose ??
     (async (item: CallbackItem, outcome: CallbackOutcome) => {
       await session.connection.command('callback.outcome', { cid: item.id, outcome });
+      // Reached and talked to: closing it ends the call, which moves it on to wrap-up.
+      if (outcome === 'answered') await session.end(item.id);
     });
 
   return (
