@@ -280,8 +280,11 @@ export function createConversationsStore(options: ConversationsOptions): Convers
     },
     async markRead(cid, participantId) {
       const view = viewOf(cid);
-      if (view.lastSeq === 0 || (view.readUpTo[participantId] ?? 0) >= view.lastSeq) return;
-      await connection.command('read', { cid, seq: view.lastSeq });
+      // Read up to the last message: a read receipt is itself an event, so aiming at the last event would send a
+      // new receipt for every receipt, forever.
+      const lastMessageSeq = view.messages.reduce((last, m) => Math.max(last, m.seq ?? 0), 0);
+      if (lastMessageSeq === 0 || (view.readUpTo[participantId] ?? 0) >= lastMessageSeq) return;
+      await connection.command('read', { cid, seq: lastMessageSeq });
     },
     dispose() {
       stopEvents();

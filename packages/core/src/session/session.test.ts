@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createHub, devAuthenticate, type Hub } from '../hub';
 import { isHelplineError } from '../protocol/errors';
-import { createTestClock, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
+import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
 import { createMemoryTransport, type MemoryTransport } from '../transport';
 import { type AgentSession, createAgentSession } from './agent.session';
 import { createVisitorSession, type VisitorSession } from './visitor.session';
@@ -79,6 +79,11 @@ describe('visitor ↔ agent over the memory transport', () => {
 
     await alice.markRead(cid);
     await waitFor(() => visitor.$readByAgent.get(), 'read receipt');
+    // Marking again with nothing new sends nothing: a receipt is an event, but not a message to read.
+    const lastSeq = alice.$conversations.get()[cid]?.lastSeq;
+    await alice.markRead(cid);
+    await flush();
+    assert.equal(alice.$conversations.get()[cid]?.lastSeq, lastSeq);
 
     await alice.end(cid);
     await waitFor(() => visitor.$interaction.get()?.state === 'wrap-up', 'visitor sees the end');
