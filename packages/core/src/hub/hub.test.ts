@@ -384,6 +384,11 @@ describe('hub: supervisor', () => {
 
     const waitingCid = await visitor('v2').startChat({ queueId: 'support' });
     await flush();
+    const listed = await sam.refresh();
+    assert.deepEqual(
+      listed.waiting.map((w) => [w.cid, w.queueId]),
+      [[waitingCid, 'support']],
+    );
     await sam.reassign(waitingCid, { toQueueId: 'vip' });
     const after = await sam.refresh();
     assert.equal(after.queues.find((q) => q.queueId === 'vip')?.waiting, 1);

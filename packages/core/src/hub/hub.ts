@@ -742,6 +742,21 @@ export function createHub(options: HubOptions): Hub {
     });
   }
 
+  function waitingBoard(): CommandResult<'supervisor.snapshot'>['waiting'] {
+    return [...queues.keys()].flatMap((queueId) =>
+      router.waiting(queueId).map((item) => {
+        const name = live.get(item.id)?.interaction.customer.name;
+        return {
+          cid: item.id,
+          queueId,
+          channel: item.channel,
+          waitingSince: item.waitingSince,
+          ...(name ? { customerName: name } : {}),
+        };
+      }),
+    );
+  }
+
   function agentBoard(): CommandResult<'supervisor.snapshot'>['agents'] {
     return [...agents.values()].map((agent) => {
       const snapshot = presenceOf(agent.id);
@@ -1106,7 +1121,14 @@ export function createHub(options: HubOptions): Hub {
       const now = clock.now();
       const from = args.from ?? now - 86_400_000;
       const byQueue = Object.fromEntries([...queues.keys()].map((id) => [id, kpisSince(from, id)]));
-      return { at: now, queues: queueBoard(now), agents: agentBoard(), kpis: kpisSince(from), byQueue };
+      return {
+        at: now,
+        queues: queueBoard(now),
+        agents: agentBoard(),
+        waiting: waitingBoard(),
+        kpis: kpisSince(from),
+        byQueue,
+      };
     },
     async 'supervisor.force-presence'(conn, args) {
       requireSupervisor(conn.subject, "change another agent's presence");

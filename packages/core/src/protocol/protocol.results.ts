@@ -85,6 +85,16 @@ export const commandResultSchemas = {
         ),
       }),
     ),
+    /** Interactions waiting for an agent (not yet offered), for supervisors to move between queues. */
+    waiting: v.array(
+      v.object({
+        cid: v.string(),
+        queueId: v.string(),
+        channel: v.picklist(['chat', 'voice', 'callback', 'offline-message']),
+        waitingSince: v.number(),
+        customerName: v.optional(v.string()),
+      }),
+    ),
     kpis: kpiReportSchema,
     byQueue: v.record(v.string(), kpiReportSchema),
   }),

@@ -9,7 +9,7 @@ import { ReassignForm } from './ReassignForm';
 
 /**
  * Interactions waiting in queues, longest first, each with a form to move it to another queue. Shown when the
- * board lists them (`board.waiting`; core's board does not yet).
+ * board lists them (`board.waiting`, from the supervisor snapshot).
  *
  * @example
  * ```tsx
