@@ -285,6 +285,27 @@ describe('protocol against the real server', () => {
     assert.equal((await live.waitClosed()).code, CLOSE_CODES.goingAway);
   });
 
+  it('records every presence change of an agent for reporting', async () => {
+    const s = await server();
+    const alice = track(
+      await TestClient.connect(s.socketUrl, await staffToken('alice'), { site: '', origin: null }),
+    );
+    await alice.ok('presence.set', { status: 'available' });
+    await alice.ok('presence.set', { status: 'away', reason: 'lunch' });
+    await alice.ok('presence.set', { status: 'offline' });
+    const deadline = Date.now() + 5_000;
+    let history = await s.storage.presenceHistory('alice');
+    // Presence history is written after the change is applied; poll the database until the writes landed.
+    while (history.length < 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setImmediate(resolve));
+      history = await s.storage.presenceHistory('alice');
+    }
+    assert.deepEqual(
+      history.map((h) => h.status),
+      ['available', 'away', 'offline'],
+    );
+  });
+
   it('redacts card numbers before storage and keeps texts and tokens out of the logs', async () => {
     const logLines: string[] = [];
     const s = await server({ logLines });
