@@ -269,3 +269,21 @@ export function chatFlags(snapshot: ChatSnapshot): ChatFlags {
     wrapUpDeadlineAt: wrappingUp ? wrapUpDeadlineAt(context, context.timestamps.endedAt) : undefined,
   };
 }
+
+const CHAT_STATES: readonly string[] = ['prechat', 'queued', 'offered', 'active', 'wrap-up', 'ended'];
+
+/**
+ * Where an interaction of any channel stands, in the chat lifecycle's words, so one set of {@link chatFlags}
+ * serves every channel (callbacks have their own machine: `dialing` reads as `active`, the waiting states as
+ * `queued`, the final ones as `ended`). An unknown state (a newer server) reads as `ended`.
+ *
+ * @example
+ * ```ts
+ * asChatState('retry-wait'); // 'queued'
+ * ```
+ */
+export function asChatState(state: string): ChatState {
+  if (CHAT_STATES.includes(state)) return state as ChatState;
+  if (state === 'dialing') return 'active';
+  return state === 'requested' || state === 'scheduled' || state === 'retry-wait' ? 'queued' : 'ended';
+}

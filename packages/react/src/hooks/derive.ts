@@ -1,4 +1,5 @@
 import {
+  asChatState,
   type ChannelLoad,
   type ChatContext,
   type ChatFlags,
@@ -38,33 +39,12 @@ export function loadOf(interactions: readonly WireInteraction[]): ChannelLoad {
   return load;
 }
 
-/**
- * Where a callback stands, in the chat lifecycle's words: the console shows one set of flags for every channel
- * (chat, voice and offline messages run the chat lifecycle; callbacks have their own machine).
- */
-const CHAT_STATE_OF: Readonly<Record<string, ChatState>> = {
-  prechat: 'prechat',
-  requested: 'queued',
-  scheduled: 'queued',
-  queued: 'queued',
-  'retry-wait': 'queued',
-  offered: 'offered',
-  dialing: 'active',
-  active: 'active',
-  'wrap-up': 'wrap-up',
-  ended: 'ended',
-  completed: 'ended',
-  cancelled: 'ended',
-  failed: 'ended',
-};
-
 /** The chat machine flags of an interaction (`canEnd`, `isWrappingUp`, `needsDisposition`…) under its queue's policy. */
 export function interactionFlags(
   { state: wireState, timestamps, disposition }: WireInteraction,
   queue?: Queue,
 ): ChatFlags {
-  // A state this console does not know (a newer server) reads as over rather than crashing the console.
-  const state = CHAT_STATE_OF[wireState] ?? 'ended';
+  const state = asChatState(wireState);
   // The flags read only the wrap-up policy, the timestamps and the disposition of the context.
   const context = {
     acw: queue?.acw ?? { kind: 'optional' },
