@@ -6,7 +6,7 @@ import nodeResolve from '@rollup/plugin-node-resolve';
 import { chromium } from 'playwright-core';
 import { type OutputChunk, rollup } from 'rollup';
 import esbuild from 'rollup-plugin-esbuild';
-import { coreFromSource, measureWidget } from '../../packages/widget/src/build/sizes';
+import { coreFromSource, measureWidget, vonageSdkExternal } from '../../packages/widget/src/build/sizes';
 import type { BenchRow } from './bench.types';
 import { kb } from './bundle-size';
 
@@ -18,6 +18,8 @@ async function productionFiles(): Promise<Map<string, string>> {
   const bundle = await rollup({
     input: { define: join(repoRoot, 'packages/widget/src/define.ts') },
     plugins: [
+      // The Vonage SDK is loaded only for Vonage calls, never on these pages; it is not bundled here either.
+      vonageSdkExternal,
       coreFromSource(),
       nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
       esbuild({
