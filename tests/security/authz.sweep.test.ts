@@ -53,6 +53,7 @@ const OPS: Record<CommandOp, OpRow> = {
   transfer: { audience: 'party', args: (cid) => ({ cid, toQueueId: 'sales' }) },
   'callback.outcome': { audience: 'party', args: (cid) => ({ cid, outcome: 'failed' }) },
   'agent.snapshot': { audience: 'staff', args: () => ({}) },
+  'customer.history': { audience: 'party', args: () => ({ customerId: owner.welcome?.subject.id ?? '' }) },
   'supervisor.snapshot': { audience: 'supervisor', args: () => ({}) },
   'supervisor.force-presence': {
     audience: 'supervisor',

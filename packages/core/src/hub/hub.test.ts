@@ -341,6 +341,41 @@ describe('hub: protocol and authorization', () => {
     assert.equal(hub.interactions().length, 1);
   });
 
+  it("shows an agent the customer's past interactions with their dispositions, and nobody else's", async () => {
+    const { visitor, agent, clock } = setup();
+    const alice = agent();
+    const bob = agent('bob');
+    await alice.setPresence('available');
+    const ada = visitor('ada');
+    const first = await ada.startChat({ topic: 'support' });
+    await waitFor(() => alice.$offers.get()[first] !== undefined, 'first offer');
+    await alice.accept(first);
+    await alice.end(first);
+    await alice.wrapUp(first, { disposition: 'follow-up' });
+    await clock.advance(60_000);
+    const second = await ada.startChat({ topic: 'support' });
+    await waitFor(() => alice.$offers.get()[second] !== undefined, 'second offer');
+    await alice.accept(second);
+    // The screen pop filled the earlier contact in, with its disposition.
+    await waitFor(
+      () => alice.$conversations.get()[first]?.interaction?.disposition === 'follow-up',
+      'history',
+    );
+    const history = await alice.customerHistory('ada');
+    assert.deepEqual(
+      history.map((i) => i.id),
+      [second, first],
+    );
+    await assert.rejects(
+      bob.customerHistory('ada'),
+      (e: unknown) => (e as { code: string }).code === 'not-found',
+    );
+    await assert.rejects(
+      ada.connection.command('customer.history', { customerId: 'ada' }),
+      (e: unknown) => (e as { code: string }).code === 'auth/forbidden',
+    );
+  });
+
   it('redacts card numbers before storing messages', async () => {
     const storage = createMemoryStorage();
     const { visitor } = setup({ storage });

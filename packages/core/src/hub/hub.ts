@@ -120,6 +120,8 @@ const FCR_WINDOW_MS = 7 * 86_400_000;
 const BOARD_THROTTLE_MS = 500;
 /** Conversation-starting requests remembered for deduplication. */
 const START_REQUEST_LIMIT = 10_000;
+/** Past interactions returned for one customer. */
+const CUSTOMER_HISTORY_LIMIT = 50;
 
 /**
  * Creates a hub.
@@ -1159,6 +1161,22 @@ export function createHub(options: HubOptions): Hub {
       });
       void runRouting(() => router.transfer(args.cid, target.id));
       return {};
+    },
+    async 'customer.history'(conn, args) {
+      requireStaff(conn.subject, "read a customer's history");
+      // An agent sees the history of a customer they are working with; a supervisor, of anyone.
+      const related =
+        conn.subject.role === 'supervisor' ||
+        [...live.values()].some(
+          (l) => l.interaction.customer.id === args.customerId && l.interaction.agentId === conn.subject.id,
+        );
+      if (!related) throw helplineError('not-found', { entity: 'Customer', id: args.customerId });
+      const stored = await storage.interactionsOfCustomer(args.customerId);
+      const interactions = stored
+        .map((i) => live.get(i.id)?.interaction ?? i)
+        .sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt)
+        .slice(0, CUSTOMER_HISTORY_LIMIT);
+      return { interactions: interactions.map((i) => wireFor(i, conn.subject)) };
     },
     async 'agent.snapshot'(conn) {
       requireStaff(conn.subject, 'read the agent snapshot');

@@ -144,6 +144,8 @@ export const commandArgsSchemas = {
     outcome: v.picklist(['answered', 'no-answer', 'failed', 'cancelled']),
   }),
   'agent.snapshot': v.strictObject({}),
+  /** Past interactions of a customer the agent is working with (supervisors: any customer), newest first. */
+  'customer.history': v.strictObject({ customerId: id }),
   // Supervisor
   /** The live board and KPIs since `from` (epoch ms; default: the last 24 hours). */
   'supervisor.snapshot': v.strictObject({ from: v.optional(epochMs) }),

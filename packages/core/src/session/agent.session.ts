@@ -61,6 +61,11 @@ export interface AgentSession {
   /** Finishes wrap-up; rejects with `wrapup/disposition-required` when the queue needs one. */
   wrapUp(cid: string, input?: WrapUpInput): Promise<void>;
   transfer(cid: string, target: TransferTarget): Promise<void>;
+  /**
+   * Loads a customer's past interactions (all channels, with dispositions) into `$conversations`, so the customer
+   * card can show them. Called on its own when the agent accepts an offer (the screen pop).
+   */
+  customerHistory(customerId: string): Promise<readonly WireInteraction[]>;
   close(): void;
 }
 
@@ -172,6 +177,15 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     return { id: subject?.id ?? 'me', role: 'agent', name: subject?.name ?? '' };
   };
 
+  async function customerHistory(customerId: string): Promise<readonly WireInteraction[]> {
+    const { interactions } = await connection.command('customer.history', { customerId });
+    const known = conversations.$conversations.get();
+    // Live interactions arrive through their own events; only past ones are filled in here.
+    for (const interaction of interactions)
+      if (!known[interaction.id]?.interaction) conversations.upsertInteraction(interaction);
+    return interactions;
+  }
+
   return {
     connection,
     $connection: connection.$state,
@@ -188,8 +202,11 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
         ...(result.reason ? { reason: result.reason } : {}),
       });
     },
+    customerHistory,
     async accept(cid) {
       const { interaction } = await connection.command('offer.accept', { cid });
+      // The screen pop: what this customer contacted us about before (best effort; the chat does not wait).
+      customerHistory(interaction.customer.id).catch(() => undefined);
       dropOffer(cid);
       track(interaction);
       await conversations.load(cid, interaction);
