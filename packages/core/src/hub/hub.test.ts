@@ -160,6 +160,70 @@ describe('hub: callbacks', () => {
   });
 });
 
+const timedQueue: Queue = { ...supportQueue, id: 'timed', acw: { kind: 'timed', seconds: 30 } };
+
+describe('hub: timed wrap-up', () => {
+  async function chatInWrapUp(env: ReturnType<typeof setup>) {
+    const alice = env.agent();
+    await alice.setPresence('available');
+    const cid = await env.visitor().startChat({ queueId: 'timed' });
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered');
+    await alice.accept(cid);
+    await alice.end(cid);
+    assert.equal(env.hub.interaction(cid)?.state, 'wrap-up');
+    return { alice, cid };
+  }
+
+  it('ends a timed wrap-up on the server when its time runs out, even with a disposition required', async () => {
+    const env = setup({ queues: [timedQueue] });
+    const { alice, cid } = await chatInWrapUp(env);
+    await env.clock.advance(30_000);
+    // At the deadline the agent's form still has a moment to submit what it has.
+    assert.equal(env.hub.interaction(cid)?.state, 'wrap-up', 'not before the deadline and its grace');
+    await env.clock.advance(2_000);
+    await waitFor(() => env.hub.interaction(cid)?.state === 'ended', 'ended by the timer');
+    const ended = env.hub.interaction(cid);
+    assert.equal(ended?.disposition, undefined);
+    assert.equal(ended?.timestamps.wrapUpEndedAt, (ended?.timestamps.endedAt ?? 0) + 32_000);
+    // The agent's capacity is free: the interaction left their snapshot.
+    const snapshot = await alice.connection.command('agent.snapshot', {});
+    assert.deepEqual(
+      snapshot.interactions.map((i) => i.id),
+      [],
+    );
+    await assert.rejects(
+      alice.wrapUp(cid, { disposition: 'resolved' }),
+      (e: unknown) => (e as { code: string }).code === 'conflict/state',
+    );
+  });
+
+  it('keeps the disposition of a form submitted before the deadline, and the timer then does nothing', async () => {
+    const env = setup({ queues: [timedQueue] });
+    const { alice, cid } = await chatInWrapUp(env);
+    await env.clock.advance(10_000);
+    await alice.wrapUp(cid, { disposition: 'follow-up', notes: 'call Tuesday' });
+    await env.clock.advance(60_000);
+    const done = env.hub.interaction(cid);
+    assert.equal(done?.state, 'ended');
+    assert.equal(done?.disposition, 'follow-up');
+    assert.equal(done?.timestamps.wrapUpEndedAt, (done?.timestamps.endedAt ?? 0) + 10_000);
+  });
+
+  it('ends a wrap-up whose time ran out while the server was down, right after the restart', async () => {
+    const storage = createMemoryStorage();
+    const clock = createTestClock();
+    const first = setup({ queues: [timedQueue], storage, clock });
+    const { cid } = await chatInWrapUp(first);
+    first.hub.close();
+    await clock.advance(120_000);
+
+    const second = setup({ queues: [timedQueue], storage, clock });
+    await second.hub.restore();
+    await clock.advance(0);
+    await waitFor(() => second.hub.interaction(cid)?.state === 'ended', 'ended after the restart');
+  });
+});
+
 describe('hub: business hours and offline messages', () => {
   it('refuses a chat when the queue is closed, and takes an offline message instead', async () => {
     const { visitor, clock, hub } = setup({ queues: [closedQueue] });

@@ -6,6 +6,7 @@ import {
   presenceSnapshot,
 } from '../agent/presence.machine';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
+import { type WrapUpContext, wrapUpDeadlineAt } from '../interaction/lifecycle';
 import { transition } from '../machine';
 import { computeKpis } from '../metrics/kpis';
 import type { KpiLogEvent, KpiReport } from '../metrics/metrics.types';
@@ -120,6 +121,11 @@ const FCR_WINDOW_MS = 7 * 86_400_000;
 const BOARD_THROTTLE_MS = 500;
 /** Conversation-starting requests remembered for deduplication. */
 const START_REQUEST_LIMIT = 10_000;
+/**
+ * How long past a `timed` wrap-up's deadline the server waits before ending it: the agent's form submits
+ * what it has at the deadline, and that submission (with its disposition) should win over the timer.
+ */
+const WRAP_UP_GRACE_MS = 2_000;
 /** Past interactions returned for one customer. */
 const CUSTOMER_HISTORY_LIMIT = 50;
 
@@ -155,6 +161,7 @@ export function createHub(options: HubOptions): Hub {
   const lastPositions = new Map<string, string>();
   const offerTimers = new Map<string, unknown>();
   const dueTimers = new Map<string, unknown>();
+  const wrapUpTimers = new Map<string, unknown>();
   const kpiLog: KpiLogEvent[] = [];
   const startRequests = new Map<string, Promise<Live>>();
   let heartbeatTimer: unknown;
@@ -349,6 +356,8 @@ export function createHub(options: HubOptions): Hub {
     const state = snapshot.value;
     if (lifecycle.handling.has(before) && !lifecycle.handling.has(state)) router.release(interaction.id);
     if (state === 'scheduled' || state === 'retry-wait') scheduleDue(current);
+    if (state === 'wrap-up') scheduleWrapUpEnd(current);
+    else clearTimer(wrapUpTimers, interaction.id);
     if (lifecycle.final.has(state)) {
       clearTimer(offerTimers, interaction.id);
       clearTimer(dueTimers, interaction.id);
@@ -381,6 +390,35 @@ export function createHub(options: HubOptions): Hub {
           }).catch((error: unknown) => console.error('[helpline] callback due failed', error));
         },
         Math.max(0, at - clock.now()),
+      ),
+    );
+  }
+
+  /**
+   * A `timed` after-call-work period ends on the server's clock, not the agent's form: when it runs out (plus
+   * a short grace) the interaction finishes, without a disposition if none was given, and the agent's capacity
+   * is free again.
+   */
+  function scheduleWrapUpEnd(current: Live): void {
+    // Every channel that has a wrap-up state carries its queue's policy in the machine's context.
+    const context = current.snapshot.context as unknown as WrapUpContext;
+    const deadline = wrapUpDeadlineAt(context, context.timestamps.endedAt);
+    if (deadline === undefined) return;
+    const cid = current.interaction.id;
+    clearTimer(wrapUpTimers, cid);
+    wrapUpTimers.set(
+      cid,
+      clock.setTimeout(
+        () => {
+          wrapUpTimers.delete(cid);
+          void serialized(cid, async () => {
+            // The agent may have submitted the form while this timer waited for the conversation's turn.
+            if (current.snapshot.value === 'wrap-up') await drive(current, { kind: 'wrap-up-timeout' });
+          })
+            .then(() => schedule())
+            .catch((error: unknown) => console.error('[helpline] wrap-up timeout failed', error));
+        },
+        Math.max(0, deadline + WRAP_UP_GRACE_MS - clock.now()),
       ),
     );
   }
@@ -1376,6 +1414,8 @@ export function createHub(options: HubOptions): Hub {
       else if (lifecycle.handling.has(snapshot.value) && interaction.agentId) {
         router.assign(interaction.id, interaction.agentId, interaction.channel);
       } else if (snapshot.value === 'scheduled' || snapshot.value === 'retry-wait') scheduleDue(current);
+      // A timed wrap-up that ran out while the server was down ends at once.
+      if (snapshot.value === 'wrap-up') scheduleWrapUpEnd(current);
     }
     await schedule();
   }
@@ -1443,7 +1483,7 @@ export function createHub(options: HubOptions): Hub {
       closed = true;
       if (heartbeatTimer !== undefined) clock.clearTimeout(heartbeatTimer);
       if (boardTimer !== undefined) clock.clearTimeout(boardTimer);
-      for (const timers of [offerTimers, dueTimers]) {
+      for (const timers of [offerTimers, dueTimers, wrapUpTimers]) {
         for (const timer of timers.values()) clock.clearTimeout(timer);
         timers.clear();
       }

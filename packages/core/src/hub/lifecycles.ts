@@ -34,7 +34,9 @@ export type Intent =
   | { readonly kind: 'no-answer' }
   | { readonly kind: 'fail' }
   | { readonly kind: 'transfer'; readonly queue: Queue }
-  | { readonly kind: 'wrap-up'; readonly disposition?: string; readonly notes?: string };
+  | { readonly kind: 'wrap-up'; readonly disposition?: string; readonly notes?: string }
+  /** A `timed` after-call-work period ran out. */
+  | { readonly kind: 'wrap-up-timeout' };
 
 /** How one channel's machine carries out the hub's intents. */
 export interface Lifecycle {
@@ -53,7 +55,16 @@ export interface Lifecycle {
 /** The offer, failure and wrap-up events that the chat and the callback machine define alike. */
 type SharedEvent = Extract<
   ChatEvent,
-  { readonly type: 'OFFER' | 'ACCEPT' | 'REJECT' | 'OFFER_TIMEOUT' | 'FAIL' | 'WRAP_UP_DONE' }
+  {
+    readonly type:
+      | 'OFFER'
+      | 'ACCEPT'
+      | 'REJECT'
+      | 'OFFER_TIMEOUT'
+      | 'FAIL'
+      | 'WRAP_UP_DONE'
+      | 'WRAP_UP_TIMEOUT';
+  }
 >;
 
 /** The machine event for an intent that chat and callback carry out alike, or `undefined`. */
@@ -69,6 +80,8 @@ function sharedEvent(intent: Intent, at: number): SharedEvent | undefined {
       return { type: 'OFFER_TIMEOUT', at };
     case 'fail':
       return { type: 'FAIL', at };
+    case 'wrap-up-timeout':
+      return { type: 'WRAP_UP_TIMEOUT', at };
     case 'wrap-up':
       return {
         type: 'WRAP_UP_DONE',

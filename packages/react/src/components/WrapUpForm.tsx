@@ -18,8 +18,9 @@ export interface WrapUpFormProps {
 
 /**
  * After-call work for one interaction: a disposition (required when the queue says so — the form will not
- * finish without one), notes, and the countdown of a `timed` ACW policy, which finishes wrap-up when it runs
- * out if the form is complete. Renders nothing unless the interaction is in wrap-up.
+ * finish without one), notes, and the countdown of a `timed` ACW policy. When that runs out the form submits
+ * itself if it is complete; the server ends wrap-up either way a moment later (without a disposition if none
+ * was given). Renders nothing unless the interaction is in wrap-up.
  *
  * @example
  * ```tsx
