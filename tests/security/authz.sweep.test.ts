@@ -52,6 +52,7 @@ const OPS: Record<CommandOp, OpRow> = {
   'wrapup.submit': { audience: 'party', args: (cid) => ({ cid }) },
   transfer: { audience: 'party', args: (cid) => ({ cid, toQueueId: 'sales' }) },
   'callback.outcome': { audience: 'party', args: (cid) => ({ cid, outcome: 'failed' }) },
+  'callback.reschedule': { audience: 'party', args: (cid) => ({ cid, at: Date.now() + 3_600_000 }) },
   'agent.snapshot': { audience: 'staff', args: () => ({}) },
   'customer.history': { audience: 'party', args: () => ({ customerId: owner.welcome?.subject.id ?? '' }) },
   'supervisor.snapshot': { audience: 'supervisor', args: () => ({}) },

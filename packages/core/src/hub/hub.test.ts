@@ -144,6 +144,77 @@ describe('hub: callbacks', () => {
     await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered when the slot starts');
   });
 
+  it('moves a callback to a new slot: the customer while it waits, the agent before reaching them', async () => {
+    const { visitor, agent, supervisor, hub, clock } = setup({ queues: [closedQueue] });
+    const alice = agent();
+    const v = visitor();
+    const noon = clock.now() + 2 * 60 * 60_000; // 12:00 Amsterdam
+    const cid = await v.requestCallback({ phone: '+31201234567', timeZone: 'Europe/Amsterdam', slot: noon });
+    const hasCode = (code: string, field?: string) => (e: unknown) => {
+      assert.equal((e as { code: string }).code, code);
+      if (field) assert.equal((e as { field: string }).field, field);
+      return true;
+    };
+
+    // The customer moves it; a time in the past or after closing is refused, naming `at`.
+    for (const at of [clock.now() - 1_000, clock.now() + 10 * 60 * 60_000]) {
+      await assert.rejects(
+        v.connection.command('callback.reschedule', { cid, at }),
+        hasCode('validation/field', 'at'),
+      );
+    }
+    const oneOClock = noon + 60 * 60_000;
+    const moved = await v.connection.command('callback.reschedule', { cid, at: oneOClock });
+    assert.equal(moved.interaction.state, 'scheduled');
+    assert.deepEqual(moved.interaction.callback?.slot, { start: oneOClock, end: oneOClock + 30 * 60_000 });
+    // An agent who does not hold it learns nothing about it.
+    await assert.rejects(alice.rescheduleCallback(cid, noon), hasCode('not-found'));
+
+    // The old slot passes without an offer; the new one brings it to the queue.
+    await alice.setPresence('available');
+    await clock.advance(2 * 60 * 60_000);
+    await flush();
+    assert.equal(hub.interaction(cid)?.state, 'scheduled', 'not due at the old slot');
+    await clock.advance(60 * 60_000);
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered at the new slot');
+    await alice.accept(cid);
+    assert.equal(hub.interaction(cid)?.callback?.attempts, 1);
+
+    // The customer cannot move it while the agent dials; the agent can hand it back.
+    await assert.rejects(
+      v.connection.command('callback.reschedule', { cid, at: clock.now() + 60 * 60_000 }),
+      hasCode('conflict/state'),
+    );
+    await alice.rescheduleCallback(cid, clock.now() + 60 * 60_000);
+    const handedBack = hub.interaction(cid);
+    assert.equal(handedBack?.state, 'scheduled');
+    assert.equal(handedBack?.agentId, undefined);
+    assert.equal(handedBack?.callback?.attempts, 0);
+    assert.equal(alice.$interactions.get()[cid], undefined, 'out of her hands');
+    assert.ok(handedBack?.participants.every((p) => p.leftAt !== undefined || p.role !== 'agent'));
+
+    // A supervisor moves a queued one out of the line until its slot.
+    const sam = supervisor();
+    await alice.setPresence('away', 'break');
+    const asap = await visitor('v2').requestCallback({
+      phone: '+31201234568',
+      timeZone: 'Europe/Amsterdam',
+      slot: 'asap',
+    });
+    assert.equal(hub.interaction(asap)?.state, 'queued');
+    await sam.connection.command('callback.reschedule', { cid: asap, at: clock.now() + 30 * 60_000 });
+    assert.equal(hub.interaction(asap)?.state, 'scheduled');
+    await alice.setPresence('available');
+    await flush();
+    assert.equal(alice.$offers.get()[asap], undefined, 'no longer in the line');
+    // A chat is not a callback.
+    const chat = await visitor('v3').startChat({ queueId: 'night' });
+    await assert.rejects(
+      sam.connection.command('callback.reschedule', { cid: chat, at: clock.now() + 60_000 }),
+      hasCode('conflict/state'),
+    );
+  });
+
   it('refuses a slot outside business hours or in the past, naming the field', async () => {
     const { visitor, clock } = setup({ queues: [closedQueue] });
     const v = visitor();

@@ -280,8 +280,10 @@ export function createHub(options: HubOptions): Hub {
       onStateChanged(current, before);
       await voice.interactionChanged(current, before);
     }
-    const agentId = current.interaction.agentId;
-    if (agentId) notifyInteraction(agentId, current.interaction);
+    // An agent the step took the interaction away from (a retry's back-off, a hand-back) hears of it too.
+    for (const agentId of new Set([previous.agentId, current.interaction.agentId])) {
+      if (agentId) notifyInteraction(agentId, current.interaction);
+    }
   }
 
   // ─── reporting ────────────────────────────────────────────────────────────────────────────────
@@ -737,21 +739,34 @@ export function createHub(options: HubOptions): Hub {
   }
 
   /** A callback slot must start in the future, inside the queue's business hours. */
-  function validSlotStart(queue: Queue, start: number): number {
+  function validSlotStart(
+    queue: Queue,
+    start: number,
+    scope: 'callback.request' | 'callback.reschedule',
+    field: 'slot' | 'at',
+  ): number {
     const now = clock.now();
     const inside = queue.businessHours === undefined || isOpen(queue.businessHours, start);
     if (start <= now || !inside) {
       throw helplineError(
         'validation/field',
-        {
-          scope: 'callback.request',
-          field: 'slot',
-          detail: 'must start in the future, inside business hours',
-        },
-        { field: 'slot' },
+        { scope, field, detail: 'must start in the future, inside business hours' },
+        { field },
       );
     }
     return start;
+  }
+
+  /** Who may move a callback in which state: the customer and supervisors while it waits, its agent while dialing. */
+  function requireReschedulable(subject: Subject, current: Live): void {
+    const { channel, agentId } = current.interaction;
+    const state = current.snapshot.value;
+    if (subject.role === 'agent') requireAssignedAgent(subject, current, 'reschedule this callback');
+    const allowed =
+      subject.role === 'agent' ? ['dialing'] : ['requested', 'scheduled', 'queued', 'retry-wait'];
+    if (channel !== 'callback' || !allowed.includes(state) || (subject.role !== 'agent' && agentId)) {
+      throw helplineError('conflict/state', { operation: 'reschedule', entity: channel, state });
+    }
   }
 
   function requireSupervisor(subject: Subject, operation: string): void {
@@ -833,7 +848,7 @@ export function createHub(options: HubOptions): Hub {
         ? availability.open
           ? undefined
           : availability.nextOpening
-        : validSlotStart(queue, args.slot);
+        : validSlotStart(queue, args.slot, 'callback.request', 'slot');
     if (args.slot === 'asap' && !availability.open && start === undefined) {
       throw helplineError('queue/closed', { queue: queue.id });
     }
@@ -928,6 +943,27 @@ export function createHub(options: HubOptions): Hub {
       };
       await serialized(args.cid, () => drive(current, intents[args.outcome]));
       return {};
+    },
+    async 'callback.reschedule'(conn, args) {
+      const current = await getLive(conn.subject, args.cid);
+      requireReschedulable(conn.subject, current);
+      const queue = queues.get(current.interaction.queueId);
+      if (!queue) throw helplineError('not-found', { entity: 'Queue', id: current.interaction.queueId });
+      const start = validSlotStart(queue, args.at, 'callback.reschedule', 'at');
+      await serialized(args.cid, async () => {
+        requireReschedulable(conn.subject, current);
+        const before = current.snapshot.value;
+        const agentId = current.interaction.agentId;
+        await drive(current, { kind: 'schedule', start, end: start + callbackSlotMs });
+        // Staying `scheduled` is no state change: the due timer moves to the new slot here.
+        if (before === 'scheduled') scheduleDue(current);
+        // Out of the line until the new slot starts, or out of the agent's hands.
+        if (before === 'queued') router.remove(args.cid);
+        if (before === 'dialing' && agentId) await removeParticipant(current, agentId);
+      });
+      publishPositions();
+      void schedule();
+      return { interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'offline.leave'(conn, args) {
       requireVisitor(conn.subject, 'leave a message');

@@ -13,6 +13,11 @@ export interface SharedContext extends OfferFields {
   readonly endedBy?: EndedBy;
   readonly disposition?: string;
   readonly notes?: string;
+  // Callback machines only (the callback plan the hub mirrors for worklists).
+  readonly slot?: { readonly start: number; readonly end: number };
+  readonly attempts?: number;
+  readonly maxAttempts?: number;
+  readonly nextAttemptAt?: number;
 }
 
 /** A snapshot of any interaction machine, seen through its shared fields. */
@@ -188,5 +193,15 @@ export function withSnapshot(interaction: Interaction, snapshot: InteractionSnap
     ...(context.endedBy === undefined ? {} : { endedBy: context.endedBy }),
     ...(context.disposition === undefined ? {} : { disposition: context.disposition }),
     ...(context.notes === undefined ? {} : { notes: context.notes }),
+    ...(context.attempts === undefined || context.maxAttempts === undefined
+      ? {}
+      : {
+          callback: {
+            attempts: context.attempts,
+            maxAttempts: context.maxAttempts,
+            ...(context.slot ? { slot: context.slot } : {}),
+            ...(context.nextAttemptAt === undefined ? {} : { nextAttemptAt: context.nextAttemptAt }),
+          },
+        }),
   };
 }

@@ -110,7 +110,7 @@ const table: TransitionTable<CallbackState, CallbackEvent> = {
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
   queued: {
-    SCHEDULE: x, QUEUE: x, DUE: x, OFFER: 'offered', ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
+    SCHEDULE: 'scheduled', QUEUE: x, DUE: x, OFFER: 'offered', ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     ANSWER: x, NO_ANSWER: x, HANG_UP: x, CANCEL: 'cancelled', FAIL: 'failed',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
@@ -120,7 +120,7 @@ const table: TransitionTable<CallbackState, CallbackEvent> = {
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
   dialing: {
-    SCHEDULE: x, QUEUE: x, DUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
+    SCHEDULE: 'scheduled', QUEUE: x, DUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     ANSWER: 'active', NO_ANSWER: 'retry-wait', HANG_UP: x, CANCEL: x, FAIL: 'failed',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
@@ -227,6 +227,30 @@ describe('callback machine: scheduling', () => {
     const next = run(callbackMachine, scheduled, { type: 'SCHEDULE', at: LATER, slot });
     assert.equal(next.value, 'scheduled');
     assert.deepEqual(next.context.slot, slot);
+  });
+
+  test('a queued callback moved to a slot leaves the queue and waits for it', () => {
+    const slot = { start: LATER + 1_000, end: LATER + 2_000 };
+    const next = run(callbackMachine, queued, { type: 'SCHEDULE', at: LATER, slot });
+    assert.equal(next.value, 'scheduled');
+    assert.equal(next.context.asap, false);
+    assert.equal(run(callbackMachine, next, { type: 'DUE', at: slot.start }).value, 'queued');
+  });
+
+  test('an agent hands back an accepted callback before reaching the customer: the dial is not counted', () => {
+    const slot = { start: LATER + 1_000, end: LATER + 2_000 };
+    assert.equal(dialing.context.attempts, 1);
+    const next = run(callbackMachine, dialing, { type: 'SCHEDULE', at: LATER, slot });
+    assert.equal(next.value, 'scheduled');
+    assert.equal(next.context.agentId, undefined);
+    assert.equal(next.context.attempts, 0);
+    assert.deepEqual(next.context.slot, slot);
+    const leg = next.context.offerHistory.at(-1);
+    assert.equal(leg?.agentId, 'a1');
+    assert.equal(leg?.endReason, 'transferred');
+    assert.equal(leg?.endedAt, LATER);
+    // Once the customer answered, the call is on: it ends through hang-up and wrap-up instead.
+    assertIllegal(callbackMachine, active, { type: 'SCHEDULE', at: LATER, slot });
   });
 });
 
@@ -392,7 +416,8 @@ describe('callback machine: flags', () => {
     assert.deepEqual(pick(requested), [false, true, true, false, false, false, 3]);
     assert.deepEqual(pick(scheduled), [false, true, true, false, false, false, 3]);
     assert.deepEqual(pick(offered), [true, true, false, false, false, false, 3]);
-    assert.deepEqual(pick(dialing), [false, false, false, true, false, false, 2]);
+    assert.deepEqual(pick(queued), [true, true, true, false, false, false, 3]);
+    assert.deepEqual(pick(dialing), [false, false, true, true, false, false, 2]);
     assert.deepEqual(pick(retryWait), [true, true, true, false, false, false, 2]);
     assert.deepEqual(pick(active), [false, false, false, false, true, false, 2]);
     assert.deepEqual(pick(completed), [false, false, false, false, false, true, 0]);
@@ -498,7 +523,12 @@ function checkStep({ before, after, event }: Step<CallbackState, CallbackEvent, 
     const was = before.context.timestamps[key];
     if (was !== undefined) assert.equal(after.context.timestamps[key], was, `${key} changed`);
   }
-  assert.ok(after.context.attempts >= before.context.attempts, 'attempts never decrease');
+  // Only a hand-back (rescheduled after accepting, before reaching the customer) returns its one dial.
+  const handedBack = before.value === 'dialing' && after.value === 'scheduled';
+  assert.ok(
+    after.context.attempts >= before.context.attempts - (handedBack ? 1 : 0),
+    'attempts never decrease, except by the one dial a hand-back returns',
+  );
   assertOutcomeKept(before.context, after.context);
 }
 

@@ -47,7 +47,11 @@ export interface CallbackSlot {
 
 /** Everything that can happen to a callback. Every event carries `at` (epoch ms). */
 export type CallbackEvent =
-  /** Call back in `slot` (also reschedules a scheduled or retry-waiting callback). */
+  /**
+   * Call back in `slot`. Also moves a callback that is scheduled, waiting in the queue or for a retry, or that
+   * an agent accepted but has not yet reached the customer on (the agent hands it back; the dial it counted is
+   * returned).
+   */
   | { readonly type: 'SCHEDULE'; readonly at: number; readonly slot: CallbackSlot }
   /** Call back as soon as possible. */
   | { readonly type: 'QUEUE'; readonly at: number }
@@ -141,6 +145,11 @@ const actions = {
   saveSlot: (context, event) => ({ ...context, slot: eventOfType(event, 'SCHEDULE').slot, asap: false }),
   markAsap: (context) => ({ ...context, asap: true }),
   clearRetry: (context) => ({ ...context, nextAttemptAt: undefined }),
+  handBack: (context, event) => ({
+    ...withLegEnded(context, timeOf(context, event), 'transferred'),
+    agentId: undefined,
+    attempts: Math.max(0, context.attempts - 1),
+  }),
   enterQueue: (context, event) => ({
     ...withQueued(context, timeOf(context, event)),
     nextAttemptAt: undefined,
@@ -225,6 +234,7 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
     },
     queued: {
       on: {
+        SCHEDULE: { target: 'scheduled', guard: 'validSlot', actions: ['saveSlot'] },
         OFFER: { target: 'offered', guard: 'validOffer', actions: ['recordOffer'] },
         CANCEL: cancel,
         FAIL: { target: 'failed', actions: ['endFailed'] },
@@ -241,6 +251,7 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
     },
     dialing: {
       on: {
+        SCHEDULE: { target: 'scheduled', guard: 'validSlot', actions: ['handBack', 'saveSlot'] },
         ANSWER: { target: 'active', actions: ['recordCustomerAnswer'] },
         NO_ANSWER: [
           { target: 'retry-wait', guard: 'attemptsLeft', actions: ['scheduleRetry'] },
@@ -356,6 +367,7 @@ export interface CallbackFlags {
 
 const CANCELLABLE: readonly CallbackState[] = ['requested', 'scheduled', 'queued', 'offered', 'retry-wait'];
 const FINISHED: readonly CallbackState[] = ['completed', 'cancelled', 'failed'];
+const RESCHEDULABLE: readonly CallbackState[] = ['requested', 'scheduled', 'queued', 'retry-wait', 'dialing'];
 
 /**
  * Derives the flags of a callback. Flags are computed, never stored.
@@ -377,7 +389,7 @@ export function callbackFlags(snapshot: CallbackSnapshot): CallbackFlags {
     isWrappingUp: wrappingUp,
     isFinished: FINISHED.includes(value),
     canCancel: CANCELLABLE.includes(value),
-    canReschedule: value === 'requested' || value === 'scheduled' || value === 'retry-wait',
+    canReschedule: RESCHEDULABLE.includes(value),
     canAccept: value === 'offered',
     canHangUp: value === 'active',
     canSkipWrapUp: can(callbackMachine, snapshot, {

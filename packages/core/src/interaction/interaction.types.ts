@@ -122,4 +122,18 @@ export interface Interaction {
   /** Agent's wrap-up notes. */
   readonly notes?: string;
   readonly csat?: Csat;
+  /** When and how often a callback is to be made (callbacks only). */
+  readonly callback?: CallbackSchedule;
+}
+
+/** When a callback is due and how many dials it has left, mirrored from its machine for worklists. */
+export interface CallbackSchedule {
+  /** The window picked by the customer or a rescheduling, epoch ms; absent for "as soon as possible". */
+  readonly slot?: { readonly start: number; readonly end: number };
+  /** Dials started so far. */
+  readonly attempts: number;
+  /** Dials allowed in total. */
+  readonly maxAttempts: number;
+  /** When the next dial may start after an unanswered one, epoch ms. */
+  readonly nextAttemptAt?: number;
 }

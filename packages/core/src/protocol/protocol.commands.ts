@@ -143,6 +143,12 @@ export const commandArgsSchemas = {
     cid: id,
     outcome: v.picklist(['answered', 'no-answer', 'failed', 'cancelled']),
   }),
+  /**
+   * Moves a callback to a slot starting at `at` (epoch ms; in the future, inside the queue's business hours).
+   * The customer may move their own while it waits; the assigned agent one they accepted but have not reached
+   * the customer on yet (it leaves their hands); a supervisor any callback that waits.
+   */
+  'callback.reschedule': v.strictObject({ cid: id, at: epochMs }),
   'agent.snapshot': v.strictObject({}),
   /** Past interactions of a customer the agent is working with (supervisors: any customer), newest first. */
   'customer.history': v.strictObject({ customerId: id }),

@@ -60,6 +60,7 @@ export const commandResultSchemas = {
   'wrapup.submit': empty,
   transfer: empty,
   'callback.outcome': empty,
+  'callback.reschedule': v.object({ interaction: interactionSchema }),
   'customer.history': v.object({ interactions: v.array(interactionSchema) }),
   'supervisor.snapshot': v.object({
     at: v.number(),

@@ -83,6 +83,14 @@ export const interactionSchema = v.object({
       nps: v.optional(v.number()),
     }),
   ),
+  callback: v.optional(
+    v.object({
+      slot: v.optional(v.object({ start: epochMs, end: epochMs })),
+      attempts: v.number(),
+      maxAttempts: v.number(),
+      nextAttemptAt: v.optional(epochMs),
+    }),
+  ),
 });
 
 /**

@@ -2,7 +2,7 @@ import { atom, map, onMount, type ReadableAtom } from 'nanostores';
 import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
-import type { CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
+import type { CommandArgs, CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
 import { type ConversationView, createConversationsStore, type MessageAuthor } from './conversations.store';
 import type { Outbox } from './outbox';
 
@@ -29,6 +29,9 @@ export interface WrapUpInput {
   readonly disposition?: string;
   readonly notes?: string;
 }
+
+/** How dialing a callback went. */
+export type CallbackOutcome = CommandArgs<'callback.outcome'>['outcome'];
 
 /** Where to transfer an interaction. */
 export type TransferTarget =
@@ -61,6 +64,14 @@ export interface AgentSession {
   /** Finishes wrap-up; rejects with `wrapup/disposition-required` when the queue needs one. */
   wrapUp(cid: string, input?: WrapUpInput): Promise<void>;
   transfer(cid: string, target: TransferTarget): Promise<void>;
+  /** Reports how dialing a callback went; `no-answer` schedules a retry while dials are left. */
+  callbackOutcome(cid: string, outcome: CallbackOutcome): Promise<void>;
+  /**
+   * Moves a callback the agent accepted, but has not reached the customer on, to a slot starting at `at`
+   * (epoch ms, inside business hours): it leaves the agent's hands and is offered again when the slot starts.
+   * Rejects with `validation/field` (field `at`) for a time in the past or outside business hours.
+   */
+  rescheduleCallback(cid: string, at: number): Promise<void>;
   /**
    * Loads a customer's past interactions (all channels, with dispositions) into `$conversations`, so the customer
    * card can show them. Called on its own when the agent accepts an offer (the screen pop).
@@ -237,6 +248,13 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     },
     async transfer(cid, target) {
       await connection.command('transfer', { cid, ...target });
+    },
+    async callbackOutcome(cid, outcome) {
+      await connection.command('callback.outcome', { cid, outcome });
+    },
+    async rescheduleCallback(cid, at) {
+      const { interaction } = await connection.command('callback.reschedule', { cid, at });
+      track(interaction);
     },
     close() {
       conversations.dispose();

@@ -3,6 +3,7 @@ export {
   type AgentPresence,
   type AgentSession,
   type AgentSessionOptions,
+  type CallbackOutcome,
   createAgentSession,
   type TransferTarget,
   type WrapUpInput,

@@ -1,4 +1,5 @@
 'use client';
+import { type CallbackOutcome, isHelplineError } from '@helpline/core';
 import { type ReactNode, useId, useMemo, useState } from 'react';
 import { useHelpline } from '../context/HelplineContext';
 import { useAction } from '../hooks/useAction';
@@ -9,8 +10,7 @@ import type { MessageKey } from '../i18n/en';
 import { useTranslator } from '../i18n/translator';
 import { customerName, cx, ErrorText } from './shared';
 
-/** How a callback ended, as the server records it (`callback.outcome`). */
-export type CallbackOutcome = 'answered' | 'no-answer' | 'failed' | 'cancelled';
+export type { CallbackOutcome };
 
 const OUTCOMES: readonly [CallbackOutcome, MessageKey][] = [
   ['answered', 'outcomeAnswered'],
@@ -31,6 +31,8 @@ export interface CallbackItem {
   /** Dials made so far. */
   readonly attempts?: number;
   readonly maxAttempts?: number;
+  /** False once the customer was reached (the call then ends through wrap-up). Default true. */
+  readonly canReschedule?: boolean;
 }
 
 /** Where a callback stands against the clock. */
@@ -48,7 +50,10 @@ export interface CallbackWorklistProps {
   readonly items?: readonly CallbackItem[];
   /** Dials; default: the voice controller's `start(cid)` (a web callback), else its `dial(phone)`. */
   readonly onDial?: (item: CallbackItem) => Promise<void>;
-  /** Moves a callback to another time (epoch ms); the Reschedule button shows only when given. */
+  /**
+   * Moves a callback to another time (epoch ms); default: hands it back to the server for that time
+   * (`callback.reschedule`), which offers it again when the slot starts.
+   */
   readonly onReschedule?: (item: CallbackItem, at: number) => Promise<void>;
   /** Closes a callback with an outcome; default: reports it to the server (`callback.outcome`). */
   readonly onClose?: (item: CallbackItem, outcome: CallbackOutcome) => Promise<void>;
@@ -63,7 +68,7 @@ export interface CallbackWorklistProps {
  *
  * @example
  * ```tsx
- * <CallbackWorklist onReschedule={(item, at) => crm.reschedule(item.id, at)} />
+ * <CallbackWorklist overdueAfterMs={5 * 60_000} />
  * ```
  */
 export function CallbackWorklist({
@@ -87,12 +92,18 @@ export function CallbackWorklist({
       interactions
         // Once the call is over the callback leaves the worklist for the wrap-up form.
         .filter(({ interaction }) => interaction.channel === 'callback' && interaction.state !== 'wrap-up')
-        .map(({ interaction }) => ({
-          id: interaction.id,
-          name: customerName(i18n, interaction),
-          phone: interaction.customer.phone ?? '',
-          dueAt: interaction.timestamps.queuedAt ?? interaction.timestamps.createdAt,
-        })),
+        .map(({ interaction }) => {
+          const plan = interaction.callback;
+          return {
+            id: interaction.id,
+            name: customerName(i18n, interaction),
+            phone: interaction.customer.phone ?? '',
+            // Promised for the customer's slot; "as soon as possible" since it joined the queue.
+            dueAt: plan?.slot?.start ?? interaction.timestamps.queuedAt ?? interaction.timestamps.createdAt,
+            ...(plan ? { attempts: plan.attempts, maxAttempts: plan.maxAttempts } : {}),
+            canReschedule: interaction.state === 'dialing',
+          };
+        }),
     [items, interactions, i18n],
   );
   const order: Record<CallbackDue, number> = { overdue: 0, due: 1, upcoming: 2 };
@@ -108,10 +119,12 @@ export function CallbackWorklist({
       : voice?.dial
         ? (item: CallbackItem) => voice.dial?.(item.phone, item.id) ?? Promise.resolve()
         : undefined);
+  const reschedule =
+    onReschedule ?? ((item: CallbackItem, at: number) => session.rescheduleCallback(item.id, at));
   const close =
     onClose ??
     (async (item: CallbackItem, outcome: CallbackOutcome) => {
-      await session.connection.command('callback.outcome', { cid: item.id, outcome });
+      await session.callbackOutcome(item.id, outcome);
       // Reached and talked to: closing it ends the call, which moves it on to wrap-up.
       if (outcome === 'answered') await session.end(item.id);
     });
@@ -132,7 +145,7 @@ export function CallbackWorklist({
               due={callbackDue(item.dueAt, now, overdueAfterMs)}
               now={now}
               onDial={dial}
-              onReschedule={onReschedule}
+              onReschedule={reschedule}
               onClose={close}
             />
           ))}
@@ -154,7 +167,7 @@ function CallbackRow({
   due: CallbackDue;
   now: number;
   onDial: ((item: CallbackItem) => Promise<void>) | undefined;
-  onReschedule: ((item: CallbackItem, at: number) => Promise<void>) | undefined;
+  onReschedule: (item: CallbackItem, at: number) => Promise<void>;
   onClose: (item: CallbackItem, outcome: CallbackOutcome) => Promise<void>;
 }): ReactNode {
   const i18n = useTranslator();
@@ -163,6 +176,10 @@ function CallbackRow({
   const action = useAction();
   const [open, setOpen] = useState<'reschedule' | 'close' | undefined>(undefined);
   const [when, setWhen] = useState('');
+  const [invalidTime, setInvalidTime] = useState(false);
+  // The server names the field when the time is in the past or outside business hours.
+  const timeRefused =
+    invalidTime || (isHelplineError(action.error) && action.error.field === 'at' && open === 'reschedule');
   const [outcome, setOutcome] = useState<CallbackOutcome>('answered');
   const toggle = (panel: 'reschedule' | 'close') =>
     setOpen((current) => (current === panel ? undefined : panel));
@@ -194,7 +211,7 @@ function CallbackRow({
             {t('dial')}
           </button>
         )}
-        {onReschedule && (
+        {item.canReschedule !== false && (
           <button
             type="button"
             className="helpline-button"
@@ -215,15 +232,26 @@ function CallbackRow({
           {t('closeCallback')}
         </button>
       </div>
-      {open === 'reschedule' && onReschedule && (
+      {open === 'reschedule' && item.canReschedule !== false && (
         <form
           id={`${id}-reschedule`}
           className="helpline-inline-form"
+          noValidate
           onSubmit={(event) => {
             event.preventDefault();
-            const at = new Date(when).getTime();
-            if (Number.isNaN(at)) return;
-            void action.run(() => onReschedule(item, at)).then(() => setOpen(undefined));
+            // `datetime-local` is the agent's local time; Date parses it as such.
+            const at = when ? new Date(when).getTime() : Number.NaN;
+            if (Number.isNaN(at) || at <= now) {
+              setInvalidTime(true);
+              return;
+            }
+            setInvalidTime(false);
+            void action
+              .run(async () => {
+                await onReschedule(item, at);
+                return true;
+              })
+              .then((done) => done && setOpen(undefined));
           }}
         >
           <label className="helpline-label" htmlFor={`${id}-when`}>
@@ -234,7 +262,10 @@ function CallbackRow({
             className="helpline-input"
             type="datetime-local"
             required
+            min={localInputValue(now)}
             value={when}
+            aria-invalid={timeRefused || undefined}
+            aria-describedby={timeRefused ? `${id}-when-error` : undefined}
             onChange={(event) => setWhen(event.currentTarget.value)}
           />
           <button type="submit" className="helpline-button" disabled={action.pending}>
@@ -271,7 +302,19 @@ function CallbackRow({
           </button>
         </form>
       )}
-      <ErrorText error={action.error} i18n={i18n} />
+      {timeRefused ? (
+        <p className="helpline-error" role="alert" id={`${id}-when-error`}>
+          {t('rescheduleInvalid')}
+        </p>
+      ) : (
+        <ErrorText error={action.error} i18n={i18n} />
+      )}
     </li>
   );
+}
+
+/** `epochMs` as a `datetime-local` value (local time, minutes). */
+function localInputValue(epochMs: number): string {
+  const local = new Date(epochMs - new Date(epochMs).getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
 }

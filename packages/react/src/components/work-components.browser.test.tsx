@@ -180,6 +180,23 @@ describe('work components', () => {
       },
     ];
 
+    /** The visitor asks for a callback as soon as possible; the agent accepts it and the worklist lists it. */
+    async function acceptCallback(container: HTMLElement): Promise<string> {
+      let cid = '';
+      await act(async () => {
+        cid = await visitor.requestCallback({
+          queueId: 'support',
+          phone: '+31201234567',
+          timeZone: 'Europe/Amsterdam',
+          slot: 'asap',
+        });
+      });
+      await waitForUi(() => agent.$offers.get()[cid] !== undefined, 'offered');
+      await act(() => agent.accept(cid));
+      await waitForUi(() => container.querySelector('.helpline-callback') !== null, 'listed');
+      return cid;
+    }
+
     it('classifies due times', () => {
       assert.strictEqual(callbackDue(now + 1, now, 600_000), 'upcoming');
       assert.strictEqual(callbackDue(now, now, 600_000), 'due');
@@ -259,25 +276,15 @@ describe('work components', () => {
         </HelplineProvider>,
       );
       assert.include(container.textContent, consoleMessages.callbacksEmpty);
-      let cid = '';
-      await act(async () => {
-        cid = await visitor.requestCallback({
-          queueId: 'support',
-          phone: '+31201234567',
-          timeZone: 'Europe/Amsterdam',
-          slot: 'asap',
-        });
-      });
-      await waitForUi(() => agent.$offers.get()[cid] !== undefined, 'offered');
-      await act(() => agent.accept(cid));
-      await waitForUi(() => container.querySelector('.helpline-callback') !== null, 'listed');
+      const cid = await acceptCallback(container);
       assert.include(container.querySelector('.helpline-callback__phone')?.textContent, '+31201234567');
       await click(byText(container, 'button', 'Dial'));
       assert.deepEqual(voice.started, [cid], 'a web callback is started by its interaction');
       assert.deepEqual(voice.dialed, []);
-      assert.isNull(
-        [...container.querySelectorAll('button')].find((b) => b.textContent === 'Reschedule') ?? null,
-        'no reschedule without a handler',
+      assert.strictEqual(
+        container.querySelector('.helpline-callback__attempts')?.textContent,
+        'Attempt 1 of 3',
+        'accepting counts the first dial',
       );
 
       await click(byText(container, 'button', 'Close'));
@@ -297,6 +304,48 @@ describe('work components', () => {
       await click(byText(container, 'button', 'Close callback'));
       await waitForUi(() => world.hub.interaction(cid)?.state === 'failed', 'closed as failed on the server');
       await waitForUi(() => container.querySelector('.helpline-callback') === null, 'gone from the list');
+    });
+
+    it('hands a callback back to the server for a new time, refusing a time in the past', async () => {
+      const { container } = mount(
+        <HelplineProvider agent={agent}>
+          <CallbackWorklist />
+        </HelplineProvider>,
+      );
+      const cid = await acceptCallback(container);
+      await click(byText(container, 'button', 'Reschedule'));
+      const when = byLabel<HTMLInputElement>(container, 'New time');
+      assert.match(when.min, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'no earlier than now');
+
+      await typeText(when, '2020-01-01T09:00');
+      await click(byText(container, 'button', 'Save'));
+      await waitForUi(() => container.querySelector('[role="alert"]') !== null, 'refused');
+      assert.strictEqual(
+        container.querySelector('[role="alert"]')?.textContent,
+        consoleMessages.rescheduleInvalid,
+      );
+      assert.strictEqual(when.getAttribute('aria-invalid'), 'true');
+      assert.strictEqual(world.hub.interaction(cid)?.state, 'dialing', 'nothing sent');
+
+      // Tomorrow at 10:00 local time.
+      const tomorrow = new Date();
+      tomorrow.setDate(tomorrow.getDate() + 1);
+      tomorrow.setHours(10, 0, 0, 0);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      await typeText(
+        when,
+        `${tomorrow.getFullYear()}-${pad(tomorrow.getMonth() + 1)}-${pad(tomorrow.getDate())}T10:00`,
+      );
+      await click(byText(container, 'button', 'Save'));
+      await waitForUi(() => world.hub.interaction(cid)?.state === 'scheduled', 'scheduled on the server');
+      const plan = world.hub.interaction(cid)?.callback;
+      assert.strictEqual(plan?.slot?.start, tomorrow.getTime());
+      assert.strictEqual(plan?.attempts, 0, 'the dial that was never made is given back');
+      assert.isUndefined(world.hub.interaction(cid)?.agentId);
+      await waitForUi(
+        () => container.querySelector('.helpline-callback') === null,
+        "out of the agent's hands",
+      );
     });
   });
 

@@ -105,6 +105,7 @@ export const consoleMessages = {
   dial: 'Dial',
   reschedule: 'Reschedule',
   rescheduleTo: 'New time',
+  rescheduleInvalid: 'Choose a time in the future, inside business hours.',
   save: 'Save',
   closeCallback: 'Close',
   callbackOutcome: 'Outcome',
