@@ -157,7 +157,9 @@ describe('the demo, end to end', { timeout: 170_000 }, () => {
 
   test('visitor chat ↔ agent in the CRM: offer, typing, read state, reloads, two tabs, CSAT; KPIs move', async () => {
     supervisor = await open(demo.urls.supervisor);
-    await visible(supervisor.getByText('No data yet today.'));
+    // The board has loaded (its queue rows come from the server) and today has no figures yet.
+    await visible(supervisor.getByRole('rowheader', { name: 'Support' }));
+    assert.equal(await supervisor.locator('[data-kpi="serviceLevel"] dd').textContent(), '—');
     await shot(supervisor, 'supervisor-before');
 
     agent = await open(demo.urls.crm);

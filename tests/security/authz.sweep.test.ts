@@ -56,6 +56,10 @@ const OPS: Record<CommandOp, OpRow> = {
   'agent.snapshot': { audience: 'staff', args: () => ({}) },
   'customer.history': { audience: 'party', args: () => ({ customerId: owner.welcome?.subject.id ?? '' }) },
   'supervisor.snapshot': { audience: 'supervisor', args: () => ({}) },
+  'supervisor.kpi-series': {
+    audience: 'supervisor',
+    args: () => ({ from: Date.now() - 3_600_000, bucketMinutes: 60 }),
+  },
   'supervisor.force-presence': {
     audience: 'supervisor',
     args: () => ({ agentId: 'alice', status: 'away', reason: 'meeting' }),

@@ -104,7 +104,7 @@ export {
   Sparkline,
   type SparklineProps,
 } from './supervisor/charts';
-export { KpiPanel, type KpiPanelProps } from './supervisor/KpiPanel';
+export { KpiPanel, type KpiPanelProps, useKpiSeries } from './supervisor/KpiPanel';
 export { QueueStatsTable } from './supervisor/QueueStatsTable';
 export { ReassignForm, type ReassignFormProps } from './supervisor/ReassignForm';
 export { WaitingList } from './supervisor/WaitingList';

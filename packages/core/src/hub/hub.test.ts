@@ -18,7 +18,14 @@ afterEach(() => {
 });
 
 function setup(
-  options: { queues?: Queue[]; storage?: HubStorage; clock?: TestClock; replayLimit?: number } = {},
+  options: {
+    queues?: Queue[];
+    storage?: HubStorage;
+    clock?: TestClock;
+    replayLimit?: number;
+    /** Long pings keep tests that move the clock by hours fast. */
+    heartbeatMs?: number;
+  } = {},
 ) {
   const clock = options.clock ?? createTestClock();
   const hub = createHub({
@@ -28,6 +35,7 @@ function setup(
     clock,
     ...(options.storage ? { storage: options.storage } : {}),
     ...(options.replayLimit ? { replayLimit: options.replayLimit } : {}),
+    ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
   });
   // The visitor has a link of its own, so faults injected on it leave the agents connected.
   const transport = createMemoryTransport({ hub });
@@ -37,13 +45,13 @@ function setup(
     track(createVisitorSession({ ...base, transport, token: `dev:visitor:${id}:Visitor ${id}` }));
   const agent = (id = 'alice') =>
     track(createAgentSession({ ...base, transport: staffTransport, token: `dev:agent:${id}:${id}` }));
-  const supervisor = () =>
+  const supervisor = (kpisFrom = () => 0) =>
     track(
       createSupervisorSession({
         ...base,
         transport: staffTransport,
         token: 'dev:supervisor:sam:Sam',
-        kpisFrom: () => 0,
+        kpisFrom,
       }),
     );
   cleanups.push(() => hub.close());
@@ -130,7 +138,7 @@ describe('hub: callbacks', () => {
   });
 
   it('schedules a callback in a slot and queues it when the slot starts', async () => {
-    const { visitor, agent, hub, clock } = setup({ queues: [closedQueue] });
+    const { visitor, agent, hub, clock } = setup({ queues: [closedQueue], heartbeatMs: 30 * 60_000 });
     const alice = agent();
     await alice.setPresence('available');
     const start = clock.now() + 2 * 60 * 60_000; // 12:00 Amsterdam, inside opening hours
@@ -145,7 +153,10 @@ describe('hub: callbacks', () => {
   });
 
   it('moves a callback to a new slot: the customer while it waits, the agent before reaching them', async () => {
-    const { visitor, agent, supervisor, hub, clock } = setup({ queues: [closedQueue] });
+    const { visitor, agent, supervisor, hub, clock } = setup({
+      queues: [closedQueue],
+      heartbeatMs: 30 * 60_000,
+    });
     const alice = agent();
     const v = visitor();
     const noon = clock.now() + 2 * 60 * 60_000; // 12:00 Amsterdam
@@ -563,5 +574,61 @@ describe('hub: supervisor', () => {
     const after = await sam.refresh();
     assert.equal(after.queues.find((q) => q.queueId === 'vip')?.waiting, 1);
     assert.equal(after.queues.find((q) => q.queueId === 'support')?.waiting, 0);
+  });
+
+  it('gives the KPIs of the day by hour, for trends that start before the board was opened', async () => {
+    const { visitor, agent, supervisor, clock } = setup({ heartbeatMs: 30 * 60_000 });
+    const dayStart = clock.now();
+    const alice = agent();
+    await alice.setPresence('available');
+    // One chat answered at once in the first hour; one answered after 40 s in the third.
+    for (const [index, wait] of [0, 40_000].entries()) {
+      const cid = await visitor(`v${index}`).startChat({});
+      await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered');
+      await clock.advance(wait);
+      await alice.accept(cid);
+      await alice.end(cid);
+      await alice.wrapUp(cid, { disposition: 'resolved' });
+      await clock.advance(2 * 60 * 60_000 - wait);
+    }
+    const sam = supervisor(() => dayStart);
+    const series = await sam.refreshKpiSeries();
+    assert.deepEqual(
+      series.map((hour) => [hour.from - dayStart, hour.answered, hour.asaSeconds]),
+      [
+        [0, 1, 0],
+        [3_600_000, 0, undefined],
+        [7_200_000, 1, 40],
+        [10_800_000, 0, undefined],
+      ],
+    );
+    assert.equal(series.at(-1)?.to, clock.now(), 'the last hour ends now');
+    assert.equal('byTopic' in (series[0] ?? {}), false, 'no breakdowns in a series');
+
+    // Observing the store loads it.
+    const seen: (readonly unknown[] | undefined)[] = [];
+    const stop = sam.$kpiSeries.subscribe((value) => seen.push(value));
+    await waitFor(() => seen.at(-1)?.length === 4, 'loaded on first observer');
+    stop();
+
+    const hasCode = (code: string) => (e: unknown) => (e as { code: string }).code === code;
+    const cmd = sam.connection.command.bind(sam.connection);
+    await assert.rejects(
+      cmd('supervisor.kpi-series', { from: clock.now() - 400 * 3_600_000, bucketMinutes: 60 }),
+      hasCode('validation/field'),
+      'more than 288 buckets',
+    );
+    await assert.rejects(
+      cmd('supervisor.kpi-series', { from: clock.now(), bucketMinutes: 0 }),
+      hasCode('validation/field'),
+    );
+    await assert.rejects(
+      cmd('supervisor.kpi-series', { from: dayStart, bucketMinutes: 60, queueId: 'nope' }),
+      hasCode('not-found'),
+    );
+    await assert.rejects(
+      alice.connection.command('supervisor.kpi-series', { from: dayStart, bucketMinutes: 60 }),
+      hasCode('auth/forbidden'),
+    );
   });
 });

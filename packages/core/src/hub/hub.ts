@@ -8,7 +8,7 @@ import {
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { type WrapUpContext, wrapUpDeadlineAt } from '../interaction/lifecycle';
 import { transition } from '../machine';
-import { computeKpis } from '../metrics/kpis';
+import { computeKpiSeries, computeKpis } from '../metrics/kpis';
 import type { KpiLogEvent, KpiReport } from '../metrics/metrics.types';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
 import { parseClientFrame, validateCommandArgs } from '../protocol/protocol.commands';
@@ -119,6 +119,8 @@ const KPI_LOG_LIMIT = 200_000;
 /** A repeat contact on the same topic within a week counts against first-contact resolution. */
 const FCR_WINDOW_MS = 7 * 86_400_000;
 const BOARD_THROTTLE_MS = 500;
+/** Buckets in one KPI series (a day in 5-minute buckets). */
+const KPI_SERIES_LIMIT = 288;
 /** Conversation-starting requests remembered for deduplication. */
 const START_REQUEST_LIMIT = 10_000;
 /**
@@ -336,15 +338,13 @@ export function createHub(options: HubOptions): Hub {
     }, BOARD_THROTTLE_MS);
   }
 
-  function kpisSince(from: number, queueId?: string): KpiReport {
+  function kpiSettings(queueId: string | undefined) {
     const slaTargetByQueue = Object.fromEntries([...queues.values()].map((q) => [q.id, q.slaTargetSeconds]));
-    return computeKpis(kpiLog, {
-      from,
-      to: clock.now(),
-      fcrWindowMs: FCR_WINDOW_MS,
-      slaTargetByQueue,
-      ...(queueId ? { queueId } : {}),
-    });
+    return { fcrWindowMs: FCR_WINDOW_MS, slaTargetByQueue, ...(queueId ? { queueId } : {}) };
+  }
+
+  function kpisSince(from: number, queueId?: string): KpiReport {
+    return computeKpis(kpiLog, { ...kpiSettings(queueId), from, to: clock.now() });
   }
 
   function notifyInteraction(subjectId: string, interaction: Interaction): void {
@@ -1204,6 +1204,32 @@ export function createHub(options: HubOptions): Hub {
         waiting: waitingBoard(),
         kpis: kpisSince(from),
         byQueue,
+      };
+    },
+    async 'supervisor.kpi-series'(conn, args) {
+      requireSupervisor(conn.subject, 'read KPI trends');
+      const to = args.to ?? clock.now();
+      const bucketMs = args.bucketMinutes * 60_000;
+      if (to <= args.from || (to - args.from) / bucketMs > KPI_SERIES_LIMIT) {
+        throw helplineError(
+          'validation/field',
+          {
+            scope: 'supervisor.kpi-series',
+            field: 'from',
+            detail: `must be before \`to\`, at most ${KPI_SERIES_LIMIT} buckets earlier`,
+          },
+          { field: 'from' },
+        );
+      }
+      if (args.queueId) pickQueue(args.queueId, undefined);
+      const reports = computeKpiSeries(kpiLog, {
+        ...kpiSettings(args.queueId),
+        from: args.from,
+        to,
+        bucketMs,
+      });
+      return {
+        series: reports.map(({ byDisposition: _d, byTopic: _t, byEndReason: _e, ...point }) => point),
       };
     },
     async 'supervisor.force-presence'(conn, args) {

@@ -6,10 +6,12 @@
 export * from './erlang-c';
 export {
   type CsvCell,
+  computeKpiSeries,
   computeKpis,
   createKpiAccumulator,
   csvCell,
   type KpiAccumulator,
+  type KpiSeriesOptions,
   kpiBreakdownToCsv,
   kpisToCsv,
   toCsv,

@@ -3,7 +3,15 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { EndReason } from '../interaction/interaction.types';
 import { HelplineError } from '../protocol/errors';
-import { computeKpis, createKpiAccumulator, csvCell, kpiBreakdownToCsv, kpisToCsv, toCsv } from './kpis';
+import {
+  computeKpiSeries,
+  computeKpis,
+  createKpiAccumulator,
+  csvCell,
+  kpiBreakdownToCsv,
+  kpisToCsv,
+  toCsv,
+} from './kpis';
 import type { KpiLogEvent } from './metrics.types';
 
 const T = Date.UTC(2024, 5, 3, 9, 0, 0);
@@ -176,111 +184,112 @@ describe('computeKpis on a hand-computed fixture', () => {
   });
 });
 
+/** Random logs: interactions with waits, answers, transfers, holds, wrap-ups, CSAT, plus presence changes. */
+const eventsArb = fc
+  .array(
+    fc.record({
+      start: fc.integer({ min: 0, max: 3600 }),
+      queue: fc.constantFrom('support', 'sales'),
+      transferTo: fc.option(fc.constantFrom('support', 'sales'), { nil: undefined }),
+      customer: fc.option(fc.constantFrom('c1', 'c2', 'c3'), { nil: undefined }),
+      topic: fc.option(fc.constantFrom('billing', 'delivery'), { nil: undefined }),
+      wait: fc.integer({ min: 0, max: 120 }),
+      answered: fc.boolean(),
+      agent: fc.constantFrom('a1', 'a2'),
+      hold: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+      talk: fc.integer({ min: 1, max: 600 }),
+      ends: fc.boolean(),
+      endReason: fc.constantFrom<EndReason>('abandoned', 'missed', 'failed'),
+      wrap: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
+      resolved: fc.option(fc.boolean(), { nil: undefined }),
+      csat: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+      nps: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+    }),
+    { maxLength: 25, size: 'max' },
+  )
+  .chain((specs) =>
+    fc
+      .array(
+        fc.tuple(
+          fc.constantFrom('a1', 'a2'),
+          fc.constantFrom('available', 'away', 'offline') as fc.Arbitrary<'available' | 'away' | 'offline'>,
+          fc.integer({ min: 0, max: 5000 }),
+        ),
+        { maxLength: 10, size: 'max' },
+      )
+      .map((presence) => {
+        const events: KpiLogEvent[] = [];
+        specs.forEach((spec, i) => {
+          const id = `i${i}`;
+          const at = (seconds: number) => s(spec.start + seconds);
+          events.push({
+            type: 'created',
+            at: at(0),
+            interactionId: id,
+            channel: 'chat',
+            ...(spec.customer === undefined ? {} : { customerId: spec.customer }),
+            ...(spec.topic === undefined ? {} : { topic: spec.topic }),
+          });
+          events.push({ type: 'queued', at: at(0), interactionId: id, queueId: spec.queue });
+          if (spec.transferTo !== undefined)
+            events.push({
+              type: 'queued',
+              at: at(spec.wait / 2),
+              interactionId: id,
+              queueId: spec.transferTo,
+            });
+          if (!spec.answered) {
+            if (spec.ends)
+              events.push({
+                type: 'ended',
+                at: at(spec.wait),
+                interactionId: id,
+                endReason: spec.endReason,
+              });
+            return;
+          }
+          events.push({ type: 'answered', at: at(spec.wait), interactionId: id, agentId: spec.agent });
+          if (spec.hold !== undefined) {
+            events.push({ type: 'held', at: at(spec.wait + 1), interactionId: id });
+            events.push({ type: 'resumed', at: at(spec.wait + 1 + spec.hold), interactionId: id });
+          }
+          if (!spec.ends) return;
+          const end = spec.wait + 2 + (spec.hold ?? 0) + spec.talk;
+          events.push({ type: 'ended', at: at(end), interactionId: id, endReason: 'completed' });
+          if (spec.wrap !== undefined) {
+            events.push({
+              type: 'wrap-up-done',
+              at: at(end + spec.wrap),
+              interactionId: id,
+              ...(spec.resolved === undefined ? {} : { resolved: spec.resolved }),
+            });
+          }
+          if (spec.csat !== undefined) {
+            events.push({
+              type: 'csat',
+              at: at(end + 61),
+              interactionId: id,
+              score: spec.csat,
+              ...(spec.nps === undefined ? {} : { nps: spec.nps }),
+            });
+          }
+        });
+        for (const [agentId, status, atSeconds] of presence) {
+          events.push({ type: 'presence', at: s(atSeconds), agentId, presence: status });
+        }
+        return events
+          .map((event, index) => ({ event, index }))
+          .sort((a, b) => a.event.at - b.event.at || a.index - b.index)
+          .map((x) => x.event);
+      }),
+  );
+
 describe('createKpiAccumulator', () => {
   it('matches computeKpis on the fixture, event by event', () => {
     const live = createKpiAccumulator({ ...SETTINGS, from: T });
     for (const event of LOG) live.add(event);
     assert.deepEqual(live.snapshot(s(7200)), computeKpis(LOG, WINDOW));
   });
-
-  const eventsArb = fc
-    .array(
-      fc.record({
-        start: fc.integer({ min: 0, max: 3600 }),
-        queue: fc.constantFrom('support', 'sales'),
-        transferTo: fc.option(fc.constantFrom('support', 'sales'), { nil: undefined }),
-        customer: fc.option(fc.constantFrom('c1', 'c2', 'c3'), { nil: undefined }),
-        topic: fc.option(fc.constantFrom('billing', 'delivery'), { nil: undefined }),
-        wait: fc.integer({ min: 0, max: 120 }),
-        answered: fc.boolean(),
-        agent: fc.constantFrom('a1', 'a2'),
-        hold: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
-        talk: fc.integer({ min: 1, max: 600 }),
-        ends: fc.boolean(),
-        endReason: fc.constantFrom<EndReason>('abandoned', 'missed', 'failed'),
-        wrap: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
-        resolved: fc.option(fc.boolean(), { nil: undefined }),
-        csat: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
-        nps: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
-      }),
-      { maxLength: 25, size: 'max' },
-    )
-    .chain((specs) =>
-      fc
-        .array(
-          fc.tuple(
-            fc.constantFrom('a1', 'a2'),
-            fc.constantFrom('available', 'away', 'offline') as fc.Arbitrary<'available' | 'away' | 'offline'>,
-            fc.integer({ min: 0, max: 5000 }),
-          ),
-          { maxLength: 10, size: 'max' },
-        )
-        .map((presence) => {
-          const events: KpiLogEvent[] = [];
-          specs.forEach((spec, i) => {
-            const id = `i${i}`;
-            const at = (seconds: number) => s(spec.start + seconds);
-            events.push({
-              type: 'created',
-              at: at(0),
-              interactionId: id,
-              channel: 'chat',
-              ...(spec.customer === undefined ? {} : { customerId: spec.customer }),
-              ...(spec.topic === undefined ? {} : { topic: spec.topic }),
-            });
-            events.push({ type: 'queued', at: at(0), interactionId: id, queueId: spec.queue });
-            if (spec.transferTo !== undefined)
-              events.push({
-                type: 'queued',
-                at: at(spec.wait / 2),
-                interactionId: id,
-                queueId: spec.transferTo,
-              });
-            if (!spec.answered) {
-              if (spec.ends)
-                events.push({
-                  type: 'ended',
-                  at: at(spec.wait),
-                  interactionId: id,
-                  endReason: spec.endReason,
-                });
-              return;
-            }
-            events.push({ type: 'answered', at: at(spec.wait), interactionId: id, agentId: spec.agent });
-            if (spec.hold !== undefined) {
-              events.push({ type: 'held', at: at(spec.wait + 1), interactionId: id });
-              events.push({ type: 'resumed', at: at(spec.wait + 1 + spec.hold), interactionId: id });
-            }
-            if (!spec.ends) return;
-            const end = spec.wait + 2 + (spec.hold ?? 0) + spec.talk;
-            events.push({ type: 'ended', at: at(end), interactionId: id, endReason: 'completed' });
-            if (spec.wrap !== undefined) {
-              events.push({
-                type: 'wrap-up-done',
-                at: at(end + spec.wrap),
-                interactionId: id,
-                ...(spec.resolved === undefined ? {} : { resolved: spec.resolved }),
-              });
-            }
-            if (spec.csat !== undefined) {
-              events.push({
-                type: 'csat',
-                at: at(end + 61),
-                interactionId: id,
-                score: spec.csat,
-                ...(spec.nps === undefined ? {} : { nps: spec.nps }),
-              });
-            }
-          });
-          for (const [agentId, status, atSeconds] of presence) {
-            events.push({ type: 'presence', at: s(atSeconds), agentId, presence: status });
-          }
-          return events
-            .map((event, index) => ({ event, index }))
-            .sort((a, b) => a.event.at - b.event.at || a.index - b.index)
-            .map((x) => x.event);
-        }),
-    );
 
   it('property: incremental and historical reducers agree (any log, queue filter, FCR window)', () => {
     fc.assert(
@@ -312,6 +321,60 @@ describe('createKpiAccumulator', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('computeKpiSeries', () => {
+  it('cuts the window into buckets, the last one shorter, counting each interaction in its creation bucket', () => {
+    const hours = computeKpiSeries(LOG, { ...WINDOW, bucketMs: 45 * 60_000 });
+    assert.deepEqual(
+      hours.map((bucket) => [bucket.from, bucket.to]),
+      [
+        [WINDOW.from, WINDOW.from + 45 * 60_000],
+        [WINDOW.from + 45 * 60_000, WINDOW.from + 90 * 60_000],
+        [WINDOW.from + 90 * 60_000, WINDOW.to],
+      ],
+    );
+    const all = computeKpis(LOG, WINDOW);
+    assert.equal(
+      hours.reduce((sum, bucket) => sum + bucket.interactions, 0),
+      all.interactions,
+    );
+    assert.deepEqual(computeKpiSeries(LOG, { ...WINDOW, to: WINDOW.from, bucketMs: 60_000 }), []);
+  });
+
+  it('refuses a bucket that is not a positive, finite length', () => {
+    for (const bucketMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(
+        () => computeKpiSeries(LOG, { ...WINDOW, bucketMs }),
+        (e: unknown) => (e as { code: string }).code === 'validation/field',
+      );
+    }
+  });
+
+  it('property: every bucket says what computeKpis says of its window (any log, bucket size, queue filter)', () => {
+    fc.assert(
+      fc.property(
+        eventsArb,
+        fc.integer({ min: 60_000, max: 4 * 3600_000 }),
+        fc.option(fc.constantFrom('support', 'sales'), { nil: undefined }),
+        (events, bucketMs, queueId) => {
+          const options = {
+            from: T,
+            to: s(10_000),
+            fcrWindowMs: 30 * 60_000,
+            slaTargetByQueue: { support: 20, sales: 30 },
+            ...(queueId === undefined ? {} : { queueId }),
+          };
+          const series = computeKpiSeries(events, { ...options, bucketMs });
+          assert.equal(series.length, Math.ceil((options.to - options.from) / bucketMs));
+          for (const bucket of series) {
+            assert.deepEqual(bucket, computeKpis(events, { ...options, from: bucket.from, to: bucket.to }));
+          }
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });

@@ -111,3 +111,6 @@ export interface KpiReport {
   readonly byTopic: Readonly<Record<string, number>>;
   readonly byEndReason: Readonly<Record<string, number>>;
 }
+
+/** One bucket of a KPI time series: a {@link KpiReport} without its breakdowns. */
+export type KpiSeriesPoint = Omit<KpiReport, 'byDisposition' | 'byTopic' | 'byEndReason'>;

@@ -155,6 +155,16 @@ export const commandArgsSchemas = {
   // Supervisor
   /** The live board and KPIs since `from` (epoch ms; default: the last 24 hours). */
   'supervisor.snapshot': v.strictObject({ from: v.optional(epochMs) }),
+  /**
+   * KPIs of `[from, to)` (default `to`: now) in buckets of `bucketMinutes`, oldest first — the trend of a day by
+   * hour, for example. At most 288 buckets.
+   */
+  'supervisor.kpi-series': v.strictObject({
+    from: epochMs,
+    to: v.optional(epochMs),
+    bucketMinutes: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)),
+    queueId: v.optional(id),
+  }),
   'supervisor.force-presence': v.strictObject({
     agentId: id,
     status: v.picklist(['offline', 'available', 'away']),

@@ -100,6 +100,10 @@ export const commandResultSchemas = {
     kpis: kpiReportSchema,
     byQueue: v.record(v.string(), kpiReportSchema),
   }),
+  /** One KPI report per bucket, oldest first, without the per-topic and per-disposition breakdowns. */
+  'supervisor.kpi-series': v.object({
+    series: v.array(v.omit(kpiReportSchema, ['byDisposition', 'byTopic', 'byEndReason'])),
+  }),
   'supervisor.force-presence': empty,
   'supervisor.reassign': empty,
   'agent.snapshot': v.object({

@@ -3,7 +3,7 @@ import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { kpiBreakdownToCsv, kpisToCsv } from '../metrics/kpis';
-import type { KpiReport } from '../metrics/metrics.types';
+import type { KpiReport, KpiSeriesPoint } from '../metrics/metrics.types';
 import type { CommandResult } from '../protocol/protocol.types';
 
 /** The live supervisor board: queues, agents and KPIs, as of `at`. */
@@ -17,6 +17,10 @@ export type AgentBoardRow = SupervisorBoard['agents'][number];
 export interface SupervisorSessionOptions extends ConnectionOptions {
   /** Start of the KPI window, epoch ms; default: local midnight today. */
   readonly kpisFrom?: () => number;
+  /** Length of one bucket of `$kpiSeries`, minutes. Default 60 (the day by hour). */
+  readonly kpiBucketMinutes?: number;
+  /** How often board changes also refresh `$kpiSeries`, at most, ms. Default 30 s. */
+  readonly kpiSeriesRefreshMs?: number;
 }
 
 /** A supervisor's session: the live board and the actions supervisors may take. */
@@ -27,8 +31,16 @@ export interface SupervisorSession {
   readonly $board: ReadableAtom<SupervisorBoard | undefined>;
   /** KPIs over the window (all queues). */
   readonly $kpis: ReadableAtom<KpiReport | undefined>;
+  /**
+   * KPIs of the window in buckets (by hour by default), oldest first: the trend since the window started, not
+   * just since the board opened. Loaded when first observed, then refreshed with the board at most every
+   * `kpiSeriesRefreshMs`.
+   */
+  readonly $kpiSeries: ReadableAtom<readonly KpiSeriesPoint[] | undefined>;
   /** Fetches the board now. */
   refresh(): Promise<SupervisorBoard>;
+  /** Fetches the KPI series now. */
+  refreshKpiSeries(): Promise<readonly KpiSeriesPoint[]>;
   /** Sets another agent's presence (for example, away after they left without logging out). */
   forcePresence(agentId: string, status: PresenceStatus, reason?: AwayReason): Promise<void>;
   /** Moves a waiting interaction to another queue, keeping its waiting time. */
@@ -57,7 +69,28 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
   const kpisFrom = options.kpisFrom ?? startOfLocalDay;
   const $board = atom<SupervisorBoard | undefined>(undefined);
   const $kpis = atom<KpiReport | undefined>(undefined);
+  const $kpiSeries = atom<readonly KpiSeriesPoint[] | undefined>(undefined);
+  const bucketMinutes = options.kpiBucketMinutes ?? 60;
+  const seriesRefreshMs = options.kpiSeriesRefreshMs ?? 30_000;
+  const now = () => (options.clock ?? Date).now();
   let refreshing: Promise<SupervisorBoard> | undefined;
+  let seriesWatched = false;
+  let seriesLoadedAt = Number.NEGATIVE_INFINITY;
+  let refreshingSeries: Promise<readonly KpiSeriesPoint[]> | undefined;
+
+  async function refreshKpiSeries(): Promise<readonly KpiSeriesPoint[]> {
+    connection.open();
+    seriesLoadedAt = now();
+    refreshingSeries ??= connection
+      .command('supervisor.kpi-series', { from: kpisFrom(), bucketMinutes })
+      .then(({ series }) => series as KpiSeriesPoint[])
+      .finally(() => {
+        refreshingSeries = undefined;
+      });
+    const series = await refreshingSeries;
+    $kpiSeries.set(series);
+    return series;
+  }
 
   async function refresh(): Promise<SupervisorBoard> {
     connection.open();
@@ -68,6 +101,7 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
     const board = await refreshing;
     $board.set(board);
     $kpis.set(board.kpis as KpiReport);
+    if (seriesWatched && now() - seriesLoadedAt >= seriesRefreshMs) refreshKpiSeries().catch(() => undefined);
     return board;
   }
 
@@ -76,6 +110,13 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
       refresh().catch(() => undefined);
     });
   }
+  onMount($kpiSeries, () => {
+    seriesWatched = true;
+    refreshKpiSeries().catch(() => undefined);
+    return () => {
+      seriesWatched = false;
+    };
+  });
   connection.onNotice((notice) => {
     if (notice.type === 'board') refresh().catch(() => undefined);
   });
@@ -91,7 +132,9 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
     $connection: connection.$state,
     $board,
     $kpis,
+    $kpiSeries,
     refresh,
+    refreshKpiSeries,
     async forcePresence(agentId, status, reason) {
       await connection.command('supervisor.force-presence', {
         agentId,

@@ -20,6 +20,7 @@ export type {
   BoardWaiting,
   KpiName,
   KpiReport,
+  KpiSeriesPoint,
   SupervisorBoardState,
   SupervisorSessionLike,
 } from '../supervisor/supervisor.types';

@@ -209,6 +209,20 @@ describe('<SupervisorBoard>', () => {
     assert.lengthOf((line?.getAttribute('points') ?? '').split(' '), 3);
     assert.strictEqual(kpi('serviceLevel')?.querySelector('svg')?.getAttribute('aria-hidden'), 'true');
 
+    // With the day's series the lines draw every hour that has data, not just what was seen since opening.
+    const hour = (serviceLevel: number | undefined) => {
+      const { byDisposition: _d, byTopic: _t, byEndReason: _e, ...point } = kpiReport({ serviceLevel });
+      return point;
+    };
+    act(() => fake.$kpiSeries.set([hour(0.7), hour(undefined), hour(0.75), hour(0.9), hour(0.95)]));
+    const dayLine = kpi('serviceLevel')?.querySelector('.helpline-sparkline polyline');
+    assert.lengthOf((dayLine?.getAttribute('points') ?? '').split(' '), 4, 'the empty hour is skipped');
+    assert.match(
+      kpi('serviceLevel')?.querySelector('dd')?.textContent ?? '',
+      /^85\s?%$/,
+      "the value is today's",
+    );
+
     const topics = byText(container, 'figure', 'Topics');
     assert.deepEqual(
       [...topics.querySelectorAll('.helpline-counts__item')].map((item) => item.textContent),

@@ -1,11 +1,13 @@
 'use client';
 import { type ReactNode, useEffect, useId, useState } from 'react';
 import { cx } from '../components/shared';
+import { useHelpline } from '../context/HelplineContext';
+import { constantStore, useStore } from '../hooks/useStore';
 import { useKpis } from '../hooks/useSupervisor';
 import type { MessageKey } from '../i18n/en';
 import { type Translator, useTranslator } from '../i18n/translator';
 import { RatioBar, Sparkline } from './charts';
-import type { KpiName, KpiReport } from './supervisor.types';
+import type { KpiName, KpiReport, KpiSeriesPoint } from './supervisor.types';
 
 type Format = 'duration' | 'ratio' | 'csat' | 'nps';
 
@@ -57,27 +59,59 @@ export function useKpiTrend(kpis: KpiReport | undefined, limit = 30): Trend {
   return trend;
 }
 
+const noSeries = constantStore(undefined);
+
+/**
+ * Today's KPIs by hour from the supervisor session (`$kpiSeries`), oldest first, or `undefined` without a
+ * session that offers them or before they loaded.
+ *
+ * @example
+ * ```tsx
+ * const hours = useKpiSeries();
+ * const answeredByHour = hours?.map((hour) => hour.answered);
+ * ```
+ */
+export function useKpiSeries(): readonly KpiSeriesPoint[] | undefined {
+  return useStore(useHelpline().supervisor?.$kpiSeries ?? noSeries);
+}
+
+/** Each KPI's values over the series' buckets, skipping buckets without data (nothing to divide by). */
+function trendOf(series: readonly KpiSeriesPoint[]): Trend {
+  return Object.fromEntries(
+    KPIS.map(({ name }) => [
+      name,
+      series.map((bucket) => bucket[name]).filter((value): value is number => value !== undefined),
+    ]),
+  );
+}
+
 /** Props of {@link KpiPanel}. */
 export interface KpiPanelProps {
   /** Defaults to the supervisor session's `$kpis`. */
   readonly kpis?: KpiReport;
+  /** The day in buckets for the trend lines; defaults to the supervisor session's `$kpiSeries`. */
+  readonly series?: readonly KpiSeriesPoint[];
   readonly className?: string;
 }
 
 /**
  * Today's KPIs — service level, ASA, AHT, abandonment, answer rate, FCR, CSAT, NPS — as tiles with a ratio
- * bar for rates and a small trend line of the values seen since the panel opened.
+ * bar for rates and a small trend line: over the day's buckets when the session gives a KPI series, else over
+ * the values seen since the panel opened.
  *
  * @example
  * ```tsx
  * <KpiPanel />
  * ```
  */
-export function KpiPanel({ kpis: given, className }: KpiPanelProps): ReactNode {
+export function KpiPanel({ kpis: given, series: givenSeries, className }: KpiPanelProps): ReactNode {
   const i18n = useTranslator();
   const live = useKpis();
+  const liveSeries = useKpiSeries();
   const kpis = given ?? live;
-  const trend = useKpiTrend(kpis);
+  const series = givenSeries ?? liveSeries;
+  const seen = useKpiTrend(kpis);
+  const trend = series ? trendOf(series) : seen;
   const id = useId();
   return (
     <section className={cx('helpline-kpis', className)} aria-labelledby={`${id}-title`}>
@@ -90,15 +124,15 @@ export function KpiPanel({ kpis: given, className }: KpiPanelProps): ReactNode {
         <dl className="helpline-kpis__list">
           {KPIS.map(({ name, label, format }) => {
             const value = kpis[name];
-            const series = trend[name];
+            const values = trend[name];
             return (
               <div key={name} className="helpline-kpi" data-kpi={name}>
                 <dt className="helpline-kpi__label">{i18n.t(label)}</dt>
                 <dd className="helpline-kpi__value">
                   {formatKpi(i18n, format, value)}
                   {format === 'ratio' && value !== undefined && <RatioBar ratio={value} />}
-                  {series && series.length > 1 && (
-                    <Sparkline values={series} {...(format === 'ratio' ? { max: 1 } : {})} />
+                  {values && values.length > 1 && (
+                    <Sparkline values={values} {...(format === 'ratio' ? { max: 1 } : {})} />
                   )}
                 </dd>
               </div>

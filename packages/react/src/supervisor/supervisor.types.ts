@@ -1,10 +1,17 @@
-import type { AwayReason, Channel, KpiReport, PresenceStatus, SupervisorBoard } from '@helpline/core';
+import type {
+  AwayReason,
+  Channel,
+  KpiReport,
+  KpiSeriesPoint,
+  PresenceStatus,
+  SupervisorBoard,
+} from '@helpline/core';
 import type { ReadableStore } from '../hooks/useStore';
 
 // The supervisor components read core's supervisor session (`createSupervisorSession`) through this structural
 // subset, so a test or a custom backend can provide the same shape.
 
-export type { KpiReport } from '@helpline/core';
+export type { KpiReport, KpiSeriesPoint } from '@helpline/core';
 
 /** One queue on the supervisor board: waiting, offered, longest wait, SLA target, open. */
 export type BoardQueue = SupervisorBoard['queues'][number];
@@ -52,6 +59,11 @@ export interface SupervisorSessionLike {
   readonly $board: ReadableStore<SupervisorBoardState | undefined>;
   /** KPIs for today (all queues). */
   readonly $kpis: ReadableStore<KpiReport | undefined>;
+  /**
+   * Today's KPIs in buckets (by hour), oldest first; when present the KPI charts draw the whole day instead
+   * of the values seen since the board opened.
+   */
+  readonly $kpiSeries?: ReadableStore<readonly KpiSeriesPoint[] | undefined>;
   forcePresence(agentId: string, status: PresenceStatus, reason?: AwayReason): Promise<void>;
   /** Moves a waiting interaction to another queue. */
   reassign(cid: string, target: { readonly toQueueId: string }): Promise<void>;

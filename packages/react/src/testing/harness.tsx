@@ -32,7 +32,11 @@ import { createRoot, type Root } from 'react-dom/client';
 import { HelplineProvider } from '../context/HelplineContext';
 import type { HelplineClients } from '../context/helpline.types';
 import css from '../styles/helpline.css' with { type: 'text' };
-import type { SupervisorBoardState, SupervisorSessionLike } from '../supervisor/supervisor.types';
+import type {
+  KpiSeriesPoint,
+  SupervisorBoardState,
+  SupervisorSessionLike,
+} from '../supervisor/supervisor.types';
 import type { CallController, CallView } from '../voice/call.types';
 
 declare global {
@@ -406,6 +410,7 @@ export function createFakeCall(
 export interface FakeSupervisor extends SupervisorSessionLike {
   readonly $board: WritableAtom<SupervisorBoardState>;
   readonly $kpis: WritableAtom<KpiReport | undefined>;
+  readonly $kpiSeries: WritableAtom<readonly KpiSeriesPoint[] | undefined>;
   readonly forced: [string, string, string | undefined][];
   readonly reassigned: [string, unknown][];
   exports: number;
@@ -423,6 +428,7 @@ export function createFakeSupervisor(board: SupervisorBoardState, kpis?: KpiRepo
   const fake: FakeSupervisor = {
     $board: atom(board),
     $kpis: atom(kpis),
+    $kpiSeries: atom<readonly KpiSeriesPoint[] | undefined>(undefined),
     forced: [],
     reassigned: [],
     exports: 0,
