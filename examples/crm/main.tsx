@@ -6,7 +6,7 @@ import '@helpline/react/styles.css';
 import './crm.css';
 import { type ReactNode, StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { demoAgents, demoCannedResponses, demoCustomers, demoQueues } from './demo-data';
+import { demoAgents, demoCustomers } from './demo-data';
 import { devToken, serverTransport } from './demo-server';
 
 // Kept per tab, so a reload signs the same agent back in and the conversation carries on.
@@ -153,7 +153,7 @@ function Crm(): ReactNode {
               }}
             />
           ) : session ? (
-            <HelplineProvider agent={session} queues={demoQueues} cannedResponses={demoCannedResponses}>
+            <HelplineProvider agent={session}>
               <AgentConsole />
             </HelplineProvider>
           ) : (

@@ -5,7 +5,6 @@ import '@helpline/react/styles.css';
 import '../crm/crm.css';
 import { type ReactNode, StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { demoQueues } from '../crm/demo-data';
 import { devToken, serverTransport } from '../crm/demo-server';
 
 function Board(): ReactNode {
@@ -44,7 +43,7 @@ function Board(): ReactNode {
             {error}
           </p>
         ) : session ? (
-          <HelplineProvider supervisor={session} queues={demoQueues}>
+          <HelplineProvider supervisor={session}>
             <SupervisorBoard />
           </HelplineProvider>
         ) : (

@@ -54,6 +54,7 @@ const OPS: Record<CommandOp, OpRow> = {
   'callback.outcome': { audience: 'party', args: (cid) => ({ cid, outcome: 'failed' }) },
   'callback.reschedule': { audience: 'party', args: (cid) => ({ cid, at: Date.now() + 3_600_000 }) },
   'agent.snapshot': { audience: 'staff', args: () => ({}) },
+  'queues.list': { audience: 'staff', args: () => ({}) },
   'customer.history': { audience: 'party', args: () => ({ customerId: owner.welcome?.subject.id ?? '' }) },
   'supervisor.snapshot': { audience: 'supervisor', args: () => ({}) },
   'supervisor.kpi-series': {

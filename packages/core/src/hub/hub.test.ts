@@ -522,6 +522,35 @@ describe('hub: protocol and authorization', () => {
     );
   });
 
+  it("gives staff the queues' console configuration, without routing internals; visitors get none", async () => {
+    const canned = [{ id: 'hi', label: 'Greeting', text: 'Hi {customer.name}' }];
+    const { agent, visitor } = setup({
+      queues: [{ ...closedQueue, cannedResponses: canned, overflow: { afterSeconds: 60 } }],
+    });
+    const alice = agent();
+    const { queues } = await alice.connection.command('queues.list', {});
+    assert.deepEqual(queues, [
+      {
+        id: 'night',
+        name: 'Night desk',
+        priority: closedQueue.priority,
+        slaTargetSeconds: closedQueue.slaTargetSeconds,
+        skills: [],
+        closedAlternative: 'offline-message',
+        acw: closedQueue.acw,
+        dispositions: closedQueue.dispositions,
+        dispositionRequired: true,
+        offerTimeoutSeconds: closedQueue.offerTimeoutSeconds,
+        cannedResponses: canned,
+      },
+    ]);
+    await waitFor(() => alice.$queues.get().length === 1, "the agent session holds the server's queues");
+    await assert.rejects(
+      visitor().connection.command('queues.list', {}),
+      (e: unknown) => (e as { code: string }).code === 'auth/forbidden',
+    );
+  });
+
   it('redacts card numbers before storing messages', async () => {
     const storage = createMemoryStorage();
     const { visitor } = setup({ storage });

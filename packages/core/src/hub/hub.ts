@@ -1278,6 +1278,25 @@ export function createHub(options: HubOptions): Hub {
         .slice(0, CUSTOMER_HISTORY_LIMIT);
       return { interactions: interactions.map((i) => wireFor(i, conn.subject)) };
     },
+    async 'queues.list'(conn) {
+      requireStaff(conn.subject, 'read the queue configuration');
+      // Routing internals (business hours, overflow) stay on the server.
+      return {
+        queues: [...queues.values()].map((queue) => ({
+          id: queue.id,
+          name: queue.name,
+          priority: queue.priority,
+          slaTargetSeconds: queue.slaTargetSeconds,
+          skills: [...queue.skills],
+          closedAlternative: queue.closedAlternative,
+          acw: queue.acw,
+          dispositions: [...queue.dispositions],
+          dispositionRequired: queue.dispositionRequired,
+          offerTimeoutSeconds: queue.offerTimeoutSeconds,
+          ...(queue.cannedResponses ? { cannedResponses: [...queue.cannedResponses] } : {}),
+        })),
+      };
+    },
     async 'agent.snapshot'(conn) {
       requireStaff(conn.subject, 'read the agent snapshot');
       const snapshot = presenceOf(conn.subject.id);

@@ -150,6 +150,8 @@ export const commandArgsSchemas = {
    */
   'callback.reschedule': v.strictObject({ cid: id, at: epochMs }),
   'agent.snapshot': v.strictObject({}),
+  /** The queues' console configuration: dispositions, after-call work, SLA targets, canned responses. */
+  'queues.list': v.strictObject({}),
   /** Past interactions of a customer the agent is working with (supervisors: any customer), newest first. */
   'customer.history': v.strictObject({ customerId: id }),
   // Supervisor

@@ -36,6 +36,24 @@ export const kpiReportSchema = v.object({
   byEndReason: counts,
 });
 
+/** A queue as consoles need it (routing internals such as business hours and overflow stay on the server). */
+const consoleQueueSchema = v.object({
+  id: v.string(),
+  name: v.string(),
+  priority: v.number(),
+  slaTargetSeconds: v.number(),
+  skills: v.array(v.object({ skill: v.string(), minLevel: v.number() })),
+  closedAlternative: v.picklist(['callback', 'offline-message', 'none']),
+  acw: v.variant('kind', [
+    v.object({ kind: v.picklist(['none', 'optional', 'required']) }),
+    v.object({ kind: v.literal('timed'), seconds: v.number() }),
+  ]),
+  dispositions: v.array(v.object({ id: v.string(), label: v.string(), resolved: v.boolean() })),
+  dispositionRequired: v.boolean(),
+  offerTimeoutSeconds: v.number(),
+  cannedResponses: v.optional(v.array(v.object({ id: v.string(), label: v.string(), text: v.string() }))),
+});
+
 const started = v.object({ cid: v.string(), interaction: interactionSchema });
 const empty = v.object({});
 const call = v.object({ call: wireCallSchema });
@@ -62,6 +80,7 @@ export const commandResultSchemas = {
   'callback.outcome': empty,
   'callback.reschedule': v.object({ interaction: interactionSchema }),
   'customer.history': v.object({ interactions: v.array(interactionSchema) }),
+  'queues.list': v.object({ queues: v.array(consoleQueueSchema) }),
   'supervisor.snapshot': v.object({
     at: v.number(),
     queues: v.array(

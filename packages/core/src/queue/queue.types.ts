@@ -44,6 +44,16 @@ export interface Disposition {
   readonly resolved: boolean;
 }
 
+/**
+ * A reply an agent can insert with one click. `text` may hold placeholders such as `{customer.name}` and
+ * `{agent.name}`, filled in by the console.
+ */
+export interface CannedResponse {
+  readonly id: string;
+  readonly label: string;
+  readonly text: string;
+}
+
 /** What to do when an interaction waits too long. */
 export interface OverflowPolicy {
   /** Seconds of waiting before overflow applies. */
@@ -76,4 +86,6 @@ export interface Queue {
   /** Seconds an offer waits for the agent before it counts as missed. */
   readonly offerTimeoutSeconds: number;
   readonly overflow?: OverflowPolicy;
+  /** Replies agents of this queue can insert (the console fills the placeholders). */
+  readonly cannedResponses?: readonly CannedResponse[];
 }

@@ -3,6 +3,7 @@ import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import type { CommandArgs, CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
+import type { Queue } from '../queue/queue.types';
 import { type ConversationView, createConversationsStore, type MessageAuthor } from './conversations.store';
 import type { Outbox } from './outbox';
 
@@ -53,6 +54,11 @@ export interface AgentSession {
   readonly $conversations: ReadableAtom<Readonly<Record<string, ConversationView>>>;
   /** Which conversations show the customer typing. */
   readonly $typing: ReadableAtom<Readonly<Record<string, boolean>>>;
+  /**
+   * The queues' console configuration from the server (dispositions, after-call work, SLA targets, canned
+   * responses), loaded on every connect; empty until then.
+   */
+  readonly $queues: ReadableAtom<readonly Queue[]>;
   setPresence(status: PresenceStatus, reason?: AwayReason): Promise<void>;
   accept(cid: string): Promise<void>;
   reject(cid: string): Promise<void>;
@@ -103,6 +109,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
   const $offers = map<Record<string, AgentOffer>>({});
   const $interactions = map<Record<string, WireInteraction>>({});
   const $typing = map<Record<string, boolean>>({});
+  const $queues = atom<readonly Queue[]>([]);
 
   for (const store of [$presence, $offers, $interactions]) onMount(store, () => connection.open());
 
@@ -161,6 +168,11 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
   async function resync(): Promise<void> {
     // Over a real socket the snapshot's ack and later notices (an offer right after going available) can be
     // handled in one turn, before this function resumes; without the replay the older snapshot would win.
+    // The queue configuration only changes with the server's: a failed load keeps what was known.
+    connection
+      .command('queues.list', {})
+      .then(({ queues }) => $queues.set(queues))
+      .catch(() => undefined);
     const newer: Notice[] = [];
     sinceSnapshot = newer;
     let snapshot: CommandResult<'agent.snapshot'>;
@@ -205,6 +217,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     $interactions,
     $conversations: conversations.$conversations,
     $typing,
+    $queues,
     async setPresence(status, reason) {
       connection.open();
       const result = await connection.command('presence.set', { status, ...(reason ? { reason } : {}) });

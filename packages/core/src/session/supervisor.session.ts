@@ -5,6 +5,7 @@ import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { kpiBreakdownToCsv, kpisToCsv } from '../metrics/kpis';
 import type { KpiReport, KpiSeriesPoint } from '../metrics/metrics.types';
 import type { CommandResult } from '../protocol/protocol.types';
+import type { Queue } from '../queue/queue.types';
 
 /** The live supervisor board: queues, agents and KPIs, as of `at`. */
 export type SupervisorBoard = CommandResult<'supervisor.snapshot'>;
@@ -37,6 +38,8 @@ export interface SupervisorSession {
    * `kpiSeriesRefreshMs`.
    */
   readonly $kpiSeries: ReadableAtom<readonly KpiSeriesPoint[] | undefined>;
+  /** The queues' configuration from the server (names, dispositions, SLA targets), loaded when observed. */
+  readonly $queues: ReadableAtom<readonly Queue[]>;
   /** Fetches the board now. */
   refresh(): Promise<SupervisorBoard>;
   /** Fetches the KPI series now. */
@@ -70,6 +73,7 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
   const $board = atom<SupervisorBoard | undefined>(undefined);
   const $kpis = atom<KpiReport | undefined>(undefined);
   const $kpiSeries = atom<readonly KpiSeriesPoint[] | undefined>(undefined);
+  const $queues = atom<readonly Queue[]>([]);
   const bucketMinutes = options.kpiBucketMinutes ?? 60;
   const seriesRefreshMs = options.kpiSeriesRefreshMs ?? 30_000;
   const now = () => (options.clock ?? Date).now();
@@ -110,6 +114,13 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
       refresh().catch(() => undefined);
     });
   }
+  onMount($queues, () => {
+    connection.open();
+    connection
+      .command('queues.list', {})
+      .then(({ queues }) => $queues.set(queues))
+      .catch(() => undefined);
+  });
   onMount($kpiSeries, () => {
     seriesWatched = true;
     refreshKpiSeries().catch(() => undefined);
@@ -133,6 +144,7 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
     $board,
     $kpis,
     $kpiSeries,
+    $queues,
     refresh,
     refreshKpiSeries,
     async forcePresence(agentId, status, reason) {

@@ -1,22 +1,18 @@
-import type { AgentSession, Queue, VisitorSession } from '@helpline/core';
+import type { AgentSession, CannedResponse, Queue, VisitorSession } from '@helpline/core';
 import type { ReadableStore } from '../hooks/useStore';
 import type { PartialCatalog } from '../i18n/en';
 import type { SupervisorSessionLike } from '../supervisor/supervisor.types';
 import type { CallController } from '../voice/call.types';
 
-/** A prepared answer an agent can insert; `text` may hold placeholders such as `{customer.name}`. */
-export interface CannedResponse {
-  readonly id: string;
-  readonly label: string;
-  readonly text: string;
-}
+export type { CannedResponse } from '@helpline/core';
 
 /** Canned responses per queue id. */
 export type CannedResponses = Readonly<Record<string, readonly CannedResponse[]>>;
 
 /**
  * Everything a {@link HelplineProvider} hands to the hooks and components below it. Sessions come from
- * `@helpline/core`; configuration that has no server endpoint yet (queues, canned responses) comes as data.
+ * `@helpline/core`. Queue configuration and canned responses come from the server (`queues.list`, which
+ * `<AgentConsole>` and `<SupervisorBoard>` use by default) or as data here, which wins.
  */
 export interface HelplineClients {
   /** An agent session (`createAgentSession`): presence, offers, interactions, conversations. */
@@ -27,7 +23,7 @@ export interface HelplineClients {
   readonly supervisor?: SupervisorSessionLike;
   /** The voice side of the agent session; without it `useCall()` is `idle`. */
   readonly voice?: CallController;
-  /** Queue configuration: dispositions, ACW policy, SLA targets. */
+  /** Queue configuration: dispositions, ACW policy, SLA targets (the prefabs default to the server's). */
   readonly queues?: readonly Queue[];
   /** Canned responses per queue id. */
   readonly cannedResponses?: CannedResponses;

@@ -29,6 +29,10 @@ import { SupervisorBoard } from './SupervisorBoard';
 const canned = {
   support: [{ id: 'thanks', label: 'Thanks', text: 'Thanks {customer.name}, anything else?' }],
 };
+/** The server's queues, with the support queue's canned responses configured there. */
+const SERVER_QUEUES = QUEUES.map((queue) =>
+  queue.id === 'support' ? { ...queue, cannedResponses: canned.support } : queue,
+);
 
 describe('<AgentConsole>', () => {
   let world: World;
@@ -39,7 +43,7 @@ describe('<AgentConsole>', () => {
   before(adoptStyles);
 
   beforeEach(() => {
-    world = createWorld();
+    world = createWorld(SERVER_QUEUES);
     agent = world.agent();
     visitor = world.visitor();
     supervisor = world.supervisor();
@@ -51,13 +55,14 @@ describe('<AgentConsole>', () => {
   });
 
   it('an agent receives an offer, accepts, chats, and cannot finish wrap-up without the required disposition; the supervisor board shows the KPIs change', async () => {
+    // No queue configuration in the app: dispositions, ACW and canned responses come from the server.
     const console = mount(
       <HelplineProvider agent={agent}>
-        <AgentConsole queues={QUEUES} cannedResponses={canned} escalationQueueId="supervisors" />
+        <AgentConsole escalationQueueId="supervisors" />
       </HelplineProvider>,
     ).container;
     const board = mount(
-      <HelplineProvider supervisor={supervisor} queues={QUEUES}>
+      <HelplineProvider supervisor={supervisor}>
         <SupervisorBoard />
       </HelplineProvider>,
     ).container;

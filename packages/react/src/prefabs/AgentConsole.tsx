@@ -1,6 +1,6 @@
 'use client';
 import type { AwayReason, Queue, WireInteraction } from '@helpline/core';
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { CallbackWorklist, type CallbackWorklistProps } from '../components/CallbackWorklist';
 import { ChatPanel } from '../components/ChatPanel';
 import { ConnectionStatus } from '../components/ConnectionStatus';
@@ -28,13 +28,14 @@ import { useCall } from '../hooks/useCall';
 import { useInteraction } from '../hooks/useInteraction';
 import { useInteractions } from '../hooks/useInteractions';
 import { useOffers } from '../hooks/useOffers';
+import { constantStore, useStore } from '../hooks/useStore';
 import { useTranslator } from '../i18n/translator';
 
 /** Props of {@link AgentConsole}. */
 export interface AgentConsoleProps {
-  /** Queue configuration (dispositions, ACW, SLA); defaults to the provider's. */
+  /** Queue configuration (dispositions, ACW, SLA); defaults to the provider's, then to the server's. */
   readonly queues?: readonly Queue[];
-  /** Canned responses per queue; defaults to the provider's. */
+  /** Canned responses per queue; defaults to the provider's, then to those configured on the server's queues. */
   readonly cannedResponses?: CannedResponses;
   /** The supervisors' queue: shows "Escalate to a supervisor" on active interactions. */
   readonly escalationQueueId?: string;
@@ -68,16 +69,27 @@ export interface AgentConsoleProps {
  */
 export function AgentConsole({ queues, cannedResponses, ...props }: AgentConsoleProps): ReactNode {
   const outer = useHelpline();
-  if (!queues && !cannedResponses) return <ConsoleLayout {...props} />;
+  const fromServer = useStore(outer.agent?.$queues ?? noQueues);
+  const effectiveQueues = queues ?? outer.queues ?? (fromServer.length > 0 ? fromServer : undefined);
+  const serverCanned = useMemo(() => cannedOf(fromServer), [fromServer]);
+  const effectiveCanned = cannedResponses ?? outer.cannedResponses ?? serverCanned;
+  if (effectiveQueues === outer.queues && effectiveCanned === outer.cannedResponses) {
+    return <ConsoleLayout {...props} />;
+  }
   return (
-    <HelplineProvider
-      {...outer}
-      queues={queues ?? outer.queues}
-      cannedResponses={cannedResponses ?? outer.cannedResponses}
-    >
+    <HelplineProvider {...outer} queues={effectiveQueues} cannedResponses={effectiveCanned}>
       <ConsoleLayout {...props} />
     </HelplineProvider>
   );
+}
+
+const noQueues = constantStore<readonly Queue[]>([]);
+
+/** The canned responses configured on the server's queues, by queue id. */
+function cannedOf(queues: readonly Queue[]): CannedResponses | undefined {
+  const withCanned = queues.filter((queue) => queue.cannedResponses?.length);
+  if (withCanned.length === 0) return undefined;
+  return Object.fromEntries(withCanned.map((queue) => [queue.id, queue.cannedResponses ?? []]));
 }
 
 function ConsoleLayout({

@@ -4,6 +4,7 @@ import { type ReactNode, useMemo } from 'react';
 import { cx } from '../components/shared';
 import { HelplineProvider, useHelpline } from '../context/HelplineContext';
 import { useQueues } from '../hooks/useQueues';
+import { constantStore, useStore } from '../hooks/useStore';
 import { useBoard, useKpis } from '../hooks/useSupervisor';
 import { useTranslator } from '../i18n/translator';
 import { AgentsBoardTable } from '../supervisor/AgentsBoardTable';
@@ -16,7 +17,7 @@ import { WaitingList } from '../supervisor/WaitingList';
 
 /** Props of {@link SupervisorBoard}. */
 export interface SupervisorBoardProps {
-  /** Queue configuration, for disposition labels; defaults to the provider's. */
+  /** Queue configuration, for disposition labels; defaults to the provider's, then to the server's. */
   readonly queues?: readonly Queue[];
   /** Options of the CSV export. */
   readonly csv?: CsvExportButtonProps;
@@ -36,14 +37,18 @@ export interface SupervisorBoardProps {
  */
 export function SupervisorBoard({ queues, ...props }: SupervisorBoardProps): ReactNode {
   const outer = useHelpline();
-  useSupervisorSession(); // A clear error up front when the provider has no supervisor session.
-  if (!queues) return <BoardLayout {...props} />;
+  const session = useSupervisorSession(); // A clear error up front when the provider has no supervisor session.
+  const fromServer = useStore(session.$queues ?? noQueues);
+  const effective = queues ?? outer.queues ?? (fromServer.length > 0 ? fromServer : undefined);
+  if (effective === outer.queues) return <BoardLayout {...props} />;
   return (
-    <HelplineProvider {...outer} queues={queues}>
+    <HelplineProvider {...outer} queues={effective}>
       <BoardLayout {...props} />
     </HelplineProvider>
   );
 }
+
+const noQueues = constantStore<readonly Queue[]>([]);
 
 function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): ReactNode {
   const { t } = useTranslator();

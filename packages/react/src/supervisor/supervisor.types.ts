@@ -4,6 +4,7 @@ import type {
   KpiReport,
   KpiSeriesPoint,
   PresenceStatus,
+  Queue,
   SupervisorBoard,
 } from '@helpline/core';
 import type { ReadableStore } from '../hooks/useStore';
@@ -64,6 +65,8 @@ export interface SupervisorSessionLike {
    * of the values seen since the board opened.
    */
   readonly $kpiSeries?: ReadableStore<readonly KpiSeriesPoint[] | undefined>;
+  /** The queues' configuration from the server (for names and disposition labels), when the session has it. */
+  readonly $queues?: ReadableStore<readonly Queue[]>;
   forcePresence(agentId: string, status: PresenceStatus, reason?: AwayReason): Promise<void>;
   /** Moves a waiting interaction to another queue. */
   reassign(cid: string, target: { readonly toQueueId: string }): Promise<void>;

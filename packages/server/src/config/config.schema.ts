@@ -89,6 +89,20 @@ const queue = v.strictObject({
   ),
   dispositionRequired: v.optional(v.boolean(), false),
   offerTimeoutSeconds: v.optional(v.pipe(seconds, v.minValue(1, 'must be at least 1')), 20),
+  /** Replies the console offers agents of this queue; `{customer.name}` and `{agent.name}` are filled in. */
+  cannedResponses: v.optional(
+    v.array(
+      v.strictObject({
+        id,
+        label,
+        text: v.pipe(
+          v.string(),
+          v.minLength(1, 'must not be empty'),
+          v.maxLength(4000, 'must be at most 4000 characters'),
+        ),
+      }),
+    ),
+  ),
   overflow: v.optional(
     v.strictObject({
       afterSeconds: seconds,

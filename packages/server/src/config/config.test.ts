@@ -29,6 +29,10 @@ describe('configuration', () => {
       ['sales', 'support'],
     );
     assert.deepEqual(
+      dev.queues.find((q) => q.id === 'support')?.cannedResponses?.map((c) => c.id),
+      ['hello', 'order'],
+    );
+    assert.deepEqual(
       dev.agents.map((a) => [a.id, a.role]),
       [
         ['alice', 'agent'],
@@ -76,6 +80,10 @@ describe('configuration', () => {
           name: 'Support',
           dispositionRequired: true,
           overflow: { afterSeconds: 60, queueId: 'x' },
+          cannedResponses: [
+            { id: 'hi', label: 'Hi', text: 'Hello {customer.name}' },
+            { id: 'hi', label: 'Hi again', text: 'Hello again' },
+          ],
         },
         { id: 'support', name: 'Again' },
       ],
@@ -87,6 +95,7 @@ describe('configuration', () => {
       'config.queues[1].id: "support" is used more than once',
       'config.queues[0].overflow.queueId: "x" is not a queue',
       'config.queues[0].dispositions: must not be empty when dispositionRequired is true',
+      'config.queues[0].cannedResponses: "hi" is used more than once',
       'config.agents[0].queues[0]: "billing" is not a queue',
       'config.sites[0].topics[0].queueId: "nope" is not a queue',
       'config.sites[0].identity: needs secretEnv or jwksUrl',

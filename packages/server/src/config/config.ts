@@ -46,9 +46,10 @@ function describe(issue: v.BaseIssue<unknown>): string {
 }
 
 function toQueue(input: ConfigFile['queues'][number]): Queue {
-  const { businessHours, overflow, ...rest } = input;
+  const { businessHours, overflow, cannedResponses, ...rest } = input;
   return {
     ...rest,
+    ...(cannedResponses ? { cannedResponses } : {}),
     ...(businessHours ? { businessHours: businessHours as BusinessHours } : {}),
     ...(overflow ? { overflow } : {}),
   };
@@ -109,6 +110,8 @@ function crossCheck(file: ConfigFile): string[] {
     }
     const dispositions = duplicates(queue.dispositions.map((d) => d.id));
     for (const id of dispositions) issues.push(`${at}.dispositions: "${id}" is used more than once`);
+    const canned = duplicates((queue.cannedResponses ?? []).map((c) => c.id));
+    for (const id of canned) issues.push(`${at}.cannedResponses: "${id}" is used more than once`);
   });
   file.agents.forEach((agent, index) => {
     agent.queues.forEach((queueId, q) => {

@@ -26,6 +26,10 @@ export const DEV_CONFIG: ConfigInput = {
         { id: 'quote-sent', label: 'Quote sent', resolved: false },
       ],
       offerTimeoutSeconds: 30,
+      cannedResponses: [
+        { id: 'hello', label: 'Greeting', text: 'Hi {customer.name}, I am {agent.name}. How can I help?' },
+        { id: 'shipping', label: 'Shipping', text: 'Orders ship within two working days, free above € 50.' },
+      ],
     },
     {
       id: 'support',
@@ -48,6 +52,10 @@ export const DEV_CONFIG: ConfigInput = {
       dispositionRequired: true,
       offerTimeoutSeconds: 30,
       overflow: { afterSeconds: 120, queueId: 'sales' },
+      cannedResponses: [
+        { id: 'hello', label: 'Greeting', text: 'Hi {customer.name}, I am {agent.name} from support.' },
+        { id: 'order', label: 'Order number', text: 'Could you give me your order number?' },
+      ],
     },
   ],
   agents: [
