@@ -373,6 +373,48 @@ describe('hub: persistence and resume', () => {
     await waitFor(() => visitor.$connection.get().value === 'caught-up', 'caught up, not signed out');
   });
 
+  it('lets finished interactions leave memory after a while, reading them back from storage when used', async () => {
+    const { hub, visitor, agent, clock } = setup({ heartbeatMs: 60_000 });
+    const alice = agent();
+    await alice.setPresence('available');
+    const v = visitor();
+    const cid = await v.startChat({});
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered');
+    await alice.accept(cid);
+    await v.sendMessage('Thanks for the help');
+    await alice.end(cid);
+    await alice.wrapUp(cid, { disposition: 'resolved' });
+    assert.equal(hub.interaction(cid)?.state, 'ended');
+
+    await clock.advance(5 * 60_000);
+    assert.ok(hub.interaction(cid), 'kept for a while after the end');
+    await clock.advance(7 * 60_000);
+    assert.equal(hub.interaction(cid), undefined, 'out of memory ten minutes after its last use');
+    // Still there for what comes after a conversation: history, then a late rating.
+    const { events } = await v.connection.command('history', { cid });
+    assert.ok(events.some((e) => e.ev.type === 'message' && e.ev.text === 'Thanks for the help'));
+    await v.rate(5);
+    assert.equal(hub.interaction(cid)?.csat?.score, 5);
+  });
+
+  it('forgets resume tokens after their time to live', async () => {
+    const { hub, clock } = setup({ heartbeatMs: 60_000 });
+    const first = rawClient(hub);
+    first.send({ t: 'hello', v: 1, token: 'dev:visitor:v7:Ida' });
+    await waitFor(() => first.frames.some((f) => f.t === 'welcome'), 'welcome');
+    const welcome = first.frames.find((f) => f.t === 'welcome') as Extract<ServerFrame, { t: 'welcome' }>;
+    await clock.advance(8 * 86_400_000);
+    const late = rawClient(hub);
+    late.send({
+      t: 'hello',
+      v: 1,
+      token: 'dev:visitor:v7:Ida',
+      resume: { token: welcome.resumeToken, cursors: {} },
+    });
+    await waitFor(() => late.closedWith() !== undefined, 'refused');
+    assert.equal(late.closedWith(), 4401);
+  });
+
   it('replays missed events on resume, and answers `gap` when too many were missed', async () => {
     const { hub, visitor, agent, transport, clock } = setup({ replayLimit: 2 });
     const alice = agent();

@@ -95,6 +95,8 @@ interface Live {
   interaction: Interaction;
   snapshot: InteractionSnapshot;
   readonly lifecycle: Lifecycle;
+  /** When a command or a step last used it (finished interactions leave memory some time after). */
+  usedAt?: number;
 }
 
 interface Conn {
@@ -119,6 +121,8 @@ const KPI_LOG_LIMIT = 200_000;
 /** A repeat contact on the same topic within a week counts against first-contact resolution. */
 const FCR_WINDOW_MS = 7 * 86_400_000;
 const BOARD_THROTTLE_MS = 500;
+/** How often the heartbeat also sweeps finished interactions and expired resume tokens out of memory. */
+const SWEEP_INTERVAL_MS = 60_000;
 /** Buckets in one KPI series (a day in 5-minute buckets). */
 const KPI_SERIES_LIMIT = 288;
 /** Conversation-starting requests remembered for deduplication. */
@@ -158,7 +162,10 @@ export function createHub(options: HubOptions): Hub {
   const conns = new Set<Conn>();
   // Authenticated connections by subject id: fan-out looks up recipients here instead of scanning every socket.
   const connsBySubject = new Map<string, Set<Conn>>();
-  const resumeTokens = new Map<string, string>(); // token → subject id
+  const resumeTokens = new Map<string, { readonly subjectId: string; readonly issuedAt: number }>();
+  const finishedRetentionMs = options.finishedRetentionMs ?? 10 * 60_000;
+  const resumeTokenTtlMs = options.resumeTokenTtlMs ?? 7 * 86_400_000;
+  let lastSweepAt = clock.now();
   const locks = new Map<string, Promise<unknown>>();
   const lastPositions = new Map<string, string>();
   const offerTimers = new Map<string, unknown>();
@@ -266,6 +273,7 @@ export function createHub(options: HubOptions): Hub {
     }
     const before = current.snapshot.value;
     const previous = current.interaction;
+    current.usedAt = clock.now();
     current.snapshot = result.snapshot;
     current.interaction = withSnapshot(current.interaction, current.snapshot);
     logTransition(previous, current.interaction, intent);
@@ -445,6 +453,7 @@ export function createHub(options: HubOptions): Hub {
     if (!current || !canAccess(subject, current.interaction)) {
       throw helplineError('not-found', { entity: 'Conversation', id: cid });
     }
+    current.usedAt = clock.now();
     return current;
   }
 
@@ -1344,8 +1353,10 @@ export function createHub(options: HubOptions): Hub {
     let resumed = false;
     if (frame.resume) {
       // A resume token is only good for the subject it was issued to, and only once.
-      const remembered = resumeTokens.get(frame.resume.token);
+      const issued = resumeTokens.get(frame.resume.token);
       resumeTokens.delete(frame.resume.token);
+      const remembered =
+        issued && clock.now() - issued.issuedAt < resumeTokenTtlMs ? issued.subjectId : undefined;
       // Tokens issued before a restart are known only to a storage that keeps them (the server's SQL storage).
       const kept = storage.takeResumeToken ? await storage.takeResumeToken(frame.resume.token) : undefined;
       const owner = remembered ?? kept;
@@ -1371,7 +1382,7 @@ export function createHub(options: HubOptions): Hub {
       voice.presenceChanged(subject.id);
     }
     conn.resumeToken = randomId('r', randomBytes);
-    resumeTokens.set(conn.resumeToken, subject.id);
+    resumeTokens.set(conn.resumeToken, { subjectId: subject.id, issuedAt: clock.now() });
     if (storage.saveResumeToken) await storage.saveResumeToken(conn.resumeToken, subject.id, clock.now());
     const heads: Record<string, number> = {};
     const visible: [string, number][] = [];
@@ -1473,7 +1484,24 @@ export function createHub(options: HubOptions): Hub {
         send(conn, { t: 'ping', ts: now });
       }
     }
+    if (now - lastSweepAt >= SWEEP_INTERVAL_MS) sweep(now);
     heartbeatTimer = conns.size > 0 ? clock.setTimeout(heartbeat, heartbeatMs) : undefined;
+  }
+
+  /**
+   * Keeps a long-running hub's memory flat: finished interactions nobody used for a while leave the live map
+   * (storage still has them; `getLive` reads them back), and expired resume tokens are forgotten.
+   */
+  function sweep(now: number): void {
+    lastSweepAt = now;
+    for (const [cid, current] of live) {
+      const finished = current.lifecycle.final.has(current.snapshot.value);
+      const usedAt = current.usedAt ?? current.interaction.timestamps.endedAt ?? now;
+      if (finished && now - usedAt >= finishedRetentionMs && !locks.has(cid)) live.delete(cid);
+    }
+    for (const [token, issued] of resumeTokens) {
+      if (now - issued.issuedAt >= resumeTokenTtlMs) resumeTokens.delete(token);
+    }
   }
 
   async function restore(): Promise<void> {

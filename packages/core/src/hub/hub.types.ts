@@ -82,6 +82,13 @@ export interface HubOptions {
   readonly heartbeatMs?: number;
   /** Resume replays at most this many events per conversation; beyond it the client gets `gap`. Default 500. */
   readonly replayLimit?: number;
+  /**
+   * How long a finished interaction stays in memory after it was last used, ms; storage keeps it for good
+   * (history, CSAT and transcripts read it back). Default 10 minutes.
+   */
+  readonly finishedRetentionMs?: number;
+  /** How long an unused resume token stays valid, ms. Default 7 days. */
+  readonly resumeTokenTtlMs?: number;
   /** Random source for ids and resume tokens (tests pass a seeded one). */
   readonly randomBytes?: (length: number) => Uint8Array;
   /**
