@@ -202,6 +202,9 @@ describe('hub: callbacks', () => {
     assert.equal(handedBack?.agentId, undefined);
     assert.equal(handedBack?.callback?.attempts, 0);
     assert.equal(alice.$interactions.get()[cid], undefined, 'out of her hands');
+    // Nobody talked to the customer: no answer for the KPIs (talk time starts when the customer picks up).
+    const board = await supervisor(() => 0).refresh();
+    assert.equal(board.kpis.answered, 0);
     assert.ok(handedBack?.participants.every((p) => p.leftAt !== undefined || p.role !== 'agent'));
 
     // A supervisor moves a queued one out of the line until its slot.
@@ -262,11 +265,11 @@ describe('hub: timed wrap-up', () => {
     await env.clock.advance(30_000);
     // At the deadline the agent's form still has a moment to submit what it has.
     assert.equal(env.hub.interaction(cid)?.state, 'wrap-up', 'not before the deadline and its grace');
-    await env.clock.advance(2_000);
+    await env.clock.advance(5_000);
     await waitFor(() => env.hub.interaction(cid)?.state === 'ended', 'ended by the timer');
     const ended = env.hub.interaction(cid);
     assert.equal(ended?.disposition, undefined);
-    assert.equal(ended?.timestamps.wrapUpEndedAt, (ended?.timestamps.endedAt ?? 0) + 32_000);
+    assert.equal(ended?.timestamps.wrapUpEndedAt, (ended?.timestamps.endedAt ?? 0) + 35_000);
     // The agent's capacity is free: the interaction left their snapshot.
     const snapshot = await alice.connection.command('agent.snapshot', {});
     assert.deepEqual(
@@ -371,6 +374,37 @@ describe('hub: persistence and resume', () => {
       ['before the restart', 'after the restart'],
     );
     await waitFor(() => visitor.$connection.get().value === 'caught-up', 'caught up, not signed out');
+  });
+
+  it("rebuilds today's live KPIs from storage after a restart", async () => {
+    const storage = createMemoryStorage();
+    const clock = createTestClock();
+    const first = setup({ storage, clock });
+    const alice = first.agent();
+    await alice.setPresence('available');
+    const v = first.visitor();
+    const cid = await v.startChat({ topic: 'support' });
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered');
+    await clock.advance(4_000);
+    await alice.accept(cid);
+    await clock.advance(60_000);
+    await alice.end(cid);
+    await alice.wrapUp(cid, { disposition: 'resolved' });
+    await v.rate(4);
+    const waiting = await first.visitor('v2').startChat({});
+    const before = (await first.supervisor().refresh()).kpis;
+    first.hub.close();
+
+    const second = setup({ storage, clock });
+    await second.hub.restore();
+    const after = (await second.supervisor().refresh()).kpis;
+    for (const key of ['interactions', 'queued', 'answered', 'handled', 'csatResponses'] as const) {
+      assert.equal(after[key], before[key], key);
+    }
+    assert.equal(after.asaSeconds, 4);
+    assert.equal(after.ahtSeconds, before.ahtSeconds);
+    assert.deepEqual(after.byDisposition, { resolved: 1 });
+    assert.equal(second.hub.interaction(waiting)?.state, 'queued', 'open work is restored as before');
   });
 
   it('lets finished interactions leave memory after a while, reading them back from storage when used', async () => {

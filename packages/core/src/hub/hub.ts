@@ -7,7 +7,7 @@ import {
 } from '../agent/presence.machine';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { type WrapUpContext, wrapUpDeadlineAt } from '../interaction/lifecycle';
-import { transition } from '../machine';
+import { can, transition } from '../machine';
 import { computeKpiSeries, computeKpis } from '../metrics/kpis';
 import type { KpiLogEvent, KpiReport } from '../metrics/metrics.types';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
@@ -49,6 +49,7 @@ import {
   withSnapshot,
 } from './lifecycles';
 import { createMemoryStorage } from './memory.storage';
+import { reportingEventsOf } from './reporting.restore';
 import { createVoiceHub } from './voice.hub';
 
 /** The system clock: `Date.now` and the global timers. */
@@ -118,6 +119,8 @@ const STAFF_ROLES = new Set(['agent', 'supervisor']);
 const DEFAULT_CALLBACK_SLOT_MS = 30 * 60_000;
 /** Events kept in memory for live KPIs. */
 const KPI_LOG_LIMIT = 200_000;
+/** After a restart, live KPIs are rebuilt from the interactions of this last stretch (the board shows today). */
+const KPI_RESTORE_MS = 86_400_000;
 /** A repeat contact on the same topic within a week counts against first-contact resolution. */
 const FCR_WINDOW_MS = 7 * 86_400_000;
 const BOARD_THROTTLE_MS = 500;
@@ -131,7 +134,7 @@ const START_REQUEST_LIMIT = 10_000;
  * How long past a `timed` wrap-up's deadline the server waits before ending it: the agent's form submits
  * what it has at the deadline, and that submission (with its disposition) should win over the timer.
  */
-const WRAP_UP_GRACE_MS = 2_000;
+const WRAP_UP_GRACE_MS = 5_000;
 /** Past interactions returned for one customer. */
 const CUSTOMER_HISTORY_LIMIT = 50;
 
@@ -313,8 +316,12 @@ export function createHub(options: HubOptions): Hub {
       log({ ...base, type: 'queued', queueId: after.queueId, channel: after.channel });
     } else if (intent.kind === 'offer') {
       log({ ...base, type: 'offered', agentId: intent.agentId, queueId: after.queueId });
-    } else if (intent.kind === 'accept') {
+    } else if (intent.kind === 'accept' && after.channel !== 'callback') {
       log({ ...base, type: 'answered', agentId: intent.agentId, queueId: after.queueId });
+    } else if (intent.kind === 'answered' && after.agentId) {
+      // A callback's talk time starts when the customer picks up, not when an agent takes it (a dial may go
+      // unanswered, or the agent may hand it back for later).
+      log({ ...base, type: 'answered', agentId: after.agentId, queueId: after.queueId });
     }
     if (after.endReason && !before.endReason) {
       log({
@@ -411,8 +418,10 @@ export function createHub(options: HubOptions): Hub {
    */
   function scheduleWrapUpEnd(current: Live): void {
     // Every channel that has a wrap-up state carries its queue's policy in the machine's context.
-    const context = current.snapshot.context as unknown as WrapUpContext;
-    const deadline = wrapUpDeadlineAt(context, context.timestamps.endedAt);
+    const context = current.snapshot.context as unknown as Partial<WrapUpContext>;
+    // A custom lifecycle may have a wrap-up state without a policy: then nothing ends it on a timer.
+    if (context.acw === undefined || context.timestamps === undefined) return;
+    const deadline = wrapUpDeadlineAt(context as WrapUpContext, context.timestamps.endedAt);
     if (deadline === undefined) return;
     const cid = current.interaction.id;
     clearTimer(wrapUpTimers, cid);
@@ -472,9 +481,18 @@ export function createHub(options: HubOptions): Hub {
   async function offer(routed: RoutingOffer): Promise<void> {
     const current = live.get(routed.interactionId);
     if (!current) return;
-    await serialized(routed.interactionId, () =>
-      drive(current, { kind: 'offer', agentId: routed.agentId, expiresAt: routed.expiresAt }),
-    );
+    const intent: Intent = { kind: 'offer', agentId: routed.agentId, expiresAt: routed.expiresAt };
+    const offered = await serialized(routed.interactionId, async () => {
+      // It may have left the line while the router decided (cancelled, rescheduled): withdraw the offer.
+      const event = current.lifecycle.event(intent, clock.now());
+      if (!event || !can(current.lifecycle.machine, current.snapshot, event)) {
+        router.remove(routed.interactionId);
+        return false;
+      }
+      await drive(current, intent);
+      return true;
+    });
+    if (!offered) return;
     notify(routed.agentId, {
       type: 'offer',
       offer: {
@@ -771,6 +789,11 @@ export function createHub(options: HubOptions): Hub {
     const { channel, agentId } = current.interaction;
     const state = current.snapshot.value;
     if (subject.role === 'agent') requireAssignedAgent(subject, current, 'reschedule this callback');
+    // A web callback already ringing or talking is ended by hanging up, not moved.
+    const call = voice.callOf(current.interaction.id);
+    if (call && call.state !== 'ended') {
+      throw helplineError('conflict/state', { operation: 'reschedule', entity: 'call', state: call.state });
+    }
     const allowed =
       subject.role === 'agent' ? ['dialing'] : ['requested', 'scheduled', 'queued', 'retry-wait'];
     if (channel !== 'callback' || !allowed.includes(state) || (subject.role !== 'agent' && agentId)) {
@@ -963,13 +986,21 @@ export function createHub(options: HubOptions): Hub {
         requireReschedulable(conn.subject, current);
         const before = current.snapshot.value;
         const agentId = current.interaction.agentId;
-        await drive(current, { kind: 'schedule', start, end: start + callbackSlotMs });
+        // Out of the line first, so the router cannot offer it while the step is saved.
+        if (before === 'queued') router.remove(args.cid);
+        try {
+          await drive(current, { kind: 'schedule', start, end: start + callbackSlotMs });
+        } catch (error) {
+          if (before === 'queued') enqueueForRouting(current);
+          throw error;
+        }
         // Staying `scheduled` is no state change: the due timer moves to the new slot here.
         if (before === 'scheduled') scheduleDue(current);
-        // Out of the line until the new slot starts, or out of the agent's hands.
-        if (before === 'queued') router.remove(args.cid);
+        if (before === 'queued') lastPositions.delete(args.cid);
+        // Out of the agent's hands.
         if (before === 'dialing' && agentId) await removeParticipant(current, agentId);
       });
+      boardChanged();
       publishPositions();
       void schedule();
       return { interaction: wireFor(current.interaction, conn.subject) };
@@ -1504,7 +1535,20 @@ export function createHub(options: HubOptions): Hub {
     }
   }
 
+  /** Today's live KPIs, rebuilt from storage after a restart (without it the in-memory log starts empty). */
+  async function restoreReporting(): Promise<void> {
+    if (!storage.interactionsSince || kpiLog.length > 0) return;
+    const from = clock.now() - KPI_RESTORE_MS;
+    const events = (await storage.interactionsSince(from)).flatMap((i) => reportingEventsOf(i, queues));
+    for (const change of (await storage.presenceSince?.(from)) ?? []) {
+      events.push({ type: 'presence', at: change.at, agentId: change.agentId, presence: change.status });
+    }
+    events.sort((a, b) => a.at - b.at);
+    for (const event of events.slice(-KPI_LOG_LIMIT)) kpiLog.push(event);
+  }
+
   async function restore(): Promise<void> {
+    await restoreReporting();
     for (const stored of await storage.openInteractions()) {
       const lifecycle = lifecycles[stored.interaction.channel];
       if (!lifecycle || live.has(stored.interaction.id)) continue;

@@ -1,4 +1,4 @@
-import type { Agent } from '../agent/agent.types';
+import type { Agent, PresenceStatus } from '../agent/agent.types';
 import type { Channel, Customer, Interaction } from '../interaction/interaction.types';
 import type { KpiLogEvent } from '../metrics/metrics.types';
 import type { HelplineError } from '../protocol/errors';
@@ -55,6 +55,13 @@ export interface HubStorage {
   lastSeq(cid: string): Promise<number>;
   messageByClientId(cid: string, clientMsgId: string): Promise<StoredEvent | undefined>;
   interactionsOfCustomer(customerId: string): Promise<Interaction[]>;
+  /**
+   * Optional: interactions created at or after `from` (epoch ms), oldest first. After a restart the hub rebuilds
+   * today's live KPIs from them; without it the KPIs start empty.
+   */
+  interactionsSince?(from: number): Promise<Interaction[]>;
+  /** Optional: agents' presence changes at or after `from`, oldest first (occupancy after a restart). */
+  presenceSince?(from: number): Promise<{ agentId: string; status: PresenceStatus; at: number }[]>;
   /**
    * Optional: keeps a resume token so a client can resume across a restart. Without it resume tokens live in the
    * hub's memory only.

@@ -50,5 +50,11 @@ export function createMemoryStorage(): HubStorage {
     async interactionsOfCustomer(customerId) {
       return [...interactions.values()].map((r) => r.interaction).filter((i) => i.customer.id === customerId);
     },
+    async interactionsSince(from) {
+      return [...interactions.values()]
+        .map((r) => r.interaction)
+        .filter((i) => i.timestamps.createdAt >= from)
+        .sort((a, b) => a.timestamps.createdAt - b.timestamps.createdAt);
+    },
   };
 }

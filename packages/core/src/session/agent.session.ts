@@ -171,7 +171,10 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     // The queue configuration only changes with the server's: a failed load keeps what was known.
     connection
       .command('queues.list', {})
-      .then(({ queues }) => $queues.set(queues))
+      // Unchanged after a reconnect: keep the same array, so nothing downstream re-renders.
+      .then(({ queues }) => {
+        if (JSON.stringify(queues) !== JSON.stringify($queues.get())) $queues.set(queues);
+      })
       .catch(() => undefined);
     const newer: Notice[] = [];
     sinceSnapshot = newer;

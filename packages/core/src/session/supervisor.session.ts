@@ -4,6 +4,7 @@ import { type Connection, type ConnectionOptions, createConnection } from '../co
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { kpiBreakdownToCsv, kpisToCsv } from '../metrics/kpis';
 import type { KpiReport, KpiSeriesPoint } from '../metrics/metrics.types';
+import { helplineError } from '../protocol/errors';
 import type { CommandResult } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 
@@ -53,6 +54,9 @@ export interface SupervisorSession {
   close(): void;
 }
 
+/** Buckets the server sends in one KPI series at most. */
+const SERIES_BUCKET_LIMIT = 288;
+
 function startOfLocalDay(): number {
   const now = new Date();
   return new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
@@ -75,6 +79,13 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
   const $kpiSeries = atom<readonly KpiSeriesPoint[] | undefined>(undefined);
   const $queues = atom<readonly Queue[]>([]);
   const bucketMinutes = options.kpiBucketMinutes ?? 60;
+  if (!Number.isInteger(bucketMinutes) || bucketMinutes < 1 || bucketMinutes > 1440) {
+    throw helplineError('validation/field', {
+      scope: 'supervisor',
+      field: 'kpiBucketMinutes',
+      detail: 'must be a whole number of minutes from 1 to 1440',
+    });
+  }
   const seriesRefreshMs = options.kpiSeriesRefreshMs ?? 30_000;
   const now = () => (options.clock ?? Date).now();
   let refreshing: Promise<SupervisorBoard> | undefined;
@@ -84,10 +95,15 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
 
   async function refreshKpiSeries(): Promise<readonly KpiSeriesPoint[]> {
     connection.open();
-    seriesLoadedAt = now();
+    const at = now();
+    // The server sends at most 288 buckets: a long window (a 25-hour day in 5-minute buckets) keeps its end.
+    const from = Math.max(kpisFrom(), at - (SERIES_BUCKET_LIMIT - 1) * bucketMinutes * 60_000);
     refreshingSeries ??= connection
-      .command('supervisor.kpi-series', { from: kpisFrom(), bucketMinutes })
-      .then(({ series }) => series as KpiSeriesPoint[])
+      .command('supervisor.kpi-series', { from, bucketMinutes })
+      .then(({ series }) => {
+        seriesLoadedAt = at;
+        return series as KpiSeriesPoint[];
+      })
       .finally(() => {
         refreshingSeries = undefined;
       });

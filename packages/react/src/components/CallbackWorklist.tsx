@@ -51,8 +51,9 @@ export interface CallbackWorklistProps {
   /** Dials; default: the voice controller's `start(cid)` (a web callback), else its `dial(phone)`. */
   readonly onDial?: (item: CallbackItem) => Promise<void>;
   /**
-   * Moves a callback to another time (epoch ms); default: hands it back to the server for that time
-   * (`callback.reschedule`), which offers it again when the slot starts.
+   * Moves a callback to another time (epoch ms); default for the session's own callbacks (no `items`): hands
+   * it back to the server for that time (`callback.reschedule`), which offers it again when the slot starts.
+   * With `items` and no handler there is no Reschedule button.
    */
   readonly onReschedule?: (item: CallbackItem, at: number) => Promise<void>;
   /** Closes a callback with an outcome; default: reports it to the server (`callback.outcome`). */
@@ -119,8 +120,10 @@ export function CallbackWorklist({
       : voice?.dial
         ? (item: CallbackItem) => voice.dial?.(item.phone, item.id) ?? Promise.resolve()
         : undefined);
+  // The server default applies to the session's own callbacks; items from the host app need their handler.
   const reschedule =
-    onReschedule ?? ((item: CallbackItem, at: number) => session.rescheduleCallback(item.id, at));
+    onReschedule ??
+    (items ? undefined : (item: CallbackItem, at: number) => session.rescheduleCallback(item.id, at));
   const close =
     onClose ??
     (async (item: CallbackItem, outcome: CallbackOutcome) => {
@@ -167,7 +170,7 @@ function CallbackRow({
   due: CallbackDue;
   now: number;
   onDial: ((item: CallbackItem) => Promise<void>) | undefined;
-  onReschedule: (item: CallbackItem, at: number) => Promise<void>;
+  onReschedule: ((item: CallbackItem, at: number) => Promise<void>) | undefined;
   onClose: (item: CallbackItem, outcome: CallbackOutcome) => Promise<void>;
 }): ReactNode {
   const i18n = useTranslator();
@@ -179,10 +182,12 @@ function CallbackRow({
   const [invalidTime, setInvalidTime] = useState(false);
   // The server names the field when the time is in the past or outside business hours.
   const timeRefused =
-    invalidTime || (isHelplineError(action.error) && action.error.field === 'at' && open === 'reschedule');
+    open === 'reschedule' && (invalidTime || (isHelplineError(action.error) && action.error.field === 'at'));
   const [outcome, setOutcome] = useState<CallbackOutcome>('answered');
-  const toggle = (panel: 'reschedule' | 'close') =>
+  const toggle = (panel: 'reschedule' | 'close') => {
+    setInvalidTime(false);
     setOpen((current) => (current === panel ? undefined : panel));
+  };
 
   return (
     <li className="helpline-callback" data-due={due}>
@@ -211,7 +216,7 @@ function CallbackRow({
             {t('dial')}
           </button>
         )}
-        {item.canReschedule !== false && (
+        {onReschedule && item.canReschedule !== false && (
           <button
             type="button"
             className="helpline-button"
@@ -232,7 +237,7 @@ function CallbackRow({
           {t('closeCallback')}
         </button>
       </div>
-      {open === 'reschedule' && item.canReschedule !== false && (
+      {open === 'reschedule' && onReschedule && item.canReschedule !== false && (
         <form
           id={`${id}-reschedule`}
           className="helpline-inline-form"
@@ -266,7 +271,10 @@ function CallbackRow({
             value={when}
             aria-invalid={timeRefused || undefined}
             aria-describedby={timeRefused ? `${id}-when-error` : undefined}
-            onChange={(event) => setWhen(event.currentTarget.value)}
+            onChange={(event) => {
+              setInvalidTime(false);
+              setWhen(event.currentTarget.value);
+            }}
           />
           <button type="submit" className="helpline-button" disabled={action.pending}>
             {t('save')}
@@ -307,6 +315,7 @@ function CallbackRow({
           {t('rescheduleInvalid')}
         </p>
       ) : (
+        // Any other failure (dial, close, a refused reschedule) is told as the server words it.
         <ErrorText error={action.error} i18n={i18n} />
       )}
     </li>

@@ -336,6 +336,8 @@ describe('work components', () => {
         when,
         `${tomorrow.getFullYear()}-${pad(tomorrow.getMonth() + 1)}-${pad(tomorrow.getDate())}T10:00`,
       );
+      assert.isNull(when.getAttribute('aria-invalid'), 'editing clears the error');
+      assert.isNull(container.querySelector('[role="alert"]'));
       await click(byText(container, 'button', 'Save'));
       await waitForUi(() => world.hub.interaction(cid)?.state === 'scheduled', 'scheduled on the server');
       const plan = world.hub.interaction(cid)?.callback;

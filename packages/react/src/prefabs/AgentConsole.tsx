@@ -73,9 +73,7 @@ export function AgentConsole({ queues, cannedResponses, ...props }: AgentConsole
   const effectiveQueues = queues ?? outer.queues ?? (fromServer.length > 0 ? fromServer : undefined);
   const serverCanned = useMemo(() => cannedOf(fromServer), [fromServer]);
   const effectiveCanned = cannedResponses ?? outer.cannedResponses ?? serverCanned;
-  if (effectiveQueues === outer.queues && effectiveCanned === outer.cannedResponses) {
-    return <ConsoleLayout {...props} />;
-  }
+  // Always the same tree: the server's queues arriving must not remount the console (selection, drafts).
   return (
     <HelplineProvider {...outer} queues={effectiveQueues} cannedResponses={effectiveCanned}>
       <ConsoleLayout {...props} />

@@ -40,7 +40,7 @@ export function SupervisorBoard({ queues, ...props }: SupervisorBoardProps): Rea
   const session = useSupervisorSession(); // A clear error up front when the provider has no supervisor session.
   const fromServer = useStore(session.$queues ?? noQueues);
   const effective = queues ?? outer.queues ?? (fromServer.length > 0 ? fromServer : undefined);
-  if (effective === outer.queues) return <BoardLayout {...props} />;
+  // Always the same tree: the server's queues arriving must not remount the board (open forms).
   return (
     <HelplineProvider {...outer} queues={effective}>
       <BoardLayout {...props} />

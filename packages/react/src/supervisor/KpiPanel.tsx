@@ -109,7 +109,8 @@ export function KpiPanel({ kpis: given, series: givenSeries, className }: KpiPan
   const live = useKpis();
   const liveSeries = useKpiSeries();
   const kpis = given ?? live;
-  const series = givenSeries ?? liveSeries;
+  // Given figures (one queue's, say) draw their own trend, never the session's all-queue series.
+  const series = givenSeries ?? (given ? undefined : liveSeries);
   const seen = useKpiTrend(kpis);
   const trend = series ? trendOf(series) : seen;
   const id = useId();

@@ -85,6 +85,15 @@ CREATE TABLE resume_tokens (
 CREATE INDEX resume_tokens_created ON resume_tokens (created_at);
 `,
   },
+  {
+    version: 3,
+    name: 'reporting reads by time',
+    sql: `
+-- After a restart the hub rebuilds today's live KPIs from the interactions and presence changes of the last day.
+CREATE INDEX interactions_created ON interactions (created_at);
+CREATE INDEX presence_history_at ON presence_history (at);
+`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.

@@ -146,6 +146,17 @@ function contract(open: () => Promise<Subject>) {
       (await storage.interactionsOfCustomer('v1')).map((i) => [i.id, i.state, i.csat?.score]),
       [['a', 'ended', 4]],
     );
+    // Reporting after a restart reads the interactions created since a time, oldest first.
+    const later = { ...interaction('c', 'v3', 'ended'), timestamps: { createdAt: 5_000 } };
+    await storage.putInteraction({ interaction: later, snapshot: snapshot('ended'), open: false });
+    assert.deepEqual(
+      (await storage.interactionsSince(0)).map((i) => i.id),
+      ['a', 'b', 'c'],
+    );
+    assert.deepEqual(
+      (await storage.interactionsSince(2_000)).map((i) => i.id),
+      ['c'],
+    );
   });
 
   it('keeps presence history, visitor sessions until they expire, and single-use resume tokens', async () => {
@@ -156,6 +167,10 @@ function contract(open: () => Promise<Subject>) {
     assert.deepEqual(await storage.presenceHistory('alice'), [
       { agentId: 'alice', status: 'available', at: 5 },
       { agentId: 'alice', status: 'away', reason: 'lunch', at: 9 },
+    ]);
+    assert.deepEqual(await storage.presenceSince(6), [
+      { agentId: 'bob', status: 'available', at: 7 },
+      { agentId: 'alice', status: 'away', at: 9 },
     ]);
     const subject = { id: 'v_1', role: 'visitor' as const, name: 'Visitor' };
     await storage.saveVisitorSession({

@@ -4,6 +4,7 @@ import type {
   HubStorage,
   Interaction,
   InteractionSnapshot,
+  PresenceStatus,
   StoredEvent,
   StoredInteraction,
   Subject,
@@ -46,6 +47,8 @@ export interface SqlStorage extends HubStorage {
   takeResumeToken(token: string): Promise<string | undefined>;
   /** Deletes resume tokens issued before `before`; returns how many. */
   pruneResumeTokens(before: number): Promise<number>;
+  interactionsSince(from: number): Promise<Interaction[]>;
+  presenceSince(from: number): Promise<{ agentId: string; status: PresenceStatus; at: number }[]>;
   /** Throws when the database cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -260,6 +263,22 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
         [customerId],
       );
       return rows.map((row) => row.interaction);
+    },
+
+    async interactionsSince(from) {
+      const rows = await client.query<InteractionRow>(
+        'SELECT interaction, snapshot, is_open FROM interactions WHERE created_at >= $1 ORDER BY created_at, id',
+        [from],
+      );
+      return rows.map((row) => row.interaction);
+    },
+
+    async presenceSince(from) {
+      const rows = await client.query<{ agent_id: string; status: PresenceStatus; at: number | string }>(
+        'SELECT agent_id, status, at FROM presence_history WHERE at >= $1 ORDER BY at, id',
+        [from],
+      );
+      return rows.map((row) => ({ agentId: row.agent_id, status: row.status, at: Number(row.at) }));
     },
 
     async recordPresence({ agentId, status, reason, at }) {
