@@ -178,6 +178,10 @@ describe('hub: callbacks', () => {
     const moved = await v.connection.command('callback.reschedule', { cid, at: oneOClock });
     assert.equal(moved.interaction.state, 'scheduled');
     assert.deepEqual(moved.interaction.callback?.slot, { start: oneOClock, end: oneOClock + 30 * 60_000 });
+    await waitFor(
+      () => v.$interaction.get()?.callback?.slot?.start === oneOClock,
+      "the customer's view has the new time",
+    );
     // An agent who does not hold it learns nothing about it.
     await assert.rejects(alice.rescheduleCallback(cid, noon), hasCode('not-found'));
 
@@ -210,14 +214,20 @@ describe('hub: callbacks', () => {
     // A supervisor moves a queued one out of the line until its slot.
     const sam = supervisor();
     await alice.setPresence('away', 'break');
-    const asap = await visitor('v2').requestCallback({
+    const v2 = visitor('v2');
+    const asap = await v2.requestCallback({
       phone: '+31201234568',
       timeZone: 'Europe/Amsterdam',
       slot: 'asap',
     });
     assert.equal(hub.interaction(asap)?.state, 'queued');
-    await sam.connection.command('callback.reschedule', { cid: asap, at: clock.now() + 30 * 60_000 });
+    const movedTo = clock.now() + 30 * 60_000;
+    await sam.connection.command('callback.reschedule', { cid: asap, at: movedTo });
     assert.equal(hub.interaction(asap)?.state, 'scheduled');
+    await waitFor(
+      () => v2.$interaction.get()?.callback?.slot?.start === movedTo,
+      'the customer hears of the time a supervisor set',
+    );
     await alice.setPresence('available');
     await flush();
     assert.equal(alice.$offers.get()[asap], undefined, 'no longer in the line');

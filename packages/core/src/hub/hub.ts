@@ -283,13 +283,7 @@ export function createHub(options: HubOptions): Hub {
     await persist(current);
     const state = current.snapshot.value;
     if (before !== state) {
-      const { endReason, endedBy } = current.interaction;
-      await appendAndFanOut(current.interaction.id, {
-        type: 'state',
-        state,
-        ...(endReason ? { endReason } : {}),
-        ...(endedBy ? { endedBy } : {}),
-      });
+      await appendState(current);
       onStateChanged(current, before);
       await voice.interactionChanged(current, before);
     }
@@ -297,6 +291,18 @@ export function createHub(options: HubOptions): Hub {
     for (const agentId of new Set([previous.agentId, current.interaction.agentId])) {
       if (agentId) notifyInteraction(agentId, current.interaction);
     }
+  }
+
+  /** Tells the parties where the interaction stands (with a callback's plan, which may change in place). */
+  async function appendState(current: Live): Promise<void> {
+    const { endReason, endedBy, callback } = current.interaction;
+    await appendAndFanOut(current.interaction.id, {
+      type: 'state',
+      state: current.snapshot.value,
+      ...(endReason ? { endReason } : {}),
+      ...(endedBy ? { endedBy } : {}),
+      ...(callback ? { callback } : {}),
+    });
   }
 
   // ─── reporting ────────────────────────────────────────────────────────────────────────────────
@@ -994,8 +1000,11 @@ export function createHub(options: HubOptions): Hub {
           if (before === 'queued') enqueueForRouting(current);
           throw error;
         }
-        // Staying `scheduled` is no state change: the due timer moves to the new slot here.
-        if (before === 'scheduled') scheduleDue(current);
+        // Staying `scheduled` is no state change: the due timer moves and the parties hear of the new time here.
+        if (before === 'scheduled') {
+          scheduleDue(current);
+          await appendState(current);
+        }
         if (before === 'queued') lastPositions.delete(args.cid);
         // Out of the agent's hands.
         if (before === 'dialing' && agentId) await removeParticipant(current, agentId);

@@ -51,6 +51,14 @@ const participant = v.object({
 });
 
 /** An interaction as sent to its parties. Agent-only fields (notes, disposition) are absent for visitors. */
+/** When a callback is due and how many dials it has left. */
+const callbackPlan = v.object({
+  slot: v.optional(v.object({ start: epochMs, end: epochMs })),
+  attempts: v.number(),
+  maxAttempts: v.number(),
+  nextAttemptAt: v.optional(epochMs),
+});
+
 export const interactionSchema = v.object({
   id,
   channel,
@@ -83,14 +91,7 @@ export const interactionSchema = v.object({
       nps: v.optional(v.number()),
     }),
   ),
-  callback: v.optional(
-    v.object({
-      slot: v.optional(v.object({ start: epochMs, end: epochMs })),
-      attempts: v.number(),
-      maxAttempts: v.number(),
-      nextAttemptAt: v.optional(epochMs),
-    }),
-  ),
+  callback: v.optional(callbackPlan),
 });
 
 /**
@@ -146,6 +147,8 @@ export const conversationEventSchema = v.variant('type', [
     state: v.string(),
     endReason: v.optional(endReason),
     endedBy: v.optional(endedBy),
+    /** A callback's plan as of this step (also sent, with the same state, when only its time moved). */
+    callback: v.optional(callbackPlan),
   }),
   v.object({ type: v.literal('joined'), participant }),
   v.object({ type: v.literal('left'), participantId: id }),

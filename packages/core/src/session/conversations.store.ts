@@ -114,6 +114,7 @@ export function foldEvent(view: ConversationView, event: DeliveredEvent): Conver
               state: ev.state,
               ...(ev.endReason ? { endReason: ev.endReason } : {}),
               ...(ev.endedBy ? { endedBy: ev.endedBy } : {}),
+              ...(ev.callback ? { callback: ev.callback } : {}),
             },
           }
         : next;

@@ -72,6 +72,21 @@ describe('callback in the widget', () => {
     w.$<HTMLInputElement>('#phone').value = '020 7946 0000';
     submit(w.$<HTMLFormElement>('form[part~="callback"]'));
     await w.waitForText(`We will call you at +442079460000 on ${expected}.`);
+
+    // A supervisor moves it to the earlier slot: the confirmation follows the server.
+    const cid = w.hub.interactions().find((i) => i.channel === 'callback')?.id ?? '';
+    await w.hub.execute({ id: 'sam', role: 'supervisor', name: 'Sam' }, 'callback.reschedule', {
+      cid,
+      at: start,
+    });
+    const earlier = new Intl.DateTimeFormat('en', {
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      hour: 'numeric',
+      minute: '2-digit',
+    }).format(start);
+    await w.waitForText(`We will call you at +442079460000 on ${earlier}.`);
   });
 
   it('rejects an invalid phone number with an accessible, translated error', async () => {

@@ -14,7 +14,8 @@ function renderConfirmation(ctx: PanelContext): TemplateResult {
   const { model, i18n, state } = ctx;
   const interaction = model.session.$interaction.get();
   const phone = state.lastCallback?.phone ?? interaction?.customer.phone ?? '';
-  const slot = state.lastCallback?.slot ?? 'asap';
+  // The server's plan wins: an agent or supervisor may have moved the callback since it was requested.
+  const slot = interaction?.callback?.slot?.start ?? state.lastCallback?.slot ?? 'asap';
   if (model.$callbackCancelled.get() || interaction?.state === 'cancelled') {
     return html`<p role="status">${i18n.t('callbackCancelled')}</p>
       <button part="button back-home" @click=${() => model.newConversation()}>${i18n.t('back')}</button>`;
