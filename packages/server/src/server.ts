@@ -73,7 +73,7 @@ function trackWrites(storage: SqlStorage): { storage: SqlStorage; idle(): Promis
     messageByClientId: (cid, id) => track(storage.messageByClientId(cid, id)),
     interactionsOfCustomer: (id) => track(storage.interactionsOfCustomer(id)),
     saveResumeToken: (token, subjectId, at) => track(storage.saveResumeToken(token, subjectId, at)),
-    takeResumeToken: (token) => track(storage.takeResumeToken(token)),
+    takeResumeToken: (token, issuedSince) => track(storage.takeResumeToken(token, issuedSince)),
   };
   return {
     storage: { ...storage, ...hubStorage, recordPresence: (record) => track(storage.recordPresence(record)) },

@@ -1398,7 +1398,9 @@ export function createHub(options: HubOptions): Hub {
       const remembered =
         issued && clock.now() - issued.issuedAt < resumeTokenTtlMs ? issued.subjectId : undefined;
       // Tokens issued before a restart are known only to a storage that keeps them (the server's SQL storage).
-      const kept = storage.takeResumeToken ? await storage.takeResumeToken(frame.resume.token) : undefined;
+      const kept = storage.takeResumeToken
+        ? await storage.takeResumeToken(frame.resume.token, clock.now() - resumeTokenTtlMs)
+        : undefined;
       const owner = remembered ?? kept;
       if (owner !== subject.id) {
         // Named as the field at fault, so the client drops its resume token and connects afresh.

@@ -67,8 +67,11 @@ export interface HubStorage {
    * hub's memory only.
    */
   saveResumeToken?(token: string, subjectId: string, at: number): Promise<void>;
-  /** Optional: forgets a resume token (they are single-use) and returns the subject it was issued to. */
-  takeResumeToken?(token: string): Promise<string | undefined>;
+  /**
+   * Optional: forgets a resume token (they are single-use) and returns the subject it was issued to, unless it
+   * was issued before `issuedSince` (epoch ms; expired).
+   */
+  takeResumeToken?(token: string, issuedSince?: number): Promise<string | undefined>;
 }
 
 /** Timers and time, injectable so tests run on fake clocks. */

@@ -188,6 +188,9 @@ function contract(open: () => Promise<Subject>) {
     await storage.saveResumeToken('r_2', 'bob', 20);
     assert.equal(await storage.takeResumeToken('r_1'), 'alice');
     assert.equal(await storage.takeResumeToken('r_1'), undefined, 'single use');
+    await storage.saveResumeToken('r_3', 'carol', 15);
+    assert.equal(await storage.takeResumeToken('r_3', 16), undefined, 'issued too long ago');
+    assert.equal(await storage.takeResumeToken('r_3'), undefined, 'and gone');
     assert.equal(await storage.pruneResumeTokens(21), 1);
     assert.equal(await storage.takeResumeToken('r_2'), undefined);
   });

@@ -44,7 +44,7 @@ export interface SqlStorage extends HubStorage {
   /** Deletes sessions that expired before `now`; returns how many. */
   pruneVisitorSessions(now: number): Promise<number>;
   saveResumeToken(token: string, subjectId: string, at: number): Promise<void>;
-  takeResumeToken(token: string): Promise<string | undefined>;
+  takeResumeToken(token: string, issuedSince?: number): Promise<string | undefined>;
   /** Deletes resume tokens issued before `before`; returns how many. */
   pruneResumeTokens(before: number): Promise<number>;
   interactionsSince(from: number): Promise<Interaction[]>;
@@ -345,12 +345,13 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
       );
     },
 
-    async takeResumeToken(token) {
-      const rows = await client.query<{ subject_id: string }>(
-        'DELETE FROM resume_tokens WHERE token_hash = $1 RETURNING subject_id',
+    async takeResumeToken(token, issuedSince = Number.NEGATIVE_INFINITY) {
+      const rows = await client.query<{ subject_id: string; created_at: number | string }>(
+        'DELETE FROM resume_tokens WHERE token_hash = $1 RETURNING subject_id, created_at',
         [sha256(token)],
       );
-      return rows[0]?.subject_id;
+      const row = rows[0];
+      return row && Number(row.created_at) >= issuedSince ? row.subject_id : undefined;
     },
 
     async pruneResumeTokens(before) {
