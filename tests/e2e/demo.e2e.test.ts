@@ -225,6 +225,10 @@ describe('the demo, end to end', { timeout: 170_000 }, () => {
     await visible(visitor.getByText('Thank you for your feedback!'));
     await shot(visitor, 'visitor-csat');
 
+    // Support requires a disposition: finishing without one is refused, and the chat stays in wrap-up.
+    await agent.getByRole('button', { name: 'Finish wrap-up' }).click();
+    await visible(agent.getByText('Choose a disposition to finish wrap-up.'));
+    await visible(agent.getByRole('combobox', { name: 'Disposition' }));
     await agent.getByRole('combobox', { name: 'Disposition' }).selectOption({ label: 'Resolved' });
     await agent.getByRole('button', { name: 'Finish wrap-up' }).click();
     await visible(agent.getByText('No interactions. Offers appear here when you are available.'));
