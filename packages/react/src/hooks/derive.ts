@@ -3,7 +3,6 @@ import {
   type ChannelLoad,
   type ChatContext,
   type ChatFlags,
-  type ChatState,
   type ConversationView,
   chatFlags,
   type Queue,

@@ -72,7 +72,13 @@ const noSeries = constantStore(undefined);
  * ```
  */
 export function useKpiSeries(): readonly KpiSeriesPoint[] | undefined {
-  return useStore(useHelpline().supervisor?.$kpiSeries ?? noSeries);
+  return useSeriesOf(true);
+}
+
+/** The session's series when `wanted` (observing the store is what loads it from the server). */
+function useSeriesOf(wanted: boolean): readonly KpiSeriesPoint[] | undefined {
+  const session = useHelpline().supervisor;
+  return useStore((wanted && session?.$kpiSeries) || noSeries);
 }
 
 /** Each KPI's values over the series' buckets, skipping buckets without data (nothing to divide by). */
@@ -107,10 +113,10 @@ export interface KpiPanelProps {
 export function KpiPanel({ kpis: given, series: givenSeries, className }: KpiPanelProps): ReactNode {
   const i18n = useTranslator();
   const live = useKpis();
-  const liveSeries = useKpiSeries();
+  // Given figures (one queue's, say) draw their own trend: the session's all-queue series is not even loaded.
+  const liveSeries = useSeriesOf(given === undefined && givenSeries === undefined);
   const kpis = given ?? live;
-  // Given figures (one queue's, say) draw their own trend, never the session's all-queue series.
-  const series = givenSeries ?? (given ? undefined : liveSeries);
+  const series = givenSeries ?? liveSeries;
   const seen = useKpiTrend(kpis);
   const trend = series ? trendOf(series) : seen;
   const id = useId();
