@@ -67,8 +67,8 @@ async function visitorSession(url: string): Promise<string> {
 
 /**
  * Acknowledged messages, a waiting chat, a scheduled callback and the visitors' sessions survive `kill -9` of the
- * server: after a restart on the same database the visitor resumes, the log is whole, the waiting chat is offered
- * and the callback is still scheduled.
+ * server: after a restart on the same database the visitor resumes, the log is whole, the waiting chat is offered,
+ * the callback is still scheduled and today's KPIs still count both contacts.
  */
 async function crashScenario(dataDir: string, env: Record<string, string>): Promise<void> {
   const first = await serve(dataDir, env);
@@ -129,7 +129,15 @@ async function crashScenario(dataDir: string, env: Record<string, string>): Prom
   const callerBack = await TestClient.connect(url, callbackToken, { origin: SITE_ORIGIN });
   const list = await callerBack.ok('conversation.list', {});
   assert.equal(list.interactions.find((i) => i.id === callback.cid)?.state, 'scheduled');
-  for (const client of [back, alice, callerBack]) client.terminate();
+  // Today's KPIs were rebuilt from the database: both contacts made before the crash still count.
+  const sam = await TestClient.connect(url, await staffToken('sam', { role: 'supervisor' }), {
+    site: '',
+    origin: null,
+  });
+  const board = await sam.ok('supervisor.snapshot', { from: Date.now() - 3_600_000 });
+  assert.equal(board.kpis.interactions, 2);
+  assert.ok(board.kpis.queued >= 1, 'the waiting chat was queued');
+  for (const client of [back, alice, callerBack, sam]) client.terminate();
 }
 
 describe('a server killed with SIGKILL', () => {
