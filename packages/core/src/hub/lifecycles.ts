@@ -18,6 +18,7 @@ export interface SharedContext extends OfferFields {
   readonly attempts?: number;
   readonly maxAttempts?: number;
   readonly nextAttemptAt?: number;
+  readonly dueSince?: number;
 }
 
 /** A snapshot of any interaction machine, seen through its shared fields. */
@@ -201,6 +202,7 @@ export function withSnapshot(interaction: Interaction, snapshot: InteractionSnap
             maxAttempts: context.maxAttempts,
             ...(context.slot ? { slot: context.slot } : {}),
             ...(context.nextAttemptAt === undefined ? {} : { nextAttemptAt: context.nextAttemptAt }),
+            ...(context.dueSince === undefined ? {} : { dueSince: context.dueSince }),
           },
         }),
   };

@@ -219,6 +219,7 @@ describe('callback machine: scheduling', () => {
     const due = run(callbackMachine, scheduled, { type: 'DUE', at: T0 + 10_000 });
     assert.equal(due.value, 'queued');
     assert.equal(due.context.timestamps.queuedAt, T0 + 10_000);
+    assert.equal(due.context.dueSince, T0 + 10_000);
     assert.equal(due.context.asap, false);
   });
 
@@ -271,6 +272,7 @@ describe('callback machine: bounded retries', () => {
       cb = run(callbackMachine, cb, { type: 'DUE', at: next });
       assert.equal(cb.value, 'queued');
       assert.equal(cb.context.timestamps.queuedAt, T0, 'queuedAt is the first time, kept across retries');
+      assert.equal(cb.context.dueSince, next, 'due again since the retry came due');
       at = next + 10;
     }
     assert.deepEqual(waits, [RETRY_MS, 2 * RETRY_MS]);

@@ -90,6 +90,8 @@ export interface CallbackContext extends WrapUpFields, OfferFields {
   readonly retryDelayMs: number;
   /** When the next dial may start; set only in `retry-wait`. */
   readonly nextAttemptAt?: number;
+  /** When it last joined the queue to be dialled (its slot started, or a retry came due), epoch ms. */
+  readonly dueSince?: number;
   readonly endReason?: EndReason;
   readonly endedBy?: EndedBy;
 }
@@ -150,6 +152,7 @@ const actions = {
     agentId: undefined,
     attempts: Math.max(0, context.attempts - 1),
   }),
+  markDue: (context, event) => ({ ...context, dueSince: timeOf(context, event) }),
   enterQueue: (context, event) => ({
     ...withQueued(context, timeOf(context, event)),
     nextAttemptAt: undefined,
@@ -219,7 +222,7 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
     requested: {
       on: {
         SCHEDULE: { target: 'scheduled', guard: 'validSlot', actions: ['saveSlot'] },
-        QUEUE: { target: 'queued', actions: ['markAsap', 'enterQueue'] },
+        QUEUE: { target: 'queued', actions: ['markAsap', 'enterQueue', 'markDue'] },
         CANCEL: cancel,
         FAIL: { target: 'failed', actions: ['endFailed'] },
       },
@@ -227,7 +230,7 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
     scheduled: {
       on: {
         SCHEDULE: { target: 'scheduled', guard: 'validSlot', actions: ['saveSlot'] },
-        DUE: { target: 'queued', guard: 'slotStarted', actions: ['enterQueue'] },
+        DUE: { target: 'queued', guard: 'slotStarted', actions: ['enterQueue', 'markDue'] },
         CANCEL: cancel,
         FAIL: { target: 'failed', actions: ['endFailed'] },
       },
@@ -262,7 +265,7 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
     },
     'retry-wait': {
       on: {
-        DUE: { target: 'queued', guard: 'retryDue', actions: ['enterQueue'] },
+        DUE: { target: 'queued', guard: 'retryDue', actions: ['enterQueue', 'markDue'] },
         SCHEDULE: { target: 'scheduled', guard: 'validSlot', actions: ['saveSlot', 'clearRetry'] },
         CANCEL: cancel,
         FAIL: { target: 'failed', actions: ['endFailed'] },

@@ -136,4 +136,6 @@ export interface CallbackSchedule {
   readonly maxAttempts: number;
   /** When the next dial may start after an unanswered one, epoch ms. */
   readonly nextAttemptAt?: number;
+  /** When it last joined the queue to be dialled (its slot started, or a retry came due), epoch ms. */
+  readonly dueSince?: number;
 }

@@ -57,6 +57,7 @@ const callbackPlan = v.object({
   attempts: v.number(),
   maxAttempts: v.number(),
   nextAttemptAt: v.optional(epochMs),
+  dueSince: v.optional(epochMs),
 });
 
 export const interactionSchema = v.object({

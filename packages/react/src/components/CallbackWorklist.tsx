@@ -99,8 +99,12 @@ export function CallbackWorklist({
             id: interaction.id,
             name: customerName(i18n, interaction),
             phone: interaction.customer.phone ?? '',
-            // Promised for the customer's slot; "as soon as possible" since it joined the queue.
-            dueAt: plan?.slot?.start ?? interaction.timestamps.queuedAt ?? interaction.timestamps.createdAt,
+            // Due since it last joined the queue (its slot started, or a retry came due).
+            dueAt:
+              plan?.dueSince ??
+              plan?.slot?.start ??
+              interaction.timestamps.queuedAt ??
+              interaction.timestamps.createdAt,
             ...(plan ? { attempts: plan.attempts, maxAttempts: plan.maxAttempts } : {}),
             canReschedule: interaction.state === 'dialing',
           };
