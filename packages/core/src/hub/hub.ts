@@ -322,11 +322,14 @@ export function createHub(options: HubOptions): Hub {
       log({ ...base, type: 'queued', queueId: after.queueId, channel: after.channel });
     } else if (intent.kind === 'offer') {
       log({ ...base, type: 'offered', agentId: intent.agentId, queueId: after.queueId });
-    } else if (intent.kind === 'accept' && after.channel !== 'callback') {
-      log({ ...base, type: 'answered', agentId: intent.agentId, queueId: after.queueId });
-    } else if (intent.kind === 'answered' && after.agentId) {
-      // A callback's talk time starts when the customer picks up, not when an agent takes it (a dial may go
-      // unanswered, or the agent may hand it back for later).
+    }
+    // Answered when the machine first records it: an agent accepting a chat or call, a customer picking up a
+    // callback (a dial that goes unanswered, or a callback handed back for later, adds no talk time).
+    if (
+      after.timestamps.answeredAt !== undefined &&
+      before.timestamps.answeredAt === undefined &&
+      after.agentId
+    ) {
       log({ ...base, type: 'answered', agentId: after.agentId, queueId: after.queueId });
     }
     if (after.endReason && !before.endReason) {
@@ -400,21 +403,10 @@ export function createHub(options: HubOptions): Hub {
     const context = current.snapshot.context as { slot?: { start: number }; nextAttemptAt?: number };
     const at = current.snapshot.value === 'scheduled' ? context.slot?.start : context.nextAttemptAt;
     if (at === undefined) return;
-    const cid = current.interaction.id;
-    clearTimer(dueTimers, cid);
-    dueTimers.set(
-      cid,
-      clock.setTimeout(
-        () => {
-          dueTimers.delete(cid);
-          void serialized(cid, async () => {
-            await drive(current, { kind: 'due' });
-            enqueueForRouting(current);
-          }).catch((error: unknown) => console.error('[helpline] callback due failed', error));
-        },
-        Math.max(0, at - clock.now()),
-      ),
-    );
+    stepAt(dueTimers, current.interaction.id, at, 'callback due', async () => {
+      await drive(current, { kind: 'due' });
+      enqueueForRouting(current);
+    });
   }
 
   /**
@@ -423,29 +415,35 @@ export function createHub(options: HubOptions): Hub {
    * is free again.
    */
   function scheduleWrapUpEnd(current: Live): void {
-    // Every channel that has a wrap-up state carries its queue's policy in the machine's context.
+    // The built-in channels carry their queue's policy in the machine's context; a custom lifecycle may have a
+    // wrap-up state without one, and then nothing ends it on a timer.
     const context = current.snapshot.context as unknown as Partial<WrapUpContext>;
-    // A custom lifecycle may have a wrap-up state without a policy: then nothing ends it on a timer.
     if (context.acw === undefined || context.timestamps === undefined) return;
     const deadline = wrapUpDeadlineAt(context as WrapUpContext, context.timestamps.endedAt);
     if (deadline === undefined) return;
-    const cid = current.interaction.id;
-    clearTimer(wrapUpTimers, cid);
-    wrapUpTimers.set(
-      cid,
-      clock.setTimeout(
-        () => {
-          wrapUpTimers.delete(cid);
-          void serialized(cid, async () => {
-            // The agent may have submitted the form while this timer waited for the conversation's turn.
-            if (current.snapshot.value === 'wrap-up') await drive(current, { kind: 'wrap-up-timeout' });
-          })
-            .then(() => schedule())
-            .catch((error: unknown) => console.error('[helpline] wrap-up timeout failed', error));
-        },
-        Math.max(0, deadline + WRAP_UP_GRACE_MS - clock.now()),
-      ),
+    stepAt(wrapUpTimers, current.interaction.id, deadline + WRAP_UP_GRACE_MS, 'wrap-up timeout', async () => {
+      // The agent may have submitted the form while this timer waited for the conversation's turn.
+      if (current.snapshot.value === 'wrap-up') await drive(current, { kind: 'wrap-up-timeout' });
+    });
+  }
+
+  /** Runs `step` in the conversation's turn at `at` (epoch ms), replacing the timer of that kind it had. */
+  function stepAt(
+    timers: Map<string, unknown>,
+    cid: string,
+    at: number,
+    what: string,
+    step: () => Promise<void>,
+  ): void {
+    clearTimer(timers, cid);
+    const timer = clock.setTimeout(
+      () => {
+        timers.delete(cid);
+        serialized(cid, step).catch((error: unknown) => console.error(`[helpline] ${what} failed`, error));
+      },
+      Math.max(0, at - clock.now()),
     );
+    timers.set(cid, timer);
   }
 
   function clearTimer(timers: Map<string, unknown>, cid: string): void {
