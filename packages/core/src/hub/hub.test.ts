@@ -692,7 +692,7 @@ describe('hub: supervisor', () => {
   });
 
   it('gives the KPIs of the day by hour, for trends that start before the board was opened', async () => {
-    const { visitor, agent, supervisor, clock } = setup({ heartbeatMs: 30 * 60_000 });
+    const { visitor, agent, supervisor, clock, hub } = setup({ heartbeatMs: 30 * 60_000 });
     const dayStart = clock.now();
     const alice = agent();
     await alice.setPresence('available');
@@ -745,5 +745,17 @@ describe('hub: supervisor', () => {
       alice.connection.command('supervisor.kpi-series', { from: dayStart, bucketMinutes: 60 }),
       hasCode('auth/forbidden'),
     );
+    // A session asked for buckets the server would refuse says so at once.
+    for (const kpiBucketMinutes of [0, 1.5, 1441]) {
+      assert.throws(
+        () =>
+          createSupervisorSession({
+            transport: createMemoryTransport({ hub }),
+            token: 'x',
+            kpiBucketMinutes,
+          }),
+        (e: unknown) => (e as { code: string; message: string }).message.includes('kpiBucketMinutes'),
+      );
+    }
   });
 });
