@@ -92,6 +92,10 @@ export const ERROR_GUIDE = {
     cause: 'An unexpected failure.',
     action: 'Try again; if it persists, report it with the time it happened.',
   },
+  unavailable: {
+    cause: 'The server could not reach its database (an outage or a restart). The command changed nothing.',
+    action: 'Retry after `retryAfterMs`; clients that keep an outbox do so on their own.',
+  },
   'agent/has-work': {
     cause: 'Going offline while holding interactions would leave their customers without an agent.',
     action: 'End or transfer them first, or go away instead: you keep them and get no new offers.',

@@ -27,6 +27,7 @@ export const ERROR_MESSAGES = {
   'voice/no-device': 'No microphone was found.',
   'voice/device-busy': 'The microphone is in use by another application.',
   internal: 'Something went wrong on our side ({detail}).',
+  unavailable: 'The service is briefly unavailable ({detail}); nothing was changed, try again in a moment.',
   'agent/has-work': 'Finish your {count} open interaction(s) before going offline.',
   'voice/vonage-unavailable': 'The Vonage voice client could not be loaded ({detail}).',
   'voice/vonage-token': 'Vonage refused the session token ({detail}).',
