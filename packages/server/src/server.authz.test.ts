@@ -213,6 +213,33 @@ describe('tokens', () => {
     assert.match((await refusal(rs256Header))?.message ?? '', /not allowed/);
   });
 
+  it('takes the role from the configuration; a role claim that contradicts it is refused', async () => {
+    const roleOf = async (token: string) => (await connectWith(token)).welcome?.subject.role;
+    assert.equal(await roleOf(await staffToken('alice')), 'agent', 'no claim: the configured agent');
+    assert.equal(await roleOf(await staffToken('sam')), 'supervisor', 'no claim: the configured supervisor');
+    assert.equal(await roleOf(await staffToken('alice', { role: 'agent' })), 'agent', 'an agreeing claim');
+    const sam = await connectWith(await staffToken('sam', { role: 'supervisor' }));
+    assert.equal(sam.welcome?.subject.role, 'supervisor');
+    await sam.ok('supervisor.snapshot', {});
+
+    const promoted = await refusal(await staffToken('alice', { role: 'supervisor' }));
+    assert.equal(promoted?.code, 'auth/invalid-token');
+    assert.match(promoted?.message ?? '', /claim "role" is supervisor but alice is configured as agent/);
+    const demoted = await refusal(await staffToken('sam', { role: 'agent' }));
+    assert.equal(demoted?.code, 'auth/invalid-token');
+    assert.match(demoted?.message ?? '', /claim "role" is agent but sam is configured as supervisor/);
+  });
+
+  it('refuses a token issued in the future beyond the clock tolerance', async () => {
+    const future = await refusal(await staffToken('alice', { issuedAt: 600 }));
+    assert.equal(future?.code, 'auth/invalid-token');
+    assert.match(future?.message ?? '', /issued in the future/);
+    const now = await connectWith(await staffToken('alice', { issuedAt: 0 }));
+    assert.equal(now.welcome?.subject.id, 'alice', 'issued now');
+    const skewed = await connectWith(await staffToken('alice', { issuedAt: 3 }));
+    assert.equal(skewed.welcome?.subject.id, 'alice', 'issued 3 s ahead: within the 5 s tolerance');
+  });
+
   it('checks issuer and audience when configured', async () => {
     const strict = await startTestServer({
       config: { ...TEST_CONFIG, auth: { issuer: 'https://auth.example', audience: 'helpline' } },

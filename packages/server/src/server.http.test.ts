@@ -81,6 +81,15 @@ describe('HTTP API', () => {
       .sign(new TextEncoder().encode('wrong-secret-wrong-secret-wrong-secret'));
     const refused = await http(s, '/v1/sessions/visitor', { body: { site: 'shop', identity: forged } });
     assert.equal(refused.status, 401);
+    const ahead = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('customer-42')
+      .setIssuedAt(now + 600)
+      .setExpirationTime(now + 900)
+      .sign(new TextEncoder().encode(SHOP_IDENTITY_SECRET));
+    const early = await http(s, '/v1/sessions/visitor', { body: { site: 'shop', identity: ahead } });
+    assert.equal(early.status, 401);
+    assert.match(JSON.stringify(early.body), /auth\/invalid-token.*issued in the future/);
     assert.equal(
       (await http(s, '/v1/sessions/visitor', { body: { site: 'other', identity } })).status,
       403,
@@ -254,6 +263,21 @@ describe('HTTP API', () => {
     });
     clients.push(staff);
     assert.deepEqual(staff.welcome?.subject, { id: 'alice', role: 'agent', name: 'Alice' });
+    const sam = await http(s, '/v1/dev/tokens', { body: { role: 'supervisor', id: 'sam' } });
+    assert.equal(sam.status, 201);
+    const supervisor = await TestClient.connect(s.socketUrl, (sam.body as { token: string }).token, {
+      site: '',
+      origin: null,
+    });
+    clients.push(supervisor);
+    assert.equal(supervisor.welcome?.subject.role, 'supervisor');
+    // The configuration decides the role, in dev mode too.
+    const promoted = await http(s, '/v1/dev/tokens', { body: { role: 'supervisor', id: 'alice' } });
+    assert.equal(promoted.status, 400);
+    assert.match(JSON.stringify(promoted.body), /"field":"role"/);
+    assert.match(JSON.stringify(promoted.body), /must be agent/);
+    const stranger = await http(s, '/v1/dev/tokens', { body: { role: 'agent', id: 'mallory' } });
+    assert.equal(stranger.status, 404);
     const visitor = await http(s, '/v1/dev/tokens', {
       body: { role: 'visitor', id: 'demo-visitor', name: 'Dee' },
     });

@@ -12,7 +12,10 @@ const CACHE_LIMIT = 50_000;
 /** What {@link createAuth} needs. */
 export interface AuthOptions {
   readonly storage: SqlStorage;
-  /** Agents and supervisors known to the configuration: a staff token must name one of them. */
+  /**
+   * Agents and supervisors known to the configuration: a staff token must name one of them, and the subject's role
+   * is the one configured here, never the token's.
+   */
   readonly agents: readonly Agent[];
   readonly sites: ReadonlyMap<string, SiteConfig>;
   /** Staff JWTs: HS256 secret and/or JWKS URL, expected issuer and audience. */
@@ -37,7 +40,11 @@ export interface Auth {
   authenticate(token: string): Promise<Subject>;
   /** Issues an anonymous visitor token for `site`, or an identified one when `identity` (a host JWT) verifies. */
   issueVisitor(site: string, identity?: string): Promise<IssuedVisitorSession>;
-  /** Dev mode only: a staff JWT signed with the dev secret. */
+  /**
+   * Dev mode only: a staff JWT signed with the dev secret for the configured agent `id`, carrying its configured
+   * role. Rejects with `not-found` for an unknown agent and `validation/field` (field `role`) when `role` is not
+   * the configured one.
+   */
   devStaffToken(role: 'agent' | 'supervisor', id: string, name: string): Promise<string>;
   /** Dev mode only: a visitor token for a chosen visitor id. */
   devVisitorToken(site: string, id: string, name: string): Promise<IssuedVisitorSession>;
@@ -102,14 +109,21 @@ export function createAuth(options: AuthOptions): Auth {
 
   async function staff(token: string): Promise<Subject> {
     const payload = await verifyStaff(token);
-    const role = payload.role;
-    if (role !== 'agent' && role !== 'supervisor') {
+    const claimed = payload.role;
+    if (claimed !== undefined && claimed !== 'agent' && claimed !== 'supervisor') {
       throw helplineError('auth/invalid-token', { detail: 'claim "role" must be agent or supervisor' });
     }
     const agent = agents.get(payload.sub);
     if (!agent)
       throw helplineError('auth/invalid-token', { detail: `${payload.sub} is not a configured agent` });
-    return { id: agent.id, role, name: stringClaim(payload, 'name', 120) ?? agent.displayName };
+    // The configuration decides the role: a claim the host's auth may let users influence must not make an agent
+    // a supervisor. A contradicting claim is refused rather than ignored, so a misconfigured IdP gets noticed.
+    if (claimed !== undefined && claimed !== agent.role) {
+      throw helplineError('auth/invalid-token', {
+        detail: `claim "role" is ${claimed} but ${agent.id} is configured as ${agent.role}`,
+      });
+    }
+    return { id: agent.id, role: agent.role, name: stringClaim(payload, 'name', 120) ?? agent.displayName };
   }
 
   const devSecret = options.staff.secret;
@@ -149,7 +163,21 @@ export function createAuth(options: AuthOptions): Auth {
     async devStaffToken(role, id, name) {
       if (!devSecret)
         throw helplineError('auth/forbidden', { operation: 'issue demo tokens without a secret' });
-      const jwt = new SignJWT({ role, name }).setProtectedHeader({ alg: 'HS256' }).setSubject(id);
+      const agent = agents.get(id);
+      if (!agent) throw helplineError('not-found', { entity: 'Agent', id });
+      // Refused here rather than minted and refused at hello, so the demo says why.
+      if (role !== agent.role) {
+        throw helplineError(
+          'validation/field',
+          {
+            scope: 'dev/tokens',
+            field: 'role',
+            detail: `must be ${agent.role}: that is how ${id} is configured`,
+          },
+          { field: 'role' },
+        );
+      }
+      const jwt = new SignJWT({ role: agent.role, name }).setProtectedHeader({ alg: 'HS256' }).setSubject(id);
       if (options.staff.issuer) jwt.setIssuer(options.staff.issuer);
       if (options.staff.audience) jwt.setAudience(options.staff.audience);
       return jwt.setIssuedAt().setExpirationTime('12h').sign(new TextEncoder().encode(devSecret));

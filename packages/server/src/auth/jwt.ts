@@ -13,7 +13,7 @@ export interface JwtPolicy {
   readonly jwksUrl?: string;
   readonly issuer?: string;
   readonly audience?: string;
-  /** Leeway for `exp`/`nbf` between clocks, seconds. Default 5. */
+  /** Leeway for `exp`/`nbf`/`iat` between clocks, seconds. Default 5. */
   readonly clockToleranceSeconds?: number;
 }
 
@@ -43,16 +43,18 @@ function reasonOf(error: unknown): string {
 /**
  * A verifier for one {@link JwtPolicy}: resolves with the verified payload, or rejects with `auth/invalid-token`.
  * `exp` and `sub` are required; `alg: none` and any algorithm other than HS256 (with a secret) or RS256/ES256
- * (with a JWKS) are refused, so an attacker cannot pick the algorithm.
+ * (with a JWKS) are refused, so an attacker cannot pick the algorithm. A token whose `iat` lies in the future
+ * beyond the clock tolerance is refused ("issued in the future").
  */
 export function jwtVerifier(policy: JwtPolicy): (token: string) => Promise<JWTPayload & { sub: string }> {
   const secret = policy.secret ? new TextEncoder().encode(policy.secret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = policy.jwksUrl
     ? createRemoteJWKSet(new URL(policy.jwksUrl))
     : undefined;
+  const clockTolerance = policy.clockToleranceSeconds ?? 5;
   const options = {
     requiredClaims: ['exp', 'sub'],
-    clockTolerance: policy.clockToleranceSeconds ?? 5,
+    clockTolerance,
     ...(policy.issuer ? { issuer: policy.issuer } : {}),
     ...(policy.audience ? { audience: policy.audience } : {}),
   };
@@ -74,6 +76,12 @@ export function jwtVerifier(policy: JwtPolicy): (token: string) => Promise<JWTPa
       }
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
         throw helplineError('auth/invalid-token', { detail: 'claim "sub" is missing' });
+      }
+      // jose compares `iat` with the clock only under `maxTokenAge`, which would also make `iat` required. A
+      // future `iat` means a skewed issuer clock or a token minted ahead of time: refused, so it gets noticed.
+      // jose has already checked that `iat`, when present, is a number.
+      if (payload.iat !== undefined && payload.iat > Math.floor(Date.now() / 1000) + clockTolerance) {
+        throw helplineError('auth/invalid-token', { detail: 'issued in the future' });
       }
       return payload as JWTPayload & { sub: string };
     } catch (error) {

@@ -79,21 +79,27 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
 /** Options of {@link staffToken}. */
 export interface TokenOptions {
+  /** The `role` claim; absent unless given, since the server takes the role from its configuration. */
   readonly role?: string;
   readonly secret?: string;
   /** Seconds from now; negative for an expired token. Default 600. */
   readonly expiresIn?: number;
   readonly notBefore?: number;
+  /** `iat` in seconds from now. Default 0. */
+  readonly issuedAt?: number;
   readonly name?: string;
 }
 
 /** A staff JWT signed like the company's auth would. */
 export async function staffToken(sub: string, options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({ role: options.role ?? 'agent', ...(options.name ? { name: options.name } : {}) })
+  const jwt = new SignJWT({
+    ...(options.role === undefined ? {} : { role: options.role }),
+    ...(options.name ? { name: options.name } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
-    .setIssuedAt(now)
+    .setIssuedAt(now + (options.issuedAt ?? 0))
     .setExpirationTime(now + (options.expiresIn ?? 600));
   if (options.notBefore !== undefined) jwt.setNotBefore(now + options.notBefore);
   return jwt.sign(new TextEncoder().encode(options.secret ?? TEST_SECRET));
