@@ -33,6 +33,8 @@ export type Intent =
   | { readonly kind: 'accept'; readonly agentId: string }
   | { readonly kind: 'reject'; readonly agentId: string }
   | { readonly kind: 'offer-timeout' }
+  /** The router took a pending offer back from its agent (the agent went away or offline). */
+  | { readonly kind: 'offer-withdrawn' }
   | { readonly kind: 'customer-leaves' }
   | { readonly kind: 'agent-ends' }
   | { readonly kind: 'agent-cancels' }
@@ -67,6 +69,7 @@ type SharedEvent = Extract<
       | 'ACCEPT'
       | 'REJECT'
       | 'OFFER_TIMEOUT'
+      | 'OFFER_WITHDRAWN'
       | 'FAIL'
       | 'WRAP_UP_DONE'
       | 'WRAP_UP_TIMEOUT';
@@ -84,6 +87,8 @@ function sharedEvent(intent: Intent, at: number): SharedEvent | undefined {
       return { type: 'REJECT', at, agentId: intent.agentId };
     case 'offer-timeout':
       return { type: 'OFFER_TIMEOUT', at };
+    case 'offer-withdrawn':
+      return { type: 'OFFER_WITHDRAWN', at };
     case 'fail':
       return { type: 'FAIL', at };
     case 'wrap-up-timeout':

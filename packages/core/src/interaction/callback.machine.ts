@@ -248,6 +248,7 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
         ACCEPT: { target: 'dialing', guard: 'fromOfferedAgent', actions: ['startDialing'] },
         REJECT: { target: 'queued', guard: 'fromOfferedAgent', actions: ['closeLegRejected', 'enterQueue'] },
         OFFER_TIMEOUT: { target: 'queued', guard: 'offerExpired', actions: ['closeLegMissed', 'enterQueue'] },
+        OFFER_WITHDRAWN: { target: 'queued', actions: ['closeLegMissed', 'enterQueue'] },
         CANCEL: cancel,
         FAIL: { target: 'failed', actions: ['endFailed'] },
       },

@@ -56,6 +56,7 @@ const events: SampleEvents<ChatEvent> = {
   ACCEPT: { type: 'ACCEPT', at: LATER, agentId: 'a1' },
   REJECT: { type: 'REJECT', at: LATER, agentId: 'a1' },
   OFFER_TIMEOUT: { type: 'OFFER_TIMEOUT', at: LATER },
+  OFFER_WITHDRAWN: { type: 'OFFER_WITHDRAWN', at: LATER },
   VISITOR_LEFT: { type: 'VISITOR_LEFT', at: LATER },
   AGENT_END: { type: 'AGENT_END', at: LATER },
   INACTIVITY_TIMEOUT: { type: 'INACTIVITY_TIMEOUT', at: LATER },
@@ -72,32 +73,32 @@ const events: SampleEvents<ChatEvent> = {
 const table: TransitionTable<ChatState, ChatEvent> = {
   prechat: {
     SUBMIT_PRECHAT: 'queued', QUEUE: 'queued', OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
-    VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: 'ended',
-    FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    OFFER_WITHDRAWN: x, VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
+    CLOSE_QUEUE: 'ended', FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
   queued: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: 'offered', ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
-    VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: 'ended',
-    FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    OFFER_WITHDRAWN: x, VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
+    CLOSE_QUEUE: 'ended', FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
   offered: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: 'active', REJECT: 'queued', OFFER_TIMEOUT: 'queued',
-    VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
-    FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    OFFER_WITHDRAWN: 'queued', VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
+    CLOSE_QUEUE: x, FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
   active: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
-    VISITOR_LEFT: 'wrap-up', AGENT_END: 'wrap-up', INACTIVITY_TIMEOUT: 'wrap-up', TRANSFER: 'queued',
-    CLOSE_QUEUE: x, FAIL: 'wrap-up', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    OFFER_WITHDRAWN: x, VISITOR_LEFT: 'wrap-up', AGENT_END: 'wrap-up', INACTIVITY_TIMEOUT: 'wrap-up',
+    TRANSFER: 'queued', CLOSE_QUEUE: x, FAIL: 'wrap-up', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
   'wrap-up': {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
-    VISITOR_LEFT: x, AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
+    OFFER_WITHDRAWN: x, VISITOR_LEFT: x, AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
     FAIL: x, WRAP_UP_DONE: 'ended', WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: 'ended',
   },
   ended: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
-    VISITOR_LEFT: x, AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
+    OFFER_WITHDRAWN: x, VISITOR_LEFT: x, AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
     FAIL: x, WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
 };
@@ -203,6 +204,19 @@ describe('chat machine: offers', () => {
       ],
     );
     assert.equal(missed.context.timestamps.offeredAt, T0 + 20);
+  });
+
+  test('a withdrawn offer re-queues before it expires and ends its leg missed', () => {
+    const withdrawn = run(chatMachine, offered, { type: 'OFFER_WITHDRAWN', at: T0 + 10 });
+    assert.equal(withdrawn.value, 'queued');
+    assert.equal(withdrawn.context.agentId, undefined);
+    assert.equal(withdrawn.context.offerExpiresAt, undefined);
+    assert.equal(withdrawn.context.timestamps.queuedAt, T0 + 1);
+    assert.equal(withdrawn.context.missCount, 1);
+    assert.deepEqual(
+      withdrawn.context.offerHistory.map((leg) => [leg.agentId, leg.endReason, leg.endedAt]),
+      [['a1', 'missed', T0 + 10]],
+    );
   });
 
   test('accepting records answeredAt once, and the leg as answered', () => {

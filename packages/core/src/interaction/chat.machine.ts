@@ -121,8 +121,8 @@ const actions = {
 const endFromActive = (action: keyof typeof actions) => endIntoWrapUp('ended', action);
 
 /**
- * The chat lifecycle: `prechat → queued → offered → active → wrap-up → ended`. Offers that are rejected or
- * time out go back to `queued`, as do transfers; `ended` always carries `endReason` and `endedBy`.
+ * The chat lifecycle: `prechat → queued → offered → active → wrap-up → ended`. Offers that are rejected,
+ * time out or are withdrawn go back to `queued`, as do transfers; `ended` always carries `endReason` and `endedBy`.
  *
  * @example
  * ```ts
@@ -164,6 +164,7 @@ export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext>({
         ACCEPT: { target: 'active', guard: 'fromOfferedAgent', actions: ['recordAnswer'] },
         REJECT: { target: 'queued', guard: 'fromOfferedAgent', actions: ['closeLegRejected', 'enterQueue'] },
         OFFER_TIMEOUT: { target: 'queued', guard: 'offerExpired', actions: ['closeLegMissed', 'enterQueue'] },
+        OFFER_WITHDRAWN: { target: 'queued', actions: ['closeLegMissed', 'enterQueue'] },
         VISITOR_LEFT: { target: 'ended', actions: ['endAbandoned'] },
         FAIL: { target: 'ended', actions: ['endFailed'] },
       },

@@ -33,6 +33,7 @@ export const offerEventArbs: EventArbitraries<OfferEvent> = {
   ACCEPT: fc.record({ type: fc.constant('ACCEPT'), at: atArb, agentId: agentArb }),
   REJECT: fc.record({ type: fc.constant('REJECT'), at: atArb, agentId: agentArb }),
   OFFER_TIMEOUT: fc.record({ type: fc.constant('OFFER_TIMEOUT'), at: atArb }),
+  OFFER_WITHDRAWN: fc.record({ type: fc.constant('OFFER_WITHDRAWN'), at: atArb }),
 };
 
 /** Turns the relative `expiresAt` of a generated offer into an absolute time on the sequence's clock. */

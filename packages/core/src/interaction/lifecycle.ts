@@ -76,7 +76,12 @@ export type OfferEvent =
   | { readonly type: 'ACCEPT'; readonly at: number; readonly agentId: string }
   | { readonly type: 'REJECT'; readonly at: number; readonly agentId: string }
   /** The offer ran out without an answer. */
-  | { readonly type: 'OFFER_TIMEOUT'; readonly at: number };
+  | { readonly type: 'OFFER_TIMEOUT'; readonly at: number }
+  /**
+   * The router took the offer back before it ran out (its agent went away or offline). Unanswered, so the
+   * leg ends `missed`, as on a timeout.
+   */
+  | { readonly type: 'OFFER_WITHDRAWN'; readonly at: number };
 
 function wrapUpDone(event: MachineEvent): WrapUpDoneEvent {
   return eventOfType(event as MachineEvent | WrapUpDoneEvent, 'WRAP_UP_DONE') as WrapUpDoneEvent;
@@ -220,7 +225,7 @@ export interface OfferFields {
   readonly offerExpiresAt?: number;
   /** Every offer, oldest first, each with how that agent's part ended. */
   readonly offerHistory: readonly OfferLeg[];
-  /** Offers that timed out without an answer. */
+  /** Offers that ended without an answer: timed out, or withdrawn from their agent. */
   readonly missCount: number;
   /** `queuedAt` is the first time it was queued, kept across transfers and re-queues. */
   readonly timestamps: InteractionTimestamps;
@@ -291,7 +296,10 @@ export function offerGuards<C extends OfferFields, E extends MachineEvent>(
   } satisfies Record<string, Guard<C, E>>;
 }
 
-/** The actions of offering: record the offer, and close its leg when the agent rejects it or lets it run out. */
+/**
+ * The actions of offering: record the offer, and close its leg when the agent rejects it, lets it run out, or it
+ * is withdrawn (both `missed`).
+ */
 export function offerActions<C extends OfferFields, E extends MachineEvent>(
   timeOf: (context: C, event: E) => number,
 ) {
