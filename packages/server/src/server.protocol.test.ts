@@ -165,6 +165,41 @@ describe('protocol against the real server', () => {
     assert.equal((await reused.waitClosed()).code, CLOSE_CODES.unauthorized, 'a resume token works once');
   });
 
+  it('spends a resume token only once the client is heard from after its welcome', async () => {
+    const s = await server();
+    const staff = { site: '', origin: null };
+    const first = await TestClient.connect(s.socketUrl, await staffToken('alice'), staff);
+    const token = first.welcome?.resumeToken ?? '';
+    first.close();
+    // The link drops right after the server sent its welcome: the client never saw the new token.
+    const lost = await TestClient.connect(s.socketUrl, await staffToken('alice'), {
+      ...staff,
+      resume: { token, cursors: {} },
+    });
+    assert.equal(lost.welcome?.resumed, true);
+    lost.close();
+    const again = track(
+      await TestClient.connect(s.socketUrl, await staffToken('alice'), {
+        ...staff,
+        resume: { token, cursors: {} },
+      }),
+    );
+    assert.equal(again.welcome?.resumed, true, 'the same token resumes again');
+    // Heard from after its welcome: now the token is spent.
+    await again.command('conversation.list', {});
+    const reused = track(
+      await TestClient.connect(s.socketUrl, await staffToken('alice'), {
+        ...staff,
+        resume: { token, cursors: {} },
+      }),
+    );
+    assert.equal(
+      (await reused.waitClosed()).code,
+      CLOSE_CODES.unauthorized,
+      'spent once the client answered',
+    );
+  });
+
   it('refuses malformed, oversized and prototype-polluting frames with typed errors', async () => {
     const s = await server();
     const before = track(await TestClient.open(s.socketUrl));

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHub, type Hub, type HubStorage } from '@helpline/core';
 import { type Auth, createAuth } from './auth/auth';
 import type { ServerConfig } from './config/config';
 import { createApiHandler } from './http/api';
 import { originMatcher } from './http/origins';
+import { API_SECURITY_HEADERS, endRawResponse, securityHeaders } from './http/security-headers';
 import { createAdmission, createTokenBuckets } from './limits/rate-limit';
 import { createLogger, type Logger } from './log/logger';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
@@ -68,6 +69,10 @@ function trackWrites(storage: SqlStorage): { storage: SqlStorage; idle(): Promis
     getInteraction: (id) => track(storage.getInteraction(id)),
     openInteractions: () => track(storage.openInteractions()),
     appendEvent: (cid, at, ev) => track(storage.appendEvent(cid, at, ev)),
+    commit: (cid, events, recordOf, options) => track(storage.commit(cid, events, recordOf, options)),
+    startedBy: (subjectId, requestId) => track(storage.startedBy(subjectId, requestId)),
+    recordPresence: (change) => track(storage.recordPresence(change)),
+    findResumeToken: (token, issuedSince) => track(storage.findResumeToken(token, issuedSince)),
     events: (cid, after, limit) => track(storage.events(cid, after, limit)),
     lastSeq: (cid) => track(storage.lastSeq(cid)),
     messageByClientId: (cid, id) => track(storage.messageByClientId(cid, id)),
@@ -76,7 +81,7 @@ function trackWrites(storage: SqlStorage): { storage: SqlStorage; idle(): Promis
     takeResumeToken: (token, issuedSince) => track(storage.takeResumeToken(token, issuedSince)),
   };
   return {
-    storage: { ...storage, ...hubStorage, recordPresence: (record) => track(storage.recordPresence(record)) },
+    storage: { ...storage, ...hubStorage },
     idle: () => (pending === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),
   };
 }
@@ -142,14 +147,8 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
         });
       return refused;
     },
-    onLog: (event) => {
-      if (event.type !== 'presence') return;
-      storage
-        .recordPresence({ agentId: event.agentId, status: event.presence, at: event.at })
-        .catch((error: unknown) =>
-          log.error('presence.record-failed', { agent: event.agentId, error: String(error) }),
-        );
-    },
+    // Failures no command answers for (a timer's step, routing), through the redacting logger.
+    logger: { error: (what, error) => log.error('hub.failed', { what }, error) },
   });
   await hub.restore();
 
@@ -185,11 +184,25 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
   const http: Server = createServer(
     { requestTimeout: 30_000, headersTimeout: 10_000 },
     (request, response) => {
+      // The one place the security headers are set: every route, error and 404 below inherits them.
+      for (const [name, value] of Object.entries(securityHeaders(request))) response.setHeader(name, value);
       if (vonageRoutes?.handle(request, response)) return;
       void handler(request, response);
     },
   );
   http.on('upgrade', (request, socket, head) => sockets.upgrade(request, socket, head));
+  // Requests Node refuses before any handler runs (malformed, headers too large, too slow) are answered here,
+  // so that they carry the same headers; Node's own answer would carry none.
+  http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    endRawResponse(socket, status, STATUS_CODES[status] ?? 'Bad Request', API_SECURITY_HEADERS);
+  });
 
   const housekeeping = setInterval(() => {
     admission.prune();

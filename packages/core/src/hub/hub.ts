@@ -31,6 +31,7 @@ import type { Queue } from '../queue/queue.types';
 import { createRouter } from '../routing/router';
 import type { RoutingEvent, RoutingOffer } from '../routing/routing.types';
 import type {
+  CommitOptions,
   ConnectionMeta,
   HubClock,
   HubConnection,
@@ -40,6 +41,19 @@ import type {
   StoredEvent,
   Subject,
 } from './hub.types';
+
+type StartRequest = NonNullable<CommitOptions['startRequest']>;
+
+import {
+  authorize,
+  authorizeRole,
+  eventFor,
+  INTERACTION_RULES,
+  type InteractionOp,
+  type Relation,
+  relationOf,
+  visibleUntil,
+} from './access';
 import { randomId, secureRandomBytes } from './ids';
 import {
   DEFAULT_LIFECYCLES,
@@ -109,7 +123,13 @@ interface Conn {
   lastSeenAt: number;
   /** Pings sent since the client was last heard from. */
   unansweredPings: number;
+  /** Work that waits for the reply to the command in progress (see `afterReply`). */
+  readonly afterReply: (() => void)[];
   closed: boolean;
+  /** Conversations whose replay this connection still waits for: their live events are held back until then. */
+  readonly replaying: Set<string>;
+  /** The resume token this connection came with: spent once the client is heard from after its welcome. */
+  spentToken?: string;
 }
 
 type AuthedConn = Conn & { subject: Subject };
@@ -135,6 +155,8 @@ const START_REQUEST_LIMIT = 10_000;
  * what it has at the deadline, and that submission (with its disposition) should win over the timer.
  */
 const WRAP_UP_GRACE_MS = 5_000;
+/** How soon a step that storage refused without a hint is tried again. */
+const STORAGE_RETRY_MS = 1_000;
 /** Past interactions returned for one customer. */
 const CUSTOMER_HISTORY_LIMIT = 50;
 
@@ -157,6 +179,13 @@ export function createHub(options: HubOptions): Hub {
   const lifecycles = { ...DEFAULT_LIFECYCLES, ...options.lifecycles };
   const queues = new Map<string, Queue>(options.queues.map((q) => [q.id, q]));
   const agents = new Map<string, Agent>(options.agents.map((a) => [a.id, a]));
+  // Queues each agent serves (an agent with none listed serves every queue).
+  const agentQueues = new Map<string, ReadonlySet<string>>(
+    options.agents.map((a) => [
+      a.id,
+      new Set(a.queueIds.length > 0 ? a.queueIds : options.queues.map((q) => q.id)),
+    ]),
+  );
   const router = createRouter({ queues: options.queues, now: clock.now });
   for (const agent of options.agents) router.upsertAgent(agent);
 
@@ -174,6 +203,7 @@ export function createHub(options: HubOptions): Hub {
   const offerTimers = new Map<string, unknown>();
   const dueTimers = new Map<string, unknown>();
   const wrapUpTimers = new Map<string, unknown>();
+  const repairTimers = new Map<string, unknown>();
   const kpiLog: KpiLogEvent[] = [];
   const startRequests = new Map<string, Promise<Live>>();
   let heartbeatTimer: unknown;
@@ -225,6 +255,7 @@ export function createHub(options: HubOptions): Hub {
     return visible as WireInteraction;
   }
 
+  /** Who receives the conversation's events now: the customer and every agent still taking part. */
   function partiesOf(interaction: Interaction): string[] {
     const ids = [interaction.customer.id];
     for (const p of interaction.participants)
@@ -232,77 +263,182 @@ export function createHub(options: HubOptions): Hub {
     return ids;
   }
 
-  function canAccess(subject: Subject, interaction: Interaction): boolean {
-    if (subject.role === 'supervisor') return true;
-    if (subject.role === 'visitor') return interaction.customer.id === subject.id;
-    if (interaction.agentId === subject.id) return true;
-    return interaction.participants.some((p) => p.id === subject.id);
-  }
-
-  async function appendAndFanOut(cid: string, ev: ConversationEvent): Promise<StoredEvent> {
-    const stored = await storage.appendEvent(cid, clock.now(), ev);
-    const current = live.get(cid);
-    const recipients = current ? partiesOf(current.interaction) : [];
-    for (const subjectId of new Set(recipients)) {
-      for (const conn of connsOf(subjectId))
-        send(conn, { t: 'evt', cid, seq: stored.seq, at: stored.at, ev: stored.ev });
-    }
-    return stored;
-  }
-
-  function persist(current: Live): Promise<void> {
-    return storage.putInteraction({
-      interaction: current.interaction,
-      snapshot: current.snapshot,
-      open: !current.lifecycle.final.has(current.snapshot.value),
+  /** Sends stored events to the subjects named for each, each in the form its role may see. */
+  function fanOut(stored: readonly StoredEvent[], recipients: readonly (readonly string[])[]): void {
+    stored.forEach((event, index) => {
+      for (const subjectId of new Set(recipients[index])) {
+        for (const conn of connsOf(subjectId)) sendEvent(conn, event);
+      }
     });
   }
 
+  /** One durable event to one connection, unless a replay of that conversation is still on its way there. */
+  function sendEvent(conn: Conn, { cid, seq, at, ev }: StoredEvent, replaying = false): void {
+    // The replay reads the log in the conversation's turn, so it carries this event too, in order.
+    if (!replaying && conn.replaying.has(cid)) return;
+    send(conn, { t: 'evt', cid, seq, at, ev: eventFor(conn.subject?.role ?? 'visitor', ev) });
+  }
+
+  /** Appends one event on its own (nothing else of the interaction changes with it) and fans it out. */
+  async function appendAndFanOut(cid: string, ev: ConversationEvent): Promise<StoredEvent> {
+    const stored = await storage.appendEvent(cid, clock.now(), ev);
+    const current = live.get(cid);
+    fanOut([stored], [current ? partiesOf(current.interaction) : []]);
+    return stored;
+  }
+
+  // ─── changes: computed purely, stored, then made current ────────────────────────────────────
+
   /**
-   * Carries out an intent through the interaction's machine, the one writer of its state: persists it, logs a
-   * `state` event when the state changed, and keeps the assigned agent informed.
+   * One step of one interaction, worked out without touching anything: the next record and machine snapshot, the
+   * events it appends (each with the parties it reaches as of that moment) and the reporting events it implies.
+   * Nothing of it is real until {@link commit} stored it.
    */
-  async function drive(current: Live, intent: Intent): Promise<void> {
+  interface Change {
+    interaction: Interaction;
+    snapshot: InteractionSnapshot;
+    readonly events: { readonly at: number; readonly ev: ConversationEvent; readonly to: string[] }[];
+    readonly reports: KpiLogEvent[];
+    /** The client request that starts this conversation, kept with it (see `once`). */
+    startRequest?: StartRequest;
+  }
+
+  function changeOf(current: Live): Change {
+    return { interaction: current.interaction, snapshot: current.snapshot, events: [], reports: [] };
+  }
+
+  /** Adds an event to a change; it reaches whoever takes part at this point of the change. */
+  function addEvent(change: Change, ev: ConversationEvent): void {
+    change.events.push({ at: clock.now(), ev, to: partiesOf(change.interaction) });
+  }
+
+  /**
+   * Carries out an intent through the interaction's machine, the one writer of its state, inside a change: a
+   * `state` event joins the change when the state moves. Throws `conflict/state` when the machine refuses.
+   */
+  function step(current: Live, change: Change, intent: Intent): void {
     const event = current.lifecycle.event(intent, clock.now());
     const result = event
-      ? transition(current.lifecycle.machine, current.snapshot, event)
+      ? transition(current.lifecycle.machine, change.snapshot, event)
       : { ok: false as const, error: undefined };
     if (!result.ok) {
       throw helplineError(
         'conflict/state',
-        { operation: intent.kind, entity: current.interaction.channel, state: current.snapshot.value },
+        { operation: intent.kind, entity: current.interaction.channel, state: change.snapshot.value },
         result.error ? { cause: result.error } : {},
       );
     }
-    const before = current.snapshot.value;
+    const before = change.interaction;
+    const stateBefore = change.snapshot.value;
+    change.snapshot = result.snapshot;
+    change.interaction = withSnapshot(change.interaction, result.snapshot);
+    change.reports.push(...reportsOf(before, change.interaction, intent));
+    if (stateBefore !== result.snapshot.value) addEvent(change, stateEventOf(change));
+  }
+
+  /** Where the interaction stands (with a callback's plan, which may change in place). */
+  function stateEventOf({ interaction, snapshot }: Change): ConversationEvent {
+    const { endReason, endedBy, callback } = interaction;
+    return {
+      type: 'state',
+      state: snapshot.value,
+      ...(endReason ? { endReason } : {}),
+      ...(endedBy ? { endedBy } : {}),
+      ...(callback ? { callback } : {}),
+    };
+  }
+
+  function join(change: Change, agentId: string): void {
+    const participant: Participant = {
+      id: agentId,
+      role: 'agent',
+      displayName: agents.get(agentId)?.displayName ?? agentId,
+      joinedAt: clock.now(),
+    };
+    change.interaction = {
+      ...change.interaction,
+      participants: [...change.interaction.participants, participant],
+    };
+    addEvent(change, { type: 'joined', participant });
+  }
+
+  function leave(change: Change, agentId: string): void {
+    // The leaving agent still receives their own `left`; nothing after it.
+    addEvent(change, { type: 'left', participantId: agentId });
+    const at = clock.now();
+    change.interaction = {
+      ...change.interaction,
+      participants: change.interaction.participants.map((p) =>
+        p.id === agentId && p.leftAt === undefined ? { ...p, leftAt: at } : p,
+      ),
+    };
+  }
+
+  /** Marks, once the log has placed them, where each participant who left in this change left (`leftSeq`). */
+  function withLeftSeqs(interaction: Interaction, stored: readonly StoredEvent[]): Interaction {
+    const lefts = new Map<string, number>();
+    for (const { seq, ev } of stored) if (ev.type === 'left') lefts.set(ev.participantId, seq);
+    if (lefts.size === 0) return interaction;
+    return {
+      ...interaction,
+      participants: interaction.participants.map((p) => {
+        const leftSeq = lefts.get(p.id);
+        return leftSeq !== undefined && p.leftAt !== undefined && p.leftSeq === undefined
+          ? { ...p, leftSeq }
+          : p;
+      }),
+    };
+  }
+
+  /**
+   * Stores a change as one unit, and only then makes it current: memory, reporting, fan-out, timers, routing and
+   * calls follow. When storage refuses, the change is dropped whole and nothing anywhere moved.
+   */
+  async function commit(
+    current: Live,
+    change: Change,
+    { replayTo }: { replayTo?: string } = {},
+  ): Promise<StoredEvent[]> {
     const previous = current.interaction;
+    const stateBefore = current.snapshot.value;
+    const open = !current.lifecycle.final.has(change.snapshot.value);
+    let next = change.interaction;
+    const stored = await storage.commit(
+      previous.id,
+      change.events.map(({ at, ev }) => ({ at, ev })),
+      (placed) => {
+        next = withLeftSeqs(change.interaction, placed);
+        return { interaction: next, snapshot: change.snapshot, open };
+      },
+      change.startRequest ? { startRequest: change.startRequest } : {},
+    );
+    current.interaction = next;
+    current.snapshot = change.snapshot;
     current.usedAt = clock.now();
-    current.snapshot = result.snapshot;
-    current.interaction = withSnapshot(current.interaction, current.snapshot);
-    logTransition(previous, current.interaction, intent);
-    await persist(current);
+    live.set(next.id, current);
+    for (const report of change.reports) log(report);
+    fanOut(
+      stored,
+      change.events.map((pending) => pending.to.filter((subjectId) => subjectId !== replayTo)),
+    );
+    if (replayTo !== undefined) for (const conn of connsOf(replayTo)) await replayFrom(conn, next.id, 0);
     const state = current.snapshot.value;
-    if (before !== state) {
-      await appendState(current);
-      onStateChanged(current, before);
-      await voice.interactionChanged(current, before);
+    if (stateBefore !== state) {
+      onStateChanged(current, stateBefore);
+      await voice.interactionChanged(current, stateBefore);
     }
     // An agent the step took the interaction away from (a retry's back-off, a hand-back) hears of it too.
     for (const agentId of new Set([previous.agentId, current.interaction.agentId])) {
       if (agentId) notifyInteraction(agentId, current.interaction);
     }
+    return stored;
   }
 
-  /** Tells the parties where the interaction stands (with a callback's plan, which may change in place). */
-  async function appendState(current: Live): Promise<void> {
-    const { endReason, endedBy, callback } = current.interaction;
-    await appendAndFanOut(current.interaction.id, {
-      type: 'state',
-      state: current.snapshot.value,
-      ...(endReason ? { endReason } : {}),
-      ...(endedBy ? { endedBy } : {}),
-      ...(callback ? { callback } : {}),
-    });
+  /** One machine step as its own change. */
+  async function drive(current: Live, intent: Intent): Promise<void> {
+    const change = changeOf(current);
+    step(current, change, intent);
+    await commit(current, change);
   }
 
   // ─── reporting ────────────────────────────────────────────────────────────────────────────────
@@ -316,12 +452,13 @@ export function createHub(options: HubOptions): Hub {
   }
 
   /** The reporting events one machine step implies. */
-  function logTransition(before: Interaction, after: Interaction, intent: Intent): void {
+  function reportsOf(before: Interaction, after: Interaction, intent: Intent): KpiLogEvent[] {
+    const reports: KpiLogEvent[] = [];
     const base = { at: clock.now(), interactionId: after.id };
     if (intent.kind === 'enqueue' || intent.kind === 'due' || intent.kind === 'transfer') {
-      log({ ...base, type: 'queued', queueId: after.queueId, channel: after.channel });
+      reports.push({ ...base, type: 'queued', queueId: after.queueId, channel: after.channel });
     } else if (intent.kind === 'offer') {
-      log({ ...base, type: 'offered', agentId: intent.agentId, queueId: after.queueId });
+      reports.push({ ...base, type: 'offered', agentId: intent.agentId, queueId: after.queueId });
     }
     // Answered when the machine first records it: an agent accepting a chat or call, a customer picking up a
     // callback (a dial that goes unanswered, or a callback handed back for later, adds no talk time).
@@ -330,10 +467,10 @@ export function createHub(options: HubOptions): Hub {
       before.timestamps.answeredAt === undefined &&
       after.agentId
     ) {
-      log({ ...base, type: 'answered', agentId: after.agentId, queueId: after.queueId });
+      reports.push({ ...base, type: 'answered', agentId: after.agentId, queueId: after.queueId });
     }
     if (after.endReason && !before.endReason) {
-      log({
+      reports.push({
         ...base,
         type: 'ended',
         endReason: after.endReason,
@@ -343,13 +480,14 @@ export function createHub(options: HubOptions): Hub {
     if (after.timestamps.wrapUpEndedAt !== undefined && before.timestamps.wrapUpEndedAt === undefined) {
       const queue = queues.get(after.queueId);
       const resolved = queue?.dispositions.find((d) => d.id === after.disposition)?.resolved;
-      log({
+      reports.push({
         ...base,
         type: 'wrap-up-done',
         ...(after.disposition ? { disposition: after.disposition } : {}),
         ...(resolved === undefined ? {} : { resolved }),
       });
     }
+    return reports;
   }
 
   /** Tells supervisors the board changed, at most a few times a second. */
@@ -427,7 +565,28 @@ export function createHub(options: HubOptions): Hub {
     });
   }
 
-  /** Runs `step` in the conversation's turn at `at` (epoch ms), replacing the timer of that kind it had. */
+  /**
+   * Calls `fire` at `at` (epoch ms) under `key`, replacing the timer that key had. Timers may fire a little early
+   * (a millisecond here and there): then it waits for the rest instead of finding nothing due.
+   */
+  function armAt(timers: Map<string, unknown>, key: string, at: number, fire: () => void): void {
+    clearTimer(timers, key);
+    const tick = () => {
+      const early = at - clock.now();
+      if (early > 0) {
+        timers.set(key, clock.setTimeout(tick, early));
+        return;
+      }
+      timers.delete(key);
+      fire();
+    };
+    timers.set(key, clock.setTimeout(tick, Math.max(0, at - clock.now())));
+  }
+
+  /**
+   * Runs `step` in the conversation's turn at `at` (epoch ms), replacing the timer of that kind it had. A step that
+   * storage could not take is tried again shortly: a deadline is never dropped by an outage.
+   */
   function stepAt(
     timers: Map<string, unknown>,
     cid: string,
@@ -435,15 +594,31 @@ export function createHub(options: HubOptions): Hub {
     what: string,
     step: () => Promise<void>,
   ): void {
-    clearTimer(timers, cid);
-    const timer = clock.setTimeout(
-      () => {
-        timers.delete(cid);
-        serialized(cid, step).catch((error: unknown) => console.error(`[helpline] ${what} failed`, error));
-      },
-      Math.max(0, at - clock.now()),
-    );
-    timers.set(cid, timer);
+    armAt(timers, cid, at, () => {
+      serialized(cid, step).catch((error: unknown) => {
+        if (closed) return;
+        if (!isRetryable(error)) {
+          reportFailure(what, error);
+          return;
+        }
+        // Unless something re-armed it meanwhile, try again once storage may be back.
+        if (!timers.has(cid)) stepAt(timers, cid, clock.now() + retryDelayOf(error), what, step);
+      });
+    });
+  }
+
+  /** A storage outage: the step changed nothing and may be tried again. */
+  function isRetryable(error: unknown): error is HelplineError {
+    return isHelplineError(error) && error.code === 'unavailable';
+  }
+
+  function retryDelayOf(error: HelplineError): number {
+    return error.retryAfterMs ?? STORAGE_RETRY_MS;
+  }
+
+  function reportFailure(what: string, error: unknown): void {
+    if (options.logger) options.logger.error(what, error);
+    else console.error(`[helpline] ${what} failed`, error);
   }
 
   function clearTimer(timers: Map<string, unknown>, cid: string): void {
@@ -452,45 +627,113 @@ export function createHub(options: HubOptions): Hub {
     timers.delete(cid);
   }
 
-  async function getLive(subject: Subject, cid: string): Promise<Live> {
+  /** The interaction, from memory or read back from storage (a finished one: history, CSAT, transcripts). */
+  async function load(cid: string): Promise<Live | undefined> {
     let current = live.get(cid);
     if (!current) {
       const stored = await storage.getInteraction(cid);
       const lifecycle = stored ? lifecycles[stored.interaction.channel] : undefined;
-      // A finished interaction read back from storage: enough for history, CSAT and transcripts.
       if (stored && lifecycle) {
         current = { interaction: stored.interaction, snapshot: stored.snapshot, lifecycle };
         live.set(cid, current);
       }
     }
-    if (!current || !canAccess(subject, current.interaction)) {
-      throw helplineError('not-found', { entity: 'Conversation', id: cid });
-    }
-    current.usedAt = clock.now();
+    if (current) current.usedAt = clock.now();
     return current;
+  }
+
+  /** Who `subject` is to the interaction (see `access.ts`). */
+  function relationTo(subject: Subject, current: Live): Relation {
+    return relationOf(subject, current.interaction, {
+      offered: current.snapshot.value === 'offered',
+      queuesOf: (agentId) => agentQueues.get(agentId),
+    });
+  }
+
+  /**
+   * The interaction `op` acts on, once the access rules allow `subject` to run it there; `not-found` to anyone who
+   * may not know it exists.
+   */
+  async function getLive(
+    subject: Subject,
+    cid: string,
+    op: InteractionOp,
+    operation: string = op,
+  ): Promise<Live> {
+    const current = await load(cid);
+    if (!current) throw helplineError('not-found', { entity: 'Conversation', id: cid });
+    authorize(op, relationTo(subject, current), cid, operation);
+    return current;
+  }
+
+  /**
+   * Runs `task` in the conversation's turn, the access rules checked again once it is this command's turn (an
+   * earlier command may have transferred the interaction meanwhile).
+   */
+  async function inTurn<T>(
+    subject: Subject,
+    cid: string,
+    op: InteractionOp,
+    operation: string,
+    task: (current: Live) => Promise<T>,
+  ): Promise<T> {
+    const current = await getLive(subject, cid, op, operation);
+    return serialized(cid, () => {
+      authorize(op, relationTo(subject, current), cid, operation);
+      return task(current);
+    });
+  }
+
+  /**
+   * Runs `task` once the command in progress on `conn` is answered: a new conversation is routed only after its
+   * customer has the ack, so the ack's snapshot is never newer news than the events that follow it.
+   */
+  function afterReply(conn: Conn, task: () => void): void {
+    conn.afterReply.push(task);
+  }
+
+  function runAfterReply(conn: Conn): void {
+    for (const task of conn.afterReply.splice(0)) task();
   }
 
   // ─── routing ──────────────────────────────────────────────────────────────────────────────────
 
-  /** Applies what the router decided, then publishes queue positions. */
+  /**
+   * Applies what the router decided, then publishes queue positions. Each decision stands alone: one that storage
+   * cannot take is repaired later and does not hold up the others.
+   */
   async function applyRouting(events: readonly RoutingEvent[]): Promise<void> {
     for (const event of events) {
-      if (event.type === 'offered') await offer(event.offer);
-      else if (event.type === 'missed') await missed(event.offer);
-      else if (event.type === 'agent-away') await setPresence(event.agentId, 'away', event.reason, 'system');
+      try {
+        if (event.type === 'offered') await offer(event.offer);
+        else if (event.type === 'missed') await missed(event.offer);
+        else if (event.type === 'requeued') await withdrawn(event.interactionId);
+        else if (event.type === 'agent-away')
+          await setPresence(event.agentId, 'away', event.reason, 'system');
+      } catch (error) {
+        const cid =
+          'offer' in event
+            ? event.offer.interactionId
+            : 'interactionId' in event
+              ? event.interactionId
+              : undefined;
+        if (cid !== undefined && isRetryable(error)) repairLater(cid, retryDelayOf(error));
+        else reportFailure(`routing (${event.type})`, error);
+      }
     }
     publishPositions();
   }
 
   async function offer(routed: RoutingOffer): Promise<void> {
-    const current = live.get(routed.interactionId);
+    const cid = routed.interactionId;
+    const current = live.get(cid);
     if (!current) return;
     const intent: Intent = { kind: 'offer', agentId: routed.agentId, expiresAt: routed.expiresAt };
-    const offered = await serialized(routed.interactionId, async () => {
+    const offered = await serialized(cid, async () => {
       // It may have left the line while the router decided (cancelled, rescheduled): withdraw the offer.
       const event = current.lifecycle.event(intent, clock.now());
       if (!event || !can(current.lifecycle.machine, current.snapshot, event)) {
-        router.remove(routed.interactionId);
+        router.remove(cid);
         return false;
       }
       await drive(current, intent);
@@ -504,22 +747,52 @@ export function createHub(options: HubOptions): Hub {
         expiresAt: routed.expiresAt,
       },
     });
-    clearTimer(offerTimers, routed.interactionId);
-    offerTimers.set(
-      routed.interactionId,
-      clock.setTimeout(
-        () => void runRouting(() => router.tick()),
-        Math.max(0, routed.expiresAt - clock.now()),
-      ),
-    );
+    armAt(offerTimers, cid, routed.expiresAt, () => void runRouting(() => router.tick()));
   }
 
   async function missed(routed: RoutingOffer): Promise<void> {
-    clearTimer(offerTimers, routed.interactionId);
-    const current = live.get(routed.interactionId);
+    const cid = routed.interactionId;
+    clearTimer(offerTimers, cid);
+    const current = live.get(cid);
     if (current?.snapshot.value !== 'offered') return;
-    await serialized(routed.interactionId, () => drive(current, { kind: 'offer-timeout' }));
-    notify(routed.agentId, { type: 'offer.revoked', cid: routed.interactionId, reason: 'missed' });
+    await serialized(cid, () => drive(current, { kind: 'offer-timeout' }));
+    notify(routed.agentId, { type: 'offer.revoked', cid, reason: 'missed' });
+  }
+
+  /**
+   * The router put an offered interaction back in line without a timeout (its agent went away or offline): the
+   * machine follows, and the agent is told the offer is gone.
+   */
+  async function withdrawn(cid: string): Promise<void> {
+    const current = live.get(cid);
+    const agentId = current?.interaction.agentId;
+    if (current?.snapshot.value !== 'offered' || router.offerOf(cid) !== undefined || !agentId) return;
+    clearTimer(offerTimers, cid);
+    await serialized(cid, async () => {
+      if (current.snapshot.value === 'offered' && router.offerOf(cid) === undefined)
+        await drive(current, { kind: 'offer-withdrawn' });
+    });
+    notify(agentId, { type: 'offer.revoked', cid, reason: 'missed' });
+  }
+
+  /**
+   * A routing step storage could not take: the interaction leaves the router until its machine can follow, so it
+   * is neither offered against a stale state nor lost; then it joins the line again with its original wait.
+   */
+  function repairLater(cid: string, delayMs: number): void {
+    router.remove(cid);
+    clearTimer(offerTimers, cid);
+    armAt(repairTimers, cid, clock.now() + delayMs, () => {
+      serialized(cid, async () => {
+        const current = live.get(cid);
+        if (!current) return;
+        if (current.snapshot.value === 'offered') await drive(current, { kind: 'offer-withdrawn' });
+        if (current.lifecycle.waiting.has(current.snapshot.value)) enqueueForRouting(current);
+      }).catch((error: unknown) => {
+        if (isRetryable(error)) repairLater(cid, retryDelayOf(error));
+        else reportFailure('routing repair', error);
+      });
+    });
   }
 
   function publishPositions(): void {
@@ -551,7 +824,7 @@ export function createHub(options: HubOptions): Hub {
       })
       .catch((error: unknown) => {
         // A routing failure must not stop later routing; it is reported for the operator.
-        console.error('[helpline] routing failed', error);
+        reportFailure('routing', error);
       });
     return routingChain;
   }
@@ -586,15 +859,20 @@ export function createHub(options: HubOptions): Hub {
     return snapshot;
   }
 
+  /**
+   * Moves an agent's presence through the presence machine. A change an agent or a supervisor asked for is
+   * stored before it is applied; one the router already made (away after missed offers) is applied and recorded
+   * as well as storage allows.
+   */
   async function setPresence(
     agentId: string,
     status: PresenceStatus,
     reason: AwayReason | undefined,
-    by: 'agent' | 'system',
+    by: 'agent' | 'supervisor' | 'system',
   ): Promise<PresenceSnapshot> {
     const at = clock.now();
     const event: PresenceEvent =
-      by === 'system'
+      by !== 'agent'
         ? { type: 'FORCE', at, to: status, ...(reason ? { reason } : {}) }
         : status === 'available'
           ? { type: 'GO_AVAILABLE', at }
@@ -620,16 +898,31 @@ export function createHub(options: HubOptions): Hub {
         { cause: result.error },
       );
     }
+    const { reasonCode } = result.snapshot.context;
+    if (result.changed && storage.recordPresence) {
+      const change = {
+        agentId,
+        status: result.snapshot.value,
+        at,
+        ...(reasonCode ? { reason: reasonCode } : {}),
+      };
+      if (by === 'system')
+        await storage
+          .recordPresence(change)
+          .catch((error: unknown) => reportFailure('presence record', error));
+      else await storage.recordPresence(change);
+    }
     presence.set(agentId, result.snapshot);
     if (result.changed) log({ type: 'presence', at, agentId, presence: result.snapshot.value });
-    const events = router.setPresence(agentId, result.snapshot.value, result.snapshot.context.reasonCode);
-    const { reasonCode } = result.snapshot.context;
+    const events = router.setPresence(agentId, result.snapshot.value, reasonCode);
     notify(agentId, {
       type: 'presence',
       status: result.snapshot.value,
       ...(reasonCode ? { reason: reasonCode } : {}),
     });
-    if (by === 'agent') void runRouting(() => events);
+    // Offers the router withdrew from this agent go back in line (and the agent hears they are gone).
+    if (by !== 'system') void runRouting(() => events);
+    else await applyRouting(events);
     return result.snapshot;
   }
 
@@ -664,7 +957,11 @@ export function createHub(options: HubOptions): Hub {
     };
   }
 
-  async function createInteraction(
+  /**
+   * Drafts a new interaction: its record, machine and `created` event, none of it stored yet. The caller adds the
+   * first steps to the change and commits it, so a conversation exists whole or not at all.
+   */
+  function draftInteraction(
     subject: Subject,
     channel: Channel,
     queue: Queue,
@@ -674,7 +971,8 @@ export function createHub(options: HubOptions): Hub {
       prechat?: Readonly<Record<string, string>> | undefined;
       customer?: Partial<Customer>;
     },
-  ): Promise<Live> {
+    startRequest: StartRequest | undefined,
+  ): { current: Live; change: Change } {
     const lifecycle = lifecycles[channel];
     if (!lifecycle) {
       throw helplineError('validation/field', {
@@ -704,8 +1002,10 @@ export function createHub(options: HubOptions): Hub {
     const snapshot = lifecycle.create(at, queue, draft);
     // The answers reach the machine with the `enqueue` step; until then the draft holds them.
     const current: Live = { interaction: { ...withSnapshot(draft, snapshot), prechat }, snapshot, lifecycle };
-    live.set(id, current);
-    log({
+    const change = changeOf(current);
+    if (startRequest) change.startRequest = startRequest;
+    addEvent(change, { type: 'created', interaction: wireFor(current.interaction, subject) });
+    change.reports.push({
       at,
       interactionId: id,
       type: 'created',
@@ -714,55 +1014,12 @@ export function createHub(options: HubOptions): Hub {
       customerId: subject.id,
       ...(fields.topic ? { topic: fields.topic } : {}),
     });
-    await persist(current);
-    await appendAndFanOut(id, { type: 'created', interaction: wireFor(current.interaction, subject) });
-    return current;
+    return { current, change };
   }
 
-  async function enqueue(current: Live): Promise<void> {
-    await drive(current, { kind: 'enqueue', prechat: current.interaction.prechat });
-    enqueueForRouting(current);
-  }
-
-  async function addParticipant(current: Live, agentId: string): Promise<void> {
-    const participant: Participant = {
-      id: agentId,
-      role: 'agent',
-      displayName: agents.get(agentId)?.displayName ?? agentId,
-      joinedAt: clock.now(),
-    };
-    current.interaction = {
-      ...current.interaction,
-      participants: [...current.interaction.participants, participant],
-    };
-    await persist(current);
-    await appendAndFanOut(current.interaction.id, { type: 'joined', participant });
-  }
-
-  async function removeParticipant(current: Live, agentId: string): Promise<void> {
-    const at = clock.now();
-    // Log first so the leaving agent still receives the event, then drop them from the fan-out.
-    await appendAndFanOut(current.interaction.id, { type: 'left', participantId: agentId });
-    current.interaction = {
-      ...current.interaction,
-      participants: current.interaction.participants.map((p) =>
-        p.id === agentId && p.leftAt === undefined ? { ...p, leftAt: at } : p,
-      ),
-    };
-    await persist(current);
-  }
-
-  function requireStaff(subject: Subject, operation: string): void {
-    if (!STAFF_ROLES.has(subject.role)) throw helplineError('auth/forbidden', { operation });
-  }
-
-  function requireVisitor(subject: Subject, operation: string): void {
-    if (subject.role !== 'visitor') throw helplineError('auth/forbidden', { operation });
-  }
-
-  function requireAssignedAgent(subject: Subject, current: Live, operation: string): void {
-    requireStaff(subject, operation);
-    if (current.interaction.agentId !== subject.id) throw helplineError('auth/forbidden', { operation });
+  /** The `enqueue` step: the pre-chat answers reach the machine and the customer waits in line. */
+  function enqueueStep(current: Live, change: Change): void {
+    step(current, change, { kind: 'enqueue', prechat: change.interaction.prechat });
   }
 
   function requireOpenQueue(queue: Queue): void {
@@ -792,7 +1049,6 @@ export function createHub(options: HubOptions): Hub {
   function requireReschedulable(subject: Subject, current: Live): void {
     const { channel, agentId } = current.interaction;
     const state = current.snapshot.value;
-    if (subject.role === 'agent') requireAssignedAgent(subject, current, 'reschedule this callback');
     // A web callback already ringing or talking is ended by hanging up, not moved.
     const call = voice.callOf(current.interaction.id);
     if (call && call.state !== 'ended') {
@@ -803,10 +1059,6 @@ export function createHub(options: HubOptions): Hub {
     if (channel !== 'callback' || !allowed.includes(state) || (subject.role !== 'agent' && agentId)) {
       throw helplineError('conflict/state', { operation: 'reschedule', entity: channel, state });
     }
-  }
-
-  function requireSupervisor(subject: Subject, operation: string): void {
-    if (subject.role !== 'supervisor') throw helplineError('auth/forbidden', { operation });
   }
 
   function queueBoard(now: number): CommandResult<'supervisor.snapshot'>['queues'] {
@@ -875,7 +1127,12 @@ export function createHub(options: HubOptions): Hub {
   }
 
   /** Creates a callback: queued at once ("as soon as possible" while open), or scheduled in its slot. */
-  async function requestCallback(subject: Subject, args: CommandArgs<'callback.request'>): Promise<Live> {
+  async function requestCallback(
+    conn: AuthedConn,
+    subject: Subject,
+    args: CommandArgs<'callback.request'>,
+    startRequest: StartRequest | undefined,
+  ): Promise<Live> {
     const queue = pickQueue(args.queueId, args.topic);
     const availability = queueAvailability(queue, clock.now());
     // "As soon as possible" while closed means at the next opening.
@@ -888,14 +1145,17 @@ export function createHub(options: HubOptions): Hub {
     if (args.slot === 'asap' && !availability.open && start === undefined) {
       throw helplineError('queue/closed', { queue: queue.id });
     }
-    const current = await createInteraction(subject, 'callback', queue, {
-      ...args,
-      customer: { phone: args.phone, timeZone: args.timeZone },
-    });
-    await serialized(current.interaction.id, async () => {
-      if (start === undefined) await enqueue(current);
-      else await drive(current, { kind: 'schedule', start, end: start + callbackSlotMs });
-    });
+    const { current, change } = draftInteraction(
+      subject,
+      'callback',
+      queue,
+      { ...args, customer: { phone: args.phone, timeZone: args.timeZone } },
+      startRequest,
+    );
+    if (start === undefined) enqueueStep(current, change);
+    else step(current, change, { kind: 'schedule', start, end: start + callbackSlotMs });
+    await serialized(current.interaction.id, () => commit(current, change));
+    if (start === undefined) afterReply(conn, () => enqueueForRouting(current));
     return current;
   }
 
@@ -903,15 +1163,25 @@ export function createHub(options: HubOptions): Hub {
    * Runs a conversation-starting command once per `requestId`: a retry after a lost ack (or a duplicate sent
    * concurrently) gets the interaction the first attempt created.
    */
-  function once(subject: Subject, requestId: string | undefined, start: () => Promise<Live>): Promise<Live> {
-    if (requestId === undefined) return start();
+  function once(
+    subject: Subject,
+    requestId: string | undefined,
+    start: (startRequest: StartRequest | undefined) => Promise<Live>,
+  ): Promise<Live> {
+    if (requestId === undefined) return start(undefined);
     const key = `${subject.id}\u0000${requestId}`;
     const known = startRequests.get(key);
     if (known) return known;
-    const task = start();
+    const startRequest = { subjectId: subject.id, requestId };
+    const task = (async () => {
+      // A retry after a restart: storage remembers which conversation this request opened.
+      const cid = await storage.startedBy?.(subject.id, requestId);
+      const earlier = cid === undefined ? undefined : await load(cid);
+      return earlier ?? start(startRequest);
+    })();
     startRequests.set(key, task);
     task.catch(() => startRequests.delete(key));
-    // Retries come within minutes; the oldest keys go first.
+    // Concurrent duplicates meet here; the oldest keys go first (storage keeps them all).
     if (startRequests.size > START_REQUEST_LIMIT)
       startRequests.delete(startRequests.keys().next().value as string);
     return task;
@@ -937,29 +1207,40 @@ export function createHub(options: HubOptions): Hub {
         else notify(subjectId, notice);
       },
       isOnline: (subjectId) => connsOf(subjectId).length > 0,
+      reportFailure,
     },
     options.voice,
   );
 
   const handlers: { [Op in CommandOp]: Handler<Op> } = {
     async 'chat.start'(conn, args) {
-      requireVisitor(conn.subject, 'start a chat');
-      const current = await once(conn.subject, args.requestId, async () => {
+      authorizeRole(conn.subject, 'chat.start', 'start a chat');
+      const current = await once(conn.subject, args.requestId, async (startRequest) => {
         const queue = pickQueue(args.queueId, args.topic);
         requireOpenQueue(queue);
-        const created = await createInteraction(conn.subject, args.channel, queue, args);
-        await serialized(created.interaction.id, () => enqueue(created));
+        const { current: created, change } = draftInteraction(
+          conn.subject,
+          args.channel,
+          queue,
+          args,
+          startRequest,
+        );
+        enqueueStep(created, change);
+        await serialized(created.interaction.id, () => commit(created, change));
+        afterReply(conn, () => enqueueForRouting(created));
         return created;
       });
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'callback.request'(conn, args) {
-      requireVisitor(conn.subject, 'request a callback');
-      const current = await once(conn.subject, args.requestId, () => requestCallback(conn.subject, args));
+      authorizeRole(conn.subject, 'callback.request', 'request a callback');
+      const current = await once(conn.subject, args.requestId, (startRequest) =>
+        requestCallback(conn, conn.subject, args, startRequest),
+      );
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'callback.cancel'(conn, args) {
-      const current = await getLive(conn.subject, args.cid);
+      const current = await getLive(conn.subject, args.cid, 'callback.cancel', 'cancel this callback');
       await serialized(args.cid, () =>
         drive(
           current,
@@ -969,8 +1250,7 @@ export function createHub(options: HubOptions): Hub {
       return {};
     },
     async 'callback.outcome'(conn, args) {
-      const current = await getLive(conn.subject, args.cid);
-      requireAssignedAgent(conn.subject, current, 'report a callback outcome');
+      const current = await getLive(conn.subject, args.cid, 'callback.outcome', 'report a callback outcome');
       const intents: Record<typeof args.outcome, Intent> = {
         answered: { kind: 'answered' },
         'no-answer': { kind: 'no-answer' },
@@ -981,7 +1261,12 @@ export function createHub(options: HubOptions): Hub {
       return {};
     },
     async 'callback.reschedule'(conn, args) {
-      const current = await getLive(conn.subject, args.cid);
+      const current = await getLive(
+        conn.subject,
+        args.cid,
+        'callback.reschedule',
+        'reschedule this callback',
+      );
       requireReschedulable(conn.subject, current);
       const queue = queues.get(current.interaction.queueId);
       if (!queue) throw helplineError('not-found', { entity: 'Queue', id: current.interaction.queueId });
@@ -990,22 +1275,23 @@ export function createHub(options: HubOptions): Hub {
         requireReschedulable(conn.subject, current);
         const before = current.snapshot.value;
         const agentId = current.interaction.agentId;
+        const change = changeOf(current);
+        step(current, change, { kind: 'schedule', start, end: start + callbackSlotMs });
+        // Staying `scheduled` is no state change: the parties hear of the new time all the same.
+        if (before === 'scheduled') addEvent(change, stateEventOf(change));
+        // Out of the agent's hands.
+        if (before === 'dialing' && agentId) leave(change, agentId);
         // Out of the line first, so the router cannot offer it while the step is saved.
         if (before === 'queued') router.remove(args.cid);
         try {
-          await drive(current, { kind: 'schedule', start, end: start + callbackSlotMs });
+          await commit(current, change);
         } catch (error) {
           if (before === 'queued') enqueueForRouting(current);
           throw error;
         }
-        // Staying `scheduled` is no state change: the due timer moves and the parties hear of the new time here.
-        if (before === 'scheduled') {
-          scheduleDue(current);
-          await appendState(current);
-        }
+        // The due timer moves with the slot.
+        if (before === 'scheduled') scheduleDue(current);
         if (before === 'queued') lastPositions.delete(args.cid);
-        // Out of the agent's hands.
-        if (before === 'dialing' && agentId) await removeParticipant(current, agentId);
       });
       boardChanged();
       publishPositions();
@@ -1013,27 +1299,32 @@ export function createHub(options: HubOptions): Hub {
       return { interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'offline.leave'(conn, args) {
-      requireVisitor(conn.subject, 'leave a message');
-      const current = await once(conn.subject, args.requestId, async () => {
+      authorizeRole(conn.subject, 'offline.leave', 'leave a message');
+      const current = await once(conn.subject, args.requestId, async (startRequest) => {
         const queue = pickQueue(args.queueId, args.topic);
-        const created = await createInteraction(conn.subject, 'offline-message', queue, args);
-        await serialized(created.interaction.id, async () => {
-          await appendAndFanOut(created.interaction.id, {
-            type: 'message',
-            messageId: randomId('m', randomBytes),
-            clientMsgId: randomId('o', randomBytes),
-            from: { id: conn.subject.id, role: 'visitor', name: conn.subject.name },
-            text: redactCardNumbers(args.text),
-          });
-          await enqueue(created);
+        const { current: created, change } = draftInteraction(
+          conn.subject,
+          'offline-message',
+          queue,
+          args,
+          startRequest,
+        );
+        addEvent(change, {
+          type: 'message',
+          messageId: randomId('m', randomBytes),
+          clientMsgId: randomId('o', randomBytes),
+          from: { id: conn.subject.id, role: 'visitor', name: conn.subject.name },
+          text: redactCardNumbers(args.text),
         });
+        enqueueStep(created, change);
+        await serialized(created.interaction.id, () => commit(created, change));
+        afterReply(conn, () => enqueueForRouting(created));
         return created;
       });
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'csat.submit'(conn, args) {
-      requireVisitor(conn.subject, 'rate a conversation');
-      const current = await getLive(conn.subject, args.cid);
+      const current = await getLive(conn.subject, args.cid, 'csat.submit', 'rate a conversation');
       return serialized(args.cid, async () => {
         const state = current.snapshot.value;
         if (!current.interaction.endedBy) {
@@ -1047,44 +1338,45 @@ export function createHub(options: HubOptions): Hub {
           });
         }
         const comment = args.comment ? redactCardNumbers(args.comment) : undefined;
-        current.interaction = {
-          ...current.interaction,
+        const change = changeOf(current);
+        change.interaction = {
+          ...change.interaction,
           csat: {
             score: args.score,
             ...(comment ? { comment } : {}),
             ...(args.nps === undefined ? {} : { nps: args.nps }),
           },
         };
-        log({
+        change.reports.push({
           at: clock.now(),
           interactionId: args.cid,
           type: 'csat',
           score: args.score,
           ...(args.nps === undefined ? {} : { nps: args.nps }),
         });
-        await persist(current);
-        await appendAndFanOut(args.cid, { type: 'csat', score: args.score, ...(comment ? { comment } : {}) });
+        addEvent(change, { type: 'csat', score: args.score, ...(comment ? { comment } : {}) });
+        await commit(current, change);
         return {};
       });
     },
     async 'conversation.list'(conn) {
+      // Staff list what they hold (an agent) or everything live (a supervisor); visitors, their own.
       const own = STAFF_ROLES.has(conn.subject.role)
-        ? [...live.values()].map((l) => l.interaction).filter((i) => canAccess(conn.subject, i))
+        ? [...live.values()]
+            .filter((l) => ['assigned', 'supervisor'].includes(relationTo(conn.subject, l)))
+            .map((l) => l.interaction)
         : await storage.interactionsOfCustomer(conn.subject.id);
       return { interactions: own.map((i) => wireFor(live.get(i.id)?.interaction ?? i, conn.subject)) };
     },
     async 'message.send'(conn, args) {
-      const current = await getLive(conn.subject, args.cid);
-      return serialized(args.cid, async () => {
+      return inTurn(conn.subject, args.cid, 'message.send', 'write in this conversation', async (current) => {
         // A retried send answers with the original ack, never an error.
         const original = await storage.messageByClientId(args.cid, args.clientMsgId);
         if (original?.ev.type === 'message') {
           return { seq: original.seq, messageId: original.ev.messageId, at: original.at };
         }
         const state = current.snapshot.value;
-        const isVisitor = conn.subject.role === 'visitor';
-        if (!isVisitor) requireAssignedAgent(conn.subject, current, 'write in this conversation');
-        const allowed = isVisitor ? ['queued', 'offered', 'active'] : ['active'];
+        const allowed = conn.subject.role === 'visitor' ? ['queued', 'offered', 'active'] : ['active'];
         if (current.interaction.channel !== 'chat' || !allowed.includes(state)) {
           throw helplineError('conflict/state', {
             operation: 'send a message',
@@ -1104,7 +1396,7 @@ export function createHub(options: HubOptions): Hub {
       });
     },
     async typing(conn, args) {
-      const current = await getLive(conn.subject, args.cid);
+      const current = await getLive(conn.subject, args.cid, 'typing', 'type in this conversation');
       const from = { id: conn.subject.id, role: conn.subject.role, name: conn.subject.name };
       for (const subjectId of partiesOf(current.interaction)) {
         if (subjectId !== conn.subject.id)
@@ -1113,15 +1405,14 @@ export function createHub(options: HubOptions): Hub {
       return {};
     },
     async read(conn, args) {
-      const current = await getLive(conn.subject, args.cid);
-      return serialized(args.cid, async () => {
+      return inTurn(conn.subject, args.cid, 'read', 'mark this conversation read', async (current) => {
         const last = await storage.lastSeq(args.cid);
         if (args.seq > last) {
-          throw helplineError('validation/field', {
-            scope: 'read',
-            field: 'seq',
-            detail: `is beyond the last event ${last}`,
-          });
+          throw helplineError(
+            'validation/field',
+            { scope: 'read', field: 'seq', detail: `is beyond the last event ${last}` },
+            { field: 'seq' },
+          );
         }
         await appendAndFanOut(current.interaction.id, {
           type: 'read',
@@ -1132,18 +1423,22 @@ export function createHub(options: HubOptions): Hub {
       });
     },
     async history(conn, args) {
-      await getLive(conn.subject, args.cid);
-      const events = await storage.events(args.cid, args.after ?? 0, args.limit ?? LIMITS.historyPage);
+      const current = await getLive(conn.subject, args.cid, 'history', 'read this conversation');
+      // A former agent reads up to their own leave; nobody reads a staff-only event they may not see.
+      const until = visibleUntil(relationTo(conn.subject, current), current.interaction, conn.subject.id);
+      const after = args.after ?? 0;
+      const limit = args.limit ?? LIMITS.historyPage;
+      const last = await storage.lastSeq(args.cid);
+      const lastSeq = until === undefined ? last : Math.min(last, until);
+      const events =
+        after >= lastSeq ? [] : await storage.events(args.cid, after, Math.min(limit, lastSeq - after));
       return {
-        events: events.map(({ seq, at, ev }) => ({ seq, at, ev })),
-        lastSeq: await storage.lastSeq(args.cid),
+        events: events.map(({ seq, at, ev }) => ({ seq, at, ev: eventFor(conn.subject.role, ev) })),
+        lastSeq,
       };
     },
     async 'chat.end'(conn, args) {
-      const current = await getLive(conn.subject, args.cid);
-      if (conn.subject.role !== 'visitor')
-        requireAssignedAgent(conn.subject, current, 'end this conversation');
-      await serialized(args.cid, () =>
+      await inTurn(conn.subject, args.cid, 'chat.end', 'end this conversation', (current) =>
         drive(
           current,
           conn.subject.role === 'visitor' ? { kind: 'customer-leaves' } : { kind: 'agent-ends' },
@@ -1152,41 +1447,48 @@ export function createHub(options: HubOptions): Hub {
       return {};
     },
     async 'presence.set'(conn, args) {
-      requireStaff(conn.subject, 'set presence');
+      authorizeRole(conn.subject, 'presence.set', 'set presence');
       const snapshot = await setPresence(conn.subject.id, args.status, args.reason, 'agent');
       const { reasonCode } = snapshot.context;
       return { status: snapshot.value, ...(reasonCode ? { reason: reasonCode } : {}) };
     },
     async 'offer.accept'(conn, args) {
-      requireStaff(conn.subject, 'accept an offer');
-      const current = live.get(args.cid);
-      if (!current || router.offerOf(args.cid)?.agentId !== conn.subject.id) {
-        throw helplineError('not-found', { entity: 'Offer', id: args.cid });
-      }
-      await serialized(args.cid, async () => {
-        await drive(current, { kind: 'accept', agentId: conn.subject.id });
-        clearTimer(offerTimers, args.cid);
-        router.accept(args.cid, conn.subject.id);
-        await addParticipant(current, conn.subject.id);
-      });
+      const current = await inTurn(
+        conn.subject,
+        args.cid,
+        'offer.accept',
+        'accept an offer',
+        async (current) => {
+          if (router.offerOf(args.cid)?.agentId !== conn.subject.id) {
+            throw helplineError('not-found', { entity: 'Offer', id: args.cid });
+          }
+          const change = changeOf(current);
+          step(current, change, { kind: 'accept', agentId: conn.subject.id });
+          join(change, conn.subject.id);
+          // The agent gets the whole conversation below, in order, instead of its last events first.
+          await commit(current, change, { replayTo: conn.subject.id });
+          clearTimer(offerTimers, args.cid);
+          router.accept(args.cid, conn.subject.id);
+          return current;
+        },
+      );
       lastPositions.delete(args.cid);
       void schedule();
       return { interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'offer.reject'(conn, args) {
-      requireStaff(conn.subject, 'reject an offer');
-      const current = live.get(args.cid);
-      if (!current || router.offerOf(args.cid)?.agentId !== conn.subject.id) {
-        throw helplineError('not-found', { entity: 'Offer', id: args.cid });
-      }
-      await serialized(args.cid, () => drive(current, { kind: 'reject', agentId: conn.subject.id }));
+      await inTurn(conn.subject, args.cid, 'offer.reject', 'reject an offer', async (current) => {
+        if (router.offerOf(args.cid)?.agentId !== conn.subject.id) {
+          throw helplineError('not-found', { entity: 'Offer', id: args.cid });
+        }
+        await drive(current, { kind: 'reject', agentId: conn.subject.id });
+      });
       clearTimer(offerTimers, args.cid);
       void runRouting(() => router.reject(args.cid, conn.subject.id));
       return {};
     },
     async 'wrapup.submit'(conn, args) {
-      const current = await getLive(conn.subject, args.cid);
-      requireAssignedAgent(conn.subject, current, 'wrap up this interaction');
+      const current = await getLive(conn.subject, args.cid, 'wrapup.submit', 'wrap up this interaction');
       const queue = queues.get(current.interaction.queueId);
       if (args.disposition && queue && !queue.dispositions.some((d) => d.id === args.disposition)) {
         throw helplineError(
@@ -1199,7 +1501,7 @@ export function createHub(options: HubOptions): Hub {
           { field: 'disposition' },
         );
       }
-      await serialized(args.cid, async () => {
+      await inTurn(conn.subject, args.cid, 'wrapup.submit', 'wrap up this interaction', async () => {
         if (current.snapshot.value === 'wrap-up' && queue?.dispositionRequired && !args.disposition) {
           throw helplineError('wrapup/disposition-required', { queue: queue.id }, { field: 'disposition' });
         }
@@ -1212,8 +1514,7 @@ export function createHub(options: HubOptions): Hub {
       return {};
     },
     async transfer(conn, args) {
-      const current = await getLive(conn.subject, args.cid);
-      requireAssignedAgent(conn.subject, current, 'transfer this interaction');
+      const current = await getLive(conn.subject, args.cid, 'transfer', 'transfer this interaction');
       if (!args.toQueueId && !args.toAgentId) {
         throw helplineError('validation/field', {
           scope: 'transfer',
@@ -1231,16 +1532,18 @@ export function createHub(options: HubOptions): Hub {
       ) {
         throw helplineError('agent/unavailable', { agent: args.toAgentId });
       }
-      await serialized(args.cid, async () => {
-        await removeParticipant(current, conn.subject.id);
-        await drive(current, { kind: 'transfer', queue: target });
-        if (args.note) await appendAndFanOut(args.cid, { type: 'note', text: redactCardNumbers(args.note) });
+      await inTurn(conn.subject, args.cid, 'transfer', 'transfer this interaction', async () => {
+        const change = changeOf(current);
+        leave(change, conn.subject.id);
+        step(current, change, { kind: 'transfer', queue: target });
+        if (args.note) addEvent(change, { type: 'note', text: redactCardNumbers(args.note) });
+        await commit(current, change);
       });
       enqueueForRouting(current);
       return {};
     },
     async 'supervisor.snapshot'(conn, args) {
-      requireSupervisor(conn.subject, 'read the supervisor board');
+      authorizeRole(conn.subject, 'supervisor.snapshot', 'read the supervisor board');
       const now = clock.now();
       const from = args.from ?? now - 86_400_000;
       const byQueue = Object.fromEntries([...queues.keys()].map((id) => [id, kpisSince(from, id)]));
@@ -1254,7 +1557,7 @@ export function createHub(options: HubOptions): Hub {
       };
     },
     async 'supervisor.kpi-series'(conn, args) {
-      requireSupervisor(conn.subject, 'read KPI trends');
+      authorizeRole(conn.subject, 'supervisor.kpi-series', 'read KPI trends');
       const to = args.to ?? clock.now();
       const bucketMs = args.bucketMinutes * 60_000;
       if (to <= args.from || (to - args.from) / bucketMs > KPI_SERIES_LIMIT) {
@@ -1280,37 +1583,42 @@ export function createHub(options: HubOptions): Hub {
       };
     },
     async 'supervisor.force-presence'(conn, args) {
-      requireSupervisor(conn.subject, "change another agent's presence");
+      authorizeRole(conn.subject, 'supervisor.force-presence', "change another agent's presence");
       if (!agents.has(args.agentId)) throw helplineError('not-found', { entity: 'Agent', id: args.agentId });
-      await setPresence(args.agentId, args.status, args.reason ?? 'supervisor', 'system');
+      await setPresence(args.agentId, args.status, args.reason ?? 'supervisor', 'supervisor');
       void schedule();
       return {};
     },
     async 'supervisor.reassign'(conn, args) {
-      requireSupervisor(conn.subject, 'reassign an interaction');
-      const current = await getLive(conn.subject, args.cid);
       const target = pickQueue(args.toQueueId, undefined);
-      if (current.snapshot.value !== 'queued') {
-        throw helplineError('conflict/state', {
-          operation: 'reassign',
-          entity: current.interaction.channel,
-          state: current.snapshot.value,
-        });
-      }
-      await serialized(args.cid, async () => {
-        current.interaction = { ...current.interaction, queueId: target.id };
-        current.snapshot = {
-          ...current.snapshot,
-          context: { ...current.snapshot.context, queueId: target.id },
-        };
-        await persist(current);
-        await appendAndFanOut(args.cid, { type: 'note', text: `Moved to ${target.name}` });
-      });
+      await inTurn(
+        conn.subject,
+        args.cid,
+        'supervisor.reassign',
+        'reassign an interaction',
+        async (current) => {
+          if (current.snapshot.value !== 'queued') {
+            throw helplineError('conflict/state', {
+              operation: 'reassign',
+              entity: current.interaction.channel,
+              state: current.snapshot.value,
+            });
+          }
+          const change = changeOf(current);
+          change.interaction = { ...change.interaction, queueId: target.id };
+          change.snapshot = {
+            ...change.snapshot,
+            context: { ...change.snapshot.context, queueId: target.id },
+          };
+          addEvent(change, { type: 'note', text: `Moved to ${target.name}` });
+          await commit(current, change);
+        },
+      );
       void runRouting(() => router.transfer(args.cid, target.id));
       return {};
     },
     async 'customer.history'(conn, args) {
-      requireStaff(conn.subject, "read a customer's history");
+      authorizeRole(conn.subject, 'customer.history', "read a customer's history");
       // An agent sees the history of a customer they are working with; a supervisor, of anyone.
       const related =
         conn.subject.role === 'supervisor' ||
@@ -1326,7 +1634,7 @@ export function createHub(options: HubOptions): Hub {
       return { interactions: interactions.map((i) => wireFor(i, conn.subject)) };
     },
     async 'queues.list'(conn) {
-      requireStaff(conn.subject, 'read the queue configuration');
+      authorizeRole(conn.subject, 'queues.list', 'read the queue configuration');
       // Routing internals (business hours, overflow) stay on the server.
       return {
         queues: [...queues.values()].map((queue) => ({
@@ -1345,7 +1653,7 @@ export function createHub(options: HubOptions): Hub {
       };
     },
     async 'agent.snapshot'(conn) {
-      requireStaff(conn.subject, 'read the agent snapshot');
+      authorizeRole(conn.subject, 'agent.snapshot', 'read the agent snapshot');
       const snapshot = presenceOf(conn.subject.id);
       const mine = [...live.values()].filter((l) => l.interaction.agentId === conn.subject.id);
       const offers = mine
@@ -1388,19 +1696,46 @@ export function createHub(options: HubOptions): Hub {
         : helplineError('auth/invalid-token', { detail: 'rejected' });
       return refuse(conn, CLOSE_CODES.unauthorized, reason);
     }
+    try {
+      await welcome(conn, frame, subject);
+    } catch (error) {
+      // The database is away: the client tries again later with the same resume token, which is still good.
+      if (!isRetryable(error)) reportFailure('hello', error);
+      forget(conn);
+      conn.subject = undefined;
+      refuse(
+        conn,
+        CLOSE_CODES.goingAway,
+        isRetryable(error) ? error : helplineError('internal', { detail: 'hello failed' }),
+      );
+    }
+  }
+
+  /**
+   * Admits an authenticated connection: checks its resume token, issues the next one, sends `welcome`, then the
+   * replay of each conversation it resumes (live events of those wait for their replay).
+   */
+  async function welcome(conn: Conn, frame: HelloFrame, subject: Subject): Promise<void> {
     let resumed = false;
     if (frame.resume) {
-      // A resume token is only good for the subject it was issued to, and only once.
+      // A resume token is only good for the subject it was issued to, and only once: it is spent when the client
+      // is heard from after this welcome (see `receive`), so a link that drops before the welcome arrives can
+      // resume with it again.
       const issued = resumeTokens.get(frame.resume.token);
-      resumeTokens.delete(frame.resume.token);
       const remembered =
         issued && clock.now() - issued.issuedAt < resumeTokenTtlMs ? issued.subjectId : undefined;
       // Tokens issued before a restart are known only to a storage that keeps them (the server's SQL storage).
-      const kept = storage.takeResumeToken
-        ? await storage.takeResumeToken(frame.resume.token, clock.now() - resumeTokenTtlMs)
-        : undefined;
+      const kept =
+        remembered === undefined && storage.findResumeToken
+          ? await storage.findResumeToken(frame.resume.token, clock.now() - resumeTokenTtlMs)
+          : undefined;
       const owner = remembered ?? kept;
       if (owner !== subject.id) {
+        // Presented by someone else: it may have leaked, so it is good for nobody now.
+        if (owner !== undefined) {
+          resumeTokens.delete(frame.resume.token);
+          await storage.takeResumeToken?.(frame.resume.token);
+        }
         // Named as the field at fault, so the client drops its resume token and connects afresh.
         return refuse(
           conn,
@@ -1413,24 +1748,32 @@ export function createHub(options: HubOptions): Hub {
         );
       }
       resumed = true;
+      conn.spentToken = frame.resume.token;
     }
+    const resumeToken = randomId('r', randomBytes);
+    if (storage.saveResumeToken) await storage.saveResumeToken(resumeToken, subject.id, clock.now());
+    const heads: Record<string, number> = {};
+    const visible: [string, number, number | undefined][] = [];
+    for (const [cid, after] of Object.entries(frame.resume?.cursors ?? {})) {
+      const current = await load(cid);
+      const relation = current && relationTo(subject, current);
+      // Not theirs (or unknown): say nothing about it.
+      if (!current || !relation || !INTERACTION_RULES.history.some((r) => r === relation)) continue;
+      const until = visibleUntil(relation, current.interaction, subject.id);
+      const head = await storage.lastSeq(cid);
+      heads[cid] = until === undefined ? head : Math.min(head, until);
+      visible.push([cid, after, until]);
+    }
+    // Live from here on; the conversations being replayed hold their live events back until their replay.
     conn.subject = subject;
+    conn.resumeToken = resumeToken;
+    resumeTokens.set(resumeToken, { subjectId: subject.id, issuedAt: clock.now() });
+    for (const [cid] of visible) conn.replaying.add(cid);
     if (!conn.closed) {
       const own = connsBySubject.get(subject.id) ?? new Set<Conn>();
       own.add(conn);
       connsBySubject.set(subject.id, own);
       voice.presenceChanged(subject.id);
-    }
-    conn.resumeToken = randomId('r', randomBytes);
-    resumeTokens.set(conn.resumeToken, { subjectId: subject.id, issuedAt: clock.now() });
-    if (storage.saveResumeToken) await storage.saveResumeToken(conn.resumeToken, subject.id, clock.now());
-    const heads: Record<string, number> = {};
-    const visible: [string, number][] = [];
-    for (const [cid, after] of Object.entries(frame.resume?.cursors ?? {})) {
-      // Not theirs (or unknown): say nothing about it.
-      if (!(await getLive(subject, cid).catch(() => undefined))) continue;
-      heads[cid] = await storage.lastSeq(cid);
-      visible.push([cid, after]);
     }
     send(conn, {
       t: 'welcome',
@@ -1441,21 +1784,41 @@ export function createHub(options: HubOptions): Hub {
       resumed,
       heads,
     });
-    for (const [cid, after] of visible) await replay(conn, cid, after);
+    for (const [cid, after, until] of visible) await replay(conn, cid, after, until);
+  }
+
+  /** The client was heard from after its welcome: the resume token it came with is spent now. */
+  async function spendResumeToken(conn: Conn): Promise<void> {
+    const token = conn.spentToken;
+    if (token === undefined) return;
+    conn.spentToken = undefined;
+    resumeTokens.delete(token);
+    await storage.takeResumeToken?.(token);
   }
 
   /** Sends what a resuming client missed in one conversation, or `gap` when that is too much to replay. */
-  async function replay(conn: Conn, cid: string, after: number): Promise<void> {
-    await serialized(cid, async () => {
-      const last = await storage.lastSeq(cid);
-      if (last - after > replayLimit) {
-        send(conn, { t: 'gap', cid, after });
-        return;
-      }
-      for (const stored of await storage.events(cid, after, replayLimit)) {
-        send(conn, { t: 'evt', cid, seq: stored.seq, at: stored.at, ev: stored.ev });
-      }
-    });
+  async function replay(conn: Conn, cid: string, after: number, until?: number): Promise<void> {
+    await serialized(cid, () => replayFrom(conn, cid, after, until));
+  }
+
+  /**
+   * Sends what a client missed in one conversation after `after` (up to `until` for a former participant), or
+   * `gap` when that is too much, or cannot be read now: the client then backfills from history. Runs in the
+   * conversation's turn. Live events of the conversation wait for it (see `sendEvent`).
+   */
+  async function replayFrom(conn: Conn, cid: string, after: number, until?: number): Promise<void> {
+    try {
+      const head = await storage.lastSeq(cid);
+      const last = until === undefined ? head : Math.min(head, until);
+      if (last - after > replayLimit) send(conn, { t: 'gap', cid, after });
+      else if (last > after)
+        for (const stored of await storage.events(cid, after, last - after)) sendEvent(conn, stored, true);
+    } catch (error) {
+      if (!isRetryable(error)) reportFailure('replay', error);
+      send(conn, { t: 'gap', cid, after });
+    } finally {
+      conn.replaying.delete(cid);
+    }
   }
 
   function refuse(conn: Conn, code: number, error: HelplineError): void {
@@ -1472,12 +1835,15 @@ export function createHub(options: HubOptions): Hub {
       const handler = handlers[frame.op] as Handler<CommandOp>;
       const result = await handler(conn, frame.args as CommandArgs<CommandOp>);
       send(conn, { t: 'ack', id: frame.id, result });
+      runAfterReply(conn);
     } catch (error) {
       const typed = isHelplineError(error)
         ? error
         : helplineError('internal', { detail: 'unexpected failure' });
-      if (!isHelplineError(error)) console.error('[helpline] command failed', frame.op, error);
+      if (!isHelplineError(error)) reportFailure(`command ${frame.op}`, error);
       send(conn, { t: 'nack', id: frame.id, error: typed.toPayload() });
+      // What a command stored stays in effect even when its answer is an error (routing a created conversation).
+      runAfterReply(conn);
     }
   }
 
@@ -1503,6 +1869,8 @@ export function createHub(options: HubOptions): Hub {
       return hello(conn, frame);
     }
     if (!conn.subject) return refuse(conn, CLOSE_CODES.unauthorized, helplineError('auth/required'));
+    if (conn.spentToken !== undefined)
+      await spendResumeToken(conn).catch((error: unknown) => reportFailure('resume token', error));
     if (frame.t === 'pong') return;
     if (frame.t === 'ping') return send(conn, { t: 'pong', ts: frame.ts });
     return command(conn as AuthedConn, frame, raw.length);
@@ -1591,6 +1959,8 @@ export function createHub(options: HubOptions): Hub {
         lastSeenAt: clock.now(),
         unansweredPings: 0,
         closed: false,
+        replaying: new Set(),
+        afterReply: [],
       };
       conns.add(conn);
       if (heartbeatTimer === undefined && !closed) heartbeatTimer = clock.setTimeout(heartbeat, heartbeatMs);
@@ -1601,7 +1971,7 @@ export function createHub(options: HubOptions): Hub {
           chain = chain
             .then(() => receive(conn, raw))
             .catch((error: unknown) => {
-              console.error('[helpline] frame handling failed', error);
+              reportFailure('frame handling', error);
             });
         },
         disconnected() {
@@ -1627,6 +1997,8 @@ export function createHub(options: HubOptions): Hub {
         lastSeenAt: clock.now(),
         unansweredPings: 0,
         closed: true,
+        replaying: new Set(),
+        afterReply: [],
       };
       const refused = options.admit?.({
         subject,
@@ -1636,7 +2008,11 @@ export function createHub(options: HubOptions): Hub {
       });
       if (refused) throw refused;
       const handler = handlers[op] as unknown as Handler<typeof op>;
-      return handler(conn, parsed.value);
+      try {
+        return await handler(conn, parsed.value);
+      } finally {
+        runAfterReply(conn);
+      }
     },
     get connectionCount() {
       return conns.size;
@@ -1645,7 +2021,7 @@ export function createHub(options: HubOptions): Hub {
       closed = true;
       if (heartbeatTimer !== undefined) clock.clearTimeout(heartbeatTimer);
       if (boardTimer !== undefined) clock.clearTimeout(boardTimer);
-      for (const timers of [offerTimers, dueTimers, wrapUpTimers]) {
+      for (const timers of [offerTimers, dueTimers, wrapUpTimers, repairTimers]) {
         for (const timer of timers.values()) clock.clearTimeout(timer);
         timers.clear();
       }

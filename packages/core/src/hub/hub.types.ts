@@ -49,7 +49,24 @@ export interface HubStorage {
   getInteraction(id: string): Promise<StoredInteraction | undefined>;
   /** Interactions that are not finished, for restoring the router after a restart. */
   openInteractions(): Promise<StoredInteraction[]>;
+  /** Appends one event on its own (a chat message: no interaction record changes with it). */
   appendEvent(cid: string, at: number, ev: ConversationEvent): Promise<StoredEvent>;
+  /**
+   * Writes one step of an interaction as a unit: appends `events` (each gets the next `seq` of the conversation)
+   * and saves the record that `recordOf` builds once their `seq`s are known. Either all of it is stored, or —
+   * when the promise rejects — none of it. The hub makes a step current only after this resolves.
+   */
+  commit(
+    cid: string,
+    events: readonly PendingEvent[],
+    recordOf: (stored: readonly StoredEvent[]) => StoredInteraction,
+    options?: CommitOptions,
+  ): Promise<StoredEvent[]>;
+  /**
+   * Optional: keeps an agent's presence change (reporting, occupancy). The hub applies a change an agent asked for
+   * only after this resolved.
+   */
+  recordPresence?(change: PresenceChange): Promise<void>;
   /** Events with `seq > afterSeq`, oldest first, at most `limit`. */
   events(cid: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
   lastSeq(cid: string): Promise<number>;
@@ -72,6 +89,37 @@ export interface HubStorage {
    * was issued before `issuedSince` (epoch ms; expired).
    */
   takeResumeToken?(token: string, issuedSince?: number): Promise<string | undefined>;
+  /**
+   * Optional: the subject a kept resume token was issued to, without spending it (unless it was issued before
+   * `issuedSince`). The hub spends a token only once the client answered after its welcome.
+   */
+  findResumeToken?(token: string, issuedSince?: number): Promise<string | undefined>;
+  /**
+   * Optional: the interaction a conversation-starting request created, by the subject and the client's request
+   * id, so a retry after a restart opens no second conversation. Recorded by {@link HubStorage.commit}'s
+   * `startRequest`.
+   */
+  startedBy?(subjectId: string, requestId: string): Promise<string | undefined>;
+}
+
+/** An event about to be appended, with the time it happened. */
+export interface PendingEvent {
+  readonly at: number;
+  readonly ev: ConversationEvent;
+}
+
+/** What else a {@link HubStorage.commit} keeps with the step. */
+export interface CommitOptions {
+  /** The client request that started this conversation (see {@link HubStorage.startedBy}). */
+  readonly startRequest?: { readonly subjectId: string; readonly requestId: string };
+}
+
+/** One presence change of an agent. */
+export interface PresenceChange {
+  readonly agentId: string;
+  readonly status: PresenceStatus;
+  readonly reason?: string;
+  readonly at: number;
 }
 
 /** Timers and time, injectable so tests run on fake clocks. */
@@ -114,6 +162,17 @@ export interface HubOptions {
   readonly callbackSlotMs?: number;
   /** Timers and signaling budgets of browser calls. */
   readonly voice?: VoiceHubOptions;
+  /**
+   * Where the hub reports failures nobody is waiting for (a timer's step, routing): the server passes its
+   * structured, redacting logger. Default: `console.error`.
+   */
+  readonly logger?: HubLogger;
+}
+
+/** Receives the hub's failures that no command answers for. */
+export interface HubLogger {
+  /** `what` failed with `error` (which may quote stored data: redact before writing it anywhere). */
+  error(what: string, error: unknown): void;
 }
 
 /** Where a connection comes from, as the server saw it. */

@@ -1,5 +1,5 @@
 import type { ConversationEvent } from '../protocol/protocol.types';
-import type { HubStorage, StoredEvent, StoredInteraction } from './hub.types';
+import type { HubStorage, PendingEvent, StoredEvent, StoredInteraction } from './hub.types';
 
 /**
  * A {@link HubStorage} that keeps everything in memory: for tests, demos and the memory transport.
@@ -13,6 +13,7 @@ export function createMemoryStorage(): HubStorage {
   const interactions = new Map<string, StoredInteraction>();
   const logs = new Map<string, StoredEvent[]>();
   const byClientMsgId = new Map<string, StoredEvent>();
+  const startRequests = new Map<string, string>();
   const logOf = (cid: string): StoredEvent[] => {
     let log = logs.get(cid);
     if (!log) {
@@ -20,6 +21,15 @@ export function createMemoryStorage(): HubStorage {
       logs.set(cid, log);
     }
     return log;
+  };
+  const append = (cid: string, events: readonly PendingEvent[]): StoredEvent[] => {
+    const log = logOf(cid);
+    return events.map(({ at, ev }) => {
+      const stored: StoredEvent = { cid, seq: log.length + 1, at, ev };
+      log.push(stored);
+      if (ev.type === 'message') byClientMsgId.set(`${cid}\u0000${ev.clientMsgId}`, stored);
+      return stored;
+    });
   };
   return {
     async putInteraction(record) {
@@ -29,11 +39,23 @@ export function createMemoryStorage(): HubStorage {
       return interactions.get(id);
     },
     async appendEvent(cid: string, at: number, ev: ConversationEvent) {
+      return append(cid, [{ at, ev }])[0] as StoredEvent;
+    },
+    async commit(cid, events, recordOf, options = {}) {
       const log = logOf(cid);
-      const stored: StoredEvent = { cid, seq: log.length + 1, at, ev };
-      log.push(stored);
-      if (ev.type === 'message') byClientMsgId.set(`${cid}\u0000${ev.clientMsgId}`, stored);
+      const stored = events.map(
+        ({ at, ev }, index): StoredEvent => ({ cid, seq: log.length + index + 1, at, ev }),
+      );
+      // Built before anything is kept: a record that cannot be built leaves the log as it was.
+      const record = recordOf(stored);
+      append(cid, events);
+      interactions.set(record.interaction.id, record);
+      const { startRequest } = options;
+      if (startRequest) startRequests.set(`${startRequest.subjectId}\u0000${startRequest.requestId}`, cid);
       return stored;
+    },
+    async startedBy(subjectId, requestId) {
+      return startRequests.get(`${subjectId}\u0000${requestId}`);
     },
     async events(cid, afterSeq, limit) {
       return logOf(cid).slice(Math.max(0, afterSeq), Math.max(0, afterSeq) + limit);

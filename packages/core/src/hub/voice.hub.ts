@@ -1,6 +1,6 @@
 import type { Channel, Interaction } from '../interaction/interaction.types';
 import { transition } from '../machine';
-import { helplineError } from '../protocol/errors';
+import { helplineError, isHelplineError } from '../protocol/errors';
 import type {
   CommandArgs,
   CommandOp,
@@ -68,8 +68,11 @@ export interface VoiceConnection {
 export interface VoiceHubDeps {
   readonly clock: HubClock;
   readonly randomBytes: (length: number) => Uint8Array;
-  /** The live interaction, when `subject` may see it; rejects with `not-found` otherwise. */
-  readonly getLive: (subject: Subject, cid: string) => Promise<VoiceInteraction>;
+  /**
+   * The live interaction, when the access rules let `subject` run `op` on it; rejects with `not-found` (or
+   * `auth/forbidden`) otherwise.
+   */
+  readonly getLive: (subject: Subject, cid: string, op: CallOp) => Promise<VoiceInteraction>;
   /** Runs `task` after every earlier task of the conversation. */
   readonly serialized: <T>(cid: string, task: () => Promise<T>) => Promise<T>;
   /** Drives the interaction's own machine (inside a serialized task). */
@@ -80,6 +83,8 @@ export interface VoiceHubDeps {
   readonly notify: (subjectId: string, notice: Notice, connectionId?: string) => void;
   /** True while the subject has a connection to the hub. */
   readonly isOnline: (subjectId: string) => boolean;
+  /** Reports a failure no command answers for (a timer's step). */
+  readonly reportFailure: (what: string, error: unknown) => void;
 }
 
 /** The call commands, handled by the voice hub. */
@@ -189,19 +194,27 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
 
   // ─── state ──────────────────────────────────────────────────────────────────────────────────────
 
-  /** Applies one event through the voice machine, the only writer of a call's state, then publishes it. */
+  /**
+   * Applies one event through the voice machine, the only writer of a call's state: the step becomes current only
+   * once its event is in the log.
+   */
   async function apply(call: HubCall, event: VoiceEvent, operation: string): Promise<void> {
     const result = transition(voiceMachine, call.snapshot, event);
     if (!result.ok) conflict(operation, call.snapshot.value);
     if (!result.changed) return;
-    const before = call.snapshot;
-    call.snapshot = result.snapshot;
-    await publish(call, before);
+    await publish(call, call.snapshot, result.snapshot);
   }
 
-  /** Logs what both sides must see (state, media, hold) and pushes the new snapshot to both parties. */
-  async function publish(call: HubCall, before: VoiceSnapshot | undefined): Promise<void> {
-    const { value, context } = call.snapshot;
+  /**
+   * Logs what both sides must see (state, media, hold), then makes `next` the call's snapshot and pushes it to
+   * both parties. When the log refuses, the call stays as it was.
+   */
+  async function publish(
+    call: HubCall,
+    before: VoiceSnapshot | undefined,
+    next: VoiceSnapshot,
+  ): Promise<void> {
+    const { value, context } = next;
     const shared =
       !before ||
       before.value !== value ||
@@ -218,6 +231,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         ...(context.endReason ? { endReason: context.endReason } : {}),
       });
     }
+    call.snapshot = next;
     const interaction = interactions.get(call.cid)?.interaction;
     if (interaction) {
       const wire = toWireCall(call);
@@ -264,7 +278,12 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
             await apply(call, event(), `time out (${kind})`);
             await afterEnd(call);
           })
-          .catch((error: unknown) => console.error('[helpline] call timer failed', error));
+          .catch((error: unknown) => {
+            // The log was away: the watchdog tries again rather than leave the call running for good.
+            if (isHelplineError(error) && error.code === 'unavailable')
+              toggle(call, kind, true, error.retryAfterMs ?? 1_000, event);
+            else deps.reportFailure(`call timer (${kind})`, error);
+          });
       }, ms),
     );
   }
@@ -302,11 +321,12 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       bound: new Map(),
       timers: new Map(),
     };
+    interactions.set(cid, current);
+    // Logged first: a call the log refused never existed.
+    await publish(call, undefined, snapshot);
     const previous = calls.get(cid);
     if (previous) for (const timer of previous.timers.values()) clock.clearTimeout(timer);
     calls.set(cid, call);
-    interactions.set(cid, current);
-    await publish(call, undefined);
     return call;
   }
 
@@ -318,12 +338,13 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
 
   /** Resolves the interaction, the caller's side and the call, then runs `task` in the conversation's order. */
   async function onCall<T>(
+    op: CallOp,
     conn: VoiceConnection,
     args: { cid: string; callId: string },
     operation: string,
     task: (call: HubCall, side: CallSide) => Promise<T>,
   ): Promise<T> {
-    const current = await deps.getLive(conn.subject, args.cid);
+    const current = await deps.getLive(conn.subject, args.cid, op);
     const side = sideOf(conn.subject, current.interaction, operation);
     spend(conn);
     return deps.serialized(args.cid, async () => {
@@ -335,7 +356,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
 
   const handlers: CallHandlers = {
     async 'call.start'(conn, args) {
-      const current = await deps.getLive(conn.subject, args.cid);
+      const current = await deps.getLive(conn.subject, args.cid, 'call.start');
       const side = sideOf(conn.subject, current.interaction, 'start a call');
       spend(conn);
       return deps.serialized(args.cid, async () => {
@@ -363,7 +384,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       });
     },
     'call.answer': (conn, args) =>
-      onCall(conn, args, 'answer the call', async (call, side) => {
+      onCall('call.answer', conn, args, 'answer the call', async (call, side) => {
         if (side === call.startedBy)
           throw helplineError('auth/forbidden', { operation: 'answer your own call' });
         await apply(call, { type: 'ANSWER', at: clock.now() }, 'answer the call');
@@ -371,7 +392,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         return { call: toWireCall(call) };
       }),
     'call.hangup': (conn, args) =>
-      onCall(conn, args, 'hang up', async (call, side) => {
+      onCall('call.hangup', conn, args, 'hang up', async (call, side) => {
         const ringingHere =
           side !== call.startedBy && (call.snapshot.value === 'ringing' || call.snapshot.value === 'dialing');
         const at = clock.now();
@@ -384,17 +405,17 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         return { call: toWireCall(call) };
       }),
     'call.hold': (conn, args) =>
-      onCall(conn, args, 'hold the call', async (call, side) => {
+      onCall('call.hold', conn, args, 'hold the call', async (call, side) => {
         await apply(call, { type: 'HOLD', at: clock.now(), by: side }, 'hold the call');
         return { call: toWireCall(call) };
       }),
     'call.resume': (conn, args) =>
-      onCall(conn, args, 'resume the call', async (call, side) => {
+      onCall('call.resume', conn, args, 'resume the call', async (call, side) => {
         await apply(call, { type: 'RESUME', at: clock.now(), by: side }, 'resume the call');
         return { call: toWireCall(call) };
       }),
     'call.media': (conn, args) =>
-      onCall(conn, args, 'report call media', async (call, side) => {
+      onCall('call.media', conn, args, 'report call media', async (call, side) => {
         const { value, context } = call.snapshot;
         // A late report about a call that already ended changes nothing.
         if (!TALKING.has(value)) return {};
@@ -410,7 +431,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         return {};
       }),
     'call.signal': (conn, args) =>
-      onCall(conn, args, 'signal the call', async (call, side) => {
+      onCall('call.signal', conn, args, 'signal the call', async (call, side) => {
         if (!TALKING.has(call.snapshot.value)) conflict('signal the call', call.snapshot.value);
         bind(call, side, conn);
         const interaction = interactions.get(call.cid)?.interaction;
@@ -426,7 +447,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         return {};
       }),
     async 'call.attach'(conn, args) {
-      const current = await deps.getLive(conn.subject, args.cid);
+      const current = await deps.getLive(conn.subject, args.cid, 'call.attach');
       const side = sideOf(conn.subject, current.interaction, 'attach to the call');
       spend(conn);
       return deps.serialized(args.cid, async () => {
@@ -497,7 +518,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         await interactionChanged(current, before);
       } catch (error) {
         // Call bookkeeping must never block the interaction itself.
-        console.error('[helpline] call update failed', error);
+        deps.reportFailure('call update', error);
       }
     },
     presenceChanged,

@@ -39,6 +39,8 @@ export interface Participant {
   /** Epoch milliseconds. */
   readonly joinedAt: number;
   readonly leftAt?: number;
+  /** The `seq` of their `left` event: a former participant reads the conversation up to it, not beyond. */
+  readonly leftSeq?: number;
 }
 
 /** The customer behind an interaction. */

@@ -48,6 +48,7 @@ const participant = v.object({
   displayName: v.string(),
   joinedAt: epochMs,
   leftAt: v.optional(epochMs),
+  leftSeq: v.optional(seq),
 });
 
 /** An interaction as sent to its parties. Agent-only fields (notes, disposition) are absent for visitors. */
@@ -163,6 +164,8 @@ export const conversationEventSchema = v.variant('type', [
   v.object({ type: v.literal('read'), participantId: id, seq }),
   v.object({ type: v.literal('csat'), score: v.number(), comment: v.optional(v.string()) }),
   v.object({ type: v.literal('note'), text: v.string() }),
+  /** A staff-only event (an internal note) as a visitor receives it: its place in the log, not its content. */
+  v.object({ type: v.literal('withheld') }),
   /** A call of the conversation changed state, media health or hold. */
   v.object({
     type: v.literal('call'),

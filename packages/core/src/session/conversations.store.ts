@@ -1,8 +1,10 @@
 import { map, type ReadableAtom } from 'nanostores';
+import { backoffDelay, DEFAULT_BACKOFF } from '../connection/backoff';
 import type { Connection, DeliveredEvent } from '../connection/connection';
 import { uuidv7 } from '../hub/ids';
+import type { HubClock } from '../hub/hub.types';
 import type { ParticipantRole } from '../interaction/interaction.types';
-import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
+import { type HelplineError, helplineError, isHelplineError, isRetryable } from '../protocol/errors';
 import { LIMITS } from '../protocol/protocol.limits';
 import type { WireInteraction } from '../protocol/protocol.types';
 import { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
@@ -27,7 +29,10 @@ export interface ChatMessage {
   readonly text: string;
   /** Epoch ms: the server's time once confirmed, the local time before. */
   readonly at: number;
-  /** `sending` until the server confirmed it; `failed` when the server refused it for good. */
+  /**
+   * `sending` until the server confirmed it, also while a resend waits out a temporary refusal (a rate limit, a
+   * storage outage); `failed` only when the server refused it for good.
+   */
   readonly status: 'sending' | 'sent' | 'failed';
   readonly error?: HelplineError;
 }
@@ -49,7 +54,12 @@ export interface ConversationView {
 export interface ConversationsOptions {
   readonly connection: Connection;
   readonly outbox?: Outbox;
+  /** Default: the clock's, else `Date.now`. */
   readonly now?: () => number;
+  /** Timers of resends that wait out a temporary refusal. Default: the system's. */
+  readonly clock?: HubClock;
+  /** Random source in [0, 1) for the jitter of those resends. */
+  readonly random?: () => number;
 }
 
 /** The conversations of one session, and the actions on them. */
@@ -60,9 +70,14 @@ export interface ConversationsStore {
   load(cid: string, interaction?: WireInteraction): Promise<ConversationView>;
   /** Records an interaction update from a notice or an ack. */
   upsertInteraction(interaction: WireInteraction): void;
-  /** Sends a message with an optimistic echo; kept in the outbox until the server confirms it. */
+  /**
+   * Sends a message with an optimistic echo; kept in the outbox until the server confirms it. Messages of one
+   * conversation go out one at a time, in the order typed; a temporary refusal ({@link isRetryable}) is waited out
+   * and the same message sent again. Resolves once the server has it; rejects when it is refused for good (then it
+   * shows as `failed`) or the session closes (then it stays in the outbox).
+   */
   send(cid: string, text: string, from: MessageAuthor): Promise<void>;
-  /** Re-sends whatever the outbox still holds (after a reload). */
+  /** Sends whatever the outbox still holds (after a reload), in order; entries already on their way are skipped. */
   flushOutbox(from: (entry: OutboxEntry) => MessageAuthor): Promise<void>;
   /** Marks everything up to the last event read by `participantId`. */
   markRead(cid: string, participantId: string): Promise<void>;
@@ -84,6 +99,39 @@ export function checkMessageText(text: string): void {
       { scope: 'message.send', field: 'text', detail },
       { field: 'text' },
     );
+}
+
+/** A resend never waits longer than this, whatever the server asks: a message should not sit for minutes. */
+const RESEND_CAP_MS = 30_000;
+/** Least jitter on top of `retryAfterMs`, so tabs and devices refused together do not come back together. */
+const RESEND_JITTER_MS = 100;
+
+/**
+ * How long to wait before sending a temporarily refused message again: the server's `retryAfterMs` plus up to a
+ * fifth of it (at least 100 ms) of jitter, or exponential back-off with full jitter when the
+ * server gave no hint; never more than 30 s. `attempt` counts the refusals of this message so far, from 0.
+ */
+export function resendDelay(error: HelplineError, attempt: number, random: () => number): number {
+  const hinted = error.retryAfterMs;
+  const delay =
+    hinted === undefined
+      ? backoffDelay(attempt, DEFAULT_BACKOFF, random)
+      : Math.max(0, hinted) + Math.floor(random() * Math.max(RESEND_JITTER_MS, hinted / 5));
+  return Math.min(RESEND_CAP_MS, delay);
+}
+
+const systemClock: HubClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** A message waiting its turn in its conversation's lane. */
+interface Queued {
+  readonly entry: OutboxEntry;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
 }
 
 const EMPTY = (cid: string): ConversationView => ({ cid, messages: [], readUpTo: {}, lastSeq: 0, notes: [] });
@@ -178,6 +226,9 @@ export function foldEvent(view: ConversationView, event: DeliveredEvent): Conver
     case 'call':
       // Calls have their own store (`createCallSession`); the log keeps them for transcripts.
       return next;
+    case 'withheld':
+      // A staff-only event: its place in the log, nothing to show.
+      return next;
   }
 }
 
@@ -188,7 +239,9 @@ export function foldEvent(view: ConversationView, event: DeliveredEvent): Conver
 export function createConversationsStore(options: ConversationsOptions): ConversationsStore {
   const { connection } = options;
   const outbox = options.outbox ?? createMemoryOutbox();
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = options.now ?? options.clock?.now ?? Date.now;
+  const random = options.random ?? Math.random;
   const $conversations = map<Record<string, ConversationView>>({});
   const loading = new Map<string, Promise<ConversationView>>();
 
@@ -233,7 +286,32 @@ export function createConversationsStore(options: ConversationsOptions): Convers
     }
   }
 
-  async function deliver(entry: OutboxEntry, from: MessageAuthor): Promise<void> {
+  // One lane per conversation; its head is the only message of that conversation on the wire. Pipelining would be
+  // faster, but a refused message could then be overtaken by the next one, which the server would accept.
+  const lanes = new Map<string, Queued[]>();
+  const queued = new Map<string, Queued>();
+  const waits = new Set<{ handle: unknown; wake: () => void }>();
+  let disposed = false;
+
+  /** Waits `ms`; false when the store was disposed meanwhile. */
+  function pause(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const wait = {
+        handle: undefined as unknown,
+        wake: () => {
+          clock.clearTimeout(wait.handle);
+          waits.delete(wait);
+          resolve(!disposed);
+        },
+      };
+      waits.add(wait);
+      wait.handle = clock.setTimeout(wait.wake, ms);
+    });
+  }
+
+  function enqueue(entry: OutboxEntry, from: MessageAuthor): Promise<void> {
+    const known = queued.get(entry.clientMsgId);
+    if (known) return known.done;
     const view = viewOf(entry.cid);
     if (!view.messages.some((m) => m.key === entry.clientMsgId)) {
       put({
@@ -247,20 +325,66 @@ export function createConversationsStore(options: ConversationsOptions): Convers
         }),
       });
     }
-    try {
-      await connection.command(
-        'message.send',
-        { cid: entry.cid, clientMsgId: entry.clientMsgId, text: entry.text },
-        { persistent: true },
-      );
-      await outbox.remove(entry.clientMsgId);
-    } catch (error) {
-      // Refused for good (validation, ended chat): keep it visible as failed, drop it from the outbox.
-      if (isHelplineError(error) && error.code !== 'connection/closed') {
-        await outbox.remove(entry.clientMsgId);
-        markFailed(entry.cid, entry.clientMsgId, error);
+    let resolve = () => {};
+    let reject: (error: unknown) => void = () => {};
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const item: Queued = { entry, done, resolve, reject };
+    queued.set(entry.clientMsgId, item);
+    let lane = lanes.get(entry.cid);
+    const idle = !lane;
+    if (!lane) {
+      lane = [];
+      lanes.set(entry.cid, lane);
+    }
+    // In the order typed: entries a reload left in the outbox can be listed after the first new message was sent.
+    // The head (index 0) is already on the wire and keeps its place.
+    let at = lane.length;
+    while (at > 1 && (lane[at - 1]?.entry.at ?? 0) > entry.at) at--;
+    lane.splice(at, 0, item);
+    if (idle) void pump(entry.cid, lane);
+    return done;
+  }
+
+  async function pump(cid: string, lane: Queued[]): Promise<void> {
+    for (let item = lane[0]; item; item = lane[0]) {
+      try {
+        await deliver(item.entry);
+        item.resolve();
+      } catch (error) {
+        item.reject(error);
       }
-      throw error;
+      lane.shift();
+      queued.delete(item.entry.clientMsgId);
+    }
+    lanes.delete(cid);
+  }
+
+  async function deliver(entry: OutboxEntry): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (disposed) throw helplineError('connection/closed');
+      try {
+        await connection.command(
+          'message.send',
+          { cid: entry.cid, clientMsgId: entry.clientMsgId, text: entry.text },
+          { persistent: true },
+        );
+        await outbox.remove(entry.clientMsgId);
+        return;
+      } catch (error) {
+        // Not now (a rate limit, a storage outage): the same message again after the wait, still shown as sending.
+        // The server dedupes its clientMsgId, so a resend of one it did store is answered with the original ack.
+        if (isRetryable(error) && (await pause(resendDelay(error, attempt, random)))) continue;
+        // Refused for good (validation, ended chat): keep it visible as failed, drop it from the outbox. A closed
+        // session keeps it in the outbox for the next page.
+        if (isHelplineError(error) && error.code !== 'connection/closed' && !disposed) {
+          await outbox.remove(entry.clientMsgId);
+          markFailed(entry.cid, entry.clientMsgId, error);
+        }
+        throw disposed ? helplineError('connection/closed') : error;
+      }
     }
   }
 
@@ -273,11 +397,11 @@ export function createConversationsStore(options: ConversationsOptions): Convers
       checkMessageText(text);
       const entry: OutboxEntry = { cid, clientMsgId: uuidv7(now()), text, at: now() };
       await outbox.add(entry);
-      await deliver(entry, from);
+      await enqueue(entry, from);
     },
     async flushOutbox(from) {
       const entries = await outbox.list();
-      await Promise.allSettled(entries.map((entry) => deliver(entry, from(entry))));
+      await Promise.allSettled(entries.map((entry) => enqueue(entry, from(entry))));
     },
     async markRead(cid, participantId) {
       const view = viewOf(cid);
@@ -288,7 +412,10 @@ export function createConversationsStore(options: ConversationsOptions): Convers
       await connection.command('read', { cid, seq: lastMessageSeq });
     },
     dispose() {
+      disposed = true;
       stopEvents();
+      // Waiting resends give up now; their messages stay in the outbox, as on any close.
+      for (const wait of [...waits]) wait.wake();
     },
   };
 }

@@ -94,6 +94,22 @@ CREATE INDEX interactions_created ON interactions (created_at);
 CREATE INDEX presence_history_at ON presence_history (at);
 `,
   },
+  {
+    version: 4,
+    name: 'conversation-starting requests kept durably',
+    sql: `
+-- A client that retries chat.start (or callback.request, offline.leave) after a lost ack, even across a restart,
+-- gets the conversation its first attempt created. Written in the same transaction as that conversation.
+CREATE TABLE start_requests (
+  subject_id text NOT NULL,
+  request_id text NOT NULL,
+  cid        text NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (subject_id, request_id)
+);
+CREATE INDEX start_requests_created ON start_requests (created_at);
+`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.

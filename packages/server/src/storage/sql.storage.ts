@@ -9,9 +9,11 @@ import type {
   StoredInteraction,
   Subject,
 } from '@helpline/core';
+import { helplineError } from '@helpline/core';
 import { migrate } from './migrations';
 import { openPgliteThread } from './pglite.thread';
-import { openPostgres, type SqlClient } from './sql.client';
+import { openPostgres, type SqlClient, type SqlQueryable } from './sql.client';
+import { isDatabaseOutage } from './sql.errors';
 
 /** One presence change of an agent, as kept for reporting. */
 export interface PresenceRecord {
@@ -45,6 +47,8 @@ export interface SqlStorage extends HubStorage {
   pruneVisitorSessions(now: number): Promise<number>;
   saveResumeToken(token: string, subjectId: string, at: number): Promise<void>;
   takeResumeToken(token: string, issuedSince?: number): Promise<string | undefined>;
+  findResumeToken(token: string, issuedSince?: number): Promise<string | undefined>;
+  startedBy(subjectId: string, requestId: string): Promise<string | undefined>;
   /** Deletes resume tokens issued before `before`; returns how many. */
   pruneResumeTokens(before: number): Promise<number>;
   interactionsSince(from: number): Promise<Interaction[]>;
@@ -179,24 +183,65 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
     return rows[0] ? toEvent(rows[0]) : undefined;
   };
 
-  return {
+  const putInteraction = async (db: SqlQueryable, { interaction, snapshot, open }: StoredInteraction) => {
+    await db.query(PUT_INTERACTION, [
+      interaction.id,
+      interaction.channel,
+      interaction.state,
+      open,
+      interaction.customer.id,
+      interaction.queueId,
+      interaction.agentId ?? null,
+      interaction.csat?.score ?? null,
+      JSON.stringify(interaction),
+      JSON.stringify(snapshot),
+      interaction.timestamps.createdAt,
+      Date.now(),
+    ]);
+  };
+
+  const storage: SqlStorage = {
     kind: client.kind,
 
-    async putInteraction({ interaction, snapshot, open }) {
-      await client.query(PUT_INTERACTION, [
-        interaction.id,
-        interaction.channel,
-        interaction.state,
-        open,
-        interaction.customer.id,
-        interaction.queueId,
-        interaction.agentId ?? null,
-        interaction.csat?.score ?? null,
-        JSON.stringify(interaction),
-        JSON.stringify(snapshot),
-        interaction.timestamps.createdAt,
-        Date.now(),
-      ]);
+    async commit(cid, events, recordOf, options = {}) {
+      const stored = await client.transaction(async (tx) => {
+        const placed: StoredEvent[] = [];
+        for (const { at, ev } of events) {
+          const rows = await tx.query<EventRow>(APPEND_EVENT, [
+            cid,
+            at,
+            ev.type,
+            ev.type === 'message' ? ev.clientMsgId : null,
+            JSON.stringify(ev),
+          ]);
+          const row = rows[0];
+          if (!row) throw new Error(`appending to ${cid} returned no row`);
+          placed.push(toEvent(row));
+        }
+        await putInteraction(tx, recordOf(placed));
+        const { startRequest } = options;
+        if (startRequest) {
+          await tx.query(
+            'INSERT INTO start_requests (subject_id, request_id, cid, created_at) VALUES ($1, $2, $3, $4)',
+            [startRequest.subjectId, startRequest.requestId, cid, Date.now()],
+          );
+        }
+        return placed;
+      });
+      for (const { ev } of stored) if (ev.type === 'message') clientIds.get(cid)?.add(ev.clientMsgId);
+      return stored;
+    },
+
+    async startedBy(subjectId, requestId) {
+      const rows = await client.query<{ cid: string }>(
+        'SELECT cid FROM start_requests WHERE subject_id = $1 AND request_id = $2',
+        [subjectId, requestId],
+      );
+      return rows[0]?.cid;
+    },
+
+    async putInteraction(record) {
+      await putInteraction(client, record);
     },
 
     async getInteraction(id) {
@@ -345,6 +390,15 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
       );
     },
 
+    async findResumeToken(token, issuedSince = Number.NEGATIVE_INFINITY) {
+      const rows = await client.query<{ subject_id: string; created_at: number | string }>(
+        'SELECT subject_id, created_at FROM resume_tokens WHERE token_hash = $1',
+        [sha256(token)],
+      );
+      const row = rows[0];
+      return row && Number(row.created_at) >= issuedSince ? row.subject_id : undefined;
+    },
+
     async takeResumeToken(token, issuedSince = Number.NEGATIVE_INFINITY) {
       const rows = await client.query<{ subject_id: string; created_at: number | string }>(
         'DELETE FROM resume_tokens WHERE token_hash = $1 RETURNING subject_id, created_at',
@@ -368,4 +422,34 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
 
     close: () => client.close(),
   };
+  return withOutagesAsUnavailable(storage);
+}
+
+/** How soon a client should retry a command the database could not take. */
+const OUTAGE_RETRY_MS = 1_000;
+
+/**
+ * Every storage call that fails because the database is away (refused, lost, restarting) rejects with the typed,
+ * retryable `unavailable` instead: the hub then changes nothing and the client retries after `retryAfterMs`.
+ * Other failures pass unchanged (they are already a {@link DatabaseError} without the statement's data).
+ */
+function withOutagesAsUnavailable(storage: SqlStorage): SqlStorage {
+  const guarded = { ...storage };
+  for (const [name, value] of Object.entries(storage)) {
+    if (typeof value !== 'function' || name === 'close') continue;
+    const method = value as (...args: unknown[]) => Promise<unknown>;
+    (guarded as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      try {
+        return await method(...args);
+      } catch (error) {
+        if (!isDatabaseOutage(error)) throw error;
+        throw helplineError(
+          'unavailable',
+          { detail: 'the database cannot be reached' },
+          { retryAfterMs: OUTAGE_RETRY_MS, cause: error },
+        );
+      }
+    };
+  }
+  return guarded;
 }

@@ -1,0 +1,183 @@
+import type { Interaction } from '../interaction/interaction.types';
+import { helplineError } from '../protocol/errors';
+import type { CommandOp, ConversationEvent } from '../protocol/protocol.types';
+import type { Subject } from './hub.types';
+
+// Every ownership rule of the hub, as data. The hub asks `authorize` before a command touches an interaction and
+// `canSee` before an event leaves it; the authorization matrix test walks the same tables, so the rules and the
+// test cannot drift apart.
+
+/** Who a subject is to one interaction. Exactly one relation holds at a time (see {@link relationOf}). */
+export type Relation =
+  /** The visitor whose interaction it is. */
+  | 'customer'
+  /** A visitor whose interaction it is not. */
+  | 'other-visitor'
+  /** The agent it is offered to, not yet accepted. */
+  | 'offered'
+  /** The agent who holds it (accepted, through wrap-up). */
+  | 'assigned'
+  /** An agent who held it before a transfer or reassignment. */
+  | 'former'
+  /** Any other agent who serves its queue. */
+  | 'queue-agent'
+  /** An agent of other queues only. */
+  | 'other-agent'
+  /** A supervisor, who observes and steers every interaction. */
+  | 'supervisor';
+
+/** Every relation, for tests and docs. */
+export const RELATIONS: readonly Relation[] = [
+  'customer',
+  'other-visitor',
+  'offered',
+  'assigned',
+  'former',
+  'queue-agent',
+  'other-agent',
+  'supervisor',
+];
+
+/** What the rules need to know about the interaction besides the record itself. */
+export interface AccessFacts {
+  /** True while the interaction waits for `agentId` to accept an offer. */
+  readonly offered: boolean;
+  /** Queues the subject (an agent) serves. */
+  readonly queuesOf: (agentId: string) => ReadonlySet<string> | undefined;
+}
+
+/** The relation of `subject` to `interaction`. */
+export function relationOf(subject: Subject, interaction: Interaction, facts: AccessFacts): Relation {
+  if (subject.role === 'supervisor') return 'supervisor';
+  if (subject.role === 'visitor')
+    return interaction.customer.id === subject.id ? 'customer' : 'other-visitor';
+  if (interaction.agentId === subject.id) return facts.offered ? 'offered' : 'assigned';
+  if (interaction.participants.some((p) => p.id === subject.id)) return 'former';
+  return facts.queuesOf(subject.id)?.has(interaction.queueId) ? 'queue-agent' : 'other-agent';
+}
+
+/** Relations from which an interaction is visible at all; anyone else is told it does not exist. */
+const KNOWN: ReadonlySet<Relation> = new Set(['customer', 'offered', 'assigned', 'former', 'supervisor']);
+
+/** True when `relation` may know the interaction exists (a refusal then says forbidden, not not-found). */
+export function knows(relation: Relation): boolean {
+  return KNOWN.has(relation);
+}
+
+/** Commands that act on one interaction (their arguments name it by `cid`), and who may run each. */
+export const INTERACTION_RULES = {
+  'message.send': ['customer', 'assigned'],
+  typing: ['customer', 'assigned'],
+  read: ['customer', 'assigned'],
+  // A former agent reads up to their own leave (see `visibleUntil`); supervisors read everything.
+  history: ['customer', 'assigned', 'former', 'supervisor'],
+  'chat.end': ['customer', 'assigned'],
+  'csat.submit': ['customer'],
+  'offer.accept': ['offered'],
+  'offer.reject': ['offered'],
+  'wrapup.submit': ['assigned'],
+  transfer: ['assigned'],
+  'callback.cancel': ['customer', 'assigned', 'supervisor'],
+  'callback.outcome': ['assigned'],
+  'callback.reschedule': ['customer', 'assigned', 'supervisor'],
+  'supervisor.reassign': ['supervisor'],
+  'call.start': ['customer', 'assigned'],
+  'call.answer': ['customer', 'assigned'],
+  'call.hangup': ['customer', 'assigned'],
+  'call.hold': ['customer', 'assigned'],
+  'call.resume': ['customer', 'assigned'],
+  'call.media': ['customer', 'assigned'],
+  'call.signal': ['customer', 'assigned'],
+  'call.attach': ['customer', 'assigned'],
+} as const satisfies Partial<Record<CommandOp, readonly Relation[]>>;
+
+/** A command that acts on one interaction. */
+export type InteractionOp = keyof typeof INTERACTION_RULES;
+
+/** Commands about no single interaction, and the roles that may run each. */
+export const SUBJECT_RULES = {
+  'chat.start': ['visitor'],
+  'callback.request': ['visitor'],
+  'offline.leave': ['visitor'],
+  'conversation.list': ['visitor', 'agent', 'supervisor'],
+  'presence.set': ['agent', 'supervisor'],
+  'agent.snapshot': ['agent', 'supervisor'],
+  'queues.list': ['agent', 'supervisor'],
+  // Further narrowed to customers the agent works with (see the hub's handler).
+  'customer.history': ['agent', 'supervisor'],
+  'supervisor.snapshot': ['supervisor'],
+  'supervisor.kpi-series': ['supervisor'],
+  'supervisor.force-presence': ['supervisor'],
+} as const satisfies Partial<Record<CommandOp, readonly Subject['role'][]>>;
+
+/** Every command is governed by exactly one of the two tables (checked by the type below and by a test). */
+type Uncovered = Exclude<CommandOp, InteractionOp | keyof typeof SUBJECT_RULES>;
+const everyCommandCovered: [Uncovered] extends [never] ? true : Uncovered = true;
+void everyCommandCovered;
+
+/** True when `op` acts on one interaction. */
+export function isInteractionOp(op: CommandOp): op is InteractionOp {
+  return Object.hasOwn(INTERACTION_RULES, op);
+}
+
+/** May a subject of `role` run `op` at all (before any interaction is looked at)? */
+export function roleMayRun(role: Subject['role'], op: CommandOp): boolean {
+  if (isInteractionOp(op)) {
+    const relations: readonly Relation[] = INTERACTION_RULES[op];
+    return relations.some((relation) => roleOf(relation) === role);
+  }
+  const roles: readonly Subject['role'][] = SUBJECT_RULES[op];
+  return roles.includes(role);
+}
+
+/** The role every subject of a relation has. */
+export function roleOf(relation: Relation): Subject['role'] {
+  if (relation === 'customer' || relation === 'other-visitor') return 'visitor';
+  return relation === 'supervisor' ? 'supervisor' : 'agent';
+}
+
+/** Refuses a subject-level command to a role the table does not name. */
+export function authorizeRole(subject: Subject, op: CommandOp, operation: string): void {
+  if (!roleMayRun(subject.role, op)) throw helplineError('auth/forbidden', { operation });
+}
+
+/**
+ * Refuses `op` on an interaction to a subject whose relation the table does not name: `not-found` when the subject
+ * may not even know it exists (ids are not probed), `auth/forbidden` otherwise.
+ */
+export function authorize(op: InteractionOp, relation: Relation, cid: string, operation: string): void {
+  const allowed: readonly Relation[] = INTERACTION_RULES[op];
+  if (allowed.includes(relation)) return;
+  if (!knows(relation)) throw helplineError('not-found', { entity: 'Conversation', id: cid });
+  throw helplineError('auth/forbidden', { operation });
+}
+
+/** Conversation events only staff see. Anyone else receives the event's place in the log without its content. */
+const STAFF_ONLY: ReadonlySet<ConversationEvent['type']> = new Set(['note']);
+
+/** True when the event's content may reach a subject of `role`. */
+export function canSee(role: Subject['role'], ev: ConversationEvent): boolean {
+  return role !== 'visitor' || !STAFF_ONLY.has(ev.type);
+}
+
+/**
+ * The event as `role` receives it: itself, or, for a staff-only event, a `withheld` marker that keeps the `seq`
+ * gap-free without saying what was written.
+ */
+export function eventFor(role: Subject['role'], ev: ConversationEvent): ConversationEvent {
+  return canSee(role, ev) ? ev : { type: 'withheld' };
+}
+
+/**
+ * The last `seq` a former participant may read: their own leave. `undefined` means no limit.
+ */
+export function visibleUntil(
+  relation: Relation,
+  interaction: Interaction,
+  subjectId: string,
+): number | undefined {
+  if (relation !== 'former') return undefined;
+  let until = 0;
+  for (const p of interaction.participants) if (p.id === subjectId) until = Math.max(until, p.leftSeq ?? 0);
+  return until;
+}
