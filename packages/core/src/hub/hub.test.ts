@@ -76,6 +76,7 @@ function rawClient(hub: Hub) {
   return {
     frames,
     closedWith: () => closedWith,
+    disconnect: () => connection.disconnected(),
     send: (frame: unknown) => connection.receive(typeof frame === 'string' ? frame : JSON.stringify(frame)),
     async answerTo(id: string) {
       await waitFor(
@@ -757,5 +758,74 @@ describe('hub: supervisor', () => {
         (e: unknown) => (e as { code: string; message: string }).message.includes('kpiBucketMinutes'),
       );
     }
+  });
+});
+
+describe('hub: an agent who reconnects', () => {
+  /** A raw agent connection that says hello (resuming when given a token) and waits for its welcome. */
+  async function rawAgent(hub: Hub, resumeToken?: string) {
+    const client = rawClient(hub);
+    client.send({
+      t: 'hello',
+      v: 1,
+      token: 'dev:agent:alice:Alice',
+      ...(resumeToken ? { resume: { token: resumeToken, cursors: {} } } : {}),
+    });
+    await waitFor(() => client.frames.some((f) => f.t === 'welcome'), 'welcome');
+    const welcome = client.frames.find((f) => f.t === 'welcome');
+    return { ...client, resumeToken: welcome?.t === 'welcome' ? welcome.resumeToken : '' };
+  }
+
+  it('keeps its presence, hears of offers taken back while it was gone, and gets the history with its accept', async () => {
+    const { hub, clock, visitor } = setup();
+    const first = await rawAgent(hub);
+    first.send({ t: 'cmd', id: 'p1', op: 'presence.set', args: { status: 'available' } });
+    assert.equal((await first.answerTo('p1')).t, 'ack');
+    const v = visitor();
+    const missedCid = await v.startChat({ prechat: { name: 'Ada' } });
+    await waitFor(
+      () => first.frames.some((f) => f.t === 'notice' && f.notice.type === 'offer'),
+      'the first offer',
+    );
+    // The link goes; the offer runs out while nobody is there to hear it.
+    first.disconnect();
+    await clock.advance(25_000);
+
+    const back = await rawAgent(hub, first.resumeToken);
+    const afterWelcome = back.frames.slice(back.frames.findIndex((f) => f.t === 'welcome') + 1);
+    assert.ok(
+      afterWelcome.some(
+        (f) => f.t === 'notice' && f.notice.type === 'offer.revoked' && f.notice.cid === missedCid,
+      ),
+      'the revoke reaches the agent when it is back',
+    );
+    assert.equal(hub.presenceOf('alice')?.value, 'available', 'presence survives the reconnect');
+
+    // A new chat whose customer wrote while it waited: the accept brings the whole conversation, in order.
+    const w = visitor('v2');
+    const cid = await w.startChat({ prechat: { name: 'Grace' } });
+    await w.sendMessage('Hello?');
+    await w.sendMessage('Anyone?');
+    await waitFor(
+      () =>
+        back.frames.some(
+          (f) => f.t === 'notice' && f.notice.type === 'offer' && f.notice.offer.interaction.id === cid,
+        ),
+      'the second offer',
+    );
+    const before = back.frames.length;
+    back.send({ t: 'cmd', id: 'a1', op: 'offer.accept', args: { cid } });
+    assert.equal((await back.answerTo('a1')).t, 'ack');
+    const answer = back.frames.slice(before);
+    const ackAt = answer.findIndex((f) => f.t === 'ack');
+    const seqs = answer.slice(0, ackAt).flatMap((f) => (f.t === 'evt' && f.cid === cid ? [f.seq] : []));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, i) => i + 1),
+      'from seq 1, gap-free, before the ack',
+    );
+    const texts = answer.flatMap((f) => (f.t === 'evt' && f.ev.type === 'message' ? [f.ev.text] : []));
+    assert.deepEqual(texts, ['Hello?', 'Anyone?']);
+    assert.ok(answer.slice(0, ackAt).some((f) => f.t === 'evt' && f.ev.type === 'joined'));
   });
 });

@@ -157,6 +157,8 @@ const START_REQUEST_LIMIT = 10_000;
 const WRAP_UP_GRACE_MS = 5_000;
 /** How soon a step that storage refused without a hint is tried again. */
 const STORAGE_RETRY_MS = 1_000;
+/** Offer revocations kept for one disconnected agent. */
+const PENDING_REVOKE_LIMIT = 100;
 /** Past interactions returned for one customer. */
 const CUSTOMER_HISTORY_LIMIT = 50;
 
@@ -206,6 +208,8 @@ export function createHub(options: HubOptions): Hub {
   const repairTimers = new Map<string, unknown>();
   const kpiLog: KpiLogEvent[] = [];
   const startRequests = new Map<string, Promise<Live>>();
+  /** Offer revocations an agent could not be told (no connection), sent on their next welcome. */
+  const missedRevokes = new Map<string, Notice[]>();
   let heartbeatTimer: unknown;
   let boardTimer: unknown;
   let closed = false;
@@ -245,7 +249,14 @@ export function createHub(options: HubOptions): Hub {
   }
 
   function notify(subjectId: string, notice: Notice): void {
-    for (const conn of connsOf(subjectId)) send(conn, { t: 'notice', notice });
+    const own = connsOf(subjectId);
+    for (const conn of own) send(conn, { t: 'notice', notice });
+    // An agent who is away from the hub hears, when back, which offers were taken from them meanwhile.
+    if (own.length === 0 && notice.type === 'offer.revoked') {
+      const pending = missedRevokes.get(subjectId) ?? [];
+      if (pending.length < PENDING_REVOKE_LIMIT) pending.push(notice);
+      missedRevokes.set(subjectId, pending);
+    }
   }
 
   /** Visitors never see agent-only fields. */
@@ -1785,6 +1796,8 @@ export function createHub(options: HubOptions): Hub {
       heads,
     });
     for (const [cid, after, until] of visible) await replay(conn, cid, after, until);
+    for (const notice of missedRevokes.get(subject.id) ?? []) send(conn, { t: 'notice', notice });
+    missedRevokes.delete(subject.id);
   }
 
   /** The client was heard from after its welcome: the resume token it came with is spent now. */
