@@ -1942,16 +1942,16 @@ export function createHub(options: HubOptions): Hub {
     for (const stored of await storage.openInteractions()) {
       const lifecycle = lifecycles[stored.interaction.channel];
       if (!lifecycle || live.has(stored.interaction.id)) continue;
-      let { snapshot } = stored;
-      // An offer does not survive a restart (its timer and reservation are gone): it waits in line again.
-      if (snapshot.value === 'offered') {
-        snapshot = {
-          value: 'queued',
-          context: { ...snapshot.context, agentId: undefined, offerExpiresAt: undefined },
-        };
-      }
-      const current: Live = { interaction: withSnapshot(stored.interaction, snapshot), snapshot, lifecycle };
+      const current: Live = { interaction: stored.interaction, snapshot: stored.snapshot, lifecycle };
       live.set(current.interaction.id, current);
+      // An offer does not survive a restart (its timer and reservation are gone): the machine takes it back, the
+      // step is stored, and the agent hears of it when they are back.
+      const offeredTo = current.snapshot.value === 'offered' ? current.interaction.agentId : undefined;
+      if (offeredTo !== undefined) {
+        await drive(current, { kind: 'offer-withdrawn' });
+        notify(offeredTo, { type: 'offer.revoked', cid: current.interaction.id, reason: 'missed' });
+      }
+      const { snapshot } = current;
       const { interaction } = current;
       if (lifecycle.waiting.has(snapshot.value)) enqueueForRouting(current);
       else if (lifecycle.handling.has(snapshot.value) && interaction.agentId) {
