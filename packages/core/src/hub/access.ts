@@ -142,11 +142,13 @@ export function authorizeRole(subject: Subject, op: CommandOp, operation: string
 }
 
 /**
- * Refuses `op` on an interaction to a subject whose relation the table does not name: `not-found` when the subject
- * may not even know it exists (ids are not probed), `auth/forbidden` otherwise.
+ * Refuses `op` on an interaction to a subject whose relation the table does not name: `auth/forbidden` when no
+ * relation of the subject's role could run it (a visitor accepting an offer), `not-found` when the subject may not
+ * even know the interaction exists (ids are not probed), `auth/forbidden` otherwise.
  */
 export function authorize(op: InteractionOp, relation: Relation, cid: string, operation: string): void {
   const allowed: readonly Relation[] = INTERACTION_RULES[op];
+  if (!roleMayRun(roleOf(relation), op)) throw helplineError('auth/forbidden', { operation });
   if (allowed.includes(relation)) return;
   if (!knows(relation)) throw helplineError('not-found', { entity: 'Conversation', id: cid });
   throw helplineError('auth/forbidden', { operation });

@@ -52,6 +52,7 @@ import {
   type InteractionOp,
   type Relation,
   relationOf,
+  roleMayRun,
   visibleUntil,
 } from './access';
 import { randomId, secureRandomBytes } from './ids';
@@ -671,6 +672,8 @@ export function createHub(options: HubOptions): Hub {
     op: InteractionOp,
     operation: string = op,
   ): Promise<Live> {
+    // The wrong role is told so before anything is looked up.
+    if (!roleMayRun(subject.role, op)) throw helplineError('auth/forbidden', { operation });
     const current = await load(cid);
     if (!current) throw helplineError('not-found', { entity: 'Conversation', id: cid });
     authorize(op, relationTo(subject, current), cid, operation);
