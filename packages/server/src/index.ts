@@ -8,9 +8,22 @@ export { CliExit, type CliIo, runCli, serverVersion } from './cli/cli';
 export { ConfigError, loadConfig, parseConfig, type ServerConfig } from './config/config';
 export type { ConfigFile, ConfigInput, SiteConfig } from './config/config.schema';
 export { DEV_CONFIG } from './config/dev.config';
-export { createLogger, type LogFields, type Logger, type LogLevel, silentLogger } from './log/logger';
+export {
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  type LogValue,
+  silentLogger,
+} from './log/logger';
 export { type HelplineServer, type ServerOptions, startServer } from './server';
 export { MIGRATIONS, type Migration, migrate } from './storage/migrations';
 export { openPglite, openPostgres, type SqlClient } from './storage/sql.client';
+export {
+  DatabaseError,
+  type DatabaseErrorInit,
+  isDatabaseError,
+  isDatabaseOutage,
+} from './storage/sql.errors';
 export { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
 export { SOCKET_PATH } from './ws/sockets';

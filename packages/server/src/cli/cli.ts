@@ -149,14 +149,14 @@ async function serve(values: Values, io: CliIo): Promise<number> {
       ...(env.HELPLINE_JWKS_URL ? { jwksUrl: env.HELPLINE_JWKS_URL } : {}),
     });
   } catch (error) {
-    logger.error('start-failed', { error: error instanceof Error ? error.message : String(error) });
+    logger.error('start-failed', {}, error);
     return CliExit.failure;
   }
   const stopped = new Promise<void>((done) => {
     const unregister = (io.onStop ?? processIo.onStop)?.(() => {
       unregister?.();
       server.close().then(done, (error: unknown) => {
-        logger.error('stop-failed', { error: String(error) });
+        logger.error('stop-failed', {}, error);
         done();
       });
     });

@@ -1,8 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { toDatabaseError } from './sql.errors';
 
-/** Runs statements: a whole database or one transaction. */
+/**
+ * Runs statements: a whole database or one transaction. Every failure rejects with a `DatabaseError`
+ * (./sql.errors), which carries the SQLSTATE but none of the statement's data.
+ */
 export interface SqlQueryable {
   /** One statement with `$1…` parameters; returns its rows. */
   query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
@@ -18,6 +22,15 @@ export interface SqlClient extends SqlQueryable {
   close(): Promise<void>;
 }
 
+/** Runs `work` for `statement`; whatever the driver throws leaves as a `DatabaseError` without data. */
+async function guarded<T>(statement: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toDatabaseError(error, statement);
+  }
+}
+
 /**
  * Opens an embedded PGlite database in `dataDir` (created if missing). PGlite is PostgreSQL compiled to
  * WebAssembly running in this process, so a fresh machine needs no database server.
@@ -26,25 +39,29 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
   mkdirSync(dataDir, { recursive: true });
   const db = new PGlite(dataDir);
   await db.waitReady;
+  const queryable = (target: Pick<PGlite, 'query' | 'exec'>): SqlQueryable => ({
+    query: <Row>(text: string, params: readonly unknown[] = []) =>
+      guarded(text, async () => (await target.query<Row>(text, [...params])).rows),
+    exec: (text) => guarded(text, async () => void (await target.exec(text))),
+  });
   return {
     kind: 'pglite',
-    async query<Row>(text: string, params: readonly unknown[] = []) {
-      return (await db.query<Row>(text, [...params])).rows;
-    },
-    async exec(text) {
-      await db.exec(text);
-    },
-    transaction(work) {
-      return db.transaction((tx) =>
-        work({
-          async query<Row>(text: string, params: readonly unknown[] = []) {
-            return (await tx.query<Row>(text, [...params])).rows;
-          },
-          async exec(text) {
-            await tx.exec(text);
-          },
-        }),
-      );
+    ...queryable(db),
+    async transaction(work) {
+      // Errors of `work` (already wrapped, or the caller's own) pass unchanged; PGlite's own (BEGIN, COMMIT) do not.
+      let failedWork = false;
+      try {
+        return await db.transaction(async (tx) => {
+          try {
+            return await work(queryable(tx));
+          } catch (error) {
+            failedWork = true;
+            throw error;
+          }
+        });
+      } catch (error) {
+        throw failedWork ? error : toDatabaseError(error, 'COMMIT');
+      }
     },
     close: () => db.close(),
   };
@@ -66,14 +83,15 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   }
   if (schema !== undefined) {
     const setup = new pg.Client({ connectionString: url });
-    await setup.connect();
+    setup.on('error', () => {});
+    await guarded('CONNECT', () => setup.connect());
     try {
       await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     } catch (error) {
       // Two processes creating the schema at once: the loser sees a unique violation; the schema exists.
-      if ((error as { code?: unknown }).code !== '23505') throw error;
+      if ((error as { code?: unknown }).code !== '23505') throw toDatabaseError(error, 'CREATE SCHEMA');
     } finally {
-      await setup.end();
+      await setup.end().catch(() => {});
     }
   }
   const pool = new pg.Pool({
@@ -83,32 +101,42 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   });
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const rowsOf = async <Row>(client: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[]) =>
-    (await client.query(text, [...params])).rows as Row[];
-  await rowsOf(pool, 'SELECT 1', []);
+  const queryable = (client: pg.Pool | pg.PoolClient): SqlQueryable => ({
+    query: <Row>(text: string, params: readonly unknown[] = []) =>
+      guarded(text, async () => (await client.query(text, [...params])).rows as Row[]),
+    exec: (text) => guarded(text, async () => void (await client.query(text))),
+  });
+  const direct = queryable(pool);
+  await direct.query('SELECT 1');
   return {
     kind: 'postgres',
-    query: (text, params = []) => rowsOf(pool, text, params),
-    async exec(text) {
-      await pool.query(text);
-    },
+    ...direct,
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await guarded('CONNECT', () => pool.connect());
+      // The pool listens for errors only on idle clients: a checked-out one whose server goes away (an admin
+      // shutdown, a restart) would otherwise emit an unhandled 'error' and take the process down.
+      let lost: unknown;
+      const onError = (error: unknown) => {
+        lost = error;
+      };
+      client.on('error', onError);
+      const tx = queryable(client);
       try {
-        await client.query('BEGIN');
-        const result = await work({
-          query: (text, params = []) => rowsOf(client, text, params),
-          async exec(text) {
-            await client.query(text);
-          },
-        });
-        await client.query('COMMIT');
+        await tx.exec('BEGIN');
+        const result = await work(tx);
+        await tx.exec('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (lost === undefined) {
+          await client.query('ROLLBACK').catch((rollbackFailed: unknown) => {
+            lost = rollbackFailed;
+          });
+        }
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A connection that broke, or could not roll back, is discarded rather than handed to the next caller.
+        client.release(lost !== undefined);
       }
     },
     close: () => pool.end(),

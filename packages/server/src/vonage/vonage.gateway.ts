@@ -217,7 +217,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
   /** Runs `task` after earlier work on the same call; failures are logged, never thrown at Vonage. */
   function work(record: CallRecord, what: string, task: () => Promise<void>): Promise<void> {
     const next = record.chain.then(task).catch((error: unknown) => {
-      log.error('vonage.failed', { what, cid: record.cid, error: String(error) });
+      log.error('vonage.failed', { what, cid: record.cid }, error);
     });
     record.chain = next;
     track(next);
@@ -404,7 +404,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       }
       log.info('vonage.agent-ringing', { cid, agent: agentId });
     } catch (error) {
-      log.warn('vonage.agent-unreachable', { cid, agent: agentId, error: String(error) });
+      log.warn('vonage.agent-unreachable', { cid, agent: agentId }, error);
       await agentNotReached(record, agentId);
     }
   }
@@ -472,7 +472,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       linkCid(record, result.cid);
       log.info('vonage.queued', { cid: result.cid, queue: queueId, kind: record.kind });
     } catch (error) {
-      log.error('vonage.enqueue-failed', { queue: queueId, error: String(error) });
+      log.error('vonage.enqueue-failed', { queue: queueId }, error);
       record.ended = true;
       forget(record);
       return [...before, talk(config.announcements.unavailable, record.language)];
@@ -570,7 +570,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     } catch (error) {
       record.ended = true;
       forget(record);
-      log.error('vonage.bridge-failed', { cid, error: String(error) });
+      log.error('vonage.bridge-failed', { cid }, error);
       return [talk(config.announcements.unavailable, language)];
     }
     record.ncco = [
