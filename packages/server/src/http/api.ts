@@ -19,7 +19,7 @@ import { rateLimited } from '../limits/rate-limit';
 import type { Logger } from '../log/logger';
 import type { SqlStorage } from '../storage/sql.storage';
 import { siteVoiceConfig } from '../vonage';
-import { sendError, sendJson, toHelplineError } from './http.errors';
+import { OUTAGE_RETRY_MS, sendError, sendJson, toHelplineError } from './http.errors';
 
 /** Largest request body, bytes. */
 export const BODY_LIMIT = 16 * 1024;
@@ -202,10 +202,17 @@ const routes: { method: string; pattern: RegExp; handler: Handler; dev?: boolean
       try {
         await context.storage.ping();
         return { status: 200, body: { ok: true, storage: context.storage.kind } };
-      } catch {
+      } catch (error) {
+        context.log.warn('readyz.storage-unreachable', {}, error);
         return {
           status: 503,
-          body: { error: helplineError('internal', { detail: 'storage unreachable' }).toPayload() },
+          body: {
+            error: helplineError(
+              'unavailable',
+              { detail: 'storage unreachable' },
+              { retryAfterMs: OUTAGE_RETRY_MS },
+            ).toPayload(),
+          },
         };
       }
     },
@@ -435,7 +442,6 @@ export function createApiHandler(context: ApiContext) {
             'content-type': 'text/plain; charset=utf-8',
             'content-disposition': `attachment; filename="${reply.text.filename}"`,
             'cache-control': 'no-store',
-            'x-content-type-options': 'nosniff',
           });
           response.end(reply.text.body);
         } else {
@@ -455,8 +461,8 @@ export function createApiHandler(context: ApiContext) {
       throw helplineError('not-found', { entity: 'Route', id: request.url.pathname });
     } catch (error) {
       const typed = toHelplineError(error);
-      if (typed.code === 'internal')
-        context.log.error('http.failed', { path: request.url.pathname, error: String(error) });
+      if (typed.code === 'internal' || typed.code === 'unavailable')
+        context.log.error('http.failed', { path: request.url.pathname }, error);
       if (!response.headersSent) sendError(response, typed);
       else response.destroy();
     } finally {

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { type ErrorCode, type HelplineError, helplineError, isHelplineError } from '@helpline/core';
+import { isDatabaseOutage } from '../storage/sql.errors';
 
 // Codes added to the catalog later fall back by their family (the part before the slash).
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -25,6 +26,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'voice/no-device': 400,
   'voice/device-busy': 409,
   internal: 500,
+  unavailable: 503,
 };
 
 /** The HTTP status of an error code. */
@@ -39,9 +41,23 @@ export function statusOf(code: string): number {
       : 409;
 }
 
-/** Any thrown value as a typed error; unexpected failures become `internal` without details. */
+/** How long a client waits before retrying when the database is unreachable. */
+export const OUTAGE_RETRY_MS = 5_000;
+
+/**
+ * Any thrown value as a typed error: a database outage becomes `unavailable` with a `retryAfterMs`; other
+ * unexpected failures become `internal` without details.
+ */
 export function toHelplineError(error: unknown): HelplineError {
-  return isHelplineError(error) ? error : helplineError('internal', { detail: 'unexpected failure' });
+  if (isHelplineError(error)) return error;
+  if (isDatabaseOutage(error)) {
+    return helplineError(
+      'unavailable',
+      { detail: 'database unreachable' },
+      { retryAfterMs: OUTAGE_RETRY_MS },
+    );
+  }
+  return helplineError('internal', { detail: 'unexpected failure' });
 }
 
 /** Sends `{ error: { code, message, retryAfterMs?, field? } }` with the status of its code. */
@@ -51,7 +67,7 @@ export function sendError(response: ServerResponse, error: HelplineError): void 
   sendJson(response, statusOf(error.code), { error: error.toPayload() }, headers);
 }
 
-/** Sends a JSON body. */
+/** Sends a JSON body (the security headers are already set on `response`: server.ts). */
 export function sendJson(
   response: ServerResponse,
   status: number,
@@ -63,7 +79,6 @@ export function sendJson(
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(text)),
     'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
     ...headers,
   });
   response.end(text);

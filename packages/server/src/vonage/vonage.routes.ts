@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HelplineError, helplineError, isHelplineError, type Subject } from '@helpline/core';
-import { sendJson, statusOf } from '../http/http.errors';
+import { sendJson, statusOf, toHelplineError } from '../http/http.errors';
 import { rateLimited, type TokenBuckets } from '../limits/rate-limit';
 import type { Logger } from '../log/logger';
 import type { VonageGateway, WebhookBody } from './vonage.gateway';
@@ -166,11 +166,9 @@ export function createVonageRoutes(context: VonageRoutesContext) {
     const url = new URL(request.url ?? '/', 'http://helpline.invalid');
     if (!url.pathname.startsWith(VONAGE_PREFIX)) return false;
     route(request, response, url).catch((error: unknown) => {
-      const typed = isHelplineError(error)
-        ? error
-        : helplineError('internal', { detail: 'unexpected failure' });
-      if (typed.code === 'internal')
-        context.log.error('vonage.http-failed', { path: url.pathname, error: String(error) });
+      const typed = toHelplineError(error);
+      if (typed.code === 'internal' || typed.code === 'unavailable')
+        context.log.error('vonage.http-failed', { path: url.pathname }, error);
       else if (typed.code === 'voice/vonage-webhook')
         context.log.warn('vonage.webhook-refused', { path: url.pathname, reason: typed.message });
       if (!response.headersSent) fail(response, typed);

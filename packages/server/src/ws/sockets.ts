@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, type Hub, helplineError, LIMITS, SUBPROTOCOL } from '@helpline/core';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ServerConfig } from '../config/config';
+import { endRawResponse, securityHeaders } from '../http/security-headers';
 import type { Logger } from '../log/logger';
 
 /** Path of the WebSocket endpoint. */
@@ -31,10 +32,15 @@ export interface SocketServer {
   drained(timeoutMs: number): Promise<void>;
 }
 
-function reject(socket: Duplex, status: number, reason: string): void {
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
-  );
+/** Refuses an upgrade with a plain-text answer carrying the server's security headers. */
+function reject(
+  request: IncomingMessage,
+  socket: Duplex,
+  status: number,
+  reason: string,
+  headers: Record<string, string> = {},
+): void {
+  endRawResponse(socket, status, reason, { ...securityHeaders(request), ...headers });
 }
 
 function text(data: RawData): string {
@@ -55,6 +61,13 @@ export function createSocketServer(options: SocketOptions): SocketServer {
     clientTracking: true,
     perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  // A handshake ws itself refuses (wrong method, bad key or version) is answered by us, with our headers.
+  wss.on('wsClientError', (error, socket, request) => {
+    if (/method/i.test(error.message)) reject(request, socket, 405, error.message, { allow: 'GET' });
+    else if (/version/i.test(error.message))
+      reject(request, socket, 400, error.message, { 'sec-websocket-version': '13, 8' });
+    else reject(request, socket, 400, error.message);
   });
   const perIp = new Map<string, number>();
   const limit = options.config.file.limits.connectionsPerIp;
@@ -114,7 +127,7 @@ export function createSocketServer(options: SocketOptions): SocketServer {
     );
     log.debug('socket.open', { ip, site, origin });
     ws.on('message', (data) => connection.receive(text(data)));
-    ws.on('error', (error) => log.debug('socket.error', { ip, error: error.message }));
+    ws.on('error', (error) => log.debug('socket.error', { ip }, error));
     ws.on('close', (code) => {
       connection.disconnected();
       release();
@@ -125,13 +138,15 @@ export function createSocketServer(options: SocketOptions): SocketServer {
   return {
     upgrade(request, socket, head) {
       const url = new URL(request.url ?? '/', 'http://helpline.invalid');
-      if (url.pathname !== SOCKET_PATH) return reject(socket, 404, 'Not Found');
+      if (url.pathname !== SOCKET_PATH) return reject(request, socket, 404, 'Not Found');
       const offered = String(request.headers['sec-websocket-protocol'] ?? '')
         .split(',')
         .map((p) => p.trim());
-      if (!offered.includes(SUBPROTOCOL)) return reject(socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
+      if (!offered.includes(SUBPROTOCOL))
+        return reject(request, socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
       const site = url.searchParams.get('site') ?? undefined;
-      if (site !== undefined && !options.config.sites.has(site)) return reject(socket, 404, 'Unknown site');
+      if (site !== undefined && !options.config.sites.has(site))
+        return reject(request, socket, 404, 'Unknown site');
       const origin = request.headers.origin;
       // Browsers always send Origin; other clients (servers, tests) cannot be stopped by it anyway.
       if (origin !== undefined && !options.isAllowedOrigin(origin, site)) {
@@ -141,7 +156,7 @@ export function createSocketServer(options: SocketOptions): SocketServer {
           origin,
           reason: 'origin not allowed',
         });
-        return reject(socket, 403, 'Origin not allowed');
+        return reject(request, socket, 403, 'Origin not allowed');
       }
       const ip = request.socket.remoteAddress ?? '-';
       wss.handleUpgrade(request, socket, head, (ws) => attach(ws, ip, site, origin));
