@@ -1,7 +1,7 @@
 import { atom, type ReadableAtom } from 'nanostores';
 import type { HubClock } from '../hub/hub.types';
 import { createMachineStore } from '../machine';
-import { type ErrorPayload, HelplineError, helplineError, isHelplineError } from '../protocol/errors';
+import { type ErrorPayload, HelplineError, helplineError } from '../protocol/errors';
 import { parseCommandResult, parseServerFrame } from '../protocol/protocol';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/protocol.limits';
 import type {
@@ -545,9 +545,4 @@ export function createConnection(options: ConnectionOptions): Connection {
     },
   };
   return connection;
-}
-
-/** True for errors that mean "try again later" rather than "this will never work". */
-export function isRetryable(error: unknown): boolean {
-  return isHelplineError(error) && (error.retryAfterMs !== undefined || error.code === 'connection/timeout');
 }

@@ -5,7 +5,6 @@ export {
   type ConnectionOptions,
   createConnection,
   type DeliveredEvent,
-  isRetryable,
 } from './connection';
 export * from './connection.machine';
 export {

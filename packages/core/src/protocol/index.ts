@@ -6,6 +6,7 @@ export {
   HelplineError,
   helplineError,
   isHelplineError,
+  isRetryable,
 } from './errors';
 export { ERROR_CATALOG, ERROR_GUIDE, type ErrorCatalogEntry } from './errors.guide';
 export {

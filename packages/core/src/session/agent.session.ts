@@ -103,7 +103,8 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
   const conversations = createConversationsStore({
     connection,
     ...(options.outbox ? { outbox: options.outbox } : {}),
-    ...(options.clock ? { now: options.clock.now } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.random ? { random: options.random } : {}),
   });
   const $presence = atom<AgentPresence>({ status: 'offline' });
   const $offers = map<Record<string, AgentOffer>>({});

@@ -1,8 +1,8 @@
 import { map, type ReadableAtom } from 'nanostores';
 import { backoffDelay, DEFAULT_BACKOFF } from '../connection/backoff';
 import type { Connection, DeliveredEvent } from '../connection/connection';
-import { uuidv7 } from '../hub/ids';
 import type { HubClock } from '../hub/hub.types';
+import { uuidv7 } from '../hub/ids';
 import type { ParticipantRole } from '../interaction/interaction.types';
 import { type HelplineError, helplineError, isHelplineError, isRetryable } from '../protocol/errors';
 import { LIMITS } from '../protocol/protocol.limits';

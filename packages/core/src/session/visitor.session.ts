@@ -121,7 +121,8 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
   const conversations = createConversationsStore({
     connection,
     ...(outbox ? { outbox } : {}),
-    ...(options.clock ? { now: options.clock.now } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.random ? { random: options.random } : {}),
   });
   const $cid = atom<string | undefined>(undefined);
   // Standings by conversation: a position can arrive before `chat.start` is answered and the id is known.

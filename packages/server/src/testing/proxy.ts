@@ -4,8 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Pair {
   readonly client: Socket;
-  readonly upstream: Socket;
+  /** None for a connection made inside a black hole: nothing of it ever reaches the target. */
+  readonly upstream: Socket | undefined;
   blackholed: boolean;
+  /** In a black hole that closes too are lost in: neither side learns that the other one gave up. */
+  sealed: boolean;
 }
 
 /** A TCP proxy on 127.0.0.1 under a test's control. */
@@ -17,6 +20,12 @@ export interface FaultProxy {
   cut(): void;
   /** Silently drops everything on the connections open now (new ones flow normally). */
   blackhole(): void;
+  /**
+   * Starts or ends a network black hole: while it lasts, every connection, open or new, silently drops all it
+   * carries, closes included (a new one is accepted but never reaches the target), as when a path dies without
+   * telling anyone. Connections that fell into it stay dead after it ends (their streams lost bytes); new ones flow.
+   */
+  setBlackhole(on: boolean): void;
   /** Delays every chunk by `ms`, keeping order; 0 turns it off. */
   setDelay(ms: number): void;
   readonly openConnections: number;
@@ -27,6 +36,7 @@ export interface FaultProxy {
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let target = targetPort;
   let delayMs = 0;
+  let hole = false;
   const pairs = new Set<Pair>();
 
   function forward(from: Socket, to: Socket, pair: Pair): void {
@@ -42,15 +52,24 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   }
 
   const server: Server = createServer((client) => {
-    const upstream = connect(target, '127.0.0.1');
-    const pair: Pair = { client, upstream, blackholed: false };
+    const upstream = hole ? undefined : connect(target, '127.0.0.1');
+    const pair: Pair = { client, upstream, blackholed: hole, sealed: hole };
     pairs.add(pair);
     const drop = () => {
+      if (pair.sealed) {
+        // The other side never hears of it; the pair is gone once both sides have given up.
+        if (client.destroyed && (!upstream || upstream.destroyed)) pairs.delete(pair);
+        return;
+      }
       pairs.delete(pair);
       client.destroy();
-      upstream.destroy();
+      upstream?.destroy();
     };
     client.on('error', drop).on('close', drop);
+    if (!upstream) {
+      client.on('data', () => {}); // Read and drop, as the hole does.
+      return;
+    }
     upstream.on('error', drop).on('close', drop);
     forward(client, upstream, pair);
     forward(upstream, client, pair);
@@ -61,8 +80,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
 
   const cut = () => {
     for (const pair of [...pairs]) {
+      pairs.delete(pair);
       pair.client.destroy();
-      pair.upstream.destroy();
+      pair.upstream?.destroy();
     }
   };
   return {
@@ -73,6 +93,14 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     cut,
     blackhole() {
       for (const pair of pairs) pair.blackholed = true;
+    },
+    setBlackhole(on) {
+      hole = on;
+      if (!on) return;
+      for (const pair of pairs) {
+        pair.blackholed = true;
+        pair.sealed = true;
+      }
     },
     setDelay(ms) {
       delayMs = ms;

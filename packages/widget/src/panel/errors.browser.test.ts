@@ -63,19 +63,41 @@ describe('bad input and refusals in the widget', () => {
     const w = await world({
       lang: 'nl',
       refuse: (op) =>
-        op === 'message.send'
+        op === 'chat.start'
           ? { code: 'limit/rate', message: 'Too many requests; try again in 8 s.', retryAfterMs: 7200 }
+          : undefined,
+    });
+    w.widget.addEventListener('helpline-error', (event: HelplineErrorEvent) => errors.push(event.key));
+    await w.open();
+    w.$<HTMLButtonElement>('[part~="start-chat"]').click();
+    await waitFor(() => w.has('form[part~="prechat"]'));
+    submit(w.$<HTMLFormElement>('form[part~="prechat"]'));
+    await waitFor(() => alertText(w).length > 0, 'alert');
+    assert.strictEqual(alertText(w), 'Te veel verzoeken. Probeer het over 8 seconden opnieuw.');
+    assert.deepEqual(errors, ['errorRate']);
+  });
+
+  it('keeps a rate-limited message as sending, without an alert, and sends it once the wait is over', async () => {
+    const errors: string[] = [];
+    let sends = 0;
+    const w = await world({
+      lang: 'nl',
+      refuse: (op) =>
+        op === 'message.send' && sends++ === 0
+          ? { code: 'limit/rate', message: 'Too many requests; try again in 1 s.', retryAfterMs: 400 }
           : undefined,
     });
     w.widget.addEventListener('helpline-error', (event: HelplineErrorEvent) => errors.push(event.key));
     await chatting(w);
     w.$<HTMLTextAreaElement>('#message').value = 'Hallo';
     submit(w.$<HTMLFormElement>('form[part~="composer"]'));
-    await waitFor(() => alertText(w).length > 0, 'alert');
-    assert.strictEqual(alertText(w), 'Te veel verzoeken. Probeer het over 8 seconden opnieuw.');
-    assert.deepEqual(errors, ['errorRate']);
-    await waitFor(() => w.has('[part~="message-visitor"]'));
-    assert.include(w.$('[part~="message-visitor"] [part~="meta"]').textContent, 'Niet verstuurd');
+    await waitFor(() => sends === 1 && w.has('[part~="message-visitor"]'), 'refused once');
+    const meta = () => w.$('[part~="message-visitor"] [part~="meta"]').textContent ?? '';
+    assert.include(meta(), 'Versturen');
+    await waitFor(() => sends === 2 && !meta().includes('Versturen'), 'sent again and confirmed');
+    assert.notInclude(meta(), 'Niet verstuurd');
+    assert.strictEqual(w.panel().querySelector('[role="alert"]')?.textContent?.trim() ?? '', '');
+    assert.deepEqual(errors, []);
   });
 
   it('switches to the closed screen when the queue refuses the chat as closed', async () => {
