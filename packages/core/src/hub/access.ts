@@ -77,7 +77,8 @@ export const INTERACTION_RULES = {
   'offer.reject': ['offered'],
   'wrapup.submit': ['assigned'],
   transfer: ['assigned'],
-  'callback.cancel': ['customer', 'assigned', 'supervisor'],
+  // The assigned agent ends a callback with `callback.outcome` instead.
+  'callback.cancel': ['customer', 'supervisor'],
   'callback.outcome': ['assigned'],
   'callback.reschedule': ['customer', 'assigned', 'supervisor'],
   'supervisor.reassign': ['supervisor'],

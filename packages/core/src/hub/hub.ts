@@ -65,7 +65,7 @@ import {
 } from './lifecycles';
 import { createMemoryStorage } from './memory.storage';
 import { reportingEventsOf } from './reporting.restore';
-import { createVoiceHub } from './voice.hub';
+import { type CallStep, createVoiceHub } from './voice.hub';
 
 /** The system clock: `Date.now` and the global timers. */
 export const systemClock: HubClock = {
@@ -190,7 +190,8 @@ export function createHub(options: HubOptions): Hub {
     ]),
   );
   const router = createRouter({ queues: options.queues, now: clock.now });
-  for (const agent of options.agents) router.upsertAgent(agent);
+  // Supervisors observe and steer; work is routed to agents only.
+  for (const agent of options.agents) if (agent.role !== 'supervisor') router.upsertAgent(agent);
 
   const live = new Map<string, Live>();
   const presence = new Map<string, PresenceSnapshot>();
@@ -311,12 +312,20 @@ export function createHub(options: HubOptions): Hub {
     snapshot: InteractionSnapshot;
     readonly events: { readonly at: number; readonly ev: ConversationEvent; readonly to: string[] }[];
     readonly reports: KpiLogEvent[];
+    /** Steps of the interaction's call stored with it (see voice.hub.ts). */
+    readonly calls: CallStep[];
     /** The client request that starts this conversation, kept with it (see `once`). */
     startRequest?: StartRequest;
   }
 
   function changeOf(current: Live): Change {
-    return { interaction: current.interaction, snapshot: current.snapshot, events: [], reports: [] };
+    return {
+      interaction: current.interaction,
+      snapshot: current.snapshot,
+      events: [],
+      reports: [],
+      calls: [],
+    };
   }
 
   /** Adds an event to a change; it reaches whoever takes part at this point of the change. */
@@ -346,6 +355,11 @@ export function createHub(options: HubOptions): Hub {
     change.interaction = withSnapshot(change.interaction, result.snapshot);
     change.reports.push(...reportsOf(before, change.interaction, intent));
     if (stateBefore !== result.snapshot.value) addEvent(change, stateEventOf(change));
+    // An agent the step took the interaction from (an unanswered dial's retry, a hand-back) leaves it: rights
+    // follow the work.
+    const from = before.agentId;
+    const joined = change.interaction.participants.some((p) => p.id === from && p.leftAt === undefined);
+    if (from !== undefined && change.interaction.agentId !== from && joined) leave(change, from);
   }
 
   /** Where the interaction stands (with a callback's plan, which may change in place). */
@@ -414,6 +428,20 @@ export function createHub(options: HubOptions): Hub {
     const previous = current.interaction;
     const stateBefore = current.snapshot.value;
     const open = !current.lifecycle.final.has(change.snapshot.value);
+    // The call steps this step implies are stored with it.
+    const calls = [...change.calls];
+    if (stateBefore !== change.snapshot.value) {
+      const nextView = {
+        interaction: change.interaction,
+        snapshot: change.snapshot,
+        lifecycle: current.lifecycle,
+      };
+      calls.push(...voice.plan(nextView, stateBefore, calls));
+    }
+    for (const call of calls) {
+      const ev = voice.eventOf(call);
+      if (ev) addEvent(change, ev);
+    }
     let next = change.interaction;
     const stored = await storage.commit(
       previous.id,
@@ -435,10 +463,8 @@ export function createHub(options: HubOptions): Hub {
     );
     if (replayTo !== undefined) for (const conn of connsOf(replayTo)) await replayFrom(conn, next.id, 0);
     const state = current.snapshot.value;
-    if (stateBefore !== state) {
-      onStateChanged(current, stateBefore);
-      await voice.interactionChanged(current, stateBefore);
-    }
+    if (stateBefore !== state) onStateChanged(current, stateBefore);
+    voice.settled(current, calls);
     // An agent the step took the interaction away from (a retry's back-off, a hand-back) hears of it too.
     for (const agentId of new Set([previous.agentId, current.interaction.agentId])) {
       if (agentId) notifyInteraction(agentId, current.interaction);
@@ -928,7 +954,9 @@ export function createHub(options: HubOptions): Hub {
     }
     presence.set(agentId, result.snapshot);
     if (result.changed) log({ type: 'presence', at, agentId, presence: result.snapshot.value });
-    const events = router.setPresence(agentId, result.snapshot.value, reasonCode);
+    const events = router.agent(agentId)
+      ? router.setPresence(agentId, result.snapshot.value, reasonCode)
+      : [];
     notify(agentId, {
       type: 'presence',
       status: result.snapshot.value,
@@ -1210,11 +1238,14 @@ export function createHub(options: HubOptions): Hub {
       randomBytes,
       getLive,
       serialized,
-      drive: async (cid, intent) => {
+      async commit(cid, { calls, intent }) {
         const current = live.get(cid);
-        if (current) await drive(current, intent);
+        if (!current) throw helplineError('not-found', { entity: 'Conversation', id: cid });
+        const change = changeOf(current);
+        if (intent) step(current, change, intent);
+        change.calls.push(...calls);
+        await commit(current, change);
       },
-      append: appendAndFanOut,
       notify(subjectId, notice, connectionId) {
         const bound = connsOf(subjectId).find((conn) => conn.id === connectionId);
         if (bound) send(bound, { t: 'notice', notice });
@@ -1293,8 +1324,7 @@ export function createHub(options: HubOptions): Hub {
         step(current, change, { kind: 'schedule', start, end: start + callbackSlotMs });
         // Staying `scheduled` is no state change: the parties hear of the new time all the same.
         if (before === 'scheduled') addEvent(change, stateEventOf(change));
-        // Out of the agent's hands.
-        if (before === 'dialing' && agentId) leave(change, agentId);
+        // Out of the agent's hands: the step itself has them leave (see `step`).
         // Out of the line first, so the router cannot offer it while the step is saved.
         if (before === 'queued') router.remove(args.cid);
         try {
@@ -1548,9 +1578,10 @@ export function createHub(options: HubOptions): Hub {
       }
       await inTurn(conn.subject, args.cid, 'transfer', 'transfer this interaction', async () => {
         const change = changeOf(current);
+        // The note first: its writer reads it in their history too, which ends at their leave.
+        if (args.note) addEvent(change, { type: 'note', text: redactCardNumbers(args.note) });
         leave(change, conn.subject.id);
         step(current, change, { kind: 'transfer', queue: target });
-        if (args.note) addEvent(change, { type: 'note', text: redactCardNumbers(args.note) });
         await commit(current, change);
       });
       enqueueForRouting(current);
@@ -1637,7 +1668,7 @@ export function createHub(options: HubOptions): Hub {
       const related =
         conn.subject.role === 'supervisor' ||
         [...live.values()].some(
-          (l) => l.interaction.customer.id === args.customerId && l.interaction.agentId === conn.subject.id,
+          (l) => l.interaction.customer.id === args.customerId && relationTo(conn.subject, l) === 'assigned',
         );
       if (!related) throw helplineError('not-found', { entity: 'Customer', id: args.customerId });
       const stored = await storage.interactionsOfCustomer(args.customerId);

@@ -75,10 +75,15 @@ export interface VoiceHubDeps {
   readonly getLive: (subject: Subject, cid: string, op: CallOp) => Promise<VoiceInteraction>;
   /** Runs `task` after every earlier task of the conversation. */
   readonly serialized: <T>(cid: string, task: () => Promise<T>) => Promise<T>;
-  /** Drives the interaction's own machine (inside a serialized task). */
-  readonly drive: (cid: string, intent: Intent) => Promise<void>;
-  /** Appends a durable event to the conversation and fans it out. */
-  readonly append: (cid: string, ev: ConversationEvent) => Promise<unknown>;
+  /**
+   * Stores call steps with the conversation, as one unit with `intent` (the interaction's own step, when a call's
+   * end ends a voice interaction), then settles them (inside a serialized task). Rejects and changes nothing when
+   * storage refuses.
+   */
+  readonly commit: (
+    cid: string,
+    step: { readonly calls: readonly CallStep[]; readonly intent?: Intent },
+  ) => Promise<void>;
   /** Sends a notice to a subject: only to `connectionId` while that connection is open, else to all of theirs. */
   readonly notify: (subjectId: string, notice: Notice, connectionId?: string) => void;
   /** True while the subject has a connection to the hub. */
@@ -97,8 +102,12 @@ type CallHandlers = {
 /** The voice part of a hub. */
 export interface VoiceHub {
   readonly handlers: CallHandlers;
-  /** The interaction changed state: keep its call in step (called inside the conversation's serialized task). */
-  interactionChanged(current: VoiceInteraction, before: string): Promise<void>;
+  /** The call steps an interaction step implies, to be stored with it (nothing changes until `settled`). */
+  plan(next: VoiceInteraction, before: string, staged: readonly CallStep[]): CallStep[];
+  /** The log event of a call step, when it has one. */
+  eventOf(step: CallStep): ConversationEvent | undefined;
+  /** The interaction step and these call steps are stored: they become current (in the conversation's turn). */
+  settled(current: VoiceInteraction, steps: readonly CallStep[]): void;
   /** A subject's connections changed (one opened, or one closed). */
   presenceChanged(subjectId: string): void;
   /** The latest call of an interaction, live or ended. */
@@ -108,6 +117,13 @@ export interface VoiceHub {
 }
 
 type TimerKind = 'ring' | 'connect' | 'media' | 'absent';
+
+/** One staged step of a call (see `createVoiceHub`): the call, its snapshot before, and the next one. */
+export interface CallStep {
+  readonly call: CallRecord;
+  readonly before: VoiceSnapshot | undefined;
+  readonly next: VoiceSnapshot;
+}
 
 interface HubCall extends CallRecord {
   snapshot: VoiceSnapshot;
@@ -132,6 +148,8 @@ const CALL_STATES: Readonly<Record<Channel, ReadonlySet<string>>> = {
 };
 
 const isLive = (call: HubCall): boolean => LIVE_CALL.has(call.snapshot.value);
+/** Steps are made only by this module, always of its own calls. */
+const hubCallOf = (step: CallStep): HubCall => step.call as HubCall;
 const otherSide = (side: CallSide): CallSide => (side === 'visitor' ? 'agent' : 'visitor');
 
 /** The subject on one side of an interaction's call: the customer, or the assigned agent. */
@@ -195,52 +213,78 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
   // ─── state ──────────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Applies one event through the voice machine, the only writer of a call's state: the step becomes current only
-   * once its event is in the log.
+   * One voice-machine step of a call, worked out without touching the call: the hub stores its event with the
+   * interaction's step (one transaction), and only then does {@link settle} make it current.
    */
-  async function apply(call: HubCall, event: VoiceEvent, operation: string): Promise<void> {
-    const result = transition(voiceMachine, call.snapshot, event);
-    if (!result.ok) conflict(operation, call.snapshot.value);
-    if (!result.changed) return;
-    await publish(call, call.snapshot, result.snapshot);
+  function stage(
+    call: HubCall,
+    event: VoiceEvent,
+    operation: string,
+    staged: readonly CallStep[] = [],
+  ): CallStep | undefined {
+    const before = latest(call, staged);
+    const result = transition(voiceMachine, before, event);
+    if (!result.ok) conflict(operation, before.value);
+    return result.changed ? { call, before, next: result.snapshot } : undefined;
   }
 
-  /**
-   * Logs what both sides must see (state, media, hold), then makes `next` the call's snapshot and pushes it to
-   * both parties. When the log refuses, the call stays as it was.
-   */
-  async function publish(
-    call: HubCall,
-    before: VoiceSnapshot | undefined,
-    next: VoiceSnapshot,
-  ): Promise<void> {
+  /** A call's snapshot as of the steps already staged for it. */
+  function latest(call: HubCall, staged: readonly CallStep[]): VoiceSnapshot {
+    let snapshot = call.snapshot;
+    for (const step of staged) if (step.call === call) snapshot = step.next;
+    return snapshot;
+  }
+
+  /** The log event of a step when it changes what both sides must see (state, media, hold). */
+  function eventOf({ call, before, next }: CallStep): ConversationEvent | undefined {
     const { value, context } = next;
     const shared =
       !before ||
       before.value !== value ||
       before.context.media !== context.media ||
       before.context.heldBy !== context.heldBy;
-    if (shared) {
-      await deps.append(call.cid, {
-        type: 'call',
-        callId: call.callId,
-        state: value,
-        media: context.media,
-        ...(context.heldBy ? { heldBy: context.heldBy } : {}),
-        ...(context.endedBy ? { endedBy: context.endedBy } : {}),
-        ...(context.endReason ? { endReason: context.endReason } : {}),
-      });
-    }
-    call.snapshot = next;
-    const interaction = interactions.get(call.cid)?.interaction;
-    if (interaction) {
-      const wire = toWireCall(call);
-      for (const side of ['visitor', 'agent'] as const) {
-        const subjectId = subjectOf(interaction, side);
-        if (subjectId) deps.notify(subjectId, { type: 'call', call: wire });
+    if (!shared) return undefined;
+    return {
+      type: 'call',
+      callId: call.callId,
+      state: value,
+      media: context.media,
+      ...(context.heldBy ? { heldBy: context.heldBy } : {}),
+      ...(context.endedBy ? { endedBy: context.endedBy } : {}),
+      ...(context.endReason ? { endReason: context.endReason } : {}),
+    };
+  }
+
+  /** Makes stored steps current: the call's snapshot, its parties told, its timers re-armed. */
+  function settle(steps: readonly CallStep[]): void {
+    for (const step of steps) {
+      const call = hubCallOf(step);
+      const { next } = step;
+      if (calls.get(call.cid) !== call) {
+        const previous = calls.get(call.cid);
+        if (previous) for (const timer of previous.timers.values()) clock.clearTimeout(timer);
+        previous?.timers.clear();
+        calls.set(call.cid, call);
       }
+      call.snapshot = next;
+      const interaction = interactions.get(call.cid)?.interaction;
+      if (interaction) {
+        const wire = toWireCall(call);
+        for (const side of ['visitor', 'agent'] as const) {
+          const subjectId = subjectOf(interaction, side);
+          if (subjectId) deps.notify(subjectId, { type: 'call', call: wire });
+        }
+      }
+      armTimers(call);
     }
-    armTimers(call);
+  }
+
+  /** Stores call steps (with the interaction step they imply on a voice interaction), then makes them current. */
+  async function commit(cid: string, steps: readonly (CallStep | undefined)[]): Promise<void> {
+    const calls = steps.filter((step): step is CallStep => step !== undefined);
+    if (calls.length === 0) return;
+    const last = calls.at(-1) as CallStep;
+    await deps.commit(cid, { calls, ...endIntentOf(last) });
   }
 
   /** Timers follow the state: ringing, waiting for media, media broken; an ended call has none. */
@@ -275,8 +319,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         void deps
           .serialized(call.cid, async () => {
             if (calls.get(call.cid) !== call || !isLive(call)) return;
-            await apply(call, event(), `time out (${kind})`);
-            await afterEnd(call);
+            await commit(call.cid, [stage(call, event(), `time out (${kind})`)]);
           })
           .catch((error: unknown) => {
             // The log was away: the watchdog tries again rather than leave the call running for good.
@@ -288,22 +331,23 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
     );
   }
 
-  /** On a voice interaction the call is the interaction: once it ends, so does the interaction. */
-  async function afterEnd(call: HubCall): Promise<void> {
+  /** On a voice interaction the call is the interaction: when a step ends the call, the interaction ends with it. */
+  function endIntentOf({ call, next }: CallStep): { intent?: Intent } {
     const current = interactions.get(call.cid);
-    if (isLive(call) || current?.interaction.channel !== 'voice') return;
-    if (!CALL_STATES.voice.has(current.snapshot.value)) return;
-    const { endedBy } = call.snapshot.context;
+    if (LIVE_CALL.has(next.value) || current?.interaction.channel !== 'voice') return {};
+    if (!CALL_STATES.voice.has(current.snapshot.value)) return {};
+    const { endedBy } = next.context;
     const intent: Intent =
       endedBy === 'visitor'
         ? { kind: 'customer-leaves' }
         : endedBy === 'agent'
           ? { kind: 'agent-ends' }
           : { kind: 'fail' };
-    await deps.drive(call.cid, intent);
+    return { intent };
   }
 
-  async function createCall(current: VoiceInteraction, startedBy: CallSide): Promise<HubCall> {
+  /** A new call of an interaction, not yet current: its first step creates it. */
+  function draftCall(current: VoiceInteraction, startedBy: CallSide): CallStep {
     const at = clock.now();
     const cid = current.interaction.id;
     let snapshot = voiceSnapshot({
@@ -311,7 +355,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       at,
       acw: { kind: 'none' },
     });
-    // The visitor's browser rings as soon as the call exists (the notice below reaches it).
+    // The visitor's browser rings as soon as the call exists (the notice reaches it when it is settled).
     if (startedBy === 'agent') snapshot = transition(voiceMachine, snapshot, { type: 'RING', at }).snapshot;
     const call: HubCall = {
       callId: randomId('v', deps.randomBytes),
@@ -322,12 +366,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       timers: new Map(),
     };
     interactions.set(cid, current);
-    // Logged first: a call the log refused never existed.
-    await publish(call, undefined, snapshot);
-    const previous = calls.get(cid);
-    if (previous) for (const timer of previous.timers.values()) clock.clearTimeout(timer);
-    calls.set(cid, call);
-    return call;
+    return { call, before: undefined, next: snapshot };
   }
 
   function bind(call: HubCall, side: CallSide, conn: VoiceConnection): void {
@@ -378,7 +417,9 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         if (!callee || !deps.isOnline(callee)) {
           throw helplineError('voice/unreachable', { party: otherSide(side) });
         }
-        const call = await createCall(current, side);
+        const created = draftCall(current, side);
+        await commit(args.cid, [created]);
+        const call = hubCallOf(created);
         bind(call, side, conn);
         return { call: toWireCall(call) };
       });
@@ -387,7 +428,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       onCall('call.answer', conn, args, 'answer the call', async (call, side) => {
         if (side === call.startedBy)
           throw helplineError('auth/forbidden', { operation: 'answer your own call' });
-        await apply(call, { type: 'ANSWER', at: clock.now() }, 'answer the call');
+        await commit(args.cid, [stage(call, { type: 'ANSWER', at: clock.now() }, 'answer the call')]);
         bind(call, side, conn);
         return { call: toWireCall(call) };
       }),
@@ -396,22 +437,22 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         const ringingHere =
           side !== call.startedBy && (call.snapshot.value === 'ringing' || call.snapshot.value === 'dialing');
         const at = clock.now();
-        await apply(
-          call,
-          ringingHere ? { type: 'REJECT', at, by: side } : { type: 'HANG_UP', at, by: side },
-          'hang up',
-        );
-        await afterEnd(call);
+        const event: VoiceEvent = ringingHere
+          ? { type: 'REJECT', at, by: side }
+          : { type: 'HANG_UP', at, by: side };
+        await commit(args.cid, [stage(call, event, 'hang up')]);
         return { call: toWireCall(call) };
       }),
     'call.hold': (conn, args) =>
       onCall('call.hold', conn, args, 'hold the call', async (call, side) => {
-        await apply(call, { type: 'HOLD', at: clock.now(), by: side }, 'hold the call');
+        await commit(args.cid, [stage(call, { type: 'HOLD', at: clock.now(), by: side }, 'hold the call')]);
         return { call: toWireCall(call) };
       }),
     'call.resume': (conn, args) =>
       onCall('call.resume', conn, args, 'resume the call', async (call, side) => {
-        await apply(call, { type: 'RESUME', at: clock.now(), by: side }, 'resume the call');
+        await commit(args.cid, [
+          stage(call, { type: 'RESUME', at: clock.now(), by: side }, 'resume the call'),
+        ]);
         return { call: toWireCall(call) };
       }),
     'call.media': (conn, args) =>
@@ -421,13 +462,21 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         if (!TALKING.has(value)) return {};
         bind(call, side, conn);
         const at = clock.now();
+        const steps: CallStep[] = [];
+        const add = (event: VoiceEvent, operation: string) => {
+          const step = stage(call, event, operation, steps);
+          if (step) steps.push(step);
+        };
         if (args.media === 'connected') {
-          if (value === 'connecting') await apply(call, { type: 'CONNECTED', at }, 'connect the call');
-          if (context.media !== 'ok') await apply(call, { type: 'MEDIA_RESTORED', at }, 'restore media');
+          if (value === 'connecting') add({ type: 'CONNECTED', at }, 'connect the call');
+          if (context.media !== 'ok') add({ type: 'MEDIA_RESTORED', at }, 'restore media');
         } else {
-          const type = args.media === 'failed' ? 'MEDIA_FAILED' : 'MEDIA_RECONNECTING';
-          await apply(call, { type, at }, 'report call media');
+          add(
+            { type: args.media === 'failed' ? 'MEDIA_FAILED' : 'MEDIA_RECONNECTING', at },
+            'report call media',
+          );
         }
+        await commit(args.cid, steps);
         return {};
       }),
     'call.signal': (conn, args) =>
@@ -465,36 +514,53 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
 
   // ─── interaction and presence ──────────────────────────────────────────────────────────────────
 
-  async function interactionChanged(current: VoiceInteraction, before: string): Promise<void> {
-    const { interaction } = current;
-    const cid = interaction.id;
-    const state = current.snapshot.value;
-    interactions.set(cid, current);
-    const call = calls.get(cid);
+  /**
+   * The call steps an interaction step implies (pure: nothing is current until the hub stored them and calls
+   * {@link VoiceHub.settled}): a voice interaction rings while it waits, is answered when accepted, a transferred
+   * call ends and a new one rings; any call ends when its interaction leaves the states that allow one.
+   */
+  function plan(next: VoiceInteraction, before: string, staged: readonly CallStep[]): CallStep[] {
+    const { interaction } = next;
+    const state = next.snapshot.value;
+    const existing = calls.get(interaction.id);
+    const call = existing && LIVE_CALL.has(latest(existing, staged).value) ? existing : undefined;
+    const steps: CallStep[] = [];
+    const add = (event: VoiceEvent, operation: string) => {
+      if (!call) return;
+      const step = stage(call, event, operation, [...staged, ...steps]);
+      if (step) steps.push(step);
+    };
     const at = clock.now();
     if (interaction.channel === 'voice' && state === 'queued') {
-      if (call && isLive(call)) {
-        // A missed or rejected offer: the call keeps ringing in the queue.
-        if (before !== 'active') return;
-        // Transferred: this call ends here and a new one rings for the next agent.
-        await apply(call, { type: 'HANG_UP', at, by: 'agent' }, 'transfer the call');
-      }
-      await createCall(current, 'visitor');
-      return;
+      // A missed or rejected offer: the call keeps ringing in the queue.
+      if (call && before !== 'active') return steps;
+      // Transferred: this call ends here and a new one rings for the next agent.
+      add({ type: 'HANG_UP', at, by: 'agent' }, 'transfer the call');
+      steps.push(draftCall(next, 'visitor'));
+      return steps;
     }
-    if (call && isLive(call)) {
-      if (interaction.channel === 'voice' && state === 'active' && before === 'offered') {
-        await apply(call, { type: 'ANSWER', at }, 'answer the call');
-      } else if (!CALL_STATES[interaction.channel].has(state)) {
-        const { endedBy } = interaction;
-        const event: VoiceEvent =
-          endedBy === 'visitor' || endedBy === 'agent'
-            ? { type: 'HANG_UP', at, by: endedBy }
-            : { type: 'FAIL', at };
-        await apply(call, event, 'end the call');
-      }
+    if (interaction.channel === 'voice' && state === 'active' && before === 'offered') {
+      add({ type: 'ANSWER', at }, 'answer the call');
+    } else if (!CALL_STATES[interaction.channel].has(state)) {
+      const { endedBy } = interaction;
+      add(
+        endedBy === 'visitor' || endedBy === 'agent'
+          ? { type: 'HANG_UP', at, by: endedBy }
+          : { type: 'FAIL', at },
+        'end the call',
+      );
     }
-    if (current.lifecycle.final.has(state)) {
+    return steps;
+  }
+
+  /** The hub stored an interaction step with these call steps: they become current. */
+  function settled(current: VoiceInteraction, steps: readonly CallStep[]): void {
+    const cid = current.interaction.id;
+    interactions.set(cid, current);
+    settle(steps);
+    if (current.lifecycle.final.has(current.snapshot.value)) {
+      const call = calls.get(cid);
+      if (call) for (const timer of call.timers.values()) clock.clearTimeout(timer);
       calls.delete(cid);
       interactions.delete(cid);
     }
@@ -513,14 +579,9 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
 
   return {
     handlers,
-    async interactionChanged(current, before) {
-      try {
-        await interactionChanged(current, before);
-      } catch (error) {
-        // Call bookkeeping must never block the interaction itself.
-        deps.reportFailure('call update', error);
-      }
-    },
+    plan,
+    eventOf,
+    settled,
     presenceChanged,
     callOf(cid) {
       const call = calls.get(cid);
