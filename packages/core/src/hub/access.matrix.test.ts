@@ -580,28 +580,20 @@ describe('history and fan-out by relation', () => {
   });
 });
 
-// ─── gaps between the rules and the hub ───────────────────────────────────────────────────────────
-// Each asserts what the rules mean; `todo` keeps them visible in every run until the hub is fixed, and a fixed hub
-// turns them green (then the marker goes).
+// ─── where the rules and the routing meet ─────────────────────────────────────────────────────────
 
 describe('the rules and the hub agree beyond the matrix', () => {
-  it('offers a supervisor who goes available only what they may accept', {
-    todo: 'the router offers to supervisors, but relationOf makes them "supervisor", never "offered"',
-  }, async () => {
+  it('never offers work to a supervisor, who could not accept it', async () => {
     const { hub, clock } = await newHub();
     await hub.execute(sam, 'presence.set', available);
     const { cid } = await hub.execute(ada, 'chat.start', { channel: 'chat', queueId: 'support' });
     await clock.advance(0);
     const interaction = stateOf({ hub }, cid);
-    if (interaction.state === 'offered' && interaction.agentId === sam.id) {
-      await hub.execute(sam, 'offer.accept', { cid });
-      assert.equal(stateOf({ hub }, cid).state, 'active');
-    }
+    assert.notEqual(interaction.agentId, sam.id);
+    assert.equal(interaction.state, 'queued');
   });
 
-  it('makes a callback agent whose dial went unanswered a former participant, up to a leave of their own', {
-    todo: 'NO_ANSWER clears agentId without a `left` event: history shows them nothing, fan-out everything',
-  }, async () => {
+  it('makes a callback agent whose dial went unanswered a former participant, up to a leave of their own', async () => {
     const w = await build('callback-dialing');
     await w.hub.execute(alice, 'callback.outcome', { cid: w.cid, outcome: 'no-answer' });
     const interaction = stateOf(w, w.cid);
