@@ -245,10 +245,27 @@ describe('HTTP API', () => {
     assert.match(text, /Visitor: Hi <script>alert\(1\)<\/script> bold/);
     assert.match(text, /Alice: See https:\/\/example\.com\/help/);
     assert.match(text, /— Alice joined/);
-    const staff = await http(s, `/v1/conversations/${cid}/transcript.txt`, {
+    // Alice transfers with an internal note: the customer's transcript never shows it; a supervisor's does, and
+    // Alice's own ends with her leave.
+    // Away first, so the chat is not offered straight back to her.
+    await agent.ok('presence.set', { status: 'away', reason: 'break' });
+    await agent.ok('transfer', { cid, toQueueId: 'sales', note: 'VIP, card 4111 1111 1111 1111' });
+    await agent.ok('message.send', { cid, clientMsgId: uuid(3), text: 'too late' }).catch(() => undefined);
+    await visitor.ok('message.send', { cid, clientMsgId: uuid(4), text: 'Still there?' });
+    const mine = await http(s, `/v1/conversations/${cid}/transcript.txt`, { token });
+    assert.doesNotMatch(mine.text, /VIP|Note/);
+    assert.match(mine.text, /Still there\?/);
+    const supervisor = await http(s, `/v1/conversations/${cid}/transcript.txt`, {
+      token: await staffToken('sam'),
+    });
+    assert.match(supervisor.text, /Note: VIP, card/);
+    assert.doesNotMatch(supervisor.text, /4111 1111 1111 1111/);
+    const former = await http(s, `/v1/conversations/${cid}/transcript.txt`, {
       token: await staffToken('alice'),
     });
-    assert.equal(staff.status, 200);
+    assert.equal(former.status, 200);
+    assert.match(former.text, /Note: VIP/);
+    assert.doesNotMatch(former.text, /Still there/, 'a former agent reads up to their leave');
   });
 
   it('issues demo tokens only in dev mode, and says so loudly in the log', async () => {

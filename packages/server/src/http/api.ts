@@ -144,11 +144,13 @@ const iso = (at: number) =>
     .replace('T', ' ')
     .replace(/\.\d+Z$/, ' UTC');
 
-/** A plain-text transcript: every message through the one renderer's plain-text form, never raw markup. */
+/**
+ * A plain-text transcript of the events a reader may see (as `history` gave them): every message through the one
+ * renderer's plain-text form, never raw markup.
+ */
 export function renderTranscript(
   cid: string,
   events: readonly { seq: number; at: number; ev: ConversationEvent }[],
-  forStaff: boolean,
 ): string {
   const lines: string[] = [`Conversation ${cid}`];
   const names = new Map<string, string>();
@@ -180,7 +182,8 @@ export function renderTranscript(
         lines.push(`[${iso(at)}] — Rated ${ev.score}/5`);
         break;
       case 'note':
-        if (forStaff) lines.push(`[${iso(at)}] — Note: ${toPlainText(tokenize(ev.text))}`);
+        // Staff only: `history` gives visitors a `withheld` event in its place (core/hub/access.ts).
+        lines.push(`[${iso(at)}] — Note: ${toPlainText(tokenize(ev.text))}`);
         break;
       default:
         break;
@@ -356,7 +359,7 @@ const routes: { method: string; pattern: RegExp; handler: Handler; dev?: boolean
       return {
         status: 200,
         text: {
-          body: renderTranscript(cid, events, subject.role !== 'visitor'),
+          body: renderTranscript(cid, events),
           filename: `transcript-${cid}.txt`,
         },
       };
