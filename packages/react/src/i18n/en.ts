@@ -210,6 +210,7 @@ export const consoleMessages = {
   'error.connection/closed': 'Not connected. Reload the console.',
   'error.connection/timeout': 'The server did not answer in time. Try again.',
   'error.limit/rate': 'Too many requests. Wait a moment and try again.',
+  'error.unavailable': 'The service is briefly unavailable. Nothing changed; try again in a moment.',
 } as const;
 
 /** Every text key of the console. */

@@ -55,6 +55,7 @@ export const ar: Catalog = {
   errorEmptyMessage: 'اكتب رسالة أولًا.',
   errorMessageTooLong: 'رسالتك طويلة جدًا: {count} من {max} حرفًا كحد أقصى.',
   errorRate: 'طلبات كثيرة جدًا. حاول مرة أخرى بعد {seconds} ثانية.',
+  errorUnavailable: 'الخدمة غير متاحة مؤقتًا. لم يُفقد شيء؛ حاول مرة أخرى بعد {seconds} ثانية.',
   errorClosed: 'نحن مغلقون الآن.',
   errorGeneric: 'حدث خطأ ما. يُرجى المحاولة مرة أخرى.',
   errorConnect: 'لا يمكننا الوصول إلى خدمة الدردشة الآن.',

@@ -56,6 +56,7 @@ export const en = {
   errorEmptyMessage: 'Type a message first.',
   errorMessageTooLong: 'Your message is too long: {count} of at most {max} characters.',
   errorRate: 'Too many requests. Try again in {seconds} seconds.',
+  errorUnavailable: 'The service is briefly unavailable. Nothing was lost; try again in {seconds} seconds.',
   errorClosed: 'We are closed right now.',
   errorGeneric: 'Something went wrong. Please try again.',
   errorConnect: 'We cannot reach the chat service right now.',

@@ -55,6 +55,8 @@ export const nl: Catalog = {
   errorEmptyMessage: 'Typ eerst een bericht.',
   errorMessageTooLong: 'Je bericht is te lang: {count} van maximaal {max} tekens.',
   errorRate: 'Te veel verzoeken. Probeer het over {seconds} seconden opnieuw.',
+  errorUnavailable:
+    'De dienst is even niet beschikbaar. Er is niets verloren; probeer het over {seconds} seconden opnieuw.',
   errorClosed: 'We zijn nu gesloten.',
   errorGeneric: 'Er ging iets mis. Probeer het opnieuw.',
   errorConnect: 'We kunnen de chatdienst nu niet bereiken.',

@@ -55,6 +55,7 @@ export const zhHans: Catalog = {
   errorEmptyMessage: '请先输入消息。',
   errorMessageTooLong: '您的消息太长：{count} 个字符，最多 {max} 个。',
   errorRate: '请求过于频繁。请在 {seconds} 秒后重试。',
+  errorUnavailable: '服务暂时不可用。没有丢失任何内容；请在 {seconds} 秒后重试。',
   errorClosed: '我们目前暂停服务。',
   errorGeneric: '出现错误，请重试。',
   errorConnect: '目前无法连接到聊天服务。',

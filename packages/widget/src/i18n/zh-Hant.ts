@@ -55,6 +55,7 @@ export const zhHant: Catalog = {
   errorEmptyMessage: '請先輸入訊息。',
   errorMessageTooLong: '您的訊息太長：{count} 個字元，最多 {max} 個。',
   errorRate: '請求過於頻繁。請在 {seconds} 秒後再試。',
+  errorUnavailable: '服務暫時無法使用。沒有遺失任何內容；請在 {seconds} 秒後再試。',
   errorClosed: '我們目前暫停服務。',
   errorGeneric: '發生錯誤，請再試一次。',
   errorConnect: '目前無法連線到聊天服務。',

@@ -34,6 +34,10 @@ describe('widget model', () => {
       key: 'errorRate',
       params: { seconds: 3 },
     });
+    assert.deepEqual(describeError(helplineError('unavailable', { detail: 'x' }, { retryAfterMs: 1000 })), {
+      key: 'errorUnavailable',
+      params: { seconds: 1 },
+    });
     assert.equal(describeError(helplineError('queue/closed', { queue: 'x' })).key, 'errorClosed');
     assert.equal(describeError(new HelplineError('voice/permission-denied', 'no')).key, 'errorMicDenied');
     assert.equal(describeError(new Error('<b>boom</b>')).key, 'errorGeneric');
