@@ -258,15 +258,17 @@ export function createConversationsStore(options: ConversationsOptions): Convers
     const existing = loading.get(cid);
     if (existing) return existing;
     const task = (async () => {
-      let view = viewOf(cid);
       for (;;) {
-        const page = await connection.command('history', { cid, after: view.lastSeq });
+        const page = await connection.command('history', { cid, after: viewOf(cid).lastSeq });
+        // Folded into the view as it is once the page is here: events delivered and messages typed while the page
+        // was on its way stay (folding skips the events the view already has).
+        let view = viewOf(cid);
         for (const { seq, at, ev } of page.events) view = foldEvent(view, { cid, seq, at, ev });
+        put(view);
         if (view.lastSeq >= page.lastSeq || page.events.length === 0) break;
       }
-      put(view);
       // Live events continue from where history ended: no gap, no duplicate.
-      connection.follow(cid, view.lastSeq);
+      connection.follow(cid, viewOf(cid).lastSeq);
       return viewOf(cid);
     })();
     loading.set(cid, task);
