@@ -23,4 +23,5 @@ export {
   type LeaderTransport,
   type LeaderTransportOptions,
   type LockManagerLike,
+  leadershipOf,
 } from './leader';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createHub, createMemoryStorage, devAuthenticate, type Hub } from '../hub';
 import { type AgentSession, createAgentSession } from '../session/agent.session';
+import { createOfferAlert, type OfferAlert } from '../session/offer.alert';
 import { createVisitorSession, type VisitorSession } from '../session/visitor.session';
 import { createTestClock, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
 import { createMemoryTransport, type MemoryTransport } from '../transport';
@@ -16,6 +17,11 @@ interface ConsoleTab {
   readonly id: string;
   readonly transport: LeaderTransport;
   readonly agent: AgentSession;
+  readonly alert: OfferAlert;
+  /** Whether this tab's ringtone plays. */
+  ringing(): boolean;
+  /** Offers this tab showed a notification for, in order. */
+  readonly notified: string[];
   /** The tab is closed abruptly: its page, socket, locks and channel are gone. */
   crash(): void;
 }
@@ -75,12 +81,33 @@ function world(): World {
         random: () => 0.5,
         token: 'dev:agent:alice:Alice',
       });
-      // What a console does: it watches the offers and the presence.
+      // What a console does: it watches the offers and the presence, and alerts for offers.
       const stop = [agent.$offers.listen(() => undefined), agent.$presence.listen(() => undefined)];
+      let ringing = false;
+      const notified: string[] = [];
+      const alert = createOfferAlert({
+        session: agent,
+        clock,
+        ringer: {
+          async start() {
+            ringing = true;
+            return true;
+          },
+          stop() {
+            ringing = false;
+          },
+          unblock: async () => true,
+        },
+        notify: (offer) => {
+          notified.push(offer.interaction.id);
+          return undefined;
+        },
+      });
       let alive = true;
       cleanups.push(() => {
         if (!alive) return;
         alive = false;
+        alert.dispose();
         for (const unsubscribe of stop) unsubscribe();
         agent.close();
         transport.dispose();
@@ -89,11 +116,16 @@ function world(): World {
         id,
         transport,
         agent,
+        alert,
+        ringing: () => ringing,
+        notified,
         crash() {
           bus.crash(id);
           locks.crash(id);
           for (const link of links) link.close(1006, 'tab closed');
           alive = false;
+          // Nothing of the tab runs any more, its sound included.
+          alert.dispose();
           for (const unsubscribe of stop) unsubscribe();
           agent.close();
         },
@@ -133,12 +165,20 @@ describe('the agent console across tabs', () => {
     const cid = await ada.startChat({});
     for (const t of [a, b])
       await waitFor(() => t.agent.$offers.get()[cid] !== undefined, `${t.id} has the offer`);
+    assert.equal(a.agent.$isLeader.get(), true);
+    assert.equal(b.agent.$isLeader.get(), false);
+    assert.equal(a.ringing(), true, 'the leader tab rings');
+    assert.equal(b.ringing(), false, 'the follower does not');
+    assert.deepEqual(a.notified, [cid], 'one notification');
+    assert.deepEqual(b.notified, []);
 
     await b.agent.accept(cid);
     for (const t of [a, b]) {
       await waitFor(() => t.agent.$offers.get()[cid] === undefined, `${t.id} lost the offer`);
       await waitFor(() => t.agent.$interactions.get()[cid]?.state === 'active', `${t.id} handles it`);
     }
+    assert.equal(a.ringing(), false, 'answered in the follower: the leader stops ringing');
+    assert.deepEqual(a.alert.$alerting.get(), []);
 
     await a.agent.sendMessage(cid, 'from a');
     await ada.sendMessage('from Ada');
@@ -173,5 +213,28 @@ describe('the agent console across tabs', () => {
     await b.agent.sendMessage(cid, 'from b');
     await waitFor(() => ada.$messages.get().some((m) => m.text === 'from b'), 'Ada hears b');
     await waitFor(() => texts(b, cid).includes('while no tab had the socket'), 'b got what it missed');
+  });
+  it('when the leader tab closes while an offer waits, the tab that takes over rings for it', async () => {
+    const { clock, tab, visitor } = world();
+    const a = tab('a');
+    await waitFor(() => a.transport.$isLeader.get(), 'a leads');
+    const b = tab('b');
+    for (const t of [a, b]) await waitFor(() => caughtUp(t), `${t.id} connected`);
+    await a.agent.setPresence('available');
+    const cid = await visitor().startChat({});
+    await waitFor(() => b.agent.$offers.get()[cid] !== undefined, 'b has the offer');
+    assert.equal(a.ringing(), true);
+    assert.equal(b.ringing(), false);
+
+    a.crash();
+    await waitFor(() => b.transport.$isLeader.get(), 'b took the lock');
+    assert.equal(b.ringing(), true, 'b rings now');
+    assert.deepEqual(b.notified, [cid]);
+    await clock.advance(500);
+    await waitFor(() => caughtUp(b), 'b reconnected');
+    assert.ok(b.agent.$offers.get()[cid], 'the offer still waits after the resync');
+    await b.agent.accept(cid);
+    await waitFor(() => b.agent.$interactions.get()[cid]?.state === 'active', 'b handles it');
+    assert.equal(b.ringing(), false);
   });
 });

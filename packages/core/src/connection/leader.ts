@@ -158,6 +158,20 @@ export function createLeaderTransport(options: LeaderTransportOptions): LeaderTr
   return createSharedTransport(options, locks, makeChannel);
 }
 
+/**
+ * Whether this tab leads the browser's tabs over `transport`: the leader transport's `$isLeader`, or always true for
+ * any other transport (its socket is this tab's own). Sessions expose it as `$isLeader`.
+ *
+ * @example
+ * ```ts
+ * const $rings = leadershipOf(transport); // true in exactly one tab of the browser
+ * ```
+ */
+export function leadershipOf(transport: Transport): ReadableAtom<boolean> {
+  const { $isLeader } = transport as Partial<LeaderTransport>;
+  return $isLeader ?? atom(true);
+}
+
 interface TabLink {
   readonly id: string;
   readonly handlers: LinkHandlers;

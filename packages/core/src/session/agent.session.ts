@@ -1,6 +1,7 @@
 import { atom, map, onMount, type ReadableAtom } from 'nanostores';
 import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
+import { leadershipOf } from '../connection/leader';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import type { CommandArgs, CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
@@ -59,6 +60,12 @@ export interface AgentSession {
    * responses), loaded on every connect; empty until then.
    */
   readonly $queues: ReadableAtom<readonly Queue[]>;
+  /**
+   * True in the one tab of the browser that owns the socket when the transport is a leader transport
+   * (`createLeaderTransport`), always true otherwise: the tab that rings and notifies for offers. Every tab has
+   * the same stores and may act.
+   */
+  readonly $isLeader: ReadableAtom<boolean>;
   setPresence(status: PresenceStatus, reason?: AwayReason): Promise<void>;
   accept(cid: string): Promise<void>;
   reject(cid: string): Promise<void>;
@@ -222,6 +229,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     $conversations: conversations.$conversations,
     $typing,
     $queues,
+    $isLeader: leadershipOf(options.transport),
     async setPresence(status, reason) {
       connection.open();
       const result = await connection.command('presence.set', { status, ...(reason ? { reason } : {}) });

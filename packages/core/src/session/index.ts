@@ -5,6 +5,7 @@ export {
   type AgentSessionOptions,
   type CallbackOutcome,
   createAgentSession,
+  type TransferResult,
   type TransferTarget,
   type WrapUpInput,
 } from './agent.session';
@@ -16,6 +17,13 @@ export {
   foldEvent,
   type MessageAuthor,
 } from './conversations.store';
+export {
+  type BrowserOfferNotifierOptions,
+  createBrowserOfferNotifier,
+  createOfferAlert,
+  type OfferAlert,
+  type OfferAlertOptions,
+} from './offer.alert';
 export { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
 export {
   type BrowserConversationMemoryOptions,
