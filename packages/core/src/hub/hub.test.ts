@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { isHelplineError } from '../protocol/errors';
 import type { ServerFrame } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import { createAgentSession } from '../session/agent.session';
@@ -827,5 +828,84 @@ describe('hub: an agent who reconnects', () => {
     const texts = answer.flatMap((f) => (f.t === 'evt' && f.ev.type === 'message' ? [f.ev.text] : []));
     assert.deepEqual(texts, ['Hello?', 'Anyone?']);
     assert.ok(answer.slice(0, ackAt).some((f) => f.t === 'evt' && f.ev.type === 'joined'));
+  });
+});
+
+describe('hub: transfer to a named agent', () => {
+  /** Alice holds an active chat; Bob and Carol are the candidates. */
+  async function activeWithAlice() {
+    const world = setup({ heartbeatMs: 3_600_000 });
+    const alice = world.agent('alice');
+    await alice.setPresence('available');
+    const v = world.visitor();
+    const cid = await v.startChat({ prechat: { name: 'Ada' } });
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offer to alice');
+    await alice.accept(cid);
+    // Alice steps away so the queue cannot hand the chat straight back to her.
+    await alice.setPresence('away', 'break');
+    return { ...world, alice, v, cid };
+  }
+
+  it('offers the work to that agent only, and tells the transferring agent when it is taken', async () => {
+    const { agent, hub, alice, cid } = await activeWithAlice();
+    const bob = agent('bob');
+    await bob.setPresence('available');
+    await alice.transfer(cid, { toAgentId: 'bob', note: 'Billing question' });
+    await waitFor(() => bob.$offers.get()[cid] !== undefined, 'offer to bob');
+    assert.equal(hub.interaction(cid)?.agentId, 'bob');
+    await bob.accept(cid);
+    await waitFor(
+      () => alice.$transferResults.get()[cid]?.outcome === 'accepted',
+      'alice hears it was taken',
+    );
+    assert.equal(hub.interaction(cid)?.state, 'active');
+  });
+
+  it('puts declined or missed work back in its queue with its original wait, and says so', async () => {
+    const { agent, hub, clock, alice, cid } = await activeWithAlice();
+    const waitingSince = hub.interaction(cid)?.timestamps.queuedAt;
+    const bob = agent('bob');
+    await bob.setPresence('available');
+    await alice.transfer(cid, { toAgentId: 'bob' });
+    await waitFor(() => bob.$offers.get()[cid] !== undefined, 'offer to bob');
+    await bob.reject(cid);
+    await waitFor(
+      () => alice.$transferResults.get()[cid]?.outcome === 'declined',
+      'alice hears of the decline',
+    );
+    assert.equal(hub.interaction(cid)?.timestamps.queuedAt, waitingSince, 'the original wait counts');
+    alice.dismissTransferResult(cid);
+    assert.equal(alice.$transferResults.get()[cid], undefined);
+
+    // Back with Alice (Bob steps away meanwhile), then to Bob again, who lets the offer run out this time.
+    await bob.setPresence('away', 'break');
+    await alice.setPresence('available');
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offer back to alice');
+    await alice.accept(cid);
+    await alice.setPresence('away', 'break');
+    await bob.setPresence('available');
+    await alice.transfer(cid, { toAgentId: 'bob' });
+    await waitFor(() => bob.$offers.get()[cid] !== undefined, 'second offer to bob');
+    await clock.advance(21_000);
+    await waitFor(() => alice.$transferResults.get()[cid]?.outcome === 'missed', 'alice hears of the miss');
+    assert.notEqual(hub.interaction(cid)?.agentId, 'alice');
+  });
+
+  it('refuses, changing nothing, a named agent who is away, unknown, oneself, or serves another queue', async () => {
+    const { agent, hub, alice, cid } = await activeWithAlice();
+    await alice.setPresence('available');
+    const before = hub.interaction(cid);
+    const refusal = (target: { toAgentId: string; toQueueId?: string }) =>
+      alice.transfer(cid, target as { toAgentId: string }).then(
+        () => assert.fail('accepted'),
+        (error: unknown) => (isHelplineError(error) ? [error.code, error.field] : [String(error)]),
+      );
+    assert.deepEqual(await refusal({ toAgentId: 'bob' }), ['agent/unavailable', undefined], 'bob is offline');
+    assert.deepEqual(await refusal({ toAgentId: 'nobody' }), ['not-found', undefined]);
+    assert.deepEqual(await refusal({ toAgentId: 'alice' }), ['validation/field', 'toAgentId']);
+    const bob = agent('bob');
+    await bob.setPresence('available');
+    assert.deepEqual(await refusal({ toAgentId: 'bob', toQueueId: 'elsewhere' }), ['not-found', undefined]);
+    assert.deepEqual(hub.interaction(cid), before, 'nothing changed');
   });
 });

@@ -29,7 +29,7 @@ import { redactCardNumbers } from '../protocol/redact';
 import { isOpen, queueAvailability } from '../queue/business-hours';
 import type { Queue } from '../queue/queue.types';
 import { createRouter } from '../routing/router';
-import type { RoutingEvent, RoutingOffer } from '../routing/routing.types';
+import type { RoutingEvent, RoutingItem, RoutingOffer } from '../routing/routing.types';
 import type {
   CommitOptions,
   ConnectionMeta,
@@ -208,6 +208,8 @@ export function createHub(options: HubOptions): Hub {
   const dueTimers = new Map<string, unknown>();
   const wrapUpTimers = new Map<string, unknown>();
   const repairTimers = new Map<string, unknown>();
+  /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
+  const namedTransfers = new Map<string, { readonly from: string; readonly to: string }>();
   const kpiLog: KpiLogEvent[] = [];
   const startRequests = new Map<string, Promise<Live>>();
   /** Offer revocations an agent could not be told (no connection), sent on their next welcome. */
@@ -797,6 +799,7 @@ export function createHub(options: HubOptions): Hub {
     if (current?.snapshot.value !== 'offered') return;
     await serialized(cid, () => drive(current, { kind: 'offer-timeout' }));
     notify(routed.agentId, { type: 'offer.revoked', cid, reason: 'missed' });
+    transferSettled(cid, routed.agentId, 'missed');
   }
 
   /**
@@ -813,6 +816,7 @@ export function createHub(options: HubOptions): Hub {
         await drive(current, { kind: 'offer-withdrawn' });
     });
     notify(agentId, { type: 'offer.revoked', cid, reason: 'missed' });
+    transferSettled(cid, agentId, 'missed');
   }
 
   /**
@@ -873,19 +877,32 @@ export function createHub(options: HubOptions): Hub {
     return runRouting(() => []);
   }
 
+  /** What the router needs of an interaction; its wait counts from when it first queued (kept across transfers). */
+  function routingItemOf(interaction: Interaction): RoutingItem {
+    return {
+      id: interaction.id,
+      queueId: interaction.queueId,
+      channel: interaction.channel,
+      priority: interaction.priority,
+      requiredSkills: interaction.requiredSkills,
+      waitingSince: interaction.timestamps.queuedAt ?? clock.now(),
+      ...(interaction.language ? { language: interaction.language } : {}),
+    };
+  }
+
   function enqueueForRouting(current: Live): void {
-    const { interaction } = current;
-    void runRouting(() =>
-      router.enqueue({
-        id: interaction.id,
-        queueId: interaction.queueId,
-        channel: interaction.channel,
-        priority: interaction.priority,
-        requiredSkills: interaction.requiredSkills,
-        waitingSince: interaction.timestamps.queuedAt ?? clock.now(),
-        ...(interaction.language ? { language: interaction.language } : {}),
-      }),
-    );
+    void runRouting(() => router.enqueue(routingItemOf(current.interaction)));
+  }
+
+  /**
+   * A transfer to a named agent has its answer: the transferring agent is told whether it was taken, declined or
+   * missed (then it waits in its queue with its original wait).
+   */
+  function transferSettled(cid: string, agentId: string, outcome: 'accepted' | 'declined' | 'missed'): void {
+    const named = namedTransfers.get(cid);
+    if (named?.to !== agentId) return;
+    namedTransfers.delete(cid);
+    notify(named.from, { type: 'transfer.result', cid, toAgentId: agentId, outcome });
   }
 
   // ─── presence ─────────────────────────────────────────────────────────────────────────────────
@@ -1513,6 +1530,7 @@ export function createHub(options: HubOptions): Hub {
           await commit(current, change, { replayTo: conn.subject.id });
           clearTimer(offerTimers, args.cid);
           router.accept(args.cid, conn.subject.id);
+          transferSettled(args.cid, conn.subject.id, 'accepted');
           return current;
         },
       );
@@ -1528,6 +1546,7 @@ export function createHub(options: HubOptions): Hub {
         await drive(current, { kind: 'reject', agentId: conn.subject.id });
       });
       clearTimer(offerTimers, args.cid);
+      transferSettled(args.cid, conn.subject.id, 'declined');
       void runRouting(() => router.reject(args.cid, conn.subject.id));
       return {};
     },
@@ -1570,13 +1589,25 @@ export function createHub(options: HubOptions): Hub {
         ? pickQueue(args.toQueueId, undefined)
         : queues.get(current.interaction.queueId);
       if (!target) throw helplineError('not-found', { entity: 'Queue', id: current.interaction.queueId });
-      if (
-        args.toAgentId &&
-        (!agents.has(args.toAgentId) || presence.get(args.toAgentId)?.value !== 'available')
-      ) {
-        throw helplineError('agent/unavailable', { agent: args.toAgentId });
-      }
+      const named = args.toAgentId;
+      const refusalOfNamed = () => {
+        if (named === undefined) return undefined;
+        if (!agents.has(named)) return helplineError('not-found', { entity: 'Agent', id: named });
+        if (named === conn.subject.id) {
+          return helplineError(
+            'validation/field',
+            { scope: 'transfer', field: 'toAgentId', detail: 'must be another agent' },
+            { field: 'toAgentId' },
+          );
+        }
+        return router.refusalOfOfferTo({ ...routingItemOf(current.interaction), queueId: target.id }, named);
+      };
+      const refused = refusalOfNamed();
+      if (refused) throw refused;
       await inTurn(conn.subject, args.cid, 'transfer', 'transfer this interaction', async () => {
+        // Checked again in the conversation's turn: the named agent may have gone away meanwhile.
+        const stillRefused = refusalOfNamed();
+        if (stillRefused) throw stillRefused;
         const change = changeOf(current);
         // The note first: its writer reads it in their history too, which ends at their leave.
         if (args.note) addEvent(change, { type: 'note', text: redactCardNumbers(args.note) });
@@ -1584,7 +1615,19 @@ export function createHub(options: HubOptions): Hub {
         step(current, change, { kind: 'transfer', queue: target });
         await commit(current, change);
       });
-      enqueueForRouting(current);
+      if (named === undefined) enqueueForRouting(current);
+      else {
+        namedTransfers.set(args.cid, { from: conn.subject.id, to: named });
+        void runRouting(() => {
+          try {
+            return router.offerTo(routingItemOf(current.interaction), named);
+          } catch {
+            // The agent's room went between the check and now: the work waits in its queue instead.
+            transferSettled(args.cid, named, 'declined');
+            return router.enqueue(routingItemOf(current.interaction));
+          }
+        });
+      }
       return {};
     },
     async 'supervisor.snapshot'(conn, args) {

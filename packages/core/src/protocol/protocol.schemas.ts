@@ -193,6 +193,13 @@ const offer = v.object({ interaction: interactionSchema, expiresAt: epochMs });
 export const noticeSchema = v.variant('type', [
   v.object({ type: v.literal('offer'), offer }),
   v.object({ type: v.literal('offer.revoked'), cid: id, reason: endReason }),
+  /** A transfer to a named agent was answered: told to the agent who transferred. */
+  v.object({
+    type: v.literal('transfer.result'),
+    cid: id,
+    toAgentId: id,
+    outcome: v.picklist(['accepted', 'declined', 'missed']),
+  }),
   v.object({
     type: v.literal('presence'),
     status: v.picklist(['offline', 'available', 'away']),

@@ -1,7 +1,7 @@
 import { type Agent, type AwayReason, hasCapacity, type PresenceStatus } from '../agent/agent.types';
 import { CHANNELS, type Channel, type SkillRequirement } from '../interaction/interaction.types';
 import { estimatedWait } from '../metrics/erlang-c';
-import { helplineError } from '../protocol/errors';
+import { type HelplineError, helplineError } from '../protocol/errors';
 import type { Queue } from '../queue/queue.types';
 import { Heap } from './heap';
 import type {
@@ -687,6 +687,33 @@ export function createRouter(options: RouterOptions): Router {
     return [];
   }
 
+  function refusalOfOfferTo(item: RoutingItem, agentId: string): HelplineError | undefined {
+    const agent = agents.get(agentId);
+    if (agent === undefined || agent.presence !== 'available')
+      return helplineError('agent/unavailable', { agent: agentId });
+    const queue = queueOrThrow(item.queueId);
+    if (!worksQueue(agent, queue) || baseScore(agent, queue) < 0) {
+      return helplineError(
+        'validation/field',
+        { scope: 'transfer', field: 'toAgentId', detail: `${agentId} does not serve queue ${item.queueId}` },
+        { field: 'toAgentId' },
+      );
+    }
+    if (!hasCapacity(agent.agent.capacity, agent.load, item.channel)) {
+      return helplineError('agent/capacity', { agent: agentId, channel: item.channel });
+    }
+    return undefined;
+  }
+
+  function offerTo(item: RoutingItem, agentId: string): RoutingEvent[] {
+    const refusal = refusalOfOfferTo(item, agentId);
+    if (refusal) throw refusal;
+    enqueue(item);
+    const events: RoutingEvent[] = [];
+    offer(items.get(item.id) as ItemState, agents.get(agentId) as AgentState, now(), events);
+    return events;
+  }
+
   function newEntry(item: RoutingItem, queue: QueueState | undefined): ItemState {
     const language =
       item.language === undefined || item.language === '' ? undefined : primaryLanguage(item.language);
@@ -1139,6 +1166,8 @@ export function createRouter(options: RouterOptions): Router {
     reject,
     release,
     assign,
+    offerTo,
+    refusalOfOfferTo,
     transfer,
     tick,
     recordHandleTime,

@@ -1,5 +1,6 @@
 import type { Agent, AwayReason, ChannelLoad, PresenceStatus } from '../agent/agent.types';
 import type { Channel, SkillRequirement } from '../interaction/interaction.types';
+import type { HelplineError } from '../protocol/errors';
 import type { Queue } from '../queue/queue.types';
 
 /** What the router needs to know about a waiting interaction. */
@@ -100,6 +101,15 @@ export interface Router {
   reject(interactionId: string, agentId: string): RoutingEvent[];
   /** Capacity held by a finished interaction is freed (after wrap-up). */
   release(interactionId: string): void;
+  /**
+   * Enqueues `item` and offers it at once to `agentId` alone (a transfer to a named agent), with the queue's offer
+   * timeout; declined or timed out, it waits in its queue like any other. Throws `agent/unavailable` when the agent
+   * is not available, `validation/field` (`toAgentId`) when they do not serve the queue, `agent/capacity` when they
+   * have no room for the channel; nothing is enqueued then.
+   */
+  offerTo(item: RoutingItem, agentId: string): RoutingEvent[];
+  /** Why {@link Router.offerTo} would refuse, or `undefined` when it would offer (nothing changes). */
+  refusalOfOfferTo(item: RoutingItem, agentId: string): HelplineError | undefined;
   /** Assigns directly to an agent (transfer to a named agent, agent-initiated outbound). */
   assign(interactionId: string, agentId: string, channel: Channel): void;
   /** Moves a waiting or assigned interaction into another queue, keeping `waitingSince`. */

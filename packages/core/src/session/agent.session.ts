@@ -21,6 +21,12 @@ export interface AgentPresence {
   readonly reason?: AwayReason;
 }
 
+/** The answer to a transfer to a named agent. */
+export interface TransferResult {
+  readonly toAgentId: string;
+  readonly outcome: 'accepted' | 'declined' | 'missed';
+}
+
 /** Options of {@link createAgentSession}. */
 export interface AgentSessionOptions extends ConnectionOptions {
   readonly outbox?: Outbox;
@@ -55,6 +61,13 @@ export interface AgentSession {
   readonly $conversations: ReadableAtom<Readonly<Record<string, ConversationView>>>;
   /** Which conversations show the customer typing. */
   readonly $typing: ReadableAtom<Readonly<Record<string, boolean>>>;
+  /**
+   * Answers to this agent's transfers to a named agent, by conversation: accepted, declined or missed (then the work
+   * waits in its queue). Cleared by {@link AgentSession.dismissTransferResult}.
+   */
+  readonly $transferResults: ReadableAtom<Readonly<Record<string, TransferResult>>>;
+  /** Forgets a transfer's answer once the agent has seen it. */
+  dismissTransferResult(cid: string): void;
   /**
    * The queues' console configuration from the server (dispositions, after-call work, SLA targets, canned
    * responses), loaded on every connect; empty until then.
@@ -117,6 +130,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
   const $offers = map<Record<string, AgentOffer>>({});
   const $interactions = map<Record<string, WireInteraction>>({});
   const $typing = map<Record<string, boolean>>({});
+  const $transferResults = map<Record<string, TransferResult>>({});
   const $queues = atom<readonly Queue[]>([]);
 
   for (const store of [$presence, $offers, $interactions]) onMount(store, () => connection.open());
@@ -161,6 +175,9 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
         $typing.setKey(notice.cid, notice.typing);
         return;
       case 'position':
+        return;
+      case 'transfer.result':
+        $transferResults.setKey(notice.cid, { toAgentId: notice.toAgentId, outcome: notice.outcome });
         return;
     }
   }
@@ -228,6 +245,10 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     $interactions,
     $conversations: conversations.$conversations,
     $typing,
+    $transferResults,
+    dismissTransferResult(cid) {
+      if ($transferResults.get()[cid]) $transferResults.setKey(cid, undefined as unknown as TransferResult);
+    },
     $queues,
     $isLeader: leadershipOf(options.transport),
     async setPresence(status, reason) {
