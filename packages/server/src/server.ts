@@ -135,6 +135,7 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
     authenticate: vonage ? vonage.authenticate(authenticate) : authenticate,
     storage,
     heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
+    agentGraceMs: config.file.agentGraceSeconds * 1000,
     ...(options.replayLimit === undefined ? {} : { replayLimit: options.replayLimit }),
     admit: (request) => {
       const refused = admission.admit(request);

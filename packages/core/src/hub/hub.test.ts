@@ -909,3 +909,38 @@ describe('hub: transfer to a named agent', () => {
     assert.deepEqual(hub.interaction(cid), before, 'nothing changed');
   });
 });
+
+describe('hub: an agent who leaves', () => {
+  it('stays available through a reload, and goes offline after the grace period: offers go to someone else', async () => {
+    const { hub, clock, visitor, agent } = setup({ heartbeatMs: 3_600_000 });
+    const login = async () => {
+      const client = rawClient(hub);
+      client.send({ t: 'hello', v: 1, token: 'dev:agent:alice:Alice' });
+      await waitFor(() => client.frames.some((f) => f.t === 'welcome'), 'welcome');
+      return client;
+    };
+    const first = await login();
+    first.send({ t: 'cmd', id: 'p1', op: 'presence.set', args: { status: 'available' } });
+    await first.answerTo('p1');
+
+    // A reload: gone for 50 s, then back. Nothing changes.
+    first.disconnect();
+    await clock.advance(50_000);
+    const second = await login();
+    await clock.advance(30_000);
+    assert.equal(hub.presenceOf('alice')?.value, 'available');
+
+    // An offer waits for her when she closes the tab for good.
+    const v = visitor();
+    const cid = await v.startChat({ prechat: { name: 'Ada' } });
+    await waitFor(() => hub.interaction(cid)?.state === 'offered', 'offer to alice');
+    second.disconnect();
+    await clock.advance(10_000);
+    assert.equal(hub.presenceOf('alice')?.value, 'available', 'not before the grace period');
+    const bob = agent('bob');
+    await bob.setPresence('available');
+    await clock.advance(51_000);
+    assert.equal(hub.presenceOf('alice')?.value, 'offline');
+    await waitFor(() => bob.$offers.get()[cid] !== undefined, 'the withdrawn offer goes to bob');
+  });
+});

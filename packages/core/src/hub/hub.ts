@@ -28,6 +28,7 @@ import type {
 import { redactCardNumbers } from '../protocol/redact';
 import { isOpen, queueAvailability } from '../queue/business-hours';
 import type { Queue } from '../queue/queue.types';
+import { surveyOf, surveyOffer, surveyRefusal } from '../queue/survey';
 import { createRouter } from '../routing/router';
 import type { RoutingEvent, RoutingItem, RoutingOffer } from '../routing/routing.types';
 import type {
@@ -208,6 +209,8 @@ export function createHub(options: HubOptions): Hub {
   const dueTimers = new Map<string, unknown>();
   const wrapUpTimers = new Map<string, unknown>();
   const repairTimers = new Map<string, unknown>();
+  const graceTimers = new Map<string, unknown>();
+  const agentGraceMs = options.agentGraceMs ?? 60_000;
   /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
   const namedTransfers = new Map<string, { readonly from: string; readonly to: string }>();
   const kpiLog: KpiLogEvent[] = [];
@@ -248,8 +251,28 @@ export function createHub(options: HubOptions): Hub {
     conns.delete(conn);
     const own = conn.subject ? connsBySubject.get(conn.subject.id) : undefined;
     own?.delete(conn);
-    if (own?.size === 0 && conn.subject) connsBySubject.delete(conn.subject.id);
+    if (own?.size === 0 && conn.subject) {
+      connsBySubject.delete(conn.subject.id);
+      if (STAFF_ROLES.has(conn.subject.role) && !closed) awaitReturn(conn.subject.id);
+    }
     if (conn.subject) voice.presenceChanged(conn.subject.id);
+  }
+
+  /**
+   * An agent whose every connection is gone gets a grace period (a reload, a short network loss) before the hub
+   * sets them offline: then offers to them are withdrawn and routed again, and no more work waits for them.
+   */
+  function awaitReturn(agentId: string): void {
+    armAt(graceTimers, agentId, clock.now() + agentGraceMs, () => {
+      if (connsOf(agentId).length > 0 || presence.get(agentId)?.value === 'offline') return;
+      setPresence(agentId, 'offline', 'disconnected', 'system')
+        // What was withdrawn from them is routed again.
+        .then(() => schedule())
+        .catch((error: unknown) => {
+          if (isRetryable(error)) awaitReturn(agentId);
+          else reportFailure('presence (disconnected)', error);
+        });
+    });
   }
 
   function notify(subjectId: string, notice: Notice): void {
@@ -265,9 +288,11 @@ export function createHub(options: HubOptions): Hub {
 
   /** Visitors never see agent-only fields. */
   function wireFor(interaction: Interaction, subject: Subject | undefined): WireInteraction {
-    if (subject && STAFF_ROLES.has(subject.role)) return interaction as WireInteraction;
+    // Everyone sees what the queue's survey will ask once the contact ends.
+    const survey = surveyOffer(surveyOf(queues.get(interaction.queueId)));
+    if (subject && STAFF_ROLES.has(subject.role)) return { ...interaction, survey } as WireInteraction;
     const { notes: _notes, disposition: _disposition, ...visible } = interaction;
-    return visible as WireInteraction;
+    return { ...visible, survey } as WireInteraction;
   }
 
   /** Who receives the conversation's events now: the customer and every agent still taking part. */
@@ -956,12 +981,14 @@ export function createHub(options: HubOptions): Hub {
       );
     }
     const { reasonCode } = result.snapshot.context;
+    // Offline has no reason of its own in the machine; why it happened (`disconnected`) is kept in the history.
+    const recordedReason = reasonCode ?? (status === 'offline' ? reason : undefined);
     if (result.changed && storage.recordPresence) {
       const change = {
         agentId,
         status: result.snapshot.value,
         at,
-        ...(reasonCode ? { reason: reasonCode } : {}),
+        ...(recordedReason ? { reason: recordedReason } : {}),
       };
       if (by === 'system')
         await storage
@@ -1387,17 +1414,10 @@ export function createHub(options: HubOptions): Hub {
     async 'csat.submit'(conn, args) {
       const current = await getLive(conn.subject, args.cid, 'csat.submit', 'rate a conversation');
       return serialized(args.cid, async () => {
-        const state = current.snapshot.value;
-        if (!current.interaction.endedBy) {
-          throw helplineError('conflict/state', { operation: 'rate', entity: 'conversation', state });
-        }
-        if (current.interaction.csat) {
-          throw helplineError('conflict/state', {
-            operation: 'rate',
-            entity: 'conversation',
-            state: 'rated',
-          });
-        }
+        // Not over yet, answered already, not asked by the queue, or past the queue's survey window.
+        const policy = surveyOf(queues.get(current.interaction.queueId));
+        const refused = surveyRefusal(current.interaction, current.snapshot.value, policy, args, clock.now());
+        if (refused) throw refused;
         const comment = args.comment ? redactCardNumbers(args.comment) : undefined;
         const change = changeOf(current);
         change.interaction = {
@@ -1415,7 +1435,12 @@ export function createHub(options: HubOptions): Hub {
           score: args.score,
           ...(args.nps === undefined ? {} : { nps: args.nps }),
         });
-        addEvent(change, { type: 'csat', score: args.score, ...(comment ? { comment } : {}) });
+        addEvent(change, {
+          type: 'csat',
+          score: args.score,
+          ...(comment ? { comment } : {}),
+          ...(args.nps === undefined ? {} : { nps: args.nps }),
+        });
         await commit(current, change);
         return {};
       });
@@ -1858,6 +1883,7 @@ export function createHub(options: HubOptions): Hub {
     resumeTokens.set(resumeToken, { subjectId: subject.id, issuedAt: clock.now() });
     for (const [cid] of visible) conn.replaying.add(cid);
     if (!conn.closed) {
+      clearTimer(graceTimers, subject.id);
       const own = connsBySubject.get(subject.id) ?? new Set<Conn>();
       own.add(conn);
       connsBySubject.set(subject.id, own);
@@ -2111,7 +2137,7 @@ export function createHub(options: HubOptions): Hub {
       closed = true;
       if (heartbeatTimer !== undefined) clock.clearTimeout(heartbeatTimer);
       if (boardTimer !== undefined) clock.clearTimeout(boardTimer);
-      for (const timers of [offerTimers, dueTimers, wrapUpTimers, repairTimers]) {
+      for (const timers of [offerTimers, dueTimers, wrapUpTimers, repairTimers, graceTimers]) {
         for (const timer of timers.values()) clock.clearTimeout(timer);
         timers.clear();
       }

@@ -145,6 +145,11 @@ export interface HubOptions {
    * (history, CSAT and transcripts read it back). Default 10 minutes.
    */
   readonly finishedRetentionMs?: number;
+  /**
+   * How long an agent may have no connection before the hub sets them offline (reason `disconnected`), ms: long
+   * enough that a reload loses nothing. Default 60 s.
+   */
+  readonly agentGraceMs?: number;
   /** How long an unused resume token stays valid, ms. Default 7 days. */
   readonly resumeTokenTtlMs?: number;
   /** Random source for ids and resume tokens (tests pass a seeded one). */

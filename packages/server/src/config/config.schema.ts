@@ -220,6 +220,8 @@ export const configSchema = v.strictObject({
   limits: v.optional(limits, {}),
   /** Seconds between server pings. */
   heartbeatSeconds: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1')), 15),
+  /** How long an agent may have no connection before the server sets them offline (a reload loses nothing). */
+  agentGraceSeconds: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1')), 60),
   /** Production voice on Vonage (packages/server/src/vonage, docs/vonage.md); absent = WebRTC only. */
   vonage: v.optional(vonageConfigSchema),
 });
