@@ -147,6 +147,17 @@ export const ERROR_GUIDE = {
     cause: 'The page is not a secure context (https), or the browser lacks WebRTC or microphone access.',
     action: 'Serve the page over https and use a current browser; offer a callback instead.',
   },
+  'survey/closed': {
+    cause:
+      "The answer came later than the queue's survey window (`survey.windowHours`, default 24) after the end.",
+    action:
+      'Nothing to do for the customer; lengthen the window in the queue configuration if answers come late.',
+  },
+  'survey/not-asked': {
+    cause: "The queue's survey does not include this question (CSAT switched off, or NPS not switched on).",
+    action:
+      "Ask only what `interaction.survey` says; switch the question on in the queue's `survey` to collect it.",
+  },
 } as const satisfies Record<ErrorCode, { cause: string; action: string }>;
 
 /** One entry of the error catalog. */

@@ -39,6 +39,8 @@ export const ERROR_MESSAGES = {
   'voice/vonage-disabled': 'Vonage voice is not configured on this server.',
   'voice/unreachable': 'The {party} is not online to take the call.',
   'voice/unsupported': 'This browser cannot place calls: {detail}.',
+  'survey/closed': 'The survey of conversation {cid} closed {hours} h after it ended.',
+  'survey/not-asked': 'Queue {queue} does not ask for {survey}.',
 } as const satisfies Record<string, string>;
 
 /** A stable error code. */

@@ -94,6 +94,8 @@ export const interactionSchema = v.object({
     }),
   ),
   callback: v.optional(callbackPlan),
+  /** What the customer is asked after the contact (the queue's survey): a rating, then NPS, within a window. */
+  survey: v.optional(v.object({ csat: v.boolean(), nps: v.boolean(), windowHours: v.number() })),
 });
 
 /**
@@ -162,7 +164,12 @@ export const conversationEventSchema = v.variant('type', [
     text: v.string(),
   }),
   v.object({ type: v.literal('read'), participantId: id, seq }),
-  v.object({ type: v.literal('csat'), score: v.number(), comment: v.optional(v.string()) }),
+  v.object({
+    type: v.literal('csat'),
+    score: v.number(),
+    comment: v.optional(v.string()),
+    nps: v.optional(v.number()),
+  }),
   v.object({ type: v.literal('note'), text: v.string() }),
   /** A staff-only event (an internal note) as a visitor receives it: its place in the log, not its content. */
   v.object({ type: v.literal('withheld') }),

@@ -29,3 +29,12 @@ export {
   type ScheduledCallbackRequest,
 } from './callback-slots';
 export * from './queue.types';
+export {
+  DEFAULT_SURVEY,
+  type SurveyAnswer,
+  type SurveyOffer,
+  surveyClosesAt,
+  surveyOf,
+  surveyOffer,
+  surveyRefusal,
+} from './survey';

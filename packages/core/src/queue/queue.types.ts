@@ -67,6 +67,25 @@ export interface OverflowPolicy {
 /** What a closed queue offers instead of a live chat or call. */
 export type ClosedAlternative = 'callback' | 'offline-message' | 'none';
 
+/**
+ * What a queue asks customers after a contact ends. CSAT (1–5, with a comment) comes first; NPS ("How likely are you
+ * to recommend us…", 0–10) is asked after it when `nps` is on. Answers are accepted for `windowHours` after the
+ * end; a later or repeated answer is refused with a typed error.
+ */
+export interface SurveyPolicy {
+  /** Ask for a 1–5 rating. Default true. */
+  readonly csat: boolean;
+  /** Ask the 0–10 Net Promoter question after the rating. Default false; needs `csat`. */
+  readonly nps: boolean;
+  /** Hours after the end during which answers are accepted. Default 24. */
+  readonly windowHours: number;
+  /**
+   * Ask phone (PSTN) callers on their keypad when the agent ends the call (through Vonage). Default false; needs
+   * `csat`.
+   */
+  readonly keypad: boolean;
+}
+
 /** A queue: where interactions wait for an agent with the right skills. */
 export interface Queue {
   readonly id: string;
@@ -88,4 +107,6 @@ export interface Queue {
   readonly overflow?: OverflowPolicy;
   /** Replies agents of this queue can insert (the console fills the placeholders). */
   readonly cannedResponses?: readonly CannedResponse[];
+  /** The survey after a contact; omitted means CSAT only, answered within 24 hours (`DEFAULT_SURVEY`). */
+  readonly survey?: SurveyPolicy;
 }

@@ -217,7 +217,11 @@ export function foldEvent(view: ConversationView, event: DeliveredEvent): Conver
             ...next,
             interaction: {
               ...next.interaction,
-              csat: { score: ev.score as 1 | 2 | 3 | 4 | 5, ...(ev.comment ? { comment: ev.comment } : {}) },
+              csat: {
+                score: ev.score as 1 | 2 | 3 | 4 | 5,
+                ...(ev.comment ? { comment: ev.comment } : {}),
+                ...(ev.nps === undefined ? {} : { nps: ev.nps }),
+              },
             },
           }
         : next;

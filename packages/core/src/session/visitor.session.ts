@@ -80,8 +80,19 @@ export interface VisitorSession {
   markRead(): Promise<void>;
   /** Leaves the chat. */
   endChat(): Promise<void>;
-  /** Rates the ended chat: 1–5 and an optional comment. */
-  rate(score: 1 | 2 | 3 | 4 | 5, comment?: string): Promise<void>;
+  /**
+   * Answers the survey of the ended conversation (chat or call) in one go: the 1–5 rating, an optional comment and,
+   * where the queue asks it (`$interaction.survey.nps`), the 0–10 NPS answer. Rejects with `conflict/state` when it
+   * was answered already, `survey/closed` after the queue's window, `survey/not-asked` for a question the queue does
+   * not ask. Not answering at all is how a survey is skipped.
+   *
+   * @example
+   * ```ts
+   * if (session.$interaction.get()?.survey?.nps) await session.rate(4, 'Quick and kind', 9);
+   * else await session.rate(4, 'Quick and kind');
+   * ```
+   */
+  rate(score: 1 | 2 | 3 | 4 | 5, comment?: string, nps?: number): Promise<void>;
   /** Asks to be called back, as soon as possible or in a slot. */
   requestCallback(request: CommandArgs<'callback.request'>): Promise<string>;
   /** Cancels a requested callback. */
@@ -265,11 +276,12 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
     async endChat() {
       await connection.command('chat.end', { cid: currentCid('end the chat') });
     },
-    async rate(score, comment) {
+    async rate(score, comment, nps) {
       await connection.command('csat.submit', {
         cid: currentCid('rate the chat'),
         score,
         ...(comment?.trim() ? { comment: comment.trim() } : {}),
+        ...(nps === undefined ? {} : { nps }),
       });
     },
     async requestCallback(request) {
