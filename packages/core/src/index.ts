@@ -19,5 +19,7 @@ export * from './transport';
 // The voice machine and the call types only: the call session and the WebRTC provider are the lazy
 // `@helpline/core/voice` entry, so the main entry stays small.
 export type { CallSession, CallSessionEvent, CallSessionOptions, CallView } from './voice/call.session';
+// The ringtone is small and rings for chat offers too (createOfferAlert).
+export { createRinger, type Ringer, type RingerOptions } from './voice/ring';
 export * from './voice/voice.machine';
 export type * from './voice/voice.types';

@@ -77,7 +77,12 @@ export {
   useShortcutProps,
 } from './components/KeyboardShortcuts';
 export { MessageText, type MessageTextProps } from './components/MessageText';
-export { OfferToast, type OfferToastProps, OfferToasts } from './components/OfferToast';
+export {
+  OfferToast,
+  type OfferToastProps,
+  OfferToasts,
+  type OfferToastsProps,
+} from './components/OfferToast';
 export {
   DEFAULT_AWAY_REASONS,
   PresenceSelector,

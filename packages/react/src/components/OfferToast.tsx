@@ -1,7 +1,9 @@
 'use client';
-import type { AgentOffer } from '@helpline/core';
+import { type AgentOffer, createBrowserOfferNotifier } from '@helpline/core';
 import { type ReactNode, useId } from 'react';
+import { useHelpline } from '../context/HelplineContext';
 import { useNow } from '../hooks/useNow';
+import { type OfferAlertSettings, useOfferAlert } from '../hooks/useOfferAlert';
 import { useOffers } from '../hooks/useOffers';
 import { useQueues } from '../hooks/useQueues';
 import { useTranslator } from '../i18n/translator';
@@ -85,17 +87,53 @@ export function OfferToast({ offer, shortcut = false, className }: OfferToastPro
   );
 }
 
+/** Props of {@link OfferToasts}. */
+export interface OfferToastsProps {
+  /**
+   * The ringtone and desktop notification for offers (one per browser: in the session's leader tab); `false` for
+   * none, or settings (a ringer, which offers ring, a notifier). Default: a ringtone for every offer, except voice
+   * offers when the provider has a voice controller (its call rings), and a desktop notification once the agent
+   * allowed them.
+   */
+  readonly alert?: boolean | OfferAlertSettings;
+  readonly className?: string;
+}
+
 /**
- * Every offer waiting for the agent, oldest deadline first, in a live region that announces new ones.
+ * Every offer waiting for the agent, oldest deadline first, in a live region that announces new ones; every tab
+ * of the console shows them. It also rings and notifies, once per browser (see `alert`), and offers a button to
+ * turn the sound on where the browser blocked it.
  *
  * @example
  * ```tsx
  * <OfferToasts />
  * ```
  */
-export function OfferToasts({ className }: { readonly className?: string }): ReactNode {
-  const { t } = useTranslator();
+export function OfferToasts({ alert = true, className }: OfferToastsProps): ReactNode {
+  const i18n = useTranslator();
+  const { t } = i18n;
   const { offers } = useOffers();
+  const { voice } = useHelpline();
+  const queues = useQueues();
+  const settings = typeof alert === 'object' ? alert : {};
+  const sound = useOfferAlert(
+    {
+      rings: (offer) => !(voice && offer.interaction.channel === 'voice'),
+      notify: createBrowserOfferNotifier({
+        title: (offer) =>
+          t('offerTitle', {
+            channel: channelLabel(i18n, offer.interaction.channel),
+            name: customerName(i18n, offer.interaction),
+          }),
+        body: (offer) => {
+          const queueId = offer.interaction.queueId;
+          return t('offerQueue', { queue: queues.find((q) => q.id === queueId)?.name ?? queueId });
+        },
+      }),
+      ...settings,
+    },
+    alert !== false,
+  );
   return (
     <section
       className={cx('helpline-offers', className)}
@@ -103,6 +141,11 @@ export function OfferToasts({ className }: { readonly className?: string }): Rea
       aria-live="assertive"
       aria-relevant="additions"
     >
+      {sound.soundBlocked && (
+        <button type="button" className="helpline-button" onClick={() => void sound.unblock()}>
+          {t('offerSoundBlocked')}
+        </button>
+      )}
       {offers.map((offer, index) => (
         <OfferToast key={offer.interaction.id} offer={offer} shortcut={index === 0} />
       ))}

@@ -235,6 +235,78 @@ describe('agent components', () => {
       await click(byText(container, 'button', 'Decline'));
       await waitForUi(() => container.querySelector('[role="alert"]') === null, 'declined without error');
     });
+
+    it('rings and notifies until the offer is answered, with a button where the browser blocked the sound', async () => {
+      const sound = { ringing: false, blocked: true };
+      const ringer = {
+        start: async () => {
+          sound.ringing = true;
+          return !sound.blocked;
+        },
+        stop: () => {
+          sound.ringing = false;
+        },
+        unblock: async () => {
+          sound.blocked = false;
+          return true;
+        },
+      };
+      const notified: string[] = [];
+      const closed: string[] = [];
+      const { container } = mount(
+        <HelplineProvider agent={agent} queues={QUEUES}>
+          <OfferToasts
+            alert={{
+              ringer,
+              notify: (offer) => {
+                notified.push(offer.interaction.id);
+                return () => closed.push(offer.interaction.id);
+              },
+            }}
+          />
+        </HelplineProvider>,
+      );
+      const cid = await offerChat(agent, visitor);
+      await waitForUi(() => sound.ringing, 'ringing');
+      assert.deepEqual(notified, [cid]);
+      const turnOn = byText<HTMLButtonElement>(container, 'button', consoleMessages.offerSoundBlocked);
+      await click(turnOn);
+      await waitForUi(() => !container.textContent?.includes(consoleMessages.offerSoundBlocked), 'sound on');
+      await click(byText(container, 'button', 'Accept'));
+      await waitForUi(() => !sound.ringing, 'the ringing stopped');
+      assert.deepEqual(closed, [cid]);
+    });
+
+    it('rings with Web Audio by default, and not at all with alert={false}', async () => {
+      const original = globalThis.AudioContext;
+      let contexts = 0;
+      // Counts the ringtones the default ringer makes; suspended, as before a click, so nothing is heard.
+      globalThis.AudioContext = class extends original {
+        constructor() {
+          super();
+          contexts++;
+        }
+      };
+      try {
+        const silent = mount(
+          <HelplineProvider agent={agent} queues={QUEUES}>
+            <OfferToasts alert={false} />
+          </HelplineProvider>,
+        );
+        await offerChat(agent, visitor);
+        await settle();
+        assert.strictEqual(contexts, 0, 'alert={false} makes no sound');
+        silent.unmount();
+        mount(
+          <HelplineProvider agent={agent} queues={QUEUES}>
+            <OfferToasts />
+          </HelplineProvider>,
+        );
+        await waitForUi(() => contexts === 1, 'the default ringer started');
+      } finally {
+        globalThis.AudioContext = original;
+      }
+    });
   });
 
   describe('Inbox', () => {

@@ -49,6 +49,7 @@ export const consoleMessages = {
   offerTopic: 'Topic: {topic}',
   offerExpiresIn: 'Expires in {seconds} s',
   offerExpired: 'Expired',
+  offerSoundBlocked: 'Turn on sound for new offers',
   accept: 'Accept',
   reject: 'Decline',
   // Inbox

@@ -14,7 +14,7 @@ import {
   ShortcutsHelp,
   useKeyboardShortcuts,
 } from '../components/KeyboardShortcuts';
-import { OfferToasts } from '../components/OfferToast';
+import { OfferToasts, type OfferToastsProps } from '../components/OfferToast';
 import { PresenceSelector } from '../components/PresenceSelector';
 import { Softphone } from '../components/Softphone';
 import { cx, ErrorText } from '../components/shared';
@@ -49,6 +49,11 @@ export interface AgentConsoleProps {
   readonly callbacks?: Omit<CallbackWorklistProps, 'className'>;
   /** Earlier interactions of a customer from the host app (CRM), for the customer card. */
   readonly customerHistory?: (customerId: string) => readonly WireInteraction[];
+  /**
+   * The ringtone and desktop notification for offers, once per browser however many tabs show the console;
+   * `false` for none. See `<OfferToasts alert>`.
+   */
+  readonly offerAlert?: OfferToastsProps['alert'];
   readonly className?: string;
 }
 
@@ -97,6 +102,7 @@ function ConsoleLayout({
   transferAgents,
   callbacks,
   customerHistory,
+  offerAlert,
   className,
 }: Omit<AgentConsoleProps, 'queues' | 'cannedResponses'>): ReactNode {
   const i18n = useTranslator();
@@ -159,7 +165,7 @@ function ConsoleLayout({
           <PresenceSelector {...(reasons ? { reasons } : {})} />
           <ConnectionStatus />
         </header>
-        <OfferToasts />
+        <OfferToasts {...(offerAlert === undefined ? {} : { alert: offerAlert })} />
         <ErrorText error={shortcut.error} i18n={i18n} />
         <div className="helpline-console__body">
           <Inbox className="helpline-console__inbox" selectedId={current} onSelect={setChosen} />
