@@ -1,8 +1,8 @@
 import { atom, map, onMount, type ReadableAtom } from 'nanostores';
 import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
-import { leadershipOf } from '../connection/leader';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
+import { leadershipOf } from '../connection/leader';
 import type { CommandArgs, CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import { type ConversationView, createConversationsStore, type MessageAuthor } from './conversations.store';
