@@ -855,8 +855,19 @@ export function createHub(options: HubOptions): Hub {
       serialized(cid, async () => {
         const current = live.get(cid);
         if (!current) return;
-        if (current.snapshot.value === 'offered') await drive(current, { kind: 'offer-withdrawn' });
-        if (current.lifecycle.waiting.has(current.snapshot.value)) enqueueForRouting(current);
+        // An offer whose timeout or withdrawal storage refused is taken back now, and its agent told, as then.
+        const offeredTo = current.snapshot.value === 'offered' ? current.interaction.agentId : undefined;
+        if (offeredTo !== undefined) {
+          await drive(current, { kind: 'offer-withdrawn' });
+          notify(offeredTo, { type: 'offer.revoked', cid, reason: 'missed' });
+          transferSettled(cid, offeredTo, 'missed');
+        }
+        if (!current.lifecycle.waiting.has(current.snapshot.value)) return;
+        // A transfer whose offer to the named agent storage refused: that agent has not answered yet, so it is
+        // offered to them again rather than to whoever is free.
+        const named = namedTransfers.get(cid);
+        if (named) offerToNamed(current, named.to);
+        else enqueueForRouting(current);
       }).catch((error: unknown) => {
         if (isRetryable(error)) repairLater(cid, retryDelayOf(error));
         else reportFailure('routing repair', error);
@@ -917,6 +928,20 @@ export function createHub(options: HubOptions): Hub {
 
   function enqueueForRouting(current: Live): void {
     void runRouting(() => router.enqueue(routingItemOf(current.interaction)));
+  }
+
+  /** Offers a transferred interaction to the agent it was transferred to, or, when they have no room, to its queue. */
+  function offerToNamed(current: Live, agentId: string): void {
+    const cid = current.interaction.id;
+    void runRouting(() => {
+      try {
+        return router.offerTo(routingItemOf(current.interaction), agentId);
+      } catch {
+        // The agent's room went between the check and now: the work waits in its queue instead.
+        transferSettled(cid, agentId, 'declined');
+        return router.enqueue(routingItemOf(current.interaction));
+      }
+    });
   }
 
   /**
@@ -1643,15 +1668,7 @@ export function createHub(options: HubOptions): Hub {
       if (named === undefined) enqueueForRouting(current);
       else {
         namedTransfers.set(args.cid, { from: conn.subject.id, to: named });
-        void runRouting(() => {
-          try {
-            return router.offerTo(routingItemOf(current.interaction), named);
-          } catch {
-            // The agent's room went between the check and now: the work waits in its queue instead.
-            transferSettled(args.cid, named, 'declined');
-            return router.enqueue(routingItemOf(current.interaction));
-          }
-        });
+        offerToNamed(current, named);
       }
       return {};
     },
