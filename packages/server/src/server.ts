@@ -136,6 +136,13 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
     storage,
     heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
     agentGraceMs: config.file.agentGraceSeconds * 1000,
+    routingRules: config.file.routing.rules.map((rule) => ({
+      ...rule,
+      then: {
+        ...rule.then,
+        ...(rule.then.skills ? { skills: rule.then.skills.map(({ skill, minLevel }) => ({ skill, minLevel })) } : {}),
+      },
+    })),
     ...(options.replayLimit === undefined ? {} : { replayLimit: options.replayLimit }),
     admit: (request) => {
       const refused = admission.admit(request);

@@ -10,7 +10,7 @@ import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFo
 import { createMemoryTransport, type Transport } from '../transport';
 import { devAuthenticate } from './dev-auth';
 import { createHub, type Hub } from './hub';
-import type { HubStorage } from './hub.types';
+import type { HubStorage, Subject } from './hub.types';
 import { createMemoryStorage } from './memory.storage';
 
 const cleanups: (() => void)[] = [];
@@ -942,5 +942,74 @@ describe('hub: an agent who leaves', () => {
     await clock.advance(51_000);
     assert.equal(hub.presenceOf('alice')?.value, 'offline');
     await waitFor(() => bob.$offers.get()[cid] !== undefined, 'the withdrawn offer goes to bob');
+  });
+});
+
+describe('hub: routing rules', () => {
+  it('sets priority, skills and queue from what is known at start, and shows supervisors why', async () => {
+    const clock = createTestClock();
+    const benelux: Queue = { ...supportQueue, id: 'benelux', name: 'Benelux' };
+    const subjects: Record<string, Subject> = {
+      plain: { id: 'v-plain', role: 'visitor', name: 'Pat' },
+      gold: {
+        id: 'v-gold',
+        role: 'visitor',
+        name: 'Gwen',
+        identified: true,
+        customer: { attributes: { tier: 'gold' } },
+      },
+      sam: { id: 'sam', role: 'supervisor', name: 'Sam' },
+    };
+    const hub = createHub({
+      queues: [supportQueue, benelux],
+      // Alice serves the support queue only, and takes one chat at a time: who is served first is the point.
+      agents: [
+        testAgent('alice', { queueIds: ['support'], capacity: { ...testAgent('a').capacity, chat: 1 } }),
+      ],
+      authenticate: (token) => subjects[token] ?? devAuthenticate(token),
+      clock,
+      routingRules: [
+        { name: 'VIP tier', if: { claim: { tier: ['gold'] } }, then: { priority: 10 } },
+        { name: 'Belgium', if: { country: ['BE'] }, then: { queueId: 'benelux' } },
+      ],
+    });
+    cleanups.push(() => hub.close());
+    const plain = await hub.execute(subjects.plain as Subject, 'chat.start', {
+      channel: 'chat',
+      queueId: 'support',
+    });
+    clock.advance(1_000);
+    const gold = await hub.execute(subjects.gold as Subject, 'chat.start', {
+      channel: 'chat',
+      queueId: 'support',
+    });
+    const belgian = await hub.execute(
+      subjects.plain as Subject,
+      'chat.start',
+      { channel: 'chat', queueId: 'support' },
+      { country: 'BE' },
+    );
+    assert.equal(hub.interaction(gold.cid)?.priority, 10);
+    assert.equal(hub.interaction(belgian.cid)?.queueId, 'benelux', 'location routing');
+    assert.equal(gold.interaction.routingReasons, undefined, 'the customer is not told they are VIP');
+
+    const board = await hub.execute(subjects.sam as Subject, 'supervisor.snapshot', {});
+    const waiting = new Map(board.waiting.map((item) => [item.cid, item]));
+    assert.deepEqual(waiting.get(gold.cid)?.reasons, ['VIP tier']);
+    assert.equal(waiting.get(gold.cid)?.priority, 10);
+    assert.deepEqual(waiting.get(belgian.cid)?.reasons, ['Belgium']);
+    assert.equal(waiting.get(plain.cid)?.reasons, undefined);
+
+    // The VIP, though later, is offered first.
+    const alice = createAgentSession({
+      transport: createMemoryTransport({ hub }),
+      token: 'dev:agent:alice:Alice',
+      clock,
+      random: () => 0.5,
+    });
+    cleanups.push(() => alice.close());
+    await alice.setPresence('available');
+    await waitFor(() => Object.keys(alice.$offers.get()).length > 0, 'an offer');
+    assert.deepEqual(Object.keys(alice.$offers.get()), [gold.cid]);
   });
 });

@@ -30,6 +30,7 @@ import { isOpen, queueAvailability } from '../queue/business-hours';
 import type { Queue } from '../queue/queue.types';
 import { surveyOf, surveyOffer, surveyRefusal } from '../queue/survey';
 import { createRouter } from '../routing/router';
+import { decideRouting, type RoutingDecision } from '../routing/rules';
 import type { RoutingEvent, RoutingItem, RoutingOffer } from '../routing/routing.types';
 import type {
   CommitOptions,
@@ -291,7 +292,7 @@ export function createHub(options: HubOptions): Hub {
     // Everyone sees what the queue's survey will ask once the contact ends.
     const survey = surveyOffer(surveyOf(queues.get(interaction.queueId)));
     if (subject && STAFF_ROLES.has(subject.role)) return { ...interaction, survey } as WireInteraction;
-    const { notes: _notes, disposition: _disposition, ...visible } = interaction;
+    const { notes: _notes, disposition: _disposition, routingReasons: _reasons, ...visible } = interaction;
     return { ...visible, survey } as WireInteraction;
   }
 
@@ -1039,6 +1040,26 @@ export function createHub(options: HubOptions): Hub {
 
   // ─── interactions ─────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * What the routing rules decide for a contact `subject` starts from `meta` (and the queue it goes to: a rule's
+   * queue, else the one asked for, else the topic's).
+   */
+  function routeNew(
+    subject: Subject,
+    meta: ConnectionMeta,
+    fields: { queueId?: string | undefined; topic?: string | undefined; language?: string | undefined; phone?: string },
+  ): { queue: Queue; routing: RoutingDecision } {
+    const attributes = subject.customer?.attributes ?? {};
+    const routing = decideRouting(options.routingRules ?? [], {
+      attributes,
+      phone: fields.phone ?? subject.customer?.phone,
+      topic: fields.topic,
+      language: fields.language ?? subject.customer?.language,
+      country: meta.country ?? attributes.country,
+    });
+    return { queue: pickQueue(routing.queueId ?? fields.queueId, fields.topic), routing };
+  }
+
   function pickQueue(queueId: string | undefined, topic: string | undefined): Queue {
     const id = queueId ?? topic;
     const queue = id === undefined ? options.queues[0] : queues.get(id);
@@ -1083,6 +1104,7 @@ export function createHub(options: HubOptions): Hub {
       customer?: Partial<Customer>;
     },
     startRequest: StartRequest | undefined,
+    routing: RoutingDecision,
   ): { current: Live; change: Change } {
     const lifecycle = lifecycles[channel];
     if (!lifecycle) {
@@ -1103,8 +1125,9 @@ export function createHub(options: HubOptions): Hub {
       queueId: queue.id,
       customer: { ...customerOf(subject, prechat), ...fields.customer },
       participants: [visitor],
-      priority: 0,
-      requiredSkills: [],
+      priority: routing.priority,
+      requiredSkills: routing.requiredSkills,
+      ...(routing.reasons.length > 0 ? { routingReasons: routing.reasons } : {}),
       prechat,
       timestamps: { createdAt: at },
       ...(fields.topic ? { topic: fields.topic } : {}),
@@ -1199,13 +1222,17 @@ export function createHub(options: HubOptions): Hub {
   function waitingBoard(): CommandResult<'supervisor.snapshot'>['waiting'] {
     return [...queues.keys()].flatMap((queueId) =>
       router.waiting(queueId).map((item) => {
-        const name = live.get(item.id)?.interaction.customer.name;
+        const interaction = live.get(item.id)?.interaction;
+        const name = interaction?.customer.name;
+        const reasons = interaction?.routingReasons;
         return {
           cid: item.id,
           queueId,
           channel: item.channel,
           waitingSince: item.waitingSince,
+          priority: item.priority,
           ...(name ? { customerName: name } : {}),
+          ...(reasons ? { reasons: [...reasons] } : {}),
         };
       }),
     );
@@ -1244,7 +1271,7 @@ export function createHub(options: HubOptions): Hub {
     args: CommandArgs<'callback.request'>,
     startRequest: StartRequest | undefined,
   ): Promise<Live> {
-    const queue = pickQueue(args.queueId, args.topic);
+    const { queue, routing } = routeNew(subject, conn.meta, args);
     const availability = queueAvailability(queue, clock.now());
     // "As soon as possible" while closed means at the next opening.
     const start =
@@ -1262,6 +1289,7 @@ export function createHub(options: HubOptions): Hub {
       queue,
       { ...args, customer: { phone: args.phone, timeZone: args.timeZone } },
       startRequest,
+      routing,
     );
     if (start === undefined) enqueueStep(current, change);
     else step(current, change, { kind: 'schedule', start, end: start + callbackSlotMs });
@@ -1330,7 +1358,7 @@ export function createHub(options: HubOptions): Hub {
     async 'chat.start'(conn, args) {
       authorizeRole(conn.subject, 'chat.start', 'start a chat');
       const current = await once(conn.subject, args.requestId, async (startRequest) => {
-        const queue = pickQueue(args.queueId, args.topic);
+        const { queue, routing } = routeNew(conn.subject, conn.meta, args);
         requireOpenQueue(queue);
         const { current: created, change } = draftInteraction(
           conn.subject,
@@ -1338,6 +1366,7 @@ export function createHub(options: HubOptions): Hub {
           queue,
           args,
           startRequest,
+          routing,
         );
         enqueueStep(created, change);
         await serialized(created.interaction.id, () => commit(created, change));
@@ -1414,13 +1443,14 @@ export function createHub(options: HubOptions): Hub {
     async 'offline.leave'(conn, args) {
       authorizeRole(conn.subject, 'offline.leave', 'leave a message');
       const current = await once(conn.subject, args.requestId, async (startRequest) => {
-        const queue = pickQueue(args.queueId, args.topic);
+        const { queue, routing } = routeNew(conn.subject, conn.meta, args);
         const { current: created, change } = draftInteraction(
           conn.subject,
           'offline-message',
           queue,
           args,
           startRequest,
+          routing,
         );
         addEvent(change, {
           type: 'message',

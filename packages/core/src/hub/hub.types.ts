@@ -4,6 +4,7 @@ import type { KpiLogEvent } from '../metrics/metrics.types';
 import type { HelplineError } from '../protocol/errors';
 import type { CommandOp, ConversationEvent } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
+import type { RoutingRule } from '../routing/rules';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
 import type { VoiceHubOptions } from './voice.hub';
 
@@ -163,6 +164,11 @@ export interface HubOptions {
   readonly lifecycles?: Readonly<Partial<Record<Channel, Lifecycle>>>;
   /** Receives every reporting event (for persistence and exports); the hub keeps recent ones for live KPIs. */
   readonly onLog?: (event: KpiLogEvent) => void;
+  /**
+   * Rules that set a new contact's priority, required skills and (location routing) queue from what is known when it
+   * starts: the vouched identity's claims, the caller's number, the topic, the language and the country.
+   */
+  readonly routingRules?: readonly RoutingRule[];
   /** Length of a scheduled callback slot, ms. Default 30 minutes. */
   readonly callbackSlotMs?: number;
   /** Timers and signaling budgets of browser calls. */
@@ -188,6 +194,8 @@ export interface ConnectionMeta {
   readonly site?: string;
   /** `Origin` header of the WebSocket upgrade. */
   readonly origin?: string;
+  /** The client's country (ISO 3166-1 alpha-2), when a trusted proxy says so (see the server's `routing`). */
+  readonly country?: string;
 }
 
 /** One command about to run, for {@link HubOptions.admit}. */

@@ -112,6 +112,8 @@ export interface Interaction {
   readonly agentId?: string;
   /** Routing priority; higher goes first (VIP boost). */
   readonly priority: number;
+  /** Staff only: the routing rules that set its priority, skills or queue ("VIP tier", "Belgium"). */
+  readonly routingReasons?: readonly string[];
   readonly requiredSkills: readonly SkillRequirement[];
   readonly language?: string;
   /** Pre-chat form answers, as text. */

@@ -114,6 +114,9 @@ export const commandResultSchemas = {
         channel: v.picklist(['chat', 'voice', 'callback', 'offline-message']),
         waitingSince: v.number(),
         customerName: v.optional(v.string()),
+        /** Its routing priority, and the rules that gave it priority, skills or its queue. */
+        priority: v.optional(v.number()),
+        reasons: v.optional(v.array(v.string())),
       }),
     ),
     kpis: kpiReportSchema,

@@ -71,6 +71,8 @@ export const interactionSchema = v.object({
   participants: v.array(participant),
   agentId: v.optional(id),
   priority: v.number(),
+  /** Staff only: the routing rules behind its priority, skills or queue. */
+  routingReasons: v.optional(v.array(v.string())),
   requiredSkills: v.array(v.object({ skill: v.string(), minLevel: v.number() })),
   language: v.optional(v.string()),
   prechat: v.record(v.string(), v.string()),

@@ -5,3 +5,12 @@
  */
 export { createRouter } from './router';
 export * from './routing.types';
+export {
+  decideRouting,
+  type RoutingDecision,
+  type RoutingFacts,
+  type RoutingRule,
+  type RoutingRuleCondition,
+  type RoutingRuleEffect,
+  ruleMatches,
+} from './rules';

@@ -208,6 +208,40 @@ const auth = v.strictObject({
   identifiedVisitorTokenHours: v.optional(v.pipe(v.number(), v.minValue(0.001, 'must be positive')), 12),
 });
 
+const e164 = v.pipe(v.string(), v.regex(/^\+[1-9]\d{6,14}$/, 'is not an E.164 number'));
+const countryCode = v.pipe(v.string(), v.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code (upper case)'));
+const nonEmpty = <T extends v.GenericSchema<string>>(item: T) =>
+  v.pipe(v.array(item), v.minLength(1, 'must list at least one value'));
+
+/** One routing rule: conditions on what is known when a contact starts, and what they set. */
+const routingRule = v.strictObject({
+  /** Shown to supervisors as the reason ("VIP tier", "Belgium"). */
+  name: label,
+  if: v.strictObject({
+    /** Claims of the host-vouched identity (its attributes): name → accepted values. */
+    claim: v.optional(v.record(id, nonEmpty(label))),
+    callerIn: v.optional(nonEmpty(e164)),
+    topic: v.optional(nonEmpty(id)),
+    language: v.optional(nonEmpty(languageTag)),
+    country: v.optional(nonEmpty(countryCode)),
+  }),
+  then: v.strictObject({
+    priority: v.optional(v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(-100), v.maxValue(100))),
+    skills: v.optional(v.array(v.strictObject({ skill: id, minLevel: v.optional(count, 1) }))),
+    queueId: v.optional(id),
+  }),
+});
+
+const routing = v.strictObject({
+  /** Applied in order to every new contact: priorities add up, skills join, the first queue named wins. */
+  rules: v.optional(v.array(routingRule), []),
+  /**
+   * A request header with the client's country that a trusted proxy or CDN sets (e.g. `cf-ipcountry`); absent =
+   * the country comes only from a vouched identity's `country` claim.
+   */
+  countryHeader: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,64}$/, 'must be a lower-case header name'))),
+});
+
 /** The whole configuration file. */
 export const configSchema = v.strictObject({
   $schema: v.optional(v.string()),
@@ -222,6 +256,8 @@ export const configSchema = v.strictObject({
   heartbeatSeconds: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1')), 15),
   /** How long an agent may have no connection before the server sets them offline (a reload loses nothing). */
   agentGraceSeconds: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1')), 60),
+  /** Priority, VIP and location routing rules (docs/server.md). */
+  routing: v.optional(routing, {}),
   /** Production voice on Vonage (packages/server/src/vonage, docs/vonage.md); absent = WebRTC only. */
   vonage: v.optional(vonageConfigSchema),
 });

@@ -102,6 +102,42 @@ describe('configuration', () => {
     ]);
   });
 
+  it('validates routing rules at start, naming the field', () => {
+    assert.deepEqual(
+      issuesOf({
+        ...minimal,
+        routing: {
+          rules: [
+            { name: 'VIP callers', if: { callerIn: ['0612345678'] }, then: { priority: 10 } },
+            { name: 'Belgium', if: { country: ['be'] }, then: { queueId: 'benelux' } },
+            { name: 'Nothing', if: {}, then: {} },
+          ],
+          countryHeader: 'CF-IPCountry',
+        },
+      }),
+      [
+        'config.routing.rules[0].if.callerIn[0]: is not an E.164 number',
+        'config.routing.rules[1].if.country[0]: must be an ISO 3166-1 alpha-2 code (upper case)',
+        'config.routing.countryHeader: must be a lower-case header name',
+      ],
+    );
+    assert.deepEqual(
+      issuesOf({
+        ...minimal,
+        routing: {
+          rules: [
+            { name: 'Belgium', if: { country: ['BE'] }, then: { queueId: 'benelux' } },
+            { name: 'Nothing', if: {}, then: {} },
+          ],
+        },
+      }),
+      [
+        'config.routing.rules[0].then.queueId: "benelux" is not a queue',
+        'config.routing.rules[1].then: must set priority, skills or queueId',
+      ],
+    );
+  });
+
   it('reports missing sections, unreadable files and broken JSON', () => {
     assert.deepEqual(issuesOf({}), ['config.queues: is required', 'config.sites: is required']);
     const dir = mkdtempSync(join(tmpdir(), 'helpline-config-'));

@@ -131,6 +131,12 @@ function crossCheck(file: ConfigFile): string[] {
     const names = duplicates(site.prechat.map((field) => field.name));
     for (const name of names) issues.push(`config.sites[${index}].prechat: "${name}" is used more than once`);
   });
+  file.routing.rules.forEach((rule, index) => {
+    const at = `config.routing.rules[${index}]`;
+    if (rule.then.queueId !== undefined && !queueIds.has(rule.then.queueId))
+      issues.push(`${at}.then.queueId: "${rule.then.queueId}" is not a queue`);
+    if (Object.keys(rule.then).length === 0) issues.push(`${at}.then: must set priority, skills or queueId`);
+  });
   // Vonage section (packages/server/src/vonage): numbers and menus name queues.
   if (file.vonage) issues.push(...checkVonageConfig(file.vonage, queueIds));
   return issues;

@@ -88,7 +88,13 @@ export function createSocketServer(options: SocketOptions): SocketServer {
     }
   };
 
-  function attach(ws: WebSocket, ip: string, site: string | undefined, origin: string | undefined): void {
+  function attach(
+    ws: WebSocket,
+    ip: string,
+    site: string | undefined,
+    origin: string | undefined,
+    country: string | undefined,
+  ): void {
     const count = (perIp.get(ip) ?? 0) + 1;
     perIp.set(ip, count);
     const release = () => {
@@ -123,7 +129,7 @@ export function createSocketServer(options: SocketOptions): SocketServer {
             ws.close(code, reason.slice(0, 120));
         },
       },
-      { ip, ...(site ? { site } : {}), ...(origin ? { origin } : {}) },
+      { ip, ...(site ? { site } : {}), ...(origin ? { origin } : {}), ...(country ? { country } : {}) },
     );
     log.debug('socket.open', { ip, site, origin });
     ws.on('message', (data) => connection.receive(text(data)));
@@ -159,7 +165,11 @@ export function createSocketServer(options: SocketOptions): SocketServer {
         return reject(request, socket, 403, 'Origin not allowed');
       }
       const ip = request.socket.remoteAddress ?? '-';
-      wss.handleUpgrade(request, socket, head, (ws) => attach(ws, ip, site, origin));
+      // Only a header the operator named (set by their own proxy) says where the client is.
+      const { countryHeader } = options.config.file.routing;
+      const claimed = countryHeader ? String(request.headers[countryHeader] ?? '').toUpperCase() : '';
+      const country = /^[A-Z]{2}$/.test(claimed) ? claimed : undefined;
+      wss.handleUpgrade(request, socket, head, (ws) => attach(ws, ip, site, origin, country));
     },
     get size() {
       return wss.clients.size;

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decideRouting, type RoutingRule } from './rules';
+
+const rules: RoutingRule[] = [
+  { name: 'VIP tier', if: { claim: { tier: ['gold', 'platinum'] } }, then: { priority: 10 } },
+  { name: 'VIP callers', if: { callerIn: ['+31201234567'] }, then: { priority: 10 } },
+  {
+    name: 'Refunds',
+    if: { topic: ['refund'] },
+    then: { priority: 5, skills: [{ skill: 'billing', minLevel: 2 }] },
+  },
+  { name: 'Dutch', if: { language: ['nl'] }, then: { skills: [{ skill: 'dutch', minLevel: 1 }] } },
+  {
+    name: 'Belgium',
+    if: { country: ['BE'] },
+    then: { queueId: 'benelux', skills: [{ skill: 'billing', minLevel: 3 }] },
+  },
+  { name: 'Netherlands', if: { country: ['NL'] }, then: { queueId: 'netherlands' } },
+  { name: 'Gold refunds', if: { claim: { tier: ['gold'] }, topic: ['refund'] }, then: { priority: 1 } },
+];
+
+describe('routing rules', () => {
+  it('applies nothing to a contact no rule knows', () => {
+    assert.deepEqual(decideRouting(rules, {}), { priority: 0, requiredSkills: [], reasons: [] });
+  });
+
+  it('adds the priorities of every matching rule, joins skills at their highest level, takes the first queue', () => {
+    const decision = decideRouting(rules, {
+      attributes: { tier: 'gold' },
+      topic: 'refund',
+      language: 'nl-BE',
+      country: 'be',
+    });
+    assert.equal(decision.priority, 16);
+    assert.deepEqual(decision.requiredSkills, [
+      { skill: 'billing', minLevel: 3 },
+      { skill: 'dutch', minLevel: 1 },
+    ]);
+    assert.equal(decision.queueId, 'benelux');
+    assert.deepEqual(decision.reasons, ['VIP tier', 'Refunds', 'Dutch', 'Belgium', 'Gold refunds']);
+  });
+
+  it('matches caller ID exactly, languages by their primary tag, and every condition of a rule together', () => {
+    assert.deepEqual(decideRouting(rules, { phone: '+31201234567' }).reasons, ['VIP callers']);
+    assert.deepEqual(decideRouting(rules, { phone: '+3120123456' }).reasons, []);
+    assert.deepEqual(decideRouting(rules, { language: 'nld' }).reasons, [], 'nld is not nl-…');
+    assert.deepEqual(decideRouting(rules, { attributes: { tier: 'platinum' }, topic: 'refund' }).reasons, [
+      'VIP tier',
+      'Refunds',
+    ]);
+  });
+});
