@@ -850,6 +850,8 @@ export function createHub(options: HubOptions): Hub {
    * is neither offered against a stale state nor lost; then it joins the line again with its original wait.
    */
   function repairLater(cid: string, delayMs: number): void {
+    // Who declined or missed it already is kept: they are not offered it first when it joins the line again.
+    const passedOver = router.passedOverOf(cid);
     router.remove(cid);
     clearTimer(offerTimers, cid);
     armAt(repairTimers, cid, clock.now() + delayMs, () => {
@@ -868,7 +870,7 @@ export function createHub(options: HubOptions): Hub {
         // offered to them again rather than to whoever is free.
         const named = namedTransfers.get(cid);
         if (named) offerToNamed(current, named.to);
-        else enqueueForRouting(current);
+        else enqueueForRouting(current, passedOver);
       }).catch((error: unknown) => {
         if (isRetryable(error)) repairLater(cid, retryDelayOf(error));
         else reportFailure('routing repair', error);
@@ -927,8 +929,8 @@ export function createHub(options: HubOptions): Hub {
     };
   }
 
-  function enqueueForRouting(current: Live): void {
-    void runRouting(() => router.enqueue(routingItemOf(current.interaction)));
+  function enqueueForRouting(current: Live, passedOver: readonly string[] = []): void {
+    void runRouting(() => router.enqueue({ ...routingItemOf(current.interaction), passedOver }));
   }
 
   /** Offers a transferred interaction to the agent it was transferred to, or, when they have no room, to its queue. */

@@ -734,7 +734,7 @@ export function createRouter(options: RouterOptions): Router {
       group: undefined,
       overflowed: false,
       overflowEpoch: 0,
-      passedBy: undefined,
+      passedBy: item.passedOver && item.passedOver.length > 0 ? new Set(item.passedOver) : undefined,
       offer: undefined,
       agent: undefined,
     };
@@ -1168,6 +1168,7 @@ export function createRouter(options: RouterOptions): Router {
     assign,
     offerTo,
     refusalOfOfferTo,
+    passedOverOf: (interactionId) => [...(items.get(interactionId)?.passedBy ?? [])],
     transfer,
     tick,
     recordHandleTime,

@@ -15,6 +15,8 @@ export interface RoutingItem {
   readonly language?: string;
   /** When the wait began (epoch ms). Kept across transfers and re-queues so order and reporting stay honest. */
   readonly waitingSince: number;
+  /** Agents who declined or missed it already: offered to them only when nobody else can take it. */
+  readonly passedOver?: readonly string[];
 }
 
 /** An offer the router made: `interactionId` is reserved for `agentId` until `expiresAt`. */
@@ -108,6 +110,8 @@ export interface Router {
    * have no room for the channel; nothing is enqueued then.
    */
   offerTo(item: RoutingItem, agentId: string): RoutingEvent[];
+  /** Agents who declined or missed an interaction the router holds (see {@link RoutingItem.passedOver}). */
+  passedOverOf(interactionId: string): readonly string[];
   /** Why {@link Router.offerTo} would refuse, or `undefined` when it would offer (nothing changes). */
   refusalOfOfferTo(item: RoutingItem, agentId: string): HelplineError | undefined;
   /** Assigns directly to an agent (transfer to a named agent, agent-initiated outbound). */
