@@ -1,6 +1,6 @@
 // How the demo apps reach the Helpline server: its URL comes from the page's <meta name="helpline-server">
 // (the demo rewrites it when the server runs on another port), tokens from the dev-mode token endpoint.
-import { createWebSocketTransport, type Transport } from '@helpline/core';
+import { createLeaderTransport, createWebSocketTransport, type LeaderTransport } from '@helpline/core';
 
 /** The Helpline server's base URL named by the page. */
 export function serverUrl(): string {
@@ -21,9 +21,16 @@ export async function devToken(role: 'agent' | 'supervisor', id: string, name: s
   return body.token;
 }
 
-/** Core's WebSocket transport to the server's socket endpoint. */
-export function serverTransport(): Transport {
+/**
+ * Core's WebSocket transport to the server's socket endpoint, shared by every tab of the browser signed in as the
+ * same staff member (core's leader transport, `who` = `<role>:<id>`): one socket, and one tab that rings. Dispose
+ * of it when that person signs out.
+ */
+export function serverTransport(who: string): LeaderTransport {
   const url = new URL('v1/ws', serverUrl());
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  return createWebSocketTransport({ url: url.href });
+  return createLeaderTransport({
+    transport: createWebSocketTransport({ url: url.href }),
+    scope: `helpline-demo:${who}`,
+  });
 }

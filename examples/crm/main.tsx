@@ -1,5 +1,6 @@
 // The CRM example: a customer list and the embedded agent console. The user picks a demo agent; the app fetches
-// a dev token for them from the server and opens an agent session over the WebSocket transport.
+// a dev token for them from the server and opens an agent session over the WebSocket transport, which the tabs
+// signed in as the same agent share (one socket, one ringing tab).
 import { type AgentSession, createAgentSession } from '@helpline/core';
 import { AgentConsole, HelplineProvider } from '@helpline/react';
 import '@helpline/react/styles.css';
@@ -18,9 +19,23 @@ function findAgent(id: string | null): DemoAgent | undefined {
   return demoAgents.find((agent) => agent.id === id);
 }
 
-async function signIn(agent: DemoAgent): Promise<AgentSession> {
+/** An agent session, and how to end it (the tab stops sharing the socket). */
+interface SignedIn {
+  readonly session: AgentSession;
+  signOut(): void;
+}
+
+async function signIn(agent: DemoAgent): Promise<SignedIn> {
   const token = await devToken('agent', agent.id, agent.name);
-  return createAgentSession({ transport: serverTransport(), token });
+  const transport = serverTransport(`agent:${agent.id}`);
+  const session = createAgentSession({ transport, token });
+  return {
+    session,
+    signOut() {
+      session.close();
+      transport.dispose();
+    },
+  };
 }
 
 function SignIn({ onSignIn, error }: { onSignIn: (agent: DemoAgent) => void; error?: string }): ReactNode {
@@ -93,15 +108,15 @@ function Crm(): ReactNode {
 
   useEffect(() => {
     if (!agent) return;
-    let current: AgentSession | undefined;
+    let current: SignedIn | undefined;
     let cancelled = false;
     signIn(agent).then(
       (opened) => {
-        if (cancelled) return opened.close();
+        if (cancelled) return opened.signOut();
         current = opened;
-        setSession(opened);
+        setSession(opened.session);
         // A new sign-in starts available; a reload keeps whatever status the agent had.
-        if (fresh) opened.setPresence('available').catch(() => undefined);
+        if (fresh) opened.session.setPresence('available').catch(() => undefined);
       },
       (reason: unknown) => {
         if (cancelled) return;
@@ -112,7 +127,7 @@ function Crm(): ReactNode {
     );
     return () => {
       cancelled = true;
-      current?.close();
+      current?.signOut();
       setSession(undefined);
     };
   }, [agent, fresh]);

@@ -13,10 +13,12 @@ function Board(): ReactNode {
   useEffect(() => {
     let current: SupervisorSession | undefined;
     let cancelled = false;
+    // Every tab of the board shares one socket.
+    const transport = serverTransport('supervisor:sam');
     devToken('supervisor', 'sam', 'Sam').then(
       (token) => {
         if (cancelled) return;
-        current = createSupervisorSession({ transport: serverTransport(), token });
+        current = createSupervisorSession({ transport, token });
         setSession(current);
       },
       (reason: unknown) => setError(reason instanceof Error ? reason.message : String(reason)),
@@ -24,6 +26,7 @@ function Board(): ReactNode {
     return () => {
       cancelled = true;
       current?.close();
+      transport.dispose();
     };
   }, []);
   return (
