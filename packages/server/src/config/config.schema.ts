@@ -110,6 +110,18 @@ const queue = v.strictObject({
       queueId: v.optional(id),
     }),
   ),
+  /** What customers are asked after a contact: a 1–5 rating, NPS (0–10) after it, within a window of hours. */
+  survey: v.optional(
+    v.strictObject({
+      csat: v.optional(v.boolean(), true),
+      nps: v.optional(v.boolean(), false),
+      /** Answers are accepted this many hours after the end; later ones are refused (`survey/closed`). */
+      windowHours: v.optional(v.pipe(positive, v.maxValue(8_760, 'must be at most 8760 (a year)')), 24),
+      /** Phone callers answer on their keypad when the agent ends the call (needs the `vonage` section). */
+      keypad: v.optional(v.boolean(), false),
+    }),
+    {},
+  ),
 });
 
 const capacity = v.strictObject({

@@ -112,6 +112,13 @@ function crossCheck(file: ConfigFile): string[] {
     for (const id of dispositions) issues.push(`${at}.dispositions: "${id}" is used more than once`);
     const canned = duplicates((queue.cannedResponses ?? []).map((c) => c.id));
     for (const id of canned) issues.push(`${at}.cannedResponses: "${id}" is used more than once`);
+    const { survey } = queue;
+    if (survey.nps && !survey.csat)
+      issues.push(`${at}.survey.nps: needs survey.csat (NPS is asked after the rating)`);
+    if (survey.keypad && !survey.csat)
+      issues.push(`${at}.survey.keypad: needs survey.csat (the keypad survey starts with the rating)`);
+    if (survey.keypad && !file.vonage)
+      issues.push(`${at}.survey.keypad: needs the vonage section (phone callers answer through Vonage)`);
   });
   file.agents.forEach((agent, index) => {
     agent.queues.forEach((queueId, q) => {

@@ -30,6 +30,8 @@ export const DEV_CONFIG: ConfigInput = {
         { id: 'hello', label: 'Greeting', text: 'Hi {customer.name}, I am {agent.name}. How can I help?' },
         { id: 'shipping', label: 'Shipping', text: 'Orders ship within two working days, free above € 50.' },
       ],
+      // After the rating, "How likely are you to recommend us…" (0–10); answers within 24 hours.
+      survey: { nps: true },
     },
     {
       id: 'support',
@@ -56,6 +58,7 @@ export const DEV_CONFIG: ConfigInput = {
         { id: 'hello', label: 'Greeting', text: 'Hi {customer.name}, I am {agent.name} from support.' },
         { id: 'order', label: 'Order number', text: 'Could you give me your order number?' },
       ],
+      survey: { nps: true },
     },
   ],
   agents: [

@@ -23,6 +23,8 @@ export type CallAction = 'hangup' | 'mute' | 'unmute' | 'earmuff' | 'unearmuff';
 export interface VonageApi {
   createCall(request: CreateCallRequest): Promise<{ uuid: string }>;
   updateCall(uuid: string, action: CallAction): Promise<void>;
+  /** Hands the leg to a new NCCO (`PUT /v1/calls/:uuid`, action `transfer`): what it hears and does next. */
+  transfer(uuid: string, ncco: Ncco): Promise<void>;
   talk(uuid: string, text: string, language: string): Promise<void>;
   stream(uuid: string, url: string): Promise<void>;
   stopStream(uuid: string): Promise<void>;
@@ -95,6 +97,12 @@ export function createVonageApi(options: VonageApiOptions): VonageApi {
     },
     async updateCall(uuid, action) {
       await request('PUT', leg(uuid), `${action} a call`, { action });
+    },
+    async transfer(uuid, ncco) {
+      await request('PUT', leg(uuid), 'transfer a call', {
+        action: 'transfer',
+        destination: { type: 'ncco', ncco },
+      });
     },
     async talk(uuid, text, language) {
       await request('PUT', `${leg(uuid)}/talk`, 'talk into a call', { text, language });

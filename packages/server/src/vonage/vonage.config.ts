@@ -79,6 +79,17 @@ export const vonageConfigSchema = v.strictObject({
       wait: v.optional(spoken, 'The expected wait is about {minutes} minutes.'),
       closed: v.optional(spoken, 'We are closed right now. Please call again during our opening hours.'),
       unavailable: v.optional(spoken, 'Sorry, we cannot take your call right now. Please try again later.'),
+      /** The keypad survey (queues with `survey.keypad`), after the agent ends the call: the 1–5 rating… */
+      surveyRating: v.optional(
+        spoken,
+        'Before you go: how satisfied are you with this call? Press 1 for very unhappy, up to 5 for very happy. Or simply hang up.',
+      ),
+      /** …then, where the queue asks it, NPS: two digits at most, ended with the hash key. */
+      surveyNps: v.optional(
+        spoken,
+        'How likely are you to recommend us to a friend or colleague? Enter a number from 0 to 10, then press the hash key.',
+      ),
+      surveyThanks: v.optional(spoken, 'Thank you for your feedback. Goodbye.'),
     }),
     {},
   ),

@@ -9,6 +9,8 @@ import {
   type Queue,
   queueAvailability,
   type Subject,
+  type SurveyPolicy,
+  surveyOf,
   systemClock,
 } from '@helpline/core';
 import type { Logger } from '../log/logger';
@@ -31,6 +33,8 @@ import {
 //   agent accepts (hub) ─ bridge hears `joined` ─▶ POST /v1/calls to the agent's app user, same conversation
 //   event webhooks ─▶ leg answered → call.media connected; leg completed → chat.end (by whoever hung up first)
 //   callback dialing (agent) ─ POST /vonage/callbacks/:cid/dial ─▶ phone leg + app leg; outcome from the phone leg
+//   the agent ends a phone call ─ the queue asks a keypad survey ─▶ the caller's leg is transferred to it: 1–5, then
+//   NPS 0–10 + # ─ survey webhooks ─▶ csat.submit as the caller (the same hub path as the widget's rating)
 
 /** A webhook body as Vonage posts it (only the fields read here). */
 export interface WebhookBody {
@@ -50,6 +54,12 @@ export interface EventQuery {
   readonly leg?: string;
 }
 
+/** Which question of the keypad survey a survey webhook answers, as its `eventUrl` says. */
+export interface SurveyQuery {
+  readonly cid?: string;
+  readonly step?: string;
+}
+
 type Role = 'customer' | 'agent';
 
 interface CallRecord {
@@ -61,6 +71,10 @@ interface CallRecord {
   readonly ourNumber: string;
   readonly language: string;
   readonly callerNumber?: string;
+  /** The caller as the hub knows them (phone calls): keypad survey answers are recorded as theirs. */
+  subject?: Subject;
+  /** The keypad survey the caller is in, once the agent ended the call: the rating, once pressed. */
+  survey?: { readonly policy: SurveyPolicy; score?: 1 | 2 | 3 | 4 | 5; recorded: boolean };
   /** The NCCO returned for the customer leg (Vonage retries a slow answer webhook; the answer is the same). */
   ncco?: Ncco;
   menu?: NonNullable<VonageNumber['menu']>;
@@ -104,6 +118,8 @@ export interface VonageGateway {
   answer(body: WebhookBody): Promise<Ncco>;
   /** Input webhook: the key a caller pressed in the menu picks the queue. */
   input(body: WebhookBody): Promise<Ncco>;
+  /** Survey webhook: a key of the keypad survey; answers with the next question, or thanks. */
+  survey(body: WebhookBody, query: SurveyQuery): Promise<Ncco>;
   /** Event webhook: queued and handled in the background, in order per leg; returns at once. */
   event(body: WebhookBody, query: EventQuery): void;
   /** A client JWT for `subject`, after making sure its Vonage user exists. */
@@ -324,8 +340,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       const agentId = ev.participant.id;
       void work(record, 'ring the agent', () => ringAgent(record, agentId));
     } else if (ev.type === 'state') {
-      const state = ev.state;
-      void work(record, 'follow the interaction', () => interactionMoved(record, state));
+      const { state, endedBy } = ev;
+      void work(record, 'follow the interaction', () => interactionMoved(record, state, endedBy));
     }
   }
 
@@ -426,8 +442,11 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     );
   }
 
-  /** The interaction changed in the hub: a finished one hangs up what is left of the call. */
-  async function interactionMoved(record: CallRecord, state: string): Promise<void> {
+  /**
+   * The interaction changed in the hub: a finished one hangs up what is left of the call — the caller of a phone call
+   * the agent ended hears the queue's keypad survey first, when it asks one.
+   */
+  async function interactionMoved(record: CallRecord, state: string, endedBy?: string): Promise<void> {
     if (state === 'queued' && record.agentLeg) {
       // Transferred (or the agent left): the caller waits again, with music when there is some.
       const leg = record.agentLeg;
@@ -442,9 +461,70 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     }
     if (!FINISHED_STATES.has(state) || record.ended) return;
     record.ended = true;
-    const legs = [record.customerLeg, record.agentLeg].filter((leg): leg is string => leg !== undefined);
-    await Promise.all(legs.map((leg) => api.updateCall(leg, 'hangup').catch(() => undefined)));
+    if (record.agentLeg) await api.updateCall(record.agentLeg, 'hangup').catch(() => undefined);
+    if (endedBy === 'agent') await releaseCaller(record);
+    else if (record.customerLeg) await api.updateCall(record.customerLeg, 'hangup').catch(() => undefined);
     forget(record);
+  }
+
+  // ─── the keypad survey ───────────────────────────────────────────────────────────────────────
+
+  /** The keypad survey of a phone call's queue, when it asks one (CSAT first; NPS after it when on). */
+  function keypadSurveyOf(record: CallRecord): SurveyPolicy | undefined {
+    if (record.kind !== 'phone' || !record.cid || !record.subject) return undefined;
+    const policy = surveyOf(queues.get(hub.interaction(record.cid)?.queueId ?? ''));
+    return policy.keypad && policy.csat ? policy : undefined;
+  }
+
+  function surveyQuestion(record: CallRecord, step: 'rating' | 'nps'): Ncco {
+    const url = `${base}/vonage/webhooks/survey?cid=${encodeURIComponent(record.cid ?? '')}&step=${step}`;
+    const texts = config.announcements;
+    return step === 'rating'
+      ? [talk(texts.surveyRating, record.language, true), keyInput(url, 8)]
+      : [
+          talk(texts.surveyNps, record.language, true),
+          keyInput(url, 10, { maxDigits: 2, submitOnHash: true }),
+        ];
+  }
+
+  /**
+   * The agent ended the call while the caller is still on the line: the caller's leg goes to the queue's keypad
+   * survey (a transfer to its NCCO), or is hung up when there is none or the transfer fails.
+   */
+  async function releaseCaller(record: CallRecord): Promise<void> {
+    const leg = record.customerLeg;
+    if (!leg) return;
+    const policy = keypadSurveyOf(record);
+    if (policy) {
+      try {
+        record.survey = { policy, recorded: false };
+        await api.transfer(leg, surveyQuestion(record, 'rating'));
+        log.info('vonage.survey-started', { cid: record.cid });
+        return;
+      } catch (error) {
+        record.survey = undefined;
+        log.warn('vonage.survey-failed', { cid: record.cid }, error);
+      }
+    }
+    await api.updateCall(leg, 'hangup').catch(() => undefined);
+  }
+
+  /** Records the caller's answers through the hub, as the caller (`csat.submit`); a refusal is logged, not spoken. */
+  async function recordSurvey(record: CallRecord, score: 1 | 2 | 3 | 4 | 5, nps?: number): Promise<void> {
+    const { survey, subject, cid } = record;
+    if (!survey || survey.recorded || !subject || !cid) return;
+    survey.recorded = true;
+    try {
+      await hub.execute(
+        subject,
+        'csat.submit',
+        { cid, score, ...(nps === undefined ? {} : { nps }) },
+        { ip: 'vonage' },
+      );
+      log.info('vonage.survey-answered', { cid, score, ...(nps === undefined ? {} : { nps }) });
+    } catch (error) {
+      log.info('vonage.survey-refused', { cid, code: isHelplineError(error) ? error.code : 'internal' });
+    }
   }
 
   /** Creates the queued voice interaction of a caller; the NCCO puts them in their conversation to wait. */
@@ -463,6 +543,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       return [...before, talk(config.announcements.closed, record.language)];
     }
     try {
+      record.subject = subject;
       const bridge = await connectCustomer(record, subject);
       const result = (await bridge.command('chat.start', {
         channel: 'voice',
@@ -630,7 +711,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
         // The agent hung up first: the conversation ends, by the agent.
         record.ended = true;
         await quietly('agent hung up', () => asAgent(agentId, 'chat.end', { cid }));
-        if (record.customerLeg) await api.updateCall(record.customerLeg, 'hangup').catch(() => undefined);
+        await releaseCaller(record);
         log.info('vonage.agent-hung-up', { cid, agent: agentId });
         forget(record);
       }
@@ -720,6 +801,32 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
         ]),
       );
       return record.menuNcco;
+    },
+
+    async survey(body, query) {
+      const uuid = str(body.uuid);
+      const record = uuid ? byLeg.get(uuid)?.record : undefined;
+      const survey = record?.survey;
+      if (!record || !survey || !record.cid || record.cid !== query.cid) return [];
+      const digits = str((body.dtmf as { digits?: unknown } | undefined)?.digits) ?? '';
+      const goodbye: Ncco = [talk(config.announcements.surveyThanks, record.language)];
+      return inOrder(record, async () => {
+        if (query.step === 'rating') {
+          // Any other key, or none before the time-out, skips the survey.
+          if (!/^[1-5]$/.test(digits)) return goodbye;
+          survey.score = Number(digits) as 1 | 2 | 3 | 4 | 5;
+          if (survey.policy.nps) return surveyQuestion(record, 'nps');
+          await recordSurvey(record, survey.score);
+          return goodbye;
+        }
+        if (query.step === 'nps' && survey.score !== undefined) {
+          // An answer outside 0–10 (or none) keeps the rating without NPS.
+          const nps = /^(10|[0-9])$/.test(digits) ? Number(digits) : undefined;
+          await recordSurvey(record, survey.score, nps);
+          return goodbye;
+        }
+        return [];
+      });
     },
 
     event(body, query) {

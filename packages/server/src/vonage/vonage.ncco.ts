@@ -11,7 +11,11 @@ export type NccoAction =
   | {
       readonly action: 'input';
       readonly type: readonly ['dtmf'];
-      readonly dtmf: { readonly maxDigits: number; readonly timeOut: number };
+      readonly dtmf: {
+        readonly maxDigits: number;
+        readonly timeOut: number;
+        readonly submitOnHash?: boolean;
+      };
       readonly eventUrl: readonly string[];
       readonly eventMethod: 'POST';
     }
@@ -31,12 +35,23 @@ export function talk(text: string, language: string, bargeIn = false): NccoActio
   return { action: 'talk', text, language, ...(bargeIn ? { bargeIn } : {}) };
 }
 
-/** Waits for one key, then Vonage posts it to `eventUrl`. */
-export function keyInput(eventUrl: string, timeoutSeconds: number): NccoAction {
+/**
+ * Waits for keys, then Vonage posts them to `eventUrl`: one key by default; with `maxDigits: 2` and `submitOnHash`
+ * a number up to 99 that the caller ends with `#` (or by waiting `timeoutSeconds` after the last key).
+ */
+export function keyInput(
+  eventUrl: string,
+  timeoutSeconds: number,
+  options: { readonly maxDigits?: number; readonly submitOnHash?: boolean } = {},
+): NccoAction {
   return {
     action: 'input',
     type: ['dtmf'],
-    dtmf: { maxDigits: 1, timeOut: timeoutSeconds },
+    dtmf: {
+      maxDigits: options.maxDigits ?? 1,
+      timeOut: timeoutSeconds,
+      ...(options.submitOnHash ? { submitOnHash: true } : {}),
+    },
     eventUrl: [eventUrl],
     eventMethod: 'POST',
   };

@@ -92,7 +92,7 @@ const DIAL = /^\/vonage\/callbacks\/([\w.:-]{1,64})\/dial$/;
 
 /**
  * The Vonage routes: `POST /vonage/token`, `POST /vonage/calls/:cid/hold`, `POST /vonage/callbacks/:cid/dial`
- * for browsers (bearer token, CORS, rate limit), and `/vonage/webhooks/{answer,input,event}` for Vonage (signed,
+ * for browsers (bearer token, CORS, rate limit), and `/vonage/webhooks/{answer,input,survey,event}` for Vonage (signed,
  * answered at once; events are handled after the answer). Returns false for paths outside `/vonage/`.
  */
 export function createVonageRoutes(context: VonageRoutesContext) {
@@ -111,6 +111,16 @@ export function createVonageRoutes(context: VonageRoutesContext) {
       }
       if (path === '/vonage/webhooks/input' && method === 'POST') {
         sendJson(response, 200, await context.gateway.input(fields));
+        return;
+      }
+      if (path === '/vonage/webhooks/survey' && method === 'POST') {
+        const cid = url.searchParams.get('cid');
+        const step = url.searchParams.get('step');
+        sendJson(
+          response,
+          200,
+          await context.gateway.survey(fields, { ...(cid ? { cid } : {}), ...(step ? { step } : {}) }),
+        );
         return;
       }
       if (path === '/vonage/webhooks/event' && method === 'POST') {

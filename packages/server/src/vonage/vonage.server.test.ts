@@ -23,6 +23,8 @@ const APP_ID = '7a3e8b36-2b8e-4d8f-9b7e-1c2d3e4f5a6b';
 const SIGNATURE_SECRET = 'vonage-signature-secret-for-tests-only';
 const SUPPORT_NUMBER = '+14155550100';
 const MENU_NUMBER = '+14155550111';
+/** Calls to this number go to `care`, whose survey asks phone callers on the keypad (rating, then NPS). */
+const CARE_NUMBER = '+14155550122';
 const MOH = 'https://help.example/hold.mp3';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', {
@@ -34,6 +36,16 @@ const { privateKey, publicKey } = generateKeyPairSync('rsa', {
 function vonageConfig(apiUrl: string, overrides: Record<string, unknown> = {}): ConfigInput {
   return {
     ...TEST_CONFIG,
+    queues: [
+      ...TEST_CONFIG.queues,
+      {
+        id: 'care',
+        name: 'Care',
+        acw: { kind: 'optional' },
+        dispositions: [{ id: 'done', label: 'Done' }],
+        survey: { nps: true, keypad: true },
+      },
+    ],
     vonage: {
       applicationId: APP_ID,
       privateKeyEnv: 'VONAGE_PRIVATE_KEY',
@@ -42,6 +54,7 @@ function vonageConfig(apiUrl: string, overrides: Record<string, unknown> = {}): 
       musicOnHoldUrl: MOH,
       numbers: [
         { number: SUPPORT_NUMBER, queueId: 'support' },
+        { number: CARE_NUMBER, queueId: 'care' },
         {
           number: MENU_NUMBER,
           menu: {
@@ -372,6 +385,170 @@ describe('Vonage on the server', () => {
     assert.equal(voiceInteractionOf(server, '+447700900007')?.queueId, 'support');
     for (const uuid of ['pstn-5', 'pstn-6', 'pstn-7'])
       await webhook(server, '/vonage/webhooks/event', { uuid, status: 'completed' });
+  });
+
+  /** A phone call to `care` that `agent` accepted and whose app leg answered; resolves with the interaction id. */
+  async function careCall(uuid: string, from: string, agent: TestClient, agentId: string): Promise<string> {
+    await webhook(server, '/vonage/webhooks/answer', { uuid, from: from.slice(1), to: CARE_NUMBER.slice(1) });
+    const cid = voiceInteractionOf(server, from)?.id ?? '';
+    assert.equal(server.hub.interaction(cid)?.queueId, 'care');
+    await agent.waitFor(isOffer(cid), 'the offer');
+    await agent.ok('offer.accept', { cid });
+    const agentLeg = (
+      await api.next(
+        (r) => callTo(`hl-agent-${agentId}`)(r) && JSON.stringify(r.body.ncco).includes(uuid),
+        `${agentId}'s app`,
+      )
+    ).uuid as string;
+    await webhook(server, `/vonage/webhooks/event?cid=${cid}&leg=agent`, {
+      uuid: agentLeg,
+      status: 'answered',
+    });
+    await until(() => server.hub.interaction(cid)?.state === 'active', 'the call active');
+    return cid;
+  }
+
+  it('the keypad survey: the agent hangs up, the caller rates 1–5 and answers NPS 0–10 with #, recorded once', async () => {
+    const bob = await online('bob');
+    const cid = await careCall('pstn-s1', '+447700900021', bob, 'bob');
+    const agentLeg = api.requests.find(
+      (r) => callTo('hl-agent-bob')(r) && JSON.stringify(r.body.ncco).includes('pstn-s1'),
+    )?.uuid as string;
+    await webhook(server, `/vonage/webhooks/event?cid=${cid}&leg=agent`, {
+      uuid: agentLeg,
+      status: 'completed',
+    });
+    await until(() => server.hub.interaction(cid)?.endedBy === 'agent', 'ended by the agent');
+
+    // The caller is not hung up: their leg goes to the survey.
+    const transfer = await api.next(
+      (r) => r.method === 'PUT' && r.path === '/v1/calls/pstn-s1' && r.body.action === 'transfer',
+      'the caller transferred to the survey',
+    );
+    const surveyUrl = (step: string) => `https://help.example/vonage/webhooks/survey?cid=${cid}&step=${step}`;
+    assert.deepEqual(transfer.body.destination, {
+      type: 'ncco',
+      ncco: [
+        {
+          action: 'talk',
+          text: 'Before you go: how satisfied are you with this call? Press 1 for very unhappy, up to 5 for very happy. Or simply hang up.',
+          language: 'en-US',
+          bargeIn: true,
+        },
+        {
+          action: 'input',
+          type: ['dtmf'],
+          dtmf: { maxDigits: 1, timeOut: 8 },
+          eventUrl: [surveyUrl('rating')],
+          eventMethod: 'POST',
+        },
+      ],
+    });
+    assert.ok(
+      !api.requests.some((r) => r.path === '/v1/calls/pstn-s1' && r.body.action === 'hangup'),
+      'the caller stays on the line',
+    );
+
+    const nps = await webhook(server, `/vonage/webhooks/survey?cid=${cid}&step=rating`, {
+      uuid: 'pstn-s1',
+      dtmf: { digits: '4', timed_out: false },
+    });
+    assert.equal(nps.status, 200);
+    assert.deepEqual(nps.body, [
+      {
+        action: 'talk',
+        text: 'How likely are you to recommend us to a friend or colleague? Enter a number from 0 to 10, then press the hash key.',
+        language: 'en-US',
+        bargeIn: true,
+      },
+      {
+        action: 'input',
+        type: ['dtmf'],
+        dtmf: { maxDigits: 2, timeOut: 10, submitOnHash: true },
+        eventUrl: [surveyUrl('nps')],
+        eventMethod: 'POST',
+      },
+    ]);
+    assert.equal(server.hub.interaction(cid)?.csat, undefined, 'nothing recorded before the last answer');
+
+    const thanks = [{ action: 'talk', text: 'Thank you for your feedback. Goodbye.', language: 'en-US' }];
+    const done = await webhook(server, `/vonage/webhooks/survey?cid=${cid}&step=nps`, {
+      uuid: 'pstn-s1',
+      dtmf: { digits: '10', timed_out: false },
+    });
+    assert.deepEqual(done.body, thanks);
+    assert.deepEqual(server.hub.interaction(cid)?.csat, { score: 4, nps: 10 });
+
+    // A retried (or repeated) answer changes nothing, and the caller still hears goodbye.
+    const again = await webhook(server, `/vonage/webhooks/survey?cid=${cid}&step=nps`, {
+      uuid: 'pstn-s1',
+      dtmf: { digits: '3', timed_out: false },
+    });
+    assert.deepEqual(again.body, thanks);
+    assert.deepEqual(server.hub.interaction(cid)?.csat, { score: 4, nps: 10 });
+    // A survey webhook for another conversation, or a leg that is in no survey, gets an empty NCCO.
+    const foreign = await webhook(server, '/vonage/webhooks/survey?cid=other&step=nps', {
+      uuid: 'pstn-s1',
+      dtmf: { digits: '9' },
+    });
+    assert.deepEqual(foreign.body, []);
+
+    await webhook(server, '/vonage/webhooks/event', { uuid: 'pstn-s1', status: 'completed' });
+    await bob.ok('wrapup.submit', { cid, disposition: 'done' });
+    await bob.ok('presence.set', { status: 'offline' });
+  });
+
+  it('the keypad survey after the agent ends the call in the console; no key skips it; other queues hang up', async () => {
+    const alice = await online('alice');
+    const cid = await careCall('pstn-s2', '+447700900022', alice, 'alice');
+    await alice.ok('chat.end', { cid });
+    await api.next(
+      (r) => r.method === 'PUT' && r.path === '/v1/calls/pstn-s2' && r.body.action === 'transfer',
+      'the caller transferred to the survey',
+    );
+    // No key before the time-out: skipped, nothing recorded.
+    const skipped = await webhook(server, `/vonage/webhooks/survey?cid=${cid}&step=rating`, {
+      uuid: 'pstn-s2',
+      dtmf: { digits: '', timed_out: true },
+    });
+    assert.deepEqual(skipped.body, [
+      { action: 'talk', text: 'Thank you for your feedback. Goodbye.', language: 'en-US' },
+    ]);
+    assert.equal(server.hub.interaction(cid)?.csat, undefined);
+    await webhook(server, '/vonage/webhooks/event', { uuid: 'pstn-s2', status: 'completed' });
+    await alice.ok('wrapup.submit', { cid, disposition: 'done' });
+
+    // A rating without NPS (an answer outside 0–10) is kept as a rating.
+    const next = await careCall('pstn-s3', '+447700900023', alice, 'alice');
+    await alice.ok('chat.end', { cid: next });
+    await api.next((r) => r.path === '/v1/calls/pstn-s3' && r.body.action === 'transfer', 'the survey');
+    await webhook(server, `/vonage/webhooks/survey?cid=${next}&step=rating`, {
+      uuid: 'pstn-s3',
+      dtmf: { digits: '5' },
+    });
+    await webhook(server, `/vonage/webhooks/survey?cid=${next}&step=nps`, {
+      uuid: 'pstn-s3',
+      dtmf: { digits: '42' },
+    });
+    assert.deepEqual(server.hub.interaction(next)?.csat, { score: 5 });
+    await webhook(server, '/vonage/webhooks/event', { uuid: 'pstn-s3', status: 'completed' });
+    await alice.ok('wrapup.submit', { cid: next, disposition: 'done' });
+
+    // The support queue asks no keypad survey: ending the call hangs the caller up.
+    await webhook(server, '/vonage/webhooks/answer', {
+      uuid: 'pstn-s4',
+      from: '447700900024',
+      to: '14155550100',
+    });
+    const plain = voiceInteractionOf(server, '+447700900024')?.id ?? '';
+    await alice.waitFor(isOffer(plain), 'the offer');
+    await alice.ok('offer.accept', { cid: plain });
+    await alice.ok('chat.end', { cid: plain });
+    await api.next((r) => r.path === '/v1/calls/pstn-s4' && r.body.action === 'hangup', 'the caller hung up');
+    assert.ok(!api.requests.some((r) => r.path === '/v1/calls/pstn-s4' && r.body.action === 'transfer'));
+    await webhook(server, '/vonage/webhooks/event', { uuid: 'pstn-s4', status: 'completed' });
+    await alice.ok('wrapup.submit', { cid: plain, disposition: 'done' });
+    await alice.ok('presence.set', { status: 'offline' });
   });
 
   it('refuses forged, expired, replayed, tampered and unsigned webhooks', async () => {
