@@ -34,7 +34,6 @@ export { type InteractionView, useInteraction } from './useInteraction';
 export { type InboxItem, useInteractions } from './useInteractions';
 export { type MessagesView, useMessages } from './useMessages';
 export { tickingClock, useNow } from './useNow';
-export { type OfferAlertSettings, type OfferAlertView, useOfferAlert } from './useOfferAlert';
 export { type OffersView, useOffers } from './useOffers';
 export { type PresenceView, usePresence } from './usePresence';
 export { useCannedResponses, useQueues } from './useQueues';
