@@ -221,9 +221,14 @@ describe('the demo, end to end', { timeout: 170_000 }, () => {
     await visitor.getByRole('button', { name: 'End chat' }).click();
     await visible(visitor.getByText('How would you rate this chat?'));
     await visitor.getByRole('radio', { name: '5 out of 5' }).check();
-    await visitor.getByRole('button', { name: 'Send rating' }).click();
-    await visible(visitor.getByText('Thank you for your feedback!'));
     await shot(visitor, 'visitor-csat');
+    // The demo's queues ask NPS after the rating; both are sent together.
+    await visitor.getByRole('button', { name: 'Next' }).click();
+    await visible(visitor.getByText('How likely are you to recommend us to a friend or colleague?'));
+    await visitor.getByRole('radio', { name: '9 out of 10' }).check();
+    await shot(visitor, 'visitor-nps');
+    await visitor.getByRole('button', { name: 'Send answers' }).click();
+    await visible(visitor.getByText('Thank you for your feedback!'));
 
     // Support requires a disposition: finishing without one is refused, and the chat stays in wrap-up.
     await agent.getByRole('button', { name: 'Finish wrap-up' }).click();
@@ -234,8 +239,9 @@ describe('the demo, end to end', { timeout: 170_000 }, () => {
     await visible(agent.getByText('No interactions. Offers appear here when you are available.'));
     await shot(agent, 'crm-wrapped-up');
 
-    // Today's KPIs now count the handled chat and its rating.
+    // Today's KPIs now count the handled chat and its rating (a 9 is a promoter: NPS +100).
     await visible(supervisor.getByText('5 / 5'));
+    await visible(supervisor.locator('[data-kpi="nps"]').getByText('+100'));
     await visible(supervisor.getByText('Average handle time'));
     await shot(supervisor, 'supervisor-kpis');
   });

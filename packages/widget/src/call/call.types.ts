@@ -42,6 +42,13 @@ export interface CallRequest {
   readonly language: string;
 }
 
+/** What the widget asks for when taking over a call after a reload. */
+export interface AttachRequest {
+  readonly session: VisitorSession;
+  /** The voice interaction whose call to take over. */
+  readonly cid: string;
+}
+
 /**
  * The voice engine as the widget sees it. The real engines (WebRTC, Vonage) arrive in the voice issue and
  * adapt core's `VoiceProvider` to this; tests use `createFakeVoice`.
@@ -49,6 +56,13 @@ export interface CallRequest {
 export interface WidgetVoice {
   /** Places a call; rejects with a `voice/*` {@link HelplineError} when it cannot start. */
   call(request: CallRequest): Promise<WidgetCall>;
+  /**
+   * Takes over the live call of a voice interaction after the page was reloaded (core's `call.attach`): resolves
+   * the call, `undefined` when it has no live call any more, or `'elsewhere'` when another tab of this browser runs
+   * it. Rejects like `call` when the microphone cannot be opened again. Engines without it cannot re-attach: the
+   * widget then ends the call and says why.
+   */
+  attach?(request: AttachRequest): Promise<WidgetCall | 'elsewhere' | undefined>;
 }
 
 /** Loads the voice engine on demand (a dynamic import), so pages without a call pay nothing for it. */

@@ -1,7 +1,11 @@
+import type { WireInteraction } from '@helpline/core';
 import { html, nothing, type TemplateResult } from 'lit';
 import type { PanelContext } from '../panel/context';
 import { alertFor } from '../panel/form';
-import type { CallSnapshot, CallState } from './call.types';
+import { standingText } from '../panel/standing';
+import { isFinished } from '../panel/widget.model';
+import { renderSurvey } from '../survey/survey.view';
+import type { CallSnapshot, CallState, WidgetCall } from './call.types';
 
 const STATE_KEYS = {
   idle: 'callIntro',
@@ -16,10 +20,18 @@ const STATE_KEYS = {
 
 let unsubscribe: (() => void) | undefined;
 
+/** The view follows `call` from now on. */
+function follow(ctx: Pick<PanelContext, 'state' | 'requestUpdate'>, call: WidgetCall): void {
+  ctx.state.call = call;
+  unsubscribe?.();
+  unsubscribe = call.$call.listen(() => ctx.requestUpdate());
+}
+
 async function startCall(ctx: PanelContext): Promise<void> {
   const { model, state } = ctx;
   if (state.calling || !ctx.voice) return;
   state.calling = true;
+  state.reattached = undefined;
   model.clearError();
   ctx.requestUpdate();
   try {
@@ -29,15 +41,49 @@ async function startCall(ctx: PanelContext): Promise<void> {
       language: ctx.i18n.locale,
       ...(model.$topic.get() ? { topic: model.$topic.get() } : {}),
     });
-    state.call = call;
-    unsubscribe?.();
-    unsubscribe = call.$call.listen(() => ctx.requestUpdate());
+    follow(ctx, call);
   } catch (error) {
     model.fail(error);
   } finally {
     state.calling = false;
     ctx.requestUpdate();
   }
+}
+
+/**
+ * After a reload: takes over the live call of voice interaction `interaction` (the panel calls this whenever the
+ * conversation it shows is a voice one; nothing happens while a call runs here or is being placed). When it cannot —
+ * the engine cannot re-attach, the call is gone, the microphone is refused — the interaction is ended, and the call
+ * view says why; a call another tab runs is left alone.
+ */
+export async function reattachCall(
+  ctx: Pick<PanelContext, 'model' | 'voice' | 'state' | 'requestUpdate'>,
+  interaction: WireInteraction,
+): Promise<void> {
+  const { model, state } = ctx;
+  const cid = interaction.id;
+  if (isFinished(interaction.state) || state.call || state.calling || state.reattaching) return;
+  if (state.reattached?.cid === cid) return;
+  state.reattaching = cid;
+  ctx.requestUpdate();
+  let outcome: 'attached' | 'ended' | 'elsewhere' = 'ended';
+  try {
+    const voice = await ctx.voice?.();
+    const found = voice?.attach ? await voice.attach({ session: model.session, cid }) : undefined;
+    if (found === 'elsewhere') outcome = 'elsewhere';
+    else if (found) {
+      follow(ctx, found);
+      outcome = 'attached';
+    }
+  } catch (error) {
+    model.fail(error);
+  }
+  state.reattaching = undefined;
+  if (outcome !== 'attached') {
+    state.reattached = { cid, outcome };
+    if (outcome === 'ended') await model.session.endChat().catch(() => undefined);
+  }
+  ctx.requestUpdate();
 }
 
 function formatDuration(ms: number, ctx: PanelContext): string {
@@ -48,44 +94,85 @@ function formatDuration(ms: number, ctx: PanelContext): string {
 
 /**
  * Click-to-call: a start button that loads the voice engine on demand, then the call's state, mute and hang
- * up. The engine (WebRTC or Vonage) is injected; tests drive a fake one.
+ * up. While the call waits in the queue it shows the place in line and the estimated wait (as the chat does); after
+ * a reload it takes the call over, or says why it ended; once over, the survey. The engine (WebRTC or Vonage) is
+ * injected; tests drive a fake one.
  */
 export function renderCall(ctx: PanelContext): TemplateResult {
   const { i18n, state, model } = ctx;
+  const interaction = model.$current.get();
+  const voiceInteraction = interaction?.channel === 'voice' ? interaction : undefined;
   const snapshot: CallSnapshot | undefined = state.call?.$call.get();
-  const callState: CallState = snapshot?.state ?? 'idle';
+  const over = voiceInteraction !== undefined && isFinished(voiceInteraction.state);
+  // The interaction is the truth about the end (the other side may have hung up while the call was away).
+  const callState: CallState = over && snapshot?.state !== 'failed' ? 'ended' : (snapshot?.state ?? 'idle');
   const live = callState !== 'idle' && callState !== 'ended' && callState !== 'failed';
-  const stateText =
-    callState === 'idle'
-      ? state.calling
-        ? i18n.t('callConnecting')
-        : ''
-      : snapshot?.media === 'reconnecting'
-        ? i18n.t('callReconnecting')
-        : i18n.t(STATE_KEYS[callState]);
+  // Waiting in line for an agent (once offered, the agent's phone rings: the call's own state says so).
+  const waiting =
+    voiceInteraction?.state === 'queued' &&
+    (callState === 'idle' || callState === 'dialing' || callState === 'ringing');
+  const reattaching = voiceInteraction !== undefined && state.reattaching === voiceInteraction.id;
+  const reattached =
+    voiceInteraction !== undefined && state.reattached?.cid === voiceInteraction.id
+      ? state.reattached.outcome
+      : undefined;
+
+  let stateText = '';
+  if (reattaching) stateText = i18n.t('callReattaching');
+  else if (reattached === 'elsewhere' && !over) stateText = i18n.t('callElsewhere');
+  else if (waiting && (state.call || !state.calling)) stateText = i18n.t('waiting');
+  else if (callState === 'idle')
+    stateText = state.calling || voiceInteraction ? i18n.t('callConnecting') : '';
+  else if (snapshot?.media === 'reconnecting' && live) stateText = i18n.t('callReconnecting');
+  else stateText = i18n.t(STATE_KEYS[callState]);
   const duration =
     callState === 'active' && snapshot?.connectedAt !== undefined
       ? formatDuration(Date.now() - snapshot.connectedAt, ctx)
       : '';
+  const startOver = () => {
+    state.call = undefined;
+    state.reattached = undefined;
+    state.score = undefined;
+    state.nps = undefined;
+    model.newConversation();
+  };
+
+  let actions: TemplateResult | typeof nothing = nothing;
+  if (live && state.call) {
+    actions = html`<div part="call-controls">
+      <button
+        part="button mute"
+        aria-pressed=${snapshot?.muted ? 'true' : 'false'}
+        @click=${() => state.call?.setMuted(!snapshot?.muted)}
+      >
+        ${snapshot?.muted ? i18n.t('unmute') : i18n.t('mute')}
+      </button>
+      <button part="button hang-up" class="primary" @click=${() => state.call?.hangUp()}>${i18n.t('hangUp')}</button>
+    </div>`;
+  } else if (over) {
+    actions = html`<button part="button back-to-start" @click=${startOver}>${i18n.t('backToStart')}</button>`;
+  } else if (!voiceInteraction) {
+    actions = html`<button
+      part="button start-call"
+      class="primary"
+      ?disabled=${state.calling}
+      @click=${() => startCall(ctx)}
+    >
+      ${i18n.t('startCall')}
+    </button>`;
+  }
+
   return html`
-    ${callState === 'idle' ? html`<p>${i18n.t('callIntro')}</p>` : nothing}
+    ${callState === 'idle' && !voiceInteraction ? html`<p>${i18n.t('callIntro')}</p>` : nothing}
     <p part="call-state" role="status">${stateText}${duration ? html` <span part="call-timer">${duration}</span>` : nothing}</p>
-    ${alertFor(model.$error.get(), i18n)}
     ${
-      live && state.call
-        ? html`<div part="call-controls">
-          <button
-            part="button mute"
-            aria-pressed=${snapshot?.muted ? 'true' : 'false'}
-            @click=${() => state.call?.setMuted(!snapshot?.muted)}
-          >
-            ${snapshot?.muted ? i18n.t('unmute') : i18n.t('mute')}
-          </button>
-          <button part="button hang-up" class="primary" @click=${() => state.call?.hangUp()}>${i18n.t('hangUp')}</button>
-        </div>`
-        : html`<button part="button start-call" class="primary" ?disabled=${state.calling} @click=${() => startCall(ctx)}>
-          ${i18n.t('startCall')}
-        </button>`
+      waiting && !reattaching && model.session.$position.get()
+        ? html`<p part="status queue" role="status">${standingText(ctx)}</p>`
+        : nothing
     }
+    ${reattached === 'ended' ? html`<p part="call-note" role="status">${i18n.t('callReattachFailed')}</p>` : nothing}
+    ${alertFor(model.$error.get(), i18n)}
+    ${actions}
+    ${over ? renderSurvey(ctx, 'call') : nothing}
   `;
 }

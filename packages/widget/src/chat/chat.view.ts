@@ -4,6 +4,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { localize } from '../config/site-config';
 import type { PanelContext } from '../panel/context';
 import { alertFor } from '../panel/form';
+import { standingText } from '../panel/standing';
 import { isFinished } from '../panel/widget.model';
 
 // Rendered message bodies by key: the safe renderer runs once per message text, and Lit re-inserts the same
@@ -105,17 +106,7 @@ function renderStatus(ctx: PanelContext): TemplateResult {
   const state = interaction?.state;
   let text = '';
   if (state === 'queued' || state === 'offered' || state === 'prechat') {
-    const standing = model.session.$position.get();
-    text = standing
-      ? [
-          i18n.t('queuePosition', { position: standing.position }),
-          standing.estimatedWaitSeconds === undefined
-            ? ''
-            : i18n.t('estimatedWait', { wait: i18n.formatWait(standing.estimatedWaitSeconds) }),
-        ]
-          .filter(Boolean)
-          .join(' ')
-      : i18n.t('waiting');
+    text = standingText(ctx);
   } else if (state === 'active') {
     const name = agentName(ctx);
     text = name ? i18n.t('chattingWith', { name }) : '';

@@ -15,6 +15,12 @@ export interface PanelState {
   calling?: boolean;
   /** Score picked in the CSAT form. */
   score?: 1 | 2 | 3 | 4 | 5;
+  /** Answer picked in the NPS form (0–10). */
+  nps?: number;
+  /** After a reload: the live call of this voice interaction is being taken over. */
+  reattaching?: string;
+  /** After a reload: what became of the call of voice interaction `cid` that could not be taken over here. */
+  reattached?: { readonly cid: string; readonly outcome: 'ended' | 'elsewhere' };
 }
 
 /** What every view renders from. */

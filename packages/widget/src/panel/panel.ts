@@ -252,7 +252,6 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
       model.$fieldErrors,
       model.$busy,
       model.$closed,
-      model.$rated,
       model.$callbackCancelled,
       model.$config,
       session.$connection,
@@ -269,6 +268,17 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
       session.$interaction.subscribe((interaction) => {
         remember(interaction !== undefined && !isFinished(interaction.state));
         forgetMessageBodies(session.$messages.get());
+      }),
+      // After a reload the session brings back an open voice interaction: the call view takes its call over.
+      model.$current.subscribe((interaction) => {
+        if (interaction?.channel !== 'voice' || this.#state.call) return;
+        const ctx = {
+          model,
+          voice: this.#voice,
+          state: this.#state,
+          requestUpdate: () => this.requestUpdate(),
+        };
+        import('../call/call.view').then((view) => view.reattachCall(ctx, interaction), model.fail);
       }),
     );
     model.setVisible(this.widget.open && document.visibilityState === 'visible');

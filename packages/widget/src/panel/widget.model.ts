@@ -1,4 +1,4 @@
-import type { ChatMessage, VisitorSession } from '@helpline/core';
+import type { ChatMessage, VisitorSession, WireInteraction } from '@helpline/core';
 import { isHelplineError, LIMITS } from '@helpline/core';
 import { atom, computed, type ReadableAtom } from 'nanostores';
 import type { VisitorIdentity } from '../config/identity';
@@ -116,6 +116,8 @@ export interface WidgetModel {
   readonly session: VisitorSession;
   readonly $config: ReadableAtom<SiteConfig>;
   readonly $view: ReadableAtom<WidgetView>;
+  /** The conversation the panel shows: the session's current one, until `newConversation()` puts it away. */
+  readonly $current: ReadableAtom<WireInteraction | undefined>;
   /** The topic chosen in the menu. */
   readonly $topic: ReadableAtom<string | undefined>;
   /** True when the site is closed (configured, or a queue refused with `queue/closed`). */
@@ -127,8 +129,6 @@ export interface WidgetModel {
   readonly $busy: ReadableAtom<boolean>;
   /** Agent messages the visitor has not seen (the panel was closed or hidden). */
   readonly $unread: ReadableAtom<number>;
-  /** The visitor rated the current chat. */
-  readonly $rated: ReadableAtom<boolean>;
   /** The visitor cancelled the current callback. */
   readonly $callbackCancelled: ReadableAtom<boolean>;
   /** The pre-chat fields of the site. */
@@ -151,7 +151,11 @@ export interface WidgetModel {
   /** The visitor is typing (or stopped). */
   typing(active: boolean): void;
   endChat(): Promise<void>;
-  rate(score: 1 | 2 | 3 | 4 | 5, comment?: string): Promise<void>;
+  /**
+   * Runs an action of a view (the survey's, say) as the model runs its own: one at a time (`$busy`), its failure
+   * becoming `$error`. Resolves whether it succeeded.
+   */
+  perform(action: () => Promise<unknown>): Promise<boolean>;
   /** Requests a callback to an E.164 number, as soon as possible or in a slot. */
   requestCallback(phone: string | undefined, slot: number | 'asap' | undefined): Promise<boolean>;
   cancelCallback(): Promise<void>;
@@ -189,7 +193,6 @@ export function createWidgetModel(options: WidgetModelOptions): WidgetModel {
   const $seenSeq = atom(0);
   const $visible = atom(false);
   const $dismissed = atom<string | undefined>(undefined);
-  const $rated = atom(false);
   const $callbackCancelled = atom(false);
   const timeZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -294,7 +297,6 @@ export function createWidgetModel(options: WidgetModelOptions): WidgetModel {
     const { errors, clean } = validateFields(prechatFields(), values);
     $fieldErrors.set(errors);
     if (Object.keys(errors).length > 0) return false;
-    $rated.set(false);
     return run(async () => {
       const cid = await session.startChat({
         ...topicRoute(),
@@ -380,13 +382,13 @@ export function createWidgetModel(options: WidgetModelOptions): WidgetModel {
     session,
     $config,
     $view,
+    $current,
     $topic,
     $closed,
     $error,
     $fieldErrors,
     $busy,
     $unread,
-    $rated,
     $callbackCancelled,
     prechatFields,
     offlineFields,
@@ -433,9 +435,7 @@ export function createWidgetModel(options: WidgetModelOptions): WidgetModel {
     async endChat() {
       await run(() => session.endChat());
     },
-    async rate(score, comment) {
-      if (await run(() => session.rate(score, comment))) $rated.set(true);
-    },
+    perform: run,
     async requestCallback(phone, slot) {
       const errors: Record<string, WidgetError> = {};
       if (!phone) errors.phone = { key: 'errorPhone' };
@@ -476,7 +476,6 @@ export function createWidgetModel(options: WidgetModelOptions): WidgetModel {
     },
     newConversation() {
       $dismissed.set($current.get()?.id);
-      $rated.set(false);
       $callbackCancelled.set(false);
       $topic.set(undefined);
       navigate('home');

@@ -1,6 +1,6 @@
 import { type HelplineError, helplineError } from '@helpline/core';
 import { atom } from 'nanostores';
-import type { CallRequest, CallSnapshot, WidgetCall, WidgetVoice } from '../call/call.types';
+import type { AttachRequest, CallRequest, CallSnapshot, WidgetCall, WidgetVoice } from '../call/call.types';
 
 /** A scripted voice engine for tests: calls move only when the test says so. */
 export interface FakeVoice extends WidgetVoice {
@@ -10,6 +10,22 @@ export interface FakeVoice extends WidgetVoice {
   readonly current: FakeCall | undefined;
   /** Makes the next `call()` reject with this error (e.g. `voice/permission-denied`). */
   failNextCall(error: HelplineError): void;
+  /** Every `attach()` request (a reloaded page taking over its call), in order. */
+  readonly attaches: AttachRequest[];
+  /**
+   * What the next `attach()` finds: a live call in `state` (default `active`), no call (`gone`), the call in
+   * another tab (`elsewhere`), or an error to reject with.
+   */
+  attachFinds(found: CallSnapshot['state'] | 'gone' | 'elsewhere' | HelplineError): void;
+}
+
+/** Options of {@link createFakeVoice}. */
+export interface FakeVoiceOptions {
+  /**
+   * Calls start their voice interaction in the hub, as the real engines do (the session's `startChat` with channel
+   * `voice`), and hanging up ends it: position notices, the agent's offer and the survey follow. Default false.
+   */
+  readonly startsInteraction?: boolean;
 }
 
 /** A call whose state the test drives. */
@@ -36,17 +52,55 @@ export interface FakeCall extends WidgetCall {
  * voice.current?.answer();
  * ```
  */
-export function createFakeVoice(): FakeVoice {
+export function createFakeVoice(options: FakeVoiceOptions = {}): FakeVoice {
   const requests: CallRequest[] = [];
+  const attaches: AttachRequest[] = [];
   let current: FakeCall | undefined;
   let nextFailure: HelplineError | undefined;
+  let attachResult: CallSnapshot['state'] | 'gone' | 'elsewhere' | HelplineError = 'active';
+
+  function fakeCall(state: CallSnapshot['state'], onHangUp: () => void): FakeCall {
+    const $call = atom<CallSnapshot>({
+      state,
+      muted: false,
+      media: 'ok',
+      ...(state === 'active' ? { connectedAt: Date.now() } : {}),
+    });
+    const actions: string[] = [];
+    const patch = (next: Partial<CallSnapshot>) => $call.set({ ...$call.get(), ...next });
+    return {
+      $call,
+      actions,
+      setMuted(muted) {
+        actions.push(muted ? 'mute' : 'unmute');
+        patch({ muted });
+      },
+      hangUp() {
+        actions.push('hangUp');
+        patch({ state: 'ended' });
+        onHangUp();
+      },
+      ring: () => patch({ state: 'ringing' }),
+      answer: (at = Date.now()) => patch({ state: 'active', connectedAt: at }),
+      hold: () => patch({ state: 'held' }),
+      resume: () => patch({ state: 'active' }),
+      mediaReconnecting: () => patch({ media: 'reconnecting' }),
+      mediaRestored: () => patch({ media: 'ok' }),
+      remoteHangUp: () => patch({ state: 'ended' }),
+    };
+  }
+
   return {
     requests,
+    attaches,
     get current() {
       return current;
     },
     failNextCall(error) {
       nextFailure = error;
+    },
+    attachFinds(found) {
+      attachResult = found;
     },
     async call(request) {
       requests.push(request);
@@ -55,28 +109,28 @@ export function createFakeVoice(): FakeVoice {
         nextFailure = undefined;
         throw error;
       }
-      const $call = atom<CallSnapshot>({ state: 'dialing', muted: false, media: 'ok' });
-      const actions: string[] = [];
-      const patch = (next: Partial<CallSnapshot>) => $call.set({ ...$call.get(), ...next });
-      current = {
-        $call,
-        actions,
-        setMuted(muted) {
-          actions.push(muted ? 'mute' : 'unmute');
-          patch({ muted });
-        },
-        hangUp() {
-          actions.push('hangUp');
-          patch({ state: 'ended' });
-        },
-        ring: () => patch({ state: 'ringing' }),
-        answer: (at = Date.now()) => patch({ state: 'active', connectedAt: at }),
-        hold: () => patch({ state: 'held' }),
-        resume: () => patch({ state: 'active' }),
-        mediaReconnecting: () => patch({ media: 'reconnecting' }),
-        mediaRestored: () => patch({ media: 'ok' }),
-        remoteHangUp: () => patch({ state: 'ended' }),
-      };
+      const { session } = request;
+      if (options.startsInteraction) {
+        await session.startChat({
+          channel: 'voice',
+          language: request.language,
+          ...(request.topic ? { topic: request.topic } : {}),
+          ...(request.queueId ? { queueId: request.queueId } : {}),
+        });
+      }
+      current = fakeCall('dialing', () => {
+        if (options.startsInteraction) session.endChat().catch(() => undefined);
+      });
+      return current;
+    },
+    async attach(request) {
+      attaches.push(request);
+      const found = attachResult;
+      if (typeof found === 'object') throw found;
+      if (found === 'gone' || found === 'elsewhere') return found === 'gone' ? undefined : 'elsewhere';
+      current = fakeCall(found, () => {
+        request.session.endChat().catch(() => undefined);
+      });
       return current;
     },
   };

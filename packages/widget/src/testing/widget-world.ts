@@ -1,7 +1,7 @@
 // Test and demo harness: an in-process hub (core's memory transport), an agent session, and a mounted
 // <helpline-widget> connected to it. Browser tests, the CSP host page and the bench use it. Not exported by
 // the package.
-import type { ErrorPayload } from '@helpline/core';
+import type { ErrorPayload, SurveyPolicy } from '@helpline/core';
 import { createHub, devAuthenticate, type Hub } from '@helpline/core/hub';
 import { type AgentSession, createAgentSession } from '@helpline/core/session';
 import { supportQueue, testAgent, waitFor } from '@helpline/core/testing';
@@ -51,6 +51,10 @@ export interface WidgetWorldOptions {
   readonly hub?: Hub;
   /** Agent display name (default Alice). */
   readonly agentName?: string;
+  /** The survey of the world's queue (default: the queue's default, CSAT only). */
+  readonly survey?: SurveyPolicy;
+  /** The fake voice engine starts (and ends) real voice interactions in the hub (see `createFakeVoice`). */
+  readonly voiceInteractions?: boolean;
 }
 
 /** A hub, an agent and a widget on the page. */
@@ -90,7 +94,7 @@ export async function createWidgetWorld(options: WidgetWorldOptions = {}): Promi
   const hub =
     options.hub ??
     createHub({
-      queues: [supportQueue],
+      queues: [options.survey ? { ...supportQueue, survey: options.survey } : supportQueue],
       agents: [
         testAgent('alice', {
           displayName: options.agentName ?? 'Alice',
@@ -102,7 +106,7 @@ export async function createWidgetWorld(options: WidgetWorldOptions = {}): Promi
   const transport = createMemoryTransport({ hub });
   const agent = createAgentSession({ transport, token: `dev:agent:alice:${options.agentName ?? 'Alice'}` });
   if (hub.presenceOf('alice')?.value !== 'available') await agent.setPresence('available');
-  const voice = createFakeVoice();
+  const voice = createFakeVoice({ startsInteraction: options.voiceInteractions === true });
   const widget = document.createElement('helpline-widget');
   if (options.lang) widget.setAttribute('lang', options.lang);
   if (options.theme) widget.setAttribute('theme', options.theme);

@@ -1,0 +1,160 @@
+/// <reference types="mocha" />
+import { DEFAULT_SURVEY } from '@helpline/core';
+import { waitFor } from '@helpline/core/testing';
+import axe from 'axe-core';
+import { assert } from 'chai';
+import {
+  createWidgetWorld,
+  submit,
+  type WidgetWorld,
+  type WidgetWorldOptions,
+} from '../testing/widget-world';
+
+const NPS = { ...DEFAULT_SURVEY, nps: true };
+
+const worlds: WidgetWorld[] = [];
+async function world(options: WidgetWorldOptions = {}): Promise<WidgetWorld> {
+  const created = await createWidgetWorld(options);
+  worlds.push(created);
+  return created;
+}
+afterEach(() => {
+  for (const created of worlds.splice(0)) created.close();
+});
+/** Closes a world before the test ends (its hub goes with it). */
+function done(w: WidgetWorld): void {
+  worlds.splice(worlds.indexOf(w), 1);
+  w.close();
+}
+
+/** A chat Alice accepted and ended: the widget shows the end of the chat. */
+async function endedChat(w: WidgetWorld): Promise<string> {
+  await w.open();
+  w.$<HTMLButtonElement>('[part~="start-chat"]').click();
+  await waitFor(() => w.has('form[part~="prechat"]'), 'pre-chat form');
+  submit(w.$<HTMLFormElement>('form[part~="prechat"]'));
+  await waitFor(() => Object.keys(w.agent.$offers.get()).length === 1, 'the offer');
+  const cid = Object.keys(w.agent.$offers.get())[0] ?? '';
+  await w.agent.accept(cid);
+  await w.agent.end(cid);
+  await waitFor(() => w.has('form[part~="csat"]'), 'the rating form');
+  return cid;
+}
+
+function pick(w: WidgetWorld, label: string): void {
+  w.$<HTMLInputElement>(`input[aria-label="${label}"]`).click();
+}
+
+async function press(w: WidgetWorld, part: string): Promise<void> {
+  await waitFor(() => !w.$<HTMLButtonElement>(`[part~="${part}"]`).disabled, `${part} enabled`);
+  w.$<HTMLButtonElement>(`[part~="${part}"]`).click();
+}
+
+async function violations(w: WidgetWorld): Promise<string[]> {
+  const result = await axe.run(w.widget, {
+    runOnly: {
+      type: 'tag',
+      values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
+    },
+    rules: { region: { enabled: false } },
+  });
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('the survey after a chat', () => {
+  it('asks NPS after the rating when the queue turns it on, and sends both at once', async () => {
+    const w = await world({ survey: NPS });
+    const cid = await endedChat(w);
+    assert.strictEqual(w.$('form[part~="csat"] [part~="submit"]').textContent?.trim(), 'Next');
+    pick(w, '4 out of 5');
+    w.$<HTMLTextAreaElement>('#comment').value = 'Quick';
+    await press(w, 'submit');
+
+    await waitFor(() => w.has('form[part~="nps"]'), 'the NPS question');
+    assert.include(w.$('form[part~="nps"] legend').textContent, 'How likely are you to recommend us');
+    assert.strictEqual(w.panel().querySelectorAll('form[part~="nps"] input[type="radio"]').length, 11);
+    assert.include(w.$('#nps-ends').textContent, 'Not at all likely');
+    assert.include(w.$('#nps-ends').textContent, 'Extremely likely');
+    assert.strictEqual(w.panel().activeElement?.tagName, 'FIELDSET', 'the question takes focus');
+    assert.strictEqual(w.hub.interaction(cid)?.csat, undefined, 'nothing sent before the last step');
+    assert.deepEqual(await violations(w), [], 'the NPS step');
+
+    pick(w, '9 out of 10');
+    await press(w, 'submit');
+    await w.waitForText('Thank you for your feedback!');
+    assert.deepEqual(w.hub.interaction(cid)?.csat, { score: 4, comment: 'Quick', nps: 9 });
+  });
+
+  it('sends the rating alone when NPS is skipped, and nothing when the survey is skipped', async () => {
+    const first = await world({ survey: NPS });
+    const cid = await endedChat(first);
+    pick(first, '2 out of 5');
+    await press(first, 'submit');
+    await waitFor(() => first.has('form[part~="nps"]'), 'the NPS question');
+    await press(first, 'skip');
+    await first.waitForText('Thank you for your feedback!');
+    assert.deepEqual(first.hub.interaction(cid)?.csat, { score: 2 });
+    done(first);
+
+    const second = await world({ survey: NPS });
+    const other = await endedChat(second);
+    await press(second, 'skip');
+    await waitFor(() => !second.has('form[part~="csat"]'), 'the survey goes away');
+    assert.isFalse(second.has('form[part~="nps"]'));
+    assert.strictEqual(second.hub.interaction(other)?.csat, undefined);
+    assert.isTrue(second.has('[part~="new-chat"]'), 'the way to start over stays');
+  });
+
+  it('asks the rating only, with "Send rating", where the queue does not ask NPS', async () => {
+    const w = await world();
+    const cid = await endedChat(w);
+    assert.strictEqual(w.$('form[part~="csat"] [part~="submit"]').textContent?.trim(), 'Send rating');
+    pick(w, '5 out of 5');
+    await press(w, 'submit');
+    await w.waitForText('Thank you for your feedback!');
+    assert.isFalse(w.has('form[part~="nps"]'));
+    assert.deepEqual(w.hub.interaction(cid)?.csat, { score: 5 });
+  });
+
+  it('says so when the server refuses a late answer, and counts an answer from another tab as sent', async () => {
+    const late = await world({
+      survey: NPS,
+      refuse: (op) =>
+        op === 'csat.submit'
+          ? { code: 'survey/closed', message: 'The survey of conversation c closed 24 h after it ended.' }
+          : undefined,
+    });
+    await endedChat(late);
+    pick(late, '3 out of 5');
+    await press(late, 'submit');
+    pick(late, '7 out of 10');
+    await press(late, 'submit');
+    await late.waitForText('This survey has closed.');
+    assert.isFalse(late.has('form[part~="nps"]'));
+    done(late);
+
+    const again = await world({
+      refuse: (op) =>
+        op === 'csat.submit'
+          ? { code: 'conflict/state', message: 'Cannot rate: the conversation is rated.' }
+          : undefined,
+    });
+    await endedChat(again);
+    pick(again, '3 out of 5');
+    await press(again, 'submit');
+    await again.waitForText('Thank you for your feedback!');
+  });
+
+  it('asks in Arabic, right to left, with Arabic digits', async () => {
+    const w = await world({ survey: NPS, lang: 'ar' });
+    await endedChat(w);
+    assert.strictEqual(w.$('[part~="panel"]').getAttribute('dir'), 'rtl');
+    pick(w, `${(4).toLocaleString('ar')} من 5`);
+    await press(w, 'submit');
+    await waitFor(() => w.has('form[part~="nps"]'), 'the NPS question');
+    assert.include(w.$('form[part~="nps"] legend').textContent, 'ما مدى احتمال أن توصي بنا');
+    const labels = [...w.panel().querySelectorAll('form[part~="nps"] .scale span')].map((s) => s.textContent);
+    assert.deepEqual(labels.slice(0, 2), [(0).toLocaleString('ar'), (1).toLocaleString('ar')]);
+    assert.strictEqual(w.$('[part~="skip"]').textContent?.trim(), 'تخطٍّ');
+  });
+});
