@@ -49,7 +49,8 @@ export interface CustomerCardProps {
 
 /**
  * The screen pop: who the customer is (identity, whether the host site verified them, the host site's
- * attributes as text) and their history across channels — open or resolved, with dispositions.
+ * attributes as text) and their history across channels — open or resolved, with dispositions and the customer's
+ * survey answers (rating, NPS).
  *
  * @example
  * ```tsx
@@ -134,6 +135,14 @@ export function CustomerCard({ customerId, history = [], className }: CustomerCa
                   ? `${t('contactOpen')} (${stateLabel(i18n, interaction.state)})`
                   : t(resolved ? 'contactResolved' : 'contactUnresolved')}
               </span>
+              {interaction.csat && (
+                <span className="helpline-contact__rating">
+                  {' · '}
+                  {t('contactRated', { score: interaction.csat.score })}
+                  {interaction.csat.nps !== undefined &&
+                    ` · ${t('contactNps', { score: interaction.csat.nps })}`}
+                </span>
+              )}
             </li>
           ))}
         </ol>

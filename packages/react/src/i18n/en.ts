@@ -130,6 +130,8 @@ export const consoleMessages = {
   contactOpen: 'Open',
   contactResolved: 'Resolved',
   contactUnresolved: 'Not resolved',
+  contactRated: 'Rated {score} / 5',
+  contactNps: 'NPS {score}',
   // Wrap-up
   wrapUpTitle: 'Wrap-up',
   wrapUpEndsIn: 'Wrap-up ends in {duration}',
@@ -197,6 +199,7 @@ export const consoleMessages = {
   kpiFcr: 'First-contact resolution',
   kpiCsat: 'CSAT',
   kpiNps: 'NPS',
+  kpiAnswers: 'Answers: {count}',
   csatValue: '{value} / 5',
   topicsTitle: 'Topics',
   dispositionsTitle: 'Dispositions',

@@ -101,8 +101,8 @@ export interface KpiPanelProps {
 }
 
 /**
- * Today's KPIs — service level, ASA, AHT, abandonment, answer rate, FCR, CSAT, NPS — as tiles with a ratio
- * bar for rates and a small trend line: over the day's buckets when the session gives a KPI series, else over
+ * Today's KPIs — service level, ASA, AHT, abandonment, answer rate, FCR, CSAT, NPS (each survey with its number
+ * of answers) — as tiles with a ratio bar for rates and a small trend line: over the day's buckets when the session gives a KPI series, else over
  * the values seen since the panel opened.
  *
  * @example
@@ -142,6 +142,13 @@ export function KpiPanel({ kpis: given, series: givenSeries, className }: KpiPan
                     <Sparkline values={values} {...(format === 'ratio' ? { max: 1 } : {})} />
                   )}
                 </dd>
+                {(format === 'csat' || format === 'nps') && (
+                  <dd className="helpline-kpi__answers">
+                    {i18n.t('kpiAnswers', {
+                      count: format === 'csat' ? kpis.csatResponses : kpis.npsResponses,
+                    })}
+                  </dd>
+                )}
               </div>
             );
           })}
