@@ -2,9 +2,10 @@ import { atom, type ReadableAtom } from 'nanostores';
 import type { HubClock } from '../hub/hub.types';
 import { createMachineStore } from '../machine';
 import { type ErrorPayload, HelplineError, helplineError } from '../protocol/errors';
-import { parseCommandResult, parseServerFrame } from '../protocol/protocol';
+import { parseCommandResult, parseServerFrame, type ResultSchemas } from '../protocol/protocol';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/protocol.limits';
 import type {
+  ClientCapabilities,
   CommandArgs,
   CommandOp,
   CommandResult,
@@ -42,6 +43,11 @@ export interface ConnectionOptions {
    * the liveness judgement. Default: the browser's in a page, none in Node; `null` for none.
    */
   readonly environment?: ConnectionEnvironment | null;
+  /**
+   * What this client can do, sent with every `hello` (`{ voice: false }`: it takes no calls, so the router offers
+   * this agent none while no other connection of theirs can). Omitted: nothing declared (taken as able).
+   */
+  readonly capabilities?: ClientCapabilities;
 }
 
 /** Options of one command. */
@@ -124,15 +130,18 @@ const systemClock: HubClock = {
 
 /**
  * Creates a connection. Nothing happens until `open()` (sessions open it when their stores gain a listener).
+ * `results` are the schemas every `ack` is checked against before a command resolves: `commandResultSchemas` for
+ * every command, or a client's own subset (`visitorResultSchemas`), which keeps the others out of its bundle; the
+ * ack of a command the map lacks is refused as `protocol/invalid-frame`.
  *
  * @example
  * ```ts
- * const connection = createConnection({ transport, token });
+ * const connection = createConnection({ transport, token }, commandResultSchemas);
  * connection.open();
  * const { cid } = await connection.command('chat.start', { channel: 'chat' });
  * ```
  */
-export function createConnection(options: ConnectionOptions): Connection {
+export function createConnection(options: ConnectionOptions, results: ResultSchemas): Connection {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -186,6 +195,7 @@ export function createConnection(options: ConnectionOptions): Connection {
           t: 'hello',
           v: PROTOCOL_VERSION,
           token,
+          ...(options.capabilities ? { capabilities: options.capabilities } : {}),
           ...(resumeToken ? { resume: { token: resumeToken, cursors: cursorsToResume } } : {}),
         });
       },
@@ -346,7 +356,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       command.reject(HelplineError.fromPayload(frame.error as ErrorPayload));
       return;
     }
-    const result = parseCommandResult(command.op, frame.result);
+    const result = parseCommandResult(command.op, frame.result, results);
     if (result.ok) command.resolve(result.value);
     else command.reject(result.error);
   }

@@ -14,6 +14,7 @@ import { type HelplineError, helplineError, isHelplineError } from '../protocol/
 import { parseClientFrame, validateCommandArgs } from '../protocol/protocol.commands';
 import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limits';
 import type {
+  ClientCapabilities,
   ClientFrame,
   CommandArgs,
   CommandFrame,
@@ -133,6 +134,8 @@ interface Conn {
   readonly replaying: Set<string>;
   /** The resume token this connection came with: spent once the client is heard from after its welcome. */
   spentToken?: string;
+  /** What the client declared it can do at `hello` (voice). */
+  capabilities?: ClientCapabilities;
 }
 
 type AuthedConn = Conn & { subject: Subject };
@@ -1351,6 +1354,13 @@ export function createHub(options: HubOptions): Hub {
         else notify(subjectId, notice);
       },
       isOnline: (subjectId) => connsOf(subjectId).length > 0,
+      capabilitiesOf: (subjectId) => connsOf(subjectId).map((conn) => conn.capabilities),
+      setVoiceCapable(agentId, capable) {
+        const agent = agents.get(agentId);
+        if (!agent || !router.agent(agentId)) return;
+        router.upsertAgent(capable ? agent : { ...agent, capacity: { ...agent.capacity, voice: 0 } });
+        void runRouting(() => []);
+      },
       reportFailure,
     },
     options.voice,
@@ -1811,6 +1821,7 @@ export function createHub(options: HubOptions): Hub {
           dispositionRequired: queue.dispositionRequired,
           offerTimeoutSeconds: queue.offerTimeoutSeconds,
           ...(queue.cannedResponses ? { cannedResponses: [...queue.cannedResponses] } : {}),
+          ...(queue.voice ? { voice: queue.voice } : {}),
         })),
       };
     },
@@ -1928,6 +1939,7 @@ export function createHub(options: HubOptions): Hub {
     }
     // Live from here on; the conversations being replayed hold their live events back until their replay.
     conn.subject = subject;
+    conn.capabilities = frame.capabilities;
     conn.resumeToken = resumeToken;
     resumeTokens.set(resumeToken, { subjectId: subject.id, issuedAt: clock.now() });
     for (const [cid] of visible) conn.replaying.add(cid);

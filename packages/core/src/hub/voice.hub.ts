@@ -2,6 +2,7 @@ import type { Channel, Interaction } from '../interaction/interaction.types';
 import { transition } from '../machine';
 import { helplineError, isHelplineError } from '../protocol/errors';
 import type {
+  ClientCapabilities,
   CommandArgs,
   CommandOp,
   CommandResult,
@@ -88,6 +89,13 @@ export interface VoiceHubDeps {
   readonly notify: (subjectId: string, notice: Notice, connectionId?: string) => void;
   /** True while the subject has a connection to the hub. */
   readonly isOnline: (subjectId: string) => boolean;
+  /** What each open connection of the subject declared at `hello` (`undefined`: nothing). */
+  readonly capabilitiesOf: (subjectId: string) => readonly (ClientCapabilities | undefined)[];
+  /**
+   * Gives an agent their configured voice capacity (`true`) or none (`false`) in the router, and routes again;
+   * ignores anyone who is not a routed agent.
+   */
+  readonly setVoiceCapable: (agentId: string, capable: boolean) => void;
   /** Reports a failure no command answers for (a timer's step). */
   readonly reportFailure: (what: string, error: unknown) => void;
 }
@@ -108,7 +116,11 @@ export interface VoiceHub {
   eventOf(step: CallStep): ConversationEvent | undefined;
   /** The interaction step and these call steps are stored: they become current (in the conversation's turn). */
   settled(current: VoiceInteraction, steps: readonly CallStep[]): void;
-  /** A subject's connections changed (one opened, or one closed). */
+  /**
+   * A subject's connections changed (one opened, or one closed): calls whose parties are all gone are watched,
+   * and an agent whose every console declared it cannot take calls gets no voice capacity (see
+   * {@link VoiceHubDeps.capabilitiesOf}).
+   */
   presenceChanged(subjectId: string): void;
   /** The latest call of an interaction, live or ended. */
   callOf(cid: string): WireCall | undefined;
@@ -178,6 +190,8 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
   const calls = new Map<string, HubCall>();
   const interactions = new Map<string, VoiceInteraction>();
   const buckets = new WeakMap<VoiceConnection, Bucket>();
+  /** Agents none of whose connected consoles can take calls: the router offers them none. */
+  const voiceless = new Set<string>();
 
   /** The side `subject` takes in the call of `interaction`: only its customer and its assigned agent have one. */
   function sideOf(subject: Subject, interaction: Interaction, operation: string): CallSide {
@@ -567,6 +581,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
   }
 
   function presenceChanged(subjectId: string): void {
+    capabilitiesChanged(subjectId);
     for (const call of calls.values()) {
       const interaction = interactions.get(call.cid)?.interaction;
       if (!interaction || !isLive(call)) continue;
@@ -575,6 +590,21 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       const anyoneHere = parties.some((party) => party !== undefined && deps.isOnline(party));
       toggle(call, 'absent', !anyoneHere, absentMs, () => ({ type: 'FAIL', at: clock.now() }));
     }
+  }
+
+  /**
+   * An agent can take calls while one of their connections can (or declared nothing); with no connection at all (a
+   * reload, a lost network) they keep what their consoles said last, so a console that reloads is not offered a call
+   * it cannot take in between.
+   */
+  function capabilitiesChanged(subjectId: string): void {
+    const declared = deps.capabilitiesOf(subjectId);
+    if (declared.length === 0) return;
+    const capable = declared.some((capabilities) => capabilities?.voice !== false);
+    if (capable !== voiceless.has(subjectId)) return;
+    if (capable) voiceless.delete(subjectId);
+    else voiceless.add(subjectId);
+    deps.setVoiceCapable(subjectId, capable);
   }
 
   return {

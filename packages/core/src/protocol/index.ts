@@ -27,6 +27,7 @@ export { e164, SIGNAL_LIMITS } from './protocol.primitives';
 export { commandResultSchemas } from './protocol.results';
 export type {
   CallSignal,
+  ClientCapabilities,
   ClientFrame,
   CommandArgs,
   CommandFrame,

@@ -22,11 +22,19 @@ import type { ClientFrame, CommandArgs } from './protocol.types';
 
 // ─── client → server ────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * What this connection's client can do, declared at `hello`. `voice: false` says it cannot take calls (no
+ * microphone, no WebRTC, voice switched off): the router offers an agent calls only while one of their connections
+ * can take them. A connection that declares nothing is taken to be able to.
+ */
+export const capabilitiesSchema = v.strictObject({ voice: v.boolean() });
+
 /** First frame on every connection: the protocol version, the token and optional resume cursors. */
 export const helloSchema = v.strictObject({
   t: v.literal('hello'),
   v: v.literal(PROTOCOL_VERSION),
   token,
+  capabilities: v.optional(capabilitiesSchema),
   resume: v.optional(
     v.strictObject({
       token,

@@ -52,6 +52,13 @@ const consoleQueueSchema = v.object({
   dispositionRequired: v.boolean(),
   offerTimeoutSeconds: v.number(),
   cannedResponses: v.optional(v.array(v.object({ id: v.string(), label: v.string(), text: v.string() }))),
+  /** Present when the queue takes browser calls: the engine that carries them. */
+  voice: v.optional(
+    v.variant('provider', [
+      v.object({ provider: v.literal('webrtc') }),
+      v.object({ provider: v.literal('vonage'), region: v.optional(v.picklist(['US', 'EU', 'AP'])) }),
+    ]),
+  ),
 });
 
 const started = v.object({ cid: v.string(), interaction: interactionSchema });

@@ -25,6 +25,8 @@ export type CommandResult<Op extends CommandOp> = v.InferOutput<(typeof commandR
 
 /** The first frame of a connection. */
 export type HelloFrame = v.InferOutput<typeof helloSchema>;
+/** What a connection's client can do, declared at `hello` (`voice: false`: it cannot take calls). */
+export type ClientCapabilities = NonNullable<HelloFrame['capabilities']>;
 /** A command frame. */
 export type CommandFrame = v.InferOutput<typeof commandFrameSchema>;
 /** Any frame a client sends. */

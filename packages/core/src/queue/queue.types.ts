@@ -86,6 +86,14 @@ export interface SurveyPolicy {
   readonly keypad: boolean;
 }
 
+/**
+ * The engine that carries a queue's browser calls: WebRTC between the two browsers (the hub relays signaling), or
+ * Vonage (`region`: the data center its client connects to).
+ */
+export type QueueVoice =
+  | { readonly provider: 'webrtc' }
+  | { readonly provider: 'vonage'; readonly region?: 'US' | 'EU' | 'AP' };
+
 /** A queue: where interactions wait for an agent with the right skills. */
 export interface Queue {
   readonly id: string;
@@ -107,6 +115,11 @@ export interface Queue {
   readonly overflow?: OverflowPolicy;
   /** Replies agents of this queue can insert (the console fills the placeholders). */
   readonly cannedResponses?: readonly CannedResponse[];
+  /**
+   * The queue takes browser calls, carried by this engine: agent consoles create their softphone for it
+   * (`queues.list` tells them). The reference server sets it on every queue (Vonage when configured).
+   */
+  readonly voice?: QueueVoice;
   /** The survey after a contact; omitted means CSAT only, answered within 24 hours (`DEFAULT_SURVEY`). */
   readonly survey?: SurveyPolicy;
 }

@@ -3,8 +3,11 @@ import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { leadershipOf } from '../connection/leader';
+import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import type { CommandArgs, CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
+import type { CallSession } from '../voice/call.session';
+import { type AgentVoiceOption, agentCapabilities, createAgentVoice } from './agent.voice';
 import { type ConversationView, createConversationsStore, type MessageAuthor } from './conversations.store';
 import type { Outbox } from './outbox';
 
@@ -30,6 +33,14 @@ export interface TransferResult {
 /** Options of {@link createAgentSession}. */
 export interface AgentSessionOptions extends ConnectionOptions {
   readonly outbox?: Outbox;
+  /**
+   * The agent's calls. By default, in a page that can call (a microphone and WebRTC), the session takes calls: it
+   * says so to the server, and when the server names browser voice on a queue it loads `@helpline/core/voice` and
+   * creates its call session (`$calls`) with that engine (WebRTC, or Vonage). Options change the engine
+   * (`provider`, for TURN servers) or give the server's URL Vonage needs. `false`, or a page that cannot call: the
+   * session tells the server it takes no calls, and the router offers it none.
+   */
+  readonly voice?: AgentVoiceOption;
 }
 
 /** What an agent records when wrapping up. */
@@ -79,6 +90,15 @@ export interface AgentSession {
    * the same stores and may act.
    */
   readonly $isLeader: ReadableAtom<boolean>;
+  /**
+   * The session's call session (`@helpline/core/voice`), created once the server names browser voice on a queue
+   * or a call shows up; `undefined` before, and for a session without voice (see `voice` in the options). A voice
+   * offer rings there; {@link AgentSession.accept} picks it up through it (microphone first), and after a reload
+   * it takes the live call back.
+   */
+  readonly $calls: ReadableAtom<CallSession | undefined>;
+  /** True when this session takes calls (it told the server so): a softphone waits for them here. */
+  readonly takesCalls: boolean;
   setPresence(status: PresenceStatus, reason?: AwayReason): Promise<void>;
   accept(cid: string): Promise<void>;
   reject(cid: string): Promise<void>;
@@ -119,7 +139,13 @@ const HANDLED_STATES = new Set(['active', 'wrap-up', 'dialing', 'connecting', 'h
  * ```
  */
 export function createAgentSession(options: AgentSessionOptions): AgentSession {
-  const connection = createConnection(options);
+  const connection = createConnection(
+    {
+      ...options,
+      capabilities: options.capabilities ?? agentCapabilities(options.voice),
+    },
+    commandResultSchemas,
+  );
   const conversations = createConversationsStore({
     connection,
     ...(options.outbox ? { outbox: options.outbox } : {}),
@@ -228,6 +254,31 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     return { id: subject?.id ?? 'me', role: 'agent', name: subject?.name ?? '' };
   };
 
+  async function acceptOffer(cid: string): Promise<void> {
+    const { interaction } = await connection.command('offer.accept', { cid });
+    // The screen pop: what this customer contacted us about before (best effort; the chat does not wait).
+    customerHistory(interaction.customer.id).catch(() => undefined);
+    dropOffer(cid);
+    track(interaction);
+    await conversations.load(cid, interaction);
+  }
+
+  async function rejectOffer(cid: string): Promise<void> {
+    await connection.command('offer.reject', { cid });
+    dropOffer(cid);
+  }
+
+  const voice = createAgentVoice(options.voice, {
+    connection,
+    token: async () => (typeof options.token === 'function' ? options.token() : options.token),
+    $queues,
+    $offers,
+    $interactions,
+    accept: acceptOffer,
+    reject: rejectOffer,
+    isLeader: leadershipOf(options.transport),
+  });
+
   async function customerHistory(customerId: string): Promise<readonly WireInteraction[]> {
     const { interactions } = await connection.command('customer.history', { customerId });
     const known = conversations.$conversations.get();
@@ -260,18 +311,14 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       });
     },
     customerHistory,
+    $calls: voice.$calls,
+    takesCalls: voice.enabled,
     async accept(cid) {
-      const { interaction } = await connection.command('offer.accept', { cid });
-      // The screen pop: what this customer contacted us about before (best effort; the chat does not wait).
-      customerHistory(interaction.customer.id).catch(() => undefined);
-      dropOffer(cid);
-      track(interaction);
-      await conversations.load(cid, interaction);
+      // A call is picked up through the call session: the microphone opens first, and the media runs here.
+      if ($offers.get()[cid]?.interaction.channel === 'voice' && (await voice.answer(cid))) return;
+      await acceptOffer(cid);
     },
-    async reject(cid) {
-      await connection.command('offer.reject', { cid });
-      dropOffer(cid);
-    },
+    reject: rejectOffer,
     async sendMessage(cid, text) {
       await conversations.send(cid, text, me());
     },
@@ -303,6 +350,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       track(interaction);
     },
     close() {
+      voice.dispose();
       conversations.dispose();
       connection.close();
     },

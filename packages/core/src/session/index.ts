@@ -9,6 +9,7 @@ export {
   type TransferTarget,
   type WrapUpInput,
 } from './agent.session';
+export type { AgentVoiceOption, AgentVoiceOptions } from './agent.voice';
 export {
   type ChatMessage,
   type ConversationsStore,

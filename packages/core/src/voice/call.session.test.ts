@@ -7,72 +7,18 @@ import { helplineError, isHelplineError } from '../protocol/errors';
 import { voiceState } from '../protocol/protocol.primitives';
 import { createAgentSession } from '../session/agent.session';
 import { createVisitorSession } from '../session/visitor.session';
-import { createTestClock, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
+import {
+  createTestClock,
+  fakeRinger,
+  fakeVoiceProvider,
+  supportQueue,
+  type TestClock,
+  testAgent,
+  waitFor,
+} from '../testing';
 import { createMemoryTransport, type MemoryTransport } from '../transport';
 import { type CallSession, type CallSessionEvent, createCallSession } from './call.session';
-import type { Ringer } from './ring';
 import { voiceMachine } from './voice.machine';
-import type { MediaSignal, VoiceCallLink, VoiceProvider, VoiceProviderEvent } from './voice.types';
-
-/** A provider that records what the session asks of it and lets the test play the media's part. */
-function fakeProvider(options: { prepare?: () => Promise<void> } = {}) {
-  const listeners = new Set<(event: VoiceProviderEvent) => void>();
-  const log: string[] = [];
-  const received: MediaSignal[] = [];
-  let link: VoiceCallLink | undefined;
-  const provider: VoiceProvider = {
-    kind: 'fake',
-    prepare: options.prepare ?? (async () => void log.push('prepare')),
-    async start(next) {
-      link = next;
-      log.push(`start offerer=${next.offerer} resume=${next.resume}`);
-    },
-    async answer(next) {
-      link = next;
-      log.push(`answer offerer=${next.offerer} resume=${next.resume}`);
-    },
-    receive: (signal) => void received.push(signal),
-    hangup: () => void log.push('hangup'),
-    mute: (muted) => void log.push(`mute ${muted}`),
-    hold: (held) => void log.push(`hold ${held}`),
-    sendDtmf: (digits) => Boolean(log.push(`dtmf ${digits}`)),
-    devices: async () => ({
-      inputs: [],
-      outputs: [],
-      inputId: undefined,
-      outputId: undefined,
-      canSelectOutput: false,
-    }),
-    selectInput: async () => undefined,
-    selectOutput: async () => undefined,
-    resumeAudio: async () => undefined,
-    stats: async () => undefined,
-    on(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    dispose: () => void log.push('dispose'),
-  };
-  return {
-    provider,
-    log,
-    received,
-    link: () => link,
-    emit: (event: VoiceProviderEvent) => {
-      for (const listener of listeners) listener(event);
-    },
-  };
-}
-
-function fakeRinger(audible = true) {
-  const log: string[] = [];
-  const ringer: Ringer = {
-    start: async () => Boolean(log.push('start')) && audible,
-    stop: () => void log.push('stop'),
-    unblock: async () => Boolean(log.push('unblock')),
-  };
-  return { ringer, log };
-}
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -95,7 +41,7 @@ function setup(clock: TestClock = createTestClock()) {
       token: 'dev:visitor:v1:Ada',
       storageKey: false,
     });
-    const media = fakeProvider();
+    const media = fakeVoiceProvider();
     const calls = createCallSession({
       connection: session.connection,
       provider: media.provider,
@@ -113,7 +59,7 @@ function setup(clock: TestClock = createTestClock()) {
       transport: createMemoryTransport({ hub }),
       token: 'dev:agent:alice:Alice',
     });
-    const media = fakeProvider();
+    const media = fakeVoiceProvider();
     const ring = fakeRinger(options.audible);
     const calls = createCallSession({
       connection: session.connection,
@@ -148,7 +94,7 @@ describe('call session: placing a call', () => {
       storageKey: false,
       clock: context.clock,
     });
-    const denied = fakeProvider({
+    const denied = fakeVoiceProvider({
       prepare: () => Promise.reject(helplineError('voice/permission-denied')),
     });
     const calls = createCallSession({

@@ -76,6 +76,11 @@ export interface CallSessionOptions {
   /** How an agent declines a voice offer. Default: the `offer.reject` command. */
   readonly reject?: (cid: string) => Promise<unknown>;
   /**
+   * An agent's offers (the agent session's `$offers`): a voice offer that is already there when the call session
+   * starts (after a reload, or when voice loads after the offer came) rings too, and one taken back stops ringing.
+   */
+  readonly offers?: ReadableAtom<Readonly<Record<string, { readonly interaction: WireInteraction }>>>;
+  /**
    * Whether this tab is the one that rings (one ringing tab per browser). Pass the leader transport's
    * `$isLeader`. Default: this tab rings.
    */
@@ -108,8 +113,11 @@ export interface CallSession {
   start(cid: string): Promise<void>;
   /** Takes over the live call of an interaction (after a reload); resolves false when there is none. */
   attach(cid: string): Promise<boolean>;
-  /** Picks up the call that rings here (an agent's voice offer, or a call placed to this side). */
-  answer(): Promise<void>;
+  /**
+   * Picks up the call that rings here (an agent's voice offer, or a call placed to this side); with `cid`, the voice
+   * offer of that interaction. The microphone opens first: when it cannot, nothing is accepted.
+   */
+  answer(cid?: string): Promise<void>;
   /** Declines the call that rings here. */
   reject(): Promise<void>;
   hangUp(): Promise<void>;
@@ -476,6 +484,14 @@ export function createCallSession(options: CallSessionOptions): CallSession {
       });
     })(),
     options.isLeader?.listen(() => react()),
+    options.offers?.subscribe((offers) => {
+      for (const offer of Object.values(offers)) {
+        if (offer?.interaction.channel === 'voice') onOffer(offer.interaction);
+      }
+      // Gone from the agent's offers without being picked up here: taken back, or accepted in another tab.
+      const call = current;
+      if (call?.offerAt !== undefined && !call.wire && !call.owned && !offers[call.cid]) dropOffer(call.cid);
+    }),
   ];
 
   return {
@@ -541,8 +557,14 @@ export function createCallSession(options: CallSessionOptions): CallSession {
         onWire(wire);
         return true;
       }),
-    answer: () =>
+    answer: (cid) =>
       run(async () => {
+        if (cid !== undefined && current?.cid !== cid) {
+          if (isLive(current))
+            throw helplineError('conflict/state', { operation: 'answer', entity: 'call', state: 'live' });
+          const offered = options.offers?.get()[cid]?.interaction;
+          current = { ...blank(cid), offerAt: now(), remoteName: offered?.customer.name };
+        }
         const call = current;
         if (call?.offerAt !== undefined && !call.wire) {
           await provider.prepare();

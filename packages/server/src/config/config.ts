@@ -5,6 +5,7 @@ import {
   DEFAULT_CAPACITY,
   isHelplineError,
   type Queue,
+  type QueueVoice,
   validateBusinessHours,
 } from '@helpline/core';
 import * as v from 'valibot';
@@ -45,10 +46,17 @@ function describe(issue: v.BaseIssue<unknown>): string {
   return `${pathOf(issue)}: ${issue.message}`;
 }
 
-function toQueue(input: ConfigFile['queues'][number]): Queue {
+/** The engine of browser calls: Vonage when the file has a `vonage` section, else WebRTC between browsers. */
+function voiceOf(file: ConfigFile): QueueVoice {
+  if (!file.vonage) return { provider: 'webrtc' };
+  return { provider: 'vonage', ...(file.vonage.region ? { region: file.vonage.region } : {}) };
+}
+
+function toQueue(input: ConfigFile['queues'][number], voice: QueueVoice): Queue {
   const { businessHours, overflow, cannedResponses, ...rest } = input;
   return {
     ...rest,
+    voice,
     ...(cannedResponses ? { cannedResponses } : {}),
     ...(businessHours ? { businessHours: businessHours as BusinessHours } : {}),
     ...(overflow ? { overflow } : {}),
@@ -167,7 +175,7 @@ export function parseConfig(input: unknown): ServerConfig {
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     file,
-    queues: file.queues.map(toQueue),
+    queues: file.queues.map((queue) => toQueue(queue, voiceOf(file))),
     agents: file.agents.map(toAgent),
     sites: new Map(file.sites.map((site) => [site.id, site])),
   };
