@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createHub, devAuthenticate, type Hub } from '../hub';
+import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
 import { createMemoryTransport, type MemoryTransport } from '../transport';
 import type { LinkHandlers, Transport } from '../transport/transport.types';
@@ -129,13 +130,16 @@ function rig(options: { hidden?: boolean } = {}): Rig {
     },
   };
   const environment = createManualEnvironment(options.hidden);
-  const connection = createConnection({
-    transport,
-    clock,
-    random: () => 0.5,
-    token: 'dev:visitor:v1:Ada',
-    environment,
-  });
+  const connection = createConnection(
+    {
+      transport,
+      clock,
+      random: () => 0.5,
+      token: 'dev:visitor:v1:Ada',
+      environment,
+    },
+    commandResultSchemas,
+  );
   const built: Rig = {
     clock,
     hub,
@@ -236,13 +240,16 @@ describe('a connection driven by its environment', () => {
         return { send() {}, close: () => queueMicrotask(() => handlers.onClose({ code: 1000, reason: '' })) };
       },
     };
-    const connection = createConnection({
-      transport: silent,
-      clock,
-      token: 't',
-      environment: null,
-      commandTimeoutMs: 15_000,
-    });
+    const connection = createConnection(
+      {
+        transport: silent,
+        clock,
+        token: 't',
+        environment: null,
+        commandTimeoutMs: 15_000,
+      },
+      commandResultSchemas,
+    );
     connection.open();
     await flush();
     await clock.advance(14_999);

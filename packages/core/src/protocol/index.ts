@@ -23,8 +23,9 @@ export {
   validateCommandArgs,
 } from './protocol.commands';
 export { CLOSE_CODES, LIMITS, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.limits';
-export { e164, SIGNAL_LIMITS } from './protocol.primitives';
-export { commandResultSchemas } from './protocol.results';
+export { MAX_EPOCH_MS, SIGNAL_LIMITS } from './protocol.primitives';
+export { visitorResultSchemas } from './protocol.results';
+export { commandResultSchemas } from './protocol.results.staff';
 export type {
   CallSignal,
   ClientCapabilities,

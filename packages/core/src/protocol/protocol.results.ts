@@ -66,8 +66,8 @@ const empty = v.object({});
 const call = v.object({ call: wireCallSchema });
 const historyEvent = v.object({ seq: v.number(), at: v.number(), ev: conversationEventSchema });
 
-/** What each command's `ack.result` holds. Clients validate it before use. */
-export const commandResultSchemas = {
+/** What the `ack.result` of each command a visitor sends holds: a visitor's connection validates only these. */
+export const visitorResultSchemas = {
   'chat.start': started,
   'callback.request': started,
   'callback.cancel': empty,

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { type HelplineError, helplineError } from './errors';
 import type { CommandOp } from './protocol.commands';
 import { LIMITS } from './protocol.limits';
-import { commandResultSchemas } from './protocol.results';
+import type { commandResultSchemas } from './protocol.results.staff';
 import { serverFrameSchema } from './protocol.schemas';
 import type { ClientFrame, CommandResult, ServerFrame } from './protocol.types';
 
@@ -86,12 +86,22 @@ export function parseServerFrame(raw: string | unknown): ParseResult<ServerFrame
   return validateValue(serverFrameSchema, raw);
 }
 
-/** Validates an `ack.result` for command `op`. */
+/** The schemas `ack` results are validated with, by command: every command's, or a client's subset. */
+export type ResultSchemas = { readonly [Op in CommandOp]?: (typeof commandResultSchemas)[Op] };
+
+/** Validates an `ack.result` for command `op` with its schema in `schemas`; one without is refused. */
 export function parseCommandResult<Op extends CommandOp>(
   op: Op,
   result: unknown,
+  schemas: ResultSchemas,
 ): ParseResult<CommandResult<Op>> {
-  const schema = commandResultSchemas[op] as unknown as v.GenericSchema<unknown, CommandResult<Op>>;
+  const schema = schemas[op] as unknown as v.GenericSchema<unknown, CommandResult<Op>> | undefined;
+  if (!schema) {
+    return {
+      ok: false,
+      error: helplineError('protocol/invalid-frame', { detail: `no result schema for ${op} on this client` }),
+    };
+  }
   return validateValue(schema, result);
 }
 

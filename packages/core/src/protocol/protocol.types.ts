@@ -6,7 +6,7 @@ import type {
   commandFrameSchema,
   helloSchema,
 } from './protocol.commands';
-import type { commandResultSchemas } from './protocol.results';
+import type { commandResultSchemas } from './protocol.results.staff';
 import type {
   conversationEventSchema,
   eventFrameSchema,

@@ -3,6 +3,7 @@ import { type Connection, type ConnectionOptions, createConnection } from '../co
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { uuidv7 } from '../hub/ids';
 import { helplineError } from '../protocol/errors';
+import { visitorResultSchemas } from '../protocol/protocol.results';
 import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
 import {
   type ChatMessage,
@@ -122,7 +123,8 @@ const OPEN_STATES = new Set(['prechat', 'queued', 'offered', 'active', 'wrap-up'
  * ```
  */
 export function createVisitorSession(options: VisitorSessionOptions): VisitorSession {
-  const connection = createConnection(options);
+  // A visitor validates only the acks of what a visitor sends: the staff results stay out of its bundle.
+  const connection = createConnection(options, visitorResultSchemas);
   const persistence =
     options.storageKey === false || (options.outbox && options.memory)
       ? undefined

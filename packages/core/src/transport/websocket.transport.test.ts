@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { createConnection } from '../connection/connection';
 import { CLOSE_CODES, SUBPROTOCOL } from '../protocol/protocol.limits';
+import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import { createAgentSession } from '../session/agent.session';
 import { createVisitorSession, type VisitorSession } from '../session/visitor.session';
 import { createTestClock, flush, type TestClock, waitFor } from '../testing';
@@ -271,7 +272,10 @@ describe('a connection over WebSocket to the real hub', () => {
     const { server: hubServer } = await server();
     const clock = createTestClock();
     const transport = createWebSocketTransport({ url: hubServer.url, WebSocketImpl: WebSocket });
-    const connection = createConnection({ transport, clock, token: 'dev:visitor:v1:Ada', environment: null });
+    const connection = createConnection(
+      { transport, clock, token: 'dev:visitor:v1:Ada', environment: null },
+      commandResultSchemas,
+    );
     connection.open();
     await waitFor(() => connection.$state.get().value === 'caught-up', 'connected');
     connection.close();
