@@ -1,68 +1,8 @@
 import * as v from 'valibot';
 import { conversationEventSchema, interactionSchema, wireCallSchema } from './protocol.schemas';
 
-const count = v.number();
-const ratio = v.optional(v.number());
-const counts = v.record(v.string(), v.number());
-
-/** A KPI report as it travels (`undefined` figures — no data — are absent). */
-export const kpiReportSchema = v.object({
-  from: v.number(),
-  to: v.number(),
-  queueId: v.optional(v.string()),
-  interactions: count,
-  queued: count,
-  answered: count,
-  abandoned: count,
-  answerRate: ratio,
-  abandonmentRate: ratio,
-  serviceLevel: ratio,
-  asaSeconds: ratio,
-  handled: count,
-  ahtSeconds: ratio,
-  talkSeconds: ratio,
-  holdSeconds: ratio,
-  wrapUpSeconds: ratio,
-  fcr: ratio,
-  fcrContacts: count,
-  csatAverage: ratio,
-  csatSatisfied: ratio,
-  csatResponses: count,
-  nps: ratio,
-  npsResponses: count,
-  occupancy: ratio,
-  byDisposition: counts,
-  byTopic: counts,
-  byEndReason: counts,
-});
-
-/** A queue as consoles need it (routing internals such as business hours and overflow stay on the server). */
-const consoleQueueSchema = v.object({
-  id: v.string(),
-  name: v.string(),
-  priority: v.number(),
-  slaTargetSeconds: v.number(),
-  skills: v.array(v.object({ skill: v.string(), minLevel: v.number() })),
-  closedAlternative: v.picklist(['callback', 'offline-message', 'none']),
-  acw: v.variant('kind', [
-    v.object({ kind: v.picklist(['none', 'optional', 'required']) }),
-    v.object({ kind: v.literal('timed'), seconds: v.number() }),
-  ]),
-  dispositions: v.array(v.object({ id: v.string(), label: v.string(), resolved: v.boolean() })),
-  dispositionRequired: v.boolean(),
-  offerTimeoutSeconds: v.number(),
-  cannedResponses: v.optional(v.array(v.object({ id: v.string(), label: v.string(), text: v.string() }))),
-  /** Present when the queue takes browser calls: the engine that carries them. */
-  voice: v.optional(
-    v.variant('provider', [
-      v.object({ provider: v.literal('webrtc') }),
-      v.object({ provider: v.literal('vonage'), region: v.optional(v.picklist(['US', 'EU', 'AP'])) }),
-    ]),
-  ),
-});
-
-const started = v.object({ cid: v.string(), interaction: interactionSchema });
-const empty = v.object({});
+export const started = v.object({ cid: v.string(), interaction: interactionSchema });
+export const empty = v.object({});
 const call = v.object({ call: wireCallSchema });
 const historyEvent = v.object({ seq: v.number(), at: v.number(), ev: conversationEventSchema });
 
@@ -79,68 +19,7 @@ export const visitorResultSchemas = {
   read: empty,
   history: v.object({ events: v.array(historyEvent), lastSeq: v.number() }),
   'chat.end': empty,
-  'presence.set': v.object({ status: v.string(), reason: v.optional(v.string()) }),
-  'offer.accept': v.object({ interaction: interactionSchema }),
-  'offer.reject': empty,
-  'wrapup.submit': empty,
-  transfer: empty,
-  'callback.outcome': empty,
   'callback.reschedule': v.object({ interaction: interactionSchema }),
-  'customer.history': v.object({ interactions: v.array(interactionSchema) }),
-  'queues.list': v.object({ queues: v.array(consoleQueueSchema) }),
-  'supervisor.snapshot': v.object({
-    at: v.number(),
-    queues: v.array(
-      v.object({
-        queueId: v.string(),
-        name: v.string(),
-        waiting: v.number(),
-        offered: v.number(),
-        longestWaitSeconds: v.optional(v.number()),
-        slaTargetSeconds: v.number(),
-        open: v.boolean(),
-      }),
-    ),
-    agents: v.array(
-      v.object({
-        agentId: v.string(),
-        name: v.string(),
-        presence: v.picklist(['offline', 'available', 'away']),
-        reason: v.optional(v.string()),
-        since: v.number(),
-        interactions: v.array(
-          v.object({ cid: v.string(), channel: v.string(), state: v.string(), since: v.number() }),
-        ),
-      }),
-    ),
-    /** Interactions waiting for an agent (not yet offered), for supervisors to move between queues. */
-    waiting: v.array(
-      v.object({
-        cid: v.string(),
-        queueId: v.string(),
-        channel: v.picklist(['chat', 'voice', 'callback', 'offline-message']),
-        waitingSince: v.number(),
-        customerName: v.optional(v.string()),
-        /** Its routing priority, and the rules that gave it priority, skills or its queue. */
-        priority: v.optional(v.number()),
-        reasons: v.optional(v.array(v.string())),
-      }),
-    ),
-    kpis: kpiReportSchema,
-    byQueue: v.record(v.string(), kpiReportSchema),
-  }),
-  /** One KPI report per bucket, oldest first, without the per-topic and per-disposition breakdowns. */
-  'supervisor.kpi-series': v.object({
-    series: v.array(v.omit(kpiReportSchema, ['byDisposition', 'byTopic', 'byEndReason'])),
-  }),
-  'supervisor.force-presence': empty,
-  'supervisor.reassign': empty,
-  'agent.snapshot': v.object({
-    status: v.string(),
-    reason: v.optional(v.string()),
-    interactions: v.array(interactionSchema),
-    offers: v.array(v.object({ interaction: interactionSchema, expiresAt: v.number() })),
-  }),
   'call.start': call,
   'call.answer': call,
   'call.hangup': call,
