@@ -72,13 +72,23 @@ describe('work components', () => {
   });
 
   describe('Softphone', () => {
-    it('says when voice is not set up, and when there is no call', () => {
+    it('says when the console takes no calls, and when there is no call', () => {
       const bare = mount(
-        <HelplineProvider agent={agent}>
+        <HelplineProvider agent={world.agent('bob', 'Bob', false)}>
           <Softphone />
         </HelplineProvider>,
       );
       assert.include(bare.container.textContent, consoleMessages.callUnavailable);
+      const waiting = mount(
+        <HelplineProvider agent={agent}>
+          <Softphone />
+        </HelplineProvider>,
+      );
+      assert.include(
+        waiting.container.textContent,
+        consoleMessages.callIdle,
+        'voice loads with the first call',
+      );
       const idle = mount(
         <HelplineProvider agent={agent} voice={createFakeCall('none')}>
           <Softphone />
@@ -107,8 +117,10 @@ describe('work components', () => {
       act(() => clock.set(answeredAt + 65_000));
       assert.strictEqual(
         container.querySelector('.helpline-softphone__duration')?.textContent,
-        'Duration 1:05',
+        'Duration 1:051:05',
+        'the duration said in words, and shown as a timer',
       );
+      assert.strictEqual(container.querySelector('.helpline-softphone__timer')?.textContent, '1:05');
 
       const mute = byText<HTMLButtonElement>(container, 'button', 'Mute');
       assert.strictEqual(mute.getAttribute('aria-keyshortcuts'), 'Alt+M');
@@ -131,6 +143,10 @@ describe('work components', () => {
       await click(keypad?.querySelector('button[aria-label="Send 5"]'));
       await click(keypad?.querySelector('button[aria-label="Send #"]'));
       assert.deepEqual(voice.digits, ['5', '#']);
+      // Digits can be typed while the keypad has focus; Escape closes it.
+      await press({ key: '7', code: 'Digit7' }, keypad?.querySelector('button') ?? document.body);
+      assert.deepEqual(voice.digits, ['5', '#', '7']);
+      assert.include(container.textContent, 'Sent: 5#7');
 
       act(() => voice.send({ type: 'MEDIA_RECONNECTING', at: Date.now() }));
       assert.include(container.textContent, consoleMessages.callReconnecting);

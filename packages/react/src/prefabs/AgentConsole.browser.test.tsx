@@ -1,5 +1,6 @@
 /// <reference types="mocha" />
 import type { AgentSession, SupervisorSession, VisitorSession } from '@helpline/core';
+import { fakeVoiceProvider } from '@helpline/core/testing';
 import { assert } from 'chai';
 import { act } from 'react';
 import { HelplineProvider } from '../context/HelplineContext';
@@ -205,6 +206,72 @@ describe('<AgentConsole>', () => {
     assert.isFalse(voice.$call.get()?.snapshot.context.muted);
     await press({ code: 'KeyH', key: 'h', altKey: true }, document.body);
     assert.strictEqual(voice.$call.get()?.snapshot.value, 'wrap-up');
+  });
+
+  it('takes calls without host code: voice loads from the server, the offer rings, Accept picks it up microphone first', async () => {
+    const voiceWorld = createWorld(
+      SERVER_QUEUES.map((queue) => ({ ...queue, voice: { provider: 'webrtc' } })),
+    );
+    try {
+      const media = fakeVoiceProvider();
+      const alice = voiceWorld.agent('alice', 'Alice', { provider: () => media.provider, ringer: false });
+      const { container } = mount(
+        <HelplineProvider agent={alice}>
+          <AgentConsole />
+        </HelplineProvider>,
+      );
+      await act(() => alice.setPresence('available'));
+      await waitForUi(() => alice.$calls.get() !== undefined, 'the session created its call session');
+      const status = () => container.querySelector('.helpline-softphone__status')?.textContent;
+
+      const cid = await offerChat(alice, voiceWorld.visitor('v9', 'Ada'), {
+        channel: 'voice',
+        queueId: 'support',
+        prechat: { name: 'Ada' },
+      });
+      await waitForUi(() => status() === 'Incoming call from Ada', 'the softphone rings');
+      await click(byText(container, '.helpline-offer button', 'Accept'));
+      await waitForUi(() => alice.$interactions.get()[cid]?.state === 'active', 'accepted');
+      assert.deepEqual(media.log.slice(0, 2), ['prepare', 'answer offerer=true resume=false']);
+      act(() => media.emit({ type: 'media', health: 'connected' }));
+      await waitForUi(() => status() === 'On a call with Ada', 'on the call');
+
+      await click(byText(container, '.helpline-softphone button', 'Hold'));
+      await waitForUi(() => status() === 'On hold with Ada', 'held');
+      assert.include(media.log, 'hold true');
+      await click(byText(container, '.helpline-softphone button', 'Hold'));
+      await waitForUi(() => status() === 'On a call with Ada', 'resumed');
+      await press({ code: 'KeyM', key: 'm', altKey: true }, document.body);
+      assert.include(media.log, 'mute true');
+      await click(byText(container, '.helpline-softphone button', 'Keypad'));
+      await click(container.querySelector('button[aria-label="Send 9"]'));
+      await waitForUi(() => media.log.includes('dtmf 9'), 'the tone');
+      await assertAccessible(container);
+      await press({ code: 'KeyH', key: 'h', altKey: true }, document.body);
+      await waitForUi(() => alice.$interactions.get()[cid]?.state === 'wrap-up', 'hung up');
+      assert.include(media.log, 'hangup');
+    } finally {
+      voiceWorld.close();
+    }
+  });
+
+  it('a console without voice is offered no calls, only the chats', async () => {
+    const bob = world.agent('bob', 'Bob', false);
+    const { container } = mount(
+      <HelplineProvider agent={bob}>
+        <AgentConsole />
+      </HelplineProvider>,
+    );
+    await act(() => bob.setPresence('available'));
+    await act(async () => {
+      await world.visitor('v8', 'Cy').startChat({ channel: 'voice', queueId: 'support' });
+    });
+    const chat = await offerChat(bob, world.visitor('v7', 'Di'));
+    assert.deepEqual(Object.keys(bob.$offers.get()), [chat], 'the chat only');
+    assert.isNull(
+      container.querySelector('.helpline-softphone'),
+      'no phone in a console that takes no calls',
+    );
   });
 
   it('transfers to a queue or a colleague; a colleague gone offline is refused with the note kept', async () => {

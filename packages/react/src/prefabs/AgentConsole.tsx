@@ -30,6 +30,7 @@ import { useInteractions } from '../hooks/useInteractions';
 import { useOffers } from '../hooks/useOffers';
 import { constantStore, useStore } from '../hooks/useStore';
 import { useTranslator } from '../i18n/translator';
+import type { CallController } from '../voice/call.types';
 
 /** Props of {@link AgentConsole}. */
 export interface AgentConsoleProps {
@@ -60,7 +61,8 @@ export interface AgentConsoleProps {
 /**
  * The complete agent console, built only from the public components: status, offers, inbox, the current
  * conversation or call, wrap-up, transfer and escalation, the customer card, callbacks and the keyboard
- * shortcuts (Alt+A accept, Alt+H hang up, Alt+M mute, Alt+N next interaction by default).
+ * shortcuts (Alt+A accept, Alt+H hang up, Alt+M mute, Alt+N next interaction by default). Calls need no wiring:
+ * the softphone follows the agent session's own call session (`agent.$calls`), unless the provider has a `voice`.
  *
  * @example
  * ```tsx
@@ -78,15 +80,24 @@ export function AgentConsole({ queues, cannedResponses, ...props }: AgentConsole
   const effectiveQueues = queues ?? outer.queues ?? (fromServer.length > 0 ? fromServer : undefined);
   const serverCanned = useMemo(() => cannedOf(fromServer), [fromServer]);
   const effectiveCanned = cannedResponses ?? outer.cannedResponses ?? serverCanned;
+  // The agent session's own call session (created when the server offers browser voice), unless the app gives one.
+  const ownCalls = useStore<CallController | undefined>(outer.agent?.$calls ?? noCalls);
+  const voice = outer.voice ?? ownCalls;
   // Always the same tree: the server's queues arriving must not remount the console (selection, drafts).
   return (
-    <HelplineProvider {...outer} queues={effectiveQueues} cannedResponses={effectiveCanned}>
+    <HelplineProvider
+      {...outer}
+      queues={effectiveQueues}
+      cannedResponses={effectiveCanned}
+      {...(voice ? { voice } : {})}
+    >
       <ConsoleLayout {...props} />
     </HelplineProvider>
   );
 }
 
 const noQueues = constantStore<readonly Queue[]>([]);
+const noCalls = constantStore<CallController | undefined>(undefined);
 
 /** The canned responses configured on the server's queues, by queue id. */
 function cannedOf(queues: readonly Queue[]): CannedResponses | undefined {
@@ -215,7 +226,7 @@ function ConsoleLayout({
                 {...(customerHistory ? { history: customerHistory(interaction.customer.id) } : {})}
               />
             )}
-            {voice && !isCall && <Softphone />}
+            {(voice || session.takesCalls) && !isCall && <Softphone />}
           </aside>
         </div>
         {hasCallbacks && <CallbackWorklist {...callbacks} />}

@@ -4,6 +4,7 @@
 // not ship yet (voice controller, supervisor session). Not part of the published package.
 import {
   type AgentSession,
+  type AgentSessionOptions,
   createAgentSession,
   createHub,
   createMemoryTransport,
@@ -23,7 +24,7 @@ import {
   voiceMachine,
   voiceSnapshot,
 } from '@helpline/core';
-import { flush, salesQueue, supportQueue, testAgent } from '@helpline/core/testing';
+import { fakeVoiceProvider, flush, salesQueue, supportQueue, testAgent } from '@helpline/core/testing';
 import axe from 'axe-core';
 import { assert } from 'chai';
 import { atom, type WritableAtom } from 'nanostores';
@@ -72,7 +73,11 @@ export const QUEUES: readonly Queue[] = [supportQueue, salesQueue, billingQueue,
 export interface World {
   readonly hub: Hub;
   readonly queues: readonly Queue[];
-  agent(id?: string, name?: string): AgentSession;
+  /**
+   * An agent session. Its console takes calls with a fake media engine (no microphone, no WebRTC, no ringtone)
+   * unless `voice` says otherwise (`false`: a console without voice).
+   */
+  agent(id?: string, name?: string, voice?: AgentSessionOptions['voice']): AgentSession;
   visitor(id?: string, name?: string): VisitorSession;
   supervisor(id?: string, name?: string): SupervisorSession;
   close(): void;
@@ -89,8 +94,12 @@ export function createWorld(queues: readonly Queue[] = QUEUES): World {
   return {
     hub,
     queues,
-    agent(id = 'alice', name = 'Alice') {
-      const session = createAgentSession({ transport, token: `dev:agent:${id}:${name}` });
+    agent(
+      id = 'alice',
+      name = 'Alice',
+      voice = { provider: () => fakeVoiceProvider().provider, ringer: false },
+    ) {
+      const session = createAgentSession({ transport, token: `dev:agent:${id}:${name}`, voice });
       closers.push(() => session.close());
       return session;
     },

@@ -12,6 +12,10 @@ export interface CallView {
   readonly remoteName?: string;
   /** The call's voice machine snapshot (state, media, muted, hold, timestamps). */
   readonly snapshot: VoiceSnapshot;
+  /** DTMF digits the other party sent during this call, oldest first (core's call session has them). */
+  readonly digitsReceived?: string;
+  /** The browser keeps the ringtone or the other party's voice silent until a click: offer `resumeAudio()`. */
+  readonly audioBlocked?: boolean;
 }
 
 /**
@@ -33,4 +37,6 @@ export interface CallController {
   start?(cid: string): Promise<void>;
   /** Places an outbound call to a number (a PSTN provider). */
   dial?(phone: string, cid?: string): Promise<void>;
+  /** Starts sound the browser blocked (`audioBlocked`); call it from a click. */
+  resumeAudio?(): Promise<void>;
 }
