@@ -28,7 +28,10 @@ function renderPages(server) {
   return dir;
 }
 
-/** Bundles the React examples (crm, supervisor) into examples/.build/<app>/main.js (+ main.css). */
+/**
+ * Bundles the React examples (crm, supervisor) into examples/.build/<app>/main.js (+ main.css). Code loaded with
+ * `import()` (the console's voice engine, the Vonage SDK) goes to examples/.build/chunks/, fetched only when used.
+ */
 export async function buildExamples({ log = false } = {}) {
   mkdirSync(buildDir, { recursive: true });
   await build({
@@ -39,7 +42,8 @@ export async function buildExamples({ log = false } = {}) {
     outdir: buildDir,
     bundle: true,
     format: 'esm',
-    splitting: false,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     platform: 'browser',
     target: 'es2022',
     jsx: 'automatic',

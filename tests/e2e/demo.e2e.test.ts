@@ -1,7 +1,7 @@
 // End-to-end: the `npm start` stack (server in dev mode + the examples under a strict CSP) driven in Chromium.
 // A visitor on the shop page, an agent in the CRM and the supervisor board, each in its own browser context.
-// Screenshots of every step go to test-results/e2e/. Click-to-call with fake media is covered by
-// packages/core/src/voice/voice.e2e.test.ts (it needs a network namespace), not here.
+// Screenshots of every step go to test-results/e2e/. A browser call through these pages, with fake media, is
+// tests/e2e/demo.call.e2e.test.ts (it needs a network namespace).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
