@@ -208,7 +208,8 @@ export function createHub(options: HubOptions): Hub {
   const resumeTokenTtlMs = options.resumeTokenTtlMs ?? 7 * 86_400_000;
   let lastSweepAt = clock.now();
   const locks = new Map<string, Promise<unknown>>();
-  const lastPositions = new Map<string, string>();
+  /** The place in line each waiting interaction's customer was last told, by interaction id. */
+  const lastPositions = new Map<string, { readonly key: string; readonly notice: Notice }>();
   const offerTimers = new Map<string, unknown>();
   const dueTimers = new Map<string, unknown>();
   const wrapUpTimers = new Map<string, unknown>();
@@ -886,16 +887,17 @@ export function createHub(options: HubOptions): Hub {
       const current = live.get(position.interactionId);
       if (!current) continue;
       const key = `${position.position}:${position.estimatedWaitSeconds ?? '?'}`;
-      if (lastPositions.get(position.interactionId) === key) continue;
-      lastPositions.set(position.interactionId, key);
-      notify(current.interaction.customer.id, {
+      if (lastPositions.get(position.interactionId)?.key === key) continue;
+      const notice: Notice = {
         type: 'position',
         cid: position.interactionId,
         position: position.position,
         ...(position.estimatedWaitSeconds === undefined
           ? {}
           : { estimatedWaitSeconds: position.estimatedWaitSeconds }),
-      });
+      };
+      lastPositions.set(position.interactionId, { key, notice });
+      notify(current.interaction.customer.id, notice);
     }
   }
 
@@ -1585,6 +1587,9 @@ export function createHub(options: HubOptions): Hub {
       const lastSeq = until === undefined ? last : Math.min(last, until);
       const events =
         after >= lastSeq ? [] : await storage.events(args.cid, after, Math.min(limit, lastSeq - after));
+      // A customer loading their waiting conversation (a reload) hears where they stand now, not at the next change.
+      const standing = current.interaction.customer.id === conn.subject.id && lastPositions.get(args.cid);
+      if (standing) afterReply(conn, () => send(conn, { t: 'notice', notice: standing.notice }));
       return {
         events: events.map(({ seq, at, ev }) => ({ seq, at, ev: eventFor(conn.subject.role, ev) })),
         lastSeq,
