@@ -23,6 +23,9 @@ export const viewStyles = css`
   .row > * {
     flex: 1;
   }
+  .row > [part~='button'] {
+    text-align: center;
+  }
   .stars {
     display: flex;
     gap: 4px;
