@@ -22,6 +22,7 @@ export {
   parseClientFrame,
   validateCommandArgs,
 } from './protocol.commands';
+export { e164, isKnownTimeZone, isStorableText } from './protocol.inputs';
 export { CLOSE_CODES, LIMITS, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.limits';
 export { MAX_EPOCH_MS, SIGNAL_LIMITS } from './protocol.primitives';
 export { visitorResultSchemas } from './protocol.results';

@@ -1,21 +1,26 @@
 import * as v from 'valibot';
-import { type HelplineError, helplineError } from './errors';
+import { ERROR_MESSAGES, type HelplineError, helplineError } from './errors';
 import { type ParseResult, parseJsonFrame, validateValue } from './protocol';
-import { LIMITS, PROTOCOL_VERSION } from './protocol.limits';
 import {
-  dtmfDigits,
   e164,
-  epochMs,
-  iceCandidateLine,
-  id,
   languageTag,
   messageText,
   prechat,
+  storable,
+  storableText,
+  timeZone,
+  token,
+} from './protocol.inputs';
+import { LIMITS, PROTOCOL_VERSION } from './protocol.limits';
+import {
+  dtmfDigits,
+  epochMs,
+  iceCandidateLine,
+  id,
   sdp,
   sdpMid,
   sdpMLineIndex,
   seq,
-  token,
   usernameFragment,
 } from './protocol.primitives';
 import type { ClientFrame, CommandArgs } from './protocol.types';
@@ -56,16 +61,16 @@ const callRef = v.strictObject({ cid: id, callId: id });
  * reloaded page (a new peer) is told apart from an ICE restart of the same one.
  */
 const callSignal = v.variant('kind', [
-  v.strictObject({ kind: v.literal('offer'), peer: id, sdp }),
-  v.strictObject({ kind: v.literal('answer'), peer: id, sdp }),
+  v.strictObject({ kind: v.literal('offer'), peer: id, sdp: v.pipe(sdp, storable) }),
+  v.strictObject({ kind: v.literal('answer'), peer: id, sdp: v.pipe(sdp, storable) }),
   v.strictObject({
     kind: v.literal('candidate'),
     peer: id,
     candidate: v.strictObject({
-      candidate: iceCandidateLine,
-      sdpMid: v.optional(sdpMid),
+      candidate: v.pipe(iceCandidateLine, storable),
+      sdpMid: v.optional(v.pipe(sdpMid, storable)),
       sdpMLineIndex: v.optional(sdpMLineIndex),
-      usernameFragment: v.optional(usernameFragment),
+      usernameFragment: v.optional(v.pipe(usernameFragment, storable)),
     }),
   }),
   /** Asks the offering side for a new offer (ICE restart, or a fresh peer after a reload). */
@@ -92,7 +97,7 @@ export const commandArgsSchemas = {
     queueId: v.optional(id),
     topic: v.optional(id),
     phone: e164,
-    timeZone: v.pipe(v.string(), v.maxLength(64)),
+    timeZone,
     /** Slot start (epoch ms) or `asap` to keep a place in line. */
     slot: v.union([v.literal('asap'), epochMs]),
     prechat: v.optional(prechat),
@@ -109,7 +114,7 @@ export const commandArgsSchemas = {
   'csat.submit': v.strictObject({
     cid: id,
     score: v.picklist([1, 2, 3, 4, 5]),
-    comment: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.comment))),
+    comment: v.optional(storableText(LIMITS.comment)),
     nps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))),
   }),
   'conversation.list': v.strictObject({}),
@@ -138,13 +143,13 @@ export const commandArgsSchemas = {
   'wrapup.submit': v.strictObject({
     cid: id,
     disposition: v.optional(id),
-    notes: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.notes))),
+    notes: v.optional(storableText(LIMITS.notes)),
   }),
   transfer: v.strictObject({
     cid: id,
     toQueueId: v.optional(id),
     toAgentId: v.optional(id),
-    note: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.comment))),
+    note: v.optional(storableText(LIMITS.comment)),
   }),
   /** The agent reports how a callback dial went. */
   'callback.outcome': v.strictObject({
@@ -260,21 +265,50 @@ export function parseClientFrame(raw: string | unknown): ParseResult<ClientFrame
   return result.ok ? result : asFieldError(json.value, result);
 }
 
-/** A well-formed command with a bad argument is the caller's input error: name the command and the field. */
+/**
+ * A well-formed command with a bad argument, or a `hello` with a bad token or resume cursor, is the caller's input
+ * error: name the command (or `hello`) and the field.
+ */
 function asFieldError(
   value: unknown,
   failure: { ok: false; error: HelplineError },
 ): ParseResult<ClientFrame> {
   const { field } = failure.error;
-  const op = (value as { op?: unknown } | null)?.op;
-  if (!field?.startsWith('args.') || typeof op !== 'string' || !Object.hasOwn(commandArgsSchemas, op))
+  if (field === undefined) return failure;
+  const frame = value as { t?: unknown; op?: unknown } | null;
+  let scope: string;
+  let name: string;
+  if (
+    frame?.t === 'cmd' &&
+    field.startsWith('args.') &&
+    typeof frame.op === 'string' &&
+    Object.hasOwn(commandArgsSchemas, frame.op)
+  ) {
+    scope = frame.op;
+    name = field.slice('args.'.length);
+  } else if (
+    frame?.t === 'hello' &&
+    (field === 'token' || field === 'resume' || field.startsWith('resume.'))
+  ) {
+    scope = 'hello';
+    name = field;
+  } else {
     return failure;
-  const name = field.slice('args.'.length);
-  const detail = failure.error.message.replace(/^The frame is not valid: [\w.]+: /, '');
+  }
   return {
     ok: false,
-    error: helplineError('validation/field', { scope: op, field: name, detail }, { field: name }),
+    error: helplineError(
+      'validation/field',
+      { scope, field: name, detail: detailOf(failure.error) },
+      { field: name },
+    ),
   };
+}
+
+/** What was wrong, without the frame-level wording and the field path the field error names anyway. */
+function detailOf(error: HelplineError): string {
+  const prefix = `${ERROR_MESSAGES['protocol/invalid-frame'].replace('{detail}', '')}${error.field === undefined ? '' : `${error.field}: `}`;
+  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
 }
 
 /** Validates the arguments of one command before it is sent, so bad input fails early with a field name. */
@@ -292,7 +326,7 @@ export function validateCommandArgs<Op extends CommandOp>(
       {
         scope: op,
         field: result.error.field ?? 'args',
-        detail: result.error.message.replace(/^The frame is not valid: /, ''),
+        detail: detailOf(result.error),
       },
       result.error.field === undefined ? {} : { field: result.error.field },
     ),

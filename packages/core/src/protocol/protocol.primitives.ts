@@ -1,8 +1,18 @@
 import * as v from 'valibot';
 import { LIMITS } from './protocol.limits';
 
-/** Building blocks shared by the command and server-frame schemas. */
-// Primitive building blocks. Every string has an upper bound so no frame can carry an unbounded field.
+// Building blocks shared by the command and server-frame schemas (those of commands alone are in
+// `protocol.inputs.ts`). Every string has an upper bound so no frame can carry an unbounded field, and every number
+// is one its field can mean: input the database cannot store is refused by the schema, naming the field, instead
+// of failing in storage as an `internal` error.
+
+/**
+ * The latest time a protocol field may carry: 9999-12-31T23:59:59.999Z. Every epoch-ms field is a whole number
+ * from 0 (1970) to this; any such value is a valid `Date` with a four-digit year, and adding years to it stays far
+ * inside what `Date` (±8.64e15) and a PostgreSQL `bigint` can hold.
+ */
+export const MAX_EPOCH_MS = 253_402_300_799_999;
+
 export const id = v.pipe(
   v.string(),
   v.minLength(1),
@@ -10,14 +20,15 @@ export const id = v.pipe(
   v.regex(/^[\w.:-]+$/, 'must be an opaque id'),
 );
 export const name = v.pipe(v.string(), v.maxLength(LIMITS.name));
-export const token = v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.token));
-export const messageText = v.pipe(
-  v.string(),
-  v.check((s) => s.trim().length > 0, 'must not be empty'),
-  v.maxLength(LIMITS.text),
+/** A conversation position: storage keeps it as a `bigint` and compares it exactly, so a safe integer. */
+export const seq = v.pipe(v.number(), v.safeInteger('must be a whole number below 2^53'), v.minValue(0));
+/** A time in epoch milliseconds, from 1970 to the end of year 9999 ({@link MAX_EPOCH_MS}). */
+export const epochMs = v.pipe(
+  v.number(),
+  v.safeInteger('must be whole milliseconds'),
+  v.minValue(0),
+  v.maxValue(MAX_EPOCH_MS, 'must be before the year 10000'),
 );
-export const seq = v.pipe(v.number(), v.integer(), v.minValue(0));
-export const epochMs = v.pipe(v.number(), v.integer(), v.minValue(0));
 export const channel = v.picklist(['chat', 'voice', 'callback', 'offline-message']);
 export const endReason = v.picklist([
   'completed',
@@ -30,23 +41,6 @@ export const endReason = v.picklist([
 ]);
 export const endedBy = v.picklist(['visitor', 'agent', 'system']);
 export const role = v.picklist(['visitor', 'agent', 'supervisor', 'system']);
-export const languageTag = v.pipe(
-  v.string(),
-  v.maxLength(35),
-  v.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/),
-);
-export const prechat = v.pipe(
-  v.record(
-    v.pipe(v.string(), v.maxLength(40), v.regex(/^[\w-]+$/)),
-    v.pipe(v.string(), v.maxLength(LIMITS.prechatValue)),
-  ),
-  v.check(
-    (r) => Object.keys(r).length <= LIMITS.prechatFields,
-    `must have at most ${LIMITS.prechatFields} fields`,
-  ),
-);
-/** E.164: a plus, a non-zero country digit, 7–15 digits in all. */
-export const e164 = v.pipe(v.string(), v.regex(/^\+[1-9]\d{6,14}$/, 'is not a valid E.164 number'));
 
 // ─── voice ──────────────────────────────────────────────────────────────────────────────────────────
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isHelplineError } from '@helpline/core';
 import { SignJWT } from 'jose';
-import { jwtVerifier } from './jwt';
+import { jwtVerifier, stringClaim } from './jwt';
 
 const SECRET = 'jwt-test-secret-that-is-long-enough-for-hs256';
 
@@ -49,5 +49,21 @@ describe('jwtVerifier: iat', () => {
   it('checks the signature before it looks at iat', async () => {
     const forged = await token(600, 'not-the-secret-but-long-enough-for-hs256');
     assert.match(await refusal(verify, forged), /signature does not verify/);
+  });
+});
+
+describe('stringClaim', () => {
+  it('takes a short, storable string and leaves out anything else', () => {
+    const payload = {
+      name: 'Ann 👋',
+      empty: '',
+      long: 'x'.repeat(121),
+      nul: 'Ann\u0000',
+      half: 'Ann \ud83d',
+      n: 7,
+    };
+    assert.equal(stringClaim(payload, 'name', 120), 'Ann 👋');
+    for (const claim of ['empty', 'long', 'nul', 'half', 'n', 'absent'])
+      assert.equal(stringClaim(payload, claim, 120), undefined, claim);
   });
 });

@@ -1,4 +1,4 @@
-import { helplineError } from '@helpline/core';
+import { helplineError, isStorableText } from '@helpline/core';
 import {
   createRemoteJWKSet,
   decodeProtectedHeader,
@@ -91,8 +91,13 @@ export function jwtVerifier(policy: JwtPolicy): (token: string) => Promise<JWTPa
   };
 }
 
-/** A string claim, or undefined when absent or not a short string. */
+/**
+ * A string claim, or undefined when absent or not a short string that storage can keep (a NUL in a name would fail
+ * the first write that carries it).
+ */
 export function stringClaim(payload: JWTPayload, name: string, max = 200): string | undefined {
   const value = payload[name];
-  return typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
+  return typeof value === 'string' && value.length > 0 && value.length <= max && isStorableText(value)
+    ? value
+    : undefined;
 }
