@@ -38,18 +38,6 @@ const SEED = Number(process.env.HELPLINE_FUZZ_SEED ?? Date.now() % 2 ** 31);
  * Findings whose fix belongs to the hub, not to the schemas. They do not fail the fuzz runs; the todo test at the
  * end lists them. Remove an entry once its fix has landed.
  */
-const KNOWN_ISSUES: readonly { readonly pattern: RegExp; readonly issue: string }[] = [
-  {
-    // The schema allows any time up to the year 9999; Node fires a timer longer than 2^31 - 1 ms at once, and the
-    // hub's armAt then re-arms it every millisecond. Fix: cap each timeout at 2^31 - 1 ms (and refuse slots past the
-    // booking horizon).
-    pattern: /TimeoutOverflowWarning|callback due failed/,
-    issue: 'hub: a callback due more than 24.8 days ahead arms a timer that Node fires at once',
-  },
-];
-/** Known findings by what happened (numbers and process ids left out), each with the first frame that set it off. */
-const knownFindings = new Map<string, string>();
-
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -760,12 +748,7 @@ async function fuzz(storage: TestServerOptions['storage'], note: (line: string) 
       ...findings,
       ...errorLines.map((line) => `log: ${line}`),
       ...consoleErrors.slice(attributed).map((line) => `console.error: ${line.slice(0, 600)}`),
-    ].filter((failure) => {
-      const known = KNOWN_ISSUES.some(({ pattern }) => pattern.test(failure));
-      const what = failure.split('\n')[0]?.replace(/\(node:\d+\) |\d{6,}/g, '') ?? failure;
-      if (known && !knownFindings.has(what)) knownFindings.set(what, failure);
-      return !known;
-    });
+    ];
     assert.equal(
       failures.length,
       0,
@@ -790,12 +773,6 @@ describe('fuzzing the protocol with edge values from the schemas', () => {
     const target = postgresTarget(available.url);
     cleanups.push(() => target.drop());
     await fuzz(target, (line) => t.diagnostic(line));
-  });
-
-  it('finds nothing the hub still has to fix', {
-    todo: KNOWN_ISSUES.map(({ issue }) => issue).join('; '),
-  }, () => {
-    assert.deepEqual([...knownFindings.values()], []);
   });
 
   it('builds frames for every operation, about half of them valid', () => {

@@ -161,6 +161,10 @@ const START_REQUEST_LIMIT = 10_000;
  * what it has at the deadline, and that submission (with its disposition) should win over the timer.
  */
 const WRAP_UP_GRACE_MS = 5_000;
+/** The longest a timer can wait (2^31 - 1 ms); later deadlines are reached in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** How far ahead a callback may be booked. */
+const CALLBACK_HORIZON_MS = 366 * 86_400_000;
 /** How soon a step that storage refused without a hint is tried again. */
 const STORAGE_RETRY_MS = 1_000;
 /** Offer revocations kept for one disconnected agent. */
@@ -641,16 +645,17 @@ export function createHub(options: HubOptions): Hub {
    */
   function armAt(timers: Map<string, unknown>, key: string, at: number, fire: () => void): void {
     clearTimer(timers, key);
+    // Timers cannot wait longer than 2^31 - 1 ms (about 24.8 days); a later deadline is reached in such steps.
+    const wait = () => Math.min(MAX_TIMER_MS, Math.max(0, at - clock.now()));
     const tick = () => {
-      const early = at - clock.now();
-      if (early > 0) {
-        timers.set(key, clock.setTimeout(tick, early));
+      if (at - clock.now() > 0) {
+        timers.set(key, clock.setTimeout(tick, wait()));
         return;
       }
       timers.delete(key);
       fire();
     };
-    timers.set(key, clock.setTimeout(tick, Math.max(0, at - clock.now())));
+    timers.set(key, clock.setTimeout(tick, wait()));
   }
 
   /**
@@ -1175,6 +1180,9 @@ export function createHub(options: HubOptions): Hub {
     field: 'slot' | 'at',
   ): number {
     const now = clock.now();
+    if (start > now + CALLBACK_HORIZON_MS) {
+      throw helplineError('validation/field', { scope, field, detail: 'must be within a year' }, { field });
+    }
     const inside = queue.businessHours === undefined || isOpen(queue.businessHours, start);
     if (start <= now || !inside) {
       throw helplineError(
@@ -2207,8 +2215,9 @@ export function createHub(options: HubOptions): Hub {
         for (const timer of timers.values()) clock.clearTimeout(timer);
         timers.clear();
       }
-      voice.close();
+      // Connections first: their goodbyes must not arm call timers that would keep the process alive.
       for (const conn of [...conns]) refuse(conn, CLOSE_CODES.goingAway, helplineError('connection/closed'));
+      voice.close();
     },
   };
 }
