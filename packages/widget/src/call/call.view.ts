@@ -172,7 +172,7 @@ export function renderCall(ctx: PanelContext): TemplateResult {
     }
     ${reattached === 'ended' ? html`<p part="call-note" role="status">${i18n.t('callReattachFailed')}</p>` : nothing}
     ${alertFor(model.$error.get(), i18n)}
-    ${actions}
     ${over ? renderSurvey(ctx, 'call') : nothing}
+    ${actions}
   `;
 }
