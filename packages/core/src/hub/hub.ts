@@ -2136,6 +2136,8 @@ export function createHub(options: HubOptions): Hub {
       } else if (snapshot.value === 'scheduled' || snapshot.value === 'retry-wait') scheduleDue(current);
       // A timed wrap-up that ran out while the server was down ends at once.
       if (snapshot.value === 'wrap-up') scheduleWrapUpEnd(current);
+      // Calls do not survive a restart: a waiting call rings again, a talking one ends (see voice.hub.ts).
+      await voice.restored(current);
     }
     await schedule();
   }

@@ -8,7 +8,8 @@ import { createVisitorSession } from '../session/visitor.session';
 import { createTestClock, salesQueue, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
 import { createMemoryTransport, type MemoryTransport } from '../transport';
 import { devAuthenticate } from './dev-auth';
-import { createHub } from './hub';
+import { createHub, type Hub } from './hub';
+import { createMemoryStorage } from './memory.storage';
 import type { VoiceHubOptions } from './voice.hub';
 
 const cleanups: (() => void)[] = [];
@@ -421,5 +422,58 @@ describe('hub voice: calls inside a chat', () => {
     const v = context.visitor();
     const cid = await v.leaveOfflineMessage({ text: 'call me' });
     await refused(v.connection.command('call.start', { cid }), 'conflict/state');
+  });
+});
+
+describe('hub voice: calls after a restart', () => {
+  it('a call being talked on ends as failed and the agent wraps up; a waiting call rings again for the caller', async () => {
+    const storage = createMemoryStorage();
+    const clock = createTestClock();
+    const start = () => {
+      const hub = createHub({
+        queues: [supportQueue],
+        agents: [testAgent('alice'), testAgent('bob')],
+        authenticate: devAuthenticate,
+        clock,
+        storage,
+      });
+      cleanups.push(() => hub.close());
+      return hub;
+    };
+    const base = { clock, random: () => 0.5 };
+    const visitorOf = (hub: Hub, id: string) => {
+      const transport = createMemoryTransport({ hub });
+      const visitor = createVisitorSession({ ...base, transport, token: `dev:visitor:${id}:${id}` });
+      cleanups.push(() => visitor.close());
+      return visitor;
+    };
+
+    const first = start();
+    const alice = createAgentSession({
+      ...base,
+      transport: createMemoryTransport({ hub: first }),
+      token: 'dev:agent:alice:Alice',
+    });
+    cleanups.push(() => alice.close());
+    await alice.setPresence('available');
+    const talking = await visitorOf(first, 'v1').startChat({ channel: 'voice' });
+    await waitFor(() => alice.$offers.get()[talking] !== undefined, 'offered');
+    await alice.accept(talking);
+    const waiting = await visitorOf(first, 'v2').startChat({ channel: 'voice' });
+    await clock.advance(1_000);
+    assert.equal(first.interaction(talking)?.state, 'active');
+    assert.equal(first.interaction(waiting)?.state, 'queued');
+    first.close();
+
+    const second = start();
+    await second.restore();
+    await waitFor(() => second.interaction(talking)?.state === 'wrap-up', 'the lost call ended');
+    assert.equal(second.interaction(talking)?.endReason, 'failed');
+    const { call } = await visitorOf(second, 'v2').connection.command('call.attach', { cid: waiting });
+    assert.deepEqual(
+      [call?.state, call?.startedBy],
+      ['ringing', 'visitor'],
+      'the caller takes the new call back',
+    );
   });
 });

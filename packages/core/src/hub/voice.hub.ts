@@ -117,6 +117,12 @@ export interface VoiceHub {
   /** The interaction step and these call steps are stored: they become current (in the conversation's turn). */
   settled(current: VoiceInteraction, steps: readonly CallStep[]): void;
   /**
+   * After a restart, for each interaction the hub restored: its call did not survive (its state and timers lived in
+   * this process, its media in the browsers). A voice interaction still waiting in its queue rings again with a new
+   * call, which the caller's page takes back; one that was being talked on ends as failed (the agent wraps up).
+   */
+  restored(current: VoiceInteraction): Promise<void>;
+  /**
    * A subject's connections changed (one opened, or one closed): calls whose parties are all gone are watched,
    * and an agent whose every console declared it cannot take calls gets no voice capacity (see
    * {@link VoiceHubDeps.capabilitiesOf}).
@@ -607,9 +613,21 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
     deps.setVoiceCapable(subjectId, capable);
   }
 
+  async function restored(current: VoiceInteraction): Promise<void> {
+    const { interaction } = current;
+    const state = current.snapshot.value;
+    if (interaction.channel !== 'voice' || calls.has(interaction.id)) return;
+    await deps.serialized(interaction.id, async () => {
+      if (state === 'queued') await deps.commit(interaction.id, { calls: [draftCall(current, 'visitor')] });
+      else if (CALL_STATES.voice.has(state))
+        await deps.commit(interaction.id, { calls: [], intent: { kind: 'fail' } });
+    });
+  }
+
   return {
     handlers,
     plan,
+    restored,
     eventOf,
     settled,
     presenceChanged,

@@ -221,6 +221,19 @@ describe('call session: during a call', () => {
     assert.equal(ada.media.log.filter((entry) => entry.startsWith('start')).length, 1);
   });
 
+  it('back after its socket was gone, a call that ended meanwhile (the conversation finished) ends here too', async () => {
+    const { context, alice, ada } = await talking();
+    const cid = ada.calls.$call.get()?.cid ?? '';
+    ada.transport.dropAll();
+    await alice.calls.hangUp();
+    await alice.session.wrapUp(cid, { disposition: 'resolved' });
+    await context.clock.advance(5_000); // The visitor's reconnect back-off.
+    await waitFor(() => state(ada.calls) === 'ended', 'ended after reconnecting');
+    assert.equal(ada.calls.$call.get()?.snapshot.context.endedBy !== undefined, true);
+    assert.ok(ada.media.log.includes('hangup'), 'the media stops');
+    assert.ok(ada.events.some((event) => event.type === 'ended'));
+  });
+
   it('a reloaded page attaches to the live call and joins its media as a new peer', async () => {
     const { context, alice, ada } = await talking();
     const cid = ada.calls.$call.get()?.cid ?? '';

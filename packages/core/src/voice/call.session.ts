@@ -419,8 +419,24 @@ export function createCallSession(options: CallSessionOptions): CallSession {
   }
 
   async function resync(call: Current): Promise<void> {
-    const { call: wire } = await connection.command('call.attach', { cid: call.cid });
+    const found = await connection.command('call.attach', { cid: call.cid }).catch((error: unknown) => {
+      // The conversation is over and gone from the hub (finished while this side was away).
+      if (isHelplineError(error) && error.code === 'not-found') return { call: undefined };
+      throw error;
+    });
+    const wire = found.call;
     if (wire) onWire(wire);
+    else if (current === call && call.wire && LIVE.has(call.wire.state)) {
+      // The hub no longer knows the call (it restarted, or the conversation is gone): over for this side too.
+      const at = now();
+      onWire({
+        ...call.wire,
+        state: 'ended',
+        endReason: 'failed',
+        endedBy: 'system',
+        timestamps: { ...call.wire.timestamps, endedAt: at },
+      });
+    }
   }
 
   function requireCall(operation: string): Current & { callId: string } {
