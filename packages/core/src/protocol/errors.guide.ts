@@ -1,4 +1,5 @@
 import { ERROR_MESSAGES, type ErrorCode } from './errors';
+import { VONAGE_ERROR_MESSAGES } from './errors.vonage';
 
 /** Why an error usually happens and what to do about it, by code. */
 export const ERROR_GUIDE = {
@@ -181,8 +182,8 @@ export interface ErrorCatalogEntry {
  */
 export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> =
   /* @__PURE__ */ Object.fromEntries(
-    (Object.keys(ERROR_MESSAGES) as ErrorCode[]).map((code) => [
+    Object.entries({ ...ERROR_MESSAGES, ...VONAGE_ERROR_MESSAGES }).map(([code, message]) => [
       code,
-      { message: ERROR_MESSAGES[code], ...ERROR_GUIDE[code] },
+      { message, ...ERROR_GUIDE[code as ErrorCode] },
     ]),
   ) as Record<ErrorCode, ErrorCatalogEntry>;

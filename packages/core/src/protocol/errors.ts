@@ -1,3 +1,5 @@
+import type { VONAGE_ERROR_MESSAGES } from './errors.vonage';
+
 /**
  * The message template of every error code, shared by core, server and UI. `{placeholders}` are filled in by
  * {@link helplineError}. The usual cause and what to do about each code are in `ERROR_CATALOG` (its own
@@ -29,22 +31,17 @@ export const ERROR_MESSAGES = {
   internal: 'Something went wrong on our side ({detail}).',
   unavailable: 'The service is briefly unavailable ({detail}); nothing was changed, try again in a moment.',
   'agent/has-work': 'Finish your {count} open interaction(s) before going offline.',
-  'voice/vonage-unavailable': 'The Vonage voice client could not be loaded ({detail}).',
-  'voice/vonage-token': 'Vonage refused the session token ({detail}).',
-  'voice/vonage-session': 'The Vonage session failed ({detail}).',
-  'voice/vonage-network': 'Vonage could not be reached ({detail}).',
-  'voice/vonage-call': 'The Vonage call could not {operation} ({detail}).',
-  'voice/vonage-webhook': 'The Vonage webhook was refused: {detail}.',
-  'voice/vonage-api': 'The Vonage Voice API answered {status} to {operation}.',
-  'voice/vonage-disabled': 'Vonage voice is not configured on this server.',
   'voice/unreachable': 'The {party} is not online to take the call.',
   'voice/unsupported': 'This browser cannot place calls: {detail}.',
   'survey/closed': 'The survey of conversation {cid} closed {hours} h after it ended.',
   'survey/not-asked': 'Queue {queue} does not ask for {survey}.',
 } as const satisfies Record<string, string>;
 
-/** A stable error code. */
-export type ErrorCode = keyof typeof ERROR_MESSAGES;
+/** A stable error code: one of the core's, or one of the Vonage integration's (see `errors.vonage.ts`). */
+export type ErrorCode = CoreErrorCode | keyof typeof VONAGE_ERROR_MESSAGES;
+
+/** An error code whose message every client ships ({@link ERROR_MESSAGES}). */
+export type CoreErrorCode = keyof typeof ERROR_MESSAGES;
 
 /** The serializable shape of an error on the wire (`nack.error`). */
 export interface ErrorPayload {
@@ -113,15 +110,25 @@ export class HelplineError extends Error {
  * ```
  */
 export function helplineError(
-  code: ErrorCode,
+  code: CoreErrorCode,
   params: Record<string, string | number> = {},
-  options: { retryAfterMs?: number; field?: string; cause?: unknown } = {},
+  options: ErrorOptions = {},
 ): HelplineError {
-  const template: string = ERROR_MESSAGES[code];
-  const message = template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+  return new HelplineError(code, fillTemplate(ERROR_MESSAGES[code], params), options);
+}
+
+/** What a {@link HelplineError} may carry besides its code and message. */
+export interface ErrorOptions {
+  readonly retryAfterMs?: number;
+  readonly field?: string;
+  readonly cause?: unknown;
+}
+
+/** A message template with its `{placeholders}` filled in from `params` (unknown ones stay as they are). */
+export function fillTemplate(template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
     Object.hasOwn(params, key) ? String(params[key]) : whole,
   );
-  return new HelplineError(code, message, options);
 }
 
 /** True when `value` is a {@link HelplineError}, also across bundle copies. */

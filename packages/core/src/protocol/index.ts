@@ -1,14 +1,18 @@
 export { isDev } from './dev';
 export {
+  type CoreErrorCode,
   ERROR_MESSAGES,
   type ErrorCode,
+  type ErrorOptions,
   type ErrorPayload,
+  fillTemplate,
   HelplineError,
   helplineError,
   isHelplineError,
   isRetryable,
 } from './errors';
 export { ERROR_CATALOG, ERROR_GUIDE, type ErrorCatalogEntry } from './errors.guide';
+export { VONAGE_ERROR_MESSAGES, type VonageErrorCode, vonageFailure } from './errors.vonage';
 export {
   encodeFrame,
   type ParseResult,

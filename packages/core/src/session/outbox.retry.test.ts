@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createHub, createMemoryStorage, devAuthenticate, type HubStorage } from '../hub';
 import { type ErrorPayload, helplineError, isHelplineError, isRetryable } from '../protocol/errors';
+import { vonageFailure } from '../protocol/errors.vonage';
 import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
 import { createMemoryTransport, type Transport } from '../transport';
 import { resendDelay } from './conversations.store';
@@ -205,7 +206,7 @@ describe('isRetryable and resendDelay', () => {
       helplineError('unavailable', { detail: 'database' }, { retryAfterMs: 1000 }),
       helplineError('unavailable', { detail: 'database' }),
       helplineError('connection/timeout', { op: 'message.send', ms: 15_000 }),
-      helplineError('voice/vonage-network', { detail: 'offline' }, { retryAfterMs: 3000 }),
+      vonageFailure('voice/vonage-network', { detail: 'offline' }, { retryAfterMs: 3000 }),
     ];
     const final = [
       helplineError('validation/field', { scope: 'message.send', field: 'text', detail: 'is empty' }),

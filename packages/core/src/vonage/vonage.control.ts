@@ -1,4 +1,5 @@
 import { type ErrorPayload, HelplineError, helplineError } from '../protocol/errors';
+import { vonageFailure } from '../protocol/errors.vonage';
 import type { VonageServerControl } from './vonage.types';
 
 /**
@@ -55,7 +56,7 @@ export function vonageHttpControl(options: VonageHttpControlOptions): VonageServ
         body: JSON.stringify(body),
       });
     } catch (error) {
-      throw helplineError(
+      throw vonageFailure(
         'voice/vonage-network',
         { detail: `the server is unreachable (${path})` },
         { cause: error, retryAfterMs: 3_000 },
@@ -73,7 +74,7 @@ export function vonageHttpControl(options: VonageHttpControlOptions): VonageServ
     async token() {
       const result = (await post('/vonage/token', {})) as { token?: unknown } | undefined;
       if (typeof result?.token !== 'string')
-        throw helplineError('voice/vonage-token', { detail: 'no token' });
+        throw vonageFailure('voice/vonage-token', { detail: 'no token' });
       return result.token;
     },
     async hold(cid, held) {

@@ -1,4 +1,5 @@
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
+import { vonageFailure } from '../protocol/errors.vonage';
 
 /** What a Vonage rejection carries (`VonageError`: `type` and `code`), read without trusting its shape. */
 interface VonageErrorLike {
@@ -44,19 +45,19 @@ export function vonageError(error: unknown, operation: string): HelplineError {
   const detail =
     (typeof code === 'string' && code) || (typeof message === 'string' && message) || 'unknown error';
   if (normalized && TOKEN_CODES.has(normalized)) {
-    return helplineError('voice/vonage-token', { detail: normalized }, { cause: error });
+    return vonageFailure('voice/vonage-token', { detail: normalized }, { cause: error });
   }
   if (type === 'NETWORK_ERROR') {
-    return helplineError(
+    return vonageFailure(
       'voice/vonage-network',
       { detail },
       { cause: error, retryAfterMs: NETWORK_RETRY_MS },
     );
   }
   if (type === 'SESSION_ERROR' || (typeof code === 'string' && code.startsWith('session:'))) {
-    return helplineError('voice/vonage-session', { detail: normalized ?? detail }, { cause: error });
+    return vonageFailure('voice/vonage-session', { detail: normalized ?? detail }, { cause: error });
   }
-  return helplineError('voice/vonage-call', { operation, detail }, { cause: error });
+  return vonageFailure('voice/vonage-call', { operation, detail }, { cause: error });
 }
 
 /**
@@ -65,9 +66,9 @@ export function vonageError(error: unknown, operation: string): HelplineError {
  */
 export function sessionErrorOf(reason: string): HelplineError {
   const normalized = normalizeVonageCode(reason) ?? 'unknown';
-  if (normalized === 'expired_token') return helplineError('voice/vonage-token', { detail: normalized });
+  if (normalized === 'expired_token') return vonageFailure('voice/vonage-token', { detail: normalized });
   if (normalized === 'transport_closed' || normalized === 'ping_timeout') {
-    return helplineError('voice/vonage-network', { detail: normalized }, { retryAfterMs: NETWORK_RETRY_MS });
+    return vonageFailure('voice/vonage-network', { detail: normalized }, { retryAfterMs: NETWORK_RETRY_MS });
   }
-  return helplineError('voice/vonage-session', { detail: normalized });
+  return vonageFailure('voice/vonage-session', { detail: normalized });
 }

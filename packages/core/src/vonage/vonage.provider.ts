@@ -1,6 +1,7 @@
 import { atom, type WritableAtom } from 'nanostores';
 import { createMachineStore } from '../machine';
 import { type HelplineError, helplineError } from '../protocol/errors';
+import { vonageFailure } from '../protocol/errors.vonage';
 import {
   type CallDirection,
   type VoiceEvent,
@@ -376,7 +377,7 @@ export function createVonageVoice(options: VonageVoiceOptions): VonageVoice {
           });
           if (reason === 'MEDIA_TIMEOUT') {
             call.errorStore.set(
-              helplineError('voice/vonage-call', { operation: 'keep media', detail: reason }),
+              vonageFailure('voice/vonage-call', { operation: 'keep media', detail: reason }),
             );
           }
           call.apply(hangupEvents(reason, side, clock.now()));
@@ -526,7 +527,7 @@ export function createVonageVoice(options: VonageVoiceOptions): VonageVoice {
       },
       (error: unknown) => {
         loading = undefined;
-        throw helplineError(
+        throw vonageFailure(
           'voice/vonage-unavailable',
           { detail: error instanceof Error ? error.message : String(error) },
           { cause: error },

@@ -1,4 +1,5 @@
 import { type HelplineError, helplineError } from '../protocol/errors';
+import { vonageFailure } from '../protocol/errors.vonage';
 import type {
   MediaHealth,
   VoiceCallLink,
@@ -81,7 +82,7 @@ export function createVonageProvider(options: VonageProviderOptions): VoiceProvi
       error:
         typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'HelplineError'
           ? (error as HelplineError)
-          : helplineError('voice/vonage-call', { operation, detail: String(error) }),
+          : vonageFailure('voice/vonage-call', { operation, detail: String(error) }),
     });
   }
 

@@ -1,4 +1,4 @@
-import { helplineError } from '@helpline/core';
+import { helplineError, vonageFailure } from '@helpline/core';
 import type { Ncco } from './vonage.ncco';
 
 /** An endpoint a call can reach. */
@@ -70,11 +70,11 @@ export function createVonageApi(options: VonageApiOptions): VonageApi {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw helplineError('voice/vonage-api', { status: 'no answer', operation }, { cause: error });
+      throw vonageFailure('voice/vonage-api', { status: 'no answer', operation }, { cause: error });
     }
     const text = await response.text();
     if (!response.ok && !accept.includes(response.status)) {
-      throw helplineError('voice/vonage-api', { status: response.status, operation });
+      throw vonageFailure('voice/vonage-api', { status: response.status, operation });
     }
     let json: unknown;
     try {
@@ -92,7 +92,7 @@ export function createVonageApi(options: VonageApiOptions): VonageApi {
       const { json } = await request('POST', '/v1/calls', 'create a call', call);
       const uuid = (json as { uuid?: unknown } | undefined)?.uuid;
       if (typeof uuid !== 'string')
-        throw helplineError('voice/vonage-api', { status: 'no uuid', operation: 'create a call' });
+        throw vonageFailure('voice/vonage-api', { status: 'no uuid', operation: 'create a call' });
       return { uuid };
     },
     async updateCall(uuid, action) {

@@ -12,6 +12,7 @@ import {
   type SurveyPolicy,
   surveyOf,
   systemClock,
+  vonageFailure,
 } from '@helpline/core';
 import type { Logger } from '../log/logger';
 import type { VonageApi } from './vonage.api';
@@ -939,7 +940,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
               : undefined;
         throw isHelplineError(reason)
           ? reason
-          : helplineError('voice/vonage-api', { status: 'an error', operation: 'dial the callback' });
+          : vonageFailure('voice/vonage-api', { status: 'an error', operation: 'dial the callback' });
       }
       log.info('vonage.callback-dialing', { cid, agent: subject.id });
       return { cid };

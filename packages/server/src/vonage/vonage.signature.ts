@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { helplineError } from '@helpline/core';
+import { helplineError, vonageFailure } from '@helpline/core';
 import { errors, jwtVerify } from 'jose';
 
 /** Options of {@link createWebhookVerifier}. */
@@ -26,7 +26,7 @@ const CACHE_LIMIT = 100_000;
 /** Clock skew allowed between Vonage and us, seconds. */
 const SKEW_SECONDS = 30;
 
-const refused = (detail: string) => helplineError('voice/vonage-webhook', { detail });
+const refused = (detail: string) => vonageFailure('voice/vonage-webhook', { detail });
 
 /** Creates a verifier with its own replay cache (`jti` until it would be too old anyway). */
 export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookVerifier {

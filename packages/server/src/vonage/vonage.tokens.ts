@@ -1,4 +1,4 @@
-import { helplineError, type Subject } from '@helpline/core';
+import { helplineError, type Subject, vonageFailure } from '@helpline/core';
 import { type ACL, tokenGenerate } from '@vonage/jwt';
 
 // Client JWTs for the Vonage Client SDK, RS256 with the application's private key. Each carries only the ACL
@@ -74,7 +74,7 @@ export function createVonageTokens(options: {
         ...claims,
       });
     } catch (error) {
-      throw helplineError(
+      throw vonageFailure(
         'voice/vonage-api',
         { status: 'a key error', operation: 'sign a token' },
         { cause: error },
