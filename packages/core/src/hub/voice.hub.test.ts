@@ -476,4 +476,37 @@ describe('hub voice: calls after a restart', () => {
       'the caller takes the new call back',
     );
   });
+
+  it('a waiting call whose caller does not come back after the restart ends instead of ringing for ever', async () => {
+    const storage = createMemoryStorage();
+    const clock = createTestClock();
+    const start = () => {
+      const hub = createHub({
+        queues: [supportQueue],
+        agents: [testAgent('alice')],
+        authenticate: devAuthenticate,
+        clock,
+        storage,
+      });
+      cleanups.push(() => hub.close());
+      return hub;
+    };
+    const first = start();
+    const caller = createVisitorSession({
+      clock,
+      random: () => 0.5,
+      transport: createMemoryTransport({ hub: first }),
+      token: 'dev:visitor:v1:Ada',
+    });
+    cleanups.push(() => caller.close());
+    const cid = await caller.startChat({ channel: 'voice' });
+    caller.close();
+    first.close();
+
+    const second = start();
+    await second.restore();
+    assert.equal(second.interaction(cid)?.state, 'queued');
+    await clock.advance(61_000);
+    await waitFor(() => second.interaction(cid)?.state !== 'queued', 'no longer waiting');
+  });
 });

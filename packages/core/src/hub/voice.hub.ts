@@ -119,7 +119,8 @@ export interface VoiceHub {
   /**
    * After a restart, for each interaction the hub restored: its call did not survive (its state and timers lived in
    * this process, its media in the browsers). A voice interaction still waiting in its queue rings again with a new
-   * call, which the caller's page takes back; one that was being talked on ends as failed (the agent wraps up).
+   * call, which the caller's page takes back (unless the caller stays away: then it ends like any call whose parties
+   * are gone); one that was being talked on ends as failed (the agent wraps up).
    */
   restored(current: VoiceInteraction): Promise<void>;
   /**
@@ -618,8 +619,11 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
     const state = current.snapshot.value;
     if (interaction.channel !== 'voice' || calls.has(interaction.id)) return;
     await deps.serialized(interaction.id, async () => {
-      if (state === 'queued') await deps.commit(interaction.id, { calls: [draftCall(current, 'visitor')] });
-      else if (CALL_STATES.voice.has(state))
+      if (state === 'queued') {
+        await deps.commit(interaction.id, { calls: [draftCall(current, 'visitor')] });
+        // A caller who does not come back leaves no call ringing in the queue for ever.
+        presenceChanged(interaction.customer.id);
+      } else if (CALL_STATES.voice.has(state))
         await deps.commit(interaction.id, { calls: [], intent: { kind: 'fail' } });
     });
   }
