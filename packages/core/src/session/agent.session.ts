@@ -315,7 +315,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     takesCalls: voice.enabled,
     async accept(cid) {
       // A call is picked up through the call session: the microphone opens first, and the media runs here.
-      if ($offers.get()[cid]?.interaction.channel === 'voice' && (await voice.answer(cid))) return;
+      if ($offers.get()[cid]?.interaction.channel === 'voice' && voice.enabled) return voice.answer(cid);
       await acceptOffer(cid);
     },
     reject: rejectOffer,

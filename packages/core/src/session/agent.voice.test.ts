@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { devAuthenticate } from '../hub/dev-auth';
 import { createHub, type Hub } from '../hub/hub';
+import { helplineError, isHelplineError } from '../protocol/errors';
 import type { Queue } from '../queue/queue.types';
 import {
   createTestClock,
@@ -235,6 +236,24 @@ describe('agent voice: the session creates its call session and answers through 
     await assert.rejects(alice.accept(cid));
     assert.equal(context.hub.interaction(cid)?.state, 'offered');
     assert.equal(calls.$call.get()?.flags.canAnswer, true);
+  });
+
+  it('voice that cannot load accepts nothing: the offer stays for someone who can take it', async () => {
+    const context = setup();
+    const alice = context.agent('alice', {
+      provider: () =>
+        Promise.reject(helplineError('voice/unsupported', { detail: 'the engine did not load' })),
+      ringer: false,
+    });
+    await alice.setPresence('available');
+    const cid = await context.visitor().call();
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered');
+    await assert.rejects(
+      alice.accept(cid),
+      (error: unknown) => isHelplineError(error) && error.code === 'voice/unsupported',
+    );
+    assert.equal(context.hub.interaction(cid)?.state, 'offered');
+    assert.equal(alice.$calls.get(), undefined);
   });
 
   it('after a reload the new session takes the live call back as a new peer', async () => {

@@ -56,8 +56,11 @@ export interface AgentVoice {
   readonly $error: ReadableAtom<HelplineError | undefined>;
   /** True when this session takes calls. */
   readonly enabled: boolean;
-  /** Picks up a voice offer through the call session (microphone first); false when this session has no voice. */
-  answer(cid: string): Promise<boolean>;
+  /**
+   * Picks up a voice offer through the call session (microphone first). Rejects, accepting nothing, when voice
+   * could not be loaded (`$error`): an offer accepted without media would strand the caller.
+   */
+  answer(cid: string): Promise<void>;
   dispose(): void;
 }
 
@@ -210,9 +213,8 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
     enabled,
     async answer(cid) {
       const calls = await ensure();
-      if (!calls) return false;
+      if (!calls) throw $error.get() ?? helplineError('voice/unsupported', { detail: 'voice is off' });
       await calls.answer(cid);
-      return true;
     },
     dispose() {
       disposed = true;
