@@ -138,9 +138,11 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
     agentGraceMs: config.file.agentGraceSeconds * 1000,
     routingRules: config.file.routing.rules.map((rule) => ({
       ...rule,
-      then: {
-        ...rule.then,
-        ...(rule.then.skills ? { skills: rule.then.skills.map(({ skill, minLevel }) => ({ skill, minLevel })) } : {}),
+      set: {
+        ...rule.set,
+        ...(rule.set.skills
+          ? { skills: rule.set.skills.map(({ skill, minLevel }) => ({ skill, minLevel })) }
+          : {}),
       },
     })),
     ...(options.replayLimit === undefined ? {} : { replayLimit: options.replayLimit }),

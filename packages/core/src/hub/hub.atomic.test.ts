@@ -1071,7 +1071,7 @@ describe('hub: an outage in the middle of what a command sets off', () => {
   // then the command is either refused having changed nothing, or answered, and once storage is back everything
   // ends where it would have without the outage, and every agent's offers are exactly the ones the hub holds.
   for (const row of ROWS) {
-    it(row.name, async (t) => {
+    it(row.name, async () => {
       const straight = await prepared(row, 'writes');
       const writesBefore = straight.w.storage.journal.length;
       await straight.w.clock.advance(RETRY_AFTER_MS);

@@ -969,8 +969,8 @@ describe('hub: routing rules', () => {
       authenticate: (token) => subjects[token] ?? devAuthenticate(token),
       clock,
       routingRules: [
-        { name: 'VIP tier', if: { claim: { tier: ['gold'] } }, then: { priority: 10 } },
-        { name: 'Belgium', if: { country: ['BE'] }, then: { queueId: 'benelux' } },
+        { name: 'VIP tier', when: { claim: { tier: ['gold'] } }, set: { priority: 10 } },
+        { name: 'Belgium', when: { country: ['BE'] }, set: { queueId: 'benelux' } },
       ],
     });
     cleanups.push(() => hub.close());

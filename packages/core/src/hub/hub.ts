@@ -31,8 +31,8 @@ import { isOpen, queueAvailability } from '../queue/business-hours';
 import type { Queue } from '../queue/queue.types';
 import { surveyOf, surveyOffer, surveyRefusal } from '../queue/survey';
 import { createRouter } from '../routing/router';
-import { decideRouting, type RoutingDecision } from '../routing/rules';
 import type { RoutingEvent, RoutingItem, RoutingOffer } from '../routing/routing.types';
+import { decideRouting, type RoutingDecision } from '../routing/rules';
 import type {
   CommitOptions,
   ConnectionMeta,
@@ -1059,7 +1059,12 @@ export function createHub(options: HubOptions): Hub {
   function routeNew(
     subject: Subject,
     meta: ConnectionMeta,
-    fields: { queueId?: string | undefined; topic?: string | undefined; language?: string | undefined; phone?: string },
+    fields: {
+      queueId?: string | undefined;
+      topic?: string | undefined;
+      language?: string | undefined;
+      phone?: string;
+    },
   ): { queue: Queue; routing: RoutingDecision } {
     const attributes = subject.customer?.attributes ?? {};
     const routing = decideRouting(options.routingRules ?? [], {
@@ -1439,7 +1444,6 @@ export function createHub(options: HubOptions): Hub {
       await serialized(args.cid, async () => {
         requireReschedulable(conn.subject, current);
         const before = current.snapshot.value;
-        const agentId = current.interaction.agentId;
         const change = changeOf(current);
         step(current, change, { kind: 'schedule', start, end: start + callbackSlotMs });
         // Staying `scheduled` is no state change: the parties hear of the new time all the same.

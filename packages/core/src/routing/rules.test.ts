@@ -3,21 +3,21 @@ import { describe, it } from 'node:test';
 import { decideRouting, type RoutingRule } from './rules';
 
 const rules: RoutingRule[] = [
-  { name: 'VIP tier', if: { claim: { tier: ['gold', 'platinum'] } }, then: { priority: 10 } },
-  { name: 'VIP callers', if: { callerIn: ['+31201234567'] }, then: { priority: 10 } },
+  { name: 'VIP tier', when: { claim: { tier: ['gold', 'platinum'] } }, set: { priority: 10 } },
+  { name: 'VIP callers', when: { callerIn: ['+31201234567'] }, set: { priority: 10 } },
   {
     name: 'Refunds',
-    if: { topic: ['refund'] },
-    then: { priority: 5, skills: [{ skill: 'billing', minLevel: 2 }] },
+    when: { topic: ['refund'] },
+    set: { priority: 5, skills: [{ skill: 'billing', minLevel: 2 }] },
   },
-  { name: 'Dutch', if: { language: ['nl'] }, then: { skills: [{ skill: 'dutch', minLevel: 1 }] } },
+  { name: 'Dutch', when: { language: ['nl'] }, set: { skills: [{ skill: 'dutch', minLevel: 1 }] } },
   {
     name: 'Belgium',
-    if: { country: ['BE'] },
-    then: { queueId: 'benelux', skills: [{ skill: 'billing', minLevel: 3 }] },
+    when: { country: ['BE'] },
+    set: { queueId: 'benelux', skills: [{ skill: 'billing', minLevel: 3 }] },
   },
-  { name: 'Netherlands', if: { country: ['NL'] }, then: { queueId: 'netherlands' } },
-  { name: 'Gold refunds', if: { claim: { tier: ['gold'] }, topic: ['refund'] }, then: { priority: 1 } },
+  { name: 'Netherlands', when: { country: ['NL'] }, set: { queueId: 'netherlands' } },
+  { name: 'Gold refunds', when: { claim: { tier: ['gold'] }, topic: ['refund'] }, set: { priority: 1 } },
 ];
 
 describe('routing rules', () => {

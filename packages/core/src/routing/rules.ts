@@ -4,7 +4,7 @@ import type { SkillRequirement } from '../interaction/interaction.types';
 // topic, their language and country) decides its priority, the skills it needs and, for location routing, its
 // queue. Pure: the hub applies them once, when it creates the interaction, and keeps the reasons for supervisors.
 
-/** The conditions of a rule; all that are given must hold (an empty `if` matches every contact). */
+/** The conditions of a rule; all that are given must hold (an empty `when` matches every contact). */
 export interface RoutingRuleCondition {
   /** Claims of the host-vouched identity (its `attributes`), each matching one of the listed values. */
   readonly claim?: Readonly<Record<string, readonly string[]>>;
@@ -32,8 +32,8 @@ export interface RoutingRuleEffect {
 export interface RoutingRule {
   /** Why a contact got its priority, skills or queue, as supervisors see it ("VIP tier", "Belgium"). */
   readonly name: string;
-  readonly if: RoutingRuleCondition;
-  readonly then: RoutingRuleEffect;
+  readonly when: RoutingRuleCondition;
+  readonly set: RoutingRuleEffect;
 }
 
 /** What is known of a contact when it starts. */
@@ -70,7 +70,7 @@ function languageMatches(allowed: readonly string[] | undefined, language: strin
 
 /** True when every condition of `rule` holds for `facts`. */
 export function ruleMatches(rule: RoutingRule, facts: RoutingFacts): boolean {
-  const when = rule.if;
+  const { when } = rule;
   const claims = Object.entries(when.claim ?? {});
   return (
     claims.every(([name, values]) => oneOf(values, facts.attributes?.[name])) &&
@@ -87,7 +87,7 @@ export function ruleMatches(rule: RoutingRule, facts: RoutingFacts): boolean {
  *
  * @example
  * ```ts
- * decideRouting([{ name: 'VIP tier', if: { claim: { tier: ['gold'] } }, then: { priority: 10 } }], {
+ * decideRouting([{ name: 'VIP tier', when: { claim: { tier: ['gold'] } }, set: { priority: 10 } }], {
  *   attributes: { tier: 'gold' },
  * }); // { priority: 10, requiredSkills: [], reasons: ['VIP tier'] }
  * ```
@@ -100,10 +100,10 @@ export function decideRouting(rules: readonly RoutingRule[], facts: RoutingFacts
   for (const rule of rules) {
     if (!ruleMatches(rule, facts)) continue;
     reasons.push(rule.name);
-    priority += rule.then.priority ?? 0;
-    for (const { skill, minLevel } of rule.then.skills ?? [])
+    priority += rule.set.priority ?? 0;
+    for (const { skill, minLevel } of rule.set.skills ?? [])
       skills.set(skill, Math.max(minLevel, skills.get(skill) ?? 0));
-    queueId ??= rule.then.queueId;
+    queueId ??= rule.set.queueId;
   }
   const requiredSkills = [...skills].map(([skill, minLevel]) => ({ skill, minLevel }));
   return { priority, requiredSkills, reasons, ...(queueId === undefined ? {} : { queueId }) };

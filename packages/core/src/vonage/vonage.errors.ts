@@ -1,4 +1,4 @@
-import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
+import { type HelplineError, isHelplineError } from '../protocol/errors';
 import { vonageFailure } from '../protocol/errors.vonage';
 
 /** What a Vonage rejection carries (`VonageError`: `type` and `code`), read without trusting its shape. */

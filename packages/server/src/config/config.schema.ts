@@ -221,7 +221,10 @@ const auth = v.strictObject({
 });
 
 const e164 = v.pipe(v.string(), v.regex(/^\+[1-9]\d{6,14}$/, 'is not an E.164 number'));
-const countryCode = v.pipe(v.string(), v.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code (upper case)'));
+const countryCode = v.pipe(
+  v.string(),
+  v.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code (upper case)'),
+);
 const nonEmpty = <T extends v.GenericSchema<string>>(item: T) =>
   v.pipe(v.array(item), v.minLength(1, 'must list at least one value'));
 
@@ -229,7 +232,7 @@ const nonEmpty = <T extends v.GenericSchema<string>>(item: T) =>
 const routingRule = v.strictObject({
   /** Shown to supervisors as the reason ("VIP tier", "Belgium"). */
   name: label,
-  if: v.strictObject({
+  when: v.strictObject({
     /** Claims of the host-vouched identity (its attributes): name → accepted values. */
     claim: v.optional(v.record(id, nonEmpty(label))),
     callerIn: v.optional(nonEmpty(e164)),
@@ -237,8 +240,10 @@ const routingRule = v.strictObject({
     language: v.optional(nonEmpty(languageTag)),
     country: v.optional(nonEmpty(countryCode)),
   }),
-  then: v.strictObject({
-    priority: v.optional(v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(-100), v.maxValue(100))),
+  set: v.strictObject({
+    priority: v.optional(
+      v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(-100), v.maxValue(100)),
+    ),
     skills: v.optional(v.array(v.strictObject({ skill: id, minLevel: v.optional(count, 1) }))),
     queueId: v.optional(id),
   }),
@@ -251,7 +256,9 @@ const routing = v.strictObject({
    * A request header with the client's country that a trusted proxy or CDN sets (e.g. `cf-ipcountry`); absent =
    * the country comes only from a vouched identity's `country` claim.
    */
-  countryHeader: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,64}$/, 'must be a lower-case header name'))),
+  countryHeader: v.optional(
+    v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,64}$/, 'must be a lower-case header name')),
+  ),
 });
 
 /** The whole configuration file. */

@@ -108,16 +108,16 @@ describe('configuration', () => {
         ...minimal,
         routing: {
           rules: [
-            { name: 'VIP callers', if: { callerIn: ['0612345678'] }, then: { priority: 10 } },
-            { name: 'Belgium', if: { country: ['be'] }, then: { queueId: 'benelux' } },
-            { name: 'Nothing', if: {}, then: {} },
+            { name: 'VIP callers', when: { callerIn: ['0612345678'] }, set: { priority: 10 } },
+            { name: 'Belgium', when: { country: ['be'] }, set: { queueId: 'benelux' } },
+            { name: 'Nothing', when: {}, set: {} },
           ],
           countryHeader: 'CF-IPCountry',
         },
       }),
       [
-        'config.routing.rules[0].if.callerIn[0]: is not an E.164 number',
-        'config.routing.rules[1].if.country[0]: must be an ISO 3166-1 alpha-2 code (upper case)',
+        'config.routing.rules[0].when.callerIn[0]: is not an E.164 number',
+        'config.routing.rules[1].when.country[0]: must be an ISO 3166-1 alpha-2 code (upper case)',
         'config.routing.countryHeader: must be a lower-case header name',
       ],
     );
@@ -126,14 +126,14 @@ describe('configuration', () => {
         ...minimal,
         routing: {
           rules: [
-            { name: 'Belgium', if: { country: ['BE'] }, then: { queueId: 'benelux' } },
-            { name: 'Nothing', if: {}, then: {} },
+            { name: 'Belgium', when: { country: ['BE'] }, set: { queueId: 'benelux' } },
+            { name: 'Nothing', when: {}, set: {} },
           ],
         },
       }),
       [
-        'config.routing.rules[0].then.queueId: "benelux" is not a queue',
-        'config.routing.rules[1].then: must set priority, skills or queueId',
+        'config.routing.rules[0].set.queueId: "benelux" is not a queue',
+        'config.routing.rules[1].set: must set priority, skills or queueId',
       ],
     );
   });

@@ -148,9 +148,9 @@ function crossCheck(file: ConfigFile): string[] {
   });
   file.routing.rules.forEach((rule, index) => {
     const at = `config.routing.rules[${index}]`;
-    if (rule.then.queueId !== undefined && !queueIds.has(rule.then.queueId))
-      issues.push(`${at}.then.queueId: "${rule.then.queueId}" is not a queue`);
-    if (Object.keys(rule.then).length === 0) issues.push(`${at}.then: must set priority, skills or queueId`);
+    if (rule.set.queueId !== undefined && !queueIds.has(rule.set.queueId))
+      issues.push(`${at}.set.queueId: "${rule.set.queueId}" is not a queue`);
+    if (Object.keys(rule.set).length === 0) issues.push(`${at}.set: must set priority, skills or queueId`);
   });
   // Vonage section (packages/server/src/vonage): numbers and menus name queues.
   if (file.vonage) issues.push(...checkVonageConfig(file.vonage, queueIds));

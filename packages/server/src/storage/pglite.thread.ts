@@ -7,7 +7,7 @@ import { DatabaseError, describeStatement } from './sql.errors';
 // On the server's main thread that would stall every socket for the length of each query, so the database lives
 // in a worker thread and statements travel as messages. The worker is plain JavaScript in a string so that it
 // runs the same from sources (tsx) and from the bundled dist, without a file of its own to locate.
-const WORKER = String.raw`
+const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const post = (message) => parentPort.postMessage(message);
 // What crosses back is the SQLSTATE and schema identifiers only: PGlite's errors carry the statement's

@@ -1,4 +1,4 @@
-import { helplineError, vonageFailure } from '@helpline/core';
+import { vonageFailure } from '@helpline/core';
 import type { Ncco } from './vonage.ncco';
 
 /** An endpoint a call can reach. */

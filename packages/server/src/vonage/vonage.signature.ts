@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { helplineError, vonageFailure } from '@helpline/core';
+import { vonageFailure } from '@helpline/core';
 import { errors, jwtVerify } from 'jose';
 
 /** Options of {@link createWebhookVerifier}. */

@@ -1,4 +1,4 @@
-import { helplineError, type Subject, vonageFailure } from '@helpline/core';
+import { type Subject, vonageFailure } from '@helpline/core';
 import { type ACL, tokenGenerate } from '@vonage/jwt';
 
 // Client JWTs for the Vonage Client SDK, RS256 with the application's private key. Each carries only the ACL
