@@ -1,18 +1,27 @@
 // The agent's test page of voice.e2e.test.ts: a softphone over the real WebSocket transport.
 import { createAgentSession } from '../../session/agent.session';
 import { createWebSocketTransport } from '../../transport/websocket.transport';
-import { createCallSession } from '../call.session';
+import type { CallSession } from '../call.session';
 import { createWebRtcProvider } from '../webrtc.provider';
 import { exposeCalls } from './harness.page';
 
 const id = new URLSearchParams(location.search).get('id') ?? 'alice';
 const transport = createWebSocketTransport({ url: `ws://${location.host}/ws`, site: `agent-${id}` });
-const agent = createAgentSession({ transport, token: `dev:agent:${id}:Alice` });
-const calls = createCallSession({
-  connection: agent.connection,
-  provider: createWebRtcProvider({ statsIntervalMs: 500 }),
-  accept: (cid) => agent.accept(cid),
-  reject: (cid) => agent.reject(cid),
+// The agent session takes calls itself (as the console does); the page only names the engine, for its stats.
+const provider = createWebRtcProvider({ statsIntervalMs: 500 });
+const agent = createAgentSession({
+  transport,
+  token: `dev:agent:${id}:Alice`,
+  voice: { provider: () => provider },
+});
+await agent.setPresence('available');
+// The call session exists once the session has read the queues (the server names browser voice on them).
+const calls = await new Promise<CallSession>((resolve) => {
+  const stop = agent.$calls.subscribe((session) => {
+    if (!session) return;
+    resolve(session);
+    queueMicrotask(() => stop());
+  });
 });
 const api = exposeCalls(calls, agent.connection);
 
@@ -20,10 +29,5 @@ document.getElementById('answer')?.addEventListener('click', () => {
   calls.answer().catch(() => undefined); // Shown through $error.
 });
 
-await agent.setPresence('available');
-// After a reload: take over the call of the interaction this agent is handling.
-const { interactions } = await agent.connection.command('agent.snapshot', {});
-for (const interaction of interactions) {
-  if (interaction.channel === 'voice' && interaction.state === 'active') await calls.attach(interaction.id);
-}
+// After a reload the session takes the live call of this agent back by itself (see core/session/agent.voice.ts).
 api.ready = true;

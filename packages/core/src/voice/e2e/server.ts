@@ -23,6 +23,8 @@ const callQueue: Queue = {
   name: 'Calls',
   acw: { kind: 'optional' },
   dispositionRequired: false,
+  // Browser calls: the agent session creates its call session as soon as it reads the queues.
+  voice: { provider: 'webrtc' },
 };
 
 /** The test server. */
