@@ -111,7 +111,7 @@ export const wireCallSchema = v.object({
   startedBy: callSide,
   state: voiceState,
   media: voiceMedia,
-  recording: v.picklist(['on', 'paused']),
+  recording: v.picklist(['off', 'on', 'paused']),
   heldBy: v.optional(callSide),
   holdStartedAt: v.optional(epochMs),
   heldMs: v.number(),

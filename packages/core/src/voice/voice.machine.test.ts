@@ -35,6 +35,19 @@ const ringing = voiceSnapshot({ direction: 'inbound', at: T0 });
 const connecting = run(voiceMachine, ringing, { type: 'ANSWER', at: T0 + 1 });
 const active = run(voiceMachine, connecting, { type: 'CONNECTED', at: T0 + 2 });
 const held = run(voiceMachine, active, { type: 'HOLD', at: T0 + 3, by: 'agent' });
+/** A held call that something records (the grid's samples are not recorded). */
+const recordedHeld = run(
+  voiceMachine,
+  run(
+    voiceMachine,
+    run(voiceMachine, voiceSnapshot({ direction: 'inbound', at: T0, recording: 'on' }), {
+      type: 'ANSWER',
+      at: T0 + 1,
+    }),
+    { type: 'CONNECTED', at: T0 + 2 },
+  ),
+  { type: 'HOLD', at: T0 + 3, by: 'agent' },
+);
 const wrapUp = run(voiceMachine, active, { type: 'HANG_UP', at: T0 + 4, by: 'visitor' });
 const ended = run(voiceMachine, wrapUp, { type: 'WRAP_UP_DONE', at: T0 + 5 });
 
@@ -86,14 +99,14 @@ const table: TransitionTable<VoiceState, VoiceEvent> = {
   active: {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: 'held', RESUME: x, MUTE: 'active', UNMUTE: 'active',
     MEDIA_RECONNECTING: 'active', MEDIA_RESTORED: 'active', MEDIA_FAILED: 'active',
-    PAUSE_RECORDING: 'active', RESUME_RECORDING: 'active',
+    PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'wrap-up', REJECT: x, TIMEOUT: x, FAIL: 'wrap-up',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
   held: {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: 'active', MUTE: 'held', UNMUTE: 'held',
     MEDIA_RECONNECTING: 'held', MEDIA_RESTORED: 'held', MEDIA_FAILED: 'held',
-    PAUSE_RECORDING: 'held', RESUME_RECORDING: 'held',
+    PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'wrap-up', REJECT: x, TIMEOUT: x, FAIL: 'wrap-up',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
   },
@@ -201,10 +214,17 @@ describe('voice machine: hold', () => {
 });
 
 describe('voice machine: orthogonal facts', () => {
+  test('a call is not recorded unless something records it: nothing to pause or resume then', () => {
+    assert.equal(active.context.recording, 'off');
+    assert.equal(voiceFlags(active).canPauseRecording, false);
+    assertIllegal(voiceMachine, active, { type: 'PAUSE_RECORDING', at: T0 + 10 });
+    assertIllegal(voiceMachine, held, { type: 'RESUME_RECORDING', at: T0 + 10 });
+  });
+
   test('mute, media and recording change their own field and never the call state', () => {
     const next = run(
       voiceMachine,
-      held,
+      recordedHeld,
       { type: 'MUTE', at: T0 + 10 },
       { type: 'MEDIA_RECONNECTING', at: T0 + 11 },
       { type: 'PAUSE_RECORDING', at: T0 + 12 },
@@ -332,8 +352,10 @@ describe('voice machine: flags', () => {
     assert.deepEqual(pick(dialing), [false, true, false, false, true, false, false]);
     assert.deepEqual(pick(ringing), [false, true, false, false, true, false, false]);
     assert.deepEqual(pick(connecting), [true, true, false, false, true, false, false]);
-    assert.deepEqual(pick(active), [true, true, true, false, true, true, false]);
-    assert.deepEqual(pick(held), [true, true, false, true, true, true, false]);
+    // The samples are unrecorded calls (nothing to pause); a recorded one can pause while talking.
+    assert.deepEqual(pick(active), [true, true, true, false, true, false, false]);
+    assert.deepEqual(pick(held), [true, true, false, true, true, false, false]);
+    assert.equal(voiceFlags(recordedHeld).canPauseRecording, true);
     assert.deepEqual(pick(wrapUp), [false, false, false, false, false, false, true]);
     assert.deepEqual(pick(ended), [false, false, false, false, false, false, false]);
   });

@@ -28,8 +28,11 @@ export type CallDirection = 'inbound' | 'outbound';
 /** Health of the audio path, orthogonal to the call state. */
 export type VoiceMedia = 'ok' | 'reconnecting' | 'failed';
 
-/** Whether the call is being recorded now (compliance: pause while a card number is read out). */
-export type VoiceRecording = 'on' | 'paused';
+/**
+ * Whether the call is being recorded now: `off` unless something records it, `paused` while a recording is held
+ * back (compliance: a card number read out).
+ */
+export type VoiceRecording = 'off' | 'on' | 'paused';
 
 /** A party on the call who can hold or resume it. */
 export type CallSide = 'visitor' | 'agent';
@@ -110,6 +113,8 @@ const timeOf = (context: VoiceContext, event: VoiceEvent): number =>
 
 const guards = {
   byHolder: (context, event) => eventOfType(event, 'RESUME').by === context.heldBy,
+  recordingOn: (context) => context.recording === 'on',
+  recordingPaused: (context) => context.recording === 'paused',
   ...wrapUpGuards(timeOf),
 } satisfies Record<string, VoiceGuard>;
 
@@ -186,8 +191,9 @@ const media = {
   MEDIA_FAILED: { actions: ['mediaFailed'] },
 } as const;
 const recording = {
-  PAUSE_RECORDING: { actions: ['pauseRecording'] },
-  RESUME_RECORDING: { actions: ['resumeRecording'] },
+  // Only a recording that runs can pause, and only a paused one resume: an unrecorded call has nothing to pause.
+  PAUSE_RECORDING: { guard: 'recordingOn', actions: ['pauseRecording'] },
+  RESUME_RECORDING: { guard: 'recordingPaused', actions: ['resumeRecording'] },
 } as const;
 
 /** Before anyone picked up: a hang-up abandons, the callee may reject, nobody answering is missed. */
@@ -220,7 +226,7 @@ export const voiceMachine = defineMachine<VoiceState, VoiceEvent, VoiceContext>(
     direction: 'inbound',
     media: 'ok',
     muted: false,
-    recording: 'on',
+    recording: 'off',
     heldMs: 0,
     holdCount: 0,
     timestamps: { createdAt: 0, ringingAt: 0 },
@@ -284,7 +290,7 @@ export interface VoiceOptions extends Partial<WrapUpPolicy> {
   readonly direction: CallDirection;
   /** Creation time, epoch ms. */
   readonly at: number;
-  /** Recording state at the start. Default `on`. */
+  /** Recording state at the start. Default `off`: nothing records a call unless it says so. */
   readonly recording?: VoiceRecording;
 }
 
