@@ -91,6 +91,7 @@ export {
 export { fillPlaceholders, placeholderValues } from './components/placeholders';
 export { Softphone, type SoftphoneProps } from './components/Softphone';
 export { type TransferAgent, TransferForm, type TransferFormProps } from './components/TransferForm';
+export { TransferResults, type TransferResultsProps } from './components/TransferResults';
 export { WrapUpForm, type WrapUpFormProps } from './components/WrapUpForm';
 export * from './hooks';
 // Not in the hooks entry (it would take that entry over its size budget): the offer ringtone and notification.

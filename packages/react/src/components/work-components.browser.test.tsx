@@ -43,6 +43,7 @@ import {
 } from './KeyboardShortcuts';
 import { Softphone } from './Softphone';
 import { TransferForm } from './TransferForm';
+import { TransferResults } from './TransferResults';
 import { WrapUpForm } from './WrapUpForm';
 
 function ShortcutProbe({ log }: { log: string[] }): ReactNode {
@@ -580,6 +581,7 @@ describe('work components', () => {
       const { container } = mount(
         <HelplineProvider agent={agent} queues={QUEUES}>
           <TransferForm id={cid} agents={colleagues} />
+          <TransferResults agentNames={{ bob: 'Bob' }} />
         </HelplineProvider>,
       );
       await waitForUi(() => agent.connection.$subject.get() !== undefined, 'welcome');
@@ -619,6 +621,16 @@ describe('work components', () => {
       await act(() => bob.setPresence('available'));
       await click(byText(container, 'button', 'Transfer'));
       await waitForUi(() => world.hub.interaction(cid)?.agentId !== 'alice', 'moved');
+
+      // Bob declines: Alice's console says so, politely, until she dismisses it.
+      await waitForUi(() => bob.$offers.get()[cid] !== undefined, 'offered to bob');
+      await act(() => bob.reject(cid));
+      const status = container.querySelector('.helpline-transfer-results');
+      await waitForUi(() => (status?.textContent ?? '').includes('Bob declined'), 'told');
+      assert.strictEqual(status?.getAttribute('role'), 'status');
+      assert.include(status?.textContent, consoleMessages.transferDeclined.replace('{agent}', 'Bob'));
+      await click(byText(container, 'button', 'Dismiss'));
+      await waitForUi(() => (status?.textContent ?? '') === '', 'dismissed');
     });
   });
 

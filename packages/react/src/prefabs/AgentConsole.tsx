@@ -19,6 +19,7 @@ import { PresenceSelector } from '../components/PresenceSelector';
 import { Softphone } from '../components/Softphone';
 import { cx, ErrorText } from '../components/shared';
 import { type TransferAgent, TransferForm } from '../components/TransferForm';
+import { TransferResults } from '../components/TransferResults';
 import { WrapUpForm } from '../components/WrapUpForm';
 import { HelplineProvider, useHelpline } from '../context/HelplineContext';
 import type { CannedResponses } from '../context/helpline.types';
@@ -177,6 +178,11 @@ function ConsoleLayout({
           <ConnectionStatus />
         </header>
         <OfferToasts {...(offerAlert === undefined ? {} : { alert: offerAlert })} />
+        <TransferResults
+          {...(transferAgents
+            ? { agentNames: Object.fromEntries(transferAgents.map((a) => [a.id, a.name])) }
+            : {})}
+        />
         <ErrorText error={shortcut.error} i18n={i18n} />
         <div className="helpline-console__body">
           <Inbox className="helpline-console__inbox" selectedId={current} onSelect={setChosen} />

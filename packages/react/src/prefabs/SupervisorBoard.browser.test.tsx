@@ -171,6 +171,15 @@ describe('<SupervisorBoard>', () => {
             waitingSince: Date.now() - 45_000,
             customerName: 'Cleo',
           },
+          {
+            cid: 'c10',
+            queueId: 'support',
+            channel: 'chat',
+            waitingSince: Date.now() - 5_000,
+            customerName: 'Vera',
+            priority: 10,
+            reasons: ['VIP tier'],
+          },
         ],
       },
       kpiReport({
@@ -198,6 +207,13 @@ describe('<SupervisorBoard>', () => {
     assert.strictEqual(kpi('fcr')?.querySelector('dd')?.textContent, '—');
     assert.strictEqual(kpi('csatAverage')?.querySelector('dd')?.textContent, '4.3 / 5');
     assert.strictEqual(kpi('nps')?.querySelector('dd')?.textContent, '+30');
+    // Waiting contacts in service order: the VIP first, with the rule that made it one.
+    const waitingItems = [...container.querySelectorAll('.helpline-waiting__item')].map(
+      (li) => li.textContent ?? '',
+    );
+    assert.match(waitingItems[0] ?? '', /Vera.*Priority 10.*Why: VIP tier/);
+    assert.match(waitingItems[1] ?? '', /Cleo/);
+    assert.notMatch(waitingItems[1] ?? '', /Priority/);
     assert.strictEqual(
       kpi('serviceLevel')?.querySelector('.helpline-bar__fill')?.getAttribute('width'),
       '80.00',
@@ -253,8 +269,11 @@ describe('<SupervisorBoard>', () => {
     const waiting = container.querySelector('.helpline-waiting');
     assert.include(waiting?.textContent, 'Cleo');
     assert.include(waiting?.textContent, 'Support');
-    await choose(byLabel(waiting as HTMLElement, 'Reassign c9 to'), 'sales');
-    await click(byText(waiting as HTMLElement, 'button', 'Move'));
+    const cleo = [...(waiting?.querySelectorAll('.helpline-waiting__item') ?? [])].find((li) =>
+      li.textContent?.includes('Cleo'),
+    ) as HTMLElement;
+    await choose(byLabel(cleo, 'Reassign c9 to'), 'sales');
+    await click(byText(cleo, 'button', 'Move'));
     assert.deepEqual(fake.reassigned, [['c9', { toQueueId: 'sales' }]]);
 
     fake.failNext(new Error('Forbidden for this supervisor'));

@@ -23,7 +23,10 @@ export function WaitingList({ className }: { readonly className?: string }): Rea
   const configured = useQueues();
   const now = useNow();
   const id = useId();
-  const sorted = [...waiting].sort((a, b) => a.waitingSince - b.waitingSince);
+  // In service order: higher priority first (VIP, location rules), then the longest wait.
+  const sorted = [...waiting].sort(
+    (a, b) => (b.priority ?? 0) - (a.priority ?? 0) || a.waitingSince - b.waitingSince,
+  );
   return (
     <section className={cx('helpline-waiting', className)} aria-labelledby={`${id}-title`}>
       <h2 className="helpline-waiting__title" id={`${id}-title`}>
@@ -46,6 +49,22 @@ export function WaitingList({ className }: { readonly className?: string }): Rea
               </span>
               {' · '}
               <span>{t('waitingSince', { duration: i18n.duration((now - item.waitingSince) / 1000) })}</span>
+              {item.priority ? (
+                <>
+                  {' · '}
+                  <span className="helpline-waiting__priority">
+                    {t('waitingPriority', { priority: item.priority })}
+                  </span>
+                </>
+              ) : null}
+              {item.reasons && item.reasons.length > 0 ? (
+                <>
+                  {' · '}
+                  <span className="helpline-waiting__reasons">
+                    {t('waitingReasons', { reasons: item.reasons.join(', ') })}
+                  </span>
+                </>
+              ) : null}
               <ReassignForm cid={item.cid} queueId={item.queueId} />
             </li>
           ))}

@@ -32,6 +32,10 @@ export interface BoardWaiting {
   /** Epoch ms. */
   readonly waitingSince: number;
   readonly customerName?: string;
+  /** Its routing priority (higher is served first), when the server's rules gave it one. */
+  readonly priority?: number;
+  /** The routing rules behind its priority, skills or queue ("VIP tier", "Belgium"). */
+  readonly reasons?: readonly string[];
 }
 
 /** The parts of the live board the components read. */
