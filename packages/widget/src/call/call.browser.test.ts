@@ -39,6 +39,8 @@ describe('click-to-call UI against a fake voice engine', () => {
     call.answer(Date.now() - 65_000);
     await world.waitForText('In call');
     assert.strictEqual(world.$('[part~="call-timer"]').textContent, '1:05');
+    // The timer runs on its own while the call is talked on, with nothing else changing.
+    await waitFor(() => world.$('[part~="call-timer"]').textContent === '1:06', 'the timer ticks', 2500);
     call.mediaReconnecting();
     await world.waitForText('Reconnecting audio…');
     call.mediaRestored();

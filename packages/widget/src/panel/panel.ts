@@ -124,6 +124,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
   readonly #views: Partial<Record<LazyView, View>> = {};
   #cleanups: (() => void)[] = [];
   readonly #state: PanelState = { slotMode: 'asap' };
+  #ticker: ReturnType<typeof setInterval> | undefined;
 
   /** Re-reads the loader's attributes and settings. */
   sync(): void {
@@ -159,11 +160,24 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.#stopTicking();
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     this.#model?.dispose();
     this.#session?.close();
     this.#model = undefined;
     this.#session = undefined;
+  }
+
+  /** Redraws every second while a call is being talked on and the panel shows it, so its timer runs. */
+  #tickWhileTalking(): void {
+    const talking = this.widget.open && this.#state.call?.$call.get()?.state === 'active';
+    if (talking && this.#ticker === undefined) this.#ticker = setInterval(() => this.requestUpdate(), 1000);
+    else if (!talking) this.#stopTicking();
+  }
+
+  #stopTicking(): void {
+    if (this.#ticker !== undefined) clearInterval(this.#ticker);
+    this.#ticker = undefined;
   }
 
   /** A short fade-in on open, skipped when the visitor prefers reduced motion (WAAPI: no style attribute). */
@@ -433,6 +447,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
+    this.#tickWhileTalking();
     const view = this.#model ? this.#model.$view.get() : undefined;
     if (!this.widget.open || view === undefined || view === this.#lastView) return;
     // A new screen takes focus: its first field when it has one marked, else its title (announced by name).
