@@ -17,9 +17,10 @@ import { isTimeZone } from '../config/config.schema';
 import type { TokenBuckets } from '../limits/rate-limit';
 import { rateLimited } from '../limits/rate-limit';
 import type { Logger } from '../log/logger';
+import { OUTAGE_RETRY_MS, unavailableFor } from '../storage/sql.errors';
 import type { SqlStorage } from '../storage/sql.storage';
 import { siteVoiceConfig } from '../vonage';
-import { OUTAGE_RETRY_MS, sendError, sendJson, toHelplineError } from './http.errors';
+import { sendError, sendJson, toHelplineError } from './http.errors';
 
 /** Largest request body, bytes. */
 export const BODY_LIMIT = 16 * 1024;
@@ -207,16 +208,10 @@ const routes: { method: string; pattern: RegExp; handler: Handler; dev?: boolean
         return { status: 200, body: { ok: true, storage: context.storage.kind } };
       } catch (error) {
         context.log.warn('readyz.storage-unreachable', {}, error);
-        return {
-          status: 503,
-          body: {
-            error: helplineError(
-              'unavailable',
-              { detail: 'storage unreachable' },
-              { retryAfterMs: OUTAGE_RETRY_MS },
-            ).toPayload(),
-          },
-        };
+        const unavailable =
+          unavailableFor(error) ??
+          helplineError('unavailable', { detail: 'storage unreachable' }, { retryAfterMs: OUTAGE_RETRY_MS });
+        return { status: 503, body: { error: unavailable.toPayload() } };
       }
     },
   },

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { type ErrorCode, type HelplineError, helplineError, isHelplineError } from '@helpline/core';
-import { isDatabaseOutage } from '../storage/sql.errors';
+import { unavailableFor } from '../storage/sql.errors';
 
 // Codes added to the catalog later fall back by their family (the part before the slash).
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -41,23 +41,13 @@ export function statusOf(code: string): number {
       : 409;
 }
 
-/** How long a client waits before retrying when the database is unreachable. */
-export const OUTAGE_RETRY_MS = 5_000;
-
 /**
  * Any thrown value as a typed error: a database outage becomes `unavailable` with a `retryAfterMs`; other
  * unexpected failures become `internal` without details.
  */
 export function toHelplineError(error: unknown): HelplineError {
   if (isHelplineError(error)) return error;
-  if (isDatabaseOutage(error)) {
-    return helplineError(
-      'unavailable',
-      { detail: 'database unreachable' },
-      { retryAfterMs: OUTAGE_RETRY_MS },
-    );
-  }
-  return helplineError('internal', { detail: 'unexpected failure' });
+  return unavailableFor(error) ?? helplineError('internal', { detail: 'unexpected failure' });
 }
 
 /** Sends `{ error: { code, message, retryAfterMs?, field? } }` with the status of its code. */

@@ -1,3 +1,5 @@
+import { type HelplineError, helplineError } from '@helpline/core';
+
 // One error type for every failed statement, on PGlite and PostgreSQL. Driver errors quote the statement's data
 // (`detail: Failing row contains (…)`, `where: JSON data, line 1: …`, "invalid input syntax for type integer:
 // \"…\"", and PGlite attaches the parameters themselves), so they never leave the SQL client: what does is built
@@ -262,4 +264,20 @@ export function toDatabaseError(error: unknown, statement: string): DatabaseErro
     column: field(error, 'column'),
     peer,
   });
+}
+
+/** How soon a client should retry what the database could not take. */
+export const OUTAGE_RETRY_MS = 1_000;
+
+/**
+ * A database outage as the typed, retryable `unavailable` clients act on (nothing changed; retry after
+ * `retryAfterMs`); `undefined` for any other failure.
+ */
+export function unavailableFor(error: unknown): HelplineError | undefined {
+  if (!isDatabaseOutage(error)) return undefined;
+  return helplineError(
+    'unavailable',
+    { detail: 'the database cannot be reached' },
+    { retryAfterMs: OUTAGE_RETRY_MS, cause: error },
+  );
 }

@@ -9,11 +9,10 @@ import type {
   StoredInteraction,
   Subject,
 } from '@helpline/core';
-import { helplineError } from '@helpline/core';
 import { migrate } from './migrations';
 import { openPgliteThread } from './pglite.thread';
 import { openPostgres, type SqlClient, type SqlQueryable } from './sql.client';
-import { isDatabaseOutage } from './sql.errors';
+import { unavailableFor } from './sql.errors';
 
 /** One presence change of an agent, as kept for reporting. */
 export interface PresenceRecord {
@@ -425,9 +424,6 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
   return withOutagesAsUnavailable(storage);
 }
 
-/** How soon a client should retry a command the database could not take. */
-const OUTAGE_RETRY_MS = 1_000;
-
 /**
  * Every storage call that fails because the database is away (refused, lost, restarting) rejects with the typed,
  * retryable `unavailable` instead: the hub then changes nothing and the client retries after `retryAfterMs`.
@@ -442,12 +438,7 @@ function withOutagesAsUnavailable(storage: SqlStorage): SqlStorage {
       try {
         return await method(...args);
       } catch (error) {
-        if (!isDatabaseOutage(error)) throw error;
-        throw helplineError(
-          'unavailable',
-          { detail: 'the database cannot be reached' },
-          { retryAfterMs: OUTAGE_RETRY_MS, cause: error },
-        );
+        throw unavailableFor(error) ?? error;
       }
     };
   }
