@@ -7,6 +7,7 @@
 export * from './agent';
 export * from './connection';
 export * from './hub';
+export * from './i18n';
 export * from './interaction';
 export * from './machine';
 export * from './metrics';

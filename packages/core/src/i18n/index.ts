@@ -1,0 +1,1 @@
+export { formatMessage, type Message, type MessageParams, type PluralMessage } from './message';
