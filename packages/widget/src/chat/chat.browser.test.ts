@@ -127,7 +127,7 @@ describe('chat in the widget', () => {
     await w.agent.sendMessage(cid, 'Hello?');
     const badge = () => w.widget.shadowRoot?.querySelector<HTMLElement>('[part~="badge"]');
     await waitFor(() => badge()?.textContent === '2' && badge()?.hidden === false, 'badge shows 2');
-    assert.strictEqual(w.launcher().getAttribute('aria-label'), 'Open chat (2 unread)');
+    assert.strictEqual(w.launcher().getAttribute('aria-label'), 'Open chat (2 unread messages)');
     assert.deepEqual(heard, ['Are you still there?', 'Hello?']);
 
     w.launcher().click();

@@ -1,3 +1,5 @@
+import type { Message, PluralMessage } from '@helpline/core';
+
 /**
  * The English catalog: every string the widget shows. Other languages and per-site overrides are partial
  * catalogs over this one; placeholders are `{name}`.
@@ -7,7 +9,7 @@ export const en = {
   minimize: 'Minimize',
   openChat: 'Open chat',
   closeChat: 'Close chat',
-  unread: '{count} unread',
+  unread: { one: '{count} unread message', other: '{count} unread messages' },
   greeting: 'Hi! How can we help you today?',
   topicsLabel: 'What is it about?',
   startChat: 'Start a chat',
@@ -40,7 +42,7 @@ export const en = {
   read: 'Read',
   sending: 'Sending…',
   notSent: 'Not sent',
-  charactersLeft: '{count} characters left',
+  charactersLeft: { one: '{count} character left', other: '{count} characters left' },
   reconnecting: 'Connection lost. Reconnecting…',
   suspended: 'You are offline. Your messages will be sent when the connection is back.',
   endChat: 'End chat',
@@ -64,8 +66,14 @@ export const en = {
   newChat: 'Start a new chat',
   errorEmptyMessage: 'Type a message first.',
   errorMessageTooLong: 'Your message is too long: {count} of at most {max} characters.',
-  errorRate: 'Too many requests. Try again in {seconds} seconds.',
-  errorUnavailable: 'The service is briefly unavailable. Nothing was lost; try again in {seconds} seconds.',
+  errorRate: {
+    one: 'Too many requests. Try again in {count} second.',
+    other: 'Too many requests. Try again in {count} seconds.',
+  },
+  errorUnavailable: {
+    one: 'The service is briefly unavailable. Nothing was lost; try again in {count} second.',
+    other: 'The service is briefly unavailable. Nothing was lost; try again in {count} seconds.',
+  },
   errorClosed: 'We are closed right now.',
   errorGeneric: 'Something went wrong. Please try again.',
   errorConnect: 'We cannot reach the chat service right now.',
@@ -114,13 +122,16 @@ export const en = {
   errorNoMic: 'No microphone was found.',
   errorMicBusy: 'Your microphone is in use by another application.',
   errorVoiceUnavailable: 'Calls are not available right now.',
-} as const;
+} as const satisfies Readonly<Record<string, Message>>;
 
 /** Every key of the message catalog. */
 export type MessageKey = keyof typeof en;
 
-/** A complete catalog: one string per key. */
-export type Catalog = Readonly<Record<MessageKey, string>>;
+/**
+ * A complete catalog: a string per key, and plural forms (`{ one, other, … }`, the categories of the
+ * language's `Intl.PluralRules`) where English has them.
+ */
+export type Catalog = Readonly<{ [K in MessageKey]: (typeof en)[K] extends string ? string : PluralMessage }>;
 
 /** A partial catalog: a translation or a per-site override. */
-export type PartialCatalog = Readonly<Partial<Record<MessageKey, string>>>;
+export type PartialCatalog = Readonly<Partial<Record<MessageKey, Message>>>;

@@ -1,3 +1,4 @@
+import { formatMessage } from '@helpline/core';
 import { type Catalog, en, type MessageKey, type PartialCatalog } from './en';
 import type { WidgetLocale } from './locale';
 
@@ -27,7 +28,7 @@ export async function loadCatalog(locale: WidgetLocale): Promise<Catalog> {
 export interface Translator {
   readonly locale: WidgetLocale;
   readonly dir: 'ltr' | 'rtl';
-  /** The text for `key` with `{placeholders}` filled from `params`. */
+  /** The text for `key` with `{placeholders}` filled from `params`; plural messages pick their form by `count`. */
   t(key: MessageKey, params?: Readonly<Record<string, string | number>>): string;
   /** A wait in seconds as words: "3 minutes", "3 分钟". */
   formatWait(seconds: number): string;
@@ -55,16 +56,13 @@ export function createTranslator(
   dir: 'ltr' | 'rtl' = locale === 'ar' ? 'rtl' : 'ltr',
 ): Translator {
   const numbers = new Intl.NumberFormat(locale);
+  const plurals = new Intl.PluralRules(locale);
   const timeFormats = new Map<string, Intl.DateTimeFormat>();
   return {
     locale,
     dir,
     t(key, params = {}) {
-      const template = overrides[key] ?? catalog[key] ?? en[key];
-      return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
-        const value = params[name];
-        return value === undefined ? whole : typeof value === 'number' ? numbers.format(value) : value;
-      });
+      return formatMessage(overrides[key] ?? catalog[key] ?? en[key], params, plurals, numbers);
     },
     formatWait(seconds) {
       const minutes = Math.max(1, Math.round(seconds / 60));

@@ -6,7 +6,7 @@ export const nl: Catalog = {
   minimize: 'Minimaliseren',
   openChat: 'Chat openen',
   closeChat: 'Chat sluiten',
-  unread: '{count} ongelezen',
+  unread: { one: '{count} ongelezen bericht', other: '{count} ongelezen berichten' },
   greeting: 'Hallo! Waarmee kunnen we je helpen?',
   topicsLabel: 'Waar gaat het over?',
   startChat: 'Start een chat',
@@ -39,7 +39,7 @@ export const nl: Catalog = {
   read: 'Gelezen',
   sending: 'Versturen…',
   notSent: 'Niet verstuurd',
-  charactersLeft: 'Nog {count} tekens',
+  charactersLeft: { one: 'Nog {count} teken', other: 'Nog {count} tekens' },
   reconnecting: 'Verbinding verbroken. Opnieuw verbinden…',
   suspended: 'Je bent offline. Je berichten worden verstuurd zodra de verbinding terug is.',
   endChat: 'Chat beëindigen',
@@ -63,9 +63,15 @@ export const nl: Catalog = {
   newChat: 'Nieuwe chat starten',
   errorEmptyMessage: 'Typ eerst een bericht.',
   errorMessageTooLong: 'Je bericht is te lang: {count} van maximaal {max} tekens.',
-  errorRate: 'Te veel verzoeken. Probeer het over {seconds} seconden opnieuw.',
-  errorUnavailable:
-    'De dienst is even niet beschikbaar. Er is niets verloren; probeer het over {seconds} seconden opnieuw.',
+  errorRate: {
+    one: 'Te veel verzoeken. Probeer het over {count} seconde opnieuw.',
+    other: 'Te veel verzoeken. Probeer het over {count} seconden opnieuw.',
+  },
+  errorUnavailable: {
+    one: 'De dienst is even niet beschikbaar. Er is niets verloren; probeer het over {count} seconde opnieuw.',
+    other:
+      'De dienst is even niet beschikbaar. Er is niets verloren; probeer het over {count} seconden opnieuw.',
+  },
   errorClosed: 'We zijn nu gesloten.',
   errorGeneric: 'Er ging iets mis. Probeer het opnieuw.',
   errorConnect: 'We kunnen de chatdienst nu niet bereiken.',

@@ -32,11 +32,11 @@ describe('widget model', () => {
   it('describes errors with catalog keys, never server text', () => {
     assert.deepEqual(describeError(helplineError('limit/rate', { seconds: 3 }, { retryAfterMs: 2500 })), {
       key: 'errorRate',
-      params: { seconds: 3 },
+      params: { count: 3 },
     });
     assert.deepEqual(describeError(helplineError('unavailable', { detail: 'x' }, { retryAfterMs: 1000 })), {
       key: 'errorUnavailable',
-      params: { seconds: 1 },
+      params: { count: 1 },
     });
     assert.equal(describeError(helplineError('queue/closed', { queue: 'x' })).key, 'errorClosed');
     assert.equal(describeError(new HelplineError('voice/permission-denied', 'no')).key, 'errorMicDenied');

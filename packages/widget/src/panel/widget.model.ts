@@ -82,12 +82,12 @@ export function describeError(error: unknown): WidgetError {
     case 'limit/rate':
       return {
         key: 'errorRate',
-        params: { seconds: Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)) },
+        params: { count: Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)) },
       };
     case 'unavailable':
       return {
         key: 'errorUnavailable',
-        params: { seconds: Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)) },
+        params: { count: Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)) },
       };
     case 'limit/size':
       return { key: 'errorMessageTooLong', params: { count: LIMITS.text + 1, max: LIMITS.text } };
