@@ -185,12 +185,17 @@ function declarations(pkg) {
       );
       if (errors.length > 0) this.error(`${pkg.manifest.name} declarations:\n${formatDiagnostics(errors)}`);
 
+      const unresolvable = [];
       for (const [fileName, text] of emitted) {
-        this.emitFile({
-          type: 'asset',
-          fileName: toPosix(relative(distDir, fileName)),
-          source: withExplicitExtensions(text, fileName, emitted),
-        });
+        const source = withExplicitExtensions(text, fileName, emitted);
+        for (const specifier of unresolvableSpecifiers(source))
+          unresolvable.push(`${toPosix(relative(root, fileName))}: "${specifier}"`);
+        this.emitFile({ type: 'asset', fileName: toPosix(relative(distDir, fileName)), source });
+      }
+      if (unresolvable.length > 0) {
+        this.error(
+          `${pkg.manifest.name} declarations name modules that node16 resolution cannot find (annotate the export's type):\n  ${unresolvable.join('\n  ')}`,
+        );
       }
       // An export's `types` may name a file that tsc does not write (`./dist/voice.d.ts` for src/voice/index.ts).
       for (const entry of pkg.entries.values()) {
@@ -219,15 +224,26 @@ function declarations(pkg) {
  */
 function withExplicitExtensions(text, fileName, emitted) {
   return text.replace(
-    /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*)\2/g,
+    /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}(?:\/[^'"]*)?)\2/g,
     (match, prefix, quote, specifier) => {
       if (/\.(?:js|mjs|cjs|json)$/.test(specifier)) return match;
       const target = resolve(dirname(fileName), specifier);
-      if (emitted.has(`${target}.d.ts`)) return `${prefix}${quote}${specifier}.js${quote}`;
-      if (emitted.has(join(target, 'index.d.ts'))) return `${prefix}${quote}${specifier}/index.js${quote}`;
+      const base = specifier.replace(/\/$/, '');
+      if (emitted.has(`${target}.d.ts`)) return `${prefix}${quote}${base}.js${quote}`;
+      if (emitted.has(join(target, 'index.d.ts'))) return `${prefix}${quote}${base}/index.js${quote}`;
       return match;
     },
   );
+}
+
+/**
+ * Relative specifiers that `node16`/`nodenext` cannot resolve (no extension, a directory such as `".."`):
+ * a consumer's compiler turns what they name into `any` under `skipLibCheck`, so they fail the build.
+ */
+function unresolvableSpecifiers(text) {
+  return [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}(?:\/[^'"]*)?)\1/g)]
+    .map(([, , specifier]) => specifier)
+    .filter((specifier) => !/\.(?:js|mjs|cjs|json)$/.test(specifier));
 }
 
 function formatDiagnostics(diagnostics) {
