@@ -37,7 +37,7 @@ export interface VonageApiOptions {
   /** `https://api.nexmo.com`, a regional `https://api-eu.vonage.com`, or a loopback fake in tests. */
   readonly baseUrl: string;
   /** An application JWT for the `Authorization` header. */
-  readonly appToken: () => string;
+  readonly appToken: () => Promise<string>;
   readonly fetch?: typeof fetch;
   /** Per request, ms. Default 8 s (webhook answers never wait on these). */
   readonly timeoutMs?: number;
@@ -57,12 +57,13 @@ export function createVonageApi(options: VonageApiOptions): VonageApi {
     body?: unknown,
     accept: readonly number[] = [],
   ): Promise<{ status: number; json: unknown }> {
+    const token = await options.appToken();
     let response: Response;
     try {
       response = await doFetch(`${base}${path}`, {
         method,
         headers: {
-          authorization: `Bearer ${options.appToken()}`,
+          authorization: `Bearer ${token}`,
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },

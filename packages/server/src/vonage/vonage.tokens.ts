@@ -1,10 +1,19 @@
+import { createPrivateKey, type KeyObject, randomUUID } from 'node:crypto';
 import { type Subject, vonageFailure } from '@helpline/core';
-import { type ACL, tokenGenerate } from '@vonage/jwt';
+import { SignJWT } from 'jose';
 
 // Client JWTs for the Vonage Client SDK, RS256 with the application's private key. Each carries only the ACL
 // its holder needs: a visitor may open a session, place its one call (`serverCall` goes through knocking) and
 // re-attach its leg; an agent also answers the calls the server rings its app with. Neither gets users,
 // devices, push or media paths.
+//
+// The claims are Vonage's: `application_id`, `iat`, `jti`, `exp`, and for Client SDK users `sub` (the Vonage
+// user) and `acl`; signed RS256 with jose (the library the server already verifies staff tokens with).
+
+/** Paths a client token may use, with the methods allowed on each (all when absent). */
+interface ACL {
+  readonly paths: Readonly<Record<string, { readonly methods?: readonly string[] }>>;
+}
 
 const VISITOR_ACL: ACL = {
   paths: {
@@ -52,9 +61,9 @@ export interface VonageClientToken {
 /** Mints client and application JWTs. */
 export interface VonageTokens {
   /** A short-lived client JWT for `subject`, limited to what its role needs. */
-  client(subject: Subject): VonageClientToken;
+  client(subject: Subject): Promise<VonageClientToken>;
   /** An application JWT for the REST APIs (cached until a minute before it expires). */
-  app(): string;
+  app(): Promise<string>;
 }
 
 /** Creates the token minter for one application. */
@@ -65,14 +74,19 @@ export function createVonageTokens(options: {
   readonly now: () => number;
 }): VonageTokens {
   const { applicationId, privateKey, ttlSeconds, now } = options;
-  let appToken: { token: string; expiresAt: number } | undefined;
-  const sign = (claims: Record<string, unknown>, ttl: number) => {
+  let key: KeyObject | undefined;
+  let appToken: { token: Promise<string>; expiresAt: number } | undefined;
+  const sign = async (claims: { sub?: string; acl?: ACL }, ttl: number): Promise<string> => {
+    const issuedAt = Math.floor(now() / 1000);
     try {
-      return tokenGenerate(applicationId, privateKey, {
-        issued_at: Math.floor(now() / 1000),
-        ttl,
-        ...claims,
-      });
+      // PKCS#8 as Vonage's dashboard hands it out, or PKCS#1 (`BEGIN RSA PRIVATE KEY`) from older setups.
+      key ??= createPrivateKey(privateKey);
+      return await new SignJWT({ application_id: applicationId, ...claims })
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttl)
+        .setJti(randomUUID())
+        .sign(key);
     } catch (error) {
       throw vonageFailure(
         'voice/vonage-api',
@@ -82,17 +96,21 @@ export function createVonageTokens(options: {
     }
   };
   return {
-    client(subject) {
+    async client(subject) {
       const user = vonageUserOf(subject);
       const acl = subject.role === 'visitor' ? VISITOR_ACL : AGENT_ACL;
-      // `sub` directly: the `subject` option would also add a non-standard "subject" claim.
-      const token = sign({ sub: user, acl }, ttlSeconds);
+      const token = await sign({ sub: user, acl }, ttlSeconds);
       return { token, user, expiresAt: (Math.floor(now() / 1000) + ttlSeconds) * 1000 };
     },
     app() {
       if (!appToken || appToken.expiresAt - now() < 60_000) {
         const ttl = 900;
-        appToken = { token: sign({}, ttl), expiresAt: now() + ttl * 1000 };
+        const token = sign({}, ttl);
+        appToken = { token, expiresAt: now() + ttl * 1000 };
+        // A failed signing is not cached: the next request tries again.
+        token.catch(() => {
+          if (appToken?.token === token) appToken = undefined;
+        });
       }
       return appToken.token;
     },
