@@ -1,4 +1,5 @@
 import { type Action, defineMachine, type Guard, type Snapshot } from '../machine';
+import type { ErrorPayload } from '../protocol/errors';
 
 /**
  * States of the one connection of a browser: `idle → connecting → connected → caught-up`, `reconnecting`
@@ -21,8 +22,16 @@ export type ConnectionEvent =
   | { readonly type: 'OPENED' }
   /** Every followed conversation is backfilled up to the server's heads. */
   | { readonly type: 'CAUGHT_UP' }
-  /** The link dropped or was found dead; `retryAfterMs` is the server's hint for the next attempt. */
-  | { readonly type: 'LINK_LOST'; readonly reason?: string; readonly retryAfterMs?: number }
+  /**
+   * The link dropped or was found dead; `retryAfterMs` is the server's hint for the next attempt, `error` the typed
+   * reason when one is known (a rate limit, a server that stayed unreachable).
+   */
+  | {
+      readonly type: 'LINK_LOST';
+      readonly reason?: string;
+      readonly retryAfterMs?: number;
+      readonly error?: ErrorPayload;
+    }
   /** Try again now (the back-off ran out, the browser came back online, or the user asked). */
   | { readonly type: 'RETRY' }
   /** Offline for too long: stop retrying on a timer until something says the network is back. */
@@ -35,6 +44,7 @@ export type ConnectionEvent =
       readonly reason?: string;
       readonly retryAfterMs?: number;
       readonly fatal?: boolean;
+      readonly error?: ErrorPayload;
     };
 
 /** The type names of {@link ConnectionEvent}. */
@@ -53,6 +63,11 @@ export interface ConnectionContext {
   readonly retryAfterMs?: number;
   /** Who closed it: `client` for a deliberate close, `server` for a refusal for good. Set only in `closed`. */
   readonly closedBy?: 'client' | 'server';
+  /**
+   * Why the connection is not up, typed (`auth/token-expired`, `site/unknown`, `connection/unreachable`, …): the
+   * reason a refusal closed it for good, or a retryable failure it keeps retrying through. Cleared when welcomed.
+   */
+  readonly error?: ErrorPayload;
 }
 
 /** A connection machine snapshot. */
@@ -65,7 +80,7 @@ const guards = {
   fatalRefusal: (_context, event) => event.type === 'REFUSED' && event.fatal === true,
 } satisfies Record<string, ConnectionGuard>;
 
-function lossOf(event: ConnectionEvent): { reason?: string; retryAfterMs?: number } {
+function lossOf(event: ConnectionEvent): { reason?: string; retryAfterMs?: number; error?: ErrorPayload } {
   if (event.type !== 'LINK_LOST' && event.type !== 'REFUSED') {
     throw new Error(`[helpline] a loss action ran on ${event.type}`);
   }
@@ -73,28 +88,41 @@ function lossOf(event: ConnectionEvent): { reason?: string; retryAfterMs?: numbe
     event.retryAfterMs !== undefined && Number.isFinite(event.retryAfterMs) && event.retryAfterMs > 0
       ? event.retryAfterMs
       : undefined;
-  return { reason: event.reason, retryAfterMs };
+  return { reason: event.reason, retryAfterMs, error: event.error };
 }
 
 const actions = {
   startFresh: () => ({ attempt: 0 }),
   recordLoss: (context, event) => {
-    const { reason, retryAfterMs } = lossOf(event);
-    return { ...context, lastError: reason ?? context.lastError, retryAfterMs };
+    const { reason, retryAfterMs, error } = lossOf(event);
+    return {
+      ...context,
+      lastError: reason ?? context.lastError,
+      retryAfterMs,
+      error: error ?? context.error,
+    };
   },
   // While already reconnecting, a second report of the same outage (the `bye` frame, then the socket's close)
   // must not erase the hint or the reason the first one carried.
   mergeLoss: (context, event) => {
-    const { reason, retryAfterMs } = lossOf(event);
+    const { reason, retryAfterMs, error } = lossOf(event);
     const hint = Math.max(retryAfterMs ?? 0, context.retryAfterMs ?? 0);
-    return { ...context, lastError: reason ?? context.lastError, retryAfterMs: hint > 0 ? hint : undefined };
+    return {
+      ...context,
+      lastError: reason ?? context.lastError,
+      retryAfterMs: hint > 0 ? hint : undefined,
+      error: error ?? context.error,
+    };
   },
   countAttempt: (context) => ({ ...context, attempt: context.attempt + 1, retryAfterMs: undefined }),
   markHealthy: () => ({ attempt: 0 }),
+  // Welcomed: whatever kept the connection down is over.
+  forgetError: ({ error: _over, ...context }) => context,
   closeByClient: (context) => ({ ...context, retryAfterMs: undefined, closedBy: 'client' }),
   closeByServer: (context, event) => ({
     ...context,
     lastError: lossOf(event).reason ?? context.lastError,
+    error: lossOf(event).error ?? context.error,
     retryAfterMs: undefined,
     closedBy: 'server',
   }),
@@ -133,7 +161,7 @@ export const connectionMachine = defineMachine<ConnectionState, ConnectionEvent,
     },
     connecting: {
       on: {
-        OPENED: { target: 'connected' },
+        OPENED: { target: 'connected', actions: ['forgetError'] },
         LINK_LOST: { target: 'reconnecting', actions: ['recordLoss'] },
         REFUSED: refused(['recordLoss']),
         GIVE_UP: { target: 'suspended' },

@@ -122,6 +122,21 @@ interface Cursor {
 /** How long a liveness probe waits for any frame before the link is declared dead. */
 const PROBE_TIMEOUT_MS = 5_000;
 
+/**
+ * Tries in a row that never opened a socket before the connection says why: `connection/wrong-path` for good when
+ * the platform saw the server answer 404 each time (Node's `ws` tells; browsers never do), else
+ * `connection/unreachable` while it keeps retrying.
+ */
+export const UNOPENED_TRIES = 3;
+
+/** Close codes of a refusal that retrying the same link cannot change. */
+const REFUSED_FOR_GOOD: ReadonlySet<number> = new Set([
+  CLOSE_CODES.unauthorized,
+  CLOSE_CODES.protocolError,
+  CLOSE_CODES.forbidden,
+  CLOSE_CODES.notFound,
+]);
+
 const systemClock: HubClock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -164,7 +179,14 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
   let livenessTimer: unknown;
   let nextCommandId = 1;
   let byeRetryAfterMs: number | undefined;
+  let byeError: ErrorPayload | undefined;
   let refusedResume = false;
+  // Why the connection is down, told once per reason (not per retry) to the developer console.
+  let reportedCode: string | undefined;
+  let linkOpened = false;
+  let unopenedTries = 0;
+  // An expired token is asked for afresh once per welcome; a second refusal stops.
+  let tokenRenewed = false;
   let hidden = false;
   let unbindEnvironment: (() => void) | undefined;
 
@@ -186,9 +208,11 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
     }
     if (generation !== linkGeneration || state() === 'closed') return;
     welcomed = false;
+    linkOpened = false;
     link = options.transport.open({
       onOpen() {
         if (generation !== linkGeneration) return;
+        linkOpened = true;
         lastFrameAt = clock.now();
         const cursorsToResume = Object.fromEntries([...cursors].map(([cid, cursor]) => [cid, cursor.last]));
         send({
@@ -224,7 +248,10 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
     welcomed = false;
     livenessTimer = clearTimer(livenessTimer);
     for (const command of pending.values()) command.timer = clearTimer(command.timer);
+    const bye = byeError;
+    byeError = undefined;
     if (state() === 'closed') return;
+    unopenedTries = linkOpened ? 0 : unopenedTries + 1;
     if (refusedResume && resumeToken !== undefined) {
       refusedResume = false;
       resumeToken = undefined;
@@ -232,16 +259,51 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
       scheduleRetry(0);
       return;
     }
-    if (info.code === CLOSE_CODES.unauthorized || info.code === CLOSE_CODES.protocolError) {
-      // Retrying the same credentials or frames cannot succeed: stop, and fail what waits.
-      machine.send({ type: 'REFUSED', fatal: true, reason: info.reason });
-      failAll(helplineError('connection/closed'));
+    if (bye?.code === 'auth/token-expired' && typeof options.token === 'function' && !tokenRenewed) {
+      // The app can fix this one: its token function is asked for a fresh token, once.
+      tokenRenewed = true;
+      machine.send({ type: 'LINK_LOST', reason: info.reason });
+      scheduleRetry(0);
+      return;
+    }
+    const wrongPath = info.status === 404 && unopenedTries >= UNOPENED_TRIES;
+    if (REFUSED_FOR_GOOD.has(info.code) || wrongPath) {
+      // Retrying the same credentials, site, origin, path or frames cannot succeed: stop, and fail what waits.
+      const error = wrongPath
+        ? helplineError('connection/wrong-path', { url: info.url ?? '?', status: 404 }).toPayload()
+        : (bye ?? { code: 'connection/closed', message: `Refused (${info.code} ${info.reason}).` });
+      machine.send({ type: 'REFUSED', fatal: true, reason: info.reason, error });
+      report(error, console.error);
+      failAll(HelplineError.fromPayload(error));
       return;
     }
     const retryAfterMs = info.retryAfterMs ?? byeRetryAfterMs;
     byeRetryAfterMs = undefined;
-    machine.send({ type: 'LINK_LOST', reason: info.reason, ...(retryAfterMs ? { retryAfterMs } : {}) });
+    // A refusal that says when to come back (a rate limit, a database outage) is worth showing; so is a server
+    // that never let a socket open, tries in a row.
+    const error =
+      bye?.retryAfterMs !== undefined
+        ? bye
+        : unopenedTries >= UNOPENED_TRIES
+          ? helplineError('connection/unreachable', {
+              url: info.url ?? 'the server',
+              attempts: unopenedTries,
+            }).toPayload()
+          : undefined;
+    machine.send({
+      type: 'LINK_LOST',
+      reason: info.reason,
+      ...(retryAfterMs ? { retryAfterMs } : {}),
+      ...(error ? { error } : {}),
+    });
+    if (error) report(error, console.warn);
     scheduleRetry(retryAfterMs);
+  }
+
+  function report(error: ErrorPayload, print: (message: string) => void): void {
+    if (reportedCode === error.code) return;
+    reportedCode = error.code;
+    print(`[helpline] cannot connect: ${error.code}: ${error.message} See ERROR_CATALOG['${error.code}'].`);
   }
 
   function scheduleRetry(retryAfterMs: number | undefined): void {
@@ -292,6 +354,7 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
       case 'bye':
         // The close that follows carries the code; keep the server's retry hint for it.
         byeRetryAfterMs = frame.error.retryAfterMs;
+        byeError = frame.error as ErrorPayload;
         // A refused resume token (expired, already used) is not a refused identity: drop it, connect afresh.
         refusedResume = frame.error.field === 'resume.token';
         return;
@@ -300,6 +363,8 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
 
   function welcome(frame: WelcomeFrame): void {
     welcomed = true;
+    reportedCode = undefined;
+    tokenRenewed = false;
     resumeToken = frame.resumeToken;
     heartbeatMs = frame.heartbeatMs;
     heads = frame.heads ?? {};

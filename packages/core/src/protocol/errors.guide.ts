@@ -29,6 +29,22 @@ export const ERROR_GUIDE = {
     cause: 'The token is forged, expired, uses a forbidden algorithm or belongs to someone else.',
     action: 'Obtain a fresh token from your identity provider and reconnect.',
   },
+  'auth/token-expired': {
+    cause:
+      'The token was good once, but its `exp` has passed (a console left open overnight, a long-cached token).',
+    action:
+      'Give the session a token function (`token: () => fetchToken()`): it is asked once more for a fresh token; otherwise sign in again.',
+  },
+  'site/unknown': {
+    cause:
+      'The `site` the widget or console names is not in the server configuration (a typo, or another server).',
+    action: 'Use a site id from the `sites` section of the server config, or add the site there.',
+  },
+  'site/origin-not-allowed': {
+    cause: "The page's origin (scheme, host and port) is not in the site's `origins` list.",
+    action:
+      "Add the page's origin, e.g. `https://shop.example.com`, to the site's `origins` in the server config.",
+  },
   'auth/forbidden': {
     cause: 'The resource belongs to another subject, or the role lacks the permission.',
     action: 'Use an id you own, or a token with the needed role.',
@@ -76,6 +92,16 @@ export const ERROR_GUIDE = {
   'connection/timeout': {
     cause: 'The server did not acknowledge the command in time.',
     action: 'The command is retried automatically when it is idempotent; otherwise try again.',
+  },
+  'connection/wrong-path': {
+    cause: 'The WebSocket URL points at a path where no Helpline endpoint listens (for example `/ws`).',
+    action: 'Connect to `wss://<your server>/v1/ws`.',
+  },
+  'connection/unreachable': {
+    cause:
+      'Several tries in a row never opened a socket: the server is down or unreachable, or something in front of it (a proxy, a wrong path) refused the WebSocket upgrade. Browsers do not say which.',
+    action:
+      'Check the URL and its path (`/v1/ws`) and that the server is running; the client keeps retrying with back-off meanwhile.',
   },
   'voice/permission-denied': {
     cause: 'The visitor or the browser refused access to the microphone.',

@@ -13,6 +13,9 @@ export const ERROR_MESSAGES = {
   'protocol/unknown-command': 'Unknown command {op}.',
   'auth/required': 'Authentication is required before any other frame.',
   'auth/invalid-token': 'The token is invalid: {detail}',
+  'auth/token-expired': 'The token has expired; get a fresh one.',
+  'site/unknown': 'Site {site} is not configured on this server.',
+  'site/origin-not-allowed': 'Origin {origin} may not connect to site {site}; add it to the site.',
   'auth/forbidden': 'You are not allowed to {operation}.',
   'not-found': '{entity} {id} was not found.',
   'conflict/state': 'Cannot {operation}: the {entity} is {state}.',
@@ -25,6 +28,9 @@ export const ERROR_MESSAGES = {
   'wrapup/disposition-required': 'A disposition is required to finish wrap-up in queue {queue}.',
   'connection/closed': 'The connection is closed.',
   'connection/timeout': 'No answer to {op} within {ms} ms.',
+  'connection/wrong-path': 'No Helpline WebSocket at {url} (HTTP {status}); the endpoint is /v1/ws.',
+  'connection/unreachable':
+    'No WebSocket to {url} after {attempts} tries: the server is down, or refused the upgrade (check the path, /v1/ws).',
   'voice/permission-denied': 'Microphone permission was denied.',
   'voice/no-device': 'No microphone was found.',
   'voice/device-busy': 'The microphone is in use by another application.',
@@ -144,6 +150,7 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'limit/rate',
   'unavailable',
   'connection/timeout',
+  'connection/unreachable',
 ]);
 
 /**

@@ -40,6 +40,10 @@ export const CLOSE_CODES = {
   protocolError: 4400,
   /** Authentication failed: get a new token before reconnecting. */
   unauthorized: 4401,
+  /** The page's origin may not connect to the site (`site/origin-not-allowed`): do not retry. */
+  forbidden: 4403,
+  /** No such site (`site/unknown`), or no Helpline endpoint at this path (`connection/wrong-path`): do not retry. */
+  notFound: 4404,
   /** The connection was replaced by a newer one for the same session. */
   replaced: 4409,
   /** Too many connections or frames: reconnect after `retryAfterMs`. */

@@ -4,6 +4,10 @@ export interface LinkCloseInfo {
   readonly reason: string;
   /** The server asked to wait this long before reconnecting. */
   readonly retryAfterMs?: number;
+  /** Where the link tried to connect, for messages about a link that never opened. */
+  readonly url?: string;
+  /** The HTTP status that refused the upgrade, where the platform tells (Node's `ws` does; browsers never do). */
+  readonly status?: number;
 }
 
 /** Callbacks a transport calls on one link. */

@@ -95,6 +95,38 @@ describe('createWebSocketTransport (Node 20 with ws)', () => {
     assert.equal(link.opened, 0);
     assert.equal(link.closes.length, 1);
     assert.equal(link.closes[0]?.code, 1006);
+    assert.equal(link.closes[0]?.url, hubServer.url, 'says where it tried');
+    assert.equal(
+      link.closes[0]?.status,
+      503,
+      'the refusing test server answers 503: retryable, not a wrong path',
+    );
+  });
+
+  it('names the URL and the HTTP status of an upgrade the server refused (Node tells; browsers do not)', async () => {
+    const http = await import('node:http');
+    const plain = http.createServer((_request, response) => response.writeHead(404).end('Not Found'));
+    plain.on('upgrade', (_request, socket) =>
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n'),
+    );
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => plain.close(resolve)));
+    const { port } = plain.address() as { port: number };
+    const transport = createWebSocketTransport({
+      url: `ws://127.0.0.1:${port}/ws`,
+      site: 'shop',
+      WebSocketImpl: WebSocket,
+    });
+    const link = recorder();
+    transport.open(link.handlers);
+    await waitFor(() => link.closes.length === 1, 'closed');
+    assert.equal(link.opened, 0);
+    assert.deepEqual(link.closes[0], {
+      code: 1006,
+      reason: 'socket error',
+      status: 404,
+      url: `ws://127.0.0.1:${port}/ws?site=shop`,
+    });
   });
 
   it('closes a socket that is still connecting once, and drops frames sent before open or after close', async () => {

@@ -85,11 +85,12 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
   return {
     open(handlers: LinkHandlers): TransportLink {
       let closed = false;
+      let opened = false;
       let retryAfterMs: number | undefined;
       let socket: WebSocketLike | undefined;
 
       /** Reports the end of the link once, and detaches from the socket so nothing arrives afterwards. */
-      const finish = (info: LinkCloseInfo) => {
+      const finish = (info: LinkCloseInfo, deliberate = false) => {
         if (closed) return;
         closed = true;
         if (socket) {
@@ -101,8 +102,14 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
           socket.onerror = ignore;
         }
         const hint = info.retryAfterMs ?? retryAfterMs;
+        // A link that never opened names where it tried, so the connection can say so.
+        const told = {
+          ...info,
+          ...(hint === undefined ? {} : { retryAfterMs: hint }),
+          ...(opened || deliberate ? {} : { url }),
+        };
         // Asynchronous, as a socket's own events are: the caller may still be inside `open` or `close`.
-        queueMicrotask(() => handlers.onClose(hint === undefined ? info : { ...info, retryAfterMs: hint }));
+        queueMicrotask(() => handlers.onClose(told));
       };
 
       try {
@@ -117,6 +124,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
       }
       const current = socket;
       current.onopen = () => {
+        opened = true;
         if (!closed) handlers.onOpen();
       };
       current.onmessage = (event) => {
@@ -125,9 +133,13 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
         handlers.onFrame(event.data);
       };
       current.onclose = (event) => finish({ code: event.code, reason: event.reason });
-      current.onerror = () => {
-        // An error event carries no detail and precedes a close; report the link lost once, right away.
-        finish({ code: 1006, reason: 'socket error' });
+      current.onerror = (event) => {
+        // In browsers an error event carries no detail and precedes a close; Node's `ws` names the HTTP status of a
+        // refused upgrade. Report the link lost once, right away.
+        const status = /server response: (\d{3})/.exec(
+          String((event as { message?: unknown })?.message),
+        )?.[1];
+        finish({ code: 1006, reason: 'socket error', ...(status ? { status: Number(status) } : {}) });
         closeQuietly(current, 1000, 'socket error');
       };
 
@@ -143,7 +155,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
         close(code = 1000, reason = 'closed by client') {
           if (closed) return;
           // Report at once: a half-open socket may never finish its closing handshake.
-          finish({ code, reason });
+          finish({ code, reason }, true);
           closeQuietly(current, sendableCloseCode(code), sendableReason(reason));
         },
       };
