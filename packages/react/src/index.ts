@@ -98,6 +98,13 @@ export * from './hooks';
 export { type OfferAlertSettings, type OfferAlertView, useOfferAlert } from './hooks/useOfferAlert';
 // i18n.
 export { type Catalog, consoleMessages, type MessageKey, type PartialCatalog } from './i18n/en';
+export {
+  CONSOLE_LOCALES,
+  type ConsoleLocale,
+  consoleDirection,
+  loadConsoleMessages,
+  resolveConsoleLocale,
+} from './i18n/locales';
 export { createTranslator, type Translator, useTranslator } from './i18n/translator';
 // Composites built only from the pieces above.
 export { AgentConsole, type AgentConsoleProps } from './prefabs/AgentConsole';

@@ -29,8 +29,12 @@ export interface HelplineClients {
   readonly cannedResponses?: CannedResponses;
   /** Epoch ms that timers (offer countdown, SLA, wrap-up) read; defaults to a clock ticking every second. */
   readonly clock?: ReadableStore<number>;
-  /** BCP 47 language for numbers and dates. Default `en`. */
+  /**
+   * BCP 47 language of the console and the board: texts in `en`, `nl`, `zh-Hant`, `zh-Hans` or `ar` (the
+   * nearest of these, else English; each loads on first use), numbers and dates in exactly this tag, and
+   * `dir="rtl"` on the prefabs' root for Arabic. Default `en`.
+   */
   readonly locale?: string;
-  /** Text overrides over the English catalog (see `consoleMessages`). */
+  /** Text overrides over the language's catalog (see `consoleMessages` for the keys). */
   readonly messages?: PartialCatalog;
 }

@@ -1,19 +1,78 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { helplineError } from '@helpline/core';
+import { helplineError, type Message } from '@helpline/core';
 import { consoleMessages, type MessageKey } from './en';
+import { CONSOLE_LOCALES, loadConsoleMessages, resolveConsoleLocale } from './locales';
 import { createTranslator } from './translator';
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+const forms = (message: Message): Record<string, string> =>
+  typeof message === 'string' ? { text: message } : { ...message };
+
+describe('console catalogs', () => {
+  it('translate every English key into every shipped language with the same placeholders', async () => {
+    for (const locale of CONSOLE_LOCALES) {
+      const catalog = await loadConsoleMessages(locale);
+      assert.deepEqual(Object.keys(catalog).sort(), Object.keys(consoleMessages).sort(), locale);
+      for (const [key, message] of Object.entries(catalog) as [MessageKey, Message][]) {
+        const english: Message = consoleMessages[key];
+        assert.equal(typeof message, typeof english, `${locale}.${key}: plural where English is`);
+        const expected = placeholders(typeof english === 'string' ? english : english.other);
+        for (const [form, text] of Object.entries(forms(message))) {
+          assert.ok(text.trim().length > 0, `${locale}.${key}.${form} is empty`);
+          // A form for one exact number ("zero", "one", "two") may spell the number out instead of {count}.
+          const used = placeholders(text);
+          const exact = form === 'zero' || form === 'one' || form === 'two';
+          assert.deepEqual(
+            used,
+            exact ? expected.filter((name) => used.includes(name)) : expected,
+            `${locale}.${key}.${form} placeholders`,
+          );
+        }
+      }
+    }
+  });
+
+  it("give every plural message exactly the forms the language's Intl.PluralRules selects", async () => {
+    for (const locale of CONSOLE_LOCALES) {
+      const catalog = await loadConsoleMessages(locale);
+      const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories;
+      for (const [key, message] of Object.entries(catalog) as [MessageKey, Message][]) {
+        if (typeof message !== 'string') {
+          assert.deepEqual(Object.keys(message).sort(), [...categories].sort(), `${locale}.${key}`);
+        }
+      }
+    }
+  });
+
+  it('resolves language tags to shipped languages, with the writing direction', async () => {
+    assert.equal(resolveConsoleLocale('zh-TW'), 'zh-Hant');
+    assert.equal(resolveConsoleLocale('zh-Hant-CN'), 'zh-Hant');
+    assert.equal(resolveConsoleLocale('zh'), 'zh-Hans');
+    assert.equal(resolveConsoleLocale('ar-EG'), 'ar');
+    assert.equal(resolveConsoleLocale('nl_BE'), 'nl');
+    assert.equal(resolveConsoleLocale('fr'), 'en');
+    assert.equal(resolveConsoleLocale(undefined), 'en');
+    const arabic = createTranslator('ar-EG', {}, await loadConsoleMessages('ar'));
+    assert.equal(arabic.dir, 'rtl');
+    assert.equal(createTranslator('nl').dir, 'ltr');
+    const unread = [0, 1, 2, 3, 11, 100].map((count) => arabic.t('unreadCount', { count }));
+    assert.equal(new Set(unread).size, 6, unread.join(' | '));
+    assert.equal(unread[3], `${(3).toLocaleString('ar-EG')} رسائل غير مقروءة`);
+  });
+});
 
 describe('console i18n', () => {
   it('fills placeholders and formats numbers for the locale', () => {
     const en = createTranslator('en');
-    assert.equal(en.t('unreadCount', { count: 1200 }), '1,200 unread');
+    assert.equal(en.t('unreadCount', { count: 1200 }), '1,200 unread messages');
+    assert.equal(en.t('unreadCount', { count: 1 }), '1 unread message');
     assert.equal(en.t('offerTitle', { channel: 'Chat', name: 'Ada' }), 'Chat from Ada');
     assert.equal(en.t('offerTitle'), '{channel} from {name}', 'missing params stay visible');
     const nl = createTranslator('nl', { accept: 'Aannemen' });
     assert.equal(nl.t('accept'), 'Aannemen');
     assert.equal(nl.t('reject'), 'Decline', 'English for what is not overridden');
-    assert.equal(nl.t('unreadCount', { count: 1200 }), '1.200 unread');
+    assert.equal(nl.t('unreadCount', { count: 1200 }), '1.200 unread messages');
   });
 
   it('formats durations, percentages and errors', () => {

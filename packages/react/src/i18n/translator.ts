@@ -1,13 +1,19 @@
 'use client';
-import { isHelplineError } from '@helpline/core';
-import { useMemo } from 'react';
+import { formatMessage, isHelplineError } from '@helpline/core';
+import { useEffect, useMemo, useState } from 'react';
 import { useMaybeHelpline } from '../context/HelplineContext';
-import { consoleMessages, type MessageKey, type PartialCatalog } from './en';
+import { type Catalog, consoleMessages, type MessageKey, type PartialCatalog } from './en';
+import { type ConsoleLocale, consoleDirection, loadConsoleMessages, resolveConsoleLocale } from './locales';
 
 /** Strings and `Intl` formatting for one language. */
 export interface Translator {
   readonly locale: string;
-  /** The text for `key` with `{placeholders}` filled from `params` (numbers formatted for the locale). */
+  /** Writing direction of the language: `rtl` for Arabic. Set it as `dir` on a root element. */
+  readonly dir: 'ltr' | 'rtl';
+  /**
+   * The text for `key` with `{placeholders}` filled from `params` (numbers formatted for the locale); a
+   * plural message picks its form for `params.count` by the language's `Intl.PluralRules`.
+   */
   t(key: MessageKey, params?: Readonly<Record<string, string | number>>): string;
   /** A user-facing text for an error: the catalog's text for its code, else its message. */
   error(error: unknown): string;
@@ -23,7 +29,8 @@ export interface Translator {
 }
 
 /**
- * Builds a translator over the English catalog with `overrides` on top.
+ * Builds a translator for `locale` over `catalog` (English unless given; see {@link loadConsoleMessages})
+ * with `overrides` on top. Keys missing from both fall back to English.
  *
  * @example
  * ```ts
@@ -31,19 +38,22 @@ export interface Translator {
  * i18n.t('accept'); // 'Aannemen'
  * ```
  */
-export function createTranslator(locale = 'en', overrides: PartialCatalog = {}): Translator {
+export function createTranslator(
+  locale = 'en',
+  overrides: PartialCatalog = {},
+  catalog: Catalog = consoleMessages,
+): Translator {
   const numbers = new Intl.NumberFormat(locale);
+  const plurals = new Intl.PluralRules(locale);
   const t: Translator['t'] = (key, params = {}) =>
-    (overrides[key] ?? consoleMessages[key]).replace(/\{(\w+)\}/g, (whole, name: string) => {
-      const value = params[name];
-      return value === undefined ? whole : typeof value === 'number' ? numbers.format(value) : value;
-    });
+    formatMessage(overrides[key] ?? catalog[key] ?? consoleMessages[key], params, plurals, numbers);
   // Formatters are costly to build and called for every message on every render: build them once.
   const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
   const time = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
   const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
   return {
     locale,
+    dir: consoleDirection(resolveConsoleLocale(locale)),
     t,
     error(error) {
       const key = isHelplineError(error) ? (`error.${error.code}` as MessageKey) : undefined;
@@ -65,8 +75,31 @@ export function createTranslator(locale = 'en', overrides: PartialCatalog = {}):
   };
 }
 
+// Catalogs already loaded: a console that mounts again (or a second component) renders its language at once.
+const loadedCatalogs = new Map<ConsoleLocale, Catalog>([['en', consoleMessages]]);
+
+/** The shipped catalog for `locale`: English until the language's chunk has loaded, then that language. */
+function useCatalog(locale: string | undefined): Catalog {
+  const shipped = resolveConsoleLocale(locale);
+  const catalog = loadedCatalogs.get(shipped);
+  const [, setLoaded] = useState<Catalog>();
+  useEffect(() => {
+    if (catalog) return;
+    let current = true;
+    void loadConsoleMessages(shipped).then((loaded) => {
+      loadedCatalogs.set(shipped, loaded);
+      if (current) setLoaded(loaded);
+    });
+    return () => {
+      current = false;
+    };
+  }, [shipped, catalog]);
+  return catalog ?? consoleMessages;
+}
+
 /**
- * The translator for the provider's `locale` and `messages` (English without a provider).
+ * The translator for the provider's `locale` and `messages` (English without a provider). The texts of a
+ * shipped language (`en`, `nl`, `zh-Hant`, `zh-Hans`, `ar`) load on first use; until then English shows.
  *
  * @example
  * ```tsx
@@ -76,8 +109,9 @@ export function createTranslator(locale = 'en', overrides: PartialCatalog = {}):
  */
 export function useTranslator(): Translator {
   const context = useMaybeHelpline();
+  const catalog = useCatalog(context?.locale);
   return useMemo(
-    () => createTranslator(context?.locale, context?.messages),
-    [context?.locale, context?.messages],
+    () => createTranslator(context?.locale, context?.messages, catalog),
+    [context?.locale, context?.messages, catalog],
   );
 }

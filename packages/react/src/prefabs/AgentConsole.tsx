@@ -172,7 +172,12 @@ function ConsoleLayout({
 
   return (
     <ShortcutsContext.Provider value={keymap}>
-      <section className={cx('helpline-console', className)} aria-label={t('consoleLabel')}>
+      <section
+        className={cx('helpline-console', className)}
+        aria-label={t('consoleLabel')}
+        dir={i18n.dir}
+        lang={i18n.locale}
+      >
         <header className="helpline-console__header">
           <PresenceSelector {...(reasons ? { reasons } : {})} />
           <ConnectionStatus />

@@ -51,7 +51,7 @@ export function SupervisorBoard({ queues, ...props }: SupervisorBoardProps): Rea
 const noQueues = constantStore<readonly Queue[]>([]);
 
 function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): ReactNode {
-  const { t } = useTranslator();
+  const { t, dir, locale } = useTranslator();
   const kpis = useKpis();
   const queues = useQueues();
   const { waiting } = useBoard();
@@ -60,7 +60,7 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
     [queues],
   );
   return (
-    <section className={cx('helpline-board', className)} aria-label={t('boardLabel')}>
+    <section className={cx('helpline-board', className)} aria-label={t('boardLabel')} dir={dir} lang={locale}>
       <header className="helpline-board__header">
         <CsvExportButton {...csv} />
       </header>

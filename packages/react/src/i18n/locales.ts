@@ -1,0 +1,54 @@
+import { type Catalog, consoleMessages } from './en';
+
+/** The languages the console and the supervisor board ship (the widget's five). */
+export type ConsoleLocale = 'en' | 'nl' | 'zh-Hant' | 'zh-Hans' | 'ar';
+
+/** Every shipped language, English first (the fallback). */
+export const CONSOLE_LOCALES: readonly ConsoleLocale[] = ['en', 'nl', 'zh-Hant', 'zh-Hans', 'ar'];
+
+const TRADITIONAL_REGIONS = /-(tw|hk|mo)\b/;
+
+/**
+ * The shipped language for a BCP 47 tag (`zh-TW` → `zh-Hant`, `ar-EG` → `ar`, `nl-BE` → `nl`), else English.
+ *
+ * @example
+ * ```ts
+ * resolveConsoleLocale('zh-HK'); // 'zh-Hant'
+ * ```
+ */
+export function resolveConsoleLocale(tag: string | undefined): ConsoleLocale {
+  const lower = tag?.toLowerCase() ?? '';
+  const base = lower.split(/[-_]/)[0];
+  if (base === 'zh') return lower.includes('hant') || TRADITIONAL_REGIONS.test(lower) ? 'zh-Hant' : 'zh-Hans';
+  return base === 'nl' || base === 'ar' ? base : 'en';
+}
+
+/** Writing direction of a shipped language. */
+export function consoleDirection(locale: ConsoleLocale): 'ltr' | 'rtl' {
+  return locale === 'ar' ? 'rtl' : 'ltr';
+}
+
+/**
+ * Loads the console catalog of a shipped language. English is part of the bundle; every other language is
+ * its own chunk, fetched only by apps that use it. `<HelplineProvider locale="nl">` calls this for you.
+ *
+ * @example
+ * ```ts
+ * const nl = await loadConsoleMessages('nl');
+ * createTranslator('nl', {}, nl).t('accept'); // 'Aannemen'
+ * ```
+ */
+export async function loadConsoleMessages(locale: ConsoleLocale): Promise<Catalog> {
+  switch (locale) {
+    case 'nl':
+      return (await import('./nl')).nl;
+    case 'zh-Hant':
+      return (await import('./zh-Hant')).zhHant;
+    case 'zh-Hans':
+      return (await import('./zh-Hans')).zhHans;
+    case 'ar':
+      return (await import('./ar')).ar;
+    default:
+      return consoleMessages;
+  }
+}
