@@ -2,6 +2,7 @@
 // Run through `npm run test:browser` (or `npm test`); `npx wtr` works too.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { build } from 'esbuild';
@@ -11,11 +12,12 @@ import { browserTestFiles, repoRoot, testFilter } from './scripts/lib/test-files
 
 /**
  * Extra files served at a fixed URL path: `'/url/path.js': '/absolute/file/path.js'`.
- * The hook for files a test needs at a known address, e.g. msw's service worker, whose scope must cover
- * the test page:
- *   '/mockServiceWorker.js': fileURLToPath(import.meta.resolve('msw/mockServiceWorker.js')),
+ * msw's service worker (the tests of `@helpline/core/msw` and those using it) is served from the installed msw,
+ * so it always matches msw's version, at the root so that its scope covers every test page.
  */
-export const staticFiles = {};
+export const staticFiles = {
+  '/mockServiceWorker.js': fileURLToPath(import.meta.resolve('msw/mockServiceWorker.js')),
+};
 
 const browserTestPath = /\.browser\.test\.tsx?$/;
 
