@@ -113,6 +113,7 @@ export function ChatPanel({ id, typingIdleMs = 3000, className }: ChatPanelProps
               key={message.key}
               message={message}
               mine={message.from.id === chat.me}
+              customer={name}
               read={message.key === lastReadMine}
               onEdit={
                 canSend
@@ -189,11 +190,14 @@ export function ChatPanel({ id, typingIdleMs = 3000, className }: ChatPanelProps
 function MessageItem({
   message,
   mine,
+  customer,
   read,
   onEdit,
 }: {
   message: ChatMessage;
   mine: boolean;
+  /** The customer's one name (the header's, the inbox's): their socket may know them only as "Visitor". */
+  customer: string;
   read: boolean;
   onEdit: ((text: string) => void) | undefined;
 }): ReactNode {
@@ -206,7 +210,11 @@ function MessageItem({
       data-status={message.status}
     >
       <span className="helpline-message__author">
-        {mine ? t('you') : message.from.name || t('customerFallbackName')}
+        {mine
+          ? t('you')
+          : message.from.role === 'visitor'
+            ? customer
+            : message.from.name || t('customerFallbackName')}
       </span>
       <div className="helpline-message__text">
         <MessageText text={message.text} />

@@ -68,6 +68,7 @@ export function CustomerCard({ customerId, history = [], className }: CustomerCa
       customerContacts([...history.filter((i) => i.customer.id === customerId), ...known.history], queues),
     [history, known.history, queues, customerId],
   );
+  const queueNames = useMemo(() => new Map(queues.map((queue) => [queue.id, queue.name])), [queues]);
   const customer = known.customer ?? contacts[0]?.interaction.customer;
   const fields: [MessageKey, string | undefined][] = [
     ['customerEmail', customer?.email],
@@ -125,14 +126,17 @@ export function CustomerCard({ customerId, history = [], className }: CustomerCa
               <time dateTime={new Date(interaction.timestamps.createdAt).toISOString()}>
                 {i18n.dateTime(interaction.timestamps.createdAt)}
               </time>
-              {interaction.topic && <span className="helpline-contact__topic"> · {interaction.topic}</span>}
+              {/* The queue's configured name: the topic on the wire is the site's id for it, not words. */}
+              {queueNames.get(interaction.queueId) && (
+                <span className="helpline-contact__queue"> · {queueNames.get(interaction.queueId)}</span>
+              )}
               {dispositionLabel && (
                 <span className="helpline-contact__disposition"> · {dispositionLabel}</span>
               )}
               <span className="helpline-contact__status">
                 {' · '}
                 {open
-                  ? `${t('contactOpen')} (${stateLabel(i18n, interaction.state)})`
+                  ? stateLabel(i18n, interaction.state)
                   : t(resolved ? 'contactResolved' : 'contactUnresolved')}
               </span>
               {interaction.csat && (

@@ -17,8 +17,9 @@ export interface PresenceSelectorProps {
 }
 
 /**
- * The agent's status picker: available, away with a reason code, or offline. Going offline while holding
- * interactions is refused with a clear error and changes nothing; going away keeps them.
+ * The agent's status picker: available, away with a reason code, or offline — and, as a separate fact beside it,
+ * how many interactions the agent holds. Going offline while holding interactions is refused with a clear error
+ * and changes nothing; going away keeps them.
  *
  * @example
  * ```tsx
@@ -34,6 +35,7 @@ export function PresenceSelector({
   const presence = usePresence();
   const action = useAction();
   const id = useId();
+  const open = Object.values(presence.load).reduce((sum, count) => sum + count, 0);
   const value = presence.status === 'away' ? `away:${presence.reason ?? ''}` : presence.status;
   const offered =
     presence.reason && !reasons.includes(presence.reason) ? [...reasons, presence.reason] : reasons;
@@ -44,7 +46,7 @@ export function PresenceSelector({
   };
 
   return (
-    <div className={cx('helpline-presence', className)} data-presence={presence.display}>
+    <div className={cx('helpline-presence', className)} data-presence={presence.status}>
       <label className="helpline-presence__label" htmlFor={id}>
         {t('presenceLabel')}
       </label>
@@ -57,9 +59,7 @@ export function PresenceSelector({
         aria-describedby={action.error === undefined ? undefined : `${id}-error`}
         onChange={(event) => choose(event.currentTarget.value)}
       >
-        <option value="available">
-          {presence.isBusy ? `${t('presenceAvailable')} (${t('presenceBusy')})` : t('presenceAvailable')}
-        </option>
+        <option value="available">{t('presenceAvailable')}</option>
         <optgroup label={t('presenceAway')}>
           {offered.map((reason) => (
             <option key={reason} value={`away:${reason}`}>
@@ -69,6 +69,12 @@ export function PresenceSelector({
         </optgroup>
         <option value="offline">{t('presenceOffline')}</option>
       </select>
+      {/* The second fact beside presence: how much work the agent holds (busy is derived from it, never a status). */}
+      {presence.isOnline && (
+        <p className="helpline-presence__work" data-busy={presence.isBusy}>
+          {open > 0 ? t('presenceWork', { count: i18n.number(open) }) : t('presenceNoWork')}
+        </p>
+      )}
       {presence.isForced && <p className="helpline-presence__note">{t('presenceForced')}</p>}
       <p className="helpline-presence__note" role="status">
         {presence.isAway && presence.isBusy ? t('presenceKeepsWork') : ''}

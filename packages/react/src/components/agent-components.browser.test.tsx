@@ -98,6 +98,10 @@ describe('agent components', () => {
       );
       const select = byLabel<HTMLSelectElement>(container, 'Status');
       await waitForUi(() => select.value === 'available', 'available');
+      assert.strictEqual(
+        container.querySelector('.helpline-presence__work')?.textContent,
+        'No open interactions',
+      );
       assert.deepEqual(
         [...select.options].map((o) => o.textContent),
         ['Available', 'Away: Break', 'Away: coaching', 'Offline'],
@@ -127,7 +131,14 @@ describe('agent components', () => {
       );
       const cid = await acceptChat(agent, visitor);
       const select = byLabel<HTMLSelectElement>(container, 'Status');
-      await waitForUi(() => select.options[0]?.textContent === 'Available (Busy)', 'busy shown');
+      // Presence and workload are two facts: the picker says "Available", the line beside it what is held.
+      const work = () => container.querySelector('.helpline-presence__work')?.textContent;
+      await waitForUi(() => work() === 'Open interactions: 1', 'the workload shown');
+      assert.strictEqual(select.options[0]?.textContent, 'Available');
+      assert.strictEqual(
+        container.querySelector('.helpline-presence')?.getAttribute('data-presence'),
+        'available',
+      );
       await choose(select, 'offline');
       await waitForUi(() => container.querySelector('[role="alert"]') !== null, 'error');
       assert.strictEqual(
@@ -387,10 +398,9 @@ describe('agent components', () => {
       assert.strictEqual(container.querySelector('h2')?.textContent, 'Chat with <b>Ada</b>');
       assert.isNull(container.querySelector('.helpline-message img, .helpline-message script, h2 b'));
       assert.strictEqual(container.querySelector('.helpline-message strong')?.textContent, 'please');
-      assert.strictEqual(
-        container.querySelector('.helpline-message__author')?.textContent,
-        'Ada <i>the</i> visitor',
-      );
+      // One name for the customer: the bubbles say what the heading says (the pre-chat name), not the name
+      // the visitor's socket signed in with.
+      assert.strictEqual(container.querySelector('.helpline-message__author')?.textContent, '<b>Ada</b>');
 
       // Read while shown.
       await waitForUi(() => (agent.$conversations.get()[cid]?.readUpTo.alice ?? 0) > 0, 'marked read');
@@ -465,7 +475,7 @@ describe('agent components', () => {
       await click(byText(container, 'button', 'End conversation'));
       await waitForUi(() => container.querySelector('.helpline-chat__closed') !== null, 'closed');
       assert.isNull(container.querySelector('textarea'));
-      assert.strictEqual(container.querySelector('.helpline-chat__state')?.textContent, 'Wrap-up');
+      assert.strictEqual(container.querySelector('.helpline-chat__state')?.textContent, 'Wrapping up');
       assert.strictEqual(agent.$interactions.get()[cid]?.state, 'wrap-up');
     });
 

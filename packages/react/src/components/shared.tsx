@@ -34,15 +34,27 @@ export function reasonLabel({ t }: Translator, reason: AwayReason): string {
   return key ? t(key) : reason;
 }
 
+// Every state of the chat, callback and voice machines, in words (a test walks the machines' tables).
 const STATE_KEYS: Readonly<Record<string, MessageKey>> = {
+  prechat: 'stateStarting',
+  requested: 'stateRequested',
+  scheduled: 'stateScheduled',
+  queued: 'stateQueued',
+  offered: 'stateOffered',
+  dialing: 'stateDialing',
+  ringing: 'stateRinging',
+  connecting: 'stateConnecting',
+  'retry-wait': 'stateRetryWait',
   active: 'stateActive',
+  held: 'stateHeld',
   'wrap-up': 'stateWrapUp',
   ended: 'stateEnded',
-  offered: 'stateOffered',
-  queued: 'stateQueued',
+  completed: 'stateCompleted',
+  cancelled: 'stateCancelled',
+  failed: 'stateFailed',
 };
 
-/** The label of an interaction state; unknown states show as they are. */
+/** The label of an interaction state in words ("Wrapping up"); a state this version does not know shows as it is. */
 export function stateLabel({ t }: Translator, state: string): string {
   const key = STATE_KEYS[state];
   return key ? t(key) : state;

@@ -1,5 +1,3 @@
-import type { Message, PluralMessage } from '@helpline/core';
-
 /**
  * The English catalog: every string the React console and supervisor board show. Other languages and
  * per-site overrides are partial catalogs over this one (`<HelplineProvider messages={…}>`); placeholders
@@ -19,10 +17,21 @@ export const consoleMessages = {
   channelCallback: 'Callback',
   channelOfflineMessage: 'Message',
   stateActive: 'Active',
-  stateWrapUp: 'Wrap-up',
+  stateWrapUp: 'Wrapping up',
   stateEnded: 'Ended',
   stateOffered: 'Offered',
   stateQueued: 'Waiting',
+  stateStarting: 'Starting',
+  stateRequested: 'Requested',
+  stateScheduled: 'Scheduled',
+  stateDialing: 'Dialing',
+  stateRinging: 'Ringing',
+  stateConnecting: 'Connecting',
+  stateRetryWait: 'Waiting to try again',
+  stateHeld: 'On hold',
+  stateCompleted: 'Completed',
+  stateCancelled: 'Cancelled',
+  stateFailed: 'Failed',
   // Connection
   connectionConnecting: 'Connecting…',
   connectionOnline: 'Online',
@@ -36,6 +45,8 @@ export const consoleMessages = {
   presenceAwayReason: 'Away: {reason}',
   presenceOffline: 'Offline',
   presenceBusy: 'Busy',
+  presenceWork: 'Open interactions: {count}',
+  presenceNoWork: 'No open interactions',
   presenceKeepsWork: 'You keep your open interactions; no new offers arrive while you are away.',
   presenceForced: 'Set by a supervisor.',
   reasonBreak: 'Break',
@@ -57,7 +68,7 @@ export const consoleMessages = {
   // Inbox
   inboxLabel: 'Your interactions',
   inboxEmpty: 'No interactions. Offers appear here when you are available.',
-  unreadCount: { one: '{count} unread message', other: '{count} unread messages' },
+  unreadCount: '{count} unread',
   awaitingReply: 'Waiting for a reply for {duration}',
   slaBreached: 'over target',
   // Chat
@@ -236,16 +247,11 @@ export const consoleMessages = {
   'error.connection/timeout': 'The server did not answer in time. Try again.',
   'error.limit/rate': 'Too many requests. Wait a moment and try again.',
   'error.unavailable': 'The service is briefly unavailable. Nothing changed; try again in a moment.',
-} as const satisfies Readonly<Record<string, Message>>;
+} as const;
 
 /** Every text key of the console. */
 export type MessageKey = keyof typeof consoleMessages;
-/**
- * A full catalog: a string for every key, and plural forms (`{ one, other, … }`, the categories of the
- * language's `Intl.PluralRules`) where English has them.
- */
-export type Catalog = Readonly<{
-  [K in MessageKey]: (typeof consoleMessages)[K] extends string ? string : PluralMessage;
-}>;
+/** A full catalog: a string for every key. */
+export type Catalog = Readonly<Record<MessageKey, string>>;
 /** Overrides for some keys (another language, or a site's own wording). */
-export type PartialCatalog = Readonly<Partial<Record<MessageKey, Message>>>;
+export type PartialCatalog = Readonly<Partial<Record<MessageKey, string>>>;
