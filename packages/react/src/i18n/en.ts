@@ -1,3 +1,5 @@
+import type { Message, PluralMessage } from '@helpline/core';
+
 /**
  * The English catalog: every string the React console and supervisor board show. Other languages and
  * per-site overrides are partial catalogs over this one (`<HelplineProvider messages={…}>`); placeholders
@@ -68,7 +70,7 @@ export const consoleMessages = {
   // Inbox
   inboxLabel: 'Your interactions',
   inboxEmpty: 'No interactions. Offers appear here when you are available.',
-  unreadCount: '{count} unread',
+  unreadCount: { one: '{count} unread message', other: '{count} unread messages' },
   awaitingReply: 'Waiting for a reply for {duration}',
   slaBreached: 'over target',
   // Chat
@@ -247,11 +249,16 @@ export const consoleMessages = {
   'error.connection/timeout': 'The server did not answer in time. Try again.',
   'error.limit/rate': 'Too many requests. Wait a moment and try again.',
   'error.unavailable': 'The service is briefly unavailable. Nothing changed; try again in a moment.',
-} as const;
+} as const satisfies Readonly<Record<string, Message>>;
 
 /** Every text key of the console. */
 export type MessageKey = keyof typeof consoleMessages;
-/** A full catalog: a string for every key. */
-export type Catalog = Readonly<Record<MessageKey, string>>;
+/**
+ * A full catalog: a string for every key, and plural forms (`{ one, other, … }`, the categories of the
+ * language's `Intl.PluralRules`) where English has them.
+ */
+export type Catalog = Readonly<{
+  [K in MessageKey]: (typeof consoleMessages)[K] extends string ? string : PluralMessage;
+}>;
 /** Overrides for some keys (another language, or a site's own wording). */
-export type PartialCatalog = Readonly<Partial<Record<MessageKey, string>>>;
+export type PartialCatalog = Readonly<Partial<Record<MessageKey, Message>>>;
