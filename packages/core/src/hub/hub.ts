@@ -1259,7 +1259,9 @@ export function createHub(options: HubOptions): Hub {
   }
 
   function agentBoard(): CommandResult<'supervisor.snapshot'>['agents'] {
-    return [...agents.values()].map((agent) => {
+    // The board lists who takes work: supervisors are never routed to, so they are not listed as agents.
+    const staff = [...agents.values()].filter((agent) => agent.role !== 'supervisor');
+    return staff.map((agent) => {
       const snapshot = presenceOf(agent.id);
       const held = [...live.values()].filter(
         (l) => l.interaction.agentId === agent.id && !l.lifecycle.final.has(l.snapshot.value),
