@@ -23,8 +23,6 @@ const ASYMMETRIC = ['RS256', 'ES256'];
 function reasonOf(error: unknown): string {
   const { code, claim, reason } = (error ?? {}) as { code?: string; claim?: string; reason?: string };
   switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return 'expired';
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
       return claim === 'nbf'
         ? 'not valid yet'
@@ -86,6 +84,8 @@ export function jwtVerifier(policy: JwtPolicy): (token: string) => Promise<JWTPa
       return payload as JWTPayload & { sub: string };
     } catch (error) {
       if ((error as { name?: unknown }).name === 'HelplineError') throw error;
+      // Its own code: an app can renew an expired token, while any other refusal needs a fix.
+      if ((error as { code?: unknown }).code === 'ERR_JWT_EXPIRED') throw helplineError('auth/token-expired');
       throw helplineError('auth/invalid-token', { detail: reasonOf(error) });
     }
   };

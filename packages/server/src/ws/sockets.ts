@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLOSE_CODES, type Hub, helplineError, LIMITS, SUBPROTOCOL } from '@helpline/core';
+import {
+  CLOSE_CODES,
+  type HelplineError,
+  type Hub,
+  helplineError,
+  LIMITS,
+  SUBPROTOCOL,
+} from '@helpline/core';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ServerConfig } from '../config/config';
 import { endRawResponse, securityHeaders } from '../http/security-headers';
@@ -141,18 +148,41 @@ export function createSocketServer(options: SocketOptions): SocketServer {
     });
   }
 
+  /**
+   * Refuses a Helpline client in its own protocol: a browser sees nothing of an HTTP refusal (only close code 1006),
+   * but it does see a `bye` and a close code. The socket is closed before anything it sends is read.
+   */
+  function refuseInProtocol(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    code: number,
+    error: HelplineError,
+  ): void {
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.send(JSON.stringify({ t: 'bye', code, error: error.toPayload() }));
+      ws.close(code, error.code);
+    });
+  }
+
   return {
     upgrade(request, socket, head) {
       const url = new URL(request.url ?? '/', 'http://helpline.invalid');
-      if (url.pathname !== SOCKET_PATH) return reject(request, socket, 404, 'Not Found');
       const offered = String(request.headers['sec-websocket-protocol'] ?? '')
         .split(',')
         .map((p) => p.trim());
-      if (!offered.includes(SUBPROTOCOL))
-        return reject(request, socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
+      const ours = offered.includes(SUBPROTOCOL);
+      if (url.pathname !== SOCKET_PATH) {
+        if (!ours) return reject(request, socket, 404, 'Not Found');
+        const error = helplineError('connection/wrong-path', { url: url.pathname, status: 404 });
+        return refuseInProtocol(request, socket, head, CLOSE_CODES.notFound, error);
+      }
+      if (!ours) return reject(request, socket, 400, `Subprotocol ${SUBPROTOCOL} required`);
       const site = url.searchParams.get('site') ?? undefined;
-      if (site !== undefined && !options.config.sites.has(site))
-        return reject(request, socket, 404, 'Unknown site');
+      if (site !== undefined && !options.config.sites.has(site)) {
+        const error = helplineError('site/unknown', { site });
+        return refuseInProtocol(request, socket, head, CLOSE_CODES.notFound, error);
+      }
       const origin = request.headers.origin;
       // Browsers always send Origin; other clients (servers, tests) cannot be stopped by it anyway.
       if (origin !== undefined && !options.isAllowedOrigin(origin, site)) {
@@ -162,7 +192,8 @@ export function createSocketServer(options: SocketOptions): SocketServer {
           origin,
           reason: 'origin not allowed',
         });
-        return reject(request, socket, 403, 'Origin not allowed');
+        const error = helplineError('site/origin-not-allowed', { origin, site: site ?? '(staff)' });
+        return refuseInProtocol(request, socket, head, CLOSE_CODES.forbidden, error);
       }
       const ip = request.socket.remoteAddress ?? '-';
       // Only a header the operator named (set by their own proxy) says where the client is.
