@@ -1831,6 +1831,7 @@ export function createHub(options: HubOptions): Hub {
         queues: [...queues.values()].map((queue) => ({
           id: queue.id,
           name: queue.name,
+          ...(queue.names ? { names: { ...queue.names } } : {}),
           priority: queue.priority,
           slaTargetSeconds: queue.slaTargetSeconds,
           skills: [...queue.skills],

@@ -1,1 +1,7 @@
-export { formatMessage, type Message, type MessageParams, type PluralMessage } from './message';
+export {
+  formatMessage,
+  localizedText,
+  type Message,
+  type MessageParams,
+  type PluralMessage,
+} from './message';

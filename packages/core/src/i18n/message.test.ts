@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatMessage, type PluralMessage } from './message';
+import { formatMessage, localizedText, type PluralMessage } from './message';
 
 const charactersLeft: PluralMessage = { one: '{count} character left', other: '{count} characters left' };
 
@@ -25,5 +25,16 @@ describe('formatMessage', () => {
 
   it('fills plain text and leaves unknown placeholders visible', () => {
     assert.equal(format('nl', '{name}: {n} van {m}', { name: 'Ada', n: 1200 }), 'Ada: 1.200 van {m}');
+  });
+});
+
+describe('localizedText', () => {
+  it('picks the exact tag, then the base language, then English, then the first', () => {
+    const names = { en: 'Billing', nl: 'Facturatie', 'zh-Hant': '帳務' };
+    assert.equal(localizedText(names, 'zh-Hant'), '帳務');
+    assert.equal(localizedText(names, 'nl-BE'), 'Facturatie');
+    assert.equal(localizedText(names, 'ar'), 'Billing');
+    assert.equal(localizedText({ nl: 'Facturatie' }, 'en'), 'Facturatie');
+    assert.equal(localizedText('Billing', 'nl'), 'Billing');
   });
 });

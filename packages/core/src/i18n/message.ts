@@ -41,3 +41,21 @@ export function formatMessage(
     return value === undefined ? whole : typeof value === 'number' ? numbers.format(value) : value;
   });
 }
+
+/**
+ * The text for `locale` from texts per language tag: the exact tag, then its base language (`nl-BE` → `nl`),
+ * then English, then the first given; a plain string is the same in every language.
+ *
+ * @example
+ * ```ts
+ * localizedText({ en: 'Billing', nl: 'Facturatie' }, 'nl-BE'); // 'Facturatie'
+ * ```
+ */
+export function localizedText(
+  text: string | Readonly<Record<string, string>>,
+  locale: string | undefined,
+): string {
+  if (typeof text === 'string') return text;
+  const tag = locale ?? 'en';
+  return text[tag] ?? text[tag.split('-')[0] ?? tag] ?? text.en ?? Object.values(text)[0] ?? '';
+}

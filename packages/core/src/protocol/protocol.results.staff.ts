@@ -44,6 +44,7 @@ export const kpiReportSchema = v.object({
 const consoleQueueSchema = v.object({
   id: v.string(),
   name: v.string(),
+  names: v.optional(v.record(v.string(), v.string())),
   priority: v.number(),
   slaTargetSeconds: v.number(),
   skills: v.array(v.object({ skill: v.string(), minLevel: v.number() })),

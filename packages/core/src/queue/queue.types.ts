@@ -97,7 +97,10 @@ export type QueueVoice =
 /** A queue: where interactions wait for an agent with the right skills. */
 export interface Queue {
   readonly id: string;
+  /** The name in the default language (English where the configuration gives one). */
   readonly name: string;
+  /** The name per BCP 47 language tag (`{ en: 'Billing', nl: 'Facturatie' }`); see `localizedText`. */
+  readonly names?: Readonly<Record<string, string>>;
   /** Higher is served first when agents are shared across queues. */
   readonly priority: number;
   /** Service-level target: answered within this many seconds. */

@@ -9,6 +9,7 @@ import {
   cleanup,
   createWorld,
   mount,
+  QUEUES,
   type World,
   waitForUi,
 } from '../testing/harness';
@@ -84,5 +85,25 @@ describe('the console and the board in five languages', () => {
     const rtl = await layout('ar');
     assert.isBelow(ltr.presence?.left ?? 0, ltr.connection?.left ?? 0, 'presence first on the left');
     assert.isAbove(rtl.presence?.left ?? 0, rtl.connection?.left ?? 0, 'presence first on the right');
+  });
+
+  it("shows the queue names the server translated, in the viewer's language", async () => {
+    world.close();
+    world = createWorld(
+      QUEUES.map((queue) =>
+        queue.id === 'support'
+          ? { ...queue, names: { en: 'Support', nl: 'Klantenservice', ar: 'الدعم' } }
+          : queue,
+      ),
+    );
+    const { container } = mount(
+      <HelplineProvider supervisor={world.supervisor()} locale="nl-BE">
+        <SupervisorBoard />
+      </HelplineProvider>,
+    );
+    const rows = () =>
+      [...container.querySelectorAll('.helpline-queues tbody th')].map((th) => th.textContent);
+    await waitForUi(() => rows().includes('Klantenservice'), 'the Dutch queue name');
+    assert.notInclude(rows(), 'Support');
   });
 });

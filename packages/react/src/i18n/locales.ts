@@ -1,3 +1,4 @@
+import { localizedText, type Queue } from '@helpline/core';
 import { type Catalog, consoleMessages } from './en';
 
 /** The languages the console and the supervisor board ship (the widget's five). */
@@ -51,4 +52,16 @@ export async function loadConsoleMessages(locale: ConsoleLocale): Promise<Catalo
     default:
       return consoleMessages;
   }
+}
+
+/**
+ * Queues with `name` in the viewer's language, from each queue's `names` (the server's translated queue
+ * names): the exact tag, then the base language, then English. Queues without `names` stay as they are.
+ * @internal
+ */
+export function localizeQueues(queues: readonly Queue[], locale: string | undefined): readonly Queue[] {
+  if (!queues.some((queue) => queue.names)) return queues;
+  return queues.map((queue) =>
+    queue.names ? { ...queue, name: localizedText(queue.names, locale) } : queue,
+  );
 }

@@ -30,6 +30,7 @@ import { useInteraction } from '../hooks/useInteraction';
 import { useInteractions } from '../hooks/useInteractions';
 import { useOffers } from '../hooks/useOffers';
 import { constantStore, useStore } from '../hooks/useStore';
+import { localizeQueues } from '../i18n/locales';
 import { useTranslator } from '../i18n/translator';
 import type { CallController } from '../voice/call.types';
 
@@ -78,7 +79,11 @@ export interface AgentConsoleProps {
 export function AgentConsole({ queues, cannedResponses, ...props }: AgentConsoleProps): ReactNode {
   const outer = useHelpline();
   const fromServer = useStore(outer.agent?.$queues ?? noQueues);
-  const effectiveQueues = queues ?? outer.queues ?? (fromServer.length > 0 ? fromServer : undefined);
+  const configured = queues ?? outer.queues ?? (fromServer.length > 0 ? fromServer : undefined);
+  const effectiveQueues = useMemo(
+    () => configured && localizeQueues(configured, outer.locale),
+    [configured, outer.locale],
+  );
   const serverCanned = useMemo(() => cannedOf(fromServer), [fromServer]);
   const effectiveCanned = cannedResponses ?? outer.cannedResponses ?? serverCanned;
   // The agent session's own call session (created when the server offers browser voice), unless the app gives one.

@@ -6,6 +6,7 @@ import { HelplineProvider, useHelpline } from '../context/HelplineContext';
 import { useQueues } from '../hooks/useQueues';
 import { constantStore, useStore } from '../hooks/useStore';
 import { useBoard, useKpis } from '../hooks/useSupervisor';
+import { localizeQueues } from '../i18n/locales';
 import { useTranslator } from '../i18n/translator';
 import { AgentsBoardTable } from '../supervisor/AgentsBoardTable';
 import { CsvExportButton, type CsvExportButtonProps } from '../supervisor/CsvExportButton';
@@ -39,7 +40,11 @@ export function SupervisorBoard({ queues, ...props }: SupervisorBoardProps): Rea
   const outer = useHelpline();
   const session = useSupervisorSession(); // A clear error up front when the provider has no supervisor session.
   const fromServer = useStore(session.$queues ?? noQueues);
-  const effective = queues ?? outer.queues ?? (fromServer.length > 0 ? fromServer : undefined);
+  const configured = queues ?? outer.queues ?? (fromServer.length > 0 ? fromServer : undefined);
+  const effective = useMemo(
+    () => configured && localizeQueues(configured, outer.locale),
+    [configured, outer.locale],
+  );
   // Always the same tree: the server's queues arriving must not remount the board (open forms).
   return (
     <HelplineProvider {...outer} queues={effective}>

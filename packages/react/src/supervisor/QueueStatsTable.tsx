@@ -1,7 +1,8 @@
 'use client';
-import type { ReactNode } from 'react';
+import { type ReactNode, useMemo } from 'react';
 import { slaLevel } from '../components/Inbox';
 import { cx } from '../components/shared';
+import { useQueues } from '../hooks/useQueues';
 import { useQueueStats } from '../hooks/useSupervisor';
 import { useTranslator } from '../i18n/translator';
 
@@ -18,6 +19,9 @@ export function QueueStatsTable({ className }: { readonly className?: string }):
   const i18n = useTranslator();
   const { t } = i18n;
   const queues = useQueueStats();
+  // The configured queues carry the names in the viewer's language; the live stats carry the default name.
+  const configured = useQueues();
+  const names = useMemo(() => new Map(configured.map((queue) => [queue.id, queue.name])), [configured]);
   return (
     <table className={cx('helpline-table', 'helpline-queues', className)}>
       <caption>{t('queuesTitle')}</caption>
@@ -40,7 +44,7 @@ export function QueueStatsTable({ className }: { readonly className?: string }):
                 : slaLevel(queue.longestWaitSeconds, queue.slaTargetSeconds)
             }
           >
-            <th scope="row">{queue.name}</th>
+            <th scope="row">{names.get(queue.queueId) ?? queue.name}</th>
             <td>{i18n.number(queue.waiting)}</td>
             <td>
               {queue.longestWaitSeconds === undefined ? t('none') : i18n.duration(queue.longestWaitSeconds)}

@@ -15,6 +15,26 @@ const label = v.pipe(
   v.minLength(1, 'must not be empty'),
   v.maxLength(120, 'must be at most 120 characters'),
 );
+/**
+ * A name people read, in one language for all (`"Billing"`) or per BCP 47 language tag
+ * (`{ en: "Billing", nl: "Facturatie", ar: "الفواتير" }`); clients pick the viewer's language, then English.
+ */
+const translatableLabel = v.union(
+  [
+    label,
+    v.pipe(
+      v.record(
+        v.pipe(
+          v.string(),
+          v.check(isLanguageTag, (issue) => languageTagProblem(issue.input)),
+        ),
+        label,
+      ),
+      v.check((texts) => Object.keys(texts).length > 0, 'must name at least one language'),
+    ),
+  ],
+  'must be a text or texts per language tag ({ "en": "…", "nl": "…" })',
+);
 const count = v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(0, 'must not be negative'));
 const positive = v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(1, 'must be at least 1'));
 const seconds = v.pipe(v.number(), v.minValue(0, 'must not be negative'));
@@ -23,6 +43,26 @@ const languageTag = v.pipe(
   v.string(),
   v.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'is not a BCP 47 language tag'),
 );
+
+/** A well-formed BCP 47 language tag (`en`, `nl-BE`, `zh-Hant`) in its canonical spelling. */
+export function isLanguageTag(tag: string): boolean {
+  return canonicalTag(tag) === tag;
+}
+
+function canonicalTag(tag: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+function languageTagProblem(tag: string): string {
+  const canonical = canonicalTag(tag);
+  return canonical === undefined
+    ? `${JSON.stringify(tag)} is not a BCP 47 language tag (like "en", "nl-BE" or "zh-Hant")`
+    : `${JSON.stringify(tag)} is spelled ${JSON.stringify(canonical)} as a BCP 47 language tag`;
+}
 
 /** An IANA time zone name the runtime knows. */
 export function isTimeZone(zone: string): boolean {
@@ -73,7 +113,7 @@ const acw = v.variant('kind', [
 
 const queue = v.strictObject({
   id,
-  name: label,
+  name: translatableLabel,
   priority: v.optional(count, 0),
   slaTargetSeconds: v.optional(seconds, 30),
   skills: v.optional(
@@ -176,12 +216,12 @@ const site = v.strictObject({
     {},
   ),
   languages: v.optional(v.array(languageTag), ['en']),
-  topics: v.optional(v.array(v.strictObject({ id, label, queueId: id })), []),
+  topics: v.optional(v.array(v.strictObject({ id, label: translatableLabel, queueId: id })), []),
   prechat: v.optional(
     v.array(
       v.strictObject({
         name: v.pipe(v.string(), v.regex(/^[\w-]{1,40}$/, 'must be 1–40 letters, digits, _ or -')),
-        label,
+        label: translatableLabel,
         type: v.optional(v.picklist(['text', 'email', 'tel', 'textarea']), 'text'),
         required: v.optional(v.boolean(), false),
       }),

@@ -49,6 +49,43 @@ describe('configuration', () => {
     assert.equal(config.file.limits.connectionsPerIp, 100);
   });
 
+  it('takes queue names, topics and pre-chat labels per language, and names a bad language tag', () => {
+    const config = parseConfig({
+      queues: [{ id: 'billing', name: { en: 'Billing', nl: 'Facturatie', ar: 'الفواتير' } }],
+      sites: [
+        {
+          id: 'shop',
+          origins: ['https://shop.example'],
+          topics: [{ id: 'invoice', label: { en: 'My invoice', nl: 'Mijn factuur' }, queueId: 'billing' }],
+          prechat: [{ name: 'name', label: { en: 'Your name', 'zh-Hant': '您的姓名' } }],
+        },
+      ],
+    });
+    const [queue] = config.queues;
+    assert.equal(queue?.name, 'Billing', 'the default name is the English one');
+    assert.deepEqual(queue?.names, { en: 'Billing', nl: 'Facturatie', ar: 'الفواتير' });
+    assert.deepEqual(config.sites.get('shop')?.topics[0]?.label, { en: 'My invoice', nl: 'Mijn factuur' });
+    assert.equal(parseConfig(minimal).queues[0]?.names, undefined);
+
+    assert.deepEqual(
+      issuesOf({
+        queues: [{ id: 'billing', name: { en: 'Billing', 'zh-hant': '帳務', 'n l': 'x' } }],
+        sites: [
+          {
+            id: 'shop',
+            origins: ['https://shop.example'],
+            topics: [{ id: 't', label: {}, queueId: 'billing' }],
+          },
+        ],
+      }),
+      [
+        'config.queues[0].name.zh-hant: "zh-hant" is spelled "zh-Hant" as a BCP 47 language tag',
+        'config.queues[0].name.n l: "n l" is not a BCP 47 language tag (like "en", "nl-BE" or "zh-Hant")',
+        'config.sites[0].topics[0].label: must name at least one language',
+      ],
+    );
+  });
+
   it('names the field path of every problem', () => {
     const issues = issuesOf({
       queues: [

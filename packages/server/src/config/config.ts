@@ -4,6 +4,7 @@ import {
   type BusinessHours,
   DEFAULT_CAPACITY,
   isHelplineError,
+  localizedText,
   type Queue,
   type QueueVoice,
   validateBusinessHours,
@@ -53,9 +54,12 @@ function voiceOf(file: ConfigFile): QueueVoice {
 }
 
 function toQueue(input: ConfigFile['queues'][number], voice: QueueVoice): Queue {
-  const { businessHours, overflow, cannedResponses, ...rest } = input;
+  const { businessHours, overflow, cannedResponses, name, ...rest } = input;
   return {
     ...rest,
+    // The default name is English where given: routing logs, CSV exports and older clients read `name`.
+    name: localizedText(name, 'en'),
+    ...(typeof name === 'string' ? {} : { names: name }),
     voice,
     ...(cannedResponses ? { cannedResponses } : {}),
     ...(businessHours ? { businessHours: businessHours as BusinessHours } : {}),

@@ -9,7 +9,7 @@ export const DEV_CONFIG: ConfigInput = {
   queues: [
     {
       id: 'sales',
-      name: 'Sales',
+      name: { en: 'Sales', nl: 'Verkoop', 'zh-Hant': '銷售', 'zh-Hans': '销售', ar: 'المبيعات' },
       priority: 2,
       slaTargetSeconds: 20,
       skills: [{ skill: 'sales', minLevel: 1 }],
@@ -35,7 +35,13 @@ export const DEV_CONFIG: ConfigInput = {
     },
     {
       id: 'support',
-      name: 'Support',
+      name: {
+        en: 'Support',
+        nl: 'Klantenservice',
+        'zh-Hant': '客戶支援',
+        'zh-Hans': '客户支持',
+        ar: 'الدعم',
+      },
       priority: 1,
       slaTargetSeconds: 30,
       skills: [{ skill: 'support', minLevel: 1 }],
@@ -73,14 +79,49 @@ export const DEV_CONFIG: ConfigInput = {
       name: 'Helpline demo shop',
       origins: ['http://localhost:*', 'http://127.0.0.1:*'],
       theme: { accent: '#0b6bcb' },
-      languages: ['en', 'nl', 'de'],
+      // The languages the widget and the console ship; topics and labels in each of them.
+      languages: ['en', 'nl', 'zh-Hant', 'zh-Hans', 'ar'],
       topics: [
-        { id: 'sales', label: 'Buying something', queueId: 'sales' },
-        { id: 'support', label: 'Help with an order', queueId: 'support' },
+        {
+          id: 'sales',
+          label: {
+            en: 'Buying something',
+            nl: 'Iets kopen',
+            'zh-Hant': '購買商品',
+            'zh-Hans': '购买商品',
+            ar: 'شراء منتج',
+          },
+          queueId: 'sales',
+        },
+        {
+          id: 'support',
+          label: {
+            en: 'Help with an order',
+            nl: 'Hulp bij een bestelling',
+            'zh-Hant': '訂單協助',
+            'zh-Hans': '订单帮助',
+            ar: 'مساعدة بشأن طلب',
+          },
+          queueId: 'support',
+        },
       ],
       prechat: [
-        { name: 'name', label: 'Your name', required: true },
-        { name: 'email', label: 'Email', type: 'email' },
+        {
+          name: 'name',
+          label: { en: 'Your name', nl: 'Je naam', 'zh-Hant': '您的姓名', 'zh-Hans': '您的姓名', ar: 'اسمك' },
+          required: true,
+        },
+        {
+          name: 'email',
+          label: {
+            en: 'Email',
+            nl: 'E-mail',
+            'zh-Hant': '電子郵件',
+            'zh-Hans': '电子邮件',
+            ar: 'البريد الإلكتروني',
+          },
+          type: 'email',
+        },
       ],
       csat: true,
     },

@@ -1,5 +1,5 @@
 import type { SiteVoiceConfig } from '@helpline/core/vonage';
-import type { CallbackSlot, PrechatField, SiteConfig, Topic } from '../config/site-config';
+import type { CallbackSlot, LocalizedText, PrechatField, SiteConfig, Topic } from '../config/site-config';
 
 /** A queue as `GET /v1/sites/:site/config` describes it. */
 export interface ServerQueue {
@@ -22,7 +22,12 @@ export interface ServerSiteConfig {
   readonly languages?: readonly string[];
   readonly csat?: boolean;
   readonly prechat?: readonly PrechatField[];
-  readonly topics?: readonly { readonly id: string; readonly label: string; readonly queueId: string }[];
+  /** Topic labels and pre-chat labels as configured: one text, or texts per language tag (the panel picks). */
+  readonly topics?: readonly {
+    readonly id: string;
+    readonly label: LocalizedText;
+    readonly queueId: string;
+  }[];
   readonly queues?: readonly ServerQueue[];
   readonly voice?: ServerVoiceConfig;
   readonly at?: number;
