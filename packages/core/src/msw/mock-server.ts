@@ -55,7 +55,8 @@ export interface HelplineMockOptions {
   readonly queues?: readonly Queue[];
   /**
    * Agent profiles the hub routes to (the console under test signs in as one of them). Default: `alice` (Alice).
-   * The scripted agent is added when it is not listed.
+   * The scripted agent is added when it is not listed. Agents the mock makes up speak the widget's languages and
+   * the sites' (routing offers a chat only to an agent who speaks its language).
    */
   readonly agents?: readonly Agent[];
   /** Default: one site, `demo`, offering the first queue. */
@@ -101,8 +102,11 @@ export interface HelplineMock {
    * closes them, as a server refusing the token does; `false` stops refusing. The scripted parties are not affected.
    */
   refuseHello(error?: HelplineMockError | false): void;
-  /** Answers the next `op` command (from anyone) with a `nack` carrying `error` instead of running it. */
-  failNext(op: CommandOp, error: HelplineMockError): void;
+  /**
+   * Answers the next `op` command (from anyone) with a `nack` carrying `error` instead of running it. Calls add up:
+   * two calls refuse the next two. Resolves once a command was refused with it.
+   */
+  failNext(op: CommandOp, error: HelplineMockError): Promise<void>;
   /** Breaks every mocked socket as a network failure would (close code 1006, no goodbye). */
   dropConnections(): void;
   /** While true, new mocked sockets close before they open (the server is unreachable). */
@@ -114,6 +118,8 @@ export interface HelplineMock {
 }
 
 const DEFAULT_URL = 'https://helpline.test';
+/** The languages the widget ships (by primary subtag, as routing compares them). */
+const WIDGET_LANGUAGES = ['en', 'nl', 'zh', 'ar'];
 
 type ResolverInfo = Parameters<HttpResponseResolver>[0];
 
@@ -191,13 +197,17 @@ export function createHelplineMock(options: HelplineMockOptions = {}): HelplineM
   const queues = options.queues ?? [defaultQueue];
   const scriptedVisitor = options.visitor ?? { id: 'ada', name: 'Ada' };
   const scriptedAgent = options.agent ?? { id: 'sam', name: 'Sam' };
-  const listed = options.agents ?? [testAgent('alice', { displayName: 'Alice' })];
-  const agents = listed.some((agent) => agent.id === scriptedAgent.id)
-    ? listed
-    : [...listed, testAgent(scriptedAgent.id, { displayName: scriptedAgent.name })];
   const sites = new Map(
     (options.sites ?? [{ id: 'demo', name: 'Demo' }]).map((site) => [site.id, site] as const),
   );
+  // Routing matches a chat's language: the agents the mock makes up speak every language it may meet.
+  const languages = [
+    ...new Set([...WIDGET_LANGUAGES, ...[...sites.values()].flatMap((site) => site.languages ?? [])]),
+  ];
+  const listed = options.agents ?? [testAgent('alice', { displayName: 'Alice', languages })];
+  const agents = listed.some((agent) => agent.id === scriptedAgent.id)
+    ? listed
+    : [...listed, testAgent(scriptedAgent.id, { displayName: scriptedAgent.name, languages })];
 
   // Visitor tokens issued by `POST /v1/sessions/visitor`: opaque to the app, as the server's are.
   const issued = new Map<string, Subject>();
@@ -206,7 +216,7 @@ export function createHelplineMock(options: HelplineMockOptions = {}): HelplineM
     options.authenticate ?? ((token) => issued.get(token) ?? devAuthenticate(token));
 
   const clockNow = () => options.hub?.clock?.now() ?? Date.now();
-  const failures: { op: CommandOp; error: HelplineError }[] = [];
+  const failures: { op: CommandOp; error: HelplineError; used: () => void }[] = [];
   const hub = createHub({
     ...options.hub,
     queues,
@@ -214,7 +224,9 @@ export function createHelplineMock(options: HelplineMockOptions = {}): HelplineM
     authenticate,
     admit({ op }) {
       const index = failures.findIndex((failure) => failure.op === op);
-      return index < 0 ? undefined : failures.splice(index, 1)[0]?.error;
+      const failure = index < 0 ? undefined : failures.splice(index, 1)[0];
+      failure?.used();
+      return failure?.error;
     },
   });
 
@@ -428,7 +440,9 @@ export function createHelplineMock(options: HelplineMockOptions = {}): HelplineM
       helloRefusal = error === false ? undefined : asError(error);
     },
     failNext(op, error) {
-      failures.push({ op, error: asError(error) });
+      return new Promise<void>((used) => {
+        failures.push({ op, error: asError(error), used });
+      });
     },
     dropConnections() {
       for (const close of [...sockets]) close(1006, 'link broken');
