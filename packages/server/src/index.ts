@@ -9,6 +9,11 @@ export { ConfigError, loadConfig, parseConfig, type ServerConfig } from './confi
 export type { ConfigFile, ConfigInput, SiteConfig } from './config/config.schema';
 export { DEV_CONFIG } from './config/dev.config';
 export {
+  createHelplineHandler,
+  type HelplineHandler,
+  type HelplineHandlerOptions,
+} from './handler';
+export {
   createLogger,
   type LogFields,
   type Logger,

@@ -1,0 +1,311 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createHub, type Hub, type HubStorage, helplineError } from '@helpline/core';
+import { type Auth, createAuth } from './auth/auth';
+import type { ServerConfig } from './config/config';
+import { createApiHandler } from './http/api';
+import { sendError } from './http/http.errors';
+import { originMatcher } from './http/origins';
+import { securityHeaders } from './http/security-headers';
+import { createAdmission, createTokenBuckets } from './limits/rate-limit';
+import { createLogger, type Logger } from './log/logger';
+import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
+import { prepareVonage } from './vonage';
+import { createSocketServer, SOCKET_PATH } from './ws/sockets';
+
+/** How to create a {@link HelplineHandler}. */
+export interface HelplineHandlerOptions {
+  readonly config: ServerConfig;
+  /** Where to keep data, or an already open storage (the handler then does not close it). */
+  readonly storage: StorageTarget | SqlStorage;
+  /**
+   * The path the API is mounted under, such as `/helpline`: requests and upgrades under it are Helpline's (the
+   * HTTP API at `/helpline/v1/…`, the socket at `/helpline/v1/ws`), everything else is left to the host. Default
+   * `''`: every request is Helpline's.
+   */
+  readonly basePath?: string | undefined;
+  /** Development mode: demo tokens at `POST /v1/dev/tokens`. Never in production. */
+  readonly dev?: boolean | undefined;
+  /** HS256 secret of staff JWTs (`HELPLINE_JWT_SECRET`). In dev mode a random one is made when absent. */
+  readonly jwtSecret?: string | undefined;
+  /** JWKS URL of staff JWTs (`HELPLINE_JWKS_URL`). */
+  readonly jwksUrl?: string | undefined;
+  readonly logger?: Logger | undefined;
+  /** Environment for site identity secrets. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Override of the configured ping interval, ms (tests). */
+  readonly heartbeatMs?: number | undefined;
+  /** Events a resume replays per conversation before it answers `gap` instead. Default the hub's (500). */
+  readonly replayLimit?: number | undefined;
+  /** How long {@link HelplineHandler.close} waits for sockets to close before cutting them. Default 5 s. */
+  readonly drainMs?: number | undefined;
+}
+
+/**
+ * The Helpline API as a request handler for a Node HTTP server of your own: `node:http`, or the raw
+ * request and response of Express, Fastify, Koa and the like.
+ */
+export interface HelplineHandler {
+  /** The normalized mount path (`''` or `/helpline`). */
+  readonly basePath: string;
+  /** Where clients open their WebSocket: `${basePath}/v1/ws`. */
+  readonly socketPath: string;
+  readonly hub: Hub;
+  readonly storage: SqlStorage;
+  readonly auth: Auth;
+  /**
+   * Answers `request` when its path is under {@link HelplineHandler.basePath} and returns true; returns false,
+   * without touching it, otherwise. The answer is written asynchronously.
+   */
+  handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
+  /** Takes a WebSocket upgrade under {@link HelplineHandler.basePath} and returns true; false otherwise. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /**
+   * Refuses new requests, says "going away" (1001) to every socket, waits for requests and storage writes in
+   * flight, then closes storage (when the handler opened it). Your HTTP server is yours to close.
+   */
+  close(): Promise<void>;
+}
+
+function normalizeBasePath(path: string | undefined): string {
+  const trimmed = (path ?? '').replace(/\/+$/, '');
+  if (trimmed === '') return '';
+  if (!trimmed.startsWith('/') || /[?#]/.test(trimmed)) {
+    throw new TypeError(`basePath must be a path such as "/helpline" (got ${JSON.stringify(path)})`);
+  }
+  return trimmed;
+}
+
+/** Wraps storage so shutdown can wait for writes that are still in flight. */
+function trackWrites(storage: SqlStorage): { storage: SqlStorage; idle(): Promise<void> } {
+  let pending = 0;
+  const waiters: (() => void)[] = [];
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    pending++;
+    return work.finally(() => {
+      pending--;
+      if (pending === 0) for (const wake of waiters.splice(0)) wake();
+    });
+  };
+  const hubStorage: HubStorage = {
+    putInteraction: (record) => track(storage.putInteraction(record)),
+    getInteraction: (id) => track(storage.getInteraction(id)),
+    openInteractions: () => track(storage.openInteractions()),
+    appendEvent: (cid, at, ev) => track(storage.appendEvent(cid, at, ev)),
+    commit: (cid, events, recordOf, options) => track(storage.commit(cid, events, recordOf, options)),
+    startedBy: (subjectId, requestId) => track(storage.startedBy(subjectId, requestId)),
+    recordPresence: (change) => track(storage.recordPresence(change)),
+    findResumeToken: (token, issuedSince) => track(storage.findResumeToken(token, issuedSince)),
+    events: (cid, after, limit) => track(storage.events(cid, after, limit)),
+    lastSeq: (cid) => track(storage.lastSeq(cid)),
+    messageByClientId: (cid, id) => track(storage.messageByClientId(cid, id)),
+    interactionsOfCustomer: (id) => track(storage.interactionsOfCustomer(id)),
+    saveResumeToken: (token, subjectId, at) => track(storage.saveResumeToken(token, subjectId, at)),
+    takeResumeToken: (token, issuedSince) => track(storage.takeResumeToken(token, issuedSince)),
+  };
+  return {
+    storage: { ...storage, ...hubStorage },
+    idle: () => (pending === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),
+  };
+}
+
+/**
+ * Creates the Helpline API — storage (migrated), the hub with restored interactions, the HTTP routes and the
+ * WebSocket endpoint — as a handler to mount in a Node HTTP server of your own. `startServer` and
+ * `helpline serve` are this handler on a server of their own.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { createHelplineHandler, DEV_CONFIG, parseConfig } from '@helpline/server';
+ *
+ * const helpline = await createHelplineHandler({
+ *   config: parseConfig(DEV_CONFIG),
+ *   storage: { kind: 'pglite', dataDir: 'memory://' },
+ *   basePath: '/helpline',
+ *   dev: true,
+ * });
+ * const server = createServer((request, response) => {
+ *   if (helpline.handleRequest(request, response)) return;
+ *   response.end('my own page');
+ * });
+ * server.on('upgrade', (request, socket, head) => {
+ *   if (!helpline.handleUpgrade(request, socket, head)) socket.destroy();
+ * });
+ * server.listen(3000);
+ * ```
+ */
+export async function createHelplineHandler(options: HelplineHandlerOptions): Promise<HelplineHandler> {
+  const basePath = normalizeBasePath(options.basePath);
+  const log = options.logger ?? createLogger();
+  const { config } = options;
+  const now = Date.now;
+  // Vonage (packages/server/src/vonage): present only with a `vonage` config section. Its bridge connections
+  // (phone callers have no browser; the server speaks for them) authenticate before the real auth.
+  // Prepared before storage opens: a bad section must not leave an open database (and its thread) behind.
+  const vonage = prepareVonage({ config, env: options.env ?? process.env, log, now });
+  const ownsStorage = !('ping' in options.storage);
+  const opened = 'ping' in options.storage ? options.storage : await openStorage(options.storage);
+  const tracked = trackWrites(opened);
+  const storage = tracked.storage;
+  const dev = options.dev === true;
+  const jwtSecret = options.jwtSecret ?? (dev ? randomBytes(32).toString('hex') : undefined);
+
+  const auth = createAuth({
+    storage,
+    agents: config.agents,
+    sites: config.sites,
+    staff: {
+      ...(jwtSecret ? { secret: jwtSecret } : {}),
+      ...(options.jwksUrl ? { jwksUrl: options.jwksUrl } : {}),
+      ...(config.file.auth.issuer ? { issuer: config.file.auth.issuer } : {}),
+      ...(config.file.auth.audience ? { audience: config.file.auth.audience } : {}),
+    },
+    anonymousTtlMs: config.file.auth.visitorTokenDays * 86_400_000,
+    identifiedTtlMs: config.file.auth.identifiedVisitorTokenHours * 3_600_000,
+    now,
+    env: options.env ?? process.env,
+  });
+  const admission = createAdmission(config.file.limits, now);
+  const authenticate = (token: string) => auth.authenticate(token);
+  const hub = createHub({
+    queues: config.queues,
+    agents: config.agents,
+    authenticate: vonage ? vonage.authenticate(authenticate) : authenticate,
+    storage,
+    heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
+    agentGraceMs: config.file.agentGraceSeconds * 1000,
+    routingRules: config.file.routing.rules.map((rule) => ({
+      ...rule,
+      set: {
+        ...rule.set,
+        ...(rule.set.skills
+          ? { skills: rule.set.skills.map(({ skill, minLevel }) => ({ skill, minLevel })) }
+          : {}),
+      },
+    })),
+    ...(options.replayLimit === undefined ? {} : { replayLimit: options.replayLimit }),
+    admit: (request) => {
+      const refused = admission.admit(request);
+      if (refused)
+        log.info('limit', {
+          op: request.op,
+          ip: request.meta.ip,
+          site: request.meta.site,
+          subject: request.subject.id,
+        });
+      return refused;
+    },
+    // Failures no command answers for (a timer's step, routing), through the redacting logger.
+    logger: { error: (what, error) => log.error('hub.failed', { what }, error) },
+  });
+  await hub.restore();
+
+  const siteOrigins = new Map([...config.sites].map(([id, site]) => [id, originMatcher(site.origins)]));
+  const anyOrigin = originMatcher([
+    ...config.file.sites.flatMap((s) => s.origins),
+    ...config.file.consoleOrigins,
+  ]);
+  const consoleOrigin = originMatcher(config.file.consoleOrigins);
+  const sockets = createSocketServer({
+    hub,
+    config,
+    log,
+    isAllowedOrigin: (origin, site) =>
+      site === undefined
+        ? anyOrigin(origin)
+        : (siteOrigins.get(site)?.(origin) ?? false) || consoleOrigin(origin),
+  });
+  const api = createApiHandler({
+    config,
+    hub,
+    auth,
+    storage,
+    log,
+    dev,
+    now,
+    httpBuckets: createTokenBuckets(config.file.limits.http, now),
+    sessionBuckets: createTokenBuckets(config.file.limits.visitorSessions, now),
+    isAllowedOrigin: anyOrigin,
+  });
+  // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
+  const vonageRoutes = vonage?.start({ hub, authenticate, isAllowedOrigin: anyOrigin });
+
+  const housekeeping = setInterval(() => {
+    admission.prune();
+    storage.pruneVisitorSessions(now()).catch(() => {});
+    // A resume token nobody used for a week belongs to a client that is long gone.
+    storage.pruneResumeTokens(now() - 7 * 86_400_000).catch(() => {});
+  }, 60_000);
+  housekeeping.unref();
+
+  if (dev) {
+    log.warn('dev-mode', {
+      detail:
+        'DEVELOPMENT MODE: POST /v1/dev/tokens hands out agent, supervisor and visitor tokens to anyone. Never run --dev in production.',
+    });
+  }
+  if (!auth.staffConfigured) {
+    log.warn('auth.staff-unconfigured', {
+      detail:
+        'neither HELPLINE_JWT_SECRET nor HELPLINE_JWKS_URL is set: agents and supervisors cannot sign in',
+    });
+  }
+
+  /** Strips the mount path from `request.url` when the request is ours; false when it is the host's. */
+  const claim = (request: IncomingMessage): boolean => {
+    if (basePath === '') return true;
+    const url = request.url ?? '/';
+    if (url !== basePath && !url.startsWith(`${basePath}/`) && !url.startsWith(`${basePath}?`)) return false;
+    const rest = url.slice(basePath.length);
+    request.url = rest.startsWith('/') ? rest : `/${rest}`;
+    return true;
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  let closing: Promise<void> | undefined;
+  return {
+    basePath,
+    socketPath: `${basePath}${SOCKET_PATH}`,
+    hub,
+    storage,
+    auth,
+    handleRequest(request, response) {
+      if (!claim(request)) return false;
+      // The one place the security headers are set: every route, error and 404 below inherits them.
+      for (const [name, value] of Object.entries(securityHeaders(request))) response.setHeader(name, value);
+      if (closing) {
+        sendError(
+          response,
+          helplineError('unavailable', { detail: 'shutting down' }, { retryAfterMs: 5_000 }),
+        );
+        return true;
+      }
+      if (vonageRoutes?.handle(request, response)) return true;
+      const answered = api(request, response).finally(() => inFlight.delete(answered));
+      inFlight.add(answered);
+      return true;
+    },
+    handleUpgrade(request, socket, head) {
+      if (!claim(request)) return false;
+      if (closing) socket.destroy();
+      else sockets.upgrade(request, socket, head);
+      return true;
+    },
+    close() {
+      closing ??= (async () => {
+        log.info('shutdown', { sockets: sockets.size });
+        clearInterval(housekeeping);
+        await vonageRoutes?.close();
+        hub.close();
+        await sockets.drained(options.drainMs ?? 5_000);
+        await Promise.allSettled(inFlight);
+        await tracked.idle();
+        if (ownsStorage) await opened.close();
+        log.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}
