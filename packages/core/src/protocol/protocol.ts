@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import { type HelplineError, helplineError } from './errors';
 import type { CommandOp } from './protocol.commands';
+import { type FrameGuard, runGuard } from './protocol.guards';
+import { serverFrameGuard } from './protocol.guards.generated';
 import { LIMITS } from './protocol.limits';
 import type { commandResultSchemas } from './protocol.results.staff';
-import { serverFrameSchema } from './protocol.schemas';
 import type { ClientFrame, CommandResult, ServerFrame } from './protocol.types';
 
 /** Outcome of parsing: the typed value, or a typed error. */
@@ -77,17 +78,40 @@ export function parseJsonFrame(raw: string): ParseResult<unknown> {
   }
 }
 
-/** Parses and validates a frame received by a client (unknown extra fields are tolerated). */
+/** Like {@link validateValue}, with a guard generated from the schema (`protocol.guards.ts`) in its place. */
+function guardValue<T>(guard: FrameGuard<T>, value: unknown): ParseResult<T> {
+  const forbidden = findForbiddenKey(value, '$', 0);
+  if (forbidden) {
+    return {
+      ok: false,
+      error: helplineError('protocol/invalid-frame', { detail: `forbidden key at ${forbidden}` }),
+    };
+  }
+  const result = runGuard(guard, value);
+  if (result.ok) return result;
+  const detail = `${result.field || 'frame'}: unexpected ${result.found}`;
+  return {
+    ok: false,
+    error: helplineError('protocol/invalid-frame', { detail }, result.field ? { field: result.field } : {}),
+  };
+}
+
+/** Parses and validates a frame received by a client (unknown extra fields are tolerated, and dropped). */
 export function parseServerFrame(raw: string | unknown): ParseResult<ServerFrame> {
   if (typeof raw === 'string') {
     const json = parseJsonFrame(raw);
-    return json.ok ? validateValue(serverFrameSchema, json.value) : json;
+    return json.ok ? guardValue(serverFrameGuard as FrameGuard<ServerFrame>, json.value) : json;
   }
-  return validateValue(serverFrameSchema, raw);
+  return guardValue(serverFrameGuard as FrameGuard<ServerFrame>, raw);
 }
 
-/** The schemas `ack` results are validated with, by command: every command's, or a client's subset. */
-export type ResultSchemas = { readonly [Op in CommandOp]?: (typeof commandResultSchemas)[Op] };
+/**
+ * What `ack` results are validated with, by command: every command's schema (`commandResultSchemas`), or a
+ * client's subset — as schemas, or as the guards generated from them (`visitorResultGuards`, far smaller to ship).
+ */
+export type ResultSchemas = {
+  readonly [Op in CommandOp]?: (typeof commandResultSchemas)[Op] | FrameGuard;
+};
 
 /** Validates an `ack.result` for command `op` with its schema in `schemas`; one without is refused. */
 export function parseCommandResult<Op extends CommandOp>(
@@ -95,14 +119,16 @@ export function parseCommandResult<Op extends CommandOp>(
   result: unknown,
   schemas: ResultSchemas,
 ): ParseResult<CommandResult<Op>> {
-  const schema = schemas[op] as unknown as v.GenericSchema<unknown, CommandResult<Op>> | undefined;
+  const schema = schemas[op] as unknown as
+    | v.GenericSchema<unknown, CommandResult<Op>>
+    | FrameGuard<CommandResult<Op>>;
   if (!schema) {
     return {
       ok: false,
       error: helplineError('protocol/invalid-frame', { detail: `no result schema for ${op} on this client` }),
     };
   }
-  return validateValue(schema, result);
+  return typeof schema === 'function' ? guardValue(schema, result) : validateValue(schema, result);
 }
 
 /** Serializes a frame for the wire. */

@@ -3,7 +3,7 @@ import { type Connection, type ConnectionOptions, createConnection } from '../co
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { uuidv7 } from '../hub/ids';
 import { helplineError } from '../protocol/errors';
-import { visitorResultSchemas } from '../protocol/protocol.results';
+import { visitorResultGuards } from '../protocol/protocol.guards.generated';
 import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
 import {
   type ChatMessage,
@@ -124,7 +124,7 @@ const OPEN_STATES = new Set(['prechat', 'queued', 'offered', 'active', 'wrap-up'
  */
 export function createVisitorSession(options: VisitorSessionOptions): VisitorSession {
   // A visitor validates only the acks of what a visitor sends: the staff results stay out of its bundle.
-  const connection = createConnection(options, visitorResultSchemas);
+  const connection = createConnection(options, visitorResultGuards);
   const persistence =
     options.storageKey === false || (options.outbox && options.memory)
       ? undefined

@@ -1,0 +1,253 @@
+// Writes `protocol.guards.generated.ts` from the valibot schemas, so the client's guards have one source of truth:
+//   node --import tsx packages/core/src/protocol/protocol.guards.codegen.ts
+// `protocol.guards.test.ts` fails while the generated file is stale, and proves guards and schemas agree.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type * as v from 'valibot';
+import * as primitives from './protocol.primitives';
+import * as results from './protocol.results';
+import * as schemas from './protocol.schemas';
+
+/** The parts of a valibot schema the generator reads (valibot keeps them public for introspection). */
+interface SchemaNode {
+  readonly type: string;
+  readonly kind?: string;
+  readonly pipe?: readonly SchemaNode[];
+  readonly requirement?: unknown;
+  readonly entries?: Record<string, SchemaNode>;
+  readonly wrapped?: SchemaNode;
+  readonly default?: unknown;
+  readonly item?: SchemaNode;
+  readonly key?: SchemaNode | string;
+  readonly value?: SchemaNode;
+  readonly options?: readonly (SchemaNode | string | number)[];
+  readonly literal?: unknown;
+}
+
+const GENERATED_FILE = fileURLToPath(new URL('./protocol.guards.generated.ts', import.meta.url));
+
+/** Names for schemas the source names, so the generated file reads like the schemas. */
+function knownNames(): Map<SchemaNode, string> {
+  const names = new Map<SchemaNode, string>();
+  for (const module of [primitives, schemas, results])
+    for (const [name, value] of Object.entries(module))
+      if (isSchema(value)) names.set(value, name.replace(/Schema$/, ''));
+  return names;
+}
+
+function isSchema(value: unknown): value is SchemaNode {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'schema';
+}
+
+function children(node: SchemaNode): SchemaNode[] {
+  switch (node.type) {
+    case 'object':
+      return Object.values(node.entries ?? {});
+    case 'optional':
+      return node.wrapped ? [node.wrapped] : [];
+    case 'array':
+      return node.item ? [node.item] : [];
+    case 'record':
+      return [node.key as SchemaNode, node.value as SchemaNode];
+    case 'variant':
+      return (node.options ?? []) as SchemaNode[];
+    default:
+      return [];
+  }
+}
+
+/** The source of the guard module for `roots` (exported under their keys). */
+export function generateGuards(
+  roots: Readonly<Record<string, v.GenericSchema | Record<string, v.GenericSchema>>>,
+  docs: Readonly<Record<string, string>> = {},
+): string {
+  const names = knownNames();
+  const uses = new Map<SchemaNode, number>();
+  const count = (node: SchemaNode, place: string): void => {
+    uses.set(node, (uses.get(node) ?? 0) + 1);
+    if (uses.get(node) !== 1) return;
+    if (!names.has(node)) names.set(node, place);
+    if (node.type === 'object')
+      for (const [key, entry] of Object.entries(node.entries ?? {})) count(entry, key);
+    else for (const child of children(node)) count(child, node.type === 'optional' ? place : `${place}Item`);
+  };
+  const rootNodes: SchemaNode[] = Object.values(roots).flatMap((root) => (isSchema(root) ? [root] : []));
+  for (const root of Object.values(roots))
+    for (const [key, node] of isSchema(root) ? [['frame', root] as const] : Object.entries(root))
+      count(node as unknown as SchemaNode, key);
+
+  // Schemas used more than once become constants, declared before their first use.
+  const declared = new Map<SchemaNode, string>();
+  const declarations: string[] = [];
+  const taken = new Set<string>();
+  const nameOf = (node: SchemaNode): string => {
+    let name = (names.get(node) ?? 'shared').replace(/\W+(\w)/g, (_, letter: string) => letter.toUpperCase());
+    while (taken.has(name)) name = `${name}_`;
+    taken.add(name);
+    return name;
+  };
+  const expression = (node: SchemaNode): string => {
+    const known = declared.get(node);
+    if (known) return known;
+    const source = build(node);
+    if ((uses.get(node) ?? 0) < 2 || rootNodes.includes(node)) return source;
+    const name = nameOf(node);
+    declarations.push(`const ${name} = ${source};`);
+    declared.set(node, name);
+    return name;
+  };
+  const build = (node: SchemaNode): string => {
+    const [base, ...actions] = node.pipe ?? [node];
+    if (!base) throw new Error('empty pipe');
+    switch (base.type) {
+      case 'string':
+        return stringGuard(actions);
+      case 'number':
+        return numberGuard(actions);
+      case 'boolean':
+        return withoutActions(actions, 'bool');
+      case 'unknown':
+        return withoutActions(actions, 'anything');
+      case 'picklist':
+        return withoutActions(
+          actions,
+          `oneOf(${(base.options ?? []).map((o) => JSON.stringify(o)).join(', ')})`,
+        );
+      case 'literal':
+        return withoutActions(actions, `oneOf(${JSON.stringify(base.literal)})`);
+      case 'optional':
+        if (base.default !== undefined)
+          throw new Error('optional with a default: not supported by the guards');
+        return withoutActions(actions, `opt(${expression(base.wrapped as SchemaNode)})`);
+      case 'array':
+        return withoutActions(actions, `arr(${expression(base.item as SchemaNode)})`);
+      case 'record':
+        return withoutActions(
+          actions,
+          `rec(${expression(base.key as SchemaNode)}, ${expression(base.value as SchemaNode)})`,
+        );
+      case 'object': {
+        const entries = Object.entries(base.entries ?? {}).map(
+          ([key, entry]) => `${propertyName(key)}: ${expression(entry)}`,
+        );
+        return withoutActions(actions, entries.length ? `obj({ ${entries.join(', ')} })` : 'obj({})');
+      }
+      case 'variant': {
+        const key = base.key as string;
+        const shapes = (base.options ?? []).map((option) => {
+          const shape = option as SchemaNode;
+          const tag = shape.entries?.[key];
+          if (shape.type !== 'object' || tag?.type !== 'literal' || typeof tag.literal !== 'string')
+            throw new Error(`variant on ${key}: every option must be an object with a string literal ${key}`);
+          return `${propertyName(tag.literal)}: ${expression(shape)}`;
+        });
+        return withoutActions(actions, `variant(${JSON.stringify(key)}, { ${shapes.join(', ')} })`);
+      }
+      default:
+        throw new Error(`schema type ${base.type}: not supported by the guards`);
+    }
+  };
+
+  const exports = Object.entries(roots).map(([name, root]) => {
+    const doc = docs[name] ? `/** ${docs[name]} */\n` : '';
+    return doc + exported(name, root);
+  });
+  function exported(name: string, root: v.GenericSchema | Record<string, v.GenericSchema>): string {
+    if (isSchema(root)) return `export const ${name}: FrameGuard = ${expression(root)};`;
+    const entries = Object.entries(root).map(
+      ([key, schema]) => `  ${propertyName(key)}: ${expression(schema as unknown as SchemaNode)},`,
+    );
+    return `export const ${name} = {\n${entries.join('\n')}\n};`;
+  }
+  return [
+    '// Generated by protocol.guards.codegen.ts from the valibot schemas; do not edit.',
+    '// node --import tsx packages/core/src/protocol/protocol.guards.codegen.ts',
+    "import { anything, arr, bool, type FrameGuard, num, obj, oneOf, opt, rec, str, variant } from './protocol.guards';",
+    '',
+    ...declarations,
+    '',
+    ...exports,
+    '',
+  ].join('\n');
+}
+
+/** `source` as Biome formats it, so the generated file passes the lint as it is written. */
+function formatted(source: string, path: string): string {
+  const biome = fileURLToPath(new URL('../../../../node_modules/.bin/biome', import.meta.url));
+  const result = spawnSync(biome, ['format', `--stdin-file-path=${path}`], {
+    input: source,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`biome format failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+function withoutActions(actions: readonly SchemaNode[], source: string): string {
+  if (actions.length > 0) throw new Error(`${actions[0]?.type}: not supported by the guards here`);
+  return source;
+}
+
+function stringGuard(actions: readonly SchemaNode[]): string {
+  let min = 0;
+  let max: number | undefined;
+  let pattern: RegExp | undefined;
+  for (const action of actions) {
+    if (action.type === 'min_length') min = Math.max(min, action.requirement as number);
+    else if (action.type === 'max_length')
+      max = Math.min(max ?? Number.POSITIVE_INFINITY, action.requirement as number);
+    else if (action.type === 'regex' && !pattern) pattern = action.requirement as RegExp;
+    else throw new Error(`string ${action.type}: not supported by the guards`);
+  }
+  const unbounded = max === undefined && !pattern;
+  return `str(${trimArguments([min === 0 && unbounded ? undefined : String(min), max === undefined ? undefined : String(max), pattern?.toString()])})`;
+}
+
+function numberGuard(actions: readonly SchemaNode[]): string {
+  let min: number | undefined;
+  let max: number | undefined;
+  let whole: string | undefined;
+  for (const action of actions) {
+    if (action.type === 'min_value')
+      min = Math.max(min ?? Number.NEGATIVE_INFINITY, action.requirement as number);
+    else if (action.type === 'max_value')
+      max = Math.min(max ?? Number.POSITIVE_INFINITY, action.requirement as number);
+    else if (action.type === 'integer') whole ??= 'Number.isInteger';
+    else if (action.type === 'safe_integer') whole = 'Number.isSafeInteger';
+    else throw new Error(`number ${action.type}: not supported by the guards`);
+  }
+  return `num(${trimArguments([min === undefined ? undefined : String(min), max === undefined ? undefined : String(max), whole])})`;
+}
+
+/** `a, b, c` without trailing absent arguments; absent ones before a present one are `undefined`. */
+function trimArguments(values: readonly (string | undefined)[]): string {
+  const last = values.findLastIndex((value) => value !== undefined);
+  const kept = values.slice(0, last + 1).map((value) => value ?? 'undefined');
+  return kept.join(', ');
+}
+
+function propertyName(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
+}
+
+/** The guards the client uses: every server frame, and the results of the commands a visitor sends. */
+export function generatedGuardsSource(): string {
+  const source = generateGuards(
+    {
+      serverFrameGuard: schemas.serverFrameSchema,
+      visitorResultGuards: results.visitorResultSchemas,
+    },
+    {
+      serverFrameGuard: 'Every frame a server may send (`serverFrameSchema`), as the client checks it.',
+      visitorResultGuards:
+        'The `ack` results of the commands a visitor sends (`visitorResultSchemas`) as guards: what a visitor session ' +
+        'passes to `createConnection`, a few KB smaller than the schemas.',
+    },
+  );
+  return formatted(source, GENERATED_FILE);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(GENERATED_FILE, generatedGuardsSource());
+  console.log(`wrote ${GENERATED_FILE}`);
+}
