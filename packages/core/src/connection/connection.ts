@@ -547,7 +547,8 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
       void connect();
     },
     close() {
-      if (!machine.send({ type: 'CLOSE' }).ok) return;
+      // Already closed (a refusal for good, or a second close): nothing to do, and nothing to warn about.
+      if (state() === 'closed' || !machine.send({ type: 'CLOSE' }).ok) return;
       unbindEnvironment?.();
       unbindEnvironment = undefined;
       retryTimer = clearTimer(retryTimer);

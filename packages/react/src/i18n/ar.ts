@@ -36,6 +36,14 @@ export const ar: Catalog = {
   connectionReconnecting: 'انقطع الاتصال. جارٍ إعادة الاتصال…',
   connectionOffline: 'غير متصل. تُحفظ الرسائل وتُرسل عند عودة الاتصال.',
   connectionClosed: 'انقطع الاتصال.',
+  connectionExpired: 'انتهت صلاحية تسجيل دخولك — سجّل الدخول مرة أخرى.',
+  connectionSignInRefused: 'لم يُقبل تسجيل دخولك — سجّل الدخول مرة أخرى.',
+  connectionNotSetUp:
+    'تعذّر الاتصال: هذه الصفحة غير مُعدّة لهذا الخادم. اسأل المسؤول (التفاصيل في وحدة تحكم المتصفح).',
+  connectionOutdated: 'هذه الصفحة قديمة بالنسبة إلى الخادم. أعد تحميلها.',
+  connectionUnreachable: 'تعذّر الوصول إلى الخادم. ما زلنا نحاول…',
+  connectionBusy: 'الخادم مشغول. إعادة المحاولة بعد {seconds} ث.',
+  connectionRefused: 'رفض الخادم الاتصال. أعد تحميل الصفحة.',
   // Presence
   presenceLabel: 'الحالة',
   presenceAvailable: 'متاح',

@@ -40,6 +40,14 @@ export const consoleMessages = {
   connectionReconnecting: 'Connection lost. Reconnecting…',
   connectionOffline: 'Offline. Messages are kept and sent when the connection returns.',
   connectionClosed: 'Disconnected.',
+  connectionExpired: 'Your sign-in has expired — sign in again.',
+  connectionSignInRefused: 'Your sign-in was not accepted — sign in again.',
+  connectionNotSetUp:
+    'Cannot connect: this page is not set up for the server. Ask your administrator (details are in the browser console).',
+  connectionOutdated: 'This page is out of date for the server. Reload it.',
+  connectionUnreachable: 'Cannot reach the server. Still trying…',
+  connectionBusy: 'The server is busy. Trying again in {seconds} s.',
+  connectionRefused: 'The server refused the connection. Reload the page.',
   // Presence
   presenceLabel: 'Status',
   presenceAvailable: 'Available',

@@ -36,6 +36,14 @@ export const nl: Catalog = {
   connectionReconnecting: 'Verbinding verbroken. Opnieuw verbinden…',
   connectionOffline: 'Offline. Berichten worden bewaard en verstuurd zodra de verbinding terug is.',
   connectionClosed: 'Verbinding verbroken.',
+  connectionExpired: 'Je aanmelding is verlopen — meld je opnieuw aan.',
+  connectionSignInRefused: 'Je aanmelding werd niet geaccepteerd — meld je opnieuw aan.',
+  connectionNotSetUp:
+    'Geen verbinding mogelijk: deze pagina is niet ingesteld voor de server. Vraag het je beheerder (details staan in de browserconsole).',
+  connectionOutdated: 'Deze pagina is verouderd voor de server. Laad haar opnieuw.',
+  connectionUnreachable: 'De server is niet bereikbaar. We blijven het proberen…',
+  connectionBusy: 'De server is druk. Nieuwe poging over {seconds} s.',
+  connectionRefused: 'De server weigerde de verbinding. Laad de pagina opnieuw.',
   // Presence
   presenceLabel: 'Status',
   presenceAvailable: 'Beschikbaar',

@@ -36,6 +36,13 @@ export const zhHans: Catalog = {
   connectionReconnecting: '连接已断开，正在重新连接…',
   connectionOffline: '已离线。消息会保留，并在连接恢复后发送。',
   connectionClosed: '已断开连接。',
+  connectionExpired: '您的登录已过期——请重新登录。',
+  connectionSignInRefused: '您的登录未被接受——请重新登录。',
+  connectionNotSetUp: '无法连接：此页面未针对该服务器进行设置。请联系管理员（详细信息见浏览器控制台）。',
+  connectionOutdated: '此页面版本与服务器不匹配。请重新加载。',
+  connectionUnreachable: '无法连接到服务器。正在继续尝试…',
+  connectionBusy: '服务器繁忙。将在 {seconds} 秒后重试。',
+  connectionRefused: '服务器拒绝了连接。请重新加载页面。',
   // Presence
   presenceLabel: '状态',
   presenceAvailable: '空闲',

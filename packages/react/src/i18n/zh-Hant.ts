@@ -36,6 +36,13 @@ export const zhHant: Catalog = {
   connectionReconnecting: '連線中斷，正在重新連線…',
   connectionOffline: '已離線。訊息會保留，並在連線恢復後傳送。',
   connectionClosed: '已中斷連線。',
+  connectionExpired: '您的登入已過期——請重新登入。',
+  connectionSignInRefused: '您的登入未被接受——請重新登入。',
+  connectionNotSetUp: '無法連線：此頁面未針對該伺服器進行設定。請聯絡管理員（詳細資訊見瀏覽器主控台）。',
+  connectionOutdated: '此頁面版本與伺服器不相符。請重新載入。',
+  connectionUnreachable: '無法連線到伺服器。正在繼續嘗試…',
+  connectionBusy: '伺服器忙碌中。將在 {seconds} 秒後重試。',
+  connectionRefused: '伺服器拒絕了連線。請重新載入頁面。',
   // Presence
   presenceLabel: '狀態',
   presenceAvailable: '可接聽',

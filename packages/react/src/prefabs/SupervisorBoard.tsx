@@ -1,6 +1,7 @@
 'use client';
 import type { Queue } from '@helpline/core';
 import { type ReactNode, useMemo } from 'react';
+import { ConnectionStatus } from '../components/ConnectionStatus';
 import { cx } from '../components/shared';
 import { HelplineProvider, useHelpline } from '../context/HelplineContext';
 import { useQueues } from '../hooks/useQueues';
@@ -67,6 +68,7 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
   return (
     <section className={cx('helpline-board', className)} aria-label={t('boardLabel')} dir={dir} lang={locale}>
       <header className="helpline-board__header">
+        <ConnectionStatus />
         <CsvExportButton {...csv} />
       </header>
       <KpiPanel />

@@ -1,6 +1,7 @@
 import type {
   AwayReason,
   Channel,
+  ConnectionSnapshot,
   KpiReport,
   KpiSeriesPoint,
   PresenceStatus,
@@ -69,6 +70,8 @@ export interface SupervisorSessionLike {
    * of the values seen since the board opened.
    */
   readonly $kpiSeries?: ReadableStore<readonly KpiSeriesPoint[] | undefined>;
+  /** The connection, when the session has one: the board shows why it is down (`<ConnectionStatus>`). */
+  readonly $connection?: ReadableStore<ConnectionSnapshot>;
   /** The queues' configuration from the server (for names and disposition labels), when the session has it. */
   readonly $queues?: ReadableStore<readonly Queue[]>;
   forcePresence(agentId: string, status: PresenceStatus, reason?: AwayReason): Promise<void>;
