@@ -45,6 +45,40 @@ describe('callback in the widget', () => {
     await w.waitForText('Je terugbelverzoek is geannuleerd.');
   });
 
+  it('turns the promise into what happened once the agent has called', async () => {
+    const w = await world({ config: { channels: { callback: true } } });
+    await openCallback(w);
+    w.$<HTMLSelectElement>('#country').value = 'NL';
+    w.$<HTMLInputElement>('#phone').value = '06 1234 5678';
+    submit(w.$<HTMLFormElement>('form[part~="callback"]'));
+    await w.waitForText('We will call you at +31612345678 as soon as possible.');
+    await waitFor(() => Object.keys(w.agent.$offers.get()).length === 1, 'the callback is offered');
+    const cid = Object.keys(w.agent.$offers.get())[0] ?? '';
+    await w.agent.accept(cid);
+    await w.agent.callbackOutcome(cid, 'answered');
+    await w.waitForText('We are calling you now at +31612345678.');
+    assert.isFalse(w.has('[part~="cancel-callback"]'), 'too late to cancel');
+    await w.agent.end(cid);
+    await w.waitForText('We called you at +31612345678. Thank you!');
+    assert.isFalse(w.has('[part~="cancel-callback"]'), 'nothing left to cancel');
+    assert.strictEqual(w.$('[part~="callback-confirmation"]').getAttribute('role'), 'status');
+    w.$<HTMLButtonElement>('[part~="back-home"]').click();
+    await waitFor(() => w.has('[part~="request-callback"]'), 'back to the start screen');
+  });
+
+  it('says so when the customer could not be reached', async () => {
+    const w = await world({ lang: 'nl', config: { channels: { callback: true } } });
+    await openCallback(w);
+    w.$<HTMLInputElement>('#phone').value = '06 1234 5678';
+    submit(w.$<HTMLFormElement>('form[part~="callback"]'));
+    await waitFor(() => Object.keys(w.agent.$offers.get()).length === 1, 'the callback is offered');
+    const cid = Object.keys(w.agent.$offers.get())[0] ?? '';
+    await w.agent.accept(cid);
+    await w.agent.callbackOutcome(cid, 'failed');
+    await w.waitForText('We konden je niet bereiken op +31612345678.');
+    assert.isFalse(w.has('[part~="cancel-callback"]'));
+  });
+
   it('offers slots in the visitor time zone and sends the chosen one', async () => {
     const start = Math.ceil((Date.now() + 2 * HOUR) / HOUR) * HOUR;
     const slots = [

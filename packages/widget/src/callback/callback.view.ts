@@ -1,4 +1,5 @@
 import { html, nothing, type TemplateResult } from 'lit';
+import type { MessageKey } from '../i18n/i18n';
 import type { PanelContext } from '../panel/context';
 import { alertFor, errorText, formValues } from '../panel/form';
 import { countryOptions, defaultRegion, toE164 } from './phone';
@@ -10,22 +11,46 @@ function upcomingSlots(ctx: PanelContext, now: number) {
     .sort((a, b) => a.start - b.start);
 }
 
+/** What the confirmation says once the callback left the queue, by its state (`callbackCancelled` has no phone). */
+const CALLBACK_OUTCOMES: Readonly<Record<string, MessageKey>> = {
+  dialing: 'callbackCalling',
+  active: 'callbackCalling',
+  'wrap-up': 'callbackDone',
+  completed: 'callbackDone',
+  'retry-wait': 'callbackRetrying',
+  failed: 'callbackNotReached',
+  cancelled: 'callbackCancelled',
+};
+
 function renderConfirmation(ctx: PanelContext): TemplateResult {
   const { model, i18n, state } = ctx;
   const interaction = model.session.$interaction.get();
   const phone = state.lastCallback?.phone ?? interaction?.customer.phone ?? '';
   // The server's plan wins: an agent or supervisor may have moved the callback since it was requested.
   const slot = interaction?.callback?.slot?.start ?? state.lastCallback?.slot ?? 'asap';
-  if (model.$callbackCancelled.get() || interaction?.state === 'cancelled') {
-    return html`<p role="status">${i18n.t('callbackCancelled')}</p>
-      <button part="button back-home" @click=${() => model.newConversation()}>${i18n.t('back')}</button>`;
+  const status = model.$callbackCancelled.get() ? 'cancelled' : interaction?.state;
+  // Once the agent has dialed, the promise becomes what happened; a callback that is over can only be left.
+  const outcome = status ? CALLBACK_OUTCOMES[status] : undefined;
+  if (outcome) {
+    return html`<p role="status" part="callback-confirmation">${i18n.t(outcome, { phone })}</p>
+      ${
+        status === 'dialing' || status === 'active'
+          ? nothing
+          : status === 'retry-wait'
+            ? cancelButton(ctx)
+            : html`<button part="button back-home" @click=${() => model.newConversation()}>${i18n.t('back')}</button>`
+      }`;
   }
   const text =
     slot === 'asap'
       ? i18n.t('callbackAsapConfirmed', { phone })
       : i18n.t('callbackSlotConfirmed', { phone, time: i18n.formatDateTime(slot) });
   return html`<p role="status" part="callback-confirmation">${text}</p>
-    ${alertFor(model.$error.get(), i18n)}
+    ${cancelButton(ctx)}`;
+}
+
+function cancelButton({ model, i18n }: PanelContext): TemplateResult {
+  return html`${alertFor(model.$error.get(), i18n)}
     <button part="button cancel-callback" ?disabled=${model.$busy.get()} @click=${() => model.cancelCallback()}>
       ${i18n.t('cancelCallback')}
     </button>`;

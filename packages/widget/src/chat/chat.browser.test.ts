@@ -135,6 +135,47 @@ describe('chat in the widget', () => {
     assert.strictEqual(w.launcher().getAttribute('aria-label'), 'Close chat');
   });
 
+  it('asks before ending a chat nobody answered, keeps it on "Keep waiting", and asks no rating after', async () => {
+    const w = await world();
+    await w.agent.setPresence('away', 'break');
+    await w.open();
+    w.$<HTMLButtonElement>('[part~="start-chat"]').click();
+    await waitFor(() => w.has('form[part~="prechat"]'), 'pre-chat form');
+    submit(w.$<HTMLFormElement>('form[part~="prechat"]'));
+    await w.waitForText('You are number 1 in line.');
+    const cid = w.hub.interactions()[0]?.id ?? '';
+    const end = w.$<HTMLButtonElement>('[part~="end-chat"]');
+    assert.strictEqual(end.getAttribute('aria-expanded'), 'false');
+    assert.strictEqual(end.getAttribute('aria-controls'), 'end-confirm');
+
+    end.click();
+    await w.waitForText('No one has answered yet. End the chat anyway?');
+    assert.strictEqual(end.getAttribute('aria-expanded'), 'true');
+    assert.strictEqual(w.$('#end-confirm').getAttribute('role'), 'status');
+    w.$<HTMLButtonElement>('[part~="keep-waiting"]').click();
+    await waitFor(() => !w.has('[part~="confirm-end"]'), 'the question goes away');
+    assert.strictEqual(w.hub.interaction(cid)?.state, 'queued', 'still waiting in line');
+
+    end.click();
+    await waitFor(() => w.has('[part~="confirm-end"]'), 'asked again');
+    w.$<HTMLButtonElement>('[part~="confirm-end"]').click();
+    await w.waitForText('The chat has ended.');
+    assert.strictEqual(w.hub.interaction(cid)?.state, 'ended');
+    assert.isFalse(w.has('form[part~="csat"]'), 'nobody to rate');
+  });
+
+  it('ends an answered chat at once and asks for a rating', async () => {
+    const w = await world();
+    const cid = await startChat(w);
+    await w.agent.accept(cid);
+    await w.waitForText('You are chatting with Alice.');
+    const end = w.$<HTMLButtonElement>('[part~="end-chat"]');
+    assert.isFalse(end.hasAttribute('aria-expanded'));
+    end.click();
+    await waitFor(() => w.has('form[part~="csat"]'), 'the rating form');
+    assert.notInclude(w.panel().textContent, 'No one has answered yet.');
+  });
+
   it('shows queue position and estimated wait, and a reconnecting banner while the link is down', async () => {
     const w = await world();
     await w.agent.setPresence('away', 'break');

@@ -188,6 +188,53 @@ function renderComposer(ctx: PanelContext): TemplateResult {
 }
 
 /**
+ * "End chat". Before anyone answered, it asks first (a visitor who gives up waiting may have clicked it for
+ * "close the panel"): the question, then "Yes, end chat" or "Keep waiting". Focus stays on "End chat".
+ */
+function renderEndChat(ctx: PanelContext): TemplateResult {
+  const { model, i18n, state } = ctx;
+  const busy = model.$busy.get();
+  const answered = model.session.$interaction.get()?.participants.some((p) => p.role === 'agent') ?? false;
+  const asking = !answered && state.confirmingEnd === true;
+  const ask = (asking: boolean) => {
+    state.confirmingEnd = asking;
+    ctx.requestUpdate();
+  };
+  return html`<div part="footer">
+    <button
+      part="button end-chat"
+      ?disabled=${busy}
+      aria-expanded=${answered ? nothing : String(asking)}
+      aria-controls=${answered ? nothing : 'end-confirm'}
+      @click=${() => (answered ? model.endChat() : ask(!asking))}
+    >
+      ${i18n.t('endChat')}
+    </button>
+    <div id="end-confirm" part="end-confirm" role="status">
+      ${
+        asking
+          ? html`<p>${i18n.t('endChatUnanswered')}</p>
+            <div class="row">
+              <button part="button keep-waiting" @click=${() => ask(false)}>${i18n.t('keepWaiting')}</button>
+              <button
+                part="button confirm-end"
+                class="primary"
+                ?disabled=${busy}
+                @click=${() => {
+                  state.confirmingEnd = false;
+                  return model.endChat();
+                }}
+              >
+                ${i18n.t('endChatConfirm')}
+              </button>
+            </div>`
+          : nothing
+      }
+    </div>
+  </div>`;
+}
+
+/**
  * The conversation: status, messages, typing, then the composer — or, once it ended, what `ended` renders
  * (CSAT and transcript, a separate chunk the panel loads when the chat ends).
  */
@@ -212,11 +259,7 @@ export function renderChat(ctx: PanelContext, ended: (ctx: PanelContext) => Temp
       finished
         ? ended(ctx)
         : html`${renderComposer(ctx)}
-          <div part="footer">
-            <button part="button end-chat" ?disabled=${model.$busy.get()} @click=${() => model.endChat()}>
-              ${i18n.t('endChat')}
-            </button>
-          </div>`
+          ${renderEndChat(ctx)}`
     }
   `;
 }

@@ -58,6 +58,10 @@ for (const theme of ['light', 'dark'] as const) {
       await waitFor(() => w.has('form[part~="prechat"]'));
       submit(w.$<HTMLFormElement>('form[part~="prechat"]'));
       await waitFor(() => w.has('form[part~="composer"]'));
+      w.$<HTMLButtonElement>('[part~="end-chat"]').click();
+      await waitFor(() => w.has('[part~="confirm-end"]'));
+      assert.deepEqual(await violations(w), [], 'asking before ending a chat nobody answered');
+      w.$<HTMLButtonElement>('[part~="keep-waiting"]').click();
       const cid = Object.keys(w.agent.$offers.get())[0];
       if (cid) await w.agent.accept(cid);
       if (cid) await w.agent.sendMessage(cid, 'Hello, see **https://shop.example/help**');

@@ -13,6 +13,8 @@ export interface PanelState {
   call?: WidgetCall;
   /** The voice engine is loading or the call is being placed. */
   calling?: boolean;
+  /** "End chat" was clicked before anyone answered: the panel asks whether to end it anyway. */
+  confirmingEnd?: boolean;
   /** Score picked in the CSAT form. */
   score?: 1 | 2 | 3 | 4 | 5;
   /** Answer picked in the NPS form (0–10). */
