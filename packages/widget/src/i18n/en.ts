@@ -45,6 +45,8 @@ export const en = {
   charactersLeft: { one: '{count} character left', other: '{count} characters left' },
   reconnecting: 'Connection lost. Reconnecting…',
   suspended: 'You are offline. Your messages will be sent when the connection is back.',
+  unavailableHere: 'Chat is unavailable on this site right now. Please try again later.',
+  unreachable: 'We cannot reach the chat service. Still trying…',
   endChat: 'End chat',
   endChatUnanswered: 'No one has answered yet. End the chat anyway?',
   endChatConfirm: 'Yes, end chat',

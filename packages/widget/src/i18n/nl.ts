@@ -42,6 +42,8 @@ export const nl: Catalog = {
   charactersLeft: { one: 'Nog {count} teken', other: 'Nog {count} tekens' },
   reconnecting: 'Verbinding verbroken. Opnieuw verbinden…',
   suspended: 'Je bent offline. Je berichten worden verstuurd zodra de verbinding terug is.',
+  unavailableHere: 'Chat is op deze site nu niet beschikbaar. Probeer het later opnieuw.',
+  unreachable: 'We kunnen de chatdienst niet bereiken. We blijven het proberen…',
   endChat: 'Chat beëindigen',
   endChatUnanswered: 'Er heeft nog niemand geantwoord. Wil je de chat toch beëindigen?',
   endChatConfirm: 'Ja, chat beëindigen',

@@ -42,6 +42,8 @@ export const zhHans: Catalog = {
   charactersLeft: { other: '还可输入 {count} 个字符' },
   reconnecting: '连接已断开，正在重新连接…',
   suspended: '您目前处于离线状态。连接恢复后将发送您的消息。',
+  unavailableHere: '此网站的聊天目前不可用。请稍后再试。',
+  unreachable: '无法连接到聊天服务。正在继续尝试…',
   endChat: '结束聊天',
   endChatUnanswered: '还没有人回复。仍要结束聊天吗？',
   endChatConfirm: '是，结束聊天',

@@ -42,6 +42,8 @@ export const zhHant: Catalog = {
   charactersLeft: { other: '還可輸入 {count} 個字元' },
   reconnecting: '連線中斷，正在重新連線…',
   suspended: '您目前離線。連線恢復後會傳送您的訊息。',
+  unavailableHere: '此網站的聊天目前無法使用。請稍後再試。',
+  unreachable: '無法連線到聊天服務。正在繼續嘗試…',
   endChat: '結束聊天',
   endChatUnanswered: '還沒有人回覆。仍要結束聊天嗎？',
   endChatConfirm: '是，結束聊天',

@@ -407,7 +407,12 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
     const model = this.#model;
     const view = model?.$view.get() ?? 'home';
     const routed = view !== 'chat' && view !== 'home' && model?.session.$interaction.get() === undefined;
-    const flags = model ? connectionFlags(model.session.$connection.get()) : undefined;
+    const connection = model?.session.$connection.get();
+    const flags = connection && connectionFlags(connection);
+    // Refused for good (unknown site, origin, token…): the visitor gets plain words, the developer the details in
+    // the browser console (the connection reports them once).
+    const refused = connection?.context.closedBy === 'server';
+    const unreachable = connection?.context.error?.code === 'connection/unreachable';
     let body: TemplateResult;
     if (model) body = this.#body(view, this.#context(model, i18n));
     else if (this.#connectError) body = html`<p part="error" role="alert">${i18n.t(this.#connectError)}</p>`;
@@ -437,9 +442,11 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
         </button>
       </header>
       ${
-        flags?.showOffline
-          ? html`<p part="banner" role="status">${i18n.t(flags.isSuspended ? 'suspended' : 'reconnecting')}</p>`
-          : nothing
+        refused
+          ? html`<p part="banner" role="alert">${i18n.t('unavailableHere')}</p>`
+          : flags?.showOffline
+            ? html`<p part="banner" role="status">${i18n.t(flags.isSuspended ? 'suspended' : unreachable ? 'unreachable' : 'reconnecting')}</p>`
+            : nothing
       }
       <div part="body" class=${view === 'chat' ? 'chat' : ''}>${body}</div>
     </section>`;
