@@ -21,7 +21,10 @@ export const SCRIPT_TIMEOUT_MS = 5_000;
 export interface ScriptedVisitor {
   /** The visitor session behind it, for anything the shortcuts do not cover. */
   readonly session: VisitorSession;
-  /** Starts a chat (it waits in its queue until an agent accepts) and resolves with its conversation id. */
+  /**
+   * Starts a chat (it waits in its queue until an agent accepts) and resolves with its conversation id. The
+   * visitor's name goes in the pre-chat answers unless `request.prechat` names someone else.
+   */
   startChat(request?: StartChatRequest): Promise<string>;
   /** Sends a message, starting a chat first when none is open. */
   say(text: string): Promise<void>;
@@ -102,11 +105,14 @@ export function createScriptedVisitor(hub: Hub, id: string, name: string): Scrip
     environment: null,
   });
   const isOpen = () => ONGOING.has(session.$interaction.get()?.state ?? 'ended');
+  // The pre-chat name is what consoles show as the customer's name.
+  const startChat = (request: StartChatRequest = {}) =>
+    session.startChat({ ...request, prechat: { name, ...request.prechat } });
   return {
     session,
-    startChat: (request) => session.startChat(request),
+    startChat,
     async say(text) {
-      if (!isOpen()) await session.startChat();
+      if (!isOpen()) await startChat();
       await session.sendMessage(text);
     },
     waitForMessage(text, timeoutMs = SCRIPT_TIMEOUT_MS) {

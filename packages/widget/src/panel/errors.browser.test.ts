@@ -1,7 +1,9 @@
 /// <reference types="mocha" />
+import { HelplineError } from '@helpline/core';
 import { waitFor } from '@helpline/core/testing';
 import { assert } from 'chai';
 import type { HelplineErrorEvent } from '../events';
+import { createEmbedWorld, type EmbedWorld, type EmbedWorldOptions } from '../testing/embed-world';
 import {
   createWidgetWorld,
   submit,
@@ -9,9 +11,15 @@ import {
   type WidgetWorldOptions,
 } from '../testing/widget-world';
 
-const worlds: WidgetWorld[] = [];
+const worlds: (WidgetWorld | EmbedWorld)[] = [];
 async function world(options: WidgetWorldOptions = {}): Promise<WidgetWorld> {
   const created = await createWidgetWorld(options);
+  worlds.push(created);
+  return created;
+}
+/** The widget embedded with `server` against msw's mock of the server, for refusals the server sends. */
+async function embedded(options: EmbedWorldOptions = {}): Promise<EmbedWorld> {
+  const created = await createEmbedWorld(options);
   worlds.push(created);
   return created;
 }
@@ -19,7 +27,10 @@ afterEach(() => {
   for (const created of worlds.splice(0)) created.close();
 });
 
-async function chatting(w: WidgetWorld): Promise<void> {
+/** What these tests use of a world, embedded or connected in-process. */
+type PanelWorld = Pick<WidgetWorld, 'open' | '$' | 'has'>;
+
+async function chatting(w: PanelWorld): Promise<void> {
   await w.open();
   w.$<HTMLButtonElement>('[part~="start-chat"]').click();
   await waitFor(() => w.has('form[part~="prechat"]'));
@@ -27,7 +38,7 @@ async function chatting(w: WidgetWorld): Promise<void> {
   await waitFor(() => w.has('form[part~="composer"]'), 'composer');
 }
 
-function alertText(w: WidgetWorld): string {
+function alertText(w: PanelWorld): string {
   const alert = w.$('[role="alert"]');
   return alert.textContent?.trim() ?? '';
 }
@@ -60,13 +71,11 @@ describe('bad input and refusals in the widget', () => {
 
   it('shows a translated rate-limit error with the wait from retryAfterMs', async () => {
     const errors: string[] = [];
-    const w = await world({
-      lang: 'nl',
-      refuse: (op) =>
-        op === 'chat.start'
-          ? { code: 'limit/rate', message: 'Too many requests; try again in 8 s.', retryAfterMs: 7200 }
-          : undefined,
-    });
+    const w = await embedded({ lang: 'nl' });
+    void w.helpline.failNext(
+      'chat.start',
+      new HelplineError('limit/rate', 'Too many requests; try again in 8 s.', { retryAfterMs: 7200 }),
+    );
     w.widget.addEventListener('helpline-error', (event: HelplineErrorEvent) => errors.push(event.key));
     await w.open();
     w.$<HTMLButtonElement>('[part~="start-chat"]').click();
@@ -79,34 +88,30 @@ describe('bad input and refusals in the widget', () => {
 
   it('keeps a rate-limited message as sending, without an alert, and sends it once the wait is over', async () => {
     const errors: string[] = [];
-    let sends = 0;
-    const w = await world({
-      lang: 'nl',
-      refuse: (op) =>
-        op === 'message.send' && sends++ === 0
-          ? { code: 'limit/rate', message: 'Too many requests; try again in 1 s.', retryAfterMs: 400 }
-          : undefined,
-    });
+    const w = await embedded({ lang: 'nl' });
+    const refused = w.helpline.failNext(
+      'message.send',
+      new HelplineError('limit/rate', 'Too many requests; try again in 1 s.', { retryAfterMs: 400 }),
+    );
     w.widget.addEventListener('helpline-error', (event: HelplineErrorEvent) => errors.push(event.key));
     await chatting(w);
+    const cid = await w.helpline.agent.accept();
     w.$<HTMLTextAreaElement>('#message').value = 'Hallo';
     submit(w.$<HTMLFormElement>('form[part~="composer"]'));
-    await waitFor(() => sends === 1 && w.has('[part~="message-visitor"]'), 'refused once');
+    await refused;
+    await waitFor(() => w.has('[part~="message-visitor"]'), 'the message shown');
     const meta = () => w.$('[part~="message-visitor"] [part~="meta"]').textContent ?? '';
     assert.include(meta(), 'Versturen');
-    await waitFor(() => sends === 2 && !meta().includes('Versturen'), 'sent again and confirmed');
+    await w.helpline.agent.waitForMessage('Hallo', cid);
+    await waitFor(() => !meta().includes('Versturen'), 'sent again and confirmed');
     assert.notInclude(meta(), 'Niet verstuurd');
     assert.strictEqual(w.panel().querySelector('[role="alert"]')?.textContent?.trim() ?? '', '');
     assert.deepEqual(errors, []);
   });
 
   it('switches to the closed screen when the queue refuses the chat as closed', async () => {
-    const w = await world({
-      refuse: (op) =>
-        op === 'chat.start'
-          ? { code: 'queue/closed', message: 'The queue support is closed now.' }
-          : undefined,
-    });
+    const w = await embedded();
+    void w.helpline.failNext('chat.start', 'queue/closed');
     await w.open();
     w.$<HTMLButtonElement>('[part~="start-chat"]').click();
     await waitFor(() => w.has('form[part~="prechat"]'));
