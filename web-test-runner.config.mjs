@@ -116,9 +116,7 @@ const resultsFile = process.env.HELPLINE_WTR_RESULTS;
 
 export default {
   rootDir: repoRoot,
-  files: filter
-    ? browserTestFiles(filter)
-    : ['packages/*/src/**/*.browser.test.ts', 'packages/*/src/**/*.browser.test.tsx'],
+  files: browserTestFiles(filter),
   nodeResolve: { browser: true },
   staticLogging: !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase()),
   testFramework: { config: { timeout: 20000 } },

@@ -60,9 +60,12 @@ export function nodeTestFiles(filter = testFilter()) {
   return applyFilter(files, filter);
 }
 
-/** `packages/*\/src/**\/*.browser.test.ts(x)`; repo-relative. */
+/**
+ * `packages/*\/src/**\/*.browser.test.ts(x)` and `examples/**\/*.browser.test.ts(x)` (the example apps' own tests,
+ * written as an app developer would); repo-relative.
+ */
 export function browserTestFiles(filter = testFilter()) {
-  const files = packageSourceFiles()
+  const files = [...packageSourceFiles(), ...walk(join(repoRoot, 'examples'))]
     .map(toRepoPath)
     .filter((path) => browserTest.test(path));
   return applyFilter(files, filter);
