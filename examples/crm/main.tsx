@@ -7,6 +7,7 @@ import '@helpline/react/styles.css';
 import './crm.css';
 import { type ReactNode, StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import { LanguageSwitch, useDemoLanguage } from '../language';
 import { demoAgents, demoCustomers } from './demo-data';
 import { devToken, serverTransport } from './demo-server';
 
@@ -105,6 +106,7 @@ function Crm(): ReactNode {
   const [session, setSession] = useState<AgentSession>();
   const [error, setError] = useState<string>();
   const [fresh, setFresh] = useState(false);
+  const [language, setLanguage] = useDemoLanguage();
 
   useEffect(() => {
     if (!agent) return;
@@ -151,7 +153,7 @@ function Crm(): ReactNode {
           </p>
         ) : null}
         <nav aria-label="Demo">
-          <a href="/">Demo home</a>
+          <a href="/">Demo home</a> <LanguageSwitch value={language} onChange={setLanguage} />
         </nav>
       </header>
       <div className="crm-layout">
@@ -168,7 +170,7 @@ function Crm(): ReactNode {
               }}
             />
           ) : session ? (
-            <HelplineProvider agent={session}>
+            <HelplineProvider agent={session} locale={language}>
               <AgentConsole />
             </HelplineProvider>
           ) : (

@@ -6,10 +6,12 @@ import '../crm/crm.css';
 import { type ReactNode, StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { devToken, serverTransport } from '../crm/demo-server';
+import { LanguageSwitch, useDemoLanguage } from '../language';
 
 function Board(): ReactNode {
   const [session, setSession] = useState<SupervisorSession>();
   const [error, setError] = useState<string>();
+  const [language, setLanguage] = useDemoLanguage();
   useEffect(() => {
     let current: SupervisorSession | undefined;
     let cancelled = false;
@@ -37,7 +39,7 @@ function Board(): ReactNode {
           Signed in as <strong>Sam</strong>
         </p>
         <nav aria-label="Demo">
-          <a href="/">Demo home</a>
+          <a href="/">Demo home</a> <LanguageSwitch value={language} onChange={setLanguage} />
         </nav>
       </header>
       <main className="crm-layout-single">
@@ -46,7 +48,7 @@ function Board(): ReactNode {
             {error}
           </p>
         ) : session ? (
-          <HelplineProvider supervisor={session}>
+          <HelplineProvider supervisor={session} locale={language}>
             <SupervisorBoard />
           </HelplineProvider>
         ) : (
