@@ -28,8 +28,8 @@ export type MessageParams = Readonly<Record<string, string | number>>;
 export function formatMessage(
   message: Message,
   params: MessageParams,
-  plurals: Intl.PluralRules,
-  numbers: Intl.NumberFormat,
+  plurals: Pick<Intl.PluralRules, 'select'>,
+  numbers: Pick<Intl.NumberFormat, 'format'>,
 ): string {
   const count = params.count;
   const template =

@@ -66,6 +66,15 @@ describe('message catalogs', () => {
     assert.equal(resolveLocale([null, undefined, '']), 'en');
   });
 
+  it('writes small whole numbers as Intl.NumberFormat does, without building one where the digits are Latin', () => {
+    for (const locale of WIDGET_LOCALES) {
+      const translator = createTranslator(locale, en);
+      const intl = new Intl.NumberFormat(locale);
+      for (const value of [0, 1, 7, 42, 999, 1000, 4000, 12345, 2.5, -3])
+        assert.equal(translator.formatNumber(value), intl.format(value), `${locale} ${value}`);
+    }
+  });
+
   it('fills placeholders with numbers in the language digits, and site overrides win', () => {
     const arabic = createTranslator('ar', ar, siteOverrides({ ar: { title: 'مرحبا' } }, 'ar'));
     assert.equal(arabic.dir, 'rtl');
