@@ -21,7 +21,7 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 
 /** Options of {@link createWebSocketTransport}. */
 export interface WebSocketTransportOptions {
-  /** The server's WebSocket endpoint, e.g. `wss://help.example.com/ws`. Never put a token in it. */
+  /** The server's WebSocket endpoint, e.g. `wss://help.example.com/v1/ws`. Never put a token in it. */
   readonly url: string;
   /** The site the widget or console belongs to; sent as the `site` query parameter (not a secret). */
   readonly site?: string;
@@ -67,7 +67,7 @@ function retryHintOf(raw: string): number | undefined {
  *
  * @example
  * ```ts
- * const transport = createWebSocketTransport({ url: 'wss://help.example.com/ws', site: 'shop' });
+ * const transport = createWebSocketTransport({ url: 'wss://help.example.com/v1/ws', site: 'shop' });
  * const session = createVisitorSession({ transport, token });
  * // Node 20: createWebSocketTransport({ url, WebSocketImpl: WebSocket }) with `import { WebSocket } from 'ws'`
  * ```
