@@ -48,7 +48,7 @@ export {
   ChatPanel,
   type ChatPanelProps,
 } from './components/ChatPanel';
-export { ConnectionStatus } from './components/ConnectionStatus';
+export { ConnectionStatus, type ConnectionStatusProps } from './components/ConnectionStatus';
 export {
   CustomerCard,
   type CustomerCardProps,
