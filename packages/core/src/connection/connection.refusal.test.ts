@@ -15,7 +15,7 @@ const URL_TRIED = 'ws://help.example/ws?site=shop';
 /** What the fake server does with one link. */
 type Step =
   | { readonly refuse: ErrorCode; readonly close: number; readonly retryAfterMs?: number }
-  | { readonly unopened: true; readonly status?: number }
+  | { readonly unopened: true; readonly status?: number; readonly openedLocally?: boolean }
   | { readonly welcome: true };
 
 /** A transport that plays one scripted step per link (the last step repeats), and counts the links opened. */
@@ -28,6 +28,8 @@ function scriptedTransport(steps: readonly Step[]): Transport & { opened: number
       transport.opened++;
       const close = (info: LinkCloseInfo) => queueMicrotask(() => handlers.onClose(info));
       if ('unopened' in step) {
+        // A multi-tab leader's link opens at once; its real socket may still fail to.
+        if (step.openedLocally) queueMicrotask(() => handlers.onOpen());
         close({
           code: 1006,
           reason: 'socket error',
@@ -198,6 +200,14 @@ describe('connection: retryable failures keep the back-off and say why once', ()
     assert.ok(transport.opened > UNOPENED_TRIES + 2, `kept trying (${transport.opened} tries)`);
     assert.equal(printed(warnings).length, 1, 'told once, not per retry');
     assert.equal(printed(errors).length, 0);
+  });
+
+  it('counts a link that opened locally but whose socket never did (the multi-tab leader) as unopened', async () => {
+    const transport = scriptedTransport([{ unopened: true, openedLocally: true }]);
+    const live = connect(transport);
+    await aMinuteLater();
+    assert.equal(live.$state.get().context.error?.code, 'connection/unreachable');
+    assert.equal(printed(warnings).length, 1);
   });
 
   it('the unreachable reason is forgotten once the server welcomes us', async () => {

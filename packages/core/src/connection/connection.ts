@@ -251,7 +251,9 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
     const bye = byeError;
     byeError = undefined;
     if (state() === 'closed') return;
-    unopenedTries = linkOpened ? 0 : unopenedTries + 1;
+    // A transport names the URL only of a socket that never opened (the multi-tab leader's links open at once, while
+    // its real socket may not).
+    unopenedTries = linkOpened && info.url === undefined ? 0 : unopenedTries + 1;
     if (refusedResume && resumeToken !== undefined) {
       refusedResume = false;
       resumeToken = undefined;

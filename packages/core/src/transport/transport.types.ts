@@ -4,7 +4,7 @@ export interface LinkCloseInfo {
   readonly reason: string;
   /** The server asked to wait this long before reconnecting. */
   readonly retryAfterMs?: number;
-  /** Where the link tried to connect, for messages about a link that never opened. */
+  /** Where the link tried to connect; set only when its socket never opened (and it was not closed on purpose). */
   readonly url?: string;
   /** The HTTP status that refused the upgrade, where the platform tells (Node's `ws` does; browsers never do). */
   readonly status?: number;
