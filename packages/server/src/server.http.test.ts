@@ -165,10 +165,10 @@ describe('HTTP API', () => {
             id: 'shop',
             origins: [SITE_ORIGIN],
             topics: [
-              { id: 'help', label: 'Help', queueId: 'support' },
+              { id: 'help', label: { en: 'Help', nl: 'Hulp', ar: 'مساعدة' }, queueId: 'support' },
               { id: 'buy', label: 'Buy', queueId: 'sales' },
             ],
-            prechat: [{ name: 'name', label: 'Name', required: true }],
+            prechat: [{ name: 'name', label: { en: 'Name', nl: 'Naam' }, required: true }],
             csat: false,
             theme: { accent: '#123456' },
           },
@@ -180,9 +180,9 @@ describe('HTTP API', () => {
     const config = body as {
       csat: boolean;
       theme: Record<string, string>;
-      topics: { id: string; open: boolean }[];
+      topics: { id: string; open: boolean; label: unknown }[];
       queues: { id: string; open: boolean; alternative?: string; callbackSlots?: unknown[] }[];
-      prechat: { name: string }[];
+      prechat: { name: string; label: unknown }[];
     };
     assert.equal(config.csat, false);
     assert.equal(config.theme.accent, '#123456');
@@ -197,6 +197,9 @@ describe('HTTP API', () => {
     assert.equal(support?.alternative, 'callback');
     assert.ok(Array.isArray(support?.callbackSlots));
     assert.equal(config.prechat[0]?.name, 'name');
+    // Translated labels go to the widget whole: it shows the visitor's language and can switch without a fetch.
+    assert.deepEqual(config.topics[0]?.label, { en: 'Help', nl: 'Hulp', ar: 'مساعدة' });
+    assert.deepEqual(config.prechat[0]?.label, { en: 'Name', nl: 'Naam' });
     assert.equal((await http(s, '/v1/sites/shop/config?tz=Mars/Base')).status, 400);
     assert.equal((await http(s, '/v1/sites/nope/config')).status, 404);
   });

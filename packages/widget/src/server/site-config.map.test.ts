@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { localize } from '../config/site-config';
 import { type ServerSiteConfig, toSiteConfig } from './site-config.map';
 
 const base: ServerSiteConfig = {
@@ -33,6 +34,21 @@ describe('toSiteConfig', () => {
     assert.deepEqual(config.prechat, base.prechat);
     assert.equal(config.open, true);
     assert.deepEqual(config.channels, { chat: true, callback: true, voice: true, offlineMessage: true });
+  });
+
+  it('keeps translated topic and pre-chat labels, shown in the visitor language with English as fallback', () => {
+    const config = toSiteConfig({
+      ...base,
+      topics: [
+        { id: 'billing', label: { en: 'Billing', nl: 'Facturen', 'zh-Hant': '帳務' }, queueId: 'q-billing' },
+      ],
+      prechat: [{ name: 'name', label: { en: 'Your name', ar: 'اسمك' } }],
+    });
+    const topic = config.topics?.[0]?.label ?? '';
+    assert.equal(localize(topic, 'nl'), 'Facturen');
+    assert.equal(localize(topic, 'zh-Hant'), '帳務');
+    assert.equal(localize(topic, 'ar'), 'Billing');
+    assert.equal(localize(config.prechat?.[0]?.label ?? '', 'ar'), 'اسمك');
   });
 
   it('takes the callback slots of the chosen queue, else of the first topic', () => {
