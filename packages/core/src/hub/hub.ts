@@ -58,6 +58,7 @@ import {
   roleMayRun,
   visibleUntil,
 } from './access';
+import { failureReporter, isRetryable, retryDelayOf } from './failures';
 import { randomId, secureRandomBytes } from './ids';
 import {
   DEFAULT_LIFECYCLES,
@@ -68,6 +69,8 @@ import {
 } from './lifecycles';
 import { createMemoryStorage } from './memory.storage';
 import { reportingEventsOf } from './reporting.restore';
+import { createHubTimers } from './timers.hub';
+import { createTurns } from './turns';
 import { type CallStep, createVoiceHub } from './voice.hub';
 
 /** The system clock: `Date.now` and the global timers. */
@@ -161,12 +164,8 @@ const START_REQUEST_LIMIT = 10_000;
  * what it has at the deadline, and that submission (with its disposition) should win over the timer.
  */
 const WRAP_UP_GRACE_MS = 5_000;
-/** The longest a timer can wait (2^31 - 1 ms); later deadlines are reached in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
 /** How far ahead a callback may be booked. */
 const CALLBACK_HORIZON_MS = 366 * 86_400_000;
-/** How soon a step that storage refused without a hint is tried again. */
-const STORAGE_RETRY_MS = 1_000;
 /** Offer revocations kept for one disconnected agent. */
 const PENDING_REVOKE_LIMIT = 100;
 /** Past interactions returned for one customer. */
@@ -211,14 +210,18 @@ export function createHub(options: HubOptions): Hub {
   const finishedRetentionMs = options.finishedRetentionMs ?? 10 * 60_000;
   const resumeTokenTtlMs = options.resumeTokenTtlMs ?? 7 * 86_400_000;
   let lastSweepAt = clock.now();
-  const locks = new Map<string, Promise<unknown>>();
   /** The place in line each waiting interaction's customer was last told, by interaction id. */
   const lastPositions = new Map<string, { readonly key: string; readonly notice: Notice }>();
-  const offerTimers = new Map<string, unknown>();
-  const dueTimers = new Map<string, unknown>();
-  const wrapUpTimers = new Map<string, unknown>();
-  const repairTimers = new Map<string, unknown>();
-  const graceTimers = new Map<string, unknown>();
+  let closed = false;
+  const reportFailure = failureReporter(options.logger);
+  const turns = createTurns();
+  const { serialized } = turns;
+  const timers = createHubTimers({ clock, serialized, reportFailure, isClosed: () => closed });
+  const offerTimers = timers.group();
+  const dueTimers = timers.group();
+  const wrapUpTimers = timers.group();
+  const repairTimers = timers.group();
+  const graceTimers = timers.group();
   const agentGraceMs = options.agentGraceMs ?? 60_000;
   /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
   const namedTransfers = new Map<string, { readonly from: string; readonly to: string }>();
@@ -228,24 +231,8 @@ export function createHub(options: HubOptions): Hub {
   const missedRevokes = new Map<string, Notice[]>();
   let heartbeatTimer: unknown;
   let boardTimer: unknown;
-  let closed = false;
 
   // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
-
-  /** Runs `task` after every earlier task of the same conversation: seq assignment never interleaves. */
-  function serialized<T>(cid: string, task: () => Promise<T>): Promise<T> {
-    const previous = locks.get(cid) ?? Promise.resolve();
-    const next = previous.then(task, task);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    locks.set(cid, settled);
-    void settled.then(() => {
-      if (locks.get(cid) === settled) locks.delete(cid);
-    });
-    return next;
-  }
 
   function send(conn: Conn, frame: ServerFrame): void {
     if (!conn.closed) conn.sink.send(JSON.stringify(frame));
@@ -272,7 +259,7 @@ export function createHub(options: HubOptions): Hub {
    * sets them offline: then offers to them are withdrawn and routed again, and no more work waits for them.
    */
   function awaitReturn(agentId: string): void {
-    armAt(graceTimers, agentId, clock.now() + agentGraceMs, () => {
+    graceTimers.armAt(agentId, clock.now() + agentGraceMs, () => {
       if (connsOf(agentId).length > 0 || presence.get(agentId)?.value === 'offline') return;
       setPresence(agentId, 'offline', 'disconnected', 'system')
         // What was withdrawn from them is routed again.
@@ -595,10 +582,10 @@ export function createHub(options: HubOptions): Hub {
     if (lifecycle.handling.has(before) && !lifecycle.handling.has(state)) router.release(interaction.id);
     if (state === 'scheduled' || state === 'retry-wait') scheduleDue(current);
     if (state === 'wrap-up') scheduleWrapUpEnd(current);
-    else clearTimer(wrapUpTimers, interaction.id);
+    else wrapUpTimers.clear(interaction.id);
     if (lifecycle.final.has(state)) {
-      clearTimer(offerTimers, interaction.id);
-      clearTimer(dueTimers, interaction.id);
+      offerTimers.clear(interaction.id);
+      dueTimers.clear(interaction.id);
       router.remove(interaction.id);
       router.release(interaction.id);
       const { answeredAt, endedAt, wrapUpEndedAt } = interaction.timestamps;
@@ -615,7 +602,7 @@ export function createHub(options: HubOptions): Hub {
     const context = current.snapshot.context as { slot?: { start: number }; nextAttemptAt?: number };
     const at = current.snapshot.value === 'scheduled' ? context.slot?.start : context.nextAttemptAt;
     if (at === undefined) return;
-    stepAt(dueTimers, current.interaction.id, at, 'callback due', async () => {
+    dueTimers.stepAt(current.interaction.id, at, 'callback due', async () => {
       await drive(current, { kind: 'due' });
       enqueueForRouting(current);
     });
@@ -633,73 +620,10 @@ export function createHub(options: HubOptions): Hub {
     if (context.acw === undefined || context.timestamps === undefined) return;
     const deadline = wrapUpDeadlineAt(context as WrapUpContext, context.timestamps.endedAt);
     if (deadline === undefined) return;
-    stepAt(wrapUpTimers, current.interaction.id, deadline + WRAP_UP_GRACE_MS, 'wrap-up timeout', async () => {
+    wrapUpTimers.stepAt(current.interaction.id, deadline + WRAP_UP_GRACE_MS, 'wrap-up timeout', async () => {
       // The agent may have submitted the form while this timer waited for the conversation's turn.
       if (current.snapshot.value === 'wrap-up') await drive(current, { kind: 'wrap-up-timeout' });
     });
-  }
-
-  /**
-   * Calls `fire` at `at` (epoch ms) under `key`, replacing the timer that key had. Timers may fire a little early
-   * (a millisecond here and there): then it waits for the rest instead of finding nothing due.
-   */
-  function armAt(timers: Map<string, unknown>, key: string, at: number, fire: () => void): void {
-    clearTimer(timers, key);
-    // Timers cannot wait longer than 2^31 - 1 ms (about 24.8 days); a later deadline is reached in such steps.
-    const wait = () => Math.min(MAX_TIMER_MS, Math.max(0, at - clock.now()));
-    const tick = () => {
-      if (at - clock.now() > 0) {
-        timers.set(key, clock.setTimeout(tick, wait()));
-        return;
-      }
-      timers.delete(key);
-      fire();
-    };
-    timers.set(key, clock.setTimeout(tick, wait()));
-  }
-
-  /**
-   * Runs `step` in the conversation's turn at `at` (epoch ms), replacing the timer of that kind it had. A step that
-   * storage could not take is tried again shortly: a deadline is never dropped by an outage.
-   */
-  function stepAt(
-    timers: Map<string, unknown>,
-    cid: string,
-    at: number,
-    what: string,
-    step: () => Promise<void>,
-  ): void {
-    armAt(timers, cid, at, () => {
-      serialized(cid, step).catch((error: unknown) => {
-        if (closed) return;
-        if (!isRetryable(error)) {
-          reportFailure(what, error);
-          return;
-        }
-        // Unless something re-armed it meanwhile, try again once storage may be back.
-        if (!timers.has(cid)) stepAt(timers, cid, clock.now() + retryDelayOf(error), what, step);
-      });
-    });
-  }
-
-  /** A storage outage: the step changed nothing and may be tried again. */
-  function isRetryable(error: unknown): error is HelplineError {
-    return isHelplineError(error) && error.code === 'unavailable';
-  }
-
-  function retryDelayOf(error: HelplineError): number {
-    return error.retryAfterMs ?? STORAGE_RETRY_MS;
-  }
-
-  function reportFailure(what: string, error: unknown): void {
-    if (options.logger) options.logger.error(what, error);
-    else console.error(`[helpline] ${what} failed`, error);
-  }
-
-  function clearTimer(timers: Map<string, unknown>, cid: string): void {
-    const timer = timers.get(cid);
-    if (timer !== undefined) clock.clearTimeout(timer);
-    timers.delete(cid);
   }
 
   /** The interaction, from memory or read back from storage (a finished one: history, CSAT, transcripts). */
@@ -824,12 +748,12 @@ export function createHub(options: HubOptions): Hub {
         expiresAt: routed.expiresAt,
       },
     });
-    armAt(offerTimers, cid, routed.expiresAt, () => void runRouting(() => router.tick()));
+    offerTimers.armAt(cid, routed.expiresAt, () => void runRouting(() => router.tick()));
   }
 
   async function missed(routed: RoutingOffer): Promise<void> {
     const cid = routed.interactionId;
-    clearTimer(offerTimers, cid);
+    offerTimers.clear(cid);
     const current = live.get(cid);
     if (current?.snapshot.value !== 'offered') return;
     await serialized(cid, () => drive(current, { kind: 'offer-timeout' }));
@@ -845,7 +769,7 @@ export function createHub(options: HubOptions): Hub {
     const current = live.get(cid);
     const agentId = current?.interaction.agentId;
     if (current?.snapshot.value !== 'offered' || router.offerOf(cid) !== undefined || !agentId) return;
-    clearTimer(offerTimers, cid);
+    offerTimers.clear(cid);
     await serialized(cid, async () => {
       if (current.snapshot.value === 'offered' && router.offerOf(cid) === undefined)
         await drive(current, { kind: 'offer-withdrawn' });
@@ -862,8 +786,8 @@ export function createHub(options: HubOptions): Hub {
     // Who declined or missed it already is kept: they are not offered it first when it joins the line again.
     const passedOver = router.passedOverOf(cid);
     router.remove(cid);
-    clearTimer(offerTimers, cid);
-    armAt(repairTimers, cid, clock.now() + delayMs, () => {
+    offerTimers.clear(cid);
+    repairTimers.armAt(cid, clock.now() + delayMs, () => {
       serialized(cid, async () => {
         const current = live.get(cid);
         if (!current) return;
@@ -1639,7 +1563,7 @@ export function createHub(options: HubOptions): Hub {
           join(change, conn.subject.id);
           // The agent gets the whole conversation below, in order, instead of its last events first.
           await commit(current, change, { replayTo: conn.subject.id });
-          clearTimer(offerTimers, args.cid);
+          offerTimers.clear(args.cid);
           router.accept(args.cid, conn.subject.id);
           transferSettled(args.cid, conn.subject.id, 'accepted');
           return current;
@@ -1656,7 +1580,7 @@ export function createHub(options: HubOptions): Hub {
         }
         await drive(current, { kind: 'reject', agentId: conn.subject.id });
       });
-      clearTimer(offerTimers, args.cid);
+      offerTimers.clear(args.cid);
       transferSettled(args.cid, conn.subject.id, 'declined');
       void runRouting(() => router.reject(args.cid, conn.subject.id));
       return {};
@@ -1964,7 +1888,7 @@ export function createHub(options: HubOptions): Hub {
     resumeTokens.set(resumeToken, { subjectId: subject.id, issuedAt: clock.now() });
     for (const [cid] of visible) conn.replaying.add(cid);
     if (!conn.closed) {
-      clearTimer(graceTimers, subject.id);
+      graceTimers.clear(subject.id);
       const own = connsBySubject.get(subject.id) ?? new Set<Conn>();
       own.add(conn);
       connsBySubject.set(subject.id, own);
@@ -2102,7 +2026,7 @@ export function createHub(options: HubOptions): Hub {
     for (const [cid, current] of live) {
       const finished = current.lifecycle.final.has(current.snapshot.value);
       const usedAt = current.usedAt ?? current.interaction.timestamps.endedAt ?? now;
-      if (finished && now - usedAt >= finishedRetentionMs && !locks.has(cid)) live.delete(cid);
+      if (finished && now - usedAt >= finishedRetentionMs && !turns.busy(cid)) live.delete(cid);
     }
     for (const [token, issued] of resumeTokens) {
       if (now - issued.issuedAt >= resumeTokenTtlMs) resumeTokens.delete(token);
@@ -2220,10 +2144,7 @@ export function createHub(options: HubOptions): Hub {
       closed = true;
       if (heartbeatTimer !== undefined) clock.clearTimeout(heartbeatTimer);
       if (boardTimer !== undefined) clock.clearTimeout(boardTimer);
-      for (const timers of [offerTimers, dueTimers, wrapUpTimers, repairTimers, graceTimers]) {
-        for (const timer of timers.values()) clock.clearTimeout(timer);
-        timers.clear();
-      }
+      timers.close();
       // Connections first: their goodbyes must not arm call timers that would keep the process alive.
       for (const conn of [...conns]) refuse(conn, CLOSE_CODES.goingAway, helplineError('connection/closed'));
       voice.close();
