@@ -51,17 +51,25 @@ function SignIn({ onSignIn, error }: { onSignIn: (agent: DemoAgent) => void; err
       }}
     >
       <h2>Sign in to the agent console</h2>
-      <label>
-        Demo agent{' '}
-        <select name="agent" value={choice} onChange={(event) => setChoice(event.target.value)}>
+      <p className="crm-hint">Demo accounts need no password: pick who you are.</p>
+      <label className="crm-field">
+        <span className="crm-field__label">Demo agent</span>
+        <select
+          className="crm-select"
+          name="agent"
+          value={choice}
+          onChange={(event) => setChoice(event.target.value)}
+        >
           {demoAgents.map((agent) => (
             <option key={agent.id} value={agent.id}>
               {agent.name} ({agent.queues})
             </option>
           ))}
         </select>
-      </label>{' '}
-      <button type="submit">Sign in</button>
+      </label>
+      <button type="submit" className="crm-button crm-button--primary">
+        Sign in
+      </button>
       {error ? (
         <p role="alert" className="crm-error">
           {error}
@@ -71,30 +79,34 @@ function SignIn({ onSignIn, error }: { onSignIn: (agent: DemoAgent) => void; err
   );
 }
 
+/** Up to two initials for an avatar ("Noor de Vries" → "NV"). */
+function initials(name: string): string {
+  const words = name.split(/\s+/).filter(Boolean);
+  return [words[0], words.length > 1 ? words.at(-1) : undefined]
+    .map((word) => word?.[0]?.toUpperCase() ?? '')
+    .join('');
+}
+
 function Customers(): ReactNode {
   return (
     <section className="crm-customers" aria-labelledby="crm-customers-title">
       <h2 id="crm-customers-title">Customers</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Orders</th>
-            <th scope="col">Since</th>
-          </tr>
-        </thead>
-        <tbody>
-          {demoCustomers.map((customer) => (
-            <tr key={customer.id}>
-              <td>{customer.name}</td>
-              <td>{customer.email}</td>
-              <td>{customer.orders}</td>
-              <td>{customer.since}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {/* A list of cards, not a table: it reads the same in a 22rem column and on a 360 px phone. */}
+      <ul className="crm-customer-list">
+        {demoCustomers.map((customer) => (
+          <li key={customer.id} className="crm-customer">
+            <span className="crm-avatar" aria-hidden="true">
+              {initials(customer.name)}
+            </span>
+            <span className="crm-customer__name">{customer.name}</span>
+            <span className="crm-customer__email">{customer.email}</span>
+            <span className="crm-customer__meta">
+              {customer.orders === 1 ? '1 order' : `${customer.orders} orders`} · customer since{' '}
+              {customer.since}
+            </span>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -143,6 +155,7 @@ function Crm(): ReactNode {
             Signed in as <strong>{agent.name}</strong>{' '}
             <button
               type="button"
+              className="crm-button crm-button--on-dark"
               onClick={() => {
                 sessionStorage.removeItem(AGENT_KEY);
                 setAgent(undefined);
