@@ -1,9 +1,10 @@
 // `npm run bench`: runs every `packages/*/src/**/*.bench.ts` and `scripts/bench/*.bench.ts`, prints one
 // table and writes docs/benchmarks.md. Each module's default export is a `Bench` (see bench/bench.types.ts).
-// HELPLINE_BENCH_FILTER=<substring> runs only the bench files whose path contains it.
+// HELPLINE_BENCH_FILTER=<substring> runs only the bench files whose path contains it, and replaces only their rows
+// in docs/benchmarks.md (the others stay as last measured).
 // Exits 1 when a measurement is over its budget; budgets are measured here, not asserted in timed tests.
 import { spawnSync } from 'node:child_process';
-import { type Dirent, readdirSync, writeFileSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -72,8 +73,37 @@ function printTable(rows: (BenchRow & { source: string })[]): void {
   for (const line of cells) console.log(format(line));
 }
 
-function markdown(rows: (BenchRow & { source: string })[], failures: string[]): string {
-  const cellText = (cell: string) => cell.replaceAll('|', '\\|');
+const cellText = (cell: string) => cell.replaceAll('|', '\\|');
+
+/** A row of the table in docs/benchmarks.md as `markdown` writes it. */
+function tableRow(row: BenchRow & { source: string }): string {
+  return `| ${cellText(row.what)} | ${cellText(row.measured)} | ${cellText(row.budget)} | ${verdict(row.ok)} | ${cellText(row.competitors)} | \`${row.source}\` |`;
+}
+
+/**
+ * The table rows of `previous` (docs/benchmarks.md as it is) in their order, with those of the bench files run now
+ * replaced by `rows`; rows of bench files that no longer exist are dropped, new ones are added after their file's.
+ */
+function mergedRows(previous: string, rows: (BenchRow & { source: string })[], ran: Set<string>): string[] {
+  const kept = previous
+    .split('\n')
+    .map((line) => ({ line, source: /^\|.*\| `([^`]+\.bench\.ts)`\s*\|$/.exec(line)?.[1] ?? '' }))
+    .filter(({ source }) => source !== '')
+    .filter(({ source }) => existsSync(join(repoRoot, source)));
+  const lines: string[] = [];
+  const placed = new Set<string>();
+  for (const { line, source } of kept) {
+    if (!ran.has(source)) lines.push(line);
+    else if (!placed.has(source)) {
+      placed.add(source);
+      lines.push(...rows.filter((row) => row.source === source).map(tableRow));
+    }
+  }
+  for (const row of rows) if (!placed.has(row.source)) lines.push(tableRow(row));
+  return lines;
+}
+
+function markdown(tableRows: string[], failures: string[], filter: string | undefined): string {
   const cpu = cpus();
   const lines = [
     '# Benchmarks',
@@ -81,14 +111,11 @@ function markdown(rows: (BenchRow & { source: string })[], failures: string[]): 
     'Written by `npm run bench` (scripts/bench.ts); budgets are those of the design (§6). Sizes are brotli',
     '(quality 11) of minified ESM, KB = 1,024 bytes.',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} with Node ${process.version} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with Node ${process.version} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}${filter ? ` (the rows of the ${filter} benches; the others as measured before)` : ''}.`,
     '',
     '| what | measured | budget | ok | what users pick instead | source |',
     '|---|---|---|---|---|---|',
-    ...rows.map(
-      (row) =>
-        `| ${cellText(row.what)} | ${cellText(row.measured)} | ${cellText(row.budget)} | ${verdict(row.ok)} | ${cellText(row.competitors)} | \`${row.source}\` |`,
-    ),
+    ...tableRows,
   ];
   if (failures.length > 0)
     lines.push('', 'Benches that failed to run:', '', ...failures.map((failure) => `- ${failure}`));
@@ -97,7 +124,8 @@ function markdown(rows: (BenchRow & { source: string })[], failures: string[]): 
 
 const rows: (BenchRow & { source: string })[] = [];
 const failures: string[] = [];
-for (const file of benchFiles()) {
+const files = benchFiles();
+for (const file of files) {
   const source = relative(repoRoot, file);
   try {
     for (const row of await runBench(file)) rows.push({ ...row, source });
@@ -109,7 +137,14 @@ for (const file of benchFiles()) {
 printTable(rows);
 for (const failure of failures) console.error(`bench failed: ${failure}`);
 const benchmarksFile = join(repoRoot, 'docs', 'benchmarks.md');
-writeFileSync(benchmarksFile, markdown(rows, failures));
+const tableRows = process.env.HELPLINE_BENCH_FILTER
+  ? mergedRows(
+      existsSync(benchmarksFile) ? readFileSync(benchmarksFile, 'utf8') : '',
+      rows,
+      new Set(files.map((file) => relative(repoRoot, file))),
+    )
+  : rows.map(tableRow);
+writeFileSync(benchmarksFile, markdown(tableRows, failures, process.env.HELPLINE_BENCH_FILTER));
 // Biome formats Markdown too (it aligns tables); format the file so that `npm test`'s lint stays clean.
 spawnSync(join(repoRoot, 'node_modules', '.bin', 'biome'), ['format', '--write', benchmarksFile], {
   stdio: 'ignore',

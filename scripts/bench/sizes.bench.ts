@@ -17,7 +17,7 @@ export default async function sizes(): Promise<BenchRow[]> {
   const wholeIndex = await bundleSize(`export * from '@helpline/core';`);
   return [
     {
-      what: 'core, typical visitor import (session + WebSocket transport + renderer; nanostores, valibot included)',
+      what: 'core, typical visitor import (session + WebSocket transport + renderer; nanostores included, frames checked by generated guards)',
       measured: formatSize(visitor),
       budget: '≤ 8 KB br',
       competitors: 'LiveChat customer SDK 14.6 KB br, Twilio Conversations 101 KB br',
