@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { createTestClock, supportQueue, testAgent } from '../testing';
+import { createTestClock, supportQueue, testAgent, waitFor } from '../testing';
 import { devAuthenticate } from './dev-auth';
 import { createHub } from './hub';
 import type { Subject } from './hub.types';
@@ -28,6 +28,35 @@ describe('hub: the supervisor board', () => {
     assert.deepEqual(
       board.agents.map((agent) => agent.name),
       ['Alice'],
+    );
+  });
+
+  it("names the customer of each interaction an agent holds, as the agent's inbox does", async () => {
+    const hub = createHub({
+      queues: [supportQueue],
+      agents: [testAgent('alice', { queueIds: ['support'] })],
+      authenticate: devAuthenticate,
+      clock: createTestClock(),
+    });
+    cleanups.push(() => hub.close());
+    const alice: Subject = { id: 'alice', role: 'agent', name: 'Alice' };
+    const visitor: Subject = { id: 'v1', role: 'visitor', name: 'Visitor' };
+    await hub.execute(alice, 'presence.set', { status: 'available' });
+    const { cid } = await hub.execute(visitor, 'chat.start', {
+      channel: 'chat',
+      queueId: 'support',
+      prechat: { name: 'Vera Visitor' },
+    });
+    await waitFor(() => hub.interaction(cid)?.state === 'offered', 'offered to Alice');
+    await hub.execute(alice, 'offer.accept', { cid });
+    const board = await hub.execute(
+      { id: 'sam', role: 'supervisor', name: 'Sam' },
+      'supervisor.snapshot',
+      {},
+    );
+    assert.deepEqual(
+      board.agents[0]?.interactions.map((held) => held.customerName),
+      ['Vera Visitor'],
     );
   });
 });

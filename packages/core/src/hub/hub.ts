@@ -1201,6 +1201,7 @@ export function createHub(options: HubOptions): Hub {
           cid: l.interaction.id,
           channel: l.interaction.channel,
           state: l.snapshot.value,
+          ...(l.interaction.customer.name ? { customerName: l.interaction.customer.name } : {}),
           since:
             l.interaction.timestamps.answeredAt ??
             l.interaction.timestamps.offeredAt ??

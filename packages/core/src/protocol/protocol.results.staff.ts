@@ -98,7 +98,14 @@ export const commandResultSchemas = {
         reason: v.optional(v.string()),
         since: v.number(),
         interactions: v.array(
-          v.object({ cid: v.string(), channel: v.string(), state: v.string(), since: v.number() }),
+          v.object({
+            cid: v.string(),
+            channel: v.string(),
+            state: v.string(),
+            since: v.number(),
+            /** The customer's name, as the agent's inbox shows it. */
+            customerName: v.optional(v.string()),
+          }),
         ),
       }),
     ),

@@ -83,8 +83,8 @@ describe('<SupervisorBoard>', () => {
     await waitForUi(() => agent.$offers.get()[cid] !== undefined, 'offered to Alice');
     await act(() => agent.accept(cid));
     await waitForUi(
-      () => alice.cells[3]?.textContent?.includes('Chat · Active') === true,
-      'Alice works on the chat',
+      () => alice.cells[3]?.textContent?.startsWith('Ada · Chat · Active · ') === true,
+      'Alice works on the chat with Ada',
     );
 
     // And back away, with the supervisor reason.

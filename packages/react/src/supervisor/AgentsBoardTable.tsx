@@ -102,6 +102,7 @@ function WorkItem({ interaction, now }: { interaction: BoardInteraction; now: nu
   const i18n = useTranslator();
   return (
     <li data-state={interaction.state}>
+      {interaction.customerName && `${interaction.customerName} · `}
       {channelLabel(i18n, interaction.channel)} · {stateLabel(i18n, interaction.state)}
       {interaction.since !== undefined && ` · ${i18n.duration((now - interaction.since) / 1000)}`}
     </li>
