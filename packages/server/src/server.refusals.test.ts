@@ -10,7 +10,7 @@ import {
 import { createTestClock, type TestClock } from '@helpline/core/testing';
 import { WebSocket } from 'ws';
 import type { HelplineServer } from './server';
-import { SITE_ORIGIN, staffToken, startTestServer, visitorToken } from './testing/harness';
+import { http, SITE_ORIGIN, staffToken, startTestServer, visitorToken } from './testing/harness';
 
 // The real client (session, connection, WebSocket transport) against the real server: each refusal that retrying
 // cannot fix ends in `closed` with its typed reason, is told once on the console, and leaves no retry behind.
@@ -173,5 +173,16 @@ describe('a refused client stops and says why (real server, real client)', () =>
     assert.equal(visitor.$connection.get().value, 'caught-up');
     assert.equal(errors.mock.callCount(), 0);
     visitor.connection.close();
+  });
+});
+
+describe('the HTTP API names an unknown site the same way', () => {
+  it('site config and visitor session: 404 site/unknown', async () => {
+    const config = await http(server, '/v1/sites/no-such-site/config');
+    assert.equal(config.status, 404);
+    assert.match(JSON.stringify(config.body), /"code":"site\/unknown"/);
+    const visitor = await http(server, '/v1/sessions/visitor', { body: { site: 'no-such-site' } });
+    assert.equal(visitor.status, 404);
+    assert.match(JSON.stringify(visitor.body), /"code":"site\/unknown"/);
   });
 });

@@ -84,7 +84,7 @@ export function createAuth(options: AuthOptions): Auth {
 
   function siteOrThrow(siteId: string): SiteConfig {
     const site = options.sites.get(siteId);
-    if (!site) throw helplineError('not-found', { entity: 'Site', id: siteId });
+    if (!site) throw helplineError('site/unknown', { site: siteId });
     return site;
   }
 

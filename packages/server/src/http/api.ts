@@ -249,7 +249,7 @@ const routes: { method: string; pattern: RegExp; handler: Handler; dev?: boolean
     pattern: /^\/v1\/sites\/(?<site>[\w.:-]{1,64})\/config$/,
     async handler(context, request, params) {
       const site = context.config.sites.get(params.site ?? '');
-      if (!site) throw helplineError('not-found', { entity: 'Site', id: params.site ?? '' });
+      if (!site) throw helplineError('site/unknown', { site: params.site ?? '' });
       const tz = request.url.searchParams.get('tz');
       if (tz !== null && !isTimeZone(tz)) {
         throw helplineError(

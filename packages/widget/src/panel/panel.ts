@@ -239,8 +239,10 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
         return;
       }
       this.#start(connection);
-    } catch {
-      this.#connectError = 'errorConnect';
+    } catch (error) {
+      // The server does not know this site: chat is unavailable here (the connector told the developer why).
+      this.#connectError =
+        (error as { code?: unknown }).code === 'site/unknown' ? 'unavailableHere' : 'errorConnect';
     } finally {
       this.#connecting = false;
       this.requestUpdate();

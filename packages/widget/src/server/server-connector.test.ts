@@ -69,6 +69,20 @@ describe('visitor tokens', () => {
     assert.equal(reloaded.refused(), false, 'a token issued just now was refused: do not loop');
   });
 
+  it("keeps the server's site/unknown, which retrying cannot fix", async () => {
+    globalThis.fetch = async () =>
+      new Response(
+        JSON.stringify({ error: { code: 'site/unknown', message: 'Site shop is not configured.' } }),
+        {
+          status: 404,
+        },
+      );
+    await assert.rejects(tokens().current(), {
+      code: 'site/unknown',
+      message: 'Site shop is not configured.',
+    });
+  });
+
   it('maps an HTTP 401 to auth/invalid-token', async () => {
     globalThis.fetch = async () =>
       new Response(JSON.stringify({ error: { code: 'auth/invalid-token' } }), { status: 401 });

@@ -2,7 +2,10 @@ import {
   CLOSE_CODES,
   createLeaderTransport,
   createWebSocketTransport,
+  type ErrorPayload,
+  HelplineError,
   helplineError,
+  isHelplineError,
   type Transport,
 } from '@helpline/core';
 import type { WidgetConnectOptions } from '../loader/settings';
@@ -39,6 +42,8 @@ async function json(response: Response): Promise<unknown> {
   if (response.status === 401 || error?.code === 'auth/invalid-token') {
     throw helplineError('auth/invalid-token', { detail: `HTTP ${response.status}` });
   }
+  // A site the server does not know: retrying cannot help, and the panel says chat is unavailable here.
+  if (error?.code === 'site/unknown') throw HelplineError.fromPayload(error as ErrorPayload);
   throw helplineError('connection/closed');
 }
 
@@ -162,7 +167,20 @@ function renewingRefusedTokens(
  * and one WebSocket to `{server}/v1/ws` per browser, shared by its tabs (core's leader transport). This module
  * is imported only when it is needed; the voice engine only when a call starts.
  */
-export const connectToServer: ServerConnector = async ({ server, site, identity }) => {
+export const connectToServer: ServerConnector = async (request) => {
+  try {
+    return await connect(request);
+  } catch (error) {
+    // The visitor sees plain words; the developer gets the reason here, once.
+    const why = isHelplineError(error)
+      ? `${error.code}: ${error.message}`
+      : `${String(error)} — the server is down, or refused this page's origin (a page cannot tell a CORS refusal from a network error): check the server URL and the site's origins`;
+    console.error(`[helpline] cannot connect to ${request.server} for site ${request.site}: ${why}`);
+    throw error;
+  }
+};
+
+async function connect({ server, site, identity }: ServerConnectRequest): Promise<WidgetConnectOptions> {
   const base = new URL(server.endsWith('/') ? server : `${server}/`, location.href);
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const configUrl = new URL(`v1/sites/${encodeURIComponent(site)}/config`, base);
@@ -197,4 +215,4 @@ export const connectToServer: ServerConnector = async ({ server, site, identity 
         }
       : {}),
   };
-};
+}

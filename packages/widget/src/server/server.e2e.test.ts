@@ -150,7 +150,8 @@ before(async () => {
     }),
   });
   const socketOrigin = server.url.replace(/^http/, 'ws');
-  for (const site of ['shop', 'closed']) {
+  // 'nope' is a typo no server config has.
+  for (const site of ['shop', 'closed', 'nope']) {
     await writeFile(
       join(dir, `${site}.html`),
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${site}</title></head><body>
@@ -187,6 +188,25 @@ after(async () => {
 });
 
 describe('the widget on helpline serve', () => {
+  it('tells the visitor chat is unavailable on a site the server does not know, and the developer why', async () => {
+    const page = await visit('nope');
+    const reports: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' && message.text().startsWith('[helpline]')) reports.push(message.text());
+    });
+    await openWidget(page);
+    const alert = page.locator('helpline-panel [role="alert"]');
+    await alert.waitFor();
+    assert.equal(
+      (await alert.textContent())?.trim(),
+      'Chat is unavailable on this site right now. Please try again later.',
+    );
+    await until(() => reports.length > 0, 'the console report');
+    assert.equal(reports.length, 1);
+    assert.match(reports[0] ?? '', /site\/unknown: Site nope is not configured/);
+    await page.context().close();
+  });
+
   it('chats with an agent, keeps the conversation over a reload, and asks for CSAT after the end', async () => {
     const alice = await agent('alice');
     const page = await visit('shop');
