@@ -51,8 +51,8 @@ export const nl: Catalog = {
   presenceAwayReason: 'Afwezig: {reason}',
   presenceOffline: 'Offline',
   presenceBusy: 'Bezet',
-  presenceWork: 'Open interacties: {count}',
-  presenceNoWork: 'Geen open interacties',
+  presenceWork: 'Open contacten: {count}',
+  presenceNoWork: 'Geen open contacten',
   presenceKeepsWork:
     'Je houdt je openstaande contacten; zolang je afwezig bent, komen er geen nieuwe aanbiedingen.',
   presenceForced: 'Ingesteld door een supervisor.',
