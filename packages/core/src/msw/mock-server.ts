@@ -122,6 +122,8 @@ const DEFAULT_URL = 'https://helpline.test';
 const WIDGET_LANGUAGES = ['en', 'nl', 'zh', 'ar'];
 
 type ResolverInfo = Parameters<HttpResponseResolver>[0];
+// What a resolver may answer with, as the installed msw types it (earlier msw 2 releases take only their own).
+type Answer = Awaited<ReturnType<HttpResponseResolver>>;
 
 const defaultQueue: Queue = {
   ...supportQueue,
@@ -145,7 +147,7 @@ const HTTP_STATUS: Partial<Record<string, number>> = {
 const statusOf = (code: string) =>
   HTTP_STATUS[code] ?? (/^(validation|protocol|voice)\//.test(code) ? 400 : 409);
 
-function errorResponse(error: unknown): Response {
+function errorResponse(error: unknown) {
   const typed = isHelplineError(error) ? error : helplineError('internal', { detail: 'mock failure' });
   return HttpResponse.json({ error: typed.toPayload() }, { status: statusOf(typed.code) });
 }
@@ -305,7 +307,7 @@ export function createHelplineMock(options: HelplineMockOptions = {}): HelplineM
     typeof value === 'string' && value !== '' ? value : fallback;
   /** A resolver whose typed errors answer as the server's do: `{ error }` with the code's status. */
   const guarded =
-    (handle: (info: ResolverInfo) => Promise<Response>): HttpResponseResolver =>
+    (handle: (info: ResolverInfo) => Promise<Answer>): HttpResponseResolver =>
     async (info) => {
       try {
         return await handle(info);
