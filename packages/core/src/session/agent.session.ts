@@ -62,6 +62,11 @@ export type TransferTarget =
  */
 export interface AgentSession {
   readonly connection: Connection;
+  /**
+   * The connection's snapshot (`connecting`, `caught-up`, `reconnecting`, `closed`…). When it is down for a reason,
+   * `context.error` says which (`auth/token-expired`, `site/unknown`, `connection/unreachable`, …): kept in `closed`
+   * after a refusal for good, and cleared when the server welcomes the client again.
+   */
   readonly $connection: ReadableAtom<ConnectionSnapshot>;
   readonly $presence: ReadableAtom<AgentPresence>;
   /** Offers by conversation id. */

@@ -29,6 +29,11 @@ export interface SupervisorSessionOptions extends ConnectionOptions {
 /** A supervisor's session: the live board and the actions supervisors may take. */
 export interface SupervisorSession {
   readonly connection: Connection;
+  /**
+   * The connection's snapshot (`connecting`, `caught-up`, `reconnecting`, `closed`…). When it is down for a reason,
+   * `context.error` says which (`auth/token-expired`, `site/unknown`, `connection/unreachable`, …): kept in `closed`
+   * after a refusal for good, and cleared when the server welcomes the client again.
+   */
   readonly $connection: ReadableAtom<ConnectionSnapshot>;
   /** The latest board, refreshed whenever the server says it changed. */
   readonly $board: ReadableAtom<SupervisorBoard | undefined>;

@@ -57,7 +57,11 @@ export interface StartChatRequest {
  */
 export interface VisitorSession {
   readonly connection: Connection;
-  /** Connection snapshot (`connecting`, `caught-up`, `reconnecting`…), for the offline banner. */
+  /**
+   * The connection's snapshot (`connecting`, `caught-up`, `reconnecting`, `closed`…). When it is down for a reason,
+   * `context.error` says which (`auth/token-expired`, `site/unknown`, `connection/unreachable`, …): kept in `closed`
+   * after a refusal for good, and cleared when the server welcomes the client again.
+   */
   readonly $connection: ReadableAtom<ConnectionSnapshot>;
   /** The current conversation, or `undefined` before the first chat. */
   readonly $conversation: ReadableAtom<ConversationView | undefined>;
