@@ -14,10 +14,11 @@ describe('widget size budgets', () => {
       sizes.chatFirstOpen.brotli <= 30 * KB,
       `chat first open is ${sizes.chatFirstOpen.brotli} B br (budget 30720)`,
     );
-    // The classic script carries the same loader plus the <script data-*> bootstrap and the IIFE wrapper.
+    // The classic script carries the same loader plus the <script data-*> bootstrap and the IIFE wrapper: about
+    // 2.10 KB br today against the 2 KB budget; this ceiling stops it growing while that gap is open.
     assert.ok(
-      sizes.classic.brotli <= 2.25 * KB,
-      `classic build is ${sizes.classic.brotli} B br (limit 2304)`,
+      sizes.classic.brotli <= 2.125 * KB,
+      `classic build is ${sizes.classic.brotli} B br (limit ${2.125 * KB})`,
     );
     // Lazy views stay out of the first open.
     assert.ok(sizes.callbackView.files.length > 0 && sizes.callbackView.brotli > 0);

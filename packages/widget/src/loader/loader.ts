@@ -124,9 +124,7 @@ export class HelplineWidgetElement extends BaseElement {
   /** The tag name {@link defineHelplineWidget} registers by default. */
   static readonly tagName = 'helpline-widget';
 
-  static get observedAttributes(): string[] {
-    return ['open', 'lang', 'theme', 'server'];
-  }
+  static readonly observedAttributes: readonly string[] = ['open', 'lang', 'theme', 'server'];
 
   /** What the page configured through the JS API; the panel reads it. */
   readonly settings: WidgetSettings = {};
