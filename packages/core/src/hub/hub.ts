@@ -8,8 +8,7 @@ import {
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { type WrapUpContext, wrapUpDeadlineAt } from '../interaction/lifecycle';
 import { can, transition } from '../machine';
-import { computeKpiSeries, computeKpis } from '../metrics/kpis';
-import type { KpiLogEvent, KpiReport } from '../metrics/metrics.types';
+import type { KpiLogEvent } from '../metrics/metrics.types';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
 import { parseClientFrame, validateCommandArgs } from '../protocol/protocol.commands';
 import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limits';
@@ -60,15 +59,10 @@ import {
 } from './access';
 import { failureReporter, isRetryable, retryDelayOf } from './failures';
 import { randomId, secureRandomBytes } from './ids';
-import {
-  DEFAULT_LIFECYCLES,
-  type Intent,
-  type InteractionSnapshot,
-  type Lifecycle,
-  withSnapshot,
-} from './lifecycles';
+import { DEFAULT_LIFECYCLES, type Intent, type InteractionSnapshot, withSnapshot } from './lifecycles';
+import type { Live } from './live';
 import { createMemoryStorage } from './memory.storage';
-import { reportingEventsOf } from './reporting.restore';
+import { createReportingHub } from './reporting.hub';
 import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
 import { type CallStep, createVoiceHub } from './voice.hub';
@@ -113,14 +107,6 @@ export interface Hub {
   close(): void;
 }
 
-interface Live {
-  interaction: Interaction;
-  snapshot: InteractionSnapshot;
-  readonly lifecycle: Lifecycle;
-  /** When a command or a step last used it (finished interactions leave memory some time after). */
-  usedAt?: number;
-}
-
 interface Conn {
   readonly id: string;
   readonly sink: HubConnectionSink;
@@ -146,17 +132,8 @@ type Handler<Op extends CommandOp> = (conn: AuthedConn, args: CommandArgs<Op>) =
 
 const STAFF_ROLES = new Set(['agent', 'supervisor']);
 const DEFAULT_CALLBACK_SLOT_MS = 30 * 60_000;
-/** Events kept in memory for live KPIs. */
-const KPI_LOG_LIMIT = 200_000;
-/** After a restart, live KPIs are rebuilt from the interactions of this last stretch (the board shows today). */
-const KPI_RESTORE_MS = 86_400_000;
-/** A repeat contact on the same topic within a week counts against first-contact resolution. */
-const FCR_WINDOW_MS = 7 * 86_400_000;
-const BOARD_THROTTLE_MS = 500;
 /** How often the heartbeat also sweeps finished interactions and expired resume tokens out of memory. */
 const SWEEP_INTERVAL_MS = 60_000;
-/** Buckets in one KPI series (a day in 5-minute buckets). */
-const KPI_SERIES_LIMIT = 288;
 /** Conversation-starting requests remembered for deduplication. */
 const START_REQUEST_LIMIT = 10_000;
 /**
@@ -225,12 +202,24 @@ export function createHub(options: HubOptions): Hub {
   const agentGraceMs = options.agentGraceMs ?? 60_000;
   /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
   const namedTransfers = new Map<string, { readonly from: string; readonly to: string }>();
-  const kpiLog: KpiLogEvent[] = [];
   const startRequests = new Map<string, Promise<Live>>();
   /** Offer revocations an agent could not be told (no connection), sent on their next welcome. */
   const missedRevokes = new Map<string, Notice[]>();
+  // Supervision and reporting (hub/reporting.hub.ts): the live KPI log, the board, KPI trends.
+  const reporting = createReportingHub({
+    clock,
+    queues,
+    agents,
+    waiting: (queueId) => router.waiting(queueId),
+    interactions: () => live.values(),
+    presenceOf,
+    storage,
+    notifySupervisors(notice) {
+      for (const conn of conns) if (conn.subject?.role === 'supervisor') send(conn, { t: 'notice', notice });
+    },
+    onLog: options.onLog,
+  });
   let heartbeatTimer: unknown;
-  let boardTimer: unknown;
 
   // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
 
@@ -376,7 +365,7 @@ export function createHub(options: HubOptions): Hub {
     const stateBefore = change.snapshot.value;
     change.snapshot = result.snapshot;
     change.interaction = withSnapshot(change.interaction, result.snapshot);
-    change.reports.push(...reportsOf(before, change.interaction, intent));
+    change.reports.push(...reporting.reportsOf(before, change.interaction, intent));
     if (stateBefore !== result.snapshot.value) addEvent(change, stateEventOf(change));
     // An agent the step took the interaction from (an unanswered dial's retry, a hand-back) leaves it: rights
     // follow the work.
@@ -479,7 +468,7 @@ export function createHub(options: HubOptions): Hub {
     current.snapshot = change.snapshot;
     current.usedAt = clock.now();
     live.set(next.id, current);
-    for (const report of change.reports) log(report);
+    for (const report of change.reports) reporting.log(report);
     fanOut(
       stored,
       change.events.map((pending) => pending.to.filter((subjectId) => subjectId !== replayTo)),
@@ -500,74 +489,6 @@ export function createHub(options: HubOptions): Hub {
     const change = changeOf(current);
     step(current, change, intent);
     await commit(current, change);
-  }
-
-  // ─── reporting ────────────────────────────────────────────────────────────────────────────────
-
-  function log(event: KpiLogEvent): void {
-    kpiLog.push(event);
-    // The in-memory log is for live boards; long-term reporting reads the log the server persists.
-    if (kpiLog.length > KPI_LOG_LIMIT) kpiLog.splice(0, kpiLog.length - KPI_LOG_LIMIT);
-    options.onLog?.(event);
-    boardChanged();
-  }
-
-  /** The reporting events one machine step implies. */
-  function reportsOf(before: Interaction, after: Interaction, intent: Intent): KpiLogEvent[] {
-    const reports: KpiLogEvent[] = [];
-    const base = { at: clock.now(), interactionId: after.id };
-    if (intent.kind === 'enqueue' || intent.kind === 'due' || intent.kind === 'transfer') {
-      reports.push({ ...base, type: 'queued', queueId: after.queueId, channel: after.channel });
-    } else if (intent.kind === 'offer') {
-      reports.push({ ...base, type: 'offered', agentId: intent.agentId, queueId: after.queueId });
-    }
-    // Answered when the machine first records it: an agent accepting a chat or call, a customer picking up a
-    // callback (a dial that goes unanswered, or a callback handed back for later, adds no talk time).
-    if (
-      after.timestamps.answeredAt !== undefined &&
-      before.timestamps.answeredAt === undefined &&
-      after.agentId
-    ) {
-      reports.push({ ...base, type: 'answered', agentId: after.agentId, queueId: after.queueId });
-    }
-    if (after.endReason && !before.endReason) {
-      reports.push({
-        ...base,
-        type: 'ended',
-        endReason: after.endReason,
-        ...(after.endedBy ? { endedBy: after.endedBy } : {}),
-      });
-    }
-    if (after.timestamps.wrapUpEndedAt !== undefined && before.timestamps.wrapUpEndedAt === undefined) {
-      const queue = queues.get(after.queueId);
-      const resolved = queue?.dispositions.find((d) => d.id === after.disposition)?.resolved;
-      reports.push({
-        ...base,
-        type: 'wrap-up-done',
-        ...(after.disposition ? { disposition: after.disposition } : {}),
-        ...(resolved === undefined ? {} : { resolved }),
-      });
-    }
-    return reports;
-  }
-
-  /** Tells supervisors the board changed, at most a few times a second. */
-  function boardChanged(): void {
-    if (boardTimer !== undefined || closed) return;
-    boardTimer = clock.setTimeout(() => {
-      boardTimer = undefined;
-      for (const conn of conns)
-        if (conn.subject?.role === 'supervisor') send(conn, { t: 'notice', notice: { type: 'board' } });
-    }, BOARD_THROTTLE_MS);
-  }
-
-  function kpiSettings(queueId: string | undefined) {
-    const slaTargetByQueue = Object.fromEntries([...queues.values()].map((q) => [q.id, q.slaTargetSeconds]));
-    return { fcrWindowMs: FCR_WINDOW_MS, slaTargetByQueue, ...(queueId ? { queueId } : {}) };
-  }
-
-  function kpisSince(from: number, queueId?: string): KpiReport {
-    return computeKpis(kpiLog, { ...kpiSettings(queueId), from, to: clock.now() });
   }
 
   function notifyInteraction(subjectId: string, interaction: Interaction): void {
@@ -959,7 +880,7 @@ export function createHub(options: HubOptions): Hub {
       else await storage.recordPresence(change);
     }
     presence.set(agentId, result.snapshot);
-    if (result.changed) log({ type: 'presence', at, agentId, presence: result.snapshot.value });
+    if (result.changed) reporting.log({ type: 'presence', at, agentId, presence: result.snapshot.value });
     const events = router.agent(agentId)
       ? router.setPresence(agentId, result.snapshot.value, reasonCode)
       : [];
@@ -1139,78 +1060,6 @@ export function createHub(options: HubOptions): Hub {
     }
   }
 
-  function queueBoard(now: number): CommandResult<'supervisor.snapshot'>['queues'] {
-    return [...queues.values()].map((queue) => {
-      const waiting = router.waiting(queue.id);
-      const offered = [...live.values()].filter(
-        (l) => l.interaction.queueId === queue.id && l.snapshot.value === 'offered',
-      ).length;
-      const oldest = waiting.reduce(
-        (min, item) => Math.min(min, item.waitingSince),
-        Number.POSITIVE_INFINITY,
-      );
-      return {
-        queueId: queue.id,
-        name: queue.name,
-        waiting: waiting.length,
-        offered,
-        ...(Number.isFinite(oldest)
-          ? { longestWaitSeconds: Math.max(0, Math.round((now - oldest) / 1000)) }
-          : {}),
-        slaTargetSeconds: queue.slaTargetSeconds,
-        open: queueAvailability(queue, now).open,
-      };
-    });
-  }
-
-  function waitingBoard(): CommandResult<'supervisor.snapshot'>['waiting'] {
-    return [...queues.keys()].flatMap((queueId) =>
-      router.waiting(queueId).map((item) => {
-        const interaction = live.get(item.id)?.interaction;
-        const name = interaction?.customer.name;
-        const reasons = interaction?.routingReasons;
-        return {
-          cid: item.id,
-          queueId,
-          channel: item.channel,
-          waitingSince: item.waitingSince,
-          priority: item.priority,
-          ...(name ? { customerName: name } : {}),
-          ...(reasons ? { reasons: [...reasons] } : {}),
-        };
-      }),
-    );
-  }
-
-  function agentBoard(): CommandResult<'supervisor.snapshot'>['agents'] {
-    // The board lists who takes work: supervisors are never routed to, so they are not listed as agents.
-    const staff = [...agents.values()].filter((agent) => agent.role !== 'supervisor');
-    return staff.map((agent) => {
-      const snapshot = presenceOf(agent.id);
-      const held = [...live.values()].filter(
-        (l) => l.interaction.agentId === agent.id && !l.lifecycle.final.has(l.snapshot.value),
-      );
-      const { reasonCode } = snapshot.context;
-      return {
-        agentId: agent.id,
-        name: agent.displayName,
-        presence: snapshot.value,
-        ...(reasonCode ? { reason: reasonCode } : {}),
-        since: snapshot.context.since,
-        interactions: held.map((l) => ({
-          cid: l.interaction.id,
-          channel: l.interaction.channel,
-          state: l.snapshot.value,
-          ...(l.interaction.customer.name ? { customerName: l.interaction.customer.name } : {}),
-          since:
-            l.interaction.timestamps.answeredAt ??
-            l.interaction.timestamps.offeredAt ??
-            l.interaction.timestamps.createdAt,
-        })),
-      };
-    });
-  }
-
   /** Creates a callback: queued at once ("as soon as possible" while open), or scheduled in its slot. */
   async function requestCallback(
     conn: AuthedConn,
@@ -1388,7 +1237,7 @@ export function createHub(options: HubOptions): Hub {
         if (before === 'scheduled') scheduleDue(current);
         if (before === 'queued') lastPositions.delete(args.cid);
       });
-      boardChanged();
+      reporting.boardChanged();
       publishPositions();
       void schedule();
       return { interaction: wireFor(current.interaction, conn.subject) };
@@ -1658,46 +1507,6 @@ export function createHub(options: HubOptions): Hub {
       }
       return {};
     },
-    async 'supervisor.snapshot'(conn, args) {
-      authorizeRole(conn.subject, 'supervisor.snapshot', 'read the supervisor board');
-      const now = clock.now();
-      const from = args.from ?? now - 86_400_000;
-      const byQueue = Object.fromEntries([...queues.keys()].map((id) => [id, kpisSince(from, id)]));
-      return {
-        at: now,
-        queues: queueBoard(now),
-        agents: agentBoard(),
-        waiting: waitingBoard(),
-        kpis: kpisSince(from),
-        byQueue,
-      };
-    },
-    async 'supervisor.kpi-series'(conn, args) {
-      authorizeRole(conn.subject, 'supervisor.kpi-series', 'read KPI trends');
-      const to = args.to ?? clock.now();
-      const bucketMs = args.bucketMinutes * 60_000;
-      if (to <= args.from || (to - args.from) / bucketMs > KPI_SERIES_LIMIT) {
-        throw helplineError(
-          'validation/field',
-          {
-            scope: 'supervisor.kpi-series',
-            field: 'from',
-            detail: `must be before \`to\`, at most ${KPI_SERIES_LIMIT} buckets earlier`,
-          },
-          { field: 'from' },
-        );
-      }
-      if (args.queueId) pickQueue(args.queueId, undefined);
-      const reports = computeKpiSeries(kpiLog, {
-        ...kpiSettings(args.queueId),
-        from: args.from,
-        to,
-        bucketMs,
-      });
-      return {
-        series: reports.map(({ byDisposition: _d, byTopic: _t, byEndReason: _e, ...point }) => point),
-      };
-    },
     async 'supervisor.force-presence'(conn, args) {
       authorizeRole(conn.subject, 'supervisor.force-presence', "change another agent's presence");
       if (!agents.has(args.agentId)) throw helplineError('not-found', { entity: 'Agent', id: args.agentId });
@@ -1792,6 +1601,7 @@ export function createHub(options: HubOptions): Hub {
         offers,
       };
     },
+    ...reporting.handlers,
     ...voice.handlers,
   };
 
@@ -2034,20 +1844,8 @@ export function createHub(options: HubOptions): Hub {
     }
   }
 
-  /** Today's live KPIs, rebuilt from storage after a restart (without it the in-memory log starts empty). */
-  async function restoreReporting(): Promise<void> {
-    if (!storage.interactionsSince || kpiLog.length > 0) return;
-    const from = clock.now() - KPI_RESTORE_MS;
-    const events = (await storage.interactionsSince(from)).flatMap((i) => reportingEventsOf(i, queues));
-    for (const change of (await storage.presenceSince?.(from)) ?? []) {
-      events.push({ type: 'presence', at: change.at, agentId: change.agentId, presence: change.status });
-    }
-    events.sort((a, b) => a.at - b.at);
-    for (const event of events.slice(-KPI_LOG_LIMIT)) kpiLog.push(event);
-  }
-
   async function restore(): Promise<void> {
-    await restoreReporting();
+    await reporting.restore();
     for (const stored of await storage.openInteractions()) {
       const lifecycle = lifecycles[stored.interaction.channel];
       if (!lifecycle || live.has(stored.interaction.id)) continue;
@@ -2144,7 +1942,7 @@ export function createHub(options: HubOptions): Hub {
     close() {
       closed = true;
       if (heartbeatTimer !== undefined) clock.clearTimeout(heartbeatTimer);
-      if (boardTimer !== undefined) clock.clearTimeout(boardTimer);
+      reporting.close();
       timers.close();
       // Connections first: their goodbyes must not arm call timers that would keep the process alive.
       for (const conn of [...conns]) refuse(conn, CLOSE_CODES.goingAway, helplineError('connection/closed'));
