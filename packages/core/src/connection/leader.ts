@@ -137,7 +137,7 @@ function defaultChannel(): ((name: string) => ChannelLike) | undefined {
  * @example
  * ```ts
  * const transport = createLeaderTransport({
- *   transport: createWebSocketTransport({ url: 'wss://help.example.com/ws', site: 'shop' }),
+ *   transport: createWebSocketTransport({ url: 'wss://help.example.com/v1/ws', site: 'shop' }),
  *   scope: `shop:${visitorId}`,
  * });
  * const session = createVisitorSession({ transport, token });
