@@ -68,9 +68,10 @@ export const DEV_CONFIG: ConfigInput = {
     },
   ],
   agents: [
-    { id: 'alice', name: 'Alice', skills: { sales: 5, support: 8 }, languages: ['en', 'nl'] },
-    { id: 'bob', name: 'Bob', skills: { support: 6 }, languages: ['en'], queues: ['support'] },
-    { id: 'carol', name: 'Carol', skills: { sales: 9 }, languages: ['en', 'de'], queues: ['sales'] },
+    // Routing matches the visitor's language, so the demo speaks every language its widget ships.
+    { id: 'alice', name: 'Alice', skills: { sales: 5, support: 8 }, languages: ['en', 'nl', 'zh', 'ar'] },
+    { id: 'bob', name: 'Bob', skills: { support: 6 }, languages: ['en', 'zh'], queues: ['support'] },
+    { id: 'carol', name: 'Carol', skills: { sales: 9 }, languages: ['en', 'de', 'ar'], queues: ['sales'] },
     { id: 'sam', name: 'Sam', role: 'supervisor', skills: { sales: 5, support: 5 }, languages: ['en'] },
   ],
   sites: [
