@@ -3,6 +3,7 @@ import { assert } from 'chai';
 import { HelplineProvider } from '../context/HelplineContext';
 import { AgentConsole } from '../prefabs/AgentConsole';
 import { SupervisorBoard } from '../prefabs/SupervisorBoard';
+import { CountsChart } from '../supervisor/charts';
 import {
   adoptStyles,
   assertAccessible,
@@ -85,6 +86,29 @@ describe('the console and the board in five languages', () => {
     const rtl = await layout('ar');
     assert.isBelow(ltr.presence?.left ?? 0, ltr.connection?.left ?? 0, 'presence first on the left');
     assert.isAbove(rtl.presence?.left ?? 0, rtl.connection?.left ?? 0, 'presence first on the right');
+  });
+
+  it('fills bars from the start edge, the right one in Arabic', () => {
+    const quarterBar = (dir: 'ltr' | 'rtl') => {
+      const { container } = mount(
+        <div dir={dir}>
+          <CountsChart title="Topics" counts={{ billing: 1, returns: 4 }} emptyText="" />
+        </div>,
+      );
+      // Largest first: the second bar (billing) is a quarter full.
+      const bar = container.querySelectorAll('.helpline-bar')[1];
+      const [track, fill] = [...(bar?.querySelectorAll('rect') ?? [])].map((rect) =>
+        rect.getBoundingClientRect(),
+      );
+      assert.ok(track && fill);
+      return { track, fill };
+    };
+    const ltr = quarterBar('ltr');
+    assert.approximately(ltr.fill.left, ltr.track.left, 1);
+    assert.isBelow(ltr.fill.right, ltr.track.right - 1);
+    const rtl = quarterBar('rtl');
+    assert.approximately(rtl.fill.right, rtl.track.right, 1);
+    assert.isAbove(rtl.fill.left, rtl.track.left + 1);
   });
 
   it("shows the queue names the server translated, in the viewer's language", async () => {
