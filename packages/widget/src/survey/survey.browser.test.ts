@@ -1,8 +1,9 @@
 /// <reference types="mocha" />
-import { DEFAULT_SURVEY } from '@helpline/core';
-import { waitFor } from '@helpline/core/testing';
+import { DEFAULT_SURVEY, HelplineError } from '@helpline/core';
+import { supportQueue, waitFor } from '@helpline/core/testing';
 import axe from 'axe-core';
 import { assert } from 'chai';
+import { createEmbedWorld, type EmbedWorld, type EmbedWorldOptions } from '../testing/embed-world';
 import {
   createWidgetWorld,
   submit,
@@ -12,9 +13,15 @@ import {
 
 const NPS = { ...DEFAULT_SURVEY, nps: true };
 
-const worlds: WidgetWorld[] = [];
+const worlds: (WidgetWorld | EmbedWorld)[] = [];
 async function world(options: WidgetWorldOptions = {}): Promise<WidgetWorld> {
   const created = await createWidgetWorld(options);
+  worlds.push(created);
+  return created;
+}
+/** The widget embedded with `server` against msw's mock of the server, for refusals the server sends. */
+async function embedded(options: EmbedWorldOptions = {}): Promise<EmbedWorld> {
+  const created = await createEmbedWorld(options);
   worlds.push(created);
   return created;
 }
@@ -22,7 +29,7 @@ afterEach(() => {
   for (const created of worlds.splice(0)) created.close();
 });
 /** Closes a world before the test ends (its hub goes with it). */
-function done(w: WidgetWorld): void {
+function done(w: WidgetWorld | EmbedWorld): void {
   worlds.splice(worlds.indexOf(w), 1);
   w.close();
 }
@@ -41,11 +48,26 @@ async function endedChat(w: WidgetWorld): Promise<string> {
   return cid;
 }
 
-function pick(w: WidgetWorld, label: string): void {
+/** A chat the mocked server's agent accepted and ended, in an embedded widget. */
+async function endedEmbeddedChat(w: EmbedWorld): Promise<string> {
+  await w.open();
+  w.$<HTMLButtonElement>('[part~="start-chat"]').click();
+  await waitFor(() => w.has('form[part~="prechat"]'), 'pre-chat form');
+  submit(w.$<HTMLFormElement>('form[part~="prechat"]'));
+  const cid = await w.helpline.agent.accept();
+  await w.helpline.agent.end(cid);
+  await waitFor(() => w.has('form[part~="csat"]'), 'the rating form');
+  return cid;
+}
+
+/** What these helpers use of a world, embedded or connected in-process. */
+type PanelWorld = Pick<WidgetWorld, '$'>;
+
+function pick(w: PanelWorld, label: string): void {
   w.$<HTMLInputElement>(`input[aria-label="${label}"]`).click();
 }
 
-async function press(w: WidgetWorld, part: string): Promise<void> {
+async function press(w: PanelWorld, part: string): Promise<void> {
   await waitFor(() => !w.$<HTMLButtonElement>(`[part~="${part}"]`).disabled, `${part} enabled`);
   w.$<HTMLButtonElement>(`[part~="${part}"]`).click();
 }
@@ -117,14 +139,12 @@ describe('the survey after a chat', () => {
   });
 
   it('says so when the server refuses a late answer, and counts an answer from another tab as sent', async () => {
-    const late = await world({
-      survey: NPS,
-      refuse: (op) =>
-        op === 'csat.submit'
-          ? { code: 'survey/closed', message: 'The survey of conversation c closed 24 h after it ended.' }
-          : undefined,
-    });
-    await endedChat(late);
+    const late = await embedded({ mock: { queues: [{ ...supportQueue, survey: NPS }] } });
+    void late.helpline.failNext(
+      'csat.submit',
+      new HelplineError('survey/closed', 'The survey of conversation c closed 24 h after it ended.'),
+    );
+    await endedEmbeddedChat(late);
     pick(late, '3 out of 5');
     await press(late, 'submit');
     pick(late, '7 out of 10');
@@ -133,13 +153,12 @@ describe('the survey after a chat', () => {
     assert.isFalse(late.has('form[part~="nps"]'));
     done(late);
 
-    const again = await world({
-      refuse: (op) =>
-        op === 'csat.submit'
-          ? { code: 'conflict/state', message: 'Cannot rate: the conversation is rated.' }
-          : undefined,
-    });
-    await endedChat(again);
+    const again = await embedded();
+    void again.helpline.failNext(
+      'csat.submit',
+      new HelplineError('conflict/state', 'Cannot rate: the conversation is rated.'),
+    );
+    await endedEmbeddedChat(again);
     pick(again, '3 out of 5');
     await press(again, 'submit');
     await again.waitForText('Thank you for your feedback!');

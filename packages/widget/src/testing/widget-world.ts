@@ -1,42 +1,14 @@
 // Test and demo harness: an in-process hub (core's memory transport), an agent session, and a mounted
 // <helpline-widget> connected to it. Browser tests, the CSP host page and the bench use it. Not exported by
-// the package.
-import type { ErrorPayload, SurveyPolicy } from '@helpline/core';
+// the package. Tests of what the server refuses embed the widget against msw's mock instead (embed-world.ts).
+import type { SurveyPolicy } from '@helpline/core';
 import { createHub, devAuthenticate, type Hub } from '@helpline/core/hub';
 import { type AgentSession, createAgentSession } from '@helpline/core/session';
 import { supportQueue, testAgent, waitFor } from '@helpline/core/testing';
-import { createMemoryTransport, type MemoryTransport, type Transport } from '@helpline/core/transport';
+import { createMemoryTransport, type MemoryTransport } from '@helpline/core/transport';
 import type { SiteConfig } from '../config/site-config';
 import { defineHelplineWidget, type HelplineWidgetElement } from '../index';
 import { createFakeVoice, type FakeVoice } from './fake-voice';
-
-/** Refuses some commands with a typed error, as a server would (rate limit, closed queue…). */
-export type Refusal = (op: string, args: unknown) => ErrorPayload | undefined;
-
-/**
- * Wraps a transport so that commands `refuse` picks are answered with a `nack` (and never reach the hub):
- * how tests make the server refuse with `retryAfterMs`.
- */
-export function refusingTransport(inner: Transport, refuse: Refusal): Transport {
-  return {
-    open(handlers) {
-      const link = inner.open(handlers);
-      return {
-        send(raw) {
-          const frame = JSON.parse(raw) as { t?: string; id?: string; op?: string; args?: unknown };
-          const error = frame.t === 'cmd' && frame.op ? refuse(frame.op, frame.args) : undefined;
-          if (error && frame.id) {
-            const nack = JSON.stringify({ t: 'nack', id: frame.id, error });
-            queueMicrotask(() => handlers.onFrame(nack));
-            return;
-          }
-          link.send(raw);
-        },
-        close: (code, reason) => link.close(code, reason),
-      };
-    },
-  };
-}
 
 /** Options of {@link createWidgetWorld}. */
 export interface WidgetWorldOptions {
@@ -45,8 +17,6 @@ export interface WidgetWorldOptions {
   readonly theme?: 'light' | 'dark';
   /** Visitor token (default `dev:visitor:v1:Ada`). */
   readonly token?: string;
-  /** Refuse some commands (see {@link refusingTransport}). */
-  readonly refuse?: Refusal;
   /** Reuse the hub of an earlier world (a "reload" of the same page). */
   readonly hub?: Hub;
   /** Agent display name (default Alice). */
@@ -111,7 +81,7 @@ export async function createWidgetWorld(options: WidgetWorldOptions = {}): Promi
   if (options.lang) widget.setAttribute('lang', options.lang);
   if (options.theme) widget.setAttribute('theme', options.theme);
   widget.connect({
-    transport: options.refuse ? refusingTransport(transport, options.refuse) : transport,
+    transport,
     token: options.token ?? 'dev:visitor:v1:Ada',
     voice: async () => voice,
     ...(options.config ? { config: options.config } : {}),
