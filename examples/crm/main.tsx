@@ -10,6 +10,7 @@ import { createRoot } from 'react-dom/client';
 import { LanguageSwitch, useDemoLanguage } from '../language';
 import { demoAgents, demoCustomers } from './demo-data';
 import { devToken, serverTransport } from './demo-server';
+import { useSiteTopics } from './site-topics';
 
 // Kept per tab, so a reload signs the same agent back in and the conversation carries on.
 const AGENT_KEY = 'helpline-demo:agent';
@@ -119,6 +120,7 @@ function Crm(): ReactNode {
   const [error, setError] = useState<string>();
   const [fresh, setFresh] = useState(false);
   const [language, setLanguage] = useDemoLanguage();
+  const topics = useSiteTopics('demo', language);
 
   useEffect(() => {
     if (!agent) return;
@@ -183,7 +185,7 @@ function Crm(): ReactNode {
               }}
             />
           ) : session ? (
-            <HelplineProvider agent={session} locale={language}>
+            <HelplineProvider agent={session} locale={language} topics={topics}>
               <AgentConsole />
             </HelplineProvider>
           ) : (

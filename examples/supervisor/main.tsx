@@ -6,12 +6,14 @@ import '../crm/crm.css';
 import { type ReactNode, StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { devToken, serverTransport } from '../crm/demo-server';
+import { useSiteTopics } from '../crm/site-topics';
 import { LanguageSwitch, useDemoLanguage } from '../language';
 
 function Board(): ReactNode {
   const [session, setSession] = useState<SupervisorSession>();
   const [error, setError] = useState<string>();
   const [language, setLanguage] = useDemoLanguage();
+  const topics = useSiteTopics('demo', language);
   useEffect(() => {
     let current: SupervisorSession | undefined;
     let cancelled = false;
@@ -48,7 +50,7 @@ function Board(): ReactNode {
             {error}
           </p>
         ) : session ? (
-          <HelplineProvider supervisor={session} locale={language}>
+          <HelplineProvider supervisor={session} locale={language} topics={topics}>
             <SupervisorBoard />
           </HelplineProvider>
         ) : (

@@ -1,6 +1,7 @@
 'use client';
 import type { Queue, WireInteraction } from '@helpline/core';
 import { type ReactNode, useId, useMemo } from 'react';
+import { useHelpline } from '../context/HelplineContext';
 import { useCustomer } from '../hooks/useCustomer';
 import { useQueues } from '../hooks/useQueues';
 import type { MessageKey } from '../i18n/en';
@@ -63,6 +64,7 @@ export function CustomerCard({ customerId, history = [], className }: CustomerCa
   const id = useId();
   const known = useCustomer(customerId);
   const queues = useQueues();
+  const { topics } = useHelpline();
   const contacts = useMemo(
     () =>
       customerContacts([...history.filter((i) => i.customer.id === customerId), ...known.history], queues),
@@ -129,6 +131,9 @@ export function CustomerCard({ customerId, history = [], className }: CustomerCa
               {/* The queue's configured name: the topic on the wire is the site's id for it, not words. */}
               {queueNames.get(interaction.queueId) && (
                 <span className="helpline-contact__queue"> · {queueNames.get(interaction.queueId)}</span>
+              )}
+              {interaction.topic && topics?.[interaction.topic] && (
+                <span className="helpline-contact__topic"> · {topics[interaction.topic]}</span>
               )}
               {dispositionLabel && (
                 <span className="helpline-contact__disposition"> · {dispositionLabel}</span>

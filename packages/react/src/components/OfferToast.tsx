@@ -36,6 +36,9 @@ export function OfferToast({ offer, shortcut = false, className }: OfferToastPro
   const id = useId();
   const { interaction, expiresAt } = offer;
   const queue = useQueues().find((q) => q.id === interaction.queueId);
+  // A topic shows in words or not at all: its id is the site's name for it, not the customer's.
+  const { topics } = useHelpline();
+  const topic = interaction.topic ? topics?.[interaction.topic] : undefined;
   const seconds = Math.max(0, Math.ceil((expiresAt - now) / 1000));
   const expired = seconds === 0;
   return (
@@ -53,10 +56,10 @@ export function OfferToast({ offer, shortcut = false, className }: OfferToastPro
       </h3>
       <p className="helpline-offer__details">
         {t('offerQueue', { queue: queue?.name ?? interaction.queueId })}
-        {interaction.topic && (
+        {topic && (
           <>
             {' · '}
-            {t('offerTopic', { topic: interaction.topic })}
+            {t('offerTopic', { topic })}
           </>
         )}
       </p>

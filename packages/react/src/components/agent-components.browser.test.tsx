@@ -168,7 +168,7 @@ describe('agent components', () => {
     it('shows who and what, counts down to expiresAt, and accepts', async () => {
       const clock = createClock();
       const { container } = mount(
-        <HelplineProvider agent={agent} queues={QUEUES} clock={clock}>
+        <HelplineProvider agent={agent} queues={QUEUES} clock={clock} topics={{ orders: 'My order' }}>
           <ShortcutsContext.Provider value={DEFAULT_KEYMAP}>
             <OfferToasts />
           </ShortcutsContext.Provider>
@@ -190,7 +190,7 @@ describe('agent components', () => {
       assert.strictEqual(toast?.getAttribute('aria-labelledby'), title?.id);
       assert.strictEqual(
         toast?.querySelector('.helpline-offer__details')?.textContent,
-        'Queue: Support · Topic: orders',
+        'Queue: Support · Topic: My order',
       );
       assert.strictEqual(toast?.querySelector('.helpline-offer__countdown')?.textContent, 'Expires in 12 s');
       assert.isNull(toast?.getAttribute('data-urgent'));

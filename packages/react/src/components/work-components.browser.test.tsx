@@ -395,7 +395,7 @@ describe('work components', () => {
         timestamps: { createdAt: Date.UTC(2025, 11, 1) },
       };
       const { container } = mount(
-        <HelplineProvider agent={agent} queues={QUEUES}>
+        <HelplineProvider agent={agent} queues={QUEUES} topics={{ pricing: 'Prices and plans' }}>
           <CustomerCard customerId={customer?.id} history={[crm]} />
         </HelplineProvider>,
       );
@@ -408,8 +408,11 @@ describe('work components', () => {
         contacts.map((c) => c.dataset.status),
         ['open', 'unresolved', 'resolved'],
       );
+      // Words only: the queue's name and the topic's label, the open contact's state as the inbox says it.
       assert.include(contacts[0]?.textContent, 'Chat');
-      assert.include(contacts[0]?.textContent, 'pricing');
+      assert.include(contacts[0]?.textContent, ' · Sales · Prices and plans · Active');
+      assert.notInclude(contacts[0]?.textContent, 'pricing');
+      assert.include(contacts[1]?.textContent, ' · Support · ');
       assert.include(contacts[1]?.textContent, 'Needs follow-up');
       assert.include(contacts[2]?.textContent, 'Call');
       assert.include(contacts[2]?.textContent, 'Resolved');

@@ -12,6 +12,7 @@ const FIELDS = [
   'voice',
   'queues',
   'cannedResponses',
+  'topics',
   'clock',
   'locale',
   'messages',

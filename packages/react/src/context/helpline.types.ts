@@ -27,6 +27,12 @@ export interface HelplineClients {
   readonly queues?: readonly Queue[];
   /** Canned responses per queue id. */
   readonly cannedResponses?: CannedResponses;
+  /**
+   * Words for the sites' topics by id (the server config's `sites[].topics`, e.g. from
+   * `GET /v1/sites/:site/config`): offers, the customer card and the board's topic chart show these. A topic
+   * without a label is left out where it would show its id (the board's chart keeps the id: it has no other name).
+   */
+  readonly topics?: Readonly<Record<string, string>> | undefined;
   /** Epoch ms that timers (offer countdown, SLA, wrap-up) read; defaults to a clock ticking every second. */
   readonly clock?: ReadableStore<number>;
   /**

@@ -196,7 +196,7 @@ describe('<SupervisorBoard>', () => {
     );
     const clock = createClock();
     const { container } = mount(
-      <HelplineProvider supervisor={fake} queues={QUEUES} clock={clock}>
+      <HelplineProvider supervisor={fake} queues={QUEUES} clock={clock} topics={{ delivery: 'Delivery' }}>
         <SupervisorBoard />
       </HelplineProvider>,
     );
@@ -252,7 +252,7 @@ describe('<SupervisorBoard>', () => {
     );
     assert.deepEqual(
       [...topics.querySelectorAll('.helpline-counts__item')].map((item) => item.textContent),
-      ['delivery3', 'billing1'],
+      ['Delivery3', 'billing1'],
     );
     const dispositions = byText(container, 'figure', 'Dispositions');
     assert.deepEqual(

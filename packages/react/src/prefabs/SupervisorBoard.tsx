@@ -61,6 +61,7 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
   const kpis = useKpis();
   const queues = useQueues();
   const { waiting } = useBoard();
+  const { topics } = useHelpline();
   const dispositionLabels = useMemo(
     () => Object.fromEntries(queues.flatMap((q) => q.dispositions.map((d) => [d.id, d.label]))),
     [queues],
@@ -73,7 +74,12 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
       </header>
       <KpiPanel />
       <div className="helpline-board__counts">
-        <CountsChart title={t('topicsTitle')} counts={kpis?.byTopic} emptyText={t('countsEmpty')} />
+        <CountsChart
+          title={t('topicsTitle')}
+          counts={kpis?.byTopic}
+          {...(topics ? { labels: topics } : {})}
+          emptyText={t('countsEmpty')}
+        />
         <CountsChart
           title={t('dispositionsTitle')}
           counts={kpis?.byDisposition}
