@@ -130,6 +130,23 @@ describe('@helpline/core/msw in Node', () => {
     assert.equal(helpline.hub.presenceOf('alice')?.value, 'available');
   });
 
+  it('is unreachable while told so: sockets close before they open; then the client gets through', async () => {
+    mock();
+    helpline.setUnreachable(true);
+    const agent = consoleAgent(helpline.devToken('agent', 'alice', 'Alice'));
+    agent.connection.open();
+    await until(agent.$connection, (s) => (s.value === 'reconnecting' ? true : undefined), 'a failure', 5000);
+    assert.equal(helpline.connections, 0);
+    helpline.setUnreachable(false);
+    await until(
+      agent.$connection,
+      (s) => (s.value === 'caught-up' ? true : undefined),
+      'the connection',
+      5000,
+    );
+    assert.equal(helpline.connections, 1);
+  });
+
   it('drops the socket; the client reconnects and the chat goes on', async () => {
     mock();
     const agent = consoleAgent(helpline.devToken('agent', 'alice', 'Alice'));
