@@ -235,7 +235,7 @@ export const zhHans: Catalog = {
   kpiFcr: '首次解决率',
   kpiCsat: 'CSAT',
   kpiNps: 'NPS',
-  kpiAnswers: '答复：{count}',
+  kpiAnswers: '作答数：{count}',
   csatValue: '{value} / 5',
   topicsTitle: '主题',
   dispositionsTitle: '处理结果',

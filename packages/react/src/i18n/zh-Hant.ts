@@ -235,7 +235,7 @@ export const zhHant: Catalog = {
   kpiFcr: '首次解決率',
   kpiCsat: 'CSAT',
   kpiNps: 'NPS',
-  kpiAnswers: '回覆數：{count}',
+  kpiAnswers: '作答數：{count}',
   csatValue: '{value} / 5',
   topicsTitle: '主題',
   dispositionsTitle: '處理結果',
