@@ -133,8 +133,14 @@ export interface BrowserOfferNotifierOptions {
   readonly title: (offer: AgentOffer) => string;
   /** Its text under the title (queue, topic). */
   readonly body?: (offer: AgentOffer) => string;
-  /** Default `globalThis.Notification`. */
-  readonly Notification?: typeof Notification;
+  /**
+   * Default `globalThis.Notification`. Typed by the little it uses so that Node code compiles without the DOM
+   * lib; pass the browser's `Notification` (or a fake of it).
+   */
+  readonly Notification?: { readonly permission: string } & (abstract new (
+    title: string,
+    options?: { tag?: string; body?: string },
+  ) => object);
 }
 
 /**
@@ -151,7 +157,8 @@ export function createBrowserOfferNotifier(
   options: BrowserOfferNotifierOptions,
 ): (offer: AgentOffer) => (() => void) | undefined {
   return (offer) => {
-    const Api = options.Notification ?? (globalThis as { Notification?: typeof Notification }).Notification;
+    const Api = (options.Notification ??
+      (globalThis as { Notification?: typeof Notification }).Notification) as typeof Notification | undefined;
     if (Api?.permission !== 'granted') return undefined;
     try {
       const body = options.body?.(offer);

@@ -8,9 +8,13 @@ export interface BrowserOutboxOptions {
   /** Separates the outboxes of different sites or visitors on one origin, e.g. `shop:visitor`. */
   readonly key: string;
   /** The IndexedDB factory; default `globalThis.indexedDB`; `null` to use the fallback only. */
-  readonly indexedDB?: IDBFactory | null;
+  readonly indexedDB?: { open(name: string, version?: number): object } | null;
   /** The fallback storage; default `globalThis.localStorage`; `null` for none (entries then live in memory). */
-  readonly storage?: Storage | null;
+  readonly storage?: {
+    getItem(key: string): string | null;
+    setItem(key: string, value: string): void;
+    removeItem(key: string): void;
+  } | null;
 }
 
 /** An outbox that survives a reload, and says where it keeps its entries. */
@@ -122,7 +126,7 @@ function indexedDbOutbox(db: IDBDatabase, key: string): Outbox {
   };
 }
 
-function storageOutbox(storage: Storage, key: string): Outbox {
+function storageOutbox(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, key: string): Outbox {
   const itemKey = `helpline:outbox:${key}`;
   const read = (): OutboxEntry[] => {
     try {
@@ -168,7 +172,8 @@ export function createBrowserOutbox(options: BrowserOutboxOptions): BrowserOutbo
   const factory =
     options.indexedDB === undefined
       ? safeGlobal(() => globalThis.indexedDB)
-      : (options.indexedDB ?? undefined);
+      : // The browser's IDBFactory: the option is typed by what it is so that Node code needs no DOM lib.
+        ((options.indexedDB ?? undefined) as IDBFactory | undefined);
   const storage =
     options.storage === undefined
       ? safeGlobal(() => globalThis.localStorage)
@@ -237,7 +242,11 @@ export interface BrowserConversationMemoryOptions {
   /** The same key as the outbox's. */
   readonly key: string;
   /** Default `globalThis.localStorage`; `null` (or no storage) keeps it in memory only. */
-  readonly storage?: Storage | null;
+  readonly storage?: {
+    getItem(key: string): string | null;
+    setItem(key: string, value: string): void;
+    removeItem(key: string): void;
+  } | null;
 }
 
 /**

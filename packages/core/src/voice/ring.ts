@@ -9,8 +9,11 @@ export interface Ringer {
 
 /** Options of {@link createRinger}. */
 export interface RingerOptions {
-  /** Default the global `AudioContext`. */
-  readonly AudioContext?: typeof AudioContext;
+  /**
+   * Default the global `AudioContext`. Typed as any class so that Node code compiles without the DOM lib; pass
+   * the Web Audio `AudioContext` (or a fake of it).
+   */
+  readonly AudioContext?: abstract new () => object;
   /** 0–1. Default 0.2. */
   readonly volume?: number;
   /** How long to wait for a suspended audio context to start before calling it blocked, ms. Default 300. */
@@ -40,8 +43,8 @@ export function createRinger(options: RingerOptions = {}): Ringer {
   let ringing = false;
 
   function audioContext(): AudioContext | undefined {
-    const Context =
-      options.AudioContext ?? (globalThis as { AudioContext?: typeof AudioContext }).AudioContext;
+    const Context = (options.AudioContext ??
+      (globalThis as { AudioContext?: typeof AudioContext }).AudioContext) as typeof AudioContext | undefined;
     if (!context && Context) context = new Context();
     return context;
   }

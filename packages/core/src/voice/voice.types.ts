@@ -142,3 +142,22 @@ export interface VoiceProvider {
   /** Ends everything and removes every listener. */
   dispose(): void;
 }
+
+/**
+ * The voice part of the site config the server returns: which provider the widget and the console use. The same
+ * app code runs on either; `webrtc` is the default when the field is missing.
+ *
+ * @example
+ * ```ts
+ * const voice = site.voice?.provider === 'vonage'
+ *   ? (await import('@helpline/core/vonage')).createVonageVoice({ side: 'visitor', control, client: site.voice })
+ *   : await loadWebRtcVoice();
+ * ```
+ */
+export type SiteVoiceConfig =
+  | { readonly provider: 'webrtc' }
+  | {
+      readonly provider: 'vonage';
+      /** Vonage data center the client connects to. */
+      readonly region?: 'US' | 'EU' | 'AP';
+    };

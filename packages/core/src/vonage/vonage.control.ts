@@ -2,24 +2,9 @@ import { type ErrorPayload, HelplineError, helplineError } from '../protocol/err
 import { vonageFailure } from '../protocol/errors.vonage';
 import type { VonageServerControl } from './vonage.types';
 
-/**
- * The voice part of the site config the server returns: which provider the widget and the console use. The same
- * app code runs on either; `webrtc` is the default when the field is missing.
- *
- * @example
- * ```ts
- * const voice = site.voice?.provider === 'vonage'
- *   ? (await import('@helpline/core/vonage')).createVonageVoice({ side: 'visitor', control, client: site.voice })
- *   : await loadWebRtcVoice();
- * ```
- */
-export type SiteVoiceConfig =
-  | { readonly provider: 'webrtc' }
-  | {
-      readonly provider: 'vonage';
-      /** Vonage data center the client connects to. */
-      readonly region?: 'US' | 'EU' | 'AP';
-    };
+// Lives with the voice types so that the widget and core's main entry name it without loading the Vonage SDK's
+// declarations (an optional peer).
+export type { SiteVoiceConfig } from '../voice/voice.types';
 
 /** Options of {@link vonageHttpControl}. */
 export interface VonageHttpControlOptions {

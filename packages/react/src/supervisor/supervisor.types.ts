@@ -32,18 +32,18 @@ export interface BoardWaiting {
   readonly channel: Channel;
   /** Epoch ms. */
   readonly waitingSince: number;
-  readonly customerName?: string;
+  readonly customerName?: string | undefined;
   /** Its routing priority (higher is served first), when the server's rules gave it one. */
-  readonly priority?: number;
+  readonly priority?: number | undefined;
   /** The routing rules behind its priority, skills or queue ("VIP tier", "Belgium"). */
-  readonly reasons?: readonly string[];
+  readonly reasons?: readonly string[] | undefined;
 }
 
 /** The parts of the live board the components read. */
 export interface SupervisorBoardState {
   readonly queues: readonly BoardQueue[];
   readonly agents: readonly BoardAgent[];
-  readonly waiting?: readonly BoardWaiting[];
+  readonly waiting?: readonly BoardWaiting[] | undefined;
 }
 
 /** The KPIs the board shows, by their field in core's `KpiReport`. */

@@ -7,15 +7,15 @@ import type { ReadableStore } from '../hooks/useStore';
 /** The agent's current call as the softphone shows it. */
 export interface CallView {
   /** The interaction (conversation) the call belongs to, when known. */
-  readonly cid?: string;
+  readonly cid?: string | undefined;
   /** Who is on the other end; shown as text. */
-  readonly remoteName?: string;
+  readonly remoteName?: string | undefined;
   /** The call's voice machine snapshot (state, media, muted, hold, timestamps). */
   readonly snapshot: VoiceSnapshot;
   /** DTMF digits the other party sent during this call, oldest first (core's call session has them). */
-  readonly digitsReceived?: string;
+  readonly digitsReceived?: string | undefined;
   /** The browser keeps the ringtone or the other party's voice silent until a click: offer `resumeAudio()`. */
-  readonly audioBlocked?: boolean;
+  readonly audioBlocked?: boolean | undefined;
 }
 
 /**

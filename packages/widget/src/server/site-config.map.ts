@@ -1,4 +1,4 @@
-import type { SiteVoiceConfig } from '@helpline/core/vonage';
+import type { SiteVoiceConfig } from '@helpline/core';
 import type { CallbackSlot, LocalizedText, PrechatField, SiteConfig, Topic } from '../config/site-config';
 
 /** A queue as `GET /v1/sites/:site/config` describes it. */
