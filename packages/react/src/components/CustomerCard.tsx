@@ -6,7 +6,7 @@ import { useCustomer } from '../hooks/useCustomer';
 import { useQueues } from '../hooks/useQueues';
 import type { MessageKey } from '../i18n/en';
 import { useTranslator } from '../i18n/translator';
-import { channelLabel, cx, stateLabel } from './shared';
+import { Avatar, channelLabel, cx, stateLabel } from './shared';
 
 /** One contact of a customer, with what its disposition means. */
 export interface CustomerContact {
@@ -82,9 +82,12 @@ export function CustomerCard({ customerId, history = [], className }: CustomerCa
 
   return (
     <section className={cx('helpline-customer', className)} aria-labelledby={`${id}-title`}>
-      <h2 className="helpline-customer__title" id={`${id}-title`}>
-        {customer?.name || t('customerAnonymous')}
-      </h2>
+      <div className="helpline-customer__header">
+        <Avatar name={customer?.name || t('customerAnonymous')} />
+        <h2 className="helpline-customer__title" id={`${id}-title`}>
+          {customer?.name || t('customerAnonymous')}
+        </h2>
+      </div>
       {customer && (
         <p className="helpline-customer__identity" data-identified={customer.identified}>
           {t(customer.identified ? 'customerVerified' : 'customerUnverified')}

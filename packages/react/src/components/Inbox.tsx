@@ -1,10 +1,12 @@
 'use client';
+import { tokenize, toPlainText } from '@helpline/core';
 import type { ReactNode } from 'react';
 import { type InboxItem, useInteractions } from '../hooks/useInteractions';
+import { useMessages } from '../hooks/useMessages';
 import { useNow } from '../hooks/useNow';
 import { useQueues } from '../hooks/useQueues';
 import { useTranslator } from '../i18n/translator';
-import { channelLabel, customerName, cx, stateLabel } from './shared';
+import { Avatar, channelLabel, customerName, cx, stateLabel } from './shared';
 
 /** How close a reply timer is to the queue's SLA target. */
 export type SlaLevel = 'ok' | 'warning' | 'breached';
@@ -66,6 +68,9 @@ function InboxEntry({
   const { t } = i18n;
   const { interaction, unread, awaitingReplySince } = item;
   const queue = useQueues().find((q) => q.id === interaction.queueId);
+  const name = customerName(i18n, interaction);
+  // The last word of the conversation, as the inboxes agents know show it (Zendesk, Intercom).
+  const last = useMessages(interaction.id).messages.at(-1);
   return (
     <button
       type="button"
@@ -75,10 +80,18 @@ function InboxEntry({
       data-state={interaction.state}
       onClick={() => onSelect?.(interaction.id)}
     >
-      <span className="helpline-inbox__name">{customerName(i18n, interaction)}</span>
+      <Avatar name={name} />
+      <span className="helpline-inbox__name">{name}</span>
       <span className="helpline-inbox__meta">
         {channelLabel(i18n, interaction.channel)} · {stateLabel(i18n, interaction.state)}
       </span>
+      {last && (
+        <span className="helpline-inbox__preview">
+          {last.from.role === 'visitor'
+            ? toPlainText(tokenize(last.text))
+            : t('inboxPreviewMine', { text: toPlainText(tokenize(last.text)) })}
+        </span>
+      )}
       {unread > 0 && (
         <span className="helpline-badge">
           <span aria-hidden="true">{i18n.number(unread)}</span>

@@ -344,9 +344,16 @@ describe('agent components', () => {
       await act(() => visitor.sendMessage('Anyone there?'));
       await waitForUi(() => item?.querySelector('.helpline-badge') !== null, 'badge');
       assert.strictEqual(item?.querySelector('.helpline-badge [aria-hidden="true"]')?.textContent, '2');
+      // The last word of the conversation shows under the name; the initials beside it are decoration.
+      await waitForUi(
+        () => item?.querySelector('.helpline-inbox__preview')?.textContent === 'Anyone there?',
+        'the last message previewed',
+      );
+      assert.strictEqual(item?.querySelector('.helpline-avatar')?.textContent, 'A');
+      assert.strictEqual(item?.querySelector('.helpline-avatar')?.getAttribute('aria-hidden'), 'true');
       assert.strictEqual(
         item?.querySelector('.helpline-badge .helpline-visually-hidden')?.textContent,
-        '2 unread',
+        '2 unread messages',
       );
 
       const firstAt = agent.$conversations.get()[cid]?.messages[0]?.at ?? 0;
@@ -366,8 +373,12 @@ describe('agent components', () => {
       view.render(ui(cid));
       assert.strictEqual(item?.getAttribute('aria-current'), 'true');
 
-      await act(() => agent.sendMessage(cid, 'Yes, hi!'));
+      await act(() => agent.sendMessage(cid, '**Yes**, hi!'));
       await waitForUi(() => sla() === null, 'answered: no timer');
+      await waitForUi(
+        () => item?.querySelector('.helpline-inbox__preview')?.textContent === 'You: Yes, hi!',
+        "the agent's own last message, as text without markup",
+      );
     });
   });
 

@@ -65,6 +65,23 @@ export function customerName({ t }: Translator, interaction: WireInteraction | u
   return interaction?.customer.name?.trim() || t('customerFallbackName');
 }
 
+/** Up to two initials for an avatar ("Noor de Vries" → "NV"); decorative, the name is always written out too. */
+export function initials(name: string): string {
+  const words = name.split(/\s+/).filter(Boolean);
+  const first = words[0];
+  const last = words.length > 1 ? words.at(-1) : undefined;
+  return [first, last].map((word) => (word ? [...word][0]?.toUpperCase() : '')).join('');
+}
+
+/** A round avatar with the initials of `name`, hidden from assistive technology (the name is next to it). */
+export function Avatar({ name }: { readonly name: string }): ReactNode {
+  return (
+    <span className="helpline-avatar" aria-hidden="true">
+      {initials(name)}
+    </span>
+  );
+}
+
 /** An error line (`role="alert"`), or nothing when there is no error. */
 export function ErrorText({ error, i18n, id }: { error: unknown; i18n: Translator; id?: string }): ReactNode {
   if (error === undefined) return null;

@@ -74,6 +74,7 @@ export const ar: Catalog = {
   // Inbox
   inboxLabel: 'تفاعلاتك',
   inboxEmpty: 'لا توجد تفاعلات. تظهر الطلبات هنا عندما تكون متاحًا.',
+  inboxPreviewMine: 'أنت: {text}',
   unreadCount: {
     zero: 'لا رسائل غير مقروءة',
     one: 'رسالة واحدة غير مقروءة',

@@ -78,6 +78,7 @@ export const consoleMessages = {
   // Inbox
   inboxLabel: 'Your interactions',
   inboxEmpty: 'No interactions. Offers appear here when you are available.',
+  inboxPreviewMine: 'You: {text}',
   unreadCount: { one: '{count} unread message', other: '{count} unread messages' },
   awaitingReply: 'Waiting for a reply for {duration}',
   slaBreached: 'over target',

@@ -75,6 +75,7 @@ export const nl: Catalog = {
   // Inbox
   inboxLabel: 'Jouw contacten',
   inboxEmpty: 'Geen contacten. Aanbiedingen verschijnen hier zodra je beschikbaar bent.',
+  inboxPreviewMine: 'Jij: {text}',
   unreadCount: { one: '{count} ongelezen bericht', other: '{count} ongelezen berichten' },
   awaitingReply: 'Wacht al {duration} op antwoord',
   slaBreached: 'boven de norm',
