@@ -1,10 +1,5 @@
-import type { Agent, AwayReason, PresenceStatus } from '../agent/agent.types';
-import {
-  type PresenceEvent,
-  type PresenceSnapshot,
-  presenceMachine,
-  presenceSnapshot,
-} from '../agent/presence.machine';
+import type { Agent } from '../agent/agent.types';
+import type { PresenceSnapshot } from '../agent/presence.machine';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { type WrapUpContext, wrapUpDeadlineAt } from '../interaction/lifecycle';
 import { can, transition } from '../machine';
@@ -62,6 +57,7 @@ import { randomId, secureRandomBytes } from './ids';
 import { DEFAULT_LIFECYCLES, type Intent, type InteractionSnapshot, withSnapshot } from './lifecycles';
 import type { Live } from './live';
 import { createMemoryStorage } from './memory.storage';
+import { createPresenceHub } from './presence.hub';
 import { createReportingHub } from './reporting.hub';
 import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
@@ -179,7 +175,6 @@ export function createHub(options: HubOptions): Hub {
   for (const agent of options.agents) if (agent.role !== 'supervisor') router.upsertAgent(agent);
 
   const live = new Map<string, Live>();
-  const presence = new Map<string, PresenceSnapshot>();
   const conns = new Set<Conn>();
   // Authenticated connections by subject id: fan-out looks up recipients here instead of scanning every socket.
   const connsBySubject = new Map<string, Set<Conn>>();
@@ -198,13 +193,27 @@ export function createHub(options: HubOptions): Hub {
   const dueTimers = timers.group();
   const wrapUpTimers = timers.group();
   const repairTimers = timers.group();
-  const graceTimers = timers.group();
-  const agentGraceMs = options.agentGraceMs ?? 60_000;
   /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
   const namedTransfers = new Map<string, { readonly from: string; readonly to: string }>();
   const startRequests = new Map<string, Promise<Live>>();
   /** Offer revocations an agent could not be told (no connection), sent on their next welcome. */
   const missedRevokes = new Map<string, Notice[]>();
+  // Agents' presence (hub/presence.hub.ts): the presence machine per agent and the grace after a lost link.
+  const presence = createPresenceHub({
+    clock,
+    agents,
+    storage,
+    router,
+    log: (event) => reporting.log(event),
+    notify,
+    route: (events) => void runRouting(() => [...events]),
+    applyRouting,
+    schedule,
+    isOnline: (agentId) => connsOf(agentId).length > 0,
+    graceTimers: timers.group(),
+    agentGraceMs: options.agentGraceMs ?? 60_000,
+    reportFailure,
+  });
   // Supervision and reporting (hub/reporting.hub.ts): the live KPI log, the board, KPI trends.
   const reporting = createReportingHub({
     clock,
@@ -212,7 +221,7 @@ export function createHub(options: HubOptions): Hub {
     agents,
     waiting: (queueId) => router.waiting(queueId),
     interactions: () => live.values(),
-    presenceOf,
+    presenceOf: (agentId) => presence.presenceOf(agentId),
     storage,
     notifySupervisors(notice) {
       for (const conn of conns) if (conn.subject?.role === 'supervisor') send(conn, { t: 'notice', notice });
@@ -238,26 +247,9 @@ export function createHub(options: HubOptions): Hub {
     own?.delete(conn);
     if (own?.size === 0 && conn.subject) {
       connsBySubject.delete(conn.subject.id);
-      if (STAFF_ROLES.has(conn.subject.role) && !closed) awaitReturn(conn.subject.id);
+      if (STAFF_ROLES.has(conn.subject.role) && !closed) presence.awaitReturn(conn.subject.id);
     }
     if (conn.subject) voice.presenceChanged(conn.subject.id);
-  }
-
-  /**
-   * An agent whose every connection is gone gets a grace period (a reload, a short network loss) before the hub
-   * sets them offline: then offers to them are withdrawn and routed again, and no more work waits for them.
-   */
-  function awaitReturn(agentId: string): void {
-    graceTimers.armAt(agentId, clock.now() + agentGraceMs, () => {
-      if (connsOf(agentId).length > 0 || presence.get(agentId)?.value === 'offline') return;
-      setPresence(agentId, 'offline', 'disconnected', 'system')
-        // What was withdrawn from them is routed again.
-        .then(() => schedule())
-        .catch((error: unknown) => {
-          if (isRetryable(error)) awaitReturn(agentId);
-          else reportFailure('presence (disconnected)', error);
-        });
-    });
   }
 
   function notify(subjectId: string, notice: Notice): void {
@@ -631,7 +623,7 @@ export function createHub(options: HubOptions): Hub {
         else if (event.type === 'missed') await missed(event.offer);
         else if (event.type === 'requeued') await withdrawn(event.interactionId);
         else if (event.type === 'agent-away')
-          await setPresence(event.agentId, 'away', event.reason, 'system');
+          await presence.set(event.agentId, 'away', event.reason, 'system');
       } catch (error) {
         const cid =
           'offer' in event
@@ -811,88 +803,6 @@ export function createHub(options: HubOptions): Hub {
     if (named?.to !== agentId) return;
     namedTransfers.delete(cid);
     notify(named.from, { type: 'transfer.result', cid, toAgentId: agentId, outcome });
-  }
-
-  // ─── presence ─────────────────────────────────────────────────────────────────────────────────
-
-  function presenceOf(agentId: string): PresenceSnapshot {
-    let snapshot = presence.get(agentId);
-    if (!snapshot) {
-      snapshot = presenceSnapshot({ at: clock.now() });
-      presence.set(agentId, snapshot);
-    }
-    return snapshot;
-  }
-
-  /**
-   * Moves an agent's presence through the presence machine. A change an agent or a supervisor asked for is
-   * stored before it is applied; one the router already made (away after missed offers) is applied and recorded
-   * as well as storage allows.
-   */
-  async function setPresence(
-    agentId: string,
-    status: PresenceStatus,
-    reason: AwayReason | undefined,
-    by: 'agent' | 'supervisor' | 'system',
-  ): Promise<PresenceSnapshot> {
-    const at = clock.now();
-    const event: PresenceEvent =
-      by !== 'agent'
-        ? { type: 'FORCE', at, to: status, ...(reason ? { reason } : {}) }
-        : status === 'available'
-          ? { type: 'GO_AVAILABLE', at }
-          : status === 'offline'
-            ? { type: 'GO_OFFLINE', at }
-            : { type: 'GO_AWAY', at, reason: reason ?? '' };
-    const current = presenceOf(agentId);
-    const result = transition(presenceMachine, current, event);
-    if (!result.ok) {
-      // Asking for the presence one already has is not an error.
-      if (current.value === status && (status !== 'away' || current.context.reasonCode === reason))
-        return current;
-      if (status === 'away' && !reason) {
-        throw helplineError(
-          'validation/field',
-          { scope: 'presence.set', field: 'reason', detail: 'is required when going away' },
-          { field: 'reason' },
-        );
-      }
-      throw helplineError(
-        'conflict/state',
-        { operation: `go ${status}`, entity: 'agent', state: current.value },
-        { cause: result.error },
-      );
-    }
-    const { reasonCode } = result.snapshot.context;
-    // Offline has no reason of its own in the machine; why it happened (`disconnected`) is kept in the history.
-    const recordedReason = reasonCode ?? (status === 'offline' ? reason : undefined);
-    if (result.changed && storage.recordPresence) {
-      const change = {
-        agentId,
-        status: result.snapshot.value,
-        at,
-        ...(recordedReason ? { reason: recordedReason } : {}),
-      };
-      if (by === 'system')
-        await storage
-          .recordPresence(change)
-          .catch((error: unknown) => reportFailure('presence record', error));
-      else await storage.recordPresence(change);
-    }
-    presence.set(agentId, result.snapshot);
-    if (result.changed) reporting.log({ type: 'presence', at, agentId, presence: result.snapshot.value });
-    const events = router.agent(agentId)
-      ? router.setPresence(agentId, result.snapshot.value, reasonCode)
-      : [];
-    notify(agentId, {
-      type: 'presence',
-      status: result.snapshot.value,
-      ...(reasonCode ? { reason: reasonCode } : {}),
-    });
-    // Offers the router withdrew from this agent go back in line (and the agent hears they are gone).
-    if (by !== 'system') void runRouting(() => events);
-    else await applyRouting(events);
-    return result.snapshot;
   }
 
   // ─── interactions ─────────────────────────────────────────────────────────────────────────────
@@ -1392,12 +1302,6 @@ export function createHub(options: HubOptions): Hub {
       );
       return {};
     },
-    async 'presence.set'(conn, args) {
-      authorizeRole(conn.subject, 'presence.set', 'set presence');
-      const snapshot = await setPresence(conn.subject.id, args.status, args.reason, 'agent');
-      const { reasonCode } = snapshot.context;
-      return { status: snapshot.value, ...(reasonCode ? { reason: reasonCode } : {}) };
-    },
     async 'offer.accept'(conn, args) {
       const current = await inTurn(
         conn.subject,
@@ -1507,13 +1411,6 @@ export function createHub(options: HubOptions): Hub {
       }
       return {};
     },
-    async 'supervisor.force-presence'(conn, args) {
-      authorizeRole(conn.subject, 'supervisor.force-presence', "change another agent's presence");
-      if (!agents.has(args.agentId)) throw helplineError('not-found', { entity: 'Agent', id: args.agentId });
-      await setPresence(args.agentId, args.status, args.reason ?? 'supervisor', 'supervisor');
-      void schedule();
-      return {};
-    },
     async 'supervisor.reassign'(conn, args) {
       const target = pickQueue(args.toQueueId, undefined);
       await inTurn(
@@ -1581,7 +1478,7 @@ export function createHub(options: HubOptions): Hub {
     },
     async 'agent.snapshot'(conn) {
       authorizeRole(conn.subject, 'agent.snapshot', 'read the agent snapshot');
-      const snapshot = presenceOf(conn.subject.id);
+      const snapshot = presence.presenceOf(conn.subject.id);
       const mine = [...live.values()].filter((l) => l.interaction.agentId === conn.subject.id);
       const offers = mine
         .filter((l) => l.snapshot.value === 'offered')
@@ -1601,6 +1498,7 @@ export function createHub(options: HubOptions): Hub {
         offers,
       };
     },
+    ...presence.handlers,
     ...reporting.handlers,
     ...voice.handlers,
   };
@@ -1699,7 +1597,7 @@ export function createHub(options: HubOptions): Hub {
     resumeTokens.set(resumeToken, { subjectId: subject.id, issuedAt: clock.now() });
     for (const [cid] of visible) conn.replaying.add(cid);
     if (!conn.closed) {
-      graceTimers.clear(subject.id);
+      presence.returned(subject.id);
       const own = connsBySubject.get(subject.id) ?? new Set<Conn>();
       own.add(conn);
       connsBySubject.set(subject.id, own);
@@ -1905,7 +1803,7 @@ export function createHub(options: HubOptions): Hub {
     restore,
     interaction: (id) => live.get(id)?.interaction,
     interactions: () => [...live.values()].map((l) => l.interaction),
-    presenceOf: (agentId) => presence.get(agentId),
+    presenceOf: (agentId) => presence.current(agentId),
     async execute(subject, op, args, meta = {}) {
       if (!Object.hasOwn(handlers, op)) throw helplineError('protocol/unknown-command', { op });
       const parsed = validateCommandArgs(op, args);
