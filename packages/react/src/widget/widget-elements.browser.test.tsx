@@ -1,28 +1,31 @@
 /// <reference types="mocha" />
+import { createHelplineMock, type HelplineMock } from '@helpline/core/msw';
+import { waitFor } from '@helpline/core/testing';
+import { defineHelplineWidget, type HelplineWidgetElement } from '@helpline/widget';
 import { assert } from 'chai';
+import { setupWorker } from 'msw/browser';
 import { createRef } from 'react';
 import { cleanup, click, mount } from '../testing/harness';
 import { createElementComponent } from './createElementComponent';
 import { HelplineWidget } from './widget-elements.generated';
 
-/**
- * Stands in for `<helpline-widget>` with the part of its public surface under test (an `open` property
- * reflected to an attribute, a cancelable `helpline-toggle` event), so the wrapper is tested without the
- * widget's loader fetching its panel.
- */
-class FakeWidget extends HTMLElement {
-  get open(): boolean {
-    return this.hasAttribute('open');
-  }
-  set open(value: boolean) {
-    this.toggleAttribute('open', value);
-  }
-  toggle(): void {
-    const event = new Event('helpline-toggle', { bubbles: true, composed: true, cancelable: true });
-    if (this.dispatchEvent(event)) this.open = !this.open;
-  }
-}
-if (!customElements.get('helpline-widget')) customElements.define('helpline-widget', FakeWidget);
+// The real <helpline-widget>, whose `server` is answered by msw's mock of a Helpline server (site config,
+// visitor session, socket): the wrapper is tested against the element it wraps, with no server running.
+defineHelplineWidget();
+const worker = setupWorker();
+let helpline: HelplineMock;
+before(() => worker.start({ quiet: true, onUnhandledRequest: 'bypass' }));
+after(() => worker.stop());
+beforeEach(() => {
+  helpline = createHelplineMock({ url: 'https://help.example.com', sites: [{ id: 'shop' }] });
+  worker.use(...helpline.handlers);
+});
+afterEach(() => {
+  worker.resetHandlers();
+  helpline.close();
+  for (const key of ['helpline:visitor:https://help.example.com/:shop', 'helpline:conversation:visitor'])
+    localStorage.removeItem(key);
+});
 
 class Fancy extends HTMLElement {
   config: unknown;
@@ -38,7 +41,7 @@ const XFancy = createElementComponent<{ config?: { a: number }; onFancyChange?: 
 describe('widget element wrappers', () => {
   afterEach(cleanup);
 
-  it('<HelplineWidget> sets `open` as a property and listens to helpline-toggle', async () => {
+  it('<HelplineWidget> sets `open` as a property, listens to helpline-toggle, and the widget reaches its server', async () => {
     const toggles: boolean[] = [];
     const ref = createRef<HTMLElement>();
     const view = mount(
@@ -54,7 +57,7 @@ describe('widget element wrappers', () => {
         Help
       </HelplineWidget>,
     );
-    const element = view.container.querySelector('helpline-widget') as FakeWidget;
+    const element = view.container.querySelector('helpline-widget') as HelplineWidgetElement;
     assert.strictEqual(ref.current, element);
     assert.isTrue(element.open);
     assert.strictEqual(element.className, 'launcher');
@@ -62,6 +65,9 @@ describe('widget element wrappers', () => {
     assert.strictEqual(element.getAttribute('server'), 'https://help.example.com');
     assert.strictEqual(element.dataset.test, 'x');
     assert.strictEqual(element.textContent, 'Help');
+    // Opened by the prop, the widget loaded its panel and reached the (mocked) server with the props' site.
+    const panel = () => element.shadowRoot?.querySelector('helpline-panel')?.shadowRoot;
+    await waitFor(() => panel()?.querySelector('[part~="start-chat"]') != null, 'the connected panel');
     element.toggle();
     assert.deepEqual(toggles, [true]);
     assert.isFalse(element.open);
