@@ -172,8 +172,8 @@ function closeCodeOf(code: string): number {
  *
  * msw is an optional peer dependency of `@helpline/core` (2.x from 2.6, whose `ws` API this uses; msw 3 needs
  * Node 22.12 or later). In the browser, HTTP goes through msw's service worker (`npx msw init <public dir>`);
- * WebSockets are intercepted in the page. In Node, `setupServer` intercepts `fetch` and, where there is a global
- * `WebSocket` (Node 22; Node 20 with `--experimental-websocket`), sockets.
+ * WebSockets are intercepted in the page. In Node, `setupServer` intercepts `fetch` and the global `WebSocket`:
+ * Node 22 has one; on Node 20 assign one before `listen()` (any class, e.g. the `ws` package's: msw replaces it).
  *
  * @example
  * ```ts
