@@ -53,7 +53,14 @@ const consoleQueueSchema = v.object({
     v.object({ kind: v.picklist(['none', 'optional', 'required']) }),
     v.object({ kind: v.literal('timed'), seconds: v.number() }),
   ]),
-  dispositions: v.array(v.object({ id: v.string(), label: v.string(), resolved: v.boolean() })),
+  dispositions: v.array(
+    v.object({
+      id: v.string(),
+      label: v.string(),
+      labels: v.optional(v.record(v.string(), v.string())),
+      resolved: v.boolean(),
+    }),
+  ),
   dispositionRequired: v.boolean(),
   offerTimeoutSeconds: v.number(),
   cannedResponses: v.optional(v.array(v.object({ id: v.string(), label: v.string(), text: v.string() }))),

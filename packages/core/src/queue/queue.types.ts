@@ -39,7 +39,10 @@ export type AcwPolicy =
 /** An outcome an agent records at wrap-up ("Order status", "Refund issued"…). */
 export interface Disposition {
   readonly id: string;
+  /** The label in the default language (English where the configuration gives one). */
   readonly label: string;
+  /** The label per BCP 47 language tag; see `localizedText`. */
+  readonly labels?: Readonly<Record<string, string>>;
   /** True when this outcome means the customer's issue is resolved (for first-contact resolution). */
   readonly resolved: boolean;
 }

@@ -55,13 +55,23 @@ export async function loadConsoleMessages(locale: ConsoleLocale): Promise<Catalo
 }
 
 /**
- * Queues with `name` in the viewer's language, from each queue's `names` (the server's translated queue
- * names): the exact tag, then the base language, then English. Queues without `names` stay as they are.
+ * Queues with names and disposition labels in the viewer's language, from the server's translations
+ * (`names`, `labels`): the exact tag, then the base language, then English. Untranslated queues stay as
+ * they are (the same objects).
  * @internal
  */
 export function localizeQueues(queues: readonly Queue[], locale: string | undefined): readonly Queue[] {
-  if (!queues.some((queue) => queue.names)) return queues;
+  const translated = (queue: Queue) => queue.names || queue.dispositions.some((d) => d.labels);
+  if (!queues.some(translated)) return queues;
   return queues.map((queue) =>
-    queue.names ? { ...queue, name: localizedText(queue.names, locale) } : queue,
+    translated(queue)
+      ? {
+          ...queue,
+          ...(queue.names ? { name: localizedText(queue.names, locale) } : {}),
+          dispositions: queue.dispositions.map((d) =>
+            d.labels ? { ...d, label: localizedText(d.labels, locale) } : d,
+          ),
+        }
+      : queue,
   );
 }

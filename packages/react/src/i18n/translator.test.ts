@@ -1,9 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { helplineError, type Message } from '@helpline/core';
+import { helplineError, type Message, type Queue } from '@helpline/core';
 import { consoleMessages, type MessageKey } from './en';
-import { CONSOLE_LOCALES, loadConsoleMessages, resolveConsoleLocale } from './locales';
+import { CONSOLE_LOCALES, loadConsoleMessages, localizeQueues, resolveConsoleLocale } from './locales';
 import { createTranslator } from './translator';
+
+const QUEUE: Queue = {
+  id: 'support',
+  name: 'Support',
+  priority: 0,
+  slaTargetSeconds: 30,
+  skills: [],
+  closedAlternative: 'none',
+  acw: { kind: 'optional' },
+  dispositions: [],
+  dispositionRequired: false,
+  offerTimeoutSeconds: 20,
+};
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 const forms = (message: Message): Record<string, string> =>
@@ -59,6 +72,32 @@ describe('console catalogs', () => {
     const unread = [0, 1, 2, 3, 11, 100].map((count) => arabic.t('unreadCount', { count }));
     assert.equal(new Set(unread).size, 6, unread.join(' | '));
     assert.equal(unread[3], `${(3).toLocaleString('ar-EG')} رسائل غير مقروءة`);
+  });
+});
+
+describe('localizeQueues', () => {
+  it('names queues and dispositions in the viewer language, and leaves untranslated queues as they are', () => {
+    const billing: Queue = {
+      ...QUEUE,
+      id: 'billing',
+      name: 'Billing',
+      names: { en: 'Billing', nl: 'Facturatie' },
+      dispositions: [
+        { id: 'paid', label: 'Paid', labels: { en: 'Paid', 'zh-Hant': '已付款' }, resolved: true },
+        { id: 'other', label: 'Other', resolved: false },
+      ],
+    };
+    const [nl] = localizeQueues([billing], 'nl-BE');
+    assert.equal(nl?.name, 'Facturatie');
+    assert.deepEqual(
+      nl?.dispositions.map((d) => d.label),
+      ['Paid', 'Other'],
+    );
+    const [zh] = localizeQueues([billing], 'zh-Hant');
+    assert.equal(zh?.name, 'Billing');
+    assert.equal(zh?.dispositions[0]?.label, '已付款');
+    const plain = [QUEUE];
+    assert.equal(localizeQueues(plain, 'nl'), plain);
   });
 });
 

@@ -124,7 +124,7 @@ const queue = v.strictObject({
   closedAlternative: v.optional(v.picklist(['callback', 'offline-message', 'none']), 'offline-message'),
   acw: v.optional(acw, { kind: 'optional' }),
   dispositions: v.optional(
-    v.array(v.strictObject({ id, label, resolved: v.optional(v.boolean(), false) })),
+    v.array(v.strictObject({ id, label: translatableLabel, resolved: v.optional(v.boolean(), false) })),
     [],
   ),
   dispositionRequired: v.optional(v.boolean(), false),

@@ -51,7 +51,16 @@ describe('configuration', () => {
 
   it('takes queue names, topics and pre-chat labels per language, and names a bad language tag', () => {
     const config = parseConfig({
-      queues: [{ id: 'billing', name: { en: 'Billing', nl: 'Facturatie', ar: 'الفواتير' } }],
+      queues: [
+        {
+          id: 'billing',
+          name: { en: 'Billing', nl: 'Facturatie', ar: 'الفواتير' },
+          dispositions: [
+            { id: 'paid', label: { en: 'Paid', nl: 'Betaald' }, resolved: true },
+            { id: 'other', label: 'Other' },
+          ],
+        },
+      ],
       sites: [
         {
           id: 'shop',
@@ -64,6 +73,10 @@ describe('configuration', () => {
     const [queue] = config.queues;
     assert.equal(queue?.name, 'Billing', 'the default name is the English one');
     assert.deepEqual(queue?.names, { en: 'Billing', nl: 'Facturatie', ar: 'الفواتير' });
+    assert.deepEqual(queue?.dispositions, [
+      { id: 'paid', label: 'Paid', labels: { en: 'Paid', nl: 'Betaald' }, resolved: true },
+      { id: 'other', label: 'Other', resolved: false },
+    ]);
     assert.deepEqual(config.sites.get('shop')?.topics[0]?.label, { en: 'My invoice', nl: 'Mijn factuur' });
     assert.equal(parseConfig(minimal).queues[0]?.names, undefined);
 

@@ -54,12 +54,17 @@ function voiceOf(file: ConfigFile): QueueVoice {
 }
 
 function toQueue(input: ConfigFile['queues'][number], voice: QueueVoice): Queue {
-  const { businessHours, overflow, cannedResponses, name, ...rest } = input;
+  const { businessHours, overflow, cannedResponses, name, dispositions, ...rest } = input;
   return {
     ...rest,
     // The default name is English where given: routing logs, CSV exports and older clients read `name`.
     name: localizedText(name, 'en'),
     ...(typeof name === 'string' ? {} : { names: name }),
+    dispositions: dispositions.map(({ label, ...disposition }) => ({
+      ...disposition,
+      label: localizedText(label, 'en'),
+      ...(typeof label === 'string' ? {} : { labels: label }),
+    })),
     voice,
     ...(cannedResponses ? { cannedResponses } : {}),
     ...(businessHours ? { businessHours: businessHours as BusinessHours } : {}),

@@ -22,8 +22,22 @@ export const DEV_CONFIG: ConfigInput = {
       closedAlternative: 'callback',
       acw: { kind: 'optional' },
       dispositions: [
-        { id: 'sold', label: 'Sold', resolved: true },
-        { id: 'quote-sent', label: 'Quote sent', resolved: false },
+        {
+          id: 'sold',
+          label: { en: 'Sold', nl: 'Verkocht', 'zh-Hant': '已成交', 'zh-Hans': '已成交', ar: 'تم البيع' },
+          resolved: true,
+        },
+        {
+          id: 'quote-sent',
+          label: {
+            en: 'Quote sent',
+            nl: 'Offerte verstuurd',
+            'zh-Hant': '已寄出報價',
+            'zh-Hans': '已发送报价',
+            ar: 'أُرسل عرض السعر',
+          },
+          resolved: false,
+        },
       ],
       offerTimeoutSeconds: 30,
       cannedResponses: [
@@ -54,8 +68,22 @@ export const DEV_CONFIG: ConfigInput = {
       closedAlternative: 'offline-message',
       acw: { kind: 'required' },
       dispositions: [
-        { id: 'resolved', label: 'Resolved', resolved: true },
-        { id: 'follow-up', label: 'Needs follow-up', resolved: false },
+        {
+          id: 'resolved',
+          label: { en: 'Resolved', nl: 'Opgelost', 'zh-Hant': '已解決', 'zh-Hans': '已解决', ar: 'تم الحل' },
+          resolved: true,
+        },
+        {
+          id: 'follow-up',
+          label: {
+            en: 'Needs follow-up',
+            nl: 'Opvolging nodig',
+            'zh-Hant': '需要後續處理',
+            'zh-Hans': '需要后续跟进',
+            ar: 'يحتاج إلى متابعة',
+          },
+          resolved: false,
+        },
       ],
       dispositionRequired: true,
       offerTimeoutSeconds: 30,
