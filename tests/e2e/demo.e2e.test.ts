@@ -213,8 +213,15 @@ describe('the demo, end to end', { timeout: 170_000 }, () => {
     await shot(secondTab, 'visitor-second-tab');
     await secondTab.close();
 
-    // The supervisor sees Alice busy with the chat.
-    await visible(supervisor.getByRole('cell', { name: /Alice/ }));
+    // One name for the customer in the console: the bubbles say what the inbox and the card say.
+    const authors = await agentLog(agent).locator('.helpline-message__author').allTextContents();
+    assert.deepEqual([...new Set(authors)].sort(), ['Vera Visitor', 'You']);
+
+    // The supervisor sees Alice busy with Vera's chat, by name; the supervisor is not listed as an agent.
+    await visible(supervisor.getByRole('cell', { name: /Vera Visitor · Chat · Active/ }));
+    assert.equal(await supervisor.getByRole('rowheader', { name: 'Sam' }).count(), 0);
+    // Topics in words, from the site's configuration.
+    await visible(supervisor.getByText('Help with an order'));
     await shot(supervisor, 'supervisor-during-chat');
 
     // The visitor ends the chat and rates it; the agent wraps up with a disposition.
@@ -268,6 +275,9 @@ describe('the demo, end to end', { timeout: 170_000 }, () => {
     await worklist.getByRole('button', { name: 'Close callback' }).click();
     await visible(worklist.getByText('No callbacks to make.'));
     await shot(agent, 'crm-callback-done');
+    // The visitor's promise becomes what happened.
+    await visible(caller.getByText('We called you at +31612345678. Thank you!'));
+    await shot(caller, 'visitor-callback-done');
   });
 
   test('a closed queue takes an offline message', async () => {
@@ -282,6 +292,18 @@ describe('the demo, end to end', { timeout: 170_000 }, () => {
     await closed.getByRole('button', { name: 'Send message' }).click();
     await visible(closed.getByText('Thank you! We received your message and will get back to you.'));
     await shot(closed, 'visitor-offline-message');
+  });
+
+  test('the CRM and its console fit a 360 px phone', async () => {
+    const phone = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    contexts.push(phone);
+    const crm = await open(demo.urls.crm, phone);
+    await visible(crm.getByRole('button', { name: 'Sign in' }));
+    await signInAgent(crm, 'bob');
+    await visible(crm.getByRole('navigation', { name: 'Your interactions' }));
+    const width = await crm.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `the page is ${width} px wide on a 360 px screen`);
+    await shot(crm, 'crm-phone');
   });
 
   test('no page threw, and none broke its Content-Security-Policy or Trusted Types', () => {
