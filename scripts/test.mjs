@@ -1,11 +1,13 @@
 // `npm test`: every check this repository has, in order, ending with `N passed, N failed` on the last line.
-//   install (npm ci when node_modules is missing) → Chromium → lint → typecheck → build → node tests → browser tests
+//   install (npm ci when node_modules is missing) → Chromium → lint → typecheck → build → consumer check (the packed
+//   tarballs in a fresh app: scripts/lib/consumer-check.mjs) → node tests → browser tests
 // Lint, typecheck and build count as one check each. A failing step does not stop the later ones, so the
 // totals are complete; only a failed install stops the run. HELPLINE_TEST_FILTER=<substring> narrows
 // the test files (lint, typecheck and build still run). Exits 1 if anything failed.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBrowserTests } from './lib/browser-tests.mjs';
+import { runConsumerCheck } from './lib/consumer-check.mjs';
 import { runNodeTests } from './lib/node-tests.mjs';
 import { announce, bin, isCI, runCommand, Tally } from './lib/run.mjs';
 import { browserTestFiles, nodeTestFiles, repoRoot, testFilter } from './lib/test-files.mjs';
@@ -44,10 +46,14 @@ async function main() {
       ])) === 0
     );
   });
-  await tally.step('build', 'check', async () => {
+  const built = await tally.step('build', 'check', async () => {
     announce('build', 'rollup -c rollup.config.mjs');
     return (await runCommand(bin('rollup'), ['-c', 'rollup.config.mjs'])) === 0;
   });
+  // Packs what the build made; without a build there is nothing to pack (the failed build is counted already).
+  // HELPLINE_TEST_FILTER narrows it away unless the filter names it (`consumer`).
+  const filtered = testFilter() !== undefined && !'scripts/lib/consumer-check.mjs'.includes(testFilter());
+  if (built && !filtered) await tally.step('consumer check', 'tests', () => runConsumerCheck());
 
   const filter = testFilter();
   const nodeFiles = nodeTestFiles();
