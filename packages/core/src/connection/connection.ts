@@ -1,7 +1,8 @@
 import { atom, type ReadableAtom } from 'nanostores';
 import type { HubClock } from '../hub/hub.types';
 import { createMachineStore } from '../machine';
-import { type ErrorPayload, HelplineError, helplineError } from '../protocol/errors';
+import { type ErrorPayload, HelplineError } from '../protocol/errors';
+import { clientError } from '../protocol/errors.client';
 import { parseCommandResult, parseServerFrame, type ResultSchemas } from '../protocol/protocol';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/protocol.limits';
 import type {
@@ -272,7 +273,7 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
     if (REFUSED_FOR_GOOD.has(info.code) || wrongPath) {
       // Retrying the same credentials, site, origin, path or frames cannot succeed: stop, and fail what waits.
       const error = wrongPath
-        ? helplineError('connection/wrong-path', { url: info.url ?? '?', status: 404 }).toPayload()
+        ? clientError('connection/wrong-path', { url: info.url ?? '?', status: 404 }).toPayload()
         : (bye ?? { code: 'connection/closed', message: `Refused (${info.code} ${info.reason}).` });
       machine.send({ type: 'REFUSED', fatal: true, reason: info.reason, error });
       report(error, console.error);
@@ -287,7 +288,7 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
       bye?.retryAfterMs !== undefined
         ? bye
         : unopenedTries >= UNOPENED_TRIES
-          ? helplineError('connection/unreachable', {
+          ? clientError('connection/unreachable', {
               url: info.url ?? 'the server',
               attempts: unopenedTries,
             }).toPayload()
@@ -442,7 +443,7 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
         return;
       }
       pending.delete(command.id);
-      command.reject(helplineError('connection/timeout', { op: command.op, ms: commandTimeoutMs }));
+      command.reject(clientError('connection/timeout', { op: command.op, ms: commandTimeoutMs }));
     }, commandTimeoutMs);
   }
 
@@ -522,7 +523,7 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
   ): Promise<CommandResult<Op>> {
     // Arguments are validated by the server, which answers a bad field with `validation/field`; checking them
     // here too would ship every command schema to every page.
-    if (state() === 'closed') return Promise.reject(helplineError('connection/closed'));
+    if (state() === 'closed') return Promise.reject(clientError('connection/closed'));
     // Acting is as good a reason to connect as listening.
     if (state() === 'idle') connection.open();
     return new Promise<CommandResult<Op>>((resolve, reject) => {
@@ -558,7 +559,7 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
       linkGeneration++;
       link?.close(CLOSE_CODES.normal, 'closed by client');
       link = undefined;
-      failAll(helplineError('connection/closed'));
+      failAll(clientError('connection/closed'));
     },
     command,
     follow(cid, afterSeq) {

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { type HelplineError, helplineError } from './errors';
+import type { HelplineError } from './errors';
+import { clientError } from './errors.client';
 import type { CommandOp } from './protocol.commands';
 import { type FrameGuard, runGuard } from './protocol.guards';
 import { serverFrameGuard } from './protocol.guards.generated';
@@ -48,7 +49,7 @@ export function validateValue<T>(schema: v.GenericSchema<unknown, T>, value: unk
   if (forbidden) {
     return {
       ok: false,
-      error: helplineError('protocol/invalid-frame', { detail: `forbidden key at ${forbidden}` }),
+      error: clientError('protocol/invalid-frame', { detail: `forbidden key at ${forbidden}` }),
     };
   }
   const result = v.safeParse(schema, value);
@@ -56,7 +57,7 @@ export function validateValue<T>(schema: v.GenericSchema<unknown, T>, value: unk
   const { detail, field } = describeIssues(result.issues);
   return {
     ok: false,
-    error: helplineError('protocol/invalid-frame', { detail }, field === undefined ? {} : { field }),
+    error: clientError('protocol/invalid-frame', { detail }, field === undefined ? {} : { field }),
   };
 }
 
@@ -68,13 +69,13 @@ export function parseJsonFrame(raw: string): ParseResult<unknown> {
   if (tooLarge) {
     return {
       ok: false,
-      error: helplineError('limit/size', { field: 'frame', size: raw.length, max: LIMITS.frameBytes }),
+      error: clientError('limit/size', { field: 'frame', size: raw.length, max: LIMITS.frameBytes }),
     };
   }
   try {
     return { ok: true, value: JSON.parse(raw) as unknown };
   } catch {
-    return { ok: false, error: helplineError('protocol/invalid-frame', { detail: 'not JSON' }) };
+    return { ok: false, error: clientError('protocol/invalid-frame', { detail: 'not JSON' }) };
   }
 }
 
@@ -84,7 +85,7 @@ function guardValue<T>(guard: FrameGuard<T>, value: unknown): ParseResult<T> {
   if (forbidden) {
     return {
       ok: false,
-      error: helplineError('protocol/invalid-frame', { detail: `forbidden key at ${forbidden}` }),
+      error: clientError('protocol/invalid-frame', { detail: `forbidden key at ${forbidden}` }),
     };
   }
   const result = runGuard(guard, value);
@@ -92,7 +93,7 @@ function guardValue<T>(guard: FrameGuard<T>, value: unknown): ParseResult<T> {
   const detail = `${result.field || 'frame'}: unexpected ${result.found}`;
   return {
     ok: false,
-    error: helplineError('protocol/invalid-frame', { detail }, result.field ? { field: result.field } : {}),
+    error: clientError('protocol/invalid-frame', { detail }, result.field ? { field: result.field } : {}),
   };
 }
 
@@ -125,7 +126,7 @@ export function parseCommandResult<Op extends CommandOp>(
   if (!schema) {
     return {
       ok: false,
-      error: helplineError('protocol/invalid-frame', { detail: `no result schema for ${op} on this client` }),
+      error: clientError('protocol/invalid-frame', { detail: `no result schema for ${op} on this client` }),
     };
   }
   return typeof schema === 'function' ? guardValue(schema, result) : validateValue(schema, result);

@@ -4,7 +4,8 @@ import type { Connection, DeliveredEvent } from '../connection/connection';
 import type { HubClock } from '../hub/hub.types';
 import { uuidv7 } from '../hub/ids';
 import type { ParticipantRole } from '../interaction/interaction.types';
-import { type HelplineError, helplineError, isHelplineError, isRetryable } from '../protocol/errors';
+import { type HelplineError, isHelplineError, isRetryable } from '../protocol/errors';
+import { clientError } from '../protocol/errors.client';
 import { LIMITS } from '../protocol/protocol.limits';
 import type { WireInteraction } from '../protocol/protocol.types';
 import { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
@@ -94,7 +95,7 @@ export function checkMessageText(text: string): void {
         ? `must be at most ${LIMITS.text} characters`
         : undefined;
   if (detail)
-    throw helplineError(
+    throw clientError(
       'validation/field',
       { scope: 'message.send', field: 'text', detail },
       { field: 'text' },
@@ -370,7 +371,7 @@ export function createConversationsStore(options: ConversationsOptions): Convers
 
   async function deliver(entry: OutboxEntry): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      if (disposed) throw helplineError('connection/closed');
+      if (disposed) throw clientError('connection/closed');
       try {
         await connection.command(
           'message.send',
@@ -389,7 +390,7 @@ export function createConversationsStore(options: ConversationsOptions): Convers
           await outbox.remove(entry.clientMsgId);
           markFailed(entry.cid, entry.clientMsgId, error);
         }
-        throw disposed ? helplineError('connection/closed') : error;
+        throw disposed ? clientError('connection/closed') : error;
       }
     }
   }

@@ -2,7 +2,7 @@ import { atom, computed, map, onMount, type ReadableAtom } from 'nanostores';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { uuidv7 } from '../hub/ids';
-import { helplineError } from '../protocol/errors';
+import { clientError } from '../protocol/errors.client';
 import { visitorResultGuards } from '../protocol/protocol.guards.generated';
 import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
 import {
@@ -193,7 +193,7 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
   function currentCid(operation: string): string {
     const cid = $cid.get();
     if (cid === undefined) {
-      throw helplineError('conflict/state', {
+      throw clientError('conflict/state', {
         operation,
         entity: 'session',
         state: 'without a conversation',
