@@ -242,8 +242,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
 
   if (dev) {
     log.warn('dev-mode', {
-      detail:
-        'DEVELOPMENT MODE: POST /v1/dev/tokens hands out agent, supervisor and visitor tokens to anyone. Never run --dev in production.',
+      detail: `DEVELOPMENT MODE: POST ${basePath}/v1/dev/tokens hands out agent, supervisor and visitor tokens to anyone. Never run --dev in production.`,
     });
   }
   if (!auth.staffConfigured) {
