@@ -228,7 +228,7 @@ export const ar: Catalog = {
   agentIdle: 'بلا عمل',
   forcePresence: 'تعيين حالة {name}',
   reassign: 'إعادة الإسناد',
-  reassignLabel: 'إعادة إسناد {cid} إلى',
+  reassignLabel: 'إعادة إسناد {name} إلى',
   reassignSubmit: 'نقل',
   waitingTitle: 'التفاعلات المنتظرة',
   waitingEmpty: 'لا أحد في الانتظار.',

@@ -225,7 +225,7 @@ export const consoleMessages = {
   agentIdle: 'Idle',
   forcePresence: 'Set presence of {name}',
   reassign: 'Reassign',
-  reassignLabel: 'Reassign {cid} to',
+  reassignLabel: 'Reassign {name} to',
   reassignSubmit: 'Move',
   waitingTitle: 'Waiting interactions',
   waitingEmpty: 'Nobody is waiting.',

@@ -222,7 +222,7 @@ export const nl: Catalog = {
   agentIdle: 'Vrij',
   forcePresence: 'Status van {name} instellen',
   reassign: 'Toewijzen',
-  reassignLabel: '{cid} toewijzen aan',
+  reassignLabel: '{name} toewijzen aan',
   reassignSubmit: 'Verplaatsen',
   waitingTitle: 'Wachtende contacten',
   waitingEmpty: 'Er wacht niemand.',

@@ -219,7 +219,7 @@ export const zhHans: Catalog = {
   agentIdle: '空闲',
   forcePresence: '设置 {name} 的状态',
   reassign: '重新分配',
-  reassignLabel: '将 {cid} 重新分配给',
+  reassignLabel: '将 {name} 重新分配给',
   reassignSubmit: '移动',
   waitingTitle: '等待中的会话',
   waitingEmpty: '没有人在等待。',

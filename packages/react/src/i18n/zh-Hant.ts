@@ -219,7 +219,7 @@ export const zhHant: Catalog = {
   agentIdle: '閒置',
   forcePresence: '設定 {name} 的狀態',
   reassign: '重新指派',
-  reassignLabel: '將 {cid} 重新指派給',
+  reassignLabel: '將 {name} 重新指派給',
   reassignSubmit: '移動',
   waitingTitle: '等候中的案件',
   waitingEmpty: '沒有人在等候。',

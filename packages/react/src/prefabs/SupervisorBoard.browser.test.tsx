@@ -96,6 +96,30 @@ describe('<SupervisorBoard>', () => {
     assertKeyboardAndCsp(container);
   });
 
+  it('leaves the answer and abandonment rates blank while contacts only wait, instead of 0 %', async () => {
+    const fake = createFakeSupervisor(
+      { queues: [], agents: [] },
+      kpiReport({ interactions: 1, queued: 1, answerRate: 0, abandonmentRate: 0 }),
+    );
+    const { container } = mount(
+      <HelplineProvider supervisor={fake} queues={QUEUES}>
+        <SupervisorBoard />
+      </HelplineProvider>,
+    );
+    const value = (name: string) => container.querySelector(`[data-kpi="${name}"] dd`)?.textContent;
+    assert.strictEqual(value('answerRate'), '—');
+    assert.strictEqual(value('abandonmentRate'), '—');
+    assert.isNull(container.querySelector('[data-kpi="answerRate"] .helpline-bar__fill'), 'no bar at 0');
+
+    act(() => fake.$kpis.set(kpiReport({ queued: 2, answered: 1, answerRate: 0.5, abandonmentRate: 0 })));
+    assert.match(value('answerRate') ?? '', /^50\s?%$/);
+    assert.match(
+      value('abandonmentRate') ?? '',
+      /^0\s?%$/,
+      'once a contact was answered, none abandoned is news',
+    );
+  });
+
   it('reassigns a waiting interaction to another queue', async () => {
     let cid = '';
     await act(async () => {
@@ -103,10 +127,11 @@ describe('<SupervisorBoard>', () => {
     });
     const { container } = mount(
       <HelplineProvider supervisor={supervisor} queues={QUEUES}>
-        <ReassignForm cid={cid} queueId="support" />
+        <ReassignForm cid={cid} customerName="Ada" queueId="support" />
       </HelplineProvider>,
     );
-    const target = byLabel<HTMLSelectElement>(container, `Reassign ${cid} to`);
+    // The field names the customer, never the interaction's id.
+    const target = byLabel<HTMLSelectElement>(container, 'Reassign Ada to');
     await waitForUi(() => target.options.length > 1, 'queues');
     assert.notInclude(
       [...target.options].map((o) => o.value),
@@ -186,6 +211,9 @@ describe('<SupervisorBoard>', () => {
         serviceLevel: 0.8,
         asaSeconds: 12,
         ahtSeconds: 250,
+        queued: 20,
+        answered: 19,
+        abandoned: 1,
         abandonmentRate: 0.05,
         answerRate: 0.95,
         csatAverage: 4.25,
@@ -207,6 +235,7 @@ describe('<SupervisorBoard>', () => {
     assert.strictEqual(kpi('fcr')?.querySelector('dd')?.textContent, '—');
     assert.strictEqual(kpi('csatAverage')?.querySelector('dd')?.textContent, '4.3 / 5');
     assert.strictEqual(kpi('nps')?.querySelector('dd')?.textContent, '+30');
+    assert.match(kpi('answerRate')?.querySelector('dd')?.textContent ?? '', /^95\s?%$/);
     // Waiting contacts in service order: the VIP first, with the rule that made it one.
     const waitingItems = [...container.querySelectorAll('.helpline-waiting__item')].map(
       (li) => li.textContent ?? '',
@@ -272,7 +301,7 @@ describe('<SupervisorBoard>', () => {
     const cleo = [...(waiting?.querySelectorAll('.helpline-waiting__item') ?? [])].find((li) =>
       li.textContent?.includes('Cleo'),
     ) as HTMLElement;
-    await choose(byLabel(cleo, 'Reassign c9 to'), 'sales');
+    await choose(byLabel(cleo, 'Reassign Cleo to'), 'sales');
     await click(byText(cleo, 'button', 'Move'));
     assert.deepEqual(fake.reassigned, [['c9', { toQueueId: 'sales' }]]);
 

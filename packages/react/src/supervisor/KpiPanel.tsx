@@ -38,6 +38,8 @@ function formatKpi(i18n: Translator, format: Format, value: number | undefined):
 
 type Trend = Partial<Record<KpiName, readonly number[]>>;
 
+const OUTCOME_RATES: ReadonlySet<KpiName> = new Set(['answerRate', 'abandonmentRate']);
+
 /**
  * The values each KPI had in the reports seen since the component mounted (every board refresh adds one),
  * the last `limit` of them: the trend the small charts draw.
@@ -130,7 +132,10 @@ export function KpiPanel({ kpis: given, series: givenSeries, className }: KpiPan
       ) : (
         <dl className="helpline-kpis__list">
           {KPIS.map(({ name, label, format }) => {
-            const value = kpis[name];
+            // Answer and abandonment rates count contacts still waiting as not answered (yet): until one has
+            // been answered or abandoned, 0 % would be a verdict on nothing, so the tile stays blank.
+            const undecided = OUTCOME_RATES.has(name) && kpis.answered + kpis.abandoned === 0;
+            const value = undecided ? undefined : kpis[name];
             const values = trend[name];
             return (
               <div key={name} className="helpline-kpi" data-kpi={name}>

@@ -11,6 +11,8 @@ import { useSupervisorSession } from './useSupervisorSession';
 export interface ReassignFormProps {
   /** The waiting interaction to move. */
   readonly cid: string;
+  /** The customer's name, for the field's label (never the interaction's id). */
+  readonly customerName?: string | undefined;
   /** The queue it waits in (not offered as a target). */
   readonly queueId?: string;
   readonly onDone?: () => void;
@@ -24,7 +26,7 @@ export interface ReassignFormProps {
  * <ReassignForm cid={waiting.cid} queueId={waiting.queueId} />
  * ```
  */
-export function ReassignForm({ cid, queueId, onDone }: ReassignFormProps): ReactNode {
+export function ReassignForm({ cid, customerName, queueId, onDone }: ReassignFormProps): ReactNode {
   const i18n = useTranslator();
   const { t } = i18n;
   const id = useId();
@@ -49,7 +51,7 @@ export function ReassignForm({ cid, queueId, onDone }: ReassignFormProps): React
       }}
     >
       <label className="helpline-label" htmlFor={`${id}-target`}>
-        {t('reassignLabel', { cid })}
+        {t('reassignLabel', { name: customerName || t('customerFallbackName') })}
       </label>
       <select
         id={`${id}-target`}

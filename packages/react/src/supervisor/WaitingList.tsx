@@ -65,7 +65,7 @@ export function WaitingList({ className }: { readonly className?: string }): Rea
                   </span>
                 </>
               ) : null}
-              <ReassignForm cid={item.cid} queueId={item.queueId} />
+              <ReassignForm cid={item.cid} customerName={item.customerName} queueId={item.queueId} />
             </li>
           ))}
         </ul>
