@@ -2,7 +2,7 @@ import type { Agent } from '../agent/agent.types';
 import type { PresenceSnapshot } from '../agent/presence.machine';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { type WrapUpContext, wrapUpDeadlineAt } from '../interaction/lifecycle';
-import { can, transition } from '../machine';
+import { transition } from '../machine';
 import type { KpiLogEvent } from '../metrics/metrics.types';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
 import { parseClientFrame, validateCommandArgs } from '../protocol/protocol.commands';
@@ -25,7 +25,6 @@ import { isOpen, queueAvailability } from '../queue/business-hours';
 import type { Queue } from '../queue/queue.types';
 import { surveyOf, surveyOffer, surveyRefusal } from '../queue/survey';
 import { createRouter } from '../routing/router';
-import type { RoutingEvent, RoutingItem, RoutingOffer } from '../routing/routing.types';
 import { decideRouting, type RoutingDecision } from '../routing/rules';
 import type {
   CommitOptions,
@@ -52,13 +51,14 @@ import {
   roleMayRun,
   visibleUntil,
 } from './access';
-import { failureReporter, isRetryable, retryDelayOf } from './failures';
+import { failureReporter, isRetryable } from './failures';
 import { randomId, secureRandomBytes } from './ids';
 import { DEFAULT_LIFECYCLES, type Intent, type InteractionSnapshot, withSnapshot } from './lifecycles';
 import type { Live } from './live';
 import { createMemoryStorage } from './memory.storage';
 import { createPresenceHub } from './presence.hub';
 import { createReportingHub } from './reporting.hub';
+import { createRoutingHub } from './routing.hub';
 import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
 import { type CallStep, createVoiceHub } from './voice.hub';
@@ -183,21 +183,32 @@ export function createHub(options: HubOptions): Hub {
   const resumeTokenTtlMs = options.resumeTokenTtlMs ?? 7 * 86_400_000;
   let lastSweepAt = clock.now();
   /** The place in line each waiting interaction's customer was last told, by interaction id. */
-  const lastPositions = new Map<string, { readonly key: string; readonly notice: Notice }>();
   let closed = false;
   const reportFailure = failureReporter(options.logger);
   const turns = createTurns();
   const { serialized } = turns;
   const timers = createHubTimers({ clock, serialized, reportFailure, isClosed: () => closed });
-  const offerTimers = timers.group();
   const dueTimers = timers.group();
   const wrapUpTimers = timers.group();
-  const repairTimers = timers.group();
   /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
-  const namedTransfers = new Map<string, { readonly from: string; readonly to: string }>();
   const startRequests = new Map<string, Promise<Live>>();
   /** Offer revocations an agent could not be told (no connection), sent on their next welcome. */
   const missedRevokes = new Map<string, Notice[]>();
+  // Routing glue (hub/routing.hub.ts): the router's decisions become machine steps, offers time out, positions.
+  const routingHub = createRoutingHub({
+    clock,
+    router,
+    live: (cid) => live.get(cid),
+    serialized,
+    drive: (current, intent) => drive(current, intent),
+    notify,
+    wireForAgent: (interaction, agentId) => wireFor(interaction, connsOf(agentId)[0]?.subject),
+    setAway: (agentId, reason) => presence.set(agentId, 'away', reason, 'system'),
+    offerTimers: timers.group(),
+    repairTimers: timers.group(),
+    isClosed: () => closed,
+    reportFailure,
+  });
   // Agents' presence (hub/presence.hub.ts): the presence machine per agent and the grace after a lost link.
   const presence = createPresenceHub({
     clock,
@@ -206,9 +217,9 @@ export function createHub(options: HubOptions): Hub {
     router,
     log: (event) => reporting.log(event),
     notify,
-    route: (events) => void runRouting(() => [...events]),
-    applyRouting,
-    schedule,
+    route: (events) => void routingHub.run(() => [...events]),
+    applyRouting: (events) => routingHub.apply(events),
+    schedule: () => routingHub.schedule(),
     isOnline: (agentId) => connsOf(agentId).length > 0,
     graceTimers: timers.group(),
     agentGraceMs: options.agentGraceMs ?? 60_000,
@@ -497,7 +508,7 @@ export function createHub(options: HubOptions): Hub {
     if (state === 'wrap-up') scheduleWrapUpEnd(current);
     else wrapUpTimers.clear(interaction.id);
     if (lifecycle.final.has(state)) {
-      offerTimers.clear(interaction.id);
+      routingHub.offerSettled(interaction.id);
       dueTimers.clear(interaction.id);
       router.remove(interaction.id);
       router.release(interaction.id);
@@ -505,8 +516,8 @@ export function createHub(options: HubOptions): Hub {
       if (answeredAt !== undefined && endedAt !== undefined) {
         router.recordHandleTime(interaction.queueId, ((wrapUpEndedAt ?? endedAt) - answeredAt) / 1000);
       }
-      lastPositions.delete(interaction.id);
-      void schedule();
+      routingHub.leftLine(interaction.id);
+      void routingHub.schedule();
     }
   }
 
@@ -517,7 +528,7 @@ export function createHub(options: HubOptions): Hub {
     if (at === undefined) return;
     dueTimers.stepAt(current.interaction.id, at, 'callback due', async () => {
       await drive(current, { kind: 'due' });
-      enqueueForRouting(current);
+      routingHub.enqueue(current);
     });
   }
 
@@ -608,201 +619,6 @@ export function createHub(options: HubOptions): Hub {
 
   function runAfterReply(conn: Conn): void {
     for (const task of conn.afterReply.splice(0)) task();
-  }
-
-  // ─── routing ──────────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * Applies what the router decided, then publishes queue positions. Each decision stands alone: one that storage
-   * cannot take is repaired later and does not hold up the others.
-   */
-  async function applyRouting(events: readonly RoutingEvent[]): Promise<void> {
-    for (const event of events) {
-      try {
-        if (event.type === 'offered') await offer(event.offer);
-        else if (event.type === 'missed') await missed(event.offer);
-        else if (event.type === 'requeued') await withdrawn(event.interactionId);
-        else if (event.type === 'agent-away')
-          await presence.set(event.agentId, 'away', event.reason, 'system');
-      } catch (error) {
-        const cid =
-          'offer' in event
-            ? event.offer.interactionId
-            : 'interactionId' in event
-              ? event.interactionId
-              : undefined;
-        if (cid !== undefined && isRetryable(error)) repairLater(cid, retryDelayOf(error));
-        else reportFailure(`routing (${event.type})`, error);
-      }
-    }
-    publishPositions();
-  }
-
-  async function offer(routed: RoutingOffer): Promise<void> {
-    const cid = routed.interactionId;
-    const current = live.get(cid);
-    if (!current) return;
-    const intent: Intent = { kind: 'offer', agentId: routed.agentId, expiresAt: routed.expiresAt };
-    const offered = await serialized(cid, async () => {
-      // It may have left the line while the router decided (cancelled, rescheduled): withdraw the offer.
-      const event = current.lifecycle.event(intent, clock.now());
-      if (!event || !can(current.lifecycle.machine, current.snapshot, event)) {
-        router.remove(cid);
-        return false;
-      }
-      await drive(current, intent);
-      return true;
-    });
-    if (!offered) return;
-    notify(routed.agentId, {
-      type: 'offer',
-      offer: {
-        interaction: wireFor(current.interaction, connsOf(routed.agentId)[0]?.subject),
-        expiresAt: routed.expiresAt,
-      },
-    });
-    offerTimers.armAt(cid, routed.expiresAt, () => void runRouting(() => router.tick()));
-  }
-
-  async function missed(routed: RoutingOffer): Promise<void> {
-    const cid = routed.interactionId;
-    offerTimers.clear(cid);
-    const current = live.get(cid);
-    if (current?.snapshot.value !== 'offered') return;
-    await serialized(cid, () => drive(current, { kind: 'offer-timeout' }));
-    notify(routed.agentId, { type: 'offer.revoked', cid, reason: 'missed' });
-    transferSettled(cid, routed.agentId, 'missed');
-  }
-
-  /**
-   * The router put an offered interaction back in line without a timeout (its agent went away or offline): the
-   * machine follows, and the agent is told the offer is gone.
-   */
-  async function withdrawn(cid: string): Promise<void> {
-    const current = live.get(cid);
-    const agentId = current?.interaction.agentId;
-    if (current?.snapshot.value !== 'offered' || router.offerOf(cid) !== undefined || !agentId) return;
-    offerTimers.clear(cid);
-    await serialized(cid, async () => {
-      if (current.snapshot.value === 'offered' && router.offerOf(cid) === undefined)
-        await drive(current, { kind: 'offer-withdrawn' });
-    });
-    notify(agentId, { type: 'offer.revoked', cid, reason: 'missed' });
-    transferSettled(cid, agentId, 'missed');
-  }
-
-  /**
-   * A routing step storage could not take: the interaction leaves the router until its machine can follow, so it
-   * is neither offered against a stale state nor lost; then it joins the line again with its original wait.
-   */
-  function repairLater(cid: string, delayMs: number): void {
-    // Who declined or missed it already is kept: they are not offered it first when it joins the line again.
-    const passedOver = router.passedOverOf(cid);
-    router.remove(cid);
-    offerTimers.clear(cid);
-    repairTimers.armAt(cid, clock.now() + delayMs, () => {
-      serialized(cid, async () => {
-        const current = live.get(cid);
-        if (!current) return;
-        // An offer whose timeout or withdrawal storage refused is taken back now, and its agent told, as then.
-        const offeredTo = current.snapshot.value === 'offered' ? current.interaction.agentId : undefined;
-        if (offeredTo !== undefined) {
-          await drive(current, { kind: 'offer-withdrawn' });
-          notify(offeredTo, { type: 'offer.revoked', cid, reason: 'missed' });
-          transferSettled(cid, offeredTo, 'missed');
-        }
-        if (!current.lifecycle.waiting.has(current.snapshot.value)) return;
-        // A transfer whose offer to the named agent storage refused: that agent has not answered yet, so it is
-        // offered to them again rather than to whoever is free.
-        const named = namedTransfers.get(cid);
-        if (named) offerToNamed(current, named.to);
-        else enqueueForRouting(current, passedOver);
-      }).catch((error: unknown) => {
-        if (isRetryable(error)) repairLater(cid, retryDelayOf(error));
-        else reportFailure('routing repair', error);
-      });
-    });
-  }
-
-  function publishPositions(): void {
-    for (const position of router.positions()) {
-      const current = live.get(position.interactionId);
-      if (!current) continue;
-      const key = `${position.position}:${position.estimatedWaitSeconds ?? '?'}`;
-      if (lastPositions.get(position.interactionId)?.key === key) continue;
-      const notice: Notice = {
-        type: 'position',
-        cid: position.interactionId,
-        position: position.position,
-        ...(position.estimatedWaitSeconds === undefined
-          ? {}
-          : { estimatedWaitSeconds: position.estimatedWaitSeconds }),
-      };
-      lastPositions.set(position.interactionId, { key, notice });
-      notify(current.interaction.customer.id, notice);
-    }
-  }
-
-  let routingChain: Promise<void> = Promise.resolve();
-  /** Routing decisions are applied one batch at a time, in order. */
-  function runRouting(step: () => RoutingEvent[]): Promise<void> {
-    routingChain = routingChain
-      .then(async () => {
-        if (closed) return;
-        await applyRouting(step());
-        await applyRouting(router.route());
-      })
-      .catch((error: unknown) => {
-        // A routing failure must not stop later routing; it is reported for the operator.
-        reportFailure('routing', error);
-      });
-    return routingChain;
-  }
-
-  function schedule(): Promise<void> {
-    return runRouting(() => []);
-  }
-
-  /** What the router needs of an interaction; its wait counts from when it first queued (kept across transfers). */
-  function routingItemOf(interaction: Interaction): RoutingItem {
-    return {
-      id: interaction.id,
-      queueId: interaction.queueId,
-      channel: interaction.channel,
-      priority: interaction.priority,
-      requiredSkills: interaction.requiredSkills,
-      waitingSince: interaction.timestamps.queuedAt ?? clock.now(),
-      ...(interaction.language ? { language: interaction.language } : {}),
-    };
-  }
-
-  function enqueueForRouting(current: Live, passedOver: readonly string[] = []): void {
-    void runRouting(() => router.enqueue({ ...routingItemOf(current.interaction), passedOver }));
-  }
-
-  /** Offers a transferred interaction to the agent it was transferred to, or, when they have no room, to its queue. */
-  function offerToNamed(current: Live, agentId: string): void {
-    const cid = current.interaction.id;
-    void runRouting(() => {
-      try {
-        return router.offerTo(routingItemOf(current.interaction), agentId);
-      } catch {
-        // The agent's room went between the check and now: the work waits in its queue instead.
-        transferSettled(cid, agentId, 'declined');
-        return router.enqueue(routingItemOf(current.interaction));
-      }
-    });
-  }
-
-  /**
-   * A transfer to a named agent has its answer: the transferring agent is told whether it was taken, declined or
-   * missed (then it waits in its queue with its original wait).
-   */
-  function transferSettled(cid: string, agentId: string, outcome: 'accepted' | 'declined' | 'missed'): void {
-    const named = namedTransfers.get(cid);
-    if (named?.to !== agentId) return;
-    namedTransfers.delete(cid);
-    notify(named.from, { type: 'transfer.result', cid, toAgentId: agentId, outcome });
   }
 
   // ─── interactions ─────────────────────────────────────────────────────────────────────────────
@@ -1000,7 +816,7 @@ export function createHub(options: HubOptions): Hub {
     if (start === undefined) enqueueStep(current, change);
     else step(current, change, { kind: 'schedule', start, end: start + callbackSlotMs });
     await serialized(current.interaction.id, () => commit(current, change));
-    if (start === undefined) afterReply(conn, () => enqueueForRouting(current));
+    if (start === undefined) afterReply(conn, () => routingHub.enqueue(current));
     return current;
   }
 
@@ -1060,7 +876,7 @@ export function createHub(options: HubOptions): Hub {
         const agent = agents.get(agentId);
         if (!agent || !router.agent(agentId)) return;
         router.upsertAgent(capable ? agent : { ...agent, capacity: { ...agent.capacity, voice: 0 } });
-        void runRouting(() => []);
+        void routingHub.run(() => []);
       },
       reportFailure,
     },
@@ -1083,7 +899,7 @@ export function createHub(options: HubOptions): Hub {
         );
         enqueueStep(created, change);
         await serialized(created.interaction.id, () => commit(created, change));
-        afterReply(conn, () => enqueueForRouting(created));
+        afterReply(conn, () => routingHub.enqueue(created));
         return created;
       });
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
@@ -1140,16 +956,16 @@ export function createHub(options: HubOptions): Hub {
         try {
           await commit(current, change);
         } catch (error) {
-          if (before === 'queued') enqueueForRouting(current);
+          if (before === 'queued') routingHub.enqueue(current);
           throw error;
         }
         // The due timer moves with the slot.
         if (before === 'scheduled') scheduleDue(current);
-        if (before === 'queued') lastPositions.delete(args.cid);
+        if (before === 'queued') routingHub.leftLine(args.cid);
       });
       reporting.boardChanged();
-      publishPositions();
-      void schedule();
+      routingHub.publishPositions();
+      void routingHub.schedule();
       return { interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'offline.leave'(conn, args) {
@@ -1173,7 +989,7 @@ export function createHub(options: HubOptions): Hub {
         });
         enqueueStep(created, change);
         await serialized(created.interaction.id, () => commit(created, change));
-        afterReply(conn, () => enqueueForRouting(created));
+        afterReply(conn, () => routingHub.enqueue(created));
         return created;
       });
       return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
@@ -1286,8 +1102,8 @@ export function createHub(options: HubOptions): Hub {
       const events =
         after >= lastSeq ? [] : await storage.events(args.cid, after, Math.min(limit, lastSeq - after));
       // A customer loading their waiting conversation (a reload) hears where they stand now, not at the next change.
-      const standing = current.interaction.customer.id === conn.subject.id && lastPositions.get(args.cid);
-      if (standing) afterReply(conn, () => send(conn, { t: 'notice', notice: standing.notice }));
+      const standing = current.interaction.customer.id === conn.subject.id && routingHub.standingOf(args.cid);
+      if (standing) afterReply(conn, () => send(conn, { t: 'notice', notice: standing }));
       return {
         events: events.map(({ seq, at, ev }) => ({ seq, at, ev: eventFor(conn.subject.role, ev) })),
         lastSeq,
@@ -1317,14 +1133,14 @@ export function createHub(options: HubOptions): Hub {
           join(change, conn.subject.id);
           // The agent gets the whole conversation below, in order, instead of its last events first.
           await commit(current, change, { replayTo: conn.subject.id });
-          offerTimers.clear(args.cid);
+          routingHub.offerSettled(args.cid);
           router.accept(args.cid, conn.subject.id);
-          transferSettled(args.cid, conn.subject.id, 'accepted');
+          routingHub.transferSettled(args.cid, conn.subject.id, 'accepted');
           return current;
         },
       );
-      lastPositions.delete(args.cid);
-      void schedule();
+      routingHub.leftLine(args.cid);
+      void routingHub.schedule();
       return { interaction: wireFor(current.interaction, conn.subject) };
     },
     async 'offer.reject'(conn, args) {
@@ -1334,9 +1150,9 @@ export function createHub(options: HubOptions): Hub {
         }
         await drive(current, { kind: 'reject', agentId: conn.subject.id });
       });
-      offerTimers.clear(args.cid);
-      transferSettled(args.cid, conn.subject.id, 'declined');
-      void runRouting(() => router.reject(args.cid, conn.subject.id));
+      routingHub.offerSettled(args.cid);
+      routingHub.transferSettled(args.cid, conn.subject.id, 'declined');
+      void routingHub.run(() => router.reject(args.cid, conn.subject.id));
       return {};
     },
     async 'wrapup.submit'(conn, args) {
@@ -1389,7 +1205,10 @@ export function createHub(options: HubOptions): Hub {
             { field: 'toAgentId' },
           );
         }
-        return router.refusalOfOfferTo({ ...routingItemOf(current.interaction), queueId: target.id }, named);
+        return router.refusalOfOfferTo(
+          { ...routingHub.itemOf(current.interaction), queueId: target.id },
+          named,
+        );
       };
       const refused = refusalOfNamed();
       if (refused) throw refused;
@@ -1404,10 +1223,9 @@ export function createHub(options: HubOptions): Hub {
         step(current, change, { kind: 'transfer', queue: target });
         await commit(current, change);
       });
-      if (named === undefined) enqueueForRouting(current);
+      if (named === undefined) routingHub.enqueue(current);
       else {
-        namedTransfers.set(args.cid, { from: conn.subject.id, to: named });
-        offerToNamed(current, named);
+        routingHub.transferTo(current, conn.subject.id, named);
       }
       return {};
     },
@@ -1436,7 +1254,7 @@ export function createHub(options: HubOptions): Hub {
           await commit(current, change);
         },
       );
-      void runRouting(() => router.transfer(args.cid, target.id));
+      void routingHub.run(() => router.transfer(args.cid, target.id));
       return {};
     },
     async 'customer.history'(conn, args) {
@@ -1758,7 +1576,7 @@ export function createHub(options: HubOptions): Hub {
       }
       const { snapshot } = current;
       const { interaction } = current;
-      if (lifecycle.waiting.has(snapshot.value)) enqueueForRouting(current);
+      if (lifecycle.waiting.has(snapshot.value)) routingHub.enqueue(current);
       else if (lifecycle.handling.has(snapshot.value) && interaction.agentId) {
         router.assign(interaction.id, interaction.agentId, interaction.channel);
       } else if (snapshot.value === 'scheduled' || snapshot.value === 'retry-wait') scheduleDue(current);
@@ -1767,7 +1585,7 @@ export function createHub(options: HubOptions): Hub {
       // Calls do not survive a restart: a waiting call rings again, a talking one ends (see voice.hub.ts).
       await voice.restored(current);
     }
-    await schedule();
+    await routingHub.schedule();
   }
 
   return {
