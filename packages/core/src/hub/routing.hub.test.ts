@@ -135,7 +135,7 @@ describe('routing hub: offers', () => {
     await available('alice');
     routing.enqueue(add('c1'));
     await routing.schedule();
-    assert.deepEqual(steps, []);
+    assert.equal(steps.length, 0);
     assert.equal(router.waiting('support').length, 0);
     assert.equal(router.offerOf('c1'), undefined);
     await clock.advance(2_000);
