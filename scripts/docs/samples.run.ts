@@ -60,6 +60,12 @@ export async function startSampleServer(logLines: string[]): Promise<HelplineSer
 export const pointAt = (code: string, server: HelplineServer): string =>
   code.replace(DOC_ORIGIN, `127.0.0.1:${server.port}`);
 
+/**
+ * How long a sample may take. Samples take 1–3 s, but a child compiles the sources it imports on first use (tsx
+ * caches them), which on a busy 2-core machine can take much longer.
+ */
+export const SAMPLE_TIMEOUT_MS = 60_000;
+
 interface ChildResult {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -87,7 +93,7 @@ export async function runSample(
   sample: DocSample,
   index: number,
   workspace: SampleWorkspace,
-  timeoutMs = 20_000,
+  timeoutMs = SAMPLE_TIMEOUT_MS,
 ): Promise<string | undefined> {
   const file = join(workspace.dir, `run-${index}.ts`);
   writeFileSync(file, `${pointAt(sample.code, workspace.server)}\nexport {};\n`);
@@ -107,7 +113,7 @@ export async function serveSample(
   sample: DocSample,
   index: number,
   workspace: SampleWorkspace,
-  timeoutMs = 20_000,
+  timeoutMs = SAMPLE_TIMEOUT_MS,
 ): Promise<string | undefined> {
   const file = join(workspace.dir, `serves-${index}.ts`);
   writeFileSync(file, `${pointAt(sample.code, workspace.server)}\nexport {};\n`);

@@ -172,8 +172,15 @@ describe('documentation samples: every block of the docs and READMEs works', () 
         .split('\n')
         .forEach((line, index) => {
           for (const [url] of line.matchAll(/\bwss?:\/\/[^\s'"`)<>]+/g)) {
-            const path = new URL(url.replace(/[.,;:]$/, '').replace(/\$\{[^}]*\}|…/g, 'x')).pathname;
-            if (path !== '/v1/ws')
+            // Built at run time (`${port}`): the runs check those.
+            if (url.includes('${')) continue;
+            let path: string;
+            try {
+              path = new URL(url.replace(/[.,;:]$/, '').replace(/…/g, 'x')).pathname;
+            } catch {
+              path = `not a URL`;
+            }
+            if (path !== '/v1/ws' && !path.endsWith('/v1/ws'))
               problems.push(`${file.slice(root.length)}:${index + 1}: ${url} (the server listens on /v1/ws)`);
           }
         });
