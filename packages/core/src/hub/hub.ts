@@ -2,8 +2,6 @@ import type { Agent } from '../agent/agent.types';
 import type { PresenceSnapshot } from '../agent/presence.machine';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { type WrapUpContext, wrapUpDeadlineAt } from '../interaction/lifecycle';
-import { transition } from '../machine';
-import type { KpiLogEvent } from '../metrics/metrics.types';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
 import { parseClientFrame, validateCommandArgs } from '../protocol/protocol.commands';
 import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limits';
@@ -14,7 +12,6 @@ import type {
   CommandFrame,
   CommandOp,
   CommandResult,
-  ConversationEvent,
   HelloFrame,
   Notice,
   ServerFrame,
@@ -51,9 +48,10 @@ import {
   roleMayRun,
   visibleUntil,
 } from './access';
+import { type Change, createConversationLog, partiesOf } from './conversation.log';
 import { failureReporter, isRetryable } from './failures';
 import { randomId, secureRandomBytes } from './ids';
-import { DEFAULT_LIFECYCLES, type Intent, type InteractionSnapshot, withSnapshot } from './lifecycles';
+import { DEFAULT_LIFECYCLES, type Intent, withSnapshot } from './lifecycles';
 import type { Live } from './live';
 import { createMemoryStorage } from './memory.storage';
 import { createPresenceHub } from './presence.hub';
@@ -61,7 +59,7 @@ import { createReportingHub } from './reporting.hub';
 import { createRoutingHub } from './routing.hub';
 import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
-import { type CallStep, createVoiceHub } from './voice.hub';
+import { createVoiceHub } from './voice.hub';
 
 /** The system clock: `Date.now` and the global timers. */
 export const systemClock: HubClock = {
@@ -194,13 +192,45 @@ export function createHub(options: HubOptions): Hub {
   const startRequests = new Map<string, Promise<Live>>();
   /** Offer revocations an agent could not be told (no connection), sent on their next welcome. */
   const missedRevokes = new Map<string, Notice[]>();
+  // The conversation log (hub/conversation.log.ts): changes worked out purely, stored as one unit, then made
+  // current; each committed step is one event that reporting, timers and routing, calls and inboxes subscribe to.
+  const conversationLog = createConversationLog({
+    clock,
+    storage,
+    live: (cid) => live.get(cid),
+    remember: (current) => live.set(current.interaction.id, current),
+    reportsOf: (before, after, intent) => reporting.reportsOf(before, after, intent),
+    displayNameOf: (agentId) => agents.get(agentId)?.displayName ?? agentId,
+    calls: {
+      plan: (next, before, staged) => voice.plan(next, before, staged),
+      eventOf: (call) => voice.eventOf(call),
+    },
+    fanOut,
+    async replay(subjectId, cid) {
+      for (const conn of connsOf(subjectId)) await replayFrom(conn, cid, 0);
+    },
+  });
+  const { changeOf, addEvent, step, stateEventOf, join, leave, commit, drive } = conversationLog;
+  conversationLog.subscribe(({ reports }) => {
+    for (const report of reports) reporting.log(report);
+  });
+  conversationLog.subscribe(({ current, stateBefore }) => {
+    if (stateBefore !== current.snapshot.value) onStateChanged(current, stateBefore);
+  });
+  conversationLog.subscribe(({ current, calls }) => voice.settled(current, calls));
+  // An agent the step took the interaction away from (a retry's back-off, a hand-back) hears of it too.
+  conversationLog.subscribe(({ current, previous }) => {
+    for (const agentId of new Set([previous.agentId, current.interaction.agentId])) {
+      if (agentId) notifyInteraction(agentId, current.interaction);
+    }
+  });
   // Routing glue (hub/routing.hub.ts): the router's decisions become machine steps, offers time out, positions.
   const routingHub = createRoutingHub({
     clock,
     router,
     live: (cid) => live.get(cid),
     serialized,
-    drive: (current, intent) => drive(current, intent),
+    drive: (current, intent) => conversationLog.drive(current, intent),
     notify,
     wireForAgent: (interaction, agentId) => wireFor(interaction, connsOf(agentId)[0]?.subject),
     setAway: (agentId, reason) => presence.set(agentId, 'away', reason, 'system'),
@@ -283,14 +313,6 @@ export function createHub(options: HubOptions): Hub {
     return { ...visible, survey } as WireInteraction;
   }
 
-  /** Who receives the conversation's events now: the customer and every agent still taking part. */
-  function partiesOf(interaction: Interaction): string[] {
-    const ids = [interaction.customer.id];
-    for (const p of interaction.participants)
-      if (p.role !== 'visitor' && p.leftAt === undefined) ids.push(p.id);
-    return ids;
-  }
-
   /** Sends stored events to the subjects named for each, each in the form its role may see. */
   function fanOut(stored: readonly StoredEvent[], recipients: readonly (readonly string[])[]): void {
     stored.forEach((event, index) => {
@@ -305,193 +327,6 @@ export function createHub(options: HubOptions): Hub {
     // The replay reads the log in the conversation's turn, so it carries this event too, in order.
     if (!replaying && conn.replaying.has(cid)) return;
     send(conn, { t: 'evt', cid, seq, at, ev: eventFor(conn.subject?.role ?? 'visitor', ev) });
-  }
-
-  /** Appends one event on its own (nothing else of the interaction changes with it) and fans it out. */
-  async function appendAndFanOut(cid: string, ev: ConversationEvent): Promise<StoredEvent> {
-    const stored = await storage.appendEvent(cid, clock.now(), ev);
-    const current = live.get(cid);
-    fanOut([stored], [current ? partiesOf(current.interaction) : []]);
-    return stored;
-  }
-
-  // ─── changes: computed purely, stored, then made current ────────────────────────────────────
-
-  /**
-   * One step of one interaction, worked out without touching anything: the next record and machine snapshot, the
-   * events it appends (each with the parties it reaches as of that moment) and the reporting events it implies.
-   * Nothing of it is real until {@link commit} stored it.
-   */
-  interface Change {
-    interaction: Interaction;
-    snapshot: InteractionSnapshot;
-    readonly events: { readonly at: number; readonly ev: ConversationEvent; readonly to: string[] }[];
-    readonly reports: KpiLogEvent[];
-    /** Steps of the interaction's call stored with it (see voice.hub.ts). */
-    readonly calls: CallStep[];
-    /** The client request that starts this conversation, kept with it (see `once`). */
-    startRequest?: StartRequest;
-  }
-
-  function changeOf(current: Live): Change {
-    return {
-      interaction: current.interaction,
-      snapshot: current.snapshot,
-      events: [],
-      reports: [],
-      calls: [],
-    };
-  }
-
-  /** Adds an event to a change; it reaches whoever takes part at this point of the change. */
-  function addEvent(change: Change, ev: ConversationEvent): void {
-    change.events.push({ at: clock.now(), ev, to: partiesOf(change.interaction) });
-  }
-
-  /**
-   * Carries out an intent through the interaction's machine, the one writer of its state, inside a change: a
-   * `state` event joins the change when the state moves. Throws `conflict/state` when the machine refuses.
-   */
-  function step(current: Live, change: Change, intent: Intent): void {
-    const event = current.lifecycle.event(intent, clock.now());
-    const result = event
-      ? transition(current.lifecycle.machine, change.snapshot, event)
-      : { ok: false as const, error: undefined };
-    if (!result.ok) {
-      throw helplineError(
-        'conflict/state',
-        { operation: intent.kind, entity: current.interaction.channel, state: change.snapshot.value },
-        result.error ? { cause: result.error } : {},
-      );
-    }
-    const before = change.interaction;
-    const stateBefore = change.snapshot.value;
-    change.snapshot = result.snapshot;
-    change.interaction = withSnapshot(change.interaction, result.snapshot);
-    change.reports.push(...reporting.reportsOf(before, change.interaction, intent));
-    if (stateBefore !== result.snapshot.value) addEvent(change, stateEventOf(change));
-    // An agent the step took the interaction from (an unanswered dial's retry, a hand-back) leaves it: rights
-    // follow the work.
-    const from = before.agentId;
-    const joined = change.interaction.participants.some((p) => p.id === from && p.leftAt === undefined);
-    if (from !== undefined && change.interaction.agentId !== from && joined) leave(change, from);
-  }
-
-  /** Where the interaction stands (with a callback's plan, which may change in place). */
-  function stateEventOf({ interaction, snapshot }: Change): ConversationEvent {
-    const { endReason, endedBy, callback } = interaction;
-    return {
-      type: 'state',
-      state: snapshot.value,
-      ...(endReason ? { endReason } : {}),
-      ...(endedBy ? { endedBy } : {}),
-      ...(callback ? { callback } : {}),
-    };
-  }
-
-  function join(change: Change, agentId: string): void {
-    const participant: Participant = {
-      id: agentId,
-      role: 'agent',
-      displayName: agents.get(agentId)?.displayName ?? agentId,
-      joinedAt: clock.now(),
-    };
-    change.interaction = {
-      ...change.interaction,
-      participants: [...change.interaction.participants, participant],
-    };
-    addEvent(change, { type: 'joined', participant });
-  }
-
-  function leave(change: Change, agentId: string): void {
-    // The leaving agent still receives their own `left`; nothing after it.
-    addEvent(change, { type: 'left', participantId: agentId });
-    const at = clock.now();
-    change.interaction = {
-      ...change.interaction,
-      participants: change.interaction.participants.map((p) =>
-        p.id === agentId && p.leftAt === undefined ? { ...p, leftAt: at } : p,
-      ),
-    };
-  }
-
-  /** Marks, once the log has placed them, where each participant who left in this change left (`leftSeq`). */
-  function withLeftSeqs(interaction: Interaction, stored: readonly StoredEvent[]): Interaction {
-    const lefts = new Map<string, number>();
-    for (const { seq, ev } of stored) if (ev.type === 'left') lefts.set(ev.participantId, seq);
-    if (lefts.size === 0) return interaction;
-    return {
-      ...interaction,
-      participants: interaction.participants.map((p) => {
-        const leftSeq = lefts.get(p.id);
-        return leftSeq !== undefined && p.leftAt !== undefined && p.leftSeq === undefined
-          ? { ...p, leftSeq }
-          : p;
-      }),
-    };
-  }
-
-  /**
-   * Stores a change as one unit, and only then makes it current: memory, reporting, fan-out, timers, routing and
-   * calls follow. When storage refuses, the change is dropped whole and nothing anywhere moved.
-   */
-  async function commit(
-    current: Live,
-    change: Change,
-    { replayTo }: { replayTo?: string } = {},
-  ): Promise<StoredEvent[]> {
-    const previous = current.interaction;
-    const stateBefore = current.snapshot.value;
-    const open = !current.lifecycle.final.has(change.snapshot.value);
-    // The call steps this step implies are stored with it.
-    const calls = [...change.calls];
-    if (stateBefore !== change.snapshot.value) {
-      const nextView = {
-        interaction: change.interaction,
-        snapshot: change.snapshot,
-        lifecycle: current.lifecycle,
-      };
-      calls.push(...voice.plan(nextView, stateBefore, calls));
-    }
-    for (const call of calls) {
-      const ev = voice.eventOf(call);
-      if (ev) addEvent(change, ev);
-    }
-    let next = change.interaction;
-    const stored = await storage.commit(
-      previous.id,
-      change.events.map(({ at, ev }) => ({ at, ev })),
-      (placed) => {
-        next = withLeftSeqs(change.interaction, placed);
-        return { interaction: next, snapshot: change.snapshot, open };
-      },
-      change.startRequest ? { startRequest: change.startRequest } : {},
-    );
-    current.interaction = next;
-    current.snapshot = change.snapshot;
-    current.usedAt = clock.now();
-    live.set(next.id, current);
-    for (const report of change.reports) reporting.log(report);
-    fanOut(
-      stored,
-      change.events.map((pending) => pending.to.filter((subjectId) => subjectId !== replayTo)),
-    );
-    if (replayTo !== undefined) for (const conn of connsOf(replayTo)) await replayFrom(conn, next.id, 0);
-    const state = current.snapshot.value;
-    if (stateBefore !== state) onStateChanged(current, stateBefore);
-    voice.settled(current, calls);
-    // An agent the step took the interaction away from (a retry's back-off, a hand-back) hears of it too.
-    for (const agentId of new Set([previous.agentId, current.interaction.agentId])) {
-      if (agentId) notifyInteraction(agentId, current.interaction);
-    }
-    return stored;
-  }
-
-  /** One machine step as its own change. */
-  async function drive(current: Live, intent: Intent): Promise<void> {
-    const change = changeOf(current);
-    step(current, change, intent);
-    await commit(current, change);
   }
 
   function notifyInteraction(subjectId: string, interaction: Interaction): void {
@@ -1054,7 +889,7 @@ export function createHub(options: HubOptions): Hub {
           });
         }
         const messageId = randomId('m', randomBytes);
-        const stored = await appendAndFanOut(args.cid, {
+        const stored = await conversationLog.append(args.cid, {
           type: 'message',
           messageId,
           clientMsgId: args.clientMsgId,
@@ -1083,7 +918,7 @@ export function createHub(options: HubOptions): Hub {
             { field: 'seq' },
           );
         }
-        await appendAndFanOut(current.interaction.id, {
+        await conversationLog.append(current.interaction.id, {
           type: 'read',
           participantId: conn.subject.id,
           seq: args.seq,
