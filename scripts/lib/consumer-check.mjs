@@ -7,7 +7,8 @@
 //   without it (the Node-side entries: server, hub, testing);
 // - a Node script runs from the tarballs: a server on a free port, a dev token, an agent session from core over a
 //   WebSocket, then everything closes;
-// - esbuild bundles a page that imports the widget and core.
+// - esbuild bundles a page that imports the widget and core;
+// - typedoc documents every entry of every exports map with 0 warnings (from the sources, beside the rest).
 // The app's third-party packages come from the npm cache (`--prefer-offline`). Needs `npm run build` first.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { repoRoot } from './test-files.mjs';
 /** The published packages, dependencies first. */
 export const PUBLISHED = ['core', 'widget', 'react', 'server'];
 const REPOSITORY_BLOB = 'https://github.com/helpline-dev/helpline/blob/main/';
+const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 /** Runs a command; resolves to its exit code and output (also echoed when `echo`). */
 function run(command, args, { cwd = repoRoot, echo = true, timeoutMs = 300_000 } = {}) {
@@ -85,10 +87,27 @@ function tsconfig(name, { dom, resolution, files }) {
   ];
 }
 
+/** Export subpaths whose sources are not in the package's typedoc.json entry points (the reference would lack them). */
+export function undocumentedEntries(dir) {
+  const packageDir = join(repoRoot, 'packages', dir);
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+  const { entryPoints = [] } = JSON.parse(readFileSync(join(packageDir, 'typedoc.json'), 'utf8'));
+  return Object.entries(manifest.exports ?? {}).flatMap(([key, target]) => {
+    const name = /^\.\/dist\/(.+)\.js$/.exec(typeof target === 'string' ? target : target?.import)?.[1];
+    if (name === undefined) return [];
+    const sources = [`src/${name}.ts`, `src/${name}.tsx`, `src/${name}/index.ts`, `src/${name}/index.tsx`];
+    return sources.some((source) => entryPoints.includes(source)) ? [] : [`${manifest.name}: "${key}"`];
+  });
+}
+
 /** The type-check configurations: every public entry in a browser app, the Node entries without the DOM lib. */
 const TYPECHECKS = [
-  tsconfig('dom-bundler', { dom: true, resolution: 'bundler', files: ['src/browser.tsx', 'src/vonage.ts'] }),
-  tsconfig('dom-node16', { dom: true, resolution: 'node16', files: ['src/browser.tsx'] }),
+  tsconfig('dom-bundler', {
+    dom: true,
+    resolution: 'bundler',
+    files: ['src/browser.tsx', 'src/vonage.ts', 'src/msw.ts'],
+  }),
+  tsconfig('dom-node16', { dom: true, resolution: 'node16', files: ['src/browser.tsx', 'src/msw.ts'] }),
   tsconfig('node-bundler', { dom: false, resolution: 'bundler', files: ['src/node.ts'] }),
   tsconfig('node-node16', { dom: false, resolution: 'node16', files: ['src/node.ts'] }),
 ];
@@ -122,6 +141,24 @@ export async function runConsumerCheck() {
   };
 
   try {
+    // From the sources, so it runs while the tarballs are packed and installed.
+    const reference = check('typedoc: every entry in the reference, 0 warnings', async () => {
+      const missing = PUBLISHED.flatMap(undocumentedEntries);
+      if (missing.length > 0) throw new Error(`not in typedoc.json entryPoints: ${missing.join(', ')}`);
+      const { code, output } = await run(bin('typedoc'), ['--out', join(work, 'reference')], { echo: false });
+      const plain = output.replace(ANSI_COLOR, '');
+      const warnings = plain
+        .split('\n')
+        .filter((line) => line.startsWith('[warning]') && !/Found \d+ errors/.test(line));
+      if (code !== 0 || warnings.length > 0)
+        throw new Error(
+          plain
+            .split('\n')
+            .filter((line) => !line.startsWith('[info]'))
+            .join('\n'),
+        );
+    });
+
     /** @type {{name: string, filename: string, files: {path: string}[]}[]} */
     let packed = [];
     const packedOk = await check('npm pack of the four packages', async () => {
@@ -141,7 +178,10 @@ export async function runConsumerCheck() {
       packed = JSON.parse(output.slice(output.indexOf('[')));
       return packed.map((p) => `${p.name} ${(p.size / 1024).toFixed(0)} KB`).join(', ');
     });
-    if (!packedOk) return results;
+    if (!packedOk) {
+      await reference;
+      return results;
+    }
 
     await check('each tarball has its LICENSE and a README whose links work on npm', () => {
       const problems = [];
@@ -189,6 +229,8 @@ export async function runConsumerCheck() {
               '@types/react': versionOf(react, '@types/react'),
               '@types/react-dom': versionOf(react, '@types/react-dom'),
               '@types/ws': versionOf(server, '@types/ws'),
+              // For the tests' mock of the server, `@helpline/core/msw` (an optional peer of core).
+              msw: versionOf(core, 'msw'),
               publint: '0.3.25',
             },
           },
@@ -206,7 +248,10 @@ export async function runConsumerCheck() {
       if (code !== 0) throw new Error(output);
       return output.trim().split('\n').at(-1);
     });
-    if (!installed) return results;
+    if (!installed) {
+      await reference;
+      return results;
+    }
 
     for (const dir of PUBLISHED) {
       await check(`publint @helpline/${dir}`, async () => {
@@ -219,6 +264,7 @@ export async function runConsumerCheck() {
       });
     }
 
+    await reference;
     // Two compilers at a time: each spends most of its time reading the same declarations.
     const typecheck = ([file, config]) => {
       const dom = config.compilerOptions.lib.includes('DOM');
