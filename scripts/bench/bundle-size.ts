@@ -31,7 +31,9 @@ export async function bundleSize(code: string, { external = [] as string[] } = {
     treeShaking: true,
     legalComments: 'none',
     define: { 'process.env.NODE_ENV': '"production"' },
-    external,
+    // The Vonage client SDK (an optional peer, ~227 KB br) is only ever loaded by `import()` when a Vonage call
+    // starts; without code splitting esbuild would inline it wherever that import is reachable.
+    external: ['@vonage/client-sdk', ...external],
     logLevel: 'silent',
   });
   const output = result.outputFiles[0]?.contents ?? new Uint8Array();
