@@ -3,7 +3,8 @@
  *
  * @packageDocumentation
  */
-export { type Auth, createAuth, type IssuedVisitorSession } from './auth/auth';
+export { type Auth, type AuthOptions, createAuth, type IssuedVisitorSession } from './auth/auth';
+export type { JwtPolicy } from './auth/jwt';
 export { CliExit, type CliIo, runCli, serverVersion } from './cli/cli';
 export { ConfigError, loadConfig, parseConfig, type ServerConfig } from './config/config';
 export type { ConfigFile, ConfigInput, SiteConfig } from './config/config.schema';
@@ -23,12 +24,24 @@ export {
 } from './log/logger';
 export { type HelplineServer, type ServerOptions, startServer } from './server';
 export { MIGRATIONS, type Migration, migrate } from './storage/migrations';
-export { openPglite, openPostgres, type SqlClient } from './storage/sql.client';
+export {
+  openPglite,
+  openPostgres,
+  type PostgresOptions,
+  type SqlClient,
+  type SqlQueryable,
+} from './storage/sql.client';
 export {
   DatabaseError,
   type DatabaseErrorInit,
   isDatabaseError,
   isDatabaseOutage,
 } from './storage/sql.errors';
-export { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
+export {
+  openStorage,
+  type PresenceRecord,
+  type SqlStorage,
+  type StorageTarget,
+  type VisitorSessionRecord,
+} from './storage/sql.storage';
 export { SOCKET_PATH } from './ws/sockets';

@@ -19,7 +19,15 @@ import { setPanelSource } from './loader/loader';
 // Bundlers turn this into a separate chunk: the loader's own code stays ~2 KB.
 setPanelSource(() => import('./panel/panel'));
 
-export type { CallSnapshot, CallState, VoiceLoader, WidgetCall, WidgetVoice } from './call/call.types';
+export type {
+  AttachRequest,
+  CallRequest,
+  CallSnapshot,
+  CallState,
+  VoiceLoader,
+  WidgetCall,
+  WidgetVoice,
+} from './call/call.types';
 export type {
   CallbackSlot,
   LocalizedText,

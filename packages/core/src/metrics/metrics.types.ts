@@ -2,7 +2,7 @@ import type { PresenceStatus } from '../agent/agent.types';
 import type { Channel, EndedBy, EndReason } from '../interaction/interaction.types';
 
 /** Fields every interaction log event carries. `at` is epoch ms. */
-interface LogEventBase {
+export interface LogEventBase {
   readonly at: number;
   readonly interactionId: string;
 }

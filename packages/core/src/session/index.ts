@@ -12,6 +12,7 @@ export {
 export type { AgentVoiceOption, AgentVoiceOptions } from './agent.voice';
 export {
   type ChatMessage,
+  type ConversationsOptions,
   type ConversationsStore,
   type ConversationView,
   createConversationsStore,

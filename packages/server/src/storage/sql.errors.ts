@@ -73,7 +73,7 @@ const BRAND = Symbol.for('helpline.DatabaseError');
 export interface DatabaseErrorInit {
   /** SQLSTATE. */
   readonly code: string;
-  /** The statement's verb and tables, e.g. `INSERT events` (see {@link describeStatement}). */
+  /** The statement's verb and tables, e.g. `INSERT events` (never its values). */
   readonly operation: string;
   readonly table?: string | undefined;
   readonly constraint?: string | undefined;
