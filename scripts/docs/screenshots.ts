@@ -2,7 +2,8 @@
 // always save their screenshots into test-results/e2e/ (ignored by git); this script copies the ones the guides
 // use into docs/images/ under stable names. Refresh them (Chromium needed, see the README):
 //
-//   node --import tsx --test tests/e2e/demo.e2e.test.ts tests/e2e/demo.languages.e2e.test.ts
+//   node --import tsx --test tests/e2e/demo.e2e.test.ts tests/e2e/demo.languages.e2e.test.ts \
+//     tests/e2e/crm-walkthrough.e2e.test.ts
 //   node --import tsx scripts/docs/screenshots.ts
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,11 @@ export interface DocScreenshot {
 export const DOC_SCREENSHOTS: readonly DocScreenshot[] = [
   { image: 'widget-en.png', shot: /^\d+-visitor-sees-typing\.png$/, test: 'tests/e2e/demo.e2e.test.ts' },
   { image: 'console-en.png', shot: /^\d+-crm-read-receipt\.png$/, test: 'tests/e2e/demo.e2e.test.ts' },
+  {
+    image: 'walkthrough-console.png',
+    shot: /^walkthrough-console\.png$/,
+    test: 'tests/e2e/crm-walkthrough.e2e.test.ts',
+  },
   { image: 'board-en.png', shot: /^\d+-supervisor-kpis\.png$/, test: 'tests/e2e/demo.e2e.test.ts' },
   {
     image: 'widget-ar.png',
