@@ -197,8 +197,9 @@ function ConsoleLayout({
         <div className="helpline-console__body">
           <Inbox className="helpline-console__inbox" selectedId={current} onSelect={setChosen} />
           <div className="helpline-console__work">
+            {/* With nothing to work on, the inbox's empty text says it all; saying it twice reads like an error. */}
             {!current || !interaction ? (
-              <p className="helpline-empty">{t('consoleNothingSelected')}</p>
+              items.length > 0 && <p className="helpline-empty">{t('consoleNothingSelected')}</p>
             ) : (
               <>
                 {isCall ? (
