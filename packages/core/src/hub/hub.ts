@@ -2,19 +2,14 @@ import type { Agent } from '../agent/agent.types';
 import type { PresenceSnapshot } from '../agent/presence.machine';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { type WrapUpContext, wrapUpDeadlineAt } from '../interaction/lifecycle';
-import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
-import { parseClientFrame, validateCommandArgs } from '../protocol/protocol.commands';
-import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limits';
+import { helplineError, isHelplineError } from '../protocol/errors';
+import { validateCommandArgs } from '../protocol/protocol.commands';
+import { LIMITS } from '../protocol/protocol.limits';
 import type {
-  ClientCapabilities,
-  ClientFrame,
   CommandArgs,
   CommandFrame,
   CommandOp,
   CommandResult,
-  HelloFrame,
-  Notice,
-  ServerFrame,
   WireInteraction,
 } from '../protocol/protocol.types';
 import { redactCardNumbers } from '../protocol/redact';
@@ -31,7 +26,6 @@ import type {
   HubConnectionSink,
   HubOptions,
   HubStorage,
-  StoredEvent,
   Subject,
 } from './hub.types';
 
@@ -48,8 +42,9 @@ import {
   roleMayRun,
   visibleUntil,
 } from './access';
+import { type AuthedConn, afterReply, createConnectionsHub, runAfterReply } from './connections.hub';
 import { type Change, createConversationLog, partiesOf } from './conversation.log';
-import { failureReporter, isRetryable } from './failures';
+import { failureReporter } from './failures';
 import { randomId, secureRandomBytes } from './ids';
 import { DEFAULT_LIFECYCLES, type Intent, withSnapshot } from './lifecycles';
 import type { Live } from './live';
@@ -101,33 +96,10 @@ export interface Hub {
   close(): void;
 }
 
-interface Conn {
-  readonly id: string;
-  readonly sink: HubConnectionSink;
-  readonly meta: ConnectionMeta;
-  subject?: Subject;
-  resumeToken?: string;
-  lastSeenAt: number;
-  /** Pings sent since the client was last heard from. */
-  unansweredPings: number;
-  /** Work that waits for the reply to the command in progress (see `afterReply`). */
-  readonly afterReply: (() => void)[];
-  closed: boolean;
-  /** Conversations whose replay this connection still waits for: their live events are held back until then. */
-  readonly replaying: Set<string>;
-  /** The resume token this connection came with: spent once the client is heard from after its welcome. */
-  spentToken?: string;
-  /** What the client declared it can do at `hello` (voice). */
-  capabilities?: ClientCapabilities;
-}
-
-type AuthedConn = Conn & { subject: Subject };
 type Handler<Op extends CommandOp> = (conn: AuthedConn, args: CommandArgs<Op>) => Promise<CommandResult<Op>>;
 
 const STAFF_ROLES = new Set(['agent', 'supervisor']);
 const DEFAULT_CALLBACK_SLOT_MS = 30 * 60_000;
-/** How often the heartbeat also sweeps finished interactions and expired resume tokens out of memory. */
-const SWEEP_INTERVAL_MS = 60_000;
 /** Conversation-starting requests remembered for deduplication. */
 const START_REQUEST_LIMIT = 10_000;
 /**
@@ -137,8 +109,6 @@ const START_REQUEST_LIMIT = 10_000;
 const WRAP_UP_GRACE_MS = 5_000;
 /** How far ahead a callback may be booked. */
 const CALLBACK_HORIZON_MS = 366 * 86_400_000;
-/** Offer revocations kept for one disconnected agent. */
-const PENDING_REVOKE_LIMIT = 100;
 /** Past interactions returned for one customer. */
 const CUSTOMER_HISTORY_LIMIT = 50;
 
@@ -154,8 +124,6 @@ const CUSTOMER_HISTORY_LIMIT = 50;
 export function createHub(options: HubOptions): Hub {
   const clock = options.clock ?? systemClock;
   const storage: HubStorage = options.storage ?? createMemoryStorage();
-  const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const replayLimit = options.replayLimit ?? 500;
   const randomBytes = options.randomBytes ?? secureRandomBytes;
   const callbackSlotMs = options.callbackSlotMs ?? DEFAULT_CALLBACK_SLOT_MS;
   const lifecycles = { ...DEFAULT_LIFECYCLES, ...options.lifecycles };
@@ -173,13 +141,7 @@ export function createHub(options: HubOptions): Hub {
   for (const agent of options.agents) if (agent.role !== 'supervisor') router.upsertAgent(agent);
 
   const live = new Map<string, Live>();
-  const conns = new Set<Conn>();
-  // Authenticated connections by subject id: fan-out looks up recipients here instead of scanning every socket.
-  const connsBySubject = new Map<string, Set<Conn>>();
-  const resumeTokens = new Map<string, { readonly subjectId: string; readonly issuedAt: number }>();
   const finishedRetentionMs = options.finishedRetentionMs ?? 10 * 60_000;
-  const resumeTokenTtlMs = options.resumeTokenTtlMs ?? 7 * 86_400_000;
-  let lastSweepAt = clock.now();
   /** The place in line each waiting interaction's customer was last told, by interaction id. */
   let closed = false;
   const reportFailure = failureReporter(options.logger);
@@ -190,8 +152,35 @@ export function createHub(options: HubOptions): Hub {
   const wrapUpTimers = timers.group();
   /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
   const startRequests = new Map<string, Promise<Live>>();
-  /** Offer revocations an agent could not be told (no connection), sent on their next welcome. */
-  const missedRevokes = new Map<string, Notice[]>();
+  // Connections and resume (hub/connections.hub.ts): hello, resume tokens, replay, heartbeats, notices, fan-out.
+  const connections = createConnectionsHub({
+    clock,
+    randomBytes,
+    authenticate: options.authenticate,
+    storage,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    replayLimit: options.replayLimit ?? 500,
+    resumeTokenTtlMs: options.resumeTokenTtlMs ?? 7 * 86_400_000,
+    serialized,
+    async readableBy(subject, cid) {
+      const current = await load(cid);
+      const relation = current && relationTo(subject, current);
+      if (!current || !relation || !INTERACTION_RULES.history.some((r) => r === relation)) return undefined;
+      return { until: visibleUntil(relation, current.interaction, subject.id) };
+    },
+    command,
+    connected(subject) {
+      presence.returned(subject.id);
+      voice.presenceChanged(subject.id);
+    },
+    disconnected(subject, last) {
+      if (last && STAFF_ROLES.has(subject.role) && !closed) presence.awaitReturn(subject.id);
+      voice.presenceChanged(subject.id);
+    },
+    sweep,
+    reportFailure,
+  });
+  const { send, connsOf, notify, fanOut, replayFrom } = connections;
   // The conversation log (hub/conversation.log.ts): changes worked out purely, stored as one unit, then made
   // current; each committed step is one event that reporting, timers and routing, calls and inboxes subscribe to.
   const conversationLog = createConversationLog({
@@ -265,44 +254,13 @@ export function createHub(options: HubOptions): Hub {
     presenceOf: (agentId) => presence.presenceOf(agentId),
     storage,
     notifySupervisors(notice) {
-      for (const conn of conns) if (conn.subject?.role === 'supervisor') send(conn, { t: 'notice', notice });
+      for (const conn of connections.all())
+        if (conn.subject?.role === 'supervisor') send(conn, { t: 'notice', notice });
     },
     onLog: options.onLog,
   });
-  let heartbeatTimer: unknown;
 
   // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
-
-  function send(conn: Conn, frame: ServerFrame): void {
-    if (!conn.closed) conn.sink.send(JSON.stringify(frame));
-  }
-
-  function connsOf(subjectId: string): Conn[] {
-    const own = connsBySubject.get(subjectId);
-    return own ? [...own] : [];
-  }
-
-  function forget(conn: Conn): void {
-    conns.delete(conn);
-    const own = conn.subject ? connsBySubject.get(conn.subject.id) : undefined;
-    own?.delete(conn);
-    if (own?.size === 0 && conn.subject) {
-      connsBySubject.delete(conn.subject.id);
-      if (STAFF_ROLES.has(conn.subject.role) && !closed) presence.awaitReturn(conn.subject.id);
-    }
-    if (conn.subject) voice.presenceChanged(conn.subject.id);
-  }
-
-  function notify(subjectId: string, notice: Notice): void {
-    const own = connsOf(subjectId);
-    for (const conn of own) send(conn, { t: 'notice', notice });
-    // An agent who is away from the hub hears, when back, which offers were taken from them meanwhile.
-    if (own.length === 0 && notice.type === 'offer.revoked') {
-      const pending = missedRevokes.get(subjectId) ?? [];
-      if (pending.length < PENDING_REVOKE_LIMIT) pending.push(notice);
-      missedRevokes.set(subjectId, pending);
-    }
-  }
 
   /** Visitors never see agent-only fields. */
   function wireFor(interaction: Interaction, subject: Subject | undefined): WireInteraction {
@@ -311,22 +269,6 @@ export function createHub(options: HubOptions): Hub {
     if (subject && STAFF_ROLES.has(subject.role)) return { ...interaction, survey } as WireInteraction;
     const { notes: _notes, disposition: _disposition, routingReasons: _reasons, ...visible } = interaction;
     return { ...visible, survey } as WireInteraction;
-  }
-
-  /** Sends stored events to the subjects named for each, each in the form its role may see. */
-  function fanOut(stored: readonly StoredEvent[], recipients: readonly (readonly string[])[]): void {
-    stored.forEach((event, index) => {
-      for (const subjectId of new Set(recipients[index])) {
-        for (const conn of connsOf(subjectId)) sendEvent(conn, event);
-      }
-    });
-  }
-
-  /** One durable event to one connection, unless a replay of that conversation is still on its way there. */
-  function sendEvent(conn: Conn, { cid, seq, at, ev }: StoredEvent, replaying = false): void {
-    // The replay reads the log in the conversation's turn, so it carries this event too, in order.
-    if (!replaying && conn.replaying.has(cid)) return;
-    send(conn, { t: 'evt', cid, seq, at, ev: eventFor(conn.subject?.role ?? 'visitor', ev) });
   }
 
   function notifyInteraction(subjectId: string, interaction: Interaction): void {
@@ -442,18 +384,6 @@ export function createHub(options: HubOptions): Hub {
       authorize(op, relationTo(subject, current), cid, operation);
       return task(current);
     });
-  }
-
-  /**
-   * Runs `task` once the command in progress on `conn` is answered: a new conversation is routed only after its
-   * customer has the ack, so the ack's snapshot is never newer news than the events that follow it.
-   */
-  function afterReply(conn: Conn, task: () => void): void {
-    conn.afterReply.push(task);
-  }
-
-  function runAfterReply(conn: Conn): void {
-    for (const task of conn.afterReply.splice(0)) task();
   }
 
   // ─── interactions ─────────────────────────────────────────────────────────────────────────────
@@ -1158,159 +1088,6 @@ export function createHub(options: HubOptions): Hub {
 
   // ─── connection lifecycle ─────────────────────────────────────────────────────────────────────
 
-  async function hello(conn: Conn, frame: HelloFrame): Promise<void> {
-    if (frame.v !== PROTOCOL_VERSION) {
-      return refuse(
-        conn,
-        CLOSE_CODES.protocolError,
-        helplineError('protocol/unsupported-version', { version: frame.v, supported: PROTOCOL_VERSION }),
-      );
-    }
-    let subject: Subject;
-    try {
-      subject = await options.authenticate(frame.token);
-    } catch (error) {
-      const reason = isHelplineError(error)
-        ? error
-        : helplineError('auth/invalid-token', { detail: 'rejected' });
-      return refuse(conn, CLOSE_CODES.unauthorized, reason);
-    }
-    try {
-      await welcome(conn, frame, subject);
-    } catch (error) {
-      // The database is away: the client tries again later with the same resume token, which is still good.
-      if (!isRetryable(error)) reportFailure('hello', error);
-      forget(conn);
-      conn.subject = undefined;
-      refuse(
-        conn,
-        CLOSE_CODES.goingAway,
-        isRetryable(error) ? error : helplineError('internal', { detail: 'hello failed' }),
-      );
-    }
-  }
-
-  /**
-   * Admits an authenticated connection: checks its resume token, issues the next one, sends `welcome`, then the
-   * replay of each conversation it resumes (live events of those wait for their replay).
-   */
-  async function welcome(conn: Conn, frame: HelloFrame, subject: Subject): Promise<void> {
-    let resumed = false;
-    if (frame.resume) {
-      // A resume token is only good for the subject it was issued to, and only once: it is spent when the client
-      // is heard from after this welcome (see `receive`), so a link that drops before the welcome arrives can
-      // resume with it again.
-      const issued = resumeTokens.get(frame.resume.token);
-      const remembered =
-        issued && clock.now() - issued.issuedAt < resumeTokenTtlMs ? issued.subjectId : undefined;
-      // Tokens issued before a restart are known only to a storage that keeps them (the server's SQL storage).
-      const kept =
-        remembered === undefined && storage.findResumeToken
-          ? await storage.findResumeToken(frame.resume.token, clock.now() - resumeTokenTtlMs)
-          : undefined;
-      const owner = remembered ?? kept;
-      if (owner !== subject.id) {
-        // Presented by someone else: it may have leaked, so it is good for nobody now.
-        if (owner !== undefined) {
-          resumeTokens.delete(frame.resume.token);
-          await storage.takeResumeToken?.(frame.resume.token);
-        }
-        // Named as the field at fault, so the client drops its resume token and connects afresh.
-        return refuse(
-          conn,
-          CLOSE_CODES.unauthorized,
-          helplineError(
-            'auth/invalid-token',
-            { detail: 'resume token does not match' },
-            { field: 'resume.token' },
-          ),
-        );
-      }
-      resumed = true;
-      conn.spentToken = frame.resume.token;
-    }
-    const resumeToken = randomId('r', randomBytes);
-    if (storage.saveResumeToken) await storage.saveResumeToken(resumeToken, subject.id, clock.now());
-    const heads: Record<string, number> = {};
-    const visible: [string, number, number | undefined][] = [];
-    for (const [cid, after] of Object.entries(frame.resume?.cursors ?? {})) {
-      const current = await load(cid);
-      const relation = current && relationTo(subject, current);
-      // Not theirs (or unknown): say nothing about it.
-      if (!current || !relation || !INTERACTION_RULES.history.some((r) => r === relation)) continue;
-      const until = visibleUntil(relation, current.interaction, subject.id);
-      const head = await storage.lastSeq(cid);
-      heads[cid] = until === undefined ? head : Math.min(head, until);
-      visible.push([cid, after, until]);
-    }
-    // Live from here on; the conversations being replayed hold their live events back until their replay.
-    conn.subject = subject;
-    conn.capabilities = frame.capabilities;
-    conn.resumeToken = resumeToken;
-    resumeTokens.set(resumeToken, { subjectId: subject.id, issuedAt: clock.now() });
-    for (const [cid] of visible) conn.replaying.add(cid);
-    if (!conn.closed) {
-      presence.returned(subject.id);
-      const own = connsBySubject.get(subject.id) ?? new Set<Conn>();
-      own.add(conn);
-      connsBySubject.set(subject.id, own);
-      voice.presenceChanged(subject.id);
-    }
-    send(conn, {
-      t: 'welcome',
-      v: PROTOCOL_VERSION,
-      subject: { id: subject.id, role: subject.role, name: subject.name },
-      resumeToken: conn.resumeToken,
-      heartbeatMs,
-      resumed,
-      heads,
-    });
-    for (const [cid, after, until] of visible) await replay(conn, cid, after, until);
-    for (const notice of missedRevokes.get(subject.id) ?? []) send(conn, { t: 'notice', notice });
-    missedRevokes.delete(subject.id);
-  }
-
-  /** The client was heard from after its welcome: the resume token it came with is spent now. */
-  async function spendResumeToken(conn: Conn): Promise<void> {
-    const token = conn.spentToken;
-    if (token === undefined) return;
-    conn.spentToken = undefined;
-    resumeTokens.delete(token);
-    await storage.takeResumeToken?.(token);
-  }
-
-  /** Sends what a resuming client missed in one conversation, or `gap` when that is too much to replay. */
-  async function replay(conn: Conn, cid: string, after: number, until?: number): Promise<void> {
-    await serialized(cid, () => replayFrom(conn, cid, after, until));
-  }
-
-  /**
-   * Sends what a client missed in one conversation after `after` (up to `until` for a former participant), or
-   * `gap` when that is too much, or cannot be read now: the client then backfills from history. Runs in the
-   * conversation's turn. Live events of the conversation wait for it (see `sendEvent`).
-   */
-  async function replayFrom(conn: Conn, cid: string, after: number, until?: number): Promise<void> {
-    try {
-      const head = await storage.lastSeq(cid);
-      const last = until === undefined ? head : Math.min(head, until);
-      if (last - after > replayLimit) send(conn, { t: 'gap', cid, after });
-      else if (last > after)
-        for (const stored of await storage.events(cid, after, last - after)) sendEvent(conn, stored, true);
-    } catch (error) {
-      if (!isRetryable(error)) reportFailure('replay', error);
-      send(conn, { t: 'gap', cid, after });
-    } finally {
-      conn.replaying.delete(cid);
-    }
-  }
-
-  function refuse(conn: Conn, code: number, error: HelplineError): void {
-    send(conn, { t: 'bye', code, error: error.toPayload() });
-    conn.closed = true;
-    forget(conn);
-    conn.sink.close(code, error.code);
-  }
-
   async function command(conn: AuthedConn, frame: CommandFrame, frameLength: number): Promise<void> {
     try {
       const refused = options.admit?.({ subject: conn.subject, op: frame.op, meta: conn.meta, frameLength });
@@ -1330,68 +1107,15 @@ export function createHub(options: HubOptions): Hub {
     }
   }
 
-  async function receive(conn: Conn, raw: string): Promise<void> {
-    conn.lastSeenAt = clock.now();
-    conn.unansweredPings = 0;
-    const parsed = parseClientFrame(raw);
-    if (!parsed.ok) {
-      const id = commandIdOf(raw);
-      if (id && conn.subject) send(conn, { t: 'nack', id, error: parsed.error.toPayload() });
-      else refuse(conn, CLOSE_CODES.protocolError, parsed.error);
-      return;
-    }
-    const frame: ClientFrame = parsed.value;
-    if (frame.t === 'hello') {
-      if (conn.subject) {
-        return refuse(
-          conn,
-          CLOSE_CODES.protocolError,
-          helplineError('protocol/invalid-frame', { detail: 'hello sent twice' }),
-        );
-      }
-      return hello(conn, frame);
-    }
-    if (!conn.subject) return refuse(conn, CLOSE_CODES.unauthorized, helplineError('auth/required'));
-    if (conn.spentToken !== undefined)
-      await spendResumeToken(conn).catch((error: unknown) => reportFailure('resume token', error));
-    if (frame.t === 'pong') return;
-    if (frame.t === 'ping') return send(conn, { t: 'pong', ts: frame.ts });
-    return command(conn as AuthedConn, frame, raw.length);
-  }
-
-  function heartbeat(): void {
-    const now = clock.now();
-    for (const conn of [...conns]) {
-      // Counted in pings, not wall time: after the server itself stalled, a pong still waiting in the socket
-      // buffer must not count as missed.
-      if (conn.unansweredPings >= 2) {
-        refuse(
-          conn,
-          CLOSE_CODES.timeout,
-          helplineError('connection/timeout', { op: 'ping', ms: heartbeatMs * 2 }),
-        );
-      } else {
-        conn.unansweredPings++;
-        send(conn, { t: 'ping', ts: now });
-      }
-    }
-    if (now - lastSweepAt >= SWEEP_INTERVAL_MS) sweep(now);
-    heartbeatTimer = conns.size > 0 ? clock.setTimeout(heartbeat, heartbeatMs) : undefined;
-  }
-
   /**
    * Keeps a long-running hub's memory flat: finished interactions nobody used for a while leave the live map
    * (storage still has them; `getLive` reads them back), and expired resume tokens are forgotten.
    */
   function sweep(now: number): void {
-    lastSweepAt = now;
     for (const [cid, current] of live) {
       const finished = current.lifecycle.final.has(current.snapshot.value);
       const usedAt = current.usedAt ?? current.interaction.timestamps.endedAt ?? now;
       if (finished && now - usedAt >= finishedRetentionMs && !turns.busy(cid)) live.delete(cid);
-    }
-    for (const [token, issued] of resumeTokens) {
-      if (now - issued.issuedAt >= resumeTokenTtlMs) resumeTokens.delete(token);
     }
   }
 
@@ -1424,35 +1148,7 @@ export function createHub(options: HubOptions): Hub {
   }
 
   return {
-    connect(sink, meta = {}) {
-      const conn: Conn = {
-        id: randomId('k', randomBytes),
-        sink,
-        meta,
-        lastSeenAt: clock.now(),
-        unansweredPings: 0,
-        closed: false,
-        replaying: new Set(),
-        afterReply: [],
-      };
-      conns.add(conn);
-      if (heartbeatTimer === undefined && !closed) heartbeatTimer = clock.setTimeout(heartbeat, heartbeatMs);
-      // Frames of one connection are handled in arrival order.
-      let chain: Promise<void> = Promise.resolve();
-      return {
-        receive(raw) {
-          chain = chain
-            .then(() => receive(conn, raw))
-            .catch((error: unknown) => {
-              reportFailure('frame handling', error);
-            });
-        },
-        disconnected() {
-          conn.closed = true;
-          forget(conn);
-        },
-      };
-    },
+    connect: (sink, meta) => connections.connect(sink, meta),
     restore,
     interaction: (id) => live.get(id)?.interaction,
     interactions: () => [...live.values()].map((l) => l.interaction),
@@ -1462,17 +1158,7 @@ export function createHub(options: HubOptions): Hub {
       const parsed = validateCommandArgs(op, args);
       if (!parsed.ok) throw parsed.error;
       // A connection of its own that is never registered: nothing is fanned out to it.
-      const conn: AuthedConn = {
-        id: randomId('k', randomBytes),
-        sink: { send() {}, close() {} },
-        meta,
-        subject,
-        lastSeenAt: clock.now(),
-        unansweredPings: 0,
-        closed: true,
-        replaying: new Set(),
-        afterReply: [],
-      };
+      const conn = connections.detached(subject, meta);
       const refused = options.admit?.({
         subject,
         op,
@@ -1488,31 +1174,15 @@ export function createHub(options: HubOptions): Hub {
       }
     },
     get connectionCount() {
-      return conns.size;
+      return connections.count;
     },
     close() {
       closed = true;
-      if (heartbeatTimer !== undefined) clock.clearTimeout(heartbeatTimer);
       reporting.close();
       timers.close();
       // Connections first: their goodbyes must not arm call timers that would keep the process alive.
-      for (const conn of [...conns]) refuse(conn, CLOSE_CODES.goingAway, helplineError('connection/closed'));
+      connections.close();
       voice.close();
     },
   };
-}
-
-/** The command id of a frame that failed validation, when one can be read, so the sender gets a `nack`. */
-function commandIdOf(raw: string): string | undefined {
-  if (raw.length > LIMITS.frameBytes) return undefined;
-  try {
-    const value: unknown = JSON.parse(raw);
-    if (value && typeof value === 'object' && (value as { t?: unknown }).t === 'cmd') {
-      const id = (value as { id?: unknown }).id;
-      if (typeof id === 'string' && id.length > 0 && id.length <= LIMITS.id) return id;
-    }
-  } catch {
-    // Not JSON: no id to answer to.
-  }
-  return undefined;
 }
