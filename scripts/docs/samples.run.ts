@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import ts from 'typescript';
 import { ConfigError, type ConfigInput, DEV_CONFIG, parseConfig } from '../../packages/server/src/index';
@@ -419,6 +420,24 @@ export function typeCheck(samples: readonly DocSample[], dir: string, tsconfig: 
         d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0;
       return `${sample.file}:${sample.line + line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
+}
+
+/** {@link typeCheck} in a worker thread: the test's server keeps answering the samples that run meanwhile. */
+export function typeCheckInWorker(
+  samples: readonly DocSample[],
+  dir: string,
+  tsconfig: string,
+): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./typecheck.worker.mjs', import.meta.url), {
+      workerData: { samples, dir, tsconfig },
+    });
+    worker.once('message', (problems: string[]) => {
+      resolve(problems);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
 }
 
 /**
