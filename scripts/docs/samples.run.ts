@@ -2,10 +2,13 @@
 // server's validator, shell commands against the CLI and package scripts, browser code through esbuild.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
+import { exportJWK, generateKeyPair } from 'jose';
 import ts from 'typescript';
 import { ConfigError, type ConfigInput, DEV_CONFIG, parseConfig } from '../../packages/server/src/index';
 import { createLogger } from '../../packages/server/src/log/logger';
@@ -42,19 +45,53 @@ export const SAMPLE_CONFIG: ConfigInput = {
   auth: { issuer: 'https://auth.example.com', audience: 'helpline' },
 };
 
-/** The server every sample of one test run talks to, in dev mode (samples may ask for demo tokens). */
+/**
+ * The environment of every sample: the secrets above, and `HELPLINE_SIGNING_JWK`, the private half (a JWK) of an
+ * ES256 key whose public half the server fetches from its JWKS URL, as an identity provider's would be.
+ */
+export const sampleEnv: Record<string, string> = { ...SAMPLE_SECRETS };
+
+/** Serves a fresh ES256 key's JWKS on a free port; its private JWK goes into {@link sampleEnv}. */
+async function startJwks(): Promise<{ url: string; close(): void }> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = 'samples-test';
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }] });
+  sampleEnv.HELPLINE_SIGNING_JWK = JSON.stringify({ ...(await exportJWK(privateKey)), kid });
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`,
+    close: () => server.close(),
+  };
+}
+
+/**
+ * The server every sample of one test run talks to, in dev mode (samples may ask for demo tokens), with staff JWTs
+ * by HS256 secret or by JWKS.
+ */
 export async function startSampleServer(logLines: string[]): Promise<HelplineServer> {
-  return startServer({
+  const jwks = await startJwks();
+  const server = await startServer({
     config: parseConfig(SAMPLE_CONFIG),
     storage: { kind: 'pglite', dataDir: await freshPgliteDir() },
     port: 0,
     host: '127.0.0.1',
     dev: true,
     jwtSecret: SAMPLE_SECRETS.HELPLINE_JWT_SECRET,
+    jwksUrl: jwks.url,
     env: { ...SAMPLE_SECRETS },
     logger: createLogger({ level: 'info', write: (line) => logLines.push(line) }),
     drainMs: 1_000,
   });
+  return {
+    ...server,
+    async close() {
+      await server.close();
+      jwks.close();
+    },
+  };
 }
 
 /** The sample's code with the documented origin pointing at `server`. */
@@ -158,7 +195,7 @@ function child(
       cwd: workspace.dir,
       env: {
         ...process.env,
-        ...SAMPLE_SECRETS,
+        ...sampleEnv,
         TSX_TSCONFIG_PATH: workspace.tsconfig,
         PORT: '0',
         HELPLINE_LOG_LEVEL: 'warn',
