@@ -1,36 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Interaction } from '../interaction/interaction.types';
-import { transition } from '../machine';
 import { helplineError, isHelplineError } from '../protocol/errors';
 import { createTestClock, supportQueue } from '../testing';
 import { createConversationLog, type InteractionStepped, partiesOf } from './conversation.log';
 import type { HubStorage, StoredEvent } from './hub.types';
-import { DEFAULT_LIFECYCLES, type Lifecycle, withSnapshot } from './lifecycles';
 import type { Live } from './live';
+import { waitingChat } from './live.testing';
 import { createMemoryStorage } from './memory.storage';
-
-const chat = DEFAULT_LIFECYCLES.chat as Lifecycle;
-
-function waitingChat(id: string, at: number): Live {
-  const draft: Interaction = {
-    id,
-    channel: 'chat',
-    state: 'prechat',
-    queueId: supportQueue.id,
-    customer: { id: 'v1', identified: false, attributes: {} },
-    participants: [{ id: 'v1', role: 'visitor', displayName: 'Vera', joinedAt: at }],
-    priority: 0,
-    requiredSkills: [],
-    prechat: {},
-    timestamps: { createdAt: at },
-  };
-  const enqueue = chat.event({ kind: 'enqueue', prechat: {} }, at);
-  assert.ok(enqueue);
-  const queued = transition(chat.machine, chat.create(at, supportQueue, draft), enqueue);
-  assert.ok(queued.ok);
-  return { interaction: withSnapshot(draft, queued.snapshot), snapshot: queued.snapshot, lifecycle: chat };
-}
 
 function setup(options: { refuse?: boolean } = {}) {
   const clock = createTestClock();
@@ -83,7 +59,7 @@ function setup(options: { refuse?: boolean } = {}) {
 describe('conversation log: a step', () => {
   it('is stored first, then made current, fanned out, and heard once by subscribers', async () => {
     const { memory, log, sent, stepped, order } = setup();
-    const current = waitingChat('c1', Date.now());
+    const current = waitingChat('c1', Date.now(), 'v1');
     await log.drive(current, { kind: 'offer', agentId: 'alice', expiresAt: Date.now() + 1_000 });
     assert.deepEqual(order, ['stored', 'remembered', 'fanned out', 'stepped']);
     assert.equal(current.snapshot.value, 'offered');
@@ -103,7 +79,7 @@ describe('conversation log: a step', () => {
 
   it('that storage refuses changes nothing: not memory, not the parties, not the subscribers', async () => {
     const { log, live, sent, stepped } = setup({ refuse: true });
-    const current = waitingChat('c1', Date.now());
+    const current = waitingChat('c1', Date.now(), 'v1');
     const before = current.interaction;
     await assert.rejects(
       log.drive(current, { kind: 'offer', agentId: 'alice', expiresAt: Date.now() + 1_000 }),
@@ -116,7 +92,7 @@ describe('conversation log: a step', () => {
 
   it('that the machine refuses is a conflict, and nothing is stored', async () => {
     const { log, order } = setup();
-    const current = waitingChat('c1', Date.now());
+    const current = waitingChat('c1', Date.now(), 'v1');
     await assert.rejects(
       log.drive(current, { kind: 'wrap-up' }),
       (error: unknown) => isHelplineError(error) && error.code === 'conflict/state',
@@ -128,7 +104,7 @@ describe('conversation log: a step', () => {
 describe('conversation log: participants', () => {
   it('an agent who joins gets the whole conversation instead of the change; one who leaves keeps where they left', async () => {
     const { log, sent, replayed } = setup();
-    const current = waitingChat('c1', Date.now());
+    const current = waitingChat('c1', Date.now(), 'v1');
     await log.drive(current, { kind: 'offer', agentId: 'alice', expiresAt: Date.now() + 1_000 });
     const accept = log.changeOf(current);
     log.step(current, accept, { kind: 'accept', agentId: 'alice' });
@@ -160,7 +136,7 @@ describe('conversation log: participants', () => {
 
   it('an event appended on its own reaches the parties of the live interaction', async () => {
     const { log, live, sent } = setup();
-    const current = waitingChat('c1', Date.now());
+    const current = waitingChat('c1', Date.now(), 'v1');
     await log.drive(current, { kind: 'offer', agentId: 'alice', expiresAt: Date.now() + 1_000 });
     assert.ok(live.has('c1'));
     const stored = await log.append('c1', { type: 'read', participantId: 'v1', seq: 1 });
@@ -172,7 +148,7 @@ describe('conversation log: participants', () => {
     const { log } = setup();
     const heard: string[] = [];
     const unsubscribe = log.subscribe(({ current }) => heard.push(current.snapshot.value));
-    const current = waitingChat('c1', Date.now());
+    const current = waitingChat('c1', Date.now(), 'v1');
     await log.drive(current, { kind: 'offer', agentId: 'alice', expiresAt: Date.now() + 1_000 });
     unsubscribe();
     await log.drive(current, { kind: 'offer-withdrawn' });

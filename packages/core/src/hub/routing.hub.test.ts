@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Interaction } from '../interaction/interaction.types';
 import { transition } from '../machine';
 import { helplineError } from '../protocol/errors';
 import type { Notice, WireInteraction } from '../protocol/protocol.types';
@@ -8,33 +7,12 @@ import { createRouter } from '../routing/router';
 import { createTestClock, supportQueue, testAgent, waitFor } from '../testing';
 import { DEFAULT_LIFECYCLES, type Intent, type Lifecycle, withSnapshot } from './lifecycles';
 import type { Live } from './live';
+import { waitingChat } from './live.testing';
 import { createRoutingHub } from './routing.hub';
 import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
 
-const chat = DEFAULT_LIFECYCLES.chat as Lifecycle;
-
-/** A chat waiting in the support queue, as its `enqueue` step leaves it. */
-function waitingChat(id: string, at: number): Live {
-  const draft: Interaction = {
-    id,
-    channel: 'chat',
-    state: 'prechat',
-    queueId: supportQueue.id,
-    customer: { id: `v-${id}`, identified: false, attributes: {} },
-    participants: [],
-    priority: 0,
-    requiredSkills: [],
-    prechat: {},
-    timestamps: { createdAt: at },
-  };
-  const created = chat.create(at, supportQueue, draft);
-  const enqueue = chat.event({ kind: 'enqueue', prechat: {} }, at);
-  assert.ok(enqueue);
-  const queued = transition(chat.machine, created, enqueue);
-  assert.ok(queued.ok);
-  return { interaction: withSnapshot(draft, queued.snapshot), snapshot: queued.snapshot, lifecycle: chat };
-}
+const _chat = DEFAULT_LIFECYCLES.chat as Lifecycle;
 
 function setup(options: { refuse?: (intent: Intent, attempt: number) => boolean } = {}) {
   const clock = createTestClock();
