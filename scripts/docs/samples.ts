@@ -36,7 +36,7 @@ const FENCE = /^```([\w-]*)\s*$/;
 const MARKER = /^<!--\s*sample:\s*([\w-]+)\s*(.*?)\s*-->\s*$/;
 const MARKED_MODES = new Set<SampleMode>(['run', 'serves', 'browser', 'config', 'not-run', 'text']);
 
-/** Markdown files whose samples must work: the docs, the root README and every package README. */
+/** Markdown files whose samples must work: the docs, the root README, every package's and every example's README. */
 export function documentationFiles(root: string): string[] {
   const files: string[] = [join(root, 'README.md')];
   const walk = (dir: string) => {
@@ -48,9 +48,12 @@ export function documentationFiles(root: string): string[] {
     }
   };
   walk(join(root, 'docs'));
-  for (const pkg of readdirSync(join(root, 'packages'))) {
-    const readme = join(root, 'packages', pkg, 'README.md');
-    if (statSync(readme, { throwIfNoEntry: false })?.isFile()) files.push(readme);
+  for (const folder of ['packages', 'examples']) {
+    for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const readme = join(root, folder, entry.name, 'README.md');
+      if (statSync(readme, { throwIfNoEntry: false })?.isFile()) files.push(readme);
+    }
   }
   return files;
 }
