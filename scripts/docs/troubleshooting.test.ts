@@ -29,6 +29,25 @@ describe('docs/troubleshooting.md', () => {
     assert.deepEqual(missing, [], `codes without a troubleshooting section: ${missing.join(', ')}`);
   });
 
+  it('quotes the console in its own words (the English catalog)', async () => {
+    const { consoleMessages } = await import('../../packages/react/src/i18n/en');
+    // Plural messages are objects of forms: every string counts.
+    const strings = (value: unknown): string[] =>
+      typeof value === 'string'
+        ? [value]
+        : typeof value === 'object' && value
+          ? Object.values(value).flatMap(strings)
+          : [];
+    const texts = strings(consoleMessages);
+    const quoted = [...page.matchAll(/^\| "([^"]+)"/gm)].map(([, text]) => text as string);
+    assert.ok(quoted.length >= 5, 'the table quotes the console');
+    const unknown = quoted.filter((quote) => {
+      const prefix = quote.replace(/ …$/, '').replace(/ N s\.$/, '');
+      return !texts.some((text) => text.startsWith(prefix));
+    });
+    assert.deepEqual(unknown, [], 'quotes the console does not show (packages/react/src/i18n/en.ts)');
+  });
+
   it('every link of its table leads to a section', () => {
     const anchors = [...page.matchAll(/\]\(#([\w-]+)\)/g)].map(([, anchor]) => anchor);
     const headings = new Set(
