@@ -54,13 +54,20 @@ export function Presence(): ReactNode {
   );
 }
 
-export function Console({ locale }: { locale?: string | undefined }): ReactNode {
+// Props passed on from the app's own possibly-undefined values, under exactOptionalPropertyTypes.
+export function Console({
+  locale,
+  escalationQueueId,
+}: {
+  locale?: string | undefined;
+  escalationQueueId?: string | undefined;
+}): ReactNode {
   return (
     <HelplineProvider agent={agent} voice={callSession} supervisor={supervisor} locale={locale}>
       <ConnectionStatus />
       <Presence />
       <Softphone />
-      <AgentConsole />
+      <AgentConsole escalationQueueId={escalationQueueId} />
       <SupervisorBoard />
     </HelplineProvider>
   );

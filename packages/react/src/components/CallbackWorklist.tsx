@@ -29,10 +29,10 @@ export interface CallbackItem {
   /** When it is due, epoch ms. */
   readonly dueAt: number;
   /** Dials made so far. */
-  readonly attempts?: number;
-  readonly maxAttempts?: number;
+  readonly attempts?: number | undefined;
+  readonly maxAttempts?: number | undefined;
   /** False once the customer was reached (the call then ends through wrap-up). Default true. */
-  readonly canReschedule?: boolean;
+  readonly canReschedule?: boolean | undefined;
 }
 
 /** Where a callback stands against the clock. */
@@ -47,7 +47,7 @@ export function callbackDue(dueAt: number, now: number, overdueAfterMs: number):
 /** Props of {@link CallbackWorklist}. */
 export interface CallbackWorklistProps {
   /** The callbacks; default: the agent's callback interactions (due when they were queued). */
-  readonly items?: readonly CallbackItem[];
+  readonly items?: readonly CallbackItem[] | undefined;
   /** Dials; default: the voice controller's `start(cid)` (a web callback), else its `dial(phone)`. */
   readonly onDial?: (item: CallbackItem) => Promise<void>;
   /**
@@ -59,8 +59,8 @@ export interface CallbackWorklistProps {
   /** Closes a callback with an outcome; default: reports it to the server (`callback.outcome`). */
   readonly onClose?: (item: CallbackItem, outcome: CallbackOutcome) => Promise<void>;
   /** How long after `dueAt` a callback counts as overdue. Default 10 minutes. */
-  readonly overdueAfterMs?: number;
-  readonly className?: string;
+  readonly overdueAfterMs?: number | undefined;
+  readonly className?: string | undefined;
 }
 
 /**

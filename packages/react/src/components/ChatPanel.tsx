@@ -17,8 +17,8 @@ export interface ChatPanelProps {
   /** The conversation (interaction) id. */
   readonly id: string;
   /** Stop sending "typing" this long after the last keystroke. Default 3 s. */
-  readonly typingIdleMs?: number;
-  readonly className?: string;
+  readonly typingIdleMs?: number | undefined;
+  readonly className?: string | undefined;
 }
 
 /**

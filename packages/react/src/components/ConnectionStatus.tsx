@@ -35,7 +35,7 @@ const noConnection = constantStore<ConnectionSnapshot | undefined>(undefined);
 /** Props of {@link ConnectionStatus}. */
 export interface ConnectionStatusProps {
   /** Whose connection to show. Default: the provider's agent session, else its supervisor session. */
-  readonly session?: { readonly $connection: ReadableStore<ConnectionSnapshot> };
+  readonly session?: { readonly $connection: ReadableStore<ConnectionSnapshot> } | undefined;
 }
 
 /**

@@ -44,8 +44,8 @@ export function customerContacts(
 export interface CustomerCardProps {
   readonly customerId: string | undefined;
   /** Earlier interactions the host app loaded itself (for example from its CRM); the session's copies win. */
-  readonly history?: readonly WireInteraction[];
-  readonly className?: string;
+  readonly history?: readonly WireInteraction[] | undefined;
+  readonly className?: string | undefined;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface EscalateFormProps {
   /** The supervisors' queue. */
   readonly queueId: string;
   readonly onDone?: () => void;
-  readonly className?: string;
+  readonly className?: string | undefined;
 }
 
 /**

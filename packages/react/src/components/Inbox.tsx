@@ -21,9 +21,9 @@ export function slaLevel(waitedSeconds: number, targetSeconds: number | undefine
 /** Props of {@link Inbox}. */
 export interface InboxProps {
   /** The interaction shown as current (`aria-current`). */
-  readonly selectedId?: string;
+  readonly selectedId?: string | undefined;
   readonly onSelect?: (id: string) => void;
-  readonly className?: string;
+  readonly className?: string | undefined;
 }
 
 /**

@@ -100,7 +100,7 @@ export function KeyHint({ action }: { action: ShortcutAction }): ReactNode {
 /** Props of {@link ShortcutsHelp}. */
 export interface ShortcutsHelpProps {
   /** Defaults to the keymap active around it, else {@link DEFAULT_KEYMAP}. */
-  readonly keymap?: Keymap;
+  readonly keymap?: Keymap | undefined;
 }
 
 /**

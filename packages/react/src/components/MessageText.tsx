@@ -7,7 +7,7 @@ export interface MessageTextProps {
   /** Untrusted text (a message, a name); rendered as text, never as HTML. */
   readonly text: string;
   /** Render the markdown subset (`**strong**`, `*em*`, `` `code` ``, links). Turn off for names. Default `true`. */
-  readonly markdown?: boolean;
+  readonly markdown?: boolean | undefined;
 }
 
 /**

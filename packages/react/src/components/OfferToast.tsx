@@ -14,8 +14,8 @@ import { channelLabel, customerName, cx, ErrorText } from './shared';
 export interface OfferToastProps {
   readonly offer: AgentOffer;
   /** This offer is the one the accept shortcut takes (the oldest). */
-  readonly shortcut?: boolean;
-  readonly className?: string;
+  readonly shortcut?: boolean | undefined;
+  readonly className?: string | undefined;
 }
 
 /**
@@ -98,8 +98,8 @@ export interface OfferToastsProps {
    * offers when the provider has a voice controller (its call rings), and a desktop notification once the agent
    * allowed them.
    */
-  readonly alert?: boolean | OfferAlertSettings;
-  readonly className?: string;
+  readonly alert?: boolean | OfferAlertSettings | undefined;
+  readonly className?: string | undefined;
 }
 
 /**

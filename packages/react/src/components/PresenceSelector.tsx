@@ -12,8 +12,8 @@ export const DEFAULT_AWAY_REASONS: readonly AwayReason[] = ['break', 'lunch', 'm
 /** Props of {@link PresenceSelector}. */
 export interface PresenceSelectorProps {
   /** Away reason codes to offer; a site's own codes are shown as they are (override their text in `messages`). */
-  readonly reasons?: readonly AwayReason[];
-  readonly className?: string;
+  readonly reasons?: readonly AwayReason[] | undefined;
+  readonly className?: string | undefined;
 }
 
 /**

@@ -47,7 +47,7 @@ function initials(name: string): string {
 export interface SoftphoneProps {
   /** Shows a Transfer button that calls this (open a `TransferForm` for the call's interaction). */
   readonly onTransfer?: () => void;
-  readonly className?: string;
+  readonly className?: string | undefined;
 }
 
 /**

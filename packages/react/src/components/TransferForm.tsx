@@ -28,11 +28,11 @@ export interface TransferFormProps {
   /** The interaction to transfer. */
   readonly id: string;
   /** Colleagues to offer; default: the supervisor board's agents, when the provider has a supervisor session. */
-  readonly agents?: readonly TransferAgent[];
+  readonly agents?: readonly TransferAgent[] | undefined;
   /** Called after a successful transfer. */
   readonly onDone?: () => void;
   readonly onCancel?: () => void;
-  readonly className?: string;
+  readonly className?: string | undefined;
 }
 
 /**

@@ -8,8 +8,8 @@ import { cx } from './shared';
 /** Props of {@link TransferResults}. */
 export interface TransferResultsProps {
   /** Names of colleagues by agent id (default: the id). */
-  readonly agentNames?: Readonly<Record<string, string>>;
-  readonly className?: string;
+  readonly agentNames?: Readonly<Record<string, string>> | undefined;
+  readonly className?: string | undefined;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface WrapUpFormProps {
   readonly id: string;
   /** Called once wrap-up is finished. */
   readonly onDone?: () => void;
-  readonly className?: string;
+  readonly className?: string | undefined;
 }
 
 /**

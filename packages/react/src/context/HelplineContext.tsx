@@ -20,7 +20,7 @@ const FIELDS = [
 
 /** Props of {@link HelplineProvider}: the sessions and configuration, and the tree that uses them. */
 export interface HelplineProviderProps extends HelplineClients {
-  readonly children?: ReactNode;
+  readonly children?: ReactNode | undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import { useCallback, useState } from 'react';
 export interface ActionState {
   readonly pending: boolean;
   /** What the last run threw (usually a `HelplineError`), or `undefined`. */
-  readonly error?: unknown;
+  readonly error?: unknown | undefined;
   /** Runs `task`; resolves with its result, or with `undefined` after recording its error. Never rejects. */
   run<T>(task: () => Promise<T>): Promise<T | undefined>;
 }

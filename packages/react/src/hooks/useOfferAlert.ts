@@ -7,7 +7,7 @@ import { constantStore, useStore } from './useStore';
 /** Options of {@link useOfferAlert}; the functions may change between renders. */
 export interface OfferAlertSettings {
   /** The sound while offers wait; default a Web Audio ringer, `false` for none. */
-  readonly ringer?: Ringer | false;
+  readonly ringer?: Ringer | false | undefined;
   /** Which offers ring; default every one. */
   readonly rings?: (offer: AgentOffer) => boolean;
   /** Shows a notification for an offer and returns how to take it away (`createBrowserOfferNotifier`). */

@@ -37,27 +37,27 @@ import type { CallController } from '../voice/call.types';
 /** Props of {@link AgentConsole}. */
 export interface AgentConsoleProps {
   /** Queue configuration (dispositions, ACW, SLA); defaults to the provider's, then to the server's. */
-  readonly queues?: readonly Queue[];
+  readonly queues?: readonly Queue[] | undefined;
   /** Canned responses per queue; defaults to the provider's, then to those configured on the server's queues. */
-  readonly cannedResponses?: CannedResponses;
+  readonly cannedResponses?: CannedResponses | undefined;
   /** The supervisors' queue: shows "Escalate to a supervisor" on active interactions. */
-  readonly escalationQueueId?: string;
+  readonly escalationQueueId?: string | undefined;
   /** Keys for accept, hang up, mute and next interaction. */
-  readonly keymap?: Keymap;
+  readonly keymap?: Keymap | undefined;
   /** Away reason codes for the status picker. */
-  readonly reasons?: readonly AwayReason[];
+  readonly reasons?: readonly AwayReason[] | undefined;
   /** Colleagues to transfer to; default: the supervisor board's agents, if any. */
-  readonly transferAgents?: readonly TransferAgent[];
+  readonly transferAgents?: readonly TransferAgent[] | undefined;
   /** Options of the callback worklist (items, reschedule…). */
-  readonly callbacks?: Omit<CallbackWorklistProps, 'className'>;
+  readonly callbacks?: Omit<CallbackWorklistProps, 'className'> | undefined;
   /** Earlier interactions of a customer from the host app (CRM), for the customer card. */
   readonly customerHistory?: (customerId: string) => readonly WireInteraction[];
   /**
    * The ringtone and desktop notification for offers, once per browser however many tabs show the console;
    * `false` for none. See `<OfferToasts alert>`.
    */
-  readonly offerAlert?: OfferToastsProps['alert'];
-  readonly className?: string;
+  readonly offerAlert?: OfferToastsProps['alert'] | undefined;
+  readonly className?: string | undefined;
 }
 
 /**

@@ -20,10 +20,10 @@ import { WaitingList } from '../supervisor/WaitingList';
 /** Props of {@link SupervisorBoard}. */
 export interface SupervisorBoardProps {
   /** Queue configuration, for disposition labels; defaults to the provider's, then to the server's. */
-  readonly queues?: readonly Queue[];
+  readonly queues?: readonly Queue[] | undefined;
   /** Options of the CSV export. */
-  readonly csv?: CsvExportButtonProps;
-  readonly className?: string;
+  readonly csv?: CsvExportButtonProps | undefined;
+  readonly className?: string | undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ export interface CsvExportButtonProps {
   /** Receives the CSV instead of the default download. */
   readonly onExport?: (csv: string) => void;
   /** Name of the downloaded file. Default `helpline-report-<YYYY-MM-DD>.csv`. */
-  readonly fileName?: string;
+  readonly fileName?: string | undefined;
 }
 
 /** Offers `csv` as a file download (an object URL on a temporary link; no inline script or HTML). */

@@ -96,10 +96,10 @@ function trendOf(series: readonly KpiSeriesPoint[]): Trend {
 /** Props of {@link KpiPanel}. */
 export interface KpiPanelProps {
   /** Defaults to the supervisor session's `$kpis`. */
-  readonly kpis?: KpiReport;
+  readonly kpis?: KpiReport | undefined;
   /** The day in buckets for the trend lines; defaults to the supervisor session's `$kpiSeries`. */
-  readonly series?: readonly KpiSeriesPoint[];
-  readonly className?: string;
+  readonly series?: readonly KpiSeriesPoint[] | undefined;
+  readonly className?: string | undefined;
 }
 
 /**

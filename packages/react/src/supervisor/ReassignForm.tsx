@@ -14,7 +14,7 @@ export interface ReassignFormProps {
   /** The customer's name, for the field's label (never the interaction's id). */
   readonly customerName?: string | undefined;
   /** The queue it waits in (not offered as a target). */
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
   readonly onDone?: () => void;
 }
 

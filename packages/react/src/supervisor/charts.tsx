@@ -8,7 +8,7 @@ import type { ReactNode } from 'react';
 export interface SparklineProps {
   readonly values: readonly number[];
   /** Top of the scale; default the largest value. */
-  readonly max?: number;
+  readonly max?: number | undefined;
 }
 
 /**
@@ -77,7 +77,7 @@ export interface CountsChartProps {
   readonly title: string;
   readonly counts: Readonly<Record<string, number>> | undefined;
   /** Display labels by key (disposition labels); keys show as they are otherwise. */
-  readonly labels?: Readonly<Record<string, string>>;
+  readonly labels?: Readonly<Record<string, string>> | undefined;
   /** Text when there is nothing to count. */
   readonly emptyText: string;
 }
