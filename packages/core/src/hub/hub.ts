@@ -1,7 +1,6 @@
 import type { Agent } from '../agent/agent.types';
 import type { PresenceSnapshot } from '../agent/presence.machine';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
-import { type WrapUpContext, wrapUpDeadlineAt } from '../interaction/lifecycle';
 import { helplineError, isHelplineError } from '../protocol/errors';
 import { validateCommandArgs } from '../protocol/protocol.commands';
 import { LIMITS } from '../protocol/protocol.limits';
@@ -44,6 +43,7 @@ import {
 } from './access';
 import { type AuthedConn, afterReply, createConnectionsHub, runAfterReply } from './connections.hub';
 import { type Change, createConversationLog, partiesOf } from './conversation.log';
+import { createStepEffects } from './effects.hub';
 import { failureReporter } from './failures';
 import { randomId, secureRandomBytes } from './ids';
 import { DEFAULT_LIFECYCLES, type Intent, withSnapshot } from './lifecycles';
@@ -102,11 +102,6 @@ const STAFF_ROLES = new Set(['agent', 'supervisor']);
 const DEFAULT_CALLBACK_SLOT_MS = 30 * 60_000;
 /** Conversation-starting requests remembered for deduplication. */
 const START_REQUEST_LIMIT = 10_000;
-/**
- * How long past a `timed` wrap-up's deadline the server waits before ending it: the agent's form submits
- * what it has at the deadline, and that submission (with its disposition) should win over the timer.
- */
-const WRAP_UP_GRACE_MS = 5_000;
 /** How far ahead a callback may be booked. */
 const CALLBACK_HORIZON_MS = 366 * 86_400_000;
 /** Past interactions returned for one customer. */
@@ -148,8 +143,6 @@ export function createHub(options: HubOptions): Hub {
   const turns = createTurns();
   const { serialized } = turns;
   const timers = createHubTimers({ clock, serialized, reportFailure, isClosed: () => closed });
-  const dueTimers = timers.group();
-  const wrapUpTimers = timers.group();
   /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
   const startRequests = new Map<string, Promise<Live>>();
   // Connections and resume (hub/connections.hub.ts): hello, resume tokens, replay, heartbeats, notices, fan-out.
@@ -200,19 +193,6 @@ export function createHub(options: HubOptions): Hub {
     },
   });
   const { changeOf, addEvent, step, stateEventOf, join, leave, commit, drive } = conversationLog;
-  conversationLog.subscribe(({ reports }) => {
-    for (const report of reports) reporting.log(report);
-  });
-  conversationLog.subscribe(({ current, stateBefore }) => {
-    if (stateBefore !== current.snapshot.value) onStateChanged(current, stateBefore);
-  });
-  conversationLog.subscribe(({ current, calls }) => voice.settled(current, calls));
-  // An agent the step took the interaction away from (a retry's back-off, a hand-back) hears of it too.
-  conversationLog.subscribe(({ current, previous }) => {
-    for (const agentId of new Set([previous.agentId, current.interaction.agentId])) {
-      if (agentId) notifyInteraction(agentId, current.interaction);
-    }
-  });
   // Routing glue (hub/routing.hub.ts): the router's decisions become machine steps, offers time out, positions.
   const routingHub = createRoutingHub({
     clock,
@@ -227,6 +207,26 @@ export function createHub(options: HubOptions): Hub {
     repairTimers: timers.group(),
     isClosed: () => closed,
     reportFailure,
+  });
+  // Each committed step is heard by reporting, the state's effects, calls and the agents' inboxes, in this order.
+  conversationLog.subscribe(({ reports }) => {
+    for (const report of reports) reporting.log(report);
+  });
+  // What entering a state sets off (hub/effects.hub.ts): capacity, the deadline the state declares, handle times.
+  const effects = createStepEffects({
+    clock,
+    router,
+    routing: routingHub,
+    drive,
+    deadlines: timers.group(),
+  });
+  conversationLog.subscribe(effects.stepped);
+  conversationLog.subscribe(({ current, calls }) => voice.settled(current, calls));
+  // An agent the step took the interaction away from (a retry's back-off, a hand-back) hears of it too.
+  conversationLog.subscribe(({ current, previous }) => {
+    for (const agentId of new Set([previous.agentId, current.interaction.agentId])) {
+      if (agentId) notifyInteraction(agentId, current.interaction);
+    }
   });
   // Agents' presence (hub/presence.hub.ts): the presence machine per agent and the grace after a lost link.
   const presence = createPresenceHub({
@@ -274,57 +274,6 @@ export function createHub(options: HubOptions): Hub {
   function notifyInteraction(subjectId: string, interaction: Interaction): void {
     const subject = connsOf(subjectId)[0]?.subject;
     if (subject) notify(subjectId, { type: 'interaction', interaction: wireFor(interaction, subject) });
-  }
-
-  /** Side effects of entering a state: timers, capacity, handle times. */
-  function onStateChanged(current: Live, before: string): void {
-    const { interaction, lifecycle, snapshot } = current;
-    const state = snapshot.value;
-    if (lifecycle.handling.has(before) && !lifecycle.handling.has(state)) router.release(interaction.id);
-    if (state === 'scheduled' || state === 'retry-wait') scheduleDue(current);
-    if (state === 'wrap-up') scheduleWrapUpEnd(current);
-    else wrapUpTimers.clear(interaction.id);
-    if (lifecycle.final.has(state)) {
-      routingHub.offerSettled(interaction.id);
-      dueTimers.clear(interaction.id);
-      router.remove(interaction.id);
-      router.release(interaction.id);
-      const { answeredAt, endedAt, wrapUpEndedAt } = interaction.timestamps;
-      if (answeredAt !== undefined && endedAt !== undefined) {
-        router.recordHandleTime(interaction.queueId, ((wrapUpEndedAt ?? endedAt) - answeredAt) / 1000);
-      }
-      routingHub.leftLine(interaction.id);
-      void routingHub.schedule();
-    }
-  }
-
-  /** A scheduled callback's slot, or a retry's back-off, comes due: it joins the queue. */
-  function scheduleDue(current: Live): void {
-    const context = current.snapshot.context as { slot?: { start: number }; nextAttemptAt?: number };
-    const at = current.snapshot.value === 'scheduled' ? context.slot?.start : context.nextAttemptAt;
-    if (at === undefined) return;
-    dueTimers.stepAt(current.interaction.id, at, 'callback due', async () => {
-      await drive(current, { kind: 'due' });
-      routingHub.enqueue(current);
-    });
-  }
-
-  /**
-   * A `timed` after-call-work period ends on the server's clock, not the agent's form: when it runs out (plus
-   * a short grace) the interaction finishes, without a disposition if none was given, and the agent's capacity
-   * is free again.
-   */
-  function scheduleWrapUpEnd(current: Live): void {
-    // The built-in channels carry their queue's policy in the machine's context; a custom lifecycle may have a
-    // wrap-up state without one, and then nothing ends it on a timer.
-    const context = current.snapshot.context as unknown as Partial<WrapUpContext>;
-    if (context.acw === undefined || context.timestamps === undefined) return;
-    const deadline = wrapUpDeadlineAt(context as WrapUpContext, context.timestamps.endedAt);
-    if (deadline === undefined) return;
-    wrapUpTimers.stepAt(current.interaction.id, deadline + WRAP_UP_GRACE_MS, 'wrap-up timeout', async () => {
-      // The agent may have submitted the form while this timer waited for the conversation's turn.
-      if (current.snapshot.value === 'wrap-up') await drive(current, { kind: 'wrap-up-timeout' });
-    });
   }
 
   /** The interaction, from memory or read back from storage (a finished one: history, CSAT, transcripts). */
@@ -725,7 +674,7 @@ export function createHub(options: HubOptions): Hub {
           throw error;
         }
         // The due timer moves with the slot.
-        if (before === 'scheduled') scheduleDue(current);
+        if (before === 'scheduled') effects.arm(current);
         if (before === 'queued') routingHub.leftLine(args.cid);
       });
       reporting.boardChanged();
@@ -1138,9 +1087,9 @@ export function createHub(options: HubOptions): Hub {
       if (lifecycle.waiting.has(snapshot.value)) routingHub.enqueue(current);
       else if (lifecycle.handling.has(snapshot.value) && interaction.agentId) {
         router.assign(interaction.id, interaction.agentId, interaction.channel);
-      } else if (snapshot.value === 'scheduled' || snapshot.value === 'retry-wait') scheduleDue(current);
-      // A timed wrap-up that ran out while the server was down ends at once.
-      if (snapshot.value === 'wrap-up') scheduleWrapUpEnd(current);
+      }
+      // A callback's slot or retry, and a timed wrap-up, wait again (one that ran out meanwhile ends at once).
+      effects.arm(current);
       // Calls do not survive a restart: a waiting call rings again, a talking one ends (see voice.hub.ts).
       await voice.restored(current);
     }
