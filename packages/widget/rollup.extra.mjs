@@ -65,7 +65,15 @@ export default function widgetExtras({ packageDir, onwarn }) {
           },
         },
       ],
-      output: { dir: dist, format: 'iife', entryFileNames: 'helpline-widget.iife.js', sourcemap: true },
+      // No "use strict" prologue: every page carries this file, and its code means the same either way (classes
+      // are strict by themselves). packages/widget/src/build/sizes.ts measures it with the same options.
+      output: {
+        dir: dist,
+        format: 'iife',
+        strict: false,
+        entryFileNames: 'helpline-widget.iife.js',
+        sourcemap: true,
+      },
     },
     {
       input: { 'helpline-panel': join(packageDir, 'src', 'panel', 'entry.ts') },

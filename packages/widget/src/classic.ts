@@ -6,8 +6,9 @@ import { defineHelplineWidget, installGlobalApi, setPanelSource } from './loader
 import type { PanelModule } from './loader/settings';
 
 const script = document.currentScript as HTMLScriptElement | null;
-const panelUrl = new URL('helpline-panel.js', script?.src || location.href).href;
-setPanelSource(() => import(/* @vite-ignore */ panelUrl) as Promise<PanelModule>);
+const panelUrl = new URL('helpline-panel.js', script?.src || location.href);
+// import() takes the URL as its string.
+setPanelSource(() => import(/* @vite-ignore */ panelUrl as unknown as string) as Promise<PanelModule>);
 defineHelplineWidget();
 installGlobalApi();
 
@@ -15,8 +16,9 @@ const data = script?.dataset;
 if (data && (data.site || data.server) && !document.querySelector('helpline-widget')) {
   // data-site, data-server, data-lang, data-position, data-theme, data-nonce become the widget's attributes.
   const widget = document.createElement('helpline-widget');
-  for (const [name, value] of Object.entries(data)) widget.setAttribute(name, value ?? '');
+  for (const name in data) widget.setAttribute(name, data[name] as string);
+  const add = () => document.body.append(widget);
   // A script in <head> runs before <body> exists.
-  if (document.body) document.body.append(widget);
-  else addEventListener('DOMContentLoaded', () => document.body.append(widget));
+  if (document.body) add();
+  else addEventListener('DOMContentLoaded', add);
 }

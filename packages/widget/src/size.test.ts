@@ -6,7 +6,7 @@ const KB = 1024;
 
 // DESIGN §6 budgets, measured on a production bundle (rollup + esbuild minify, brotli quality 11).
 describe('widget size budgets', () => {
-  it('keeps the loader ≤ 2 KB br, the chat first open ≤ 30 KB br, and Lit out of the loader', async () => {
+  it('keeps the loader and the classic script ≤ 2 KB br, the chat first open ≤ 30 KB br, and Lit out of the loader', async () => {
     const sizes = await measureWidget();
     assert.ok(sizes.loader.brotli <= 2 * KB, `loader is ${sizes.loader.brotli} B br (budget 2048)`);
     assert.deepEqual(sizes.loader.files, ['define.js'], 'the loader is one file and imports nothing');
@@ -14,12 +14,8 @@ describe('widget size budgets', () => {
       sizes.chatFirstOpen.brotli <= 30 * KB,
       `chat first open is ${sizes.chatFirstOpen.brotli} B br (budget 30720)`,
     );
-    // The classic script carries the same loader plus the <script data-*> bootstrap and the IIFE wrapper: about
-    // 2.10 KB br today against the 2 KB budget; this ceiling stops it growing while that gap is open.
-    assert.ok(
-      sizes.classic.brotli <= 2.125 * KB,
-      `classic build is ${sizes.classic.brotli} B br (limit ${2.125 * KB})`,
-    );
+    // The classic script carries the same loader plus the <script data-*> bootstrap and the IIFE wrapper.
+    assert.ok(sizes.classic.brotli <= 2 * KB, `classic build is ${sizes.classic.brotli} B br (budget 2048)`);
     // Lazy views stay out of the first open.
     assert.ok(sizes.callbackView.files.length > 0 && sizes.callbackView.brotli > 0);
   });

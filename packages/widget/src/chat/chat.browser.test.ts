@@ -127,6 +127,8 @@ describe('chat in the widget', () => {
     await w.agent.sendMessage(cid, 'Hello?');
     const badge = () => w.widget.shadowRoot?.querySelector<HTMLElement>('[part~="badge"]');
     await waitFor(() => badge()?.textContent === '2' && badge()?.hidden === false, 'badge shows 2');
+    // The loader ships the badge unstyled; the panel brings its look.
+    assert.strictEqual(getComputedStyle(badge() as HTMLElement).position, 'absolute');
     assert.strictEqual(w.launcher().getAttribute('aria-label'), 'Open chat (2 unread messages)');
     assert.deepEqual(heard, ['Are you still there?', 'Hello?']);
 

@@ -1,6 +1,8 @@
 // The launcher's styles, applied as a constructable stylesheet (no inline styles, so a strict CSP holds).
 // Kept as one small string: this ships on every page. Type selectors are enough in this shadow root (one div,
 // one button, one badge span; the panel styles itself in its own). Logical properties mirror it for RTL.
+// The badge stays hidden until the panel, which keeps the unread count, has loaded: its look
+// (panel/badge.styles.ts) comes with the panel, which adds it to this shadow root.
 export const LOADER_CSS =
   ':host{all:initial}' +
   'div{position:fixed;z-index:var(--helpline-z-index,2147483000);inset-block-end:var(--helpline-offset,20px);' +
@@ -13,7 +15,4 @@ export const LOADER_CSS =
   'button:focus-visible{outline:3px solid var(--helpline-focus,#0b57d0);outline-offset:3px}' +
   'svg{width:28px;height:28px;fill:currentColor}.x{fill:none;stroke:currentColor;stroke-width:2.5}' +
   ':host([open]) .c,:host(:not([open])) .x,[hidden]{display:none!important}' +
-  'span{position:absolute;top:-4px;inset-inline-end:-4px;min-width:20px;padding:0 6px;box-sizing:border-box;' +
-  'border-radius:10px;background:var(--helpline-badge,#b3261e);color:#fff;font:700 12px/20px sans-serif;' +
-  'text-align:center}' +
   '@media (prefers-reduced-motion:no-preference){button{transition:transform .15s}button:hover{transform:scale(1.06)}}';

@@ -157,9 +157,8 @@ export class HelplineWidgetElement extends BaseElement {
     badge.hidden = true;
     badge.setAttribute('aria-hidden', 'true');
     launcher.append(content, badge);
-    launcher.addEventListener('click', () => this.toggle());
-    launcher.addEventListener('pointerenter', () => this.prefetch());
-    launcher.addEventListener('focus', () => this.prefetch());
+    launcher.onclick = () => this.toggle();
+    launcher.onpointerenter = launcher.onfocus = () => this.prefetch();
     root.append(launcher);
     shadow.append(root);
     this.#root = root;
@@ -263,11 +262,8 @@ export class HelplineWidgetElement extends BaseElement {
     else if (name === 'identify') this.identify(first as string);
     else if (name === 'config') this.configure(first as SiteConfig);
     else if (name === 'connect') this.connect(first as WidgetConnectOptions);
-    else if (name === 'on' || name === 'off')
-      this[name === 'on' ? 'addEventListener' : 'removeEventListener'](
-        `helpline-${first}`,
-        second as EventListener,
-      );
+    else if (name === 'on') this.addEventListener(`helpline-${first}`, second as EventListener);
+    else if (name === 'off') this.removeEventListener(`helpline-${first}`, second as EventListener);
   }
 
   /** Moves focus back to the launcher. */
@@ -303,10 +299,10 @@ export class HelplineWidgetElement extends BaseElement {
     const defaults = labelsFor([this.lang, document.documentElement.lang, navigator.language]);
     const [openLabel, closeLabel] = this.#labels ?? defaults;
     this.#root.dir = defaults === LABELS.ar ? 'rtl' : 'ltr';
-    this.#launcher.setAttribute('aria-expanded', String(this.open));
+    this.#launcher.setAttribute('aria-expanded', `${this.open}`);
     this.#launcher.setAttribute('aria-label', this.open ? closeLabel : openLabel);
     this.#badge.hidden = this.#unread < 1;
-    this.#badge.textContent = this.#unread > 99 ? '99+' : String(this.#unread);
+    this.#badge.textContent = this.#unread > 99 ? '99+' : `${this.#unread}`;
   }
 }
 

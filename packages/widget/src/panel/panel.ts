@@ -28,6 +28,7 @@ import {
 } from '../i18n/i18n';
 import type { PanelHandle, PanelHost, WidgetConnectOptions } from '../loader/settings';
 import type { ServerConnector } from '../server/server-connector';
+import { BADGE_CSS } from './badge.styles';
 import type { PanelContext, PanelState } from './context';
 import { errorText } from './form';
 import { panelStyles } from './panel.styles';
@@ -469,12 +470,26 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
   }
 }
 
+let badgeSheet: CSSStyleSheet | undefined;
+
+/** The launcher's unread badge only shows counts the panel keeps, so its styles load with the panel. */
+function addBadgeStyles(root: Node): void {
+  if (!(root instanceof ShadowRoot)) return;
+  if (!badgeSheet) {
+    badgeSheet = new CSSStyleSheet();
+    badgeSheet.replaceSync(BADGE_CSS);
+  }
+  if (!root.adoptedStyleSheets.includes(badgeSheet))
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, badgeSheet];
+}
+
 /** Mounts the panel into the loader (the loader calls this once, on first open or to restore a chat). */
 export function mountPanel(widget: PanelHost, container: HTMLElement): PanelHandle {
   // Lit's <style> fallback (browsers without constructable stylesheets) takes the page's CSP nonce from here.
   const nonce = widget.getAttribute('nonce');
   if (nonce) (globalThis as { litNonce?: string }).litNonce = nonce;
   if (!customElements.get('helpline-panel')) customElements.define('helpline-panel', HelplinePanelElement);
+  addBadgeStyles(container.getRootNode());
   const panel = document.createElement('helpline-panel') as HelplinePanelElement;
   panel.widget = widget;
   container.prepend(panel);
