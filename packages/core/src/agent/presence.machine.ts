@@ -28,8 +28,8 @@ export type PresenceEvent =
       readonly type: 'FORCE';
       readonly at: number;
       readonly to: PresenceStatus;
-      readonly reason?: AwayReason;
-      readonly by?: string;
+      readonly reason?: AwayReason | undefined;
+      readonly by?: string | undefined;
     };
 
 /** The type names of {@link PresenceEvent}. */
@@ -38,11 +38,11 @@ export type PresenceEventType = PresenceEvent['type'];
 /** Facts about an agent's presence. */
 export interface PresenceContext {
   /** Why the agent is away; set exactly while away. */
-  readonly reasonCode?: AwayReason;
+  readonly reasonCode?: AwayReason | undefined;
   /** Since when the agent is in this presence (and, when away, for this reason), epoch ms. */
   readonly since: number;
   /** Who forced the current presence, when it was not the agent (a supervisor id, `supervisor` or `system`). */
-  readonly forcedBy?: string;
+  readonly forcedBy?: string | undefined;
 }
 
 /** A presence machine snapshot. */

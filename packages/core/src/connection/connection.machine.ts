@@ -28,9 +28,9 @@ export type ConnectionEvent =
    */
   | {
       readonly type: 'LINK_LOST';
-      readonly reason?: string;
-      readonly retryAfterMs?: number;
-      readonly error?: ErrorPayload;
+      readonly reason?: string | undefined;
+      readonly retryAfterMs?: number | undefined;
+      readonly error?: ErrorPayload | undefined;
     }
   /** Try again now (the back-off ran out, the browser came back online, or the user asked). */
   | { readonly type: 'RETRY' }
@@ -41,10 +41,10 @@ export type ConnectionEvent =
   /** The server refused us: retry after the hint, or stop for good when `fatal` (bad token, protocol error). */
   | {
       readonly type: 'REFUSED';
-      readonly reason?: string;
-      readonly retryAfterMs?: number;
-      readonly fatal?: boolean;
-      readonly error?: ErrorPayload;
+      readonly reason?: string | undefined;
+      readonly retryAfterMs?: number | undefined;
+      readonly fatal?: boolean | undefined;
+      readonly error?: ErrorPayload | undefined;
     };
 
 /** The type names of {@link ConnectionEvent}. */
@@ -58,16 +58,16 @@ export interface ConnectionContext {
    */
   readonly attempt: number;
   /** Why the link was last lost or refused; cleared when caught up. */
-  readonly lastError?: string;
+  readonly lastError?: string | undefined;
   /** The server's hint for the next attempt, ms; cleared when that attempt starts. */
-  readonly retryAfterMs?: number;
+  readonly retryAfterMs?: number | undefined;
   /** Who closed it: `client` for a deliberate close, `server` for a refusal for good. Set only in `closed`. */
-  readonly closedBy?: 'client' | 'server';
+  readonly closedBy?: 'client' | 'server' | undefined;
   /**
    * Why the connection is not up, typed (`auth/token-expired`, `site/unknown`, `connection/unreachable`, …): the
    * reason a refusal closed it for good, or a retryable failure it keeps retrying through. Cleared when welcomed.
    */
-  readonly error?: ErrorPayload;
+  readonly error?: ErrorPayload | undefined;
 }
 
 /** A connection machine snapshot. */

@@ -33,22 +33,22 @@ export interface ConnectionOptions {
   readonly transport: Transport;
   /** The bearer token, or a function returning a fresh one before each connect. */
   readonly token: string | (() => string | Promise<string>);
-  readonly clock?: HubClock;
+  readonly clock?: HubClock | undefined;
   /** Random source in [0, 1) for back-off jitter. */
   readonly random?: () => number;
-  readonly backoff?: BackoffPolicy;
+  readonly backoff?: BackoffPolicy | undefined;
   /** A command sent on a live link without an answer for this long fails with `connection/timeout`. */
-  readonly commandTimeoutMs?: number;
+  readonly commandTimeoutMs?: number | undefined;
   /**
    * Page lifecycle signals (online, visibility, back/forward cache, freeze) that drive probes, suspension and
    * the liveness judgement. Default: the browser's in a page, none in Node; `null` for none.
    */
-  readonly environment?: ConnectionEnvironment | null;
+  readonly environment?: ConnectionEnvironment | null | undefined;
   /**
    * What this client can do, sent with every `hello` (`{ voice: false }`: it takes no calls, so the router offers
    * this agent none while no other connection of theirs can). Omitted: nothing declared (taken as able).
    */
-  readonly capabilities?: ClientCapabilities;
+  readonly capabilities?: ClientCapabilities | undefined;
 }
 
 /** Options of one command. */
@@ -57,7 +57,7 @@ export interface CommandOptions {
    * Keep the command until it is answered, across disconnects and lost acks (only for idempotent commands,
    * such as `message.send` whose `clientMsgId` the server dedupes).
    */
-  readonly persistent?: boolean;
+  readonly persistent?: boolean | undefined;
 }
 
 /**

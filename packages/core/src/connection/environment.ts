@@ -44,8 +44,8 @@ interface EventTargetLike {
 }
 
 interface PageGlobals {
-  readonly window?: EventTargetLike;
-  readonly document?: EventTargetLike & { readonly visibilityState?: string };
+  readonly window?: EventTargetLike | undefined;
+  readonly document?: (EventTargetLike & { readonly visibilityState?: string }) | undefined;
 }
 
 /**

@@ -38,19 +38,19 @@ export interface LeaderTransportOptions {
    */
   readonly scope: string;
   /** Default `navigator.locks`; `null` for a socket per tab. */
-  readonly locks?: LockManagerLike | null;
+  readonly locks?: LockManagerLike | null | undefined;
   /** Opens the channel between tabs; default `new BroadcastChannel(name)`; `null` for a socket per tab. */
   readonly channel?: ((name: string) => ChannelLike) | null;
   /**
    * Page lifecycle: a leader tab that is hidden in the back/forward cache or frozen hands leadership over.
    * Default: the browser's in a page, none elsewhere; `null` for none.
    */
-  readonly environment?: ConnectionEnvironment | null;
-  readonly clock?: HubClock;
+  readonly environment?: ConnectionEnvironment | null | undefined;
+  readonly clock?: HubClock | undefined;
   /** A follower's virtual link that no leader accepts within this time is reported closed. Default 5 s. */
-  readonly openTimeoutMs?: number;
+  readonly openTimeoutMs?: number | undefined;
   /** This tab's id on the channel; random by default. */
-  readonly tabId?: string;
+  readonly tabId?: string | undefined;
 }
 
 /** A transport that shares one real link among the tabs of a browser. */
@@ -466,7 +466,7 @@ function createSharedTransport(
 interface MuxClientInit {
   readonly key: string;
   /** Set for a link of another tab. */
-  readonly remote?: { readonly tab: string; readonly link: string };
+  readonly remote?: { readonly tab: string; readonly link: string } | undefined;
   /** Sends one frame to this client (used for local clients and targeted frames). */
   readonly deliver: (raw: string) => void;
   /** Reports the client's link closed. */
@@ -489,11 +489,11 @@ interface Multiplexer {
 }
 
 interface Frame {
-  readonly t?: unknown;
-  readonly id?: unknown;
-  readonly ts?: unknown;
-  readonly cid?: unknown;
-  readonly seq?: unknown;
+  readonly t?: unknown | undefined;
+  readonly id?: unknown | undefined;
+  readonly ts?: unknown | undefined;
+  readonly cid?: unknown | undefined;
+  readonly seq?: unknown | undefined;
 }
 
 interface WelcomeFrameLike extends Frame {
@@ -501,11 +501,11 @@ interface WelcomeFrameLike extends Frame {
   readonly subject: unknown;
   readonly resumeToken: string;
   readonly heartbeatMs: number;
-  readonly heads?: Readonly<Record<string, number>>;
+  readonly heads?: Readonly<Record<string, number>> | undefined;
 }
 
 interface HelloFrameLike extends Frame {
-  readonly resume?: { readonly cursors?: Readonly<Record<string, unknown>> };
+  readonly resume?: { readonly cursors?: Readonly<Record<string, unknown>> } | undefined;
 }
 
 function parseFrame(raw: string): Frame | undefined {

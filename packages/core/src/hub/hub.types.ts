@@ -15,10 +15,10 @@ export interface Subject {
   readonly name: string;
   /** For visitors a host site vouched for: known customer fields. */
   readonly customer?: Partial<Omit<Customer, 'id' | 'identified' | 'attributes'>> & {
-    readonly attributes?: Readonly<Record<string, string>>;
+    readonly attributes?: Readonly<Record<string, string>> | undefined;
   };
   /** True when the identity is vouched for by a signed token (not anonymous). */
-  readonly identified?: boolean;
+  readonly identified?: boolean | undefined;
 }
 
 /** Turns a token into a subject, or throws a `HelplineError` with code `auth/invalid-token`. */
@@ -112,14 +112,14 @@ export interface PendingEvent {
 /** What else a {@link HubStorage.commit} keeps with the step. */
 export interface CommitOptions {
   /** The client request that started this conversation (see {@link HubStorage.startedBy}). */
-  readonly startRequest?: { readonly subjectId: string; readonly requestId: string };
+  readonly startRequest?: { readonly subjectId: string; readonly requestId: string } | undefined;
 }
 
 /** One presence change of an agent. */
 export interface PresenceChange {
   readonly agentId: string;
   readonly status: PresenceStatus;
-  readonly reason?: string;
+  readonly reason?: string | undefined;
   readonly at: number;
 }
 
@@ -135,24 +135,24 @@ export interface HubOptions {
   readonly queues: readonly Queue[];
   readonly agents: readonly Agent[];
   readonly authenticate: Authenticate;
-  readonly storage?: HubStorage;
-  readonly clock?: HubClock;
+  readonly storage?: HubStorage | undefined;
+  readonly clock?: HubClock | undefined;
   /** Server ping interval; a client that misses two is dropped. Default 15 s. */
-  readonly heartbeatMs?: number;
+  readonly heartbeatMs?: number | undefined;
   /** Resume replays at most this many events per conversation; beyond it the client gets `gap`. Default 500. */
-  readonly replayLimit?: number;
+  readonly replayLimit?: number | undefined;
   /**
    * How long a finished interaction stays in memory after it was last used, ms; storage keeps it for good
    * (history, CSAT and transcripts read it back). Default 10 minutes.
    */
-  readonly finishedRetentionMs?: number;
+  readonly finishedRetentionMs?: number | undefined;
   /**
    * How long an agent may have no connection before the hub sets them offline (reason `disconnected`), ms: long
    * enough that a reload loses nothing. Default 60 s.
    */
-  readonly agentGraceMs?: number;
+  readonly agentGraceMs?: number | undefined;
   /** How long an unused resume token stays valid, ms. Default 7 days. */
-  readonly resumeTokenTtlMs?: number;
+  readonly resumeTokenTtlMs?: number | undefined;
   /** Random source for ids and resume tokens (tests pass a seeded one). */
   readonly randomBytes?: (length: number) => Uint8Array;
   /**
@@ -161,23 +161,23 @@ export interface HubOptions {
    */
   readonly admit?: (request: AdmissionRequest) => HelplineError | undefined;
   /** Channel lifecycles to add or replace (voice adds its own). */
-  readonly lifecycles?: Readonly<Partial<Record<Channel, Lifecycle>>>;
+  readonly lifecycles?: Readonly<Partial<Record<Channel, Lifecycle>>> | undefined;
   /** Receives every reporting event (for persistence and exports); the hub keeps recent ones for live KPIs. */
   readonly onLog?: (event: KpiLogEvent) => void;
   /**
    * Rules that set a new contact's priority, required skills and (location routing) queue from what is known when it
    * starts: the vouched identity's claims, the caller's number, the topic, the language and the country.
    */
-  readonly routingRules?: readonly RoutingRule[];
+  readonly routingRules?: readonly RoutingRule[] | undefined;
   /** Length of a scheduled callback slot, ms. Default 30 minutes. */
-  readonly callbackSlotMs?: number;
+  readonly callbackSlotMs?: number | undefined;
   /** Timers and signaling budgets of browser calls. */
-  readonly voice?: VoiceHubOptions;
+  readonly voice?: VoiceHubOptions | undefined;
   /**
    * Where the hub reports failures nobody is waiting for (a timer's step, routing): the server passes its
    * structured, redacting logger. Default: `console.error`.
    */
-  readonly logger?: HubLogger;
+  readonly logger?: HubLogger | undefined;
 }
 
 /** Receives the hub's failures that no command answers for. */
@@ -189,13 +189,13 @@ export interface HubLogger {
 /** Where a connection comes from, as the server saw it. */
 export interface ConnectionMeta {
   /** Client address. */
-  readonly ip?: string;
+  readonly ip?: string | undefined;
   /** Site id the widget or console belongs to. */
-  readonly site?: string;
+  readonly site?: string | undefined;
   /** `Origin` header of the WebSocket upgrade. */
-  readonly origin?: string;
+  readonly origin?: string | undefined;
   /** The client's country (ISO 3166-1 alpha-2), when a trusted proxy says so (see the server's `routing`). */
-  readonly country?: string;
+  readonly country?: string | undefined;
 }
 
 /** One command about to run, for {@link HubOptions.admit}. */

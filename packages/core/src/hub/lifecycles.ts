@@ -7,18 +7,18 @@ import type { Queue } from '../queue/queue.types';
 
 /** The context fields every interaction machine shares, which the hub mirrors onto the `Interaction`. */
 export interface SharedContext extends OfferFields {
-  readonly queueId?: string;
-  readonly prechat?: Readonly<Record<string, string>>;
-  readonly endReason?: EndReason;
-  readonly endedBy?: EndedBy;
-  readonly disposition?: string;
-  readonly notes?: string;
+  readonly queueId?: string | undefined;
+  readonly prechat?: Readonly<Record<string, string>> | undefined;
+  readonly endReason?: EndReason | undefined;
+  readonly endedBy?: EndedBy | undefined;
+  readonly disposition?: string | undefined;
+  readonly notes?: string | undefined;
   // Callback machines only (the callback plan the hub mirrors for worklists).
-  readonly slot?: { readonly start: number; readonly end: number };
-  readonly attempts?: number;
-  readonly maxAttempts?: number;
-  readonly nextAttemptAt?: number;
-  readonly dueSince?: number;
+  readonly slot?: { readonly start: number; readonly end: number } | undefined;
+  readonly attempts?: number | undefined;
+  readonly maxAttempts?: number | undefined;
+  readonly nextAttemptAt?: number | undefined;
+  readonly dueSince?: number | undefined;
 }
 
 /** A snapshot of any interaction machine, seen through its shared fields. */

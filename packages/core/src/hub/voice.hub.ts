@@ -36,20 +36,20 @@ export interface VoiceHubOptions {
    * How long a call may run with its media reported broken (by either side: a reloaded page, a lost network)
    * before the hub ends it as failed. Default 20 s.
    */
-  readonly reattachMs?: number;
+  readonly reattachMs?: number | undefined;
   /** How long a picked-up call may wait for media to flow. Default 30 s. */
-  readonly connectMs?: number;
+  readonly connectMs?: number | undefined;
   /** How long a call started inside a conversation rings before it counts as missed. Default 45 s. */
-  readonly ringMs?: number;
+  readonly ringMs?: number | undefined;
   /**
    * How long a call survives with neither party connected to the hub (a signaling outage of one side alone never
    * ends a call whose media flows). Default 60 s.
    */
-  readonly absentMs?: number;
+  readonly absentMs?: number | undefined;
   /** Call commands (mostly signaling) one connection may send in a burst. Default 60. */
-  readonly signalBurst?: number;
+  readonly signalBurst?: number | undefined;
   /** Call commands one connection may send per second, sustained. Default 20. */
-  readonly signalsPerSecond?: number;
+  readonly signalsPerSecond?: number | undefined;
 }
 
 /** What the voice hub reads of a live interaction (the hub's own record fits). */

@@ -75,11 +75,11 @@ export type CallbackEventType = CallbackEvent['type'];
 
 /** Facts about one callback. */
 export interface CallbackContext extends WrapUpFields, OfferFields {
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
   /** E.164 number to call (validated by the protocol layer before it gets here). */
   readonly phone: string;
   /** The chosen window; unset for an as-soon-as-possible callback. */
-  readonly slot?: CallbackSlot;
+  readonly slot?: CallbackSlot | undefined;
   /** True when the customer asked for a callback as soon as possible. */
   readonly asap: boolean;
   /** Dials started so far. */
@@ -89,11 +89,11 @@ export interface CallbackContext extends WrapUpFields, OfferFields {
   /** Back-off before the first retry; each further retry waits twice as long. */
   readonly retryDelayMs: number;
   /** When the next dial may start; set only in `retry-wait`. */
-  readonly nextAttemptAt?: number;
+  readonly nextAttemptAt?: number | undefined;
   /** When it last joined the queue to be dialled (its slot started, or a retry came due), epoch ms. */
-  readonly dueSince?: number;
-  readonly endReason?: EndReason;
-  readonly endedBy?: EndedBy;
+  readonly dueSince?: number | undefined;
+  readonly endReason?: EndReason | undefined;
+  readonly endedBy?: EndedBy | undefined;
 }
 
 /** A callback machine snapshot. */
@@ -310,11 +310,11 @@ export interface CallbackOptions extends Partial<WrapUpPolicy> {
   readonly at: number;
   /** E.164 number to call. */
   readonly phone: string;
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
   /** Dials allowed in total (at least 1). Default 3. */
-  readonly maxAttempts?: number;
+  readonly maxAttempts?: number | undefined;
   /** Back-off before the first retry, doubled for each further one. Default 5 minutes. */
-  readonly retryDelayMs?: number;
+  readonly retryDelayMs?: number | undefined;
 }
 
 /**

@@ -49,9 +49,9 @@ export type ChatEvent =
   | {
       readonly type: 'TRANSFER';
       readonly at: number;
-      readonly queueId?: string;
-      readonly acw?: AcwPolicy;
-      readonly dispositionRequired?: boolean;
+      readonly queueId?: string | undefined;
+      readonly acw?: AcwPolicy | undefined;
+      readonly dispositionRequired?: boolean | undefined;
     }
   /** The queue closed (business hours) before the chat was offered. */
   | { readonly type: 'CLOSE_QUEUE'; readonly at: number }
@@ -64,11 +64,11 @@ export type ChatEventType = ChatEvent['type'];
 
 /** Facts about one chat. Which state it is in lives in the snapshot's `value`, never here. */
 export interface ChatContext extends WrapUpFields, OfferFields {
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
   /** Pre-chat answers, as text. */
   readonly prechat: Readonly<Record<string, string>>;
-  readonly endReason?: EndReason;
-  readonly endedBy?: EndedBy;
+  readonly endReason?: EndReason | undefined;
+  readonly endedBy?: EndedBy | undefined;
 }
 
 /** A chat machine snapshot. */
@@ -190,7 +190,7 @@ export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext>({
 export interface ChatOptions extends Partial<WrapUpPolicy> {
   /** Creation time, epoch ms. */
   readonly at: number;
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
 }
 
 /**

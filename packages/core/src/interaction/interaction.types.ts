@@ -38,23 +38,23 @@ export interface Participant {
   readonly displayName: string;
   /** Epoch milliseconds. */
   readonly joinedAt: number;
-  readonly leftAt?: number;
+  readonly leftAt?: number | undefined;
   /** The `seq` of their `left` event: a former participant reads the conversation up to it, not beyond. */
-  readonly leftSeq?: number;
+  readonly leftSeq?: number | undefined;
 }
 
 /** The customer behind an interaction. */
 export interface Customer {
   /** Stable visitor or contact id. */
   readonly id: string;
-  readonly name?: string;
-  readonly email?: string;
+  readonly name?: string | undefined;
+  readonly email?: string | undefined;
   /** E.164 phone number. */
-  readonly phone?: string;
+  readonly phone?: string | undefined;
   /** BCP 47 language tag the customer prefers. */
-  readonly language?: string;
+  readonly language?: string | undefined;
   /** IANA time zone of the customer, used for callback slots. */
-  readonly timeZone?: string;
+  readonly timeZone?: string | undefined;
   /** True when a host site vouched for this customer with a signed token. */
   readonly identified: boolean;
   /** Custom attributes from the host site (plan, order id…), rendered as text. */
@@ -71,22 +71,22 @@ export interface SkillRequirement {
 export interface Csat {
   /** 1 (very unhappy) to 5 (very happy). */
   readonly score: 1 | 2 | 3 | 4 | 5;
-  readonly comment?: string;
+  readonly comment?: string | undefined;
   /** Optional Net Promoter answer, 0–10. */
-  readonly nps?: number;
+  readonly nps?: number | undefined;
 }
 
 /** Timestamps of an interaction's life, epoch milliseconds. */
 export interface InteractionTimestamps {
   readonly createdAt: number;
   /** First time it entered a queue; kept across transfers so reporting sees the whole wait. */
-  readonly queuedAt?: number;
-  readonly offeredAt?: number;
+  readonly queuedAt?: number | undefined;
+  readonly offeredAt?: number | undefined;
   /** When an agent accepted (chat) or the call connected (voice). */
-  readonly answeredAt?: number;
-  readonly endedAt?: number;
+  readonly answeredAt?: number | undefined;
+  readonly endedAt?: number | undefined;
   /** When after-call work finished. */
-  readonly wrapUpEndedAt?: number;
+  readonly wrapUpEndedAt?: number | undefined;
 }
 
 /**
@@ -105,41 +105,41 @@ export interface Interaction {
   readonly state: string;
   readonly queueId: string;
   /** Topic the visitor picked (drives routing and first-contact resolution). */
-  readonly topic?: string;
+  readonly topic?: string | undefined;
   readonly customer: Customer;
   readonly participants: readonly Participant[];
   /** Agent currently offered or handling it. */
-  readonly agentId?: string;
+  readonly agentId?: string | undefined;
   /** Routing priority; higher goes first (VIP boost). */
   readonly priority: number;
   /** Staff only: the routing rules that set its priority, skills or queue ("VIP tier", "Belgium"). */
-  readonly routingReasons?: readonly string[];
+  readonly routingReasons?: readonly string[] | undefined;
   readonly requiredSkills: readonly SkillRequirement[];
-  readonly language?: string;
+  readonly language?: string | undefined;
   /** Pre-chat form answers, as text. */
   readonly prechat: Readonly<Record<string, string>>;
   readonly timestamps: InteractionTimestamps;
-  readonly endReason?: EndReason;
-  readonly endedBy?: EndedBy;
+  readonly endReason?: EndReason | undefined;
+  readonly endedBy?: EndedBy | undefined;
   /** Disposition chosen in wrap-up. */
-  readonly disposition?: string;
+  readonly disposition?: string | undefined;
   /** Agent's wrap-up notes. */
-  readonly notes?: string;
-  readonly csat?: Csat;
+  readonly notes?: string | undefined;
+  readonly csat?: Csat | undefined;
   /** When and how often a callback is to be made (callbacks only). */
-  readonly callback?: CallbackSchedule;
+  readonly callback?: CallbackSchedule | undefined;
 }
 
 /** When a callback is due and how many dials it has left, mirrored from its machine for worklists. */
 export interface CallbackSchedule {
   /** The window picked by the customer or a rescheduling, epoch ms; absent for "as soon as possible". */
-  readonly slot?: { readonly start: number; readonly end: number };
+  readonly slot?: { readonly start: number; readonly end: number } | undefined;
   /** Dials started so far. */
   readonly attempts: number;
   /** Dials allowed in total. */
   readonly maxAttempts: number;
   /** When the next dial may start after an unanswered one, epoch ms. */
-  readonly nextAttemptAt?: number;
+  readonly nextAttemptAt?: number | undefined;
   /** When it last joined the queue to be dialled (its slot started, or a retry came due), epoch ms. */
-  readonly dueSince?: number;
+  readonly dueSince?: number | undefined;
 }

@@ -11,9 +11,9 @@ export const DEFAULT_WRAP_UP_POLICY: WrapUpPolicy = { acw: { kind: 'optional' },
 /** The wrap-up facts every interaction machine keeps in its context. */
 export interface WrapUpFields extends WrapUpPolicy {
   /** Disposition chosen in wrap-up. */
-  readonly disposition?: string;
+  readonly disposition?: string | undefined;
   /** Agent's wrap-up notes. */
-  readonly notes?: string;
+  readonly notes?: string | undefined;
 }
 
 /** True when the ACW policy sends a finished interaction straight to its end, with no wrap-up phase. */
@@ -59,8 +59,8 @@ export type WrapUpEvent =
   | {
       readonly type: 'WRAP_UP_DONE';
       readonly at: number;
-      readonly disposition?: string;
-      readonly notes?: string;
+      readonly disposition?: string | undefined;
+      readonly notes?: string | undefined;
     }
   /** The `timed` wrap-up ran out. */
   | { readonly type: 'WRAP_UP_TIMEOUT'; readonly at: number }
@@ -173,10 +173,10 @@ export interface OfferLeg {
   /** When the offer would have timed out, epoch ms. */
   readonly expiresAt: number;
   /** When the agent accepted, epoch ms. */
-  readonly answeredAt?: number;
-  readonly endedAt?: number;
+  readonly answeredAt?: number | undefined;
+  readonly endedAt?: number | undefined;
   /** Why this agent's part ended: `rejected`, `missed`, `transferred`, or the interaction's own end reason. */
-  readonly endReason?: EndReason;
+  readonly endReason?: EndReason | undefined;
 }
 
 /** Appends a new open leg. */
@@ -220,9 +220,9 @@ export function eventOfType<TEvent extends MachineEvent, K extends TEvent['type'
 /** The queue-and-offer facts shared by the chat and callback machines. */
 export interface OfferFields {
   /** The agent offered the interaction or handling it; kept after the end for wrap-up and reporting. */
-  readonly agentId?: string;
+  readonly agentId?: string | undefined;
   /** When the current offer times out; set only while offered. */
-  readonly offerExpiresAt?: number;
+  readonly offerExpiresAt?: number | undefined;
   /** Every offer, oldest first, each with how that agent's part ended. */
   readonly offerHistory: readonly OfferLeg[];
   /** Offers that ended without an answer: timed out, or withdrawn from their agent. */

@@ -8,11 +8,11 @@ export interface MachineEvent {
 /** One possible transition for an event: optional target, a named guard, named actions. */
 export interface TransitionConfig<TState extends string> {
   /** Next state; omitted for a transition that only runs actions (stays in place). */
-  readonly target?: TState;
+  readonly target?: TState | undefined;
   /** Name of a guard in the machine's `guards`; the transition applies only when it returns true. */
-  readonly guard?: string;
+  readonly guard?: string | undefined;
   /** Names of actions in the machine's `actions`, applied in order to compute the next context. */
-  readonly actions?: readonly string[];
+  readonly actions?: readonly string[] | undefined;
 }
 
 /** The transitions of one state. An array lists candidates tried in order (first passing guard wins). */
@@ -21,7 +21,7 @@ export interface StateConfig<TState extends string, TEvent extends MachineEvent>
     readonly [K in TEvent['type']]?: TransitionConfig<TState> | readonly TransitionConfig<TState>[];
   };
   /** A final state accepts no events. */
-  readonly final?: boolean;
+  readonly final?: boolean | undefined;
 }
 
 /** A guard: a pure predicate over context and event. */
@@ -51,9 +51,9 @@ export interface MachineDefinition<TState extends string, TEvent extends Machine
   /** Every state, each with its transitions. */
   readonly states: { readonly [S in TState]: StateConfig<TState, TEvent> };
   /** Guards referenced by name from transitions. */
-  readonly guards?: { readonly [name: string]: Guard<TContext, TEvent> };
+  readonly guards?: { readonly [name: string]: Guard<TContext, TEvent> } | undefined;
   /** Actions referenced by name from transitions. */
-  readonly actions?: { readonly [name: string]: Action<TContext, TEvent> };
+  readonly actions?: { readonly [name: string]: Action<TContext, TEvent> } | undefined;
 }
 
 /** The state of one machine instance: the current state name plus its context. */

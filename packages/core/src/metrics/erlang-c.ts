@@ -119,16 +119,16 @@ export function averageSpeedOfAnswer(agents: number, trafficErlangs: number, aht
 /** What {@link agentsNeeded} needs: the load (as traffic or as arrivals per hour) and the target. */
 export interface StaffingTarget {
   /** Offered traffic in Erlangs; give this or `arrivalRatePerHour`. */
-  readonly trafficErlangs?: number;
+  readonly trafficErlangs?: number | undefined;
   /** Arrivals per hour; used with `ahtSeconds` when `trafficErlangs` is omitted. */
-  readonly arrivalRatePerHour?: number;
+  readonly arrivalRatePerHour?: number | undefined;
   readonly ahtSeconds: number;
   /** Answer within this many seconds… */
   readonly targetSeconds: number;
   /** …for at least this share of contacts, 0–1 (0.8 for "80/20"). */
   readonly targetServiceLevel: number;
   /** Optional ceiling on occupancy (A / N), 0–1; more agents are added until it is met. */
-  readonly maxOccupancy?: number;
+  readonly maxOccupancy?: number | undefined;
 }
 
 /** The figures for one staffing level. */

@@ -16,9 +16,9 @@ export type InteractionLogEvent =
   | (LogEventBase & {
       readonly type: 'created';
       readonly channel: Channel;
-      readonly queueId?: string;
-      readonly customerId?: string;
-      readonly topic?: string;
+      readonly queueId?: string | undefined;
+      readonly customerId?: string | undefined;
+      readonly topic?: string | undefined;
     })
   /** Entered a queue. The first one starts the wait; a later one is a transfer and moves the interaction. */
   | (LogEventBase & { readonly type: 'queued'; readonly queueId: string; readonly channel?: Channel })
@@ -31,9 +31,9 @@ export type InteractionLogEvent =
   /** After-call work finished, with its outcome. */
   | (LogEventBase & {
       readonly type: 'wrap-up-done';
-      readonly disposition?: string;
+      readonly disposition?: string | undefined;
       /** Whether the issue was resolved (usually from the disposition). */
-      readonly resolved?: boolean;
+      readonly resolved?: boolean | undefined;
     })
   /** The customer's satisfaction answer: `score` 1–5 and optionally a Net Promoter answer 0–10. */
   | (LogEventBase & { readonly type: 'csat'; readonly score: number; readonly nps?: number });
@@ -56,9 +56,9 @@ export interface KpiSettings {
   /** Service-level target (seconds) per queue id. */
   readonly slaTargetByQueue: Readonly<Record<string, number>>;
   /** Target for queues missing from `slaTargetByQueue`. Default 20 s. */
-  readonly defaultSlaTargetSeconds?: number;
+  readonly defaultSlaTargetSeconds?: number | undefined;
   /** Only interactions whose reporting queue is this one. */
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
 }
 
 /** A historical window for {@link computeKpis}: interactions created in `[from, to)`. */

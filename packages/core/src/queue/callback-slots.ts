@@ -19,23 +19,23 @@ export interface CallbackSlotOptions {
   /** Epoch ms. */
   readonly now: number;
   /** Slot length in minutes; must divide a day (15, 30, 60…). Default 30. */
-  readonly slotMinutes?: number;
+  readonly slotMinutes?: number | undefined;
   /** Customer-local days to offer, today included. Default 7. */
-  readonly days?: number;
+  readonly days?: number | undefined;
   /** A slot must start at least this many minutes from now. Default 0. */
-  readonly leadMinutes?: number;
+  readonly leadMinutes?: number | undefined;
   /** Agents scheduled on the queue. */
   readonly staffing: CallbackStaffing;
   /** Expected handle time of one callback, seconds. */
   readonly expectedHandleSeconds: number;
   /** Share of scheduled capacity set aside for callbacks, 0–1. Default 1. */
-  readonly callbackShare?: number;
+  readonly callbackShare?: number | undefined;
   /** Start instants of callbacks already booked (one entry per booking). */
-  readonly booked?: readonly number[];
+  readonly booked?: readonly number[] | undefined;
   /** Only offer slots inside this customer-local window (for example 08:00–21:00). */
-  readonly customerHours?: OpeningInterval;
+  readonly customerHours?: OpeningInterval | undefined;
   /** Include slots with nothing left (remaining 0). Default false. */
-  readonly includeFull?: boolean;
+  readonly includeFull?: boolean | undefined;
 }
 
 /** A callback slot the customer can book: the callback machine's slot plus its capacity and local labels. */
@@ -167,16 +167,16 @@ interface CallbackRequestBase {
   readonly queueId: string;
   /** E.164, for example `+31201234567`. */
   readonly phone: string;
-  readonly priority?: number;
-  readonly requiredSkills?: readonly SkillRequirement[];
-  readonly language?: string;
+  readonly priority?: number | undefined;
+  readonly requiredSkills?: readonly SkillRequirement[] | undefined;
+  readonly language?: string | undefined;
 }
 
 /** "Call me as soon as possible": joins the queue now, keeping the visitor's place. */
 export interface AsapCallbackRequest extends CallbackRequestBase {
   readonly kind: 'asap';
   /** When the visitor started waiting (for example in the chat queue they switch from); defaults to now. */
-  readonly waitingSince?: number;
+  readonly waitingSince?: number | undefined;
 }
 
 /** "Call me at …": one of the slots from {@link callbackSlots}. */
@@ -207,7 +207,7 @@ export interface CallbackPlanContext {
   readonly queue: Queue;
   readonly now: number;
   /** The slots currently offered (required for scheduled requests). */
-  readonly slots?: readonly BookableCallbackSlot[];
+  readonly slots?: readonly BookableCallbackSlot[] | undefined;
 }
 
 /**
@@ -264,9 +264,9 @@ export interface CallbackRetryPolicy {
   readonly maxAttempts: number;
   readonly initialDelaySeconds: number;
   /** Growth of the delay per attempt. Default 2. */
-  readonly multiplier?: number;
+  readonly multiplier?: number | undefined;
   /** Ceiling on one delay. Default: none. */
-  readonly maxDelaySeconds?: number;
+  readonly maxDelaySeconds?: number | undefined;
 }
 
 /** Three attempts, 5 then 10 minutes apart. */

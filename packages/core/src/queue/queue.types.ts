@@ -13,8 +13,8 @@ export interface OpeningInterval {
 export interface Closure {
   readonly date: string;
   /** Special hours for that day; omitted means closed all day. */
-  readonly hours?: readonly OpeningInterval[];
-  readonly label?: string;
+  readonly hours?: readonly OpeningInterval[] | undefined;
+  readonly label?: string | undefined;
 }
 
 /** Weekly opening hours in an IANA time zone, with holidays and closures. */
@@ -23,7 +23,7 @@ export interface BusinessHours {
   readonly timeZone: string;
   /** Intervals per ISO weekday; a missing day is closed. */
   readonly weekly: Readonly<Partial<Record<Weekday, readonly OpeningInterval[]>>>;
-  readonly closures?: readonly Closure[];
+  readonly closures?: readonly Closure[] | undefined;
 }
 
 /**
@@ -42,7 +42,7 @@ export interface Disposition {
   /** The label in the default language (English where the configuration gives one). */
   readonly label: string;
   /** The label per BCP 47 language tag; see `localizedText`. */
-  readonly labels?: Readonly<Record<string, string>>;
+  readonly labels?: Readonly<Record<string, string>> | undefined;
   /** True when this outcome means the customer's issue is resolved (for first-contact resolution). */
   readonly resolved: boolean;
 }
@@ -62,9 +62,9 @@ export interface OverflowPolicy {
   /** Seconds of waiting before overflow applies. */
   readonly afterSeconds: number;
   /** Lower the required skill levels to this minimum (secondary skills). */
-  readonly widenToMinLevel?: number;
+  readonly widenToMinLevel?: number | undefined;
   /** Also offer to agents of this queue. */
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
 }
 
 /** What a closed queue offers instead of a live chat or call. */
@@ -103,7 +103,7 @@ export interface Queue {
   /** The name in the default language (English where the configuration gives one). */
   readonly name: string;
   /** The name per BCP 47 language tag (`{ en: 'Billing', nl: 'Facturatie' }`); see `localizedText`. */
-  readonly names?: Readonly<Record<string, string>>;
+  readonly names?: Readonly<Record<string, string>> | undefined;
   /** Higher is served first when agents are shared across queues. */
   readonly priority: number;
   /** Service-level target: answered within this many seconds. */
@@ -111,21 +111,21 @@ export interface Queue {
   /** Skills every interaction of this queue needs. */
   readonly skills: readonly SkillRequirement[];
   /** Omitted means always open. */
-  readonly businessHours?: BusinessHours;
+  readonly businessHours?: BusinessHours | undefined;
   readonly closedAlternative: ClosedAlternative;
   readonly acw: AcwPolicy;
   readonly dispositions: readonly Disposition[];
   readonly dispositionRequired: boolean;
   /** Seconds an offer waits for the agent before it counts as missed. */
   readonly offerTimeoutSeconds: number;
-  readonly overflow?: OverflowPolicy;
+  readonly overflow?: OverflowPolicy | undefined;
   /** Replies agents of this queue can insert (the console fills the placeholders). */
-  readonly cannedResponses?: readonly CannedResponse[];
+  readonly cannedResponses?: readonly CannedResponse[] | undefined;
   /**
    * The queue takes browser calls, carried by this engine: agent consoles create their softphone for it
    * (`queues.list` tells them). The reference server sets it on every queue (Vonage when configured).
    */
-  readonly voice?: QueueVoice;
+  readonly voice?: QueueVoice | undefined;
   /** The survey after a contact; omitted means CSAT only, answered within 24 hours (`DEFAULT_SURVEY`). */
-  readonly survey?: SurveyPolicy;
+  readonly survey?: SurveyPolicy | undefined;
 }

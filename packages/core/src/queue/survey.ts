@@ -18,9 +18,9 @@ export interface SurveyOffer {
 /** One customer's answers, as `csat.submit` carries them. */
 export interface SurveyAnswer {
   readonly score: 1 | 2 | 3 | 4 | 5;
-  readonly comment?: string;
+  readonly comment?: string | undefined;
   /** 0–10; only where the queue asks it. */
-  readonly nps?: number;
+  readonly nps?: number | undefined;
 }
 
 /**

@@ -43,14 +43,14 @@ export interface TokenizeOptions {
    * Parse the markdown subset (`**strong**`, `*em*`, `_em_`, `` `code` ``, `[label](url)`, `\` escapes).
    * Turn it off for names, file names and other labels that must stay verbatim. Default `true`.
    */
-  readonly markdown?: boolean;
+  readonly markdown?: boolean | undefined;
   /** Turn bare `https://…`, `mailto:…` and `tel:+…` into links. Default `true`. */
-  readonly autolink?: boolean;
+  readonly autolink?: boolean | undefined;
   /**
    * Longest input rendered, in UTF-16 code units; the rest is cut at a code point boundary and replaced by
    * `…`. Tokenizing is linear either way; the cap bounds the DOM it produces. Default 100,000.
    */
-  readonly maxLength?: number;
+  readonly maxLength?: number | undefined;
 }
 
 /** How `toPlainText` flattens tokens. */
@@ -59,5 +59,5 @@ export interface PlainTextOptions {
    * Append ` <href>` after a link whose label is not already its URL, so that transcripts keep where a
    * link pointed. Default `false` (notifications and aria labels want the label only).
    */
-  readonly linkTargets?: boolean;
+  readonly linkTargets?: boolean | undefined;
 }

@@ -12,11 +12,11 @@ export interface RoutingItem {
   readonly priority: number;
   /** Extra skills on top of the queue's own. */
   readonly requiredSkills: readonly SkillRequirement[];
-  readonly language?: string;
+  readonly language?: string | undefined;
   /** When the wait began (epoch ms). Kept across transfers and re-queues so order and reporting stay honest. */
   readonly waitingSince: number;
   /** Agents who declined or missed it already: offered to them only when nobody else can take it. */
-  readonly passedOver?: readonly string[];
+  readonly passedOver?: readonly string[] | undefined;
 }
 
 /** An offer the router made: `interactionId` is reserved for `agentId` until `expiresAt`. */
@@ -45,7 +45,7 @@ export type RoutingEvent =
       /** The queue the interaction waits in (it stays there). */
       readonly queueId: string;
       /** The overflow queue whose agents may now take it, when the policy names one. */
-      readonly toQueueId?: string;
+      readonly toQueueId?: string | undefined;
     };
 
 /** Place and estimated wait of one waiting interaction. */
@@ -64,23 +64,23 @@ export interface RouterOptions {
   /** Injected clock, epoch ms. */
   readonly now: () => number;
   /** Consecutive missed offers before an agent is set away with reason `missed-offers`. Default 3. */
-  readonly maxConsecutiveMisses?: number;
+  readonly maxConsecutiveMisses?: number | undefined;
   /** How many recent handle times per queue feed the wait estimates. Default 50. */
-  readonly handleTimeWindow?: number;
+  readonly handleTimeWindow?: number | undefined;
 }
 
 /** Live view of one agent inside the router. */
 export interface RoutedAgent {
   readonly agent: Agent;
   readonly presence: PresenceStatus;
-  readonly awayReason?: AwayReason;
+  readonly awayReason?: AwayReason | undefined;
   /** Interaction ids assigned (accepted) or offered to this agent. */
   readonly interactionIds: readonly string[];
   /** Since when the agent has held nothing (epoch ms); undefined while busy. */
-  readonly idleSince?: number;
+  readonly idleSince?: number | undefined;
   readonly consecutiveMisses: number;
   /** Interactions held per channel (offered + assigned). */
-  readonly load?: ChannelLoad;
+  readonly load?: ChannelLoad | undefined;
 }
 
 /**

@@ -7,25 +7,25 @@ import type { SkillRequirement } from '../interaction/interaction.types';
 /** The conditions of a rule; all that are given must hold (an empty `when` matches every contact). */
 export interface RoutingRuleCondition {
   /** Claims of the host-vouched identity (its `attributes`), each matching one of the listed values. */
-  readonly claim?: Readonly<Record<string, readonly string[]>>;
+  readonly claim?: Readonly<Record<string, readonly string[]>> | undefined;
   /** The customer's phone number (E.164) is one of these: a VIP list for caller ID. */
-  readonly callerIn?: readonly string[];
+  readonly callerIn?: readonly string[] | undefined;
   /** The topic the customer picked. */
-  readonly topic?: readonly string[];
+  readonly topic?: readonly string[] | undefined;
   /** The customer's language; `nl` matches `nl-BE` too. */
-  readonly language?: readonly string[];
+  readonly language?: readonly string[] | undefined;
   /** The customer's country (ISO 3166-1 alpha-2, upper case). */
-  readonly country?: readonly string[];
+  readonly country?: readonly string[] | undefined;
 }
 
 /** What a matching rule does. */
 export interface RoutingRuleEffect {
   /** Added to the contact's priority (higher goes first). */
-  readonly priority?: number;
+  readonly priority?: number | undefined;
   /** Skills the contact needs on top of its queue's. */
-  readonly skills?: readonly SkillRequirement[];
+  readonly skills?: readonly SkillRequirement[] | undefined;
   /** The queue the contact goes to (location routing); the first matching rule that names one wins. */
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
 }
 
 /** One routing rule. */
@@ -38,7 +38,7 @@ export interface RoutingRule {
 
 /** What is known of a contact when it starts. */
 export interface RoutingFacts {
-  readonly attributes?: Readonly<Record<string, string>>;
+  readonly attributes?: Readonly<Record<string, string>> | undefined;
   readonly phone?: string | undefined;
   readonly topic?: string | undefined;
   readonly language?: string | undefined;
@@ -50,7 +50,7 @@ export interface RoutingDecision {
   readonly priority: number;
   readonly requiredSkills: readonly SkillRequirement[];
   /** Set when a rule names a queue. */
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
   /** Names of the rules that matched, in order. */
   readonly reasons: readonly string[];
 }

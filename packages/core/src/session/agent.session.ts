@@ -21,7 +21,7 @@ export interface AgentOffer {
 /** The agent's presence as the server knows it. */
 export interface AgentPresence {
   readonly status: PresenceStatus;
-  readonly reason?: AwayReason;
+  readonly reason?: AwayReason | undefined;
 }
 
 /** The answer to a transfer to a named agent. */
@@ -32,7 +32,7 @@ export interface TransferResult {
 
 /** Options of {@link createAgentSession}. */
 export interface AgentSessionOptions extends ConnectionOptions {
-  readonly outbox?: Outbox;
+  readonly outbox?: Outbox | undefined;
   /**
    * The agent's calls. By default, in a page that can call (a microphone and WebRTC), the session takes calls: it
    * says so to the server, and when the server names browser voice on a queue it loads `@helpline/core/voice` and
@@ -40,13 +40,13 @@ export interface AgentSessionOptions extends ConnectionOptions {
    * (`provider`, for TURN servers) or give the server's URL Vonage needs. `false`, or a page that cannot call: the
    * session tells the server it takes no calls, and the router offers it none.
    */
-  readonly voice?: AgentVoiceOption;
+  readonly voice?: AgentVoiceOption | undefined;
 }
 
 /** What an agent records when wrapping up. */
 export interface WrapUpInput {
-  readonly disposition?: string;
-  readonly notes?: string;
+  readonly disposition?: string | undefined;
+  readonly notes?: string | undefined;
 }
 
 /** How dialing a callback went. */

@@ -21,14 +21,14 @@ export interface AgentVoiceOptions {
    */
   readonly provider?: (voice: QueueVoice) => VoiceProvider | Promise<VoiceProvider>;
   /** The Helpline server's base URL, for Vonage's token and hold routes (needed only with Vonage). */
-  readonly server?: string;
+  readonly server?: string | undefined;
   /**
    * Whether this tab rings and takes a live call back after a reload. Default: the session's `$isLeader` (the
    * leader tab of a leader transport).
    */
-  readonly isLeader?: ReadableAtom<boolean>;
+  readonly isLeader?: ReadableAtom<boolean> | undefined;
   /** The ringtone; default a Web Audio ringer, `false` for none. */
-  readonly ringer?: Ringer | false;
+  readonly ringer?: Ringer | false | undefined;
 }
 
 /** `voice` of `createAgentSession`: `false` for a console that takes no calls. */

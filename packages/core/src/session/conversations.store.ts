@@ -23,9 +23,9 @@ export interface ChatMessage {
   /** The sender's `clientMsgId`: stable from the optimistic echo to the server copy. */
   readonly key: string;
   /** Server id, once confirmed. */
-  readonly messageId?: string;
+  readonly messageId?: string | undefined;
   /** Position in the conversation log, once confirmed. */
-  readonly seq?: number;
+  readonly seq?: number | undefined;
   readonly from: MessageAuthor;
   readonly text: string;
   /** Epoch ms: the server's time once confirmed, the local time before. */
@@ -35,13 +35,13 @@ export interface ChatMessage {
    * storage outage); `failed` only when the server refused it for good.
    */
   readonly status: 'sending' | 'sent' | 'failed';
-  readonly error?: HelplineError;
+  readonly error?: HelplineError | undefined;
 }
 
 /** Everything known about one conversation, folded from its event log. */
 export interface ConversationView {
   readonly cid: string;
-  readonly interaction?: WireInteraction;
+  readonly interaction?: WireInteraction | undefined;
   readonly messages: readonly ChatMessage[];
   /** Highest `seq` each participant has read. */
   readonly readUpTo: Readonly<Record<string, number>>;
@@ -54,11 +54,11 @@ export interface ConversationView {
 /** Options shared by sessions for their conversations. */
 export interface ConversationsOptions {
   readonly connection: Connection;
-  readonly outbox?: Outbox;
+  readonly outbox?: Outbox | undefined;
   /** Default: the clock's, else `Date.now`. */
   readonly now?: () => number;
   /** Timers of resends that wait out a temporary refusal. Default: the system's. */
-  readonly clock?: HubClock;
+  readonly clock?: HubClock | undefined;
   /** Random source in [0, 1) for the jitter of those resends. */
   readonly random?: () => number;
 }

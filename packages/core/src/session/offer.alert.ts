@@ -8,7 +8,7 @@ export interface OfferAlertOptions {
   /** The agent session: its `$offers`, and `$isLeader` to alert in one tab of the browser only. */
   readonly session: Pick<AgentSession, '$offers' | '$isLeader'>;
   /** The sound while offers wait; default a Web Audio ringer (`createRinger()`), `false` for none. */
-  readonly ringer?: Ringer | false;
+  readonly ringer?: Ringer | false | undefined;
   /**
    * Which offers ring; default every one. A console whose call session rings for voice offers itself leaves
    * those out, so one offer never rings twice.
@@ -19,7 +19,7 @@ export interface OfferAlertOptions {
    * {@link createBrowserOfferNotifier} for desktop notifications.
    */
   readonly notify?: (offer: AgentOffer) => (() => void) | undefined;
-  readonly clock?: HubClock;
+  readonly clock?: HubClock | undefined;
 }
 
 /**

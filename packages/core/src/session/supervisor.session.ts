@@ -21,9 +21,9 @@ export interface SupervisorSessionOptions extends ConnectionOptions {
   /** Start of the KPI window, epoch ms; default: local midnight today. */
   readonly kpisFrom?: () => number;
   /** Length of one bucket of `$kpiSeries`, minutes. Default 60 (the day by hour). */
-  readonly kpiBucketMinutes?: number;
+  readonly kpiBucketMinutes?: number | undefined;
   /** How often board changes also refresh `$kpiSeries`, at most, ms. Default 30 s. */
-  readonly kpiSeriesRefreshMs?: number;
+  readonly kpiSeriesRefreshMs?: number | undefined;
 }
 
 /** A supervisor's session: the live board and the actions supervisors may take. */

@@ -3,11 +3,11 @@ export interface LinkCloseInfo {
   readonly code: number;
   readonly reason: string;
   /** The server asked to wait this long before reconnecting. */
-  readonly retryAfterMs?: number;
+  readonly retryAfterMs?: number | undefined;
   /** Where the link tried to connect; set only when its socket never opened (and it was not closed on purpose). */
-  readonly url?: string;
+  readonly url?: string | undefined;
   /** The HTTP status that refused the upgrade, where the platform tells (Node's `ws` does; browsers never do). */
-  readonly status?: number;
+  readonly status?: number | undefined;
 }
 
 /** Callbacks a transport calls on one link. */

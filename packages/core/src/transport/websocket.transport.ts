@@ -24,9 +24,9 @@ export interface WebSocketTransportOptions {
   /** The server's WebSocket endpoint, e.g. `wss://help.example.com/v1/ws`. Never put a token in it. */
   readonly url: string;
   /** The site the widget or console belongs to; sent as the `site` query parameter (not a secret). */
-  readonly site?: string;
+  readonly site?: string | undefined;
   /** The WebSocket class to use; defaults to the global one (Node 20 has none: pass `ws`'s). */
-  readonly WebSocketImpl?: WebSocketConstructor;
+  readonly WebSocketImpl?: WebSocketConstructor | undefined;
 }
 
 const OPEN = 1;

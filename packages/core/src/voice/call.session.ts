@@ -79,14 +79,16 @@ export interface CallSessionOptions {
    * An agent's offers (the agent session's `$offers`): a voice offer that is already there when the call session
    * starts (after a reload, or when voice loads after the offer came) rings too, and one taken back stops ringing.
    */
-  readonly offers?: ReadableAtom<Readonly<Record<string, { readonly interaction: WireInteraction }>>>;
+  readonly offers?:
+    | ReadableAtom<Readonly<Record<string, { readonly interaction: WireInteraction }>>>
+    | undefined;
   /**
    * Whether this tab is the one that rings (one ringing tab per browser). Pass the leader transport's
    * `$isLeader`. Default: this tab rings.
    */
-  readonly isLeader?: ReadableAtom<boolean>;
+  readonly isLeader?: ReadableAtom<boolean> | undefined;
   /** The ringtone; default a Web Audio ringer, `false` for none. */
-  readonly ringer?: Ringer | false;
+  readonly ringer?: Ringer | false | undefined;
   readonly now?: () => number;
 }
 

@@ -114,9 +114,9 @@ export interface QualityChange {
 
 /** Options of {@link assessQuality}. */
 export interface AssessOptions {
-  readonly thresholds?: QualityThresholds;
+  readonly thresholds?: QualityThresholds | undefined;
   /** Consecutive bad readings before a warning is raised, and good ones before it clears. Default 2. */
-  readonly hysteresis?: number;
+  readonly hysteresis?: number | undefined;
 }
 
 const METRICS: readonly QualityMetric[] = ['rtt', 'jitter', 'loss', 'mos'];

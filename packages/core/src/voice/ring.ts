@@ -15,9 +15,9 @@ export interface RingerOptions {
    */
   readonly AudioContext?: abstract new () => object;
   /** 0–1. Default 0.2. */
-  readonly volume?: number;
+  readonly volume?: number | undefined;
   /** How long to wait for a suspended audio context to start before calling it blocked, ms. Default 300. */
-  readonly blockedAfterMs?: number;
+  readonly blockedAfterMs?: number | undefined;
 }
 
 /** One ring: two tones (440 + 480 Hz, as telephone ringback), 1.2 s on, then silence until the next ring. */

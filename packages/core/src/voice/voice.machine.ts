@@ -71,13 +71,13 @@ export type VoiceEventType = VoiceEvent['type'];
 export interface VoiceTimestamps {
   readonly createdAt: number;
   /** When it started ringing (at creation for an inbound call). */
-  readonly ringingAt?: number;
+  readonly ringingAt?: number | undefined;
   /** When it was picked up. */
-  readonly pickedUpAt?: number;
+  readonly pickedUpAt?: number | undefined;
   /** When media first flowed (the call "connected"; speed of answer ends here). */
-  readonly answeredAt?: number;
-  readonly endedAt?: number;
-  readonly wrapUpEndedAt?: number;
+  readonly answeredAt?: number | undefined;
+  readonly endedAt?: number | undefined;
+  readonly wrapUpEndedAt?: number | undefined;
 }
 
 /** Facts about one call. Each orthogonal fact is its own field; the call state is the snapshot's `value`. */
@@ -87,16 +87,16 @@ export interface VoiceContext extends WrapUpFields {
   readonly muted: boolean;
   readonly recording: VoiceRecording;
   /** Who put the call on hold; set only while held. */
-  readonly heldBy?: CallSide;
+  readonly heldBy?: CallSide | undefined;
   /** When the current hold started; set only while held. */
-  readonly holdStartedAt?: number;
+  readonly holdStartedAt?: number | undefined;
   /** Total time on hold in finished holds, ms (for handle time: talk + hold + wrap-up). */
   readonly heldMs: number;
   /** How many times the call was put on hold. */
   readonly holdCount: number;
   readonly timestamps: VoiceTimestamps;
-  readonly endReason?: EndReason;
-  readonly endedBy?: EndedBy;
+  readonly endReason?: EndReason | undefined;
+  readonly endedBy?: EndedBy | undefined;
 }
 
 /** A voice machine snapshot. */
@@ -291,7 +291,7 @@ export interface VoiceOptions extends Partial<WrapUpPolicy> {
   /** Creation time, epoch ms. */
   readonly at: number;
   /** Recording state at the start. Default `off`: nothing records a call unless it says so. */
-  readonly recording?: VoiceRecording;
+  readonly recording?: VoiceRecording | undefined;
 }
 
 /**

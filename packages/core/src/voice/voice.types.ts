@@ -159,5 +159,5 @@ export type SiteVoiceConfig =
   | {
       readonly provider: 'vonage';
       /** Vonage data center the client connects to. */
-      readonly region?: 'US' | 'EU' | 'AP';
+      readonly region?: 'US' | 'EU' | 'AP' | undefined;
     };

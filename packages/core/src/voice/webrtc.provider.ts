@@ -29,22 +29,22 @@ export interface WebRtcProviderOptions {
    * STUN and TURN servers. The default (none) only connects browsers that reach each other directly; production
    * needs TURN (see docs/voice.md).
    */
-  readonly iceServers?: readonly RTCIceServer[];
+  readonly iceServers?: readonly RTCIceServer[] | undefined;
   /** `relay` forces every call through TURN (hides addresses; needs `iceServers`). Default `all`. */
-  readonly iceTransportPolicy?: RTCIceTransportPolicy;
+  readonly iceTransportPolicy?: RTCIceTransportPolicy | undefined;
   /** Extra microphone constraints; echo cancellation, noise suppression and gain control are on by default. */
-  readonly audio?: MediaTrackConstraints;
+  readonly audio?: MediaTrackConstraints | undefined;
   /** How often quality is read from `getStats`, ms. Default 1000. */
-  readonly statsIntervalMs?: number;
-  readonly thresholds?: QualityThresholds;
+  readonly statsIntervalMs?: number | undefined;
+  readonly thresholds?: QualityThresholds | undefined;
   /** Back-off of ICE restarts while media is down (full jitter). Default 1 s doubling to 4 s. */
-  readonly restartBackoff?: BackoffPolicy;
+  readonly restartBackoff?: BackoffPolicy | undefined;
   /** How long to wait for the far end's offer or answer before asking again, ms. Default 3000. */
-  readonly signalWaitMs?: number;
+  readonly signalWaitMs?: number | undefined;
   /** How long after a microphone swap audio must be seen leaving, ms. Default 3000. */
-  readonly swapCheckMs?: number;
+  readonly swapCheckMs?: number | undefined;
   readonly random?: () => number;
-  readonly environment?: Partial<WebRtcEnvironment>;
+  readonly environment?: Partial<WebRtcEnvironment> | undefined;
 }
 
 interface Peer {

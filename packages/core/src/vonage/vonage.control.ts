@@ -12,7 +12,7 @@ export interface VonageHttpControlOptions {
   readonly baseUrl: string;
   /** The caller's Helpline token (visitor token or staff JWT), sent as a bearer token, never in the URL. */
   readonly token: () => string | Promise<string>;
-  readonly fetch?: typeof fetch;
+  readonly fetch?: typeof fetch | undefined;
 }
 
 /**

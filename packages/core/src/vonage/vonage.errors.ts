@@ -3,9 +3,9 @@ import { vonageFailure } from '../protocol/errors.vonage';
 
 /** What a Vonage rejection carries (`VonageError`: `type` and `code`), read without trusting its shape. */
 interface VonageErrorLike {
-  readonly type?: unknown;
-  readonly code?: unknown;
-  readonly message?: unknown;
+  readonly type?: unknown | undefined;
+  readonly code?: unknown | undefined;
+  readonly message?: unknown | undefined;
 }
 
 // Session error codes (`SessionErrorCodes`; at run time they arrive as `session:error:expired-token` etc.) that

@@ -41,11 +41,11 @@ const systemClock: VonageClock = {
 
 /** What survives a reload: enough to call `reconnectCall` and rebuild the call's state. */
 interface StoredCall {
-  readonly cid?: string;
+  readonly cid?: string | undefined;
   readonly callId: string;
   readonly direction: CallDirection;
   readonly startedAt: number;
-  readonly answeredAt?: number;
+  readonly answeredAt?: number | undefined;
 }
 
 function browserStorage(): VonageCallStorage | undefined {

@@ -27,9 +27,9 @@ export type VonageClientPort = Pick<
 
 /** Where the client SDK connects: a Vonage region, or explicit URLs (a self-hosted proxy, a test double). */
 export interface VonageClientConfig {
-  readonly region?: 'US' | 'EU' | 'AP';
-  readonly apiUrl?: string;
-  readonly websocketUrl?: string;
+  readonly region?: 'US' | 'EU' | 'AP' | undefined;
+  readonly apiUrl?: string | undefined;
+  readonly websocketUrl?: string | undefined;
 }
 
 /** What the provider needs from our own server: tokens, and the call controls Vonage has no client API for. */
@@ -68,24 +68,24 @@ export interface VonageVoiceOptions {
   readonly side: 'visitor' | 'agent';
   readonly control: VonageServerControl;
   /** Region or URLs of the Vonage client. */
-  readonly client?: VonageClientConfig;
+  readonly client?: VonageClientConfig | undefined;
   /** Creates the Vonage client; by default a dynamic `import('@vonage/client-sdk')` on the first call. */
   readonly loadClient?: (config: VonageClientConfig) => Promise<VonageClientPort>;
-  readonly clock?: VonageClock;
+  readonly clock?: VonageClock | undefined;
   /** Where the live call's leg id is kept for re-attaching after a reload. Default `sessionStorage` when present. */
-  readonly storage?: VonageCallStorage;
+  readonly storage?: VonageCallStorage | undefined;
   /** Refresh the session this long before the token expires. Default 60 s. */
-  readonly refreshMarginMs?: number;
+  readonly refreshMarginMs?: number | undefined;
   /** After-call work of this client's calls. Default: the queue default for agents, none for visitors. */
-  readonly wrapUp?: Partial<WrapUpPolicy>;
+  readonly wrapUp?: Partial<WrapUpPolicy> | undefined;
 }
 
 /** Call quality Vonage reports when a call ends. */
 export interface VonageCallQuality {
   /** Mean opinion score, 1 (bad) to 5 (excellent). */
-  readonly mos?: number;
+  readonly mos?: number | undefined;
   /** Vonage's quality percentage, 0–100. */
-  readonly qualityPercentage?: number;
+  readonly qualityPercentage?: number | undefined;
 }
 
 /** One call on Vonage, as the UI drives it. */

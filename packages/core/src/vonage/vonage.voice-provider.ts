@@ -12,15 +12,15 @@ import type { VonageCall, VonageVoice, VonageVoiceOptions } from './vonage.types
 
 /** The browser pieces the adapter touches, injectable for tests. */
 export interface VonageProviderEnvironment {
-  readonly mediaDevices?: Pick<MediaDevices, 'getUserMedia' | 'enumerateDevices'>;
+  readonly mediaDevices?: Pick<MediaDevices, 'getUserMedia' | 'enumerateDevices'> | undefined;
 }
 
 /** Options of {@link createVonageProvider}. */
 export interface VonageProviderOptions extends VonageVoiceOptions {
   /** Default: the browser's `navigator.mediaDevices`. */
-  readonly environment?: VonageProviderEnvironment;
+  readonly environment?: VonageProviderEnvironment | undefined;
   /** An existing Vonage voice to drive (tests); default one made from the other options. */
-  readonly voice?: VonageVoice;
+  readonly voice?: VonageVoice | undefined;
 }
 
 /** Maps a `getUserMedia` failure to the error catalog, as the WebRTC provider does. */
