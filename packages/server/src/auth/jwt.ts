@@ -9,12 +9,12 @@ import {
 
 /** How to check one kind of JWT: a shared HS256 secret and/or a JWKS URL (RS256, ES256), plus expected claims. */
 export interface JwtPolicy {
-  readonly secret?: string;
-  readonly jwksUrl?: string;
-  readonly issuer?: string;
-  readonly audience?: string;
+  readonly secret?: string | undefined;
+  readonly jwksUrl?: string | undefined;
+  readonly issuer?: string | undefined;
+  readonly audience?: string | undefined;
   /** Leeway for `exp`/`nbf`/`iat` between clocks, seconds. Default 5. */
-  readonly clockToleranceSeconds?: number;
+  readonly clockToleranceSeconds?: number | undefined;
 }
 
 const ASYMMETRIC = ['RS256', 'ES256'];

@@ -70,9 +70,9 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
 /** Options of {@link openPostgres}. */
 export interface PostgresOptions {
   /** Schema to work in (created if missing); default the server's `search_path`. */
-  readonly schema?: string;
+  readonly schema?: string | undefined;
   /** Most pooled connections. Default 10. */
-  readonly maxConnections?: number;
+  readonly maxConnections?: number | undefined;
 }
 
 /** Connects a pool to PostgreSQL at `url` (`postgres://user@host:port/db`). */

@@ -115,9 +115,9 @@ export class DatabaseError extends Error {
   readonly retryable: boolean;
   /** The statement's verb and tables, e.g. `INSERT events`. */
   readonly operation: string;
-  readonly table?: string;
-  readonly constraint?: string;
-  readonly column?: string;
+  readonly table?: string | undefined;
+  readonly constraint?: string | undefined;
+  readonly column?: string | undefined;
 
   constructor(init: DatabaseErrorInit) {
     const code = SQLSTATE.test(init.code) ? init.code : 'XX000';

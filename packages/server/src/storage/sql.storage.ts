@@ -18,7 +18,7 @@ import { unavailableFor } from './sql.errors';
 export interface PresenceRecord {
   readonly agentId: string;
   readonly status: string;
-  readonly reason?: string;
+  readonly reason?: string | undefined;
   readonly at: number;
 }
 

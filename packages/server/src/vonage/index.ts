@@ -68,8 +68,8 @@ export function prepareVonage(options: {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
   readonly now: () => number;
-  readonly clock?: HubClock;
-  readonly fetch?: typeof fetch;
+  readonly clock?: HubClock | undefined;
+  readonly fetch?: typeof fetch | undefined;
 }): VonageSetup | undefined {
   const { config, env, log, now } = options;
   const vonage = (config.file as { vonage?: VonageConfig }).vonage;

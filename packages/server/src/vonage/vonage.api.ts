@@ -13,7 +13,7 @@ export interface CreateCallRequest {
   readonly ncco: Ncco;
   readonly event_url: readonly string[];
   readonly event_method: 'POST';
-  readonly ringing_timer?: number;
+  readonly ringing_timer?: number | undefined;
 }
 
 /** Leg actions of `PUT /v1/calls/:uuid`. */
@@ -38,9 +38,9 @@ export interface VonageApiOptions {
   readonly baseUrl: string;
   /** An application JWT for the `Authorization` header. */
   readonly appToken: () => Promise<string>;
-  readonly fetch?: typeof fetch;
+  readonly fetch?: typeof fetch | undefined;
   /** Per request, ms. Default 8 s (webhook answers never wait on these). */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /** A small client of the Vonage REST endpoints the server uses; errors become `voice/vonage-api`. */

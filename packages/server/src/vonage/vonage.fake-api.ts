@@ -14,7 +14,7 @@ export interface FakeApiRequest {
   readonly applicationId: string | undefined;
   readonly status: number;
   /** The leg id the fake gave a `POST /v1/calls`. */
-  readonly uuid?: string;
+  readonly uuid?: string | undefined;
 }
 
 /** The running fake. */

@@ -39,26 +39,26 @@ import {
 
 /** A webhook body as Vonage posts it (only the fields read here). */
 export interface WebhookBody {
-  readonly uuid?: unknown;
-  readonly conversation_uuid?: unknown;
-  readonly status?: unknown;
-  readonly from?: unknown;
-  readonly to?: unknown;
-  readonly from_user?: unknown;
-  readonly custom_data?: unknown;
-  readonly dtmf?: unknown;
+  readonly uuid?: unknown | undefined;
+  readonly conversation_uuid?: unknown | undefined;
+  readonly status?: unknown | undefined;
+  readonly from?: unknown | undefined;
+  readonly to?: unknown | undefined;
+  readonly from_user?: unknown | undefined;
+  readonly custom_data?: unknown | undefined;
+  readonly dtmf?: unknown | undefined;
 }
 
 /** Where an event webhook came from, as the `event_url` of legs we placed says. */
 export interface EventQuery {
-  readonly cid?: string;
-  readonly leg?: string;
+  readonly cid?: string | undefined;
+  readonly leg?: string | undefined;
 }
 
 /** Which question of the keypad survey a survey webhook answers, as its `eventUrl` says. */
 export interface SurveyQuery {
-  readonly cid?: string;
-  readonly step?: string;
+  readonly cid?: string | undefined;
+  readonly step?: string | undefined;
 }
 
 type Role = 'customer' | 'agent';
@@ -66,12 +66,12 @@ type Role = 'customer' | 'agent';
 interface CallRecord {
   readonly kind: 'phone' | 'web' | 'callback';
   cid?: string;
-  readonly customerUuid?: string;
+  readonly customerUuid?: string | undefined;
   customerLeg?: string;
   readonly conversation: string;
   readonly ourNumber: string;
   readonly language: string;
-  readonly callerNumber?: string;
+  readonly callerNumber?: string | undefined;
   /** The caller as the hub knows them (phone calls): keypad survey answers are recorded as theirs. */
   subject?: Subject;
   /** The keypad survey the caller is in, once the agent ended the call: the rating, once pressed. */
@@ -110,7 +110,7 @@ export interface VonageGatewayOptions {
   readonly api: VonageApi;
   readonly tokens: VonageTokens;
   readonly log: Logger;
-  readonly clock?: HubClock;
+  readonly clock?: HubClock | undefined;
 }
 
 /** The Vonage side of the server. */

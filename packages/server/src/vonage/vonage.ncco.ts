@@ -6,7 +6,7 @@ export type NccoAction =
       readonly action: 'talk';
       readonly text: string;
       readonly language: string;
-      readonly bargeIn?: boolean;
+      readonly bargeIn?: boolean | undefined;
     }
   | {
       readonly action: 'input';
@@ -14,7 +14,7 @@ export type NccoAction =
       readonly dtmf: {
         readonly maxDigits: number;
         readonly timeOut: number;
-        readonly submitOnHash?: boolean;
+        readonly submitOnHash?: boolean | undefined;
       };
       readonly eventUrl: readonly string[];
       readonly eventMethod: 'POST';
@@ -24,7 +24,7 @@ export type NccoAction =
       readonly name: string;
       readonly startOnEnter: boolean;
       readonly endOnExit: boolean;
-      readonly musicOnHoldUrl?: readonly string[];
+      readonly musicOnHoldUrl?: readonly string[] | undefined;
     };
 
 /** A call control object: actions Vonage runs in order. */

@@ -19,7 +19,7 @@ export interface VonageRoutesContext {
   /** Browser routes spend from the caller's address bucket. */
   readonly buckets: TokenBuckets;
   readonly isAllowedOrigin: (origin: string) => boolean;
-  readonly region?: string;
+  readonly region?: string | undefined;
   readonly log: Logger;
 }
 
