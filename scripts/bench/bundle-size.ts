@@ -1,7 +1,11 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants } from 'node:zlib';
+import nodeResolve from '@rollup/plugin-node-resolve';
 import { build } from 'esbuild';
+import { type OutputChunk, rollup } from 'rollup';
+import esbuild from 'rollup-plugin-esbuild';
+import { coreFromSource, vonageSdkExternal } from '../../packages/widget/src/build/sizes';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -38,6 +42,84 @@ export async function bundleSize(code: string, { external = [] as string[] } = {
   });
   const output = result.outputFiles[0]?.contents ?? new Uint8Array();
   return { minified: output.byteLength, brotli: brotliSize(output) };
+}
+
+/** What an entry built with code splitting loads at once, and what each `import()` loads later. */
+export interface SplitBundleSize extends BundleSize {
+  /** The files loaded at once: the entry chunk and what it imports statically. */
+  readonly files: readonly string[];
+  /** Chunks reached only through `import()`, named by the module each starts at, with the bytes each adds. */
+  readonly lazy: readonly (BundleSize & { readonly module: string })[];
+}
+
+const ENTRY = '\0bench-entry.ts';
+
+/**
+ * Bundles `code` (an inline entry module) the way Vite and Rollup ship an application: ESM, code splitting,
+ * esbuild-minified chunks, `@helpline/core` from sources with its `"sideEffects": false`, and
+ * `process.env.NODE_ENV` = "production". Returns the brotli and minified bytes of what loads at once (summed per
+ * file, as a browser fetches them) and of each chunk that only `import()` reaches.
+ */
+export async function splitBundleSize(code: string): Promise<SplitBundleSize> {
+  const bundle = await rollup({
+    input: ENTRY,
+    // An application's entry exports nothing anyone imports: the lazy chunks may import from it (Vite's default).
+    preserveEntrySignatures: 'allow-extension',
+    plugins: [
+      {
+        name: 'bench-entry',
+        resolveId: (source) => (source === ENTRY ? source : null),
+        load: (id) => (id === ENTRY ? code : null),
+      },
+      vonageSdkExternal,
+      coreFromSource(),
+      nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
+      esbuild({
+        target: 'es2022',
+        minify: true,
+        legalComments: 'none',
+        define: { 'process.env.NODE_ENV': '"production"' },
+        tsconfig: join(repoRoot, 'tsconfig.json'),
+      }),
+    ],
+  });
+  const { output } = await bundle.generate({ format: 'es', chunkFileNames: '[name]-[hash].js' });
+  await bundle.close();
+  const chunks = new Map(
+    output
+      .filter((file): file is OutputChunk => file.type === 'chunk')
+      .map((chunk) => [chunk.fileName, chunk]),
+  );
+  const closure = (start: string, loaded: ReadonlySet<string>): string[] => {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name) || loaded.has(name)) return;
+      seen.add(name);
+      for (const imported of chunks.get(name)?.imports ?? []) visit(imported);
+    };
+    visit(start);
+    return [...seen];
+  };
+  const sizeOf = (names: readonly string[]): BundleSize => {
+    let minified = 0;
+    let brotli = 0;
+    for (const name of names) {
+      const bytes = Buffer.from(chunks.get(name)?.code ?? '');
+      minified += bytes.byteLength;
+      brotli += brotliSize(bytes);
+    }
+    return { minified, brotli };
+  };
+  const entry = [...chunks.values()].find((chunk) => chunk.isEntry);
+  if (!entry) throw new Error('no entry chunk');
+  const files = closure(entry.fileName, new Set());
+  const lazy = [...chunks.values()]
+    .filter((chunk) => chunk.isDynamicEntry)
+    .map((chunk) => ({
+      module: relative(repoRoot, chunk.facadeModuleId ?? chunk.fileName),
+      ...sizeOf(closure(chunk.fileName, new Set(files))),
+    }));
+  return { ...sizeOf(files), files, lazy };
 }
 
 /** Brotli size at quality 11, the way CDNs serve static assets. */

@@ -1,4 +1,4 @@
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import type { HelplineError } from './errors';
 import { clientError } from './errors.client';
 import type { CommandOp } from './protocol.commands';
@@ -44,6 +44,17 @@ function describeIssues(issues: readonly v.BaseIssue<unknown>[]): {
   return { detail: field ? `${field}: ${issue.message}` : issue.message, field };
 }
 
+/**
+ * `v.safeParse(schema, value)` through the schema's own Standard Schema entry point (the same run, with valibot's
+ * global configuration), so that a client's bundle does not ship valibot's parse functions to check results.
+ */
+function runSchema<T>(
+  schema: v.GenericSchema<unknown, T>,
+  value: unknown,
+): { readonly value: T; readonly issues?: readonly v.BaseIssue<unknown>[] } {
+  return schema['~standard'].validate(value) as ReturnType<typeof runSchema<T>>;
+}
+
 export function validateValue<T>(schema: v.GenericSchema<unknown, T>, value: unknown): ParseResult<T> {
   const forbidden = findForbiddenKey(value, '$', 0);
   if (forbidden) {
@@ -52,8 +63,8 @@ export function validateValue<T>(schema: v.GenericSchema<unknown, T>, value: unk
       error: clientError('protocol/invalid-frame', { detail: `forbidden key at ${forbidden}` }),
     };
   }
-  const result = v.safeParse(schema, value);
-  if (result.success) return { ok: true, value: result.output };
+  const result = runSchema(schema, value);
+  if (!result.issues) return { ok: true, value: result.value };
   const { detail, field } = describeIssues(result.issues);
   return {
     ok: false,

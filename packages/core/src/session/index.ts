@@ -28,15 +28,10 @@ export {
 } from './offer.alert';
 export { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
 export {
-  type BrowserConversationMemoryOptions,
   type BrowserOutbox,
   type BrowserOutboxOptions,
-  type ConversationMemory,
-  createBrowserConversationMemory,
   createBrowserOutbox,
-  defaultVisitorPersistence,
   type OutboxBackend,
-  type RememberedConversation,
 } from './outbox.browser';
 export {
   type AgentBoardRow,
@@ -46,6 +41,13 @@ export {
   type SupervisorSession,
   type SupervisorSessionOptions,
 } from './supervisor.session';
+export {
+  type BrowserConversationMemoryOptions,
+  type ConversationMemory,
+  createBrowserConversationMemory,
+  defaultVisitorPersistence,
+  type RememberedConversation,
+} from './visitor.persistence';
 export {
   createVisitorSession,
   type QueueStanding,

@@ -3,7 +3,8 @@ import { assert } from 'chai';
 import { eventually, type Harness, startHarness } from '../transport/harness.testing';
 import { createWebSocketTransport } from '../transport/websocket.transport';
 import type { OutboxEntry } from './outbox';
-import { createBrowserConversationMemory, createBrowserOutbox } from './outbox.browser';
+import { createBrowserOutbox } from './outbox.browser';
+import { createBrowserConversationMemory } from './visitor.persistence';
 import { createVisitorSession, type VisitorSession } from './visitor.session';
 
 let run = 0;

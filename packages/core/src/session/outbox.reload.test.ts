@@ -6,7 +6,7 @@ import { createWebSocketTransport } from '../transport';
 import { type HubServer, startHubServer } from '../transport/websocket.testing';
 import { createAgentSession } from './agent.session';
 import { createMemoryOutbox, type Outbox } from './outbox';
-import type { ConversationMemory, RememberedConversation } from './outbox.browser';
+import type { ConversationMemory, RememberedConversation } from './visitor.persistence';
 import { createVisitorSession, type VisitorSession } from './visitor.session';
 
 // A "reload" in Node: the first session is dropped and a second one starts with the same outbox and conversation

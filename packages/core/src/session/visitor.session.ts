@@ -12,7 +12,7 @@ import {
   type MessageAuthor,
 } from './conversations.store';
 import type { Outbox } from './outbox';
-import { type ConversationMemory, defaultVisitorPersistence } from './outbox.browser';
+import { type ConversationMemory, defaultVisitorPersistence } from './visitor.persistence';
 
 /** Place in line of the visitor's waiting conversation. */
 export interface QueueStanding {

@@ -1,5 +1,6 @@
 import {
   connectionFlags,
+  createBrowserOutbox,
   createVisitorSession,
   tokenize,
   toPlainText,
@@ -251,7 +252,13 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
   }
 
   #start(connection: WidgetConnectOptions): void {
-    const session = createVisitorSession({ transport: connection.transport, token: connection.token });
+    // The outbox a visitor session would import on its first connect, bundled with the panel (which connects at
+    // once) instead: one request less. The key is the session's default, so a reload finds what was kept.
+    const session = createVisitorSession({
+      transport: connection.transport,
+      token: connection.token,
+      outbox: createBrowserOutbox({ key: 'visitor' }),
+    });
     const identity = identityFromJwt(this.widget.settings.identity);
     const model = createWidgetModel({
       session,
