@@ -22,9 +22,9 @@ export interface CallSnapshot {
   /** Health of the audio path while connected. */
   readonly media: 'ok' | 'reconnecting' | 'failed';
   /** Epoch ms when media first flowed; for the call timer. */
-  readonly connectedAt?: number;
+  readonly connectedAt?: number | undefined;
   /** Why the call failed (`voice/permission-denied`, `voice/no-device`…). */
-  readonly error?: HelplineError;
+  readonly error?: HelplineError | undefined;
 }
 
 /** One call placed by the visitor. */
@@ -37,8 +37,8 @@ export interface WidgetCall {
 /** What the visitor asks for when calling. */
 export interface CallRequest {
   readonly session: VisitorSession;
-  readonly topic?: string;
-  readonly queueId?: string;
+  readonly topic?: string | undefined;
+  readonly queueId?: string | undefined;
   readonly language: string;
 }
 

@@ -1,8 +1,8 @@
 /** What the widget shows about a visitor the host site identified with a signed JWT. */
 export interface VisitorIdentity {
-  readonly name?: string;
-  readonly email?: string;
-  readonly phone?: string;
+  readonly name?: string | undefined;
+  readonly email?: string | undefined;
+  readonly phone?: string | undefined;
 }
 
 /**

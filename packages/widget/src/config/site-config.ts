@@ -7,29 +7,29 @@ export type LocalizedText = string | Readonly<Record<string, string>>;
 export interface PrechatField {
   /** Key sent to the server (`[A-Za-z0-9_-]`, at most 40 characters). */
   readonly name: string;
-  readonly type?: 'text' | 'email' | 'tel' | 'textarea';
+  readonly type?: 'text' | 'email' | 'tel' | 'textarea' | undefined;
   /** Defaults to the catalog's label for `name`, `email`, `phone` and `message`. */
-  readonly label?: LocalizedText;
-  readonly required?: boolean;
+  readonly label?: LocalizedText | undefined;
+  readonly required?: boolean | undefined;
   /** At most the protocol's pre-chat value limit (500). */
-  readonly maxLength?: number;
+  readonly maxLength?: number | undefined;
   /** The `autocomplete` token, e.g. `name`, `email`. */
-  readonly autocomplete?: string;
+  readonly autocomplete?: string | undefined;
 }
 
 /** An entry of the topic menu; it routes the chat to a queue. */
 export interface Topic {
   readonly id: string;
   readonly label: LocalizedText;
-  readonly queueId?: string;
+  readonly queueId?: string | undefined;
 }
 
 /** Which contact channels the site offers. Chat and offline messages are on unless switched off. */
 export interface SiteChannels {
-  readonly chat?: boolean;
-  readonly callback?: boolean;
-  readonly voice?: boolean;
-  readonly offlineMessage?: boolean;
+  readonly chat?: boolean | undefined;
+  readonly callback?: boolean | undefined;
+  readonly voice?: boolean | undefined;
+  readonly offlineMessage?: boolean | undefined;
 }
 
 /** A time window in which an agent calls the visitor back. */
@@ -45,18 +45,18 @@ export interface CallbackSlot {
  * `widget.configure(…)` / `Helpline('config', …)`.
  */
 export interface SiteConfig {
-  readonly topics?: readonly Topic[];
-  readonly prechat?: readonly PrechatField[];
+  readonly topics?: readonly Topic[] | undefined;
+  readonly prechat?: readonly PrechatField[] | undefined;
   /** `false` when every queue is closed now: the widget offers an offline message and callback slots. */
-  readonly open?: boolean;
-  readonly channels?: SiteChannels;
+  readonly open?: boolean | undefined;
+  readonly channels?: SiteChannels | undefined;
   /**
    * Callback slots inside business hours, as the server computed them (epoch ms). The widget shows them in
    * the visitor's time zone. Without slots only "as soon as possible" is offered.
    */
-  readonly callbackSlots?: readonly CallbackSlot[];
+  readonly callbackSlots?: readonly CallbackSlot[] | undefined;
   /** Text overrides per language. */
-  readonly messages?: SiteMessages;
+  readonly messages?: SiteMessages | undefined;
 }
 
 /** The label of `text` in `locale` (exact tag, then base language, then English, then any). */

@@ -9,9 +9,9 @@ export interface WidgetConnectOptions {
   /** The visitor's bearer token, or a function returning a fresh one before each connect. */
   readonly token: string | (() => string | Promise<string>);
   /** Site configuration (topics, pre-chat form, open/closed, callback slots, texts). */
-  readonly config?: SiteConfig;
+  readonly config?: SiteConfig | undefined;
   /** Loads the voice engine for click-to-call. Without it the call button is not shown. */
-  readonly voice?: VoiceLoader;
+  readonly voice?: VoiceLoader | undefined;
 }
 
 /** Everything the page told the loader before (or after) the panel loaded; the panel reads it. */

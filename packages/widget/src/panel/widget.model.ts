@@ -11,7 +11,7 @@ export type WidgetView = 'home' | 'prechat' | 'chat' | 'callback' | 'offline' | 
 /** An error to show: a catalog key and its parameters, never raw server text. */
 export interface WidgetError {
   readonly key: MessageKey;
-  readonly params?: Readonly<Record<string, string | number>>;
+  readonly params?: Readonly<Record<string, string | number>> | undefined;
 }
 
 /** Field name → what is wrong with it. */
@@ -33,13 +33,13 @@ export type WidgetModelEvent =
 /** Options of {@link createWidgetModel}. */
 export interface WidgetModelOptions {
   readonly session: VisitorSession;
-  readonly config?: SiteConfig;
+  readonly config?: SiteConfig | undefined;
   /** A visitor the host site identified: their details prefill (or skip) the pre-chat form. */
-  readonly identity?: VisitorIdentity;
+  readonly identity?: VisitorIdentity | undefined;
   /** BCP 47 tag sent with new chats. */
   readonly language: string;
   /** IANA zone sent with callback requests (default: the browser's). */
-  readonly timeZone?: string;
+  readonly timeZone?: string | undefined;
   readonly onEvent?: (event: WidgetModelEvent) => void;
 }
 

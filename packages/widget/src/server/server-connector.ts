@@ -18,7 +18,7 @@ export interface ServerConnectRequest {
   /** The site id (the `site` attribute). */
   readonly site: string;
   /** The identity JWT from `identify()`: the server vouches for the visitor with it. */
-  readonly identity?: string;
+  readonly identity?: string | undefined;
 }
 
 /** Turns the `server` attribute into a transport, a token and the site configuration. */
@@ -67,7 +67,7 @@ function grantOf(body: unknown): VisitorGrant {
 export function createVisitorTokens(options: {
   readonly server: URL;
   readonly site: string;
-  readonly identity?: string;
+  readonly identity?: string | undefined;
   readonly now?: () => number;
 }) {
   const { server, site, identity } = options;

@@ -13,7 +13,7 @@ export interface ServerVoiceOptions {
   /** The visitor's Helpline token. */
   readonly token: () => Promise<string>;
   /** Only the leader tab rings. */
-  readonly isLeader?: ReadableAtom<boolean>;
+  readonly isLeader?: ReadableAtom<boolean> | undefined;
 }
 
 /**

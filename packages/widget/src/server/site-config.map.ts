@@ -4,12 +4,12 @@ import type { CallbackSlot, LocalizedText, PrechatField, SiteConfig, Topic } fro
 /** A queue as `GET /v1/sites/:site/config` describes it. */
 export interface ServerQueue {
   readonly id: string;
-  readonly name?: string;
+  readonly name?: string | undefined;
   readonly open: boolean;
   /** What a closed queue offers instead: `callback`, `offline-message` or `none`. */
-  readonly alternative?: string;
-  readonly nextOpening?: number;
-  readonly callbackSlots?: readonly { readonly start: number; readonly end: number }[];
+  readonly alternative?: string | undefined;
+  readonly nextOpening?: number | undefined;
+  readonly callbackSlots?: readonly { readonly start: number; readonly end: number }[] | undefined;
 }
 
 /** Which voice engine the site uses (core's `SiteVoiceConfig`). */
@@ -18,19 +18,19 @@ export type ServerVoiceConfig = SiteVoiceConfig;
 /** The body of `GET /v1/sites/:site/config` (the fields the widget reads). */
 export interface ServerSiteConfig {
   readonly site: string;
-  readonly name?: string;
-  readonly languages?: readonly string[];
-  readonly csat?: boolean;
-  readonly prechat?: readonly PrechatField[];
+  readonly name?: string | undefined;
+  readonly languages?: readonly string[] | undefined;
+  readonly csat?: boolean | undefined;
+  readonly prechat?: readonly PrechatField[] | undefined;
   /** Topic labels and pre-chat labels as configured: one text, or texts per language tag (the panel picks). */
   readonly topics?: readonly {
     readonly id: string;
     readonly label: LocalizedText;
     readonly queueId: string;
   }[];
-  readonly queues?: readonly ServerQueue[];
-  readonly voice?: ServerVoiceConfig;
-  readonly at?: number;
+  readonly queues?: readonly ServerQueue[] | undefined;
+  readonly voice?: ServerVoiceConfig | undefined;
+  readonly at?: number | undefined;
 }
 
 /**

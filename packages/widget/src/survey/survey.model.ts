@@ -12,8 +12,8 @@ export type SurveyStep = 'rating' | 'nps' | 'sent' | 'skipped' | 'closed';
 export interface SurveyProgress {
   readonly step: SurveyStep;
   /** The rating of the first step, kept while NPS is asked (both are sent together). */
-  readonly score?: 1 | 2 | 3 | 4 | 5;
-  readonly comment?: string;
+  readonly score?: 1 | 2 | 3 | 4 | 5 | undefined;
+  readonly comment?: string | undefined;
 }
 
 /**
