@@ -4,7 +4,10 @@ import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limi
 import type {
   ClientCapabilities,
   ClientFrame,
+  CommandArgs,
   CommandFrame,
+  CommandOp,
+  CommandResult,
   HelloFrame,
   Notice,
   ServerFrame,
@@ -55,6 +58,11 @@ export interface Conn {
 
 /** A connection whose `hello` was accepted. */
 export type AuthedConn = Conn & { subject: Subject };
+
+/** Command handlers of a hub module: each resolves with the command's result, or rejects with what a `nack` carries. */
+export type CommandHandlers<Op extends CommandOp> = {
+  [O in Op]: (conn: AuthedConn, args: CommandArgs<O>) => Promise<CommandResult<O>>;
+};
 
 /** What connections and resume need from the hub. */
 export interface ConnectionsHubDeps {

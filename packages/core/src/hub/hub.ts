@@ -1,6 +1,6 @@
 import type { Agent } from '../agent/agent.types';
 import type { PresenceSnapshot } from '../agent/presence.machine';
-import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
+import type { Interaction } from '../interaction/interaction.types';
 import { helplineError, isHelplineError } from '../protocol/errors';
 import { validateCommandArgs } from '../protocol/protocol.commands';
 import { LIMITS } from '../protocol/protocol.limits';
@@ -12,24 +12,9 @@ import type {
   WireInteraction,
 } from '../protocol/protocol.types';
 import { redactCardNumbers } from '../protocol/redact';
-import { isOpen, queueAvailability } from '../queue/business-hours';
 import type { Queue } from '../queue/queue.types';
 import { surveyOf, surveyOffer, surveyRefusal } from '../queue/survey';
 import { createRouter } from '../routing/router';
-import { decideRouting, type RoutingDecision } from '../routing/rules';
-import type {
-  CommitOptions,
-  ConnectionMeta,
-  HubClock,
-  HubConnection,
-  HubConnectionSink,
-  HubOptions,
-  HubStorage,
-  Subject,
-} from './hub.types';
-
-type StartRequest = NonNullable<CommitOptions['startRequest']>;
-
 import {
   authorize,
   authorizeRole,
@@ -41,12 +26,23 @@ import {
   roleMayRun,
   visibleUntil,
 } from './access';
+import { createCallbacksHub } from './callbacks.hub';
 import { type AuthedConn, afterReply, createConnectionsHub, runAfterReply } from './connections.hub';
-import { type Change, createConversationLog, partiesOf } from './conversation.log';
+import { createConversationLog, partiesOf } from './conversation.log';
 import { createStepEffects } from './effects.hub';
 import { failureReporter } from './failures';
+import type {
+  ConnectionMeta,
+  HubClock,
+  HubConnection,
+  HubConnectionSink,
+  HubOptions,
+  HubStorage,
+  Subject,
+} from './hub.types';
 import { randomId, secureRandomBytes } from './ids';
-import { DEFAULT_LIFECYCLES, type Intent, withSnapshot } from './lifecycles';
+import { createIntake } from './intake.hub';
+import { DEFAULT_LIFECYCLES } from './lifecycles';
 import type { Live } from './live';
 import { createMemoryStorage } from './memory.storage';
 import { createPresenceHub } from './presence.hub';
@@ -100,10 +96,6 @@ type Handler<Op extends CommandOp> = (conn: AuthedConn, args: CommandArgs<Op>) =
 
 const STAFF_ROLES = new Set(['agent', 'supervisor']);
 const DEFAULT_CALLBACK_SLOT_MS = 30 * 60_000;
-/** Conversation-starting requests remembered for deduplication. */
-const START_REQUEST_LIMIT = 10_000;
-/** How far ahead a callback may be booked. */
-const CALLBACK_HORIZON_MS = 366 * 86_400_000;
 /** Past interactions returned for one customer. */
 const CUSTOMER_HISTORY_LIMIT = 50;
 
@@ -120,7 +112,6 @@ export function createHub(options: HubOptions): Hub {
   const clock = options.clock ?? systemClock;
   const storage: HubStorage = options.storage ?? createMemoryStorage();
   const randomBytes = options.randomBytes ?? secureRandomBytes;
-  const callbackSlotMs = options.callbackSlotMs ?? DEFAULT_CALLBACK_SLOT_MS;
   const lifecycles = { ...DEFAULT_LIFECYCLES, ...options.lifecycles };
   const queues = new Map<string, Queue>(options.queues.map((q) => [q.id, q]));
   const agents = new Map<string, Agent>(options.agents.map((a) => [a.id, a]));
@@ -144,7 +135,6 @@ export function createHub(options: HubOptions): Hub {
   const { serialized } = turns;
   const timers = createHubTimers({ clock, serialized, reportFailure, isClosed: () => closed });
   /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
-  const startRequests = new Map<string, Promise<Live>>();
   // Connections and resume (hub/connections.hub.ts): hello, resume tokens, replay, heartbeats, notices, fan-out.
   const connections = createConnectionsHub({
     clock,
@@ -192,7 +182,7 @@ export function createHub(options: HubOptions): Hub {
       for (const conn of connsOf(subjectId)) await replayFrom(conn, cid, 0);
     },
   });
-  const { changeOf, addEvent, step, stateEventOf, join, leave, commit, drive } = conversationLog;
+  const { changeOf, addEvent, step, join, leave, commit, drive } = conversationLog;
   // Routing glue (hub/routing.hub.ts): the router's decisions become machine steps, offers time out, positions.
   const routingHub = createRoutingHub({
     clock,
@@ -335,233 +325,6 @@ export function createHub(options: HubOptions): Hub {
     });
   }
 
-  // ─── interactions ─────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * What the routing rules decide for a contact `subject` starts from `meta` (and the queue it goes to: a rule's
-   * queue, else the one asked for, else the topic's).
-   */
-  function routeNew(
-    subject: Subject,
-    meta: ConnectionMeta,
-    fields: {
-      queueId?: string | undefined;
-      topic?: string | undefined;
-      language?: string | undefined;
-      phone?: string;
-    },
-  ): { queue: Queue; routing: RoutingDecision } {
-    const attributes = subject.customer?.attributes ?? {};
-    const routing = decideRouting(options.routingRules ?? [], {
-      attributes,
-      phone: fields.phone ?? subject.customer?.phone,
-      topic: fields.topic,
-      language: fields.language ?? subject.customer?.language,
-      country: meta.country ?? attributes.country,
-    });
-    return { queue: pickQueue(routing.queueId ?? fields.queueId, fields.topic), routing };
-  }
-
-  function pickQueue(queueId: string | undefined, topic: string | undefined): Queue {
-    const id = queueId ?? topic;
-    const queue = id === undefined ? options.queues[0] : queues.get(id);
-    if (!queue) throw helplineError('not-found', { entity: 'Queue', id: id ?? '(default)' });
-    return queue;
-  }
-
-  function redactFields(fields: Readonly<Record<string, string>> | undefined): Record<string, string> {
-    return Object.fromEntries(
-      Object.entries(fields ?? {}).map(([key, value]) => [key, redactCardNumbers(value)]),
-    );
-  }
-
-  function customerOf(subject: Subject, prechat: Readonly<Record<string, string>>): Customer {
-    const known = subject.customer ?? {};
-    const name = known.name ?? prechat.name;
-    const email = known.email ?? prechat.email;
-    return {
-      id: subject.id,
-      identified: subject.identified === true,
-      attributes: known.attributes ?? {},
-      ...(name ? { name } : {}),
-      ...(email ? { email } : {}),
-      ...(known.phone ? { phone: known.phone } : {}),
-      ...(known.language ? { language: known.language } : {}),
-      ...(known.timeZone ? { timeZone: known.timeZone } : {}),
-    };
-  }
-
-  /**
-   * Drafts a new interaction: its record, machine and `created` event, none of it stored yet. The caller adds the
-   * first steps to the change and commits it, so a conversation exists whole or not at all.
-   */
-  function draftInteraction(
-    subject: Subject,
-    channel: Channel,
-    queue: Queue,
-    fields: {
-      topic?: string | undefined;
-      language?: string | undefined;
-      prechat?: Readonly<Record<string, string>> | undefined;
-      customer?: Partial<Customer>;
-    },
-    startRequest: StartRequest | undefined,
-    routing: RoutingDecision,
-  ): { current: Live; change: Change } {
-    const lifecycle = lifecycles[channel];
-    if (!lifecycle) {
-      throw helplineError('validation/field', {
-        scope: 'chat.start',
-        field: 'channel',
-        detail: `"${channel}" is not enabled on this server`,
-      });
-    }
-    const at = clock.now();
-    const id = randomId('c', randomBytes);
-    const prechat = redactFields(fields.prechat);
-    const visitor: Participant = { id: subject.id, role: 'visitor', displayName: subject.name, joinedAt: at };
-    const draft: Interaction = {
-      id,
-      channel,
-      state: lifecycle.machine.initial,
-      queueId: queue.id,
-      customer: { ...customerOf(subject, prechat), ...fields.customer },
-      participants: [visitor],
-      priority: routing.priority,
-      requiredSkills: routing.requiredSkills,
-      ...(routing.reasons.length > 0 ? { routingReasons: routing.reasons } : {}),
-      prechat,
-      timestamps: { createdAt: at },
-      ...(fields.topic ? { topic: fields.topic } : {}),
-      ...(fields.language ? { language: fields.language } : {}),
-    };
-    const snapshot = lifecycle.create(at, queue, draft);
-    // The answers reach the machine with the `enqueue` step; until then the draft holds them.
-    const current: Live = { interaction: { ...withSnapshot(draft, snapshot), prechat }, snapshot, lifecycle };
-    const change = changeOf(current);
-    if (startRequest) change.startRequest = startRequest;
-    addEvent(change, { type: 'created', interaction: wireFor(current.interaction, subject) });
-    change.reports.push({
-      at,
-      interactionId: id,
-      type: 'created',
-      channel,
-      queueId: queue.id,
-      customerId: subject.id,
-      ...(fields.topic ? { topic: fields.topic } : {}),
-    });
-    return { current, change };
-  }
-
-  /** The `enqueue` step: the pre-chat answers reach the machine and the customer waits in line. */
-  function enqueueStep(current: Live, change: Change): void {
-    step(current, change, { kind: 'enqueue', prechat: change.interaction.prechat });
-  }
-
-  function requireOpenQueue(queue: Queue): void {
-    if (!queueAvailability(queue, clock.now()).open) throw helplineError('queue/closed', { queue: queue.id });
-  }
-
-  /** A callback slot must start in the future, inside the queue's business hours. */
-  function validSlotStart(
-    queue: Queue,
-    start: number,
-    scope: 'callback.request' | 'callback.reschedule',
-    field: 'slot' | 'at',
-  ): number {
-    const now = clock.now();
-    if (start > now + CALLBACK_HORIZON_MS) {
-      throw helplineError('validation/field', { scope, field, detail: 'must be within a year' }, { field });
-    }
-    const inside = queue.businessHours === undefined || isOpen(queue.businessHours, start);
-    if (start <= now || !inside) {
-      throw helplineError(
-        'validation/field',
-        { scope, field, detail: 'must start in the future, inside business hours' },
-        { field },
-      );
-    }
-    return start;
-  }
-
-  /** Who may move a callback in which state: the customer and supervisors while it waits, its agent while dialing. */
-  function requireReschedulable(subject: Subject, current: Live): void {
-    const { channel, agentId } = current.interaction;
-    const state = current.snapshot.value;
-    // A web callback already ringing or talking is ended by hanging up, not moved.
-    const call = voice.callOf(current.interaction.id);
-    if (call && call.state !== 'ended') {
-      throw helplineError('conflict/state', { operation: 'reschedule', entity: 'call', state: call.state });
-    }
-    const allowed =
-      subject.role === 'agent' ? ['dialing'] : ['requested', 'scheduled', 'queued', 'retry-wait'];
-    if (channel !== 'callback' || !allowed.includes(state) || (subject.role !== 'agent' && agentId)) {
-      throw helplineError('conflict/state', { operation: 'reschedule', entity: channel, state });
-    }
-  }
-
-  /** Creates a callback: queued at once ("as soon as possible" while open), or scheduled in its slot. */
-  async function requestCallback(
-    conn: AuthedConn,
-    subject: Subject,
-    args: CommandArgs<'callback.request'>,
-    startRequest: StartRequest | undefined,
-  ): Promise<Live> {
-    const { queue, routing } = routeNew(subject, conn.meta, args);
-    const availability = queueAvailability(queue, clock.now());
-    // "As soon as possible" while closed means at the next opening.
-    const start =
-      args.slot === 'asap'
-        ? availability.open
-          ? undefined
-          : availability.nextOpening
-        : validSlotStart(queue, args.slot, 'callback.request', 'slot');
-    if (args.slot === 'asap' && !availability.open && start === undefined) {
-      throw helplineError('queue/closed', { queue: queue.id });
-    }
-    const { current, change } = draftInteraction(
-      subject,
-      'callback',
-      queue,
-      { ...args, customer: { phone: args.phone, timeZone: args.timeZone } },
-      startRequest,
-      routing,
-    );
-    if (start === undefined) enqueueStep(current, change);
-    else step(current, change, { kind: 'schedule', start, end: start + callbackSlotMs });
-    await serialized(current.interaction.id, () => commit(current, change));
-    if (start === undefined) afterReply(conn, () => routingHub.enqueue(current));
-    return current;
-  }
-
-  /**
-   * Runs a conversation-starting command once per `requestId`: a retry after a lost ack (or a duplicate sent
-   * concurrently) gets the interaction the first attempt created.
-   */
-  function once(
-    subject: Subject,
-    requestId: string | undefined,
-    start: (startRequest: StartRequest | undefined) => Promise<Live>,
-  ): Promise<Live> {
-    if (requestId === undefined) return start(undefined);
-    const key = `${subject.id}\u0000${requestId}`;
-    const known = startRequests.get(key);
-    if (known) return known;
-    const startRequest = { subjectId: subject.id, requestId };
-    const task = (async () => {
-      // A retry after a restart: storage remembers which conversation this request opened.
-      const cid = await storage.startedBy?.(subject.id, requestId);
-      const earlier = cid === undefined ? undefined : await load(cid);
-      return earlier ?? start(startRequest);
-    })();
-    startRequests.set(key, task);
-    task.catch(() => startRequests.delete(key));
-    // Concurrent duplicates meet here; the oldest keys go first (storage keeps them all).
-    if (startRequests.size > START_REQUEST_LIMIT)
-      startRequests.delete(startRequests.keys().next().value as string);
-    return task;
-  }
-
   // ─── command handlers ─────────────────────────────────────────────────────────────────────────
 
   // Calls live in their own module (hub/voice.hub.ts); the engine lends it the conversation's order and fan-out.
@@ -597,117 +360,41 @@ export function createHub(options: HubOptions): Hub {
     options.voice,
   );
 
+  // Intake (hub/intake.hub.ts): routing rules, drafting a new interaction, requests deduplicated.
+  const intake = createIntake({
+    clock,
+    randomBytes,
+    queues,
+    routingRules: options.routingRules ?? [],
+    lifecycles,
+    storage,
+    load,
+    log: conversationLog,
+    serialized,
+    wireFor,
+    enqueue: (current) => routingHub.enqueue(current),
+  });
+  const { pickQueue } = intake;
+  // Callbacks (hub/callbacks.hub.ts): requested, scheduled in business hours, moved, reported on.
+  const callbacks = createCallbacksHub({
+    clock,
+    queues,
+    callbackSlotMs: options.callbackSlotMs ?? DEFAULT_CALLBACK_SLOT_MS,
+    intake,
+    getLive,
+    serialized,
+    log: conversationLog,
+    callOf: (cid) => voice.callOf(cid),
+    router,
+    routing: routingHub,
+    armDeadline: (current) => effects.arm(current),
+    boardChanged: () => reporting.boardChanged(),
+    wireFor,
+  });
+
   const handlers: { [Op in CommandOp]: Handler<Op> } = {
-    async 'chat.start'(conn, args) {
-      authorizeRole(conn.subject, 'chat.start', 'start a chat');
-      const current = await once(conn.subject, args.requestId, async (startRequest) => {
-        const { queue, routing } = routeNew(conn.subject, conn.meta, args);
-        requireOpenQueue(queue);
-        const { current: created, change } = draftInteraction(
-          conn.subject,
-          args.channel,
-          queue,
-          args,
-          startRequest,
-          routing,
-        );
-        enqueueStep(created, change);
-        await serialized(created.interaction.id, () => commit(created, change));
-        afterReply(conn, () => routingHub.enqueue(created));
-        return created;
-      });
-      return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
-    },
-    async 'callback.request'(conn, args) {
-      authorizeRole(conn.subject, 'callback.request', 'request a callback');
-      const current = await once(conn.subject, args.requestId, (startRequest) =>
-        requestCallback(conn, conn.subject, args, startRequest),
-      );
-      return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
-    },
-    async 'callback.cancel'(conn, args) {
-      const current = await getLive(conn.subject, args.cid, 'callback.cancel', 'cancel this callback');
-      await serialized(args.cid, () =>
-        drive(
-          current,
-          conn.subject.role === 'visitor' ? { kind: 'customer-leaves' } : { kind: 'agent-cancels' },
-        ),
-      );
-      return {};
-    },
-    async 'callback.outcome'(conn, args) {
-      const current = await getLive(conn.subject, args.cid, 'callback.outcome', 'report a callback outcome');
-      const intents: Record<typeof args.outcome, Intent> = {
-        answered: { kind: 'answered' },
-        'no-answer': { kind: 'no-answer' },
-        failed: { kind: 'fail' },
-        cancelled: { kind: 'agent-cancels' },
-      };
-      await serialized(args.cid, () => drive(current, intents[args.outcome]));
-      return {};
-    },
-    async 'callback.reschedule'(conn, args) {
-      const current = await getLive(
-        conn.subject,
-        args.cid,
-        'callback.reschedule',
-        'reschedule this callback',
-      );
-      requireReschedulable(conn.subject, current);
-      const queue = queues.get(current.interaction.queueId);
-      if (!queue) throw helplineError('not-found', { entity: 'Queue', id: current.interaction.queueId });
-      const start = validSlotStart(queue, args.at, 'callback.reschedule', 'at');
-      await serialized(args.cid, async () => {
-        requireReschedulable(conn.subject, current);
-        const before = current.snapshot.value;
-        const change = changeOf(current);
-        step(current, change, { kind: 'schedule', start, end: start + callbackSlotMs });
-        // Staying `scheduled` is no state change: the parties hear of the new time all the same.
-        if (before === 'scheduled') addEvent(change, stateEventOf(change));
-        // Out of the agent's hands: the step itself has them leave (see `step`).
-        // Out of the line first, so the router cannot offer it while the step is saved.
-        if (before === 'queued') router.remove(args.cid);
-        try {
-          await commit(current, change);
-        } catch (error) {
-          if (before === 'queued') routingHub.enqueue(current);
-          throw error;
-        }
-        // The due timer moves with the slot.
-        if (before === 'scheduled') effects.arm(current);
-        if (before === 'queued') routingHub.leftLine(args.cid);
-      });
-      reporting.boardChanged();
-      routingHub.publishPositions();
-      void routingHub.schedule();
-      return { interaction: wireFor(current.interaction, conn.subject) };
-    },
-    async 'offline.leave'(conn, args) {
-      authorizeRole(conn.subject, 'offline.leave', 'leave a message');
-      const current = await once(conn.subject, args.requestId, async (startRequest) => {
-        const { queue, routing } = routeNew(conn.subject, conn.meta, args);
-        const { current: created, change } = draftInteraction(
-          conn.subject,
-          'offline-message',
-          queue,
-          args,
-          startRequest,
-          routing,
-        );
-        addEvent(change, {
-          type: 'message',
-          messageId: randomId('m', randomBytes),
-          clientMsgId: randomId('o', randomBytes),
-          from: { id: conn.subject.id, role: 'visitor', name: conn.subject.name },
-          text: redactCardNumbers(args.text),
-        });
-        enqueueStep(created, change);
-        await serialized(created.interaction.id, () => commit(created, change));
-        afterReply(conn, () => routingHub.enqueue(created));
-        return created;
-      });
-      return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
-    },
+    ...intake.handlers,
+    ...callbacks.handlers,
     async 'csat.submit'(conn, args) {
       const current = await getLive(conn.subject, args.cid, 'csat.submit', 'rate a conversation');
       return serialized(args.cid, async () => {

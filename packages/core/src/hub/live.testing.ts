@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import type { Interaction } from '../interaction/interaction.types';
 import { transition } from '../machine';
 import { supportQueue } from '../testing';
+import type { AuthedConn } from './connections.hub';
+import { type ConversationLog, createConversationLog } from './conversation.log';
+import type { HubClock, HubStorage, Subject } from './hub.types';
 import { DEFAULT_LIFECYCLES, type Lifecycle, withSnapshot } from './lifecycles';
 import type { Live } from './live';
 
@@ -25,4 +28,38 @@ export function waitingChat(id: string, at: number, customerId = `v-${id}`): Liv
   const queued = transition(chat.machine, chat.create(at, supportQueue, draft), enqueue);
   assert.ok(queued.ok);
   return { interaction: withSnapshot(draft, queued.snapshot), snapshot: queued.snapshot, lifecycle: chat };
+}
+
+/** An admitted connection of `subject` that sends nowhere: for handlers tested without a hub. */
+export function authedConn(subject: Subject): AuthedConn {
+  return {
+    id: 'k1',
+    sink: { send() {}, close() {} },
+    meta: {},
+    subject,
+    lastSeenAt: 0,
+    unansweredPings: 0,
+    closed: false,
+    replaying: new Set(),
+    afterReply: [],
+  };
+}
+
+/** A conversation log over `storage` that keeps its interactions in `live`, with no calls, reports or fan-out. */
+export function quietLog(
+  clock: HubClock,
+  storage: Pick<HubStorage, 'commit' | 'appendEvent'>,
+  live: Map<string, Live>,
+): ConversationLog {
+  return createConversationLog({
+    clock,
+    storage,
+    live: (cid) => live.get(cid),
+    remember: (current) => live.set(current.interaction.id, current),
+    reportsOf: () => [],
+    displayNameOf: (agentId) => agentId,
+    calls: { plan: () => [], eventOf: () => undefined },
+    fanOut: () => {},
+    replay: async () => {},
+  });
 }
