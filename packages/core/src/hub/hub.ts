@@ -3,7 +3,6 @@ import type { PresenceSnapshot } from '../agent/presence.machine';
 import type { Interaction } from '../interaction/interaction.types';
 import { helplineError, isHelplineError } from '../protocol/errors';
 import { validateCommandArgs } from '../protocol/protocol.commands';
-import { LIMITS } from '../protocol/protocol.limits';
 import type {
   CommandArgs,
   CommandFrame,
@@ -13,12 +12,11 @@ import type {
 } from '../protocol/protocol.types';
 import { redactCardNumbers } from '../protocol/redact';
 import type { Queue } from '../queue/queue.types';
-import { surveyOf, surveyOffer, surveyRefusal } from '../queue/survey';
+import { surveyOf, surveyOffer } from '../queue/survey';
 import { createRouter } from '../routing/router';
 import {
   authorize,
   authorizeRole,
-  eventFor,
   INTERACTION_RULES,
   type InteractionOp,
   type Relation,
@@ -27,8 +25,10 @@ import {
   visibleUntil,
 } from './access';
 import { createCallbacksHub } from './callbacks.hub';
-import { type AuthedConn, afterReply, createConnectionsHub, runAfterReply } from './connections.hub';
-import { createConversationLog, partiesOf } from './conversation.log';
+import { type AuthedConn, createConnectionsHub, runAfterReply } from './connections.hub';
+import { createConversationHub } from './conversation.hub';
+import { createConversationLog } from './conversation.log';
+import { createCustomersHub } from './customers.hub';
 import { createStepEffects } from './effects.hub';
 import { failureReporter } from './failures';
 import type {
@@ -40,7 +40,7 @@ import type {
   HubStorage,
   Subject,
 } from './hub.types';
-import { randomId, secureRandomBytes } from './ids';
+import { secureRandomBytes } from './ids';
 import { createIntake } from './intake.hub';
 import { DEFAULT_LIFECYCLES } from './lifecycles';
 import type { Live } from './live';
@@ -96,8 +96,6 @@ type Handler<Op extends CommandOp> = (conn: AuthedConn, args: CommandArgs<Op>) =
 
 const STAFF_ROLES = new Set(['agent', 'supervisor']);
 const DEFAULT_CALLBACK_SLOT_MS = 30 * 60_000;
-/** Past interactions returned for one customer. */
-const CUSTOMER_HISTORY_LIMIT = 50;
 
 /**
  * Creates a hub.
@@ -392,133 +390,35 @@ export function createHub(options: HubOptions): Hub {
     wireFor,
   });
 
+  // The conversation commands (hub/conversation.hub.ts): writing, typing, read receipts, history, ending, rating.
+  const conversation = createConversationHub({
+    clock,
+    randomBytes,
+    queues,
+    storage,
+    getLive,
+    inTurn,
+    relationTo,
+    serialized,
+    log: conversationLog,
+    notify,
+    send,
+    standingOf: (cid) => routingHub.standingOf(cid),
+  });
+  // Customer history (hub/customers.hub.ts): one's own conversations, and a customer's past ones.
+  const customers = createCustomersHub({
+    storage,
+    interactions: () => live.values(),
+    liveRecord: (cid) => live.get(cid)?.interaction,
+    relationTo,
+    wireFor,
+  });
+
   const handlers: { [Op in CommandOp]: Handler<Op> } = {
+    ...conversation.handlers,
+    ...customers.handlers,
     ...intake.handlers,
     ...callbacks.handlers,
-    async 'csat.submit'(conn, args) {
-      const current = await getLive(conn.subject, args.cid, 'csat.submit', 'rate a conversation');
-      return serialized(args.cid, async () => {
-        // Not over yet, answered already, not asked by the queue, or past the queue's survey window.
-        const policy = surveyOf(queues.get(current.interaction.queueId));
-        const refused = surveyRefusal(current.interaction, current.snapshot.value, policy, args, clock.now());
-        if (refused) throw refused;
-        const comment = args.comment ? redactCardNumbers(args.comment) : undefined;
-        const change = changeOf(current);
-        change.interaction = {
-          ...change.interaction,
-          csat: {
-            score: args.score,
-            ...(comment ? { comment } : {}),
-            ...(args.nps === undefined ? {} : { nps: args.nps }),
-          },
-        };
-        change.reports.push({
-          at: clock.now(),
-          interactionId: args.cid,
-          type: 'csat',
-          score: args.score,
-          ...(args.nps === undefined ? {} : { nps: args.nps }),
-        });
-        addEvent(change, {
-          type: 'csat',
-          score: args.score,
-          ...(comment ? { comment } : {}),
-          ...(args.nps === undefined ? {} : { nps: args.nps }),
-        });
-        await commit(current, change);
-        return {};
-      });
-    },
-    async 'conversation.list'(conn) {
-      // Staff list what they hold (an agent) or everything live (a supervisor); visitors, their own.
-      const own = STAFF_ROLES.has(conn.subject.role)
-        ? [...live.values()]
-            .filter((l) => ['assigned', 'supervisor'].includes(relationTo(conn.subject, l)))
-            .map((l) => l.interaction)
-        : await storage.interactionsOfCustomer(conn.subject.id);
-      return { interactions: own.map((i) => wireFor(live.get(i.id)?.interaction ?? i, conn.subject)) };
-    },
-    async 'message.send'(conn, args) {
-      return inTurn(conn.subject, args.cid, 'message.send', 'write in this conversation', async (current) => {
-        // A retried send answers with the original ack, never an error.
-        const original = await storage.messageByClientId(args.cid, args.clientMsgId);
-        if (original?.ev.type === 'message') {
-          return { seq: original.seq, messageId: original.ev.messageId, at: original.at };
-        }
-        const state = current.snapshot.value;
-        const allowed = conn.subject.role === 'visitor' ? ['queued', 'offered', 'active'] : ['active'];
-        if (current.interaction.channel !== 'chat' || !allowed.includes(state)) {
-          throw helplineError('conflict/state', {
-            operation: 'send a message',
-            entity: 'conversation',
-            state,
-          });
-        }
-        const messageId = randomId('m', randomBytes);
-        const stored = await conversationLog.append(args.cid, {
-          type: 'message',
-          messageId,
-          clientMsgId: args.clientMsgId,
-          from: { id: conn.subject.id, role: conn.subject.role, name: conn.subject.name },
-          text: redactCardNumbers(args.text),
-        });
-        return { seq: stored.seq, messageId, at: stored.at };
-      });
-    },
-    async typing(conn, args) {
-      const current = await getLive(conn.subject, args.cid, 'typing', 'type in this conversation');
-      const from = { id: conn.subject.id, role: conn.subject.role, name: conn.subject.name };
-      for (const subjectId of partiesOf(current.interaction)) {
-        if (subjectId !== conn.subject.id)
-          notify(subjectId, { type: 'typing', cid: args.cid, from, typing: args.typing });
-      }
-      return {};
-    },
-    async read(conn, args) {
-      return inTurn(conn.subject, args.cid, 'read', 'mark this conversation read', async (current) => {
-        const last = await storage.lastSeq(args.cid);
-        if (args.seq > last) {
-          throw helplineError(
-            'validation/field',
-            { scope: 'read', field: 'seq', detail: `is beyond the last event ${last}` },
-            { field: 'seq' },
-          );
-        }
-        await conversationLog.append(current.interaction.id, {
-          type: 'read',
-          participantId: conn.subject.id,
-          seq: args.seq,
-        });
-        return {};
-      });
-    },
-    async history(conn, args) {
-      const current = await getLive(conn.subject, args.cid, 'history', 'read this conversation');
-      // A former agent reads up to their own leave; nobody reads a staff-only event they may not see.
-      const until = visibleUntil(relationTo(conn.subject, current), current.interaction, conn.subject.id);
-      const after = args.after ?? 0;
-      const limit = args.limit ?? LIMITS.historyPage;
-      const last = await storage.lastSeq(args.cid);
-      const lastSeq = until === undefined ? last : Math.min(last, until);
-      const events =
-        after >= lastSeq ? [] : await storage.events(args.cid, after, Math.min(limit, lastSeq - after));
-      // A customer loading their waiting conversation (a reload) hears where they stand now, not at the next change.
-      const standing = current.interaction.customer.id === conn.subject.id && routingHub.standingOf(args.cid);
-      if (standing) afterReply(conn, () => send(conn, { t: 'notice', notice: standing }));
-      return {
-        events: events.map(({ seq, at, ev }) => ({ seq, at, ev: eventFor(conn.subject.role, ev) })),
-        lastSeq,
-      };
-    },
-    async 'chat.end'(conn, args) {
-      await inTurn(conn.subject, args.cid, 'chat.end', 'end this conversation', (current) =>
-        drive(
-          current,
-          conn.subject.role === 'visitor' ? { kind: 'customer-leaves' } : { kind: 'agent-ends' },
-        ),
-      );
-      return {};
-    },
     async 'offer.accept'(conn, args) {
       const current = await inTurn(
         conn.subject,
@@ -657,22 +557,6 @@ export function createHub(options: HubOptions): Hub {
       );
       void routingHub.run(() => router.transfer(args.cid, target.id));
       return {};
-    },
-    async 'customer.history'(conn, args) {
-      authorizeRole(conn.subject, 'customer.history', "read a customer's history");
-      // An agent sees the history of a customer they are working with; a supervisor, of anyone.
-      const related =
-        conn.subject.role === 'supervisor' ||
-        [...live.values()].some(
-          (l) => l.interaction.customer.id === args.customerId && relationTo(conn.subject, l) === 'assigned',
-        );
-      if (!related) throw helplineError('not-found', { entity: 'Customer', id: args.customerId });
-      const stored = await storage.interactionsOfCustomer(args.customerId);
-      const interactions = stored
-        .map((i) => live.get(i.id)?.interaction ?? i)
-        .sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt)
-        .slice(0, CUSTOMER_HISTORY_LIMIT);
-      return { interactions: interactions.map((i) => wireFor(i, conn.subject)) };
     },
     async 'queues.list'(conn) {
       authorizeRole(conn.subject, 'queues.list', 'read the queue configuration');

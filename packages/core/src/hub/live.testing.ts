@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Interaction } from '../interaction/interaction.types';
 import { transition } from '../machine';
 import { supportQueue } from '../testing';
+import { authorize, type InteractionOp, type Relation, relationOf } from './access';
 import type { AuthedConn } from './connections.hub';
 import { type ConversationLog, createConversationLog } from './conversation.log';
 import type { HubClock, HubStorage, Subject } from './hub.types';
@@ -62,4 +63,33 @@ export function quietLog(
     fanOut: () => {},
     replay: async () => {},
   });
+}
+
+/** The access rules over a map of live interactions, as the hub applies them: for handlers tested without a hub. */
+export function accessOver(
+  live: Map<string, Live>,
+  serialized: <T>(cid: string, task: () => Promise<T>) => Promise<T>,
+) {
+  const relationTo = (subject: Subject, current: Live): Relation =>
+    relationOf(subject, current.interaction, {
+      offered: current.snapshot.value === 'offered',
+      queuesOf: () => undefined,
+    });
+  async function getLive(subject: Subject, cid: string, op: InteractionOp, operation: string): Promise<Live> {
+    const current = live.get(cid);
+    assert.ok(current, `no interaction ${cid}`);
+    authorize(op, relationTo(subject, current), cid, operation);
+    return current;
+  }
+  async function inTurn<T>(
+    subject: Subject,
+    cid: string,
+    op: InteractionOp,
+    operation: string,
+    task: (current: Live) => Promise<T>,
+  ): Promise<T> {
+    const current = await getLive(subject, cid, op, operation);
+    return serialized(cid, () => task(current));
+  }
+  return { relationTo, getLive, inTurn };
 }

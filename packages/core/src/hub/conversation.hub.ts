@@ -1,0 +1,194 @@
+import { helplineError } from '../protocol/errors';
+import { LIMITS } from '../protocol/protocol.limits';
+import type { Notice, ServerFrame } from '../protocol/protocol.types';
+import { redactCardNumbers } from '../protocol/redact';
+import type { Queue } from '../queue/queue.types';
+import { surveyOf, surveyRefusal } from '../queue/survey';
+import { eventFor, type InteractionOp, type Relation, visibleUntil } from './access';
+import { afterReply, type CommandHandlers, type Conn } from './connections.hub';
+import { type ConversationLog, partiesOf } from './conversation.log';
+import type { HubClock, HubStorage, Subject } from './hub.types';
+import { randomId } from './ids';
+import type { Live } from './live';
+
+// The conversation commands: writing (deduped by `clientMsgId`), typing, read receipts, history (a former agent
+// reads up to their own leave), ending a chat, and the customer's rating once it is over.
+
+/** The conversation commands. */
+export type ConversationOp = 'message.send' | 'typing' | 'read' | 'history' | 'chat.end' | 'csat.submit';
+
+/** What the conversation commands need from the hub. */
+export interface ConversationHubDeps {
+  readonly clock: HubClock;
+  readonly randomBytes: (length: number) => Uint8Array;
+  /** The queues (each with its survey policy). */
+  readonly queues: ReadonlyMap<string, Queue>;
+  readonly storage: Pick<HubStorage, 'messageByClientId' | 'lastSeq' | 'events'>;
+  /** The interaction `op` acts on, once the access rules allow `subject` to run it there. */
+  readonly getLive: (subject: Subject, cid: string, op: InteractionOp, operation: string) => Promise<Live>;
+  /** Runs `task` in the conversation's turn, the access rules checked again once it is this command's turn. */
+  readonly inTurn: <T>(
+    subject: Subject,
+    cid: string,
+    op: InteractionOp,
+    operation: string,
+    task: (current: Live) => Promise<T>,
+  ) => Promise<T>;
+  /** Who `subject` is to the interaction. */
+  readonly relationTo: (subject: Subject, current: Live) => Relation;
+  readonly serialized: <T>(cid: string, task: () => Promise<T>) => Promise<T>;
+  readonly log: Pick<ConversationLog, 'changeOf' | 'addEvent' | 'commit' | 'drive' | 'append'>;
+  readonly notify: (subjectId: string, notice: Notice) => void;
+  readonly send: (conn: Conn, frame: ServerFrame) => void;
+  /** The place in line the customer was last told, while the interaction waits. */
+  readonly standingOf: (cid: string) => Notice | undefined;
+}
+
+/** The conversation commands of a hub. */
+export interface ConversationHub {
+  readonly handlers: CommandHandlers<ConversationOp>;
+}
+
+/**
+ * Creates the conversation commands of a hub.
+ *
+ * @example
+ * ```ts
+ * const conversation = createConversationHub({ clock, randomBytes, queues, storage, getLive, inTurn, … });
+ * const handlers = { ...conversation.handlers };
+ * ```
+ */
+export function createConversationHub(deps: ConversationHubDeps): ConversationHub {
+  const { clock, randomBytes, storage, serialized } = deps;
+  const { changeOf, addEvent, commit, drive, append } = deps.log;
+
+  const handlers: ConversationHub['handlers'] = {
+    async 'csat.submit'(conn, args) {
+      const current = await deps.getLive(conn.subject, args.cid, 'csat.submit', 'rate a conversation');
+      return serialized(args.cid, async () => {
+        // Not over yet, answered already, not asked by the queue, or past the queue's survey window.
+        const policy = surveyOf(deps.queues.get(current.interaction.queueId));
+        const refused = surveyRefusal(current.interaction, current.snapshot.value, policy, args, clock.now());
+        if (refused) throw refused;
+        const comment = args.comment ? redactCardNumbers(args.comment) : undefined;
+        const change = changeOf(current);
+        change.interaction = {
+          ...change.interaction,
+          csat: {
+            score: args.score,
+            ...(comment ? { comment } : {}),
+            ...(args.nps === undefined ? {} : { nps: args.nps }),
+          },
+        };
+        change.reports.push({
+          at: clock.now(),
+          interactionId: args.cid,
+          type: 'csat',
+          score: args.score,
+          ...(args.nps === undefined ? {} : { nps: args.nps }),
+        });
+        addEvent(change, {
+          type: 'csat',
+          score: args.score,
+          ...(comment ? { comment } : {}),
+          ...(args.nps === undefined ? {} : { nps: args.nps }),
+        });
+        await commit(current, change);
+        return {};
+      });
+    },
+    async 'message.send'(conn, args) {
+      return deps.inTurn(
+        conn.subject,
+        args.cid,
+        'message.send',
+        'write in this conversation',
+        async (current) => {
+          // A retried send answers with the original ack, never an error.
+          const original = await storage.messageByClientId(args.cid, args.clientMsgId);
+          if (original?.ev.type === 'message') {
+            return { seq: original.seq, messageId: original.ev.messageId, at: original.at };
+          }
+          const state = current.snapshot.value;
+          const allowed = conn.subject.role === 'visitor' ? ['queued', 'offered', 'active'] : ['active'];
+          if (current.interaction.channel !== 'chat' || !allowed.includes(state)) {
+            throw helplineError('conflict/state', {
+              operation: 'send a message',
+              entity: 'conversation',
+              state,
+            });
+          }
+          const messageId = randomId('m', randomBytes);
+          const stored = await append(args.cid, {
+            type: 'message',
+            messageId,
+            clientMsgId: args.clientMsgId,
+            from: { id: conn.subject.id, role: conn.subject.role, name: conn.subject.name },
+            text: redactCardNumbers(args.text),
+          });
+          return { seq: stored.seq, messageId, at: stored.at };
+        },
+      );
+    },
+    async typing(conn, args) {
+      const current = await deps.getLive(conn.subject, args.cid, 'typing', 'type in this conversation');
+      const from = { id: conn.subject.id, role: conn.subject.role, name: conn.subject.name };
+      for (const subjectId of partiesOf(current.interaction)) {
+        if (subjectId !== conn.subject.id)
+          deps.notify(subjectId, { type: 'typing', cid: args.cid, from, typing: args.typing });
+      }
+      return {};
+    },
+    async read(conn, args) {
+      return deps.inTurn(conn.subject, args.cid, 'read', 'mark this conversation read', async (current) => {
+        const last = await storage.lastSeq(args.cid);
+        if (args.seq > last) {
+          throw helplineError(
+            'validation/field',
+            { scope: 'read', field: 'seq', detail: `is beyond the last event ${last}` },
+            { field: 'seq' },
+          );
+        }
+        await append(current.interaction.id, {
+          type: 'read',
+          participantId: conn.subject.id,
+          seq: args.seq,
+        });
+        return {};
+      });
+    },
+    async history(conn, args) {
+      const current = await deps.getLive(conn.subject, args.cid, 'history', 'read this conversation');
+      // A former agent reads up to their own leave; nobody reads a staff-only event they may not see.
+      const until = visibleUntil(
+        deps.relationTo(conn.subject, current),
+        current.interaction,
+        conn.subject.id,
+      );
+      const after = args.after ?? 0;
+      const limit = args.limit ?? LIMITS.historyPage;
+      const last = await storage.lastSeq(args.cid);
+      const lastSeq = until === undefined ? last : Math.min(last, until);
+      const events =
+        after >= lastSeq ? [] : await storage.events(args.cid, after, Math.min(limit, lastSeq - after));
+      // A customer loading their waiting conversation (a reload) hears where they stand now, not at the next change.
+      const standing = current.interaction.customer.id === conn.subject.id && deps.standingOf(args.cid);
+      if (standing) afterReply(conn, () => deps.send(conn, { t: 'notice', notice: standing }));
+      return {
+        events: events.map(({ seq, at, ev }) => ({ seq, at, ev: eventFor(conn.subject.role, ev) })),
+        lastSeq,
+      };
+    },
+    async 'chat.end'(conn, args) {
+      await deps.inTurn(conn.subject, args.cid, 'chat.end', 'end this conversation', (current) =>
+        drive(
+          current,
+          conn.subject.role === 'visitor' ? { kind: 'customer-leaves' } : { kind: 'agent-ends' },
+        ),
+      );
+      return {};
+    },
+  };
+
+  return { handlers };
+}

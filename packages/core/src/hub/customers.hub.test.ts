@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Interaction } from '../interaction/interaction.types';
+import { isHelplineError } from '../protocol/errors';
+import type { WireInteraction } from '../protocol/protocol.types';
+import { createCustomersHub } from './customers.hub';
+import type { Subject } from './hub.types';
+import type { Live } from './live';
+import { accessOver, authedConn, waitingChat } from './live.testing';
+import { createTurns } from './turns';
+
+const vera: Subject = { id: 'v1', role: 'visitor', name: 'Vera' };
+const alice: Subject = { id: 'alice', role: 'agent', name: 'Alice' };
+const bob: Subject = { id: 'bob', role: 'agent', name: 'Bob' };
+const sue: Subject = { id: 'sue', role: 'supervisor', name: 'Sue' };
+
+function setup() {
+  const live = new Map<string, Live>();
+  // Vera's chat in progress with Alice, and two of her earlier ones (stored only).
+  const current = waitingChat('c3', 3_000, 'v1');
+  current.interaction = { ...current.interaction, agentId: 'alice', state: 'active' };
+  live.set('c3', current);
+  const earlier = (id: string, createdAt: number): Interaction => ({
+    ...current.interaction,
+    id,
+    state: 'ended',
+    timestamps: { createdAt },
+  });
+  const stored = [earlier('c1', 1_000), earlier('c2', 2_000), { ...current.interaction, state: 'queued' }];
+  const customers = createCustomersHub({
+    storage: { interactionsOfCustomer: async (customerId) => (customerId === 'v1' ? stored : []) },
+    interactions: () => live.values(),
+    liveRecord: (cid) => live.get(cid)?.interaction,
+    relationTo: accessOver(live, createTurns().serialized).relationTo,
+    wireFor: (interaction) => interaction as WireInteraction,
+  });
+  return { customers };
+}
+
+describe('customers hub', () => {
+  it('a visitor lists their own conversations, each as it is now; an agent, what they hold', async () => {
+    const { customers } = setup();
+    const mine = await customers.handlers['conversation.list'](authedConn(vera), {});
+    assert.deepEqual(
+      mine.interactions.map((i) => [i.id, i.state]),
+      [
+        ['c1', 'ended'],
+        ['c2', 'ended'],
+        ['c3', 'active'],
+      ],
+    );
+    const held = await customers.handlers['conversation.list'](authedConn(alice), {});
+    assert.deepEqual(
+      held.interactions.map((i) => i.id),
+      ['c3'],
+    );
+  });
+
+  it("a customer's history, newest first, to the agent working with them or a supervisor; to nobody else", async () => {
+    const { customers } = setup();
+    const history = await customers.handlers['customer.history'](authedConn(alice), { customerId: 'v1' });
+    assert.deepEqual(
+      history.interactions.map((i) => i.id),
+      ['c3', 'c2', 'c1'],
+    );
+    const board = await customers.handlers['customer.history'](authedConn(sue), { customerId: 'v1' });
+    assert.equal(board.interactions.length, 3);
+    await assert.rejects(
+      customers.handlers['customer.history'](authedConn(bob), { customerId: 'v1' }),
+      (error: unknown) => isHelplineError(error) && error.code === 'not-found',
+    );
+    await assert.rejects(
+      customers.handlers['customer.history'](authedConn(vera), { customerId: 'v1' }),
+      (error: unknown) => isHelplineError(error) && error.code === 'auth/forbidden',
+    );
+  });
+});
