@@ -1,7 +1,15 @@
-/** True outside production builds; bundlers replace `process.env.NODE_ENV` so warnings are stripped. */
-export const isDev: boolean =
-  typeof process === 'undefined' ||
-  (process as { env?: Record<string, string | undefined> }).env?.NODE_ENV !== 'production';
+/**
+ * True outside production builds. Written as the bare `process.env.NODE_ENV` so that bundlers (Vite, esbuild, webpack,
+ * Rollup's replace) substitute it and a production build drops the warnings; in a browser without a bundler `process` does
+ * not exist, and that counts as development.
+ */
+export const isDev: boolean = (() => {
+  try {
+    return process.env.NODE_ENV !== 'production';
+  } catch {
+    return true;
+  }
+})();
 
 /** Prints a development-only warning. */
 export function devWarn(message: string): void {
