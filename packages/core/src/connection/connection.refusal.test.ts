@@ -266,3 +266,29 @@ describe('connection machine: the typed reason', () => {
     assert.equal(snapshot.context.error, undefined);
   });
 });
+
+describe('connection: closing after a refusal for good', () => {
+  it("stops listening to the page's lifecycle", async () => {
+    let listening = 0;
+    const environment = {
+      listen: () => {
+        listening++;
+        return () => {
+          listening--;
+        };
+      },
+    };
+    const transport = scriptedTransport([{ refuse: 'auth/invalid-token', close: CLOSE_CODES.unauthorized }]);
+    const live = createConnection(
+      { transport, clock, token: 'token-1', random: () => 0.5, environment },
+      visitorResultSchemas,
+    );
+    live.open();
+    await flush();
+    assert.equal(live.$state.get().value, 'closed');
+    assert.equal(listening, 1);
+    live.close();
+    assert.equal(listening, 0, 'the listeners went with the close');
+    assert.equal(printed(warnings).length, 0, 'a second close is not an illegal event');
+  });
+});

@@ -550,10 +550,11 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
       void connect();
     },
     close() {
-      // Already closed (a refusal for good, or a second close): nothing to do, and nothing to warn about.
-      if (state() === 'closed' || !machine.send({ type: 'CLOSE' }).ok) return;
+      // The page's listeners go with the deliberate close, also after a refusal for good already closed the link.
       unbindEnvironment?.();
       unbindEnvironment = undefined;
+      // Already closed (a refusal for good, or a second close): nothing more to do, and nothing to warn about.
+      if (state() === 'closed' || !machine.send({ type: 'CLOSE' }).ok) return;
       retryTimer = clearTimer(retryTimer);
       livenessTimer = clearTimer(livenessTimer);
       linkGeneration++;
