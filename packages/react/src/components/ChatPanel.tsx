@@ -209,14 +209,14 @@ function MessageItem({
       data-author={mine ? 'me' : message.from.role}
       data-status={message.status}
     >
-      <span className="helpline-message__author">
+      <span className="helpline-message__author" dir="auto">
         {mine
           ? t('you')
           : message.from.role === 'visitor'
             ? customer
             : message.from.name || t('customerFallbackName')}
       </span>
-      <div className="helpline-message__text">
+      <div className="helpline-message__text" dir="auto">
         <MessageText text={message.text} />
       </div>
       <span className="helpline-message__meta">

@@ -81,12 +81,14 @@ function InboxEntry({
       onClick={() => onSelect?.(interaction.id)}
     >
       <Avatar name={name} />
-      <span className="helpline-inbox__name">{name}</span>
+      <span className="helpline-inbox__name" dir="auto">
+        {name}
+      </span>
       <span className="helpline-inbox__meta">
         {channelLabel(i18n, interaction.channel)} · {stateLabel(i18n, interaction.state)}
       </span>
       {last && (
-        <span className="helpline-inbox__preview">
+        <span className="helpline-inbox__preview" dir="auto">
           {last.from.role === 'visitor'
             ? toPlainText(tokenize(last.text))
             : t('inboxPreviewMine', { text: toPlainText(tokenize(last.text)) })}

@@ -434,6 +434,24 @@ describe('agent components', () => {
       assert.strictEqual(composer.value, 'line one', 'Shift+Enter does not send');
     });
 
+    it('keeps each message and name in its own direction inside a right-to-left console', async () => {
+      const cid = await acceptChat(agent, visitor, { queueId: 'support', prechat: { name: 'Noor de Vries' } });
+      const { container } = mount(
+        <div dir="rtl">
+          <HelplineProvider agent={agent} queues={QUEUES}>
+            <ChatPanel id={cid} />
+          </HelplineProvider>
+        </div>,
+      );
+      await act(() => visitor.sendMessage('Do you have it in green?'));
+      await waitForUi(() => container.querySelectorAll('.helpline-message').length === 1, 'message');
+      const text = container.querySelector('.helpline-message__text');
+      const author = container.querySelector('.helpline-message__author');
+      // English in an Arabic console reads left to right (the question mark at its end, not before it).
+      assert.strictEqual(text && getComputedStyle(text).direction, 'ltr');
+      assert.strictEqual(author && getComputedStyle(author).direction, 'ltr');
+    });
+
     it('shows typing and read state, and reports its own typing', async () => {
       const cid = await acceptChat(agent, visitor);
       const { container } = mount(
