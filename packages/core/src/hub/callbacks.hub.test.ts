@@ -3,14 +3,13 @@ import { describe, it } from 'node:test';
 import { isHelplineError } from '../protocol/errors';
 import type { WireCall, WireInteraction } from '../protocol/protocol.types';
 import { createTestClock, supportQueue } from '../testing';
-import { authorize, relationOf } from './access';
 import { createCallbacksHub } from './callbacks.hub';
 import { runAfterReply } from './connections.hub';
 import type { Subject } from './hub.types';
 import { createIntake } from './intake.hub';
 import { DEFAULT_LIFECYCLES } from './lifecycles';
 import type { Live } from './live';
-import { authedConn, quietLog } from './live.testing';
+import { authedConn, liveOver, quietLog } from './live.testing';
 import { createMemoryStorage } from './memory.storage';
 import { createTurns } from './turns';
 
@@ -22,7 +21,7 @@ const timeZone = 'Europe/Amsterdam';
 function setup(options: { ringing?: boolean } = {}) {
   const clock = createTestClock();
   const storage = createMemoryStorage();
-  const live = new Map<string, Live>();
+  const live = liveOver(clock, storage);
   const turns = createTurns();
   const queues = new Map([[supportQueue.id, supportQueue]]);
   const log = quietLog(clock, storage, live);
@@ -35,7 +34,7 @@ function setup(options: { ringing?: boolean } = {}) {
     routingRules: [],
     lifecycles: { callback: DEFAULT_LIFECYCLES.callback },
     storage,
-    load: async (cid) => live.get(cid),
+    load: (cid) => live.load(cid),
     log,
     serialized: turns.serialized,
     wireFor,
@@ -46,17 +45,7 @@ function setup(options: { ringing?: boolean } = {}) {
     queues,
     callbackSlotMs: 30 * 60_000,
     intake,
-    async getLive(subject, cid, op, operation) {
-      const current = live.get(cid);
-      assert.ok(current);
-      authorize(
-        op,
-        relationOf(subject, current.interaction, { offered: false, queuesOf: () => undefined }),
-        cid,
-        operation,
-      );
-      return current;
-    },
+    getLive: live.getLive,
     serialized: turns.serialized,
     log,
     callOf: () => (options.ringing ? ({ state: 'ringing' } as WireCall) : undefined),

@@ -6,8 +6,7 @@ import { createTestClock, supportQueue } from '../testing';
 import { runAfterReply } from './connections.hub';
 import { createConversationHub } from './conversation.hub';
 import type { Subject } from './hub.types';
-import type { Live } from './live';
-import { accessOver, authedConn, quietLog, waitingChat } from './live.testing';
+import { authedConn, liveOver, quietLog, waitingChat } from './live.testing';
 import { createMemoryStorage } from './memory.storage';
 import { createTurns } from './turns';
 
@@ -17,7 +16,7 @@ const alice: Subject = { id: 'alice', role: 'agent', name: 'Alice' };
 function setup() {
   const clock = createTestClock();
   const storage = createMemoryStorage();
-  const live = new Map<string, Live>();
+  const live = liveOver(clock, storage);
   const turns = createTurns();
   const log = quietLog(clock, storage, live);
   const notices: { to: string; notice: Notice }[] = [];
@@ -28,7 +27,9 @@ function setup() {
     randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
     queues: new Map([[supportQueue.id, supportQueue]]),
     storage,
-    ...accessOver(live, turns.serialized),
+    getLive: live.getLive,
+    inTurn: live.inTurn,
+    relationTo: live.relationTo,
     serialized: turns.serialized,
     log,
     notify: (to, notice) => notices.push({ to, notice }),
@@ -36,7 +37,7 @@ function setup() {
     standingOf: (cid) => (cid === 'c1' ? standing : undefined),
   });
   const current = waitingChat('c1', clock.now(), 'v1');
-  live.set('c1', current);
+  live.remember(current);
   return { clock, storage, live, conversation, notices, sent, current, standing };
 }
 

@@ -3,11 +3,11 @@ import { describe, it } from 'node:test';
 import type { Interaction } from '../interaction/interaction.types';
 import { isHelplineError } from '../protocol/errors';
 import type { WireInteraction } from '../protocol/protocol.types';
+import { createTestClock } from '../testing';
 import { createCustomersHub } from './customers.hub';
 import type { Subject } from './hub.types';
-import type { Live } from './live';
-import { accessOver, authedConn, waitingChat } from './live.testing';
-import { createTurns } from './turns';
+import { authedConn, liveOver, waitingChat } from './live.testing';
+import { createMemoryStorage } from './memory.storage';
 
 const vera: Subject = { id: 'v1', role: 'visitor', name: 'Vera' };
 const alice: Subject = { id: 'alice', role: 'agent', name: 'Alice' };
@@ -15,11 +15,11 @@ const bob: Subject = { id: 'bob', role: 'agent', name: 'Bob' };
 const sue: Subject = { id: 'sue', role: 'supervisor', name: 'Sue' };
 
 function setup() {
-  const live = new Map<string, Live>();
+  const live = liveOver(createTestClock(), createMemoryStorage());
   // Vera's chat in progress with Alice, and two of her earlier ones (stored only).
   const current = waitingChat('c3', 3_000, 'v1');
   current.interaction = { ...current.interaction, agentId: 'alice', state: 'active' };
-  live.set('c3', current);
+  live.remember(current);
   const earlier = (id: string, createdAt: number): Interaction => ({
     ...current.interaction,
     id,
@@ -31,7 +31,7 @@ function setup() {
     storage: { interactionsOfCustomer: async (customerId) => (customerId === 'v1' ? stored : []) },
     interactions: () => live.values(),
     liveRecord: (cid) => live.get(cid)?.interaction,
-    relationTo: accessOver(live, createTurns().serialized).relationTo,
+    relationTo: live.relationTo,
     wireFor: (interaction) => interaction as WireInteraction,
   });
   return { customers };

@@ -14,16 +14,7 @@ import { redactCardNumbers } from '../protocol/redact';
 import type { Queue } from '../queue/queue.types';
 import { surveyOf, surveyOffer } from '../queue/survey';
 import { createRouter } from '../routing/router';
-import {
-  authorize,
-  authorizeRole,
-  INTERACTION_RULES,
-  type InteractionOp,
-  type Relation,
-  relationOf,
-  roleMayRun,
-  visibleUntil,
-} from './access';
+import { authorizeRole, INTERACTION_RULES, visibleUntil } from './access';
 import { createCallbacksHub } from './callbacks.hub';
 import { type AuthedConn, createConnectionsHub, runAfterReply } from './connections.hub';
 import { createConversationHub } from './conversation.hub';
@@ -42,6 +33,7 @@ import type {
 } from './hub.types';
 import { secureRandomBytes } from './ids';
 import { createIntake } from './intake.hub';
+import { createLiveInteractions } from './interactions.hub';
 import { DEFAULT_LIFECYCLES } from './lifecycles';
 import type { Live } from './live';
 import { createMemoryStorage } from './memory.storage';
@@ -124,12 +116,21 @@ export function createHub(options: HubOptions): Hub {
   // Supervisors observe and steer; work is routed to agents only.
   for (const agent of options.agents) if (agent.role !== 'supervisor') router.upsertAgent(agent);
 
-  const live = new Map<string, Live>();
-  const finishedRetentionMs = options.finishedRetentionMs ?? 10 * 60_000;
+  const turns = createTurns();
+  // The interactions held in memory, reached through the access rules (hub/interactions.hub.ts).
+  const live = createLiveInteractions({
+    clock,
+    storage,
+    lifecycles,
+    queuesOf: (agentId) => agentQueues.get(agentId),
+    serialized: turns.serialized,
+    busy: turns.busy,
+    finishedRetentionMs: options.finishedRetentionMs ?? 10 * 60_000,
+  });
+  const { load, relationTo, getLive, inTurn } = live;
   /** The place in line each waiting interaction's customer was last told, by interaction id. */
   let closed = false;
   const reportFailure = failureReporter(options.logger);
-  const turns = createTurns();
   const { serialized } = turns;
   const timers = createHubTimers({ clock, serialized, reportFailure, isClosed: () => closed });
   /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
@@ -158,7 +159,7 @@ export function createHub(options: HubOptions): Hub {
       if (last && STAFF_ROLES.has(subject.role) && !closed) presence.awaitReturn(subject.id);
       voice.presenceChanged(subject.id);
     },
-    sweep,
+    sweep: (now) => live.sweep(now),
     reportFailure,
   });
   const { send, connsOf, notify, fanOut, replayFrom } = connections;
@@ -168,7 +169,7 @@ export function createHub(options: HubOptions): Hub {
     clock,
     storage,
     live: (cid) => live.get(cid),
-    remember: (current) => live.set(current.interaction.id, current),
+    remember: (current) => live.remember(current),
     reportsOf: (before, after, intent) => reporting.reportsOf(before, after, intent),
     displayNameOf: (agentId) => agents.get(agentId)?.displayName ?? agentId,
     calls: {
@@ -262,65 +263,6 @@ export function createHub(options: HubOptions): Hub {
   function notifyInteraction(subjectId: string, interaction: Interaction): void {
     const subject = connsOf(subjectId)[0]?.subject;
     if (subject) notify(subjectId, { type: 'interaction', interaction: wireFor(interaction, subject) });
-  }
-
-  /** The interaction, from memory or read back from storage (a finished one: history, CSAT, transcripts). */
-  async function load(cid: string): Promise<Live | undefined> {
-    let current = live.get(cid);
-    if (!current) {
-      const stored = await storage.getInteraction(cid);
-      const lifecycle = stored ? lifecycles[stored.interaction.channel] : undefined;
-      if (stored && lifecycle) {
-        current = { interaction: stored.interaction, snapshot: stored.snapshot, lifecycle };
-        live.set(cid, current);
-      }
-    }
-    if (current) current.usedAt = clock.now();
-    return current;
-  }
-
-  /** Who `subject` is to the interaction (see `access.ts`). */
-  function relationTo(subject: Subject, current: Live): Relation {
-    return relationOf(subject, current.interaction, {
-      offered: current.snapshot.value === 'offered',
-      queuesOf: (agentId) => agentQueues.get(agentId),
-    });
-  }
-
-  /**
-   * The interaction `op` acts on, once the access rules allow `subject` to run it there; `not-found` to anyone who
-   * may not know it exists.
-   */
-  async function getLive(
-    subject: Subject,
-    cid: string,
-    op: InteractionOp,
-    operation: string = op,
-  ): Promise<Live> {
-    // The wrong role is told so before anything is looked up.
-    if (!roleMayRun(subject.role, op)) throw helplineError('auth/forbidden', { operation });
-    const current = await load(cid);
-    if (!current) throw helplineError('not-found', { entity: 'Conversation', id: cid });
-    authorize(op, relationTo(subject, current), cid, operation);
-    return current;
-  }
-
-  /**
-   * Runs `task` in the conversation's turn, the access rules checked again once it is this command's turn (an
-   * earlier command may have transferred the interaction meanwhile).
-   */
-  async function inTurn<T>(
-    subject: Subject,
-    cid: string,
-    op: InteractionOp,
-    operation: string,
-    task: (current: Live) => Promise<T>,
-  ): Promise<T> {
-    const current = await getLive(subject, cid, op, operation);
-    return serialized(cid, () => {
-      authorize(op, relationTo(subject, current), cid, operation);
-      return task(current);
-    });
   }
 
   // ─── command handlers ─────────────────────────────────────────────────────────────────────────
@@ -627,25 +569,13 @@ export function createHub(options: HubOptions): Hub {
     }
   }
 
-  /**
-   * Keeps a long-running hub's memory flat: finished interactions nobody used for a while leave the live map
-   * (storage still has them; `getLive` reads them back), and expired resume tokens are forgotten.
-   */
-  function sweep(now: number): void {
-    for (const [cid, current] of live) {
-      const finished = current.lifecycle.final.has(current.snapshot.value);
-      const usedAt = current.usedAt ?? current.interaction.timestamps.endedAt ?? now;
-      if (finished && now - usedAt >= finishedRetentionMs && !turns.busy(cid)) live.delete(cid);
-    }
-  }
-
   async function restore(): Promise<void> {
     await reporting.restore();
     for (const stored of await storage.openInteractions()) {
       const lifecycle = lifecycles[stored.interaction.channel];
       if (!lifecycle || live.has(stored.interaction.id)) continue;
       const current: Live = { interaction: stored.interaction, snapshot: stored.snapshot, lifecycle };
-      live.set(current.interaction.id, current);
+      live.remember(current);
       // An offer does not survive a restart (its timer and reservation are gone): the machine takes it back, the
       // step is stored, and the agent hears of it when they are back.
       const offeredTo = current.snapshot.value === 'offered' ? current.interaction.agentId : undefined;

@@ -9,8 +9,7 @@ import { runAfterReply } from './connections.hub';
 import type { Subject } from './hub.types';
 import { createIntake } from './intake.hub';
 import { DEFAULT_LIFECYCLES } from './lifecycles';
-import type { Live } from './live';
-import { authedConn, quietLog } from './live.testing';
+import { authedConn, liveOver, quietLog } from './live.testing';
 import { createMemoryStorage } from './memory.storage';
 import { createTurns } from './turns';
 
@@ -24,7 +23,7 @@ const vip: RoutingRule = {
 function setup() {
   const clock = createTestClock();
   const storage = createMemoryStorage();
-  const live = new Map<string, Live>();
+  const live = liveOver(clock, storage);
   const turns = createTurns();
   const log = quietLog(clock, storage, live);
   const enqueued: string[] = [];
@@ -35,7 +34,7 @@ function setup() {
     routingRules: [vip],
     lifecycles: { chat: DEFAULT_LIFECYCLES.chat, 'offline-message': DEFAULT_LIFECYCLES['offline-message'] },
     storage,
-    load: async (cid) => live.get(cid),
+    load: (cid) => live.load(cid),
     log,
     serialized: turns.serialized,
     wireFor: (interaction) => interaction as WireInteraction,

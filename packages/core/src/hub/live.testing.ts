@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import type { Interaction } from '../interaction/interaction.types';
 import { transition } from '../machine';
 import { supportQueue } from '../testing';
-import { authorize, type InteractionOp, type Relation, relationOf } from './access';
 import type { AuthedConn } from './connections.hub';
 import { type ConversationLog, createConversationLog } from './conversation.log';
 import type { HubClock, HubStorage, Subject } from './hub.types';
+import { createLiveInteractions, type LiveInteractions } from './interactions.hub';
 import { DEFAULT_LIFECYCLES, type Lifecycle, withSnapshot } from './lifecycles';
 import type { Live } from './live';
+import { createTurns } from './turns';
 
 /** A chat of `customerId` waiting in the support queue, as its `enqueue` step leaves it: for the hub modules' tests. */
 export function waitingChat(id: string, at: number, customerId = `v-${id}`): Live {
@@ -46,17 +47,17 @@ export function authedConn(subject: Subject): AuthedConn {
   };
 }
 
-/** A conversation log over `storage` that keeps its interactions in `live`, with no calls, reports or fan-out. */
+/** A conversation log over `storage` that keeps its interactions `live`, with no calls, reports or fan-out. */
 export function quietLog(
   clock: HubClock,
   storage: Pick<HubStorage, 'commit' | 'appendEvent'>,
-  live: Map<string, Live>,
+  live: Pick<LiveInteractions, 'get' | 'remember'>,
 ): ConversationLog {
   return createConversationLog({
     clock,
     storage,
     live: (cid) => live.get(cid),
-    remember: (current) => live.set(current.interaction.id, current),
+    remember: (current) => live.remember(current),
     reportsOf: () => [],
     displayNameOf: (agentId) => agentId,
     calls: { plan: () => [], eventOf: () => undefined },
@@ -65,31 +66,16 @@ export function quietLog(
   });
 }
 
-/** The access rules over a map of live interactions, as the hub applies them: for handlers tested without a hub. */
-export function accessOver(
-  live: Map<string, Live>,
-  serialized: <T>(cid: string, task: () => Promise<T>) => Promise<T>,
-) {
-  const relationTo = (subject: Subject, current: Live): Relation =>
-    relationOf(subject, current.interaction, {
-      offered: current.snapshot.value === 'offered',
-      queuesOf: () => undefined,
-    });
-  async function getLive(subject: Subject, cid: string, op: InteractionOp, operation: string): Promise<Live> {
-    const current = live.get(cid);
-    assert.ok(current, `no interaction ${cid}`);
-    authorize(op, relationTo(subject, current), cid, operation);
-    return current;
-  }
-  async function inTurn<T>(
-    subject: Subject,
-    cid: string,
-    op: InteractionOp,
-    operation: string,
-    task: (current: Live) => Promise<T>,
-  ): Promise<T> {
-    const current = await getLive(subject, cid, op, operation);
-    return serialized(cid, () => task(current));
-  }
-  return { relationTo, getLive, inTurn };
+/** The live interactions of a hub over `storage`, reached through the real access rules (every agent serves every queue). */
+export function liveOver(clock: HubClock, storage: Pick<HubStorage, 'getInteraction'>): LiveInteractions {
+  const turns = createTurns();
+  return createLiveInteractions({
+    clock,
+    storage,
+    lifecycles: DEFAULT_LIFECYCLES,
+    queuesOf: () => undefined,
+    serialized: turns.serialized,
+    busy: turns.busy,
+    finishedRetentionMs: 60_000,
+  });
 }
