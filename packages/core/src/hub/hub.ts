@@ -10,11 +10,10 @@ import type {
   CommandResult,
   WireInteraction,
 } from '../protocol/protocol.types';
-import { redactCardNumbers } from '../protocol/redact';
 import type { Queue } from '../queue/queue.types';
 import { surveyOf, surveyOffer } from '../queue/survey';
 import { createRouter } from '../routing/router';
-import { authorizeRole, INTERACTION_RULES, visibleUntil } from './access';
+import { INTERACTION_RULES, visibleUntil } from './access';
 import { createCallbacksHub } from './callbacks.hub';
 import { type AuthedConn, createConnectionsHub, runAfterReply } from './connections.hub';
 import { createConversationHub } from './conversation.hub';
@@ -43,6 +42,7 @@ import { createRoutingHub } from './routing.hub';
 import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
 import { createVoiceHub } from './voice.hub';
+import { createWorkHub } from './work.hub';
 
 /** The system clock: `Date.now` and the global timers. */
 export const systemClock: HubClock = {
@@ -181,7 +181,7 @@ export function createHub(options: HubOptions): Hub {
       for (const conn of connsOf(subjectId)) await replayFrom(conn, cid, 0);
     },
   });
-  const { changeOf, addEvent, step, join, leave, commit, drive } = conversationLog;
+  const { changeOf, step, commit, drive } = conversationLog;
   // Routing glue (hub/routing.hub.ts): the router's decisions become machine steps, offers time out, positions.
   const routingHub = createRoutingHub({
     clock,
@@ -356,193 +356,25 @@ export function createHub(options: HubOptions): Hub {
     wireFor,
   });
 
+  // An agent's work (hub/work.hub.ts): offers, wrap-up, transfers, reassignment, the agent's snapshot.
+  const work = createWorkHub({
+    queues,
+    agents,
+    router,
+    routing: routingHub,
+    live,
+    log: conversationLog,
+    pickQueue,
+    presenceOf: (agentId) => presence.presenceOf(agentId),
+    wireFor,
+  });
+
   const handlers: { [Op in CommandOp]: Handler<Op> } = {
+    ...work.handlers,
     ...conversation.handlers,
     ...customers.handlers,
     ...intake.handlers,
     ...callbacks.handlers,
-    async 'offer.accept'(conn, args) {
-      const current = await inTurn(
-        conn.subject,
-        args.cid,
-        'offer.accept',
-        'accept an offer',
-        async (current) => {
-          if (router.offerOf(args.cid)?.agentId !== conn.subject.id) {
-            throw helplineError('not-found', { entity: 'Offer', id: args.cid });
-          }
-          const change = changeOf(current);
-          step(current, change, { kind: 'accept', agentId: conn.subject.id });
-          join(change, conn.subject.id);
-          // The agent gets the whole conversation below, in order, instead of its last events first.
-          await commit(current, change, { replayTo: conn.subject.id });
-          routingHub.offerSettled(args.cid);
-          router.accept(args.cid, conn.subject.id);
-          routingHub.transferSettled(args.cid, conn.subject.id, 'accepted');
-          return current;
-        },
-      );
-      routingHub.leftLine(args.cid);
-      void routingHub.schedule();
-      return { interaction: wireFor(current.interaction, conn.subject) };
-    },
-    async 'offer.reject'(conn, args) {
-      await inTurn(conn.subject, args.cid, 'offer.reject', 'reject an offer', async (current) => {
-        if (router.offerOf(args.cid)?.agentId !== conn.subject.id) {
-          throw helplineError('not-found', { entity: 'Offer', id: args.cid });
-        }
-        await drive(current, { kind: 'reject', agentId: conn.subject.id });
-      });
-      routingHub.offerSettled(args.cid);
-      routingHub.transferSettled(args.cid, conn.subject.id, 'declined');
-      void routingHub.run(() => router.reject(args.cid, conn.subject.id));
-      return {};
-    },
-    async 'wrapup.submit'(conn, args) {
-      const current = await getLive(conn.subject, args.cid, 'wrapup.submit', 'wrap up this interaction');
-      const queue = queues.get(current.interaction.queueId);
-      if (args.disposition && queue && !queue.dispositions.some((d) => d.id === args.disposition)) {
-        throw helplineError(
-          'validation/field',
-          {
-            scope: 'wrapup.submit',
-            field: 'disposition',
-            detail: `"${args.disposition}" is not a disposition of queue ${queue.id}`,
-          },
-          { field: 'disposition' },
-        );
-      }
-      await inTurn(conn.subject, args.cid, 'wrapup.submit', 'wrap up this interaction', async () => {
-        if (current.snapshot.value === 'wrap-up' && queue?.dispositionRequired && !args.disposition) {
-          throw helplineError('wrapup/disposition-required', { queue: queue.id }, { field: 'disposition' });
-        }
-        await drive(current, {
-          kind: 'wrap-up',
-          ...(args.disposition ? { disposition: args.disposition } : {}),
-          ...(args.notes ? { notes: redactCardNumbers(args.notes) } : {}),
-        });
-      });
-      return {};
-    },
-    async transfer(conn, args) {
-      const current = await getLive(conn.subject, args.cid, 'transfer', 'transfer this interaction');
-      if (!args.toQueueId && !args.toAgentId) {
-        throw helplineError('validation/field', {
-          scope: 'transfer',
-          field: 'toQueueId',
-          detail: 'or toAgentId is required',
-        });
-      }
-      const target = args.toQueueId
-        ? pickQueue(args.toQueueId, undefined)
-        : queues.get(current.interaction.queueId);
-      if (!target) throw helplineError('not-found', { entity: 'Queue', id: current.interaction.queueId });
-      const named = args.toAgentId;
-      const refusalOfNamed = () => {
-        if (named === undefined) return undefined;
-        if (!agents.has(named)) return helplineError('not-found', { entity: 'Agent', id: named });
-        if (named === conn.subject.id) {
-          return helplineError(
-            'validation/field',
-            { scope: 'transfer', field: 'toAgentId', detail: 'must be another agent' },
-            { field: 'toAgentId' },
-          );
-        }
-        return router.refusalOfOfferTo(
-          { ...routingHub.itemOf(current.interaction), queueId: target.id },
-          named,
-        );
-      };
-      const refused = refusalOfNamed();
-      if (refused) throw refused;
-      await inTurn(conn.subject, args.cid, 'transfer', 'transfer this interaction', async () => {
-        // Checked again in the conversation's turn: the named agent may have gone away meanwhile.
-        const stillRefused = refusalOfNamed();
-        if (stillRefused) throw stillRefused;
-        const change = changeOf(current);
-        // The note first: its writer reads it in their history too, which ends at their leave.
-        if (args.note) addEvent(change, { type: 'note', text: redactCardNumbers(args.note) });
-        leave(change, conn.subject.id);
-        step(current, change, { kind: 'transfer', queue: target });
-        await commit(current, change);
-      });
-      if (named === undefined) routingHub.enqueue(current);
-      else {
-        routingHub.transferTo(current, conn.subject.id, named);
-      }
-      return {};
-    },
-    async 'supervisor.reassign'(conn, args) {
-      const target = pickQueue(args.toQueueId, undefined);
-      await inTurn(
-        conn.subject,
-        args.cid,
-        'supervisor.reassign',
-        'reassign an interaction',
-        async (current) => {
-          if (current.snapshot.value !== 'queued') {
-            throw helplineError('conflict/state', {
-              operation: 'reassign',
-              entity: current.interaction.channel,
-              state: current.snapshot.value,
-            });
-          }
-          const change = changeOf(current);
-          change.interaction = { ...change.interaction, queueId: target.id };
-          change.snapshot = {
-            ...change.snapshot,
-            context: { ...change.snapshot.context, queueId: target.id },
-          };
-          addEvent(change, { type: 'note', text: `Moved to ${target.name}` });
-          await commit(current, change);
-        },
-      );
-      void routingHub.run(() => router.transfer(args.cid, target.id));
-      return {};
-    },
-    async 'queues.list'(conn) {
-      authorizeRole(conn.subject, 'queues.list', 'read the queue configuration');
-      // Routing internals (business hours, overflow) stay on the server.
-      return {
-        queues: [...queues.values()].map((queue) => ({
-          id: queue.id,
-          name: queue.name,
-          ...(queue.names ? { names: { ...queue.names } } : {}),
-          priority: queue.priority,
-          slaTargetSeconds: queue.slaTargetSeconds,
-          skills: [...queue.skills],
-          closedAlternative: queue.closedAlternative,
-          acw: queue.acw,
-          dispositions: [...queue.dispositions],
-          dispositionRequired: queue.dispositionRequired,
-          offerTimeoutSeconds: queue.offerTimeoutSeconds,
-          ...(queue.cannedResponses ? { cannedResponses: [...queue.cannedResponses] } : {}),
-          ...(queue.voice ? { voice: queue.voice } : {}),
-        })),
-      };
-    },
-    async 'agent.snapshot'(conn) {
-      authorizeRole(conn.subject, 'agent.snapshot', 'read the agent snapshot');
-      const snapshot = presence.presenceOf(conn.subject.id);
-      const mine = [...live.values()].filter((l) => l.interaction.agentId === conn.subject.id);
-      const offers = mine
-        .filter((l) => l.snapshot.value === 'offered')
-        .flatMap((l) => {
-          const routed = router.offerOf(l.interaction.id);
-          return routed
-            ? [{ interaction: wireFor(l.interaction, conn.subject), expiresAt: routed.expiresAt }]
-            : [];
-        });
-      const { reasonCode } = snapshot.context;
-      return {
-        status: snapshot.value,
-        ...(reasonCode ? { reason: reasonCode } : {}),
-        interactions: mine
-          .filter((l) => l.lifecycle.handling.has(l.snapshot.value))
-          .map((l) => wireFor(l.interaction, conn.subject)),
-        offers,
-      };
-    },
     ...presence.handlers,
     ...reporting.handlers,
     ...voice.handlers,

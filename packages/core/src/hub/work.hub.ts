@@ -1,0 +1,254 @@
+import type { Agent } from '../agent/agent.types';
+import type { PresenceSnapshot } from '../agent/presence.machine';
+import type { Interaction } from '../interaction/interaction.types';
+import { helplineError } from '../protocol/errors';
+import type { WireInteraction } from '../protocol/protocol.types';
+import { redactCardNumbers } from '../protocol/redact';
+import type { Queue } from '../queue/queue.types';
+import type { Router } from '../routing/routing.types';
+import { authorizeRole } from './access';
+import type { CommandHandlers } from './connections.hub';
+import type { ConversationLog } from './conversation.log';
+import type { Subject } from './hub.types';
+import type { LiveInteractions } from './interactions.hub';
+import type { RoutingHub } from './routing.hub';
+
+// An agent's work: taking or declining an offer, wrapping up, transferring (to a queue or a named colleague), a
+// supervisor moving waiting work to another queue, the agent's own snapshot after a reload, and the queues'
+// configuration the console shows.
+
+/** The commands of an agent's work. */
+export type WorkOp =
+  | 'offer.accept'
+  | 'offer.reject'
+  | 'wrapup.submit'
+  | 'transfer'
+  | 'supervisor.reassign'
+  | 'queues.list'
+  | 'agent.snapshot';
+
+/** What an agent's work needs from the hub. */
+export interface WorkHubDeps {
+  readonly queues: ReadonlyMap<string, Queue>;
+  readonly agents: ReadonlyMap<string, Agent>;
+  readonly router: Pick<Router, 'offerOf' | 'accept' | 'reject' | 'refusalOfOfferTo' | 'transfer'>;
+  readonly routing: Pick<
+    RoutingHub,
+    'offerSettled' | 'transferSettled' | 'leftLine' | 'schedule' | 'run' | 'itemOf' | 'enqueue' | 'transferTo'
+  >;
+  readonly live: Pick<LiveInteractions, 'getLive' | 'inTurn' | 'values'>;
+  readonly log: Pick<
+    ConversationLog,
+    'changeOf' | 'step' | 'join' | 'leave' | 'addEvent' | 'commit' | 'drive'
+  >;
+  /** A queue by id; `not-found` otherwise. */
+  readonly pickQueue: (queueId: string | undefined, topic: string | undefined) => Queue;
+  /** An agent's presence. */
+  readonly presenceOf: (agentId: string) => PresenceSnapshot;
+  /** The interaction as `subject` may see it. */
+  readonly wireFor: (interaction: Interaction, subject: Subject | undefined) => WireInteraction;
+}
+
+/** An agent's work on a hub. */
+export interface WorkHub {
+  readonly handlers: CommandHandlers<WorkOp>;
+}
+
+/**
+ * Creates the agent's-work part of a hub.
+ *
+ * @example
+ * ```ts
+ * const work = createWorkHub({ queues, agents, router, routing, live, log, pickQueue, presenceOf, wireFor });
+ * const handlers = { ...work.handlers };
+ * ```
+ */
+export function createWorkHub(deps: WorkHubDeps): WorkHub {
+  const { queues, agents, router, routing, live, pickQueue, wireFor } = deps;
+  const { getLive, inTurn } = live;
+  const { changeOf, step, join, leave, addEvent, commit, drive } = deps.log;
+
+  const handlers: WorkHub['handlers'] = {
+    async 'offer.accept'(conn, args) {
+      const current = await inTurn(
+        conn.subject,
+        args.cid,
+        'offer.accept',
+        'accept an offer',
+        async (current) => {
+          if (router.offerOf(args.cid)?.agentId !== conn.subject.id) {
+            throw helplineError('not-found', { entity: 'Offer', id: args.cid });
+          }
+          const change = changeOf(current);
+          step(current, change, { kind: 'accept', agentId: conn.subject.id });
+          join(change, conn.subject.id);
+          // The agent gets the whole conversation below, in order, instead of its last events first.
+          await commit(current, change, { replayTo: conn.subject.id });
+          routing.offerSettled(args.cid);
+          router.accept(args.cid, conn.subject.id);
+          routing.transferSettled(args.cid, conn.subject.id, 'accepted');
+          return current;
+        },
+      );
+      routing.leftLine(args.cid);
+      void routing.schedule();
+      return { interaction: wireFor(current.interaction, conn.subject) };
+    },
+    async 'offer.reject'(conn, args) {
+      await inTurn(conn.subject, args.cid, 'offer.reject', 'reject an offer', async (current) => {
+        if (router.offerOf(args.cid)?.agentId !== conn.subject.id) {
+          throw helplineError('not-found', { entity: 'Offer', id: args.cid });
+        }
+        await drive(current, { kind: 'reject', agentId: conn.subject.id });
+      });
+      routing.offerSettled(args.cid);
+      routing.transferSettled(args.cid, conn.subject.id, 'declined');
+      void routing.run(() => router.reject(args.cid, conn.subject.id));
+      return {};
+    },
+    async 'wrapup.submit'(conn, args) {
+      const current = await getLive(conn.subject, args.cid, 'wrapup.submit', 'wrap up this interaction');
+      const queue = queues.get(current.interaction.queueId);
+      if (args.disposition && queue && !queue.dispositions.some((d) => d.id === args.disposition)) {
+        throw helplineError(
+          'validation/field',
+          {
+            scope: 'wrapup.submit',
+            field: 'disposition',
+            detail: `"${args.disposition}" is not a disposition of queue ${queue.id}`,
+          },
+          { field: 'disposition' },
+        );
+      }
+      await inTurn(conn.subject, args.cid, 'wrapup.submit', 'wrap up this interaction', async () => {
+        if (current.snapshot.value === 'wrap-up' && queue?.dispositionRequired && !args.disposition) {
+          throw helplineError('wrapup/disposition-required', { queue: queue.id }, { field: 'disposition' });
+        }
+        await drive(current, {
+          kind: 'wrap-up',
+          ...(args.disposition ? { disposition: args.disposition } : {}),
+          ...(args.notes ? { notes: redactCardNumbers(args.notes) } : {}),
+        });
+      });
+      return {};
+    },
+    async transfer(conn, args) {
+      const current = await getLive(conn.subject, args.cid, 'transfer', 'transfer this interaction');
+      if (!args.toQueueId && !args.toAgentId) {
+        throw helplineError('validation/field', {
+          scope: 'transfer',
+          field: 'toQueueId',
+          detail: 'or toAgentId is required',
+        });
+      }
+      const target = args.toQueueId
+        ? pickQueue(args.toQueueId, undefined)
+        : queues.get(current.interaction.queueId);
+      if (!target) throw helplineError('not-found', { entity: 'Queue', id: current.interaction.queueId });
+      const named = args.toAgentId;
+      const refusalOfNamed = () => {
+        if (named === undefined) return undefined;
+        if (!agents.has(named)) return helplineError('not-found', { entity: 'Agent', id: named });
+        if (named === conn.subject.id) {
+          return helplineError(
+            'validation/field',
+            { scope: 'transfer', field: 'toAgentId', detail: 'must be another agent' },
+            { field: 'toAgentId' },
+          );
+        }
+        return router.refusalOfOfferTo({ ...routing.itemOf(current.interaction), queueId: target.id }, named);
+      };
+      const refused = refusalOfNamed();
+      if (refused) throw refused;
+      await inTurn(conn.subject, args.cid, 'transfer', 'transfer this interaction', async () => {
+        // Checked again in the conversation's turn: the named agent may have gone away meanwhile.
+        const stillRefused = refusalOfNamed();
+        if (stillRefused) throw stillRefused;
+        const change = changeOf(current);
+        // The note first: its writer reads it in their history too, which ends at their leave.
+        if (args.note) addEvent(change, { type: 'note', text: redactCardNumbers(args.note) });
+        leave(change, conn.subject.id);
+        step(current, change, { kind: 'transfer', queue: target });
+        await commit(current, change);
+      });
+      if (named === undefined) routing.enqueue(current);
+      else {
+        routing.transferTo(current, conn.subject.id, named);
+      }
+      return {};
+    },
+    async 'supervisor.reassign'(conn, args) {
+      const target = pickQueue(args.toQueueId, undefined);
+      await inTurn(
+        conn.subject,
+        args.cid,
+        'supervisor.reassign',
+        'reassign an interaction',
+        async (current) => {
+          if (current.snapshot.value !== 'queued') {
+            throw helplineError('conflict/state', {
+              operation: 'reassign',
+              entity: current.interaction.channel,
+              state: current.snapshot.value,
+            });
+          }
+          const change = changeOf(current);
+          change.interaction = { ...change.interaction, queueId: target.id };
+          change.snapshot = {
+            ...change.snapshot,
+            context: { ...change.snapshot.context, queueId: target.id },
+          };
+          addEvent(change, { type: 'note', text: `Moved to ${target.name}` });
+          await commit(current, change);
+        },
+      );
+      void routing.run(() => router.transfer(args.cid, target.id));
+      return {};
+    },
+    async 'queues.list'(conn) {
+      authorizeRole(conn.subject, 'queues.list', 'read the queue configuration');
+      // Routing internals (business hours, overflow) stay on the server.
+      return {
+        queues: [...queues.values()].map((queue) => ({
+          id: queue.id,
+          name: queue.name,
+          ...(queue.names ? { names: { ...queue.names } } : {}),
+          priority: queue.priority,
+          slaTargetSeconds: queue.slaTargetSeconds,
+          skills: [...queue.skills],
+          closedAlternative: queue.closedAlternative,
+          acw: queue.acw,
+          dispositions: [...queue.dispositions],
+          dispositionRequired: queue.dispositionRequired,
+          offerTimeoutSeconds: queue.offerTimeoutSeconds,
+          ...(queue.cannedResponses ? { cannedResponses: [...queue.cannedResponses] } : {}),
+          ...(queue.voice ? { voice: queue.voice } : {}),
+        })),
+      };
+    },
+    async 'agent.snapshot'(conn) {
+      authorizeRole(conn.subject, 'agent.snapshot', 'read the agent snapshot');
+      const snapshot = deps.presenceOf(conn.subject.id);
+      const mine = [...live.values()].filter((l) => l.interaction.agentId === conn.subject.id);
+      const offers = mine
+        .filter((l) => l.snapshot.value === 'offered')
+        .flatMap((l) => {
+          const routed = router.offerOf(l.interaction.id);
+          return routed
+            ? [{ interaction: wireFor(l.interaction, conn.subject), expiresAt: routed.expiresAt }]
+            : [];
+        });
+      const { reasonCode } = snapshot.context;
+      return {
+        status: snapshot.value,
+        ...(reasonCode ? { reason: reasonCode } : {}),
+        interactions: mine
+          .filter((l) => l.lifecycle.handling.has(l.snapshot.value))
+          .map((l) => wireFor(l.interaction, conn.subject)),
+        offers,
+      };
+    },
+  };
+
+  return { handlers };
+}
