@@ -42,6 +42,8 @@ export type Intent =
   | { readonly kind: 'no-answer' }
   | { readonly kind: 'fail' }
   | { readonly kind: 'transfer'; readonly queue: Queue }
+  /** A supervisor moves waiting work to `queue` (it keeps its wait). */
+  | { readonly kind: 'reassign'; readonly queue: Queue }
   | { readonly kind: 'wrap-up'; readonly disposition?: string; readonly notes?: string }
   /** A `timed` after-call-work period ran out. */
   | { readonly kind: 'wrap-up-timeout' };
@@ -65,6 +67,7 @@ type SharedEvent = Extract<
   ChatEvent,
   {
     readonly type:
+      | 'REASSIGN'
       | 'OFFER'
       | 'ACCEPT'
       | 'REJECT'
@@ -79,6 +82,14 @@ type SharedEvent = Extract<
 /** The machine event for an intent that chat and callback carry out alike, or `undefined`. */
 function sharedEvent(intent: Intent, at: number): SharedEvent | undefined {
   switch (intent.kind) {
+    case 'reassign':
+      return {
+        type: 'REASSIGN',
+        at,
+        queueId: intent.queue.id,
+        acw: intent.queue.acw,
+        dispositionRequired: intent.queue.dispositionRequired,
+      };
     case 'offer':
       return { type: 'OFFER', at, agentId: intent.agentId, expiresAt: intent.expiresAt };
     case 'accept':

@@ -142,4 +142,13 @@ describe('work hub: wrap-up and transfers', () => {
     assert.equal(current.snapshot.context.queueId, 'sales');
     assert.deepEqual(calls, ['router transfer c1 sales']);
   });
+
+  it('only waiting work moves: the machine refuses a reassignment once it is offered', async () => {
+    const { work, current } = await setup('offered');
+    await assert.rejects(
+      work.handlers['supervisor.reassign'](authedConn(sue), { cid: 'c1', toQueueId: 'sales' }),
+      refusedWith('conflict/state'),
+    );
+    assert.equal(current.interaction.queueId, 'support');
+  });
 });

@@ -185,19 +185,9 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
         'supervisor.reassign',
         'reassign an interaction',
         async (current) => {
-          if (current.snapshot.value !== 'queued') {
-            throw helplineError('conflict/state', {
-              operation: 'reassign',
-              entity: current.interaction.channel,
-              state: current.snapshot.value,
-            });
-          }
+          // Only waiting work moves: the machine refuses it in any other state.
           const change = changeOf(current);
-          change.interaction = { ...change.interaction, queueId: target.id };
-          change.snapshot = {
-            ...change.snapshot,
-            context: { ...change.snapshot.context, queueId: target.id },
-          };
+          step(current, change, { kind: 'reassign', queue: target });
           addEvent(change, { type: 'note', text: `Moved to ${target.name}` });
           await commit(current, change);
         },

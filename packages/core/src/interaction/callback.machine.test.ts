@@ -74,6 +74,7 @@ const events: SampleEvents<CallbackEvent> = {
   HANG_UP: { type: 'HANG_UP', at: LATER, by: 'visitor' },
   CANCEL: { type: 'CANCEL', at: LATER, by: 'visitor' },
   FAIL: { type: 'FAIL', at: LATER },
+  REASSIGN: { type: 'REASSIGN', at: LATER, queueId: 'sales' },
   WRAP_UP_DONE: { type: 'WRAP_UP_DONE', at: LATER, disposition: 'resolved' },
   WRAP_UP_TIMEOUT: { type: 'WRAP_UP_TIMEOUT', at: LATER },
   SKIP_WRAP_UP: { type: 'SKIP_WRAP_UP', at: LATER },
@@ -96,6 +97,7 @@ const terminal = {
   WRAP_UP_DONE: x,
   WRAP_UP_TIMEOUT: x,
   SKIP_WRAP_UP: x,
+  REASSIGN: x,
 } as const;
 
 // With the default ACW policy (`optional`, no disposition required); other policies are tested below.
@@ -104,42 +106,42 @@ const table: TransitionTable<CallbackState, CallbackEvent> = {
   requested: {
     SCHEDULE: 'scheduled', QUEUE: 'queued', DUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, ANSWER: x, NO_ANSWER: x, HANG_UP: x, CANCEL: 'cancelled', FAIL: 'failed',
-    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
   },
   scheduled: {
     SCHEDULE: 'scheduled', QUEUE: x, DUE: 'queued', OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, ANSWER: x, NO_ANSWER: x, HANG_UP: x, CANCEL: 'cancelled', FAIL: 'failed',
-    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
   },
   queued: {
     SCHEDULE: 'scheduled', QUEUE: x, DUE: x, OFFER: 'offered', ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, ANSWER: x, NO_ANSWER: x, HANG_UP: x, CANCEL: 'cancelled', FAIL: 'failed',
-    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: 'queued',
   },
   offered: {
     SCHEDULE: x, QUEUE: x, DUE: x, OFFER: x, ACCEPT: 'dialing', REJECT: 'queued', OFFER_TIMEOUT: 'queued',
     OFFER_WITHDRAWN: 'queued', ANSWER: x, NO_ANSWER: x, HANG_UP: x, CANCEL: 'cancelled', FAIL: 'failed',
-    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
   },
   dialing: {
     SCHEDULE: 'scheduled', QUEUE: x, DUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, ANSWER: 'active', NO_ANSWER: 'retry-wait', HANG_UP: x, CANCEL: x, FAIL: 'failed',
-    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
   },
   'retry-wait': {
     SCHEDULE: 'scheduled', QUEUE: x, DUE: 'queued', OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, ANSWER: x, NO_ANSWER: x, HANG_UP: x, CANCEL: 'cancelled', FAIL: 'failed',
-    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
   },
   active: {
     SCHEDULE: x, QUEUE: x, DUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, ANSWER: x, NO_ANSWER: x, HANG_UP: 'wrap-up', CANCEL: x, FAIL: 'wrap-up',
-    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
   },
   'wrap-up': {
     SCHEDULE: x, QUEUE: x, DUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, ANSWER: x, NO_ANSWER: x, HANG_UP: x, CANCEL: x, FAIL: x,
-    WRAP_UP_DONE: 'completed', WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: 'completed',
+    WRAP_UP_DONE: 'completed', WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: 'completed', REASSIGN: x,
   },
   completed: terminal,
   cancelled: terminal,
@@ -466,6 +468,16 @@ const callbackEventArbs: EventArbitraries<CallbackEvent> = {
   }),
   CANCEL: fc.record({ type: fc.constant('CANCEL'), at: atArb, by: fc.constantFrom('visitor', 'agent') }),
   FAIL: fc.record({ type: fc.constant('FAIL'), at: atArb }),
+  REASSIGN: fc.record(
+    {
+      type: fc.constant('REASSIGN'),
+      at: atArb,
+      queueId: fc.constantFrom('sales', 'billing'),
+      acw: acwPolicyArb,
+      dispositionRequired: fc.boolean(),
+    },
+    { requiredKeys: ['type', 'at', 'queueId'] },
+  ),
   ...wrapUpEventArbs,
 };
 

@@ -12,6 +12,8 @@ import {
   type OfferFields,
   offerActions,
   offerGuards,
+  type ReassignEvent,
+  recordReassign,
   type WrapUpEvent,
   type WrapUpFields,
   type WrapUpPolicy,
@@ -68,6 +70,7 @@ export type CallbackEvent =
   | { readonly type: 'CANCEL'; readonly at: number; readonly by: 'visitor' | 'agent' }
   /** A technical failure (carrier, media, invalid number). */
   | { readonly type: 'FAIL'; readonly at: number }
+  | ReassignEvent
   | WrapUpEvent;
 
 /** The type names of {@link CallbackEvent}. */
@@ -144,6 +147,7 @@ function end(reason: EndReason, by: EndedBy): CallbackAction {
 }
 
 const actions = {
+  recordReassign,
   saveSlot: (context, event) => ({ ...context, slot: eventOfType(event, 'SCHEDULE').slot, asap: false }),
   markAsap: (context) => ({ ...context, asap: true }),
   clearRetry: (context) => ({ ...context, nextAttemptAt: undefined }),
@@ -239,6 +243,8 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
       on: {
         SCHEDULE: { target: 'scheduled', guard: 'validSlot', actions: ['saveSlot'] },
         OFFER: { target: 'offered', guard: 'validOffer', actions: ['recordOffer'] },
+        // A supervisor moves it to another queue; it stays in line with its original wait.
+        REASSIGN: { target: 'queued', actions: ['recordReassign'] },
         CANCEL: cancel,
         FAIL: { target: 'failed', actions: ['endFailed'] },
       },

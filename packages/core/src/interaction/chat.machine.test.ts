@@ -63,6 +63,7 @@ const events: SampleEvents<ChatEvent> = {
   TRANSFER: { type: 'TRANSFER', at: LATER, queueId: 'support' },
   CLOSE_QUEUE: { type: 'CLOSE_QUEUE', at: LATER },
   FAIL: { type: 'FAIL', at: LATER },
+  REASSIGN: { type: 'REASSIGN', at: LATER, queueId: 'sales' },
   WRAP_UP_DONE: { type: 'WRAP_UP_DONE', at: LATER, disposition: 'resolved', notes: 'ok' },
   WRAP_UP_TIMEOUT: { type: 'WRAP_UP_TIMEOUT', at: LATER },
   SKIP_WRAP_UP: { type: 'SKIP_WRAP_UP', at: LATER },
@@ -74,32 +75,32 @@ const table: TransitionTable<ChatState, ChatEvent> = {
   prechat: {
     SUBMIT_PRECHAT: 'queued', QUEUE: 'queued', OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
-    CLOSE_QUEUE: 'ended', FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CLOSE_QUEUE: 'ended', FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
   },
   queued: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: 'offered', ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
-    CLOSE_QUEUE: 'ended', FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CLOSE_QUEUE: 'ended', FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: 'queued',
   },
   offered: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: 'active', REJECT: 'queued', OFFER_TIMEOUT: 'queued',
     OFFER_WITHDRAWN: 'queued', VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
-    CLOSE_QUEUE: x, FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CLOSE_QUEUE: x, FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
   },
   active: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: 'wrap-up', AGENT_END: 'wrap-up', INACTIVITY_TIMEOUT: 'wrap-up',
-    TRANSFER: 'queued', CLOSE_QUEUE: x, FAIL: 'wrap-up', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    TRANSFER: 'queued', CLOSE_QUEUE: x, FAIL: 'wrap-up', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
   },
   'wrap-up': {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: x, AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
-    FAIL: x, WRAP_UP_DONE: 'ended', WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: 'ended',
+    FAIL: x, WRAP_UP_DONE: 'ended', WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: 'ended', REASSIGN: x,
   },
   ended: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: x, AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
-    FAIL: x, WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    FAIL: x, WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
   },
 };
 
@@ -421,6 +422,16 @@ const chatEventArbs: EventArbitraries<ChatEvent> = {
   ),
   CLOSE_QUEUE: fc.record({ type: fc.constant('CLOSE_QUEUE'), at: atArb }),
   FAIL: fc.record({ type: fc.constant('FAIL'), at: atArb }),
+  REASSIGN: fc.record(
+    {
+      type: fc.constant('REASSIGN'),
+      at: atArb,
+      queueId: fc.constantFrom('sales', 'billing'),
+      acw: acwPolicyArb,
+      dispositionRequired: fc.boolean(),
+    },
+    { requiredKeys: ['type', 'at', 'queueId'] },
+  ),
   ...wrapUpEventArbs,
 };
 
@@ -490,4 +501,20 @@ describeMachineProperties({
   checkStep,
   finals: [ended],
   runs: { random: 300, guided: 500, coverage: 100 },
+});
+
+describe('chat machine: reassignment', () => {
+  test("a supervisor's move keeps the chat in line with its original wait, under the new queue's policy", () => {
+    const moved = run(chatMachine, queued, {
+      type: 'REASSIGN',
+      at: LATER,
+      queueId: 'sales',
+      acw: { kind: 'none' },
+      dispositionRequired: false,
+    });
+    assert.equal(moved.value, 'queued');
+    assert.equal(moved.context.queueId, 'sales');
+    assert.deepEqual(moved.context.acw, { kind: 'none' });
+    assert.equal(moved.context.timestamps.queuedAt, queued.context.timestamps.queuedAt);
+  });
 });

@@ -12,6 +12,8 @@ import {
   type OfferFields,
   offerActions,
   offerGuards,
+  type ReassignEvent,
+  recordReassign,
   type WrapUpEvent,
   type WrapUpFields,
   type WrapUpPolicy,
@@ -55,6 +57,7 @@ export type ChatEvent =
     }
   /** The queue closed (business hours) before the chat was offered. */
   | { readonly type: 'CLOSE_QUEUE'; readonly at: number }
+  | ReassignEvent
   /** A technical failure ended the chat. */
   | { readonly type: 'FAIL'; readonly at: number }
   | WrapUpEvent;
@@ -107,6 +110,7 @@ const actions = {
       dispositionRequired: transfer.dispositionRequired ?? context.dispositionRequired,
     };
   },
+  recordReassign,
   endAbandoned: end('abandoned', 'visitor'),
   endCompletedByVisitor: end('completed', 'visitor'),
   endCompletedByAgent: end('completed', 'agent'),
@@ -154,6 +158,8 @@ export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext>({
     queued: {
       on: {
         OFFER: { target: 'offered', guard: 'validOffer', actions: ['recordOffer'] },
+        // A supervisor moves it to another queue; it stays in line with its original wait.
+        REASSIGN: { target: 'queued', actions: ['recordReassign'] },
         VISITOR_LEFT: { target: 'ended', actions: ['endAbandoned'] },
         CLOSE_QUEUE: { target: 'ended', actions: ['endQueueClosed'] },
         FAIL: { target: 'ended', actions: ['endFailed'] },

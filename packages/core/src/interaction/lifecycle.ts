@@ -69,6 +69,32 @@ export type WrapUpEvent =
 
 type WrapUpDoneEvent = Extract<WrapUpEvent, { readonly type: 'WRAP_UP_DONE' }>;
 
+/**
+ * A supervisor moved waiting work to another queue: it keeps its place in time (its wait counts from when it first
+ * queued) and takes the new queue's wrap-up policy, as a transfer does.
+ */
+export interface ReassignEvent {
+  readonly type: 'REASSIGN';
+  readonly at: number;
+  readonly queueId: string;
+  readonly acw?: Queue['acw'] | undefined;
+  readonly dispositionRequired?: boolean | undefined;
+}
+
+/** The action of {@link ReassignEvent}, the same in every machine whose work waits in a queue. */
+export function recordReassign<C extends WrapUpFields & { readonly queueId?: string | undefined }>(
+  context: C,
+  event: MachineEvent,
+): C {
+  const reassign = eventOfType(event as MachineEvent | ReassignEvent, 'REASSIGN') as ReassignEvent;
+  return {
+    ...context,
+    queueId: reassign.queueId,
+    acw: reassign.acw ?? context.acw,
+    dispositionRequired: reassign.dispositionRequired ?? context.dispositionRequired,
+  };
+}
+
 /** The events of offering a queued interaction to one agent, the same in every machine that routes. */
 export type OfferEvent =
   /** The router reserved the interaction for `agentId` until `expiresAt`. */
