@@ -6,7 +6,6 @@ import type { CommandOp, ConversationEvent } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import type { RoutingRule } from '../routing/rules';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
-import type { VoiceHubOptions } from './voice.hub';
 
 /** Who is on the other end of a connection, as proven by their token. */
 export interface Subject {
@@ -128,6 +127,28 @@ export interface HubClock {
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+}
+
+/** Timers and budgets of calls on a hub. */
+export interface VoiceHubOptions {
+  /**
+   * How long a call may run with its media reported broken (by either side: a reloaded page, a lost network)
+   * before the hub ends it as failed. Default 20 s.
+   */
+  readonly reattachMs?: number | undefined;
+  /** How long a picked-up call may wait for media to flow. Default 30 s. */
+  readonly connectMs?: number | undefined;
+  /** How long a call started inside a conversation rings before it counts as missed. Default 45 s. */
+  readonly ringMs?: number | undefined;
+  /**
+   * How long a call survives with neither party connected to the hub (a signaling outage of one side alone never
+   * ends a call whose media flows). Default 60 s.
+   */
+  readonly absentMs?: number | undefined;
+  /** Call commands (mostly signaling) one connection may send in a burst. Default 60. */
+  readonly signalBurst?: number | undefined;
+  /** Call commands one connection may send per second, sustained. Default 20. */
+  readonly signalsPerSecond?: number | undefined;
 }
 
 /** Configuration of a hub. */

@@ -19,7 +19,7 @@ import {
   voiceSnapshot,
 } from '../voice/voice.machine';
 import { type CallRecord, toWireCall } from '../voice/voice.wire';
-import type { HubClock, Subject } from './hub.types';
+import type { HubClock, Subject, VoiceHubOptions } from './hub.types';
 import { randomId } from './ids';
 import type { Intent, InteractionSnapshot, Lifecycle } from './lifecycles';
 
@@ -30,27 +30,7 @@ import type { Intent, InteractionSnapshot, Lifecycle } from './lifecycles';
 // signaling between the two parties only, and ends calls whose media is gone so that no call outlives its
 // browsers.
 
-/** Timers and budgets of calls on a hub. */
-export interface VoiceHubOptions {
-  /**
-   * How long a call may run with its media reported broken (by either side: a reloaded page, a lost network)
-   * before the hub ends it as failed. Default 20 s.
-   */
-  readonly reattachMs?: number | undefined;
-  /** How long a picked-up call may wait for media to flow. Default 30 s. */
-  readonly connectMs?: number | undefined;
-  /** How long a call started inside a conversation rings before it counts as missed. Default 45 s. */
-  readonly ringMs?: number | undefined;
-  /**
-   * How long a call survives with neither party connected to the hub (a signaling outage of one side alone never
-   * ends a call whose media flows). Default 60 s.
-   */
-  readonly absentMs?: number | undefined;
-  /** Call commands (mostly signaling) one connection may send in a burst. Default 60. */
-  readonly signalBurst?: number | undefined;
-  /** Call commands one connection may send per second, sustained. Default 20. */
-  readonly signalsPerSecond?: number | undefined;
-}
+export type { VoiceHubOptions } from './hub.types';
 
 /** What the voice hub reads of a live interaction (the hub's own record fits). */
 export interface VoiceInteraction {
