@@ -25,6 +25,7 @@ import type {
   Subject,
 } from './hub.types';
 import { randomId } from './ids';
+import { createResumeTokens } from './resume.tokens';
 
 // Connections and resume: who is connected as whom, `hello` and `welcome`, single-use resume tokens, the replay of
 // what a resuming client missed (live events of a conversation wait for its replay), server-driven heartbeats,
@@ -132,11 +133,16 @@ export interface ConnectionsHub {
  * ```
  */
 export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
-  const { clock, serialized, resumeTokenTtlMs } = deps;
+  const { clock, serialized } = deps;
   const conns = new Set<Conn>();
   // Authenticated connections by subject id: fan-out looks up recipients here instead of scanning every socket.
   const connsBySubject = new Map<string, Set<Conn>>();
-  const resumeTokens = new Map<string, { readonly subjectId: string; readonly issuedAt: number }>();
+  const tokens = createResumeTokens({
+    clock,
+    randomBytes: deps.randomBytes,
+    storage: deps.storage,
+    ttlMs: deps.resumeTokenTtlMs,
+  });
   /** Offer revocations an agent could not be told (no connection), sent on their next welcome. */
   const missedRevokes = new Map<string, Notice[]>();
   let heartbeatTimer: unknown;
@@ -230,21 +236,10 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
       // A resume token is only good for the subject it was issued to, and only once: it is spent when the client
       // is heard from after this welcome (see `receive`), so a link that drops before the welcome arrives can
       // resume with it again.
-      const issued = resumeTokens.get(frame.resume.token);
-      const remembered =
-        issued && clock.now() - issued.issuedAt < resumeTokenTtlMs ? issued.subjectId : undefined;
-      // Tokens issued before a restart are known only to a storage that keeps them (the server's SQL storage).
-      const kept =
-        remembered === undefined && deps.storage.findResumeToken
-          ? await deps.storage.findResumeToken(frame.resume.token, clock.now() - resumeTokenTtlMs)
-          : undefined;
-      const owner = remembered ?? kept;
+      const owner = await tokens.ownerOf(frame.resume.token);
       if (owner !== subject.id) {
         // Presented by someone else: it may have leaked, so it is good for nobody now.
-        if (owner !== undefined) {
-          resumeTokens.delete(frame.resume.token);
-          await deps.storage.takeResumeToken?.(frame.resume.token);
-        }
+        if (owner !== undefined) await tokens.revoke(frame.resume.token);
         // Named as the field at fault, so the client drops its resume token and connects afresh.
         return refuse(
           conn,
@@ -259,9 +254,7 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
       resumed = true;
       conn.spentToken = frame.resume.token;
     }
-    const resumeToken = randomId('r', deps.randomBytes);
-    if (deps.storage.saveResumeToken)
-      await deps.storage.saveResumeToken(resumeToken, subject.id, clock.now());
+    const resumeToken = await tokens.issue(subject.id);
     const heads: Record<string, number> = {};
     const visible: [string, number, number | undefined][] = [];
     for (const [cid, after] of Object.entries(frame.resume?.cursors ?? {})) {
@@ -277,7 +270,6 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
     conn.subject = subject;
     conn.capabilities = frame.capabilities;
     conn.resumeToken = resumeToken;
-    resumeTokens.set(resumeToken, { subjectId: subject.id, issuedAt: clock.now() });
     for (const [cid] of visible) conn.replaying.add(cid);
     if (!conn.closed) {
       const own = connsBySubject.get(subject.id) ?? new Set<Conn>();
@@ -304,8 +296,7 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
     const token = conn.spentToken;
     if (token === undefined) return;
     conn.spentToken = undefined;
-    resumeTokens.delete(token);
-    await deps.storage.takeResumeToken?.(token);
+    await tokens.revoke(token);
   }
 
   /** Sends what a resuming client missed in one conversation, or `gap` when that is too much to replay. */
@@ -393,9 +384,7 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
   /** Expired resume tokens are forgotten, and the hub sweeps what it keeps (finished interactions). */
   function sweep(now: number): void {
     lastSweepAt = now;
-    for (const [token, issued] of resumeTokens) {
-      if (now - issued.issuedAt >= resumeTokenTtlMs) resumeTokens.delete(token);
-    }
+    tokens.sweep(now);
     deps.sweep(now);
   }
 
