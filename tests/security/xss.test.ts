@@ -145,7 +145,7 @@ describe('XSS corpus through the widget and the agent console under a strict CSP
           report.widgetMessages >= (report.payloads - unstorable) * 2,
           'every payload shown both ways',
         );
-        assert.deepEqual(report.consoleTexts, { lastMessageShown: true, visitorNameAsText: true });
+        assert.deepEqual(report.consoleTexts, { lastMessageShown: true, customerNameAsText: true });
         assert.deepEqual(errors, [], 'no page errors');
         externalLinks += report.externalLinks;
       } finally {

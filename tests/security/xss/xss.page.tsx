@@ -180,10 +180,13 @@ async function run(offset = 0, limit = payloads.length): Promise<XssReport> {
   await agent.sendMessage(cid, sentinel);
   await settle();
   const consoleText = consoleRoot.textContent ?? '';
+  // The console names the customer once, everywhere: the pre-chat name (a payload) when one was given, else the
+  // name the visitor signed in with (a payload too).
+  const customerName = agent.$conversations.get()[cid]?.interaction?.customer.name?.trim() || visitorName;
   const consoleTexts = {
     // The console rendered up to the last message, and shows the customer's name as text.
     lastMessageShown: consoleText.includes(sentinel),
-    visitorNameAsText: consoleText.includes(visitorName),
+    customerNameAsText: customerName.length > 0 && consoleText.includes(customerName),
   };
   const { unsafe, links, externalLinks } = findUnsafe();
   return {
