@@ -60,9 +60,9 @@ describe('the console and the board in five languages', () => {
         assert.strictEqual(root?.getAttribute('dir'), dir);
         assert.strictEqual(root?.getAttribute('lang'), locale);
       }
-      assert.include(container.textContent, catalog.consoleNothingSelected);
+      assert.include(container.textContent, catalog.inboxEmpty);
       assert.include(container.textContent, catalog.queuesTitle);
-      if (locale !== 'en') assert.notInclude(container.textContent, consoleMessages.consoleNothingSelected);
+      if (locale !== 'en') assert.notInclude(container.textContent, consoleMessages.inboxEmpty);
       await assertAccessible(container);
     });
   }
