@@ -2,6 +2,7 @@ import { type CallbackEvent, callbackMachine, callbackSnapshot } from '../intera
 import { type ChatEvent, chatMachine, chatSnapshot } from '../interaction/chat.machine';
 import type { Channel, EndedBy, EndReason, Interaction } from '../interaction/interaction.types';
 import type { OfferFields } from '../interaction/lifecycle';
+import { type Phase, phaseOf } from '../interaction/phase';
 import type { MachineDefinition, MachineEvent, Snapshot } from '../machine';
 import type { Queue } from '../queue/queue.types';
 
@@ -60,6 +61,21 @@ export interface Lifecycle {
   readonly final: ReadonlySet<string>;
   /** States in which the assigned agent holds the interaction (capacity in use). */
   readonly handling: ReadonlySet<string>;
+}
+
+/** A machine's states grouped the way the hub asks about them, read from their phases. */
+function statesByPhase(
+  machine: { readonly states: object },
+  channel: Channel,
+): Pick<Lifecycle, 'waiting' | 'final' | 'handling'> {
+  const states = Object.keys(machine.states);
+  const inPhase = (...phases: Phase[]) =>
+    new Set(states.filter((state) => phases.includes(phaseOf(channel, state))));
+  return {
+    waiting: inPhase('waiting', 'offered'),
+    final: inPhase('final'),
+    handling: inPhase('handling', 'wrap-up'),
+  };
 }
 
 /** The offer, failure and wrap-up events that the chat and the callback machine define alike. */
@@ -140,9 +156,7 @@ const chatLifecycle: Lifecycle = {
         return sharedEvent(intent, at);
     }
   },
-  waiting: new Set(['queued', 'offered']),
-  final: new Set(['ended']),
-  handling: new Set(['active', 'wrap-up']),
+  ...statesByPhase(chatMachine, 'chat'),
 };
 
 const callbackLifecycle: Lifecycle = {
@@ -177,9 +191,7 @@ const callbackLifecycle: Lifecycle = {
         return sharedEvent(intent, at);
     }
   },
-  waiting: new Set(['queued', 'offered']),
-  final: new Set(['completed', 'cancelled', 'failed']),
-  handling: new Set(['dialing', 'active', 'wrap-up']),
+  ...statesByPhase(callbackMachine, 'callback'),
 };
 
 const LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> = {

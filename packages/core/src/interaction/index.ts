@@ -14,3 +14,4 @@ export {
   wrapUpDeadlineAt,
   wrapUpSkippable,
 } from './lifecycle';
+export { type Phase, phaseOf } from './phase';

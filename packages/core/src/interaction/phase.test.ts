@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DEFAULT_LIFECYCLES } from '../hub/lifecycles';
+import type { StateConfig } from '../machine';
+import { CHANNELS } from './interaction.types';
+import { phaseOf } from './phase';
+
+type AnyStateConfig = StateConfig<string, { readonly type: string }>;
+
+/** The targets of `event` from one state of a machine table. */
+function targetsOf(config: AnyStateConfig, event: string): string[] {
+  const transitions = (config.on as Record<string, unknown> | undefined)?.[event];
+  if (transitions === undefined) return [];
+  return (Array.isArray(transitions) ? transitions : [transitions]).map((t: { target: string }) => t.target);
+}
+
+describe('phaseOf against every lifecycle table', () => {
+  for (const channel of CHANNELS) {
+    const lifecycle = DEFAULT_LIFECYCLES[channel];
+    if (!lifecycle) continue;
+    const states = Object.entries(lifecycle.machine.states as Record<string, AnyStateConfig>);
+
+    test(`${channel}: a state is final in the table exactly when its phase is final`, () => {
+      // A new state without a phase reads as 'final', so a new open state fails here.
+      for (const [state, config] of states) {
+        assert.equal(phaseOf(channel, state) === 'final', config.final === true, `${channel} ${state}`);
+      }
+    });
+
+    test(`${channel}: the table's transitions agree with the phases`, () => {
+      for (const [state, config] of states) {
+        for (const target of targetsOf(config, 'OFFER')) {
+          assert.equal(phaseOf(channel, state), 'waiting', `${channel} ${state} offers`);
+          assert.equal(phaseOf(channel, target), 'offered', `${channel} ${state} → ${target}`);
+        }
+        for (const target of targetsOf(config, 'ACCEPT')) {
+          assert.equal(phaseOf(channel, target), 'handling', `${channel} ${state} → ${target}`);
+        }
+        if (targetsOf(config, 'WRAP_UP_DONE').length > 0) assert.equal(phaseOf(channel, state), 'wrap-up');
+      }
+    });
+
+    test(`${channel}: the hub's sets of states are the phases'`, () => {
+      const withPhase = (...phases: string[]) =>
+        states.map(([state]) => state).filter((state) => phases.includes(phaseOf(channel, state)));
+      assert.deepEqual([...lifecycle.waiting].sort(), withPhase('waiting', 'offered').sort());
+      assert.deepEqual([...lifecycle.handling].sort(), withPhase('handling', 'wrap-up').sort());
+      assert.deepEqual([...lifecycle.final].sort(), withPhase('final').sort());
+    });
+  }
+
+  test('a callback being retried is open, a completed one is not', () => {
+    assert.equal(phaseOf('callback', 'retry-wait'), 'scheduled');
+    assert.equal(phaseOf('callback', 'dialing'), 'handling');
+    assert.equal(phaseOf('callback', 'completed'), 'final');
+  });
+
+  test('a state no machine knows reads as final', () => {
+    assert.equal(phaseOf('chat', 'held'), 'final');
+    assert.equal(phaseOf('callback', 'toString'), 'final');
+  });
+});
