@@ -4,6 +4,7 @@ import { type Connection, type ConnectionOptions, createConnection } from '../co
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { leadershipOf } from '../connection/leader';
 import { phaseOf } from '../interaction/phase';
+import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import type { CommandArgs, CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
@@ -155,6 +156,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       capabilities: options.capabilities ?? agentCapabilities(options.voice),
     },
     commandResultSchemas,
+    serverFrameGuard,
   );
   const conversations = createConversationsStore({
     connection,

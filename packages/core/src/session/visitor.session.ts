@@ -4,7 +4,7 @@ import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { uuidv7 } from '../hub/ids';
 import { phaseOf } from '../interaction/phase';
 import { clientError } from '../protocol/errors.client';
-import { visitorResultGuards } from '../protocol/protocol.guards.generated';
+import { visitorFrameGuard, visitorResultGuards } from '../protocol/protocol.guards.generated';
 import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
 import {
   type ChatMessage,
@@ -130,8 +130,9 @@ const isOpen = (interaction: WireInteraction): boolean =>
  * ```
  */
 export function createVisitorSession(options: VisitorSessionOptions): VisitorSession {
-  // A visitor validates only the acks of what a visitor sends: the staff results stay out of its bundle.
-  const connection = createConnection(options, visitorResultGuards);
+  // A visitor checks only the frames a visitor receives and the acks of what it sends: the staff notices and
+  // results stay out of its bundle.
+  const connection = createConnection(options, visitorResultGuards, visitorFrameGuard);
   const persistence =
     options.storageKey === false || (options.outbox && options.memory)
       ? undefined
