@@ -1,4 +1,5 @@
 import type { Channel, Interaction } from '../interaction/interaction.types';
+import { phaseOf } from '../interaction/phase';
 import { transition } from '../machine';
 import { helplineError, isHelplineError } from '../protocol/errors';
 import type {
@@ -138,13 +139,15 @@ interface Bucket {
 
 const LIVE_CALL: ReadonlySet<VoiceState> = new Set(['dialing', 'ringing', 'connecting', 'active', 'held']);
 const TALKING: ReadonlySet<VoiceState> = new Set(['connecting', 'active', 'held']);
-/** Interaction states in which a call of that channel may go on; leaving them ends the call. */
-const CALL_STATES: Readonly<Record<Channel, ReadonlySet<string>>> = {
-  chat: new Set(['active']),
-  voice: new Set(['queued', 'offered', 'active']),
-  callback: new Set(['dialing', 'active']),
-  'offline-message': new Set(),
-};
+/**
+ * Whether a call of the interaction's channel may go on in `state`; leaving such a state ends the call. A phone
+ * call rings in the queue and through the offer; a chat's call and a callback's only while an agent handles them.
+ */
+function callMayGoOn(channel: Channel, state: string): boolean {
+  const phase = phaseOf(channel, state);
+  if (channel === 'voice') return phase === 'waiting' || phase === 'offered' || phase === 'handling';
+  return channel !== 'offline-message' && phase === 'handling';
+}
 
 const isLive = (call: HubCall): boolean => LIVE_CALL.has(call.snapshot.value);
 /** Steps are made only by this module, always of its own calls. */
@@ -336,7 +339,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
   function endIntentOf({ call, next }: CallStep): { intent?: Intent } {
     const current = interactions.get(call.cid);
     if (LIVE_CALL.has(next.value) || current?.interaction.channel !== 'voice') return {};
-    if (!CALL_STATES.voice.has(current.snapshot.value)) return {};
+    if (!callMayGoOn('voice', current.snapshot.value)) return {};
     const { endedBy } = next.context;
     const intent: Intent =
       endedBy === 'visitor'
@@ -404,10 +407,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         const existing = calls.get(args.cid);
         if (existing && isLive(existing)) conflict('start a call', existing.snapshot.value);
         // A voice interaction's call is placed by `chat.start`; elsewhere only a running conversation escalates.
-        if (
-          interaction.channel === 'voice' ||
-          !CALL_STATES[interaction.channel].has(current.snapshot.value)
-        ) {
+        if (interaction.channel === 'voice' || !callMayGoOn(interaction.channel, current.snapshot.value)) {
           throw helplineError('conflict/state', {
             operation: 'start a call',
             entity: interaction.channel,
@@ -532,17 +532,18 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       if (step) steps.push(step);
     };
     const at = clock.now();
-    if (interaction.channel === 'voice' && state === 'queued') {
+    const phase = phaseOf(interaction.channel, state);
+    if (interaction.channel === 'voice' && phase === 'waiting') {
       // A missed or rejected offer: the call keeps ringing in the queue.
-      if (call && before !== 'active') return steps;
+      if (call && phaseOf('voice', before) !== 'handling') return steps;
       // Transferred: this call ends here and a new one rings for the next agent.
       add({ type: 'HANG_UP', at, by: 'agent' }, 'transfer the call');
       steps.push(draftCall(next, 'visitor'));
       return steps;
     }
-    if (interaction.channel === 'voice' && state === 'active' && before === 'offered') {
+    if (interaction.channel === 'voice' && phase === 'handling' && phaseOf('voice', before) === 'offered') {
       add({ type: 'ANSWER', at }, 'answer the call');
-    } else if (!CALL_STATES[interaction.channel].has(state)) {
+    } else if (!callMayGoOn(interaction.channel, state)) {
       const { endedBy } = interaction;
       add(
         endedBy === 'visitor' || endedBy === 'agent'
@@ -599,11 +600,11 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
     const state = current.snapshot.value;
     if (interaction.channel !== 'voice' || calls.has(interaction.id)) return;
     await deps.serialized(interaction.id, async () => {
-      if (state === 'queued') {
+      if (phaseOf('voice', state) === 'waiting') {
         await deps.commit(interaction.id, { calls: [draftCall(current, 'visitor')] });
         // A caller who does not come back leaves no call ringing in the queue for ever.
         presenceChanged(interaction.customer.id);
-      } else if (CALL_STATES.voice.has(state))
+      } else if (callMayGoOn('voice', state))
         await deps.commit(interaction.id, { calls: [], intent: { kind: 'fail' } });
     });
   }
