@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createHub, devAuthenticate, type Hub } from '../hub';
-import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
 import { createMemoryTransport, type MemoryTransport } from '../transport';
@@ -140,7 +139,6 @@ function rig(options: { hidden?: boolean } = {}): Rig {
       environment,
     },
     commandResultSchemas,
-    serverFrameGuard,
   );
   const built: Rig = {
     clock,
@@ -251,7 +249,6 @@ describe('a connection driven by its environment', () => {
         commandTimeoutMs: 15_000,
       },
       commandResultSchemas,
-      serverFrameGuard,
     );
     connection.open();
     await flush();

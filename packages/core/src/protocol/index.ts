@@ -27,8 +27,7 @@ export {
   validateCommandArgs,
 } from './protocol.commands';
 export type { FrameGuard } from './protocol.guards';
-export { visitorFrameGuard, visitorResultGuards } from './protocol.guards.generated';
-export { serverFrameGuard } from './protocol.guards.staff.generated';
+export { visitorResultGuards } from './protocol.guards.generated';
 export { e164, isKnownTimeZone, isStorableText } from './protocol.inputs';
 export { CLOSE_CODES, LIMITS, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.limits';
 export { MAX_EPOCH_MS, SIGNAL_LIMITS } from './protocol.primitives';

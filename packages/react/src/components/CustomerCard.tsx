@@ -1,5 +1,5 @@
 'use client';
-import { phaseOf, type Queue, type WireInteraction } from '@helpline/core';
+import type { Queue, WireInteraction } from '@helpline/core';
 import { type ReactNode, useId, useMemo } from 'react';
 import { useHelpline } from '../context/HelplineContext';
 import { useCustomer } from '../hooks/useCustomer';
@@ -33,7 +33,7 @@ export function customerContacts(
         ?.dispositions.find((d) => d.id === interaction.disposition);
       return {
         interaction,
-        open: phaseOf(interaction.channel, interaction.state) !== 'final',
+        open: interaction.state !== 'ended',
         resolved: disposition?.resolved,
         dispositionLabel: disposition?.label ?? interaction.disposition,
       };
