@@ -1,4 +1,6 @@
+import { type CallbackState, callbackMachine } from '../interaction/callback.machine';
 import type { Interaction } from '../interaction/interaction.types';
+import { phaseOf } from '../interaction/phase';
 import { helplineError } from '../protocol/errors';
 import type { CommandArgs, WireCall, WireInteraction } from '../protocol/protocol.types';
 import { isOpen, queueAvailability } from '../queue/business-hours';
@@ -95,9 +97,12 @@ export function createCallbacksHub(deps: CallbacksHubDeps): CallbacksHub {
     if (call && call.state !== 'ended') {
       throw helplineError('conflict/state', { operation: 'reschedule', entity: 'call', state: call.state });
     }
-    const allowed =
-      subject.role === 'agent' ? ['dialing'] : ['requested', 'scheduled', 'queued', 'retry-wait'];
-    if (channel !== 'callback' || !allowed.includes(state) || (subject.role !== 'agent' && agentId)) {
+    // The machine says whether the callback can move at all; its phase says whose move it is.
+    const movable =
+      channel === 'callback' && callbackMachine.states[state as CallbackState]?.on?.SCHEDULE !== undefined;
+    const handling = phaseOf(channel, state) === 'handling';
+    const allowed = subject.role === 'agent' ? handling : !handling && !agentId;
+    if (!movable || !allowed) {
       throw helplineError('conflict/state', { operation: 'reschedule', entity: channel, state });
     }
   }
