@@ -65,13 +65,15 @@ export interface AgentConsoleProps {
  * conversation or call, wrap-up, transfer and escalation, the customer card, callbacks and the keyboard
  * shortcuts (Alt+A accept, Alt+H hang up, Alt+M mute, Alt+N next interaction by default). Calls need no wiring:
  * the softphone follows the agent session's own call session (`agent.$calls`), unless the provider has a `voice`.
+ * `escalationQueueId` names a queue of the server's configuration.
  *
  * @example
  * ```tsx
- * const agent = createAgentSession({ transport: createWebSocketTransport(url), token });
+ * const transport = createWebSocketTransport({ url: 'wss://help.example.com/v1/ws' });
+ * const agent = createAgentSession({ transport, token: () => fetchAgentToken() });
  * createRoot(el).render(
  *   <HelplineProvider agent={agent}>
- *     <AgentConsole queues={queues} cannedResponses={canned} escalationQueueId="supervisors" />
+ *     <AgentConsole queues={queues} cannedResponses={canned} escalationQueueId="support" />
  *   </HelplineProvider>,
  * );
  * ```
