@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { initialSnapshot } from '../machine';
 import { run } from '../machine/machine.testing';
 import { type ErrorCode, helplineError, isHelplineError } from '../protocol/errors';
+import { visitorFrameGuard } from '../protocol/protocol.guards.generated';
 import { CLOSE_CODES } from '../protocol/protocol.limits';
 import { visitorResultSchemas } from '../protocol/protocol.results';
 import { createTestClock, flush, type TestClock } from '../testing';
@@ -96,6 +97,7 @@ function connect(transport: Transport, token: string | (() => string) = 'token-1
   connection = createConnection(
     { transport, clock, token, random: () => 0.5, environment: null },
     visitorResultSchemas,
+    visitorFrameGuard,
   );
   connection.open();
   return connection;
@@ -282,6 +284,7 @@ describe('connection: closing after a refusal for good', () => {
     const live = createConnection(
       { transport, clock, token: 'token-1', random: () => 0.5, environment },
       visitorResultSchemas,
+      visitorFrameGuard,
     );
     live.open();
     await flush();

@@ -3,7 +3,8 @@ import type { HubClock } from '../hub/hub.types';
 import { createMachineStore } from '../machine';
 import { type ErrorPayload, HelplineError } from '../protocol/errors';
 import { clientError } from '../protocol/errors.client';
-import { parseCommandResult, parseServerFrame, type ResultSchemas } from '../protocol/protocol';
+import { parseCommandResult, parseFrameWith, type ResultSchemas } from '../protocol/protocol';
+import type { FrameGuard } from '../protocol/protocol.guards';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/protocol.limits';
 import type {
   ClientCapabilities,
@@ -148,16 +149,22 @@ const systemClock: HubClock = {
  * Creates a connection. Nothing happens until `open()` (sessions open it when their stores gain a listener).
  * `results` are the schemas every `ack` is checked against before a command resolves: `commandResultSchemas` for
  * every command, or a client's own subset (`visitorResultSchemas`), which keeps the others out of its bundle; the
- * ack of a command the map lacks is refused as `protocol/invalid-frame`.
+ * ack of a command the map lacks is refused as `protocol/invalid-frame`. `frames` checks every frame received:
+ * `serverFrameGuard` for every frame, or `visitorFrameGuard`, which leaves the staff notices out of a visitor's
+ * bundle; a frame it refuses is dropped.
  *
  * @example
  * ```ts
- * const connection = createConnection({ transport, token }, commandResultSchemas);
+ * const connection = createConnection({ transport, token }, commandResultSchemas, serverFrameGuard);
  * connection.open();
  * const { cid } = await connection.command('chat.start', { channel: 'chat' });
  * ```
  */
-export function createConnection(options: ConnectionOptions, results: ResultSchemas): Connection {
+export function createConnection(
+  options: ConnectionOptions,
+  results: ResultSchemas,
+  frames: FrameGuard,
+): Connection {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -321,7 +328,7 @@ export function createConnection(options: ConnectionOptions, results: ResultSche
 
   function receive(raw: string): void {
     lastFrameAt = clock.now();
-    const parsed = parseServerFrame(raw);
+    const parsed = parseFrameWith(frames, raw);
     if (!parsed.ok) {
       // A frame we cannot understand is dropped; the server is the one to fix, and the link stays up.
       return;

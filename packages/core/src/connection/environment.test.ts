@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createHub, devAuthenticate, type Hub } from '../hub';
+import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
 import { createMemoryTransport, type MemoryTransport } from '../transport';
@@ -139,6 +140,7 @@ function rig(options: { hidden?: boolean } = {}): Rig {
       environment,
     },
     commandResultSchemas,
+    serverFrameGuard,
   );
   const built: Rig = {
     clock,
@@ -249,6 +251,7 @@ describe('a connection driven by its environment', () => {
         commandTimeoutMs: 15_000,
       },
       commandResultSchemas,
+      serverFrameGuard,
     );
     connection.open();
     await flush();

@@ -20,7 +20,7 @@ export type LifecycleSignal = 'online' | 'visible' | 'hidden' | 'pageshow' | 're
  *     return off;
  *   },
  * };
- * createConnection({ transport, token, environment: appShell }, commandResultSchemas);
+ * createConnection({ transport, token, environment: appShell }, commandResultSchemas, serverFrameGuard);
  * ```
  */
 export interface ConnectionEnvironment {
@@ -54,7 +54,7 @@ interface PageGlobals {
  *
  * @example
  * ```ts
- * createConnection({ transport, token, environment: browserEnvironment() }, commandResultSchemas);
+ * createConnection({ transport, token, environment: browserEnvironment() }, commandResultSchemas, serverFrameGuard);
  * ```
  */
 export function browserEnvironment(page: PageGlobals = globalThis as PageGlobals): ConnectionEnvironment {
@@ -101,7 +101,7 @@ export interface ManualEnvironment extends ConnectionEnvironment {
  * @example
  * ```ts
  * const environment = createManualEnvironment();
- * const connection = createConnection({ transport, token, environment }, visitorResultSchemas);
+ * const connection = createConnection({ transport, token, environment }, visitorResultSchemas, visitorFrameGuard);
  * environment.emit('freeze'); // the socket closes; `resume` reconnects
  * ```
  */

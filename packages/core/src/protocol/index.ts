@@ -27,7 +27,8 @@ export {
   validateCommandArgs,
 } from './protocol.commands';
 export type { FrameGuard } from './protocol.guards';
-export { visitorResultGuards } from './protocol.guards.generated';
+export { visitorFrameGuard, visitorResultGuards } from './protocol.guards.generated';
+export { serverFrameGuard } from './protocol.guards.staff.generated';
 export { e164, isKnownTimeZone, isStorableText } from './protocol.inputs';
 export { CLOSE_CODES, LIMITS, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.limits';
 export { MAX_EPOCH_MS, SIGNAL_LIMITS } from './protocol.primitives';

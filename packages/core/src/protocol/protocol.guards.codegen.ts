@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type * as v from 'valibot';
+import * as v from 'valibot';
 import * as primitives from './protocol.primitives';
 import * as results from './protocol.results';
 import * as schemas from './protocol.schemas';
@@ -26,6 +26,7 @@ interface SchemaNode {
 }
 
 const GENERATED_FILE = fileURLToPath(new URL('./protocol.guards.generated.ts', import.meta.url));
+const STAFF_FILE = fileURLToPath(new URL('./protocol.guards.staff.generated.ts', import.meta.url));
 
 /** Names for schemas the source names, so the generated file reads like the schemas. */
 function knownNames(): Map<SchemaNode, string> {
@@ -57,29 +58,45 @@ function children(node: SchemaNode): SchemaNode[] {
   }
 }
 
-/** The source of the guard module for `roots` (exported under their keys). */
-export function generateGuards(
-  roots: Readonly<Record<string, v.GenericSchema | Record<string, v.GenericSchema>>>,
-  docs: Readonly<Record<string, string>> = {},
-): string {
+type GuardRoots = Readonly<Record<string, v.GenericSchema | Record<string, v.GenericSchema>>>;
+
+/** One generated module: the guards it exports under their keys, with a doc comment each. */
+export interface GuardModule {
+  readonly roots: GuardRoots;
+  readonly docs?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The sources of guard modules, one per entry of `modules`. A guard used more than once is declared once, in the
+ * first module that uses it, and exported for the later modules to import: a bundle that imports only the first
+ * module then carries none of the others' guards, whatever its bundler knows about side effects.
+ */
+export function generateGuards(modules: readonly GuardModule[]): string[] {
   const names = knownNames();
   const uses = new Map<SchemaNode, number>();
   const count = (node: SchemaNode, place: string): void => {
     uses.set(node, (uses.get(node) ?? 0) + 1);
     if (uses.get(node) !== 1) return;
-    if (!names.has(node)) names.set(node, place);
+    if (!names.has(node)) names.set(node, node.type === 'literal' ? `${String(node.literal)} tag` : place);
     if (node.type === 'object')
       for (const [key, entry] of Object.entries(node.entries ?? {})) count(entry, key);
+    else if (node.type === 'variant')
+      for (const option of children(node))
+        count(option, `${String(option.entries?.[node.key as string]?.literal)} ${place}`);
     else for (const child of children(node)) count(child, node.type === 'optional' ? place : `${place}Item`);
   };
-  const rootNodes: SchemaNode[] = Object.values(roots).flatMap((root) => (isSchema(root) ? [root] : []));
-  for (const root of Object.values(roots))
+  const allRoots = modules.flatMap((module) => Object.values(module.roots));
+  const rootNodes: SchemaNode[] = allRoots.flatMap((root) => (isSchema(root) ? [root] : []));
+  for (const root of allRoots)
     for (const [key, node] of isSchema(root) ? [['frame', root] as const] : Object.entries(root))
       count(node as unknown as SchemaNode, key);
 
   // Schemas used more than once become constants, declared before their first use.
-  const declared = new Map<SchemaNode, string>();
-  const declarations: string[] = [];
+  const declared = new Map<SchemaNode, { readonly name: string; readonly module: number }>();
+  let current = 0;
+  let declarations: string[] = [];
+  /** Per module, the constants it takes from an earlier module. */
+  const imports = modules.map(() => new Set<string>());
   const taken = new Set<string>();
   const nameOf = (node: SchemaNode): string => {
     let name = (names.get(node) ?? 'shared').replace(/\W+(\w)/g, (_, letter: string) => letter.toUpperCase());
@@ -89,12 +106,16 @@ export function generateGuards(
   };
   const expression = (node: SchemaNode): string => {
     const known = declared.get(node);
-    if (known) return known;
+    if (known) {
+      if (known.module !== current) imports[current]?.add(known.name);
+      return known.name;
+    }
     const source = build(node);
     if ((uses.get(node) ?? 0) < 2 || rootNodes.includes(node)) return source;
     const name = nameOf(node);
-    declarations.push(`const ${name} = ${source};`);
-    declared.set(node, name);
+    // Exported only from a module that others import from: its constants may be theirs too.
+    declarations.push(`${modules.length > 1 && current === 0 ? 'export ' : ''}const ${name} = ${source};`);
+    declared.set(node, { name, module: current });
     return name;
   };
   const build = (node: SchemaNode): string => {
@@ -149,9 +170,38 @@ export function generateGuards(
     }
   };
 
-  const exports = Object.entries(roots).map(([name, root]) => {
-    const doc = docs[name] ? `/** ${docs[name]} */\n` : '';
-    return doc + exported(name, root);
+  return modules.map(({ roots, docs = {} }, index) => {
+    current = index;
+    declarations = [];
+    const exports = Object.entries(roots).map(([name, root]) => {
+      const doc = docs[name] ? `/** ${docs[name]} */\n` : '';
+      return doc + exported(name, root);
+    });
+    const shared = [...(imports[index] ?? [])].sort();
+    const body = [...declarations, ...exports].join('\n');
+    const combinators = [
+      'anything',
+      'arr',
+      'bool',
+      'num',
+      'obj',
+      'oneOf',
+      'opt',
+      'rec',
+      'str',
+      'variant',
+    ].filter((combinator) => new RegExp(`\\b${combinator}\\b`).test(body));
+    return [
+      '// Generated by protocol.guards.codegen.ts from the valibot schemas; do not edit.',
+      '// node --import tsx packages/core/src/protocol/protocol.guards.codegen.ts',
+      `import { ${[...combinators, 'type FrameGuard'].sort(byName).join(', ')} } from './protocol.guards';`,
+      ...(shared.length ? [`import { ${shared.join(', ')} } from './protocol.guards.generated';`] : []),
+      '',
+      ...declarations,
+      '',
+      ...exports,
+      '',
+    ].join('\n');
   });
   function exported(name: string, root: v.GenericSchema | Record<string, v.GenericSchema>): string {
     if (isSchema(root)) return `export const ${name}: FrameGuard = ${expression(root)};`;
@@ -160,16 +210,6 @@ export function generateGuards(
     );
     return `export const ${name} = {\n${entries.join('\n')}\n};`;
   }
-  return [
-    '// Generated by protocol.guards.codegen.ts from the valibot schemas; do not edit.',
-    '// node --import tsx packages/core/src/protocol/protocol.guards.codegen.ts',
-    "import { anything, arr, bool, type FrameGuard, num, obj, oneOf, opt, rec, str, variant } from './protocol.guards';",
-    '',
-    ...declarations,
-    '',
-    ...exports,
-    '',
-  ].join('\n');
 }
 
 /** `source` as Biome formats it, so the generated file passes the lint as it is written. */
@@ -181,6 +221,12 @@ function formatted(source: string, path: string): string {
   });
   if (result.status !== 0) throw new Error(`biome format failed: ${result.stderr}`);
   return result.stdout;
+}
+
+/** Import order as Biome sorts it: by name, whatever the case, `type` aside. */
+function byName(a: string, b: string): number {
+  const name = (specifier: string) => specifier.replace(/^type /, '').toLowerCase();
+  return name(a) < name(b) ? -1 : 1;
 }
 
 function withoutActions(actions: readonly SchemaNode[], source: string): string {
@@ -230,24 +276,64 @@ function propertyName(key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
 }
 
-/** The guards the client uses: every server frame, and the results of the commands a visitor sends. */
-export function generatedGuardsSource(): string {
-  const source = generateGuards(
+/** Notices the server sends only to agents and supervisors. */
+const STAFF_NOTICES: readonly string[] = ['offer', 'offer.revoked', 'transfer.result', 'presence', 'board'];
+
+/**
+ * `serverFrameSchema` without the notices meant for staff: what a visitor's connection accepts, so a visitor's
+ * bundle does not carry their guards. Such a notice reaching a visitor is dropped as a frame it cannot read.
+ */
+export const visitorServerFrameSchema = v.variant(
+  't',
+  schemas.serverFrameSchema.options.map((frame) =>
+    frame.entries.t.literal === 'notice'
+      ? v.object({
+          ...frame.entries,
+          notice: v.variant(
+            'type',
+            schemas.noticeSchema.options.filter(
+              (notice) => !STAFF_NOTICES.includes(notice.entries.type.literal),
+            ),
+          ),
+        })
+      : frame,
+  ) as unknown as typeof schemas.serverFrameSchema.options,
+);
+
+/**
+ * The guards the clients use: a visitor's frames and the results of a visitor's commands (`GENERATED_FILE`), then
+ * every server frame, as staff check them (`STAFF_FILE`, which imports what the two share).
+ */
+export function generatedGuardsSources(): { readonly visitor: string; readonly staff: string } {
+  const [visitor = '', staff = ''] = generateGuards([
     {
-      serverFrameGuard: schemas.serverFrameSchema,
-      visitorResultGuards: results.visitorResultSchemas,
+      roots: {
+        visitorFrameGuard: visitorServerFrameSchema,
+        visitorResultGuards: results.visitorResultSchemas,
+      },
+      docs: {
+        visitorFrameGuard:
+          'The frames a server sends a visitor (`serverFrameSchema` without the staff notices: offers, presence, ' +
+          'transfer results, the board), as a visitor checks them.',
+        visitorResultGuards:
+          'The `ack` results of the commands a visitor sends (`visitorResultSchemas`) as guards: what a visitor ' +
+          'session passes to `createConnection`, a few KB smaller than the schemas.',
+      },
     },
     {
-      serverFrameGuard: 'Every frame a server may send (`serverFrameSchema`), as the client checks it.',
-      visitorResultGuards:
-        'The `ack` results of the commands a visitor sends (`visitorResultSchemas`) as guards: what a visitor session ' +
-        'passes to `createConnection`, a few KB smaller than the schemas.',
+      roots: { serverFrameGuard: schemas.serverFrameSchema },
+      docs: {
+        serverFrameGuard:
+          'Every frame a server may send (`serverFrameSchema`), as an agent or supervisor checks it.',
+      },
     },
-  );
-  return formatted(source, GENERATED_FILE);
+  ]);
+  return { visitor: formatted(visitor, GENERATED_FILE), staff: formatted(staff, STAFF_FILE) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(GENERATED_FILE, generatedGuardsSource());
-  console.log(`wrote ${GENERATED_FILE}`);
+  const { visitor, staff } = generatedGuardsSources();
+  writeFileSync(GENERATED_FILE, visitor);
+  writeFileSync(STAFF_FILE, staff);
+  console.log(`wrote ${GENERATED_FILE} and ${STAFF_FILE}`);
 }

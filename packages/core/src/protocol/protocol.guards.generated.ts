@@ -14,13 +14,24 @@ import {
   variant,
 } from './protocol.guards';
 
-const id = str(1, 64, /^[\w.:-]+$/);
-const role = oneOf('visitor', 'agent', 'supervisor', 'system');
-const name = str(0, 120);
-const seq = num(0, undefined, Number.isSafeInteger);
-const error = obj({ code: str(), message: str(), retryAfterMs: opt(num()), field: opt(str()) });
-const epochMs = num(0, 253402300799999, Number.isSafeInteger);
-const participantsItem = obj({
+export const id = str(1, 64, /^[\w.:-]+$/);
+export const role = oneOf('visitor', 'agent', 'supervisor', 'system');
+export const name = str(0, 120);
+export const seq = num(0, undefined, Number.isSafeInteger);
+export const welcomeFrame = obj({
+  t: oneOf('welcome'),
+  v: num(),
+  subject: obj({ id: id, role: role, name: name }),
+  resumeToken: str(),
+  heartbeatMs: num(),
+  resumed: bool,
+  heads: opt(rec(id, seq)),
+});
+export const ackFrame = obj({ t: oneOf('ack'), id: id, result: anything });
+export const error = obj({ code: str(), message: str(), retryAfterMs: opt(num()), field: opt(str()) });
+export const nackFrame = obj({ t: oneOf('nack'), id: id, error: error });
+export const epochMs = num(0, 253402300799999, Number.isSafeInteger);
+export const participantsItem = obj({
   id: id,
   role: role,
   displayName: str(),
@@ -28,16 +39,24 @@ const participantsItem = obj({
   leftAt: opt(epochMs),
   leftSeq: opt(seq),
 });
-const endReason = oneOf('completed', 'abandoned', 'missed', 'rejected', 'transferred', 'failed', 'timeout');
-const endedBy = oneOf('visitor', 'agent', 'system');
-const callback = obj({
+export const endReason = oneOf(
+  'completed',
+  'abandoned',
+  'missed',
+  'rejected',
+  'transferred',
+  'failed',
+  'timeout',
+);
+export const endedBy = oneOf('visitor', 'agent', 'system');
+export const callback = obj({
   slot: opt(obj({ start: epochMs, end: epochMs })),
   attempts: num(),
   maxAttempts: num(),
   nextAttemptAt: opt(epochMs),
   dueSince: opt(epochMs),
 });
-const interaction = obj({
+export const interaction = obj({
   id: id,
   channel: oneOf('chat', 'voice', 'callback', 'offline-message'),
   state: str(),
@@ -76,11 +95,11 @@ const interaction = obj({
   callback: opt(callback),
   survey: opt(obj({ csat: bool, nps: bool, windowHours: num() })),
 });
-const from = obj({ id: id, role: role, name: name });
-const voiceState = oneOf('dialing', 'ringing', 'connecting', 'active', 'held', 'wrap-up', 'ended');
-const voiceMedia = oneOf('ok', 'reconnecting', 'failed');
-const callSide = oneOf('visitor', 'agent');
-const conversationEvent = variant('type', {
+export const from = obj({ id: id, role: role, name: name });
+export const voiceState = oneOf('dialing', 'ringing', 'connecting', 'active', 'held', 'wrap-up', 'ended');
+export const voiceMedia = oneOf('ok', 'reconnecting', 'failed');
+export const callSide = oneOf('visitor', 'agent');
+export const conversationEvent = variant('type', {
   created: obj({ type: oneOf('created'), interaction: interaction }),
   state: obj({
     type: oneOf('state'),
@@ -106,7 +125,18 @@ const conversationEvent = variant('type', {
     endReason: opt(endReason),
   }),
 });
-const wireCall = obj({
+export const eventFrame = obj({ t: oneOf('evt'), cid: id, seq: seq, at: epochMs, ev: conversationEvent });
+export const gapFrame = obj({ t: oneOf('gap'), cid: id, after: seq });
+export const noticeTag = oneOf('notice');
+export const interactionNotice = obj({ type: oneOf('interaction'), interaction: interaction });
+export const positionNotice = obj({
+  type: oneOf('position'),
+  cid: id,
+  position: num(1, undefined, Number.isInteger),
+  estimatedWaitSeconds: opt(num()),
+});
+export const typingNotice = obj({ type: oneOf('typing'), cid: id, from: from, typing: bool });
+export const wireCall = obj({
   callId: id,
   cid: id,
   startedBy: callSide,
@@ -127,79 +157,57 @@ const wireCall = obj({
   endReason: opt(endReason),
   endedBy: opt(endedBy),
 });
-const sdp = str(1, 16384);
-const started = obj({ cid: str(), interaction: interaction });
-const empty = obj({});
-const callStart = obj({ call: wireCall });
-
-/** Every frame a server may send (`serverFrameSchema`), as the client checks it. */
-export const serverFrameGuard: FrameGuard = variant('t', {
-  welcome: obj({
-    t: oneOf('welcome'),
-    v: num(),
-    subject: obj({ id: id, role: role, name: name }),
-    resumeToken: str(),
-    heartbeatMs: num(),
-    resumed: bool,
-    heads: opt(rec(id, seq)),
-  }),
-  ack: obj({ t: oneOf('ack'), id: id, result: anything }),
-  nack: obj({ t: oneOf('nack'), id: id, error: error }),
-  evt: obj({ t: oneOf('evt'), cid: id, seq: seq, at: epochMs, ev: conversationEvent }),
-  gap: obj({ t: oneOf('gap'), cid: id, after: seq }),
-  notice: obj({
-    t: oneOf('notice'),
-    notice: variant('type', {
-      offer: obj({ type: oneOf('offer'), offer: obj({ interaction: interaction, expiresAt: epochMs }) }),
-      'offer.revoked': obj({ type: oneOf('offer.revoked'), cid: id, reason: endReason }),
-      'transfer.result': obj({
-        type: oneOf('transfer.result'),
-        cid: id,
-        toAgentId: id,
-        outcome: oneOf('accepted', 'declined', 'missed'),
-      }),
-      presence: obj({
-        type: oneOf('presence'),
-        status: oneOf('offline', 'available', 'away'),
-        reason: opt(str()),
-      }),
-      interaction: obj({ type: oneOf('interaction'), interaction: interaction }),
-      position: obj({
-        type: oneOf('position'),
-        cid: id,
-        position: num(1, undefined, Number.isInteger),
-        estimatedWaitSeconds: opt(num()),
-      }),
-      typing: obj({ type: oneOf('typing'), cid: id, from: from, typing: bool }),
-      board: obj({ type: oneOf('board') }),
-      call: obj({ type: oneOf('call'), call: wireCall }),
-      'call.signal': obj({
-        type: oneOf('call.signal'),
-        cid: id,
-        callId: id,
-        from: callSide,
-        signal: variant('kind', {
-          offer: obj({ kind: oneOf('offer'), peer: id, sdp: sdp }),
-          answer: obj({ kind: oneOf('answer'), peer: id, sdp: sdp }),
-          candidate: obj({
-            kind: oneOf('candidate'),
-            peer: id,
-            candidate: obj({
-              candidate: str(0, 1024),
-              sdpMid: opt(str(0, 32)),
-              sdpMLineIndex: opt(num(0, 63, Number.isInteger)),
-              usernameFragment: opt(str(0, 256)),
-            }),
-          }),
-          restart: obj({ kind: oneOf('restart'), peer: id }),
-          dtmf: obj({ kind: oneOf('dtmf'), digits: str(1, 32, /^[0-9A-Da-d*#,]+$/) }),
-        }),
+export const callNotice = obj({ type: oneOf('call'), call: wireCall });
+export const sdp = str(1, 16384);
+export const callSignalNotice = obj({
+  type: oneOf('call.signal'),
+  cid: id,
+  callId: id,
+  from: callSide,
+  signal: variant('kind', {
+    offer: obj({ kind: oneOf('offer'), peer: id, sdp: sdp }),
+    answer: obj({ kind: oneOf('answer'), peer: id, sdp: sdp }),
+    candidate: obj({
+      kind: oneOf('candidate'),
+      peer: id,
+      candidate: obj({
+        candidate: str(0, 1024),
+        sdpMid: opt(str(0, 32)),
+        sdpMLineIndex: opt(num(0, 63, Number.isInteger)),
+        usernameFragment: opt(str(0, 256)),
       }),
     }),
+    restart: obj({ kind: oneOf('restart'), peer: id }),
+    dtmf: obj({ kind: oneOf('dtmf'), digits: str(1, 32, /^[0-9A-Da-d*#,]+$/) }),
   }),
-  ping: obj({ t: oneOf('ping'), ts: epochMs }),
-  pong: obj({ t: oneOf('pong'), ts: epochMs }),
-  bye: obj({ t: oneOf('bye'), code: num(), error: error }),
+});
+export const pingFrame = obj({ t: oneOf('ping'), ts: epochMs });
+export const pongFrame = obj({ t: oneOf('pong'), ts: epochMs });
+export const byeFrame = obj({ t: oneOf('bye'), code: num(), error: error });
+export const started = obj({ cid: str(), interaction: interaction });
+export const empty = obj({});
+export const callStart = obj({ call: wireCall });
+
+/** The frames a server sends a visitor (`serverFrameSchema` without the staff notices: offers, presence, transfer results, the board), as a visitor checks them. */
+export const visitorFrameGuard: FrameGuard = variant('t', {
+  welcome: welcomeFrame,
+  ack: ackFrame,
+  nack: nackFrame,
+  evt: eventFrame,
+  gap: gapFrame,
+  notice: obj({
+    t: noticeTag,
+    notice: variant('type', {
+      interaction: interactionNotice,
+      position: positionNotice,
+      typing: typingNotice,
+      call: callNotice,
+      'call.signal': callSignalNotice,
+    }),
+  }),
+  ping: pingFrame,
+  pong: pongFrame,
+  bye: byeFrame,
 });
 /** The `ack` results of the commands a visitor sends (`visitorResultSchemas`) as guards: what a visitor session passes to `createConnection`, a few KB smaller than the schemas. */
 export const visitorResultGuards = {

@@ -3,9 +3,16 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type * as v from 'valibot';
-import { type ParseResult, parseCommandResult, parseServerFrame, validateValue } from './protocol';
-import { generatedGuardsSource } from './protocol.guards.codegen';
-import { serverFrameGuard, visitorResultGuards } from './protocol.guards.generated';
+import {
+  type ParseResult,
+  parseCommandResult,
+  parseFrameWith,
+  parseServerFrame,
+  validateValue,
+} from './protocol';
+import { generatedGuardsSources, visitorServerFrameSchema } from './protocol.guards.codegen';
+import { visitorFrameGuard, visitorResultGuards } from './protocol.guards.generated';
+import { serverFrameGuard } from './protocol.guards.staff.generated';
 import { visitorResultSchemas } from './protocol.results';
 import { serverFrameSchema } from './protocol.schemas';
 
@@ -151,8 +158,10 @@ function assertAgree(guarded: ParseResult<unknown>, validated: ParseResult<unkno
 
 describe('generated guards (what a client checks server frames with)', () => {
   it('are generated from the current schemas (run protocol.guards.codegen.ts after changing a schema)', () => {
-    const written = readFileSync(new URL('./protocol.guards.generated.ts', import.meta.url), 'utf8');
-    assert.equal(written, generatedGuardsSource());
+    const written = (file: string) => readFileSync(new URL(file, import.meta.url), 'utf8');
+    const { visitor, staff } = generatedGuardsSources();
+    assert.equal(written('./protocol.guards.generated.ts'), visitor);
+    assert.equal(written('./protocol.guards.staff.generated.ts'), staff);
   });
 
   it('accept, output and refuse server frames as serverFrameSchema does', () => {
@@ -162,6 +171,36 @@ describe('generated guards (what a client checks server frames with)', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("accept, output and refuse a visitor's frames as serverFrameSchema without the staff notices does", () => {
+    fc.assert(
+      fc.property(corpus(visitorServerFrameSchema as unknown as Node), (frame) => {
+        assertAgree(
+          parseFrameWith(visitorFrameGuard, frame),
+          validateValue(visitorServerFrameSchema, frame),
+          frame,
+        );
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("refuse the staff notices in a visitor's frames, and keep the notices a visitor reads", () => {
+    for (const notice of [
+      { type: 'presence', status: 'available' },
+      { type: 'board' },
+      { type: 'offer.revoked', cid: 'c1', reason: 'timeout' },
+    ]) {
+      assert.equal(parseServerFrame({ t: 'notice', notice }).ok, true, notice.type);
+      const refused = parseFrameWith(visitorFrameGuard, { t: 'notice', notice });
+      assert.equal(!refused.ok && refused.error.field, 'notice.type', notice.type);
+    }
+    const position = { type: 'position', cid: 'c1', position: 2 };
+    assert.deepEqual(parseFrameWith(visitorFrameGuard, { t: 'notice', notice: position }), {
+      ok: true,
+      value: { t: 'notice', notice: position },
+    });
   });
 
   it('accept, output and refuse the ack results of every visitor command as their schemas do', () => {

@@ -3,7 +3,7 @@ import type { HelplineError } from './errors';
 import { clientError } from './errors.client';
 import type { CommandOp } from './protocol.commands';
 import { type FrameGuard, runGuard } from './protocol.guards';
-import { serverFrameGuard } from './protocol.guards.generated';
+import { serverFrameGuard } from './protocol.guards.staff.generated';
 import { LIMITS } from './protocol.limits';
 import type { commandResultSchemas } from './protocol.results.staff';
 import type { ClientFrame, CommandResult, ServerFrame } from './protocol.types';
@@ -110,11 +110,19 @@ function guardValue<T>(guard: FrameGuard<T>, value: unknown): ParseResult<T> {
 
 /** Parses and validates a frame received by a client (unknown extra fields are tolerated, and dropped). */
 export function parseServerFrame(raw: string | unknown): ParseResult<ServerFrame> {
+  return parseFrameWith(serverFrameGuard, raw);
+}
+
+/**
+ * {@link parseServerFrame} with the frames one audience receives (`visitorFrameGuard` for a visitor, whose bundle
+ * then leaves out the staff notices' guards); a frame outside them is refused as `protocol/invalid-frame`.
+ */
+export function parseFrameWith(frames: FrameGuard, raw: string | unknown): ParseResult<ServerFrame> {
   if (typeof raw === 'string') {
     const json = parseJsonFrame(raw);
-    return json.ok ? guardValue(serverFrameGuard as FrameGuard<ServerFrame>, json.value) : json;
+    return json.ok ? guardValue(frames as FrameGuard<ServerFrame>, json.value) : json;
   }
-  return guardValue(serverFrameGuard as FrameGuard<ServerFrame>, raw);
+  return guardValue(frames as FrameGuard<ServerFrame>, raw);
 }
 
 /**

@@ -3,6 +3,8 @@ import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { leadershipOf } from '../connection/leader';
+import { phaseOf } from '../interaction/phase';
+import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import type { CommandArgs, CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
@@ -131,7 +133,11 @@ export interface AgentSession {
   close(): void;
 }
 
-const HANDLED_STATES = new Set(['active', 'wrap-up', 'dialing', 'connecting', 'held']);
+/** Whether an agent holds the interaction: handling it or wrapping it up. */
+function inHand(interaction: WireInteraction): boolean {
+  const phase = phaseOf(interaction.channel, interaction.state);
+  return phase === 'handling' || phase === 'wrap-up';
+}
 
 /**
  * Creates an agent session.
@@ -150,6 +156,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       capabilities: options.capabilities ?? agentCapabilities(options.voice),
     },
     commandResultSchemas,
+    serverFrameGuard,
   );
   const conversations = createConversationsStore({
     connection,
@@ -168,7 +175,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
 
   function track(interaction: WireInteraction): void {
     conversations.upsertInteraction(interaction);
-    if (HANDLED_STATES.has(interaction.state) && interaction.agentId === connection.$subject.get()?.id) {
+    if (inHand(interaction) && interaction.agentId === connection.$subject.get()?.id) {
       $interactions.setKey(interaction.id, interaction);
     } else if ($interactions.get()[interaction.id]) {
       $interactions.setKey(interaction.id, undefined as unknown as WireInteraction);
@@ -200,7 +207,8 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
         return;
       case 'interaction':
         track(notice.interaction);
-        if (notice.interaction.state !== 'offered') dropOffer(notice.interaction.id);
+        if (phaseOf(notice.interaction.channel, notice.interaction.state) !== 'offered')
+          dropOffer(notice.interaction.id);
         return;
       case 'typing':
         $typing.setKey(notice.cid, notice.typing);

@@ -5,6 +5,7 @@ import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { kpiBreakdownToCsv, kpisToCsv } from '../metrics/kpis';
 import type { KpiReport, KpiSeriesPoint } from '../metrics/metrics.types';
 import { helplineError } from '../protocol/errors';
+import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import type { CommandResult } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
@@ -78,7 +79,7 @@ function startOfLocalDay(): number {
  * ```
  */
 export function createSupervisorSession(options: SupervisorSessionOptions): SupervisorSession {
-  const connection = createConnection(options, commandResultSchemas);
+  const connection = createConnection(options, commandResultSchemas, serverFrameGuard);
   const kpisFrom = options.kpisFrom ?? startOfLocalDay;
   const $board = atom<SupervisorBoard | undefined>(undefined);
   const $kpis = atom<KpiReport | undefined>(undefined);

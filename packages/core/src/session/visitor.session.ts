@@ -2,8 +2,9 @@ import { atom, computed, map, onMount, type ReadableAtom } from 'nanostores';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { uuidv7 } from '../hub/ids';
+import { phaseOf } from '../interaction/phase';
 import { clientError } from '../protocol/errors.client';
-import { visitorResultGuards } from '../protocol/protocol.guards.generated';
+import { visitorFrameGuard, visitorResultGuards } from '../protocol/protocol.guards.generated';
 import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
 import {
   type ChatMessage,
@@ -113,7 +114,9 @@ export interface VisitorSession {
   close(): void;
 }
 
-const OPEN_STATES = new Set(['prechat', 'queued', 'offered', 'active', 'wrap-up', 'requested', 'scheduled']);
+/** Whether the visitor can come back to the interaction: it is not over (the agent may still be wrapping up). */
+const isOpen = (interaction: WireInteraction): boolean =>
+  phaseOf(interaction.channel, interaction.state) !== 'final';
 
 /**
  * Creates a visitor session. The connection opens when a store gains its first listener or an action runs.
@@ -127,8 +130,9 @@ const OPEN_STATES = new Set(['prechat', 'queued', 'offered', 'active', 'wrap-up'
  * ```
  */
 export function createVisitorSession(options: VisitorSessionOptions): VisitorSession {
-  // A visitor validates only the acks of what a visitor sends: the staff results stay out of its bundle.
-  const connection = createConnection(options, visitorResultGuards);
+  // A visitor checks only the frames a visitor receives and the acks of what it sends: the staff notices and
+  // results stay out of its bundle.
+  const connection = createConnection(options, visitorResultGuards, visitorFrameGuard);
   const persistence =
     options.storageKey === false || (options.outbox && options.memory)
       ? undefined
@@ -214,9 +218,8 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
     const cid = $cid.get();
     const view = cid === undefined ? undefined : conversations.$conversations.get()[cid];
     if (!memory || !view) return;
-    const state = view.interaction?.state;
     memory.write(
-      state !== undefined && !OPEN_STATES.has(state) ? undefined : { cid: view.cid, lastSeq: view.lastSeq },
+      view.interaction && !isOpen(view.interaction) ? undefined : { cid: view.cid, lastSeq: view.lastSeq },
     );
   };
   $cid.listen(remember);
@@ -227,7 +230,7 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
     const remembered = memory?.read();
     if (!remembered || $cid.get() !== undefined) return;
     const { interactions } = await connection.command('conversation.list', {});
-    const found = interactions.find((i) => i.id === remembered.cid && OPEN_STATES.has(i.state));
+    const found = interactions.find((i) => i.id === remembered.cid && isOpen(i));
     if ($cid.get() !== undefined) return; // The visitor started something else meanwhile.
     if (found) await adopt(found.id, found);
     else if (memory?.read()?.cid === remembered.cid) memory.write(undefined);
@@ -307,7 +310,7 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
       connection.open();
       const { interactions } = await connection.command('conversation.list', {});
       const latest = interactions
-        .filter((i) => OPEN_STATES.has(i.state))
+        .filter(isOpen)
         .sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt)[0];
       if (!latest) return undefined;
       await adopt(latest.id, latest);

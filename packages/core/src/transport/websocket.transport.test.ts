@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { createConnection } from '../connection/connection';
+import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { CLOSE_CODES, SUBPROTOCOL } from '../protocol/protocol.limits';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import { createAgentSession } from '../session/agent.session';
@@ -307,6 +308,7 @@ describe('a connection over WebSocket to the real hub', () => {
     const connection = createConnection(
       { transport, clock, token: 'dev:visitor:v1:Ada', environment: null },
       commandResultSchemas,
+      serverFrameGuard,
     );
     connection.open();
     await waitFor(() => connection.$state.get().value === 'caught-up', 'connected');
