@@ -18,25 +18,27 @@ import type { Channel } from './interaction.types';
  */
 export type Phase = 'intake' | 'scheduled' | 'waiting' | 'offered' | 'handling' | 'wrap-up' | 'final';
 
-// Typed as complete records, so a state added to a machine without a phase does not compile.
-const CHAT_PHASES: Readonly<Record<ChatState, Phase>> = {
-  prechat: 'intake',
+/** The states the chat and the callback machine share, meaning the same in both. */
+const SHARED_PHASES = {
   queued: 'waiting',
   offered: 'offered',
   active: 'handling',
   'wrap-up': 'wrap-up',
+} as const;
+
+// Typed as complete records, so a state added to a machine without a phase does not compile.
+const CHAT_PHASES: Readonly<Record<ChatState, Phase>> = {
+  ...SHARED_PHASES,
+  prechat: 'intake',
   ended: 'final',
 };
 
 const CALLBACK_PHASES: Readonly<Record<CallbackState, Phase>> = {
+  ...SHARED_PHASES,
   requested: 'intake',
   scheduled: 'scheduled',
   'retry-wait': 'scheduled',
-  queued: 'waiting',
-  offered: 'offered',
   dialing: 'handling',
-  active: 'handling',
-  'wrap-up': 'wrap-up',
   completed: 'final',
   cancelled: 'final',
   failed: 'final',

@@ -62,7 +62,7 @@ export async function reattachCall(
 ): Promise<void> {
   const { model, state } = ctx;
   const cid = interaction.id;
-  if (isFinished(interaction.state) || state.call || state.calling || state.reattaching) return;
+  if (isFinished(interaction) || state.call || state.calling || state.reattaching) return;
   if (state.reattached?.cid === cid) return;
   state.reattaching = cid;
   ctx.requestUpdate();
@@ -103,7 +103,7 @@ export function renderCall(ctx: PanelContext): TemplateResult {
   const interaction = model.$current.get();
   const voiceInteraction = interaction?.channel === 'voice' ? interaction : undefined;
   const snapshot: CallSnapshot | undefined = state.call?.$call.get();
-  const over = voiceInteraction !== undefined && isFinished(voiceInteraction.state);
+  const over = voiceInteraction !== undefined && isFinished(voiceInteraction);
   // The interaction is the truth about the end (the other side may have hung up while the call was away).
   const callState: CallState = over && snapshot?.state !== 'failed' ? 'ended' : (snapshot?.state ?? 'idle');
   const live = callState !== 'idle' && callState !== 'ended' && callState !== 'failed';

@@ -241,8 +241,7 @@ function renderEndChat(ctx: PanelContext): TemplateResult {
 export function renderChat(ctx: PanelContext, ended: (ctx: PanelContext) => TemplateResult): TemplateResult {
   const { model, i18n } = ctx;
   const messages = model.session.$messages.get();
-  const state = model.session.$interaction.get()?.state;
-  const finished = isFinished(state);
+  const finished = isFinished(model.session.$interaction.get());
   let lastOwn: string | undefined;
   for (const message of messages)
     if (message.from.role === 'visitor' && message.seq !== undefined) lastOwn = message.key;

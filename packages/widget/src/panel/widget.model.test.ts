@@ -5,7 +5,7 @@ import { createHub, devAuthenticate, type Hub } from '@helpline/core/hub';
 import { createAgentSession, createVisitorSession, type VisitorSession } from '@helpline/core/session';
 import { supportQueue, testAgent, waitFor } from '@helpline/core/testing';
 import { createMemoryTransport } from '@helpline/core/transport';
-import { createWidgetModel, describeError, type WidgetModelEvent } from './widget.model';
+import { createWidgetModel, describeError, isFinished, type WidgetModelEvent } from './widget.model';
 
 const open: { hub: Hub; sessions: { close(): void }[] }[] = [];
 afterEach(() => {
@@ -105,5 +105,16 @@ describe('widget model', () => {
     assert.equal(model.send('x'.repeat(4001)), false);
     assert.deepEqual(model.$error.get(), { key: 'errorMessageTooLong', params: { count: 4001, max: 4000 } });
     model.dispose();
+  });
+});
+
+describe('isFinished', () => {
+  it("reads the interaction's phase: over for the visitor from wrap-up on, on every channel", () => {
+    assert.equal(isFinished({ channel: 'chat', state: 'active' }), false);
+    assert.equal(isFinished({ channel: 'chat', state: 'wrap-up' }), true);
+    assert.equal(isFinished({ channel: 'callback', state: 'retry-wait' }), false);
+    assert.equal(isFinished({ channel: 'callback', state: 'dialing' }), false);
+    assert.equal(isFinished({ channel: 'callback', state: 'completed' }), true);
+    assert.equal(isFinished(undefined), false);
   });
 });

@@ -1,5 +1,5 @@
 import type { ChatMessage, VisitorSession, WireInteraction } from '@helpline/core';
-import { isHelplineError, LIMITS } from '@helpline/core';
+import { isHelplineError, LIMITS, phaseOf } from '@helpline/core';
 import { atom, computed, type ReadableAtom } from 'nanostores';
 import type { VisitorIdentity } from '../config/identity';
 import type { PrechatField, SiteConfig } from '../config/site-config';
@@ -65,11 +65,10 @@ export function fieldLabelKey(name: string): MessageKey | undefined {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const END_STATES = new Set(['wrap-up', 'ended', 'completed', 'cancelled', 'failed']);
-
-/** Whether a conversation in `state` is over for the visitor (the agent may still be wrapping up). */
-export function isFinished(state: string | undefined): boolean {
-  return state !== undefined && END_STATES.has(state);
+/** Whether the interaction is over for the visitor (the agent may still be wrapping up). */
+export function isFinished(interaction: Pick<WireInteraction, 'channel' | 'state'> | undefined): boolean {
+  const phase = interaction && phaseOf(interaction.channel, interaction.state);
+  return phase === 'wrap-up' || phase === 'final';
 }
 
 /**
@@ -355,13 +354,12 @@ export function createWidgetModel(options: WidgetModelOptions): WidgetModel {
     announcedSeq = messages.reduce((max, m) => Math.max(max, m.seq ?? 0), announcedSeq);
   });
 
-  let lastState: string | undefined;
+  let last: WireInteraction | undefined;
   const stopEnd = session.$interaction.subscribe((interaction) => {
-    const finished = isFinished(interaction?.state);
-    if (interaction && finished && !isFinished(lastState) && lastState !== undefined) {
+    if (interaction && isFinished(interaction) && last !== undefined && !isFinished(last)) {
       emit({ type: 'chat-end', cid: interaction.id });
     }
-    lastState = interaction?.state;
+    last = interaction;
   });
 
   let typingActive = false;

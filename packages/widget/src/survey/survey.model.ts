@@ -38,7 +38,7 @@ export interface SurveyModel {
 export function offersSurvey(interaction: WireInteraction | undefined): interaction is WireInteraction {
   return (
     interaction !== undefined &&
-    isFinished(interaction.state) &&
+    isFinished(interaction) &&
     interaction.survey?.csat !== false &&
     interaction.participants.some((participant) => participant.role === 'agent')
   );
