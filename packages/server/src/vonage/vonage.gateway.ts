@@ -6,6 +6,7 @@ import {
   helplineError,
   isHelplineError,
   type Notice,
+  phaseOf,
   type Queue,
   queueAvailability,
   type Subject,
@@ -144,7 +145,6 @@ const ENDING_STATUSES = new Set([
   'cancelled',
 ]);
 const NOT_REACHED = new Set(['failed', 'rejected', 'busy', 'timeout', 'unanswered', 'cancelled']);
-const FINISHED_STATES = new Set(['wrap-up', 'ended', 'completed', 'failed', 'cancelled']);
 const SEEN_LIMIT = 50_000;
 /** Finished calls are remembered this long, so late or repeated webhooks about them stay harmless. */
 const KEEP_FINISHED_MS = 10 * 60_000;
@@ -448,7 +448,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
    * the agent ended hears the queue's keypad survey first, when it asks one.
    */
   async function interactionMoved(record: CallRecord, state: string, endedBy?: string): Promise<void> {
-    if (state === 'queued' && record.agentLeg) {
+    const phase = phaseOf(record.kind === 'callback' ? 'callback' : 'voice', state);
+    if (phase === 'waiting' && record.agentLeg) {
       // Transferred (or the agent left): the caller waits again, with music when there is some.
       const leg = record.agentLeg;
       record.agentLeg = undefined;
@@ -460,7 +461,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       }
       return;
     }
-    if (!FINISHED_STATES.has(state) || record.ended) return;
+    if ((phase !== 'wrap-up' && phase !== 'final') || record.ended) return;
     record.ended = true;
     if (record.agentLeg) await api.updateCall(record.agentLeg, 'hangup').catch(() => undefined);
     if (endedBy === 'agent') await releaseCaller(record);
