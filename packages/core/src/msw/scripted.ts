@@ -1,5 +1,6 @@
 import type { ReadableAtom } from 'nanostores';
 import type { Hub } from '../hub/hub';
+import { phaseOf } from '../interaction/phase';
 import {
   type AgentSession,
   type ChatMessage,
@@ -92,9 +93,6 @@ function noConversation(step: string): never {
   throw new Error(`[helpline/msw] agent.${step}: no conversation yet (accept one first, or pass its id)`);
 }
 
-/** States in which a visitor's chat is still going on (a new `say` continues it). */
-const ONGOING = new Set(['prechat', 'queued', 'offered', 'active', 'wrap-up']);
-
 /** A scripted visitor on `hub`, connected over the memory transport as `dev:visitor:<id>:<name>`. */
 export function createScriptedVisitor(hub: Hub, id: string, name: string): ScriptedVisitor {
   const session = createVisitorSession({
@@ -104,7 +102,11 @@ export function createScriptedVisitor(hub: Hub, id: string, name: string): Scrip
     storageKey: false,
     environment: null,
   });
-  const isOpen = () => ONGOING.has(session.$interaction.get()?.state ?? 'ended');
+  // A chat that is not over yet goes on with the next `say`.
+  const isOpen = () => {
+    const interaction = session.$interaction.get();
+    return interaction !== undefined && phaseOf(interaction.channel, interaction.state) !== 'final';
+  };
   // The pre-chat name is what consoles show as the customer's name.
   const startChat = (request: StartChatRequest = {}) =>
     session.startChat({ ...request, prechat: { name, ...request.prechat } });

@@ -1,5 +1,5 @@
 'use client';
-import { type CallbackOutcome, isHelplineError } from '@helpline/core';
+import { type CallbackOutcome, isHelplineError, phaseOf } from '@helpline/core';
 import { type ReactNode, useId, useMemo, useState } from 'react';
 import { useHelpline } from '../context/HelplineContext';
 import { useAction } from '../hooks/useAction';
@@ -92,7 +92,11 @@ export function CallbackWorklist({
       items ??
       interactions
         // Once the call is over the callback leaves the worklist for the wrap-up form.
-        .filter(({ interaction }) => interaction.channel === 'callback' && interaction.state !== 'wrap-up')
+        .filter(
+          ({ interaction }) =>
+            interaction.channel === 'callback' &&
+            phaseOf(interaction.channel, interaction.state) !== 'wrap-up',
+        )
         .map(({ interaction }) => {
           const plan = interaction.callback;
           return {
