@@ -290,7 +290,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
     this.#cleanups.push(
       model.$unread.subscribe(() => this.#syncLauncher()),
       session.$interaction.subscribe((interaction) => {
-        remember(interaction !== undefined && !isFinished(interaction.state));
+        remember(interaction !== undefined && !isFinished(interaction));
         forgetMessageBodies(session.$messages.get());
       }),
       // After a reload the session brings back an open voice interaction: the call view takes its call over.
