@@ -34,7 +34,7 @@ import { secureRandomBytes } from './ids';
 import { createIntake } from './intake.hub';
 import { createLiveInteractions } from './interactions.hub';
 import { DEFAULT_LIFECYCLES } from './lifecycles';
-import type { Live } from './live';
+import { type Live, phaseOfLive } from './live';
 import { createMemoryStorage } from './memory.storage';
 import { createPresenceHub } from './presence.hub';
 import { createReportingHub } from './reporting.hub';
@@ -410,7 +410,7 @@ export function createHub(options: HubOptions): Hub {
       live.remember(current);
       // An offer does not survive a restart (its timer and reservation are gone): the machine takes it back, the
       // step is stored, and the agent hears of it when they are back.
-      const offeredTo = current.snapshot.value === 'offered' ? current.interaction.agentId : undefined;
+      const offeredTo = phaseOfLive(current) === 'offered' ? current.interaction.agentId : undefined;
       if (offeredTo !== undefined) {
         await drive(current, { kind: 'offer-withdrawn' });
         notify(offeredTo, { type: 'offer.revoked', cid: current.interaction.id, reason: 'missed' });

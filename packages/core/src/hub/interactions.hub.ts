@@ -3,7 +3,7 @@ import { helplineError } from '../protocol/errors';
 import { authorize, type InteractionOp, type Relation, relationOf, roleMayRun } from './access';
 import type { HubClock, HubStorage, Subject } from './hub.types';
 import type { Lifecycle } from './lifecycles';
-import type { Live } from './live';
+import { type Live, phaseOfLive } from './live';
 
 /** What the live interactions need from the hub. */
 export interface LiveInteractionsDeps {
@@ -86,7 +86,7 @@ export function createLiveInteractions(deps: LiveInteractionsDeps): LiveInteract
 
   function relationTo(subject: Subject, current: Live): Relation {
     return relationOf(subject, current.interaction, {
-      offered: current.snapshot.value === 'offered',
+      offered: phaseOfLive(current) === 'offered',
       queuesOf: deps.queuesOf,
     });
   }

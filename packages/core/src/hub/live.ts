@@ -1,4 +1,5 @@
 import type { Interaction } from '../interaction/interaction.types';
+import { type Phase, phaseOf } from '../interaction/phase';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
 
 /** An interaction as the hub's modules read it: the record, its machine snapshot and the lifecycle behind it. */
@@ -14,4 +15,9 @@ export interface Live extends LiveInteraction {
   snapshot: InteractionSnapshot;
   /** When a command or a step last used it (finished interactions leave memory some time after). */
   usedAt?: number;
+}
+
+/** Where a live interaction stands, in the words every channel shares (see {@link phaseOf}). */
+export function phaseOfLive({ interaction, snapshot }: LiveInteraction): Phase {
+  return phaseOf(interaction.channel, snapshot.value);
 }

@@ -11,7 +11,7 @@ import type { RoutingItem } from '../routing/routing.types';
 import { authorizeRole } from './access';
 import type { HubClock, HubStorage, Subject } from './hub.types';
 import type { Intent } from './lifecycles';
-import type { LiveInteraction } from './live';
+import { type LiveInteraction, phaseOfLive } from './live';
 import { reportingEventsOf } from './reporting.restore';
 
 /** Events kept in memory for live KPIs. */
@@ -151,7 +151,7 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
     return [...queues.values()].map((queue) => {
       const waiting = deps.waiting(queue.id);
       const offered = live.filter(
-        (l) => l.interaction.queueId === queue.id && l.snapshot.value === 'offered',
+        (l) => l.interaction.queueId === queue.id && phaseOfLive(l) === 'offered',
       ).length;
       const oldest = waiting.reduce(
         (min, item) => Math.min(min, item.waitingSince),

@@ -6,7 +6,7 @@ import type { Router, RoutingEvent, RoutingItem, RoutingOffer } from '../routing
 import { isRetryable, type ReportFailure, retryDelayOf } from './failures';
 import type { HubClock } from './hub.types';
 import type { Intent } from './lifecycles';
-import type { Live } from './live';
+import { type Live, phaseOfLive } from './live';
 import type { TimerGroup } from './timers.hub';
 
 // The glue between the router (pure: who gets what) and the interactions' machines: every routing decision
@@ -137,7 +137,7 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
     const cid = routed.interactionId;
     offerTimers.clear(cid);
     const current = deps.live(cid);
-    if (current?.snapshot.value !== 'offered') return;
+    if (!current || phaseOfLive(current) !== 'offered') return;
     await deps.serialized(cid, () => deps.drive(current, { kind: 'offer-timeout' }));
     deps.notify(routed.agentId, { type: 'offer.revoked', cid, reason: 'missed' });
     transferSettled(cid, routed.agentId, 'missed');
@@ -150,10 +150,11 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
   async function withdrawn(cid: string): Promise<void> {
     const current = deps.live(cid);
     const agentId = current?.interaction.agentId;
-    if (current?.snapshot.value !== 'offered' || router.offerOf(cid) !== undefined || !agentId) return;
+    if (!current || phaseOfLive(current) !== 'offered' || router.offerOf(cid) !== undefined || !agentId)
+      return;
     offerTimers.clear(cid);
     await deps.serialized(cid, async () => {
-      if (current.snapshot.value === 'offered' && router.offerOf(cid) === undefined)
+      if (phaseOfLive(current) === 'offered' && router.offerOf(cid) === undefined)
         await deps.drive(current, { kind: 'offer-withdrawn' });
     });
     deps.notify(agentId, { type: 'offer.revoked', cid, reason: 'missed' });
@@ -175,7 +176,7 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
           const current = deps.live(cid);
           if (!current) return;
           // An offer whose timeout or withdrawal storage refused is taken back now, and its agent told, as then.
-          const offeredTo = current.snapshot.value === 'offered' ? current.interaction.agentId : undefined;
+          const offeredTo = phaseOfLive(current) === 'offered' ? current.interaction.agentId : undefined;
           if (offeredTo !== undefined) {
             await deps.drive(current, { kind: 'offer-withdrawn' });
             deps.notify(offeredTo, { type: 'offer.revoked', cid, reason: 'missed' });

@@ -11,6 +11,7 @@ import type { CommandHandlers } from './connections.hub';
 import type { ConversationLog } from './conversation.log';
 import type { Subject } from './hub.types';
 import type { LiveInteractions } from './interactions.hub';
+import { phaseOfLive } from './live';
 import type { RoutingHub } from './routing.hub';
 
 // An agent's work: taking or declining an offer, wrapping up, transferring (to a queue or a named colleague), a
@@ -121,7 +122,7 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
         );
       }
       await inTurn(conn.subject, args.cid, 'wrapup.submit', 'wrap up this interaction', async () => {
-        if (current.snapshot.value === 'wrap-up' && queue?.dispositionRequired && !args.disposition) {
+        if (phaseOfLive(current) === 'wrap-up' && queue?.dispositionRequired && !args.disposition) {
           throw helplineError('wrapup/disposition-required', { queue: queue.id }, { field: 'disposition' });
         }
         await drive(current, {
@@ -221,7 +222,7 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
       const snapshot = deps.presenceOf(conn.subject.id);
       const mine = [...live.values()].filter((l) => l.interaction.agentId === conn.subject.id);
       const offers = mine
-        .filter((l) => l.snapshot.value === 'offered')
+        .filter((l) => phaseOfLive(l) === 'offered')
         .flatMap((l) => {
           const routed = router.offerOf(l.interaction.id);
           return routed
