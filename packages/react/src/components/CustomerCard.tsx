@@ -1,5 +1,5 @@
 'use client';
-import type { Queue, WireInteraction } from '@helpline/core';
+import { phaseOf, type Queue, type WireInteraction } from '@helpline/core';
 import { type ReactNode, useId, useMemo } from 'react';
 import { useHelpline } from '../context/HelplineContext';
 import { useCustomer } from '../hooks/useCustomer';
@@ -33,7 +33,7 @@ export function customerContacts(
         ?.dispositions.find((d) => d.id === interaction.disposition);
       return {
         interaction,
-        open: interaction.state !== 'ended',
+        open: phaseOf(interaction.channel, interaction.state) !== 'final',
         resolved: disposition?.resolved,
         dispositionLabel: disposition?.label ?? interaction.disposition,
       };
