@@ -117,6 +117,9 @@ export interface VisitorSession {
 /** Whether the visitor can come back to the interaction: it is not over (the agent may still be wrapping up). */
 const isOpen = (interaction: WireInteraction): boolean =>
   phaseOf(interaction.channel, interaction.state) !== 'final';
+/** The phase of the interaction on screen, if there is one. */
+const phaseOfVisible = (interaction: WireInteraction | undefined) =>
+  interaction && phaseOf(interaction.channel, interaction.state);
 
 /**
  * Creates a visitor session. The connection opens when a store gains its first listener or an action runs.
@@ -158,10 +161,11 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
   const $agentTyping = computed(
     [$cid, $typingIn, $interaction],
     (cid, typing, interaction) =>
-      cid !== undefined && interaction?.state === 'active' && typing[cid] === true,
+      cid !== undefined && phaseOfVisible(interaction) === 'handling' && typing[cid] === true,
   );
   const $position = computed([$cid, $standings, $interaction], (cid, standings, interaction) =>
-    cid !== undefined && (interaction?.state === 'queued' || interaction?.state === 'offered')
+    cid !== undefined &&
+    (phaseOfVisible(interaction) === 'waiting' || phaseOfVisible(interaction) === 'offered')
       ? standings[cid]
       : undefined,
   );

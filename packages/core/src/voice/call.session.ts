@@ -1,5 +1,6 @@
 import { atom, onMount, type ReadableAtom } from 'nanostores';
 import type { Connection } from '../connection/connection';
+import { phaseOf } from '../interaction/phase';
 import { transition } from '../machine';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
 import type { Notice, WireCall, WireInteraction } from '../protocol/protocol.types';
@@ -412,7 +413,7 @@ export function createCallSession(options: CallSessionOptions): CallSession {
       case 'interaction': {
         const { interaction } = notice;
         const mine = interaction.agentId === connection.$subject.get()?.id;
-        if (interaction.state !== 'offered' && !mine) dropOffer(interaction.id);
+        if (phaseOf(interaction.channel, interaction.state) !== 'offered' && !mine) dropOffer(interaction.id);
         return;
       }
       default:

@@ -1,4 +1,5 @@
 import type { WireInteraction } from '@helpline/core';
+import { phaseOf } from '@helpline/core';
 import { html, nothing, type TemplateResult } from 'lit';
 import type { PanelContext } from '../panel/context';
 import { alertFor } from '../panel/form';
@@ -109,7 +110,8 @@ export function renderCall(ctx: PanelContext): TemplateResult {
   const live = callState !== 'idle' && callState !== 'ended' && callState !== 'failed';
   // Waiting in line for an agent (once offered, the agent's phone rings: the call's own state says so).
   const waiting =
-    voiceInteraction?.state === 'queued' &&
+    voiceInteraction !== undefined &&
+    phaseOf('voice', voiceInteraction.state) === 'waiting' &&
     (callState === 'idle' || callState === 'dialing' || callState === 'ringing');
   const reattaching = voiceInteraction !== undefined && state.reattaching === voiceInteraction.id;
   const reattached =

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '@helpline/core';
-import { LIMITS, renderMessage } from '@helpline/core';
+import { LIMITS, phaseOf, renderMessage } from '@helpline/core';
 import { html, nothing, type TemplateResult } from 'lit';
 import { localize } from '../config/site-config';
 import type { PanelContext } from '../panel/context';
@@ -103,11 +103,11 @@ function agentName(ctx: PanelContext): string | undefined {
 function renderStatus(ctx: PanelContext): TemplateResult {
   const { model, i18n } = ctx;
   const interaction = model.session.$interaction.get();
-  const state = interaction?.state;
+  const phase = interaction && phaseOf(interaction.channel, interaction.state);
   let text = '';
-  if (state === 'queued' || state === 'offered' || state === 'prechat') {
+  if (phase === 'intake' || phase === 'waiting' || phase === 'offered') {
     text = standingText(ctx);
-  } else if (state === 'active') {
+  } else if (phase === 'handling') {
     const name = agentName(ctx);
     text = name ? i18n.t('chattingWith', { name }) : '';
   }
