@@ -7,6 +7,7 @@ export {
   type OfferEvent,
   type OfferFields,
   type OfferLeg,
+  type ReassignEvent,
   skipsWrapUp,
   type WrapUpEvent,
   type WrapUpFields,

@@ -435,7 +435,10 @@ describe('agent components', () => {
     });
 
     it('keeps each message and name in its own direction inside a right-to-left console', async () => {
-      const cid = await acceptChat(agent, visitor, { queueId: 'support', prechat: { name: 'Noor de Vries' } });
+      const cid = await acceptChat(agent, visitor, {
+        queueId: 'support',
+        prechat: { name: 'Noor de Vries' },
+      });
       const { container } = mount(
         <div dir="rtl">
           <HelplineProvider agent={agent} queues={QUEUES}>
