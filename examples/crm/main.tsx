@@ -7,7 +7,7 @@ import '@helpline/react/styles.css';
 import './crm.css';
 import { type ReactNode, StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { LanguageSwitch, useDemoLanguage } from '../language';
+import { type DemoText, demoText, LanguageSwitch, ordersText, useDemoLanguage } from '../language';
 import { demoAgents, demoCustomers } from './demo-data';
 import { devToken, serverTransport } from './demo-server';
 import { useSiteTopics } from './site-topics';
@@ -40,7 +40,15 @@ async function signIn(agent: DemoAgent): Promise<SignedIn> {
   };
 }
 
-function SignIn({ onSignIn, error }: { onSignIn: (agent: DemoAgent) => void; error?: string }): ReactNode {
+function SignIn({
+  onSignIn,
+  error,
+  text,
+}: {
+  onSignIn: (agent: DemoAgent) => void;
+  error?: string;
+  text: DemoText;
+}): ReactNode {
   const [choice, setChoice] = useState<string>(demoAgents[0].id);
   return (
     <form
@@ -51,10 +59,10 @@ function SignIn({ onSignIn, error }: { onSignIn: (agent: DemoAgent) => void; err
         if (agent) onSignIn(agent);
       }}
     >
-      <h2>Sign in to the agent console</h2>
-      <p className="crm-hint">Demo accounts need no password: pick who you are.</p>
+      <h2>{text.signInTitle}</h2>
+      <p className="crm-hint">{text.signInHint}</p>
       <label className="crm-field">
-        <span className="crm-field__label">Demo agent</span>
+        <span className="crm-field__label">{text.demoAgent}</span>
         <select
           className="crm-select"
           name="agent"
@@ -69,7 +77,7 @@ function SignIn({ onSignIn, error }: { onSignIn: (agent: DemoAgent) => void; err
         </select>
       </label>
       <button type="submit" className="crm-button crm-button--primary">
-        Sign in
+        {text.signIn}
       </button>
       {error ? (
         <p role="alert" className="crm-error">
@@ -88,10 +96,11 @@ function initials(name: string): string {
     .join('');
 }
 
-function Customers(): ReactNode {
+function Customers({ language }: { language: string }): ReactNode {
+  const text = demoText(language);
   return (
     <section className="crm-customers" aria-labelledby="crm-customers-title">
-      <h2 id="crm-customers-title">Customers</h2>
+      <h2 id="crm-customers-title">{text.customers}</h2>
       {/* A list of cards, not a table: it reads the same in a 22rem column and on a 360 px phone. */}
       <ul className="crm-customer-list">
         {demoCustomers.map((customer) => (
@@ -102,8 +111,7 @@ function Customers(): ReactNode {
             <span className="crm-customer__name">{customer.name}</span>
             <span className="crm-customer__email">{customer.email}</span>
             <span className="crm-customer__meta">
-              {customer.orders === 1 ? '1 order' : `${customer.orders} orders`} · customer since{' '}
-              {customer.since}
+              {ordersText(language, customer.orders)} · {text.customerSince} {customer.since}
             </span>
           </li>
         ))}
@@ -121,6 +129,7 @@ function Crm(): ReactNode {
   const [fresh, setFresh] = useState(false);
   const [language, setLanguage] = useDemoLanguage();
   const topics = useSiteTopics('demo', language);
+  const text = demoText(language);
 
   useEffect(() => {
     if (!agent) return;
@@ -154,7 +163,7 @@ function Crm(): ReactNode {
         <h1>Acme CRM</h1>
         {agent ? (
           <p className="crm-who">
-            Signed in as <strong>{agent.name}</strong>{' '}
+            {text.signedInAs} <strong>{agent.name}</strong>{' '}
             <button
               type="button"
               className="crm-button crm-button--on-dark"
@@ -163,20 +172,21 @@ function Crm(): ReactNode {
                 setAgent(undefined);
               }}
             >
-              Sign out
+              {text.signOut}
             </button>
           </p>
         ) : null}
-        <nav aria-label="Demo">
-          <a href="/">Demo home</a> <LanguageSwitch value={language} onChange={setLanguage} />
+        <nav aria-label={text.demoNav}>
+          <a href="/">{text.demoHome}</a> <LanguageSwitch value={language} onChange={setLanguage} />
         </nav>
       </header>
       <div className="crm-layout">
-        <Customers />
-        <section className="crm-console" aria-label="Agent console">
+        <Customers language={language} />
+        <section className="crm-console" aria-label={text.agentConsole}>
           {!agent ? (
             <SignIn
               {...(error ? { error } : {})}
+              text={text}
               onSignIn={(picked) => {
                 sessionStorage.setItem(AGENT_KEY, picked.id);
                 setError(undefined);
@@ -189,7 +199,7 @@ function Crm(): ReactNode {
               <AgentConsole />
             </HelplineProvider>
           ) : (
-            <p role="status">Connecting…</p>
+            <p role="status">{text.connecting}</p>
           )}
         </section>
       </div>

@@ -7,13 +7,14 @@ import { type ReactNode, StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { devToken, serverTransport } from '../crm/demo-server';
 import { useSiteTopics } from '../crm/site-topics';
-import { LanguageSwitch, useDemoLanguage } from '../language';
+import { demoText, LanguageSwitch, useDemoLanguage } from '../language';
 
 function Board(): ReactNode {
   const [session, setSession] = useState<SupervisorSession>();
   const [error, setError] = useState<string>();
   const [language, setLanguage] = useDemoLanguage();
   const topics = useSiteTopics('demo', language);
+  const text = demoText(language);
   useEffect(() => {
     let current: SupervisorSession | undefined;
     let cancelled = false;
@@ -36,12 +37,12 @@ function Board(): ReactNode {
   return (
     <>
       <header className="crm-header">
-        <h1>Supervisor board</h1>
+        <h1>{text.supervisorBoard}</h1>
         <p className="crm-who">
-          Signed in as <strong>Sam</strong>
+          {text.signedInAs} <strong>Sam</strong>
         </p>
-        <nav aria-label="Demo">
-          <a href="/">Demo home</a> <LanguageSwitch value={language} onChange={setLanguage} />
+        <nav aria-label={text.demoNav}>
+          <a href="/">{text.demoHome}</a> <LanguageSwitch value={language} onChange={setLanguage} />
         </nav>
       </header>
       <main className="crm-layout-single">
@@ -54,7 +55,7 @@ function Board(): ReactNode {
             <SupervisorBoard />
           </HelplineProvider>
         ) : (
-          <p role="status">Connecting…</p>
+          <p role="status">{text.connecting}</p>
         )}
       </main>
     </>
