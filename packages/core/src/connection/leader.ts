@@ -1,5 +1,5 @@
 import { atom, type ReadableAtom } from 'nanostores';
-import type { HubClock } from '../hub/hub.types';
+import { type Clock, systemClock } from '../clock/clock';
 import type { LinkCloseInfo, LinkHandlers, Transport, TransportLink } from '../transport/transport.types';
 import { type ConnectionEnvironment, defaultEnvironment } from './environment';
 
@@ -46,7 +46,7 @@ export interface LeaderTransportOptions {
    * Default: the browser's in a page, none elsewhere; `null` for none.
    */
   readonly environment?: ConnectionEnvironment | null | undefined;
-  readonly clock?: HubClock | undefined;
+  readonly clock?: Clock | undefined;
   /** A follower's virtual link that no leader accepts within this time is reported closed. Default 5 s. */
   readonly openTimeoutMs?: number | undefined;
   /** This tab's id on the channel; random by default. */
@@ -102,12 +102,6 @@ function isTabMessage(value: unknown): value is TabMessage {
 
 /** A follower tab that stops answering the server's pings for this many pings is dropped. */
 const MAX_SILENT_PINGS = 3;
-
-const systemClock: HubClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 function randomTabId(): string {
   const bytes = new Uint8Array(8);

@@ -1,3 +1,4 @@
+import { randomId } from '../ids/ids';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
 import { parseClientFrame } from '../protocol/protocol.commands';
 import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limits';
@@ -24,7 +25,6 @@ import type {
   StoredEvent,
   Subject,
 } from './hub.types';
-import { randomId } from './ids';
 import { createResumeTokens } from './resume.tokens';
 
 // Connections and resume: who is connected as whom, `hello` and `welcome`, single-use resume tokens, the replay of

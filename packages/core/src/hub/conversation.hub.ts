@@ -1,3 +1,4 @@
+import { randomId } from '../ids/ids';
 import { helplineError } from '../protocol/errors';
 import { LIMITS } from '../protocol/protocol.limits';
 import type { Notice, ServerFrame } from '../protocol/protocol.types';
@@ -8,7 +9,6 @@ import { eventFor, type InteractionOp, type Relation, visibleUntil } from './acc
 import { afterReply, type CommandHandlers, type Conn } from './connections.hub';
 import { type ConversationLog, partiesOf } from './conversation.log';
 import type { HubClock, HubStorage, Subject } from './hub.types';
-import { randomId } from './ids';
 import type { Live } from './live';
 
 // The conversation commands: writing (deduped by `clientMsgId`), typing, read receipts, history (a former agent

@@ -1,5 +1,7 @@
 import type { Agent } from '../agent/agent.types';
 import type { PresenceSnapshot } from '../agent/presence.machine';
+import { systemClock } from '../clock/clock';
+import { secureRandomBytes } from '../ids/ids';
 import type { Interaction } from '../interaction/interaction.types';
 import { helplineError, isHelplineError } from '../protocol/errors';
 import { validateCommandArgs } from '../protocol/protocol.commands';
@@ -23,14 +25,12 @@ import { createStepEffects } from './effects.hub';
 import { failureReporter } from './failures';
 import type {
   ConnectionMeta,
-  HubClock,
   HubConnection,
   HubConnectionSink,
   HubOptions,
   HubStorage,
   Subject,
 } from './hub.types';
-import { secureRandomBytes } from './ids';
 import { createIntake } from './intake.hub';
 import { createLiveInteractions } from './interactions.hub';
 import { DEFAULT_LIFECYCLES } from './lifecycles';
@@ -43,13 +43,6 @@ import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
 import { createVoiceHub } from './voice.hub';
 import { createWorkHub } from './work.hub';
-
-/** The system clock: `Date.now` and the global timers. */
-export const systemClock: HubClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /**
  * The conversation engine: authenticates connections, validates every frame, checks ownership, routes with the

@@ -1,4 +1,5 @@
 import type { Agent, PresenceStatus } from '../agent/agent.types';
+import type { Clock } from '../clock/clock';
 import type { Channel, Customer, Interaction } from '../interaction/interaction.types';
 import type { KpiLogEvent } from '../metrics/metrics.types';
 import type { HelplineError } from '../protocol/errors';
@@ -122,12 +123,8 @@ export interface PresenceChange {
   readonly at: number;
 }
 
-/** Timers and time, injectable so tests run on fake clocks. */
-export interface HubClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** Timers and time, injectable so tests run on fake clocks (the one {@link Clock} of the package). */
+export type HubClock = Clock;
 
 /** Timers and budgets of calls on a hub. */
 export interface VoiceHubOptions {

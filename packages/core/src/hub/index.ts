@@ -1,5 +1,7 @@
+export { type Clock, systemClock } from '../clock/clock';
+export { randomId, secureRandomBytes, uuidv7 } from '../ids/ids';
 export { devAuthenticate } from './dev-auth';
-export { createHub, type Hub, systemClock } from './hub';
+export { createHub, type Hub } from './hub';
 export type {
   AdmissionRequest,
   Authenticate,
@@ -17,7 +19,6 @@ export type {
   StoredInteraction,
   Subject,
 } from './hub.types';
-export { randomId, secureRandomBytes, uuidv7 } from './ids';
 export {
   DEFAULT_LIFECYCLES,
   type Intent,

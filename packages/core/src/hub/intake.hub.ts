@@ -1,3 +1,4 @@
+import { randomId } from '../ids/ids';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { helplineError } from '../protocol/errors';
 import type { WireInteraction } from '../protocol/protocol.types';
@@ -9,7 +10,6 @@ import { authorizeRole } from './access';
 import { afterReply, type CommandHandlers } from './connections.hub';
 import type { Change, ConversationLog } from './conversation.log';
 import type { CommitOptions, ConnectionMeta, HubClock, HubStorage, Subject } from './hub.types';
-import { randomId } from './ids';
 import { type Lifecycle, withSnapshot } from './lifecycles';
 import type { Live } from './live';
 

@@ -1,5 +1,5 @@
+import { randomId } from '../ids/ids';
 import type { HubClock, HubStorage } from './hub.types';
-import { randomId } from './ids';
 
 /** What resume tokens need from the hub. */
 export interface ResumeTokensDeps {

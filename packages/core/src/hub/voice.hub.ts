@@ -1,3 +1,4 @@
+import { randomId } from '../ids/ids';
 import type { Channel, Interaction } from '../interaction/interaction.types';
 import { phaseOf } from '../interaction/phase';
 import { transition } from '../machine';
@@ -21,7 +22,6 @@ import {
 } from '../voice/voice.machine';
 import { type CallRecord, toWireCall } from '../voice/voice.wire';
 import type { HubClock, Subject, VoiceHubOptions } from './hub.types';
-import { randomId } from './ids';
 import type { Intent, InteractionSnapshot, Lifecycle } from './lifecycles';
 
 // The hub's side of browser calls. A call is a voice-machine snapshot attached to an interaction, one at a time:

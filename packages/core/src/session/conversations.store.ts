@@ -1,8 +1,8 @@
 import { map, type ReadableAtom } from 'nanostores';
+import { type Clock, systemClock } from '../clock/clock';
 import { backoffDelay, DEFAULT_BACKOFF } from '../connection/backoff';
 import type { Connection, DeliveredEvent } from '../connection/connection';
-import type { HubClock } from '../hub/hub.types';
-import { uuidv7 } from '../hub/ids';
+import { uuidv7 } from '../ids/ids';
 import type { ParticipantRole } from '../interaction/interaction.types';
 import { type HelplineError, isHelplineError, isRetryable } from '../protocol/errors';
 import { clientError } from '../protocol/errors.client';
@@ -58,7 +58,7 @@ export interface ConversationsOptions {
   /** Default: the clock's, else `Date.now`. */
   readonly now?: () => number;
   /** Timers of resends that wait out a temporary refusal. Default: the system's. */
-  readonly clock?: HubClock | undefined;
+  readonly clock?: Clock | undefined;
   /** Random source in [0, 1) for the jitter of those resends. */
   readonly random?: () => number;
 }
@@ -120,12 +120,6 @@ export function resendDelay(error: HelplineError, attempt: number, random: () =>
       : Math.max(0, hinted) + Math.floor(random() * Math.max(RESEND_JITTER_MS, hinted / 5));
   return Math.min(RESEND_CAP_MS, delay);
 }
-
-const systemClock: HubClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** A message waiting its turn in its conversation's lane. */
 interface Queued {

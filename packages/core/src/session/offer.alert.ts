@@ -1,5 +1,5 @@
 import { atom, type ReadableAtom } from 'nanostores';
-import type { HubClock } from '../hub/hub.types';
+import { type Clock, systemClock } from '../clock/clock';
 import { createRinger, type Ringer } from '../voice/ring';
 import type { AgentOffer, AgentSession } from './agent.session';
 
@@ -19,7 +19,7 @@ export interface OfferAlertOptions {
    * {@link createBrowserOfferNotifier} for desktop notifications.
    */
   readonly notify?: (offer: AgentOffer) => (() => void) | undefined;
-  readonly clock?: HubClock | undefined;
+  readonly clock?: Clock | undefined;
 }
 
 /**
@@ -36,12 +36,6 @@ export interface OfferAlert {
   /** Stops ringing, takes the notifications away and stops listening. */
   dispose(): void;
 }
-
-const systemClock: HubClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /**
  * Rings and notifies for the offers waiting for the agent, in the leader tab only, from the moment an offer

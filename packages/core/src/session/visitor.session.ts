@@ -1,7 +1,7 @@
 import { atom, computed, map, onMount, type ReadableAtom } from 'nanostores';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
-import { uuidv7 } from '../hub/ids';
+import { uuidv7 } from '../ids/ids';
 import { phaseOf } from '../interaction/phase';
 import { clientError } from '../protocol/errors.client';
 import { visitorFrameGuard, visitorResultGuards } from '../protocol/protocol.guards.generated';

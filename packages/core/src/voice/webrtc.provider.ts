@@ -1,5 +1,5 @@
 import { type BackoffPolicy, backoffDelay } from '../connection/backoff';
-import { randomId } from '../hub/ids';
+import { randomId } from '../ids/ids';
 import { type HelplineError, helplineError } from '../protocol/errors';
 import { assessQuality, INITIAL_QUALITY, type QualityState, readStats } from './quality';
 import type {

@@ -1,4 +1,5 @@
 import { atom, type WritableAtom } from 'nanostores';
+import { systemClock } from '../clock/clock';
 import { createMachineStore } from '../machine';
 import { type HelplineError, helplineError } from '../protocol/errors';
 import { vonageFailure } from '../protocol/errors.vonage';
@@ -18,7 +19,6 @@ import type {
   VonageCallQuality,
   VonageCallStorage,
   VonageClientPort,
-  VonageClock,
   VonageSessionStatus,
   VonageVoice,
   VonageVoiceOptions,
@@ -32,12 +32,6 @@ const INVITE_WAIT_MS = 30_000;
 /** Retry a failed token refresh this often while the old token is still good. */
 const REFRESH_RETRY_MS = 5_000;
 const DTMF = /^[0-9*#]{1,32}$/;
-
-const systemClock: VonageClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** What survives a reload: enough to call `reconnectCall` and rebuild the call's state. */
 interface StoredCall {

@@ -1,5 +1,6 @@
 import type { VonageClient } from '@vonage/client-sdk';
 import type { ReadableAtom } from 'nanostores';
+import type { Clock } from '../clock/clock';
 import type { WrapUpPolicy } from '../interaction/lifecycle';
 import type { HelplineError } from '../protocol/errors';
 import type { VoiceSnapshot } from '../voice/voice.machine';
@@ -45,12 +46,8 @@ export interface VonageServerControl {
   dial(cid: string): Promise<void>;
 }
 
-/** Timers and time, injectable so tests run on fake clocks (the hub's `HubClock` fits). */
-export interface VonageClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** Timers and time, injectable so tests run on fake clocks (core's one {@link Clock}). */
+export type VonageClock = Clock;
 
 /** A string store that survives a page reload (`sessionStorage` in browsers). */
 export interface VonageCallStorage {
