@@ -1,3 +1,4 @@
+export { directionOf, resolveShippedLocale, SHIPPED_LOCALES, type ShippedLocale } from './locale';
 export {
   formatMessage,
   localizedText,

@@ -1,13 +1,18 @@
-import { localizedText, type Queue } from '@helpline/core';
+import {
+  directionOf,
+  localizedText,
+  type Queue,
+  resolveShippedLocale,
+  SHIPPED_LOCALES,
+  type ShippedLocale,
+} from '@helpline/core';
 import { type Catalog, consoleMessages } from './en';
 
-/** The languages the console and the supervisor board ship (the widget's five). */
-export type ConsoleLocale = 'en' | 'nl' | 'zh-Hant' | 'zh-Hans' | 'ar';
+/** The languages the console and the supervisor board ship (the widget's five: core's shipped languages). */
+export type ConsoleLocale = ShippedLocale;
 
 /** Every shipped language, English first (the fallback). */
-export const CONSOLE_LOCALES: readonly ConsoleLocale[] = ['en', 'nl', 'zh-Hant', 'zh-Hans', 'ar'];
-
-const TRADITIONAL_REGIONS = /-(tw|hk|mo)\b/;
+export const CONSOLE_LOCALES: readonly ConsoleLocale[] = SHIPPED_LOCALES;
 
 /**
  * The shipped language for a BCP 47 tag (`zh-TW` → `zh-Hant`, `ar-EG` → `ar`, `nl-BE` → `nl`), else English.
@@ -18,16 +23,11 @@ const TRADITIONAL_REGIONS = /-(tw|hk|mo)\b/;
  * ```
  */
 export function resolveConsoleLocale(tag: string | undefined): ConsoleLocale {
-  const lower = tag?.toLowerCase() ?? '';
-  const base = lower.split(/[-_]/)[0];
-  if (base === 'zh') return lower.includes('hant') || TRADITIONAL_REGIONS.test(lower) ? 'zh-Hant' : 'zh-Hans';
-  return base === 'nl' || base === 'ar' ? base : 'en';
+  return resolveShippedLocale([tag]);
 }
 
 /** Writing direction of a shipped language. */
-export function consoleDirection(locale: ConsoleLocale): 'ltr' | 'rtl' {
-  return locale === 'ar' ? 'rtl' : 'ltr';
-}
+export const consoleDirection: (locale: ConsoleLocale) => 'ltr' | 'rtl' = directionOf;
 
 /**
  * Loads the console catalog of a shipped language. English is part of the bundle; every other language is

@@ -1,10 +1,10 @@
-/** The languages the widget ships. */
-export type WidgetLocale = 'en' | 'nl' | 'zh-Hant' | 'zh-Hans' | 'ar';
+import { directionOf, resolveShippedLocale, SHIPPED_LOCALES, type ShippedLocale } from '@helpline/core';
+
+/** The languages the widget ships (core's shipped languages). */
+export type WidgetLocale = ShippedLocale;
 
 /** Every shipped language, English first (the fallback). */
-export const WIDGET_LOCALES: readonly WidgetLocale[] = ['en', 'nl', 'zh-Hant', 'zh-Hans', 'ar'];
-
-const TRADITIONAL_REGIONS = /-(tw|hk|mo)\b/;
+export const WIDGET_LOCALES: readonly WidgetLocale[] = SHIPPED_LOCALES;
 
 /**
  * Picks the shipped language for the first tag that has one (`zh-TW` → `zh-Hant`, `ar-EG` → `ar`), else
@@ -15,18 +15,7 @@ const TRADITIONAL_REGIONS = /-(tw|hk|mo)\b/;
  * resolveLocale(['zh-HK', 'en']); // 'zh-Hant'
  * ```
  */
-export function resolveLocale(tags: readonly (string | null | undefined)[]): WidgetLocale {
-  for (const tag of tags) {
-    const lower = tag?.toLowerCase() ?? '';
-    const base = lower.split(/[-_]/)[0];
-    if (base === 'zh')
-      return lower.includes('hant') || TRADITIONAL_REGIONS.test(lower) ? 'zh-Hant' : 'zh-Hans';
-    if (base === 'en' || base === 'nl' || base === 'ar') return base;
-  }
-  return 'en';
-}
+export const resolveLocale: (tags: readonly (string | null | undefined)[]) => WidgetLocale =
+  resolveShippedLocale;
 
-/** Writing direction of a shipped language. */
-export function directionOf(locale: WidgetLocale): 'ltr' | 'rtl' {
-  return locale === 'ar' ? 'rtl' : 'ltr';
-}
+export { directionOf };
