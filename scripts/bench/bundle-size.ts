@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import { build } from 'esbuild';
-import { type OutputChunk, rollup } from 'rollup';
+import { type OutputChunk, type Plugin, rollup } from 'rollup';
 import esbuild from 'rollup-plugin-esbuild';
 import { coreFromSource, vonageSdkExternal } from '../../packages/widget/src/build/sizes';
 
@@ -44,6 +44,27 @@ export async function bundleSize(code: string, { external = [] as string[] } = {
   return { minified: output.byteLength, brotli: brotliSize(output) };
 }
 
+/**
+ * The Rollup plugins of a production application build: the Vonage SDK left out (only ever loaded by `import()`
+ * for a Vonage call), `@helpline/core` from source, browser resolution, esbuild minifying with
+ * `process.env.NODE_ENV` = "production".
+ */
+export function productionPlugins(): Plugin[] {
+  return [
+    vonageSdkExternal,
+    coreFromSource(),
+    nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
+    esbuild({
+      target: 'es2022',
+      minify: true,
+      charset: 'utf8',
+      legalComments: 'none',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      tsconfig: join(repoRoot, 'tsconfig.json'),
+    }),
+  ];
+}
+
 /** What an entry built with code splitting loads at once, and what each `import()` loads later. */
 export interface SplitBundleSize extends BundleSize {
   /** The files loaded at once: the entry chunk and what it imports statically. */
@@ -71,16 +92,7 @@ export async function splitBundleSize(code: string): Promise<SplitBundleSize> {
         resolveId: (source) => (source === ENTRY ? source : null),
         load: (id) => (id === ENTRY ? code : null),
       },
-      vonageSdkExternal,
-      coreFromSource(),
-      nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
-      esbuild({
-        target: 'es2022',
-        minify: true,
-        legalComments: 'none',
-        define: { 'process.env.NODE_ENV': '"production"' },
-        tsconfig: join(repoRoot, 'tsconfig.json'),
-      }),
+      ...productionPlugins(),
     ],
   });
   const { output } = await bundle.generate({ format: 'es', chunkFileNames: '[name]-[hash].js' });

@@ -3,13 +3,11 @@
 // HELPLINE_BENCH_RUNS cold starts, default 3).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import nodeResolve from '@rollup/plugin-node-resolve';
 import { chromium } from 'playwright-core';
 import { type OutputChunk, rollup } from 'rollup';
-import esbuild from 'rollup-plugin-esbuild';
-import { coreFromSource, measureWidget, vonageSdkExternal } from '../../packages/widget/src/build/sizes';
+import { measureWidget } from '../../packages/widget/src/build/sizes';
 import type { BenchRow } from './bench.types';
-import { kb } from './bundle-size';
+import { kb, productionPlugins } from './bundle-size';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const KB = 1024;
@@ -18,19 +16,7 @@ const KB = 1024;
 async function productionFiles(): Promise<Map<string, string>> {
   const bundle = await rollup({
     input: { define: join(repoRoot, 'packages/widget/src/define.ts') },
-    plugins: [
-      // The Vonage SDK is loaded only for Vonage calls, never on these pages; it is not bundled here either.
-      vonageSdkExternal,
-      coreFromSource(),
-      nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
-      esbuild({
-        target: 'es2022',
-        minify: true,
-        charset: 'utf8',
-        define: { 'process.env.NODE_ENV': '"production"' },
-        tsconfig: join(repoRoot, 'tsconfig.json'),
-      }),
-    ],
+    plugins: productionPlugins(),
   });
   const { output } = await bundle.generate({ format: 'es', chunkFileNames: '[name]-[hash].js' });
   await bundle.close();
