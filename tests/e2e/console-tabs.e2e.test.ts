@@ -5,16 +5,14 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { HelplineServer } from '@helpline/server';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startDemo } from '../../scripts/demo.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, visible, WAIT } from './e2e.testing';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-const ARGS = [
+const _ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -23,8 +21,7 @@ const ARGS = [
   '--no-first-run',
   '--autoplay-policy=no-user-gesture-required',
 ];
-const WAIT = 20_000;
-const shots = join(repoRoot, 'test-results', 'e2e-tabs');
+const shots = join(REPO_ROOT, 'test-results', 'e2e-tabs');
 
 declare global {
   /** Tones the page's Web Audio ringtone started (counted by the init script below). */
@@ -45,10 +42,6 @@ let browser: Browser;
 let demo: Awaited<ReturnType<typeof startDemo>>;
 let dataDir: string;
 const pageErrors: string[] = [];
-
-async function visible(locator: Locator): Promise<void> {
-  await locator.first().waitFor({ state: 'visible', timeout: WAIT });
-}
 
 async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + WAIT;
@@ -87,7 +80,7 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'helpline-e2e-tabs-'));
   demo = await startDemo({ port: 0, serverPort: 0, dataDir: join(dataDir, 'db') });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
 });
 
 after(async () => {

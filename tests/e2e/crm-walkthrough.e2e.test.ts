@@ -19,19 +19,12 @@ import { silentLogger } from '../../packages/server/src/log/logger';
 import { freshPgliteDir } from '../../packages/server/src/testing/databases';
 import { type DocSample, extractSamples } from '../../scripts/docs/samples';
 import { pointAt, writeSamplesTsconfig } from '../../scripts/docs/samples.run';
+import { CHROMIUM, CHROMIUM_ARGS, SHOTS, WAIT } from './e2e.testing';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-];
-const WAIT = 20_000;
 const SECRET = 'walkthrough-test-secret-of-at-least-32-bytes';
 const dir = join(root, 'test-results', 'crm-walkthrough');
-const shots = join(root, 'test-results', 'e2e');
+const shots = SHOTS;
 
 const samples = extractSamples(
   readFileSync(join(root, 'docs', 'crm-walkthrough.md'), 'utf8'),
@@ -139,7 +132,7 @@ before(async () => {
     body: '<!doctype html><html lang="en"><title>My CRM</title><link rel="stylesheet" href="/main.css"><div id="root"></div><script type="module" src="/main.js"></script>',
   };
   pageUrl = await servePage(files, api);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
 });
 
 after(async () => {

@@ -8,22 +8,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { startDemo } from '../../scripts/demo.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, SHOTS, WAIT } from './e2e.testing';
 
 const NAMESPACE = 'HELPLINE_CALL_E2E_NETNS';
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
+  ...CHROMIUM_ARGS,
   // A fake microphone (a beep) and camera, allowed without a prompt; WebRTC on 127.0.0.1.
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
@@ -31,8 +25,7 @@ const ARGS = [
   // Sound needs a user gesture, as on a real desktop.
   '--autoplay-policy=document-user-activation-required',
 ];
-const WAIT = 20_000;
-const shots = join(repoRoot, 'test-results', 'e2e');
+const shots = SHOTS;
 
 if (process.env[NAMESPACE] === '1') scenarios();
 else reRunInNamespace();

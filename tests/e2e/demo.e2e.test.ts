@@ -5,25 +5,14 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type ConfigInput, DEV_CONFIG } from '@helpline/server';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { startDemo } from '../../scripts/demo.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, SHOTS, visible, WAIT } from './e2e.testing';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const WAIT = 20_000;
-const shots = join(repoRoot, 'test-results', 'e2e');
+const shots = SHOTS;
 
 /** The demo configuration plus a site whose only queue is closed, for the offline-message flow. */
 function testConfig(): ConfigInput {
@@ -80,10 +69,6 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${String(step).padStart(2, '0')}-${name}.png`) });
 }
 
-async function visible(locator: Locator): Promise<void> {
-  await locator.first().waitFor({ state: 'visible', timeout: WAIT });
-}
-
 async function signInAgent(page: Page, id: string): Promise<void> {
   await page.getByRole('combobox', { name: 'Demo agent' }).selectOption(id);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -124,14 +109,14 @@ before(async () => {
     mounts: { '/closed/': closedPage },
   });
   // The same shop page, embedded for the site whose only queue is closed.
-  const shop = readFileSync(join(repoRoot, 'examples', 'website', 'index.html'), 'utf8');
+  const shop = readFileSync(join(REPO_ROOT, 'examples', 'website', 'index.html'), 'utf8');
   writeFileSync(
     join(closedPage, 'index.html'),
     shop
       .replace('data-site="demo"', 'data-site="closed-shop"')
       .replace('http://127.0.0.1:8787', demo.urls.server),
   );
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
 });
 
 after(async () => {

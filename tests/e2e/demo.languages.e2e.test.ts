@@ -4,24 +4,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { startDemo } from '../../scripts/demo.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, SHOTS, visible, WAIT } from './e2e.testing';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const WAIT = 20_000;
-const shots = join(repoRoot, 'test-results', 'e2e');
+const shots = SHOTS;
 
 let browser: Browser;
 let demo: Awaited<ReturnType<typeof startDemo>>;
@@ -42,10 +31,6 @@ async function open(url: string): Promise<Page> {
   return page;
 }
 
-async function visible(locator: Locator): Promise<void> {
-  await locator.first().waitFor({ state: 'visible', timeout: WAIT });
-}
-
 async function chooseLanguage(page: Page, tag: string): Promise<void> {
   // The switch is labelled in the page's current language; its name attribute stays.
   await page.locator('select[name="language"]').selectOption(tag);
@@ -55,7 +40,7 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'helpline-e2e-languages-'));
   demo = await startDemo({ port: 0, serverPort: 0, dataDir: join(dataDir, 'db') });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
 });
 
 after(async () => {
