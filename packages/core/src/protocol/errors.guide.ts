@@ -1,4 +1,5 @@
 import { ERROR_MESSAGES, type ErrorCode } from './errors';
+import { CLUSTER_ERROR_MESSAGES } from './errors.cluster';
 import { VONAGE_ERROR_MESSAGES } from './errors.vonage';
 
 /** Why an error usually happens and what to do about it, by code. */
@@ -185,6 +186,12 @@ export const ERROR_GUIDE = {
     action:
       "Ask only what `interaction.survey` says; switch the question on in the queue's `survey` to collect it.",
   },
+  'cluster/stale-epoch': {
+    cause:
+      'A transaction of the routing leader checked its epoch and found a newer one: another instance took the lead while this one was frozen, partitioned or lost its lease connection.',
+    action:
+      'Nothing to undo: the transaction was rolled back. The instance stops leading; it follows, and contends again.',
+  },
 } as const satisfies Record<ErrorCode, { cause: string; action: string }>;
 
 /** One entry of the error catalog. */
@@ -208,8 +215,7 @@ export interface ErrorCatalogEntry {
  */
 export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> =
   /* @__PURE__ */ Object.fromEntries(
-    Object.entries({ ...ERROR_MESSAGES, ...VONAGE_ERROR_MESSAGES }).map(([code, message]) => [
-      code,
-      { message, ...ERROR_GUIDE[code as ErrorCode] },
-    ]),
+    Object.entries({ ...ERROR_MESSAGES, ...VONAGE_ERROR_MESSAGES, ...CLUSTER_ERROR_MESSAGES }).map(
+      ([code, message]) => [code, { message, ...ERROR_GUIDE[code as ErrorCode] }],
+    ),
   ) as Record<ErrorCode, ErrorCatalogEntry>;

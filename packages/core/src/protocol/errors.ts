@@ -1,3 +1,4 @@
+import type { CLUSTER_ERROR_MESSAGES } from './errors.cluster';
 import type { VONAGE_ERROR_MESSAGES } from './errors.vonage';
 
 /**
@@ -43,8 +44,14 @@ export const ERROR_MESSAGES = {
   'survey/not-asked': 'Queue {queue} does not ask for {survey}.',
 } as const satisfies Record<string, string>;
 
-/** A stable error code: one of the core's, or one of the Vonage integration's (see `errors.vonage.ts`). */
-export type ErrorCode = CoreErrorCode | keyof typeof VONAGE_ERROR_MESSAGES;
+/**
+ * A stable error code: one of the core's, one of the Vonage integration's (see `errors.vonage.ts`) or one of cluster
+ * mode's (see `errors.cluster.ts`).
+ */
+export type ErrorCode =
+  | CoreErrorCode
+  | keyof typeof VONAGE_ERROR_MESSAGES
+  | keyof typeof CLUSTER_ERROR_MESSAGES;
 
 /** An error code whose message every client ships ({@link ERROR_MESSAGES}). */
 export type CoreErrorCode = keyof typeof ERROR_MESSAGES;
