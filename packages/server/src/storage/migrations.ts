@@ -110,6 +110,33 @@ CREATE TABLE start_requests (
 CREATE INDEX start_requests_created ON start_requests (created_at);
 `,
   },
+  {
+    version: 5,
+    name: 'cluster mode: leases, bus payloads, instances',
+    sql: `
+-- Cluster mode (docs/cluster.md). Times here come from the database's clock, the one clock every instance shares.
+-- A lease (the routing leader): a session advisory lock says who holds it; the epoch, raised by each winner, lets a
+-- leader's transaction check that it still leads, so a former leader that wakes up cannot write.
+CREATE TABLE helpline_leases (
+  name  text PRIMARY KEY,
+  epoch bigint NOT NULL
+);
+-- Bus messages too large for one NOTIFY (under 8000 bytes): the notification carries the id. Swept after a minute.
+CREATE TABLE cluster_payloads (
+  id         text PRIMARY KEY,
+  body       text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX cluster_payloads_created ON cluster_payloads (created_at);
+-- The instances serving this database: alive while their heartbeat is recent; draining ones take no new sockets.
+CREATE TABLE instances (
+  id           text PRIMARY KEY,
+  started_at   timestamptz NOT NULL DEFAULT now(),
+  heartbeat_at timestamptz NOT NULL DEFAULT now(),
+  draining     boolean NOT NULL DEFAULT false
+);
+`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.
