@@ -275,7 +275,8 @@ export function createHub(options: HubOptions): Hub {
         change.calls.push(...calls);
         await commit(current, change);
       },
-      notify(subjectId, notice, connectionId) {
+      notify,
+      sendSignal(subjectId, notice, connectionId) {
         const bound = connsOf(subjectId).find((conn) => conn.id === connectionId);
         if (bound) send(bound, { t: 'notice', notice });
         else notify(subjectId, notice);
@@ -288,7 +289,7 @@ export function createHub(options: HubOptions): Hub {
         router.upsertAgent(capable ? agent : { ...agent, capacity: { ...agent.capacity, voice: 0 } });
         void routingHub.run(() => []);
       },
-      reportFailure,
+      timers,
     },
     options.voice,
   );

@@ -1,50 +1,28 @@
-import { randomId } from '../ids/ids';
-import type { Channel, Interaction } from '../interaction/interaction.types';
-import { phaseOf } from '../interaction/phase';
-import { transition } from '../machine';
-import { helplineError, isHelplineError } from '../protocol/errors';
-import type {
-  ClientCapabilities,
-  CommandArgs,
-  CommandOp,
-  CommandResult,
-  ConversationEvent,
-  Notice,
-  WireCall,
-} from '../protocol/protocol.types';
-import {
-  type CallSide,
-  type VoiceEvent,
-  type VoiceSnapshot,
-  type VoiceState,
-  voiceMachine,
-  voiceSnapshot,
-} from '../voice/voice.machine';
-import { type CallRecord, toWireCall } from '../voice/voice.wire';
+import type { ClientCapabilities, ConversationEvent, Notice, WireCall } from '../protocol/protocol.types';
+import { toWireCall } from '../voice/voice.wire';
 import type { HubClock, Subject, VoiceHubOptions } from './hub.types';
-import type { Intent, InteractionSnapshot, Lifecycle } from './lifecycles';
+import type { Intent } from './lifecycles';
+import type { HubTimers } from './timers.hub';
+import {
+  type CallOp,
+  type CallStep,
+  createCallBook,
+  isLive,
+  subjectOf,
+  type VoiceInteraction,
+} from './voice.calls';
+import { type CallHandlers, createCallCommands } from './voice.commands';
+import { createCallRestore } from './voice.restore';
+import { type CallSignalNotice, createCallSignaling } from './voice.signaling';
+import { createCallWatchdogs } from './voice.watchdogs';
 
-// The hub's side of browser calls. A call is a voice-machine snapshot attached to an interaction, one at a time:
-// on a `voice` interaction it is the interaction itself (it rings while the interaction waits in the queue, is
-// picked up when an agent accepts, and hanging up ends the interaction); in a chat or a callback it is
-// orthogonal (a chat escalated to a call keeps going after the call). Media is peer-to-peer; the hub relays
-// signaling between the two parties only, and ends calls whose media is gone so that no call outlives its
-// browsers.
+// The hub's side of browser calls, composed of the call book (calls and their steps, voice.calls.ts), the call
+// commands (voice.commands.ts), signaling and its budget (voice.signaling.ts), the watchdogs that end calls whose
+// media or parties are gone (voice.watchdogs.ts) and what a restart leaves of calls (voice.restore.ts).
 
 export type { VoiceHubOptions } from './hub.types';
-
-/** What the voice hub reads of a live interaction (the hub's own record fits). */
-export interface VoiceInteraction {
-  readonly interaction: Interaction;
-  readonly snapshot: InteractionSnapshot;
-  readonly lifecycle: Lifecycle;
-}
-
-/** The connection a call command came from. */
-export interface VoiceConnection {
-  readonly id: string;
-  readonly subject: Subject;
-}
+export type { CallOp, CallStep, VoiceConnection, VoiceInteraction } from './voice.calls';
+export type { CallSignalNotice } from './voice.signaling';
 
 /** What the voice hub needs from the hub engine. */
 export interface VoiceHubDeps {
@@ -66,9 +44,14 @@ export interface VoiceHubDeps {
     cid: string,
     step: { readonly calls: readonly CallStep[]; readonly intent?: Intent },
   ) => Promise<void>;
-  /** Sends a notice to a subject: only to `connectionId` while that connection is open, else to all of theirs. */
-  readonly notify: (subjectId: string, notice: Notice, connectionId?: string) => void;
-  /** True while the subject has a connection to the hub. */
+  /** Sends a notice to every connection of a subject. */
+  readonly notify: (subjectId: string, notice: Notice) => void;
+  /**
+   * Delivers a signal to the other party: to `connectionId` while that connection is open, else to every connection
+   * of theirs. A cluster delivers it wherever the party is connected.
+   */
+  readonly sendSignal: (subjectId: string, notice: CallSignalNotice, connectionId?: string) => void;
+  /** True while the subject is connected to the hub (in a cluster: to any instance). */
   readonly isOnline: (subjectId: string) => boolean;
   /** What each open connection of the subject declared at `hello` (`undefined`: nothing). */
   readonly capabilitiesOf: (subjectId: string) => readonly (ClientCapabilities | undefined)[];
@@ -77,16 +60,9 @@ export interface VoiceHubDeps {
    * ignores anyone who is not a routed agent.
    */
   readonly setVoiceCapable: (agentId: string, capable: boolean) => void;
-  /** Reports a failure no command answers for (a timer's step). */
-  readonly reportFailure: (what: string, error: unknown) => void;
+  /** Where the calls' deadlines are kept (their failures are reported there). */
+  readonly timers: Pick<HubTimers, 'group'>;
 }
-
-/** The call commands, handled by the voice hub. */
-export type CallOp = Extract<CommandOp, `call.${string}`>;
-
-type CallHandlers = {
-  [Op in CallOp]: (conn: VoiceConnection, args: CommandArgs<Op>) => Promise<CommandResult<Op>>;
-};
 
 /** The voice part of a hub. */
 export interface VoiceHub {
@@ -98,10 +74,8 @@ export interface VoiceHub {
   /** The interaction step and these call steps are stored: they become current (in the conversation's turn). */
   settled(current: VoiceInteraction, steps: readonly CallStep[]): void;
   /**
-   * After a restart, for each interaction the hub restored: its call did not survive (its state and timers lived in
-   * this process, its media in the browsers). A voice interaction still waiting in its queue rings again with a new
-   * call, which the caller's page takes back (unless the caller stays away: then it ends like any call whose parties
-   * are gone); one that was being talked on ends as failed (the agent wraps up).
+   * After a restart, for each interaction the hub restored: its call did not survive. A waiting voice interaction
+   * rings again with a new call; one that was being talked on ends as failed (see `createCallRestore`).
    */
   restored(current: VoiceInteraction): Promise<void>;
   /**
@@ -116,162 +90,59 @@ export interface VoiceHub {
   close(): void;
 }
 
-type TimerKind = 'ring' | 'connect' | 'media' | 'absent';
-
-/** One staged step of a call (see `createVoiceHub`): the call, its snapshot before, and the next one. */
-export interface CallStep {
-  readonly call: CallRecord;
-  readonly before: VoiceSnapshot | undefined;
-  readonly next: VoiceSnapshot;
-}
-
-interface HubCall extends CallRecord {
-  snapshot: VoiceSnapshot;
-  /** Each party's connection for this call: signaling goes there (other tabs of the same subject stay quiet). */
-  readonly bound: Map<CallSide, string>;
-  readonly timers: Map<TimerKind, unknown>;
-}
-
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
-const LIVE_CALL: ReadonlySet<VoiceState> = new Set(['dialing', 'ringing', 'connecting', 'active', 'held']);
-const TALKING: ReadonlySet<VoiceState> = new Set(['connecting', 'active', 'held']);
-/**
- * Whether a call of the interaction's channel may go on in `state`; leaving such a state ends the call. A phone
- * call rings in the queue and through the offer; a chat's call and a callback's only while an agent handles them.
- */
-function callMayGoOn(channel: Channel, state: string): boolean {
-  const phase = phaseOf(channel, state);
-  if (channel === 'voice') return phase === 'waiting' || phase === 'offered' || phase === 'handling';
-  return channel !== 'offline-message' && phase === 'handling';
-}
-
-const isLive = (call: HubCall): boolean => LIVE_CALL.has(call.snapshot.value);
-/** Steps are made only by this module, always of its own calls. */
-const hubCallOf = (step: CallStep): HubCall => step.call as HubCall;
-const otherSide = (side: CallSide): CallSide => (side === 'visitor' ? 'agent' : 'visitor');
-
-/** The subject on one side of an interaction's call: the customer, or the assigned agent. */
-function subjectOf(interaction: Interaction, side: CallSide): string | undefined {
-  return side === 'visitor' ? interaction.customer.id : interaction.agentId;
-}
-
 /**
  * Creates the voice part of a hub: call commands, signaling relay, and calls kept in step with their
- * interactions.
+ * interactions. Media is peer-to-peer; the hub relays signaling between the two parties only, and ends calls whose
+ * media is gone so that no call outlives its browsers.
  *
  * @example
  * ```ts
- * const voice = createVoiceHub({ clock, randomBytes, getLive, serialized, drive, append, notify, isOnline });
+ * const voice = createVoiceHub({ clock, randomBytes, getLive, serialized, commit, notify, sendSignal, isOnline, … });
  * const handlers = { ...chatHandlers, ...voice.handlers };
  * ```
  */
 export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}): VoiceHub {
-  const { clock } = deps;
-  const reattachMs = options.reattachMs ?? 20_000;
-  const connectMs = options.connectMs ?? 30_000;
-  const ringMs = options.ringMs ?? 45_000;
-  const absentMs = options.absentMs ?? 60_000;
-  const burst = options.signalBurst ?? 60;
-  const perSecond = options.signalsPerSecond ?? 20;
-  const calls = new Map<string, HubCall>();
-  const interactions = new Map<string, VoiceInteraction>();
-  const buckets = new WeakMap<VoiceConnection, Bucket>();
+  const { clock, serialized } = deps;
+  const book = createCallBook(deps);
   /** Agents none of whose connected consoles can take calls: the router offers them none. */
   const voiceless = new Set<string>();
 
-  /** The side `subject` takes in the call of `interaction`: only its customer and its assigned agent have one. */
-  function sideOf(subject: Subject, interaction: Interaction, operation: string): CallSide {
-    if (subject.role === 'visitor' && subject.id === interaction.customer.id) return 'visitor';
-    if (subject.role === 'agent' && subject.id === interaction.agentId) return 'agent';
-    throw helplineError('auth/forbidden', { operation });
+  const watchdogs = createCallWatchdogs({
+    clock,
+    timers: deps.timers,
+    async expire(call, event, kind) {
+      const held = book.get(call.cid);
+      if (held !== call || !isLive(held)) return;
+      await commit(held.cid, [book.stage(held, event, `time out (${kind})`)]);
+    },
+    budgets: {
+      ringMs: options.ringMs ?? 45_000,
+      connectMs: options.connectMs ?? 30_000,
+      reattachMs: options.reattachMs ?? 20_000,
+      absentMs: options.absentMs ?? 60_000,
+    },
+  });
+  const signaling = createCallSignaling({
+    clock,
+    burst: options.signalBurst ?? 60,
+    perSecond: options.signalsPerSecond ?? 20,
+    sendSignal: deps.sendSignal,
+  });
+
+  /** Stores call steps (with the interaction step they imply on a voice interaction), then makes them current. */
+  async function commit(cid: string, steps: readonly (CallStep | undefined)[]): Promise<void> {
+    const calls = steps.filter((step): step is CallStep => step !== undefined);
+    const last = calls.at(-1);
+    if (!last) return;
+    await deps.commit(cid, { calls, ...book.endIntentOf(last) });
   }
 
-  /** Token bucket per connection: signaling is chatty by nature, but bounded. */
-  function spend(conn: VoiceConnection): void {
-    const now = clock.now();
-    const bucket = buckets.get(conn) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
-    bucket.at = now;
-    buckets.set(conn, bucket);
-    if (bucket.tokens < 1) {
-      const retryAfterMs = Math.ceil(((1 - bucket.tokens) / perSecond) * 1000);
-      throw helplineError('limit/rate', { seconds: Math.ceil(retryAfterMs / 1000) }, { retryAfterMs });
-    }
-    bucket.tokens -= 1;
-  }
-
-  function requireCall(cid: string, callId: string): HubCall {
-    const call = calls.get(cid);
-    if (!call || call.callId !== callId) throw helplineError('not-found', { entity: 'Call', id: callId });
-    return call;
-  }
-
-  function conflict(operation: string, state: string): never {
-    throw helplineError('conflict/state', { operation, entity: 'call', state });
-  }
-
-  // ─── state ──────────────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * One voice-machine step of a call, worked out without touching the call: the hub stores its event with the
-   * interaction's step (one transaction), and only then does {@link settle} make it current.
-   */
-  function stage(
-    call: HubCall,
-    event: VoiceEvent,
-    operation: string,
-    staged: readonly CallStep[] = [],
-  ): CallStep | undefined {
-    const before = latest(call, staged);
-    const result = transition(voiceMachine, before, event);
-    if (!result.ok) conflict(operation, before.value);
-    return result.changed ? { call, before, next: result.snapshot } : undefined;
-  }
-
-  /** A call's snapshot as of the steps already staged for it. */
-  function latest(call: HubCall, staged: readonly CallStep[]): VoiceSnapshot {
-    let snapshot = call.snapshot;
-    for (const step of staged) if (step.call === call) snapshot = step.next;
-    return snapshot;
-  }
-
-  /** The log event of a step when it changes what both sides must see (state, media, hold). */
-  function eventOf({ call, before, next }: CallStep): ConversationEvent | undefined {
-    const { value, context } = next;
-    const shared =
-      !before ||
-      before.value !== value ||
-      before.context.media !== context.media ||
-      before.context.heldBy !== context.heldBy;
-    if (!shared) return undefined;
-    return {
-      type: 'call',
-      callId: call.callId,
-      state: value,
-      media: context.media,
-      ...(context.heldBy ? { heldBy: context.heldBy } : {}),
-      ...(context.endedBy ? { endedBy: context.endedBy } : {}),
-      ...(context.endReason ? { endReason: context.endReason } : {}),
-    };
-  }
-
-  /** Makes stored steps current: the call's snapshot, its parties told, its timers re-armed. */
+  /** Makes stored steps current: the call's snapshot, its parties told, its watchdogs re-armed. */
   function settle(steps: readonly CallStep[]): void {
     for (const step of steps) {
-      const call = hubCallOf(step);
-      const { next } = step;
-      if (calls.get(call.cid) !== call) {
-        const previous = calls.get(call.cid);
-        if (previous) for (const timer of previous.timers.values()) clock.clearTimeout(timer);
-        previous?.timers.clear();
-        calls.set(call.cid, call);
-      }
-      call.snapshot = next;
-      const interaction = interactions.get(call.cid)?.interaction;
+      const { call, replaced } = book.apply(step);
+      if (replaced) watchdogs.stop(call.cid);
+      const interaction = book.interactionOf(call.cid)?.interaction;
       if (interaction) {
         const wire = toWireCall(call);
         for (const side of ['visitor', 'agent'] as const) {
@@ -279,304 +150,18 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
           if (subjectId) deps.notify(subjectId, { type: 'call', call: wire });
         }
       }
-      armTimers(call);
-    }
-  }
-
-  /** Stores call steps (with the interaction step they imply on a voice interaction), then makes them current. */
-  async function commit(cid: string, steps: readonly (CallStep | undefined)[]): Promise<void> {
-    const calls = steps.filter((step): step is CallStep => step !== undefined);
-    if (calls.length === 0) return;
-    const last = calls.at(-1) as CallStep;
-    await deps.commit(cid, { calls, ...endIntentOf(last) });
-  }
-
-  /** Timers follow the state: ringing, waiting for media, media broken; an ended call has none. */
-  function armTimers(call: HubCall): void {
-    const { value, context } = call.snapshot;
-    const channel = interactions.get(call.cid)?.interaction.channel;
-    // A voice interaction rings while it waits in its queue: the queue's own timers and offers govern it.
-    toggle(call, 'ring', (value === 'dialing' || value === 'ringing') && channel !== 'voice', ringMs, () => ({
-      type: 'TIMEOUT',
-      at: clock.now(),
-    }));
-    toggle(call, 'connect', value === 'connecting', connectMs, () => ({ type: 'FAIL', at: clock.now() }));
-    toggle(call, 'media', TALKING.has(value) && context.media !== 'ok', reattachMs, () => ({
-      type: 'FAIL',
-      at: clock.now(),
-    }));
-    if (!isLive(call)) toggle(call, 'absent', false, 0, () => ({ type: 'FAIL', at: clock.now() }));
-  }
-
-  function toggle(call: HubCall, kind: TimerKind, on: boolean, ms: number, event: () => VoiceEvent): void {
-    const running = call.timers.get(kind);
-    if (!on) {
-      if (running !== undefined) clock.clearTimeout(running);
-      call.timers.delete(kind);
-      return;
-    }
-    if (running !== undefined) return;
-    call.timers.set(
-      kind,
-      clock.setTimeout(() => {
-        call.timers.delete(kind);
-        void deps
-          .serialized(call.cid, async () => {
-            if (calls.get(call.cid) !== call || !isLive(call)) return;
-            await commit(call.cid, [stage(call, event(), `time out (${kind})`)]);
-          })
-          .catch((error: unknown) => {
-            // The log was away: the watchdog tries again rather than leave the call running for good.
-            if (isHelplineError(error) && error.code === 'unavailable')
-              toggle(call, kind, true, error.retryAfterMs ?? 1_000, event);
-            else deps.reportFailure(`call timer (${kind})`, error);
-          });
-      }, ms),
-    );
-  }
-
-  /** On a voice interaction the call is the interaction: when a step ends the call, the interaction ends with it. */
-  function endIntentOf({ call, next }: CallStep): { intent?: Intent } {
-    const current = interactions.get(call.cid);
-    if (LIVE_CALL.has(next.value) || current?.interaction.channel !== 'voice') return {};
-    if (!callMayGoOn('voice', current.snapshot.value)) return {};
-    const { endedBy } = next.context;
-    const intent: Intent =
-      endedBy === 'visitor'
-        ? { kind: 'customer-leaves' }
-        : endedBy === 'agent'
-          ? { kind: 'agent-ends' }
-          : { kind: 'fail' };
-    return { intent };
-  }
-
-  /** A new call of an interaction, not yet current: its first step creates it. */
-  function draftCall(current: VoiceInteraction, startedBy: CallSide): CallStep {
-    const at = clock.now();
-    const cid = current.interaction.id;
-    let snapshot = voiceSnapshot({
-      direction: startedBy === 'visitor' ? 'inbound' : 'outbound',
-      at,
-      acw: { kind: 'none' },
-    });
-    // The visitor's browser rings as soon as the call exists (the notice reaches it when it is settled).
-    if (startedBy === 'agent') snapshot = transition(voiceMachine, snapshot, { type: 'RING', at }).snapshot;
-    const call: HubCall = {
-      callId: randomId('v', deps.randomBytes),
-      cid,
-      startedBy,
-      snapshot,
-      bound: new Map(),
-      timers: new Map(),
-    };
-    interactions.set(cid, current);
-    return { call, before: undefined, next: snapshot };
-  }
-
-  function bind(call: HubCall, side: CallSide, conn: VoiceConnection): void {
-    call.bound.set(side, conn.id);
-  }
-
-  // ─── commands ───────────────────────────────────────────────────────────────────────────────────
-
-  /** Resolves the interaction, the caller's side and the call, then runs `task` in the conversation's order. */
-  async function onCall<T>(
-    op: CallOp,
-    conn: VoiceConnection,
-    args: { cid: string; callId: string },
-    operation: string,
-    task: (call: HubCall, side: CallSide) => Promise<T>,
-  ): Promise<T> {
-    const current = await deps.getLive(conn.subject, args.cid, op);
-    const side = sideOf(conn.subject, current.interaction, operation);
-    spend(conn);
-    return deps.serialized(args.cid, async () => {
-      const call = requireCall(args.cid, args.callId);
-      interactions.set(args.cid, current);
-      return task(call, side);
-    });
-  }
-
-  const handlers: CallHandlers = {
-    async 'call.start'(conn, args) {
-      const current = await deps.getLive(conn.subject, args.cid, 'call.start');
-      const side = sideOf(conn.subject, current.interaction, 'start a call');
-      spend(conn);
-      return deps.serialized(args.cid, async () => {
-        const { interaction } = current;
-        const existing = calls.get(args.cid);
-        if (existing && isLive(existing)) conflict('start a call', existing.snapshot.value);
-        // A voice interaction's call is placed by `chat.start`; elsewhere only a running conversation escalates.
-        if (interaction.channel === 'voice' || !callMayGoOn(interaction.channel, current.snapshot.value)) {
-          throw helplineError('conflict/state', {
-            operation: 'start a call',
-            entity: interaction.channel,
-            state: current.snapshot.value,
-          });
-        }
-        const callee = subjectOf(interaction, otherSide(side));
-        if (!callee || !deps.isOnline(callee)) {
-          throw helplineError('voice/unreachable', { party: otherSide(side) });
-        }
-        const created = draftCall(current, side);
-        await commit(args.cid, [created]);
-        const call = hubCallOf(created);
-        bind(call, side, conn);
-        return { call: toWireCall(call) };
-      });
-    },
-    'call.answer': (conn, args) =>
-      onCall('call.answer', conn, args, 'answer the call', async (call, side) => {
-        if (side === call.startedBy)
-          throw helplineError('auth/forbidden', { operation: 'answer your own call' });
-        await commit(args.cid, [stage(call, { type: 'ANSWER', at: clock.now() }, 'answer the call')]);
-        bind(call, side, conn);
-        return { call: toWireCall(call) };
-      }),
-    'call.hangup': (conn, args) =>
-      onCall('call.hangup', conn, args, 'hang up', async (call, side) => {
-        const ringingHere =
-          side !== call.startedBy && (call.snapshot.value === 'ringing' || call.snapshot.value === 'dialing');
-        const at = clock.now();
-        const event: VoiceEvent = ringingHere
-          ? { type: 'REJECT', at, by: side }
-          : { type: 'HANG_UP', at, by: side };
-        await commit(args.cid, [stage(call, event, 'hang up')]);
-        return { call: toWireCall(call) };
-      }),
-    'call.hold': (conn, args) =>
-      onCall('call.hold', conn, args, 'hold the call', async (call, side) => {
-        await commit(args.cid, [stage(call, { type: 'HOLD', at: clock.now(), by: side }, 'hold the call')]);
-        return { call: toWireCall(call) };
-      }),
-    'call.resume': (conn, args) =>
-      onCall('call.resume', conn, args, 'resume the call', async (call, side) => {
-        await commit(args.cid, [
-          stage(call, { type: 'RESUME', at: clock.now(), by: side }, 'resume the call'),
-        ]);
-        return { call: toWireCall(call) };
-      }),
-    'call.media': (conn, args) =>
-      onCall('call.media', conn, args, 'report call media', async (call, side) => {
-        const { value, context } = call.snapshot;
-        // A late report about a call that already ended changes nothing.
-        if (!TALKING.has(value)) return {};
-        bind(call, side, conn);
-        const at = clock.now();
-        const steps: CallStep[] = [];
-        const add = (event: VoiceEvent, operation: string) => {
-          const step = stage(call, event, operation, steps);
-          if (step) steps.push(step);
-        };
-        if (args.media === 'connected') {
-          if (value === 'connecting') add({ type: 'CONNECTED', at }, 'connect the call');
-          if (context.media !== 'ok') add({ type: 'MEDIA_RESTORED', at }, 'restore media');
-        } else {
-          add(
-            { type: args.media === 'failed' ? 'MEDIA_FAILED' : 'MEDIA_RECONNECTING', at },
-            'report call media',
-          );
-        }
-        await commit(args.cid, steps);
-        return {};
-      }),
-    'call.signal': (conn, args) =>
-      onCall('call.signal', conn, args, 'signal the call', async (call, side) => {
-        if (!TALKING.has(call.snapshot.value)) conflict('signal the call', call.snapshot.value);
-        bind(call, side, conn);
-        const interaction = interactions.get(call.cid)?.interaction;
-        const to = otherSide(side);
-        const subjectId = interaction && subjectOf(interaction, to);
-        if (subjectId) {
-          deps.notify(
-            subjectId,
-            { type: 'call.signal', cid: call.cid, callId: call.callId, from: side, signal: args.signal },
-            call.bound.get(to),
-          );
-        }
-        return {};
-      }),
-    async 'call.attach'(conn, args) {
-      const current = await deps.getLive(conn.subject, args.cid, 'call.attach');
-      const side = sideOf(conn.subject, current.interaction, 'attach to the call');
-      spend(conn);
-      return deps.serialized(args.cid, async () => {
-        const call = calls.get(args.cid);
-        if (!call) return {};
-        interactions.set(args.cid, current);
-        if (isLive(call)) {
-          bind(call, side, conn);
-          presenceChanged(conn.subject.id);
-        }
-        return { call: toWireCall(call) };
-      });
-    },
-  };
-
-  // ─── interaction and presence ──────────────────────────────────────────────────────────────────
-
-  /**
-   * The call steps an interaction step implies (pure: nothing is current until the hub stored them and calls
-   * {@link VoiceHub.settled}): a voice interaction rings while it waits, is answered when accepted, a transferred
-   * call ends and a new one rings; any call ends when its interaction leaves the states that allow one.
-   */
-  function plan(next: VoiceInteraction, before: string, staged: readonly CallStep[]): CallStep[] {
-    const { interaction } = next;
-    const state = next.snapshot.value;
-    const existing = calls.get(interaction.id);
-    const call = existing && LIVE_CALL.has(latest(existing, staged).value) ? existing : undefined;
-    const steps: CallStep[] = [];
-    const add = (event: VoiceEvent, operation: string) => {
-      if (!call) return;
-      const step = stage(call, event, operation, [...staged, ...steps]);
-      if (step) steps.push(step);
-    };
-    const at = clock.now();
-    const phase = phaseOf(interaction.channel, state);
-    if (interaction.channel === 'voice' && phase === 'waiting') {
-      // A missed or rejected offer: the call keeps ringing in the queue.
-      if (call && phaseOf('voice', before) !== 'handling') return steps;
-      // Transferred: this call ends here and a new one rings for the next agent.
-      add({ type: 'HANG_UP', at, by: 'agent' }, 'transfer the call');
-      steps.push(draftCall(next, 'visitor'));
-      return steps;
-    }
-    if (interaction.channel === 'voice' && phase === 'handling' && phaseOf('voice', before) === 'offered') {
-      add({ type: 'ANSWER', at }, 'answer the call');
-    } else if (!callMayGoOn(interaction.channel, state)) {
-      const { endedBy } = interaction;
-      add(
-        endedBy === 'visitor' || endedBy === 'agent'
-          ? { type: 'HANG_UP', at, by: endedBy }
-          : { type: 'FAIL', at },
-        'end the call',
-      );
-    }
-    return steps;
-  }
-
-  /** The hub stored an interaction step with these call steps: they become current. */
-  function settled(current: VoiceInteraction, steps: readonly CallStep[]): void {
-    const cid = current.interaction.id;
-    interactions.set(cid, current);
-    settle(steps);
-    if (current.lifecycle.final.has(current.snapshot.value)) {
-      const call = calls.get(cid);
-      if (call) for (const timer of call.timers.values()) clock.clearTimeout(timer);
-      calls.delete(cid);
-      interactions.delete(cid);
+      watchdogs.follow(call, interaction?.channel);
     }
   }
 
   function presenceChanged(subjectId: string): void {
     capabilitiesChanged(subjectId);
-    for (const call of calls.values()) {
-      const interaction = interactions.get(call.cid)?.interaction;
+    for (const call of book.all()) {
+      const interaction = book.interactionOf(call.cid)?.interaction;
       if (!interaction || !isLive(call)) continue;
       const parties = [subjectOf(interaction, 'visitor'), subjectOf(interaction, 'agent')];
       if (!parties.includes(subjectId)) continue;
-      const anyoneHere = parties.some((party) => party !== undefined && deps.isOnline(party));
-      toggle(call, 'absent', !anyoneHere, absentMs, () => ({ type: 'FAIL', at: clock.now() }));
+      watchdogs.absent(call, !parties.some((party) => party !== undefined && deps.isOnline(party)));
     }
   }
 
@@ -595,36 +180,44 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
     deps.setVoiceCapable(subjectId, capable);
   }
 
-  async function restored(current: VoiceInteraction): Promise<void> {
-    const { interaction } = current;
-    const state = current.snapshot.value;
-    if (interaction.channel !== 'voice' || calls.has(interaction.id)) return;
-    await deps.serialized(interaction.id, async () => {
-      if (phaseOf('voice', state) === 'waiting') {
-        await deps.commit(interaction.id, { calls: [draftCall(current, 'visitor')] });
-        // A caller who does not come back leaves no call ringing in the queue for ever.
-        presenceChanged(interaction.customer.id);
-      } else if (callMayGoOn('voice', state))
-        await deps.commit(interaction.id, { calls: [], intent: { kind: 'fail' } });
-    });
-  }
+  const handlers = createCallCommands({
+    clock,
+    getLive: deps.getLive,
+    serialized,
+    calls: book,
+    signaling,
+    commit,
+    isOnline: deps.isOnline,
+    attached: presenceChanged,
+  });
 
   return {
     handlers,
-    plan,
-    restored,
-    eventOf,
-    settled,
+    plan: (next, before, staged) => book.plan(next, before, staged),
+    eventOf: (step) => book.eventOf(step),
+    settled(current, steps) {
+      const cid = current.interaction.id;
+      book.remember(current);
+      settle(steps);
+      if (current.lifecycle.final.has(current.snapshot.value)) {
+        watchdogs.stop(cid);
+        book.forget(cid);
+      }
+    },
+    restored: createCallRestore({
+      serialized,
+      hasCall: (cid) => book.get(cid) !== undefined,
+      draft: (current, startedBy) => book.draft(current, startedBy),
+      commit: deps.commit,
+      watchParties: presenceChanged,
+    }),
     presenceChanged,
     callOf(cid) {
-      const call = calls.get(cid);
+      const call = book.get(cid);
       return call && toWireCall(call);
     },
     close() {
-      for (const call of calls.values()) {
-        for (const timer of call.timers.values()) clock.clearTimeout(timer);
-        call.timers.clear();
-      }
+      for (const call of book.all()) watchdogs.stop(call.cid);
     },
   };
 }
