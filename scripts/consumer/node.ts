@@ -3,13 +3,10 @@
 import {
   type AgentSession,
   createAgentSession,
-  createHub,
-  createMemoryTransport,
   createWebSocketTransport,
-  devAuthenticate,
-  type Hub,
   type WebSocketConstructor,
 } from '@helpline/core';
+import { createHub, createMemoryTransport, devAuthenticate, type Hub } from '@helpline/core/hub';
 import { erlangC, trafficErlangs } from '@helpline/core/metrics';
 import { isOpen } from '@helpline/core/queue';
 import type { createRouter } from '@helpline/core/routing';

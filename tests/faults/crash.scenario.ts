@@ -20,13 +20,12 @@ import type {
   ConversationView,
   DeliveredEvent,
   ServerFrame,
-  StoredEvent,
-  StoredInteraction,
   Transport,
   VisitorSession,
   WebSocketConstructor,
 } from '@helpline/core';
 import { createAgentSession, createVisitorSession, createWebSocketTransport } from '@helpline/core';
+import type { StoredEvent, StoredInteraction } from '@helpline/core/hub';
 import WebSocket from 'ws';
 import type { ConfigInput } from '../../packages/server/src/config/config';
 import { openStorage, type StorageTarget } from '../../packages/server/src/storage/sql.storage';

@@ -1,13 +1,15 @@
 /**
  * `@helpline/core`: the framework-agnostic contact-center SDK — domain model, state machines, routing, KPIs,
- * the wire protocol, connections and sessions exposed as nanostores.
+ * the wire protocol, connections and sessions exposed as nanostores. The in-process server (`createHub`) is the
+ * `@helpline/core/hub` entry, so browser bundles never carry it.
  *
  * @packageDocumentation
  */
 export * from './agent';
+export { type Clock, systemClock } from './clock/clock';
 export * from './connection';
-export * from './hub';
 export * from './i18n';
+export { randomId, secureRandomBytes, uuidv7 } from './ids/ids';
 export * from './interaction';
 export * from './machine';
 export * from './metrics';

@@ -26,12 +26,31 @@ describe('core bundle sizes (brotli of minified ESM)', () => {
   });
 
   it('keeps server-side code out of a visitor bundle', async () => {
-    const { brotli: withHub } = await bundleSize(`export { createHub } from '@helpline/core';`);
+    const { brotli: withHub } = await bundleSize(`export { createHub } from '@helpline/core/hub';`);
     const { brotli: visitor } = await bundleSize(`export { createVisitorSession } from '@helpline/core';`);
     const { brotli: both } = await bundleSize(
-      `export { createHub, createVisitorSession } from '@helpline/core';`,
+      `export { createHub } from '@helpline/core/hub'; export { createVisitorSession } from '@helpline/core';`,
     );
     // If the hub leaked into the visitor graph, adding it would cost next to nothing.
     assert.ok(both - visitor > withHub / 3, `hub ${withHub} B, visitor ${visitor} B, both ${both} B`);
+  });
+
+  it('leaves the hub out of the main entry: it is the @helpline/core/hub subpath', async () => {
+    const main = await import('@helpline/core');
+    const hub = await import('@helpline/core/hub');
+    assert.equal(typeof hub.createHub, 'function');
+    assert.equal(typeof hub.createMemoryTransport, 'function');
+    for (const name of ['createHub', 'createMemoryStorage', 'createMemoryTransport', 'devAuthenticate']) {
+      assert.ok(!(name in main), `${name} is exported from @helpline/core`);
+    }
+    // The whole main entry, bundled, holds none of the hub's modules.
+    const { brotli: everything } = await bundleSize(`export * from '@helpline/core';`);
+    const { brotli: everythingAndHub } = await bundleSize(
+      `export * from '@helpline/core'; export { createHub } from '@helpline/core/hub';`,
+    );
+    assert.ok(
+      everythingAndHub - everything > 1 * KB,
+      `main ${everything} B, with the hub ${everythingAndHub} B`,
+    );
   });
 });

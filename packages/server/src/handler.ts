@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createHub, type Hub, type HubStorage, helplineError } from '@helpline/core';
+import { helplineError } from '@helpline/core';
+import { createHub, type Hub, type HubStorage } from '@helpline/core/hub';
 import { type Auth, createAuth } from './auth/auth';
 import type { ServerConfig } from './config/config';
 import { createApiHandler } from './http/api';

@@ -1,6 +1,6 @@
 import { createServer, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Hub } from '@helpline/core';
+import type { Hub } from '@helpline/core/hub';
 import type { Auth } from './auth/auth';
 import { createHelplineHandler, type HelplineHandlerOptions } from './handler';
 import { API_SECURITY_HEADERS, endRawResponse } from './http/security-headers';

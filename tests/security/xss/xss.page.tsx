@@ -2,10 +2,9 @@
 // CSP with Trusted Types, both connected to an in-page hub. `window.__xssRun()` pushes every payload of the corpus
 // through each render path and reports what it finds. Bundled by xss.test.ts with esbuild.
 import { isHelplineError, isStorableText } from '@helpline/core';
-import { createHub, devAuthenticate } from '@helpline/core/hub';
+import { createHub, createMemoryTransport, devAuthenticate } from '@helpline/core/hub';
 import { createAgentSession } from '@helpline/core/session';
 import { supportQueue, testAgent, waitFor } from '@helpline/core/testing';
-import { createMemoryTransport } from '@helpline/core/transport';
 import { AgentConsole, HelplineProvider } from '@helpline/react';
 import { defineHelplineWidget } from '@helpline/widget';
 import { createRoot } from 'react-dom/client';

@@ -1,5 +1,5 @@
 import { atom, type ReadableAtom } from 'nanostores';
-import type { HubClock } from '../hub/hub.types';
+import { type Clock, systemClock } from '../clock/clock';
 import { createMachineStore } from '../machine';
 import { type ErrorPayload, HelplineError } from '../protocol/errors';
 import { clientError } from '../protocol/errors.client';
@@ -34,7 +34,7 @@ export interface ConnectionOptions {
   readonly transport: Transport;
   /** The bearer token, or a function returning a fresh one before each connect. */
   readonly token: string | (() => string | Promise<string>);
-  readonly clock?: HubClock | undefined;
+  readonly clock?: Clock | undefined;
   /** Random source in [0, 1) for back-off jitter. */
   readonly random?: () => number;
   readonly backoff?: BackoffPolicy | undefined;
@@ -138,12 +138,6 @@ const REFUSED_FOR_GOOD: ReadonlySet<number> = new Set([
   CLOSE_CODES.forbidden,
   CLOSE_CODES.notFound,
 ]);
-
-const systemClock: HubClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /**
  * Creates a connection. Nothing happens until `open()` (sessions open it when their stores gain a listener).

@@ -4,7 +4,7 @@ import { createHub, devAuthenticate, type Hub } from '../hub';
 import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
-import { createMemoryTransport, type MemoryTransport } from '../transport';
+import { createMemoryTransport, type MemoryTransport } from '../transport/memory.transport';
 import type { LinkHandlers, Transport } from '../transport/transport.types';
 import { type Connection, createConnection } from './connection';
 import {

@@ -5,7 +5,7 @@ import { type AgentSession, createAgentSession } from '../session/agent.session'
 import { createOfferAlert, type OfferAlert } from '../session/offer.alert';
 import { createVisitorSession, type VisitorSession } from '../session/visitor.session';
 import { createTestClock, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
-import { createMemoryTransport, type MemoryTransport } from '../transport';
+import { createMemoryTransport, type MemoryTransport } from '../transport/memory.transport';
 import type { Transport, TransportLink } from '../transport/transport.types';
 import { createLeaderTransport, type LeaderTransport } from './leader';
 import { createFakeBus, createFakeLocks } from './leader.testing';

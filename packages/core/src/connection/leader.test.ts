@@ -4,7 +4,7 @@ import { createHub, createMemoryStorage, devAuthenticate, type Hub, type HubStor
 import { createAgentSession } from '../session/agent.session';
 import { createVisitorSession, type VisitorSession } from '../session/visitor.session';
 import { createTestClock, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
-import { createMemoryTransport, type MemoryTransport } from '../transport';
+import { createMemoryTransport, type MemoryTransport } from '../transport/memory.transport';
 import type { Transport, TransportLink } from '../transport/transport.types';
 import { createManualEnvironment, type ManualEnvironment } from './environment';
 import { createLeaderTransport, type LeaderTransport } from './leader';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createVisitorSession } from '../session/visitor.session';
 import { createTestClock, supportQueue, testAgent, waitFor } from '../testing';
-import { createMemoryTransport } from '../transport';
+import { createMemoryTransport } from '../transport/memory.transport';
 import { devAuthenticate } from './dev-auth';
 import { createHub } from './hub';
 

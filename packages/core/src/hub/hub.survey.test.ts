@@ -7,7 +7,7 @@ import { createAgentSession } from '../session/agent.session';
 import { createSupervisorSession } from '../session/supervisor.session';
 import { createVisitorSession } from '../session/visitor.session';
 import { createTestClock, supportQueue, testAgent, waitFor } from '../testing';
-import { createMemoryTransport } from '../transport';
+import { createMemoryTransport } from '../transport/memory.transport';
 import { devAuthenticate } from './dev-auth';
 import { createHub } from './hub';
 

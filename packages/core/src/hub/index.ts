@@ -1,5 +1,16 @@
-export { type Clock, systemClock } from '../clock/clock';
-export { randomId, secureRandomBytes, uuidv7 } from '../ids/ids';
+/**
+ * `@helpline/core/hub`: the in-process server. {@link createHub} routes and stores the work of visitors, agents and
+ * supervisors; `@helpline/server` puts it behind HTTP and WebSocket, and {@link createMemoryTransport} connects
+ * sessions to it with no network, for tests, demos and offline development. Browser code that only talks to a
+ * server never needs this entry.
+ *
+ * @packageDocumentation
+ */
+export {
+  createMemoryTransport,
+  type MemoryTransport,
+  type MemoryTransportOptions,
+} from '../transport/memory.transport';
 export { devAuthenticate } from './dev-auth';
 export { createHub, type Hub } from './hub';
 export type {

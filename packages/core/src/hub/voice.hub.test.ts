@@ -6,7 +6,7 @@ import type { ConversationEvent, Notice, WireCall } from '../protocol/protocol.t
 import { createAgentSession } from '../session/agent.session';
 import { createVisitorSession } from '../session/visitor.session';
 import { createTestClock, salesQueue, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
-import { createMemoryTransport, type MemoryTransport } from '../transport';
+import { createMemoryTransport, type MemoryTransport } from '../transport/memory.transport';
 import { devAuthenticate } from './dev-auth';
 import { createHub, type Hub } from './hub';
 import { createMemoryStorage } from './memory.storage';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createHub, devAuthenticate } from '../hub';
 import { createTestClock, supportQueue, testAgent, waitFor } from '../testing';
-import { createMemoryTransport, type Transport } from '../transport';
+import type { Transport } from '../transport';
+import { createMemoryTransport } from '../transport/memory.transport';
 import { createAgentSession } from './agent.session';
 import { createVisitorSession } from './visitor.session';
 

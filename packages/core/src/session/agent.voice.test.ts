@@ -13,7 +13,7 @@ import {
   testAgent,
   waitFor,
 } from '../testing';
-import { createMemoryTransport } from '../transport';
+import { createMemoryTransport } from '../transport/memory.transport';
 import { type CallSession, createCallSession } from '../voice/call.session';
 import { type AgentSession, type AgentSessionOptions, createAgentSession } from './agent.session';
 import { agentCapabilities } from './agent.voice';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createHub, createMemoryStorage, devAuthenticate } from '../hub';
 import { createTestClock, flush, supportQueue, testAgent, waitFor } from '../testing';
-import { createMemoryTransport } from '../transport';
+import { createMemoryTransport } from '../transport/memory.transport';
 import { createAgentSession } from './agent.session';
 import { createVisitorSession } from './visitor.session';
 

@@ -4,7 +4,8 @@ import { createHub, createMemoryStorage, devAuthenticate, type HubStorage } from
 import { type ErrorPayload, helplineError, isHelplineError, isRetryable } from '../protocol/errors';
 import { vonageFailure } from '../protocol/errors.vonage';
 import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
-import { createMemoryTransport, type Transport } from '../transport';
+import type { Transport } from '../transport';
+import { createMemoryTransport } from '../transport/memory.transport';
 import { resendDelay } from './conversations.store';
 import { createMemoryOutbox, type Outbox } from './outbox';
 import { createVisitorSession, type VisitorSession } from './visitor.session';

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { createHub, devAuthenticate } from '../hub';
 import { supportQueue, testAgent, waitFor } from '../testing';
-import { createMemoryTransport } from '../transport';
+import { createMemoryTransport } from '../transport/memory.transport';
 import { createAgentSession } from './agent.session';
 import { createVisitorSession } from './visitor.session';
 

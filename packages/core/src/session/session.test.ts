@@ -3,7 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { createHub, devAuthenticate, type Hub } from '../hub';
 import { isHelplineError } from '../protocol/errors';
 import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
-import { createMemoryTransport, type MemoryTransport } from '../transport';
+import { createMemoryTransport, type MemoryTransport } from '../transport/memory.transport';
 import { type AgentSession, createAgentSession } from './agent.session';
 import { createVisitorSession, type VisitorSession } from './visitor.session';
 

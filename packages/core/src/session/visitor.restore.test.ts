@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createHub, devAuthenticate } from '../hub';
 import { createTestClock, supportQueue, testAgent, waitFor } from '../testing';
-import { createMemoryTransport } from '../transport';
+import { createMemoryTransport } from '../transport/memory.transport';
 import { createAgentSession } from './agent.session';
 import type { ConversationMemory, RememberedConversation } from './visitor.persistence';
 import { createVisitorSession } from './visitor.session';

@@ -1,7 +1,7 @@
-import type { HubClock } from '../hub/hub.types';
+import type { Clock } from '../clock/clock';
 
 /** A manual clock for tests: time moves only when `advance` is called, and due timers run in time order. */
-export interface TestClock extends HubClock {
+export interface TestClock extends Clock {
   /** Moves time forward by `ms`, running every timer that falls due on the way (awaiting in-between work). */
   advance(ms: number): Promise<void>;
   /** Number of timers waiting. */

@@ -1,4 +1,3 @@
-export { createMemoryTransport, type MemoryTransport, type MemoryTransportOptions } from './memory.transport';
 export type { LinkCloseInfo, LinkHandlers, Transport, TransportLink } from './transport.types';
 export {
   createWebSocketTransport,

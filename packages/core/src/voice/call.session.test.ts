@@ -16,7 +16,7 @@ import {
   testAgent,
   waitFor,
 } from '../testing';
-import { createMemoryTransport, type MemoryTransport } from '../transport';
+import { createMemoryTransport, type MemoryTransport } from '../transport/memory.transport';
 import { type CallSession, type CallSessionEvent, createCallSession } from './call.session';
 import { voiceMachine } from './voice.machine';
 

@@ -8,7 +8,7 @@ import { createHub } from '../hub/hub';
 import { createAgentSession } from '../session/agent.session';
 import { createVisitorSession } from '../session/visitor.session';
 import { createTestClock, supportQueue, testAgent, waitFor } from '../testing';
-import { createMemoryTransport } from '../transport';
+import { createMemoryTransport } from '../transport/memory.transport';
 import { type CallSession, createCallSession } from '../voice/call.session';
 import { FakeVonageClient } from './vonage.fake';
 import { createVonageVoice } from './vonage.provider';

@@ -2,12 +2,10 @@
 import {
   type ConnectionSnapshot,
   createAgentSession,
-  createHub,
-  createMemoryTransport,
   createSupervisorSession,
-  type Hub,
   helplineError,
 } from '@helpline/core';
+import { createHub, createMemoryTransport, type Hub } from '@helpline/core/hub';
 import { assert } from 'chai';
 import { atom } from 'nanostores';
 import { HelplineProvider } from '../context/HelplineContext';

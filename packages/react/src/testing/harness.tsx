@@ -6,12 +6,8 @@ import {
   type AgentSession,
   type AgentSessionOptions,
   createAgentSession,
-  createHub,
-  createMemoryTransport,
   createSupervisorSession,
   createVisitorSession,
-  devAuthenticate,
-  type Hub,
   type KpiReport,
   type Queue,
   type StartChatRequest,
@@ -24,6 +20,7 @@ import {
   voiceMachine,
   voiceSnapshot,
 } from '@helpline/core';
+import { createHub, createMemoryTransport, devAuthenticate, type Hub } from '@helpline/core/hub';
 import { fakeVoiceProvider, flush, salesQueue, supportQueue, testAgent } from '@helpline/core/testing';
 import axe from 'axe-core';
 import { assert } from 'chai';

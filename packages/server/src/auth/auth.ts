@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type Agent, helplineError, type Subject } from '@helpline/core';
+import { type Agent, helplineError } from '@helpline/core';
+import type { Subject } from '@helpline/core/hub';
 import { SignJWT } from 'jose';
 import type { SiteConfig } from '../config/config.schema';
 import type { SqlStorage } from '../storage/sql.storage';

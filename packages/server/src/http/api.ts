@@ -2,14 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type ConversationEvent,
   callbackSlots,
-  type Hub,
   helplineError,
   LIMITS,
   queueAvailability,
-  type Subject,
   tokenize,
   toPlainText,
 } from '@helpline/core';
+import type { Hub, Subject } from '@helpline/core/hub';
 import * as v from 'valibot';
 import type { Auth } from '../auth/auth';
 import type { ServerConfig } from '../config/config';

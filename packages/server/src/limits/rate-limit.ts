@@ -1,4 +1,5 @@
-import { type AdmissionRequest, type CommandOp, type HelplineError, helplineError } from '@helpline/core';
+import { type CommandOp, type HelplineError, helplineError } from '@helpline/core';
+import type { AdmissionRequest } from '@helpline/core/hub';
 import type { BucketConfig, LimitsConfig } from '../config/config.schema';
 
 /** Token buckets by key: each key may spend `burst` at once and refills at `perMinute`. */

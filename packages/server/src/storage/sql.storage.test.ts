@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import {
-  type ConversationEvent,
-  createMemoryStorage,
-  type HubStorage,
-  type Interaction,
-  type InteractionSnapshot,
-  type WireInteraction,
-} from '@helpline/core';
+import type { ConversationEvent, Interaction, WireInteraction } from '@helpline/core';
+import { createMemoryStorage, type HubStorage, type InteractionSnapshot } from '@helpline/core/hub';
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from '../testing/databases';
 import { MIGRATIONS, migrate } from './migrations';
 import { openPgliteThread } from './pglite.thread';

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { ConversationEvent, Interaction, PresenceStatus } from '@helpline/core';
 import type {
-  ConversationEvent,
   HubStorage,
-  Interaction,
   InteractionSnapshot,
-  PresenceStatus,
   StoredEvent,
   StoredInteraction,
   Subject,
-} from '@helpline/core';
+} from '@helpline/core/hub';
 import { migrate } from './migrations';
 import { openPgliteThread } from './pglite.thread';
 import { openPostgres, type SqlClient, type SqlQueryable } from './sql.client';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import type { Authenticate, Hub, HubClock, Subject } from '@helpline/core';
+import type { Authenticate, Hub, HubClock, Subject } from '@helpline/core/hub';
 import { ConfigError, type ServerConfig } from '../config/config';
 import { createTokenBuckets } from '../limits/rate-limit';
 import type { Logger } from '../log/logger';

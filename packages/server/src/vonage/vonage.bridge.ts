@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
-  type Authenticate,
-  type ConnectionMeta,
   type ConversationEvent,
   type ErrorPayload,
   HelplineError,
-  type Hub,
   helplineError,
   type Notice,
   PROTOCOL_VERSION,
   type ServerFrame,
-  type Subject,
 } from '@helpline/core';
+import type { Authenticate, ConnectionMeta, Hub, Subject } from '@helpline/core/hub';
 
 // A caller on the phone has no browser, so the server is its client: one in-process hub connection per call,
 // as the customer, through the same hello, commands, events and notices a widget uses. The customer is then

@@ -1,20 +1,18 @@
 import { createHash } from 'node:crypto';
 import {
   type ConversationEvent,
-  type Hub,
-  type HubClock,
   helplineError,
   isHelplineError,
   type Notice,
   phaseOf,
   type Queue,
   queueAvailability,
-  type Subject,
   type SurveyPolicy,
   surveyOf,
   systemClock,
   vonageFailure,
 } from '@helpline/core';
+import type { Hub, HubClock, Subject } from '@helpline/core/hub';
 import type { Logger } from '../log/logger';
 import type { VonageApi } from './vonage.api';
 import { type BridgeClient, type BridgeTokens, openBridge } from './vonage.bridge';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type HelplineError, helplineError, isHelplineError, type Subject } from '@helpline/core';
+import { type HelplineError, helplineError, isHelplineError } from '@helpline/core';
+import type { Subject } from '@helpline/core/hub';
 import { sendJson, statusOf, toHelplineError } from '../http/http.errors';
 import { rateLimited, type TokenBuckets } from '../limits/rate-limit';
 import type { Logger } from '../log/logger';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { Subject } from '@helpline/core';
+import type { Subject } from '@helpline/core/hub';
 import { decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
 import { createVonageTokens } from './vonage.tokens';
 

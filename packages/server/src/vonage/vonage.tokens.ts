@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject, randomUUID } from 'node:crypto';
-import { type Subject, vonageFailure } from '@helpline/core';
+import { vonageFailure } from '@helpline/core';
+import type { Subject } from '@helpline/core/hub';
 import { SignJWT } from 'jose';
 
 // Client JWTs for the Vonage Client SDK, RS256 with the application's private key. Each carries only the ACL

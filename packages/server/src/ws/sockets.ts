@@ -1,13 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  CLOSE_CODES,
-  type HelplineError,
-  type Hub,
-  helplineError,
-  LIMITS,
-  SUBPROTOCOL,
-} from '@helpline/core';
+import { CLOSE_CODES, type HelplineError, helplineError, LIMITS, SUBPROTOCOL } from '@helpline/core';
+import type { Hub } from '@helpline/core/hub';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ServerConfig } from '../config/config';
 import { endRawResponse, securityHeaders } from '../http/security-headers';

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { HelplineError, helplineError } from '@helpline/core';
-import { createHub, devAuthenticate, type Hub } from '@helpline/core/hub';
+import { createHub, createMemoryTransport, devAuthenticate, type Hub } from '@helpline/core/hub';
 import { createAgentSession, createVisitorSession, type VisitorSession } from '@helpline/core/session';
 import { supportQueue, testAgent, waitFor } from '@helpline/core/testing';
-import { createMemoryTransport } from '@helpline/core/transport';
 import { createWidgetModel, describeError, isFinished, type WidgetModelEvent } from './widget.model';
 
 const open: { hub: Hub; sessions: { close(): void }[] }[] = [];

@@ -2,10 +2,15 @@
 // <helpline-widget> connected to it. Browser tests, the CSP host page and the bench use it. Not exported by
 // the package. Tests of what the server refuses embed the widget against msw's mock instead (embed-world.ts).
 import type { SurveyPolicy } from '@helpline/core';
-import { createHub, devAuthenticate, type Hub } from '@helpline/core/hub';
+import {
+  createHub,
+  createMemoryTransport,
+  devAuthenticate,
+  type Hub,
+  type MemoryTransport,
+} from '@helpline/core/hub';
 import { type AgentSession, createAgentSession } from '@helpline/core/session';
 import { supportQueue, testAgent, waitFor } from '@helpline/core/testing';
-import { createMemoryTransport, type MemoryTransport } from '@helpline/core/transport';
 import type { SiteConfig } from '../config/site-config';
 import { defineHelplineWidget, type HelplineWidgetElement } from '../index';
 import { createFakeVoice, type FakeVoice } from './fake-voice';
