@@ -10,6 +10,7 @@ import type {
   CommandFrame,
   CommandOp,
   CommandResult,
+  VisitorInteraction,
   WireInteraction,
 } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
@@ -244,13 +245,14 @@ export function createHub(options: HubOptions): Hub {
 
   // ─── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-  /** Visitors never see agent-only fields. */
+  /** Visitors never see the staff-only fields. */
   function wireFor(interaction: Interaction, subject: Subject | undefined): WireInteraction {
     // Everyone sees what the queue's survey will ask once the contact ends.
     const survey = surveyOffer(surveyOf(queues.get(interaction.queueId)));
-    if (subject && STAFF_ROLES.has(subject.role)) return { ...interaction, survey } as WireInteraction;
+    if (subject && STAFF_ROLES.has(subject.role)) return { ...interaction, survey };
     const { notes: _notes, disposition: _disposition, routingReasons: _reasons, ...visible } = interaction;
-    return { ...visible, survey } as WireInteraction;
+    const forVisitor: VisitorInteraction = { ...visible, survey };
+    return forVisitor;
   }
 
   function notifyInteraction(subjectId: string, interaction: Interaction): void {

@@ -1,8 +1,13 @@
 /** How a customer reached us. One {@link Interaction} type covers all of them. */
 export type Channel = 'chat' | 'voice' | 'callback' | 'offline-message';
 
-/** Every channel, in a stable order (for tables and iteration). */
-export const CHANNELS: readonly Channel[] = ['chat', 'voice', 'callback', 'offline-message'];
+/** Every channel, in a stable order (for tables and iteration); the protocol's `channel` schema accepts these. */
+export const CHANNELS = [
+  'chat',
+  'voice',
+  'callback',
+  'offline-message',
+] as const satisfies readonly Channel[];
 
 /**
  * Why an interaction (or an agent's leg of it) ended.
@@ -22,6 +27,17 @@ export type EndReason =
   | 'transferred'
   | 'failed'
   | 'timeout';
+
+/** Every end reason, in a stable order; the protocol's `endReason` schema accepts these. */
+export const END_REASONS = [
+  'completed',
+  'abandoned',
+  'missed',
+  'rejected',
+  'transferred',
+  'failed',
+  'timeout',
+] as const satisfies readonly EndReason[];
 
 /** Who ended it — always known. */
 export type EndedBy = 'visitor' | 'agent' | 'system';

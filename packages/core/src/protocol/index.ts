@@ -46,6 +46,8 @@ export type {
   HelloFrame,
   Notice,
   ServerFrame,
+  StaffOnlyField,
+  VisitorInteraction,
   WelcomeFrame,
   WireCall,
   WireInteraction,

@@ -13,6 +13,7 @@ import {
 } from './protocol.inputs';
 import { LIMITS, PROTOCOL_VERSION } from './protocol.limits';
 import {
+  csatScore,
   dtmfDigits,
   epochMs,
   iceCandidateLine,
@@ -113,7 +114,7 @@ export const commandArgsSchemas = {
   }),
   'csat.submit': v.strictObject({
     cid: id,
-    score: v.picklist([1, 2, 3, 4, 5]),
+    score: csatScore,
     comment: v.optional(storableText(LIMITS.comment)),
     nps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))),
   }),

@@ -119,8 +119,10 @@ export function generateGuards(modules: readonly GuardModule[]): string[] {
     return name;
   };
   const build = (node: SchemaNode): string => {
-    const [base, ...actions] = node.pipe ?? [node];
+    const [base, ...piped] = node.pipe ?? [node];
     if (!base) throw new Error('empty pipe');
+    // `v.readonly()` only types the output as read-only: there is nothing to check.
+    const actions = piped.filter((action) => action.type !== 'readonly');
     switch (base.type) {
       case 'string':
         return stringGuard(actions);

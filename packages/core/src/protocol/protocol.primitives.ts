@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { CHANNELS, END_REASONS } from '../interaction/interaction.types';
 import { LIMITS } from './protocol.limits';
 
 // Building blocks shared by the command and server-frame schemas (those of commands alone are in
@@ -29,18 +30,12 @@ export const epochMs = v.pipe(
   v.minValue(0),
   v.maxValue(MAX_EPOCH_MS, 'must be before the year 10000'),
 );
-export const channel = v.picklist(['chat', 'voice', 'callback', 'offline-message']);
-export const endReason = v.picklist([
-  'completed',
-  'abandoned',
-  'missed',
-  'rejected',
-  'transferred',
-  'failed',
-  'timeout',
-]);
+export const channel = v.picklist(CHANNELS);
+export const endReason = v.picklist(END_REASONS);
 export const endedBy = v.picklist(['visitor', 'agent', 'system']);
 export const role = v.picklist(['visitor', 'agent', 'supervisor', 'system']);
+/** A satisfaction rating: 1 (very unhappy) to 5 (very happy). */
+export const csatScore = v.picklist([1, 2, 3, 4, 5]);
 
 // ─── voice ──────────────────────────────────────────────────────────────────────────────────────────
 

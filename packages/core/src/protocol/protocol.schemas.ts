@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import {
   callSide,
   channel,
+  csatScore,
   dtmfDigits,
   endedBy,
   endReason,
@@ -51,7 +52,6 @@ const participant = v.object({
   leftSeq: v.optional(seq),
 });
 
-/** An interaction as sent to its parties. Agent-only fields (notes, disposition) are absent for visitors. */
 /** When a callback is due and how many dials it has left. */
 const callbackPlan = v.object({
   slot: v.optional(v.object({ start: epochMs, end: epochMs })),
@@ -61,6 +61,15 @@ const callbackPlan = v.object({
   dueSince: v.optional(epochMs),
 });
 
+/** A list the domain keeps read-only (`readonly T[]`): its values go on the wire as they are, without a copy. */
+function readonlyList<TItem extends v.GenericSchema>(item: TItem) {
+  return v.pipe(v.array(item), v.readonly());
+}
+
+/**
+ * An interaction as sent to its parties: the domain's `Interaction` and the survey its queue will ask
+ * (`protocol.types.test.ts` keeps the two equal). Visitors receive it without the staff-only fields (`StaffOnlyField`).
+ */
 export const interactionSchema = v.object({
   id,
   channel,
@@ -68,12 +77,12 @@ export const interactionSchema = v.object({
   queueId: id,
   topic: v.optional(v.string()),
   customer,
-  participants: v.array(participant),
+  participants: readonlyList(participant),
   agentId: v.optional(id),
   priority: v.number(),
   /** Staff only: the routing rules behind its priority, skills or queue. */
-  routingReasons: v.optional(v.array(v.string())),
-  requiredSkills: v.array(v.object({ skill: v.string(), minLevel: v.number() })),
+  routingReasons: v.optional(readonlyList(v.string())),
+  requiredSkills: readonlyList(v.object({ skill: v.string(), minLevel: v.number() })),
   language: v.optional(v.string()),
   prechat: v.record(v.string(), v.string()),
   timestamps: v.object({
@@ -90,7 +99,7 @@ export const interactionSchema = v.object({
   notes: v.optional(v.string()),
   csat: v.optional(
     v.object({
-      score: v.picklist([1, 2, 3, 4, 5]),
+      score: csatScore,
       comment: v.optional(v.string()),
       nps: v.optional(v.number()),
     }),

@@ -39,8 +39,15 @@ export type EventFrame = v.InferOutput<typeof eventFrameSchema>;
 export type ConversationEvent = v.InferOutput<typeof conversationEventSchema>;
 /** A non-durable push (offer, presence, position, typing). */
 export type Notice = v.InferOutput<typeof noticeSchema>;
-/** An interaction as it travels on the wire. */
+/**
+ * An interaction as it travels on the wire: the domain's `Interaction` with the `survey` its queue will ask
+ * afterwards. Staff receive all of it, visitors a {@link VisitorInteraction}.
+ */
 export type WireInteraction = v.InferOutput<typeof interactionSchema>;
+/** The fields of an interaction that only staff receive: wrap-up notes and disposition, and why it was routed so. */
+export type StaffOnlyField = 'notes' | 'disposition' | 'routingReasons';
+/** An interaction as a visitor receives it: a {@link WireInteraction} without the {@link StaffOnlyField}s. */
+export type VisitorInteraction = Omit<WireInteraction, StaffOnlyField>;
 /** The `welcome` frame. */
 export type WelcomeFrame = Extract<ServerFrame, { t: 'welcome' }>;
 /** A call as it travels to its parties (see `wireCallSchema`). */
