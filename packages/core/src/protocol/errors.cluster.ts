@@ -5,8 +5,7 @@ import { type ErrorOptions, fillTemplate, HelplineError } from './errors';
  * (`ERROR_MESSAGES`), which every client ships.
  */
 export const CLUSTER_ERROR_MESSAGES = {
-  'cluster/stale-epoch':
-    'This instance no longer holds the {lease} lease (its epoch {epoch}, the current one {current}); nothing was written.',
+  'cluster/stale-epoch': 'This instance does not hold the {lease} lease ({detail}); nothing was written.',
 } as const satisfies Record<`cluster/${string}`, string>;
 
 /** An error code of cluster mode. */
@@ -18,7 +17,7 @@ export type ClusterErrorCode = keyof typeof CLUSTER_ERROR_MESSAGES;
  *
  * @example
  * ```ts
- * throw clusterFailure('cluster/stale-epoch', { lease: 'router', epoch: 4, current: 5 });
+ * throw clusterFailure('cluster/stale-epoch', { lease: 'router', detail: 'won epoch 4, now at 5' });
  * ```
  */
 export function clusterFailure(
