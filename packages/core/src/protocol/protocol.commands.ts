@@ -317,7 +317,7 @@ export function validateCommandArgs<Op extends CommandOp>(
   op: Op,
   args: unknown,
 ): ParseResult<CommandArgs<Op>> {
-  const schema = commandArgsSchemas[op] as unknown as v.GenericSchema<unknown, CommandArgs<Op>>;
+  const schema: v.GenericSchema<unknown, CommandArgs<Op>> = commandArgsSchemas[op];
   const result = validateValue(schema, args);
   if (result.ok) return result;
   return {

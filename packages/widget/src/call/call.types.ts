@@ -1,26 +1,19 @@
-import type { HelplineError, VisitorSession } from '@helpline/core';
+import type { HelplineError, VisitorSession, VoiceMedia, VoiceState } from '@helpline/core';
 import type { ReadableAtom } from 'nanostores';
 
 /**
- * What the call UI shows. `idle` before a call; then the DESIGN vocabulary of the voice machine
- * (`dialing | ringing → connecting → active ⇄ held → ended`), plus `failed` when it never connected.
+ * What the call UI shows. `idle` before a call; then the voice machine's states
+ * (`dialing | ringing → connecting → active ⇄ held → ended`) — its `wrap-up` is the agent's and shows as `ended` —
+ * plus `failed` when it never connected.
  */
-export type CallState =
-  | 'idle'
-  | 'dialing'
-  | 'ringing'
-  | 'connecting'
-  | 'active'
-  | 'held'
-  | 'ended'
-  | 'failed';
+export type CallState = 'idle' | Exclude<VoiceState, 'wrap-up'> | 'failed';
 
 /** A call as the widget renders it: the state and its orthogonal facts. */
 export interface CallSnapshot {
   readonly state: CallState;
   readonly muted: boolean;
   /** Health of the audio path while connected. */
-  readonly media: 'ok' | 'reconnecting' | 'failed';
+  readonly media: VoiceMedia;
   /** Epoch ms when media first flowed; for the call timer. */
   readonly connectedAt?: number | undefined;
   /** Why the call failed (`voice/permission-denied`, `voice/no-device`…). */
