@@ -1,8 +1,9 @@
-import { type Action, can, defineMachine, type Guard, type Snapshot } from '../machine';
+import { type Action, can, type DeadlineConfig, defineMachine, type Guard, type Snapshot } from '../machine';
 import type { EndedBy, EndReason } from './interaction.types';
 import {
   answerLeg,
   DEFAULT_WRAP_UP_POLICY,
+  type DeadlineKind,
   dispositionSatisfies,
   endIntoWrapUp,
   eventOfType,
@@ -11,6 +12,7 @@ import {
   type OfferEvent,
   type OfferFields,
   offerActions,
+  offerDeadline,
   offerGuards,
   type ReassignEvent,
   recordReassign,
@@ -20,6 +22,7 @@ import {
   withLegEnded,
   withQueued,
   wrapUpActions,
+  wrapUpDeadline,
   wrapUpDeadlineAt,
   wrapUpGuards,
 } from './lifecycle';
@@ -187,6 +190,13 @@ const actions = {
   ...wrapUpActions(timeOf),
 } satisfies Record<string, CallbackAction>;
 
+/** The timer `scheduled` and `retry-wait` wait on: at `at` of the context the callback is due (`DUE`). */
+function dueAt(
+  at: (context: CallbackContext) => number | undefined,
+): DeadlineConfig<CallbackContext, CallbackEvent, DeadlineKind> {
+  return { kind: 'callback-due', at, event: (now) => ({ type: 'DUE', at: now }) };
+}
+
 /** Cancelling before dialing: who cancelled decides the end reason. */
 const cancel = [
   { target: 'cancelled', guard: 'byVisitor', actions: ['endCancelledByVisitor'] },
@@ -200,7 +210,8 @@ const endFromActive = (end: 'completed' | 'failed', action: keyof typeof actions
 /**
  * The callback lifecycle. A dial that goes unanswered waits in `retry-wait` (doubling back-off) and is queued
  * again until `maxAttempts` dials were made; then the callback `failed` with end reason `missed`. Every end
- * state carries `endReason` and `endedBy`.
+ * state carries `endReason` and `endedBy`. The states that wait for a time declare it (`after`): the slot's start,
+ * the retry's back-off, the offer's timeout, a `timed` wrap-up's end.
  *
  * @example
  * ```ts
@@ -208,7 +219,7 @@ const endFromActive = (end: 'completed' | 'failed', action: keyof typeof actions
  * cb = transition(callbackMachine, cb, { type: 'SCHEDULE', at: now, slot: { start, end } }).snapshot;
  * ```
  */
-export const callbackMachine = defineMachine<CallbackState, CallbackEvent, CallbackContext>({
+export const callbackMachine = defineMachine<CallbackState, CallbackEvent, CallbackContext, DeadlineKind>({
   id: 'callback',
   initial: 'requested',
   context: {
@@ -238,6 +249,7 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
         CANCEL: cancel,
         FAIL: { target: 'failed', actions: ['endFailed'] },
       },
+      after: dueAt((context) => context.slot?.start),
     },
     queued: {
       on: {
@@ -258,6 +270,7 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
         CANCEL: cancel,
         FAIL: { target: 'failed', actions: ['endFailed'] },
       },
+      after: offerDeadline,
     },
     dialing: {
       on: {
@@ -277,6 +290,7 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
         CANCEL: cancel,
         FAIL: { target: 'failed', actions: ['endFailed'] },
       },
+      after: dueAt((context) => context.nextAttemptAt),
     },
     active: {
       on: {
@@ -301,6 +315,7 @@ export const callbackMachine = defineMachine<CallbackState, CallbackEvent, Callb
           { target: 'completed', guard: 'wrapUpSkippable', actions: ['stampWrapUpEnd'] },
         ],
       },
+      after: wrapUpDeadline,
     },
     completed: { final: true },
     cancelled: { final: true },

@@ -3,6 +3,7 @@ import type { AcwPolicy } from '../queue/queue.types';
 import type { EndedBy, EndReason } from './interaction.types';
 import {
   DEFAULT_WRAP_UP_POLICY,
+  type DeadlineKind,
   dispositionSatisfies,
   endIntoWrapUp,
   eventOfType,
@@ -11,6 +12,7 @@ import {
   type OfferEvent,
   type OfferFields,
   offerActions,
+  offerDeadline,
   offerGuards,
   type ReassignEvent,
   recordReassign,
@@ -21,10 +23,12 @@ import {
   withLegEnded,
   withQueued,
   wrapUpActions,
+  wrapUpDeadline,
   wrapUpDeadlineAt,
   wrapUpExits,
   wrapUpGuards,
 } from './lifecycle';
+import { type Phase, phaseOf } from './phase';
 
 /** States of a chat, in the order a chat usually passes through them. */
 export type ChatState = 'prechat' | 'queued' | 'offered' | 'active' | 'wrap-up' | 'ended';
@@ -127,6 +131,7 @@ const endFromActive = (action: keyof typeof actions) => endIntoWrapUp('ended', a
 /**
  * The chat lifecycle: `prechat → queued → offered → active → wrap-up → ended`. Offers that are rejected,
  * time out or are withdrawn go back to `queued`, as do transfers; `ended` always carries `endReason` and `endedBy`.
+ * `offered` and `wrap-up` declare their deadlines (`after`): the offer's timeout, a `timed` wrap-up's end.
  *
  * @example
  * ```ts
@@ -135,7 +140,7 @@ const endFromActive = (action: keyof typeof actions) => endIntoWrapUp('ended', a
  * if (r.ok) chat = r.snapshot; // chat.value === 'queued'
  * ```
  */
-export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext>({
+export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext, DeadlineKind>({
   id: 'chat',
   initial: 'prechat',
   context: {
@@ -174,6 +179,7 @@ export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext>({
         VISITOR_LEFT: { target: 'ended', actions: ['endAbandoned'] },
         FAIL: { target: 'ended', actions: ['endFailed'] },
       },
+      after: offerDeadline,
     },
     active: {
       on: {
@@ -185,7 +191,7 @@ export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext>({
         FAIL: endFromActive('endFailed'),
       },
     },
-    'wrap-up': { on: wrapUpExits('ended') },
+    'wrap-up': { on: wrapUpExits('ended'), after: wrapUpDeadline },
     ended: { final: true },
   },
   guards,
@@ -277,12 +283,23 @@ export function chatFlags(snapshot: ChatSnapshot): ChatFlags {
   };
 }
 
-const CHAT_STATES: readonly string[] = ['prechat', 'queued', 'offered', 'active', 'wrap-up', 'ended'];
+/** The chat state that stands for a phase of another channel's state (see {@link asChatState}). */
+const CHAT_STATE_OF_PHASE: Readonly<Record<Phase, ChatState>> = {
+  // A callback asked for or scheduled waits for its turn, as a queued chat does.
+  intake: 'queued',
+  scheduled: 'queued',
+  waiting: 'queued',
+  offered: 'offered',
+  handling: 'active',
+  'wrap-up': 'wrap-up',
+  final: 'ended',
+};
 
 /**
  * Where an interaction of any channel stands, in the chat lifecycle's words, so one set of {@link chatFlags}
- * serves every channel (callbacks have their own machine: `dialing` reads as `active`, the waiting states as
- * `queued`, the final ones as `ended`). An unknown state (a newer server) reads as `ended`.
+ * serves every channel: a state of the chat machine is itself, any other reads by its callback phase (`dialing` as
+ * `active`, the waiting and scheduled states as `queued`, the final ones as `ended`). An unknown state (a newer
+ * server) reads as `ended`.
  *
  * @example
  * ```ts
@@ -290,7 +307,6 @@ const CHAT_STATES: readonly string[] = ['prechat', 'queued', 'offered', 'active'
  * ```
  */
 export function asChatState(state: string): ChatState {
-  if (CHAT_STATES.includes(state)) return state as ChatState;
-  if (state === 'dialing') return 'active';
-  return state === 'requested' || state === 'scheduled' || state === 'retry-wait' ? 'queued' : 'ended';
+  if (Object.hasOwn(chatMachine.states, state)) return state as ChatState;
+  return CHAT_STATE_OF_PHASE[phaseOf('callback', state)];
 }

@@ -1,8 +1,10 @@
 export * from './callback.machine';
 export * from './chat.machine';
+export { DEADLINE_KINDS, deadlineOf, type InteractionDeadline } from './deadline';
 export * from './interaction.types';
 export {
   DEFAULT_WRAP_UP_POLICY,
+  type DeadlineKind,
   dispositionSatisfies,
   type OfferEvent,
   type OfferFields,

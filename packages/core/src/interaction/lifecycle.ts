@@ -1,4 +1,4 @@
-import type { Action, Guard, MachineEvent } from '../machine';
+import type { Action, DeadlineConfig, Guard, MachineEvent } from '../machine';
 import type { Queue } from '../queue/queue.types';
 import type { EndReason, InteractionTimestamps } from './interaction.types';
 
@@ -48,10 +48,32 @@ export function wrapUpDeadlineAt(policy: WrapUpPolicy, endedAt: number | undefin
   return endedAt + policy.acw.seconds * 1000;
 }
 
+/**
+ * How long past a `timed` wrap-up's deadline it ends on its own: the agent's form submits what it has at the
+ * deadline, and that submission (with its disposition) should win over the timer.
+ */
+export const WRAP_UP_GRACE_MS = 5_000;
+
+/**
+ * What runs out in an interaction, named alike on every channel: an offer nobody answered, a callback whose slot or
+ * retry came due, a `timed` wrap-up. Each state declares at most one (`after` in the machine tables).
+ */
+export type DeadlineKind = 'offer-timeout' | 'callback-due' | 'wrap-up-end';
+
 /** The context an interaction machine with a wrap-up phase keeps: its policy, the outcome, and when it ended. */
 export interface WrapUpContext extends WrapUpFields {
   readonly timestamps: { readonly endedAt?: number; readonly wrapUpEndedAt?: number };
 }
+
+/** The deadline of the `wrap-up` state: a `timed` wrap-up ends on its own, a short grace after its time is up. */
+export const wrapUpDeadline: DeadlineConfig<WrapUpContext, WrapUpEvent, DeadlineKind> = {
+  kind: 'wrap-up-end',
+  at(context) {
+    const deadline = wrapUpDeadlineAt(context, context.timestamps.endedAt);
+    return deadline === undefined ? undefined : deadline + WRAP_UP_GRACE_MS;
+  },
+  event: (at) => ({ type: 'WRAP_UP_TIMEOUT', at }),
+};
 
 /** The events of the wrap-up phase, the same in every interaction machine that has one. */
 export type WrapUpEvent =
@@ -303,6 +325,13 @@ export function withLegEnded<C extends OfferFields>(context: C, at: number, reas
 }
 
 type OfferMade = Extract<OfferEvent, { readonly type: 'OFFER' }>;
+
+/** The deadline of the `offered` state: the offer runs out at its `offerExpiresAt`. */
+export const offerDeadline: DeadlineConfig<OfferFields, OfferEvent, DeadlineKind> = {
+  kind: 'offer-timeout',
+  at: (context) => context.offerExpiresAt,
+  event: (at) => ({ type: 'OFFER_TIMEOUT', at }),
+};
 
 /** The guards of offering: a usable offer, an answer from the offered agent, an offer that ran out. */
 export function offerGuards<C extends OfferFields, E extends MachineEvent>(

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_LIFECYCLES } from '../hub/lifecycles';
 import type { StateConfig } from '../machine';
+import { callbackMachine } from './callback.machine';
+import { asChatState, chatMachine } from './chat.machine';
 import { CHANNELS } from './interaction.types';
 import { phaseOf } from './phase';
 
@@ -58,5 +60,20 @@ describe('phaseOf against every lifecycle table', () => {
   test('a state no machine knows reads as final', () => {
     assert.equal(phaseOf('chat', 'held'), 'final');
     assert.equal(phaseOf('callback', 'toString'), 'final');
+  });
+});
+
+describe('asChatState', () => {
+  test('a chat state is itself; any other state reads as the chat state of its phase', () => {
+    for (const state of Object.keys(chatMachine.states)) assert.equal(asChatState(state), state);
+    for (const state of Object.keys(callbackMachine.states)) {
+      const phase = phaseOf('callback', state);
+      // A callback asked for or scheduled waits for its turn like a queued chat (chats have no such phases).
+      const expected = phase === 'intake' || phase === 'scheduled' ? 'waiting' : phase;
+      assert.equal(phaseOf('chat', asChatState(state)), expected, state);
+    }
+    assert.equal(asChatState('dialing'), 'active');
+    assert.equal(asChatState('retry-wait'), 'queued');
+    assert.equal(asChatState('toString'), 'ended');
   });
 });

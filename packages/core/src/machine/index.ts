@@ -4,11 +4,14 @@ export {
   defineMachine,
   initialSnapshot,
   type MachineStore,
+  pendingDeadline,
   transition,
 } from './machine';
 export type {
   Action,
   ContextOf,
+  Deadline,
+  DeadlineConfig,
   EventOf,
   Guard,
   MachineDefinition,

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import { helplineError } from '../protocol/errors';
-import { can, createMachineStore, defineMachine, illegalEvent, initialSnapshot, transition } from './machine';
+import {
+  can,
+  createMachineStore,
+  defineMachine,
+  illegalEvent,
+  initialSnapshot,
+  pendingDeadline,
+  transition,
+} from './machine';
 
 type DoorEvent =
   | { type: 'OPEN' }
@@ -120,5 +128,47 @@ describe('machine runtime', () => {
       illegalEvent('door', 'open', 'LOCK').message,
       helplineError('machine/illegal-event', { machine: 'door', state: 'open', event: 'LOCK' }).message,
     );
+  });
+});
+
+describe('machine runtime: deadlines', () => {
+  type KettleEvent = { type: 'SWITCH_ON'; at: number } | { type: 'BOILED'; at: number };
+  const kettle = defineMachine<'cold' | 'heating' | 'hot', KettleEvent, { onAt?: number }, 'boiled'>({
+    id: 'kettle',
+    initial: 'cold',
+    context: {},
+    states: {
+      cold: { on: { SWITCH_ON: { target: 'heating', actions: ['stampOn'] } } },
+      heating: {
+        on: { BOILED: { target: 'hot', guard: 'boiledLongEnough' } },
+        after: {
+          kind: 'boiled',
+          at: (context) => (context.onAt === undefined ? undefined : context.onAt + 90_000),
+          event: (at) => ({ type: 'BOILED', at }),
+        },
+      },
+      hot: { final: true },
+    },
+    guards: { boiledLongEnough: (context, event) => event.at >= (context.onAt ?? 0) + 90_000 },
+    actions: { stampOn: (context, event) => ({ ...context, onAt: event.at }) },
+  });
+
+  it("is the entered state's declaration, timed from the context, and its event is accepted when due", () => {
+    const cold = initialSnapshot(kettle);
+    assert.equal(pendingDeadline(kettle, cold), undefined, 'a state without a declaration waits for nothing');
+    const heating = transition(kettle, cold, { type: 'SWITCH_ON', at: 1_000 }).snapshot;
+    const deadline = pendingDeadline(kettle, heating);
+    assert.equal(deadline?.kind, 'boiled');
+    assert.equal(deadline?.at, 91_000);
+    assert.deepEqual(deadline?.event(95_000), { type: 'BOILED', at: 95_000 });
+    assert.equal(can(kettle, heating, deadline?.event(deadline.at - 1) as KettleEvent), false);
+    assert.equal(
+      transition(kettle, heating, deadline?.event(deadline.at) as KettleEvent).snapshot.value,
+      'hot',
+    );
+  });
+
+  it('is undefined while the context sets no time', () => {
+    assert.equal(pendingDeadline(kettle, { value: 'heating', context: {} }), undefined);
   });
 });

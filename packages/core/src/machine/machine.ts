@@ -2,6 +2,7 @@ import { atom, type ReadableAtom } from 'nanostores';
 import { devWarn } from '../protocol/dev';
 import { HelplineError } from '../protocol/errors';
 import type {
+  Deadline,
   MachineDefinition,
   MachineEvent,
   Snapshot,
@@ -10,9 +11,14 @@ import type {
 } from './machine.types';
 
 /** Identity helper that keeps the literal types of a machine definition. */
-export function defineMachine<TState extends string, TEvent extends MachineEvent, TContext>(
-  definition: MachineDefinition<TState, TEvent, TContext>,
-): MachineDefinition<TState, TEvent, TContext> {
+export function defineMachine<
+  TState extends string,
+  TEvent extends MachineEvent,
+  TContext,
+  TKind extends string = string,
+>(
+  definition: MachineDefinition<TState, TEvent, TContext, TKind>,
+): MachineDefinition<TState, TEvent, TContext, TKind> {
   return definition;
 }
 
@@ -59,7 +65,7 @@ function lookup<T>(table: { readonly [name: string]: T } | undefined, name: stri
 export function transition<TState extends string, TEvent extends MachineEvent, TContext>(
   machine: MachineDefinition<TState, TEvent, TContext>,
   snapshot: Snapshot<TState, TContext>,
-  event: TEvent,
+  event: NoInfer<TEvent>,
 ): TransitionResult<TState, TContext> {
   for (const candidate of candidatesFor(machine, snapshot.value, event.type)) {
     if (candidate.guard && !lookup(machine.guards, candidate.guard, machine.id)(snapshot.context, event))
@@ -89,11 +95,37 @@ export function illegalEvent(machineId: string, state: string, eventType: string
   );
 }
 
+/**
+ * The deadline `snapshot` waits for: the one its state declares (`after`), when the context sets its time. Pure, so
+ * a store can keep it beside the snapshot; whoever runs timers arms it on entering the state and cancels it on
+ * leaving.
+ *
+ * @example
+ * ```ts
+ * const deadline = pendingDeadline(chatMachine, chat); // { kind: 'offer-timeout', at, event } while offered
+ * if (deadline && now >= deadline.at) chat = transition(chatMachine, chat, deadline.event(now)).snapshot;
+ * ```
+ */
+export function pendingDeadline<
+  TState extends string,
+  TEvent extends MachineEvent,
+  TContext,
+  TKind extends string,
+>(
+  machine: MachineDefinition<TState, TEvent, TContext, TKind>,
+  snapshot: Snapshot<TState, TContext>,
+): Deadline<TEvent, TKind> | undefined {
+  const after = machine.states[snapshot.value]?.after;
+  const at = after?.at(snapshot.context);
+  if (after === undefined || at === undefined) return undefined;
+  return { kind: after.kind, at, event: (now) => after.event(now) };
+}
+
 /** True when `eventType` has a transition in the current state whose guard passes for `event`. */
 export function can<TState extends string, TEvent extends MachineEvent, TContext>(
   machine: MachineDefinition<TState, TEvent, TContext>,
   snapshot: Snapshot<TState, TContext>,
-  event: TEvent,
+  event: NoInfer<TEvent>,
 ): boolean {
   return transition(machine, snapshot, event).ok;
 }

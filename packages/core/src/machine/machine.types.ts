@@ -15,13 +15,42 @@ export interface TransitionConfig<TState extends string> {
   readonly actions?: readonly string[] | undefined;
 }
 
+/**
+ * The deadline a state declares: it is armed when a snapshot enters the state and cancelled when it leaves. When
+ * it falls due depends on the context alone, so whoever keeps snapshots (memory, a database row) can keep the
+ * deadline beside them.
+ *
+ * @example
+ * ```ts
+ * offered: {
+ *   on: { OFFER_TIMEOUT: { target: 'queued', guard: 'offerExpired' } },
+ *   after: { kind: 'offer-timeout', at: (c) => c.offerExpiresAt, event: (at) => ({ type: 'OFFER_TIMEOUT', at }) },
+ * }
+ * ```
+ */
+export interface DeadlineConfig<TContext, TEvent extends MachineEvent, TKind extends string = string> {
+  /** What runs out, named alike in every machine that has it (`offer-timeout`, …). */
+  readonly kind: TKind;
+  /** When it falls due, epoch ms; `undefined` when the context sets no time (then nothing waits). */
+  at(context: TContext): number | undefined;
+  /** The event that says so, stamped `now` (at or after the deadline); the state must accept it then. */
+  event(now: number): TEvent;
+}
+
 /** The transitions of one state. An array lists candidates tried in order (first passing guard wins). */
-export interface StateConfig<TState extends string, TEvent extends MachineEvent> {
+export interface StateConfig<
+  TState extends string,
+  TEvent extends MachineEvent,
+  TContext = unknown,
+  TKind extends string = string,
+> {
   readonly on?: {
     readonly [K in TEvent['type']]?: TransitionConfig<TState> | readonly TransitionConfig<TState>[];
   };
   /** A final state accepts no events. */
   readonly final?: boolean | undefined;
+  /** The one deadline of this state, if it has one. */
+  readonly after?: DeadlineConfig<TContext, TEvent, TKind> | undefined;
 }
 
 /** A guard: a pure predicate over context and event. */
@@ -41,15 +70,20 @@ export type Action<TContext, TEvent extends MachineEvent> = (context: TContext, 
  * });
  * ```
  */
-export interface MachineDefinition<TState extends string, TEvent extends MachineEvent, TContext> {
+export interface MachineDefinition<
+  TState extends string,
+  TEvent extends MachineEvent,
+  TContext,
+  TKind extends string = string,
+> {
   /** Name used in errors and warnings. */
   readonly id: string;
   /** State a new snapshot starts in. */
   readonly initial: TState;
   /** Context a new snapshot starts with. */
   readonly context: TContext;
-  /** Every state, each with its transitions. */
-  readonly states: { readonly [S in TState]: StateConfig<TState, TEvent> };
+  /** Every state, each with its transitions and its deadline. */
+  readonly states: { readonly [S in TState]: StateConfig<TState, TEvent, TContext, TKind> };
   /** Guards referenced by name from transitions. */
   readonly guards?: { readonly [name: string]: Guard<TContext, TEvent> } | undefined;
   /** Actions referenced by name from transitions. */
@@ -60,6 +94,15 @@ export interface MachineDefinition<TState extends string, TEvent extends Machine
 export interface Snapshot<TState extends string, TContext> {
   readonly value: TState;
   readonly context: TContext;
+}
+
+/** The deadline a snapshot waits for (see {@link DeadlineConfig}): what runs out, when, and the event then. */
+export interface Deadline<TEvent extends MachineEvent, TKind extends string = string> {
+  readonly kind: TKind;
+  /** Epoch ms. */
+  readonly at: number;
+  /** The event to send once it fell due, stamped `now`. */
+  event(now: number): TEvent;
 }
 
 /** Result of {@link transition}: the next snapshot, or a typed error and the unchanged snapshot. */
