@@ -57,6 +57,7 @@ const TALKING: ReadonlySet<VoiceState> = new Set(['connecting', 'active', 'held'
 export const isLive = (call: CallRecord): boolean => LIVE_CALL.has(call.snapshot.value);
 /** True once the call is picked up and until it ends: media may flow, signaling goes on. */
 export const isTalking = (call: CallRecord): boolean => TALKING.has(call.snapshot.value);
+/** The party across the call from `side`. */
 export const otherSide = (side: CallSide): CallSide => (side === 'visitor' ? 'agent' : 'visitor');
 
 /**

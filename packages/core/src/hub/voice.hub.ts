@@ -103,7 +103,7 @@ export interface VoiceHub {
  */
 export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}): VoiceHub {
   const { clock, serialized } = deps;
-  const book = createCallBook(deps);
+  const book = createCallBook({ clock, randomBytes: deps.randomBytes });
   /** Agents none of whose connected consoles can take calls: the router offers them none. */
   const voiceless = new Set<string>();
 
