@@ -8,12 +8,9 @@
 // The seed fixes the plan (message counts, callback slots, the moments of the kills); which frames are in flight at
 // a kill also depends on how the two processes are scheduled, so a failure names its evidence, not just its seed.
 
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type {
   AgentSession,
   ConversationEvent,
@@ -29,8 +26,9 @@ import type { StoredEvent, StoredInteraction } from '@helpline/core/hub';
 import WebSocket from 'ws';
 import type { ConfigInput } from '../../packages/server/src/config/config';
 import { openStorage, type StorageTarget } from '../../packages/server/src/storage/sql.storage';
-import { SITE_ORIGIN, staffToken, TEST_CONFIG, TEST_SECRET } from '../../packages/server/src/testing/harness';
+import { SITE_ORIGIN, staffToken, TEST_CONFIG } from '../../packages/server/src/testing/harness';
 import { type FaultProxy, startFaultProxy } from '../../packages/server/src/testing/proxy';
+import { type ServeProcess, spawnServe } from '../../packages/server/src/testing/serve.process';
 import { seededRandom, until } from './chaos.scenario';
 
 /** Agents who accept every offer; `carl` never answers, so each offer made to him runs out. */
@@ -175,101 +173,21 @@ export interface CrashReport {
   readonly elapsedMs: number;
 }
 
-const cliEntry = fileURLToPath(new URL('../../packages/server/src/cli.ts', import.meta.url));
-
-/** A `helpline serve` child process. */
-interface ServerProcess {
-  readonly url: string;
-  readonly port: number;
-  /** SIGKILL: no chance to flush, close sockets or say goodbye. */
-  kill(): Promise<void>;
-  /** SIGTERM: the ordinary shutdown. */
-  stop(): Promise<void>;
-}
-
-const children = new Set<ChildProcessByStdio<null, Readable, Readable>>();
-
 /** Starts `helpline serve` on the run's database; resolves once it listens. */
-async function serve(
+function serve(
   configPath: string,
   database: CrashDatabase,
   onError: (line: string) => void,
-): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      cliEntry,
-      'serve',
-      '--config',
-      configPath,
-      '--port',
-      '0',
-      ...(database.kind === 'pglite' ? ['--data', database.dataDir] : []),
-    ],
-    {
-      env: {
-        ...process.env,
-        HELPLINE_JWT_SECRET: TEST_SECRET,
-        HELPLINE_LOG_LEVEL: 'info',
-        HELPLINE_DATABASE_URL: database.kind === 'postgres' ? database.url : '',
-        HELPLINE_DATABASE_SCHEMA: database.kind === 'postgres' ? database.schema : '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+): Promise<ServeProcess> {
+  return spawnServe({
+    configPath,
+    args: database.kind === 'pglite' ? ['--data', database.dataDir] : [],
+    env: {
+      HELPLINE_DATABASE_URL: database.kind === 'postgres' ? database.url : '',
+      HELPLINE_DATABASE_SCHEMA: database.kind === 'postgres' ? database.schema : '',
     },
-  );
-  children.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => children.delete(child));
-  // The last lines, for a server that will not start; error lines are kept whole, for the report.
-  const tail: string[] = [];
-  let partial = '';
-  let onLine = (_line: string) => {};
-  const read = (chunk: Buffer) => {
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      tail.push(line);
-      if (tail.length > 50) tail.shift();
-      if (line.includes('"level":"error"')) onError(line);
-      onLine(line);
-    }
-  };
-  child.stdout.on('data', read);
-  child.stderr.on('data', read);
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start within 60 s:\n${tail.join('\n')}`)),
-      60_000,
-    );
-    onLine = (line) => {
-      const match = /"event":"listening","url":"[^"]+","port":(\d+)/.exec(line);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    };
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`server exited before listening (code ${child.exitCode}):\n${tail.join('\n')}`));
-    });
+    onError,
   });
-  onLine = () => {};
-  const signal = async (name: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(name);
-    await exited;
-  };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    kill: () => signal('SIGKILL'),
-    async stop() {
-      const forced = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await signal('SIGTERM');
-      clearTimeout(forced);
-    },
-  };
 }
 
 /** A `ws` class that presents `origin`, as a browser on the shop's page would (none for the agents' console). */
@@ -407,13 +325,18 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
   const sent: SentMessage[] = [];
   const cleanups: (() => void)[] = [];
   let finished = false;
-  let server: ServerProcess;
+  let server: ServeProcess;
   let proxy: FaultProxy;
   try {
     server = await serve(configPath, options.database, (line) => serverErrors.push(line));
+  } catch (error) {
+    rmSync(configDir, { recursive: true, force: true });
+    throw error;
+  }
+  try {
     proxy = await startFaultProxy(server.port);
   } catch (error) {
-    for (const child of children) child.kill('SIGKILL');
+    await server.kill();
     rmSync(configDir, { recursive: true, force: true });
     throw error;
   }
@@ -756,7 +679,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     finished = true;
     for (const stop of cleanups) stop();
     await proxy.close().catch(() => undefined);
-    for (const child of children) child.kill('SIGKILL');
+    await server.kill();
     rmSync(configDir, { recursive: true, force: true });
   }
 }

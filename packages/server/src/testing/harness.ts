@@ -162,17 +162,27 @@ export class TestClient {
 
   /** Answer server pings, as every real client does (tests of the liveness timeout turn it off). */
   answerPings = true;
+  /** Called with each frame as it arrives, once it is in `frames` (long-running clients record through it). */
+  onFrame: ((frame: ServerFrame) => void) | undefined;
+  /** Called once, when the socket has closed. */
+  onClose: ((closed: { code: number; reason: string }) => void) | undefined;
 
-  private constructor(ws: WebSocket) {
+  private constructor(
+    ws: WebSocket,
+    /** This end's TCP port: a load balancer in between knows the connection by it. */
+    readonly localPort: number | undefined,
+  ) {
     this.ws = ws;
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as ServerFrame;
       this.frames.push(frame);
       if (frame.t === 'ping' && this.answerPings) this.sendFrame({ t: 'pong', ts: frame.ts });
+      this.onFrame?.(frame);
       this.wake();
     });
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
+      this.onClose?.(this.closed);
       this.wake();
     });
     ws.on('error', () => {});
@@ -186,8 +196,12 @@ export class TestClient {
     const target = `${url}${options.site === undefined ? '?site=shop' : options.site ? `?site=${options.site}` : ''}`;
     const origin = options.origin === undefined ? SITE_ORIGIN : options.origin;
     const ws = new WebSocket(target, options.protocols ?? [SUBPROTOCOL], origin === null ? {} : { origin });
+    let localPort: number | undefined;
+    ws.once('upgrade', (response) => {
+      localPort = response.socket.localPort;
+    });
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new TestClient(ws)));
+      ws.once('open', () => resolve(new TestClient(ws, localPort)));
       ws.once('unexpected-response', (_request, response) =>
         reject(new Error(`upgrade refused: ${response.statusCode}`)),
       );

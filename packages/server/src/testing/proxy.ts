@@ -29,11 +29,13 @@ export interface FaultProxy {
   /** Delays every chunk by `ms`, keeping order; 0 turns it off. */
   setDelay(ms: number): void;
   readonly openConnections: number;
+  /** The local ports of its open connections to the target: the target (a database) knows each one by its port. */
+  upstreamPorts(): number[];
   close(): Promise<void>;
 }
 
-/** Starts a proxy to `127.0.0.1:targetPort`. */
-export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+/** Starts a proxy to `host:targetPort` (a server of the test's own, or a database). */
+export async function startFaultProxy(targetPort: number, host = '127.0.0.1'): Promise<FaultProxy> {
   let target = targetPort;
   let delayMs = 0;
   let hole = false;
@@ -52,7 +54,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   }
 
   const server: Server = createServer((client) => {
-    const upstream = hole ? undefined : connect(target, '127.0.0.1');
+    const upstream = hole ? undefined : connect(target, host);
     const pair: Pair = { client, upstream, blackholed: hole, sealed: hole };
     pairs.add(pair);
     const drop = () => {
@@ -108,6 +110,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     get openConnections() {
       return pairs.size;
     },
+    upstreamPorts: () => [...pairs].flatMap((pair) => pair.upstream?.localPort ?? []),
     close() {
       cut();
       return new Promise((resolve) => server.close(() => resolve()));
