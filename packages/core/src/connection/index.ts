@@ -17,11 +17,3 @@ export {
   type LifecycleTarget,
   type ManualEnvironment,
 } from './environment';
-export {
-  type ChannelLike,
-  createLeaderTransport,
-  type LeaderTransport,
-  type LeaderTransportOptions,
-  type LockManagerLike,
-  leadershipOf,
-} from './leader';

@@ -1,3 +1,11 @@
+export {
+  type ChannelLike,
+  createLeaderTransport,
+  type LeaderTransport,
+  type LeaderTransportOptions,
+  type LockManagerLike,
+  leadershipOf,
+} from './leader.transport';
 export type { LinkCloseInfo, LinkHandlers, Transport, TransportLink } from './transport.types';
 export {
   createWebSocketTransport,

@@ -2,7 +2,7 @@
 // shared lock manager and message bus that behave like Web Locks and BroadcastChannel (a FIFO lock queue released
 // when the holder's page dies; asynchronous, structured-cloned messages to every other channel of the same name).
 // `crash(tab)` kills a tab's locks and channel at once, as closing a tab does.
-import type { ChannelLike, LockManagerLike } from './leader';
+import type { ChannelLike, LockManagerLike } from './leader.transport';
 
 interface LockRequest {
   readonly owner: string;

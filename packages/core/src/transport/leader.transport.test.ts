@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { createManualEnvironment, type ManualEnvironment } from '../connection/environment';
 import { createHub, createMemoryStorage, devAuthenticate, type Hub, type HubStorage } from '../hub';
 import { createAgentSession } from '../session/agent.session';
 import { createVisitorSession, type VisitorSession } from '../session/visitor.session';
 import { createTestClock, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
-import { createMemoryTransport, type MemoryTransport } from '../transport/memory.transport';
-import type { Transport, TransportLink } from '../transport/transport.types';
-import { createManualEnvironment, type ManualEnvironment } from './environment';
-import { createLeaderTransport, type LeaderTransport } from './leader';
 import { createFakeBus, createFakeLocks } from './leader.testing';
+import { createLeaderTransport, type LeaderTransport } from './leader.transport';
+import { createMemoryTransport, type MemoryTransport } from './memory.transport';
+import type { Transport, TransportLink } from './transport.types';
 
 // Two or more "tabs" in one process, with fake Web Locks and BroadcastChannel (leader.testing.ts). Crashing a tab
 // kills its locks, its channel and its socket at once, as closing a tab does.

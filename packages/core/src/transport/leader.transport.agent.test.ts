@@ -5,10 +5,10 @@ import { type AgentSession, createAgentSession } from '../session/agent.session'
 import { createOfferAlert, type OfferAlert } from '../session/offer.alert';
 import { createVisitorSession, type VisitorSession } from '../session/visitor.session';
 import { createTestClock, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
-import { createMemoryTransport, type MemoryTransport } from '../transport/memory.transport';
-import type { Transport, TransportLink } from '../transport/transport.types';
-import { createLeaderTransport, type LeaderTransport } from './leader';
 import { createFakeBus, createFakeLocks } from './leader.testing';
+import { createLeaderTransport, type LeaderTransport } from './leader.transport';
+import { createMemoryTransport, type MemoryTransport } from './memory.transport';
+import type { Transport, TransportLink } from './transport.types';
 
 // The agent console across tabs: every tab of agent alice runs its own agent session over the leader transport,
 // so the browser holds one socket, every tab's stores follow it, and any tab's actions go through it.

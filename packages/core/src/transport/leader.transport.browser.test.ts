@@ -2,9 +2,9 @@
 import { assert } from 'chai';
 import { type AgentSession, createAgentSession } from '../session/agent.session';
 import { createVisitorSession, type VisitorSession } from '../session/visitor.session';
-import { eventually, type Harness, startHarness } from '../transport/harness.testing';
-import { createWebSocketTransport, type WebSocketConstructor } from '../transport/websocket.transport';
-import { createLeaderTransport, type LeaderTransport } from './leader';
+import { eventually, type Harness, startHarness } from './harness.testing';
+import { createLeaderTransport, type LeaderTransport } from './leader.transport';
+import { createWebSocketTransport, type WebSocketConstructor } from './websocket.transport';
 
 // Each "tab" is a same-origin iframe: its WebSocket, Web Locks and BroadcastChannel are the iframe's own, real
 // Chromium objects. Removing the iframe destroys its document as closing a tab does: the browser closes its

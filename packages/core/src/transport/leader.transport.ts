@@ -1,7 +1,7 @@
 import { atom, type ReadableAtom } from 'nanostores';
 import { type Clock, systemClock } from '../clock/clock';
-import type { LinkCloseInfo, LinkHandlers, Transport, TransportLink } from '../transport/transport.types';
-import { type ConnectionEnvironment, defaultEnvironment } from './environment';
+import { type ConnectionEnvironment, defaultEnvironment } from '../connection/environment';
+import type { LinkCloseInfo, LinkHandlers, Transport, TransportLink } from './transport.types';
 
 // One socket per browser: the tab holding a Web Lock is the leader and owns the real link; every tab (the leader's
 // own included) talks to it through a virtual link that speaks the same frames. The leader multiplexes them onto
