@@ -195,6 +195,17 @@ describe('createPgBus (PostgreSQL LISTEN/NOTIFY)', async () => {
     }
   });
 
+  it('keeps its listener past the idle timeout it set (its pings count as activity)', async () => {
+    const [sender, receiver] = [await bus('alive-a'), await bus('alive-b', { heartbeatMs: 150 })];
+    const received = record(receiver);
+    let repairs = 0;
+    receiver.onReconnect(() => repairs++);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(repairs, 0, 'no reconnect: the server did not end the session');
+    sender.publish('conversation.appended', { cid: 'still-here', seq: 1 });
+    await until(() => received.length === 1, 'a message after ten idle timeouts');
+  });
+
   it('asks for a repair when a large payload is gone before it is read', async () => {
     const receiver = await bus('gone-b');
     const received = record(receiver);
