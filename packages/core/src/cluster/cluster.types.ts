@@ -75,7 +75,8 @@ export interface ClusterBus<Topics extends ClusterTopics> {
   publish<Kind extends ClusterKind<Topics>>(kind: Kind, payload: Topics[Kind], to?: ClusterAddressees): void;
   /**
    * Calls `handler` with every message for this instance, asynchronously and in the order each origin published
-   * them. A handler that throws is reported and does not stop the others.
+   * them. A handler that throws is reported and does not stop the others. During a rolling upgrade a message may be
+   * of a kind a newer version added: ignore kinds you do not know.
    */
   subscribe(handler: (message: ClusterMessage<Topics>) => void): Unsubscribe;
   /**
