@@ -4,12 +4,12 @@ import { isHelplineError } from '../protocol/errors';
 import type { WireCall, WireInteraction } from '../protocol/protocol.types';
 import { createTestClock, supportQueue } from '../testing';
 import { createCallbacksHub } from './callbacks.hub';
-import { runAfterReply } from './connections.hub';
+import { runAfterReply } from './dispatch';
 import type { Subject } from './hub.types';
 import { createIntake } from './intake.hub';
 import { DEFAULT_LIFECYCLES } from './lifecycles';
 import type { Live } from './live';
-import { authedConn, liveOver, quietLog } from './live.testing';
+import { callerOf, liveOver, quietLog } from './live.testing';
 import { createMemoryStorage } from './memory.storage';
 import { createTurns } from './turns';
 
@@ -78,8 +78,8 @@ const refused = (promise: Promise<unknown>, code: string, field?: string) =>
 describe('callbacks: request', () => {
   it('as soon as possible while the queue is open: queued, and in line after the reply', async () => {
     const { callbacks, seen } = setup();
-    const conn = authedConn(vera);
-    const { cid, interaction } = await callbacks.handlers['callback.request'](conn, {
+    const caller = callerOf(vera);
+    const { cid, interaction } = await callbacks.handlers['callback.request'](caller, {
       slot: 'asap',
       phone,
       timeZone,
@@ -87,26 +87,30 @@ describe('callbacks: request', () => {
     assert.equal(interaction.state, 'queued');
     assert.equal(interaction.customer.phone, phone);
     assert.deepEqual(seen, []);
-    runAfterReply(conn);
+    runAfterReply(caller);
     assert.deepEqual(seen, [`enqueue ${cid}`]);
   });
 
   it('in a slot: scheduled, not in line; a slot in the past or more than a year ahead is refused', async () => {
     const { clock, callbacks, seen } = setup();
-    const conn = authedConn(vera);
+    const caller = callerOf(vera);
     const slot = clock.now() + 3_600_000;
-    const { interaction } = await callbacks.handlers['callback.request'](conn, { slot, phone, timeZone });
+    const { interaction } = await callbacks.handlers['callback.request'](caller, { slot, phone, timeZone });
     assert.equal(interaction.state, 'scheduled');
     assert.deepEqual(interaction.callback?.slot, { start: slot, end: slot + 30 * 60_000 });
-    runAfterReply(conn);
+    runAfterReply(caller);
     assert.deepEqual(seen, []);
     await refused(
-      callbacks.handlers['callback.request'](conn, { slot: clock.now() - 1, phone, timeZone }),
+      callbacks.handlers['callback.request'](caller, { slot: clock.now() - 1, phone, timeZone }),
       'validation/field',
       'slot',
     );
     await refused(
-      callbacks.handlers['callback.request'](conn, { slot: clock.now() + 400 * 86_400_000, phone, timeZone }),
+      callbacks.handlers['callback.request'](caller, {
+        slot: clock.now() + 400 * 86_400_000,
+        phone,
+        timeZone,
+      }),
       'validation/field',
       'slot',
     );
@@ -116,14 +120,14 @@ describe('callbacks: request', () => {
 describe('callbacks: moving and ending', () => {
   it('the customer moves a scheduled callback: the parties hear the new time, its deadline moves with it', async () => {
     const { clock, storage, callbacks, seen } = setup();
-    const conn = authedConn(vera);
-    const { cid } = await callbacks.handlers['callback.request'](conn, {
+    const caller = callerOf(vera);
+    const { cid } = await callbacks.handlers['callback.request'](caller, {
       slot: clock.now() + 3_600_000,
       phone,
       timeZone,
     });
     const at = clock.now() + 7_200_000;
-    const { interaction } = await callbacks.handlers['callback.reschedule'](conn, { cid, at });
+    const { interaction } = await callbacks.handlers['callback.reschedule'](caller, { cid, at });
     assert.equal(interaction.callback?.slot?.start, at);
     assert.deepEqual(seen, ['arm scheduled']);
     const states = (await storage.events(cid, 0, 10)).filter((e) => e.ev.type === 'state');
@@ -132,31 +136,31 @@ describe('callbacks: moving and ending', () => {
 
   it('a callback waiting in line leaves the line while it moves to its new slot', async () => {
     const { clock, callbacks, seen } = setup();
-    const conn = authedConn(vera);
-    const { cid } = await callbacks.handlers['callback.request'](conn, { slot: 'asap', phone, timeZone });
-    await callbacks.handlers['callback.reschedule'](conn, { cid, at: clock.now() + 3_600_000 });
+    const caller = callerOf(vera);
+    const { cid } = await callbacks.handlers['callback.request'](caller, { slot: 'asap', phone, timeZone });
+    await callbacks.handlers['callback.reschedule'](caller, { cid, at: clock.now() + 3_600_000 });
     assert.deepEqual(seen, [`remove ${cid}`, `left line ${cid}`]);
   });
 
   it('a callback that already rings in the browser is hung up, not moved; an agent may move only one they dial', async () => {
     const { clock, callbacks } = setup({ ringing: true });
-    const { cid } = await callbacks.handlers['callback.request'](authedConn(vera), {
+    const { cid } = await callbacks.handlers['callback.request'](callerOf(vera), {
       slot: 'asap',
       phone,
       timeZone,
     });
     await refused(
-      callbacks.handlers['callback.reschedule'](authedConn(vera), { cid, at: clock.now() + 3_600_000 }),
+      callbacks.handlers['callback.reschedule'](callerOf(vera), { cid, at: clock.now() + 3_600_000 }),
       'conflict/state',
     );
     const quiet = setup();
-    const other = await quiet.callbacks.handlers['callback.request'](authedConn(vera), {
+    const other = await quiet.callbacks.handlers['callback.request'](callerOf(vera), {
       slot: 'asap',
       phone,
       timeZone,
     });
     await assert.rejects(
-      quiet.callbacks.handlers['callback.reschedule'](authedConn(alice), {
+      quiet.callbacks.handlers['callback.reschedule'](callerOf(alice), {
         cid: other.cid,
         at: clock.now() + 3_600_000,
       }),
@@ -166,9 +170,9 @@ describe('callbacks: moving and ending', () => {
 
   it('the customer cancels: the callback ends, cancelled by the visitor', async () => {
     const { callbacks, live } = setup();
-    const conn = authedConn(vera);
-    const { cid } = await callbacks.handlers['callback.request'](conn, { slot: 'asap', phone, timeZone });
-    await callbacks.handlers['callback.cancel'](conn, { cid });
+    const caller = callerOf(vera);
+    const { cid } = await callbacks.handlers['callback.request'](caller, { slot: 'asap', phone, timeZone });
+    await callbacks.handlers['callback.cancel'](caller, { cid });
     const current = live.get(cid);
     assert.equal(current?.snapshot.value, 'cancelled');
     assert.equal(current?.interaction.endedBy, 'visitor');

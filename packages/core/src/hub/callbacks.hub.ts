@@ -7,8 +7,8 @@ import { isOpen, queueAvailability } from '../queue/business-hours';
 import type { Queue } from '../queue/queue.types';
 import type { Router } from '../routing/routing.types';
 import { authorizeRole, type InteractionOp } from './access';
-import { type AuthedConn, afterReply, type CommandHandlers } from './connections.hub';
 import type { ConversationLog } from './conversation.log';
+import { afterReply, type Caller, type CommandHandlers } from './dispatch';
 import type { HubClock, Subject } from './hub.types';
 import type { Intake, StartRequest } from './intake.hub';
 import type { Intent } from './lifecycles';
@@ -109,12 +109,12 @@ export function createCallbacksHub(deps: CallbacksHubDeps): CallbacksHub {
 
   /** Creates a callback: queued at once ("as soon as possible" while open), or scheduled in its slot. */
   async function requestCallback(
-    conn: AuthedConn,
+    caller: Caller,
     subject: Subject,
     args: CommandArgs<'callback.request'>,
     startRequest: StartRequest | undefined,
   ): Promise<Live> {
-    const { queue, routing } = intake.routeNew(subject, conn.meta, args);
+    const { queue, routing } = intake.routeNew(subject, caller.meta, args);
     const availability = queueAvailability(queue, clock.now());
     // "As soon as possible" while closed means at the next opening.
     const start =
@@ -137,31 +137,31 @@ export function createCallbacksHub(deps: CallbacksHubDeps): CallbacksHub {
     if (start === undefined) intake.enqueueStep(current, change);
     else step(current, change, { kind: 'schedule', start, end: start + callbackSlotMs });
     await serialized(current.interaction.id, () => commit(current, change));
-    if (start === undefined) afterReply(conn, () => deps.routing.enqueue(current));
+    if (start === undefined) afterReply(caller, () => deps.routing.enqueue(current));
     return current;
   }
 
   const handlers: CallbacksHub['handlers'] = {
-    async 'callback.request'(conn, args) {
-      authorizeRole(conn.subject, 'callback.request', 'request a callback');
-      const current = await intake.once(conn.subject, args.requestId, (startRequest) =>
-        requestCallback(conn, conn.subject, args, startRequest),
+    async 'callback.request'(caller, args) {
+      authorizeRole(caller.subject, 'callback.request', 'request a callback');
+      const current = await intake.once(caller.subject, args.requestId, (startRequest) =>
+        requestCallback(caller, caller.subject, args, startRequest),
       );
-      return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
+      return { cid: current.interaction.id, interaction: wireFor(current.interaction, caller.subject) };
     },
-    async 'callback.cancel'(conn, args) {
-      const current = await deps.getLive(conn.subject, args.cid, 'callback.cancel', 'cancel this callback');
+    async 'callback.cancel'(caller, args) {
+      const current = await deps.getLive(caller.subject, args.cid, 'callback.cancel', 'cancel this callback');
       await serialized(args.cid, () =>
         drive(
           current,
-          conn.subject.role === 'visitor' ? { kind: 'customer-leaves' } : { kind: 'agent-cancels' },
+          caller.subject.role === 'visitor' ? { kind: 'customer-leaves' } : { kind: 'agent-cancels' },
         ),
       );
       return {};
     },
-    async 'callback.outcome'(conn, args) {
+    async 'callback.outcome'(caller, args) {
       const current = await deps.getLive(
-        conn.subject,
+        caller.subject,
         args.cid,
         'callback.outcome',
         'report a callback outcome',
@@ -175,19 +175,19 @@ export function createCallbacksHub(deps: CallbacksHubDeps): CallbacksHub {
       await serialized(args.cid, () => drive(current, intents[args.outcome]));
       return {};
     },
-    async 'callback.reschedule'(conn, args) {
+    async 'callback.reschedule'(caller, args) {
       const current = await deps.getLive(
-        conn.subject,
+        caller.subject,
         args.cid,
         'callback.reschedule',
         'reschedule this callback',
       );
-      requireReschedulable(conn.subject, current);
+      requireReschedulable(caller.subject, current);
       const queue = queues.get(current.interaction.queueId);
       if (!queue) throw helplineError('not-found', { entity: 'Queue', id: current.interaction.queueId });
       const start = validSlotStart(queue, args.at, 'callback.reschedule', 'at');
       await serialized(args.cid, async () => {
-        requireReschedulable(conn.subject, current);
+        requireReschedulable(caller.subject, current);
         const before = current.snapshot.value;
         const change = changeOf(current);
         step(current, change, { kind: 'schedule', start, end: start + callbackSlotMs });
@@ -209,7 +209,7 @@ export function createCallbacksHub(deps: CallbacksHubDeps): CallbacksHub {
       deps.boardChanged();
       routing.publishPositions();
       void routing.schedule();
-      return { interaction: wireFor(current.interaction, conn.subject) };
+      return { interaction: wireFor(current.interaction, caller.subject) };
     },
   };
 

@@ -31,9 +31,9 @@ function setup(
     async readableBy(subject, cid) {
       return (options.readable ?? (() => true))(subject, cid) ? { until: undefined } : undefined;
     },
-    async command(conn: AuthedConn, frame) {
+    async command(conn: AuthedConn, frame, _frameLength, reply) {
       commands.push({ subject: conn.subject.id, frame });
-      connections.send(conn, { t: 'ack', id: frame.id, result: {} } as ServerFrame);
+      reply.ok({});
     },
     connected: (subject) => hooks.push(`connected ${subject.id}`),
     disconnected: (subject, last) => hooks.push(`disconnected ${subject.id}${last ? ' (last)' : ''}`),
@@ -181,6 +181,28 @@ describe('connections hub: liveness', () => {
     assert.ok(hooks.includes('disconnected alice (last)'));
     await clock.advance(60_000);
     assert.ok(sweeps.length > 0);
+  });
+
+  it("pings go through the sink's own way of sending them when it has one", async () => {
+    const { clock, connections } = setup();
+    const sent: string[] = [];
+    const pinged: string[] = [];
+    const link = connections.connect({
+      send: (raw) => sent.push(raw),
+      ping: (raw) => pinged.push(raw),
+      close() {},
+    });
+    link.receive(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, token: 'dev:agent:alice' }));
+    await flush();
+    await clock.advance(15_000);
+    assert.deepEqual(
+      pinged.map((raw) => (JSON.parse(raw) as ServerFrame).t),
+      ['ping'],
+    );
+    assert.deepEqual(
+      sent.map((raw) => (JSON.parse(raw) as ServerFrame).t),
+      ['welcome'],
+    );
   });
 
   it('an offer taken from an absent agent is told when they are back', async () => {

@@ -2,19 +2,11 @@ import { randomId } from '../ids/ids';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
 import { parseClientFrame } from '../protocol/protocol.commands';
 import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limits';
-import type {
-  ClientCapabilities,
-  ClientFrame,
-  CommandArgs,
-  CommandFrame,
-  CommandOp,
-  CommandResult,
-  HelloFrame,
-  Notice,
-  ServerFrame,
-} from '../protocol/protocol.types';
-import { eventFor } from './access';
+import type { ClientCapabilities, ClientFrame, CommandFrame, HelloFrame } from '../protocol/protocol.types';
+import { createDelivery, type Delivery } from './delivery';
+import { type Caller, frameReply, type Reply } from './dispatch';
 import { isRetryable, type ReportFailure } from './failures';
+import { createHeartbeat, type Liveness } from './heartbeat';
 import type {
   Authenticate,
   ConnectionMeta,
@@ -22,32 +14,19 @@ import type {
   HubConnection,
   HubConnectionSink,
   HubStorage,
-  StoredEvent,
   Subject,
 } from './hub.types';
 import { createResumeTokens } from './resume.tokens';
 
 // Connections and resume: who is connected as whom, `hello` and `welcome`, single-use resume tokens, the replay of
-// what a resuming client missed (live events of a conversation wait for its replay), server-driven heartbeats,
-// notices and the fan-out of stored events to every connection of a subject.
+// what a resuming client missed (live events of a conversation wait for its replay). What is sent to whom is
+// delivery.ts, liveness is heartbeat.ts, and commands go to the dispatch (dispatch.ts).
 
-/** How often the heartbeat also sweeps finished interactions and expired resume tokens out of memory. */
-const SWEEP_INTERVAL_MS = 60_000;
-/** Offer revocations kept for one disconnected agent. */
-const PENDING_REVOKE_LIMIT = 100;
-
-/** One client connection as the hub's modules see it. */
-export interface Conn {
-  readonly id: string;
+/** One client connection as the hub's modules see it; once admitted, it is the caller of its commands. */
+export interface Conn extends Omit<Caller, 'subject'>, Liveness {
   readonly sink: HubConnectionSink;
-  readonly meta: ConnectionMeta;
   subject?: Subject;
   resumeToken?: string;
-  lastSeenAt: number;
-  /** Pings sent since the client was last heard from. */
-  unansweredPings: number;
-  /** Work that waits for the reply to the command in progress (see `afterReply`). */
-  readonly afterReply: (() => void)[];
   closed: boolean;
   /** Conversations whose replay this connection still waits for: their live events are held back until then. */
   readonly replaying: Set<string>;
@@ -59,11 +38,6 @@ export interface Conn {
 
 /** A connection whose `hello` was accepted. */
 export type AuthedConn = Conn & { subject: Subject };
-
-/** Command handlers of a hub module: each resolves with the command's result, or rejects with what a `nack` carries. */
-export type CommandHandlers<Op extends CommandOp> = {
-  [O in Op]: (conn: AuthedConn, args: CommandArgs<O>) => Promise<CommandResult<O>>;
-};
 
 /** What connections and resume need from the hub. */
 export interface ConnectionsHubDeps {
@@ -87,8 +61,13 @@ export interface ConnectionsHubDeps {
    * `undefined` when it is not theirs to read (or unknown).
    */
   readonly readableBy: (subject: Subject, cid: string) => Promise<{ until: number | undefined } | undefined>;
-  /** Runs a command frame of an admitted connection and answers it. */
-  readonly command: (conn: AuthedConn, frame: CommandFrame, frameLength: number) => Promise<void>;
+  /** Runs a command frame of an admitted connection; `reply` sends its `ack` or `nack` (see `Dispatch.run`). */
+  readonly command: (
+    conn: AuthedConn,
+    frame: CommandFrame,
+    frameLength: number,
+    reply: Reply,
+  ) => Promise<void>;
   /** A connection of `subject` was admitted. */
   readonly connected: (subject: Subject) => void;
   /** A connection of `subject` closed (`last`: they have none left). */
@@ -98,24 +77,14 @@ export interface ConnectionsHubDeps {
   readonly reportFailure: ReportFailure;
 }
 
-/** Connections and resume of a hub. */
-export interface ConnectionsHub {
+/** Connections and resume of a hub, and the delivery of frames to them. */
+export interface ConnectionsHub extends Omit<Delivery, 'sendEvent' | 'sendMissed'> {
   /** Attaches a new client connection; `sink` receives the frames for it. */
   connect(sink: HubConnectionSink, meta?: ConnectionMeta): HubConnection;
-  /** Sends one frame to one connection (nothing once it closed). */
-  send(conn: Conn, frame: ServerFrame): void;
   /** The open, admitted connections of a subject. */
   connsOf(subjectId: string): Conn[];
-  /** Every open connection. */
-  all(): Iterable<Conn>;
-  /** Sends a notice to every connection of a subject; an offer taken from an absent agent waits for their return. */
-  notify(subjectId: string, notice: Notice): void;
-  /** Sends stored events to the subjects named for each, each in the form its role may see. */
-  fanOut(stored: readonly StoredEvent[], recipients: readonly (readonly string[])[]): void;
   /** Sends what a connection missed in one conversation after `after` (see `replayFrom`). */
   replayFrom(conn: Conn, cid: string, after: number, until?: number): Promise<void>;
-  /** A connection of `subject` that is never registered (the HTTP API's commands): nothing is fanned out to it. */
-  detached(subject: Subject, meta: ConnectionMeta): AuthedConn;
   /** Number of open client connections. */
   readonly count: number;
   /** Stops the heartbeat and closes every connection with "going away". */
@@ -143,15 +112,30 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
     storage: deps.storage,
     ttlMs: deps.resumeTokenTtlMs,
   });
-  /** Offer revocations an agent could not be told (no connection), sent on their next welcome. */
-  const missedRevokes = new Map<string, Notice[]>();
-  let heartbeatTimer: unknown;
-  let lastSweepAt = clock.now();
+  const delivery = createDelivery({ connsOf, all: () => conns });
+  const { send } = delivery;
+  const heartbeat = createHeartbeat<Conn>({
+    clock,
+    intervalMs: deps.heartbeatMs,
+    connections: () => conns,
+    ping(conn, raw) {
+      // Pings carry no order: the sink may write them later, in batches.
+      if (conn.closed) return;
+      if (conn.sink.ping) conn.sink.ping(raw);
+      else conn.sink.send(raw);
+    },
+    timedOut: (conn) =>
+      refuse(
+        conn,
+        CLOSE_CODES.timeout,
+        helplineError('connection/timeout', { op: 'ping', ms: deps.heartbeatMs * 2 }),
+      ),
+    sweep(now) {
+      tokens.sweep(now);
+      deps.sweep(now);
+    },
+  });
   let closed = false;
-
-  function send(conn: Conn, frame: ServerFrame): void {
-    if (!conn.closed) conn.sink.send(JSON.stringify(frame));
-  }
 
   function connsOf(subjectId: string): Conn[] {
     const own = connsBySubject.get(subjectId);
@@ -165,33 +149,6 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
     const last = own?.size === 0;
     if (last && conn.subject) connsBySubject.delete(conn.subject.id);
     if (conn.subject) deps.disconnected(conn.subject, last);
-  }
-
-  function notify(subjectId: string, notice: Notice): void {
-    const own = connsOf(subjectId);
-    for (const conn of own) send(conn, { t: 'notice', notice });
-    // An agent who is away from the hub hears, when back, which offers were taken from them meanwhile.
-    if (own.length === 0 && notice.type === 'offer.revoked') {
-      const pending = missedRevokes.get(subjectId) ?? [];
-      if (pending.length < PENDING_REVOKE_LIMIT) pending.push(notice);
-      missedRevokes.set(subjectId, pending);
-    }
-  }
-
-  /** Sends stored events to the subjects named for each, each in the form its role may see. */
-  function fanOut(stored: readonly StoredEvent[], recipients: readonly (readonly string[])[]): void {
-    stored.forEach((event, index) => {
-      for (const subjectId of new Set(recipients[index])) {
-        for (const conn of connsOf(subjectId)) sendEvent(conn, event);
-      }
-    });
-  }
-
-  /** One durable event to one connection, unless a replay of that conversation is still on its way there. */
-  function sendEvent(conn: Conn, { cid, seq, at, ev }: StoredEvent, replaying = false): void {
-    // The replay reads the log in the conversation's turn, so it carries this event too, in order.
-    if (!replaying && conn.replaying.has(cid)) return;
-    send(conn, { t: 'evt', cid, seq, at, ev: eventFor(conn.subject?.role ?? 'visitor', ev) });
   }
 
   async function hello(conn: Conn, frame: HelloFrame): Promise<void> {
@@ -287,8 +244,7 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
       heads,
     });
     for (const [cid, after, until] of visible) await replay(conn, cid, after, until);
-    for (const notice of missedRevokes.get(subject.id) ?? []) send(conn, { t: 'notice', notice });
-    missedRevokes.delete(subject.id);
+    delivery.sendMissed(conn);
   }
 
   /** The client was heard from after its welcome: the resume token it came with is spent now. */
@@ -316,7 +272,7 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
       if (last - after > deps.replayLimit) send(conn, { t: 'gap', cid, after });
       else if (last > after)
         for (const stored of await deps.storage.events(cid, after, last - after))
-          sendEvent(conn, stored, true);
+          delivery.sendEvent(conn, stored);
     } catch (error) {
       if (!isRetryable(error)) deps.reportFailure('replay', error);
       send(conn, { t: 'gap', cid, after });
@@ -333,8 +289,7 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
   }
 
   async function receive(conn: Conn, raw: string): Promise<void> {
-    conn.lastSeenAt = clock.now();
-    conn.unansweredPings = 0;
+    heartbeat.heard(conn);
     const parsed = parseClientFrame(raw);
     if (!parsed.ok) {
       const id = commandIdOf(raw);
@@ -358,34 +313,8 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
       await spendResumeToken(conn).catch((error: unknown) => deps.reportFailure('resume token', error));
     if (frame.t === 'pong') return;
     if (frame.t === 'ping') return send(conn, { t: 'pong', ts: frame.ts });
-    return deps.command(conn as AuthedConn, frame, raw.length);
-  }
-
-  function heartbeat(): void {
-    const now = clock.now();
-    for (const conn of [...conns]) {
-      // Counted in pings, not wall time: after the server itself stalled, a pong still waiting in the socket
-      // buffer must not count as missed.
-      if (conn.unansweredPings >= 2) {
-        refuse(
-          conn,
-          CLOSE_CODES.timeout,
-          helplineError('connection/timeout', { op: 'ping', ms: deps.heartbeatMs * 2 }),
-        );
-      } else {
-        conn.unansweredPings++;
-        send(conn, { t: 'ping', ts: now });
-      }
-    }
-    if (now - lastSweepAt >= SWEEP_INTERVAL_MS) sweep(now);
-    heartbeatTimer = conns.size > 0 ? clock.setTimeout(heartbeat, deps.heartbeatMs) : undefined;
-  }
-
-  /** Expired resume tokens are forgotten, and the hub sweeps what it keeps (finished interactions). */
-  function sweep(now: number): void {
-    lastSweepAt = now;
-    tokens.sweep(now);
-    deps.sweep(now);
+    const reply = frameReply(frame, (answer) => send(conn, answer), deps.reportFailure);
+    return deps.command(conn as AuthedConn, frame, raw.length, reply);
   }
 
   function connect(sink: HubConnectionSink, meta: ConnectionMeta = {}): HubConnection {
@@ -393,15 +322,13 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
       id: randomId('k', deps.randomBytes),
       sink,
       meta,
-      lastSeenAt: clock.now(),
       unansweredPings: 0,
       closed: false,
       replaying: new Set(),
       afterReply: [],
     };
     conns.add(conn);
-    if (heartbeatTimer === undefined && !closed)
-      heartbeatTimer = clock.setTimeout(heartbeat, deps.heartbeatMs);
+    if (!closed) heartbeat.start();
     // Frames of one connection are handled in arrival order.
     let chain: Promise<void> = Promise.resolve();
     return {
@@ -422,47 +349,21 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
   return {
     connect,
     send,
+    sendTo: delivery.sendTo,
     connsOf,
-    all: () => conns,
-    notify,
-    fanOut,
+    notify: delivery.notify,
+    notifyRole: delivery.notifyRole,
+    fanOut: delivery.fanOut,
     replayFrom,
-    detached(subject, meta) {
-      return {
-        id: randomId('k', deps.randomBytes),
-        sink: { send() {}, close() {} },
-        meta,
-        subject,
-        lastSeenAt: clock.now(),
-        unansweredPings: 0,
-        closed: true,
-        replaying: new Set(),
-        afterReply: [],
-      };
-    },
     get count() {
       return conns.size;
     },
     close() {
       closed = true;
-      if (heartbeatTimer !== undefined) clock.clearTimeout(heartbeatTimer);
-      heartbeatTimer = undefined;
+      heartbeat.stop();
       for (const conn of [...conns]) refuse(conn, CLOSE_CODES.goingAway, helplineError('connection/closed'));
     },
   };
-}
-
-/**
- * Runs `task` once the command in progress on `conn` is answered: a new conversation is routed only after its
- * customer has the ack, so the ack's snapshot is never newer news than the events that follow it.
- */
-export function afterReply(conn: Conn, task: () => void): void {
-  conn.afterReply.push(task);
-}
-
-/** Runs what waited for the reply to the command in progress on `conn`. */
-export function runAfterReply(conn: Conn): void {
-  for (const task of conn.afterReply.splice(0)) task();
 }
 
 /** The command id of a frame that failed validation, when one can be read, so the sender gets a `nack`. */

@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import { isHelplineError } from '../protocol/errors';
 import type { Notice, ServerFrame } from '../protocol/protocol.types';
 import { createTestClock, supportQueue } from '../testing';
-import { runAfterReply } from './connections.hub';
 import { createConversationHub } from './conversation.hub';
+import { runAfterReply } from './dispatch';
 import type { Subject } from './hub.types';
-import { authedConn, liveOver, quietLog, waitingChat } from './live.testing';
+import { callerOf, liveOver, quietLog, waitingChat } from './live.testing';
 import { createMemoryStorage } from './memory.storage';
 import { createTurns } from './turns';
 
@@ -47,10 +47,10 @@ const refusedWith = (code: string, field?: string) => (error: unknown) =>
 describe('conversation hub: writing', () => {
   it('a waiting customer writes; a retry with the same clientMsgId gets the original ack; card numbers are redacted', async () => {
     const { storage, conversation } = setup();
-    const conn = authedConn(vera);
+    const caller = callerOf(vera);
     const args = { cid: 'c1', clientMsgId: 'm-1', text: 'my card is 4111 1111 1111 1111' };
-    const first = await conversation.handlers['message.send'](conn, args);
-    const again = await conversation.handlers['message.send'](conn, args);
+    const first = await conversation.handlers['message.send'](caller, args);
+    const again = await conversation.handlers['message.send'](caller, args);
     assert.deepEqual(again, first);
     const messages = (await storage.events('c1', 0, 10)).filter((e) => e.ev.type === 'message');
     assert.equal(messages.length, 1);
@@ -61,12 +61,12 @@ describe('conversation hub: writing', () => {
   it('an agent who does not hold the conversation may not write in it; nobody writes once it ended', async () => {
     const { conversation } = setup();
     await assert.rejects(
-      conversation.handlers['message.send'](authedConn(alice), { cid: 'c1', clientMsgId: 'm-1', text: 'hi' }),
+      conversation.handlers['message.send'](callerOf(alice), { cid: 'c1', clientMsgId: 'm-1', text: 'hi' }),
       (error: unknown) => isHelplineError(error),
     );
-    await conversation.handlers['chat.end'](authedConn(vera), { cid: 'c1' });
+    await conversation.handlers['chat.end'](callerOf(vera), { cid: 'c1' });
     await assert.rejects(
-      conversation.handlers['message.send'](authedConn(vera), { cid: 'c1', clientMsgId: 'm-2', text: 'hi' }),
+      conversation.handlers['message.send'](callerOf(vera), { cid: 'c1', clientMsgId: 'm-2', text: 'hi' }),
       refusedWith('conflict/state'),
     );
   });
@@ -78,7 +78,7 @@ describe('conversation hub: writing', () => {
       ...current.interaction,
       participants: [...current.interaction.participants, joined],
     };
-    await conversation.handlers.typing(authedConn(vera), { cid: 'c1', typing: true });
+    await conversation.handlers.typing(callerOf(vera), { cid: 'c1', typing: true });
     assert.deepEqual(
       notices.map(({ to, notice }) => [to, notice.type]),
       [['alice', 'typing']],
@@ -88,7 +88,7 @@ describe('conversation hub: writing', () => {
   it('a read receipt cannot point past the last event', async () => {
     const { conversation } = setup();
     await assert.rejects(
-      conversation.handlers.read(authedConn(vera), { cid: 'c1', seq: 99 }),
+      conversation.handlers.read(callerOf(vera), { cid: 'c1', seq: 99 }),
       refusedWith('validation/field', 'seq'),
     );
   });
@@ -99,21 +99,21 @@ describe('conversation hub: history, ending, rating', () => {
     const { storage, conversation, sent, standing } = setup();
     await storage.appendEvent('c1', 0, { type: 'note', text: 'one' });
     await storage.appendEvent('c1', 0, { type: 'note', text: 'two' });
-    const conn = authedConn(vera);
-    const page = await conversation.handlers.history(conn, { cid: 'c1', after: 0, limit: 1 });
+    const caller = callerOf(vera);
+    const page = await conversation.handlers.history(caller, { cid: 'c1', after: 0, limit: 1 });
     assert.deepEqual([page.events.map((e) => e.seq), page.lastSeq], [[1], 2]);
     assert.deepEqual(sent, []);
-    runAfterReply(conn);
+    runAfterReply(caller);
     assert.deepEqual(sent, [{ t: 'notice', notice: standing }]);
   });
 
   it('a customer who leaves while waiting abandons the chat; a rating before it ended is refused', async () => {
     const { conversation, current } = setup();
     await assert.rejects(
-      conversation.handlers['csat.submit'](authedConn(vera), { cid: 'c1', score: 5 }),
+      conversation.handlers['csat.submit'](callerOf(vera), { cid: 'c1', score: 5 }),
       (error: unknown) => isHelplineError(error),
     );
-    await conversation.handlers['chat.end'](authedConn(vera), { cid: 'c1' });
+    await conversation.handlers['chat.end'](callerOf(vera), { cid: 'c1' });
     assert.deepEqual([current.snapshot.value, current.interaction.endReason], ['ended', 'abandoned']);
   });
 });

@@ -6,8 +6,8 @@ import { redactCardNumbers } from '../protocol/redact';
 import type { Queue } from '../queue/queue.types';
 import { surveyOf, surveyRefusal } from '../queue/survey';
 import { eventFor, type InteractionOp, type Relation, visibleUntil } from './access';
-import { afterReply, type CommandHandlers, type Conn } from './connections.hub';
 import { type ConversationLog, partiesOf } from './conversation.log';
+import { afterReply, type Caller, type CommandHandlers } from './dispatch';
 import type { HubClock, HubStorage, Subject } from './hub.types';
 import type { Live } from './live';
 
@@ -39,7 +39,8 @@ export interface ConversationHubDeps {
   readonly serialized: <T>(cid: string, task: () => Promise<T>) => Promise<T>;
   readonly log: Pick<ConversationLog, 'changeOf' | 'addEvent' | 'commit' | 'drive' | 'append'>;
   readonly notify: (subjectId: string, notice: Notice) => void;
-  readonly send: (conn: Conn, frame: ServerFrame) => void;
+  /** Sends one frame to the connection a command came from (nothing when it came over HTTP). */
+  readonly send: (caller: Caller, frame: ServerFrame) => void;
   /** The place in line the customer was last told, while the interaction waits. */
   readonly standingOf: (cid: string) => Notice | undefined;
 }
@@ -63,8 +64,8 @@ export function createConversationHub(deps: ConversationHubDeps): ConversationHu
   const { changeOf, addEvent, commit, drive, append } = deps.log;
 
   const handlers: ConversationHub['handlers'] = {
-    async 'csat.submit'(conn, args) {
-      const current = await deps.getLive(conn.subject, args.cid, 'csat.submit', 'rate a conversation');
+    async 'csat.submit'(caller, args) {
+      const current = await deps.getLive(caller.subject, args.cid, 'csat.submit', 'rate a conversation');
       return serialized(args.cid, async () => {
         // Not over yet, answered already, not asked by the queue, or past the queue's survey window.
         const policy = surveyOf(deps.queues.get(current.interaction.queueId));
@@ -97,9 +98,9 @@ export function createConversationHub(deps: ConversationHubDeps): ConversationHu
         return {};
       });
     },
-    async 'message.send'(conn, args) {
+    async 'message.send'(caller, args) {
       return deps.inTurn(
-        conn.subject,
+        caller.subject,
         args.cid,
         'message.send',
         'write in this conversation',
@@ -110,7 +111,7 @@ export function createConversationHub(deps: ConversationHubDeps): ConversationHu
             return { seq: original.seq, messageId: original.ev.messageId, at: original.at };
           }
           const state = current.snapshot.value;
-          const allowed = conn.subject.role === 'visitor' ? ['queued', 'offered', 'active'] : ['active'];
+          const allowed = caller.subject.role === 'visitor' ? ['queued', 'offered', 'active'] : ['active'];
           if (current.interaction.channel !== 'chat' || !allowed.includes(state)) {
             throw helplineError('conflict/state', {
               operation: 'send a message',
@@ -123,24 +124,24 @@ export function createConversationHub(deps: ConversationHubDeps): ConversationHu
             type: 'message',
             messageId,
             clientMsgId: args.clientMsgId,
-            from: { id: conn.subject.id, role: conn.subject.role, name: conn.subject.name },
+            from: { id: caller.subject.id, role: caller.subject.role, name: caller.subject.name },
             text: redactCardNumbers(args.text),
           });
           return { seq: stored.seq, messageId, at: stored.at };
         },
       );
     },
-    async typing(conn, args) {
-      const current = await deps.getLive(conn.subject, args.cid, 'typing', 'type in this conversation');
-      const from = { id: conn.subject.id, role: conn.subject.role, name: conn.subject.name };
+    async typing(caller, args) {
+      const current = await deps.getLive(caller.subject, args.cid, 'typing', 'type in this conversation');
+      const from = { id: caller.subject.id, role: caller.subject.role, name: caller.subject.name };
       for (const subjectId of partiesOf(current.interaction)) {
-        if (subjectId !== conn.subject.id)
+        if (subjectId !== caller.subject.id)
           deps.notify(subjectId, { type: 'typing', cid: args.cid, from, typing: args.typing });
       }
       return {};
     },
-    async read(conn, args) {
-      return deps.inTurn(conn.subject, args.cid, 'read', 'mark this conversation read', async (current) => {
+    async read(caller, args) {
+      return deps.inTurn(caller.subject, args.cid, 'read', 'mark this conversation read', async (current) => {
         const last = await storage.lastSeq(args.cid);
         if (args.seq > last) {
           throw helplineError(
@@ -151,19 +152,19 @@ export function createConversationHub(deps: ConversationHubDeps): ConversationHu
         }
         await append(current.interaction.id, {
           type: 'read',
-          participantId: conn.subject.id,
+          participantId: caller.subject.id,
           seq: args.seq,
         });
         return {};
       });
     },
-    async history(conn, args) {
-      const current = await deps.getLive(conn.subject, args.cid, 'history', 'read this conversation');
+    async history(caller, args) {
+      const current = await deps.getLive(caller.subject, args.cid, 'history', 'read this conversation');
       // A former agent reads up to their own leave; nobody reads a staff-only event they may not see.
       const until = visibleUntil(
-        deps.relationTo(conn.subject, current),
+        deps.relationTo(caller.subject, current),
         current.interaction,
-        conn.subject.id,
+        caller.subject.id,
       );
       const after = args.after ?? 0;
       const limit = args.limit ?? LIMITS.historyPage;
@@ -172,18 +173,18 @@ export function createConversationHub(deps: ConversationHubDeps): ConversationHu
       const events =
         after >= lastSeq ? [] : await storage.events(args.cid, after, Math.min(limit, lastSeq - after));
       // A customer loading their waiting conversation (a reload) hears where they stand now, not at the next change.
-      const standing = current.interaction.customer.id === conn.subject.id && deps.standingOf(args.cid);
-      if (standing) afterReply(conn, () => deps.send(conn, { t: 'notice', notice: standing }));
+      const standing = current.interaction.customer.id === caller.subject.id && deps.standingOf(args.cid);
+      if (standing) afterReply(caller, () => deps.send(caller, { t: 'notice', notice: standing }));
       return {
-        events: events.map(({ seq, at, ev }) => ({ seq, at, ev: eventFor(conn.subject.role, ev) })),
+        events: events.map(({ seq, at, ev }) => ({ seq, at, ev: eventFor(caller.subject.role, ev) })),
         lastSeq,
       };
     },
-    async 'chat.end'(conn, args) {
-      await deps.inTurn(conn.subject, args.cid, 'chat.end', 'end this conversation', (current) =>
+    async 'chat.end'(caller, args) {
+      await deps.inTurn(caller.subject, args.cid, 'chat.end', 'end this conversation', (current) =>
         drive(
           current,
-          conn.subject.role === 'visitor' ? { kind: 'customer-leaves' } : { kind: 'agent-ends' },
+          caller.subject.role === 'visitor' ? { kind: 'customer-leaves' } : { kind: 'agent-ends' },
         ),
       );
       return {};

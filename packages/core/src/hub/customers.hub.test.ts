@@ -6,7 +6,7 @@ import type { WireInteraction } from '../protocol/protocol.types';
 import { createTestClock } from '../testing';
 import { createCustomersHub } from './customers.hub';
 import type { Subject } from './hub.types';
-import { authedConn, liveOver, waitingChat } from './live.testing';
+import { callerOf, liveOver, waitingChat } from './live.testing';
 import { createMemoryStorage } from './memory.storage';
 
 const vera: Subject = { id: 'v1', role: 'visitor', name: 'Vera' };
@@ -40,7 +40,7 @@ function setup() {
 describe('customers hub', () => {
   it('a visitor lists their own conversations, each as it is now; an agent, what they hold', async () => {
     const { customers } = setup();
-    const mine = await customers.handlers['conversation.list'](authedConn(vera), {});
+    const mine = await customers.handlers['conversation.list'](callerOf(vera), {});
     assert.deepEqual(
       mine.interactions.map((i) => [i.id, i.state]),
       [
@@ -49,7 +49,7 @@ describe('customers hub', () => {
         ['c3', 'active'],
       ],
     );
-    const held = await customers.handlers['conversation.list'](authedConn(alice), {});
+    const held = await customers.handlers['conversation.list'](callerOf(alice), {});
     assert.deepEqual(
       held.interactions.map((i) => i.id),
       ['c3'],
@@ -58,19 +58,19 @@ describe('customers hub', () => {
 
   it("a customer's history, newest first, to the agent working with them or a supervisor; to nobody else", async () => {
     const { customers } = setup();
-    const history = await customers.handlers['customer.history'](authedConn(alice), { customerId: 'v1' });
+    const history = await customers.handlers['customer.history'](callerOf(alice), { customerId: 'v1' });
     assert.deepEqual(
       history.interactions.map((i) => i.id),
       ['c3', 'c2', 'c1'],
     );
-    const board = await customers.handlers['customer.history'](authedConn(sue), { customerId: 'v1' });
+    const board = await customers.handlers['customer.history'](callerOf(sue), { customerId: 'v1' });
     assert.equal(board.interactions.length, 3);
     await assert.rejects(
-      customers.handlers['customer.history'](authedConn(bob), { customerId: 'v1' }),
+      customers.handlers['customer.history'](callerOf(bob), { customerId: 'v1' }),
       (error: unknown) => isHelplineError(error) && error.code === 'not-found',
     );
     await assert.rejects(
-      customers.handlers['customer.history'](authedConn(vera), { customerId: 'v1' }),
+      customers.handlers['customer.history'](callerOf(vera), { customerId: 'v1' }),
       (error: unknown) => isHelplineError(error) && error.code === 'auth/forbidden',
     );
   });

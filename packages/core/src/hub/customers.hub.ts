@@ -2,7 +2,7 @@ import type { Interaction } from '../interaction/interaction.types';
 import { helplineError } from '../protocol/errors';
 import type { WireInteraction } from '../protocol/protocol.types';
 import { authorizeRole, type Relation } from './access';
-import type { CommandHandlers } from './connections.hub';
+import type { CommandHandlers } from './dispatch';
 import type { HubStorage, Subject } from './hub.types';
 import type { Live } from './live';
 
@@ -45,22 +45,23 @@ export function createCustomersHub(deps: CustomersHubDeps): CustomersHub {
   const newest = (interaction: Interaction) => deps.liveRecord(interaction.id) ?? interaction;
 
   const handlers: CustomersHub['handlers'] = {
-    async 'conversation.list'(conn) {
+    async 'conversation.list'(caller) {
       // Staff list what they hold (an agent) or everything live (a supervisor); visitors, their own.
-      const own = STAFF_ROLES.has(conn.subject.role)
+      const own = STAFF_ROLES.has(caller.subject.role)
         ? [...deps.interactions()]
-            .filter((l) => ['assigned', 'supervisor'].includes(relationTo(conn.subject, l)))
+            .filter((l) => ['assigned', 'supervisor'].includes(relationTo(caller.subject, l)))
             .map((l) => l.interaction)
-        : await storage.interactionsOfCustomer(conn.subject.id);
-      return { interactions: own.map((i) => wireFor(newest(i), conn.subject)) };
+        : await storage.interactionsOfCustomer(caller.subject.id);
+      return { interactions: own.map((i) => wireFor(newest(i), caller.subject)) };
     },
-    async 'customer.history'(conn, args) {
-      authorizeRole(conn.subject, 'customer.history', "read a customer's history");
+    async 'customer.history'(caller, args) {
+      authorizeRole(caller.subject, 'customer.history', "read a customer's history");
       // An agent sees the history of a customer they are working with; a supervisor, of anyone.
       const related =
-        conn.subject.role === 'supervisor' ||
+        caller.subject.role === 'supervisor' ||
         [...deps.interactions()].some(
-          (l) => l.interaction.customer.id === args.customerId && relationTo(conn.subject, l) === 'assigned',
+          (l) =>
+            l.interaction.customer.id === args.customerId && relationTo(caller.subject, l) === 'assigned',
         );
       if (!related) throw helplineError('not-found', { entity: 'Customer', id: args.customerId });
       const stored = await storage.interactionsOfCustomer(args.customerId);
@@ -68,7 +69,7 @@ export function createCustomersHub(deps: CustomersHubDeps): CustomersHub {
         .map(newest)
         .sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt)
         .slice(0, CUSTOMER_HISTORY_LIMIT);
-      return { interactions: interactions.map((i) => wireFor(i, conn.subject)) };
+      return { interactions: interactions.map((i) => wireFor(i, caller.subject)) };
     },
   };
 

@@ -3,11 +3,8 @@ import type { PresenceSnapshot } from '../agent/presence.machine';
 import { systemClock } from '../clock/clock';
 import { secureRandomBytes } from '../ids/ids';
 import type { Interaction } from '../interaction/interaction.types';
-import { helplineError, isHelplineError } from '../protocol/errors';
-import { validateCommandArgs } from '../protocol/protocol.commands';
+import { helplineError } from '../protocol/errors';
 import type {
-  CommandArgs,
-  CommandFrame,
   CommandOp,
   CommandResult,
   VisitorInteraction,
@@ -18,10 +15,11 @@ import { surveyOf, surveyOffer } from '../queue/survey';
 import { createRouter } from '../routing/router';
 import { INTERACTION_RULES, visibleUntil } from './access';
 import { createCallbacksHub } from './callbacks.hub';
-import { type AuthedConn, createConnectionsHub, runAfterReply } from './connections.hub';
+import { createConnectionsHub } from './connections.hub';
 import { createConversationHub } from './conversation.hub';
 import { createConversationLog } from './conversation.log';
 import { createCustomersHub } from './customers.hub';
+import { type CommandHandlers, createDispatch, requestCaller } from './dispatch';
 import { createStepEffects } from './effects.hub';
 import { failureReporter } from './failures';
 import type {
@@ -63,8 +61,8 @@ export interface Hub {
   presenceOf(agentId: string): PresenceSnapshot | undefined;
   /**
    * Runs one command for an already authenticated subject outside any connection (the server's HTTP API uses
-   * it): the same argument validation, admission, ownership rules and handler as a `cmd` frame. Resolves with
-   * the `ack` result; rejects with the `HelplineError` a `nack` would carry.
+   * it): the same dispatch as a `cmd` frame (argument validation, admission, ownership rules, handler). Resolves
+   * with the `ack` result; rejects with the `HelplineError` a `nack` would carry.
    */
   execute<Op extends CommandOp>(
     subject: Subject,
@@ -77,8 +75,6 @@ export interface Hub {
   /** Stops every timer and closes every connection with "going away". */
   close(): void;
 }
-
-type Handler<Op extends CommandOp> = (conn: AuthedConn, args: CommandArgs<Op>) => Promise<CommandResult<Op>>;
 
 const STAFF_ROLES = new Set(['agent', 'supervisor']);
 const DEFAULT_CALLBACK_SLOT_MS = 30 * 60_000;
@@ -144,7 +140,7 @@ export function createHub(options: HubOptions): Hub {
       if (!current || !relation || !INTERACTION_RULES.history.some((r) => r === relation)) return undefined;
       return { until: visibleUntil(relation, current.interaction, subject.id) };
     },
-    command,
+    command: (conn, frame, frameLength, reply) => dispatch.run(conn, frame, frameLength, reply),
     connected(subject) {
       presence.returned(subject.id);
       voice.presenceChanged(subject.id);
@@ -156,7 +152,7 @@ export function createHub(options: HubOptions): Hub {
     sweep: (now) => live.sweep(now),
     reportFailure,
   });
-  const { send, connsOf, notify, fanOut, replayFrom } = connections;
+  const { connsOf, notify, fanOut, replayFrom } = connections;
   // The conversation log (hub/conversation.log.ts): changes worked out purely, stored as one unit, then made
   // current; each committed step is one event that reporting, timers and routing, calls and inboxes subscribe to.
   const conversationLog = createConversationLog({
@@ -236,10 +232,7 @@ export function createHub(options: HubOptions): Hub {
     interactions: () => live.values(),
     presenceOf: (agentId) => presence.presenceOf(agentId),
     storage,
-    notifySupervisors(notice) {
-      for (const conn of connections.all())
-        if (conn.subject?.role === 'supervisor') send(conn, { t: 'notice', notice });
-    },
+    notifySupervisors: (notice) => connections.notifyRole('supervisor', notice),
     onLog: options.onLog,
   });
 
@@ -280,7 +273,7 @@ export function createHub(options: HubOptions): Hub {
       notify,
       sendSignal(subjectId, notice, connectionId) {
         const bound = connsOf(subjectId).find((conn) => conn.id === connectionId);
-        if (bound) send(bound, { t: 'notice', notice });
+        if (bound) connections.send(bound, { t: 'notice', notice });
         else notify(subjectId, notice);
       },
       isOnline: (subjectId) => connsOf(subjectId).length > 0,
@@ -340,7 +333,7 @@ export function createHub(options: HubOptions): Hub {
     serialized,
     log: conversationLog,
     notify,
-    send,
+    send: connections.sendTo,
     standingOf: (cid) => routingHub.standingOf(cid),
   });
   // Customer history (hub/customers.hub.ts): one's own conversations, and a customer's past ones.
@@ -365,7 +358,7 @@ export function createHub(options: HubOptions): Hub {
     wireFor,
   });
 
-  const handlers: { [Op in CommandOp]: Handler<Op> } = {
+  const handlers: CommandHandlers<CommandOp> = {
     ...work.handlers,
     ...conversation.handlers,
     ...customers.handlers,
@@ -376,26 +369,8 @@ export function createHub(options: HubOptions): Hub {
     ...voice.handlers,
   };
 
-  // ─── connection lifecycle ─────────────────────────────────────────────────────────────────────
-
-  async function command(conn: AuthedConn, frame: CommandFrame, frameLength: number): Promise<void> {
-    try {
-      const refused = options.admit?.({ subject: conn.subject, op: frame.op, meta: conn.meta, frameLength });
-      if (refused) throw refused;
-      const handler = handlers[frame.op] as Handler<CommandOp>;
-      const result = await handler(conn, frame.args as CommandArgs<CommandOp>);
-      send(conn, { t: 'ack', id: frame.id, result });
-      runAfterReply(conn);
-    } catch (error) {
-      const typed = isHelplineError(error)
-        ? error
-        : helplineError('internal', { detail: 'unexpected failure' });
-      if (!isHelplineError(error)) reportFailure(`command ${frame.op}`, error);
-      send(conn, { t: 'nack', id: frame.id, error: typed.toPayload() });
-      // What a command stored stays in effect even when its answer is an error (routing a created conversation).
-      runAfterReply(conn);
-    }
-  }
+  // Every command, from a socket or the HTTP API, runs through the one dispatch (hub/dispatch.ts).
+  const dispatch = createDispatch({ handlers, admit: options.admit });
 
   async function restore(): Promise<void> {
     await reporting.restore();
@@ -431,26 +406,8 @@ export function createHub(options: HubOptions): Hub {
     interaction: (id) => live.get(id)?.interaction,
     interactions: () => [...live.values()].map((l) => l.interaction),
     presenceOf: (agentId) => presence.current(agentId),
-    async execute(subject, op, args, meta = {}) {
-      if (!Object.hasOwn(handlers, op)) throw helplineError('protocol/unknown-command', { op });
-      const parsed = validateCommandArgs(op, args);
-      if (!parsed.ok) throw parsed.error;
-      // A connection of its own that is never registered: nothing is fanned out to it.
-      const conn = connections.detached(subject, meta);
-      const refused = options.admit?.({
-        subject,
-        op,
-        meta,
-        frameLength: JSON.stringify(args ?? null).length,
-      });
-      if (refused) throw refused;
-      const handler = handlers[op] as unknown as Handler<typeof op>;
-      try {
-        return await handler(conn, parsed.value);
-      } finally {
-        runAfterReply(conn);
-      }
-    },
+    execute: (subject, op, args, meta = {}) =>
+      dispatch.execute(requestCaller(subject, meta, randomBytes), op, args),
     get connectionCount() {
       return connections.count;
     },

@@ -228,6 +228,11 @@ export interface AdmissionRequest {
 /** A sink for frames the hub sends to one connection. */
 export interface HubConnectionSink {
   send(raw: string): void;
+  /**
+   * Sends a heartbeat `ping` (through `send` when absent). A ping carries no order with the other frames, so a sink
+   * may write it later: a server pinging thousands of sockets at once writes them in batches between other work.
+   */
+  ping?(raw: string): void;
   close(code: number, reason: string): void;
 }
 

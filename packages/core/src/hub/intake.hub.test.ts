@@ -5,11 +5,11 @@ import type { WireInteraction } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import type { RoutingRule } from '../routing/rules';
 import { createTestClock, salesQueue, supportQueue } from '../testing';
-import { runAfterReply } from './connections.hub';
+import { runAfterReply } from './dispatch';
 import type { Subject } from './hub.types';
 import { createIntake } from './intake.hub';
 import { DEFAULT_LIFECYCLES } from './lifecycles';
-import { authedConn, liveOver, quietLog } from './live.testing';
+import { callerOf, liveOver, quietLog } from './live.testing';
 import { createMemoryStorage } from './memory.storage';
 import { createTurns } from './turns';
 
@@ -48,8 +48,8 @@ const vera: Subject = { id: 'v1', role: 'visitor', name: 'Vera' };
 describe('intake: chat.start', () => {
   it('stores the new chat whole (created, then queued) and puts it in line only after the reply', async () => {
     const { storage, intake, enqueued } = setup();
-    const conn = authedConn(vera);
-    const { cid, interaction } = await intake.handlers['chat.start'](conn, {
+    const caller = callerOf(vera);
+    const { cid, interaction } = await intake.handlers['chat.start'](caller, {
       channel: 'chat',
       prechat: { name: 'Vera' },
     });
@@ -60,28 +60,28 @@ describe('intake: chat.start', () => {
       ['created', 'state'],
     );
     assert.deepEqual(enqueued, []);
-    runAfterReply(conn);
+    runAfterReply(caller);
     assert.deepEqual(enqueued, [cid]);
   });
 
   it('a retried request gets the interaction the first attempt created', async () => {
     const { intake } = setup();
-    const conn = authedConn(vera);
+    const caller = callerOf(vera);
     const [first, second] = await Promise.all([
-      intake.handlers['chat.start'](conn, { channel: 'chat', requestId: 'q1' }),
-      intake.handlers['chat.start'](conn, { channel: 'chat', requestId: 'q1' }),
+      intake.handlers['chat.start'](caller, { channel: 'chat', requestId: 'q1' }),
+      intake.handlers['chat.start'](caller, { channel: 'chat', requestId: 'q1' }),
     ]);
-    const third = await intake.handlers['chat.start'](conn, { channel: 'chat', requestId: 'q1' });
+    const third = await intake.handlers['chat.start'](caller, { channel: 'chat', requestId: 'q1' });
     assert.equal(second.cid, first.cid);
     assert.equal(third.cid, first.cid);
-    const other = await intake.handlers['chat.start'](conn, { channel: 'chat', requestId: 'q2' });
+    const other = await intake.handlers['chat.start'](caller, { channel: 'chat', requestId: 'q2' });
     assert.notEqual(other.cid, first.cid);
   });
 
   it('the routing rules set the queue and priority, and say why; card numbers in pre-chat answers are redacted', async () => {
     const { intake } = setup();
     const gold: Subject = { ...vera, customer: { attributes: { tier: 'gold' } } };
-    const { interaction } = await intake.handlers['chat.start'](authedConn(gold), {
+    const { interaction } = await intake.handlers['chat.start'](callerOf(gold), {
       channel: 'chat',
       prechat: { note: 'card 4111 1111 1111 1111' },
     });
@@ -97,16 +97,16 @@ describe('intake: chat.start', () => {
     const refused = async (promise: Promise<unknown>, code: string) =>
       assert.rejects(promise, (error: unknown) => isHelplineError(error) && error.code === code);
     await refused(
-      intake.handlers['chat.start'](authedConn(vera), { channel: 'chat', queueId: 'closed' }),
+      intake.handlers['chat.start'](callerOf(vera), { channel: 'chat', queueId: 'closed' }),
       'queue/closed',
     );
     await refused(
-      intake.handlers['chat.start'](authedConn(vera), { channel: 'chat', queueId: 'nowhere' }),
+      intake.handlers['chat.start'](callerOf(vera), { channel: 'chat', queueId: 'nowhere' }),
       'not-found',
     );
-    await refused(intake.handlers['chat.start'](authedConn(vera), { channel: 'voice' }), 'validation/field');
+    await refused(intake.handlers['chat.start'](callerOf(vera), { channel: 'voice' }), 'validation/field');
     await refused(
-      intake.handlers['chat.start'](authedConn({ id: 'alice', role: 'agent', name: 'Alice' }), {
+      intake.handlers['chat.start'](callerOf({ id: 'alice', role: 'agent', name: 'Alice' }), {
         channel: 'chat',
       }),
       'auth/forbidden',
@@ -117,7 +117,7 @@ describe('intake: chat.start', () => {
 describe('intake: offline.leave', () => {
   it('keeps the message in a new offline-message interaction, even when the queue is closed', async () => {
     const { storage, intake } = setup();
-    const { cid, interaction } = await intake.handlers['offline.leave'](authedConn(vera), {
+    const { cid, interaction } = await intake.handlers['offline.leave'](callerOf(vera), {
       queueId: 'closed',
       text: 'Please call me back',
     });

@@ -7,8 +7,8 @@ import { queueAvailability } from '../queue/business-hours';
 import type { Queue } from '../queue/queue.types';
 import { decideRouting, type RoutingDecision, type RoutingRule } from '../routing/rules';
 import { authorizeRole } from './access';
-import { afterReply, type CommandHandlers } from './connections.hub';
 import type { Change, ConversationLog } from './conversation.log';
+import { afterReply, type CommandHandlers } from './dispatch';
 import type { CommitOptions, ConnectionMeta, HubClock, HubStorage, Subject } from './hub.types';
 import { type Lifecycle, withSnapshot } from './lifecycles';
 import type { Live } from './live';
@@ -248,13 +248,13 @@ export function createIntake(deps: IntakeDeps): Intake {
   }
 
   const handlers: Intake['handlers'] = {
-    async 'chat.start'(conn, args) {
-      authorizeRole(conn.subject, 'chat.start', 'start a chat');
-      const current = await once(conn.subject, args.requestId, async (startRequest) => {
-        const { queue, routing } = routeNew(conn.subject, conn.meta, args);
+    async 'chat.start'(caller, args) {
+      authorizeRole(caller.subject, 'chat.start', 'start a chat');
+      const current = await once(caller.subject, args.requestId, async (startRequest) => {
+        const { queue, routing } = routeNew(caller.subject, caller.meta, args);
         requireOpenQueue(queue);
         const { current: created, change } = draftInteraction(
-          conn.subject,
+          caller.subject,
           args.channel,
           queue,
           args,
@@ -263,17 +263,17 @@ export function createIntake(deps: IntakeDeps): Intake {
         );
         enqueueStep(created, change);
         await serialized(created.interaction.id, () => commit(created, change));
-        afterReply(conn, () => deps.enqueue(created));
+        afterReply(caller, () => deps.enqueue(created));
         return created;
       });
-      return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
+      return { cid: current.interaction.id, interaction: wireFor(current.interaction, caller.subject) };
     },
-    async 'offline.leave'(conn, args) {
-      authorizeRole(conn.subject, 'offline.leave', 'leave a message');
-      const current = await once(conn.subject, args.requestId, async (startRequest) => {
-        const { queue, routing } = routeNew(conn.subject, conn.meta, args);
+    async 'offline.leave'(caller, args) {
+      authorizeRole(caller.subject, 'offline.leave', 'leave a message');
+      const current = await once(caller.subject, args.requestId, async (startRequest) => {
+        const { queue, routing } = routeNew(caller.subject, caller.meta, args);
         const { current: created, change } = draftInteraction(
-          conn.subject,
+          caller.subject,
           'offline-message',
           queue,
           args,
@@ -284,15 +284,15 @@ export function createIntake(deps: IntakeDeps): Intake {
           type: 'message',
           messageId: randomId('m', randomBytes),
           clientMsgId: randomId('o', randomBytes),
-          from: { id: conn.subject.id, role: 'visitor', name: conn.subject.name },
+          from: { id: caller.subject.id, role: 'visitor', name: caller.subject.name },
           text: redactCardNumbers(args.text),
         });
         enqueueStep(created, change);
         await serialized(created.interaction.id, () => commit(created, change));
-        afterReply(conn, () => deps.enqueue(created));
+        afterReply(caller, () => deps.enqueue(created));
         return created;
       });
-      return { cid: current.interaction.id, interaction: wireFor(current.interaction, conn.subject) };
+      return { cid: current.interaction.id, interaction: wireFor(current.interaction, caller.subject) };
     },
   };
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { Interaction } from '../interaction/interaction.types';
 import { transition } from '../machine';
 import { supportQueue } from '../testing';
-import type { AuthedConn } from './connections.hub';
 import { type ConversationLog, createConversationLog } from './conversation.log';
+import type { Caller } from './dispatch';
 import type { HubClock, HubStorage, Subject } from './hub.types';
 import { createLiveInteractions, type LiveInteractions } from './interactions.hub';
 import { DEFAULT_LIFECYCLES, type Lifecycle, withSnapshot } from './lifecycles';
@@ -32,19 +32,9 @@ export function waitingChat(id: string, at: number, customerId = `v-${id}`): Liv
   return { interaction: withSnapshot(draft, queued.snapshot), snapshot: queued.snapshot, lifecycle: chat };
 }
 
-/** An admitted connection of `subject` that sends nowhere: for handlers tested without a hub. */
-export function authedConn(subject: Subject): AuthedConn {
-  return {
-    id: 'k1',
-    sink: { send() {}, close() {} },
-    meta: {},
-    subject,
-    lastSeenAt: 0,
-    unansweredPings: 0,
-    closed: false,
-    replaying: new Set(),
-    afterReply: [],
-  };
+/** A caller of `subject` with no connection behind it: for handlers tested without a hub. */
+export function callerOf(subject: Subject): Caller {
+  return { id: 'k1', subject, meta: {}, afterReply: [] };
 }
 
 /** A conversation log over `storage` that keeps its interactions `live`, with no calls, reports or fan-out. */

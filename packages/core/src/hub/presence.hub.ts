@@ -47,7 +47,7 @@ type PresenceOp = 'presence.set' | 'supervisor.force-presence';
 
 type PresenceHandlers = {
   [Op in PresenceOp]: (
-    conn: { readonly subject: Subject },
+    caller: { readonly subject: Subject },
     args: CommandArgs<Op>,
   ) => Promise<CommandResult<Op>>;
 };
@@ -181,14 +181,14 @@ export function createPresenceHub(deps: PresenceHubDeps): PresenceHub {
   }
 
   const handlers: PresenceHandlers = {
-    async 'presence.set'(conn, args) {
-      authorizeRole(conn.subject, 'presence.set', 'set presence');
-      const snapshot = await set(conn.subject.id, args.status, args.reason, 'agent');
+    async 'presence.set'(caller, args) {
+      authorizeRole(caller.subject, 'presence.set', 'set presence');
+      const snapshot = await set(caller.subject.id, args.status, args.reason, 'agent');
       const { reasonCode } = snapshot.context;
       return { status: snapshot.value, ...(reasonCode ? { reason: reasonCode } : {}) };
     },
-    async 'supervisor.force-presence'(conn, args) {
-      authorizeRole(conn.subject, 'supervisor.force-presence', "change another agent's presence");
+    async 'supervisor.force-presence'(caller, args) {
+      authorizeRole(caller.subject, 'supervisor.force-presence', "change another agent's presence");
       if (!deps.agents.has(args.agentId))
         throw helplineError('not-found', { entity: 'Agent', id: args.agentId });
       await set(args.agentId, args.status, args.reason ?? 'supervisor', 'supervisor');

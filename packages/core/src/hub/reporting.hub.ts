@@ -48,7 +48,7 @@ type SupervisionOp = 'supervisor.snapshot' | 'supervisor.kpi-series';
 
 type SupervisionHandlers = {
   [Op in SupervisionOp]: (
-    conn: { readonly subject: Subject },
+    caller: { readonly subject: Subject },
     args: CommandArgs<Op>,
   ) => Promise<CommandResult<Op>>;
 };
@@ -234,8 +234,8 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
   }
 
   const handlers: SupervisionHandlers = {
-    async 'supervisor.snapshot'(conn, args) {
-      authorizeRole(conn.subject, 'supervisor.snapshot', 'read the supervisor board');
+    async 'supervisor.snapshot'(caller, args) {
+      authorizeRole(caller.subject, 'supervisor.snapshot', 'read the supervisor board');
       const now = clock.now();
       const from = args.from ?? now - 86_400_000;
       const byQueue = Object.fromEntries([...queues.keys()].map((id) => [id, kpisSince(from, id)]));
@@ -248,8 +248,8 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
         byQueue,
       };
     },
-    async 'supervisor.kpi-series'(conn, args) {
-      authorizeRole(conn.subject, 'supervisor.kpi-series', 'read KPI trends');
+    async 'supervisor.kpi-series'(caller, args) {
+      authorizeRole(caller.subject, 'supervisor.kpi-series', 'read KPI trends');
       const to = args.to ?? clock.now();
       const bucketMs = args.bucketMinutes * 60_000;
       if (to <= args.from || (to - args.from) / bucketMs > KPI_SERIES_LIMIT) {

@@ -6,7 +6,7 @@ import type { WireInteraction } from '../protocol/protocol.types';
 import type { RoutingOffer } from '../routing/routing.types';
 import { createTestClock, salesQueue, supportQueue, testAgent } from '../testing';
 import type { Subject } from './hub.types';
-import { authedConn, liveOver, quietLog, waitingChat } from './live.testing';
+import { callerOf, liveOver, quietLog, waitingChat } from './live.testing';
 import { createMemoryStorage } from './memory.storage';
 import { createWorkHub } from './work.hub';
 
@@ -86,7 +86,7 @@ const refusedWith = (code: string, field?: string) => (error: unknown) =>
 describe('work hub: offers', () => {
   it('the offered agent accepts: active, joined, the router and the routing glue hear of it', async () => {
     const { work, current, calls } = await setup();
-    const { interaction } = await work.handlers['offer.accept'](authedConn(alice), { cid: 'c1' });
+    const { interaction } = await work.handlers['offer.accept'](callerOf(alice), { cid: 'c1' });
     assert.equal(interaction.state, 'active');
     assert.ok(current.interaction.participants.some((p) => p.id === 'alice' && p.role === 'agent'));
     assert.deepEqual(calls, [
@@ -99,7 +99,7 @@ describe('work hub: offers', () => {
 
   it('the offered agent declines: back in line, and the router hears who declined', async () => {
     const { work, current, calls } = await setup();
-    await work.handlers['offer.reject'](authedConn(alice), { cid: 'c1' });
+    await work.handlers['offer.reject'](callerOf(alice), { cid: 'c1' });
     assert.equal(current.snapshot.value, 'queued');
     assert.ok(calls.includes('router reject c1 alice'));
     assert.ok(calls.includes('transfer settled c1 alice declined'));
@@ -109,35 +109,35 @@ describe('work hub: offers', () => {
 describe('work hub: wrap-up and transfers', () => {
   it('wrap-up names a disposition of the queue, and one when the queue requires it', async () => {
     const { work } = await setup();
-    await work.handlers['offer.accept'](authedConn(alice), { cid: 'c1' });
+    await work.handlers['offer.accept'](callerOf(alice), { cid: 'c1' });
     await assert.rejects(
-      work.handlers['wrapup.submit'](authedConn(alice), { cid: 'c1', disposition: 'sold' }),
+      work.handlers['wrapup.submit'](callerOf(alice), { cid: 'c1', disposition: 'sold' }),
       refusedWith('validation/field', 'disposition'),
     );
   });
 
   it('a transfer names a queue or an agent who can take it, never oneself; the named agent is offered it', async () => {
     const { work, calls } = await setup();
-    await work.handlers['offer.accept'](authedConn(alice), { cid: 'c1' });
+    await work.handlers['offer.accept'](callerOf(alice), { cid: 'c1' });
     await assert.rejects(
-      work.handlers.transfer(authedConn(alice), { cid: 'c1' }),
+      work.handlers.transfer(callerOf(alice), { cid: 'c1' }),
       refusedWith('validation/field'),
     );
     await assert.rejects(
-      work.handlers.transfer(authedConn(alice), { cid: 'c1', toAgentId: 'alice' }),
+      work.handlers.transfer(callerOf(alice), { cid: 'c1', toAgentId: 'alice' }),
       refusedWith('validation/field', 'toAgentId'),
     );
-    await work.handlers.transfer(authedConn(alice), { cid: 'c1', toAgentId: 'bob', note: 'VIP' });
+    await work.handlers.transfer(callerOf(alice), { cid: 'c1', toAgentId: 'bob', note: 'VIP' });
     assert.equal(calls.at(-1), 'transfer c1 alice → bob');
   });
 
   it('a supervisor moves waiting work to another queue; an agent may not', async () => {
     const { work, current, calls } = await setup('queued');
     await assert.rejects(
-      work.handlers['supervisor.reassign'](authedConn(bob), { cid: 'c1', toQueueId: 'sales' }),
+      work.handlers['supervisor.reassign'](callerOf(bob), { cid: 'c1', toQueueId: 'sales' }),
       (error: unknown) => isHelplineError(error),
     );
-    await work.handlers['supervisor.reassign'](authedConn(sue), { cid: 'c1', toQueueId: 'sales' });
+    await work.handlers['supervisor.reassign'](callerOf(sue), { cid: 'c1', toQueueId: 'sales' });
     assert.equal(current.interaction.queueId, 'sales');
     assert.equal(current.snapshot.context.queueId, 'sales');
     assert.deepEqual(calls, ['router transfer c1 sales']);
@@ -146,7 +146,7 @@ describe('work hub: wrap-up and transfers', () => {
   it('only waiting work moves: the machine refuses a reassignment once it is offered', async () => {
     const { work, current } = await setup('offered');
     await assert.rejects(
-      work.handlers['supervisor.reassign'](authedConn(sue), { cid: 'c1', toQueueId: 'sales' }),
+      work.handlers['supervisor.reassign'](callerOf(sue), { cid: 'c1', toQueueId: 'sales' }),
       refusedWith('conflict/state'),
     );
     assert.equal(current.interaction.queueId, 'support');

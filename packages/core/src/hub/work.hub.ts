@@ -7,8 +7,8 @@ import { redactCardNumbers } from '../protocol/redact';
 import type { Queue } from '../queue/queue.types';
 import type { Router } from '../routing/routing.types';
 import { authorizeRole } from './access';
-import type { CommandHandlers } from './connections.hub';
 import type { ConversationLog } from './conversation.log';
+import type { CommandHandlers } from './dispatch';
 import type { Subject } from './hub.types';
 import type { LiveInteractions } from './interactions.hub';
 import { phaseOfLive } from './live';
@@ -70,45 +70,45 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
   const { changeOf, step, join, leave, addEvent, commit, drive } = deps.log;
 
   const handlers: WorkHub['handlers'] = {
-    async 'offer.accept'(conn, args) {
+    async 'offer.accept'(caller, args) {
       const current = await inTurn(
-        conn.subject,
+        caller.subject,
         args.cid,
         'offer.accept',
         'accept an offer',
         async (current) => {
-          if (router.offerOf(args.cid)?.agentId !== conn.subject.id) {
+          if (router.offerOf(args.cid)?.agentId !== caller.subject.id) {
             throw helplineError('not-found', { entity: 'Offer', id: args.cid });
           }
           const change = changeOf(current);
-          step(current, change, { kind: 'accept', agentId: conn.subject.id });
-          join(change, conn.subject.id);
+          step(current, change, { kind: 'accept', agentId: caller.subject.id });
+          join(change, caller.subject.id);
           // The agent gets the whole conversation below, in order, instead of its last events first.
-          await commit(current, change, { replayTo: conn.subject.id });
+          await commit(current, change, { replayTo: caller.subject.id });
           routing.offerSettled(args.cid);
-          router.accept(args.cid, conn.subject.id);
-          routing.transferSettled(args.cid, conn.subject.id, 'accepted');
+          router.accept(args.cid, caller.subject.id);
+          routing.transferSettled(args.cid, caller.subject.id, 'accepted');
           return current;
         },
       );
       routing.leftLine(args.cid);
       void routing.schedule();
-      return { interaction: wireFor(current.interaction, conn.subject) };
+      return { interaction: wireFor(current.interaction, caller.subject) };
     },
-    async 'offer.reject'(conn, args) {
-      await inTurn(conn.subject, args.cid, 'offer.reject', 'reject an offer', async (current) => {
-        if (router.offerOf(args.cid)?.agentId !== conn.subject.id) {
+    async 'offer.reject'(caller, args) {
+      await inTurn(caller.subject, args.cid, 'offer.reject', 'reject an offer', async (current) => {
+        if (router.offerOf(args.cid)?.agentId !== caller.subject.id) {
           throw helplineError('not-found', { entity: 'Offer', id: args.cid });
         }
-        await drive(current, { kind: 'reject', agentId: conn.subject.id });
+        await drive(current, { kind: 'reject', agentId: caller.subject.id });
       });
       routing.offerSettled(args.cid);
-      routing.transferSettled(args.cid, conn.subject.id, 'declined');
-      void routing.run(() => router.reject(args.cid, conn.subject.id));
+      routing.transferSettled(args.cid, caller.subject.id, 'declined');
+      void routing.run(() => router.reject(args.cid, caller.subject.id));
       return {};
     },
-    async 'wrapup.submit'(conn, args) {
-      const current = await getLive(conn.subject, args.cid, 'wrapup.submit', 'wrap up this interaction');
+    async 'wrapup.submit'(caller, args) {
+      const current = await getLive(caller.subject, args.cid, 'wrapup.submit', 'wrap up this interaction');
       const queue = queues.get(current.interaction.queueId);
       if (args.disposition && queue && !queue.dispositions.some((d) => d.id === args.disposition)) {
         throw helplineError(
@@ -121,7 +121,7 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
           { field: 'disposition' },
         );
       }
-      await inTurn(conn.subject, args.cid, 'wrapup.submit', 'wrap up this interaction', async () => {
+      await inTurn(caller.subject, args.cid, 'wrapup.submit', 'wrap up this interaction', async () => {
         if (phaseOfLive(current) === 'wrap-up' && queue?.dispositionRequired && !args.disposition) {
           throw helplineError('wrapup/disposition-required', { queue: queue.id }, { field: 'disposition' });
         }
@@ -133,8 +133,8 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
       });
       return {};
     },
-    async transfer(conn, args) {
-      const current = await getLive(conn.subject, args.cid, 'transfer', 'transfer this interaction');
+    async transfer(caller, args) {
+      const current = await getLive(caller.subject, args.cid, 'transfer', 'transfer this interaction');
       if (!args.toQueueId && !args.toAgentId) {
         throw helplineError('validation/field', {
           scope: 'transfer',
@@ -150,7 +150,7 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
       const refusalOfNamed = () => {
         if (named === undefined) return undefined;
         if (!agents.has(named)) return helplineError('not-found', { entity: 'Agent', id: named });
-        if (named === conn.subject.id) {
+        if (named === caller.subject.id) {
           return helplineError(
             'validation/field',
             { scope: 'transfer', field: 'toAgentId', detail: 'must be another agent' },
@@ -161,27 +161,27 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
       };
       const refused = refusalOfNamed();
       if (refused) throw refused;
-      await inTurn(conn.subject, args.cid, 'transfer', 'transfer this interaction', async () => {
+      await inTurn(caller.subject, args.cid, 'transfer', 'transfer this interaction', async () => {
         // Checked again in the conversation's turn: the named agent may have gone away meanwhile.
         const stillRefused = refusalOfNamed();
         if (stillRefused) throw stillRefused;
         const change = changeOf(current);
         // The note first: its writer reads it in their history too, which ends at their leave.
         if (args.note) addEvent(change, { type: 'note', text: redactCardNumbers(args.note) });
-        leave(change, conn.subject.id);
+        leave(change, caller.subject.id);
         step(current, change, { kind: 'transfer', queue: target });
         await commit(current, change);
       });
       if (named === undefined) routing.enqueue(current);
       else {
-        routing.transferTo(current, conn.subject.id, named);
+        routing.transferTo(current, caller.subject.id, named);
       }
       return {};
     },
-    async 'supervisor.reassign'(conn, args) {
+    async 'supervisor.reassign'(caller, args) {
       const target = pickQueue(args.toQueueId, undefined);
       await inTurn(
-        conn.subject,
+        caller.subject,
         args.cid,
         'supervisor.reassign',
         'reassign an interaction',
@@ -196,8 +196,8 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
       void routing.run(() => router.transfer(args.cid, target.id));
       return {};
     },
-    async 'queues.list'(conn) {
-      authorizeRole(conn.subject, 'queues.list', 'read the queue configuration');
+    async 'queues.list'(caller) {
+      authorizeRole(caller.subject, 'queues.list', 'read the queue configuration');
       // Routing internals (business hours, overflow) stay on the server.
       return {
         queues: [...queues.values()].map((queue) => ({
@@ -217,16 +217,16 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
         })),
       };
     },
-    async 'agent.snapshot'(conn) {
-      authorizeRole(conn.subject, 'agent.snapshot', 'read the agent snapshot');
-      const snapshot = deps.presenceOf(conn.subject.id);
-      const mine = [...live.values()].filter((l) => l.interaction.agentId === conn.subject.id);
+    async 'agent.snapshot'(caller) {
+      authorizeRole(caller.subject, 'agent.snapshot', 'read the agent snapshot');
+      const snapshot = deps.presenceOf(caller.subject.id);
+      const mine = [...live.values()].filter((l) => l.interaction.agentId === caller.subject.id);
       const offers = mine
         .filter((l) => phaseOfLive(l) === 'offered')
         .flatMap((l) => {
           const routed = router.offerOf(l.interaction.id);
           return routed
-            ? [{ interaction: wireFor(l.interaction, conn.subject), expiresAt: routed.expiresAt }]
+            ? [{ interaction: wireFor(l.interaction, caller.subject), expiresAt: routed.expiresAt }]
             : [];
         });
       const { reasonCode } = snapshot.context;
@@ -235,7 +235,7 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
         ...(reasonCode ? { reason: reasonCode } : {}),
         interactions: mine
           .filter((l) => l.lifecycle.handling.has(l.snapshot.value))
-          .map((l) => wireFor(l.interaction, conn.subject)),
+          .map((l) => wireFor(l.interaction, caller.subject)),
         offers,
       };
     },

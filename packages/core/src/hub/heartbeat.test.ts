@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createTestClock } from '../testing';
+import { createHeartbeat, type Liveness } from './heartbeat';
+
+type TestConn = Liveness & { readonly name: string };
+
+function setup() {
+  const clock = createTestClock();
+  const conns = new Set<TestConn>();
+  const pings: { name: string; raw: string }[] = [];
+  const dropped: string[] = [];
+  const sweeps: number[] = [];
+  const heartbeat = createHeartbeat<TestConn>({
+    clock,
+    intervalMs: 15_000,
+    connections: () => conns,
+    ping: (conn, raw) => pings.push({ name: conn.name, raw }),
+    timedOut(conn) {
+      dropped.push(conn.name);
+      conns.delete(conn);
+    },
+    sweep: (now) => sweeps.push(now),
+  });
+  const open = (name: string) => {
+    const conn: TestConn = { name, unansweredPings: 0 };
+    conns.add(conn);
+    heartbeat.start();
+    return conn;
+  };
+  return { clock, conns, pings, dropped, sweeps, heartbeat, open };
+}
+
+describe('heartbeat', () => {
+  it('pings every connection each interval with one ping serialized for all of them', async () => {
+    const { clock, pings, open } = setup();
+    open('a');
+    open('b');
+    await clock.advance(15_000);
+    assert.deepEqual(
+      pings.map((p) => p.name),
+      ['a', 'b'],
+    );
+    assert.deepEqual(JSON.parse(pings[0]?.raw ?? ''), { t: 'ping', ts: clock.now() });
+    assert.equal(pings[0]?.raw, pings[1]?.raw);
+  });
+
+  it('drops a connection that left two pings unanswered; one that is heard from stays', async () => {
+    const { clock, dropped, heartbeat, open } = setup();
+    open('quiet');
+    const lively = open('lively');
+    for (let beat = 0; beat < 3; beat++) {
+      await clock.advance(15_000);
+      heartbeat.heard(lively);
+    }
+    assert.deepEqual(dropped, ['quiet']);
+  });
+
+  it('keeps no timer while no connection is open, sweeps about once a minute, and stops for good', async () => {
+    const { clock, conns, sweeps, heartbeat, open } = setup();
+    assert.equal(clock.pendingTimers, 0);
+    const a = open('a');
+    heartbeat.start();
+    assert.equal(clock.pendingTimers, 1);
+    for (let beat = 0; beat < 4; beat++) {
+      await clock.advance(15_000);
+      heartbeat.heard(a);
+    }
+    assert.deepEqual(sweeps, [clock.now()]);
+    conns.clear();
+    await clock.advance(15_000);
+    assert.equal(clock.pendingTimers, 0);
+    open('b');
+    heartbeat.stop();
+    heartbeat.start();
+    assert.equal(clock.pendingTimers, 0);
+  });
+});
