@@ -111,20 +111,18 @@ export function createSocketServer(options: SocketOptions): SocketServer {
       log.warn('socket.refused', { ip, site, reason: 'too many sockets from this address', count });
       return;
     }
+    const write = (raw: string) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+        ws.close(CLOSE_CODES.rateLimited, 'slow consumer');
+        return;
+      }
+      ws.send(raw);
+    };
     const connection = hub.connect(
       {
-        send(raw) {
-          const write = () => {
-            if (ws.readyState !== ws.OPEN) return;
-            if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-              ws.close(CLOSE_CODES.rateLimited, 'slow consumer');
-              return;
-            }
-            ws.send(raw);
-          };
-          if (raw.startsWith('{"t":"ping"')) deferPing(write);
-          else write();
-        },
+        send: write,
+        ping: (raw) => deferPing(() => write(raw)),
         close(code, reason) {
           if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING)
             ws.close(code, reason.slice(0, 120));
