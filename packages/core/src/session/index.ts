@@ -42,6 +42,12 @@ export {
   type SupervisorSessionOptions,
 } from './supervisor.session';
 export {
+  createTypingReporter,
+  TYPING_IDLE_MS,
+  type TypingReporter,
+  type TypingReporterOptions,
+} from './typing';
+export {
   type BrowserConversationMemoryOptions,
   type ConversationMemory,
   createBrowserConversationMemory,

@@ -1,6 +1,12 @@
 'use client';
-import { type ChatMessage, LIMITS } from '@helpline/core';
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import {
+  type ChatMessage,
+  createTypingReporter,
+  LIMITS,
+  TYPING_IDLE_MS,
+  type TypingReporter,
+} from '@helpline/core';
+import { type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { unreadCount } from '../hooks/derive';
 import { useAction } from '../hooks/useAction';
 import { useAgent } from '../hooks/useAgent';
@@ -16,7 +22,7 @@ import { customerName, cx, ErrorText, stateLabel } from './shared';
 export interface ChatPanelProps {
   /** The conversation (interaction) id. */
   readonly id: string;
-  /** Stop sending "typing" this long after the last keystroke. Default 3 s. */
+  /** Stop sending "typing" this long after the last keystroke. Default `TYPING_IDLE_MS` (3 s), as the widget. */
   readonly typingIdleMs?: number | undefined;
   readonly className?: string | undefined;
 }
@@ -30,7 +36,7 @@ export interface ChatPanelProps {
  * <ChatPanel id={cid} />
  * ```
  */
-export function ChatPanel({ id, typingIdleMs = 3000, className }: ChatPanelProps): ReactNode {
+export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: ChatPanelProps): ReactNode {
   const i18n = useTranslator();
   const { t } = i18n;
   const headingId = useId();
@@ -53,7 +59,7 @@ export function ChatPanel({ id, typingIdleMs = 3000, className }: ChatPanelProps
     if (unread > 0) markRead().catch(() => undefined);
   }, [unread]);
 
-  const typing = useTyping(setTyping, typingIdleMs);
+  const typing = useTypingReporter(setTyping, typingIdleMs);
 
   const send = () => {
     const text = draft.trim();
@@ -238,28 +244,16 @@ function MessageItem({
   );
 }
 
-/** Sends "typing" on the first keystroke and "stopped" after `idleMs` without one (or on `stop()`). */
-function useTyping(setTyping: (typing: boolean) => Promise<void>, idleMs: number) {
-  const state = useRef<{ typing: boolean; timer?: ReturnType<typeof setTimeout> }>({ typing: false });
-  const report = (typing: boolean) => {
-    if (state.current.typing === typing) return;
-    state.current.typing = typing;
-    // Typing is a hint; losing one is harmless.
-    setTyping(typing).catch(() => undefined);
-  };
-  const stop = () => {
-    clearTimeout(state.current.timer);
-    report(false);
-  };
-  useEffect(() => () => clearTimeout(state.current.timer), []);
-  return {
-    keystroke() {
-      report(true);
-      clearTimeout(state.current.timer);
-      state.current.timer = setTimeout(stop, idleMs);
-    },
-    stop,
-  };
+/** Core's typing reporter for this panel: kept across renders, reporting through the latest `setTyping`. */
+function useTypingReporter(setTyping: (typing: boolean) => Promise<void>, idleMs: number): TypingReporter {
+  const latest = useRef(setTyping);
+  latest.current = setTyping;
+  const reporter = useMemo(
+    () => createTypingReporter((typing) => latest.current(typing), { idleMs }),
+    [idleMs],
+  );
+  useEffect(() => () => reporter.dispose(), [reporter]);
+  return reporter;
 }
 
 /** Props of {@link CannedResponsePicker}. */

@@ -1,5 +1,5 @@
 import type { ChatMessage, VisitorSession, WireInteraction } from '@helpline/core';
-import { isHelplineError, LIMITS, phaseOf } from '@helpline/core';
+import { createTypingReporter, isHelplineError, LIMITS, phaseOf } from '@helpline/core';
 import { atom, computed, type ReadableAtom } from 'nanostores';
 import type { VisitorIdentity } from '../config/identity';
 import type { PrechatField, SiteConfig } from '../config/site-config';
@@ -147,7 +147,7 @@ export interface WidgetModel {
   startChat(values: Readonly<Record<string, string>>): Promise<boolean>;
   /** Validates and sends a message; `false` when it was not accepted locally (empty, too long). */
   send(text: string): boolean;
-  /** The visitor is typing (or stopped). */
+  /** The visitor typed (or stopped): the agent sees them typing until a pause of core's `TYPING_IDLE_MS`. */
   typing(active: boolean): void;
   endChat(): Promise<void>;
   /**
@@ -362,13 +362,7 @@ export function createWidgetModel(options: WidgetModelOptions): WidgetModel {
     last = interaction;
   });
 
-  let typingActive = false;
-  let typingTimer: ReturnType<typeof setTimeout> | undefined;
-  const sendTyping = (active: boolean) => {
-    if (typingActive === active) return;
-    typingActive = active;
-    session.setTyping(active).catch(() => undefined);
-  };
+  const typing = createTypingReporter((active) => session.setTyping(active));
 
   function navigate(view: WidgetView): void {
     $error.set(undefined);
@@ -415,20 +409,13 @@ export function createWidgetModel(options: WidgetModelOptions): WidgetModel {
         return false;
       }
       $error.set(undefined);
-      clearTimeout(typingTimer);
-      sendTyping(false);
+      typing.stop();
       session.sendMessage(text).catch(fail);
       return true;
     },
     typing(active) {
-      clearTimeout(typingTimer);
-      if (!active || !$current.get()) {
-        sendTyping(false);
-        return;
-      }
-      sendTyping(true);
-      // Stop showing "typing" to the agent after a pause, as chat apps do.
-      typingTimer = setTimeout(() => sendTyping(false), 4000);
+      if (active && $current.get()) typing.keystroke();
+      else typing.stop();
     },
     async endChat() {
       await run(() => session.endChat());
@@ -490,7 +477,7 @@ export function createWidgetModel(options: WidgetModelOptions): WidgetModel {
     },
     fail,
     dispose() {
-      clearTimeout(typingTimer);
+      typing.dispose();
       stopSeen();
       stopAnnounce();
       stopEnd();
