@@ -34,13 +34,13 @@ export type {
 } from '@helpline/core';
 
 // Components, usable one by one.
+// Where a callback stands against the clock (core's), for worklists of one's own.
+export { type CallbackDue, callbackDue } from '@helpline/core';
 export {
-  type CallbackDue,
   type CallbackItem,
   type CallbackOutcome,
   CallbackWorklist,
   type CallbackWorklistProps,
-  callbackDue,
 } from './components/CallbackWorklist';
 export {
   CannedResponsePicker,

@@ -1,3 +1,4 @@
+export { CALLBACK_OVERDUE_AFTER_MS, type CallbackDue, callbackDue, callbackDueAt } from './callback.due';
 export * from './callback.machine';
 export * from './chat.machine';
 export { DEADLINE_KINDS, deadlineOf, type InteractionDeadline } from './deadline';

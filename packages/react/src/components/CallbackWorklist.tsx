@@ -1,5 +1,13 @@
 'use client';
-import { type CallbackOutcome, isHelplineError, phaseOf } from '@helpline/core';
+import {
+  CALLBACK_OVERDUE_AFTER_MS,
+  type CallbackDue,
+  type CallbackOutcome,
+  callbackDue,
+  callbackDueAt,
+  isHelplineError,
+  phaseOf,
+} from '@helpline/core';
 import { type ReactNode, useId, useMemo, useState } from 'react';
 import { useHelpline } from '../context/HelplineContext';
 import { useAction } from '../hooks/useAction';
@@ -35,15 +43,6 @@ export interface CallbackItem {
   readonly canReschedule?: boolean | undefined;
 }
 
-/** Where a callback stands against the clock. */
-export type CallbackDue = 'upcoming' | 'due' | 'overdue';
-
-/** `upcoming` before `dueAt`, `due` from then, `overdue` once `overdueAfterMs` more have passed. */
-export function callbackDue(dueAt: number, now: number, overdueAfterMs: number): CallbackDue {
-  if (now < dueAt) return 'upcoming';
-  return now - dueAt >= overdueAfterMs ? 'overdue' : 'due';
-}
-
 /** Props of {@link CallbackWorklist}. */
 export interface CallbackWorklistProps {
   /** The callbacks; default: the agent's callback interactions (due when they were queued). */
@@ -58,7 +57,7 @@ export interface CallbackWorklistProps {
   readonly onReschedule?: (item: CallbackItem, at: number) => Promise<void>;
   /** Closes a callback with an outcome; default: reports it to the server (`callback.outcome`). */
   readonly onClose?: (item: CallbackItem, outcome: CallbackOutcome) => Promise<void>;
-  /** How long after `dueAt` a callback counts as overdue. Default 10 minutes. */
+  /** How long after `dueAt` a callback counts as overdue. Default `CALLBACK_OVERDUE_AFTER_MS` (10 minutes). */
   readonly overdueAfterMs?: number | undefined;
   readonly className?: string | undefined;
 }
@@ -77,7 +76,7 @@ export function CallbackWorklist({
   onDial,
   onReschedule,
   onClose,
-  overdueAfterMs = 10 * 60_000,
+  overdueAfterMs = CALLBACK_OVERDUE_AFTER_MS,
   className,
 }: CallbackWorklistProps): ReactNode {
   const i18n = useTranslator();
@@ -103,24 +102,15 @@ export function CallbackWorklist({
             id: interaction.id,
             name: customerName(i18n, interaction),
             phone: interaction.customer.phone ?? '',
-            // Due since it last joined the queue (its slot started, or a retry came due).
-            dueAt:
-              plan?.dueSince ??
-              plan?.slot?.start ??
-              interaction.timestamps.queuedAt ??
-              interaction.timestamps.createdAt,
+            dueAt: callbackDueAt(interaction),
             ...(plan ? { attempts: plan.attempts, maxAttempts: plan.maxAttempts } : {}),
             canReschedule: interaction.state === 'dialing',
           };
         }),
     [items, interactions, i18n],
   );
-  const order: Record<CallbackDue, number> = { overdue: 0, due: 1, upcoming: 2 };
-  const sorted = [...list].sort(
-    (a, b) =>
-      order[callbackDue(a.dueAt, now, overdueAfterMs)] - order[callbackDue(b.dueAt, now, overdueAfterMs)] ||
-      a.dueAt - b.dueAt,
-  );
+  // Overdue, then due, then upcoming: the order of their due times (see callbackDue).
+  const sorted = [...list].sort((a, b) => a.dueAt - b.dueAt);
   const dial =
     onDial ??
     (voice?.start

@@ -31,7 +31,7 @@ import {
   type World,
   waitForUi,
 } from '../testing/harness';
-import { type CallbackItem, CallbackWorklist, callbackDue } from './CallbackWorklist';
+import { type CallbackItem, CallbackWorklist } from './CallbackWorklist';
 import { CustomerCard } from './CustomerCard';
 import { EscalateForm } from './EscalateForm';
 import {
@@ -213,12 +213,6 @@ describe('work components', () => {
       await waitForUi(() => container.querySelector('.helpline-callback') !== null, 'listed');
       return cid;
     }
-
-    it('classifies due times', () => {
-      assert.strictEqual(callbackDue(now + 1, now, 600_000), 'upcoming');
-      assert.strictEqual(callbackDue(now, now, 600_000), 'due');
-      assert.strictEqual(callbackDue(now - 600_000, now, 600_000), 'overdue');
-    });
 
     it('lists overdue first, then due, then upcoming, with attempts; dials, reschedules and closes', async () => {
       const clock = createClock(now);
