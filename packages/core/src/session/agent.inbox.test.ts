@@ -30,16 +30,12 @@ describe("the agent's inbox", () => {
       clock,
     });
     const transport = createMemoryTransport({ hub });
-    const visitor = createVisitorSession({
-      transport,
-      clock,
-      random: () => 0.5,
-      token: 'dev:visitor:v1:Ada',
-    });
-    cleanups.push(
-      () => hub.close(),
-      () => visitor.close(),
-    );
+    cleanups.push(() => hub.close());
+    const visit = (token: string) => {
+      const session = createVisitorSession({ transport, clock, random: () => 0.5, token });
+      cleanups.push(() => session.close());
+      return session;
+    };
     const agent = (via: Transport) => {
       const session = createAgentSession({
         transport: via,
@@ -50,7 +46,7 @@ describe("the agent's inbox", () => {
       cleanups.push(() => session.close());
       return session;
     };
-    return { hub, transport, visitor, agent };
+    return { hub, transport, visitor: visit('dev:visitor:v1:Ada'), visit, agent };
   }
 
   it('holds the work the agent handles or wraps up, and lets it go when it is over', async () => {
@@ -81,5 +77,59 @@ describe("the agent's inbox", () => {
       'the odd state arrives',
     );
     assert.equal(alice.$interactions.get()[cid], undefined);
+  });
+
+  it('re-renders no offer, and no work in hand, for a message in another chat', async () => {
+    const { transport, visitor: ada, visit, agent } = world();
+    const alice = agent(transport);
+    const bo = visit('dev:visitor:v2:Bo');
+    await alice.setPresence('available');
+    const chat = await ada.startChat({});
+    await waitFor(() => alice.$offers.get()[chat] !== undefined, 'first offer');
+    await alice.accept(chat);
+    const waiting = await bo.startChat({});
+    await waitFor(() => alice.$offers.get()[waiting] !== undefined, 'second offer');
+
+    const offers = alice.$offers.get();
+    const offer = offers[waiting];
+    const inHand = alice.$interactions.get();
+    const heard = { offers: 0, interactions: 0, transfers: 0, conversations: 0 };
+    const stops = [
+      alice.$offers.listen(() => heard.offers++),
+      alice.$interactions.listen(() => heard.interactions++),
+      alice.$transferResults.listen(() => heard.transfers++),
+      alice.$conversations.listen(() => heard.conversations++),
+    ];
+    cleanups.push(() => {
+      for (const stop of stops) stop();
+    });
+
+    await ada.sendMessage('Hello?');
+    await waitFor(
+      () => alice.$conversations.get()[chat]?.messages.some((m) => m.text === 'Hello?') === true,
+      'the message reaches alice',
+    );
+    assert.ok(heard.conversations > 0, 'the conversation changed');
+    assert.equal(heard.offers, 0, 'no offer re-rendered');
+    assert.equal(heard.interactions, 0, 'no work in hand re-rendered');
+    assert.equal(heard.transfers, 0);
+    assert.equal(alice.$offers.get(), offers);
+    assert.equal(alice.$offers.get()[waiting], offer);
+    assert.equal(alice.$interactions.get(), inHand);
+  });
+
+  it('re-renders no conversation while the customer types', async () => {
+    const { transport, visitor: ada, agent } = world();
+    const alice = agent(transport);
+    await alice.setPresence('available');
+    const chat = await ada.startChat({});
+    await waitFor(() => alice.$offers.get()[chat] !== undefined, 'offer');
+    await alice.accept(chat);
+    await waitFor(() => alice.$conversations.get()[chat]?.interaction?.state === 'active', 'accepted');
+
+    const conversations = alice.$conversations.get();
+    await ada.setTyping(true);
+    await waitFor(() => alice.$typing.get()[chat] === true, 'typing shown');
+    assert.equal(alice.$conversations.get(), conversations);
   });
 });

@@ -1,8 +1,7 @@
-import { atom, map, onMount, type ReadableAtom } from 'nanostores';
+import { atom, onMount, type ReadableAtom } from 'nanostores';
 import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
-import { phaseOf } from '../interaction/phase';
 import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import type { CommandArgs, CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
@@ -10,26 +9,22 @@ import type { Queue } from '../queue/queue.types';
 import { leadershipOf } from '../transport/leader.transport';
 import type { CallSession } from '../voice/call.session';
 import { type AgentVoiceOption, agentCapabilities, createAgentVoice } from './agent.voice';
-import { type ConversationView, createConversationsStore, type MessageAuthor } from './conversations.store';
+import { createConversationsStore, pickEach } from './conversations.store';
+import {
+  type AgentOffer,
+  type ConversationView,
+  foldAgentInteractions,
+  type MessageAuthor,
+  type TransferResult,
+} from './interactions.fold';
 import type { Outbox } from './outbox';
 
-/** An offer waiting for the agent's answer. */
-export interface AgentOffer {
-  readonly interaction: WireInteraction;
-  /** Epoch ms when it will be withdrawn as missed. */
-  readonly expiresAt: number;
-}
+export type { AgentOffer, TransferResult } from './interactions.fold';
 
 /** The agent's presence as the server knows it. */
 export interface AgentPresence {
   readonly status: PresenceStatus;
   readonly reason?: AwayReason | undefined;
-}
-
-/** The answer to a transfer to a named agent. */
-export interface TransferResult {
-  readonly toAgentId: string;
-  readonly outcome: 'accepted' | 'declined' | 'missed';
 }
 
 /** Options of {@link createAgentSession}. */
@@ -133,12 +128,6 @@ export interface AgentSession {
   close(): void;
 }
 
-/** Whether an agent holds the interaction: handling it or wrapping it up. */
-function inHand(interaction: WireInteraction): boolean {
-  const phase = phaseOf(interaction.channel, interaction.state);
-  return phase === 'handling' || phase === 'wrap-up';
-}
-
 /**
  * Creates an agent session.
  *
@@ -158,68 +147,44 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     commandResultSchemas,
     serverFrameGuard,
   );
-  const conversations = createConversationsStore({
-    connection,
-    ...(options.outbox ? { outbox: options.outbox } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.random ? { random: options.random } : {}),
-  });
+  const myId = () => connection.$subject.get()?.id;
+  const conversations = createConversationsStore(
+    {
+      connection,
+      ...(options.outbox ? { outbox: options.outbox } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    },
+    (records, input) => foldAgentInteractions(records, input, myId()),
+  );
+  const { $records, apply } = conversations;
   const $presence = atom<AgentPresence>({ status: 'offline' });
-  const $offers = map<Record<string, AgentOffer>>({});
-  const $interactions = map<Record<string, WireInteraction>>({});
-  const $typing = map<Record<string, boolean>>({});
-  const $transferResults = map<Record<string, TransferResult>>({});
+  // Views of the records, never written to.
+  const $offers = pickEach($records, ({ offer }) => offer);
+  const $interactions = pickEach($records, ({ conversation, held }) =>
+    held ? conversation?.interaction : undefined,
+  );
+  const $typing = pickEach($records, ({ typing }) => typing);
+  const $transferResults = pickEach($records, ({ transfer }) => transfer);
   const $queues = atom<readonly Queue[]>([]);
 
   for (const store of [$presence, $offers, $interactions]) onMount(store, () => connection.open());
 
-  function track(interaction: WireInteraction): void {
-    conversations.upsertInteraction(interaction);
-    if (inHand(interaction) && interaction.agentId === connection.$subject.get()?.id) {
-      $interactions.setKey(interaction.id, interaction);
-    } else if ($interactions.get()[interaction.id]) {
-      $interactions.setKey(interaction.id, undefined as unknown as WireInteraction);
-    }
-  }
-
-  function dropOffer(cid: string): void {
-    if ($offers.get()[cid]) $offers.setKey(cid, undefined as unknown as AgentOffer);
+  function setPresenceFrom(said: {
+    readonly status: string;
+    readonly reason?: AwayReason | undefined;
+  }): void {
+    $presence.set({ status: said.status as PresenceStatus, ...(said.reason ? { reason: said.reason } : {}) });
   }
 
   /** Notices that arrive while a snapshot is on its way are newer than it: they are applied again after it. */
   let sinceSnapshot: Notice[] | undefined;
 
+  // The records hear every notice through the conversations store; presence is the session's own.
   connection.onNotice((notice) => {
     sinceSnapshot?.push(notice);
-    apply(notice);
+    if (notice.type === 'presence') setPresenceFrom(notice);
   });
-
-  function apply(notice: Notice): void {
-    switch (notice.type) {
-      case 'offer':
-        $offers.setKey(notice.offer.interaction.id, notice.offer);
-        return;
-      case 'offer.revoked':
-        dropOffer(notice.cid);
-        return;
-      case 'presence':
-        $presence.set({ status: notice.status, ...(notice.reason ? { reason: notice.reason } : {}) });
-        return;
-      case 'interaction':
-        track(notice.interaction);
-        if (phaseOf(notice.interaction.channel, notice.interaction.state) !== 'offered')
-          dropOffer(notice.interaction.id);
-        return;
-      case 'typing':
-        $typing.setKey(notice.cid, notice.typing);
-        return;
-      case 'position':
-        return;
-      case 'transfer.result':
-        $transferResults.setKey(notice.cid, { toAgentId: notice.toAgentId, outcome: notice.outcome });
-        return;
-    }
-  }
 
   // After every (re)connect: resync presence, offers and interactions from the server, which is the truth.
   let wasConnected = false;
@@ -248,17 +213,11 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     } finally {
       if (sinceSnapshot === newer) sinceSnapshot = undefined;
     }
-    $presence.set({
-      status: snapshot.status as PresenceStatus,
-      ...(snapshot.reason ? { reason: snapshot.reason } : {}),
-    });
-    $offers.set(Object.fromEntries(snapshot.offers.map((offer) => [offer.interaction.id, offer])));
-    $interactions.set({});
-    for (const interaction of snapshot.interactions) {
-      track(interaction);
-      void conversations.load(interaction.id, interaction).catch(() => undefined);
-    }
-    for (const notice of newer) apply(notice);
+    setPresenceFrom(snapshot);
+    apply({ type: 'snapshot', offers: snapshot.offers, interactions: snapshot.interactions }, ...newer);
+    for (const notice of newer) if (notice.type === 'presence') setPresenceFrom(notice);
+    for (const interaction of snapshot.interactions)
+      void conversations.load(interaction.id).catch(() => undefined);
     await conversations.flushOutbox(() => me());
   }
 
@@ -271,14 +230,13 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     const { interaction } = await connection.command('offer.accept', { cid });
     // The screen pop: what this customer contacted us about before (best effort; the chat does not wait).
     customerHistory(interaction.customer.id).catch(() => undefined);
-    dropOffer(cid);
-    track(interaction);
-    await conversations.load(cid, interaction);
+    apply({ type: 'interaction', interaction });
+    await conversations.load(cid);
   }
 
   async function rejectOffer(cid: string): Promise<void> {
     await connection.command('offer.reject', { cid });
-    dropOffer(cid);
+    apply({ type: 'rejected', cid });
   }
 
   const voice = createAgentVoice(options.voice, {
@@ -294,10 +252,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
 
   async function customerHistory(customerId: string): Promise<readonly WireInteraction[]> {
     const { interactions } = await connection.command('customer.history', { customerId });
-    const known = conversations.$conversations.get();
-    // Live interactions arrive through their own events; only past ones are filled in here.
-    for (const interaction of interactions)
-      if (!known[interaction.id]?.interaction) conversations.upsertInteraction(interaction);
+    apply(...interactions.map((interaction) => ({ type: 'past' as const, interaction })));
     return interactions;
   }
 
@@ -311,17 +266,13 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     $typing,
     $transferResults,
     dismissTransferResult(cid) {
-      if ($transferResults.get()[cid]) $transferResults.setKey(cid, undefined as unknown as TransferResult);
+      apply({ type: 'dismissed', cid });
     },
     $queues,
     $isLeader: leadershipOf(options.transport),
     async setPresence(status, reason) {
       connection.open();
-      const result = await connection.command('presence.set', { status, ...(reason ? { reason } : {}) });
-      $presence.set({
-        status: result.status as PresenceStatus,
-        ...(result.reason ? { reason: result.reason } : {}),
-      });
+      setPresenceFrom(await connection.command('presence.set', { status, ...(reason ? { reason } : {}) }));
     },
     customerHistory,
     $calls: voice.$calls,
@@ -360,7 +311,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     },
     async rescheduleCallback(cid, at) {
       const { interaction } = await connection.command('callback.reschedule', { cid, at });
-      track(interaction);
+      apply({ type: 'interaction', interaction });
     },
     close() {
       voice.dispose();

@@ -19,6 +19,9 @@ function scriptedConnection() {
       listeners.push(listener);
       return () => {};
     },
+    onNotice() {
+      return () => {};
+    },
     follow() {},
   } as unknown as Connection;
   return {

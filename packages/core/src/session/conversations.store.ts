@@ -1,55 +1,23 @@
-import { map, type ReadableAtom } from 'nanostores';
+import { atom, computed, type ReadableAtom } from 'nanostores';
 import { type Clock, systemClock } from '../clock/clock';
 import { backoffDelay, DEFAULT_BACKOFF } from '../connection/backoff';
-import type { Connection, DeliveredEvent } from '../connection/connection';
+import type { Connection } from '../connection/connection';
 import { uuidv7 } from '../ids/ids';
-import type { ParticipantRole } from '../interaction/interaction.types';
 import { type HelplineError, isHelplineError, isRetryable } from '../protocol/errors';
 import { clientError } from '../protocol/errors.client';
 import { LIMITS } from '../protocol/protocol.limits';
 import type { WireInteraction } from '../protocol/protocol.types';
+import {
+  type ConversationView,
+  emptyView,
+  foldInteractions,
+  type InteractionFold,
+  type InteractionInput,
+  type InteractionRecord,
+  type InteractionRecords,
+  type MessageAuthor,
+} from './interactions.fold';
 import { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
-
-/** Who wrote a message. */
-export interface MessageAuthor {
-  readonly id: string;
-  readonly role: ParticipantRole;
-  /** Display name; always rendered as text. */
-  readonly name: string;
-}
-
-/** A chat message as a UI shows it: confirmed by the server, or still on its way. */
-export interface ChatMessage {
-  /** The sender's `clientMsgId`: stable from the optimistic echo to the server copy. */
-  readonly key: string;
-  /** Server id, once confirmed. */
-  readonly messageId?: string | undefined;
-  /** Position in the conversation log, once confirmed. */
-  readonly seq?: number | undefined;
-  readonly from: MessageAuthor;
-  readonly text: string;
-  /** Epoch ms: the server's time once confirmed, the local time before. */
-  readonly at: number;
-  /**
-   * `sending` until the server confirmed it, also while a resend waits out a temporary refusal (a rate limit, a
-   * storage outage); `failed` only when the server refused it for good.
-   */
-  readonly status: 'sending' | 'sent' | 'failed';
-  readonly error?: HelplineError | undefined;
-}
-
-/** Everything known about one conversation, folded from its event log. */
-export interface ConversationView {
-  readonly cid: string;
-  readonly interaction?: WireInteraction | undefined;
-  readonly messages: readonly ChatMessage[];
-  /** Highest `seq` each participant has read. */
-  readonly readUpTo: Readonly<Record<string, number>>;
-  /** Last `seq` folded in. */
-  readonly lastSeq: number;
-  /** System notes (transfer notes), in order. */
-  readonly notes: readonly string[];
-}
 
 /** Options shared by sessions for their conversations. */
 export interface ConversationsOptions {
@@ -63,9 +31,16 @@ export interface ConversationsOptions {
   readonly random?: () => number;
 }
 
-/** The conversations of one session, and the actions on them. */
+/**
+ * What one session knows of each interaction (its records, changed only through their fold), the conversations
+ * as a view of them, and the actions on them.
+ */
 export interface ConversationsStore {
-  /** Conversations by id. */
+  /** What the session knows of each interaction, by id: the one store every other one is a view of. */
+  readonly $records: ReadableAtom<InteractionRecords>;
+  /** Folds what the session heard or did into its records, and tells listeners once. */
+  apply(...inputs: readonly InteractionInput[]): void;
+  /** Conversations by id: a view of the records that have one. */
   readonly $conversations: ReadableAtom<Readonly<Record<string, ConversationView>>>;
   /** Starts following a conversation and loads its history. */
   load(cid: string, interaction?: WireInteraction): Promise<ConversationView>;
@@ -84,6 +59,32 @@ export interface ConversationsStore {
   markRead(cid: string, participantId: string): Promise<void>;
   /** Stops listening to the connection. */
   dispose(): void;
+}
+
+/**
+ * A store of one value per interaction, picked from the records (`undefined`: none for that record). It behaves as
+ * a map the picks were written to: it stays the same object while every pick is (a message in one chat re-renders
+ * no offer), and a new entry goes last.
+ */
+export function pickEach<V>(
+  $records: ReadableAtom<InteractionRecords>,
+  pick: (record: InteractionRecord) => V | undefined,
+): ReadableAtom<Readonly<Record<string, V>>> {
+  let last: Readonly<Record<string, V>> = {};
+  return computed($records, (records) => {
+    const next: Record<string, V> = {};
+    let changed = false;
+    // Entries already there first: they keep their place, as in a map.
+    for (const cid of [...Object.keys(last), ...Object.keys(records)]) {
+      const record = records[cid];
+      const picked = record && !Object.hasOwn(next, cid) ? pick(record) : undefined;
+      if (picked === undefined) continue;
+      next[cid] = picked;
+      changed ||= picked !== last[cid];
+    }
+    if (changed || Object.keys(next).length !== Object.keys(last).length) last = next;
+    return last;
+  });
 }
 
 /** Refuses an empty or over-long message with the same error the server would give. */
@@ -129,128 +130,34 @@ interface Queued {
   readonly reject: (error: unknown) => void;
 }
 
-const EMPTY = (cid: string): ConversationView => ({ cid, messages: [], readUpTo: {}, lastSeq: 0, notes: [] });
-
-/** Inserts or replaces `message` (by key), keeping confirmed messages in `seq` order and pending ones last. */
-function placeMessage(messages: readonly ChatMessage[], message: ChatMessage): ChatMessage[] {
-  const rest = messages.filter((m) => m.key !== message.key);
-  rest.push(message);
-  return rest.sort(
-    (a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER) || a.at - b.at,
-  );
-}
-
-/** Folds one durable event into a conversation view. Pure. */
-export function foldEvent(view: ConversationView, event: DeliveredEvent): ConversationView {
-  if (event.seq <= view.lastSeq) return view;
-  const next = { ...view, lastSeq: event.seq };
-  const { ev } = event;
-  switch (ev.type) {
-    case 'created':
-      return { ...next, interaction: ev.interaction };
-    case 'state':
-      return next.interaction
-        ? {
-            ...next,
-            interaction: {
-              ...next.interaction,
-              state: ev.state,
-              ...(ev.endReason ? { endReason: ev.endReason } : {}),
-              ...(ev.endedBy ? { endedBy: ev.endedBy } : {}),
-              ...(ev.callback ? { callback: ev.callback } : {}),
-            },
-          }
-        : next;
-    case 'joined':
-      return next.interaction
-        ? {
-            ...next,
-            interaction: {
-              ...next.interaction,
-              participants: [...next.interaction.participants, ev.participant],
-              ...(ev.participant.role === 'agent' ? { agentId: ev.participant.id } : {}),
-            },
-          }
-        : next;
-    case 'left':
-      return next.interaction
-        ? {
-            ...next,
-            interaction: {
-              ...next.interaction,
-              participants: next.interaction.participants.map((p) =>
-                p.id === ev.participantId && p.leftAt === undefined ? { ...p, leftAt: event.at } : p,
-              ),
-              ...(next.interaction.agentId === ev.participantId ? { agentId: undefined } : {}),
-            },
-          }
-        : next;
-    case 'message':
-      return {
-        ...next,
-        messages: placeMessage(next.messages, {
-          key: ev.clientMsgId,
-          messageId: ev.messageId,
-          seq: event.seq,
-          from: ev.from,
-          text: ev.text,
-          at: event.at,
-          status: 'sent',
-        }),
-      };
-    case 'read':
-      return {
-        ...next,
-        readUpTo: {
-          ...next.readUpTo,
-          [ev.participantId]: Math.max(next.readUpTo[ev.participantId] ?? 0, ev.seq),
-        },
-      };
-    case 'csat':
-      return next.interaction
-        ? {
-            ...next,
-            interaction: {
-              ...next.interaction,
-              csat: {
-                score: ev.score as 1 | 2 | 3 | 4 | 5,
-                ...(ev.comment ? { comment: ev.comment } : {}),
-                ...(ev.nps === undefined ? {} : { nps: ev.nps }),
-              },
-            },
-          }
-        : next;
-    case 'note':
-      return { ...next, notes: [...next.notes, ev.text] };
-    case 'call':
-      // Calls have their own store (`createCallSession`); the log keeps them for transcripts.
-      return next;
-    case 'withheld':
-      // A staff-only event: its place in the log, nothing to show.
-      return next;
-  }
-}
-
 /**
- * The conversation state shared by visitor and agent sessions: events folded into views, optimistic sends
- * through an outbox, read receipts.
+ * The conversation state shared by visitor and agent sessions: what the session knows of each interaction, folded
+ * by `fold` from the connection's events and notices and from what the session does (optimistic sends through an
+ * outbox, read receipts). An agent's session passes `foldAgentInteractions`, which adds offers, the work in
+ * hand and transfer answers.
  */
-export function createConversationsStore(options: ConversationsOptions): ConversationsStore {
+export function createConversationsStore(
+  options: ConversationsOptions,
+  fold: InteractionFold = foldInteractions,
+): ConversationsStore {
   const { connection } = options;
   const outbox = options.outbox ?? createMemoryOutbox();
   const clock = options.clock ?? systemClock;
   const now = options.now ?? options.clock?.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const $conversations = map<Record<string, ConversationView>>({});
+  const $records = atom<InteractionRecords>({});
+  const $conversations = pickEach($records, (record) => record.conversation);
   const loading = new Map<string, Promise<ConversationView>>();
 
-  const viewOf = (cid: string): ConversationView => $conversations.get()[cid] ?? EMPTY(cid);
-  const put = (view: ConversationView) => $conversations.setKey(view.cid, view);
+  const apply = (...inputs: readonly InteractionInput[]) => $records.set(inputs.reduce(fold, $records.get()));
+  const conversationOf = (cid: string): ConversationView =>
+    $records.get()[cid]?.conversation ?? emptyView(cid);
 
   const stopEvents = connection.onEvent((event) => {
-    put(foldEvent(viewOf(event.cid), event));
+    apply(event);
     if (event.ev.type === 'message') void outbox.remove(event.ev.clientMsgId);
   });
+  const stopNotices = connection.onNotice(apply);
 
   async function load(cid: string, interaction?: WireInteraction): Promise<ConversationView> {
     if (interaction) upsertInteraction(interaction);
@@ -258,17 +165,15 @@ export function createConversationsStore(options: ConversationsOptions): Convers
     if (existing) return existing;
     const task = (async () => {
       for (;;) {
-        const page = await connection.command('history', { cid, after: viewOf(cid).lastSeq });
-        // Folded into the view as it is once the page is here: events delivered and messages typed while the page
-        // was on its way stay (folding skips the events the view already has).
-        let view = viewOf(cid);
-        for (const { seq, at, ev } of page.events) view = foldEvent(view, { cid, seq, at, ev });
-        put(view);
-        if (view.lastSeq >= page.lastSeq || page.events.length === 0) break;
+        const page = await connection.command('history', { cid, after: conversationOf(cid).lastSeq });
+        // Folded into the records as they are once the page is here: events delivered and messages typed while the
+        // page was on its way stay (folding skips the events the conversation already has).
+        apply(...page.events.map((event) => ({ cid, ...event })));
+        if (conversationOf(cid).lastSeq >= page.lastSeq || page.events.length === 0) break;
       }
       // Live events continue from where history ended: no gap, no duplicate.
-      connection.follow(cid, viewOf(cid).lastSeq);
-      return viewOf(cid);
+      connection.follow(cid, conversationOf(cid).lastSeq);
+      return conversationOf(cid);
     })();
     loading.set(cid, task);
     task.catch(() => loading.delete(cid));
@@ -276,56 +181,35 @@ export function createConversationsStore(options: ConversationsOptions): Convers
   }
 
   function upsertInteraction(interaction: WireInteraction): void {
-    put({ ...viewOf(interaction.id), interaction });
-  }
-
-  function markFailed(cid: string, key: string, error: HelplineError): void {
-    const view = viewOf(cid);
-    const message = view.messages.find((m) => m.key === key);
-    if (message && message.status === 'sending') {
-      put({ ...view, messages: placeMessage(view.messages, { ...message, status: 'failed', error }) });
-    }
+    apply({ type: 'interaction', interaction });
   }
 
   // One lane per conversation; its head is the only message of that conversation on the wire. Pipelining would be
   // faster, but a refused message could then be overtaken by the next one, which the server would accept.
   const lanes = new Map<string, Queued[]>();
   const queued = new Map<string, Queued>();
-  const waits = new Set<{ handle: unknown; wake: () => void }>();
+  /** Wakes the waiting resends early (on dispose). */
+  const waits = new Set<() => void>();
   let disposed = false;
 
   /** Waits `ms`; false when the store was disposed meanwhile. */
   function pause(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const wait = {
-        handle: undefined as unknown,
-        wake: () => {
-          clock.clearTimeout(wait.handle);
-          waits.delete(wait);
-          resolve(!disposed);
-        },
+      let handle: unknown;
+      const wake = () => {
+        clock.clearTimeout(handle);
+        waits.delete(wake);
+        resolve(!disposed);
       };
-      waits.add(wait);
-      wait.handle = clock.setTimeout(wait.wake, ms);
+      waits.add(wake);
+      handle = clock.setTimeout(wake, ms);
     });
   }
 
   function enqueue(entry: OutboxEntry, from: MessageAuthor): Promise<void> {
     const known = queued.get(entry.clientMsgId);
     if (known) return known.done;
-    const view = viewOf(entry.cid);
-    if (!view.messages.some((m) => m.key === entry.clientMsgId)) {
-      put({
-        ...view,
-        messages: placeMessage(view.messages, {
-          key: entry.clientMsgId,
-          from,
-          text: entry.text,
-          at: entry.at,
-          status: 'sending',
-        }),
-      });
-    }
+    apply({ type: 'sending', entry, from });
     let resolve = () => {};
     let reject: (error: unknown) => void = () => {};
     const done = new Promise<void>((res, rej) => {
@@ -382,7 +266,7 @@ export function createConversationsStore(options: ConversationsOptions): Convers
         // session keeps it in the outbox for the next page.
         if (isHelplineError(error) && error.code !== 'connection/closed' && !disposed) {
           await outbox.remove(entry.clientMsgId);
-          markFailed(entry.cid, entry.clientMsgId, error);
+          apply({ type: 'failed', cid: entry.cid, key: entry.clientMsgId, error });
         }
         throw disposed ? clientError('connection/closed') : error;
       }
@@ -390,6 +274,8 @@ export function createConversationsStore(options: ConversationsOptions): Convers
   }
 
   return {
+    $records,
+    apply,
     $conversations,
     load,
     upsertInteraction,
@@ -405,7 +291,7 @@ export function createConversationsStore(options: ConversationsOptions): Convers
       await Promise.allSettled(entries.map((entry) => enqueue(entry, from(entry))));
     },
     async markRead(cid, participantId) {
-      const view = viewOf(cid);
+      const view = conversationOf(cid);
       // Read up to the last message: a read receipt is itself an event, so aiming at the last event would send a
       // new receipt for every receipt, forever.
       const lastMessageSeq = view.messages.reduce((last, m) => Math.max(last, m.seq ?? 0), 0);
@@ -415,8 +301,9 @@ export function createConversationsStore(options: ConversationsOptions): Convers
     dispose() {
       disposed = true;
       stopEvents();
+      stopNotices();
       // Waiting resends give up now; their messages stay in the outbox, as on any close.
-      for (const wait of [...waits]) wait.wake();
+      for (const wake of [...waits]) wake();
     },
   };
 }

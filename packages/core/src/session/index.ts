@@ -11,14 +11,22 @@ export {
 } from './agent.session';
 export type { AgentVoiceOption, AgentVoiceOptions } from './agent.voice';
 export {
-  type ChatMessage,
   type ConversationsOptions,
   type ConversationsStore,
-  type ConversationView,
   createConversationsStore,
-  foldEvent,
-  type MessageAuthor,
 } from './conversations.store';
+export {
+  type ChatMessage,
+  type ConversationView,
+  foldAgentInteractions,
+  foldEvent,
+  foldInteractions,
+  type InteractionFold,
+  type InteractionInput,
+  type InteractionRecord,
+  type InteractionRecords,
+  type MessageAuthor,
+} from './interactions.fold';
 export {
   type BrowserOfferNotifierOptions,
   createBrowserOfferNotifier,

@@ -58,7 +58,10 @@ function setup(options: { leader?: boolean; blocked?: boolean } = {}) {
   });
   alerts.push(alert);
   const add = (o: AgentOffer) => $offers.setKey(o.interaction.id, o);
-  const remove = (id: string) => $offers.setKey(id, undefined as unknown as AgentOffer);
+  const remove = (id: string) => {
+    const { [id]: _answered, ...rest } = $offers.get();
+    $offers.set(rest);
+  };
   return { clock, $offers, $isLeader, state, notified, closed, alert, add, remove };
 }
 

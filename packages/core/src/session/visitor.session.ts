@@ -1,4 +1,4 @@
-import { atom, computed, map, onMount, type ReadableAtom } from 'nanostores';
+import { atom, computed, onMount, type ReadableAtom } from 'nanostores';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { uuidv7 } from '../ids/ids';
@@ -6,22 +6,12 @@ import { phaseOf } from '../interaction/phase';
 import { clientError } from '../protocol/errors.client';
 import { visitorFrameGuard, visitorResultGuards } from '../protocol/protocol.guards.generated';
 import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
-import {
-  type ChatMessage,
-  type ConversationView,
-  createConversationsStore,
-  type MessageAuthor,
-} from './conversations.store';
+import { createConversationsStore } from './conversations.store';
+import type { ChatMessage, ConversationView, MessageAuthor, QueueStanding } from './interactions.fold';
 import type { Outbox } from './outbox';
 import { type ConversationMemory, defaultVisitorPersistence } from './visitor.persistence';
 
-/** Place in line of the visitor's waiting conversation. */
-export interface QueueStanding {
-  /** 1-based. */
-  readonly position: number;
-  /** Seconds; `undefined` when the server has no data to estimate from. */
-  readonly estimatedWaitSeconds: number | undefined;
-}
+export type { QueueStanding } from './interactions.fold';
 
 /** Options of {@link createVisitorSession}. */
 export interface VisitorSessionOptions extends ConnectionOptions {
@@ -149,9 +139,9 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
     ...(options.random ? { random: options.random } : {}),
   });
   const $cid = atom<string | undefined>(undefined);
-  // Standings by conversation: a position can arrive before `chat.start` is answered and the id is known.
-  const $standings = map<Record<string, QueueStanding>>({});
-  const $typingIn = map<Record<string, boolean>>({});
+  // Typing and places in line are kept by conversation: a position can arrive before `chat.start` is answered and
+  // the id is known.
+  const { $records } = conversations;
 
   const $conversation = computed([$cid, conversations.$conversations], (cid, all) =>
     cid === undefined ? undefined : all[cid],
@@ -159,14 +149,14 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
   const $interaction = computed($conversation, (view) => view?.interaction);
   // Typing shows only while someone can type: an agent leaving ends it without any notice.
   const $agentTyping = computed(
-    [$cid, $typingIn, $interaction],
-    (cid, typing, interaction) =>
-      cid !== undefined && phaseOfVisible(interaction) === 'handling' && typing[cid] === true,
+    [$cid, $records, $interaction],
+    (cid, records, interaction) =>
+      cid !== undefined && phaseOfVisible(interaction) === 'handling' && records[cid]?.typing === true,
   );
-  const $position = computed([$cid, $standings, $interaction], (cid, standings, interaction) =>
+  const $position = computed([$cid, $records, $interaction], (cid, records, interaction) =>
     cid !== undefined &&
     (phaseOfVisible(interaction) === 'waiting' || phaseOfVisible(interaction) === 'offered')
-      ? standings[cid]
+      ? records[cid]?.standing
       : undefined,
   );
   const $messages = computed($conversation, (view): readonly ChatMessage[] => view?.messages ?? []);
@@ -178,17 +168,6 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
   });
 
   for (const store of [$conversation, $position, $agentTyping]) onMount(store, () => connection.open());
-
-  connection.onNotice((notice) => {
-    if (notice.type === 'position') {
-      $standings.setKey(notice.cid, {
-        position: notice.position,
-        estimatedWaitSeconds: notice.estimatedWaitSeconds,
-      });
-    } else if (notice.type === 'typing') {
-      $typingIn.setKey(notice.cid, notice.typing);
-    }
-  });
 
   // One id per start: if the ack is lost and the command is sent again, the server returns the same conversation.
   const newRequestId = () => uuidv7(options.clock?.now() ?? Date.now());
