@@ -15,6 +15,7 @@ import {
   voiceSnapshot,
 } from './voice.machine';
 import type {
+  CallControls,
   CallQuality,
   MediaHealth,
   MediaSignal,
@@ -97,7 +98,7 @@ export interface CallSessionOptions {
  * One party's calls: the current call as stores, and the actions of a call UI. It follows the call the hub keeps
  * for an interaction, runs the media through its provider, and keeps ringing to one tab.
  */
-export interface CallSession {
+export interface CallSession extends CallControls {
   /** The current (or last) call; `undefined` before any. */
   readonly $call: ReadableAtom<CallView | undefined>;
   /** Audio quality while media flows. */
@@ -121,14 +122,8 @@ export interface CallSession {
    * offer of that interaction. The microphone opens first: when it cannot, nothing is accepted.
    */
   answer(cid?: string): Promise<void>;
-  /** Declines the call that rings here. */
-  reject(): Promise<void>;
-  hangUp(): Promise<void>;
-  hold(): Promise<void>;
   /** Only the side that put the call on hold can resume it. */
   resume(): Promise<void>;
-  mute(): Promise<void>;
-  unmute(): Promise<void>;
   /** Sends DTMF digits (`0-9`, `*`, `#`, `A-D`) on the audio path, and to the other party's screen. */
   sendDigits(digits: string): Promise<void>;
   refreshDevices(): Promise<void>;

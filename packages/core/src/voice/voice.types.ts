@@ -98,6 +98,25 @@ export type VoiceProviderEvent =
   | { readonly type: 'error'; readonly error: HelplineError };
 
 /**
+ * What a person can do with a call, the same on every provider and screen: core's `CallSession`, the Vonage
+ * `VonageCall` and React's `CallController` all have these. Each resolves once the step is taken, or rejects with
+ * a `HelplineError` that says why not.
+ */
+export interface CallControls {
+  /** Picks up the call that rings here. */
+  answer(): Promise<void>;
+  /** Declines the call that rings here. */
+  reject(): Promise<void>;
+  hangUp(): Promise<void>;
+  hold(): Promise<void>;
+  resume(): Promise<void>;
+  mute(): Promise<void>;
+  unmute(): Promise<void>;
+  /** Sends DTMF digits (`0-9`, `*`, `#`). */
+  sendDigits(digits: string): Promise<void>;
+}
+
+/**
  * The media engine behind a call: the WebRTC provider (browser to browser, signaled through the hub) or the
  * Vonage provider (in-app and PSTN). The call session drives it; apps never call it directly, except for
  * devices and diagnostics.

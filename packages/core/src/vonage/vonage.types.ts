@@ -4,6 +4,7 @@ import type { Clock } from '../clock/clock';
 import type { WrapUpPolicy } from '../interaction/lifecycle';
 import type { HelplineError } from '../protocol/errors';
 import type { VoiceSnapshot } from '../voice/voice.machine';
+import type { CallControls } from '../voice/voice.types';
 
 /**
  * The part of the Vonage Client SDK the provider uses, typed from the SDK's own declarations. Tests pass a fake
@@ -86,7 +87,7 @@ export interface VonageCallQuality {
 }
 
 /** One call on Vonage, as the UI drives it. */
-export interface VonageCall {
+export interface VonageCall extends CallControls {
   /** The interaction (conversation) id the call belongs to, when known. */
   readonly cid: string | undefined;
   /** Vonage's id of this client's leg (also what `reconnectCall` takes). */
@@ -101,16 +102,8 @@ export interface VonageCall {
   readonly $receivedDigits: ReadableAtom<string>;
   /** Vonage's raw end reason (`REMOTE_HANGUP`, `AnsweredElsewhere`…), for logs and precise UI texts. */
   readonly $vonageEndReason: ReadableAtom<string | undefined>;
-  answer(): Promise<void>;
-  reject(): Promise<void>;
-  hangUp(): Promise<void>;
   /** Asks the server to hold the call (Vonage has no client-side hold). */
   hold(): Promise<void>;
-  resume(): Promise<void>;
-  mute(): Promise<void>;
-  unmute(): Promise<void>;
-  /** Sends DTMF digits (`0-9`, `*`, `#`). */
-  sendDigits(digits: string): Promise<void>;
   /** Ends after-call work (agent side). */
   finishWrapUp(disposition?: string, notes?: string): void;
 }

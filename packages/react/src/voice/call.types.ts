@@ -1,4 +1,4 @@
-import type { VoiceSnapshot } from '@helpline/core';
+import type { CallControls, VoiceSnapshot } from '@helpline/core';
 import type { ReadableStore } from '../hooks/useStore';
 
 // The softphone is a UI shell over this controller: a store with the call's voice-machine snapshot, and the
@@ -22,17 +22,8 @@ export interface CallView {
  * The voice side of an agent session: the current call and what can be done with it. Pass one to
  * `<HelplineProvider voice={…}>`; without one, `useCall()` reports the `idle` state.
  */
-export interface CallController {
+export interface CallController extends CallControls {
   readonly $call: ReadableStore<CallView | undefined>;
-  answer(): Promise<void>;
-  reject(): Promise<void>;
-  hangUp(): Promise<void>;
-  hold(): Promise<void>;
-  resume(): Promise<void>;
-  mute(): Promise<void>;
-  unmute(): Promise<void>;
-  /** Sends DTMF digits (`0-9`, `*`, `#`). */
-  sendDigits(digits: string): Promise<void>;
   /** Starts the call of a running interaction, such as a web callback (core's call session has it). */
   start?(cid: string): Promise<void>;
   /** Places an outbound call to a number (a PSTN provider). */
