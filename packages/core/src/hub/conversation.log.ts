@@ -4,7 +4,7 @@ import type { KpiLogEvent } from '../metrics/metrics.types';
 import { helplineError } from '../protocol/errors';
 import type { ConversationEvent } from '../protocol/protocol.types';
 import type { CommitOptions, HubClock, HubStorage, StoredEvent } from './hub.types';
-import { type Intent, type InteractionSnapshot, withSnapshot } from './lifecycles';
+import { eventFor, type Intent, type InteractionSnapshot, withSnapshot } from './lifecycles';
 import type { Live } from './live';
 import type { CallStep, VoiceHub } from './voice.hub';
 
@@ -135,7 +135,7 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
    * `state` event joins the change when the state moves. Throws `conflict/state` when the machine refuses.
    */
   function step(current: Live, change: Change, intent: Intent): void {
-    const event = current.lifecycle.event(intent, clock.now());
+    const event = eventFor(current.lifecycle, change.snapshot, intent, clock.now());
     const result = event
       ? transition(current.lifecycle.machine, change.snapshot, event)
       : { ok: false as const, error: undefined };

@@ -182,7 +182,6 @@ export function createHub(options: HubOptions): Hub {
     notify,
     wireForAgent: (interaction, agentId) => wireFor(interaction, connsOf(agentId)[0]?.subject),
     setAway: (agentId, reason) => presence.set(agentId, 'away', reason, 'system'),
-    offerTimers: timers.group(),
     repairTimers: timers.group(),
     isClosed: () => closed,
     reportFailure,

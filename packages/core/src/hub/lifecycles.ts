@@ -3,7 +3,7 @@ import { type ChatEvent, chatMachine, chatSnapshot } from '../interaction/chat.m
 import type { Channel, EndedBy, EndReason, Interaction } from '../interaction/interaction.types';
 import type { OfferFields } from '../interaction/lifecycle';
 import { type Phase, phaseOf } from '../interaction/phase';
-import type { MachineDefinition, MachineEvent, Snapshot } from '../machine';
+import { type MachineDefinition, type MachineEvent, pendingDeadline, type Snapshot } from '../machine';
 import type { Queue } from '../queue/queue.types';
 
 /** The context fields every interaction machine shares, which the hub mirrors onto the `Interaction`. */
@@ -29,7 +29,11 @@ export type InteractionSnapshot = Snapshot<string, SharedContext>;
 export type Intent =
   | { readonly kind: 'enqueue'; readonly prechat: Readonly<Record<string, string>> }
   | { readonly kind: 'schedule'; readonly start: number; readonly end: number }
-  | { readonly kind: 'due' }
+  /**
+   * The deadline the interaction's state declares fell due (a callback's slot or retry, a `timed` wrap-up): the
+   * machine takes the event its table names for it (see {@link eventFor}).
+   */
+  | { readonly kind: 'deadline' }
   | { readonly kind: 'offer'; readonly agentId: string; readonly expiresAt: number }
   | { readonly kind: 'accept'; readonly agentId: string }
   | { readonly kind: 'reject'; readonly agentId: string }
@@ -45,9 +49,7 @@ export type Intent =
   | { readonly kind: 'transfer'; readonly queue: Queue }
   /** A supervisor moves waiting work to `queue` (it keeps its wait). */
   | { readonly kind: 'reassign'; readonly queue: Queue }
-  | { readonly kind: 'wrap-up'; readonly disposition?: string; readonly notes?: string }
-  /** A `timed` after-call-work period ran out. */
-  | { readonly kind: 'wrap-up-timeout' };
+  | { readonly kind: 'wrap-up'; readonly disposition?: string; readonly notes?: string };
 
 /** How one channel's machine carries out the hub's intents. */
 export interface Lifecycle {
@@ -90,8 +92,7 @@ type SharedEvent = Extract<
       | 'OFFER_TIMEOUT'
       | 'OFFER_WITHDRAWN'
       | 'FAIL'
-      | 'WRAP_UP_DONE'
-      | 'WRAP_UP_TIMEOUT';
+      | 'WRAP_UP_DONE';
   }
 >;
 
@@ -118,8 +119,6 @@ function sharedEvent(intent: Intent, at: number): SharedEvent | undefined {
       return { type: 'OFFER_WITHDRAWN', at };
     case 'fail':
       return { type: 'FAIL', at };
-    case 'wrap-up-timeout':
-      return { type: 'WRAP_UP_TIMEOUT', at };
     case 'wrap-up':
       return {
         type: 'WRAP_UP_DONE',
@@ -175,8 +174,6 @@ const callbackLifecycle: Lifecycle = {
         return { type: 'QUEUE', at };
       case 'schedule':
         return { type: 'SCHEDULE', at, slot: { start: intent.start, end: intent.end } };
-      case 'due':
-        return { type: 'DUE', at };
       case 'customer-leaves':
         return { type: 'CANCEL', at, by: 'visitor' };
       case 'agent-cancels':
@@ -203,6 +200,21 @@ const LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> = {
   // snapshot the hub keeps beside the interaction (hub/voice.hub.ts).
   voice: chatLifecycle,
 };
+
+/**
+ * The machine event that carries out `intent` on an interaction in `snapshot`, or `undefined` when it has no such
+ * step. A deadline's event is the one the machine's table declares for the state (`after`), whatever the channel;
+ * every other intent is the channel's to translate.
+ */
+export function eventFor(
+  lifecycle: Lifecycle,
+  snapshot: InteractionSnapshot,
+  intent: Intent,
+  at: number,
+): MachineEvent | undefined {
+  if (intent.kind === 'deadline') return pendingDeadline(lifecycle.machine, snapshot)?.event(at);
+  return lifecycle.event(intent, at);
+}
 
 /** The built-in lifecycles; a hub may add or replace some through `HubOptions.lifecycles`. */
 export const DEFAULT_LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> = LIFECYCLES;

@@ -1,6 +1,7 @@
 import type { Agent } from '../agent/agent.types';
 import type { PresenceSnapshot } from '../agent/presence.machine';
 import type { Interaction } from '../interaction/interaction.types';
+import { phaseOf } from '../interaction/phase';
 import { computeKpiSeries, computeKpis } from '../metrics/kpis';
 import type { KpiLogEvent, KpiReport } from '../metrics/metrics.types';
 import { helplineError } from '../protocol/errors';
@@ -94,7 +95,12 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
   function reportsOf(before: Interaction, after: Interaction, intent: Intent): KpiLogEvent[] {
     const reports: KpiLogEvent[] = [];
     const base = { at: clock.now(), interactionId: after.id };
-    if (intent.kind === 'enqueue' || intent.kind === 'due' || intent.kind === 'transfer') {
+    // In line: asked for, transferred, or put there by a deadline (a callback's slot or retry came due).
+    const joinsLine =
+      intent.kind === 'enqueue' ||
+      intent.kind === 'transfer' ||
+      (intent.kind === 'deadline' && phaseOf(after.channel, after.state) === 'waiting');
+    if (joinsLine) {
       reports.push({ ...base, type: 'queued', queueId: after.queueId, channel: after.channel });
     } else if (intent.kind === 'offer') {
       reports.push({ ...base, type: 'offered', agentId: intent.agentId, queueId: after.queueId });

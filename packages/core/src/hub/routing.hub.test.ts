@@ -53,7 +53,6 @@ function setup(options: { refuse?: (intent: Intent, attempt: number) => boolean 
     setAway: async (agentId) => {
       away.push(agentId);
     },
-    offerTimers: timers.group(),
     repairTimers: timers.group(),
     isClosed: () => false,
     reportFailure: (what) => failures.push(what),
@@ -81,14 +80,17 @@ describe('routing hub: offers', () => {
     assert.equal(noticesOf('alice', 'offer').length, 1);
   });
 
-  it("an offer nobody answers times out on the hub's clock, and the agent hears it was taken back", async () => {
+  it('an offer nobody answers times out when its deadline wakes the router, and the agent hears it was taken back', async () => {
     const { clock, routing, steps, noticesOf, add, available } = setup();
     await available('alice');
     routing.enqueue(add('c1'));
     await routing.schedule();
+    // The offered state's deadline (armed by effects.hub.ts) wakes the router; before the expiry it finds nothing.
     await clock.advance(supportQueue.offerTimeoutSeconds * 1000 - 1);
+    await routing.tick();
     assert.deepEqual(steps, ['c1 offer']);
     await clock.advance(1);
+    await routing.tick();
     await waitFor(() => steps.includes('c1 offer-timeout'), 'offer timeout');
     assert.deepEqual(noticesOf('alice', 'offer.revoked'), [
       { type: 'offer.revoked', cid: 'c1', reason: 'missed' },
@@ -101,8 +103,8 @@ describe('routing hub: offers', () => {
     routing.enqueue(add('c1'));
     await routing.schedule();
     router.accept('c1', 'alice');
-    routing.offerSettled('c1');
     await clock.advance(supportQueue.offerTimeoutSeconds * 1000 * 2);
+    await routing.tick();
     assert.deepEqual(steps, ['c1 offer']);
   });
 

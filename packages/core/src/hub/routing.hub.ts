@@ -10,9 +10,9 @@ import { type Live, phaseOfLive } from './live';
 import type { TimerGroup } from './timers.hub';
 
 // The glue between the router (pure: who gets what) and the interactions' machines: every routing decision
-// becomes a machine step in the conversation's turn, offers time out on the hub's clock, a decision storage could
-// not take is repaired later, waiting customers hear their place in line, and a transfer to a named agent
-// reports its outcome to the agent who asked.
+// becomes a machine step in the conversation's turn, the router decides which offers ran out when the offered
+// state's deadline wakes it (effects.hub.ts arms it), a decision storage could not take is repaired later, waiting
+// customers hear their place in line, and a transfer to a named agent reports its outcome to the agent who asked.
 
 /** What a transfer to a named agent came to, for the agent who asked. */
 export type TransferOutcome = 'accepted' | 'declined' | 'missed';
@@ -32,8 +32,6 @@ export interface RoutingHubDeps {
   readonly wireForAgent: (interaction: Interaction, agentId: string) => WireInteraction;
   /** Sets an agent away on the router's behalf (missed offers). */
   readonly setAway: (agentId: string, reason: AwayReason) => Promise<unknown>;
-  /** The offers' deadlines. */
-  readonly offerTimers: TimerGroup;
   /** The deadlines of decisions storage could not take. */
   readonly repairTimers: TimerGroup;
   readonly isClosed: () => boolean;
@@ -46,6 +44,11 @@ export interface RoutingHub {
   run(step: () => RoutingEvent[]): Promise<void>;
   /** Routes again. */
   schedule(): Promise<void>;
+  /**
+   * Lets the router act on the time: offers that ran out become `missed` (each counted against its agent) and are
+   * routed again. Called when an offered interaction's deadline falls due.
+   */
+  tick(): Promise<void>;
   /** Carries out what the router decided, now (then publishes queue positions). */
   apply(events: readonly RoutingEvent[]): Promise<void>;
   /** What the router needs of an interaction; its wait counts from when it first queued (kept across transfers). */
@@ -54,8 +57,6 @@ export interface RoutingHub {
   enqueue(current: Live, passedOver?: readonly string[]): void;
   /** Offers a transferred interaction to `to`; `from` hears whether it was taken, declined or missed. */
   transferTo(current: Live, from: string, to: string): void;
-  /** The offer of `cid` was answered, or the interaction finished: its timeout is cancelled. */
-  offerSettled(cid: string): void;
   /** A named transfer's offer to `agentId` has its answer. */
   transferSettled(cid: string, agentId: string, outcome: TransferOutcome): void;
   /** Tells each waiting customer their place in line, when it changed. */
@@ -76,7 +77,7 @@ export interface RoutingHub {
  * ```
  */
 export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
-  const { clock, router, offerTimers, repairTimers } = deps;
+  const { clock, router, repairTimers } = deps;
   /** The place in line each waiting interaction's customer was last told, by interaction id. */
   const lastPositions = new Map<string, { readonly key: string; readonly notice: Notice }>();
   /** Transfers to a named agent still waiting for that agent's answer: who asked, to whom. */
@@ -130,12 +131,10 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
         expiresAt: routed.expiresAt,
       },
     });
-    offerTimers.armAt(cid, routed.expiresAt, () => void runRouting(() => router.tick()));
   }
 
   async function missed(routed: RoutingOffer): Promise<void> {
     const cid = routed.interactionId;
-    offerTimers.clear(cid);
     const current = deps.live(cid);
     if (!current || phaseOfLive(current) !== 'offered') return;
     await deps.serialized(cid, () => deps.drive(current, { kind: 'offer-timeout' }));
@@ -152,7 +151,6 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
     const agentId = current?.interaction.agentId;
     if (!current || phaseOfLive(current) !== 'offered' || router.offerOf(cid) !== undefined || !agentId)
       return;
-    offerTimers.clear(cid);
     await deps.serialized(cid, async () => {
       if (phaseOfLive(current) === 'offered' && router.offerOf(cid) === undefined)
         await deps.drive(current, { kind: 'offer-withdrawn' });
@@ -169,7 +167,6 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
     // Who declined or missed it already is kept: they are not offered it first when it joins the line again.
     const passedOver = router.passedOverOf(cid);
     router.remove(cid);
-    offerTimers.clear(cid);
     repairTimers.armAt(cid, clock.now() + delayMs, () => {
       deps
         .serialized(cid, async () => {
@@ -280,6 +277,7 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
   return {
     run: runRouting,
     schedule,
+    tick: () => runRouting(() => router.tick()),
     apply: applyRouting,
     itemOf: routingItemOf,
     enqueue: enqueueForRouting,
@@ -287,7 +285,6 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
       namedTransfers.set(current.interaction.id, { from, to });
       offerToNamed(current, to);
     },
-    offerSettled: (cid) => offerTimers.clear(cid),
     transferSettled,
     publishPositions,
     standingOf: (cid) => lastPositions.get(cid)?.notice,

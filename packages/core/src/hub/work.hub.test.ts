@@ -45,7 +45,6 @@ async function setup(state: 'queued' | 'offered' = 'offered') {
       },
     },
     routing: {
-      offerSettled: (cid) => calls.push(`offer settled ${cid}`),
       transferSettled: (cid, agentId, outcome) => calls.push(`transfer settled ${cid} ${agentId} ${outcome}`),
       leftLine: (cid) => calls.push(`left line ${cid}`),
       schedule: async () => {},
@@ -89,12 +88,7 @@ describe('work hub: offers', () => {
     const { interaction } = await work.handlers['offer.accept'](callerOf(alice), { cid: 'c1' });
     assert.equal(interaction.state, 'active');
     assert.ok(current.interaction.participants.some((p) => p.id === 'alice' && p.role === 'agent'));
-    assert.deepEqual(calls, [
-      'offer settled c1',
-      'router accept c1 alice',
-      'transfer settled c1 alice accepted',
-      'left line c1',
-    ]);
+    assert.deepEqual(calls, ['router accept c1 alice', 'transfer settled c1 alice accepted', 'left line c1']);
   });
 
   it('the offered agent declines: back in line, and the router hears who declined', async () => {

@@ -35,7 +35,7 @@ export interface WorkHubDeps {
   readonly router: Pick<Router, 'offerOf' | 'accept' | 'reject' | 'refusalOfOfferTo' | 'transfer'>;
   readonly routing: Pick<
     RoutingHub,
-    'offerSettled' | 'transferSettled' | 'leftLine' | 'schedule' | 'run' | 'itemOf' | 'enqueue' | 'transferTo'
+    'transferSettled' | 'leftLine' | 'schedule' | 'run' | 'itemOf' | 'enqueue' | 'transferTo'
   >;
   readonly live: Pick<LiveInteractions, 'getLive' | 'inTurn' | 'values'>;
   readonly log: Pick<
@@ -85,7 +85,6 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
           join(change, caller.subject.id);
           // The agent gets the whole conversation below, in order, instead of its last events first.
           await commit(current, change, { replayTo: caller.subject.id });
-          routing.offerSettled(args.cid);
           router.accept(args.cid, caller.subject.id);
           routing.transferSettled(args.cid, caller.subject.id, 'accepted');
           return current;
@@ -102,7 +101,6 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
         }
         await drive(current, { kind: 'reject', agentId: caller.subject.id });
       });
-      routing.offerSettled(args.cid);
       routing.transferSettled(args.cid, caller.subject.id, 'declined');
       void routing.run(() => router.reject(args.cid, caller.subject.id));
       return {};
