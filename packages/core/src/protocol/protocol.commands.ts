@@ -1,29 +1,10 @@
 import * as v from 'valibot';
 import { ERROR_MESSAGES, type HelplineError, helplineError } from './errors';
 import { type ParseResult, parseJsonFrame, validateValue } from './protocol';
-import {
-  e164,
-  languageTag,
-  messageText,
-  prechat,
-  storable,
-  storableText,
-  timeZone,
-  token,
-} from './protocol.inputs';
+import { e164, languageTag, messageText, prechat, storableText, timeZone, token } from './protocol.inputs';
 import { LIMITS, PROTOCOL_VERSION } from './protocol.limits';
-import {
-  csatScore,
-  dtmfDigits,
-  epochMs,
-  iceCandidateLine,
-  id,
-  sdp,
-  sdpMid,
-  sdpMLineIndex,
-  seq,
-  usernameFragment,
-} from './protocol.primitives';
+import { csatScore, epochMs, id, seq } from './protocol.primitives';
+import { callSignalSchema } from './protocol.signal';
 import type { ClientFrame, CommandArgs } from './protocol.types';
 
 // ─── client → server ────────────────────────────────────────────────────────────────────────────────
@@ -57,28 +38,7 @@ const cid = v.strictObject({ cid: id });
 /** One call of an interaction: commands name the call so that a stale client cannot act on a newer one. */
 const callRef = v.strictObject({ cid: id, callId: id });
 
-/**
- * A WebRTC signaling message for the other party of a call. `peer` names the sender's peer connection, so a
- * reloaded page (a new peer) is told apart from an ICE restart of the same one.
- */
-const callSignal = v.variant('kind', [
-  v.strictObject({ kind: v.literal('offer'), peer: id, sdp: v.pipe(sdp, storable) }),
-  v.strictObject({ kind: v.literal('answer'), peer: id, sdp: v.pipe(sdp, storable) }),
-  v.strictObject({
-    kind: v.literal('candidate'),
-    peer: id,
-    candidate: v.strictObject({
-      candidate: v.pipe(iceCandidateLine, storable),
-      sdpMid: v.optional(v.pipe(sdpMid, storable)),
-      sdpMLineIndex: v.optional(sdpMLineIndex),
-      usernameFragment: v.optional(v.pipe(usernameFragment, storable)),
-    }),
-  }),
-  /** Asks the offering side for a new offer (ICE restart, or a fresh peer after a reload). */
-  v.strictObject({ kind: v.literal('restart'), peer: id }),
-  /** Digits sent as RTP tones, repeated here so the far end can show them. */
-  v.strictObject({ kind: v.literal('dtmf'), digits: dtmfDigits }),
-]);
+const callSignal = callSignalSchema('send');
 
 /** Arguments of every command, by operation name. */
 export const commandArgsSchemas = {

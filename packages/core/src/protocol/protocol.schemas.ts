@@ -3,22 +3,17 @@ import {
   callSide,
   channel,
   csatScore,
-  dtmfDigits,
   endedBy,
   endReason,
   epochMs,
-  iceCandidateLine,
   id,
   name,
   role,
-  sdp,
-  sdpMid,
-  sdpMLineIndex,
   seq,
-  usernameFragment,
   voiceMedia,
   voiceState,
 } from './protocol.primitives';
+import { callSignalSchema } from './protocol.signal';
 
 // ─── server → client ────────────────────────────────────────────────────────────────────────────────
 // Clients parse with `v.object`, which drops unknown keys: a newer server may add fields, never remove them.
@@ -137,22 +132,7 @@ export const wireCallSchema = v.object({
 });
 
 /** A signaling message relayed from the other party of a call (see the `call.signal` command). */
-const callSignal = v.variant('kind', [
-  v.object({ kind: v.literal('offer'), peer: id, sdp }),
-  v.object({ kind: v.literal('answer'), peer: id, sdp }),
-  v.object({
-    kind: v.literal('candidate'),
-    peer: id,
-    candidate: v.object({
-      candidate: iceCandidateLine,
-      sdpMid: v.optional(sdpMid),
-      sdpMLineIndex: v.optional(sdpMLineIndex),
-      usernameFragment: v.optional(usernameFragment),
-    }),
-  }),
-  v.object({ kind: v.literal('restart'), peer: id }),
-  v.object({ kind: v.literal('dtmf'), digits: dtmfDigits }),
-]);
+const callSignal = callSignalSchema('receive');
 
 /** Events of a conversation's durable log; each carries a gap-free `seq` in its frame. */
 export const conversationEventSchema = v.variant('type', [
