@@ -1,10 +1,11 @@
 'use client';
-import type { AwayReason, PresenceStatus } from '@helpline/core';
+import type { AwayReason } from '@helpline/core';
 import { type ReactNode, useId } from 'react';
 import { useAction } from '../hooks/useAction';
 import { usePresence } from '../hooks/usePresence';
 import { useTranslator } from '../i18n/translator';
-import { cx, ErrorText, reasonLabel } from './shared';
+import { PresenceSelect } from './PresenceSelect';
+import { cx, ErrorText } from './shared';
 
 /** The standard away reasons offered by {@link PresenceSelector}. */
 export const DEFAULT_AWAY_REASONS: readonly AwayReason[] = ['break', 'lunch', 'meeting', 'training'];
@@ -36,14 +37,6 @@ export function PresenceSelector({
   const action = useAction();
   const id = useId();
   const open = Object.values(presence.load).reduce((sum, count) => sum + count, 0);
-  const value = presence.status === 'away' ? `away:${presence.reason ?? ''}` : presence.status;
-  const offered =
-    presence.reason && !reasons.includes(presence.reason) ? [...reasons, presence.reason] : reasons;
-
-  const choose = (choice: string) => {
-    const [status, ...reason] = choice.split(':') as [PresenceStatus, ...string[]];
-    void action.run(() => presence.setPresence(status, reason.join(':') || undefined));
-  };
 
   return (
     <div className={cx('helpline-presence', className)} data-presence={presence.status}>
@@ -51,24 +44,15 @@ export function PresenceSelector({
         {t('presenceLabel')}
       </label>
       <span className="helpline-presence__dot" aria-hidden="true" />
-      <select
+      <PresenceSelect
         id={id}
-        className="helpline-select"
-        value={value}
+        status={presence.status}
+        reason={presence.reason}
+        reasons={reasons}
         disabled={action.pending}
-        aria-describedby={action.error === undefined ? undefined : `${id}-error`}
-        onChange={(event) => choose(event.currentTarget.value)}
-      >
-        <option value="available">{t('presenceAvailable')}</option>
-        <optgroup label={t('presenceAway')}>
-          {offered.map((reason) => (
-            <option key={reason} value={`away:${reason}`}>
-              {t('presenceAwayReason', { reason: reasonLabel(i18n, reason) })}
-            </option>
-          ))}
-        </optgroup>
-        <option value="offline">{t('presenceOffline')}</option>
-      </select>
+        describedBy={action.error === undefined ? undefined : `${id}-error`}
+        onChange={(status, reason) => void action.run(() => presence.setPresence(status, reason))}
+      />
       {/* The second fact beside presence: how much work the agent holds (busy is derived from it, never a status). */}
       {presence.isOnline && (
         <p className="helpline-presence__work" data-busy={presence.isBusy}>

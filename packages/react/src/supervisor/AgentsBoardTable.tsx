@@ -1,7 +1,8 @@
 'use client';
-import type { AwayReason, PresenceStatus } from '@helpline/core';
+import type { AwayReason } from '@helpline/core';
 import { type ReactNode, useId } from 'react';
-import { channelLabel, cx, ErrorText, reasonLabel, stateLabel } from '../components/shared';
+import { PresenceSelect } from '../components/PresenceSelect';
+import { channelLabel, cx, ErrorText, stateLabel } from '../components/shared';
 import { useAction } from '../hooks/useAction';
 import { useNow } from '../hooks/useNow';
 import { useAgentsBoard } from '../hooks/useSupervisor';
@@ -41,6 +42,9 @@ export function AgentsBoardTable({ className }: { readonly className?: string })
   );
 }
 
+/** The away reasons a supervisor can set; an agent's own reason is offered too while it is in force. */
+const FORCED_AWAY_REASONS: readonly AwayReason[] = ['supervisor', 'break', 'meeting', 'training'];
+
 function AgentRow({ agent }: { agent: BoardAgent }): ReactNode {
   const i18n = useTranslator();
   const { t } = i18n;
@@ -48,9 +52,6 @@ function AgentRow({ agent }: { agent: BoardAgent }): ReactNode {
   const now = useNow();
   const action = useAction();
   const id = useId();
-  const value = agent.presence === 'away' ? `away:${agent.reason ?? 'supervisor'}` : agent.presence;
-  const awayReasons: AwayReason[] = ['supervisor', 'break', 'meeting', 'training'];
-  if (agent.reason && !awayReasons.includes(agent.reason)) awayReasons.push(agent.reason);
   return (
     <tr data-presence={agent.presence}>
       <th scope="row">{agent.name}</th>
@@ -58,28 +59,16 @@ function AgentRow({ agent }: { agent: BoardAgent }): ReactNode {
         <label className="helpline-visually-hidden" htmlFor={`${id}-presence`}>
           {t('forcePresence', { name: agent.name })}
         </label>
-        <select
+        <PresenceSelect
           id={`${id}-presence`}
-          className="helpline-select"
-          value={value}
+          status={agent.presence}
+          reason={agent.reason ?? 'supervisor'}
+          reasons={FORCED_AWAY_REASONS}
           disabled={action.pending}
-          onChange={(event) => {
-            const [status, ...reason] = event.currentTarget.value.split(':') as [PresenceStatus, ...string[]];
-            void action.run(() =>
-              session.forcePresence(agent.agentId, status, reason.join(':') || undefined),
-            );
-          }}
-        >
-          <option value="available">{t('presenceAvailable')}</option>
-          <optgroup label={t('presenceAway')}>
-            {awayReasons.map((reason) => (
-              <option key={reason} value={`away:${reason}`}>
-                {t('presenceAwayReason', { reason: reasonLabel(i18n, reason) })}
-              </option>
-            ))}
-          </optgroup>
-          <option value="offline">{t('presenceOffline')}</option>
-        </select>
+          onChange={(status, reason) =>
+            void action.run(() => session.forcePresence(agent.agentId, status, reason))
+          }
+        />
         <ErrorText error={action.error} i18n={i18n} />
       </td>
       <td>{i18n.duration((now - agent.since) / 1000)}</td>
