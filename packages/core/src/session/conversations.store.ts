@@ -32,16 +32,14 @@ export interface ConversationsOptions {
 }
 
 /**
- * What one session knows of each interaction (its records, changed only through their fold), the conversations
- * as a view of them, and the actions on them.
+ * What one session knows of each interaction (its records, changed only through their fold), and the actions on
+ * them. A visitor's session reads the record of its conversation; {@link ConversationsStore} adds the view of all.
  */
-export interface ConversationsStore {
+export interface InteractionStore {
   /** What the session knows of each interaction, by id: the one store every other one is a view of. */
   readonly $records: ReadableAtom<InteractionRecords>;
   /** Folds what the session heard or did into its records, and tells listeners once. */
   apply(...inputs: readonly InteractionInput[]): void;
-  /** Conversations by id: a view of the records that have one. */
-  readonly $conversations: ReadableAtom<Readonly<Record<string, ConversationView>>>;
   /** Starts following a conversation and loads its history. */
   load(cid: string, interaction?: WireInteraction): Promise<ConversationView>;
   /** Records an interaction update from a notice or an ack. */
@@ -59,6 +57,12 @@ export interface ConversationsStore {
   markRead(cid: string, participantId: string): Promise<void>;
   /** Stops listening to the connection. */
   dispose(): void;
+}
+
+/** An {@link InteractionStore} with every conversation the session knows as one store (an agent's console). */
+export interface ConversationsStore extends InteractionStore {
+  /** Conversations by id: a view of the records that have one. */
+  readonly $conversations: ReadableAtom<Readonly<Record<string, ConversationView>>>;
 }
 
 /**
@@ -131,22 +135,20 @@ interface Queued {
 }
 
 /**
- * The conversation state shared by visitor and agent sessions: what the session knows of each interaction, folded
- * by `fold` from the connection's events and notices and from what the session does (optimistic sends through an
- * outbox, read receipts). An agent's session passes `foldAgentInteractions`, which adds offers, the work in
- * hand and transfer answers.
+ * The store of what one session knows per interaction: its records, folded by `fold` from the connection's events
+ * and notices and from what the session does (optimistic sends through an outbox, read receipts). An agent's
+ * session passes `foldAgentInteractions`, which adds offers, the work in hand and transfer answers.
  */
-export function createConversationsStore(
+export function createInteractionStore(
   options: ConversationsOptions,
   fold: InteractionFold = foldInteractions,
-): ConversationsStore {
+): InteractionStore {
   const { connection } = options;
   const outbox = options.outbox ?? createMemoryOutbox();
   const clock = options.clock ?? systemClock;
   const now = options.now ?? options.clock?.now ?? Date.now;
   const random = options.random ?? Math.random;
   const $records = atom<InteractionRecords>({});
-  const $conversations = pickEach($records, (record) => record.conversation);
   const loading = new Map<string, Promise<ConversationView>>();
 
   const apply = (...inputs: readonly InteractionInput[]) => $records.set(inputs.reduce(fold, $records.get()));
@@ -276,7 +278,6 @@ export function createConversationsStore(
   return {
     $records,
     apply,
-    $conversations,
     load,
     upsertInteraction,
     async send(cid, text, from) {
@@ -306,4 +307,16 @@ export function createConversationsStore(
       for (const wake of [...waits]) wake();
     },
   };
+}
+
+/**
+ * The conversation state shared by visitor and agent sessions: an {@link InteractionStore} and the conversations it
+ * knows as one store, a view of the records.
+ */
+export function createConversationsStore(
+  options: ConversationsOptions,
+  fold: InteractionFold = foldInteractions,
+): ConversationsStore {
+  const store = createInteractionStore(options, fold);
+  return { ...store, $conversations: pickEach(store.$records, ({ conversation }) => conversation) };
 }

@@ -14,6 +14,8 @@ export {
   type ConversationsOptions,
   type ConversationsStore,
   createConversationsStore,
+  createInteractionStore,
+  type InteractionStore,
 } from './conversations.store';
 export {
   type ChatMessage,

@@ -6,7 +6,7 @@ import { phaseOf } from '../interaction/phase';
 import { clientError } from '../protocol/errors.client';
 import { visitorFrameGuard, visitorResultGuards } from '../protocol/protocol.guards.generated';
 import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
-import { createConversationsStore } from './conversations.store';
+import { createInteractionStore } from './conversations.store';
 import type { ChatMessage, ConversationView, MessageAuthor, QueueStanding } from './interactions.fold';
 import type { Outbox } from './outbox';
 import { type ConversationMemory, defaultVisitorPersistence } from './visitor.persistence';
@@ -132,7 +132,7 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
       : defaultVisitorPersistence(options.storageKey ?? 'visitor');
   const outbox = options.outbox ?? persistence?.outbox;
   const memory = options.memory ?? persistence?.memory;
-  const conversations = createConversationsStore({
+  const conversations = createInteractionStore({
     connection,
     ...(outbox ? { outbox } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
@@ -143,8 +143,8 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
   // the id is known.
   const { $records } = conversations;
 
-  const $conversation = computed([$cid, conversations.$conversations], (cid, all) =>
-    cid === undefined ? undefined : all[cid],
+  const $conversation = computed([$cid, $records], (cid, records) =>
+    cid === undefined ? undefined : records[cid]?.conversation,
   );
   const $interaction = computed($conversation, (view) => view?.interaction);
   // Typing shows only while someone can type: an agent leaving ends it without any notice.
@@ -197,16 +197,19 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
 
   // The conversation in progress is remembered for a reload, and forgotten once it is over. Listening to the
   // underlying stores (not `$conversation`) keeps the connection closed until the app needs it.
+  let remembered: ConversationView | undefined;
   const remember = () => {
     const cid = $cid.get();
-    const view = cid === undefined ? undefined : conversations.$conversations.get()[cid];
-    if (!memory || !view) return;
+    const view = cid === undefined ? undefined : $records.get()[cid]?.conversation;
+    // The records change with typing and places in line too: only a change of the conversation is written.
+    if (!memory || !view || view === remembered) return;
+    remembered = view;
     memory.write(
       view.interaction && !isOpen(view.interaction) ? undefined : { cid: view.cid, lastSeq: view.lastSeq },
     );
   };
   $cid.listen(remember);
-  conversations.$conversations.listen(remember);
+  $records.listen(remember);
 
   /** After a reload: back to the remembered conversation if it is still open, else forget it. */
   async function returnToRemembered(): Promise<void> {
@@ -297,7 +300,7 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
         .sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt)[0];
       if (!latest) return undefined;
       await adopt(latest.id, latest);
-      return conversations.$conversations.get()[latest.id];
+      return $records.get()[latest.id]?.conversation;
     },
     close() {
       conversations.dispose();
