@@ -4,49 +4,13 @@
 //   first open, Lit and core included;
 // - dist/custom-elements.json: the manifest, from the elements' JSDoc.
 import { join } from 'node:path';
-import nodeResolve from '@rollup/plugin-node-resolve';
-import esbuild from 'rollup-plugin-esbuild';
+import { productionPlugins } from '../../scripts/lib/production-plugins.mjs';
 import { customElementsManifest } from './scripts/custom-elements.mjs';
 
-/** `@helpline/core` and `@helpline/core/<sub>` from their sources (the classic build bundles it), honouring its `sideEffects: false`. */
-function coreFromSource(coreSrc) {
-  return {
-    name: 'helpline-core-from-source',
-    async resolveId(source, importer) {
-      const match = /^@helpline\/core(?:\/([\w-]+))?$/.exec(source);
-      if (match) {
-        return {
-          id: join(coreSrc, match[1] ? `${match[1]}/index.ts` : 'index.ts'),
-          moduleSideEffects: false,
-        };
-      }
-      if (!importer?.startsWith(coreSrc) || !source.startsWith('.')) return null;
-      const resolved = await this.resolve(source, importer, { skipSelf: true });
-      return resolved ? { ...resolved, moduleSideEffects: false } : null;
-    },
-  };
-}
-
 export default function widgetExtras({ packageDir, onwarn }) {
-  const coreSrc = join(packageDir, '..', 'core', 'src');
-  const plugins = () => [
-    // The Vonage SDK (an optional peer, only the Vonage voice path imports it) is not bundled: a classic page
-    // that uses Vonage maps `@vonage/client-sdk` with an import map (docs/widget.md).
-    {
-      name: 'helpline-vonage-sdk-external',
-      resolveId: (source) => (source === '@vonage/client-sdk' ? { id: source, external: true } : null),
-    },
-    coreFromSource(coreSrc),
-    nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
-    esbuild({
-      target: 'es2022',
-      tsconfig: join(packageDir, 'tsconfig.json'),
-      minify: true,
-      charset: 'utf8',
-      legalComments: 'none',
-      define: { 'process.env.NODE_ENV': '"production"' },
-    }),
-  ];
+  // The Vonage SDK stays outside, as in every production build: a classic page that uses Vonage maps it with an
+  // import map (docs/widget.md).
+  const plugins = () => productionPlugins({ tsconfig: join(packageDir, 'tsconfig.json') });
   const dist = join(packageDir, 'dist');
   return [
     {

@@ -1,11 +1,9 @@
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants } from 'node:zlib';
-import nodeResolve from '@rollup/plugin-node-resolve';
 import { build } from 'esbuild';
-import { type OutputChunk, type Plugin, rollup } from 'rollup';
-import esbuild from 'rollup-plugin-esbuild';
-import { coreFromSource, vonageSdkExternal } from '../../packages/widget/src/build/sizes';
+import { type OutputChunk, rollup } from 'rollup';
+import { productionPlugins } from '../lib/production-plugins.mjs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -42,27 +40,6 @@ export async function bundleSize(code: string, { external = [] as string[] } = {
   });
   const output = result.outputFiles[0]?.contents ?? new Uint8Array();
   return { minified: output.byteLength, brotli: brotliSize(output) };
-}
-
-/**
- * The Rollup plugins of a production application build: the Vonage SDK left out (only ever loaded by `import()`
- * for a Vonage call), `@helpline/core` from source, browser resolution, esbuild minifying with
- * `process.env.NODE_ENV` = "production".
- */
-export function productionPlugins(): Plugin[] {
-  return [
-    vonageSdkExternal,
-    coreFromSource(),
-    nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
-    esbuild({
-      target: 'es2022',
-      minify: true,
-      charset: 'utf8',
-      legalComments: 'none',
-      define: { 'process.env.NODE_ENV': '"production"' },
-      tsconfig: join(repoRoot, 'tsconfig.json'),
-    }),
-  ];
 }
 
 /** What an entry built with code splitting loads at once, and what each `import()` loads later. */

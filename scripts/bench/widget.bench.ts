@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { type OutputChunk, rollup } from 'rollup';
 import { measureWidget } from '../../packages/widget/src/build/sizes';
+import { productionPlugins } from '../lib/production-plugins.mjs';
 import type { BenchRow } from './bench.types';
-import { kb, productionPlugins } from './bundle-size';
+import { kb } from './bundle-size';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const KB = 1024;

@@ -3,12 +3,10 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants } from 'node:zlib';
-import nodeResolve from '@rollup/plugin-node-resolve';
-import { type OutputChunk, type Plugin, rollup } from 'rollup';
-import esbuild from 'rollup-plugin-esbuild';
+import { type OutputChunk, rollup } from 'rollup';
+import { productionPlugins } from '../../../../scripts/lib/production-plugins.mjs';
 
 const srcDir = dirname(dirname(fileURLToPath(import.meta.url)));
-const repoRoot = join(srcDir, '..', '..', '..');
 
 /** Bytes of a set of files: minified and brotli (quality 11), summed per file as a browser fetches them. */
 export interface SizeOf {
@@ -40,56 +38,6 @@ function brotli(code: string): number {
   }).byteLength;
 }
 
-const coreSrc = join(repoRoot, 'packages', 'core', 'src');
-
-/**
- * `@helpline/core` and `@helpline/core/<sub>` from sources, as the root tsconfig `paths` map them, honouring
- * core's `"sideEffects": false` as a consumer resolving it through its package.json would.
- */
-export function coreFromSource(): Plugin {
-  return {
-    name: 'helpline-core-from-source',
-    async resolveId(source, importer) {
-      const match = /^@helpline\/core(?:\/([\w-]+))?$/.exec(source);
-      if (match) {
-        return {
-          id: join(coreSrc, match[1] ? `${match[1]}/index.ts` : 'index.ts'),
-          moduleSideEffects: false,
-        };
-      }
-      if (!importer?.startsWith(coreSrc) || !source.startsWith('.')) return null;
-      const resolved = await this.resolve(source, importer, { skipSelf: true });
-      return resolved ? { ...resolved, moduleSideEffects: false } : null;
-    },
-  };
-}
-
-/**
- * The Vonage client SDK stays outside the bundle: an optional peer dependency (about 227 KB br) that only the
- * Vonage voice path loads, with `import()`, when a call starts.
- */
-export const vonageSdkExternal: Plugin = {
-  name: 'helpline-vonage-sdk-external',
-  resolveId: (source) => (source === '@vonage/client-sdk' ? { id: source, external: true } : null),
-};
-
-function plugins(): Plugin[] {
-  return [
-    vonageSdkExternal,
-    coreFromSource(),
-    nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
-    esbuild({
-      target: 'es2022',
-      minify: true,
-      // As Vite and terser emit it: the Arabic and Chinese launcher labels are 2–3 bytes a character, not 6.
-      charset: 'utf8',
-      legalComments: 'none',
-      define: { 'process.env.NODE_ENV': '"production"' },
-      tsconfig: join(repoRoot, 'tsconfig.json'),
-    }),
-  ];
-}
-
 /** Chunks reachable from `start` through static imports (what the browser fetches before running it). */
 function staticClosure(chunks: Map<string, OutputChunk>, start: string): Set<string> {
   const seen = new Set<string>();
@@ -113,7 +61,7 @@ function staticClosure(chunks: Map<string, OutputChunk>, start: string): Set<str
  * ```
  */
 export async function measureWidget(): Promise<WidgetSizes> {
-  const bundle = await rollup({ input: { define: join(srcDir, 'define.ts') }, plugins: plugins() });
+  const bundle = await rollup({ input: { define: join(srcDir, 'define.ts') }, plugins: productionPlugins() });
   const { output } = await bundle.generate({ format: 'es', chunkFileNames: '[name]-[hash].js' });
   await bundle.close();
   const chunks = new Map(
@@ -155,7 +103,7 @@ export async function measureWidget(): Promise<WidgetSizes> {
   // Served as `text/javascript; charset=utf-8` (docs/widget.md says so for self-hosting).
   const classicBundle = await rollup({
     input: join(srcDir, 'classic.ts'),
-    plugins: plugins(),
+    plugins: productionPlugins(),
   });
   // As packages/widget/rollup.extra.mjs builds it.
   const classic = await classicBundle.generate({ format: 'iife', strict: false });
