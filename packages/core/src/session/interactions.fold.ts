@@ -5,8 +5,8 @@ import type { HelplineError } from '../protocol/errors';
 import type { Notice, WireInteraction } from '../protocol/protocol.types';
 import type { OutboxEntry } from './outbox';
 
-// What a session knows of each interaction, in one record per interaction, changed only by folding the frames it
-// hears (`foldInteractions`, and for an agent `foldAgentInteractions`). The sessions' stores (`$conversations`,
+// What a session knows of each interaction, in one record per interaction, changed only by folding what it hears
+// and does (`foldInteractions`, and for an agent `foldAgentInteractions`). The sessions' stores (`$conversations`,
 // `$offers`, `$interactions`, …) are views of these records, never copies.
 
 /** Who wrote a message. */
