@@ -183,6 +183,7 @@ export function createHub(options: HubOptions): Hub {
     wireForAgent: (interaction, agentId) => wireFor(interaction, connsOf(agentId)[0]?.subject),
     setAway: (agentId, reason) => presence.set(agentId, 'away', reason, 'system'),
     repairTimers: timers.group(),
+    overflowTimer: timers.group(),
     isClosed: () => closed,
     reportFailure,
   });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { transition } from '../machine';
 import { helplineError } from '../protocol/errors';
 import type { Notice, WireInteraction } from '../protocol/protocol.types';
+import type { Queue } from '../queue/queue.types';
 import { createRouter } from '../routing/router';
 import { createTestClock, supportQueue, testAgent, waitFor } from '../testing';
 import { DEFAULT_LIFECYCLES, type Intent, type Lifecycle, withSnapshot } from './lifecycles';
@@ -14,10 +15,18 @@ import { createTurns } from './turns';
 
 const _chat = DEFAULT_LIFECYCLES.chat as Lifecycle;
 
-function setup(options: { refuse?: (intent: Intent, attempt: number) => boolean } = {}) {
+function setup(
+  options: {
+    refuse?: (intent: Intent, attempt: number) => boolean;
+    queues?: readonly Queue[];
+    /** The queues alice and bob serve. */
+    queueIds?: readonly string[];
+  } = {},
+) {
   const clock = createTestClock();
-  const router = createRouter({ queues: [supportQueue], now: clock.now });
-  for (const id of ['alice', 'bob']) router.upsertAgent(testAgent(id, { queueIds: ['support'] }));
+  const router = createRouter({ queues: options.queues ?? [supportQueue], now: clock.now });
+  for (const id of ['alice', 'bob'])
+    router.upsertAgent(testAgent(id, { queueIds: [...(options.queueIds ?? ['support'])] }));
   const live = new Map<string, Live>();
   const steps: string[] = [];
   const notices: { to: string; notice: Notice }[] = [];
@@ -54,6 +63,7 @@ function setup(options: { refuse?: (intent: Intent, attempt: number) => boolean 
       away.push(agentId);
     },
     repairTimers: timers.group(),
+    overflowTimer: timers.group(),
     isClosed: () => false,
     reportFailure: (what) => failures.push(what),
   });
@@ -95,6 +105,24 @@ describe('routing hub: offers', () => {
     assert.deepEqual(noticesOf('alice', 'offer.revoked'), [
       { type: 'offer.revoked', cid: 'c1', reason: 'missed' },
     ]);
+  });
+
+  it('a waiting chat overflows when its time comes on a quiet queue, with nothing else waking the router', async () => {
+    const support: Queue = { ...supportQueue, overflow: { afterSeconds: 60, queueId: 'sales' } };
+    const sales: Queue = { ...supportQueue, id: 'sales', name: 'Sales' };
+    const { clock, routing, steps, noticesOf, add, available } = setup({
+      queues: [support, sales],
+      queueIds: ['sales'],
+    });
+    await available('alice');
+    routing.enqueue(add('c1'));
+    await routing.schedule();
+    assert.deepEqual(steps, [], 'alice does not serve support');
+    await clock.advance(59_999);
+    assert.deepEqual(steps, []);
+    await clock.advance(1);
+    await waitFor(() => steps.includes('c1 offer'), 'offer after overflow');
+    assert.equal(noticesOf('alice', 'offer').length, 1);
   });
 
   it('an answered offer does not time out', async () => {

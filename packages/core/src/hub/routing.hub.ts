@@ -34,6 +34,8 @@ export interface RoutingHubDeps {
   readonly setAway: (agentId: string, reason: AwayReason) => Promise<unknown>;
   /** The deadlines of decisions storage could not take. */
   readonly repairTimers: TimerGroup;
+  /** The one timer that wakes the router when the earliest waiting interaction is due to overflow. */
+  readonly overflowTimer: TimerGroup;
   readonly isClosed: () => boolean;
   readonly reportFailure: ReportFailure;
 }
@@ -220,12 +222,20 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
         if (deps.isClosed()) return;
         await applyRouting(step());
         await applyRouting(router.route());
+        armOverflow();
       })
       .catch((error: unknown) => {
         // A routing failure must not stop later routing; it is reported for the operator.
         deps.reportFailure('routing', error);
       });
     return routingChain;
+  }
+
+  /** Overflow is a deadline of the queue, not of a machine state: the router says when the next one falls due. */
+  function armOverflow(): void {
+    const at = router.nextOverflowAt();
+    if (at === undefined) deps.overflowTimer.clear('overflow');
+    else deps.overflowTimer.armAt('overflow', at, () => void runRouting(() => router.tick()));
   }
 
   function schedule(): Promise<void> {

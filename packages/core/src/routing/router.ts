@@ -1031,6 +1031,10 @@ export function createRouter(options: RouterOptions): Router {
     return events;
   }
 
+  function nextOverflowAt(): number | undefined {
+    return overflowTimers.peek()?.at;
+  }
+
   function tick(): RoutingEvent[] {
     const at = now();
     const events: RoutingEvent[] = [];
@@ -1171,6 +1175,7 @@ export function createRouter(options: RouterOptions): Router {
     passedOverOf: (interactionId) => [...(items.get(interactionId)?.passedBy ?? [])],
     transfer,
     tick,
+    nextOverflowAt,
     recordHandleTime,
     positions,
     agent: (agentId) => {

@@ -120,6 +120,11 @@ export interface Router {
   transfer(interactionId: string, toQueueId: string): RoutingEvent[];
   /** Expires due offers (→ missed, re-queued) and applies overflow; call on every clock tick. */
   tick(): RoutingEvent[];
+  /**
+   * When the earliest waiting interaction is due to overflow (epoch ms), or `undefined` when none is: the caller
+   * calls {@link Router.tick} then, so overflow happens on a quiet queue too.
+   */
+  nextOverflowAt(): number | undefined;
   /** Records a completed handle time (seconds) for EWT estimates. */
   recordHandleTime(queueId: string, seconds: number): void;
   positions(queueId?: string): QueuePosition[];
