@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PROTOCOL_VERSION } from '../protocol/protocol.limits';
+import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/protocol.limits';
 import type { CommandFrame, ConversationEvent, Notice, ServerFrame } from '../protocol/protocol.types';
 import { createTestClock, flush } from '../testing';
 import { type AuthedConn, createConnectionsHub } from './connections.hub';
@@ -220,6 +220,23 @@ describe('connections hub: liveness', () => {
     await a.hello('dev:agent:alice');
     connections.close();
     assert.equal(a.of('bye')[0]?.error.code, 'connection/closed');
+    assert.equal(a.of('bye')[0]?.code, CLOSE_CODES.goingAway);
     assert.equal(connections.count, 0);
+  });
+
+  it('close says goodbye with the code it is given (a cluster instance that stops leading: 1012)', async () => {
+    const { connections } = setup();
+    const sent: string[] = [];
+    const closedWith: number[] = [];
+    const link = connections.connect({
+      send: (raw) => sent.push(raw),
+      close: (code) => closedWith.push(code),
+    });
+    link.receive(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, token: 'dev:agent:alice' }));
+    await flush();
+    connections.close(CLOSE_CODES.serviceRestart);
+    const bye = sent.map((raw) => JSON.parse(raw) as ServerFrame).find((frame) => frame.t === 'bye');
+    assert.equal(bye?.t === 'bye' && bye.code, 1012);
+    assert.deepEqual(closedWith, [1012]);
   });
 });

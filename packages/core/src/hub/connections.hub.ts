@@ -87,8 +87,8 @@ export interface ConnectionsHub extends Omit<Delivery, 'sendEvent' | 'sendMissed
   replayFrom(conn: Conn, cid: string, after: number, until?: number): Promise<void>;
   /** Number of open client connections. */
   readonly count: number;
-  /** Stops the heartbeat and closes every connection with "going away". */
-  close(): void;
+  /** Stops the heartbeat and closes every connection with `code` ("going away", 1001, by default). */
+  close(code?: number): void;
 }
 
 /**
@@ -358,10 +358,10 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
     get count() {
       return conns.size;
     },
-    close() {
+    close(code = CLOSE_CODES.goingAway) {
       closed = true;
       heartbeat.stop();
-      for (const conn of [...conns]) refuse(conn, CLOSE_CODES.goingAway, helplineError('connection/closed'));
+      for (const conn of [...conns]) refuse(conn, code, helplineError('connection/closed'));
     },
   };
 }

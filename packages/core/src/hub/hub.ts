@@ -72,8 +72,11 @@ export interface Hub {
   ): Promise<CommandResult<Op>>;
   /** Number of open client connections. */
   readonly connectionCount: number;
-  /** Stops every timer and closes every connection with "going away". */
-  close(): void;
+  /**
+   * Stops every timer and closes every connection with `code`: "going away" (1001) by default; a cluster's
+   * instance that stops leading says "service restart" (1012), so clients resume on another instance at once.
+   */
+  close(code?: number): void;
 }
 
 const STAFF_ROLES = new Set(['agent', 'supervisor']);
@@ -411,12 +414,12 @@ export function createHub(options: HubOptions): Hub {
     get connectionCount() {
       return connections.count;
     },
-    close() {
+    close(code) {
       closed = true;
       reporting.close();
       timers.close();
       // Connections first: their goodbyes must not arm call timers that would keep the process alive.
-      connections.close();
+      connections.close(code);
       voice.close();
     },
   };

@@ -36,6 +36,10 @@ export const CLOSE_CODES = {
   normal: 1000,
   /** The server is shutting down or restarting: reconnect with back-off. */
   goingAway: 1001,
+  /** The server restarts, or another instance of the deployment takes over (cluster mode): resume elsewhere now. */
+  serviceRestart: 1012,
+  /** The server cannot serve the connection yet (cluster mode: no leader is known): reconnect after a back-off. */
+  tryAgainLater: 1013,
   /** The frame was not valid protocol: do not retry the same frame. */
   protocolError: 4400,
   /** Authentication failed: get a new token before reconnecting. */
