@@ -1,10 +1,14 @@
-import type { SqlClient } from './sql.client';
+import { type Channel, deadlineOf } from '@helpline/core';
+import type { InteractionSnapshot } from '@helpline/core/hub';
+import type { SqlClient, SqlQueryable } from './sql.client';
 
 /** One schema change. Versions only grow; an applied migration is never edited, a new one is added. */
 export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** Fills what SQL alone cannot work out for the rows already there, right after `sql`, in the same transaction. */
+  readonly backfill?: (tx: SqlQueryable) => Promise<void>;
 }
 
 /**
@@ -137,6 +141,32 @@ CREATE TABLE instances (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'interaction deadlines as columns',
+    sql: `
+-- The deadline an interaction waits for in its state, as its machine's table declares it (deadlineOf in core): an
+-- offer's expiry, a callback's slot or retry, a timed wrap-up's end. Written with every change of the record, so an
+-- operator or a report can ask what is due or overdue; the hub re-arms deadlines from the snapshot itself.
+ALTER TABLE interactions ADD COLUMN due_at bigint, ADD COLUMN due_kind text;
+CREATE INDEX interactions_due ON interactions (due_at) WHERE due_at IS NOT NULL;
+`,
+    // The open interactions already stored get their deadline from the same declaration the writes use.
+    async backfill(tx) {
+      const rows = await tx.query<{ id: string; channel: Channel; snapshot: InteractionSnapshot }>(
+        'SELECT id, channel, snapshot FROM interactions WHERE is_open',
+      );
+      for (const row of rows) {
+        const due = deadlineOf(row.channel, row.snapshot);
+        if (!due) continue;
+        await tx.query('UPDATE interactions SET due_at = $2, due_kind = $3 WHERE id = $1', [
+          row.id,
+          due.at,
+          due.kind,
+        ]);
+      }
+    },
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.
@@ -170,6 +200,7 @@ export async function migrate(
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
       await tx.exec(migration.sql);
+      await migration.backfill?.(tx);
       await tx.query('INSERT INTO helpline_migrations (version, name) VALUES ($1, $2)', [
         migration.version,
         migration.name,

@@ -5,8 +5,8 @@ import { createMemoryStorage, type HubStorage, type InteractionSnapshot } from '
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from '../testing/databases';
 import { MIGRATIONS, migrate } from './migrations';
 import { openPgliteThread } from './pglite.thread';
-import { openPostgres } from './sql.client';
-import { openStorage, type SqlStorage, type StorageTarget } from './sql.storage';
+import { openPostgres, type SqlClient } from './sql.client';
+import { createSqlStorage, openStorage, type SqlStorage, type StorageTarget } from './sql.storage';
 
 const message = (clientMsgId: string, text: string): ConversationEvent => ({
   type: 'message',
@@ -41,10 +41,43 @@ const snapshot = (value: string): InteractionSnapshot => ({
 
 interface Subject {
   storage: SqlStorage;
+  /** The database under `storage`, for what only operators and reports read (columns the hub never reads back). */
+  client: SqlClient;
   /** A second storage on the same database (a second server process), where the engine allows one. */
   second?: SqlStorage;
   reopen(): Promise<SqlStorage>;
 }
+
+/** A storage over a client the test keeps, opened and migrated as `openStorage` does. */
+async function openWithClient(target: StorageTarget): Promise<{ storage: SqlStorage; client: SqlClient }> {
+  const client =
+    target.kind === 'pglite'
+      ? await openPgliteThread(target.dataDir)
+      : await openPostgres(target.url, target.schema === undefined ? {} : { schema: target.schema });
+  await migrate(client);
+  return { storage: createSqlStorage(client), client };
+}
+
+/** The `due_at` and `due_kind` columns of one interaction's row. */
+async function dueOf(client: SqlClient, id: string): Promise<[number | null, string | null]> {
+  const rows = await client.query<{ due_at: string | number | null; due_kind: string | null }>(
+    'SELECT due_at, due_kind FROM interactions WHERE id = $1',
+    [id],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`no row ${id}`);
+  return [row.due_at === null ? null : Number(row.due_at), row.due_kind];
+}
+
+/** A chat offered to alice until `expiresAt`, as the chat machine's context records it. */
+const offeredSnapshot = (expiresAt: number): InteractionSnapshot => ({
+  value: 'offered',
+  context: {
+    ...snapshot('offered').context,
+    agentId: 'alice',
+    offerExpiresAt: expiresAt,
+  } as InteractionSnapshot['context'],
+});
 
 /** The same contract, run on PGlite and on PostgreSQL. */
 function contract(open: () => Promise<Subject>) {
@@ -153,6 +186,58 @@ function contract(open: () => Promise<Subject>) {
     );
   });
 
+  it('keeps the deadline of the state in due_at and due_kind, and clears it when the state has none', async () => {
+    const { storage, client } = await open();
+    const record = (state: string, taken: InteractionSnapshot, open = true) => ({
+      interaction: { ...interaction('d', 'v1', state), agentId: 'alice' },
+      snapshot: taken,
+      open,
+    });
+    await storage.putInteraction(record('queued', snapshot('queued')));
+    assert.deepEqual(await dueOf(client, 'd'), [null, null], 'waiting in line has no deadline');
+    await storage.commit('d', [{ at: 2_000, ev: { type: 'state', state: 'offered' } }], () =>
+      record('offered', offeredSnapshot(32_000)),
+    );
+    assert.deepEqual(await dueOf(client, 'd'), [32_000, 'offer-timeout'], 'an offer runs out at its expiry');
+    await storage.putInteraction(record('active', snapshot('active')));
+    assert.deepEqual(await dueOf(client, 'd'), [null, null], 'accepted: the deadline is gone');
+    await storage.putInteraction(record('offered', offeredSnapshot(50_000), false));
+    assert.deepEqual(await dueOf(client, 'd'), [null, null], 'a closed record waits for nothing');
+    await storage.putInteraction({
+      ...record('offered', offeredSnapshot(40_000)),
+      interaction: interaction('e', 'v2', 'offered'),
+    });
+    const overdueAt = async (now: number) =>
+      (
+        await client.query<{ id: string }>('SELECT id FROM interactions WHERE due_at <= $1 ORDER BY due_at', [
+          now,
+        ])
+      ).map((row) => row.id);
+    assert.deepEqual(await overdueAt(35_000), []);
+    assert.deepEqual(await overdueAt(45_000), ['e'], 'what is overdue is one query');
+  });
+
+  it('gives the open interactions stored before migration 6 their deadline', async () => {
+    const { storage, client } = await open();
+    await storage.putInteraction({
+      interaction: interaction('old', 'v1', 'offered'),
+      snapshot: offeredSnapshot(70_000),
+      open: true,
+    });
+    await storage.putInteraction({
+      interaction: interaction('done', 'v2', 'ended'),
+      snapshot: offeredSnapshot(80_000),
+      open: false,
+    });
+    // The database as a server before version 6 left it.
+    await client.exec(`DROP INDEX interactions_due;
+ALTER TABLE interactions DROP COLUMN due_at, DROP COLUMN due_kind;
+DELETE FROM helpline_migrations WHERE version = 6;`);
+    assert.deepEqual(await migrate(client), [6]);
+    assert.deepEqual(await dueOf(client, 'old'), [70_000, 'offer-timeout']);
+    assert.deepEqual(await dueOf(client, 'done'), [null, null]);
+  });
+
   it('keeps presence history, visitor sessions until they expire, and single-use resume tokens', async () => {
     const { storage } = await open();
     await storage.recordPresence({ agentId: 'alice', status: 'available', at: 5 });
@@ -233,10 +318,12 @@ describe('SQL storage on PGlite', () => {
   contract(async () => {
     const dataDir = await freshPgliteDir();
     const target: StorageTarget = { kind: 'pglite', dataDir };
-    let storage = await openStorage(target);
+    const first = await openWithClient(target);
+    let storage = first.storage;
     opened.push(() => storage.close());
     return {
       storage,
+      client: first.client,
       async reopen() {
         await storage.close();
         storage = await openStorage(target);
@@ -286,7 +373,8 @@ describe('SQL storage on PostgreSQL', async () => {
     // A schema per test inside this run's schema would need nesting; a table prefix would need other SQL.
     // Instead each test gets its own schema, dropped at the end.
     const own = { ...target, schema: `${target.schema}_${++count}` };
-    let storage = await openStorage(own);
+    const first = await openWithClient(own);
+    let storage = first.storage;
     const second = await openStorage(own);
     opened.push(async () => {
       await storage.close();
@@ -297,6 +385,7 @@ describe('SQL storage on PostgreSQL', async () => {
     });
     return {
       storage,
+      client: first.client,
       second,
       async reopen() {
         await storage.close();

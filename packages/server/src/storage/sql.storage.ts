@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ConversationEvent, Interaction, PresenceStatus } from '@helpline/core';
+import { type ConversationEvent, deadlineOf, type Interaction, type PresenceStatus } from '@helpline/core';
 import type {
   HubStorage,
   InteractionSnapshot,
@@ -136,13 +136,14 @@ RETURNING cid, seq, at, body`;
 
 const PUT_INTERACTION = `
 INSERT INTO interactions
-  (id, channel, state, is_open, customer_id, queue_id, agent_id, csat_score, interaction, snapshot, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12)
+  (id, channel, state, is_open, customer_id, queue_id, agent_id, csat_score, interaction, snapshot, created_at, updated_at,
+   due_at, due_kind)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14)
 ON CONFLICT (id) DO UPDATE SET
   channel = EXCLUDED.channel, state = EXCLUDED.state, is_open = EXCLUDED.is_open,
   customer_id = EXCLUDED.customer_id, queue_id = EXCLUDED.queue_id, agent_id = EXCLUDED.agent_id,
   csat_score = EXCLUDED.csat_score, interaction = EXCLUDED.interaction, snapshot = EXCLUDED.snapshot,
-  updated_at = EXCLUDED.updated_at`;
+  updated_at = EXCLUDED.updated_at, due_at = EXCLUDED.due_at, due_kind = EXCLUDED.due_kind`;
 
 /** Conversations whose sent clientMsgIds this process keeps in memory (least recently used ones are dropped). */
 const CLIENT_ID_CACHE = 20_000;
@@ -181,6 +182,8 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
   };
 
   const putInteraction = async (db: SqlQueryable, { interaction, snapshot, open }: StoredInteraction) => {
+    // The deadline of the state, beside the snapshot it comes from (migration 6): none once the record is closed.
+    const due = open ? deadlineOf(interaction.channel, snapshot) : undefined;
     await db.query(PUT_INTERACTION, [
       interaction.id,
       interaction.channel,
@@ -194,6 +197,8 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
       JSON.stringify(snapshot),
       interaction.timestamps.createdAt,
       Date.now(),
+      due?.at ?? null,
+      due?.kind ?? null,
     ]);
   };
 
