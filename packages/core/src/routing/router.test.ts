@@ -330,6 +330,118 @@ describe('offers: timeout, misses, away', () => {
   });
 });
 
+describe('restoreOffer: an offer made before a restart', () => {
+  const expiring = (expiresAt: number) => ({ agentId: 'a', offeredAt: T0 - 5 * SECOND, expiresAt });
+
+  it('holds the agent’s capacity until its original expiry, whatever their presence, and can be accepted', () => {
+    const { router } = setup();
+    router.upsertAgent(makeAgent('a'));
+    const restored = router.restoreOffer(makeItem('i', 'q', T0 - 60 * SECOND), expiring(T0 + 25 * SECOND));
+    assert.deepEqual(restored, {
+      interactionId: 'i',
+      agentId: 'a',
+      queueId: 'q',
+      channel: 'chat',
+      offeredAt: T0 - 5 * SECOND,
+      expiresAt: T0 + 25 * SECOND,
+    });
+    assert.deepEqual(router.offerOf('i'), restored);
+    assert.equal(router.agent('a')?.presence, 'offline', 'nobody is connected yet after a restart');
+    assert.deepEqual(router.agent('a')?.interactionIds, ['i']);
+    assert.deepEqual(router.waiting('q'), [], 'an offer is not in line');
+    router.setPresence('a', 'available');
+    router.enqueue(makeItem('next', 'q', T0));
+    assert.deepEqual(router.route(), [], 'the agent’s one slot is taken by the restored offer');
+    router.accept('i', 'a');
+    assert.equal(router.offerOf('i'), undefined);
+    router.release('i');
+    assert.deepEqual(offered(router.route()), ['next→a']);
+  });
+
+  it('times out at its original expiry like any offer: missed, counted, back in line at its place', () => {
+    const { router, clock } = setup();
+    online(router, makeAgent('a'));
+    router.restoreOffer(makeItem('i', 'q', T0 - 60 * SECOND), expiring(T0 + 10 * SECOND));
+    clock.advance(9 * SECOND);
+    assert.deepEqual(router.tick(), []);
+    clock.advance(1 * SECOND);
+    assert.deepEqual(
+      router.tick().map((e) => e.type),
+      ['missed', 'requeued'],
+    );
+    assert.equal(router.agent('a')?.consecutiveMisses, 1);
+    assert.deepEqual(router.passedOverOf('i'), ['a']);
+    assert.deepEqual(
+      router.waiting('q').map((i) => [i.id, i.waitingSince]),
+      [['i', T0 - 60 * SECOND]],
+    );
+  });
+
+  it('an expiry that passed while nobody ran the router is due at the next tick', () => {
+    const { router } = setup();
+    router.upsertAgent(makeAgent('a'));
+    router.restoreOffer(makeItem('i', 'q', T0 - 60 * SECOND), expiring(T0 - 1));
+    const events = router.tick();
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['missed', 'requeued'],
+    );
+    assert.equal(events[0]?.type === 'missed' ? events[0].offer.expiresAt : undefined, T0 - 1);
+  });
+
+  it('is withdrawn like any offer when the agent goes away', () => {
+    const { router } = setup();
+    router.upsertAgent(makeAgent('a'));
+    router.restoreOffer(makeItem('i', 'q', T0), expiring(T0 + 10 * SECOND));
+    assert.deepEqual(router.setPresence('a', 'away', 'break'), [
+      { type: 'requeued', interactionId: 'i', queueId: 'q' },
+    ]);
+    assert.equal(router.agent('a')?.consecutiveMisses, 0);
+  });
+
+  it('refuses an unknown agent, one who no longer serves the queue or has no room, and an interaction it holds', () => {
+    const { router } = setup([makeQueue('q'), makeQueue('other')]);
+    router.upsertAgent(makeAgent('a'));
+    router.upsertAgent(makeAgent('elsewhere', { queueIds: ['other'] }));
+    const code = (call: () => unknown) => {
+      try {
+        call();
+        return undefined;
+      } catch (error) {
+        return error instanceof HelplineError ? error.code : String(error);
+      }
+    };
+    const item = makeItem('i', 'q', T0);
+    const until = T0 + 10 * SECOND;
+    assert.equal(
+      code(() => router.restoreOffer(item, { ...expiring(until), agentId: 'gone' })),
+      'not-found',
+    );
+    assert.equal(
+      code(() => router.restoreOffer(item, { ...expiring(until), agentId: 'elsewhere' })),
+      'validation/field',
+    );
+    router.assign('held', 'a', 'chat');
+    assert.equal(
+      code(() => router.restoreOffer(item, expiring(until))),
+      'agent/capacity',
+    );
+    assert.equal(router.offerOf('i'), undefined, 'nothing changed');
+    assert.equal(router.passedOverOf('i').length, 0);
+    router.release('held');
+    router.enqueue(makeItem('waiting', 'q', T0));
+    assert.equal(
+      code(() => router.restoreOffer(makeItem('waiting', 'q', T0), expiring(until))),
+      'conflict/state',
+    );
+    assert.deepEqual(
+      router.waiting('q').map((i) => i.id),
+      ['waiting'],
+    );
+    assert.deepEqual(router.agent('a')?.interactionIds, []);
+  });
+});
+
 describe('reject', () => {
   it('re-queues at the original place, is not a miss, and prefers another agent', () => {
     const { router } = setup();

@@ -670,39 +670,72 @@ export function createRouter(options: RouterOptions): Router {
 
   /* --- interactions --- */
 
-  function enqueue(item: RoutingItem): RoutingEvent[] {
+  /** A new entry for `item`, which the router must not hold yet (`operation` names the refused call). */
+  function admit(item: RoutingItem, operation: string): ItemState {
     validateItem(item);
     if (items.has(item.id)) {
       throw helplineError('conflict/state', {
-        operation: 'enqueue',
+        operation,
         entity: `interaction ${item.id}`,
         state: items.get(item.id)?.status ?? 'known',
       });
     }
-    const queue = queueOrThrow(item.queueId);
-    const entry = newEntry(item, queue);
+    return newEntry(item, queueOrThrow(item.queueId));
+  }
+
+  function enqueue(item: RoutingItem): RoutingEvent[] {
+    const entry = admit(item, 'enqueue');
     items.set(item.id, entry);
     placeWaiting(entry);
     scheduleOverflow(entry);
     return [];
   }
 
+  /** Why `agent` may not hold `item`, presence aside: they do not serve its queue, or have no room for it. */
+  function refusalToHold(
+    agent: AgentState,
+    item: RoutingItem,
+    where: { readonly scope: string; readonly field: string },
+  ): HelplineError | undefined {
+    const queue = queueOrThrow(item.queueId);
+    if (!worksQueue(agent, queue) || baseScore(agent, queue) < 0) {
+      const detail = `${agent.id} does not serve queue ${item.queueId}`;
+      return helplineError('validation/field', { ...where, detail }, { field: where.field });
+    }
+    if (!hasCapacity(agent.agent.capacity, agent.load, item.channel)) {
+      return helplineError('agent/capacity', { agent: agent.id, channel: item.channel });
+    }
+    return undefined;
+  }
+
   function refusalOfOfferTo(item: RoutingItem, agentId: string): HelplineError | undefined {
     const agent = agents.get(agentId);
     if (agent === undefined || agent.presence !== 'available')
       return helplineError('agent/unavailable', { agent: agentId });
-    const queue = queueOrThrow(item.queueId);
-    if (!worksQueue(agent, queue) || baseScore(agent, queue) < 0) {
-      return helplineError(
-        'validation/field',
-        { scope: 'transfer', field: 'toAgentId', detail: `${agentId} does not serve queue ${item.queueId}` },
-        { field: 'toAgentId' },
-      );
-    }
-    if (!hasCapacity(agent.agent.capacity, agent.load, item.channel)) {
-      return helplineError('agent/capacity', { agent: agentId, channel: item.channel });
-    }
-    return undefined;
+    return refusalToHold(agent, item, { scope: 'transfer', field: 'toAgentId' });
+  }
+
+  function restoreOffer(
+    item: RoutingItem,
+    { agentId, offeredAt, expiresAt }: Pick<RoutingOffer, 'agentId' | 'offeredAt' | 'expiresAt'>,
+  ): RoutingOffer {
+    const entry = admit(item, 'restore an offer');
+    const agent = agentOrThrow(agentId);
+    const refusal = refusalToHold(agent, item, { scope: 'routing', field: 'agentId' });
+    if (refusal) throw refusal;
+    items.set(item.id, entry);
+    const restored: RoutingOffer = {
+      interactionId: item.id,
+      agentId,
+      queueId: item.queueId,
+      channel: entry.channel,
+      offeredAt,
+      expiresAt,
+    };
+    hold(entry, agent, restored);
+    // It may still overflow (an overflowed offer widens who may take it when it goes back in line).
+    scheduleOverflow(entry);
+    return restored;
   }
 
   function offerTo(item: RoutingItem, agentId: string): RoutingEvent[] {
@@ -925,6 +958,17 @@ export function createRouter(options: RouterOptions): Router {
     return a.id < b.id;
   }
 
+  /** `entry` is offered to `agent` as `made` says: it holds their capacity until answered or `made` expires. */
+  function hold(entry: ItemState, agent: AgentState, made: RoutingOffer): void {
+    entry.status = 'offered';
+    entry.offer = made;
+    entry.agent = agent;
+    agent.load[entry.channel]++;
+    agent.held.add(entry.item.id);
+    refreshFree(agent);
+    offerTimers.push({ at: made.expiresAt, id: made.interactionId, offer: made });
+  }
+
   function offer(entry: ItemState, agent: AgentState, at: number, events: RoutingEvent[]): void {
     takeWaiting(entry);
     const queue = entry.queue as QueueState;
@@ -936,13 +980,7 @@ export function createRouter(options: RouterOptions): Router {
       offeredAt: at,
       expiresAt: at + queue.queue.offerTimeoutSeconds * 1000,
     };
-    entry.status = 'offered';
-    entry.offer = made;
-    entry.agent = agent;
-    agent.load[entry.channel]++;
-    agent.held.add(entry.item.id);
-    refreshFree(agent);
-    offerTimers.push({ at: made.expiresAt, id: made.interactionId, offer: made });
+    hold(entry, agent, made);
     events.push({ type: 'offered', offer: made });
   }
 
@@ -1172,6 +1210,7 @@ export function createRouter(options: RouterOptions): Router {
     assign,
     offerTo,
     refusalOfOfferTo,
+    restoreOffer,
     passedOverOf: (interactionId) => [...(items.get(interactionId)?.passedBy ?? [])],
     transfer,
     tick,

@@ -110,6 +110,18 @@ export interface Router {
    * have no room for the channel; nothing is enqueued then.
    */
   offerTo(item: RoutingItem, agentId: string): RoutingEvent[];
+  /**
+   * Takes back an offer made before a restart, or by a routing leader that is gone: `item` stays offered to
+   * `offer.agentId` until its original `expiresAt`, and holds that agent's capacity like any offer. Whatever the
+   * agent's presence: after a restart nobody is connected yet, and going away or offline withdraws it as it does
+   * any offer. An expiry already past is due at the next {@link Router.tick}. Throws `not-found` when the agent is
+   * unknown, `validation/field` (`agentId`) when they no longer serve the queue, `agent/capacity` when they have no
+   * room for the channel, `conflict/state` when the router holds the interaction already; nothing changes then.
+   */
+  restoreOffer(
+    item: RoutingItem,
+    offer: Pick<RoutingOffer, 'agentId' | 'offeredAt' | 'expiresAt'>,
+  ): RoutingOffer;
   /** Agents who declined or missed an interaction the router holds (see {@link RoutingItem.passedOver}). */
   passedOverOf(interactionId: string): readonly string[];
   /** Why {@link Router.offerTo} would refuse, or `undefined` when it would offer (nothing changes). */
