@@ -31,7 +31,7 @@ export type Intent =
   | { readonly kind: 'schedule'; readonly start: number; readonly end: number }
   /**
    * The deadline the interaction's state declares fell due (a callback's slot or retry, a `timed` wrap-up): the
-   * machine takes the event its table names for it (see {@link eventFor}).
+   * machine takes the event its table names for it (see `eventFor`).
    */
   | { readonly kind: 'deadline' }
   | { readonly kind: 'offer'; readonly agentId: string; readonly expiresAt: number }

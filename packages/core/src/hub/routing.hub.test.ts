@@ -117,9 +117,9 @@ describe('routing hub: offers', () => {
     await available('alice');
     routing.enqueue(add('c1'));
     await routing.schedule();
-    assert.deepEqual(steps, [], 'alice does not serve support');
+    assert.equal(steps.length, 0, 'alice does not serve support');
     await clock.advance(59_999);
-    assert.deepEqual(steps, []);
+    assert.equal(steps.length, 0);
     await clock.advance(1);
     await waitFor(() => steps.includes('c1 offer'), 'offer after overflow');
     assert.equal(noticesOf('alice', 'offer').length, 1);
