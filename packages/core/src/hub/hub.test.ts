@@ -417,7 +417,9 @@ describe('hub: persistence and resume', () => {
     assert.equal(after.asaSeconds, 4);
     assert.equal(after.ahtSeconds, before.ahtSeconds);
     assert.deepEqual(after.byDisposition, { resolved: 1 });
-    assert.equal(second.hub.interaction(waiting)?.state, 'queued', 'open work is restored as before');
+    // alice was free when it came in: an offer outstanding at the restart stays hers, until its expiry.
+    assert.equal(second.hub.interaction(waiting)?.state, 'offered', 'open work is restored as it was');
+    assert.equal(second.hub.interaction(waiting)?.agentId, 'alice');
   });
 
   it('lets finished interactions leave memory after a while, reading them back from storage when used', async () => {

@@ -377,30 +377,41 @@ export function createHub(options: HubOptions): Hub {
 
   async function restore(): Promise<void> {
     await reporting.restore();
+    const restored: Live[] = [];
     for (const stored of await storage.openInteractions()) {
       const lifecycle = lifecycles[stored.interaction.channel];
       if (!lifecycle || live.has(stored.interaction.id)) continue;
       const current: Live = { interaction: stored.interaction, snapshot: stored.snapshot, lifecycle };
       live.remember(current);
-      // An offer does not survive a restart (its timer and reservation are gone): the machine takes it back, the
-      // step is stored, and the agent hears of it when they are back.
-      const offeredTo = phaseOfLive(current) === 'offered' ? current.interaction.agentId : undefined;
-      if (offeredTo !== undefined) {
-        await drive(current, { kind: 'offer-withdrawn' });
-        notify(offeredTo, { type: 'offer.revoked', cid: current.interaction.id, reason: 'missed' });
-      }
-      const { snapshot } = current;
-      const { interaction } = current;
-      if (lifecycle.waiting.has(snapshot.value)) routingHub.enqueue(current);
-      else if (lifecycle.handling.has(snapshot.value) && interaction.agentId) {
+      restored.push(current);
+    }
+    // What agents hold goes back to them before anything is routed, with nothing awaited in between: the work they
+    // handle, then the offers still out, each to the same agent until its original expiry. An offer the router
+    // refuses (the agent is gone from the configuration, or has no room) is taken back below.
+    for (const { interaction, lifecycle, snapshot } of restored) {
+      if (lifecycle.handling.has(snapshot.value) && interaction.agentId)
         router.assign(interaction.id, interaction.agentId, interaction.channel);
+    }
+    const refused = new Set(
+      restored.filter((current) => phaseOfLive(current) === 'offered' && !routingHub.restoreOffer(current)),
+    );
+    for (const current of restored) {
+      const offeredTo = current.interaction.agentId;
+      if (refused.has(current)) {
+        // The step is stored, and the agent hears of it when they are back.
+        await drive(current, { kind: 'offer-withdrawn' });
+        if (offeredTo)
+          notify(offeredTo, { type: 'offer.revoked', cid: current.interaction.id, reason: 'missed' });
       }
-      // A callback's slot or retry, and a timed wrap-up, wait again (one that ran out meanwhile ends at once).
+      if (current.lifecycle.waiting.has(current.snapshot.value) && phaseOfLive(current) !== 'offered')
+        routingHub.enqueue(current);
+      // The state's deadline waits again: an offer's expiry, a callback's slot or retry, a timed wrap-up.
       effects.arm(current);
-      // Calls do not survive a restart: a waiting call rings again, a talking one ends (see voice.hub.ts).
+      // Calls do not survive a restart: a waiting or offered call rings again, a talking one ends (voice.hub.ts).
       await voice.restored(current);
     }
-    await routingHub.schedule();
+    // Whatever fell due while nobody ran the router (offers, overflow) is handled now, then routing goes on.
+    await routingHub.tick();
   }
 
   return {

@@ -1,6 +1,7 @@
 import type { AwayReason } from '../agent/agent.types';
 import type { Interaction } from '../interaction/interaction.types';
-import { can } from '../machine';
+import { can, pendingDeadline } from '../machine';
+import { isHelplineError } from '../protocol/errors';
 import type { Notice, WireInteraction } from '../protocol/protocol.types';
 import type { Router, RoutingEvent, RoutingItem, RoutingOffer } from '../routing/routing.types';
 import { isRetryable, type ReportFailure, retryDelayOf } from './failures';
@@ -57,6 +58,12 @@ export interface RoutingHub {
   itemOf(interaction: Interaction): RoutingItem;
   /** Puts an interaction in line (`passedOver`: agents who declined or missed it already). */
   enqueue(current: Live, passedOver?: readonly string[]): void;
+  /**
+   * Gives an interaction offered before a restart (or by a routing leader that is gone) back to the router as the
+   * same offer: to the same agent, until the expiry its machine recorded. False when the router refuses it (the agent
+   * is unknown, no longer serves the queue or has no room): then the caller takes the offer back.
+   */
+  restoreOffer(current: Live): boolean;
   /** Offers a transferred interaction to `to`; `from` hears whether it was taken, declined or missed. */
   transferTo(current: Live, from: string, to: string): void;
   /** A named transfer's offer to `agentId` has its answer. */
@@ -255,6 +262,24 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
     };
   }
 
+  function restoreOffer(current: Live): boolean {
+    const { interaction } = current;
+    const deadline = pendingDeadline(current.lifecycle.machine, current.snapshot);
+    if (!interaction.agentId || deadline?.kind !== 'offer-timeout') return false;
+    const offer = {
+      agentId: interaction.agentId,
+      offeredAt: interaction.timestamps.offeredAt ?? clock.now(),
+      expiresAt: deadline.at,
+    };
+    try {
+      router.restoreOffer(routingItemOf(interaction), offer);
+      return true;
+    } catch (error) {
+      if (isHelplineError(error)) return false;
+      throw error;
+    }
+  }
+
   function enqueueForRouting(current: Live, passedOver: readonly string[] = []): void {
     void runRouting(() => router.enqueue({ ...routingItemOf(current.interaction), passedOver }));
   }
@@ -291,6 +316,7 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
     apply: applyRouting,
     itemOf: routingItemOf,
     enqueue: enqueueForRouting,
+    restoreOffer,
     transferTo(current, from, to) {
       namedTransfers.set(current.interaction.id, { from, to });
       offerToNamed(current, to);

@@ -32,25 +32,29 @@ function setup(options: { hasCall?: boolean } = {}) {
 }
 
 describe('calls after a restart', () => {
-  it('a caller still waiting in the queue gets a new ringing call, and is watched in case they never come back', async () => {
-    const { restored, committed, watched, drafted } = setup();
-    await restored(inState('voice', 'queued', { agentId: null }));
-    assert.deepEqual(drafted, ['c1 by visitor']);
-    assert.deepEqual(
-      committed.map(({ cid, calls, intent }) => [cid, calls.map((step) => step.call.callId), intent]),
-      [['c1', ['v-new'], undefined]],
-    );
-    assert.deepEqual(watched, [caller.id]);
-  });
-
-  for (const state of ['offered', 'active']) {
-    it(`a voice interaction ${state} when its call was lost fails (the agent wraps up)`, async () => {
+  // An offer outlives a restart (it stays with its agent until its expiry), so an offered call rings again too.
+  for (const [state, agentId] of [
+    ['queued', null],
+    ['offered', 'alice'],
+  ] as const) {
+    it(`a caller still ${state} gets a new ringing call, and is watched in case they never come back`, async () => {
       const { restored, committed, watched, drafted } = setup();
-      await restored(inState('voice', state));
-      assert.deepEqual(committed, [{ cid: 'c1', calls: [], intent: { kind: 'fail' } }]);
-      assert.deepEqual([watched, drafted], [[], []]);
+      await restored(inState('voice', state, { agentId }));
+      assert.deepEqual(drafted, ['c1 by visitor']);
+      assert.deepEqual(
+        committed.map(({ cid, calls, intent }) => [cid, calls.map((step) => step.call.callId), intent]),
+        [['c1', ['v-new'], undefined]],
+      );
+      assert.deepEqual(watched, [caller.id]);
     });
   }
+
+  it('a voice interaction active when its call was lost fails (the agent wraps up)', async () => {
+    const { restored, committed, watched, drafted } = setup();
+    await restored(inState('voice', 'active'));
+    assert.deepEqual(committed, [{ cid: 'c1', calls: [], intent: { kind: 'fail' } }]);
+    assert.deepEqual([watched, drafted], [[], []]);
+  });
 
   it('leaves alone a voice interaction past its call, one with a call already, and other channels', async () => {
     const { restored, committed } = setup();

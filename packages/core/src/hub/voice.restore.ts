@@ -22,10 +22,11 @@ export interface CallRestoreDeps {
 
 /**
  * Creates what happens to the calls of restored interactions. A call does not survive a restart: its state and
- * timers lived in the process, its media in the browsers. A voice interaction still waiting in its queue rings
- * again with a new call, which the caller's page takes back (unless the caller stays away: then it ends like any
- * call whose parties are gone); one that was being talked on ends as failed (the agent wraps up). Other channels'
- * calls were only escalations: their interactions go on without them.
+ * timers lived in the process, its media in the browsers. A voice interaction still waiting in its queue, or still
+ * offered to its agent (an offer outlives a restart), rings again with a new call, which the caller's page takes back
+ * (unless the caller stays away: then it ends like any call whose parties are gone) and the agent answers by
+ * accepting; one that was being talked on ends as failed (the agent wraps up). Other channels' calls were only
+ * escalations: their interactions go on without them.
  *
  * @example
  * ```ts
@@ -39,7 +40,8 @@ export function createCallRestore(deps: CallRestoreDeps): (current: VoiceInterac
     const state = current.snapshot.value;
     if (interaction.channel !== 'voice' || deps.hasCall(interaction.id)) return;
     await deps.serialized(interaction.id, async () => {
-      if (phaseOf('voice', state) === 'waiting') {
+      const phase = phaseOf('voice', state);
+      if (phase === 'waiting' || phase === 'offered') {
         await deps.commit(interaction.id, { calls: [deps.draft(current, 'visitor')] });
         // A caller who does not come back leaves no call ringing in the queue for ever.
         deps.watchParties(interaction.customer.id);

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { Agent } from '../agent/agent.types';
+import type { OfferLeg } from '../interaction/lifecycle';
+import { createAgentSession } from '../session/agent.session';
+import { createVisitorSession } from '../session/visitor.session';
+import { createTestClock, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
+import { createMemoryTransport } from '../transport/memory.transport';
+import { devAuthenticate } from './dev-auth';
+import { createHub } from './hub';
+import type { HubStorage } from './hub.types';
+import { createMemoryStorage } from './memory.storage';
+
+// A restart (or a new routing leader) takes over the offers that were out: each stays with its agent until its
+// original expiry, and one that ran out meanwhile times out at once, as it would have without the restart.
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+const OFFER_MS = supportQueue.offerTimeoutSeconds * 1000;
+
+/** One run of the hub on `storage`; a restart is a second call on the same storage and clock. */
+function start(storage: HubStorage, clock: TestClock, agents: readonly Agent[] = [testAgent('alice')]) {
+  const hub = createHub({
+    queues: [supportQueue],
+    agents: [...agents],
+    authenticate: devAuthenticate,
+    clock,
+    storage,
+  });
+  cleanups.push(() => hub.close());
+  const transport = createMemoryTransport({ hub });
+  const base = { clock, random: () => 0.5, transport };
+  const agent = (id: string) => {
+    const session = createAgentSession({ ...base, token: `dev:agent:${id}:${id}` });
+    cleanups.push(() => session.close());
+    return session;
+  };
+  const visitor = (id: string) => {
+    const session = createVisitorSession({ ...base, token: `dev:visitor:${id}:${id}` });
+    cleanups.push(() => session.close());
+    return session;
+  };
+  return { hub, agent, visitor };
+}
+
+/** A chat offered to alice, and the hub it was offered on closed as a crash would leave it. */
+async function offeredThenDown() {
+  const storage = createMemoryStorage();
+  const clock = createTestClock();
+  const first = start(storage, clock);
+  const alice = first.agent('alice');
+  await alice.setPresence('available');
+  const cid = await first.visitor('v1').startChat({});
+  await waitFor(() => alice.$offers.get()[cid] !== undefined, 'offered to alice');
+  const expiresAt = alice.$offers.get()[cid]?.expiresAt ?? 0;
+  assert.equal(expiresAt, clock.now() + OFFER_MS);
+  alice.close();
+  first.hub.close();
+  return { storage, clock, cid, expiresAt };
+}
+
+async function legsOf(storage: HubStorage, cid: string): Promise<readonly OfferLeg[]> {
+  const stored = await storage.getInteraction(cid);
+  return (stored?.snapshot.context as { offerHistory: readonly OfferLeg[] }).offerHistory;
+}
+
+describe('hub: offers outstanding at a restart', () => {
+  it('stay offered to the same agent with their expiry; the agent sees the offer when back and accepts it', async () => {
+    const { storage, clock, cid, expiresAt } = await offeredThenDown();
+    await clock.advance(5_000);
+
+    const second = start(storage, clock);
+    await second.hub.restore();
+    assert.equal(second.hub.interaction(cid)?.state, 'offered');
+    assert.equal(second.hub.interaction(cid)?.agentId, 'alice');
+    const alice = second.agent('alice');
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'the offer is in her snapshot');
+    assert.equal(alice.$offers.get()[cid]?.expiresAt, expiresAt, 'the same offer, not a new one');
+    await alice.accept(cid);
+    assert.equal(second.hub.interaction(cid)?.state, 'active');
+    await clock.advance(OFFER_MS);
+    assert.equal(second.hub.interaction(cid)?.state, 'active', 'an answered offer does not time out');
+    assert.deepEqual(
+      (await legsOf(storage, cid)).map((leg) => [leg.agentId, leg.expiresAt, leg.answeredAt !== undefined]),
+      [['alice', expiresAt, true]],
+      'one offer, answered: nothing was withdrawn',
+    );
+  });
+
+  it('time out at their original expiry when not answered: missed, counted, back in line', async () => {
+    const { storage, clock, cid, expiresAt } = await offeredThenDown();
+    const second = start(storage, clock);
+    await second.hub.restore();
+    await clock.advance(expiresAt - clock.now() - 1);
+    assert.equal(second.hub.interaction(cid)?.state, 'offered', 'the deadline was re-armed, not moved');
+    await clock.advance(1);
+    await waitFor(() => second.hub.interaction(cid)?.state === 'queued', 'timed out at its expiry');
+    const [leg] = await legsOf(storage, cid);
+    assert.deepEqual([leg?.endReason, leg?.endedAt], ['missed', expiresAt]);
+  });
+
+  it('time out at once when their expiry passed while the server was down, and go to whoever is free', async () => {
+    const { storage, clock, cid, expiresAt } = await offeredThenDown();
+    await clock.advance(OFFER_MS + 60_000);
+
+    const second = start(storage, clock, [testAgent('alice'), testAgent('bob')]);
+    await second.hub.restore();
+    assert.equal(second.hub.interaction(cid)?.state, 'queued', 'missed as soon as the hub is back');
+    const stored = await storage.getInteraction(cid);
+    assert.equal((stored?.snapshot.context as { missCount: number }).missCount, 1, 'counted as a miss');
+    const [leg] = await legsOf(storage, cid);
+    assert.equal(leg?.endReason, 'missed');
+    assert.ok((leg?.endedAt ?? 0) >= expiresAt);
+    const bob = second.agent('bob');
+    await bob.setPresence('available');
+    await waitFor(() => bob.$offers.get()[cid] !== undefined, 'offered again, to bob');
+    const alice = second.agent('alice');
+    await alice.setPresence('available');
+    assert.equal(alice.$offers.get()[cid], undefined, 'alice no longer has it');
+  });
+
+  it('keep a phone call: it rings again for its caller, and accepting the offer answers the new call', async () => {
+    const storage = createMemoryStorage();
+    const clock = createTestClock();
+    const first = start(storage, clock);
+    const before = first.agent('alice');
+    await before.setPresence('available');
+    const cid = await first.visitor('v1').startChat({ channel: 'voice' });
+    await waitFor(() => before.$offers.get()[cid] !== undefined, 'the call is offered to alice');
+    before.close();
+    first.hub.close();
+
+    const second = start(storage, clock);
+    await second.hub.restore();
+    assert.equal(second.hub.interaction(cid)?.state, 'offered');
+    const caller = second.visitor('v1');
+    const ringing = await caller.connection.command('call.attach', { cid });
+    assert.deepEqual([ringing.call?.state, ringing.call?.startedBy], ['ringing', 'visitor']);
+    const alice = second.agent('alice');
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'the offer is in her snapshot');
+    await alice.accept(cid);
+    const answered = await caller.connection.command('call.attach', { cid });
+    assert.deepEqual(
+      [answered.call?.callId, answered.call?.state],
+      [ringing.call?.callId, 'connecting'],
+      'the call that rang is the one answered',
+    );
+  });
+
+  it('are taken back and wait in line again when the agent is no longer there to hold them', async () => {
+    const { storage, clock, cid } = await offeredThenDown();
+    const second = start(storage, clock, [testAgent('bob')]);
+    await second.hub.restore();
+    assert.equal(second.hub.interaction(cid)?.state, 'queued');
+    const [leg] = await legsOf(storage, cid);
+    assert.deepEqual([leg?.agentId, leg?.endReason], ['alice', 'missed']);
+    const bob = second.agent('bob');
+    await bob.setPresence('available');
+    await waitFor(() => bob.$offers.get()[cid] !== undefined, 'offered to bob');
+  });
+});
