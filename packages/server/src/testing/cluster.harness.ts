@@ -27,8 +27,12 @@ export interface ClusterOptions {
   /** Default 3. */
   readonly instances?: number;
   readonly config: ConfigInput;
-  /** More environment for instance `index` (on top of the database URL and the tests' JWT secret). */
-  readonly env?: (index: number) => Readonly<Record<string, string>>;
+  /**
+   * More environment for instance `index`, on top of `HELPLINE_DATABASE_URL` (`databaseUrl`, through the
+   * instance's own proxy) and the tests' JWT secret. Any other URL to the database (a direct one for the listener
+   * or the lease) must be `databaseUrl` too, or the instance's partition would not cut it.
+   */
+  readonly env?: (index: number, databaseUrl: string) => Readonly<Record<string, string>>;
   /** Every line an instance writes. */
   readonly onServerLine?: (index: number, line: string) => void;
   /** What the harness does, as it does it (kills, health changes…). */
@@ -285,19 +289,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     if (slot.server?.running) throw new Error(`instance ${index} is already running`);
     slot.process = 'starting';
     slot.starts++;
+    const databaseUrl = withDatabase(options.adminUrl, database, {
+      port: slot.dbProxy.port,
+      applicationName: slot.name,
+    });
     let server: ServeProcess;
     try {
       server = await spawnServe({
         configPath,
         env: {
-          HELPLINE_DATABASE_URL: withDatabase(options.adminUrl, database, {
-            port: slot.dbProxy.port,
-            applicationName: slot.name,
-          }),
+          HELPLINE_DATABASE_URL: databaseUrl,
           HELPLINE_DATABASE_SCHEMA: '',
           // Connections opened from another URL (a direct one for the listener or the lease) are named too.
           PGAPPNAME: slot.name,
-          ...options.env?.(index),
+          ...options.env?.(index, databaseUrl),
         },
         onLine(line) {
           slot.tail.push(line);
@@ -485,7 +490,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       );
       const holders = new Set(
         rows.flatMap(({ client_port }) =>
-          slots.filter((slot) => slot.dbProxy.upstreamPorts().includes(client_port)).map((slot) => slot.index),
+          slots
+            .filter((slot) => slot.dbProxy.upstreamPorts().includes(client_port))
+            .map((slot) => slot.index),
         ),
       );
       return holders.size === 1 ? [...holders][0] : undefined;
