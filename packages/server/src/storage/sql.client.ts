@@ -73,6 +73,8 @@ export interface PostgresOptions {
   readonly schema?: string | undefined;
   /** Most pooled connections. Default 10. */
   readonly maxConnections?: number | undefined;
+  /** The server ends a session idle inside a transaction this long (`idle_in_transaction_session_timeout`). */
+  readonly idleInTransactionTimeoutMs?: number | undefined;
 }
 
 /** Connects a pool to PostgreSQL at `url` (`postgres://user@host:port/db`). */
@@ -94,10 +96,16 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       await setup.end().catch(() => {});
     }
   }
+  const settings = [
+    ...(schema === undefined ? [] : [`-c search_path=${schema}`]),
+    ...(options.idleInTransactionTimeoutMs === undefined
+      ? []
+      : [`-c idle_in_transaction_session_timeout=${Math.round(options.idleInTransactionTimeoutMs)}`]),
+  ];
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
-    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    ...(settings.length === 0 ? {} : { options: settings.join(' ') }),
   });
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});

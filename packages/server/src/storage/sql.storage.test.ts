@@ -274,6 +274,65 @@ DELETE FROM helpline_migrations WHERE version = 6;`);
     assert.equal(await storage.takeResumeToken('r_2'), undefined);
   });
 
+  it('checks the fence inside every write of the hub state, and writes nothing when it refuses', async () => {
+    const { client } = await open();
+    let fences = 0;
+    let refuse = false;
+    const storage = createSqlStorage(client, {
+      async fence(tx) {
+        // Inside the write's own transaction, as a lease's fence reads its row FOR SHARE.
+        await tx.query('SELECT 1');
+        fences++;
+        if (refuse) throw new Error('stale epoch');
+      },
+    });
+    const record = (state: string) => ({
+      interaction: interaction('f', 'v1', state),
+      snapshot: snapshot(state),
+      open: true,
+    });
+    await storage.commit('f', [{ at: 1, ev: { type: 'note', text: 'created' } }], () => record('queued'));
+    await storage.appendEvent('f', 2, message(uuid(900), 'one'));
+    await storage.putInteraction(record('queued'));
+    await storage.recordPresence({ agentId: 'alice', status: 'available', at: 3 });
+    await storage.saveResumeToken('token-1', 'v1', 4);
+    assert.equal(await storage.takeResumeToken('token-1'), 'v1');
+    assert.equal(fences, 6, 'one fence per write');
+
+    refuse = true;
+    await storage.saveResumeToken('token-2', 'v1', 5).catch(() => {});
+    refuse = false;
+    await storage.saveResumeToken('token-3', 'v1', 5);
+    refuse = true;
+    const refusals = [
+      () => storage.commit('f', [{ at: 6, ev: { type: 'note', text: 'late' } }], () => record('offered')),
+      () => storage.appendEvent('f', 7, message(uuid(901), 'two')),
+      () => storage.putInteraction(record('ended')),
+      () => storage.recordPresence({ agentId: 'alice', status: 'away', at: 8 }),
+      () => storage.saveResumeToken('token-4', 'v1', 9),
+      () => storage.takeResumeToken('token-3'),
+    ];
+    for (const refused of refusals) await assert.rejects(refused(), /stale epoch/);
+    assert.equal(await storage.lastSeq('f'), 2);
+    assert.equal((await storage.getInteraction('f'))?.interaction.state, 'queued');
+    assert.deepEqual(
+      (await storage.presenceHistory('alice')).map((p) => p.status),
+      ['available'],
+    );
+    assert.equal(await storage.findResumeToken('token-2'), undefined);
+    assert.equal(await storage.findResumeToken('token-3'), 'v1', 'a refused take leaves the token');
+    // Reads, and what every instance writes for itself (visitor sessions), need no fence.
+    assert.equal((await storage.events('f', 0, 10)).length, 2);
+    await storage.saveVisitorSession({
+      tokenHash: 'h',
+      site: 'shop',
+      subject: { id: 'v9', role: 'visitor', name: 'V' },
+      createdAt: 1,
+      expiresAt: Number.MAX_SAFE_INTEGER,
+    });
+    assert.equal((await storage.findVisitorSession('h', 2))?.subject.id, 'v9');
+  });
+
   it('loses nothing across a restart', async () => {
     const subject = await open();
     await subject.storage.putInteraction({

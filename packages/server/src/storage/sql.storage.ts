@@ -60,6 +60,23 @@ export type StorageTarget =
   | { readonly kind: 'pglite'; readonly dataDir: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string };
 
+/** Options of {@link openStorage} and {@link createSqlStorage}. */
+export interface SqlStorageOptions {
+  /**
+   * Cluster mode: called first in every transaction that writes the hub's state (interactions, events, presence,
+   * resume tokens), which then commits only if it resolves — the leader's lease fence, so a former leader cannot
+   * write (`ClusterLease.fence`). A single-statement write becomes a transaction with the fence. Absent: no check.
+   */
+  readonly fence?: ((tx: SqlQueryable) => Promise<void>) | undefined;
+}
+
+/**
+ * How long a pooled PostgreSQL session may sit idle inside a transaction before the server ends it. A fenced
+ * transaction holds the lease row `FOR SHARE`, which holds off the next leader's takeover: a leader frozen in the
+ * middle of one must not hold it off for longer than this.
+ */
+export const IDLE_IN_TRANSACTION_MS = 5_000;
+
 /**
  * Opens the storage and applies pending migrations.
  *
@@ -69,18 +86,24 @@ export type StorageTarget =
  * const hub = createHub({ queues, agents, authenticate, storage });
  * ```
  */
-export async function openStorage(target: StorageTarget): Promise<SqlStorage> {
+export async function openStorage(
+  target: StorageTarget,
+  options: SqlStorageOptions = {},
+): Promise<SqlStorage> {
   const client =
     target.kind === 'pglite'
       ? await openPgliteThread(target.dataDir)
-      : await openPostgres(target.url, target.schema === undefined ? {} : { schema: target.schema });
+      : await openPostgres(target.url, {
+          ...(target.schema === undefined ? {} : { schema: target.schema }),
+          idleInTransactionTimeoutMs: IDLE_IN_TRANSACTION_MS,
+        });
   try {
     await migrate(client);
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
   }
-  return createSqlStorage(client);
+  return createSqlStorage(client, options);
 }
 
 interface InteractionRow {
@@ -149,7 +172,16 @@ ON CONFLICT (id) DO UPDATE SET
 const CLIENT_ID_CACHE = 20_000;
 
 /** A {@link SqlStorage} over an already migrated client. */
-export function createSqlStorage(client: SqlClient): SqlStorage {
+export function createSqlStorage(client: SqlClient, options: SqlStorageOptions = {}): SqlStorage {
+  const { fence } = options;
+  /** One write of the hub's state: checked by the fence first, in one transaction with it, when there is one. */
+  const write = <T>(work: (db: SqlQueryable) => Promise<T>): Promise<T> =>
+    fence
+      ? client.transaction(async (tx) => {
+          await fence(tx);
+          return work(tx);
+        })
+      : work(client);
   // The hub asks "was this clientMsgId stored already?" before every send, and the answer is almost always no.
   // Knowing each active conversation's ids saves that query. The set is loaded from the database the first time a
   // conversation is touched (so it is right after a restart) and kept current on append. Another process writing
@@ -207,6 +239,7 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
 
     async commit(cid, events, recordOf, options = {}) {
       const stored = await client.transaction(async (tx) => {
+        await fence?.(tx);
         const placed: StoredEvent[] = [];
         for (const { at, ev } of events) {
           const rows = await tx.query<EventRow>(APPEND_EVENT, [
@@ -243,7 +276,7 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
     },
 
     async putInteraction(record) {
-      await putInteraction(client, record);
+      await write((db) => putInteraction(db, record));
     },
 
     async getInteraction(id) {
@@ -264,13 +297,9 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
     async appendEvent(cid, at, ev) {
       const clientMsgId = ev.type === 'message' ? ev.clientMsgId : null;
       try {
-        const rows = await client.query<EventRow>(APPEND_EVENT, [
-          cid,
-          at,
-          ev.type,
-          clientMsgId,
-          JSON.stringify(ev),
-        ]);
+        const rows = await write((db) =>
+          db.query<EventRow>(APPEND_EVENT, [cid, at, ev.type, clientMsgId, JSON.stringify(ev)]),
+        );
         const row = rows[0];
         if (!row) throw new Error(`appending to ${cid} returned no row`);
         if (clientMsgId !== null) clientIds.get(cid)?.add(clientMsgId);
@@ -329,9 +358,13 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
     },
 
     async recordPresence({ agentId, status, reason, at }) {
-      await client.query(
-        'INSERT INTO presence_history (agent_id, status, reason, at) VALUES ($1, $2, $3, $4)',
-        [agentId, status, reason ?? null, at],
+      await write((db) =>
+        db.query('INSERT INTO presence_history (agent_id, status, reason, at) VALUES ($1, $2, $3, $4)', [
+          agentId,
+          status,
+          reason ?? null,
+          at,
+        ]),
       );
     },
 
@@ -386,9 +419,12 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
     },
 
     async saveResumeToken(token, subjectId, at) {
-      await client.query(
-        'INSERT INTO resume_tokens (token_hash, subject_id, created_at) VALUES ($1, $2, $3)',
-        [sha256(token), subjectId, at],
+      await write((db) =>
+        db.query('INSERT INTO resume_tokens (token_hash, subject_id, created_at) VALUES ($1, $2, $3)', [
+          sha256(token),
+          subjectId,
+          at,
+        ]),
       );
     },
 
@@ -402,9 +438,11 @@ export function createSqlStorage(client: SqlClient): SqlStorage {
     },
 
     async takeResumeToken(token, issuedSince = Number.NEGATIVE_INFINITY) {
-      const rows = await client.query<{ subject_id: string; created_at: number | string }>(
-        'DELETE FROM resume_tokens WHERE token_hash = $1 RETURNING subject_id, created_at',
-        [sha256(token)],
+      const rows = await write((db) =>
+        db.query<{ subject_id: string; created_at: number | string }>(
+          'DELETE FROM resume_tokens WHERE token_hash = $1 RETURNING subject_id, created_at',
+          [sha256(token)],
+        ),
       );
       const row = rows[0];
       return row && Number(row.created_at) >= issuedSince ? row.subject_id : undefined;
