@@ -18,10 +18,16 @@ export interface CrashTally {
   readonly accepted: number;
   /** Unanswered offers that ended at or after their expiry. */
   readonly timedOut: number;
-  /** Unanswered offers taken back before their expiry (the agent went away, or a restart). */
+  /**
+   * Unanswered offers taken back before their expiry: the agent went away, or after a restart the router could not
+   * give the offer back to its agent (no longer configured, no room).
+   */
   readonly withdrawn: number;
   readonly callbacksDue: number;
-  /** Offers that were open when the server was killed: restore() had to end them. */
+  /**
+   * Offers that were open when the server was killed: restore() gave each back to its agent until its expiry, so it
+   * ended answered, or timed out (at once, when it ran out while the server was down).
+   */
   readonly offersAcrossKills: number;
   /** Callbacks whose slot started while the server was down. */
   readonly duesWhileDown: number;

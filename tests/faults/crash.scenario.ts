@@ -578,7 +578,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     );
 
     // The kills: the first at a seeded moment, each later one a seeded while after the previous restart, and then
-    // as soon as some offer is out (for at most two seconds), so that restarts have offers to take back. The first
+    // as soon as some offer is out (for at most two seconds), so that restarts have offers to take over. The first
     // needs no wait: every chat is still in line then.
     const offerOut = () => agents.some(({ session }) => Object.keys(session.$offers.get()).length > 0);
     const killing = (async () => {

@@ -4,6 +4,10 @@ import { writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { ServerFrame } from '@helpline/core';
+import type { ConfigInput } from './config/config';
+import { openPgliteThread } from './storage/pglite.thread';
+import { openPostgres } from './storage/sql.client';
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from './testing/databases';
 import { SITE_ORIGIN, staffToken, TEST_CONFIG, TEST_SECRET, TestClient } from './testing/harness';
 
@@ -21,9 +25,10 @@ const uuid = (n: number) => `01900000-0000-7000-8000-${String(n).padStart(12, '0
 async function serve(
   dataDir: string,
   env: Record<string, string>,
+  config: ConfigInput = TEST_CONFIG,
 ): Promise<{ url: string; kill(): Promise<void> }> {
   const configPath = `${dataDir}.config.json`;
-  writeFileSync(configPath, JSON.stringify(TEST_CONFIG));
+  writeFileSync(configPath, JSON.stringify(config));
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', cliEntry, 'serve', '--config', configPath, '--data', dataDir, '--port', '0'],
@@ -140,9 +145,92 @@ async function crashScenario(dataDir: string, env: Record<string, string>): Prom
   for (const client of [back, alice, callerBack, sam]) client.terminate();
 }
 
+/** The deadline columns of an interaction's row (migration 6), read while no server runs on the database. */
+async function dueOf(dataDir: string, env: Record<string, string>, cid: string): Promise<unknown[]> {
+  const url = env.HELPLINE_DATABASE_URL;
+  const client = url
+    ? await openPostgres(url, { schema: env.HELPLINE_DATABASE_SCHEMA ?? '' })
+    : await openPgliteThread(dataDir);
+  try {
+    const rows = await client.query<{ due_at: string | number | null; due_kind: string | null }>(
+      'SELECT due_at, due_kind FROM interactions WHERE id = $1',
+      [cid],
+    );
+    return rows.map((row) => [row.due_at === null ? null : Number(row.due_at), row.due_kind]);
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * An offer out when the server is killed is still the agent's after the restart: its row kept its deadline, the
+ * agent finds the same offer (same expiry) in their snapshot, and accepting it works. The offer lasts long enough
+ * here that a slow restart cannot make it run out.
+ */
+async function offerScenario(dataDir: string, env: Record<string, string>): Promise<void> {
+  const config: ConfigInput = {
+    ...TEST_CONFIG,
+    queues: (TEST_CONFIG.queues ?? []).map((queue) => ({ ...queue, offerTimeoutSeconds: 600 })),
+  };
+  const first = await serve(dataDir, env, config);
+  const socketUrl = `${first.url.replace('http', 'ws')}/v1/ws`;
+  const staff = { site: '', origin: null };
+  const bob = await TestClient.connect(socketUrl, await staffToken('bob'), staff);
+  await bob.ok('presence.set', { status: 'available' });
+  const visitor = await TestClient.connect(socketUrl, await visitorSession(first.url));
+  const { cid } = await visitor.ok('chat.start', { channel: 'chat', queueId: 'support' });
+  type OfferNotice = Extract<ServerFrame, { t: 'notice' }> & { notice: { type: 'offer' } };
+  const offered = await bob.waitFor(
+    (f): f is OfferNotice =>
+      f.t === 'notice' && f.notice.type === 'offer' && f.notice.offer.interaction.id === cid,
+    'offered to bob',
+  );
+  const { expiresAt } = offered.notice.offer;
+  await first.kill();
+  bob.terminate();
+  visitor.terminate();
+  assert.deepEqual(
+    await dueOf(dataDir, env, cid),
+    [[expiresAt, 'offer-timeout']],
+    'the deadline is in the row',
+  );
+
+  const second = await serve(dataDir, env, config);
+  const url = `${second.url.replace('http', 'ws')}/v1/ws`;
+  cleanups.push(() => second.kill());
+  const bobBack = await TestClient.connect(url, await staffToken('bob'), staff);
+  const snapshot = await bobBack.ok('agent.snapshot', {});
+  assert.deepEqual(
+    snapshot.offers.map((offer) => [offer.interaction.id, offer.interaction.state, offer.expiresAt]),
+    [[cid, 'offered', expiresAt]],
+    'the same offer, still his',
+  );
+  const accepted = await bobBack.ok('offer.accept', { cid });
+  assert.equal(accepted.interaction.state, 'active');
+  bobBack.terminate();
+}
+
 describe('a server killed with SIGKILL', () => {
   it('loses nothing acknowledged on PGlite and restores waiting work', async () => {
     await crashScenario(await freshPgliteDir(), {});
+  });
+
+  it('keeps an offer that was out, with its expiry, on PGlite', async () => {
+    await offerScenario(await freshPgliteDir(), {});
+  });
+
+  it('keeps an offer that was out, with its expiry, on PostgreSQL', async (t) => {
+    const available = await testPostgresUrl();
+    if ('skip' in available) {
+      t.skip(available.skip);
+      return;
+    }
+    const target = postgresTarget(available.url);
+    cleanups.push(() => target.drop());
+    await offerScenario(await freshPgliteDir(), {
+      HELPLINE_DATABASE_URL: available.url,
+      HELPLINE_DATABASE_SCHEMA: target.schema ?? '',
+    });
   });
 
   it('loses nothing acknowledged on PostgreSQL and restores waiting work', async (t) => {
