@@ -18,10 +18,11 @@ describe('core bundle sizes (brotli of minified ESM)', () => {
       `export { createVisitorSession, createWebSocketTransport, renderMessage } from '@helpline/core';`,
     );
     assert.ok(brotli <= 13.75 * KB, `visitor import: ${brotli} B at once (ceiling ${13.75 * KB} B)`);
-    // The browser outbox (IndexedDB) loads on the first connect or message, not with the page.
+    // The markdown and link renderer loads with the first message that has markup or a link; the browser outbox
+    // (IndexedDB) on the first connect or message. Neither comes with the page.
     assert.deepEqual(
       lazy.map((chunk) => chunk.module),
-      ['packages/core/src/session/outbox.browser.ts'],
+      ['packages/core/src/render/render.dom.ts', 'packages/core/src/session/outbox.browser.ts'],
     );
   });
 

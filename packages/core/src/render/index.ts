@@ -18,7 +18,8 @@
  * @packageDocumentation
  */
 export { LINK_PROTOCOLS, LINK_REL, sanitizeUrl, tokenize, toPlainText } from './render';
-export { renderMessage, renderToDom } from './render.dom';
+export { renderToDom } from './render.dom';
+export { renderMessage } from './render.message';
 export type {
   BreakToken,
   CodeToken,

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import payloads from './fixtures/xss-payloads.json' with { type: 'json' };
 import { LINK_REL, tokenize } from './render';
-import { renderMessage, renderToDom } from './render.dom';
+import { renderToDom } from './render.dom';
+import { renderMessage } from './render.message';
 import type { RenderToken } from './render.types';
 
 // Node has no DOM: a recording fake stands in for it. It allows exactly the members the renderer may use,
@@ -214,5 +215,26 @@ describe('renderMessage', () => {
       childNodes: [{ type: 'text', data: '**Ann** https://a.example' }],
     });
     assert.deepEqual(violations, []);
+  });
+
+  it('renders text without markup or links itself, exactly as the tokenizer would', () => {
+    // Plain text never waits for the tokenizer: lines, line breaks and the length cap are the fast path's own.
+    const plain = fc.string({
+      unit: fc.constantFrom('a', 'Z', ' ', '\n', '\r', 'é', '<', '!', '(', 'h', 't', ':', '/'),
+    });
+    fc.assert(
+      fc.property(plain, fc.option(fc.nat(40), { nil: undefined }), (text, maxLength) => {
+        const violations: string[] = [];
+        const document = fakeDocument(violations);
+        const options = maxLength === undefined ? {} : { maxLength };
+        assert.deepEqual(
+          unwrap(document, renderMessage(text, document, options)),
+          unwrap(document, renderToDom(tokenize(text, options), document)),
+          JSON.stringify(text),
+        );
+        assert.deepEqual(violations, []);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { LINK_REL, sanitizeUrl, tokenize } from './render';
-import type { RenderToken, TokenizeOptions } from './render.types';
+import { provideRichRenderer } from './render.message';
+import type { RenderToken } from './render.types';
 
 // Only createElement, createTextNode, setAttribute and appendChild below: no HTML parsing sink is ever
 // touched, which is what keeps this renderer safe and working under `require-trusted-types-for 'script'`.
@@ -69,20 +70,5 @@ export function renderToDom(tokens: readonly RenderToken[], doc: Document = docu
   return fragment;
 }
 
-/**
- * Renders untrusted message text (a tiny markdown subset, see `tokenize`) into a `DocumentFragment`:
- * `renderToDom(tokenize(text, options), doc)`. The one way widget, console and transcripts show messages.
- *
- * @example
- * ```ts
- * bubble.replaceChildren(renderMessage('**Hello!** Track it at https://shop.example/orders/42'));
- * nameLabel.replaceChildren(renderMessage(agent.name, document, { markdown: false, autolink: false }));
- * ```
- */
-export function renderMessage(
-  text: string,
-  doc: Document = document,
-  options?: TokenizeOptions,
-): DocumentFragment {
-  return renderToDom(tokenize(text, options), doc);
-}
+// This module in a page makes `renderMessage` format at once: nothing waits for it to load.
+provideRichRenderer((text, doc, options) => renderToDom(tokenize(text, options), doc));

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_LENGTH } from './render.message';
 import type {
   LinkProtocol,
   LinkToken,
@@ -13,7 +14,6 @@ export const LINK_PROTOCOLS: readonly LinkProtocol[] = ['https:', 'mailto:', 'te
 /** The `rel` of every rendered link: no `window.opener`, no referrer, no endorsement for crawlers. */
 export const LINK_REL = 'noopener noreferrer nofollow';
 
-const DEFAULT_MAX_LENGTH = 100_000;
 /** Longer link targets are not links: real ones are far shorter, and it bounds the work per URL. */
 const MAX_URL_LENGTH = 2048;
 /**

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '@helpline/core';
-import { LIMITS, phaseOf, renderMessage } from '@helpline/core';
+import { LIMITS, phaseOf, renderToDom, tokenize } from '@helpline/core';
 import { html, nothing, type TemplateResult } from 'lit';
 import { localize } from '../config/site-config';
 import type { PanelContext } from '../panel/context';
@@ -18,7 +18,8 @@ function messageBody(message: ChatMessage): HTMLElement {
   node.setAttribute('part', 'text');
   // Each message keeps its own direction (English in an Arabic panel and vice versa).
   node.dir = 'auto';
-  node.append(renderMessage(message.text));
+  // The panel holds the tokenizer anyway: formatted at once, where `renderMessage` would load it on first use.
+  node.append(renderToDom(tokenize(message.text)));
   bodies.set(message.key, { text: message.text, node });
   return node;
 }
