@@ -42,13 +42,28 @@ export const vonageSdkExternal = {
 };
 
 /**
- * The plugins, in order: the Vonage SDK left out, `@helpline/core` from source, browser resolution, esbuild
- * minifying with `process.env.NODE_ENV` = "production". `tsconfig` defaults to the root one.
+ * `process.env.NODE_ENV` = "production" in dependencies too, before tree-shaking, as Vite and webpack define it: the
+ * esbuild plugin transforms only our sources, so a dependency's development-only code (nanostores' warnings) would
+ * otherwise be measured and shipped.
+ */
+export const productionDependencies = {
+  name: 'helpline-production-dependencies',
+  transform(code, id) {
+    if (!/[\\/]node_modules[\\/]/.test(id) || !code.includes('process.env.NODE_ENV')) return null;
+    return { code: code.replaceAll('process.env.NODE_ENV', '"production"'), map: null };
+  },
+};
+
+/**
+ * The plugins, in order: the Vonage SDK left out, `@helpline/core` from source, dependencies built for production,
+ * browser resolution, esbuild minifying with `process.env.NODE_ENV` = "production". `tsconfig` defaults to the root
+ * one.
  */
 export function productionPlugins({ tsconfig = join(root, 'tsconfig.json') } = {}) {
   return [
     vonageSdkExternal,
     coreFromSource(),
+    productionDependencies,
     nodeResolve({ browser: true, extensions: ['.ts', '.mjs', '.js'] }),
     esbuild({
       target: 'es2022',
