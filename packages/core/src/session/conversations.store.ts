@@ -1,9 +1,7 @@
 import { atom, computed, type ReadableAtom } from 'nanostores';
 import { type Clock, systemClock } from '../clock/clock';
-import { backoffDelay, DEFAULT_BACKOFF } from '../connection/backoff';
 import type { Connection } from '../connection/connection';
 import { uuidv7 } from '../ids/ids';
-import { type HelplineError, isHelplineError, isRetryable } from '../protocol/errors';
 import { clientError } from '../protocol/errors.client';
 import { LIMITS } from '../protocol/protocol.limits';
 import type { WireInteraction } from '../protocol/protocol.types';
@@ -17,6 +15,7 @@ import {
   type InteractionRecords,
   type MessageAuthor,
 } from './interactions.fold';
+import type { MessageLanes } from './message.lanes';
 import { createMemoryOutbox, type Outbox, type OutboxEntry } from './outbox';
 
 /** Options shared by sessions for their conversations. */
@@ -46,7 +45,7 @@ export interface InteractionStore {
   upsertInteraction(interaction: WireInteraction): void;
   /**
    * Sends a message with an optimistic echo; kept in the outbox until the server confirms it. Messages of one
-   * conversation go out one at a time, in the order typed; a temporary refusal ({@link isRetryable}) is waited out
+   * conversation go out one at a time, in the order typed; a temporary refusal (`isRetryable`) is waited out
    * and the same message sent again. Resolves once the server has it; rejects when it is refused for good (then it
    * shows as `failed`) or the session closes (then it stays in the outbox).
    */
@@ -107,33 +106,6 @@ export function checkMessageText(text: string): void {
     );
 }
 
-/** A resend never waits longer than this, whatever the server asks: a message should not sit for minutes. */
-const RESEND_CAP_MS = 30_000;
-/** Least jitter on top of `retryAfterMs`, so tabs and devices refused together do not come back together. */
-const RESEND_JITTER_MS = 100;
-
-/**
- * How long to wait before sending a temporarily refused message again: the server's `retryAfterMs` plus up to a
- * fifth of it (at least 100 ms) of jitter, or exponential back-off with full jitter when the
- * server gave no hint; never more than 30 s. `attempt` counts the refusals of this message so far, from 0.
- */
-export function resendDelay(error: HelplineError, attempt: number, random: () => number): number {
-  const hinted = error.retryAfterMs;
-  const delay =
-    hinted === undefined
-      ? backoffDelay(attempt, DEFAULT_BACKOFF, random)
-      : Math.max(0, hinted) + Math.floor(random() * Math.max(RESEND_JITTER_MS, hinted / 5));
-  return Math.min(RESEND_CAP_MS, delay);
-}
-
-/** A message waiting its turn in its conversation's lane. */
-interface Queued {
-  readonly entry: OutboxEntry;
-  readonly done: Promise<void>;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /**
  * The store of what one session knows per interaction: its records, folded by `fold` from the connection's events
  * and notices and from what the session does (optimistic sends through an outbox, read receipts). An agent's
@@ -186,93 +158,25 @@ export function createInteractionStore(
     apply({ type: 'interaction', interaction });
   }
 
-  // One lane per conversation; its head is the only message of that conversation on the wire. Pipelining would be
-  // faster, but a refused message could then be overtaken by the next one, which the server would accept.
-  const lanes = new Map<string, Queued[]>();
-  const queued = new Map<string, Queued>();
-  /** Wakes the waiting resends early (on dispose). */
-  const waits = new Set<() => void>();
   let disposed = false;
+  /** The lanes that send messages: loaded with the first message to send, here once loaded. */
+  let lanes: MessageLanes | undefined;
+  let loadingLanes: Promise<MessageLanes> | undefined;
+  const lanesReady = (): Promise<MessageLanes> =>
+    (loadingLanes ??= import('./message.lanes').then(
+      ({ createMessageLanes }) =>
+        (lanes = createMessageLanes({ connection, outbox, apply, clock, random, disposed: () => disposed })),
+      (error: unknown) => {
+        // Tried again with the next message; this one waits in the outbox.
+        loadingLanes = undefined;
+        throw error;
+      },
+    ));
 
-  /** Waits `ms`; false when the store was disposed meanwhile. */
-  function pause(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      let handle: unknown;
-      const wake = () => {
-        clock.clearTimeout(handle);
-        waits.delete(wake);
-        resolve(!disposed);
-      };
-      waits.add(wake);
-      handle = clock.setTimeout(wake, ms);
-    });
-  }
-
-  function enqueue(entry: OutboxEntry, from: MessageAuthor): Promise<void> {
-    const known = queued.get(entry.clientMsgId);
-    if (known) return known.done;
+  /** Shows `entry` as sending at once (a message typed here, or one an earlier page left), then sends it in turn. */
+  async function enqueue(entry: OutboxEntry, from: MessageAuthor): Promise<void> {
     apply({ type: 'sending', entry, from });
-    let resolve = () => {};
-    let reject: (error: unknown) => void = () => {};
-    const done = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const item: Queued = { entry, done, resolve, reject };
-    queued.set(entry.clientMsgId, item);
-    let lane = lanes.get(entry.cid);
-    const idle = !lane;
-    if (!lane) {
-      lane = [];
-      lanes.set(entry.cid, lane);
-    }
-    // In the order typed: entries a reload left in the outbox can be listed after the first new message was sent.
-    // The head (index 0) is already on the wire and keeps its place.
-    let at = lane.length;
-    while (at > 1 && (lane[at - 1]?.entry.at ?? 0) > entry.at) at--;
-    lane.splice(at, 0, item);
-    if (idle) void pump(entry.cid, lane);
-    return done;
-  }
-
-  async function pump(cid: string, lane: Queued[]): Promise<void> {
-    for (let item = lane[0]; item; item = lane[0]) {
-      try {
-        await deliver(item.entry);
-        item.resolve();
-      } catch (error) {
-        item.reject(error);
-      }
-      lane.shift();
-      queued.delete(item.entry.clientMsgId);
-    }
-    lanes.delete(cid);
-  }
-
-  async function deliver(entry: OutboxEntry): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      if (disposed) throw clientError('connection/closed');
-      try {
-        await connection.command(
-          'message.send',
-          { cid: entry.cid, clientMsgId: entry.clientMsgId, text: entry.text },
-          { persistent: true },
-        );
-        await outbox.remove(entry.clientMsgId);
-        return;
-      } catch (error) {
-        // Not now (a rate limit, a storage outage): the same message again after the wait, still shown as sending.
-        // The server dedupes its clientMsgId, so a resend of one it did store is answered with the original ack.
-        if (isRetryable(error) && (await pause(resendDelay(error, attempt, random)))) continue;
-        // Refused for good (validation, ended chat): keep it visible as failed, drop it from the outbox. A closed
-        // session keeps it in the outbox for the next page.
-        if (isHelplineError(error) && error.code !== 'connection/closed' && !disposed) {
-          await outbox.remove(entry.clientMsgId);
-          apply({ type: 'failed', cid: entry.cid, key: entry.clientMsgId, error });
-        }
-        throw disposed ? clientError('connection/closed') : error;
-      }
-    }
+    await (lanes ?? (await lanesReady())).enqueue(entry);
   }
 
   return {
@@ -304,7 +208,7 @@ export function createInteractionStore(
       stopEvents();
       stopNotices();
       // Waiting resends give up now; their messages stay in the outbox, as on any close.
-      for (const wake of [...waits]) wake();
+      lanes?.wake();
     },
   };
 }

@@ -6,7 +6,7 @@ import { vonageFailure } from '../protocol/errors.vonage';
 import { createTestClock, flush, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
 import type { Transport } from '../transport';
 import { createMemoryTransport } from '../transport/memory.transport';
-import { resendDelay } from './conversations.store';
+import { resendDelay } from './message.lanes';
 import { createMemoryOutbox, type Outbox } from './outbox';
 import { createVisitorSession, type VisitorSession } from './visitor.session';
 
