@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { helplineError } from '@helpline/core';
-import { createHub, type Hub, type HubStorage } from '@helpline/core/hub';
+import { CLOSE_CODES, helplineError } from '@helpline/core';
+import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline/core/hub';
 import { type Auth, createAuth } from './auth/auth';
+import { type ClusterMember, joinCluster } from './cluster/cluster.member';
+import { createEngineSwitch, type EngineSwitch } from './cluster/engine.switch';
 import type { ServerConfig } from './config/config';
 import { createApiHandler } from './http/api';
 import { sendError } from './http/http.errors';
@@ -41,6 +43,23 @@ export interface HelplineHandlerOptions {
   readonly replayLimit?: number | undefined;
   /** How long {@link HelplineHandler.close} waits for sockets to close before cutting them. Default 5 s. */
   readonly drainMs?: number | undefined;
+  /**
+   * Cluster mode's timings (PostgreSQL only; docs/cluster.md). Every handler on a PostgreSQL URL joins the
+   * deployment on that database: one instance leads and runs the hub, the others relay to it.
+   */
+  readonly cluster?: ClusterTimings | undefined;
+}
+
+/** Cluster mode's timings, for tests and operators who need other trade-offs. */
+export interface ClusterTimings {
+  /** The lease's `idle_session_timeout`: about how long a takeover takes after the leader froze. Default 3 s. */
+  readonly leaseIdleMs?: number | undefined;
+  /** How often an instance that does not lead tries for the lease. Default 500 ms. */
+  readonly leaseRetryMs?: number | undefined;
+  /** How long a socket or API call waits for a leader to be known. Default 5 s. */
+  readonly waitForLeaderMs?: number | undefined;
+  /** How long a leader that lost its lease keeps its clients, waiting to win it straight back. Default 10 s. */
+  readonly resumeWithinMs?: number | undefined;
 }
 
 /**
@@ -52,7 +71,13 @@ export interface HelplineHandler {
   readonly basePath: string;
   /** Where clients open their WebSocket: `${basePath}/v1/ws`. */
   readonly socketPath: string;
+  /**
+   * The hub. In cluster mode (PostgreSQL) the hub of whichever instance leads: this instance's own while it leads,
+   * relayed otherwise (reads of its memory — `interaction`, `interactions`, `presenceOf` — then know nothing).
+   */
   readonly hub: Hub;
+  /** Cluster mode only: this instance's id, and whether it leads now. */
+  readonly cluster?: { readonly instanceId: string; readonly leading: boolean } | undefined;
   readonly storage: SqlStorage;
   readonly auth: Auth;
   /**
@@ -63,8 +88,10 @@ export interface HelplineHandler {
   /** Takes a WebSocket upgrade under {@link HelplineHandler.basePath} and returns true; false otherwise. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /**
-   * Refuses new requests, says "going away" (1001) to every socket, waits for requests and storage writes in
-   * flight, then closes storage (when the handler opened it). Your HTTP server is yours to close.
+   * Refuses new requests, says "going away" (1001) to every socket — "service restart" (1012) in cluster mode, so
+   * clients resume on another instance at once — waits for requests and storage writes in flight, gives the lease
+   * up in cluster mode (another instance takes over at once), then closes storage (when the handler opened it).
+   * Your HTTP server is yours to close.
    */
   close(): Promise<void>;
 }
@@ -147,7 +174,38 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   // Prepared before storage opens: a bad section must not leave an open database (and its thread) behind.
   const vonage = prepareVonage({ config, env: options.env ?? process.env, log, now });
   const ownsStorage = !('ping' in options.storage);
-  const opened = 'ping' in options.storage ? options.storage : await openStorage(options.storage);
+  // Cluster mode: every handler on a PostgreSQL URL joins the deployment on that database (docs/decisions/0005),
+  // once storage has migrated it. The hub's writes are fenced by the engine's lease.
+  const target = 'ping' in options.storage ? undefined : options.storage;
+  const joining: { member?: ClusterMember } = {};
+  const opened =
+    target === undefined
+      ? (options.storage as SqlStorage)
+      : await openStorage(
+          target,
+          target.kind === 'postgres' ? { fence: (tx) => (joining.member as ClusterMember).fence(tx) } : {},
+        );
+  let member: ClusterMember | undefined;
+  try {
+    member =
+      target?.kind === 'postgres'
+        ? await joinCluster({
+            url: target.url,
+            schema: target.schema,
+            log,
+            ...(options.cluster?.leaseIdleMs === undefined
+              ? {}
+              : { leaseIdleMs: options.cluster.leaseIdleMs }),
+            ...(options.cluster?.leaseRetryMs === undefined
+              ? {}
+              : { leaseRetryMs: options.cluster.leaseRetryMs }),
+          })
+        : undefined;
+  } catch (error) {
+    if (ownsStorage) await opened.close();
+    throw error;
+  }
+  if (member) joining.member = member;
   const tracked = trackWrites(opened);
   const storage = tracked.storage;
   const dev = options.dev === true;
@@ -170,7 +228,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   });
   const admission = createAdmission(config.file.limits, now);
   const authenticate = (token: string) => auth.authenticate(token);
-  const hub = createHub({
+  const hubOptions: HubOptions = {
     queues: config.queues,
     agents: config.agents,
     authenticate: vonage ? vonage.authenticate(authenticate) : authenticate,
@@ -200,8 +258,31 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     },
     // Failures no command answers for (a timer's step, routing), through the redacting logger.
     logger: { error: (what, error) => log.error('hub.failed', { what }, error) },
-  });
-  await hub.restore();
+  };
+  const engine: EngineSwitch | undefined = member
+    ? createEngineSwitch({
+        bus: member.bus,
+        lease: member.lease,
+        createHub: () => createHub(hubOptions),
+        log,
+        ...(options.cluster?.waitForLeaderMs === undefined
+          ? {}
+          : { waitForLeaderMs: options.cluster.waitForLeaderMs }),
+        ...(options.cluster?.resumeWithinMs === undefined
+          ? {}
+          : { resumeWithinMs: options.cluster.resumeWithinMs }),
+      })
+    : undefined;
+  if (member && engine) member.onStale(() => engine.fenced());
+  const hub: Hub = engine ?? createHub(hubOptions);
+  try {
+    await hub.restore();
+  } catch (error) {
+    hub.close();
+    await member?.close();
+    if (ownsStorage) await opened.close();
+    throw error;
+  }
 
   const siteOrigins = new Map([...config.sites].map(([id, site]) => [id, originMatcher(site.origins)]));
   const anyOrigin = originMatcher([
@@ -229,6 +310,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     httpBuckets: createTokenBuckets(config.file.limits.http, now),
     sessionBuckets: createTokenBuckets(config.file.limits.visitorSessions, now),
     isAllowedOrigin: anyOrigin,
+    ...(engine ? { notReady: () => engine.notReady() } : {}),
   });
   // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
   const vonageRoutes = vonage?.start({ hub, authenticate, isAllowedOrigin: anyOrigin });
@@ -269,6 +351,16 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     basePath,
     socketPath: `${basePath}${SOCKET_PATH}`,
     hub,
+    ...(member && engine
+      ? {
+          cluster: {
+            instanceId: member.instanceId,
+            get leading() {
+              return engine.role === 'leader';
+            },
+          },
+        }
+      : {}),
     storage,
     auth,
     handleRequest(request, response) {
@@ -297,11 +389,16 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       closing ??= (async () => {
         log.info('shutdown', { sockets: sockets.size });
         clearInterval(housekeeping);
+        await member?.drain();
         await vonageRoutes?.close();
-        hub.close();
+        // In a cluster the clients resume on another instance at once.
+        hub.close(engine ? CLOSE_CODES.serviceRestart : CLOSE_CODES.goingAway);
         await sockets.drained(options.drainMs ?? 5_000);
         await Promise.allSettled(inFlight);
         await tracked.idle();
+        // Only now that nothing of this instance can write: the next leader takes over at once.
+        await engine?.release();
+        await member?.close();
         if (ownsStorage) await opened.close();
         log.info('stopped');
       })();

@@ -41,6 +41,8 @@ export interface ApiContext {
   /** Visitor session creation, by client address. */
   readonly sessionBuckets: TokenBuckets;
   readonly isAllowedOrigin: (origin: string) => boolean;
+  /** Cluster mode: why this instance cannot serve now (no leader known, the bus listener down), else undefined. */
+  readonly notReady?: (() => string | undefined) | undefined;
 }
 
 interface Request {
@@ -204,7 +206,6 @@ const routes: { method: string; pattern: RegExp; handler: Handler; dev?: boolean
     async handler(context) {
       try {
         await context.storage.ping();
-        return { status: 200, body: { ok: true, storage: context.storage.kind } };
       } catch (error) {
         context.log.warn('readyz.storage-unreachable', {}, error);
         const unavailable =
@@ -212,6 +213,12 @@ const routes: { method: string; pattern: RegExp; handler: Handler; dev?: boolean
           helplineError('unavailable', { detail: 'storage unreachable' }, { retryAfterMs: OUTAGE_RETRY_MS });
         return { status: 503, body: { error: unavailable.toPayload() } };
       }
+      const notReady = context.notReady?.();
+      if (notReady !== undefined) {
+        const unavailable = helplineError('unavailable', { detail: notReady }, { retryAfterMs: 1_000 });
+        return { status: 503, body: { error: unavailable.toPayload() } };
+      }
+      return { status: 200, body: { ok: true, storage: context.storage.kind } };
     },
   },
   {

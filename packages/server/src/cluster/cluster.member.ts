@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { helplineError, isHelplineError } from '@helpline/core';
+import type { ClusterLease, ReportClusterFailure } from '@helpline/core/cluster';
+import type { Logger } from '../log/logger';
+import { openPostgres, type SqlClient, type SqlQueryable } from '../storage/sql.client';
+import type { EngineBus, EngineTopics } from './engine.topics';
+import { createPgBus } from './pg.bus';
+import { createPgLease } from './pg.lease';
+
+/** Options of {@link joinCluster}. */
+export interface ClusterMemberOptions {
+  /** The deployment's PostgreSQL: a direct URL, since the listener and the lease need sessions of their own. */
+  readonly url: string;
+  readonly schema?: string | undefined;
+  readonly log: Logger;
+  /** The lease's `idle_session_timeout`: about how long a takeover takes after the leader froze. Default 3 s. */
+  readonly leaseIdleMs?: number;
+  /** How often an instance that does not lead tries for the lease. Default 500 ms. */
+  readonly leaseRetryMs?: number;
+  /** How often the instance's row in `instances` is touched. Default 2 s. */
+  readonly heartbeatMs?: number;
+}
+
+/** This instance as a member of its deployment. */
+export interface ClusterMember {
+  /** Random per process, in every log line about the cluster. */
+  readonly instanceId: string;
+  readonly bus: EngineBus;
+  /** The `engine` lease: its holder runs the hub. */
+  readonly lease: ClusterLease<SqlQueryable>;
+  /**
+   * The storage's fence (`SqlStorageOptions.fence`): the lease's fence, refusing as `unavailable` (retryable: the
+   * client's retry lands on the leader) without touching the database while the lease is not held, and calling
+   * `onStale` when another instance won it since.
+   */
+  fence(tx: SqlQueryable): Promise<void>;
+  /** Calls `handler` when the fence finds another instance won the lease. */
+  onStale(handler: () => void): void;
+  /** Marks the instance as draining in `instances` (it takes no new work). */
+  drain(): Promise<void>;
+  /** Removes the instance's row and closes the bus and the pool (the lease is the engine's to give up). */
+  close(): Promise<void>;
+}
+
+const DEFAULT_HEARTBEAT_MS = 2_000;
+/** Rows of instances gone without a goodbye are removed after this long. */
+const FORGET_AFTER = '1 hour';
+
+/**
+ * Joins the deployment on PostgreSQL `url`: a random instance id, the bus (LISTEN/NOTIFY), the `engine` lease (not
+ * yet contended: the engine does that) and the instance's row in `instances`, touched every `heartbeatMs`.
+ *
+ * @example
+ * ```ts
+ * const member = await joinCluster({ url, log });
+ * const engine = createEngineSwitch({ bus: member.bus, lease: member.lease, createHub, log });
+ * ```
+ */
+export async function joinCluster(options: ClusterMemberOptions): Promise<ClusterMember> {
+  const { url, schema, log } = options;
+  const instanceId = randomBytes(5).toString('hex');
+  const reportFailure: ReportClusterFailure = (what, error) =>
+    log.warn('cluster.failure', { instance: instanceId, what }, error);
+  const sql: SqlClient = await openPostgres(url, { schema, maxConnections: 2 });
+  let bus: EngineBus;
+  try {
+    bus = await createPgBus<EngineTopics>({
+      directUrl: url,
+      instanceId,
+      queries: sql,
+      reportFailure,
+      ...(schema === undefined ? {} : { schema }),
+    });
+    await sql.query(
+      `INSERT INTO instances (id) VALUES ($1)
+       ON CONFLICT (id) DO UPDATE SET started_at = now(), heartbeat_at = now(), draining = false`,
+      [instanceId],
+    );
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+  const lease = createPgLease({
+    directUrl: url,
+    name: 'engine',
+    instanceId,
+    idleSessionTimeoutMs: options.leaseIdleMs ?? 3_000,
+    retryMs: options.leaseRetryMs ?? 500,
+    reportFailure,
+    ...(schema === undefined ? {} : { schema }),
+  });
+  const heartbeat = setInterval(() => {
+    sql
+      .query('UPDATE instances SET heartbeat_at = now() WHERE id = $1', [instanceId])
+      .then(() => sql.query(`DELETE FROM instances WHERE heartbeat_at < now() - interval '${FORGET_AFTER}'`))
+      .catch((error: unknown) => reportFailure('instance heartbeat', error));
+  }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  heartbeat.unref();
+  log.info('cluster.joined', { instance: instanceId });
+  const staleHandlers = new Set<() => void>();
+  const refuse = (detail: string) => helplineError('unavailable', { detail }, { retryAfterMs: 1_000 });
+
+  return {
+    instanceId,
+    bus,
+    lease,
+    async fence(tx) {
+      if (!lease.held) throw refuse('this instance does not lead');
+      try {
+        await lease.fence(tx);
+      } catch (error) {
+        if (!isHelplineError(error) || error.code !== 'cluster/stale-epoch') throw error;
+        log.warn('cluster.fenced', { instance: instanceId, code: error.code, detail: error.message });
+        for (const handler of [...staleHandlers]) handler();
+        throw refuse('another instance leads now');
+      }
+    },
+    onStale(handler) {
+      staleHandlers.add(handler);
+    },
+    async drain() {
+      await sql
+        .query('UPDATE instances SET draining = true WHERE id = $1', [instanceId])
+        .catch((error: unknown) => reportFailure('instance drain', error));
+    },
+    async close() {
+      clearInterval(heartbeat);
+      await bus.close();
+      await sql
+        .query('DELETE FROM instances WHERE id = $1', [instanceId])
+        .catch((error: unknown) => reportFailure('instance goodbye', error));
+      await sql.close();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// What the instances of a deployment say to each other over the bus to run one engine (docs/decisions/0005):
+// who leads, and the relay of followers' sockets and API calls to the leader's hub. Every relay message carries the
+// epoch of the leader's term — the lease epoch it won when it started its hub — and is dropped by whoever is not
+// in that term any more.
+import type { CommandOp, ErrorPayload } from '@helpline/core';
+import type { ClusterBus } from '@helpline/core/cluster';
+import type { ConnectionMeta, Subject } from '@helpline/core/hub';
+
+/** The leader, as it announces itself. */
+export interface LeaderAnnouncement {
+  readonly instanceId: string;
+  /** The lease epoch it holds now: announcements only move forward. */
+  readonly epoch: number;
+  /**
+   * The epoch its hub was started in. A leader that loses the lease and wins it straight back (the very next epoch,
+   * so nobody led in between) keeps its hub, its term and its relayed connections.
+   */
+  readonly term: number;
+}
+
+/** The bus messages of cluster mode's one engine. Each relay message carries `epoch`: the leader's term. */
+export type EngineTopics = {
+  /** A leader whose hub is ready, to every instance (on winning) or to the one that asked. */
+  readonly 'engine.leader': LeaderAnnouncement;
+  /** "Who leads?": the leader answers with `engine.leader`. */
+  readonly 'engine.query': Record<string, never>;
+  /** The leader gave the lease up (a drain): the others contend at once instead of at their next retry. */
+  readonly 'engine.released': { readonly epoch: number };
+  /** Follower → leader: a socket opened. */
+  readonly 'relay.attach': {
+    readonly connectionId: string;
+    readonly epoch: number;
+    readonly meta: ConnectionMeta;
+  };
+  /** Follower → leader: a frame from the client. */
+  readonly 'relay.in': { readonly connectionId: string; readonly epoch: number; readonly raw: string };
+  /** Follower → leader: the socket closed. */
+  readonly 'relay.detach': { readonly connectionId: string; readonly epoch: number };
+  /** Leader → follower: a frame for the client; `ping` when it is a heartbeat (written when convenient). */
+  readonly 'relay.out': {
+    readonly connectionId: string;
+    readonly epoch: number;
+    readonly raw: string;
+    readonly ping?: true;
+  };
+  /** Leader → follower: close the socket. */
+  readonly 'relay.close': {
+    readonly connectionId: string;
+    readonly epoch: number;
+    readonly code: number;
+    readonly reason: string;
+  };
+  /** Follower → leader: `hub.execute` of the HTTP API. */
+  readonly 'relay.execute': {
+    readonly requestId: string;
+    readonly epoch: number;
+    readonly subject: Subject;
+    readonly op: CommandOp;
+    readonly args: unknown;
+    readonly meta: ConnectionMeta;
+  };
+  /** Leader → follower: what `hub.execute` came to. */
+  readonly 'relay.executed':
+    | { readonly requestId: string; readonly epoch: number; readonly ok: true; readonly result: unknown }
+    | {
+        readonly requestId: string;
+        readonly epoch: number;
+        readonly ok: false;
+        readonly error: ErrorPayload;
+      };
+};
+
+/** The bus of cluster mode's one engine. */
+export type EngineBus = ClusterBus<EngineTopics>;

@@ -1,0 +1,203 @@
+import { type CommandOp, type CommandResult, HelplineError, helplineError } from '@helpline/core';
+import type { ConnectionMeta, HubConnection, HubConnectionSink, Subject } from '@helpline/core/hub';
+import type { EngineBus } from './engine.topics';
+
+/** The leader a follower relays to: its instance and its term. */
+export interface RelayTarget {
+  readonly instanceId: string;
+  readonly epoch: number;
+}
+
+/** What {@link createRelayClient} needs. */
+export interface RelayClientOptions {
+  readonly bus: EngineBus;
+  /** How long an API call waits for the leader's answer. Default 10 s. */
+  readonly executeTimeoutMs?: number;
+  /** What a caller whose answer did not come is told to wait before trying again. Default 1 s. */
+  readonly retryAfterMs?: number;
+}
+
+/** A follower's side of the relay: its sockets and API calls, carried to the leader's hub. */
+export interface RelayClient {
+  /** Sockets relayed now. */
+  readonly size: number;
+  /** A socket for the leader's hub: its frames go there, and what the hub sends it comes back. */
+  connect(target: RelayTarget, sink: HubConnectionSink, meta: ConnectionMeta): HubConnection;
+  /** `hub.execute` on the leader; rejects with `unavailable` (retryable) when no answer comes in time. */
+  execute<Op extends CommandOp>(
+    target: RelayTarget,
+    subject: Subject,
+    op: Op,
+    args: unknown,
+    meta: ConnectionMeta,
+  ): Promise<CommandResult<Op>>;
+  /**
+   * Another leader (or nobody) leads from now on: every socket relayed to another leader or term is closed with
+   * `code` (its client resumes, landing on the new leader), every call waiting on one fails as `unavailable`.
+   * Sockets and calls of `target` itself carry on.
+   */
+  retarget(target: RelayTarget | undefined, code: number, reason: string): void;
+  /** Ends every relayed socket and waiting call, as `retarget` does: frames may have been lost on the way. */
+  reset(code: number, reason: string): void;
+  /** Ends everything, as `reset`, and relays nothing more. */
+  close(code: number, reason: string): void;
+}
+
+interface Relayed {
+  readonly sink: HubConnectionSink;
+  readonly target: RelayTarget;
+}
+
+interface Waiting {
+  readonly target: RelayTarget;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+const sameTarget = (a: RelayTarget | undefined, b: RelayTarget | undefined) =>
+  a !== undefined && b !== undefined && a.instanceId === b.instanceId && a.epoch === b.epoch;
+
+/**
+ * The follower's side of the relay (docs/decisions/0005). Each socket gets an id unique in the deployment; it is
+ * attached with `relay.attach`, its frames go as `relay.in` and its close as `relay.detach`, all addressed to the
+ * leader. What comes back (`relay.out`, `relay.close`, `relay.executed`) counts only from the leader it was sent to,
+ * in that leader's term: anything else is from a leader that is no longer current, and is dropped.
+ *
+ * @example
+ * ```ts
+ * const relay = createRelayClient({ bus });
+ * const connection = relay.connect(leader, { send, close }, { ip });
+ * connection.receive(raw);
+ * relay.retarget(newLeader, CLOSE_CODES.serviceRestart, 'another instance leads');
+ * ```
+ */
+export function createRelayClient(options: RelayClientOptions): RelayClient {
+  const { bus } = options;
+  const executeTimeoutMs = options.executeTimeoutMs ?? 10_000;
+  const retryAfterMs = options.retryAfterMs ?? 1_000;
+  const relayed = new Map<string, Relayed>();
+  const waiting = new Map<string, Waiting>();
+  let sequence = 0;
+  let closed = false;
+  const nextId = () => `${bus.instanceId}.${(++sequence).toString(36)}`;
+  const unavailable = (detail: string) => helplineError('unavailable', { detail }, { retryAfterMs });
+
+  /** The message is from the leader `to` was relayed to, in its term. */
+  const fromLeaderOf = (origin: string, epoch: number, to: RelayTarget) =>
+    origin === to.instanceId && epoch === to.epoch;
+
+  const unsubscribe = bus.subscribe((message) => {
+    switch (message.kind) {
+      case 'relay.out': {
+        const socket = relayed.get(message.payload.connectionId);
+        if (!socket || !fromLeaderOf(message.origin, message.payload.epoch, socket.target)) break;
+        if (message.payload.ping && socket.sink.ping) socket.sink.ping(message.payload.raw);
+        else socket.sink.send(message.payload.raw);
+        break;
+      }
+      case 'relay.close': {
+        const socket = relayed.get(message.payload.connectionId);
+        if (!socket || !fromLeaderOf(message.origin, message.payload.epoch, socket.target)) break;
+        relayed.delete(message.payload.connectionId);
+        socket.sink.close(message.payload.code, message.payload.reason);
+        break;
+      }
+      case 'relay.executed': {
+        const call = waiting.get(message.payload.requestId);
+        if (!call || !fromLeaderOf(message.origin, message.payload.epoch, call.target)) break;
+        waiting.delete(message.payload.requestId);
+        clearTimeout(call.timer);
+        if (message.payload.ok) call.resolve(message.payload.result);
+        else call.reject(HelplineError.fromPayload(message.payload.error));
+        break;
+      }
+      default:
+        break;
+    }
+  });
+
+  function endAll(code: number, reason: string, keep?: RelayTarget) {
+    for (const [connectionId, socket] of [...relayed]) {
+      if (sameTarget(socket.target, keep)) continue;
+      relayed.delete(connectionId);
+      // The old leader may still be alive (it stepped down): its hub lets the connection go.
+      bus.publish(
+        'relay.detach',
+        { connectionId, epoch: socket.target.epoch },
+        { instances: [socket.target.instanceId] },
+      );
+      socket.sink.close(code, reason);
+    }
+    for (const [requestId, call] of [...waiting]) {
+      if (sameTarget(call.target, keep)) continue;
+      waiting.delete(requestId);
+      clearTimeout(call.timer);
+      call.reject(unavailable(reason));
+    }
+  }
+
+  return {
+    get size() {
+      return relayed.size;
+    },
+    connect(to, sink, meta) {
+      const connectionId = nextId();
+      const { instanceId, epoch } = to;
+      if (closed) {
+        sink.close(1012, 'shutting down');
+        return { receive() {}, disconnected() {} };
+      }
+      relayed.set(connectionId, { sink, target: to });
+      bus.publish('relay.attach', { connectionId, epoch, meta }, { instances: [instanceId] });
+      return {
+        receive(raw) {
+          if (relayed.get(connectionId)?.target === to)
+            bus.publish('relay.in', { connectionId, epoch, raw }, { instances: [instanceId] });
+        },
+        disconnected() {
+          if (!relayed.delete(connectionId)) return;
+          bus.publish('relay.detach', { connectionId, epoch }, { instances: [instanceId] });
+        },
+      };
+    },
+    execute<Op extends CommandOp>(
+      to: RelayTarget,
+      subject: Subject,
+      op: Op,
+      args: unknown,
+      meta: ConnectionMeta,
+    ): Promise<CommandResult<Op>> {
+      if (closed) return Promise.reject(unavailable('shutting down'));
+      const requestId = nextId();
+      return new Promise<CommandResult<Op>>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(requestId);
+          reject(unavailable('the leader did not answer in time'));
+        }, executeTimeoutMs);
+        waiting.set(requestId, {
+          target: to,
+          resolve: (result) => resolve(result as CommandResult<Op>),
+          reject,
+          timer,
+        });
+        bus.publish(
+          'relay.execute',
+          { requestId, epoch: to.epoch, subject, op, args, meta },
+          { instances: [to.instanceId] },
+        );
+      });
+    },
+    retarget(next, code, reason) {
+      endAll(code, reason, next);
+    },
+    reset(code, reason) {
+      endAll(code, reason);
+    },
+    close(code, reason) {
+      closed = true;
+      endAll(code, reason);
+      unsubscribe();
+    },
+  };
+}

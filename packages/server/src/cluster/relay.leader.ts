@@ -1,0 +1,139 @@
+import type { Hub, HubConnection } from '@helpline/core/hub';
+import { toHelplineError } from '../http/http.errors';
+import type { EngineBus, EngineTopics } from './engine.topics';
+
+/** What {@link serveRelay} needs. */
+export interface RelayServerOptions {
+  readonly bus: EngineBus;
+  /** The leader's hub. */
+  readonly hub: Hub;
+  /** The leader's term: relay messages of another epoch are not for this hub. */
+  readonly epoch: number;
+}
+
+/** The leader's side of the relay while its hub runs. */
+export interface RelayServer {
+  /** Connections relayed from followers now. */
+  readonly size: number;
+  /**
+   * Ends every relayed connection: the hub hears they went away, their followers are told to close them (1012). For
+   * when frames may have been lost between them (the bus listener reconnected).
+   */
+  reset(): void;
+  /** Stops serving; the hub's own `close` tells the followers' sockets goodbye. */
+  close(): void;
+}
+
+interface Remote {
+  readonly instance: string;
+  readonly connection: HubConnection;
+}
+
+const SERVICE_RESTART = 1012;
+
+/**
+ * Serves followers' sockets and API calls from the leader's hub. A follower's `relay.attach` becomes a
+ * `hub.connect` whose sink publishes `relay.out` and `relay.close` back to that follower; its `relay.in` frames
+ * feed the connection in the order the follower published them (the bus keeps each sender's order); its
+ * `relay.execute` runs `hub.execute` and answers `relay.executed`.
+ *
+ * @example
+ * ```ts
+ * const relay = serveRelay({ bus, hub, epoch: lease.epoch });
+ * // …when the term ends:
+ * hub.close(CLOSE_CODES.serviceRestart);
+ * relay.close();
+ * ```
+ */
+export function serveRelay(options: RelayServerOptions): RelayServer {
+  const { bus, hub, epoch } = options;
+  const remotes = new Map<string, Remote>();
+  let closed = false;
+
+  const tellClose = (instance: string, connectionId: string, code: number, reason: string) =>
+    bus.publish('relay.close', { connectionId, epoch, code, reason }, { instances: [instance] });
+
+  function attach(instance: string, { connectionId, meta }: EngineTopics['relay.attach']) {
+    if (remotes.has(connectionId)) return;
+    const connection = hub.connect(
+      {
+        send: (raw) => {
+          if (remotes.has(connectionId))
+            bus.publish('relay.out', { connectionId, epoch, raw }, { instances: [instance] });
+        },
+        ping: (raw) => {
+          if (remotes.has(connectionId))
+            bus.publish('relay.out', { connectionId, epoch, raw, ping: true }, { instances: [instance] });
+        },
+        close: (code, reason) => {
+          if (!remotes.delete(connectionId)) return;
+          tellClose(instance, connectionId, code, reason);
+        },
+      },
+      meta,
+    );
+    remotes.set(connectionId, { instance, connection });
+  }
+
+  function execute(instance: string, request: EngineTopics['relay.execute']) {
+    const { requestId } = request;
+    hub.execute(request.subject, request.op, request.args, request.meta).then(
+      (result) =>
+        bus.publish('relay.executed', { requestId, epoch, ok: true, result }, { instances: [instance] }),
+      (error: unknown) =>
+        bus.publish(
+          'relay.executed',
+          { requestId, epoch, ok: false, error: toHelplineError(error).toPayload() },
+          { instances: [instance] },
+        ),
+    );
+  }
+
+  const unsubscribe = bus.subscribe((message) => {
+    if (closed) return;
+    switch (message.kind) {
+      case 'relay.attach':
+        if (message.payload.epoch === epoch) attach(message.origin, message.payload);
+        break;
+      case 'relay.in': {
+        const { connectionId } = message.payload;
+        if (message.payload.epoch !== epoch) break;
+        const remote = remotes.get(connectionId);
+        if (remote) remote.connection.receive(message.payload.raw);
+        // Its attach never arrived (lost with a listener that reconnected): the follower must not wait on it.
+        else tellClose(message.origin, connectionId, SERVICE_RESTART, 'unknown connection');
+        break;
+      }
+      case 'relay.detach': {
+        const remote = remotes.get(message.payload.connectionId);
+        if (message.payload.epoch !== epoch || !remote) break;
+        remotes.delete(message.payload.connectionId);
+        remote.connection.disconnected();
+        break;
+      }
+      case 'relay.execute':
+        if (message.payload.epoch === epoch) execute(message.origin, message.payload);
+        break;
+      default:
+        break;
+    }
+  });
+
+  return {
+    get size() {
+      return remotes.size;
+    },
+    reset() {
+      for (const [connectionId, remote] of [...remotes]) {
+        remotes.delete(connectionId);
+        remote.connection.disconnected();
+        tellClose(remote.instance, connectionId, SERVICE_RESTART, 'relay reset');
+      }
+    },
+    close() {
+      closed = true;
+      unsubscribe();
+      remotes.clear();
+    },
+  };
+}
