@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig, rssMb, runLoadgen } from '../load/load.run';
 import type { BenchRow } from './bench.types';
 
 /*
@@ -18,53 +19,6 @@ const AGENTS = Number(process.env.HELPLINE_BENCH_AGENTS ?? 500);
 const DURATION_MS = Number(process.env.HELPLINE_BENCH_DURATION_MS ?? 60_000);
 const SECRET = 'bench-secret-bench-secret-bench-secret';
 
-interface LoadResult {
-  reason: string;
-  setupMs: number;
-  sent: number;
-  acked: number;
-  nacked: number;
-  delivered: number;
-  duplicates: number;
-  lost: number;
-  closedUnexpectedly: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-function benchConfig() {
-  const generous = { burst: 100_000, perMinute: 6_000_000 };
-  return {
-    queues: [{ id: 'support', name: 'Support', acw: { kind: 'none' }, offerTimeoutSeconds: 60 }],
-    agents: Array.from({ length: AGENTS }, (_, i) => ({
-      id: `agent-${String(i).padStart(4, '0')}`,
-      name: `Agent ${i}`,
-      // Enough chat capacity that every visitor is in an active chat at once.
-      capacity: { chat: Math.ceil(VISITORS / AGENTS) + 1 },
-    })),
-    sites: [{ id: 'bench', origins: ['http://127.0.0.1:*'] }],
-    limits: {
-      newConversations: generous,
-      messages: generous,
-      typing: generous,
-      commands: generous,
-      http: generous,
-      visitorSessions: generous,
-      connectionsPerIp: VISITORS + AGENTS + 100,
-    },
-  };
-}
-
-function rssMb(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match?.[1] ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** Runs `node` under bash with the file-descriptor limit raised to the hard limit (10k+ sockets). */
 function spawnNode(args: string[], env: Record<string, string>) {
   const command = `ulimit -n "$(ulimit -Hn)"; exec "${process.execPath}" ${args.map((a) => `'${a}'`).join(' ')}`;
@@ -78,7 +32,7 @@ function spawnNode(args: string[], env: Record<string, string>) {
 export default async function serverBench(): Promise<BenchRow[]> {
   const work = mkdtempSync(join(tmpdir(), 'helpline-server-bench-'));
   const configPath = join(work, 'config.json');
-  writeFileSync(configPath, JSON.stringify(benchConfig()));
+  writeFileSync(configPath, JSON.stringify(loadConfig(VISITORS, AGENTS)));
   const server = spawnNode(
     [
       '--import',
@@ -112,38 +66,17 @@ export default async function serverBench(): Promise<BenchRow[]> {
     server.stdout.resume();
     server.stderr.resume();
 
-    const load = spawnNode(
-      [
-        '--import',
-        'tsx',
-        'scripts/load/loadgen.ts',
-        '--url',
-        url,
-        '--visitors',
-        String(VISITORS),
-        '--agents',
-        String(AGENTS),
-        '--duration',
-        String(DURATION_MS),
-      ],
-      { HELPLINE_JWT_SECRET: SECRET },
-    );
-    let loadOutput = '';
     let peakRss = 0;
     const serverPid = await childPid(server.pid ?? 0);
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, rssMb(serverPid));
     }, 1_000);
-    load.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[load] ${chunk}`));
-    const result = await new Promise<LoadResult>((resolve, reject) => {
-      load.stdout.on('data', (chunk: Buffer) => {
-        loadOutput += chunk.toString();
-      });
-      load.once('exit', () => {
-        const line = /RESULT (.+)/.exec(loadOutput)?.[1];
-        if (line) resolve(JSON.parse(line) as LoadResult);
-        else reject(new Error(`load generator gave no result: ${loadOutput.slice(-500)}`));
-      });
+    const result = await runLoadgen({
+      url,
+      visitors: VISITORS,
+      agents: AGENTS,
+      durationMs: DURATION_MS,
+      secret: SECRET,
     });
     clearInterval(sampler);
     const scale = `${VISITORS.toLocaleString('en')} visitors + ${AGENTS} agents, 1 msg/visitor/10 s, ${DURATION_MS / 1000} s`;

@@ -81,6 +81,26 @@ export interface ClusterClientOptions {
   readonly onWelcome?: (link: ClientLink) => void;
 }
 
+/**
+ * A new anonymous visitor's token from `httpUrl` (a balancer), asked again while the deployment refuses or cannot
+ * answer (an instance is down, no leader yet); rejects once `deadline` (epoch ms) has passed.
+ */
+export async function visitorSessionToken(httpUrl: string, site: string, deadline: number): Promise<string> {
+  for (;;) {
+    if (Date.now() > deadline) throw new Error('no visitor session before the deadline');
+    try {
+      const response = await fetch(`${httpUrl}/v1/sessions/visitor`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ site }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      if (response.status === 201) return ((await response.json()) as { token: string }).token;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 const COMMAND_TIMEOUT_MS = 5_000;
 /** A persistent command gives up after this long (its script then reports it). */
 const PERSISTENT_GIVE_UP_MS = 60_000;

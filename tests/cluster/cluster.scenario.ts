@@ -25,7 +25,7 @@ import {
 } from '../../packages/server/src/testing/cluster.harness';
 import { SITE_ORIGIN, staffToken, TEST_CONFIG } from '../../packages/server/src/testing/harness';
 import { seededRandom } from '../faults/chaos.scenario';
-import { type ClientRecord, ClusterClient } from './cluster.client';
+import { type ClientRecord, ClusterClient, visitorSessionToken } from './cluster.client';
 
 // ─── plans ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -350,21 +350,7 @@ export async function runClusterScenario(
       return client;
     };
 
-    async function visitorToken(): Promise<string> {
-      for (;;) {
-        if (Date.now() > deadline) throw new Error('no visitor session before the deadline');
-        try {
-          const response = await fetch(`${cluster.httpUrl}/v1/sessions/visitor`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ site: 'shop' }),
-            signal: AbortSignal.timeout(5_000),
-          });
-          if (response.status === 201) return ((await response.json()) as { token: string }).token;
-        } catch {}
-        await sleep(200);
-      }
-    }
+    const visitorToken = () => visitorSessionToken(cluster.httpUrl, 'shop', deadline);
 
     // ─── agents ───────────────────────────────────────────────────────────────────────────────
     const acceptWaiters: (() => void)[] = [];

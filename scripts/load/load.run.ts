@@ -1,0 +1,174 @@
+// Runs the load generator (loadgen.ts) in a child process for the server benches, with the configuration it needs
+// and readings of the server processes it loads (/proc). With `locate`, the generator asks this process on which
+// instance a load balancer put each of its sockets (by the socket's local port) and splits what it measures into
+// same-instance and cross-instance chats.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ConfigInput } from '../../packages/server/src/config/config';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where a chat's visitor and agent sockets are: on one instance, on two, or not known (no balancer to ask). */
+export type Placement = 'same' | 'cross' | 'unknown';
+
+/** Fan-out figures of the messages of one placement. */
+export interface PlacementFigures {
+  readonly sent: number;
+  readonly acked: number;
+  readonly delivered: number;
+  /** Acknowledged and never delivered to the agent. */
+  readonly lost: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** The generator's `RESULT` line. */
+export interface LoadResult {
+  /** `done`, or why the run is incomplete (chats never accepted, setup or generator failure). */
+  readonly reason: string;
+  readonly setupMs: number;
+  /** Chats accepted in time and part of the steady phase, and those never accepted. */
+  readonly routed: number;
+  readonly unrouted: number;
+  readonly sent: number;
+  readonly acked: number;
+  readonly nacked: number;
+  readonly delivered: number;
+  readonly duplicates: number;
+  /** Sent − delivered (refused and unacknowledged sends included). */
+  readonly lost: number;
+  /** Acknowledged by the server and never delivered to the agent. */
+  readonly lostAcked: number;
+  readonly closedUnexpectedly: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly byPlacement: Readonly<Record<Placement, PlacementFigures>>;
+  /** Sockets per instance (index → count), visitors and agents apart; empty without `locate`. */
+  readonly visitorsPerInstance: readonly number[];
+  readonly agentsPerInstance: readonly number[];
+}
+
+/** What the generator and its parent say to each other over the IPC channel. */
+export type LoadgenMessage =
+  | { readonly t: 'locate'; readonly id: number; readonly port: number }
+  | { readonly t: 'steady' };
+export type LoadgenReply = { readonly t: 'located'; readonly id: number; readonly instance: number | null };
+
+/**
+ * The configuration the load runs against: one queue `support` worked by `agents` agents with room for every
+ * visitor's chat at once, a site `bench` for any loopback origin, and limits far above the load.
+ */
+export function loadConfig(
+  visitors: number,
+  agents: number,
+): ConfigInput & Required<Pick<ConfigInput, 'agents'>> {
+  const generous = { burst: 100_000, perMinute: 6_000_000 };
+  return {
+    queues: [{ id: 'support', name: 'Support', acw: { kind: 'none' }, offerTimeoutSeconds: 60 }],
+    agents: Array.from({ length: agents }, (_, i) => ({
+      id: `agent-${String(i).padStart(4, '0')}`,
+      name: `Agent ${i}`,
+      queues: ['support'],
+      // Enough chat capacity that every visitor is in an active chat at once.
+      capacity: { chat: Math.ceil(visitors / agents) + 1 },
+    })),
+    sites: [{ id: 'bench', origins: ['http://127.0.0.1:*'] }],
+    limits: {
+      newConversations: generous,
+      messages: generous,
+      typing: generous,
+      commands: generous,
+      http: generous,
+      visitorSessions: generous,
+      connectionsPerIp: visitors + agents + 100,
+    },
+  };
+}
+
+/** Options of {@link runLoadgen}. */
+export interface LoadgenOptions {
+  /** The server's (or the balancer's) HTTP URL. */
+  readonly url: string;
+  readonly visitors: number;
+  readonly agents: number;
+  readonly durationMs: number;
+  /** The secret agents' tokens are signed with: the server's `HELPLINE_JWT_SECRET`. */
+  readonly secret: string;
+  /** The instance a socket went to, by its local port (a balancer's `instanceOf`). */
+  readonly locate?: (port: number) => number | undefined;
+  /** Called once every chat is open and the steady phase starts. */
+  readonly onSteady?: () => void;
+}
+
+/** Runs the load generator to its end and returns its result (rejects when it printed none). */
+export function runLoadgen(options: LoadgenOptions): Promise<LoadResult> {
+  const args = [
+    '--import',
+    'tsx',
+    'scripts/load/loadgen.ts',
+    '--url',
+    options.url,
+    '--visitors',
+    String(options.visitors),
+    '--agents',
+    String(options.agents),
+    '--duration',
+    String(options.durationMs),
+  ];
+  // Under bash with the file-descriptor limit raised to the hard limit (10k+ sockets); bash execs node, which
+  // keeps the IPC channel's descriptor.
+  const command = `ulimit -n "$(ulimit -Hn)"; exec "${process.execPath}" ${args.map((a) => `'${a}'`).join(' ')}`;
+  const load = spawn('bash', ['-c', command], {
+    cwd: repoRoot,
+    env: { ...process.env, HELPLINE_JWT_SECRET: options.secret },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  load.on('message', (message: LoadgenMessage) => {
+    if (message.t === 'steady') options.onSteady?.();
+    else if (message.t === 'locate') {
+      const reply: LoadgenReply = {
+        t: 'located',
+        id: message.id,
+        instance: options.locate?.(message.port) ?? null,
+      };
+      load.send(reply);
+    }
+  });
+  load.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[load] ${chunk}`));
+  let output = '';
+  load.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    load.once('exit', () => {
+      const line = /RESULT (.+)/.exec(output)?.[1];
+      if (line) resolve(JSON.parse(line) as LoadResult);
+      else reject(new Error(`load generator gave no result: ${output.slice(-500)}`));
+    });
+  });
+}
+
+/** A process's resident set size in MB (0 once it is gone). */
+export function rssMb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms; undefined once it is gone. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of the line, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
