@@ -45,31 +45,35 @@ function describeIssues(issues: readonly v.BaseIssue<unknown>[]): {
 }
 
 /**
- * `v.safeParse(schema, value)` through the schema's own Standard Schema entry point (the same run, with valibot's
- * global configuration), so that a client's bundle does not ship valibot's parse functions to check results.
+ * Checks `value` with a valibot schema (through its own Standard Schema entry point, the same run as `v.safeParse`
+ * with valibot's global configuration, so that a client's bundle does not ship valibot's parse functions) or with a
+ * guard generated from one (`protocol.guards.ts`), after refusing prototype-polluting keys anywhere in it.
  */
-function runSchema<T>(
-  schema: v.GenericSchema<unknown, T>,
-  value: unknown,
-): { readonly value: T; readonly issues?: readonly v.BaseIssue<unknown>[] } {
-  return schema['~standard'].validate(value) as ReturnType<typeof runSchema<T>>;
-}
-
-export function validateValue<T>(schema: v.GenericSchema<unknown, T>, value: unknown): ParseResult<T> {
+function checkValue<T>(check: v.GenericSchema<unknown, T> | FrameGuard<T>, value: unknown): ParseResult<T> {
   const forbidden = findForbiddenKey(value, '$', 0);
-  if (forbidden) {
-    return {
-      ok: false,
-      error: clientError('protocol/invalid-frame', { detail: `forbidden key at ${forbidden}` }),
+  let detail = `forbidden key at ${forbidden}`;
+  let field: string | undefined;
+  if (forbidden === undefined && typeof check === 'function') {
+    const result = runGuard(check, value);
+    if (result.ok) return result;
+    detail = `${result.field || 'frame'}: unexpected ${result.found}`;
+    field = result.field || undefined;
+  } else if (forbidden === undefined) {
+    const result = (check as v.GenericSchema<unknown, T>)['~standard'].validate(value) as {
+      readonly value: T;
+      readonly issues?: readonly v.BaseIssue<unknown>[];
     };
+    if (!result.issues) return { ok: true, value: result.value };
+    ({ detail, field } = describeIssues(result.issues));
   }
-  const result = runSchema(schema, value);
-  if (!result.issues) return { ok: true, value: result.value };
-  const { detail, field } = describeIssues(result.issues);
   return {
     ok: false,
     error: clientError('protocol/invalid-frame', { detail }, field === undefined ? {} : { field }),
   };
+}
+
+export function validateValue<T>(schema: v.GenericSchema<unknown, T>, value: unknown): ParseResult<T> {
+  return checkValue(schema, value);
 }
 
 export function parseJsonFrame(raw: string): ParseResult<unknown> {
@@ -90,24 +94,6 @@ export function parseJsonFrame(raw: string): ParseResult<unknown> {
   }
 }
 
-/** Like {@link validateValue}, with a guard generated from the schema (`protocol.guards.ts`) in its place. */
-function guardValue<T>(guard: FrameGuard<T>, value: unknown): ParseResult<T> {
-  const forbidden = findForbiddenKey(value, '$', 0);
-  if (forbidden) {
-    return {
-      ok: false,
-      error: clientError('protocol/invalid-frame', { detail: `forbidden key at ${forbidden}` }),
-    };
-  }
-  const result = runGuard(guard, value);
-  if (result.ok) return result;
-  const detail = `${result.field || 'frame'}: unexpected ${result.found}`;
-  return {
-    ok: false,
-    error: clientError('protocol/invalid-frame', { detail }, result.field ? { field: result.field } : {}),
-  };
-}
-
 /** Parses and validates a frame received by a client (unknown extra fields are tolerated, and dropped). */
 export function parseServerFrame(raw: string | unknown): ParseResult<ServerFrame> {
   return parseFrameWith(serverFrameGuard, raw);
@@ -120,9 +106,9 @@ export function parseServerFrame(raw: string | unknown): ParseResult<ServerFrame
 export function parseFrameWith(frames: FrameGuard, raw: string | unknown): ParseResult<ServerFrame> {
   if (typeof raw === 'string') {
     const json = parseJsonFrame(raw);
-    return json.ok ? guardValue(frames as FrameGuard<ServerFrame>, json.value) : json;
+    return json.ok ? checkValue(frames as FrameGuard<ServerFrame>, json.value) : json;
   }
-  return guardValue(frames as FrameGuard<ServerFrame>, raw);
+  return checkValue(frames as FrameGuard<ServerFrame>, raw);
 }
 
 /**
@@ -151,7 +137,7 @@ export function parseCommandResult<Op extends CommandOp>(
       error: clientError('protocol/invalid-frame', { detail: `no result schema for ${op} on this client` }),
     };
   }
-  return typeof schema === 'function' ? guardValue(schema, result) : validateValue(schema, result);
+  return checkValue(schema, result);
 }
 
 /** Serializes a frame for the wire. */
