@@ -10,20 +10,24 @@ describe('core bundle sizes (brotli of minified ESM)', () => {
     assert.ok(brotli <= 1 * KB, `transition: ${brotli} B`);
   });
 
-  it('the typical visitor import does not grow past its current ceiling', async () => {
-    // DESIGN §6 budgets 8 KB; what loads at once (the session with its connection, resume memory and frame guards,
-    // and the renderer, built with code splitting) measures about 13.4 KB today (see docs/benchmarks.md). This
-    // ceiling stops regressions while that gap is open; lower it as the import shrinks.
+  it('the typical visitor import stays within 10 KB at once and under its current ceiling', async () => {
+    // DESIGN §6 aims at 8 KB; the issue 15 budget is 10 KB. What loads with the page (the session with its
+    // connection and resume memory, the WebSocket transport, and the renderer's plain-text path, built with code
+    // splitting) measures about 9.06 KB (see docs/benchmarks.md). The ceiling, 2% above that, stops regressions; lower
+    // it as the import shrinks.
     const { brotli, lazy } = await splitBundleSize(
       `export { createVisitorSession, createWebSocketTransport, renderMessage } from '@helpline/core';`,
     );
-    assert.ok(brotli <= 13.75 * KB, `visitor import: ${brotli} B at once (ceiling ${13.75 * KB} B)`);
-    // The markdown and link renderer loads with the first message that has markup or a link; the browser outbox
-    // (IndexedDB) on the first connect or message. Neither comes with the page.
-    assert.deepEqual(
-      lazy.map((chunk) => chunk.module),
-      ['packages/core/src/render/render.dom.ts', 'packages/core/src/session/outbox.browser.ts'],
-    );
+    assert.ok(brotli <= 9.25 * KB, `visitor import: ${brotli} B at once (ceiling ${9.25 * KB} B)`);
+    // Later, by import(): the checks of what the server sends and the browser outbox (IndexedDB) on the first connect,
+    // the markdown and link renderer with the first message that has markup or a link, the lanes that send messages
+    // with the first message to send. None of them comes with the page.
+    assert.deepEqual(lazy.map((chunk) => chunk.module).sort(), [
+      'packages/core/src/render/render.dom.ts',
+      'packages/core/src/session/message.lanes.ts',
+      'packages/core/src/session/outbox.browser.ts',
+      'packages/core/src/session/visitor.checks.ts',
+    ]);
   });
 
   it('keeps server-side code out of a visitor bundle', async () => {

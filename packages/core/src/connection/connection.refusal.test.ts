@@ -8,7 +8,8 @@ import { CLOSE_CODES } from '../protocol/protocol.limits';
 import { visitorResultSchemas } from '../protocol/protocol.results';
 import { createTestClock, flush, type TestClock } from '../testing';
 import type { LinkCloseInfo, LinkHandlers, Transport } from '../transport/transport.types';
-import { type Connection, createConnection, UNOPENED_TRIES } from './connection';
+import { type Connection, connectionWith, createConnection, UNOPENED_TRIES } from './connection';
+import { type ConnectionChecks, checksOf } from './connection.checks';
 import { connectionMachine } from './connection.machine';
 
 const URL_TRIED = 'ws://help.example/ws?site=shop';
@@ -293,5 +294,66 @@ describe('connection: closing after a refusal for good', () => {
     live.close();
     assert.equal(listening, 0, 'the listeners went with the close');
     assert.equal(printed(warnings).length, 0, 'a second close is not an illegal event');
+  });
+});
+
+/** Checks that load when the connection asks, each load settled by the test. */
+function deferredChecks() {
+  const loads: { resolve: (checks: ConnectionChecks) => void; reject: (error: Error) => void }[] = [];
+  const load = () =>
+    new Promise<ConnectionChecks>((resolve, reject) => {
+      loads.push({ resolve, reject });
+    });
+  return { loads, load };
+}
+
+describe('connection: checks that load when it first connects (a visitor page does not wait for them)', () => {
+  const checks = checksOf(visitorResultSchemas, visitorFrameGuard);
+
+  it('keeps the frames and the close that arrive before the checks, and reads them in order once here', async () => {
+    const { loads, load } = deferredChecks();
+    connection = connectionWith(
+      {
+        transport: scriptedTransport([{ refuse: 'site/unknown', close: CLOSE_CODES.notFound }]),
+        clock,
+        token: 'token-1',
+        environment: null,
+      },
+      load,
+    );
+    await flush();
+    assert.equal(loads.length, 0, 'nothing loads before the connection is used');
+    connection.open();
+    await flush();
+    assert.equal(loads.length, 1);
+    assert.equal(connection.$state.get().value, 'connecting', 'the close waits for the bye before it');
+
+    loads[0]?.resolve(checks);
+    await flush();
+    const { value, context } = connection.$state.get();
+    assert.equal(value, 'closed');
+    assert.equal(context.error?.code, 'site/unknown', 'the bye was read before the close');
+  });
+
+  it('tries a failed load again with the next connect, and is welcomed then', async () => {
+    const { loads, load } = deferredChecks();
+    const transport = scriptedTransport([{ welcome: true }]);
+    connection = connectionWith(
+      { transport, clock, token: 'token-1', environment: null, commandTimeoutMs: 1000, random: () => 0.5 },
+      load,
+    );
+    connection.open();
+    await flush();
+    loads[0]?.reject(new Error('the chunk did not load'));
+    await flush();
+    assert.equal(connection.$state.get().value, 'connecting', 'a welcome cannot be read without checks');
+
+    // Never welcomed: the link is replaced after the command timeout, and the next connect loads them again.
+    await clock.advance(1000 + 250);
+    assert.equal(transport.opened, 2);
+    assert.equal(loads.length, 2);
+    loads[1]?.resolve(checks);
+    await flush();
+    assert.equal(connection.$state.get().value, 'caught-up');
   });
 });

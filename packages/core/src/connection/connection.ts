@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../clock/clock';
 import { createMachineStore } from '../machine';
 import { type ErrorPayload, HelplineError } from '../protocol/errors';
 import { clientError } from '../protocol/errors.client';
-import { parseCommandResult, parseFrameWith, type ResultSchemas } from '../protocol/protocol';
+import type { ResultSchemas } from '../protocol/protocol';
 import type { FrameGuard } from '../protocol/protocol.guards';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../protocol/protocol.limits';
 import type {
@@ -18,6 +18,7 @@ import type {
 } from '../protocol/protocol.types';
 import type { LinkCloseInfo, Transport, TransportLink } from '../transport/transport.types';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff';
+import { type ConnectionChecks, checksOf } from './connection.checks';
 import { type ConnectionSnapshot, connectionMachine } from './connection.machine';
 import { bindEnvironment, type ConnectionEnvironment, defaultEnvironment } from './environment';
 
@@ -159,6 +160,20 @@ export function createConnection(
   results: ResultSchemas,
   frames: FrameGuard,
 ): Connection {
+  return connectionWith(options, checksOf(results, frames));
+}
+
+/**
+ * {@link createConnection} with its checks, or a function that loads them: then they load when the connection first
+ * connects (a visitor's page does not wait for them), and frames that arrive before they are here wait for them, in
+ * order. A failed load is tried again with the next connect.
+ *
+ * @internal
+ */
+export function connectionWith(
+  options: ConnectionOptions,
+  checksOrLoad: ConnectionChecks | (() => Promise<ConnectionChecks>),
+): Connection {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -191,6 +206,13 @@ export function createConnection(
   let tokenRenewed = false;
   let hidden = false;
   let unbindEnvironment: (() => void) | undefined;
+  let checks = typeof checksOrLoad === 'function' ? undefined : checksOrLoad;
+  let loadingChecks = false;
+  /**
+   * What links reported before the checks were here (frames, and a close after them), in order, each with the
+   * generation of its link; run with the checks, or without them (frames dropped) when they could not load.
+   */
+  const early: [number, (loaded: ConnectionChecks | undefined) => void][] = [];
 
   const state = () => machine.$snapshot.get().value;
 
@@ -199,8 +221,34 @@ export function createConnection(
     return undefined;
   }
 
+  function loadChecks(): void {
+    if (checks || loadingChecks || typeof checksOrLoad !== 'function') return;
+    loadingChecks = true;
+    const replay = (loaded: ConnectionChecks | undefined) => {
+      for (const [generation, step] of early.splice(0)) if (generation === linkGeneration) step(loaded);
+    };
+    checksOrLoad().then(
+      (loaded) => {
+        checks = loaded;
+        replay(loaded);
+      },
+      () => {
+        // Tried again with the next connect; a link that is never welcomed is replaced.
+        loadingChecks = false;
+        replay(undefined);
+      },
+    );
+  }
+
+  /** Runs `step` with the checks now, or once they are here: what a link reports keeps its order. */
+  function withChecks(step: (loaded: ConnectionChecks | undefined) => void): void {
+    if (checks) step(checks);
+    else early.push([linkGeneration, step]);
+  }
+
   async function connect(): Promise<void> {
     retryTimer = clearTimer(retryTimer);
+    loadChecks();
     const generation = ++linkGeneration;
     let token: string;
     try {
@@ -229,7 +277,7 @@ export function createConnection(
         if (generation === linkGeneration) receive(raw);
       },
       onClose(info) {
-        if (generation === linkGeneration) linkLost(info);
+        if (generation === linkGeneration) withChecks(() => linkLost(info));
       },
     });
     // A link that never opens or never welcomes us (a black-holed connect, a stuck proxy, a frozen leader tab)
@@ -322,15 +370,14 @@ export function createConnection(
 
   function receive(raw: string): void {
     lastFrameAt = clock.now();
-    const parsed = parseFrameWith(frames, raw);
-    if (!parsed.ok) {
+    withChecks((loaded) => {
+      const parsed = loaded?.frame(raw);
       // A frame we cannot understand is dropped; the server is the one to fix, and the link stays up.
-      return;
-    }
-    handle(parsed.value);
+      if (loaded && parsed?.ok) handle(parsed.value, loaded);
+    });
   }
 
-  function handle(frame: ServerFrame): void {
+  function handle(frame: ServerFrame, loaded: ConnectionChecks): void {
     switch (frame.t) {
       case 'welcome':
         welcome(frame);
@@ -342,7 +389,7 @@ export function createConnection(
         return; // Answer to our probe: receiving it already refreshed `lastFrameAt`.
       case 'ack':
       case 'nack':
-        answer(frame);
+        answer(frame, loaded);
         return;
       case 'evt':
         arrive({ cid: frame.cid, seq: frame.seq, at: frame.at, ev: frame.ev });
@@ -416,7 +463,7 @@ export function createConnection(
     linkLost({ code: CLOSE_CODES.timeout, reason: 'liveness timeout' });
   }
 
-  function answer(frame: Extract<ServerFrame, { t: 'ack' | 'nack' }>): void {
+  function answer(frame: Extract<ServerFrame, { t: 'ack' | 'nack' }>, loaded: ConnectionChecks): void {
     const command = pending.get(frame.id);
     if (!command) return; // An answer to a command already settled (a duplicate after resend).
     pending.delete(frame.id);
@@ -425,7 +472,7 @@ export function createConnection(
       command.reject(HelplineError.fromPayload(frame.error as ErrorPayload));
       return;
     }
-    const result = parseCommandResult(command.op, frame.result, results);
+    const result = loaded.result(command.op, frame.result);
     if (result.ok) command.resolve(result.value);
     else command.reject(result.error);
   }

@@ -1,10 +1,9 @@
 import { atom, computed, onMount, type ReadableAtom } from 'nanostores';
-import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
+import { type Connection, type ConnectionOptions, connectionWith } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { uuidv7 } from '../ids/ids';
 import { phaseOf } from '../interaction/phase';
 import { clientError } from '../protocol/errors.client';
-import { visitorFrameGuard, visitorResultGuards } from '../protocol/protocol.guards.generated';
 import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
 import { createInteractionStore } from './conversations.store';
 import type { ChatMessage, ConversationView, MessageAuthor, QueueStanding } from './interactions.fold';
@@ -123,9 +122,11 @@ const phaseOfVisible = (interaction: WireInteraction | undefined) =>
  * ```
  */
 export function createVisitorSession(options: VisitorSessionOptions): VisitorSession {
-  // A visitor checks only the frames a visitor receives and the acks of what it sends: the staff notices and
-  // results stay out of its bundle.
-  const connection = createConnection(options, visitorResultGuards, visitorFrameGuard);
+  // A visitor checks only the frames a visitor receives and the acks of what it sends (the staff notices and results
+  // stay out of its bundle), with checks that load when it first connects.
+  const connection = connectionWith(options, () =>
+    import('./visitor.checks').then(({ visitorChecks }) => visitorChecks),
+  );
   const persistence =
     options.storageKey === false || (options.outbox && options.memory)
       ? undefined

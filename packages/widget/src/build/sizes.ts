@@ -23,8 +23,8 @@ export interface WidgetSizes {
   /** The classic-script build (`helpline-widget.iife.js`), also on every page. */
   readonly classic: SizeOf;
   /**
-   * What the first click adds: the panel and everything it imports statically (Lit, core session, English), and the
-   * browser outbox its first connect imports.
+   * What the first click adds: the panel and everything it imports statically (Lit, core session, English), and what
+   * its first connect imports (the browser outbox, the checks of the frames).
    */
   readonly chatFirstOpen: SizeOf;
   /** The callback view chunk, loaded when the visitor asks for a callback. */
@@ -89,11 +89,12 @@ export async function measureWidget(): Promise<WidgetSizes> {
   };
   const loaderFiles = staticClosure(chunks, 'define.js');
   // The first open connects, and the first connect imports the browser outbox (core loads it by import() to send what
-  // an earlier page left unsent): it counts in the first open.
+  // an earlier page left unsent) and the checks of what the server sends: they count in the first open.
   const panelFiles = [
     ...new Set([
       ...staticClosure(chunks, chunkOf('panel/panel.ts')),
       ...staticClosure(chunks, chunkOf('session/outbox.browser.ts')),
+      ...staticClosure(chunks, chunkOf('session/visitor.checks.ts')),
     ]),
   ].filter((name) => !loaderFiles.has(name));
   const callbackFiles = [...staticClosure(chunks, chunkOf('callback/callback.view.ts'))].filter(
