@@ -41,6 +41,7 @@ export {
   openStorage,
   type PresenceRecord,
   type SqlStorage,
+  type SqlStorageOptions,
   type StorageTarget,
   type VisitorSessionRecord,
 } from './storage/sql.storage';

@@ -60,7 +60,7 @@ export type StorageTarget =
   | { readonly kind: 'pglite'; readonly dataDir: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string };
 
-/** Options of {@link openStorage} and {@link createSqlStorage}. */
+/** Options of {@link openStorage} (and of `createSqlStorage`, which opens nothing). */
 export interface SqlStorageOptions {
   /**
    * Cluster mode: called first in every transaction that writes the hub's state (interactions, events, presence,
