@@ -390,7 +390,7 @@ export function createHub(options: HubOptions): Hub {
     // refuses (the agent is gone from the configuration, or has no room) is taken back below.
     for (const { interaction, lifecycle, snapshot } of restored) {
       if (lifecycle.handling.has(snapshot.value) && interaction.agentId)
-        router.assign(interaction.id, interaction.agentId, interaction.channel);
+        router.restoreAssigned(interaction.id, interaction.agentId, interaction.channel);
     }
     const refused = new Set(
       restored.filter((current) => phaseOfLive(current) === 'offered' && !routingHub.restoreOffer(current)),

@@ -330,6 +330,23 @@ describe('offers: timeout, misses, away', () => {
   });
 });
 
+describe('restoreAssigned: work an agent held before a restart', () => {
+  it('gives it back even past their capacity (never refuses a restart), and offers them nothing until below it', () => {
+    const { router } = setup();
+    router.upsertAgent(makeAgent('a'));
+    router.restoreAssigned('i1', 'a', 'chat');
+    router.restoreAssigned('i2', 'a', 'chat');
+    assert.deepEqual(router.agent('a')?.interactionIds, ['i1', 'i2']);
+    assert.throws(() => router.assign('i3', 'a', 'chat'), /capacity/, 'assign still keeps to capacity');
+    router.setPresence('a', 'available');
+    router.enqueue(makeItem('next', 'q', T0));
+    router.release('i1');
+    assert.deepEqual(router.route(), [], 'still at capacity after one is released');
+    router.release('i2');
+    assert.deepEqual(offered(router.route()), ['next→a']);
+  });
+});
+
 describe('restoreOffer: an offer made before a restart', () => {
   const expiring = (expiresAt: number) => ({ agentId: 'a', offeredAt: T0 - 5 * SECOND, expiresAt });
 

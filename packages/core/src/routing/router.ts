@@ -836,6 +836,14 @@ export function createRouter(options: RouterOptions): Router {
   }
 
   function assign(interactionId: string, agentId: string, channel: Channel): void {
+    assignTo(interactionId, agentId, channel, true);
+  }
+
+  function restoreAssigned(interactionId: string, agentId: string, channel: Channel): void {
+    assignTo(interactionId, agentId, channel, false);
+  }
+
+  function assignTo(interactionId: string, agentId: string, channel: Channel, withinCapacity: boolean): void {
     const agent = agentOrThrow(agentId);
     let entry = items.get(interactionId);
     if (entry?.status === 'offered' && entry.agent === agent && entry.channel === channel) {
@@ -843,7 +851,7 @@ export function createRouter(options: RouterOptions): Router {
       return;
     }
     if (entry?.status === 'assigned' && entry.agent === agent) return;
-    if (!hasCapacity(agent.agent.capacity, agent.load, channel)) {
+    if (withinCapacity && !hasCapacity(agent.agent.capacity, agent.load, channel)) {
       throw helplineError('agent/capacity', { agent: agentId, channel });
     }
     if (entry === undefined) {
@@ -1208,6 +1216,7 @@ export function createRouter(options: RouterOptions): Router {
     reject,
     release,
     assign,
+    restoreAssigned,
     offerTo,
     refusalOfOfferTo,
     restoreOffer,

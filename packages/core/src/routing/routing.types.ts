@@ -128,6 +128,12 @@ export interface Router {
   refusalOfOfferTo(item: RoutingItem, agentId: string): HelplineError | undefined;
   /** Assigns directly to an agent (transfer to a named agent, agent-initiated outbound). */
   assign(interactionId: string, agentId: string, channel: Channel): void;
+  /**
+   * Gives back work an agent already holds (read from storage after a restart or a takeover), even past their
+   * capacity: the work is theirs whatever the configuration says now, and they get no new offers until they are
+   * below it. Never throws for capacity, so a restart cannot be refused by an over-assignment.
+   */
+  restoreAssigned(interactionId: string, agentId: string, channel: Channel): void;
   /** Moves a waiting or assigned interaction into another queue, keeping `waitingSince`. */
   transfer(interactionId: string, toQueueId: string): RoutingEvent[];
   /** Expires due offers (→ missed, re-queued) and applies overflow; call on every clock tick. */
