@@ -1,30 +1,30 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerFrame } from '@helpline/core';
 import type { ConfigInput } from '../../packages/server/src/config/config';
-import { type RoundRobinProxy, startRoundRobinProxy } from '../../packages/server/src/testing/balancer';
 import { type Cluster, startCluster } from '../../packages/server/src/testing/cluster.harness';
 import { testPostgresUrl } from '../../packages/server/src/testing/databases';
 import { SITE_ORIGIN, staffToken, TEST_SECRET } from '../../packages/server/src/testing/harness';
 import { spawnServe } from '../../packages/server/src/testing/serve.process';
 import { ClusterClient, visitorSessionToken } from '../../tests/cluster/cluster.client';
-import { cpuMs, type LoadResult, loadConfig, rssMb, runLoadgen } from '../load/load.run';
+import { cpuMs, type LoadResult, loadConfig, rssMb, runLoadgen, startLoadBalancer } from '../load/load.run';
 import type { BenchRow } from './bench.types';
 
 /*
  * Cluster mode under load (DESIGN §6, "cluster"): the server bench's load (scripts/load/loadgen.ts: 10,000 visitors
- * and 500 agents in active chats, one message per visitor every 10 s for 60 s) through a round-robin balancer
+ * and 500 agents in active chats, one message per visitor every 10 s for 60 s) through the round-robin balancer
  * (packages/server/src/testing/balancer.ts) in front of 1 instance on PGlite, 1 on PostgreSQL and 3 on PostgreSQL
  * (the multi-instance harness on a fresh database of HELPLINE_TEST_DATABASE_URL; without it those rows say they
- * were skipped). The balancer knows where each socket landed, so fan-out (visitor send → agent receives) is split
- * into chats whose visitor and agent share an instance and chats across two. Lost = acknowledged, never delivered.
- * CPU per message = the CPU time of every instance process during the steady phase / messages acknowledged
- * (PostgreSQL's own processes are not counted, PGlite's worker thread is). Then on the 3 instances: SIGKILL the
- * routing leader and time until a chat started after the kill is offered; SIGKILL a follower and time until its
- * clients are back and receive a message. HELPLINE_BENCH_VISITORS / _AGENTS / _DURATION_MS shrink the load.
+ * were skipped). A proxy holds two descriptors per connection and a process may hold 20,000 here, so the load's
+ * balancer runs in processes of its own, two at full size (scripts/load/balancer.process.ts). It knows where each
+ * socket landed, so fan-out (visitor send → agent receives) is split into chats whose visitor and agent share an
+ * instance and chats across two. Lost = acknowledged, never delivered. CPU per message = the CPU time of every
+ * instance process during the steady phase / messages acknowledged (PostgreSQL's own processes are not counted,
+ * PGlite's worker thread is). Then on the 3 instances, through the harness's balancer: SIGKILL a follower and time
+ * until its clients are back and hold a message sent after the kill; SIGKILL the routing leader and time until a
+ * chat started after the kill is offered. HELPLINE_BENCH_VISITORS / _AGENTS / _DURATION_MS shrink the load.
  */
 
 const VISITORS = Number(process.env.HELPLINE_BENCH_VISITORS ?? 10_000);
@@ -72,12 +72,11 @@ function benchConfig(): ConfigInput {
   };
 }
 
-/** What the load runs against: instances behind a balancer. */
+/** What the load runs against: instances, each on a port of its own. */
 interface Deployment {
   readonly label: string;
-  readonly httpUrl: string;
-  readonly balancer: RoundRobinProxy;
-  /** The instances' process ids, by instance index. */
+  /** The instances' ports and process ids, by instance index. */
+  ports(): number[];
   pids(): (number | undefined)[];
   /** Sessions on the deployment's PostgreSQL database now (none on PGlite). */
   connections?(): Promise<{ total: number; busy: number }>;
@@ -93,14 +92,11 @@ async function pgliteDeployment(): Promise<Deployment> {
     env: { HELPLINE_DATABASE_URL: '' },
     args: ['--data', join(work, 'data')],
   });
-  const balancer = await startRoundRobinProxy([server.port]);
   return {
     label: '1 instance, PGlite',
-    httpUrl: `http://127.0.0.1:${balancer.port}`,
-    balancer,
+    ports: () => [server.port],
     pids: () => [server.pid],
     async close() {
-      await balancer.close();
       await server.stop();
       rmSync(work, { recursive: true, force: true });
     },
@@ -112,8 +108,8 @@ function clusterDeployment(cluster: Cluster): Deployment & { readonly cluster: C
   return {
     cluster,
     label: `${instances} instance${instances === 1 ? '' : 's'}, PostgreSQL`,
-    httpUrl: cluster.httpUrl,
-    balancer: cluster.balancer,
+    ports: () =>
+      cluster.instances.flatMap((instance) => (instance.port === undefined ? [] : [instance.port])),
     pids: () => cluster.instances.map((instance) => instance.pid),
     async connections() {
       const [row] = await cluster.query<{ total: number; busy: number }>(
@@ -164,14 +160,16 @@ async function runLoad(deployment: Deployment): Promise<LoadRun> {
     deployment.pids().reduce<number>((sum, pid) => sum + (pid === undefined ? 0 : (cpuMs(pid) ?? 0)), 0);
   const steady: { cpuAtStart?: number } = {};
   process.stderr.write(`[cluster bench] ${deployment.label}: load starts\n`);
+  // The load has a balancer of its own, in processes of their own (see scripts/load/balancer.process.ts).
+  const balancer = await startLoadBalancer(deployment.ports(), VISITORS + AGENTS);
   try {
     const result = await runLoadgen({
-      url: deployment.httpUrl,
+      urls: balancer.urls,
       visitors: VISITORS,
       agents: AGENTS,
       durationMs: DURATION_MS,
       secret: TEST_SECRET,
-      locate: (port) => deployment.balancer.instanceOf(port),
+      locate: (via, port) => balancer.locate(via, port),
       onSteady: () => {
         steady.cpuAtStart = cpuTotal();
       },
@@ -192,6 +190,7 @@ async function runLoad(deployment: Deployment): Promise<LoadRun> {
   } finally {
     sampling = false;
     await sampler;
+    await balancer.close();
   }
 }
 
@@ -328,21 +327,35 @@ async function probe(
     role === 'agent'
       ? await staffToken(name, { expiresIn: 3_600 })
       : await visitorSessionToken(cluster.httpUrl, 'shop', Date.now() + PROBE_WAIT_MS);
-  const client = new ClusterClient({
-    name,
-    role,
-    token,
-    socketUrl: cluster.socketUrl,
-    balancer: cluster.balancer,
-    heartbeatMs: 15_000,
-    random: Math.random,
-    ...hooks,
-  });
-  cluster.balancer.steer(instance);
-  await client.start();
-  const landed = client.links.at(-1)?.instance;
-  if (landed !== instance) throw new Error(`${name} landed on instance ${landed}, not ${instance}`);
-  return client;
+  // The balancer skips an instance its health checks count down, slow to answer under load: wait, and try again.
+  let landed: number | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await cluster.waitHealthy(instance, PROBE_WAIT_MS);
+    const client = new ClusterClient({
+      name,
+      role,
+      token,
+      socketUrl: cluster.socketUrl,
+      balancer: cluster.balancer,
+      heartbeatMs: 15_000,
+      random: Math.random,
+      ...hooks,
+    });
+    cluster.balancer.steer(instance);
+    const welcomed = await Promise.race([
+      client.start().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), PROBE_WAIT_MS).unref()),
+    ]);
+    if (!welcomed) {
+      client.close();
+      throw new Error(`${name} got no welcome within ${seconds(PROBE_WAIT_MS)}`);
+    }
+    landed = client.links.at(-1)?.instance;
+    if (landed === instance) return client;
+    client.close();
+    await sleep(500);
+  }
+  throw new Error(`${name} landed on instance ${landed}, not ${instance}, five times`);
 }
 
 /** An agent that sets itself available and accepts every offer, noting when each came. */
@@ -546,19 +559,6 @@ async function failoverRows(cluster: Cluster): Promise<BenchRow[]> {
 
 // ─── the run ────────────────────────────────────────────────────────────────────────────────────
 
-/** The balancer holds both ends of every socket in this process: raise its open-file limit (root can) to fit. */
-function ensureFileLimit(): void {
-  const needed = 2 * (VISITORS + AGENTS) + 2_000;
-  const current = () =>
-    Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 0);
-  if (current() >= needed) return;
-  spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${needed}:${needed}`], { stdio: 'ignore' });
-  if (current() < needed)
-    throw new Error(
-      `the balancer needs ${needed} open files and this process may have ${current()} (ulimit -n)`,
-    );
-}
-
 async function withDeployment<D extends Deployment, T>(
   start: () => Promise<D>,
   work: (deployment: D) => Promise<T>,
@@ -572,7 +572,6 @@ async function withDeployment<D extends Deployment, T>(
 }
 
 export default async function clusterBench(): Promise<BenchRow[]> {
-  ensureFileLimit();
   const rows: BenchRow[] = [];
   const pglite = await withDeployment(pgliteDeployment, runLoad);
   rows.push(...loadRows(pglite));

@@ -72,7 +72,7 @@ export default async function serverBench(): Promise<BenchRow[]> {
       peakRss = Math.max(peakRss, rssMb(serverPid));
     }, 1_000);
     const result = await runLoadgen({
-      url,
+      urls: [url],
       visitors: VISITORS,
       agents: AGENTS,
       durationMs: DURATION_MS,

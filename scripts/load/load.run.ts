@@ -1,8 +1,8 @@
 // Runs the load generator (loadgen.ts) in a child process for the server benches, with the configuration it needs
 // and readings of the server processes it loads (/proc). With `locate`, the generator asks this process on which
-// instance a load balancer put each of its sockets (by the socket's local port) and splits what it measures into
-// same-instance and cross-instance chats.
-import { spawn } from 'node:child_process';
+// instance a load balancer put each of its sockets (by the balancer and the socket's local port) and splits what it
+// measures into same-instance and cross-instance chats; startLoadBalancer runs such a balancer.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ConfigInput } from '../../packages/server/src/config/config';
@@ -50,11 +50,16 @@ export interface LoadResult {
   readonly agentsPerInstance: readonly number[];
 }
 
-/** What the generator and its parent say to each other over the IPC channel. */
+/** What the generator and its parent say to each other over the IPC channel (`via`: the index of its URL). */
 export type LoadgenMessage =
-  | { readonly t: 'locate'; readonly id: number; readonly port: number }
+  | { readonly t: 'locate'; readonly id: number; readonly via: number; readonly port: number }
   | { readonly t: 'steady' };
 export type LoadgenReply = { readonly t: 'located'; readonly id: number; readonly instance: number | null };
+/** What a balancer process (balancer.process.ts) and its parent say to each other. */
+export type BalancerMessage = { readonly t: 'locate'; readonly id: number; readonly port: number };
+export type BalancerReply =
+  | { readonly t: 'listening'; readonly port: number }
+  | { readonly t: 'located'; readonly id: number; readonly instance: number | null };
 
 /**
  * The configuration the load runs against: one queue `support` worked by `agents` agents with room for every
@@ -89,15 +94,15 @@ export function loadConfig(
 
 /** Options of {@link runLoadgen}. */
 export interface LoadgenOptions {
-  /** The server's (or the balancer's) HTTP URL. */
-  readonly url: string;
+  /** The server's HTTP URL, or a balancer's; with several, the sockets take them in turn. */
+  readonly urls: readonly string[];
   readonly visitors: number;
   readonly agents: number;
   readonly durationMs: number;
   /** The secret agents' tokens are signed with: the server's `HELPLINE_JWT_SECRET`. */
   readonly secret: string;
-  /** The instance a socket went to, by its local port (a balancer's `instanceOf`). */
-  readonly locate?: (port: number) => number | undefined;
+  /** The instance a socket went to, by the index of the URL it used and its local port. */
+  readonly locate?: (via: number, port: number) => Promise<number | undefined>;
   /** Called once every chat is open and the steady phase starts. */
   readonly onSteady?: () => void;
 }
@@ -108,8 +113,7 @@ export function runLoadgen(options: LoadgenOptions): Promise<LoadResult> {
     '--import',
     'tsx',
     'scripts/load/loadgen.ts',
-    '--url',
-    options.url,
+    ...options.urls.flatMap((url) => ['--url', url]),
     '--visitors',
     String(options.visitors),
     '--agents',
@@ -127,14 +131,11 @@ export function runLoadgen(options: LoadgenOptions): Promise<LoadResult> {
   });
   load.on('message', (message: LoadgenMessage) => {
     if (message.t === 'steady') options.onSteady?.();
-    else if (message.t === 'locate') {
-      const reply: LoadgenReply = {
-        t: 'located',
-        id: message.id,
-        instance: options.locate?.(message.port) ?? null,
-      };
-      load.send(reply);
-    }
+    else if (message.t === 'locate')
+      void (options.locate?.(message.via, message.port) ?? Promise.resolve(undefined)).then((instance) => {
+        const reply: LoadgenReply = { t: 'located', id: message.id, instance: instance ?? null };
+        if (load.connected) load.send(reply);
+      });
   });
   load.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[load] ${chunk}`));
   let output = '';
@@ -147,6 +148,77 @@ export function runLoadgen(options: LoadgenOptions): Promise<LoadResult> {
       if (line) resolve(JSON.parse(line) as LoadResult);
       else reject(new Error(`load generator gave no result: ${output.slice(-500)}`));
     });
+  });
+}
+
+/** The load's round-robin balancer, in as many processes as its descriptors need. */
+export interface LoadBalancer {
+  /** One HTTP URL per balancer process. */
+  readonly urls: readonly string[];
+  /** The instance a socket that came through `urls[via]` went to, by the socket's local port. */
+  locate(via: number, port: number): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+/** Descriptors one balancer process may use for connections (two each) under this machine's 20,000. */
+const DESCRIPTORS_PER_BALANCER = 16_000;
+
+/** Starts the balancer (balancer.process.ts) in front of `instancePorts` for `sockets` client sockets. */
+export async function startLoadBalancer(
+  instancePorts: readonly number[],
+  sockets: number,
+): Promise<LoadBalancer> {
+  const count = Math.max(1, Math.ceil((2 * sockets) / DESCRIPTORS_PER_BALANCER));
+  const shards = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/load/balancer.process.ts', ...instancePorts.map(String)],
+        { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+      );
+      const waiting = new Map<number, (instance: number | undefined) => void>();
+      const port = await new Promise<number>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`balancer process exited (${code})`)));
+        child.on('message', (message: BalancerReply) => {
+          if (message.t === 'listening') resolve(message.port);
+          else {
+            waiting.get(message.id)?.(message.instance ?? undefined);
+            waiting.delete(message.id);
+          }
+        });
+      });
+      return { child, port, waiting };
+    }),
+  );
+  let nextId = 1;
+  return {
+    urls: shards.map(({ port }) => `http://127.0.0.1:${port}`),
+    locate(via, port) {
+      const shard = shards[via];
+      if (!shard?.child.connected) return Promise.resolve(undefined);
+      const id = nextId++;
+      return new Promise((resolve) => {
+        shard.waiting.set(id, resolve);
+        const message: BalancerMessage = { t: 'locate', id, port };
+        shard.child.send(message);
+      });
+    },
+    async close() {
+      await Promise.all(shards.map(({ child }) => stopChild(child)));
+    },
+  };
+}
+
+/** Ends a child that stops when its IPC channel closes; SIGKILL if it has not after 5 s. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.disconnect();
   });
 }
 

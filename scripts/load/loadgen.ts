@@ -17,7 +17,7 @@ import type { LoadgenMessage, LoadgenReply, LoadResult, Placement, PlacementFigu
 
 const { values } = parseArgs({
   options: {
-    url: { type: 'string' },
+    url: { type: 'string', multiple: true },
     visitors: { type: 'string', default: '10000' },
     agents: { type: 'string', default: '500' },
     interval: { type: 'string', default: '10000' },
@@ -29,8 +29,11 @@ const { values } = parseArgs({
   },
 });
 
-const base = new URL(values.url ?? 'http://127.0.0.1:8787');
-if (base.hostname !== '127.0.0.1' && base.hostname !== 'localhost') throw new Error('loopback targets only');
+// Several URLs (the processes of one balancer): the sockets take them in turn.
+const bases = (values.url ?? ['http://127.0.0.1:8787']).map((url) => new URL(url));
+if (bases.some((base) => base.hostname !== '127.0.0.1' && base.hostname !== 'localhost'))
+  throw new Error('loopback targets only');
+const base = bases[0] ?? new URL('http://127.0.0.1:8787');
 const VISITORS = Math.min(Number(values.visitors), 20_000);
 const AGENTS = Math.min(Number(values.agents), 2_000);
 const INTERVAL = Number(values.interval);
@@ -39,7 +42,8 @@ const CONCURRENCY = Number(values.concurrency);
 const SETUP_TIMEOUT = Number(values['setup-timeout']);
 const JOIN_TIMEOUT = Number(values['join-timeout']);
 const secret = process.env.HELPLINE_JWT_SECRET ?? '';
-const socketUrl = `ws://${base.host}/v1/ws?site=${values.site}`;
+const socketUrls = bases.map((url) => `ws://${url.host}/v1/ws?site=${values.site}`);
+let nextSocketUrl = 0;
 const hardStop = setTimeout(
   () => finish('hard time limit'),
   SETUP_TIMEOUT + JOIN_TIMEOUT + DURATION + 60_000,
@@ -108,25 +112,26 @@ function tell(message: LoadgenMessage): void {
   process.send?.(message);
 }
 
-function locate(port: number | undefined): Promise<number | undefined> {
+function locate(via: number, port: number | undefined): Promise<number | undefined> {
   if (!process.send || port === undefined) return Promise.resolve(undefined);
   const id = nextLocate++;
   return new Promise((resolve) => {
     locating.set(id, resolve);
-    tell({ t: 'locate', id, port });
+    tell({ t: 'locate', id, via, port });
   });
 }
 
 function open(onFrame: (peer: Peer, frame: Frame) => void): Promise<Peer> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(socketUrl, ['helpline.v1'], { perMessageDeflate: false });
+    const via = nextSocketUrl++ % socketUrls.length;
+    const ws = new WebSocket(socketUrls[via] ?? '', ['helpline.v1'], { perMessageDeflate: false });
     const peer: Peer = { ws, pending: new Map(), nextId: 1, instance: undefined };
     let localPort: number | undefined;
     ws.once('upgrade', (response) => {
       localPort = response.socket.localPort;
     });
     ws.once('open', () => {
-      void locate(localPort).then((instance) => {
+      void locate(via, localPort).then((instance) => {
         peer.instance = instance;
         resolve(peer);
       });
