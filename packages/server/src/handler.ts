@@ -6,15 +6,17 @@ import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline
 import { type Auth, createAuth } from './auth/auth';
 import { type ClusterMember, joinCluster } from './cluster/cluster.member';
 import { createEngineSwitch, type EngineSwitch } from './cluster/engine.switch';
+import { answerForwarded, readForwarded, writeForwarded } from './cluster/http.forward';
 import type { ServerConfig } from './config/config';
 import { createApiHandler } from './http/api';
-import { sendError } from './http/http.errors';
+import { sendError, toHelplineError } from './http/http.errors';
 import { originMatcher } from './http/origins';
 import { securityHeaders } from './http/security-headers';
 import { createAdmission, createTokenBuckets } from './limits/rate-limit';
 import { createLogger, type Logger } from './log/logger';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
-import { prepareVonage } from './vonage';
+import { prepareVonage, type VonageServer } from './vonage';
+import { VONAGE_BODY_LIMIT, VONAGE_PREFIX } from './vonage/vonage.routes';
 import { createSocketServer, SOCKET_PATH } from './ws/sockets';
 
 /** How to create a {@link HelplineHandler}. */
@@ -259,6 +261,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     // Failures no command answers for (a timer's step, routing), through the redacting logger.
     logger: { error: (what, error) => log.error('hub.failed', { what }, error) },
   };
+  // Vonage's call legs live in the gateway's memory, beside the hub: followers forward its routes to the leader.
+  const routesOfVonage: { server?: VonageServer } = {};
   const engine: EngineSwitch | undefined = member
     ? createEngineSwitch({
         bus: member.bus,
@@ -271,6 +275,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
         ...(options.cluster?.resumeWithinMs === undefined
           ? {}
           : { resumeWithinMs: options.cluster.resumeWithinMs }),
+        serveHttp: (request) =>
+          answerForwarded(request, (req, res) => routesOfVonage.server?.handle(req, res) ?? false),
       })
     : undefined;
   if (member && engine) member.onStale(() => engine.fenced());
@@ -314,6 +320,17 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   });
   // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
   const vonageRoutes = vonage?.start({ hub, authenticate, isAllowedOrigin: anyOrigin });
+  if (vonageRoutes) routesOfVonage.server = vonageRoutes;
+  /** A Vonage route reached a follower: the leader answers it. */
+  const forwardVonage = (request: IncomingMessage, response: ServerResponse, to: EngineSwitch) =>
+    readForwarded(request, VONAGE_BODY_LIMIT)
+      .then((forwarded) => to.forward(forwarded))
+      .then(
+        (reply) => writeForwarded(response, reply),
+        (error: unknown) => {
+          if (!response.headersSent) sendError(response, toHelplineError(error));
+        },
+      );
 
   const housekeeping = setInterval(() => {
     admission.prune();
@@ -372,6 +389,11 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
           response,
           helplineError('unavailable', { detail: 'shutting down' }, { retryAfterMs: 5_000 }),
         );
+        return true;
+      }
+      if (vonageRoutes && engine && engine.role !== 'leader' && request.url?.startsWith(VONAGE_PREFIX)) {
+        const forwarded = forwardVonage(request, response, engine).finally(() => inFlight.delete(forwarded));
+        inFlight.add(forwarded);
         return true;
       }
       if (vonageRoutes?.handle(request, response)) return true;

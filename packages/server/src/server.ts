@@ -2,7 +2,7 @@ import { createServer, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Hub } from '@helpline/core/hub';
 import type { Auth } from './auth/auth';
-import { createHelplineHandler, type HelplineHandlerOptions } from './handler';
+import { createHelplineHandler, type HelplineHandler, type HelplineHandlerOptions } from './handler';
 import { API_SECURITY_HEADERS, endRawResponse } from './http/security-headers';
 import { createLogger } from './log/logger';
 import type { SqlStorage } from './storage/sql.storage';
@@ -22,7 +22,10 @@ export interface HelplineServer {
   /** `ws://host:port/v1/ws`. */
   readonly socketUrl: string;
   readonly port: number;
+  /** The hub: in cluster mode (PostgreSQL), the leader's, this instance's own only while it leads. */
   readonly hub: Hub;
+  /** Cluster mode only: this instance's id, and whether it leads now. */
+  readonly cluster?: HelplineHandler['cluster'];
   readonly storage: SqlStorage;
   readonly auth: Auth;
   /** Stops accepting, says "going away" (1001) to every socket, drains storage writes, closes storage. */
@@ -104,6 +107,7 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
     socketUrl: `ws://${host}:${address.port}${handler.socketPath}`,
     port: address.port,
     hub: handler.hub,
+    ...(handler.cluster ? { cluster: handler.cluster } : {}),
     storage: handler.storage,
     auth: handler.auth,
     close() {

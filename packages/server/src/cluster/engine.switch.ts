@@ -3,6 +3,7 @@ import type { ClusterLease } from '@helpline/core/cluster';
 import type { ConnectionMeta, Hub, HubConnection, HubConnectionSink, Subject } from '@helpline/core/hub';
 import type { Logger } from '../log/logger';
 import type { EngineBus, LeaderAnnouncement } from './engine.topics';
+import type { ForwardedReply, ForwardedRequest } from './http.forward';
 import { createRelayClient, type RelayTarget } from './relay.follower';
 import { type RelayServer, serveRelay } from './relay.leader';
 
@@ -26,6 +27,8 @@ export interface EngineSwitchOptions {
   readonly executeTimeoutMs?: number;
   /** Called with the hub of each term once it runs; what it returns is called when the term ends. */
   readonly onTerm?: (hub: Hub) => (() => void) | undefined;
+  /** Answers, on the leader, the HTTP requests followers forward ({@link EngineSwitch.forward}). */
+  readonly serveHttp?: ((request: ForwardedRequest) => Promise<ForwardedReply>) | undefined;
 }
 
 /** Which part an instance plays now. */
@@ -50,6 +53,11 @@ export interface EngineSwitch extends Hub {
   readonly leader: LeaderAnnouncement | undefined;
   /** Why this instance cannot serve now (for `/readyz`); undefined when it can. */
   notReady(): string | undefined;
+  /**
+   * An HTTP request for a route whose state lives with the hub, answered by `serveHttp` on the leader — here, or
+   * over the bus. Rejects with `unavailable` (retryable) when no leader answers in time.
+   */
+  forward(request: ForwardedRequest): Promise<ForwardedReply>;
   /** A write of this instance was refused by the fence: another instance won the lease. Stops leading at once. */
   fenced(): void;
   /**
@@ -196,7 +204,7 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       retire('the lease was lost while restoring');
       return;
     }
-    served = serveRelay({ bus, hub, epoch });
+    served = serveRelay({ bus, hub, epoch, http: options.serveHttp });
     endTerm = options.onTerm?.(hub);
     role = 'leader';
     log.info('cluster.leader', {
@@ -339,6 +347,12 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       if (!found) throw unavailable(closed ? 'shutting down' : 'no instance leads yet');
       if ('local' in found) return found.local.execute(subject, op, args, meta);
       return relay.execute(found.relay, subject, op, args, meta);
+    },
+    async forward(request) {
+      const found = await routeSoon();
+      if (!found) throw unavailable(closed ? 'shutting down' : 'no instance leads yet');
+      if ('relay' in found) return relay.forward(found.relay, request);
+      return options.serveHttp?.(request) ?? { status: 404, headers: {}, body: '' };
     },
     async restore() {
       unsubscribes.push(

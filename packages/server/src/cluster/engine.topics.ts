@@ -5,6 +5,7 @@
 import type { CommandOp, ErrorPayload } from '@helpline/core';
 import type { ClusterBus } from '@helpline/core/cluster';
 import type { ConnectionMeta, Subject } from '@helpline/core/hub';
+import type { ForwardedReply, ForwardedRequest } from './http.forward';
 
 /** The leader, as it announces itself. */
 export interface LeaderAnnouncement {
@@ -68,6 +69,18 @@ export type EngineTopics = {
         readonly ok: false;
         readonly error: ErrorPayload;
       };
+  /** Follower → leader: an HTTP request for a route that runs on the leader (Vonage's). */
+  readonly 'relay.http': {
+    readonly requestId: string;
+    readonly epoch: number;
+    readonly request: ForwardedRequest;
+  };
+  /** Leader → follower: its answer. */
+  readonly 'relay.http-reply': {
+    readonly requestId: string;
+    readonly epoch: number;
+    readonly reply: ForwardedReply;
+  };
 };
 
 /** The bus of cluster mode's one engine. */

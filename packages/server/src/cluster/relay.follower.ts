@@ -1,6 +1,7 @@
 import { type CommandOp, type CommandResult, HelplineError, helplineError } from '@helpline/core';
 import type { ConnectionMeta, HubConnection, HubConnectionSink, Subject } from '@helpline/core/hub';
 import type { EngineBus } from './engine.topics';
+import type { ForwardedReply, ForwardedRequest } from './http.forward';
 
 /** The leader a follower relays to: its instance and its term. */
 export interface RelayTarget {
@@ -31,6 +32,8 @@ export interface RelayClient {
     args: unknown,
     meta: ConnectionMeta,
   ): Promise<CommandResult<Op>>;
+  /** An HTTP request answered by the leader; rejects with `unavailable` (retryable) when no answer comes in time. */
+  forward(target: RelayTarget, request: ForwardedRequest): Promise<ForwardedReply>;
   /**
    * Another leader (or nobody) leads from now on: every socket relayed to another leader or term is closed with
    * `code` (its client resumes, landing on the new leader), every call waiting on one fails as `unavailable`.
@@ -103,13 +106,16 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         socket.sink.close(message.payload.code, message.payload.reason);
         break;
       }
-      case 'relay.executed': {
+      case 'relay.executed':
+      case 'relay.http-reply': {
         const call = waiting.get(message.payload.requestId);
         if (!call || !fromLeaderOf(message.origin, message.payload.epoch, call.target)) break;
         waiting.delete(message.payload.requestId);
         clearTimeout(call.timer);
-        if (message.payload.ok) call.resolve(message.payload.result);
-        else call.reject(HelplineError.fromPayload(message.payload.error));
+        const { payload } = message;
+        if ('reply' in payload) call.resolve(payload.reply);
+        else if (payload.ok) call.resolve(payload.result);
+        else call.reject(HelplineError.fromPayload(payload.error));
         break;
       }
       default:
@@ -135,6 +141,20 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       clearTimeout(call.timer);
       call.reject(unavailable(reason));
     }
+  }
+
+  /** Sends a request to the leader `to` (`publish` with its id) and waits for the answer with that id. */
+  function ask(to: RelayTarget, publish: (requestId: string) => void): Promise<unknown> {
+    if (closed) return Promise.reject(unavailable('shutting down'));
+    const requestId = nextId();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting.delete(requestId);
+        reject(unavailable('the leader did not answer in time'));
+      }, executeTimeoutMs);
+      waiting.set(requestId, { target: to, resolve, reject, timer });
+      publish(requestId);
+    });
   }
 
   return {
@@ -168,25 +188,18 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       args: unknown,
       meta: ConnectionMeta,
     ): Promise<CommandResult<Op>> {
-      if (closed) return Promise.reject(unavailable('shutting down'));
-      const requestId = nextId();
-      return new Promise<CommandResult<Op>>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting.delete(requestId);
-          reject(unavailable('the leader did not answer in time'));
-        }, executeTimeoutMs);
-        waiting.set(requestId, {
-          target: to,
-          resolve: (result) => resolve(result as CommandResult<Op>),
-          reject,
-          timer,
-        });
+      return ask(to, (requestId) =>
         bus.publish(
           'relay.execute',
           { requestId, epoch: to.epoch, subject, op, args, meta },
           { instances: [to.instanceId] },
-        );
-      });
+        ),
+      ) as Promise<CommandResult<Op>>;
+    },
+    forward(to, request) {
+      return ask(to, (requestId) =>
+        bus.publish('relay.http', { requestId, epoch: to.epoch, request }, { instances: [to.instanceId] }),
+      ) as Promise<ForwardedReply>;
     },
     retarget(next, code, reason) {
       endAll(code, reason, next);

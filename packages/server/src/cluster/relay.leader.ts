@@ -1,6 +1,7 @@
 import type { Hub, HubConnection } from '@helpline/core/hub';
 import { toHelplineError } from '../http/http.errors';
 import type { EngineBus, EngineTopics } from './engine.topics';
+import type { ForwardedReply, ForwardedRequest } from './http.forward';
 
 /** What {@link serveRelay} needs. */
 export interface RelayServerOptions {
@@ -9,6 +10,8 @@ export interface RelayServerOptions {
   readonly hub: Hub;
   /** The leader's term: relay messages of another epoch are not for this hub. */
   readonly epoch: number;
+  /** Answers HTTP requests followers forward (routes whose state lives with the hub); none: they get 404. */
+  readonly http?: ((request: ForwardedRequest) => Promise<ForwardedReply>) | undefined;
 }
 
 /** The leader's side of the relay while its hub runs. */
@@ -35,7 +38,8 @@ const SERVICE_RESTART = 1012;
  * Serves followers' sockets and API calls from the leader's hub. A follower's `relay.attach` becomes a
  * `hub.connect` whose sink publishes `relay.out` and `relay.close` back to that follower; its `relay.in` frames
  * feed the connection in the order the follower published them (the bus keeps each sender's order); its
- * `relay.execute` runs `hub.execute` and answers `relay.executed`.
+ * `relay.execute` runs `hub.execute` and answers `relay.executed`; its `relay.http` runs `http` and answers
+ * `relay.http-reply`.
  *
  * @example
  * ```ts
@@ -89,6 +93,15 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
     );
   }
 
+  function answer(instance: string, { requestId, request }: EngineTopics['relay.http']) {
+    const answered = options.http?.(request) ?? Promise.resolve({ status: 404, headers: {}, body: '' });
+    answered
+      .catch((): ForwardedReply => ({ status: 500, headers: {}, body: '' }))
+      .then((reply) =>
+        bus.publish('relay.http-reply', { requestId, epoch, reply }, { instances: [instance] }),
+      );
+  }
+
   const unsubscribe = bus.subscribe((message) => {
     if (closed) return;
     switch (message.kind) {
@@ -113,6 +126,9 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
       }
       case 'relay.execute':
         if (message.payload.epoch === epoch) execute(message.origin, message.payload);
+        break;
+      case 'relay.http':
+        if (message.payload.epoch === epoch) answer(message.origin, message.payload);
         break;
       default:
         break;

@@ -9,7 +9,9 @@ import type { WebhookVerifier } from './vonage.signature';
 
 /** Every Vonage route lives under this prefix. */
 export const VONAGE_PREFIX = '/vonage/';
-const BODY_LIMIT = 16 * 1024;
+/** Largest body of a Vonage route, bytes. */
+export const VONAGE_BODY_LIMIT = 16 * 1024;
+const BODY_LIMIT = VONAGE_BODY_LIMIT;
 
 /** What the routes need. */
 export interface VonageRoutesContext {
