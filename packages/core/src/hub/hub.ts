@@ -377,6 +377,8 @@ export function createHub(options: HubOptions): Hub {
 
   async function restore(): Promise<void> {
     await reporting.restore();
+    // Agents keep the presence they had for their grace period: a takeover or a restart is a dropped link to them.
+    presence.restore((await storage.lastPresence?.()) ?? []);
     const restored: Live[] = [];
     for (const stored of await storage.openInteractions()) {
       const lifecycle = lifecycles[stored.interaction.channel];

@@ -81,6 +81,12 @@ export interface HubStorage {
   /** Optional: agents' presence changes at or after `from`, oldest first (occupancy after a restart). */
   presenceSince?(from: number): Promise<{ agentId: string; status: PresenceStatus; at: number }[]>;
   /**
+   * Optional: each agent's last kept presence change. A hub that restores — after a restart, or on the instance of a
+   * cluster that takes over — gives agents back the presence they had, for as long as their grace period after a
+   * lost link; without it every agent starts offline.
+   */
+  lastPresence?(): Promise<readonly PresenceChange[]>;
+  /**
    * Optional: keeps a resume token so a client can resume across a restart. Without it resume tokens live in the
    * hub's memory only.
    */

@@ -190,3 +190,40 @@ describe('presence hub: an agent whose link is gone', () => {
     assert.equal(presence.current('alice')?.value, 'available');
   });
 });
+
+describe('presence hub: after a restart or a takeover', () => {
+  it('gives agents the presence last kept for them until their grace runs out, recording nothing again', async () => {
+    const { clock, presence, recorded, online } = setup();
+    const at = clock.now() - 5_000;
+    online.add('bob');
+    presence.restore([
+      { agentId: 'alice', status: 'available', at },
+      { agentId: 'bob', status: 'away', reason: 'break', at },
+      { agentId: 'carol', status: 'available', at },
+    ]);
+    assert.equal(presence.current('alice')?.value, 'available');
+    assert.equal(presence.current('alice')?.context.since, at);
+    assert.equal(presence.current('bob')?.value, 'away');
+    assert.equal(presence.current('bob')?.context.reasonCode, 'break');
+    assert.equal(presence.current('carol'), undefined, 'not an agent of this configuration');
+    assert.deepEqual(recorded, []);
+    await clock.advance(60_000);
+    assert.equal(presence.current('alice')?.value, 'offline', 'alice never came back');
+    assert.equal(presence.current('bob')?.value, 'away', 'bob is connected');
+    assert.deepEqual(
+      recorded.map((change) => [change.agentId, change.status, change.reason]),
+      [['alice', 'offline', 'disconnected']],
+    );
+  });
+
+  it('leaves a presence already set, and an agent who was offline', async () => {
+    const { presence } = setup();
+    await presence.set('alice', 'away', 'lunch', 'agent');
+    presence.restore([
+      { agentId: 'alice', status: 'available', at: 1 },
+      { agentId: 'bob', status: 'offline', at: 1 },
+    ]);
+    assert.equal(presence.current('alice')?.value, 'away');
+    assert.equal(presence.current('bob'), undefined);
+  });
+});

@@ -12,7 +12,7 @@ import type { CommandArgs, CommandResult, Notice } from '../protocol/protocol.ty
 import type { Router, RoutingEvent } from '../routing/routing.types';
 import { authorizeRole } from './access';
 import { isRetryable, type ReportFailure } from './failures';
-import type { HubClock, HubStorage, Subject } from './hub.types';
+import type { HubClock, HubStorage, PresenceChange, Subject } from './hub.types';
 import type { TimerGroup } from './timers.hub';
 
 /** Who asked for a presence change: the agent, a supervisor, or the hub itself (missed offers, a lost link). */
@@ -76,6 +76,12 @@ export interface PresenceHub {
   awaitReturn(agentId: string): void;
   /** An agent connected again within their grace period. */
   returned(agentId: string): void;
+  /**
+   * After a restart or a takeover: gives each agent the presence last kept for them, as if their link had just
+   * dropped — they keep it if they connect within their grace period, and go offline after it. Nothing is recorded
+   * again; an agent whose presence is already set, or who was offline, is left as is.
+   */
+  restore(changes: readonly PresenceChange[]): void;
 }
 
 /**
@@ -204,5 +210,22 @@ export function createPresenceHub(deps: PresenceHubDeps): PresenceHub {
     set,
     awaitReturn,
     returned: (agentId) => deps.graceTimers.clear(agentId),
+    restore(changes) {
+      for (const { agentId, status, reason, at } of changes) {
+        if (status === 'offline' || !deps.agents.has(agentId) || presence.has(agentId)) continue;
+        // Since when it was set, as kept: occupancy counts from then.
+        const result = transition(presenceMachine, presenceSnapshot({ at }), {
+          type: 'FORCE',
+          at,
+          to: status,
+          ...(reason ? { reason: reason as AwayReason } : {}),
+        });
+        if (!result.ok) continue;
+        presence.set(agentId, result.snapshot);
+        if (deps.router.agent(agentId))
+          deps.router.setPresence(agentId, result.snapshot.value, result.snapshot.context.reasonCode);
+        if (!deps.isOnline(agentId)) awaitReturn(agentId);
+      }
+    },
   };
 }

@@ -274,6 +274,19 @@ DELETE FROM helpline_migrations WHERE version = 6;`);
     assert.equal(await storage.takeResumeToken('r_2'), undefined);
   });
 
+  it("gives each agent's last kept presence", async () => {
+    const { storage } = await open();
+    assert.deepEqual(await storage.lastPresence?.(), []);
+    await storage.recordPresence({ agentId: 'alice', status: 'available', at: 10 });
+    await storage.recordPresence({ agentId: 'bob', status: 'available', at: 11 });
+    await storage.recordPresence({ agentId: 'alice', status: 'away', reason: 'lunch', at: 12 });
+    await storage.recordPresence({ agentId: 'bob', status: 'offline', reason: 'disconnected', at: 12 });
+    assert.deepEqual(await storage.lastPresence?.(), [
+      { agentId: 'alice', status: 'away', reason: 'lunch', at: 12 },
+      { agentId: 'bob', status: 'offline', reason: 'disconnected', at: 12 },
+    ]);
+  });
+
   it('checks the fence inside every write of the hub state, and writes nothing when it refuses', async () => {
     const { client } = await open();
     let fences = 0;

@@ -368,6 +368,23 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
       );
     },
 
+    async lastPresence() {
+      const rows = await client.query<{
+        agent_id: string;
+        status: PresenceStatus;
+        reason: string | null;
+        at: number | string;
+      }>(
+        'SELECT DISTINCT ON (agent_id) agent_id, status, reason, at FROM presence_history ORDER BY agent_id, at DESC, id DESC',
+      );
+      return rows.map((row) => ({
+        agentId: row.agent_id,
+        status: row.status,
+        ...(row.reason === null ? {} : { reason: row.reason }),
+        at: Number(row.at),
+      }));
+    },
+
     async presenceHistory(agentId) {
       const rows = await client.query<{
         agent_id: string;
