@@ -465,8 +465,10 @@ export function createApiHandler(context: ApiContext) {
       throw helplineError('not-found', { entity: 'Route', id: request.url.pathname });
     } catch (error) {
       const typed = toHelplineError(error);
-      if (typed.code === 'internal' || typed.code === 'unavailable')
-        context.log.error('http.failed', { path: request.url.pathname }, error);
+      // A refusal to retry (the database or the leader briefly away) is a warning: the caller tries again.
+      if (typed.code === 'internal') context.log.error('http.failed', { path: request.url.pathname }, error);
+      else if (typed.code === 'unavailable')
+        context.log.warn('http.failed', { path: request.url.pathname }, error);
       if (!response.headersSent) sendError(response, typed);
       else response.destroy();
     } finally {
