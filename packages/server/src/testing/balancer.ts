@@ -62,6 +62,9 @@ export async function startRoundRobinProxy(ports: readonly (number | undefined)[
         return;
       }
       const upstream = connect(port, '127.0.0.1');
+      // No Nagle delay on small frames, as a real balancer in stream mode has none.
+      client.setNoDelay(true);
+      upstream.setNoDelay(true);
       const refused = () => tryNext(left.slice(1));
       upstream.once('error', refused);
       upstream.once('connect', () => {

@@ -55,6 +55,9 @@ export async function startFaultProxy(targetPort: number, host = '127.0.0.1'): P
 
   const server: Server = createServer((client) => {
     const upstream = hole ? undefined : connect(target, host);
+    // As the database's own clients do: no Nagle delay on the small writes of a request and its answer.
+    client.setNoDelay(true);
+    upstream?.setNoDelay(true);
     const pair: Pair = { client, upstream, blackholed: hole, sealed: hole };
     pairs.add(pair);
     const drop = () => {
