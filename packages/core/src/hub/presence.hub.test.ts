@@ -206,7 +206,7 @@ describe('presence hub: after a restart or a takeover', () => {
     assert.equal(presence.current('bob')?.value, 'away');
     assert.equal(presence.current('bob')?.context.reasonCode, 'break');
     assert.equal(presence.current('carol'), undefined, 'not an agent of this configuration');
-    assert.deepEqual(recorded, []);
+    assert.equal(recorded.length, 0, 'nothing recorded');
     await clock.advance(60_000);
     assert.equal(presence.current('alice')?.value, 'offline', 'alice never came back');
     assert.equal(presence.current('bob')?.value, 'away', 'bob is connected');
