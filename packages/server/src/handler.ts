@@ -46,14 +46,20 @@ export interface HelplineHandlerOptions {
   /** How long {@link HelplineHandler.close} waits for sockets to close before cutting them. Default 5 s. */
   readonly drainMs?: number | undefined;
   /**
-   * Cluster mode's timings (PostgreSQL only; docs/cluster.md). Every handler on a PostgreSQL URL joins the
-   * deployment on that database: one instance leads and runs the hub, the others relay to it.
+   * Cluster mode (PostgreSQL only; docs/cluster.md): every handler on a PostgreSQL URL joins the deployment on that
+   * database — one instance leads and runs the hub, the others relay to it. These options tune it.
    */
-  readonly cluster?: ClusterTimings | undefined;
+  readonly cluster?: ClusterOptions | undefined;
 }
 
-/** Cluster mode's timings, for tests and operators who need other trade-offs. */
-export interface ClusterTimings {
+/** Cluster mode's options: a direct URL behind a pooler, and timings for tests and other trade-offs. */
+export interface ClusterOptions {
+  /**
+   * A direct URL to the database for the bus's listener and the lease, when the storage URL goes through a pooler in
+   * transaction mode (PgBouncer): LISTEN and a session advisory lock need a session of their own. Default: the
+   * storage URL (`HELPLINE_DATABASE_DIRECT_URL` in the CLI).
+   */
+  readonly directUrl?: string | undefined;
   /** The lease's `idle_session_timeout`: about how long a takeover takes after the leader froze. Default 3 s. */
   readonly leaseIdleMs?: number | undefined;
   /** How often an instance that does not lead tries for the lease. Default 500 ms. */
@@ -193,6 +199,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       target?.kind === 'postgres'
         ? await joinCluster({
             url: target.url,
+            directUrl: options.cluster?.directUrl,
             schema: target.schema,
             log,
             ...(options.cluster?.leaseIdleMs === undefined

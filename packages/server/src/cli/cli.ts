@@ -43,7 +43,11 @@ Options of serve:
                        tokens at POST /v1/dev/tokens. Never use it in production.
 
 Environment:
-  HELPLINE_DATABASE_URL  postgres://… to use PostgreSQL instead of the embedded PGlite
+  HELPLINE_DATABASE_URL  postgres://… to use PostgreSQL instead of the embedded PGlite; every instance on
+                         one database joins one deployment (cluster mode: docs/cluster.md)
+  HELPLINE_DATABASE_DIRECT_URL
+                         a direct postgres://… for cluster mode's listener and lease when
+                         HELPLINE_DATABASE_URL goes through PgBouncer in transaction mode
   HELPLINE_JWT_SECRET    HS256 secret of agent and supervisor JWTs
   HELPLINE_JWKS_URL      JWKS URL of agent and supervisor JWTs (RS256, ES256)
   HELPLINE_LOG_LEVEL     debug | info | warn | error (default info)
@@ -147,6 +151,9 @@ async function serve(values: Values, io: CliIo): Promise<number> {
       env,
       ...(env.HELPLINE_JWT_SECRET ? { jwtSecret: env.HELPLINE_JWT_SECRET } : {}),
       ...(env.HELPLINE_JWKS_URL ? { jwksUrl: env.HELPLINE_JWKS_URL } : {}),
+      ...(env.HELPLINE_DATABASE_DIRECT_URL
+        ? { cluster: { directUrl: env.HELPLINE_DATABASE_DIRECT_URL } }
+        : {}),
     });
   } catch (error) {
     logger.error('start-failed', {}, error);

@@ -9,8 +9,13 @@ import { createPgLease } from './pg.lease';
 
 /** Options of {@link joinCluster}. */
 export interface ClusterMemberOptions {
-  /** The deployment's PostgreSQL: a direct URL, since the listener and the lease need sessions of their own. */
+  /** The deployment's PostgreSQL, as the server's pool reaches it (a pooler in transaction mode is fine). */
   readonly url: string;
+  /**
+   * A direct URL for the bus's listener and the lease, which need sessions of their own (LISTEN and a session
+   * advisory lock do not survive a pooler in transaction mode). Default `url`.
+   */
+  readonly directUrl?: string | undefined;
   readonly schema?: string | undefined;
   readonly log: Logger;
   /** The lease's `idle_session_timeout`: about how long a takeover takes after the leader froze. Default 3 s. */
@@ -58,6 +63,7 @@ const FORGET_AFTER = '1 hour';
  */
 export async function joinCluster(options: ClusterMemberOptions): Promise<ClusterMember> {
   const { url, schema, log } = options;
+  const directUrl = options.directUrl ?? url;
   const instanceId = randomBytes(5).toString('hex');
   const reportFailure: ReportClusterFailure = (what, error) =>
     log.warn('cluster.failure', { instance: instanceId, what }, error);
@@ -65,7 +71,7 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
   let bus: EngineBus;
   try {
     bus = await createPgBus<EngineTopics>({
-      directUrl: url,
+      directUrl,
       instanceId,
       queries: sql,
       reportFailure,
@@ -81,7 +87,7 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
     throw error;
   }
   const lease = createPgLease({
-    directUrl: url,
+    directUrl,
     name: 'engine',
     instanceId,
     idleSessionTimeoutMs: options.leaseIdleMs ?? 3_000,
