@@ -289,6 +289,22 @@ describe('the engine switch: one hub for the deployment, relayed to from the oth
     assert.equal(a.interactions().length, 1, 'restored from storage');
   });
 
+  it('a leader that steps down says so: followers stop relaying to it and one of them takes the lease at once', async () => {
+    const d = deployment({ resumeWithinMs: 200 });
+    const a = await d.start('a');
+    const b = await d.start('b');
+    const visitor = recordedSocket(b);
+    await visitor.hello('dev:visitor:v1:Ada');
+    d.arena.expire();
+    // a does not win it back within its grace, and steps down; b hears it and contends without waiting for a retry.
+    await until(() => b.role === 'leader', 'b leads', 2_000);
+    assert.equal(a.role, 'follower');
+    assert.equal(a.leader?.instanceId, 'b');
+    assert.equal(visitor.closed?.code, CLOSE_CODES.serviceRestart, 'what b relayed to a was closed');
+    const again = recordedSocket(b);
+    assert.equal((await again.hello('dev:visitor:v1:Ada')).t, 'welcome', "on b's own hub now");
+  });
+
   it('the bus listener reconnecting ends every relayed socket (frames may have been lost); readiness says why while it is down', async () => {
     const d = deployment();
     await d.start('a');

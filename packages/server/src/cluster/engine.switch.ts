@@ -25,8 +25,6 @@ export interface EngineSwitchOptions {
   readonly resumeWithinMs?: number;
   /** How long a follower's API call waits for the leader's answer. Default 10 s. */
   readonly executeTimeoutMs?: number;
-  /** Called with the hub of each term once it runs; what it returns is called when the term ends. */
-  readonly onTerm?: (hub: Hub) => (() => void) | undefined;
   /** Answers, on the leader, the HTTP requests followers forward ({@link EngineSwitch.forward}). */
   readonly serveHttp?: ((request: ForwardedRequest) => Promise<ForwardedReply>) | undefined;
 }
@@ -99,7 +97,6 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
   let hub: Hub | undefined;
   let term: number | undefined;
   let served: RelayServer | undefined;
-  let endTerm: (() => void) | undefined;
   let leader: LeaderAnnouncement | undefined;
   /** The epoch lost while suspended: winning the next one means nobody led in between. */
   let lostEpoch: number | undefined;
@@ -157,6 +154,7 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
 
   function retire(why: string) {
     const old = hub;
+    const oldTerm = term;
     hub = undefined;
     term = undefined;
     role = 'follower';
@@ -165,12 +163,12 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
     if (leader?.instanceId === self) leader = undefined;
     if (old) {
       log.warn('cluster.follower', { instance: self, why });
-      endTerm?.();
-      endTerm = undefined;
       // The hub's goodbyes reach the relayed sockets through the relay, so it closes first.
       old.close(CLOSE_CODES.serviceRestart);
       served?.close();
       served = undefined;
+      // Followers stop sending new sockets here, and contend at once.
+      if (oldTerm !== undefined && !closed) bus.publish('engine.released', { epoch: oldTerm });
     }
     if (!closed) bus.publish('engine.query', {});
   }
@@ -205,7 +203,6 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       return;
     }
     served = serveRelay({ bus, hub, epoch, http: options.serveHttp });
-    endTerm = options.onTerm?.(hub);
     role = 'leader';
     log.info('cluster.leader', {
       instance: self,
@@ -272,6 +269,16 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
         );
       }
       wake();
+    });
+  }
+
+  /** The leader `origin` gave up leading (a drain, or it stepped down): nobody is known to lead until one says so. */
+  function released(origin: string) {
+    if (!lease.held) void lease.acquire();
+    return enqueue(() => {
+      if (leader?.instanceId !== origin) return;
+      leader = undefined;
+      relay.retarget(undefined, CLOSE_CODES.serviceRestart, 'the leader stepped down');
     });
   }
 
@@ -362,7 +369,7 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
           if (closed || message.origin === self) return;
           if (message.kind === 'engine.leader') void heard(message.payload);
           else if (message.kind === 'engine.query') announce(message.origin);
-          else if (message.kind === 'engine.released' && !lease.held) void lease.acquire();
+          else if (message.kind === 'engine.released') void released(message.origin);
         }),
         bus.onReconnect(() => {
           // Frames may have been lost both ways: every relayed socket starts over (its client resumes).
@@ -408,8 +415,6 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
       for (const entry of [...pending]) entry.close(code, 'shutting down');
       relay.close(code, 'shutting down');
-      endTerm?.();
-      endTerm = undefined;
       hub?.close(code);
       served?.close();
       served = undefined;

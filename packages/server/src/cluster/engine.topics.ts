@@ -25,7 +25,10 @@ export type EngineTopics = {
   readonly 'engine.leader': LeaderAnnouncement;
   /** "Who leads?": the leader answers with `engine.leader`. */
   readonly 'engine.query': Record<string, never>;
-  /** The leader gave the lease up (a drain): the others contend at once instead of at their next retry. */
+  /**
+   * The leader stopped leading (a drain, or it stepped down): the others forget it and contend at once, instead of at
+   * their next try. `epoch` is its term.
+   */
   readonly 'engine.released': { readonly epoch: number };
   /** Follower → leader: a socket opened. */
   readonly 'relay.attach': {
