@@ -14,6 +14,7 @@ import { originMatcher } from './http/origins';
 import { securityHeaders } from './http/security-headers';
 import { createAdmission, createTokenBuckets } from './limits/rate-limit';
 import { createLogger, type Logger } from './log/logger';
+import type { SqlQueryable } from './storage/sql.client';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
 import { prepareVonage, type VonageServer } from './vonage';
 import { VONAGE_BODY_LIMIT, VONAGE_PREFIX } from './vonage/vonage.routes';
@@ -185,15 +186,14 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   // Cluster mode: every handler on a PostgreSQL URL joins the deployment on that database (docs/decisions/0005),
   // once storage has migrated it. The hub's writes are fenced by the engine's lease.
   const target = 'ping' in options.storage ? undefined : options.storage;
-  const joining: { member?: ClusterMember } = {};
+  let member: ClusterMember | undefined;
+  // Nothing writes the hub's state before the hub exists, which is after the member joined.
+  const fence = (tx: SqlQueryable) =>
+    member ? member.fence(tx) : Promise.reject(new Error('the instance has not joined its deployment yet'));
   const opened =
     target === undefined
       ? (options.storage as SqlStorage)
-      : await openStorage(
-          target,
-          target.kind === 'postgres' ? { fence: (tx) => (joining.member as ClusterMember).fence(tx) } : {},
-        );
-  let member: ClusterMember | undefined;
+      : await openStorage(target, target.kind === 'postgres' ? { fence } : {});
   try {
     member =
       target?.kind === 'postgres'
@@ -214,7 +214,6 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     if (ownsStorage) await opened.close();
     throw error;
   }
-  if (member) joining.member = member;
   const tracked = trackWrites(opened);
   const storage = tracked.storage;
   const dev = options.dev === true;
