@@ -160,6 +160,32 @@ describe('createPgBus (PostgreSQL LISTEN/NOTIFY)', async () => {
     );
   });
 
+  it("sends a message for one instance on that instance's own channel, in order with the shared ones", async () => {
+    const [a, b, c] = [await bus('own-a'), await bus('own-b'), await bus('own-c')];
+    const [atB, atC] = [record(b), record(c)];
+    observed.length = 0;
+    for (let seq = 1; seq <= 3; seq++) {
+      a.publish('conversation.appended', { cid: 'for-b', seq }, { instances: ['own-b'] });
+      a.publish('conversation.appended', { cid: 'for-c', seq }, { instances: ['own-c'] });
+    }
+    a.publish('conversation.appended', { cid: 'all', seq: 4 });
+    a.publish('conversation.appended', { cid: 'for-b', seq: 5 }, { instances: ['own-b'] });
+    await until(() => atB.length === 5 && atC.length === 4, 'the messages arrived');
+    assert.deepEqual(
+      atB.map((m) => `${m.payload.cid} ${(m.payload as { seq: number }).seq}`),
+      ['for-b 1', 'for-b 2', 'for-b 3', 'all 4', 'for-b 5'],
+    );
+    assert.deepEqual(
+      atC.map((m) => `${m.payload.cid} ${(m.payload as { seq: number }).seq}`),
+      ['for-c 1', 'for-c 2', 'for-c 3', 'all 4'],
+    );
+    await until(() => observed.length >= 1, 'the shared notification reached the observer');
+    assert.ok(
+      observed.every((payload) => !payload.includes('for-b') && !payload.includes('for-c')),
+      'the shared channel carries only what is for everyone',
+    );
+  });
+
   it('reconnects when its LISTEN session is terminated, then asks for a repair', async () => {
     const [sender, receiver] = [await bus('kill-a'), await bus('kill-b')];
     const received = record(receiver);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   type ClusterAddressees,
   type ClusterBus,
@@ -95,8 +95,10 @@ function hasAddressees(to: ClusterAddressees): boolean {
  *   database-wide lock at commit). While one send is in flight the next batch gathers. A message too large for a
  *   notification (an SDP offer can reach 16 KB) is written to `cluster_payloads` first and the notification
  *   carries its id; rows are swept after a minute.
- * - **Receiving**: one direct session listens. Batches are delivered in the order they arrive, a batch with large
- *   payloads after they are read back.
+ * - **Receiving**: one direct session listens, on the shared channel and on the instance's own: a message addressed
+ *   to one instance alone goes on that instance's channel, so the others never read it (a cluster's relay is all
+ *   such messages). Batches are delivered in the order they arrive, a batch with large payloads after they are read
+ *   back; one origin's messages for an instance stay in the order published, on either channel.
  * - **Failures**: the listener pings its session every `heartbeatMs` (the server also ends it after three times
  *   that without a ping, so a vanished instance's queue goes). A broken or silent session reconnects with back-off,
  *   then `onReconnect` handlers run so the instance repairs from the log what it may have missed. A send that fails
@@ -122,6 +124,10 @@ export async function createPgBus<Topics extends ClusterTopics>(
   if (!CHANNEL.test(channel)) {
     throw new Error(`bus channel "${channel}" must be a lower-case SQL identifier of at most 63 characters`);
   }
+  /** The channel of messages for `instance` alone: named after the shared one and the instance, hashed to fit. */
+  const channelOf = (instance: string) =>
+    `helpline_bus_i_${createHash('sha256').update(`${channel}\0${instance}`).digest('hex').slice(0, 32)}`;
+  const ownChannel = channelOf(instanceId);
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const report = options.reportFailure ?? reportToConsole;
   const ownPool =
@@ -164,9 +170,12 @@ export async function createPgBus<Topics extends ClusterTopics>(
 
   async function sendNow(messages: readonly Outgoing[]): Promise<void> {
     const large: { id: string; body: string }[] = [];
-    const notifications: string[] = [];
-    let entries: string[] = [];
-    let bytes = envelopeBytes;
+    // Notifications in the order they go out. A message for one instance goes on that instance's own channel, so
+    // the others never read it; one for every instance (or several) on the shared one. Messages for different
+    // instances may be regrouped among themselves, never across a message on the shared channel, so each listener
+    // sees one origin's messages in the order they were published.
+    const notifications: { channel: string; entries: string[]; bytes: number }[] = [];
+    const open = new Map<string, { channel: string; entries: string[]; bytes: number }>();
     for (const { kind, payload, to } of messages) {
       let entry = JSON.stringify({ k: kind, p: payload, ...(hasAddressees(to) ? { t: to } : {}) });
       if (Buffer.byteLength(entry) + envelopeBytes > NOTIFY_LIMIT_BYTES) {
@@ -174,16 +183,24 @@ export async function createPgBus<Topics extends ClusterTopics>(
         large.push({ id, body: entry });
         entry = JSON.stringify({ r: id, ...(to.instances ? { i: to.instances } : {}) });
       }
+      const only = to.instances?.length === 1 ? to.instances[0] : undefined;
+      const target = only === undefined ? channel : channelOf(only);
+      if (target === channel) {
+        if (!open.has(channel)) open.clear();
+      } else open.delete(channel);
       const size = Buffer.byteLength(entry) + 1;
-      if (entries.length > 0 && bytes + size > NOTIFY_LIMIT_BYTES) {
-        notifications.push(envelope(entries));
-        entries = [];
-        bytes = envelopeBytes;
+      let notification = open.get(target);
+      if (
+        !notification ||
+        (notification.entries.length > 0 && notification.bytes + size > NOTIFY_LIMIT_BYTES)
+      ) {
+        notification = { channel: target, entries: [], bytes: envelopeBytes };
+        notifications.push(notification);
+        open.set(target, notification);
       }
-      entries.push(entry);
-      bytes += size;
+      notification.entries.push(entry);
+      notification.bytes += size;
     }
-    notifications.push(envelope(entries));
     if (large.length > 0) {
       await queries.query(
         'INSERT INTO cluster_payloads (id, body) SELECT * FROM unnest($1::text[], $2::text[])',
@@ -192,8 +209,9 @@ export async function createPgBus<Topics extends ClusterTopics>(
     }
     // One statement, one commit: the notifications arrive together and in this order.
     await queries.query(
-      'SELECT pg_notify($1, batch.payload) FROM unnest($2::text[]) WITH ORDINALITY AS batch (payload, n) ORDER BY batch.n',
-      [channel, notifications],
+      `SELECT pg_notify(batch.channel, batch.payload)
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS batch (channel, payload, n) ORDER BY batch.n`,
+      [notifications.map((n) => n.channel), notifications.map((n) => envelope(n.entries))],
     );
   }
 
@@ -296,6 +314,7 @@ export async function createPgBus<Topics extends ClusterTopics>(
     });
     try {
       await opening.session.query(`LISTEN ${channel}`);
+      await opening.session.query(`LISTEN ${ownChannel}`);
     } catch (error) {
       await opening.session.end();
       throw error;
