@@ -94,6 +94,24 @@ describe('createPgLease (advisory lock + epoch)', async () => {
     assert.equal(Number(row?.epoch), first + 2);
   });
 
+  it('wins once when asked again while a retry is pending, and a retry after the win tries nothing', async () => {
+    const a = lease('again', 'a');
+    const b = lease('again', 'b', { retryMs: 300 });
+    await a.acquire();
+    assert.equal(await b.acquire(), false, 'b waits; its next try is due in 300 ms');
+    const wins: number[] = [];
+    b.onWon((epoch) => wins.push(epoch));
+    await a.close();
+    // Told the lease is free (as a drain says so), b asks at once, before its pending retry.
+    assert.equal(await b.acquire(), true);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.deepEqual(wins, [b.epoch ?? 0], 'one win, at one epoch');
+    const [row] = await db.sql.query<{ epoch: string }>(
+      "SELECT epoch FROM helpline_leases WHERE name = 'again'",
+    );
+    assert.equal(Number(row?.epoch), b.epoch, 'the epoch was raised once');
+  });
+
   it('hands it over at once when the holder’s session is terminated; the holder knows, and contends again', async () => {
     const a = lease('kill', 'a');
     const b = lease('kill', 'b');

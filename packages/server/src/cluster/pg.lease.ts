@@ -170,6 +170,9 @@ ON CONFLICT (name) DO UPDATE SET epoch = lease.epoch + 1 RETURNING epoch`,
   }
 
   function tryOnce(): Promise<boolean> {
+    // A retry that was due when an earlier call won: the session's lock is ours, and taking it again would succeed
+    // (advisory locks are re-entrant) and raise the epoch a second time.
+    if (epoch !== undefined) return Promise.resolve(true);
     attempt ??= contend().finally(() => {
       attempt = undefined;
       scheduleRetry();
