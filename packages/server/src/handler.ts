@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, helplineError } from '@helpline/core';
+import { createAlwaysHeldLease, createLocalBus } from '@helpline/core/cluster';
 import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline/core/hub';
 import { type Auth, createAuth } from './auth/auth';
 import { type ClusterMember, joinCluster } from './cluster/cluster.member';
 import { createEngineSwitch, type EngineSwitch } from './cluster/engine.switch';
+import type { EngineTopics } from './cluster/engine.topics';
 import { answerForwarded, readForwarded, writeForwarded } from './cluster/http.forward';
 import type { ServerConfig } from './config/config';
 import { createApiHandler } from './http/api';
@@ -269,24 +271,24 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   };
   // Vonage's call legs live in the gateway's memory, beside the hub: followers forward its routes to the leader.
   const routesOfVonage: { server?: VonageServer } = {};
-  const engine: EngineSwitch | undefined = member
-    ? createEngineSwitch({
-        bus: member.bus,
-        lease: member.lease,
-        createHub: () => createHub(hubOptions),
-        log,
-        ...(options.cluster?.waitForLeaderMs === undefined
-          ? {}
-          : { waitForLeaderMs: options.cluster.waitForLeaderMs }),
-        ...(options.cluster?.resumeWithinMs === undefined
-          ? {}
-          : { resumeWithinMs: options.cluster.resumeWithinMs }),
-        serveHttp: (request) =>
-          answerForwarded(request, (req, res) => routesOfVonage.server?.handle(req, res) ?? false),
-      })
-    : undefined;
-  if (member && engine) member.onStale(() => engine.fenced());
-  const hub: Hub = engine ?? createHub(hubOptions);
+  // One engine behind the same ports in both modes: on PGlite an in-process bus and a lease that is always held, so
+  // this instance always leads and nothing is relayed.
+  const engine: EngineSwitch = createEngineSwitch({
+    bus: member?.bus ?? createLocalBus<EngineTopics>({ instanceId: 'local' }),
+    lease: member?.lease ?? createAlwaysHeldLease({ name: 'engine' }),
+    createHub: () => createHub(hubOptions),
+    log,
+    ...(options.cluster?.waitForLeaderMs === undefined
+      ? {}
+      : { waitForLeaderMs: options.cluster.waitForLeaderMs }),
+    ...(options.cluster?.resumeWithinMs === undefined
+      ? {}
+      : { resumeWithinMs: options.cluster.resumeWithinMs }),
+    serveHttp: (request) =>
+      answerForwarded(request, (req, res) => routesOfVonage.server?.handle(req, res) ?? false),
+  });
+  member?.onStale((epoch) => engine.fenced(epoch));
+  const hub: Hub = engine;
   try {
     await hub.restore();
   } catch (error) {
@@ -322,7 +324,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     httpBuckets: createTokenBuckets(config.file.limits.http, now),
     sessionBuckets: createTokenBuckets(config.file.limits.visitorSessions, now),
     isAllowedOrigin: anyOrigin,
-    ...(engine ? { notReady: () => engine.notReady() } : {}),
+    notReady: () => engine.notReady(),
   });
   // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
   const vonageRoutes = vonage?.start({ hub, authenticate, isAllowedOrigin: anyOrigin });
@@ -374,7 +376,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     basePath,
     socketPath: `${basePath}${SOCKET_PATH}`,
     hub,
-    ...(member && engine
+    ...(member
       ? {
           cluster: {
             instanceId: member.instanceId,
@@ -397,7 +399,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
         );
         return true;
       }
-      if (vonageRoutes && engine && engine.role !== 'leader' && request.url?.startsWith(VONAGE_PREFIX)) {
+      if (vonageRoutes && engine.role !== 'leader' && request.url?.startsWith(VONAGE_PREFIX)) {
         const forwarded = forwardVonage(request, response, engine).finally(() => inFlight.delete(forwarded));
         inFlight.add(forwarded);
         return true;
@@ -420,12 +422,12 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
         await member?.drain();
         await vonageRoutes?.close();
         // In a cluster the clients resume on another instance at once.
-        hub.close(engine ? CLOSE_CODES.serviceRestart : CLOSE_CODES.goingAway);
+        hub.close(member ? CLOSE_CODES.serviceRestart : CLOSE_CODES.goingAway);
         await sockets.drained(options.drainMs ?? 5_000);
         await Promise.allSettled(inFlight);
         await tracked.idle();
         // Only now that nothing of this instance can write: the next leader takes over at once.
-        await engine?.release();
+        await engine.release();
         await member?.close();
         if (ownsStorage) await opened.close();
         log.info('stopped');

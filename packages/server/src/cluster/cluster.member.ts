@@ -39,8 +39,8 @@ export interface ClusterMember {
    * `onStale` when another instance won it since.
    */
   fence(tx: SqlQueryable): Promise<void>;
-  /** Calls `handler` when the fence finds another instance won the lease. */
-  onStale(handler: () => void): void;
+  /** Calls `handler` with the epoch a write was made under when the fence finds another instance won since. */
+  onStale(handler: (epoch: number) => void): void;
   /** Marks the instance as draining in `instances` (it takes no new work). */
   drain(): Promise<void>;
   /** Removes the instance's row and closes the bus and the pool (the lease is the engine's to give up). */
@@ -103,7 +103,7 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
   }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   heartbeat.unref();
   log.info('cluster.joined', { instance: instanceId });
-  const staleHandlers = new Set<() => void>();
+  const staleHandlers = new Set<(epoch: number) => void>();
   const refuse = (detail: string) => helplineError('unavailable', { detail }, { retryAfterMs: 1_000 });
 
   return {
@@ -111,13 +111,14 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
     bus,
     lease,
     async fence(tx) {
-      if (!lease.held) throw refuse('this instance does not lead');
+      const epoch = lease.epoch;
+      if (epoch === undefined) throw refuse('this instance does not lead');
       try {
         await lease.fence(tx);
       } catch (error) {
         if (!isHelplineError(error) || error.code !== 'cluster/stale-epoch') throw error;
-        log.warn('cluster.fenced', { instance: instanceId, code: error.code, detail: error.message });
-        for (const handler of [...staleHandlers]) handler();
+        log.warn('cluster.fenced', { instance: instanceId, epoch, code: error.code, detail: error.message });
+        for (const handler of [...staleHandlers]) handler(epoch);
         throw refuse('another instance leads now');
       }
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { CLOSE_CODES, type ServerFrame } from '@helpline/core';
+import { CLOSE_CODES, helplineError, type ServerFrame } from '@helpline/core';
 import type { ClusterBus } from '@helpline/core/cluster';
 import { createHub, createMemoryStorage, devAuthenticate, type HubStorage } from '@helpline/core/hub';
 import { supportQueue, testAgent } from '@helpline/core/testing';
@@ -272,6 +272,20 @@ describe('the engine switch: one hub for the deployment, relayed to from the oth
     assert.equal(visitor.closed, undefined);
   });
 
+  it('a fenced write of an earlier term than the one held is no news; one of the term held stops the leader', async () => {
+    const d = deployment({ resumeWithinMs: 2_000 });
+    const a = await d.start('a');
+    d.arena.expire();
+    await until(() => a.role === 'suspended', 'suspended');
+    d.arena.grant('a');
+    await until(() => a.role === 'leader', 'leads again, epoch 2');
+    a.fenced(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(a.role, 'leader', 'a refusal from before the win changes nothing');
+    a.fenced(2);
+    await until(() => a.role === 'follower', 'steps down');
+  });
+
   it('a leader whose lease went to another in between starts over: a new hub, restored', async () => {
     const d = deployment({ resumeWithinMs: 5_000 });
     const a = await d.start('a');
@@ -303,6 +317,36 @@ describe('the engine switch: one hub for the deployment, relayed to from the oth
     assert.equal(visitor.closed?.code, CLOSE_CODES.serviceRestart, 'what b relayed to a was closed');
     const again = recordedSocket(b);
     assert.equal((await again.hello('dev:visitor:v1:Ada')).t, 'welcome', "on b's own hub now");
+  });
+
+  it('a hub that cannot restore: retried while the database is away, otherwise the start fails and the lease goes', async () => {
+    const bus = createSharedBus<EngineTopics>();
+    const arena = createLeaseArena();
+    const failing = (failures: Error[]) => {
+      const lease = arena.lease(`i${failures.length}`);
+      const engine = createEngineSwitch({
+        bus: bus.join(`i${failures.length}`),
+        lease,
+        createHub: () => {
+          const hub = createHub({ queues: [queue], agents: [], authenticate: devAuthenticate });
+          const failure = failures.shift();
+          return failure ? { ...hub, restore: () => Promise.reject(failure) } : hub;
+        },
+        log: silentLogger,
+      });
+      cleanups.push(() => engine.close());
+      return { engine, lease };
+    };
+    const outage = helplineError('unavailable', { detail: 'database away' }, { retryAfterMs: 10 });
+    const flaky = failing([outage]);
+    await flaky.engine.restore();
+    assert.equal(flaky.engine.role, 'leader', 'restored on the second try');
+    await flaky.lease.close();
+
+    const broken = failing([new Error('no such agent'), new Error('no such agent')]);
+    await assert.rejects(broken.engine.restore(), /no such agent/);
+    assert.equal(broken.engine.role, 'follower');
+    assert.equal(broken.lease.held, false, 'the lease was given up for another instance');
   });
 
   it('the bus listener reconnecting ends every relayed socket (frames may have been lost); readiness says why while it is down', async () => {

@@ -1,4 +1,10 @@
-import { CLOSE_CODES, type CommandOp, type CommandResult, helplineError } from '@helpline/core';
+import {
+  CLOSE_CODES,
+  type CommandOp,
+  type CommandResult,
+  helplineError,
+  isHelplineError,
+} from '@helpline/core';
 import type { ClusterLease } from '@helpline/core/cluster';
 import type { ConnectionMeta, Hub, HubConnection, HubConnectionSink, Subject } from '@helpline/core/hub';
 import type { Logger } from '../log/logger';
@@ -56,8 +62,11 @@ export interface EngineSwitch extends Hub {
    * over the bus. Rejects with `unavailable` (retryable) when no leader answers in time.
    */
   forward(request: ForwardedRequest): Promise<ForwardedReply>;
-  /** A write of this instance was refused by the fence: another instance won the lease. Stops leading at once. */
-  fenced(): void;
+  /**
+   * A write this instance made under `epoch` was refused by the fence: another instance won the lease since. Stops
+   * leading at once, unless this instance has won the lease again since.
+   */
+  fenced(epoch: number): void;
   /**
    * After `close` and once the writes in flight are done: gives the lease up, and tells the others so they contend at
    * once rather than at their next try.
@@ -103,6 +112,8 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   let queryTimer: ReturnType<typeof setInterval> | undefined;
   let closed = false;
+  /** Why this instance could not restore a hub it won the lease for (its start fails with it). */
+  let restoreFailure: unknown;
   const unsubscribes: (() => void)[] = [];
   /** Woken whenever where to send work may have changed. */
   const wakers = new Set<() => void>();
@@ -190,11 +201,20 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       } catch (error) {
         candidate.close(CLOSE_CODES.serviceRestart);
         hub = undefined;
-        log.error('cluster.restore-failed', { instance: self, epoch }, error);
         if (closed || lease.epoch !== epoch) {
           retire('the lease was lost while restoring');
           return;
         }
+        if (!isHelplineError(error) || error.code !== 'unavailable') {
+          // Not the database away: this instance cannot lead (a bug, a configuration that does not fit the data).
+          // It stops contending, so another instance may; the first start fails with it.
+          log.error('cluster.restore-failed', { instance: self, epoch }, error);
+          restoreFailure ??= error;
+          retire('it could not restore the hub');
+          await lease.close();
+          return;
+        }
+        log.warn('cluster.restore-failed', { instance: self, epoch, retryInMs: RESTORE_RETRY_MS }, error);
         await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS));
       }
     }
@@ -386,6 +406,7 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       await lease.acquire();
       // Whatever the lease's first try set off (a restore) is done; a follower waits a moment to hear who leads.
       await transitions;
+      if (restoreFailure !== undefined) throw restoreFailure;
       await routeSoon();
     },
     interaction: (id) => hub?.interaction(id),
@@ -402,9 +423,11 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       if (role === 'suspended') return 'the lease was lost';
       return 'no leader is known';
     },
-    fenced() {
+    fenced(epoch) {
       void enqueue(() => {
-        if (hub) retire('a write was fenced: another instance won the lease');
+        // A refusal of an earlier term than the lease now held (won since, its hub restored) is no news.
+        if (hub && (lease.epoch === undefined || lease.epoch <= epoch))
+          retire(`a write of epoch ${epoch} was fenced: another instance won the lease`);
       });
     },
     close(code = CLOSE_CODES.serviceRestart) {
