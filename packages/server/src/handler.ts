@@ -277,7 +277,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     bus: member?.bus ?? createLocalBus<EngineTopics>({ instanceId: 'local' }),
     lease: member?.lease ?? createAlwaysHeldLease({ name: 'engine' }),
     createHub: () => createHub(hubOptions),
-    log,
+    // One process always leads: its roles are no news, its failures are.
+    log: member ? log : { ...log, debug() {}, info() {} },
     ...(options.cluster?.waitForLeaderMs === undefined
       ? {}
       : { waitForLeaderMs: options.cluster.waitForLeaderMs }),
