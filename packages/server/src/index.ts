@@ -10,6 +10,7 @@ export { ConfigError, loadConfig, parseConfig, type ServerConfig } from './confi
 export type { ConfigFile, ConfigInput, SiteConfig } from './config/config.schema';
 export { DEV_CONFIG } from './config/dev.config';
 export {
+  type ClusterOptions,
   createHelplineHandler,
   type HelplineHandler,
   type HelplineHandlerOptions,
