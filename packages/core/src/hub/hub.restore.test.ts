@@ -64,7 +64,8 @@ async function offeredThenDown() {
 
 async function legsOf(storage: HubStorage, cid: string): Promise<readonly OfferLeg[]> {
   const stored = await storage.getInteraction(cid);
-  return (stored?.snapshot.context as { offerHistory: readonly OfferLeg[] }).offerHistory;
+  assert.ok(stored, `${cid} is stored`);
+  return (stored.snapshot.context as { offerHistory: readonly OfferLeg[] }).offerHistory;
 }
 
 describe('hub: offers outstanding at a restart', () => {
@@ -110,7 +111,8 @@ describe('hub: offers outstanding at a restart', () => {
     await second.hub.restore();
     assert.equal(second.hub.interaction(cid)?.state, 'queued', 'missed as soon as the hub is back');
     const stored = await storage.getInteraction(cid);
-    assert.equal((stored?.snapshot.context as { missCount: number }).missCount, 1, 'counted as a miss');
+    assert.ok(stored);
+    assert.equal((stored.snapshot.context as { missCount: number }).missCount, 1, 'counted as a miss');
     const [leg] = await legsOf(storage, cid);
     assert.equal(leg?.endReason, 'missed');
     assert.ok((leg?.endedAt ?? 0) >= expiresAt);
