@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ServerFrame } from '@helpline/core';
 import type { ConfigInput } from './config/config';
@@ -219,31 +219,26 @@ describe('a server killed with SIGKILL', () => {
     await offerScenario(await freshPgliteDir(), {});
   });
 
-  it('keeps an offer that was out, with its expiry, on PostgreSQL', async (t) => {
-    const available = await testPostgresUrl();
-    if ('skip' in available) {
-      t.skip(available.skip);
-      return;
-    }
-    const target = postgresTarget(available.url);
-    cleanups.push(() => target.drop());
-    await offerScenario(await freshPgliteDir(), {
-      HELPLINE_DATABASE_URL: available.url,
-      HELPLINE_DATABASE_SCHEMA: target.schema ?? '',
-    });
-  });
+  it('keeps an offer that was out, with its expiry, on PostgreSQL', (t) => onPostgres(t, offerScenario));
 
-  it('loses nothing acknowledged on PostgreSQL and restores waiting work', async (t) => {
-    const available = await testPostgresUrl();
-    if ('skip' in available) {
-      t.skip(available.skip);
-      return;
-    }
-    const target = postgresTarget(available.url);
-    cleanups.push(() => target.drop());
-    await crashScenario(await freshPgliteDir(), {
-      HELPLINE_DATABASE_URL: available.url,
-      HELPLINE_DATABASE_SCHEMA: target.schema ?? '',
-    });
-  });
+  it('loses nothing acknowledged on PostgreSQL and restores waiting work', (t) =>
+    onPostgres(t, crashScenario));
 });
+
+/** Runs `scenario` on a fresh PostgreSQL schema of its own, or skips saying why when there is no PostgreSQL. */
+async function onPostgres(
+  t: TestContext,
+  scenario: (dataDir: string, env: Record<string, string>) => Promise<void>,
+): Promise<void> {
+  const available = await testPostgresUrl();
+  if ('skip' in available) {
+    t.skip(available.skip);
+    return;
+  }
+  const target = postgresTarget(available.url);
+  cleanups.push(() => target.drop());
+  await scenario(await freshPgliteDir(), {
+    HELPLINE_DATABASE_URL: available.url,
+    HELPLINE_DATABASE_SCHEMA: target.schema ?? '',
+  });
+}
