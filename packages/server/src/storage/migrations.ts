@@ -167,6 +167,43 @@ CREATE INDEX interactions_due ON interactions (due_at) WHERE due_at IS NOT NULL;
       }
     },
   },
+  {
+    version: 9,
+    name: 'email mailbox cursors and message threads',
+    sql: `
+-- Where each mailbox's folder was last read to: IMAP's UIDVALIDITY and the last UID taken in. A message is taken in
+-- (its thread row written) before the cursor moves past it, so a restart or a cut connection reads from here again
+-- and the message-id row below makes a second read of the same message a no-op.
+CREATE TABLE email_cursors (
+  mailbox      text NOT NULL,
+  folder       text NOT NULL,
+  uid_validity bigint NOT NULL,
+  last_uid     bigint NOT NULL,
+  updated_at   bigint NOT NULL,
+  PRIMARY KEY (mailbox, folder)
+);
+-- One email conversation: the reply token in its address (support+<token>@…) finds it when headers were lost.
+CREATE TABLE email_threads (
+  thread_id        text PRIMARY KEY,
+  reply_token      text NOT NULL UNIQUE,
+  mailbox          text NOT NULL,
+  customer_address text NOT NULL,
+  subject          text NOT NULL,
+  conversation_id  text,
+  created_at       bigint NOT NULL
+);
+-- Every message of a thread, in and out, by its Message-ID (without angle brackets): threading by In-Reply-To and
+-- References, duplicates across IMAP and the SMTP ingress, and a bounce marking the reply it returns as failed.
+CREATE TABLE email_messages (
+  message_id text PRIMARY KEY,
+  thread_id  text NOT NULL REFERENCES email_threads (thread_id),
+  direction  text NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+  status     text NOT NULL CHECK (status IN ('received', 'sent', 'failed', 'ignored')),
+  created_at bigint NOT NULL
+);
+CREATE INDEX email_messages_thread ON email_messages (thread_id);
+`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.
