@@ -204,6 +204,52 @@ CREATE TABLE email_messages (
 CREATE INDEX email_messages_thread ON email_messages (thread_id);
 `,
   },
+  {
+    version: 10,
+    name: 'messaging inbox, threads and outbound messages (Vonage Messages API)',
+    sql: `
+-- Every webhook the Messages API delivered (inbound messages, and each status of a message), once: Vonage retries a
+-- webhook it thinks failed, and a retry finds its row. handled_at is set when the hub has it, so a webhook whose
+-- handling was cut short (a restart) is handled again when Vonage retries it, and only then.
+CREATE TABLE messaging_inbox (
+  message_uuid text NOT NULL,
+  kind         text NOT NULL CHECK (kind IN ('message', 'status')),
+  status       text NOT NULL DEFAULT '',
+  channel      text NOT NULL,
+  body         jsonb NOT NULL,
+  received_at  bigint NOT NULL,
+  handled_at   bigint,
+  PRIMARY KEY (message_uuid, kind, status)
+);
+CREATE INDEX messaging_inbox_unhandled ON messaging_inbox (received_at) WHERE handled_at IS NULL;
+-- One row per conversation thread (channel, our sender, the customer): when the customer last wrote (WhatsApp's
+-- 24-hour window), the conversation it feeds and its queue (templates and ownership checks).
+CREATE TABLE messaging_threads (
+  thread_key      text PRIMARY KEY,
+  channel         text NOT NULL,
+  sender          text NOT NULL,
+  customer        text NOT NULL,
+  cid             text,
+  queue_id        text NOT NULL,
+  last_inbound_at bigint
+);
+CREATE INDEX messaging_threads_cid ON messaging_threads (cid);
+-- What we sent, by our id (a retried send goes out once), with Vonage's id for its statuses. A send Vonage refused is
+-- kept with its error: the receipt says failed, nothing the agent wrote is lost.
+CREATE TABLE messaging_outbound (
+  id          text PRIMARY KEY,
+  external_id text UNIQUE,
+  channel     text NOT NULL,
+  sender      text NOT NULL,
+  recipient   text NOT NULL,
+  content     jsonb NOT NULL,
+  receipt     text NOT NULL,
+  error       jsonb,
+  created_at  bigint NOT NULL,
+  updated_at  bigint NOT NULL
+);
+`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.
