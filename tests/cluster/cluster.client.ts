@@ -102,6 +102,13 @@ export async function visitorSessionToken(httpUrl: string, site: string, deadlin
 }
 
 const COMMAND_TIMEOUT_MS = 5_000;
+/**
+ * A connect that has not been welcomed this long after it began — the socket never opened, or opened and no
+ * welcome came — is given up and tried again, as core's connection does (its `commandTimeoutMs` bounds the open and
+ * the welcome together). A balancer that has not yet marked a frozen instance down still hands it connections: the
+ * kernel accepts them and nothing ever answers.
+ */
+const CONNECT_TIMEOUT_MS = COMMAND_TIMEOUT_MS;
 /** A persistent command gives up after this long (its script then reports it). */
 const PERSISTENT_GIVE_UP_MS = 60_000;
 const HISTORY_PAGE = 100;
@@ -232,15 +239,34 @@ export class ClusterClient implements ClientRecord {
     }
   }
 
-  /** One attempt: open a socket through the balancer, say hello (resuming), wait for the welcome. */
+  /**
+   * One attempt: open a socket through the balancer, say hello (resuming), wait for the welcome — all within
+   * {@link CONNECT_TIMEOUT_MS}.
+   */
   private async connectOnce(): Promise<boolean> {
-    let socket: TestClient;
+    const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+    const opening = TestClient.open(
+      this.options.socketUrl,
+      this.role === 'agent' ? { site: '', origin: null } : {},
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), CONNECT_TIMEOUT_MS);
+    });
+    let socket: TestClient | undefined;
     try {
-      socket = await TestClient.open(
-        this.options.socketUrl,
-        this.role === 'agent' ? { site: '', origin: null } : {},
-      );
+      socket = await Promise.race([opening, timedOut]);
     } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!socket) {
+      // The upgrade never came back: whatever it comes to later is of no use.
+      opening.then(
+        (late) => late.terminate(),
+        () => {},
+      );
       return false;
     }
     const base: Record<string, number> = {};
@@ -267,7 +293,7 @@ export class ClusterClient implements ClientRecord {
       const reply = await socket.waitFor(
         (f) => f.t === 'welcome' || f.t === 'bye',
         'welcome',
-        COMMAND_TIMEOUT_MS,
+        Math.max(0, deadline - Date.now()),
       );
       if (reply.t === 'bye') {
         link.closedBy = `bye ${reply.error.code}`;

@@ -264,6 +264,32 @@ describe('a connection driven by its environment', () => {
     assert.equal(clock.pendingTimers, 0);
   });
 
+  it('replaces a link that never opens (a connect a frozen server accepted and never answers)', async () => {
+    const clock = createTestClock();
+    let opened = 0;
+    const hanging: Transport = {
+      open(handlers) {
+        opened++;
+        return { send() {}, close: () => queueMicrotask(() => handlers.onClose({ code: 1006, reason: '' })) };
+      },
+    };
+    const connection = createConnection(
+      { transport: hanging, clock, token: 't', environment: null, commandTimeoutMs: 5_000 },
+      commandResultSchemas,
+      serverFrameGuard,
+    );
+    connection.open();
+    await flush();
+    await clock.advance(4_999);
+    assert.equal(stateOf(connection), 'connecting', 'the open is still awaited');
+    await clock.advance(1);
+    assert.equal(stateOf(connection), 'reconnecting', 'given up once commandTimeoutMs has passed');
+    await clock.advance(60_000);
+    assert.ok(opened >= 2, 'and tried again');
+    connection.close();
+    assert.equal(clock.pendingTimers, 0);
+  });
+
   it('stops listening to the environment when closed', async () => {
     const { connection, environment } = rig();
     connection.open();

@@ -37,7 +37,10 @@ export interface ClusterOptions {
   readonly onServerLine?: (index: number, line: string) => void;
   /** What the harness does, as it does it (kills, health changes…). */
   readonly log?: (line: string) => void;
-  /** How often the balancer asks each instance's `/readyz`; default 500 ms. */
+  /**
+   * How often the balancer asks each instance's `/readyz` (HAProxy's `inter`); default 500 ms. A check times out
+   * after 1 s; two failures in a row mark an instance down, two successes in a row up again.
+   */
   readonly healthCheckMs?: number;
 }
 
@@ -139,6 +142,10 @@ export interface Cluster {
 
 const DATABASE_PREFIX = 'helpline_cluster_';
 const databaseName = () => `${DATABASE_PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
+/** HAProxy's `timeout check`, `fall` and `rise` in the configuration of docs/cluster.md. */
+const CHECK_TIMEOUT_MS = 1_000;
+const CHECK_FALL = 2;
+const CHECK_RISE = 2;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** `url` with another database, and optionally another host and port and an `application_name`. */
@@ -223,8 +230,9 @@ interface InstanceSlot {
   exits: ServeExit[];
   errors: string[];
   tail: string[];
-  /** Consecutive failed health checks. */
-  failures: number;
+  /** Consecutive health checks that disagreed with `healthy` (failures while up, successes while down). */
+  streak: number;
+  checkTimer: NodeJS.Timeout | undefined;
   server: ServeProcess | undefined;
   dbProxy: FaultProxy;
 }
@@ -265,7 +273,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const slots: InstanceSlot[] = [];
   let balancer: RoundRobinProxy | undefined;
   let closed = false;
-  let healthTimer: NodeJS.Timeout | undefined;
 
   const record = (index: number, kind: ClusterEvent['kind'], detail?: string) => {
     events.push({ at: Date.now(), index, kind, ...(detail === undefined ? {} : { detail }) });
@@ -277,7 +284,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     return slot;
   };
   const setHealthy = (slot: InstanceSlot, healthy: boolean) => {
-    slot.failures = 0;
+    slot.streak = 0;
     if (slot.healthy === healthy) return;
     slot.healthy = healthy;
     balancer?.setUp(slot.index, healthy);
@@ -320,7 +327,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     slot.port = server.port;
     slot.pid = server.pid;
     slot.process = 'running';
-    slot.failures = 0;
+    slot.streak = 0;
     record(index, 'started', `pid ${server.pid}, port ${server.port}`);
     balancer?.setTarget(index, server.port);
     setHealthy(slot, true);
@@ -337,21 +344,33 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     });
   }
 
-  /** One round of health checks: `/readyz` within 2 s; two failures in a row mark an instance down. */
-  async function checkHealth(): Promise<void> {
-    await Promise.all(
-      slots.map(async (slot) => {
-        const server = slot.server;
-        if (!server || slot.process === 'starting') return;
-        const ok = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
-          (response) => response.ok,
-          () => false,
-        );
-        if (slot.server !== server || closed) return;
-        if (ok) setHealthy(slot, true);
-        else if (++slot.failures >= 2) setHealthy(slot, false);
-      }),
+  /**
+   * One health check of an instance, as the HAProxy configuration in docs/cluster.md has it (`timeout check 1s`,
+   * `fall 2`, `rise 2`): `/readyz` within 1 s; two failures in a row mark it down, two successes in a row up again.
+   */
+  async function checkHealth(slot: InstanceSlot): Promise<void> {
+    const server = slot.server;
+    if (!server || slot.process === 'starting') return;
+    const ok = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) }).then(
+      (response) => response.ok,
+      () => false,
     );
+    if (slot.server !== server || closed) return;
+    if (ok === slot.healthy) slot.streak = 0;
+    else if (++slot.streak >= (ok ? CHECK_RISE : CHECK_FALL)) setHealthy(slot, ok);
+  }
+  /**
+   * Each instance's checks on their own schedule, one every `healthCheckMs` (or as soon as a slow one ends), so a
+   * frozen instance's checks, waiting out their timeout, delay no other's.
+   */
+  function scheduleChecks(slot: InstanceSlot, delayMs = healthCheckMs): void {
+    if (closed) return;
+    slot.checkTimer = setTimeout(() => {
+      const started = Date.now();
+      void checkHealth(slot).finally(() =>
+        scheduleChecks(slot, Math.max(0, healthCheckMs - (Date.now() - started))),
+      );
+    }, delayMs);
   }
 
   const pgPort = Number(pgAddress.port || 5432);
@@ -369,7 +388,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         exits: [],
         errors: [],
         tail: [],
-        failures: 0,
+        streak: 0,
+        checkTimer: undefined,
         server: undefined,
         dbProxy: await startFaultProxy(pgPort, pgAddress.hostname || '127.0.0.1'),
       });
@@ -381,16 +401,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await closeAll();
     throw error;
   }
-  const healthRounds = async () => {
-    if (closed) return;
-    await checkHealth();
-    if (!closed) healthTimer = setTimeout(healthRounds, healthCheckMs);
-  };
-  healthTimer = setTimeout(healthRounds, healthCheckMs);
+  for (const slot of slots) scheduleChecks(slot);
 
   async function closeAll(): Promise<void> {
     closed = true;
-    clearTimeout(healthTimer);
+    for (const slot of slots) clearTimeout(slot.checkTimer);
     await Promise.all(slots.map((slot) => slot.server?.kill()));
     await balancer?.close();
     await Promise.all(slots.map((slot) => slot.dbProxy.close()));
