@@ -1,6 +1,7 @@
 // `npm test`: every check this repository has, in order, ending with `N passed, N failed` on the last line.
-//   install (npm ci when node_modules is missing) → Chromium → lint → typecheck → build → consumer check (the packed
-//   tarballs in a fresh app: scripts/lib/consumer-check.mjs) → node tests → browser tests
+//   install (npm ci when node_modules is missing) → Chromium → mail servers (scripts/ensure-mail.mjs, when email tests
+//   are selected) → lint → typecheck → build → consumer check (the packed tarballs in a fresh app:
+//   scripts/lib/consumer-check.mjs) → node tests → browser tests
 // Lint, typecheck and build count as one check each. A failing step does not stop the later ones, so the
 // totals are complete; only a failed install stops the run. HELPLINE_TEST_FILTER=<substring> narrows
 // the test files (lint, typecheck and build still run). Exits 1 if anything failed.
@@ -10,7 +11,7 @@ import { runBrowserTests } from './lib/browser-tests.mjs';
 import { runConsumerCheck } from './lib/consumer-check.mjs';
 import { runNodeTests } from './lib/node-tests.mjs';
 import { announce, bin, isCI, runCommand, Tally } from './lib/run.mjs';
-import { browserTestFiles, nodeTestFiles, repoRoot, testFilter } from './lib/test-files.mjs';
+import { browserTestFiles, isEmailTest, nodeTestFiles, repoRoot, testFilter } from './lib/test-files.mjs';
 
 const tally = new Tally();
 
@@ -30,6 +31,13 @@ async function main() {
     console.log(path);
     return { ok: true, note: path };
   });
+
+  // Real mail servers for the email tests (scripts/ensure-mail.mjs); without them those tests skip saying why.
+  if (nodeTestFiles().some(isEmailTest)) {
+    await tally.step('mail servers', 'setup', async () =>
+      (await import('./ensure-mail.mjs')).prepareMailForTests(),
+    );
+  }
 
   await tally.step('lint', 'check', async () => {
     announce('lint', 'biome check .');

@@ -70,3 +70,8 @@ export function browserTestFiles(filter = testFilter()) {
     .filter((path) => browserTest.test(path));
   return applyFilter(files, filter);
 }
+
+/** Test files that need the mail servers of scripts/ensure-mail.mjs (the email channel's). */
+export function isEmailTest(path) {
+  return path.includes('/channels/email/');
+}

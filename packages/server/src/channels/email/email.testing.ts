@@ -1,0 +1,111 @@
+// The real mail servers the email tests run against (scripts/ensure-mail.mjs starts them; the test command sets
+// HELPLINE_TEST_MAIL_URL), and helpers that act as a customer: send over SMTP, read a mailbox over IMAP.
+import { randomBytes } from 'node:crypto';
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+
+/** Where the test mail servers listen, and the password every test mailbox has. */
+export interface TestMailServers {
+  readonly host: string;
+  readonly imapPort: number;
+  readonly smtpPort: number;
+  readonly password: string;
+  /** Every address at this domain is a mailbox. */
+  readonly domain: string;
+  /** Mail to this domain bounces (a DSN back to the sender). */
+  readonly bounceDomain: string;
+}
+
+/** The test mail servers from HELPLINE_TEST_MAIL_URL, or why the email tests cannot run here. */
+export function testMailServers(): TestMailServers | { skip: string } {
+  const raw = process.env.HELPLINE_TEST_MAIL_URL;
+  if (!raw) {
+    return {
+      skip:
+        'HELPLINE_TEST_MAIL_URL is not set: `npm test` sets it after starting Dovecot and Postfix with ' +
+        'scripts/ensure-mail.mjs (run that script as root once, or run the tests through `npm test`)',
+    };
+  }
+  const url = new URL(raw);
+  return {
+    host: url.hostname,
+    imapPort: Number(url.port),
+    smtpPort: Number(url.searchParams.get('smtp')),
+    password: decodeURIComponent(url.password),
+    domain: url.searchParams.get('domain') ?? 'helpline.test',
+    bounceDomain: url.searchParams.get('bounce') ?? 'nowhere.helpline.test',
+  };
+}
+
+/** A fresh address no other test (or run) uses: its mailbox is created on first delivery. */
+export function uniqueAddress(servers: TestMailServers, name: string): string {
+  return `${name}-${randomBytes(5).toString('hex')}@${servers.domain}`;
+}
+
+/** Sends a mail as a customer's mail program would, through the test Postfix. */
+export async function sendAsCustomer(servers: TestMailServers, mail: Mail.Options): Promise<string> {
+  const transport = nodemailer.createTransport({
+    host: servers.host,
+    port: servers.smtpPort,
+    secure: false,
+    ignoreTLS: true,
+  });
+  try {
+    const info = await transport.sendMail(mail);
+    return info.messageId;
+  } finally {
+    transport.close();
+  }
+}
+
+/** One message of a mailbox as the tests look at it. */
+export interface ReadMessage {
+  readonly uid: number;
+  readonly source: Buffer;
+}
+
+/** Logs in as `address` and returns the messages of its INBOX. */
+export async function readInbox(servers: TestMailServers, address: string): Promise<ReadMessage[]> {
+  const client = new ImapFlow({
+    host: servers.host,
+    port: servers.imapPort,
+    secure: false,
+    auth: { user: address, pass: servers.password },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      const messages: ReadMessage[] = [];
+      if (client.mailbox && client.mailbox.exists === 0) return messages;
+      for await (const message of client.fetch('1:*', { uid: true, source: true })) {
+        if (message.source) messages.push({ uid: message.uid, source: message.source });
+      }
+      return messages;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout().catch(() => {});
+  }
+}
+
+/** Polls `address`'s INBOX until `accept` holds for its messages (mail is delivered asynchronously). */
+export async function waitForInbox(
+  servers: TestMailServers,
+  address: string,
+  accept: (messages: readonly ReadMessage[]) => boolean,
+  timeoutMs = 15_000,
+): Promise<ReadMessage[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const messages = await readInbox(servers, address);
+    if (accept(messages)) return messages;
+    if (Date.now() > deadline) {
+      throw new Error(`${address}'s INBOX did not reach the expected state (${messages.length} message(s))`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
