@@ -345,10 +345,25 @@ export class TestClient {
   }
 }
 
-/** A visitor starts a chat and an agent accepts it; resolves with both clients and the conversation id. */
-export async function activeChat(server: HelplineServer, agentId = 'alice') {
+/** Where {@link activeChat} places its two clients on a deployment of several instances (instance indexes). */
+export interface ChatPlacement {
+  readonly visitor: number;
+  readonly agent: number;
+}
+
+/**
+ * A visitor starts a chat and an agent accepts it; resolves with both clients and the conversation id. On a
+ * deployment that can `steer` connections to an instance (testing/deployments.ts), `at` says where each client goes.
+ */
+export async function activeChat(
+  server: HelplineServer & { steer?(index: number): void },
+  agentId = 'alice',
+  at?: ChatPlacement,
+) {
   const visitorId = await visitorToken(server);
+  if (at) server.steer?.(at.visitor);
   const visitor = await TestClient.connect(server.socketUrl, visitorId.token);
+  if (at) server.steer?.(at.agent);
   const agent = await TestClient.connect(server.socketUrl, await staffToken(agentId), {
     site: '',
     origin: null,
