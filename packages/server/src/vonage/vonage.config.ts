@@ -5,11 +5,21 @@ import * as v from 'valibot';
 // numbers route into queues. Secrets never live in the file: the private key comes from a path or an environment
 // variable, the webhook signature secret from an environment variable.
 
-const id = v.pipe(v.string(), v.regex(/^[\w.:-]{1,64}$/, 'must be an id (letters, digits, _ . : -)'));
-const e164 = v.pipe(v.string(), v.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100'));
-const envName = v.pipe(v.string(), v.regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name'));
+/** An id in the configuration (queues, senders). */
+export const id = v.pipe(v.string(), v.regex(/^[\w.:-]{1,64}$/, 'must be an id (letters, digits, _ . : -)'));
+/** An E.164 phone number. */
+export const e164 = v.pipe(
+  v.string(),
+  v.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100'),
+);
+/** The name of an environment variable (where a secret is). */
+export const envName = v.pipe(
+  v.string(),
+  v.regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name'),
+);
 const spoken = v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(600, 'is too long'));
-const httpsUrl = v.pipe(
+/** An https URL (http only for localhost, for tests and local set-ups). */
+export const httpsUrl = v.pipe(
   v.string(),
   v.check(
     (value) =>

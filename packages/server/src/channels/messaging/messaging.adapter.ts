@@ -1,0 +1,369 @@
+import { helplineError, isHelplineError, messagingFailure } from '@helpline/core';
+import type { Logger } from '../../log/logger';
+import type { MessagingConfig, MessagingSender, WhatsAppTemplateConfig } from './messaging.config';
+import {
+  type ComposerLimits,
+  composerLimits,
+  textTooLong,
+  type WindowState,
+  whatsappWindow,
+} from './messaging.limits';
+import { type MediaFetcher, type MessagingAttachments, mediaFileName } from './messaging.media';
+import {
+  buildSdkMessage,
+  isWhatsAppLocale,
+  type MessagesPort,
+  mapSendError,
+  type SdkContent,
+} from './messaging.sender';
+import type { MessagingStore } from './messaging.store';
+import type {
+  DeliveryReceipt,
+  NormalizedInbound,
+  OutboundContent,
+  OutboundRecord,
+  VonageChannel,
+} from './messaging.types';
+import { threadKeyOf } from './messaging.types';
+import { normalizeInbound, normalizeStatus } from './messaging.webhook';
+
+// The adapter between the Vonage Messages API and the hub: webhooks in (normalized, deduped, media kept, the
+// WhatsApp window noted), sends out (checked against the channel's rules, kept whatever Vonage answers), statuses
+// mapped to receipts. The hub's side is an intake with the shape of `hub.channels` (core/hub/channels.types.ts).
+
+/** The hub's intake as the adapter uses it: the shape of `hub.channels` (`ChannelsHub`). */
+export interface MessagingIntake {
+  receive(message: {
+    readonly channel: VonageChannel;
+    readonly externalId: string;
+    readonly threadKey: string;
+    readonly from: { readonly address: string; readonly name?: string | undefined };
+    readonly to: string;
+    readonly text: string;
+    readonly receivedAt: number;
+  }): Promise<{ readonly cid: string; readonly duplicate: boolean }>;
+  status(
+    channel: VonageChannel,
+    externalId: string,
+    status: DeliveryReceipt,
+    detail?: string,
+  ): Promise<boolean>;
+}
+
+/** One agent message as the hub hands it out (the fields of core's channel `OutboundMessage` the adapter reads). */
+export interface HubOutbound {
+  readonly channel: string;
+  readonly messageId: string;
+  readonly from: string;
+  readonly to: { readonly address: string };
+  readonly text: string;
+}
+
+/** A send of the adapter's own: text, media from the attachments store or a WhatsApp template. */
+export interface MessagingSend {
+  /** Our id of the message: a send retried with the same id goes out once. */
+  readonly id: string;
+  readonly channel: VonageChannel;
+  readonly from: string;
+  readonly to: string;
+  readonly content: OutboundContent;
+}
+
+/** A WhatsApp template an agent may send in a conversation. */
+export type TemplateChoice = Pick<WhatsAppTemplateConfig, 'name' | 'locale' | 'label' | 'parameters'>;
+
+/** What the console needs to know of a messaging conversation before the agent types. */
+export interface ConversationMessaging {
+  readonly channel: VonageChannel;
+  readonly sender: string;
+  readonly customer: string;
+  /** WhatsApp only: the customer-care window. Closed = only a template will be delivered. */
+  readonly window?: WindowState | undefined;
+  /** WhatsApp only: the templates configured for this number and queue. */
+  readonly templates: readonly TemplateChoice[];
+  readonly limits: ComposerLimits;
+}
+
+/** Options of {@link createMessagingAdapter}. */
+export interface MessagingAdapterOptions {
+  readonly config: MessagingConfig;
+  readonly api: MessagesPort;
+  readonly store: MessagingStore;
+  /** Where inbound media is kept and outbound media shared from; absent = media is named in the text, not kept. */
+  readonly attachments?: MessagingAttachments | undefined;
+  readonly fetchMedia?: MediaFetcher | undefined;
+  readonly now: () => number;
+  readonly log: Logger;
+}
+
+/** The adapter. */
+export interface MessagingAdapter {
+  /** Connects the hub's intake (the hub is created after the adapter: its outbound senders are the adapter). */
+  connect(intake: MessagingIntake): void;
+  /** Takes in an inbound message webhook body; `duplicate` when it was handled before (nothing appended). */
+  inbound(body: unknown): Promise<{ readonly duplicate: boolean; readonly cid?: string | undefined }>;
+  /** Takes in a status webhook body; `known` when it is about a message we sent. */
+  status(body: unknown): Promise<{ readonly duplicate: boolean; readonly known: boolean }>;
+  /** Sends through the Messages API; the message is kept whatever happens, a refusal with a failed receipt. */
+  send(message: MessagingSend): Promise<OutboundRecord>;
+  /** The hub's `ChannelOutbound` for SMS, WhatsApp and Messenger: an agent's text, sent by {@link send}. */
+  readonly outbound: { send(message: HubOutbound): Promise<{ readonly externalId: string }> };
+  /** The window, templates and limits of a conversation; undefined when it is not one of ours. */
+  conversation(cid: string): Promise<ConversationMessaging | undefined>;
+  /** Our senders and the queue each feeds (the hub's `ChannelsOptions.addresses`). */
+  addresses(): Record<string, string>;
+}
+
+const RANK: Readonly<Record<OutboundRecord['receipt'], number>> = {
+  pending: 0,
+  sent: 1,
+  delivered: 2,
+  read: 3,
+  failed: 1.5,
+};
+
+/** True when a receipt moves a message forward: never back, and `failed` only before delivery. */
+export function advances(current: OutboundRecord['receipt'], next: DeliveryReceipt): boolean {
+  if (current === 'failed') return false;
+  return RANK[next] > RANK[current];
+}
+
+/** Creates the adapter. */
+export function createMessagingAdapter(options: MessagingAdapterOptions): MessagingAdapter {
+  const { config, api, store, log, now } = options;
+  let intake: MessagingIntake | undefined;
+
+  function senderOf(channel: VonageChannel, id: string): MessagingSender {
+    const found = config.senders.find((s) => s.channel === channel && s.id === id);
+    if (!found) throw messagingFailure('messaging/not-configured', { channel, sender: id });
+    return found;
+  }
+
+  function templatesOf(sender: MessagingSender, queueId: string): TemplateChoice[] {
+    if (sender.channel !== 'whatsapp') return [];
+    return sender.templates
+      .filter((t) => !t.queueIds || t.queueIds.includes(queueId))
+      .map(({ name, locale, label, parameters }) => ({ name, locale, label, parameters }));
+  }
+
+  /** Fetches and keeps each media item; a failure is logged and named in the text, the message still goes in. */
+  async function keepMedia(message: NormalizedInbound): Promise<string[]> {
+    const lines: string[] = [];
+    for (const item of message.media) {
+      if (!options.attachments || !options.fetchMedia) {
+        lines.push(`[${item.kind}]`);
+        continue;
+      }
+      try {
+        const fetched = await options.fetchMedia(item.url);
+        const name = mediaFileName(item.kind, message.externalId, fetched.type, item.name);
+        const stored = await options.attachments.put({
+          name,
+          type: fetched.type,
+          bytes: fetched.bytes,
+          origin: `${message.channel}:${message.externalId}`,
+        });
+        lines.push(`[${item.kind}: ${stored.name}]`);
+      } catch (error) {
+        log.warn('messaging.media-failed', { channel: message.channel, kind: item.kind }, error);
+        lines.push(`[${item.kind}: not received]`);
+      }
+    }
+    return lines;
+  }
+
+  function checkContent(
+    message: MessagingSend,
+    sender: MessagingSender,
+    windowOpen: boolean,
+    queueId: string,
+  ) {
+    const { content, channel } = message;
+    if (content.kind === 'text') {
+      const tooLong = textTooLong(content.text, composerLimits(channel, config.smsMaxSegments));
+      if (content.text.trim() === '')
+        throw helplineError('validation/field', {
+          scope: 'messaging.send',
+          field: 'text',
+          detail: 'is empty',
+        });
+      if (tooLong)
+        throw helplineError('validation/field', { scope: 'messaging.send', field: 'text', detail: tooLong });
+    }
+    if (content.kind === 'template') {
+      if (channel !== 'whatsapp')
+        throw messagingFailure('messaging/unsupported', { channel, what: 'a template' });
+      const known = templatesOf(sender, queueId).find(
+        (t) => t.name === content.name && t.locale === content.locale,
+      );
+      if (!known || !isWhatsAppLocale(content.locale))
+        throw messagingFailure('messaging/template-unknown', { template: content.name, sender: sender.id });
+      if (content.parameters.length !== known.parameters.length) {
+        throw helplineError('validation/field', {
+          scope: 'messaging.send',
+          field: 'parameters',
+          detail: `must have ${known.parameters.length} values (${known.parameters.join(', ')})`,
+        });
+      }
+    } else if (channel === 'whatsapp' && !windowOpen) {
+      throw messagingFailure('messaging/window-closed', { lastInbound: 'over 24 hours ago, or never' });
+    }
+    if (channel === 'sms' && content.kind !== 'text')
+      throw messagingFailure('messaging/unsupported', { channel, what: content.kind });
+  }
+
+  async function toSdkContent(content: OutboundContent): Promise<SdkContent> {
+    if (content.kind === 'text' || content.kind === 'template') return content;
+    if (!options.attachments)
+      throw messagingFailure('messaging/unsupported', { channel: 'this server', what: 'media' });
+    const shared = await options.attachments.shareUrl(content.attachmentId);
+    return { kind: content.kind, url: shared.url, caption: content.caption, name: shared.name };
+  }
+
+  async function send(message: MessagingSend): Promise<OutboundRecord> {
+    const at = now();
+    const { record, existing } = await store.beginOutbound({
+      id: message.id,
+      channel: message.channel,
+      from: message.from,
+      to: message.to,
+      content: message.content,
+      receipt: 'pending',
+      createdAt: at,
+      updatedAt: at,
+    });
+    if (existing) return record;
+    try {
+      const sender = senderOf(message.channel, message.from);
+      const thread = await store.thread(threadKeyOf(message.channel, message.from, message.to));
+      const window = whatsappWindow(thread?.lastInboundAt, now());
+      checkContent(message, sender, window.open, thread?.queueId ?? sender.queueId);
+      const sdk = buildSdkMessage(
+        message.channel,
+        { from: message.from, to: message.to, clientRef: message.id },
+        await toSdkContent(message.content),
+      );
+      let externalId: string;
+      try {
+        ({ messageUUID: externalId } = await api.send(sdk));
+      } catch (error) {
+        throw await mapSendError(error, `send a ${message.channel} ${message.content.kind}`);
+      }
+      await store.updateOutbound(message.id, { externalId, receipt: 'pending' }, now());
+      return { ...record, externalId, updatedAt: now() };
+    } catch (error) {
+      const typed = isHelplineError(error)
+        ? error
+        : messagingFailure('messaging/vonage-api', {
+            status: 'no answer',
+            operation: 'send',
+            detail: 'unexpected failure',
+          });
+      // Kept with its error: the receipt says failed, the agent's message is not lost.
+      await store.updateOutbound(
+        message.id,
+        { receipt: 'failed', error: { code: typed.code, detail: typed.message } },
+        now(),
+      );
+      log.warn('messaging.send-failed', { channel: message.channel, code: typed.code });
+      throw typed;
+    }
+  }
+
+  function connected(): MessagingIntake {
+    if (!intake)
+      throw helplineError('unavailable', { detail: 'messaging is starting' }, { retryAfterMs: 1_000 });
+    return intake;
+  }
+
+  return {
+    connect(hub) {
+      intake = hub;
+    },
+    async inbound(body) {
+      const message = normalizeInbound(body);
+      const key = { messageUuid: message.externalId, kind: 'message', status: '' } as const;
+      const state = await store.takeIn({ ...key, channel: message.channel, body, receivedAt: now() });
+      if (state === 'handled') return { duplicate: true };
+      const sender = senderOf(message.channel, message.to);
+      // The window opens before the hub hears of it: an agent answering at once must not be refused.
+      await store.noteInbound(
+        {
+          threadKey: message.threadKey,
+          channel: message.channel,
+          sender: sender.id,
+          customer: message.from,
+          queueId: sender.queueId,
+        },
+        Number.isFinite(message.at) ? message.at : now(),
+      );
+      const mediaLines = await keepMedia(message);
+      const text = [message.text, ...mediaLines, ...(message.unsupported ? [`[${message.unsupported}]`] : [])]
+        .filter((line) => line !== '')
+        .join('\n');
+      const received = await connected().receive({
+        channel: message.channel,
+        externalId: message.externalId,
+        threadKey: message.threadKey,
+        from: { address: message.from, ...(message.profileName ? { name: message.profileName } : {}) },
+        to: message.to,
+        text,
+        receivedAt: message.at,
+      });
+      await store.setConversation(message.threadKey, received.cid);
+      await store.markHandled(key, now());
+      return { duplicate: received.duplicate, cid: received.cid };
+    },
+    async status(body) {
+      const update = normalizeStatus(body);
+      const key = { messageUuid: update.externalId, kind: 'status', status: update.status } as const;
+      const state = await store.takeIn({ ...key, channel: update.channel, body, receivedAt: now() });
+      if (state === 'handled') return { duplicate: true, known: true };
+      const record = await store.outboundByExternalId(update.externalId);
+      if (record && advances(record.receipt, update.receipt)) {
+        await store.updateOutbound(record.id, { receipt: update.receipt, error: update.error }, now());
+      }
+      const detail = update.error ? `${update.error.code}: ${update.error.detail}` : undefined;
+      const known = await connected().status(update.channel, update.externalId, update.receipt, detail);
+      await store.markHandled(key, now());
+      return { duplicate: false, known: known || record !== undefined };
+    },
+    send,
+    outbound: {
+      async send(message) {
+        const channel = message.channel as VonageChannel;
+        const record = await send({
+          id: message.messageId,
+          channel,
+          from: message.from,
+          to: message.to.address,
+          content: { kind: 'text', text: message.text },
+        });
+        if (!record.externalId) {
+          throw messagingFailure('messaging/vonage-api', {
+            status: record.receipt,
+            operation: 'send',
+            detail: record.error?.detail ?? 'not sent',
+          });
+        }
+        return { externalId: record.externalId };
+      },
+    },
+    async conversation(cid) {
+      const thread = await store.threadOfConversation(cid);
+      if (!thread) return undefined;
+      const sender = config.senders.find((s) => s.channel === thread.channel && s.id === thread.sender);
+      return {
+        channel: thread.channel,
+        sender: thread.sender,
+        customer: thread.customer,
+        ...(thread.channel === 'whatsapp' ? { window: whatsappWindow(thread.lastInboundAt, now()) } : {}),
+        templates: sender ? templatesOf(sender, thread.queueId) : [],
+        limits: composerLimits(thread.channel, config.smsMaxSegments),
+      };
+    },
+    addresses() {
+      return Object.fromEntries(config.senders.map((s) => [s.id, s.queueId]));
+    },
+  };
+}

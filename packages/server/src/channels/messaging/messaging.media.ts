@@ -1,0 +1,119 @@
+import { messagingFailure } from '@helpline/core';
+
+// Media in and out. Inbound: Vonage announces a short-lived URL; the adapter fetches the file once, when the message
+// is taken in, and keeps it in the attachments store. Outbound: Vonage fetches our file from a URL the attachments
+// store signs for it.
+
+/**
+ * What the messaging adapter needs of the attachments store (packages/server/src/attachments, built separately):
+ * keep a file taken in from a customer, and share one with Vonage. The store checks its own allow-list (type by
+ * content, size) and refuses with an `attachment/…` error.
+ */
+export interface MessagingAttachments {
+  /** Keeps a file from an inbound message; resolves with the stored attachment. */
+  put(file: {
+    readonly name: string;
+    readonly type: string;
+    readonly bytes: Uint8Array;
+    /** Where it came from, for the store's records (`whatsapp:<message_uuid>`). */
+    readonly origin: string;
+  }): Promise<StoredMedia>;
+  /** A URL the Messages API can fetch the attachment from (https, signed and short-lived), with what it is. */
+  shareUrl(id: string): Promise<{ readonly url: string; readonly name: string; readonly type: string }>;
+}
+
+/** An attachment as the store kept it. */
+export interface StoredMedia {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
+}
+
+/** A file fetched from a media URL. */
+export interface FetchedMedia {
+  readonly bytes: Uint8Array;
+  /** The `content-type` Vonage (or the app's CDN) answered; the store sniffs the content anyway. */
+  readonly type: string;
+}
+
+/** Fetches an inbound media URL. */
+export type MediaFetcher = (url: string) => Promise<FetchedMedia>;
+
+/** Options of {@link createMediaFetcher}. */
+export interface MediaFetcherOptions {
+  /** Largest file fetched, bytes (the `messaging.mediaMaxBytes` setting). */
+  readonly maxBytes: number;
+  /** Headers proving who we are to Vonage's own media hosts (its JWT or basic auth); other hosts get none. */
+  readonly authorize?: ((url: string) => Promise<Readonly<Record<string, string>>>) | undefined;
+  readonly fetch?: typeof fetch | undefined;
+  readonly timeoutMs?: number | undefined;
+}
+
+// Vonage serves WhatsApp media from its API hosts (api-eu.nexmo.com/v3/media/…), behind the account's credentials.
+const VONAGE_HOST = /(^|\.)(nexmo|vonage)\.com$/i;
+
+/**
+ * Creates the fetcher of inbound media: https only, at most `maxBytes` (refused as soon as a declared or read length
+ * passes it), within a time limit. Failures are `messaging/media` errors naming the message's URL host only.
+ */
+export function createMediaFetcher(options: MediaFetcherOptions): MediaFetcher {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  return async (url) => {
+    const parsed = new URL(url);
+    const failed = (detail: string, cause?: unknown) =>
+      messagingFailure('messaging/media', { id: parsed.host, detail }, cause === undefined ? {} : { cause });
+    if (parsed.protocol !== 'https:' && !/^(127\.0\.0\.1|localhost)$/.test(parsed.hostname))
+      throw failed('not an https URL');
+    const headers =
+      VONAGE_HOST.test(parsed.hostname) && options.authorize ? await options.authorize(url) : {};
+    let response: Response;
+    try {
+      response = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw failed('no answer', error);
+    }
+    if (!response.ok || !response.body) throw failed(`HTTP ${response.status}`);
+    const declared = Number(response.headers.get('content-length') ?? 0);
+    if (declared > options.maxBytes) {
+      await response.body.cancel();
+      throw failed(`${declared} bytes > ${options.maxBytes}`);
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > options.maxBytes) throw failed(`over ${options.maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+    const bytes = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return { bytes, type: (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '' };
+  };
+}
+
+/** A file name for media that came without one: its kind and the message it came with (`image-8f3c1a2b.jpg`). */
+export function mediaFileName(kind: string, messageUuid: string, type: string, given?: string): string {
+  if (given?.trim()) return given.trim().slice(0, 200);
+  const extension = EXTENSIONS[type] ?? '';
+  return `${kind}-${messageUuid.slice(0, 8)}${extension}`;
+}
+
+const EXTENSIONS: Readonly<Record<string, string>> = {
+  'image/jpeg': '.jpg',
+  'image/png': '.png',
+  'image/webp': '.webp',
+  'image/gif': '.gif',
+  'audio/ogg': '.ogg',
+  'audio/mpeg': '.mp3',
+  'audio/aac': '.aac',
+  'audio/mp4': '.m4a',
+  'video/mp4': '.mp4',
+  'video/3gpp': '.3gp',
+  'application/pdf': '.pdf',
+};
