@@ -5,7 +5,7 @@ import { CLOSE_CODES, helplineError } from '@helpline/core';
 import { createAlwaysHeldLease, createLocalBus } from '@helpline/core/cluster';
 import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline/core/hub';
 import { type Auth, createAuth } from './auth/auth';
-import { type ClusterMember, joinCluster } from './cluster/cluster.member';
+import { type ClusterMember, ENGINE_LEASE, joinCluster } from './cluster/cluster.member';
 import { createEngineSwitch, type EngineSwitch } from './cluster/engine.switch';
 import type { EngineTopics } from './cluster/engine.topics';
 import { answerForwarded, readForwarded, writeForwarded } from './cluster/http.forward';
@@ -16,8 +16,8 @@ import { originMatcher } from './http/origins';
 import { securityHeaders } from './http/security-headers';
 import { createAdmission, createTokenBuckets } from './limits/rate-limit';
 import { createLogger, type Logger } from './log/logger';
-import type { SqlQueryable } from './storage/sql.client';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
+import type { StorageFence } from './storage/storage.fence';
 import { prepareVonage, type VonageServer } from './vonage';
 import { VONAGE_BODY_LIMIT, VONAGE_PREFIX } from './vonage/vonage.routes';
 import { createSocketServer, SOCKET_PATH } from './ws/sockets';
@@ -190,8 +190,14 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   const target = 'ping' in options.storage ? undefined : options.storage;
   let member: ClusterMember | undefined;
   // Nothing writes the hub's state before the hub exists, which is after the member joined.
-  const fence = (tx: SqlQueryable) =>
-    member ? member.fence(tx) : Promise.reject(new Error('the instance has not joined its deployment yet'));
+  const fence: StorageFence = {
+    lease: ENGINE_LEASE,
+    epoch: () => member?.fence.epoch(),
+    refused: (epoch, detail) =>
+      member
+        ? member.fence.refused(epoch, detail)
+        : new Error('the instance has not joined its deployment yet'),
+  };
   const opened =
     target === undefined
       ? (options.storage as SqlStorage)

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { helplineError, isHelplineError } from '@helpline/core';
+import { helplineError } from '@helpline/core';
 import type { ClusterLease, ReportClusterFailure } from '@helpline/core/cluster';
 import type { Logger } from '../log/logger';
 import { openPostgres, type SqlClient, type SqlQueryable } from '../storage/sql.client';
+import type { StorageFence } from '../storage/storage.fence';
 import type { EngineBus, EngineTopics } from './engine.topics';
 import { createPgBus } from './pg.bus';
 import { createPgLease } from './pg.lease';
@@ -34,11 +35,11 @@ export interface ClusterMember {
   /** The `engine` lease: its holder runs the hub. */
   readonly lease: ClusterLease<SqlQueryable>;
   /**
-   * The storage's fence (`SqlStorageOptions.fence`): the lease's fence, refusing as `unavailable` (retryable: the
-   * client's retry lands on the leader) without touching the database while the lease is not held, and calling
-   * `onStale` when another instance won it since.
+   * The storage's fence (`SqlStorageOptions.fence`) on the `engine` lease: a refused write rejects as `unavailable`
+   * (retryable: the client's retry lands on the leader); one refused because another instance won since calls
+   * `onStale`, and the lease checks for itself and gives up.
    */
-  fence(tx: SqlQueryable): Promise<void>;
+  readonly fence: StorageFence;
   /** Calls `handler` with the epoch a write was made under when the fence finds another instance won since. */
   onStale(handler: (epoch: number) => void): void;
   /** Marks the instance as draining in `instances` (it takes no new work). */
@@ -48,6 +49,8 @@ export interface ClusterMember {
 }
 
 const DEFAULT_HEARTBEAT_MS = 2_000;
+/** The lease whose holder runs the engine (its row in `helpline_leases`). */
+export const ENGINE_LEASE = 'engine';
 /** Rows of instances gone without a goodbye are removed after this long. */
 const FORGET_AFTER = '1 hour';
 
@@ -88,7 +91,7 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
   }
   const lease = createPgLease({
     directUrl,
-    name: 'engine',
+    name: ENGINE_LEASE,
     instanceId,
     idleSessionTimeoutMs: options.leaseIdleMs ?? 3_000,
     retryMs: options.leaseRetryMs ?? 500,
@@ -110,17 +113,17 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
     instanceId,
     bus,
     lease,
-    async fence(tx) {
-      const epoch = lease.epoch;
-      if (epoch === undefined) throw refuse('this instance does not lead');
-      try {
-        await lease.fence(tx);
-      } catch (error) {
-        if (!isHelplineError(error) || error.code !== 'cluster/stale-epoch') throw error;
-        log.warn('cluster.fenced', { instance: instanceId, epoch, code: error.code, detail: error.message });
+    fence: {
+      lease: ENGINE_LEASE,
+      epoch: () => lease.epoch,
+      refused(epoch, detail) {
+        if (epoch === undefined) return refuse('this instance does not lead');
+        log.warn('cluster.fenced', { instance: instanceId, epoch, detail });
+        // The lease's own fence sees the newer epoch too, and gives the lease up at once rather than at its next ping.
+        lease.fence(sql).catch(() => {});
         for (const handler of [...staleHandlers]) handler(epoch);
-        throw refuse('another instance leads now');
-      }
+        return refuse('another instance leads now');
+      },
     },
     onStale(handler) {
       staleHandlers.add(handler);

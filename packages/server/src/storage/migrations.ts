@@ -1,6 +1,7 @@
 import { type Channel, deadlineOf } from '@helpline/core';
 import type { InteractionSnapshot } from '@helpline/core/hub';
 import type { SqlClient, SqlQueryable } from './sql.client';
+import { FENCE_FUNCTION_SQL } from './storage.fence';
 
 /** One schema change. Versions only grow; an applied migration is never edited, a new one is added. */
 export interface Migration {
@@ -249,6 +250,11 @@ CREATE TABLE messaging_outbound (
   updated_at  bigint NOT NULL
 );
 `,
+  },
+  {
+    version: 11,
+    name: 'cluster mode: the lease fence as a function',
+    sql: FENCE_FUNCTION_SQL,
   },
 ];
 

@@ -164,7 +164,7 @@ export async function openPgliteThread(dataDir: string): Promise<SqlClient> {
   return {
     kind: 'pglite',
     ...queryable(),
-    async transaction(work) {
+    async transaction(work, options = {}) {
       const tx = nextTx++;
       const doneId = nextId++;
       const done = outcome('COMMIT', settled(doneId));
@@ -173,7 +173,9 @@ export async function openPgliteThread(dataDir: string): Promise<SqlClient> {
       await request('BEGIN', { kind: 'begin', tx, doneId });
       let result: Awaited<ReturnType<typeof work>>;
       try {
-        result = await work(queryable(tx));
+        const inTransaction = queryable(tx);
+        if (options.prelude !== undefined) await inTransaction.exec(options.prelude);
+        result = await work(inTransaction);
       } catch (error) {
         // The caller's error is the one that counts; a rollback that fails too (the worker is gone) adds nothing.
         await request('ROLLBACK', { kind: 'end', tx, commit: false }).catch(() => {});

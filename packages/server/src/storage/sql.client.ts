@@ -14,11 +14,20 @@ export interface SqlQueryable {
   exec(text: string): Promise<void>;
 }
 
+/** Options of {@link SqlClient.transaction}. */
+export interface TransactionOptions {
+  /**
+   * Statements without parameters that open the transaction, sent with `BEGIN` in one round trip (a check every
+   * write makes first, such as the lease fence). A failure rolls the transaction back before `work` runs.
+   */
+  readonly prelude?: string;
+}
+
 /** The one database port the server speaks: PGlite (embedded) and PostgreSQL behind the same SQL. */
 export interface SqlClient extends SqlQueryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: SqlQueryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -47,13 +56,15 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
   return {
     kind: 'pglite',
     ...queryable(db),
-    async transaction(work) {
+    async transaction(work, options = {}) {
       // Errors of `work` (already wrapped, or the caller's own) pass unchanged; PGlite's own (BEGIN, COMMIT) do not.
       let failedWork = false;
       try {
         return await db.transaction(async (tx) => {
           try {
-            return await work(queryable(tx));
+            const inTransaction = queryable(tx);
+            if (options.prelude !== undefined) await inTransaction.exec(options.prelude);
+            return await work(inTransaction);
           } catch (error) {
             failedWork = true;
             throw error;
@@ -119,7 +130,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   return {
     kind: 'postgres',
     ...direct,
-    async transaction(work) {
+    async transaction(work, options = {}) {
       const client = await guarded('CONNECT', () => pool.connect());
       // The pool listens for errors only on idle clients: a checked-out one whose server goes away (an admin
       // shutdown, a restart) would otherwise emit an unhandled 'error' and take the process down.
@@ -130,7 +141,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       client.on('error', onError);
       const tx = queryable(client);
       try {
-        await tx.exec('BEGIN');
+        await tx.exec(options.prelude === undefined ? 'BEGIN' : `BEGIN; ${options.prelude}`);
         const result = await work(tx);
         await tx.exec('COMMIT');
         return result;

@@ -7,6 +7,8 @@ import { type HelplineError, helplineError } from '@helpline/core';
 
 /** SQLSTATE condition names, for readable messages (PostgreSQL appendix A). Unlisted codes show the code alone. */
 const CONDITIONS: Readonly<Record<string, string>> = {
+  // Raised by helpline_fence (migration 11): another instance won the lease since this write's epoch.
+  HL409: 'lease_fence_refused',
   '08000': 'connection_exception',
   '08001': 'sqlclient_unable_to_establish_sqlconnection',
   '08003': 'connection_does_not_exist',

@@ -289,14 +289,24 @@ DELETE FROM helpline_migrations WHERE version = 6;`);
 
   it('checks the fence inside every write of the hub state, and writes nothing when it refuses', async () => {
     const { client } = await open();
+    // A real lease row and the real check (helpline_fence, migration 11): another instance winning raises the epoch.
+    await client.query("INSERT INTO helpline_leases (name, epoch) VALUES ('test', 1)");
+    const moveOn = (epoch: number) =>
+      client.query("UPDATE helpline_leases SET epoch = $1 WHERE name = 'test'", [epoch]);
     let fences = 0;
-    let refuse = false;
+    let held: number | undefined = 1;
+    const refusedUnder: (number | undefined)[] = [];
     const storage = createSqlStorage(client, {
-      async fence(tx) {
-        // Inside the write's own transaction, as a lease's fence reads its row FOR SHARE.
-        await tx.query('SELECT 1');
-        fences++;
-        if (refuse) throw new Error('stale epoch');
+      fence: {
+        lease: 'test',
+        epoch() {
+          fences++;
+          return held;
+        },
+        refused(epoch, detail) {
+          refusedUnder.push(epoch);
+          return new Error(`stale epoch: ${detail}`);
+        },
       },
     });
     const record = (state: string) => ({
@@ -311,12 +321,16 @@ DELETE FROM helpline_migrations WHERE version = 6;`);
     await storage.saveResumeToken('token-1', 'v1', 4);
     assert.equal(await storage.takeResumeToken('token-1'), 'v1');
     assert.equal(fences, 6, 'one fence per write');
+    assert.deepEqual(refusedUnder, []);
 
-    refuse = true;
-    await storage.saveResumeToken('token-2', 'v1', 5).catch(() => {});
-    refuse = false;
+    held = undefined;
+    await assert.rejects(
+      storage.saveResumeToken('token-2', 'v1', 5),
+      /stale epoch: this instance holds no lease/,
+    );
+    held = 1;
     await storage.saveResumeToken('token-3', 'v1', 5);
-    refuse = true;
+    await moveOn(2);
     const refusals = [
       () => storage.commit('f', [{ at: 6, ev: { type: 'note', text: 'late' } }], () => record('offered')),
       () => storage.appendEvent('f', 7, message(uuid(901), 'two')),
@@ -325,7 +339,15 @@ DELETE FROM helpline_migrations WHERE version = 6;`);
       () => storage.saveResumeToken('token-4', 'v1', 9),
       () => storage.takeResumeToken('token-3'),
     ];
-    for (const refused of refusals) await assert.rejects(refused(), /stale epoch/);
+    for (const refused of refusals) await assert.rejects(refused(), /stale epoch: .*HL409/);
+    assert.deepEqual(
+      refusedUnder,
+      [undefined, 1, 1, 1, 1, 1, 1],
+      'refused under the epoch each write was made in',
+    );
+    // The first append of a conversation refused too: no head row, no event.
+    await assert.rejects(storage.appendEvent('g', 10, message(uuid(902), 'new')), /stale epoch/);
+    assert.equal(await storage.lastSeq('g'), 0);
     assert.equal(await storage.lastSeq('f'), 2);
     assert.equal((await storage.getInteraction('f'))?.interaction.state, 'queued');
     assert.deepEqual(

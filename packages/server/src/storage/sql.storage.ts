@@ -11,6 +11,7 @@ import { migrate } from './migrations';
 import { openPgliteThread } from './pglite.thread';
 import { openPostgres, type SqlClient, type SqlQueryable } from './sql.client';
 import { unavailableFor } from './sql.errors';
+import { fenceStatement, type StorageFence, underFence } from './storage.fence';
 
 /** One presence change of an agent, as kept for reporting. */
 export interface PresenceRecord {
@@ -63,11 +64,11 @@ export type StorageTarget =
 /** Options of {@link openStorage} (and of `createSqlStorage`, which opens nothing). */
 export interface SqlStorageOptions {
   /**
-   * Cluster mode: called first in every transaction that writes the hub's state (interactions, events, presence,
-   * resume tokens), which then commits only if it resolves — the leader's lease fence, so a former leader cannot
-   * write (`ClusterLease.fence`). A single-statement write becomes a transaction with the fence. Absent: no check.
+   * Cluster mode: the lease every write of the hub's state (interactions, events, presence, resume tokens) checks in
+   * its own statement or transaction, so a former leader cannot write. A chat message's append checks it in its one
+   * statement; other writes with their `BEGIN`. Absent: no check.
    */
-  readonly fence?: ((tx: SqlQueryable) => Promise<void>) | undefined;
+  readonly fence?: StorageFence | undefined;
 }
 
 /**
@@ -157,6 +158,19 @@ INSERT INTO events (cid, seq, at, type, client_msg_id, body)
 SELECT $1, head.last_seq, $2, $3, $4, $5::jsonb FROM head
 RETURNING cid, seq, at, body`;
 
+// The same, for a leader in cluster mode: the head is raised only once the fence ($6 lease, $7 epoch) passed, in
+// the same statement, so an append costs no more round trips fenced than not.
+const APPEND_EVENT_FENCED = `
+WITH fence AS (SELECT helpline_fence($6, $7) AS held),
+head AS (
+  INSERT INTO conversation_heads (cid, last_seq) SELECT $1, 1 FROM fence
+  ON CONFLICT (cid) DO UPDATE SET last_seq = conversation_heads.last_seq + 1
+  RETURNING last_seq
+)
+INSERT INTO events (cid, seq, at, type, client_msg_id, body)
+SELECT $1, head.last_seq, $2, $3, $4, $5::jsonb FROM head
+RETURNING cid, seq, at, body`;
+
 const PUT_INTERACTION = `
 INSERT INTO interactions
   (id, channel, state, is_open, customer_id, queue_id, agent_id, csat_score, interaction, snapshot, created_at, updated_at,
@@ -176,12 +190,14 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
   const { fence } = options;
   /** One write of the hub's state: checked by the fence first, in one transaction with it, when there is one. */
   const write = <T>(work: (db: SqlQueryable) => Promise<T>): Promise<T> =>
+    fence ? transaction(work) : work(client);
+  /** A transaction, fenced when there is a fence: its check goes with `BEGIN`. */
+  const transaction = <T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T> =>
     fence
-      ? client.transaction(async (tx) => {
-          await fence(tx);
-          return work(tx);
-        })
-      : work(client);
+      ? underFence(fence, (epoch) =>
+          client.transaction(work, { prelude: fenceStatement(fence.lease, epoch) }),
+        )
+      : client.transaction(work);
   // The hub asks "was this clientMsgId stored already?" before every send, and the answer is almost always no.
   // Knowing each active conversation's ids saves that query. The set is loaded from the database the first time a
   // conversation is touched (so it is right after a restart) and kept current on append. Another process writing
@@ -238,8 +254,7 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
     kind: client.kind,
 
     async commit(cid, events, recordOf, options = {}) {
-      const stored = await client.transaction(async (tx) => {
-        await fence?.(tx);
+      const stored = await transaction(async (tx) => {
         const placed: StoredEvent[] = [];
         for (const { at, ev } of events) {
           const rows = await tx.query<EventRow>(APPEND_EVENT, [
@@ -297,9 +312,12 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
     async appendEvent(cid, at, ev) {
       const clientMsgId = ev.type === 'message' ? ev.clientMsgId : null;
       try {
-        const rows = await write((db) =>
-          db.query<EventRow>(APPEND_EVENT, [cid, at, ev.type, clientMsgId, JSON.stringify(ev)]),
-        );
+        const params = [cid, at, ev.type, clientMsgId, JSON.stringify(ev)];
+        const rows = await (fence
+          ? underFence(fence, (epoch) =>
+              client.query<EventRow>(APPEND_EVENT_FENCED, [...params, fence.lease, epoch]),
+            )
+          : client.query<EventRow>(APPEND_EVENT, params));
         const row = rows[0];
         if (!row) throw new Error(`appending to ${cid} returned no row`);
         if (clientMsgId !== null) clientIds.get(cid)?.add(clientMsgId);
