@@ -4,12 +4,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { COMMAND_OPS, type CommandOp } from '@helpline/core';
-import type { HelplineServer } from '../../packages/server/src/server';
+import {
+  type DeploymentKind,
+  FOLLOWER,
+  LEADER,
+  type TestDeployment,
+  testDeployments,
+} from '../../packages/server/src/testing/deployments';
 import {
   activeChat,
   http,
   staffToken,
-  startTestServer,
   TestClient,
   unsignedToken,
   visitorToken,
@@ -25,7 +30,7 @@ type Audience = 'visitor' | 'staff' | 'supervisor' | 'party' | 'scoped';
 interface OpRow {
   readonly audience: Audience;
   /** Arguments aimed at the owner's conversation (for `party` operations) or otherwise valid ones. */
-  readonly args: (cid: string) => Record<string, unknown>;
+  readonly args: (cid: string, ownerId: string) => Record<string, unknown>;
 }
 
 const uuid = (n: number) => `01900000-0000-7000-8000-${String(n).padStart(12, '0')}`;
@@ -55,7 +60,7 @@ const OPS: Record<CommandOp, OpRow> = {
   'callback.reschedule': { audience: 'party', args: (cid) => ({ cid, at: Date.now() + 3_600_000 }) },
   'agent.snapshot': { audience: 'staff', args: () => ({}) },
   'queues.list': { audience: 'staff', args: () => ({}) },
-  'customer.history': { audience: 'party', args: () => ({ customerId: owner.welcome?.subject.id ?? '' }) },
+  'customer.history': { audience: 'party', args: (_cid, ownerId) => ({ customerId: ownerId }) },
   'supervisor.snapshot': { audience: 'supervisor', args: () => ({}) },
   'supervisor.kpi-series': {
     audience: 'supervisor',
@@ -79,79 +84,6 @@ const OPS: Record<CommandOp, OpRow> = {
   'call.attach': { audience: 'party', args: (cid) => ({ cid }) },
 };
 
-let server: HelplineServer;
-let cid = '';
-let ownerToken = '';
-let strangerToken = '';
-const clients: TestClient[] = [];
-let owner: TestClient;
-let stranger: TestClient;
-let bob: TestClient;
-
-before(async () => {
-  server = await startTestServer();
-  const chat = await activeChat(server, 'alice');
-  cid = chat.cid;
-  ownerToken = chat.visitorToken;
-  owner = chat.visitor;
-  const other = await visitorToken(server);
-  strangerToken = other.token;
-  stranger = await TestClient.connect(server.socketUrl, other.token);
-  bob = await TestClient.connect(server.socketUrl, await staffToken('bob'), { site: '', origin: null });
-  clients.push(owner, chat.agent, stranger, bob);
-});
-
-after(async () => {
-  for (const client of clients) client.terminate();
-  await server.close();
-});
-
-async function refusal(client: TestClient, op: CommandOp, args: Record<string, unknown>): Promise<string> {
-  const reply = await client.command(op, args as never);
-  assert.ok(!reply.ok, `${op} must be refused, got ${JSON.stringify(reply)}`);
-  return reply.error.code;
-}
-
-describe('authorization sweep over COMMAND_OPS', () => {
-  it('every operation in the protocol has a row in this sweep', () => {
-    assert.deepEqual(Object.keys(OPS).sort(), [...COMMAND_OPS].sort());
-  });
-
-  for (const op of COMMAND_OPS) {
-    const row = OPS[op];
-    it(`${op} (${row?.audience ?? 'no row'}): refused for the wrong identity or a foreign id`, async () => {
-      assert.ok(row, `no authorization row for ${op}`);
-      const args = row.args(cid);
-      if (row.audience === 'party') {
-        // Another visitor and an agent who neither holds nor was offered the conversation.
-        assert.ok(NOT_YOURS.has(await refusal(stranger, op, args)), `${op} as another visitor`);
-        assert.ok(NOT_YOURS.has(await refusal(bob, op, args)), `${op} as another agent`);
-      } else if (row.audience === 'scoped') {
-        for (const client of [stranger, bob]) {
-          const reply = await client.command(op, args as never);
-          assert.ok(!JSON.stringify(reply).includes(cid), `${op} reveals the foreign conversation`);
-        }
-      } else if (row.audience === 'visitor') {
-        assert.equal(await refusal(bob, op, args), 'auth/forbidden', `${op} as an agent`);
-      } else if (row.audience === 'staff') {
-        assert.equal(await refusal(stranger, op, args), 'auth/forbidden', `${op} as a visitor`);
-      } else {
-        assert.equal(await refusal(stranger, op, args), 'auth/forbidden', `${op} as a visitor`);
-        assert.equal(await refusal(bob, op, args), 'auth/forbidden', `${op} as an agent`);
-      }
-    });
-  }
-
-  it('nothing the sweep sent reached the conversation', async () => {
-    const history = await owner.ok('history', { cid });
-    assert.ok(!history.events.some((e) => e.ev.type === 'message' && e.ev.text === 'injected'));
-    assert.equal(stranger.events(cid).length, 0, 'nothing of it was fanned out to the stranger');
-    assert.equal(bob.events(cid).length, 0, 'nothing of it was fanned out to the other agent');
-    const list = await stranger.ok('conversation.list', {});
-    assert.ok(!list.interactions.some((i) => i.id === cid), "the owner's conversation is not listed");
-  });
-});
-
 /** Tokens no operation may run under. */
 const badTokens = async (): Promise<[string, string][]> => [
   ['forged', await staffToken('alice', { secret: 'not-the-secret-but-long-enough-1234' })],
@@ -160,35 +92,6 @@ const badTokens = async (): Promise<[string, string][]> => [
   ['alg none supervisor', unsignedToken('sam', 'supervisor')],
   ['unknown visitor token', 'hlv_0123456789abcdef0123456789abcdef'],
 ];
-
-describe('forged, expired and alg-none tokens', () => {
-  it('no operation runs when pipelined right behind a hello with a bad token', async () => {
-    for (const [name, token] of await badTokens()) {
-      for (const op of COMMAND_OPS) {
-        const client = await TestClient.open(server.socketUrl, { site: '', origin: null });
-        clients.push(client);
-        client.sendFrame({ t: 'hello', v: 1, token });
-        client.sendFrame({ t: 'cmd', id: 'x1', op, args: OPS[op].args(cid) });
-        const bye = await client.waitFor((f) => f.t === 'bye', `bye for ${name}`);
-        await client.waitClosed();
-        // A genuine token past its expiry says so (the app can fetch a fresh one); every other bad token is invalid.
-        const refusal = name === 'expired' ? 'auth/token-expired' : 'auth/invalid-token';
-        assert.equal(bye.t === 'bye' && bye.error.code, refusal, `${name} × ${op}`);
-        assert.ok(!client.frames.some((f) => f.t === 'ack' || f.t === 'welcome'), `${name} × ${op}: ran`);
-      }
-    }
-  });
-
-  it('no operation runs before hello at all', async () => {
-    for (const op of COMMAND_OPS) {
-      const client = await TestClient.open(server.socketUrl, { site: '', origin: null });
-      clients.push(client);
-      client.sendFrame({ t: 'cmd', id: 'x1', op, args: OPS[op].args(cid) });
-      await client.waitClosed();
-      assert.ok(!client.frames.some((f) => f.t === 'ack'), `${op} ran without hello`);
-    }
-  });
-});
 
 /** The server's route table, read from its source so that a new route without a row here fails. */
 function serverRoutePatterns(): string[] {
@@ -208,37 +111,165 @@ const ROUTES: Record<string, 'public' | 'conversation' | 'visitor-only' | 'dev-o
   '^\\/v1\\/dev\\/tokens$': 'dev-only',
 };
 
-describe('authorization sweep over the HTTP routes', () => {
-  it('every route of the server is classified here', () => {
-    assert.deepEqual(serverRoutePatterns().sort(), Object.keys(ROUTES).sort());
-  });
+// The sweep runs on one instance and on two in cluster mode behind a round-robin balancer
+// (packages/server/src/testing/deployments.ts). On two, the owner is on the follower and the agent on the leader;
+// the stranger is on the owner's instance and the other agent on the leader: every refusal must hold where a socket
+// is relayed as where the engine runs. The bad-token sockets go round robin to both.
+for (const kind of await testDeployments()) describeSweep(kind);
 
-  it('conversation routes refuse strangers, other agents and every bad token; serve the owner', async () => {
-    const bad = await badTokens();
-    const bobToken = await staffToken('bob');
-    for (const path of [`/v1/conversations/${cid}/history`, `/v1/conversations/${cid}/transcript.txt`]) {
-      assert.equal((await http(server, path)).status, 401, `${path} without a token`);
-      for (const [name, token] of bad)
-        assert.equal((await http(server, path, { token })).status, 401, `${path} ${name}`);
-      assert.equal((await http(server, path, { token: strangerToken })).status, 404, `${path} as a stranger`);
-      assert.equal((await http(server, path, { token: bobToken })).status, 404, `${path} as another agent`);
-      assert.equal((await http(server, path, { token: ownerToken })).status, 200, `${path} as the owner`);
+function describeSweep(kind: DeploymentKind): void {
+  describe(`authorization sweep (${kind.name})`, { skip: kind.skip ?? false }, () => {
+    let server: TestDeployment;
+    let cid = '';
+    let ownerToken = '';
+    let strangerToken = '';
+    const clients: TestClient[] = [];
+    let owner: TestClient;
+    let stranger: TestClient;
+    let bob: TestClient;
+    const argsOf = (op: CommandOp) => OPS[op].args(cid, owner.welcome?.subject.id ?? '');
+
+    before(async () => {
+      if (!kind.start) throw new Error(kind.skip);
+      server = await kind.start();
+      const chat = await activeChat(server, 'alice', { visitor: FOLLOWER, agent: LEADER });
+      cid = chat.cid;
+      ownerToken = chat.visitorToken;
+      owner = chat.visitor;
+      const other = await visitorToken(server);
+      strangerToken = other.token;
+      server.steer(FOLLOWER);
+      stranger = await TestClient.connect(server.socketUrl, other.token);
+      server.steer(LEADER);
+      bob = await TestClient.connect(server.socketUrl, await staffToken('bob'), { site: '', origin: null });
+      clients.push(owner, chat.agent, stranger, bob);
+    });
+
+    after(async () => {
+      for (const client of clients) client.terminate();
+      await server?.close();
+    });
+
+    async function refusal(
+      client: TestClient,
+      op: CommandOp,
+      args: Record<string, unknown>,
+    ): Promise<string> {
+      const reply = await client.command(op, args as never);
+      assert.ok(!reply.ok, `${op} must be refused, got ${JSON.stringify(reply)}`);
+      return reply.error.code;
     }
-  });
 
-  it('the callback route refuses staff and every bad token', async () => {
-    const callback = { phone: '+31201234567', timeZone: 'Europe/Amsterdam', slot: 'asap' };
-    assert.equal((await http(server, '/v1/callbacks', { body: callback })).status, 401);
-    for (const [name, token] of await badTokens())
-      assert.equal((await http(server, '/v1/callbacks', { body: callback, token })).status, 401, name);
-    const bobToken = await staffToken('bob');
-    assert.equal((await http(server, '/v1/callbacks', { body: callback, token: bobToken })).status, 403);
-  });
+    describe('authorization sweep over COMMAND_OPS', () => {
+      it('every operation in the protocol has a row in this sweep', () => {
+        assert.deepEqual(Object.keys(OPS).sort(), [...COMMAND_OPS].sort());
+      });
 
-  it('the dev token route does not exist outside dev mode', async () => {
-    assert.equal(
-      (await http(server, '/v1/dev/tokens', { body: { role: 'supervisor', id: 'sam' } })).status,
-      404,
-    );
+      for (const op of COMMAND_OPS) {
+        const row = OPS[op];
+        it(`${op} (${row?.audience ?? 'no row'}): refused for the wrong identity or a foreign id`, async () => {
+          assert.ok(row, `no authorization row for ${op}`);
+          const args = argsOf(op);
+          if (row.audience === 'party') {
+            // Another visitor and an agent who neither holds nor was offered the conversation.
+            assert.ok(NOT_YOURS.has(await refusal(stranger, op, args)), `${op} as another visitor`);
+            assert.ok(NOT_YOURS.has(await refusal(bob, op, args)), `${op} as another agent`);
+          } else if (row.audience === 'scoped') {
+            for (const client of [stranger, bob]) {
+              const reply = await client.command(op, args as never);
+              assert.ok(!JSON.stringify(reply).includes(cid), `${op} reveals the foreign conversation`);
+            }
+          } else if (row.audience === 'visitor') {
+            assert.equal(await refusal(bob, op, args), 'auth/forbidden', `${op} as an agent`);
+          } else if (row.audience === 'staff') {
+            assert.equal(await refusal(stranger, op, args), 'auth/forbidden', `${op} as a visitor`);
+          } else {
+            assert.equal(await refusal(stranger, op, args), 'auth/forbidden', `${op} as a visitor`);
+            assert.equal(await refusal(bob, op, args), 'auth/forbidden', `${op} as an agent`);
+          }
+        });
+      }
+
+      it('nothing the sweep sent reached the conversation', async () => {
+        const history = await owner.ok('history', { cid });
+        assert.ok(!history.events.some((e) => e.ev.type === 'message' && e.ev.text === 'injected'));
+        assert.equal(stranger.events(cid).length, 0, 'nothing of it was fanned out to the stranger');
+        assert.equal(bob.events(cid).length, 0, 'nothing of it was fanned out to the other agent');
+        const list = await stranger.ok('conversation.list', {});
+        assert.ok(!list.interactions.some((i) => i.id === cid), "the owner's conversation is not listed");
+      });
+    });
+
+    describe('forged, expired and alg-none tokens', () => {
+      it('no operation runs when pipelined right behind a hello with a bad token', async () => {
+        for (const [name, token] of await badTokens()) {
+          for (const op of COMMAND_OPS) {
+            const client = await TestClient.open(server.socketUrl, { site: '', origin: null });
+            clients.push(client);
+            client.sendFrame({ t: 'hello', v: 1, token });
+            client.sendFrame({ t: 'cmd', id: 'x1', op, args: argsOf(op) });
+            const bye = await client.waitFor((f) => f.t === 'bye', `bye for ${name}`);
+            await client.waitClosed();
+            // A genuine token past its expiry says so (the app can fetch a fresh one); every other bad token is invalid.
+            const refusal = name === 'expired' ? 'auth/token-expired' : 'auth/invalid-token';
+            assert.equal(bye.t === 'bye' && bye.error.code, refusal, `${name} × ${op}`);
+            assert.ok(!client.frames.some((f) => f.t === 'ack' || f.t === 'welcome'), `${name} × ${op}: ran`);
+          }
+        }
+      });
+
+      it('no operation runs before hello at all', async () => {
+        for (const op of COMMAND_OPS) {
+          const client = await TestClient.open(server.socketUrl, { site: '', origin: null });
+          clients.push(client);
+          client.sendFrame({ t: 'cmd', id: 'x1', op, args: argsOf(op) });
+          await client.waitClosed();
+          assert.ok(!client.frames.some((f) => f.t === 'ack'), `${op} ran without hello`);
+        }
+      });
+    });
+
+    describe('authorization sweep over the HTTP routes', () => {
+      it('every route of the server is classified here', () => {
+        assert.deepEqual(serverRoutePatterns().sort(), Object.keys(ROUTES).sort());
+      });
+
+      it('conversation routes refuse strangers, other agents and every bad token; serve the owner', async () => {
+        const bad = await badTokens();
+        const bobToken = await staffToken('bob');
+        for (const path of [`/v1/conversations/${cid}/history`, `/v1/conversations/${cid}/transcript.txt`]) {
+          assert.equal((await http(server, path)).status, 401, `${path} without a token`);
+          for (const [name, token] of bad)
+            assert.equal((await http(server, path, { token })).status, 401, `${path} ${name}`);
+          assert.equal(
+            (await http(server, path, { token: strangerToken })).status,
+            404,
+            `${path} as a stranger`,
+          );
+          assert.equal(
+            (await http(server, path, { token: bobToken })).status,
+            404,
+            `${path} as another agent`,
+          );
+          assert.equal((await http(server, path, { token: ownerToken })).status, 200, `${path} as the owner`);
+        }
+      });
+
+      it('the callback route refuses staff and every bad token', async () => {
+        const callback = { phone: '+31201234567', timeZone: 'Europe/Amsterdam', slot: 'asap' };
+        assert.equal((await http(server, '/v1/callbacks', { body: callback })).status, 401);
+        for (const [name, token] of await badTokens())
+          assert.equal((await http(server, '/v1/callbacks', { body: callback, token })).status, 401, name);
+        const bobToken = await staffToken('bob');
+        assert.equal((await http(server, '/v1/callbacks', { body: callback, token: bobToken })).status, 403);
+      });
+
+      it('the dev token route does not exist outside dev mode', async () => {
+        assert.equal(
+          (await http(server, '/v1/dev/tokens', { body: { role: 'supervisor', id: 'sam' } })).status,
+          404,
+        );
+      });
+    });
   });
-});
+}
