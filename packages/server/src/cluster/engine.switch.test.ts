@@ -222,7 +222,7 @@ describe('the engine switch: one hub for the deployment, relayed to from the oth
     // a, no longer leading, still speaks for its old term, or claims the new one: c hears nothing of it.
     const ghost = d.buses.get('a');
     for (const epoch of [1, 2]) {
-      ghost?.publish('relay.out', { connectionId: 'c.1', epoch, raw: '{"t":"pong"}' });
+      ghost?.publish('relay.out', { connectionId: 'c.1', epoch, n: 1, raw: '{"t":"pong"}' });
       ghost?.publish('relay.close', { connectionId: 'c.1', epoch, code: 1000, reason: 'stale' });
     }
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -36,14 +36,26 @@ export type EngineTopics = {
     readonly epoch: number;
     readonly meta: ConnectionMeta;
   };
-  /** Follower → leader: a frame from the client. */
-  readonly 'relay.in': { readonly connectionId: string; readonly epoch: number; readonly raw: string };
+  /**
+   * Follower → leader: a frame from the client. `n` counts the connection's frames from 1: a gap means some were lost
+   * on the way, and the connection ends (its client resumes) rather than go on without them.
+   */
+  readonly 'relay.in': {
+    readonly connectionId: string;
+    readonly epoch: number;
+    readonly n: number;
+    readonly raw: string;
+  };
   /** Follower → leader: the socket closed. */
   readonly 'relay.detach': { readonly connectionId: string; readonly epoch: number };
-  /** Leader → follower: a frame for the client; `ping` when it is a heartbeat (written when convenient). */
+  /**
+   * Leader → follower: a frame for the client; `ping` when it is a heartbeat (written when convenient). `n` counts the
+   * connection's frames from 1, as `relay.in` does: a gap closes the socket, and the client resumes from the log.
+   */
   readonly 'relay.out': {
     readonly connectionId: string;
     readonly epoch: number;
+    readonly n: number;
     readonly raw: string;
     readonly ping?: true;
   };

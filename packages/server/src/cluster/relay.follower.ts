@@ -49,6 +49,9 @@ export interface RelayClient {
 interface Relayed {
   readonly sink: HubConnectionSink;
   readonly target: RelayTarget;
+  /** The `n` of the last `relay.in` sent and of the next `relay.out` expected. */
+  sent: number;
+  nextOut: number;
 }
 
 interface Waiting {
@@ -57,6 +60,8 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
   readonly timer: ReturnType<typeof setTimeout>;
 }
+
+const SERVICE_RESTART = 1012;
 
 const sameTarget = (a: RelayTarget | undefined, b: RelayTarget | undefined) =>
   a !== undefined && b !== undefined && a.instanceId === b.instanceId && a.epoch === b.epoch;
@@ -95,6 +100,12 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       case 'relay.out': {
         const socket = relayed.get(message.payload.connectionId);
         if (!socket || !fromLeaderOf(message.origin, message.payload.epoch, socket.target)) break;
+        if (message.payload.n !== socket.nextOut) {
+          // Frames for this client were lost on the way: it resumes from the log rather than miss them.
+          end(message.payload.connectionId, socket, SERVICE_RESTART, 'relay lost frames');
+          break;
+        }
+        socket.nextOut += 1;
         if (message.payload.ping && socket.sink.ping) socket.sink.ping(message.payload.raw);
         else socket.sink.send(message.payload.raw);
         break;
@@ -123,17 +134,20 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
     }
   });
 
+  /** Ends one relayed socket: its leader's hub lets the connection go (if it is still alive), the client is closed. */
+  function end(connectionId: string, socket: Relayed, code: number, reason: string) {
+    relayed.delete(connectionId);
+    bus.publish(
+      'relay.detach',
+      { connectionId, epoch: socket.target.epoch },
+      { instances: [socket.target.instanceId] },
+    );
+    socket.sink.close(code, reason);
+  }
+
   function endAll(code: number, reason: string, keep?: RelayTarget) {
     for (const [connectionId, socket] of [...relayed]) {
-      if (sameTarget(socket.target, keep)) continue;
-      relayed.delete(connectionId);
-      // The old leader may still be alive (it stepped down): its hub lets the connection go.
-      bus.publish(
-        'relay.detach',
-        { connectionId, epoch: socket.target.epoch },
-        { instances: [socket.target.instanceId] },
-      );
-      socket.sink.close(code, reason);
+      if (!sameTarget(socket.target, keep)) end(connectionId, socket, code, reason);
     }
     for (const [requestId, call] of [...waiting]) {
       if (sameTarget(call.target, keep)) continue;
@@ -168,12 +182,14 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         sink.close(1012, 'shutting down');
         return { receive() {}, disconnected() {} };
       }
-      relayed.set(connectionId, { sink, target: to });
+      const socket: Relayed = { sink, target: to, sent: 0, nextOut: 1 };
+      relayed.set(connectionId, socket);
       bus.publish('relay.attach', { connectionId, epoch, meta }, { instances: [instanceId] });
       return {
         receive(raw) {
-          if (relayed.get(connectionId)?.target === to)
-            bus.publish('relay.in', { connectionId, epoch, raw }, { instances: [instanceId] });
+          if (relayed.get(connectionId) !== socket) return;
+          socket.sent += 1;
+          bus.publish('relay.in', { connectionId, epoch, n: socket.sent, raw }, { instances: [instanceId] });
         },
         disconnected() {
           if (!relayed.delete(connectionId)) return;

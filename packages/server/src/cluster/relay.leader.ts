@@ -30,6 +30,8 @@ export interface RelayServer {
 interface Remote {
   readonly instance: string;
   readonly connection: HubConnection;
+  /** The `n` of the next `relay.in` expected. */
+  nextIn: number;
 }
 
 const SERVICE_RESTART = 1012;
@@ -59,16 +61,20 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
 
   function attach(instance: string, { connectionId, meta }: EngineTopics['relay.attach']) {
     if (remotes.has(connectionId)) return;
+    let sent = 0;
+    const out = (raw: string, ping?: true) => {
+      if (!remotes.has(connectionId)) return;
+      sent += 1;
+      bus.publish(
+        'relay.out',
+        { connectionId, epoch, n: sent, raw, ...(ping ? { ping } : {}) },
+        { instances: [instance] },
+      );
+    };
     const connection = hub.connect(
       {
-        send: (raw) => {
-          if (remotes.has(connectionId))
-            bus.publish('relay.out', { connectionId, epoch, raw }, { instances: [instance] });
-        },
-        ping: (raw) => {
-          if (remotes.has(connectionId))
-            bus.publish('relay.out', { connectionId, epoch, raw, ping: true }, { instances: [instance] });
-        },
+        send: (raw) => out(raw),
+        ping: (raw) => out(raw, true),
         close: (code, reason) => {
           if (!remotes.delete(connectionId)) return;
           tellClose(instance, connectionId, code, reason);
@@ -76,7 +82,14 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
       },
       meta,
     );
-    remotes.set(connectionId, { instance, connection });
+    remotes.set(connectionId, { instance, connection, nextIn: 1 });
+  }
+
+  /** Ends a relayed connection whose frames were lost: the hub hears it went, its follower closes it (1012). */
+  function drop(connectionId: string, remote: Remote, reason: string) {
+    remotes.delete(connectionId);
+    remote.connection.disconnected();
+    tellClose(remote.instance, connectionId, SERVICE_RESTART, reason);
   }
 
   function execute(instance: string, request: EngineTopics['relay.execute']) {
@@ -112,9 +125,13 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
         const { connectionId } = message.payload;
         if (message.payload.epoch !== epoch) break;
         const remote = remotes.get(connectionId);
-        if (remote) remote.connection.receive(message.payload.raw);
         // Its attach never arrived (lost with a listener that reconnected): the follower must not wait on it.
-        else tellClose(message.origin, connectionId, SERVICE_RESTART, 'unknown connection');
+        if (!remote) tellClose(message.origin, connectionId, SERVICE_RESTART, 'unknown connection');
+        else if (message.payload.n !== remote.nextIn) drop(connectionId, remote, 'relay lost frames');
+        else {
+          remote.nextIn += 1;
+          remote.connection.receive(message.payload.raw);
+        }
         break;
       }
       case 'relay.detach': {
@@ -140,11 +157,7 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
       return remotes.size;
     },
     reset() {
-      for (const [connectionId, remote] of [...remotes]) {
-        remotes.delete(connectionId);
-        remote.connection.disconnected();
-        tellClose(remote.instance, connectionId, SERVICE_RESTART, 'relay reset');
-      }
+      for (const [connectionId, remote] of [...remotes]) drop(connectionId, remote, 'relay reset');
     },
     close() {
       closed = true;
