@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { messagingConfigSchema } from '../channels/messaging/messaging.config';
 import { vonageConfigSchema } from '../vonage/vonage.config';
 
 // The configuration file's schema. Unknown keys are errors (a typo must not silently disable a setting);
@@ -319,6 +320,8 @@ export const configSchema = v.strictObject({
   routing: v.optional(routing, {}),
   /** Production voice on Vonage (packages/server/src/vonage, docs/vonage.md); absent = WebRTC only. */
   vonage: v.optional(vonageConfigSchema),
+  /** SMS, WhatsApp and Messenger through the Vonage Messages API (docs/messaging.md); absent = none of them. */
+  messaging: v.optional(messagingConfigSchema),
 });
 
 /** The configuration file as written (before defaults). */

@@ -10,6 +10,7 @@ import {
   validateBusinessHours,
 } from '@helpline/core';
 import * as v from 'valibot';
+import { checkMessagingConfig } from '../channels/messaging/messaging.config';
 import { checkVonageConfig } from '../vonage/vonage.config';
 import { type ConfigFile, type ConfigInput, configSchema, type SiteConfig } from './config.schema';
 
@@ -163,6 +164,8 @@ function crossCheck(file: ConfigFile): string[] {
   });
   // Vonage section (packages/server/src/vonage): numbers and menus name queues.
   if (file.vonage) issues.push(...checkVonageConfig(file.vonage, queueIds));
+  // Messaging section (packages/server/src/channels/messaging): senders name queues.
+  if (file.messaging) issues.push(...checkMessagingConfig(file.messaging, queueIds));
   return issues;
 }
 

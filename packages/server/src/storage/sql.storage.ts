@@ -36,6 +36,11 @@ export interface VisitorSessionRecord {
  */
 export interface SqlStorage extends HubStorage {
   readonly kind: SqlClient['kind'];
+  /**
+   * The database itself, for the tables the channel adapters keep beside the hub's (the messaging inbox, threads and
+   * outbound messages). Their writes are idempotent or the leader's alone, so they go unfenced.
+   */
+  readonly sql: SqlQueryable;
   recordPresence(record: PresenceRecord): Promise<void>;
   presenceHistory(agentId: string): Promise<PresenceRecord[]>;
   saveVisitorSession(record: VisitorSessionRecord): Promise<void>;
@@ -252,6 +257,7 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
 
   const storage: SqlStorage = {
     kind: client.kind,
+    sql: client,
 
     async commit(cid, events, recordOf, options = {}) {
       const stored = await transaction(async (tx) => {

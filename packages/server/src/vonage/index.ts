@@ -137,14 +137,18 @@ export function prepareVonage(options: {
   };
 }
 
-/** Reads the private key from its file or environment variable; throws naming the setting when it cannot. */
+/**
+ * Reads the private key from its file or environment variable; throws naming the setting (in `section`: `vonage`,
+ * `messaging`) when it cannot.
+ */
 export function readPrivateKey(
-  config: VonageConfig,
+  config: Pick<VonageConfig, 'privateKeyPath' | 'privateKeyEnv'>,
   env: Readonly<Record<string, string | undefined>>,
+  section = 'vonage',
 ): string {
   if (config.privateKeyEnv) {
     const pem = env[config.privateKeyEnv];
-    if (!pem) throw new ConfigError([`config.vonage.privateKeyEnv: ${config.privateKeyEnv} is not set`]);
+    if (!pem) throw new ConfigError([`config.${section}.privateKeyEnv: ${config.privateKeyEnv} is not set`]);
     return pem.replace(/\\n/g, '\n');
   }
   const path = resolve(config.privateKeyPath ?? '');
@@ -152,7 +156,7 @@ export function readPrivateKey(
     return readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError([
-      `config.vonage.privateKeyPath: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      `config.${section}.privateKeyPath: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
     ]);
   }
 }

@@ -39,21 +39,22 @@ function fail(response: ServerResponse, error: HelplineError): void {
   sendJson(response, STATUS[error.code] ?? statusOf(error.code), { error: error.toPayload() }, headers);
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
+/** Reads a request's body, refusing one over `limit` bytes (`limit/size`) before reading it all. */
+export async function readBody(request: IncomingMessage, limit = BODY_LIMIT): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > BODY_LIMIT)
-    throw helplineError('limit/size', { field: 'body', size: declared, max: BODY_LIMIT });
+  if (declared > limit) throw helplineError('limit/size', { field: 'body', size: declared, max: limit });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT) throw helplineError('limit/size', { field: 'body', size, max: BODY_LIMIT });
+    if (size > limit) throw helplineError('limit/size', { field: 'body', size, max: limit });
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
-function parseJson(body: Buffer): Record<string, unknown> {
+/** A body as a JSON object; anything else is `validation/field` in `scope`. */
+export function parseJson(body: Buffer, scope = 'vonage'): Record<string, unknown> {
   if (body.length === 0) return {};
   try {
     const value: unknown = JSON.parse(body.toString('utf8'));
@@ -61,7 +62,7 @@ function parseJson(body: Buffer): Record<string, unknown> {
   } catch {
     // Reported below.
   }
-  throw helplineError('validation/field', { scope: 'vonage', field: 'body', detail: 'is not a JSON object' });
+  throw helplineError('validation/field', { scope, field: 'body', detail: 'is not a JSON object' });
 }
 
 function applyCors(

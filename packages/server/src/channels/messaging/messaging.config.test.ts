@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
+import { parseConfig } from '../../config/config';
+import { TEST_CONFIG } from '../../testing/harness';
 import { checkMessagingConfig, type MessagingConfigInput, messagingConfigSchema } from './messaging.config';
 
 const QUEUES = new Set(['support', 'sales']);
@@ -88,6 +90,21 @@ describe('messaging configuration', () => {
         'config.messaging.senders[3].templates[0].queueIds[0]: "nope" is not a queue',
         'config.messaging.senders[3].templates[1]: "a/en" is listed twice',
       ],
+    );
+  });
+});
+
+describe('the messaging section in the server configuration', () => {
+  it('is checked with the rest of the file, against its queues', () => {
+    const config = parseConfig({ ...TEST_CONFIG, messaging: VALID });
+    assert.equal(config.file.messaging?.senders.length, 3);
+    assert.throws(
+      () =>
+        parseConfig({
+          ...TEST_CONFIG,
+          messaging: { ...VALID, senders: [{ channel: 'sms', id: '+14155550100', queueId: 'nope' }] },
+        }),
+      /config\.messaging\.senders\[0\]\.queueId: "nope" is not a queue/,
     );
   });
 });
