@@ -1,7 +1,9 @@
-// Test doubles of the messaging adapter's ports. The Messages client fake implements the SDK's own `send` signature
+// Test doubles of the messaging adapter's ports, and a loopback stand-in for the Messages API itself. The Messages client fake implements the SDK's own `send` signature
 // (`Pick<Messages, 'send'>` from @vonage/messages): if the SDK changes what `send` takes or returns, this file stops
 // compiling. Test-only.
 import { createHash, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Messages } from '@vonage/messages';
 import { SignJWT } from 'jose';
 import type { MessagingAttachments, StoredMedia } from './messaging.media';
@@ -120,4 +122,82 @@ export async function signMessagesWebhook(
     .setJti(options.jti ?? randomUUID())
     .sign(new TextEncoder().encode(options.secret ?? secret));
   return `Bearer ${jwt}`;
+}
+
+/** One request the loopback Messages API received. */
+export interface FakeApiRequest {
+  readonly path: string;
+  readonly authorization: string;
+  readonly body: Record<string, unknown>;
+  /** The `message_uuid` it answered; absent when it refused. */
+  readonly messageUuid?: string | undefined;
+}
+
+/** A loopback stand-in for `POST /v1/messages`, for the real SDK client (`apiHost` = its `url`). */
+export interface FakeMessagesApi {
+  readonly url: string;
+  readonly requests: FakeApiRequest[];
+  /** Makes the next request answer this status and RFC 7807 body. */
+  refuseNext(status: number, body?: Readonly<Record<string, unknown>>): void;
+  /** Resolves with the first request (received or still to come) that matches. */
+  next(match: (request: FakeApiRequest) => boolean, timeoutMs?: number): Promise<FakeApiRequest>;
+  close(): Promise<void>;
+}
+
+/** Starts the loopback Messages API on 127.0.0.1: 202 with a fresh `message_uuid` unless a refusal is queued. */
+export async function startFakeMessagesApi(): Promise<FakeMessagesApi> {
+  const requests: FakeApiRequest[] = [];
+  const refusals: { status: number; body: Readonly<Record<string, unknown>> }[] = [];
+  const waiters = new Set<() => void>();
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const refusal = refusals.shift();
+      const messageUuid = refusal ? undefined : randomUUID();
+      requests.push({
+        path: request.url ?? '',
+        authorization: request.headers.authorization ?? '',
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
+        messageUuid,
+      });
+      for (const wake of [...waiters]) wake();
+      response.writeHead(refusal?.status ?? 202, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(refusal?.body ?? { message_uuid: messageUuid }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    refuseNext(status, body = {}) {
+      refusals.push({ status, body });
+    },
+    next(match, timeoutMs = 5_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = requests.find(match);
+          if (!found) return;
+          done();
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(
+            new Error(
+              `fake Messages API: no such request; got ${JSON.stringify(requests.map((r) => r.body))}`,
+            ),
+          );
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

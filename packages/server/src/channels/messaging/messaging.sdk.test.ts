@@ -1,55 +1,28 @@
 // The real @vonage/messages client against a loopback stand-in for the Messages API: what our SDK messages become
 // on the wire, and what its refusals become as our typed errors. Plus the inbound media fetcher.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { isHelplineError } from '@helpline/core';
 import { Messages } from '@vonage/messages';
+import { type FakeMessagesApi, startFakeMessagesApi } from './messaging.fake';
 import { createMediaFetcher } from './messaging.media';
 import { buildSdkMessage, mapSendError } from './messaging.sender';
 
-interface Seen {
-  readonly path: string;
-  readonly authorization: string;
-  readonly body: Record<string, unknown>;
-}
-
-const seen: Seen[] = [];
-const refusals: { status: number; body: unknown }[] = [];
-let server: Server;
+let api: FakeMessagesApi;
 let client: Messages;
 
 before(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      seen.push({
-        path: request.url ?? '',
-        authorization: request.headers.authorization ?? '',
-        body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
-      });
-      const refusal = refusals.shift();
-      response.writeHead(refusal?.status ?? 202, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(refusal?.body ?? { message_uuid: `uuid-${seen.length}` }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  client = new Messages(
-    { apiKey: 'key1234', apiSecret: 'secret5678' },
-    { apiHost: `http://127.0.0.1:${port}` },
-  );
+  api = await startFakeMessagesApi();
+  client = new Messages({ apiKey: 'key1234', apiSecret: 'secret5678' }, { apiHost: api.url });
 });
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => api.close());
 
 const parties = { from: '+14155550101', to: '+447700900001', clientRef: 'c1:m1' };
 
 describe('the SDK on the wire', () => {
   it('posts our messages to /v1/messages in Vonage’s shape, numbers without +, our id as client_ref', async () => {
     const sms = await client.send(buildSdkMessage('sms', parties, { kind: 'text', text: 'Hi' }));
-    assert.equal(sms.messageUUID, 'uuid-1');
+    assert.equal(sms.messageUUID, api.requests[0]?.messageUuid);
     await client.send(
       buildSdkMessage('whatsapp', parties, {
         kind: 'template',
@@ -68,9 +41,12 @@ describe('the SDK on the wire', () => {
         },
       ),
     );
-    assert.equal(seen[0]?.path, '/v1/messages');
-    assert.equal(seen[0]?.authorization, `Basic ${Buffer.from('key1234:secret5678').toString('base64')}`);
-    assert.deepEqual(seen[0]?.body, {
+    assert.equal(api.requests[0]?.path, '/v1/messages');
+    assert.equal(
+      api.requests[0]?.authorization,
+      `Basic ${Buffer.from('key1234:secret5678').toString('base64')}`,
+    );
+    assert.deepEqual(api.requests[0]?.body, {
       channel: 'sms',
       message_type: 'text',
       text: 'Hi',
@@ -78,16 +54,16 @@ describe('the SDK on the wire', () => {
       from: '14155550101',
       client_ref: 'c1:m1',
     });
-    assert.deepEqual(seen[1]?.body.template, { name: 'follow_up', parameters: ['Ann'] });
-    assert.deepEqual(seen[1]?.body.whatsapp, { policy: 'deterministic', locale: 'en_US' });
-    assert.equal(seen[1]?.body.message_type, 'template');
-    assert.deepEqual(seen[2]?.body.messenger, { category: 'response' });
-    assert.deepEqual(seen[2]?.body.image, { url: 'https://files.example/a/1' });
+    assert.deepEqual(api.requests[1]?.body.template, { name: 'follow_up', parameters: ['Ann'] });
+    assert.deepEqual(api.requests[1]?.body.whatsapp, { policy: 'deterministic', locale: 'en_US' });
+    assert.equal(api.requests[1]?.body.message_type, 'template');
+    assert.deepEqual(api.requests[2]?.body.messenger, { category: 'response' });
+    assert.deepEqual(api.requests[2]?.body.image, { url: 'https://files.example/a/1' });
   });
 
   it('turns the SDK’s refusals into typed errors: a window refusal, a 401, a 503 to retry', async () => {
-    const refusedWith = async (status: number, body: unknown) => {
-      refusals.push({ status, body });
+    const refusedWith = async (status: number, body: Record<string, unknown>) => {
+      api.refuseNext(status, body);
       try {
         await client.send(buildSdkMessage('whatsapp', parties, { kind: 'text', text: 'Hi' }));
       } catch (error) {
