@@ -9,6 +9,7 @@ import type { ClusterLease } from '@helpline/core/cluster';
 import type { ConnectionMeta, Hub, HubConnection, HubConnectionSink, Subject } from '@helpline/core/hub';
 import type { Logger } from '../log/logger';
 import type { EngineBus, LeaderAnnouncement } from './engine.topics';
+import { sayAlive, watchFollowers } from './follower.watch';
 import type { ForwardedReply, ForwardedRequest } from './http.forward';
 import { createRelayClient, type RelayTarget } from './relay.follower';
 import { type RelayServer, serveRelay } from './relay.leader';
@@ -33,6 +34,11 @@ export interface EngineSwitchOptions {
   readonly executeTimeoutMs?: number;
   /** Answers, on the leader, the HTTP requests followers forward ({@link EngineSwitch.forward}). */
   readonly serveHttp?: ((request: ForwardedRequest) => Promise<ForwardedReply>) | undefined;
+  /**
+   * How often a follower relaying sockets tells the leader it is alive; a follower silent for three of these is
+   * taken for dead and the leader lets its sockets go. Default 2 s.
+   */
+  readonly followerAliveMs?: number;
 }
 
 /** Which part an instance plays now. */
@@ -106,6 +112,8 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
   let hub: Hub | undefined;
   let term: number | undefined;
   let served: RelayServer | undefined;
+  /** Stops the leader's watch over the followers of its term. */
+  let stopWatching: (() => void) | undefined;
   let leader: LeaderAnnouncement | undefined;
   /** The epoch lost while suspended: winning the next one means nobody led in between. */
   let lostEpoch: number | undefined;
@@ -176,6 +184,7 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       log.warn('cluster.follower', { instance: self, why });
       // The hub's goodbyes reach the relayed sockets through the relay, so it closes first.
       old.close(CLOSE_CODES.serviceRestart);
+      stopWatching?.();
       served?.close();
       served = undefined;
       // Followers stop sending new sockets here, and contend at once.
@@ -222,7 +231,17 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       retire('the lease was lost while restoring');
       return;
     }
-    served = serveRelay({ bus, hub, epoch, http: options.serveHttp });
+    const relayServer = serveRelay({ bus, hub, epoch, http: options.serveHttp });
+    served = relayServer;
+    stopWatching = watchFollowers({
+      bus,
+      epoch,
+      everyMs: options.followerAliveMs,
+      onSilent(follower) {
+        const connections = relayServer.forget(follower);
+        if (connections > 0) log.warn('cluster.follower-gone', { instance: self, follower, connections });
+      },
+    });
     role = 'leader';
     log.info('cluster.leader', {
       instance: self,
@@ -402,6 +421,16 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
         if (role === 'follower' && !leader && !closed) bus.publish('engine.query', {});
       }, QUERY_EVERY_MS);
       queryTimer.unref();
+      unsubscribes.push(
+        sayAlive(
+          bus,
+          () =>
+            role === 'follower' && leader && relay.size > 0
+              ? { instanceId: leader.instanceId, epoch: leader.term }
+              : undefined,
+          options.followerAliveMs,
+        ),
+      );
       bus.publish('engine.query', {});
       await lease.acquire();
       // Whatever the lease's first try set off (a restore) is done; a follower waits a moment to hear who leads.
@@ -439,6 +468,7 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       for (const entry of [...pending]) entry.close(code, 'shutting down');
       relay.close(code, 'shutting down');
       hub?.close(code);
+      stopWatching?.();
       served?.close();
       served = undefined;
       wake();

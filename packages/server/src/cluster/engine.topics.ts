@@ -49,6 +49,11 @@ export type EngineTopics = {
   /** Follower → leader: the socket closed. */
   readonly 'relay.detach': { readonly connectionId: string; readonly epoch: number };
   /**
+   * Follower → leader, every few seconds while it relays sockets there: it is alive (follower.watch.ts). A leader that
+   * stops hearing from a follower that said so lets that follower's sockets go: it died without a goodbye.
+   */
+  readonly 'relay.alive': { readonly epoch: number };
+  /**
    * Leader → follower: a frame for the client; `ping` when it is a heartbeat (written when convenient). `n` counts the
    * connection's frames from 1, as `relay.in` does: a gap closes the socket, and the client resumes from the log.
    */

@@ -23,6 +23,12 @@ export interface RelayServer {
    * when frames may have been lost between them (the bus listener reconnected).
    */
   reset(): void;
+  /**
+   * Lets go every connection relayed from follower `instance`, which died without a goodbye: the hub hears they went;
+   * the follower, should it be alive after all, is told to close them (1012) and their clients resume. Returns how
+   * many there were.
+   */
+  forget(instance: string): number;
   /** Stops serving; the hub's own `close` tells the followers' sockets goodbye. */
   close(): void;
 }
@@ -158,6 +164,15 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
     },
     reset() {
       for (const [connectionId, remote] of [...remotes]) drop(connectionId, remote, 'relay reset');
+    },
+    forget(instance) {
+      let count = 0;
+      for (const [connectionId, remote] of [...remotes]) {
+        if (remote.instance !== instance) continue;
+        drop(connectionId, remote, 'the follower fell silent');
+        count++;
+      }
+      return count;
     },
     close() {
       closed = true;
