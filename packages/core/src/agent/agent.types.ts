@@ -13,22 +13,37 @@ export type AwayReason =
   | 'supervisor'
   | (string & {});
 
-/** How many interactions of each channel an agent may hold at once. */
+/**
+ * How many interactions of each channel an agent may hold at once. On the messaging channels only conversations the
+ * agent is working on count (`offered`, `active`): those waiting for the customer (`pending`) or snoozed stay assigned
+ * to the agent but hold no capacity (see docs/channels.md).
+ */
 export interface ChannelCapacity {
   readonly chat: number;
   readonly voice: number;
   readonly callback: number;
   readonly 'offline-message': number;
+  readonly email: number;
+  readonly sms: number;
+  readonly whatsapp: number;
+  readonly messenger: number;
   /** When true, an active call blocks new chat offers. */
   readonly voiceBlocksChat: boolean;
 }
 
-/** Default capacity: one call, three chats, one callback, five offline messages; a call blocks chats. */
+/**
+ * Default capacity: one call, three chats, one callback, five offline messages, eight emails, five conversations on
+ * each messaging app (SMS, WhatsApp, Messenger); a call blocks chats (and nothing else: written conversations wait).
+ */
 export const DEFAULT_CAPACITY: ChannelCapacity = {
   chat: 3,
   voice: 1,
   callback: 1,
   'offline-message': 5,
+  email: 8,
+  sms: 5,
+  whatsapp: 5,
+  messenger: 5,
   voiceBlocksChat: true,
 };
 
@@ -50,7 +65,16 @@ export interface Agent {
 export type ChannelLoad = Readonly<Record<Channel, number>>;
 
 /** An empty load. */
-export const EMPTY_LOAD: ChannelLoad = { chat: 0, voice: 0, callback: 0, 'offline-message': 0 };
+export const EMPTY_LOAD: ChannelLoad = {
+  chat: 0,
+  voice: 0,
+  callback: 0,
+  'offline-message': 0,
+  email: 0,
+  sms: 0,
+  whatsapp: 0,
+  messenger: 0,
+};
 
 /** True when the agent can take one more interaction on `channel` given the current load. */
 export function hasCapacity(capacity: ChannelCapacity, load: ChannelLoad, channel: Channel): boolean {
@@ -61,5 +85,5 @@ export function hasCapacity(capacity: ChannelCapacity, load: ChannelLoad, channe
 
 /** True when the agent holds at least one interaction (the derived `busy`). */
 export function isBusy(load: ChannelLoad): boolean {
-  return load.chat + load.voice + load.callback + load['offline-message'] > 0;
+  return Object.values(load).some((held) => held > 0);
 }

@@ -11,6 +11,17 @@ export {
   type MemoryTransport,
   type MemoryTransportOptions,
 } from '../transport/memory.transport';
+export {
+  type ChannelAddress,
+  type ChannelOutbound,
+  type ChannelsHub,
+  type ChannelsOptions,
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  type InboundMessage,
+  type OutboundMessage,
+  type ReceiveResult,
+} from './channels.types';
 export { devAuthenticate } from './dev-auth';
 export { createHub, type Hub } from './hub';
 export type {

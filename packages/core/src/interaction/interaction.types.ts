@@ -1,5 +1,23 @@
-/** How a customer reached us. One {@link Interaction} type covers all of them. */
-export type Channel = 'chat' | 'voice' | 'callback' | 'offline-message';
+/**
+ * How a customer reached us. One {@link Interaction} type covers all of them: the live channels (`chat`, `voice`,
+ * `callback`, `offline-message`) and the asynchronous {@link MessagingChannel}s, whose conversations may wait days.
+ */
+export type Channel = 'chat' | 'voice' | 'callback' | 'offline-message' | MessagingChannel;
+
+/**
+ * The asynchronous channels: a conversation there can wait for the customer (`pending`), be snoozed and be resolved
+ * and reopened by the customer's next message (the messaging machine). Messages arrive through channel adapters
+ * (email over IMAP/SMTP, SMS, WhatsApp and Messenger over the Vonage Messages API).
+ */
+export type MessagingChannel = 'email' | 'sms' | 'whatsapp' | 'messenger';
+
+/** Every messaging channel, in a stable order. */
+export const MESSAGING_CHANNELS = [
+  'email',
+  'sms',
+  'whatsapp',
+  'messenger',
+] as const satisfies readonly MessagingChannel[];
 
 /** Every channel, in a stable order (for tables and iteration); the protocol's `channel` schema accepts these. */
 export const CHANNELS = [
@@ -7,7 +25,13 @@ export const CHANNELS = [
   'voice',
   'callback',
   'offline-message',
+  ...MESSAGING_CHANNELS,
 ] as const satisfies readonly Channel[];
+
+/** True when `channel` is one of the asynchronous {@link MessagingChannel}s. */
+export function isMessagingChannel(channel: Channel): channel is MessagingChannel {
+  return (MESSAGING_CHANNELS as readonly Channel[]).includes(channel);
+}
 
 /**
  * Why an interaction (or an agent's leg of it) ended.

@@ -58,7 +58,7 @@ export const callback = obj({
 });
 export const interaction = obj({
   id: id,
-  channel: oneOf('chat', 'voice', 'callback', 'offline-message'),
+  channel: oneOf('chat', 'voice', 'callback', 'offline-message', 'email', 'sms', 'whatsapp', 'messenger'),
   state: str(),
   queueId: id,
   topic: opt(str()),

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { channel } from './protocol.primitives';
 import { empty, visitorResultSchemas } from './protocol.results';
 import { interactionSchema } from './protocol.schemas';
 
@@ -121,7 +122,7 @@ export const commandResultSchemas = {
       v.object({
         cid: v.string(),
         queueId: v.string(),
-        channel: v.picklist(['chat', 'voice', 'callback', 'offline-message']),
+        channel,
         waitingSince: v.number(),
         customerName: v.optional(v.string()),
         /** Its routing priority, and the rules that gave it priority, skills or its queue. */

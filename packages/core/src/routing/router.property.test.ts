@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type Agent, hasCapacity } from '../agent/agent.types';
+import { type Agent, type ChannelCapacity, hasCapacity } from '../agent/agent.types';
 import { CHANNELS, type Channel, type SkillRequirement } from '../interaction/interaction.types';
 import type { Queue } from '../queue/queue.types';
 import { createRouter } from './router';
@@ -40,6 +40,9 @@ const profileArb = fc.record({
   chat: fc.integer({ min: 0, max: 3 }),
   voice: fc.integer({ min: 0, max: 1 }),
   callback: fc.integer({ min: 0, max: 1 }),
+  // Messaging channels have capacities of their own (8 emails beside 3 chats): routing never over-assigns any.
+  email: fc.integer({ min: 0, max: 3 }),
+  whatsapp: fc.integer({ min: 0, max: 2 }),
   voiceBlocksChat: fc.boolean(),
 });
 type Profile = typeof profileArb extends fc.Arbitrary<infer T> ? T : never;
@@ -58,6 +61,10 @@ function agentFrom(id: string, p: Profile): Agent {
       voice: p.voice,
       callback: p.callback,
       'offline-message': 0,
+      email: p.email,
+      sms: 0,
+      whatsapp: p.whatsapp,
+      messenger: 0,
       voiceBlocksChat: p.voiceBlocksChat,
     },
   });
@@ -65,7 +72,7 @@ function agentFrom(id: string, p: Profile): Agent {
 
 const itemArb = fc.record({
   queue: fc.integer({ min: 0, max: 2 }),
-  channel: fc.constantFrom<Channel>('chat', 'chat', 'voice', 'callback'),
+  channel: fc.constantFrom<Channel>('chat', 'chat', 'voice', 'callback', 'email', 'whatsapp'),
   priority: fc.integer({ min: 0, max: 2 }),
   vat: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
   tech: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
@@ -392,7 +399,10 @@ function simulate(profiles: Profile[], ops: Op[], check: boolean): string[] {
     makeAgent('zz-super', {
       skills: { billing: 10, tech: 10, vat: 10 },
       languages: ['en', 'nl', 'fr', 'de'],
-      capacity: { chat: 1000, voice: 1000, callback: 1000, 'offline-message': 1000, voiceBlocksChat: false },
+      capacity: {
+        ...Object.fromEntries(CHANNELS.map((channel) => [channel, 1000])),
+        voiceBlocksChat: false,
+      } as ChannelCapacity,
     }),
   );
   router.setPresence('zz-super', 'available');
@@ -408,7 +418,7 @@ function checkInvariants(router: Router, model: Map<string, ModelItem>): void {
   const seen = new Set<string>();
   for (const view of router.agents()) {
     const load = view.load as Record<Channel, number>;
-    const counted: Record<Channel, number> = { chat: 0, voice: 0, callback: 0, 'offline-message': 0 };
+    const counted = Object.fromEntries(CHANNELS.map((channel) => [channel, 0])) as Record<Channel, number>;
     for (const id of view.interactionIds) {
       assert.ok(!seen.has(id), `${id} held by two agents`);
       seen.add(id);

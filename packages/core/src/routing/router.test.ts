@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EMPTY_LOAD } from '../agent/agent.types';
 import { HelplineError } from '../protocol/errors';
 import type { Queue } from '../queue/queue.types';
 import { createRouter } from './router';
@@ -207,7 +208,7 @@ describe('capacity', () => {
     assert.deepEqual(offered(router.route()), ['c0→a', 'c1→a', 'v→a']);
     router.accept('c0', 'a');
     assert.deepEqual(router.route(), []);
-    assert.deepEqual(router.agent('a')?.load, { chat: 2, voice: 1, callback: 0, 'offline-message': 0 });
+    assert.deepEqual(router.agent('a')?.load, { ...EMPTY_LOAD, chat: 2, voice: 1 });
     router.release('c0');
     assert.deepEqual(offered(router.route()), ['c2→a']);
   });

@@ -34,15 +34,17 @@ import type {
  */
 
 type MutableLoad = Record<Channel, number>;
-type PerChannel<T> = [T, T, T, T];
+/** One entry per channel, indexed by {@link CHANNEL_INDEX}. */
+type PerChannel<T> = T[];
 
-const CHANNEL_INDEX: Readonly<Record<Channel, number>> = {
-  chat: 0,
-  voice: 1,
-  callback: 2,
-  'offline-message': 3,
-};
-const ALL_CHANNELS = 0b1111;
+/** Each channel's bit in an agent's mask and its index in {@link PerChannel} arrays, in the order of CHANNELS. */
+const CHANNEL_INDEX = Object.fromEntries(CHANNELS.map((channel, index) => [channel, index])) as Readonly<
+  Record<Channel, number>
+>;
+const ALL_CHANNELS = (1 << CHANNELS.length) - 1;
+const perChannel = <T>(make: () => T): PerChannel<T> => CHANNELS.map(make);
+const zeroLoad = (): MutableLoad =>
+  Object.fromEntries(CHANNELS.map((channel) => [channel, 0])) as MutableLoad;
 
 /** Channels whose capacity may have grown when one interaction of `channel` is let go. */
 function freedChannels(channel: Channel): number {
@@ -358,16 +360,16 @@ export function createRouter(options: RouterOptions): Router {
         index: queueList.length,
         waiting: [],
         groups: new Map(),
-        nonEmpty: [new Set(), new Set(), new Set(), new Set()],
+        nonEmpty: perChannel(() => new Set()),
         workers: new Set(),
-        free: [new Set(), new Set(), new Set(), new Set()],
+        free: perChannel(() => new Set()),
         overflowSources: new Set(),
         base: compile(mergeRequirements([queue.skills], undefined)),
         handleTimes: [],
         handleTimeNext: 0,
         handleTimeSum: 0,
         staffingVersion: -1,
-        servers: { chat: 0, voice: 0, callback: 0, 'offline-message': 0 },
+        servers: zeroLoad(),
       };
       queues.set(queue.id, state);
       queueList.push(state);
@@ -388,7 +390,7 @@ export function createRouter(options: RouterOptions): Router {
       if (!worksQueue(agent, state) || state.workers.has(agent)) continue;
       state.workers.add(agent);
       agent.queues.push(state);
-      for (let index = 0; index < 4; index++)
+      for (let index = 0; index < CHANNELS.length; index++)
         if (agent.freeMask & (1 << index)) state.free[index]?.add(agent);
     }
     linkOverflowSources();
@@ -530,14 +532,14 @@ export function createRouter(options: RouterOptions): Router {
     let mask = 0;
     if (agent.presence === 'available') {
       const capacity = agent.agent.capacity;
-      for (let index = 0; index < 4; index++) {
+      for (let index = 0; index < CHANNELS.length; index++) {
         if (hasCapacity(capacity, agent.load, CHANNELS[index] as Channel)) mask |= 1 << index;
       }
     }
     const changed = mask ^ agent.freeMask;
     if (changed === 0) return;
     agent.freeMask = mask;
-    for (let index = 0; index < 4; index++) {
+    for (let index = 0; index < CHANNELS.length; index++) {
       const bit = 1 << index;
       if ((changed & bit) === 0) continue;
       for (const queue of agent.queues) {
@@ -571,7 +573,7 @@ export function createRouter(options: RouterOptions): Router {
         id: agent.id,
         presence: 'offline',
         awayReason: undefined,
-        load: { chat: 0, voice: 0, callback: 0, 'offline-message': 0 },
+        load: zeroLoad(),
         held: new Set(),
         lastIdleStart: now(),
         consecutiveMisses: 0,
@@ -1041,7 +1043,7 @@ export function createRouter(options: RouterOptions): Router {
       for (const agent of dirtyAgents) {
         const channels = agent.dirtyChannels & agent.freeMask;
         if (channels === 0) continue;
-        for (let index = 0; index < 4; index++) {
+        for (let index = 0; index < CHANNELS.length; index++) {
           if ((channels & (1 << index)) === 0) continue;
           for (const queue of agent.queues) {
             openStream(agent, queue, index, heap);
@@ -1151,7 +1153,7 @@ export function createRouter(options: RouterOptions): Router {
   /** Parallel servers per channel: the capacity of the queue's qualified agents who are logged in and available. */
   function serversOf(queue: QueueState): Record<Channel, number> {
     if (queue.staffingVersion === staffingVersion) return queue.servers;
-    const servers: MutableLoad = { chat: 0, voice: 0, callback: 0, 'offline-message': 0 };
+    const servers = zeroLoad();
     for (const agent of queue.workers) {
       if (agent.presence !== 'available' || (agent.baseScores[queue.index] ?? -1) < 0) continue;
       for (const channel of CHANNELS) servers[channel] += agent.agent.capacity[channel];

@@ -11,6 +11,10 @@ const CHANNEL_KEYS: Record<Channel, MessageKey> = {
   voice: 'channelVoice',
   callback: 'channelCallback',
   'offline-message': 'channelOfflineMessage',
+  email: 'channelEmail',
+  sms: 'channelSms',
+  whatsapp: 'channelWhatsapp',
+  messenger: 'channelMessenger',
 };
 
 /** The label of a channel ("Chat", "Call"…); an unknown channel shows as it is. */

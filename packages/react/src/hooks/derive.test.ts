@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatMessage, ConversationView, WireInteraction } from '@helpline/core';
+import { type ChatMessage, type ConversationView, EMPTY_LOAD, type WireInteraction } from '@helpline/core';
 import { supportQueue } from '@helpline/core/testing';
 import { awaitingReplySince, interactionFlags, loadOf, unreadCount } from './derive';
 
@@ -88,12 +88,7 @@ describe('derive', () => {
   it('loads channels', () => {
     assert.deepEqual(
       loadOf([interaction({}), interaction({ id: 'c2', channel: 'voice' }), interaction({ id: 'c3' })]),
-      {
-        chat: 2,
-        voice: 1,
-        callback: 0,
-        'offline-message': 0,
-      },
+      { ...EMPTY_LOAD, chat: 2, voice: 1 },
     );
   });
 

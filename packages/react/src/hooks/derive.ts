@@ -1,10 +1,12 @@
 import {
   asChatState,
+  type Channel,
   type ChannelLoad,
   type ChatContext,
   type ChatFlags,
   type ConversationView,
   chatFlags,
+  EMPTY_LOAD,
   type Queue,
   type WireInteraction,
 } from '@helpline/core';
@@ -33,7 +35,7 @@ export function awaitingReplySince(view: ConversationView | undefined): number |
 
 /** Interactions held per channel, for presence's derived `busy`. */
 export function loadOf(interactions: readonly WireInteraction[]): ChannelLoad {
-  const load = { chat: 0, voice: 0, callback: 0, 'offline-message': 0 };
+  const load: Record<Channel, number> = { ...EMPTY_LOAD };
   for (const interaction of interactions) load[interaction.channel] += 1;
   return load;
 }
