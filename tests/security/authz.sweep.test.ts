@@ -5,20 +5,12 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { COMMAND_OPS, type CommandOp } from '@helpline/core';
 import {
+  authorizationCast,
   type DeploymentKind,
-  FOLLOWER,
-  LEADER,
   type TestDeployment,
   testDeployments,
 } from '../../packages/server/src/testing/deployments';
-import {
-  activeChat,
-  http,
-  staffToken,
-  TestClient,
-  unsignedToken,
-  visitorToken,
-} from '../../packages/server/src/testing/harness';
+import { http, staffToken, TestClient, unsignedToken } from '../../packages/server/src/testing/harness';
 
 /** Refusals that reveal nothing about a conversation that is not yours. */
 const NOT_YOURS = new Set(['not-found', 'auth/forbidden']);
@@ -112,9 +104,8 @@ const ROUTES: Record<string, 'public' | 'conversation' | 'visitor-only' | 'dev-o
 };
 
 // The sweep runs on one instance and on two in cluster mode behind a round-robin balancer
-// (packages/server/src/testing/deployments.ts). On two, the owner is on the follower and the agent on the leader;
-// the stranger is on the owner's instance and the other agent on the leader: every refusal must hold where a socket
-// is relayed as where the engine runs. The bad-token sockets go round robin to both.
+// (packages/server/src/testing/deployments.ts; `authorizationCast` says who is on which instance). The bad-token
+// sockets go round robin to both.
 for (const kind of await testDeployments()) describeSweep(kind);
 
 function describeSweep(kind: DeploymentKind): void {
@@ -130,19 +121,10 @@ function describeSweep(kind: DeploymentKind): void {
     const argsOf = (op: CommandOp) => OPS[op].args(cid, owner.welcome?.subject.id ?? '');
 
     before(async () => {
-      if (!kind.start) throw new Error(kind.skip);
       server = await kind.start();
-      const chat = await activeChat(server, 'alice', { visitor: FOLLOWER, agent: LEADER });
-      cid = chat.cid;
-      ownerToken = chat.visitorToken;
-      owner = chat.visitor;
-      const other = await visitorToken(server);
-      strangerToken = other.token;
-      server.steer(FOLLOWER);
-      stranger = await TestClient.connect(server.socketUrl, other.token);
-      server.steer(LEADER);
-      bob = await TestClient.connect(server.socketUrl, await staffToken('bob'), { site: '', origin: null });
-      clients.push(owner, chat.agent, stranger, bob);
+      const cast = await authorizationCast(server);
+      ({ cid, owner, ownerToken, stranger, strangerToken, bob } = cast);
+      clients.push(owner, cast.alice, stranger, bob);
     });
 
     after(async () => {

@@ -3,31 +3,22 @@ import { after, before, describe, it } from 'node:test';
 import { CLOSE_CODES, COMMAND_OPS, type CommandOp } from '@helpline/core';
 import { SignJWT } from 'jose';
 import {
+  authorizationCast,
   type DeploymentKind,
   FOLLOWER,
   LEADER,
   type TestDeployment,
   testDeployments,
 } from './testing/deployments';
-import {
-  activeChat,
-  http,
-  staffToken,
-  TEST_CONFIG,
-  TestClient,
-  type TestServerOptions,
-  unsignedToken,
-  visitorToken,
-} from './testing/harness';
+import { http, staffToken, TEST_CONFIG, TestClient, unsignedToken, visitorToken } from './testing/harness';
 
 const uuid = (n: number) => `01900000-0000-7000-8000-${String(n).padStart(12, '0')}`;
 
 /** Refusals that reveal nothing about a conversation that is not yours. */
 const REFUSED = new Set(['not-found', 'auth/forbidden']);
 
-// The suite runs on one instance and on two in cluster mode behind a round-robin balancer (testing/deployments.ts).
-// On two, the owner and the stranger are on the follower, alice and bob on the leader: a refusal must hold on the
-// instance that relays as on the one that runs the engine, and nothing may leak across.
+// The suite runs on one instance and on two in cluster mode behind a round-robin balancer (testing/deployments.ts;
+// `authorizationCast` says who is on which instance).
 for (const kind of await testDeployments()) describeAuthorization(kind);
 
 function describeAuthorization(kind: DeploymentKind): void {
@@ -42,24 +33,9 @@ function describeAuthorization(kind: DeploymentKind): void {
     let alice: TestClient;
     let owner: TestClient;
 
-    async function start(options: TestServerOptions = {}): Promise<TestDeployment> {
-      if (!kind.start) throw new Error(kind.skip);
-      return kind.start(options);
-    }
-
     before(async () => {
-      server = await start();
-      const chat = await activeChat(server, 'alice', { visitor: FOLLOWER, agent: LEADER });
-      cid = chat.cid;
-      ownerToken = chat.visitorToken;
-      owner = chat.visitor;
-      alice = chat.agent;
-      const other = await visitorToken(server);
-      strangerToken = other.token;
-      server.steer(FOLLOWER);
-      stranger = await TestClient.connect(server.socketUrl, other.token);
-      server.steer(LEADER);
-      bob = await TestClient.connect(server.socketUrl, await staffToken('bob'), { site: '', origin: null });
+      server = await kind.start();
+      ({ cid, owner, ownerToken, alice, stranger, strangerToken, bob } = await authorizationCast(server));
       clients.push(owner, alice, stranger, bob);
     });
 
@@ -295,7 +271,7 @@ function describeAuthorization(kind: DeploymentKind): void {
       });
 
       it('checks issuer and audience when configured', async () => {
-        const strict = await start({
+        const strict = await kind.start({
           config: { ...TEST_CONFIG, auth: { issuer: 'https://auth.example', audience: 'helpline' } },
         });
         try {

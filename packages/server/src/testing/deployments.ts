@@ -9,7 +9,14 @@
 import type { HelplineServer } from '../server';
 import { type RoundRobinProxy, startRoundRobinProxy } from './balancer';
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from './databases';
-import { startTestServer, type TestClient, type TestServerOptions } from './harness';
+import {
+  activeChat,
+  staffToken,
+  startTestServer,
+  TestClient,
+  type TestServerOptions,
+  visitorToken,
+} from './harness';
 
 /** The instance that leads a two-instance deployment (started first), and the one that relays to it. */
 export const LEADER = 0;
@@ -43,11 +50,12 @@ export interface TestDeployment extends HelplineServer {
 /** Starts a deployment with a server's options. */
 export type DeploymentFactory = (options?: TestServerOptions) => Promise<TestDeployment>;
 
-/** A kind of deployment, or why it cannot run here. */
+/** A kind of deployment, and why it cannot run here if it cannot. */
 export interface DeploymentKind {
   readonly name: string;
-  /** Absent when the deployment cannot run here: `skip` says why. */
-  readonly start?: DeploymentFactory;
+  /** Starts one; rejects with `skip` when this kind cannot run here. */
+  readonly start: DeploymentFactory;
+  /** Why this kind cannot run here (the suite is skipped, saying so). */
   readonly skip?: string;
 }
 
@@ -210,9 +218,48 @@ export function twoInstances(url: string): DeploymentFactory {
  */
 export async function testDeployments(): Promise<DeploymentKind[]> {
   const available = await testPostgresUrl();
+  const skip = 'skip' in available ? `2 instances on PostgreSQL: ${available.skip}` : undefined;
   const cluster: DeploymentKind =
     'skip' in available
-      ? { name: '2 instances', skip: `2 instances on PostgreSQL: ${available.skip}` }
+      ? { name: '2 instances', skip, start: () => Promise.reject(new Error(skip)) }
       : { name: '2 instances', start: twoInstances(available.url) };
   return [{ name: 'one instance', start: oneInstance }, cluster];
+}
+
+/** The parties of the authorization suites, around one active chat. */
+export interface AuthorizationCast {
+  readonly cid: string;
+  /** The visitor who owns the chat, and their token. */
+  readonly owner: TestClient;
+  readonly ownerToken: string;
+  /** The agent who took it. */
+  readonly alice: TestClient;
+  /** Another visitor, and their token. */
+  readonly stranger: TestClient;
+  readonly strangerToken: string;
+  /** Another agent, who neither holds nor was offered the chat. */
+  readonly bob: TestClient;
+}
+
+/**
+ * A visitor's chat taken by alice, another visitor and another agent. On two instances the owner and the stranger
+ * are on the follower, alice and bob on the leader: a refusal must hold on the instance that relays as on the one
+ * that runs the engine, and nothing may leak from one to the other.
+ */
+export async function authorizationCast(server: TestDeployment): Promise<AuthorizationCast> {
+  const chat = await activeChat(server, 'alice', { visitor: FOLLOWER, agent: LEADER });
+  const other = await visitorToken(server);
+  server.steer(FOLLOWER);
+  const stranger = await TestClient.connect(server.socketUrl, other.token);
+  server.steer(LEADER);
+  const bob = await TestClient.connect(server.socketUrl, await staffToken('bob'), { site: '', origin: null });
+  return {
+    cid: chat.cid,
+    owner: chat.visitor,
+    ownerToken: chat.visitorToken,
+    alice: chat.agent,
+    stranger,
+    strangerToken: other.token,
+    bob,
+  };
 }
