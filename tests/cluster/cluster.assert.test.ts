@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConversationEvent, ServerFrame } from '@helpline/core';
 import type { StoredEvent, StoredInteraction } from '@helpline/core/hub';
-import { type ClusterCounts, judgeCluster, MUST_BE_ZERO } from './cluster.assert';
+import { type ClusterCounts, judgeCluster, MUST_BE_ZERO, verdict } from './cluster.assert';
 import type { ClientLink, HeldEvent, ReceivedFrame, SentCommand } from './cluster.client';
 import type { ClusterReport, FaultMark, RunChat, StoredConversation } from './cluster.scenario';
 
@@ -139,7 +139,7 @@ function cleanRun(): Run {
     instances: [],
     events: [],
     stuck: [],
-    staleEpoch: { accepted: undefined, refused: 0, note: '' },
+    staleEpoch: { accepted: 0, refused: 0, note: '', evidence: [] },
     elapsedMs: 1_000,
   };
 }
@@ -253,6 +253,24 @@ describe('judgeCluster', () => {
     for (const party of run.clients)
       party.held.get(CID)?.set(9, { ev: events[8]?.ev as ConversationEvent, at: 0, via: 'link' });
     assert.deepEqual(nonZero(judgeCluster(run).counts), { timersTwice: 1 });
+  });
+
+  it('counts the stale-epoch writes the audit found, with its evidence, and fails the verdict', () => {
+    const run: Run = {
+      ...cleanRun(),
+      staleEpoch: {
+        accepted: 3,
+        refused: 0,
+        note: '',
+        evidence: ['3 presence_history rows by helpline-1 under epoch 3 (won by helpline-2)'],
+      },
+    };
+    const { counts, evidence } = judgeCluster(run);
+    assert.deepEqual(nonZero(counts), { staleEpochAccepted: 3 });
+    assert.deepEqual(evidence, [
+      'stale epoch: 3 presence_history rows by helpline-1 under epoch 3 (won by helpline-2)',
+    ]);
+    assert.equal(verdict(counts).violations, 3);
   });
 
   it('measures resume from the fault to the next welcome, and counts a client that never came back', () => {

@@ -41,7 +41,7 @@ for (const scenario of scenarios) {
     details.push(
       `── ${scenario.name} (leader: instance ${report.leader}, ${report.leaderFrom === 'lease' ? 'the lease holder' : 'assumed'})`,
       ...report.notes.map((line) => `  note: ${line}`),
-      `  stale-epoch writes: ${report.staleEpoch.note}; ${report.staleEpoch.refused} refusals logged`,
+      `  stale-epoch audit: ${report.staleEpoch.accepted} stale rows committed, ${report.staleEpoch.refused} writes refused by the fence (logged); ${report.staleEpoch.note}`,
       ...evidence.map((line) => `  ${line}`),
     );
   } catch (error) {
@@ -68,7 +68,7 @@ const columns: [string, (counts: ClusterCounts) => string][] = [
   ['2×take', (c) => String(c.doubleAccepts)],
   ['>cap', (c) => String(c.overCapacity)],
   ['timer×2', (c) => String(c.timersTwice)],
-  ['stale', (c) => (c.staleEpochAccepted === undefined ? 'n/a' : String(c.staleEpochAccepted))],
+  ['stale', (c) => String(c.staleEpochAccepted)],
   ['stranded', (c) => String(c.stranded)],
   ['!resume', (c) => String(c.notResumed)],
   ['!takeover', (c) => String(c.notTakenOver)],

@@ -26,6 +26,14 @@ import {
 import { SITE_ORIGIN, staffToken, TEST_CONFIG } from '../../packages/server/src/testing/harness';
 import { seededRandom } from '../faults/chaos.scenario';
 import { type ClientRecord, ClusterClient, visitorSessionToken } from './cluster.client';
+import {
+  installStaleEpochAudit,
+  readStaleEpochAudit,
+  STALE_WRITER_AGENT,
+  type StaleEpochReading,
+  type StaleWriterRecord,
+  startStaleWriter,
+} from './cluster.stale';
 
 // ─── plans ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -86,6 +94,11 @@ export interface FaultContext {
   heal(index: number): void;
   dropListen(index: number): Promise<void>;
   rollingRestart(): Promise<void>;
+  /**
+   * Connects a client straight to instance `index` that writes (presence changes) until the returned function is
+   * called: a former leader then tries to write once another has taken over (cluster.stale.ts).
+   */
+  writeFrom(index: number): Promise<() => Promise<void>>;
 }
 
 /** A named scenario: its workload for a seed, and its fault script. */
@@ -135,17 +148,6 @@ export interface StoredConversation {
   readonly events: readonly StoredEvent[];
 }
 
-/**
- * Whether writes by a leader whose epoch was no longer current were accepted: measured by
- * {@link staleEpochProbe}, which the fence's implementation fills in. `accepted` is undefined while it cannot be
- * measured; `refused` counts the refusals the instances logged (the fence working).
- */
-export interface StaleEpochReading {
-  readonly accepted: number | undefined;
-  readonly refused: number;
-  readonly note: string;
-}
-
 /** What a run observed. */
 export interface ClusterReport {
   readonly scenario: string;
@@ -164,36 +166,9 @@ export interface ClusterReport {
   readonly events: readonly ClusterEvent[];
   /** Scripts that did not finish, with what they waited for. */
   readonly stuck: readonly string[];
+  /** Writes committed under an epoch another instance had won (cluster.stale.ts). */
   readonly staleEpoch: StaleEpochReading;
   readonly elapsedMs: number;
-}
-
-/**
- * Counts stale-epoch writes that were accepted. Until the lease and its fence exist there is nothing to measure
- * (`accepted` undefined); the fence's implementation replaces this with a real check — for example a DB check that
- * every row a leader wrote carries the epoch current at its commit, or a server log event for a write committed
- * under an old epoch.
- */
-export let staleEpochProbe = async (
-  cluster: Cluster,
-  logLines: readonly string[],
-): Promise<StaleEpochReading> => {
-  const refused = logLines.filter((line) => line.includes('cluster/stale-epoch')).length;
-  const [table] = await cluster.query<{ exists: boolean }>(
-    `SELECT to_regclass('helpline_leases') IS NOT NULL AS exists`,
-  );
-  return {
-    accepted: undefined,
-    refused,
-    note: table?.exists
-      ? 'helpline_leases exists, but no probe for accepted stale writes is written yet (staleEpochProbe)'
-      : 'no helpline_leases table: the fence is not built',
-  };
-};
-
-/** Replaces {@link staleEpochProbe} (the fence's tests plug theirs in). */
-export function setStaleEpochProbe(probe: typeof staleEpochProbe): void {
-  staleEpochProbe = probe;
 }
 
 // ─── the configuration ─────────────────────────────────────────────────────────────────────────
@@ -228,11 +203,15 @@ export function clusterConfig(workload: Workload): ConfigInput {
         offerTimeoutSeconds: OFFER_TIMEOUT_SECONDS,
       },
     ],
-    agents: agentIds(workload).map((id) => ({
-      id,
-      name: id.toUpperCase(),
-      capacity: { chat: workload.chatCapacity, callback: 1 },
-    })),
+    agents: [
+      ...agentIds(workload).map((id) => ({
+        id,
+        name: id.toUpperCase(),
+        capacity: { chat: workload.chatCapacity, callback: 1 },
+      })),
+      // The stale-epoch writer: only ever away or offline, so never offered anything.
+      { id: STALE_WRITER_AGENT, name: 'Probe' },
+    ],
     sites: [{ id: 'shop', origins: [SITE_ORIGIN] }],
     limits: TEST_CONFIG.limits,
     heartbeatSeconds: HEARTBEAT_SECONDS,
@@ -293,6 +272,7 @@ export async function runClusterScenario(
     adminUrl: options.adminUrl,
     instances: options.instances ?? 3,
     config: clusterConfig(workload),
+    prepare: installStaleEpochAudit,
     log,
     onServerLine: (index, line) => {
       if (line.includes('"level":"error"') || line.includes('"level":"warn"') || line.includes('stale-epoch'))
@@ -305,6 +285,7 @@ export async function runClusterScenario(
   const stuck: string[] = [];
   const chats: RunChat[] = [];
   const callbacks: RunCallback[] = [];
+  const writers: StaleWriterRecord[] = [];
   const chatIndex = new Map<string, number>();
   let finished = false;
   const note = (text: string) => {
@@ -657,6 +638,15 @@ export async function runClusterScenario(
             .catch(() => note(`instance ${instance.index} never healthy`));
         }
       },
+      async writeFrom(index) {
+        const writer = await startStaleWriter(
+          cluster,
+          index,
+          await staffToken(STALE_WRITER_AGENT, { expiresIn: 3_600 }),
+        );
+        writers.push(writer.record);
+        return () => writer.stop();
+      },
     };
 
     const scripts = [
@@ -695,7 +685,7 @@ export async function runClusterScenario(
     while (Date.now() < settleUntil && (await behind().catch(() => true))) await sleep(250);
     finished = true;
 
-    const staleEpoch = await staleEpochProbe(cluster, serverLines);
+    const staleEpoch = await readStaleEpochAudit(cluster, serverLines, writers);
     // The instances migrated the database: reading it needs no migration (and a tree that gained one while the run
     // went on must not stop it).
     const storage = createSqlStorage(await openPostgres(cluster.database.url, { maxConnections: 2 }));
@@ -793,9 +783,12 @@ export const CLUSTER_SCENARIOS: readonly ClusterScenario[] = [
     workload: busyOffers,
     async fault(context) {
       await context.until(() => context.offersOutstanding() >= 2, 20_000);
+      const stopWriting = await context.writeFrom(context.leader);
       context.stop(context.leader);
       await context.sleep(10_000);
       context.cont(context.leader);
+      await context.sleep(3_000);
+      await stopWriting();
     },
   },
   {
@@ -805,9 +798,12 @@ export const CLUSTER_SCENARIOS: readonly ClusterScenario[] = [
     workload: busyOffers,
     async fault(context) {
       await context.until(() => context.activeChats() >= 4 && context.offersOutstanding() >= 1, 20_000);
+      const stopWriting = await context.writeFrom(context.leader);
       context.partition(context.leader);
       await context.sleep(8_000);
       context.heal(context.leader);
+      await context.sleep(3_000);
+      await stopWriting();
     },
   },
   {

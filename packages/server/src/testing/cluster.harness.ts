@@ -42,6 +42,11 @@ export interface ClusterOptions {
    * after 1 s; two failures in a row mark an instance down, two successes in a row up again.
    */
   readonly healthCheckMs?: number;
+  /**
+   * Runs on the new database (a direct URL to it) before any instance starts: a test's own tables or triggers
+   * (it may migrate the schema first; the instances then find it migrated).
+   */
+  readonly prepare?: (databaseUrl: string) => Promise<void>;
 }
 
 /** Whether an instance's process runs (a `stopped` one is frozen by SIGSTOP; an `exited` one is gone). */
@@ -263,6 +268,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   });
   openDatabases.set(database, options.adminUrl);
   const directUrl = withDatabase(options.adminUrl, database);
+  try {
+    await options.prepare?.(directUrl);
+  } catch (error) {
+    await withAdmin(options.adminUrl, (client) =>
+      client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`),
+    );
+    openDatabases.delete(database);
+    throw error;
+  }
   const pgAddress = new URL(options.adminUrl);
   const configDir = mkdtempSync(join(tmpdir(), 'helpline-cluster-'));
   const configPath = join(configDir, 'helpline.config.json');
