@@ -227,6 +227,16 @@ describe('messaging adapter: inbound', () => {
     assert.equal(hub.received[2]?.text, '[location]');
   });
 
+  it('redacts card numbers before anything is stored: the hub, the inbox, our outbound record', async () => {
+    await adapter.inbound(inbound({ text: 'My card is 4111 1111 1111 1111' }));
+    assert.doesNotMatch(hub.received[0]?.text ?? '', /4111 1111 1111 1111/);
+    const rows = await db.query<{ body: unknown }>('SELECT body FROM messaging_inbox');
+    assert.doesNotMatch(JSON.stringify(rows), /4111 1111 1111 1111/);
+    await adapter.send(text('m1', 'whatsapp', 'Card 4111 1111 1111 1111 is blocked'));
+    const kept = await createSqlMessagingStore(db).outbound('m1');
+    assert.doesNotMatch(JSON.stringify(kept?.content), /4111 1111 1111 1111/);
+  });
+
   it('refuses a malformed body naming the field, and a sender that is not configured', async () => {
     await refused(adapter.inbound(inbound({ message_uuid: undefined })), 'validation/field');
     await refused(adapter.inbound(inbound({ timestamp: 'yesterday' })), 'validation/field');

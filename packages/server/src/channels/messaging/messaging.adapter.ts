@@ -1,4 +1,4 @@
-import { helplineError, isHelplineError, messagingFailure } from '@helpline/core';
+import { helplineError, isHelplineError, messagingFailure, redactCardNumbers } from '@helpline/core';
 import type { Logger } from '../../log/logger';
 import type { MessagingConfig, MessagingSender, WhatsAppTemplateConfig } from './messaging.config';
 import {
@@ -128,6 +128,27 @@ export function advances(current: OutboundRecord['receipt'], next: DeliveryRecei
   return RANK[next] > RANK[current];
 }
 
+/** What we keep of a send: card numbers in its text and caption redacted, as everywhere we store text. */
+function redactedContent(content: OutboundContent): OutboundContent {
+  if (content.kind === 'text') return { ...content, text: redactCardNumbers(content.text) };
+  if (content.kind === 'template')
+    return { ...content, parameters: content.parameters.map(redactCardNumbers) };
+  return content.caption === undefined
+    ? content
+    : { ...content, caption: redactCardNumbers(content.caption) };
+}
+
+/** What the inbox keeps of an inbound message: the normalized message, its texts redacted. */
+function inboxBody(message: NormalizedInbound): NormalizedInbound {
+  return {
+    ...message,
+    text: redactCardNumbers(message.text),
+    media: message.media.map((item) =>
+      item.caption === undefined ? item : { ...item, caption: redactCardNumbers(item.caption) },
+    ),
+  };
+}
+
 /** Creates the adapter. */
 export function createMessagingAdapter(options: MessagingAdapterOptions): MessagingAdapter {
   const { config, api, store, log, now } = options;
@@ -227,7 +248,7 @@ export function createMessagingAdapter(options: MessagingAdapterOptions): Messag
       channel: message.channel,
       from: message.from,
       to: message.to,
-      content: message.content,
+      content: redactedContent(message.content),
       receipt: 'pending',
       createdAt: at,
       updatedAt: at,
@@ -283,7 +304,12 @@ export function createMessagingAdapter(options: MessagingAdapterOptions): Messag
     async inbound(body) {
       const message = normalizeInbound(body);
       const key = { messageUuid: message.externalId, kind: 'message', status: '' } as const;
-      const state = await store.takeIn({ ...key, channel: message.channel, body, receivedAt: now() });
+      const state = await store.takeIn({
+        ...key,
+        channel: message.channel,
+        body: inboxBody(message),
+        receivedAt: now(),
+      });
       if (state === 'handled') return { duplicate: true };
       const sender = senderOf(message.channel, message.to);
       // The window opens before the hub hears of it: an agent answering at once must not be refused.
@@ -298,7 +324,11 @@ export function createMessagingAdapter(options: MessagingAdapterOptions): Messag
         Number.isFinite(message.at) ? message.at : now(),
       );
       const mediaLines = await keepMedia(message);
-      const text = [message.text, ...mediaLines, ...(message.unsupported ? [`[${message.unsupported}]`] : [])]
+      const text = [
+        redactCardNumbers(message.text),
+        ...mediaLines,
+        ...(message.unsupported ? [`[${message.unsupported}]`] : []),
+      ]
         .filter((line) => line !== '')
         .join('\n');
       const received = await connected().receive({
@@ -317,7 +347,7 @@ export function createMessagingAdapter(options: MessagingAdapterOptions): Messag
     async status(body) {
       const update = normalizeStatus(body);
       const key = { messageUuid: update.externalId, kind: 'status', status: update.status } as const;
-      const state = await store.takeIn({ ...key, channel: update.channel, body, receivedAt: now() });
+      const state = await store.takeIn({ ...key, channel: update.channel, body: update, receivedAt: now() });
       if (state === 'handled') return { duplicate: true, known: true };
       const record = await store.outboundByExternalId(update.externalId);
       if (record && advances(record.receipt, update.receipt)) {
