@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HelplineServer } from './server';
-import type { StorageTarget } from './storage/sql.storage';
-import { freshPgliteDir, postgresTarget, testPostgresUrl } from './testing/databases';
-import { activeChat, SITE_ORIGIN, staffToken, startTestServer } from './testing/harness';
+import { postgresTarget, testPostgresUrl } from './testing/databases';
+import {
+  type DeploymentFactory,
+  oneInstance,
+  type TestDeployment,
+  twoInstances,
+} from './testing/deployments';
+import { activeChat, SITE_ORIGIN, staffToken } from './testing/harness';
 import { type FaultProxy, startFaultProxy } from './testing/proxy';
 import { ReliablePeer } from './testing/reliable-peer';
 
@@ -16,12 +20,15 @@ after(async () => {
 
 /**
  * N messages each way between a visitor and an agent, both through a proxy that cuts, black-holes and delays
- * their connections K times, with a server restart on the same database halfway. Then the database must hold
- * every message exactly once, in the order each side sent them, with gap-free seq, and each side must have
- * received exactly what the database holds.
+ * their connections K times, with a restart of the engine on the same database halfway (of two instances, the
+ * leader's). Then the database must hold every message exactly once, in the order each side sent them, with
+ * gap-free seq, and each side must have received exactly what the database holds.
+ *
+ * On two instances the proxy leads to the round-robin balancer: each reconnect lands on one instance or the other,
+ * so the parties talk across instances and on one, through the leader and through the follower.
  */
-async function faultScenario(target: StorageTarget): Promise<void> {
-  let server: HelplineServer = await startTestServer({ storage: target, heartbeatMs: 250 });
+async function faultScenario(start: DeploymentFactory): Promise<void> {
+  const server: TestDeployment = await start({ heartbeatMs: 250 });
   cleanups.push(() => server.close());
   // Start the conversation directly, then move both parties behind the proxy.
   const chat = await activeChat(server);
@@ -48,8 +55,7 @@ async function faultScenario(target: StorageTarget): Promise<void> {
       faults++;
     } else if (i === 14) {
       // Restart on the same database; clients reconnect to the new process through the proxy.
-      await server.close();
-      server = await startTestServer({ storage: target, heartbeatMs: 250 });
+      await server.restart();
       proxy.setTarget(server.port);
       proxy.cut();
       faults++;
@@ -107,7 +113,7 @@ async function faultScenario(target: StorageTarget): Promise<void> {
 
 describe('delivery through a faulty network and a restart', () => {
   it('loses, duplicates and reorders nothing on PGlite', async () => {
-    await faultScenario({ kind: 'pglite', dataDir: await freshPgliteDir() });
+    await faultScenario(oneInstance);
   });
 
   it('loses, duplicates and reorders nothing on PostgreSQL', async (t) => {
@@ -118,6 +124,15 @@ describe('delivery through a faulty network and a restart', () => {
     }
     const target = postgresTarget(available.url);
     cleanups.push(() => target.drop());
-    await faultScenario(target);
+    await faultScenario((options) => oneInstance({ ...options, storage: target }));
+  });
+
+  it('loses, duplicates and reorders nothing on 2 instances on PostgreSQL, the leader restarted', async (t) => {
+    const available = await testPostgresUrl();
+    if ('skip' in available) {
+      t.skip(`2 instances on PostgreSQL: ${available.skip}`);
+      return;
+    }
+    await faultScenario(twoInstances(available.url));
   });
 });
