@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { isHelplineError } from '@helpline/core';
+import type { OutboundMessage } from '@helpline/core/hub';
 import { silentLogger } from '../../log/logger';
 import { migrate } from '../../storage/migrations';
 import { openPglite, type SqlClient } from '../../storage/sql.client';
@@ -76,9 +77,10 @@ function recordingIntake() {
     async receive(message) {
       const duplicate = received.some((r) => r.externalId === message.externalId);
       if (!duplicate) received.push(message);
+      const created = !cids.has(message.threadKey);
       const cid = cids.get(message.threadKey) ?? `c${cids.size + 1}`;
       cids.set(message.threadKey, cid);
-      return { cid, duplicate };
+      return { cid, duplicate, created, reopened: false };
     },
     async status(_channel, externalId, status, detail) {
       statuses.push({ externalId, status, detail });
@@ -472,12 +474,17 @@ describe('messaging adapter: the WhatsApp 24-hour window', () => {
 describe('messaging adapter: the hub outbound', () => {
   it('carries an agent message out and answers Vonage’s id; a refusal rejects (the hub records a failed receipt)', async () => {
     await adapter.inbound(inbound());
-    const message = {
+    const message: OutboundMessage = {
       channel: 'whatsapp',
+      cid: 'c1',
+      seq: 2,
       messageId: 'msg-1',
+      threadKey: `whatsapp:${WA_NUMBER}:${CUSTOMER}`,
       from: WA_NUMBER,
       to: { address: CUSTOMER },
       text: 'Hello Ann',
+      agent: { id: 'alice', displayName: 'Alice' },
+      references: [],
     };
     const { externalId } = await adapter.outbound.send(message);
     assert.equal(api.sends[0]?.messageUUID, externalId);

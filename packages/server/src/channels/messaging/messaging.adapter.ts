@@ -1,4 +1,5 @@
 import { helplineError, isHelplineError, messagingFailure, redactCardNumbers } from '@helpline/core';
+import type { ChannelOutbound, ChannelsHub } from '@helpline/core/hub';
 import type { Logger } from '../../log/logger';
 import type { MessagingConfig, MessagingSender, WhatsAppTemplateConfig } from './messaging.config';
 import {
@@ -31,33 +32,8 @@ import { normalizeInbound, normalizeStatus } from './messaging.webhook';
 // WhatsApp window noted), sends out (checked against the channel's rules, kept whatever Vonage answers), statuses
 // mapped to receipts. The hub's side is an intake with the shape of `hub.channels` (core/hub/channels.types.ts).
 
-/** The hub's intake as the adapter uses it: the shape of `hub.channels` (`ChannelsHub`). */
-export interface MessagingIntake {
-  receive(message: {
-    readonly channel: VonageChannel;
-    readonly externalId: string;
-    readonly threadKey: string;
-    readonly from: { readonly address: string; readonly name?: string | undefined };
-    readonly to: string;
-    readonly text: string;
-    readonly receivedAt: number;
-  }): Promise<{ readonly cid: string; readonly duplicate: boolean }>;
-  status(
-    channel: VonageChannel,
-    externalId: string,
-    status: DeliveryReceipt,
-    detail?: string,
-  ): Promise<boolean>;
-}
-
-/** One agent message as the hub hands it out (the fields of core's channel `OutboundMessage` the adapter reads). */
-export interface HubOutbound {
-  readonly channel: string;
-  readonly messageId: string;
-  readonly from: string;
-  readonly to: { readonly address: string };
-  readonly text: string;
-}
+/** The hub's intake as the adapter uses it: `hub.channels` (core/hub/channels.types.ts). */
+export type MessagingIntake = Pick<ChannelsHub, 'receive' | 'status'>;
 
 /** A send of the adapter's own: text, media from the attachments store or a WhatsApp template. */
 export interface MessagingSend {
@@ -107,7 +83,7 @@ export interface MessagingAdapter {
   /** Sends through the Messages API; the message is kept whatever happens, a refusal with a failed receipt. */
   send(message: MessagingSend): Promise<OutboundRecord>;
   /** The hub's `ChannelOutbound` for SMS, WhatsApp and Messenger: an agent's text, sent by {@link send}. */
-  readonly outbound: { send(message: HubOutbound): Promise<{ readonly externalId: string }> };
+  readonly outbound: ChannelOutbound;
   /** The window, templates and limits of a conversation; undefined when it is not one of ours. */
   conversation(cid: string): Promise<ConversationMessaging | undefined>;
   /** Our senders and the queue each feeds (the hub's `ChannelsOptions.addresses`). */

@@ -63,7 +63,7 @@ before(async () => {
   const intake: MessagingIntake = {
     async receive(message) {
       received.push(message.externalId);
-      return { cid: 'c1', duplicate: false };
+      return { cid: 'c1', duplicate: false, created: true, reopened: false };
     },
     async status() {
       return true;

@@ -1,8 +1,11 @@
+import type { MessagingChannel } from '@helpline/core';
+import type { DeliveryStatus } from '@helpline/core/hub';
+
 // The messaging adapter's own vocabulary: what Vonage's webhooks and sends become once normalized, before (and
 // independently of) the hub's intake contract. Everything here is plain data, testable without Vonage or a hub.
 
-/** The channels of the Vonage Messages API this server speaks. */
-export type VonageChannel = 'sms' | 'whatsapp' | 'messenger';
+/** The messaging channels this server speaks through the Vonage Messages API. */
+export type VonageChannel = Extract<MessagingChannel, 'sms' | 'whatsapp' | 'messenger'>;
 
 /** Every {@link VonageChannel}, in a stable order. */
 export const VONAGE_CHANNELS = ['sms', 'whatsapp', 'messenger'] as const satisfies readonly VonageChannel[];
@@ -50,10 +53,11 @@ export interface NormalizedInbound {
 export type VonageStatus = 'submitted' | 'delivered' | 'read' | 'rejected' | 'undeliverable';
 
 /**
- * Our receipt of an outbound message: `sent` (handed to the network), `delivered` (on the customer's device),
- * `read` (opened, where the channel tells), or `failed` (refused by Vonage, rejected or undeliverable).
+ * Our receipt of an outbound message, the hub's `DeliveryStatus`: `sent` (handed to the network), `delivered` (on the
+ * customer's device), `read` (opened, where the channel tells), or `failed` (refused by Vonage, rejected or
+ * undeliverable).
  */
-export type DeliveryReceipt = 'sent' | 'delivered' | 'read' | 'failed';
+export type DeliveryReceipt = DeliveryStatus;
 
 /** A status update of an outbound message, normalized from Vonage's webhook. */
 export interface NormalizedStatus {
