@@ -67,6 +67,7 @@ function setup() {
         return [];
       },
       recordHandleTime: (queueId, seconds) => calls.push(`handle time ${queueId} ${seconds}`),
+      restoreAssigned: (cid, agentId) => void calls.push(`restore ${cid} to ${agentId}`),
     },
     routing: {
       leftLine: (cid) => calls.push(`left line ${cid}`),

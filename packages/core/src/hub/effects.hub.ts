@@ -10,7 +10,7 @@ import type { TimerGroup } from './timers.hub';
 /** What the effects of a step need from the hub. */
 export interface StepEffectsDeps {
   readonly clock: HubClock;
-  readonly router: Pick<Router, 'release' | 'remove' | 'recordHandleTime'>;
+  readonly router: Pick<Router, 'release' | 'remove' | 'recordHandleTime' | 'restoreAssigned'>;
   readonly routing: Pick<RoutingHub, 'leftLine' | 'schedule' | 'enqueue' | 'tick'>;
   /** One machine step of the interaction, stored and made current (in the conversation's turn). */
   readonly drive: (current: Live, intent: Intent) => Promise<void>;
@@ -68,6 +68,16 @@ export function createStepEffects(deps: StepEffectsDeps): StepEffects {
     const state = snapshot.value;
     if (state === stateBefore) return;
     if (lifecycle.handling.has(stateBefore) && !lifecycle.handling.has(state)) router.release(interaction.id);
+    // Work that comes back to its agent without an offer (a messaging conversation the customer answered, a snooze
+    // that ran out, one reopened by staff) holds their capacity again, even past it: it is theirs already.
+    const backToAgent = !lifecycle.handling.has(stateBefore) && !lifecycle.waiting.has(stateBefore);
+    if (backToAgent && lifecycle.handling.has(state) && interaction.agentId) {
+      try {
+        router.restoreAssigned(interaction.id, interaction.agentId, interaction.channel);
+      } catch {
+        // The agent left the configuration: the conversation stays theirs in its record; nothing to count.
+      }
+    }
     // The state left takes its deadline along; the state entered arms its own.
     deps.deadlines.clear(interaction.id);
     arm(current);

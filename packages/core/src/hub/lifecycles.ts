@@ -1,7 +1,14 @@
 import { type CallbackEvent, callbackMachine, callbackSnapshot } from '../interaction/callback.machine';
 import { type ChatEvent, chatMachine, chatSnapshot } from '../interaction/chat.machine';
-import type { Channel, EndedBy, EndReason, Interaction } from '../interaction/interaction.types';
+import {
+  type Channel,
+  type EndedBy,
+  type EndReason,
+  type Interaction,
+  MESSAGING_CHANNELS,
+} from '../interaction/interaction.types';
 import type { OfferFields } from '../interaction/lifecycle';
+import { type MessagingEvent, messagingMachine, messagingSnapshot } from '../interaction/messaging.machine';
 import { type Phase, phaseOf } from '../interaction/phase';
 import { type MachineDefinition, type MachineEvent, pendingDeadline, type Snapshot } from '../machine';
 import type { Queue } from '../queue/queue.types';
@@ -49,7 +56,25 @@ export type Intent =
   | { readonly kind: 'transfer'; readonly queue: Queue }
   /** A supervisor moves waiting work to `queue` (it keeps its wait). */
   | { readonly kind: 'reassign'; readonly queue: Queue }
-  | { readonly kind: 'wrap-up'; readonly disposition?: string; readonly notes?: string };
+  | { readonly kind: 'wrap-up'; readonly disposition?: string; readonly notes?: string }
+  // The asynchronous conversations' own steps (email, SMS, WhatsApp, Messenger).
+  /** The customer wrote (a messaging conversation: back to its agent, or reopened when resolved). */
+  | { readonly kind: 'customer-message' }
+  /** The assigned agent wrote to the customer. */
+  | { readonly kind: 'agent-reply' }
+  /** The agent waits for the customer's answer. */
+  | { readonly kind: 'set-pending' }
+  /** The agent puts the conversation aside until `until` (epoch ms). */
+  | { readonly kind: 'snooze'; readonly until: number }
+  /** Back to work before the customer writes; a resolved conversation is reopened for `agentId`. */
+  | { readonly kind: 'reopen'; readonly agentId: string }
+  /** Done, with an optional disposition and notes. */
+  | {
+      readonly kind: 'resolve';
+      readonly by: 'agent' | 'system';
+      readonly disposition?: string;
+      readonly notes?: string;
+    };
 
 /** How one channel's machine carries out the hub's intents. */
 export interface Lifecycle {
@@ -131,6 +156,17 @@ function sharedEvent(intent: Intent, at: number): SharedEvent | undefined {
   }
 }
 
+/** The `TRANSFER` event into `queue`, with its wrap-up policy (chats and conversations alike). */
+function transferTo(queue: Queue, at: number) {
+  return {
+    type: 'TRANSFER',
+    at,
+    queueId: queue.id,
+    acw: queue.acw,
+    dispositionRequired: queue.dispositionRequired,
+  } as const;
+}
+
 const chatLifecycle: Lifecycle = {
   machine: chatMachine as unknown as Lifecycle['machine'],
   create: (at, queue) =>
@@ -144,13 +180,7 @@ const chatLifecycle: Lifecycle = {
       case 'agent-ends':
         return { type: 'AGENT_END', at };
       case 'transfer':
-        return {
-          type: 'TRANSFER',
-          at,
-          queueId: intent.queue.id,
-          acw: intent.queue.acw,
-          dispositionRequired: intent.queue.dispositionRequired,
-        };
+        return transferTo(intent.queue, at);
       default:
         return sharedEvent(intent, at);
     }
@@ -191,6 +221,54 @@ const callbackLifecycle: Lifecycle = {
   ...statesByPhase(callbackMachine, 'callback'),
 };
 
+/** The steps of an asynchronous conversation that only the messaging machine has, or `undefined`. */
+function messagingStep(intent: Intent, at: number): MessagingEvent | undefined {
+  switch (intent.kind) {
+    case 'customer-message':
+      return { type: 'CUSTOMER_MESSAGE', at };
+    case 'agent-reply':
+      return { type: 'AGENT_REPLY', at };
+    case 'set-pending':
+      return { type: 'SET_PENDING', at };
+    case 'snooze':
+      return { type: 'SNOOZE', at, until: intent.until };
+    case 'reopen':
+      return { type: 'REOPEN', at, agentId: intent.agentId };
+    case 'resolve':
+      return { type: 'RESOLVE', at, by: intent.by, disposition: intent.disposition, notes: intent.notes };
+    default:
+      return undefined;
+  }
+}
+
+const messagingLifecycle: Lifecycle = {
+  machine: messagingMachine as unknown as Lifecycle['machine'],
+  create: (at, queue) =>
+    messagingSnapshot({
+      at,
+      queueId: queue.id,
+      acw: queue.acw,
+      dispositionRequired: queue.dispositionRequired,
+    }),
+  event(intent, at): MessagingEvent | undefined {
+    switch (intent.kind) {
+      // The console's "end" and its wrap-up form resolve: a written conversation has no after-call phase.
+      case 'agent-ends':
+        return { type: 'RESOLVE', at, by: 'agent' };
+      case 'wrap-up':
+        return { type: 'RESOLVE', at, by: 'agent', disposition: intent.disposition, notes: intent.notes };
+      case 'transfer':
+        return transferTo(intent.queue, at);
+      case 'fail':
+        // A failed send is a receipt on its message, not the end of the conversation.
+        return undefined;
+      default:
+        return messagingStep(intent, at) ?? (sharedEvent(intent, at) as MessagingEvent | undefined);
+    }
+  },
+  ...statesByPhase(messagingMachine, 'email'),
+};
+
 const LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> = {
   chat: chatLifecycle,
   // An offline message waits in a queue and is answered like a chat that the customer already left.
@@ -199,6 +277,8 @@ const LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> = {
   // A call routes exactly like a chat (queue, offer, accept, wrap-up); the call itself is a voice-machine
   // snapshot the hub keeps beside the interaction (hub/voice.hub.ts).
   voice: chatLifecycle,
+  // Email, SMS, WhatsApp and Messenger share one lifecycle; what differs is their adapters (hub/channels.types.ts).
+  ...Object.fromEntries(MESSAGING_CHANNELS.map((channel) => [channel, messagingLifecycle])),
 };
 
 /**

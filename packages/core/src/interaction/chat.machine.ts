@@ -291,15 +291,17 @@ const CHAT_STATE_OF_PHASE: Readonly<Record<Phase, ChatState>> = {
   waiting: 'queued',
   offered: 'offered',
   handling: 'active',
+  // Waiting for the customer on a messaging channel: still the agent's, who may write.
+  pending: 'active',
   'wrap-up': 'wrap-up',
   final: 'ended',
 };
 
 /**
  * Where an interaction of any channel stands, in the chat lifecycle's words, so one set of {@link chatFlags}
- * serves every channel: a state of the chat machine is itself, any other reads by its callback phase (`dialing` as
- * `active`, the waiting and scheduled states as `queued`, the final ones as `ended`). An unknown state (a newer
- * server) reads as `ended`.
+ * serves every channel: a state of the chat machine is itself, any other reads by its callback or messaging phase
+ * (`dialing`, `pending` and `snoozed` as `active`, the waiting and scheduled states as `queued`, the final ones as
+ * `ended`). An unknown state (a newer server) reads as `ended`.
  *
  * @example
  * ```ts
@@ -308,5 +310,6 @@ const CHAT_STATE_OF_PHASE: Readonly<Record<Phase, ChatState>> = {
  */
 export function asChatState(state: string): ChatState {
   if (Object.hasOwn(chatMachine.states, state)) return state as ChatState;
-  return CHAT_STATE_OF_PHASE[phaseOf('callback', state)];
+  const phase = phaseOf('callback', state);
+  return CHAT_STATE_OF_PHASE[phase === 'final' ? phaseOf('email', state) : phase];
 }

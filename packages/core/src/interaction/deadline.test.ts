@@ -35,6 +35,13 @@ function intentsAt(at: number, queue: Queue): Intent[] {
     { kind: 'transfer', queue },
     { kind: 'reassign', queue },
     { kind: 'wrap-up', disposition: 'resolved' },
+    // The messaging channels' own steps.
+    { kind: 'customer-message' },
+    { kind: 'agent-reply' },
+    { kind: 'set-pending' },
+    { kind: 'snooze', until: at + 3_600_000 },
+    { kind: 'reopen', agentId: 'a1' },
+    { kind: 'resolve', by: 'agent' },
   ];
 }
 
@@ -141,6 +148,22 @@ describe('deadlineOf against every lifecycle table', () => {
       if (snapshot.value === 'scheduled') assert.equal(deadline?.at, slot?.start);
       if (snapshot.value === 'retry-wait') assert.equal(deadline?.at, nextAttemptAt);
       if (snapshot.value === 'offered') assert.equal(deadline?.at, offerExpiresAt);
+    }
+  });
+
+  test('a conversation on a messaging channel waits for its offer to expire, or for its snooze to end', () => {
+    for (const channel of ['email', 'sms', 'whatsapp', 'messenger'] as const) {
+      const lifecycle = DEFAULT_LIFECYCLES[channel] as Lifecycle;
+      for (const snapshot of reachable(channel, lifecycle, supportQueue)) {
+        const deadline = deadlineOf(channel, snapshot);
+        const { offerExpiresAt, snoozedUntil } = snapshot.context as {
+          snoozedUntil?: number;
+        } & typeof snapshot.context;
+        if (snapshot.value === 'snoozed')
+          assert.deepEqual([deadline?.kind, deadline?.at], ['snooze-wake', snoozedUntil]);
+        else if (snapshot.value === 'offered') assert.equal(deadline?.at, offerExpiresAt);
+        else assert.equal(deadline, undefined, `${channel} ${snapshot.value} waits for nothing`);
+      }
     }
   });
 

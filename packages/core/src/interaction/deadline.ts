@@ -7,18 +7,24 @@ import {
 } from '../machine';
 import { callbackMachine } from './callback.machine';
 import { chatMachine } from './chat.machine';
-import type { Channel } from './interaction.types';
+import { type Channel, isMessagingChannel } from './interaction.types';
 import type { DeadlineKind } from './lifecycle';
+import { messagingMachine } from './messaging.machine';
 
 /** Every kind of deadline an interaction's state may declare. */
-export const DEADLINE_KINDS: readonly DeadlineKind[] = ['offer-timeout', 'callback-due', 'wrap-up-end'];
+export const DEADLINE_KINDS: readonly DeadlineKind[] = [
+  'offer-timeout',
+  'callback-due',
+  'wrap-up-end',
+  'snooze-wake',
+];
 
 /** The deadline an interaction waits for: what runs out, when (epoch ms), and its machine's event then. */
 export type InteractionDeadline = Deadline<MachineEvent, DeadlineKind>;
 
 /**
  * The deadline an interaction of `channel` waits for in `snapshot`, as its machine's table declares it for the state
- * (voice and offline messages follow the chat machine, callbacks their own), or `undefined`. Pure: storage can keep
+ * (voice and offline messages follow the chat machine, callbacks and the messaging channels their own), or `undefined`. Pure: storage can keep
  * `at` and `kind` beside the snapshot, and whoever runs timers arms it when the state is entered.
  *
  * @example
@@ -31,7 +37,7 @@ export function deadlineOf(
   snapshot: Snapshot<string, unknown>,
 ): InteractionDeadline | undefined {
   // The snapshot is the machine's own (its context is what the declarations read); only its type is forgotten here.
-  const machine = (channel === 'callback' ? callbackMachine : chatMachine) as unknown as MachineDefinition<
+  const machine = machineOf(channel) as unknown as MachineDefinition<
     string,
     MachineEvent,
     unknown,
@@ -40,4 +46,10 @@ export function deadlineOf(
   // A state no machine knows (a newer server's) waits for nothing here.
   if (!Object.hasOwn(machine.states, snapshot.value)) return undefined;
   return pendingDeadline(machine, snapshot);
+}
+
+/** The lifecycle table an interaction of `channel` follows. */
+function machineOf(channel: Channel) {
+  if (channel === 'callback') return callbackMachine;
+  return isMessagingChannel(channel) ? messagingMachine : chatMachine;
 }

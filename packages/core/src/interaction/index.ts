@@ -18,4 +18,5 @@ export {
   wrapUpDeadlineAt,
   wrapUpSkippable,
 } from './lifecycle';
+export * from './messaging.machine';
 export { type Phase, phaseOf } from './phase';

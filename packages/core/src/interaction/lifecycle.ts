@@ -56,9 +56,10 @@ export const WRAP_UP_GRACE_MS = 5_000;
 
 /**
  * What runs out in an interaction, named alike on every channel: an offer nobody answered, a callback whose slot or
- * retry came due, a `timed` wrap-up. Each state declares at most one (`after` in the machine tables).
+ * retry came due, a `timed` wrap-up, a snoozed conversation's wake-up. Each state declares at most one (`after` in
+ * the machine tables).
  */
-export type DeadlineKind = 'offer-timeout' | 'callback-due' | 'wrap-up-end';
+export type DeadlineKind = 'offer-timeout' | 'callback-due' | 'wrap-up-end' | 'snooze-wake';
 
 /** The context an interaction machine with a wrap-up phase keeps: its policy, the outcome, and when it ended. */
 export interface WrapUpContext extends WrapUpFields {
