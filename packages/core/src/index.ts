@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export * from './agent';
+export * from './attachment';
 export { type Clock, systemClock } from './clock/clock';
 export * from './connection';
 export * from './i18n';

@@ -1,7 +1,10 @@
+import type { AttachmentClaims } from '../attachment/attachment.claims';
+import type { AttachmentRef } from '../attachment/attachment.types';
 import { randomId } from '../ids/ids';
 import { helplineError } from '../protocol/errors';
+import { attachmentError } from '../protocol/errors.attachment';
 import { LIMITS } from '../protocol/protocol.limits';
-import type { Notice, ServerFrame } from '../protocol/protocol.types';
+import type { CommandArgs, Notice, ServerFrame } from '../protocol/protocol.types';
 import { redactCardNumbers } from '../protocol/redact';
 import type { Queue } from '../queue/queue.types';
 import { surveyOf, surveyRefusal } from '../queue/survey';
@@ -43,6 +46,8 @@ export interface ConversationHubDeps {
   readonly send: (caller: Caller, frame: ServerFrame) => void;
   /** The place in line the customer was last told, while the interaction waits. */
   readonly standingOf: (cid: string) => Notice | undefined;
+  /** Claims the attachments a message names; absent: attachments are refused. */
+  readonly attachments?: AttachmentClaims | undefined;
 }
 
 /** The conversation commands of a hub. */
@@ -62,6 +67,16 @@ export interface ConversationHub {
 export function createConversationHub(deps: ConversationHubDeps): ConversationHub {
   const { clock, randomBytes, storage, serialized } = deps;
   const { changeOf, addEvent, commit, drive, append } = deps.log;
+
+  async function claimAttachments(
+    senderId: string,
+    args: CommandArgs<'message.send'>,
+  ): Promise<readonly AttachmentRef[]> {
+    const ids = (args.attachments ?? []).map((ref) => ref.id);
+    if (ids.length === 0) return [];
+    if (!deps.attachments) throw attachmentError('attachment/disabled');
+    return deps.attachments.claim({ cid: args.cid, senderId, clientMsgId: args.clientMsgId, ids });
+  }
 
   const handlers: ConversationHub['handlers'] = {
     async 'csat.submit'(caller, args) {
@@ -119,6 +134,8 @@ export function createConversationHub(deps: ConversationHubDeps): ConversationHu
               state,
             });
           }
+          // The stored facts of each attachment, bound to this message for good: the client's copies are not kept.
+          const attachments = await claimAttachments(caller.subject.id, args);
           const messageId = randomId('m', randomBytes);
           const stored = await append(args.cid, {
             type: 'message',
@@ -126,6 +143,7 @@ export function createConversationHub(deps: ConversationHubDeps): ConversationHu
             clientMsgId: args.clientMsgId,
             from: { id: caller.subject.id, role: caller.subject.role, name: caller.subject.name },
             text: redactCardNumbers(args.text),
+            ...(attachments.length > 0 ? { attachments } : {}),
           });
           return { seq: stored.seq, messageId, at: stored.at };
         },

@@ -338,6 +338,7 @@ export function createHub(options: HubOptions): Hub {
     notify,
     send: connections.sendTo,
     standingOf: (cid) => routingHub.standingOf(cid),
+    attachments: options.attachments,
   });
   // Customer history (hub/customers.hub.ts): one's own conversations, and a customer's past ones.
   const customers = createCustomersHub({

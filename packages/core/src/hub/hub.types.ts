@@ -1,4 +1,5 @@
 import type { Agent, PresenceStatus } from '../agent/agent.types';
+import type { AttachmentClaims } from '../attachment/attachment.claims';
 import type { Clock } from '../clock/clock';
 import type { Channel, Customer, Interaction } from '../interaction/interaction.types';
 import type { KpiLogEvent } from '../metrics/metrics.types';
@@ -202,6 +203,11 @@ export interface HubOptions {
    * structured, redacting logger. Default: `console.error`.
    */
   readonly logger?: HubLogger | undefined;
+  /**
+   * Where the attachments messages name are claimed and bound (`@helpline/server`'s attachment store). Absent: a
+   * message with attachments is refused with `attachment/disabled`.
+   */
+  readonly attachments?: AttachmentClaims | undefined;
 }
 
 /** Receives the hub's failures that no command answers for. */

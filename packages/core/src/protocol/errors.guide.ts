@@ -1,4 +1,5 @@
 import { ERROR_MESSAGES, type ErrorCode } from './errors';
+import { ATTACHMENT_ERROR_MESSAGES } from './errors.attachment';
 import { CLUSTER_ERROR_MESSAGES } from './errors.cluster';
 import { VONAGE_ERROR_MESSAGES } from './errors.vonage';
 
@@ -192,6 +193,41 @@ export const ERROR_GUIDE = {
     action:
       'Nothing to undo: the transaction was rolled back. The instance stops leading; it follows, and contends again.',
   },
+  'attachment/type-not-allowed': {
+    cause:
+      "The file's type (as its content shows, not as its name or the browser says) is not on the site's allow-list.",
+    action:
+      "Send a file of an allowed type, or add the type to the site's `attachments.types` in the server config.",
+  },
+  'attachment/too-large': {
+    cause: "The file is larger than the site's `attachments.maxBytes`.",
+    action: 'Send a smaller file (compress it, or split it), or raise the limit in the server config.',
+  },
+  'attachment/empty': {
+    cause: 'The file has no content.',
+    action: 'Pick the file again; it may not have been saved yet.',
+  },
+  'attachment/type-mismatch': {
+    cause: 'The content of the file is of another kind than the type it was declared with (a renamed file).',
+    action: 'Send the file with its real extension and type.',
+  },
+  'attachment/rejected': {
+    cause: "The server's file check (virus scanner hook) refused the file.",
+    action: 'Do not send this file; check it with a virus scanner.',
+  },
+  'attachment/incomplete': {
+    cause: 'A message named an attachment whose upload has not completed.',
+    action: 'Finish the upload (`upload()` resolves once it is complete), then send the message.',
+  },
+  'attachment/offset': {
+    cause: 'An upload chunk did not start where the stored bytes end (a retried or lost chunk).',
+    action:
+      'Ask where the upload stands (`HEAD` or the error) and continue from that byte; `upload()` does this.',
+  },
+  'attachment/disabled': {
+    cause: 'The server was started without an attachment store.',
+    action: 'Start the server with attachments enabled (docs/attachments.md).',
+  },
 } as const satisfies Record<ErrorCode, { cause: string; action: string }>;
 
 /** One entry of the error catalog. */
@@ -215,7 +251,12 @@ export interface ErrorCatalogEntry {
  */
 export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> =
   /* @__PURE__ */ Object.fromEntries(
-    Object.entries({ ...ERROR_MESSAGES, ...VONAGE_ERROR_MESSAGES, ...CLUSTER_ERROR_MESSAGES }).map(
+    Object.entries({
+      ...ERROR_MESSAGES,
+      ...VONAGE_ERROR_MESSAGES,
+      ...CLUSTER_ERROR_MESSAGES,
+      ...ATTACHMENT_ERROR_MESSAGES,
+    }).map(
       ([code, message]) => [code, { message, ...ERROR_GUIDE[code as ErrorCode] }],
     ),
   ) as Record<ErrorCode, ErrorCatalogEntry>;

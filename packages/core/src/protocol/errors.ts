@@ -1,3 +1,4 @@
+import type { ATTACHMENT_ERROR_MESSAGES } from './errors.attachment';
 import { fillTemplate, HelplineError } from './errors.base';
 import type { CLUSTER_ERROR_MESSAGES } from './errors.cluster';
 import type { VONAGE_ERROR_MESSAGES } from './errors.vonage';
@@ -50,13 +51,14 @@ export const ERROR_MESSAGES = {
 } as const satisfies Record<string, string>;
 
 /**
- * A stable error code: one of the core's, one of the Vonage integration's (see `errors.vonage.ts`) or one of cluster
- * mode's (see `errors.cluster.ts`).
+ * A stable error code: one of the core's, one of the Vonage integration's (see `errors.vonage.ts`), one of cluster
+ * mode's (see `errors.cluster.ts`) or one about attachments (see `errors.attachment.ts`).
  */
 export type ErrorCode =
   | CoreErrorCode
   | keyof typeof VONAGE_ERROR_MESSAGES
-  | keyof typeof CLUSTER_ERROR_MESSAGES;
+  | keyof typeof CLUSTER_ERROR_MESSAGES
+  | keyof typeof ATTACHMENT_ERROR_MESSAGES;
 
 /** An error code whose message every client ships ({@link ERROR_MESSAGES}). */
 export type CoreErrorCode = keyof typeof ERROR_MESSAGES;

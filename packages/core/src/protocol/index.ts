@@ -11,6 +11,11 @@ export {
   isHelplineError,
   isRetryable,
 } from './errors';
+export {
+  ATTACHMENT_ERROR_MESSAGES,
+  type AttachmentErrorCode,
+  attachmentError,
+} from './errors.attachment';
 export { ERROR_CATALOG, ERROR_GUIDE, type ErrorCatalogEntry } from './errors.guide';
 export { VONAGE_ERROR_MESSAGES, type VonageErrorCode, vonageFailure } from './errors.vonage';
 export {

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { attachmentListSchema } from '../attachment/attachment.schema';
 import { ERROR_MESSAGES, type HelplineError, helplineError } from './errors';
 import { type ParseResult, parseJsonFrame, validateValue } from './protocol';
 import { e164, languageTag, messageText, prechat, storableText, timeZone, token } from './protocol.inputs';
@@ -80,11 +81,26 @@ export const commandArgsSchemas = {
   }),
   'conversation.list': v.strictObject({}),
   // Both sides
-  'message.send': v.strictObject({
-    cid: id,
-    clientMsgId: v.pipe(v.string(), v.uuid()),
-    text: messageText,
-  }),
+  /**
+   * A message: text, attachments (uploaded first, `attachment/`), or both. The text may be empty only when there
+   * are attachments; the server keeps its own facts of each (type, size), not the client's.
+   */
+  'message.send': v.pipe(
+    v.strictObject({
+      cid: id,
+      clientMsgId: v.pipe(v.string(), v.uuid()),
+      text: storableText(LIMITS.text),
+      attachments: v.optional(attachmentListSchema),
+    }),
+    v.forward(
+      v.partialCheck(
+        [['text'], ['attachments']],
+        (input) => input.text.trim() !== '' || (input.attachments?.length ?? 0) > 0,
+        'must not be empty',
+      ),
+      ['text'],
+    ),
+  ),
   typing: v.strictObject({ cid: id, typing: v.boolean() }),
   read: v.strictObject({ cid: id, seq }),
   history: v.strictObject({

@@ -110,7 +110,26 @@ export const conversationEvent = variant('type', {
   }),
   joined: obj({ type: oneOf('joined'), participant: participantsItem }),
   left: obj({ type: oneOf('left'), participantId: id }),
-  message: obj({ type: oneOf('message'), messageId: id, clientMsgId: str(), from: from, text: str() }),
+  message: obj({
+    type: oneOf('message'),
+    messageId: id,
+    clientMsgId: str(),
+    from: from,
+    text: str(),
+    attachments: opt(
+      arr(
+        obj({
+          id: id,
+          name: str(1, 255),
+          type: str(0, 127, /^[\w.+-]+\/[\w.+-]+$/),
+          size: num(0, 1073741824, Number.isSafeInteger),
+          sha256: opt(str(0, 64, /^[0-9a-f]+$/)),
+          width: opt(num(1, undefined, Number.isSafeInteger)),
+          height: opt(num(1, undefined, Number.isSafeInteger)),
+        }),
+      ),
+    ),
+  }),
   read: obj({ type: oneOf('read'), participantId: id, seq: seq }),
   csat: obj({ type: oneOf('csat'), score: num(), comment: opt(str()), nps: opt(num()) }),
   note: obj({ type: oneOf('note'), text: str() }),

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { attachmentRefSchema } from '../attachment/attachment.schema';
 import {
   callSide,
   channel,
@@ -152,7 +153,10 @@ export const conversationEventSchema = v.variant('type', [
     messageId: id,
     clientMsgId: v.string(),
     from: sender,
+    /** May be empty when the message carries attachments. */
     text: v.string(),
+    /** Files sent with the message, as stored by the server (`attachment/`). */
+    attachments: v.optional(readonlyList(attachmentRefSchema)),
   }),
   v.object({ type: v.literal('read'), participantId: id, seq }),
   v.object({

@@ -1,4 +1,5 @@
 import { atom, computed, type ReadableAtom } from 'nanostores';
+import type { AttachmentRef } from '../attachment/attachment.types';
 import { type Clock, systemClock } from '../clock/clock';
 import type { Connection } from '../connection/connection';
 import { uuidv7 } from '../ids/ids';
@@ -49,7 +50,7 @@ export interface InteractionStore {
    * and the same message sent again. Resolves once the server has it; rejects when it is refused for good (then it
    * shows as `failed`) or the session closes (then it stays in the outbox).
    */
-  send(cid: string, text: string, from: MessageAuthor): Promise<void>;
+  send(cid: string, text: string, from: MessageAuthor, attachments?: readonly AttachmentRef[]): Promise<void>;
   /** Sends whatever the outbox still holds (after a reload), in order; entries already on their way are skipped. */
   flushOutbox(from: (entry: OutboxEntry) => MessageAuthor): Promise<void>;
   /** Marks everything up to the last event read by `participantId`. */
@@ -90,10 +91,13 @@ export function pickEach<V>(
   });
 }
 
-/** Refuses an empty or over-long message with the same error the server would give. */
-export function checkMessageText(text: string): void {
+/**
+ * Refuses an empty or over-long message with the same error the server would give. A message with attachments
+ * may have no text.
+ */
+export function checkMessageText(text: string, attachmentCount = 0): void {
   const detail =
-    text.trim().length === 0
+    text.trim().length === 0 && attachmentCount === 0
       ? 'must not be empty'
       : text.length > LIMITS.text
         ? `must be at most ${LIMITS.text} characters`
@@ -184,10 +188,16 @@ export function createInteractionStore(
     apply,
     load,
     upsertInteraction,
-    async send(cid, text, from) {
+    async send(cid, text, from, attachments = []) {
       // Checked before the outbox, so a message that can never be sent is refused at once, even offline.
-      checkMessageText(text);
-      const entry: OutboxEntry = { cid, clientMsgId: uuidv7(now()), text, at: now() };
+      checkMessageText(text, attachments.length);
+      const entry: OutboxEntry = {
+        cid,
+        clientMsgId: uuidv7(now()),
+        text,
+        ...(attachments.length > 0 ? { attachments } : {}),
+        at: now(),
+      };
       await outbox.add(entry);
       await enqueue(entry, from);
     },

@@ -1,3 +1,4 @@
+import type { AttachmentRef } from '../attachment/attachment.types';
 import type { DeliveredEvent } from '../connection/connection';
 import type { ParticipantRole } from '../interaction/interaction.types';
 import { phaseOf } from '../interaction/phase';
@@ -26,7 +27,10 @@ export interface ChatMessage {
   /** Position in the conversation log, once confirmed. */
   readonly seq?: number | undefined;
   readonly from: MessageAuthor;
+  /** May be empty when the message carries attachments. */
   readonly text: string;
+  /** Files sent with the message: names are text, shown as text; see `attachmentUrl` for their download path. */
+  readonly attachments?: readonly AttachmentRef[] | undefined;
   /** Epoch ms: the server's time once confirmed, the local time before. */
   readonly at: number;
   /**
@@ -198,6 +202,7 @@ export function foldEvent(view: ConversationView, event: DeliveredEvent): Conver
           seq: event.seq,
           from: ev.from,
           text: ev.text,
+          ...(ev.attachments?.length ? { attachments: ev.attachments } : {}),
           at: event.at,
           status: 'sent',
         }),
@@ -284,6 +289,7 @@ export function foldInteractions(records: InteractionRecords, input: Interaction
                 key: entry.clientMsgId,
                 from,
                 text: entry.text,
+                ...(entry.attachments?.length ? { attachments: entry.attachments } : {}),
                 at: entry.at,
                 status: 'sending',
               }),

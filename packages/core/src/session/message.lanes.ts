@@ -130,7 +130,12 @@ export function createMessageLanes(options: MessageLanesOptions): MessageLanes {
       try {
         await connection.command(
           'message.send',
-          { cid: entry.cid, clientMsgId: entry.clientMsgId, text: entry.text },
+          {
+            cid: entry.cid,
+            clientMsgId: entry.clientMsgId,
+            text: entry.text,
+            ...(entry.attachments?.length ? { attachments: entry.attachments } : {}),
+          },
           { persistent: true },
         );
         await outbox.remove(entry.clientMsgId);

@@ -1,9 +1,14 @@
+import type { AttachmentRef } from '../attachment/attachment.types';
+
 /** A message typed by the user and not yet confirmed by the server. */
 export interface OutboxEntry {
   readonly cid: string;
   /** UUIDv7 chosen on the device; the server dedupes on it. */
   readonly clientMsgId: string;
+  /** May be empty when the message carries attachments. */
   readonly text: string;
+  /** Files uploaded for the message (`upload()`); their bytes are on the server already. */
+  readonly attachments?: readonly AttachmentRef[] | undefined;
   /** Epoch ms when it was typed. */
   readonly at: number;
 }
