@@ -169,6 +169,43 @@ CREATE INDEX interactions_due ON interactions (due_at) WHERE due_at IS NOT NULL;
     },
   },
   {
+    version: 8,
+    name: 'attachments and their bytes',
+    sql: `
+-- One uploaded file: who uploaded it to which conversation, what the sender declared (name, size, type) and, once
+-- complete, what the server found (the sniffed type, sha256, image size). received counts the bytes stored so far:
+-- an interrupted upload continues from there. A message that sends it binds it (client_msg_id) for good.
+CREATE TABLE attachments (
+  id            text PRIMARY KEY,
+  cid           text NOT NULL,
+  uploader_id   text NOT NULL,
+  site          text,
+  name          text NOT NULL,
+  declared_type text NOT NULL,
+  size          bigint NOT NULL,
+  received      bigint NOT NULL DEFAULT 0,
+  status        text NOT NULL CHECK (status IN ('uploading', 'complete')),
+  type          text,
+  sha256        text,
+  width         integer,
+  height        integer,
+  client_msg_id text,
+  created_at    bigint NOT NULL,
+  completed_at  bigint
+);
+CREATE INDEX attachments_cid ON attachments (cid);
+-- Uploads never sent are pruned after a while.
+CREATE INDEX attachments_unbound ON attachments (created_at) WHERE client_msg_id IS NULL;
+-- The bytes, when the database keeps them (the PostgreSQL store): one row per piece, by its first byte's offset.
+CREATE TABLE attachment_chunks (
+  attachment_id text NOT NULL REFERENCES attachments (id) ON DELETE CASCADE,
+  start_byte    bigint NOT NULL,
+  data          bytea NOT NULL,
+  PRIMARY KEY (attachment_id, start_byte)
+);
+`,
+  },
+  {
     version: 9,
     name: 'email mailbox cursors and message threads',
     sql: `
