@@ -1,6 +1,7 @@
 import { ERROR_MESSAGES, type ErrorCode } from './errors';
 import { ATTACHMENT_ERROR_MESSAGES } from './errors.attachment';
 import { CLUSTER_ERROR_MESSAGES } from './errors.cluster';
+import { MESSAGING_ERROR_GUIDE, MESSAGING_ERROR_MESSAGES } from './errors.messaging';
 import { VONAGE_ERROR_MESSAGES } from './errors.vonage';
 
 /** Why an error usually happens and what to do about it, by code. */
@@ -228,6 +229,7 @@ export const ERROR_GUIDE = {
     cause: 'The server was started without an attachment store.',
     action: 'Start the server with attachments enabled (docs/attachments.md).',
   },
+  ...MESSAGING_ERROR_GUIDE,
 } as const satisfies Record<ErrorCode, { cause: string; action: string }>;
 
 /** One entry of the error catalog. */
@@ -256,7 +258,6 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> =
       ...VONAGE_ERROR_MESSAGES,
       ...CLUSTER_ERROR_MESSAGES,
       ...ATTACHMENT_ERROR_MESSAGES,
-    }).map(
-      ([code, message]) => [code, { message, ...ERROR_GUIDE[code as ErrorCode] }],
-    ),
+      ...MESSAGING_ERROR_MESSAGES,
+    }).map(([code, message]) => [code, { message, ...ERROR_GUIDE[code as ErrorCode] }]),
   ) as Record<ErrorCode, ErrorCatalogEntry>;

@@ -1,6 +1,7 @@
 import type { ATTACHMENT_ERROR_MESSAGES } from './errors.attachment';
 import { fillTemplate, HelplineError } from './errors.base';
 import type { CLUSTER_ERROR_MESSAGES } from './errors.cluster';
+import type { MESSAGING_ERROR_MESSAGES } from './errors.messaging';
 import type { VONAGE_ERROR_MESSAGES } from './errors.vonage';
 
 // The class and the filling of templates are in `errors.base.ts`: what raising an error needs, without the catalog
@@ -52,13 +53,15 @@ export const ERROR_MESSAGES = {
 
 /**
  * A stable error code: one of the core's, one of the Vonage integration's (see `errors.vonage.ts`), one of cluster
- * mode's (see `errors.cluster.ts`) or one about attachments (see `errors.attachment.ts`).
+ * mode's (see `errors.cluster.ts`), one about attachments (see `errors.attachment.ts`) or one of the messaging
+ * channels' (see `errors.messaging.ts`).
  */
 export type ErrorCode =
   | CoreErrorCode
   | keyof typeof VONAGE_ERROR_MESSAGES
   | keyof typeof CLUSTER_ERROR_MESSAGES
-  | keyof typeof ATTACHMENT_ERROR_MESSAGES;
+  | keyof typeof ATTACHMENT_ERROR_MESSAGES
+  | keyof typeof MESSAGING_ERROR_MESSAGES;
 
 /** An error code whose message every client ships ({@link ERROR_MESSAGES}). */
 export type CoreErrorCode = keyof typeof ERROR_MESSAGES;

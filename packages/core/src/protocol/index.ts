@@ -17,6 +17,11 @@ export {
   attachmentError,
 } from './errors.attachment';
 export { ERROR_CATALOG, ERROR_GUIDE, type ErrorCatalogEntry } from './errors.guide';
+export {
+  MESSAGING_ERROR_MESSAGES,
+  type MessagingErrorCode,
+  messagingFailure,
+} from './errors.messaging';
 export { VONAGE_ERROR_MESSAGES, type VonageErrorCode, vonageFailure } from './errors.vonage';
 export {
   encodeFrame,
