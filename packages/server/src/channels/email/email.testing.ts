@@ -1,9 +1,13 @@
 // The real mail servers the email tests run against (scripts/ensure-mail.mjs starts them; the test command sets
 // HELPLINE_TEST_MAIL_URL), and helpers that act as a customer: send over SMTP, read a mailbox over IMAP.
 import { randomBytes } from 'node:crypto';
+import type { DeliveryStatus, InboundMessage } from '@helpline/core/hub';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
+import * as v from 'valibot';
+import { type EmailConfig, type EmailConfigInput, emailConfigSchema } from './email.config';
+import type { EmailIntake } from './email.intake';
 
 /** Where the test mail servers listen, and the password every test mailbox has. */
 export interface TestMailServers {
@@ -108,4 +112,116 @@ export async function waitForInbox(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** One conversation of the {@link RecordingIntake}. */
+export interface RecordedConversation {
+  readonly cid: string;
+  readonly threadKey: string;
+  /** Every message's externalId, oldest first: the customer's and ours (see `OutboundMessage.references`). */
+  readonly externalIds: string[];
+  readonly messages: InboundMessage[];
+}
+
+/**
+ * A stand-in for `hub.channels` that keeps the contract (one conversation per thread key, one message per externalId)
+ * and records every call, for tests of the channel alone.
+ */
+export interface RecordingIntake extends EmailIntake {
+  readonly conversations: Map<string, RecordedConversation>;
+  /** Every `receive` call, duplicates included. */
+  readonly calls: InboundMessage[];
+  readonly statuses: Array<{ externalId: string; status: DeliveryStatus; detail?: string | undefined }>;
+  /** Resolves when `check` holds (checked after every call), or rejects after `timeoutMs`. */
+  until(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+}
+
+/** Creates a {@link RecordingIntake}. */
+export function createRecordingIntake(): RecordingIntake {
+  const conversations = new Map<string, RecordedConversation>();
+  const byExternalId = new Map<string, string>();
+  const calls: InboundMessage[] = [];
+  const statuses: RecordingIntake['statuses'] = [];
+  const waiters = new Set<() => void>();
+  const changed = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  return {
+    conversations,
+    calls,
+    statuses,
+    async receive(message) {
+      calls.push(message);
+      const known = byExternalId.get(message.externalId);
+      if (known) {
+        changed();
+        return { cid: known, created: false, reopened: false, duplicate: true };
+      }
+      let conversation = [...conversations.values()].find((c) => c.threadKey === message.threadKey);
+      const created = conversation === undefined;
+      if (!conversation) {
+        conversation = {
+          cid: `c${conversations.size + 1}`,
+          threadKey: message.threadKey,
+          externalIds: [],
+          messages: [],
+        };
+        conversations.set(conversation.cid, conversation);
+      }
+      conversation.externalIds.push(message.externalId);
+      conversation.messages.push(message);
+      byExternalId.set(message.externalId, conversation.cid);
+      changed();
+      return { cid: conversation.cid, created, reopened: false, duplicate: false };
+    },
+    async status(_channel, externalId, status, detail) {
+      statuses.push({ externalId, status, detail });
+      changed();
+      return true;
+    },
+    until(check, what, timeoutMs = 20_000) {
+      if (check()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`timed out waiting for ${what}`));
+        }, timeoutMs);
+        const waiter = () => {
+          if (!check()) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve();
+        };
+        waiters.add(waiter);
+      });
+    },
+  };
+}
+
+/** The `email` configuration of one test mailbox at `address` on the test servers (reads as the test user). */
+export function testEmailConfig(
+  servers: TestMailServers,
+  address: string,
+  imap: { readonly port?: number; readonly host?: string } = {},
+): EmailConfig {
+  return v.parse(emailConfigSchema, {
+    mailboxes: [
+      {
+        id: 'support',
+        address,
+        name: 'Shop Support',
+        queueId: 'support',
+        imap: {
+          host: imap.host ?? servers.host,
+          port: imap.port ?? servers.imapPort,
+          secure: false,
+          allowPlaintext: true,
+          user: address,
+          passwordEnv: 'HELPLINE_TEST_MAIL_PASSWORD',
+        },
+        smtp: { host: servers.host, port: servers.smtpPort, secure: false, allowPlaintext: true },
+      },
+    ],
+    retry: { initialMs: 100, maxMs: 1000 },
+  } satisfies EmailConfigInput);
 }
