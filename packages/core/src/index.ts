@@ -8,6 +8,7 @@
 export * from './agent';
 export * from './attachment';
 export { type Clock, systemClock } from './clock/clock';
+export * from './composer';
 export * from './connection';
 export * from './i18n';
 export { randomId, secureRandomBytes, uuidv7 } from './ids/ids';

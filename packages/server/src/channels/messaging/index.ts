@@ -26,8 +26,6 @@ export {
   type MessagingConfigInput,
   messagingConfigSchema,
 } from './messaging.config';
-export type { ComposerLimits, SmsSegments, WindowState } from './messaging.limits';
-export { composerLimits, smsSegments, whatsappWindow } from './messaging.limits';
 export type { MessagingAttachments, StoredMedia } from './messaging.media';
 export { MESSAGING_BODY_LIMIT, MESSAGING_PREFIX } from './messaging.routes';
 

@@ -2,7 +2,7 @@
 // in-memory attachments store and a recording intake in place of the hub.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { isHelplineError } from '@helpline/core';
+import { isHelplineError, WHATSAPP_WINDOW_MS } from '@helpline/core';
 import type { OutboundMessage } from '@helpline/core/hub';
 import { silentLogger } from '../../log/logger';
 import { migrate } from '../../storage/migrations';
@@ -20,7 +20,6 @@ import {
   type FakeMessages,
   type MemoryAttachments,
 } from './messaging.fake';
-import { WHATSAPP_WINDOW_MS } from './messaging.limits';
 import { createSqlMessagingStore } from './messaging.store';
 import type { VonageChannel } from './messaging.types';
 

@@ -1,14 +1,17 @@
-import { helplineError, isHelplineError, messagingFailure, redactCardNumbers } from '@helpline/core';
-import type { ChannelOutbound, ChannelsHub } from '@helpline/core/hub';
-import type { Logger } from '../../log/logger';
-import type { MessagingConfig, MessagingSender, WhatsAppTemplateConfig } from './messaging.config';
 import {
   type ComposerLimits,
   composerLimits,
+  helplineError,
+  isHelplineError,
+  messagingFailure,
+  redactCardNumbers,
   textTooLong,
   type WindowState,
   whatsappWindow,
-} from './messaging.limits';
+} from '@helpline/core';
+import type { ChannelOutbound, ChannelsHub } from '@helpline/core/hub';
+import type { Logger } from '../../log/logger';
+import type { MessagingConfig, MessagingSender, WhatsAppTemplateConfig } from './messaging.config';
 import { type MediaFetcher, type MessagingAttachments, mediaFileName } from './messaging.media';
 import {
   buildSdkMessage,

@@ -1,6 +1,9 @@
-import type { VonageChannel } from './messaging.types';
+import type { MessagingChannel } from '../interaction/interaction.types';
 
-// What the composer must know before the agent sends: WhatsApp's 24-hour customer-care window, and how long a text
+/** The channels whose composer counts against a provider's limits (SMS, WhatsApp and Messenger). */
+export type LimitedChannel = Extract<MessagingChannel, 'sms' | 'whatsapp' | 'messenger'>;
+
+// What a messaging composer must know before the agent sends, shared by the console and the server that checks it again: WhatsApp's 24-hour customer-care window, and how long a text
 // may be on each channel (an SMS counted in segments, GSM-7 or UCS-2).
 
 /** WhatsApp's customer-care window: free text is delivered only this long after the customer's last message. */
@@ -24,7 +27,7 @@ export function whatsappWindow(lastInboundAt: number | undefined, now: number): 
 }
 
 /** Longest text per message where the channel counts characters, not segments. */
-export const TEXT_MAX: Readonly<Record<Exclude<VonageChannel, 'sms'>, number>> = {
+export const TEXT_MAX: Readonly<Record<Exclude<LimitedChannel, 'sms'>, number>> = {
   whatsapp: 4_096,
   messenger: 2_000,
 };
@@ -97,7 +100,7 @@ export type ComposerLimits =
   | { readonly channel: 'whatsapp' | 'messenger'; readonly maxLength: number };
 
 /** The composer limits of `channel` (`smsMaxSegments` from the configuration). */
-export function composerLimits(channel: VonageChannel, smsMaxSegments: number): ComposerLimits {
+export function composerLimits(channel: LimitedChannel, smsMaxSegments: number): ComposerLimits {
   return channel === 'sms'
     ? { channel, maxSegments: smsMaxSegments }
     : { channel, maxLength: TEXT_MAX[channel] };

@@ -7,7 +7,7 @@ import {
   textTooLong,
   WHATSAPP_WINDOW_MS,
   whatsappWindow,
-} from './messaging.limits';
+} from './composer.limits';
 
 describe('SMS segments', () => {
   const cases: [string, string, 'gsm-7' | 'ucs-2', number, number][] = [
