@@ -1,6 +1,6 @@
 // The long crash run behind `npm run chaos` (not part of `npm test`): more chats, callbacks and kills than the
-// fault suite's run, on PGlite, and on PostgreSQL too when HELPLINE_TEST_DATABASE_URL is set; prints the kills as
-// they land, then checks the same invariants.
+// fault suite's run, on PGlite, and on PostgreSQL too when HELPLINE_TEST_DATABASE_URL is set — one instance, then
+// two in cluster mode with the leader killed; prints the kills as they land, then checks the same invariants.
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from '../../packages/server/src/testing/databases';
 import { judgeCrash } from './crash.assert';
 import { type CrashDatabase, runCrash } from './crash.scenario';
@@ -40,5 +40,6 @@ else {
   } finally {
     await target.drop();
   }
+  ok = (await run({ kind: 'cluster', adminUrl: available.url, instances: 2 })) && ok;
 }
 process.exitCode = ok ? 0 : 1;

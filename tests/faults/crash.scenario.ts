@@ -2,15 +2,13 @@
 // `helpline serve` runs as a child process on a persistent database and is killed with SIGKILL at seeded moments,
 // then started again on the same data, while visitors chat with agents through core's real sessions, offers run
 // out and scheduled callbacks come due. The clients reach the server through a TCP proxy, so they survive each
-// restart by reconnecting and resuming. The run reports what every client saw and what the database holds;
+// restart by reconnecting and resuming. In a cluster (two instances on one PostgreSQL behind the round-robin
+// balancer), each kill is of the leader, and the other instance takes over (crash.deployment.ts). The run reports what every client saw and what the database holds;
 // crash.assert.ts judges it.
 //
 // The seed fixes the plan (message counts, callback slots, the moments of the kills); which frames are in flight at
 // a kill also depends on how the two processes are scheduled, so a failure names its evidence, not just its seed.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type {
   AgentSession,
   ConversationEvent,
@@ -25,11 +23,12 @@ import { createAgentSession, createVisitorSession, createWebSocketTransport } fr
 import type { StoredEvent, StoredInteraction } from '@helpline/core/hub';
 import WebSocket from 'ws';
 import type { ConfigInput } from '../../packages/server/src/config/config';
-import { openStorage, type StorageTarget } from '../../packages/server/src/storage/sql.storage';
+import { openStorage } from '../../packages/server/src/storage/sql.storage';
 import { SITE_ORIGIN, staffToken, TEST_CONFIG } from '../../packages/server/src/testing/harness';
-import { type FaultProxy, startFaultProxy } from '../../packages/server/src/testing/proxy';
-import { type ServeProcess, spawnServe } from '../../packages/server/src/testing/serve.process';
 import { seededRandom, until } from './chaos.scenario';
+import { type CrashDatabase, type CrashDeployment, startCrashDeployment } from './crash.deployment';
+
+export type { CrashDatabase } from './crash.deployment';
 
 /** Agents who accept every offer; `carl` never answers, so each offer made to him runs out. */
 export const ACCEPTING_AGENTS = ['alice', 'bob'] as const;
@@ -53,11 +52,6 @@ export const CRASH_CONFIG: ConfigInput = {
   limits: TEST_CONFIG.limits,
   heartbeatSeconds: 1,
 };
-
-/** Where the server keeps its data: a PGlite directory, or a PostgreSQL schema. */
-export type CrashDatabase =
-  | { readonly kind: 'pglite'; readonly dataDir: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
 
 /** Parameters of one run. */
 export interface CrashOptions {
@@ -171,23 +165,6 @@ export interface CrashReport {
   /** Error lines the server processes logged. */
   readonly serverErrors: readonly string[];
   readonly elapsedMs: number;
-}
-
-/** Starts `helpline serve` on the run's database; resolves once it listens. */
-function serve(
-  configPath: string,
-  database: CrashDatabase,
-  onError: (line: string) => void,
-): Promise<ServeProcess> {
-  return spawnServe({
-    configPath,
-    args: database.kind === 'pglite' ? ['--data', database.dataDir] : [],
-    env: {
-      HELPLINE_DATABASE_URL: database.kind === 'postgres' ? database.url : '',
-      HELPLINE_DATABASE_SCHEMA: database.kind === 'postgres' ? database.schema : '',
-    },
-    onError,
-  });
 }
 
 /** A `ws` class that presents `origin`, as a browser on the shop's page would (none for the agents' console). */
@@ -317,30 +294,15 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const elapsed = () => `${String(Date.now() - started).padStart(6)} ms`;
-  const configDir = mkdtempSync(join(tmpdir(), 'helpline-crash-'));
-  const configPath = join(configDir, 'helpline.config.json');
-  writeFileSync(configPath, JSON.stringify(CRASH_CONFIG));
   const serverErrors: string[] = [];
   const stuck: string[] = [];
   const sent: SentMessage[] = [];
   const cleanups: (() => void)[] = [];
   let finished = false;
-  let server: ServeProcess;
-  let proxy: FaultProxy;
-  try {
-    server = await serve(configPath, options.database, (line) => serverErrors.push(line));
-  } catch (error) {
-    rmSync(configDir, { recursive: true, force: true });
-    throw error;
-  }
-  try {
-    proxy = await startFaultProxy(server.port);
-  } catch (error) {
-    await server.kill();
-    rmSync(configDir, { recursive: true, force: true });
-    throw error;
-  }
-  const socketUrl = `ws://127.0.0.1:${proxy.port}/v1/ws`;
+  const deployment: CrashDeployment = await startCrashDeployment(options.database, CRASH_CONFIG, (line) =>
+    serverErrors.push(line),
+  );
+  const { socketUrl } = deployment;
   const connection = {
     random: seededRandom(options.seed ^ 0x5eed),
     // Back-off capped low: the contract's 30 s cap would make the run wait on timers, not on restarts.
@@ -351,7 +313,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
   const observers: { observer: Observer; session: VisitorSession | AgentSession }[] = [];
 
   async function visitorSession(name: string): Promise<VisitorSession> {
-    const response = await fetch(`${server.url}/v1/sessions/visitor`, {
+    const response = await fetch(`${deployment.httpUrl}/v1/sessions/visitor`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ site: 'shop' }),
@@ -589,13 +551,10 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
         if (Date.now() > deadline) return;
         log(`${elapsed()}: kill -9 (#${k + 1})`);
         const from = Date.now();
-        await server.kill();
+        const done = await deployment.crash();
         kills++;
-        proxy.cut();
-        server = await serve(configPath, options.database, (line) => serverErrors.push(line));
-        proxy.setTarget(server.port);
         downtimes.push({ from, to: Date.now() });
-        log(`${elapsed()}: server back on port ${server.port}`);
+        log(`${elapsed()}: ${done}`);
         at = Date.now() + (plan.uptimesMs[k] ?? 0);
       }
     })();
@@ -634,15 +593,10 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     );
     for (const stop of cleanups) stop();
     cleanups.length = 0;
-    await proxy.close();
-    await server.stop();
+    await deployment.stop();
 
     // The database as the last server left it.
-    const target: StorageTarget =
-      options.database.kind === 'pglite'
-        ? { kind: 'pglite', dataDir: options.database.dataDir }
-        : { kind: 'postgres', url: options.database.url, schema: options.database.schema };
-    const storage = await openStorage(target);
+    const storage = await openStorage(deployment.storage);
     const stored = new Map<string, StoredConversation>();
     const conversationsPerVisitor = new Map<string, number>();
     try {
@@ -678,8 +632,6 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
   } finally {
     finished = true;
     for (const stop of cleanups) stop();
-    await proxy.close().catch(() => undefined);
-    await server.kill();
-    rmSync(configDir, { recursive: true, force: true });
+    await deployment.close();
   }
 }

@@ -49,4 +49,17 @@ describe('kill -9 and restart while 50 chats talk, offers time out and callbacks
     cleanups.push(() => target.drop());
     await crashRun({ kind: 'postgres', url: available.url, schema: target.schema ?? '' });
   });
+
+  // Cluster mode (docs/cluster.md): each kill is of the leader, and the other instance takes over; the clients are
+  // spread over both instances between kills (crash.deployment.ts).
+  it(`2 instances on PostgreSQL, the leader killed each time: the same (seed ${SEED})`, {
+    timeout: 180_000,
+  }, async (t) => {
+    const available = await testPostgresUrl();
+    if ('skip' in available) {
+      t.skip(`2 instances on PostgreSQL: ${available.skip}`);
+      return;
+    }
+    await crashRun({ kind: 'cluster', adminUrl: available.url, instances: 2 });
+  });
 });
