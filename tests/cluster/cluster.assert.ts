@@ -328,14 +328,22 @@ export function judgeCluster(report: ClusterReport): { counts: ClusterCounts; ev
     const capacity = channel === 'callback' ? report.capacity.callback : report.capacity.chat;
     list.sort((a, b) => a.at - b.at || a.delta - b.delta);
     let held = 0;
+    /** What the agent holds, each since when. */
+    const holding = new Map<string, number>();
     for (const step of list) {
       held += step.delta;
+      if (step.delta > 0) holding.set(step.cid, step.at);
+      else holding.delete(step.cid);
       if (held > capacity && !overAgents.has(key)) {
         overAgents.add(key);
         overCapacity++;
         evidence.add(
           'over capacity',
-          `${agent} held ${held} ${channel}s at once (capacity ${capacity}) at ${when(step.at)}`,
+          `${agent} held ${held} ${channel}s at once (capacity ${capacity}) at ${when(step.at)}: ${[
+            ...holding,
+          ]
+            .map(([cid, since]) => `${cid} joined ${when(since)}`)
+            .join(', ')}`,
         );
       }
     }
