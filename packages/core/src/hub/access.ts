@@ -156,7 +156,7 @@ export function authorize(op: InteractionOp, relation: Relation, cid: string, op
 }
 
 /** Conversation events only staff see. Anyone else receives the event's place in the log without its content. */
-const STAFF_ONLY: ReadonlySet<ConversationEvent['type']> = new Set(['note']);
+const STAFF_ONLY: ReadonlySet<ConversationEvent['type']> = new Set(['note', 'receipt']);
 
 /** True when the event's content may reach a subject of `role`. */
 export function canSee(role: Subject['role'], ev: ConversationEvent): boolean {

@@ -1,6 +1,7 @@
 import type { AttachmentClaims } from '../attachment/attachment.claims';
 import type { AttachmentRef } from '../attachment/attachment.types';
 import { randomId } from '../ids/ids';
+import { isMessagingChannel } from '../interaction/interaction.types';
 import { helplineError } from '../protocol/errors';
 import { attachmentError } from '../protocol/errors.attachment';
 import { LIMITS } from '../protocol/protocol.limits';
@@ -9,6 +10,7 @@ import { redactCardNumbers } from '../protocol/redact';
 import type { Queue } from '../queue/queue.types';
 import { surveyOf, surveyRefusal } from '../queue/survey';
 import { eventFor, type InteractionOp, type Relation, visibleUntil } from './access';
+import type { ChannelsEngine } from './channels.hub';
 import { type ConversationLog, partiesOf } from './conversation.log';
 import { afterReply, type Caller, type CommandHandlers } from './dispatch';
 import type { HubClock, HubStorage, Subject } from './hub.types';
@@ -48,6 +50,8 @@ export interface ConversationHubDeps {
   readonly standingOf: (cid: string) => Notice | undefined;
   /** Claims the attachments a message names; absent: attachments are refused. */
   readonly attachments?: AttachmentClaims | undefined;
+  /** Staff's messages in a messaging conversation (email, SMS, WhatsApp, Messenger) go through its channel. */
+  readonly channels?: Pick<ChannelsEngine, 'reply'> | undefined;
 }
 
 /** The conversation commands of a hub. */
@@ -126,6 +130,19 @@ export function createConversationHub(deps: ConversationHubDeps): ConversationHu
             return { seq: original.seq, messageId: original.ev.messageId, at: original.at };
           }
           const state = current.snapshot.value;
+          if (
+            isMessagingChannel(current.interaction.channel) &&
+            deps.channels &&
+            caller.subject.role !== 'visitor'
+          ) {
+            const attachments = await claimAttachments(caller.subject.id, args);
+            const stored = await deps.channels.reply(caller.subject, current, { ...args, attachments });
+            return {
+              seq: stored.seq,
+              messageId: (stored.ev as { messageId: string }).messageId,
+              at: stored.at,
+            };
+          }
           const allowed = caller.subject.role === 'visitor' ? ['queued', 'offered', 'active'] : ['active'];
           if (current.interaction.channel !== 'chat' || !allowed.includes(state)) {
             throw helplineError('conflict/state', {

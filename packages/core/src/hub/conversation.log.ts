@@ -25,6 +25,8 @@ export interface Change {
   readonly calls: CallStep[];
   /** The client request that starts this conversation, kept with it (see {@link HubStorage.startedBy}). */
   startRequest?: CommitOptions['startRequest'];
+  /** A messaging channel's thread and providers' message ids, kept with it (see {@link HubStorage.threadOf}). */
+  channel?: CommitOptions['channel'];
 }
 
 /** One step of one interaction, stored and made current: what every subscriber of the log hears. */
@@ -248,7 +250,10 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
         next = withLeftSeqs(change.interaction, placed);
         return { interaction: next, snapshot: change.snapshot, open };
       },
-      change.startRequest ? { startRequest: change.startRequest } : {},
+      {
+        ...(change.startRequest ? { startRequest: change.startRequest } : {}),
+        ...(change.channel ? { channel: change.channel } : {}),
+      },
     );
     current.interaction = next;
     current.snapshot = change.snapshot;

@@ -15,6 +15,8 @@ import { surveyOf, surveyOffer } from '../queue/survey';
 import { createRouter } from '../routing/router';
 import { INTERACTION_RULES, visibleUntil } from './access';
 import { createCallbacksHub } from './callbacks.hub';
+import { createChannelsHub } from './channels.hub';
+import type { ChannelsHub } from './channels.types';
 import { createConnectionsHub } from './connections.hub';
 import { createConversationHub } from './conversation.hub';
 import { createConversationLog } from './conversation.log';
@@ -70,6 +72,8 @@ export interface Hub {
     args: unknown,
     meta?: ConnectionMeta,
   ): Promise<CommandResult<Op>>;
+  /** The intake of the messaging channels' adapters (email, SMS, WhatsApp, Messenger): see `channels.types.ts`. */
+  readonly channels: ChannelsHub;
   /** Number of open client connections. */
   readonly connectionCount: number;
   /**
@@ -324,6 +328,19 @@ export function createHub(options: HubOptions): Hub {
     wireFor,
   });
 
+  // The messaging channels (hub/channels.hub.ts): adapters' messages into conversations, replies out, receipts.
+  const channels = createChannelsHub({
+    clock,
+    randomBytes,
+    options: options.channels ?? {},
+    storage,
+    load,
+    intake,
+    log: conversationLog,
+    serialized,
+    routing: routingHub,
+    reportFailure,
+  });
   // The conversation commands (hub/conversation.hub.ts): writing, typing, read receipts, history, ending, rating.
   const conversation = createConversationHub({
     clock,
@@ -339,6 +356,7 @@ export function createHub(options: HubOptions): Hub {
     send: connections.sendTo,
     standingOf: (cid) => routingHub.standingOf(cid),
     attachments: options.attachments,
+    channels,
   });
   // Customer history (hub/customers.hub.ts): one's own conversations, and a customer's past ones.
   const customers = createCustomersHub({
@@ -425,6 +443,7 @@ export function createHub(options: HubOptions): Hub {
     presenceOf: (agentId) => presence.current(agentId),
     execute: (subject, op, args, meta = {}) =>
       dispatch.execute(requestCaller(subject, meta, randomBytes), op, args),
+    channels: { receive: channels.receive, status: channels.status },
     get connectionCount() {
       return connections.count;
     },

@@ -1,12 +1,13 @@
 import type { Agent, PresenceStatus } from '../agent/agent.types';
 import type { AttachmentClaims } from '../attachment/attachment.claims';
 import type { Clock } from '../clock/clock';
-import type { Channel, Customer, Interaction } from '../interaction/interaction.types';
+import type { Channel, Customer, Interaction, MessagingChannel } from '../interaction/interaction.types';
 import type { KpiLogEvent } from '../metrics/metrics.types';
 import type { HelplineError } from '../protocol/errors';
 import type { CommandOp, ConversationEvent } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import type { RoutingRule } from '../routing/rules';
+import type { ChannelsOptions } from './channels.types';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
 
 /** Who is on the other end of a connection, as proven by their token. */
@@ -108,6 +109,19 @@ export interface HubStorage {
    * `startRequest`.
    */
   startedBy?(subjectId: string, requestId: string): Promise<string | undefined>;
+  /**
+   * Optional: the conversation of a messaging thread, as recorded by {@link HubStorage.commit}'s `channel.threadKey`.
+   * Without it, threads are found only while the hub runs.
+   */
+  threadOf?(channel: MessagingChannel, threadKey: string): Promise<string | undefined>;
+  /**
+   * Optional: the event a provider's message id was recorded with ({@link HubStorage.commit}'s `channel.externalIds`):
+   * a customer's message (dedupe), or the receipt of one we sent (its later statuses).
+   */
+  channelMessage?(
+    channel: MessagingChannel,
+    externalId: string,
+  ): Promise<{ readonly cid: string; readonly seq: number } | undefined>;
 }
 
 /** An event about to be appended, with the time it happened. */
@@ -120,6 +134,17 @@ export interface PendingEvent {
 export interface CommitOptions {
   /** The client request that started this conversation (see {@link HubStorage.startedBy}). */
   readonly startRequest?: { readonly subjectId: string; readonly requestId: string } | undefined;
+  /** A messaging channel's keys, kept with the step (see {@link HubStorage.threadOf}, {@link HubStorage.channelMessage}). */
+  readonly channel?: ChannelKeys | undefined;
+}
+
+/** A messaging channel's keys of a step: the thread it starts, and providers' ids of its events. */
+export interface ChannelKeys {
+  readonly channel: MessagingChannel;
+  /** The thread this step starts (its first step); a thread already kept is left as it is. */
+  readonly threadKey?: string | undefined;
+  /** A provider's message id per event of the step, by the event's index among the step's events. */
+  readonly externalIds?: readonly { readonly externalId: string; readonly index: number }[] | undefined;
 }
 
 /** One presence change of an agent. */
@@ -198,6 +223,8 @@ export interface HubOptions {
   readonly callbackSlotMs?: number | undefined;
   /** Timers and signaling budgets of browser calls. */
   readonly voice?: VoiceHubOptions | undefined;
+  /** The messaging channels (email, SMS, WhatsApp, Messenger): which address feeds which queue, and outbound senders. */
+  readonly channels?: ChannelsOptions | undefined;
   /**
    * Where the hub reports failures nobody is waiting for (a timer's step, routing): the server passes its
    * structured, redacting logger. Default: `console.error`.

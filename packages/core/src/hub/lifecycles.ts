@@ -243,13 +243,16 @@ function messagingStep(intent: Intent, at: number): MessagingEvent | undefined {
 
 const messagingLifecycle: Lifecycle = {
   machine: messagingMachine as unknown as Lifecycle['machine'],
-  create: (at, queue) =>
-    messagingSnapshot({
+  create(at, queue, interaction) {
+    const snapshot = messagingSnapshot({
       at,
       queueId: queue.id,
       acw: queue.acw,
       dispositionRequired: queue.dispositionRequired,
-    }),
+    });
+    // The thread's facts (our address, the thread key, a subject) stay with the conversation.
+    return { ...snapshot, context: { ...snapshot.context, prechat: interaction.prechat ?? {} } };
+  },
   event(intent, at): MessagingEvent | undefined {
     switch (intent.kind) {
       // The console's "end" and its wrap-up form resolve: a written conversation has no after-call phase.

@@ -14,6 +14,8 @@ export function createMemoryStorage(): HubStorage {
   const logs = new Map<string, StoredEvent[]>();
   const byClientMsgId = new Map<string, StoredEvent>();
   const startRequests = new Map<string, string>();
+  const threads = new Map<string, string>();
+  const channelMessages = new Map<string, { cid: string; seq: number }>();
   const logOf = (cid: string): StoredEvent[] => {
     let log = logs.get(cid);
     if (!log) {
@@ -52,10 +54,23 @@ export function createMemoryStorage(): HubStorage {
       interactions.set(record.interaction.id, record);
       const { startRequest } = options;
       if (startRequest) startRequests.set(`${startRequest.subjectId}\u0000${startRequest.requestId}`, cid);
+      const keys = options.channel;
+      if (keys?.threadKey !== undefined && !threads.has(`${keys.channel}\u0000${keys.threadKey}`))
+        threads.set(`${keys.channel}\u0000${keys.threadKey}`, cid);
+      for (const { externalId, index } of keys?.externalIds ?? []) {
+        const event = stored[index];
+        if (event) channelMessages.set(`${keys?.channel}\u0000${externalId}`, { cid, seq: event.seq });
+      }
       return stored;
     },
     async startedBy(subjectId, requestId) {
       return startRequests.get(`${subjectId}\u0000${requestId}`);
+    },
+    async threadOf(channel, threadKey) {
+      return threads.get(`${channel}\u0000${threadKey}`);
+    },
+    async channelMessage(channel, externalId) {
+      return channelMessages.get(`${channel}\u0000${externalId}`);
     },
     async events(cid, afterSeq, limit) {
       return logOf(cid).slice(Math.max(0, afterSeq), Math.max(0, afterSeq) + limit);

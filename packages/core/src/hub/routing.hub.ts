@@ -59,6 +59,11 @@ export interface RoutingHub {
   /** Puts an interaction in line (`passedOver`: agents who declined or missed it already). */
   enqueue(current: Live, passedOver?: readonly string[]): void;
   /**
+   * Puts work back in line offered to `agentId` first when they can take it now (a reopened conversation goes back to
+   * the agent who knows it), otherwise in its queue like any other.
+   */
+  enqueuePreferring(current: Live, agentId: string): void;
+  /**
    * Gives an interaction offered before a restart (or by a routing leader that is gone) back to the router as the
    * same offer: to the same agent, until the expiry its machine recorded. False when the router refuses it (the agent
    * is unknown, no longer serves the queue or has no room): then the caller takes the offer back.
@@ -309,9 +314,22 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
     deps.notify(named.from, { type: 'transfer.result', cid, toAgentId: agentId, outcome });
   }
 
+  function enqueuePreferring(current: Live, agentId: string): void {
+    void runRouting(() => {
+      const item = routingItemOf(current.interaction);
+      if (router.refusalOfOfferTo(item, agentId) !== undefined) return router.enqueue(item);
+      try {
+        return router.offerTo(item, agentId);
+      } catch {
+        return router.enqueue(item);
+      }
+    });
+  }
+
   return {
     run: runRouting,
     schedule,
+    enqueuePreferring,
     tick: () => runRouting(() => router.tick()),
     apply: applyRouting,
     itemOf: routingItemOf,

@@ -133,6 +133,12 @@ export const conversationEvent = variant('type', {
   read: obj({ type: oneOf('read'), participantId: id, seq: seq }),
   csat: obj({ type: oneOf('csat'), score: num(), comment: opt(str()), nps: opt(num()) }),
   note: obj({ type: oneOf('note'), text: str() }),
+  receipt: obj({
+    type: oneOf('receipt'),
+    seq: seq,
+    status: oneOf('sent', 'delivered', 'read', 'failed'),
+    detail: opt(str()),
+  }),
   withheld: obj({ type: oneOf('withheld') }),
   call: obj({
     type: oneOf('call'),

@@ -166,6 +166,16 @@ export const conversationEventSchema = v.variant('type', [
     nps: v.optional(v.number()),
   }),
   v.object({ type: v.literal('note'), text: v.string() }),
+  /**
+   * Staff only: what the provider of a messaging channel said about the message at `seq` (an agent's reply sent by
+   * email, SMS, WhatsApp or Messenger): `sent`, `delivered`, `read`, or `failed` with the provider's `detail`.
+   */
+  v.object({
+    type: v.literal('receipt'),
+    seq,
+    status: v.picklist(['sent', 'delivered', 'read', 'failed']),
+    detail: v.optional(v.string()),
+  }),
   /** A staff-only event (an internal note) as a visitor receives it: its place in the log, not its content. */
   v.object({ type: v.literal('withheld') }),
   /** A call of the conversation changed state, media health or hold. */

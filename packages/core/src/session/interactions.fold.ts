@@ -237,6 +237,9 @@ export function foldEvent(view: ConversationView, event: DeliveredEvent): Conver
     case 'withheld':
       // A staff-only event: its place in the log, nothing to show.
       return next;
+    case 'receipt':
+      // A messaging channel's delivery status of a sent message: kept in the log; the console does not show it yet.
+      return next;
   }
 }
 

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { ServerFrame } from '../protocol/protocol.types';
+import { createTestClock, flush, supportQueue, testAgent } from '../testing';
+import type { ChannelOutbound, InboundMessage, OutboundMessage } from './channels.types';
+import { devAuthenticate } from './dev-auth';
+import { createHub, type Hub } from './hub';
+import type { HubStorage, Subject } from './hub.types';
+import { createMemoryStorage } from './memory.storage';
+
+const hubs: Hub[] = [];
+afterEach(() => {
+  for (const hub of hubs.splice(0)) hub.close();
+});
+
+const alice: Subject = { id: 'alice', role: 'agent', name: 'alice' };
+// Written conversations resolve without a disposition here (the machine's tests cover a required one).
+const queue = { ...supportQueue, dispositionRequired: false };
+
+/** An outbound that records what it sends, answers with ids `out-1`, `out-2`…, or fails while `failing`. */
+function recordingOutbound() {
+  const sent: OutboundMessage[] = [];
+  const outbound: ChannelOutbound & { sent: OutboundMessage[]; failing: boolean } = {
+    sent,
+    failing: false,
+    async send(message) {
+      if (outbound.failing) throw new Error('SMTP 550 mailbox unavailable');
+      sent.push(message);
+      return { externalId: `<out-${sent.length}@shop.example>` };
+    },
+  };
+  return outbound;
+}
+
+function setup(storage: HubStorage = createMemoryStorage()) {
+  const clock = createTestClock();
+  const email = recordingOutbound();
+  const hub = createHub({
+    queues: [queue],
+    agents: [testAgent('alice')],
+    authenticate: devAuthenticate,
+    clock,
+    storage,
+    channels: { addresses: { 'Support@Shop.example': queue.id }, outbound: { email } },
+  });
+  hubs.push(hub);
+  // Alice is connected and available, so routing offers her what comes in.
+  const frames: ServerFrame[] = [];
+  const connection = hub.connect({ send: (raw) => frames.push(JSON.parse(raw) as ServerFrame), close() {} });
+  connection.receive(JSON.stringify({ t: 'hello', v: 1, token: 'dev:agent:alice:alice' }));
+  return { hub, clock, email, storage, frames };
+}
+
+let next = 0;
+function mail(overrides: Partial<InboundMessage> = {}): InboundMessage {
+  next += 1;
+  return {
+    channel: 'email',
+    externalId: `<in-${next}@mail.example>`,
+    threadKey: '<root-1@mail.example>',
+    from: { address: 'Ann@Example.com', name: 'Ann' },
+    to: 'support@shop.example',
+    subject: 'Where is my order?',
+    text: 'Hello, my order 4711 has not arrived.',
+    receivedAt: Date.UTC(2026, 0, 5, 9, 0, 0),
+    ...overrides,
+  };
+}
+
+async function available(hub: Hub) {
+  await hub.execute(alice, 'presence.set', { status: 'available' });
+  await flush();
+}
+
+describe('hub.channels: messages from channel adapters', () => {
+  it('creates a conversation in the queue its address maps to, offers it, and stores each message once', async () => {
+    const { hub } = setup();
+    await available(hub);
+    const first = mail();
+    const result = await hub.channels.receive(first);
+    assert.deepEqual(
+      { ...result, cid: undefined },
+      { cid: undefined, created: true, reopened: false, duplicate: false },
+    );
+    const interaction = hub.interaction(result.cid);
+    assert.equal(interaction?.channel, 'email');
+    assert.equal(interaction?.queueId, supportQueue.id);
+    assert.equal(interaction?.customer.email, 'ann@example.com');
+    await flush();
+    assert.equal(hub.interaction(result.cid)?.state, 'offered');
+
+    const again = await hub.channels.receive(first);
+    assert.deepEqual(again, { cid: result.cid, created: false, reopened: false, duplicate: true });
+    const second = await hub.channels.receive(mail({ text: 'Any news?' }));
+    assert.deepEqual(second, { cid: result.cid, created: false, reopened: false, duplicate: false });
+    const history = await hub
+      .execute(alice, 'offer.accept', { cid: result.cid })
+      .then(() => hub.execute(alice, 'history', { cid: result.cid }));
+    const texts = history.events.flatMap(({ ev }) => (ev.type === 'message' ? [ev.text] : []));
+    assert.deepEqual(texts, ['Hello, my order 4711 has not arrived.', 'Any news?']);
+  });
+
+  it('refuses a malformed message or an address no queue serves, storing nothing', async () => {
+    const { hub } = setup();
+    await assert.rejects(hub.channels.receive(mail({ externalId: '' })), { code: 'validation/field' });
+    await assert.rejects(hub.channels.receive(mail({ channel: 'fax' as 'email' })), {
+      code: 'validation/field',
+    });
+    await assert.rejects(hub.channels.receive(mail({ to: 'nobody@shop.example', threadKey: 'x' })), {
+      code: 'not-found',
+    });
+    assert.deepEqual(hub.interactions(), []);
+  });
+
+  it("sends the agent's reply on its channel after storing it, and keeps the provider's statuses as receipts", async () => {
+    const { hub, email } = setup();
+    await available(hub);
+    const { cid } = await hub.channels.receive(mail());
+    await flush();
+    await hub.execute(alice, 'offer.accept', { cid });
+    const ack = await hub.execute(alice, 'message.send', {
+      cid,
+      clientMsgId: '0190a5b0-0000-7000-8000-000000000001',
+      text: 'On its way!',
+    });
+    await flush();
+    assert.equal(email.sent.length, 1);
+    const [out] = email.sent as [OutboundMessage];
+    assert.equal(out.seq, ack.seq);
+    assert.equal(out.from, 'support@shop.example');
+    assert.equal(out.to.address, 'ann@example.com');
+    assert.equal(out.subject, 'Where is my order?');
+    assert.equal(out.threadKey, '<root-1@mail.example>');
+    assert.equal(out.references.length, 1, "the customer's message is referenced");
+
+    assert.equal(await hub.channels.status('email', '<out-1@shop.example>', 'delivered'), true);
+    assert.equal(
+      await hub.channels.status('email', '<out-1@shop.example>', 'sent'),
+      true,
+      'not forward: ignored',
+    );
+    assert.equal(await hub.channels.status('email', '<unknown@x>', 'read'), false);
+    const history = await hub.execute(alice, 'history', { cid });
+    const receipts = history.events.flatMap(({ ev }) => (ev.type === 'receipt' ? [[ev.seq, ev.status]] : []));
+    assert.deepEqual(receipts, [
+      [ack.seq, 'sent'],
+      [ack.seq, 'delivered'],
+    ]);
+  });
+
+  it('keeps a reply the channel failed to send, with a failed receipt', async () => {
+    const { hub, email } = setup();
+    await available(hub);
+    const { cid } = await hub.channels.receive(mail());
+    await flush();
+    await hub.execute(alice, 'offer.accept', { cid });
+    email.failing = true;
+    const ack = await hub.execute(alice, 'message.send', {
+      cid,
+      clientMsgId: '0190a5b0-0000-7000-8000-000000000001',
+      text: 'Hello?',
+    });
+    await flush();
+    const history = await hub.execute(alice, 'history', { cid });
+    assert.ok(history.events.some(({ seq, ev }) => seq === ack.seq && ev.type === 'message'));
+    const failed = history.events.find(({ ev }) => ev.type === 'receipt');
+    assert.deepEqual(failed?.ev, {
+      type: 'receipt',
+      seq: ack.seq,
+      status: 'failed',
+      detail: 'SMTP 550 mailbox unavailable',
+    });
+  });
+
+  it('pending holds no capacity; the customer answer brings it back; resolved reopens on the next message', async () => {
+    const { hub } = setup();
+    await available(hub);
+    const { cid } = await hub.channels.receive(mail());
+    await flush();
+    await hub.execute(alice, 'offer.accept', { cid });
+    await hub.execute(alice, 'message.send', {
+      cid,
+      clientMsgId: '0190a5b0-0000-7000-8000-000000000001',
+      text: 'Could you send the order number?',
+    });
+    // The console's end resolves a written conversation.
+    await hub.execute(alice, 'chat.end', { cid });
+    assert.equal(hub.interaction(cid)?.state, 'resolved');
+    const reopened = await hub.channels.receive(mail({ text: 'It is 4711.' }));
+    assert.deepEqual(reopened, { cid, created: false, reopened: true, duplicate: false });
+    await flush();
+    // Offered back to the agent who handled it, who is still available.
+    assert.equal(hub.interaction(cid)?.state, 'offered');
+    assert.equal(hub.interaction(cid)?.agentId, 'alice');
+  });
+
+  it('finds the same conversation after a restart, from storage', async () => {
+    const storage = createMemoryStorage();
+    const first = setup(storage);
+    const { cid } = await first.hub.channels.receive(mail({ threadKey: 'sms-thread' }));
+    first.hub.close();
+    const second = setup(storage);
+    await second.hub.restore();
+    const again = await second.hub.channels.receive(mail({ threadKey: 'sms-thread', text: 'Hello again' }));
+    assert.equal(again.cid, cid);
+    assert.equal(again.created, false);
+  });
+});
