@@ -205,6 +205,14 @@ describe('cluster mode: 3 instances on one PostgreSQL are one contact center', a
     await alice.ok('presence.set', { status: 'offline' });
     alice.close();
     visitor.close();
+    // The relay went over direct links between the followers and the leader, not only through the database.
+    for (const follower of [first, second]) {
+      assert.ok(
+        lines.get(follower)?.some((line) => line.includes('cluster.link.open')),
+        `instance ${follower} opened a link to the leader`,
+      );
+    }
+    assert.ok(lines.get(leader)?.some((line) => line.includes('cluster.link.open')), 'and the leader to them');
   });
 
   it('a waiting chat with free agents on two instances is offered once and accepted once', {

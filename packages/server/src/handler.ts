@@ -13,7 +13,7 @@ import type { ServerConfig } from './config/config';
 import { createApiHandler } from './http/api';
 import { sendError, toHelplineError } from './http/http.errors';
 import { originMatcher } from './http/origins';
-import { securityHeaders } from './http/security-headers';
+import { API_SECURITY_HEADERS, endRawResponse, securityHeaders } from './http/security-headers';
 import { createAdmission, createTokenBuckets } from './limits/rate-limit';
 import { createLogger, type Logger } from './log/logger';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
@@ -71,7 +71,22 @@ export interface ClusterOptions {
   readonly waitForLeaderMs?: number | undefined;
   /** How long a leader that lost its lease keeps its clients, waiting to win it straight back. Default 10 s. */
   readonly resumeWithinMs?: number | undefined;
+  /**
+   * Where the other instances open direct links to this one, `ws://host:port/<basePath>/cluster/peer` (docs/cluster.md,
+   * "Peer links"; `HELPLINE_PEER_URL` in the CLI). `startServer` works it out from the address it listens on; set it
+   * when the instances reach each other through another address, or when you serve the handler yourself. Without
+   * one, what the instances say to each other goes through the database only.
+   */
+  readonly peerUrl?: string | undefined;
+  /**
+   * The host in the peer URL `startServer` works out, when it listens on every interface (`0.0.0.0`, `::`):
+   * default the machine's first non-internal IPv4 address (`HELPLINE_PEER_HOST` in the CLI).
+   */
+  readonly peerHost?: string | undefined;
 }
+
+/** The path, under the handler's base path, where instances of one deployment take direct links from each other. */
+export const PEER_PATH = '/cluster/peer';
 
 /**
  * The Helpline API as a request handler for a Node HTTP server of your own: `node:http`, or the raw
@@ -87,8 +102,17 @@ export interface HelplineHandler {
    * relayed otherwise (reads of its memory — `interaction`, `interactions`, `presenceOf` — then know nothing).
    */
   readonly hub: Hub;
-  /** Cluster mode only: this instance's id, and whether it leads now. */
-  readonly cluster?: { readonly instanceId: string; readonly leading: boolean } | undefined;
+  /**
+   * Cluster mode only: this instance's id, whether it leads now, and `advertise(peerUrl)` to say where the other
+   * instances open direct links to it (see {@link ClusterOptions.peerUrl}).
+   */
+  readonly cluster?:
+    | {
+        readonly instanceId: string;
+        readonly leading: boolean;
+        advertise(peerUrl: string): Promise<void>;
+      }
+    | undefined;
   readonly storage: SqlStorage;
   readonly auth: Auth;
   /**
@@ -218,7 +242,9 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
               : { leaseRetryMs: options.cluster.leaseRetryMs }),
           })
         : undefined;
+    if (member && options.cluster?.peerUrl) await member.advertise(options.cluster.peerUrl);
   } catch (error) {
+    await member?.close();
     if (ownsStorage) await opened.close();
     throw error;
   }
@@ -390,6 +416,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
             get leading() {
               return engine.role === 'leader';
             },
+            advertise: (peerUrl: string) => member.advertise(peerUrl),
           },
         }
       : {}),
@@ -419,7 +446,10 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     handleUpgrade(request, socket, head) {
       if (!claim(request)) return false;
       if (closing) socket.destroy();
-      else sockets.upgrade(request, socket, head);
+      else if (request.url?.split('?')[0] === `${basePath}${PEER_PATH}`) {
+        if (member) member.acceptPeer(request, socket, head);
+        else endRawResponse(socket, 404, 'Not Found', API_SECURITY_HEADERS);
+      } else sockets.upgrade(request, socket, head);
       return true;
     },
     close() {

@@ -1,8 +1,14 @@
 import { createServer, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Hub } from '@helpline/core/hub';
 import type { Auth } from './auth/auth';
-import { createHelplineHandler, type HelplineHandler, type HelplineHandlerOptions } from './handler';
+import {
+  createHelplineHandler,
+  type HelplineHandler,
+  type HelplineHandlerOptions,
+  PEER_PATH,
+} from './handler';
 import { API_SECURITY_HEADERS, endRawResponse } from './http/security-headers';
 import { createLogger } from './log/logger';
 import type { SqlStorage } from './storage/sql.storage';
@@ -30,6 +36,20 @@ export interface HelplineServer {
   readonly auth: Auth;
   /** Stops accepting, says "going away" (1001) to every socket, drains storage writes, closes storage. */
   close(): Promise<void>;
+}
+
+/**
+ * The host the other instances reach this one at: the address it listens on, or — listening on every interface —
+ * the machine's first non-internal IPv4 address (loopback when it has none).
+ */
+function reachableHost(address: AddressInfo): string {
+  if (address.address !== '0.0.0.0' && address.address !== '::') {
+    return address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  }
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((candidate) => candidate?.family === 'IPv4' && !candidate.internal);
+  return external?.address ?? '127.0.0.1';
 }
 
 /**
@@ -89,6 +109,10 @@ export async function startServer(options: ServerOptions): Promise<HelplineServe
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const origin = `http://${host}:${address.port}`;
   const url = `${origin}${handler.basePath}`;
+  if (handler.cluster && !options.cluster?.peerUrl) {
+    const peerHost = options.cluster?.peerHost ?? reachableHost(address);
+    await handler.cluster.advertise(`ws://${peerHost}:${address.port}${handler.basePath}${PEER_PATH}`);
+  }
 
   log.info('listening', {
     url,

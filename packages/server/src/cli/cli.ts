@@ -48,6 +48,9 @@ Environment:
   HELPLINE_DATABASE_DIRECT_URL
                          a direct postgres://… for cluster mode's listener and lease when
                          HELPLINE_DATABASE_URL goes through PgBouncer in transaction mode
+  HELPLINE_PEER_URL      cluster mode: where the other instances open direct links to this one
+                         (ws://host:port/cluster/peer; default worked out from the address it listens on)
+  HELPLINE_PEER_HOST     cluster mode: the host in that default, when listening on 0.0.0.0
   HELPLINE_JWT_SECRET    HS256 secret of agent and supervisor JWTs
   HELPLINE_JWKS_URL      JWKS URL of agent and supervisor JWTs (RS256, ES256)
   HELPLINE_LOG_LEVEL     debug | info | warn | error (default info)
@@ -151,9 +154,11 @@ async function serve(values: Values, io: CliIo): Promise<number> {
       env,
       ...(env.HELPLINE_JWT_SECRET ? { jwtSecret: env.HELPLINE_JWT_SECRET } : {}),
       ...(env.HELPLINE_JWKS_URL ? { jwksUrl: env.HELPLINE_JWKS_URL } : {}),
-      ...(env.HELPLINE_DATABASE_DIRECT_URL
-        ? { cluster: { directUrl: env.HELPLINE_DATABASE_DIRECT_URL } }
-        : {}),
+      cluster: {
+        ...(env.HELPLINE_DATABASE_DIRECT_URL ? { directUrl: env.HELPLINE_DATABASE_DIRECT_URL } : {}),
+        ...(env.HELPLINE_PEER_URL ? { peerUrl: env.HELPLINE_PEER_URL } : {}),
+        ...(env.HELPLINE_PEER_HOST ? { peerHost: env.HELPLINE_PEER_HOST } : {}),
+      },
     });
   } catch (error) {
     logger.error('start-failed', {}, error);

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { helplineError } from '@helpline/core';
 import type { ClusterLease, ReportClusterFailure } from '@helpline/core/cluster';
 import type { Logger } from '../log/logger';
 import { openPostgres, type SqlClient, type SqlQueryable } from '../storage/sql.client';
 import type { StorageFence } from '../storage/storage.fence';
 import type { EngineBus, EngineTopics } from './engine.topics';
+import { type PeerBus, type PeerTopics, withPeerLinks } from './peer.links';
 import { createPgBus } from './pg.bus';
 import { createPgLease } from './pg.lease';
 
@@ -31,6 +34,7 @@ export interface ClusterMemberOptions {
 export interface ClusterMember {
   /** Random per process, in every log line about the cluster. */
   readonly instanceId: string;
+  /** The bus: LISTEN/NOTIFY, and direct links to the other instances for what is for one of them. */
   readonly bus: EngineBus;
   /** The `engine` lease: its holder runs the hub. */
   readonly lease: ClusterLease<SqlQueryable>;
@@ -42,6 +46,10 @@ export interface ClusterMember {
   readonly fence: StorageFence;
   /** Calls `handler` with the epoch a write was made under when the fence finds another instance won since. */
   onStale(handler: (epoch: number) => void): void;
+  /** Says where the other instances open direct links to this one (`ws://host:port/…/cluster/peer`). */
+  advertise(peerUrl: string): Promise<void>;
+  /** Takes a direct link from another instance (an upgrade on the peer path); refuses one not signed by the key. */
+  acceptPeer(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Marks the instance as draining in `instances` (it takes no new work). */
   drain(): Promise<void>;
   /** Removes the instance's row and closes the bus and the pool (the lease is the engine's to give up). */
@@ -53,6 +61,16 @@ const DEFAULT_HEARTBEAT_MS = 2_000;
 export const ENGINE_LEASE = 'engine';
 /** Rows of instances gone without a goodbye are removed after this long. */
 const FORGET_AFTER = '1 hour';
+
+/** The deployment's key for direct links: made by the first instance that asks, the same for every other. */
+async function peerKey(sql: SqlQueryable): Promise<Buffer> {
+  await sql.query("INSERT INTO cluster_keys (name, key) VALUES ('peer', $1) ON CONFLICT (name) DO NOTHING", [
+    randomBytes(32),
+  ]);
+  const [row] = await sql.query<{ key: Buffer }>("SELECT key FROM cluster_keys WHERE name = 'peer'");
+  if (!row) throw new Error('the cluster key could not be read');
+  return row.key;
+}
 
 /**
  * Joins the deployment on PostgreSQL `url`: a random instance id, the bus (LISTEN/NOTIFY), the `engine` lease (not
@@ -71,14 +89,24 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
   const reportFailure: ReportClusterFailure = (what, error) =>
     log.warn('cluster.failure', { instance: instanceId, what }, error);
   const sql: SqlClient = await openPostgres(url, { schema, maxConnections: 2 });
-  let bus: EngineBus;
+  let bus: PeerBus<EngineTopics>;
   try {
-    bus = await createPgBus<EngineTopics>({
+    const pgBus = await createPgBus<EngineTopics & PeerTopics>({
       directUrl,
       instanceId,
       queries: sql,
       reportFailure,
       ...(schema === undefined ? {} : { schema }),
+    });
+    bus = withPeerLinks<EngineTopics>(pgBus, {
+      key: await peerKey(sql),
+      locate: async (id) =>
+        (
+          await sql.query<{ peer_url: string | null }>('SELECT peer_url FROM instances WHERE id = $1', [id])
+        )[0]?.peer_url ?? undefined,
+      reportFailure,
+      onLink: (target, open) =>
+        log.info(open ? 'cluster.link.open' : 'cluster.link.closed', { instance: instanceId, target }),
     });
     await sql.query(
       `INSERT INTO instances (id) VALUES ($1)
@@ -125,6 +153,10 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
         return refuse('another instance leads now');
       },
     },
+    async advertise(peerUrl) {
+      await sql.query('UPDATE instances SET peer_url = $2 WHERE id = $1', [instanceId, peerUrl]);
+    },
+    acceptPeer: (request, socket, head) => bus.accept(request, socket, head),
     onStale(handler) {
       staleHandlers.add(handler);
     },
