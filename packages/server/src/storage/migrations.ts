@@ -169,6 +169,29 @@ CREATE INDEX interactions_due ON interactions (due_at) WHERE due_at IS NOT NULL;
     },
   },
   {
+    version: 7,
+    name: 'messaging channels: thread keys and providers message ids',
+    sql: `
+-- The conversation of each messaging thread (an email thread's root Message-ID or reply token; a customer and our
+-- number), so a customer's next message joins it after a restart; the first one kept wins.
+CREATE TABLE channel_threads (
+  channel    text NOT NULL,
+  thread_key text NOT NULL,
+  cid        text NOT NULL,
+  PRIMARY KEY (channel, thread_key)
+);
+-- Providers' ids of conversation events (an email's Message-ID, Vonage's message_uuid): a customer's message, or the
+-- receipt of one we sent, whose later statuses name it.
+CREATE TABLE channel_messages (
+  channel     text NOT NULL,
+  external_id text NOT NULL,
+  cid         text NOT NULL,
+  seq         integer NOT NULL,
+  PRIMARY KEY (channel, external_id)
+);
+`,
+  },
+  {
     version: 8,
     name: 'attachments and their bytes',
     sql: `
@@ -292,21 +315,6 @@ CREATE TABLE messaging_outbound (
     version: 11,
     name: 'cluster mode: the lease fence as a function',
     sql: FENCE_FUNCTION_SQL,
-  },
-  {
-    version: 12,
-    name: 'cluster mode: direct links between instances',
-    sql: `
--- Where each instance takes direct links from the others (docs/cluster.md, "Peer links"), and the key that signs
--- their handshakes: made by the first instance that needs it, read by every other. Whoever can read this table can
--- already write every conversation.
-ALTER TABLE instances ADD COLUMN peer_url text;
-CREATE TABLE cluster_keys (
-  name       text PRIMARY KEY,
-  key        bytea NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
-`,
   },
 ];
 

@@ -386,6 +386,39 @@ DELETE FROM helpline_migrations WHERE version = 6;`);
     );
   });
 
+  it('keeps thread keys and providers message ids with the commit, across a restart (migration 7)', async () => {
+    const subject = await open();
+    const record = {
+      interaction: interaction('t', 'email:ann@example.com', 'queued'),
+      snapshot: snapshot('queued'),
+      open: true,
+    };
+    const events = [
+      { at: 1, ev: { type: 'note', text: 'created' } as ConversationEvent },
+      { at: 1, ev: message(uuid(20), 'Where is my order?') },
+    ];
+    const keys = {
+      channel: 'email',
+      threadKey: '<root@x>',
+      externalIds: [{ externalId: '<in-1@x>', index: 1 }],
+    } as const;
+    await subject.storage.commit('t', events, () => record, { channel: keys });
+    // A second thread start for the same key keeps the first conversation.
+    await subject.storage.commit(
+      'u',
+      events.slice(0, 1),
+      () => ({ ...record, interaction: { ...record.interaction, id: 'u' } }),
+      {
+        channel: { channel: 'email', threadKey: '<root@x>' },
+      },
+    );
+    const reopened = await subject.reopen();
+    assert.equal(await reopened.threadOf('email', '<root@x>'), 't');
+    assert.equal(await reopened.threadOf('sms', '<root@x>'), undefined, 'threads are per channel');
+    assert.deepEqual(await reopened.channelMessage('email', '<in-1@x>'), { cid: 't', seq: 2 });
+    assert.equal(await reopened.channelMessage('email', '<in-2@x>'), undefined);
+  });
+
   it('behaves like the memory storage for the same operations', async () => {
     const { storage } = await open();
     const memory = createMemoryStorage();

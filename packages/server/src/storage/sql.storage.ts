@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type ConversationEvent, deadlineOf, type Interaction, type PresenceStatus } from '@helpline/core';
+import {
+  type ConversationEvent,
+  deadlineOf,
+  type Interaction,
+  type MessagingChannel,
+  type PresenceStatus,
+} from '@helpline/core';
 import type {
   HubStorage,
   InteractionSnapshot,
@@ -52,6 +58,11 @@ export interface SqlStorage extends HubStorage {
   takeResumeToken(token: string, issuedSince?: number): Promise<string | undefined>;
   findResumeToken(token: string, issuedSince?: number): Promise<string | undefined>;
   startedBy(subjectId: string, requestId: string): Promise<string | undefined>;
+  threadOf(channel: MessagingChannel, threadKey: string): Promise<string | undefined>;
+  channelMessage(
+    channel: MessagingChannel,
+    externalId: string,
+  ): Promise<{ cid: string; seq: number } | undefined>;
   /** Deletes resume tokens issued before `before`; returns how many. */
   pruneResumeTokens(before: number): Promise<number>;
   interactionsSince(from: number): Promise<Interaction[]>;
@@ -275,17 +286,48 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
           placed.push(toEvent(row));
         }
         await putInteraction(tx, recordOf(placed));
-        const { startRequest } = options;
+        const { startRequest, channel: keys } = options;
         if (startRequest) {
           await tx.query(
             'INSERT INTO start_requests (subject_id, request_id, cid, created_at) VALUES ($1, $2, $3, $4)',
             [startRequest.subjectId, startRequest.requestId, cid, Date.now()],
           );
         }
+        if (keys?.threadKey !== undefined) {
+          await tx.query(
+            'INSERT INTO channel_threads (channel, thread_key, cid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+            [keys.channel, keys.threadKey, cid],
+          );
+        }
+        for (const { externalId, index } of keys?.externalIds ?? []) {
+          const event = placed[index];
+          if (!event) continue;
+          await tx.query(
+            'INSERT INTO channel_messages (channel, external_id, cid, seq) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+            [keys?.channel, externalId, cid, event.seq],
+          );
+        }
         return placed;
       });
       for (const { ev } of stored) if (ev.type === 'message') clientIds.get(cid)?.add(ev.clientMsgId);
       return stored;
+    },
+
+    async threadOf(channel, threadKey) {
+      const rows = await client.query<{ cid: string }>(
+        'SELECT cid FROM channel_threads WHERE channel = $1 AND thread_key = $2',
+        [channel, threadKey],
+      );
+      return rows[0]?.cid;
+    },
+
+    async channelMessage(channel, externalId) {
+      const rows = await client.query<{ cid: string; seq: number }>(
+        'SELECT cid, seq FROM channel_messages WHERE channel = $1 AND external_id = $2',
+        [channel, externalId],
+      );
+      const row = rows[0];
+      return row ? { cid: row.cid, seq: Number(row.seq) } : undefined;
     },
 
     async startedBy(subjectId, requestId) {
