@@ -316,6 +316,21 @@ CREATE TABLE messaging_outbound (
     name: 'cluster mode: the lease fence as a function',
     sql: FENCE_FUNCTION_SQL,
   },
+  {
+    version: 12,
+    name: 'cluster mode: direct links between instances',
+    sql: `
+-- Where each instance takes direct links from the others (docs/cluster.md, "Peer links"), and the key that signs
+-- their handshakes: made by the first instance that needs it, read by every other. Whoever can read this table can
+-- already write every conversation.
+ALTER TABLE instances ADD COLUMN peer_url text;
+CREATE TABLE cluster_keys (
+  name       text PRIMARY KEY,
+  key        bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.
