@@ -33,12 +33,16 @@ export interface MailboxReader {
   stop(): Promise<void>;
 }
 
+// Node's network errors (ECONNREFUSED, ETIMEDOUT, …) and imapflow's for a connection that closed or never answered.
+const UNREACHABLE =
+  /^(E[A-Z]+|NoConnection|EConnectionClosed|ClosedAfterConnect\w*|CONNECT_TIMEOUT|GREETING_TIMEOUT|UPGRADE_TIMEOUT)$/;
+
 /** What a failure means for staff: imapflow marks a refused login; network errors carry a `code`. */
 export function problemOf(error: unknown): MailboxProblem {
   const failure = error as { authenticationFailed?: boolean; code?: string; intake?: boolean };
   if (failure.intake) return 'intake';
   if (failure.authenticationFailed) return 'authentication';
-  if (typeof failure.code === 'string' && /^E[A-Z]+$/.test(failure.code)) return 'unreachable';
+  if (typeof failure.code === 'string' && UNREACHABLE.test(failure.code)) return 'unreachable';
   return 'protocol';
 }
 
