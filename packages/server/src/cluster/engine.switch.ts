@@ -394,6 +394,21 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       if ('local' in found) return found.local.execute(subject, op, args, meta);
       return relay.execute(found.relay, subject, op, args, meta);
     },
+    // Channel adapters hand messages to the hub that runs here; on a follower they are refused as retryable, and
+    // the provider's retry (an IMAP re-read, a webhook redelivery) reaches the leader.
+    channels: {
+      async receive(message) {
+        const found = await routeSoon();
+        if (found && 'local' in found) return found.local.channels.receive(message);
+        throw unavailable(found ? 'channel messages are taken in by the leader' : 'no instance leads yet');
+      },
+      async status(channel, externalId, status, detail) {
+        const found = await routeSoon();
+        if (found && 'local' in found)
+          return found.local.channels.status(channel, externalId, status, detail);
+        throw unavailable(found ? 'channel receipts are taken in by the leader' : 'no instance leads yet');
+      },
+    },
     async forward(request) {
       const found = await routeSoon();
       if (!found) throw unavailable(closed ? 'shutting down' : 'no instance leads yet');
