@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { emailConfigSchema } from '../channels/email/email.config';
 import { messagingConfigSchema } from '../channels/messaging/messaging.config';
 import { vonageConfigSchema } from '../vonage/vonage.config';
 
@@ -322,6 +323,8 @@ export const configSchema = v.strictObject({
   vonage: v.optional(vonageConfigSchema),
   /** SMS, WhatsApp and Messenger through the Vonage Messages API (docs/messaging.md); absent = none of them. */
   messaging: v.optional(messagingConfigSchema),
+  /** Email: mailboxes read over IMAP or fed by the SMTP ingress, replies over SMTP (docs/email.md); absent = none. */
+  email: v.optional(emailConfigSchema),
 });
 
 /** The configuration file as written (before defaults). */

@@ -10,6 +10,7 @@ import {
   validateBusinessHours,
 } from '@helpline/core';
 import * as v from 'valibot';
+import { checkEmailConfig } from '../channels/email/email.config';
 import { checkMessagingConfig } from '../channels/messaging/messaging.config';
 import { checkVonageConfig } from '../vonage/vonage.config';
 import { type ConfigFile, type ConfigInput, configSchema, type SiteConfig } from './config.schema';
@@ -166,6 +167,8 @@ function crossCheck(file: ConfigFile): string[] {
   if (file.vonage) issues.push(...checkVonageConfig(file.vonage, queueIds));
   // Messaging section (packages/server/src/channels/messaging): senders name queues.
   if (file.messaging) issues.push(...checkMessagingConfig(file.messaging, queueIds));
+  // Email section (packages/server/src/channels/email): mailboxes name queues.
+  if (file.email) issues.push(...checkEmailConfig(file.email, queueIds));
   return issues;
 }
 
