@@ -57,6 +57,9 @@ export async function spawnServe(options: ServeProcessOptions): Promise<ServePro
   const child = spawn(
     process.execPath,
     [
+      // Extra Node flags for every instance a bench or scenario spawns, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+      // to profile them (NODE_OPTIONS refuses --cpu-prof).
+      ...(process.env.HELPLINE_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',
       cliEntry,
