@@ -10,6 +10,7 @@ import { type FaultProxy, startFaultProxy } from '../../testing/proxy';
 import { createEmailChannel, type EmailChannel } from './email.channel';
 import { createMemoryEmailStore, createSqlEmailStore, type EmailStore } from './email.store';
 import {
+  createConditionWaiter,
   createRecordingIntake,
   type RecordingIntake,
   sendAsCustomer,
@@ -44,20 +45,8 @@ describe('a mailbox reader under faults', { skip }, () => {
   ) {
     const intake = options.intake ?? createRecordingIntake();
     const statuses: MailboxStatus[] = [];
-    const watchers = new Set<() => void>();
-    /** Resolves when `check` holds after a status change. */
-    const statusUntil = (check: () => boolean, what: string) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 20_000);
-        const watcher = () => {
-          if (!check()) return;
-          clearTimeout(timer);
-          watchers.delete(watcher);
-          resolve();
-        };
-        watchers.add(watcher);
-        watcher();
-      });
+    // Resolves when a check holds after a status change.
+    const { changed, until: statusUntil } = createConditionWaiter();
     const channel: EmailChannel = createEmailChannel({
       config: testEmailConfig(mail, support, { port }),
       store: options.store ?? createMemoryEmailStore(),
@@ -65,7 +54,7 @@ describe('a mailbox reader under faults', { skip }, () => {
       env: { HELPLINE_TEST_MAIL_PASSWORD: options.password ?? mail.password },
       onStatus(status) {
         statuses.push(status);
-        for (const watcher of [...watchers]) watcher();
+        changed();
       },
     });
     cleanups.push(() => channel.stop());

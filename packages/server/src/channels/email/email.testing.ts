@@ -136,16 +136,45 @@ export interface RecordingIntake extends EmailIntake {
   until(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
 }
 
+/**
+ * Waiting for a condition that changes on events: `changed()` after each event re-checks every `until`, which
+ * resolves once its check holds (no polling, no fixed sleep) or rejects after its timeout.
+ */
+export function createConditionWaiter(): {
+  changed(): void;
+  until(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+} {
+  const waiters = new Set<() => void>();
+  return {
+    changed() {
+      for (const waiter of [...waiters]) waiter();
+    },
+    until(check, what, timeoutMs = 20_000) {
+      if (check()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`timed out waiting for ${what}`));
+        }, timeoutMs);
+        const waiter = () => {
+          if (!check()) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve();
+        };
+        waiters.add(waiter);
+      });
+    },
+  };
+}
+
 /** Creates a {@link RecordingIntake}. */
 export function createRecordingIntake(): RecordingIntake {
   const conversations = new Map<string, RecordedConversation>();
   const byExternalId = new Map<string, string>();
   const calls: InboundMessage[] = [];
   const statuses: RecordingIntake['statuses'] = [];
-  const waiters = new Set<() => void>();
-  const changed = () => {
-    for (const waiter of [...waiters]) waiter();
-  };
+  const { changed, until } = createConditionWaiter();
   return {
     conversations,
     calls,
@@ -179,22 +208,7 @@ export function createRecordingIntake(): RecordingIntake {
       changed();
       return true;
     },
-    until(check, what, timeoutMs = 20_000) {
-      if (check()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`timed out waiting for ${what}`));
-        }, timeoutMs);
-        const waiter = () => {
-          if (!check()) return;
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          resolve();
-        };
-        waiters.add(waiter);
-      });
-    },
+    until,
   };
 }
 
