@@ -74,6 +74,10 @@ const OPS: Record<CommandOp, OpRow> = {
     args: (cid) => ({ cid, callId: 'call-1', signal: { kind: 'restart', peer: 'peer-1' } }),
   },
   'call.attach': { audience: 'party', args: (cid) => ({ cid }) },
+  'conversation.pending': { audience: 'party', args: (cid) => ({ cid }) },
+  'conversation.snooze': { audience: 'party', args: (cid) => ({ cid, until: Date.now() + 3_600_000 }) },
+  'conversation.resolve': { audience: 'party', args: (cid) => ({ cid }) },
+  'conversation.reopen': { audience: 'party', args: (cid) => ({ cid }) },
 };
 
 /** Tokens no operation may run under. */

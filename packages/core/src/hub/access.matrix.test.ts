@@ -286,6 +286,12 @@ const STAGE_OF: { readonly [Op in InteractionOp]: (relation: Relation) => Stage 
   'call.media': () => 'call-active',
   'call.signal': () => 'call-active',
   'call.attach': () => 'call-active',
+  // A chat: the rules answer first, then the channel (only messaging conversations wait, snooze and resolve) —
+  // messaging.commands.test.ts runs them where they succeed.
+  'conversation.pending': () => 'chat-active',
+  'conversation.snooze': () => 'chat-active',
+  'conversation.resolve': () => 'chat-active',
+  'conversation.reopen': () => 'chat-active',
 };
 
 /** The command's stage, moved to a neighbour of the same channel when alice's relation does not exist there. */
@@ -323,6 +329,10 @@ const ARGS_OF: { readonly [Op in InteractionOp]: (w: World) => CommandArgs<Op> }
   'call.media': (w) => ({ cid: w.cid, callId: w.callId, media: 'connected' }),
   'call.signal': (w) => ({ cid: w.cid, callId: w.callId, signal: { kind: 'restart', peer: 'peer-1' } }),
   'call.attach': (w) => ({ cid: w.cid }),
+  'conversation.pending': (w) => ({ cid: w.cid }),
+  'conversation.snooze': (w) => ({ cid: w.cid, until: w.clock.now() + 3_600_000 }),
+  'conversation.resolve': (w) => ({ cid: w.cid, disposition: 'resolved' }),
+  'conversation.reopen': (w) => ({ cid: w.cid }),
 };
 
 /** Valid arguments of each subject-level command. */

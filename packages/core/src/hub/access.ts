@@ -80,6 +80,11 @@ export const INTERACTION_RULES = {
   // The assigned agent ends a callback with `callback.outcome` instead.
   'callback.cancel': ['customer', 'supervisor'],
   'callback.outcome': ['assigned'],
+  // A messaging conversation's agent, or a supervisor, moves it between waiting, snoozed, resolved and back.
+  'conversation.pending': ['assigned', 'supervisor'],
+  'conversation.snooze': ['assigned', 'supervisor'],
+  'conversation.resolve': ['assigned', 'supervisor'],
+  'conversation.reopen': ['assigned', 'supervisor'],
   'callback.reschedule': ['customer', 'assigned', 'supervisor'],
   'supervisor.reassign': ['supervisor'],
   'call.start': ['customer', 'assigned'],

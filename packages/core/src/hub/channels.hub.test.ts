@@ -1,76 +1,9 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
-import type { ServerFrame } from '../protocol/protocol.types';
-import { createTestClock, flush, supportQueue, testAgent } from '../testing';
-import type { ChannelOutbound, InboundMessage, OutboundMessage } from './channels.types';
-import { devAuthenticate } from './dev-auth';
-import { createHub, type Hub } from './hub';
-import type { HubStorage, Subject } from './hub.types';
+import { describe, it } from 'node:test';
+import { flush, supportQueue } from '../testing';
+import { alice, available, mail, setup } from './channels.testing';
+import type { OutboundMessage } from './channels.types';
 import { createMemoryStorage } from './memory.storage';
-
-const hubs: Hub[] = [];
-afterEach(() => {
-  for (const hub of hubs.splice(0)) hub.close();
-});
-
-const alice: Subject = { id: 'alice', role: 'agent', name: 'alice' };
-// Written conversations resolve without a disposition here (the machine's tests cover a required one).
-const queue = { ...supportQueue, dispositionRequired: false };
-
-/** An outbound that records what it sends, answers with ids `out-1`, `out-2`…, or fails while `failing`. */
-function recordingOutbound() {
-  const sent: OutboundMessage[] = [];
-  const outbound: ChannelOutbound & { sent: OutboundMessage[]; failing: boolean } = {
-    sent,
-    failing: false,
-    async send(message) {
-      if (outbound.failing) throw new Error('SMTP 550 mailbox unavailable');
-      sent.push(message);
-      return { externalId: `<out-${sent.length}@shop.example>` };
-    },
-  };
-  return outbound;
-}
-
-function setup(storage: HubStorage = createMemoryStorage()) {
-  const clock = createTestClock();
-  const email = recordingOutbound();
-  const hub = createHub({
-    queues: [queue],
-    agents: [testAgent('alice')],
-    authenticate: devAuthenticate,
-    clock,
-    storage,
-    channels: { addresses: { 'Support@Shop.example': queue.id }, outbound: { email } },
-  });
-  hubs.push(hub);
-  // Alice is connected and available, so routing offers her what comes in.
-  const frames: ServerFrame[] = [];
-  const connection = hub.connect({ send: (raw) => frames.push(JSON.parse(raw) as ServerFrame), close() {} });
-  connection.receive(JSON.stringify({ t: 'hello', v: 1, token: 'dev:agent:alice:alice' }));
-  return { hub, clock, email, storage, frames };
-}
-
-let next = 0;
-function mail(overrides: Partial<InboundMessage> = {}): InboundMessage {
-  next += 1;
-  return {
-    channel: 'email',
-    externalId: `<in-${next}@mail.example>`,
-    threadKey: '<root-1@mail.example>',
-    from: { address: 'Ann@Example.com', name: 'Ann' },
-    to: 'support@shop.example',
-    subject: 'Where is my order?',
-    text: 'Hello, my order 4711 has not arrived.',
-    receivedAt: Date.UTC(2026, 0, 5, 9, 0, 0),
-    ...overrides,
-  };
-}
-
-async function available(hub: Hub) {
-  await hub.execute(alice, 'presence.set', { status: 'available' });
-  await flush();
-}
 
 describe('hub.channels: messages from channel adapters', () => {
   it('creates a conversation in the queue its address maps to, offers it, and stores each message once', async () => {

@@ -67,7 +67,11 @@ export function createStepEffects(deps: StepEffectsDeps): StepEffects {
     const { interaction, lifecycle, snapshot } = current;
     const state = snapshot.value;
     if (state === stateBefore) return;
-    if (lifecycle.handling.has(stateBefore) && !lifecycle.handling.has(state)) router.release(interaction.id);
+    if (lifecycle.handling.has(stateBefore) && !lifecycle.handling.has(state)) {
+      router.release(interaction.id);
+      // Room freed while the work stays open (a conversation waiting for the customer): route into it now.
+      if (!lifecycle.final.has(state)) void routing.schedule();
+    }
     // Work that comes back to its agent without an offer (a messaging conversation the customer answered, a snooze
     // that ran out, one reopened by staff) holds their capacity again, even past it: it is theirs already.
     const backToAgent = !lifecycle.handling.has(stateBefore) && !lifecycle.waiting.has(stateBefore);

@@ -37,6 +37,7 @@ import { createLiveInteractions } from './interactions.hub';
 import { DEFAULT_LIFECYCLES } from './lifecycles';
 import { type Live, phaseOfLive } from './live';
 import { createMemoryStorage } from './memory.storage';
+import { createMessagingCommands } from './messaging.commands';
 import { createPresenceHub } from './presence.hub';
 import { createReportingHub } from './reporting.hub';
 import { createRoutingHub } from './routing.hub';
@@ -380,8 +381,12 @@ export function createHub(options: HubOptions): Hub {
     wireFor,
   });
 
+  // Waiting, snoozing, resolving and reopening messaging conversations (hub/messaging.commands.ts).
+  const messaging = createMessagingCommands({ clock, queues, agents, live, log: conversationLog });
+
   const handlers: CommandHandlers<CommandOp> = {
     ...work.handlers,
+    ...messaging.handlers,
     ...conversation.handlers,
     ...customers.handlers,
     ...intake.handlers,

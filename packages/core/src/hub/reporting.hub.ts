@@ -1,6 +1,7 @@
 import type { Agent } from '../agent/agent.types';
 import type { PresenceSnapshot } from '../agent/presence.machine';
 import type { Interaction } from '../interaction/interaction.types';
+import { isMessagingChannel } from '../interaction/interaction.types';
 import { phaseOf } from '../interaction/phase';
 import { computeKpiSeries, computeKpis } from '../metrics/kpis';
 import type { KpiLogEvent, KpiReport } from '../metrics/metrics.types';
@@ -121,6 +122,13 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
         endReason: after.endReason,
         ...(after.endedBy ? { endedBy: after.endedBy } : {}),
       });
+    }
+    if (isMessagingChannel(after.channel)) {
+      if (intent.kind === 'agent-reply') reports.push({ ...base, type: 'replied', agentId: after.agentId });
+      const resolved = phaseOf(after.channel, after.state) === 'final';
+      const wasResolved = phaseOf(before.channel, before.state) === 'final';
+      if (resolved && !wasResolved) reports.push({ ...base, type: 'resolved' });
+      if (wasResolved && !resolved) reports.push({ ...base, type: 'reopened' });
     }
     if (after.timestamps.wrapUpEndedAt !== undefined && before.timestamps.wrapUpEndedAt === undefined) {
       const queue = queues.get(after.queueId);

@@ -16,4 +16,5 @@ export {
   kpisToCsv,
   toCsv,
 } from './kpis';
+export { computeMessagingKpis, type MessagingKpis } from './messaging.kpis';
 export * from './metrics.types';

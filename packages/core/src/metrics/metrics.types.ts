@@ -35,6 +35,12 @@ export type InteractionLogEvent =
       /** Whether the issue was resolved (usually from the disposition). */
       readonly resolved?: boolean | undefined;
     })
+  /** Messaging channels: an agent wrote to the customer (the first reply of an episode is its first response). */
+  | (LogEventBase & { readonly type: 'replied'; readonly agentId?: string | undefined })
+  /** Messaging channels: resolved, which ends an episode of the conversation. */
+  | (LogEventBase & { readonly type: 'resolved' })
+  /** Messaging channels: a resolved conversation opened again (by the customer's message, or staff): a new episode. */
+  | (LogEventBase & { readonly type: 'reopened' })
   /** The customer's satisfaction answer: `score` 1–5 and optionally a Net Promoter answer 0–10. */
   | (LogEventBase & { readonly type: 'csat'; readonly score: number; readonly nps?: number });
 

@@ -128,6 +128,22 @@ export const commandArgsSchemas = {
     toAgentId: v.optional(id),
     note: v.optional(storableText(LIMITS.comment)),
   }),
+  // Messaging conversations (email, SMS, WhatsApp, Messenger): the assigned agent or a supervisor.
+  /** The agent answered and waits for the customer: the conversation stays theirs but holds no capacity. */
+  'conversation.pending': cid,
+  /** Puts the conversation aside until `until` (epoch ms, in the future); it is the agent's to work on again then. */
+  'conversation.snooze': v.strictObject({ cid: id, until: epochMs }),
+  /** Done, with a disposition of the queue (required when the queue requires one) and notes. */
+  'conversation.resolve': v.strictObject({
+    cid: id,
+    disposition: v.optional(id),
+    notes: v.optional(storableText(LIMITS.notes)),
+  }),
+  /**
+   * Back to work before the customer writes (a pending or snoozed conversation, with its agent), or a resolved one
+   * reopened for `toAgentId` (default: the agent asking; a supervisor names one).
+   */
+  'conversation.reopen': v.strictObject({ cid: id, toAgentId: v.optional(id) }),
   /** The agent reports how a callback dial went. */
   'callback.outcome': v.strictObject({
     cid: id,

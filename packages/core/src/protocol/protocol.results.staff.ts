@@ -83,6 +83,10 @@ export const commandResultSchemas = {
   'wrapup.submit': empty,
   transfer: empty,
   'callback.outcome': empty,
+  'conversation.pending': empty,
+  'conversation.snooze': empty,
+  'conversation.resolve': empty,
+  'conversation.reopen': empty,
   'customer.history': v.object({ interactions: v.array(interactionSchema) }),
   'queues.list': v.object({ queues: v.array(consoleQueueSchema) }),
   'supervisor.snapshot': v.object({

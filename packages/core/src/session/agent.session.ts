@@ -121,6 +121,17 @@ export interface AgentSession {
    */
   rescheduleCallback(cid: string, at: number): Promise<void>;
   /**
+   * Messaging conversations (email, SMS, WhatsApp, Messenger): waits for the customer's answer. The conversation stays
+   * the agent's but holds no capacity; the customer's next message brings it back as `active`.
+   */
+  setPending(cid: string): Promise<void>;
+  /** Messaging conversations: puts it aside until `until` (epoch ms, in the future; `validation/field` otherwise). */
+  snooze(cid: string, until: number): Promise<void>;
+  /** Messaging conversations: resolves it; rejects with `wrapup/disposition-required` when the queue needs one. */
+  resolve(cid: string, input?: WrapUpInput): Promise<void>;
+  /** Messaging conversations: back to work from pending or snoozed, or a resolved one reopened for this agent. */
+  reopen(cid: string): Promise<void>;
+  /**
    * Loads a customer's past interactions (all channels, with dispositions) into `$conversations`, so the customer
    * card can show them. Called on its own when the agent accepts an offer (the screen pop).
    */
@@ -308,6 +319,22 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     },
     async callbackOutcome(cid, outcome) {
       await connection.command('callback.outcome', { cid, outcome });
+    },
+    async setPending(cid) {
+      await connection.command('conversation.pending', { cid });
+    },
+    async snooze(cid, until) {
+      await connection.command('conversation.snooze', { cid, until });
+    },
+    async resolve(cid, input = {}) {
+      await connection.command('conversation.resolve', {
+        cid,
+        ...(input.disposition ? { disposition: input.disposition } : {}),
+        ...(input.notes?.trim() ? { notes: input.notes.trim() } : {}),
+      });
+    },
+    async reopen(cid) {
+      await connection.command('conversation.reopen', { cid });
     },
     async rescheduleCallback(cid, at) {
       const { interaction } = await connection.command('callback.reschedule', { cid, at });
