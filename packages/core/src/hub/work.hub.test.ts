@@ -35,6 +35,9 @@ async function setup(state: 'queued' | 'offered' = 'offered') {
         calls.push(`router reject ${cid} ${agentId}`);
         return [];
       },
+      release: (cid) => {
+        calls.push(`router release ${cid}`);
+      },
       refusalOfOfferTo: (_item, agentId) =>
         agentId === 'bob'
           ? undefined
@@ -61,6 +64,10 @@ async function setup(state: 'queued' | 'offered' = 'offered') {
       }),
       enqueue: (current) => calls.push(`enqueue ${current.interaction.id}`),
       transferTo: (current, from, to) => calls.push(`transfer ${current.interaction.id} ${from} → ${to}`),
+      restoreOffer: (current) => {
+        calls.push(`restore offer ${current.interaction.id}`);
+        return true;
+      },
     },
     live,
     log,

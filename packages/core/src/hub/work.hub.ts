@@ -32,10 +32,13 @@ export type WorkOp =
 export interface WorkHubDeps {
   readonly queues: ReadonlyMap<string, Queue>;
   readonly agents: ReadonlyMap<string, Agent>;
-  readonly router: Pick<Router, 'offerOf' | 'accept' | 'reject' | 'refusalOfOfferTo' | 'transfer'>;
+  readonly router: Pick<
+    Router,
+    'offerOf' | 'accept' | 'reject' | 'release' | 'refusalOfOfferTo' | 'transfer'
+  >;
   readonly routing: Pick<
     RoutingHub,
-    'transferSettled' | 'leftLine' | 'schedule' | 'run' | 'itemOf' | 'enqueue' | 'transferTo'
+    'transferSettled' | 'leftLine' | 'schedule' | 'run' | 'itemOf' | 'enqueue' | 'transferTo' | 'restoreOffer'
   >;
   readonly live: Pick<LiveInteractions, 'getLive' | 'inTurn' | 'values'>;
   readonly log: Pick<
@@ -83,9 +86,19 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
           const change = changeOf(current);
           step(current, change, { kind: 'accept', agentId: caller.subject.id });
           join(change, caller.subject.id);
-          // The agent gets the whole conversation below, in order, instead of its last events first.
-          await commit(current, change, { replayTo: caller.subject.id });
+          // The router holds the accept before it is stored: the offer stood and the machine took the accept, so
+          // the accept wins even when the offer runs out while it is written (a slow database, a cluster leader's
+          // fenced write). Otherwise the router would count a miss and put the chat back in line under a chat that
+          // is active, and the agent's load would no longer count it. A write that fails gives the offer back.
           router.accept(args.cid, caller.subject.id);
+          try {
+            // The agent gets the whole conversation below, in order, instead of its last events first.
+            await commit(current, change, { replayTo: caller.subject.id });
+          } catch (error) {
+            router.release(args.cid);
+            routing.restoreOffer(current);
+            throw error;
+          }
           routing.transferSettled(args.cid, caller.subject.id, 'accepted');
           return current;
         },
