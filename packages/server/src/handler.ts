@@ -5,6 +5,7 @@ import { CLOSE_CODES, helplineError } from '@helpline/core';
 import { createAlwaysHeldLease, createLocalBus } from '@helpline/core/cluster';
 import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline/core/hub';
 import { type Auth, createAuth } from './auth/auth';
+import { mergeChannelsOptions, prepareEmail } from './channels/email/email.server';
 import { type ClusterMember, ENGINE_LEASE, joinCluster } from './cluster/cluster.member';
 import { createEngineSwitch, type EngineSwitch } from './cluster/engine.switch';
 import type { EngineTopics } from './cluster/engine.topics';
@@ -208,6 +209,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   // (phone callers have no browser; the server speaks for them) authenticate before the real auth.
   // Prepared before storage opens: a bad section must not leave an open database (and its thread) behind.
   const vonage = prepareVonage({ config, env: options.env ?? process.env, log, now });
+  // Email (packages/server/src/channels/email): only with an `email` section; its passwords are read here too.
+  const email = prepareEmail({ config, env: options.env ?? process.env, log });
   const ownsStorage = !('ping' in options.storage);
   // Cluster mode: every handler on a PostgreSQL URL joins the deployment on that database (docs/decisions/0005),
   // once storage has migrated it. The hub's writes are fenced by the engine's lease.
@@ -250,6 +253,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   }
   const tracked = trackWrites(opened);
   const storage = tracked.storage;
+  // Mail is handed to whichever hub leads now (`hub.channels`), read when each mail arrives.
+  const emailChannel = email?.open(storage.sql, () => hub.channels);
   const dev = options.dev === true;
   const jwtSecret = options.jwtSecret ?? (dev ? randomBytes(32).toString('hex') : undefined);
 
@@ -300,6 +305,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     },
     // Failures no command answers for (a timer's step, routing), through the redacting logger.
     logger: { error: (what, error) => log.error('hub.failed', { what }, error) },
+    channels: mergeChannelsOptions(email && emailChannel ? email.channels(emailChannel) : undefined),
   };
   // Vonage's call legs live in the gateway's memory, beside the hub: followers forward its routes to the leader.
   const routesOfVonage: { server?: VonageServer } = {};
@@ -324,7 +330,10 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   const hub: Hub = engine;
   try {
     await hub.restore();
+    // IMAP readers and the SMTP ingress start once the hub can take mail in.
+    await emailChannel?.start();
   } catch (error) {
+    await emailChannel?.stop();
     hub.close();
     await member?.close();
     if (ownsStorage) await opened.close();
@@ -458,6 +467,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
         clearInterval(housekeeping);
         await member?.drain();
         await vonageRoutes?.close();
+        // No new mail once closing: the ingress answers nothing, unread mail waits on the IMAP server.
+        await emailChannel?.stop();
         // In a cluster the clients resume on another instance at once.
         hub.close(member ? CLOSE_CODES.serviceRestart : CLOSE_CODES.goingAway);
         await sockets.drained(options.drainMs ?? 5_000);

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { attachmentPolicySchema } from '../attachments/attachments.config';
 import { emailConfigSchema } from '../channels/email/email.config';
 import { messagingConfigSchema } from '../channels/messaging/messaging.config';
 import { vonageConfigSchema } from '../vonage/vonage.config';
@@ -232,6 +233,8 @@ const site = v.strictObject({
   ),
   csat: v.optional(v.boolean(), true),
   identity: v.optional(identity),
+  /** What visitors and agents may attach in this site's conversations (docs/attachments.md). */
+  attachments: v.optional(attachmentPolicySchema, {}),
 });
 
 const bucket = v.strictObject({
@@ -248,6 +251,8 @@ const limits = v.strictObject({
   commands: v.optional(bucket, { burst: 120, perMinute: 1200 }),
   http: v.optional(bucket, { burst: 60, perMinute: 600 }),
   visitorSessions: v.optional(bucket, { burst: 20, perMinute: 30 }),
+  /** Attachment uploads started, by (address, subject); each chunk also spends from `http`. */
+  uploads: v.optional(bucket, { burst: 10, perMinute: 30 }),
   connectionsPerIp: v.optional(positive, 100),
 });
 

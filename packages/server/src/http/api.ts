@@ -10,6 +10,7 @@ import {
 } from '@helpline/core';
 import type { Hub, Subject } from '@helpline/core/hub';
 import * as v from 'valibot';
+import type { AttachmentRoutes } from '../attachments/attachments.routes';
 import type { Auth } from '../auth/auth';
 import type { ServerConfig } from '../config/config';
 import { isTimeZone } from '../config/config.schema';
@@ -43,6 +44,8 @@ export interface ApiContext {
   readonly isAllowedOrigin: (origin: string) => boolean;
   /** Cluster mode: why this instance cannot serve now (no leader known, the bus listener down), else undefined. */
   readonly notReady?: (() => string | undefined) | undefined;
+  /** The attachment routes (`/v1/conversations/:cid/attachments`, `/v1/attachments/:id`); absent: none. */
+  readonly attachments?: AttachmentRoutes | undefined;
 }
 
 interface Request {
@@ -404,9 +407,9 @@ function applyCors(context: ApiContext, request: Request, response: ServerRespon
   response.setHeader('vary', 'Origin');
   if (!origin || !context.isAllowedOrigin(origin)) return false;
   response.setHeader('access-control-allow-origin', origin);
-  response.setHeader('access-control-allow-headers', 'authorization, content-type');
-  response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
-  response.setHeader('access-control-expose-headers', 'retry-after, content-disposition');
+  response.setHeader('access-control-allow-headers', 'authorization, content-type, content-range');
+  response.setHeader('access-control-allow-methods', 'GET, POST, PUT, OPTIONS');
+  response.setHeader('access-control-expose-headers', 'retry-after, content-disposition, upload-offset');
   response.setHeader('access-control-max-age', '600');
   return true;
 }
@@ -433,6 +436,7 @@ export function createApiHandler(context: ApiContext) {
       const isProbe = request.url.pathname === '/healthz' || request.url.pathname === '/readyz';
       const waitMs = isProbe ? 0 : context.httpBuckets.take(request.ip);
       if (waitMs > 0) throw rateLimited(waitMs);
+      if (await context.attachments?.handle(request, response)) return;
       let pathMatched = false;
       for (const route of routes) {
         if (route.dev && !context.dev) continue;

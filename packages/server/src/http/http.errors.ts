@@ -30,6 +30,14 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'voice/device-busy': 409,
   internal: 500,
   unavailable: 503,
+  'attachment/type-not-allowed': 415,
+  'attachment/type-mismatch': 415,
+  'attachment/too-large': 413,
+  'attachment/empty': 400,
+  'attachment/rejected': 422,
+  'attachment/incomplete': 409,
+  'attachment/offset': 409,
+  'attachment/disabled': 404,
 };
 
 /** The HTTP status of an error code. */

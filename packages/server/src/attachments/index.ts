@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import type { Hub, Subject } from '@helpline/core/hub';
+import type { ServerConfig } from '../config/config';
+import { createTokenBuckets } from '../limits/rate-limit';
+import type { SqlStorage, StorageTarget } from '../storage/sql.storage';
+import { createFileBytes, createMemoryBytes, createSqlBytes } from './attachments.bytes';
+import { type AttachmentRoutes, createAttachmentRoutes } from './attachments.routes';
+import { createAttachmentStore } from './attachments.store';
+import type { AttachmentBytes, AttachmentScanner, AttachmentStore } from './attachments.types';
+
+export { createFileBytes, createMemoryBytes, createSqlBytes } from './attachments.bytes';
+export { attachmentPolicySchema, strictestPolicy } from './attachments.config';
+export { contentDisposition, downloadHeaders } from './attachments.http';
+export type { AttachmentRequest, AttachmentRoutes, AttachmentRoutesDeps } from './attachments.routes';
+export { createAttachmentRoutes } from './attachments.routes';
+export { type AttachmentStoreOptions, createAttachmentStore } from './attachments.store';
+export type {
+  AttachmentBytes,
+  AttachmentInput,
+  AttachmentRecord,
+  AttachmentScanner,
+  AttachmentStore,
+  AttachmentVerdict,
+  ScannedFile,
+} from './attachments.types';
+
+/**
+ * The handler's `attachments` option: where the bytes go and the scanner hook. Every field is optional; `false`
+ * switches attachments off (a message with attachments is then refused with `attachment/disabled`).
+ */
+export interface AttachmentOptions {
+  /**
+   * Where the bytes live: `files` (under {@link AttachmentOptions.dir}), `database` (bytea rows beside the records,
+   * for PostgreSQL and cluster mode), or your own {@link AttachmentBytes} (an S3-compatible bucket). Default: `files`
+   * under the data directory for PGlite, `database` for PostgreSQL (every instance of a cluster must read them).
+   */
+  readonly bytes?: 'files' | 'database' | AttachmentBytes | undefined;
+  /** The folder for `files`. Default `<data dir>/attachments`. */
+  readonly dir?: string | undefined;
+  /** The virus-scanner hook (see {@link AttachmentScanner}): refuses a completed upload before anyone can use it. */
+  readonly scan?: AttachmentScanner | undefined;
+  /** How long an upload that no message sent is kept, ms. Default one day. */
+  readonly keepUnsentMs?: number | undefined;
+}
+
+/** The attachment store and routes of one handler. */
+export interface ServerAttachments {
+  readonly store: AttachmentStore;
+  /** The routes, once the hub exists. */
+  routes(deps: {
+    readonly hub: Pick<Hub, 'execute'>;
+    readonly authenticate: (token: string) => Promise<Subject>;
+  }): AttachmentRoutes;
+  /** Forgets uploads nobody sent (housekeeping). */
+  prune(now: number): Promise<number>;
+}
+
+/** Picks the bytes port for a storage target, as {@link AttachmentOptions.bytes} describes. */
+function bytesFor(
+  options: AttachmentOptions,
+  target: StorageTarget | undefined,
+  storage: SqlStorage,
+): AttachmentBytes {
+  const choice = options.bytes;
+  if (choice !== undefined && typeof choice !== 'string') return choice;
+  const dataDir = target?.kind === 'pglite' ? target.dataDir : undefined;
+  const dir = options.dir ?? (dataDir && !dataDir.includes('://') ? join(dataDir, 'attachments') : undefined);
+  if (choice === 'files' || (choice === undefined && target?.kind === 'pglite')) {
+    // A `memory://` database keeps nothing on disk: nor do its attachments.
+    if (dir) return createFileBytes(dir);
+    if (choice === undefined) return createMemoryBytes();
+    throw new TypeError('attachments: bytes "files" needs a dir (or a PGlite data directory on disk)');
+  }
+  return createSqlBytes(storage.sql);
+}
+
+/**
+ * Opens the attachments of a handler: the store on its database and the chosen bytes, and the routes to mount.
+ * Undefined when `options` is `false`.
+ *
+ * @example
+ * ```ts
+ * const attachments = openAttachments({ scan }, { kind: 'pglite', dataDir }, storage, config);
+ * const hub = createHub({ …, attachments: attachments?.store.claims });
+ * ```
+ */
+export function openAttachments(
+  options: AttachmentOptions | false | undefined,
+  target: StorageTarget | undefined,
+  storage: SqlStorage,
+  config: ServerConfig,
+  now: () => number = Date.now,
+): ServerAttachments | undefined {
+  if (options === false) return undefined;
+  const settings = options ?? {};
+  const store = createAttachmentStore({
+    db: storage.sql,
+    bytes: bytesFor(settings, target, storage),
+    scan: settings.scan,
+    now,
+  });
+  const uploadBuckets = createTokenBuckets(config.file.limits.uploads, now);
+  return {
+    store,
+    routes: ({ hub, authenticate }) =>
+      createAttachmentRoutes({ store, hub, storage, config, authenticate, uploadBuckets }),
+    prune: (at) => {
+      uploadBuckets.prune();
+      return store.prune(at - (settings.keepUnsentMs ?? 86_400_000));
+    },
+  };
+}
