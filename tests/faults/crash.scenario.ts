@@ -127,6 +127,14 @@ export interface ClientReport {
   readonly conversations: ReadonlyMap<string, ClientConversation>;
   /** How often its connection went from up to down. */
   readonly drops: number;
+  /** When its connection came up (connected) and went down, in order. */
+  readonly links: readonly LinkChange[];
+}
+
+/** The connection came up or went down, at `at` (epoch ms). */
+export interface LinkChange {
+  readonly at: number;
+  readonly up: boolean;
 }
 
 /** One message a client sent and what came of it. */
@@ -224,6 +232,7 @@ class Observer {
   readonly delivered = new Map<string, DeliveredEvent[]>();
   readonly paged = new Map<string, Map<number, ConversationEvent>>();
   drops = 0;
+  readonly links: LinkChange[] = [];
 
   constructor(
     readonly name: string,
@@ -246,6 +255,7 @@ class Observer {
     const stopState = session.$connection.subscribe((snapshot) => {
       const nowUp = snapshot.value === 'connected' || snapshot.value === 'caught-up';
       if (up && !nowUp) this.drops++;
+      if (nowUp !== up) this.links.push({ at: Date.now(), up: nowUp });
       up = nowUp;
     });
     return () => {
@@ -273,6 +283,7 @@ class Observer {
       subjectId,
       conversations,
       drops: this.drops,
+      links: this.links,
     };
   }
 }
