@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, helplineError } from '@helpline/core';
 import { createAlwaysHeldLease, createLocalBus } from '@helpline/core/cluster';
 import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline/core/hub';
+import { type AttachmentOptions, openAttachments } from './attachments';
 import { type Auth, createAuth } from './auth/auth';
 import { mergeChannelsOptions, prepareEmail } from './channels/email/email.server';
 import { type ClusterMember, ENGINE_LEASE, joinCluster } from './cluster/cluster.member';
@@ -54,6 +55,11 @@ export interface HelplineHandlerOptions {
    * database — one instance leads and runs the hub, the others relay to it. These options tune it.
    */
   readonly cluster?: ClusterOptions | undefined;
+  /**
+   * Attachments (docs/attachments.md): where their bytes go and the virus-scanner hook. Default: on, with files
+   * under the PGlite data directory, or in the database on PostgreSQL. `false`: off.
+   */
+  readonly attachments?: AttachmentOptions | false | undefined;
 }
 
 /** Cluster mode's options: a direct URL behind a pooler, and timings for tests and other trade-offs. */
@@ -253,6 +259,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   }
   const tracked = trackWrites(opened);
   const storage = tracked.storage;
+  const attachments = openAttachments(options.attachments, target, storage, config, now);
   // Mail is handed to whichever hub leads now (`hub.channels`), read when each mail arrives.
   const emailChannel = email?.open(storage.sql, () => hub.channels);
   const dev = options.dev === true;
@@ -305,6 +312,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     },
     // Failures no command answers for (a timer's step, routing), through the redacting logger.
     logger: { error: (what, error) => log.error('hub.failed', { what }, error) },
+    ...(attachments ? { attachments: attachments.store.claims } : {}),
     channels: mergeChannelsOptions(email && emailChannel ? email.channels(emailChannel) : undefined),
   };
   // Vonage's call legs live in the gateway's memory, beside the hub: followers forward its routes to the leader.
@@ -367,6 +375,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     sessionBuckets: createTokenBuckets(config.file.limits.visitorSessions, now),
     isAllowedOrigin: anyOrigin,
     notReady: () => engine.notReady(),
+    attachments: attachments?.routes({ hub, authenticate: (token) => auth.authenticate(token) }),
   });
   // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
   const vonageRoutes = vonage?.start({ hub, authenticate, isAllowedOrigin: anyOrigin });
@@ -387,6 +396,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     storage.pruneVisitorSessions(now()).catch(() => {});
     // A resume token nobody used for a week belongs to a client that is long gone.
     storage.pruneResumeTokens(now() - 7 * 86_400_000).catch(() => {});
+    attachments?.prune(now()).catch(() => {});
   }, 60_000);
   housekeeping.unref();
 
