@@ -6,6 +6,8 @@ export interface DemoUrls {
   readonly supervisor: string;
   readonly assets: string;
   readonly server: string;
+  /** The demo mailbox page (with `mail` only): the replies sent to customers, and forms to write as one. */
+  readonly mailbox?: string;
 }
 
 /** A running demo. */
@@ -31,6 +33,11 @@ export interface DemoOptions {
   readonly logger?: unknown;
   /** More folders for the examples' server, by URL prefix (`{ '/closed/': dir }`). */
   readonly mounts?: Readonly<Record<string, string>>;
+  /**
+   * The demo's email: the server's SMTP ingress on `ingressPort` feeding the support queue, replies caught by the demo
+   * mailbox (an SMTP server on `catcherPort`, default any free port) and listed on its page (`pagePort`, default any).
+   */
+  readonly mail?: { readonly ingressPort: number; readonly catcherPort?: number; readonly pagePort?: number };
   /** Bundle the React examples first. Default true. */
   readonly buildApps?: boolean;
 }

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { demoEmailConfig, startDemoMailbox } from './lib/demo-mailbox.mjs';
 import { startStaticServer, strictCsp } from './lib/static-server.mjs';
 import { repoRoot } from './lib/test-files.mjs';
 
@@ -57,8 +58,10 @@ export async function buildExamples({ log = false } = {}) {
 /**
  * Starts the demo: the server in dev mode on `serverPort` (default 8787) with data in `dataDir`, and the
  * examples on `port` (default 8080). `config` replaces the server's built-in demo configuration (tests use one
- * with a closed queue); `mounts` adds folders to the examples' server (`{ '/closed/': dir }`). Resolves with the
- * URLs and `stop()`.
+ * with a closed queue); `mounts` adds folders to the examples' server (`{ '/closed/': dir }`). `mail` turns on the
+ * demo's email (docs/email.md): the server's SMTP ingress on `mail.ingressPort` feeding the support queue, its replies
+ * caught by the demo mailbox (`mail.catcherPort`, 0 = any) and listed on its page (`mail.pagePort`). Resolves with
+ * the URLs and `stop()`.
  */
 export async function startDemo({
   port = 8080,
@@ -68,18 +71,39 @@ export async function startDemo({
   logger,
   buildApps = true,
   mounts = {},
+  mail,
 } = {}) {
   if (buildApps) await buildExamples();
   const server = await import('../packages/server/dist/index.js');
   mkdirSync(dataDir, { recursive: true });
-  const helpline = await server.startServer({
-    config: server.parseConfig(config ?? server.DEV_CONFIG),
-    storage: { kind: 'pglite', dataDir },
-    port: serverPort,
-    dev: true,
-    logger: logger ?? server.silentLogger,
-    drainMs: 1000,
-  });
+  const mailbox = mail
+    ? await startDemoMailbox({
+        catcherPort: mail.catcherPort ?? 0,
+        pagePort: mail.pagePort ?? 0,
+        ingressPort: mail.ingressPort,
+      })
+    : undefined;
+  const baseConfig = config ?? server.DEV_CONFIG;
+  const withMail = mailbox
+    ? {
+        ...baseConfig,
+        email: demoEmailConfig({ ingressPort: mail.ingressPort, catcherPort: mailbox.catcherPort }),
+      }
+    : baseConfig;
+  let helpline;
+  try {
+    helpline = await server.startServer({
+      config: server.parseConfig(withMail),
+      storage: { kind: 'pglite', dataDir },
+      port: serverPort,
+      dev: true,
+      logger: logger ?? server.silentLogger,
+      drainMs: 1000,
+    });
+  } catch (error) {
+    await mailbox?.close();
+    throw error;
+  }
   const serverOrigin = helpline.url;
   const socketOrigin = serverOrigin.replace(/^http/, 'ws');
   // The pages reach the server both as 127.0.0.1 and as localhost (a visitor may type either).
@@ -104,6 +128,7 @@ export async function startDemo({
     });
   } catch (error) {
     await helpline.close();
+    await mailbox?.close();
     if (rendered) rmSync(rendered, { recursive: true, force: true });
     throw error;
   }
@@ -115,13 +140,15 @@ export async function startDemo({
     supervisor: `${base}/supervisor/`,
     assets: `${base}/assets/`,
     server: serverOrigin,
+    ...(mailbox ? { mailbox: mailbox.url } : {}),
   };
   let stopping;
   return {
     urls,
     server: helpline,
+    ...(mailbox ? { mailbox } : {}),
     stop() {
-      stopping ??= Promise.all([statics.close(), helpline.close()]).then(() => {
+      stopping ??= Promise.all([statics.close(), helpline.close(), mailbox?.close()]).then(() => {
         if (rendered) rmSync(rendered, { recursive: true, force: true });
       });
       return stopping;

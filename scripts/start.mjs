@@ -1,7 +1,9 @@
 // `npm start`: the demo. Installs dependencies when node_modules is missing, builds the packages when their
 // dist is missing or older than the sources, then starts the Helpline server (dev mode, embedded database) and
 // the examples, prints the URLs and stops cleanly on Ctrl-C.
-//   HELPLINE_PORT (default 8787): the server; HELPLINE_DEMO_PORT (default 8080): the examples.
+//   HELPLINE_PORT (default 8787): the server; HELPLINE_DEMO_PORT (default 8080): the examples;
+//   HELPLINE_DEMO_SMTP_PORT (default 2525): the server's SMTP ingress for the demo mailbox (docs/email.md);
+//   HELPLINE_DEMO_MAILBOX_PORT (default 8025): the demo mailbox page, where the replies to customers land.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,11 +90,19 @@ try {
     port: port('HELPLINE_DEMO_PORT', 8080),
     serverPort: port('HELPLINE_PORT', 8787),
     buildApps: false,
+    mail: {
+      ingressPort: port('HELPLINE_DEMO_SMTP_PORT', 2525),
+      pagePort: port('HELPLINE_DEMO_MAILBOX_PORT', 8025),
+    },
     logger: createLogger({ level: 'warn' }),
   });
 } catch (error) {
   console.error(`The demo did not start: ${error instanceof Error ? error.message : String(error)}`);
-  if (error?.code === 'EADDRINUSE') console.error('Set HELPLINE_PORT / HELPLINE_DEMO_PORT to free ports.');
+  if (error?.code === 'EADDRINUSE') {
+    console.error(
+      'Set HELPLINE_PORT / HELPLINE_DEMO_PORT / HELPLINE_DEMO_SMTP_PORT / HELPLINE_DEMO_MAILBOX_PORT to free ports.',
+    );
+  }
   process.exit(1);
 }
 const { urls } = demo;
@@ -104,6 +114,11 @@ Helpline demo is running (dev mode: anyone can get agent tokens; never expose it
   CRM:          ${urls.crm}          (agent console; sign in as alice, bob or carol)
   Supervisor:   ${urls.supervisor}   (the live board, as sam)
   Server:       ${urls.server}
+  Mailbox:      ${urls.mailbox}   (the replies agents send to customers by email)
+
+Try email: npm run demo:mail -- "Where is my order?" "Order 1234 has not arrived."
+  (customers write to support@shop.localhost through the SMTP ingress on 127.0.0.1:${port('HELPLINE_DEMO_SMTP_PORT', 2525)};
+   answer it in the CRM, read the reply and answer it as the customer in the mailbox)
 
 Press Ctrl-C to stop.`);
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,6 +13,7 @@ import { DatabaseError, describeStatement } from './storage/sql.errors';
 import { createSqlStorage, openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
 import { freshPgliteDir } from './testing/databases';
 import { activeChat, http, staffToken, startTestServer, TestClient, visitorToken } from './testing/harness';
+import { freePort } from './testing/ports';
 
 // The database goes away under a running server, and comes back. Every command that needed it is refused with
 // `unavailable` and a `retryAfterMs`, and nothing it would have done shows anywhere: the other party receives
@@ -66,18 +66,6 @@ function postgresBin(): { bin: string } | { skip: string } {
     : {
         skip: 'PostgreSQL server binaries (initdb, pg_ctl) not found; set HELPLINE_PG_BIN to their directory',
       };
-}
-
-/** A port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**
