@@ -27,6 +27,7 @@ export { createHub, type Hub } from './hub';
 export type {
   AdmissionRequest,
   Authenticate,
+  ChannelKeys,
   CommitOptions,
   ConnectionMeta,
   HubClock,
