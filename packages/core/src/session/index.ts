@@ -28,6 +28,7 @@ export {
   type InteractionRecord,
   type InteractionRecords,
   type MessageAuthor,
+  type ReceiptStatus,
 } from './interactions.fold';
 export {
   type BrowserOfferNotifierOptions,
@@ -43,6 +44,12 @@ export {
   createBrowserOutbox,
   type OutboxBackend,
 } from './outbox.browser';
+export type {
+  SendMessageOptions,
+  SessionAttachmentOptions,
+  UploadFile,
+  UploadOptions,
+} from './session.attachments';
 export {
   type AgentBoardRow,
   createSupervisorSession,

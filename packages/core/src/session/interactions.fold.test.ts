@@ -126,6 +126,17 @@ describe('foldInteractions: what every session knows', () => {
     assert.equal(failed.c1?.conversation?.messages[0]?.error, error);
   });
 
+  it("marks an agent's message on a messaging channel with the provider's receipts", () => {
+    const records = asAlice([
+      message('c1', 1, 'On its way'),
+      event('c1', 2, { type: 'receipt', seq: 1, status: 'sent' }),
+      event('c1', 3, { type: 'receipt', seq: 1, status: 'failed', detail: 'mailbox unavailable' }),
+    ]);
+    const [sent] = records.c1?.conversation?.messages ?? [];
+    assert.deepEqual(sent?.delivery, { status: 'failed', detail: 'mailbox unavailable' });
+    assert.equal(sent?.status, 'sent', 'the message itself stays stored');
+  });
+
   it('keeps typing and the place in line by conversation, without making it a conversation', () => {
     const records = asVisitor([
       { type: 'position', cid: 'c1', position: 2, estimatedWaitSeconds: 40 },

@@ -3,7 +3,7 @@ import type { DeliveredEvent } from '../connection/connection';
 import type { ParticipantRole } from '../interaction/interaction.types';
 import { phaseOf } from '../interaction/phase';
 import type { HelplineError } from '../protocol/errors';
-import type { Notice, WireInteraction } from '../protocol/protocol.types';
+import type { ConversationEvent, Notice, WireInteraction } from '../protocol/protocol.types';
 import type { OutboxEntry } from './outbox';
 
 // What a session knows of each interaction, in one record per interaction, changed only by folding what it hears
@@ -39,7 +39,15 @@ export interface ChatMessage {
    */
   readonly status: 'sending' | 'sent' | 'failed';
   readonly error?: HelplineError | undefined;
+  /**
+   * Staff only, messaging channels: what the channel's provider said about this agent message after the server
+   * stored it — `sent`, `delivered`, `read`, or `failed` with the provider's `detail` (the message is kept).
+   */
+  readonly delivery?: { readonly status: ReceiptStatus; readonly detail?: string | undefined } | undefined;
 }
+
+/** What a messaging channel's provider said about an agent's message (the `receipt` event's `status`). */
+export type ReceiptStatus = Extract<ConversationEvent, { readonly type: 'receipt' }>['status'];
 
 /** Everything known about one conversation, folded from its event log. */
 export interface ConversationView {
@@ -238,8 +246,15 @@ export function foldEvent(view: ConversationView, event: DeliveredEvent): Conver
       // A staff-only event: its place in the log, nothing to show.
       return next;
     case 'receipt':
-      // A messaging channel's delivery status of a sent message: kept in the log; the console does not show it yet.
-      return next;
+      // A messaging channel's provider on an agent's message; receipts only move forward (the hub sees to it).
+      return {
+        ...next,
+        messages: next.messages.map((m) =>
+          m.seq === ev.seq
+            ? { ...m, delivery: { status: ev.status, ...(ev.detail ? { detail: ev.detail } : {}) } }
+            : m,
+        ),
+      };
   }
 }
 
