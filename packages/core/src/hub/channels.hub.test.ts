@@ -125,6 +125,12 @@ describe('hub.channels: messages from channel adapters', () => {
     // Offered back to the agent who handled it, who is still available.
     assert.equal(hub.interaction(cid)?.state, 'offered');
     assert.equal(hub.interaction(cid)?.agentId, 'alice');
+    await hub.execute(alice, 'offer.accept', { cid });
+    assert.equal(hub.interaction(cid)?.state, 'active');
+    const alices = hub
+      .interaction(cid)
+      ?.participants.filter((p) => p.id === 'alice' && p.leftAt === undefined);
+    assert.equal(alices?.length, 1, 'she takes part once');
   });
 
   it('finds the same conversation after a restart, from storage', async () => {

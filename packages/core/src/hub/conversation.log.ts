@@ -174,6 +174,8 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
   }
 
   function join(change: Change, agentId: string): void {
+    // Already taking part (a messaging conversation offered back to the agent who still holds it): nothing to add.
+    if (change.interaction.participants.some((p) => p.id === agentId && p.leftAt === undefined)) return;
     const participant: Participant = {
       id: agentId,
       role: 'agent',

@@ -53,6 +53,8 @@ describe('messaging conversation commands', () => {
     await hub.execute(alice, 'conversation.reopen', { cid });
     assert.equal(hub.interaction(cid)?.state, 'active');
     assert.equal(hub.interaction(cid)?.agentId, 'alice');
+    const alices = hub.interaction(cid)?.participants.filter((p) => p.id === 'alice' && p.leftAt === undefined);
+    assert.equal(alices?.length, 1, 'she takes part once');
   });
 
   it('refuses a snooze in the past, a step the state does not allow, and a chat', async () => {

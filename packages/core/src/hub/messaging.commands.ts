@@ -68,8 +68,7 @@ export function createMessagingCommands(deps: MessagingCommandsDeps): {
   async function apply(current: Live, intent: Intent, joins?: string): Promise<void> {
     const change = log.changeOf(current);
     log.step(current, change, intent);
-    const present = current.interaction.participants.some((p) => p.id === joins && p.leftAt === undefined);
-    if (joins !== undefined && !present) log.join(change, joins);
+    if (joins !== undefined) log.join(change, joins);
     await log.commit(current, change, joins === undefined ? {} : { replayTo: joins });
   }
 
