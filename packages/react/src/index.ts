@@ -42,6 +42,7 @@ export {
   CallbackWorklist,
   type CallbackWorklistProps,
 } from './components/CallbackWorklist';
+export { ChannelBadge, type ChannelBadgeProps, ChannelIcon } from './components/ChannelBadge';
 export {
   CannedResponsePicker,
   type CannedResponsePickerProps,
@@ -49,12 +50,16 @@ export {
   type ChatPanelProps,
 } from './components/ChatPanel';
 export { ConnectionStatus, type ConnectionStatusProps } from './components/ConnectionStatus';
+export { ConversationActions, type ConversationActionsProps } from './components/ConversationActions';
 export {
   CustomerCard,
   type CustomerCardProps,
   type CustomerContact,
   customerContacts,
 } from './components/CustomerCard';
+export { type ComposerProps, type DraftSender, useDraftSender } from './components/composer';
+export { EmailComposer } from './components/EmailComposer';
+export { EmailText, type EmailTextProps } from './components/EmailText';
 export { EscalateForm, type EscalateFormProps } from './components/EscalateForm';
 export {
   Inbox,
@@ -77,6 +82,7 @@ export {
   useShortcutProps,
 } from './components/KeyboardShortcuts';
 export { MessageText, type MessageTextProps } from './components/MessageText';
+export { MessagingComposer, type MessagingComposerProps } from './components/MessagingComposer';
 export {
   OfferToast,
   type OfferToastProps,

@@ -16,7 +16,7 @@ import { useInteractions } from '../hooks/useInteractions';
 import { useNow } from '../hooks/useNow';
 import type { MessageKey } from '../i18n/en';
 import { useTranslator } from '../i18n/translator';
-import { customerName, cx, ErrorText } from './shared';
+import { customerName, cx, ErrorText, localInputValue } from './shared';
 
 export type { CallbackOutcome };
 
@@ -318,10 +318,4 @@ function CallbackRow({
       )}
     </li>
   );
-}
-
-/** `epochMs` as a `datetime-local` value (local time, minutes). */
-function localInputValue(epochMs: number): string {
-  const local = new Date(epochMs - new Date(epochMs).getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
 }

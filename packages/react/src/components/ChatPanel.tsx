@@ -6,7 +6,7 @@ import {
   TYPING_IDLE_MS,
   type TypingReporter,
 } from '@helpline/core';
-import { type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useId, useMemo, useRef } from 'react';
 import { unreadCount } from '../hooks/derive';
 import { useAction } from '../hooks/useAction';
 import { useAgent } from '../hooks/useAgent';
@@ -14,7 +14,14 @@ import { useInteraction } from '../hooks/useInteraction';
 import { useMessages } from '../hooks/useMessages';
 import { useCannedResponses } from '../hooks/useQueues';
 import { useTranslator } from '../i18n/translator';
+import { ChannelBadge } from './ChannelBadge';
+import { ConversationActions } from './ConversationActions';
+import { useDraftSender } from './composer';
+import { EmailComposer } from './EmailComposer';
+import { EmailText } from './EmailText';
 import { MessageText } from './MessageText';
+import { MessagingComposer } from './MessagingComposer';
+import { emailSubject, isMessaging } from './messaging';
 import { fillPlaceholders, placeholderValues } from './placeholders';
 import { customerName, cx, ErrorText, stateLabel } from './shared';
 
@@ -43,12 +50,15 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
   const { interaction, conversation, queue, flags, end } = useInteraction(id);
   const chat = useMessages(id);
   const { me } = useAgent();
-  const sending = useAction();
   const ending = useAction();
-  const [draft, setDraft] = useState('');
+  const { draft, setDraft, submit, sending } = useDraftSender(chat.send);
   const composer = useRef<HTMLTextAreaElement>(null);
   const name = customerName(i18n, interaction);
   const canSend = flags?.canSend ?? false;
+  const channel = interaction?.channel;
+  // Email, SMS, WhatsApp, Messenger: resolved rather than ended, a composer of their own, no typing indicator.
+  const messaging = isMessaging(channel);
+  const subject = emailSubject(interaction);
   const unread = unreadCount(conversation, chat.me);
   const { setTyping, markRead } = chat;
 
@@ -64,18 +74,8 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
   const send = () => {
     const text = draft.trim();
     if (!text || !canSend) return;
-    setDraft('');
     typing.stop();
-    // Nothing is lost: a message refused at once (too long) goes back into the composer; one refused after
-    // it was shown stays in the log as "not sent", with its text.
-    void sending.run(async () => {
-      try {
-        await chat.send(text);
-      } catch (error) {
-        setDraft((current) => (current.trim() ? current : text));
-        throw error;
-      }
-    });
+    submit();
   };
 
   const lastReadMine = chat.messages.findLast(
@@ -89,11 +89,17 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
       data-state={interaction?.state}
     >
       <header className="helpline-chat__header">
-        <h2 className="helpline-chat__title" id={headingId}>
-          {t('chatWith', { name })}
+        {channel && <ChannelBadge channel={channel} />}
+        <h2 className="helpline-chat__title" id={headingId} dir="auto">
+          {subject ?? t(messaging ? 'conversationWith' : 'chatWith', { name })}
         </h2>
+        {subject && (
+          <span className="helpline-chat__from" dir="auto">
+            {t('emailFrom', { name })}
+          </span>
+        )}
         {interaction && <span className="helpline-chat__state">{stateLabel(i18n, interaction.state)}</span>}
-        {flags?.canEnd && (
+        {flags?.canEnd && !messaging && (
           <button
             type="button"
             className="helpline-button"
@@ -105,6 +111,7 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
         )}
       </header>
       <ErrorText error={ending.error} i18n={i18n} />
+      {messaging && <ConversationActions id={id} />}
       <div
         className="helpline-chat__log"
         {...chat.getLogProps()}
@@ -121,6 +128,7 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
               mine={message.from.id === chat.me}
               customer={name}
               read={message.key === lastReadMine}
+              email={channel === 'email'}
               onEdit={
                 canSend
                   ? (text) => {
@@ -140,10 +148,27 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
           </p>
         ))}
       </div>
-      <p className="helpline-chat__typing" role="status">
-        {chat.typing ? t('customerTyping', { name }) : ''}
-      </p>
-      {canSend ? (
+      {!messaging && (
+        <p className="helpline-chat__typing" role="status">
+          {chat.typing ? t('customerTyping', { name }) : ''}
+        </p>
+      )}
+      {canSend && messaging ? (
+        <>
+          {channel === 'email' ? (
+            <EmailComposer id={id} draft={draft} onDraftChange={setDraft} onSend={send} inputRef={composer} />
+          ) : (
+            <MessagingComposer
+              id={id}
+              draft={draft}
+              onDraftChange={setDraft}
+              onSend={send}
+              inputRef={composer}
+            />
+          )}
+          <ErrorText error={sending.error} i18n={i18n} />
+        </>
+      ) : canSend ? (
         <form
           className="helpline-chat__composer"
           onSubmit={(event) => {
@@ -187,7 +212,11 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
           <ErrorText error={sending.error} i18n={i18n} />
         </form>
       ) : (
-        interaction && <p className="helpline-chat__closed">{t('chatClosed')}</p>
+        interaction && (
+          <p className="helpline-chat__closed">
+            {t(messaging ? 'conversationResolvedClosed' : 'chatClosed')}
+          </p>
+        )
       )}
     </section>
   );
@@ -198,6 +227,7 @@ function MessageItem({
   mine,
   customer,
   read,
+  email,
   onEdit,
 }: {
   message: ChatMessage;
@@ -205,6 +235,8 @@ function MessageItem({
   /** The customer's one name (the header's, the inbox's): their socket may know them only as "Visitor". */
   customer: string;
   read: boolean;
+  /** An email: the customer's quoted history folds. */
+  email: boolean;
   onEdit: ((text: string) => void) | undefined;
 }): ReactNode {
   const i18n = useTranslator();
@@ -223,7 +255,7 @@ function MessageItem({
             : message.from.name || t('customerFallbackName')}
       </span>
       <div className="helpline-message__text" dir="auto">
-        <MessageText text={message.text} />
+        {email ? <EmailText text={message.text} /> : <MessageText text={message.text} />}
       </div>
       <span className="helpline-message__meta">
         <time dateTime={new Date(message.at).toISOString()}>{i18n.time(message.at)}</time>

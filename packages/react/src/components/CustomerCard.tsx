@@ -6,7 +6,8 @@ import { useCustomer } from '../hooks/useCustomer';
 import { useQueues } from '../hooks/useQueues';
 import type { MessageKey } from '../i18n/en';
 import { useTranslator } from '../i18n/translator';
-import { Avatar, channelLabel, cx, stateLabel } from './shared';
+import { ChannelBadge } from './ChannelBadge';
+import { Avatar, cx, stateLabel } from './shared';
 
 /** One contact of a customer, with what its disposition means. */
 export interface CustomerContact {
@@ -127,7 +128,7 @@ export function CustomerCard({ customerId, history = [], className }: CustomerCa
               className="helpline-contact"
               data-status={open ? 'open' : resolved ? 'resolved' : 'unresolved'}
             >
-              <span className="helpline-contact__channel">{channelLabel(i18n, interaction.channel)}</span>{' '}
+              <ChannelBadge className="helpline-contact__channel" channel={interaction.channel} />{' '}
               <time dateTime={new Date(interaction.timestamps.createdAt).toISOString()}>
                 {i18n.dateTime(interaction.timestamps.createdAt)}
               </time>

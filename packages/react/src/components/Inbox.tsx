@@ -6,7 +6,9 @@ import { useMessages } from '../hooks/useMessages';
 import { useNow } from '../hooks/useNow';
 import { useQueues } from '../hooks/useQueues';
 import { useTranslator } from '../i18n/translator';
-import { Avatar, channelLabel, customerName, cx, stateLabel } from './shared';
+import { ChannelBadge } from './ChannelBadge';
+import { emailSubject } from './messaging';
+import { Avatar, customerName, cx, stateLabel } from './shared';
 
 /** How close a reply timer is to the queue's SLA target. */
 export type SlaLevel = 'ok' | 'warning' | 'breached';
@@ -27,7 +29,7 @@ export interface InboxProps {
 }
 
 /**
- * The agent's interactions across channels: customer, channel, state, unread count and a reply timer
+ * The agent's interactions across channels: customer (an email's subject), channel (icon and name), state, unread count and a reply timer
  * against the queue's SLA target. Each is a button that selects it.
  *
  * @example
@@ -69,6 +71,8 @@ function InboxEntry({
   const { interaction, unread, awaitingReplySince } = item;
   const queue = useQueues().find((q) => q.id === interaction.queueId);
   const name = customerName(i18n, interaction);
+  // An email is known by its subject, as in a mail client; its sender goes on the line below.
+  const subject = emailSubject(interaction);
   // The last word of the conversation, as the inboxes agents know show it (Zendesk, Intercom).
   const last = useMessages(interaction.id).messages.at(-1);
   return (
@@ -82,10 +86,18 @@ function InboxEntry({
     >
       <Avatar name={name} />
       <span className="helpline-inbox__name" dir="auto">
-        {name}
+        {subject ?? name}
       </span>
       <span className="helpline-inbox__meta">
-        {channelLabel(i18n, interaction.channel)} · {stateLabel(i18n, interaction.state)}
+        <ChannelBadge channel={interaction.channel} />
+        {subject && (
+          <>
+            {' · '}
+            <span dir="auto">{name}</span>
+          </>
+        )}
+        {' · '}
+        {stateLabel(i18n, interaction.state)}
       </span>
       {last && (
         <span className="helpline-inbox__preview" dir="auto">

@@ -7,6 +7,7 @@ import { type OfferAlertSettings, useOfferAlert } from '../hooks/useOfferAlert';
 import { useOffers } from '../hooks/useOffers';
 import { useQueues } from '../hooks/useQueues';
 import { useTranslator } from '../i18n/translator';
+import { ChannelIcon } from './ChannelBadge';
 import { KeyHint, useShortcutProps } from './KeyboardShortcuts';
 import { channelLabel, customerName, cx, ErrorText } from './shared';
 
@@ -49,6 +50,7 @@ export function OfferToast({ offer, shortcut = false, className }: OfferToastPro
       data-urgent={seconds <= 5 || undefined}
     >
       <h3 className="helpline-offer__title" id={`${id}-title`}>
+        <ChannelIcon channel={interaction.channel} />
         {t('offerTitle', {
           channel: channelLabel(i18n, interaction.channel),
           name: customerName(i18n, interaction),

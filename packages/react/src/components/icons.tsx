@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 // Softphone icons (Material Symbols paths, Apache-2.0) as inline SVG: nothing to fetch, nothing for a CSP to
 // block. Decorative: the button next to each carries the text.
 
-const PATHS = {
+export const ICON_PATHS = {
   answer:
     'M6.62 10.79c1.44 2.83 3.76 5.14 6.59 6.59l2.2-2.2c.27-.27.67-.36 1.02-.24 1.12.37 2.33.57 3.57.57.55 0 1 .45 1 1V20c0 .55-.45 1-1 1-9.39 0-17-7.61-17-17 0-.55.45-1 1-1h3.5c.55 0 1 .45 1 1 0 1.25.2 2.45.57 3.57.11.35.03.74-.25 1.02l-2.2 2.2z',
   hangUp:
@@ -18,7 +18,7 @@ const PATHS = {
 } as const;
 
 /** The name of a softphone icon. */
-export type IconName = keyof typeof PATHS;
+export type IconName = keyof typeof ICON_PATHS;
 
 /** A decorative 24×24 icon (`aria-hidden`), sized by the font: `1.25em` unless the CSS says otherwise. */
 export function Icon({ name }: { readonly name: IconName }): ReactNode {
@@ -31,7 +31,7 @@ export function Icon({ name }: { readonly name: IconName }): ReactNode {
       aria-hidden="true"
       focusable="false"
     >
-      <path d={PATHS[name]} fill="currentColor" />
+      <path d={ICON_PATHS[name]} fill="currentColor" />
     </svg>
   );
 }

@@ -38,7 +38,7 @@ export function reasonLabel({ t }: Translator, reason: AwayReason): string {
   return key ? t(key) : reason;
 }
 
-// Every state of the chat, callback and voice machines, in words (a test walks the machines' tables).
+// Every state of the chat, callback, voice and messaging machines, in words (a test walks the machines' tables).
 const STATE_KEYS: Readonly<Record<string, MessageKey>> = {
   prechat: 'stateStarting',
   requested: 'stateRequested',
@@ -56,6 +56,9 @@ const STATE_KEYS: Readonly<Record<string, MessageKey>> = {
   completed: 'stateCompleted',
   cancelled: 'stateCancelled',
   failed: 'stateFailed',
+  pending: 'statePending',
+  snoozed: 'stateSnoozed',
+  resolved: 'stateResolved',
 };
 
 /** The label of an interaction state in words ("Wrapping up"); a state this version does not know shows as it is. */
@@ -94,6 +97,12 @@ export function ErrorText({ error, i18n, id }: { error: unknown; i18n: Translato
       {i18n.error(error)}
     </p>
   );
+}
+
+/** `epochMs` as a `datetime-local` value (the agent's local time, to the minute). */
+export function localInputValue(epochMs: number): string {
+  const local = new Date(epochMs - new Date(epochMs).getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
 }
 
 /** Joins class names, skipping empty ones. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { callbackMachine, chatMachine, voiceMachine } from '@helpline/core';
+import { callbackMachine, chatMachine, messagingMachine, voiceMachine } from '@helpline/core';
 import { consoleMessages } from '../i18n/en';
 import { createTranslator } from '../i18n/translator';
 import { stateLabel } from './shared';
@@ -8,7 +8,7 @@ import { stateLabel } from './shared';
 const catalogTexts = new Set<unknown>(Object.values(consoleMessages));
 
 describe('interaction states on screen', () => {
-  for (const machine of [chatMachine, callbackMachine, voiceMachine]) {
+  for (const machine of [chatMachine, callbackMachine, voiceMachine, messagingMachine]) {
     it(`names every state of the ${machine.id} machine in words from the catalog`, () => {
       const i18n = createTranslator('en');
       for (const state of Object.keys(machine.states)) {
@@ -24,6 +24,6 @@ describe('interaction states on screen', () => {
   });
 
   it('shows a state this version does not know as it is, not as nothing', () => {
-    assert.equal(stateLabel(createTranslator('en'), 'snoozed'), 'snoozed');
+    assert.equal(stateLabel(createTranslator('en'), 'hibernating'), 'hibernating');
   });
 });

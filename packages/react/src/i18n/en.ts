@@ -38,6 +38,9 @@ export const consoleMessages = {
   stateCompleted: 'Completed',
   stateCancelled: 'Cancelled',
   stateFailed: 'Failed',
+  statePending: 'Waiting for customer',
+  stateSnoozed: 'Snoozed',
+  stateResolved: 'Resolved',
   // Connection
   connectionConnecting: 'Connecting…',
   connectionOnline: 'Online',
@@ -101,6 +104,44 @@ export const consoleMessages = {
   transferNote: 'Transfer note: {note}',
   cannedLabel: 'Canned response',
   cannedPlaceholder: 'Insert a canned response…',
+  // Messaging conversations (email, SMS, WhatsApp, Messenger)
+  conversationWith: 'Conversation with {name}',
+  conversationState: 'Status: {state}',
+  conversationActions: 'Conversation status',
+  setPending: 'Waiting for customer',
+  snooze: 'Snooze until…',
+  snoozeOptions: 'Snooze until',
+  snoozeInHour: 'In 1 hour ({time})',
+  snoozeTomorrow: 'Tomorrow, {time}',
+  snoozeNextWeek: 'Next week, {date}',
+  snoozeCustom: 'Date and time',
+  snoozeSubmit: 'Snooze',
+  snoozeInPast: 'Choose a time in the future.',
+  resolve: 'Resolve',
+  resolveSubmit: 'Resolve conversation',
+  resolveDispositionRequired: 'Choose a disposition to resolve this conversation.',
+  reopen: 'Reopen',
+  backToWork: 'Back to work now',
+  conversationResolvedClosed:
+    "This conversation is resolved. Reopen it to write; the customer's next message reopens it too.",
+  emailReply: 'Reply by email',
+  emailFrom: 'From {name}',
+  emailTo: 'To',
+  emailSubject: 'Subject',
+  emailNoSubject: '(no subject)',
+  emailSendHint: 'Ctrl+Enter sends. The customer receives plain text.',
+  sendEmail: 'Send email',
+  showQuoted: 'Show quoted text',
+  hideQuoted: 'Hide quoted text',
+  smsCounter: 'SMS {segments} of {max} · {remaining} characters left in this SMS',
+  smsUnicode: 'special characters: 70 per SMS',
+  smsTooLong: 'Too long: {segments} SMS, at most {max}. Shorten the message.',
+  smsSegmentsLive: '{segments} of {max} SMS',
+  charactersLeft: 'Characters left: {count}',
+  textTooLong: 'Too long: at most {max} characters.',
+  whatsappWindowClosed:
+    'The customer last wrote more than 24 hours ago. WhatsApp delivers only approved templates now, so you cannot send free text until the customer writes again.',
+  whatsappWindowOpen: 'You can write freely until {time} (24 hours after the customer’s last message).',
   // Softphone
   phoneTitle: 'Phone',
   callIdle: 'No call.',
@@ -262,6 +303,11 @@ export const consoleMessages = {
   'error.connection/timeout': 'The server did not answer in time. Try again.',
   'error.limit/rate': 'Too many requests. Wait a moment and try again.',
   'error.unavailable': 'The service is briefly unavailable. Nothing changed; try again in a moment.',
+  'error.messaging/window-closed':
+    'WhatsApp’s 24-hour window is closed: only an approved template can be sent now.',
+  'error.messaging/unsupported': 'This channel cannot carry that (SMS takes text only).',
+  'error.messaging/vonage-api':
+    'The messaging provider refused or did not answer. Your message is kept; try again in a moment.',
 } as const satisfies Readonly<Record<string, Message>>;
 
 /** Every text key of the console. */

@@ -1,6 +1,7 @@
 'use client';
 import { type ReactNode, useId } from 'react';
-import { channelLabel, cx } from '../components/shared';
+import { ChannelBadge } from '../components/ChannelBadge';
+import { cx } from '../components/shared';
 import { useNow } from '../hooks/useNow';
 import { useQueues } from '../hooks/useQueues';
 import { useBoard } from '../hooks/useSupervisor';
@@ -40,7 +41,7 @@ export function WaitingList({ className }: { readonly className?: string }): Rea
             <li key={item.cid} className="helpline-waiting__item">
               <span>{item.customerName || t('customerFallbackName')}</span>
               {' · '}
-              <span>{channelLabel(i18n, item.channel)}</span>
+              <ChannelBadge channel={item.channel} />
               {' · '}
               <span>
                 {queues.find((q) => q.queueId === item.queueId)?.name ??
