@@ -128,10 +128,11 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
     if (!current) return;
     const intent: Intent = { kind: 'offer', agentId: routed.agentId, expiresAt: routed.expiresAt };
     const offered = await deps.serialized(cid, async () => {
-      // It may have left the line while the router decided (cancelled, rescheduled): withdraw the offer.
+      // It may have left the line while the router decided (cancelled, rescheduled): withdraw the offer — this
+      // one, not another the router holds for it by now (an answer whose write failed gave its offer back).
       const event = current.lifecycle.event(intent, clock.now());
       if (!event || !can(current.lifecycle.machine, current.snapshot, event)) {
-        router.remove(cid);
+        if (router.offerOf(cid)?.agentId === routed.agentId) router.remove(cid);
         return false;
       }
       await deps.drive(current, intent);

@@ -38,6 +38,10 @@ async function setup(state: 'queued' | 'offered' = 'offered') {
       release: (cid) => {
         calls.push(`router release ${cid}`);
       },
+      remove: (cid) => {
+        calls.push(`router remove ${cid}`);
+        return [];
+      },
       refusalOfOfferTo: (_item, agentId) =>
         agentId === 'bob'
           ? undefined

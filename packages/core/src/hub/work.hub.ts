@@ -5,7 +5,7 @@ import { helplineError } from '../protocol/errors';
 import type { WireInteraction } from '../protocol/protocol.types';
 import { redactCardNumbers } from '../protocol/redact';
 import type { Queue } from '../queue/queue.types';
-import type { Router } from '../routing/routing.types';
+import type { Router, RoutingEvent } from '../routing/routing.types';
 import { authorizeRole } from './access';
 import type { ConversationLog } from './conversation.log';
 import type { CommandHandlers } from './dispatch';
@@ -34,7 +34,7 @@ export interface WorkHubDeps {
   readonly agents: ReadonlyMap<string, Agent>;
   readonly router: Pick<
     Router,
-    'offerOf' | 'accept' | 'reject' | 'release' | 'refusalOfOfferTo' | 'transfer'
+    'offerOf' | 'accept' | 'reject' | 'release' | 'remove' | 'refusalOfOfferTo' | 'transfer'
   >;
   readonly routing: Pick<
     RoutingHub,
@@ -108,14 +108,24 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
       return { interaction: wireFor(current.interaction, caller.subject) };
     },
     async 'offer.reject'(caller, args) {
+      let requeued: RoutingEvent[] = [];
       await inTurn(caller.subject, args.cid, 'offer.reject', 'reject an offer', async (current) => {
         if (router.offerOf(args.cid)?.agentId !== caller.subject.id) {
           throw helplineError('not-found', { entity: 'Offer', id: args.cid });
         }
-        await drive(current, { kind: 'reject', agentId: caller.subject.id });
+        // As an accept: the router takes the decline before it is stored, so an offer that runs out meanwhile is
+        // not counted as missed; a write that fails gives the offer back.
+        requeued = router.reject(args.cid, caller.subject.id);
+        try {
+          await drive(current, { kind: 'reject', agentId: caller.subject.id });
+        } catch (error) {
+          router.remove(args.cid);
+          routing.restoreOffer(current);
+          throw error;
+        }
       });
       routing.transferSettled(args.cid, caller.subject.id, 'declined');
-      void routing.run(() => router.reject(args.cid, caller.subject.id));
+      void routing.run(() => requeued);
       return {};
     },
     async 'wrapup.submit'(caller, args) {
