@@ -7,6 +7,13 @@ import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline
 import { type AttachmentOptions, openAttachments } from './attachments';
 import { type Auth, createAuth } from './auth/auth';
 import { mergeChannelsOptions, prepareEmail } from './channels/email/email.server';
+import {
+  attachmentsForMessaging,
+  MESSAGING_BODY_LIMIT,
+  MESSAGING_PREFIX,
+  type MessagingServer,
+  prepareMessaging,
+} from './channels/messaging';
 import { type ClusterMember, ENGINE_LEASE, joinCluster } from './cluster/cluster.member';
 import { createEngineSwitch, type EngineSwitch } from './cluster/engine.switch';
 import type { EngineTopics } from './cluster/engine.topics';
@@ -215,6 +222,9 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   // (phone callers have no browser; the server speaks for them) authenticate before the real auth.
   // Prepared before storage opens: a bad section must not leave an open database (and its thread) behind.
   const vonage = prepareVonage({ config, env: options.env ?? process.env, log, now });
+  // SMS, WhatsApp and Messenger (packages/server/src/channels/messaging): only with a `messaging` section; its
+  // secrets are read here for the same reason.
+  const messaging = prepareMessaging({ config, env: options.env ?? process.env, log, now });
   // Email (packages/server/src/channels/email): only with an `email` section; its passwords are read here too.
   const email = prepareEmail({ config, env: options.env ?? process.env, log });
   const ownsStorage = !('ping' in options.storage);
@@ -260,6 +270,11 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   const tracked = trackWrites(opened);
   const storage = tracked.storage;
   const attachments = openAttachments(options.attachments, target, storage, config, now);
+  // The messaging adapter keeps its inbox and threads beside the hub's tables, and carries agents' replies out.
+  const messagingAdapter = messaging?.adapter(
+    storage.sql,
+    attachments ? attachmentsForMessaging(attachments.store) : undefined,
+  );
   // Mail is handed to whichever hub leads now (`hub.channels`), read when each mail arrives.
   const emailChannel = email?.open(storage.sql, () => hub.channels);
   const dev = options.dev === true;
@@ -313,10 +328,14 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     // Failures no command answers for (a timer's step, routing), through the redacting logger.
     logger: { error: (what, error) => log.error('hub.failed', { what }, error) },
     ...(attachments ? { attachments: attachments.store.claims } : {}),
-    channels: mergeChannelsOptions(email && emailChannel ? email.channels(emailChannel) : undefined),
+    channels: mergeChannelsOptions(
+      messaging && messagingAdapter ? messaging.channels(messagingAdapter) : undefined,
+      email && emailChannel ? email.channels(emailChannel) : undefined,
+    ),
   };
-  // Vonage's call legs live in the gateway's memory, beside the hub: followers forward its routes to the leader.
-  const routesOfVonage: { server?: VonageServer } = {};
+  // Vonage's call legs live in the gateway's memory, beside the hub: followers forward its routes to the leader. So
+  // do the messaging routes: the hub that takes the messages in runs there.
+  const routesOfVonage: { server?: VonageServer; messaging?: MessagingServer } = {};
   // One engine behind the same ports in both modes: on PGlite an in-process bus and a lease that is always held, so
   // this instance always leads and nothing is relayed.
   const engine: EngineSwitch = createEngineSwitch({
@@ -332,7 +351,12 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       ? {}
       : { resumeWithinMs: options.cluster.resumeWithinMs }),
     serveHttp: (request) =>
-      answerForwarded(request, (req, res) => routesOfVonage.server?.handle(req, res) ?? false),
+      answerForwarded(
+        request,
+        (req, res) =>
+          (routesOfVonage.server?.handle(req, res) ?? false) ||
+          (routesOfVonage.messaging?.handle(req, res) ?? false),
+      ),
   });
   member?.onStale((epoch) => engine.fenced(epoch));
   const hub: Hub = engine;
@@ -380,9 +404,21 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
   const vonageRoutes = vonage?.start({ hub, authenticate, isAllowedOrigin: anyOrigin });
   if (vonageRoutes) routesOfVonage.server = vonageRoutes;
-  /** A Vonage route reached a follower: the leader answers it. */
-  const forwardVonage = (request: IncomingMessage, response: ServerResponse, to: EngineSwitch) =>
-    readForwarded(request, VONAGE_BODY_LIMIT)
+  // Messaging: signed webhooks for Vonage and the console's window and template routes, all under /messaging/. The
+  // intake is `hub.channels` (core/hub/channels.types.ts), which takes messages in where the hub runs.
+  const messagingRoutes =
+    messaging && messagingAdapter
+      ? messaging.start({ adapter: messagingAdapter, intake: hub.channels, hub, authenticate })
+      : undefined;
+  if (messagingRoutes) routesOfVonage.messaging = messagingRoutes;
+  /** A Vonage or messaging route reached a follower: the leader answers it. */
+  const forwardVonage = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    to: EngineSwitch,
+    limit: number,
+  ) =>
+    readForwarded(request, limit)
       .then((forwarded) => to.forward(forwarded))
       .then(
         (reply) => writeForwarded(response, reply),
@@ -452,12 +488,21 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
         );
         return true;
       }
-      if (vonageRoutes && engine.role !== 'leader' && request.url?.startsWith(VONAGE_PREFIX)) {
-        const forwarded = forwardVonage(request, response, engine).finally(() => inFlight.delete(forwarded));
+      const forwardedLimit =
+        vonageRoutes && request.url?.startsWith(VONAGE_PREFIX)
+          ? VONAGE_BODY_LIMIT
+          : messagingRoutes && request.url?.startsWith(MESSAGING_PREFIX)
+            ? MESSAGING_BODY_LIMIT
+            : undefined;
+      if (forwardedLimit !== undefined && engine.role !== 'leader') {
+        const forwarded = forwardVonage(request, response, engine, forwardedLimit).finally(() =>
+          inFlight.delete(forwarded),
+        );
         inFlight.add(forwarded);
         return true;
       }
       if (vonageRoutes?.handle(request, response)) return true;
+      if (messagingRoutes?.handle(request, response)) return true;
       const answered = api(request, response).finally(() => inFlight.delete(answered));
       inFlight.add(answered);
       return true;

@@ -26,7 +26,7 @@ export {
   type MessagingConfigInput,
   messagingConfigSchema,
 } from './messaging.config';
-export type { MessagingAttachments, StoredMedia } from './messaging.media';
+export { attachmentsForMessaging, type MessagingAttachments, type StoredMedia } from './messaging.media';
 export { MESSAGING_BODY_LIMIT, MESSAGING_PREFIX } from './messaging.routes';
 
 /** The messaging routes mounted on the server. */

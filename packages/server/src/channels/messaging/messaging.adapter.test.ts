@@ -7,18 +7,15 @@ import type { OutboundMessage } from '@helpline/core/hub';
 import { silentLogger } from '../../log/logger';
 import { migrate } from '../../storage/migrations';
 import { openPglite, type SqlClient } from '../../storage/sql.client';
-import {
-  createMessagingAdapter,
-  type MessagingAdapter,
-  type MessagingIntake,
-  type MessagingSend,
-} from './messaging.adapter';
+import { createMessagingAdapter, type MessagingAdapter, type MessagingSend } from './messaging.adapter';
 import type { MessagingConfig } from './messaging.config';
 import {
   createFakeMessages,
   createMemoryAttachments,
+  createRecordingIntake,
   type FakeMessages,
   type MemoryAttachments,
+  type RecordingIntake,
 } from './messaging.fake';
 import { createSqlMessagingStore } from './messaging.store';
 import type { VonageChannel } from './messaging.types';
@@ -61,34 +58,6 @@ const CONFIG = {
   ],
 } satisfies MessagingConfig;
 
-interface Received {
-  readonly externalId: string;
-  readonly threadKey: string;
-  readonly text: string;
-  readonly from: { readonly address: string; readonly name?: string | undefined };
-}
-
-function recordingIntake() {
-  const received: Received[] = [];
-  const statuses: { externalId: string; status: string; detail?: string | undefined }[] = [];
-  const cids = new Map<string, string>();
-  const intake: MessagingIntake = {
-    async receive(message) {
-      const duplicate = received.some((r) => r.externalId === message.externalId);
-      if (!duplicate) received.push(message);
-      const created = !cids.has(message.threadKey);
-      const cid = cids.get(message.threadKey) ?? `c${cids.size + 1}`;
-      cids.set(message.threadKey, cid);
-      return { cid, duplicate, created, reopened: false };
-    },
-    async status(_channel, externalId, status, detail) {
-      statuses.push({ externalId, status, detail });
-      return true;
-    },
-  };
-  return { intake, received, statuses };
-}
-
 function inbound(fields: Record<string, unknown> = {}) {
   return {
     channel: 'whatsapp',
@@ -108,7 +77,7 @@ let db: SqlClient;
 let api: FakeMessages;
 let attachments: MemoryAttachments;
 let adapter: MessagingAdapter;
-let hub: ReturnType<typeof recordingIntake>;
+let hub: RecordingIntake;
 const fetched: string[] = [];
 
 before(async () => {
@@ -124,7 +93,7 @@ beforeEach(async () => {
   clock = Date.UTC(2026, 11, 6, 9);
   api = createFakeMessages();
   attachments = createMemoryAttachments((type) => type === 'application/x-msdownload');
-  hub = recordingIntake();
+  hub = createRecordingIntake();
   fetched.length = 0;
   adapter = createMessagingAdapter({
     config: CONFIG,

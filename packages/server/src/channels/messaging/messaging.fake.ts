@@ -4,8 +4,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { InboundMessage } from '@helpline/core/hub';
 import type { Messages } from '@vonage/messages';
 import { SignJWT } from 'jose';
+import type { MessagingIntake } from './messaging.adapter';
 import type { MessagingAttachments, StoredMedia } from './messaging.media';
 import type { MessagesPort, SdkMessage } from './messaging.sender';
 
@@ -200,4 +202,38 @@ export async function startFakeMessagesApi(): Promise<FakeMessagesApi> {
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** An intake standing in for `hub.channels`: what it was given, one conversation per thread key. */
+export interface RecordingIntake {
+  readonly intake: MessagingIntake;
+  /** Each message once (a repeated `externalId` answers `duplicate`, as the hub does). */
+  readonly received: InboundMessage[];
+  readonly statuses: {
+    readonly externalId: string;
+    readonly status: string;
+    readonly detail?: string | undefined;
+  }[];
+}
+
+/** Creates the recording intake; conversations are `c1`, `c2`, … in the order their threads first wrote. */
+export function createRecordingIntake(): RecordingIntake {
+  const received: InboundMessage[] = [];
+  const statuses: RecordingIntake['statuses'] = [];
+  const cids = new Map<string, string>();
+  const intake: MessagingIntake = {
+    async receive(message) {
+      const duplicate = received.some((r) => r.externalId === message.externalId);
+      if (!duplicate) received.push(message);
+      const created = !cids.has(message.threadKey);
+      const cid = cids.get(message.threadKey) ?? `c${cids.size + 1}`;
+      cids.set(message.threadKey, cid);
+      return { cid, duplicate, created, reopened: false };
+    },
+    async status(_channel, externalId, status, detail) {
+      statuses.push({ externalId, status, detail });
+      return true;
+    },
+  };
+  return { intake, received, statuses };
 }

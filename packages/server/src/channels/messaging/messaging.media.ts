@@ -1,4 +1,5 @@
 import { messagingFailure } from '@helpline/core';
+import type { AttachmentStore } from '../../attachments';
 
 // Media in and out. Inbound: Vonage announces a short-lived URL; the adapter fetches the file once, when the message
 // is taken in, and keeps it in the attachments store. Outbound: Vonage fetches our file from a URL the attachments
@@ -20,6 +21,23 @@ export interface MessagingAttachments {
   }): Promise<StoredMedia>;
   /** A URL the Messages API can fetch the attachment from (https, signed and short-lived), with what it is. */
   shareUrl(id: string): Promise<{ readonly url: string; readonly name: string; readonly type: string }>;
+}
+
+/**
+ * The server's attachments store as the messaging adapter uses it: inbound media kept with `put` (its allow-list and
+ * scanner apply). Outbound media needs a URL Vonage can fetch, which the store does not give yet: such a send is
+ * refused with `messaging/unsupported`, and kept with a failed receipt.
+ */
+export function attachmentsForMessaging(store: Pick<AttachmentStore, 'put'>): MessagingAttachments {
+  return {
+    put: (file) => store.put(file.bytes, { name: file.name, type: file.type, origin: file.origin }),
+    async shareUrl() {
+      throw messagingFailure('messaging/unsupported', {
+        channel: 'this server',
+        what: 'media yet (the attachments store has no link Vonage can fetch)',
+      });
+    },
+  };
 }
 
 /** An attachment as the store kept it. */

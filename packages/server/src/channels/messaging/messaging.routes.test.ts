@@ -9,9 +9,9 @@ import type { Subject } from '@helpline/core/hub';
 import { silentLogger } from '../../log/logger';
 import { migrate } from '../../storage/migrations';
 import { openPglite, type SqlClient } from '../../storage/sql.client';
-import { createMessagingAdapter, type MessagingIntake } from './messaging.adapter';
+import { createMessagingAdapter } from './messaging.adapter';
 import type { MessagingConfig } from './messaging.config';
-import { createFakeMessages, signMessagesWebhook } from './messaging.fake';
+import { createFakeMessages, createRecordingIntake, signMessagesWebhook } from './messaging.fake';
 import { createMessagingRoutes, MESSAGING_BODY_LIMIT } from './messaging.routes';
 import { createMessagesWebhookVerifier } from './messaging.signature';
 import { createSqlMessagingStore } from './messaging.store';
@@ -47,7 +47,7 @@ const SUBJECTS: Record<string, Subject> = {
 let db: SqlClient;
 let server: Server;
 let url: string;
-const received: string[] = [];
+const hub = createRecordingIntake();
 const api = createFakeMessages();
 
 before(async () => {
@@ -60,16 +60,7 @@ before(async () => {
     now: Date.now,
     log: silentLogger,
   });
-  const intake: MessagingIntake = {
-    async receive(message) {
-      received.push(message.externalId);
-      return { cid: 'c1', duplicate: false, created: true, reopened: false };
-    },
-    async status() {
-      return true;
-    },
-  };
-  adapter.connect(intake);
+  adapter.connect(hub.intake);
   const handle = createMessagingRoutes({
     adapter,
     verifier: createMessagesWebhookVerifier({
@@ -151,7 +142,10 @@ describe('messaging routes: webhooks', () => {
       status: 200,
       body: { duplicate: true },
     });
-    assert.deepEqual(received, ['aaaaaaaa-0000-4000-8000-000000000001']);
+    assert.deepEqual(
+      hub.received.map((m) => m.externalId),
+      ['aaaaaaaa-0000-4000-8000-000000000001'],
+    );
   });
 
   it('refuses forged, expired, replayed, tampered and unsigned webhooks with 401 and the typed error', async () => {
@@ -172,7 +166,7 @@ describe('messaging routes: webhooks', () => {
     assert.equal((await call('/messaging/webhooks/inbound', { headers, body })).status, 200);
     assert.equal((await call('/messaging/webhooks/inbound', { headers, body })).status, 401);
     assert.equal((await call('/messaging/webhooks/status', { body })).status, 401);
-    assert.ok(!received.includes('aaaaaaaa-0000-4000-8000-000000000003'));
+    assert.ok(!hub.received.some((m) => m.externalId === 'aaaaaaaa-0000-4000-8000-000000000003'));
   });
 
   it('answers a signed but malformed body 400 naming the field, an oversized one 413', async () => {
