@@ -79,6 +79,40 @@ describe('hub.channels: messages from channel adapters', () => {
       [ack.seq, 'sent'],
       [ack.seq, 'delivered'],
     ]);
+    await hub.execute(alice, 'message.send', {
+      cid,
+      clientMsgId: '0190a5b0-0000-7000-8000-000000000002',
+      text: 'Tracking: 123',
+    });
+    await flush();
+    assert.deepEqual(
+      email.sent[1]?.references,
+      [out.references[0], '<out-1@shop.example>'],
+      'our earlier reply is referenced after the customer message',
+    );
+  });
+
+  it("keeps a sent message's statuses across a restart, forward only", async () => {
+    const storage = createMemoryStorage();
+    const first = setup(storage);
+    await available(first.hub);
+    const { cid } = await first.hub.channels.receive(mail({ threadKey: 'restart-status' }));
+    await flush();
+    await first.hub.execute(alice, 'offer.accept', { cid });
+    await first.hub.execute(alice, 'message.send', {
+      cid,
+      clientMsgId: '0190a5b0-0000-7000-8000-000000000003',
+      text: 'Done',
+    });
+    await flush();
+    assert.equal(await first.hub.channels.status('email', '<out-1@shop.example>', 'read'), true);
+    first.hub.close();
+    const second = setup(storage);
+    await second.hub.restore();
+    assert.equal(await second.hub.channels.status('email', '<out-1@shop.example>', 'delivered'), true);
+    const history = await second.hub.execute(alice, 'history', { cid });
+    const statuses = history.events.flatMap(({ ev }) => (ev.type === 'receipt' ? [ev.status] : []));
+    assert.deepEqual(statuses, ['sent', 'read'], 'delivered after read changes nothing');
   });
 
   it('keeps a reply the channel failed to send, with a failed receipt', async () => {

@@ -137,6 +137,7 @@ export const conversationEvent = variant('type', {
     type: oneOf('receipt'),
     seq: seq,
     status: oneOf('sent', 'delivered', 'read', 'failed'),
+    externalId: opt(str()),
     detail: opt(str()),
   }),
   withheld: obj({ type: oneOf('withheld') }),

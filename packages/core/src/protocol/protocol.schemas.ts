@@ -174,6 +174,8 @@ export const conversationEventSchema = v.variant('type', [
     type: v.literal('receipt'),
     seq,
     status: v.picklist(['sent', 'delivered', 'read', 'failed']),
+    /** The provider's id of the message (an email's Message-ID, Vonage's message_uuid), on its `sent` receipt. */
+    externalId: v.optional(v.string()),
     detail: v.optional(v.string()),
   }),
   /** A staff-only event (an internal note) as a visitor receives it: its place in the log, not its content. */
