@@ -11,3 +11,9 @@ export {
 } from './attachment.policy';
 export { imageSize, resolveType, SNIFF_BYTES, sniffType, typesAgree } from './attachment.sniff';
 export type { AttachmentCandidate, AttachmentPolicy, AttachmentRef } from './attachment.types';
+export {
+  type AttachmentClientOptions,
+  type AttachmentUploader,
+  checkFile,
+  createAttachmentUploader,
+} from './attachment.upload';

@@ -1,5 +1,6 @@
 import { atom, onMount, type ReadableAtom } from 'nanostores';
 import type { AwayReason, PresenceStatus } from '../agent/agent.types';
+import type { AttachmentRef } from '../attachment/attachment.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
@@ -18,6 +19,13 @@ import {
   type TransferResult,
 } from './interactions.fold';
 import type { Outbox } from './outbox';
+import {
+  type SendMessageOptions,
+  type SessionAttachmentOptions,
+  sessionUploads,
+  type UploadFile,
+  type UploadOptions,
+} from './session.attachments';
 
 export type { AgentOffer, TransferResult } from './interactions.fold';
 
@@ -38,6 +46,8 @@ export interface AgentSessionOptions extends ConnectionOptions {
    * session tells the server it takes no calls, and the router offers it none.
    */
   readonly voice?: AgentVoiceOption | undefined;
+  /** Where {@link AgentSession.upload} sends files (the server's URL); absent: uploads are refused. */
+  readonly attachments?: SessionAttachmentOptions | undefined;
 }
 
 /** What an agent records when wrapping up. */
@@ -104,7 +114,13 @@ export interface AgentSession {
   setPresence(status: PresenceStatus, reason?: AwayReason): Promise<void>;
   accept(cid: string): Promise<void>;
   reject(cid: string): Promise<void>;
-  sendMessage(cid: string, text: string): Promise<void>;
+  /** Sends a message; with attachments (uploaded first with {@link AgentSession.upload}) the text may be empty. */
+  sendMessage(cid: string, text: string, options?: SendMessageOptions): Promise<void>;
+  /**
+   * Uploads a file to conversation `cid`: checked against its site's allow-list first (a typed `attachment/…`
+   * error), resumed after a dropped connection. Resolves with the attachment to pass to `sendMessage`.
+   */
+  upload(cid: string, file: UploadFile, options?: UploadOptions): Promise<AttachmentRef>;
   setTyping(cid: string, typing: boolean): Promise<void>;
   markRead(cid: string): Promise<void>;
   /** Ends the conversation; it moves to wrap-up unless the queue's ACW policy is `none`. */
@@ -294,9 +310,10 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       await acceptOffer(cid);
     },
     reject: rejectOffer,
-    async sendMessage(cid, text) {
-      await conversations.send(cid, text, me());
+    async sendMessage(cid, text, sendOptions = {}) {
+      await conversations.send(cid, text, me(), sendOptions.attachments);
     },
+    upload: sessionUploads(options.attachments, options.token),
     async setTyping(cid, typing) {
       await connection.command('typing', { cid, typing });
     },

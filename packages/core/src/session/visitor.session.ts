@@ -1,4 +1,5 @@
 import { atom, computed, onMount, type ReadableAtom } from 'nanostores';
+import type { AttachmentRef } from '../attachment/attachment.types';
 import { type Connection, type ConnectionOptions, connectionWith } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { uuidv7 } from '../ids/ids';
@@ -8,6 +9,13 @@ import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
 import { createInteractionStore } from './conversations.store';
 import type { ChatMessage, ConversationView, MessageAuthor, QueueStanding } from './interactions.fold';
 import type { Outbox } from './outbox';
+import {
+  type SendMessageOptions,
+  type SessionAttachmentOptions,
+  sessionUploads,
+  type UploadFile,
+  type UploadOptions,
+} from './session.attachments';
 import { type ConversationMemory, defaultVisitorPersistence } from './visitor.persistence';
 
 export type { QueueStanding } from './interactions.fold';
@@ -29,6 +37,8 @@ export interface VisitorSessionOptions extends ConnectionOptions {
    * origin); `false` keeps nothing across reloads. Default `'visitor'`.
    */
   readonly storageKey?: string | false;
+  /** Where {@link VisitorSession.upload} sends files (the server's URL and the site); absent: uploads are refused. */
+  readonly attachments?: SessionAttachmentOptions | undefined;
 }
 
 /** What a visitor asks for when starting a chat or a call. */
@@ -67,8 +77,17 @@ export interface VisitorSession {
   readonly $readByAgent: ReadableAtom<boolean>;
   /** Starts a chat (or a call) and resolves with the conversation id. */
   startChat(request?: StartChatRequest): Promise<string>;
-  /** Sends a message in the current conversation. Works offline: it waits in the outbox. */
-  sendMessage(text: string): Promise<void>;
+  /**
+   * Sends a message in the current conversation. Works offline: it waits in the outbox. With attachments
+   * (uploaded first with {@link VisitorSession.upload}) the text may be empty.
+   */
+  sendMessage(text: string, options?: SendMessageOptions): Promise<void>;
+  /**
+   * Uploads a file to the current conversation: checked against the site's allow-list first (a typed
+   * `attachment/…` error, before a byte is sent), resumed after a dropped connection, progress reported as chunks
+   * are stored. Resolves with the attachment to pass to {@link VisitorSession.sendMessage}.
+   */
+  upload(file: UploadFile, options?: UploadOptions): Promise<AttachmentRef>;
   /** Tells the agent the visitor is typing (call with `false` when they stop). */
   setTyping(typing: boolean): Promise<void>;
   /** Marks every message of the current conversation read. */
@@ -133,6 +152,7 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
       : defaultVisitorPersistence(options.storageKey ?? 'visitor');
   const outbox = options.outbox ?? persistence?.outbox;
   const memory = options.memory ?? persistence?.memory;
+  const uploadTo = sessionUploads(options.attachments, options.token);
   const conversations = createInteractionStore({
     connection,
     ...(outbox ? { outbox } : {}),
@@ -255,10 +275,13 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
       });
       return adopt(result.cid, result.interaction);
     },
-    async sendMessage(text) {
+    async sendMessage(text, sendOptions = {}) {
       const cid = currentCid('send a message');
       connection.open();
-      await conversations.send(cid, text, me());
+      await conversations.send(cid, text, me(), sendOptions.attachments);
+    },
+    upload(file, uploadOptions) {
+      return uploadTo(currentCid('attach a file'), file, uploadOptions);
     },
     async setTyping(typing) {
       const cid = $cid.get();

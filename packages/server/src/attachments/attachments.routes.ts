@@ -5,6 +5,7 @@ import {
   attachmentError,
   attachmentRefusal,
   helplineError,
+  isHelplineError,
 } from '@helpline/core';
 import type { Hub, Subject } from '@helpline/core/hub';
 import * as v from 'valibot';
@@ -259,12 +260,23 @@ export function createAttachmentRoutes(deps: AttachmentRoutesDeps): AttachmentRo
             detail: 'must be "bytes <first>-<last>/<size>"',
           });
         }
-        if (offset !== record.received) {
-          const error = attachmentError('attachment/offset', { id, expected: record.received, offset });
-          json(response, 409, { error: error.toPayload() }, { 'upload-offset': String(record.received) });
+        /** Out of step: say where the stored bytes end, so the client continues from there. */
+        const outOfStep = async () => {
+          const received = (await store.get(id))?.received ?? 0;
+          const error = attachmentError('attachment/offset', { id, expected: received, offset });
+          json(response, 409, { error: error.toPayload() }, { 'upload-offset': String(received) });
           return true;
+        };
+        if (offset !== record.received) return outOfStep();
+        let stored: number;
+        try {
+          stored = await store.write(id, offset, request.raw);
+        } catch (error) {
+          // An earlier write of this upload (a cut request still finishing) moved the offset first.
+          if (isHelplineError(error) && error.code === 'attachment/offset' && !response.headersSent)
+            return outOfStep();
+          throw error;
         }
-        const stored = await store.write(id, offset, request.raw);
         json(response, 200, { id, offset: stored, size: record.size }, { 'upload-offset': String(stored) });
         return true;
       }
