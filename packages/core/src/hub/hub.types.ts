@@ -116,7 +116,8 @@ export interface HubStorage {
   threadOf?(channel: MessagingChannel, threadKey: string): Promise<string | undefined>;
   /**
    * Optional: the event a provider's message id was recorded with ({@link HubStorage.commit}'s `channel.externalIds`):
-   * a customer's message (dedupe), or the receipt of one we sent (its later statuses).
+   * a customer's message, or the receipt of a message we sent, which its later statuses name. Without it, providers'
+   * statuses are not recorded.
    */
   channelMessage?(
     channel: MessagingChannel,
