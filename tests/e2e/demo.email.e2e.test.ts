@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ServerFrame } from '@helpline/core';
+import { runGuard } from '../../packages/core/src/protocol/protocol.guards';
+import { serverFrameGuard } from '../../packages/core/src/protocol/protocol.guards.staff.generated';
 import { DEV_CONFIG } from '../../packages/server/src/config/dev.config';
 import type { HelplineServer } from '../../packages/server/src/server';
 import { staffToken, startTestServer, TestClient } from '../../packages/server/src/testing/harness';
@@ -69,6 +71,12 @@ describe('email in the demo: ingress → console → demo mailbox → the same c
     );
     const interaction = offerOf(offer);
     assert.ok(interaction);
+    // What the console checks every frame with: an offer it refused would never show in the CRM.
+    assert.deepEqual(
+      runGuard(serverFrameGuard, offer),
+      { ok: true, value: offer },
+      'the console takes the offer',
+    );
     const cid = interaction.id;
     await alice.ok('offer.accept', { cid });
     await alice.waitFor(
