@@ -70,6 +70,18 @@ export interface ChannelsEngine extends ChannelsHub {
 /** Later statuses rank higher; a status that does not move a message forward is ignored. */
 const STATUS_RANK: Readonly<Record<DeliveryStatus, number>> = { sent: 0, delivered: 1, read: 2, failed: 3 };
 
+/** How many recent threads and statuses stay in memory (storage and the log keep them all). */
+const RECENT_LIMIT = 10_000;
+/** Events read per page when a conversation's log is scanned. */
+const EVENT_PAGE = 500;
+
+/** Keeps `key` as the newest entry of a bounded map (the oldest goes past the limit). */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > RECENT_LIMIT) map.delete(map.keys().next().value as string);
+}
+
 /** The dedupe key of a customer's message in its conversation (its `clientMsgId`). */
 const inboundKey = (channel: MessagingChannel, externalId: string) => `${channel}:${externalId}`;
 
@@ -118,10 +130,9 @@ function customerOf(channel: MessagingChannel, from: ChannelAddress): Subject {
 export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
   const { clock, randomBytes, storage, serialized, options } = deps;
   const { changeOf, addEvent, step, commit } = deps.log;
-  /** Threads seen while running (storage keeps them for a restart when it can). */
+  /** Recent threads (storage keeps them all, for a restart too). */
   const threads = new Map<string, string>();
-  /** Sent messages by the provider's id, and each message's last status, while running. */
-  const sent = new Map<string, { cid: string; seq: number }>();
+  /** Recent sent messages' last status (the log keeps them all). */
   const lastStatus = new Map<string, DeliveryStatus>();
   const addresses = new Map(
     Object.entries(options.addresses ?? {}).map(([address, queueId]) => [address.toLowerCase(), queueId]),
@@ -178,7 +189,7 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
       channel: message.channel,
     });
     await serialized(cid, () => commit(current, change));
-    threads.set(threadId, cid);
+    remember(threads, threadId, cid);
     deps.routing.enqueue(current);
     return { cid, created: true, reopened: false, duplicate: false };
   }
@@ -210,43 +221,58 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
       const cid = threads.get(threadId) ?? (await storage.threadOf?.(message.channel, message.threadKey));
       const current = cid === undefined ? undefined : await deps.load(cid);
       if (!current) return create(message, threadId);
-      threads.set(threadId, current.interaction.id);
+      remember(threads, threadId, current.interaction.id);
       return join(message, current);
     });
   }
 
-  /** Appends a receipt for the message at `seq`, keeping `externalId` as the provider's id of that message. */
+  /** Appends a receipt; the first one of a sent message keeps the provider's id with it (see `status`). */
   async function addReceipt(
     current: Live,
     receipt: Extract<ConversationEvent, { type: 'receipt' }>,
-    externalId?: string,
   ): Promise<void> {
     const change = changeOf(current);
     const channel = current.interaction.channel as MessagingChannel;
-    if (externalId !== undefined) change.channel = { channel, externalIds: [{ externalId, index: 0 }] };
+    if (receipt.externalId !== undefined)
+      change.channel = { channel, externalIds: [{ externalId: receipt.externalId, index: 0 }] };
     addEvent(change, receipt);
-    const [stored] = await commit(current, change);
-    lastStatus.set(`${current.interaction.id}\u0000${receipt.seq}`, receipt.status);
-    if (externalId !== undefined && stored)
-      sent.set(`${channel}\u0000${externalId}`, { cid: stored.cid, seq: stored.seq });
+    await commit(current, change);
+    remember(lastStatus, `${current.interaction.id}\u0000${receipt.seq}`, receipt.status);
+  }
+
+  /** Every event of a conversation after `afterSeq`, page by page. */
+  async function* eventsOf(cid: string, afterSeq = 0): AsyncGenerator<StoredEvent> {
+    for (let after = afterSeq; ; ) {
+      const page = await storage.events(cid, after, EVENT_PAGE);
+      yield* page;
+      const last = page.at(-1);
+      if (!last || page.length < EVENT_PAGE) return;
+      after = last.seq;
+    }
   }
 
   /** The providers' ids of a conversation's messages on its channel, oldest first (email threading headers). */
   async function referencesOf(cid: string, channel: MessagingChannel): Promise<string[]> {
     const references: string[] = [];
     const prefix = `${channel}:`;
-    for (let after = 0; ; ) {
-      const page = await storage.events(cid, after, 500);
-      for (const { ev } of page) {
-        if (ev.type === 'message' && ev.clientMsgId.startsWith(prefix))
-          references.push(ev.clientMsgId.slice(prefix.length));
-      }
-      const last = page.at(-1);
-      if (!last || page.length < 500) break;
-      after = last.seq;
+    for await (const { ev } of eventsOf(cid)) {
+      if (ev.type === 'message' && ev.clientMsgId.startsWith(prefix))
+        references.push(ev.clientMsgId.slice(prefix.length));
+      if (ev.type === 'receipt' && ev.externalId !== undefined) references.push(ev.externalId);
     }
-    for (const [key, at] of sent) if (at.cid === cid) references.push(key.slice(key.indexOf('\u0000') + 1));
     return references;
+  }
+
+  /** The last status kept for the message at `seq`, from memory or the log after its first receipt. */
+  async function lastStatusOf(cid: string, seq: number, receiptSeq: number): Promise<DeliveryStatus> {
+    const known = lastStatus.get(`${cid}\u0000${seq}`);
+    if (known) return known;
+    let last: DeliveryStatus = 'sent';
+    for await (const { ev } of eventsOf(cid, receiptSeq - 1)) {
+      if (ev.type === 'receipt' && ev.seq === seq && STATUS_RANK[ev.status] > STATUS_RANK[last])
+        last = ev.status;
+    }
+    return last;
   }
 
   async function deliver(current: Live, stored: StoredEvent, agent: Subject): Promise<void> {
@@ -284,7 +310,12 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
             status: 'failed',
             detail: outcome.detail ?? '',
           })
-        : addReceipt(current, { type: 'receipt', seq: stored.seq, status: 'sent' }, outcome.externalId),
+        : addReceipt(current, {
+            type: 'receipt',
+            seq: stored.seq,
+            status: 'sent',
+            externalId: outcome.externalId,
+          }),
     );
   }
 
@@ -314,8 +345,7 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
     next: DeliveryStatus,
     detail?: string,
   ): Promise<boolean> {
-    const found =
-      sent.get(`${channel}\u0000${externalId}`) ?? (await storage.channelMessage?.(channel, externalId));
+    const found = await storage.channelMessage?.(channel, externalId);
     const current = found && (await deps.load(found.cid));
     if (!found || !current) return false;
     return serialized(found.cid, async () => {
@@ -323,7 +353,7 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
       // The id names a customer's message, not one we sent: no status to keep.
       if (first?.ev.type !== 'receipt') return false;
       const seq = first.ev.seq;
-      const last = lastStatus.get(`${found.cid}\u0000${seq}`) ?? first.ev.status;
+      const last = await lastStatusOf(found.cid, seq, found.seq);
       if (STATUS_RANK[next] <= STATUS_RANK[last]) return true;
       await addReceipt(current, { type: 'receipt', seq, status: next, ...(detail ? { detail } : {}) });
       return true;
