@@ -53,8 +53,36 @@ describe('messaging conversation commands', () => {
     await hub.execute(alice, 'conversation.reopen', { cid });
     assert.equal(hub.interaction(cid)?.state, 'active');
     assert.equal(hub.interaction(cid)?.agentId, 'alice');
-    const alices = hub.interaction(cid)?.participants.filter((p) => p.id === 'alice' && p.leftAt === undefined);
+    const alices = hub
+      .interaction(cid)
+      ?.participants.filter((p) => p.id === 'alice' && p.leftAt === undefined);
     assert.equal(alices?.length, 1, 'she takes part once');
+  });
+
+  it('reports first response, resolution and replies per resolution per channel on the supervisor board', async () => {
+    const { hub, clock } = setup();
+    await available(hub);
+    const { cid } = await hub.channels.receive(mail({ threadKey: 'kpi' }));
+    await flush();
+    await hub.execute(alice, 'offer.accept', { cid });
+    await clock.advance(60_000);
+    await hub.execute(alice, 'message.send', {
+      cid,
+      clientMsgId: '0190a5b0-0000-7000-8000-0000000000a1',
+      text: 'Hi',
+    });
+    await clock.advance(60_000);
+    await hub.execute(alice, 'conversation.resolve', { cid, disposition: 'resolved' });
+    const sam = { id: 'sam', role: 'supervisor' as const, name: 'Sam' };
+    const board = await hub.execute(sam, 'supervisor.snapshot', {});
+    assert.deepEqual(board.messaging?.email, {
+      episodes: 1,
+      responded: 1,
+      firstResponseSeconds: 60,
+      resolved: 1,
+      resolutionSeconds: 120,
+      repliesPerResolution: 1,
+    });
   });
 
   it('refuses a snooze in the past, a step the state does not allow, and a chat', async () => {

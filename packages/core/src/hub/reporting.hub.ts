@@ -1,9 +1,9 @@
 import type { Agent } from '../agent/agent.types';
 import type { PresenceSnapshot } from '../agent/presence.machine';
-import type { Interaction } from '../interaction/interaction.types';
-import { isMessagingChannel } from '../interaction/interaction.types';
+import { type Interaction, isMessagingChannel } from '../interaction/interaction.types';
 import { phaseOf } from '../interaction/phase';
 import { computeKpiSeries, computeKpis } from '../metrics/kpis';
+import { computeMessagingKpis } from '../metrics/messaging.kpis';
 import type { KpiLogEvent, KpiReport } from '../metrics/metrics.types';
 import { helplineError } from '../protocol/errors';
 import type { CommandArgs, CommandResult, Notice } from '../protocol/protocol.types';
@@ -260,6 +260,8 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
         waiting: waitingBoard(),
         kpis: kpisSince(from),
         byQueue,
+        // Live since this hub started: the log rebuilt after a restart has no replies or resolutions.
+        messaging: computeMessagingKpis(kpiLog, { from, to: now + 1 }),
       };
     },
     async 'supervisor.kpi-series'(caller, args) {

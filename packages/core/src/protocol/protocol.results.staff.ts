@@ -10,6 +10,16 @@ const count = v.number();
 const ratio = v.optional(v.number());
 const counts = v.record(v.string(), v.number());
 
+/** A messaging channel's KPIs as they travel (`undefined` figures — no data — are absent). */
+export const messagingKpisSchema = v.object({
+  episodes: count,
+  responded: count,
+  firstResponseSeconds: ratio,
+  resolved: count,
+  resolutionSeconds: ratio,
+  repliesPerResolution: ratio,
+});
+
 /** A KPI report as it travels (`undefined` figures — no data — are absent). */
 export const kpiReportSchema = v.object({
   from: v.number(),
@@ -136,6 +146,8 @@ export const commandResultSchemas = {
     ),
     kpis: kpiReportSchema,
     byQueue: v.record(v.string(), kpiReportSchema),
+    /** Per messaging channel: first response, resolution, replies per resolution (see `computeMessagingKpis`). */
+    messaging: v.optional(v.record(v.string(), messagingKpisSchema)),
   }),
   /** One KPI report per bucket, oldest first, without the per-topic and per-disposition breakdowns. */
   'supervisor.kpi-series': v.object({
