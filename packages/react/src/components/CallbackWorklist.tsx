@@ -16,7 +16,7 @@ import { useInteractions } from '../hooks/useInteractions';
 import { useNow } from '../hooks/useNow';
 import type { MessageKey } from '../i18n/en';
 import { useTranslator } from '../i18n/translator';
-import { customerName, cx, ErrorText, localInputValue } from './shared';
+import { customerName, cx, ErrorText, LocalDateTimeInput, toEpochMs } from './shared';
 
 export type { CallbackOutcome };
 
@@ -242,8 +242,7 @@ function CallbackRow({
           noValidate
           onSubmit={(event) => {
             event.preventDefault();
-            // `datetime-local` is the agent's local time; Date parses it as such.
-            const at = when ? new Date(when).getTime() : Number.NaN;
+            const at = toEpochMs(when);
             if (Number.isNaN(at) || at <= now) {
               setInvalidTime(true);
               return;
@@ -260,18 +259,14 @@ function CallbackRow({
           <label className="helpline-label" htmlFor={`${id}-when`}>
             {t('rescheduleTo')}
           </label>
-          <input
+          <LocalDateTimeInput
             id={`${id}-when`}
-            className="helpline-input"
-            type="datetime-local"
-            required
-            min={localInputValue(now)}
+            now={now}
             value={when}
-            aria-invalid={timeRefused || undefined}
-            aria-describedby={timeRefused ? `${id}-when-error` : undefined}
-            onChange={(event) => {
+            invalid={timeRefused}
+            onChange={(value) => {
               setInvalidTime(false);
-              setWhen(event.currentTarget.value);
+              setWhen(value);
             }}
           />
           <button type="submit" className="helpline-button" disabled={action.pending}>

@@ -98,7 +98,10 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
             {t('emailFrom', { name })}
           </span>
         )}
-        {interaction && <span className="helpline-chat__state">{stateLabel(i18n, interaction.state)}</span>}
+        {/* A written conversation's state is in its actions bar, with what can change it. */}
+        {interaction && !messaging && (
+          <span className="helpline-chat__state">{stateLabel(i18n, interaction.state)}</span>
+        )}
         {flags?.canEnd && !messaging && (
           <button
             type="button"

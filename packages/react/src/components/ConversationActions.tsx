@@ -6,7 +6,7 @@ import { useInteraction } from '../hooks/useInteraction';
 import { useNow } from '../hooks/useNow';
 import { useTranslator } from '../i18n/translator';
 import { isMessaging, messagingActions, snoozePresets } from './messaging';
-import { cx, ErrorText, localInputValue, stateLabel } from './shared';
+import { cx, ErrorText, LocalDateTimeInput, stateLabel, toEpochMs } from './shared';
 
 /** Props of {@link ConversationActions}. */
 export interface ConversationActionsProps {
@@ -180,8 +180,7 @@ function SnoozeForm({
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          // `datetime-local` is the agent's local time; Date parses it as such.
-          const until = when ? new Date(when).getTime() : Number.NaN;
+          const until = toEpochMs(when);
           if (Number.isNaN(until) || until <= Date.now()) {
             setInvalid(true);
             return;
@@ -193,18 +192,14 @@ function SnoozeForm({
         <label className="helpline-label" htmlFor={`${id}-when`}>
           {t('snoozeCustom')}
         </label>
-        <input
+        <LocalDateTimeInput
           id={`${id}-when`}
-          className="helpline-input"
-          type="datetime-local"
-          required
-          min={localInputValue(now)}
+          now={now}
           value={when}
-          aria-invalid={invalid || undefined}
-          aria-describedby={invalid ? `${id}-when-error` : undefined}
-          onChange={(event) => {
+          invalid={invalid}
+          onChange={(value) => {
             setInvalid(false);
-            setWhen(event.currentTarget.value);
+            setWhen(value);
           }}
         />
         <button type="submit" className="helpline-button" disabled={pending}>

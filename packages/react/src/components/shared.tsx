@@ -100,9 +100,46 @@ export function ErrorText({ error, i18n, id }: { error: unknown; i18n: Translato
 }
 
 /** `epochMs` as a `datetime-local` value (the agent's local time, to the minute). */
-export function localInputValue(epochMs: number): string {
+function localInputValue(epochMs: number): string {
   const local = new Date(epochMs - new Date(epochMs).getTimezoneOffset() * 60_000);
   return local.toISOString().slice(0, 16);
+}
+
+/**
+ * A date and time in the agent's time zone (`datetime-local`), from `now` on; when `invalid`, it points to the error
+ * line `${id}-error`. `toEpochMs` reads its value back.
+ */
+export function LocalDateTimeInput({
+  id,
+  now,
+  value,
+  invalid,
+  onChange,
+}: {
+  readonly id: string;
+  readonly now: number;
+  readonly value: string;
+  readonly invalid: boolean;
+  readonly onChange: (value: string) => void;
+}): ReactNode {
+  return (
+    <input
+      id={id}
+      className="helpline-input"
+      type="datetime-local"
+      required
+      min={localInputValue(now)}
+      value={value}
+      aria-invalid={invalid || undefined}
+      aria-describedby={invalid ? `${id}-error` : undefined}
+      onChange={(event) => onChange(event.currentTarget.value)}
+    />
+  );
+}
+
+/** A `datetime-local` value as epoch ms (the agent's local time, as `Date` parses it); NaN when empty or invalid. */
+export function toEpochMs(value: string): number {
+  return value ? new Date(value).getTime() : Number.NaN;
 }
 
 /** Joins class names, skipping empty ones. */
