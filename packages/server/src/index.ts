@@ -3,6 +3,21 @@
  *
  * @packageDocumentation
  */
+export {
+  type AttachmentBytes,
+  type AttachmentInput,
+  type AttachmentOptions,
+  type AttachmentRecord,
+  type AttachmentScanner,
+  type AttachmentStore,
+  type AttachmentStoreOptions,
+  type AttachmentVerdict,
+  createAttachmentStore,
+  createFileBytes,
+  createMemoryBytes,
+  createSqlBytes,
+  type ScannedFile,
+} from './attachments';
 export { type Auth, type AuthOptions, createAuth, type IssuedVisitorSession } from './auth/auth';
 export type { JwtPolicy } from './auth/jwt';
 export { CliExit, type CliIo, runCli, serverVersion } from './cli/cli';
