@@ -1,6 +1,7 @@
 // Where the crash scenario's servers run and how a kill lands: one `helpline serve` process behind a fault proxy
 // (PGlite or PostgreSQL), or a cluster of instances on one PostgreSQL database behind the round-robin balancer
-// (packages/server/src/testing/cluster.harness.ts), where each kill is of the leader — the engine's process.
+// (packages/server/src/testing/cluster.harness.ts), where the kills fall on the leader — the engine's process — and
+// on a follower in turn.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +26,9 @@ export interface CrashDeployment {
   readonly socketUrl: string;
   readonly httpUrl: string;
   /**
-   * kill -9 the process that runs the engine and start it again; resolves with what it did once it is back. In a
-   * cluster the other instance has taken over by then, and the clients are spread over both instances again.
+   * kill -9 the process that runs the engine (in a cluster: the leader, then a follower, in turn) and start it
+   * again; resolves with what it did once it is back. In a cluster the clients are spread over both instances again
+   * by then.
    */
   crash(): Promise<string>;
   /** Ends every process in the ordinary way (SIGTERM), leaving the database as the last one left it. */
@@ -114,11 +116,13 @@ async function leaderOf(cluster: Cluster, timeoutMs = 15_000): Promise<number> {
 }
 
 /**
- * A cluster for the crash run. Each kill is of the leader: the other instance takes over (restores the hub, re-arms
- * the offers' and callbacks' deadlines) while the killed one starts again, as a follower. Its clients resume on the
- * survivor, and so would everyone; so once the restarted instance is healthy, the survivor's client connections are
- * cut and the clients come back spread over both by the balancer — between kills, chats run with both parties on
- * one instance and on two, on the leader and relayed by the follower.
+ * A cluster for the crash run. The kills fall on the leader and on a follower in turn. When the leader dies, the
+ * other instance takes over (restores the hub, re-arms the offers' and callbacks' deadlines) while the killed one
+ * starts again, as a follower; when a follower dies, the leader lets its relayed sockets go while their clients
+ * resume on it. Either way the clients end up on the survivor, so once the killed instance is healthy again the
+ * survivor's client connections are cut, and the clients come back spread over both by the balancer: between kills,
+ * chats run with both parties on one instance and on two, on the leader and relayed by the follower; and every kill
+ * breaks every client's link, as it does on one instance.
  */
 async function crashCluster(
   database: Extract<CrashDatabase, { kind: 'cluster' }>,
@@ -134,17 +138,22 @@ async function crashCluster(
       if (line.includes('"level":"error"')) onError(`[instance ${index}] ${line}`);
     },
   });
+  let kills = 0;
   return {
     socketUrl: cluster.socketUrl,
     httpUrl: cluster.httpUrl,
     async crash() {
       const leader = await leaderOf(cluster);
-      await cluster.kill(leader);
-      await cluster.start(leader);
-      await cluster.waitHealthy(leader);
-      const survivors = cluster.instances.filter((instance) => instance.index !== leader);
-      for (const survivor of survivors) cluster.balancer.cut(survivor.index);
-      return `leader ${leader} killed and back as a follower; the clients spread again`;
+      const ofLeader = kills++ % 2 === 0;
+      const victim = ofLeader
+        ? leader
+        : (cluster.instances.find((instance) => instance.index !== leader)?.index ?? leader);
+      await cluster.kill(victim);
+      await cluster.start(victim);
+      await cluster.waitHealthy(victim);
+      for (const survivor of cluster.instances)
+        if (survivor.index !== victim) cluster.balancer.cut(survivor.index);
+      return `${victim === leader ? 'leader' : 'follower'} ${victim} killed and back; the clients spread again`;
     },
     async stop() {
       // Followers first, so that the leader is not replaced while the others stop.

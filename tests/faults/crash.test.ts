@@ -50,9 +50,9 @@ describe('kill -9 and restart while 50 chats talk, offers time out and callbacks
     await crashRun({ kind: 'postgres', url: available.url, schema: target.schema ?? '' });
   });
 
-  // Cluster mode (docs/cluster.md): each kill is of the leader, and the other instance takes over; the clients are
-  // spread over both instances between kills (crash.deployment.ts).
-  it(`2 instances on PostgreSQL, the leader killed each time: the same (seed ${SEED})`, {
+  // Cluster mode (docs/cluster.md): the kills fall on the leader (the other instance takes over) and on the follower
+  // in turn; the clients are spread over both instances between kills (crash.deployment.ts).
+  it(`2 instances on PostgreSQL, the leader and the follower killed in turn: the same (seed ${SEED})`, {
     timeout: 180_000,
   }, async (t) => {
     const available = await testPostgresUrl();
