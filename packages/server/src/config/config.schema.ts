@@ -172,6 +172,11 @@ const capacity = v.strictObject({
   voice: v.optional(count),
   callback: v.optional(count),
   'offline-message': v.optional(count),
+  // Conversations that wait (docs/channels.md): pending and snoozed ones hold no capacity.
+  email: v.optional(count),
+  sms: v.optional(count),
+  whatsapp: v.optional(count),
+  messenger: v.optional(count),
   voiceBlocksChat: v.optional(v.boolean()),
 });
 

@@ -49,6 +49,22 @@ describe('configuration', () => {
     assert.equal(config.file.limits.connectionsPerIp, 100);
   });
 
+  it("takes an agent's capacity per channel, the messaging channels included, with defaults for the rest", () => {
+    const config = parseConfig({
+      ...minimal,
+      agents: [{ id: 'ann', name: 'Ann', capacity: { chat: 2, email: 12, whatsapp: 3 } }],
+    });
+    const capacity = config.agents[0]?.capacity;
+    assert.deepEqual(
+      { chat: capacity?.chat, email: capacity?.email, whatsapp: capacity?.whatsapp, sms: capacity?.sms },
+      { chat: 2, email: 12, whatsapp: 3, sms: 5 },
+    );
+    assert.match(
+      issuesOf({ ...minimal, agents: [{ id: 'ann', name: 'Ann', capacity: { email: -1 } }] }).join('\n'),
+      /capacity\.email/,
+    );
+  });
+
   it('takes queue names, topics and pre-chat labels per language, and names a bad language tag', () => {
     const config = parseConfig({
       queues: [
