@@ -61,7 +61,7 @@ describe('hub.channels: messages from channel adapters', () => {
     const [out] = email.sent as [OutboundMessage];
     assert.equal(out.seq, ack.seq);
     assert.equal(out.from, 'support@shop.example');
-    assert.equal(out.to.address, 'ann@example.com');
+    assert.equal(out.to.address, 'Ann@Example.com', 'as the adapter gave it');
     assert.equal(out.subject, 'Where is my order?');
     assert.equal(out.threadKey, '<root-1@mail.example>');
     assert.equal(out.references.length, 1, "the customer's message is referenced");

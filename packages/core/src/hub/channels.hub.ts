@@ -33,6 +33,8 @@ export const THREAD_FIELDS = {
   threadKey: 'channel.thread',
   /** An email's subject. */
   subject: 'channel.subject',
+  /** The customer's address as the adapter gave it (the recipient of our replies). */
+  customer: 'channel.customer',
 } as const;
 
 /** What the channels' intake needs from the hub. */
@@ -167,6 +169,7 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
     const prechat: Record<string, string> = {
       [THREAD_FIELDS.address]: message.to,
       [THREAD_FIELDS.threadKey]: message.threadKey,
+      [THREAD_FIELDS.customer]: message.from.address,
       ...(message.subject ? { [THREAD_FIELDS.subject]: message.subject } : {}),
     };
     const { current, change } = deps.intake.draftInteraction(
@@ -288,7 +291,7 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
       threadKey: prechat[THREAD_FIELDS.threadKey] ?? '',
       from: prechat[THREAD_FIELDS.address] ?? '',
       to: {
-        address: customer.email ?? customer.phone ?? customer.id.slice(channel.length + 1),
+        address: prechat[THREAD_FIELDS.customer] ?? customer.email ?? customer.phone ?? '',
         ...(customer.name ? { name: customer.name } : {}),
       },
       ...(prechat[THREAD_FIELDS.subject] ? { subject: prechat[THREAD_FIELDS.subject] } : {}),

@@ -96,7 +96,7 @@ export interface OutboundMessage {
   readonly threadKey: string;
   /** Our side, the address the conversation came in on (see {@link InboundMessage.to}): the sender of the reply. */
   readonly from: string;
-  /** The customer. */
+  /** The customer, with the address as the adapter gave it in the conversation's first message. */
   readonly to: ChannelAddress;
   /** Email only: the subject of the conversation (the adapter prefixes `Re:` as it sees fit). */
   readonly subject?: string | undefined;
