@@ -84,6 +84,7 @@ if (needsBuild() && !run('npm', ['run', 'build'])) {
 const { buildExamples, startDemo } = await import('./demo.mjs');
 await buildExamples();
 const { createLogger } = await import('../packages/server/dist/index.js');
+const smtpPort = port('HELPLINE_DEMO_SMTP_PORT', 2525);
 let demo;
 try {
   demo = await startDemo({
@@ -91,7 +92,7 @@ try {
     serverPort: port('HELPLINE_PORT', 8787),
     buildApps: false,
     mail: {
-      ingressPort: port('HELPLINE_DEMO_SMTP_PORT', 2525),
+      ingressPort: smtpPort,
       pagePort: port('HELPLINE_DEMO_MAILBOX_PORT', 8025),
     },
     logger: createLogger({ level: 'warn' }),
@@ -116,8 +117,8 @@ Helpline demo is running (dev mode: anyone can get agent tokens; never expose it
   Server:       ${urls.server}
   Mailbox:      ${urls.mailbox}   (the replies agents send to customers by email)
 
-Try email: npm run demo:mail -- "Where is my order?" "Order 1234 has not arrived."
-  (customers write to support@shop.localhost through the SMTP ingress on 127.0.0.1:${port('HELPLINE_DEMO_SMTP_PORT', 2525)};
+Try email: ${smtpPort === 2525 ? '' : `HELPLINE_DEMO_SMTP_PORT=${smtpPort} `}npm run demo:mail -- "Where is my order?" "Order 1234 has not arrived."
+  (customers write to support@shop.localhost through the SMTP ingress on 127.0.0.1:${smtpPort};
    answer it in the CRM, read the reply and answer it as the customer in the mailbox)
 
 Press Ctrl-C to stop.`);

@@ -2,6 +2,7 @@
 // replies the Helpline server sends to customers and keeps them in memory, a "Demo mailbox" page that lists them as
 // text (never HTML) with their threading headers, and a form on it to answer as the customer — real mail over SMTP
 // to the Helpline server's ingress, threaded by the reply token and In-Reply-To like any mail program's answer.
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
@@ -97,7 +98,8 @@ function caughtMail(id, parsed, envelope) {
   };
 }
 
-function page({ mails, ingressPort, notice }) {
+function page({ mails, ingressPort, notice, formToken }) {
+  const token = `<input type="hidden" name="token" value="${formToken}">`;
   const header = (name, value) =>
     value ? `<dt>${escapeHtml(name)}</dt><dd><code>${escapeHtml(value)}</code></dd>` : '';
   const items = mails
@@ -107,7 +109,7 @@ function page({ mails, ingressPort, notice }) {
 <dl>${header('From', mail.from)}${header('To', mail.to)}${header('Reply-To', mail.replyTo)}${header('Date', new Date(mail.receivedAt).toISOString())}${header('Message-ID', mail.messageId)}${header('In-Reply-To', mail.inReplyTo)}${header('References', mail.references.join(' '))}</dl>
 <pre>${escapeHtml(mail.text)}</pre>
 <form method="post" action="reply">
-<input type="hidden" name="id" value="${mail.id}">
+<input type="hidden" name="id" value="${mail.id}">${token}
 <label for="reply-${mail.id}">Reply as the customer</label>
 <textarea id="reply-${mail.id}" name="text" rows="3" required></textarea>
 <button type="submit">Send the reply</button>
@@ -117,7 +119,8 @@ function page({ mails, ingressPort, notice }) {
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Demo mailbox · Helpline</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="mailbox.css"></head>
 <body><main>
 <h1>Demo mailbox</h1>
 <p>The mail the Helpline demo sent to customers, newest first, as plain text. Customers write to
@@ -125,7 +128,7 @@ function page({ mails, ingressPort, notice }) {
 (<code>npm run demo:mail -- "Subject" "Body"</code>). Reload to see new replies.</p>
 ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ''}
 <section aria-labelledby="write"><h2 id="write">Write to the shop as a customer</h2>
-<form method="post" action="write">
+<form method="post" action="write">${token}
 <label for="from">From</label> <input id="from" name="from" type="email" value="${escapeHtml(DEMO_CUSTOMER_ADDRESS)}" required>
 <label for="subject">Subject</label> <input id="subject" name="subject" required>
 <label for="body">Message</label> <textarea id="body" name="text" rows="3" required></textarea>
@@ -135,6 +138,15 @@ ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ''}
 ${mails.length === 0 ? '<p>Nothing yet: answer a mail from the CRM console.</p>' : `<ol>${items}</ol>`}
 </section></main></body></html>`;
 }
+
+/** The page's layout: a stylesheet of its own (the policy allows no inline style). */
+const STYLES = `body { font: 16px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; }
+form { display: grid; gap: 0.25rem; margin: 0.75rem 0; max-width: 36rem; }
+textarea, input { font: inherit; } button { justify-self: start; font: inherit; }
+article { border: 1px solid #ccc; border-radius: 0.5rem; padding: 0.25rem 1rem; margin: 1rem 0; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 0 1rem; } dd { margin: 0; overflow-wrap: anywhere; }
+pre { white-space: pre-wrap; background: #f4f4f4; padding: 0.75rem; }
+[role='status'] { background: #eef6ee; padding: 0.5rem; }`;
 
 function readForm(request, limit = 64 * 1024) {
   return new Promise((resolve, reject) => {
@@ -183,6 +195,8 @@ export async function startDemoMailbox({ catcherPort = 0, pagePort = 0, ingressP
   const caughtOn = smtp.server.address().port;
 
   const csp = strictCsp([]);
+  // Forms of this page only: a token it writes into them (a page served with no-referrer posts Origin: null).
+  const formToken = randomBytes(16).toString('hex');
   const http = createServer((request, response) => {
     for (const [name, value] of Object.entries(securityHeaders(request, csp)))
       response.setHeader(name, value);
@@ -190,31 +204,37 @@ export async function startDemoMailbox({ catcherPort = 0, pagePort = 0, ingressP
     const html = (status, notice) =>
       response
         .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
-        .end(page({ mails, ingressPort, notice }));
-    if (request.method === 'GET' && url.pathname === '/') return html(200);
+        .end(page({ mails, ingressPort, notice, formToken }));
+    // After a form, the page again at its own address (a reload does not send the mail twice); the notice is text.
+    if (request.method === 'GET' && url.pathname === '/')
+      return html(200, url.searchParams.get('notice') ?? '');
+    const done = (notice) =>
+      response.writeHead(303, { location: `/?${new URLSearchParams({ notice })}` }).end();
+    if (request.method === 'GET' && url.pathname === '/mailbox.css') {
+      return response.writeHead(200, { 'content-type': 'text/css; charset=utf-8' }).end(STYLES);
+    }
     if (request.method === 'GET' && url.pathname === '/mails.json') {
       return response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(mails));
     }
     if (request.method !== 'POST' || (url.pathname !== '/reply' && url.pathname !== '/write')) {
       return response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
     }
-    // Forms of this page only: another site must not make the demo send mail.
+    const forbidden = () =>
+      response.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('Forbidden');
+    // Another site must not make the demo send mail: a foreign Origin is refused, and so is a form without the token.
     const origin = request.headers.origin;
-    if (origin !== undefined && origin !== `http://${request.headers.host}`) {
-      return response.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('Forbidden');
-    }
+    if (origin !== undefined && origin !== 'null' && origin !== `http://${request.headers.host}`)
+      return forbidden();
     readForm(request)
       .then(async (form) => {
+        if (form.get('token') !== formToken) return forbidden();
         const text = form.get('text')?.trim();
         if (!text) return html(400, 'Write a message first.');
         if (url.pathname === '/write') {
           const subject = form.get('subject')?.trim() || 'Hello';
           const from = form.get('from')?.trim() || DEMO_CUSTOMER_ADDRESS;
           await sendCustomerMail({ port: ingressPort, from, subject, text });
-          return html(
-            200,
-            `Sent "${subject}" to ${DEMO_SUPPORT_ADDRESS}: an agent is offered it in the CRM.`,
-          );
+          return done(`Sent "${subject}" to ${DEMO_SUPPORT_ADDRESS}: an agent is offered it in the CRM.`);
         }
         const mail = mails.find((each) => String(each.id) === form.get('id'));
         if (!mail) return html(404, 'That mail is no longer here.');
@@ -230,7 +250,7 @@ export async function startDemoMailbox({ catcherPort = 0, pagePort = 0, ingressP
           inReplyTo: mail.messageId,
           references: [...mail.references, mail.messageId].filter(Boolean),
         });
-        return html(200, `Replied to "${mail.subject}": it joins the same conversation in the CRM.`);
+        return done(`Replied to "${mail.subject}": it joins the same conversation in the CRM.`);
       })
       .catch((error) => html(error.status ?? 502, `Not sent: ${error.message}`));
   });

@@ -102,10 +102,13 @@ describe('email in the demo: ingress → console → demo mailbox → the same c
     assert.ok(page.includes(escapeForPage(reply.messageId)), 'the Message-ID shown');
 
     // "Reply as the customer" on the page: real mail to the ingress, to the +token address, In-Reply-To our reply.
+    // A browser posts the page's form with `Origin: null` (the page is served with no-referrer).
+    const token = /name="token" value="([0-9a-f]+)"/.exec(page)?.[1];
+    assert.ok(token, 'the page writes its form token');
     const answered = await fetch(new URL('reply', mailbox.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(mailbox.url).origin },
-      body: new URLSearchParams({ id: String(reply.id), text: 'Thanks, I will wait for it.' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' },
+      body: new URLSearchParams({ id: String(reply.id), text: 'Thanks, I will wait for it.', token }),
     });
     assert.equal(answered.status, 200, await answered.clone().text());
     await alice.waitFor(
@@ -117,13 +120,20 @@ describe('email in the demo: ingress → console → demo mailbox → the same c
     assert.equal(emailConversations.length, 1, 'the answer opened no second conversation');
   });
 
-  it('the page refuses a form posted from another site', async () => {
-    const refused = await fetch(new URL('write', mailbox.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
-      body: new URLSearchParams({ subject: 'spam', text: 'spam' }),
-    });
-    assert.equal(refused.status, 403);
+  it('the page refuses a form posted from another site, or without its token', async () => {
+    const page = await (await fetch(mailbox.url)).text();
+    const token = /name="token" value="([0-9a-f]+)"/.exec(page)?.[1] ?? '';
+    const post = (origin: string, form: Record<string, string>) =>
+      fetch(new URL('write', mailbox.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+        body: new URLSearchParams({ subject: 'spam', text: 'spam', ...form }),
+      });
+    assert.equal((await post('https://evil.example', { token })).status, 403, 'a foreign origin');
+    assert.equal((await post('null', {})).status, 403, 'no token');
+    assert.equal((await post('null', { token: 'f'.repeat(32) })).status, 403, 'a wrong token');
+    const emailConversations = server.hub.interactions().filter((each) => each.channel === 'email');
+    assert.equal(emailConversations.length, 1, 'no mail reached the ingress');
   });
 });
 
