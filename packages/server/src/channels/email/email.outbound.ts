@@ -1,8 +1,10 @@
 // The outbound half: an agent's reply as a mail — plain text only, our own Message-ID, In-Reply-To and References
 // from the conversation, the thread's reply token in Reply-To, sent through the mailbox's SMTP server with nodemailer.
 import { randomUUID } from 'node:crypto';
+import { type BackoffPolicy, backoffDelay } from '@helpline/core';
 import type { OutboundMessage } from '@helpline/core/hub';
 import nodemailer, { type Transporter } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { ResolvedMailbox } from './email.config';
 import { newReplyToken, replyAddress } from './email.intake';
@@ -62,8 +64,21 @@ export interface EmailSender {
   close(): void;
 }
 
+/** How often a reply is tried before it counts as failed, and the backoff between tries. */
+export interface SendRetry extends BackoffPolicy {
+  readonly attempts: number;
+}
+
+/** Three tries, about 1 and 2 seconds apart (full jitter). */
+export const DEFAULT_SEND_RETRY: SendRetry = { attempts: 3, initialMs: 1000, maxMs: 4000 };
+
 /** Creates the sender of `mailboxes` over their SMTP servers. */
-export function createEmailSender(mailboxes: readonly ResolvedMailbox[], store: EmailStore): EmailSender {
+export function createEmailSender(
+  mailboxes: readonly ResolvedMailbox[],
+  store: EmailStore,
+  retry: SendRetry = DEFAULT_SEND_RETRY,
+  random: () => number = Math.random,
+): EmailSender {
   const transports = new Map<string, Transporter<SMTPTransport.SentMessageInfo>>();
   const transportOf = (mailbox: ResolvedMailbox) => {
     let transport = transports.get(mailbox.id);
@@ -101,35 +116,45 @@ export function createEmailSender(mailboxes: readonly ResolvedMailbox[], store: 
         direction: 'outbound',
         status: 'sent',
       });
-      try {
-        await transportOf(mailbox).sendMail({
-          from: {
-            name: [message.agent.displayName, mailbox.name].filter(Boolean).join(' · '),
-            address: mailbox.address,
-          },
-          replyTo: replyAddress(mailbox.address, thread.replyToken),
-          to: message.to.name ? { name: message.to.name, address: message.to.address } : message.to.address,
-          subject: replySubject(message.subject ?? thread.subject),
-          text: message.text,
-          messageId,
-          ...(references.length > 0 ? { inReplyTo: references.at(-1), references } : {}),
-          // Bounces come back to the mailbox, where the channel reads them.
-          envelope: { from: mailbox.address, to: [message.to.address] },
-        });
-      } catch (error) {
-        await store.saveMessage({
-          messageId,
-          threadKey: thread.threadKey,
-          direction: 'outbound',
-          status: 'failed',
-        });
-        const code = (error as { responseCode?: number }).responseCode;
-        const retryable = code === undefined || (code >= 400 && code < 500);
-        throw new EmailSendError(
-          `the mail server did not take the reply: ${(error as Error).message}`,
-          retryable,
-          { cause: error },
-        );
+      const mail: Mail.Options = {
+        from: {
+          name: [message.agent.displayName, mailbox.name].filter(Boolean).join(' · '),
+          address: mailbox.address,
+        },
+        replyTo: replyAddress(mailbox.address, thread.replyToken),
+        to: message.to.name ? { name: message.to.name, address: message.to.address } : message.to.address,
+        subject: replySubject(message.subject ?? thread.subject),
+        text: message.text,
+        messageId,
+        ...(references.length > 0 ? { inReplyTo: references.at(-1), references } : {}),
+        // Bounces come back to the mailbox, where the channel reads them.
+        envelope: { from: mailbox.address, to: [message.to.address] },
+      };
+      // A server away or answering 4xx is tried again a few times, with the same Message-ID (a mail that did arrive
+      // the first time is then one mail twice, which mail programs show once); a 5xx refusal is final.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await transportOf(mailbox).sendMail(mail);
+          break;
+        } catch (error) {
+          const code = (error as { responseCode?: number }).responseCode;
+          const retryable = code === undefined || (code >= 400 && code < 500);
+          if (retryable && attempt + 1 < retry.attempts) {
+            await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, retry, random)));
+            continue;
+          }
+          await store.saveMessage({
+            messageId,
+            threadKey: thread.threadKey,
+            direction: 'outbound',
+            status: 'failed',
+          });
+          throw new EmailSendError(
+            `the mail server did not take the reply: ${(error as Error).message}`,
+            retryable,
+            { cause: error },
+          );
+        }
       }
       return { externalId: messageId };
     },
