@@ -46,6 +46,7 @@ export {
   type PostgresOptions,
   type SqlClient,
   type SqlQueryable,
+  type TransactionOptions,
 } from './storage/sql.client';
 export {
   DatabaseError,
@@ -61,4 +62,5 @@ export {
   type StorageTarget,
   type VisitorSessionRecord,
 } from './storage/sql.storage';
+export { FENCE_SQLSTATE, type StorageFence } from './storage/storage.fence';
 export { SOCKET_PATH } from './ws/sockets';
