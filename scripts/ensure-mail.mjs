@@ -13,7 +13,17 @@
 // leaves this machine.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -268,6 +278,16 @@ function prepareDirectories() {
   chownSync(join(POSTFIX_DIR, 'data'), Number(postfixUser), Number(postfixGroup));
 }
 
+/** Mailboxes of test runs older than a day go: every run makes new ones, and nothing reads old ones. */
+function pruneOldMailboxes() {
+  const root = join(MAIL_DIR, 'mail');
+  const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
+  for (const name of readdirSync(root)) {
+    const path = join(root, name);
+    if (statSync(path).mtimeMs < dayAgo) rmSync(path, { recursive: true, force: true });
+  }
+}
+
 async function startDovecot(password, log) {
   const changed = writeIfChanged(DOVECOT_CONF, dovecotConfig(password), 0o600);
   if (await answers(PORTS.imap)) {
@@ -282,7 +302,14 @@ async function startDovecot(password, log) {
 async function startPostfix(log) {
   const main = writeIfChanged(join(POSTFIX_DIR, 'main.cf'), postfixMainConfig());
   const master = writeIfChanged(join(POSTFIX_DIR, 'master.cf'), POSTFIX_MASTER);
-  // Postfix runs a configuration directory other than its default only when the default one names it.
+  // Postfix runs a configuration directory other than its default only when the default one names it. With the
+  // package's "No configuration" answer the default main.cf does not exist yet: a minimal one is made for it.
+  if (!existsSync('/etc/postfix/main.cf')) {
+    writeFileSync(
+      '/etc/postfix/main.cf',
+      '# Made by scripts/ensure-mail.mjs (this instance is not started).\ncompatibility_level = 3.6\n',
+    );
+  }
   const listed = run(BINARIES.postconf, ['-h', 'alternate_config_directories'], log, { quiet: true });
   if (!listed.split(/[\s,]+/).includes(POSTFIX_DIR)) {
     const value = [listed.trim(), POSTFIX_DIR].filter(Boolean).join(', ');
@@ -330,6 +357,7 @@ export async function ensureMail({ log = defaultLog } = {}) {
   }
   const password = mailboxPassword();
   prepareDirectories();
+  pruneOldMailboxes();
   await startDovecot(password, log);
   await startPostfix(log);
   const url = mailUrl({ password });
