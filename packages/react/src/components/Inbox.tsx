@@ -9,6 +9,7 @@ import { useTranslator } from '../i18n/translator';
 import { ChannelBadge } from './ChannelBadge';
 import { emailSubject } from './messaging';
 import { Avatar, customerName, cx, stateLabel } from './shared';
+import { useWaitingConversations } from './useWaitingConversations';
 
 /** How close a reply timer is to the queue's SLA target. */
 export type SlaLevel = 'ok' | 'warning' | 'breached';
@@ -40,18 +41,37 @@ export interface InboxProps {
 export function Inbox({ selectedId, onSelect, className }: InboxProps): ReactNode {
   const i18n = useTranslator();
   const items = useInteractions();
+  const waiting = useWaitingConversations();
   return (
     <nav className={cx('helpline-inbox', className)} aria-label={i18n.t('inboxLabel')}>
-      {items.length === 0 ? (
+      {items.length === 0 && waiting.length === 0 ? (
         <p className="helpline-empty">{i18n.t('inboxEmpty')}</p>
       ) : (
-        <ul className="helpline-inbox__list">
-          {items.map((item) => (
-            <li key={item.interaction.id}>
-              <InboxEntry item={item} selected={item.interaction.id === selectedId} onSelect={onSelect} />
-            </li>
-          ))}
-        </ul>
+        items.length > 0 && (
+          <ul className="helpline-inbox__list">
+            {items.map((item) => (
+              <li key={item.interaction.id}>
+                <InboxEntry item={item} selected={item.interaction.id === selectedId} onSelect={onSelect} />
+              </li>
+            ))}
+          </ul>
+        )
+      )}
+      {waiting.length > 0 && (
+        <>
+          <h3 className="helpline-inbox__heading">{i18n.t('inboxWaiting', { count: waiting.length })}</h3>
+          <ul className="helpline-inbox__list" data-waiting="">
+            {waiting.map((interaction) => (
+              <li key={interaction.id}>
+                <InboxEntry
+                  item={{ interaction, unread: 0, awaitingReplySince: undefined }}
+                  selected={interaction.id === selectedId}
+                  onSelect={onSelect}
+                />
+              </li>
+            ))}
+          </ul>
+        </>
       )}
     </nav>
   );

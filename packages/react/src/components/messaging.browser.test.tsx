@@ -168,6 +168,10 @@ describe('messaging conversations in the console', () => {
     await waitForUi(() => stateOf(cid) === 'pending', 'pending');
     assert.deepEqual(calls, ['setPending']);
     assert.strictEqual(status(), 'Status: Waiting for customer');
+    // Still the agent's: listed apart in the inbox, with its state.
+    const waitingList = () => root.querySelector('.helpline-inbox__list[data-waiting]');
+    assert.strictEqual(root.querySelector('.helpline-inbox__heading')?.textContent, 'Waiting (1)');
+    assert.include(waitingList()?.textContent, 'Waiting for customer');
     assert.isFalse(
       [...root.querySelectorAll('button')].some((b) => b.textContent === 'Waiting for customer'),
       'not offered again while pending',
@@ -186,11 +190,13 @@ describe('messaging conversations in the console', () => {
     await waitForUi(() => stateOf(cid) === 'snoozed', 'snoozed');
     assert.deepEqual(calls, ['setPending', 'snooze']);
     assert.strictEqual(status(), 'Status: Snoozed');
+    assert.include(waitingList()?.textContent, 'Snoozed');
     assert.isNull(root.querySelector('.helpline-snooze'), 'the snooze options close');
 
     await click(byText(root, 'button', /^Resolve$/));
     await waitForUi(() => stateOf(cid) === 'resolved', 'resolved');
     assert.strictEqual(status(), 'Status: Resolved');
+    assert.isNull(waitingList(), 'a resolved conversation is not waiting');
     assert.include(root.querySelector('.helpline-chat__closed')?.textContent, 'resolved');
     assert.isNull(root.querySelector('textarea'), 'no composer on a resolved conversation');
 

@@ -81,6 +81,7 @@ export const ar: Catalog = {
   // Inbox
   inboxLabel: 'تفاعلاتك',
   inboxEmpty: 'لا توجد تفاعلات. تظهر الطلبات هنا عندما تكون متاحًا.',
+  inboxWaiting: 'بالانتظار ({count})',
   inboxPreviewMine: 'أنت: {text}',
   unreadCount: {
     zero: 'لا رسائل غير مقروءة',

@@ -85,6 +85,7 @@ export const consoleMessages = {
   // Inbox
   inboxLabel: 'Your interactions',
   inboxEmpty: 'No interactions. Offers appear here when you are available.',
+  inboxWaiting: 'Waiting ({count})',
   inboxPreviewMine: 'You: {text}',
   unreadCount: { one: '{count} unread message', other: '{count} unread messages' },
   awaitingReply: 'Waiting for a reply for {duration}',

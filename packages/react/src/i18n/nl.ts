@@ -82,6 +82,7 @@ export const nl: Catalog = {
   // Inbox
   inboxLabel: 'Jouw contacten',
   inboxEmpty: 'Geen contacten. Aanbiedingen verschijnen hier zodra je beschikbaar bent.',
+  inboxWaiting: 'Wachtend ({count})',
   inboxPreviewMine: 'Jij: {text}',
   unreadCount: { one: '{count} ongelezen bericht', other: '{count} ongelezen berichten' },
   awaitingReply: 'Wacht al {duration} op antwoord',

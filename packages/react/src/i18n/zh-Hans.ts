@@ -80,6 +80,7 @@ export const zhHans: Catalog = {
   // Inbox
   inboxLabel: '您的会话',
   inboxEmpty: '暂无会话。您空闲时，新的分配会显示在这里。',
+  inboxWaiting: '等待中（{count}）',
   inboxPreviewMine: '您：{text}',
   unreadCount: { other: '{count} 条未读消息' },
   awaitingReply: '已等待回复 {duration}',

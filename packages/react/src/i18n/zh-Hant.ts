@@ -80,6 +80,7 @@ export const zhHant: Catalog = {
   // Inbox
   inboxLabel: '您的案件',
   inboxEmpty: '沒有案件。您可接聽時，新的指派會顯示在這裡。',
+  inboxWaiting: '等待中（{count}）',
   inboxPreviewMine: '您：{text}',
   unreadCount: { other: '{count} 則未讀訊息' },
   awaitingReply: '已等候回覆 {duration}',

@@ -20,6 +20,7 @@ import { Softphone } from '../components/Softphone';
 import { cx, ErrorText } from '../components/shared';
 import { type TransferAgent, TransferForm } from '../components/TransferForm';
 import { TransferResults } from '../components/TransferResults';
+import { useWaitingConversations } from '../components/useWaitingConversations';
 import { WrapUpForm } from '../components/WrapUpForm';
 import { HelplineProvider, useHelpline } from '../context/HelplineContext';
 import type { CannedResponses } from '../context/helpline.types';
@@ -134,7 +135,10 @@ function ConsoleLayout({
   const shortcut = useAction();
   const [chosen, setChosen] = useState<string | undefined>(undefined);
   const [transferring, setTransferring] = useState(false);
-  const current = items.some((item) => item.interaction.id === chosen) ? chosen : items[0]?.interaction.id;
+  // Written conversations that wait for the customer or are snoozed stay the agent's and can be opened from the inbox.
+  const waiting = useWaitingConversations();
+  const listed = items.some((item) => item.interaction.id === chosen) || waiting.some((w) => w.id === chosen);
+  const current = listed ? chosen : items[0]?.interaction.id;
   const selected = useInteraction(current ?? '');
 
   // Whatever the agent just accepted becomes the current interaction.
