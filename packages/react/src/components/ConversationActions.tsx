@@ -35,6 +35,8 @@ export function ConversationActions({ id, className }: ConversationActionsProps)
   const action = useAction();
   const baseId = useId();
   const [open, setOpen] = useState<'snooze' | 'resolve' | undefined>(undefined);
+  const snoozeButton = useRef<HTMLButtonElement>(null);
+  const resolveButton = useRef<HTMLButtonElement>(null);
   const state = interaction?.state;
   const allowed = messagingActions(state);
   // A form for an action the new state does not allow any more closes by itself.
@@ -49,6 +51,11 @@ export function ConversationActions({ id, className }: ConversationActionsProps)
     });
   const dispositions = queue?.dispositions ?? [];
   const toggle = (form: 'snooze' | 'resolve') => setOpen((current) => (current === form ? undefined : form));
+  // Escape closes a form and gives focus back to the button that opened it.
+  const close = () => {
+    (open === 'snooze' ? snoozeButton : resolveButton).current?.focus();
+    setOpen(undefined);
+  };
 
   return (
     <div className={cx('helpline-conversation-actions', className)} data-state={state}>
@@ -73,6 +80,7 @@ export function ConversationActions({ id, className }: ConversationActionsProps)
         )}
         {allowed.canSnooze && (
           <button
+            ref={snoozeButton}
             type="button"
             className="helpline-button"
             aria-expanded={shown === 'snooze'}
@@ -84,6 +92,7 @@ export function ConversationActions({ id, className }: ConversationActionsProps)
         )}
         {allowed.canResolve && (
           <button
+            ref={resolveButton}
             type="button"
             className="helpline-button helpline-button--primary"
             disabled={action.pending}
@@ -111,7 +120,7 @@ export function ConversationActions({ id, className }: ConversationActionsProps)
           id={`${baseId}-snooze`}
           pending={action.pending}
           onSnooze={(until) => run(() => agent.snooze(id, until))}
-          onClose={() => setOpen(undefined)}
+          onClose={close}
         />
       )}
       {shown === 'resolve' && (
@@ -121,7 +130,7 @@ export function ConversationActions({ id, className }: ConversationActionsProps)
           required={queue?.dispositionRequired ?? false}
           pending={action.pending}
           onResolve={(disposition) => run(() => agent.resolve(id, disposition ? { disposition } : {}))}
-          onClose={() => setOpen(undefined)}
+          onClose={close}
         />
       )}
       <ErrorText error={action.error} i18n={i18n} />

@@ -22,6 +22,7 @@ import {
   click,
   createClock,
   mount,
+  press,
   settle,
   typeText,
   waitForUi,
@@ -182,6 +183,11 @@ describe('messaging conversations in the console', () => {
     assert.strictEqual(toggle.getAttribute('aria-expanded'), 'true');
     assert.match(document.activeElement?.textContent ?? '', /^In 1 hour/, 'focus moves to the first preset');
     await assertAccessible(root);
+    // Escape closes the options and gives focus back to the button.
+    await press({ key: 'Escape' });
+    assert.isNull(root.querySelector('.helpline-snooze'));
+    assert.strictEqual(document.activeElement, toggle);
+    await click(toggle);
     // A time in the past is refused in the form, before the server.
     await typeText(byLabel(root, 'Date and time'), '2001-01-01T09:00');
     await click(byText(root, 'button', /^Snooze$/));
