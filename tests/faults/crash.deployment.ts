@@ -116,6 +116,25 @@ async function leaderOf(cluster: Cluster, timeoutMs = 15_000): Promise<number> {
 }
 
 /**
+ * Resolves once the clients cut from the survivors are back: some on `victim`, and the number of connections still
+ * for a second (at most 10 s) — so that every cut is seen by its client before the next kill or the run's end.
+ */
+async function clientsBack(cluster: Cluster, victim: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let last = -1;
+  let stillSince = Date.now();
+  while (Date.now() < deadline) {
+    const counts = cluster.balancer.connections();
+    const total = counts.reduce((sum, count) => sum + count, 0);
+    if (total !== last) {
+      last = total;
+      stillSince = Date.now();
+    } else if ((counts[victim] ?? 0) > 0 && Date.now() - stillSince >= 1_000) return;
+    await sleep(50);
+  }
+}
+
+/**
  * A cluster for the crash run. The kills fall on the leader and on a follower in turn. When the leader dies, the
  * other instance takes over (restores the hub, re-arms the offers' and callbacks' deadlines) while the killed one
  * starts again, as a follower; when a follower dies, the leader lets its relayed sockets go while their clients
@@ -153,6 +172,7 @@ async function crashCluster(
       await cluster.waitHealthy(victim);
       for (const survivor of cluster.instances)
         if (survivor.index !== victim) cluster.balancer.cut(survivor.index);
+      await clientsBack(cluster, victim);
       return `${victim === leader ? 'leader' : 'follower'} ${victim} killed and back; the clients spread again`;
     },
     async stop() {
