@@ -78,12 +78,38 @@ export async function checkFile(policy: AttachmentPolicy, file: UploadFile): Pro
   }
 }
 
+/**
+ * The download path of an attachment under a server's base URL; `preview` asks for a safe raster image inline (the
+ * server still answers a download for any other type). Fetch it with the bearer token ({@link AttachmentUploader.fetchFile}):
+ * tokens never go in URLs.
+ *
+ * @example
+ * ```ts
+ * attachmentUrl('https://help.example.com', ref.id, { preview: true }); // …/v1/attachments/att_…?preview=1
+ * ```
+ */
+export function attachmentUrl(
+  baseUrl: string,
+  id: string,
+  options: { readonly preview?: boolean } = {},
+): string {
+  return `${baseUrl.replace(/\/+$/, '')}/v1/attachments/${encodeURIComponent(id)}${options.preview ? '?preview=1' : ''}`;
+}
+
 /** An uploader bound to a server and a caller; `upload` may be called for any conversation the caller writes in. */
 export interface AttachmentUploader {
   /** The allow-list of a conversation (asked for once, then kept). */
   policyOf(cid: string): Promise<AttachmentPolicy>;
   /** Uploads `file` to conversation `cid`; resolves with the stored attachment to name in `sendMessage`. */
   upload(cid: string, file: UploadFile, options?: UploadOptions): Promise<AttachmentRef>;
+  /**
+   * Fetches an attachment's content with the caller's token, for a `blob:` URL (a thumbnail, a save link): UIs never
+   * point `<img>` or `<a>` at the server with a token.
+   */
+  fetchFile(
+    id: string,
+    options?: { readonly preview?: boolean; readonly signal?: AbortSignal },
+  ): Promise<Blob>;
 }
 
 /** True for a failure of the network itself (no answer), which a retry may get past. */
@@ -158,6 +184,12 @@ export function createAttachmentUploader(options: AttachmentClientOptions): Atta
 
   return {
     policyOf,
+    async fetchFile(id, fetchOptions = {}) {
+      const url = attachmentUrl('', id, fetchOptions);
+      const response = await call(url, fetchOptions.signal ? { signal: fetchOptions.signal } : {});
+      if (!response.ok) throw await refusal(response, url);
+      return response.blob();
+    },
     async upload(cid, file, uploadOptions = {}) {
       const { signal, onProgress } = uploadOptions;
       await checkFile(await policyOf(cid), file);

@@ -14,6 +14,7 @@ export type { AttachmentCandidate, AttachmentPolicy, AttachmentRef } from './att
 export {
   type AttachmentClientOptions,
   type AttachmentUploader,
+  attachmentUrl,
   checkFile,
   createAttachmentUploader,
 } from './attachment.upload';

@@ -29,7 +29,7 @@ export interface ChatMessage {
   readonly from: MessageAuthor;
   /** May be empty when the message carries attachments. */
   readonly text: string;
-  /** Files sent with the message: names are text, shown as text; see `attachmentUrl` for their download path. */
+  /** Files sent with the message: names are text, shown as text; `attachmentUrl` gives their download path. */
   readonly attachments?: readonly AttachmentRef[] | undefined;
   /** Epoch ms: the server's time once confirmed, the local time before. */
   readonly at: number;

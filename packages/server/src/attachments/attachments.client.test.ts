@@ -62,6 +62,14 @@ describe("the core client's uploads against the server", () => {
       );
       assert.equal(ref.sha256, createHash('sha256').update(bytes).digest('hex'));
       assert.equal(ref.size, bytes.length);
+      // The uploader reads its file back with its token (what a UI turns into a blob: URL).
+      const back = await uploader.fetchFile(ref.id);
+      assert.equal(
+        createHash('sha256')
+          .update(Buffer.from(await back.arrayBuffer()))
+          .digest('hex'),
+        ref.sha256,
+      );
       assert.ok(cut, 'the connection was cut');
       // After the cut, the next chunk starts where the server's bytes end, not at a chunk boundary.
       const resumed = puts.find((range) => !/^bytes (0|1048576|2097152)-/.test(range));

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import type { AttachmentRef } from '@helpline/core';
+import { type AttachmentRef, cleanFileName, DEFAULT_ATTACHMENT_POLICY, isStorableText } from '@helpline/core';
+import payloads from '../../../core/src/render/fixtures/xss-payloads.json' with { type: 'json' };
 import type { HelplineServer } from '../server';
 import {
   activeChat,
@@ -13,6 +14,7 @@ import {
   visitorToken,
 } from '../testing/harness';
 import { startFaultProxy } from '../testing/proxy';
+import { contentDisposition } from './attachments.http';
 import { createUpload, PNG, putBytes, startPartialPut, uploadWhole } from './attachments.testing';
 
 const servers: HelplineServer[] = [];
@@ -79,6 +81,9 @@ describe('attachments over HTTP', () => {
 
   it('refuses what the allow-list does not allow, with typed errors, on what is declared and on what arrived', async () => {
     const { server, cid, visitorToken: token } = await chat();
+    // The widget learns the list from its site's config, to check files before uploading them.
+    const site = (await http(server, '/v1/sites/shop/config')).body as { attachments: unknown };
+    assert.deepEqual(site.attachments, DEFAULT_ATTACHMENT_POLICY);
     const large = await createUpload(server, token, cid, {
       name: 'big.pdf',
       type: 'application/pdf',
@@ -242,6 +247,62 @@ describe('attachments over HTTP', () => {
       );
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+describe('file names from the XSS corpus', () => {
+  const names = payloads.filter(isStorableText);
+
+  it('are kept as text and can never break out of Content-Disposition', () => {
+    for (const payload of names) {
+      const name = cleanFileName(payload);
+      const invisible = [...name].filter((char) => {
+        const code = char.codePointAt(0) ?? 0;
+        return code < 0x20 || code === 0x7f || (code >= 0x202a && code <= 0x202e);
+      });
+      assert.deepEqual(invisible, [], JSON.stringify(payload));
+      const header = contentDisposition('attachment', name);
+      assert.match(
+        header,
+        /^attachment; filename="[\x20\x21\x23-\x5b\x5d-\x7e]*"; filename\*=UTF-8''[A-Za-z0-9%._~-]*$/,
+        JSON.stringify(payload),
+      );
+      assert.equal(decodeURIComponent(header.split("UTF-8''")[1] ?? ''), name);
+    }
+  });
+
+  it('travel through upload, message and download as the same text', async () => {
+    const {
+      server,
+      visitor,
+      agent,
+      cid,
+      visitorToken: token,
+      agentToken,
+    } = await chat({
+      config: {
+        ...TEST_CONFIG,
+        limits: { uploads: { burst: 100, perMinute: 100 }, http: { burst: 500, perMinute: 500 } },
+      },
+    });
+    for (const [n, payload] of names.slice(0, 12).entries()) {
+      const done = await uploadWhole(server, token, cid, { name: payload, type: 'image/png', bytes: PNG });
+      assert.equal(done.status, 200, `${JSON.stringify(payload)}: ${done.text}`);
+      const ref = done.body as AttachmentRef;
+      assert.equal(ref.name, cleanFileName(payload));
+      await visitor.ok('message.send', { cid, clientMsgId: uuid(100 + n), text: '', attachments: [ref] });
+      const event = await agent.waitFor(
+        (f) => f.t === 'evt' && f.ev.type === 'message' && f.ev.clientMsgId === uuid(100 + n),
+        'message',
+      );
+      assert.ok(event.t === 'evt' && event.ev.type === 'message');
+      assert.equal(event.ev.attachments?.[0]?.name, cleanFileName(payload));
+      const served = await fetch(`${server.url}/v1/attachments/${ref.id}`, {
+        headers: { authorization: `Bearer ${agentToken}` },
+      });
+      assert.equal(served.headers.get('content-disposition'), contentDisposition('attachment', ref.name));
+      await served.arrayBuffer();
     }
   });
 });

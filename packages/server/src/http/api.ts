@@ -314,6 +314,8 @@ const routes: { method: string; pattern: RegExp; handler: Handler; dev?: boolean
           csat: site.csat,
           prechat: site.prechat,
           identity: site.identity !== undefined,
+          // What the widget checks a file against before uploading it (the server checks again).
+          attachments: site.attachments,
           topics: site.topics.map((topic) => ({ ...topic, open: openById.get(topic.queueId) ?? false })),
           queues,
           // Which voice provider the widget and console load: `webrtc`, or `vonage` (packages/server/src/vonage).
