@@ -42,7 +42,7 @@ export interface EmailChannel {
   statuses(): MailboxStatus[];
   /** Takes one raw mail in for a mailbox (what the IMAP readers and the SMTP ingress call). */
   takeIn(mailboxId: string, source: Buffer): Promise<IntakeOutcome>;
-  /** Starts the IMAP readers and the SMTP ingress. */
+  /** Starts the IMAP readers and the SMTP ingress; again after `stop()` (they go on from the stored cursors). */
   start(): Promise<void>;
   /** The SMTP ingress's port once started (undefined when it is off). */
   readonly ingressPort: number | undefined;
@@ -89,30 +89,34 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     return next;
   };
 
-  const readers: MailboxReader[] = mailboxes
-    .filter((box) => box.imap !== undefined)
-    .map((box) =>
-      createMailboxReader({
-        mailbox: box,
-        store,
-        backoff,
-        takeIn: async (source) => void (await takeIn(box.id, source)),
-        onStatus(status) {
-          options.onStatus?.(status);
-          if (status.state === 'retrying' && status.error) {
-            logger?.warn('email.mailbox.failing', {
-              mailbox: status.mailbox,
-              problem: status.problem,
-              failures: status.failures,
-              error: status.error,
-            });
-          }
-        },
-        pollMs: options.pollMs,
-        random: options.random,
-        now: options.now,
-      }),
-    );
+  const makeReaders = (): MailboxReader[] =>
+    mailboxes
+      .filter((box) => box.imap !== undefined)
+      .map((box) =>
+        createMailboxReader({
+          mailbox: box,
+          store,
+          backoff,
+          takeIn: async (source) => void (await takeIn(box.id, source)),
+          onStatus(status) {
+            options.onStatus?.(status);
+            if (status.state === 'retrying' && status.error) {
+              logger?.warn('email.mailbox.failing', {
+                mailbox: status.mailbox,
+                problem: status.problem,
+                failures: status.failures,
+                error: status.error,
+              });
+            }
+          },
+          pollMs: options.pollMs,
+          random: options.random,
+          now: options.now,
+        }),
+      );
+  let readers = makeReaders();
+  /** Readers once stopped do not start again: a restart (a new leader, say) gets fresh ones on the same cursors. */
+  let stopped = false;
 
   /** The mailbox of an ingress recipient: its address, or its address with a reply token. */
   const mailboxOf = (recipient: string) =>
@@ -131,6 +135,10 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       return ingress?.port;
     },
     async start() {
+      if (stopped) {
+        readers = makeReaders();
+        stopped = false;
+      }
       for (const reader of readers) reader.start();
       const settings = options.config.ingress;
       if (settings && !ingress) {
@@ -144,6 +152,7 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       }
     },
     async stop() {
+      stopped = true;
       await Promise.all(readers.map((reader) => reader.stop()));
       await ingress?.close();
       ingress = undefined;

@@ -190,5 +190,18 @@ describe('a mailbox reader under faults', { skip }, () => {
     assert.equal(intake.calls.length, 4, 'only the new mail was read after the restart');
     assert.equal((await store.cursor('support', 'INBOX'))?.lastUid, 4);
     assert.equal(new Set(intake.calls.map((call) => call.externalId)).size, 4);
+
+    // The same channel stopped and started again (an instance that leads again) goes on from the cursor.
+    await second.channel.stop();
+    await sendAsCustomer(mail, {
+      from: uniqueAddress(mail, 'customer'),
+      to: support,
+      subject: 'Later',
+      text: 'y',
+    });
+    await waitForInbox(mail, support, (list) => list.length === 5);
+    await second.channel.start();
+    await intake.until(() => intake.calls.length === 5, 'the mail after the second start');
+    assert.equal(new Set(intake.calls.map((call) => call.externalId)).size, 5);
   });
 });
