@@ -112,6 +112,11 @@ export interface AttachmentUploader {
   ): Promise<Blob>;
 }
 
+/** The refusal of a session created without `attachments` options. */
+export function uploadsDisabled(): HelplineError {
+  return attachmentError('attachment/disabled');
+}
+
 /** True for a failure of the network itself (no answer), which a retry may get past. */
 const isDropped = (error: unknown) => error instanceof TypeError;
 

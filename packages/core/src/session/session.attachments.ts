@@ -1,6 +1,5 @@
 import type { AttachmentRef } from '../attachment/attachment.types';
 import type { AttachmentClientOptions, UploadFile, UploadOptions } from '../attachment/attachment.upload';
-import { attachmentError } from '../protocol/errors.attachment';
 
 // A session's uploads. The upload client is loaded on first use (a dynamic import), so a visitor who never attaches
 // a file never downloads it.
@@ -26,12 +25,15 @@ export function sessionUploads(
 ): (cid: string, file: UploadFile, upload?: UploadOptions) => Promise<AttachmentRef> {
   let uploader: Promise<import('../attachment/attachment.upload').AttachmentUploader> | undefined;
   return async (cid, file, upload) => {
-    if (!options) throw attachmentError('attachment/disabled');
-    uploader ??= import('../attachment/attachment.upload').then(({ createAttachmentUploader }) =>
-      createAttachmentUploader({
-        ...options,
-        token: options.token ?? (async () => (typeof token === 'function' ? token() : token)),
-      }),
+    // Even the refusal loads with the uploader: its message stays out of a first open.
+    uploader ??= import('../attachment/attachment.upload').then(
+      ({ createAttachmentUploader, uploadsDisabled }) => {
+        if (!options) throw uploadsDisabled();
+        return createAttachmentUploader({
+          ...options,
+          token: options.token ?? (async () => (typeof token === 'function' ? token() : token)),
+        });
+      },
     );
     return (await uploader).upload(cid, file, upload);
   };
