@@ -21,8 +21,9 @@ describe('core bundle sizes (brotli of minified ESM)', () => {
     assert.ok(brotli <= 9.25 * KB, `visitor import: ${brotli} B at once (ceiling ${9.25 * KB} B)`);
     // Later, by import(): the checks of what the server sends and the browser outbox (IndexedDB) on the first connect,
     // the markdown and link renderer with the first message that has markup or a link, the lanes that send messages
-    // with the first message to send. None of them comes with the page.
+    // with the first message to send, the attachment uploader with the first upload. None of them comes with the page.
     assert.deepEqual(lazy.map((chunk) => chunk.module).sort(), [
+      'packages/core/src/attachment/attachment.upload.ts',
       'packages/core/src/render/render.dom.ts',
       'packages/core/src/session/message.lanes.ts',
       'packages/core/src/session/outbox.browser.ts',
