@@ -112,11 +112,6 @@ export interface AttachmentUploader {
   ): Promise<Blob>;
 }
 
-/** The refusal of a session created without `attachments` options. */
-export function uploadsDisabled(): HelplineError {
-  return attachmentError('attachment/disabled');
-}
-
 /** True for a failure of the network itself (no answer), which a retry may get past. */
 const isDropped = (error: unknown) => error instanceof TypeError;
 
@@ -250,4 +245,41 @@ export function createAttachmentUploader(options: AttachmentClientOptions): Atta
       );
     },
   };
+}
+
+/** The part of a session's options {@link uploadWith} reads. */
+export interface SessionUploadSource {
+  readonly token: string | (() => string | Promise<string>);
+  readonly attachments?:
+    | (Omit<AttachmentClientOptions, 'token'> & {
+        readonly token?: AttachmentClientOptions['token'] | undefined;
+      })
+    | undefined;
+}
+
+/** One uploader per session (by its options object). */
+const uploaders = new WeakMap<SessionUploadSource, AttachmentUploader>();
+
+/**
+ * A session's `upload`: this module is what sessions load on the first upload (so a visitor who never attaches a
+ * file never downloads it), and it keeps one uploader per session.
+ */
+export function uploadWith(
+  session: SessionUploadSource,
+  cid: string,
+  file: UploadFile,
+  options?: UploadOptions,
+): Promise<AttachmentRef> {
+  const settings = session.attachments;
+  if (!settings) return Promise.reject(attachmentError('attachment/disabled'));
+  let uploader = uploaders.get(session);
+  if (!uploader) {
+    const { token } = session;
+    uploader = createAttachmentUploader({
+      ...settings,
+      token: settings.token ?? (async () => (typeof token === 'function' ? token() : token)),
+    });
+    uploaders.set(session, uploader);
+  }
+  return uploader.upload(cid, file, options);
 }

@@ -19,12 +19,11 @@ import {
   type TransferResult,
 } from './interactions.fold';
 import type { Outbox } from './outbox';
-import {
-  type SendMessageOptions,
-  type SessionAttachmentOptions,
-  sessionUploads,
-  type UploadFile,
-  type UploadOptions,
+import type {
+  SendMessageOptions,
+  SessionAttachmentOptions,
+  UploadFile,
+  UploadOptions,
 } from './session.attachments';
 
 export type { AgentOffer, TransferResult } from './interactions.fold';
@@ -313,7 +312,8 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     async sendMessage(cid, text, sendOptions = {}) {
       await conversations.send(cid, text, me(), sendOptions.attachments);
     },
-    upload: sessionUploads(options.attachments, options.token),
+    upload: (cid, file, uploadOptions) =>
+      import('../attachment/attachment.upload').then((m) => m.uploadWith(options, cid, file, uploadOptions)),
     async setTyping(cid, typing) {
       await connection.command('typing', { cid, typing });
     },

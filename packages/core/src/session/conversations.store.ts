@@ -95,9 +95,9 @@ export function pickEach<V>(
  * Refuses an empty or over-long message with the same error the server would give. A message with attachments
  * may have no text.
  */
-export function checkMessageText(text: string, attachmentCount = 0): void {
+export function checkMessageText(text: string, attachmentCount?: number): void {
   const detail =
-    text.trim().length === 0 && attachmentCount === 0
+    text.trim().length === 0 && !attachmentCount
       ? 'must not be empty'
       : text.length > LIMITS.text
         ? `must be at most ${LIMITS.text} characters`
@@ -188,14 +188,14 @@ export function createInteractionStore(
     apply,
     load,
     upsertInteraction,
-    async send(cid, text, from, attachments = []) {
+    async send(cid, text, from, attachments) {
       // Checked before the outbox, so a message that can never be sent is refused at once, even offline.
-      checkMessageText(text, attachments.length);
+      checkMessageText(text, attachments?.length);
       const entry: OutboxEntry = {
         cid,
         clientMsgId: uuidv7(now()),
         text,
-        ...(attachments.length > 0 ? { attachments } : {}),
+        ...(attachments && { attachments }),
         at: now(),
       };
       await outbox.add(entry);

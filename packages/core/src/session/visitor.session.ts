@@ -9,12 +9,11 @@ import type { CommandArgs, WireInteraction } from '../protocol/protocol.types';
 import { createInteractionStore } from './conversations.store';
 import type { ChatMessage, ConversationView, MessageAuthor, QueueStanding } from './interactions.fold';
 import type { Outbox } from './outbox';
-import {
-  type SendMessageOptions,
-  type SessionAttachmentOptions,
-  sessionUploads,
-  type UploadFile,
-  type UploadOptions,
+import type {
+  SendMessageOptions,
+  SessionAttachmentOptions,
+  UploadFile,
+  UploadOptions,
 } from './session.attachments';
 import { type ConversationMemory, defaultVisitorPersistence } from './visitor.persistence';
 
@@ -152,7 +151,6 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
       : defaultVisitorPersistence(options.storageKey ?? 'visitor');
   const outbox = options.outbox ?? persistence?.outbox;
   const memory = options.memory ?? persistence?.memory;
-  const uploadTo = sessionUploads(options.attachments, options.token);
   const conversations = createInteractionStore({
     connection,
     ...(outbox ? { outbox } : {}),
@@ -281,7 +279,10 @@ export function createVisitorSession(options: VisitorSessionOptions): VisitorSes
       await conversations.send(cid, text, me(), sendOptions.attachments);
     },
     upload(file, uploadOptions) {
-      return uploadTo(currentCid('attach a file'), file, uploadOptions);
+      const cid = currentCid('attach a file');
+      return import('../attachment/attachment.upload').then((m) =>
+        m.uploadWith(options, cid, file, uploadOptions),
+      );
     },
     async setTyping(typing) {
       const cid = $cid.get();
