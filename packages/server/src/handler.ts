@@ -399,7 +399,11 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     sessionBuckets: createTokenBuckets(config.file.limits.visitorSessions, now),
     isAllowedOrigin: anyOrigin,
     notReady: () => engine.notReady(),
-    attachments: attachments?.routes({ hub, authenticate: (token) => auth.authenticate(token) }),
+    attachments: attachments?.routes({
+      hub,
+      authenticate: (token) => auth.authenticate(token),
+      siteOfVisitor: (token) => auth.siteOfVisitor(token),
+    }),
   });
   // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
   const vonageRoutes = vonage?.start({ hub, authenticate, isAllowedOrigin: anyOrigin });

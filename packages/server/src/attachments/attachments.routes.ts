@@ -29,6 +29,8 @@ export interface AttachmentRoutesDeps {
   readonly storage: Pick<SqlStorage, 'getInteraction' | 'messageByClientId'>;
   readonly config: ServerConfig;
   readonly authenticate: (token: string) => Promise<Subject>;
+  /** The site a visitor token was issued for: a visitor's uploads follow that site's allow-list, whatever it names. */
+  readonly siteOfVisitor: (token: string) => Promise<string | undefined>;
   /** Uploads started, by (address, subject). */
   readonly uploadBuckets: TokenBuckets;
 }
@@ -115,10 +117,27 @@ export function createAttachmentRoutes(deps: AttachmentRoutesDeps): AttachmentRo
     return config.attachments;
   }
 
-  async function subjectOf(request: AttachmentRequest): Promise<Subject> {
+  const tokenOf = (request: AttachmentRequest): string => {
     const match = /^Bearer ([^\s]+)$/.exec(request.raw.headers.authorization ?? '');
     if (!match?.[1]) throw helplineError('auth/required');
-    return deps.authenticate(match[1]);
+    return match[1];
+  };
+
+  async function subjectOf(request: AttachmentRequest): Promise<Subject> {
+    return deps.authenticate(tokenOf(request));
+  }
+
+  /**
+   * The site whose allow-list applies: a visitor's is the one its token was issued for (naming another, with a wider
+   * list, is refused); staff name the site, or get what every site allows.
+   */
+  async function siteFor(request: AttachmentRequest, subject: Subject): Promise<string | undefined> {
+    const named = request.url.searchParams.get('site') ?? undefined;
+    if (subject.role !== 'visitor') return named;
+    const own = await deps.siteOfVisitor(tokenOf(request));
+    if (named !== undefined && named !== own)
+      throw helplineError('auth/forbidden', { operation: `attach files under site ${named}` });
+    return own;
   }
 
   const metaOf = (request: AttachmentRequest, site: string | undefined) => ({
@@ -192,11 +211,11 @@ export function createAttachmentRoutes(deps: AttachmentRoutesDeps): AttachmentRo
   return {
     async handle(request, response) {
       const path = request.url.pathname;
-      const site = request.url.searchParams.get('site') ?? undefined;
       const conversation = CONVERSATION.exec(path);
       if (conversation?.groups) {
         const cid = conversation.groups.cid ?? '';
         const subject = await subjectOf(request);
+        const site = await siteFor(request, subject);
         if (conversation.groups.policy) {
           if (request.method !== 'GET') return false;
           await deps.hub.execute(subject, 'history', { cid, limit: 1 }, metaOf(request, site));

@@ -130,6 +130,26 @@ describe('attachments over HTTP', () => {
     assert.equal(over.status, 413);
   });
 
+  it("holds a visitor to its own site's allow-list, whichever site it names", async () => {
+    // 'other' allows anything; the visitor's token was issued for 'shop', which does not allow executables.
+    const config = {
+      ...TEST_CONFIG,
+      sites: TEST_CONFIG.sites.map((site) =>
+        site.id === 'other' ? { ...site, attachments: { types: ['*/*'] } } : site,
+      ),
+    };
+    const { server, cid, visitorToken: token, agentToken } = await chat({ config });
+    const exe = { name: 'setup.exe', type: 'application/x-msdownload', size: 10 };
+    const named = await createUpload(server, token, cid, exe, 'other');
+    assert.equal(named.status, 403);
+    assert.equal(errorOf(named.body).code, 'auth/forbidden');
+    const own = await createUpload(server, token, cid, exe, 'shop');
+    assert.equal(errorOf(own.body).code, 'attachment/type-not-allowed');
+    // Staff name the site whose list applies.
+    const staff = await createUpload(server, agentToken, cid, exe, 'other');
+    assert.equal(staff.status, 201, staff.text);
+  });
+
   it('serves HTML and SVG a lax site allows as downloads, never as pages, even when a preview is asked for', async () => {
     const config = {
       ...TEST_CONFIG,

@@ -50,6 +50,7 @@ export interface ServerAttachments {
   routes(deps: {
     readonly hub: Pick<Hub, 'execute'>;
     readonly authenticate: (token: string) => Promise<Subject>;
+    readonly siteOfVisitor: (token: string) => Promise<string | undefined>;
   }): AttachmentRoutes;
   /** Forgets uploads nobody sent (housekeeping). */
   prune(now: number): Promise<number>;
@@ -102,8 +103,8 @@ export function openAttachments(
   const uploadBuckets = createTokenBuckets(config.file.limits.uploads, now);
   return {
     store,
-    routes: ({ hub, authenticate }) =>
-      createAttachmentRoutes({ store, hub, storage, config, authenticate, uploadBuckets }),
+    routes: ({ hub, authenticate, siteOfVisitor }) =>
+      createAttachmentRoutes({ store, hub, storage, config, authenticate, siteOfVisitor, uploadBuckets }),
     prune: (at) => {
       uploadBuckets.prune();
       return store.prune(at - (settings.keepUnsentMs ?? 86_400_000));

@@ -49,6 +49,8 @@ export interface Auth {
   devStaffToken(role: 'agent' | 'supervisor', id: string, name: string): Promise<string>;
   /** Dev mode only: a visitor token for a chosen visitor id. */
   devVisitorToken(site: string, id: string, name: string): Promise<IssuedVisitorSession>;
+  /** The site a visitor token was issued for; `undefined` for any other token (staff, unknown, expired). */
+  siteOfVisitor(token: string): Promise<string | undefined>;
   /** True when staff can log in at all (a secret or a JWKS is configured). */
   readonly staffConfigured: boolean;
 }
@@ -62,7 +64,7 @@ export function createAuth(options: AuthOptions): Auth {
   const verifyStaff = jwtVerifier(options.staff);
   const siteVerifiers = new Map<string, ReturnType<typeof jwtVerifier>>();
   // Visitor sessions by token hash; the database stays the truth, the cache saves a query per hello.
-  const cache = new Map<string, { subject: Subject; expiresAt: number }>();
+  const cache = new Map<string, { subject: Subject; site: string; expiresAt: number }>();
 
   function siteVerifier(site: SiteConfig): ReturnType<typeof jwtVerifier> {
     let verifier = siteVerifiers.get(site.id);
@@ -104,7 +106,7 @@ export function createAuth(options: AuthOptions): Auth {
     const found = await storage.findVisitorSession(hash, now());
     if (!found) throw helplineError('auth/invalid-token', { detail: 'unknown or expired visitor token' });
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-    cache.set(hash, { subject: found.subject, expiresAt: found.expiresAt });
+    cache.set(hash, { subject: found.subject, site: found.site, expiresAt: found.expiresAt });
     return found.subject;
   }
 
@@ -133,6 +135,13 @@ export function createAuth(options: AuthOptions): Auth {
     staffConfigured: Boolean(options.staff.secret || options.staff.jwksUrl),
     authenticate(token) {
       return VISITOR_TOKEN.test(token) ? visitor(token) : staff(token);
+    },
+    async siteOfVisitor(token) {
+      if (!VISITOR_TOKEN.test(token)) return undefined;
+      const hash = hashToken(token);
+      const cached = cache.get(hash);
+      if (cached && cached.expiresAt > now()) return cached.site;
+      return (await storage.findVisitorSession(hash, now()))?.site;
     },
     async issueVisitor(siteId, identity) {
       const site = siteOrThrow(siteId);
