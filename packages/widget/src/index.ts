@@ -49,6 +49,7 @@ export type {
   PanelHandle,
   PanelHost,
   PanelModule,
+  WidgetAttachmentOptions,
   WidgetConnectOptions,
   WidgetSettings,
 } from './loader/settings';

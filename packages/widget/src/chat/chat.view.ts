@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@helpline/core';
+import type { AttachmentRef, ChatMessage } from '@helpline/core';
 import { LIMITS, phaseOf, renderToDom, tokenize } from '@helpline/core';
 import { html, nothing, type TemplateResult } from 'lit';
 import { localize } from '../config/site-config';
@@ -22,6 +22,25 @@ function messageBody(message: ChatMessage): HTMLElement {
   node.append(renderToDom(tokenize(message.text)));
   bodies.set(message.key, { text: message.text, node });
   return node;
+}
+
+let attachments: typeof import('../attachments/attachments.view') | undefined;
+
+/**
+ * The attachment UI (the file picker, drop and paste, upload progress, refusals, files in messages) is a chunk of its
+ * own, loaded once a chat that takes files shows its composer, on the attach button, or when a message with files
+ * arrives. `files`: upload these; `undefined`: open the file picker; `null`: only load.
+ */
+function attachFiles(ctx: PanelContext, files?: FileList | null): void {
+  import('../attachments/attachments.view').then((loaded) => {
+    attachments = loaded;
+    loaded.attach(ctx, files);
+  }, ctx.model.fail);
+}
+
+function renderFiles(ctx: PanelContext, files: readonly AttachmentRef[]): TemplateResult | undefined {
+  if (!attachments) attachFiles(ctx, null);
+  return attachments?.renderFiles(ctx, files);
 }
 
 /** The start screen: greeting (or "closed"), the topic menu and the other ways to get in touch. */
@@ -133,6 +152,7 @@ function renderMessageItem(ctx: PanelContext, message: ChatMessage, isLastOwn: b
   return html`<div part=${mine ? 'message message-visitor' : 'message message-agent'}>
     <span part="author">${mine ? i18n.t('you') : message.from.name}</span>
     ${messageBody(message)}
+    ${message.attachments?.length ? renderFiles(ctx, message.attachments) : nothing}
     <span part="meta">${meta}</span>
   </div>`;
 }
@@ -140,6 +160,8 @@ function renderMessageItem(ctx: PanelContext, message: ChatMessage, isLastOwn: b
 function renderComposer(ctx: PanelContext): TemplateResult {
   const { model, i18n } = ctx;
   const error = model.$error.get();
+  // Drop and paste are handled by the attachment chunk: it loads as soon as the composer of such a chat shows.
+  if (ctx.uploads && !attachments) attachFiles(ctx, null);
   const send = (form: HTMLFormElement) => {
     const input = form.elements.namedItem('message') as HTMLTextAreaElement;
     if (model.send(input.value)) input.value = '';
@@ -168,7 +190,13 @@ function renderComposer(ctx: PanelContext): TemplateResult {
       send(event.currentTarget as HTMLFormElement);
     }}
   >
+    ${
+      ctx.uploads
+        ? html`<button type="button" part="attach" aria-label=${i18n.t('attach')} @click=${() => attachFiles(ctx)}>📎</button>`
+        : nothing
+    }
     <div class="grow">
+      ${attachments?.renderUploads(ctx)}
       <label for="message" class="visually-hidden">${i18n.t('messageLabel')}</label>
       <textarea
         id="message"

@@ -22,9 +22,13 @@ export function buildTranscript(messages: readonly ChatMessage[], i18n: Translat
   return `${lines.join('\n')}\n`;
 }
 
-/** Offers `text` as a `.txt` download (a Blob URL on a temporary link; no HTML is parsed). */
-export function downloadText(text: string, fileName: string, doc: Document = document): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+/**
+ * Offers `text` as a `.txt` download, or a fetched file as itself (a Blob URL on a temporary link; no HTML is
+ * parsed).
+ */
+export function downloadText(text: string | Blob, fileName: string, doc: Document = document): void {
+  const blob = typeof text === 'string' ? new Blob([text], { type: 'text/plain;charset=utf-8' }) : text;
+  const url = URL.createObjectURL(blob);
   const link = doc.createElement('a');
   link.href = url;
   link.download = fileName;

@@ -41,6 +41,7 @@ export const ar: Catalog = {
   messagesLabel: 'المحادثة',
   messageLabel: 'رسالتك',
   send: 'إرسال',
+  attach: 'إرفاق ملف',
   typing: '{name} يكتب…',
   agentTyping: 'الموظف يكتب…',
   read: 'تمت القراءة',

@@ -37,6 +37,7 @@ export const en = {
   messagesLabel: 'Conversation',
   messageLabel: 'Your message',
   send: 'Send',
+  attach: 'Attach a file',
   typing: '{name} is typing…',
   agentTyping: 'The agent is typing…',
   read: 'Read',

@@ -34,6 +34,7 @@ export const nl: Catalog = {
   messagesLabel: 'Gesprek',
   messageLabel: 'Je bericht',
   send: 'Versturen',
+  attach: 'Bestand toevoegen',
   typing: '{name} is aan het typen…',
   agentTyping: 'De medewerker is aan het typen…',
   read: 'Gelezen',

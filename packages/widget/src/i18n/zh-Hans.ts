@@ -34,6 +34,7 @@ export const zhHans: Catalog = {
   messagesLabel: '对话',
   messageLabel: '您的消息',
   send: '发送',
+  attach: '附加文件',
   typing: '{name} 正在输入…',
   agentTyping: '客服人员正在输入…',
   read: '已读',

@@ -34,6 +34,7 @@ export const zhHant: Catalog = {
   messagesLabel: '對話',
   messageLabel: '您的訊息',
   send: '傳送',
+  attach: '附加檔案',
   typing: '{name} 正在輸入…',
   agentTyping: '客服人員正在輸入…',
   read: '已讀',

@@ -1,4 +1,4 @@
-import type { Transport } from '@helpline/core';
+import type { AttachmentClientOptions, Transport } from '@helpline/core';
 import type { VoiceLoader } from '../call/call.types';
 import type { SiteConfig } from '../config/site-config';
 
@@ -12,7 +12,15 @@ export interface WidgetConnectOptions {
   readonly config?: SiteConfig | undefined;
   /** Loads the voice engine for click-to-call. Without it the call button is not shown. */
   readonly voice?: VoiceLoader | undefined;
+  /**
+   * Where files the visitor attaches are uploaded and fetched (the server's base URL, the site, its allow-list);
+   * the token above is sent with each request. Without it the chat has no attach button.
+   */
+  readonly attachments?: WidgetAttachmentOptions | undefined;
 }
+
+/** The upload settings of {@link WidgetConnectOptions.attachments}: core's upload client options but the token. */
+export type WidgetAttachmentOptions = Omit<AttachmentClientOptions, 'token'>;
 
 /** Everything the page told the loader before (or after) the panel loaded; the panel reads it. */
 export interface WidgetSettings {

@@ -1,6 +1,7 @@
 import type { VoiceLoader, WidgetCall } from '../call/call.types';
 import type { SiteConfig } from '../config/site-config';
 import type { Translator } from '../i18n/i18n';
+import type { WidgetConnectOptions } from '../loader/settings';
 import type { WidgetModel } from './widget.model';
 
 /** View-local state the panel keeps between renders (the model holds everything else). */
@@ -32,6 +33,8 @@ export interface PanelContext {
   readonly config: SiteConfig;
   readonly voice: VoiceLoader | undefined;
   readonly state: PanelState;
+  /** The connection, when it takes attachments (`attachments` set); absent: no attach button. */
+  readonly uploads: WidgetConnectOptions | undefined;
   /** Re-renders the panel after view-local state changed. */
   requestUpdate(): void;
 }

@@ -120,6 +120,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
   #connecting = false;
   #connectError: MessageKey | undefined;
   #voice: VoiceLoader | undefined;
+  #uploads: WidgetConnectOptions | undefined;
   #serverConfig: SiteConfig = {};
   #lastView: WidgetView | undefined;
   #wasOpen = false;
@@ -270,6 +271,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
     this.#session = session;
     this.#model = model;
     this.#voice = connection.voice;
+    if (connection.attachments) this.#uploads = connection;
     for (const store of [
       model.$view,
       model.$error,
@@ -350,6 +352,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
       config: model.$config.get(),
       voice: this.#voice,
       state: this.#state,
+      uploads: this.#uploads,
       requestUpdate: () => this.requestUpdate(),
     };
   }

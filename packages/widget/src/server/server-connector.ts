@@ -203,6 +203,12 @@ async function connect({ server, site, identity }: ServerConnectRequest): Promis
     transport,
     token,
     config: toSiteConfig(serverConfig),
+    // Uploads go to the same server, checked against the site's allow-list before a byte is sent.
+    attachments: {
+      baseUrl: base.href,
+      site,
+      ...(serverConfig.attachments ? { policy: serverConfig.attachments } : {}),
+    },
     ...(voice
       ? {
           voice: async () =>

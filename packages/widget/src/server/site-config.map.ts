@@ -1,4 +1,4 @@
-import type { SiteVoiceConfig } from '@helpline/core';
+import type { AttachmentPolicy, SiteVoiceConfig } from '@helpline/core';
 import type { CallbackSlot, LocalizedText, PrechatField, SiteConfig, Topic } from '../config/site-config';
 
 /** A queue as `GET /v1/sites/:site/config` describes it. */
@@ -30,6 +30,8 @@ export interface ServerSiteConfig {
   }[];
   readonly queues?: readonly ServerQueue[] | undefined;
   readonly voice?: ServerVoiceConfig | undefined;
+  /** What the site accepts as attachments (checked before an upload; the server checks again). */
+  readonly attachments?: AttachmentPolicy | undefined;
   readonly at?: number | undefined;
 }
 

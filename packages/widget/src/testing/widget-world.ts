@@ -1,7 +1,7 @@
 // Test and demo harness: an in-process hub (core's memory transport), an agent session, and a mounted
 // <helpline-widget> connected to it. Browser tests, the CSP host page and the bench use it. Not exported by
 // the package. Tests of what the server refuses embed the widget against msw's mock instead (embed-world.ts).
-import type { SurveyPolicy } from '@helpline/core';
+import type { AttachmentClaims, SurveyPolicy } from '@helpline/core';
 import {
   createHub,
   createMemoryTransport,
@@ -13,6 +13,7 @@ import { type AgentSession, createAgentSession } from '@helpline/core/session';
 import { supportQueue, testAgent, waitFor } from '@helpline/core/testing';
 import type { SiteConfig } from '../config/site-config';
 import { defineHelplineWidget, type HelplineWidgetElement } from '../index';
+import type { WidgetAttachmentOptions } from '../loader/settings';
 import { createFakeVoice, type FakeVoice } from './fake-voice';
 
 /** Options of {@link createWidgetWorld}. */
@@ -30,6 +31,10 @@ export interface WidgetWorldOptions {
   readonly survey?: SurveyPolicy;
   /** The fake voice engine starts (and ends) real voice interactions in the hub (see `createFakeVoice`). */
   readonly voiceInteractions?: boolean;
+  /** Upload settings of the widget's connection (a fake `fetch` for the HTTP routes). */
+  readonly attachments?: WidgetAttachmentOptions;
+  /** How the hub claims the attachments messages name (the server's store does this for real). */
+  readonly claims?: AttachmentClaims;
 }
 
 /** A hub, an agent and a widget on the page. */
@@ -77,6 +82,7 @@ export async function createWidgetWorld(options: WidgetWorldOptions = {}): Promi
         }),
       ],
       authenticate: devAuthenticate,
+      ...(options.claims ? { attachments: options.claims } : {}),
     });
   const transport = createMemoryTransport({ hub });
   const agent = createAgentSession({ transport, token: `dev:agent:alice:${options.agentName ?? 'Alice'}` });
@@ -90,6 +96,7 @@ export async function createWidgetWorld(options: WidgetWorldOptions = {}): Promi
     token: options.token ?? 'dev:visitor:v1:Ada',
     voice: async () => voice,
     ...(options.config ? { config: options.config } : {}),
+    ...(options.attachments ? { attachments: options.attachments } : {}),
   });
   document.body.append(widget);
 
