@@ -56,6 +56,8 @@ interface SchemaNode {
   readonly wrapped?: SchemaNode;
   readonly key?: SchemaNode | string;
   readonly value?: SchemaNode;
+  /** An array's items. */
+  readonly item?: SchemaNode;
   readonly literal?: unknown;
 }
 
@@ -268,6 +270,10 @@ function draftOf(node: SchemaNode, key: string, mode: Mode): fc.Arbitrary<Draft>
       const value = draftOf(node.value as SchemaNode, key === 'cursors' ? 'seq' : key, 'pass');
       return fc.array(fc.tuple(keys, value), { maxLength: 3 }).map((pairs) => new Entries(pairs));
     }
+    case 'array': {
+      const max = requirement(node, 'max_length') as number | undefined;
+      return fc.array(draftOf(node.item as SchemaNode, key, 'pass'), { maxLength: Math.min(max ?? 3, 3) });
+    }
     case 'object':
     case 'strict_object':
       return objectDraft(node, mode);
@@ -312,6 +318,16 @@ function edgeOf(node: SchemaNode, key: string): fc.Arbitrary<Draft> {
           .tuple(pass, fc.oneof(badKey, badValue))
           .map(([{ pairs }, bad]) => new Entries([...pairs, bad] as Pair[])),
         fc.constant(new Entries(Array.from({ length: many }, (_, i) => [`k${i}`, 1] as const))),
+      );
+    }
+    case 'array': {
+      // Empty, one item too many, or an item at an edge.
+      const item = node.item as SchemaNode;
+      const many = ((requirement(node, 'max_length') as number | undefined) ?? 3) + 1;
+      return fc.oneof(
+        fc.constant<Draft>([]),
+        fc.array(draftOf(item, key, 'pass'), { minLength: many, maxLength: many }),
+        fc.array(draftOf(item, key, 'edge'), { minLength: 1, maxLength: 2 }),
       );
     }
     default:
