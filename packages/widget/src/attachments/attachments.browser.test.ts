@@ -2,6 +2,7 @@
 import type { AttachmentPolicy, AttachmentRef } from '@helpline/core';
 import { waitFor } from '@helpline/core/testing';
 import { assert } from 'chai';
+import { axeViolations } from '../testing/axe';
 import { createWidgetWorld, submit, type WidgetWorld } from '../testing/widget-world';
 
 // The widget's attachments against a fake of the server's upload routes (a `fetch` the upload client is given)
@@ -125,6 +126,7 @@ describe('attachments in the widget', () => {
       'progress',
     );
     assert.strictEqual(w.$('[part~="uploads"] progress').getAttribute('aria-label'), 'Uploading cat.png');
+    assert.deepEqual(await axeViolations(w), [], 'while uploading');
     server.open();
     await waitFor(
       () =>
@@ -138,6 +140,7 @@ describe('attachments in the widget', () => {
     await waitFor(() => w.has('[part~="thumbnail"]'), 'the thumbnail');
     assert.match(w.$<HTMLImageElement>('[part~="thumbnail"]').src, /^blob:/);
     assert.isFalse(w.has('[part~="uploads"] progress'), 'the upload is done');
+    assert.deepEqual(await axeViolations(w), [], 'with the file in the log');
   });
 
   it('refuses a file over the size limit before uploading, with the limit, translated', async () => {
@@ -150,6 +153,7 @@ describe('attachments in the widget', () => {
       w.$('[part~="upload-refused"] [role="alert"]').textContent?.trim(),
       'big.txt is too large (100 byte); the limit is 64 byte.',
     );
+    assert.deepEqual(await axeViolations(w), [], 'with the refusal');
     w.$<HTMLButtonElement>('[part~="dismiss-upload"]').click();
     await waitFor(() => !w.has('[part~="upload-refused"]'), 'dismissed');
   });

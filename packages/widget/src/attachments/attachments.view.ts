@@ -268,6 +268,17 @@ export const attachmentStyles = css`
   [part~='text']:empty {
     display: none;
   }
+  [part~='attach'] {
+    padding: 8px 10px;
+    border: 1px solid var(--_border);
+    border-radius: 10px;
+    background: transparent;
+    font-size: 18px;
+    line-height: 1;
+  }
+  [part~='attach']:focus-visible {
+    outline: 3px solid currentColor;
+  }
   [part~='uploads'],
   [part~='files'] {
     list-style: none;
@@ -304,7 +315,7 @@ export const attachmentStyles = css`
     outline: 2px solid currentColor;
   }
   [part~='file-size'] {
-    color: var(--_muted);
+    font-size: 0.92em;
   }
   [part~='thumbnail'] {
     display: block;

@@ -16,7 +16,11 @@ export function buildTranscript(messages: readonly ChatMessage[], i18n: Translat
   for (const message of messages) {
     if (message.status === 'failed') continue;
     const who = message.from.role === 'visitor' ? i18n.t('you') : message.from.name;
-    const text = toPlainText(tokenize(message.text), { linkTargets: true });
+    // Attached files by name (text, as everywhere).
+    const files = (message.attachments ?? []).map((file) => `[${file.name}]`);
+    const text = [toPlainText(tokenize(message.text), { linkTargets: true }), ...files]
+      .filter(Boolean)
+      .join(' ');
     lines.push(`[${i18n.formatDateTime(message.at)}] ${who}: ${text.replace(/\n/g, '\n    ')}`);
   }
   return `${lines.join('\n')}\n`;

@@ -1,8 +1,8 @@
 /// <reference types="mocha" />
 import { waitFor } from '@helpline/core/testing';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
-import axe from 'axe-core';
 import { assert } from 'chai';
+import { axeViolations } from '../testing/axe';
 import {
   createWidgetWorld,
   submit,
@@ -21,24 +21,6 @@ afterEach(async () => {
   await emulateMedia({ reducedMotion: 'no-preference', colorScheme: 'light' });
 });
 
-/** axe over the widget (open shadow roots included), WCAG 2.0–2.2 A and AA rules. */
-async function violations(w: WidgetWorld): Promise<string[]> {
-  const result = await axe.run(w.widget, {
-    runOnly: {
-      type: 'tag',
-      values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
-    },
-    // `region` judges the host page's landmarks, not the widget's; the panel itself is a labelled dialog.
-    rules: { region: { enabled: false } },
-  });
-  return result.violations.map(
-    (violation) =>
-      `${violation.id}: ${violation.help} — ${violation.nodes
-        .map((node) => `${node.target.join(' ')} (${node.failureSummary?.replace(/\s+/g, ' ')})`)
-        .join(', ')}`,
-  );
-}
-
 const activeInPanel = (w: WidgetWorld) => w.panel().activeElement;
 
 for (const theme of ['light', 'dark'] as const) {
@@ -51,16 +33,16 @@ for (const theme of ['light', 'dark'] as const) {
           topics: [{ id: 'billing', label: 'Billing', queueId: 'support' }],
         },
       });
-      assert.deepEqual(await violations(w), [], 'closed launcher');
+      assert.deepEqual(await axeViolations(w), [], 'closed launcher');
       await w.open();
-      assert.deepEqual(await violations(w), [], 'start screen');
+      assert.deepEqual(await axeViolations(w), [], 'start screen');
       w.$<HTMLButtonElement>('[part~="topic"]').click();
       await waitFor(() => w.has('form[part~="prechat"]'));
       submit(w.$<HTMLFormElement>('form[part~="prechat"]'));
       await waitFor(() => w.has('form[part~="composer"]'));
       w.$<HTMLButtonElement>('[part~="end-chat"]').click();
       await waitFor(() => w.has('[part~="confirm-end"]'));
-      assert.deepEqual(await violations(w), [], 'asking before ending a chat nobody answered');
+      assert.deepEqual(await axeViolations(w), [], 'asking before ending a chat nobody answered');
       w.$<HTMLButtonElement>('[part~="keep-waiting"]').click();
       const cid = Object.keys(w.agent.$offers.get())[0];
       if (cid) await w.agent.accept(cid);
@@ -68,15 +50,15 @@ for (const theme of ['light', 'dark'] as const) {
       await waitFor(() => w.has('[part~="message-agent"]'));
       submit(w.$<HTMLFormElement>('form[part~="composer"]')); // empty: shows an error
       await waitFor(() => (w.$('[role="alert"]').textContent ?? '').length > 0);
-      assert.deepEqual(await violations(w), [], 'chat with an error');
+      assert.deepEqual(await axeViolations(w), [], 'chat with an error');
       if (cid) await w.agent.end(cid);
       await waitFor(() => w.has('form[part~="csat"]'));
-      assert.deepEqual(await violations(w), [], 'end of chat with the rating form');
+      assert.deepEqual(await axeViolations(w), [], 'end of chat with the rating form');
       w.$<HTMLButtonElement>('[part~="new-chat"]').click();
       await waitFor(() => w.has('[part~="request-callback"]'));
       w.$<HTMLButtonElement>('[part~="request-callback"]').click();
       await waitFor(() => w.has('form[part~="callback"]'));
-      assert.deepEqual(await violations(w), [], 'callback form');
+      assert.deepEqual(await axeViolations(w), [], 'callback form');
     });
   });
 }

@@ -203,12 +203,17 @@ async function connect({ server, site, identity }: ServerConnectRequest): Promis
     transport,
     token,
     config: toSiteConfig(serverConfig),
-    // Uploads go to the same server, checked against the site's allow-list before a byte is sent.
-    attachments: {
-      baseUrl: base.href,
-      site,
-      ...(serverConfig.attachments ? { policy: serverConfig.attachments } : {}),
-    },
+    // Uploads go to the same server, checked against the site's allow-list before a byte is sent. A site that allows
+    // no type gets no attach button.
+    ...(serverConfig.attachments?.types.length === 0
+      ? {}
+      : {
+          attachments: {
+            baseUrl: base.href,
+            site,
+            ...(serverConfig.attachments ? { policy: serverConfig.attachments } : {}),
+          },
+        }),
     ...(voice
       ? {
           voice: async () =>

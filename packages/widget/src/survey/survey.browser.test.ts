@@ -1,8 +1,8 @@
 /// <reference types="mocha" />
 import { DEFAULT_SURVEY, HelplineError } from '@helpline/core';
 import { supportQueue, waitFor } from '@helpline/core/testing';
-import axe from 'axe-core';
 import { assert } from 'chai';
+import { axeViolations } from '../testing/axe';
 import { createEmbedWorld, type EmbedWorld, type EmbedWorldOptions } from '../testing/embed-world';
 import {
   createWidgetWorld,
@@ -72,17 +72,6 @@ async function press(w: PanelWorld, part: string): Promise<void> {
   w.$<HTMLButtonElement>(`[part~="${part}"]`).click();
 }
 
-async function violations(w: WidgetWorld): Promise<string[]> {
-  const result = await axe.run(w.widget, {
-    runOnly: {
-      type: 'tag',
-      values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
-    },
-    rules: { region: { enabled: false } },
-  });
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
 describe('the survey after a chat', () => {
   it('asks NPS after the rating when the queue turns it on, and sends both at once', async () => {
     const w = await world({ survey: NPS });
@@ -99,7 +88,7 @@ describe('the survey after a chat', () => {
     assert.include(w.$('#nps-ends').textContent, 'Extremely likely');
     assert.strictEqual(w.panel().activeElement?.tagName, 'FIELDSET', 'the question takes focus');
     assert.strictEqual(w.hub.interaction(cid)?.csat, undefined, 'nothing sent before the last step');
-    assert.deepEqual(await violations(w), [], 'the NPS step');
+    assert.deepEqual(await axeViolations(w), [], 'the NPS step');
 
     pick(w, '9 out of 10');
     await press(w, 'submit');
