@@ -212,7 +212,10 @@ describe('cluster mode: 3 instances on one PostgreSQL are one contact center', a
         `instance ${follower} opened a link to the leader`,
       );
     }
-    assert.ok(lines.get(leader)?.some((line) => line.includes('cluster.link.open')), 'and the leader to them');
+    assert.ok(
+      lines.get(leader)?.some((line) => line.includes('cluster.link.open')),
+      'and the leader to them',
+    );
   });
 
   it('a waiting chat with free agents on two instances is offered once and accepted once', {
