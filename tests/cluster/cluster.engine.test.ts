@@ -212,6 +212,9 @@ describe('cluster mode: 3 instances on one PostgreSQL are one contact center', a
         `instance ${follower} opened a link to the leader`,
       );
     }
+    // The leader's own links open on its first frames back, in the background: wait for them.
+    for (let k = 0; k < 100 && !lines.get(leader)?.some((line) => line.includes('cluster.link.open')); k++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(
       lines.get(leader)?.some((line) => line.includes('cluster.link.open')),
       'and the leader to them',
