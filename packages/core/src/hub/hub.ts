@@ -242,6 +242,7 @@ export function createHub(options: HubOptions): Hub {
     storage,
     notifySupervisors: (notice) => connections.notifyRole('supervisor', notice),
     onLog: options.onLog,
+    mailboxes: options.mailboxes,
   });
 
   // ─── helpers ──────────────────────────────────────────────────────────────────────────────────

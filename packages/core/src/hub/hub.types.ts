@@ -4,7 +4,7 @@ import type { Clock } from '../clock/clock';
 import type { Channel, Customer, Interaction, MessagingChannel } from '../interaction/interaction.types';
 import type { KpiLogEvent } from '../metrics/metrics.types';
 import type { HelplineError } from '../protocol/errors';
-import type { CommandOp, ConversationEvent } from '../protocol/protocol.types';
+import type { CommandOp, CommandResult, ConversationEvent } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import type { RoutingRule } from '../routing/rules';
 import type { ChannelsOptions } from './channels.types';
@@ -236,6 +236,22 @@ export interface HubOptions {
    * message with attachments is refused with `attachment/disabled`.
    */
   readonly attachments?: AttachmentClaims | undefined;
+  /**
+   * The health of the mailboxes the server reads (its email channel): shown on the supervisor board, which is told
+   * again whenever one changes.
+   */
+  readonly mailboxes?: MailboxStatusSource | undefined;
+}
+
+/** One mailbox's health as the supervisor board shows it (`supervisor.snapshot`'s `mailboxes`). */
+export type MailboxBoardStatus = NonNullable<CommandResult<'supervisor.snapshot'>['mailboxes']>[number];
+
+/** Where the hub reads mailbox health from, and hears that it changed. */
+export interface MailboxStatusSource {
+  /** Every mailbox's status now. */
+  statuses(): readonly MailboxBoardStatus[];
+  /** Calls `listener` after each change; returns the function that stops it. */
+  subscribe(listener: () => void): () => void;
 }
 
 /** Receives the hub's failures that no command answers for. */

@@ -36,6 +36,8 @@ export type {
   HubLogger,
   HubOptions,
   HubStorage,
+  MailboxBoardStatus,
+  MailboxStatusSource,
   PendingEvent,
   PresenceChange,
   StoredEvent,

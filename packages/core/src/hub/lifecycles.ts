@@ -27,6 +27,8 @@ export interface SharedContext extends OfferFields {
   readonly maxAttempts?: number | undefined;
   readonly nextAttemptAt?: number | undefined;
   readonly dueSince?: number | undefined;
+  // Messaging machines only: when a snoozed conversation wakes up.
+  readonly snoozedUntil?: number | undefined;
 }
 
 /** A snapshot of any interaction machine, seen through its shared fields. */
@@ -305,7 +307,8 @@ export const DEFAULT_LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> =
 /** The `Interaction` with the machine's shared fields mirrored onto it. */
 export function withSnapshot(interaction: Interaction, snapshot: InteractionSnapshot): Interaction {
   const { value, context } = snapshot;
-  const { agentId: _agentId, ...rest } = interaction;
+  // Facts the machine may clear (a new agent, a snooze that ended) come from the snapshot alone.
+  const { agentId: _agentId, snoozedUntil: _snoozedUntil, ...rest } = interaction;
   return {
     ...rest,
     state: value,
@@ -317,6 +320,7 @@ export function withSnapshot(interaction: Interaction, snapshot: InteractionSnap
     ...(context.endedBy === undefined ? {} : { endedBy: context.endedBy }),
     ...(context.disposition === undefined ? {} : { disposition: context.disposition }),
     ...(context.notes === undefined ? {} : { notes: context.notes }),
+    ...(context.snoozedUntil === undefined ? {} : { snoozedUntil: context.snoozedUntil }),
     ...(context.attempts === undefined || context.maxAttempts === undefined
       ? {}
       : {

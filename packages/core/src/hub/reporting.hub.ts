@@ -1,6 +1,12 @@
 import type { Agent } from '../agent/agent.types';
 import type { PresenceSnapshot } from '../agent/presence.machine';
 import { type Interaction, isMessagingChannel } from '../interaction/interaction.types';
+import type { MessagingSnapshot } from '../interaction/messaging.machine';
+import {
+  type MessagingSlaStatus,
+  messagingSlaPolicyOf,
+  messagingSlaStatus,
+} from '../interaction/messaging.sla';
 import { phaseOf } from '../interaction/phase';
 import { computeKpiSeries, computeKpis } from '../metrics/kpis';
 import { computeMessagingKpis } from '../metrics/messaging.kpis';
@@ -11,7 +17,7 @@ import { queueAvailability } from '../queue/business-hours';
 import type { Queue } from '../queue/queue.types';
 import type { RoutingItem } from '../routing/routing.types';
 import { authorizeRole } from './access';
-import type { HubClock, HubStorage, Subject } from './hub.types';
+import type { HubClock, HubStorage, MailboxStatusSource, Subject } from './hub.types';
 import type { Intent } from './lifecycles';
 import { type LiveInteraction, phaseOfLive } from './live';
 import { reportingEventsOf } from './reporting.restore';
@@ -43,6 +49,8 @@ export interface ReportingHubDeps {
   readonly notifySupervisors: (notice: Notice) => void;
   /** Receives every reporting event (persistence, exports). */
   readonly onLog?: ((event: KpiLogEvent) => void) | undefined;
+  /** The mailboxes' health for the board; each change tells supervisors. */
+  readonly mailboxes?: MailboxStatusSource | undefined;
 }
 
 /** A supervisor's command, handled here. */
@@ -83,7 +91,10 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
   const { clock, queues, agents } = deps;
   const kpiLog: KpiLogEvent[] = [];
   let boardTimer: unknown;
+  /** Wakes the board when the clock alone moves a conversation's SLA (a warning starts, a target passes). */
+  let slaTimer: { at: number; handle: unknown } | undefined;
   let closed = false;
+  const stopMailboxes = deps.mailboxes?.subscribe(() => boardChanged());
 
   function log(event: KpiLogEvent): void {
     kpiLog.push(event);
@@ -148,7 +159,67 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
     boardTimer = clock.setTimeout(() => {
       boardTimer = undefined;
       deps.notifySupervisors({ type: 'board' });
+      armSlaTimer(clock.now());
     }, BOARD_THROTTLE_MS);
+  }
+
+  /** The SLA of every open asynchronous conversation at `now`. */
+  function slaOfOpen(now: number): { live: LiveInteraction; status: MessagingSlaStatus }[] {
+    const found: { live: LiveInteraction; status: MessagingSlaStatus }[] = [];
+    for (const live of deps.interactions()) {
+      const { interaction } = live;
+      const queue = queues.get(interaction.queueId);
+      if (!queue || !isMessagingChannel(interaction.channel) || live.lifecycle.final.has(live.snapshot.value))
+        continue;
+      // Messaging channels run the messaging machine: its snapshot holds the episode's facts.
+      const snapshot = live.snapshot as unknown as MessagingSnapshot;
+      const status = messagingSlaStatus(snapshot, messagingSlaPolicyOf(queue, interaction.channel), now);
+      found.push({ live, status });
+    }
+    return found;
+  }
+
+  /** Arms one timer for the next moment an SLA standing changes by the clock alone, so the board shows it live. */
+  function armSlaTimer(now: number): void {
+    if (closed) return;
+    const next = slaOfOpen(now).reduce<number | undefined>(
+      (min, { status }) =>
+        status.changesAt === undefined ? min : Math.min(min ?? status.changesAt, status.changesAt),
+      undefined,
+    );
+    if (slaTimer && slaTimer.at === next) return;
+    if (slaTimer) clock.clearTimeout(slaTimer.handle);
+    slaTimer = undefined;
+    if (next === undefined) return;
+    const handle = clock.setTimeout(
+      () => {
+        slaTimer = undefined;
+        boardChanged();
+      },
+      Math.max(0, next - now),
+    );
+    slaTimer = { at: next, handle };
+  }
+
+  /** The conversations at risk or past their SLA, the most urgent (earliest due) first. */
+  function slaBoard(now: number): NonNullable<CommandResult<'supervisor.snapshot'>['sla']> {
+    return slaOfOpen(now)
+      .filter(({ status }) => status.standing === 'at-risk' || status.standing === 'breached')
+      .map(({ live: { interaction }, status }) => ({
+        cid: interaction.id,
+        queueId: interaction.queueId,
+        channel: interaction.channel,
+        state: interaction.state,
+        ...(interaction.agentId ? { agentId: interaction.agentId } : {}),
+        ...(interaction.customer.name ? { customerName: interaction.customer.name } : {}),
+        firstResponse: status.firstResponse,
+        resolution: status.resolution,
+        standing: status.standing,
+        firstResponseDueAt: status.firstResponseDueAt,
+        resolutionDueAt: status.resolutionDueAt,
+        ...(interaction.snoozedUntil === undefined ? {} : { snoozedUntil: interaction.snoozedUntil }),
+      }))
+      .sort((a, b) => urgentAt(a) - urgentAt(b));
   }
 
   function kpiSettings(queueId: string | undefined) {
@@ -160,7 +231,10 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
     return computeKpis(kpiLog, { ...kpiSettings(queueId), from, to: clock.now() });
   }
 
-  function queueBoard(now: number): CommandResult<'supervisor.snapshot'>['queues'] {
+  function queueBoard(
+    now: number,
+    sla: NonNullable<CommandResult<'supervisor.snapshot'>['sla']>,
+  ): CommandResult<'supervisor.snapshot'>['queues'] {
     const live = [...deps.interactions()];
     return [...queues.values()].map((queue) => {
       const waiting = deps.waiting(queue.id);
@@ -181,6 +255,8 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
           : {}),
         slaTargetSeconds: queue.slaTargetSeconds,
         open: queueAvailability(queue, now).open,
+        slaAtRisk: sla.filter((row) => row.queueId === queue.id && row.standing === 'at-risk').length,
+        slaBreached: sla.filter((row) => row.queueId === queue.id && row.standing === 'breached').length,
       };
     });
   }
@@ -253,15 +329,27 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
       const now = clock.now();
       const from = args.from ?? now - 86_400_000;
       const byQueue = Object.fromEntries([...queues.keys()].map((id) => [id, kpisSince(from, id)]));
+      const sla = slaBoard(now);
+      armSlaTimer(now);
+      const window = { from, to: now + 1 };
+      const mailboxes = deps.mailboxes?.statuses();
       return {
         at: now,
-        queues: queueBoard(now),
+        queues: queueBoard(now, sla),
         agents: agentBoard(),
         waiting: waitingBoard(),
         kpis: kpisSince(from),
         byQueue,
         // Live since this hub started: the log rebuilt after a restart has no replies or resolutions.
-        messaging: computeMessagingKpis(kpiLog, { from, to: now + 1 }),
+        messaging: computeMessagingKpis(kpiLog, window),
+        messagingByQueue: Object.fromEntries(
+          [...queues.keys()].map((queueId) => [
+            queueId,
+            computeMessagingKpis(kpiLog, { ...window, queueId }),
+          ]),
+        ),
+        sla,
+        ...(mailboxes ? { mailboxes: [...mailboxes] } : {}),
       };
     },
     async 'supervisor.kpi-series'(caller, args) {
@@ -301,8 +389,20 @@ export function createReportingHub(deps: ReportingHubDeps): ReportingHub {
     restore,
     close() {
       closed = true;
+      stopMailboxes?.();
       if (boardTimer !== undefined) clock.clearTimeout(boardTimer);
       boardTimer = undefined;
+      if (slaTimer) clock.clearTimeout(slaTimer.handle);
+      slaTimer = undefined;
     },
   };
+}
+
+/** The due time that matters most: the first response's while it is not met, else the resolution's. */
+function urgentAt(row: {
+  firstResponse: string;
+  firstResponseDueAt: number;
+  resolutionDueAt: number;
+}): number {
+  return row.firstResponse === 'met' ? row.resolutionDueAt : row.firstResponseDueAt;
 }

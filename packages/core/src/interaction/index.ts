@@ -19,4 +19,5 @@ export {
   wrapUpSkippable,
 } from './lifecycle';
 export * from './messaging.machine';
+export * from './messaging.sla';
 export { type Phase, phaseOf } from './phase';

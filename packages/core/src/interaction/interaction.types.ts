@@ -168,6 +168,8 @@ export interface Interaction {
   readonly csat?: Csat | undefined;
   /** When and how often a callback is to be made (callbacks only). */
   readonly callback?: CallbackSchedule | undefined;
+  /** While a messaging conversation is `snoozed`: when it wakes up, epoch ms (the console shows "snoozed until"). */
+  readonly snoozedUntil?: number | undefined;
 }
 
 /** When a callback is due and how many dials it has left, mirrored from its machine for worklists. */

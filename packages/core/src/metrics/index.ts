@@ -16,5 +16,10 @@ export {
   kpisToCsv,
   toCsv,
 } from './kpis';
-export { computeMessagingKpis, type MessagingKpis } from './messaging.kpis';
+export {
+  computeMessagingKpis,
+  type MessagingKpis,
+  type MessagingKpiWindow,
+  messagingKpisToCsv,
+} from './messaging.kpis';
 export * from './metrics.types';

@@ -93,6 +93,7 @@ export const interaction = obj({
   notes: opt(str()),
   csat: opt(obj({ score: oneOf(1, 2, 3, 4, 5), comment: opt(str()), nps: opt(num()) })),
   callback: opt(callback),
+  snoozedUntil: opt(epochMs),
   survey: opt(obj({ csat: bool, nps: bool, windowHours: num() })),
 });
 export const from = obj({ id: id, role: role, name: name });

@@ -20,6 +20,44 @@ export const messagingKpisSchema = v.object({
   repliesPerResolution: ratio,
 });
 
+/** Where one SLA target of a conversation stands (see `slaStanding`). */
+const slaStanding = v.picklist(['on-track', 'at-risk', 'breached', 'met']);
+
+/** An open asynchronous conversation at risk of missing its SLA, or past it (see `messagingSlaStatus`). */
+export const slaBoardRowSchema = v.object({
+  cid: v.string(),
+  queueId: v.string(),
+  channel,
+  /** Its messaging state (`queued`, `active`, `pending`, `snoozed`…). */
+  state: v.string(),
+  agentId: v.optional(v.string()),
+  customerName: v.optional(v.string()),
+  firstResponse: slaStanding,
+  resolution: slaStanding,
+  /** The worse of the two. */
+  standing: slaStanding,
+  firstResponseDueAt: v.number(),
+  resolutionDueAt: v.number(),
+  snoozedUntil: v.optional(v.number()),
+});
+
+/**
+ * A configured mailbox's health as the leader's email channel reports it: `connected`, `connecting`, `retrying`
+ * (the last attempt failed: `problem`, `error`, `failures` in a row, next try at `retryAt`) or `stopped`.
+ */
+export const mailboxBoardStatusSchema = v.object({
+  mailbox: v.string(),
+  address: v.string(),
+  state: v.picklist(['connecting', 'connected', 'retrying', 'stopped']),
+  problem: v.optional(v.picklist(['authentication', 'unreachable', 'protocol', 'intake'])),
+  error: v.optional(v.string()),
+  failures: v.number(),
+  retryAt: v.optional(v.number()),
+  /** When it last finished reading everything new. */
+  lastSyncAt: v.optional(v.number()),
+  received: v.number(),
+});
+
 /** A KPI report as it travels (`undefined` figures — no data — are absent). */
 export const kpiReportSchema = v.object({
   from: v.number(),
@@ -110,6 +148,9 @@ export const commandResultSchemas = {
         longestWaitSeconds: v.optional(v.number()),
         slaTargetSeconds: v.number(),
         open: v.boolean(),
+        /** Open asynchronous conversations of the queue at risk of missing their SLA, and past it. */
+        slaAtRisk: v.optional(v.number()),
+        slaBreached: v.optional(v.number()),
       }),
     ),
     agents: v.array(
@@ -148,6 +189,12 @@ export const commandResultSchemas = {
     byQueue: v.record(v.string(), kpiReportSchema),
     /** Per messaging channel: first response, resolution, replies per resolution (see `computeMessagingKpis`). */
     messaging: v.optional(v.record(v.string(), messagingKpisSchema)),
+    /** The same per queue: queue id → channel → KPIs. */
+    messagingByQueue: v.optional(v.record(v.string(), v.record(v.string(), messagingKpisSchema))),
+    /** Open asynchronous conversations at risk or past their SLA, the most urgent first. */
+    sla: v.optional(v.array(slaBoardRowSchema)),
+    /** Every mailbox the server reads, when it has an email channel. */
+    mailboxes: v.optional(v.array(mailboxBoardStatusSchema)),
   }),
   /** One KPI report per bucket, oldest first, without the per-topic and per-disposition breakdowns. */
   'supervisor.kpi-series': v.object({

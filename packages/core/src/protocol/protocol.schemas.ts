@@ -101,6 +101,8 @@ export const interactionSchema = v.object({
     }),
   ),
   callback: v.optional(callbackPlan),
+  /** While a messaging conversation is snoozed: when it wakes up. */
+  snoozedUntil: v.optional(epochMs),
   /** What the customer is asked after the contact (the queue's survey): a rating, then NPS, within a window. */
   survey: v.optional(v.object({ csat: v.boolean(), nps: v.boolean(), windowHours: v.number() })),
 });

@@ -112,6 +112,7 @@ describe('wire and domain vocabulary', () => {
         nextAttemptAt: 30,
         dueSince: 10,
       },
+      snoozedUntil: 40,
     };
     const wire: WireInteraction = { ...every, survey: { csat: true, nps: true, windowHours: 24 } };
     assert.deepEqual(v.parse(interactionSchema, wire), wire);

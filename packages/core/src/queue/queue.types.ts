@@ -1,4 +1,5 @@
-import type { SkillRequirement } from '../interaction/interaction.types';
+import type { MessagingChannel, SkillRequirement } from '../interaction/interaction.types';
+import type { MessagingSlaPolicy } from '../interaction/messaging.machine';
 
 /** Day of week, ISO order: 1 = Monday … 7 = Sunday. */
 export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
@@ -128,4 +129,10 @@ export interface Queue {
   readonly voice?: QueueVoice | undefined;
   /** The survey after a contact; omitted means CSAT only, answered within 24 hours (`DEFAULT_SURVEY`). */
   readonly survey?: SurveyPolicy | undefined;
+  /**
+   * First-response and resolution targets of the queue's asynchronous conversations, per messaging channel; a channel
+   * left out has `DEFAULT_MESSAGING_SLA`'s (see `messagingSlaStatus`). `slaTargetSeconds` is the live channels' answer
+   * target.
+   */
+  readonly messagingSla?: Readonly<Partial<Record<MessagingChannel, MessagingSlaPolicy>>> | undefined;
 }

@@ -53,7 +53,9 @@ export type {
 export {
   type AgentBoardRow,
   createSupervisorSession,
+  type MailboxBoardRow,
   type QueueBoardRow,
+  type SlaBoardRow,
   type SupervisorBoard,
   type SupervisorSession,
   type SupervisorSessionOptions,

@@ -3,6 +3,7 @@ import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { kpiBreakdownToCsv, kpisToCsv } from '../metrics/kpis';
+import { messagingKpisToCsv } from '../metrics/messaging.kpis';
 import type { KpiReport, KpiSeriesPoint } from '../metrics/metrics.types';
 import { helplineError } from '../protocol/errors';
 import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
@@ -16,6 +17,10 @@ export type SupervisorBoard = CommandResult<'supervisor.snapshot'>;
 export type QueueBoardRow = SupervisorBoard['queues'][number];
 /** One agent row of the board. */
 export type AgentBoardRow = SupervisorBoard['agents'][number];
+/** One conversation at risk of missing its SLA, or past it, on the board. */
+export type SlaBoardRow = NonNullable<SupervisorBoard['sla']>[number];
+/** One mailbox's health on the board. */
+export type MailboxBoardRow = NonNullable<SupervisorBoard['mailboxes']>[number];
 
 /** Options of {@link createSupervisorSession}. */
 export interface SupervisorSessionOptions extends ConnectionOptions {
@@ -187,7 +192,10 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
       if (!board) return '';
       const overall = board.kpis as KpiReport;
       const perQueue = Object.values(board.byQueue) as KpiReport[];
-      return `${kpisToCsv([overall, ...perQueue])}\n${kpiBreakdownToCsv(overall)}`;
+      const csv = `${kpisToCsv([overall, ...perQueue])}\n${kpiBreakdownToCsv(overall)}`;
+      if (!board.messaging) return csv;
+      // The messaging channels' KPIs, overall and per queue, as a third block.
+      return `${csv}\n${messagingKpisToCsv({ all: board.messaging, ...board.messagingByQueue })}`;
     },
     close() {
       connection.close();
