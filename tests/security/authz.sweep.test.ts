@@ -37,6 +37,7 @@ const OPS: Record<CommandOp, OpRow> = {
   'callback.cancel': { audience: 'party', args: (cid) => ({ cid }) },
   'offline.leave': { audience: 'visitor', args: () => ({ text: 'hello' }) },
   'csat.submit': { audience: 'party', args: (cid) => ({ cid, score: 1 }) },
+  'conversation.email': { audience: 'party', args: (cid) => ({ cid, address: 'owner@example.com' }) },
   'conversation.list': { audience: 'scoped', args: () => ({}) },
   'message.send': { audience: 'party', args: (cid) => ({ cid, clientMsgId: uuid(7), text: 'injected' }) },
   typing: { audience: 'party', args: (cid) => ({ cid, typing: true }) },

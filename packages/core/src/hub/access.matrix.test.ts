@@ -120,6 +120,11 @@ async function newHub(): Promise<Omit<World, 'cid' | 'callId'>> {
     storage,
     // No pings: the callback worlds move the clock by an hour and nobody answers them here.
     heartbeatMs: 7 * 86_400_000,
+    // Mail goes nowhere: "continue by email" needs an email outbound to be allowed at all.
+    channels: {
+      addresses: { 'support@shop.example': 'support' },
+      outbound: { email: { send: async () => ({ externalId: '<out@shop.example>' }) } },
+    },
   });
   hubs.push(hub);
   const frames = new Map<string, ServerFrame[]>();
@@ -267,6 +272,7 @@ const STAGE_OF: { readonly [Op in InteractionOp]: (relation: Relation) => Stage 
   history: () => 'chat-active',
   'chat.end': () => 'chat-active',
   'csat.submit': () => 'chat-ended',
+  'conversation.email': () => 'chat-active',
   'offer.accept': () => 'chat-offered',
   'offer.reject': () => 'chat-offered',
   'wrapup.submit': () => 'chat-wrap-up',
@@ -313,6 +319,7 @@ const ARGS_OF: { readonly [Op in InteractionOp]: (w: World) => CommandArgs<Op> }
   history: (w) => ({ cid: w.cid }),
   'chat.end': (w) => ({ cid: w.cid }),
   'csat.submit': (w) => ({ cid: w.cid, score: 5 }),
+  'conversation.email': (w) => ({ cid: w.cid, address: 'ada@example.com' }),
   'offer.accept': (w) => ({ cid: w.cid }),
   'offer.reject': (w) => ({ cid: w.cid }),
   'wrapup.submit': (w) => ({ cid: w.cid, disposition: 'resolved' }),

@@ -73,6 +73,8 @@ export const INTERACTION_RULES = {
   history: ['customer', 'assigned', 'former', 'supervisor'],
   'chat.end': ['customer', 'assigned'],
   'csat.submit': ['customer'],
+  // Only the chat's own visitor gives the address its replies go to.
+  'conversation.email': ['customer'],
   'offer.accept': ['offered'],
   'offer.reject': ['offered'],
   'wrapup.submit': ['assigned'],

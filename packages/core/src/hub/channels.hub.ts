@@ -1,6 +1,11 @@
 import type { AttachmentRef } from '../attachment/attachment.types';
 import { randomId } from '../ids/ids';
-import { type Customer, MESSAGING_CHANNELS, type MessagingChannel } from '../interaction/interaction.types';
+import {
+  type Customer,
+  isMessagingChannel,
+  MESSAGING_CHANNELS,
+  type MessagingChannel,
+} from '../interaction/interaction.types';
 import { helplineError } from '../protocol/errors';
 import type { ConversationEvent } from '../protocol/protocol.types';
 import { redactCardNumbers } from '../protocol/redact';
@@ -120,6 +125,13 @@ function customerOf(channel: MessagingChannel, from: ChannelAddress): Subject {
   };
 }
 
+/** The visitor of a chat continued by email, as the sender of their mails in it. */
+function chatVisitor(current: Live): Subject {
+  const { customer, participants } = current.interaction;
+  const name = participants.find((p) => p.id === customer.id)?.displayName ?? customer.name ?? customer.id;
+  return { id: customer.id, role: 'visitor', name };
+}
+
 /**
  * Creates the messaging channels' side of a hub.
  *
@@ -199,13 +211,16 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
 
   async function join(message: InboundMessage, current: Live): Promise<ReceiveResult> {
     const cid = current.interaction.id;
+    // A chat continued by email (hub/email-leg.hub.ts) stays a chat: the mail is its own visitor's message (the
+    // address they gave is no identity), and its machine has no step for it.
+    const chat = !isMessagingChannel(current.interaction.channel);
     return serialized(cid, async () => {
       const earlier = await storage.messageByClientId(cid, inboundKey(message.channel, message.externalId));
       if (earlier) return { cid, created: false, reopened: false, duplicate: true };
-      const reopened = current.lifecycle.final.has(current.snapshot.value);
+      const reopened = !chat && current.lifecycle.final.has(current.snapshot.value);
       const change = changeOf(current);
-      addInbound(change, customerOf(message.channel, message.from), message);
-      step(current, change, { kind: 'customer-message' });
+      addInbound(change, chat ? chatVisitor(current) : customerOf(message.channel, message.from), message);
+      if (!chat) step(current, change, { kind: 'customer-message' });
       await commit(current, change);
       if (reopened) {
         const lastAgent = (current.snapshot.context as { lastAgentId?: string }).lastAgentId;
@@ -216,6 +231,18 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
     });
   }
 
+  /**
+   * A mail answering a chat that has ended: a chat cannot reopen, so the thread goes on as the email conversation that
+   * follows it up (created by the first such mail, under the chat's thread key with `>email`).
+   */
+  async function followUp(message: InboundMessage): Promise<ReceiveResult> {
+    const next = { ...message, threadKey: `${message.threadKey}>email` };
+    const threadId = `${message.channel}\u0000${next.threadKey}`;
+    const cid = threads.get(threadId) ?? (await storage.threadOf?.(message.channel, next.threadKey));
+    const current = cid === undefined ? undefined : await deps.load(cid);
+    return current ? join(next, current) : create(next, threadId);
+  }
+
   async function receive(message: InboundMessage): Promise<ReceiveResult> {
     checkInbound(message);
     const threadId = `${message.channel}\u0000${message.threadKey}`;
@@ -224,6 +251,11 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
       const cid = threads.get(threadId) ?? (await storage.threadOf?.(message.channel, message.threadKey));
       const current = cid === undefined ? undefined : await deps.load(cid);
       if (!current) return create(message, threadId);
+      if (
+        !isMessagingChannel(current.interaction.channel) &&
+        current.lifecycle.final.has(current.snapshot.value)
+      )
+        return followUp(message);
       remember(threads, threadId, current.interaction.id);
       return join(message, current);
     });

@@ -34,16 +34,21 @@ export function recordingOutbound() {
   return outbound;
 }
 
-export function setup(storage: HubStorage = createMemoryStorage(), agent: Partial<Agent> = {}) {
+export function setup(
+  storage: HubStorage = createMemoryStorage(),
+  agent: Partial<Agent> = {},
+  options: { readonly withEmail?: boolean } = {},
+) {
   const clock = createTestClock();
   const email = recordingOutbound();
+  const outbound = options.withEmail === false ? {} : { email };
   const hub = createHub({
     queues: [queue],
     agents: [testAgent('alice', agent)],
     authenticate: devAuthenticate,
     clock,
     storage,
-    channels: { addresses: { 'Support@Shop.example': queue.id }, outbound: { email } },
+    channels: { addresses: { 'Support@Shop.example': queue.id }, outbound },
   });
   hubs.push(hub);
   // Alice is connected and available, so routing offers her what comes in.

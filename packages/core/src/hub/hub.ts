@@ -23,6 +23,7 @@ import { createConversationLog } from './conversation.log';
 import { createCustomersHub } from './customers.hub';
 import { type CommandHandlers, createDispatch, requestCaller } from './dispatch';
 import { createStepEffects } from './effects.hub';
+import { createEmailLegHub } from './email-leg.hub';
 import { failureReporter } from './failures';
 import type {
   ConnectionMeta,
@@ -150,11 +151,13 @@ export function createHub(options: HubOptions): Hub {
     },
     command: (conn, frame, frameLength, reply) => dispatch.run(conn, frame, frameLength, reply),
     connected(subject) {
+      if (subject.role === 'visitor') emailLegs.visitorReturned(subject.id);
       presence.returned(subject.id);
       voice.presenceChanged(subject.id);
     },
     disconnected(subject, last) {
       if (last && STAFF_ROLES.has(subject.role) && !closed) presence.awaitReturn(subject.id);
+      if (last && subject.role === 'visitor' && !closed) emailLegs.visitorLeft(subject.id);
       voice.presenceChanged(subject.id);
     },
     sweep: (now) => live.sweep(now),
@@ -215,6 +218,21 @@ export function createHub(options: HubOptions): Hub {
       if (agentId) notifyInteraction(agentId, current.interaction);
     }
   });
+  // "Continue by email" (hub/email-leg.hub.ts): a chat's replies mailed to its visitor once they have left.
+  const emailLegs = createEmailLegHub({
+    clock,
+    storage,
+    channels: options.channels ?? {},
+    getLive,
+    interactions: () => live.values(),
+    serialized,
+    log: conversationLog,
+    isOnline: (subjectId) => connsOf(subjectId).length > 0,
+    timers: timers.group(),
+    graceMs: options.emailLegGraceMs ?? 120_000,
+    reportFailure,
+  });
+  conversationLog.subscribe(emailLegs.stepped);
   // Agents' presence (hub/presence.hub.ts): the presence machine per agent and the grace after a lost link.
   const presence = createPresenceHub({
     clock,
@@ -353,7 +371,15 @@ export function createHub(options: HubOptions): Hub {
     inTurn,
     relationTo,
     serialized,
-    log: conversationLog,
+    // A chat message is appended outside a step: the email legs hear of it too (hub/email-leg.hub.ts).
+    log: {
+      ...conversationLog,
+      async append(cid, ev) {
+        const stored = await conversationLog.append(cid, ev);
+        emailLegs.appended(stored);
+        return stored;
+      },
+    },
     notify,
     send: connections.sendTo,
     standingOf: (cid) => routingHub.standingOf(cid),
@@ -389,6 +415,7 @@ export function createHub(options: HubOptions): Hub {
     ...work.handlers,
     ...messaging.handlers,
     ...conversation.handlers,
+    ...emailLegs.handlers,
     ...customers.handlers,
     ...intake.handlers,
     ...callbacks.handlers,

@@ -8,6 +8,7 @@ import type { CommandOp, CommandResult, ConversationEvent } from '../protocol/pr
 import type { Queue } from '../queue/queue.types';
 import type { RoutingRule } from '../routing/rules';
 import type { ChannelsOptions } from './channels.types';
+import type { EmailLeg } from './email-leg.hub';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
 
 /** Who is on the other end of a connection, as proven by their token. */
@@ -123,6 +124,13 @@ export interface HubStorage {
     channel: MessagingChannel,
     externalId: string,
   ): Promise<{ readonly cid: string; readonly seq: number } | undefined>;
+  /**
+   * Optional: the email leg of a chat ("continue by email": the address its visitor gave and how far it was mailed).
+   * Without it, legs live in the hub's memory only.
+   */
+  emailLeg?(cid: string): Promise<EmailLeg | undefined>;
+  /** Optional: keeps a chat's email leg (one per chat: a later one replaces it). */
+  saveEmailLeg?(leg: EmailLeg): Promise<void>;
 }
 
 /** An event about to be appended, with the time it happened. */
@@ -202,6 +210,11 @@ export interface HubOptions {
    * enough that a reload loses nothing. Default 60 s.
    */
   readonly agentGraceMs?: number | undefined;
+  /**
+   * How long a chat's visitor who asked to continue by email may be gone (a reload, a lost link) before the replies
+   * they miss are mailed to them, ms. Default 2 minutes.
+   */
+  readonly emailLegGraceMs?: number | undefined;
   /** How long an unused resume token stays valid, ms. Default 7 days. */
   readonly resumeTokenTtlMs?: number | undefined;
   /** Random source for ids and resume tokens (tests pass a seeded one). */

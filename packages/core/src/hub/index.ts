@@ -23,6 +23,7 @@ export {
   type ReceiveResult,
 } from './channels.types';
 export { devAuthenticate } from './dev-auth';
+export { type EmailLeg, emailLegThreadKey } from './email-leg.hub';
 export { createHub, type Hub } from './hub';
 export type {
   AdmissionRequest,

@@ -39,7 +39,7 @@ export {
 export type { FrameGuard } from './protocol.guards';
 export { visitorFrameGuard, visitorResultGuards } from './protocol.guards.generated';
 export { serverFrameGuard } from './protocol.guards.staff.generated';
-export { e164, isKnownTimeZone, isStorableText } from './protocol.inputs';
+export { e164, isEmailAddress, isKnownTimeZone, isStorableText } from './protocol.inputs';
 export { CLOSE_CODES, LIMITS, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.limits';
 export { MAX_EPOCH_MS, SIGNAL_LIMITS } from './protocol.primitives';
 export { visitorResultSchemas } from './protocol.results';

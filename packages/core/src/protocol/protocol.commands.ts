@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { attachmentListSchema } from '../attachment/attachment.schema';
 import { ERROR_MESSAGES, type HelplineError, helplineError } from './errors';
 import { type ParseResult, parseJsonFrame, validateValue } from './protocol';
-import { e164, languageTag, messageText, prechat, storableText, timeZone, token } from './protocol.inputs';
+import { e164, emailAddress, languageTag, messageText, prechat, storableText, timeZone, token } from './protocol.inputs';
 import { LIMITS, PROTOCOL_VERSION } from './protocol.limits';
 import { csatScore, epochMs, id, seq } from './protocol.primitives';
 import { callSignalSchema } from './protocol.signal';
@@ -80,6 +80,11 @@ export const commandArgsSchemas = {
     nps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))),
   }),
   'conversation.list': v.strictObject({}),
+  /**
+   * "Continue by email": the customer of a chat gives an address for the transcript and the agent's later replies
+   * once they have left. An unverified claim: a delivery address for this conversation only, never an identity.
+   */
+  'conversation.email': v.strictObject({ cid: id, address: emailAddress }),
   // Both sides
   /**
    * A message: text, attachments (uploaded first, `attachment/`), or both. The text may be empty only when there

@@ -243,6 +243,7 @@ export const visitorResultGuards = {
   'callback.cancel': empty,
   'offline.leave': started,
   'csat.submit': empty,
+  'conversation.email': obj({ address: str() }),
   'conversation.list': obj({ interactions: arr(interaction) }),
   'message.send': obj({ seq: num(), messageId: str(), at: num() }),
   typing: empty,

@@ -98,3 +98,37 @@ export const prechat = v.pipe(
 );
 /** E.164: a plus, a non-zero country digit, 7–15 digits in all. */
 export const e164 = v.pipe(v.string(), v.regex(/^\+[1-9]\d{6,14}$/, 'is not a valid E.164 number'));
+
+/** Longest email address SMTP carries (RFC 5321: a 254-octet path, a local part of at most 64). */
+const EMAIL_MAX = 254;
+const EMAIL_LOCAL_MAX = 64;
+// Letters, digits and the RFC 5322 atom specials in the local part (dots only between them), a domain of DNS labels
+// with at least one dot. Deliberately narrower than RFC 5322 (no quoted local parts, no IP literals): the address goes
+// into mail headers, and nothing in it may break a header (no spaces, quotes, angle brackets or line breaks).
+const EMAIL_PATTERN =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/**
+ * True when `address` is an email address Helpline sends mail to: `name@example.com`, at most 254 characters with a
+ * local part of at most 64, ASCII only, a domain with a dot. The widget checks with it before sending and the server
+ * checks again (`conversation.email`).
+ *
+ * @example
+ * ```ts
+ * isEmailAddress('ann@example.com'); // true
+ * isEmailAddress('ann@localhost'); // false: no dot in the domain
+ * isEmailAddress('ann@example.com\r\nBcc: eve@example.com'); // false
+ * ```
+ */
+export function isEmailAddress(address: string): boolean {
+  if (address.length > EMAIL_MAX) return false;
+  const at = address.lastIndexOf('@');
+  return at > 0 && at <= EMAIL_LOCAL_MAX && EMAIL_PATTERN.test(address);
+}
+
+/** An email address (see {@link isEmailAddress}); surrounding spaces are the client's to trim. */
+export const emailAddress = v.pipe(
+  v.string(),
+  v.maxLength(EMAIL_MAX),
+  v.check(isEmailAddress, 'is not a valid email address'),
+);

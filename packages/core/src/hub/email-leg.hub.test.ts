@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ServerFrame } from '../protocol/protocol.types';
+import { flush } from '../testing';
+import { alice, available, mail, setup } from './channels.testing';
+import { emailLegThreadKey } from './email-leg.hub';
+import type { Hub } from './hub';
+import type { Subject } from './hub.types';
+
+const ann: Subject = { id: 'ann', role: 'visitor', name: 'Ann' };
+const eve: Subject = { id: 'eve', role: 'visitor', name: 'Eve' };
+let ids = 0;
+const clientMsgId = () => `0190a5b0-0000-7000-8000-${String(++ids).padStart(12, '0')}`;
+
+/** A hub with email, Ann on a socket in a chat that Alice accepted. */
+async function chatWithAnn(options: { readonly email?: boolean } = {}) {
+  const world = setup(undefined, {}, { withEmail: options.email !== false });
+  await available(world.hub);
+  const frames: ServerFrame[] = [];
+  const socket = world.hub.connect({
+    send: (raw) => frames.push(JSON.parse(raw) as ServerFrame),
+    close() {},
+  });
+  socket.receive(JSON.stringify({ t: 'hello', v: 1, token: 'dev:visitor:ann:Ann' }));
+  await flush();
+  const { cid } = await world.hub.execute(ann, 'chat.start', { channel: 'chat' });
+  await flush();
+  await world.hub.execute(alice, 'offer.accept', { cid });
+  await world.hub.execute(ann, 'message.send', {
+    cid,
+    clientMsgId: clientMsgId(),
+    text: 'Where is **4711**?',
+  });
+  return { ...world, cid, socket };
+}
+
+const reply = (world: { readonly hub: Hub }, cid: string, text: string) =>
+  world.hub.execute(alice, 'message.send', { cid, clientMsgId: clientMsgId(), text });
+
+describe('hub: a chat continued by email', () => {
+  it('only the visitor of the chat gives an address; bad ones are refused and nothing is stored', async () => {
+    const { hub, cid, email, clock, socket } = await chatWithAnn();
+    await assert.rejects(hub.execute(alice, 'conversation.email', { cid, address: 'ann@example.com' }), {
+      code: 'auth/forbidden',
+    });
+    await assert.rejects(hub.execute(eve, 'conversation.email', { cid, address: 'eve@example.com' }), {
+      code: 'not-found',
+    });
+    for (const address of [
+      'ann',
+      'ann@localhost',
+      'ann@example.com\r\nBcc: x@example.com',
+      `${'a'.repeat(250)}@x.io`,
+    ])
+      await assert.rejects(hub.execute(ann, 'conversation.email', { cid, address }), {
+        code: 'validation/field',
+      });
+    // Nothing was recorded: Ann leaving and Alice writing mails nothing.
+    socket.disconnected();
+    await reply({ hub }, cid, 'Hello?');
+    await clock.advance(300_000);
+    assert.deepEqual(email.sent, []);
+  });
+
+  it('mails the transcript once the visitor is gone past the grace period, then each new reply, threaded', async () => {
+    const { hub, cid, email, clock, socket } = await chatWithAnn();
+    const result = await hub.execute(ann, 'conversation.email', { cid, address: 'ann@example.com' });
+    assert.deepEqual(result, { address: 'ann@example.com' });
+    // Not verified: the address is not the customer's.
+    assert.equal(hub.interaction(cid)?.customer.email, undefined);
+    await reply({ hub }, cid, 'Let me look.');
+    assert.deepEqual(email.sent, [], 'seen in the chat: nothing to mail');
+    socket.disconnected();
+    await reply({ hub }, cid, 'It ships **today**: <https://shop.example/track>');
+    await clock.advance(60_000);
+    assert.deepEqual(email.sent, [], 'within the grace period');
+    await clock.advance(61_000);
+    await flush();
+    assert.equal(email.sent.length, 1);
+    const [transcript] = email.sent;
+    assert.equal(transcript?.to.address, 'ann@example.com');
+    assert.equal(transcript?.threadKey, emailLegThreadKey(cid));
+    assert.equal(transcript?.from, 'Support@Shop.example');
+    assert.match(transcript?.text ?? '', /Ann:\nWhere is 4711\?/);
+    assert.match(transcript?.text ?? '', /alice:\nLet me look\./);
+    assert.match(transcript?.text ?? '', /It ships today: <https:\/\/shop\.example\/track>/);
+    assert.doesNotMatch(transcript?.text ?? '', /\*\*/);
+
+    await reply({ hub }, cid, 'Anything else?');
+    await flush();
+    assert.equal(email.sent.length, 2);
+    assert.equal(email.sent[1]?.text, 'Anything else?');
+    assert.deepEqual(email.sent[1]?.references, ['<out-1@shop.example>'], 'in reply to the transcript');
+
+    // Ann answers by mail: her message joins the same chat, as hers.
+    const answer = await hub.channels.receive(
+      mail({ threadKey: emailLegThreadKey(cid), from: { address: 'ann@example.com' }, text: 'No, thanks!' }),
+    );
+    assert.deepEqual(answer, { cid, created: false, reopened: false, duplicate: false });
+    const history = await hub.execute(alice, 'history', { cid });
+    const last = history.events.filter(({ ev }) => ev.type === 'message').at(-1)?.ev;
+    assert.equal(last?.type === 'message' && last.from.id, 'ann');
+    assert.equal(hub.interaction(cid)?.channel, 'chat');
+    assert.equal(hub.interaction(cid)?.state, 'active');
+  });
+
+  it('mails nothing while the visitor is back within the grace period', async () => {
+    const { hub, cid, email, clock, socket } = await chatWithAnn();
+    await hub.execute(ann, 'conversation.email', { cid, address: 'ann@example.com' });
+    socket.disconnected();
+    await reply({ hub }, cid, 'Still there?');
+    const again = hub.connect({ send() {}, close() {} });
+    again.receive(JSON.stringify({ t: 'hello', v: 1, token: 'dev:visitor:ann:Ann' }));
+    await flush();
+    await clock.advance(180_000);
+    assert.deepEqual(email.sent, []);
+  });
+
+  it('mails at once when the chat ends while the visitor is away; a mail after the end opens an email follow-up', async () => {
+    const { hub, cid, email, socket } = await chatWithAnn();
+    await hub.execute(ann, 'conversation.email', { cid, address: 'ann@example.com' });
+    socket.disconnected();
+    await reply({ hub }, cid, 'Closing this, write back any time.');
+    await hub.execute(alice, 'chat.end', { cid });
+    await flush();
+    assert.equal(email.sent.length, 1, 'mailed as the agent ended it');
+    await hub.execute(alice, 'wrapup.submit', { cid });
+    const followUp = await hub.channels.receive(
+      mail({
+        threadKey: emailLegThreadKey(cid),
+        from: { address: 'ann@example.com' },
+        text: 'One more thing',
+      }),
+    );
+    assert.equal(followUp.created, true);
+    assert.notEqual(followUp.cid, cid);
+    assert.equal(hub.interaction(followUp.cid)?.channel, 'email');
+    const next = await hub.channels.receive(
+      mail({ threadKey: emailLegThreadKey(cid), from: { address: 'ann@example.com' }, text: 'And another' }),
+    );
+    assert.equal(next.cid, followUp.cid, 'the follow-up is found again');
+  });
+
+  it('is refused when no email outbound is configured', async () => {
+    const { hub, cid } = await chatWithAnn({ email: false });
+    await assert.rejects(hub.execute(ann, 'conversation.email', { cid, address: 'ann@example.com' }), {
+      code: 'messaging/not-configured',
+    });
+  });
+});
