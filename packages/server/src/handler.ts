@@ -350,6 +350,11 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     ...(options.cluster?.resumeWithinMs === undefined
       ? {}
       : { resumeWithinMs: options.cluster.resumeWithinMs }),
+    // The IMAP readers run on the leader only: N instances would read each mailbox N times. A new leader goes on
+    // from the cursors in the database; the one before stopped its readers (cursors saved) as it stopped leading.
+    ...(emailChannel
+      ? { leaderWork: { start: () => emailChannel.startReaders(), stop: () => emailChannel.stopReaders() } }
+      : {}),
     serveHttp: (request) =>
       answerForwarded(
         request,
@@ -362,8 +367,9 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   const hub: Hub = engine;
   try {
     await hub.restore();
-    // IMAP readers and the SMTP ingress start once the hub can take mail in.
-    await emailChannel?.start();
+    // The SMTP ingress starts once the hub can take mail in, on every instance: a follower carries the mail to the
+    // leader's hub, which takes each Message-ID in once. (The IMAP readers started with the leader's hub.)
+    await emailChannel?.startIngress();
   } catch (error) {
     await emailChannel?.stop();
     hub.close();

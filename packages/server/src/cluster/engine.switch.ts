@@ -6,7 +6,14 @@ import {
   isHelplineError,
 } from '@helpline/core';
 import type { ClusterLease } from '@helpline/core/cluster';
-import type { ConnectionMeta, Hub, HubConnection, HubConnectionSink, Subject } from '@helpline/core/hub';
+import type {
+  ConnectionMeta,
+  Hub,
+  HubConnection,
+  HubConnectionSink,
+  ReceiveResult,
+  Subject,
+} from '@helpline/core/hub';
 import type { Logger } from '../log/logger';
 import type { EngineBus, LeaderAnnouncement } from './engine.topics';
 import { sayAlive, watchFollowers } from './follower.watch';
@@ -39,6 +46,20 @@ export interface EngineSwitchOptions {
    * taken for dead and the leader lets its sockets go. Default 2 s.
    */
   readonly followerAliveMs?: number;
+  /**
+   * Work only the leader does besides its hub, such as reading the email channel's IMAP mailboxes: started each
+   * time this instance starts leading (its hub restored), stopped as soon as it stops — another won the lease, the
+   * lease was lost, or the instance closes. A stop finishes before the next start.
+   */
+  readonly leaderWork?: LeaderWork | undefined;
+}
+
+/** Work that runs on the leader only ({@link EngineSwitchOptions.leaderWork}). */
+export interface LeaderWork {
+  /** Called when this instance starts leading; progress is the work's own business. */
+  start(): void;
+  /** Called when it stops leading; resolves once the work has stopped cleanly. */
+  stop(): Promise<void>;
 }
 
 /** Which part an instance plays now. */
@@ -135,7 +156,23 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
   };
   const wake = () => {
     for (const waker of [...wakers]) waker();
+    followRole();
   };
+
+  /** Whether the leader's other work runs, and the last start or stop of it (each waits for the one before). */
+  let working = false;
+  let workTurn: Promise<void> = Promise.resolve();
+  /** Starts the leader's other work when this instance leads, stops it when it does not (any more). */
+  function followRole() {
+    const work = options.leaderWork;
+    const lead = role === 'leader' && hub !== undefined && !closed;
+    if (!work || lead === working) return;
+    working = lead;
+    log.info(lead ? 'cluster.leader-work.start' : 'cluster.leader-work.stop', { instance: self });
+    workTurn = workTurn
+      .then(() => (lead ? work.start() : work.stop()))
+      .catch((error: unknown) => log.error('cluster.leader-work', { instance: self }, error));
+  }
 
   type Route = { readonly local: Hub } | { readonly relay: RelayTarget };
   const route = (): Route | undefined => {
@@ -177,6 +214,7 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
     hub = undefined;
     term = undefined;
     role = 'follower';
+    followRole();
     lostEpoch = undefined;
     clearTimeout(graceTimer);
     if (leader?.instanceId === self) leader = undefined;
@@ -275,6 +313,7 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
     return enqueue(() => {
       if (!hub || (role !== 'leader' && role !== 'starting')) return;
       role = 'suspended';
+      followRole();
       lostEpoch = epoch;
       log.warn('cluster.lease-lost', { instance: self, epoch });
       clearTimeout(graceTimer);
@@ -394,19 +433,26 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       if ('local' in found) return found.local.execute(subject, op, args, meta);
       return relay.execute(found.relay, subject, op, args, meta);
     },
-    // Channel adapters hand messages to the hub that runs here; on a follower they are refused as retryable, and
-    // the provider's retry (an IMAP re-read, a webhook redelivery) reaches the leader.
+    // Channel adapters hand messages to the leader's hub: here, or over the bus (mail that reached a follower's SMTP
+    // ingress). The hub takes each `(channel, externalId)` in once, whichever instance carried it.
     channels: {
       async receive(message) {
         const found = await routeSoon();
-        if (found && 'local' in found) return found.local.channels.receive(message);
-        throw unavailable(found ? 'channel messages are taken in by the leader' : 'no instance leads yet');
+        if (!found) throw unavailable(closed ? 'shutting down' : 'no instance leads yet');
+        if ('local' in found) return found.local.channels.receive(message);
+        return relay.channel(found.relay, { op: 'receive', message }) as Promise<ReceiveResult>;
       },
       async status(channel, externalId, status, detail) {
         const found = await routeSoon();
-        if (found && 'local' in found)
-          return found.local.channels.status(channel, externalId, status, detail);
-        throw unavailable(found ? 'channel receipts are taken in by the leader' : 'no instance leads yet');
+        if (!found) throw unavailable(closed ? 'shutting down' : 'no instance leads yet');
+        if ('local' in found) return found.local.channels.status(channel, externalId, status, detail);
+        return relay.channel(found.relay, {
+          op: 'status',
+          channel,
+          externalId,
+          status,
+          ...(detail === undefined ? {} : { detail }),
+        }) as Promise<boolean>;
       },
     },
     async forward(request) {

@@ -2,9 +2,9 @@
 // who leads, and the relay of followers' sockets and API calls to the leader's hub. Every relay message carries the
 // epoch of the leader's term — the lease epoch it won when it started its hub — and is dropped by whoever is not
 // in that term any more.
-import type { CommandOp, ErrorPayload } from '@helpline/core';
+import type { CommandOp, ErrorPayload, MessagingChannel } from '@helpline/core';
 import type { ClusterBus } from '@helpline/core/cluster';
-import type { ConnectionMeta, Subject } from '@helpline/core/hub';
+import type { ConnectionMeta, DeliveryStatus, InboundMessage, Subject } from '@helpline/core/hub';
 import type { ForwardedReply, ForwardedRequest } from './http.forward';
 
 /** The leader, as it announces itself. */
@@ -18,6 +18,17 @@ export interface LeaderAnnouncement {
    */
   readonly term: number;
 }
+
+/** A call of `hub.channels` carried to the leader (`relay.channel`). */
+export type ChannelCall =
+  | { readonly op: 'receive'; readonly message: InboundMessage }
+  | {
+      readonly op: 'status';
+      readonly channel: MessagingChannel;
+      readonly externalId: string;
+      readonly status: DeliveryStatus;
+      readonly detail?: string | undefined;
+    };
 
 /** The bus messages of cluster mode's one engine. Each relay message carries `epoch`: the leader's term. */
 export type EngineTopics = {
@@ -89,6 +100,15 @@ export type EngineTopics = {
         readonly ok: false;
         readonly error: ErrorPayload;
       };
+  /**
+   * Follower → leader: a channel adapter's call of `hub.channels` (mail that reached a follower's SMTP ingress),
+   * answered with `relay.executed`.
+   */
+  readonly 'relay.channel': {
+    readonly requestId: string;
+    readonly epoch: number;
+    readonly call: ChannelCall;
+  };
   /** Follower → leader: an HTTP request for a route that runs on the leader (Vonage's). */
   readonly 'relay.http': {
     readonly requestId: string;

@@ -1,6 +1,6 @@
 import { type CommandOp, type CommandResult, HelplineError, helplineError } from '@helpline/core';
 import type { ConnectionMeta, HubConnection, HubConnectionSink, Subject } from '@helpline/core/hub';
-import type { EngineBus } from './engine.topics';
+import type { ChannelCall, EngineBus } from './engine.topics';
 import type { ForwardedReply, ForwardedRequest } from './http.forward';
 
 /** The leader a follower relays to: its instance and its term. */
@@ -34,6 +34,11 @@ export interface RelayClient {
   ): Promise<CommandResult<Op>>;
   /** An HTTP request answered by the leader; rejects with `unavailable` (retryable) when no answer comes in time. */
   forward(target: RelayTarget, request: ForwardedRequest): Promise<ForwardedReply>;
+  /**
+   * A call of `hub.channels` on the leader (what `receive` or `status` resolves to there); rejects with `unavailable`
+   * (retryable) when no answer comes in time.
+   */
+  channel(target: RelayTarget, call: ChannelCall): Promise<unknown>;
   /**
    * Another leader (or nobody) leads from now on: every socket relayed to another leader or term is closed with
    * `code` (its client resumes, landing on the new leader), every call waiting on one fails as `unavailable`.
@@ -216,6 +221,11 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       return ask(to, (requestId) =>
         bus.publish('relay.http', { requestId, epoch: to.epoch, request }, { instances: [to.instanceId] }),
       ) as Promise<ForwardedReply>;
+    },
+    channel(to, call) {
+      return ask(to, (requestId) =>
+        bus.publish('relay.channel', { requestId, epoch: to.epoch, call }, { instances: [to.instanceId] }),
+      );
     },
     retarget(next, code, reason) {
       endAll(code, reason, next);

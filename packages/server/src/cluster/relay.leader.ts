@@ -112,6 +112,24 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
     );
   }
 
+  /** A follower's call of `hub.channels`, answered as `relay.executed`. */
+  function channel(instance: string, { requestId, call }: EngineTopics['relay.channel']) {
+    const done =
+      call.op === 'receive'
+        ? hub.channels.receive(call.message)
+        : hub.channels.status(call.channel, call.externalId, call.status, call.detail);
+    done.then(
+      (result) =>
+        bus.publish('relay.executed', { requestId, epoch, ok: true, result }, { instances: [instance] }),
+      (error: unknown) =>
+        bus.publish(
+          'relay.executed',
+          { requestId, epoch, ok: false, error: toHelplineError(error).toPayload() },
+          { instances: [instance] },
+        ),
+    );
+  }
+
   function answer(instance: string, { requestId, request }: EngineTopics['relay.http']) {
     const answered = options.http?.(request) ?? Promise.resolve({ status: 404, headers: {}, body: '' });
     answered
@@ -149,6 +167,9 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
       }
       case 'relay.execute':
         if (message.payload.epoch === epoch) execute(message.origin, message.payload);
+        break;
+      case 'relay.channel':
+        if (message.payload.epoch === epoch) channel(message.origin, message.payload);
         break;
       case 'relay.http':
         if (message.payload.epoch === epoch) answer(message.origin, message.payload);

@@ -44,6 +44,18 @@ export interface EmailChannel {
   takeIn(mailboxId: string, source: Buffer): Promise<IntakeOutcome>;
   /** Starts the IMAP readers and the SMTP ingress; again after `stop()` (they go on from the stored cursors). */
   start(): Promise<void>;
+  /**
+   * Starts the IMAP readers alone (resolves at once; progress is in `statuses()`). In a cluster only the leader
+   * reads the mailboxes: it calls this when it starts leading.
+   */
+  startReaders(): void;
+  /**
+   * Stops the IMAP readers and logs out, the SMTP ingress left running; resolves once every mail being taken in
+   * was taken in and its cursor saved. `startReaders()` goes on from the stored cursors.
+   */
+  stopReaders(): Promise<void>;
+  /** Starts the SMTP ingress alone (when configured); resolves once it listens. */
+  startIngress(): Promise<void>;
   /** The SMTP ingress's port once started (undefined when it is off). */
   readonly ingressPort: number | undefined;
   stop(): Promise<void>;
@@ -115,8 +127,30 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
         }),
       );
   let readers = makeReaders();
-  /** Readers once stopped do not start again: a restart (a new leader, say) gets fresh ones on the same cursors. */
-  let stopped = false;
+  /** Whether the readers run; readers once stopped do not start again: a restart gets fresh ones on the cursors. */
+  let reading = false;
+  let used = false;
+  // Starts and stops of the readers one after the other: a stop finishes (cursors saved) before the next start.
+  let readersTurn: Promise<void> = Promise.resolve();
+  const startReaders = () => {
+    readersTurn = readersTurn.then(() => {
+      if (reading) return;
+      if (used) readers = makeReaders();
+      reading = true;
+      used = true;
+      if (readers.length > 0) logger?.info('email.readers.start', { mailboxes: readers.length });
+      for (const reader of readers) reader.start();
+    });
+  };
+  const stopReaders = () => {
+    readersTurn = readersTurn.then(async () => {
+      if (!reading) return;
+      reading = false;
+      await Promise.all(readers.map((reader) => reader.stop()));
+      if (readers.length > 0) logger?.info('email.readers.stopped', { mailboxes: readers.length });
+    });
+    return readersTurn;
+  };
 
   /** The mailbox of an ingress recipient: its address, or its address with a reply token. */
   const mailboxOf = (recipient: string) =>
@@ -127,6 +161,19 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     )?.id;
 
   let ingress: EmailIngress | undefined;
+  async function startIngress(): Promise<void> {
+    const settings = options.config.ingress;
+    if (settings && !ingress) {
+      ingress = await startEmailIngress({
+        host: settings.host,
+        port: settings.port,
+        maxMessageBytes: settings.maxMessageBytes,
+        mailboxOf,
+        takeIn: async (mailboxId, source) => void (await takeIn(mailboxId, source)),
+      });
+    }
+  }
+
   return {
     outbound: { send: (message) => sender.send(message) },
     statuses: () => readers.map((reader) => reader.status),
@@ -135,25 +182,15 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       return ingress?.port;
     },
     async start() {
-      if (stopped) {
-        readers = makeReaders();
-        stopped = false;
-      }
-      for (const reader of readers) reader.start();
-      const settings = options.config.ingress;
-      if (settings && !ingress) {
-        ingress = await startEmailIngress({
-          host: settings.host,
-          port: settings.port,
-          maxMessageBytes: settings.maxMessageBytes,
-          mailboxOf,
-          takeIn: async (mailboxId, source) => void (await takeIn(mailboxId, source)),
-        });
-      }
+      startReaders();
+      await readersTurn;
+      await startIngress();
     },
+    startReaders,
+    stopReaders,
+    startIngress,
     async stop() {
-      stopped = true;
-      await Promise.all(readers.map((reader) => reader.stop()));
+      await stopReaders();
       await ingress?.close();
       ingress = undefined;
       sender.close();
