@@ -332,6 +332,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       messaging && messagingAdapter ? messaging.channels(messagingAdapter) : undefined,
       email && emailChannel ? email.channels(emailChannel) : undefined,
     ),
+    // Mailbox health on the supervisor board (the readers run on the leader, whose hub answers the board).
+    ...(email && emailChannel ? { mailboxes: email.mailboxes(emailChannel) } : {}),
   };
   // Vonage's call legs live in the gateway's memory, beside the hub: followers forward its routes to the leader. So
   // do the messaging routes: the hub that takes the messages in runs there.

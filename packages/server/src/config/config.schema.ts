@@ -114,6 +114,18 @@ const acw = v.variant('kind', [
   v.strictObject({ kind: v.literal('timed'), seconds: positive }),
 ]);
 
+/** Targets of one messaging channel, seconds: a target left out is the channel's default (docs/channels.md). */
+const slaSeconds = v.pipe(
+  v.number(),
+  v.integer('must be a whole number of seconds'),
+  v.minValue(60, 'must be at least 60 (a minute)'),
+  v.maxValue(90 * 86_400, 'must be at most 7776000 (90 days)'),
+);
+const messagingSlaTargets = v.strictObject({
+  firstResponseSeconds: v.optional(slaSeconds),
+  resolutionSeconds: v.optional(slaSeconds),
+});
+
 const queue = v.strictObject({
   id,
   name: translatableLabel,
@@ -164,6 +176,18 @@ const queue = v.strictObject({
       keypad: v.optional(v.boolean(), false),
     }),
     {},
+  ),
+  /**
+   * First-response and resolution targets of the queue's email, SMS, WhatsApp and Messenger conversations; a channel
+   * or a target left out keeps its default (email 4 h / 24 h, the others 15 min / 8 h).
+   */
+  messagingSla: v.optional(
+    v.strictObject({
+      email: v.optional(messagingSlaTargets),
+      sms: v.optional(messagingSlaTargets),
+      whatsapp: v.optional(messagingSlaTargets),
+      messenger: v.optional(messagingSlaTargets),
+    }),
   ),
 });
 

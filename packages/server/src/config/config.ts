@@ -3,8 +3,10 @@ import {
   type Agent,
   type BusinessHours,
   DEFAULT_CAPACITY,
+  DEFAULT_MESSAGING_SLA,
   isHelplineError,
   localizedText,
+  MESSAGING_CHANNELS,
   type Queue,
   type QueueVoice,
   validateBusinessHours,
@@ -55,8 +57,18 @@ function voiceOf(file: ConfigFile): QueueVoice {
   return { provider: 'vonage', ...(file.vonage.region ? { region: file.vonage.region } : {}) };
 }
 
+/** A queue's messaging SLA with every target the file leaves out filled from the channel's default. */
+function messagingSlaOf(input: ConfigFile['queues'][number]['messagingSla']): Queue['messagingSla'] {
+  if (!input) return undefined;
+  const channels = MESSAGING_CHANNELS.filter((channel) => input[channel] !== undefined);
+  return Object.fromEntries(
+    channels.map((channel) => [channel, { ...DEFAULT_MESSAGING_SLA[channel], ...input[channel] }]),
+  );
+}
+
 function toQueue(input: ConfigFile['queues'][number], voice: QueueVoice): Queue {
-  const { businessHours, overflow, cannedResponses, name, dispositions, ...rest } = input;
+  const { businessHours, overflow, cannedResponses, name, dispositions, messagingSla, ...rest } = input;
+  const sla = messagingSlaOf(messagingSla);
   return {
     ...rest,
     // The default name is English where given: routing logs, CSV exports and older clients read `name`.
@@ -71,6 +83,7 @@ function toQueue(input: ConfigFile['queues'][number], voice: QueueVoice): Queue 
     ...(cannedResponses ? { cannedResponses } : {}),
     ...(businessHours ? { businessHours: businessHours as BusinessHours } : {}),
     ...(overflow ? { overflow } : {}),
+    ...(sla ? { messagingSla: sla } : {}),
   };
 }
 
@@ -138,6 +151,13 @@ function crossCheck(file: ConfigFile): string[] {
       issues.push(`${at}.survey.keypad: needs survey.csat (the keypad survey starts with the rating)`);
     if (survey.keypad && !file.vonage)
       issues.push(`${at}.survey.keypad: needs the vonage section (phone callers answer through Vonage)`);
+    const sla = messagingSlaOf(queue.messagingSla) ?? {};
+    for (const [channel, targets] of Object.entries(sla)) {
+      if (targets.resolutionSeconds < targets.firstResponseSeconds)
+        issues.push(
+          `${at}.messagingSla.${channel}.resolutionSeconds: must not be shorter than the first-response target (${targets.firstResponseSeconds} s)`,
+        );
+    }
   });
   file.agents.forEach((agent, index) => {
     agent.queues.forEach((queueId, q) => {

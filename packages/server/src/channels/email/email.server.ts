@@ -1,7 +1,7 @@
 // The email channel inside the server: prepared from the `email` configuration section before storage opens (a
 // missing password must not leave an open database behind), opened on the server's SQL storage once it is, its
 // addresses and outbound handed to the hub, started once the hub has restored.
-import type { ChannelsOptions } from '@helpline/core/hub';
+import type { ChannelsOptions, MailboxStatusSource } from '@helpline/core/hub';
 import type { ServerConfig } from '../../config/config';
 import type { Logger } from '../../log/logger';
 import type { SqlQueryable } from '../../storage/sql.client';
@@ -16,6 +16,8 @@ export interface EmailSetup {
   open(db: SqlQueryable, intake: () => EmailIntake): EmailChannel;
   /** The hub's `channels` options for email: each mailbox's queue, and the channel as outbound. */
   channels(channel: EmailChannel): ChannelsOptions;
+  /** The hub's `mailboxes` option: the channel's mailbox health, and word of each change, for the supervisor board. */
+  mailboxes(channel: EmailChannel): MailboxStatusSource;
 }
 
 /**
@@ -30,6 +32,8 @@ export function prepareEmail(options: {
   const email = options.config.file.email;
   if (!email) return undefined;
   resolveMailboxes(email, options.env);
+  // Whoever shows mailbox health (the hub's supervisor board) hears of every change.
+  const listeners = new Set<() => void>();
   return {
     open: (db, intake) =>
       createEmailChannel({
@@ -38,8 +42,18 @@ export function prepareEmail(options: {
         intake,
         env: options.env,
         logger: options.log,
+        onStatus() {
+          for (const listener of listeners) listener();
+        },
       }),
     channels: (channel) => ({ addresses: emailAddresses(email), outbound: { email: channel.outbound } }),
+    mailboxes: (channel) => ({
+      statuses: () => channel.statuses(),
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    }),
   };
 }
 
