@@ -23,7 +23,7 @@ import { createApiHandler } from './http/api';
 import { sendError, toHelplineError } from './http/http.errors';
 import { originMatcher } from './http/origins';
 import { API_SECURITY_HEADERS, endRawResponse, securityHeaders } from './http/security-headers';
-import { createAdmission, createTokenBuckets } from './limits/rate-limit';
+import { createAdmission, createTokenBuckets, instanceShare } from './limits/rate-limit';
 import { createLogger, type Logger } from './log/logger';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
 import type { StorageFence } from './storage/storage.fence';
@@ -125,6 +125,8 @@ export interface HelplineHandler {
         readonly instanceId: string;
         readonly leading: boolean;
         advertise(peerUrl: string): Promise<void>;
+        /** The live instances of the deployment as this one counts them (its per-instance limits are divided by it). */
+        readonly liveInstances: number;
       }
     | undefined;
   readonly storage: SqlStorage;
@@ -380,6 +382,9 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     throw error;
   }
 
+  // Limits each instance counts on its own (HTTP requests, visitor sessions, sockets per address) are divided by
+  // the live instances, so they hold for the deployment; commands are admitted by the leader's hub alone.
+  const limitShare = instanceShare(() => member?.liveInstances ?? 1);
   const siteOrigins = new Map([...config.sites].map(([id, site]) => [id, originMatcher(site.origins)]));
   const anyOrigin = originMatcher([
     ...config.file.sites.flatMap((s) => s.origins),
@@ -390,6 +395,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     hub,
     config,
     log,
+    limitShare,
     isAllowedOrigin: (origin, site) =>
       site === undefined
         ? anyOrigin(origin)
@@ -403,8 +409,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     log,
     dev,
     now,
-    httpBuckets: createTokenBuckets(config.file.limits.http, now),
-    sessionBuckets: createTokenBuckets(config.file.limits.visitorSessions, now),
+    httpBuckets: createTokenBuckets(config.file.limits.http, now, limitShare),
+    sessionBuckets: createTokenBuckets(config.file.limits.visitorSessions, now, limitShare),
     isAllowedOrigin: anyOrigin,
     notReady: () => engine.notReady(),
     attachments: attachments?.routes({
@@ -484,6 +490,9 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
               return engine.role === 'leader';
             },
             advertise: (peerUrl: string) => member.advertise(peerUrl),
+            get liveInstances() {
+              return member.liveInstances;
+            },
           },
         }
       : {}),

@@ -50,6 +50,12 @@ export interface ClusterMember {
   advertise(peerUrl: string): Promise<void>;
   /** Takes a direct link from another instance (an upgrade on the peer path); refuses one not signed by the key. */
   acceptPeer(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * How many instances of the deployment are live now (this one included, at least 1): rows of `instances` not
+   * draining whose heartbeat is recent, counted again with each heartbeat. The limits each instance counts on its
+   * own are divided by it, so they hold for the deployment.
+   */
+  readonly liveInstances: number;
   /** Marks the instance as draining in `instances` (it takes no new work). */
   drain(): Promise<void>;
   /** Removes the instance's row and closes the bus and the pool (the lease is the engine's to give up). */
@@ -126,12 +132,25 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
     reportFailure,
     ...(schema === undefined ? {} : { schema }),
   });
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  let liveInstances = 1;
+  /** Live: not draining, and touched within three heartbeats (one missed beat is not yet a death). */
+  const countLive = async () => {
+    const [row] = await sql.query<{ live: string | number }>(
+      `SELECT count(*) AS live FROM instances
+       WHERE NOT draining AND heartbeat_at > now() - make_interval(secs => $1::double precision / 1000)`,
+      [heartbeatMs * 3],
+    );
+    liveInstances = Math.max(1, Number(row?.live ?? 1));
+  };
+  await countLive().catch((error: unknown) => reportFailure('instance count', error));
   const heartbeat = setInterval(() => {
     sql
       .query('UPDATE instances SET heartbeat_at = now() WHERE id = $1', [instanceId])
+      .then(countLive)
       .then(() => sql.query(`DELETE FROM instances WHERE heartbeat_at < now() - interval '${FORGET_AFTER}'`))
       .catch((error: unknown) => reportFailure('instance heartbeat', error));
-  }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  }, heartbeatMs);
   heartbeat.unref();
   log.info('cluster.joined', { instance: instanceId });
   const staleHandlers = new Set<(epoch: number) => void>();
@@ -157,6 +176,9 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
       await sql.query('UPDATE instances SET peer_url = $2 WHERE id = $1', [instanceId, peerUrl]);
     },
     acceptPeer: (request, socket, head) => bus.accept(request, socket, head),
+    get liveInstances() {
+      return liveInstances;
+    },
     onStale(handler) {
       staleHandlers.add(handler);
     },

@@ -12,7 +12,9 @@ export interface TokenBuckets {
 }
 
 /**
- * Creates token buckets with an injected clock.
+ * Creates token buckets with an injected clock. `share` is the part of the configured budget these buckets hold
+ * (default all of it): in a cluster each instance holds 1/N of a limit it counts on its own
+ * ({@link instanceShare}), so N instances behind a balancer admit what one would. A bucket holds at least one token.
  *
  * @example
  * ```ts
@@ -20,16 +22,22 @@ export interface TokenBuckets {
  * const waitMs = buckets.take(`${ip}|${site}|${subject}`);
  * ```
  */
-export function createTokenBuckets(config: BucketConfig, now: () => number): TokenBuckets {
-  const refillPerMs = config.perMinute / 60_000;
+export function createTokenBuckets(
+  config: BucketConfig,
+  now: () => number,
+  share: () => number = () => 1,
+): TokenBuckets {
   const buckets = new Map<string, { tokens: number; at: number }>();
-  const level = (bucket: { tokens: number; at: number }, at: number) =>
-    Math.min(config.burst, bucket.tokens + (at - bucket.at) * refillPerMs);
+  const burstOf = (part: number) => Math.max(1, config.burst * part);
+  const level = (bucket: { tokens: number; at: number }, at: number, part: number) =>
+    Math.min(burstOf(part), bucket.tokens + ((at - bucket.at) * config.perMinute * part) / 60_000);
   return {
     take(key) {
       const at = now();
-      const bucket = buckets.get(key) ?? { tokens: config.burst, at };
-      const tokens = level(bucket, at);
+      const part = share();
+      const refillPerMs = (config.perMinute * part) / 60_000;
+      const bucket = buckets.get(key) ?? { tokens: burstOf(part), at };
+      const tokens = level(bucket, at, part);
       if (tokens >= 1) {
         buckets.set(key, { tokens: tokens - 1, at });
         return 0;
@@ -39,12 +47,22 @@ export function createTokenBuckets(config: BucketConfig, now: () => number): Tok
     },
     prune() {
       const at = now();
-      for (const [key, bucket] of buckets) if (level(bucket, at) >= config.burst) buckets.delete(key);
+      const part = share();
+      for (const [key, bucket] of buckets) if (level(bucket, at, part) >= burstOf(part)) buckets.delete(key);
     },
     get size() {
       return buckets.size;
     },
   };
+}
+
+/**
+ * The share of a limit one instance counts when `instances` are live: 1/N. Each instance of a deployment counts
+ * the limits of the HTTP API and of sockets per address on its own; with an equal share each, and a balancer that
+ * spreads a client's requests (round robin, least connections), they add up to the configured limit.
+ */
+export function instanceShare(instances: () => number): () => number {
+  return () => 1 / Math.max(1, instances());
 }
 
 /** The typed refusal every limit answers with. */

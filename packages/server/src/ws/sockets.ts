@@ -21,6 +21,11 @@ export interface SocketOptions {
   readonly log: Logger;
   /** True when `origin` may open a socket for `site` (or for staff, without a site). */
   readonly isAllowedOrigin: (origin: string, site: string | undefined) => boolean;
+  /**
+   * The part of `limits.connectionsPerIp` this instance allows (default 1): 1/N in a cluster of N live instances,
+   * rounded up, so the deployment allows about what one instance would.
+   */
+  readonly limitShare?: (() => number) | undefined;
 }
 
 /** The WebSocket side of the server. */
@@ -103,7 +108,7 @@ export function createSocketServer(options: SocketOptions): SocketServer {
       if (left <= 0) perIp.delete(ip);
       else perIp.set(ip, left);
     };
-    if (count > limit) {
+    if (count > Math.max(1, Math.ceil(limit * (options.limitShare?.() ?? 1)))) {
       const error = helplineError('limit/rate', { seconds: 10 }, { retryAfterMs: 10_000 });
       ws.send(JSON.stringify({ t: 'bye', code: CLOSE_CODES.rateLimited, error: error.toPayload() }));
       ws.close(CLOSE_CODES.rateLimited, 'limit/rate');
