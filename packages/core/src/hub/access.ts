@@ -97,6 +97,8 @@ export const INTERACTION_RULES = {
   'call.media': ['customer', 'assigned'],
   'call.signal': ['customer', 'assigned'],
   'call.attach': ['customer', 'assigned'],
+  // The phone network's side of a dialled call (the server speaks for the customer's phone).
+  'call.ring': ['customer'],
 } as const satisfies Partial<Record<CommandOp, readonly Relation[]>>;
 
 /** A command that acts on one interaction. */
@@ -116,6 +118,12 @@ export const SUBJECT_RULES = {
   'supervisor.snapshot': ['supervisor'],
   'supervisor.kpi-series': ['supervisor'],
   'supervisor.force-presence': ['supervisor'],
+  // Click-to-dial: agents place calls (their voice capacity and queues are checked by the handler); supervisors keep
+  // the do-not-call list.
+  'voice.dial': ['agent'],
+  'dnc.add': ['supervisor'],
+  'dnc.remove': ['supervisor'],
+  'dnc.list': ['supervisor'],
 } as const satisfies Partial<Record<CommandOp, readonly Subject['role'][]>>;
 
 /** Every command is governed by exactly one of the two tables (checked by the type below and by a test). */

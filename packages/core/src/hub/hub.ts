@@ -21,6 +21,7 @@ import { createConnectionsHub } from './connections.hub';
 import { createConversationHub } from './conversation.hub';
 import { createConversationLog } from './conversation.log';
 import { createCustomersHub } from './customers.hub';
+import { createDialHub } from './dial.hub';
 import { type CommandHandlers, createDispatch, requestCaller } from './dispatch';
 import { createStepEffects } from './effects.hub';
 import { createEmailLegHub } from './email-leg.hub';
@@ -408,6 +409,22 @@ export function createHub(options: HubOptions): Hub {
     wireFor,
   });
 
+  // Click-to-dial (hub/dial.hub.ts): an agent's outbound call, checked by the server's policy, and the do-not-call list.
+  const dial = createDialHub({
+    clock,
+    dial: options.dial,
+    agents,
+    queuesOf: (agentId) => agentQueues.get(agentId),
+    queues,
+    router,
+    voiceCapable: (agentId) => connsOf(agentId).some((conn) => conn.capabilities?.voice !== false),
+    intake,
+    log: conversationLog,
+    serialized,
+    callOf: (cid) => voice.callOf(cid),
+    wireFor,
+  });
+
   // Waiting, snoozing, resolving and reopening messaging conversations (hub/messaging.commands.ts).
   const messaging = createMessagingCommands({ clock, queues, agents, live, log: conversationLog });
 
@@ -422,6 +439,7 @@ export function createHub(options: HubOptions): Hub {
     ...presence.handlers,
     ...reporting.handlers,
     ...voice.handlers,
+    ...dial.handlers,
   };
 
   // Every command, from a socket or the HTTP API, runs through the one dispatch (hub/dispatch.ts).

@@ -8,6 +8,7 @@ import type { CommandOp, CommandResult, ConversationEvent } from '../protocol/pr
 import type { Queue } from '../queue/queue.types';
 import type { RoutingRule } from '../routing/rules';
 import type { ChannelsOptions } from './channels.types';
+import type { DialOptions } from './dial.hub';
 import type { EmailLeg } from './email-leg.hub';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
 
@@ -237,6 +238,11 @@ export interface HubOptions {
   readonly callbackSlotMs?: number | undefined;
   /** Timers and signaling budgets of browser calls. */
   readonly voice?: VoiceHubOptions | undefined;
+  /**
+   * Outbound calling (click-to-dial): the server's checks before a number is dialled (E.164, calling hours,
+   * do-not-call list, caller ID), its phone network and its do-not-call list. Absent: `voice.dial` is refused.
+   */
+  readonly dial?: DialOptions | undefined;
   /** The messaging channels (email, SMS, WhatsApp, Messenger): which address feeds which queue, and outbound senders. */
   readonly channels?: ChannelsOptions | undefined;
   /**

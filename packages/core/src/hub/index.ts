@@ -24,6 +24,14 @@ export {
 } from './channels.types';
 export { devAuthenticate } from './dev-auth';
 export { type EmailLeg, emailLegThreadKey } from './email-leg.hub';
+export type {
+  DialOptions,
+  DialPlan,
+  DialRequest,
+  DoNotCallEntry,
+  DoNotCallList,
+  OutboundCall,
+} from './dial.hub';
 export { createHub, type Hub } from './hub';
 export type {
   AdmissionRequest,

@@ -45,6 +45,10 @@ export type Intent =
   | { readonly kind: 'deadline' }
   | { readonly kind: 'offer'; readonly agentId: string; readonly expiresAt: number }
   | { readonly kind: 'accept'; readonly agentId: string }
+  /** An agent dials out (click-to-dial): the new call is theirs at once, without a queue or an offer. */
+  | { readonly kind: 'dial'; readonly agentId: string }
+  /** The far end of a dialled call picked up: its talk time starts. */
+  | { readonly kind: 'connected' }
   | { readonly kind: 'reject'; readonly agentId: string }
   | { readonly kind: 'offer-timeout' }
   /** The router took a pending offer back from its agent (the agent went away or offline). */
@@ -183,6 +187,10 @@ const chatLifecycle: Lifecycle = {
         return { type: 'AGENT_END', at };
       case 'transfer':
         return transferTo(intent.queue, at);
+      case 'dial':
+        return { type: 'DIAL', at, agentId: intent.agentId };
+      case 'connected':
+        return { type: 'CALL_CONNECTED', at };
       default:
         return sharedEvent(intent, at);
     }

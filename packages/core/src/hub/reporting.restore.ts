@@ -12,6 +12,12 @@ export function reportingEventsOf(
   queues: ReadonlyMap<string, Queue>,
 ): KpiLogEvent[] {
   const { id: interactionId, timestamps: t, channel, queueId } = interaction;
+  // A call that had an agent without ever waiting in line was dialled by that agent (click-to-dial): every inbound
+  // call is queued when it starts.
+  const outbound =
+    channel === 'voice' &&
+    t.queuedAt === undefined &&
+    interaction.participants.some((p) => p.role === 'agent');
   const events: KpiLogEvent[] = [
     {
       type: 'created',
@@ -21,6 +27,7 @@ export function reportingEventsOf(
       queueId,
       customerId: interaction.customer.id,
       ...(interaction.topic ? { topic: interaction.topic } : {}),
+      ...(outbound ? { direction: 'outbound' as const } : {}),
     },
   ];
   if (t.queuedAt !== undefined)

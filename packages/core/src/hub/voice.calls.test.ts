@@ -120,7 +120,7 @@ describe('call book: the end of a call and its interaction', () => {
       const { book } = setup();
       const call = held(book, [book.draft(inState('voice', 'active'), 'visitor')]);
       const end = book.stage(call, { type: 'HANG_UP', at: 1, by }, 'hang up') as CallStep;
-      assert.deepEqual(book.endIntentOf(end), { intent: { kind } });
+      assert.deepEqual(book.intentOf(end), { intent: { kind } });
     });
   }
 
@@ -128,12 +128,12 @@ describe('call book: the end of a call and its interaction', () => {
     const { book } = setup();
     const talking = pickedUp(book, 1);
     book.remember(inState('voice', 'active'));
-    assert.deepEqual(book.endIntentOf(book.stage(talking, { type: 'FAIL', at: 2 }, 'fail') as CallStep), {
+    assert.deepEqual(book.intentOf(book.stage(talking, { type: 'FAIL', at: 2 }, 'fail') as CallStep), {
       intent: { kind: 'fail' },
     });
     const ringing = held(book, [book.draft(inState('voice', 'queued', { agentId: null }), 'visitor')]);
     const hangUp = book.stage(ringing, { type: 'HANG_UP', at: 3, by: 'visitor' }, 'hang up') as CallStep;
-    assert.deepEqual(book.endIntentOf(hangUp), { intent: { kind: 'customer-leaves' } });
+    assert.deepEqual(book.intentOf(hangUp), { intent: { kind: 'customer-leaves' } });
   });
 
   it('a live call, a chat call and a call of an interaction already past talking imply nothing', () => {
@@ -141,13 +141,13 @@ describe('call book: the end of a call and its interaction', () => {
     const voice = pickedUp(book, 1);
     book.remember(inState('voice', 'active'));
     assert.deepEqual(
-      book.endIntentOf(book.stage(voice, { type: 'CONNECTED', at: 2 }, 'connect') as CallStep),
+      book.intentOf(book.stage(voice, { type: 'CONNECTED', at: 2 }, 'connect') as CallStep),
       {},
     );
     book.remember(inState('voice', 'wrap-up'));
-    assert.deepEqual(book.endIntentOf(book.stage(voice, { type: 'FAIL', at: 2 }, 'fail') as CallStep), {});
+    assert.deepEqual(book.intentOf(book.stage(voice, { type: 'FAIL', at: 2 }, 'fail') as CallStep), {});
     book.remember(inState('chat', 'active'));
-    assert.deepEqual(book.endIntentOf(book.stage(voice, { type: 'FAIL', at: 2 }, 'fail') as CallStep), {});
+    assert.deepEqual(book.intentOf(book.stage(voice, { type: 'FAIL', at: 2 }, 'fail') as CallStep), {});
   });
 });
 

@@ -101,8 +101,12 @@ export interface CallBook {
     operation: string,
     staged?: readonly CallStep[],
   ): CallStep | undefined;
-  /** A new call of an interaction, placed by `startedBy`, not yet held: its first step creates it. */
-  draft(current: VoiceInteraction, startedBy: CallSide): CallStep;
+  /**
+   * A new call of an interaction, placed by `startedBy`, not yet held: its first step creates it. An agent's call
+   * to a browser rings at once; an outbound phone call (`dialing: true`) stays `dialing` until the phone network
+   * says the far end rings.
+   */
+  draft(current: VoiceInteraction, startedBy: CallSide, options?: { readonly dialing?: boolean }): CallStep;
   /**
    * The call steps an interaction step implies: a voice interaction rings while it waits, is answered when
    * accepted, a transferred call ends and a new one rings; any call ends when its interaction leaves the states that
@@ -111,8 +115,11 @@ export interface CallBook {
   plan(next: VoiceInteraction, before: string, staged: readonly CallStep[]): CallStep[];
   /** The log event of a step when it changes what both sides must see (state, media, hold). */
   eventOf(step: CallStep): ConversationEvent | undefined;
-  /** On a voice interaction the call is the interaction: the step that ends the call ends the interaction too. */
-  endIntentOf(step: CallStep): { intent?: Intent };
+  /**
+   * On a voice interaction the call is the interaction: the step that ends the call ends the interaction too, and
+   * the far end picking up a call the agent dialled starts its talk time.
+   */
+  intentOf(step: CallStep): { intent?: Intent };
   /** Makes a stored step current; returns the call it replaced (the interaction's earlier call), if any. */
   apply(step: CallStep): { readonly call: HubCall; readonly replaced: HubCall | undefined };
   /** Forgets a finished interaction and its call; returns the call. */
@@ -154,7 +161,11 @@ export function createCallBook(deps: CallBookDeps): CallBook {
     return result.changed ? { call, before, next: result.snapshot } : undefined;
   }
 
-  function draft(current: VoiceInteraction, startedBy: CallSide): CallStep {
+  function draft(
+    current: VoiceInteraction,
+    startedBy: CallSide,
+    options: { readonly dialing?: boolean } = {},
+  ): CallStep {
     const at = clock.now();
     const cid = current.interaction.id;
     let snapshot = voiceSnapshot({
@@ -163,7 +174,8 @@ export function createCallBook(deps: CallBookDeps): CallBook {
       acw: { kind: 'none' },
     });
     // The visitor's browser rings as soon as the call exists (the notice reaches it when it is applied).
-    if (startedBy === 'agent') snapshot = transition(voiceMachine, snapshot, { type: 'RING', at }).snapshot;
+    if (startedBy === 'agent' && !options.dialing)
+      snapshot = transition(voiceMachine, snapshot, { type: 'RING', at }).snapshot;
     const call: HubCall = { callId: randomId('v', deps.randomBytes), cid, startedBy, snapshot };
     interactions.set(cid, current);
     return { call, before: undefined, next: snapshot };
@@ -192,6 +204,13 @@ export function createCallBook(deps: CallBookDeps): CallBook {
     }
     if (interaction.channel === 'voice' && phase === 'handling' && phaseOf('voice', before) === 'offered') {
       add({ type: 'ANSWER', at }, 'answer the call');
+    } else if (
+      interaction.channel === 'voice' &&
+      phase === 'handling' &&
+      phaseOf('voice', before) === 'intake'
+    ) {
+      // Dialled by its agent (click-to-dial): the outbound call starts with the interaction.
+      if (!call) steps.push(draft(next, 'agent', { dialing: true }));
     } else if (!callMayGoOn(interaction.channel, state)) {
       const { endedBy } = interaction;
       add(
@@ -223,9 +242,14 @@ export function createCallBook(deps: CallBookDeps): CallBook {
     };
   }
 
-  function endIntentOf({ call, next }: CallStep): { intent?: Intent } {
+  function intentOf({ call, before, next }: CallStep): { intent?: Intent } {
     const current = interactions.get(call.cid);
-    if (LIVE_CALL.has(next.value) || current?.interaction.channel !== 'voice') return {};
+    if (current?.interaction.channel !== 'voice') return {};
+    // The far end of a dialled call picked up: the interaction records its answer (talk time starts).
+    if (call.startedBy === 'agent' && next.value === 'active' && before?.value === 'connecting') {
+      return { intent: { kind: 'connected' } };
+    }
+    if (LIVE_CALL.has(next.value)) return {};
     if (!callMayGoOn('voice', current.snapshot.value)) return {};
     const { endedBy } = next.context;
     const intent: Intent =
@@ -264,7 +288,7 @@ export function createCallBook(deps: CallBookDeps): CallBook {
     draft,
     plan,
     eventOf,
-    endIntentOf,
+    intentOf,
     apply,
     forget,
   };

@@ -135,6 +135,14 @@ export function createCallCommands(deps: CallCommandsDeps): CallHandlers {
         signaling.bind(call, side, conn.id);
         return answered;
       }),
+    'call.ring': (conn, args) =>
+      onCall('call.ring', conn, args, 'report ringing', async (call, side) => {
+        if (side === call.startedBy)
+          throw helplineError('auth/forbidden', { operation: 'ring your own call' });
+        // A late or repeated report (the far end already picked up) changes nothing.
+        if (call.snapshot.value !== 'dialing') return { call: toWireCall(call) };
+        return stepped(call, { type: 'RING', at: clock.now() }, 'report ringing');
+      }),
     'call.hangup': (conn, args) =>
       onCall('call.hangup', conn, args, 'hang up', (call, side) => {
         const { value } = call.snapshot;

@@ -134,7 +134,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
     const calls = steps.filter((step): step is CallStep => step !== undefined);
     const last = calls.at(-1);
     if (!last) return;
-    await deps.commit(cid, { calls, ...book.endIntentOf(last) });
+    await deps.commit(cid, { calls, ...book.intentOf(last) });
   }
 
   /** Makes stored steps current: the call's snapshot, its parties told, its watchdogs re-armed. */

@@ -426,3 +426,59 @@ describe('CSV export', () => {
     assert.ok(csv.includes("topic,'=cmd|calc,1\r\n"));
   });
 });
+
+describe('KPIs: outbound calls (click-to-dial)', () => {
+  const opts = { ...SETTINGS, from: T, to: T + DAY };
+  // An inbound call answered after 10 s, then the agent calls the same customer back: once connected (60 s of talk),
+  // once unanswered.
+  const events: KpiLogEvent[] = [
+    {
+      type: 'created',
+      at: s(0),
+      interactionId: 'in',
+      channel: 'voice',
+      queueId: 'support',
+      customerId: 'ada',
+    },
+    { type: 'queued', at: s(0), interactionId: 'in', queueId: 'support' },
+    { type: 'answered', at: s(10), interactionId: 'in', agentId: 'a1' },
+    { type: 'ended', at: s(40), interactionId: 'in', endReason: 'completed' },
+    ...(['out1', 'out2'] as const).flatMap((id, n): KpiLogEvent[] => [
+      {
+        type: 'created',
+        at: s(100 + n * 200),
+        interactionId: id,
+        channel: 'voice',
+        queueId: 'support',
+        customerId: 'ada',
+        direction: 'outbound',
+      },
+    ]),
+    { type: 'answered', at: s(110), interactionId: 'out1', agentId: 'a1' },
+    { type: 'ended', at: s(170), interactionId: 'out1', endReason: 'completed' },
+    { type: 'ended', at: s(330), interactionId: 'out2', endReason: 'abandoned' },
+  ];
+
+  it('counts them apart: inbound answer, abandonment, ASA and FCR keep their meaning; talk time includes them', () => {
+    const report = computeKpis(events, opts);
+    assert.equal(report.outboundCalls, 2);
+    assert.equal(report.outboundConnected, 1);
+    assert.equal(report.queued, 1);
+    assert.equal(report.answered, 1);
+    assert.equal(report.answerRate, 1);
+    assert.equal(report.abandoned, 0);
+    assert.equal(report.asaSeconds, 10);
+    // The inbound call is not "repeated" by the agent calling back.
+    assert.equal(report.fcr, 1);
+    assert.equal(report.fcrContacts, 1);
+    assert.equal(report.handled, 2);
+    assert.equal(report.talkSeconds, (30 + 60) / 2);
+    assert.match(kpisToCsv(report), /outbound_calls,outbound_connected\r\n.*,2,1\r\n$/);
+  });
+
+  it('the live accumulator agrees', () => {
+    const live = createKpiAccumulator({ ...SETTINGS, from: T });
+    for (const event of events) live.add(event);
+    assert.deepEqual(live.snapshot(T + DAY), computeKpis(events, opts));
+  });
+});

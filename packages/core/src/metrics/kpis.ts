@@ -39,6 +39,8 @@ interface InteractionRecord {
   nps: number | undefined;
   /** Another contact of the same customer on the same topic followed within the FCR window. */
   repeated: boolean;
+  /** A call an agent dialled (click-to-dial): never part of the inbound figures. */
+  outbound: boolean;
 }
 
 function newRecord(id: string, at: number): InteractionRecord {
@@ -62,6 +64,7 @@ function newRecord(id: string, at: number): InteractionRecord {
     csat: undefined,
     nps: undefined,
     repeated: false,
+    outbound: false,
   };
 }
 
@@ -110,6 +113,7 @@ function applyEvent(record: InteractionRecord, event: InteractionLogEvent): void
       record.customerId ??= event.customerId;
       record.topic ??= event.topic;
       if (record.queueId === undefined) record.queueId = event.queueId;
+      if (event.direction === 'outbound') record.outbound = true;
       break;
     case 'queued':
       // The first queue starts the wait; a later one is a transfer and becomes the reporting queue.
@@ -183,6 +187,8 @@ interface Totals {
   readonly byDisposition: Map<string, number>;
   readonly byTopic: Map<string, number>;
   readonly byEndReason: Map<string, number>;
+  outboundCalls: number;
+  outboundConnected: number;
 }
 
 function emptyTotals(): Totals {
@@ -210,6 +216,8 @@ function emptyTotals(): Totals {
     byDisposition: new Map(),
     byTopic: new Map(),
     byEndReason: new Map(),
+    outboundCalls: 0,
+    outboundConnected: 0,
   };
 }
 
@@ -225,9 +233,15 @@ function accumulate(totals: Totals, record: InteractionRecord, settings: KpiSett
   totals.interactions += sign;
   const queued = record.queuedAt !== undefined;
   const answered = record.answeredAt !== undefined;
-  if (queued) totals.queued += sign;
-  if (answered) totals.answered += sign;
-  if (!answered && record.endReason === 'abandoned') totals.abandoned += sign;
+  if (record.outbound) {
+    // A dialled call: counted apart, so inbound answer and abandonment rates keep their meaning.
+    totals.outboundCalls += sign;
+    if (answered) totals.outboundConnected += sign;
+  } else {
+    if (queued) totals.queued += sign;
+    if (answered) totals.answered += sign;
+    if (!answered && record.endReason === 'abandoned') totals.abandoned += sign;
+  }
 
   if (queued) {
     const queuedAt = record.queuedAt as number;
@@ -256,7 +270,7 @@ function accumulate(totals: Totals, record: InteractionRecord, settings: KpiSett
     totals.wrapMs += sign * wrap;
   }
 
-  if (answered && record.customerId !== undefined) {
+  if (answered && record.customerId !== undefined && !record.outbound) {
     totals.fcrContacts += sign;
     if (record.resolved !== false && !record.repeated) totals.fcrResolved += sign;
   }
@@ -278,7 +292,8 @@ function accumulate(totals: Totals, record: InteractionRecord, settings: KpiSett
 
 /** FCR key: same customer and same topic (contacts without a topic share the empty topic). */
 function repeatKey(record: InteractionRecord): string | undefined {
-  return record.customerId === undefined ? undefined : `${record.customerId}\u0000${record.topic ?? ''}`;
+  // The agent calling a customer back is not the customer coming back: outbound calls stay out of FCR.
+  return record.customerId === undefined || record.outbound ? undefined : `${record.customerId}\u0000${record.topic ?? ''}`;
 }
 
 /** Marks each contact that another contact of the same key followed within the window. */
@@ -420,6 +435,8 @@ function report(
         : (100 * (totals.npsPromoters - totals.npsDetractors)) / totals.npsResponses,
     npsResponses: totals.npsResponses,
     occupancy,
+    outboundCalls: totals.outboundCalls,
+    outboundConnected: totals.outboundConnected,
     byDisposition: sortedRecord(totals.byDisposition),
     byTopic: sortedRecord(totals.byTopic),
     byEndReason: sortedRecord(totals.byEndReason),
@@ -671,6 +688,8 @@ const KPI_COLUMNS: readonly [string, (r: KpiReport) => CsvCell][] = [
   ['nps', (r) => r.nps],
   ['nps_responses', (r) => r.npsResponses],
   ['occupancy', (r) => r.occupancy],
+  ['outbound_calls', (r) => r.outboundCalls],
+  ['outbound_connected', (r) => r.outboundConnected],
 ];
 
 /**

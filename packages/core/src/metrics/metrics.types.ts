@@ -19,6 +19,11 @@ export type InteractionLogEvent =
       readonly queueId?: string | undefined;
       readonly customerId?: string | undefined;
       readonly topic?: string | undefined;
+      /**
+       * `outbound` for a call an agent dialled (click-to-dial): counted in `outboundCalls`, and in talk and handle
+       * time once the far end picks up, but never in the inbound figures (queued, answered, ASA, abandonment, FCR).
+       */
+      readonly direction?: 'inbound' | 'outbound' | undefined;
     })
   /** Entered a queue. The first one starts the wait; a later one is a transfer and moves the interaction. */
   | (LogEventBase & { readonly type: 'queued'; readonly queueId: string; readonly channel?: Channel })
@@ -113,6 +118,10 @@ export interface KpiReport {
   readonly npsResponses: number;
   /** Time handling work / time staffed (available or handling), over all agents, clipped to the window. */
   readonly occupancy: number | undefined;
+  /** Calls agents dialled (click-to-dial) in the window; they count in talk and handle time, not in `answered`. */
+  readonly outboundCalls: number;
+  /** Of those, how many the far end picked up. */
+  readonly outboundConnected: number;
   readonly byDisposition: Readonly<Record<string, number>>;
   readonly byTopic: Readonly<Record<string, number>>;
   readonly byEndReason: Readonly<Record<string, number>>;

@@ -1,6 +1,7 @@
 import { ERROR_MESSAGES, type ErrorCode } from './errors';
 import { ATTACHMENT_ERROR_MESSAGES } from './errors.attachment';
 import { CLUSTER_ERROR_MESSAGES } from './errors.cluster';
+import { DIAL_ERROR_GUIDE, DIAL_ERROR_MESSAGES } from './errors.dial';
 import { MESSAGING_ERROR_GUIDE, MESSAGING_ERROR_MESSAGES } from './errors.messaging';
 import { VONAGE_ERROR_MESSAGES } from './errors.vonage';
 
@@ -230,6 +231,7 @@ export const ERROR_GUIDE = {
     action: 'Start the server with attachments enabled (docs/attachments.md).',
   },
   ...MESSAGING_ERROR_GUIDE,
+  ...DIAL_ERROR_GUIDE,
 } as const satisfies Record<ErrorCode, { cause: string; action: string }>;
 
 /** One entry of the error catalog. */
@@ -259,5 +261,6 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> =
       ...CLUSTER_ERROR_MESSAGES,
       ...ATTACHMENT_ERROR_MESSAGES,
       ...MESSAGING_ERROR_MESSAGES,
+      ...DIAL_ERROR_MESSAGES,
     }).map(([code, message]) => [code, { message, ...ERROR_GUIDE[code as ErrorCode] }]),
   ) as Record<ErrorCode, ErrorCatalogEntry>;

@@ -1,6 +1,7 @@
 import type { ATTACHMENT_ERROR_MESSAGES } from './errors.attachment';
 import { fillTemplate, HelplineError } from './errors.base';
 import type { CLUSTER_ERROR_MESSAGES } from './errors.cluster';
+import type { DIAL_ERROR_MESSAGES } from './errors.dial';
 import type { MESSAGING_ERROR_MESSAGES } from './errors.messaging';
 import type { VONAGE_ERROR_MESSAGES } from './errors.vonage';
 
@@ -61,7 +62,8 @@ export type ErrorCode =
   | keyof typeof VONAGE_ERROR_MESSAGES
   | keyof typeof CLUSTER_ERROR_MESSAGES
   | keyof typeof ATTACHMENT_ERROR_MESSAGES
-  | keyof typeof MESSAGING_ERROR_MESSAGES;
+  | keyof typeof MESSAGING_ERROR_MESSAGES
+  | keyof typeof DIAL_ERROR_MESSAGES;
 
 /** An error code whose message every client ships ({@link ERROR_MESSAGES}). */
 export type CoreErrorCode = keyof typeof ERROR_MESSAGES;

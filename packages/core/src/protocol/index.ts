@@ -16,6 +16,7 @@ export {
   type AttachmentErrorCode,
   attachmentError,
 } from './errors.attachment';
+export { DIAL_ERROR_MESSAGES, type DialErrorCode, dialError } from './errors.dial';
 export { ERROR_CATALOG, ERROR_GUIDE, type ErrorCatalogEntry } from './errors.guide';
 export {
   MESSAGING_ERROR_MESSAGES,

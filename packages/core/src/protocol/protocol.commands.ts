@@ -2,7 +2,17 @@ import * as v from 'valibot';
 import { attachmentListSchema } from '../attachment/attachment.schema';
 import { ERROR_MESSAGES, type HelplineError, helplineError } from './errors';
 import { type ParseResult, parseJsonFrame, validateValue } from './protocol';
-import { e164, emailAddress, languageTag, messageText, prechat, storableText, timeZone, token } from './protocol.inputs';
+import {
+  e164,
+  emailAddress,
+  languageTag,
+  messageText,
+  prechat,
+  storable,
+  storableText,
+  timeZone,
+  token,
+} from './protocol.inputs';
 import { LIMITS, PROTOCOL_VERSION } from './protocol.limits';
 import { csatScore, epochMs, id, seq } from './protocol.primitives';
 import { callSignalSchema } from './protocol.signal';
@@ -40,6 +50,9 @@ const cid = v.strictObject({ cid: id });
 const callRef = v.strictObject({ cid: id, callId: id });
 
 const callSignal = callSignalSchema('send');
+
+/** A phone number as a person writes it (`+44 20 7946 0958`, `020 7946 0958`): the server parses and checks it. */
+const dialNumber = v.pipe(v.string(), v.minLength(1), v.maxLength(40), storable);
 
 /** Arguments of every command, by operation name. */
 export const commandArgsSchemas = {
@@ -205,6 +218,25 @@ export const commandArgsSchemas = {
   'call.signal': v.strictObject({ cid: id, callId: id, signal: callSignal }),
   /** The interaction's current (or last) call; binds this connection as this party's end of it (after a reload). */
   'call.attach': cid,
+  /** The called party's phone rings (an outbound call the agent dialled): `dialing → ringing`. */
+  'call.ring': callRef,
+  // Outbound calls (click-to-dial)
+  /**
+   * An agent calls a phone number: `number` as written (E.164, or national in the queue's region), on `queueId`
+   * (default: the agent's first queue); `timeZone` overrides the one the number's country implies for calling hours.
+   */
+  'voice.dial': v.strictObject({
+    requestId: v.optional(v.pipe(v.string(), v.uuid())),
+    number: dialNumber,
+    queueId: v.optional(id),
+    timeZone: v.optional(timeZone),
+  }),
+  /** Adds a number to the do-not-call list (supervisors). */
+  'dnc.add': v.strictObject({ number: dialNumber, reason: v.optional(storableText(LIMITS.comment)) }),
+  /** Takes a number off the do-not-call list (supervisors). */
+  'dnc.remove': v.strictObject({ number: dialNumber }),
+  /** The do-not-call list, newest first (supervisors). */
+  'dnc.list': v.strictObject({}),
 } as const;
 
 /** Every operation name a client may send. */

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { channel } from './protocol.primitives';
 import { empty, visitorResultSchemas } from './protocol.results';
-import { interactionSchema } from './protocol.schemas';
+import { interactionSchema, wireCallSchema } from './protocol.schemas';
 
 // The results of staff commands (consoles, boards, KPIs), apart from a visitor's: a visitor bundle that never
 // imports this module leaves them out.
@@ -84,6 +84,8 @@ export const kpiReportSchema = v.object({
   nps: ratio,
   npsResponses: count,
   occupancy: ratio,
+  outboundCalls: v.optional(count),
+  outboundConnected: v.optional(count),
   byDisposition: counts,
   byTopic: counts,
   byEndReason: counts,
@@ -120,6 +122,14 @@ const consoleQueueSchema = v.object({
       v.object({ provider: v.literal('vonage'), region: v.optional(v.picklist(['US', 'EU', 'AP'])) }),
     ]),
   ),
+});
+
+/** One number on the do-not-call list: who put it there, when, and why. */
+export const doNotCallEntrySchema = v.object({
+  number: v.string(),
+  reason: v.optional(v.string()),
+  addedBy: v.string(),
+  addedAt: v.number(),
 });
 
 /** What each command's `ack.result` holds. Clients validate it before use. */
@@ -202,6 +212,18 @@ export const commandResultSchemas = {
   }),
   'supervisor.force-presence': empty,
   'supervisor.reassign': empty,
+  // Outbound calls (click-to-dial)
+  'call.ring': v.object({ call: wireCallSchema }),
+  /** The outbound interaction, the number dialled in E.164, and whether the call is simulated (no telephony). */
+  'voice.dial': v.object({
+    cid: v.string(),
+    interaction: interactionSchema,
+    number: v.string(),
+    simulated: v.boolean(),
+  }),
+  'dnc.add': v.object({ entry: doNotCallEntrySchema }),
+  'dnc.remove': v.object({ removed: v.boolean() }),
+  'dnc.list': v.object({ entries: v.array(doNotCallEntrySchema) }),
   'agent.snapshot': v.object({
     status: v.string(),
     reason: v.optional(v.string()),

@@ -9,6 +9,7 @@ import type { CommandArgs, CommandResult, Notice, WireInteraction } from '../pro
 import type { Queue } from '../queue/queue.types';
 import { leadershipOf } from '../transport/leader.transport';
 import type { CallSession } from '../voice/call.session';
+import { createAgentDial, type DialCallOptions, type DialResult, type DialView } from './agent.dial';
 import { type AgentVoiceOption, agentCapabilities, createAgentVoice } from './agent.voice';
 import { createConversationsStore, pickEach } from './conversations.store';
 import {
@@ -26,6 +27,7 @@ import type {
   UploadOptions,
 } from './session.attachments';
 
+export type { DialCallOptions, DialResult, DialView } from './agent.dial';
 export type { AgentOffer, TransferResult } from './interactions.fold';
 
 /** The agent's presence as the server knows it. */
@@ -151,6 +153,20 @@ export interface AgentSession {
    * card can show them. Called on its own when the agent accepts an offer (the screen pop).
    */
   customerHistory(customerId: string): Promise<readonly WireInteraction[]>;
+  /**
+   * Calls a phone number (click-to-dial): the server checks it (E.164, calling hours in the customer's time zone,
+   * the do-not-call list, the queue's caller ID), then creates an outbound voice interaction that is this agent's at
+   * once, with its call in `dialing` → `ringing` → `active`, wrapped up like any call. Rejects with the server's typed
+   * refusal (`dial/invalid-number`, `dial/outside-hours`, `dial/do-not-call`, `dial/no-caller-id`, `dial/no-voice`).
+   *
+   * @example
+   * ```ts
+   * const { cid, simulated } = await agent.dial('+44 20 7946 0958', { queueId: 'sales' });
+   * ```
+   */
+  dial(number: string, options?: DialCallOptions): Promise<DialResult>;
+  /** The latest {@link AgentSession.dial}: placing, placed (simulated or not), or refused with its error. */
+  readonly $dial: ReadableAtom<DialView | undefined>;
   close(): void;
 }
 
@@ -276,6 +292,15 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     isLeader: leadershipOf(options.transport),
   });
 
+  const dialer = createAgentDial({
+    connection,
+    now: () => options.clock?.now() ?? Date.now(),
+    placed(interaction) {
+      apply({ type: 'interaction', interaction });
+      void conversations.load(interaction.id).catch(() => undefined);
+    },
+  });
+
   async function customerHistory(customerId: string): Promise<readonly WireInteraction[]> {
     const { interactions } = await connection.command('customer.history', { customerId });
     apply(...interactions.map((interaction) => ({ type: 'past' as const, interaction })));
@@ -301,6 +326,8 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       setPresenceFrom(await connection.command('presence.set', { status, ...(reason ? { reason } : {}) }));
     },
     customerHistory,
+    dial: dialer.dial,
+    $dial: dialer.$dial,
     $calls: voice.$calls,
     takesCalls: voice.enabled,
     async accept(cid) {

@@ -493,6 +493,8 @@ export function kpiReport(figures: Partial<KpiReport> = {}): KpiReport {
     nps: undefined,
     npsResponses: 0,
     occupancy: undefined,
+    outboundCalls: 0,
+    outboundConnected: 0,
     byDisposition: {},
     byTopic: {},
     byEndReason: {},
