@@ -320,6 +320,8 @@ const routes: { method: string; pattern: RegExp; handler: Handler; dev?: boolean
           queues,
           // Which voice provider the widget and console load: `webrtc`, or `vonage` (packages/server/src/vonage).
           voice: siteVoiceConfig(context.config),
+          // Whether the widget offers "continue by email": only when this server sends mail (an `email` section).
+          email: context.config.file.email !== undefined,
           at: now,
         },
       };

@@ -331,6 +331,21 @@ CREATE TABLE cluster_keys (
 );
 `,
   },
+  {
+    version: 15,
+    name: 'continue by email: the email leg of a chat',
+    sql: `
+-- The address a chat's visitor gave for replies by email (docs/widget.md, "Continue by email"): unverified, a
+-- delivery address of this one chat, never an identifier of a customer. mailed_through is the last seq mailed.
+CREATE TABLE email_legs (
+  cid            text PRIMARY KEY,
+  address        text NOT NULL,
+  thread_key     text NOT NULL,
+  set_at         bigint NOT NULL,
+  mailed_through bigint NOT NULL DEFAULT 0
+);
+`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.

@@ -7,6 +7,7 @@ import {
   type PresenceStatus,
 } from '@helpline/core';
 import type {
+  EmailLeg,
   HubStorage,
   InteractionSnapshot,
   StoredEvent,
@@ -63,6 +64,8 @@ export interface SqlStorage extends HubStorage {
     channel: MessagingChannel,
     externalId: string,
   ): Promise<{ cid: string; seq: number } | undefined>;
+  emailLeg(cid: string): Promise<EmailLeg | undefined>;
+  saveEmailLeg(leg: EmailLeg): Promise<void>;
   /** Deletes resume tokens issued before `before`; returns how many. */
   pruneResumeTokens(before: number): Promise<number>;
   interactionsSince(from: number): Promise<Interaction[]>;
@@ -319,6 +322,33 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
         [channel, threadKey],
       );
       return rows[0]?.cid;
+    },
+
+    async emailLeg(cid) {
+      const rows = await client.query<{
+        address: string;
+        thread_key: string;
+        set_at: string | number;
+        mailed_through: string | number;
+      }>('SELECT address, thread_key, set_at, mailed_through FROM email_legs WHERE cid = $1', [cid]);
+      const row = rows[0];
+      return row
+        ? {
+            cid,
+            address: row.address,
+            threadKey: row.thread_key,
+            setAt: Number(row.set_at),
+            mailedThrough: Number(row.mailed_through),
+          }
+        : undefined;
+    },
+
+    async saveEmailLeg(leg) {
+      await client.query(
+        `INSERT INTO email_legs (cid, address, thread_key, set_at, mailed_through) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (cid) DO UPDATE SET address = $2, thread_key = $3, set_at = $4, mailed_through = $5`,
+        [leg.cid, leg.address, leg.threadKey, leg.setAt, leg.mailedThrough],
+      );
     },
 
     async channelMessage(channel, externalId) {
