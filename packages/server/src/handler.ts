@@ -275,7 +275,12 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   // The messaging adapter keeps its inbox and threads beside the hub's tables, and carries agents' replies out.
   const messagingAdapter = messaging?.adapter(
     storage.sql,
-    attachments ? attachmentsForMessaging(attachments.store) : undefined,
+    attachments
+      ? attachmentsForMessaging(attachments.store, {
+          policy: attachments.channelPolicy,
+          shares: messaging?.shares,
+        })
+      : undefined,
   );
   // Mail is handed to whichever hub leads now (`hub.channels`), read when each mail arrives.
   const emailChannel = email?.open(storage.sql, () => hub.channels);
@@ -417,6 +422,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       hub,
       authenticate: (token) => auth.authenticate(token),
       siteOfVisitor: (token) => auth.siteOfVisitor(token),
+      shares: messaging?.shares,
     }),
   });
   // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.

@@ -16,7 +16,13 @@ export {
   createFileBytes,
   createMemoryBytes,
   createSqlBytes,
+  openS3Bytes,
+  type S3Bytes,
+  S3BytesError,
+  type S3BytesOptions,
+  type S3BytesProblem,
   type ScannedFile,
+  s3BytesOptionsFromEnv,
 } from './attachments';
 export { type Auth, type AuthOptions, createAuth, type IssuedVisitorSession } from './auth/auth';
 export type { JwtPolicy } from './auth/jwt';

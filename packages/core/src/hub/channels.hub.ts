@@ -19,6 +19,7 @@ import type {
   OutboundMessage,
   ReceiveResult,
 } from './channels.types';
+import { inboundMessageKey } from './channels.types';
 import type { Change, ConversationLog } from './conversation.log';
 import type { HubClock, HubStorage, StoredEvent, Subject } from './hub.types';
 import type { Intake } from './intake.hub';
@@ -90,7 +91,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
 }
 
 /** The dedupe key of a customer's message in its conversation (its `clientMsgId`). */
-const inboundKey = (channel: MessagingChannel, externalId: string) => `${channel}:${externalId}`;
+const inboundKey = inboundMessageKey;
 
 function invalid(field: string, detail: string) {
   return helplineError('validation/field', { scope: 'channels.receive', field, detail });
@@ -167,6 +168,7 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
       clientMsgId: inboundKey(message.channel, message.externalId),
       from: { id: subject.id, role: 'visitor', name: subject.name },
       text: redactCardNumbers(message.text),
+      ...(message.attachments?.length ? { attachments: message.attachments } : {}),
     });
     change.channel = {
       channel: message.channel,
@@ -320,6 +322,7 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
       cid: stored.cid,
       seq: stored.seq,
       messageId: stored.ev.messageId,
+      clientMsgId: stored.ev.clientMsgId,
       threadKey: prechat[THREAD_FIELDS.threadKey] ?? '',
       from: prechat[THREAD_FIELDS.address] ?? '',
       to: {
@@ -328,6 +331,7 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
       },
       ...(prechat[THREAD_FIELDS.subject] ? { subject: prechat[THREAD_FIELDS.subject] } : {}),
       text: stored.ev.text,
+      ...(stored.ev.attachments?.length ? { attachments: stored.ev.attachments } : {}),
       agent: { id: agent.id, displayName: agent.name },
       references: await referencesOf(stored.cid, channel),
     };

@@ -1,3 +1,4 @@
+import type { AttachmentRef } from '../attachment/attachment.types';
 import type { MessagingChannel } from '../interaction/interaction.types';
 
 // The contract between the hub and the adapters of the messaging channels (email over IMAP/SMTP; SMS, WhatsApp and
@@ -64,8 +65,28 @@ export interface InboundMessage {
    * quoted history folded away. Never HTML. It is cut to the protocol's message length limit.
    */
   readonly text: string;
+  /**
+   * Files that came with the message (an email's attachments, a WhatsApp photo), already kept by the adapter in the
+   * attachment store (checked and scanned there). The adapter binds each to the message once `receive` resolves
+   * (`adopt` with the conversation and the `clientMsgId` `<channel>:<externalId>`), so those who may read the
+   * message may download them. The text may then be empty.
+   */
+  readonly attachments?: readonly AttachmentRef[] | undefined;
   /** When the provider received it (epoch ms); falls back to the hub's clock when not finite. */
   readonly receivedAt: number;
+}
+
+/**
+ * The key a customer's message is stored under in its conversation (its `clientMsgId`): `<channel>:<externalId>`.
+ * Adapters bind the files of the message to it (the attachment store's `adopt`).
+ *
+ * @example
+ * ```ts
+ * inboundMessageKey('whatsapp', 'aaaaaaaa-bbbb-…'); // 'whatsapp:aaaaaaaa-bbbb-…'
+ * ```
+ */
+export function inboundMessageKey(channel: MessagingChannel, externalId: string): string {
+  return `${channel}:${externalId}`;
 }
 
 /** What {@link ChannelsHub.receive} did with a message. */
@@ -92,6 +113,11 @@ export interface OutboundMessage {
   readonly seq: number;
   /** The message id in the conversation (the `messageId` of its `message` event). */
   readonly messageId: string;
+  /**
+   * The sender's id of the message (its `clientMsgId`): a console route that sent the content itself (a WhatsApp
+   * template) keys its own send by it, so the adapter finds that send instead of sending again.
+   */
+  readonly clientMsgId?: string | undefined;
   /** The conversation's thread key (see {@link InboundMessage.threadKey}). */
   readonly threadKey: string;
   /** Our side, the address the conversation came in on (see {@link InboundMessage.to}): the sender of the reply. */
@@ -100,8 +126,10 @@ export interface OutboundMessage {
   readonly to: ChannelAddress;
   /** Email only: the subject of the conversation (the adapter prefixes `Re:` as it sees fit). */
   readonly subject?: string | undefined;
-  /** The agent's text, plain. */
+  /** The agent's text, plain; may be empty when the message carries attachments. */
   readonly text: string;
+  /** The files the agent attached: an email carries them as MIME parts, a messaging app as media. */
+  readonly attachments?: readonly AttachmentRef[] | undefined;
   /** Who wrote it, for a signature or a `From` display name. */
   readonly agent: { readonly id: string; readonly displayName: string };
   /**

@@ -19,6 +19,7 @@ export {
   DELIVERY_STATUSES,
   type DeliveryStatus,
   type InboundMessage,
+  inboundMessageKey,
   type OutboundMessage,
   type ReceiveResult,
 } from './channels.types';

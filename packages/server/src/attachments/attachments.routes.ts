@@ -15,6 +15,7 @@ import { rateLimited } from '../limits/rate-limit';
 import type { SqlStorage } from '../storage/sql.storage';
 import { strictestPolicy } from './attachments.config';
 import { downloadHeaders, offsetOf, streamBody } from './attachments.http';
+import type { ShareLinks } from './attachments.share';
 import type { AttachmentRecord, AttachmentStore } from './attachments.types';
 
 // The attachment routes of the HTTP API. Uploads are restartable: create, then PUT the bytes (in one request or
@@ -33,6 +34,8 @@ export interface AttachmentRoutesDeps {
   readonly siteOfVisitor: (token: string) => Promise<string | undefined>;
   /** Uploads started, by (address, subject). */
   readonly uploadBuckets: TokenBuckets;
+  /** Signed links for providers (Vonage fetching outbound media); absent: `…/shared` answers not-found. */
+  readonly shares?: ShareLinks | undefined;
 }
 
 /** A request as the API handler hands it over. */
@@ -50,7 +53,7 @@ export interface AttachmentRoutes {
 
 const ID = '[\\w.:-]{1,64}';
 const CONVERSATION = new RegExp(`^/v1/conversations/(?<cid>${ID})/attachments(?<policy>/policy)?$`);
-const ATTACHMENT = new RegExp(`^/v1/attachments/(?<id>${ID})(?<part>/upload|/complete)?$`);
+const ATTACHMENT = new RegExp(`^/v1/attachments/(?<id>${ID})(?<part>/upload|/complete|/shared)?$`);
 
 const createBody = v.strictObject({
   name: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
@@ -253,6 +256,21 @@ export function createAttachmentRoutes(deps: AttachmentRoutesDeps): AttachmentRo
       if (!attachment?.groups) return false;
       const id = attachment.groups.id ?? '';
       const part = attachment.groups.part;
+      if (part === '/shared' && (request.method === 'GET' || request.method === 'HEAD')) {
+        // No token: the signature in the link is the permission (a provider fetching outbound media).
+        if (!deps.shares) throw helplineError('not-found', { entity: 'Attachment', id });
+        const { searchParams } = request.url;
+        deps.shares.check(id, searchParams.get('expires'), searchParams.get('signature'));
+        const record = await store.get(id);
+        if (record?.status !== 'complete') throw helplineError('not-found', { entity: 'Attachment', id });
+        response.writeHead(
+          200,
+          downloadHeaders({ name: record.name, type: record.type, size: record.received, inline: false }),
+        );
+        if (request.method === 'GET') await streamBody(response, store.read(record));
+        else response.end();
+        return true;
+      }
       const subject = await subjectOf(request);
       if (part === '/upload' && request.method === 'GET') {
         const record = await uploaded(subject, id);

@@ -15,7 +15,15 @@ import {
 } from '../testing/harness';
 import { startFaultProxy } from '../testing/proxy';
 import { contentDisposition } from './attachments.http';
-import { createUpload, PNG, putBytes, startPartialPut, uploadWhole } from './attachments.testing';
+import {
+  assertServedSafely,
+  createUpload,
+  PNG,
+  putBytes,
+  resumeUpload,
+  startPartialPut,
+  uploadWhole,
+} from './attachments.testing';
 
 const servers: HelplineServer[] = [];
 const clients: TestClient[] = [];
@@ -65,14 +73,10 @@ describe('attachments over HTTP', () => {
     });
     assert.equal(download.status, 200);
     assert.deepEqual(Buffer.from(await download.arrayBuffer()), PNG);
-    assert.equal(download.headers.get('content-type'), 'image/png');
-    assert.equal(
-      download.headers.get('content-disposition'),
-      `attachment; filename="photo _1_.png"; filename*=UTF-8''photo%20%221%22.png`,
-    );
-    assert.equal(download.headers.get('x-content-type-options'), 'nosniff');
-    assert.equal(download.headers.get('content-security-policy'), "sandbox; default-src 'none'");
-    assert.equal(download.headers.get('cross-origin-resource-policy'), 'same-site');
+    assertServedSafely(download, {
+      type: 'image/png',
+      disposition: `attachment; filename="photo _1_.png"; filename*=UTF-8''photo%20%221%22.png`,
+    });
     const preview = await fetch(`${server.url}/v1/attachments/${ref.id}?preview=1`, {
       headers: { authorization: `Bearer ${token}` },
     });
@@ -249,16 +253,10 @@ describe('attachments over HTTP', () => {
       while ((await offsetNow()).offset === 0) await new Promise((resolve) => setImmediate(resolve));
       proxy.cut();
       partial.destroy();
-      let offset = (await offsetNow()).offset;
+      const offset = (await offsetNow()).offset;
       assert.ok(offset > 0 && offset < bytes.length, `stored ${offset}`);
       // Resume from what the server says it has; a stale offset is answered with the right one.
-      for (;;) {
-        const put = await putBytes(server.url, token, id, offset, bytes.subarray(offset), bytes.length);
-        if (put.status === 200) break;
-        assert.equal(put.status, 409);
-        assert.equal(errorOf(await put.json()).code, 'attachment/offset');
-        offset = Number(put.headers.get('upload-offset'));
-      }
+      await resumeUpload(server, token, id, bytes, offset);
       const done = await http(server, `/v1/attachments/${id}/complete`, { token, method: 'POST' });
       assert.equal(done.status, 200, done.text);
       assert.equal(

@@ -8,6 +8,8 @@ import { DEFAULT_ATTACHMENT_POLICY } from '@helpline/core';
 import { openStorage, type SqlStorage } from '../storage/sql.storage';
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from '../testing/databases';
 import { createFileBytes, createSqlBytes } from './attachments.bytes';
+import { createS3Bytes, loadS3Sdk } from './attachments.s3';
+import { startS3rver } from './attachments.s3.testing';
 import { createAttachmentStore } from './attachments.store';
 import { PNG } from './attachments.testing';
 import type { AttachmentBytes } from './attachments.types';
@@ -103,6 +105,16 @@ describe('the attachment store', async () => {
     const storage = await openStorage({ kind: 'pglite', dataDir: await freshPgliteDir() });
     closing.push(() => storage.close());
     return { storage, bytes: createSqlBytes(storage.sql) };
+  });
+
+  storeSuite('objects in an S3-compatible bucket (s3rver)', async () => {
+    const s3 = await startS3rver();
+    const storage = await openStorage({ kind: 'pglite', dataDir: await freshPgliteDir() });
+    closing.push(async () => {
+      await storage.close();
+      await s3.close();
+    });
+    return { storage, bytes: createS3Bytes(s3.options, await loadS3Sdk()) };
   });
 
   const available = await testPostgresUrl();

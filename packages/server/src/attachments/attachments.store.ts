@@ -106,6 +106,7 @@ const notFound = (id: string) => helplineError('not-found', { entity: 'Attachmen
 export function createAttachmentStore(options: AttachmentStoreOptions): AttachmentStore {
   const { db, bytes } = options;
   const now = options.now ?? Date.now;
+  const pieceBytes = bytes.pieceBytes ?? PIECE_BYTES;
   /** One write per attachment at a time in this process (a retried PUT racing its predecessor waits). */
   const writing = new Map<string, Promise<unknown>>();
 
@@ -191,7 +192,7 @@ export function createAttachmentStore(options: AttachmentStoreOptions): Attachme
         }
         pending.push(chunk);
         pendingBytes += chunk.length;
-        if (pendingBytes >= PIECE_BYTES) await flush();
+        if (pendingBytes >= pieceBytes) await flush();
       }
     } finally {
       // What arrived before a cut connection (or a refusal) is kept: the client continues from there.

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import type { HelplineServer } from '../server';
 import { http } from '../testing/harness';
@@ -84,4 +85,35 @@ export function startPartialPut(port: number, token: string, id: string, bytes: 
   return new Promise<typeof request>((resolve) =>
     request.write(bytes.subarray(0, sent), () => resolve(request)),
   );
+}
+
+/**
+ * PUTs the rest of `bytes` from `offset` until the server takes it: a stale offset is answered with
+ * `409 attachment/offset` and the right one in `Upload-Offset`, from which the next PUT starts.
+ */
+export async function resumeUpload(
+  server: HelplineServer,
+  token: string,
+  id: string,
+  bytes: Uint8Array,
+  offset: number,
+) {
+  let from = offset;
+  for (;;) {
+    const put = await putBytes(server.url, token, id, from, bytes.subarray(from), bytes.length);
+    if (put.status === 200) return;
+    assert.equal(put.status, 409);
+    assert.equal(((await put.json()) as { error: { code: string } }).error.code, 'attachment/offset');
+    from = Number(put.headers.get('upload-offset'));
+  }
+}
+
+/** Asserts that a download is served as a file, never as a page: the safe headers of docs/attachments.md. */
+export function assertServedSafely(response: Response, expected: { type: string; disposition: string }) {
+  assert.equal(response.headers.get('content-type'), expected.type);
+  assert.equal(response.headers.get('content-disposition'), expected.disposition);
+  assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(response.headers.get('content-security-policy'), "sandbox; default-src 'none'");
+  assert.equal(response.headers.get('cross-origin-resource-policy'), 'same-site');
+  assert.equal(response.headers.get('cache-control'), 'private, no-store');
 }

@@ -32,10 +32,10 @@ export interface AttachmentRecord {
 }
 
 /**
- * Where the bytes of attachments live. A port with three implementations: files under a directory
- * (`createFileBytes`), rows in the database (`createSqlBytes`) and memory (`createMemoryBytes`, tests and
- * `memory://` data directories). An S3-compatible store fits the same shape: `append` uploads a part (buffering up to
- * S3's 5 MiB minimum part size), `read` is a ranged GET, `remove` a DELETE (docs/attachments.md).
+ * Where the bytes of attachments live. A port with four implementations: files under a directory
+ * (`createFileBytes`), rows in the database (`createSqlBytes`), memory (`createMemoryBytes`, tests and
+ * `memory://` data directories) and an S3-compatible bucket (`openS3Bytes`: one object per piece, large pieces as
+ * multipart uploads; docs/attachments.md).
  */
 export interface AttachmentBytes {
   /**
@@ -49,6 +49,11 @@ export interface AttachmentBytes {
   remove(id: string): Promise<void>;
   /** Releases what the implementation holds (files, nothing for SQL). */
   close?(): Promise<void>;
+  /**
+   * How many bytes of an upload the store gathers before one `append` (default 256 KiB): an object store wants
+   * fewer, larger pieces than a file or a table row.
+   */
+  readonly pieceBytes?: number | undefined;
 }
 
 /**

@@ -1,18 +1,29 @@
 import { join } from 'node:path';
+import type { AttachmentPolicy } from '@helpline/core';
 import type { Hub, Subject } from '@helpline/core/hub';
 import type { ServerConfig } from '../config/config';
 import { createTokenBuckets } from '../limits/rate-limit';
 import type { SqlStorage, StorageTarget } from '../storage/sql.storage';
 import { createFileBytes, createMemoryBytes, createSqlBytes } from './attachments.bytes';
+import { strictestPolicy } from './attachments.config';
 import { type AttachmentRoutes, createAttachmentRoutes } from './attachments.routes';
+import type { ShareLinks } from './attachments.share';
 import { createAttachmentStore } from './attachments.store';
 import type { AttachmentBytes, AttachmentScanner, AttachmentStore } from './attachments.types';
 
 export { createFileBytes, createMemoryBytes, createSqlBytes } from './attachments.bytes';
+export {
+  adoptChannelFiles,
+  type ChannelFile,
+  type KeptChannelFiles,
+  keepChannelFiles,
+  refusedFileNote,
+} from './attachments.channel';
 export { attachmentPolicySchema, strictestPolicy } from './attachments.config';
 export { contentDisposition, downloadHeaders } from './attachments.http';
 export type { AttachmentRequest, AttachmentRoutes, AttachmentRoutesDeps } from './attachments.routes';
 export { createAttachmentRoutes } from './attachments.routes';
+export { createShareLinks, type ShareLinks, type ShareLinksOptions, sharePath } from './attachments.share';
 export { type AttachmentStoreOptions, createAttachmentStore } from './attachments.store';
 export type {
   AttachmentBytes,
@@ -46,11 +57,17 @@ export interface AttachmentOptions {
 /** The attachment store and routes of one handler. */
 export interface ServerAttachments {
   readonly store: AttachmentStore;
-  /** The routes, once the hub exists. */
+  /**
+   * The allow-list of files that arrive on a channel (email, messaging apps), which belong to no site: only what
+   * every site allows, as for staff who name no site.
+   */
+  readonly channelPolicy: AttachmentPolicy;
+  /** The routes, once the hub exists; `shares` serves signed links (outbound media for Vonage). */
   routes(deps: {
     readonly hub: Pick<Hub, 'execute'>;
     readonly authenticate: (token: string) => Promise<Subject>;
     readonly siteOfVisitor: (token: string) => Promise<string | undefined>;
+    readonly shares?: ShareLinks | undefined;
   }): AttachmentRoutes;
   /** Forgets uploads nobody sent (housekeeping). */
   prune(now: number): Promise<number>;
@@ -103,8 +120,18 @@ export function openAttachments(
   const uploadBuckets = createTokenBuckets(config.file.limits.uploads, now);
   return {
     store,
-    routes: ({ hub, authenticate, siteOfVisitor }) =>
-      createAttachmentRoutes({ store, hub, storage, config, authenticate, siteOfVisitor, uploadBuckets }),
+    channelPolicy: strictestPolicy([...config.sites.values()].map((site) => site.attachments)),
+    routes: ({ hub, authenticate, siteOfVisitor, shares }) =>
+      createAttachmentRoutes({
+        store,
+        hub,
+        storage,
+        config,
+        authenticate,
+        siteOfVisitor,
+        uploadBuckets,
+        shares,
+      }),
     prune: (at) => {
       uploadBuckets.prune();
       return store.prune(at - (settings.keepUnsentMs ?? 86_400_000));

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startS3rver } from '../attachments/attachments.s3.testing';
 import type { HelplineServer } from '../server';
 import { freshPgliteDir } from '../testing/databases';
 import { TEST_CONFIG } from '../testing/harness';
@@ -116,6 +117,58 @@ describe('helpline CLI', () => {
     assert.ok(started);
     const events = lines.map((line) => (JSON.parse(line) as { event: string }).event);
     assert.deepEqual(events, ['listening', 'shutdown', 'stopped']);
+  });
+
+  it('serve keeps attachments in the S3 bucket the environment names, and refuses to start without that bucket', async () => {
+    const s3 = await startS3rver();
+    try {
+      const dataDir = await freshPgliteDir();
+      const path = `${dataDir}/config.json`;
+      writeFileSync(path, JSON.stringify(TEST_CONFIG));
+      const env = {
+        HELPLINE_CONFIG: path,
+        HELPLINE_JWT_SECRET: 'x'.repeat(32),
+        HELPLINE_ATTACHMENTS_S3_BUCKET: s3.options.bucket,
+        HELPLINE_ATTACHMENTS_S3_ENDPOINT: s3.endpoint,
+        HELPLINE_ATTACHMENTS_S3_FORCE_PATH_STYLE: 'true',
+        HELPLINE_ATTACHMENTS_S3_ACCESS_KEY_ID: 'S3RVER',
+        HELPLINE_ATTACHMENTS_S3_SECRET_ACCESS_KEY: 'S3RVER',
+      };
+      const lines: string[] = [];
+      let stop: (() => void) | undefined;
+      const exit = runCli(['serve', '--data', dataDir, '--port', '0'], {
+        stdout: (text) => lines.push(text),
+        stderr: (text) => lines.push(text),
+        env,
+        onStop(handler) {
+          stop = handler;
+          return () => {};
+        },
+        onListening: () => stop?.(),
+      });
+      assert.equal(await exit, CliExit.ok, lines.join(''));
+
+      const missing = await run(['serve', '--data', dataDir, '--port', '0'], {
+        ...env,
+        HELPLINE_ATTACHMENTS_S3_BUCKET: 'no-such-bucket',
+      });
+      assert.equal(missing.code, CliExit.failure);
+      const failed = JSON.parse(missing.stdout) as { event: string; error: string };
+      assert.equal(failed.event, 'start-failed');
+      // The log shows no quoted values (they may be input); the kind of failure is there.
+      assert.match(failed.error, /^S3BytesError: attachments: the S3 bucket .* does not exist/);
+      const half = await run(['serve', '--data', dataDir], {
+        ...env,
+        HELPLINE_ATTACHMENTS_S3_SECRET_ACCESS_KEY: undefined,
+      });
+      assert.equal(half.code, CliExit.config);
+      assert.match(
+        half.stderr,
+        /set both HELPLINE_ATTACHMENTS_S3_ACCESS_KEY_ID and HELPLINE_ATTACHMENTS_S3_SECRET_ACCESS_KEY/,
+      );
+    } finally {
+      await s3.close();
+    }
   });
 
   it('`helpline serve --dev` starts on a fresh data directory, announces dev mode and exits 0 on SIGTERM', async () => {

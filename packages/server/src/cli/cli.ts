@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  openS3Bytes,
+  type S3Bytes,
+  type S3BytesOptions,
+  s3BytesOptionsFromEnv,
+} from '../attachments/attachments.s3';
 import { ConfigError, loadConfig, parseConfig, type ServerConfig } from '../config/config';
 import { DEV_CONFIG } from '../config/dev.config';
 import { createLogger, type LogLevel } from '../log/logger';
@@ -54,6 +60,10 @@ Environment:
   HELPLINE_JWT_SECRET    HS256 secret of agent and supervisor JWTs
   HELPLINE_JWKS_URL      JWKS URL of agent and supervisor JWTs (RS256, ES256)
   HELPLINE_LOG_LEVEL     debug | info | warn | error (default info)
+  HELPLINE_ATTACHMENTS_S3_BUCKET
+                         keep attachment bytes in this S3-compatible bucket (needs @aws-sdk/client-s3);
+                         with HELPLINE_ATTACHMENTS_S3_ENDPOINT, _REGION, _PREFIX, _FORCE_PATH_STYLE,
+                         _ACCESS_KEY_ID and _SECRET_ACCESS_KEY (docs/attachments.md)
 `;
 
 /**
@@ -132,6 +142,13 @@ async function serve(values: Values, io: CliIo): Promise<number> {
   if (!['debug', 'info', 'warn', 'error'].includes(level)) {
     return usageError(io, `HELPLINE_LOG_LEVEL must be debug, info, warn or error, not "${level}".`);
   }
+  let s3: S3BytesOptions | undefined;
+  try {
+    s3 = s3BytesOptionsFromEnv(env);
+  } catch (error) {
+    io.stderr(`helpline: ${error instanceof Error ? error.message : String(error)}\n`);
+    return CliExit.config;
+  }
   const logger = createLogger({ level, write: io.stdout });
   const databaseUrl = env.HELPLINE_DATABASE_URL;
   const storage: StorageTarget = databaseUrl
@@ -143,7 +160,10 @@ async function serve(values: Values, io: CliIo): Promise<number> {
     : { kind: 'pglite', dataDir: resolve(values.data ?? env.HELPLINE_DATA ?? './.helpline-data') };
 
   let server: HelplineServer;
+  let bytes: S3Bytes | undefined;
   try {
+    // The bucket is checked before anything listens: a wrong bucket or key stops the start, not the first upload.
+    bytes = s3 ? await openS3Bytes(s3) : undefined;
     server = await startServer({
       config,
       storage,
@@ -159,8 +179,10 @@ async function serve(values: Values, io: CliIo): Promise<number> {
         ...(env.HELPLINE_PEER_URL ? { peerUrl: env.HELPLINE_PEER_URL } : {}),
         ...(env.HELPLINE_PEER_HOST ? { peerHost: env.HELPLINE_PEER_HOST } : {}),
       },
+      ...(bytes ? { attachments: { bytes } } : {}),
     });
   } catch (error) {
+    await bytes?.close();
     logger.error('start-failed', {}, error);
     return CliExit.failure;
   }

@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub, Subject } from '@helpline/core/hub';
 import { Messages } from '@vonage/messages';
+import { createShareLinks, type ShareLinks } from '../../attachments/attachments.share';
 import { ConfigError, type ServerConfig } from '../../config/config';
 import type { Logger } from '../../log/logger';
 import type { SqlQueryable } from '../../storage/sql.client';
@@ -37,6 +39,11 @@ export interface MessagingServer {
 
 /** SMS, WhatsApp and Messenger before the hub exists: the adapter is the hub's outbound sender of those channels. */
 export interface MessagingSetup {
+  /**
+   * The signed links Vonage fetches outbound media from (`messaging.publicUrl`), keyed from the signature secret so
+   * every instance of a deployment signs and checks alike; undefined without `publicUrl`.
+   */
+  readonly shares: ShareLinks | undefined;
   /** Creates the adapter on the server's database (after storage opened, before the hub). */
   adapter(db: SqlQueryable, attachments?: MessagingAttachments): MessagingAdapter;
   /** The hub's `channels` options for these channels: our senders' queues and the adapter as outbound. */
@@ -105,7 +112,15 @@ export function prepareMessaging(options: {
     authorize,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const shares = messaging.publicUrl
+    ? createShareLinks({
+        key: shareKeyOf(secret),
+        baseUrl: messaging.publicUrl,
+        now,
+      })
+    : undefined;
   return {
+    shares,
     adapter(db, attachments) {
       return createMessagingAdapter({
         config: messaging,
@@ -149,6 +164,14 @@ export function prepareMessaging(options: {
       return { handle };
     },
   };
+}
+
+/**
+ * The key of the share links Vonage fetches outbound media from: derived from the webhook signature secret, which
+ * every instance of a deployment has, so a link signed on one instance is good on any (and no new secret to run).
+ */
+export function shareKeyOf(signatureSecret: string): Buffer {
+  return createHmac('sha256', signatureSecret).update('helpline attachment share links').digest();
 }
 
 /** The SDK's credentials: the application's key (JWTs), or the account's API key and secret (basic auth). */

@@ -151,8 +151,8 @@ describe('messaging adapter: inbound', () => {
     assert.equal(hub.received.length, 1);
   });
 
-  it('keeps inbound media in the attachments store and names it in the text; a failed fetch keeps the text', async () => {
-    await adapter.inbound(
+  it('keeps inbound media as attachments of the message, bound to it; a failed fetch or a refused file is a note', async () => {
+    const result = await adapter.inbound(
       inbound({
         message_type: 'image',
         text: undefined,
@@ -163,23 +163,35 @@ describe('messaging adapter: inbound', () => {
     const [file] = [...attachments.files.values()];
     assert.equal(file?.type, 'image/jpeg');
     assert.match(file?.origin ?? '', /^whatsapp:/);
-    assert.equal(hub.received[0]?.text, `The parcel\n[image: ${file?.name}]`);
+    assert.equal(hub.received[0]?.text, 'The parcel');
+    assert.deepEqual(hub.received[0]?.attachments, [
+      { id: file?.id, name: file?.name, type: 'image/jpeg', size: file?.size },
+    ]);
+    assert.deepEqual(file?.adopted, {
+      cid: result.cid,
+      clientMsgId: `whatsapp:${hub.received[0]?.externalId}`,
+    });
 
     await adapter.inbound(
       inbound({ message_type: 'file', file: { url: 'https://x.example/gone.pdf', name: 'invoice.pdf' } }),
     );
     assert.equal(hub.received[1]?.text, '[file: not received]');
+    assert.equal(hub.received[1]?.attachments, undefined);
     await adapter.inbound(
       inbound({ message_type: 'file', file: { url: 'https://x.example/tool.exe', name: 'tool.exe' } }),
     );
-    assert.equal(hub.received[2]?.text, '[file: not received]', 'a type the store refuses is not kept');
+    assert.equal(
+      hub.received[2]?.text,
+      '[Attachment not accepted: tool.exe — it could not be kept]',
+      'a type the store refuses is not kept, and the conversation says so',
+    );
     for (const kind of ['audio', 'video'] as const) {
       await adapter.inbound(
         inbound({ message_type: kind, [kind]: { url: `https://api-eu.nexmo.com/v3/media/${kind}` } }),
       );
     }
-    assert.match(hub.received[3]?.text ?? '', /^\[audio: audio-/);
-    assert.match(hub.received[4]?.text ?? '', /^\[video: video-/);
+    assert.match(hub.received[3]?.attachments?.[0]?.name ?? '', /^audio-/);
+    assert.match(hub.received[4]?.attachments?.[0]?.name ?? '', /^video-/);
   });
 
   it('takes SMS and Messenger messages on their own threads; a type it cannot show is named', async () => {

@@ -1,4 +1,5 @@
 import {
+  type AttachmentRef,
   type ComposerLimits,
   composerLimits,
   helplineError,
@@ -9,7 +10,9 @@ import {
   type WindowState,
   whatsappWindow,
 } from '@helpline/core';
-import type { ChannelOutbound, ChannelsHub } from '@helpline/core/hub';
+import type { ChannelOutbound, ChannelsHub, OutboundMessage } from '@helpline/core/hub';
+import { inboundMessageKey } from '@helpline/core/hub';
+import { refusedFileNote } from '../../attachments/attachments.channel';
 import type { Logger } from '../../log/logger';
 import type { MessagingConfig, MessagingSender, WhatsAppTemplateConfig } from './messaging.config';
 import { type MediaFetcher, type MessagingAttachments, mediaFileName } from './messaging.media';
@@ -128,6 +131,46 @@ function inboxBody(message: NormalizedInbound): NormalizedInbound {
   };
 }
 
+/**
+ * The id the console's messaging route gives a send it makes itself (a template, media), from the conversation and
+ * the message's `clientMsgId`: the hub's delivery of that message finds the send under it.
+ */
+export function routeSendId(cid: string, clientMsgId: string): string {
+  return `${cid}:${clientMsgId}`;
+}
+
+/** The media kind a file goes as: photos as images (the types every app shows), sound, video, else a document. */
+export function mediaKindOf(type: string): Exclude<OutboundContent['kind'], 'text' | 'template'> {
+  if (type === 'image/jpeg' || type === 'image/png') return 'image';
+  if (type.startsWith('audio/')) return 'audio';
+  if (type.startsWith('video/')) return 'video';
+  return 'file';
+}
+
+/**
+ * What an agent's message becomes on a messaging app: its text, then each attachment as media. On WhatsApp one
+ * photo or document with a text goes as one message, the text its caption.
+ */
+export function outboundParts(
+  channel: VonageChannel,
+  message: Pick<OutboundMessage, 'text' | 'attachments'>,
+): OutboundContent[] {
+  const files = message.attachments ?? [];
+  const text = message.text.trim() === '' ? undefined : message.text;
+  const media = files.map((file) => ({ kind: mediaKindOf(file.type), attachmentId: file.id }));
+  const [only] = media;
+  if (
+    channel === 'whatsapp' &&
+    text &&
+    only &&
+    media.length === 1 &&
+    only.kind !== 'audio' &&
+    only.kind !== 'video'
+  )
+    return [{ ...only, caption: text }];
+  return [...(text === undefined ? [] : [{ kind: 'text' as const, text }]), ...media];
+}
+
 /** Creates the adapter. */
 export function createMessagingAdapter(options: MessagingAdapterOptions): MessagingAdapter {
   const { config, api, store, log, now } = options;
@@ -146,30 +189,44 @@ export function createMessagingAdapter(options: MessagingAdapterOptions): Messag
       .map(({ name, locale, label, parameters }) => ({ name, locale, label, parameters }));
   }
 
-  /** Fetches and keeps each media item; a failure is logged and named in the text, the message still goes in. */
-  async function keepMedia(message: NormalizedInbound): Promise<string[]> {
+  /**
+   * Fetches and keeps each media item as an attachment of the message. A file that could not be fetched, or that the
+   * store refused (type, size, scanner), is a line of the text instead: the message still goes in.
+   */
+  async function keepMedia(
+    message: NormalizedInbound,
+  ): Promise<{ attachments: AttachmentRef[]; lines: string[] }> {
+    const attachments: AttachmentRef[] = [];
     const lines: string[] = [];
     for (const item of message.media) {
       if (!options.attachments || !options.fetchMedia) {
         lines.push(`[${item.kind}]`);
         continue;
       }
+      let fetched: Awaited<ReturnType<MediaFetcher>>;
       try {
-        const fetched = await options.fetchMedia(item.url);
-        const name = mediaFileName(item.kind, message.externalId, fetched.type, item.name);
-        const stored = await options.attachments.put({
-          name,
-          type: fetched.type,
-          bytes: fetched.bytes,
-          origin: `${message.channel}:${message.externalId}`,
-        });
-        lines.push(`[${item.kind}: ${stored.name}]`);
+        fetched = await options.fetchMedia(item.url);
       } catch (error) {
         log.warn('messaging.media-failed', { channel: message.channel, kind: item.kind }, error);
         lines.push(`[${item.kind}: not received]`);
+        continue;
+      }
+      const name = mediaFileName(item.kind, message.externalId, fetched.type, item.name);
+      try {
+        attachments.push(
+          await options.attachments.put({
+            name,
+            type: fetched.type,
+            bytes: fetched.bytes,
+            origin: inboundMessageKey(message.channel, message.externalId),
+          }),
+        );
+      } catch (error) {
+        log.info('messaging.media-refused', { channel: message.channel, kind: item.kind });
+        lines.push(refusedFileNote(name, error));
       }
     }
-    return lines;
+    return { attachments, lines };
   }
 
   function checkContent(
@@ -302,10 +359,10 @@ export function createMessagingAdapter(options: MessagingAdapterOptions): Messag
         },
         Number.isFinite(message.at) ? message.at : now(),
       );
-      const mediaLines = await keepMedia(message);
+      const media = await keepMedia(message);
       const text = [
         redactCardNumbers(message.text),
-        ...mediaLines,
+        ...media.lines,
         ...(message.unsupported ? [`[${message.unsupported}]`] : []),
       ]
         .filter((line) => line !== '')
@@ -317,8 +374,17 @@ export function createMessagingAdapter(options: MessagingAdapterOptions): Messag
         from: { address: message.from, ...(message.profileName ? { name: message.profileName } : {}) },
         to: message.to,
         text,
+        ...(media.attachments.length > 0 ? { attachments: media.attachments } : {}),
         receivedAt: message.at,
       });
+      // The files are the message's now: whoever may read it may download them. A duplicate's copies are never
+      // bound, and the store forgets them with the other unsent uploads.
+      if (!received.duplicate && media.attachments.length > 0) {
+        await options.attachments?.adopt(
+          media.attachments.map((file) => file.id),
+          { cid: received.cid, clientMsgId: inboundMessageKey(message.channel, message.externalId) },
+        );
+      }
       await store.setConversation(message.threadKey, received.cid);
       await store.markHandled(key, now());
       return { duplicate: received.duplicate, cid: received.cid };
@@ -341,21 +407,35 @@ export function createMessagingAdapter(options: MessagingAdapterOptions): Messag
     outbound: {
       async send(message) {
         const channel = message.channel as VonageChannel;
-        const record = await send({
-          id: message.messageId,
-          channel,
-          from: message.from,
-          to: message.to.address,
-          content: { kind: 'text', text: message.text },
-        });
-        if (!record.externalId) {
+        // The console's messaging route sent this message's content itself (a template, a file with its caption)
+        // before recording it: that send is this message's fate, nothing goes out twice.
+        const routed =
+          message.clientMsgId === undefined
+            ? undefined
+            : await store.outbound(routeSendId(message.cid, message.clientMsgId));
+        let first: OutboundRecord | undefined = routed;
+        if (!routed) {
+          // A text, then each file as media (one message with a caption when the channel carries one).
+          const parts = outboundParts(channel, message);
+          for (const [index, content] of parts.entries()) {
+            const record = await send({
+              id: index === 0 ? message.messageId : `${message.messageId}.${index}`,
+              channel,
+              from: message.from,
+              to: message.to.address,
+              content,
+            });
+            first ??= record;
+          }
+        }
+        if (!first?.externalId) {
           throw messagingFailure('messaging/vonage-api', {
-            status: record.receipt,
+            status: first?.receipt ?? 'failed',
             operation: 'send',
-            detail: record.error?.detail ?? 'not sent',
+            detail: first?.error?.detail ?? 'not sent',
           });
         }
-        return { externalId: record.externalId };
+        return { externalId: first.externalId };
       },
     },
     async conversation(cid) {

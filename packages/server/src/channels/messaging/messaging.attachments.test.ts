@@ -1,5 +1,5 @@
 // Inbound media into the server's own attachments store (its allow-list sniffs the content), through the bridge the
-// handler uses; outbound media is refused until the store can give Vonage a link.
+// handler uses; outbound media is refused on a server that gives Vonage no link (no `messaging.publicUrl`).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isHelplineError } from '@helpline/core';
@@ -63,12 +63,17 @@ describe('messaging media in the attachments store', () => {
       });
     await inbound('aaaaaaaa-0000-4000-8000-0000000000a1', 'https://api-eu.nexmo.com/v3/media/photo.jpg');
     await inbound('aaaaaaaa-0000-4000-8000-0000000000a2', 'https://api-eu.nexmo.com/v3/media/disguised');
-    assert.match(hub.received[0]?.text ?? '', /^The parcel\n\[image: image-aaaaaaaa\.jpg\]$/);
-    assert.equal(
-      hub.received[1]?.text,
-      'The parcel\n[image: not received]',
-      'a program named a photo is not kept',
+    assert.equal(hub.received[0]?.text, 'The parcel');
+    assert.equal(hub.received[0]?.attachments?.[0]?.name, 'image-aaaaaaaa.jpg');
+    assert.match(
+      hub.received[1]?.text ?? '',
+      /^The parcel\n\[Attachment not accepted: image-aaaaaaaa\.jpg — .*image\/jpeg.*\]$/,
+      'a program named a photo is not kept, and the conversation says so',
     );
+    const [bound] = await db.query<{ cid: string; client_msg_id: string }>(
+      'SELECT cid, client_msg_id FROM attachments',
+    );
+    assert.deepEqual(bound, { cid: 'c1', client_msg_id: 'whatsapp:aaaaaaaa-0000-4000-8000-0000000000a1' });
     const rows = await db.query<{ name: string; type: string }>('SELECT name, type FROM attachments');
     assert.deepEqual(rows, [{ name: 'image-aaaaaaaa.jpg', type: 'image/jpeg' }]);
 

@@ -66,6 +66,12 @@ export const messagingConfigSchema = v.strictObject({
   senders: v.pipe(v.array(sender), v.minLength(1, 'must list at least one sender')),
   /** Longest SMS an agent may send, in segments (each is charged; phones join up to about 10). */
   smsMaxSegments: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10)), 6),
+  /**
+   * Public base URL of this server as Vonage reaches it (with its base path, e.g. `https://help.example.com`).
+   * Outbound media (an agent's file on WhatsApp or Messenger) is fetched by Vonage from a signed link under it that
+   * expires after 15 minutes; without it, such a send is refused (`messaging/unsupported`).
+   */
+  publicUrl: v.optional(httpsUrl),
   /** Largest inbound media file taken in, bytes. */
   mediaMaxBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 16 * 1024 * 1024),
 });

@@ -71,7 +71,15 @@ export function createFakeMessages(): FakeMessages {
 
 /** An in-memory attachments store: what was kept, and share URLs on a fake host. */
 export interface MemoryAttachments extends MessagingAttachments {
-  readonly files: Map<string, StoredMedia & { readonly bytes: Uint8Array; readonly origin: string }>;
+  readonly files: Map<
+    string,
+    StoredMedia & {
+      readonly bytes: Uint8Array;
+      readonly origin: string;
+      /** The message it was bound to (`adopt`), once bound. */
+      adopted?: { readonly cid: string; readonly clientMsgId: string };
+    }
+  >;
 }
 
 /** Creates the in-memory attachments store; `refuse(type)` makes it refuse a type, as an allow-list would. */
@@ -86,6 +94,12 @@ export function createMemoryAttachments(refuse: (type: string) => boolean = () =
       const stored = { id, name: file.name, type: file.type, size: file.bytes.length };
       files.set(id, { ...stored, bytes: file.bytes, origin: file.origin });
       return stored;
+    },
+    async adopt(ids, to) {
+      for (const id of ids) {
+        const file = files.get(id);
+        if (file) file.adopted = to;
+      }
     },
     async shareUrl(id) {
       const file = files.get(id);

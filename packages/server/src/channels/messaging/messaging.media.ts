@@ -1,17 +1,17 @@
-import { messagingFailure } from '@helpline/core';
-import type { AttachmentStore } from '../../attachments';
+import { type AttachmentPolicy, DEFAULT_ATTACHMENT_POLICY, messagingFailure } from '@helpline/core';
+import { type AttachmentStore, adoptChannelFiles, type ShareLinks } from '../../attachments';
 
 // Media in and out. Inbound: Vonage announces a short-lived URL; the adapter fetches the file once, when the message
-// is taken in, and keeps it in the attachments store. Outbound: Vonage fetches our file from a URL the attachments
-// store signs for it.
+// is taken in, keeps it in the attachments store and names it in the message. Outbound: Vonage fetches our file from
+// a signed, short-lived link to the attachment.
 
 /**
- * What the messaging adapter needs of the attachments store (packages/server/src/attachments, built separately):
- * keep a file taken in from a customer, and share one with Vonage. The store checks its own allow-list (type by
- * content, size) and refuses with an `attachment/…` error.
+ * What the messaging adapter needs of the attachments store (packages/server/src/attachments): keep a file taken in
+ * from a customer, bind it to its message, and share one with Vonage. The store checks its own allow-list (type by
+ * content, size) and the scanner, and refuses with an `attachment/…` error.
  */
 export interface MessagingAttachments {
-  /** Keeps a file from an inbound message; resolves with the stored attachment. */
+  /** Keeps a file from an inbound message; resolves with the stored attachment, rejects with the store's refusal. */
   put(file: {
     readonly name: string;
     readonly type: string;
@@ -19,23 +19,47 @@ export interface MessagingAttachments {
     /** Where it came from, for the store's records (`whatsapp:<message_uuid>`). */
     readonly origin: string;
   }): Promise<StoredMedia>;
+  /** Binds the kept files of an inbound message to it, once the hub stored it (`clientMsgId` `<channel>:<uuid>`). */
+  adopt(ids: readonly string[], to: { readonly cid: string; readonly clientMsgId: string }): Promise<void>;
   /** A URL the Messages API can fetch the attachment from (https, signed and short-lived), with what it is. */
   shareUrl(id: string): Promise<{ readonly url: string; readonly name: string; readonly type: string }>;
 }
 
 /**
- * The server's attachments store as the messaging adapter uses it: inbound media kept with `put` (its allow-list and
- * scanner apply). Outbound media needs a URL Vonage can fetch, which the store does not give yet: such a send is
- * refused with `messaging/unsupported`, and kept with a failed receipt.
+ * The server's attachments store as the messaging adapter uses it: inbound media kept with `put` under `policy` (the
+ * allow-list of files that arrive on a channel) and the scanner; outbound media shared through signed `shares` links.
+ * Without `shares` (no `messaging.publicUrl`), outbound media is refused with `messaging/unsupported` and kept with a
+ * failed receipt.
  */
-export function attachmentsForMessaging(store: Pick<AttachmentStore, 'put'>): MessagingAttachments {
+export function attachmentsForMessaging(
+  store: Pick<AttachmentStore, 'put' | 'adopt' | 'get'>,
+  options: { readonly policy?: AttachmentPolicy | undefined; readonly shares?: ShareLinks | undefined } = {},
+): MessagingAttachments {
+  const policy = options.policy ?? DEFAULT_ATTACHMENT_POLICY;
   return {
-    put: (file) => store.put(file.bytes, { name: file.name, type: file.type, origin: file.origin }),
-    async shareUrl() {
-      throw messagingFailure('messaging/unsupported', {
-        channel: 'this server',
-        what: 'media yet (the attachments store has no link Vonage can fetch)',
-      });
+    put: (file) => store.put(file.bytes, { name: file.name, type: file.type, origin: file.origin, policy }),
+    adopt: (ids, to) =>
+      adoptChannelFiles(
+        store,
+        ids.map((id) => ({ id })),
+        to,
+      ),
+    async shareUrl(id) {
+      if (!options.shares) {
+        throw messagingFailure('messaging/unsupported', {
+          channel: 'this server',
+          what: 'media without messaging.publicUrl (the address Vonage fetches files from)',
+        });
+      }
+      const record = await store.get(id);
+      if (record?.status !== 'complete') {
+        throw messagingFailure('messaging/media', { id, detail: 'no such attachment' });
+      }
+      return {
+        url: options.shares.url(id),
+        name: record.name,
+        type: record.type ?? 'application/octet-stream',
+      };
     },
   };
 }

@@ -12,7 +12,7 @@ import { openPglite, type SqlClient } from '../../storage/sql.client';
 import { createMessagingAdapter } from './messaging.adapter';
 import type { MessagingConfig } from './messaging.config';
 import { createFakeMessages, createRecordingIntake, signMessagesWebhook } from './messaging.fake';
-import { createMessagingRoutes, MESSAGING_BODY_LIMIT } from './messaging.routes';
+import { createMessagingRoutes, MESSAGING_BODY_LIMIT, routeClientMsgId } from './messaging.routes';
 import { createMessagesWebhookVerifier } from './messaging.signature';
 import { createSqlMessagingStore } from './messaging.store';
 
@@ -49,6 +49,8 @@ let server: Server;
 let url: string;
 const hub = createRecordingIntake();
 const api = createFakeMessages();
+/** Messages the routes recorded in conversations (`message.send` through the hub). */
+const recorded: { subject: string; args: Record<string, unknown> }[] = [];
 
 before(async () => {
   db = await openPglite('memory://');
@@ -72,8 +74,9 @@ before(async () => {
     hub: {
       interaction: (cid) => (cid === 'c1' ? ({ id: 'c1', agentId: 'ann' } as never) : undefined),
       // The hub's history rule, as far as this test needs it: Ann and Bob may read c1, nobody else exists.
-      execute: (async (_subject: Subject, _op: string, args: { cid: string }) => {
+      execute: (async (subject: Subject, op: string, args: { cid: string }) => {
         if (args.cid !== 'c1') throw helplineError('not-found', { entity: 'Conversation', id: args.cid });
+        if (op === 'message.send') recorded.push({ subject: subject.id, args });
         return { events: [], lastSeq: 0 };
       }) as never,
     },
@@ -217,6 +220,12 @@ describe('messaging routes: the console', () => {
     const sent = await call('/messaging/conversations/c1/send', { headers: staff('agent-token'), body });
     assert.equal(sent.status, 202);
     assert.equal(sent.body.externalId, api.sends.at(-1)?.messageUUID);
+    // Kept in the conversation as Ann's message, under a clientMsgId the hub's delivery finds the send by.
+    assert.equal(recorded.length, 1);
+    assert.equal(recorded[0]?.subject, 'ann');
+    assert.equal(recorded[0]?.args.text, '[Template “Follow up”: Ann]');
+    assert.equal(recorded[0]?.args.clientMsgId, routeClientMsgId('c1', 't1'));
+    assert.match(String(recorded[0]?.args.clientMsgId), /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/);
     assert.equal(
       (await call('/messaging/conversations/c1/send', { headers: staff('other-token'), body })).status,
       403,
@@ -231,5 +240,10 @@ describe('messaging routes: the console', () => {
       body: JSON.stringify({ kind: 'template', id: 't3', name: 'nope', locale: 'en_US' }),
     });
     assert.equal(unknown.body.error?.code, 'messaging/template-unknown');
+    assert.equal(
+      recorded.at(-1)?.args.text,
+      '[Template “nope”]',
+      'a refused template is kept too (a failed receipt)',
+    );
   });
 });

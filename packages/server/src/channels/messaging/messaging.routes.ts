@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HelplineError, helplineError, isHelplineError } from '@helpline/core';
 import type { Hub, Subject } from '@helpline/core/hub';
@@ -5,7 +6,7 @@ import * as v from 'valibot';
 import { sendJson, statusOf, toHelplineError } from '../../http/http.errors';
 import type { Logger } from '../../log/logger';
 import { parseJson, readBody } from '../../vonage/vonage.routes';
-import type { MessagingAdapter } from './messaging.adapter';
+import { type ConversationMessaging, type MessagingAdapter, routeSendId } from './messaging.adapter';
 import type { MessagesWebhookVerifier } from './messaging.signature';
 import type { OutboundContent } from './messaging.types';
 
@@ -60,6 +61,27 @@ const sendSchema = v.variant('kind', [
 ]);
 
 const CONVERSATION = /^\/messaging\/conversations\/([\w.:-]{1,64})(\/send)?$/;
+
+const UUID = /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/i;
+
+/** The conversation's `clientMsgId` of a route send: its id when that is a UUID, else a UUID made from it. */
+export function routeClientMsgId(cid: string, id: string): string {
+  if (UUID.test(id)) return id.toLowerCase();
+  const hex = createHash('sha256').update(`${cid}\n${id}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The text a template send leaves in the conversation: which template, and its values. */
+export function templateText(
+  state: Pick<ConversationMessaging, 'templates'>,
+  content: Extract<OutboundContent, { kind: 'template' }>,
+): string {
+  const label =
+    state.templates.find((t) => t.name === content.name && t.locale === content.locale)?.label ??
+    content.name;
+  const values = content.parameters.length > 0 ? `: ${content.parameters.join(' · ')}` : '';
+  return `[Template “${label}”${values}]`;
+}
 
 /**
  * The messaging routes. For Vonage (signed, answered once the message is stored): `POST /messaging/webhooks/inbound`
@@ -132,18 +154,48 @@ export function createMessagingRoutes(context: MessagingRoutesContext) {
       );
     }
     const { id, ...rest } = parsed.output;
-    const content: OutboundContent =
-      rest.kind === 'template'
-        ? { kind: 'template', name: rest.name, locale: rest.locale, parameters: rest.parameters }
-        : { kind: rest.kind, attachmentId: rest.attachmentId, caption: rest.caption };
-    const record = await context.adapter.send({
-      id: `${cid}:${id}`,
-      channel: state.channel,
-      from: state.sender,
-      to: state.customer,
-      content,
+    const clientMsgId = routeClientMsgId(cid, id);
+    if (rest.kind !== 'template') {
+      // A file is a message with an attachment: the hub checks that it is this agent's upload to this conversation,
+      // keeps it in the history, and hands it to the adapter, which sends it as media through a signed link.
+      const { seq } = await context.hub.execute(subject, 'message.send', {
+        cid,
+        clientMsgId,
+        text: rest.caption ?? '',
+        // The hub keeps the store's facts of the file (name, type, size), not these.
+        attachments: [{ id: rest.attachmentId, name: 'file', type: 'application/octet-stream', size: 0 }],
+      });
+      sendJson(response, 202, { id, seq });
+      return;
+    }
+    const content: OutboundContent = {
+      kind: 'template',
+      name: rest.name,
+      locale: rest.locale,
+      parameters: rest.parameters,
+    };
+    let sent: Awaited<ReturnType<MessagingAdapter['send']>> | undefined;
+    let refused: unknown;
+    try {
+      sent = await context.adapter.send({
+        id: routeSendId(cid, clientMsgId),
+        channel: state.channel,
+        from: state.sender,
+        to: state.customer,
+        content,
+      });
+    } catch (error) {
+      refused = error;
+    }
+    // Recorded in the conversation whatever Vonage answered (a refusal as a failed receipt): the hub hands the
+    // message to the adapter, which finds this send under the same id instead of sending it again.
+    await context.hub.execute(subject, 'message.send', {
+      cid,
+      clientMsgId,
+      text: templateText(state, content),
     });
-    sendJson(response, 202, { id, externalId: record.externalId, receipt: record.receipt });
+    if (refused !== undefined || !sent) throw refused;
+    sendJson(response, 202, { id, externalId: sent.externalId, receipt: sent.receipt });
   }
 
   return (request: IncomingMessage, response: ServerResponse): boolean => {
