@@ -556,6 +556,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
         await sockets.drained(options.drainMs ?? 5_000);
         await Promise.allSettled(inFlight);
         await tracked.idle();
+        // Uploads still writing finish; then the bytes port lets go of what it holds (an S3 client's sockets).
+        await attachments?.store.close();
         // Only now that nothing of this instance can write: the next leader takes over at once.
         await engine.release();
         await member?.close();

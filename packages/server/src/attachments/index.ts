@@ -23,6 +23,14 @@ export { attachmentPolicySchema, strictestPolicy } from './attachments.config';
 export { contentDisposition, downloadHeaders } from './attachments.http';
 export type { AttachmentRequest, AttachmentRoutes, AttachmentRoutesDeps } from './attachments.routes';
 export { createAttachmentRoutes } from './attachments.routes';
+export {
+  openS3Bytes,
+  type S3Bytes,
+  S3BytesError,
+  type S3BytesOptions,
+  type S3BytesProblem,
+  s3BytesOptionsFromEnv,
+} from './attachments.s3';
 export { createShareLinks, type ShareLinks, type ShareLinksOptions, sharePath } from './attachments.share';
 export { type AttachmentStoreOptions, createAttachmentStore } from './attachments.store';
 export type {
@@ -42,8 +50,9 @@ export type {
 export interface AttachmentOptions {
   /**
    * Where the bytes live: `files` (under {@link AttachmentOptions.dir}), `database` (bytea rows beside the records,
-   * for PostgreSQL and cluster mode), or your own {@link AttachmentBytes} (an S3-compatible bucket). Default: `files`
-   * under the data directory for PGlite, `database` for PostgreSQL (every instance of a cluster must read them).
+   * for PostgreSQL and cluster mode), or an {@link AttachmentBytes} of yours: an S3-compatible bucket
+   * (`await openS3Bytes(…)`) or another store. Default: `files` under the data directory for PGlite, `database` for
+   * PostgreSQL (every instance of a cluster must read them). The handler closes it when it closes.
    */
   readonly bytes?: 'files' | 'database' | AttachmentBytes | undefined;
   /** The folder for `files`. Default `<data dir>/attachments`. */
