@@ -48,6 +48,7 @@ function describeAuthorization(kind: DeploymentKind): void {
     const foreignArgs = (): Partial<Record<CommandOp, Record<string, unknown>>> => ({
       'callback.cancel': { cid },
       'csat.submit': { cid, score: 1 },
+      'conversation.email': { cid, address: 'intruder@example.com' },
       'message.send': { cid, clientMsgId: uuid(99), text: 'injected' },
       typing: { cid, typing: true },
       read: { cid, seq: 1 },

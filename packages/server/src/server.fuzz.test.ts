@@ -393,6 +393,7 @@ const VISITOR_OPS = new Set<CommandOp>([
   'callback.cancel',
   'offline.leave',
   'csat.submit',
+  'conversation.email',
   'conversation.list',
 ]);
 const SHARED_OPS = new Set<CommandOp>(['message.send', 'typing', 'read', 'history', 'chat.end']);
