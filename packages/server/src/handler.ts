@@ -283,7 +283,11 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       : undefined,
   );
   // Mail is handed to whichever hub leads now (`hub.channels`), read when each mail arrives.
-  const emailChannel = email?.open(storage.sql, () => hub.channels);
+  const emailChannel = email?.open(
+    storage.sql,
+    () => hub.channels,
+    attachments ? { store: attachments.store, policy: attachments.channelPolicy } : undefined,
+  );
   const dev = options.dev === true;
   const jwtSecret = options.jwtSecret ?? (dev ? randomBytes(32).toString('hex') : undefined);
 

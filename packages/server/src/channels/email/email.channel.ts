@@ -6,7 +6,13 @@ import type { ChannelOutbound } from '@helpline/core/hub';
 import type { Logger } from '../../log/logger';
 import { type EmailConfig, resolveMailboxes } from './email.config';
 import { type EmailIngress, startEmailIngress } from './email.ingress';
-import { type EmailIntake, type IntakeOutcome, replyTokenOf, takeInEmail } from './email.intake';
+import {
+  type EmailAttachments,
+  type EmailIntake,
+  type IntakeOutcome,
+  replyTokenOf,
+  takeInEmail,
+} from './email.intake';
 import { createMailboxReader, type MailboxReader } from './email.mailbox';
 import { createEmailSender } from './email.outbound';
 import { parseEmail } from './email.parse';
@@ -23,6 +29,8 @@ export interface EmailChannelOptions {
    * channel (the hub takes the channel's `outbound` among its options).
    */
   readonly intake: EmailIntake | (() => EmailIntake);
+  /** Where the files of mails are kept and replies' files read (the attachment store); absent: named in the text only. */
+  readonly attachments?: EmailAttachments | undefined;
   /** Where passwords are read from. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   readonly logger?: Logger | undefined;
@@ -77,7 +85,7 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
   const { store, logger } = options;
   const intake = () => (typeof options.intake === 'function' ? options.intake() : options.intake);
   const ownAddresses = new Set(mailboxes.map((box) => box.address.toLowerCase()));
-  const sender = createEmailSender(mailboxes, store);
+  const sender = createEmailSender(mailboxes, store, undefined, undefined, options.attachments?.store);
   const backoff = options.config.retry ?? DEFAULT_BACKOFF;
   // One mail at a time: two mails of a new thread arriving together must not open two conversations.
   let queue: Promise<unknown> = Promise.resolve();
@@ -86,7 +94,12 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     const mailbox = mailboxes.find((box) => box.id === mailboxId);
     if (!mailbox) throw new Error(`no mailbox ${mailboxId}`);
     const email = await parseEmail(source);
-    const outcome = await takeInEmail(email, mailbox, { store, intake: intake(), ownAddresses }, options.now);
+    const outcome = await takeInEmail(
+      email,
+      mailbox,
+      { store, intake: intake(), ownAddresses, attachments: options.attachments },
+      options.now,
+    );
     const fields = { mailbox: mailboxId, messageId: email.messageId, kind: email.kind };
     if (outcome.action === 'ignored') logger?.info('email.ignored', { ...fields, reason: outcome.reason });
     else if (outcome.action === 'bounce')

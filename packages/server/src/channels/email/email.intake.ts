@@ -1,7 +1,10 @@
 // The inbound half of the email channel's core: a parsed mail → a thread → the hub. Bounces mark our reply failed,
 // automatic mail is dropped (no conversation, no answer: no loop), a person's mail joins its thread or starts one.
 import { randomBytes } from 'node:crypto';
-import type { ChannelsHub } from '@helpline/core/hub';
+import type { AttachmentPolicy } from '@helpline/core';
+import { type ChannelsHub, inboundMessageKey } from '@helpline/core/hub';
+import { adoptChannelFiles, keepChannelFiles } from '../../attachments/attachments.channel';
+import type { AttachmentStore } from '../../attachments/attachments.types';
 import type { EmailStore, EmailThread } from './email.store';
 import type { ParsedEmail } from './email.types';
 
@@ -22,6 +25,15 @@ export type IntakeOutcome =
   | { readonly action: 'duplicate'; readonly threadKey: string }
   | { readonly action: 'ignored'; readonly reason: string }
   | { readonly action: 'bounce'; readonly failed: readonly string[] };
+
+/**
+ * Where the files of customers' mails are kept: the server's attachment store, with the allow-list of files that
+ * arrive on a channel. Without it a mail's files are only named in its text.
+ */
+export interface EmailAttachments {
+  readonly store: Pick<AttachmentStore, 'put' | 'adopt' | 'get' | 'read'>;
+  readonly policy: AttachmentPolicy;
+}
 
 /** The mailbox a mail arrived in, as the intake needs it. */
 export interface IntakeMailbox {
@@ -93,6 +105,8 @@ export async function takeInEmail(
     readonly store: EmailStore;
     readonly intake: EmailIntake;
     readonly ownAddresses: ReadonlySet<string>;
+    /** Where the mail's files go (checked and scanned); absent: they are only named in the text. */
+    readonly attachments?: EmailAttachments | undefined;
   },
   now: () => number = Date.now,
 ): Promise<IntakeOutcome> {
@@ -128,6 +142,19 @@ export async function takeInEmail(
       customerAddress: from.address,
       subject: email.subject,
     }));
+  // The files first: each is kept (allow-list, scanner) or refused with a note in the text; the mail goes in either way.
+  const clientMsgId = inboundMessageKey('email', email.messageId);
+  const kept = deps.attachments
+    ? await keepChannelFiles(deps.attachments.store, email.files, {
+        origin: clientMsgId,
+        policy: deps.attachments.policy,
+      })
+    : { attachments: [], notes: email.files.map((file) => `[Attachment: ${file.name}]`) };
+  // Notes of refused files go with the new part, above the quoted history the console folds.
+  const text = conversationText({
+    text: [email.text, ...kept.notes].filter((part) => part !== '').join('\n\n'),
+    quoted: email.quoted,
+  });
   const result = await intake.receive({
     channel: 'email',
     externalId: email.messageId,
@@ -135,9 +162,13 @@ export async function takeInEmail(
     from,
     to: mailbox.address,
     subject: email.subject,
-    text: conversationText(email),
+    text,
+    ...(kept.attachments.length > 0 ? { attachments: kept.attachments } : {}),
     receivedAt: Number.isFinite(email.sentAt) ? Math.min(email.sentAt, now()) : now(),
   });
+  // Bound to the message once it is stored (a duplicate's copies never are, and the store forgets them).
+  if (deps.attachments && !result.duplicate)
+    await adoptChannelFiles(deps.attachments.store, kept.attachments, { cid: result.cid, clientMsgId });
   await store.saveMessage({
     messageId: email.messageId,
     threadKey: thread.threadKey,

@@ -1,4 +1,4 @@
-// The outbound half: an agent's reply as a mail — plain text only, our own Message-ID, In-Reply-To and References
+// The outbound half: an agent's reply as a mail — plain text (the agent's files as MIME attachments), our own Message-ID, In-Reply-To and References
 // from the conversation, the thread's reply token in Reply-To, sent through the mailbox's SMTP server with nodemailer.
 import { randomUUID } from 'node:crypto';
 import { type BackoffPolicy, backoffDelay } from '@helpline/core';
@@ -6,6 +6,7 @@ import type { OutboundMessage } from '@helpline/core/hub';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import type { AttachmentStore } from '../../attachments/attachments.types';
 import type { ResolvedMailbox } from './email.config';
 import { newReplyToken, replyAddress } from './email.intake';
 import type { EmailStore } from './email.store';
@@ -16,8 +17,36 @@ import type { EmailStore } from './email.store';
  */
 export type EmailOutboundMessage = Pick<
   OutboundMessage,
-  'threadKey' | 'from' | 'to' | 'subject' | 'text' | 'references'
+  'threadKey' | 'from' | 'to' | 'subject' | 'text' | 'references' | 'attachments'
 > & { readonly agent: Pick<OutboundMessage['agent'], 'displayName'> };
+
+/** Where the files of agents' replies are read from: the server's attachment store. */
+export type EmailFiles = Pick<AttachmentStore, 'get' | 'read'>;
+
+/**
+ * The files of a reply as nodemailer attachments: each read whole from the store (a retried send reuses them),
+ * under its stored name and type. A file that is gone fails the reply (the agent sees it failed, and why).
+ */
+export async function mailAttachments(
+  files: EmailFiles | undefined,
+  attachments: OutboundMessage['attachments'],
+): Promise<NonNullable<Mail.Options['attachments']>> {
+  const parts: NonNullable<Mail.Options['attachments']> = [];
+  for (const attachment of attachments ?? []) {
+    const record = files ? await files.get(attachment.id) : undefined;
+    if (record?.status !== 'complete')
+      throw new EmailSendError(`the attachment ${attachment.name} is no longer available`, false);
+    const pieces: Uint8Array[] = [];
+    for await (const piece of files?.read(record) ?? []) pieces.push(piece);
+    parts.push({
+      filename: record.name,
+      content: Buffer.concat(pieces),
+      contentType: record.type ?? 'application/octet-stream',
+      contentDisposition: 'attachment',
+    });
+  }
+  return parts;
+}
 
 /** A reply the SMTP server refused or could not take; the reply stays in the conversation, marked failed. */
 export class EmailSendError extends Error {
@@ -78,6 +107,7 @@ export function createEmailSender(
   store: EmailStore,
   retry: SendRetry = DEFAULT_SEND_RETRY,
   random: () => number = Math.random,
+  files?: EmailFiles | undefined,
 ): EmailSender {
   const transports = new Map<string, Transporter<SMTPTransport.SentMessageInfo>>();
   const transportOf = (mailbox: ResolvedMailbox) => {
@@ -109,6 +139,7 @@ export function createEmailSender(
       const domain = mailbox.address.slice(mailbox.address.lastIndexOf('@') + 1);
       const messageId = `<${randomUUID()}@${domain}>`;
       const references = message.references.filter((id) => /^<[^<>\s]+>$/.test(id));
+      const attachments = await mailAttachments(files, message.attachments);
       // Recorded before sending: a bounce that comes back at once finds it.
       await store.saveMessage({
         messageId,
@@ -125,6 +156,7 @@ export function createEmailSender(
         to: message.to.name ? { name: message.to.name, address: message.to.address } : message.to.address,
         subject: replySubject(message.subject ?? thread.subject),
         text: message.text,
+        ...(attachments.length > 0 ? { attachments } : {}),
         messageId,
         ...(references.length > 0 ? { inReplyTo: references.at(-1), references } : {}),
         // Bounces come back to the mailbox, where the channel reads them.

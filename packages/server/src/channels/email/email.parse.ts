@@ -6,7 +6,7 @@ import { classifyEmail, messageIdsIn, normalizeMessageId, readBounce, readHeader
 import { safeEmailText, splitQuotedHistory } from './email.text';
 import type { EmailAddress, ParsedEmail } from './email.types';
 
-/** Largest mail parsed, bytes; a larger one is taken in by its headers and a note (attachments are not kept yet). */
+/** Largest mail parsed, bytes; a larger one is taken in by its headers and a note (its attachments are not kept). */
 export const MAX_PARSED_BYTES = 25 * 1024 * 1024;
 
 function addresses(value: AddressObject | AddressObject[] | undefined): EmailAddress[] {
@@ -64,5 +64,14 @@ export async function parseEmail(source: Buffer): Promise<ParsedEmail> {
     kindReason: classification.reason,
     bouncedMessageIds: bounce?.messageIds ?? [],
     ...(bounce?.detail ? { bounceDetail: bounce.detail } : {}),
+    // A bounce carries our own reply back: nothing in it is the customer's file.
+    files:
+      classification.kind === 'message'
+        ? parsed.attachments.map((part, index) => ({
+            name: part.filename ?? `attachment-${index + 1}`,
+            type: part.contentType ?? '',
+            bytes: part.content,
+          }))
+        : [],
   };
 }

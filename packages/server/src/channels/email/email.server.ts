@@ -7,13 +7,16 @@ import type { Logger } from '../../log/logger';
 import type { SqlQueryable } from '../../storage/sql.client';
 import { createEmailChannel, type EmailChannel } from './email.channel';
 import { emailAddresses, resolveMailboxes } from './email.config';
-import type { EmailIntake } from './email.intake';
+import type { EmailAttachments, EmailIntake } from './email.intake';
 import { createSqlEmailStore } from './email.store';
 
 /** The email channel of a configuration, before storage is open. */
 export interface EmailSetup {
-  /** Creates the channel on the server's database; `intake` is the hub's `channels`, read when mail arrives. */
-  open(db: SqlQueryable, intake: () => EmailIntake): EmailChannel;
+  /**
+   * Creates the channel on the server's database; `intake` is the hub's `channels`, read when mail arrives;
+   * `attachments` keeps the files of mails and gives those of replies.
+   */
+  open(db: SqlQueryable, intake: () => EmailIntake, attachments?: EmailAttachments): EmailChannel;
   /** The hub's `channels` options for email: each mailbox's queue, and the channel as outbound. */
   channels(channel: EmailChannel): ChannelsOptions;
   /** The hub's `mailboxes` option: the channel's mailbox health, and word of each change, for the supervisor board. */
@@ -35,11 +38,12 @@ export function prepareEmail(options: {
   // Whoever shows mailbox health (the hub's supervisor board) hears of every change.
   const listeners = new Set<() => void>();
   return {
-    open: (db, intake) =>
+    open: (db, intake, attachments) =>
       createEmailChannel({
         config: email,
         store: createSqlEmailStore(db),
         intake,
+        attachments,
         env: options.env,
         logger: options.log,
         onStatus() {

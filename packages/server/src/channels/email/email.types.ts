@@ -1,5 +1,6 @@
 // The email channel's own vocabulary: one parsed mail as the adapter's core sees it (before the hub), what kind of
 // mail it is, and the status of a configured mailbox that the supervisor board shows.
+import type { ChannelFile } from '../../attachments/attachments.channel';
 
 /** An address with its display name (`"Ann" <ann@example.com>`); the name is text, never HTML. */
 export interface EmailAddress {
@@ -44,6 +45,8 @@ export interface ParsedEmail {
   readonly bouncedMessageIds: readonly string[];
   /** A bounce only: the reason the remote server gave (`Status`, `Diagnostic-Code`), as text. */
   readonly bounceDetail?: string | undefined;
+  /** The files attached to the mail (MIME parts mailparser found), decoded; kept through the attachment store. */
+  readonly files: readonly ChannelFile[];
 }
 
 /** Why a mailbox is not connected: wrong credentials, the server unreachable, or a refusal while taking a mail in. */
