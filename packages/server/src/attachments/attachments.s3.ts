@@ -123,6 +123,9 @@ function describe(problem: S3BytesProblem, bucket: string, doing: string, error:
     case 'bucket-missing':
       return `attachments: the S3 bucket "${bucket}" does not exist (create it, or set HELPLINE_ATTACHMENTS_S3_BUCKET to one that does)`;
     case 'credentials':
+      if ((error as { name?: unknown } | undefined)?.name === 'CredentialsProviderError') {
+        return `attachments: no S3 credentials found for bucket "${bucket}" (set HELPLINE_ATTACHMENTS_S3_ACCESS_KEY_ID and HELPLINE_ATTACHMENTS_S3_SECRET_ACCESS_KEY, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give the machine a role)`;
+      }
       return `attachments: the S3 server refused the credentials for bucket "${bucket}" while ${doing} (check the access key, the secret and the bucket's policy): ${detail}`;
     case 'unreachable':
       return `attachments: the S3 server for bucket "${bucket}" cannot be reached while ${doing} (check the endpoint): ${detail}`;
