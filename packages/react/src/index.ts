@@ -117,6 +117,7 @@ export { AgentConsole, type AgentConsoleProps } from './prefabs/AgentConsole';
 export { SupervisorBoard, type SupervisorBoardProps } from './prefabs/SupervisorBoard';
 // Supervisor pieces.
 export { AgentsBoardTable } from './supervisor/AgentsBoardTable';
+export { ChannelStatsTable } from './supervisor/ChannelStatsTable';
 export { CsvExportButton, type CsvExportButtonProps, downloadCsv } from './supervisor/CsvExportButton';
 export {
   CountsChart,
@@ -126,8 +127,10 @@ export {
   type SparklineProps,
 } from './supervisor/charts';
 export { KpiPanel, type KpiPanelProps, useKpiSeries } from './supervisor/KpiPanel';
+export { MailboxStatusTable } from './supervisor/MailboxStatusTable';
 export { QueueStatsTable } from './supervisor/QueueStatsTable';
 export { ReassignForm, type ReassignFormProps } from './supervisor/ReassignForm';
+export { SlaBreachesTable } from './supervisor/SlaBreachesTable';
 export { WaitingList } from './supervisor/WaitingList';
 // Widget elements for React.
 export {

@@ -679,6 +679,9 @@ describe('hub: supervisor', () => {
     assert.equal(board.kpis.byDisposition.resolved, 1);
     assert.ok(board.agents.some((a) => a.agentId === 'alice' && a.presence === 'available'));
     assert.match(sam.exportCsv(), /answered/);
+    // The messaging channels' KPIs follow, overall and per queue.
+    assert.match(sam.exportCsv(), /\nscope,channel,episodes,responded,first_response_seconds,/);
+    assert.match(sam.exportCsv(), /\r\nsupport,email,0,0,,0,,\r\n/);
 
     await sam.forcePresence('alice', 'away', 'supervisor');
     await waitFor(() => alice.$presence.get().status === 'away', 'alice forced away');

@@ -117,7 +117,10 @@ function InboxEntry({
           </>
         )}
         {' · '}
-        {stateLabel(i18n, interaction.state)}
+        {/* A snoozed conversation says when it comes back ("Snoozed until 14:00"). */}
+        {interaction.snoozedUntil === undefined
+          ? stateLabel(i18n, interaction.state)
+          : t('snoozedUntil', { time: i18n.time(interaction.snoozedUntil) })}
       </span>
       {last && (
         <span className="helpline-inbox__preview" dir="auto">

@@ -197,6 +197,8 @@ describe('messaging conversations in the console', () => {
     assert.deepEqual(calls, ['setPending', 'snooze']);
     assert.strictEqual(status(), 'Status: Snoozed');
     assert.include(waitingList()?.textContent, 'Snoozed');
+    // The interaction carries its wake-up time: the inbox says until when.
+    assert.match(waitingList()?.textContent ?? '', /Snoozed until \d{1,2}:\d\d/);
     assert.isNull(root.querySelector('.helpline-snooze'), 'the snooze options close');
 
     await click(byText(root, 'button', /^Resolve$/));

@@ -16,7 +16,10 @@ export type { CannedResponse, CannedResponses, HelplineClients } from '../contex
 export type {
   BoardAgent,
   BoardInteraction,
+  BoardMailbox,
+  BoardMessagingKpis,
   BoardQueue,
+  BoardSlaRow,
   BoardWaiting,
   KpiName,
   KpiReport,

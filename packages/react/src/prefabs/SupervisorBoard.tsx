@@ -10,10 +10,13 @@ import { useBoard, useKpis } from '../hooks/useSupervisor';
 import { localizeQueues } from '../i18n/locales';
 import { useTranslator } from '../i18n/translator';
 import { AgentsBoardTable } from '../supervisor/AgentsBoardTable';
+import { ChannelStatsTable } from '../supervisor/ChannelStatsTable';
 import { CsvExportButton, type CsvExportButtonProps } from '../supervisor/CsvExportButton';
 import { CountsChart } from '../supervisor/charts';
 import { KpiPanel } from '../supervisor/KpiPanel';
+import { MailboxStatusTable } from '../supervisor/MailboxStatusTable';
 import { QueueStatsTable } from '../supervisor/QueueStatsTable';
+import { SlaBreachesTable } from '../supervisor/SlaBreachesTable';
 import { useSupervisorSession } from '../supervisor/useSupervisorSession';
 import { WaitingList } from '../supervisor/WaitingList';
 
@@ -28,7 +31,8 @@ export interface SupervisorBoardProps {
 
 /**
  * The supervisor's live board, built only from the public pieces: today's KPIs with small charts, topic and
- * disposition counts, CSV export, live queues, waiting interactions and agents (force presence, reassign).
+ * disposition counts, CSV export, live queues, written conversations at risk of missing their SLA, the messaging
+ * channels' KPIs, the mailboxes' health, waiting interactions and agents (force presence, reassign).
  *
  * @example
  * ```tsx
@@ -60,7 +64,7 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
   const { t, dir, locale } = useTranslator();
   const kpis = useKpis();
   const queues = useQueues();
-  const { waiting } = useBoard();
+  const { waiting, sla, messaging, mailboxes } = useBoard();
   const { topics } = useHelpline();
   const dispositionLabels = useMemo(
     () => Object.fromEntries(queues.flatMap((q) => q.dispositions.map((d) => [d.id, d.label]))),
@@ -88,6 +92,10 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
         />
       </div>
       <QueueStatsTable />
+      {/* The written channels' parts, when the server reports them (it has messaging channels or mailboxes). */}
+      {sla && <SlaBreachesTable />}
+      {messaging && <ChannelStatsTable />}
+      {mailboxes && mailboxes.length > 0 && <MailboxStatusTable />}
       {waiting && <WaitingList />}
       <AgentsBoardTable />
     </section>

@@ -4,8 +4,10 @@ import type {
   ConnectionSnapshot,
   KpiReport,
   KpiSeriesPoint,
+  MailboxBoardRow,
   PresenceStatus,
   Queue,
+  SlaBoardRow,
   SupervisorBoard,
 } from '@helpline/core';
 import type { ReadableStore } from '../hooks/useStore';
@@ -39,11 +41,26 @@ export interface BoardWaiting {
   readonly reasons?: readonly string[] | undefined;
 }
 
+/** A written conversation (email, SMS, WhatsApp, Messenger) at risk of missing its SLA, or past it. */
+export type BoardSlaRow = SlaBoardRow;
+/** A mailbox the server reads, with its health. */
+export type BoardMailbox = MailboxBoardRow;
+/** KPIs of the messaging channels by channel (`email`, `sms`, `whatsapp`, `messenger`), as the board carries them. */
+export type BoardMessagingKpis = NonNullable<SupervisorBoard['messaging']>;
+
 /** The parts of the live board the components read. */
 export interface SupervisorBoardState {
   readonly queues: readonly BoardQueue[];
   readonly agents: readonly BoardAgent[];
   readonly waiting?: readonly BoardWaiting[] | undefined;
+  /** Written conversations at risk or past their SLA, the most urgent first (servers with messaging channels). */
+  readonly sla?: readonly BoardSlaRow[] | undefined;
+  /** Messaging KPIs per channel, over all queues. */
+  readonly messaging?: BoardMessagingKpis | undefined;
+  /** Messaging KPIs per queue id, then per channel. */
+  readonly messagingByQueue?: Readonly<Record<string, BoardMessagingKpis>> | undefined;
+  /** The mailboxes the server reads (servers with an email channel). */
+  readonly mailboxes?: readonly BoardMailbox[] | undefined;
 }
 
 /** The KPIs the board shows, by their field in core's `KpiReport`. */
