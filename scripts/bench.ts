@@ -1,13 +1,14 @@
 // `npm run bench`: runs every `packages/*/src/**/*.bench.ts` and `scripts/bench/*.bench.ts`, prints one
 // table and writes docs/benchmarks.md. Each module's default export is a `Bench` (see bench/bench.types.ts).
-// HELPLINE_BENCH_FILTER=<substring> runs only the bench files whose path contains it, and replaces only their rows
-// in docs/benchmarks.md (the others stay as last measured).
+// HELPLINE_BENCH_FILTER=<substring>[,<substring>…] runs only the bench files whose path contains one of them, and
+// replaces only their rows in docs/benchmarks.md (the others stay as last measured); the header names those benches.
 // Exits 1 when a measurement is over its budget; budgets are measured here, not asserted in timed tests.
 import { spawnSync } from 'node:child_process';
 import { type Dirent, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { filteredNote, selectedBy } from './bench/bench.report';
 import type { BenchRow } from './bench/bench.types';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -35,7 +36,7 @@ function benchFiles(): string[] {
     ...walk(join(repoRoot, 'scripts', 'bench')),
   ].filter((path) => path.endsWith('.bench.ts'));
   const filter = process.env.HELPLINE_BENCH_FILTER;
-  return files.filter((path) => !filter || path.includes(filter)).sort();
+  return files.filter((path) => selectedBy(filter, relative(repoRoot, path))).sort();
 }
 
 function isBenchRow(value: unknown): value is BenchRow {
@@ -103,7 +104,8 @@ function mergedRows(previous: string, rows: (BenchRow & { source: string })[], r
   return lines;
 }
 
-function markdown(tableRows: string[], failures: string[], filter: string | undefined): string {
+/** docs/benchmarks.md; `ran` are the bench files of a filtered run (undefined: every bench ran). */
+function markdown(tableRows: string[], failures: string[], ran: readonly string[] | undefined): string {
   const cpu = cpus();
   const lines = [
     '# Benchmarks',
@@ -111,7 +113,7 @@ function markdown(tableRows: string[], failures: string[], filter: string | unde
     'Written by `npm run bench` (scripts/bench.ts); budgets are those of the design (§6). Sizes are brotli',
     '(quality 11) of minified ESM, KB = 1,024 bytes.',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} with Node ${process.version} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}${filter ? ` (the rows of the ${filter} benches; the others as measured before)` : ''}.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with Node ${process.version} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}${ran ? ` (${filteredNote(ran)})` : ''}.`,
     '',
     '| what | measured | budget | ok | what users pick instead | source |',
     '|---|---|---|---|---|---|',
@@ -144,7 +146,14 @@ const tableRows = process.env.HELPLINE_BENCH_FILTER
       new Set(files.map((file) => relative(repoRoot, file))),
     )
   : rows.map(tableRow);
-writeFileSync(benchmarksFile, markdown(tableRows, failures, process.env.HELPLINE_BENCH_FILTER));
+writeFileSync(
+  benchmarksFile,
+  markdown(
+    tableRows,
+    failures,
+    process.env.HELPLINE_BENCH_FILTER ? files.map((file) => relative(repoRoot, file)) : undefined,
+  ),
+);
 // Biome formats Markdown too (it aligns tables); format the file so that `npm test`'s lint stays clean.
 spawnSync(join(repoRoot, 'node_modules', '.bin', 'biome'), ['format', '--write', benchmarksFile], {
   stdio: 'ignore',
