@@ -1,7 +1,7 @@
 import type { Interaction, Participant } from '../interaction/interaction.types';
 import { transition } from '../machine';
 import type { KpiLogEvent } from '../metrics/metrics.types';
-import { helplineError } from '../protocol/errors';
+import { helplineError, isHelplineError } from '../protocol/errors';
 import type { ConversationEvent } from '../protocol/protocol.types';
 import type { CommitOptions, HubClock, HubStorage, StoredEvent } from './hub.types';
 import { eventFor, type Intent, type InteractionSnapshot, withSnapshot } from './lifecycles';
@@ -27,6 +27,8 @@ export interface Change {
   startRequest?: CommitOptions['startRequest'];
   /** A messaging channel's thread and providers' message ids, kept with it (see {@link HubStorage.threadOf}). */
   channel?: CommitOptions['channel'];
+  /** The agent this step makes hold the interaction, checked against the stored records (an accept). */
+  holds?: CommitOptions['holds'];
 }
 
 /** One step of one interaction, stored and made current: what every subscriber of the log hears. */
@@ -48,7 +50,8 @@ export interface InteractionStepped {
 /** What the conversation log needs from the hub. */
 export interface ConversationLogDeps {
   readonly clock: HubClock;
-  readonly storage: Pick<HubStorage, 'commit' | 'appendEvent'>;
+  /** `getInteraction` reloads a copy found stale (without it the copy stays as it is). */
+  readonly storage: Pick<HubStorage, 'commit' | 'appendEvent'> & Partial<Pick<HubStorage, 'getInteraction'>>;
   /** The interaction the hub holds live. */
   readonly live: (cid: string) => Live | undefined;
   /** Keeps a committed interaction live (in memory). */
@@ -63,6 +66,11 @@ export interface ConversationLogDeps {
   readonly fanOut: (stored: readonly StoredEvent[], recipients: readonly (readonly string[])[]) => void;
   /** Sends a subject the whole conversation, in order (an agent who just took it). */
   readonly replay: (subjectId: string, cid: string) => Promise<void>;
+  /**
+   * The hub's copy of an interaction was found stale (storage refused a step taken from it) and was reloaded from
+   * storage: the router and the deadlines follow the record as it is.
+   */
+  readonly resynced?: (current: Live) => void;
 }
 
 /** The conversation log of a hub. */
@@ -161,6 +169,18 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
     if (from !== undefined && change.interaction.agentId !== from && joined) leave(change, from);
   }
 
+  /**
+   * Storage refused a step because its record is not in the state the hub's copy is in: the copy is stale (a write
+   * that committed although its answer was lost). The copy becomes the record again, and the hub follows it.
+   */
+  async function reload(current: Live): Promise<void> {
+    const stored = await deps.storage.getInteraction?.(current.interaction.id).catch(() => undefined);
+    if (!stored || stored.snapshot.value === current.snapshot.value) return;
+    current.interaction = stored.interaction;
+    current.snapshot = stored.snapshot;
+    deps.resynced?.(current);
+  }
+
   /** Where the interaction stands (with a callback's plan, which may change in place). */
   function stateEventOf({ interaction, snapshot }: Change): ConversationEvent {
     const { endReason, endedBy, callback } = interaction;
@@ -245,18 +265,25 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
       if (ev) addEvent(change, ev);
     }
     let next = change.interaction;
-    const stored = await deps.storage.commit(
-      previous.id,
-      change.events.map(({ at, ev }) => ({ at, ev })),
-      (placed) => {
-        next = withLeftSeqs(change.interaction, placed);
-        return { interaction: next, snapshot: change.snapshot, open };
-      },
-      {
-        ...(change.startRequest ? { startRequest: change.startRequest } : {}),
-        ...(change.channel ? { channel: change.channel } : {}),
-      },
-    );
+    const stored = await deps.storage
+      .commit(
+        previous.id,
+        change.events.map(({ at, ev }) => ({ at, ev })),
+        (placed) => {
+          next = withLeftSeqs(change.interaction, placed);
+          return { interaction: next, snapshot: change.snapshot, open };
+        },
+        {
+          expectState: previous.state,
+          ...(change.holds ? { holds: change.holds } : {}),
+          ...(change.startRequest ? { startRequest: change.startRequest } : {}),
+          ...(change.channel ? { channel: change.channel } : {}),
+        },
+      )
+      .catch(async (error: unknown) => {
+        if (isHelplineError(error) && error.code === 'conflict/state') await reload(current);
+        throw error;
+      });
     current.interaction = next;
     current.snapshot = change.snapshot;
     current.usedAt = clock.now();

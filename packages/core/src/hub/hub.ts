@@ -182,6 +182,7 @@ export function createHub(options: HubOptions): Hub {
     async replay(subjectId, cid) {
       for (const conn of connsOf(subjectId)) await replayFrom(conn, cid, 0);
     },
+    resynced: (current) => resync(current),
   });
   const { changeOf, step, commit, drive } = conversationLog;
   // Routing glue (hub/routing.hub.ts): the router's decisions become machine steps, offers time out, positions.
@@ -444,6 +445,29 @@ export function createHub(options: HubOptions): Hub {
 
   // Every command, from a socket or the HTTP API, runs through the one dispatch (hub/dispatch.ts).
   const dispatch = createDispatch({ handlers, admit: options.admit });
+
+  /**
+   * The copy of an interaction was reloaded from storage (it was stale): the router holds it as the record says —
+   * the agent's work, an offer still out, or a place in line — and its state's deadline waits again, as after a
+   * restore.
+   */
+  function resync(current: Live): void {
+    const { interaction, lifecycle, snapshot } = current;
+    router.remove(interaction.id);
+    if (lifecycle.final.has(snapshot.value)) {
+      effects.arm(current);
+      return;
+    }
+    if (lifecycle.handling.has(snapshot.value) && interaction.agentId) {
+      try {
+        router.restoreAssigned(interaction.id, interaction.agentId, interaction.channel);
+      } catch {
+        // The agent left the configuration: the work stays theirs in its record; nothing to count.
+      }
+    } else if (phaseOfLive(current) === 'offered') routingHub.restoreOffer(current);
+    else if (lifecycle.waiting.has(snapshot.value)) routingHub.enqueue(current);
+    effects.arm(current);
+  }
 
   async function restore(): Promise<void> {
     await reporting.restore();

@@ -146,6 +146,29 @@ export interface CommitOptions {
   readonly startRequest?: { readonly subjectId: string; readonly requestId: string } | undefined;
   /** A messaging channel's keys, kept with the step (see {@link HubStorage.threadOf}, {@link HubStorage.channelMessage}). */
   readonly channel?: ChannelKeys | undefined;
+  /**
+   * The state the stored record must still be in: the one the hub's copy took the step from. The hub's copy is a
+   * cache of the record; when they differ (in a cluster, a write that committed although its answer was lost) the
+   * step must not overwrite the record. Storage refuses it with `conflict/state`, nothing stored, and the hub
+   * reloads its copy. A record not stored yet is not checked.
+   */
+  readonly expectState?: string | undefined;
+  /** The step makes an agent hold the interaction (an accept): storage checks the agent's room by the records. */
+  readonly holds?: CapacityHold | undefined;
+}
+
+/**
+ * An agent about to hold an interaction of `channel`. Storage counts, under a lock on the agent (so two steps for
+ * one agent count one after the other), the agent's other open interactions of `channel` in one of `states`, as
+ * stored, and refuses the step with `agent/capacity` when they are `capacity` or more. The router's count of what
+ * agents hold is a cache of the records; this count is the records'.
+ */
+export interface CapacityHold {
+  readonly agentId: string;
+  readonly channel: Channel;
+  readonly capacity: number;
+  /** The states in which an agent holds an interaction of the channel (capacity in use). */
+  readonly states: readonly string[];
 }
 
 /** A messaging channel's keys of a step: the thread it starts, and providers' ids of its events. */

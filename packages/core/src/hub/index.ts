@@ -24,7 +24,6 @@ export {
   type ReceiveResult,
 } from './channels.types';
 export { devAuthenticate } from './dev-auth';
-export { type EmailLeg, emailLegThreadKey } from './email-leg.hub';
 export type {
   DialOptions,
   DialPlan,
@@ -33,10 +32,12 @@ export type {
   DoNotCallList,
   OutboundCall,
 } from './dial.hub';
+export { type EmailLeg, emailLegThreadKey } from './email-leg.hub';
 export { createHub, type Hub } from './hub';
 export type {
   AdmissionRequest,
   Authenticate,
+  CapacityHold,
   ChannelKeys,
   CommitOptions,
   ConnectionMeta,

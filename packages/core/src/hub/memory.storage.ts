@@ -1,3 +1,4 @@
+import { helplineError } from '../protocol/errors';
 import type { ConversationEvent } from '../protocol/protocol.types';
 import type { HubStorage, PendingEvent, StoredEvent, StoredInteraction } from './hub.types';
 
@@ -44,6 +45,27 @@ export function createMemoryStorage(): HubStorage {
       return append(cid, [{ at, ev }])[0] as StoredEvent;
     },
     async commit(cid, events, recordOf, options = {}) {
+      const kept = interactions.get(cid);
+      if (options.expectState !== undefined && kept && kept.interaction.state !== options.expectState) {
+        throw helplineError('conflict/state', {
+          operation: 'commit',
+          entity: `interaction ${cid}`,
+          state: kept.interaction.state,
+        });
+      }
+      const { holds } = options;
+      if (holds) {
+        const held = [...interactions.values()].filter(
+          ({ interaction, open }) =>
+            open &&
+            interaction.id !== cid &&
+            interaction.agentId === holds.agentId &&
+            interaction.channel === holds.channel &&
+            holds.states.includes(interaction.state),
+        ).length;
+        if (held >= holds.capacity)
+          throw helplineError('agent/capacity', { agent: holds.agentId, channel: holds.channel });
+      }
       const log = logOf(cid);
       const stored = events.map(
         ({ at, ev }, index): StoredEvent => ({ cid, seq: log.length + index + 1, at, ev }),

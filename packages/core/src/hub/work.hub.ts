@@ -86,6 +86,15 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
           const change = changeOf(current);
           step(current, change, { kind: 'accept', agentId: caller.subject.id });
           join(change, caller.subject.id);
+          // The router's room is a cache of the records; storage counts the agent's work again by the records,
+          // under a lock on the agent, and refuses the accept past their capacity (`agent/capacity`).
+          const { channel } = current.interaction;
+          change.holds = {
+            agentId: caller.subject.id,
+            channel,
+            capacity: agents.get(caller.subject.id)?.capacity[channel] ?? 0,
+            states: [...current.lifecycle.handling],
+          };
           // The router holds the accept before it is stored: the offer stood and the machine took the accept, so
           // the accept wins even when the offer runs out while it is written (a slow database, a cluster leader's
           // fenced write). Otherwise the router would count a miss and put the chat back in line under a chat that
@@ -95,8 +104,11 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
             // The agent gets the whole conversation below, in order, instead of its last events first.
             await commit(current, change, { replayTo: caller.subject.id });
           } catch (error) {
-            router.release(args.cid);
-            routing.restoreOffer(current);
+            // A copy found stale was reloaded, and the router follows the record already (hub.ts, resynced).
+            if (phaseOfLive(current) === 'offered') {
+              router.release(args.cid);
+              routing.restoreOffer(current);
+            }
             throw error;
           }
           routing.transferSettled(args.cid, caller.subject.id, 'accepted');

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import {
   type ConversationEvent,
   deadlineOf,
+  helplineError,
   type Interaction,
   type MessagingChannel,
   type PresenceStatus,
 } from '@helpline/core';
 import type {
+  CommitOptions,
   EmailLeg,
   HubStorage,
   InteractionSnapshot,
@@ -269,12 +271,46 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
     ]);
   };
 
+  /**
+   * What a step must find before it is stored (`CommitOptions`): its record still in the state the hub's copy took
+   * it from, locked for the rest of the transaction; and, for a step that makes an agent hold it, room for the
+   * agent by the records, counted under a lock on the agent so that two such steps count one after the other.
+   */
+  const checkCommit = async (tx: SqlQueryable, cid: string, options: CommitOptions) => {
+    if (options.expectState !== undefined) {
+      const [row] = await tx.query<{ state: string }>(
+        'SELECT state FROM interactions WHERE id = $1 FOR UPDATE',
+        [cid],
+      );
+      if (row && row.state !== options.expectState)
+        throw helplineError('conflict/state', {
+          operation: 'commit',
+          entity: `interaction ${cid}`,
+          state: row.state,
+        });
+    }
+    const { holds } = options;
+    if (holds) {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `helpline.agent:${holds.agentId}`,
+      ]);
+      const [row] = await tx.query<{ held: string | number }>(
+        `SELECT count(*) AS held FROM interactions
+         WHERE is_open AND agent_id = $1 AND channel = $2 AND state = ANY($3::text[]) AND id <> $4`,
+        [holds.agentId, holds.channel, [...holds.states], cid],
+      );
+      if (Number(row?.held ?? 0) >= holds.capacity)
+        throw helplineError('agent/capacity', { agent: holds.agentId, channel: holds.channel });
+    }
+  };
+
   const storage: SqlStorage = {
     kind: client.kind,
     sql: client,
 
     async commit(cid, events, recordOf, options = {}) {
       const stored = await transaction(async (tx) => {
+        await checkCommit(tx, cid, options);
         const placed: StoredEvent[] = [];
         for (const { at, ev } of events) {
           const rows = await tx.query<EventRow>(APPEND_EVENT, [
