@@ -203,6 +203,11 @@ export function createS3Bytes(options: S3BytesOptions, s3: S3Module): S3Bytes {
     }
   }
 
+  const missing = (id: string, from: number, to: number) =>
+    new S3BytesError(
+      'failed',
+      `attachments: bytes ${from}–${to} of ${id} are missing from bucket "${bucket}"`,
+    );
   const folder = (id: string) => `${prefix}${storableId(id)}/`;
   const keyOf = (id: string, offset: number) => `${folder(id)}${String(offset).padStart(OFFSET_DIGITS, '0')}`;
 
@@ -296,8 +301,8 @@ export function createS3Bytes(options: S3BytesOptions, s3: S3Module): S3Bytes {
       for (const piece of await pieces(id)) {
         if (from >= end) return;
         if (piece.at + piece.size <= from) continue;
-        // A gap would mean lost bytes: stop rather than serve something else in their place.
-        if (piece.at > from) break;
+        // A gap means lost bytes (an object deleted behind our back): fail rather than serve a shorter file.
+        if (piece.at > from) throw missing(id, from, piece.at);
         const last = Math.min(piece.at + piece.size, end) - 1;
         const object = await send('reading an attachment', () =>
           client.send(
@@ -311,6 +316,7 @@ export function createS3Bytes(options: S3BytesOptions, s3: S3Module): S3Bytes {
         for await (const bytes of object.Body as AsyncIterable<Uint8Array>) yield bytes;
         from = last + 1;
       }
+      if (from < end) throw missing(id, from, end);
     },
     async remove(id) {
       for (const piece of await pieces(id)) {
