@@ -27,6 +27,7 @@ import { createAdmission, createTokenBuckets, instanceShare } from './limits/rat
 import { createLogger, type Logger } from './log/logger';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
 import type { StorageFence } from './storage/storage.fence';
+import { prepareOutbound } from './outbound';
 import { prepareVonage, type VonageServer } from './vonage';
 import { VONAGE_BODY_LIMIT, VONAGE_PREFIX } from './vonage/vonage.routes';
 import { createSocketServer, SOCKET_PATH } from './ws/sockets';
@@ -229,6 +230,9 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   const messaging = prepareMessaging({ config, env: options.env ?? process.env, log, now });
   // Email (packages/server/src/channels/email): only with an `email` section; its passwords are read here too.
   const email = prepareEmail({ config, env: options.env ?? process.env, log });
+  // Click-to-dial (packages/server/src/outbound): only with an `outbound` section; through Vonage when configured,
+  // else on a simulated phone line (consoles say so).
+  const outbound = prepareOutbound({ config, simulated: !vonage, log, now });
   const ownsStorage = !('ping' in options.storage);
   // Cluster mode: every handler on a PostgreSQL URL joins the deployment on that database (docs/decisions/0005),
   // once storage has migrated it. The hub's writes are fenced by the engine's lease.
@@ -308,10 +312,12 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   });
   const admission = createAdmission(config.file.limits, now);
   const authenticate = (token: string) => auth.authenticate(token);
+  const bridged = outbound ? outbound.authenticate(authenticate) : authenticate;
   const hubOptions: HubOptions = {
     queues: config.queues,
     agents: config.agents,
-    authenticate: vonage ? vonage.authenticate(authenticate) : authenticate,
+    authenticate: vonage ? vonage.authenticate(bridged) : bridged,
+    ...(outbound ? { dial: outbound.dial(storage.sql) } : {}),
     storage,
     heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
     agentGraceMs: config.file.agentGraceSeconds * 1000,
@@ -432,6 +438,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
   const vonageRoutes = vonage?.start({ hub, authenticate, isAllowedOrigin: anyOrigin });
   if (vonageRoutes) routesOfVonage.server = vonageRoutes;
+  outbound?.start({ hub, network: vonageRoutes?.gateway });
   // Messaging: signed webhooks for Vonage and the console's window and template routes, all under /messaging/. The
   // intake is `hub.channels` (core/hub/channels.types.ts), which takes messages in where the hub runs.
   const messagingRoutes =
@@ -553,6 +560,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
         clearInterval(housekeeping);
         await member?.drain();
         await vonageRoutes?.close();
+        outbound?.close();
         // No new mail once closing: the ingress answers nothing, unread mail waits on the IMAP server.
         await emailChannel?.stop();
         // In a cluster the clients resume on another instance at once.

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { attachmentPolicySchema } from '../attachments/attachments.config';
 import { emailConfigSchema } from '../channels/email/email.config';
 import { messagingConfigSchema } from '../channels/messaging/messaging.config';
+import { outboundConfigSchema } from '../outbound/outbound.config';
 import { vonageConfigSchema } from '../vonage/vonage.config';
 
 // The configuration file's schema. Unknown keys are errors (a typo must not silently disable a setting);
@@ -359,6 +360,8 @@ export const configSchema = v.strictObject({
   messaging: v.optional(messagingConfigSchema),
   /** Email: mailboxes read over IMAP or fed by the SMTP ingress, replies over SMTP (docs/email.md); absent = none. */
   email: v.optional(emailConfigSchema),
+  /** Click-to-dial: caller IDs, calling hours, do-not-call numbers (docs/voice.md); absent = agents cannot dial. */
+  outbound: v.optional(outboundConfigSchema),
 });
 
 /** The configuration file as written (before defaults). */

@@ -14,6 +14,7 @@ import {
 import * as v from 'valibot';
 import { checkEmailConfig } from '../channels/email/email.config';
 import { checkMessagingConfig } from '../channels/messaging/messaging.config';
+import { checkOutboundConfig } from '../outbound/outbound.config';
 import { checkVonageConfig } from '../vonage/vonage.config';
 import { type ConfigFile, type ConfigInput, configSchema, type SiteConfig } from './config.schema';
 
@@ -113,6 +114,7 @@ function duplicates(ids: readonly string[]): Set<string> {
 function crossCheck(file: ConfigFile): string[] {
   const issues: string[] = [];
   const queueIds = new Set(file.queues.map((q) => q.id));
+  if (file.outbound) issues.push(...checkOutboundConfig(file.outbound, queueIds));
   for (const [section, list] of [
     ['queues', file.queues],
     ['agents', file.agents],

@@ -12,6 +12,25 @@ export interface Migration {
   readonly backfill?: (tx: SqlQueryable) => Promise<void>;
 }
 
+/** The do-not-call list supervisors keep (numbers in E.164), and every change to it, kept for good. */
+const DO_NOT_CALL_SQL = `
+CREATE TABLE do_not_call (
+  number   text PRIMARY KEY,
+  reason   text,
+  added_by text NOT NULL,
+  added_at bigint NOT NULL
+);
+CREATE TABLE do_not_call_audit (
+  id     bigserial PRIMARY KEY,
+  number text NOT NULL,
+  action text NOT NULL CHECK (action IN ('added', 'removed')),
+  actor  text NOT NULL,
+  reason text,
+  at     bigint NOT NULL
+);
+CREATE INDEX do_not_call_audit_number ON do_not_call_audit (number, at);
+`;
+
 /**
  * The one set of migrations, for PGlite and PostgreSQL alike. Epoch milliseconds are `bigint`; whole records
  * (interaction, machine snapshot, event) are `jsonb` next to the columns that queries and reports filter on.
@@ -345,6 +364,11 @@ CREATE TABLE email_legs (
   mailed_through bigint NOT NULL DEFAULT 0
 );
 `,
+  },
+  {
+    version: 18,
+    name: 'click-to-dial: the do-not-call list and its audit trail',
+    sql: DO_NOT_CALL_SQL,
   },
 ];
 

@@ -12,7 +12,7 @@ import {
   systemClock,
   vonageFailure,
 } from '@helpline/core';
-import type { Hub, HubClock, Subject } from '@helpline/core/hub';
+import type { Hub, HubClock, OutboundCall, Subject } from '@helpline/core/hub';
 import type { Logger } from '../log/logger';
 import type { VonageApi } from './vonage.api';
 import { type BridgeClient, type BridgeTokens, openBridge } from './vonage.bridge';
@@ -33,6 +33,8 @@ import {
 //   agent accepts (hub) ─ bridge hears `joined` ─▶ POST /v1/calls to the agent's app user, same conversation
 //   event webhooks ─▶ leg answered → call.media connected; leg completed → chat.end (by whoever hung up first)
 //   callback dialing (agent) ─ POST /vonage/callbacks/:cid/dial ─▶ phone leg + app leg; outcome from the phone leg
+//   click-to-dial (agent, voice.dial) ─ the hub's dial policy ─▶ phone leg from the queue's caller ID + app leg; the
+//   phone leg's statuses reach the hub as the customer's (ringing → call.ring, answered → call.answer + media)
 //   the agent ends a phone call ─ the queue asks a keypad survey ─▶ the caller's leg is transferred to it: 1–5, then
 //   NPS 0–10 + # ─ survey webhooks ─▶ csat.submit as the caller (the same hub path as the widget's rating)
 
@@ -63,7 +65,7 @@ export interface SurveyQuery {
 type Role = 'customer' | 'agent';
 
 interface CallRecord {
-  readonly kind: 'phone' | 'web' | 'callback';
+  readonly kind: 'phone' | 'web' | 'callback' | 'outbound';
   cid?: string;
   readonly customerUuid?: string | undefined;
   customerLeg?: string;
@@ -126,6 +128,11 @@ export interface VonageGateway {
   clientToken(subject: Subject): Promise<VonageClientToken>;
   /** The assigned agent dials callback `cid`: the customer's phone and the agent's app, bridged. */
   dial(subject: Subject, cid: string): Promise<{ readonly cid: string }>;
+  /**
+   * Places the phone leg of an outbound call (click-to-dial) from the queue's caller ID, and the agent's app leg,
+   * in one conversation; the phone leg's statuses drive the hub's call. Returns at once (failures end the call).
+   */
+  placeOutbound(call: OutboundCall): void;
   /** The assigned agent holds (`held: true`) or resumes the call of interaction `cid`. */
   hold(subject: Subject, cid: string, held: boolean): Promise<void>;
   /** Resolves when every queued webhook has been handled (tests, shutdown). */
@@ -394,7 +401,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
 
   /** The hub offered the call and the agent accepted: ring the agent's app into the caller's conversation. */
   async function ringAgent(record: CallRecord, agentId: string): Promise<void> {
-    if (record.kind === 'callback' || record.ended || !record.cid) return;
+    // A callback's and an outbound call's app legs are placed with their phone legs.
+    if (record.kind === 'callback' || record.kind === 'outbound' || record.ended || !record.cid) return;
     if (record.agentId === agentId && record.agentLeg) return;
     record.agentId = agentId;
     record.agentAnswered = false;
@@ -671,6 +679,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
 
   async function customerLegEvent(record: CallRecord, status: string): Promise<void> {
     if (record.kind === 'callback') return callbackCustomerEvent(record, status);
+    if (record.kind === 'outbound') return outboundCustomerEvent(record, status);
     if (!ENDING_STATUSES.has(status) || record.ended) return;
     // The caller hung up (or the leg dropped): they leave the queue, or end the conversation they were in.
     record.ended = true;
@@ -684,6 +693,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
 
   async function agentLegEvent(record: CallRecord, uuid: string, status: string): Promise<void> {
     if (record.kind === 'callback') return callbackAgentEvent(record, status);
+    if (record.kind === 'outbound') return outboundAgentEvent(record, status);
     const cid = record.cid;
     const agentId = record.agentId;
     if (!cid || !agentId || record.agentLeg !== uuid || record.ended) return;
@@ -760,6 +770,106 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       );
     }
     if (record.customerLeg) await api.updateCall(record.customerLeg, 'hangup').catch(() => undefined);
+    forget(record);
+  }
+
+  /** The dialled phone's leg: its statuses are the customer's side of the hub's call, reported through the bridge. */
+  async function outboundCustomerEvent(record: CallRecord, status: string): Promise<void> {
+    const { cid, hubCallId: callId, bridge } = record;
+    if (!cid || !callId || !bridge || record.ended) return;
+    const ref = { cid, callId };
+    if (status === 'ringing') {
+      await quietly('outbound ringing', () => bridge.command('call.ring', ref));
+      return;
+    }
+    if (status === 'answered') {
+      record.customerAnswered = true;
+      await quietly('outbound answered', () => bridge.command('call.answer', ref));
+      await quietly('outbound connected', () => bridge.command('call.media', { ...ref, media: 'connected' }));
+      return;
+    }
+    if (!ENDING_STATUSES.has(status)) return;
+    record.ended = true;
+    // Answered: the customer hung up a conversation (wrap-up follows). Not answered: busy, no answer or declined.
+    if (record.customerAnswered) await quietly('outbound ended', () => bridge.command('chat.end', { cid }));
+    else await quietly('outbound not answered', () => bridge.command('call.hangup', ref));
+    if (record.agentLeg) await api.updateCall(record.agentLeg, 'hangup').catch(() => undefined);
+    log.info('vonage.outbound-ended', { cid, status, answered: record.customerAnswered });
+    forget(record);
+  }
+
+  /** The agent's app leg of an outbound call: the agent hanging up in the softphone ends the call. */
+  async function outboundAgentEvent(record: CallRecord, status: string): Promise<void> {
+    const { cid, agentId, hubCallId: callId } = record;
+    if (!cid || !agentId || record.ended) return;
+    if (status === 'answered') {
+      record.agentAnswered = true;
+      return;
+    }
+    if (!ENDING_STATUSES.has(status)) return;
+    record.ended = true;
+    if (callId)
+      await quietly('outbound hung up by the agent', () => asAgent(agentId, 'call.hangup', { cid, callId }));
+    if (record.customerLeg) await api.updateCall(record.customerLeg, 'hangup').catch(() => undefined);
+    forget(record);
+  }
+
+  /** Places an outbound call's two legs, once the bridge speaks for the customer. */
+  async function dialOut(record: CallRecord, call: OutboundCall): Promise<void> {
+    const { cid } = call;
+    await connectCustomer(record, call.customer);
+    linkCid(record, cid);
+    const leg = conversation(record.conversation, { starts: true });
+    const from = { type: 'phone', number: digitsOf(call.callerId) } as const;
+    const [customer, agent] = await Promise.allSettled([
+      api.createCall({
+        to: [{ type: 'phone', number: digitsOf(call.number) }],
+        from,
+        ncco: [leg],
+        event_url: [eventUrl(cid, 'customer')],
+        event_method: 'POST',
+        ringing_timer: config.callbackRingSeconds,
+      }),
+      api.createCall({
+        to: [{ type: 'app', user: vonageUserOf({ id: call.agentId, role: 'agent' }) }],
+        from,
+        ncco: [leg],
+        event_url: [eventUrl(cid, 'agent')],
+        event_method: 'POST',
+        ringing_timer: config.agentRingSeconds,
+      }),
+    ]);
+    if (customer.status === 'fulfilled') {
+      record.customerLeg ??= customer.value.uuid;
+      byLeg.set(customer.value.uuid, { record, role: 'customer' });
+    }
+    if (agent.status === 'fulfilled') {
+      record.agentLeg ??= agent.value.uuid;
+      byLeg.set(agent.value.uuid, { record, role: 'agent' });
+    }
+    if (customer.status === 'fulfilled' && agent.status === 'fulfilled') {
+      log.info('vonage.outbound-dialing', { cid, agent: call.agentId });
+      return;
+    }
+    // Vonage refused a leg: the call fails as not answered, and what was placed hangs up.
+    record.ended = true;
+    for (const placed of [customer, agent]) {
+      if (placed.status === 'fulfilled')
+        await api.updateCall(placed.value.uuid, 'hangup').catch(() => undefined);
+    }
+    const bridge = record.bridge;
+    if (bridge) {
+      await quietly('outbound dial failed', () =>
+        bridge.command('call.hangup', { cid, callId: call.callId }),
+      );
+    }
+    const reason =
+      customer.status === 'rejected'
+        ? customer.reason
+        : agent.status === 'rejected'
+          ? agent.reason
+          : undefined;
+    log.warn('vonage.outbound-failed', { cid }, reason);
     forget(record);
   }
 
@@ -943,6 +1053,20 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       }
       log.info('vonage.callback-dialing', { cid, agent: subject.id });
       return { cid };
+    },
+
+    placeOutbound(call) {
+      const record = newRecord({
+        kind: 'outbound',
+        conversation: `hl-${call.cid}-${clock.now().toString(36)}`,
+        ourNumber: digitsOf(call.callerId),
+        language: config.language,
+        callerNumber: call.number,
+      });
+      record.agentId = call.agentId;
+      record.hubCallId = call.callId;
+      byCid.set(call.cid, record);
+      void work(record, 'place the outbound call', () => dialOut(record, call));
     },
 
     async hold(subject, id, held) {
