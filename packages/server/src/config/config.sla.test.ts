@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_MESSAGING_SLA, messagingSlaPolicyOf } from '@helpline/core';
-import { ConfigError, parseConfig } from './config';
-
-const site = { id: 'shop', origins: ['https://shop.example'] };
-
-function issuesOf(input: unknown): readonly string[] {
-  try {
-    parseConfig(input);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.issues;
-  }
-  assert.fail('expected a ConfigError');
-}
+import { parseConfig } from './config';
+import { issuesOf, TEST_SITE as site } from './config.testing';
 
 describe('configuration: SLA targets of asynchronous conversations per queue', () => {
   it("defaults to each channel's targets: email 4 h / 24 h, the messaging apps 15 min / 8 h", () => {

@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_SURVEY } from '@helpline/core';
-import { ConfigError, parseConfig } from './config';
+import { parseConfig } from './config';
+import { issuesOf, TEST_SITE as site } from './config.testing';
 
-const site = { id: 'shop', origins: ['https://shop.example'] };
 const vonage = {
   applicationId: '6f1a2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b',
   privateKeyEnv: 'VONAGE_PRIVATE_KEY',
   webhookBaseUrl: 'https://helpline.example',
   numbers: [{ number: '+14155550100' }],
 };
-
-function issuesOf(input: unknown): readonly string[] {
-  try {
-    parseConfig(input);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.issues;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 describe('configuration: surveys per queue', () => {
   it('defaults to CSAT only, answered within 24 hours, nothing on the keypad', () => {

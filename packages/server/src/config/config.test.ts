@@ -3,23 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, parseConfig } from './config';
+import { loadConfig, parseConfig } from './config';
+import { issuesOf } from './config.testing';
 import { DEV_CONFIG } from './dev.config';
 
 const minimal = {
   queues: [{ id: 'support', name: 'Support' }],
   sites: [{ id: 'shop', origins: ['https://shop.example'] }],
 };
-
-function issuesOf(input: unknown): readonly string[] {
-  try {
-    parseConfig(input);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.issues;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 describe('configuration', () => {
   it('accepts the dev demo and a minimal file, filling in defaults', () => {

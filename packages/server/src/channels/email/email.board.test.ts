@@ -11,8 +11,13 @@ import type { HelplineServer } from '../../server';
 import { freshPgliteDir } from '../../testing/databases';
 import { staffToken, startTestServer, TEST_CONFIG, TestClient } from '../../testing/harness';
 import { type FaultProxy, startFaultProxy } from '../../testing/proxy';
-import type { EmailConfigInput } from './email.config';
-import { sendAsCustomer, testMailServers, uniqueAddress, waitForInbox } from './email.testing';
+import {
+  sendAsCustomer,
+  testEmailConfig,
+  testMailServers,
+  uniqueAddress,
+  waitForInbox,
+} from './email.testing';
 
 const servers = testMailServers();
 const skip = 'skip' in servers ? servers.skip : false;
@@ -27,29 +32,9 @@ describe('mailbox health on the supervisor board', { skip }, () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  function configFor(support: string, imapPort: number): ConfigInput {
-    const email: EmailConfigInput = {
-      mailboxes: [
-        {
-          id: 'support',
-          address: support,
-          queueId: 'support',
-          imap: {
-            host: mail.host,
-            port: imapPort,
-            secure: false,
-            allowPlaintext: true,
-            user: support,
-            passwordEnv: 'HELPLINE_TEST_MAIL_PASSWORD',
-          },
-          smtp: { host: mail.host, port: mail.smtpPort, secure: false, allowPlaintext: true },
-        },
-      ],
-      // Quick retries: the test waits for a few of them.
-      retry: { initialMs: 200, maxMs: 1000 },
-    };
-    return { ...TEST_CONFIG, email } as ConfigInput;
-  }
+  // The test mailbox's configuration (retries from 100 ms to 1 s: the test waits for a few of them).
+  const configFor = (support: string, imapPort: number): ConfigInput =>
+    ({ ...TEST_CONFIG, email: testEmailConfig(mail, support, { port: imapPort }) }) as ConfigInput;
 
   async function serve(config: ConfigInput, password: string, dataDir: string): Promise<HelplineServer> {
     const server = await startTestServer({
