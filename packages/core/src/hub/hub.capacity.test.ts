@@ -135,6 +135,32 @@ describe('hub: an agent never holds more than their capacity', () => {
     assert.notEqual(hub.interaction(third)?.state, 'active', 'no third chat for alice');
   });
 
+  it('an accept retried after its answer was lost finds it stored, and stands', async () => {
+    const lossy = lossyStorage();
+    const { clock, hub, chat, offered, accept, bobArrives, session } = await hubWithAlice(lossy.storage);
+    const first = await chat('v1');
+    await offered(first);
+    await accept(first);
+    const second = await chat('v2');
+    await offered(second);
+    lossy.loseNextAccept();
+    await assert.rejects(accept(second), (error) => isHelplineError(error) && error.code === 'unavailable');
+
+    await accept(second);
+    assert.equal(hub.interaction(second)?.state, 'active');
+    assert.equal(hub.interaction(second)?.agentId, 'alice');
+    // The router counts it: a third chat goes to bob, not to alice past her capacity.
+    const bob = await bobArrives();
+    const third = await chat('v3');
+    await waitFor(() => bob.$offers.get()[third] !== undefined, 'the third chat offered to bob');
+    assert.equal(session.$offers.get()[third], undefined);
+    await clock.advance(OFFER_MS + 1);
+    const held = await heldByAlice(lossy.storage, [first, second, third]);
+    assert.deepEqual(held.records.sort(), [first, second].sort());
+    const joins = (await lossy.storage.events(second, 0, 100)).filter((e) => e.ev.type === 'joined');
+    assert.equal(joins.length, 1, 'alice joined once');
+  });
+
   it('an accept past the agent’s capacity by the records is refused, whatever the router counts', async () => {
     const storage = createMemoryStorage();
     const { hub, chat, offered, accept } = await hubWithAlice(storage);

@@ -408,6 +408,9 @@ export function createHub(options: HubOptions): Hub {
     pickQueue,
     presenceOf: (agentId) => presence.presenceOf(agentId),
     wireFor,
+    async replay(subjectId, cid) {
+      for (const conn of connsOf(subjectId)) await replayFrom(conn, cid, 0);
+    },
   });
 
   // Click-to-dial (hub/dial.hub.ts): an agent's outbound call, checked by the server's policy, and the do-not-call list.

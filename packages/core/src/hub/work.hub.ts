@@ -51,6 +51,8 @@ export interface WorkHubDeps {
   readonly presenceOf: (agentId: string) => PresenceSnapshot;
   /** The interaction as `subject` may see it. */
   readonly wireFor: (interaction: Interaction, subject: Subject | undefined) => WireInteraction;
+  /** Sends a subject the whole conversation, in order (an agent whose accept was found stored). */
+  readonly replay?: ((subjectId: string, cid: string) => Promise<void>) | undefined;
 }
 
 /** An agent's work on a hub. */
@@ -104,12 +106,19 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
             // The agent gets the whole conversation below, in order, instead of its last events first.
             await commit(current, change, { replayTo: caller.subject.id });
           } catch (error) {
-            // A copy found stale was reloaded, and the router follows the record already (hub.ts, resynced).
             if (phaseOfLive(current) === 'offered') {
               router.release(args.cid);
               routing.restoreOffer(current);
+              throw error;
             }
-            throw error;
+            // The copy was stale and is reloaded; the router follows the record already (hub.ts, resync). When the
+            // record shows this agent's accept stored — a write that committed although its answer was lost, which
+            // this retry finds — the accept stands, and the agent gets the whole conversation as after any accept.
+            const stands =
+              current.lifecycle.handling.has(current.snapshot.value) &&
+              current.interaction.agentId === caller.subject.id;
+            if (!stands) throw error;
+            await deps.replay?.(caller.subject.id, args.cid);
           }
           routing.transferSettled(args.cid, caller.subject.id, 'accepted');
           return current;
