@@ -54,6 +54,21 @@ const OPS: Record<CommandOp, OpRow> = {
   'agent.snapshot': { audience: 'staff', args: () => ({}) },
   'queues.list': { audience: 'staff', args: () => ({}) },
   'customer.history': { audience: 'party', args: (_cid, ownerId) => ({ customerId: ownerId }) },
+  // Every agent of the customer's queues may open and merge customers (bob serves alice's queue); visitors never.
+  'customer.of': { audience: 'staff', args: (cid) => ({ cid }) },
+  'customer.get': { audience: 'staff', args: (_cid, ownerId) => ({ customerId: ownerId }) },
+  'customer.search': { audience: 'staff', args: () => ({ query: 'visitor' }) },
+  'customer.suggestions': { audience: 'staff', args: () => ({}) },
+  'customer.merge': {
+    audience: 'staff',
+    args: (_cid, ownerId) => ({ targetId: ownerId, sourceId: 'cu_other' }),
+  },
+  'customer.dismiss': { audience: 'staff', args: () => ({ suggestionId: 'cs_1' }) },
+  'customer.split': {
+    audience: 'supervisor',
+    args: (_cid, ownerId) => ({ customerId: ownerId, identifierIds: [], interactionIds: [] }),
+  },
+  'customer.audit': { audience: 'supervisor', args: (_cid, ownerId) => ({ customerId: ownerId }) },
   'supervisor.snapshot': { audience: 'supervisor', args: () => ({}) },
   'supervisor.kpi-series': {
     audience: 'supervisor',

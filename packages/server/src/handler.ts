@@ -5,6 +5,7 @@ import { CLOSE_CODES, helplineError } from '@helpline/core';
 import { createAlwaysHeldLease, createLocalBus } from '@helpline/core/cluster';
 import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline/core/hub';
 import { type AttachmentOptions, openAttachments } from './attachments';
+import { type CustomerDirectoryOptions, createSqlCustomerDirectory } from './customers';
 import { type Auth, createAuth } from './auth/auth';
 import { mergeChannelsOptions, prepareEmail } from './channels/email/email.server';
 import {
@@ -68,6 +69,12 @@ export interface HelplineHandlerOptions {
    * under the PGlite data directory, or in the database on PostgreSQL. `false`: off.
    */
   readonly attachments?: AttachmentOptions | false | undefined;
+  /**
+   * Customers (docs/customers.md): the default region of phone numbers written without a country code, and the
+   * host CRM's resolver (`resolveCustomer`, or `crmWebhook`) so the screen pop shows the CRM's own record.
+   * Default: on, without a CRM. `false`: off (the console then shows each contact's own history).
+   */
+  readonly customers?: CustomerDirectoryOptions | false | undefined;
 }
 
 /** Cluster mode's options: a direct URL behind a pooler, and timings for tests and other trade-offs. */
@@ -345,6 +352,14 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     // Failures no command answers for (a timer's step, routing), through the redacting logger.
     logger: { error: (what, error) => log.error('hub.failed', { what }, error) },
     ...(attachments ? { attachments: attachments.store.claims } : {}),
+    ...(options.customers === false
+      ? {}
+      : {
+          customers: createSqlCustomerDirectory(storage.sql, {
+            onResolveError: (error: unknown) => log.warn('customers.crm-failed', {}, error),
+            ...options.customers,
+          }),
+        }),
     channels: mergeChannelsOptions(
       messaging && messagingAdapter ? messaging.channels(messagingAdapter) : undefined,
       email && emailChannel ? email.channels(emailChannel) : undefined,

@@ -28,6 +28,16 @@ export { type Auth, type AuthOptions, createAuth, type IssuedVisitorSession } fr
 export type { JwtPolicy } from './auth/jwt';
 export { CliExit, type CliIo, runCli, serverVersion } from './cli/cli';
 export { ConfigError, loadConfig, parseConfig, type ServerConfig } from './config/config';
+export {
+  type CrmLookup,
+  type CrmRecord,
+  type CrmWebhookOptions,
+  type CustomerDirectoryOptions,
+  crmSignature,
+  crmWebhook,
+  createSqlCustomerDirectory,
+  normaliseIdentifier,
+} from './customers';
 export type { ConfigFile, ConfigInput, SiteConfig } from './config/config.schema';
 export { DEV_CONFIG } from './config/dev.config';
 export {

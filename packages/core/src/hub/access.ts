@@ -115,6 +115,16 @@ export const SUBJECT_RULES = {
   'queues.list': ['agent', 'supervisor'],
   // Further narrowed to customers the agent works with (see the hub's handler).
   'customer.history': ['agent', 'supervisor'],
+  // Customer records (docs/customers.md): agents further narrowed to customers of their queues (customers.hub.ts).
+  'customer.of': ['agent', 'supervisor'],
+  'customer.get': ['agent', 'supervisor'],
+  'customer.search': ['agent', 'supervisor'],
+  'customer.suggestions': ['agent', 'supervisor'],
+  'customer.merge': ['agent', 'supervisor'],
+  'customer.dismiss': ['agent', 'supervisor'],
+  // Telling two people apart moves their histories: supervisors only, like the audit trail that records it.
+  'customer.split': ['supervisor'],
+  'customer.audit': ['supervisor'],
   'supervisor.snapshot': ['supervisor'],
   'supervisor.kpi-series': ['supervisor'],
   'supervisor.force-presence': ['supervisor'],

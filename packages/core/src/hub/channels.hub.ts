@@ -1,4 +1,5 @@
 import type { AttachmentRef } from '../attachment/attachment.types';
+import type { IdentifierClaim } from '../customer/customer.types';
 import { randomId } from '../ids/ids';
 import {
   type Customer,
@@ -123,7 +124,23 @@ function customerOf(channel: MessagingChannel, from: ChannelAddress): Subject {
     role: 'visitor',
     name: from.name ?? address,
     customer: known,
+    identifiers: channelIdentifiers(channel, address, phone),
   };
+}
+
+/**
+ * What a channel's address proves: a `From` header can be forged by anyone, so an email address is a claim; an SMS or
+ * WhatsApp number and a Messenger id come in a webhook Vonage signed for the carrier or the platform, so they are
+ * verified (docs/customers.md).
+ */
+function channelIdentifiers(
+  channel: MessagingChannel,
+  address: string,
+  phone: string | undefined,
+): IdentifierClaim[] {
+  if (channel === 'email') return [{ kind: 'email', value: address, verified: false, source: 'email-from' }];
+  const own: IdentifierClaim = { kind: channel, value: phone ?? address, verified: true, source: 'carrier' };
+  return phone ? [own, { kind: 'phone', value: phone, verified: true, source: 'carrier' }] : [own];
 }
 
 /** The visitor of a chat continued by email, as the sender of their mails in it. */

@@ -1,3 +1,4 @@
+import type { ContactIdentity } from '../customer/customer.types';
 import type { Interaction, Participant } from '../interaction/interaction.types';
 import { transition } from '../machine';
 import type { KpiLogEvent } from '../metrics/metrics.types';
@@ -27,6 +28,8 @@ export interface Change {
   startRequest?: CommitOptions['startRequest'];
   /** A messaging channel's thread and providers' message ids, kept with it (see {@link HubStorage.threadOf}). */
   channel?: CommitOptions['channel'];
+  /** Who the contact of a new interaction is: its customer is resolved from this once the step is stored. */
+  contact?: ContactIdentity;
   /** The agent this step makes hold the interaction, checked against the stored records (an accept). */
   holds?: CommitOptions['holds'];
 }
@@ -45,6 +48,8 @@ export interface InteractionStepped {
   readonly calls: readonly CallStep[];
   /** The events the step appended, with their `seq`. */
   readonly stored: readonly StoredEvent[];
+  /** The contact of an interaction this step created (see {@link Change.contact}). */
+  readonly contact?: ContactIdentity | undefined;
 }
 
 /** What the conversation log needs from the hub. */
@@ -300,6 +305,7 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
       reports: change.reports,
       calls,
       stored,
+      contact: change.contact,
     };
     for (const listener of listeners) listener(stepped);
     return stored;

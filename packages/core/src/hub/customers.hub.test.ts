@@ -28,11 +28,18 @@ function setup() {
   });
   const stored = [earlier('c1', 1_000), earlier('c2', 2_000), { ...current.interaction, state: 'queued' }];
   const customers = createCustomersHub({
-    storage: { interactionsOfCustomer: async (customerId) => (customerId === 'v1' ? stored : []) },
+    clock: createTestClock(),
+    storage: {
+      interactionsOfCustomer: async (customerId) => (customerId === 'v1' ? stored : []),
+      getInteraction: async () => undefined,
+    },
     interactions: () => live.values(),
+    load: async (cid) => live.get(cid),
     liveRecord: (cid) => live.get(cid)?.interaction,
     relationTo: live.relationTo,
+    queuesOf: () => new Set(['support']),
     wireFor: (interaction) => interaction as WireInteraction,
+    reportFailure: (what, error) => assert.fail(`${what}: ${String(error)}`),
   });
   return { customers };
 }

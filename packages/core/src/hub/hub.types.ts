@@ -1,6 +1,7 @@
 import type { Agent, PresenceStatus } from '../agent/agent.types';
 import type { AttachmentClaims } from '../attachment/attachment.claims';
 import type { Clock } from '../clock/clock';
+import type { CustomerDirectory, IdentifierClaim } from '../customer/customer.types';
 import type { Channel, Customer, Interaction, MessagingChannel } from '../interaction/interaction.types';
 import type { KpiLogEvent } from '../metrics/metrics.types';
 import type { HelplineError } from '../protocol/errors';
@@ -23,6 +24,12 @@ export interface Subject {
   };
   /** True when the identity is vouched for by a signed token (not anonymous). */
   readonly identified?: boolean | undefined;
+  /**
+   * Identifiers of the person that whoever authenticated the subject vouches for or saw: a signed visitor JWT's
+   * subject and its verified email and phone, a messaging channel's number, a caller id. A new interaction's customer
+   * is resolved from them (docs/customers.md); only verified ones merge customers automatically.
+   */
+  readonly identifiers?: readonly IdentifierClaim[] | undefined;
 }
 
 /** Turns a token into a subject, or throws a `HelplineError` with code `auth/invalid-token`. */
@@ -278,6 +285,12 @@ export interface HubOptions {
    * message with attachments is refused with `attachment/disabled`.
    */
   readonly attachments?: AttachmentClaims | undefined;
+  /**
+   * Where customer records live (`@helpline/server` keeps them in SQL): each new interaction is linked to the
+   * customer its identifiers resolve to, and staff's `customer.*` commands read and change them. Absent: `customer.of`
+   * and the other record commands answer `not-found`, and `customer.history` lists the one contact's interactions.
+   */
+  readonly customers?: CustomerDirectory | undefined;
   /**
    * The health of the mailboxes the server reads (its email channel): shown on the supervisor board, which is told
    * again whenever one changes.

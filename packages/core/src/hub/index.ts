@@ -23,6 +23,21 @@ export {
   type OutboundMessage,
   type ReceiveResult,
 } from './channels.types';
+export {
+  type AuditRow,
+  type ContactIdentity,
+  type ContactSubject,
+  type CustomerActor,
+  type CustomerDirectory,
+  type CustomerRow,
+  contactIdentity,
+  IDENTIFIER_KINDS,
+  type IdentifierClaim,
+  type IdentifierKind,
+  type IdentifierSource,
+  type SuggestionRow,
+  storedContactIdentity,
+} from '../customer';
 export { devAuthenticate } from './dev-auth';
 export type {
   DialOptions,

@@ -1,3 +1,4 @@
+import { contactIdentity } from '../customer/customer.identity';
 import { randomId } from '../ids/ids';
 import type { Channel, Customer, Interaction, Participant } from '../interaction/interaction.types';
 import { helplineError } from '../protocol/errors';
@@ -197,6 +198,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     const current: Live = { interaction: { ...withSnapshot(draft, snapshot), prechat }, snapshot, lifecycle };
     const change = changeOf(current);
     if (startRequest) change.startRequest = startRequest;
+    change.contact = contactIdentity(subject, channel, prechat);
     addEvent(change, { type: 'created', interaction: wireFor(current.interaction, subject) });
     change.reports.push({
       at,

@@ -178,6 +178,39 @@ export const commandArgsSchemas = {
   'queues.list': v.strictObject({}),
   /** Past interactions of a customer the agent is working with (supervisors: any customer), newest first. */
   'customer.history': v.strictObject({ customerId: id }),
+  /**
+   * The customer record an interaction resolved to, for its screen pop: identifiers, the timeline across channels
+   * (newest first), open merge suggestions. Agents of the interaction's queue (or holding it); supervisors.
+   */
+  'customer.of': cid,
+  /** A customer record by id (a merged one answers with the record it was merged into), with timeline and suggestions. */
+  'customer.get': v.strictObject({ customerId: id }),
+  /** Customers whose name, email or phone (E.164, or the digits of a local number) starts with `query`. Staff. */
+  'customer.search': v.strictObject({
+    query: v.pipe(v.string(), v.minLength(2), v.maxLength(120)),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(50))),
+  }),
+  /** Open merge suggestions: a supervisor's all, an agent's those of customers of their queues. */
+  'customer.suggestions': v.strictObject({}),
+  /**
+   * Merges customer `sourceId` into `targetId` (identifiers and interactions move, the source points to the target);
+   * `suggestionId` accepts that suggestion. An agent may merge customers who both have interactions in their queues.
+   */
+  'customer.merge': v.strictObject({ targetId: id, sourceId: id, suggestionId: v.optional(id) }),
+  /** Dismisses a merge suggestion: the two stay apart, and the same pair is not suggested again. */
+  'customer.dismiss': v.strictObject({ suggestionId: id }),
+  /**
+   * Moves identifiers and interactions of a customer to a new customer (a merge undone, or two people told apart).
+   * Supervisors only.
+   */
+  'customer.split': v.strictObject({
+    customerId: id,
+    identifierIds: v.pipe(v.array(id), v.maxLength(200)),
+    interactionIds: v.pipe(v.array(id), v.maxLength(1_000)),
+    displayName: v.optional(storableText(LIMITS.name)),
+  }),
+  /** The audit trail of a customer's merges and splits, newest first. Supervisors only. */
+  'customer.audit': v.strictObject({ customerId: id }),
   // Supervisor
   /** The live board and KPIs since `from` (epoch ms; default: the last 24 hours). */
   'supervisor.snapshot': v.strictObject({ from: v.optional(epochMs) }),

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { customerAuditSchema, customerRecordSchema, customerSuggestionSchema } from './protocol.customers';
 import { channel } from './protocol.primitives';
 import { empty, visitorResultSchemas } from './protocol.results';
 import { interactionSchema, wireCallSchema } from './protocol.schemas';
@@ -9,6 +10,13 @@ import { interactionSchema, wireCallSchema } from './protocol.schemas';
 const count = v.number();
 const ratio = v.optional(v.number());
 const counts = v.record(v.string(), v.number());
+
+/** A customer with the timeline of every interaction (any channel, newest first) and open merge suggestions. */
+export const customerViewSchema = v.object({
+  customer: customerRecordSchema,
+  interactions: v.array(interactionSchema),
+  suggestions: v.array(customerSuggestionSchema),
+});
 
 /** A messaging channel's KPIs as they travel (`undefined` figures — no data — are absent). */
 export const messagingKpisSchema = v.object({
@@ -146,6 +154,14 @@ export const commandResultSchemas = {
   'conversation.resolve': empty,
   'conversation.reopen': empty,
   'customer.history': v.object({ interactions: v.array(interactionSchema) }),
+  'customer.of': customerViewSchema,
+  'customer.get': customerViewSchema,
+  'customer.search': v.object({ customers: v.array(customerRecordSchema) }),
+  'customer.suggestions': v.object({ suggestions: v.array(customerSuggestionSchema) }),
+  'customer.merge': v.object({ customer: customerRecordSchema }),
+  'customer.dismiss': empty,
+  'customer.split': v.object({ customer: customerRecordSchema, remaining: customerRecordSchema }),
+  'customer.audit': v.object({ entries: v.array(customerAuditSchema) }),
   'queues.list': v.object({ queues: v.array(consoleQueueSchema) }),
   'supervisor.snapshot': v.object({
     at: v.number(),

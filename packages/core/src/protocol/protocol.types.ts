@@ -6,7 +6,13 @@ import type {
   commandFrameSchema,
   helloSchema,
 } from './protocol.commands';
-import type { commandResultSchemas } from './protocol.results.staff';
+import type {
+  customerAuditSchema,
+  customerIdentifierSchema,
+  customerRecordSchema,
+  customerSuggestionSchema,
+} from './protocol.customers';
+import type { commandResultSchemas, customerViewSchema } from './protocol.results.staff';
 import type {
   conversationEventSchema,
   eventFrameSchema,
@@ -54,3 +60,13 @@ export type WelcomeFrame = Extract<ServerFrame, { t: 'welcome' }>;
 export type WireCall = v.InferOutput<typeof wireCallSchema>;
 /** A WebRTC signaling message of the `call.signal` command and notice. */
 export type CallSignal = CommandArgs<'call.signal'>['signal'];
+/** A customer record as staff receive it: identifiers, channels, the host CRM's record (docs/customers.md). */
+export type CustomerRecord = v.InferOutput<typeof customerRecordSchema>;
+/** One identifier of a {@link CustomerRecord}. */
+export type CustomerIdentifier = v.InferOutput<typeof customerIdentifierSchema>;
+/** A suggested merge of two customers that share an identifier one of them has not proven. */
+export type CustomerSuggestion = v.InferOutput<typeof customerSuggestionSchema>;
+/** One entry of a customer's audit trail (merge, automatic merge, split, dismissed suggestion). */
+export type CustomerAuditEntry = v.InferOutput<typeof customerAuditSchema>;
+/** A customer with its timeline across channels and its open suggestions (`customer.of`, `customer.get`). */
+export type CustomerView = v.InferOutput<typeof customerViewSchema>;

@@ -5,7 +5,14 @@ import { type Connection, type ConnectionOptions, createConnection } from '../co
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
-import type { CommandArgs, CommandResult, Notice, WireInteraction } from '../protocol/protocol.types';
+import type {
+  CommandArgs,
+  CommandResult,
+  CustomerRecord,
+  CustomerView,
+  Notice,
+  WireInteraction,
+} from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import { leadershipOf } from '../transport/leader.transport';
 import type { CallSession } from '../voice/call.session';
@@ -83,6 +90,11 @@ export interface AgentSession {
   readonly $interactions: ReadableAtom<Readonly<Record<string, WireInteraction>>>;
   /** Conversations (messages, read state) by id. */
   readonly $conversations: ReadableAtom<Readonly<Record<string, ConversationView>>>;
+  /**
+   * The interactions of each contact's customer by the contact's id (`interaction.customer.id`), as
+   * {@link AgentSession.customerHistory} last loaded them: every channel and identity merged into that customer.
+   */
+  readonly $customerHistories: ReadableAtom<Readonly<Record<string, readonly string[]>>>;
   /** Which conversations show the customer typing. */
   readonly $typing: ReadableAtom<Readonly<Record<string, boolean>>>;
   /**
@@ -153,6 +165,17 @@ export interface AgentSession {
    * card can show them. Called on its own when the agent accepts an offer (the screen pop).
    */
   customerHistory(customerId: string): Promise<readonly WireInteraction[]>;
+  /**
+   * The customer record interaction `cid` resolved to — identifiers, the timeline across channels, open merge
+   * suggestions (docs/customers.md) — for agents of its queue.
+   */
+  customerOf(cid: string): Promise<CustomerView>;
+  /** Customers whose name, email or phone starts with `query` (at least 2 characters). */
+  searchCustomers(query: string): Promise<readonly CustomerRecord[]>;
+  /** Merges customer `sourceId` into `targetId`; `suggestionId` accepts that suggestion. */
+  mergeCustomers(targetId: string, sourceId: string, suggestionId?: string): Promise<CustomerRecord>;
+  /** Dismisses a merge suggestion: the two customers stay apart. */
+  dismissCustomerSuggestion(suggestionId: string): Promise<void>;
   /**
    * Calls a phone number (click-to-dial): the server checks it (E.164, calling hours in the customer's time zone,
    * the do-not-call list, the queue's caller ID), then creates an outbound voice interaction that is this agent's at
@@ -301,9 +324,12 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     },
   });
 
+  const $customerHistories = atom<Readonly<Record<string, readonly string[]>>>({});
+
   async function customerHistory(customerId: string): Promise<readonly WireInteraction[]> {
     const { interactions } = await connection.command('customer.history', { customerId });
     apply(...interactions.map((interaction) => ({ type: 'past' as const, interaction })));
+    $customerHistories.set({ ...$customerHistories.get(), [customerId]: interactions.map((i) => i.id) });
     return interactions;
   }
 
@@ -314,6 +340,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     $offers,
     $interactions,
     $conversations: conversations.$conversations,
+    $customerHistories,
     $typing,
     $transferResults,
     dismissTransferResult(cid) {
@@ -326,6 +353,19 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       setPresenceFrom(await connection.command('presence.set', { status, ...(reason ? { reason } : {}) }));
     },
     customerHistory,
+    customerOf: (cid) => connection.command('customer.of', { cid }),
+    searchCustomers: async (query) => (await connection.command('customer.search', { query })).customers,
+    mergeCustomers: async (targetId, sourceId, suggestionId) =>
+      (
+        await connection.command('customer.merge', {
+          targetId,
+          sourceId,
+          ...(suggestionId === undefined ? {} : { suggestionId }),
+        })
+      ).customer,
+    async dismissCustomerSuggestion(suggestionId) {
+      await connection.command('customer.dismiss', { suggestionId });
+    },
     dial: dialer.dial,
     $dial: dialer.$dial,
     $calls: voice.$calls,

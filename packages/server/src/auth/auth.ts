@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Agent, helplineError } from '@helpline/core';
+import type { IdentifierClaim } from '@helpline/core/hub';
 import type { Subject } from '@helpline/core/hub';
 import { SignJWT } from 'jose';
 import type { SiteConfig } from '../config/config.schema';
@@ -56,6 +57,30 @@ export interface Auth {
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * What a host's signed visitor JWT proves (docs/customers.md): its subject, always; its `email` and `phone` only when
+ * the token says the host verified them (`email_verified`, `phone_number_verified`, as OpenID Connect names them) —
+ * otherwise they are claims like any typed into a form.
+ */
+function visitorIdentifiers(
+  subjectId: string,
+  payload: Readonly<Record<string, unknown>>,
+  email: string | undefined,
+  phone: string | undefined,
+): IdentifierClaim[] {
+  const claims: IdentifierClaim[] = [{ kind: 'web', value: subjectId, verified: true, source: 'token' }];
+  if (email)
+    claims.push({ kind: 'email', value: email, verified: payload.email_verified === true, source: 'token' });
+  if (phone)
+    claims.push({
+      kind: 'phone',
+      value: phone,
+      verified: payload.phone_number_verified === true,
+      source: 'token',
+    });
+  return claims;
+}
 
 /** Builds the server's authentication over its storage and configuration. */
 export function createAuth(options: AuthOptions): Auth {
@@ -156,6 +181,7 @@ export function createAuth(options: AuthOptions): Auth {
       const email = stringClaim(payload, 'email', 254);
       const phone = stringClaim(payload, 'phone', 16);
       const language = stringClaim(payload, 'language', 35);
+      const validPhone = phone && /^\+[1-9]\d{6,14}$/.test(phone) ? phone : undefined;
       const subject: Subject = {
         id,
         role: 'visitor',
@@ -164,9 +190,10 @@ export function createAuth(options: AuthOptions): Auth {
         customer: {
           ...(name ? { name } : {}),
           ...(email ? { email } : {}),
-          ...(phone && /^\+[1-9]\d{6,14}$/.test(phone) ? { phone } : {}),
+          ...(validPhone ? { phone: validPhone } : {}),
           ...(language ? { language } : {}),
         },
+        identifiers: visitorIdentifiers(id, payload, email, validPhone),
       };
       return save(site.id, subject, options.identifiedTtlMs);
     },

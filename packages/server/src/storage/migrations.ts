@@ -32,6 +32,93 @@ CREATE INDEX do_not_call_audit_number ON do_not_call_audit (number, at);
 `;
 
 /**
+ * Migration 14 (docs/customers.md). `interactions.customer_id` stays the contact's own key (visitors' ownership rests
+ * on it); `customer_interactions` links each interaction to the customer record it resolved to, so merges and splits
+ * move links, never rewrite interactions. Only verified identifiers are unique: two customers may both claim an
+ * address nobody proved, and that is what a suggested merge is for.
+ */
+const CUSTOMERS_SQL = `
+CREATE TABLE customers (
+  id           text PRIMARY KEY,
+  display_name text,
+  created_at   bigint NOT NULL,
+  merged_into  text REFERENCES customers (id),
+  crm_id       text,
+  crm_url      text
+);
+CREATE INDEX customers_merged_into ON customers (merged_into) WHERE merged_into IS NOT NULL;
+CREATE TABLE customer_identifiers (
+  id          text PRIMARY KEY,
+  customer_id text NOT NULL REFERENCES customers (id),
+  kind        text NOT NULL CHECK (kind IN ('contact', 'web', 'email', 'phone', 'whatsapp', 'messenger', 'sms')),
+  value       text NOT NULL,
+  verified    boolean NOT NULL,
+  source      text NOT NULL,
+  created_at  bigint NOT NULL
+);
+CREATE UNIQUE INDEX customer_identifiers_verified ON customer_identifiers (kind, value) WHERE verified;
+CREATE UNIQUE INDEX customer_identifiers_own ON customer_identifiers (customer_id, kind, value);
+-- Prefix search of emails and phone numbers, and finding who else claims an identifier.
+CREATE INDEX customer_identifiers_value ON customer_identifiers (kind, value text_pattern_ops);
+-- Lower-cased words of names, searched by prefix.
+CREATE TABLE customer_terms (
+  customer_id text NOT NULL REFERENCES customers (id),
+  term        text NOT NULL
+);
+CREATE INDEX customer_terms_term ON customer_terms (term text_pattern_ops);
+CREATE INDEX customer_terms_customer ON customer_terms (customer_id);
+CREATE TABLE customer_interactions (
+  interaction_id text PRIMARY KEY,
+  customer_id    text NOT NULL REFERENCES customers (id),
+  linked_at      bigint NOT NULL
+);
+CREATE INDEX customer_interactions_customer ON customer_interactions (customer_id);
+CREATE TABLE customer_suggestions (
+  id          text PRIMARY KEY,
+  customer_a  text NOT NULL REFERENCES customers (id),
+  customer_b  text NOT NULL REFERENCES customers (id),
+  reason      text NOT NULL,
+  created_at  bigint NOT NULL,
+  status      text NOT NULL CHECK (status IN ('open', 'accepted', 'dismissed', 'superseded')),
+  decided_by  text,
+  decided_at  bigint
+);
+-- One decision per pair: an open suggestion, or the dismissal that keeps it from coming back.
+CREATE UNIQUE INDEX customer_suggestions_pair ON customer_suggestions (LEAST(customer_a, customer_b), GREATEST(customer_a, customer_b))
+  WHERE status IN ('open', 'dismissed');
+CREATE INDEX customer_suggestions_open ON customer_suggestions (created_at) WHERE status = 'open';
+CREATE TABLE customer_audit (
+  seq          bigserial PRIMARY KEY,
+  at           bigint NOT NULL,
+  actor_id     text NOT NULL,
+  actor_role   text NOT NULL,
+  action       text NOT NULL,
+  customer_id  text NOT NULL,
+  other_id     text,
+  identifiers  jsonb NOT NULL,
+  interactions jsonb NOT NULL,
+  reason       text
+);
+CREATE INDEX customer_audit_customer ON customer_audit (customer_id, seq);
+CREATE INDEX customer_audit_other ON customer_audit (other_id, seq) WHERE other_id IS NOT NULL;
+
+-- The history already there: one customer per contact key, each interaction linked to it. Email keys come from a From
+-- header and tel_ keys from a caller id, so those are unverified (the same rule as storedContactIdentity in core).
+INSERT INTO customers (id, display_name, created_at)
+  SELECT 'cu_' || md5(customer_id), max(interaction -> 'customer' ->> 'name'), min(created_at)
+  FROM interactions GROUP BY customer_id;
+INSERT INTO customer_identifiers (id, customer_id, kind, value, verified, source, created_at)
+  SELECT 'ci_' || md5(customer_id), 'cu_' || md5(customer_id), 'contact', customer_id,
+         NOT (customer_id LIKE 'email:%' OR customer_id LIKE 'tel\\_%'), 'backfill', min(created_at)
+  FROM interactions GROUP BY customer_id;
+INSERT INTO customer_terms (customer_id, term)
+  SELECT DISTINCT id, word FROM customers, regexp_split_to_table(lower(coalesce(display_name, '')), '\\s+') AS word
+  WHERE word <> '';
+INSERT INTO customer_interactions (interaction_id, customer_id, linked_at)
+  SELECT id, 'cu_' || md5(customer_id), created_at FROM interactions;
+`;
+
+/**
  * The one set of migrations, for PGlite and PostgreSQL alike. Epoch milliseconds are `bigint`; whole records
  * (interaction, machine snapshot, event) are `jsonb` next to the columns that queries and reports filter on.
  */
@@ -349,6 +436,11 @@ CREATE TABLE cluster_keys (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 `,
+  },
+  {
+    version: 14,
+    name: 'customers: records, identifiers, links of interactions, suggested merges, audit trail',
+    sql: CUSTOMERS_SQL,
   },
   {
     version: 15,

@@ -49,7 +49,7 @@ export interface SqlStorage extends HubStorage {
    * The database itself, for the tables the channel adapters keep beside the hub's (the messaging inbox, threads and
    * outbound messages). Their writes are idempotent or the leader's alone, so they go unfenced.
    */
-  readonly sql: SqlQueryable;
+  readonly sql: SqlClient;
   recordPresence(record: PresenceRecord): Promise<void>;
   presenceHistory(agentId: string): Promise<PresenceRecord[]>;
   saveVisitorSession(record: VisitorSessionRecord): Promise<void>;

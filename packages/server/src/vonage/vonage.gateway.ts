@@ -112,6 +112,11 @@ export interface VonageGatewayOptions {
   readonly tokens: VonageTokens;
   readonly log: Logger;
   readonly clock?: HubClock | undefined;
+  /**
+   * True when the carrier's caller id can be trusted (a private network, verified STIR/SHAKEN): callers' numbers are
+   * then verified identifiers that merge customers automatically. Default false: a suggestion only.
+   */
+  readonly trustCallerId?: boolean | undefined;
 }
 
 /** The Vonage side of the server. */
@@ -167,15 +172,24 @@ function e164Of(value: unknown): string | undefined {
 
 const digitsOf = (number: string) => number.replace(/^\+/, '');
 
-/** The customer behind a phone number: the same number is the same customer (first-contact resolution). */
-function phoneSubject(number: string | undefined, uuid: string): Subject {
+/**
+ * The customer behind a phone number: the same number is the same customer (first-contact resolution). A caller id
+ * can be spoofed, so the number is an unverified claim unless `trustCallerId` says the carrier vouches for it
+ * (docs/customers.md): only then does it merge with a customer who proved the same number.
+ */
+function phoneSubject(number: string | undefined, uuid: string, trustCallerId = false): Subject {
   const key = number ?? `withheld:${uuid}`;
   const id = `tel_${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
   return {
     id,
     role: 'visitor',
     name: number ? `Caller …${number.slice(-4)}` : 'Caller (number withheld)',
-    ...(number ? { customer: { phone: number } } : {}),
+    ...(number
+      ? {
+          customer: { phone: number },
+          identifiers: [{ kind: 'phone', value: number, verified: trustCallerId, source: 'caller-id' }],
+        }
+      : {}),
   };
 }
 
@@ -602,7 +616,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     const queueId = number.queueId ?? firstQueue?.id ?? '';
     // In the call's order: a hang-up reported while the interaction is being created waits for it.
     record.ncco = await inOrder(record, () =>
-      enqueue(record, phoneSubject(callerNumber, uuid), queueId, [greeting]),
+      enqueue(record, phoneSubject(callerNumber, uuid, options.trustCallerId), queueId, [greeting]),
     );
     return record.ncco;
   }
@@ -906,9 +920,12 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       if (!option) return [];
       log.info('vonage.menu', { digits: digits || '(none)', queue: option.queueId });
       record.menuNcco = await inOrder(record, () =>
-        enqueue(record, phoneSubject(record.callerNumber, record.customerUuid ?? ''), option.queueId, [
-          talk(option.label, record.language),
-        ]),
+        enqueue(
+          record,
+          phoneSubject(record.callerNumber, record.customerUuid ?? '', options.trustCallerId),
+          option.queueId,
+          [talk(option.label, record.language)],
+        ),
       );
       return record.menuNcco;
     },

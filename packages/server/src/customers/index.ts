@@ -1,0 +1,8 @@
+export { type CrmWebhookOptions, crmSignature, crmWebhook } from './customers.crm';
+export {
+  type CrmLookup,
+  type CrmRecord,
+  type CustomerDirectoryOptions,
+  createSqlCustomerDirectory,
+  normaliseIdentifier,
+} from './customers.directory';
