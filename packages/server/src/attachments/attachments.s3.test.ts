@@ -7,7 +7,8 @@ import { openStorage } from '../storage/sql.storage';
 import { freshPgliteDir } from '../testing/databases';
 import { activeChat, http, staffToken, startTestServer, type TestClient } from '../testing/harness';
 import { startFaultProxy } from '../testing/proxy';
-import { createS3Bytes, loadS3Sdk, openS3Bytes, S3BytesError, s3BytesOptionsFromEnv } from './attachments.s3';
+import { openS3Bytes, S3BytesError, s3BytesOptionsFromEnv } from './attachments.s3';
+import { createS3Bytes, loadS3Sdk } from './attachments.s3.client';
 import { startS3rver, type TestS3 } from './attachments.s3.testing';
 import { createAttachmentStore } from './attachments.store';
 import {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { S3BytesOptions } from './attachments.s3';
+import type { S3BytesOptions } from './attachments.s3.types';
 
 // A real S3-compatible server for the tests: s3rver on a free port with its files in a temp directory. It checks
 // AWS signature v4 against its one account (access key and secret `S3RVER`).

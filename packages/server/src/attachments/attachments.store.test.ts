@@ -8,7 +8,7 @@ import { DEFAULT_ATTACHMENT_POLICY } from '@helpline/core';
 import { openStorage, type SqlStorage } from '../storage/sql.storage';
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from '../testing/databases';
 import { createFileBytes, createSqlBytes } from './attachments.bytes';
-import { createS3Bytes, loadS3Sdk } from './attachments.s3';
+import { createS3Bytes, loadS3Sdk } from './attachments.s3.client';
 import { startS3rver } from './attachments.s3.testing';
 import { createAttachmentStore } from './attachments.store';
 import { PNG } from './attachments.testing';
