@@ -388,14 +388,21 @@ export function createHub(options: HubOptions): Hub {
     attachments: options.attachments,
     channels,
   });
-  // Customer history (hub/customers.hub.ts): one's own conversations, and a customer's past ones.
+  // Customers (hub/customers.hub.ts): one's own conversations, a customer's history across channels, the records
+  // of the customer directory; each new interaction is linked to its customer once stored.
   const customers = createCustomersHub({
+    clock,
     storage,
+    directory: options.customers,
     interactions: () => live.values(),
+    load,
     liveRecord: (cid) => live.get(cid)?.interaction,
     relationTo,
+    queuesOf: (agentId) => agentQueues.get(agentId),
     wireFor,
+    reportFailure,
   });
+  conversationLog.subscribe(customers.stepped);
 
   // An agent's work (hub/work.hub.ts): offers, wrap-up, transfers, reassignment, the agent's snapshot.
   const work = createWorkHub({
