@@ -37,6 +37,18 @@ export type {
 // Where a callback stands against the clock (core's), for worklists of one's own.
 export { type CallbackDue, callbackDue } from '@helpline/core';
 export {
+  AttachButton,
+  type AttachButtonProps,
+  type ComposerFile,
+  ComposerFileList,
+  type ComposerFileListProps,
+  type ComposerFiles,
+  fileSize,
+  MessageFiles,
+  type MessageFilesProps,
+  useComposerFiles,
+} from './components/Attachments';
+export {
   type CallbackItem,
   type CallbackOutcome,
   CallbackWorklist,

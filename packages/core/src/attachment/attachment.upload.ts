@@ -261,17 +261,13 @@ export interface SessionUploadSource {
 const uploaders = new WeakMap<SessionUploadSource, AttachmentUploader>();
 
 /**
- * A session's `upload`: this module is what sessions load on the first upload (so a visitor who never attaches a
- * file never downloads it), and it keeps one uploader per session.
+ * The uploader of a session: this module is what sessions load on the first upload or download (so a visitor who
+ * never attaches a file never downloads it), and it keeps one uploader per session. Throws `attachment/disabled` for
+ * a session without `attachments` options.
  */
-export function uploadWith(
-  session: SessionUploadSource,
-  cid: string,
-  file: UploadFile,
-  options?: UploadOptions,
-): Promise<AttachmentRef> {
+export function uploaderOf(session: SessionUploadSource): AttachmentUploader {
   const settings = session.attachments;
-  if (!settings) return Promise.reject(attachmentError('attachment/disabled'));
+  if (!settings) throw attachmentError('attachment/disabled');
   let uploader = uploaders.get(session);
   if (!uploader) {
     const { token } = session;
@@ -281,5 +277,19 @@ export function uploadWith(
     });
     uploaders.set(session, uploader);
   }
-  return uploader.upload(cid, file, options);
+  return uploader;
+}
+
+/** A session's `upload` (see {@link uploaderOf}). */
+export function uploadWith(
+  session: SessionUploadSource,
+  cid: string,
+  file: UploadFile,
+  options?: UploadOptions,
+): Promise<AttachmentRef> {
+  try {
+    return uploaderOf(session).upload(cid, file, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -1,6 +1,6 @@
 import { atom, onMount, type ReadableAtom } from 'nanostores';
 import type { AwayReason, PresenceStatus } from '../agent/agent.types';
-import type { AttachmentRef } from '../attachment/attachment.types';
+import type { AttachmentPolicy, AttachmentRef } from '../attachment/attachment.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
@@ -134,6 +134,19 @@ export interface AgentSession {
    * error), resumed after a dropped connection. Resolves with the attachment to pass to `sendMessage`.
    */
   upload(cid: string, file: UploadFile, options?: UploadOptions): Promise<AttachmentRef>;
+  /**
+   * The allow-list that applies to uploads in conversation `cid` (asked once, then kept): what a console checks and
+   * says before the agent picks a file. Rejects `attachment/disabled` without the `attachments` option.
+   */
+  attachmentPolicy(cid: string): Promise<AttachmentPolicy>;
+  /**
+   * Fetches an attachment with the agent's token (never in a URL), for a `blob:` URL: a preview (`preview: true`
+   * gives safe raster images only) or a saved download.
+   */
+  fetchAttachment(
+    id: string,
+    options?: { readonly preview?: boolean; readonly signal?: AbortSignal },
+  ): Promise<Blob>;
   setTyping(cid: string, typing: boolean): Promise<void>;
   markRead(cid: string): Promise<void>;
   /** Ends the conversation; it moves to wrap-up unless the queue's ACW policy is `none`. */
@@ -381,6 +394,12 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     },
     upload: (cid, file, uploadOptions) =>
       import('../attachment/attachment.upload').then((m) => m.uploadWith(options, cid, file, uploadOptions)),
+    attachmentPolicy: (cid) =>
+      import('../attachment/attachment.upload').then((m) => m.uploaderOf(options).policyOf(cid)),
+    fetchAttachment: (id, fetchOptions) =>
+      import('../attachment/attachment.upload').then((m) =>
+        m.uploaderOf(options).fetchFile(id, fetchOptions),
+      ),
     async setTyping(cid, typing) {
       await connection.command('typing', { cid, typing });
     },

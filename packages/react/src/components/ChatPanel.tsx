@@ -14,6 +14,7 @@ import { useInteraction } from '../hooks/useInteraction';
 import { useMessages } from '../hooks/useMessages';
 import { useCannedResponses } from '../hooks/useQueues';
 import { useTranslator } from '../i18n/translator';
+import { AttachButton, ComposerFileList, MessageFiles, useComposerFiles } from './Attachments';
 import { ChannelBadge } from './ChannelBadge';
 import { ConversationActions } from './ConversationActions';
 import { useDraftSender } from './composer';
@@ -49,9 +50,14 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
   const headingId = useId();
   const { interaction, conversation, queue, flags, end } = useInteraction(id);
   const chat = useMessages(id);
-  const { me } = useAgent();
+  const { me, session } = useAgent();
   const ending = useAction();
-  const { draft, setDraft, submit, sending } = useDraftSender(chat.send);
+  // With files, through the session itself (the hooks entry stays small: `chat.send` takes text only).
+  const { draft, setDraft, submit, sending } = useDraftSender((text, attachments) =>
+    attachments ? session.sendMessage(id, text, { attachments }) : chat.send(text),
+  );
+  // Files picked, dropped on the conversation or pasted into it: uploaded at once, sent with the next message.
+  const files = useComposerFiles(id);
   const composer = useRef<HTMLTextAreaElement>(null);
   const name = customerName(i18n, interaction);
   const canSend = flags?.canSend ?? false;
@@ -73,9 +79,11 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
 
   const send = () => {
     const text = draft.trim();
-    if (!text || !canSend) return;
+    const ready = files.ready;
+    if ((!text && ready.length === 0) || !canSend) return;
     typing.stop();
-    submit();
+    submit(ready);
+    files.sent();
   };
 
   const lastReadMine = chat.messages.findLast(
@@ -87,6 +95,8 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
       className={cx('helpline-chat', className)}
       aria-labelledby={headingId}
       data-state={interaction?.state}
+      // SMS carries text only: nothing is dropped or pasted there.
+      {...(canSend && channel !== 'sms' ? files.getDropProps() : {})}
     >
       <header className="helpline-chat__header">
         {channel && <ChannelBadge channel={channel} />}
@@ -159,7 +169,14 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
       {canSend && messaging ? (
         <>
           {channel === 'email' ? (
-            <EmailComposer id={id} draft={draft} onDraftChange={setDraft} onSend={send} inputRef={composer} />
+            <EmailComposer
+              id={id}
+              draft={draft}
+              onDraftChange={setDraft}
+              onSend={send}
+              inputRef={composer}
+              files={files}
+            />
           ) : (
             <MessagingComposer
               id={id}
@@ -167,6 +184,7 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
               onDraftChange={setDraft}
               onSend={send}
               inputRef={composer}
+              files={files}
             />
           )}
           <ErrorText error={sending.error} i18n={i18n} />
@@ -209,9 +227,15 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
               }
             }}
           />
-          <button type="submit" className="helpline-button helpline-button--primary" disabled={!draft.trim()}>
+          <AttachButton files={files} />
+          <button
+            type="submit"
+            className="helpline-button helpline-button--primary"
+            disabled={!draft.trim() && files.ready.length === 0}
+          >
             {t('send')}
           </button>
+          <ComposerFileList files={files} />
           <ErrorText error={sending.error} i18n={i18n} />
         </form>
       ) : (
@@ -260,6 +284,7 @@ function MessageItem({
       <div className="helpline-message__text" dir="auto">
         {email ? <EmailText text={message.text} /> : <MessageText text={message.text} />}
       </div>
+      {message.attachments && message.attachments.length > 0 && <MessageFiles files={message.attachments} />}
       <span className="helpline-message__meta">
         <time dateTime={new Date(message.at).toISOString()}>{i18n.time(message.at)}</time>
         {message.status === 'sending' && ` · ${t('sending')}`}

@@ -3,6 +3,7 @@ import { LIMITS } from '@helpline/core';
 import { type ReactNode, useId } from 'react';
 import { useInteraction } from '../hooks/useInteraction';
 import { useTranslator } from '../i18n/translator';
+import { AttachButton, ComposerFileList } from './Attachments';
 import type { ComposerProps } from './composer';
 import { emailSubject, replySubject } from './messaging';
 
@@ -18,7 +19,14 @@ import { emailSubject, replySubject } from './messaging';
  * <EmailComposer id={cid} draft={draft} onDraftChange={setDraft} onSend={submit} />
  * ```
  */
-export function EmailComposer({ id, draft, onDraftChange, onSend, inputRef }: ComposerProps): ReactNode {
+export function EmailComposer({
+  id,
+  draft,
+  onDraftChange,
+  onSend,
+  inputRef,
+  files,
+}: ComposerProps): ReactNode {
   const { t } = useTranslator();
   const fieldId = useId();
   const { interaction } = useInteraction(id);
@@ -66,9 +74,15 @@ export function EmailComposer({ id, draft, onDraftChange, onSend, inputRef }: Co
       <p className="helpline-composer__hint" id={`${fieldId}-hint`}>
         {t('emailSendHint')}
       </p>
-      <button type="submit" className="helpline-button helpline-button--primary" disabled={!draft.trim()}>
+      {files && <AttachButton files={files} />}
+      <button
+        type="submit"
+        className="helpline-button helpline-button--primary"
+        disabled={!draft.trim() && !files?.ready.length}
+      >
         {t('sendEmail')}
       </button>
+      {files && <ComposerFileList files={files} />}
     </form>
   );
 }

@@ -12,6 +12,7 @@ import { useInteraction } from '../hooks/useInteraction';
 import { useMessages } from '../hooks/useMessages';
 import { useNow } from '../hooks/useNow';
 import { type Translator, useTranslator } from '../i18n/translator';
+import { AttachButton, ComposerFileList } from './Attachments';
 import type { ComposerProps } from './composer';
 
 /** Props of {@link MessagingComposer}. */
@@ -41,6 +42,7 @@ export function MessagingComposer({
   onDraftChange,
   onSend,
   inputRef,
+  files,
   smsMaxSegments = 6,
 }: MessagingComposerProps): ReactNode {
   const i18n = useTranslator();
@@ -62,6 +64,9 @@ export function MessagingComposer({
   const closed = window !== undefined && !window.open;
   const count = counter(i18n, draft, limits);
   const describedBy = [closed && `${fieldId}-closed`, `${fieldId}-count`].filter(Boolean).join(' ');
+  // SMS carries text only; WhatsApp and Messenger carry files as media (and outside the window, nothing but templates).
+  const attachable = files !== undefined && channel !== 'sms' && !closed;
+  const ready = attachable ? files.ready.length : 0;
 
   return (
     <form
@@ -110,13 +115,15 @@ export function MessagingComposer({
       <span className="helpline-visually-hidden" role="status">
         {count.announced}
       </span>
+      {attachable && <AttachButton files={files} />}
       <button
         type="submit"
         className="helpline-button helpline-button--primary"
-        disabled={closed || tooLong || !draft.trim()}
+        disabled={closed || tooLong || (!draft.trim() && ready === 0)}
       >
         {t('send')}
       </button>
+      {attachable && <ComposerFileList files={files} />}
     </form>
   );
 }
