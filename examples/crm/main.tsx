@@ -2,7 +2,7 @@
 // a dev token for them from the server and opens an agent session over the WebSocket transport, which the tabs
 // signed in as the same agent share (one socket, one ringing tab).
 import { type AgentSession, createAgentSession } from '@helpline/core';
-import { AgentConsole, HelplineProvider } from '@helpline/react';
+import { AgentConsole, ClickToDial, HelplineProvider } from '@helpline/react';
 import '@helpline/react/styles.css';
 import './crm.css';
 import { type ReactNode, StrictMode, useEffect, useState } from 'react';
@@ -96,9 +96,15 @@ function initials(name: string): string {
     .join('');
 }
 
-function Customers({ language }: { language: string }): ReactNode {
+function Customers({
+  language,
+  session,
+}: {
+  language: string;
+  session: AgentSession | undefined;
+}): ReactNode {
   const text = demoText(language);
-  return (
+  const list = (
     <section className="crm-customers" aria-labelledby="crm-customers-title">
       <h2 id="crm-customers-title">{text.customers}</h2>
       {/* A list of cards, not a table: it reads the same in a 22rem column and on a 360 px phone. */}
@@ -110,6 +116,10 @@ function Customers({ language }: { language: string }): ReactNode {
             </span>
             <span className="crm-customer__name">{customer.name}</span>
             <span className="crm-customer__email">{customer.email}</span>
+            {/* Signed in, the number is a call button (click-to-dial); before that it is text. */}
+            <span className="crm-customer__phone">
+              {session ? <ClickToDial number={customer.phone} /> : customer.phone}
+            </span>
             <span className="crm-customer__meta">
               {ordersText(language, customer.orders)} · {text.customerSince} {customer.since}
             </span>
@@ -117,6 +127,13 @@ function Customers({ language }: { language: string }): ReactNode {
         ))}
       </ul>
     </section>
+  );
+  return session ? (
+    <HelplineProvider agent={session} locale={language}>
+      {list}
+    </HelplineProvider>
+  ) : (
+    list
   );
 }
 
@@ -181,7 +198,7 @@ function Crm(): ReactNode {
         </nav>
       </header>
       <div className="crm-layout">
-        <Customers language={language} />
+        <Customers language={language} session={session} />
         <section className="crm-console" aria-label={text.agentConsole}>
           {!agent ? (
             <SignIn

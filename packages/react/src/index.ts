@@ -61,6 +61,13 @@ export {
   ChatPanel,
   type ChatPanelProps,
 } from './components/ChatPanel';
+export {
+  ClickToDial,
+  type ClickToDialProps,
+  linkifyPhoneNumbers,
+  PhoneNumberText,
+  type PhoneNumberTextProps,
+} from './components/ClickToDial';
 export { ConnectionStatus, type ConnectionStatusProps } from './components/ConnectionStatus';
 export { ConversationActions, type ConversationActionsProps } from './components/ConversationActions';
 export {

@@ -196,6 +196,14 @@ export const ar: Catalog = {
   keypadDigit: 'إرسال {digit}',
   transfer: 'تحويل',
   hangUp: 'إنهاء المكالمة',
+  // Click-to-dial
+  dialCall: 'الاتصال بـ {number}',
+  dialPlacing: 'جارٍ الاتصال بـ {number}…',
+  dialPlaced: 'تتصل الآن بـ {number}.',
+  dialSimulated: 'مكالمة محاكاة — لم يُضبط حساب Vonage.',
+  dialRefused: 'لم يتم الاتصال: {reason}',
+  dialNoVoice: 'وحدة التحكم هذه لا تستقبل المكالمات.',
+  dialOffline: 'أنت غير متصل: اجعل حالتك متاحًا لإجراء المكالمات.',
   // Callbacks
   callbacksTitle: 'معاودات الاتصال',
   callbacksEmpty: 'لا توجد معاودات اتصال مطلوبة.',

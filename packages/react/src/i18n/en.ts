@@ -193,6 +193,14 @@ export const consoleMessages = {
   keypadDigit: 'Send {digit}',
   transfer: 'Transfer',
   hangUp: 'Hang up',
+  // Click-to-dial
+  dialCall: 'Call {number}',
+  dialPlacing: 'Calling {number}…',
+  dialPlaced: 'Calling {number}.',
+  dialSimulated: 'Simulated call — no Vonage account configured.',
+  dialRefused: 'Not dialled: {reason}',
+  dialNoVoice: 'This console takes no calls.',
+  dialOffline: 'You are offline: go available to place calls.',
   // Callbacks
   callbacksTitle: 'Callbacks',
   callbacksEmpty: 'No callbacks to make.',

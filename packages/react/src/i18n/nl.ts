@@ -190,6 +190,14 @@ export const nl: Catalog = {
   keypadDigit: '{digit} versturen',
   transfer: 'Doorverbinden',
   hangUp: 'Ophangen',
+  // Click-to-dial
+  dialCall: '{number} bellen',
+  dialPlacing: '{number} wordt gebeld…',
+  dialPlaced: 'Je belt {number}.',
+  dialSimulated: 'Gesimuleerd gesprek — geen Vonage-account ingesteld.',
+  dialRefused: 'Niet gebeld: {reason}',
+  dialNoVoice: 'Deze console neemt geen gesprekken aan.',
+  dialOffline: 'Je bent offline: zet je status op beschikbaar om te bellen.',
   // Callbacks
   callbacksTitle: 'Terugbelverzoeken',
   callbacksEmpty: 'Niemand om terug te bellen.',

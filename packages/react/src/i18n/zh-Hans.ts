@@ -186,6 +186,14 @@ export const zhHans: Catalog = {
   keypadDigit: '发送 {digit}',
   transfer: '转接',
   hangUp: '挂断',
+  // Click-to-dial
+  dialCall: '拨打 {number}',
+  dialPlacing: '正在拨打 {number}…',
+  dialPlaced: '正在呼叫 {number}。',
+  dialSimulated: '模拟通话 — 未配置 Vonage 账户。',
+  dialRefused: '未拨打：{reason}',
+  dialNoVoice: '此控制台不接听电话。',
+  dialOffline: '你处于离线状态：请将状态设为“可用”后再拨打电话。',
   // Callbacks
   callbacksTitle: '回电',
   callbacksEmpty: '没有需要回电的客户。',

@@ -186,6 +186,14 @@ export const zhHant: Catalog = {
   keypadDigit: '傳送 {digit}',
   transfer: '轉接',
   hangUp: '掛斷',
+  // Click-to-dial
+  dialCall: '撥打 {number}',
+  dialPlacing: '正在撥打 {number}…',
+  dialPlaced: '正在呼叫 {number}。',
+  dialSimulated: '模擬通話 — 未設定 Vonage 帳戶。',
+  dialRefused: '未撥打：{reason}',
+  dialNoVoice: '此主控台不接聽電話。',
+  dialOffline: '你目前離線：請將狀態設為「可接聽」後再撥打電話。',
   // Callbacks
   callbacksTitle: '回電',
   callbacksEmpty: '沒有需要回電的客戶。',

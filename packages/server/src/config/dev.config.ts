@@ -156,4 +156,13 @@ export const DEV_CONFIG: ConfigInput = {
     },
   ],
   consoleOrigins: ['http://localhost:*', 'http://127.0.0.1:*'],
+  // Click-to-dial from the CRM: without a `vonage` section the calls are simulated (the console says so). Calling
+  // hours are off so the demo dials at any hour (production default: 08:00–21:00 in the customer's zone); one of the
+  // CRM's customers is on the do-not-call list, to show a refusal.
+  outbound: {
+    callerId: '+442079460000',
+    defaultRegion: 'GB',
+    callingHours: false,
+    doNotCall: ['+442079460999'],
+  },
 };

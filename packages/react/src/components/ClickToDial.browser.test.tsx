@@ -1,0 +1,190 @@
+/// <reference types="mocha" />
+import { type AgentSession, createAgentSession, dialError } from '@helpline/core';
+import {
+  createHub,
+  createMemoryTransport,
+  devAuthenticate,
+  type Hub,
+  type OutboundCall,
+} from '@helpline/core/hub';
+import { fakeVoiceProvider, salesQueue, supportQueue, testAgent } from '@helpline/core/testing';
+import { assert } from 'chai';
+import { act } from 'react';
+import { HelplineProvider } from '../context/HelplineContext';
+import {
+  adoptStyles,
+  assertAccessible,
+  assertKeyboardAndCsp,
+  cleanup,
+  click,
+  mount,
+  settle,
+  waitForUi,
+} from '../testing/harness';
+import { ClickToDial, PhoneNumberText } from './ClickToDial';
+
+// A real hub (memory transport) whose dial policy refuses one number as do-not-call and another as outside calling
+// hours, like the server's; the placed calls are only recorded (no phone network here: the call is simulated).
+
+const DNC = '+442079460999';
+const LATE = '+12125550123';
+
+describe('ClickToDial', () => {
+  let hub: Hub;
+  let placed: OutboundCall[];
+  const sessions: AgentSession[] = [];
+
+  function agent(voice = true): AgentSession {
+    const session = createAgentSession({
+      transport: createMemoryTransport({ hub }),
+      token: 'dev:agent:alice:Alice',
+      voice: voice ? { provider: () => fakeVoiceProvider().provider, ringer: false } : false,
+    });
+    sessions.push(session);
+    return session;
+  }
+
+  before(adoptStyles);
+
+  beforeEach(() => {
+    placed = [];
+    hub = createHub({
+      queues: [supportQueue, salesQueue],
+      agents: [testAgent('alice')],
+      authenticate: devAuthenticate,
+      dial: {
+        simulated: true,
+        async check({ number }) {
+          const e164 = `+${number.replace(/\D/g, '')}`;
+          if (e164 === DNC) throw dialError('dial/do-not-call', { number: e164 });
+          if (e164 === LATE) {
+            throw dialError('dial/outside-hours', {
+              number: e164,
+              start: '08:00',
+              end: '21:00',
+              timeZone: 'America/New_York',
+              localTime: 'Thu 22:10',
+              nextAllowed: 'Fri 08:00 America/New_York',
+              nextAllowedUtc: '2026-12-11T13:00:00.000Z',
+            });
+          }
+          return { number: e164, callerId: '+442079460000', customer: { id: `tel-${e164.slice(1)}`, name: number } };
+        },
+        place: (call) => placed.push(call),
+      },
+    });
+  });
+
+  afterEach(() => {
+    cleanup();
+    for (const session of sessions.splice(0)) session.close();
+    hub.close();
+  });
+
+  it('dials the number on a click, and says the call is simulated', async () => {
+    const alice = agent();
+    await act(async () => {
+      await alice.setPresence('available');
+    });
+    const { container } = mount(
+      <HelplineProvider agent={alice}>
+        <p>
+          Ada: <ClickToDial number="+44 20 7946 0958" />
+        </p>
+      </HelplineProvider>,
+    );
+    await settle();
+    const button = container.querySelector('button');
+    assert.strictEqual(button?.getAttribute('aria-label'), 'Call +44 20 7946 0958');
+    assert.strictEqual(button?.getAttribute('aria-disabled'), 'false');
+    await assertAccessible(container);
+    assertKeyboardAndCsp(container);
+    await click(button);
+    await waitForUi(() => placed.length === 1, 'the call is placed');
+    const status = container.querySelector('[role="status"]');
+    await waitForUi(
+      () => /Simulated call — no Vonage account configured\./.test(status?.textContent ?? ''),
+      `simulated (${status?.textContent})`,
+    );
+    assert.strictEqual(status?.getAttribute('aria-live'), 'polite');
+    assert.match(status?.textContent ?? '', /^Calling \+442079460958\./);
+    assert.strictEqual(placed[0]?.agentId, 'alice');
+    await assertAccessible(container);
+  });
+
+  it('shows the server’s refusal (do-not-call, calling hours with the next time) in the live region', async () => {
+    const alice = agent();
+    await act(async () => {
+      await alice.setPresence('available');
+    });
+    const { container } = mount(
+      <HelplineProvider agent={alice}>
+        <ClickToDial number={DNC} />
+        <ClickToDial number="+1 212 555 0123" />
+      </HelplineProvider>,
+    );
+    await settle();
+    const [dnc, late] = [...container.querySelectorAll<HTMLElement>('.helpline-dial')];
+    await click(dnc?.querySelector('button'));
+    await waitForUi(() => /do-not-call/.test(dnc?.textContent ?? ''), 'the do-not-call refusal');
+    assert.match(
+      dnc?.querySelector('[role="status"]')?.textContent ?? '',
+      /^Not dialled: The number \+442079460999 is on the do-not-call list\.$/,
+    );
+    assert.strictEqual(dnc?.getAttribute('data-state'), 'refused');
+    await click(late?.querySelector('button'));
+    await waitForUi(() => /Next allowed/.test(late?.textContent ?? ''), 'the calling-hours refusal');
+    assert.match(late?.textContent ?? '', /Next allowed: Fri 08:00 America\/New_York/);
+    // Each button speaks of its own dial only.
+    assert.notMatch(dnc?.textContent ?? '', /Next allowed/);
+    assert.strictEqual(placed.length, 0);
+    await assertAccessible(container);
+  });
+
+  it('is disabled, with the reason, while offline or in a console that takes no calls', async () => {
+    const offline = agent();
+    const { container } = mount(
+      <HelplineProvider agent={offline}>
+        <ClickToDial number="+44 20 7946 0958" />
+      </HelplineProvider>,
+    );
+    await settle();
+    const button = container.querySelector('button');
+    assert.strictEqual(button?.getAttribute('aria-disabled'), 'true');
+    const why = container.querySelector(`#${CSS.escape(button?.getAttribute('aria-describedby') ?? '')}`);
+    assert.match(why?.textContent ?? '', /offline/);
+    await click(button);
+    await settle();
+    assert.strictEqual(placed.length, 0);
+    await assertAccessible(container);
+    cleanup();
+
+    const mute = agent(false);
+    await act(async () => {
+      await mute.setPresence('available');
+    });
+    const second = mount(
+      <HelplineProvider agent={mute}>
+        <ClickToDial number="+44 20 7946 0958" />
+      </HelplineProvider>,
+    );
+    await settle();
+    assert.strictEqual(second.container.querySelector('button')?.getAttribute('aria-disabled'), 'true');
+    assert.match(second.container.textContent ?? '', /This console takes no calls\./);
+  });
+
+  it('turns the numbers in a text into buttons and keeps the rest as text, never HTML', async () => {
+    const alice = agent();
+    const { container } = mount(
+      <HelplineProvider agent={alice}>
+        <PhoneNumberText text={'<b>Ada</b>: +44 20 7946 0958, office 020 7946 0959 (order 12-34)'} />
+      </HelplineProvider>,
+    );
+    await settle();
+    const labels = [...container.querySelectorAll('button')].map((b) => b.getAttribute('aria-label'));
+    assert.deepEqual(labels, ['Call +44 20 7946 0958', 'Call 020 7946 0959']);
+    assert.isNull(container.querySelector('b'), 'markup stays text');
+    assert.include(container.textContent, '<b>Ada</b>: ');
+    assert.include(container.textContent, '(order 12-34)');
+  });
+});
