@@ -46,6 +46,7 @@ export {
   setPanelSource,
 } from './loader/loader';
 export type {
+  EmailOffer,
   PanelHandle,
   PanelHost,
   PanelModule,

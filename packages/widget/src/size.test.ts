@@ -18,5 +18,6 @@ describe('widget size budgets', () => {
     assert.ok(sizes.classic.brotli <= 2 * KB, `classic build is ${sizes.classic.brotli} B br (budget 2048)`);
     // Lazy views stay out of the first open.
     assert.ok(sizes.callbackView.files.length > 0 && sizes.callbackView.brotli > 0);
+    assert.ok(sizes.emailView.files.length > 0 && sizes.emailView.brotli > 0, '"continue by email" is lazy');
   });
 });

@@ -29,6 +29,8 @@ export interface WidgetSizes {
   readonly chatFirstOpen: SizeOf;
   /** The callback view chunk, loaded when the visitor asks for a callback. */
   readonly callbackView: SizeOf;
+  /** The "continue by email" chunk (view and texts), loaded when a chat shows on a site that offers it. */
+  readonly emailView: SizeOf;
 }
 
 function brotli(code: string): number {
@@ -97,9 +99,11 @@ export async function measureWidget(): Promise<WidgetSizes> {
       ...staticClosure(chunks, chunkOf('session/visitor.checks.ts')),
     ]),
   ].filter((name) => !loaderFiles.has(name));
-  const callbackFiles = [...staticClosure(chunks, chunkOf('callback/callback.view.ts'))].filter(
-    (name) => !loaderFiles.has(name) && !panelFiles.includes(name),
-  );
+  const lazyFiles = (source: string) =>
+    [...staticClosure(chunks, chunkOf(source))].filter(
+      (name) => !loaderFiles.has(name) && !panelFiles.includes(name),
+    );
+  const callbackFiles = lazyFiles('callback/callback.view.ts');
 
   // Served as `text/javascript; charset=utf-8` (docs/widget.md says so for self-hosting).
   const classicBundle = await rollup({
@@ -120,5 +124,6 @@ export async function measureWidget(): Promise<WidgetSizes> {
     },
     chatFirstOpen: sizeOf(panelFiles),
     callbackView: sizeOf(callbackFiles),
+    emailView: sizeOf(lazyFiles('email/email.view.ts')),
   };
 }

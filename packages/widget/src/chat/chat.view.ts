@@ -287,6 +287,7 @@ export function renderChat(ctx: PanelContext, ended: (ctx: PanelContext) => Temp
       finished
         ? ended(ctx)
         : html`${renderComposer(ctx)}
+          ${ctx.email?.render(ctx)}
           ${renderEndChat(ctx)}`
     }
   `;

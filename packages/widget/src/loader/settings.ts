@@ -17,6 +17,20 @@ export interface WidgetConnectOptions {
    * the token above is sent with each request. Without it the chat has no attach button.
    */
   readonly attachments?: WidgetAttachmentOptions | undefined;
+  /**
+   * "Get replies by email" in a chat: only when the server sends mail. The connection to a `helpline serve` site sets
+   * it from the site config. Without it the chat does not offer it.
+   */
+  readonly email?: EmailOffer | undefined;
+}
+
+/**
+ * The chat's "continue by email" offer, as the connection to a `helpline serve` site makes it: rendered by the panel
+ * (its view is a chunk of its own, loaded on first use).
+ */
+export interface EmailOffer {
+  /** Renders the offer into the chat of the panel context `context`. */
+  render(context: unknown): unknown;
 }
 
 /** The upload settings of {@link WidgetConnectOptions.attachments}: core's upload client options but the token. */

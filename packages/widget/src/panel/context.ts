@@ -1,7 +1,7 @@
 import type { VoiceLoader, WidgetCall } from '../call/call.types';
 import type { SiteConfig } from '../config/site-config';
 import type { Translator } from '../i18n/i18n';
-import type { WidgetConnectOptions } from '../loader/settings';
+import type { EmailOffer, WidgetConnectOptions } from '../loader/settings';
 import type { WidgetModel } from './widget.model';
 
 /** View-local state the panel keeps between renders (the model holds everything else). */
@@ -35,6 +35,8 @@ export interface PanelContext {
   readonly state: PanelState;
   /** The connection, when it takes attachments (`attachments` set); absent: no attach button. */
   readonly uploads: WidgetConnectOptions | undefined;
+  /** "Get replies by email", when the connection offers it. */
+  readonly email: EmailOffer | undefined;
   /** Re-renders the panel after view-local state changed. */
   requestUpdate(): void;
 }

@@ -27,7 +27,7 @@ import {
   type Translator,
   type WidgetLocale,
 } from '../i18n/i18n';
-import type { PanelHandle, PanelHost, WidgetConnectOptions } from '../loader/settings';
+import type { EmailOffer, PanelHandle, PanelHost, WidgetConnectOptions } from '../loader/settings';
 import type { ServerConnector } from '../server/server-connector';
 import { BADGE_CSS } from './badge.styles';
 import type { PanelContext, PanelState } from './context';
@@ -121,6 +121,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
   #connectError: MessageKey | undefined;
   #voice: VoiceLoader | undefined;
   #uploads: WidgetConnectOptions | undefined;
+  #email: EmailOffer | undefined;
   #serverConfig: SiteConfig = {};
   #lastView: WidgetView | undefined;
   #wasOpen = false;
@@ -272,6 +273,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
     this.#model = model;
     this.#voice = connection.voice;
     if (connection.attachments) this.#uploads = connection;
+    this.#email = connection.email;
     for (const store of [
       model.$view,
       model.$error,
@@ -353,6 +355,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
       voice: this.#voice,
       state: this.#state,
       uploads: this.#uploads,
+      email: this.#email,
       requestUpdate: () => this.requestUpdate(),
     };
   }

@@ -8,6 +8,7 @@ import {
   isHelplineError,
   type Transport,
 } from '@helpline/core';
+import { continueByEmail } from '../email/email.offer';
 import type { WidgetConnectOptions } from '../loader/settings';
 import { type ServerSiteConfig, toSiteConfig } from './site-config.map';
 
@@ -214,6 +215,8 @@ async function connect({ server, site, identity }: ServerConnectRequest): Promis
             ...(serverConfig.attachments ? { policy: serverConfig.attachments } : {}),
           },
         }),
+    // "Get replies by email" where the server sends mail.
+    ...(serverConfig.email ? { email: continueByEmail() } : {}),
     ...(voice
       ? {
           voice: async () =>

@@ -32,6 +32,8 @@ export interface ServerSiteConfig {
   readonly voice?: ServerVoiceConfig | undefined;
   /** What the site accepts as attachments (checked before an upload; the server checks again). */
   readonly attachments?: AttachmentPolicy | undefined;
+  /** Whether the server sends mail: the chat then offers "Get replies by email". */
+  readonly email?: boolean | undefined;
   readonly at?: number | undefined;
 }
 

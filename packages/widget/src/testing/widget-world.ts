@@ -3,6 +3,7 @@
 // the package. Tests of what the server refuses embed the widget against msw's mock instead (embed-world.ts).
 import type { AttachmentClaims, SurveyPolicy } from '@helpline/core';
 import {
+  type ChannelOutbound,
   createHub,
   createMemoryTransport,
   devAuthenticate,
@@ -12,6 +13,7 @@ import {
 import { type AgentSession, createAgentSession } from '@helpline/core/session';
 import { supportQueue, testAgent, waitFor } from '@helpline/core/testing';
 import type { SiteConfig } from '../config/site-config';
+import { continueByEmail } from '../email/email.offer';
 import { defineHelplineWidget, type HelplineWidgetElement } from '../index';
 import type { WidgetAttachmentOptions } from '../loader/settings';
 import { createFakeVoice, type FakeVoice } from './fake-voice';
@@ -35,6 +37,8 @@ export interface WidgetWorldOptions {
   readonly attachments?: WidgetAttachmentOptions;
   /** How the hub claims the attachments messages name (the server's store does this for real). */
   readonly claims?: AttachmentClaims;
+  /** Mail goes out through this outbound: the widget offers "Get replies by email". */
+  readonly email?: ChannelOutbound;
 }
 
 /** A hub, an agent and a widget on the page. */
@@ -83,6 +87,14 @@ export async function createWidgetWorld(options: WidgetWorldOptions = {}): Promi
       ],
       authenticate: devAuthenticate,
       ...(options.claims ? { attachments: options.claims } : {}),
+      ...(options.email
+        ? {
+            channels: {
+              addresses: { 'support@shop.example': supportQueue.id },
+              outbound: { email: options.email },
+            },
+          }
+        : {}),
     });
   const transport = createMemoryTransport({ hub });
   const agent = createAgentSession({ transport, token: `dev:agent:alice:${options.agentName ?? 'Alice'}` });
@@ -97,6 +109,7 @@ export async function createWidgetWorld(options: WidgetWorldOptions = {}): Promi
     voice: async () => voice,
     ...(options.config ? { config: options.config } : {}),
     ...(options.attachments ? { attachments: options.attachments } : {}),
+    ...(options.email ? { email: continueByEmail() } : {}),
   });
   document.body.append(widget);
 
