@@ -14,11 +14,12 @@ describe('core bundle sizes (brotli of minified ESM)', () => {
     // DESIGN §6 aims at 8 KB; the issue 15 budget is 10 KB. What loads with the page (the session with its
     // connection and resume memory, the WebSocket transport, and the renderer's plain-text path, built with code
     // splitting) measures about 9.06 KB (see docs/benchmarks.md). The ceiling, 2% above that, stops regressions; lower
-    // it as the import shrinks.
+    // it as the import shrinks. Raised from 9.25 KB for the interaction's `snoozedUntil` on the wire (its schema and
+    // guard, 23 B at once), which written conversations need in every console.
     const { brotli, lazy } = await splitBundleSize(
       `export { createVisitorSession, createWebSocketTransport, renderMessage } from '@helpline/core';`,
     );
-    assert.ok(brotli <= 9.25 * KB, `visitor import: ${brotli} B at once (ceiling ${9.25 * KB} B)`);
+    assert.ok(brotli <= 9.3 * KB, `visitor import: ${brotli} B at once (ceiling ${9.3 * KB} B)`);
     // Later, by import(): the checks of what the server sends and the browser outbox (IndexedDB) on the first connect,
     // the markdown and link renderer with the first message that has markup or a link, the lanes that send messages
     // with the first message to send, the attachment uploader with the first upload. None of them comes with the page.
