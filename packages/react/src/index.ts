@@ -76,6 +76,12 @@ export {
   type CustomerContact,
   customerContacts,
 } from './components/CustomerCard';
+export {
+  CustomerProfile,
+  type CustomerProfileProps,
+  CustomerSearch,
+  type CustomerSearchProps,
+} from './components/CustomerProfile';
 export { type ComposerProps, type DraftSender, useDraftSender } from './components/composer';
 export { EmailComposer } from './components/EmailComposer';
 export { EmailText, type EmailTextProps } from './components/EmailText';

@@ -12,7 +12,7 @@ export interface CustomerView {
 
 /**
  * A customer (identity, host-site attributes) and every interaction with them this session knows — offered,
- * handled or finished, on any channel — newest first.
+ * handled or finished, on any channel, under any identity merged into their customer record — newest first.
  *
  * @example
  * ```tsx
@@ -22,11 +22,14 @@ export interface CustomerView {
 export function useCustomer(id: string | undefined): CustomerView {
   const agent = useClient('agent');
   const conversations = useStore(agent.$conversations);
+  const histories = useStore(agent.$customerHistories);
   return useMemo(() => {
-    // The session records every interaction it hears of (offered, handled, ended) in its conversation.
+    // The session records every interaction it hears of (offered, handled, ended) in its conversation, and which of
+    // them belong to the contact's customer (other channels and identities merged into it: docs/customers.md).
+    const merged = new Set(id === undefined ? [] : (histories[id] ?? []));
     const history = Object.values(conversations)
-      .flatMap(({ interaction: i }) => (i && i.customer.id === id ? [i] : []))
+      .flatMap(({ interaction: i }) => (i && (i.customer.id === id || merged.has(i.id)) ? [i] : []))
       .sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt);
-    return { customer: history[0]?.customer, history };
-  }, [id, conversations]);
+    return { customer: history.find((i) => i.customer.id === id)?.customer, history };
+  }, [id, conversations, histories]);
 }
