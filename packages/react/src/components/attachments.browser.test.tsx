@@ -46,6 +46,8 @@ function fakeServer() {
   let opened: () => void = () => undefined;
   let gate: Promise<void> = Promise.resolve();
   let next = 0;
+  /** PUTs to cut: the chunk is stored, then the connection drops before the answer (as a proxy cutting it would). */
+  let cuts = 0;
   const fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(String(input), 'https://help.example');
     const method = init.method ?? 'GET';
@@ -62,12 +64,25 @@ function fakeServer() {
     const file = stored.get(id);
     if (!file)
       return Response.json({ error: { code: 'not-found', message: 'no such file' } }, { status: 404 });
+    const offset = () => file.bytes.reduce((sum, part) => sum + part.byteLength, 0);
     if (method === 'PUT') {
       await gate;
       init.signal?.throwIfAborted();
+      const first = Number(/bytes (\d+)-/.exec(new Headers(init.headers).get('content-range') ?? '')?.[1]);
+      if (first !== offset()) {
+        return Response.json(
+          { error: { code: 'attachment/offset', message: 'out of step' } },
+          { status: 409, headers: { 'upload-offset': String(offset()) } },
+        );
+      }
       file.bytes.push(new Uint8Array(await new Response(init.body as Blob).arrayBuffer()));
-      return Response.json({ offset: file.bytes.reduce((sum, part) => sum + part.byteLength, 0) });
+      if (cuts > 0) {
+        cuts--;
+        throw new TypeError('Failed to fetch');
+      }
+      return Response.json({ offset: offset() });
     }
+    if (url.pathname.endsWith('/upload')) return Response.json({ offset: offset(), size: file.ref.size });
     if (url.pathname.endsWith('/complete')) return Response.json(file.ref);
     return new Response(new Blob(file.bytes as BlobPart[], { type: file.ref.type }));
   };
@@ -83,6 +98,9 @@ function fakeServer() {
           return file.ref;
         });
       },
+    },
+    cut(count: number) {
+      cuts = count;
     },
     hold() {
       gate = new Promise<void>((resolve) => {
@@ -208,6 +226,23 @@ describe('attachments in the console', () => {
     assert.isNotNull(item?.querySelector('button[aria-label="Download label.png"]'));
     assert.include(server.requests, 'GET /v1/attachments/a0', 'the preview is fetched with the token');
     await assertAccessible(root);
+  });
+
+  it('goes on after a dropped connection from where the server stopped, and sends the whole file', async () => {
+    const { root, cid } = await conversation();
+    server.cut(2);
+    const text = 'twelve bytes';
+    await pick(root, [file('notes.txt', text, 'text/plain')]);
+    await waitForUi(() => root.querySelector('[data-status="ready"]') !== null, 'the file uploaded');
+    assert.isAtLeast(
+      server.requests.filter((request) => request.endsWith('/upload')).length,
+      1,
+      'asked the server how much it kept',
+    );
+    const stored = new Blob(server.stored.get('a0')?.bytes as BlobPart[]);
+    assert.strictEqual(await stored.text(), text, 'each byte once, in order');
+    await click(byText(root, 'button', 'Send'));
+    await waitForUi(() => sentFiles(cid).length === 1, 'sent');
   });
 
   it('cancels an upload in progress', async () => {

@@ -7,7 +7,13 @@ import type { OutboundMessage } from '@helpline/core/hub';
 import { silentLogger } from '../../log/logger';
 import { migrate } from '../../storage/migrations';
 import { openPglite, type SqlClient } from '../../storage/sql.client';
-import { createMessagingAdapter, type MessagingAdapter, type MessagingSend } from './messaging.adapter';
+import {
+  createMessagingAdapter,
+  type MessagingAdapter,
+  type MessagingSend,
+  outboundParts,
+  routeSendId,
+} from './messaging.adapter';
 import type { MessagingConfig } from './messaging.config';
 import {
   createFakeMessages,
@@ -470,5 +476,90 @@ describe('messaging adapter: the hub outbound', () => {
     assert.equal(api.sends[0]?.messageUUID, externalId);
     clock += WHATSAPP_WINDOW_MS;
     await refused(adapter.outbound.send({ ...message, messageId: 'msg-2' }), 'messaging/window-closed');
+  });
+
+  it('sends an agent’s files as media from share links, a photo with its text as the caption on WhatsApp', async () => {
+    await adapter.inbound(inbound());
+    const photo = await attachments.put({
+      name: 'label.png',
+      type: 'image/png',
+      bytes: new Uint8Array(8),
+      origin: 'a',
+    });
+    const pdf = await attachments.put({
+      name: 'a.pdf',
+      type: 'application/pdf',
+      bytes: new Uint8Array(8),
+      origin: 'a',
+    });
+    const base: OutboundMessage = {
+      channel: 'whatsapp',
+      cid: 'c1',
+      seq: 2,
+      messageId: 'msg-media',
+      threadKey: `whatsapp:${WA_NUMBER}:${CUSTOMER}`,
+      from: WA_NUMBER,
+      to: { address: CUSTOMER },
+      text: 'Your label',
+      attachments: [photo],
+      agent: { id: 'alice', displayName: 'Alice' },
+      references: [],
+    };
+    const { externalId } = await adapter.outbound.send(base);
+    const sent = api.sends.at(-1);
+    assert.equal(sent?.messageUUID, externalId);
+    assert.deepEqual((sent?.message as { image?: unknown } | undefined)?.image, {
+      url: `https://files.example/a/${photo.id}?sig=test`,
+      caption: 'Your label',
+    });
+    // Two files: the text first, then each file.
+    const before = api.sends.length;
+    await adapter.outbound.send({ ...base, messageId: 'msg-two', attachments: [photo, pdf] });
+    assert.deepEqual(
+      api.sends.slice(before).map((send) => (send.message as { messageType?: string }).messageType),
+      ['text', 'image', 'file'],
+    );
+  });
+
+  it('finds a send the console route made itself under the message’s clientMsgId, and sends nothing again', async () => {
+    await adapter.inbound(inbound());
+    const record = await adapter.send({
+      id: routeSendId('c1', 'b3c1f3a0-0000-4000-8000-000000000001'),
+      channel: 'whatsapp',
+      from: WA_NUMBER,
+      to: CUSTOMER,
+      content: { kind: 'text', text: 'sent by the route' },
+    });
+    const before = api.sends.length;
+    const { externalId } = await adapter.outbound.send({
+      channel: 'whatsapp',
+      cid: 'c1',
+      seq: 3,
+      messageId: 'msg-routed',
+      clientMsgId: 'b3c1f3a0-0000-4000-8000-000000000001',
+      threadKey: `whatsapp:${WA_NUMBER}:${CUSTOMER}`,
+      from: WA_NUMBER,
+      to: { address: CUSTOMER },
+      text: '[Template “Follow up”]',
+      agent: { id: 'alice', displayName: 'Alice' },
+      references: [],
+    });
+    assert.equal(externalId, record.externalId);
+    assert.equal(api.sends.length, before);
+  });
+
+  it('splits text and files where a channel has no captions, and sends audio without one', () => {
+    const file = (type: string) => ({ id: type, name: 'f', type, size: 1 });
+    assert.deepEqual(outboundParts('messenger', { text: 'Hi', attachments: [file('image/png')] }), [
+      { kind: 'text', text: 'Hi' },
+      { kind: 'image', attachmentId: 'image/png' },
+    ]);
+    assert.deepEqual(outboundParts('whatsapp', { text: 'Listen', attachments: [file('audio/ogg')] }), [
+      { kind: 'text', text: 'Listen' },
+      { kind: 'audio', attachmentId: 'audio/ogg' },
+    ]);
+    assert.deepEqual(outboundParts('whatsapp', { text: ' ', attachments: [file('image/webp')] }), [
+      { kind: 'file', attachmentId: 'image/webp' },
+    ]);
   });
 });
