@@ -111,6 +111,11 @@ export const vonageConfigSchema = v.strictObject({
   agentRingSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(5), v.maxValue(120)), 30),
   /** Seconds a callback's phone rings before it counts as no answer. */
   callbackRingSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(120)), 45),
+  /**
+   * True when callers' numbers can be trusted (a private network, STIR/SHAKEN-verified trunks): they are then verified
+   * identifiers that merge customers automatically (docs/customers.md). Default false: a caller id only suggests.
+   */
+  trustCallerId: v.optional(v.boolean(), false),
   /** Oldest signed webhook accepted, seconds (replays are refused whatever their age). */
   webhookMaxAgeSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(3_600)), 300),
 });

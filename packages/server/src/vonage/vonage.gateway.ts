@@ -210,6 +210,7 @@ function customData(value: unknown): Record<string, unknown> {
 export function createVonageGateway(options: VonageGatewayOptions): VonageGateway {
   const { config, hub, api, tokens, log } = options;
   const clock = options.clock ?? systemClock;
+  const trustCallerId = options.trustCallerId ?? config.trustCallerId;
   const queues = new Map(options.queues.map((queue) => [queue.id, queue]));
   const firstQueue = options.queues[0];
   const base = config.webhookBaseUrl.replace(/\/+$/, '');
@@ -616,7 +617,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     const queueId = number.queueId ?? firstQueue?.id ?? '';
     // In the call's order: a hang-up reported while the interaction is being created waits for it.
     record.ncco = await inOrder(record, () =>
-      enqueue(record, phoneSubject(callerNumber, uuid, options.trustCallerId), queueId, [greeting]),
+      enqueue(record, phoneSubject(callerNumber, uuid, trustCallerId), queueId, [greeting]),
     );
     return record.ncco;
   }
@@ -922,7 +923,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       record.menuNcco = await inOrder(record, () =>
         enqueue(
           record,
-          phoneSubject(record.callerNumber, record.customerUuid ?? '', options.trustCallerId),
+          phoneSubject(record.callerNumber, record.customerUuid ?? '', trustCallerId),
           option.queueId,
           [talk(option.label, record.language)],
         ),
