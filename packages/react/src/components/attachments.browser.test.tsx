@@ -25,6 +25,7 @@ import {
   typeText,
   waitForUi,
 } from '../testing/harness';
+import { ComposerFileList, type ComposerFiles, MessageFiles } from './Attachments';
 import { ChatPanel } from './ChatPanel';
 
 // The console's attachments against a fake of the server's upload routes (a `fetch` the agent session's upload
@@ -360,5 +361,55 @@ describe('attachments in the console', () => {
       root.querySelector('.helpline-files script, .helpline-files iframe, .helpline-files [onerror]'),
     );
     assert.isNull(root.querySelector('.helpline-files img'), 'no preview for what is not a raster image');
+  });
+
+  it('renders the whole XSS corpus as file names in the log and in the composer as text', async () => {
+    const corpus = payloads as string[];
+    const refs = corpus.map((name, index) => ({
+      id: `x${index}`,
+      name,
+      type: index % 2 === 0 ? 'image/png' : 'text/plain',
+      size: index + 1,
+    }));
+    const composer: ComposerFiles = {
+      policy: POLICY,
+      enabled: true,
+      files: corpus.map((name, index) => ({
+        key: index,
+        name,
+        size: 1,
+        stored: 0,
+        status: index % 3 === 0 ? 'uploading' : index % 3 === 1 ? 'ready' : 'refused',
+        error: `${name} is empty.`,
+      })),
+      ready: [],
+      add: () => undefined,
+      remove: () => undefined,
+      sent: () => undefined,
+      getDropProps: () => ({ onDragOver() {}, onDrop() {}, onPaste() {} }),
+    };
+    const root = mount(
+      <HelplineProvider agent={agent}>
+        <MessageFiles files={refs} />
+        <ComposerFileList files={composer} />
+      </HelplineProvider>,
+    ).container;
+    await settle();
+    const names = [...root.querySelectorAll('.helpline-file__name')].map((n) => n.textContent);
+    assert.deepEqual(names, corpus, 'every name exactly, as text');
+    const composed = [...root.querySelectorAll('.helpline-upload__name')].map((n) => n.textContent);
+    assert.deepEqual(
+      composed,
+      corpus.filter((_, index) => index % 3 !== 2),
+    );
+    for (const element of root.querySelectorAll('*')) {
+      assert.notInclude(
+        ['script', 'iframe', 'object', 'embed', 'svg', 'a'],
+        element.localName,
+        'no markup of a name',
+      );
+      for (const attribute of element.attributes) assert.notMatch(attribute.name, /^on/i);
+    }
+    assert.isNull(root.querySelector('img'), 'previews only of what the server served as an image');
   });
 });
