@@ -7,6 +7,7 @@
  */
 export * from './agent';
 export * from './attachment';
+export * from './case';
 export { type Clock, systemClock } from './clock/clock';
 export * from './composer';
 export * from './connection';

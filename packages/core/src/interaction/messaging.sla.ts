@@ -32,17 +32,7 @@ export const SLA_WARNING_SHARE = 0.2;
 export type SlaStanding = 'on-track' | 'at-risk' | 'breached' | 'met';
 
 /** A conversation's SLA at a moment: both due times and where each target stands. */
-export interface MessagingSlaStatus extends MessagingSla {
-  readonly firstResponse: SlaStanding;
-  readonly resolution: SlaStanding;
-  /** The worse of the two that is not `met`: `breached` over `at-risk` over `on-track`; `met` when both are. */
-  readonly standing: SlaStanding;
-  /**
-   * The next moment a standing changes by the clock alone (a warning starts, a target passes), epoch ms; `undefined`
-   * when nothing changes any more without an event. A live board re-reads the status then.
-   */
-  readonly changesAt: number | undefined;
-}
+export interface MessagingSlaStatus extends MessagingSla, SlaTargetsStatus {}
 
 const RANK: Readonly<Record<SlaStanding, number>> = { met: 0, 'on-track': 1, 'at-risk': 2, breached: 3 };
 
@@ -91,24 +81,70 @@ export function messagingSlaStatus(
   const sla = messagingSla(snapshot, policy, now);
   const { openedAt, firstResponseAt, timestamps } = snapshot.context;
   const resolvedAt = snapshot.value === 'resolved' ? (timestamps.endedAt ?? now) : undefined;
+  return {
+    ...sla,
+    ...slaTargetsStatus({
+      openedAt,
+      firstResponseDueAt: sla.firstResponseDueAt,
+      resolutionDueAt: sla.resolutionDueAt,
+      // Resolving without a reply (spam, nothing to answer) leaves no reply due.
+      respondedAt: firstResponseAt ?? resolvedAt,
+      resolvedAt,
+      now,
+      warningShare,
+    }),
+  };
+}
+
+/** Where the two targets of an episode stand at a moment, and when that next changes by the clock alone. */
+export interface SlaTargetsStatus {
+  readonly firstResponse: SlaStanding;
+  readonly resolution: SlaStanding;
+  /** The worse of the two that is not `met`: `breached` over `at-risk` over `on-track`; `met` when both are. */
+  readonly standing: SlaStanding;
+  /** The next moment a standing changes by the clock alone, epoch ms; `undefined` when none does. */
+  readonly changesAt: number | undefined;
+}
+
+/**
+ * The standing of both targets of an episode that opened at `openedAt` (first response and resolution), at `now`.
+ * Shared by conversations ({@link messagingSlaStatus}) and cases, so both warn and breach alike.
+ *
+ * @example
+ * ```ts
+ * slaTargetsStatus({ openedAt: 0, firstResponseDueAt: 100, resolutionDueAt: 1000, now: 85 }).standing; // 'at-risk'
+ * ```
+ */
+export function slaTargetsStatus(episode: {
+  readonly openedAt: number;
+  readonly firstResponseDueAt: number;
+  readonly resolutionDueAt: number;
+  /** When the first response came (or what stands for it), if it did. */
+  readonly respondedAt?: number | undefined;
+  /** When the episode was resolved, if it was. */
+  readonly resolvedAt?: number | undefined;
+  readonly now: number;
+  readonly warningShare?: number | undefined;
+}): SlaTargetsStatus {
+  const { openedAt, firstResponseDueAt, resolutionDueAt, now } = episode;
+  const warningShare = episode.warningShare ?? SLA_WARNING_SHARE;
   const firstResponse = slaStanding({
     startedAt: openedAt,
-    dueAt: sla.firstResponseDueAt,
-    // Resolving without a reply (spam, nothing to answer) leaves no reply due.
-    doneAt: firstResponseAt ?? resolvedAt,
+    dueAt: firstResponseDueAt,
+    doneAt: episode.respondedAt,
     now,
     warningShare,
   });
   const resolution = slaStanding({
     startedAt: openedAt,
-    dueAt: sla.resolutionDueAt,
-    doneAt: resolvedAt,
+    dueAt: resolutionDueAt,
+    doneAt: episode.resolvedAt,
     now,
     warningShare,
   });
   const open = [
-    ...(firstResponse === 'on-track' || firstResponse === 'at-risk' ? [sla.firstResponseDueAt] : []),
-    ...(resolution === 'on-track' || resolution === 'at-risk' ? [sla.resolutionDueAt] : []),
+    ...(firstResponse === 'on-track' || firstResponse === 'at-risk' ? [firstResponseDueAt] : []),
+    ...(resolution === 'on-track' || resolution === 'at-risk' ? [resolutionDueAt] : []),
   ];
   // A target on track changes at its warning, one at risk just after its due time.
   const moments = open
@@ -117,7 +153,6 @@ export function messagingSlaStatus(
     .filter((at) => at > now);
   const standing = RANK[firstResponse] >= RANK[resolution] ? firstResponse : resolution;
   return {
-    ...sla,
     firstResponse,
     resolution,
     standing,

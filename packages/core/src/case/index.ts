@@ -1,0 +1,12 @@
+export { type FirstContactResolution, firstContactResolution, solvedAtFirstContact } from './case.fcr';
+export {
+  type CaseDeadlineKind,
+  type CaseOptions,
+  caseMachine,
+  caseSnapshot,
+  firstResponseDueAt,
+  nextSlaDueAt,
+  resolutionDueAt,
+} from './case.machine';
+export { type CaseSlaStatus, caseSlaStatus } from './case.sla';
+export * from './case.types';
