@@ -3,7 +3,7 @@
 import { afterEach } from 'node:test';
 import type { Agent } from '../agent/agent.types';
 import type { ServerFrame } from '../protocol/protocol.types';
-import { createTestClock, flush, supportQueue, testAgent } from '../testing';
+import { createTestClock, flush, supportQueue, type TestClock, testAgent } from '../testing';
 import type { ChannelOutbound, InboundMessage, OutboundMessage } from './channels.types';
 import { devAuthenticate } from './dev-auth';
 import { createHub, type Hub } from './hub';
@@ -37,9 +37,10 @@ export function recordingOutbound() {
 export function setup(
   storage: HubStorage = createMemoryStorage(),
   agent: Partial<Agent> = {},
-  options: { readonly withEmail?: boolean } = {},
+  options: { readonly withEmail?: boolean; readonly clock?: TestClock } = {},
 ) {
-  const clock = createTestClock();
+  // A restart is a second setup on the same storage and clock.
+  const clock = options.clock ?? createTestClock();
   const email = recordingOutbound();
   const outbound = options.withEmail === false ? {} : { email };
   const hub = createHub({

@@ -141,6 +141,51 @@ describe('hub: a chat continued by email', () => {
     assert.equal(next.cid, followUp.cid, 'the follow-up is found again');
   });
 
+  it('mails after a restart while the visitor is away: the grace period goes on from when they left', async () => {
+    const { hub, cid, storage, clock, socket } = await chatWithAnn();
+    await hub.execute(ann, 'conversation.email', { cid, address: 'ann@example.com' });
+    await reply({ hub }, cid, 'Seen in the chat.');
+    socket.disconnected();
+    await flush();
+    await reply({ hub }, cid, 'Missed by Ann.');
+    await clock.advance(60_000);
+    hub.close();
+    // A new run on the same storage; Ann never comes back.
+    const second = setup(storage, {}, { clock });
+    await second.hub.restore();
+    await flush();
+    await clock.advance(59_000);
+    assert.equal(second.email.sent.length, 0, 'still within the grace period from when Ann left');
+    await clock.advance(2_000);
+    await flush();
+    assert.equal(second.email.sent.length, 1, 'the transcript went out');
+    assert.match(second.email.sent[0]?.text ?? '', /Missed by Ann\./);
+    await reply(second, cid, 'And one more.');
+    await flush();
+    assert.equal(second.email.sent.at(-1)?.text, 'And one more.');
+  });
+
+  it("after a restart that dropped the visitor's link, mails only what they miss from then on", async () => {
+    const { hub, cid, storage, clock, socket } = await chatWithAnn();
+    await hub.execute(ann, 'conversation.email', { cid, address: 'ann@example.com' });
+    socket.disconnected();
+    await flush();
+    const again = hub.connect({ send() {}, close() {} });
+    again.receive(JSON.stringify({ t: 'hello', v: 1, token: 'dev:visitor:ann:Ann' }));
+    await flush();
+    await reply({ hub }, cid, 'Seen live.');
+    hub.close();
+    const second = setup(storage, {}, { clock });
+    await second.hub.restore();
+    await clock.advance(300_000);
+    await flush();
+    assert.equal(second.email.sent.length, 0, 'Ann saw everything before the restart');
+    await reply(second, cid, 'After the restart.');
+    await flush();
+    assert.equal(second.email.sent.length, 1);
+    assert.match(second.email.sent[0]?.text ?? '', /After the restart\./);
+  });
+
   it('is refused when no email outbound is configured', async () => {
     const { hub, cid } = await chatWithAnn({ email: false });
     await assert.rejects(hub.execute(ann, 'conversation.email', { cid, address: 'ann@example.com' }), {

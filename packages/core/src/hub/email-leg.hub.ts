@@ -29,6 +29,13 @@ export interface EmailLeg {
   readonly setAt: number;
   /** The last `seq` mailed; 0 until the first mail, which is the transcript. */
   readonly mailedThrough: number;
+  /**
+   * Since when the visitor has had no socket (epoch ms), unset while they are here. Kept with the leg so that a
+   * restart, or another instance taking over, still mails them once the grace period is over.
+   */
+  readonly awaySince?: number | undefined;
+  /** The last `seq` the visitor could have seen when they left (nothing up to it is mailed but the transcript). */
+  readonly seenThrough?: number | undefined;
 }
 
 /** The thread key of a chat's email leg. */
@@ -71,6 +78,11 @@ export interface EmailLegHub {
   visitorLeft(subjectId: string): void;
   /** A subject connected: nothing of theirs is mailed while they are here. */
   visitorReturned(subjectId: string): void;
+  /**
+   * A chat taken over after a restart (or by a new leader): if its visitor was away, the grace period goes on from
+   * when they left, as storage recorded it.
+   */
+  restored(current: Live): Promise<void>;
 }
 
 /** A chat whose visitor is away: what they had seen when they left, and whether mailing has begun. */
@@ -230,6 +242,12 @@ export function createEmailLegHub(deps: EmailLegHubDeps): EmailLegHub {
       (live) => live.interaction.channel === 'chat' && live.interaction.customer.id === subjectId,
     );
 
+  /** The visitor of `cid` is away since `awaySince`: mailing begins once the grace period from then is over. */
+  function awaitGrace(cid: string, gone: { readonly awaySince: number; readonly seenThrough: number }): void {
+    away.set(cid, { seenThrough: gone.seenThrough, mailing: false });
+    deps.timers.armAt(cid, gone.awaySince + deps.graceMs, () => startMailing(cid));
+  }
+
   function startMailing(cid: string): void {
     const gone = away.get(cid);
     if (!gone) return;
@@ -260,6 +278,7 @@ export function createEmailLegHub(deps: EmailLegHubDeps): EmailLegHub {
         }
         const earlier = await legOf(args.cid);
         const leg: EmailLeg = {
+          ...earlier,
           cid: args.cid,
           address: args.address,
           threadKey: emailLegThreadKey(args.cid),
@@ -300,20 +319,43 @@ export function createEmailLegHub(deps: EmailLegHubDeps): EmailLegHub {
     visitorLeft(subjectId) {
       for (const { interaction } of chatsOf(subjectId)) {
         const cid = interaction.id;
-        void legOf(cid)
-          .then(async (leg) => {
-            if (!leg || deps.isOnline(subjectId) || away.has(cid)) return;
-            away.set(cid, { seenThrough: await storage.lastSeq(cid), mailing: false });
-            deps.timers.armAt(cid, clock.now() + deps.graceMs, () => startMailing(cid));
-          })
-          .catch((error: unknown) => deps.reportFailure('email leg', error));
+        serialized(`email-leg\u0000${cid}`, async () => {
+          const leg = await legOf(cid);
+          if (!leg || deps.isOnline(subjectId) || away.has(cid)) return;
+          const gone = { awaySince: clock.now(), seenThrough: await storage.lastSeq(cid) };
+          // Recorded before the timer is armed: whoever holds the chat after a restart finds the visitor away.
+          await saveLeg({ ...((await legOf(cid)) ?? leg), ...gone });
+          awaitGrace(cid, gone);
+        }).catch((error: unknown) => deps.reportFailure('email leg', error));
       }
     },
     visitorReturned(subjectId) {
       for (const { interaction } of chatsOf(subjectId)) {
-        deps.timers.clear(interaction.id);
-        away.delete(interaction.id);
+        const cid = interaction.id;
+        deps.timers.clear(cid);
+        away.delete(cid);
+        serialized(`email-leg\u0000${cid}`, async () => {
+          const leg = await legOf(cid);
+          if (leg?.awaySince !== undefined && deps.isOnline(subjectId))
+            await saveLeg({ ...leg, awaySince: undefined, seenThrough: undefined });
+        }).catch((error: unknown) => deps.reportFailure('email leg', error));
       }
+    },
+    async restored(current) {
+      const cid = current.interaction.id;
+      if (current.interaction.channel !== 'chat') return;
+      await serialized(`email-leg\u0000${cid}`, async () => {
+        const leg = await legOf(cid);
+        if (!leg || away.has(cid) || deps.isOnline(current.interaction.customer.id)) return;
+        if (leg.awaySince !== undefined) {
+          awaitGrace(cid, { awaySince: leg.awaySince, seenThrough: leg.seenThrough ?? 0 });
+          return;
+        }
+        // The visitor was here when the last run stopped: the restart dropped their link, so they are away from now.
+        const gone = { awaySince: clock.now(), seenThrough: await storage.lastSeq(cid) };
+        await saveLeg({ ...leg, ...gone });
+        awaitGrace(cid, gone);
+      });
     },
   };
 }

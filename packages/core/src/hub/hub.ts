@@ -515,6 +515,8 @@ export function createHub(options: HubOptions): Hub {
       effects.arm(current);
       // Calls do not survive a restart: a waiting or offered call rings again, a talking one ends (voice.hub.ts).
       await voice.restored(current);
+      // A chat whose visitor was away when the last run stopped: their grace period goes on from when they left.
+      await emailLegs.restored(current);
     }
     // Whatever fell due while nobody ran the router (offers, overflow) is handled now, then routing goes on.
     await routingHub.tick();

@@ -1,5 +1,6 @@
 import { helplineError } from '../protocol/errors';
 import type { ConversationEvent } from '../protocol/protocol.types';
+import type { EmailLeg } from './email-leg.hub';
 import type { HubStorage, PendingEvent, StoredEvent, StoredInteraction } from './hub.types';
 
 /**
@@ -17,6 +18,7 @@ export function createMemoryStorage(): HubStorage {
   const startRequests = new Map<string, string>();
   const threads = new Map<string, string>();
   const channelMessages = new Map<string, { cid: string; seq: number }>();
+  const emailLegs = new Map<string, EmailLeg>();
   const logOf = (cid: string): StoredEvent[] => {
     let log = logs.get(cid);
     if (!log) {
@@ -93,6 +95,12 @@ export function createMemoryStorage(): HubStorage {
     },
     async channelMessage(channel, externalId) {
       return channelMessages.get(`${channel}\u0000${externalId}`);
+    },
+    async emailLeg(cid) {
+      return emailLegs.get(cid);
+    },
+    async saveEmailLeg(leg) {
+      emailLegs.set(leg.cid, leg);
     },
     async events(cid, afterSeq, limit) {
       return logOf(cid).slice(Math.max(0, afterSeq), Math.max(0, afterSeq) + limit);

@@ -448,12 +448,16 @@ CREATE TABLE cluster_keys (
     sql: `
 -- The address a chat's visitor gave for replies by email (docs/widget.md, "Continue by email"): unverified, a
 -- delivery address of this one chat, never an identifier of a customer. mailed_through is the last seq mailed.
+-- away_since is when the visitor's last socket went (NULL while they are here) and seen_through the last seq they
+-- could see then: the leader arms the grace period from them after a restart or a takeover.
 CREATE TABLE email_legs (
   cid            text PRIMARY KEY,
   address        text NOT NULL,
   thread_key     text NOT NULL,
   set_at         bigint NOT NULL,
-  mailed_through bigint NOT NULL DEFAULT 0
+  mailed_through bigint NOT NULL DEFAULT 0,
+  away_since     bigint,
+  seen_through   bigint
 );
 `,
   },

@@ -366,7 +366,12 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
         thread_key: string;
         set_at: string | number;
         mailed_through: string | number;
-      }>('SELECT address, thread_key, set_at, mailed_through FROM email_legs WHERE cid = $1', [cid]);
+        away_since: string | number | null;
+        seen_through: string | number | null;
+      }>(
+        'SELECT address, thread_key, set_at, mailed_through, away_since, seen_through FROM email_legs WHERE cid = $1',
+        [cid],
+      );
       const row = rows[0];
       return row
         ? {
@@ -375,15 +380,27 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
             threadKey: row.thread_key,
             setAt: Number(row.set_at),
             mailedThrough: Number(row.mailed_through),
+            awaySince: row.away_since === null ? undefined : Number(row.away_since),
+            seenThrough: row.seen_through === null ? undefined : Number(row.seen_through),
           }
         : undefined;
     },
 
     async saveEmailLeg(leg) {
       await client.query(
-        `INSERT INTO email_legs (cid, address, thread_key, set_at, mailed_through) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (cid) DO UPDATE SET address = $2, thread_key = $3, set_at = $4, mailed_through = $5`,
-        [leg.cid, leg.address, leg.threadKey, leg.setAt, leg.mailedThrough],
+        `INSERT INTO email_legs (cid, address, thread_key, set_at, mailed_through, away_since, seen_through)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (cid) DO UPDATE SET address = $2, thread_key = $3, set_at = $4, mailed_through = $5,
+           away_since = $6, seen_through = $7`,
+        [
+          leg.cid,
+          leg.address,
+          leg.threadKey,
+          leg.setAt,
+          leg.mailedThrough,
+          leg.awaySince ?? null,
+          leg.seenThrough ?? null,
+        ],
       );
     },
 
