@@ -10,6 +10,10 @@ import {
 import type { OfferFields } from '../interaction/lifecycle';
 import { type MessagingEvent, messagingMachine, messagingSnapshot } from '../interaction/messaging.machine';
 import { type Phase, phaseOf } from '../interaction/phase';
+import {
+  type VoiceInteractionEvent,
+  voiceInteractionMachine,
+} from '../interaction/voice-interaction.machine';
 import { type MachineDefinition, type MachineEvent, pendingDeadline, type Snapshot } from '../machine';
 import type { Queue } from '../queue/queue.types';
 
@@ -187,15 +191,22 @@ const chatLifecycle: Lifecycle = {
         return { type: 'AGENT_END', at };
       case 'transfer':
         return transferTo(intent.queue, at);
-      case 'dial':
-        return { type: 'DIAL', at, agentId: intent.agentId };
-      case 'connected':
-        return { type: 'CALL_CONNECTED', at };
       default:
         return sharedEvent(intent, at);
     }
   },
   ...statesByPhase(chatMachine, 'chat'),
+};
+
+/** A voice interaction: a chat's lifecycle, and an agent's outbound dial (click-to-dial). */
+const voiceLifecycle: Lifecycle = {
+  ...chatLifecycle,
+  machine: voiceInteractionMachine as unknown as Lifecycle['machine'],
+  event(intent, at): VoiceInteractionEvent | undefined {
+    if (intent.kind === 'dial') return { type: 'DIAL', at, agentId: intent.agentId };
+    if (intent.kind === 'connected') return { type: 'CALL_CONNECTED', at };
+    return chatLifecycle.event(intent, at) as ChatEvent | undefined;
+  },
 };
 
 const callbackLifecycle: Lifecycle = {
@@ -287,9 +298,9 @@ const LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> = {
   // An offline message waits in a queue and is answered like a chat that the customer already left.
   'offline-message': chatLifecycle,
   callback: callbackLifecycle,
-  // A call routes exactly like a chat (queue, offer, accept, wrap-up); the call itself is a voice-machine
-  // snapshot the hub keeps beside the interaction (hub/voice.hub.ts).
-  voice: chatLifecycle,
+  // A call routes exactly like a chat (queue, offer, accept, wrap-up), and an agent may also dial one out; the call
+  // itself is a voice-machine snapshot the hub keeps beside the interaction (hub/voice.hub.ts).
+  voice: voiceLifecycle,
   // Email, SMS, WhatsApp and Messenger share one lifecycle; what differs is their adapters (hub/channels.types.ts).
   ...Object.fromEntries(MESSAGING_CHANNELS.map((channel) => [channel, messagingLifecycle])),
 };

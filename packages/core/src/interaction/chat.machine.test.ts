@@ -64,8 +64,6 @@ const events: SampleEvents<ChatEvent> = {
   CLOSE_QUEUE: { type: 'CLOSE_QUEUE', at: LATER },
   FAIL: { type: 'FAIL', at: LATER },
   REASSIGN: { type: 'REASSIGN', at: LATER, queueId: 'sales' },
-  DIAL: { type: 'DIAL', at: LATER, agentId: 'a1' },
-  CALL_CONNECTED: { type: 'CALL_CONNECTED', at: LATER },
   WRAP_UP_DONE: { type: 'WRAP_UP_DONE', at: LATER, disposition: 'resolved', notes: 'ok' },
   WRAP_UP_TIMEOUT: { type: 'WRAP_UP_TIMEOUT', at: LATER },
   SKIP_WRAP_UP: { type: 'SKIP_WRAP_UP', at: LATER },
@@ -78,37 +76,31 @@ const table: TransitionTable<ChatState, ChatEvent> = {
     SUBMIT_PRECHAT: 'queued', QUEUE: 'queued', OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
     CLOSE_QUEUE: 'ended', FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
-    DIAL: 'active', CALL_CONNECTED: x,
   },
   queued: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: 'offered', ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
     CLOSE_QUEUE: 'ended', FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: 'queued',
-    DIAL: x, CALL_CONNECTED: x,
   },
   offered: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: 'active', REJECT: 'queued', OFFER_TIMEOUT: 'queued',
     OFFER_WITHDRAWN: 'queued', VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
     CLOSE_QUEUE: x, FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
-    DIAL: x, CALL_CONNECTED: x,
   },
   active: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: 'wrap-up', AGENT_END: 'wrap-up', INACTIVITY_TIMEOUT: 'wrap-up',
     TRANSFER: 'queued', CLOSE_QUEUE: x, FAIL: 'wrap-up', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
-    DIAL: x, CALL_CONNECTED: 'active',
   },
   'wrap-up': {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: x, AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
     FAIL: x, WRAP_UP_DONE: 'ended', WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: 'ended', REASSIGN: x,
-    DIAL: x, CALL_CONNECTED: x,
   },
   ended: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: x, AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
     FAIL: x, WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
-    DIAL: x, CALL_CONNECTED: x,
   },
 };
 
@@ -440,8 +432,6 @@ const chatEventArbs: EventArbitraries<ChatEvent> = {
     },
     { requiredKeys: ['type', 'at', 'queueId'] },
   ),
-  DIAL: fc.record({ type: fc.constant('DIAL'), at: atArb, agentId: fc.constantFrom('a1', 'a2') }),
-  CALL_CONNECTED: fc.record({ type: fc.constant('CALL_CONNECTED'), at: atArb }),
   ...wrapUpEventArbs,
 };
 
@@ -479,9 +469,7 @@ function checkInvariants(value: ChatState, context: ChatContext): void {
     if (time !== undefined) assert.ok(time >= ts.createdAt, `${key} before createdAt`);
   }
   if (ts.offeredAt !== undefined) assert.ok(ts.queuedAt !== undefined && ts.offeredAt >= ts.queuedAt);
-  // A dialled call begins with its agent; any other answer comes after a wait in line.
-  if (ts.answeredAt !== undefined && !context.outbound)
-    assert.ok(ts.queuedAt !== undefined && ts.answeredAt >= ts.queuedAt);
+  if (ts.answeredAt !== undefined) assert.ok(ts.queuedAt !== undefined && ts.answeredAt >= ts.queuedAt);
   if (ts.wrapUpEndedAt !== undefined) assert.ok(ts.endedAt !== undefined && ts.wrapUpEndedAt >= ts.endedAt);
   assert.equal(context.offerExpiresAt !== undefined, value === 'offered');
   if (value === 'offered' || value === 'active') assert.ok(context.agentId);
@@ -528,25 +516,5 @@ describe('chat machine: reassignment', () => {
     assert.equal(moved.context.queueId, 'sales');
     assert.deepEqual(moved.context.acw, { kind: 'none' });
     assert.equal(moved.context.timestamps.queuedAt, queued.context.timestamps.queuedAt);
-  });
-});
-
-describe('chat machine: an outbound call an agent dials', () => {
-  test('goes straight to its agent, and its talk time starts when the far end picks up', () => {
-    const dialled = run(chatMachine, chatSnapshot({ at: T0 }), { type: 'DIAL', at: T0 + 1, agentId: 'a1' });
-    assert.equal(dialled.value, 'active');
-    assert.equal(dialled.context.agentId, 'a1');
-    // Never queued nor offered: nothing for speed of answer or abandonment to count.
-    assert.equal(dialled.context.timestamps.queuedAt, undefined);
-    assert.equal(dialled.context.timestamps.offeredAt, undefined);
-    assert.equal(dialled.context.timestamps.answeredAt, undefined);
-    const connected = run(chatMachine, dialled, { type: 'CALL_CONNECTED', at: T0 + 5 });
-    assert.equal(connected.context.timestamps.answeredAt, T0 + 5);
-    // A second connection (media restored) keeps the first answer.
-    const again = run(chatMachine, connected, { type: 'CALL_CONNECTED', at: T0 + 9 });
-    assert.equal(again.context.timestamps.answeredAt, T0 + 5);
-    const ended = run(chatMachine, again, { type: 'AGENT_END', at: T0 + 20 });
-    assert.equal(ended.value, 'wrap-up');
-    assert.equal(ended.context.endReason, 'completed');
   });
 });

@@ -2,7 +2,6 @@ import { type Action, can, defineMachine, type Guard, type Snapshot } from '../m
 import type { AcwPolicy } from '../queue/queue.types';
 import type { EndedBy, EndReason } from './interaction.types';
 import {
-  answerLeg,
   DEFAULT_WRAP_UP_POLICY,
   type DeadlineKind,
   dispositionSatisfies,
@@ -15,7 +14,6 @@ import {
   offerActions,
   offerDeadline,
   offerGuards,
-  openLeg,
   type ReassignEvent,
   recordReassign,
   type WrapUpEvent,
@@ -64,13 +62,6 @@ export type ChatEvent =
   /** The queue closed (business hours) before the chat was offered. */
   | { readonly type: 'CLOSE_QUEUE'; readonly at: number }
   | ReassignEvent
-  /**
-   * An agent places an outbound call (click-to-dial): the contact is theirs at once, never queued nor offered, so
-   * it adds nothing to waits, speed of answer or abandonment.
-   */
-  | { readonly type: 'DIAL'; readonly at: number; readonly agentId: string }
-  /** The far end of an outbound call picked up and the parties hear each other: talk time starts here. */
-  | { readonly type: 'CALL_CONNECTED'; readonly at: number }
   /** A technical failure ended the chat. */
   | { readonly type: 'FAIL'; readonly at: number }
   | WrapUpEvent;
@@ -85,7 +76,7 @@ export interface ChatContext extends WrapUpFields, OfferFields {
   readonly prechat: Readonly<Record<string, string>>;
   readonly endReason?: EndReason | undefined;
   readonly endedBy?: EndedBy | undefined;
-  /** True when an agent dialled it (an outbound call): it began with its agent, not in a queue. */
+  /** True when an agent dialled it (an outbound call, see `voiceInteractionMachine`): it began with its agent. */
   readonly outbound?: true | undefined;
 }
 
@@ -126,22 +117,6 @@ const actions = {
     };
   },
   recordReassign,
-  // The dialling agent's part starts taken: a leg offered and answered at the same moment.
-  assignDialer: (context, event) => {
-    const { agentId } = eventOfType(event, 'DIAL');
-    const at = timeOf(context, event);
-    return {
-      ...context,
-      agentId,
-      outbound: true,
-      offerHistory: answerLeg(openLeg(context.offerHistory, agentId, at, at), at),
-    };
-  },
-  // Only the first connection counts: a call that reconnects does not restart its talk time.
-  recordConnected: (context, event) =>
-    context.timestamps.answeredAt === undefined
-      ? { ...context, timestamps: { ...context.timestamps, answeredAt: timeOf(context, event) } }
-      : context,
   endAbandoned: end('abandoned', 'visitor'),
   endCompletedByVisitor: end('completed', 'visitor'),
   endCompletedByAgent: end('completed', 'agent'),
@@ -156,8 +131,7 @@ const actions = {
 const endFromActive = (action: keyof typeof actions) => endIntoWrapUp('ended', action);
 
 /**
- * The chat lifecycle: `prechat → queued → offered → active → wrap-up → ended`; an outbound call an agent dials
- * goes `prechat → active` (`DIAL`) and records its answer when the far end picks up (`CALL_CONNECTED`). Offers that are rejected,
+ * The chat lifecycle: `prechat → queued → offered → active → wrap-up → ended`. Offers that are rejected,
  * time out or are withdrawn go back to `queued`, as do transfers; `ended` always carries `endReason` and `endedBy`.
  * `offered` and `wrap-up` declare their deadlines (`after`): the offer's timeout, a `timed` wrap-up's end.
  *
@@ -183,7 +157,6 @@ export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext, Dead
       on: {
         SUBMIT_PRECHAT: { target: 'queued', actions: ['savePrechat', 'enterQueue'] },
         QUEUE: { target: 'queued', actions: ['enterQueue'] },
-        DIAL: { target: 'active', actions: ['assignDialer'] },
         VISITOR_LEFT: { target: 'ended', actions: ['endAbandoned'] },
         CLOSE_QUEUE: { target: 'ended', actions: ['endQueueClosed'] },
         FAIL: { target: 'ended', actions: ['endFailed'] },
@@ -216,7 +189,6 @@ export const chatMachine = defineMachine<ChatState, ChatEvent, ChatContext, Dead
         AGENT_END: endFromActive('endCompletedByAgent'),
         INACTIVITY_TIMEOUT: endFromActive('endInactive'),
         TRANSFER: { target: 'queued', actions: ['recordTransfer', 'enterQueue'] },
-        CALL_CONNECTED: { actions: ['recordConnected'] },
         // The agent still wraps up a chat that failed under them (a known gap in other contact centers).
         FAIL: endFromActive('endFailed'),
       },

@@ -293,7 +293,9 @@ function accumulate(totals: Totals, record: InteractionRecord, settings: KpiSett
 /** FCR key: same customer and same topic (contacts without a topic share the empty topic). */
 function repeatKey(record: InteractionRecord): string | undefined {
   // The agent calling a customer back is not the customer coming back: outbound calls stay out of FCR.
-  return record.customerId === undefined || record.outbound ? undefined : `${record.customerId}\u0000${record.topic ?? ''}`;
+  return record.customerId === undefined || record.outbound
+    ? undefined
+    : `${record.customerId}\u0000${record.topic ?? ''}`;
 }
 
 /** Marks each contact that another contact of the same key followed within the window. */

@@ -68,7 +68,11 @@ describe('ClickToDial', () => {
               nextAllowedUtc: '2026-12-11T13:00:00.000Z',
             });
           }
-          return { number: e164, callerId: '+442079460000', customer: { id: `tel-${e164.slice(1)}`, name: number } };
+          return {
+            number: e164,
+            callerId: '+442079460000',
+            customer: { id: `tel-${e164.slice(1)}`, name: number },
+          };
         },
         place: (call) => placed.push(call),
       },
