@@ -125,8 +125,11 @@ export interface CustomerDirectory {
   interactionIds(customerId: string, limit: number): Promise<string[]>;
   /** The queues of the customer's interactions (authorization of agents). */
   queuesOf(customerId: string): Promise<string[]>;
-  /** Customers whose name, email or phone starts with `query`. */
-  search(query: string, limit: number): Promise<CustomerRow[]>;
+  /**
+   * Customers whose name, email or phone starts with `query`; with `queueIds` (an agent's queues), only those with an
+   * interaction in one of them.
+   */
+  search(query: string, limit: number, queueIds?: readonly string[]): Promise<CustomerRow[]>;
   /** Open suggestions involving `customerId`, or all of them (limited) when it is undefined. */
   suggestions(customerId: string | undefined, queueIds?: readonly string[]): Promise<SuggestionRow[]>;
   /** Merges `sourceId` into `targetId`; throws `not-found` or `conflict/state` (a customer already merged). */

@@ -241,7 +241,10 @@ export function createCustomersHub(deps: CustomersHubDeps): CustomersHub {
     },
     async 'customer.search'(caller, args) {
       authorizeRole(caller.subject, 'customer.search', 'search customers');
-      const rows = directory ? await directory.search(args.query, args.limit ?? SEARCH_LIMIT) : [];
+      // An agent finds the customers they could open (customer.get), not every customer's emails and numbers.
+      const rows = directory
+        ? await directory.search(args.query, args.limit ?? SEARCH_LIMIT, queueFilter(caller.subject))
+        : [];
       return { customers: rows.map(recordOf) };
     },
     async 'customer.suggestions'(caller) {

@@ -499,22 +499,32 @@ export function createSqlCustomerDirectory(
       );
       return rows.map((r) => r.queue_id);
     },
-    async search(query, limit) {
+    async search(query, limit, queueIds) {
       const text = query.trim().toLowerCase();
       if (text.length < 2) return [];
+      // An agent finds only customers with an interaction in one of their queues (the same rule as customer.get),
+      // narrowed inside each scan, before its limit. The queues are always the last parameter.
+      const scoped = (column: string, param: number) =>
+        queueIds
+          ? `AND EXISTS (SELECT 1 FROM customer_interactions sc JOIN interactions si ON si.id = sc.interaction_id
+                 WHERE sc.customer_id = ${column} AND si.queue_id = ANY($${param}::text[]))`
+          : '';
+      const scope = queueIds ? [[...queueIds]] : [];
       let ids: { customer_id: string }[];
       if (text.includes('@')) {
         ids = await client.query(
-          `SELECT DISTINCT customer_id FROM customer_identifiers WHERE kind = 'email' AND value LIKE $1 LIMIT $2`,
-          [likePrefix(text), limit],
+          `SELECT DISTINCT ci.customer_id FROM customer_identifiers ci
+           WHERE ci.kind = 'email' AND ci.value LIKE $1 ${scoped('ci.customer_id', 3)} LIMIT $2`,
+          [likePrefix(text), limit, ...scope],
         );
       } else if (/^\+?[\d\s().-]+$/.test(text) && text.replace(/\D/g, '').length >= 3) {
         // A whole number in any form is one E.164 value; a part of one, a prefix of the international form.
         const whole = normaliseIdentifier('phone', text, defaultCountry);
         ids = await client.query(
-          `SELECT DISTINCT customer_id FROM customer_identifiers
-           WHERE kind IN ('phone', 'whatsapp', 'sms') AND value ${whole ? '= $1' : 'LIKE $1'} LIMIT $2`,
-          [whole ?? likePrefix(`+${text.replace(/\D/g, '')}`), limit],
+          `SELECT DISTINCT ci.customer_id FROM customer_identifiers ci
+           WHERE ci.kind IN ('phone', 'whatsapp', 'sms') AND ci.value ${whole ? '= $1' : 'LIKE $1'}
+             ${scoped('ci.customer_id', 3)} LIMIT $2`,
+          [whole ?? likePrefix(`+${text.replace(/\D/g, '')}`), limit, ...scope],
         );
       } else {
         // Every word must start a word of the name: the rarest word (counted up to a bound, through the index) drives
@@ -537,12 +547,14 @@ export function createSqlCustomerDirectory(
              (SELECT t.customer_id FROM customer_terms t WHERE t.term LIKE $1
                 AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) w WHERE NOT EXISTS (
                   SELECT 1 FROM customer_terms u WHERE u.customer_id = t.customer_id AND u.term LIKE w || '%'))
+                ${scoped('t.customer_id', 5)}
               LIMIT $3)
              UNION ALL
-             (SELECT customer_id FROM customer_identifiers
-              WHERE kind = 'email' AND value LIKE $4 AND cardinality($2::text[]) = 0 LIMIT $3)
+             (SELECT ci.customer_id FROM customer_identifiers ci
+              WHERE ci.kind = 'email' AND ci.value LIKE $4 AND cardinality($2::text[]) = 0
+                ${scoped('ci.customer_id', 5)} LIMIT $3)
            ) found LIMIT $3`,
-          [likePrefix(words[0] ?? text), words.slice(1).map(escapeLike), limit, likePrefix(text)],
+          [likePrefix(words[0] ?? text), words.slice(1).map(escapeLike), limit, likePrefix(text), ...scope],
         );
       }
       const rows = await rowsOf(client, [...new Set(ids.map((r) => r.customer_id))]);

@@ -159,8 +159,17 @@ function suite(name: string, storage: () => Promise<Parameters<typeof startTestS
         sourceId: attackView.customer.id,
       });
       assert.equal(foreignMerge.ok ? 'ran' : foreignMerge.error.code, 'not-found');
-      const found = await bob.ok('customer.search', { query: 'ann@example' });
+      // Search finds what the agent could open: not support's customers for Bob, by email or by name.
+      for (const query of ['ann@example', 'Ann']) {
+        const hidden = await bob.ok('customer.search', { query });
+        assert.ok(!hidden.customers.some((c) => c.id === annView.customer.id), `Bob searching ${query}`);
+      }
+      const found = await alice.ok('customer.search', { query: 'ann@example' });
       assert.ok(found.customers.some((c) => c.id === annView.customer.id));
+      const byName = await alice.ok('customer.search', { query: 'ann' });
+      assert.ok(byName.customers.some((c) => c.id === annView.customer.id));
+      const bySupervisor = await sam.ok('customer.search', { query: 'ann@example' });
+      assert.ok(bySupervisor.customers.some((c) => c.id === annView.customer.id));
 
       // Alice's list of suggestions has the pair; she dismisses it. Splits are the supervisor's.
       const listed = await alice.ok('customer.suggestions', {});
