@@ -328,6 +328,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     storage,
     heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
     agentGraceMs: config.file.agentGraceSeconds * 1000,
+    ...(config.file.email ? { emailLegGraceMs: config.file.email.continueGraceSeconds * 1000 } : {}),
     routingRules: config.file.routing.rules.map((rule) => ({
       ...rule,
       set: {

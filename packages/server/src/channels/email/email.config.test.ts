@@ -72,6 +72,28 @@ describe('the email configuration', () => {
     ]);
   });
 
+  it('take the grace period of "continue by email" in whole seconds, two minutes unless set', () => {
+    assert.equal(parseConfig(file({ mailboxes: [mailbox] })).file.email?.continueGraceSeconds, 120);
+    assert.equal(
+      parseConfig(file({ mailboxes: [mailbox], continueGraceSeconds: 30 })).file.email?.continueGraceSeconds,
+      30,
+    );
+    for (const [value, rule] of [
+      [0, 'at least 1'],
+      [1.5, 'whole number'],
+      [86_401, 'at most 86400'],
+      ['120', 'number'],
+    ] as const) {
+      const issues = issuesOf(file({ mailboxes: [mailbox], continueGraceSeconds: value }));
+      assert.ok(
+        issues.some(
+          (issue) => issue.startsWith('config.email.continueGraceSeconds:') && issue.includes(rule),
+        ),
+        issues.join('\n'),
+      );
+    }
+  });
+
   it('refuse to start with a password variable unset, naming it and never a value', () => {
     const email = parseConfig(file({ mailboxes: [mailbox] })).file.email;
     assert.ok(email);

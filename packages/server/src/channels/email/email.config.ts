@@ -69,6 +69,19 @@ export const emailConfigSchema = v.strictObject({
       maxMessageBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024)), 25 * 1024 * 1024),
     }),
   ),
+  /**
+   * "Continue by email": how long a chat's visitor who gave an address may have no open connection (a reload, a lost
+   * link) before the replies they miss are mailed to it, seconds.
+   */
+  continueGraceSeconds: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer('must be a whole number'),
+      v.minValue(1, 'must be at least 1'),
+      v.maxValue(86_400, 'must be at most 86400 (a day)'),
+    ),
+    120,
+  ),
   /** Retries of a failing mailbox: full-jitter backoff from `initialMs` doubling up to `maxMs`. */
   retry: v.optional(
     v.strictObject({

@@ -6,6 +6,10 @@ import { after, describe, it } from 'node:test';
 import { createHub, devAuthenticate, type Hub, type Subject } from '@helpline/core/hub';
 import { flush, supportQueue, testAgent } from '@helpline/core/testing';
 import { simpleParser } from 'mailparser';
+import type { ConfigInput } from '../../config/config';
+import type { HelplineServer } from '../../server';
+import { freshPgliteDir } from '../../testing/databases';
+import { activeChat, startTestServer, TEST_CONFIG } from '../../testing/harness';
 import { createEmailChannel } from './email.channel';
 import { emailAddresses } from './email.config';
 import type { EmailIntake } from './email.intake';
@@ -140,5 +144,53 @@ describe('continue by email on real mail servers', { skip }, () => {
     const references = [next.references ?? []].flat();
     assert.ok(references.includes(transcript.messageId ?? ''), 'References name the transcript');
     assert.equal(next.replyTo?.value[0]?.address, replyTo, 'the same reply token');
+  });
+
+  it('mails the transcript after the grace period when the server restarted while the visitor was away', async () => {
+    const support = uniqueAddress(mail, 'support');
+    const visitorAddress = uniqueAddress(mail, 'vera');
+    const graceSeconds = 3;
+    const config = {
+      ...TEST_CONFIG,
+      email: { ...testEmailConfig(mail, support), continueGraceSeconds: graceSeconds },
+    } as ConfigInput;
+    const dataDir = await freshPgliteDir();
+    const serve = async (): Promise<HelplineServer> => {
+      const server = await startTestServer({
+        config,
+        storage: { kind: 'pglite', dataDir },
+        env: { HELPLINE_TEST_MAIL_PASSWORD: mail.password },
+      });
+      stops.push(() => server.close());
+      return server;
+    };
+    const first = await serve();
+    const { visitor, agent, cid } = await activeChat(first);
+    await visitor.ok('message.send', { cid, clientMsgId: clientMsgId(), text: 'Do you ship to Ghent?' });
+    await visitor.ok('conversation.email', { cid, address: visitorAddress });
+    visitor.close();
+    // The leg records when the visitor left: that is what a restart goes on from.
+    let awaySince: number | undefined;
+    for (const deadline = Date.now() + 10_000; awaySince === undefined; ) {
+      awaySince = (await first.storage.emailLeg(cid))?.awaySince;
+      if (Date.now() > deadline) assert.fail('the leg never recorded the visitor leaving');
+      if (awaySince === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await agent.ok('message.send', { cid, clientMsgId: clientMsgId(), text: 'Yes, within two days.' });
+    agent.close();
+    await first.close();
+
+    // A new run on the same database; Vera never comes back.
+    const second = await serve();
+    const [only] = await waitForInbox(mail, visitorAddress, (list) => list.length === 1, 30_000);
+    const transcript = await simpleParser(only?.source ?? Buffer.alloc(0));
+    assert.match(transcript.text ?? '', /Do you ship to Ghent\?/);
+    assert.match(transcript.text ?? '', /Yes, within two days\./);
+    // Not before the grace period from when Vera left (the Date header counts whole seconds).
+    assert.ok(
+      (transcript.date?.getTime() ?? 0) >= awaySince + graceSeconds * 1000 - 1000,
+      `mailed at ${transcript.date?.toISOString()}, left at ${new Date(awaySince).toISOString()}`,
+    );
+    assert.equal((await second.storage.emailLeg(cid))?.mailedThrough !== 0, true, 'recorded as mailed');
   });
 });
