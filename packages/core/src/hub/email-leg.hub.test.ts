@@ -13,8 +13,10 @@ let ids = 0;
 const clientMsgId = () => `0190a5b0-0000-7000-8000-${String(++ids).padStart(12, '0')}`;
 
 /** A hub with email, Ann on a socket in a chat that Alice accepted. */
-async function chatWithAnn(options: { readonly email?: boolean } = {}) {
-  const world = setup(undefined, {}, { withEmail: options.email !== false });
+async function chatWithAnn(options: { readonly email?: boolean; readonly language?: string } = {}) {
+  // Alice takes chats in every language the tests start them in.
+  const languages = ['en', 'nl', 'nl-BE', 'zh', 'zh-TW', 'ar', 'fr'];
+  const world = setup(undefined, { languages }, { withEmail: options.email !== false });
   await available(world.hub);
   const frames: ServerFrame[] = [];
   const socket = world.hub.connect({
@@ -23,7 +25,10 @@ async function chatWithAnn(options: { readonly email?: boolean } = {}) {
   });
   socket.receive(JSON.stringify({ t: 'hello', v: 1, token: 'dev:visitor:ann:Ann' }));
   await flush();
-  const { cid } = await world.hub.execute(ann, 'chat.start', { channel: 'chat' });
+  const { cid } = await world.hub.execute(ann, 'chat.start', {
+    channel: 'chat',
+    ...(options.language ? { language: options.language } : {}),
+  });
   await flush();
   await world.hub.execute(alice, 'offer.accept', { cid });
   await world.hub.execute(ann, 'message.send', {
@@ -184,6 +189,29 @@ describe('hub: a chat continued by email', () => {
     await flush();
     assert.equal(second.email.sent.length, 1);
     assert.match(second.email.sent[0]?.text ?? '', /After the restart\./);
+  });
+
+  it('writes the mails in the language the chat was started in, English for one not shipped', async () => {
+    for (const [language, subject, intro] of [
+      ['nl-BE', 'Je gesprek met ons', /^Hier is je gesprek tot nu toe\./],
+      ['zh-TW', '你與我們的對話', /^以下是你目前的對話。/],
+      ['ar', 'محادثتك معنا', /^إليك محادثتك حتى الآن\./],
+      ['fr', 'Your conversation with us', /^Here is your conversation so far\./],
+    ] as const) {
+      const { hub, cid, email, clock, socket } = await chatWithAnn({ language });
+      await hub.execute(ann, 'conversation.email', { cid, address: 'ann@example.com' });
+      socket.disconnected();
+      await reply({ hub }, cid, 'Het pakket is onderweg.');
+      await clock.advance(121_000);
+      await flush();
+      assert.equal(email.sent[0]?.subject, subject, language);
+      assert.match(email.sent[0]?.text ?? '', intro, language);
+      assert.match(email.sent[0]?.text ?? '', /alice:\nHet pakket is onderweg\./, 'the messages as written');
+      await reply({ hub }, cid, 'Nog iets?');
+      await flush();
+      assert.equal(email.sent[1]?.subject, subject, 'the same subject on every mail of the thread');
+      hub.close();
+    }
   });
 
   it('is refused when no email outbound is configured', async () => {

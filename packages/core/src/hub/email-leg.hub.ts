@@ -5,6 +5,7 @@ import { tokenize, toPlainText } from '../render/render';
 import type { ChannelOutbound, ChannelsOptions, OutboundMessage } from './channels.types';
 import type { ConversationLog, InteractionStepped } from './conversation.log';
 import type { CommandHandlers } from './dispatch';
+import { emailLegTexts } from './email-leg.texts';
 import type { HubClock, HubStorage, StoredEvent, Subject } from './hub.types';
 import { type Live, phaseOfLive } from './live';
 import type { TimerGroup } from './timers.hub';
@@ -103,14 +104,17 @@ function plainText(ev: Extract<ConversationEvent, { type: 'message' }>): string 
   return [toPlainText(tokenize(ev.text), { linkTargets: true }), ...files].filter(Boolean).join(' ');
 }
 
+/** The language the visitor chatted in: what the widget started the chat with, else the customer's. */
+const languageOf = ({ interaction }: Live) => interaction.language ?? interaction.customer.language;
+
 const stamp = (at: number) => `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /**
  * The transcript of a chat as the first mail of its email leg: plain text, one paragraph per message, through the
- * renderer's text path (never HTML).
+ * renderer's text path (never HTML), introduced in the visitor's `language` (English unless shipped).
  */
-export function emailTranscript(events: readonly StoredEvent[]): string {
-  const lines = ['Here is your conversation so far. Reply to this email to continue it.', ''];
+export function emailTranscript(events: readonly StoredEvent[], language?: string): string {
+  const lines = [emailLegTexts(language).transcriptIntro, ''];
   for (const { at, ev } of events) {
     if (ev.type !== 'message') continue;
     lines.push(`[${stamp(at)}] ${ev.from.name}:`, plainText(ev), '');
@@ -192,7 +196,7 @@ export function createEmailLegHub(deps: EmailLegHubDeps): EmailLegHub {
       threadKey: leg.threadKey,
       from,
       to: { address: leg.address },
-      subject: 'Your conversation with us',
+      subject: emailLegTexts(languageOf(current)).subject,
       text,
       agent: { id: agent?.id ?? carried.ev.from.id, displayName: agent?.displayName ?? carried.ev.from.name },
       references,
@@ -224,7 +228,7 @@ export function createEmailLegHub(deps: EmailLegHubDeps): EmailLegHub {
       const last = unseen.at(-1);
       if (!last) return;
       if (leg.mailedThrough === 0) {
-        await mail(current, leg, last, emailTranscript(all), all);
+        await mail(current, leg, last, emailTranscript(all, languageOf(current)), all);
         return;
       }
       let sent = leg;
