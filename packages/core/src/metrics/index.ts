@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from './erlang-c';
+export * from './history.reports';
 export {
   type CsvCell,
   computeKpiSeries,

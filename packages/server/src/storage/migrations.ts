@@ -1,5 +1,6 @@
 import { type Channel, deadlineOf } from '@helpline/core';
 import type { InteractionSnapshot } from '@helpline/core/hub';
+import { REPORTS_MIGRATION_SQL } from '../reports/reports.migration';
 import type { SqlClient, SqlQueryable } from './sql.client';
 import { FENCE_FUNCTION_SQL } from './storage.fence';
 
@@ -465,6 +466,11 @@ CREATE TABLE email_legs (
     version: 18,
     name: 'click-to-dial: the do-not-call list and its audit trail',
     sql: DO_NOT_CALL_SQL,
+  },
+  {
+    version: 20,
+    name: 'reports: the milestones of interactions as columns',
+    sql: REPORTS_MIGRATION_SQL,
   },
 ];
 

@@ -1,0 +1,342 @@
+import { helplineError } from '@helpline/core';
+import {
+  type HistoryReports,
+  REPORT_GROUPINGS,
+  REPORT_KINDS,
+  REPORT_PERIODS,
+  type ReportFiguresRow,
+  type ReportGrouping,
+  type ReportProblemRow,
+  type ReportQuery,
+  type ReportResult,
+  type ReportVolumeCell,
+} from '@helpline/core/metrics';
+import type { SqlClient, SqlQueryable } from '../storage/sql.client';
+
+/*
+ * Reports from the stored history in SQL, the same statements on PGlite and PostgreSQL (docs/reports.md). A contact
+ * belongs to the window it was created in. Figures follow docs/kpis.md over the milestones each interaction's record
+ * keeps (migration 20's columns): hold time lies inside the answered → ended span, so AHT is that span plus wrap-up.
+ */
+
+const DAY_MS = 86_400_000;
+/** The longest custom window: a leap year and a little. */
+const MAX_WINDOW_MS = 400 * DAY_MS;
+const DEFAULT_SLA_TARGET_SECONDS = 20;
+const DEFAULT_FCR_WINDOW_MS = 7 * DAY_MS;
+const DEFAULT_PROBLEM_LIMIT = 10;
+const MAX_PROBLEM_LIMIT = 100;
+/** Rows deleted per statement by retention, so a first run over years of history never holds one huge lock. */
+const RETENTION_BATCH = 5_000;
+
+/** What reports need to know of the queues: SLA targets and which dispositions leave a problem unresolved. */
+export interface SqlReportsOptions {
+  /** Answer target by queue, seconds (`queues[].slaTargetSeconds`); others get `defaultSlaTargetSeconds`. */
+  readonly slaTargetByQueue?: Readonly<Record<string, number>> | undefined;
+  /** Default answer target, seconds (20). */
+  readonly defaultSlaTargetSeconds?: number | undefined;
+  /** A contact followed by another of the same customer and topic within this window is not resolved first time. */
+  readonly fcrWindowMs?: number | undefined;
+  /** Dispositions marked `resolved: false`, by queue: contacts closed with them are never first-contact resolved. */
+  readonly unresolvedDispositions?:
+    | readonly { readonly queueId: string; readonly disposition: string }[]
+    | undefined;
+  /** The clock (`at` defaults to now). */
+  readonly now?: (() => number) | undefined;
+}
+
+/** The server's SQL reports: `run` answers `report.run`; `prune` is the retention the leader runs daily. */
+export interface SqlReports extends HistoryReports {
+  /**
+   * Deletes the history of interactions created before `before` (epoch ms) that are closed — the records, their
+   * conversation events, attachments and customer links — and presence changes before it. Returns the interactions
+   * deleted.
+   */
+  prune(before: number): Promise<number>;
+}
+
+/** The column each grouping reads; a fixed table, so nothing a caller sends reaches the SQL text. */
+const GROUP_COLUMN: Readonly<Record<ReportGrouping, string>> = {
+  total: 'NULL::text',
+  queue: 'i.queue_id',
+  agent: 'i.agent_id',
+  channel: 'i.channel',
+  topic: 'i.topic',
+  disposition: 'i.disposition',
+};
+
+const invalid = (field: string, detail: string) =>
+  helplineError('validation/field', { scope: 'report.run', field, detail }, { field });
+
+function checkedTimeZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw invalid('timeZone', `"${timeZone}" is not an IANA time zone`);
+  }
+  return timeZone;
+}
+
+function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw invalid(field, `must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+const num = (value: unknown): number => Number(value);
+const numOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+const seconds = (ms: unknown): number | null => (ms === null || ms === undefined ? null : Number(ms) / 1000);
+
+interface Window {
+  readonly from: number;
+  readonly to: number;
+  readonly previousFrom: number;
+}
+
+/** The calendar period containing `at` in `timeZone`, and the one before it, computed by the database's calendar. */
+async function periodWindow(
+  sql: SqlQueryable,
+  period: string,
+  at: number,
+  timeZone: string,
+): Promise<Window> {
+  const [row] = await sql.query<{ from: string; to: string; previous: string }>(
+    `WITH p AS (
+  SELECT date_trunc($1, to_timestamp($2::float8 / 1000) AT TIME ZONE $3) AS start, ('1 ' || $1)::interval AS step
+)
+SELECT (extract(epoch FROM start AT TIME ZONE $3) * 1000)::bigint AS "from",
+       (extract(epoch FROM (start + step) AT TIME ZONE $3) * 1000)::bigint AS "to",
+       (extract(epoch FROM (start - step) AT TIME ZONE $3) * 1000)::bigint AS previous
+FROM p`,
+    [period, at, timeZone],
+  );
+  if (!row) throw new Error('period query returned no row');
+  return { from: num(row.from), to: num(row.to), previousFrom: num(row.previous) };
+}
+
+function customWindow(from: number | undefined, to: number | undefined): Window {
+  if (from === undefined || to === undefined) throw invalid('period', 'give a period, or both from and to');
+  if (!(Number.isSafeInteger(from) && Number.isSafeInteger(to)) || to <= from)
+    throw invalid('to', 'must be after from (epoch ms)');
+  if (to - from > MAX_WINDOW_MS) throw invalid('to', 'a window is at most 400 days');
+  return { from, to, previousFrom: from - (to - from) };
+}
+
+interface FiguresSqlRow {
+  key: string | null;
+  contacts: string;
+  outbound: string;
+  queued: string;
+  answered: string;
+  abandoned: string;
+  asa_ms: string | null;
+  sl_met: string;
+  sl_outcomes: string;
+  handled: string;
+  aht_ms: string | null;
+  csat_responses: string;
+  csat_average: string | null;
+  fcr_contacts: string;
+  fcr_resolved: string;
+}
+
+/**
+ * Creates the reports over a Helpline database (migrated to version 20 or later).
+ *
+ * @example
+ * ```ts
+ * import { createSqlReports, openStorage } from '@helpline/server';
+ * const storage = await openStorage({ kind: 'pglite', dataDir: './.helpline-data' });
+ * const reports = createSqlReports(storage.sql, { slaTargetByQueue: { support: 30 } });
+ * const month = await reports.run({ kind: 'figures', period: 'month', timeZone: 'Europe/Brussels', groupBy: 'queue' });
+ * console.log(month.figures);
+ * await storage.close();
+ * ```
+ */
+export function createSqlReports(sql: SqlClient, options: SqlReportsOptions = {}): SqlReports {
+  const now = options.now ?? Date.now;
+  const slaQueues = Object.keys(options.slaTargetByQueue ?? {});
+  const slaTargetsMs = slaQueues.map((q) => (options.slaTargetByQueue?.[q] ?? 0) * 1000);
+  const defaultTargetMs = (options.defaultSlaTargetSeconds ?? DEFAULT_SLA_TARGET_SECONDS) * 1000;
+  const fcrWindowMs = options.fcrWindowMs ?? DEFAULT_FCR_WINDOW_MS;
+  const unresolved = options.unresolvedDispositions ?? [];
+
+  async function figures(window: Window, groupBy: ReportGrouping): Promise<ReportFiguresRow[]> {
+    const rows = await sql.query<FiguresSqlRow>(
+      `WITH sla AS (SELECT * FROM unnest($3::text[], $4::float8[]) AS s (queue_id, target_ms)),
+unresolved AS (SELECT * FROM unnest($5::text[], $6::text[]) AS u (queue_id, disposition)),
+base AS (
+  SELECT ${GROUP_COLUMN[groupBy]} AS key, i.outbound, i.queued_at, i.answered_at, i.ended_at, i.wrapped_at,
+         i.end_reason, i.csat_score, coalesce(s.target_ms, $7::float8) AS target_ms,
+         CASE WHEN i.answered_at IS NOT NULL AND NOT i.outbound THEN
+           NOT EXISTS (SELECT 1 FROM unresolved u WHERE u.queue_id = i.queue_id AND u.disposition = i.disposition)
+           AND NOT EXISTS (
+             SELECT 1 FROM interactions n
+             WHERE n.customer_id = i.customer_id AND coalesce(n.topic, '') = coalesce(i.topic, '') AND NOT n.outbound
+               AND n.created_at > i.created_at AND n.created_at <= i.created_at + $8::bigint
+               -- Implied by the two lines above; said so the planner reads only the window's rows and the FCR window after.
+               AND n.created_at >= $1 AND n.created_at <= $2 + $8::bigint)
+         END AS resolved_first_time
+  FROM interactions i LEFT JOIN sla s ON s.queue_id = i.queue_id
+  WHERE i.created_at >= $1 AND i.created_at < $2
+)
+SELECT key,
+  count(*) FILTER (WHERE NOT outbound) AS contacts,
+  count(*) FILTER (WHERE outbound) AS outbound,
+  count(*) FILTER (WHERE NOT outbound AND queued_at IS NOT NULL) AS queued,
+  count(*) FILTER (WHERE NOT outbound AND answered_at IS NOT NULL) AS answered,
+  count(*) FILTER (WHERE NOT outbound AND answered_at IS NULL AND end_reason = 'abandoned') AS abandoned,
+  avg(greatest(0, answered_at - queued_at)) FILTER (WHERE queued_at IS NOT NULL AND answered_at IS NOT NULL) AS asa_ms,
+  count(*) FILTER (WHERE queued_at IS NOT NULL AND answered_at IS NOT NULL AND answered_at - queued_at <= target_ms) AS sl_met,
+  count(*) FILTER (WHERE queued_at IS NOT NULL
+    AND (answered_at IS NOT NULL OR (ended_at IS NOT NULL AND ended_at - queued_at > target_ms))) AS sl_outcomes,
+  count(*) FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL) AS handled,
+  avg(greatest(0, ended_at - answered_at) + coalesce(greatest(0, wrapped_at - ended_at), 0))
+    FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL) AS aht_ms,
+  count(csat_score) AS csat_responses,
+  avg(csat_score) AS csat_average,
+  count(resolved_first_time) AS fcr_contacts,
+  count(*) FILTER (WHERE resolved_first_time) AS fcr_resolved
+FROM base GROUP BY key ORDER BY key NULLS LAST`,
+      [
+        window.from,
+        window.to,
+        slaQueues,
+        slaTargetsMs,
+        unresolved.map((u) => u.queueId),
+        unresolved.map((u) => u.disposition),
+        defaultTargetMs,
+        fcrWindowMs,
+      ],
+    );
+    return rows.map((row) => {
+      const queued = num(row.queued);
+      const answered = num(row.answered);
+      const abandoned = num(row.abandoned);
+      const fcrContacts = num(row.fcr_contacts);
+      return {
+        key: row.key,
+        contacts: num(row.contacts),
+        outbound: num(row.outbound),
+        queued,
+        answered,
+        abandoned,
+        answerRate: ratio(answered, queued),
+        abandonmentRate: ratio(abandoned, queued),
+        asaSeconds: seconds(row.asa_ms),
+        serviceLevel: ratio(num(row.sl_met), num(row.sl_outcomes)),
+        handled: num(row.handled),
+        ahtSeconds: seconds(row.aht_ms),
+        csatResponses: num(row.csat_responses),
+        csatAverage: numOrNull(row.csat_average),
+        fcrContacts,
+        fcr: ratio(num(row.fcr_resolved), fcrContacts),
+      };
+    });
+  }
+
+  async function volume(window: Window, timeZone: string): Promise<ReportVolumeCell[]> {
+    const rows = await sql.query<{ weekday: number; hour: number; contacts: string }>(
+      `WITH local AS (
+  SELECT to_timestamp(created_at::float8 / 1000) AT TIME ZONE $3 AS at
+  FROM interactions WHERE created_at >= $1 AND created_at < $2 AND NOT outbound
+)
+SELECT extract(isodow FROM at)::int AS weekday, extract(hour FROM at)::int AS hour, count(*) AS contacts
+FROM local GROUP BY 1, 2 ORDER BY 1, 2`,
+      [window.from, window.to, timeZone],
+    );
+    return rows.map((r) => ({ weekday: num(r.weekday), hour: num(r.hour), contacts: num(r.contacts) }));
+  }
+
+  async function problems(window: Window, limit: number): Promise<ReportProblemRow[]> {
+    const rows = await sql.query<{
+      dimension: 'topic' | 'disposition';
+      key: string;
+      contacts: string;
+      previous: string;
+    }>(
+      `WITH counted AS (
+  SELECT 'topic' AS dimension, topic AS key,
+         count(*) FILTER (WHERE created_at >= $1) AS contacts, count(*) FILTER (WHERE created_at < $1) AS previous
+  FROM interactions WHERE created_at >= $3 AND created_at < $2 AND NOT outbound AND topic IS NOT NULL GROUP BY topic
+  UNION ALL
+  SELECT 'disposition', disposition,
+         count(*) FILTER (WHERE created_at >= $1), count(*) FILTER (WHERE created_at < $1)
+  FROM interactions WHERE created_at >= $3 AND created_at < $2 AND NOT outbound AND disposition IS NOT NULL
+  GROUP BY disposition
+), ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY dimension ORDER BY contacts DESC, key) AS rank
+  FROM counted WHERE contacts > 0
+)
+SELECT dimension, key, contacts, previous FROM ranked WHERE rank <= $4 ORDER BY dimension DESC, rank`,
+      [window.from, window.to, window.previousFrom, limit],
+    );
+    return rows.map((r) => {
+      const contacts = num(r.contacts);
+      const previous = num(r.previous);
+      return {
+        dimension: r.dimension,
+        key: r.key,
+        contacts,
+        previous,
+        change: previous === 0 ? null : (contacts - previous) / previous,
+      };
+    });
+  }
+
+  return {
+    async run(query: ReportQuery): Promise<ReportResult> {
+      const kind = oneOf('kind', query.kind, REPORT_KINDS);
+      const groupBy = oneOf('groupBy', query.groupBy ?? 'total', REPORT_GROUPINGS);
+      const timeZone = checkedTimeZone(query.timeZone ?? 'UTC');
+      const limit = query.limit ?? DEFAULT_PROBLEM_LIMIT;
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PROBLEM_LIMIT))
+        throw invalid('limit', `must be a whole number from 1 to ${MAX_PROBLEM_LIMIT}`);
+      let window: Window;
+      if (query.period !== undefined) {
+        if (query.from !== undefined || query.to !== undefined)
+          throw invalid('period', 'give a period or from and to, not both');
+        const period = oneOf('period', query.period, REPORT_PERIODS);
+        const at = query.at ?? now();
+        if (!Number.isSafeInteger(at)) throw invalid('at', 'must be epoch milliseconds');
+        window = await periodWindow(sql, period, at, timeZone);
+      } else {
+        window = customWindow(query.from, query.to);
+      }
+      return {
+        kind,
+        ...window,
+        timeZone,
+        groupBy,
+        figures: kind === 'figures' ? await figures(window, groupBy) : [],
+        volume: kind === 'volume' ? await volume(window, timeZone) : [],
+        problems: kind === 'problems' ? await problems(window, limit) : [],
+      };
+    },
+
+    async prune(before: number): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const [row] = await sql.query<{ deleted: string }>(
+          `WITH gone AS (
+  DELETE FROM interactions WHERE id IN (
+    SELECT id FROM interactions WHERE NOT is_open AND created_at < $1 ORDER BY created_at LIMIT $2)
+  RETURNING id
+), events_gone AS (DELETE FROM events WHERE cid IN (SELECT id FROM gone)),
+heads_gone AS (DELETE FROM conversation_heads WHERE cid IN (SELECT id FROM gone)),
+links_gone AS (DELETE FROM customer_interactions WHERE interaction_id IN (SELECT id FROM gone)),
+attachments_gone AS (DELETE FROM attachments WHERE cid IN (SELECT id FROM gone))
+SELECT count(*) AS deleted FROM gone`,
+          [before, RETENTION_BATCH],
+        );
+        const deleted = num(row?.deleted ?? 0);
+        total += deleted;
+        if (deleted < RETENTION_BATCH) break;
+      }
+      await sql.query('DELETE FROM presence_history WHERE at < $1', [before]);
+      return total;
+    },
+  };
+}
