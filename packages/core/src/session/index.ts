@@ -20,6 +20,7 @@ export {
   createInteractionStore,
   type InteractionStore,
 } from './conversations.store';
+export { type KnownCustomerHistory, knownCustomerHistory } from './customer.history';
 export {
   type ChatMessage,
   type ConversationView,
