@@ -69,6 +69,12 @@ const OPS: Record<CommandOp, OpRow> = {
     args: (_cid, ownerId) => ({ customerId: ownerId, identifierIds: [], interactionIds: [] }),
   },
   'customer.audit': { audience: 'supervisor', args: (_cid, ownerId) => ({ customerId: ownerId }) },
+  'case.create': { audience: 'staff', args: (cid) => ({ cid, subject: 'Refund' }) },
+  'case.get': { audience: 'staff', args: () => ({ caseId: uuid(90) }) },
+  'case.list': { audience: 'staff', args: (_cid, ownerId) => ({ customerId: ownerId }) },
+  'case.update': { audience: 'staff', args: () => ({ caseId: uuid(90), event: 'SOLVE' }) },
+  'case.note': { audience: 'staff', args: () => ({ caseId: uuid(90), text: 'Called back' }) },
+  'case.link': { audience: 'staff', args: (cid) => ({ caseId: uuid(90), cid }) },
   'supervisor.snapshot': { audience: 'supervisor', args: () => ({}) },
   'supervisor.kpi-series': {
     audience: 'supervisor',

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Agent } from '../agent/agent.types';
+import { caseSnapshot } from '../case/case.machine';
 import type { Interaction } from '../interaction/interaction.types';
 import { isHelplineError } from '../protocol/errors';
 import { commandArgsSchemas } from '../protocol/protocol.commands';
@@ -29,6 +30,7 @@ import {
   roleOf,
   SUBJECT_RULES,
 } from './access';
+import { type CaseStore, createMemoryCaseStore } from './cases.store';
 import { devAuthenticate } from './dev-auth';
 import { createHub, type Hub } from './hub';
 import type { HubStorage, Subject } from './hub.types';
@@ -108,6 +110,17 @@ after(() => {
   for (const hub of hubs.splice(0)) hub.close();
 });
 
+/** A case store holding `case_1`: Ada's, in the support queue. */
+function adasCase(at: number): CaseStore {
+  const store = createMemoryCaseStore();
+  const snapshot = caseSnapshot({ at, subject: 'Refund', queueId: 'support' });
+  void store.save(
+    { id: 'case_1', customerId: ada.id, snapshot },
+    { caseId: 'case_1', type: 'CREATE', actorId: 'sam', at },
+  );
+  return store;
+}
+
 /** A hub with memory storage, every person of the cast connected (calls need the callee online). */
 async function newHub(): Promise<Omit<World, 'cid' | 'callId'>> {
   const clock = createTestClock();
@@ -125,6 +138,8 @@ async function newHub(): Promise<Omit<World, 'cid' | 'callId'>> {
       addresses: { 'support@shop.example': 'support' },
       outbound: { email: { send: async () => ({ externalId: '<out@shop.example>' }) } },
     },
+    // Ada's case in the support queue, so the case commands have one to act on.
+    cases: adasCase(clock.now()),
     // Click-to-dial lets every number through here: the rules, not the policy, are under test.
     dial: {
       simulated: true,
@@ -379,6 +394,12 @@ const SUBJECT_ARGS: { readonly [Op in keyof typeof SUBJECT_RULES]: (w: World) =>
   'customer.dismiss': () => ({ suggestionId: 'cs_1' }),
   'customer.split': () => ({ customerId: ada.id, identifierIds: [], interactionIds: [] }),
   'customer.audit': () => ({ customerId: ada.id }),
+  'case.create': (w) => ({ cid: w.cid, subject: 'Refund' }),
+  'case.get': () => ({ caseId: 'case_1' }),
+  'case.list': () => ({ customerId: ada.id }),
+  'case.update': () => ({ caseId: 'case_1', event: 'SOLVE' }),
+  'case.note': () => ({ caseId: 'case_1', text: 'Called back' }),
+  'case.link': (w) => ({ caseId: 'case_1', cid: w.cid }),
   'supervisor.snapshot': () => ({}),
   'supervisor.kpi-series': (w) => ({ from: w.clock.now() - 3_600_000, bucketMinutes: 60 }),
   'supervisor.force-presence': () => ({ agentId: 'quinn', status: 'away', reason: 'meeting' }),

@@ -125,6 +125,13 @@ export const SUBJECT_RULES = {
   // Telling two people apart moves their histories: supervisors only, like the audit trail that records it.
   'customer.split': ['supervisor'],
   'customer.audit': ['supervisor'],
+  // Cases (docs/cases.md): agents further narrowed to cases of their queues (cases.hub.ts).
+  'case.create': ['agent', 'supervisor'],
+  'case.get': ['agent', 'supervisor'],
+  'case.list': ['agent', 'supervisor'],
+  'case.update': ['agent', 'supervisor'],
+  'case.note': ['agent', 'supervisor'],
+  'case.link': ['agent', 'supervisor'],
   'supervisor.snapshot': ['supervisor'],
   'supervisor.kpi-series': ['supervisor'],
   'supervisor.force-presence': ['supervisor'],

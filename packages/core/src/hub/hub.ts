@@ -15,6 +15,8 @@ import { surveyOf, surveyOffer } from '../queue/survey';
 import { createRouter } from '../routing/router';
 import { INTERACTION_RULES, visibleUntil } from './access';
 import { createCallbacksHub } from './callbacks.hub';
+import { createCasesHub } from './cases.hub';
+import { createMemoryCaseStore } from './cases.store';
 import { createChannelsHub } from './channels.hub';
 import type { ChannelsHub } from './channels.types';
 import { createConnectionsHub } from './connections.hub';
@@ -403,6 +405,18 @@ export function createHub(options: HubOptions): Hub {
     reportFailure,
   });
   conversationLog.subscribe(customers.stepped);
+  // Cases (hub/cases.hub.ts): tickets of a customer, opened from an interaction; a customer's message on a linked
+  // interaction reopens a solved case.
+  const cases = createCasesHub({
+    clock,
+    store: options.cases ?? createMemoryCaseStore(),
+    directory: options.customers,
+    load,
+    relationTo,
+    queuesOf: (agentId) => agentQueues.get(agentId),
+    reportFailure,
+  });
+  conversationLog.subscribe(cases.stepped);
 
   // An agent's work (hub/work.hub.ts): offers, wrap-up, transfers, reassignment, the agent's snapshot.
   const work = createWorkHub({
@@ -445,6 +459,7 @@ export function createHub(options: HubOptions): Hub {
     ...conversation.handlers,
     ...emailLegs.handlers,
     ...customers.handlers,
+    ...cases.handlers,
     ...intake.handlers,
     ...callbacks.handlers,
     ...presence.handlers,

@@ -8,6 +8,7 @@ import type { HelplineError } from '../protocol/errors';
 import type { CommandOp, CommandResult, ConversationEvent } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import type { RoutingRule } from '../routing/rules';
+import type { CaseStore } from './cases.store';
 import type { ChannelsOptions } from './channels.types';
 import type { DialOptions } from './dial.hub';
 import type { EmailLeg } from './email-leg.hub';
@@ -291,6 +292,11 @@ export interface HubOptions {
    * and the other record commands answer `not-found`, and `customer.history` lists the one contact's interactions.
    */
   readonly customers?: CustomerDirectory | undefined;
+  /**
+   * Where cases (tickets) live (`@helpline/server` keeps them in SQL). Absent: cases are kept in memory and lost on
+   * restart.
+   */
+  readonly cases?: CaseStore | undefined;
   /**
    * The health of the mailboxes the server reads (its email channel): shown on the supervisor board, which is told
    * again whenever one changes.

@@ -1,7 +1,9 @@
 import * as v from 'valibot';
 import { attachmentListSchema } from '../attachment/attachment.schema';
+import { CASE_PRIORITIES } from '../case/case.types';
 import { ERROR_MESSAGES, type HelplineError, helplineError } from './errors';
 import { type ParseResult, parseJsonFrame, validateValue } from './protocol';
+import { CASE_LIMITS, CASE_STATUS_EVENTS, caseSubject, caseTags } from './protocol.cases';
 import {
   e164,
   emailAddress,
@@ -211,6 +213,38 @@ export const commandArgsSchemas = {
   }),
   /** The audit trail of a customer's merges and splits, newest first. Supervisors only. */
   'customer.audit': v.strictObject({ customerId: id }),
+  // Cases (tickets, docs/cases.md): agents only cases of their queues, supervisors all; never visitors.
+  /** Opens a case for the customer of interaction `cid`, in its queue, linked to it (its first contact). */
+  'case.create': v.strictObject({
+    cid: id,
+    subject: caseSubject,
+    priority: v.optional(v.picklist(CASE_PRIORITIES)),
+    tags: v.optional(caseTags),
+  }),
+  /** A case with its internal notes. */
+  'case.get': v.strictObject({ caseId: id }),
+  /** The cases of a customer: open ones first, then by last change. */
+  'case.list': v.strictObject({ customerId: id }),
+  /**
+   * Changes a case: its status through a machine event (`SOLVE`, `PEND`, …), and any of priority, subject, queue,
+   * assignee (`null` unassigns) and tags.
+   */
+  'case.update': v.strictObject({
+    caseId: id,
+    event: v.optional(v.picklist(CASE_STATUS_EVENTS)),
+    subject: v.optional(caseSubject),
+    priority: v.optional(v.picklist(CASE_PRIORITIES)),
+    queueId: v.optional(id),
+    assigneeId: v.optional(v.nullable(id)),
+    tags: v.optional(caseTags),
+  }),
+  /** Adds an internal note: staff only, never shown to the customer. */
+  'case.note': v.strictObject({
+    caseId: id,
+    text: v.pipe(storableText(CASE_LIMITS.note), v.trim(), v.minLength(1)),
+  }),
+  /** Links interaction `cid` (of the same customer) to the case; a solved case reopens (a new contact). */
+  'case.link': v.strictObject({ caseId: id, cid: id }),
   // Supervisor
   /** The live board and KPIs since `from` (epoch ms; default: the last 24 hours). */
   'supervisor.snapshot': v.strictObject({ from: v.optional(epochMs) }),

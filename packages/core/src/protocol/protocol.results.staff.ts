@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { caseNoteSchema, caseRecordSchema } from './protocol.cases';
 import { customerAuditSchema, customerRecordSchema, customerSuggestionSchema } from './protocol.customers';
 import { channel } from './protocol.primitives';
 import { empty, visitorResultSchemas } from './protocol.results';
@@ -162,6 +163,12 @@ export const commandResultSchemas = {
   'customer.dismiss': empty,
   'customer.split': v.object({ customer: customerRecordSchema, remaining: customerRecordSchema }),
   'customer.audit': v.object({ entries: v.array(customerAuditSchema) }),
+  'case.create': v.object({ case: caseRecordSchema }),
+  'case.get': v.object({ case: caseRecordSchema, notes: v.array(caseNoteSchema) }),
+  'case.list': v.object({ cases: v.array(caseRecordSchema) }),
+  'case.update': v.object({ case: caseRecordSchema }),
+  'case.note': v.object({ note: caseNoteSchema }),
+  'case.link': v.object({ case: caseRecordSchema }),
   'queues.list': v.object({ queues: v.array(consoleQueueSchema) }),
   'supervisor.snapshot': v.object({
     at: v.number(),

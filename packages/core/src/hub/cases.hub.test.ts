@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { HelplineError } from '../protocol/errors';
+import { isHelplineError } from '../protocol/errors';
+import { createTestClock } from '../testing';
+import { relationOf } from './access';
+import { createCasesHub } from './cases.hub';
+import { createMemoryCaseStore } from './cases.store';
+import type { InteractionStepped } from './conversation.log';
+import type { Subject } from './hub.types';
+import { callerOf, liveOver, waitingChat } from './live.testing';
+import { createMemoryStorage } from './memory.storage';
+
+const vera: Subject = { id: 'v1', role: 'visitor', name: 'Vera' };
+const alice: Subject = { id: 'alice', role: 'agent', name: 'Alice' };
+const bob: Subject = { id: 'bob', role: 'agent', name: 'Bob' };
+const sue: Subject = { id: 'sue', role: 'supervisor', name: 'Sue' };
+const HOUR = 3_600_000;
+
+function setup() {
+  const clock = createTestClock();
+  const live = liveOver(clock, createMemoryStorage());
+  // Vera's chat with Alice (queue support) and a later email of hers, waiting in the same queue.
+  const chat = waitingChat('c1', clock.now(), 'v1');
+  chat.interaction = { ...chat.interaction, agentId: 'alice', state: 'active' };
+  live.remember(chat);
+  live.remember(waitingChat('c2', clock.now(), 'v1'));
+  live.remember(waitingChat('other', clock.now(), 'v9'));
+  const store = createMemoryCaseStore();
+  const queues: Record<string, ReadonlySet<string>> = {
+    alice: new Set(['support']),
+    bob: new Set(['sales']),
+  };
+  const cases = createCasesHub({
+    clock,
+    store,
+    load: async (cid) => live.get(cid),
+    relationTo: (subject, current) =>
+      relationOf(subject, current.interaction, { offered: false, queuesOf: (agentId) => queues[agentId] }),
+    queuesOf: (agentId) => queues[agentId],
+    reportFailure: (what, error) => assert.fail(`${what}: ${String(error)}`),
+  });
+  return { clock, live, cases, store };
+}
+
+const refusedWith = (code: HelplineError['code']) => (error: unknown) =>
+  isHelplineError(error) && error.code === code;
+
+describe('cases hub', () => {
+  it('an agent opens a case from her chat: the customer, queue and first contact come from the interaction', async () => {
+    const { cases } = setup();
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund for order 42',
+      priority: 'high',
+    });
+    assert.equal(created.customerId, 'v1');
+    assert.equal(created.queueId, 'support');
+    assert.equal(created.status, 'open');
+    assert.equal(created.assigneeId, 'alice');
+    assert.deepEqual(created.interactionIds, ['c1']);
+    assert.equal(created.sla.standing, 'on-track');
+    assert.deepEqual(
+      await cases.openCaseIds('c2'),
+      [created.id],
+      'her next contact is offered the open case',
+    );
+  });
+
+  it('visitors are refused; an agent of another queue is told the case does not exist; supervisors see all', async () => {
+    const { cases } = setup();
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    await assert.rejects(
+      cases.handlers['case.get'](callerOf(vera), { caseId: created.id }),
+      refusedWith('auth/forbidden'),
+    );
+    await assert.rejects(
+      cases.handlers['case.create'](callerOf(vera), { cid: 'c1', subject: 'x' }),
+      refusedWith('auth/forbidden'),
+    );
+    for (const attempt of [
+      cases.handlers['case.get'](callerOf(bob), { caseId: created.id }),
+      cases.handlers['case.update'](callerOf(bob), { caseId: created.id, event: 'SOLVE' }),
+      cases.handlers['case.note'](callerOf(bob), { caseId: created.id, text: 'mine now' }),
+      cases.handlers['case.link'](callerOf(bob), { caseId: created.id, cid: 'c2' }),
+      cases.handlers['case.create'](callerOf(bob), { cid: 'c1', subject: 'x' }),
+    ])
+      await assert.rejects(attempt, refusedWith('not-found'));
+    assert.deepEqual((await cases.handlers['case.list'](callerOf(bob), { customerId: 'v1' })).cases, []);
+    assert.equal((await cases.handlers['case.list'](callerOf(sue), { customerId: 'v1' })).cases.length, 1);
+    await assert.rejects(
+      cases.handlers['case.update'](callerOf(alice), { caseId: created.id, queueId: 'sales' }),
+      refusedWith('auth/forbidden'),
+    );
+  });
+
+  it('status changes go through the machine: an illegal one is refused and nothing changes', async () => {
+    const { cases, store } = setup();
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    await assert.rejects(
+      cases.handlers['case.update'](callerOf(alice), { caseId: created.id, event: 'CLOSE' }),
+      refusedWith('conflict/state'),
+    );
+    const { case: solved } = await cases.handlers['case.update'](callerOf(alice), {
+      caseId: created.id,
+      event: 'SOLVE',
+      tags: ['refund'],
+      assigneeId: null,
+    });
+    assert.equal(solved.status, 'solved');
+    assert.deepEqual(solved.tags, ['refund']);
+    assert.equal(solved.assigneeId, undefined);
+    assert.deepEqual(
+      (await store.audit(created.id)).map((entry) => entry.type),
+      ['CREATE', 'UPDATE', 'SOLVE'],
+    );
+  });
+
+  it('internal notes are kept with the case and read back by staff only', async () => {
+    const { cases } = setup();
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    const { note } = await cases.handlers['case.note'](callerOf(alice), {
+      caseId: created.id,
+      text: 'Called bank',
+    });
+    const read = await cases.handlers['case.get'](callerOf(sue), { caseId: created.id });
+    assert.deepEqual(read.notes, [note]);
+    assert.equal(note.authorId, 'alice');
+  });
+
+  it('linking another interaction of the customer; one of another customer is refused', async () => {
+    const { cases } = setup();
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    const { case: linked } = await cases.handlers['case.link'](callerOf(alice), {
+      caseId: created.id,
+      cid: 'c2',
+    });
+    assert.deepEqual(linked.interactionIds, ['c1', 'c2']);
+    assert.equal(linked.contacts, 2);
+    await assert.rejects(
+      cases.handlers['case.link'](callerOf(alice), { caseId: created.id, cid: 'other' }),
+      refusedWith('validation/field'),
+    );
+  });
+
+  it("the customer's message on a linked interaction reopens a solved case", async () => {
+    const { cases, live, clock, store } = setup();
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    await cases.handlers['case.update'](callerOf(alice), { caseId: created.id, event: 'SOLVE' });
+    const current = live.get('c1');
+    assert.ok(current);
+    await clock.advance(HOUR);
+    const stepped = {
+      current,
+      stored: [
+        {
+          cid: 'c1',
+          seq: 5,
+          at: clock.now(),
+          ev: {
+            type: 'message',
+            id: 'm1',
+            cid: 'c1',
+            from: { id: 'v1', role: 'visitor', name: 'Vera' },
+            text: 'still broken',
+          },
+        },
+      ],
+    } as unknown as InteractionStepped;
+    cases.stepped(stepped);
+    // The reopening is written after the step; wait for it by reading the audit trail it appends.
+    for (let round = 0; round < 100 && (await store.audit(created.id)).length < 3; round += 1)
+      await new Promise((resolve) => setImmediate(resolve));
+    const { case: reopened } = await cases.handlers['case.get'](callerOf(alice), { caseId: created.id });
+    assert.equal(reopened.status, 'open');
+    assert.equal(reopened.reopenCount, 1);
+    assert.equal(reopened.contacts, 2);
+  });
+
+  it('the SLA timer catches up when a case is read: a missed first response is recorded and shown', async () => {
+    const { cases, clock } = setup();
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    await clock.advance(7 * HOUR);
+    assert.equal(
+      (await cases.handlers['case.get'](callerOf(alice), { caseId: created.id })).case.sla.standing,
+      'at-risk',
+    );
+    await clock.advance(2 * HOUR);
+    const late = await cases.handlers['case.get'](callerOf(alice), { caseId: created.id });
+    assert.equal(late.case.sla.firstResponse, 'breached');
+  });
+});

@@ -1,0 +1,280 @@
+import { caseMachine, caseSnapshot } from '../case/case.machine';
+import { caseSlaStatus } from '../case/case.sla';
+import type { CaseEvent, CaseRecord } from '../case/case.types';
+import type { CustomerDirectory } from '../customer/customer.types';
+import { uuidv7 } from '../ids/ids';
+import { pendingDeadline, transition } from '../machine';
+import { helplineError } from '../protocol/errors';
+import type { CommandResult } from '../protocol/protocol.types';
+import { authorizeRole, type Relation } from './access';
+import type { CaseAuditEntry, CaseStore } from './cases.store';
+import type { InteractionStepped } from './conversation.log';
+import type { Caller, CommandHandlers } from './dispatch';
+import type { ReportFailure } from './failures';
+import type { HubClock, Subject } from './hub.types';
+import type { Live } from './live';
+
+/** The commands about cases (tickets). */
+export type CaseOp = 'case.create' | 'case.get' | 'case.list' | 'case.update' | 'case.note' | 'case.link';
+
+/** A case as it travels to staff. */
+export type WireCase = CommandResult<'case.get'>['case'];
+
+/** Who may open a case from an interaction, or link it: whoever works its queue or held it, and supervisors. */
+const INTERACTION_RELATIONS: ReadonlySet<Relation> = new Set([
+  'offered',
+  'assigned',
+  'former',
+  'queue-agent',
+  'supervisor',
+]);
+
+/** What cases need from the hub. */
+export interface CasesHubDeps {
+  readonly clock: HubClock;
+  readonly store: CaseStore;
+  /** Where customer records live; without one, an interaction's contact is its customer. */
+  readonly directory?: CustomerDirectory | undefined;
+  /** The interaction, from memory or storage. */
+  readonly load: (cid: string) => Promise<Live | undefined>;
+  /** Who `subject` is to the interaction. */
+  readonly relationTo: (subject: Subject, current: Live) => Relation;
+  /** Queues an agent serves. */
+  readonly queuesOf: (agentId: string) => ReadonlySet<string> | undefined;
+  readonly reportFailure: ReportFailure;
+}
+
+/** Cases of a hub. */
+export interface CasesHub {
+  readonly handlers: CommandHandlers<CaseOp>;
+  /** The open (not solved, not closed) cases of the customer of an interaction, for the console to offer. */
+  openCaseIds(cid: string): Promise<string[]>;
+  /** Reopens solved cases when their customer writes on a linked interaction (subscribed to the conversation log). */
+  stepped(stepped: InteractionStepped): void;
+}
+
+/** A stored case as staff see it, with its SLA standing at `now`. */
+export function wireCase(record: CaseRecord, now: number): WireCase {
+  const { value, context } = record.snapshot;
+  const sla = caseSlaStatus(record.snapshot, now);
+  return {
+    id: record.id,
+    customerId: record.customerId,
+    subject: context.subject,
+    status: value,
+    priority: context.priority,
+    queueId: context.queueId,
+    ...(context.assigneeId ? { assigneeId: context.assigneeId } : {}),
+    tags: [...context.tags],
+    interactionIds: [...context.interactionIds],
+    sla: {
+      firstResponseDueAt: sla.firstResponseDueAt,
+      resolutionDueAt: sla.resolutionDueAt,
+      standing: sla.standing,
+      firstResponse: sla.firstResponse,
+      resolution: sla.resolution,
+    },
+    contacts: context.contacts,
+    reopenCount: context.reopenCount,
+    createdAt: context.timestamps.createdAt,
+    updatedAt: context.timestamps.updatedAt,
+    ...(context.timestamps.solvedAt !== undefined ? { solvedAt: context.timestamps.solvedAt } : {}),
+    ...(context.timestamps.closedAt !== undefined ? { closedAt: context.timestamps.closedAt } : {}),
+  };
+}
+
+const STATUS_ORDER = { open: 0, pending: 1, solved: 2, closed: 3 } as const;
+
+/**
+ * Creates the cases part of a hub (docs/cases.md): cases opened from an interaction for its customer, changed
+ * only through the case machine, with internal notes staff alone read. Agents see and change the cases of their
+ * queues only — any other case is `not-found` to them, so ids cannot be probed; supervisors see all; visitors none.
+ *
+ * @example
+ * ```ts
+ * const cases = createCasesHub({ clock, store: createMemoryCaseStore(), load, relationTo, queuesOf, reportFailure });
+ * log.subscribe(cases.stepped);
+ * ```
+ */
+export function createCasesHub(deps: CasesHubDeps): CasesHub {
+  const { store, clock } = deps;
+
+  /** Whether `subject` may see cases of `queueId`. */
+  function serves(subject: Subject, queueId: string): boolean {
+    if (subject.role === 'supervisor') return true;
+    return subject.role === 'agent' && (deps.queuesOf(subject.id)?.has(queueId) ?? false);
+  }
+
+  /** Applies `event`, saving the case with its audit entry; an illegal one is `conflict/state`, nothing saved. */
+  async function step(
+    record: CaseRecord,
+    event: CaseEvent,
+    actorId: string,
+    operation: string,
+  ): Promise<CaseRecord> {
+    const result = transition(caseMachine, record.snapshot, event);
+    if (!result.ok)
+      throw helplineError('conflict/state', { operation, entity: 'case', state: record.snapshot.value });
+    if (!result.changed) return record;
+    const next = { ...record, snapshot: result.snapshot };
+    await store.save(next, { caseId: record.id, type: event.type, actorId, at: event.at });
+    return next;
+  }
+
+  /** The case with its SLA timer caught up to now: each target that fell due is recorded as breached. */
+  async function caughtUp(record: CaseRecord): Promise<CaseRecord> {
+    let current = record;
+    const now = clock.now();
+    for (let due = pendingDeadline(caseMachine, current.snapshot); due && due.at <= now; ) {
+      current = await step(current, due.event(due.at), 'system', 'record an SLA breach');
+      due = pendingDeadline(caseMachine, current.snapshot);
+    }
+    return current;
+  }
+
+  /** The case, if `subject` may see it; otherwise `not-found`, as for a case that does not exist. */
+  async function visibleCase(subject: Subject, caseId: string): Promise<CaseRecord> {
+    const record = await store.get(caseId);
+    if (!record || !serves(subject, record.snapshot.context.queueId))
+      throw helplineError('not-found', { entity: 'Case', id: caseId });
+    return caughtUp(record);
+  }
+
+  /** The interaction, if `subject` works it (or its queue); otherwise `not-found`. */
+  async function workedInteraction(subject: Subject, cid: string): Promise<Live> {
+    const current = await deps.load(cid);
+    if (!current || !INTERACTION_RELATIONS.has(deps.relationTo(subject, current)))
+      throw helplineError('not-found', { entity: 'Conversation', id: cid });
+    return current;
+  }
+
+  async function customerOf(current: Live): Promise<string> {
+    const cid = current.interaction.id;
+    return (await deps.directory?.customerOfInteraction(cid)) ?? current.interaction.customer.id;
+  }
+
+  const view = (record: CaseRecord) => ({ case: wireCase(record, clock.now()) });
+
+  function authorized(caller: Caller, op: CaseOp, operation: string): Subject {
+    authorizeRole(caller.subject, op, operation);
+    return caller.subject;
+  }
+
+  const handlers: CommandHandlers<CaseOp> = {
+    'case.create': async (caller, args) => {
+      const subject = authorized(caller, 'case.create', 'open a case');
+      const current = await workedInteraction(subject, args.cid);
+      const at = clock.now();
+      const record: CaseRecord = {
+        id: uuidv7(),
+        customerId: await customerOf(current),
+        snapshot: caseSnapshot({
+          at,
+          subject: args.subject,
+          queueId: current.interaction.queueId,
+          interactionId: args.cid,
+          priority: args.priority,
+          tags: args.tags,
+          assigneeId: subject.role === 'agent' ? subject.id : undefined,
+        }),
+      };
+      await store.save(record, { caseId: record.id, type: 'CREATE', actorId: subject.id, at });
+      return view(record);
+    },
+    'case.get': async (caller, args) => {
+      const subject = authorized(caller, 'case.get', 'read a case');
+      const record = await visibleCase(subject, args.caseId);
+      return { ...view(record), notes: await store.notes(record.id) };
+    },
+    'case.list': async (caller, args) => {
+      const subject = authorized(caller, 'case.list', 'list cases');
+      const now = clock.now();
+      const visible = (await store.ofCustomer(args.customerId)).filter((c) =>
+        serves(subject, c.snapshot.context.queueId),
+      );
+      const current = await Promise.all(visible.map(caughtUp));
+      current.sort(
+        (a, b) =>
+          STATUS_ORDER[a.snapshot.value] - STATUS_ORDER[b.snapshot.value] ||
+          b.snapshot.context.timestamps.updatedAt - a.snapshot.context.timestamps.updatedAt,
+      );
+      return { cases: current.map((c) => wireCase(c, now)) };
+    },
+    'case.update': async (caller, args) => {
+      const subject = authorized(caller, 'case.update', 'change a case');
+      let record = await visibleCase(subject, args.caseId);
+      const { event, caseId: _caseId, ...fields } = args;
+      // Moving a case to a queue the agent does not serve would hide it from them: only supervisors may.
+      if (fields.queueId !== undefined && !serves(subject, fields.queueId))
+        throw helplineError('auth/forbidden', { operation: 'move a case to that queue' });
+      const at = clock.now();
+      if (Object.values(fields).some((value) => value !== undefined))
+        record = await step(record, { type: 'UPDATE', at, ...fields }, subject.id, 'change the case');
+      if (event)
+        record = await step(record, { type: event, at }, subject.id, `${event.toLowerCase()} the case`);
+      return view(record);
+    },
+    'case.note': async (caller, args) => {
+      const subject = authorized(caller, 'case.note', 'add a note to a case');
+      const record = await visibleCase(subject, args.caseId);
+      if (record.snapshot.value === 'closed')
+        throw helplineError('conflict/state', { operation: 'add a note', entity: 'case', state: 'closed' });
+      const note = {
+        id: uuidv7(),
+        caseId: record.id,
+        authorId: subject.id,
+        text: args.text,
+        at: clock.now(),
+      };
+      await store.addNote(note);
+      return { note };
+    },
+    'case.link': async (caller, args) => {
+      const subject = authorized(caller, 'case.link', 'link an interaction to a case');
+      const record = await visibleCase(subject, args.caseId);
+      const current = await workedInteraction(subject, args.cid);
+      if ((await customerOf(current)) !== record.customerId)
+        throw helplineError('validation/field', {
+          scope: 'case.link',
+          field: 'cid',
+          detail: 'belongs to another customer than the case',
+        });
+      if (record.snapshot.context.interactionIds.includes(args.cid)) return view(record);
+      const linked = await step(
+        record,
+        { type: 'LINK', at: clock.now(), interactionId: args.cid },
+        subject.id,
+        'link an interaction',
+      );
+      return view(linked);
+    },
+  };
+
+  async function openCaseIds(cid: string): Promise<string[]> {
+    const current = await deps.load(cid);
+    if (!current) return [];
+    const cases = await store.ofCustomer(await customerOf(current));
+    return cases
+      .filter((c) => c.snapshot.value === 'open' || c.snapshot.value === 'pending')
+      .map((c) => c.id);
+  }
+
+  /** A message from the customer on an interaction linked to a solved case reopens it. */
+  async function customerWrote(cid: string, customerId: string, at: number): Promise<void> {
+    for (const record of await store.ofInteraction(cid)) {
+      if (record.snapshot.value !== 'solved' && record.snapshot.value !== 'pending') continue;
+      await step(record, { type: 'CONTACT', at, interactionId: cid }, customerId, 'reopen the case');
+    }
+  }
+
+  function stepped({ current, stored }: InteractionStepped): void {
+    const message = stored.find((s) => s.ev.type === 'message' && s.ev.from.role === 'visitor');
+    if (!message) return;
+    customerWrote(current.interaction.id, current.interaction.customer.id, message.at).catch(
+      (error: unknown) =>
+        deps.reportFailure(`reopening the cases of interaction ${current.interaction.id}`, error),
+    );
+  }
+
+  return { handlers, openCaseIds, stepped };
+}

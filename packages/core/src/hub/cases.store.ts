@@ -1,0 +1,72 @@
+import type { CaseEvent, CaseNote, CaseRecord } from '../case/case.types';
+
+/** One accepted change of a case, as the audit trail keeps it. */
+export interface CaseAuditEntry {
+  readonly caseId: string;
+  /** The machine event's type (`CREATE` for the new case). */
+  readonly type: CaseEvent['type'] | 'CREATE';
+  /** Who: a staff id, the customer's id, or `system` (a timer). */
+  readonly actorId: string;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+/**
+ * Where cases live. The in-memory store ({@link createMemoryCaseStore}) serves tests and demos; `@helpline/server`
+ * keeps them in PGlite or PostgreSQL. `save` writes the case and its audit entry together.
+ */
+export interface CaseStore {
+  /** Stores a new case, or the new snapshot of a known one, with the audit entry of the change. */
+  save(record: CaseRecord, entry: CaseAuditEntry): Promise<void>;
+  get(caseId: string): Promise<CaseRecord | undefined>;
+  /** Every case of a customer. */
+  ofCustomer(customerId: string): Promise<CaseRecord[]>;
+  /** Every case an interaction is linked to. */
+  ofInteraction(interactionId: string): Promise<CaseRecord[]>;
+  addNote(note: CaseNote): Promise<void>;
+  /** The internal notes of a case, oldest first. */
+  notes(caseId: string): Promise<CaseNote[]>;
+  /** The audit trail of a case, oldest first. */
+  audit(caseId: string): Promise<CaseAuditEntry[]>;
+}
+
+/**
+ * Cases kept in the process (lost on restart): the hub's default when no store is given.
+ *
+ * @example
+ * ```ts
+ * const hub = createHub({ ...options, cases: createMemoryCaseStore() });
+ * ```
+ */
+export function createMemoryCaseStore(): CaseStore {
+  const cases = new Map<string, CaseRecord>();
+  const notes = new Map<string, CaseNote[]>();
+  const audit = new Map<string, CaseAuditEntry[]>();
+  return {
+    async save(record, entry) {
+      cases.set(record.id, structuredClone(record));
+      audit.set(record.id, [...(audit.get(record.id) ?? []), entry]);
+    },
+    async get(caseId) {
+      const found = cases.get(caseId);
+      return found && structuredClone(found);
+    },
+    async ofCustomer(customerId) {
+      return [...cases.values()].filter((c) => c.customerId === customerId).map((c) => structuredClone(c));
+    },
+    async ofInteraction(interactionId) {
+      return [...cases.values()]
+        .filter((c) => c.snapshot.context.interactionIds.includes(interactionId))
+        .map((c) => structuredClone(c));
+    },
+    async addNote(note) {
+      notes.set(note.caseId, [...(notes.get(note.caseId) ?? []), note]);
+    },
+    async notes(caseId) {
+      return [...(notes.get(caseId) ?? [])];
+    },
+    async audit(caseId) {
+      return [...(audit.get(caseId) ?? [])];
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import * as v from 'valibot';
+import { CASE_PRIORITIES, CASE_STATES } from '../case/case.types';
+import { storableText } from './protocol.inputs';
+import { id } from './protocol.primitives';
+
+// Cases (tickets) as they travel to staff: a visitor's bundle never imports this module, and a case's internal
+// notes never reach a visitor (docs/cases.md).
+
+const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
+
+/** How long a case subject, a tag and a note may be. */
+export const CASE_LIMITS = { subject: 200, tag: 40, tags: 20, note: 4_000 } as const;
+
+/** A case subject as staff type it: not blank. */
+export const caseSubject = v.pipe(storableText(CASE_LIMITS.subject), v.trim(), v.minLength(1));
+/** A case's tags: short, at most {@link CASE_LIMITS}.tags. */
+export const caseTags = v.pipe(
+  v.array(v.pipe(storableText(CASE_LIMITS.tag), v.trim(), v.minLength(1))),
+  v.maxLength(CASE_LIMITS.tags),
+);
+
+/** Status changes staff may ask for; each is an event of the case machine. */
+export const CASE_STATUS_EVENTS = ['OPEN', 'PEND', 'SOLVE', 'CLOSE', 'REOPEN'] as const;
+
+/** A case as staff see it: its facts, its SLA standing now and the customer it belongs to. */
+export const caseRecordSchema = v.object({
+  id,
+  customerId: id,
+  subject: text(CASE_LIMITS.subject),
+  status: v.picklist(CASE_STATES),
+  priority: v.picklist(CASE_PRIORITIES),
+  queueId: id,
+  assigneeId: v.optional(id),
+  tags: v.array(text(CASE_LIMITS.tag)),
+  /** Every interaction about the case, first one first. */
+  interactionIds: v.array(id),
+  sla: v.object({
+    firstResponseDueAt: v.number(),
+    resolutionDueAt: v.number(),
+    /** Where the case stands now: `at-risk` is the breach warning. */
+    standing: v.picklist(['on-track', 'at-risk', 'breached', 'met']),
+    firstResponse: v.picklist(['on-track', 'at-risk', 'breached', 'met']),
+    resolution: v.picklist(['on-track', 'at-risk', 'breached', 'met']),
+  }),
+  contacts: v.number(),
+  reopenCount: v.number(),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+  solvedAt: v.optional(v.number()),
+  closedAt: v.optional(v.number()),
+});
+
+/** An internal note on a case: staff only. */
+export const caseNoteSchema = v.object({
+  id,
+  caseId: id,
+  authorId: id,
+  text: text(CASE_LIMITS.note),
+  at: v.number(),
+});
