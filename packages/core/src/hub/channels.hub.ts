@@ -194,7 +194,12 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
     };
   }
 
-  async function create(message: InboundMessage, threadId: string): Promise<ReceiveResult> {
+  /** A new conversation from `message`; offered first to `preferredAgentId` when that agent can take it. */
+  async function create(
+    message: InboundMessage,
+    threadId: string,
+    preferredAgentId?: string,
+  ): Promise<ReceiveResult> {
     const subject = customerOf(message.channel, message.from);
     const { queue, routing } = deps.intake.routeNew(subject, {}, { queueId: queueIdFor(message.to) });
     const prechat: Record<string, string> = {
@@ -224,7 +229,8 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
     });
     await serialized(cid, () => commit(current, change));
     remember(threads, threadId, cid);
-    deps.routing.enqueue(current);
+    if (preferredAgentId) deps.routing.enqueuePreferring(current, preferredAgentId);
+    else deps.routing.enqueue(current);
     return { cid, created: true, reopened: false, duplicate: false };
   }
 
@@ -252,14 +258,18 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
 
   /**
    * A mail answering a chat that has ended: a chat cannot reopen, so the thread goes on as the email conversation that
-   * follows it up (created by the first such mail, under the chat's thread key with `>email`).
+   * follows it up (created by the first such mail, under the chat's thread key with `>email`), offered first to the
+   * chat's agent, who knows the conversation, when they can take it (else it waits in line as any mail does).
    */
-  async function followUp(message: InboundMessage): Promise<ReceiveResult> {
+  async function followUp(message: InboundMessage, chat: Live): Promise<ReceiveResult> {
     const next = { ...message, threadKey: `${message.threadKey}>email` };
     const threadId = `${message.channel}\u0000${next.threadKey}`;
     const cid = threads.get(threadId) ?? (await storage.threadOf?.(message.channel, next.threadKey));
     const current = cid === undefined ? undefined : await deps.load(cid);
-    return current ? join(next, current) : create(next, threadId);
+    if (current) return join(next, current);
+    const chatAgentId =
+      chat.interaction.agentId ?? chat.interaction.participants.findLast((p) => p.role === 'agent')?.id;
+    return create(next, threadId, chatAgentId);
   }
 
   async function receive(message: InboundMessage): Promise<ReceiveResult> {
@@ -274,7 +284,7 @@ export function createChannelsHub(deps: ChannelsHubDeps): ChannelsEngine {
         !isMessagingChannel(current.interaction.channel) &&
         current.lifecycle.final.has(current.snapshot.value)
       )
-        return followUp(message);
+        return followUp(message, current);
       remember(threads, threadId, current.interaction.id);
       return join(message, current);
     });

@@ -37,7 +37,11 @@ export function recordingOutbound() {
 export function setup(
   storage: HubStorage = createMemoryStorage(),
   agent: Partial<Agent> = {},
-  options: { readonly withEmail?: boolean; readonly clock?: TestClock } = {},
+  options: {
+    readonly withEmail?: boolean;
+    readonly clock?: TestClock;
+    readonly others?: readonly Agent[];
+  } = {},
 ) {
   // A restart is a second setup on the same storage and clock.
   const clock = options.clock ?? createTestClock();
@@ -45,7 +49,7 @@ export function setup(
   const outbound = options.withEmail === false ? {} : { email };
   const hub = createHub({
     queues: [queue],
-    agents: [testAgent('alice', agent)],
+    agents: [testAgent('alice', agent), ...(options.others ?? [])],
     authenticate: devAuthenticate,
     clock,
     storage,

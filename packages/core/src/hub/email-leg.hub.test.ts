@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ServerFrame } from '../protocol/protocol.types';
-import { flush } from '../testing';
+import { flush, testAgent } from '../testing';
 import { alice, available, mail, setup } from './channels.testing';
 import { emailLegThreadKey } from './email-leg.hub';
 import type { Hub } from './hub';
@@ -9,14 +9,24 @@ import type { Subject } from './hub.types';
 
 const ann: Subject = { id: 'ann', role: 'visitor', name: 'Ann' };
 const eve: Subject = { id: 'eve', role: 'visitor', name: 'Eve' };
+const bob: Subject = { id: 'bob', role: 'agent', name: 'bob' };
 let ids = 0;
 const clientMsgId = () => `0190a5b0-0000-7000-8000-${String(++ids).padStart(12, '0')}`;
 
 /** A hub with email, Ann on a socket in a chat that Alice accepted. */
-async function chatWithAnn(options: { readonly email?: boolean; readonly language?: string } = {}) {
+async function chatWithAnn(
+  options: { readonly email?: boolean; readonly language?: string; readonly withBob?: boolean } = {},
+) {
   // Alice takes chats in every language the tests start them in.
   const languages = ['en', 'nl', 'nl-BE', 'zh', 'zh-TW', 'ar', 'fr'];
-  const world = setup(undefined, { languages }, { withEmail: options.email !== false });
+  const world = setup(
+    undefined,
+    { languages },
+    {
+      withEmail: options.email !== false,
+      ...(options.withBob ? { others: [testAgent('bob', { languages })] } : {}),
+    },
+  );
   await available(world.hub);
   const frames: ServerFrame[] = [];
   const socket = world.hub.connect({
@@ -212,6 +222,39 @@ describe('hub: a chat continued by email', () => {
       assert.equal(email.sent[1]?.subject, subject, 'the same subject on every mail of the thread');
       hub.close();
     }
+  });
+
+  it("offers the email follow-up of an ended chat to the chat's agent first", async () => {
+    const { hub, cid, socket, frames, clock } = await chatWithAnn({ withBob: true });
+    // Bob comes in once Alice has the chat, and has waited longer than her for work when the mail arrives.
+    const bobFrames: ServerFrame[] = [];
+    hub
+      .connect({ send: (raw) => bobFrames.push(JSON.parse(raw) as ServerFrame), close() {} })
+      .receive(JSON.stringify({ t: 'hello', v: 1, token: 'dev:agent:bob:bob' }));
+    await flush();
+    await hub.execute(bob, 'presence.set', { status: 'available' });
+    await clock.advance(1_000);
+    await hub.execute(ann, 'conversation.email', { cid, address: 'ann@example.com' });
+    socket.disconnected();
+    await reply({ hub }, cid, 'Write back any time.');
+    await hub.execute(alice, 'chat.end', { cid });
+    await hub.execute(alice, 'wrapup.submit', { cid });
+    await flush();
+    const followUp = await hub.channels.receive(
+      mail({
+        threadKey: emailLegThreadKey(cid),
+        from: { address: 'ann@example.com' },
+        text: 'About 4711 again',
+      }),
+    );
+    await flush();
+    const offeredTo = (list: ServerFrame[]) =>
+      list.some(
+        (f) =>
+          f.t === 'notice' && f.notice.type === 'offer' && f.notice.offer.interaction.id === followUp.cid,
+      );
+    assert.equal(offeredTo(frames), true, 'offered to Alice, who had the chat');
+    assert.equal(offeredTo(bobFrames), false);
   });
 
   it('is refused when no email outbound is configured', async () => {
