@@ -829,16 +829,25 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     forget(record);
   }
 
-  /** Places an outbound call's two legs, once the bridge speaks for the customer. */
-  async function dialOut(record: CallRecord, call: OutboundCall): Promise<void> {
-    const { cid } = call;
-    await connectCustomer(record, call.customer);
-    linkCid(record, cid);
+  /**
+   * Places a dialled call's two legs in one conversation — the customer's phone and the agent's app, both from
+   * `callerId` — and maps them to `record`. When Vonage refuses either, the record ends, what was placed hangs up,
+   * and the answer is the refusal (undefined: both legs ring).
+   */
+  async function placeLegs(
+    record: CallRecord,
+    cid: string,
+    legs: {
+      readonly number: string;
+      readonly callerId: string;
+      readonly agent: Pick<Subject, 'id' | 'role'>;
+    },
+  ): Promise<{ readonly refused: unknown } | undefined> {
     const leg = conversation(record.conversation, { starts: true });
-    const from = { type: 'phone', number: digitsOf(call.callerId) } as const;
+    const from = { type: 'phone', number: digitsOf(legs.callerId) } as const;
     const [customer, agent] = await Promise.allSettled([
       api.createCall({
-        to: [{ type: 'phone', number: digitsOf(call.number) }],
+        to: [{ type: 'phone', number: digitsOf(legs.number) }],
         from,
         ncco: [leg],
         event_url: [eventUrl(cid, 'customer')],
@@ -846,7 +855,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
         ringing_timer: config.callbackRingSeconds,
       }),
       api.createCall({
-        to: [{ type: 'app', user: vonageUserOf({ id: call.agentId, role: 'agent' }) }],
+        to: [{ type: 'app', user: vonageUserOf(legs.agent) }],
         from,
         ncco: [leg],
         event_url: [eventUrl(cid, 'agent')],
@@ -862,29 +871,40 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       record.agentLeg ??= agent.value.uuid;
       byLeg.set(agent.value.uuid, { record, role: 'agent' });
     }
-    if (customer.status === 'fulfilled' && agent.status === 'fulfilled') {
-      log.info('vonage.outbound-dialing', { cid, agent: call.agentId });
-      return;
-    }
-    // Vonage refused a leg: the call fails as not answered, and what was placed hangs up.
+    const rejected = [customer, agent].find(
+      (placed): placed is PromiseRejectedResult => placed.status === 'rejected',
+    );
+    if (!rejected) return undefined;
     record.ended = true;
     for (const placed of [customer, agent]) {
       if (placed.status === 'fulfilled')
         await api.updateCall(placed.value.uuid, 'hangup').catch(() => undefined);
     }
+    return { refused: rejected.reason };
+  }
+
+  /** Places an outbound call's two legs, once the bridge speaks for the customer. */
+  async function dialOut(record: CallRecord, call: OutboundCall): Promise<void> {
+    const { cid } = call;
+    await connectCustomer(record, call.customer);
+    linkCid(record, cid);
+    const failed = await placeLegs(record, cid, {
+      number: call.number,
+      callerId: call.callerId,
+      agent: { id: call.agentId, role: 'agent' },
+    });
+    if (!failed) {
+      log.info('vonage.outbound-dialing', { cid, agent: call.agentId });
+      return;
+    }
+    // Vonage refused a leg: the call fails as not answered (what was placed hung up).
     const bridge = record.bridge;
     if (bridge) {
       await quietly('outbound dial failed', () =>
         bridge.command('call.hangup', { cid, callId: call.callId }),
       );
     }
-    const reason =
-      customer.status === 'rejected'
-        ? customer.reason
-        : agent.status === 'rejected'
-          ? agent.reason
-          : undefined;
-    log.warn('vonage.outbound-failed', { cid }, reason);
+    log.warn('vonage.outbound-failed', { cid }, failed.refused);
     forget(record);
   }
 
@@ -1022,51 +1042,18 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       });
       record.agentId = subject.id;
       byCid.set(cid, record);
-      const leg = conversation(record.conversation, { starts: true });
-      const [customer, agent] = await Promise.allSettled([
-        api.createCall({
-          to: [{ type: 'phone', number: digitsOf(phone) }],
-          from: { type: 'phone', number: digitsOf(callbackNumber) },
-          ncco: [leg],
-          event_url: [eventUrl(cid, 'customer')],
-          event_method: 'POST',
-          ringing_timer: config.callbackRingSeconds,
-        }),
-        api.createCall({
-          to: [{ type: 'app', user: vonageUserOf(subject) }],
-          from: { type: 'phone', number: digitsOf(callbackNumber) },
-          ncco: [leg],
-          event_url: [eventUrl(cid, 'agent')],
-          event_method: 'POST',
-          ringing_timer: config.agentRingSeconds,
-        }),
-      ]);
-      if (customer.status === 'fulfilled') {
-        record.customerLeg ??= customer.value.uuid;
-        byLeg.set(customer.value.uuid, { record, role: 'customer' });
-      }
-      if (agent.status === 'fulfilled') {
-        record.agentLeg ??= agent.value.uuid;
-        byLeg.set(agent.value.uuid, { record, role: 'agent' });
-      }
-      if (customer.status === 'rejected' || agent.status === 'rejected') {
-        record.ended = true;
-        for (const placed of [customer, agent]) {
-          if (placed.status === 'fulfilled')
-            await api.updateCall(placed.value.uuid, 'hangup').catch(() => undefined);
-        }
+      const failed = await placeLegs(record, cid, {
+        number: phone,
+        callerId: callbackNumber,
+        agent: subject,
+      });
+      if (failed) {
         forget(record);
         await quietly('callback dial failed', () =>
           asAgent(subject.id, 'callback.outcome', { cid, outcome: 'failed' }),
         );
-        const reason =
-          customer.status === 'rejected'
-            ? customer.reason
-            : agent.status === 'rejected'
-              ? agent.reason
-              : undefined;
-        throw isHelplineError(reason)
-          ? reason
+        throw isHelplineError(failed.refused)
+          ? failed.refused
           : vonageFailure('voice/vonage-api', { status: 'an error', operation: 'dial the callback' });
       }
       log.info('vonage.callback-dialing', { cid, agent: subject.id });
