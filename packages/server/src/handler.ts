@@ -29,6 +29,7 @@ import { createLogger, type Logger } from './log/logger';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
 import type { StorageFence } from './storage/storage.fence';
 import { prepareOutbound } from './outbound';
+import { reportsOfQueues } from './reports';
 import { prepareVonage, type VonageServer } from './vonage';
 import { VONAGE_BODY_LIMIT, VONAGE_PREFIX } from './vonage/vonage.routes';
 import { createSocketServer, SOCKET_PATH } from './ws/sockets';
@@ -361,6 +362,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
             ...options.customers,
           }),
         }),
+    // Reports over the stored history (report.run, docs/reports.md): SLA targets and dispositions from the queues.
+    reports: reportsOfQueues(storage.sql, config.queues),
     channels: mergeChannelsOptions(
       messaging && messagingAdapter ? messaging.channels(messagingAdapter) : undefined,
       email && emailChannel ? email.channels(emailChannel) : undefined,

@@ -28,18 +28,18 @@ export { type Auth, type AuthOptions, createAuth, type IssuedVisitorSession } fr
 export type { JwtPolicy } from './auth/jwt';
 export { CliExit, type CliIo, runCli, serverVersion } from './cli/cli';
 export { ConfigError, loadConfig, parseConfig, type ServerConfig } from './config/config';
+export type { ConfigFile, ConfigInput, SiteConfig } from './config/config.schema';
+export { DEV_CONFIG } from './config/dev.config';
 export {
   type CrmLookup,
   type CrmRecord,
   type CrmWebhookOptions,
   type CustomerDirectoryOptions,
+  createSqlCustomerDirectory,
   crmSignature,
   crmWebhook,
-  createSqlCustomerDirectory,
   normaliseIdentifier,
 } from './customers';
-export type { ConfigFile, ConfigInput, SiteConfig } from './config/config.schema';
-export { DEV_CONFIG } from './config/dev.config';
 export {
   type ClusterOptions,
   createHelplineHandler,
@@ -54,6 +54,7 @@ export {
   type LogValue,
   silentLogger,
 } from './log/logger';
+export { createSqlReports, reportsOfQueues, type SqlReports, type SqlReportsOptions } from './reports';
 export { type HelplineServer, type ServerOptions, startServer } from './server';
 export { MIGRATIONS, type Migration, migrate } from './storage/migrations';
 export {

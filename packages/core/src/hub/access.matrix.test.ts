@@ -401,6 +401,8 @@ const SUBJECT_ARGS: { readonly [Op in keyof typeof SUBJECT_RULES]: (w: World) =>
   'case.note': () => ({ caseId: 'case_1', text: 'Called back' }),
   'case.link': (w) => ({ caseId: 'case_1', cid: w.cid }),
   'supervisor.snapshot': () => ({}),
+  // The memory hub keeps no history: a supervisor is refused by state, everyone else by role.
+  'report.run': () => ({ kind: 'figures', period: 'month' }),
   'supervisor.kpi-series': (w) => ({ from: w.clock.now() - 3_600_000, bucketMinutes: 60 }),
   'supervisor.force-presence': () => ({ agentId: 'quinn', status: 'away', reason: 'meeting' }),
   'voice.dial': () => ({ number: '+442079460958' }),

@@ -133,6 +133,7 @@ export const SUBJECT_RULES = {
   'case.note': ['agent', 'supervisor'],
   'case.link': ['agent', 'supervisor'],
   'supervisor.snapshot': ['supervisor'],
+  'report.run': ['supervisor'],
   'supervisor.kpi-series': ['supervisor'],
   'supervisor.force-presence': ['supervisor'],
   // Click-to-dial: agents place calls (their voice capacity and queues are checked by the handler); supervisors keep

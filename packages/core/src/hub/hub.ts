@@ -44,6 +44,7 @@ import { createMemoryStorage } from './memory.storage';
 import { createMessagingCommands } from './messaging.commands';
 import { createPresenceHub } from './presence.hub';
 import { createReportingHub } from './reporting.hub';
+import { createReportsHub } from './reports.hub';
 import { createRoutingHub } from './routing.hub';
 import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
@@ -459,6 +460,7 @@ export function createHub(options: HubOptions): Hub {
     ...conversation.handlers,
     ...emailLegs.handlers,
     ...customers.handlers,
+    ...createReportsHub({ reports: options.reports }).handlers,
     ...cases.handlers,
     ...intake.handlers,
     ...callbacks.handlers,

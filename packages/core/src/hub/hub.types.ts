@@ -3,6 +3,7 @@ import type { AttachmentClaims } from '../attachment/attachment.claims';
 import type { Clock } from '../clock/clock';
 import type { CustomerDirectory, IdentifierClaim } from '../customer/customer.types';
 import type { Channel, Customer, Interaction, MessagingChannel } from '../interaction/interaction.types';
+import type { HistoryReports } from '../metrics/history.reports';
 import type { KpiLogEvent } from '../metrics/metrics.types';
 import type { HelplineError } from '../protocol/errors';
 import type { CommandOp, CommandResult, ConversationEvent } from '../protocol/protocol.types';
@@ -292,6 +293,11 @@ export interface HubOptions {
    * and the other record commands answer `not-found`, and `customer.history` lists the one contact's interactions.
    */
   readonly customers?: CustomerDirectory | undefined;
+  /**
+   * Reports over the stored history for `report.run` (docs/reports.md); the server passes its SQL reports. Absent:
+   * `report.run` is refused, and the live board works as ever.
+   */
+  readonly reports?: HistoryReports | undefined;
   /**
    * Where cases (tickets) live (`@helpline/server` keeps them in SQL). Absent: cases are kept in memory and lost on
    * restart.

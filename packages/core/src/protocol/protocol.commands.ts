@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { attachmentListSchema } from '../attachment/attachment.schema';
 import { CASE_PRIORITIES } from '../case/case.types';
+import { REPORT_GROUPINGS, REPORT_KINDS, REPORT_PERIODS } from '../metrics/history.reports';
 import { ERROR_MESSAGES, type HelplineError, helplineError } from './errors';
 import { type ParseResult, parseJsonFrame, validateValue } from './protocol';
 import { CASE_LIMITS, CASE_STATUS_EVENTS, caseSubject, caseTags } from './protocol.cases';
@@ -257,6 +258,20 @@ export const commandArgsSchemas = {
     to: v.optional(epochMs),
     bucketMinutes: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)),
     queueId: v.optional(id),
+  }),
+  /**
+   * A report from the stored history (docs/reports.md): contact figures by group, volume by weekday and hour, or
+   * recurring problems, for the calendar `period` containing `at` in `timeZone`, or for `[from, to)`. Supervisors.
+   */
+  'report.run': v.strictObject({
+    kind: v.picklist(REPORT_KINDS),
+    period: v.optional(v.picklist(REPORT_PERIODS)),
+    at: v.optional(epochMs),
+    from: v.optional(epochMs),
+    to: v.optional(epochMs),
+    timeZone: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+    groupBy: v.optional(v.picklist(REPORT_GROUPINGS)),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100))),
   }),
   'supervisor.force-presence': v.strictObject({
     agentId: id,

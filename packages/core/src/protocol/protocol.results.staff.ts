@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { REPORT_GROUPINGS, REPORT_KINDS } from '../metrics/history.reports';
 import { caseNoteSchema, caseRecordSchema } from './protocol.cases';
 import { customerAuditSchema, customerRecordSchema, customerSuggestionSchema } from './protocol.customers';
 import { channel } from './protocol.primitives';
@@ -232,6 +233,45 @@ export const commandResultSchemas = {
   /** One KPI report per bucket, oldest first, without the per-topic and per-disposition breakdowns. */
   'supervisor.kpi-series': v.object({
     series: v.array(v.omit(kpiReportSchema, ['byDisposition', 'byTopic', 'byEndReason'])),
+  }),
+  /** A report from the stored history: the rows of its kind, the others empty (docs/reports.md). */
+  'report.run': v.object({
+    kind: v.picklist(REPORT_KINDS),
+    from: v.number(),
+    to: v.number(),
+    previousFrom: v.number(),
+    timeZone: v.string(),
+    groupBy: v.picklist(REPORT_GROUPINGS),
+    figures: v.array(
+      v.object({
+        key: v.nullable(v.string()),
+        contacts: v.number(),
+        outbound: v.number(),
+        queued: v.number(),
+        answered: v.number(),
+        abandoned: v.number(),
+        answerRate: v.nullable(v.number()),
+        abandonmentRate: v.nullable(v.number()),
+        asaSeconds: v.nullable(v.number()),
+        serviceLevel: v.nullable(v.number()),
+        handled: v.number(),
+        ahtSeconds: v.nullable(v.number()),
+        csatResponses: v.number(),
+        csatAverage: v.nullable(v.number()),
+        fcrContacts: v.number(),
+        fcr: v.nullable(v.number()),
+      }),
+    ),
+    volume: v.array(v.object({ weekday: v.number(), hour: v.number(), contacts: v.number() })),
+    problems: v.array(
+      v.object({
+        dimension: v.picklist(['topic', 'disposition']),
+        key: v.string(),
+        contacts: v.number(),
+        previous: v.number(),
+        change: v.nullable(v.number()),
+      }),
+    ),
   }),
   'supervisor.force-presence': empty,
   'supervisor.reassign': empty,
