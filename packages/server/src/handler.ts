@@ -86,9 +86,9 @@ export interface ClusterOptions {
    * storage URL (`HELPLINE_DATABASE_DIRECT_URL` in the CLI).
    */
   readonly directUrl?: string | undefined;
-  /** The lease's `idle_session_timeout`: about how long a takeover takes after the leader froze. Default 3 s. */
+  /** The lease's `idle_session_timeout`: about how long a takeover takes after the leader froze. Default 2.5 s. */
   readonly leaseIdleMs?: number | undefined;
-  /** How often an instance that does not lead tries for the lease. Default 500 ms. */
+  /** How often an instance that does not lead tries for the lease. Default 250 ms. */
   readonly leaseRetryMs?: number | undefined;
   /** How long a socket or API call waits for a leader to be known. Default 5 s. */
   readonly waitForLeaderMs?: number | undefined;

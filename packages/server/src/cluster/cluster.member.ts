@@ -22,9 +22,9 @@ export interface ClusterMemberOptions {
   readonly directUrl?: string | undefined;
   readonly schema?: string | undefined;
   readonly log: Logger;
-  /** The lease's `idle_session_timeout`: about how long a takeover takes after the leader froze. Default 3 s. */
+  /** The lease's `idle_session_timeout`: about how long a takeover takes after the leader froze. Default 2.5 s. */
   readonly leaseIdleMs?: number;
-  /** How often an instance that does not lead tries for the lease. Default 500 ms. */
+  /** How often an instance that does not lead tries for the lease. Default 250 ms. */
   readonly leaseRetryMs?: number;
   /** How often the instance's row in `instances` is touched. Default 2 s. */
   readonly heartbeatMs?: number;
@@ -127,8 +127,8 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
     directUrl,
     name: ENGINE_LEASE,
     instanceId,
-    idleSessionTimeoutMs: options.leaseIdleMs ?? 3_000,
-    retryMs: options.leaseRetryMs ?? 500,
+    ...(options.leaseIdleMs === undefined ? {} : { idleSessionTimeoutMs: options.leaseIdleMs }),
+    ...(options.leaseRetryMs === undefined ? {} : { retryMs: options.leaseRetryMs }),
     reportFailure,
     ...(schema === undefined ? {} : { schema }),
   });

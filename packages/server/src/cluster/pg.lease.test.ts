@@ -212,6 +212,31 @@ describe('createPgLease (advisory lock + epoch)', async () => {
     }
   });
 
+  it('ends a transaction a former holder left open on the lease row, rather than wait for it', async () => {
+    const a = lease('left-open', 'a');
+    const b = lease('left-open', 'b');
+    await a.acquire();
+    const epoch = a.epoch ?? 0;
+    // The former holder's pool connection, frozen between its fence and its commit: no server timeout ends it here.
+    const frozen = new pg.Client({ connectionString: db.url });
+    const ended = new Promise<unknown>((resolve) => frozen.on('error', resolve));
+    await frozen.connect();
+    await frozen.query(`SET search_path TO ${db.schema}`);
+    await frozen.query('BEGIN');
+    await frozen.query("SELECT epoch FROM helpline_leases WHERE name = 'left-open' FOR SHARE");
+    assert.equal(await b.acquire(), false);
+    const bWins = next(b.onWon);
+    await a.close();
+    let settled = false;
+    void bWins.then(() => {
+      settled = true;
+    });
+    await until(() => settled, 'the next holder won', 10_000);
+    assert.equal(b.epoch, epoch + 1);
+    assert.equal((await ended) instanceof Error, true);
+    await frozen.end().catch(() => {});
+  });
+
   it('keeps it while its session is alive, past the idle timeout', async () => {
     const a = lease('alive', 'a', { idleSessionTimeoutMs: 900 });
     let losses = 0;

@@ -21,17 +21,36 @@ export interface PgLeaseOptions {
   readonly schema?: string;
   /**
    * The server ends the holder's session after this long without a statement, which releases the lock of a frozen
-   * or vanished holder: about how long a takeover takes then. The holder pings three times as often. Default 3 s.
+   * or vanished holder: about how long a takeover takes then. Default 2.5 s.
    */
   readonly idleSessionTimeoutMs?: number;
-  /** How often an instance that does not hold the lease tries again. Default 1 s. */
+  /**
+   * How often the holder pings its session. A holder whose event loop stalls for longer than the idle timeout less
+   * this loses the lease, so a short ping buys margin. Default 250 ms, at most a third of the idle timeout.
+   */
+  readonly pingMs?: number;
+  /** How often an instance that does not hold the lease tries again. Default 250 ms. */
   readonly retryMs?: number;
   /** Where failures nobody awaits go (a lost session, a handler that threw). Default: the console. */
   readonly reportFailure?: ReportClusterFailure;
 }
 
-const DEFAULT_IDLE_SESSION_TIMEOUT_MS = 3_000;
-const DEFAULT_RETRY_MS = 1_000;
+const DEFAULT_IDLE_SESSION_TIMEOUT_MS = 2_500;
+const DEFAULT_PING_MS = 250;
+const DEFAULT_RETRY_MS = 250;
+
+/**
+ * Ends the transactions a former holder left open on the lease's row: a leader frozen (or cut off) between its
+ * fence and its commit holds the row `FOR SHARE`, and the new holder's epoch raise would wait for the server's
+ * `idle_in_transaction_session_timeout`. Whoever else holds a lock on `helpline_leases` while this session holds
+ * the advisory lock is such a former holder (only the holder fences): its uncommitted write is rolled back, as if it
+ * had crashed, and it was never acknowledged. An active statement is left to finish.
+ */
+const FORMER_HOLDERS = `SELECT activity.pid FROM pg_stat_activity AS activity
+WHERE activity.pid <> pg_backend_pid()
+  AND activity.datname = current_database()
+  AND activity.state IN ('idle in transaction', 'idle in transaction (aborted)')
+  AND activity.pid IN (SELECT pid FROM pg_locks WHERE locktype = 'relation' AND relation = 'helpline_leases'::regclass)`;
 
 /**
  * The advisory lock key of a lease: the same in every instance of a deployment, and different for another
@@ -49,8 +68,11 @@ export function leaseLockKey(schema: string | undefined, name: string): string {
  * winning raises `helpline_leases.epoch`.
  *
  * - An instance that does not hold it tries `pg_try_advisory_lock` every `retryMs`, on its own direct session.
- * - The holder pings its session every third of `idleSessionTimeoutMs`. A ping that does not answer in that time,
- *   or a broken session, is a loss, reported at once; it contends again.
+ * - The holder pings its session every `pingMs`. A ping that does not answer before the server could have ended the
+ *   session (`idleSessionTimeoutMs` less `pingMs`), or a broken session, is a loss, reported at once; it contends
+ *   again.
+ * - On winning, it ends the transactions a frozen former holder left open on the lease's row, which would hold off
+ *   the epoch raise until the server's `idle_in_transaction_session_timeout`.
  * - A holder that freezes stops pinging, and the server ends its session after `idleSessionTimeoutMs`, releasing
  *   the lock; one that vanishes is found by TCP keepalives or the same timeout. When it wakes up, its next
  *   transaction's {@link ClusterLease.fence} sees the newer epoch and refuses.
@@ -72,7 +94,10 @@ export function leaseLockKey(schema: string | undefined, name: string): string {
 export function createPgLease(options: PgLeaseOptions): ClusterLease<SqlQueryable> {
   const { name, schema } = options;
   const idleSessionTimeoutMs = options.idleSessionTimeoutMs ?? DEFAULT_IDLE_SESSION_TIMEOUT_MS;
-  const pingMs = idleSessionTimeoutMs / 3;
+  const pingMs = Math.min(options.pingMs ?? DEFAULT_PING_MS, idleSessionTimeoutMs / 3);
+  // A ping is waited for as long as the server could still count the session as alive: an event-loop stall while
+  // one is in flight is not a loss unless the server too has given up by then.
+  const pingTimeoutMs = idleSessionTimeoutMs - pingMs;
   const retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
   const report = options.reportFailure ?? reportToConsole;
   const key = leaseLockKey(schema, name);
@@ -117,7 +142,7 @@ export function createPgLease(options: PgLeaseOptions): ClusterLease<SqlQueryabl
   function schedulePing(pinged: DirectSession) {
     pingTimer = setTimeout(async () => {
       try {
-        await pinged.query('SELECT 1', [], pingMs);
+        await pinged.query('SELECT 1', [], pingTimeoutMs);
       } catch (error) {
         if (pinged === session) lose(error);
         return;
@@ -149,6 +174,20 @@ export function createPgLease(options: PgLeaseOptions): ClusterLease<SqlQueryabl
         idleSessionTimeoutMs,
       );
       if (!lock?.locked) return false;
+      try {
+        // Two statements, so that only the sessions found are ended, whatever order the planner picks.
+        const former = await current.query<{ pid: number }>(FORMER_HOLDERS, [], idleSessionTimeoutMs);
+        for (const { pid } of former) {
+          await current.query('SELECT pg_terminate_backend($1)', [pid], idleSessionTimeoutMs);
+          report(
+            `lease ${name}`,
+            new Error(`ended session ${pid}, left in a transaction by a former holder`),
+          );
+        }
+      } catch (error) {
+        // Without the right to end them (another role), the raise below waits for the server's own timeout.
+        if (current === session) report(`lease ${name}`, error);
+      }
       const [row] = await current.query<{ epoch: string }>(
         `INSERT INTO helpline_leases AS lease (name, epoch) VALUES ($1, 1)
 ON CONFLICT (name) DO UPDATE SET epoch = lease.epoch + 1 RETURNING epoch`,
