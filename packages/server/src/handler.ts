@@ -7,6 +7,7 @@ import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline
 import { type AttachmentOptions, openAttachments } from './attachments';
 import { type CustomerDirectoryOptions, createSqlCustomerDirectory } from './customers';
 import { type Auth, createAuth } from './auth/auth';
+import { createSqlCaseStore } from './cases';
 import { mergeChannelsOptions, prepareEmail } from './channels/email/email.server';
 import {
   attachmentsForMessaging,
@@ -354,6 +355,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     // Failures no command answers for (a timer's step, routing), through the redacting logger.
     logger: { error: (what, error) => log.error('hub.failed', { what }, error) },
     ...(attachments ? { attachments: attachments.store.claims } : {}),
+    cases: createSqlCaseStore(storage.sql),
     ...(options.customers === false
       ? {}
       : {

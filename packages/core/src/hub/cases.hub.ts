@@ -11,7 +11,7 @@ import type { CaseAuditEntry, CaseStore } from './cases.store';
 import type { InteractionStepped } from './conversation.log';
 import type { Caller, CommandHandlers } from './dispatch';
 import type { ReportFailure } from './failures';
-import type { HubClock, Subject } from './hub.types';
+import type { HubClock, StoredEvent, Subject } from './hub.types';
 import type { Live } from './live';
 
 /** The commands about cases (tickets). */
@@ -51,6 +51,8 @@ export interface CasesHub {
   openCaseIds(cid: string): Promise<string[]>;
   /** Reopens solved cases when their customer writes on a linked interaction (subscribed to the conversation log). */
   stepped(stepped: InteractionStepped): void;
+  /** The same for a chat message, appended outside a step. */
+  appended(stored: StoredEvent): void;
 }
 
 /** A stored case as staff see it, with its SLA standing at `now`. */
@@ -267,14 +269,18 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     }
   }
 
-  function stepped({ current, stored }: InteractionStepped): void {
-    const message = stored.find((s) => s.ev.type === 'message' && s.ev.from.role === 'visitor');
-    if (!message) return;
-    customerWrote(current.interaction.id, current.interaction.customer.id, message.at).catch(
-      (error: unknown) =>
-        deps.reportFailure(`reopening the cases of interaction ${current.interaction.id}`, error),
+  /** Reopens the cases linked to the interaction of `stored` when it is a message from the customer. */
+  function appended(stored: StoredEvent): void {
+    const { ev } = stored;
+    if (ev.type !== 'message' || ev.from.role !== 'visitor') return;
+    customerWrote(stored.cid, ev.from.id, stored.at).catch((error: unknown) =>
+      deps.reportFailure(`reopening the cases of interaction ${stored.cid}`, error),
     );
   }
 
-  return { handlers, openCaseIds, stepped };
+  function stepped({ stored }: InteractionStepped): void {
+    for (const event of stored) appended(event);
+  }
+
+  return { handlers, openCaseIds, stepped, appended };
 }

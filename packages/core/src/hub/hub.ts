@@ -376,12 +376,14 @@ export function createHub(options: HubOptions): Hub {
     inTurn,
     relationTo,
     serialized,
-    // A chat message is appended outside a step: the email legs hear of it too (hub/email-leg.hub.ts).
+    // A chat message is appended outside a step: the email legs hear of it too (hub/email-leg.hub.ts), and the
+    // cases it may reopen.
     log: {
       ...conversationLog,
       async append(cid, ev) {
         const stored = await conversationLog.append(cid, ev);
         emailLegs.appended(stored);
+        cases.appended(stored);
         return stored;
       },
     },

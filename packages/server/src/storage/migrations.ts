@@ -1,5 +1,6 @@
 import { type Channel, deadlineOf } from '@helpline/core';
 import type { InteractionSnapshot } from '@helpline/core/hub';
+import { CASES_MIGRATION_SQL } from '../cases/cases.migration';
 import { REPORTS_MIGRATION_SQL } from '../reports/reports.migration';
 import type { SqlClient, SqlQueryable } from './sql.client';
 import { FENCE_FUNCTION_SQL } from './storage.fence';
@@ -466,6 +467,11 @@ CREATE TABLE email_legs (
     version: 18,
     name: 'click-to-dial: the do-not-call list and its audit trail',
     sql: DO_NOT_CALL_SQL,
+  },
+  {
+    version: 19,
+    name: 'cases: tickets, their links to interactions, internal notes and audit trail',
+    sql: CASES_MIGRATION_SQL,
   },
   {
     version: 20,

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import type { ConfigInput } from '../config/config';
+import { freshPostgresStorage } from '../customers/customers.testing';
+import type { HelplineServer } from '../server';
+import { freshPgliteDir, testPostgresUrl } from '../testing/databases';
+import { staffToken, startTestServer, TEST_CONFIG, TestClient, visitorToken } from '../testing/harness';
+
+// Cases over the real server and protocol: opened from a chat, read and changed by the agents of its queue only,
+// notes for staff, and reopened by the customer's answer — on PGlite and on PostgreSQL.
+
+/** Alice serves support, Bob sales only; Sam supervises. */
+const CONFIG: ConfigInput = {
+  ...TEST_CONFIG,
+  agents: [
+    { id: 'alice', name: 'Alice', queues: ['support'] },
+    { id: 'bob', name: 'Bob', queues: ['sales'] },
+    { id: 'sam', name: 'Sam', role: 'supervisor' },
+  ],
+};
+
+const clients: TestClient[] = [];
+const closing: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const client of clients) client.close();
+  for (const close of closing.reverse()) await close();
+});
+
+async function connect(server: HelplineServer, token: string, staff = false) {
+  const client = await TestClient.connect(server.socketUrl, token, staff ? { site: '', origin: null } : {});
+  clients.push(client);
+  return client;
+}
+
+function suite(name: string, storage: () => Promise<Parameters<typeof startTestServer>[0]>) {
+  describe(`cases over the server on ${name}`, () => {
+    it('a case from a chat: the agents of its queue only, notes for staff, reopened by the customer', async () => {
+      const server = await startTestServer({ config: CONFIG, ...(await storage()) });
+      closing.push(() => server.close());
+      const alice = await connect(server, await staffToken('alice'), true);
+      const bob = await connect(server, await staffToken('bob'), true);
+      const sam = await connect(server, await staffToken('sam'), true);
+      const visitor = await visitorToken(server);
+      const vera = await connect(server, visitor.token);
+      await alice.ok('presence.set', { status: 'available' });
+      const { cid } = await vera.ok('chat.start', { channel: 'chat', queueId: 'support' });
+      await alice.waitFor(
+        (f) => f.t === 'notice' && f.notice.type === 'offer' && f.notice.offer.interaction.id === cid,
+        'offer',
+        30_000,
+      );
+      await alice.ok('offer.accept', { cid });
+
+      const { case: created } = await alice.ok('case.create', {
+        cid,
+        subject: 'Refund for order 42',
+        priority: 'high',
+      });
+      assert.equal(created.status, 'open');
+      assert.equal(created.queueId, 'support');
+      assert.deepEqual(created.interactionIds, [cid]);
+
+      // Who may see it: not the visitor (by role), not Bob (another queue: as if it did not exist), Sam yes.
+      const byVisitor = await vera.command('case.get', { caseId: created.id });
+      assert.equal(byVisitor.ok ? 'ran' : byVisitor.error.code, 'auth/forbidden');
+      for (const [op, args] of [
+        ['case.get', { caseId: created.id }],
+        ['case.update', { caseId: created.id, event: 'SOLVE' }],
+        ['case.note', { caseId: created.id, text: 'mine now' }],
+      ] as const) {
+        const byBob = await bob.command(op, args);
+        assert.equal(byBob.ok ? 'ran' : byBob.error.code, 'not-found', `${op} by an agent of another queue`);
+      }
+      assert.deepEqual((await bob.ok('case.list', { customerId: created.customerId })).cases, []);
+      assert.equal((await sam.ok('case.list', { customerId: created.customerId })).cases.length, 1);
+
+      const { note } = await alice.ok('case.note', { caseId: created.id, text: 'Refund asked of the bank' });
+      assert.deepEqual((await sam.ok('case.get', { caseId: created.id })).notes, [note]);
+      const closeEarly = await alice.command('case.update', { caseId: created.id, event: 'CLOSE' });
+      assert.equal(closeEarly.ok ? 'ran' : closeEarly.error.code, 'conflict/state');
+      const { case: solved } = await alice.ok('case.update', {
+        caseId: created.id,
+        event: 'SOLVE',
+        tags: ['refund'],
+      });
+      assert.equal(solved.status, 'solved');
+
+      // Vera answers on the chat: the case is open again, a second contact.
+      await vera.ok('message.send', { cid, clientMsgId: randomUUID(), text: 'The refund has not arrived' });
+      let reopened = solved;
+      for (let attempt = 0; attempt < 200 && reopened.status !== 'open'; attempt += 1)
+        reopened = (await alice.ok('case.get', { caseId: created.id })).case;
+      assert.equal(reopened.status, 'open');
+      assert.equal(reopened.reopenCount, 1);
+      assert.equal(reopened.contacts, 2);
+      assert.deepEqual(reopened.tags, ['refund']);
+    });
+  });
+}
+
+suite('PGlite', async () => ({ storage: { kind: 'pglite', dataDir: await freshPgliteDir() } }));
+
+const available = await testPostgresUrl();
+if ('url' in available) {
+  suite('PostgreSQL', async () => ({ storage: await freshPostgresStorage(available.url, closing) }));
+} else {
+  it('cases over the server on PostgreSQL', { skip: available.skip }, () => {});
+}
