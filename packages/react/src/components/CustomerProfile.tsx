@@ -20,20 +20,32 @@ const KIND_LABELS: Readonly<Record<CustomerIdentifier['kind'], MessageKey>> = {
 /** A CRM link only when it is `https:`: anything else (`javascript:`, `data:`) is never a link. */
 const safeUrl = (url: string | undefined) => (url && /^https:\/\//i.test(url) ? url : undefined);
 
-/** Identifiers of a record as text: what each is, its value, whether it is proven (the `contact` key is internal). */
-function Identifiers({ customer }: { readonly customer: CustomerRecord }): ReactNode {
+/**
+ * Identifiers of a record as text: what each is, its value, whether it is proven (the `contact` key is internal).
+ * With `heading`, titled by it — nothing at all when there is nothing to show.
+ */
+function Identifiers({
+  customer,
+  heading,
+}: {
+  readonly customer: CustomerRecord;
+  readonly heading?: string;
+}): ReactNode {
   const { t } = useTranslator();
   const shown = customer.identifiers.filter((i) => i.kind !== 'contact');
   if (shown.length === 0) return null;
   return (
-    <ul className="helpline-customer__identifiers">
-      {shown.map((identifier) => (
-        <li key={identifier.id} data-verified={identifier.verified}>
-          {t(KIND_LABELS[identifier.kind])}: {identifier.value} (
-          {t(identifier.verified ? 'identifierVerified' : 'identifierUnverified')})
-        </li>
-      ))}
-    </ul>
+    <>
+      {heading && <h3 className="helpline-customer__subtitle">{heading}</h3>}
+      <ul className="helpline-customer__identifiers">
+        {shown.map((identifier) => (
+          <li key={identifier.id} data-verified={identifier.verified}>
+            {t(KIND_LABELS[identifier.kind])}: {identifier.value} (
+            {t(identifier.verified ? 'identifierVerified' : 'identifierUnverified')})
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 
@@ -58,7 +70,6 @@ export function CustomerProfile({ cid, className }: CustomerProfileProps): React
   const agent = useClient('agent');
   const i18n = useTranslator();
   const { t } = i18n;
-  const id = useId();
   const [view, setView] = useState<CustomerView | undefined>();
   const [failed, setFailed] = useState(false);
 
@@ -85,10 +96,9 @@ export function CustomerProfile({ cid, className }: CustomerProfileProps): React
   const crmUrl = safeUrl(customer.crm?.url);
   const name = customer.displayName || t('customerAnonymous');
   return (
-    <section className={cx('helpline-customer', className)} aria-labelledby={`${id}-title`}>
-      <h2 className="helpline-customer__title" id={`${id}-title`}>
-        {name}
-      </h2>
+    // Labelled as the record, not by the name: next to the customer card (labelled by the name) each landmark stays unique.
+    <section className={cx('helpline-customer', className)} aria-label={t('customerRecord')}>
+      <h2 className="helpline-customer__title">{name}</h2>
       {crmUrl && (
         <p>
           <a href={crmUrl} target="_blank" rel="noopener noreferrer nofollow">
@@ -97,8 +107,7 @@ export function CustomerProfile({ cid, className }: CustomerProfileProps): React
         </p>
       )}
       {failed && <p role="alert">{t('errorGeneric')}</p>}
-      <h3 className="helpline-customer__subtitle">{t('customerIdentifiers')}</h3>
-      <Identifiers customer={customer} />
+      <Identifiers customer={customer} heading={t('customerIdentifiers')} />
       {suggestions.length > 0 && (
         <>
           <h3 className="helpline-customer__subtitle">{t('customerSuggestions')}</h3>

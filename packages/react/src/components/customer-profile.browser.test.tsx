@@ -18,6 +18,7 @@ import { testAgent } from '@helpline/core/testing';
 import { assert } from 'chai';
 import { HelplineProvider } from '../context/HelplineContext';
 import { consoleMessages } from '../i18n/en';
+import { AgentConsole } from '../prefabs/AgentConsole';
 import {
   acceptChat,
   adoptStyles,
@@ -27,6 +28,7 @@ import {
   cleanup,
   click,
   mount,
+  press,
   QUEUES,
   typeText,
   waitForUi,
@@ -191,5 +193,55 @@ describe('customer records in the console', () => {
     await assertAccessible(container);
     await click(byText(container, 'button', `Ada ${XSS}`));
     assert.deepEqual(picked, ['cu_ada']);
+  });
+
+  it('in the console: the screen pop shows the record of the selected conversation, the search is the next tab (keyboard, axe)', async () => {
+    const { container } = mount(
+      <HelplineProvider agent={agent} queues={QUEUES}>
+        <AgentConsole />
+      </HelplineProvider>,
+    );
+    const tabs = () => [...container.querySelectorAll<HTMLElement>('[role="tab"]')];
+    const panel = (tab: HTMLElement) => document.getElementById(tab.getAttribute('aria-controls') ?? '');
+    assert.strictEqual(
+      container.querySelector('[role="tablist"]')?.getAttribute('aria-label'),
+      consoleMessages.customerTabs,
+    );
+    assert.include(container.textContent, consoleMessages.customerNoneSelected, 'nothing selected yet');
+
+    await acceptChat(agent, visitor);
+    await waitForUi(
+      () => container.querySelector('.helpline-customer__history .helpline-contact') !== null,
+      'the record of the accepted chat',
+    );
+    const [profile, search] = tabs();
+    if (!profile || !search) throw new Error('two tabs');
+    assert.deepEqual(
+      tabs().map((tab) => [tab.textContent, tab.getAttribute('aria-selected'), tab.tabIndex]),
+      [
+        [consoleMessages.customerTitle, 'true', 0],
+        [consoleMessages.customerSearchSubmit, 'false', -1],
+      ],
+    );
+    const record = panel(profile);
+    assert.include(record?.textContent, consoleMessages.channelChat, 'a channel badge on the timeline');
+    assert.isNotNull(record?.querySelector('.helpline-customer__suggestions'), 'the suggestion to decide');
+    assert.isTrue(panel(search)?.hidden);
+    await assertAccessible(container);
+
+    // Keyboard: the arrow moves to the search tab and focuses it; Home goes back.
+    profile.focus();
+    await press({ key: 'ArrowRight' }, profile);
+    assert.strictEqual(document.activeElement, search);
+    assert.strictEqual(search.getAttribute('aria-selected'), 'true');
+    assert.isTrue(panel(profile)?.hidden);
+    const input = byLabel<HTMLInputElement>(container, consoleMessages.customerSearchLabel);
+    await typeText(input, 'ada');
+    await click(container.querySelector('.helpline-customer-search button[type="submit"]'));
+    await waitForUi(() => container.querySelector('.helpline-customer-search__results') !== null, 'results');
+    await assertAccessible(container);
+    await press({ key: 'Home' }, search);
+    assert.strictEqual(document.activeElement, profile);
+    assert.isFalse(panel(profile)?.hidden);
   });
 });

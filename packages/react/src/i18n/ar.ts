@@ -256,6 +256,8 @@ export const ar: Catalog = {
   customerSearchLabel: 'الاسم أو البريد الإلكتروني أو الهاتف',
   customerSearchSubmit: 'بحث',
   customerSearchEmpty: 'لم يُعثر على عميل.',
+  customerTabs: 'عروض العميل',
+  customerNoneSelected: 'اختر محادثة لعرض عميلها.',
   identifierContact: 'جهة الاتصال',
   identifierWeb: 'مسجّل الدخول في موقعك',
   identifierEmail: 'البريد الإلكتروني',

@@ -253,6 +253,8 @@ export const consoleMessages = {
   customerSearchLabel: 'Name, email or phone',
   customerSearchSubmit: 'Search',
   customerSearchEmpty: 'No customer found.',
+  customerTabs: 'Customer views',
+  customerNoneSelected: 'Select a conversation to see its customer.',
   identifierContact: 'Contact',
   identifierWeb: 'Signed in on your site',
   identifierEmail: 'Email',

@@ -250,6 +250,8 @@ export const nl: Catalog = {
   customerSearchLabel: 'Naam, e-mail of telefoon',
   customerSearchSubmit: 'Zoeken',
   customerSearchEmpty: 'Geen klant gevonden.',
+  customerTabs: 'Klantweergaven',
+  customerNoneSelected: 'Kies een gesprek om de klant te zien.',
   identifierContact: 'Contact',
   identifierWeb: 'Ingelogd op je site',
   identifierEmail: 'E-mail',

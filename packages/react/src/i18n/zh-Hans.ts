@@ -246,6 +246,8 @@ export const zhHans: Catalog = {
   customerSearchLabel: '姓名、电子邮件或电话',
   customerSearchSubmit: '搜索',
   customerSearchEmpty: '未找到客户。',
+  customerTabs: '客户视图',
+  customerNoneSelected: '选择一个会话以查看其客户。',
   identifierContact: '联系人',
   identifierWeb: '已在您的网站登录',
   identifierEmail: '电子邮件',

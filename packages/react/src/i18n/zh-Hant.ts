@@ -246,6 +246,8 @@ export const zhHant: Catalog = {
   customerSearchLabel: '姓名、電子郵件或電話',
   customerSearchSubmit: '搜尋',
   customerSearchEmpty: '找不到客戶。',
+  customerTabs: '客戶檢視',
+  customerNoneSelected: '選擇一個對話以查看其客戶。',
   identifierContact: '聯絡人',
   identifierWeb: '已在您的網站登入',
   identifierEmail: '電子郵件',

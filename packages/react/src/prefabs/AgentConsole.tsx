@@ -1,10 +1,11 @@
 'use client';
 import type { AwayReason, Queue, WireInteraction } from '@helpline/core';
-import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { CallbackWorklist, type CallbackWorklistProps } from '../components/CallbackWorklist';
 import { ChatPanel } from '../components/ChatPanel';
 import { ConnectionStatus } from '../components/ConnectionStatus';
 import { CustomerCard } from '../components/CustomerCard';
+import { CustomerProfile, CustomerSearch } from '../components/CustomerProfile';
 import { EscalateForm } from '../components/EscalateForm';
 import { Inbox } from '../components/Inbox';
 import {
@@ -243,12 +244,23 @@ function ConsoleLayout({
             )}
           </div>
           <aside className="helpline-console__side" aria-label={t('customerTitle')}>
-            {interaction && (
-              <CustomerCard
-                customerId={interaction.customer.id}
-                {...(customerHistory ? { history: customerHistory(interaction.customer.id) } : {})}
-              />
-            )}
+            <CustomerTabs
+              profile={
+                interaction && (
+                  <>
+                    <CustomerCard
+                      customerId={interaction.customer.id}
+                      {...(customerHistory ? { history: customerHistory(interaction.customer.id) } : {})}
+                    />
+                    <CustomerProfile
+                      key={interaction.id}
+                      cid={interaction.id}
+                      className="helpline-customer--record"
+                    />
+                  </>
+                )
+              }
+            />
             {(voice || session.takesCalls) && !isCall && <Softphone />}
           </aside>
         </div>
@@ -256,5 +268,74 @@ function ConsoleLayout({
         <ShortcutsHelp keymap={keymap} />
       </section>
     </ShortcutsContext.Provider>
+  );
+}
+
+const CUSTOMER_TABS = ['profile', 'search'] as const;
+
+/**
+ * The side panel's two views as tabs (WAI-ARIA tabs pattern): the selected interaction's customer (the screen pop:
+ * card, record, timeline on every channel, merge suggestions) and the customer search. Arrow keys, Home and End move
+ * between the tabs; only the selected tab is in the tab order.
+ */
+function CustomerTabs({ profile }: { readonly profile: ReactNode }): ReactNode {
+  const { t, dir } = useTranslator();
+  const id = useId();
+  const [shown, setShown] = useState<(typeof CUSTOMER_TABS)[number]>('profile');
+  const tabs = useRef<(HTMLButtonElement | null)[]>([]);
+  const labels = { profile: t('customerTitle'), search: t('customerSearchSubmit') };
+
+  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    const index = CUSTOMER_TABS.indexOf(shown);
+    const last = CUSTOMER_TABS.length - 1;
+    // In right-to-left text the tabs run from right to left, so the arrow that points onwards is ArrowLeft.
+    const onwards = dir === 'rtl' ? -1 : 1;
+    const next = { ArrowRight: index + onwards, ArrowLeft: index - onwards, Home: 0, End: last }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const target = (next + CUSTOMER_TABS.length) % CUSTOMER_TABS.length;
+    setShown(CUSTOMER_TABS[target] ?? 'profile');
+    tabs.current[target]?.focus();
+  }
+
+  return (
+    <div className="helpline-console__customer">
+      <div role="tablist" aria-label={t('customerTabs')} className="helpline-tabs" onKeyDown={onKeyDown}>
+        {CUSTOMER_TABS.map((tab, index) => (
+          <button
+            key={tab}
+            ref={(element) => {
+              tabs.current[index] = element;
+            }}
+            type="button"
+            role="tab"
+            id={`${id}-${tab}-tab`}
+            aria-selected={shown === tab}
+            aria-controls={`${id}-${tab}`}
+            tabIndex={shown === tab ? 0 : -1}
+            className="helpline-tabs__tab"
+            onClick={() => setShown(tab)}
+          >
+            {labels[tab]}
+          </button>
+        ))}
+      </div>
+      {CUSTOMER_TABS.map((tab) => (
+        <div
+          key={tab}
+          role="tabpanel"
+          id={`${id}-${tab}`}
+          aria-labelledby={`${id}-${tab}-tab`}
+          hidden={shown !== tab}
+          className="helpline-tabs__panel"
+        >
+          {tab === 'profile' ? (
+            (profile ?? <p className="helpline-empty">{t('customerNoneSelected')}</p>)
+          ) : (
+            <CustomerSearch />
+          )}
+        </div>
+      ))}
+    </div>
   );
 }
