@@ -322,6 +322,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   const admission = createAdmission(config.file.limits, now);
   const authenticate = (token: string) => auth.authenticate(token);
   const bridged = outbound ? outbound.authenticate(authenticate) : authenticate;
+  const reports = reportsOfQueues(storage.sql, config.queues);
+  let retainedAt = Number.NEGATIVE_INFINITY;
   const hubOptions: HubOptions = {
     queues: config.queues,
     agents: config.agents,
@@ -365,7 +367,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
           }),
         }),
     // Reports over the stored history (report.run, docs/reports.md): SLA targets and dispositions from the queues.
-    reports: reportsOfQueues(storage.sql, config.queues),
+    reports,
     channels: mergeChannelsOptions(
       messaging && messagingAdapter ? messaging.channels(messagingAdapter) : undefined,
       email && emailChannel ? email.channels(emailChannel) : undefined,
@@ -489,6 +491,15 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     // A resume token nobody used for a week belongs to a client that is long gone.
     storage.pruneResumeTokens(now() - 7 * 86_400_000).catch(() => {});
     attachments?.prune(now()).catch(() => {});
+    // History retention (docs/reports.md): once a day, by the leader alone, so instances never race on the delete.
+    const retentionDays = config.file.historyRetentionDays;
+    if (retentionDays !== undefined && engine.role === 'leader' && now() - retainedAt >= 86_400_000) {
+      retainedAt = now();
+      reports.prune(now() - retentionDays * 86_400_000).then(
+        (deleted) => log.info('reports.retention', { deleted }),
+        (error: unknown) => log.warn('reports.retention-failed', {}, error),
+      );
+    }
   }, 60_000);
   housekeeping.unref();
 

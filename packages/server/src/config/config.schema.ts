@@ -352,6 +352,11 @@ export const configSchema = v.strictObject({
   heartbeatSeconds: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1')), 15),
   /** How long an agent may have no connection before the server sets them offline (a reload loses nothing). */
   agentGraceSeconds: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1')), 60),
+  /**
+   * Days of closed interactions' history kept for reports (docs/reports.md); the leader deletes older history once a
+   * day. Absent: kept for good.
+   */
+  historyRetentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, 'must be at least 1'))),
   /** Priority, VIP and location routing rules (docs/server.md). */
   routing: v.optional(routing, {}),
   /** Production voice on Vonage (packages/server/src/vonage, docs/vonage.md); absent = WebRTC only. */

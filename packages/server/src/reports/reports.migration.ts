@@ -18,6 +18,4 @@ ALTER TABLE interactions
     channel = 'voice' AND interaction -> 'timestamps' -> 'queuedAt' IS NULL
     AND coalesce(interaction -> 'participants' @> '[{"role": "agent"}]', false)
   ) STORED;
--- First-contact resolution looks for the next contact of the same customer on the same topic.
-CREATE INDEX interactions_repeat ON interactions (customer_id, (coalesce(topic, '')), created_at) WHERE NOT outbound;
 `;

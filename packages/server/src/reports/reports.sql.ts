@@ -167,20 +167,25 @@ export function createSqlReports(sql: SqlClient, options: SqlReportsOptions = {}
     const rows = await sql.query<FiguresSqlRow>(
       `WITH sla AS (SELECT * FROM unnest($3::text[], $4::float8[]) AS s (queue_id, target_ms)),
 unresolved AS (SELECT * FROM unnest($5::text[], $6::text[]) AS u (queue_id, disposition)),
+scanned AS (
+  -- The window and the FCR window after it, in one scan: a contact is repeated when another inbound contact of the
+  -- same customer and topic was created 1 ms to the FCR window after it (one sort, no lookup per row).
+  SELECT ${GROUP_COLUMN[groupBy]} AS key, i.created_at, i.queue_id, i.disposition, i.outbound, i.queued_at,
+         i.answered_at, i.ended_at, i.wrapped_at, i.end_reason, i.csat_score,
+         CASE WHEN NOT i.outbound THEN count(*) OVER (
+           PARTITION BY i.customer_id, coalesce(i.topic, ''), i.outbound ORDER BY i.created_at
+           RANGE BETWEEN 1 FOLLOWING AND $8::bigint FOLLOWING) > 0 END AS repeated
+  FROM interactions i
+  WHERE i.created_at >= $1 AND i.created_at < $2 + $8::bigint
+),
 base AS (
-  SELECT ${GROUP_COLUMN[groupBy]} AS key, i.outbound, i.queued_at, i.answered_at, i.ended_at, i.wrapped_at,
-         i.end_reason, i.csat_score, coalesce(s.target_ms, $7::float8) AS target_ms,
-         CASE WHEN i.answered_at IS NOT NULL AND NOT i.outbound THEN
-           NOT EXISTS (SELECT 1 FROM unresolved u WHERE u.queue_id = i.queue_id AND u.disposition = i.disposition)
-           AND NOT EXISTS (
-             SELECT 1 FROM interactions n
-             WHERE n.customer_id = i.customer_id AND coalesce(n.topic, '') = coalesce(i.topic, '') AND NOT n.outbound
-               AND n.created_at > i.created_at AND n.created_at <= i.created_at + $8::bigint
-               -- Implied by the two lines above; said so the planner reads only the window's rows and the FCR window after.
-               AND n.created_at >= $1 AND n.created_at <= $2 + $8::bigint)
+  SELECT c.*, coalesce(s.target_ms, $7::float8) AS target_ms,
+         CASE WHEN c.answered_at IS NOT NULL AND NOT c.outbound THEN
+           NOT c.repeated
+           AND NOT EXISTS (SELECT 1 FROM unresolved u WHERE u.queue_id = c.queue_id AND u.disposition = c.disposition)
          END AS resolved_first_time
-  FROM interactions i LEFT JOIN sla s ON s.queue_id = i.queue_id
-  WHERE i.created_at >= $1 AND i.created_at < $2
+  FROM scanned c LEFT JOIN sla s ON s.queue_id = c.queue_id
+  WHERE c.created_at < $2
 )
 SELECT key,
   count(*) FILTER (WHERE NOT outbound) AS contacts,
