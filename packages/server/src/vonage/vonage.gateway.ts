@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type ConversationEvent,
   helplineError,
@@ -14,6 +13,7 @@ import {
 } from '@helpline/core';
 import type { Hub, HubClock, OutboundCall, Subject } from '@helpline/core/hub';
 import type { Logger } from '../log/logger';
+import { phoneCustomerId } from '../outbound/outbound.policy';
 import type { VonageApi } from './vonage.api';
 import { type BridgeClient, type BridgeTokens, openBridge } from './vonage.bridge';
 import type { VonageConfig, VonageNumber } from './vonage.config';
@@ -178,8 +178,8 @@ const digitsOf = (number: string) => number.replace(/^\+/, '');
  * (docs/customers.md): only then does it merge with a customer who proved the same number.
  */
 function phoneSubject(number: string | undefined, uuid: string, trustCallerId = false): Subject {
-  const key = number ?? `withheld:${uuid}`;
-  const id = `tel_${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+  // The same id as a call an agent dials to the number (click-to-dial): one customer either way.
+  const id = phoneCustomerId(number ?? `withheld:${uuid}`);
   return {
     id,
     role: 'visitor',

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Interaction, ServerFrame } from '@helpline/core';
 import { importSPKI, jwtVerify, SignJWT } from 'jose';
 import type { ConfigInput } from '../config/config';
+import { phoneCustomerId } from '../outbound/outbound.policy';
 import type { HelplineServer } from '../server';
 import {
   http,
@@ -190,6 +191,7 @@ describe('Vonage on the server', () => {
     ]);
     const queued = voiceInteractionOf(server, '+447700900001');
     assert.ok(queued, 'a voice interaction for the caller');
+    assert.equal(queued.customer.id, phoneCustomerId('+447700900001'), 'the customer a dialled call reaches');
     assert.equal(queued.state, 'queued');
     assert.equal(queued.queueId, 'support');
     const cid = queued.id;
