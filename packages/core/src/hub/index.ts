@@ -6,14 +6,7 @@
  *
  * @packageDocumentation
  */
-export {
-  type CaseOp,
-  type CasesHub,
-  type CasesHubDeps,
-  createCasesHub,
-  type WireCase,
-  wireCase,
-} from './cases.hub';
+export { type WireCase, wireCase } from './cases.hub';
 export { type CaseAuditEntry, type CaseStore, createMemoryCaseStore } from './cases.store';
 export {
   createMemoryTransport,
