@@ -5,7 +5,7 @@ import { CLOSE_CODES, helplineError } from '@helpline/core';
 import { createAlwaysHeldLease, createLocalBus } from '@helpline/core/cluster';
 import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline/core/hub';
 import { type AttachmentOptions, openAttachments } from './attachments';
-import { type CustomerDirectoryOptions, createSqlCustomerDirectory } from './customers';
+import { type CustomerDirectoryOptions, createSqlCustomerDirectory, prepareCustomers } from './customers';
 import { type Auth, createAuth } from './auth/auth';
 import { createSqlCaseStore } from './cases';
 import { mergeChannelsOptions, prepareEmail } from './channels/email/email.server';
@@ -242,6 +242,9 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   // Click-to-dial (packages/server/src/outbound): only with an `outbound` section; through Vonage when configured,
   // else on a simulated phone line (consoles say so).
   const outbound = prepareOutbound({ config, simulated: !vonage, log, now });
+  // The CRM webhook of the config file (docs/customers.md); a missing secret stops the start. Code's options win.
+  const customersOfFile =
+    options.customers === false ? {} : prepareCustomers(config.file.customers, options.env ?? process.env);
   const ownsStorage = !('ping' in options.storage);
   // Cluster mode: every handler on a PostgreSQL URL joins the deployment on that database (docs/decisions/0005),
   // once storage has migrated it. The hub's writes are fenced by the engine's lease.
@@ -363,6 +366,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       : {
           customers: createSqlCustomerDirectory(storage.sql, {
             onResolveError: (error: unknown) => log.warn('customers.crm-failed', {}, error),
+            ...customersOfFile,
             ...options.customers,
           }),
         }),

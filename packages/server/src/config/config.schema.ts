@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { attachmentPolicySchema } from '../attachments/attachments.config';
 import { emailConfigSchema } from '../channels/email/email.config';
 import { messagingConfigSchema } from '../channels/messaging/messaging.config';
+import { customersConfigSchema } from '../customers/customers.config';
 import { outboundConfigSchema } from '../outbound/outbound.config';
 import { vonageConfigSchema } from '../vonage/vonage.config';
 
@@ -367,6 +368,8 @@ export const configSchema = v.strictObject({
   email: v.optional(emailConfigSchema),
   /** Click-to-dial: caller IDs, calling hours, do-not-call numbers (docs/voice.md); absent = agents cannot dial. */
   outbound: v.optional(outboundConfigSchema),
+  /** Customers: the host CRM's webhook for the screen pop (docs/customers.md); absent = Helpline's own records. */
+  customers: v.optional(customersConfigSchema),
 });
 
 /** The configuration file as written (before defaults). */

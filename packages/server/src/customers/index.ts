@@ -1,3 +1,4 @@
+export { type CustomersConfig, customersConfigSchema } from './customers.config';
 export { type CrmWebhookOptions, crmSignature, crmWebhook } from './customers.crm';
 export {
   type CrmLookup,
@@ -6,3 +7,4 @@ export {
   createSqlCustomerDirectory,
   normaliseIdentifier,
 } from './customers.directory';
+export { prepareCustomers } from './customers.prepare';
