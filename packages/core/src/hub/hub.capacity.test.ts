@@ -9,6 +9,7 @@ import { createMemoryTransport } from '../transport/memory.transport';
 import { devAuthenticate } from './dev-auth';
 import { createHub } from './hub';
 import type { HubStorage, StoredInteraction, Subject } from './hub.types';
+import { DEFAULT_LIFECYCLES } from './lifecycles';
 import { createMemoryStorage } from './memory.storage';
 
 // An agent past their capacity, as cluster fault runs showed it (an agent holding 3 chats with a capacity of 2): the
@@ -182,5 +183,26 @@ describe('hub: an agent never holds more than their capacity', () => {
     assert.equal(hub.interaction(second)?.state, 'offered', 'nothing stored');
     const held = await heldByAlice(storage, [first, second]);
     assert.deepEqual(held.records.sort(), [first, ghost].sort());
+  });
+
+  it('a chat’s accept is refused while the records say the agent holds a call (voiceBlocksChat)', async () => {
+    const storage = createMemoryStorage();
+    const { hub, chat, offered, accept } = await hubWithAlice(storage);
+    const first = await chat('v1');
+    await offered(first);
+    // A call of alice's that the router never heard of: accepted while this hub's copy was stale.
+    const record = (await storage.getInteraction(first)) as StoredInteraction;
+    const talking = [...(DEFAULT_LIFECYCLES.voice?.handling ?? [])][0] ?? 'active';
+    const call = `${first}-call`;
+    await storage.putInteraction({
+      ...record,
+      interaction: { ...record.interaction, id: call, channel: 'voice', state: talking, agentId: 'alice' },
+    });
+    await assert.rejects(
+      accept(first),
+      (error) => isHelplineError(error) && error.code === 'agent/capacity',
+      'refused by the records',
+    );
+    assert.equal(hub.interaction(first)?.state, 'offered', 'nothing stored');
   });
 });

@@ -405,6 +405,8 @@ export function createHub(options: HubOptions): Hub {
     relationTo,
     queuesOf: (agentId) => agentQueues.get(agentId),
     wireFor,
+    // The cases part is created just below; this runs only once a command arrives.
+    openCaseIds: (customerId, subject) => cases.openCaseIds(customerId, subject),
     reportFailure,
   });
   conversationLog.subscribe(customers.stepped);
@@ -432,6 +434,7 @@ export function createHub(options: HubOptions): Hub {
     pickQueue,
     presenceOf: (agentId) => presence.presenceOf(agentId),
     wireFor,
+    ...(lifecycles.voice ? { callStates: [...lifecycles.voice.handling] } : {}),
     async replay(subjectId, cid) {
       for (const conn of connsOf(subjectId)) await replayFrom(conn, cid, 0);
     },

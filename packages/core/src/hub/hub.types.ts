@@ -178,6 +178,12 @@ export interface CapacityHold {
   readonly capacity: number;
   /** The states in which an agent holds an interaction of the channel (capacity in use). */
   readonly states: readonly string[];
+  /**
+   * Work of another channel that leaves the agent no room for this one at all (`voiceBlocksChat`: a call blocks
+   * chats): an open interaction of `channel` held by the agent in one of `states`, as stored, refuses the step with
+   * `agent/capacity` too, counted under the same lock.
+   */
+  readonly blockedBy?: { readonly channel: Channel; readonly states: readonly string[] } | undefined;
 }
 
 /** A messaging channel's keys of a step: the thread it starts, and providers' ids of its events. */

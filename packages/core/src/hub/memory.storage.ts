@@ -67,6 +67,18 @@ export function createMemoryStorage(): HubStorage {
         ).length;
         if (held >= holds.capacity)
           throw helplineError('agent/capacity', { agent: holds.agentId, channel: holds.channel });
+        const { blockedBy } = holds;
+        const blocked =
+          blockedBy !== undefined &&
+          [...interactions.values()].some(
+            ({ interaction, open }) =>
+              open &&
+              interaction.id !== cid &&
+              interaction.agentId === holds.agentId &&
+              interaction.channel === blockedBy.channel &&
+              blockedBy.states.includes(interaction.state),
+          );
+        if (blocked) throw helplineError('agent/capacity', { agent: holds.agentId, channel: holds.channel });
       }
       const log = logOf(cid);
       const stored = events.map(

@@ -51,6 +51,11 @@ export interface WorkHubDeps {
   readonly presenceOf: (agentId: string) => PresenceSnapshot;
   /** The interaction as `subject` may see it. */
   readonly wireFor: (interaction: Interaction, subject: Subject | undefined) => WireInteraction;
+  /**
+   * The states in which an agent holds a call (the voice lifecycle's `handling`): an agent whose capacity says
+   * `voiceBlocksChat` is refused a chat's accept while storage holds such a call of theirs. Absent: no calls here.
+   */
+  readonly callStates?: readonly string[] | undefined;
   /** Sends a subject the whole conversation, in order (an agent whose accept was found stored). */
   readonly replay?: ((subjectId: string, cid: string) => Promise<void>) | undefined;
 }
@@ -91,11 +96,15 @@ export function createWorkHub(deps: WorkHubDeps): WorkHub {
           // The router's room is a cache of the records; storage counts the agent's work again by the records,
           // under a lock on the agent, and refuses the accept past their capacity (`agent/capacity`).
           const { channel } = current.interaction;
+          const capacity = agents.get(caller.subject.id)?.capacity;
+          // A call held blocks chats (voiceBlocksChat): counted by the records too, as the router counts it.
+          const callBlocks = channel === 'chat' && capacity?.voiceBlocksChat === true && deps.callStates;
           change.holds = {
             agentId: caller.subject.id,
             channel,
-            capacity: agents.get(caller.subject.id)?.capacity[channel] ?? 0,
+            capacity: capacity?.[channel] ?? 0,
             states: [...current.lifecycle.handling],
+            ...(callBlocks ? { blockedBy: { channel: 'voice', states: callBlocks } } : {}),
           };
           // The router holds the accept before it is stored: the offer stood and the machine took the accept, so
           // the accept wins even when the offer runs out while it is written (a slow database, a cluster leader's

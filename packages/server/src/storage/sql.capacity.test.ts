@@ -1,17 +1,18 @@
 // What SQL storage checks before it stores a step (CommitOptions): the record still in the state the hub's copy took
 // it from, and room for an agent an accept makes hold the interaction, counted by the records under a lock on the
-// agent — on PGlite and on PostgreSQL, where two accepts for one agent run on two connections at once.
+// agent (and, for an agent whose call blocks chats, no call held) — on PGlite and on PostgreSQL, where two accepts for
+// one agent run on two connections at once.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { type Interaction, isHelplineError } from '@helpline/core';
+import { type Channel, type Interaction, isHelplineError } from '@helpline/core';
 import type { CapacityHold, InteractionSnapshot, StoredInteraction } from '@helpline/core/hub';
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from '../testing/databases';
 import { openStorage, type SqlStorage } from './sql.storage';
 
-function record(id: string, state: string, agentId?: string): StoredInteraction {
+function record(id: string, state: string, agentId?: string, channel: Channel = 'chat'): StoredInteraction {
   const interaction: Interaction = {
     id,
-    channel: 'chat',
+    channel,
     state,
     queueId: 'support',
     customer: { id: `v-${id}`, identified: false, attributes: {} },
@@ -36,13 +37,19 @@ const hold = (capacity: number): CapacityHold => ({
   states: ['active', 'wrap-up'],
 });
 
-/** Stores `id` as accepted by alice, checked as an accept is. */
-const accept = (storage: SqlStorage, id: string, capacity: number) =>
+/** Stores `id` as accepted by alice, checked as an accept is (`callsBlock`: as for an agent whose call blocks chats). */
+const accept = (storage: SqlStorage, id: string, capacity: number, callsBlock = false) =>
   storage.commit(
     id,
     [{ at: 2_000, ev: { type: 'state', state: 'active' } }],
     () => record(id, 'active', 'alice'),
-    { expectState: 'offered', holds: hold(capacity) },
+    {
+      expectState: 'offered',
+      holds: {
+        ...hold(capacity),
+        ...(callsBlock ? { blockedBy: { channel: 'voice', states: ['active', 'on-hold', 'wrap-up'] } } : {}),
+      },
+    },
   );
 
 describe('SQL storage: the checks of a step', async () => {
@@ -105,6 +112,26 @@ describe('SQL storage: the checks of a step', async () => {
           accept(storage, 'y4', 2),
           (error) => isHelplineError(error) && error.code === 'agent/capacity',
         );
+      });
+
+      it("refuses a chat's accept while the agent holds a call by the records, when calls block chats", async () => {
+        const storage = await target.open();
+        opened.push(storage);
+        await storage.putInteraction(record('v1', 'active', 'alice', 'voice'));
+        await storage.putInteraction(record('z1', 'offered', 'alice'));
+        await storage.putInteraction(record('z2', 'offered', 'alice'));
+        await assert.rejects(
+          accept(storage, 'z1', 10, true),
+          (error) => isHelplineError(error) && error.code === 'agent/capacity',
+        );
+        assert.equal(await storage.lastSeq('z1'), 0, 'no event stored');
+        // Room by the chats alone: an agent whose calls do not block chats takes it.
+        await accept(storage, 'z1', 10);
+        // The call over (closed), a chat is taken again.
+        const call = await storage.getInteraction('v1');
+        assert.ok(call);
+        await storage.putInteraction({ ...call, open: false });
+        await accept(storage, 'z2', 10, true);
       });
     });
   }

@@ -301,6 +301,17 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
       );
       if (Number(row?.held ?? 0) >= holds.capacity)
         throw helplineError('agent/capacity', { agent: holds.agentId, channel: holds.channel });
+      const { blockedBy } = holds;
+      if (blockedBy) {
+        // Under the same lock: a call accepted for the agent at the same moment is counted before or after, never
+        // beside, this step.
+        const [blocking] = await tx.query<{ id: string }>(
+          `SELECT id FROM interactions
+           WHERE is_open AND agent_id = $1 AND channel = $2 AND state = ANY($3::text[]) AND id <> $4 LIMIT 1`,
+          [holds.agentId, blockedBy.channel, [...blockedBy.states], cid],
+        );
+        if (blocking) throw helplineError('agent/capacity', { agent: holds.agentId, channel: holds.channel });
+      }
     }
   };
 
