@@ -1,15 +1,5 @@
 import * as v from 'valibot';
-
-/** `true` for an `https:` URL, or an `http:` one on a loopback address (a CRM running next to the server in development). */
-function isCrmUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && loopback);
-  } catch {
-    return false;
-  }
-}
+import { isCrmUrl } from './customers.crm';
 
 /**
  * The `customers` section of the server's configuration file (docs/customers.md): the host CRM's webhook the screen

@@ -1,6 +1,17 @@
 import { createHmac } from 'node:crypto';
 import type { CrmLookup, CrmRecord } from './customers.directory';
 
+/** `true` for an `https:` URL, or an `http:` one on a loopback address (a CRM running next to the server in development). */
+export function isCrmUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && loopback);
+  } catch {
+    return false;
+  }
+}
+
 /** Options of {@link crmWebhook}. */
 export interface CrmWebhookOptions {
   /** The host CRM's endpoint (`https:`; `http:` only for a loopback address in development). */
@@ -30,8 +41,7 @@ export function crmWebhook(
   options: CrmWebhookOptions,
 ): (lookup: CrmLookup) => Promise<CrmRecord | undefined> {
   const target = new URL(options.url);
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(target.hostname);
-  if (target.protocol !== 'https:' && !(target.protocol === 'http:' && loopback))
+  if (!isCrmUrl(options.url))
     throw new Error(
       `the CRM webhook must be https: (${target.protocol} is only allowed on a loopback address)`,
     );
