@@ -61,10 +61,11 @@ describe('cases hub', () => {
     assert.deepEqual(created.interactionIds, ['c1']);
     assert.equal(created.sla.standing, 'on-track');
     assert.deepEqual(
-      await cases.openCaseIds('c2'),
+      await cases.openCaseIds('v1', alice),
       [created.id],
       'her next contact is offered the open case',
     );
+    assert.deepEqual(await cases.openCaseIds('v1', bob), [], 'not to an agent of another queue');
   });
 
   it('visitors are refused; an agent of another queue is told the case does not exist; supervisors see all', async () => {

@@ -47,8 +47,8 @@ export interface CasesHubDeps {
 /** Cases of a hub. */
 export interface CasesHub {
   readonly handlers: CommandHandlers<CaseOp>;
-  /** The open (not solved, not closed) cases of the customer of an interaction, for the console to offer. */
-  openCaseIds(cid: string): Promise<string[]>;
+  /** The open and pending cases of a customer that `subject` may see, for the console to offer attaching a contact. */
+  openCaseIds(customerId: string, subject: Subject): Promise<string[]>;
   /** Reopens solved cases when their customer writes on a linked interaction (subscribed to the conversation log). */
   stepped(stepped: InteractionStepped): void;
   /** The same for a chat message, appended outside a step. */
@@ -252,12 +252,11 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     },
   };
 
-  async function openCaseIds(cid: string): Promise<string[]> {
-    const current = await deps.load(cid);
-    if (!current) return [];
-    const cases = await store.ofCustomer(await customerOf(current));
+  async function openCaseIds(customerId: string, subject: Subject): Promise<string[]> {
+    const cases = await store.ofCustomer(customerId);
     return cases
       .filter((c) => c.snapshot.value === 'open' || c.snapshot.value === 'pending')
+      .filter((c) => serves(subject, c.snapshot.context.queueId))
       .map((c) => c.id);
   }
 

@@ -50,6 +50,8 @@ export interface CustomersHubDeps {
   readonly liveRecord: (cid: string) => Interaction | undefined;
   /** Who `subject` is to the interaction. */
   readonly relationTo: (subject: Subject, current: Live) => Relation;
+  /** The open cases of a customer `subject` may see (hub/cases.hub.ts), shown with an interaction's customer. */
+  readonly openCaseIds?: ((customerId: string, subject: Subject) => Promise<string[]>) | undefined;
   /** Queues an agent serves. */
   readonly queuesOf: (agentId: string) => ReadonlySet<string> | undefined;
   /** The interaction as `subject` may see it. */
@@ -230,8 +232,12 @@ export function createCustomersHub(deps: CustomersHubDeps): CustomersHub {
       const current = await deps.load(args.cid);
       if (!current || !CUSTOMER_OF_RELATIONS.has(relationTo(caller.subject, current)))
         throw helplineError('not-found', { entity: 'Conversation', id: args.cid });
-      if (!directory) return contactView(current.interaction.customer.id, caller.subject);
-      return viewOf(directory, await customerOfInteraction(directory, current.interaction), caller.subject);
+      const view = directory
+        ? await viewOf(directory, await customerOfInteraction(directory, current.interaction), caller.subject)
+        : await contactView(current.interaction.customer.id, caller.subject);
+      // A new contact from a customer with an open case: the console offers to attach it.
+      const openCaseIds = await deps.openCaseIds?.(view.customer.id, caller.subject);
+      return openCaseIds && openCaseIds.length > 0 ? { ...view, openCaseIds } : view;
     },
     async 'customer.get'(caller, args) {
       authorizeRole(caller.subject, 'customer.get', 'read a customer');

@@ -18,6 +18,8 @@ export const customerViewSchema = v.object({
   customer: customerRecordSchema,
   interactions: v.array(interactionSchema),
   suggestions: v.array(customerSuggestionSchema),
+  /** The customer's open and pending cases the asker may see: the console offers to attach the contact to one. */
+  openCaseIds: v.optional(v.array(v.string())),
 });
 
 /** A messaging channel's KPIs as they travel (`undefined` figures — no data — are absent). */

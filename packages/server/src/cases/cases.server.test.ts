@@ -60,6 +60,8 @@ function suite(name: string, storage: () => Promise<Parameters<typeof startTestS
       assert.equal(created.status, 'open');
       assert.equal(created.queueId, 'support');
       assert.deepEqual(created.interactionIds, [cid]);
+      // The screen pop of the customer's contact offers the open case.
+      assert.deepEqual((await alice.ok('customer.of', { cid })).openCaseIds, [created.id]);
 
       // Who may see it: not the visitor (by role), not Bob (another queue: as if it did not exist), Sam yes.
       const byVisitor = await vera.command('case.get', { caseId: created.id });
