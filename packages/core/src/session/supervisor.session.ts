@@ -2,6 +2,7 @@ import { atom, onMount, type ReadableAtom } from 'nanostores';
 import type { AwayReason, PresenceStatus } from '../agent/agent.types';
 import { type Connection, type ConnectionOptions, createConnection } from '../connection/connection';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
+import type { ReportQuery, ReportResult } from '../metrics/history.reports';
 import { kpiBreakdownToCsv, kpisToCsv } from '../metrics/kpis';
 import { messagingKpisToCsv } from '../metrics/messaging.kpis';
 import type { KpiReport, KpiSeriesPoint } from '../metrics/metrics.types';
@@ -63,6 +64,11 @@ export interface SupervisorSession {
   reassign(cid: string, target: { readonly toQueueId: string }): Promise<void>;
   /** The KPIs of the board (overall, then per queue, then the breakdowns) as CSV. */
   exportCsv(): string;
+  /**
+   * Runs a report from the server's stored history (`report.run`, docs/reports.md): figures by queue, agent,
+   * channel, topic or disposition, volume by weekday and hour, or recurring problems. `reportToCsv` exports it.
+   */
+  runReport(query: ReportQuery): Promise<ReportResult>;
   close(): void;
 }
 
@@ -186,6 +192,10 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
     async reassign(cid, target) {
       await connection.command('supervisor.reassign', { cid, toQueueId: target.toQueueId });
       await refresh();
+    },
+    async runReport(query) {
+      connection.open();
+      return connection.command('report.run', query);
     },
     exportCsv() {
       const board = $board.get();
