@@ -1,11 +1,43 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ContactIdentity, CustomerDirectory } from '../customer';
 import { flush, supportQueue } from '../testing';
 import { alice, available, mail, setup } from './channels.testing';
 import type { OutboundMessage } from './channels.types';
 import { createMemoryStorage } from './memory.storage';
 
 describe('hub.channels: messages from channel adapters', () => {
+  it('verifies only what the channel proves: WhatsApp and Messenger ids; an SMS sender and a From header are claims', async () => {
+    const linked = new Map<string, ContactIdentity>();
+    // Only link is reached when a conversation is created; the rest of the directory is not part of this test.
+    const customers = {
+      async link(interactionId: string, identity: ContactIdentity) {
+        linked.set(interactionId, identity);
+        return `cu-${interactionId}`;
+      },
+    } as unknown as CustomerDirectory;
+    const { hub } = setup(undefined, {}, { customers, addresses: ['+15550100'] });
+    const from = { address: '+447700900123' };
+    const arrived = new Map<string, string>();
+    for (const channel of ['email', 'sms', 'whatsapp', 'messenger'] as const) {
+      const message =
+        channel === 'email'
+          ? mail()
+          : mail({ channel, from: channel === 'messenger' ? { address: 'psid-42' } : from, to: '+15550100' });
+      arrived.set(channel, (await hub.channels.receive({ ...message, threadKey: `t-${channel}` })).cid);
+    }
+    await flush();
+    const verifiedOf = (channel: string) =>
+      linked
+        .get(arrived.get(channel) ?? '')
+        ?.identifiers.filter((i) => i.kind !== 'contact') // the contact's own key, checked in customers' own tests
+        .map((i) => `${i.kind}:${i.verified}`);
+    assert.deepEqual(verifiedOf('email'), ['email:false']);
+    assert.deepEqual(verifiedOf('sms'), ['sms:false', 'phone:false']);
+    assert.deepEqual(verifiedOf('whatsapp'), ['whatsapp:true', 'phone:true']);
+    assert.deepEqual(verifiedOf('messenger'), ['messenger:true']);
+  });
+
   it('creates a conversation in the queue its address maps to, offers it, and stores each message once', async () => {
     const { hub } = setup();
     await available(hub);

@@ -129,9 +129,9 @@ function customerOf(channel: MessagingChannel, from: ChannelAddress): Subject {
 }
 
 /**
- * What a channel's address proves: a `From` header can be forged by anyone, so an email address is a claim; an SMS or
- * WhatsApp number and a Messenger id come in a webhook Vonage signed for the carrier or the platform, so they are
- * verified (docs/customers.md).
+ * What a channel's address proves (docs/customers.md): a `From` header can be forged by anyone, and so can an SMS
+ * sender (SMS spoofing needs no more than a bulk-SMS account), so an email address and an SMS number are claims; a
+ * WhatsApp number and a Messenger id are the platform's own account ids in a webhook Vonage signed, so they are verified.
  */
 function channelIdentifiers(
   channel: MessagingChannel,
@@ -139,8 +139,9 @@ function channelIdentifiers(
   phone: string | undefined,
 ): IdentifierClaim[] {
   if (channel === 'email') return [{ kind: 'email', value: address, verified: false, source: 'email-from' }];
-  const own: IdentifierClaim = { kind: channel, value: phone ?? address, verified: true, source: 'carrier' };
-  return phone ? [own, { kind: 'phone', value: phone, verified: true, source: 'carrier' }] : [own];
+  const verified = channel !== 'sms';
+  const own: IdentifierClaim = { kind: channel, value: phone ?? address, verified, source: 'carrier' };
+  return phone ? [own, { kind: 'phone', value: phone, verified, source: 'carrier' }] : [own];
 }
 
 /** The visitor of a chat continued by email, as the sender of their mails in it. */

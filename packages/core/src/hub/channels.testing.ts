@@ -2,6 +2,7 @@
 // Not exported from any index: nothing in a build imports this file.
 import { afterEach } from 'node:test';
 import type { Agent } from '../agent/agent.types';
+import type { CustomerDirectory } from '../customer';
 import type { ServerFrame } from '../protocol/protocol.types';
 import { createTestClock, flush, supportQueue, type TestClock, testAgent } from '../testing';
 import type { ChannelOutbound, InboundMessage, OutboundMessage } from './channels.types';
@@ -41,6 +42,10 @@ export function setup(
     readonly withEmail?: boolean;
     readonly clock?: TestClock;
     readonly others?: readonly Agent[];
+    /** Where customer records live (absent: none, as in a hub without a server). */
+    readonly customers?: CustomerDirectory;
+    /** More addresses of the support queue, e.g. an SMS number. */
+    readonly addresses?: readonly string[];
   } = {},
 ) {
   // A restart is a second setup on the same storage and clock.
@@ -53,7 +58,13 @@ export function setup(
     authenticate: devAuthenticate,
     clock,
     storage,
-    channels: { addresses: { 'Support@Shop.example': queue.id }, outbound },
+    channels: {
+      addresses: Object.fromEntries(
+        ['Support@Shop.example', ...(options.addresses ?? [])].map((a) => [a, queue.id]),
+      ),
+      outbound,
+    },
+    ...(options.customers ? { customers: options.customers } : {}),
   });
   hubs.push(hub);
   // Alice is connected and available, so routing offers her what comes in.
