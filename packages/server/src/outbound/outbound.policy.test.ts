@@ -58,6 +58,14 @@ describe('dial policy', () => {
     assert.equal(plan.customer.timeZone, 'America/New_York');
   });
 
+  it('refuses a zone that is not the number’s country’s, so no zone moves a call past the calling hours', async () => {
+    // 00:30 in London; 08:30 in Tokyo would be "inside" if the zone were taken as given.
+    const moved = await refusal(dial('+442079460958', '2026-07-01T23:30:00Z', 'Asia/Tokyo'));
+    assert.equal(moved.code, 'validation/field');
+    assert.match(moved.message, /timeZone/);
+    assert.match(moved.message, /"Asia\/Tokyo" is not a time zone of GB \(Europe\/London\)/);
+  });
+
   it('refuses invalid numbers with the field and the rule, and numbers on the do-not-call list', async () => {
     const invalid = await refusal(dial('+44 20', '2026-07-01T12:00:00Z'));
     assert.equal(invalid.code, 'dial/invalid-number');

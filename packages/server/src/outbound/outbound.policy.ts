@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type BusinessHours, dialError, isOpen, nextOpening, type Queue } from '@helpline/core';
+import {
+  type BusinessHours,
+  dialError,
+  helplineError,
+  isOpen,
+  nextOpening,
+  type Queue,
+} from '@helpline/core';
 import type { DialPlan, DialRequest, DoNotCallList } from '@helpline/core/hub';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CallingHours, OutboundConfig } from './outbound.config';
@@ -111,9 +118,17 @@ export function createDialPolicy(options: DialPolicyOptions): (request: DialRequ
     if (await options.doNotCall.has(number)) throw dialError('dial/do-not-call', { number });
     const callerId = settings.callerId;
     if (!callerId) throw dialError('dial/no-caller-id', { queue: request.queue.id });
-    const customerZones = request.timeZone
-      ? [request.timeZone]
-      : ((parsed.country && zones[parsed.country]) ?? [config.defaultTimeZone]);
+    const countryZones = parsed.country ? zones[parsed.country] : undefined;
+    // A zone given with the dial narrows a country of several zones to the customer's; it never moves the number
+    // elsewhere (a GB number dialled "in Asia/Tokyo" would slip past the calling hours).
+    if (request.timeZone && countryZones && !countryZones.includes(request.timeZone)) {
+      throw helplineError('validation/field', {
+        scope: 'voice.dial',
+        field: 'timeZone',
+        detail: `"${request.timeZone}" is not a time zone of ${parsed.country} (${countryZones.join(', ')})`,
+      });
+    }
+    const customerZones = request.timeZone ? [request.timeZone] : (countryZones ?? [config.defaultTimeZone]);
     if (settings.hours !== false) {
       const window = settings.hours;
       const all = customerZones.map((zone) => hoursIn(zone, window));

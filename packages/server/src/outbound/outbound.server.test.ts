@@ -10,22 +10,6 @@ import { staffToken, startTestServer, TEST_CONFIG, TestClient, visitorToken } fr
 const CALLER_ID = '+442079460000';
 const DNC_CONFIG = '+442079460999';
 
-const config: ConfigInput = {
-  ...TEST_CONFIG,
-  agents: [
-    { id: 'alice', name: 'Alice' },
-    { id: 'bob', name: 'Bob', queues: ['sales'] },
-    { id: 'carl', name: 'Carl', capacity: { voice: 0 } },
-    { id: 'sam', name: 'Sam', role: 'supervisor' },
-  ],
-  outbound: {
-    defaultRegion: 'GB',
-    callingHours: { start: '08:00', end: '21:00' },
-    queues: { support: { callerId: CALLER_ID } },
-    doNotCall: [DNC_CONFIG],
-  },
-};
-
 /** A fixed-offset zone where the local hour now satisfies `wanted` (calling hours are tested on the real clock). */
 function zoneWhere(wanted: (hour: number) => boolean): string {
   for (let offset = -12; offset <= 14; offset++) {
@@ -42,6 +26,24 @@ function zoneWhere(wanted: (hour: number) => boolean): string {
 }
 const inside = zoneWhere((hour) => hour >= 10 && hour <= 18);
 const outside = zoneWhere((hour) => hour >= 0 && hour <= 5);
+
+const config: ConfigInput = {
+  ...TEST_CONFIG,
+  agents: [
+    { id: 'alice', name: 'Alice' },
+    { id: 'bob', name: 'Bob', queues: ['sales'] },
+    { id: 'carl', name: 'Carl', capacity: { voice: 0 } },
+    { id: 'sam', name: 'Sam', role: 'supervisor' },
+  ],
+  outbound: {
+    defaultRegion: 'GB',
+    callingHours: { start: '08:00', end: '21:00' },
+    queues: { support: { callerId: CALLER_ID } },
+    doNotCall: [DNC_CONFIG],
+    // GB in two zones here, so a dial can name the one that suits the real clock (a zone must be the country's own).
+    countryTimeZones: { GB: [inside, outside] },
+  },
+};
 
 let server: HelplineServer;
 let url: string;
