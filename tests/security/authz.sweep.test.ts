@@ -76,7 +76,10 @@ const OPS: Record<CommandOp, OpRow> = {
   'case.note': { audience: 'staff', args: () => ({ caseId: uuid(90), text: 'Called back' }) },
   'case.link': { audience: 'staff', args: (cid) => ({ caseId: uuid(90), cid }) },
   'supervisor.snapshot': { audience: 'supervisor', args: () => ({}) },
-  'report.run': { audience: 'supervisor', args: () => ({ kind: 'figures', period: 'day', groupBy: 'queue' }) },
+  'report.run': {
+    audience: 'supervisor',
+    args: () => ({ kind: 'figures', period: 'day', groupBy: 'queue' }),
+  },
   'supervisor.kpi-series': {
     audience: 'supervisor',
     args: () => ({ from: Date.now() - 3_600_000, bucketMinutes: 60 }),

@@ -6,25 +6,7 @@
  *
  * @packageDocumentation
  */
-export { type WireCase, wireCase } from './cases.hub';
-export { type CaseAuditEntry, type CaseStore, createMemoryCaseStore } from './cases.store';
-export {
-  createMemoryTransport,
-  type MemoryTransport,
-  type MemoryTransportOptions,
-} from '../transport/memory.transport';
-export {
-  type ChannelAddress,
-  type ChannelOutbound,
-  type ChannelsHub,
-  type ChannelsOptions,
-  DELIVERY_STATUSES,
-  type DeliveryStatus,
-  type InboundMessage,
-  inboundMessageKey,
-  type OutboundMessage,
-  type ReceiveResult,
-} from './channels.types';
+
 export {
   type AuditRow,
   type ContactIdentity,
@@ -40,6 +22,25 @@ export {
   type SuggestionRow,
   storedContactIdentity,
 } from '../customer';
+export {
+  createMemoryTransport,
+  type MemoryTransport,
+  type MemoryTransportOptions,
+} from '../transport/memory.transport';
+export { type WireCase, wireCase } from './cases.hub';
+export { type CaseAuditEntry, type CaseStore, createMemoryCaseStore } from './cases.store';
+export {
+  type ChannelAddress,
+  type ChannelOutbound,
+  type ChannelsHub,
+  type ChannelsOptions,
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  type InboundMessage,
+  inboundMessageKey,
+  type OutboundMessage,
+  type ReceiveResult,
+} from './channels.types';
 export { devAuthenticate } from './dev-auth';
 export type {
   DialOptions,

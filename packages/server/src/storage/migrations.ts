@@ -14,25 +14,6 @@ export interface Migration {
   readonly backfill?: (tx: SqlQueryable) => Promise<void>;
 }
 
-/** The do-not-call list supervisors keep (numbers in E.164), and every change to it, kept for good. */
-const DO_NOT_CALL_SQL = `
-CREATE TABLE do_not_call (
-  number   text PRIMARY KEY,
-  reason   text,
-  added_by text NOT NULL,
-  added_at bigint NOT NULL
-);
-CREATE TABLE do_not_call_audit (
-  id     bigserial PRIMARY KEY,
-  number text NOT NULL,
-  action text NOT NULL CHECK (action IN ('added', 'removed')),
-  actor  text NOT NULL,
-  reason text,
-  at     bigint NOT NULL
-);
-CREATE INDEX do_not_call_audit_number ON do_not_call_audit (number, at);
-`;
-
 /**
  * Migration 14 (docs/customers.md). `interactions.customer_id` stays the contact's own key (visitors' ownership rests
  * on it); `customer_interactions` links each interaction to the customer record it resolved to, so merges and splits
@@ -118,6 +99,25 @@ INSERT INTO customer_terms (customer_id, term)
   WHERE word <> '';
 INSERT INTO customer_interactions (interaction_id, customer_id, linked_at)
   SELECT id, 'cu_' || md5(customer_id), created_at FROM interactions;
+`;
+
+/** The do-not-call list supervisors keep (numbers in E.164), and every change to it, kept for good. */
+const DO_NOT_CALL_SQL = `
+CREATE TABLE do_not_call (
+  number   text PRIMARY KEY,
+  reason   text,
+  added_by text NOT NULL,
+  added_at bigint NOT NULL
+);
+CREATE TABLE do_not_call_audit (
+  id     bigserial PRIMARY KEY,
+  number text NOT NULL,
+  action text NOT NULL CHECK (action IN ('added', 'removed')),
+  actor  text NOT NULL,
+  reason text,
+  at     bigint NOT NULL
+);
+CREATE INDEX do_not_call_audit_number ON do_not_call_audit (number, at);
 `;
 
 /**
