@@ -450,16 +450,12 @@ CREATE TABLE cluster_keys (
     sql: `
 -- The address a chat's visitor gave for replies by email (docs/widget.md, "Continue by email"): unverified, a
 -- delivery address of this one chat, never an identifier of a customer. mailed_through is the last seq mailed.
--- away_since is when the visitor's last socket went (NULL while they are here) and seen_through the last seq they
--- could see then: the leader arms the grace period from them after a restart or a takeover.
 CREATE TABLE email_legs (
   cid            text PRIMARY KEY,
   address        text NOT NULL,
   thread_key     text NOT NULL,
   set_at         bigint NOT NULL,
-  mailed_through bigint NOT NULL DEFAULT 0,
-  away_since     bigint,
-  seen_through   bigint
+  mailed_through bigint NOT NULL DEFAULT 0
 );
 `,
   },
@@ -477,6 +473,17 @@ CREATE TABLE email_legs (
     version: 20,
     name: 'reports: the milestones of interactions as columns',
     sql: REPORTS_MIGRATION_SQL,
+  },
+  {
+    version: 21,
+    name: 'continue by email: when the visitor left, kept for restarts and takeovers',
+    sql: `
+-- away_since is when the visitor's last socket went (NULL while they are here) and seen_through the last seq they
+-- could see then: the leader arms the grace period from them after a restart or a takeover. IF NOT EXISTS: a
+-- development build once put both columns into migration 15 itself.
+ALTER TABLE email_legs ADD COLUMN IF NOT EXISTS away_since bigint;
+ALTER TABLE email_legs ADD COLUMN IF NOT EXISTS seen_through bigint;
+`,
   },
 ];
 

@@ -238,6 +238,19 @@ DELETE FROM helpline_migrations WHERE version = 6;`);
     assert.deepEqual(await dueOf(client, 'done'), [null, null]);
   });
 
+  it('gives email legs stored before migration 21 the columns that keep when their visitor left', async () => {
+    const { client } = await open();
+    // The database as a server before version 21 left it, with a chat continued by email.
+    await client.exec(`ALTER TABLE email_legs DROP COLUMN away_since, DROP COLUMN seen_through;
+DELETE FROM helpline_migrations WHERE version = 21;
+INSERT INTO email_legs (cid, address, thread_key, set_at) VALUES ('c1', 'ann@example.com', 't1', 5);`);
+    assert.deepEqual(await migrate(client), [21]);
+    const rows = await client.query<{ cid: string; away_since: string | null; seen_through: string | null }>(
+      'SELECT cid, away_since, seen_through FROM email_legs',
+    );
+    assert.deepEqual(rows, [{ cid: 'c1', away_since: null, seen_through: null }]);
+  });
+
   it('keeps presence history, visitor sessions until they expire, and single-use resume tokens', async () => {
     const { storage } = await open();
     await storage.recordPresence({ agentId: 'alice', status: 'available', at: 5 });
