@@ -299,7 +299,7 @@ export function createEmailLegHub(deps: EmailLegHubDeps): EmailLegHub {
           text: `The visitor asked to continue by email at ${leg.address} (not verified): replies they miss are mailed there.`,
         });
         await deps.log.commit(current, change);
-        return { address: leg.address };
+        return {};
       });
     },
   };

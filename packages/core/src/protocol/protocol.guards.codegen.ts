@@ -34,6 +34,13 @@ function knownNames(): Map<SchemaNode, string> {
   for (const module of [primitives, schemas, results])
     for (const [name, value] of Object.entries(module))
       if (isSchema(value)) names.set(value, name.replace(/Schema$/, ''));
+  // A visitor's part keeps its schema's name; the part staff check instead is named for them.
+  for (const [part, visitor] of visitorParts) {
+    const name = names.get(part);
+    if (name === undefined) continue;
+    names.set(visitor, name);
+    names.set(part, `staff ${name}`);
+  }
   return names;
 }
 
@@ -78,7 +85,15 @@ export function generateGuards(modules: readonly GuardModule[]): string[] {
     uses.set(node, (uses.get(node) ?? 0) + 1);
     if (uses.get(node) !== 1) return;
     if (!names.has(node)) names.set(node, node.type === 'literal' ? `${String(node.literal)} tag` : place);
-    if (node.type === 'object')
+    const visitor = visitorParts.get(node);
+    if (visitor && uses.has(visitor)) {
+      // The staff's version of a visitor's part: what the two share was counted with the visitor's.
+      const shared = children(visitor);
+      for (const [key, entry] of Object.entries(node.entries ?? {}))
+        if (!shared.includes(entry)) count(entry, key);
+      if (node.type !== 'object')
+        for (const child of children(node)) if (!shared.includes(child)) count(child, `${place}Item`);
+    } else if (node.type === 'object')
       for (const [key, entry] of Object.entries(node.entries ?? {})) count(entry, key);
     else if (node.type === 'variant')
       for (const option of children(node))
@@ -282,25 +297,93 @@ function propertyName(key: string): string {
 const STAFF_NOTICES: readonly string[] = ['offer', 'offer.revoked', 'transfer.result', 'presence', 'board'];
 
 /**
- * `serverFrameSchema` without the notices meant for staff: what a visitor's connection accepts, so a visitor's
- * bundle does not carry their guards. Such a notice reaching a visitor is dropped as a frame it cannot read.
+ * Fields of an interaction only staff read: a conversation is snoozed by an agent, and a visitor's web chat never is.
+ * A visitor's guards leave them out (they drop a field they do not name), so its bundle does not carry their checks.
  */
-export const visitorServerFrameSchema = v.variant(
-  't',
-  schemas.serverFrameSchema.options.map((frame) =>
-    frame.entries.t.literal === 'notice'
-      ? v.object({
-          ...frame.entries,
-          notice: v.variant(
-            'type',
-            schemas.noticeSchema.options.filter(
-              (notice) => !STAFF_NOTICES.includes(notice.entries.type.literal),
+const STAFF_INTERACTION_FIELDS = ['snoozedUntil'] as const;
+
+/** `interactionSchema` as a visitor reads it: without the staff-only fields. */
+export const visitorInteractionSchema = v.omit(schemas.interactionSchema, STAFF_INTERACTION_FIELDS);
+
+/** The parts of the schemas a visitor reads differently, each with the visitor's version. */
+const visitorParts = new Map<SchemaNode, SchemaNode>();
+
+/**
+ * `schema` with `interactionSchema` replaced by `visitorInteractionSchema` wherever it occurs. A part without it is
+ * kept as it is (so the staff guards share its constant), and a part is rebuilt once (so it stays one constant).
+ */
+function forVisitor<T extends v.GenericSchema>(schema: T): T {
+  return visitorPart(schema as unknown as SchemaNode) as unknown as T;
+}
+
+function visitorPart(node: SchemaNode): SchemaNode {
+  if (node === (schemas.interactionSchema as unknown as SchemaNode)) {
+    visitorParts.set(node, visitorInteractionSchema as unknown as SchemaNode);
+    return visitorInteractionSchema as unknown as SchemaNode;
+  }
+  const known = visitorParts.get(node);
+  if (known) return known;
+  const parts = children(node);
+  const replaced = parts.map(visitorPart);
+  if (replaced.every((part, index) => part === parts[index])) return node;
+  if (node.pipe) throw new Error(`${node.type} with a pipe around an interaction: not supported here`);
+  const schema = (part: SchemaNode | undefined) => part as unknown as v.GenericSchema;
+  let rebuilt: unknown;
+  switch (node.type) {
+    case 'object':
+      rebuilt = v.object(
+        Object.fromEntries(
+          Object.keys(node.entries ?? {}).map((key, index) => [key, schema(replaced[index])]),
+        ),
+      );
+      break;
+    case 'optional':
+      rebuilt = v.optional(schema(replaced[0]));
+      break;
+    case 'array':
+      rebuilt = v.array(schema(replaced[0]));
+      break;
+    case 'record':
+      rebuilt = v.record(replaced[0] as unknown as v.GenericSchema<string, string>, schema(replaced[1]));
+      break;
+    case 'variant':
+      rebuilt = v.variant(node.key as string, replaced as unknown as v.VariantOptions<string>);
+      break;
+    default:
+      throw new Error(`${node.type} around an interaction: not supported here`);
+  }
+  visitorParts.set(node, rebuilt as SchemaNode);
+  return rebuilt as SchemaNode;
+}
+
+/**
+ * `serverFrameSchema` without the notices meant for staff and the interaction as a visitor reads it: what a visitor's
+ * connection accepts, so a visitor's bundle does not carry their guards. Such a notice reaching a visitor is dropped
+ * as a frame it cannot read.
+ */
+export const visitorServerFrameSchema = forVisitor(
+  v.variant(
+    't',
+    schemas.serverFrameSchema.options.map((frame) =>
+      frame.entries.t.literal === 'notice'
+        ? v.object({
+            ...frame.entries,
+            notice: v.variant(
+              'type',
+              schemas.noticeSchema.options.filter(
+                (notice) => !STAFF_NOTICES.includes(notice.entries.type.literal),
+              ),
             ),
-          ),
-        })
-      : frame,
-  ) as unknown as typeof schemas.serverFrameSchema.options,
+          })
+        : frame,
+    ) as unknown as typeof schemas.serverFrameSchema.options,
+  ),
 );
+
+/** `visitorResultSchemas` with the interaction as a visitor reads it: what its result guards check. */
+export const visitorResultSchemasAsRead = Object.fromEntries(
+  Object.entries(results.visitorResultSchemas).map(([op, schema]) => [op, forVisitor(schema)]),
+) as typeof results.visitorResultSchemas;
 
 /**
  * The guards the clients use: a visitor's frames and the results of a visitor's commands (`GENERATED_FILE`), then
@@ -311,7 +394,7 @@ export function generatedGuardsSources(): { readonly visitor: string; readonly s
     {
       roots: {
         visitorFrameGuard: visitorServerFrameSchema,
-        visitorResultGuards: results.visitorResultSchemas,
+        visitorResultGuards: visitorResultSchemasAsRead,
       },
       docs: {
         visitorFrameGuard:

@@ -93,7 +93,6 @@ export const interaction = obj({
   notes: opt(str()),
   csat: opt(obj({ score: oneOf(1, 2, 3, 4, 5), comment: opt(str()), nps: opt(num()) })),
   callback: opt(callback),
-  snoozedUntil: opt(epochMs),
   survey: opt(obj({ csat: bool, nps: bool, windowHours: num() })),
 });
 export const from = obj({ id: id, role: role, name: name });
@@ -152,10 +151,8 @@ export const conversationEvent = variant('type', {
     endReason: opt(endReason),
   }),
 });
-export const eventFrame = obj({ t: oneOf('evt'), cid: id, seq: seq, at: epochMs, ev: conversationEvent });
 export const gapFrame = obj({ t: oneOf('gap'), cid: id, after: seq });
 export const noticeTag = oneOf('notice');
-export const interactionNotice = obj({ type: oneOf('interaction'), interaction: interaction });
 export const positionNotice = obj({
   type: oneOf('position'),
   cid: id,
@@ -220,12 +217,12 @@ export const visitorFrameGuard: FrameGuard = variant('t', {
   welcome: welcomeFrame,
   ack: ackFrame,
   nack: nackFrame,
-  evt: eventFrame,
+  evt: obj({ t: oneOf('evt'), cid: id, seq: seq, at: epochMs, ev: conversationEvent }),
   gap: gapFrame,
   notice: obj({
     t: noticeTag,
     notice: variant('type', {
-      interaction: interactionNotice,
+      interaction: obj({ type: oneOf('interaction'), interaction: interaction }),
       position: positionNotice,
       typing: typingNotice,
       call: callNotice,
@@ -243,7 +240,7 @@ export const visitorResultGuards = {
   'callback.cancel': empty,
   'offline.leave': started,
   'csat.submit': empty,
-  'conversation.email': obj({ address: str() }),
+  'conversation.email': empty,
   'conversation.list': obj({ interactions: arr(interaction) }),
   'message.send': obj({ seq: num(), messageId: str(), at: num() }),
   typing: empty,

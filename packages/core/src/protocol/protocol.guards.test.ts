@@ -10,10 +10,13 @@ import {
   parseServerFrame,
   validateValue,
 } from './protocol';
-import { generatedGuardsSources, visitorServerFrameSchema } from './protocol.guards.codegen';
+import {
+  generatedGuardsSources,
+  visitorResultSchemasAsRead,
+  visitorServerFrameSchema,
+} from './protocol.guards.codegen';
 import { visitorFrameGuard, visitorResultGuards } from './protocol.guards.generated';
 import { serverFrameGuard } from './protocol.guards.staff.generated';
-import { visitorResultSchemas } from './protocol.results';
 import { serverFrameSchema } from './protocol.schemas';
 
 /** The parts of a valibot schema a corpus is drawn from (the generator supports the same). */
@@ -204,16 +207,39 @@ describe('generated guards (what a client checks server frames with)', () => {
   });
 
   it('accept, output and refuse the ack results of every visitor command as their schemas do', () => {
-    for (const [op, schema] of Object.entries(visitorResultSchemas)) {
+    for (const [op, schema] of Object.entries(visitorResultSchemasAsRead)) {
       const guards = { [op]: visitorResultGuards[op as keyof typeof visitorResultGuards] };
       fc.assert(
         fc.property(corpus(schema as unknown as Node), (result) => {
-          const guarded = parseCommandResult(op as keyof typeof visitorResultSchemas, result, guards);
+          const guarded = parseCommandResult(op as keyof typeof visitorResultSchemasAsRead, result, guards);
           assertAgree(guarded, validateValue(schema as v.GenericSchema, result), result);
         }),
         { numRuns: 200 },
       );
     }
+  });
+
+  it("keep an interaction's snoozedUntil for staff, and leave it out of a visitor's checks (their chats never snooze)", () => {
+    const interaction = {
+      id: 'c1',
+      channel: 'email',
+      state: 'snoozed',
+      queueId: 'q1',
+      customer: { id: 'v1', identified: false, attributes: {} },
+      participants: [],
+      priority: 0,
+      requiredSkills: [],
+      prechat: {},
+      timestamps: { createdAt: 1 },
+      snoozedUntil: 5,
+    };
+    const frame = { t: 'notice', notice: { type: 'interaction', interaction } };
+    assert.deepEqual(parseServerFrame(frame), { ok: true, value: frame });
+    const { snoozedUntil: _, ...visitorView } = interaction;
+    assert.deepEqual(parseFrameWith(visitorFrameGuard, frame), {
+      ok: true,
+      value: { ...frame, notice: { type: 'interaction', interaction: visitorView } },
+    });
   });
 
   it('drop keys no schema names, and say which field is wrong and what was found', () => {

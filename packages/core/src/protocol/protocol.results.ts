@@ -13,8 +13,8 @@ export const visitorResultSchemas = {
   'callback.cancel': empty,
   'offline.leave': started,
   'csat.submit': empty,
-  /** The address as stored: replies go there once the visitor has left. */
-  'conversation.email': v.object({ address: v.string() }),
+  /** Nothing: the address is stored as the visitor sent it, so they know where replies go. */
+  'conversation.email': empty,
   'conversation.list': v.object({ interactions: v.array(interactionSchema) }),
   'message.send': v.object({ seq: v.number(), messageId: v.string(), at: v.number() }),
   typing: empty,

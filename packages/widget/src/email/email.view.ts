@@ -60,8 +60,9 @@ async function save(ctx: PanelContext, form: EmailForm, cid: string, input: HTML
   form.busy = true;
   ctx.requestUpdate();
   try {
-    const result = await ctx.model.session.connection.command('conversation.email', { cid, address });
-    form.address = result.address;
+    // The server stores the address as sent (its answer is empty): the confirmation shows what was sent.
+    await ctx.model.session.connection.command('conversation.email', { cid, address });
+    form.address = address;
     form.open = false;
     focusLater(input, '[part~="email-confirmation"] button');
   } catch (error) {
