@@ -16,6 +16,7 @@ import { CountsChart } from '../supervisor/charts';
 import { KpiPanel } from '../supervisor/KpiPanel';
 import { MailboxStatusTable } from '../supervisor/MailboxStatusTable';
 import { QueueStatsTable } from '../supervisor/QueueStatsTable';
+import { ReportsPanel } from '../supervisor/ReportsPanel';
 import { SlaBreachesTable } from '../supervisor/SlaBreachesTable';
 import { useSupervisorSession } from '../supervisor/useSupervisorSession';
 import { WaitingList } from '../supervisor/WaitingList';
@@ -32,7 +33,8 @@ export interface SupervisorBoardProps {
 /**
  * The supervisor's live board, built only from the public pieces: today's KPIs with small charts, topic and
  * disposition counts, CSV export, live queues, written conversations at risk of missing their SLA, the messaging
- * channels' KPIs, the mailboxes' health, waiting interactions and agents (force presence, reassign).
+ * channels' KPIs, the mailboxes' health, waiting interactions and agents (force presence, reassign); then, when the
+ * session runs reports (`runReport`), reports over the stored history with their own CSV export.
  *
  * @example
  * ```tsx
@@ -62,6 +64,7 @@ const noQueues = constantStore<readonly Queue[]>([]);
 
 function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): ReactNode {
   const { t, dir, locale } = useTranslator();
+  const session = useSupervisorSession();
   const kpis = useKpis();
   const queues = useQueues();
   const { waiting, sla, messaging, mailboxes } = useBoard();
@@ -98,6 +101,7 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
       {mailboxes && mailboxes.length > 0 && <MailboxStatusTable />}
       {waiting && <WaitingList />}
       <AgentsBoardTable />
+      {session.runReport && <ReportsPanel />}
     </section>
   );
 }

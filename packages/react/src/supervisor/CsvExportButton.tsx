@@ -11,6 +11,8 @@ export interface CsvExportButtonProps {
   readonly onExport?: (csv: string) => void;
   /** Name of the downloaded file. Default `helpline-report-<YYYY-MM-DD>.csv`. */
   readonly fileName?: string | undefined;
+  /** What to export; default the session's board (`exportCsv`). `<ReportsPanel>` passes the report shown. */
+  readonly source?: (() => string | Promise<string>) | undefined;
 }
 
 /** Offers `csv` as a file download (an object URL on a temporary link; no inline script or HTML). */
@@ -24,14 +26,14 @@ export function downloadCsv(csv: string, fileName: string): void {
 }
 
 /**
- * Exports today's report from the supervisor session as a CSV file.
+ * Exports today's report from the supervisor session (or `source`) as a CSV file.
  *
  * @example
  * ```tsx
  * <CsvExportButton fileName="today.csv" />
  * ```
  */
-export function CsvExportButton({ onExport, fileName }: CsvExportButtonProps): ReactNode {
+export function CsvExportButton({ onExport, fileName, source }: CsvExportButtonProps): ReactNode {
   const i18n = useTranslator();
   const session = useSupervisorSession();
   const action = useAction();
@@ -43,7 +45,7 @@ export function CsvExportButton({ onExport, fileName }: CsvExportButtonProps): R
         disabled={action.pending}
         onClick={() =>
           void action.run(async () => {
-            const csv = await session.exportCsv();
+            const csv = await (source ? source() : session.exportCsv());
             if (onExport) onExport(csv);
             else downloadCsv(csv, fileName ?? `helpline-report-${new Date().toISOString().slice(0, 10)}.csv`);
           })

@@ -7,6 +7,8 @@ import type {
   MailboxBoardRow,
   PresenceStatus,
   Queue,
+  ReportQuery,
+  ReportResult,
   SlaBoardRow,
   SupervisorBoard,
 } from '@helpline/core';
@@ -96,4 +98,6 @@ export interface SupervisorSessionLike {
   reassign(cid: string, target: { readonly toQueueId: string }): Promise<void>;
   /** The board's KPIs as CSV text. */
   exportCsv(): string | Promise<string>;
+  /** Runs a report over the stored history (`report.run`); without it `<ReportsPanel>` says reports are unavailable. */
+  runReport?(query: ReportQuery): Promise<ReportResult>;
 }
