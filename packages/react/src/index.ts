@@ -155,6 +155,7 @@ export { KpiPanel, type KpiPanelProps, useKpiSeries } from './supervisor/KpiPane
 export { MailboxStatusTable } from './supervisor/MailboxStatusTable';
 export { QueueStatsTable } from './supervisor/QueueStatsTable';
 export { ReassignForm, type ReassignFormProps } from './supervisor/ReassignForm';
+export { ReportsPanel, type ReportsPanelProps } from './supervisor/ReportsPanel';
 export { SlaBreachesTable } from './supervisor/SlaBreachesTable';
 export { WaitingList } from './supervisor/WaitingList';
 // Widget elements for React.
