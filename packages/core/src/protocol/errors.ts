@@ -6,8 +6,10 @@ import type { MESSAGING_ERROR_MESSAGES } from './errors.messaging';
 import type { VONAGE_ERROR_MESSAGES } from './errors.vonage';
 
 // The class and the filling of templates are in `errors.base.ts`: what raising an error needs, without the catalog
-// below or the retry rules.
+// below; the checks of a caught error are in `errors.check.ts` (a widget's first open checks errors, and raises none
+// from the catalog).
 export { fillTemplate, HelplineError } from './errors.base';
+export { isHelplineError, isRetryable } from './errors.check';
 
 /**
  * The message template of every error code, shared by core, server and UI. `{placeholders}` are filled in by
@@ -101,36 +103,4 @@ export interface ErrorOptions {
   readonly retryAfterMs?: number;
   readonly field?: string;
   readonly cause?: unknown;
-}
-
-/** True when `value` is a {@link HelplineError}, also across bundle copies. */
-export function isHelplineError(value: unknown): value is HelplineError {
-  return (
-    value instanceof HelplineError ||
-    (value instanceof Error && value.name === 'HelplineError' && 'code' in value)
-  );
-}
-
-// "Not now" rather than "never": the same request may succeed later, unchanged.
-const TRANSIENT_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'limit/rate',
-  'unavailable',
-  'connection/timeout',
-  'connection/unreachable',
-]);
-
-/**
- * True when `error` is a refusal worth retrying unchanged: a passing condition (`limit/rate`, `unavailable`,
- * `connection/timeout`) or any error that says when to retry (`retryAfterMs`). Every other refusal is final
- * (`validation/field`, `auth/forbidden`, `not-found`, `conflict/state`, …): retrying cannot change the answer.
- * Only idempotent requests should be retried (a message send is: the server dedupes its `clientMsgId`); wait at
- * least `retryAfterMs` when it is given.
- *
- * @example
- * ```ts
- * catch (e) { if (isRetryable(e)) setTimeout(again, e.retryAfterMs ?? 1000); else showError(e); }
- * ```
- */
-export function isRetryable(error: unknown): error is HelplineError {
-  return isHelplineError(error) && (TRANSIENT_CODES.has(error.code) || error.retryAfterMs !== undefined);
 }
