@@ -410,7 +410,6 @@ export const ar: Catalog = {
   reportGroupTopic: 'الموضوع',
   reportGroupDisposition: 'نتيجة المعالجة',
   reportNoKey: '(بلا)',
-  reportWindow: '{from} – {to}',
   reportFiguresCaption: 'جهات الاتصال حسب {group}',
   reportContacts: 'جهات الاتصال',
   reportAnswered: 'تمت الإجابة',

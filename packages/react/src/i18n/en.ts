@@ -407,7 +407,6 @@ export const consoleMessages = {
   reportGroupTopic: 'Topic',
   reportGroupDisposition: 'Disposition',
   reportNoKey: '(none)',
-  reportWindow: '{from} – {to}',
   reportFiguresCaption: 'Contacts by {group}',
   reportContacts: 'Contacts',
   reportAnswered: 'Answered',

@@ -405,7 +405,6 @@ export const nl: Catalog = {
   reportGroupTopic: 'Onderwerp',
   reportGroupDisposition: 'Afhandeling',
   reportNoKey: '(geen)',
-  reportWindow: '{from} – {to}',
   reportFiguresCaption: 'Contacten per {group}',
   reportContacts: 'Contacten',
   reportAnswered: 'Beantwoord',

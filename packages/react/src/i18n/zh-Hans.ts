@@ -400,7 +400,6 @@ export const zhHans: Catalog = {
   reportGroupTopic: '主题',
   reportGroupDisposition: '处理结果',
   reportNoKey: '（无）',
-  reportWindow: '{from} – {to}',
   reportFiguresCaption: '按{group}的联系量',
   reportContacts: '联系',
   reportAnswered: '已接',

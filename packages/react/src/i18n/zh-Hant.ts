@@ -400,7 +400,6 @@ export const zhHant: Catalog = {
   reportGroupTopic: '主題',
   reportGroupDisposition: '處理結果',
   reportNoKey: '（無）',
-  reportWindow: '{from} – {to}',
   reportFiguresCaption: '依{group}的聯絡量',
   reportContacts: '聯絡',
   reportAnswered: '已接聽',

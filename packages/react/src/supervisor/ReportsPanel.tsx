@@ -179,12 +179,7 @@ export function ReportsPanel({ onExport, timeZone, initialDate, className }: Rep
         ) : load.status === 'failed' ? (
           <p className="helpline-error">{reportError(i18n, load.error)}</p>
         ) : result ? (
-          <p className="helpline-reports__window">
-            {t('reportWindow', {
-              from: formatDay(result.from, result.timeZone, i18n.locale),
-              to: formatDay(result.to - 1, result.timeZone, i18n.locale),
-            })}
-          </p>
+          <p className="helpline-reports__window">{formatWindow(result, i18n.locale)}</p>
         ) : null}
       </div>
       {result && <ReportBody result={result} labels={labels} i18n={i18n} />}
@@ -226,8 +221,10 @@ function reportError(i18n: Translator, error: unknown): string {
   return i18n.error(error);
 }
 
-function formatDay(epochMs: number, timeZone: string, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone }).format(epochMs);
+/** The report's days as the language writes a range ("Nov 30 – Dec 6, 2026"); `to` is exclusive. */
+function formatWindow(result: ReportResult, locale: string): string {
+  const days = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: result.timeZone });
+  return days.formatRange(result.from, Math.max(result.from, result.to - 1));
 }
 
 type KeyLabels = (groupBy: ReportGrouping | 'topic' | 'disposition', key: string | null) => string;
@@ -434,7 +431,12 @@ function VolumeReport({
         </table>
         {hours.length === 0 && <p className="helpline-empty">{t('reportEmpty')}</p>}
       </ScrollBox>
-      <CountsChart title={t('reportByWeekdayChart')} counts={byWeekday} emptyText={t('reportEmpty')} />
+      <CountsChart
+        title={t('reportByWeekdayChart')}
+        keepOrder
+        counts={byWeekday}
+        emptyText={t('reportEmpty')}
+      />
     </div>
   );
 }

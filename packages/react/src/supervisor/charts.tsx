@@ -80,6 +80,8 @@ export interface CountsChartProps {
   readonly labels?: Readonly<Record<string, string>> | undefined;
   /** Text when there is nothing to count. */
   readonly emptyText: string;
+  /** Keep the order of `counts` (weekdays, hours) instead of largest first. */
+  readonly keepOrder?: boolean | undefined;
 }
 
 /**
@@ -90,11 +92,16 @@ export interface CountsChartProps {
  * <CountsChart title="Topics" counts={kpis.byTopic} emptyText="Nothing yet." />
  * ```
  */
-export function CountsChart({ title, counts, labels = {}, emptyText }: CountsChartProps): ReactNode {
-  const entries = Object.entries(counts ?? {})
-    .filter(([, count]) => count > 0)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const max = entries[0]?.[1] ?? 1;
+export function CountsChart({
+  title,
+  counts,
+  labels = {},
+  emptyText,
+  keepOrder,
+}: CountsChartProps): ReactNode {
+  const entries = Object.entries(counts ?? {}).filter(([, count]) => count > 0);
+  if (!keepOrder) entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const max = Math.max(1, ...entries.map(([, count]) => count));
   return (
     <figure className="helpline-counts">
       <figcaption className="helpline-counts__title">{title}</figcaption>

@@ -57,7 +57,7 @@ function reportingSupervisor() {
       from: FROM,
       to: FROM + WEEK,
       previousFrom: FROM - WEEK,
-      timeZone: query.timeZone ?? 'UTC',
+      timeZone: 'UTC', // The window above is in UTC whatever was asked.
     };
     return {
       kind: query.kind,
@@ -109,6 +109,10 @@ describe('<ReportsPanel>', () => {
     });
     assert.strictEqual(new Date(queries[0]?.at ?? 0).toISOString().slice(0, 10), '2026-12-02');
 
+    assert.strictEqual(
+      container.querySelector('.helpline-reports__window')?.textContent?.replace(/\s/g, ' '),
+      'Nov 30 – Dec 6, 2026',
+    );
     const table = container.querySelector<HTMLTableElement>('[data-report="figures"]');
     assert.strictEqual(table?.caption?.textContent, 'Contacts by Queue');
     const headers = [...(table?.tHead?.rows[0]?.cells ?? [])];
