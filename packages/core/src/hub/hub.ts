@@ -497,7 +497,7 @@ export function createHub(options: HubOptions): Hub {
         // The agent left the configuration: the work stays theirs in its record; nothing to count.
       }
     } else if (phaseOfLive(current) === 'offered') routingHub.restoreOffer(current);
-    else if (lifecycle.waiting.has(snapshot.value)) routingHub.enqueue(current);
+    else if (lifecycle.waiting.has(snapshot.value)) routingHub.requeue(current);
     effects.arm(current);
   }
 
@@ -537,11 +537,13 @@ export function createHub(options: HubOptions): Hub {
       effects.arm(current);
       // Calls do not survive a restart: a waiting or offered call rings again, a talking one ends (voice.hub.ts).
       await voice.restored(current);
-      // A chat whose visitor was away when the last run stopped: their grace period goes on from when they left.
-      await emailLegs.restored(current);
     }
     // Whatever fell due while nobody ran the router (offers, overflow) is handled now, then routing goes on.
     await routingHub.tick();
+    // A chat whose visitor was away when the last run stopped: their grace period goes on from when they left. After
+    // routing has its work back: each leg is a read of storage, and routing must not run in the middle of the loop
+    // above (an offer that ran out while nobody ran would be put in line twice, by its deadline and by the tick).
+    for (const current of restored) await emailLegs.restored(current);
   }
 
   return {

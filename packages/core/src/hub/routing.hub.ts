@@ -59,6 +59,11 @@ export interface RoutingHub {
   /** Puts an interaction in line (`passedOver`: agents who declined or missed it already). */
   enqueue(current: Live, passedOver?: readonly string[]): void;
   /**
+   * Puts an interaction in line as its record says, in place of whatever the router holds for it then: a copy found
+   * stale and reloaded (hub.ts, resync), whose record may have been put in line by the step that won meanwhile.
+   */
+  requeue(current: Live): void;
+  /**
    * Puts work back in line offered to `agentId` first when they can take it now (a reopened conversation goes back to
    * the agent who knows it), otherwise in its queue like any other.
    */
@@ -290,6 +295,14 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
     void runRouting(() => router.enqueue({ ...routingItemOf(current.interaction), passedOver }));
   }
 
+  function requeue(current: Live): void {
+    void runRouting(() => {
+      // In the chain, not before it: an enqueue already waiting in the chain then finds it held and would fail.
+      router.remove(current.interaction.id);
+      return router.enqueue(routingItemOf(current.interaction));
+    });
+  }
+
   /** Offers a transferred interaction to the agent it was transferred to, or, when they have no room, to its queue. */
   function offerToNamed(current: Live, agentId: string): void {
     const cid = current.interaction.id;
@@ -335,6 +348,7 @@ export function createRoutingHub(deps: RoutingHubDeps): RoutingHub {
     apply: applyRouting,
     itemOf: routingItemOf,
     enqueue: enqueueForRouting,
+    requeue,
     restoreOffer,
     transferTo(current, from, to) {
       namedTransfers.set(current.interaction.id, { from, to });
