@@ -232,6 +232,7 @@ function draftOf(node: SchemaNode, key: string, mode: Mode): fc.Arbitrary<Draft>
   if (
     mode === 'edge' &&
     node.type !== 'optional' &&
+    node.type !== 'nullable' &&
     node.type !== 'object' &&
     node.type !== 'strict_object'
   ) {
@@ -240,6 +241,11 @@ function draftOf(node: SchemaNode, key: string, mode: Mode): fc.Arbitrary<Draft>
   switch (node.type) {
     case 'optional':
       return draftOf(node.wrapped as SchemaNode, key, mode);
+    case 'nullable': {
+      // null clears the field (a case's assignee); the edge, if this field has it, is in the value.
+      const value = draftOf(node.wrapped as SchemaNode, key, mode);
+      return mode === 'edge' ? value : fc.oneof(fc.constant(null), value);
+    }
     case 'string': {
       const regex = requirement(node, 'regex') as RegExp | undefined;
       const max = requirement(node, 'max_length') as number | undefined;

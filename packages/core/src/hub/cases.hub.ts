@@ -7,7 +7,7 @@ import { pendingDeadline, transition } from '../machine';
 import { helplineError } from '../protocol/errors';
 import type { CommandResult } from '../protocol/protocol.types';
 import { authorizeRole, type Relation } from './access';
-import type { CaseAuditEntry, CaseStore } from './cases.store';
+import type { CaseStore } from './cases.store';
 import type { InteractionStepped } from './conversation.log';
 import type { Caller, CommandHandlers } from './dispatch';
 import type { ReportFailure } from './failures';

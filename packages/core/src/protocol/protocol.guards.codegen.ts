@@ -194,7 +194,7 @@ export function generateGuards(modules: readonly GuardModule[]): string[] {
       const doc = docs[name] ? `/** ${docs[name]} */\n` : '';
       return doc + exported(name, root);
     });
-    const shared = [...(imports[index] ?? [])].sort();
+    const shared = [...(imports[index] ?? [])].sort(byName);
     const body = [...declarations, ...exports].join('\n');
     const combinators = [
       'anything',

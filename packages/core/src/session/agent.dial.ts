@@ -5,7 +5,7 @@ import { isHelplineError } from '../protocol/errors';
 import { HelplineError } from '../protocol/errors.base';
 import type { WireInteraction } from '../protocol/protocol.types';
 
-/** Options of {@link AgentDial.dial}. */
+/** Options of an agent session's `dial(number, options)`. */
 export interface DialCallOptions {
   /** The queue the call is made for (its caller ID, calling hours, dispositions); default: the agent's first queue. */
   readonly queueId?: string | undefined;

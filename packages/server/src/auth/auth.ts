@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Agent, helplineError } from '@helpline/core';
-import type { IdentifierClaim } from '@helpline/core/hub';
-import type { Subject } from '@helpline/core/hub';
+import type { IdentifierClaim, Subject } from '@helpline/core/hub';
 import { SignJWT } from 'jose';
 import type { SiteConfig } from '../config/config.schema';
 import type { SqlStorage } from '../storage/sql.storage';
