@@ -53,6 +53,7 @@ describe('storable text', () => {
     ['transfer', { cid: 'c1', toQueueId: 'sales', note: '\udc00' }, 'note'],
     ['csat.submit', { cid: 'c1', score: 5, comment: 'a\u0000' }, 'comment'],
     ['offline.leave', { text: '\u0000' }, 'text'],
+    ['customer.search', { query: 'ann\ude91' }, 'query'],
     ['chat.start', { channel: 'chat', prechat: { name: 'Ann\u0000' } }, 'prechat.name'],
     [
       'call.signal',

@@ -190,7 +190,7 @@ export const commandArgsSchemas = {
   'customer.get': v.strictObject({ customerId: id }),
   /** Customers whose name, email or phone (E.164, or the digits of a local number) starts with `query`. Staff. */
   'customer.search': v.strictObject({
-    query: v.pipe(v.string(), v.minLength(2), v.maxLength(120)),
+    query: v.pipe(storableText(120), v.minLength(2)),
     limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(50))),
   }),
   /** Open merge suggestions: a supervisor's all, an agent's those of customers of their queues. */
