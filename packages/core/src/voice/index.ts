@@ -5,6 +5,13 @@
  * @packageDocumentation
  */
 export {
+  type AudioGraph,
+  type AudioGraphEnvironment,
+  type AudioGraphOptions,
+  type AudioRoutes,
+  createAudioGraph,
+} from './audio.graph';
+export {
   type CallSession,
   type CallSessionEvent,
   type CallSessionOptions,
