@@ -104,6 +104,32 @@ describe('Vonage as a VoiceProvider', () => {
     ]);
   });
 
+  it('agent: a call the agent dialled joins the app leg the server rang, instead of placing a second call', async () => {
+    const w = setup('agent');
+    await w.provider.prepare();
+    // Click-to-dial: the server places the phone leg and this agent's app leg at once; the app leg rings first.
+    w.client.emit('callInvite', 'app-leg', '+442079460001', 'phone');
+    await flush();
+    assert.equal(w.voice.$call.get()?.cid, undefined);
+    // The far end picks up: the call session starts the media of the call this side placed.
+    await w.provider.start(w.link());
+    assert.deepEqual(w.client.callsOf('answer'), [['app-leg']]);
+    assert.deepEqual(w.client.callsOf('serverCall'), []);
+    assert.equal(w.voice.$call.get()?.cid, 'v1');
+    assert.deepEqual(w.media(), ['connected']);
+    w.provider.hangup();
+    await flush();
+    assert.deepEqual(w.client.callsOf('hangup'), [['app-leg', undefined, undefined]]);
+  });
+
+  it('agent: a call the agent starts in a chat (no app leg ringing) is placed with serverCall', async () => {
+    const w = setup('agent');
+    await w.provider.prepare();
+    await w.provider.start(w.link());
+    assert.deepEqual(w.client.callsOf('serverCall'), [[{ cid: 'v1' }]]);
+    assert.deepEqual(w.client.callsOf('answer'), []);
+  });
+
   it('applies a mute asked for before the media flowed, and DTMF only while connected', async () => {
     const w = setup('visitor');
     w.provider.mute(true);

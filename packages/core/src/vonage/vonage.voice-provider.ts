@@ -112,6 +112,17 @@ export function createVonageProvider(options: VonageProviderOptions): VoiceProvi
     held = false;
   }
 
+  /**
+   * True when the server has rung this agent's app with a leg no interaction claimed yet: a call the agent dialled
+   * (click-to-dial places the phone leg and the app leg together, before the far end answers). Joining the call the
+   * agent placed then answers that leg; a `serverCall` would open a second, empty one.
+   */
+  function dialledLeg(): boolean {
+    if (options.side !== 'agent') return false;
+    const ringing = voice.$call.get();
+    return ringing !== undefined && ringing.cid === undefined && ringing.$snapshot.get().value === 'ringing';
+  }
+
   const unsupported = (what: string) =>
     Promise.reject(helplineError('voice/unsupported', { detail: `${what} is not available with Vonage` }));
 
@@ -133,7 +144,9 @@ export function createVonageProvider(options: VonageProviderOptions): VoiceProvi
       link = callLink;
       // A reload mid-call takes the same Vonage leg back; otherwise join the interaction's call.
       const again = callLink.resume ? await voice.reattach() : undefined;
-      watch(again ?? (await voice.call(callLink.callId)));
+      watch(
+        again ?? (dialledLeg() ? await voice.expect(callLink.callId) : await voice.call(callLink.callId)),
+      );
     },
     async answer(callLink) {
       link = callLink;

@@ -22,6 +22,7 @@ import {
   waitForUi,
 } from '../testing/harness';
 import { ClickToDial, PhoneNumberText } from './ClickToDial';
+import { Softphone } from './Softphone';
 
 // A real hub (memory transport) whose dial policy refuses one number as do-not-call and another as outside calling
 // hours, like the server's; the placed calls are only recorded (no phone network here: the call is simulated).
@@ -113,6 +114,37 @@ describe('ClickToDial', () => {
     assert.strictEqual(status?.getAttribute('aria-live'), 'polite');
     assert.match(status?.textContent ?? '', /^Calling \+442079460958\./);
     assert.strictEqual(placed[0]?.agentId, 'alice');
+    await assertAccessible(container);
+  });
+
+  it('the softphone labels a dialled call on a simulated line as no real call', async () => {
+    const alice = agent();
+    await act(async () => {
+      await alice.setPresence('available');
+    });
+    const dial = mount(
+      <HelplineProvider agent={alice}>
+        <ClickToDial number="+44 20 7946 0958" />
+      </HelplineProvider>,
+    );
+    await settle();
+    await click(dial.container.querySelector('button'));
+    await waitForUi(() => placed.length === 1, 'the call is placed');
+    // The agent session's call session takes the dialled call (dialing, then ringing as the phone network reports).
+    await waitForUi(
+      () => alice.$calls.get()?.$call.get()?.cid === placed[0]?.cid,
+      'the call session shows the dialled call',
+    );
+    const { container } = mount(
+      <HelplineProvider agent={alice} voice={alice.$calls.get()}>
+        <Softphone />
+      </HelplineProvider>,
+    );
+    await waitForUi(
+      () => /Simulated line — no real call\./.test(container.textContent ?? ''),
+      `the simulated label (${container.textContent})`,
+    );
+    assert.strictEqual(container.querySelector('.helpline-softphone')?.getAttribute('data-state'), 'dialing');
     await assertAccessible(container);
   });
 

@@ -4,6 +4,7 @@ import { type KeyboardEvent, type ReactNode, useId, useState } from 'react';
 import { useHelpline } from '../context/HelplineContext';
 import { useCall } from '../hooks/useCall';
 import { useNow } from '../hooks/useNow';
+import { constantStore, useStore } from '../hooks/useStore';
 import type { MessageKey } from '../i18n/en';
 import { useTranslator } from '../i18n/translator';
 import { Icon } from './icons';
@@ -19,6 +20,8 @@ const STATE_TEXT: Record<VoiceState, MessageKey> = {
   'wrap-up': 'callStateWrapUp',
   ended: 'callStateEnded',
 };
+
+const NO_DIAL = constantStore(undefined);
 
 const BADGE_TEXT: Record<VoiceState, MessageKey> = {
   dialing: 'callBadgeDialing',
@@ -79,6 +82,7 @@ export function Softphone({ onTransfer, className }: SoftphoneProps): ReactNode 
   });
   const hangUpShortcut = useShortcutProps('hangUp');
   const muteShortcut = useShortcutProps('mute');
+  const dialled = useStore(agent?.$dial ?? NO_DIAL);
 
   if (call.state === 'idle') {
     const ready = call.available || agent?.takesCalls === true;
@@ -158,6 +162,11 @@ export function Softphone({ onTransfer, className }: SoftphoneProps): ReactNode 
           </p>
         )}
       </div>
+      {dialled?.status === 'placed' && dialled.simulated && dialled.cid === view.cid && (
+        <p className="helpline-softphone__simulated" data-simulated="true">
+          {t('callSimulatedLine')}
+        </p>
+      )}
       {flags.isReconnecting && (
         <p className="helpline-softphone__media" role="status">
           {t('callReconnecting')}

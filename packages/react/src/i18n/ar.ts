@@ -201,6 +201,8 @@ export const ar: Catalog = {
   dialPlacing: 'جارٍ الاتصال بـ {number}…',
   dialPlaced: 'تتصل الآن بـ {number}.',
   dialSimulated: 'مكالمة محاكاة — لم يُضبط حساب Vonage.',
+  callSimulatedLine:
+    'خط محاكاة — لا توجد مكالمة حقيقية. لا يملك الخادم حساب Vonage؛ يرنّ الرقم ويجيب تلقائيًا.',
   dialRefused: 'لم يتم الاتصال: {reason}',
   dialNoVoice: 'وحدة التحكم هذه لا تستقبل المكالمات.',
   dialOffline: 'أنت غير متصل: اجعل حالتك متاحًا لإجراء المكالمات.',
@@ -416,6 +418,7 @@ export const ar: Catalog = {
   reportAbandoned: 'متروكة',
   reportAsa: 'متوسط سرعة الرد (د:ث)',
   reportAht: 'متوسط وقت المعالجة (د:ث)',
+  reportOccupancy: 'نسبة الانشغال',
   reportContactsChart: 'جهات الاتصال',
   reportEmpty: 'لا توجد جهات اتصال في هذه الفترة.',
   reportVolumeCaption: 'جهات الاتصال حسب يوم الأسبوع وساعة اليوم',

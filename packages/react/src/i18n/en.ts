@@ -198,6 +198,8 @@ export const consoleMessages = {
   dialPlacing: 'Calling {number}…',
   dialPlaced: 'Calling {number}.',
   dialSimulated: 'Simulated call — no Vonage account configured.',
+  callSimulatedLine:
+    'Simulated line — no real call. The server has no Vonage account; the number rings and answers by itself.',
   dialRefused: 'Not dialled: {reason}',
   dialNoVoice: 'This console takes no calls.',
   dialOffline: 'You are offline: go available to place calls.',
@@ -413,6 +415,7 @@ export const consoleMessages = {
   reportAbandoned: 'Abandoned',
   reportAsa: 'Avg. speed of answer (m:ss)',
   reportAht: 'Avg. handle time (m:ss)',
+  reportOccupancy: 'Occupancy',
   reportContactsChart: 'Contacts',
   reportEmpty: 'No contacts in this period.',
   reportVolumeCaption: 'Contacts by weekday and hour of day',

@@ -195,6 +195,8 @@ export const nl: Catalog = {
   dialPlacing: '{number} wordt gebeld…',
   dialPlaced: 'Je belt {number}.',
   dialSimulated: 'Gesimuleerd gesprek — geen Vonage-account ingesteld.',
+  callSimulatedLine:
+    'Gesimuleerde lijn — geen echt gesprek. De server heeft geen Vonage-account; het nummer gaat over en neemt vanzelf op.',
   dialRefused: 'Niet gebeld: {reason}',
   dialNoVoice: 'Deze console neemt geen gesprekken aan.',
   dialOffline: 'Je bent offline: zet je status op beschikbaar om te bellen.',
@@ -411,6 +413,7 @@ export const nl: Catalog = {
   reportAbandoned: 'Afgebroken',
   reportAsa: 'Gem. wachttijd tot antwoord (m:ss)',
   reportAht: 'Gem. afhandeltijd (m:ss)',
+  reportOccupancy: 'Bezettingsgraad',
   reportContactsChart: 'Contacten',
   reportEmpty: 'Geen contacten in deze periode.',
   reportVolumeCaption: 'Contacten per weekdag en uur van de dag',

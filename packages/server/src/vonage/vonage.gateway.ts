@@ -860,7 +860,9 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
         ncco: [leg],
         event_url: [eventUrl(cid, 'agent')],
         event_method: 'POST',
-        ringing_timer: config.agentRingSeconds,
+        // A dialled call's app leg is answered by the console when the far end picks up (the console joins the call
+        // the agent placed): it must outlast the phone's ringing.
+        ringing_timer: Math.max(config.agentRingSeconds, config.callbackRingSeconds + 5),
       }),
     ]);
     if (customer.status === 'fulfilled') {
