@@ -193,6 +193,48 @@ describe('cases hub', () => {
     assert.equal(reopened.contacts, 2);
   });
 
+  it("an agent's reply on a linked interaction is the case's first response: the target is met", async () => {
+    const { cases, live, clock, store } = setup();
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    const current = live.get('c1');
+    assert.ok(current);
+    await clock.advance(HOUR);
+    const message = (seq: number, from: { id: string; role: string; name: string }) =>
+      ({
+        current,
+        stored: [
+          {
+            cid: 'c1',
+            seq,
+            at: clock.now(),
+            ev: { type: 'message', id: `m${seq}`, cid: 'c1', from, text: 'hello' },
+          },
+        ],
+      }) as unknown as InteractionStepped;
+    // The customer's message is no response; Alice's is, once: a later reply changes nothing.
+    cases.stepped(message(5, { id: 'v1', role: 'visitor', name: 'Vera' }));
+    cases.stepped(message(6, { id: 'alice', role: 'agent', name: 'Alice' }));
+    for (let round = 0; round < 100 && (await store.audit(created.id)).length < 2; round += 1)
+      await new Promise((resolve) => setImmediate(resolve));
+    const repliedAt = clock.now();
+    await clock.advance(HOUR);
+    cases.stepped(message(7, { id: 'alice', role: 'agent', name: 'Alice' }));
+    for (let round = 0; round < 20; round += 1) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      (await store.audit(created.id)).map((entry) => [entry.type, entry.actorId]),
+      [
+        ['CREATE', 'alice'],
+        ['AGENT_REPLY', 'alice'],
+      ],
+    );
+    assert.equal((await store.get(created.id))?.snapshot.context.firstResponseAt, repliedAt);
+    const { case: read } = await cases.handlers['case.get'](callerOf(alice), { caseId: created.id });
+    assert.equal(read.sla.firstResponse, 'met');
+  });
+
   it('the SLA timer catches up when a case is read: a missed first response is recorded and shown', async () => {
     const { cases, clock } = setup();
     const { case: created } = await cases.handlers['case.create'](callerOf(alice), {

@@ -1,6 +1,6 @@
 import { caseMachine, caseSnapshot } from '../case/case.machine';
 import { caseSlaStatus } from '../case/case.sla';
-import type { CaseEvent, CaseRecord } from '../case/case.types';
+import type { CaseEvent, CaseNote, CaseRecord } from '../case/case.types';
 import type { CustomerDirectory } from '../customer/customer.types';
 import { uuidv7 } from '../ids/ids';
 import { pendingDeadline, transition } from '../machine';
@@ -53,6 +53,10 @@ export interface CasesHub {
   stepped(stepped: InteractionStepped): void;
   /** The same for a chat message, appended outside a step. */
   appended(stored: StoredEvent): void;
+  /** A case with its notes as staff see them, whoever asks (the caller checks access), or `undefined`. */
+  view(caseId: string): Promise<{ case: WireCase; notes: CaseNote[] } | undefined>;
+  /** Assigns a case to `assigneeId` through the machine, audited as `actorId` (an escalation's takeover). */
+  assign(caseId: string, assigneeId: string, actorId: string): Promise<void>;
 }
 
 /** A stored case as staff see it, with its SLA standing at `now`. */
@@ -86,6 +90,9 @@ export function wireCase(record: CaseRecord, now: number): WireCase {
 }
 
 const STATUS_ORDER = { open: 0, pending: 1, solved: 2, closed: 3 } as const;
+
+/** How many of a customer's latest interactions are searched for linked cases (cases of customers merged in). */
+const LINKED_INTERACTIONS = 500;
 
 /**
  * Creates the cases part of a hub (docs/cases.md): cases opened from an interaction for its customer, changed
@@ -139,7 +146,38 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     const record = await store.get(caseId);
     if (!record || !serves(subject, record.snapshot.context.queueId))
       throw helplineError('not-found', { entity: 'Case', id: caseId });
-    return caughtUp(record);
+    return caughtUp(await withCurrentCustomer(record));
+  }
+
+  /** The customer that holds `customerId` now: a record merged into another answers for that one. */
+  async function currentCustomerId(customerId: string): Promise<string> {
+    return (await deps.directory?.get(customerId))?.id ?? customerId;
+  }
+
+  /** The case under its customer's current id (saved so with its next change). */
+  async function withCurrentCustomer(record: CaseRecord): Promise<CaseRecord> {
+    const customerId = await currentCustomerId(record.customerId);
+    return customerId === record.customerId ? record : { ...record, customerId };
+  }
+
+  /**
+   * Every case of the customer who holds `customerId` now, each under that id: the cases stored under it, and those
+   * linked to its interactions — which include, after a merge (by staff or automatic), the interactions and so the
+   * cases of the customer merged into it. A case whose customer was split off is left out.
+   */
+  async function casesOfCustomer(customerId: string): Promise<CaseRecord[]> {
+    const current = await currentCustomerId(customerId);
+    const interactionIds = deps.directory
+      ? await deps.directory.interactionIds(current, LINKED_INTERACTIONS)
+      : [];
+    const found = new Map<string, CaseRecord>();
+    for (const record of [
+      ...(await store.ofCustomer(current)),
+      ...(await store.ofInteractions(interactionIds)),
+    ])
+      found.set(record.id, record);
+    const resolved = await Promise.all([...found.values()].map(withCurrentCustomer));
+    return resolved.filter((record) => record.customerId === current);
   }
 
   /** The interaction, if `subject` works it (or its queue); otherwise `not-found`. */
@@ -191,7 +229,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     'case.list': async (caller, args) => {
       const subject = authorized(caller, 'case.list', 'list cases');
       const now = clock.now();
-      const visible = (await store.ofCustomer(args.customerId)).filter((c) =>
+      const visible = (await casesOfCustomer(args.customerId)).filter((c) =>
         serves(subject, c.snapshot.context.queueId),
       );
       const current = await Promise.all(visible.map(caughtUp));
@@ -235,7 +273,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
       const subject = authorized(caller, 'case.link', 'link an interaction to a case');
       const record = await visibleCase(subject, args.caseId);
       const current = await workedInteraction(subject, args.cid);
-      if ((await customerOf(current)) !== record.customerId)
+      if ((await currentCustomerId(await customerOf(current))) !== record.customerId)
         throw helplineError('validation/field', {
           scope: 'case.link',
           field: 'cid',
@@ -253,7 +291,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
   };
 
   async function openCaseIds(customerId: string, subject: Subject): Promise<string[]> {
-    const cases = await store.ofCustomer(customerId);
+    const cases = await casesOfCustomer(customerId);
     return cases
       .filter((c) => c.snapshot.value === 'open' || c.snapshot.value === 'pending')
       .filter((c) => serves(subject, c.snapshot.context.queueId))
@@ -268,18 +306,51 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     }
   }
 
-  /** Reopens the cases linked to the interaction of `stored` when it is a message from the customer. */
+  /**
+   * Staff answered on `cid`: the first response of the current episode of each open or pending case linked to it
+   * (`AGENT_REPLY`), which meets the case's first-response target.
+   */
+  async function staffReplied(cid: string, staffId: string, at: number): Promise<void> {
+    for (const record of await store.ofInteraction(cid)) {
+      const { value, context } = record.snapshot;
+      if ((value !== 'open' && value !== 'pending') || context.firstResponseAt !== undefined) continue;
+      await step(record, { type: 'AGENT_REPLY', at }, staffId, 'record the first response');
+    }
+  }
+
+  /**
+   * A message on an interaction linked to cases: the customer's reopens a solved (or pending) case; an agent's is the
+   * first response the case's SLA waits for.
+   */
   function appended(stored: StoredEvent): void {
     const { ev } = stored;
-    if (ev.type !== 'message' || ev.from.role !== 'visitor') return;
-    customerWrote(stored.cid, ev.from.id, stored.at).catch((error: unknown) =>
-      deps.reportFailure(`reopening the cases of interaction ${stored.cid}`, error),
-    );
+    if (ev.type !== 'message') return;
+    if (ev.from.role === 'visitor')
+      customerWrote(stored.cid, ev.from.id, stored.at).catch((error: unknown) =>
+        deps.reportFailure(`reopening the cases of interaction ${stored.cid}`, error),
+      );
+    else if (ev.from.role === 'agent' || ev.from.role === 'supervisor')
+      staffReplied(stored.cid, ev.from.id, stored.at).catch((error: unknown) =>
+        deps.reportFailure(`recording the first response on the cases of interaction ${stored.cid}`, error),
+      );
   }
 
   function stepped({ stored }: InteractionStepped): void {
     for (const event of stored) appended(event);
   }
 
-  return { handlers, openCaseIds, stepped, appended };
+  async function viewCase(caseId: string) {
+    const record = await store.get(caseId);
+    if (!record) return undefined;
+    const current = await caughtUp(record);
+    return { case: wireCase(current, clock.now()), notes: await store.notes(caseId) };
+  }
+
+  async function assign(caseId: string, assigneeId: string, actorId: string): Promise<void> {
+    const record = await store.get(caseId);
+    if (!record) throw helplineError('not-found', { entity: 'Case', id: caseId });
+    await step(record, { type: 'UPDATE', at: clock.now(), assigneeId }, actorId, 'assign the case');
+  }
+
+  return { handlers, openCaseIds, stepped, appended, view: viewCase, assign };
 }

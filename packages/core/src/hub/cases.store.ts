@@ -23,6 +23,8 @@ export interface CaseStore {
   ofCustomer(customerId: string): Promise<CaseRecord[]>;
   /** Every case an interaction is linked to. */
   ofInteraction(interactionId: string): Promise<CaseRecord[]>;
+  /** Every case linked to any of these interactions, each once. */
+  ofInteractions(interactionIds: readonly string[]): Promise<CaseRecord[]>;
   addNote(note: CaseNote): Promise<void>;
   /** The internal notes of a case, oldest first. */
   notes(caseId: string): Promise<CaseNote[]>;
@@ -57,6 +59,12 @@ export function createMemoryCaseStore(): CaseStore {
     async ofInteraction(interactionId) {
       return [...cases.values()]
         .filter((c) => c.snapshot.context.interactionIds.includes(interactionId))
+        .map((c) => structuredClone(c));
+    },
+    async ofInteractions(interactionIds) {
+      const wanted = new Set(interactionIds);
+      return [...cases.values()]
+        .filter((c) => c.snapshot.context.interactionIds.some((id) => wanted.has(id)))
         .map((c) => structuredClone(c));
     },
     async addNote(note) {

@@ -16,6 +16,7 @@ import type {
 import type { Queue } from '../queue/queue.types';
 import { leadershipOf } from '../transport/leader.transport';
 import type { CallSession } from '../voice/call.session';
+import { type AgentCases, createAgentCases } from './agent.cases';
 import { createAgentDial, type DialCallOptions, type DialResult, type DialView } from './agent.dial';
 import { type AgentVoiceOption, agentCapabilities, createAgentVoice } from './agent.voice';
 import { createConversationsStore, pickEach } from './conversations.store';
@@ -189,6 +190,8 @@ export interface AgentSession {
   mergeCustomers(targetId: string, sourceId: string, suggestionId?: string): Promise<CustomerRecord>;
   /** Dismisses a merge suggestion: the two customers stay apart. */
   dismissCustomerSuggestion(suggestionId: string): Promise<void>;
+  /** Cases (tickets) of the agent's queues: list, open, change, note, link interactions (docs/cases.md). */
+  readonly cases: AgentCases;
   /**
    * Calls a phone number (click-to-dial): the server checks it (E.164, calling hours in the customer's time zone,
    * the do-not-call list, the queue's caller ID), then creates an outbound voice interaction that is this agent's at
@@ -379,6 +382,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     async dismissCustomerSuggestion(suggestionId) {
       await connection.command('customer.dismiss', { suggestionId });
     },
+    cases: createAgentCases(connection),
     dial: dialer.dial,
     $dial: dialer.$dial,
     $calls: voice.$calls,

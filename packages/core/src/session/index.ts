@@ -1,4 +1,14 @@
 export {
+  type AgentCases,
+  type CaseChange,
+  type CaseDetail,
+  type CaseNoteView,
+  type CaseStatusEvent,
+  type CaseView,
+  createAgentCases,
+  type NewCase,
+} from './agent.cases';
+export {
   type AgentOffer,
   type AgentPresence,
   type AgentSession,

@@ -98,6 +98,47 @@ function suite(name: string, storage: () => Promise<Parameters<typeof startTestS
       assert.equal(reopened.contacts, 2);
       assert.deepEqual(reopened.tags, ['refund']);
     });
+
+    it('after a merge the cases of both customers are listed under the customer who holds them now', async () => {
+      const server = await startTestServer({ config: CONFIG, ...(await storage()) });
+      closing.push(() => server.close());
+      const alice = await connect(server, await staffToken('alice'), true);
+      await alice.ok('presence.set', { status: 'available' });
+      /** A chat of a new visitor in support, accepted by Alice; its customer record. */
+      async function chatOfNewVisitor() {
+        const visitor = await connect(server, (await visitorToken(server)).token);
+        const { cid } = await visitor.ok('chat.start', { channel: 'chat', queueId: 'support' });
+        await alice.waitFor(
+          (f) => f.t === 'notice' && f.notice.type === 'offer' && f.notice.offer.interaction.id === cid,
+          'offer',
+          30_000,
+        );
+        await alice.ok('offer.accept', { cid });
+        return { cid, customerId: (await alice.ok('customer.of', { cid })).customer.id };
+      }
+      const first = await chatOfNewVisitor();
+      const second = await chatOfNewVisitor();
+      assert.notEqual(first.customerId, second.customerId);
+      const { case: created } = await alice.ok('case.create', { cid: first.cid, subject: 'Broken zip' });
+
+      await alice.ok('customer.merge', { targetId: second.customerId, sourceId: first.customerId });
+      const listed = (await alice.ok('case.list', { customerId: second.customerId })).cases;
+      assert.deepEqual(
+        listed.map((c) => [c.id, c.customerId]),
+        [[created.id, second.customerId]],
+      );
+      // The merged-away id answers for the customer who holds it now; the screen pop offers the case.
+      const byOldId = (await alice.ok('case.list', { customerId: first.customerId })).cases;
+      assert.deepEqual(
+        byOldId.map((c) => c.customerId),
+        [second.customerId],
+      );
+      assert.deepEqual((await alice.ok('customer.of', { cid: second.cid })).openCaseIds, [created.id]);
+      // Linking the other customer's chat, refused before the merge, is now a contact of the same person.
+      const { case: linked } = await alice.ok('case.link', { caseId: created.id, cid: second.cid });
+      assert.deepEqual(linked.interactionIds, [first.cid, second.cid]);
+      assert.equal(linked.customerId, second.customerId);
+    });
   });
 }
 

@@ -79,6 +79,15 @@ export function createSqlCaseStore(sql: SqlClient): CaseStore {
       );
       return rows.map(recordOf);
     },
+    async ofInteractions(interactionIds) {
+      if (interactionIds.length === 0) return [];
+      const rows = await sql.query<CaseRow>(
+        `SELECT ${CASE_COLUMNS} FROM cases c WHERE c.id IN
+           (SELECT l.case_id FROM case_links l WHERE l.interaction_id = ANY($1::text[]))`,
+        [[...interactionIds]],
+      );
+      return rows.map(recordOf);
+    },
     async addNote(note) {
       await sql.query(
         'INSERT INTO case_notes (id, case_id, author_id, body, at) VALUES ($1, $2, $3, $4, $5)',
