@@ -54,6 +54,14 @@ export {
   CallbackWorklist,
   type CallbackWorklistProps,
 } from './components/CallbackWorklist';
+export {
+  CASE_STATUS_KEYS,
+  CasePanel,
+  type CasePanelProps,
+  isUnsolved,
+  OfferOpenCases,
+  type OfferOpenCasesProps,
+} from './components/CasePanel';
 export { ChannelBadge, type ChannelBadgeProps, ChannelIcon } from './components/ChannelBadge';
 export {
   CannedResponsePicker,

@@ -50,8 +50,14 @@ export interface HubCall extends CallRecord {
   snapshot: VoiceSnapshot;
 }
 
-const LIVE_CALL: ReadonlySet<VoiceState> = new Set(['dialing', 'ringing', 'connecting', 'active', 'held']);
-const TALKING: ReadonlySet<VoiceState> = new Set(['connecting', 'active', 'held']);
+const TALKING: ReadonlySet<VoiceState> = new Set([
+  'connecting',
+  'active',
+  'held',
+  'consulting',
+  'conferenced',
+]);
+const LIVE_CALL: ReadonlySet<VoiceState> = new Set(['dialing', 'ringing', ...TALKING]);
 
 /** True until the call has ended. */
 export const isLive = (call: CallRecord): boolean => LIVE_CALL.has(call.snapshot.value);
@@ -197,8 +203,11 @@ export function createCallBook(deps: CallBookDeps): CallBook {
     if (interaction.channel === 'voice' && phase === 'waiting') {
       // A missed or rejected offer: the call keeps ringing in the queue.
       if (call && phaseOf('voice', before) !== 'handling') return steps;
-      // Transferred: this call ends here and a new one rings for the next agent.
-      add({ type: 'HANG_UP', at, by: 'agent' }, 'transfer the call');
+      // Transferred: this agent's leg ends as `transferred` (hung up, when it never connected) and a new one rings
+      // for the next agent.
+      const leg = call ? latest(call, [...staged, ...steps]) : undefined;
+      const transferred = leg && transition(voiceMachine, leg, { type: 'TRANSFER', at }).ok;
+      add(transferred ? { type: 'TRANSFER', at } : { type: 'HANG_UP', at, by: 'agent' }, 'transfer the call');
       steps.push(draft(next, 'visitor'));
       return steps;
     }

@@ -248,8 +248,15 @@ describe('hub voice: hold and hang-up', () => {
     await waitFor(() => v.lastCall()?.callId !== callId, 'a new call');
     assert.deepEqual([v.lastCall()?.state, v.lastCall()?.startedBy], ['ringing', 'visitor']);
     assert.ok(
-      v.events.some((ev) => ev.type === 'call' && ev.callId === callId && ev.state === 'ended'),
-      'the first call ended',
+      v.events.some(
+        (ev) =>
+          ev.type === 'call' &&
+          ev.callId === callId &&
+          ev.state === 'ended' &&
+          ev.endReason === 'transferred' &&
+          ev.endedBy === 'agent',
+      ),
+      "the first call ended as alice's leg, transferred",
     );
     const bob = context.agent('bob');
     await bob.setPresence('available');

@@ -96,7 +96,17 @@ export const interaction = obj({
   survey: opt(obj({ csat: bool, nps: bool, windowHours: num() })),
 });
 export const from = obj({ id: id, role: role, name: name });
-export const voiceState = oneOf('dialing', 'ringing', 'connecting', 'active', 'held', 'wrap-up', 'ended');
+export const voiceState = oneOf(
+  'dialing',
+  'ringing',
+  'connecting',
+  'active',
+  'held',
+  'consulting',
+  'conferenced',
+  'wrap-up',
+  'ended',
+);
 export const voiceMedia = oneOf('ok', 'reconnecting', 'failed');
 export const callSide = oneOf('visitor', 'agent');
 export const conversationEvent = variant('type', {

@@ -62,6 +62,8 @@ export const voiceState = v.picklist([
   'connecting',
   'active',
   'held',
+  'consulting',
+  'conferenced',
   'wrap-up',
   'ended',
 ]);

@@ -85,7 +85,7 @@ export function agentCapabilities(option: AgentVoiceOption | undefined): ClientC
   return { voice: pageCanCall() };
 }
 
-const TALKING = new Set(['active', 'held', 'connecting']);
+const TALKING = new Set(['active', 'held', 'connecting', 'consulting', 'conferenced']);
 
 /**
  * Creates the calls of an agent session (see {@link AgentVoiceOptions}); the agent session owns it.

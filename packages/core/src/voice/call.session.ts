@@ -154,8 +154,14 @@ interface Current {
   endedFor: string | undefined;
 }
 
-const LIVE: ReadonlySet<VoiceState> = new Set(['dialing', 'ringing', 'connecting', 'active', 'held']);
-const TALKING: ReadonlySet<VoiceState> = new Set(['connecting', 'active', 'held']);
+const TALKING: ReadonlySet<VoiceState> = new Set([
+  'connecting',
+  'active',
+  'held',
+  'consulting',
+  'conferenced',
+]);
+const LIVE: ReadonlySet<VoiceState> = new Set(['dialing', 'ringing', ...TALKING]);
 const DTMF = /^[0-9A-Da-d*#,]{1,32}$/;
 
 /**
@@ -274,7 +280,8 @@ export function createCallSession(options: CallSessionOptions): CallSession {
     if (call.owned && call.wire && call.callId && TALKING.has(value) && call.mediaFor !== call.callId) {
       startMedia(call, call.wire, call.callId);
     }
-    if (call.mediaFor) provider.hold(value === 'held');
+    // While the agent consults, the customer's leg is held: nothing of the consult reaches the customer.
+    if (call.mediaFor) provider.hold(value === 'held' || value === 'consulting');
     if (call.wire && !LIVE.has(value) && call.endedFor !== call.callId) {
       call.endedFor = call.callId;
       if (call.mediaFor) provider.hangup();

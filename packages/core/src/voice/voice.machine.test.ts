@@ -48,6 +48,14 @@ const recordedHeld = run(
   ),
   { type: 'HOLD', at: T0 + 3, by: 'agent' },
 );
+const consulting = run(voiceMachine, active, {
+  type: 'CONSULT',
+  at: T0 + 3,
+  party: { kind: 'agent', id: 'bob' },
+});
+/** The consulted colleague picked up: merge and warm transfer are open now. */
+const consultingAnswered = run(voiceMachine, consulting, { type: 'CONSULT_ANSWERED', at: T0 + 4 });
+const conferenced = run(voiceMachine, consultingAnswered, { type: 'MERGE', at: T0 + 5 });
 const wrapUp = run(voiceMachine, active, { type: 'HANG_UP', at: T0 + 4, by: 'visitor' });
 const ended = run(voiceMachine, wrapUp, { type: 'WRAP_UP_DONE', at: T0 + 5 });
 
@@ -71,6 +79,12 @@ const events: SampleEvents<VoiceEvent> = {
   WRAP_UP_DONE: { type: 'WRAP_UP_DONE', at: LATER, disposition: 'resolved' },
   WRAP_UP_TIMEOUT: { type: 'WRAP_UP_TIMEOUT', at: LATER },
   SKIP_WRAP_UP: { type: 'SKIP_WRAP_UP', at: LATER },
+  CONSULT: { type: 'CONSULT', at: LATER, party: { kind: 'external', id: '+442071838750' } },
+  CONSULT_ANSWERED: { type: 'CONSULT_ANSWERED', at: LATER },
+  CONSULT_ENDED: { type: 'CONSULT_ENDED', at: LATER },
+  RETURN: { type: 'RETURN', at: LATER },
+  MERGE: { type: 'MERGE', at: LATER },
+  TRANSFER: { type: 'TRANSFER', at: LATER },
 };
 
 // With the default ACW policy (`optional`, no disposition required); other policies are tested below.
@@ -82,12 +96,14 @@ const table: TransitionTable<VoiceState, VoiceEvent> = {
     MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'ended', REJECT: 'ended', TIMEOUT: 'ended', FAIL: 'ended',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: x,
   },
   ringing: {
     RING: x, ANSWER: 'connecting', CONNECTED: x, HOLD: x, RESUME: x, MUTE: 'ringing', UNMUTE: 'ringing',
     MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'ended', REJECT: 'ended', TIMEOUT: 'ended', FAIL: 'ended',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: x,
   },
   connecting: {
     RING: x, ANSWER: x, CONNECTED: 'active', HOLD: x, RESUME: x, MUTE: 'connecting', UNMUTE: 'connecting',
@@ -95,6 +111,7 @@ const table: TransitionTable<VoiceState, VoiceEvent> = {
     PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'ended', REJECT: x, TIMEOUT: x, FAIL: 'ended',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: x,
   },
   active: {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: 'held', RESUME: x, MUTE: 'active', UNMUTE: 'active',
@@ -102,6 +119,7 @@ const table: TransitionTable<VoiceState, VoiceEvent> = {
     PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'wrap-up', REJECT: x, TIMEOUT: x, FAIL: 'wrap-up',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CONSULT: 'consulting', CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: 'wrap-up',
   },
   held: {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: 'active', MUTE: 'held', UNMUTE: 'held',
@@ -109,25 +127,55 @@ const table: TransitionTable<VoiceState, VoiceEvent> = {
     PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'wrap-up', REJECT: x, TIMEOUT: x, FAIL: 'wrap-up',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CONSULT: 'consulting', CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: 'wrap-up',
   },
   'wrap-up': {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: x, MUTE: x, UNMUTE: x,
     MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: x, REJECT: x, TIMEOUT: x, FAIL: x,
     WRAP_UP_DONE: 'ended', WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: 'ended',
+    CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: x,
+  },
+  // A consult that rings: the customer is on hold; merge and warm transfer wait for the colleague to pick up.
+  consulting: {
+    RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: x, MUTE: 'consulting', UNMUTE: 'consulting',
+    MEDIA_RECONNECTING: 'consulting', MEDIA_RESTORED: 'consulting', MEDIA_FAILED: 'consulting',
+    PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    HANG_UP: 'wrap-up', REJECT: x, TIMEOUT: x, FAIL: 'wrap-up',
+    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CONSULT: x, CONSULT_ANSWERED: 'consulting', CONSULT_ENDED: 'held', RETURN: 'active', MERGE: x, TRANSFER: x,
+  },
+  conferenced: {
+    RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: x, MUTE: 'conferenced', UNMUTE: 'conferenced',
+    MEDIA_RECONNECTING: 'conferenced', MEDIA_RESTORED: 'conferenced', MEDIA_FAILED: 'conferenced',
+    PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    HANG_UP: 'wrap-up', REJECT: x, TIMEOUT: x, FAIL: 'wrap-up',
+    WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: 'active', RETURN: 'active', MERGE: x, TRANSFER: 'wrap-up',
   },
   ended: {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: x, MUTE: x, UNMUTE: x,
     MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: x, REJECT: x, TIMEOUT: x, FAIL: x,
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
+    CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: x,
   },
 };
 
 describeTransitionTable({
   machine: voiceMachine,
   table,
-  snapshots: { dialing, ringing, connecting, active, held, 'wrap-up': wrapUp, ended },
+  snapshots: {
+    dialing,
+    ringing,
+    connecting,
+    active,
+    held,
+    consulting,
+    conferenced,
+    'wrap-up': wrapUp,
+    ended,
+  },
   events,
 });
 
@@ -361,6 +409,101 @@ describe('voice machine: flags', () => {
   });
 });
 
+describe('voice machine: consult, conference and transfer', () => {
+  test('a consult holds the customer: one hold, counted from the consult until the agent returns', () => {
+    assert.equal(consulting.context.heldBy, 'agent');
+    assert.equal(consulting.context.holdStartedAt, T0 + 3);
+    assert.deepEqual(consulting.context.consult, { party: { kind: 'agent', id: 'bob' }, startedAt: T0 + 3 });
+    assert.deepEqual([consulting.context.holdCount, consulting.context.consultCount], [1, 1]);
+    const back = run(voiceMachine, consultingAnswered, { type: 'RETURN', at: T0 + 1_003 });
+    assert.equal(back.value, 'active');
+    assert.deepEqual(
+      [back.context.heldMs, back.context.consult, back.context.heldBy],
+      [1_000, undefined, undefined],
+    );
+  });
+
+  test('consulting from the agent’s own hold keeps that hold running; the customer’s hold is theirs', () => {
+    const fromHold = run(voiceMachine, held, {
+      type: 'CONSULT',
+      at: T0 + 500,
+      party: { kind: 'supervisor', id: 'sue' },
+    });
+    assert.deepEqual([fromHold.context.holdStartedAt, fromHold.context.holdCount], [T0 + 3, 1]);
+    const heldByVisitor = run(voiceMachine, active, { type: 'HOLD', at: T0 + 3, by: 'visitor' });
+    assertIllegal(voiceMachine, heldByVisitor, {
+      type: 'CONSULT',
+      at: T0 + 4,
+      party: { kind: 'agent', id: 'bob' },
+    });
+  });
+
+  test('merge and warm transfer wait for the consulted party to pick up', () => {
+    assertIllegal(voiceMachine, consulting, { type: 'MERGE', at: T0 + 10 });
+    assertIllegal(voiceMachine, consulting, { type: 'TRANSFER', at: T0 + 10 });
+    assertIllegal(voiceMachine, consultingAnswered, { type: 'CONSULT_ANSWERED', at: T0 + 10 });
+    assert.equal(consultingAnswered.context.consult?.answeredAt, T0 + 4);
+    const flags = voiceFlags(consultingAnswered);
+    assert.deepEqual(
+      [
+        flags.isConsulting,
+        flags.consultAnswered,
+        flags.canMerge,
+        flags.canTransfer,
+        flags.canReturn,
+        flags.canHold,
+      ],
+      [true, true, true, true, true, false],
+    );
+    assert.deepEqual([voiceFlags(consulting).canMerge, voiceFlags(consulting).canTransfer], [false, false]);
+  });
+
+  test('a conference ends the hold; the third party leaving leaves agent and customer talking', () => {
+    assert.equal(conferenced.context.heldBy, undefined);
+    assert.equal(conferenced.context.heldMs, 2, 'held from the consult (T0+3) to the merge (T0+5)');
+    assert.equal(voiceFlags(conferenced).isConferenced, true);
+    const left = run(voiceMachine, conferenced, { type: 'CONSULT_ENDED', at: T0 + 20 });
+    assert.deepEqual([left.value, left.context.consult], ['active', undefined]);
+  });
+
+  test('a consult that ends on its own leaves the customer on hold until the agent resumes', () => {
+    const declined = run(voiceMachine, consulting, { type: 'CONSULT_ENDED', at: T0 + 10 });
+    assert.deepEqual(
+      [declined.value, declined.context.heldBy, declined.context.consult],
+      ['held', 'agent', undefined],
+    );
+    assert.equal(
+      run(voiceMachine, declined, { type: 'RESUME', at: T0 + 20, by: 'agent' }).context.heldMs,
+      17,
+    );
+  });
+
+  test('the leaving agent’s leg ends as transferred, by the agent: warm from a consult or a conference, cold while talking', () => {
+    const none = { acw: { kind: 'none' } as const };
+    for (const start of [consultingAnswered, conferenced, active, held]) {
+      const next = run(
+        voiceMachine,
+        { ...start, context: { ...start.context, ...none } },
+        { type: 'TRANSFER', at: LATER },
+      );
+      assert.deepEqual(
+        [next.value, next.context.endReason, next.context.endedBy, next.context.consult],
+        ['ended', 'transferred', 'agent', undefined],
+        start.value,
+      );
+      assert.equal(next.context.holdStartedAt, undefined, 'a running hold is closed');
+    }
+  });
+
+  test('the customer hanging up while on hold for a consult completes the call', () => {
+    const next = run(voiceMachine, consulting, { type: 'HANG_UP', at: T0 + 103, by: 'visitor' });
+    assert.deepEqual(
+      [next.value, next.context.endReason, next.context.heldMs],
+      ['wrap-up', 'completed', 100],
+    );
+  });
+});
+
 // --- Properties --------------------------------------------------------------------------------------------
 
 const sideArb = fc.constantFrom('visitor', 'agent') as fc.Arbitrary<'visitor' | 'agent'>;
@@ -385,6 +528,21 @@ const voiceEventArbs: EventArbitraries<VoiceEvent> = {
   TIMEOUT: bare('TIMEOUT'),
   FAIL: bare('FAIL'),
   ...wrapUpEventArbs,
+  CONSULT: fc.record({
+    type: fc.constant('CONSULT'),
+    at: atArb,
+    party: fc.record({
+      kind: fc.constantFrom('agent', 'supervisor', 'external') as fc.Arbitrary<
+        'agent' | 'supervisor' | 'external'
+      >,
+      id: fc.constantFrom('bob', 'sue', '+442071838750'),
+    }),
+  }),
+  CONSULT_ANSWERED: bare('CONSULT_ANSWERED'),
+  CONSULT_ENDED: bare('CONSULT_ENDED'),
+  RETURN: bare('RETURN'),
+  MERGE: bare('MERGE'),
+  TRANSFER: bare('TRANSFER'),
 };
 
 const sequenceOptions: SequenceOptions<VoiceEvent> = { start: T0 };
@@ -414,12 +572,22 @@ function checkInvariants(value: VoiceState, context: VoiceContext): void {
   assert.equal(context.endReason !== undefined, isOver, `endReason set exactly when over (${value})`);
   assert.equal(context.endedBy !== undefined, isOver, `endedBy set exactly when over (${value})`);
   assert.equal(context.timestamps.endedAt !== undefined, isOver);
-  assert.equal(context.heldBy !== undefined, value === 'held', 'heldBy only while held');
-  assert.equal(context.holdStartedAt !== undefined, value === 'held', 'a running hold only while held');
+  const onHold = value === 'held' || value === 'consulting';
+  assert.equal(context.heldBy !== undefined, onHold, 'heldBy only while held (or consulting)');
+  assert.equal(context.holdStartedAt !== undefined, onHold, 'a running hold only while held (or consulting)');
+  assert.equal(
+    context.consult !== undefined,
+    value === 'consulting' || value === 'conferenced',
+    'a consult leg only while consulting or conferenced',
+  );
+  if (value === 'conferenced')
+    assert.ok(context.consult?.answeredAt !== undefined, 'only an answered consult merges');
+  if (context.endReason === 'transferred') assert.equal(context.endedBy, 'agent', 'the agent transfers');
   assert.ok(['ok', 'reconnecting', 'failed'].includes(context.media));
   assert.ok(['on', 'paused'].includes(context.recording));
   assert.ok(context.heldMs >= 0 && Number.isFinite(context.heldMs));
-  if (value === 'active' || value === 'held') assert.ok(context.timestamps.answeredAt !== undefined);
+  if (value === 'active' || value === 'held' || onHold)
+    assert.ok(context.timestamps.answeredAt !== undefined);
   if (value === 'wrap-up')
     assert.ok(context.timestamps.answeredAt !== undefined, 'only a talking call wraps up');
   let previous = Number.NEGATIVE_INFINITY;
@@ -440,6 +608,7 @@ function checkStep({ before, after }: Step<VoiceState, VoiceEvent, VoiceContext>
   }
   assert.ok(after.context.heldMs >= before.context.heldMs, 'hold time never shrinks');
   assert.ok(after.context.holdCount >= before.context.holdCount);
+  assert.ok(after.context.consultCount >= before.context.consultCount);
   assertOutcomeKept(before.context, after.context);
 }
 

@@ -6,6 +6,7 @@ import {
   eventOfType,
   latestTime,
   monotonicTime,
+  skipsWrapUp,
   type WrapUpEvent,
   type WrapUpFields,
   type WrapUpPolicy,
@@ -18,9 +19,36 @@ import { type Action, can, defineMachine, type Guard, type Snapshot } from '../m
 
 /**
  * States of a call: `dialing` (outbound) or `ringing` (inbound, or the far end ringing on an outbound call)
- * `→ connecting → active ⇄ held → wrap-up → ended`.
+ * `→ connecting → active ⇄ held → wrap-up → ended`, and the agent's multi-party states: `consulting` (the customer
+ * on hold, the agent with a colleague, a supervisor or an outside number) and `conferenced` (all three together).
  */
-export type VoiceState = 'dialing' | 'ringing' | 'connecting' | 'active' | 'held' | 'wrap-up' | 'ended';
+export type VoiceState =
+  | 'dialing'
+  | 'ringing'
+  | 'connecting'
+  | 'active'
+  | 'held'
+  | 'consulting'
+  | 'conferenced'
+  | 'wrap-up'
+  | 'ended';
+
+/**
+ * Who the agent consults: another agent, a supervisor (both by id), or an outside number (`external`, E.164, over
+ * the phone network).
+ */
+export interface ConsultParty {
+  readonly kind: 'agent' | 'supervisor' | 'external';
+  /** The agent's or supervisor's id, or the E.164 number. */
+  readonly id: string;
+}
+
+/** The consult leg of a call: who, since when, and when they picked up (a consult can merge or transfer only then). */
+export interface VoiceConsult {
+  readonly party: ConsultParty;
+  readonly startedAt: number;
+  readonly answeredAt?: number | undefined;
+}
 
 /** Which way the call goes, seen from the side that runs this machine. */
 export type CallDirection = 'inbound' | 'outbound';
@@ -62,6 +90,25 @@ export type VoiceEvent =
   | { readonly type: 'TIMEOUT'; readonly at: number }
   /** A technical failure ended the call (media lost for good, signaling gone). */
   | { readonly type: 'FAIL'; readonly at: number }
+  /** The agent puts the customer on hold (hold music) and calls `party` on a second leg. */
+  | { readonly type: 'CONSULT'; readonly at: number; readonly party: ConsultParty }
+  /** The consulted party picked up. */
+  | { readonly type: 'CONSULT_ANSWERED'; readonly at: number }
+  /**
+   * The consult leg ended without the agent's choice (declined, not answered, hung up): while consulting the
+   * customer stays on hold until the agent returns; in a conference the agent and the customer go on.
+   */
+  | { readonly type: 'CONSULT_ENDED'; readonly at: number }
+  /** The agent ends the consult leg and talks to the customer again. */
+  | { readonly type: 'RETURN'; readonly at: number }
+  /** The agent brings the consulted party and the customer together (a conference of three). */
+  | { readonly type: 'MERGE'; readonly at: number }
+  /**
+   * This agent leaves and the call goes on without them: warm (the consulted party keeps the customer, from
+   * `consulting` once they answered, or from `conferenced`) or cold (from `active`/`held`, to an agent, a queue or a
+   * number). This leg ends as `transferred`.
+   */
+  | { readonly type: 'TRANSFER'; readonly at: number }
   | WrapUpEvent;
 
 /** The type names of {@link VoiceEvent}. */
@@ -94,6 +141,10 @@ export interface VoiceContext extends WrapUpFields {
   readonly heldMs: number;
   /** How many times the call was put on hold. */
   readonly holdCount: number;
+  /** The consult leg; set only while `consulting` or `conferenced`. */
+  readonly consult?: VoiceConsult | undefined;
+  /** How many consults the agent started on this call. */
+  readonly consultCount: number;
   readonly timestamps: VoiceTimestamps;
   readonly endReason?: EndReason | undefined;
   readonly endedBy?: EndedBy | undefined;
@@ -115,6 +166,11 @@ const guards = {
   byHolder: (context, event) => eventOfType(event, 'RESUME').by === context.heldBy,
   recordingOn: (context) => context.recording === 'on',
   recordingPaused: (context) => context.recording === 'paused',
+  // A call the customer put on hold is theirs to resume: the agent consults only from their own hold.
+  notHeldByVisitor: (context) => context.heldBy !== 'visitor',
+  consultRinging: (context) => context.consult !== undefined && context.consult.answeredAt === undefined,
+  consultAnswered: (context) => context.consult?.answeredAt !== undefined,
+  warmSkipsWrapUp: (context) => context.consult?.answeredAt !== undefined && skipsWrapUp(context),
   ...wrapUpGuards(timeOf),
 } satisfies Record<string, VoiceGuard>;
 
@@ -141,7 +197,13 @@ function end(reason: EndReason, by?: EndedBy): VoiceAction {
     const at = timeOf(context, event);
     const endedBy = by ?? endedByOf(event);
     const next = releaseHold(context, at);
-    return { ...next, endReason: reason, endedBy, timestamps: { ...next.timestamps, endedAt: at } };
+    return {
+      ...next,
+      consult: undefined,
+      endReason: reason,
+      endedBy,
+      timestamps: { ...next.timestamps, endedAt: at },
+    };
   };
 }
 
@@ -180,6 +242,25 @@ const actions = {
   endMissed: end('missed', 'system'),
   endCompleted: end('completed'),
   endFailed: end('failed', 'system'),
+  endTransferred: end('transferred', 'agent'),
+  // The customer waits on hold while the agent consults: a hold already running goes on and is not counted again.
+  startConsult: (context, event) => {
+    const { party } = eventOfType(event, 'CONSULT');
+    const at = timeOf(context, event);
+    const held =
+      context.holdStartedAt === undefined
+        ? { heldBy: 'agent' as const, holdStartedAt: at, holdCount: context.holdCount + 1 }
+        : {};
+    return { ...context, ...held, consult: { party, startedAt: at }, consultCount: context.consultCount + 1 };
+  },
+  consultAnswered: (context, event) =>
+    context.consult
+      ? { ...context, consult: { ...context.consult, answeredAt: timeOf(context, event) } }
+      : context,
+  dropConsult: (context) => ({ ...context, consult: undefined }),
+  // The consult leg is over and the agent talks to the customer again (or to both): the hold ends.
+  leaveConsult: (context, event) => ({ ...releaseHold(context, timeOf(context, event)), consult: undefined }),
+  joinConference: (context, event) => releaseHold(context, timeOf(context, event)),
   ...wrapUpActions(timeOf),
 } satisfies Record<string, VoiceAction>;
 
@@ -229,6 +310,7 @@ export const voiceMachine = defineMachine<VoiceState, VoiceEvent, VoiceContext>(
     recording: 'off',
     heldMs: 0,
     holdCount: 0,
+    consultCount: 0,
     timestamps: { createdAt: 0, ringingAt: 0 },
   },
   states: {
@@ -260,6 +342,8 @@ export const voiceMachine = defineMachine<VoiceState, VoiceEvent, VoiceContext>(
     active: {
       on: {
         HOLD: { target: 'held', actions: ['hold'] },
+        CONSULT: { target: 'consulting', actions: ['startConsult'] },
+        TRANSFER: endTalk('endTransferred'),
         HANG_UP: endTalk('endCompleted'),
         // The agent still wraps up a call that dropped under them.
         FAIL: endTalk('endFailed'),
@@ -271,6 +355,41 @@ export const voiceMachine = defineMachine<VoiceState, VoiceEvent, VoiceContext>(
     held: {
       on: {
         RESUME: { target: 'active', guard: 'byHolder', actions: ['resume'] },
+        CONSULT: { target: 'consulting', guard: 'notHeldByVisitor', actions: ['startConsult'] },
+        TRANSFER: endTalk('endTransferred'),
+        HANG_UP: endTalk('endCompleted'),
+        FAIL: endTalk('endFailed'),
+        ...muting,
+        ...media,
+        ...recording,
+      },
+    },
+    consulting: {
+      on: {
+        CONSULT_ANSWERED: { guard: 'consultRinging', actions: ['consultAnswered'] },
+        // The colleague declined or hung up: the customer stays on hold until the agent returns.
+        CONSULT_ENDED: { target: 'held', actions: ['dropConsult'] },
+        RETURN: { target: 'active', actions: ['leaveConsult'] },
+        MERGE: { target: 'conferenced', guard: 'consultAnswered', actions: ['joinConference'] },
+        // Warm: the consulted party has picked up and keeps the customer.
+        TRANSFER: [
+          { target: 'ended', guard: 'warmSkipsWrapUp', actions: ['endTransferred'] },
+          { target: 'wrap-up', guard: 'consultAnswered', actions: ['endTransferred'] },
+        ],
+        HANG_UP: endTalk('endCompleted'),
+        FAIL: endTalk('endFailed'),
+        ...muting,
+        ...media,
+        ...recording,
+      },
+    },
+    conferenced: {
+      on: {
+        // The third party left: the agent and the customer go on.
+        CONSULT_ENDED: { target: 'active', actions: ['dropConsult'] },
+        // The agent drops the third party.
+        RETURN: { target: 'active', actions: ['dropConsult'] },
+        TRANSFER: endTalk('endTransferred'),
         HANG_UP: endTalk('endCompleted'),
         FAIL: endTalk('endFailed'),
         ...muting,
@@ -323,9 +442,22 @@ export function voiceSnapshot(options: VoiceOptions): VoiceSnapshot {
 export interface VoiceFlags {
   readonly isDialing: boolean;
   readonly isRinging: boolean;
-  /** Picked up and not ended: `connecting`, `active` or `held`. */
+  /** Picked up and not ended: `connecting`, `active`, `held`, `consulting` or `conferenced`. */
   readonly isOnCall: boolean;
   readonly isHeld: boolean;
+  /** The customer is on hold while the agent talks to the consulted party. */
+  readonly isConsulting: boolean;
+  /** The agent, the customer and the consulted party hear each other. */
+  readonly isConferenced: boolean;
+  /** The consulted party has picked up (merge and warm transfer need it). */
+  readonly consultAnswered: boolean;
+  /** The agent may start a consult (`active`, or held by the agent). */
+  readonly canConsult: boolean;
+  /** The agent may end the consult leg (or drop the third party of a conference) and talk to the customer. */
+  readonly canReturn: boolean;
+  readonly canMerge: boolean;
+  /** The agent may leave the call to someone else now: warm once the consult is answered, cold while talking. */
+  readonly canTransfer: boolean;
   readonly isWrappingUp: boolean;
   readonly isEnded: boolean;
   /** An inbound call is ringing here. */
@@ -347,7 +479,16 @@ export interface VoiceFlags {
   readonly wrapUpDeadlineAt: number | undefined;
 }
 
-const LIVE: readonly VoiceState[] = ['dialing', 'ringing', 'connecting', 'active', 'held'];
+const LIVE: readonly VoiceState[] = [
+  'dialing',
+  'ringing',
+  'connecting',
+  'active',
+  'held',
+  'consulting',
+  'conferenced',
+];
+const TALKING: readonly VoiceState[] = ['active', 'held', 'consulting', 'conferenced'];
 
 /**
  * Derives the flags of a call. Flags are computed, never stored.
@@ -360,8 +501,9 @@ const LIVE: readonly VoiceState[] = ['dialing', 'ringing', 'connecting', 'active
 export function voiceFlags(snapshot: VoiceSnapshot): VoiceFlags {
   const { value, context } = snapshot;
   const live = LIVE.includes(value);
-  const onCall = value === 'connecting' || value === 'active' || value === 'held';
-  const talking = value === 'active' || value === 'held';
+  const talking = TALKING.includes(value);
+  const onCall = value === 'connecting' || talking;
+  const at = latestTime(context.timestamps);
   const wrappingUp = value === 'wrap-up';
   const inboundRinging = value === 'ringing' && context.direction === 'inbound';
   return {
@@ -369,6 +511,13 @@ export function voiceFlags(snapshot: VoiceSnapshot): VoiceFlags {
     isRinging: value === 'ringing',
     isOnCall: onCall,
     isHeld: value === 'held',
+    isConsulting: value === 'consulting',
+    isConferenced: value === 'conferenced',
+    consultAnswered: context.consult?.answeredAt !== undefined,
+    canConsult: can(voiceMachine, snapshot, { type: 'CONSULT', at, party: { kind: 'agent', id: '-' } }),
+    canReturn: can(voiceMachine, snapshot, { type: 'RETURN', at }),
+    canMerge: can(voiceMachine, snapshot, { type: 'MERGE', at }),
+    canTransfer: can(voiceMachine, snapshot, { type: 'TRANSFER', at }),
     isWrappingUp: wrappingUp,
     isEnded: value === 'ended',
     canAnswer: inboundRinging,
@@ -382,7 +531,7 @@ export function voiceFlags(snapshot: VoiceSnapshot): VoiceFlags {
     canResumeRecording: talking && context.recording === 'paused',
     isReconnecting: onCall && context.media === 'reconnecting',
     mediaFailed: onCall && context.media === 'failed',
-    canSkipWrapUp: can(voiceMachine, snapshot, { type: 'SKIP_WRAP_UP', at: latestTime(context.timestamps) }),
+    canSkipWrapUp: can(voiceMachine, snapshot, { type: 'SKIP_WRAP_UP', at }),
     needsDisposition: wrappingUp && !dispositionSatisfies(context, context.disposition),
     wrapUpDeadlineAt: wrappingUp ? wrapUpDeadlineAt(context, context.timestamps.endedAt) : undefined,
   };

@@ -7,6 +7,7 @@ import { type OfferAlertSettings, useOfferAlert } from '../hooks/useOfferAlert';
 import { useOffers } from '../hooks/useOffers';
 import { useQueues } from '../hooks/useQueues';
 import { useTranslator } from '../i18n/translator';
+import { OfferOpenCases } from './CasePanel';
 import { ChannelIcon } from './ChannelBadge';
 import { KeyHint, useShortcutProps } from './KeyboardShortcuts';
 import { channelLabel, customerName, cx, ErrorText } from './shared';
@@ -65,6 +66,7 @@ export function OfferToast({ offer, shortcut = false, className }: OfferToastPro
           </>
         )}
       </p>
+      <OfferOpenCases cid={interaction.id} />
       <p className="helpline-offer__countdown">
         {expired ? t('offerExpired') : t('offerExpiresIn', { seconds })}
       </p>

@@ -17,6 +17,8 @@ const STATE_TEXT: Record<VoiceState, MessageKey> = {
   connecting: 'callStateConnecting',
   active: 'callStateActive',
   held: 'callStateHeld',
+  consulting: 'callStateConsulting',
+  conferenced: 'callStateConferenced',
   'wrap-up': 'callStateWrapUp',
   ended: 'callStateEnded',
 };
@@ -29,6 +31,8 @@ const BADGE_TEXT: Record<VoiceState, MessageKey> = {
   connecting: 'callBadgeConnecting',
   active: 'callBadgeActive',
   held: 'callBadgeHeld',
+  consulting: 'callBadgeConsulting',
+  conferenced: 'callBadgeConferenced',
   'wrap-up': 'callBadgeWrapUp',
   ended: 'callBadgeEnded',
 };

@@ -2,6 +2,7 @@
 import type { AwayReason, Queue, WireInteraction } from '@helpline/core';
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { CallbackWorklist, type CallbackWorklistProps } from '../components/CallbackWorklist';
+import { CasePanel } from '../components/CasePanel';
 import { ChatPanel } from '../components/ChatPanel';
 import { ConnectionStatus } from '../components/ConnectionStatus';
 import { CustomerCard } from '../components/CustomerCard';
@@ -257,6 +258,7 @@ function ConsoleLayout({
                       cid={interaction.id}
                       className="helpline-customer--record"
                     />
+                    <CasePanel key={`cases-${interaction.id}`} cid={interaction.id} />
                   </>
                 )
               }

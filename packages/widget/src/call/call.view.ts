@@ -15,6 +15,9 @@ const STATE_KEYS = {
   ringing: 'callRinging',
   active: 'callActive',
   held: 'callHeld',
+  // The visitor waits on hold while the agent consults; a conference is a call like any other to them.
+  consulting: 'callHeld',
+  conferenced: 'callActive',
   ended: 'callEnded',
   failed: 'callFailed',
 } as const satisfies Record<CallState, string>;
