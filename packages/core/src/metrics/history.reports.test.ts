@@ -26,6 +26,7 @@ describe('reportToCsv', () => {
           serviceLevel: 1,
           handled: 2,
           ahtSeconds: 300,
+          occupancy: 0.75,
           csatResponses: 0,
           csatAverage: null,
           fcrContacts: 2,
@@ -44,6 +45,7 @@ describe('reportToCsv', () => {
           serviceLevel: null,
           handled: 1,
           ahtSeconds: 60,
+          occupancy: null,
           csatResponses: 0,
           csatAverage: null,
           fcrContacts: 0,
@@ -54,11 +56,11 @@ describe('reportToCsv', () => {
     const lines = reportToCsv(report).split('\r\n');
     assert.equal(
       lines[0],
-      'queue,contacts,outbound,queued,answered,abandoned,answerRate,abandonmentRate,asaSeconds,serviceLevel,handled,ahtSeconds,csatResponses,csatAverage,fcrContacts,fcr',
+      'queue,contacts,outbound,queued,answered,abandoned,answerRate,abandonmentRate,asaSeconds,serviceLevel,handled,ahtSeconds,occupancy,csatResponses,csatAverage,fcrContacts,fcr',
     );
     // A formula in a key is neutralised; ratios keep six decimals.
-    assert.equal(lines[1], `"'=HYPERLINK(""x"")",3,1,3,2,1,0.666667,0.333333,12.5,1,2,300,0,,2,0.5`);
-    assert.equal(lines[2], ',0,1,0,0,0,,,,,1,60,0,,0,');
+    assert.equal(lines[1], `"'=HYPERLINK(""x"")",3,1,3,2,1,0.666667,0.333333,12.5,1,2,300,0.75,0,,2,0.5`);
+    assert.equal(lines[2], ',0,1,0,0,0,,,,,1,60,,0,,0,');
     assert.equal(lines[3], '');
   });
 

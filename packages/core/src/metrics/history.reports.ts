@@ -66,6 +66,12 @@ export interface ReportFiguresRow {
   readonly handled: number;
   /** Average handle time, seconds: talk + hold + wrap-up. */
   readonly ahtSeconds: number | null;
+  /**
+   * Occupancy of the agents in the row, 0–1: time handling work ÷ time staffed (available or handling), clipped to
+   * the window, from the presence history. Only for `agent` and `total` rows; `null` for other groupings and for
+   * agents with no staffed time in the window.
+   */
+  readonly occupancy: number | null;
   readonly csatResponses: number;
   readonly csatAverage: number | null;
   /** Answered inbound contacts: the FCR denominator. */
@@ -126,6 +132,7 @@ const FIGURE_COLUMNS: readonly (keyof ReportFiguresRow)[] = [
   'serviceLevel',
   'handled',
   'ahtSeconds',
+  'occupancy',
   'csatResponses',
   'csatAverage',
   'fcrContacts',

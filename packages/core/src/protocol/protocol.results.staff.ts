@@ -258,6 +258,7 @@ export const commandResultSchemas = {
         serviceLevel: v.nullable(v.number()),
         handled: v.number(),
         ahtSeconds: v.nullable(v.number()),
+        occupancy: v.nullable(v.number()),
         csatResponses: v.number(),
         csatAverage: v.nullable(v.number()),
         fcrContacts: v.number(),

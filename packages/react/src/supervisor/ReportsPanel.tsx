@@ -259,14 +259,40 @@ function useKeyLabels(i18n: Translator): KeyLabels {
 
 /**
  * A report's table, scrolling sideways inside its box when it is wider than the board (many hours, many figures);
- * focusable, so keyboard users can scroll it too.
+ * focusable, so keyboard users can scroll it too. Then what every report ends with: a line saying the period had
+ * nothing, and the bar chart beside the table (decorative: the numbers are in the table).
  */
-function ScrollBox({ label, children }: { readonly label: string; readonly children: ReactNode }): ReactNode {
+function ReportLayout({
+  label,
+  empty,
+  chartTitle,
+  counts,
+  keepOrder = false,
+  i18n,
+  children,
+}: {
+  readonly label: string;
+  readonly empty: boolean;
+  readonly chartTitle: string;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly keepOrder?: boolean;
+  readonly i18n: Translator;
+  readonly children: ReactNode;
+}): ReactNode {
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard (WCAG 2.1.1).
-    <section className="helpline-reports__scroll" aria-label={label} tabIndex={0}>
-      {children}
-    </section>
+    <div className="helpline-reports__body">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard (WCAG 2.1.1). */}
+      <section className="helpline-reports__scroll" aria-label={label} tabIndex={0}>
+        {children}
+        {empty && <p className="helpline-empty">{i18n.t('reportEmpty')}</p>}
+      </section>
+      <CountsChart
+        title={chartTitle}
+        keepOrder={keepOrder}
+        counts={counts}
+        emptyText={i18n.t('reportEmpty')}
+      />
+    </div>
   );
 }
 
@@ -306,6 +332,7 @@ const FIGURE_COLUMNS: readonly {
   { label: 'kpiServiceLevel', cell: (i18n, row) => ratio(i18n, row.serviceLevel) },
   { label: 'reportAsa', cell: (i18n, row) => seconds(i18n, row.asaSeconds) },
   { label: 'reportAht', cell: (i18n, row) => seconds(i18n, row.ahtSeconds) },
+  { label: 'reportOccupancy', cell: (i18n, row) => ratio(i18n, row.occupancy) },
   {
     label: 'kpiCsat',
     cell: (i18n, row) =>
@@ -327,42 +354,41 @@ function FiguresReport({
 }): ReactNode {
   const { t } = i18n;
   const rows = result.figures.map((row) => ({ row, label: labels(result.groupBy, row.key) }));
+  const caption = t('reportFiguresCaption', { group: t(GROUPING_LABELS[result.groupBy]) });
   return (
-    <div className="helpline-reports__body">
-      <ScrollBox label={t('reportFiguresCaption', { group: t(GROUPING_LABELS[result.groupBy]) })}>
-        <table className="helpline-table helpline-report-table" data-report="figures">
-          <caption>{t('reportFiguresCaption', { group: t(GROUPING_LABELS[result.groupBy]) })}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t(GROUPING_LABELS[result.groupBy])}</th>
+    <ReportLayout
+      label={caption}
+      empty={rows.length === 0}
+      chartTitle={t('reportContactsChart')}
+      counts={Object.fromEntries(rows.map(({ row, label }) => [label, row.contacts]))}
+      i18n={i18n}
+    >
+      <table className="helpline-table helpline-report-table" data-report="figures">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t(GROUPING_LABELS[result.groupBy])}</th>
+            {FIGURE_COLUMNS.map((column) => (
+              <th key={column.label} scope="col" className="helpline-num">
+                {t(column.label)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ row, label }) => (
+            <tr key={row.key ?? ''}>
+              <th scope="row">{label}</th>
               {FIGURE_COLUMNS.map((column) => (
-                <th key={column.label} scope="col" className="helpline-num">
-                  {t(column.label)}
-                </th>
+                <td key={column.label} className="helpline-num">
+                  {column.cell(i18n, row)}
+                </td>
               ))}
             </tr>
-          </thead>
-          <tbody>
-            {rows.map(({ row, label }) => (
-              <tr key={row.key ?? ''}>
-                <th scope="row">{label}</th>
-                {FIGURE_COLUMNS.map((column) => (
-                  <td key={column.label} className="helpline-num">
-                    {column.cell(i18n, row)}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {rows.length === 0 && <p className="helpline-empty">{t('reportEmpty')}</p>}
-      </ScrollBox>
-      <CountsChart
-        title={t('reportContactsChart')}
-        counts={Object.fromEntries(rows.map(({ row, label }) => [label, row.contacts]))}
-        emptyText={t('reportEmpty')}
-      />
-    </div>
+          ))}
+        </tbody>
+      </table>
+    </ReportLayout>
   );
 }
 
@@ -396,48 +422,46 @@ function VolumeReport({
     ]),
   );
   return (
-    <div className="helpline-reports__body">
-      <ScrollBox label={t('reportVolumeCaption')}>
-        <table className="helpline-table helpline-report-table helpline-volume" data-report="volume">
-          <caption>{t('reportVolumeCaption')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('reportWeekday')}</th>
-              {hours.map((hour) => (
-                <th key={hour} scope="col" className="helpline-num">
-                  <abbr title={t('reportHour', { hour: String(hour).padStart(2, '0') })}>{hour}</abbr>
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {hours.length > 0 &&
-              WEEKDAYS.map((weekday) => (
-                <tr key={weekday}>
-                  <th scope="row">{weekdayName(locale, weekday)}</th>
-                  {hours.map((hour) => {
-                    const count = counts.get(`${weekday}:${hour}`) ?? 0;
-                    // Four shades, busiest darkest; the number is always written too.
-                    const level = count === 0 ? 0 : Math.ceil((count / max) * 4);
-                    return (
-                      <td key={hour} className="helpline-num" data-level={level}>
-                        {i18n.number(count)}
-                      </td>
-                    );
-                  })}
-                </tr>
-              ))}
-          </tbody>
-        </table>
-        {hours.length === 0 && <p className="helpline-empty">{t('reportEmpty')}</p>}
-      </ScrollBox>
-      <CountsChart
-        title={t('reportByWeekdayChart')}
-        keepOrder
-        counts={byWeekday}
-        emptyText={t('reportEmpty')}
-      />
-    </div>
+    <ReportLayout
+      label={t('reportVolumeCaption')}
+      empty={hours.length === 0}
+      chartTitle={t('reportByWeekdayChart')}
+      counts={byWeekday}
+      keepOrder
+      i18n={i18n}
+    >
+      <table className="helpline-table helpline-report-table helpline-volume" data-report="volume">
+        <caption>{t('reportVolumeCaption')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('reportWeekday')}</th>
+            {hours.map((hour) => (
+              <th key={hour} scope="col" className="helpline-num">
+                <abbr title={t('reportHour', { hour: String(hour).padStart(2, '0') })}>{hour}</abbr>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {hours.length > 0 &&
+            WEEKDAYS.map((weekday) => (
+              <tr key={weekday}>
+                <th scope="row">{weekdayName(locale, weekday)}</th>
+                {hours.map((hour) => {
+                  const count = counts.get(`${weekday}:${hour}`) ?? 0;
+                  // Four shades, busiest darkest; the number is always written too.
+                  const level = count === 0 ? 0 : Math.ceil((count / max) * 4);
+                  return (
+                    <td key={hour} className="helpline-num" data-level={level}>
+                      {i18n.number(count)}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+        </tbody>
+      </table>
+    </ReportLayout>
   );
 }
 
@@ -455,47 +479,45 @@ function ProblemsReport({
   const change = (value: number | null) =>
     value === null ? t('reportNew') : `${value > 0 ? '+' : ''}${i18n.percent(value)}`;
   return (
-    <div className="helpline-reports__body">
-      <ScrollBox label={t('reportProblemsCaption')}>
-        <table className="helpline-table helpline-report-table" data-report="problems">
-          <caption>{t('reportProblemsCaption')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('reportProblem')}</th>
-              <th scope="col">{t('reportDimension')}</th>
-              <th scope="col" className="helpline-num">
-                {t('reportContacts')}
-              </th>
-              <th scope="col" className="helpline-num">
-                {t('reportPrevious')}
-              </th>
-              <th scope="col" className="helpline-num">
-                {t('reportChange')}
-              </th>
+    <ReportLayout
+      label={t('reportProblemsCaption')}
+      empty={rows.length === 0}
+      chartTitle={t('reportContactsChart')}
+      counts={Object.fromEntries(rows.map(({ row, label }) => [label, row.contacts]))}
+      i18n={i18n}
+    >
+      <table className="helpline-table helpline-report-table" data-report="problems">
+        <caption>{t('reportProblemsCaption')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('reportProblem')}</th>
+            <th scope="col">{t('reportDimension')}</th>
+            <th scope="col" className="helpline-num">
+              {t('reportContacts')}
+            </th>
+            <th scope="col" className="helpline-num">
+              {t('reportPrevious')}
+            </th>
+            <th scope="col" className="helpline-num">
+              {t('reportChange')}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ row, label }) => (
+            <tr
+              key={`${row.dimension}:${row.key}`}
+              data-trend={row.change === null || row.change > 0 ? 'up' : 'down'}
+            >
+              <th scope="row">{label}</th>
+              <td>{t(GROUPING_LABELS[row.dimension])}</td>
+              <td className="helpline-num">{i18n.number(row.contacts)}</td>
+              <td className="helpline-num">{i18n.number(row.previous)}</td>
+              <td className="helpline-num">{change(row.change)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {rows.map(({ row, label }) => (
-              <tr
-                key={`${row.dimension}:${row.key}`}
-                data-trend={row.change === null || row.change > 0 ? 'up' : 'down'}
-              >
-                <th scope="row">{label}</th>
-                <td>{t(GROUPING_LABELS[row.dimension])}</td>
-                <td className="helpline-num">{i18n.number(row.contacts)}</td>
-                <td className="helpline-num">{i18n.number(row.previous)}</td>
-                <td className="helpline-num">{change(row.change)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {rows.length === 0 && <p className="helpline-empty">{t('reportEmpty')}</p>}
-      </ScrollBox>
-      <CountsChart
-        title={t('reportContactsChart')}
-        counts={Object.fromEntries(rows.map(({ row, label }) => [label, row.contacts]))}
-        emptyText={t('reportEmpty')}
-      />
-    </div>
+          ))}
+        </tbody>
+      </table>
+    </ReportLayout>
   );
 }

@@ -40,6 +40,7 @@ function figures(key: string | null, contacts: number, answered: number): Report
     serviceLevel: 0.8,
     handled: answered,
     ahtSeconds: 245,
+    occupancy: 0.62,
     csatResponses: 3,
     csatAverage: 4.3,
     fcrContacts: answered,

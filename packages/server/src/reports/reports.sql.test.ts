@@ -6,7 +6,13 @@ import { freshPostgresStorage } from '../customers/customers.testing';
 import { openStorage, type SqlStorage } from '../storage/sql.storage';
 import { freshPgliteDir, testPostgresUrl } from '../testing/databases';
 import { createSqlReports, type SqlReports, type SqlReportsOptions } from './reports.sql';
-import { generateHistory, type HistoryRow, insertHistory } from './reports.testing';
+import {
+  generateHistory,
+  generatePresence,
+  type HistoryRow,
+  insertHistory,
+  insertPresence,
+} from './reports.testing';
 
 /*
  * Every figure of every report against a plain recomputation over the same generated rows: loops and Intl here,
@@ -21,6 +27,9 @@ after(async () => {
 const YEAR_START = Date.UTC(2025, 0, 1);
 // A month of 2024 too, so December's and the year's "previous period" have something in them.
 const HISTORY = generateHistory(12_000, Date.UTC(2024, 11, 1), Date.UTC(2026, 0, 1), 20);
+const PRESENCE = generatePresence(Date.UTC(2024, 11, 1), Date.UTC(2026, 0, 1), 21);
+/** The reports' clock: mid-June 2025, inside some windows below. */
+const NOW = Date.UTC(2025, 5, 15, 12);
 const OPTIONS: SqlReportsOptions = {
   slaTargetByQueue: { support: 20, sales: 30 },
   defaultSlaTargetSeconds: 25,
@@ -111,6 +120,66 @@ const REPEATED: ReadonlySet<string> = (() => {
   return repeated;
 })();
 
+/** Length of the union of spans clipped to [from, to), by sorting and merging. */
+function unionMs(spans: readonly (readonly [number, number])[], from: number, to: number): number {
+  const clipped = spans
+    .map(([s, e]) => [Math.max(s, from), Math.min(e, to)] as const)
+    .filter(([s, e]) => e > s)
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let open: [number, number] | undefined;
+  for (const [s, e] of clipped) {
+    if (open && s <= open[1]) open[1] = Math.max(open[1], e);
+    else {
+      if (open) total += open[1] - open[0];
+      open = [s, e];
+    }
+  }
+  return total + (open ? open[1] - open[0] : 0);
+}
+
+/**
+ * Occupancy per agent (docs/kpis.md): busy spans from answer to wrap-up done (or end) of contacts created from 7 days
+ * before the window to its end; available spans from each `available` change to the agent's next change; both cut
+ * at the window and at the clock.
+ */
+function expectedOccupancy(from: number, to: number): Map<string, { busy: number; staffed: number }> {
+  const until = Math.min(to, NOW);
+  const busy = new Map<string, [number, number][]>();
+  for (const r of HISTORY) {
+    if (r.agentId === undefined || r.answeredAt === undefined) continue;
+    if (r.createdAt < from - 7 * 86_400_000 || r.createdAt >= to) continue;
+    const list = busy.get(r.agentId) ?? [];
+    list.push([r.answeredAt, r.wrapUpEndedAt ?? r.endedAt ?? until]);
+    busy.set(r.agentId, list);
+  }
+  const available = new Map<string, [number, number][]>();
+  const agents = new Set(PRESENCE.map((p) => p.agentId));
+  for (const agentId of agents) {
+    const changes = PRESENCE.filter((p) => p.agentId === agentId);
+    const spans = changes.flatMap((p, i) =>
+      p.status === 'available' ? [[p.at, changes[i + 1]?.at ?? until] as [number, number]] : [],
+    );
+    available.set(agentId, spans);
+  }
+  const out = new Map<string, { busy: number; staffed: number }>();
+  for (const agentId of new Set([...busy.keys(), ...available.keys()])) {
+    const working = busy.get(agentId) ?? [];
+    const staffed = unionMs([...working, ...(available.get(agentId) ?? [])], from, until);
+    if (staffed > 0) out.set(agentId, { busy: unionMs(working, from, until), staffed });
+  }
+  return out;
+}
+
+function occupancyOf(from: number, to: number, groupBy: ReportGrouping, key: string | null): number | null {
+  if (groupBy !== 'agent' && groupBy !== 'total') return null;
+  const agents = [...expectedOccupancy(from, to)].filter(
+    ([agentId]) => groupBy === 'total' || agentId === key,
+  );
+  const staffed = agents.reduce((sum, [, a]) => sum + a.staffed, 0);
+  return staffed === 0 ? null : agents.reduce((sum, [, a]) => sum + a.busy, 0) / staffed;
+}
+
 function expectedFigures(from: number, to: number, groupBy: ReportGrouping): ReportFiguresRow[] {
   const groups = new Map<string | null, HistoryRow[]>();
   for (const row of HISTORY) {
@@ -174,6 +243,7 @@ function expectedFigures(from: number, to: number, groupBy: ReportGrouping): Rep
       serviceLevel: share(slMet, slOutcomes),
       handled: handled.length,
       ahtSeconds: aht === null ? null : aht / 1000,
+      occupancy: occupancyOf(from, to, groupBy, key),
       csatResponses: rated.length,
       csatAverage: average(rated),
       fcrContacts: answered.length,
@@ -211,7 +281,8 @@ function suite(name: string, open: () => Promise<SqlStorage>): void {
     before(async () => {
       storage = await open();
       await insertHistory(storage.sql, HISTORY);
-      reports = createSqlReports(storage.sql, { ...OPTIONS, now: () => Date.UTC(2025, 5, 15, 12) });
+      await insertPresence(storage.sql, PRESENCE);
+      reports = createSqlReports(storage.sql, { ...OPTIONS, now: () => NOW });
     });
 
     const windows: { label: string; query: Omit<ReportQuery, 'kind'>; from: number; to: number }[] = [
@@ -255,6 +326,10 @@ function suite(name: string, open: () => Promise<SqlStorage>): void {
           assert.equal(result.to, window.to);
           const expected = expectedFigures(window.from, window.to, groupBy);
           assert.ok(expected.length > 0);
+          if (groupBy === 'agent' || groupBy === 'total')
+            assert.ok(
+              expected.some((row) => row.occupancy !== null && row.occupancy > 0 && row.occupancy < 1),
+            );
           assertClose(result.figures, expected, 'figures');
         });
       }

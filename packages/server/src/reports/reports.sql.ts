@@ -25,6 +25,8 @@ const MAX_WINDOW_MS = 400 * DAY_MS;
 const DEFAULT_SLA_TARGET_SECONDS = 20;
 const DEFAULT_FCR_WINDOW_MS = 7 * DAY_MS;
 const DEFAULT_PROBLEM_LIMIT = 10;
+/** Occupancy counts the handling of contacts created up to this long before the window (a long email thread). */
+const OCCUPANCY_LOOKBACK_MS = 7 * DAY_MS;
 const MAX_PROBLEM_LIMIT = 100;
 /** Rows deleted per statement by retention, so a first run over years of history never holds one huge lock. */
 const RETENTION_BATCH = 5_000;
@@ -234,6 +236,7 @@ FROM base GROUP BY key ORDER BY key NULLS LAST`,
         serviceLevel: ratio(num(row.sl_met), num(row.sl_outcomes)),
         handled: num(row.handled),
         ahtSeconds: seconds(row.aht_ms),
+        occupancy: null,
         csatResponses: num(row.csat_responses),
         csatAverage: numOrNull(row.csat_average),
         fcrContacts,
@@ -291,6 +294,74 @@ SELECT dimension, key, contacts, previous FROM ranked WHERE rank <= $4 ORDER BY 
     });
   }
 
+  /**
+   * Occupancy per agent over the window, as docs/kpis.md defines it: busy = the union of [answered, wrap-up done (or
+   * ended, or now)) of the agent's contacts; staffed = the union of busy and the agent's `available` presence spans;
+   * both clipped to the window. Unions are summed over spans sorted by start, each adding what reaches past the
+   * furthest end before it.
+   */
+  async function occupancyByAgent(
+    window: Window,
+  ): Promise<Map<string, { busyMs: number; staffedMs: number }>> {
+    const until = Math.min(window.to, now());
+    const rows = await sql.query<{ agent_id: string; busy_ms: string; staffed_ms: string }>(
+      `WITH busy AS (
+  SELECT agent_id, greatest(answered_at, $1) AS s, least(coalesce(wrapped_at, ended_at, $3), $3) AS e
+  FROM interactions
+  WHERE created_at >= $1 - $4::bigint AND created_at < $2 AND agent_id IS NOT NULL AND answered_at IS NOT NULL
+),
+presence AS (
+  SELECT agent_id, status, at, lead(at) OVER (PARTITION BY agent_id ORDER BY at, id) AS next_at
+  FROM (
+    SELECT id, agent_id, status, at FROM presence_history WHERE at >= $1 AND at < $2
+    UNION ALL
+    SELECT * FROM (SELECT DISTINCT ON (agent_id) id, agent_id, status, at FROM presence_history
+                   WHERE at < $1 ORDER BY agent_id, at DESC, id DESC) before_window
+  ) p
+),
+spans AS (
+  SELECT agent_id, s, e, true AS busy FROM busy WHERE e > s
+  UNION ALL
+  SELECT agent_id, greatest(at, $1), least(coalesce(next_at, $3), $3), false
+  FROM presence WHERE status = 'available' AND least(coalesce(next_at, $3), $3) > greatest(at, $1)
+),
+reach AS (
+  SELECT agent_id, s, e, busy,
+    max(e) OVER (PARTITION BY agent_id, busy ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS busy_reach,
+    max(e) OVER (PARTITION BY agent_id ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS all_reach
+  FROM spans
+)
+SELECT agent_id,
+  sum(CASE WHEN busy THEN greatest(0, e - greatest(s, coalesce(busy_reach, s))) ELSE 0 END) AS busy_ms,
+  sum(greatest(0, e - greatest(s, coalesce(all_reach, s)))) AS staffed_ms
+FROM reach GROUP BY agent_id`,
+      [window.from, window.to, until, OCCUPANCY_LOOKBACK_MS],
+    );
+    return new Map(
+      rows.map((row) => [row.agent_id, { busyMs: num(row.busy_ms), staffedMs: num(row.staffed_ms) }]),
+    );
+  }
+
+  /** The figures rows with occupancy: per agent by `agent`, pooled over every agent for `total`, else `null`. */
+  async function withOccupancy(
+    rows: readonly ReportFiguresRow[],
+    window: Window,
+    groupBy: ReportGrouping,
+  ): Promise<ReportFiguresRow[]> {
+    if (groupBy !== 'agent' && groupBy !== 'total') return rows.map((row) => ({ ...row, occupancy: null }));
+    const byAgent = await occupancyByAgent(window);
+    let busyMs = 0;
+    let staffedMs = 0;
+    for (const agent of byAgent.values()) {
+      busyMs += agent.busyMs;
+      staffedMs += agent.staffedMs;
+    }
+    return rows.map((row) => {
+      const agent = groupBy === 'total' ? { busyMs, staffedMs } : byAgent.get(row.key ?? '');
+      return { ...row, occupancy: agent ? ratio(agent.busyMs, agent.staffedMs) : null };
+    });
+  }
+
   return {
     async run(query: ReportQuery): Promise<ReportResult> {
       const kind = oneOf('kind', query.kind, REPORT_KINDS);
@@ -315,7 +386,8 @@ SELECT dimension, key, contacts, previous FROM ranked WHERE rank <= $4 ORDER BY 
         ...window,
         timeZone,
         groupBy,
-        figures: kind === 'figures' ? await figures(window, groupBy) : [],
+        figures:
+          kind === 'figures' ? await withOccupancy(await figures(window, groupBy), window, groupBy) : [],
         volume: kind === 'volume' ? await volume(window, timeZone) : [],
         problems: kind === 'problems' ? await problems(window, limit) : [],
       };

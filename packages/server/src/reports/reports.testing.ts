@@ -163,3 +163,45 @@ export async function insertHistory(sql: SqlQueryable, rows: readonly HistoryRow
     );
   }
 }
+
+/** One presence change of an agent, as `presence_history` keeps it. */
+export interface PresenceRow {
+  readonly agentId: string;
+  readonly status: 'available' | 'away' | 'offline';
+  readonly at: number;
+}
+
+/**
+ * Presence changes of the history's agents in `[from, to)` from `seed`: each agent changes every half hour to ten
+ * hours, available most often, so occupancy has staffed time, breaks and nights to clip.
+ */
+export function generatePresence(from: number, to: number, seed: number): PresenceRow[] {
+  const random = seeded(seed);
+  const rows: PresenceRow[] = [];
+  for (const agentId of AGENTS) {
+    let at = from + Math.floor(random() * 3_600_000);
+    while (at < to) {
+      const roll = random();
+      rows.push({ agentId, status: roll < 0.6 ? 'available' : roll < 0.8 ? 'away' : 'offline', at });
+      at += 1_800_000 + Math.floor(random() * 34_200_000);
+    }
+  }
+  return rows.sort((a, b) => a.at - b.at);
+}
+
+/** Writes `rows` into `presence_history`, a few thousand per statement. */
+export async function insertPresence(sql: SqlQueryable, rows: readonly PresenceRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += 2_000) {
+    const batch = rows.slice(start, start + 2_000).map((row) => ({
+      agent_id: row.agentId,
+      status: row.status,
+      at: row.at,
+    }));
+    await sql.query(
+      `INSERT INTO presence_history (agent_id, status, at)
+       SELECT agent_id, status, at FROM jsonb_to_recordset($1::jsonb) AS r (agent_id text, status text, at bigint)
+       ORDER BY at`,
+      [JSON.stringify(batch)],
+    );
+  }
+}
