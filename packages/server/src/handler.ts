@@ -7,6 +7,7 @@ import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline
 import { type AttachmentOptions, openAttachments } from './attachments';
 import { type Auth, createAuth } from './auth/auth';
 import { createSqlCaseStore } from './cases';
+import { resolveMailboxes } from './channels/email/email.config';
 import { mergeChannelsOptions, prepareEmail } from './channels/email/email.server';
 import {
   attachmentsForMessaging,
@@ -29,6 +30,7 @@ import { createAdmission, createTokenBuckets, instanceShare } from './limits/rat
 import { createLogger, type Logger } from './log/logger';
 import { prepareOutbound } from './outbound';
 import { reportsOfQueues } from './reports';
+import { createReportScheduler } from './reports/reports.schedule';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
 import type { StorageFence } from './storage/storage.fence';
 import { prepareVonage, type VonageServer } from './vonage';
@@ -327,6 +329,18 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   const bridged = outbound ? outbound.authenticate(authenticate) : authenticate;
   const reports = reportsOfQueues(storage.sql, config.queues);
   let retainedAt = Number.NEGATIVE_INFINITY;
+  // Reports mailed on a schedule (docs/reports.md), through the email section's mailboxes; the leader ticks them.
+  const schedules = config.file.reports?.schedules ?? [];
+  const reportScheduler =
+    schedules.length > 0 && config.file.email
+      ? createReportScheduler({
+          sql: storage.sql,
+          reports,
+          schedules,
+          mailboxes: resolveMailboxes(config.file.email, options.env ?? process.env),
+          now,
+        })
+      : undefined;
   const hubOptions: HubOptions = {
     queues: config.queues,
     agents: config.agents,
@@ -504,6 +518,23 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
         (error: unknown) => log.warn('reports.retention-failed', {}, error),
       );
     }
+    if (reportScheduler && engine.role === 'leader') {
+      reportScheduler.tick().then(
+        (outcomes) => {
+          for (const sent of outcomes) {
+            if (sent.outcome === 'sent')
+              log.info('reports.scheduled-sent', { schedule: sent.scheduleId, from: sent.from });
+            else
+              log.warn('reports.scheduled-failed', {
+                schedule: sent.scheduleId,
+                from: sent.from,
+                detail: sent.error,
+              });
+          }
+        },
+        (error: unknown) => log.warn('reports.schedule-failed', {}, error),
+      );
+    }
   }, 60_000);
   housekeeping.unref();
 
@@ -594,6 +625,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       closing ??= (async () => {
         log.info('shutdown', { sockets: sockets.size });
         clearInterval(housekeeping);
+        reportScheduler?.close();
         await member?.drain();
         await vonageRoutes?.close();
         outbound?.close();

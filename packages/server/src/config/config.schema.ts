@@ -4,6 +4,7 @@ import { emailConfigSchema } from '../channels/email/email.config';
 import { messagingConfigSchema } from '../channels/messaging/messaging.config';
 import { customersConfigSchema } from '../customers/customers.config';
 import { outboundConfigSchema } from '../outbound/outbound.config';
+import { reportsConfigSchema } from '../reports/reports.schedule';
 import { vonageConfigSchema } from '../vonage/vonage.config';
 
 // The configuration file's schema. Unknown keys are errors (a typo must not silently disable a setting);
@@ -370,6 +371,8 @@ export const configSchema = v.strictObject({
   outbound: v.optional(outboundConfigSchema),
   /** Customers: the host CRM's webhook for the screen pop (docs/customers.md); absent = Helpline's own records. */
   customers: v.optional(customersConfigSchema),
+  /** Reports mailed on a schedule through the email section's mailboxes (docs/reports.md); absent = none. */
+  reports: v.optional(reportsConfigSchema),
 });
 
 /** The configuration file as written (before defaults). */

@@ -15,6 +15,7 @@ import * as v from 'valibot';
 import { checkEmailConfig } from '../channels/email/email.config';
 import { checkMessagingConfig } from '../channels/messaging/messaging.config';
 import { checkOutboundConfig } from '../outbound/outbound.config';
+import { checkReportsConfig } from '../reports/reports.schedule';
 import { checkVonageConfig } from '../vonage/vonage.config';
 import { type ConfigFile, type ConfigInput, configSchema, type SiteConfig } from './config.schema';
 
@@ -191,6 +192,8 @@ function crossCheck(file: ConfigFile): string[] {
   if (file.messaging) issues.push(...checkMessagingConfig(file.messaging, queueIds));
   // Email section (packages/server/src/channels/email): mailboxes name queues.
   if (file.email) issues.push(...checkEmailConfig(file.email, queueIds));
+  // Scheduled reports (packages/server/src/reports): sent through the email section's mailboxes.
+  if (file.reports) issues.push(...checkReportsConfig(file.reports, file.email));
   return issues;
 }
 

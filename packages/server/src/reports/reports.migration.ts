@@ -19,3 +19,20 @@ ALTER TABLE interactions
     AND coalesce(interaction -> 'participants' @> '[{"role": "agent"}]', false)
   ) STORED;
 `;
+
+/**
+ * Migration 28 (docs/reports.md): the last period each scheduled report was sent for. Instances claim a period by
+ * moving `period_from` forward in one statement, so one mail goes out per schedule and period across instances and
+ * restarts; `state` says whether that mail is being sent, was sent, or failed (then it is tried again later).
+ */
+export const REPORT_SCHEDULES_MIGRATION_SQL = `
+CREATE TABLE report_schedule_runs (
+  schedule_id text PRIMARY KEY,
+  period_from bigint NOT NULL,
+  state       text NOT NULL CHECK (state IN ('sending', 'sent', 'failed')),
+  claimed_at  bigint NOT NULL,
+  sent_at     bigint,
+  attempts    integer NOT NULL DEFAULT 1,
+  error       text
+);
+`;

@@ -1,7 +1,7 @@
 import { type Channel, deadlineOf } from '@helpline/core';
 import type { InteractionSnapshot } from '@helpline/core/hub';
 import { CASES_MIGRATION_SQL } from '../cases/cases.migration';
-import { REPORTS_MIGRATION_SQL } from '../reports/reports.migration';
+import { REPORT_SCHEDULES_MIGRATION_SQL, REPORTS_MIGRATION_SQL } from '../reports/reports.migration';
 import type { SqlClient, SqlQueryable } from './sql.client';
 import { FENCE_FUNCTION_SQL } from './storage.fence';
 
@@ -484,6 +484,11 @@ CREATE TABLE email_legs (
 ALTER TABLE email_legs ADD COLUMN IF NOT EXISTS away_since bigint;
 ALTER TABLE email_legs ADD COLUMN IF NOT EXISTS seen_through bigint;
 `,
+  },
+  {
+    version: 28,
+    name: 'scheduled reports: the last period each schedule was mailed for',
+    sql: REPORT_SCHEDULES_MIGRATION_SQL,
   },
 ];
 
