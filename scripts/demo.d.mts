@@ -38,6 +38,11 @@ export interface DemoOptions {
    * mailbox (an SMTP server on `catcherPort`, default any free port) and listed on its page (`pagePort`, default any).
    */
   readonly mail?: { readonly ingressPort: number; readonly catcherPort?: number; readonly pagePort?: number };
+  /**
+   * Seeds the returning customer Dana Whitfield, with an open case in Support (scripts/lib/demo-cases.mjs); the shop
+   * page's "Returning customer (Dana)" button signs the browser in as her. Default false.
+   */
+  readonly returningCustomer?: boolean;
   /** Bundle the React examples first. Default true. */
   readonly buildApps?: boolean;
 }

@@ -5,6 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { seedReturningCustomer } from './lib/demo-cases.mjs';
+import { seedDemoHistory } from './lib/demo-history.mjs';
 import { demoEmailConfig, startDemoMailbox } from './lib/demo-mailbox.mjs';
 import { startStaticServer, strictCsp } from './lib/static-server.mjs';
 import { repoRoot } from './lib/test-files.mjs';
@@ -60,8 +62,11 @@ export async function buildExamples({ log = false } = {}) {
  * examples on `port` (default 8080). `config` replaces the server's built-in demo configuration (tests use one
  * with a closed queue); `mounts` adds folders to the examples' server (`{ '/closed/': dir }`). `mail` turns on the
  * demo's email (docs/email.md): the server's SMTP ingress on `mail.ingressPort` feeding the support queue, its replies
- * caught by the demo mailbox (`mail.catcherPort`, 0 = any) and listed on its page (`mail.pagePort`). Resolves with
- * the URLs and `stop()`.
+ * caught by the demo mailbox (`mail.catcherPort`, 0 = any) and listed on its page (`mail.pagePort`).
+ * `returningCustomer` seeds Dana Whitfield, a returning customer with an open case (scripts/lib/demo-cases.mjs; the
+ * shop page's "Returning customer" button signs the browser in as her). `history` seeds a year of past contacts and
+ * shifts, once per data directory, for the supervisor's reports (scripts/lib/demo-history.mjs). Resolves with the URLs
+ * and `stop()`.
  */
 export async function startDemo({
   port = 8080,
@@ -72,6 +77,8 @@ export async function startDemo({
   buildApps = true,
   mounts = {},
   mail,
+  returningCustomer = false,
+  history = false,
 } = {}) {
   if (buildApps) await buildExamples();
   const server = await import('../packages/server/dist/index.js');
@@ -103,6 +110,24 @@ export async function startDemo({
   } catch (error) {
     await mailbox?.close();
     throw error;
+  }
+  if (history) {
+    try {
+      await seedDemoHistory(helpline);
+    } catch (error) {
+      await helpline.close();
+      await mailbox?.close();
+      throw error;
+    }
+  }
+  if (returningCustomer) {
+    try {
+      await seedReturningCustomer(helpline);
+    } catch (error) {
+      await helpline.close();
+      await mailbox?.close();
+      throw error;
+    }
   }
   const serverOrigin = helpline.url;
   const socketOrigin = serverOrigin.replace(/^http/, 'ws');

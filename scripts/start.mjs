@@ -91,6 +91,8 @@ try {
     port: port('HELPLINE_DEMO_PORT', 8080),
     serverPort: port('HELPLINE_PORT', 8787),
     buildApps: false,
+    returningCustomer: true,
+    history: true,
     mail: {
       ingressPort: smtpPort,
       pagePort: port('HELPLINE_DEMO_MAILBOX_PORT', 8025),
@@ -113,13 +115,15 @@ Helpline demo is running (dev mode: anyone can get agent tokens; never expose it
   Start here:   ${urls.landing}
   Website:      ${urls.website}      (the visitor widget on a shop page)
   CRM:          ${urls.crm}          (agent console; sign in as alice, bob or carol)
-  Supervisor:   ${urls.supervisor}   (the live board, as sam)
+  Supervisor:   ${urls.supervisor}   (the live board and reports over a seeded year of history, as sam)
   Server:       ${urls.server}
   Mailbox:      ${urls.mailbox}   (the replies agents send to customers by email)
 
 Try email: ${smtpPort === 2525 ? '' : `HELPLINE_DEMO_SMTP_PORT=${smtpPort} `}npm run demo:mail -- "Where is my order?" "Order 1234 has not arrived."
   (customers write to support@shop.localhost through the SMTP ingress on 127.0.0.1:${smtpPort};
    answer it in the CRM, read the reply and answer it as the customer in the mailbox)
+Try a returning customer: sign in as alice in the CRM, then on the shop page click "Returning customer (Dana)" and
+  chat: the offer and the console show Dana's open case, and one click attaches the chat to it (docs/cases.md)
 
 Press Ctrl-C to stop.`);
 

@@ -253,12 +253,13 @@ function ConsoleLayout({
                       customerId={interaction.customer.id}
                       {...(customerHistory ? { history: customerHistory(interaction.customer.id) } : {})}
                     />
+                    {/* The 360° view: who it is, then their cases (open first), then the record and its timeline. */}
+                    <CasePanel key={`cases-${interaction.id}`} cid={interaction.id} />
                     <CustomerProfile
                       key={interaction.id}
                       cid={interaction.id}
                       className="helpline-customer--record"
                     />
-                    <CasePanel key={`cases-${interaction.id}`} cid={interaction.id} />
                   </>
                 )
               }
