@@ -17,7 +17,8 @@ const NOT_YOURS = new Set(['not-found', 'auth/forbidden']);
 
 /** Who may run an operation at all. */
 /** `scoped`: anyone may run it, and it answers with the caller's own things only. */
-type Audience = 'visitor' | 'staff' | 'supervisor' | 'party' | 'scoped';
+/** `leader`: team leaders (agents whose configuration `leads` the queue) and supervisors; refused to other agents. */
+type Audience = 'visitor' | 'staff' | 'supervisor' | 'party' | 'scoped' | 'leader';
 
 interface OpRow {
   readonly audience: Audience;
@@ -75,6 +76,17 @@ const OPS: Record<CommandOp, OpRow> = {
   'case.update': { audience: 'staff', args: () => ({ caseId: uuid(90), event: 'SOLVE' }) },
   'case.note': { audience: 'staff', args: () => ({ caseId: uuid(90), text: 'Called back' }) },
   'case.link': { audience: 'staff', args: (cid) => ({ caseId: uuid(90), cid }) },
+  // Escalations: an agent escalates only the conversation she holds (bob is told it does not exist); the team-leader
+  // actions are refused to agents who lead no queue (bob) as to visitors.
+  'escalation.create': { audience: 'party', args: (cid) => ({ cid, reason: 'Wants a manager' }) },
+  'escalation.list': { audience: 'staff', args: () => ({}) },
+  'escalation.get': { audience: 'staff', args: () => ({ escalationId: uuid(91) }) },
+  'escalation.message': { audience: 'staff', args: () => ({ escalationId: uuid(91), text: 'injected' }) },
+  'escalation.accept': { audience: 'leader', args: () => ({ escalationId: uuid(91) }) },
+  'escalation.decline': { audience: 'leader', args: () => ({ escalationId: uuid(91) }) },
+  'escalation.takeover': { audience: 'leader', args: () => ({ escalationId: uuid(91) }) },
+  'escalation.handback': { audience: 'leader', args: () => ({ escalationId: uuid(91), note: 'Not mine' }) },
+  'escalation.report': { audience: 'supervisor', args: () => ({ period: 'month', groupBy: 'queue' }) },
   'supervisor.snapshot': { audience: 'supervisor', args: () => ({}) },
   'report.run': {
     audience: 'supervisor',
@@ -200,6 +212,13 @@ function describeSweep(kind: DeploymentKind): void {
             assert.equal(await refusal(bob, op, args), 'auth/forbidden', `${op} as an agent`);
           } else if (row.audience === 'staff') {
             assert.equal(await refusal(stranger, op, args), 'auth/forbidden', `${op} as a visitor`);
+          } else if (row.audience === 'leader') {
+            assert.equal(await refusal(stranger, op, args), 'auth/forbidden', `${op} as a visitor`);
+            assert.equal(
+              await refusal(bob, op, args),
+              'auth/forbidden',
+              `${op} as an agent who leads no queue`,
+            );
           } else {
             assert.equal(await refusal(stranger, op, args), 'auth/forbidden', `${op} as a visitor`);
             assert.equal(await refusal(bob, op, args), 'auth/forbidden', `${op} as an agent`);

@@ -11,6 +11,7 @@ export * from './case';
 export { type Clock, systemClock } from './clock/clock';
 export * from './composer';
 export * from './connection';
+export * from './escalation';
 export * from './i18n';
 export { randomId, secureRandomBytes, uuidv7 } from './ids/ids';
 export * from './interaction';

@@ -59,6 +59,11 @@ export interface Agent {
   /** Queues the agent works; an empty list means every queue. */
   readonly queueIds: readonly string[];
   readonly role: 'agent' | 'supervisor';
+  /**
+   * Queues this agent leads as a team leader (docs/cases.md, "Escalation"): escalations of those queues are offered to
+   * them, and they may take the work over or hand it back. Absent or empty: not a team leader. Agents only.
+   */
+  readonly leads?: readonly string[] | undefined;
 }
 
 /** Interactions currently held per channel. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Agent } from '../agent/agent.types';
 import { caseSnapshot } from '../case/case.machine';
+import { escalationSnapshot } from '../escalation/escalation.machine';
 import type { Interaction } from '../interaction/interaction.types';
 import { isHelplineError } from '../protocol/errors';
 import { commandArgsSchemas } from '../protocol/protocol.commands';
@@ -32,6 +33,7 @@ import {
 } from './access';
 import { type CaseStore, createMemoryCaseStore } from './cases.store';
 import { devAuthenticate } from './dev-auth';
+import { createMemoryEscalationStore, type EscalationStore } from './escalations.store';
 import { createHub, type Hub } from './hub';
 import type { HubStorage, Subject } from './hub.types';
 import { createMemoryStorage } from './memory.storage';
@@ -39,8 +41,8 @@ import { createMemoryStorage } from './memory.storage';
 // ─── the cast ──────────────────────────────────────────────────────────────────────────────────────
 
 const AGENTS: Agent[] = [
-  // Offered the interaction, or holding it, depending on the world.
-  testAgent('alice', { queueIds: ['support'] }),
+  // Offered the interaction, or holding it, depending on the world; team leader of sales (escalations).
+  testAgent('alice', { queueIds: ['support'], leads: ['sales'] }),
   // Held it, then transferred it away (or handed a callback back).
   testAgent('fay', { queueIds: ['support'] }),
   // Serves its queue, never involved.
@@ -121,6 +123,24 @@ function adasCase(at: number): CaseStore {
   return store;
 }
 
+/** An escalation store holding `esc_1`: otto's chat in sales, offered to alice (team leader of sales). */
+function ottosEscalation(at: number): EscalationStore {
+  const store = createMemoryEscalationStore();
+  const waiting = escalationSnapshot({
+    at,
+    target: { kind: 'interaction', id: 'chat_otto' },
+    queueId: 'sales',
+    agentId: 'otto',
+    reason: 'Refund above my limit',
+  });
+  const snapshot = {
+    value: 'offered' as const,
+    context: { ...waiting.context, leaderId: 'alice', offerExpiresAt: at + 3_600_000, offers: 1 },
+  };
+  void store.save({ id: 'esc_1', snapshot }, { escalationId: 'esc_1', type: 'CREATE', actorId: 'otto', at });
+  return store;
+}
+
 /** A hub with memory storage, every person of the cast connected (calls need the callee online). */
 async function newHub(): Promise<Omit<World, 'cid' | 'callId'>> {
   const clock = createTestClock();
@@ -140,6 +160,8 @@ async function newHub(): Promise<Omit<World, 'cid' | 'callId'>> {
     },
     // Ada's case in the support queue, so the case commands have one to act on.
     cases: adasCase(clock.now()),
+    // An escalation offered to alice, so the team-leader commands have one to act on.
+    escalations: { store: ottosEscalation(clock.now()) },
     // Click-to-dial lets every number through here: the rules, not the policy, are under test.
     dial: {
       simulated: true,
@@ -400,6 +422,16 @@ const SUBJECT_ARGS: { readonly [Op in keyof typeof SUBJECT_RULES]: (w: World) =>
   'case.update': () => ({ caseId: 'case_1', event: 'SOLVE' }),
   'case.note': () => ({ caseId: 'case_1', text: 'Called back' }),
   'case.link': (w) => ({ caseId: 'case_1', cid: w.cid }),
+  // Alice escalates the chat she holds; on esc_1 she is the team leader it is offered to.
+  'escalation.create': (w) => ({ cid: w.cid, reason: 'Asks for a manager' }),
+  'escalation.list': () => ({}),
+  'escalation.get': () => ({ escalationId: 'esc_1' }),
+  'escalation.accept': () => ({ escalationId: 'esc_1' }),
+  'escalation.decline': () => ({ escalationId: 'esc_1' }),
+  'escalation.message': () => ({ escalationId: 'esc_1', text: 'Can you take it?' }),
+  'escalation.takeover': () => ({ escalationId: 'esc_1' }),
+  'escalation.handback': () => ({ escalationId: 'esc_1', note: 'Offer a voucher' }),
+  'escalation.report': () => ({ period: 'month' }),
   'supervisor.snapshot': () => ({}),
   // The memory hub keeps no history: a supervisor is refused by state, everyone else by role.
   'report.run': () => ({ kind: 'figures', period: 'month' }),

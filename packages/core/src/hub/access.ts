@@ -132,6 +132,17 @@ export const SUBJECT_RULES = {
   'case.update': ['agent', 'supervisor'],
   'case.note': ['agent', 'supervisor'],
   'case.link': ['agent', 'supervisor'],
+  // Escalations (docs/cases.md): agents escalate their own work; the team-leader actions are further narrowed to
+  // agents who lead the escalation's queue (escalations.hub.ts), supervisors acting for any queue from the board.
+  'escalation.create': ['agent'],
+  'escalation.list': ['agent', 'supervisor'],
+  'escalation.get': ['agent', 'supervisor'],
+  'escalation.message': ['agent', 'supervisor'],
+  'escalation.accept': ['agent', 'supervisor'],
+  'escalation.decline': ['agent'],
+  'escalation.takeover': ['agent'],
+  'escalation.handback': ['agent', 'supervisor'],
+  'escalation.report': ['supervisor'],
   'supervisor.snapshot': ['supervisor'],
   'report.run': ['supervisor'],
   'supervisor.kpi-series': ['supervisor'],

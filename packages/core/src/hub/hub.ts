@@ -27,6 +27,8 @@ import { createDialHub } from './dial.hub';
 import { type CommandHandlers, createDispatch, requestCaller } from './dispatch';
 import { createStepEffects } from './effects.hub';
 import { createEmailLegHub } from './email-leg.hub';
+import { createEscalationsHub, DEFAULT_ESCALATION_OFFER_MS } from './escalations.hub';
+import { createMemoryEscalationStore } from './escalations.store';
 import { failureReporter } from './failures';
 import type {
   ConnectionMeta,
@@ -422,6 +424,30 @@ export function createHub(options: HubOptions): Hub {
     reportFailure,
   });
   conversationLog.subscribe(cases.stepped);
+  // Escalations to team leaders (hub/escalations.hub.ts): offered to the team leaders of the queue, consulted on in a
+  // private thread, taken over or handed back; cancelled when the interaction ends.
+  const escalations = createEscalationsHub({
+    clock,
+    store: options.escalations?.store ?? createMemoryEscalationStore(),
+    queues,
+    agents,
+    isAvailable: (agentId) => presence.current(agentId)?.value === 'available' && connsOf(agentId).length > 0,
+    load,
+    history: (cid, after, limit) => storage.events(cid, after, limit),
+    cases,
+    serialized,
+    live: (cid) => live.get(cid),
+    log: conversationLog,
+    router,
+    schedule: () => void routingHub.schedule(),
+    notify,
+    boardChanged: () => reporting.boardChanged(),
+    timers: timers.group(),
+    offerMs: options.escalations?.offerMs ?? DEFAULT_ESCALATION_OFFER_MS,
+    reports: options.escalations?.reports,
+    reportFailure,
+  });
+  conversationLog.subscribe(escalations.stepped);
 
   // An agent's work (hub/work.hub.ts): offers, wrap-up, transfers, reassignment, the agent's snapshot.
   const work = createWorkHub({
@@ -467,12 +493,18 @@ export function createHub(options: HubOptions): Hub {
     ...customers.handlers,
     ...createReportsHub({ reports: options.reports }).handlers,
     ...cases.handlers,
+    ...escalations.handlers,
     ...intake.handlers,
     ...callbacks.handlers,
     ...presence.handlers,
     ...reporting.handlers,
     ...voice.handlers,
     ...dial.handlers,
+    // The board counts the escalations that wait for a team leader, are offered, or are being handled.
+    'supervisor.snapshot': async (caller, args) => ({
+      ...(await reporting.handlers['supervisor.snapshot'](caller, args)),
+      escalations: await escalations.boardCounts(),
+    }),
   };
 
   // Every command, from a socket or the HTTP API, runs through the one dispatch (hub/dispatch.ts).
@@ -544,6 +576,8 @@ export function createHub(options: HubOptions): Hub {
     // routing has its work back: each leg is a read of storage, and routing must not run in the middle of the loop
     // above (an offer that ran out while nobody ran would be put in line twice, by its deadline and by the tick).
     for (const current of restored) await emailLegs.restored(current);
+    // Offers to team leaders wait again until their expiry.
+    await escalations.restore();
   }
 
   return {

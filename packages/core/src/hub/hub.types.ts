@@ -13,6 +13,8 @@ import type { CaseStore } from './cases.store';
 import type { ChannelsOptions } from './channels.types';
 import type { DialOptions } from './dial.hub';
 import type { EmailLeg } from './email-leg.hub';
+import type { EscalationReports } from './escalations.hub';
+import type { EscalationStore } from './escalations.store';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
 
 /** Who is on the other end of a connection, as proven by their token. */
@@ -309,6 +311,18 @@ export interface HubOptions {
    * restart.
    */
   readonly cases?: CaseStore | undefined;
+  /**
+   * Escalations to team leaders (docs/cases.md, "Escalation"): where they live (`@helpline/server` keeps them in SQL),
+   * their reports (`escalation.report`; absent: refused by state), and how long a team leader has to answer an offer
+   * (default 60 s). Absent: kept in memory, lost on restart.
+   */
+  readonly escalations?:
+    | {
+        readonly store?: EscalationStore | undefined;
+        readonly reports?: EscalationReports | undefined;
+        readonly offerMs?: number | undefined;
+      }
+    | undefined;
   /**
    * The health of the mailboxes the server reads (its email channel): shown on the supervisor board, which is told
    * again whenever one changes.

@@ -51,6 +51,20 @@ export type {
   OutboundCall,
 } from './dial.hub';
 export { type EmailLeg, emailLegThreadKey } from './email-leg.hub';
+export {
+  DEFAULT_ESCALATION_OFFER_MS,
+  type EscalationReport,
+  type EscalationReportQuery,
+  type EscalationReports,
+  leadsOf,
+  type WireEscalation,
+  wireEscalation,
+} from './escalations.hub';
+export {
+  createMemoryEscalationStore,
+  type EscalationAuditEntry,
+  type EscalationStore,
+} from './escalations.store';
 export { createHub, type Hub } from './hub';
 export type {
   AdmissionRequest,

@@ -37,6 +37,7 @@ export {
   parseClientFrame,
   validateCommandArgs,
 } from './protocol.commands';
+export { ESCALATION_GROUPINGS, ESCALATION_LIMITS } from './protocol.escalations';
 export type { FrameGuard } from './protocol.guards';
 export { visitorFrameGuard, visitorResultGuards } from './protocol.guards.generated';
 export { serverFrameGuard } from './protocol.guards.staff.generated';

@@ -5,6 +5,7 @@ import { REPORT_GROUPINGS, REPORT_KINDS, REPORT_PERIODS } from '../metrics/histo
 import { ERROR_MESSAGES, type HelplineError, helplineError } from './errors';
 import { type ParseResult, parseJsonFrame, validateValue } from './protocol';
 import { CASE_LIMITS, CASE_STATUS_EVENTS, caseSubject, caseTags } from './protocol.cases';
+import { escalationCommandSchemas } from './protocol.escalations';
 import {
   e164,
   emailAddress,
@@ -246,6 +247,8 @@ export const commandArgsSchemas = {
   }),
   /** Links interaction `cid` (of the same customer) to the case; a solved case reopens (a new contact). */
   'case.link': v.strictObject({ caseId: id, cid: id }),
+  // Escalations to a team leader (docs/cases.md, "Escalation"): agents escalate their own work; team leaders act.
+  ...escalationCommandSchemas,
   // Supervisor
   /** The live board and KPIs since `from` (epoch ms; default: the last 24 hours). */
   'supervisor.snapshot': v.strictObject({ from: v.optional(epochMs) }),

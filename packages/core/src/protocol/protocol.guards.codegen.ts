@@ -294,7 +294,14 @@ function propertyName(key: string): string {
 }
 
 /** Notices the server sends only to agents and supervisors. */
-const STAFF_NOTICES: readonly string[] = ['offer', 'offer.revoked', 'transfer.result', 'presence', 'board'];
+const STAFF_NOTICES: readonly string[] = [
+  'offer',
+  'offer.revoked',
+  'transfer.result',
+  'presence',
+  'board',
+  'escalation',
+];
 
 /**
  * Fields of an interaction only staff read: a conversation is snoozed by an agent, and a visitor's web chat never is.

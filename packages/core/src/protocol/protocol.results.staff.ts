@@ -2,8 +2,14 @@ import * as v from 'valibot';
 import { REPORT_GROUPINGS, REPORT_KINDS } from '../metrics/history.reports';
 import { caseNoteSchema, caseRecordSchema } from './protocol.cases';
 import { customerAuditSchema, customerRecordSchema, customerSuggestionSchema } from './protocol.customers';
+import {
+  ESCALATION_GROUPINGS,
+  escalationMessageSchema,
+  escalationRecordSchema,
+  escalationReportRowSchema,
+} from './protocol.escalations';
 import { channel } from './protocol.primitives';
-import { empty, visitorResultSchemas } from './protocol.results';
+import { empty, historyEvent, visitorResultSchemas } from './protocol.results';
 import { interactionSchema, wireCallSchema } from './protocol.schemas';
 
 // The results of staff commands (consoles, boards, KPIs), apart from a visitor's: a visitor bundle that never
@@ -172,6 +178,29 @@ export const commandResultSchemas = {
   'case.update': v.object({ case: caseRecordSchema }),
   'case.note': v.object({ note: caseNoteSchema }),
   'case.link': v.object({ case: caseRecordSchema }),
+  'escalation.create': v.object({ escalation: escalationRecordSchema }),
+  /** `leads`: the queues the caller leads as a team leader (empty for other agents). */
+  'escalation.list': v.object({ escalations: v.array(escalationRecordSchema), leads: v.array(v.string()) }),
+  /** With the thread, and what was escalated: the interaction's history, or the case with its notes. */
+  'escalation.get': v.object({
+    escalation: escalationRecordSchema,
+    messages: v.array(escalationMessageSchema),
+    history: v.array(historyEvent),
+    case: v.optional(caseRecordSchema),
+    notes: v.optional(v.array(caseNoteSchema)),
+  }),
+  'escalation.accept': v.object({ escalation: escalationRecordSchema }),
+  'escalation.decline': v.object({ escalation: escalationRecordSchema }),
+  'escalation.message': v.object({ message: escalationMessageSchema }),
+  'escalation.takeover': v.object({ escalation: escalationRecordSchema }),
+  'escalation.handback': v.object({ escalation: escalationRecordSchema }),
+  'escalation.report': v.object({
+    from: v.number(),
+    to: v.number(),
+    timeZone: v.string(),
+    groupBy: v.picklist(ESCALATION_GROUPINGS),
+    rows: v.array(escalationReportRowSchema),
+  }),
   'queues.list': v.object({ queues: v.array(consoleQueueSchema) }),
   'supervisor.snapshot': v.object({
     at: v.number(),
@@ -231,6 +260,8 @@ export const commandResultSchemas = {
     sla: v.optional(v.array(slaBoardRowSchema)),
     /** Every mailbox the server reads, when it has an email channel. */
     mailboxes: v.optional(v.array(mailboxBoardStatusSchema)),
+    /** Open escalations to team leaders: waiting on the board, offered to one, being handled by one. */
+    escalations: v.optional(v.object({ waiting: count, offered: count, accepted: count })),
   }),
   /** One KPI report per bucket, oldest first, without the per-topic and per-disposition breakdowns. */
   'supervisor.kpi-series': v.object({

@@ -4,7 +4,8 @@ import { conversationEventSchema, interactionSchema, wireCallSchema } from './pr
 export const started = v.object({ cid: v.string(), interaction: interactionSchema });
 export const empty = v.object({});
 const call = v.object({ call: wireCallSchema });
-const historyEvent = v.object({ seq: v.number(), at: v.number(), ev: conversationEventSchema });
+/** One event of a conversation's history, with its place in the log. */
+export const historyEvent = v.object({ seq: v.number(), at: v.number(), ev: conversationEventSchema });
 
 /** What the `ack.result` of each command a visitor sends holds: a visitor's connection validates only these. */
 export const visitorResultSchemas = {

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { attachmentRefSchema } from '../attachment/attachment.schema';
+import { escalationMessageSchema, escalationRecordSchema } from './protocol.escalations';
 import {
   callSide,
   channel,
@@ -235,6 +236,15 @@ export const noticeSchema = v.variant('type', [
   v.object({ type: v.literal('call'), call: wireCallSchema }),
   /** Signaling from the other party of a call. */
   v.object({ type: v.literal('call.signal'), cid: id, callId: id, from: callSide, signal: callSignal }),
+  /**
+   * An escalation changed (offered, accepted, taken over, handed back, …) or its thread has a new `message`: sent to
+   * its agent, its team leader and the team leaders it is offered to. Staff only.
+   */
+  v.object({
+    type: v.literal('escalation'),
+    escalation: escalationRecordSchema,
+    message: v.optional(escalationMessageSchema),
+  }),
 ]);
 
 /** Every frame a server may send. */

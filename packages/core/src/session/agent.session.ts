@@ -18,6 +18,7 @@ import { leadershipOf } from '../transport/leader.transport';
 import type { CallSession } from '../voice/call.session';
 import { type AgentCases, createAgentCases } from './agent.cases';
 import { createAgentDial, type DialCallOptions, type DialResult, type DialView } from './agent.dial';
+import { type AgentEscalations, createAgentEscalations } from './agent.escalations';
 import { type AgentVoiceOption, agentCapabilities, createAgentVoice } from './agent.voice';
 import { createConversationsStore, pickEach } from './conversations.store';
 import {
@@ -192,6 +193,8 @@ export interface AgentSession {
   dismissCustomerSuggestion(suggestionId: string): Promise<void>;
   /** Cases (tickets) of the agent's queues: list, open, change, note, link interactions (docs/cases.md). */
   readonly cases: AgentCases;
+  /** Escalations to a team leader: raise one, and a team leader's inbox (docs/cases.md, "Escalation"). */
+  readonly escalations: AgentEscalations;
   /**
    * Calls a phone number (click-to-dial): the server checks it (E.164, calling hours in the customer's time zone,
    * the do-not-call list, the queue's caller ID), then creates an outbound voice interaction that is this agent's at
@@ -349,6 +352,8 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     return interactions;
   }
 
+  const escalations = createAgentEscalations(connection);
+
   return {
     connection,
     $connection: connection.$state,
@@ -383,6 +388,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       await connection.command('customer.dismiss', { suggestionId });
     },
     cases: createAgentCases(connection),
+    escalations,
     dial: dialer.dial,
     $dial: dialer.$dial,
     $calls: voice.$calls,
@@ -449,6 +455,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     },
     close() {
       voice.dispose();
+      escalations.dispose();
       conversations.dispose();
       connection.close();
     },

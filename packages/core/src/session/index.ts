@@ -9,6 +9,14 @@ export {
   type NewCase,
 } from './agent.cases';
 export {
+  type AgentEscalations,
+  createAgentEscalations,
+  type EscalationDetail,
+  type EscalationMessageView,
+  type EscalationSubject,
+  type EscalationView,
+} from './agent.escalations';
+export {
   type AgentOffer,
   type AgentPresence,
   type AgentSession,
