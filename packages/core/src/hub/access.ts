@@ -99,6 +99,8 @@ export const INTERACTION_RULES = {
   'call.attach': ['customer', 'assigned'],
   // The phone network's side of a dialled call (the server speaks for the customer's phone).
   'call.ring': ['customer'],
+  // Only the call's own agent starts, pauses or resumes its recording (never the customer, nor another agent).
+  'call.recording': ['assigned'],
 } as const satisfies Partial<Record<CommandOp, readonly Relation[]>>;
 
 /** A command that acts on one interaction. */
@@ -153,6 +155,8 @@ export const SUBJECT_RULES = {
   'dnc.add': ['supervisor'],
   'dnc.remove': ['supervisor'],
   'dnc.list': ['supervisor'],
+  // Agents further narrowed to interactions they were on, and only when the server allows agents to play back.
+  'recording.list': ['agent', 'supervisor'],
 } as const satisfies Partial<Record<CommandOp, readonly Subject['role'][]>>;
 
 /** Every command is governed by exactly one of the two tables (checked by the type below and by a test). */

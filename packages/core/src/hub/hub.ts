@@ -45,6 +45,7 @@ import { type Live, phaseOfLive } from './live';
 import { createMemoryStorage } from './memory.storage';
 import { createMessagingCommands } from './messaging.commands';
 import { createPresenceHub } from './presence.hub';
+import { createRecordingsHub } from './recordings.hub';
 import { createReportingHub } from './reporting.hub';
 import { createReportsHub } from './reports.hub';
 import { createRoutingHub } from './routing.hub';
@@ -311,6 +312,8 @@ export function createHub(options: HubOptions): Hub {
         else notify(subjectId, notice);
       },
       isOnline: (subjectId) => connsOf(subjectId).length > 0,
+      recordingOf: (interaction) => queues.get(interaction.queueId)?.recording ?? 'never',
+      auditRecording: options.recordings?.audit,
       capabilitiesOf: (subjectId) => connsOf(subjectId).map((conn) => conn.capabilities),
       setVoiceCapable(agentId, capable) {
         const agent = agents.get(agentId);
@@ -500,6 +503,7 @@ export function createHub(options: HubOptions): Hub {
     ...reporting.handlers,
     ...voice.handlers,
     ...dial.handlers,
+    ...createRecordingsHub({ recordings: options.recordings }).handlers,
     // The board counts the escalations that wait for a team leader, are offered, or are being handled.
     'supervisor.snapshot': async (caller, args) => ({
       ...(await reporting.handlers['supervisor.snapshot'](caller, args)),

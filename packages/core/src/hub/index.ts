@@ -96,4 +96,13 @@ export {
   withSnapshot,
 } from './lifecycles';
 export { createMemoryStorage } from './memory.storage';
+export {
+  createRecordingsHub,
+  mayPlayRecording,
+  type RecordingAuditEntry,
+  type RecordingDirectory,
+  type RecordingInfo,
+  type RecordingOp,
+  type RecordingOptions,
+} from './recordings.hub';
 export type { VoiceHubOptions } from './voice.hub';

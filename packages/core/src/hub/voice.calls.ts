@@ -6,6 +6,7 @@ import { helplineError } from '../protocol/errors';
 import type { CommandOp, ConversationEvent } from '../protocol/protocol.types';
 import {
   type CallSide,
+  type RecordingPolicy,
   type VoiceEvent,
   type VoiceSnapshot,
   type VoiceState,
@@ -43,6 +44,8 @@ export interface CallStep {
   readonly call: CallRecord;
   readonly before: VoiceSnapshot | undefined;
   readonly next: VoiceSnapshot;
+  /** Who asked for the step, when the log must say so (the agent who started, paused or resumed recording). */
+  readonly actor?: string | undefined;
 }
 
 /** A call the hub holds; its snapshot moves only when a stored step is applied. */
@@ -85,6 +88,8 @@ export function subjectOf(interaction: Interaction, side: CallSide): string | un
 export interface CallBookDeps {
   readonly clock: HubClock;
   readonly randomBytes: (length: number) => Uint8Array;
+  /** The recording policy of the interaction's queue (default: `never`). */
+  readonly recordingOf?: ((interaction: Interaction) => RecordingPolicy) | undefined;
 }
 
 /** The calls of a hub, one per interaction, and the interactions they belong to as last seen. */
@@ -178,6 +183,7 @@ export function createCallBook(deps: CallBookDeps): CallBook {
       direction: startedBy === 'visitor' ? 'inbound' : 'outbound',
       at,
       acw: { kind: 'none' },
+      recordingPolicy: deps.recordingOf?.(current.interaction) ?? 'never',
     });
     // The visitor's browser rings as soon as the call exists (the notice reaches it when it is applied).
     if (startedBy === 'agent' && !options.dialing)
@@ -232,10 +238,12 @@ export function createCallBook(deps: CallBookDeps): CallBook {
     return steps;
   }
 
-  function eventOf({ call, before, next }: CallStep): ConversationEvent | undefined {
+  function eventOf({ call, before, next, actor }: CallStep): ConversationEvent | undefined {
     const { value, context } = next;
+    const recorded = before ? before.context.recording !== context.recording : context.recording !== 'off';
     const shared =
       !before ||
+      recorded ||
       before.value !== value ||
       before.context.media !== context.media ||
       before.context.heldBy !== context.heldBy;
@@ -246,6 +254,8 @@ export function createCallBook(deps: CallBookDeps): CallBook {
       state: value,
       media: context.media,
       ...(context.heldBy ? { heldBy: context.heldBy } : {}),
+      ...(recorded ? { recording: context.recording } : {}),
+      ...(recorded && actor ? { recordingBy: actor } : {}),
       ...(context.endedBy ? { endedBy: context.endedBy } : {}),
       ...(context.endReason ? { endReason: context.endReason } : {}),
     };

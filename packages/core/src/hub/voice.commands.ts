@@ -3,6 +3,7 @@ import type { CommandArgs, CommandResult } from '../protocol/protocol.types';
 import type { CallSide, VoiceEvent } from '../voice/voice.machine';
 import { toWireCall } from '../voice/voice.wire';
 import type { HubClock, Subject } from './hub.types';
+import type { RecordingAuditEntry } from './recordings.hub';
 import {
   type CallBook,
   type CallOp,
@@ -41,6 +42,8 @@ export interface CallCommandsDeps {
   readonly isOnline: (subjectId: string) => boolean;
   /** A party's page attached to its live call again (after a reload): its absence may be over. */
   readonly attached: (subjectId: string) => void;
+  /** Writes a start, pause or resume of a recording to the server's audit trail (after the log has it). */
+  readonly auditRecording?: ((entry: RecordingAuditEntry) => Promise<void>) | undefined;
 }
 
 /** The side `subject` takes in the call of `interaction`: only its customer and its assigned agent have one. */
@@ -191,6 +194,30 @@ export function createCallCommands(deps: CallCommandsDeps): CallHandlers {
         signaling.bind(call, side, conn.id);
         signaling.relay(call, current.interaction, side, args.signal);
         return {};
+      }),
+    'call.recording': (conn, args) =>
+      onCall('call.recording', conn, args, `${args.action} recording`, async (call, side) => {
+        const operation = `${args.action} recording`;
+        // The agent's own call only: the customer never controls the recording (access rules refuse them too).
+        if (side !== 'agent') throw helplineError('auth/forbidden', { operation });
+        const type =
+          args.action === 'start'
+            ? 'START_RECORDING'
+            : args.action === 'pause'
+              ? 'PAUSE_RECORDING'
+              : 'RESUME_RECORDING';
+        const step = calls.stage(call, { type, at: clock.now() }, operation);
+        if (!step) conflict(operation, call.snapshot.value);
+        const at = clock.now();
+        await deps.commit(call.cid, [{ ...step, actor: conn.subject.id }]);
+        await deps.auditRecording?.({
+          cid: call.cid,
+          callId: call.callId,
+          action: args.action,
+          actor: conn.subject.id,
+          at,
+        });
+        return { call: toWireCall(call) };
       }),
     'call.attach': (conn, args) =>
       inTurn('call.attach', conn, args.cid, 'attach to the call', async (current, side) => {

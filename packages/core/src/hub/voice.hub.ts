@@ -1,7 +1,9 @@
 import type { ClientCapabilities, ConversationEvent, Notice, WireCall } from '../protocol/protocol.types';
+import type { RecordingPolicy } from '../voice/voice.machine';
 import { toWireCall } from '../voice/voice.wire';
 import type { HubClock, Subject, VoiceHubOptions } from './hub.types';
 import type { Intent } from './lifecycles';
+import type { RecordingAuditEntry } from './recordings.hub';
 import type { HubTimers } from './timers.hub';
 import {
   type CallOp,
@@ -62,6 +64,10 @@ export interface VoiceHubDeps {
   readonly setVoiceCapable: (agentId: string, capable: boolean) => void;
   /** Where the calls' deadlines are kept (their failures are reported there). */
   readonly timers: Pick<HubTimers, 'group'>;
+  /** The recording policy of an interaction's queue (default: `never`). */
+  readonly recordingOf?: ((interaction: VoiceInteraction['interaction']) => RecordingPolicy) | undefined;
+  /** Writes a start, pause or resume of a recording to the audit trail, once the conversation's log has it. */
+  readonly auditRecording?: ((entry: RecordingAuditEntry) => Promise<void>) | undefined;
 }
 
 /** The voice part of a hub. */
@@ -103,7 +109,7 @@ export interface VoiceHub {
  */
 export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}): VoiceHub {
   const { clock, serialized } = deps;
-  const book = createCallBook({ clock, randomBytes: deps.randomBytes });
+  const book = createCallBook({ clock, randomBytes: deps.randomBytes, recordingOf: deps.recordingOf });
   /** Agents none of whose connected consoles can take calls: the router offers them none. */
   const voiceless = new Set<string>();
 
@@ -189,6 +195,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
     commit,
     isOnline: deps.isOnline,
     attached: presenceChanged,
+    auditRecording: deps.auditRecording,
   });
 
   return {

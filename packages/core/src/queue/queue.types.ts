@@ -1,5 +1,6 @@
 import type { MessagingChannel, SkillRequirement } from '../interaction/interaction.types';
 import type { MessagingSlaPolicy } from '../interaction/messaging.machine';
+import type { RecordingPolicy } from '../voice/voice.machine';
 
 /** Day of week, ISO order: 1 = Monday … 7 = Sunday. */
 export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
@@ -127,6 +128,11 @@ export interface Queue {
    * (`queues.list` tells them). The reference server sets it on every queue (Vonage when configured).
    */
   readonly voice?: QueueVoice | undefined;
+  /**
+   * Whether the queue's calls are recorded: `always`, `on-demand` (the agent starts it) or `never` (the default). The
+   * agent may pause and resume a running recording either way (card payments).
+   */
+  readonly recording?: RecordingPolicy | undefined;
   /** The survey after a contact; omitted means CSAT only, answered within 24 hours (`DEFAULT_SURVEY`). */
   readonly survey?: SurveyPolicy | undefined;
   /**

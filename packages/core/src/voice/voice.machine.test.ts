@@ -70,6 +70,7 @@ const events: SampleEvents<VoiceEvent> = {
   MEDIA_RECONNECTING: { type: 'MEDIA_RECONNECTING', at: LATER },
   MEDIA_RESTORED: { type: 'MEDIA_RESTORED', at: LATER },
   MEDIA_FAILED: { type: 'MEDIA_FAILED', at: LATER },
+  START_RECORDING: { type: 'START_RECORDING', at: LATER },
   PAUSE_RECORDING: { type: 'PAUSE_RECORDING', at: LATER },
   RESUME_RECORDING: { type: 'RESUME_RECORDING', at: LATER },
   HANG_UP: { type: 'HANG_UP', at: LATER, by: 'visitor' },
@@ -93,14 +94,14 @@ const events: SampleEvents<VoiceEvent> = {
 const table: TransitionTable<VoiceState, VoiceEvent> = {
   dialing: {
     RING: 'ringing', ANSWER: 'connecting', CONNECTED: x, HOLD: x, RESUME: x, MUTE: 'dialing', UNMUTE: 'dialing',
-    MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, START_RECORDING: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'ended', REJECT: 'ended', TIMEOUT: 'ended', FAIL: 'ended',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
     CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: x,
   },
   ringing: {
     RING: x, ANSWER: 'connecting', CONNECTED: x, HOLD: x, RESUME: x, MUTE: 'ringing', UNMUTE: 'ringing',
-    MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, START_RECORDING: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'ended', REJECT: 'ended', TIMEOUT: 'ended', FAIL: 'ended',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
     CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: x,
@@ -108,7 +109,7 @@ const table: TransitionTable<VoiceState, VoiceEvent> = {
   connecting: {
     RING: x, ANSWER: x, CONNECTED: 'active', HOLD: x, RESUME: x, MUTE: 'connecting', UNMUTE: 'connecting',
     MEDIA_RECONNECTING: 'connecting', MEDIA_RESTORED: 'connecting', MEDIA_FAILED: 'connecting',
-    PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    START_RECORDING: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'ended', REJECT: x, TIMEOUT: x, FAIL: 'ended',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
     CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: x,
@@ -116,7 +117,7 @@ const table: TransitionTable<VoiceState, VoiceEvent> = {
   active: {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: 'held', RESUME: x, MUTE: 'active', UNMUTE: 'active',
     MEDIA_RECONNECTING: 'active', MEDIA_RESTORED: 'active', MEDIA_FAILED: 'active',
-    PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    START_RECORDING: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'wrap-up', REJECT: x, TIMEOUT: x, FAIL: 'wrap-up',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
     CONSULT: 'consulting', CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: 'wrap-up',
@@ -124,14 +125,14 @@ const table: TransitionTable<VoiceState, VoiceEvent> = {
   held: {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: 'active', MUTE: 'held', UNMUTE: 'held',
     MEDIA_RECONNECTING: 'held', MEDIA_RESTORED: 'held', MEDIA_FAILED: 'held',
-    PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    START_RECORDING: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'wrap-up', REJECT: x, TIMEOUT: x, FAIL: 'wrap-up',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
     CONSULT: 'consulting', CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: 'wrap-up',
   },
   'wrap-up': {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: x, MUTE: x, UNMUTE: x,
-    MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, START_RECORDING: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: x, REJECT: x, TIMEOUT: x, FAIL: x,
     WRAP_UP_DONE: 'ended', WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: 'ended',
     CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: x,
@@ -140,7 +141,7 @@ const table: TransitionTable<VoiceState, VoiceEvent> = {
   consulting: {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: x, MUTE: 'consulting', UNMUTE: 'consulting',
     MEDIA_RECONNECTING: 'consulting', MEDIA_RESTORED: 'consulting', MEDIA_FAILED: 'consulting',
-    PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    START_RECORDING: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'wrap-up', REJECT: x, TIMEOUT: x, FAIL: 'wrap-up',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
     CONSULT: x, CONSULT_ANSWERED: 'consulting', CONSULT_ENDED: 'held', RETURN: 'active', MERGE: x, TRANSFER: x,
@@ -148,14 +149,14 @@ const table: TransitionTable<VoiceState, VoiceEvent> = {
   conferenced: {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: x, MUTE: 'conferenced', UNMUTE: 'conferenced',
     MEDIA_RECONNECTING: 'conferenced', MEDIA_RESTORED: 'conferenced', MEDIA_FAILED: 'conferenced',
-    PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    START_RECORDING: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: 'wrap-up', REJECT: x, TIMEOUT: x, FAIL: 'wrap-up',
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
     CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: 'active', RETURN: 'active', MERGE: x, TRANSFER: 'wrap-up',
   },
   ended: {
     RING: x, ANSWER: x, CONNECTED: x, HOLD: x, RESUME: x, MUTE: x, UNMUTE: x,
-    MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
+    MEDIA_RECONNECTING: x, MEDIA_RESTORED: x, MEDIA_FAILED: x, START_RECORDING: x, PAUSE_RECORDING: x, RESUME_RECORDING: x,
     HANG_UP: x, REJECT: x, TIMEOUT: x, FAIL: x,
     WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x,
     CONSULT: x, CONSULT_ANSWERED: x, CONSULT_ENDED: x, RETURN: x, MERGE: x, TRANSFER: x,
@@ -521,6 +522,7 @@ const voiceEventArbs: EventArbitraries<VoiceEvent> = {
   MEDIA_RECONNECTING: bare('MEDIA_RECONNECTING'),
   MEDIA_RESTORED: bare('MEDIA_RESTORED'),
   MEDIA_FAILED: bare('MEDIA_FAILED'),
+  START_RECORDING: bare('START_RECORDING'),
   PAUSE_RECORDING: bare('PAUSE_RECORDING'),
   RESUME_RECORDING: bare('RESUME_RECORDING'),
   HANG_UP: fc.record({ type: fc.constant('HANG_UP'), at: atArb, by: byArb }),
@@ -620,4 +622,57 @@ describeMachineProperties({
   checkStep,
   finals: [ended],
   runs: { random: 300, guided: 500, coverage: 100 },
+});
+
+describe('voice machine: recording policy', () => {
+  const talking = (policy: 'always' | 'on-demand' | 'never') =>
+    run(
+      voiceMachine,
+      run(voiceMachine, voiceSnapshot({ direction: 'inbound', at: T0, recordingPolicy: policy }), {
+        type: 'ANSWER',
+        at: T0 + 1,
+      }),
+      { type: 'CONNECTED', at: T0 + 2 },
+    );
+
+  test('always: the call is recorded from its creation (the parties are told before they talk)', () => {
+    const ringingCall = voiceSnapshot({ direction: 'inbound', at: T0, recordingPolicy: 'always' });
+    assert.equal(ringingCall.context.recording, 'on');
+    const call = talking('always');
+    assert.equal(call.context.recording, 'on');
+    assert.equal(voiceFlags(call).canStartRecording, false);
+    assertIllegal(voiceMachine, call, { type: 'START_RECORDING', at: T0 + 3 });
+  });
+
+  test('on-demand: off until the agent starts it, then paused and resumed', () => {
+    const call = talking('on-demand');
+    assert.equal(call.context.recording, 'off');
+    assert.equal(voiceFlags(call).canStartRecording, true);
+    assertIllegal(voiceMachine, call, { type: 'PAUSE_RECORDING', at: T0 + 3 });
+    const started = run(voiceMachine, call, { type: 'START_RECORDING', at: T0 + 3 });
+    assert.equal(started.context.recording, 'on');
+    assert.equal(voiceFlags(started).canStartRecording, false);
+    assertIllegal(voiceMachine, started, { type: 'START_RECORDING', at: T0 + 4 });
+    const paused = run(voiceMachine, started, { type: 'PAUSE_RECORDING', at: T0 + 4 });
+    assert.equal(paused.context.recording, 'paused');
+    // A paused recording is not started again: only resumed.
+    assertIllegal(voiceMachine, paused, { type: 'START_RECORDING', at: T0 + 5 });
+    const resumed = run(voiceMachine, paused, { type: 'RESUME_RECORDING', at: T0 + 5 });
+    assert.equal(resumed.context.recording, 'on');
+  });
+
+  test('on-demand: not before the call is answered, nor after it ended', () => {
+    const ringingCall = voiceSnapshot({ direction: 'inbound', at: T0, recordingPolicy: 'on-demand' });
+    assert.equal(voiceFlags(ringingCall).canStartRecording, false);
+    assertIllegal(voiceMachine, ringingCall, { type: 'START_RECORDING', at: T0 + 1 });
+    const over = run(voiceMachine, talking('on-demand'), { type: 'HANG_UP', at: T0 + 9, by: 'agent' });
+    assertIllegal(voiceMachine, over, { type: 'START_RECORDING', at: T0 + 10 });
+  });
+
+  test('never: nothing starts a recording', () => {
+    const call = talking('never');
+    assert.equal(call.context.recording, 'off');
+    assert.equal(voiceFlags(call).canStartRecording, false);
+    assertIllegal(voiceMachine, call, { type: 'START_RECORDING', at: T0 + 3 });
+  });
 });

@@ -62,6 +62,12 @@ export type VoiceMedia = 'ok' | 'reconnecting' | 'failed';
  */
 export type VoiceRecording = 'off' | 'on' | 'paused';
 
+/**
+ * Whether calls of a queue are recorded: `always` from the moment they connect, `on-demand` when the agent starts it,
+ * `never`. Either way the agent may pause and resume a running recording (a card number read out).
+ */
+export type RecordingPolicy = 'always' | 'on-demand' | 'never';
+
 /** A party on the call who can hold or resume it. */
 export type CallSide = 'visitor' | 'agent';
 
@@ -81,6 +87,8 @@ export type VoiceEvent =
   | { readonly type: 'MEDIA_RECONNECTING'; readonly at: number }
   | { readonly type: 'MEDIA_RESTORED'; readonly at: number }
   | { readonly type: 'MEDIA_FAILED'; readonly at: number }
+  /** The agent starts recording a call of an `on-demand` queue. */
+  | { readonly type: 'START_RECORDING'; readonly at: number }
   | { readonly type: 'PAUSE_RECORDING'; readonly at: number }
   | { readonly type: 'RESUME_RECORDING'; readonly at: number }
   | { readonly type: 'HANG_UP'; readonly at: number; readonly by: EndedBy }
@@ -133,6 +141,8 @@ export interface VoiceContext extends WrapUpFields {
   readonly media: VoiceMedia;
   readonly muted: boolean;
   readonly recording: VoiceRecording;
+  /** The queue's recording policy, fixed when the call is created: only `on-demand` lets `START_RECORDING` in. */
+  readonly recordingPolicy: RecordingPolicy;
   /** Who put the call on hold; set only while held. */
   readonly heldBy?: CallSide | undefined;
   /** When the current hold started; set only while held. */
@@ -165,6 +175,7 @@ const timeOf = (context: VoiceContext, event: VoiceEvent): number =>
 const guards = {
   byHolder: (context, event) => eventOfType(event, 'RESUME').by === context.heldBy,
   recordingOn: (context) => context.recording === 'on',
+  recordingOnDemand: (context) => context.recording === 'off' && context.recordingPolicy === 'on-demand',
   recordingPaused: (context) => context.recording === 'paused',
   // A call the customer put on hold is theirs to resume: the agent consults only from their own hold.
   notHeldByVisitor: (context) => context.heldBy !== 'visitor',
@@ -235,6 +246,7 @@ const actions = {
   mediaReconnecting: set('media', 'reconnecting'),
   mediaRestored: set('media', 'ok'),
   mediaFailed: set('media', 'failed'),
+  startRecording: set('recording', 'on'),
   pauseRecording: set('recording', 'paused'),
   resumeRecording: set('recording', 'on'),
   endAbandoned: end('abandoned'),
@@ -272,6 +284,7 @@ const media = {
   MEDIA_FAILED: { actions: ['mediaFailed'] },
 } as const;
 const recording = {
+  START_RECORDING: { guard: 'recordingOnDemand', actions: ['startRecording'] },
   // Only a recording that runs can pause, and only a paused one resume: an unrecorded call has nothing to pause.
   PAUSE_RECORDING: { guard: 'recordingOn', actions: ['pauseRecording'] },
   RESUME_RECORDING: { guard: 'recordingPaused', actions: ['resumeRecording'] },
@@ -308,6 +321,7 @@ export const voiceMachine = defineMachine<VoiceState, VoiceEvent, VoiceContext>(
     media: 'ok',
     muted: false,
     recording: 'off',
+    recordingPolicy: 'never',
     heldMs: 0,
     holdCount: 0,
     consultCount: 0,
@@ -409,8 +423,13 @@ export interface VoiceOptions extends Partial<WrapUpPolicy> {
   readonly direction: CallDirection;
   /** Creation time, epoch ms. */
   readonly at: number;
-  /** Recording state at the start. Default `off`: nothing records a call unless it says so. */
+  /**
+   * Recording state at the start. Default: `on` under the policy `always`, else `off` (nothing records a call unless
+   * it says so).
+   */
   readonly recording?: VoiceRecording | undefined;
+  /** The queue's recording policy. Default `never`. */
+  readonly recordingPolicy?: RecordingPolicy | undefined;
 }
 
 /**
@@ -432,7 +451,8 @@ export function voiceSnapshot(options: VoiceOptions): VoiceSnapshot {
       direction: options.direction,
       acw: options.acw ?? defaults.acw,
       dispositionRequired: options.dispositionRequired ?? defaults.dispositionRequired,
-      recording: options.recording ?? defaults.recording,
+      recording: options.recording ?? (options.recordingPolicy === 'always' ? 'on' : defaults.recording),
+      recordingPolicy: options.recordingPolicy ?? defaults.recordingPolicy,
       timestamps: inbound ? { createdAt: options.at, ringingAt: options.at } : { createdAt: options.at },
     },
   };
@@ -468,6 +488,8 @@ export interface VoiceFlags {
   readonly canResume: boolean;
   readonly canMute: boolean;
   readonly canUnmute: boolean;
+  /** The queue records on demand and this call is not recorded yet. */
+  readonly canStartRecording: boolean;
   readonly canPauseRecording: boolean;
   readonly canResumeRecording: boolean;
   /** The audio path is being restored (show "reconnecting…"). */
@@ -527,6 +549,7 @@ export function voiceFlags(snapshot: VoiceSnapshot): VoiceFlags {
     canResume: value === 'held',
     canMute: live && !context.muted,
     canUnmute: live && context.muted,
+    canStartRecording: talking && context.recording === 'off' && context.recordingPolicy === 'on-demand',
     canPauseRecording: talking && context.recording === 'on',
     canResumeRecording: talking && context.recording === 'paused',
     isReconnecting: onCall && context.media === 'reconnecting',

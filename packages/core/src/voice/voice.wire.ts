@@ -30,6 +30,7 @@ export function toWireCall(call: CallRecord): WireCall {
     state: value,
     media: context.media,
     recording: context.recording,
+    recordingPolicy: context.recordingPolicy,
     heldMs: context.heldMs,
     holdCount: context.holdCount,
     timestamps: {
@@ -68,6 +69,7 @@ export function callSnapshotFor(call: WireCall, side: CallSide, local: { muted: 
       media: call.media,
       muted: local.muted,
       recording: call.recording,
+      recordingPolicy: call.recordingPolicy ?? 'never',
       heldMs: call.heldMs,
       holdCount: call.holdCount,
       timestamps: call.timestamps,
