@@ -346,8 +346,13 @@ const STAGE_OF: { readonly [Op in InteractionOp]: (relation: Relation) => Stage 
   'call.attach': () => 'call-active',
   // The phone network's report for the customer's phone, on a call the agent placed.
   'call.ring': () => 'call-ringing-from-agent',
-  // The test queues record nothing: the agent's start is refused by state (recordings.hub.test.ts records).
-  'call.recording': () => 'call-active',
+  // Supervisor legs: a live call takes every mode (supervision.hub.test.ts runs them end to end); switching, leaving,
+  // noting and signaling with no leg started are refused by state.
+  'supervision.start': () => 'call-active',
+  'supervision.mode': () => 'call-active',
+  'supervision.stop': () => 'call-active',
+  'supervision.note': () => 'call-active',
+  'supervision.signal': () => 'call-active',
   // A chat: the rules answer first, then the channel (only messaging conversations wait, snooze and resolve) —
   // messaging.commands.test.ts runs them where they succeed.
   'conversation.pending': () => 'chat-active',
@@ -393,7 +398,11 @@ const ARGS_OF: { readonly [Op in InteractionOp]: (w: World) => CommandArgs<Op> }
   'call.signal': (w) => ({ cid: w.cid, callId: w.callId, signal: { kind: 'restart', peer: 'peer-1' } }),
   'call.attach': (w) => ({ cid: w.cid }),
   'call.ring': (w) => ({ cid: w.cid, callId: w.callId }),
-  'call.recording': (w) => ({ cid: w.cid, callId: w.callId, action: 'start' }),
+  'supervision.start': (w) => ({ cid: w.cid, mode: 'monitoring' }),
+  'supervision.mode': (w) => ({ cid: w.cid, mode: 'barging' }),
+  'supervision.stop': (w) => ({ cid: w.cid }),
+  'supervision.note': (w) => ({ cid: w.cid, text: 'Offer the refund' }),
+  'supervision.signal': (w) => ({ cid: w.cid, legId: 'sv_1', signal: { kind: 'restart', peer: 'peer-1' } }),
   'conversation.pending': (w) => ({ cid: w.cid }),
   'conversation.snooze': (w) => ({ cid: w.cid, until: w.clock.now() + 3_600_000 }),
   'conversation.resolve': (w) => ({ cid: w.cid, disposition: 'resolved' }),
@@ -444,7 +453,8 @@ const SUBJECT_ARGS: { readonly [Op in keyof typeof SUBJECT_RULES]: (w: World) =>
   'dnc.add': () => ({ number: '+442079460958', reason: 'asked not to be called' }),
   'dnc.remove': () => ({ number: '+442079460958' }),
   'dnc.list': () => ({}),
-  'recording.list': (w) => ({ cid: w.cid }),
+  'supervision.audit': (w) => ({ cid: w.cid }),
+  'supervision.list': () => ({}),
 };
 
 // ─── running a case ────────────────────────────────────────────────────────────────────────────────

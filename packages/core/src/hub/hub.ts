@@ -45,10 +45,10 @@ import { type Live, phaseOfLive } from './live';
 import { createMemoryStorage } from './memory.storage';
 import { createMessagingCommands } from './messaging.commands';
 import { createPresenceHub } from './presence.hub';
-import { createRecordingsHub } from './recordings.hub';
 import { createReportingHub } from './reporting.hub';
 import { createReportsHub } from './reports.hub';
 import { createRoutingHub } from './routing.hub';
+import { createSupervisionHub } from './supervision.hub';
 import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
 import { createVoiceHub } from './voice.hub';
@@ -184,7 +184,16 @@ export function createHub(options: HubOptions): Hub {
       plan: (next, before, staged) => voice.plan(next, before, staged),
       eventOf: (call) => voice.eventOf(call),
     },
-    fanOut,
+    // Supervisors watching a conversation (supervision.hub.ts) read its events as they come, read-only.
+    fanOut: (stored, recipients) =>
+      fanOut(
+        stored,
+        recipients.map((names, index) => {
+          const cid = stored[index]?.cid;
+          const watching = cid === undefined ? [] : supervision.watchers(cid);
+          return watching.length === 0 ? names : [...names, ...watching];
+        }),
+      ),
     async replay(subjectId, cid) {
       for (const conn of connsOf(subjectId)) await replayFrom(conn, cid, 0);
     },
@@ -312,8 +321,6 @@ export function createHub(options: HubOptions): Hub {
         else notify(subjectId, notice);
       },
       isOnline: (subjectId) => connsOf(subjectId).length > 0,
-      recordingOf: (interaction) => queues.get(interaction.queueId)?.recording ?? 'never',
-      auditRecording: options.recordings?.audit,
       capabilitiesOf: (subjectId) => connsOf(subjectId).map((conn) => conn.capabilities),
       setVoiceCapable(agentId, capable) {
         const agent = agents.get(agentId);
@@ -325,6 +332,28 @@ export function createHub(options: HubOptions): Hub {
     },
     options.voice,
   );
+
+  // Supervisor legs (hub/supervision.hub.ts): monitor, whisper and barge on calls, silent chat monitoring and
+  // private notes; a leg ends with its call or chat.
+  const supervision = createSupervisionHub({
+    clock,
+    randomBytes,
+    relationOf(subject, cid) {
+      const current = live.get(cid);
+      return current ? relationTo(subject, current) : undefined;
+    },
+    interactionOf: (cid) => live.get(cid)?.interaction,
+    callOf: (cid) => voice.callOf(cid),
+    notify,
+    sendTo(subjectId, notice, connectionId) {
+      const bound = connsOf(subjectId).find((conn) => conn.id === connectionId);
+      if (bound) connections.send(bound, { t: 'notice', notice });
+      else notify(subjectId, notice);
+    },
+    options: options.supervision,
+    reportFailure,
+  });
+  conversationLog.subscribe(({ current }) => supervision.changed(current.interaction.id));
 
   // Intake (hub/intake.hub.ts): routing rules, drafting a new interaction, requests deduplicated.
   const intake = createIntake({
@@ -502,8 +531,8 @@ export function createHub(options: HubOptions): Hub {
     ...presence.handlers,
     ...reporting.handlers,
     ...voice.handlers,
+    ...supervision.handlers,
     ...dial.handlers,
-    ...createRecordingsHub({ recordings: options.recordings }).handlers,
     // The board counts the escalations that wait for a team leader, are offered, or are being handled.
     'supervisor.snapshot': async (caller, args) => ({
       ...(await reporting.handlers['supervisor.snapshot'](caller, args)),

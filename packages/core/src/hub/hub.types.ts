@@ -16,7 +16,7 @@ import type { EmailLeg } from './email-leg.hub';
 import type { EscalationReports } from './escalations.hub';
 import type { EscalationStore } from './escalations.store';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
-import type { RecordingOptions } from './recordings.hub';
+import type { SupervisionOptions } from './supervision.hub';
 
 /** Who is on the other end of a connection, as proven by their token. */
 export interface Subject {
@@ -280,15 +280,15 @@ export interface HubOptions {
   /** Timers and signaling budgets of browser calls. */
   readonly voice?: VoiceHubOptions | undefined;
   /**
+   * Supervisor legs (monitor, whisper, barge, silent chat monitoring): whether agents are told, where the audit log
+   * is kept (default: memory) and how Vonage calls carry a supervisor.
+   */
+  readonly supervision?: SupervisionOptions | undefined;
+  /**
    * Outbound calling (click-to-dial): the server's checks before a number is dialled (E.164, calling hours,
    * do-not-call list, caller ID), its phone network and its do-not-call list. Absent: `voice.dial` is refused.
    */
   readonly dial?: DialOptions | undefined;
-  /**
-   * Call recordings (docs/voice.md#recording): the server's directory of stored recordings, who may play them back,
-   * and the audit trail of starts, pauses and resumes. Absent: `recording.list` is refused.
-   */
-  readonly recordings?: RecordingOptions | undefined;
   /** The messaging channels (email, SMS, WhatsApp, Messenger): which address feeds which queue, and outbound senders. */
   readonly channels?: ChannelsOptions | undefined;
   /**

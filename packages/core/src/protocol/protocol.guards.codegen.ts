@@ -295,6 +295,9 @@ function propertyName(key: string): string {
 
 /** Notices the server sends only to agents and supervisors. */
 const STAFF_NOTICES: readonly string[] = [
+  'supervision',
+  'supervision.signal',
+  'supervision.note',
   'offer',
   'offer.revoked',
   'transfer.result',

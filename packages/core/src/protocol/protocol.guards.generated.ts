@@ -157,8 +157,6 @@ export const conversationEvent = variant('type', {
     state: voiceState,
     media: voiceMedia,
     heldBy: opt(callSide),
-    recording: opt(oneOf('off', 'on', 'paused')),
-    recordingBy: opt(id),
     endedBy: opt(endedBy),
     endReason: opt(endReason),
   }),
@@ -179,7 +177,6 @@ export const wireCall = obj({
   state: voiceState,
   media: voiceMedia,
   recording: oneOf('off', 'on', 'paused'),
-  recordingPolicy: opt(oneOf('always', 'on-demand', 'never')),
   heldBy: opt(callSide),
   holdStartedAt: opt(epochMs),
   heldMs: num(),
@@ -196,6 +193,11 @@ export const wireCall = obj({
 });
 export const callNotice = obj({ type: oneOf('call'), call: wireCall });
 export const sdp = str(1, 16384);
+export const iceCandidateLine = str(0, 1024);
+export const sdpMid = str(0, 32);
+export const sdpMLineIndex = num(0, 63, Number.isInteger);
+export const usernameFragment = str(0, 256);
+export const dtmfDigits = str(1, 32, /^[0-9A-Da-d*#,]+$/);
 export const callSignalNotice = obj({
   type: oneOf('call.signal'),
   cid: id,
@@ -208,14 +210,14 @@ export const callSignalNotice = obj({
       kind: oneOf('candidate'),
       peer: id,
       candidate: obj({
-        candidate: str(0, 1024),
-        sdpMid: opt(str(0, 32)),
-        sdpMLineIndex: opt(num(0, 63, Number.isInteger)),
-        usernameFragment: opt(str(0, 256)),
+        candidate: iceCandidateLine,
+        sdpMid: opt(sdpMid),
+        sdpMLineIndex: opt(sdpMLineIndex),
+        usernameFragment: opt(usernameFragment),
       }),
     }),
     restart: obj({ kind: oneOf('restart'), peer: id }),
-    dtmf: obj({ kind: oneOf('dtmf'), digits: str(1, 32, /^[0-9A-Da-d*#,]+$/) }),
+    dtmf: obj({ kind: oneOf('dtmf'), digits: dtmfDigits }),
   }),
 });
 export const pingFrame = obj({ t: oneOf('ping'), ts: epochMs });

@@ -35,6 +35,7 @@ import type {
   UploadFile,
   UploadOptions,
 } from './session.attachments';
+import { createSupervisionClient, type SupervisionClient } from './supervision.client';
 
 export type { DialCallOptions, DialResult, DialView } from './agent.dial';
 export type { AgentOffer, TransferResult } from './interactions.fold';
@@ -79,6 +80,11 @@ export type TransferTarget =
  */
 export interface AgentSession {
   readonly connection: Connection;
+  /**
+   * Supervisors on this agent's interactions, when the agent is told of them (`monitoring.notifyAgent`) or their
+   * browser carries the audio, and the private notes they send (never seen by the customer).
+   */
+  readonly supervision: SupervisionClient;
   /**
    * The connection's snapshot (`connecting`, `caught-up`, `reconnecting`, `closed`…). When it is down for a reason,
    * `context.error` says which (`auth/token-expired`, `site/unknown`, `connection/unreachable`, …): kept in `closed`
@@ -354,9 +360,12 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
 
   const escalations = createAgentEscalations(connection);
 
+  const supervision = createSupervisionClient(connection);
+
   return {
     connection,
     $connection: connection.$state,
+    supervision,
     $presence,
     $offers,
     $interactions,
@@ -456,6 +465,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     close() {
       voice.dispose();
       escalations.dispose();
+      supervision.dispose();
       conversations.dispose();
       connection.close();
     },

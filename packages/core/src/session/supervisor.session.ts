@@ -11,6 +11,7 @@ import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import type { CommandResult } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
+import { createSupervisionClient, type SupervisionClient } from './supervision.client';
 
 /** The live supervisor board: queues, agents and KPIs, as of `at`. */
 export type SupervisorBoard = CommandResult<'supervisor.snapshot'>;
@@ -54,6 +55,11 @@ export interface SupervisorSession {
   readonly $kpiSeries: ReadableAtom<readonly KpiSeriesPoint[] | undefined>;
   /** The queues' configuration from the server (names, dispositions, SLA targets), loaded when observed. */
   readonly $queues: ReadableAtom<readonly Queue[]>;
+  /**
+   * Monitor, whisper and barge on live calls, silent monitoring of live chats and private notes to their agents
+   * (docs/voice.md). Browser calls also need the media side: `createSupervisorMedia` from `@helpline/core/voice`.
+   */
+  readonly supervision: SupervisionClient;
   /** Fetches the board now. */
   refresh(): Promise<SupervisorBoard>;
   /** Fetches the KPI series now. */
@@ -172,9 +178,12 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
     wasConnected = connected;
   });
 
+  const supervision = createSupervisionClient(connection);
+
   return {
     connection,
     $connection: connection.$state,
+    supervision,
     $board,
     $kpis,
     $kpiSeries,
@@ -208,6 +217,7 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
       return `${csv}\n${messagingKpisToCsv({ all: board.messaging, ...board.messagingByQueue })}`;
     },
     close() {
+      supervision.dispose();
       connection.close();
     },
   };

@@ -1,0 +1,113 @@
+import { atom, type ReadableAtom } from 'nanostores';
+import type { Connection } from '../connection/connection';
+import type { SupervisionMode } from '../supervision/supervision.machine';
+import type {
+  SupervisionAuditEntry,
+  SupervisionLeg,
+  SupervisionNote,
+} from '../supervision/supervision.types';
+
+/** Notes an agent keeps per interaction, at most. */
+const NOTES_KEPT = 50;
+
+/**
+ * The supervision side of a staff session: a supervisor's own legs and their actions, or the legs an agent is told of
+ * (or whose audio their browser carries) and the private notes supervisors sent them.
+ *
+ * @example
+ * ```ts
+ * await supervisor.supervision.start(cid, 'monitoring');
+ * await supervisor.supervision.setMode(cid, 'whispering');
+ * await supervisor.supervision.note(cid, 'Offer the refund');
+ * ```
+ */
+export interface SupervisionClient {
+  /** Live legs by id: a supervisor's own, or those an agent's session knows of. Ended legs leave the map. */
+  readonly $legs: ReadableAtom<Readonly<Record<string, SupervisionLeg>>>;
+  /** Private notes received, by interaction id, oldest first (agents). */
+  readonly $notes: ReadableAtom<Readonly<Record<string, readonly SupervisionNote[]>>>;
+  /** Joins a live call (any mode) or chat (`monitoring`). Supervisors only: others get `auth/forbidden`. */
+  start(cid: string, mode: SupervisionMode): Promise<SupervisionLeg>;
+  /** Switches this supervisor's leg on the interaction to another mode. */
+  setMode(cid: string, mode: SupervisionMode): Promise<SupervisionLeg>;
+  /** Leaves the interaction. */
+  stop(cid: string): Promise<SupervisionLeg>;
+  /** Sends the interaction's agent a private note (never seen by the customer). */
+  note(cid: string, text: string): Promise<SupervisionNote>;
+  /** The audit log, newest first (supervisors). */
+  audit(query?: {
+    readonly cid?: string;
+    readonly limit?: number;
+  }): Promise<readonly SupervisionAuditEntry[]>;
+  /** Loads the live legs from the server (after a reload). */
+  refresh(): Promise<void>;
+  /** Listens to each leg change (the agent's mixer and the supervisor's media follow it). */
+  onLeg(listener: (leg: SupervisionLeg) => void): () => void;
+  /** Stops listening to the connection. */
+  dispose(): void;
+}
+
+/**
+ * Creates the supervision part of a staff session over its connection.
+ *
+ * @example
+ * ```ts
+ * const supervision = createSupervisionClient(session.connection);
+ * supervision.$legs.subscribe((legs) => render(Object.values(legs)));
+ * ```
+ */
+export function createSupervisionClient(connection: Connection): SupervisionClient {
+  const $legs = atom<Readonly<Record<string, SupervisionLeg>>>({});
+  const $notes = atom<Readonly<Record<string, readonly SupervisionNote[]>>>({});
+  const listeners = new Set<(leg: SupervisionLeg) => void>();
+
+  function apply(leg: SupervisionLeg): SupervisionLeg {
+    const { [leg.legId]: _old, ...others } = $legs.get();
+    $legs.set(leg.state === 'ended' ? others : { ...others, [leg.legId]: leg });
+    for (const listener of [...listeners]) listener(leg);
+    return leg;
+  }
+
+  const unsubscribe = connection.onNotice((notice) => {
+    if (notice.type === 'supervision') apply(notice.leg);
+    else if (notice.type === 'supervision.note') {
+      const { note } = notice;
+      const notes = $notes.get();
+      const kept = [...(notes[note.cid] ?? []), note].slice(-NOTES_KEPT);
+      $notes.set({ ...notes, [note.cid]: kept });
+    }
+  });
+
+  return {
+    $legs,
+    $notes,
+    async start(cid, mode) {
+      return apply((await connection.command('supervision.start', { cid, mode })).leg);
+    },
+    async setMode(cid, mode) {
+      return apply((await connection.command('supervision.mode', { cid, mode })).leg);
+    },
+    async stop(cid) {
+      return apply((await connection.command('supervision.stop', { cid })).leg);
+    },
+    async note(cid, text) {
+      return (await connection.command('supervision.note', { cid, text })).note;
+    },
+    async audit(query = {}) {
+      return (await connection.command('supervision.audit', query)).entries;
+    },
+    async refresh() {
+      const { legs } = await connection.command('supervision.list', {});
+      $legs.set(Object.fromEntries(legs.map((leg) => [leg.legId, leg])));
+      for (const leg of legs) for (const listener of [...listeners]) listener(leg);
+    },
+    onLeg(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    dispose() {
+      unsubscribe();
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './supervision.machine';
+export * from './supervision.types';
