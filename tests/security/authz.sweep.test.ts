@@ -37,6 +37,17 @@ const OPS: Record<CommandOp, OpRow> = {
   },
   'callback.cancel': { audience: 'party', args: (cid) => ({ cid }) },
   'offline.leave': { audience: 'visitor', args: () => ({ text: 'hello' }) },
+  // Any visitor may ask; the queue decides (open, or without voicemail: conflict/state).
+  'voicemail.start': { audience: 'visitor', args: () => ({}) },
+  // The owner's chat is no voicemail (refused by state); anyone else learns nothing.
+  'voicemail.send': {
+    audience: 'party',
+    args: (cid) => ({
+      cid,
+      clientMsgId: uuid(9),
+      attachments: [{ id: 'att_1', name: 'voicemail.webm', type: 'audio/webm', size: 1 }],
+    }),
+  },
   'csat.submit': { audience: 'party', args: (cid) => ({ cid, score: 1 }) },
   'conversation.email': { audience: 'party', args: (cid) => ({ cid, address: 'owner@example.com' }) },
   'conversation.list': { audience: 'scoped', args: () => ({}) },

@@ -477,7 +477,12 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     }),
   });
   // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
-  const vonageRoutes = vonage?.start({ hub, authenticate, isAllowedOrigin: anyOrigin });
+  const vonageRoutes = vonage?.start({
+    hub,
+    authenticate,
+    isAllowedOrigin: anyOrigin,
+    ...(attachments ? { attachments: attachments.store } : {}),
+  });
   if (vonageRoutes) routesOfVonage.server = vonageRoutes;
   outbound?.start({ hub, network: vonageRoutes?.gateway });
   // Messaging: signed webhooks for Vonage and the console's window and template routes, all under /messaging/. The

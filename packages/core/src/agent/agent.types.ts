@@ -23,6 +23,7 @@ export interface ChannelCapacity {
   readonly voice: number;
   readonly callback: number;
   readonly 'offline-message': number;
+  readonly voicemail: number;
   readonly email: number;
   readonly sms: number;
   readonly whatsapp: number;
@@ -32,7 +33,7 @@ export interface ChannelCapacity {
 }
 
 /**
- * Default capacity: one call, three chats, one callback, five offline messages, eight emails, five conversations on
+ * Default capacity: one call, three chats, one callback, five offline messages, five voicemails, eight emails, five conversations on
  * each messaging app (SMS, WhatsApp, Messenger); a call blocks chats (and nothing else: written conversations wait).
  */
 export const DEFAULT_CAPACITY: ChannelCapacity = {
@@ -40,6 +41,7 @@ export const DEFAULT_CAPACITY: ChannelCapacity = {
   voice: 1,
   callback: 1,
   'offline-message': 5,
+  voicemail: 5,
   email: 8,
   sms: 5,
   whatsapp: 5,
@@ -75,6 +77,7 @@ export const EMPTY_LOAD: ChannelLoad = {
   voice: 0,
   callback: 0,
   'offline-message': 0,
+  voicemail: 0,
   email: 0,
   sms: 0,
   whatsapp: 0,

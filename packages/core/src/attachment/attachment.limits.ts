@@ -20,6 +20,16 @@ export const ATTACHMENT_LIMITS = {
  */
 export const PREVIEW_TYPES: readonly string[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
+/**
+ * What a voicemail's recording may be, whatever the site allows in chats: one audio file (a browser's MediaRecorder
+ * writes WebM/Opus or MP4/AAC, Vonage writes MP3 or WAV), at most 10 MiB (ten minutes of Opus take about 2.4 MB).
+ */
+export const VOICEMAIL_ATTACHMENT_POLICY: AttachmentPolicy = {
+  types: ['audio/webm', 'audio/ogg', 'audio/mp4', 'audio/mpeg', 'audio/wav'],
+  maxBytes: 10 * 1024 * 1024,
+  maxPerMessage: 1,
+};
+
 /** The policy of a site that configures none: common images, PDF and plain text up to 10 MB, 5 per message. */
 export const DEFAULT_ATTACHMENT_POLICY: AttachmentPolicy = {
   types: [...PREVIEW_TYPES, 'application/pdf', 'text/plain'],

@@ -96,6 +96,8 @@ export function sniffType(head: Uint8Array): string {
 
 /** Plain-text types a sender may name for text content (a `.csv` is text): anything else is what was sniffed. */
 const TEXT_SUBTYPES: ReadonlySet<string> = new Set(['text/plain', 'text/csv', 'text/markdown']);
+/** Containers of audio or video, told apart only by their tracks. */
+const AUDIO_CONTAINERS: ReadonlySet<string> = new Set(['video/webm', 'video/mp4']);
 
 /**
  * The type to keep for a file: the sniffed one, except that plain text declared as CSV or Markdown keeps that
@@ -103,6 +105,9 @@ const TEXT_SUBTYPES: ReadonlySet<string> = new Set(['text/plain', 'text/csv', 't
  */
 export function resolveType(declared: string, sniffed: string): string {
   const wanted = baseType(declared);
+  // A WebM or MP4 container holds audio or video: a recording declared as audio (a MediaRecorder's) stays audio.
+  if (wanted.startsWith('audio/') && AUDIO_CONTAINERS.has(sniffed) && typesAgree(wanted, sniffed))
+    return wanted;
   return sniffed === 'text/plain' && TEXT_SUBTYPES.has(wanted) ? wanted : sniffed;
 }
 
@@ -118,6 +123,7 @@ export function typesAgree(declared: string, sniffed: string): boolean {
   if (sniffed === 'text/plain') return TEXT_SUBTYPES.has(wanted);
   if (sniffed === 'application/zip') return /zip|officedocument|opendocument|epub|jar/.test(wanted);
   if (sniffed === 'audio/mpeg') return wanted === 'audio/mp3';
+  if (sniffed === 'video/webm') return wanted === 'audio/webm';
   if (sniffed === 'video/mp4') return /^(video|audio)\/(mp4|quicktime|x-m4a|m4a|3gpp)$/.test(wanted);
   return false;
 }

@@ -94,6 +94,12 @@ describe('sniffing what a file is', () => {
     assert.equal(typesAgree('image/jpg', 'image/jpeg'), true);
     assert.equal(typesAgree('', 'image/png'), true);
     assert.equal(resolveType('text/csv', 'text/plain'), 'text/csv');
+    // A recording: WebM and MP4 containers declared as audio stay audio; declared as anything else they are not.
+    assert.equal(typesAgree('audio/webm;codecs=opus', 'video/webm'), true);
+    assert.equal(resolveType('audio/webm;codecs=opus', 'video/webm'), 'audio/webm');
+    assert.equal(resolveType('audio/mp4', 'video/mp4'), 'audio/mp4');
+    assert.equal(resolveType('', 'video/webm'), 'video/webm');
+    assert.equal(typesAgree('image/png', 'video/webm'), false);
     assert.equal(resolveType('image/png', 'text/html'), 'text/html');
   });
 });

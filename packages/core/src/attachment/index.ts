@@ -1,5 +1,10 @@
 export type { AttachmentClaim, AttachmentClaims } from './attachment.claims';
-export { ATTACHMENT_LIMITS, DEFAULT_ATTACHMENT_POLICY, PREVIEW_TYPES } from './attachment.limits';
+export {
+  ATTACHMENT_LIMITS,
+  DEFAULT_ATTACHMENT_POLICY,
+  PREVIEW_TYPES,
+  VOICEMAIL_ATTACHMENT_POLICY,
+} from './attachment.limits';
 export {
   attachmentRefusal,
   baseType,

@@ -324,6 +324,8 @@ const STAGE_OF: { readonly [Op in InteractionOp]: (relation: Relation) => Stage 
   history: () => 'chat-active',
   'chat.end': () => 'chat-active',
   'csat.submit': () => 'chat-ended',
+  // Its own caller may send it (the chat is no voicemail: refused by state, never by access).
+  'voicemail.send': () => 'chat-active',
   'conversation.email': () => 'chat-active',
   'offer.accept': () => 'chat-offered',
   'offer.reject': () => 'chat-offered',
@@ -380,6 +382,11 @@ const ARGS_OF: { readonly [Op in InteractionOp]: (w: World) => CommandArgs<Op> }
   history: (w) => ({ cid: w.cid }),
   'chat.end': (w) => ({ cid: w.cid }),
   'csat.submit': (w) => ({ cid: w.cid, score: 5 }),
+  'voicemail.send': (w) => ({
+    cid: w.cid,
+    clientMsgId: uuid,
+    attachments: [{ id: 'a1', name: 'voicemail.webm', type: 'audio/webm', size: 1 }],
+  }),
   'conversation.email': (w) => ({ cid: w.cid, address: 'ada@example.com' }),
   'offer.accept': (w) => ({ cid: w.cid }),
   'offer.reject': (w) => ({ cid: w.cid }),
@@ -414,6 +421,7 @@ const SUBJECT_ARGS: { readonly [Op in keyof typeof SUBJECT_RULES]: (w: World) =>
   'chat.start': () => ({ channel: 'chat', queueId: 'support' }),
   'callback.request': () => ({ phone: '+31201234567', timeZone: 'Europe/Amsterdam', slot: 'asap' }),
   'offline.leave': () => ({ text: 'hello' }),
+  'voicemail.start': () => ({ queueId: 'support' }),
   'conversation.list': () => ({}),
   'presence.set': () => ({ status: 'available' }),
   'agent.snapshot': () => ({}),

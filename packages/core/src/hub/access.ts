@@ -73,6 +73,8 @@ export const INTERACTION_RULES = {
   history: ['customer', 'assigned', 'former', 'supervisor'],
   'chat.end': ['customer', 'assigned'],
   'csat.submit': ['customer'],
+  // Only the caller who recorded a voicemail sends it.
+  'voicemail.send': ['customer'],
   // Only the chat's own visitor gives the address its replies go to.
   'conversation.email': ['customer'],
   'offer.accept': ['offered'],
@@ -117,6 +119,7 @@ export const SUBJECT_RULES = {
   'chat.start': ['visitor'],
   'callback.request': ['visitor'],
   'offline.leave': ['visitor'],
+  'voicemail.start': ['visitor'],
   'conversation.list': ['visitor', 'agent', 'supervisor'],
   'presence.set': ['agent', 'supervisor'],
   'agent.snapshot': ['agent', 'supervisor'],

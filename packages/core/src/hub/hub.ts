@@ -52,6 +52,7 @@ import { createSupervisionHub } from './supervision.hub';
 import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
 import { createVoiceHub } from './voice.hub';
+import { createVoicemailHub } from './voicemail.hub';
 import { createWorkHub } from './work.hub';
 
 /**
@@ -370,6 +371,21 @@ export function createHub(options: HubOptions): Hub {
     enqueue: (current) => routingHub.enqueue(current),
   });
   const { pickQueue } = intake;
+  // Voicemail (hub/voicemail.hub.ts): a caller of a closed queue, or one nobody answered in time, leaves a recording.
+  const voicemail = createVoicemailHub({
+    clock,
+    randomBytes,
+    queues,
+    intake,
+    log: conversationLog,
+    serialized,
+    load,
+    getLive,
+    wireFor,
+    enqueue: (current) => routingHub.enqueue(current),
+    endWaiting: (caller, cid) => handlers['chat.end'](caller, { cid }),
+    attachments: options.attachments,
+  });
   // Callbacks (hub/callbacks.hub.ts): requested, scheduled in business hours, moved, reported on.
   const callbacks = createCallbacksHub({
     clock,
@@ -533,6 +549,7 @@ export function createHub(options: HubOptions): Hub {
     ...voice.handlers,
     ...supervision.handlers,
     ...dial.handlers,
+    ...voicemail.handlers,
     // The board counts the escalations that wait for a team leader, are offered, or are being handled.
     'supervisor.snapshot': async (caller, args) => ({
       ...(await reporting.handlers['supervisor.snapshot'](caller, args)),

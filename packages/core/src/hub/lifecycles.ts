@@ -297,6 +297,8 @@ const LIFECYCLES: Readonly<Partial<Record<Channel, Lifecycle>>> = {
   chat: chatLifecycle,
   // An offline message waits in a queue and is answered like a chat that the customer already left.
   'offline-message': chatLifecycle,
+  // A voicemail too: the caller records it (`prechat`), sends it (`queued`), and an agent answers it like a message.
+  voicemail: chatLifecycle,
   callback: callbackLifecycle,
   // A call routes exactly like a chat (queue, offer, accept, wrap-up), and an agent may also dial one out; the call
   // itself is a voice-machine snapshot the hub keeps beside the interaction (hub/voice.hub.ts).

@@ -1,8 +1,9 @@
 /**
  * How a customer reached us. One {@link Interaction} type covers all of them: the live channels (`chat`, `voice`,
- * `callback`, `offline-message`) and the asynchronous {@link MessagingChannel}s, whose conversations may wait days.
+ * `callback`, `offline-message`, `voicemail`: a recorded message a caller left when the queue was closed or nobody
+ * answered) and the asynchronous {@link MessagingChannel}s, whose conversations may wait days.
  */
-export type Channel = 'chat' | 'voice' | 'callback' | 'offline-message' | MessagingChannel;
+export type Channel = 'chat' | 'voice' | 'callback' | 'offline-message' | 'voicemail' | MessagingChannel;
 
 /**
  * The asynchronous channels: a conversation there can wait for the customer (`pending`), be snoozed and be resolved
@@ -25,6 +26,7 @@ export const CHANNELS = [
   'voice',
   'callback',
   'offline-message',
+  'voicemail',
   ...MESSAGING_CHANNELS,
 ] as const satisfies readonly Channel[];
 

@@ -91,6 +91,28 @@ export const commandArgsSchemas = {
     prechat: v.optional(prechat),
     text: messageText,
   }),
+  /**
+   * A caller leaves a voicemail: opens a `voicemail` interaction in `prechat` while they record. Allowed when the queue
+   * takes voicemail (`voicemail` in its configuration) and is closed, or when the caller's own call `fromCid` has waited
+   * the queue's `voicemail.afterSeconds` unanswered (that call then ends). Upload the recording to the new conversation
+   * (`attachment/`), then `voicemail.send`; `chat.end` cancels it.
+   */
+  'voicemail.start': v.strictObject({
+    /** Makes a retried start safe: the same id gets the same conversation. */
+    requestId: v.optional(v.pipe(v.string(), v.uuid())),
+    queueId: v.optional(id),
+    topic: v.optional(id),
+    /** The caller's waiting call, when nobody answered it in time. */
+    fromCid: v.optional(id),
+  }),
+  /** Sends a voicemail's recording (one uploaded audio file): the voicemail joins its queue. */
+  'voicemail.send': v.strictObject({
+    cid: id,
+    clientMsgId: v.pipe(v.string(), v.uuid()),
+    attachments: v.pipe(attachmentListSchema, v.length(1, 'must hold exactly one recording')),
+    /** How long the message is, as the recorder measured it. */
+    durationMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3_600_000))),
+  }),
   'csat.submit': v.strictObject({
     cid: id,
     score: csatScore,

@@ -58,7 +58,17 @@ export const callback = obj({
 });
 export const interaction = obj({
   id: id,
-  channel: oneOf('chat', 'voice', 'callback', 'offline-message', 'email', 'sms', 'whatsapp', 'messenger'),
+  channel: oneOf(
+    'chat',
+    'voice',
+    'callback',
+    'offline-message',
+    'voicemail',
+    'email',
+    'sms',
+    'whatsapp',
+    'messenger',
+  ),
   state: str(),
   queueId: id,
   topic: opt(str()),
@@ -254,6 +264,8 @@ export const visitorResultGuards = {
   'callback.request': started,
   'callback.cancel': empty,
   'offline.leave': started,
+  'voicemail.start': started,
+  'voicemail.send': obj({ interaction: interaction }),
   'csat.submit': empty,
   'conversation.email': empty,
   'conversation.list': obj({ interactions: arr(interaction) }),

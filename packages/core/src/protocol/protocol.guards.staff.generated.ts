@@ -35,7 +35,17 @@ import {
 
 const staffInteraction = obj({
   id: id,
-  channel: oneOf('chat', 'voice', 'callback', 'offline-message', 'email', 'sms', 'whatsapp', 'messenger'),
+  channel: oneOf(
+    'chat',
+    'voice',
+    'callback',
+    'offline-message',
+    'voicemail',
+    'email',
+    'sms',
+    'whatsapp',
+    'messenger',
+  ),
   state: str(),
   queueId: id,
   topic: opt(str()),

@@ -13,6 +13,8 @@ export const visitorResultSchemas = {
   'callback.request': started,
   'callback.cancel': empty,
   'offline.leave': started,
+  'voicemail.start': started,
+  'voicemail.send': v.object({ interaction: interactionSchema }),
   'csat.submit': empty,
   /** Nothing: the address is stored as the visitor sent it, so they know where replies go. */
   'conversation.email': empty,

@@ -69,6 +69,18 @@ export interface OverflowPolicy {
   readonly queueId?: string | undefined;
 }
 
+/**
+ * Voicemail of a queue: a caller (phone or browser) may leave a recorded message when the queue is closed, or after
+ * waiting `afterSeconds` without an answer. The message becomes a `voicemail` interaction of the queue, routed and
+ * offered like any other, with its recording as an attachment.
+ */
+export interface VoicemailPolicy {
+  /** Seconds a call waits unanswered before the caller may leave a message instead (1–3600). */
+  readonly afterSeconds: number;
+  /** Longest message, seconds (5–600). */
+  readonly maxSeconds: number;
+}
+
 /** What a closed queue offers instead of a live chat or call. */
 export type ClosedAlternative = 'callback' | 'offline-message' | 'none';
 
@@ -133,6 +145,8 @@ export interface Queue {
    * agent may pause and resume a running recording either way (card payments).
    */
   readonly recording?: RecordingPolicy | undefined;
+  /** Voicemail for callers when the queue is closed or nobody answers in time; omitted: no voicemail. */
+  readonly voicemail?: VoicemailPolicy | undefined;
   /** The survey after a contact; omitted means CSAT only, answered within 24 hours (`DEFAULT_SURVEY`). */
   readonly survey?: SurveyPolicy | undefined;
   /**

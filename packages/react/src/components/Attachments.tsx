@@ -19,6 +19,7 @@ import {
 } from 'react';
 import { useAgent } from '../hooks/useAgent';
 import { type Translator, useTranslator } from '../i18n/translator';
+import { AudioPlayer } from './Voicemail';
 
 // The console's attachment UI: files picked, dropped on the conversation or pasted into it are checked against the
 // conversation's allow-list before a byte is sent (core's upload client: size, and the type the first bytes show),
@@ -376,6 +377,7 @@ export function MessageFiles({ files }: MessageFilesProps): ReactNode {
         {files.map((file) => (
           <li key={file.id} className="helpline-file">
             {PREVIEW_TYPES.includes(file.type) && <Thumbnail file={file} />}
+            {file.type.startsWith('audio/') && <AudioPlayer file={file} />}
             <button
               type="button"
               className="helpline-link-button helpline-file__download"

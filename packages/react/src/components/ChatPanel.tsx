@@ -25,6 +25,7 @@ import { MessagingComposer } from './MessagingComposer';
 import { emailSubject, isMessaging } from './messaging';
 import { fillPlaceholders, placeholderValues } from './placeholders';
 import { customerName, cx, ErrorText, stateLabel } from './shared';
+import { VoicemailCallBack } from './Voicemail';
 
 /** Props of {@link ChatPanel}. */
 export interface ChatPanelProps {
@@ -101,7 +102,10 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
       <header className="helpline-chat__header">
         {channel && <ChannelBadge channel={channel} />}
         <h2 className="helpline-chat__title" id={headingId} dir="auto">
-          {subject ?? t(messaging ? 'conversationWith' : 'chatWith', { name })}
+          {subject ??
+            t(messaging ? 'conversationWith' : channel === 'voicemail' ? 'voicemailFrom' : 'chatWith', {
+              name,
+            })}
         </h2>
         {subject && (
           <span className="helpline-chat__from" dir="auto">
@@ -125,6 +129,11 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
       </header>
       <ErrorText error={ending.error} i18n={i18n} />
       {messaging && <ConversationActions id={id} />}
+      {channel === 'voicemail' &&
+        interaction &&
+        (interaction.state === 'active' || interaction.state === 'wrap-up') && (
+          <VoicemailCallBack interaction={interaction} />
+        )}
       <div
         className="helpline-chat__log"
         {...chat.getLogProps()}

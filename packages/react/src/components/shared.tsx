@@ -11,6 +11,7 @@ const CHANNEL_KEYS: Record<Channel, MessageKey> = {
   voice: 'channelVoice',
   callback: 'channelCallback',
   'offline-message': 'channelOfflineMessage',
+  voicemail: 'channelVoicemail',
   email: 'channelEmail',
   sms: 'channelSms',
   whatsapp: 'channelWhatsapp',

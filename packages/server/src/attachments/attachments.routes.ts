@@ -6,6 +6,7 @@ import {
   attachmentRefusal,
   helplineError,
   isHelplineError,
+  VOICEMAIL_ATTACHMENT_POLICY,
 } from '@helpline/core';
 import type { Hub, Subject } from '@helpline/core/hub';
 import * as v from 'valibot';
@@ -120,6 +121,12 @@ export function createAttachmentRoutes(deps: AttachmentRoutesDeps): AttachmentRo
     return config.attachments;
   }
 
+  /** The site's list, but for a voicemail: its one recording is audio, whatever the site allows in chats. */
+  async function policyIn(site: string | undefined, cid: string): Promise<AttachmentPolicy> {
+    const stored = cid === '' ? undefined : await deps.storage.getInteraction(cid);
+    return stored?.interaction.channel === 'voicemail' ? VOICEMAIL_ATTACHMENT_POLICY : policyOf(site);
+  }
+
   const tokenOf = (request: AttachmentRequest): string => {
     const match = /^Bearer ([^\s]+)$/.exec(request.raw.headers.authorization ?? '');
     if (!match?.[1]) throw helplineError('auth/required');
@@ -202,6 +209,11 @@ export function createAttachmentRoutes(deps: AttachmentRoutesDeps): AttachmentRo
         throw hidden;
       });
     if (page.events[0]?.seq !== message.seq) throw hidden;
+    // A voicemail's recording is played to the staff who may read it (its agents, supervisors), never to visitors.
+    if (subject.role === 'visitor') {
+      const stored = await deps.storage.getInteraction(record.cid);
+      if (stored?.interaction.channel === 'voicemail') throw hidden;
+    }
   }
 
   async function uploaded(subject: Subject, id: string): Promise<AttachmentRecord> {
@@ -237,8 +249,8 @@ export function createAttachmentRoutes(deps: AttachmentRoutesDeps): AttachmentRo
             { field },
           );
         }
-        const policy = policyOf(site);
         await mayUpload(subject, cid, request, site);
+        const policy = await policyIn(site, cid);
         // The quick check on what the client declares; `complete` checks what arrived.
         const refused = attachmentRefusal(policy, parsed.output);
         if (refused) throw refused;
@@ -284,7 +296,7 @@ export function createAttachmentRoutes(deps: AttachmentRoutesDeps): AttachmentRo
       }
       if (part === '/complete' && request.method === 'POST') {
         const record = await uploaded(subject, id);
-        json(response, 200, await store.complete(id, policyOf(record.site)));
+        json(response, 200, await store.complete(id, await policyIn(record.site, record.cid)));
         return true;
       }
       if (part === undefined && request.method === 'PUT') {

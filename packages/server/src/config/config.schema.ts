@@ -147,6 +147,29 @@ const queue = v.strictObject({
   ),
   dispositionRequired: v.optional(v.boolean(), false),
   offerTimeoutSeconds: v.optional(v.pipe(seconds, v.minValue(1, 'must be at least 1')), 20),
+  /**
+   * Voicemail (docs/voice.md#voicemail): phone and browser callers may leave a recorded message when the queue is closed,
+   * or once their call has waited `afterSeconds` unanswered; a message lasts at most `maxSeconds`.
+   */
+  voicemail: v.optional(
+    v.strictObject({
+      afterSeconds: v.pipe(
+        v.number(),
+        v.integer('must be a whole number of seconds'),
+        v.minValue(1, 'must be at least 1'),
+        v.maxValue(3600, 'must be at most 3600 (an hour)'),
+      ),
+      maxSeconds: v.optional(
+        v.pipe(
+          v.number(),
+          v.integer('must be a whole number of seconds'),
+          v.minValue(5, 'must be at least 5'),
+          v.maxValue(600, 'must be at most 600 (ten minutes)'),
+        ),
+        120,
+      ),
+    }),
+  ),
   /** Replies the console offers agents of this queue; `{customer.name}` and `{agent.name}` are filled in. */
   cannedResponses: v.optional(
     v.array(
@@ -199,6 +222,7 @@ const capacity = v.strictObject({
   voice: v.optional(count),
   callback: v.optional(count),
   'offline-message': v.optional(count),
+  voicemail: v.optional(count),
   // Conversations that wait (docs/channels.md): pending and snoozed ones hold no capacity.
   email: v.optional(count),
   sms: v.optional(count),

@@ -301,6 +301,8 @@ const routes: { method: string; pattern: RegExp; handler: Handler; dev?: boolean
             ...(availability.nextOpening === undefined ? {} : { nextOpening: availability.nextOpening }),
             ...(availability.nextClosing === undefined ? {} : { nextClosing: availability.nextClosing }),
             ...(slots ? { callbackSlots: slots } : {}),
+            // Callers may leave a recorded message when the queue is closed or nobody answers in time.
+            ...(queue.voicemail ? { voicemail: queue.voicemail } : {}),
           };
         });
       const openById = new Map(queues.map((q) => [q.id, q.open]));

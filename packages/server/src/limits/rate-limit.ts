@@ -76,6 +76,8 @@ const CATEGORY: Partial<Record<CommandOp, Category>> = {
   'chat.start': 'newConversations',
   'callback.request': 'newConversations',
   'offline.leave': 'newConversations',
+  'voicemail.start': 'newConversations',
+  'voicemail.send': 'messages',
   'message.send': 'messages',
   typing: 'typing',
 };

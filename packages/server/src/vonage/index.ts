@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { Authenticate, Hub, HubClock, Subject } from '@helpline/core/hub';
+import type { AttachmentStore } from '../attachments/attachments.types';
 import { ConfigError, type ServerConfig } from '../config/config';
 import { createTokenBuckets } from '../limits/rate-limit';
 import type { Logger } from '../log/logger';
@@ -49,6 +50,8 @@ export interface VonageSetup {
     readonly hub: Hub;
     readonly authenticate: (token: string) => Promise<Subject>;
     readonly isAllowedOrigin: (origin: string) => boolean;
+    /** Where voicemail recordings are kept; without it, queues' voicemail is not offered to phone callers. */
+    readonly attachments?: Pick<AttachmentStore, 'put'> | undefined;
   }): VonageServer;
 }
 
@@ -105,6 +108,7 @@ export function prepareVonage(options: {
         tokens,
         log,
         ...(options.clock ? { clock: options.clock } : {}),
+        ...(deps.attachments ? { attachments: deps.attachments } : {}),
       });
       const handle = createVonageRoutes({
         gateway,

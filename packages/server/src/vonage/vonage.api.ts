@@ -30,6 +30,11 @@ export interface VonageApi {
   stopStream(uuid: string): Promise<void>;
   /** Creates the user if it does not exist yet (a client JWT's `sub` must name an existing user). */
   ensureUser(name: string, displayName: string): Promise<void>;
+  /**
+   * Downloads a recording Vonage made (the `recording_url` of a recording webhook), with the application's JWT. Only
+   * from the API's own origin or a Vonage host over https: the token is never sent anywhere else.
+   */
+  downloadRecording(url: string, maxBytes: number): Promise<Uint8Array>;
 }
 
 /** Options of {@link createVonageApi}. */
@@ -114,6 +119,35 @@ export function createVonageApi(options: VonageApiOptions): VonageApi {
     async stopStream(uuid) {
       // Nothing playing any more is fine.
       await request('DELETE', `${leg(uuid)}/stream`, 'stop a stream', undefined, [404]);
+    },
+    async downloadRecording(url, maxBytes) {
+      const operation = 'download a recording';
+      let target: URL;
+      try {
+        target = new URL(url);
+      } catch {
+        throw vonageFailure('voice/vonage-api', { status: 'a bad recording URL', operation });
+      }
+      const vonageHost = target.protocol === 'https:' && /(^|\.)(nexmo|vonage)\.com$/.test(target.hostname);
+      if (target.origin !== new URL(base).origin && !vonageHost) {
+        throw vonageFailure('voice/vonage-api', { status: 'a recording URL off Vonage', operation });
+      }
+      const token = await options.appToken();
+      let response: Response;
+      try {
+        response = await doFetch(target, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(timeoutMs * 4),
+        });
+      } catch (error) {
+        throw vonageFailure('voice/vonage-api', { status: 'no answer', operation }, { cause: error });
+      }
+      if (!response.ok) throw vonageFailure('voice/vonage-api', { status: response.status, operation });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (bytes.length > maxBytes) {
+        throw vonageFailure('voice/vonage-api', { status: `a recording over ${maxBytes} bytes`, operation });
+      }
+      return bytes;
     },
     async ensureUser(name, displayName) {
       if (knownUsers.has(name)) return;

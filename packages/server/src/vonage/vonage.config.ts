@@ -100,6 +100,18 @@ export const vonageConfigSchema = v.strictObject({
         'How likely are you to recommend us to a friend or colleague? Enter a number from 0 to 10, then press the hash key.',
       ),
       surveyThanks: v.optional(spoken, 'Thank you for your feedback. Goodbye.'),
+      /** Voicemail (queues with `voicemail`): the prompt before the beep, when the queue is closed… */
+      voicemailClosed: v.optional(
+        spoken,
+        'We are closed right now. Please leave a message after the tone, then press the hash key or hang up. We will call you back.',
+      ),
+      /** …or when nobody answered in time… */
+      voicemailNoAnswer: v.optional(
+        spoken,
+        'Sorry, nobody is free to take your call. Please leave a message after the tone, then press the hash key or hang up. We will call you back.',
+      ),
+      /** …and the goodbye once it is recorded. */
+      voicemailThanks: v.optional(spoken, 'Thank you, your message is recorded. Goodbye.'),
     }),
     {},
   ),

@@ -1,5 +1,6 @@
 // A loopback stand-in for the Vonage REST endpoints the server calls (api.nexmo.com / api-*.vonage.com):
-// `POST /v1/calls`, `PUT /v1/calls/:uuid`, `PUT|DELETE /v1/calls/:uuid/{talk,stream}`, `POST /v1/users`.
+// `POST /v1/calls`, `PUT /v1/calls/:uuid`, `PUT|DELETE /v1/calls/:uuid/{talk,stream}`, `POST /v1/users`, and
+// `GET /v1/files/:id` (the recordings a `record` action made, as a recording webhook's `recording_url` names them).
 // It checks the application JWT on every request and records what it was asked. Test-only.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +30,8 @@ export interface FakeVonageApi {
   ): Promise<FakeApiRequest>;
   /** Makes the next `POST /v1/calls` answer this status. */
   failNextCall(status: number): void;
+  /** Keeps a recording, as Vonage does after a `record` action; answers its `recording_url`. */
+  addRecording(bytes: Uint8Array): string;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVona
   const users = new Set<string>();
   const failures: number[] = [];
   let nextLeg = 1;
+  const recordings = new Map<string, Uint8Array>();
 
   function answer(
     method: string,
@@ -86,6 +90,16 @@ export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVona
       }
       const path = new URL(request.url ?? '/', 'http://fake').pathname;
       const method = request.method ?? 'GET';
+      const file = /^\/v1\/files\/([^/]+)$/.exec(path)?.[1];
+      if (method === 'GET' && file !== undefined) {
+        const bytes = applicationId ? recordings.get(file) : undefined;
+        const status = !applicationId ? 401 : bytes ? 200 : 404;
+        requests.push({ method, path, body, applicationId, status });
+        for (const wake of [...waiters]) wake();
+        response.writeHead(status, bytes ? { 'content-type': 'audio/mpeg' } : {});
+        response.end(bytes);
+        return;
+      }
       const [status, json] = answer(method, path, body, applicationId);
       const uuid = (json as { uuid?: string } | undefined)?.uuid;
       requests.push({ method, path, body, applicationId, status, ...(uuid ? { uuid } : {}) });
@@ -126,6 +140,11 @@ export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVona
     },
     failNextCall(status) {
       failures.push(status);
+    },
+    addRecording(bytes) {
+      const id = `rec-${recordings.size + 1}`;
+      recordings.set(id, bytes);
+      return `http://127.0.0.1:${port}/v1/files/${id}`;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

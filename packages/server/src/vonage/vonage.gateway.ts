@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type ConversationEvent,
   helplineError,
@@ -9,15 +10,26 @@ import {
   type SurveyPolicy,
   surveyOf,
   systemClock,
+  VOICEMAIL_ATTACHMENT_POLICY,
+  type VoicemailPolicy,
   vonageFailure,
 } from '@helpline/core';
 import type { Hub, HubClock, OutboundCall, Subject } from '@helpline/core/hub';
+import type { AttachmentStore } from '../attachments/attachments.types';
 import type { Logger } from '../log/logger';
 import { phoneCustomerId } from '../outbound/outbound.policy';
 import type { VonageApi } from './vonage.api';
 import { type BridgeClient, type BridgeTokens, openBridge } from './vonage.bridge';
 import type { VonageConfig, VonageNumber } from './vonage.config';
-import { conversation, fill, keyInput, type Ncco, type NccoAction, talk } from './vonage.ncco';
+import {
+  conversation,
+  fill,
+  keyInput,
+  type Ncco,
+  type NccoAction,
+  record as recordAction,
+  talk,
+} from './vonage.ncco';
 import {
   subjectOfVonageUser,
   type VonageClientToken,
@@ -37,6 +49,9 @@ import {
 //   phone leg's statuses reach the hub as the customer's (ringing → call.ring, answered → call.answer + media)
 //   the agent ends a phone call ─ the queue asks a keypad survey ─▶ the caller's leg is transferred to it: 1–5, then
 //   NPS 0–10 + # ─ survey webhooks ─▶ csat.submit as the caller (the same hub path as the widget's rating)
+//   voicemail (queues with `voicemail`): a closed queue, or a caller waiting `afterSeconds` unanswered ─▶
+//   voicemail.start as the caller, NCCO talk + record ─ recording webhook ─▶ the audio fetched from Vonage into the
+//   attachment store ─▶ voicemail.send as the caller: a `voicemail` interaction in the queue
 
 /** A webhook body as Vonage posts it (only the fields read here). */
 export interface WebhookBody {
@@ -48,6 +63,9 @@ export interface WebhookBody {
   readonly from_user?: unknown | undefined;
   readonly custom_data?: unknown | undefined;
   readonly dtmf?: unknown | undefined;
+  /** A recording webhook's: where Vonage keeps the recording, and its size in bytes. */
+  readonly recording_url?: unknown | undefined;
+  readonly size?: unknown | undefined;
 }
 
 /** Where an event webhook came from, as the `event_url` of legs we placed says. */
@@ -96,6 +114,8 @@ interface CallRecord {
   announced?: number;
   pendingAnnouncement?: { position: number; estimatedWaitSeconds?: number };
   announceTimer?: unknown;
+  /** Fires when the caller has waited the queue's `voicemail.afterSeconds` unanswered. */
+  voicemailTimer?: unknown;
   /** Frames heard before the interaction id was known (replayed once it is). */
   early: (() => void)[];
   /** Work on this call runs one item at a time, in arrival order. */
@@ -117,6 +137,8 @@ export interface VonageGatewayOptions {
    * then verified identifiers that merge customers automatically. Default false: a suggestion only.
    */
   readonly trustCallerId?: boolean | undefined;
+  /** Where voicemail recordings are kept (the attachment store); without it, queues' voicemail is not offered. */
+  readonly attachments?: Pick<AttachmentStore, 'put'> | undefined;
 }
 
 /** The Vonage side of the server. */
@@ -129,6 +151,11 @@ export interface VonageGateway {
   survey(body: WebhookBody, query: SurveyQuery): Promise<Ncco>;
   /** Event webhook: queued and handled in the background, in order per leg; returns at once. */
   event(body: WebhookBody, query: EventQuery): void;
+  /**
+   * Recording webhook of a voicemail (`?cid=` names it): the recording is fetched from Vonage into the attachment
+   * store and sent as the caller's voicemail. Handled in the background; returns at once.
+   */
+  recording(body: WebhookBody, query: { readonly cid?: string | undefined }): void;
   /** A client JWT for `subject`, after making sure its Vonage user exists. */
   clientToken(subject: Subject): Promise<VonageClientToken>;
   /** The assigned agent dials callback `cid`: the customer's phone and the agent's app, bridged. */
@@ -312,6 +339,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     record.releasedAt ??= clock.now();
     if (record.announceTimer !== undefined) clock.clearTimeout(record.announceTimer);
     record.announceTimer = undefined;
+    if (record.voicemailTimer !== undefined) clock.clearTimeout(record.voicemailTimer);
+    record.voicemailTimer = undefined;
     const bridge = record.bridge;
     record.bridge = undefined;
     // Let the hub's answer to the last command arrive before the connection goes.
@@ -490,6 +519,103 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     forget(record);
   }
 
+  // ─── voicemail ───────────────────────────────────────────────────────────────────────────────
+
+  /** Voicemails being recorded, by interaction: whose they are, and the timer that gives up on a silent one. */
+  const recordingFor = new Map<string, { readonly subject: Subject; readonly expire: unknown }>();
+
+  /** The queue's voicemail, when it takes one and recordings have somewhere to go. */
+  function voicemailOf(queue: Queue): VoicemailPolicy | undefined {
+    return options.attachments ? queue.voicemail : undefined;
+  }
+
+  /**
+   * Opens the caller's voicemail in the hub (as the caller, like the widget) and answers the NCCO that records it: the
+   * prompt, a beep, the recording (until silence, the hash key or the queue's `maxSeconds`), then thanks.
+   */
+  async function startVoicemail(
+    subject: Subject,
+    queue: Queue,
+    language: string,
+    prompt: string,
+    fromCid?: string,
+  ): Promise<Ncco> {
+    const policy = queue.voicemail as VoicemailPolicy;
+    const { cid } = await hub.execute(
+      subject,
+      'voicemail.start',
+      { queueId: queue.id, ...(fromCid ? { fromCid } : {}) },
+      { ip: 'vonage' },
+    );
+    // A caller who hangs up before the tone leaves nothing: the empty voicemail is cancelled, never routed.
+    const expire = clock.setTimeout(
+      () => {
+        if (!recordingFor.delete(cid)) return;
+        void hub.execute(subject, 'chat.end', { cid }, { ip: 'vonage' }).catch(() => undefined);
+        log.info('vonage.voicemail-empty', { cid });
+      },
+      (policy.maxSeconds + 120) * 1000,
+    );
+    recordingFor.set(cid, { subject, expire });
+    log.info('vonage.voicemail-recording', { cid, queue: queue.id });
+    const url = `${base}/vonage/webhooks/recording?cid=${encodeURIComponent(cid)}`;
+    return [
+      talk(prompt, language),
+      recordAction(url, { maxSeconds: policy.maxSeconds }),
+      talk(config.announcements.voicemailThanks, language),
+    ];
+  }
+
+  /** The caller waited the queue's `afterSeconds` unanswered: their leg leaves the line for voicemail. */
+  async function noAnswer(record: CallRecord, queue: Queue): Promise<void> {
+    const { cid, customerLeg: leg, subject } = record;
+    if (record.ended || record.agentId || !cid || !leg || !subject) return;
+    if (phaseOf('voice', hub.interaction(cid)?.state ?? 'ended') !== 'waiting') return;
+    // From here, the hub ending the waiting call is the caller going to voicemail, not a hang-up.
+    record.ended = true;
+    let ncco: Ncco;
+    try {
+      ncco = await startVoicemail(
+        subject,
+        queue,
+        record.language,
+        config.announcements.voicemailNoAnswer,
+        cid,
+      );
+    } catch (error) {
+      record.ended = false;
+      log.warn('vonage.voicemail-failed', { cid }, error);
+      return;
+    }
+    if (record.streaming) {
+      record.streaming = false;
+      await api.stopStream(leg).catch(() => undefined);
+    }
+    await api.transfer(leg, ncco);
+    forget(record);
+  }
+
+  /** The recording arrived: fetched from Vonage into the attachment store, then sent as the caller's voicemail. */
+  async function keepRecording(cid: string, subject: Subject, url: string): Promise<void> {
+    const store = options.attachments;
+    if (!store) return;
+    const bytes = await api.downloadRecording(url, VOICEMAIL_ATTACHMENT_POLICY.maxBytes);
+    const ref = await store.put(bytes, {
+      name: 'voicemail.mp3',
+      type: 'audio/mpeg',
+      cid,
+      origin: subject.id,
+      policy: VOICEMAIL_ATTACHMENT_POLICY,
+    });
+    await hub.execute(
+      subject,
+      'voicemail.send',
+      { cid, clientMsgId: randomUUID(), attachments: [ref] },
+      { ip: 'vonage' },
+    );
+    log.info('vonage.voicemail-left', { cid, bytes: bytes.length });
+  }
+
   // ─── the keypad survey ───────────────────────────────────────────────────────────────────────
 
   /** The keypad survey of a phone call's queue, when it asks one (CSAT first; NPS after it when on). */
@@ -563,6 +689,15 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     if (!queue || !queueAvailability(queue, clock.now()).open) {
       record.ended = true;
       forget(record);
+      if (queue && record.kind === 'phone' && voicemailOf(queue)) {
+        // Closed, with voicemail: the caller leaves a message instead.
+        try {
+          const prompt = config.announcements.voicemailClosed;
+          return [...before, ...(await startVoicemail(subject, queue, record.language, prompt))];
+        } catch (error) {
+          log.error('vonage.voicemail-failed', { queue: queueId }, error);
+        }
+      }
       return [...before, talk(config.announcements.closed, record.language)];
     }
     try {
@@ -575,6 +710,13 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       })) as { cid: string };
       linkCid(record, result.cid);
       log.info('vonage.queued', { cid: result.cid, queue: queueId, kind: record.kind });
+      const voicemail = record.kind === 'phone' ? voicemailOf(queue) : undefined;
+      if (voicemail) {
+        record.voicemailTimer = clock.setTimeout(() => {
+          record.voicemailTimer = undefined;
+          void work(record, 'offer voicemail', () => noAnswer(record, queue));
+        }, voicemail.afterSeconds * 1000);
+      }
     } catch (error) {
       log.error('vonage.enqueue-failed', { queue: queueId }, error);
       record.ended = true;
@@ -1009,6 +1151,24 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       );
     },
 
+    recording(body, query) {
+      const cid = query.cid;
+      const url = str(body.recording_url);
+      const pending = cid === undefined ? undefined : recordingFor.get(cid);
+      if (!cid || !url || !pending || closed) {
+        // Unknown, or delivered again: each voicemail keeps its first recording.
+        log.debug('vonage.recording-unknown', { cid });
+        return;
+      }
+      recordingFor.delete(cid);
+      clock.clearTimeout(pending.expire);
+      track(
+        keepRecording(cid, pending.subject, url).catch((error: unknown) => {
+          log.error('vonage.voicemail-lost', { cid }, error);
+        }),
+      );
+    },
+
     async clientToken(subject) {
       if (subject.role === 'visitor') {
         if (config.visitorCalls === 'none' || (config.visitorCalls === 'identified' && !subject.identified)) {
@@ -1112,6 +1272,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
 
     close() {
       closed = true;
+      for (const pending of recordingFor.values()) clock.clearTimeout(pending.expire);
+      recordingFor.clear();
       for (const record of byCid.values()) forget(record);
       byCid.clear();
       byLeg.clear();

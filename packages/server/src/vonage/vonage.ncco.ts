@@ -20,6 +20,18 @@ export type NccoAction =
       readonly eventMethod: 'POST';
     }
   | {
+      readonly action: 'record';
+      readonly format: 'mp3' | 'wav' | 'ogg';
+      /** Seconds of silence that end the recording (3–10). */
+      readonly endOnSilence: number;
+      readonly endOnKey: '#';
+      /** Longest recording, seconds. */
+      readonly timeOut: number;
+      readonly beepStart: boolean;
+      readonly eventUrl: readonly string[];
+      readonly eventMethod: 'POST';
+    }
+  | {
       readonly action: 'conversation';
       readonly name: string;
       readonly startOnEnter: boolean;
@@ -71,6 +83,26 @@ export function conversation(
     startOnEnter: options.starts,
     endOnExit: options.endOnExit ?? true,
     ...(options.musicOnHoldUrl && !options.starts ? { musicOnHoldUrl: [options.musicOnHoldUrl] } : {}),
+  };
+}
+
+/**
+ * Records the caller (a voicemail): after a beep, until `silenceSeconds` of silence, the hash key or `maxSeconds`;
+ * then Vonage posts the recording's URL to `eventUrl` (the recording webhook) and goes on with the next action.
+ */
+export function record(
+  eventUrl: string,
+  options: { readonly maxSeconds: number; readonly silenceSeconds?: number },
+): NccoAction {
+  return {
+    action: 'record',
+    format: 'mp3',
+    endOnSilence: options.silenceSeconds ?? 3,
+    endOnKey: '#',
+    timeOut: options.maxSeconds,
+    beepStart: true,
+    eventUrl: [eventUrl],
+    eventMethod: 'POST',
   };
 }
 

@@ -96,7 +96,7 @@ const DIAL = /^\/vonage\/callbacks\/([\w.:-]{1,64})\/dial$/;
 
 /**
  * The Vonage routes: `POST /vonage/token`, `POST /vonage/calls/:cid/hold`, `POST /vonage/callbacks/:cid/dial`
- * for browsers (bearer token, CORS, rate limit), and `/vonage/webhooks/{answer,input,survey,event}` for Vonage (signed,
+ * for browsers (bearer token, CORS, rate limit), and `/vonage/webhooks/{answer,input,survey,event,recording}` for Vonage (signed,
  * answered at once; events are handled after the answer). Returns false for paths outside `/vonage/`.
  */
 export function createVonageRoutes(context: VonageRoutesContext) {
@@ -134,6 +134,13 @@ export function createVonageRoutes(context: VonageRoutesContext) {
           ...(url.searchParams.get('cid') ? { cid: url.searchParams.get('cid') as string } : {}),
           ...(url.searchParams.get('leg') ? { leg: url.searchParams.get('leg') as string } : {}),
         });
+        return;
+      }
+      if (path === '/vonage/webhooks/recording' && method === 'POST') {
+        // A voicemail's recording: fetched and kept after the answer.
+        response.writeHead(204).end();
+        const cid = url.searchParams.get('cid');
+        context.gateway.recording(fields, cid ? { cid } : {});
         return;
       }
       throw helplineError('not-found', { entity: 'Route', id: path });
