@@ -9,7 +9,8 @@ import { createMemoryTransport } from '../transport/memory.transport';
 import { devAuthenticate } from './dev-auth';
 import type { DialOptions, OutboundCall } from './dial.hub';
 import { createHub } from './hub';
-import type { Subject } from './hub.types';
+import type { HubStorage, StoredInteraction, Subject } from './hub.types';
+import { createMemoryStorage } from './memory.storage';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -20,7 +21,7 @@ const supervisor: Subject = { id: 'sam', role: 'supervisor', name: 'Sam' };
 const DNC = '+442079460999';
 
 /** A hub whose dial policy lets E.164 numbers through, refuses one number as do-not-call, and records placed calls. */
-function setup(options: { dial?: false } = {}) {
+function setup(options: { dial?: false; storage?: HubStorage } = {}) {
   const clock = createTestClock();
   const placed: OutboundCall[] = [];
   const dial: DialOptions = {
@@ -44,12 +45,14 @@ function setup(options: { dial?: false } = {}) {
     queues: [supportQueue, salesQueue],
     agents: [
       testAgent('alice'),
+      testAgent('dana'),
       testAgent('bob', { queueIds: ['sales'] }),
       testAgent('carl', { capacity: { ...testAgent('x').capacity, voice: 0 } }),
     ],
     authenticate: devAuthenticate,
     clock,
     ...(options.dial === false ? {} : { dial }),
+    ...(options.storage ? { storage: options.storage } : {}),
   });
   cleanups.push(() => hub.close());
   const agent = (id: string) => {
@@ -175,6 +178,30 @@ describe('click-to-dial: an outbound call', () => {
     const error = await refused(alice.dial('+442079460959'), 'dial/no-voice');
     assert.match(error.message, /another call/);
     assert.equal(alice.$dial.get()?.status, 'refused');
+  });
+
+  it('counts the agent’s calls by the records, as an accept does: a call the router never heard of refuses it', async () => {
+    const storage = createMemoryStorage();
+    const { agent, placed } = setup({ storage });
+    const dana = agent('dana');
+    await dana.setPresence('available');
+    await dana.dial('+442079460958');
+    const [danas] = placed;
+    assert.ok(danas);
+    // A call of alice's in the records that this hub's router does not count: dialled or accepted by another
+    // instance while this hub's copy was stale.
+    const record = (await storage.getInteraction(danas.cid)) as StoredInteraction;
+    await storage.putInteraction({
+      ...record,
+      interaction: { ...record.interaction, id: `${danas.cid}-ghost`, agentId: 'alice' },
+    });
+    const alice = agent('alice');
+    await alice.setPresence('available');
+    const error = await refused(alice.dial('+442079460959'), 'dial/no-voice');
+    assert.match(error.message, /another call/);
+    assert.equal(placed.length, 1, 'nothing placed');
+    const alices = (await storage.openInteractions()).filter((r) => r.interaction.agentId === 'alice');
+    assert.equal(alices.length, 1, 'nothing stored but the ghost');
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Agent } from '../agent/agent.types';
 import type { Interaction } from '../interaction/interaction.types';
-import { helplineError } from '../protocol/errors';
+import { helplineError, isHelplineError } from '../protocol/errors';
 import { dialError } from '../protocol/errors.dial';
 import type { CommandResult, WireCall, WireInteraction } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
@@ -210,12 +210,23 @@ export function createDialHub(deps: DialHubDeps): DialHub {
     step(current, change, { kind: 'dial', agentId });
     join(change, agentId);
     const cid = current.interaction.id;
+    // The router's count is a cache of the records: storage counts the agent's calls again by the records, under the
+    // lock on the agent an accept takes, and refuses the dial at their voice capacity. So a dial and an accept for
+    // one agent at the same moment (or two dials, on a cluster's old and new leader) count one after the other.
+    change.holds = {
+      agentId,
+      channel: 'voice',
+      capacity: deps.agents.get(agentId)?.capacity.voice ?? 0,
+      states: [...current.lifecycle.handling],
+    };
     // The agent's voice capacity is taken before the write, so a second dial at the same moment is refused.
     router.assign(cid, agentId, 'voice');
     try {
       await deps.serialized(cid, () => commit(current, change, { replayTo: agentId }));
     } catch (error) {
       router.release(cid);
+      if (isHelplineError(error) && error.code === 'agent/capacity')
+        throw dialError('dial/no-voice', { detail: 'you are on another call' });
       throw error;
     }
     const call = deps.callOf(cid);
