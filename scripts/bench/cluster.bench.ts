@@ -25,6 +25,10 @@ import type { BenchRow } from './bench.types';
  * PGlite's worker thread is). Then on the 3 instances, through the harness's balancer: SIGKILL a follower and time
  * until its clients are back and hold a message sent after the kill; SIGKILL the routing leader and time until a
  * chat started after the kill is offered. HELPLINE_BENCH_VISITORS / _AGENTS / _DURATION_MS shrink the load.
+ * Load-independent counts, per message acknowledged in the steady phase: what the instances published to each other
+ * (their `cluster.traffic` log lines, by kind, on direct links and through the database) and PostgreSQL's
+ * transactions (`pg_stat_database`; a statement outside a transaction is one) — on a shared machine timings move
+ * with its load, these do not.
  */
 
 const VISITORS = Number(process.env.HELPLINE_BENCH_VISITORS ?? 10_000);
@@ -80,6 +84,10 @@ interface Deployment {
   pids(): (number | undefined)[];
   /** Sessions on the deployment's PostgreSQL database now (none on PGlite). */
   connections?(): Promise<{ total: number; busy: number }>;
+  /** Transactions committed or rolled back in the deployment's PostgreSQL database so far (none on PGlite). */
+  transactions?(): Promise<number>;
+  /** What the instances published to each other so far, by `link:<kind>` and `db:<kind>` (`cluster.traffic`). */
+  traffic?(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -103,10 +111,47 @@ async function pgliteDeployment(): Promise<Deployment> {
   };
 }
 
-function clusterDeployment(cluster: Cluster): Deployment & { readonly cluster: Cluster } {
+/** How often the instances log what they publish to each other (`cluster.traffic`): the per-message counts' grain. */
+const TRAFFIC_LOG_MS = 1_000;
+
+/** The last `cluster.traffic` of each instance, from their log lines. */
+function trafficRecorder() {
+  const last: Record<string, number>[] = [];
+  return {
+    env: () => ({ HELPLINE_CLUSTER_TRAFFIC_MS: String(TRAFFIC_LOG_MS) }),
+    onServerLine(index: number, line: string) {
+      if (!line.includes('"cluster.traffic"')) return;
+      const fields = JSON.parse(line) as Record<string, unknown>;
+      last[index] = Object.fromEntries(
+        Object.entries(fields).filter(
+          (entry): entry is [string, number] => /^(link|db):/.test(entry[0]) && typeof entry[1] === 'number',
+        ),
+      );
+    },
+    total() {
+      const sum: Record<string, number> = {};
+      for (const counts of last)
+        for (const [key, n] of Object.entries(counts ?? {})) sum[key] = (sum[key] ?? 0) + n;
+      return sum;
+    },
+  };
+}
+
+function clusterDeployment(
+  cluster: Cluster,
+  traffic: () => Record<string, number>,
+): Deployment & { readonly cluster: Cluster } {
   const instances = cluster.instances.length;
   return {
     cluster,
+    traffic,
+    async transactions() {
+      const [row] = await cluster.query<{ n: string }>(
+        'SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database WHERE datname = $1',
+        [cluster.database.name],
+      );
+      return Number(row?.n ?? 0);
+    },
     label: `${instances} instance${instances === 1 ? '' : 's'}, PostgreSQL`,
     ports: () =>
       cluster.instances.flatMap((instance) => (instance.port === undefined ? [] : [instance.port])),
@@ -133,6 +178,11 @@ interface LoadRun {
   /** CPU ms of all instances in the steady phase per acknowledged message; NaN when not measured. */
   readonly cpuPerMessage: number;
   readonly connections: { total: number; busy: number } | undefined;
+  /**
+   * Per message acknowledged in the steady phase: what the instances published to each other (by kind) and the
+   * database's transactions. Unlike timings, these hardly move with the machine's load.
+   */
+  readonly perMessage?: { readonly published: Record<string, number>; readonly transactions: number };
 }
 
 async function runLoad(deployment: Deployment): Promise<LoadRun> {
@@ -158,7 +208,13 @@ async function runLoad(deployment: Deployment): Promise<LoadRun> {
   })();
   const cpuTotal = () =>
     deployment.pids().reduce<number>((sum, pid) => sum + (pid === undefined ? 0 : (cpuMs(pid) ?? 0)), 0);
-  const steady: { cpuAtStart?: number } = {};
+  type Counts = { traffic: Record<string, number>; transactions: Promise<number> };
+  const counts = (): Counts | undefined =>
+    deployment.traffic && deployment.transactions
+      ? { traffic: deployment.traffic(), transactions: deployment.transactions().catch(() => Number.NaN) }
+      : undefined;
+  // The counts at the start and at the end of the steady phase (before the load generator closes its sockets).
+  const steady: { cpuAtStart?: number; counts?: Counts; countsAtEnd?: Counts } = {};
   process.stderr.write(`[cluster bench] ${deployment.label}: load starts\n`);
   // The load has a balancer of its own, in processes of their own (see scripts/load/balancer.process.ts).
   const balancer = await startLoadBalancer(deployment.ports(), VISITORS + AGENTS);
@@ -172,6 +228,10 @@ async function runLoad(deployment: Deployment): Promise<LoadRun> {
       locate: (via, port) => balancer.locate(via, port),
       onSteady: () => {
         steady.cpuAtStart = cpuTotal();
+        steady.counts = counts();
+        setTimeout(() => {
+          steady.countsAtEnd = counts();
+        }, DURATION_MS).unref();
       },
     });
     process.stderr.write(`[cluster bench] ${deployment.label}: ${JSON.stringify(result)}\n`);
@@ -179,6 +239,19 @@ async function runLoad(deployment: Deployment): Promise<LoadRun> {
       steady.cpuAtStart === undefined || result.acked === 0
         ? Number.NaN
         : (cpuTotal() - steady.cpuAtStart) / result.acked;
+    const { counts: first, countsAtEnd: last } = steady;
+    let perMessage: LoadRun['perMessage'];
+    if (first && last && result.acked > 0) {
+      const published: Record<string, number> = {};
+      for (const [key, n] of Object.entries(last.traffic)) {
+        const delta = n - (first.traffic[key] ?? 0);
+        if (delta > 0) published[key] = delta / result.acked;
+      }
+      perMessage = {
+        published,
+        transactions: ((await last.transactions) - (await first.transactions)) / result.acked,
+      };
+    }
     return {
       label: deployment.label,
       instances: deployment.pids().length,
@@ -186,6 +259,7 @@ async function runLoad(deployment: Deployment): Promise<LoadRun> {
       rss,
       cpuPerMessage,
       connections,
+      ...(perMessage ? { perMessage } : {}),
     };
   } finally {
     sampling = false;
@@ -278,6 +352,7 @@ function resourceRows(run: LoadRun, baseline: LoadRun | undefined): BenchRow[] {
       competitors: '—',
       ok: baseline ? complete(run) && complete(baseline) && ratio <= SCALE_OUT_FACTOR : null,
     },
+    ...(run.perMessage ? [countsRow(run, run.perMessage)] : []),
     ...(run.connections
       ? [
           {
@@ -290,6 +365,19 @@ function resourceRows(run: LoadRun, baseline: LoadRun | undefined): BenchRow[] {
         ]
       : []),
   ];
+}
+
+function countsRow(run: LoadRun, counts: NonNullable<LoadRun['perMessage']>): BenchRow {
+  const entries = Object.entries(counts.published).sort((a, b) => b[1] - a[1]);
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  const kinds = entries.map(([key, n]) => `${key} ${n.toFixed(2)}`).join(', ');
+  return {
+    what: `cluster, ${run.label}: per message in the steady phase, messages between instances (cluster.traffic, by kind) and PostgreSQL transactions`,
+    measured: `${run.instances > 1 ? `${total.toFixed(2)} between instances (${kinds}); ` : ''}${counts.transactions.toFixed(2)} transactions`,
+    budget: '—',
+    competitors: '—',
+    ok: null,
+  };
 }
 
 function scaleOutRow(run: LoadRun, baseline: LoadRun): BenchRow {
@@ -590,8 +678,17 @@ export default async function clusterBench(): Promise<BenchRow[]> {
       skipped('3 instances, PostgreSQL: the load, routing takeover and client resume'),
     ];
   }
-  const startOn = (instances: number) => async () =>
-    clusterDeployment(await startCluster({ adminUrl: postgres.url, instances, config: benchConfig() }));
+  const startOn = (instances: number) => async () => {
+    const traffic = trafficRecorder();
+    const cluster = await startCluster({
+      adminUrl: postgres.url,
+      instances,
+      config: benchConfig(),
+      env: traffic.env,
+      onServerLine: traffic.onServerLine,
+    });
+    return clusterDeployment(cluster, traffic.total);
+  };
   const single = await withDeployment(startOn(1), runLoad);
   rows.push(...loadRows(single));
   const three = await withDeployment(startOn(3), async (deployment) => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLOSE_CODES, helplineError } from '@helpline/core';
+import { CLOSE_CODES, helplineError, isHelplineError } from '@helpline/core';
 import { createAlwaysHeldLease, createLocalBus } from '@helpline/core/cluster';
 import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline/core/hub';
 import { type AttachmentOptions, openAttachments } from './attachments';
@@ -31,6 +31,7 @@ import { createLogger, type Logger } from './log/logger';
 import { prepareOutbound } from './outbound';
 import { reportsOfQueues } from './reports';
 import { createReportScheduler } from './reports/reports.schedule';
+import { isDatabaseOutage } from './storage/sql.errors';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
 import type { StorageFence } from './storage/storage.fence';
 import { prepareVonage, type VonageServer } from './vonage';
@@ -93,6 +94,8 @@ export interface ClusterOptions {
   readonly leaseIdleMs?: number | undefined;
   /** How often an instance that does not lead tries for the lease. Default 250 ms. */
   readonly leaseRetryMs?: number | undefined;
+  /** How often the instance logs what it sent the others (`cluster.traffic`, docs/cluster.md). Default 60 s. */
+  readonly trafficLogMs?: number | undefined;
   /** How long a socket or API call waits for a leader to be known. Default 5 s. */
   readonly waitForLeaderMs?: number | undefined;
   /** How long a leader that lost its lease keeps its clients, waiting to win it straight back. Default 10 s. */
@@ -279,6 +282,9 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
             ...(options.cluster?.leaseRetryMs === undefined
               ? {}
               : { leaseRetryMs: options.cluster.leaseRetryMs }),
+            ...(options.cluster?.trafficLogMs === undefined
+              ? {}
+              : { trafficLogMs: options.cluster.trafficLogMs }),
           })
         : undefined;
     if (member && options.cluster?.peerUrl) await member.advertise(options.cluster.peerUrl);
@@ -372,7 +378,16 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       return refused;
     },
     // Failures no command answers for (a timer's step, routing), through the redacting logger.
-    logger: { error: (what, error) => log.error('hub.failed', { what }, error) },
+    // A database that cannot be reached (or a fence that refused: another instance leads) is an outage the step
+    // waits out, not a fault of the server: warn. A leader cut off from PostgreSQL logged its customer directory's
+    // failed queries as errors, and the cluster scenarios count every error line.
+    logger: {
+      error(what, error) {
+        const outage = isDatabaseOutage(error) || (isHelplineError(error) && error.code === 'unavailable');
+        if (outage) log.warn('hub.failed', { what }, error);
+        else log.error('hub.failed', { what }, error);
+      },
+    },
     ...(attachments ? { attachments: attachments.store.claims } : {}),
     cases: createSqlCaseStore(storage.sql),
     ...(options.customers === false
@@ -404,6 +419,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     createHub: () => createHub(hubOptions),
     // One process always leads: its roles are no news, its failures are.
     log: member ? log : { ...log, debug() {}, info() {} },
+    // A follower pings the sockets it relays itself, as the hub pings its own.
+    heartbeatMs: hubOptions.heartbeatMs,
     ...(options.cluster?.waitForLeaderMs === undefined
       ? {}
       : { waitForLeaderMs: options.cluster.waitForLeaderMs }),

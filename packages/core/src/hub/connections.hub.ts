@@ -118,6 +118,8 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
     clock,
     intervalMs: deps.heartbeatMs,
     connections: () => conns,
+    // A sink that keeps its client alive itself (a cluster follower's relayed socket) is neither pinged nor timed out.
+    pinged: (conn) => conn.sink.keepsAlive !== true,
     ping(conn, raw) {
       // Pings carry no order: the sink may write them later, in batches.
       if (conn.closed) return;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createTestClock } from '../testing';
 import { createHeartbeat, type Liveness } from './heartbeat';
 
-type TestConn = Liveness & { readonly name: string };
+type TestConn = Liveness & { readonly name: string; readonly keptAliveElsewhere?: boolean };
 
 function setup() {
   const clock = createTestClock();
@@ -15,6 +15,7 @@ function setup() {
     clock,
     intervalMs: 15_000,
     connections: () => conns,
+    pinged: (conn) => conn.keptAliveElsewhere !== true,
     ping: (conn, raw) => pings.push({ name: conn.name, raw }),
     timedOut(conn) {
       dropped.push(conn.name);
@@ -22,8 +23,12 @@ function setup() {
     },
     sweep: (now) => sweeps.push(now),
   });
-  const open = (name: string) => {
-    const conn: TestConn = { name, unansweredPings: 0 };
+  const open = (name: string, keptAliveElsewhere?: boolean) => {
+    const conn: TestConn = {
+      name,
+      unansweredPings: 0,
+      ...(keptAliveElsewhere ? { keptAliveElsewhere } : {}),
+    };
     conns.add(conn);
     heartbeat.start();
     return conn;
@@ -54,6 +59,15 @@ describe('heartbeat', () => {
       heartbeat.heard(lively);
     }
     assert.deepEqual(dropped, ['quiet']);
+  });
+
+  it('neither pings nor drops a connection kept alive elsewhere (a cluster follower’s relayed socket), and still sweeps', async () => {
+    const { clock, pings, dropped, sweeps, open } = setup();
+    open('relayed', true);
+    for (let beat = 0; beat < 4; beat++) await clock.advance(15_000);
+    assert.deepEqual(pings, []);
+    assert.deepEqual(dropped, []);
+    assert.equal(sweeps.length, 1, 'the sweep runs on the same timer');
   });
 
   it('keeps no timer while no connection is open, sweeps about once a minute, and stops for good', async () => {

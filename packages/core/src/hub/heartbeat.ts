@@ -21,6 +21,8 @@ export interface HeartbeatDeps<C extends Liveness> {
   readonly intervalMs: number;
   /** The open connections. */
   readonly connections: () => ReadonlySet<C>;
+  /** Whether `conn` is pinged and dropped for silence here; default every connection (see `keepsAlive` of a sink). */
+  readonly pinged?: (conn: C) => boolean;
   /** Sends `raw`, one `ping` frame serialized for every connection of this beat, to `conn`. */
   readonly ping: (conn: C, raw: string) => void;
   /** Drops a connection that left two pings unanswered. */
@@ -58,6 +60,7 @@ export function createHeartbeat<C extends Liveness>(deps: HeartbeatDeps<C>): Hea
     const now = clock.now();
     let raw: string | undefined;
     for (const conn of [...deps.connections()]) {
+      if (deps.pinged && !deps.pinged(conn)) continue;
       // Counted in pings, not wall time: after the server itself stalled, a pong still waiting in the socket
       // buffer must not count as missed.
       if (conn.unansweredPings >= 2) deps.timedOut(conn);

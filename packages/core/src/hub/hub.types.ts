@@ -382,6 +382,12 @@ export interface HubConnectionSink {
    * may write it later: a server pinging thousands of sockets at once writes them in batches between other work.
    */
   ping?(raw: string): void;
+  /**
+   * True when the sink's owner keeps the client's link alive itself: it pings the client and closes the link when
+   * the client falls silent. The hub then neither pings this connection nor drops it for silence. A cluster follower
+   * does so for the sockets it relays to the leader's hub, so pings and pongs do not cross between instances.
+   */
+  readonly keepsAlive?: boolean;
   close(code: number, reason: string): void;
 }
 

@@ -57,6 +57,9 @@ Environment:
   HELPLINE_PEER_URL      cluster mode: where the other instances open direct links to this one
                          (ws://host:port/cluster/peer; default worked out from the address it listens on)
   HELPLINE_PEER_HOST     cluster mode: the host in that default, when listening on 0.0.0.0
+  HELPLINE_CLUSTER_TRAFFIC_MS
+                         cluster mode: how often to log what this instance sent the others
+                         (cluster.traffic; default 60000)
   HELPLINE_JWT_SECRET    HS256 secret of agent and supervisor JWTs
   HELPLINE_JWKS_URL      JWKS URL of agent and supervisor JWTs (RS256, ES256)
   HELPLINE_LOG_LEVEL     debug | info | warn | error (default info)
@@ -178,6 +181,9 @@ async function serve(values: Values, io: CliIo): Promise<number> {
         ...(env.HELPLINE_DATABASE_DIRECT_URL ? { directUrl: env.HELPLINE_DATABASE_DIRECT_URL } : {}),
         ...(env.HELPLINE_PEER_URL ? { peerUrl: env.HELPLINE_PEER_URL } : {}),
         ...(env.HELPLINE_PEER_HOST ? { peerHost: env.HELPLINE_PEER_HOST } : {}),
+        ...(Number(env.HELPLINE_CLUSTER_TRAFFIC_MS) > 0
+          ? { trafficLogMs: Number(env.HELPLINE_CLUSTER_TRAFFIC_MS) }
+          : {}),
       },
       ...(bytes ? { attachments: { bytes } } : {}),
     });

@@ -28,6 +28,11 @@ export interface ClusterMemberOptions {
   readonly leaseRetryMs?: number;
   /** How often the instance's row in `instances` is touched. Default 2 s. */
   readonly heartbeatMs?: number;
+  /**
+   * How often the instance logs what it published to the others since it started (`cluster.traffic`: by kind, on
+   * direct links and through the database), when anything was. Default 60 s.
+   */
+  readonly trafficLogMs?: number;
 }
 
 /** This instance as a member of its deployment. */
@@ -63,6 +68,7 @@ export interface ClusterMember {
 }
 
 const DEFAULT_HEARTBEAT_MS = 2_000;
+const DEFAULT_TRAFFIC_LOG_MS = 60_000;
 /** The lease whose holder runs the engine (its row in `helpline_leases`). */
 export const ENGINE_LEASE = 'engine';
 /** Rows of instances gone without a goodbye are removed after this long. */
@@ -152,6 +158,19 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
       .catch((error: unknown) => reportFailure('instance heartbeat', error));
   }, heartbeatMs);
   heartbeat.unref();
+  let trafficLogged = '';
+  const logTraffic = () => {
+    const now = JSON.stringify(bus.traffic);
+    if (now === trafficLogged) return;
+    trafficLogged = now;
+    // Flat, as every log field: `link:relay.out`, `db:relay.attach`, … (counts since the instance started).
+    const fields: Record<string, number | string> = { instance: instanceId };
+    for (const way of ['link', 'db'] as const)
+      for (const [kind, n] of Object.entries(bus.traffic[way])) fields[`${way}:${kind}`] = n;
+    log.info('cluster.traffic', fields);
+  };
+  const trafficTimer = setInterval(logTraffic, options.trafficLogMs ?? DEFAULT_TRAFFIC_LOG_MS);
+  trafficTimer.unref();
   log.info('cluster.joined', { instance: instanceId });
   const staleHandlers = new Set<(epoch: number) => void>();
   const refuse = (detail: string) => helplineError('unavailable', { detail }, { retryAfterMs: 1_000 });
@@ -189,6 +208,8 @@ export async function joinCluster(options: ClusterMemberOptions): Promise<Cluste
     },
     async close() {
       clearInterval(heartbeat);
+      clearInterval(trafficTimer);
+      logTraffic();
       await bus.close();
       await sql
         .query('DELETE FROM instances WHERE id = $1', [instanceId])

@@ -39,6 +39,11 @@ export interface EngineSwitchOptions {
   readonly resumeWithinMs?: number;
   /** How long a follower's API call waits for the leader's answer. Default 10 s. */
   readonly executeTimeoutMs?: number;
+  /**
+   * The sockets' ping interval (the hub's `heartbeatMs`): a follower then pings the sockets it relays itself, and no
+   * ping or pong crosses to the leader (`RelayClientOptions.heartbeatMs`). Absent: the leader's hub pings them.
+   */
+  readonly heartbeatMs?: number | undefined;
   /** Answers, on the leader, the HTTP requests followers forward ({@link EngineSwitch.forward}). */
   readonly serveHttp?: ((request: ForwardedRequest) => Promise<ForwardedReply>) | undefined;
   /**
@@ -127,6 +132,7 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
   const relay = createRelayClient({
     bus,
     ...(options.executeTimeoutMs === undefined ? {} : { executeTimeoutMs: options.executeTimeoutMs }),
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
 
   let role: EngineRole = 'follower';

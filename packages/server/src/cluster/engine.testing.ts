@@ -10,7 +10,7 @@ import {
   clusterFailure,
   isAddressedTo,
 } from '@helpline/core/cluster';
-import type { ConnectionMeta, Hub, HubConnection } from '@helpline/core/hub';
+import type { ConnectionMeta, Hub, HubConnection, HubConnectionSink } from '@helpline/core/hub';
 
 /** Buses of several instances that reach each other, as LISTEN/NOTIFY does: asynchronously, each sender in order. */
 export interface SharedBus<Topics extends ClusterTopics> {
@@ -257,4 +257,40 @@ export function recordedSocket(hub: Hub, meta: ConnectionMeta = {}): RecordedSoc
       connection.current?.disconnected();
     },
   };
+}
+
+/** A client's socket as a relay's sink: what it was sent, pinged and closed with. */
+export function recordingSink() {
+  const sink = {
+    frames: [] as string[],
+    pings: [] as string[],
+    closed: undefined as { code: number; reason: string } | undefined,
+    send(raw: string) {
+      sink.frames.push(raw);
+    },
+    ping(raw: string) {
+      sink.pings.push(raw);
+    },
+    close(code: number, reason: string) {
+      sink.closed = { code, reason };
+    },
+  } satisfies HubConnectionSink & Record<string, unknown>;
+  return sink;
+}
+
+/** A hub that records what its one connection receives, the sink it was given, and whether the connection went. */
+export function recordingHub() {
+  const state = { received: [] as string[], gone: false, sink: undefined as HubConnectionSink | undefined };
+  const hub = {
+    connect(sink: HubConnectionSink): HubConnection {
+      state.sink = sink;
+      return {
+        receive: (raw: string) => state.received.push(raw),
+        disconnected: () => {
+          state.gone = true;
+        },
+      };
+    },
+  } as unknown as Hub;
+  return { hub, state };
 }

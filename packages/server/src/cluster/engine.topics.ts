@@ -41,11 +41,15 @@ export type EngineTopics = {
    * their next try. `epoch` is its term.
    */
   readonly 'engine.released': { readonly epoch: number };
-  /** Follower → leader: a socket opened. */
+  /**
+   * Follower → leader: a socket opened. `keepsAlive`: the follower pings it and closes it when its client falls
+   * silent, so the leader's hub does not ping it (a follower of an older version leaves that to the hub).
+   */
   readonly 'relay.attach': {
     readonly connectionId: string;
     readonly epoch: number;
     readonly meta: ConnectionMeta;
+    readonly keepsAlive?: true;
   };
   /**
    * Follower → leader: a frame from the client. `n` counts the connection's frames from 1: a gap means some were lost
@@ -65,7 +69,8 @@ export type EngineTopics = {
    */
   readonly 'relay.alive': { readonly epoch: number };
   /**
-   * Leader → follower: a frame for the client; `ping` when it is a heartbeat (written when convenient). `n` counts the
+   * Leader → follower: a frame for the client; `ping` when it is a heartbeat (written when convenient: only to a
+   * socket whose follower does not keep it alive itself, see `relay.attach`). `n` counts the
    * connection's frames from 1, as `relay.in` does: a gap closes the socket, and the client resumes from the log.
    */
   readonly 'relay.out': {

@@ -160,6 +160,22 @@ describe('direct links between instances', () => {
     });
   });
 
+  it('tries a link whose first handshake failed again on a timer, though nothing more is published', async () => {
+    const { buses, urls } = await deployment(['a', 'b']);
+    const a = buses.get('a') as PeerBus<Topics>;
+    const notes = received(buses.get('b') as PeerBus<Topics>);
+    const real = urls.get('b') as string;
+    // b's first handshake fails (nothing listens where a looks for it), as under load or while b starts.
+    urls.set('b', 'ws://127.0.0.1:1/cluster/peer');
+    a.publish('note', { i: 0 }, { instances: ['b'] });
+    await until(() => notes.length === 1, 'the note, through the database');
+    urls.set('b', real);
+    // No more notes: the link opens on its own, on the retry timer (50 ms here, then doubling).
+    await until(() => a.links.out === 1, 'a link opened on the timer', 5_000);
+    a.publish('note', { i: 1 }, { instances: ['b'] });
+    await until(() => notes.length === 2, 'the next note, on the link');
+  });
+
   it('goes on through the database when a link breaks, and opens a new one', async () => {
     const { buses, cut } = await deployment(['a', 'b']);
     const a = buses.get('a') as PeerBus<Topics>;

@@ -35,8 +35,13 @@ export interface PeerLinksOptions {
   readonly key: Buffer;
   /** Where instance `instanceId` takes links (`ws://host:port/…`), or undefined when it has not said. */
   readonly locate: (instanceId: string) => Promise<string | undefined>;
-  /** How long after a link failed (or could not open) the next one is tried. Default 2 s. */
+  /**
+   * How long after a link failed (or could not open) the next one is tried, on a timer: doubled after each failure
+   * in a row, up to `maxRetryMs`. Default 2 s.
+   */
   readonly retryMs?: number;
+  /** The longest wait between tries of a link that keeps failing. Default 30 s. */
+  readonly maxRetryMs?: number;
   /** How long a link may go without an answer to its ping before it counts as broken. Default 10 s. */
   readonly heartbeatMs?: number;
   readonly reportFailure?: ReportClusterFailure;
@@ -50,6 +55,17 @@ export interface PeerBus<Topics extends ClusterTopics> extends ClusterBus<Topics
   accept(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Links open now: to how many instances this one sends directly, and from how many it receives. */
   readonly links: { readonly out: number; readonly in: number };
+  /**
+   * What this instance has published since it started, by kind: on a direct link (`link`) or through the database
+   * (`db`). For the log (`cluster.traffic`) and the cluster bench's frames per message.
+   */
+  readonly traffic: PeerTraffic;
+}
+
+/** Messages published, by kind, on direct links and through the database ({@link PeerBus.traffic}). */
+export interface PeerTraffic {
+  readonly link: Readonly<Record<string, number>>;
+  readonly db: Readonly<Record<string, number>>;
 }
 
 /** The header a link's handshake carries: `v1.<origin>.<link>.<time>.<signature>`. */
@@ -133,11 +149,19 @@ export function withPeerLinks<Topics extends ClusterTopics>(
   const { key } = options;
   const report = options.reportFailure ?? reportToConsole;
   const retryMs = options.retryMs ?? 2_000;
+  const maxRetryMs = Math.max(retryMs, options.maxRetryMs ?? 30_000);
+  /** Failures in a row of the link to each instance (reset when one opens), and the timers that try again. */
+  const failures = new Map<string, number>();
+  const retries = new Map<string, ReturnType<typeof setTimeout>>();
   const heartbeatMs = options.heartbeatMs ?? 10_000;
   const handlers = new Set<(message: ClusterMessage<Topics>) => void>();
   const outbound = new Map<string, Outbound>();
   const inbound = new Map<string, Inbound>();
   const server = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  const traffic = { link: {} as Record<string, number>, db: {} as Record<string, number> };
+  const count = (way: Record<string, number>, kind: string) => {
+    way[kind] = (way[kind] ?? 0) + 1;
+  };
   let closed = false;
 
   function deliver(origin: string, entries: readonly Entry[]) {
@@ -172,12 +196,30 @@ export function withPeerLinks<Topics extends ClusterTopics>(
     link.socket.send(batch);
   }
 
-  function rest(target: string, socket: WebSocket | undefined, why: unknown) {
+  /**
+   * The link to `target` failed or could not open: the database carries on, and the next link is tried on a timer —
+   * not only with the next message for `target`, which may never come (a handshake that failed on a loaded machine
+   * left a link to the leader down for as long as nothing was published to it). Each failure in a row doubles the
+   * wait, up to `maxRetryMs`. `retry: false` (the instance has no address, or is gone): only the next message tries.
+   */
+  function rest(target: string, socket: WebSocket | undefined, why: unknown, retry = true) {
     const current = outbound.get(target);
     if (socket !== undefined && (current?.state !== 'open' || current.socket !== socket)) return;
     if (!closed && why !== undefined) report(`peer link to ${target}`, why);
     if (current?.state === 'open') options.onLink?.(target, false);
-    outbound.set(target, { state: 'resting', until: Date.now() + retryMs });
+    const failed = (failures.get(target) ?? 0) + 1;
+    failures.set(target, failed);
+    const waitMs = Math.min(maxRetryMs, retryMs * 2 ** Math.min(failed - 1, 20));
+    outbound.set(target, { state: 'resting', until: Date.now() + waitMs });
+    clearTimeout(retries.get(target));
+    retries.delete(target);
+    if (!retry || closed) return;
+    const timer = setTimeout(() => {
+      retries.delete(target);
+      if (!closed && outbound.get(target)?.state === 'resting') void dial(target);
+    }, waitMs);
+    timer.unref();
+    retries.set(target, timer);
   }
 
   async function dial(target: string) {
@@ -188,7 +230,7 @@ export function withPeerLinks<Topics extends ClusterTopics>(
     });
     if (closed) return;
     if (url === undefined) {
-      rest(target, undefined, undefined);
+      rest(target, undefined, undefined, false);
       return;
     }
     const link = randomBytes(9).toString('base64url');
@@ -216,6 +258,7 @@ export function withPeerLinks<Topics extends ClusterTopics>(
       // Everything published until now went through the database: the marker follows it, the link what comes next.
       inner.publish('peer.switch', { link } as (Topics & PeerTopics)['peer.switch'], { instances: [target] });
       outbound.set(target, { state: 'open', socket, queue: [] });
+      failures.delete(target);
       options.onLink?.(target, true);
     });
     socket.on('error', () => {});
@@ -235,11 +278,13 @@ export function withPeerLinks<Topics extends ClusterTopics>(
     if (closed) return;
     const target = single(to);
     if (target === undefined || target === self) {
+      count(traffic.db, kind);
       inner.publish(kind, payload as (Topics & PeerTopics)[Kind], to);
       return;
     }
     const link = outbound.get(target);
     if (link?.state === 'open') {
+      count(traffic.link, kind);
       // What every callback of one turn of the event loop publishes for one instance goes in one write. Flushed at
       // the microtask checkpoint that ends each callback instead, a link wrote once per database reply or client
       // frame — a socket write per relayed frame, the largest single cost of a busy leader.
@@ -247,6 +292,7 @@ export function withPeerLinks<Topics extends ClusterTopics>(
       link.queue.push(JSON.stringify({ k: kind, p: payload }));
       return;
     }
+    count(traffic.db, kind);
     inner.publish(kind, payload as (Topics & PeerTopics)[Kind], to);
     if (link === undefined || (link.state === 'resting' && Date.now() >= link.until)) void dial(target);
   }
@@ -298,6 +344,7 @@ export function withPeerLinks<Topics extends ClusterTopics>(
       for (const link of outbound.values()) if (link.state === 'open') out += 1;
       return { out, in: inbound.size };
     },
+    traffic,
     publish,
     subscribe(handler) {
       handlers.add(handler);
@@ -318,6 +365,8 @@ export function withPeerLinks<Topics extends ClusterTopics>(
     async close() {
       for (const target of outbound.keys()) flushLink(target);
       closed = true;
+      for (const timer of retries.values()) clearTimeout(timer);
+      retries.clear();
       innerSubscription();
       for (const link of outbound.values()) if (link.state === 'open') link.socket.close(1001, 'closing');
       for (const { socket } of inbound.values()) socket.close(1001, 'closing');

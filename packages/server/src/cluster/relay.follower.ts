@@ -1,4 +1,11 @@
-import { type CommandOp, type CommandResult, HelplineError, helplineError } from '@helpline/core';
+import {
+  CLOSE_CODES,
+  type CommandOp,
+  type CommandResult,
+  HelplineError,
+  helplineError,
+  type ServerFrame,
+} from '@helpline/core';
 import type { ConnectionMeta, HubConnection, HubConnectionSink, Subject } from '@helpline/core/hub';
 import type { ChannelCall, EngineBus } from './engine.topics';
 import type { ForwardedReply, ForwardedRequest } from './http.forward';
@@ -16,6 +23,14 @@ export interface RelayClientOptions {
   readonly executeTimeoutMs?: number;
   /** What a caller whose answer did not come is told to wait before trying again. Default 1 s. */
   readonly retryAfterMs?: number;
+  /**
+   * The sockets' ping interval (the hub's `heartbeatMs`). Given, the follower keeps its relayed sockets alive itself,
+   * as a hub does its own: it pings each one, closes one that leaves two pings unanswered, and answers for the hub
+   * that no ping or pong crosses to the leader (a quarter of the relayed frames, measured). Only a socket's first
+   * pong is relayed: a client heard from after its welcome spends the resume token it came with. Absent: the
+   * leader's hub pings them through the relay.
+   */
+  readonly heartbeatMs?: number;
 }
 
 /** A follower's side of the relay: its sockets and API calls, carried to the leader's hub. */
@@ -57,6 +72,10 @@ interface Relayed {
   /** The `n` of the last `relay.in` sent and of the next `relay.out` expected. */
   sent: number;
   nextOut: number;
+  /** Pings sent since the client was last heard from (when the follower keeps it alive). */
+  unanswered: number;
+  /** Whether a pong of the client went to the leader already (the first one does). */
+  pongRelayed: boolean;
 }
 
 interface Waiting {
@@ -70,6 +89,16 @@ const SERVICE_RESTART = 1012;
 
 const sameTarget = (a: RelayTarget | undefined, b: RelayTarget | undefined) =>
   a !== undefined && b !== undefined && a.instanceId === b.instanceId && a.epoch === b.epoch;
+
+/** A client's `pong` frame: short, so it is told apart without parsing every frame. */
+function isPong(raw: string): boolean {
+  if (raw.length > 64 || !raw.includes('"pong"')) return false;
+  try {
+    return (JSON.parse(raw) as { t?: unknown }).t === 'pong';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The follower's side of the relay (docs/decisions/0005). Each socket gets an id unique in the deployment; it is
@@ -93,6 +122,29 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
   const waiting = new Map<string, Waiting>();
   let sequence = 0;
   let closed = false;
+  const { heartbeatMs } = options;
+  let beating: ReturnType<typeof setInterval> | undefined;
+
+  /** One beat of the relayed sockets' heartbeat: a ping each, and the end of those that left two unanswered. */
+  function beat() {
+    if (relayed.size === 0) {
+      clearInterval(beating);
+      beating = undefined;
+      return;
+    }
+    const ping = JSON.stringify({ t: 'ping', ts: Date.now() } satisfies ServerFrame);
+    for (const [connectionId, socket] of [...relayed]) {
+      if (socket.unanswered >= 2) {
+        const error = helplineError('connection/timeout', { op: 'ping', ms: (heartbeatMs ?? 0) * 2 });
+        socket.sink.send(JSON.stringify({ t: 'bye', code: CLOSE_CODES.timeout, error: error.toPayload() }));
+        end(connectionId, socket, CLOSE_CODES.timeout, error.code);
+        continue;
+      }
+      socket.unanswered += 1;
+      if (socket.sink.ping) socket.sink.ping(ping);
+      else socket.sink.send(ping);
+    }
+  }
   const nextId = () => `${bus.instanceId}.${(++sequence).toString(36)}`;
   const unavailable = (detail: string) => helplineError('unavailable', { detail }, { retryAfterMs });
 
@@ -187,12 +239,28 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         sink.close(1012, 'shutting down');
         return { receive() {}, disconnected() {} };
       }
-      const socket: Relayed = { sink, target: to, sent: 0, nextOut: 1 };
+      const socket: Relayed = { sink, target: to, sent: 0, nextOut: 1, unanswered: 0, pongRelayed: false };
       relayed.set(connectionId, socket);
-      bus.publish('relay.attach', { connectionId, epoch, meta }, { instances: [instanceId] });
+      const keepsAlive = heartbeatMs !== undefined;
+      if (keepsAlive && beating === undefined) {
+        beating = setInterval(beat, heartbeatMs);
+        beating.unref();
+      }
+      bus.publish(
+        'relay.attach',
+        { connectionId, epoch, meta, ...(keepsAlive ? { keepsAlive } : {}) },
+        { instances: [instanceId] },
+      );
       return {
         receive(raw) {
           if (relayed.get(connectionId) !== socket) return;
+          if (keepsAlive) {
+            socket.unanswered = 0;
+            if (isPong(raw)) {
+              if (socket.pongRelayed) return;
+              socket.pongRelayed = true;
+            }
+          }
           socket.sent += 1;
           bus.publish('relay.in', { connectionId, epoch, n: socket.sent, raw }, { instances: [instanceId] });
         },
@@ -235,6 +303,8 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
     },
     close(code, reason) {
       closed = true;
+      clearInterval(beating);
+      beating = undefined;
       endAll(code, reason);
       unsubscribe();
     },

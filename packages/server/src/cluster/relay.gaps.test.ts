@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ConnectionMeta, Hub, HubConnection, HubConnectionSink } from '@helpline/core/hub';
-import { createSharedBus } from './engine.testing';
+import type { ConnectionMeta } from '@helpline/core/hub';
+import { createSharedBus, recordingHub, recordingSink } from './engine.testing';
 import type { EngineTopics } from './engine.topics';
 import { createRelayClient } from './relay.follower';
 import { serveRelay } from './relay.leader';
@@ -11,37 +11,6 @@ import { serveRelay } from './relay.leader';
 
 const META: ConnectionMeta = { ip: '127.0.0.1' };
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
-
-function recordingSink() {
-  const sink = {
-    frames: [] as string[],
-    closed: undefined as { code: number; reason: string } | undefined,
-    send(raw: string) {
-      sink.frames.push(raw);
-    },
-    close(code: number, reason: string) {
-      sink.closed = { code, reason };
-    },
-  } satisfies HubConnectionSink & Record<string, unknown>;
-  return sink;
-}
-
-/** A hub that only records what its one relayed connection receives, and whether it went. */
-function recordingHub() {
-  const state = { received: [] as string[], gone: false, sink: undefined as HubConnectionSink | undefined };
-  const hub = {
-    connect(sink: HubConnectionSink): HubConnection {
-      state.sink = sink;
-      return {
-        receive: (raw: string) => state.received.push(raw),
-        disconnected: () => {
-          state.gone = true;
-        },
-      };
-    },
-  } as unknown as Hub;
-  return { hub, state };
-}
 
 describe('the relay between a follower and the leader', () => {
   it('delivers frames both ways in order', async () => {

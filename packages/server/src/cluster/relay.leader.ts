@@ -65,7 +65,7 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
   const tellClose = (instance: string, connectionId: string, code: number, reason: string) =>
     bus.publish('relay.close', { connectionId, epoch, code, reason }, { instances: [instance] });
 
-  function attach(instance: string, { connectionId, meta }: EngineTopics['relay.attach']) {
+  function attach(instance: string, { connectionId, meta, keepsAlive }: EngineTopics['relay.attach']) {
     if (remotes.has(connectionId)) return;
     let sent = 0;
     const out = (raw: string, ping?: true) => {
@@ -81,6 +81,8 @@ export function serveRelay(options: RelayServerOptions): RelayServer {
       {
         send: (raw) => out(raw),
         ping: (raw) => out(raw, true),
+        // The follower pings the socket itself: no ping or pong crosses between the instances.
+        ...(keepsAlive ? { keepsAlive: true } : {}),
         close: (code, reason) => {
           if (!remotes.delete(connectionId)) return;
           tellClose(instance, connectionId, code, reason);
