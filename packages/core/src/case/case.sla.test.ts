@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { pendingDeadline } from '../machine';
 import { run } from '../machine/machine.testing';
 import { caseMachine, caseSnapshot } from './case.machine';
-import { caseSlaStatus } from './case.sla';
+import { caseSlaMilestones, caseSlaStatus } from './case.sla';
 import type { CaseEvent, CaseSnapshot } from './case.types';
 
 const T0 = 1_700_000_000_000;
@@ -71,5 +71,33 @@ describe('case SLA standing on a fake clock', () => {
     assert.equal(reopened.firstResponse, 'on-track');
     assert.equal(reopened.firstResponseDueAt, T0 + 400 * MIN);
     assert.equal(clock.snapshot.context.firstResponseBreached, false);
+  });
+});
+
+describe('caseSlaMilestones', () => {
+  test('the warnings and breaches still ahead, earliest first; what a state or a reply settles is left out', () => {
+    const at = (m: { kind: string; target: string; at: number }) => [m.kind, m.target, (m.at - T0) / MIN];
+    assert.deepEqual(caseSlaMilestones(fresh).map(at), [
+      ['at-risk', 'first-response', 80],
+      ['breached', 'first-response', 100 + 1 / MIN],
+      ['at-risk', 'resolution', 800],
+      ['breached', 'resolution', 1000 + 1 / MIN],
+    ]);
+    const replied = run(caseMachine, fresh, { type: 'AGENT_REPLY', at: T0 + 10 * MIN });
+    assert.deepEqual(
+      caseSlaMilestones(replied).map((m) => m.target),
+      ['resolution', 'resolution'],
+      'a reply settles the first response',
+    );
+    const breached = run(caseMachine, fresh, { type: 'SLA_DUE', at: T0 + 101 * MIN });
+    assert.deepEqual(
+      caseSlaMilestones(breached).map((m) => `${m.kind} ${m.target}`),
+      ['at-risk resolution', 'breached resolution'],
+      'a recorded breach is not waited for again',
+    );
+    const solved = run(caseMachine, fresh, { type: 'SOLVE', at: T0 + MIN });
+    assert.deepEqual(caseSlaMilestones(solved), [], 'nothing is due on a solved case');
+    const reopened = run(caseMachine, solved, { type: 'REOPEN', at: T0 + 2000 * MIN });
+    assert.equal(caseSlaMilestones(reopened)[0]?.at, T0 + 2080 * MIN, 'a reopening starts a new episode');
   });
 });

@@ -47,3 +47,61 @@ export function caseSlaStatus(
     }),
   };
 }
+
+/** Which SLA target of a case a milestone is about. */
+export type CaseSlaTarget = 'first-response' | 'resolution';
+
+/**
+ * A moment the SLA timer of a case waits for: the breach warning (`at-risk`, when the last share of a target starts)
+ * or the breach itself (`breached`, one millisecond past due).
+ */
+export interface CaseSlaMilestone {
+  readonly kind: 'at-risk' | 'breached';
+  readonly target: CaseSlaTarget;
+  /** When it happens, epoch ms. */
+  readonly at: number;
+  /** When the target is due, epoch ms. */
+  readonly dueAt: number;
+}
+
+/**
+ * The SLA milestones of a case's current episode still ahead of it, earliest first: none once it is solved or closed;
+ * none for the first response once one came; none for a target whose breach the machine already recorded. Pure: the hub's timer arms the
+ * first one that lies in the future and records the breaches that fell due (docs/cases.md).
+ *
+ * @example
+ * ```ts
+ * const [next] = caseSlaMilestones(kase).filter((m) => m.at > Date.now());
+ * ```
+ */
+export function caseSlaMilestones(
+  snapshot: CaseSnapshot,
+  warningShare: number = SLA_WARNING_SHARE,
+): CaseSlaMilestone[] {
+  const { value, context } = snapshot;
+  if (value !== 'open' && value !== 'pending') return [];
+  // A target whose breach is recorded has nothing left to warn of.
+  const of = (
+    target: CaseSlaTarget,
+    dueAt: number,
+    seconds: number,
+    breached: boolean,
+  ): CaseSlaMilestone[] =>
+    breached
+      ? []
+      : [
+          { kind: 'at-risk', target, at: dueAt - Math.round(seconds * 1000 * warningShare), dueAt },
+          { kind: 'breached', target, at: dueAt + 1, dueAt },
+        ];
+  return [
+    ...(context.firstResponseAt === undefined
+      ? of(
+          'first-response',
+          firstResponseDueAt(context),
+          context.sla.firstResponseSeconds,
+          context.firstResponseBreached,
+        )
+      : []),
+    ...of('resolution', resolutionDueAt(context), context.sla.resolutionSeconds, context.resolutionBreached),
+  ].sort((a, b) => a.at - b.at);
+}

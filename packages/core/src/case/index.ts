@@ -8,5 +8,11 @@ export {
   nextSlaDueAt,
   resolutionDueAt,
 } from './case.machine';
-export { type CaseSlaStatus, caseSlaStatus } from './case.sla';
+export {
+  type CaseSlaMilestone,
+  type CaseSlaStatus,
+  type CaseSlaTarget,
+  caseSlaMilestones,
+  caseSlaStatus,
+} from './case.sla';
 export * from './case.types';

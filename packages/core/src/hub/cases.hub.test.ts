@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HelplineError } from '../protocol/errors';
 import { isHelplineError } from '../protocol/errors';
-import { createTestClock } from '../testing';
+import { createTestClock, type TestClock } from '../testing';
 import { relationOf } from './access';
-import { createCasesHub } from './cases.hub';
-import { createMemoryCaseStore } from './cases.store';
+import { type CaseSlaWarning, createCasesHub } from './cases.hub';
+import { type CaseStore, createMemoryCaseStore } from './cases.store';
 import type { InteractionStepped } from './conversation.log';
 import type { Subject } from './hub.types';
 import { callerOf, liveOver, waitingChat } from './live.testing';
 import { createMemoryStorage } from './memory.storage';
+import { createHubTimers } from './timers.hub';
 
 const vera: Subject = { id: 'v1', role: 'visitor', name: 'Vera' };
 const alice: Subject = { id: 'alice', role: 'agent', name: 'Alice' };
@@ -249,5 +250,112 @@ describe('cases hub', () => {
     await clock.advance(2 * HOUR);
     const late = await cases.handlers['case.get'](callerOf(alice), { caseId: created.id });
     assert.equal(late.case.sla.firstResponse, 'breached');
+  });
+});
+
+describe('case SLA timers (the routing leader’s, on a fake clock)', () => {
+  /** A cases hub over `store` whose SLA timers run on `clock`, telling each warning to `told`. */
+  function timedHub(clock: TestClock, store: CaseStore, told: CaseSlaWarning[]) {
+    const live = liveOver(clock, createMemoryStorage());
+    const chat = waitingChat('c1', clock.now(), 'v1');
+    chat.interaction = { ...chat.interaction, agentId: 'alice', state: 'active' };
+    live.remember(chat);
+    const queues: Record<string, ReadonlySet<string>> = { alice: new Set(['support']) };
+    const reportFailure = (what: string, error: unknown) => assert.fail(`${what}: ${String(error)}`);
+    const timers = createHubTimers({
+      clock,
+      serialized: (_cid, task) => task(),
+      reportFailure,
+      isClosed: () => false,
+    });
+    const cases = createCasesHub({
+      clock,
+      store,
+      load: async (cid) => live.get(cid),
+      relationTo: (subject, current) =>
+        relationOf(subject, current.interaction, { offered: false, queuesOf: (agentId) => queues[agentId] }),
+      queuesOf: (agentId) => queues[agentId],
+      reportFailure,
+      timers: timers.group(),
+      onSla: (warning) => told.push(warning),
+    });
+    return { cases, timers };
+  }
+
+  const summary = (told: readonly CaseSlaWarning[]) =>
+    told.map((w) => `${w.kind} ${w.target} ${w.case.assigneeId ?? '-'}`);
+
+  it('warns before each target falls due, records the breach when it does, once each', async () => {
+    const clock = createTestClock();
+    const store = createMemoryCaseStore();
+    const told: CaseSlaWarning[] = [];
+    const { cases } = timedHub(clock, store, told);
+    const opened = clock.now();
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    // Default targets: first response in 8 hours (warning from 6 h 24 min), resolution in 3 days (from 57.6 h).
+    await clock.advance(6 * HOUR + 23 * 60_000);
+    assert.equal(told.length, 0);
+    await clock.advance(60_000);
+    assert.deepEqual(summary(told), ['at-risk first-response alice']);
+    assert.equal(told[0]?.at, opened + 6.4 * HOUR);
+    assert.equal(told[0]?.case.sla.firstResponse, 'at-risk', 'told as the case stands: at risk');
+    await clock.advance(97 * 60_000);
+    assert.deepEqual(summary(told).slice(1), ['breached first-response alice']);
+    assert.equal(told[1]?.case.sla.firstResponse, 'breached');
+    const stored = await store.get(created.id);
+    assert.equal(stored?.snapshot.context.firstResponseBreached, true, 'the machine recorded the breach');
+    assert.deepEqual(
+      (await store.audit(created.id)).map((entry) => `${entry.type} ${entry.actorId}`),
+      ['CREATE alice', 'SLA_DUE system'],
+    );
+    await clock.advance(72 * HOUR);
+    assert.deepEqual(summary(told).slice(2), ['at-risk resolution alice', 'breached resolution alice']);
+    await clock.advance(72 * HOUR);
+    assert.equal(told.length, 4, 'nothing more to wait for');
+  });
+
+  it('an answer in time or a solved case disarms the timer', async () => {
+    const clock = createTestClock();
+    const told: CaseSlaWarning[] = [];
+    const { cases } = timedHub(clock, createMemoryCaseStore(), told);
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    await clock.advance(HOUR);
+    await cases.handlers['case.update'](callerOf(alice), { caseId: created.id, event: 'SOLVE' });
+    await clock.advance(80 * HOUR);
+    assert.equal(told.length, 0);
+  });
+
+  it('armed again after a restart or a takeover: a breach that fell due meanwhile is recorded and told once', async () => {
+    const clock = createTestClock();
+    const store = createMemoryCaseStore();
+    const before: CaseSlaWarning[] = [];
+    const first = timedHub(clock, store, before);
+    const { case: created } = await first.cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    // The leader goes away with its timers before any falls due; time passes past the first-response target.
+    first.timers.close();
+    await clock.advance(9 * HOUR);
+    assert.equal(before.length, 0);
+    const after: CaseSlaWarning[] = [];
+    const next = timedHub(clock, store, after);
+    await next.cases.restore();
+    await clock.advance(0);
+    assert.deepEqual(
+      summary(after),
+      ['breached first-response alice'],
+      'the missed warning is told as the breach',
+    );
+    assert.equal((await store.get(created.id))?.snapshot.context.firstResponseBreached, true);
+    await clock.advance(63 * HOUR + 60_000);
+    assert.deepEqual(summary(after).slice(1), ['at-risk resolution alice', 'breached resolution alice']);
+    next.timers.close();
   });
 });

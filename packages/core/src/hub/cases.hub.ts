@@ -1,5 +1,10 @@
 import { caseMachine, caseSnapshot } from '../case/case.machine';
-import { caseSlaStatus } from '../case/case.sla';
+import {
+  type CaseSlaMilestone,
+  type CaseSlaTarget,
+  caseSlaMilestones,
+  caseSlaStatus,
+} from '../case/case.sla';
 import type { CaseEvent, CaseNote, CaseRecord } from '../case/case.types';
 import type { CustomerDirectory } from '../customer/customer.types';
 import { uuidv7 } from '../ids/ids';
@@ -13,6 +18,7 @@ import type { Caller, CommandHandlers } from './dispatch';
 import type { ReportFailure } from './failures';
 import type { HubClock, StoredEvent, Subject } from './hub.types';
 import type { Live } from './live';
+import type { TimerGroup } from './timers.hub';
 
 /** The commands about cases (tickets). */
 export type CaseOp = 'case.create' | 'case.get' | 'case.list' | 'case.update' | 'case.note' | 'case.link';
@@ -42,6 +48,29 @@ export interface CasesHubDeps {
   /** Queues an agent serves. */
   readonly queuesOf: (agentId: string) => ReadonlySet<string> | undefined;
   readonly reportFailure: ReportFailure;
+  /**
+   * The SLA timers of cases (the routing leader's): each open or pending case waits for its next milestone — the
+   * breach warning, then the breach, of its first response and its resolution. Absent: breaches are recorded only
+   * when a case is read.
+   */
+  readonly timers?: TimerGroup | undefined;
+  /** Told of each SLA warning and breach as its timer fires (the hub's `onCaseSla`). */
+  readonly onSla?: ((warning: CaseSlaWarning) => void) | undefined;
+}
+
+/**
+ * An SLA milestone of a case, as its timer fires: `at-risk` (the breach warning: the last 20% of the target has
+ * started) or `breached` (the target was missed; the machine recorded it), for the first response or the resolution.
+ */
+export interface CaseSlaWarning {
+  readonly kind: CaseSlaMilestone['kind'];
+  readonly target: CaseSlaTarget;
+  /** When the target is due, epoch ms. */
+  readonly dueAt: number;
+  /** When the timer fired, epoch ms. */
+  readonly at: number;
+  /** The case as it stands after the timer: its queue and assignee say whom to tell. */
+  readonly case: WireCase;
 }
 
 /** Cases of a hub. */
@@ -57,6 +86,8 @@ export interface CasesHub {
   view(caseId: string): Promise<{ case: WireCase; notes: CaseNote[] } | undefined>;
   /** Assigns a case to `assigneeId` through the machine, audited as `actorId` (an escalation's takeover). */
   assign(caseId: string, assigneeId: string, actorId: string): Promise<void>;
+  /** Arms the SLA timers of every open and pending case (a restart, or a takeover by a new routing leader). */
+  restore(): Promise<void>;
 }
 
 /** A stored case as staff see it, with its SLA standing at `now`. */
@@ -127,7 +158,66 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     if (!result.changed) return record;
     const next = { ...record, snapshot: result.snapshot };
     await store.save(next, { caseId: record.id, type: event.type, actorId, at: event.at });
+    arm(next);
     return next;
+  }
+
+  /** At-risk warnings already given, by case: `<episode start>:<target>`, so each is given once per episode. */
+  const warned = new Map<string, Set<string>>();
+  const warningKey = (record: CaseRecord, target: CaseSlaTarget) =>
+    `${record.snapshot.context.openedAt}:${target}`;
+
+  /** The milestones the timer of `record` still waits for: warnings not given yet, breaches not recorded yet. */
+  const ahead = (record: CaseRecord): CaseSlaMilestone[] =>
+    caseSlaMilestones(record.snapshot).filter(
+      (m) => m.kind === 'breached' || !warned.get(record.id)?.has(warningKey(record, m.target)),
+    );
+
+  /** Arms the case's timer at its next milestone, or clears it when nothing is left to wait for. */
+  function arm(record: CaseRecord): void {
+    const { timers } = deps;
+    if (!timers) return;
+    const [next] = ahead(record);
+    if (!next) {
+      timers.clear(record.id);
+      warned.delete(record.id);
+      return;
+    }
+    timers.armAt(record.id, next.at, () => {
+      fire(record.id).catch((error: unknown) =>
+        deps.reportFailure(`the SLA timer of case ${record.id}`, error),
+      );
+    });
+  }
+
+  /** A case's timer fired: the warnings whose time came are given, the breaches that fell due recorded and told. */
+  async function fire(caseId: string): Promise<void> {
+    const record = await store.get(caseId);
+    if (!record) return;
+    const now = clock.now();
+    const tell = (milestone: CaseSlaMilestone, kase: CaseRecord) =>
+      deps.onSla?.({
+        kind: milestone.kind,
+        target: milestone.target,
+        dueAt: milestone.dueAt,
+        at: now,
+        case: wireCase(kase, now),
+      });
+    const due = ahead(record).filter((m) => m.at <= now);
+    for (const milestone of due.filter((m) => m.kind === 'at-risk')) {
+      const given = warned.get(caseId) ?? new Set<string>();
+      given.add(warningKey(record, milestone.target));
+      warned.set(caseId, given);
+      // A warning whose breach fell due too (a timer restored late) is told as the breach alone.
+      if (!due.some((m) => m.kind === 'breached' && m.target === milestone.target)) tell(milestone, record);
+    }
+    const current = await caughtUp(record);
+    for (const milestone of due.filter((m) => m.kind === 'breached')) tell(milestone, current);
+    arm(current);
+  }
+
+  async function restore(): Promise<void> {
+    for (const record of await store.working()) arm(record);
   }
 
   /** The case with its SLA timer caught up to now: each target that fell due is recorded as breached. */
@@ -219,6 +309,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
         }),
       };
       await store.save(record, { caseId: record.id, type: 'CREATE', actorId: subject.id, at });
+      arm(record);
       return view(record);
     },
     'case.get': async (caller, args) => {
@@ -352,5 +443,5 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     await step(record, { type: 'UPDATE', at: clock.now(), assigneeId }, actorId, 'assign the case');
   }
 
-  return { handlers, openCaseIds, stepped, appended, view: viewCase, assign };
+  return { handlers, openCaseIds, stepped, appended, view: viewCase, assign, restore };
 }

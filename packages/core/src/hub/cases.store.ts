@@ -25,6 +25,8 @@ export interface CaseStore {
   ofInteraction(interactionId: string): Promise<CaseRecord[]>;
   /** Every case linked to any of these interactions, each once. */
   ofInteractions(interactionIds: readonly string[]): Promise<CaseRecord[]>;
+  /** Every case still worked on (`open` or `pending`): the SLA timers a restarted hub arms again. */
+  working(): Promise<CaseRecord[]>;
   addNote(note: CaseNote): Promise<void>;
   /** The internal notes of a case, oldest first. */
   notes(caseId: string): Promise<CaseNote[]>;
@@ -65,6 +67,11 @@ export function createMemoryCaseStore(): CaseStore {
       const wanted = new Set(interactionIds);
       return [...cases.values()]
         .filter((c) => c.snapshot.context.interactionIds.some((id) => wanted.has(id)))
+        .map((c) => structuredClone(c));
+    },
+    async working() {
+      return [...cases.values()]
+        .filter((c) => c.snapshot.value === 'open' || c.snapshot.value === 'pending')
         .map((c) => structuredClone(c));
     },
     async addNote(note) {

@@ -470,6 +470,8 @@ export function createHub(options: HubOptions): Hub {
     relationTo,
     queuesOf: (agentId) => agentQueues.get(agentId),
     reportFailure,
+    timers: timers.group(),
+    onSla: options.onCaseSla,
   });
   conversationLog.subscribe(cases.stepped);
   // Escalations to team leaders (hub/escalations.hub.ts): offered to the team leaders of the queue, consulted on in a
@@ -587,6 +589,8 @@ export function createHub(options: HubOptions): Hub {
     await reporting.restore();
     // Agents keep the presence they had for their grace period: a takeover or a restart is a dropped link to them.
     presence.restore((await storage.lastPresence?.()) ?? []);
+    // The SLA timers of open and pending cases run again on this leader.
+    await cases.restore();
     const restored: Live[] = [];
     for (const stored of await storage.openInteractions()) {
       const lifecycle = lifecycles[stored.interaction.channel];

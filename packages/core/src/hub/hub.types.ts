@@ -9,6 +9,7 @@ import type { HelplineError } from '../protocol/errors';
 import type { CommandOp, CommandResult, ConversationEvent } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import type { RoutingRule } from '../routing/rules';
+import type { CaseSlaWarning } from './cases.hub';
 import type { CaseStore } from './cases.store';
 import type { ChannelsOptions } from './channels.types';
 import type { DialOptions } from './dial.hub';
@@ -317,6 +318,12 @@ export interface HubOptions {
    * restart.
    */
   readonly cases?: CaseStore | undefined;
+  /**
+   * Told of each case SLA milestone as the routing leader's timer fires (docs/cases.md): the breach warning (`at-risk`)
+   * and the breach of a case's first response or resolution, with the case (its queue and assignee). The timers are
+   * armed again after a restart or a takeover.
+   */
+  readonly onCaseSla?: ((warning: CaseSlaWarning) => void) | undefined;
   /**
    * Escalations to team leaders (docs/cases.md, "Escalation"): where they live (`@helpline/server` keeps them in SQL),
    * their reports (`escalation.report`; absent: refused by state), and how long a team leader has to answer an offer

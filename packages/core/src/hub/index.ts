@@ -27,7 +27,7 @@ export {
   type MemoryTransport,
   type MemoryTransportOptions,
 } from '../transport/memory.transport';
-export { type WireCase, wireCase } from './cases.hub';
+export { type CaseSlaWarning, type WireCase, wireCase } from './cases.hub';
 export { type CaseAuditEntry, type CaseStore, createMemoryCaseStore } from './cases.store';
 export {
   type ChannelAddress,

@@ -88,6 +88,12 @@ export function createSqlCaseStore(sql: SqlClient): CaseStore {
       );
       return rows.map(recordOf);
     },
+    async working() {
+      const rows = await sql.query<CaseRow>(
+        `SELECT ${CASE_COLUMNS} FROM cases c WHERE c.status IN ('open', 'pending') ORDER BY c.id`,
+      );
+      return rows.map(recordOf);
+    },
     async addNote(note) {
       await sql.query(
         'INSERT INTO case_notes (id, case_id, author_id, body, at) VALUES ($1, $2, $3, $4, $5)',
