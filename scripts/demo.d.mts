@@ -43,6 +43,11 @@ export interface DemoOptions {
    * page's "Returning customer (Dana)" button signs the browser in as her. Default false.
    */
   readonly returningCustomer?: boolean;
+  /**
+   * Seeds a year of past contacts and agents' shifts, once per data directory, so the supervisor's reports show last
+   * month at once (scripts/lib/demo-history.mjs). Default false.
+   */
+  readonly history?: boolean;
   /** Bundle the React examples first. Default true. */
   readonly buildApps?: boolean;
 }

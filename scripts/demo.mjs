@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { seedReturningCustomer } from './lib/demo-cases.mjs';
+import { seedDemoHistory } from './lib/demo-history.mjs';
 import { demoEmailConfig, startDemoMailbox } from './lib/demo-mailbox.mjs';
 import { startStaticServer, strictCsp } from './lib/static-server.mjs';
 import { repoRoot } from './lib/test-files.mjs';
@@ -63,7 +64,9 @@ export async function buildExamples({ log = false } = {}) {
  * demo's email (docs/email.md): the server's SMTP ingress on `mail.ingressPort` feeding the support queue, its replies
  * caught by the demo mailbox (`mail.catcherPort`, 0 = any) and listed on its page (`mail.pagePort`).
  * `returningCustomer` seeds Dana Whitfield, a returning customer with an open case (scripts/lib/demo-cases.mjs; the
- * shop page's "Returning customer" button signs the browser in as her). Resolves with the URLs and `stop()`.
+ * shop page's "Returning customer" button signs the browser in as her). `history` seeds a year of past contacts and
+ * shifts, once per data directory, for the supervisor's reports (scripts/lib/demo-history.mjs). Resolves with the URLs
+ * and `stop()`.
  */
 export async function startDemo({
   port = 8080,
@@ -75,6 +78,7 @@ export async function startDemo({
   mounts = {},
   mail,
   returningCustomer = false,
+  history = false,
 } = {}) {
   if (buildApps) await buildExamples();
   const server = await import('../packages/server/dist/index.js');
@@ -106,6 +110,15 @@ export async function startDemo({
   } catch (error) {
     await mailbox?.close();
     throw error;
+  }
+  if (history) {
+    try {
+      await seedDemoHistory(helpline);
+    } catch (error) {
+      await helpline.close();
+      await mailbox?.close();
+      throw error;
+    }
   }
   if (returningCustomer) {
     try {

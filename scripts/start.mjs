@@ -92,6 +92,7 @@ try {
     serverPort: port('HELPLINE_PORT', 8787),
     buildApps: false,
     returningCustomer: true,
+    history: true,
     mail: {
       ingressPort: smtpPort,
       pagePort: port('HELPLINE_DEMO_MAILBOX_PORT', 8025),
@@ -114,7 +115,7 @@ Helpline demo is running (dev mode: anyone can get agent tokens; never expose it
   Start here:   ${urls.landing}
   Website:      ${urls.website}      (the visitor widget on a shop page)
   CRM:          ${urls.crm}          (agent console; sign in as alice, bob or carol)
-  Supervisor:   ${urls.supervisor}   (the live board, as sam)
+  Supervisor:   ${urls.supervisor}   (the live board and reports over a seeded year of history, as sam)
   Server:       ${urls.server}
   Mailbox:      ${urls.mailbox}   (the replies agents send to customers by email)
 

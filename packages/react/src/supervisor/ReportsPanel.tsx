@@ -268,6 +268,7 @@ function ReportLayout({
   chartTitle,
   counts,
   keepOrder = false,
+  wide = false,
   i18n,
   children,
 }: {
@@ -276,11 +277,13 @@ function ReportLayout({
   readonly chartTitle: string;
   readonly counts: Readonly<Record<string, number>>;
   readonly keepOrder?: boolean;
+  /** A table of many columns: the chart goes below it, so the table has the board's whole width. */
+  readonly wide?: boolean;
   readonly i18n: Translator;
   readonly children: ReactNode;
 }): ReactNode {
   return (
-    <div className="helpline-reports__body">
+    <div className={cx('helpline-reports__body', wide && 'helpline-reports__body--wide')}>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard (WCAG 2.1.1). */}
       <section className="helpline-reports__scroll" aria-label={label} tabIndex={0}>
         {children}
@@ -357,6 +360,7 @@ function FiguresReport({
   const caption = t('reportFiguresCaption', { group: t(GROUPING_LABELS[result.groupBy]) });
   return (
     <ReportLayout
+      wide
       label={caption}
       empty={rows.length === 0}
       chartTitle={t('reportContactsChart')}
