@@ -191,6 +191,11 @@ export interface AgentSession {
    * suggestions (docs/customers.md) — for agents of its queue.
    */
   customerOf(cid: string): Promise<CustomerView>;
+  /**
+   * A customer record by its id (`customer.get`), as {@link AgentSession.customerOf} gives it for an interaction: what
+   * the console opens from a search result. Agents get customers of their queues; others are refused.
+   */
+  getCustomer(customerId: string): Promise<CustomerView>;
   /** Customers whose name, email or phone starts with `query` (at least 2 characters). */
   searchCustomers(query: string): Promise<readonly CustomerRecord[]>;
   /** Merges customer `sourceId` into `targetId`; `suggestionId` accepts that suggestion. */
@@ -384,6 +389,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     },
     customerHistory,
     customerOf: (cid) => connection.command('customer.of', { cid }),
+    getCustomer: (customerId) => connection.command('customer.get', { customerId }),
     searchCustomers: async (query) => (await connection.command('customer.search', { query })).customers,
     mergeCustomers: async (targetId, sourceId, suggestionId) =>
       (

@@ -1,6 +1,6 @@
 'use client';
 import type { CustomerIdentifier, CustomerRecord, CustomerView } from '@helpline/core';
-import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useClient } from '../context/HelplineContext';
 import type { MessageKey } from '../i18n/en';
 import { useTranslator } from '../i18n/translator';
@@ -49,40 +49,63 @@ function Identifiers({
   );
 }
 
-/** Props of {@link CustomerProfile}. */
-export interface CustomerProfileProps {
-  /** The interaction whose customer to show (the screen pop of an offer or a conversation). */
-  readonly cid: string;
+/** Props of {@link CustomerProfile}: the customer of an interaction (`cid`), or a customer by id (`customerId`). */
+export type CustomerProfileProps = (
+  | {
+      /** The interaction whose customer to show (the screen pop of an offer or a conversation). */
+      readonly cid: string;
+      readonly customerId?: undefined;
+    }
+  | {
+      /** The customer to show by id (a search result). */
+      readonly customerId: string;
+      readonly cid?: undefined;
+    }
+) & {
+  /** Moves focus to the record's name once it has loaded (the record opened from a search result). */
+  readonly focusOnLoad?: boolean | undefined;
   readonly className?: string | undefined;
-}
+};
 
 /**
  * The customer record of an interaction (docs/customers.md): the person's identifiers (which are verified), the host
  * CRM's link, the timeline of every interaction on every channel — a channel badge on each — and suggested merges the
- * agent accepts or dismisses. Reloads after each decision. Everything is rendered as text.
+ * agent accepts or dismisses. Reloads after each decision. Everything is rendered as text. Given `customerId` instead
+ * of `cid`, the same record of that customer (`customer.get`).
  *
  * @example
  * ```tsx
  * <CustomerProfile cid={interaction.id} />
+ * <CustomerProfile customerId={picked.id} focusOnLoad />
  * ```
  */
-export function CustomerProfile({ cid, className }: CustomerProfileProps): ReactNode {
+export function CustomerProfile({
+  cid,
+  customerId,
+  focusOnLoad,
+  className,
+}: CustomerProfileProps): ReactNode {
   const agent = useClient('agent');
   const i18n = useTranslator();
   const { t } = i18n;
   const [view, setView] = useState<CustomerView | undefined>();
   const [failed, setFailed] = useState(false);
+  const title = useRef<HTMLHeadingElement>(null);
 
   const load = useCallback(() => {
-    agent.customerOf(cid).then(
+    (cid === undefined ? agent.getCustomer(customerId) : agent.customerOf(cid)).then(
       (loaded) => {
         setView(loaded);
         setFailed(false);
       },
       () => setFailed(true),
     );
-  }, [agent, cid]);
+  }, [agent, cid, customerId]);
   useEffect(load, [load]);
+  const loaded = view !== undefined;
+  useEffect(() => {
+    if (loaded && focusOnLoad) title.current?.focus();
+  }, [loaded, focusOnLoad]);
 
   const decide = (work: Promise<unknown>) => work.then(load, () => setFailed(true));
 
@@ -98,7 +121,9 @@ export function CustomerProfile({ cid, className }: CustomerProfileProps): React
   return (
     // Labelled as the record, not by the name: next to the customer card (labelled by the name) each landmark stays unique.
     <section className={cx('helpline-customer', className)} aria-label={t('customerRecord')}>
-      <h2 className="helpline-customer__title">{name}</h2>
+      <h2 className="helpline-customer__title" ref={title} tabIndex={focusOnLoad ? -1 : undefined}>
+        {name}
+      </h2>
       {crmUrl && (
         <p>
           <a href={crmUrl} target="_blank" rel="noopener noreferrer nofollow">

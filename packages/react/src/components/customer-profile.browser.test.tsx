@@ -240,6 +240,15 @@ describe('customer records in the console', () => {
     await click(container.querySelector('.helpline-customer-search button[type="submit"]'));
     await waitForUi(() => container.querySelector('.helpline-customer-search__results') !== null, 'results');
     await assertAccessible(container);
+    // A result opens that customer's record below the results (customer.get), focused on its name.
+    await click(byText(panel(search) ?? container, 'button', `Ada ${XSS}`));
+    await waitForUi(() => panel(search)?.querySelector('.helpline-customer h2') != null, 'the opened record');
+    const opened = panel(search)?.querySelector<HTMLElement>('.helpline-customer');
+    assert.strictEqual(opened?.querySelector('h2')?.textContent, `Ada ${XSS}`);
+    assert.strictEqual(document.activeElement, opened?.querySelector('h2'), 'focus on the record');
+    assert.include(opened?.textContent, `${consoleMessages.identifierEmail}: ada@example.com (verified)`);
+    assert.isNotNull(opened?.querySelector('.helpline-customer__history .helpline-contact'), 'its timeline');
+    await assertAccessible(container);
     await press({ key: 'Home' }, search);
     assert.strictEqual(document.activeElement, profile);
     assert.isFalse(panel(profile)?.hidden);

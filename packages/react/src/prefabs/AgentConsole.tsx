@@ -278,13 +278,16 @@ const CUSTOMER_TABS = ['profile', 'search'] as const;
 
 /**
  * The side panel's two views as tabs (WAI-ARIA tabs pattern): the selected interaction's customer (the screen pop:
- * card, record, timeline on every channel, merge suggestions) and the customer search. Arrow keys, Home and End move
- * between the tabs; only the selected tab is in the tab order.
+ * card, record, timeline on every channel, merge suggestions) and the customer search, where a result picked opens
+ * that customer's record below the results. Arrow keys, Home and End move between the tabs; only the selected tab is
+ * in the tab order.
  */
 function CustomerTabs({ profile }: { readonly profile: ReactNode }): ReactNode {
   const { t, dir } = useTranslator();
   const id = useId();
   const [shown, setShown] = useState<(typeof CUSTOMER_TABS)[number]>('profile');
+  // The customer picked from the search results, whose record opens below them.
+  const [opened, setOpened] = useState<string | undefined>();
   const tabs = useRef<(HTMLButtonElement | null)[]>([]);
   const labels = { profile: t('customerTitle'), search: t('customerSearchSubmit') };
 
@@ -335,7 +338,17 @@ function CustomerTabs({ profile }: { readonly profile: ReactNode }): ReactNode {
           {tab === 'profile' ? (
             (profile ?? <p className="helpline-empty">{t('customerNoneSelected')}</p>)
           ) : (
-            <CustomerSearch />
+            <>
+              <CustomerSearch onSelect={(customer) => setOpened(customer.id)} />
+              {opened && (
+                <CustomerProfile
+                  key={opened}
+                  customerId={opened}
+                  focusOnLoad
+                  className="helpline-customer--record"
+                />
+              )}
+            </>
           )}
         </div>
       ))}
