@@ -348,6 +348,8 @@ const STAGE_OF: { readonly [Op in InteractionOp]: (relation: Relation) => Stage 
   'call.attach': () => 'call-active',
   // The phone network's report for the customer's phone, on a call the agent placed.
   'call.ring': () => 'call-ringing-from-agent',
+  // The test queues record nothing: the agent's start is refused by state (recordings.hub.test.ts records).
+  'call.recording': () => 'call-active',
   // Supervisor legs: a live call takes every mode (supervision.hub.test.ts runs them end to end); switching, leaving,
   // noting and signaling with no leg started are refused by state.
   'supervision.start': () => 'call-active',
@@ -405,6 +407,7 @@ const ARGS_OF: { readonly [Op in InteractionOp]: (w: World) => CommandArgs<Op> }
   'call.signal': (w) => ({ cid: w.cid, callId: w.callId, signal: { kind: 'restart', peer: 'peer-1' } }),
   'call.attach': (w) => ({ cid: w.cid }),
   'call.ring': (w) => ({ cid: w.cid, callId: w.callId }),
+  'call.recording': (w) => ({ cid: w.cid, callId: w.callId, action: 'start' }),
   'supervision.start': (w) => ({ cid: w.cid, mode: 'monitoring' }),
   'supervision.mode': (w) => ({ cid: w.cid, mode: 'barging' }),
   'supervision.stop': (w) => ({ cid: w.cid }),
@@ -461,6 +464,7 @@ const SUBJECT_ARGS: { readonly [Op in keyof typeof SUBJECT_RULES]: (w: World) =>
   'dnc.add': () => ({ number: '+442079460958', reason: 'asked not to be called' }),
   'dnc.remove': () => ({ number: '+442079460958' }),
   'dnc.list': () => ({}),
+  'recording.list': (w) => ({ cid: w.cid }),
   'supervision.audit': (w) => ({ cid: w.cid }),
   'supervision.list': () => ({}),
 };

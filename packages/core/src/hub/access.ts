@@ -101,6 +101,8 @@ export const INTERACTION_RULES = {
   'call.attach': ['customer', 'assigned'],
   // The phone network's side of a dialled call (the server speaks for the customer's phone).
   'call.ring': ['customer'],
+  // Only the call's own agent starts, pauses or resumes its recording (never the customer, nor another agent).
+  'call.recording': ['assigned'],
   // A supervisor joins a live call or chat, switches between monitor, whisper and barge, leaves, and sends the agent
   // private notes (docs/voice.md). Nobody else, not even the interaction's agent; that agent's browser signals its side
   // of a browser call's leg (it mixes the call for the supervisor).
@@ -164,6 +166,8 @@ export const SUBJECT_RULES = {
   'dnc.add': ['supervisor'],
   'dnc.remove': ['supervisor'],
   'dnc.list': ['supervisor'],
+  // Agents further narrowed to interactions they were on, and only when the server allows agents to play back.
+  'recording.list': ['agent', 'supervisor'],
   // Supervisor legs (docs/voice.md): only supervisors read the audit log; an agent lists the legs their browser
   // carries (after a reload).
   'supervision.audit': ['supervisor'],

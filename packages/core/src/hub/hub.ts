@@ -45,6 +45,7 @@ import { type Live, phaseOfLive } from './live';
 import { createMemoryStorage } from './memory.storage';
 import { createMessagingCommands } from './messaging.commands';
 import { createPresenceHub } from './presence.hub';
+import { createRecordingsHub } from './recordings.hub';
 import { createReportingHub } from './reporting.hub';
 import { createReportsHub } from './reports.hub';
 import { createRoutingHub } from './routing.hub';
@@ -322,6 +323,8 @@ export function createHub(options: HubOptions): Hub {
         else notify(subjectId, notice);
       },
       isOnline: (subjectId) => connsOf(subjectId).length > 0,
+      recordingOf: (interaction) => queues.get(interaction.queueId)?.recording ?? 'never',
+      auditRecording: options.recordings?.audit,
       capabilitiesOf: (subjectId) => connsOf(subjectId).map((conn) => conn.capabilities),
       setVoiceCapable(agentId, capable) {
         const agent = agents.get(agentId);
@@ -551,6 +554,7 @@ export function createHub(options: HubOptions): Hub {
     ...voice.handlers,
     ...supervision.handlers,
     ...dial.handlers,
+    ...createRecordingsHub({ recordings: options.recordings }).handlers,
     ...voicemail.handlers,
     // The board counts the escalations that wait for a team leader, are offered, or are being handled.
     'supervisor.snapshot': async (caller, args) => ({

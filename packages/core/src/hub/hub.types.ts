@@ -17,6 +17,7 @@ import type { EmailLeg } from './email-leg.hub';
 import type { EscalationReports } from './escalations.hub';
 import type { EscalationStore } from './escalations.store';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
+import type { RecordingOptions } from './recordings.hub';
 import type { SupervisionOptions } from './supervision.hub';
 
 /** Who is on the other end of a connection, as proven by their token. */
@@ -290,6 +291,11 @@ export interface HubOptions {
    * do-not-call list, caller ID), its phone network and its do-not-call list. Absent: `voice.dial` is refused.
    */
   readonly dial?: DialOptions | undefined;
+  /**
+   * Call recordings (docs/voice.md#recording): the server's directory of stored recordings, who may play them back,
+   * and the audit trail of starts, pauses and resumes. Absent: `recording.list` is refused.
+   */
+  readonly recordings?: RecordingOptions | undefined;
   /** The messaging channels (email, SMS, WhatsApp, Messenger): which address feeds which queue, and outbound senders. */
   readonly channels?: ChannelsOptions | undefined;
   /**

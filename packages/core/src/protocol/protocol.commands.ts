@@ -328,6 +328,16 @@ export const commandArgsSchemas = {
   'call.attach': cid,
   /** The called party's phone rings (an outbound call the agent dialled): `dialing → ringing`. */
   'call.ring': callRef,
+  /**
+   * The call's agent starts (queues that record `on-demand`), pauses or resumes the recording; each is an event of the
+   * conversation's log naming the agent. Pause is the card-payment control: nothing is captured while paused.
+   */
+  'call.recording': v.strictObject({ cid: id, callId: id, action: v.picklist(['start', 'pause', 'resume']) }),
+  /**
+   * The recordings of an interaction, or of every interaction of a customer: supervisors, and the interaction's
+   * agents when the server allows agents to play their own calls back.
+   */
+  'recording.list': v.strictObject({ cid: v.optional(id), customerId: v.optional(id) }),
   // Outbound calls (click-to-dial)
   /**
    * An agent calls a phone number: `number` as written (E.164, or national in the queue's region), on `queueId`

@@ -20,6 +20,28 @@ const count = v.number();
 const ratio = v.optional(v.number());
 const counts = v.record(v.string(), v.number());
 
+/** A stored call recording as the console lists it (`GET /recordings/:id` plays it back). */
+export const recordingInfoSchema = v.object({
+  id: v.string(),
+  cid: v.string(),
+  callId: v.string(),
+  customerId: v.string(),
+  /** Agents who were on the call. */
+  agentIds: v.array(v.string()),
+  /** `browser`: recorded in the agent's browser; `vonage`: by the phone network. */
+  source: v.picklist(['browser', 'vonage']),
+  /** The container and codec, e.g. `audio/webm;codecs=opus`. */
+  mimeType: v.string(),
+  startedAt: v.number(),
+  /** Last time bytes were added (the recording's end once the call is over). */
+  updatedAt: v.number(),
+  bytes: v.number(),
+  /** Relative path of the download (`/recordings/:id`), to fetch with the staff token. */
+  url: v.string(),
+  /** When retention deletes it, epoch ms. */
+  deleteAt: v.optional(v.number()),
+});
+
 /** A customer with the timeline of every interaction (any channel, newest first) and open merge suggestions. */
 export const customerViewSchema = v.object({
   customer: customerRecordSchema,
@@ -312,6 +334,8 @@ export const commandResultSchemas = {
   'supervisor.reassign': empty,
   // Outbound calls (click-to-dial)
   'call.ring': v.object({ call: wireCallSchema }),
+  'call.recording': v.object({ call: wireCallSchema }),
+  'recording.list': v.object({ recordings: v.array(recordingInfoSchema) }),
   /** The outbound interaction, the number dialled in E.164, and whether the call is simulated (no telephony). */
   'voice.dial': v.object({
     cid: v.string(),

@@ -120,7 +120,10 @@ export const wireCallSchema = v.object({
   startedBy: callSide,
   state: voiceState,
   media: voiceMedia,
+  /** Whether the call is recorded now: `on` from before the first byte is captured until after the last. */
   recording: v.picklist(['off', 'on', 'paused']),
+  /** The queue's recording policy (`on-demand`: the agent may start recording). */
+  recordingPolicy: v.optional(v.picklist(['always', 'on-demand', 'never'])),
   heldBy: v.optional(callSide),
   holdStartedAt: v.optional(epochMs),
   heldMs: v.number(),
@@ -184,13 +187,17 @@ export const conversationEventSchema = v.variant('type', [
   }),
   /** A staff-only event (an internal note) as a visitor receives it: its place in the log, not its content. */
   v.object({ type: v.literal('withheld') }),
-  /** A call of the conversation changed state, media health or hold. */
+  /** A call of the conversation changed state, media health, hold or recording. */
   v.object({
     type: v.literal('call'),
     callId: id,
     state: voiceState,
     media: voiceMedia,
     heldBy: v.optional(callSide),
+    /** Set when the recording changed: the audit trail of every start, pause and resume. */
+    recording: v.optional(v.picklist(['off', 'on', 'paused'])),
+    /** Who changed the recording (the agent's id). */
+    recordingBy: v.optional(id),
     endedBy: v.optional(endedBy),
     endReason: v.optional(endReason),
   }),
