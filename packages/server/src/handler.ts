@@ -22,6 +22,7 @@ import type { EngineTopics } from './cluster/engine.topics';
 import { answerForwarded, readForwarded, writeForwarded } from './cluster/http.forward';
 import type { ServerConfig } from './config/config';
 import { type CustomerDirectoryOptions, createSqlCustomerDirectory, prepareCustomers } from './customers';
+import { createSqlEscalationReports, createSqlEscalationStore } from './escalations';
 import { createApiHandler } from './http/api';
 import { sendError, toHelplineError } from './http/http.errors';
 import { originMatcher } from './http/origins';
@@ -390,6 +391,11 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     },
     ...(attachments ? { attachments: attachments.store.claims } : {}),
     cases: createSqlCaseStore(storage.sql),
+    // Escalations to team leaders (docs/cases.md): kept and reported on in the database.
+    escalations: {
+      store: createSqlEscalationStore(storage.sql),
+      reports: createSqlEscalationReports(storage.sql, { now }),
+    },
     ...(options.customers === false
       ? {}
       : {

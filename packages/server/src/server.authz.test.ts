@@ -265,6 +265,20 @@ function describeAuthorization(kind: DeploymentKind): void {
         assert.match(demoted?.message ?? '', /claim "role" is agent but sam is configured as supervisor/);
       });
 
+      it('takes team leadership from the configuration; a leads claim that contradicts it is refused', async () => {
+        // Alice leads no queue here: a claim cannot make her a team leader (docs/cases.md, "Escalation").
+        const agreeing = await connectWith(await staffToken('alice', { leads: [] }));
+        assert.equal(agreeing.welcome?.subject.id, 'alice', 'an agreeing (empty) claim');
+        const promoted = await refusal(await staffToken('alice', { leads: ['support'] }));
+        assert.equal(promoted?.code, 'auth/invalid-token');
+        assert.match(
+          promoted?.message ?? '',
+          /claim "leads" must be the queues alice is configured to lead \(none\)/,
+        );
+        const malformed = await refusal(await staffToken('alice', { leads: 'support' }));
+        assert.equal(malformed?.code, 'auth/invalid-token');
+      });
+
       it('refuses a token issued in the future beyond the clock tolerance', async () => {
         const future = await refusal(await staffToken('alice', { issuedAt: 600 }));
         assert.equal(future?.code, 'auth/invalid-token');

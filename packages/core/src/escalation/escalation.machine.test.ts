@@ -36,6 +36,7 @@ const cancelled = run(escalationMachine, waiting, { type: 'CANCEL', at: T0 + 3 }
 const events: SampleEvents<EscalationEvent> = {
   // To a team leader not passed over yet.
   OFFER: { type: 'OFFER', at: LATER, leaderId: 'tom', expiresAt: LATER + 30_000 },
+  BOARD: { type: 'BOARD', at: LATER },
   DECLINE: { type: 'DECLINE', at: LATER },
   OFFER_TIMEOUT: { type: 'OFFER_TIMEOUT', at: LATER },
   // The leader it is offered to (from `offered`), or anyone allowed from the board (from `waiting`).
@@ -47,6 +48,7 @@ const events: SampleEvents<EscalationEvent> = {
 
 const ended = {
   OFFER: x,
+  BOARD: x,
   DECLINE: x,
   OFFER_TIMEOUT: x,
   ACCEPT: x,
@@ -58,15 +60,15 @@ const ended = {
 // biome-ignore format: the table reads best as a grid
 const table: TransitionTable<EscalationState, EscalationEvent> = {
   waiting: {
-    OFFER: 'offered', DECLINE: x, OFFER_TIMEOUT: x, ACCEPT: 'accepted', TAKE_OVER: x, HAND_BACK: x,
+    OFFER: 'offered', BOARD: 'waiting', DECLINE: x, OFFER_TIMEOUT: x, ACCEPT: 'accepted', TAKE_OVER: x, HAND_BACK: x,
     CANCEL: 'cancelled',
   },
   offered: {
-    OFFER: x, DECLINE: 'waiting', OFFER_TIMEOUT: 'waiting', ACCEPT: 'accepted', TAKE_OVER: x, HAND_BACK: x,
+    OFFER: x, BOARD: x, DECLINE: 'waiting', OFFER_TIMEOUT: 'waiting', ACCEPT: 'accepted', TAKE_OVER: x, HAND_BACK: x,
     CANCEL: 'cancelled',
   },
   accepted: {
-    OFFER: x, DECLINE: x, OFFER_TIMEOUT: x, ACCEPT: x, TAKE_OVER: 'taken-over', HAND_BACK: 'handed-back',
+    OFFER: x, BOARD: x, DECLINE: x, OFFER_TIMEOUT: x, ACCEPT: x, TAKE_OVER: 'taken-over', HAND_BACK: 'handed-back',
     CANCEL: 'cancelled',
   },
   'taken-over': ended,
@@ -98,6 +100,12 @@ describe('escalation machine', () => {
       leaderId: 'tess',
       expiresAt: LATER + 1,
     });
+  });
+
+  test('the board is recorded once', () => {
+    const boarded = run(escalationMachine, waiting, { type: 'BOARD', at: LATER });
+    assert.equal(boarded.context.boardedAt, LATER);
+    assertIllegal(escalationMachine, boarded, { type: 'BOARD', at: LATER + 1 });
   });
 
   test('only the offered team leader accepts an offer; a hand-back needs a note', () => {

@@ -25,6 +25,8 @@ const guards = {
   offeredLeader: (context, event) => eventOfType(event, 'ACCEPT').leaderId === context.leaderId,
   /** The offer's timer: due once its expiry has passed. */
   offerDue: (context, event) => context.offerExpiresAt !== undefined && event.at >= context.offerExpiresAt,
+  /** The board is recorded once: the first time no team leader was left. */
+  notBoarded: (context) => context.boardedAt === undefined,
   /** A hand-back says why. */
   withNote: (_context, event) => eventOfType(event, 'HAND_BACK').note.trim() !== '',
 } satisfies Record<string, EscalationGuard>;
@@ -61,6 +63,7 @@ const actions = {
     offerExpiresAt: undefined,
     timestamps: { ...context.timestamps, acceptedAt: timeOf(context, event) },
   }),
+  recordBoard: (context, event) => ({ ...context, boardedAt: timeOf(context, event) }),
   recordNote: (context, event) => ({ ...context, note: eventOfType(event, 'HAND_BACK').note.trim() }),
   recordEnd: (context, event) => ({
     ...context,
@@ -114,6 +117,7 @@ export const escalationMachine = defineMachine<
     waiting: {
       on: {
         OFFER: { target: 'offered', guard: 'notPassedOver', actions: ['touch', 'recordOffer'] },
+        BOARD: { guard: 'notBoarded', actions: ['touch', 'recordBoard'] },
         ACCEPT: { target: 'accepted', actions: ['touch', 'recordAccept'] },
         CANCEL: cancel,
       },

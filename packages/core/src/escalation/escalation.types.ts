@@ -48,6 +48,8 @@ export interface EscalationContext {
   readonly offers: number;
   /** The team leader's note when they handed it back. */
   readonly note?: string | undefined;
+  /** When it first waited on the supervisor board with no team leader left to offer it to. */
+  readonly boardedAt?: number | undefined;
   readonly timestamps: {
     readonly createdAt: number;
     readonly updatedAt: number;
@@ -62,6 +64,8 @@ export interface EscalationContext {
  * Everything that can happen to an escalation. Every event carries `at` (epoch ms).
  */
 export type EscalationEvent =
+  /** No team leader is left to offer it to: it waits on the supervisor board (recorded once). */
+  | { readonly type: 'BOARD'; readonly at: number }
   /** Offered to team leader `leaderId` until `expiresAt`. */
   | { readonly type: 'OFFER'; readonly at: number; readonly leaderId: string; readonly expiresAt: number }
   /** The offered team leader declined. */

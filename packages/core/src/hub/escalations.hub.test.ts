@@ -127,6 +127,7 @@ describe('escalation to a team leader', () => {
       'DECLINE:tess',
       'OFFER:system',
       'OFFER_TIMEOUT:system',
+      'BOARD:system',
       'ACCEPT:sam',
     ]);
   });
@@ -138,6 +139,7 @@ describe('escalation to a team leader', () => {
     const { escalation } = await w.hub.execute(alice, 'escalation.create', { cid, reason: 'Legal threat' });
     assert.equal(escalation.state, 'waiting');
     assert.equal(escalation.offers, 0);
+    assert.ok(escalation.boardedAt !== undefined, 'recorded as having reached the board');
     // A team leader of the queue sees it in their inbox and may take it.
     const list = await w.hub.execute(tess, 'escalation.list', {});
     assert.ok(list.escalations.some((e) => e.id === escalation.id));

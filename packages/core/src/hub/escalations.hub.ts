@@ -126,6 +126,7 @@ export function wireEscalation(record: EscalationRecord): WireEscalation {
     ...(context.offerExpiresAt !== undefined ? { offerExpiresAt: context.offerExpiresAt } : {}),
     ...(context.note ? { note: context.note } : {}),
     offers: context.offers,
+    ...(context.boardedAt !== undefined ? { boardedAt: context.boardedAt } : {}),
     createdAt: timestamps.createdAt,
     updatedAt: timestamps.updatedAt,
     ...(timestamps.acceptedAt !== undefined ? { acceptedAt: timestamps.acceptedAt } : {}),
@@ -242,8 +243,13 @@ export function createEscalationsHub(deps: EscalationsHubDeps): EscalationsHub {
       .sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.id.localeCompare(b.id));
     const leader = candidates[0];
     if (!leader) {
-      announce(record);
-      return record;
+      // On the board: recorded the first time (reports count it), announced every time.
+      const boarded =
+        record.snapshot.context.boardedAt === undefined
+          ? await step(record, { type: 'BOARD', at: clock.now() }, 'system', 'leave on the board')
+          : record;
+      announce(boarded);
+      return boarded;
     }
     const at = clock.now();
     const offered = await step(

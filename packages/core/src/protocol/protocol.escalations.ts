@@ -34,6 +34,8 @@ export const escalationRecordSchema = v.object({
   /** The team leader's note when they handed it back. */
   note: v.optional(text(ESCALATION_LIMITS.note)),
   offers: v.number(),
+  /** When it first waited on the supervisor board with no team leader left. */
+  boardedAt: v.optional(v.number()),
   createdAt: v.number(),
   updatedAt: v.number(),
   acceptedAt: v.optional(v.number()),

@@ -81,6 +81,22 @@ function visitorIdentifiers(
   return claims;
 }
 
+/**
+ * The team-leader claim of a staff JWT (docs/cases.md, "Escalation"): like `role`, the configuration decides which
+ * queues an agent leads (`agents[].leads`); a `leads` claim, when the host's auth sends one, must name exactly those
+ * queues, or the token is refused — a claim users may influence never makes an agent a team leader.
+ */
+function checkLeadsClaim(claim: unknown, agent: Agent): void {
+  if (claim === undefined) return;
+  const configured = [...(agent.leads ?? [])].sort();
+  const valid = Array.isArray(claim) && claim.every((q) => typeof q === 'string');
+  const claimed = valid ? [...(claim as string[])].sort() : undefined;
+  if (!claimed || claimed.length !== configured.length || claimed.some((q, i) => q !== configured[i]))
+    throw helplineError('auth/invalid-token', {
+      detail: `claim "leads" must be the queues ${agent.id} is configured to lead (${configured.join(', ') || 'none'})`,
+    });
+}
+
 /** Builds the server's authentication over its storage and configuration. */
 export function createAuth(options: AuthOptions): Auth {
   const { storage, now } = options;
@@ -150,6 +166,7 @@ export function createAuth(options: AuthOptions): Auth {
         detail: `claim "role" is ${claimed} but ${agent.id} is configured as ${agent.role}`,
       });
     }
+    checkLeadsClaim(payload.leads, agent);
     return { id: agent.id, role: agent.role, name: stringClaim(payload, 'name', 120) ?? agent.displayName };
   }
 
@@ -213,7 +230,13 @@ export function createAuth(options: AuthOptions): Auth {
           { field: 'role' },
         );
       }
-      const jwt = new SignJWT({ role: agent.role, name }).setProtectedHeader({ alg: 'HS256' }).setSubject(id);
+      const jwt = new SignJWT({
+        role: agent.role,
+        name,
+        ...(agent.leads?.length ? { leads: [...agent.leads] } : {}),
+      })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(id);
       if (options.staff.issuer) jwt.setIssuer(options.staff.issuer);
       if (options.staff.audience) jwt.setAudience(options.staff.audience);
       return jwt.setIssuedAt().setExpirationTime('12h').sign(new TextEncoder().encode(devSecret));

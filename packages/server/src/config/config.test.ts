@@ -29,15 +29,31 @@ describe('configuration', () => {
         ['alice', 'agent'],
         ['bob', 'agent'],
         ['carol', 'agent'],
+        ['tess', 'agent'],
         ['sam', 'supervisor'],
       ],
     );
+    // Tess is the demo's team leader (docs/cases.md, "Escalation").
+    assert.deepEqual(dev.agents.find((a) => a.id === 'tess')?.leads, ['sales', 'support']);
     const config = parseConfig(minimal);
     const [queue] = config.queues;
     assert.equal(queue?.offerTimeoutSeconds, 20);
     assert.deepEqual(queue?.acw, { kind: 'optional' });
     assert.equal(config.sites.get('shop')?.csat, true);
     assert.equal(config.file.limits.connectionsPerIp, 100);
+  });
+
+  it('refuses team leaders of unknown queues, and supervisors as team leaders', () => {
+    const agents = [
+      { id: 'tina', name: 'Tina', leads: ['nowhere'] },
+      { id: 'sue', name: 'Sue', role: 'supervisor', leads: ['support'] },
+    ];
+    assert.throws(
+      () => parseConfig({ ...minimal, agents }),
+      (error: unknown) =>
+        String(error).includes('config.agents[0].leads[0]: "nowhere" is not a queue') &&
+        String(error).includes('config.agents[1].leads: supervisors act on every escalation already'),
+    );
   });
 
   it("takes an agent's capacity per channel, the messaging channels included, with defaults for the rest", () => {

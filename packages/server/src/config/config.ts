@@ -101,6 +101,7 @@ function toAgent(input: ConfigFile['agents'][number]): Agent {
     capacity: { ...DEFAULT_CAPACITY, ...capacity },
     queueIds: input.queues,
     role: input.role,
+    ...(input.leads.length > 0 ? { leads: input.leads } : {}),
   };
 }
 
@@ -167,6 +168,14 @@ function crossCheck(file: ConfigFile): string[] {
       if (!queueIds.has(queueId))
         issues.push(`config.agents[${index}].queues[${q}]: "${queueId}" is not a queue`);
     });
+    agent.leads.forEach((queueId, q) => {
+      if (!queueIds.has(queueId))
+        issues.push(`config.agents[${index}].leads[${q}]: "${queueId}" is not a queue`);
+    });
+    if (agent.leads.length > 0 && agent.role === 'supervisor')
+      issues.push(
+        `config.agents[${index}].leads: supervisors act on every escalation already; only agents lead queues`,
+      );
   });
   file.sites.forEach((site, index) => {
     site.topics.forEach((topic, t) => {

@@ -1,9 +1,9 @@
 import type { ConfigInput } from './config.schema';
 
 /**
- * The demo configuration `helpline serve --dev` runs with: queues `sales` and `support`, agents alice, bob and
- * carol, supervisor sam, one site `demo` open to localhost. Business hours are set but every day is open
- * around the clock, so the demo always answers.
+ * The demo configuration `helpline serve --dev` runs with: queues `sales` and `support`, agents alice, bob, carol and
+ * tess (team leader of both queues), supervisor sam, one site `demo` open to localhost. Business hours are set but
+ * every day is open around the clock, so the demo always answers.
  */
 export const DEV_CONFIG: ConfigInput = {
   queues: [
@@ -100,6 +100,15 @@ export const DEV_CONFIG: ConfigInput = {
     { id: 'alice', name: 'Alice', skills: { sales: 5, support: 8 }, languages: ['en', 'nl', 'zh', 'ar'] },
     { id: 'bob', name: 'Bob', skills: { support: 6 }, languages: ['en', 'zh'], queues: ['support'] },
     { id: 'carol', name: 'Carol', skills: { sales: 9 }, languages: ['en', 'de', 'ar'], queues: ['sales'] },
+    // The team leader of both queues: Alice's and the others' escalations are offered to her (docs/cases.md).
+    {
+      id: 'tess',
+      name: 'Tess',
+      skills: { sales: 7, support: 9 },
+      languages: ['en', 'nl'],
+      queues: ['sales', 'support'],
+      leads: ['sales', 'support'],
+    },
     { id: 'sam', name: 'Sam', role: 'supervisor', skills: { sales: 5, support: 5 }, languages: ['en'] },
   ],
   sites: [

@@ -91,14 +91,14 @@ const numOrNull = (value: unknown): number | null =>
 const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 const seconds = (ms: unknown): number | null => (ms === null || ms === undefined ? null : Number(ms) / 1000);
 
-interface Window {
+export interface Window {
   readonly from: number;
   readonly to: number;
   readonly previousFrom: number;
 }
 
 /** The calendar period containing `at` in `timeZone`, and the one before it, computed by the database's calendar. */
-async function periodWindow(
+export async function periodWindow(
   sql: SqlQueryable,
   period: string,
   at: number,

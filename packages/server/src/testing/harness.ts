@@ -88,6 +88,8 @@ export interface TokenOptions {
   /** `iat` in seconds from now. Default 0. */
   readonly issuedAt?: number;
   readonly name?: string;
+  /** The `leads` claim (team leader of these queues); absent unless given. */
+  readonly leads?: unknown;
 }
 
 /** A staff JWT signed like the company's auth would. */
@@ -96,6 +98,7 @@ export async function staffToken(sub: string, options: TokenOptions = {}): Promi
   const jwt = new SignJWT({
     ...(options.role === undefined ? {} : { role: options.role }),
     ...(options.name ? { name: options.name } : {}),
+    ...(options.leads === undefined ? {} : { leads: options.leads }),
   })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
