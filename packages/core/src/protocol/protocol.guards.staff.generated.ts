@@ -142,6 +142,8 @@ export const serverFrameGuard: FrameGuard = variant('t', {
         state: voiceState,
         media: voiceMedia,
         heldBy: opt(callSide),
+        recording: opt(oneOf('off', 'on', 'paused')),
+        recordingBy: opt(id),
         endedBy: opt(endedBy),
         endReason: opt(endReason),
       }),
