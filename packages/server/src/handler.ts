@@ -4,7 +4,12 @@ import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, helplineError, isHelplineError } from '@helpline/core';
 import { createAlwaysHeldLease, createLocalBus } from '@helpline/core/cluster';
 import { createHub, type Hub, type HubOptions, type HubStorage } from '@helpline/core/hub';
-import { type AttachmentOptions, openAttachments } from './attachments';
+import {
+  type AttachmentOptions,
+  type AttachmentRoutes,
+  createSqlBytes,
+  openAttachments,
+} from './attachments';
 import { type Auth, createAuth } from './auth/auth';
 import { createSqlCaseStore } from './cases';
 import { resolveMailboxes } from './channels/email/email.config';
@@ -22,7 +27,6 @@ import type { EngineTopics } from './cluster/engine.topics';
 import { answerForwarded, readForwarded, writeForwarded } from './cluster/http.forward';
 import type { ServerConfig } from './config/config';
 import { type CustomerDirectoryOptions, createSqlCustomerDirectory, prepareCustomers } from './customers';
-import { createSqlEscalationReports, createSqlEscalationStore } from './escalations';
 import { createApiHandler } from './http/api';
 import { sendError, toHelplineError } from './http/http.errors';
 import { originMatcher } from './http/origins';
@@ -30,6 +34,7 @@ import { API_SECURITY_HEADERS, endRawResponse, securityHeaders } from './http/se
 import { createAdmission, createTokenBuckets, instanceShare } from './limits/rate-limit';
 import { createLogger, type Logger } from './log/logger';
 import { prepareOutbound } from './outbound';
+import { createRecordingRoutes, createRecordingStore, type RecordingRoutes } from './recordings';
 import { reportsOfQueues } from './reports';
 import { createReportScheduler } from './reports/reports.schedule';
 import { isDatabaseOutage } from './storage/sql.errors';
@@ -231,6 +236,18 @@ function trackWrites(storage: SqlStorage): { storage: SqlStorage; idle(): Promis
  * server.listen(3000);
  * ```
  */
+/** The recording routes first, then the attachments' (both under `/v1/`, answered before the API's own routes). */
+function withRecordings(
+  recordings: RecordingRoutes,
+  attachments: AttachmentRoutes | undefined,
+): AttachmentRoutes {
+  return {
+    handle: async (request, response) =>
+      (await recordings.handle(request, response)) ||
+      ((await attachments?.handle(request, response)) ?? false),
+  };
+}
+
 export async function createHelplineHandler(options: HelplineHandlerOptions): Promise<HelplineHandler> {
   const basePath = normalizeBasePath(options.basePath);
   const log = options.logger ?? createLogger();
@@ -297,6 +314,13 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
   const tracked = trackWrites(opened);
   const storage = tracked.storage;
   const attachments = openAttachments(options.attachments, target, storage, config, now);
+  // Call recordings (docs/voice.md#recording): rows beside the hub's tables, bytes through the attachments' port.
+  const recordings = createRecordingStore({
+    sql: storage.sql,
+    bytes: attachments?.bytes ?? createSqlBytes(storage.sql),
+    retentionDays: config.file.recordings?.retentionDays,
+    log,
+  });
   // The messaging adapter keeps its inbox and threads beside the hub's tables, and carries agents' replies out.
   const messagingAdapter = messaging?.adapter(
     storage.sql,
@@ -391,10 +415,10 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     },
     ...(attachments ? { attachments: attachments.store.claims } : {}),
     cases: createSqlCaseStore(storage.sql),
-    // Escalations to team leaders (docs/cases.md): kept and reported on in the database.
-    escalations: {
-      store: createSqlEscalationStore(storage.sql),
-      reports: createSqlEscalationReports(storage.sql, { now }),
+    recordings: {
+      directory: recordings,
+      agentPlayback: config.file.recordings?.agentPlayback ?? false,
+      audit: (entry) => recordings.audit(entry),
     },
     ...(options.customers === false
       ? {}
@@ -492,12 +516,15 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     sessionBuckets: createTokenBuckets(config.file.limits.visitorSessions, now, limitShare),
     isAllowedOrigin: anyOrigin,
     notReady: () => engine.notReady(),
-    attachments: attachments?.routes({
-      hub,
-      authenticate: (token) => auth.authenticate(token),
-      siteOfVisitor: (token) => auth.siteOfVisitor(token),
-      shares: messaging?.shares,
-    }),
+    attachments: withRecordings(
+      createRecordingRoutes({ store: recordings, hub, storage, config, authenticate, now }),
+      attachments?.routes({
+        hub,
+        authenticate: (token) => auth.authenticate(token),
+        siteOfVisitor: (token) => auth.siteOfVisitor(token),
+        shares: messaging?.shares,
+      }),
+    ),
   });
   // Vonage: token, hold and dial routes for browsers, signed webhooks for Vonage, all under /vonage/.
   const vonageRoutes = vonage?.start({
@@ -537,6 +564,10 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     // A resume token nobody used for a week belongs to a client that is long gone.
     storage.pruneResumeTokens(now() - 7 * 86_400_000).catch(() => {});
     attachments?.prune(now()).catch(() => {});
+    // Recording retention: the leader alone deletes, within a minute of each recording's time.
+    if (engine.role === 'leader') {
+      recordings.prune(now()).catch((error: unknown) => log.warn('recording.retention-failed', {}, error));
+    }
     // History retention (docs/reports.md): once a day, by the leader alone, so instances never race on the delete.
     const retentionDays = config.file.historyRetentionDays;
     if (retentionDays !== undefined && engine.role === 'leader' && now() - retainedAt >= 86_400_000) {

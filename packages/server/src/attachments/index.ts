@@ -66,6 +66,8 @@ export interface AttachmentOptions {
 /** The attachment store and routes of one handler. */
 export interface ServerAttachments {
   readonly store: AttachmentStore;
+  /** The bytes port the store writes to (call recordings keep their bytes there too). */
+  readonly bytes: AttachmentBytes;
   /**
    * The allow-list of files that arrive on a channel (email, messaging apps), which belong to no site: only what
    * every site allows, as for staff who name no site.
@@ -120,15 +122,17 @@ export function openAttachments(
 ): ServerAttachments | undefined {
   if (options === false) return undefined;
   const settings = options ?? {};
+  const bytes = bytesFor(settings, target, storage);
   const store = createAttachmentStore({
     db: storage.sql,
-    bytes: bytesFor(settings, target, storage),
+    bytes,
     scan: settings.scan,
     now,
   });
   const uploadBuckets = createTokenBuckets(config.file.limits.uploads, now);
   return {
     store,
+    bytes,
     channelPolicy: strictestPolicy([...config.sites.values()].map((site) => site.attachments)),
     routes: ({ hub, authenticate, siteOfVisitor, shares }) =>
       createAttachmentRoutes({

@@ -146,6 +146,8 @@ const queue = v.strictObject({
     [],
   ),
   dispositionRequired: v.optional(v.boolean(), false),
+  /** Call recording (docs/voice.md#recording): `always`, `on-demand` (the agent starts it) or `never`. */
+  recording: v.optional(v.picklist(['always', 'on-demand', 'never']), 'never'),
   offerTimeoutSeconds: v.optional(v.pipe(seconds, v.minValue(1, 'must be at least 1')), 20),
   /**
    * Voicemail (docs/voice.md#voicemail): phone and browser callers may leave a recorded message when the queue is closed,
@@ -240,8 +242,6 @@ const agent = v.strictObject({
   capacity: v.optional(capacity, {}),
   /** Queues this agent works; empty means every queue. */
   queues: v.optional(v.array(id), []),
-  /** Queues this agent leads as a team leader: escalations of those queues are offered to them (docs/cases.md). */
-  leads: v.optional(v.array(id), []),
 });
 
 const origin = v.pipe(
@@ -380,6 +380,24 @@ export const configSchema = v.strictObject({
   heartbeatSeconds: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1')), 15),
   /** How long an agent may have no connection before the server sets them offline (a reload loses nothing). */
   agentGraceSeconds: v.optional(v.pipe(v.number(), v.minValue(1, 'must be at least 1')), 60),
+  /**
+   * Call recordings (docs/voice.md#recording): deleted `retentionDays` after the call (by the leader; omitted: kept),
+   * and played back by supervisors, plus the agents of the interaction when `agentPlayback` is true.
+   */
+  recordings: v.optional(
+    v.strictObject({
+      retentionDays: v.optional(
+        v.pipe(
+          v.number(),
+          v.integer(),
+          v.minValue(1, 'must be at least 1'),
+          v.maxValue(36_500, 'must be at most 36500'),
+        ),
+      ),
+      agentPlayback: v.optional(v.boolean(), false),
+    }),
+    {},
+  ),
   /**
    * Days of closed interactions' history kept for reports (docs/reports.md); the leader deletes older history once a
    * day. Absent: kept for good.
