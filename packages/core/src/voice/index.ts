@@ -30,11 +30,21 @@ export {
   type StatsReading,
 } from './quality';
 export { createRinger, type Ringer, type RingerOptions } from './ring';
+export {
+  type AgentMixer,
+  type AgentMixerOptions,
+  createAgentMixer,
+  createSupervisorMedia,
+  type SupervisorMedia,
+  type SupervisorMediaOptions,
+} from './supervision.media';
 export * from './voice.machine';
 export type * from './voice.types';
 export { type CallRecord, callSnapshotFor, toWireCall } from './voice.wire';
 export {
+  type CallTap,
   createWebRtcProvider,
   type WebRtcEnvironment,
+  type WebRtcProvider,
   type WebRtcProviderOptions,
 } from './webrtc.provider';

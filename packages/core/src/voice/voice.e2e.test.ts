@@ -3,12 +3,13 @@
 // namespace that has nothing but `lo` (see docs/voice.md, "Testing"), so this file re-runs itself under
 // `unshare -n`; the tests run in that child, whose results node:test reads as this file's.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
-import { after, before, describe, it, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { CallSummary } from './e2e/harness.page';
+import { inLoopbackNamespace } from './e2e/namespace';
 import { startVoiceServer, type VoiceServer } from './e2e/server';
 
 const NAMESPACE = 'HELPLINE_VOICE_E2E_NETNS';
@@ -30,30 +31,7 @@ const FAKE_UI = '--use-fake-ui-for-media-stream';
 /** Shorter than the 20 s default so the clean-end scenario stays quick; re-attaching takes ~2 s. */
 const REATTACH_MS = 10_000;
 
-if (process.env[NAMESPACE] === '1') scenarios();
-else reRunInNamespace();
-
-function reRunInNamespace(): void {
-  const probe = spawnSync('unshare', ['-n', 'true'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    const why = probe.error?.message ?? probe.stderr.trim();
-    test('voice end-to-end runs in a loopback-only network namespace', () => {
-      assert.fail(
-        `cannot create a network namespace with \`unshare -n\` (${why}). WebRTC between two local browsers needs ` +
-          'one (Chromium gathers no loopback candidates otherwise); run the tests as root, or where unprivileged ' +
-          'user namespaces are allowed.',
-      );
-    });
-    return;
-  }
-  const self = fileURLToPath(import.meta.url);
-  const child = spawnSync(
-    'unshare',
-    ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, ...process.execArgv, self],
-    { stdio: 'inherit', env: { ...process.env, [NAMESPACE]: '1' } },
-  );
-  process.exitCode = child.status ?? 1;
-}
+inLoopbackNamespace(fileURLToPath(import.meta.url), NAMESPACE, scenarios);
 
 function scenarios(): void {
   let server: VoiceServer;

@@ -45,6 +45,34 @@ export interface WebRtcProviderOptions {
   readonly swapCheckMs?: number | undefined;
   readonly random?: () => number;
   readonly environment?: Partial<WebRtcEnvironment> | undefined;
+  /**
+   * What this side sends instead of the microphone (a mixer's output: the agent's browser sends a supervisor the
+   * call's mix). Device selection then does not apply.
+   */
+  readonly input?: (() => Promise<MediaStream>) | undefined;
+  /** Where the far end's audio goes instead of a media element of the provider's own (a mixer's source). */
+  readonly onRemote?: ((remote: MediaStream) => void) | undefined;
+}
+
+/**
+ * A live call's audio as a mixer sees it (see {@link WebRtcProvider.tap}): this side's microphone, the far end's
+ * audio, and a way to send something else than the microphone without renegotiating.
+ */
+export interface CallTap {
+  /** The microphone in use. */
+  readonly microphone: MediaStream;
+  /** The far end's audio, once it arrived. */
+  readonly remote: MediaStream | undefined;
+  /** Sends `track` to the far end instead of the microphone (`null`: the microphone again). No renegotiation. */
+  send(track: MediaStreamTrack | null): Promise<void>;
+  /** Calls `listener` with the far end's audio now (if any) and whenever it changes (a new peer after a reload). */
+  onRemote(listener: (remote: MediaStream) => void): () => void;
+}
+
+/** The WebRTC provider: a {@link VoiceProvider} whose live call a mixer can tap. */
+export interface WebRtcProvider extends VoiceProvider {
+  /** The live call's audio, or `undefined` without one (see {@link CallTap}). */
+  tap(): CallTap | undefined;
 }
 
 interface Peer {
@@ -118,7 +146,7 @@ function defaultEnvironment(): WebRtcEnvironment {
  * const call = createCallSession({ connection: session.connection, provider });
  * ```
  */
-export function createWebRtcProvider(options: WebRtcProviderOptions = {}): VoiceProvider {
+export function createWebRtcProvider(options: WebRtcProviderOptions = {}): WebRtcProvider {
   const env: WebRtcEnvironment = { ...defaultEnvironment(), ...options.environment };
   const statsIntervalMs = options.statsIntervalMs ?? 1000;
   const backoff = options.restartBackoff ?? { initialMs: 1000, maxMs: 4000 };
@@ -134,6 +162,10 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
   let link: VoiceCallLink | undefined;
   let peer: Peer | undefined;
   let audio: HTMLAudioElement | undefined;
+  let remoteStream: MediaStream | undefined;
+  /** What is sent instead of the microphone (a mix), set through the tap. */
+  let sending: MediaStreamTrack | undefined;
+  const remoteListeners = new Set<(remote: MediaStream) => void>();
   let muted = false;
   let held = false;
   let health: MediaHealth | undefined;
@@ -165,6 +197,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
   // ─── microphone and devices ──────────────────────────────────────────────────────────────────────
 
   async function openMicrophone(deviceId: string | undefined): Promise<MediaStream> {
+    if (options.input) return await options.input();
     const { mediaDevices } = env;
     if (!mediaDevices?.getUserMedia || !env.RTCPeerConnection) {
       throw helplineError('voice/unsupported', {
@@ -242,7 +275,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
     const next = await openMicrophone(deviceId);
     const nextTrack = adopt(next);
     if (peer) {
-      await peer.sender.replaceTrack(nextTrack);
+      await peer.sender.replaceTrack(sending ?? nextTrack);
       swap = { deviceId: inputId ?? deviceId ?? 'default', bytesSent: lastBytesSent, since: env.now() };
     }
     emit({ type: 'devices', devices: await listDevices() });
@@ -270,7 +303,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
       bundlePolicy: 'max-bundle',
       rtcpMuxPolicy: 'require',
     });
-    const sender = pc.addTrack(currentTrack, stream ?? new MediaStream([currentTrack]));
+    const sender = pc.addTrack(sending ?? currentTrack, stream ?? new MediaStream([currentTrack]));
     const created: Peer = { pc, sender, id: randomId('p'), remote: undefined, pending: [] };
     pc.onicecandidate = (event) => {
       const { candidate } = event;
@@ -440,6 +473,12 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
   }
 
   function play(remote: MediaStream): void {
+    remoteStream = remote;
+    for (const listener of [...remoteListeners]) listener(remote);
+    if (options.onRemote) {
+      options.onRemote(remote);
+      return;
+    }
     audio ??= env.createAudio();
     audio.autoplay = true;
     audio.srcObject = remote;
@@ -532,6 +571,8 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
     held = false;
     muted = false;
     if (audio) audio.srcObject = null;
+    remoteStream = undefined;
+    sending = undefined;
     releaseMicrophone();
   }
 
@@ -542,6 +583,23 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
 
   return {
     kind: 'webrtc',
+    tap() {
+      const current = peer;
+      if (!current || !stream) return undefined;
+      return {
+        microphone: stream,
+        remote: remoteStream,
+        async send(next) {
+          sending = next ?? undefined;
+          if (peer === current) await current.sender.replaceTrack(next ?? track ?? null);
+        },
+        onRemote(listener) {
+          remoteListeners.add(listener);
+          if (remoteStream) listener(remoteStream);
+          return () => remoteListeners.delete(listener);
+        },
+      };
+    },
     prepare,
     start: connect,
     answer: connect,
@@ -588,6 +646,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): Voice
       if (watchingDevices) env.mediaDevices?.removeEventListener('devicechange', onDeviceChange);
       watchingDevices = false;
       listeners.clear();
+      remoteListeners.clear();
     },
   };
 }

@@ -43,9 +43,14 @@ const PAGE = (script: string, buttons: string) => `<!doctype html>
 <output id="state"></output> <output id="error"></output>
 <script type="module" src="/${script}.js"></script></body></html>`;
 
-async function bundlePages(): Promise<Map<string, string>> {
+/** Test pages by path name (`/visitor`) and their script in this folder. */
+export type TestPages = Readonly<Record<string, string>>;
+
+const CALL_PAGES: TestPages = { visitor: 'visitor.page.ts', agent: 'agent.page.ts' };
+
+async function bundlePages(pages: TestPages): Promise<Map<string, string>> {
   const result = await build({
-    entryPoints: { visitor: join(here, 'visitor.page.ts'), agent: join(here, 'agent.page.ts') },
+    entryPoints: Object.fromEntries(Object.entries(pages).map(([name, file]) => [name, join(here, file)])),
     outdir: '/out',
     bundle: true,
     write: false,
@@ -68,8 +73,12 @@ async function bundlePages(): Promise<Map<string, string>> {
  * await page.goto(`${server.origin}/visitor`);
  * ```
  */
-export async function startVoiceServer(voice: VoiceHubOptions = {}): Promise<VoiceServer> {
-  const scripts = await bundlePages();
+export async function startVoiceServer(
+  voice: VoiceHubOptions = {},
+  options: { readonly pages?: TestPages } = {},
+): Promise<VoiceServer> {
+  const pages = options.pages ?? CALL_PAGES;
+  const scripts = await bundlePages(pages);
   const hub = createHub({
     queues: [callQueue],
     agents: [testAgent('alice', { queueIds: ['calls'] })],
@@ -85,11 +94,13 @@ export async function startVoiceServer(voice: VoiceHubOptions = {}): Promise<Voi
     if (script !== undefined) {
       response.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
       response.end(script);
-    } else if (pathname === '/visitor' || pathname === '/agent') {
+    } else if (Object.hasOwn(pages, pathname.slice(1))) {
       const buttons =
         pathname === '/visitor'
           ? '<button id="call">Call us</button>'
-          : '<button id="answer">Answer</button>';
+          : pathname === '/agent'
+            ? '<button id="answer">Answer</button>'
+            : '';
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       response.end(PAGE(pathname.slice(1), buttons));
     } else {

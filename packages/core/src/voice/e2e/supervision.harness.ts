@@ -1,0 +1,81 @@
+// Browser side of supervision.e2e.test.ts: every page says which test tones it hears, from the streams it plays.
+import { probeTones, type ToneProbe } from '../tones.testing';
+
+/** The tones of the test: each browser's fake microphone plays one. */
+export const TONES = { visitor: 440, agent: 660, supervisor: 990 } as const;
+const FREQUENCIES = Object.values(TONES);
+/** A tone's share of the block's power above which it is heard. */
+const HEARD = 0.08;
+
+/** What a supervision test page exposes on `window.supTest`. */
+export interface SupervisionTestApi {
+  ready: boolean;
+  /** The tones heard now, lowest first. */
+  heard(): number[];
+  /** Resolves with `Date.now()` once `frequency` is heard (`present`) or not, or `null` after `timeoutMs`. */
+  when(frequency: number, present: boolean, timeoutMs: number): Promise<number | null>;
+  /** The conversation of the live call (visitor and agent pages). */
+  cid(): string | null;
+  act(action: string, argument?: string): Promise<number | string | null>;
+}
+
+declare global {
+  interface Window {
+    supTest?: SupervisionTestApi;
+  }
+}
+
+/** Listens to the streams a page plays and tells which tones are in them. */
+export function createListener(): { listen(stream: MediaStream): void; heard(): number[] } {
+  const context = new AudioContext();
+  const probes = new Map<MediaStream, ToneProbe>();
+  return {
+    listen(stream) {
+      if (!probes.has(stream)) probes.set(stream, probeTones(context, stream, FREQUENCIES));
+    },
+    heard() {
+      void context.resume();
+      const heard = new Set<number>();
+      for (const probe of probes.values()) {
+        const powers = probe.read();
+        for (const frequency of FREQUENCIES) if ((powers[frequency] ?? 0) > HEARD) heard.add(frequency);
+      }
+      return [...heard].sort((a, b) => a - b);
+    },
+  };
+}
+
+/** `when` for a page, from its `heard`. */
+export function waitTone(heard: () => number[]) {
+  return async (frequency: number, present: boolean, timeoutMs: number): Promise<number | null> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (heard().includes(frequency) === present) return Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return null;
+  };
+}
+
+/** Microphone constraints: no processing, so each tone arrives as sent. */
+export const RAW_AUDIO = {
+  echoCancellation: false,
+  noiseSuppression: false,
+  autoGainControl: false,
+} as const;
+
+/** A media element factory that also hands each played stream to `listener`. */
+export function listeningAudio(listener: { listen(stream: MediaStream): void }): () => HTMLAudioElement {
+  return () => {
+    const audio = new Audio();
+    const descriptor = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'srcObject');
+    Object.defineProperty(audio, 'srcObject', {
+      get: () => descriptor?.get?.call(audio),
+      set: (value: MediaStream | null) => {
+        descriptor?.set?.call(audio, value);
+        if (value) listener.listen(value);
+      },
+    });
+    return audio;
+  };
+}

@@ -1,0 +1,178 @@
+// Supervisor legs end to end: three Chromium processes (a visitor, Alice, supervisor Sam), each with its own fake
+// microphone playing one tone (440, 660 and 990 Hz WAVs generated here), talk through the real hub over WebSockets
+// with media peer-to-peer on 127.0.0.1. Each page detects the tones in what it plays (Goertzel over an
+// AnalyserNode, supervision.harness.ts). Like voice.e2e.test.ts, it re-runs itself in a network namespace that has
+// only `lo` (`unshare -n`): WebRTC gathers no loopback candidates otherwise.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { inLoopbackNamespace } from './e2e/namespace';
+import { startVoiceServer, type VoiceServer } from './e2e/server';
+import { TONES } from './e2e/supervision.harness';
+
+const NAMESPACE = 'HELPLINE_SUPERVISION_E2E_NETNS';
+/** The test pages: each browser loads its own. */
+const SUPERVISION_PAGES = {
+  visitor: 'supervision.visitor.page.ts',
+  agent: 'supervision.agent.page.ts',
+  supervisor: 'supervision.supervisor.page.ts',
+};
+const CHROMIUM = '/usr/bin/chromium';
+/** Where the measured latencies go, for scripts/bench/voice.bench.ts. */
+const RESULTS = process.env.HELPLINE_SUPERVISION_RESULTS;
+
+inLoopbackNamespace(fileURLToPath(import.meta.url), NAMESPACE, scenarios);
+
+/** A mono 16-bit 48 kHz WAV of a sine at `frequency`, `seconds` long (Chromium loops the file). */
+function sineWav(frequency: number, seconds = 2): Buffer {
+  const rate = 48_000;
+  const samples = rate * seconds;
+  const data = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i++) {
+    data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * frequency * i) / rate) * 0.5 * 32767), i * 2);
+  }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVE', 8);
+  header.write('fmt ', 12);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
+function scenarios(): void {
+  let server: VoiceServer;
+  const browsers: Browser[] = [];
+  const errors: string[] = [];
+  let dir = '';
+  let visitor: Page;
+  let agent: Page;
+  let supervisor: Page;
+  let cid = '';
+  const measured: Record<string, number> = {};
+
+  async function open(role: keyof typeof TONES): Promise<Page> {
+    const wav = join(dir, `${role}.wav`);
+    writeFileSync(wav, sineWav(TONES[role]));
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${wav}`,
+        '--allow-loopback-in-peer-connection',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+    browsers.push(browser);
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => errors.push(`${role}: ${error.message}`));
+    await page.goto(`${server.origin}/${role}`);
+    await page.waitForFunction(() => window.supTest?.ready === true);
+    return page;
+  }
+
+  const heard = (page: Page) => page.evaluate(() => window.supTest?.heard() ?? []);
+  /** Resolves with when `page` heard (or stopped hearing) `frequency`, epoch ms, or null. */
+  const when = (page: Page, frequency: number, present: boolean, timeoutMs = 5_000) =>
+    page.evaluate(([f, p, t]) => window.supTest?.when(f, p, t) ?? null, [
+      frequency,
+      present,
+      timeoutMs,
+    ] as const);
+  const act = (page: Page, action: string, argument?: string) =>
+    page.evaluate(([a, b]) => window.supTest?.act(a, b) ?? null, [action, argument] as const);
+
+  /** `page` does not hear `frequency` for a whole second (after what was asked settled). */
+  async function neverHears(page: Page, frequency: number): Promise<void> {
+    const heardAt = await when(page, frequency, true, 1_000);
+    assert.equal(heardAt, null, `${page.url()} heard ${frequency} Hz: ${JSON.stringify(await heard(page))}`);
+  }
+
+  describe('supervisor monitor, whisper and barge on a browser call', () => {
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'helpline-supervision-'));
+      server = await startVoiceServer({}, { pages: SUPERVISION_PAGES });
+      agent = await open('agent');
+      visitor = await open('visitor');
+      supervisor = await open('supervisor');
+      await act(visitor, 'call');
+      await agent.waitForFunction(() => window.supTest?.cid() !== null);
+      await act(agent, 'answer');
+      // The call is up: each party hears the other.
+      assert.notEqual(await when(visitor, TONES.agent, true, 15_000), null, 'visitor hears Alice');
+      assert.notEqual(await when(agent, TONES.visitor, true, 15_000), null, 'Alice hears the visitor');
+      cid = (await visitor.evaluate(() => window.supTest?.cid() ?? '')) ?? '';
+      assert.ok(cid);
+    });
+
+    after(async () => {
+      for (const browser of browsers) await browser.close();
+      await server?.close();
+      rmSync(dir, { recursive: true, force: true });
+      if (RESULTS) writeFileSync(RESULTS, JSON.stringify(measured));
+    });
+
+    it('monitor: the supervisor hears both sides, and neither side hears the supervisor', async () => {
+      const ms = await act(supervisor, 'start', `${cid} monitoring`);
+      assert.equal(typeof ms, 'number', `the supervisor heard the call: ${String(ms)}`);
+      measured.monitorToHeardMs = ms as number;
+      assert.deepEqual(await heard(supervisor), [TONES.visitor, TONES.agent]);
+      await neverHears(visitor, TONES.supervisor);
+      await neverHears(agent, TONES.supervisor);
+    });
+
+    it('whisper: only the agent hears the supervisor', async () => {
+      await act(supervisor, 'mode', `${cid} whispering`);
+      assert.notEqual(await when(agent, TONES.supervisor, true), null, 'Alice hears the whisper');
+      await neverHears(visitor, TONES.supervisor);
+      assert.deepEqual(
+        await heard(supervisor),
+        [TONES.visitor, TONES.agent],
+        'the supervisor still hears both',
+      );
+    });
+
+    it('barge: both parties hear the supervisor, and the supervisor hears both', async () => {
+      const sentAt = (await act(supervisor, 'mode', `${cid} barging`)) as number;
+      const [visitorAt, agentAt] = await Promise.all([
+        when(visitor, TONES.supervisor, true),
+        when(agent, TONES.supervisor, true),
+      ]);
+      assert.notEqual(visitorAt, null, 'the visitor hears the barge');
+      assert.notEqual(agentAt, null, 'Alice hears the barge');
+      measured.bargeToHeardMs = Math.max(visitorAt ?? 0, agentAt ?? 0) - sentAt;
+      assert.deepEqual(await heard(supervisor), [TONES.visitor, TONES.agent]);
+      // The customer still hears the agent.
+      assert.ok((await heard(visitor)).includes(TONES.agent));
+    });
+
+    it('back to monitor: the supervisor is silent again for both', async () => {
+      await act(supervisor, 'mode', `${cid} monitoring`);
+      assert.notEqual(await when(visitor, TONES.supervisor, false), null);
+      assert.notEqual(await when(agent, TONES.supervisor, false), null);
+      await neverHears(visitor, TONES.supervisor);
+      await neverHears(agent, TONES.supervisor);
+    });
+
+    it('no page error', () => {
+      assert.deepEqual(errors, []);
+    });
+  });
+}
