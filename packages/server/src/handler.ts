@@ -415,6 +415,16 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     },
     ...(attachments ? { attachments: attachments.store.claims } : {}),
     cases: createSqlCaseStore(storage.sql),
+    // A case's SLA warning or breach as the leader's timer fires (docs/cases.md): for operators, ids only.
+    onCaseSla: ({ kind, target, dueAt, case: kase }) =>
+      log[kind === 'breached' ? 'warn' : 'info']('case.sla', {
+        kind,
+        target,
+        dueAt,
+        caseId: kase.id,
+        queueId: kase.queueId,
+        ...(kase.assigneeId ? { assigneeId: kase.assigneeId } : {}),
+      }),
     recordings: {
       directory: recordings,
       agentPlayback: config.file.recordings?.agentPlayback ?? false,
