@@ -42,6 +42,11 @@ export interface UploadOptions {
   readonly onProgress?: ((stored: number, total: number) => void) | undefined;
   /** Aborts the upload (rejects with the signal's reason); what the server stored is forgotten later. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The allow-list this file is checked against before it is sent, instead of the conversation's (a voicemail's
+   * recording: `VOICEMAIL_ATTACHMENT_POLICY`). The server checks again with its own.
+   */
+  readonly policy?: AttachmentPolicy | undefined;
 }
 
 /**
@@ -192,7 +197,7 @@ export function createAttachmentUploader(options: AttachmentClientOptions): Atta
     },
     async upload(cid, file, uploadOptions = {}) {
       const { signal, onProgress } = uploadOptions;
-      await checkFile(await policyOf(cid), file);
+      await checkFile(uploadOptions.policy ?? (await policyOf(cid)), file);
       const created = await patiently(signal, () =>
         json<{ id: string }>(`/v1/conversations/${encodeURIComponent(cid)}/attachments${site}`, {
           method: 'POST',

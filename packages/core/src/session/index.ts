@@ -102,4 +102,4 @@ export {
   type VisitorSession,
   type VisitorSessionOptions,
 } from './visitor.session';
-export { leaveVoicemail, type VoicemailRequest } from './visitor.voicemail';
+export { leaveVoicemail, type VoicemailOptions, type VoicemailRequest } from './visitor.voicemail';

@@ -234,7 +234,7 @@ export function createAttachmentRoutes(deps: AttachmentRoutesDeps): AttachmentRo
         if (conversation.groups.policy) {
           if (request.method !== 'GET') return false;
           await deps.hub.execute(subject, 'history', { cid, limit: 1 }, metaOf(request, site));
-          json(response, 200, policyOf(site));
+          json(response, 200, await policyIn(site, cid));
           return true;
         }
         if (request.method !== 'POST') return false;

@@ -6,6 +6,7 @@ import { alertFor } from '../panel/form';
 import { standingText } from '../panel/standing';
 import { isFinished } from '../panel/widget.model';
 import { renderSurvey } from '../survey/survey.view';
+import { renderRecorder } from '../voicemail/voicemail.view';
 import type { CallSnapshot, CallState, WidgetCall } from './call.types';
 
 const STATE_KEYS = {
@@ -142,6 +143,35 @@ export function renderCall(ctx: PanelContext): TemplateResult {
     model.newConversation();
   };
 
+  // Nobody answered within the queue's limit: the caller may leave a voicemail instead (the call then ends).
+  const voicemail = ctx.config.voicemail;
+  if (waiting && voiceInteraction && state.voicemailFrom === voiceInteraction.id) {
+    return renderRecorder(ctx, voiceInteraction.id);
+  }
+  const waitedMs = voiceInteraction ? Date.now() - voiceInteraction.timestamps.createdAt : 0;
+  const mayLeaveVoicemail = waiting && voicemail !== undefined && waitedMs >= voicemail.afterSeconds * 1000;
+  if (waiting && voicemail && !mayLeaveVoicemail && state.voicemailTimer === undefined) {
+    state.voicemailTimer = setTimeout(
+      () => {
+        state.voicemailTimer = undefined;
+        ctx.requestUpdate();
+      },
+      voicemail.afterSeconds * 1000 - waitedMs,
+    );
+  }
+  const voicemailOffer = mayLeaveVoicemail
+    ? html`<p part="call-note">${i18n.t('voicemailNoAnswer')}</p>
+        <button
+          part="button leave-voicemail"
+          @click=${() => {
+            state.voicemailFrom = voiceInteraction?.id;
+            ctx.requestUpdate();
+          }}
+        >
+          ${i18n.t('voicemailLeave')}
+        </button>`
+    : nothing;
+
   let actions: TemplateResult | typeof nothing = nothing;
   if (live && state.call) {
     actions = html`<div part="call-controls">
@@ -178,6 +208,7 @@ export function renderCall(ctx: PanelContext): TemplateResult {
     ${reattached === 'ended' ? html`<p part="call-note" role="status">${i18n.t('callReattachFailed')}</p>` : nothing}
     ${alertFor(model.$error.get(), i18n)}
     ${over ? renderSurvey(ctx, 'call') : nothing}
+    ${voicemailOffer}
     ${actions}
   `;
 }

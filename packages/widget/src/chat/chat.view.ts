@@ -100,6 +100,15 @@ export function renderHome(ctx: PanelContext): TemplateResult {
           : nothing
       }
       ${
+        closed && ctx.config.voicemail
+          ? html`<li>
+            <button part="button leave-voicemail" @click=${() => model.navigate('voicemail')}>
+              ${i18n.t('voicemailLeave')}
+            </button>
+          </li>`
+          : nothing
+      }
+      ${
         closed || channels.offlineMessage
           ? html`<li>
             <button part="button leave-message" @click=${() => model.navigate('offline')}>

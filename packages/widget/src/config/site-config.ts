@@ -55,6 +55,13 @@ export interface SiteConfig {
    * the visitor's time zone. Without slots only "as soon as possible" is offered.
    */
   readonly callbackSlots?: readonly CallbackSlot[] | undefined;
+  /**
+   * Voicemail of the queue the widget calls: offered when it is closed, and to a caller who has waited `afterSeconds`
+   * unanswered; a message lasts at most `maxSeconds`.
+   */
+  readonly voicemail?:
+    | { readonly queueId?: string | undefined; readonly afterSeconds: number; readonly maxSeconds: number }
+    | undefined;
   /** Text overrides per language. */
   readonly messages?: SiteMessages | undefined;
 }

@@ -22,6 +22,10 @@ export interface PanelState {
   nps?: number;
   /** After a reload: the live call of this voice interaction is being taken over. */
   reattaching?: string;
+  /** The waiting call (its interaction id) the visitor chose to leave a voicemail instead of. */
+  voicemailFrom?: string;
+  /** A re-render is due when the waiting call may go to voicemail. */
+  voicemailTimer?: ReturnType<typeof setTimeout>;
   /** After a reload: what became of the call of voice interaction `cid` that could not be taken over here. */
   reattached?: { readonly cid: string; readonly outcome: 'ended' | 'elsewhere' };
 }

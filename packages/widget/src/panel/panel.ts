@@ -49,6 +49,7 @@ const TITLES: Readonly<Record<WidgetView, MessageKey>> = {
   callback: 'callbackTitle',
   offline: 'offlineTitle',
   call: 'callTitle',
+  voicemail: 'voicemailTitle',
 };
 
 const FOCUSABLE = 'button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])';
@@ -62,6 +63,7 @@ const LAZY_VIEWS = {
   offline: () => import('../offline/offline.view').then((m) => m.renderOffline),
   ended: () => import('../chat/ended.view').then((m) => m.renderEnded),
   prechat: () => import('../chat/prechat.view').then((m) => m.renderPrechat),
+  voicemail: () => import('../voicemail/voicemail.view').then((m) => m.renderVoicemail),
 } satisfies Record<string, () => Promise<View>>;
 type LazyView = keyof typeof LAZY_VIEWS;
 
@@ -411,6 +413,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
       case 'offline':
       case 'callback':
       case 'call':
+      case 'voicemail':
         return this.#lazy(view, ctx);
       default:
         return renderHome(ctx);

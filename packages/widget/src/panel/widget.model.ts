@@ -6,7 +6,7 @@ import type { PrechatField, SiteConfig } from '../config/site-config';
 import type { MessageKey } from '../i18n/i18n';
 
 /** Which screen the panel shows. */
-export type WidgetView = 'home' | 'prechat' | 'chat' | 'callback' | 'offline' | 'call';
+export type WidgetView = 'home' | 'prechat' | 'chat' | 'callback' | 'offline' | 'call' | 'voicemail';
 
 /** An error to show: a catalog key and its parameters, never raw server text. */
 export interface WidgetError {
@@ -208,6 +208,8 @@ export function createWidgetModel(options: WidgetModelOptions): WidgetModel {
         return 'offline';
       case 'voice':
         return 'call';
+      case 'voicemail':
+        return 'voicemail';
       default:
         return 'chat';
     }

@@ -10,6 +10,8 @@ export interface ServerQueue {
   readonly alternative?: string | undefined;
   readonly nextOpening?: number | undefined;
   readonly callbackSlots?: readonly { readonly start: number; readonly end: number }[] | undefined;
+  /** Callers may leave a recorded message when the queue is closed or nobody answers in time. */
+  readonly voicemail?: { readonly afterSeconds: number; readonly maxSeconds: number } | undefined;
 }
 
 /** Which voice engine the site uses (core's `SiteVoiceConfig`). */
@@ -78,5 +80,6 @@ export function toSiteConfig(server: ServerSiteConfig, queueId?: string): SiteCo
       offlineMessage: offersOffline,
     },
     ...(callbackSlots.length > 0 ? { callbackSlots } : {}),
+    ...(chosen?.voicemail ? { voicemail: { queueId: chosen.id, ...chosen.voicemail } } : {}),
   };
 }
