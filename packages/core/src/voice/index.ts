@@ -29,6 +29,19 @@ export {
   readStats,
   type StatsReading,
 } from './quality';
+export {
+  type CallRecorder,
+  type CallRecorderOptions,
+  type CallRecorderState,
+  createCallRecorder,
+  createIndexedDbChunkStore,
+  createMemoryChunkStore,
+  createRecordingUpload,
+  type RecordingChunk,
+  type RecordingChunkStore,
+  type RecordingUpload,
+  sendPendingRecordings,
+} from './call.recorder';
 export { createRinger, type Ringer, type RingerOptions } from './ring';
 export {
   type AgentMixer,
