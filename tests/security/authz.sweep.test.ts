@@ -124,6 +124,20 @@ const OPS: Record<CommandOp, OpRow> = {
   },
   'call.attach': { audience: 'party', args: (cid) => ({ cid }) },
   'call.ring': { audience: 'party', args: (cid) => ({ cid, callId: 'call-1' }) },
+  'call.consult': {
+    audience: 'party',
+    args: (cid) => ({ cid, callId: 'call-1', to: { kind: 'external', number: '+442079460958' } }),
+  },
+  'call.return': { audience: 'party', args: (cid) => ({ cid, callId: 'call-1' }) },
+  'call.merge': { audience: 'party', args: (cid) => ({ cid, callId: 'call-1' }) },
+  'call.transfer': { audience: 'party', args: (cid) => ({ cid, callId: 'call-1' }) },
+  // A consult leg's ends only: anyone else learns nothing (the same refusal for a leg that does not exist).
+  'consult.answer': { audience: 'staff', args: (cid) => ({ cid, legId: 'k-1' }) },
+  'consult.hangup': { audience: 'staff', args: (cid) => ({ cid, legId: 'k-1' }) },
+  'consult.signal': {
+    audience: 'staff',
+    args: (cid) => ({ cid, legId: 'k-1', signal: { kind: 'restart', peer: 'peer-1' } }),
+  },
   'voice.dial': { audience: 'staff', args: () => ({ number: '+442079460958' }) },
   'dnc.add': { audience: 'supervisor', args: () => ({ number: '+442079460958' }) },
   'dnc.remove': { audience: 'supervisor', args: () => ({ number: '+442079460958' }) },

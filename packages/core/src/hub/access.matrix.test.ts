@@ -348,6 +348,11 @@ const STAGE_OF: { readonly [Op in InteractionOp]: (relation: Relation) => Stage 
   'call.attach': () => 'call-active',
   // The phone network's report for the customer's phone, on a call the agent placed.
   'call.ring': () => 'call-ringing-from-agent',
+  // Refused by the call's state: the customer holds it (a consult to someone online is tested in voice.consult).
+  'call.consult': () => 'call-held-by-visitor',
+  'call.return': () => 'call-active',
+  'call.merge': () => 'call-active',
+  'call.transfer': () => 'call-active',
   // The test queues record nothing: the agent's start is refused by state (recordings.hub.test.ts records).
   'call.recording': () => 'call-active',
   // Supervisor legs: a live call takes every mode (supervision.hub.test.ts runs them end to end); switching, leaving,
@@ -407,6 +412,10 @@ const ARGS_OF: { readonly [Op in InteractionOp]: (w: World) => CommandArgs<Op> }
   'call.signal': (w) => ({ cid: w.cid, callId: w.callId, signal: { kind: 'restart', peer: 'peer-1' } }),
   'call.attach': (w) => ({ cid: w.cid }),
   'call.ring': (w) => ({ cid: w.cid, callId: w.callId }),
+  'call.consult': (w) => ({ cid: w.cid, callId: w.callId, to: { kind: 'supervisor', id: 'sue' } }),
+  'call.return': (w) => ({ cid: w.cid, callId: w.callId }),
+  'call.merge': (w) => ({ cid: w.cid, callId: w.callId }),
+  'call.transfer': (w) => ({ cid: w.cid, callId: w.callId }),
   'call.recording': (w) => ({ cid: w.cid, callId: w.callId, action: 'start' }),
   'supervision.start': (w) => ({ cid: w.cid, mode: 'monitoring' }),
   'supervision.mode': (w) => ({ cid: w.cid, mode: 'barging' }),
@@ -464,6 +473,9 @@ const SUBJECT_ARGS: { readonly [Op in keyof typeof SUBJECT_RULES]: (w: World) =>
   'dnc.add': () => ({ number: '+442079460958', reason: 'asked not to be called' }),
   'dnc.remove': () => ({ number: '+442079460958' }),
   'dnc.list': () => ({}),
+  'consult.answer': (w) => ({ cid: w.cid, legId: 'k-none' }),
+  'consult.hangup': (w) => ({ cid: w.cid, legId: 'k-none' }),
+  'consult.signal': (w) => ({ cid: w.cid, legId: 'k-none', signal: { kind: 'restart', peer: 'peer-1' } }),
   'recording.list': (w) => ({ cid: w.cid }),
   'supervision.audit': (w) => ({ cid: w.cid }),
   'supervision.list': () => ({}),

@@ -101,6 +101,11 @@ export const INTERACTION_RULES = {
   'call.attach': ['customer', 'assigned'],
   // The phone network's side of a dialled call (the server speaks for the customer's phone).
   'call.ring': ['customer'],
+  // Consult, conference and warm transfer: the call's own agent only.
+  'call.consult': ['assigned'],
+  'call.return': ['assigned'],
+  'call.merge': ['assigned'],
+  'call.transfer': ['assigned'],
   // Only the call's own agent starts, pauses or resumes its recording (never the customer, nor another agent).
   'call.recording': ['assigned'],
   // A supervisor joins a live call or chat, switches between monitor, whisper and barge, leaves, and sends the agent
@@ -166,6 +171,11 @@ export const SUBJECT_RULES = {
   'dnc.add': ['supervisor'],
   'dnc.remove': ['supervisor'],
   'dnc.list': ['supervisor'],
+  // A consult leg's two ends: the consulting agent and the party consulted, who has no part in the interaction
+  // itself (narrowed to the leg's own ends in voice.consult.ts).
+  'consult.answer': ['agent', 'supervisor'],
+  'consult.hangup': ['agent', 'supervisor'],
+  'consult.signal': ['agent', 'supervisor'],
   // Agents further narrowed to interactions they were on, and only when the server allows agents to play back.
   'recording.list': ['agent', 'supervisor'],
   // Supervisor legs (docs/voice.md): only supervisors read the audit log; an agent lists the legs their browser

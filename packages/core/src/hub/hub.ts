@@ -308,11 +308,12 @@ export function createHub(options: HubOptions): Hub {
       randomBytes,
       getLive,
       serialized,
-      async commit(cid, { calls, intent }) {
+      async commit(cid, { calls, intent, joins }) {
         const current = live.get(cid);
         if (!current) throw helplineError('not-found', { entity: 'Conversation', id: cid });
         const change = changeOf(current);
         if (intent) step(current, change, intent);
+        for (const agentId of joins ?? []) conversationLog.join(change, agentId);
         change.calls.push(...calls);
         await commit(current, change);
       },
@@ -326,6 +327,18 @@ export function createHub(options: HubOptions): Hub {
       recordingOf: (interaction) => queues.get(interaction.queueId)?.recording ?? 'never',
       auditRecording: options.recordings?.audit,
       capabilitiesOf: (subjectId) => connsOf(subjectId).map((conn) => conn.capabilities),
+      roleOf: (subjectId) => connsOf(subjectId)[0]?.subject?.role,
+      refusalOfTakeOver: (current, agentId) =>
+        agents.has(agentId)
+          ? router.refusalOfOfferTo(routingHub.itemOf(current.interaction), agentId)
+          : helplineError('not-found', { entity: 'Agent', id: agentId }),
+      handOver(current, agentId) {
+        // The receiver holds the call's capacity from now on; the leaving agent's is free for the next one.
+        void routingHub.run(() => {
+          router.assign(current.interaction.id, agentId, current.interaction.channel);
+          return [];
+        });
+      },
       setVoiceCapable(agentId, capable) {
         const agent = agents.get(agentId);
         if (!agent || !router.agent(agentId)) return;

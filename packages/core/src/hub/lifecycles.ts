@@ -53,6 +53,8 @@ export type Intent =
   | { readonly kind: 'dial'; readonly agentId: string }
   /** The far end of a dialled call picked up: its talk time starts. */
   | { readonly kind: 'connected' }
+  /** Warm transfer: the call's agent hands it to `agentId`, who already talks to the customer. */
+  | { readonly kind: 'hand-over'; readonly agentId: string }
   | { readonly kind: 'reject'; readonly agentId: string }
   | { readonly kind: 'offer-timeout' }
   /** The router took a pending offer back from its agent (the agent went away or offline). */
@@ -205,6 +207,7 @@ const voiceLifecycle: Lifecycle = {
   event(intent, at): VoiceInteractionEvent | undefined {
     if (intent.kind === 'dial') return { type: 'DIAL', at, agentId: intent.agentId };
     if (intent.kind === 'connected') return { type: 'CALL_CONNECTED', at };
+    if (intent.kind === 'hand-over') return { type: 'HAND_OVER', at, agentId: intent.agentId };
     return chatLifecycle.event(intent, at) as ChatEvent | undefined;
   },
 };

@@ -17,11 +17,15 @@ import {
   type VoiceConnection,
   type VoiceInteraction,
 } from './voice.calls';
+import type { ConsultOp } from './voice.consult';
 import type { CallSignaling } from './voice.signaling';
 
 /** The handlers of the call commands. */
 export type CallHandlers = {
-  [Op in CallOp]: (conn: VoiceConnection, args: CommandArgs<Op>) => Promise<CommandResult<Op>>;
+  [Op in Exclude<CallOp, ConsultOp>]: (
+    conn: VoiceConnection,
+    args: CommandArgs<Op>,
+  ) => Promise<CommandResult<Op>>;
 };
 
 /** What the call commands need from the hub. */

@@ -6,6 +6,7 @@ import type { Intent } from './lifecycles';
 import { createHubTimers } from './timers.hub';
 import { createTurns } from './turns';
 import type { VoiceInteraction } from './voice.calls';
+import type { ConsultSignalNotice } from './voice.consult';
 import { createVoiceHub } from './voice.hub';
 import type { CallSignalNotice } from './voice.signaling';
 import { alice, caller, connOf, inState } from './voice.testing';
@@ -20,7 +21,11 @@ function setup(start: VoiceInteraction = inState('chat', 'active')) {
   const online = new Set([caller.id, alice.id]);
   const capabilities = new Map<string, (ClientCapabilities | undefined)[]>();
   const notices: { to: string; notice: Notice }[] = [];
-  const signals: { to: string; notice: CallSignalNotice; connectionId: string | undefined }[] = [];
+  const signals: {
+    to: string;
+    notice: CallSignalNotice | ConsultSignalNotice;
+    connectionId: string | undefined;
+  }[] = [];
   const intents: (Intent | undefined)[] = [];
   const capable: [string, boolean][] = [];
   const timers = createHubTimers({

@@ -1,3 +1,4 @@
+import type { HelplineError } from '../protocol/errors';
 import type { ClientCapabilities, ConversationEvent, Notice, WireCall } from '../protocol/protocol.types';
 import type { RecordingPolicy } from '../voice/voice.machine';
 import { toWireCall } from '../voice/voice.wire';
@@ -14,6 +15,12 @@ import {
   type VoiceInteraction,
 } from './voice.calls';
 import { type CallHandlers, createCallCommands } from './voice.commands';
+import {
+  type ConsultHandlers,
+  type ConsultSignalNotice,
+  type ConsultTelephony,
+  createVoiceConsults,
+} from './voice.consult';
 import { createCallRestore } from './voice.restore';
 import { type CallSignalNotice, createCallSignaling } from './voice.signaling';
 import { createCallWatchdogs } from './voice.watchdogs';
@@ -24,6 +31,7 @@ import { createCallWatchdogs } from './voice.watchdogs';
 
 export type { VoiceHubOptions } from './hub.types';
 export type { CallOp, CallStep, VoiceConnection, VoiceInteraction } from './voice.calls';
+export type { ConsultHandlers, ConsultSignalNotice, ConsultTelephony, WireConsultLeg } from './voice.consult';
 export type { CallSignalNotice } from './voice.signaling';
 
 /** What the voice hub needs from the hub engine. */
@@ -44,7 +52,12 @@ export interface VoiceHubDeps {
    */
   readonly commit: (
     cid: string,
-    step: { readonly calls: readonly CallStep[]; readonly intent?: Intent },
+    step: {
+      readonly calls: readonly CallStep[];
+      readonly intent?: Intent;
+      /** Agents who join the conversation with this step (the receiver of a warm transfer). */
+      readonly joins?: readonly string[];
+    },
   ) => Promise<void>;
   /** Sends a notice to every connection of a subject. */
   readonly notify: (subjectId: string, notice: Notice) => void;
@@ -52,7 +65,11 @@ export interface VoiceHubDeps {
    * Delivers a signal to the other party: to `connectionId` while that connection is open, else to every connection
    * of theirs. A cluster delivers it wherever the party is connected.
    */
-  readonly sendSignal: (subjectId: string, notice: CallSignalNotice, connectionId?: string) => void;
+  readonly sendSignal: (
+    subjectId: string,
+    notice: CallSignalNotice | ConsultSignalNotice,
+    connectionId?: string,
+  ) => void;
   /** True while the subject is connected to the hub (in a cluster: to any instance). */
   readonly isOnline: (subjectId: string) => boolean;
   /** What each open connection of the subject declared at `hello` (`undefined`: nothing). */
@@ -64,6 +81,19 @@ export interface VoiceHubDeps {
   readonly setVoiceCapable: (agentId: string, capable: boolean) => void;
   /** Where the calls' deadlines are kept (their failures are reported there). */
   readonly timers: Pick<HubTimers, 'group'>;
+  /** The role of a connected subject (who may be consulted); without it nobody can be consulted. */
+  readonly roleOf?: ((subjectId: string) => Subject['role'] | undefined) | undefined;
+  /**
+   * Why an agent cannot take the interaction's call now (presence, voice capacity), or `undefined`: asked before a
+   * consult rings them and before a warm transfer hands them the call. Default: nobody is refused.
+   */
+  readonly refusalOfTakeOver?:
+    | ((current: VoiceInteraction, agentId: string) => HelplineError | undefined)
+    | undefined;
+  /** Moves the interaction's voice capacity to the receiver of a warm transfer in the router. */
+  readonly handOver?: ((current: VoiceInteraction, agentId: string) => void) | undefined;
+  /** Outside numbers for consults and transfers (the server's Vonage voice); none: refused. */
+  readonly telephony?: ConsultTelephony | undefined;
   /** The recording policy of an interaction's queue (default: `never`). */
   readonly recordingOf?: ((interaction: VoiceInteraction['interaction']) => RecordingPolicy) | undefined;
   /** Writes a start, pause or resume of a recording to the audit trail, once the conversation's log has it. */
@@ -72,7 +102,9 @@ export interface VoiceHubDeps {
 
 /** The voice part of a hub. */
 export interface VoiceHub {
-  readonly handlers: CallHandlers;
+  readonly handlers: CallHandlers & ConsultHandlers;
+  /** The phone network reports an outside party's consult leg: picked up, or ended. */
+  consultEvent(cid: string, legId: string, event: 'answered' | 'ended'): Promise<void>;
   /** The call steps an interaction step implies, to be stored with it (nothing changes until `settled`). */
   plan(next: VoiceInteraction, before: string, staged: readonly CallStep[]): CallStep[];
   /** The log event of a call step, when it has one. */
@@ -153,7 +185,9 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
         const wire = toWireCall(call);
         for (const side of ['visitor', 'agent'] as const) {
           const subjectId = subjectOf(interaction, side);
-          if (subjectId) deps.notify(subjectId, { type: 'call', call: wire });
+          // Who the agent consults is the agent's to know: the customer only hears the hold music.
+          const { consult: _consult, ...forVisitor } = wire;
+          if (subjectId) deps.notify(subjectId, { type: 'call', call: side === 'agent' ? wire : forVisitor });
         }
       }
       watchdogs.follow(call, interaction?.channel);
@@ -186,6 +220,23 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
     deps.setVoiceCapable(subjectId, capable);
   }
 
+  const consults = createVoiceConsults({
+    clock,
+    randomBytes: deps.randomBytes,
+    getLive: deps.getLive,
+    serialized,
+    calls: book,
+    commit: deps.commit,
+    notify: deps.notify,
+    sendSignal: deps.sendSignal,
+    isOnline: deps.isOnline,
+    roleOf: deps.roleOf ?? (() => undefined),
+    refusalOfTakeOver: deps.refusalOfTakeOver ?? (() => undefined),
+    handOver: deps.handOver ?? (() => undefined),
+    telephony: deps.telephony,
+    spend: (conn) => signaling.spend(conn),
+  });
+
   const handlers = createCallCommands({
     clock,
     getLive: deps.getLive,
@@ -199,13 +250,16 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
   });
 
   return {
-    handlers,
+    handlers: { ...handlers, ...consults.handlers },
+    consultEvent: (cid, legId, event) => consults.consultEvent(cid, legId, event),
     plan: (next, before, staged) => book.plan(next, before, staged),
     eventOf: (step) => book.eventOf(step),
     settled(current, steps) {
       const cid = current.interaction.id;
       book.remember(current);
       settle(steps);
+      const call = book.get(cid);
+      if (!call || !isLive(call)) consults.callEnded(cid);
       if (current.lifecycle.final.has(current.snapshot.value)) {
         watchdogs.stop(cid);
         book.forget(cid);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
+  assertIllegal,
   describeMachineProperties,
   describeTransitionTable,
   type EventArbitraries,
@@ -58,6 +59,7 @@ const events: SampleEvents<VoiceInteractionEvent> = {
   REASSIGN: { type: 'REASSIGN', at: LATER, queueId: 'sales' },
   DIAL: { type: 'DIAL', at: LATER, agentId: 'a1' },
   CALL_CONNECTED: { type: 'CALL_CONNECTED', at: LATER },
+  HAND_OVER: { type: 'HAND_OVER', at: LATER, agentId: 'a2' },
   WRAP_UP_DONE: { type: 'WRAP_UP_DONE', at: LATER, disposition: 'resolved', notes: 'ok' },
   WRAP_UP_TIMEOUT: { type: 'WRAP_UP_TIMEOUT', at: LATER },
   SKIP_WRAP_UP: { type: 'SKIP_WRAP_UP', at: LATER },
@@ -70,37 +72,37 @@ const table: TransitionTable<ChatState, VoiceInteractionEvent> = {
     SUBMIT_PRECHAT: 'queued', QUEUE: 'queued', OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
     CLOSE_QUEUE: 'ended', FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
-    DIAL: 'active', CALL_CONNECTED: x,
+    DIAL: 'active', CALL_CONNECTED: x, HAND_OVER: x,
   },
   queued: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: 'offered', ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
     CLOSE_QUEUE: 'ended', FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: 'queued',
-    DIAL: x, CALL_CONNECTED: x,
+    DIAL: x, CALL_CONNECTED: x, HAND_OVER: x,
   },
   offered: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: 'active', REJECT: 'queued', OFFER_TIMEOUT: 'queued',
     OFFER_WITHDRAWN: 'queued', VISITOR_LEFT: 'ended', AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x,
     CLOSE_QUEUE: x, FAIL: 'ended', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
-    DIAL: x, CALL_CONNECTED: x,
+    DIAL: x, CALL_CONNECTED: x, HAND_OVER: x,
   },
   active: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: 'wrap-up', AGENT_END: 'wrap-up', INACTIVITY_TIMEOUT: 'wrap-up',
     TRANSFER: 'queued', CLOSE_QUEUE: x, FAIL: 'wrap-up', WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
-    DIAL: x, CALL_CONNECTED: 'active',
+    DIAL: x, CALL_CONNECTED: 'active', HAND_OVER: 'active',
   },
   'wrap-up': {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: x, AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
     FAIL: x, WRAP_UP_DONE: 'ended', WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: 'ended', REASSIGN: x,
-    DIAL: x, CALL_CONNECTED: x,
+    DIAL: x, CALL_CONNECTED: x, HAND_OVER: x,
   },
   ended: {
     SUBMIT_PRECHAT: x, QUEUE: x, OFFER: x, ACCEPT: x, REJECT: x, OFFER_TIMEOUT: x,
     OFFER_WITHDRAWN: x, VISITOR_LEFT: x, AGENT_END: x, INACTIVITY_TIMEOUT: x, TRANSFER: x, CLOSE_QUEUE: x,
     FAIL: x, WRAP_UP_DONE: x, WRAP_UP_TIMEOUT: x, SKIP_WRAP_UP: x, REASSIGN: x,
-    DIAL: x, CALL_CONNECTED: x,
+    DIAL: x, CALL_CONNECTED: x, HAND_OVER: x,
   },
 };
 
@@ -146,6 +148,7 @@ const eventArbs: EventArbitraries<VoiceInteractionEvent> = {
   ),
   DIAL: fc.record({ type: fc.constant('DIAL'), at: atArb, agentId: fc.constantFrom('a1', 'a2') }),
   CALL_CONNECTED: fc.record({ type: fc.constant('CALL_CONNECTED'), at: atArb }),
+  HAND_OVER: fc.record({ type: fc.constant('HAND_OVER'), at: atArb, agentId: fc.constantFrom('a1', 'a2') }),
   ...wrapUpEventArbs,
 };
 
@@ -240,5 +243,28 @@ describe('voice interaction machine: an outbound call an agent dials', () => {
     const ended = run(voiceInteractionMachine, again, { type: 'AGENT_END', at: T0 + 20 });
     assert.equal(ended.value, 'wrap-up');
     assert.equal(ended.context.endReason, 'completed');
+  });
+});
+
+describe('voice interaction: warm transfer hands the call over', () => {
+  test("the leaving agent's leg ends transferred; the receiver's is answered at once, on the same interaction", () => {
+    const handed = run(voiceInteractionMachine, active, { type: 'HAND_OVER', at: T0 + 50, agentId: 'a2' });
+    assert.equal(handed.value, 'active');
+    assert.equal(handed.context.agentId, 'a2');
+    const [first, second, ...rest] = handed.context.offerHistory;
+    assert.deepEqual([first?.agentId, first?.endReason, first?.endedAt], ['a1', 'transferred', T0 + 50]);
+    assert.deepEqual(
+      [second?.agentId, second?.offeredAt, second?.answeredAt, second?.endReason, rest],
+      ['a2', T0 + 50, T0 + 50, undefined, []],
+    );
+    assert.equal(
+      handed.context.timestamps.answeredAt,
+      active.context.timestamps.answeredAt,
+      'one speed of answer',
+    );
+  });
+
+  test('a hand-over to the agent who holds the call is refused', () => {
+    assertIllegal(voiceInteractionMachine, active, { type: 'HAND_OVER', at: T0 + 50, agentId: 'a1' });
   });
 });

@@ -1,6 +1,14 @@
 import { type Action, defineMachine, type MachineDefinition } from '../machine';
 import { type ChatContext, type ChatEvent, type ChatState, chatMachine } from './chat.machine';
-import { answerLeg, type DeadlineKind, eventOfType, latestTime, monotonicTime, openLeg } from './lifecycle';
+import {
+  answerLeg,
+  closeLeg,
+  type DeadlineKind,
+  eventOfType,
+  latestTime,
+  monotonicTime,
+  openLeg,
+} from './lifecycle';
 
 // A voice interaction routes like a chat (queue, offer, accept, wrap-up), and an agent may also start one by dialling
 // out (click-to-dial). Those two events live in this extension of the chat machine, which only the hub loads: the
@@ -15,7 +23,13 @@ export type VoiceInteractionEvent =
    */
   | { readonly type: 'DIAL'; readonly at: number; readonly agentId: string }
   /** The far end of an outbound call picked up and the parties hear each other: talk time starts here. */
-  | { readonly type: 'CALL_CONNECTED'; readonly at: number };
+  | { readonly type: 'CALL_CONNECTED'; readonly at: number }
+  /**
+   * Warm transfer: the agent hands the call to the colleague they consulted, who already talks to the customer. The
+   * leaving agent's leg ends as `transferred`; the receiver's leg is offered and answered at once, on the same
+   * interaction (no queue, no wait, no new speed of answer).
+   */
+  | { readonly type: 'HAND_OVER'; readonly at: number; readonly agentId: string };
 
 type VoiceInteractionAction = Action<ChatContext, VoiceInteractionEvent>;
 
@@ -29,6 +43,12 @@ const dialActions = {
     const at = timeOf(context, event);
     const offerHistory = answerLeg(openLeg(context.offerHistory, agentId, at, at), at);
     return { ...context, agentId, outbound: true, offerHistory };
+  },
+  handOver: (context, event) => {
+    const { agentId } = eventOfType(event, 'HAND_OVER');
+    const at = timeOf(context, event);
+    const closed = closeLeg(context.offerHistory, at, 'transferred');
+    return { ...context, agentId, offerHistory: answerLeg(openLeg(closed, agentId, at, at), at) };
   },
   // Only the first connection counts: a call that reconnects does not restart its talk time.
   recordConnected: (context, event) =>
@@ -73,8 +93,16 @@ export const voiceInteractionMachine = defineMachine<
     },
     active: {
       ...chat.states.active,
-      on: { ...chat.states.active.on, CALL_CONNECTED: { actions: ['recordConnected'] } },
+      on: {
+        ...chat.states.active.on,
+        CALL_CONNECTED: { actions: ['recordConnected'] },
+        HAND_OVER: { guard: 'toAnotherAgent', actions: ['handOver'] },
+      },
     },
+  },
+  guards: {
+    ...chat.guards,
+    toAnotherAgent: (context, event) => eventOfType(event, 'HAND_OVER').agentId !== context.agentId,
   },
   actions: { ...chat.actions, ...dialActions },
 });

@@ -328,6 +328,35 @@ export const commandArgsSchemas = {
   'call.attach': cid,
   /** The called party's phone rings (an outbound call the agent dialled): `dialing → ringing`. */
   'call.ring': callRef,
+  // Consult, conference and transfer: the call's agent
+  /**
+   * Puts the customer on hold and calls a colleague (`agent`), a supervisor, or an outside number (`external`: the
+   * same E.164, do-not-call and calling-hours checks as `voice.dial`) on a consult leg: `active | held → consulting`.
+   */
+  'call.consult': v.strictObject({
+    cid: id,
+    callId: id,
+    to: v.variant('kind', [
+      v.strictObject({ kind: v.literal('agent'), id }),
+      v.strictObject({ kind: v.literal('supervisor'), id }),
+      v.strictObject({ kind: v.literal('external'), number: dialNumber }),
+    ]),
+  }),
+  /** Ends the consult leg (or drops the third party of a conference) and talks to the customer again. */
+  'call.return': callRef,
+  /** Brings the consulted party in: agent, customer and party hear each other (`consulting → conferenced`). */
+  'call.merge': callRef,
+  /**
+   * Warm transfer: the agent leaves and the consulted party (who picked up) keeps the customer, on the same
+   * interaction. The agent's leg ends as `transferred`. Cold transfers to an agent or a queue are `transfer`.
+   */
+  'call.transfer': callRef,
+  /** The consulted party picks up a consult leg that rings for them. */
+  'consult.answer': v.strictObject({ cid: id, legId: id }),
+  /** Either end of a consult leg hangs up (the party consulted declines one that rings). */
+  'consult.hangup': v.strictObject({ cid: id, legId: id }),
+  /** Relays a signaling message to the other end of a consult leg. */
+  'consult.signal': v.strictObject({ cid: id, legId: id, signal: callSignal }),
   /**
    * The call's agent starts (queues that record `on-demand`), pauses or resumes the recording; each is an event of the
    * conversation's log naming the agent. Pause is the card-payment control: nothing is captured while paused.

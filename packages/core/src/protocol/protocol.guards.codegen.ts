@@ -303,6 +303,8 @@ const STAFF_NOTICES: readonly string[] = [
   'transfer.result',
   'presence',
   'board',
+  'consult',
+  'consult.signal',
   'escalation',
 ];
 

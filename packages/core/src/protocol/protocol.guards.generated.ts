@@ -182,6 +182,7 @@ export const positionNotice = obj({
   estimatedWaitSeconds: opt(num()),
 });
 export const typingNotice = obj({ type: oneOf('typing'), cid: id, from: from, typing: bool });
+export const consultParty = obj({ kind: oneOf('agent', 'supervisor', 'external'), id: str(1, 64) });
 export const wireCall = obj({
   callId: id,
   cid: id,
@@ -203,6 +204,7 @@ export const wireCall = obj({
   }),
   endReason: opt(endReason),
   endedBy: opt(endedBy),
+  consult: opt(obj({ party: consultParty, startedAt: epochMs, answeredAt: opt(epochMs) })),
 });
 export const callNotice = obj({ type: oneOf('call'), call: wireCall });
 export const sdp = str(1, 16384);
@@ -211,27 +213,28 @@ export const sdpMid = str(0, 32);
 export const sdpMLineIndex = num(0, 63, Number.isInteger);
 export const usernameFragment = str(0, 256);
 export const dtmfDigits = str(1, 32, /^[0-9A-Da-d*#,]+$/);
+export const signal = variant('kind', {
+  offer: obj({ kind: oneOf('offer'), peer: id, sdp: sdp }),
+  answer: obj({ kind: oneOf('answer'), peer: id, sdp: sdp }),
+  candidate: obj({
+    kind: oneOf('candidate'),
+    peer: id,
+    candidate: obj({
+      candidate: iceCandidateLine,
+      sdpMid: opt(sdpMid),
+      sdpMLineIndex: opt(sdpMLineIndex),
+      usernameFragment: opt(usernameFragment),
+    }),
+  }),
+  restart: obj({ kind: oneOf('restart'), peer: id }),
+  dtmf: obj({ kind: oneOf('dtmf'), digits: dtmfDigits }),
+});
 export const callSignalNotice = obj({
   type: oneOf('call.signal'),
   cid: id,
   callId: id,
   from: callSide,
-  signal: variant('kind', {
-    offer: obj({ kind: oneOf('offer'), peer: id, sdp: sdp }),
-    answer: obj({ kind: oneOf('answer'), peer: id, sdp: sdp }),
-    candidate: obj({
-      kind: oneOf('candidate'),
-      peer: id,
-      candidate: obj({
-        candidate: iceCandidateLine,
-        sdpMid: opt(sdpMid),
-        sdpMLineIndex: opt(sdpMLineIndex),
-        usernameFragment: opt(usernameFragment),
-      }),
-    }),
-    restart: obj({ kind: oneOf('restart'), peer: id }),
-    dtmf: obj({ kind: oneOf('dtmf'), digits: dtmfDigits }),
-  }),
+  signal: signal,
 });
 export const pingFrame = obj({ t: oneOf('ping'), ts: epochMs });
 export const pongFrame = obj({ t: oneOf('pong'), ts: epochMs });

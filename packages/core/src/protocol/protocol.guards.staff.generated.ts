@@ -8,6 +8,7 @@ import {
   callNotice,
   callSide,
   callSignalNotice,
+  consultParty,
   dtmfDigits,
   endedBy,
   endReason,
@@ -26,6 +27,7 @@ import {
   sdpMid,
   sdpMLineIndex,
   seq,
+  signal,
   typingNotice,
   usernameFragment,
   voiceMedia,
@@ -172,6 +174,25 @@ export const serverFrameGuard: FrameGuard = variant('t', {
       board: obj({ type: oneOf('board') }),
       call: callNotice,
       'call.signal': callSignalNotice,
+      consult: obj({
+        type: oneOf('consult'),
+        leg: obj({
+          legId: id,
+          cid: id,
+          callId: id,
+          agentId: id,
+          party: consultParty,
+          state: voiceState,
+          outcome: opt(oneOf('returned', 'merged', 'transferred', 'ended')),
+        }),
+      }),
+      'consult.signal': obj({
+        type: oneOf('consult.signal'),
+        cid: id,
+        legId: id,
+        from: oneOf('agent', 'party'),
+        signal: signal,
+      }),
       escalation: obj({
         type: oneOf('escalation'),
         escalation: obj({

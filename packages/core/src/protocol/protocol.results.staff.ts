@@ -10,7 +10,7 @@ import {
 } from './protocol.escalations';
 import { channel } from './protocol.primitives';
 import { empty, historyEvent, visitorResultSchemas } from './protocol.results';
-import { interactionSchema, wireCallSchema } from './protocol.schemas';
+import { interactionSchema, wireCallSchema, wireConsultLegSchema } from './protocol.schemas';
 import { supervisionResultSchemas } from './protocol.supervision';
 
 // The results of staff commands (consoles, boards, KPIs), apart from a visitor's: a visitor bundle that never
@@ -334,6 +334,14 @@ export const commandResultSchemas = {
   'supervisor.reassign': empty,
   // Outbound calls (click-to-dial)
   'call.ring': v.object({ call: wireCallSchema }),
+  // Consult, conference and transfer
+  'call.consult': v.object({ call: wireCallSchema, leg: wireConsultLegSchema }),
+  'call.return': v.object({ call: wireCallSchema }),
+  'call.merge': v.object({ call: wireCallSchema }),
+  'call.transfer': v.object({ call: wireCallSchema }),
+  'consult.answer': v.object({ leg: wireConsultLegSchema }),
+  'consult.hangup': v.object({ leg: wireConsultLegSchema }),
+  'consult.signal': empty,
   'call.recording': v.object({ call: wireCallSchema }),
   'recording.list': v.object({ recordings: v.array(recordingInfoSchema) }),
   /** The outbound interaction, the number dialled in E.164, and whether the call is simulated (no telephony). */

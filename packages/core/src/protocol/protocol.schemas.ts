@@ -109,6 +109,36 @@ export const interactionSchema = v.object({
   survey: v.optional(v.object({ csat: v.boolean(), nps: v.boolean(), windowHours: v.number() })),
 });
 
+/** Who an agent consults on a call: another agent or a supervisor (by id), or an outside number (`external`, E.164). */
+export const consultPartySchema = v.object({
+  kind: v.picklist(['agent', 'supervisor', 'external']),
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+});
+
+/** The consult leg of a call as its agent sees it: who, since when, and when they picked up. */
+export const wireConsultSchema = v.object({
+  party: consultPartySchema,
+  startedAt: epochMs,
+  answeredAt: v.optional(epochMs),
+});
+
+/**
+ * A consult leg: the second call between a call's agent and the party they consult, while the customer waits on hold
+ * (`state` is the leg's own voice-machine state: `ringing`, `connecting`, `active`, `ended`).
+ */
+export const wireConsultLegSchema = v.object({
+  legId: id,
+  /** The interaction and the customer's call the consult is about. */
+  cid: id,
+  callId: id,
+  /** The agent who consults. */
+  agentId: id,
+  party: consultPartySchema,
+  state: voiceState,
+  /** How the leg ended for the call: `merged` into a conference, `transferred` to the party, or `ended`. */
+  outcome: v.optional(v.picklist(['returned', 'merged', 'transferred', 'ended'])),
+});
+
 /**
  * A call as its parties see it: the voice machine's state and facts, from the contact center's side (the hub's
  * `direction` is `inbound` when the visitor called). Local facts (mute) are not shared.
@@ -137,6 +167,8 @@ export const wireCallSchema = v.object({
   }),
   endReason: v.optional(endReason),
   endedBy: v.optional(endedBy),
+  /** The consult leg while `consulting` or `conferenced` (the agent's copy only: the customer never sees who). */
+  consult: v.optional(wireConsultSchema),
 });
 
 /** A signaling message relayed from the other party of a call (see the `call.signal` command). */
@@ -244,6 +276,16 @@ export const noticeSchema = v.variant('type', [
   v.object({ type: v.literal('call'), call: wireCallSchema }),
   /** Signaling from the other party of a call. */
   v.object({ type: v.literal('call.signal'), cid: id, callId: id, from: callSide, signal: callSignal }),
+  /** A consult leg changed (staff only): to the consulting agent and to the party consulted. */
+  v.object({ type: v.literal('consult'), leg: wireConsultLegSchema }),
+  /** Signaling on a consult leg, from the agent who consults (`agent`) or the party consulted (`party`). */
+  v.object({
+    type: v.literal('consult.signal'),
+    cid: id,
+    legId: id,
+    from: v.picklist(['agent', 'party']),
+    signal: callSignal,
+  }),
   /**
    * An escalation changed (offered, accepted, taken over, handed back, …) or its thread has a new `message`: sent to
    * its agent, its team leader and the team leaders it is offered to. Staff only.

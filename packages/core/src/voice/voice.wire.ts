@@ -44,6 +44,7 @@ export function toWireCall(call: CallRecord): WireCall {
     ...(context.holdStartedAt === undefined ? {} : { holdStartedAt: context.holdStartedAt }),
     ...(context.endReason ? { endReason: context.endReason } : {}),
     ...(context.endedBy ? { endedBy: context.endedBy } : {}),
+    ...(context.consult ? { consult: context.consult } : {}),
   };
 }
 
@@ -58,7 +59,7 @@ export function toWireCall(call: CallRecord): WireCall {
  * ```
  */
 export function callSnapshotFor(call: WireCall, side: CallSide, local: { muted: boolean }): VoiceSnapshot {
-  const { heldBy, holdStartedAt, endReason, endedBy } = call;
+  const { heldBy, holdStartedAt, endReason, endedBy, consult } = call;
   return {
     value: call.state,
     context: {
@@ -77,6 +78,7 @@ export function callSnapshotFor(call: WireCall, side: CallSide, local: { muted: 
       ...(holdStartedAt === undefined ? {} : { holdStartedAt }),
       ...(endReason ? { endReason } : {}),
       ...(endedBy ? { endedBy } : {}),
+      ...(consult ? { consult } : {}),
     },
   };
 }
