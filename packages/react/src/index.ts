@@ -131,6 +131,12 @@ export { fillPlaceholders, placeholderValues } from './components/placeholders';
 export { Softphone, type SoftphoneProps } from './components/Softphone';
 export { type TransferAgent, TransferForm, type TransferFormProps } from './components/TransferForm';
 export { TransferResults, type TransferResultsProps } from './components/TransferResults';
+export {
+  AudioPlayer,
+  type AudioPlayerProps,
+  VoicemailCallBack,
+  type VoicemailCallBackProps,
+} from './components/Voicemail';
 export { WrapUpForm, type WrapUpFormProps } from './components/WrapUpForm';
 export * from './hooks';
 // Not in the hooks entry (it would take that entry over its size budget): the offer ringtone and notification.
