@@ -1,7 +1,7 @@
 /// <reference types="mocha" />
 import type { AttachmentRef, Queue } from '@helpline/core';
 import { createHub, devAuthenticate, type Hub } from '@helpline/core/hub';
-import { supportQueue, testAgent, waitFor } from '@helpline/core/testing';
+import { salesQueue, supportQueue, testAgent, waitFor } from '@helpline/core/testing';
 import { assert } from 'chai';
 import { axeViolations } from '../testing/axe';
 import { createWidgetWorld, type WidgetWorld } from '../testing/widget-world';
@@ -147,6 +147,45 @@ describe('voicemail in the widget', () => {
     await waitFor(() => w.has('[part~="leave-voicemail"]'), 'back home');
     assert.strictEqual(server.stored.size, 0);
     assert.isUndefined(hub?.interactions().find((i) => i.channel === 'voicemail'));
+  });
+
+  it('a call nobody answered in time offers a voicemail instead; sending it ends the waiting call', async () => {
+    const server = fakeServer();
+    const waitingQueue: Queue = { ...supportQueue, voicemail: { afterSeconds: 1, maxSeconds: 60 } };
+    // Alice serves another queue: nobody answers this one.
+    hub = createHub({
+      queues: [waitingQueue, salesQueue],
+      agents: [testAgent('alice', { queueIds: [salesQueue.id] })],
+      authenticate: devAuthenticate,
+      attachments: server.claims,
+    });
+    const w = await createWidgetWorld({
+      hub,
+      voiceInteractions: true,
+      config: {
+        channels: { voice: true },
+        voicemail: { queueId: waitingQueue.id, afterSeconds: 1, maxSeconds: 60 },
+      },
+      attachments: { baseUrl: 'https://help.example', site: 'shop', fetch: server.fetch },
+    });
+    worlds.push(w);
+    await w.open();
+    w.$<HTMLButtonElement>('[part~="call"]').click();
+    await waitFor(() => w.has('[part~="start-call"]'), 'call screen');
+    w.$<HTMLButtonElement>('[part~="start-call"]').click();
+    await waitFor(() => hub?.interactions().some((i) => i.channel === 'voice') === true, 'the call waits');
+    assert.isFalse(w.has('[part~="leave-voicemail"]'), 'not before afterSeconds');
+    await waitFor(() => w.has('[part~="leave-voicemail"]'), 'voicemail offered after a second', 5_000);
+    await w.waitForText('Nobody is free to answer yet.');
+    assert.deepEqual(await axeViolations(w), []);
+    w.$<HTMLButtonElement>('[part~="leave-voicemail"]').click();
+    await waitFor(() => w.has('[part~="voicemail"]'), 'the recorder');
+    await record(w);
+    w.$<HTMLButtonElement>('[part~="voicemail-send"]').click();
+    await w.waitForText('Thank you! Your voicemail is sent.');
+    const call = hub.interactions().find((i) => i.channel === 'voice');
+    assert.strictEqual(call?.state, 'ended', 'the unanswered call left the line');
+    assert.strictEqual(hub.interactions().find((i) => i.channel === 'voicemail')?.state, 'queued');
   });
 
   for (const [lang, leave, prompt] of [
