@@ -227,3 +227,31 @@ describe('the call view against the hub', () => {
     await waitFor(() => refused.hub.interaction(cid)?.endedBy === 'visitor', 'ended in the hub');
   });
 });
+
+describe('the call view tells the visitor the call is recorded', () => {
+  it('announces recording and its pause politely, in the visitor’s language, only while the call is live', async () => {
+    w = await createWidgetWorld({ config: { channels: { voice: true } }, lang: 'nl' });
+    const world = w;
+    await openCall(world);
+    world.$<HTMLButtonElement>('[part~="start-call"]').click();
+    await waitFor(() => world.voice.current !== undefined, 'the call placed');
+    const call = world.voice.current;
+    if (!call) throw new Error('no call placed');
+    call.answer();
+    await waitFor(() => world.has('[part~="call-timer"]'), 'the call is active');
+    assert.isFalse(world.has('[part~="call-recording"]'), 'nothing said while the call is not recorded');
+    call.record('on');
+    await waitFor(() => world.has('[part~="call-recording"]'), 'the notice');
+    const notice = world.$('[part~="call-recording"]');
+    assert.strictEqual(notice.getAttribute('aria-live'), 'polite');
+    assert.strictEqual(notice.getAttribute('role'), 'status');
+    assert.strictEqual(notice.textContent?.trim(), 'Dit gesprek wordt opgenomen.');
+    call.record('paused');
+    await waitFor(
+      () => world.$('[part~="call-recording"]').textContent?.includes('gepauzeerd') === true,
+      'the pause is told',
+    );
+    call.remoteHangUp();
+    await waitFor(() => !world.has('[part~="call-recording"]'), 'gone once the call ended');
+  });
+});

@@ -14,6 +14,11 @@ export interface CallSnapshot {
   readonly muted: boolean;
   /** Health of the audio path while connected. */
   readonly media: VoiceMedia;
+  /**
+   * Whether the call is recorded: `on`, `paused` (the agent paused it, e.g. for a card number), absent when not
+   * recorded. The call view tells the visitor.
+   */
+  readonly recording?: 'on' | 'paused' | undefined;
   /** Epoch ms when media first flowed; for the call timer. */
   readonly connectedAt?: number | undefined;
   /** Why the call failed (`voice/permission-denied`, `voice/no-device`…). */

@@ -205,6 +205,14 @@ export function renderCall(ctx: PanelContext): TemplateResult {
         ? html`<p part="status queue" role="status">${standingText(ctx)}</p>`
         : nothing
     }
+    ${
+      // The visitor is told whenever the call is recorded, and when the agent pauses it (polite: it does not interrupt).
+      live && snapshot?.recording
+        ? html`<p part="call-note call-recording" role="status" aria-live="polite">
+            ${i18n.t(snapshot.recording === 'paused' ? 'callRecordingPaused' : 'callRecorded')}
+          </p>`
+        : nothing
+    }
     ${reattached === 'ended' ? html`<p part="call-note" role="status">${i18n.t('callReattachFailed')}</p>` : nothing}
     ${alertFor(model.$error.get(), i18n)}
     ${over ? renderSurvey(ctx, 'call') : nothing}

@@ -156,6 +156,8 @@ export const ar: Catalog = {
   callFailed: 'فشلت المكالمة.',
   callReconnecting: 'جارٍ إعادة توصيل الصوت…',
   callReattaching: 'جارٍ إعادة توصيل مكالمتك…',
+  callRecorded: 'هذه المكالمة مسجّلة.',
+  callRecordingPaused: 'التسجيل متوقف مؤقتًا: ما تقوله الآن لا يُسجَّل.',
   callReattachFailed: 'أُعيد تحميل الصفحة وتعذّرت إعادة توصيل المكالمة، لذلك أُنهيت.',
   backToStart: 'العودة إلى البداية',
   callElsewhere: 'تستمر هذه المكالمة في علامة تبويب أخرى في هذا المتصفح.',

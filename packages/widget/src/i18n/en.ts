@@ -138,6 +138,8 @@ export const en = {
   callFailed: 'The call failed.',
   callReconnecting: 'Reconnecting audio…',
   callReattaching: 'Reconnecting your call…',
+  callRecorded: 'This call is recorded.',
+  callRecordingPaused: 'Recording is paused: what you say now is not recorded.',
   callReattachFailed: 'The page was reloaded and the call could not be reconnected, so it was ended.',
   backToStart: 'Back to start',
   callElsewhere: 'This call continues in another tab of this browser.',

@@ -136,6 +136,8 @@ export const nl: Catalog = {
   callFailed: 'Het gesprek is mislukt.',
   callReconnecting: 'Audio opnieuw verbinden…',
   callReattaching: 'Je gesprek wordt opnieuw verbonden…',
+  callRecorded: 'Dit gesprek wordt opgenomen.',
+  callRecordingPaused: 'De opname is gepauzeerd: wat u nu zegt, wordt niet opgenomen.',
   callReattachFailed:
     'De pagina is opnieuw geladen en het gesprek kon niet opnieuw worden verbonden, dus het is beëindigd.',
   backToStart: 'Terug naar het begin',

@@ -127,6 +127,8 @@ export const zhHans: Catalog = {
   callFailed: '通话失败。',
   callReconnecting: '正在重新连接音频…',
   callReattaching: '正在重新连接您的通话…',
+  callRecorded: '本次通话正在录音。',
+  callRecordingPaused: '录音已暂停：您现在所说的内容不会被录下。',
   callReattachFailed: '页面已重新加载，通话无法重新连接，因此已结束。',
   backToStart: '返回首页',
   callElsewhere: '此通话正在此浏览器的另一个标签页中进行。',

@@ -127,6 +127,8 @@ export const zhHant: Catalog = {
   callFailed: '通話失敗。',
   callReconnecting: '正在重新連接音訊…',
   callReattaching: '正在重新連接您的通話…',
+  callRecorded: '本次通話正在錄音。',
+  callRecordingPaused: '錄音已暫停：您現在所說的內容不會被錄下。',
   callReattachFailed: '頁面已重新載入，通話無法重新連接，因此已結束。',
   backToStart: '返回首頁',
   callElsewhere: '此通話正在此瀏覽器的另一個分頁中進行。',

@@ -32,6 +32,7 @@ export function toCallSnapshot(view: CallView | undefined, error: HelplineError 
     state,
     muted: context.muted,
     media: context.media,
+    ...(context.recording === 'off' ? {} : { recording: context.recording }),
     ...(answeredAt === undefined ? {} : { connectedAt: answeredAt }),
     ...(state === 'failed' && error ? { error } : {}),
   };

@@ -36,6 +36,8 @@ export interface FakeCall extends WidgetCall {
   resume(): void;
   mediaReconnecting(): void;
   mediaRestored(): void;
+  /** The agent started, paused or resumed recording (`undefined`: not recorded). */
+  record(recording: 'on' | 'paused' | undefined): void;
   /** The far end hung up. */
   remoteHangUp(): void;
   /** The visitor's `hangUp()` and `setMuted()` calls, in order. */
@@ -86,6 +88,7 @@ export function createFakeVoice(options: FakeVoiceOptions = {}): FakeVoice {
       resume: () => patch({ state: 'active' }),
       mediaReconnecting: () => patch({ media: 'reconnecting' }),
       mediaRestored: () => patch({ media: 'ok' }),
+      record: (recording) => patch({ recording }),
       remoteHangUp: () => patch({ state: 'ended' }),
     };
   }
