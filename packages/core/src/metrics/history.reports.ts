@@ -74,9 +74,15 @@ export interface ReportFiguresRow {
   readonly occupancy: number | null;
   readonly csatResponses: number;
   readonly csatAverage: number | null;
-  /** Answered inbound contacts: the FCR denominator. */
+  /**
+   * Cases solved in the window (closed ones included) of the row's group: the FCR denominator. A case is grouped by
+   * its queue and assignee, or by the channel, topic and disposition of the contact it was opened from.
+   */
   readonly fcrContacts: number;
-  /** First-contact resolution: no contact of the same customer on the same topic within the window after. */
+  /**
+   * First-contact resolution from cases: the share of `fcrContacts` the customer never came back on (one contact at
+   * most, never reopened); `null` when no case was solved.
+   */
   readonly fcr: number | null;
 }
 

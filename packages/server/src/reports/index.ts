@@ -5,7 +5,7 @@ import { createSqlReports, type SqlReports, type SqlReportsOptions } from './rep
 export { createSqlReports, type SqlReports, type SqlReportsOptions } from './reports.sql';
 
 /**
- * The server's reports over its database, with SLA targets and unresolved dispositions from the queues' configuration.
+ * The server's reports over its database, with the SLA targets of the queues' configuration.
  *
  * @example
  * ```ts
@@ -19,13 +19,10 @@ export { createSqlReports, type SqlReports, type SqlReportsOptions } from './rep
 export function reportsOfQueues(
   sql: SqlClient,
   queues: readonly Queue[],
-  options: Omit<SqlReportsOptions, 'slaTargetByQueue' | 'unresolvedDispositions'> = {},
+  options: Omit<SqlReportsOptions, 'slaTargetByQueue'> = {},
 ): SqlReports {
   return createSqlReports(sql, {
     ...options,
     slaTargetByQueue: Object.fromEntries(queues.map((q) => [q.id, q.slaTargetSeconds])),
-    unresolvedDispositions: queues.flatMap((q) =>
-      q.dispositions.filter((d) => d.resolved === false).map((d) => ({ queueId: q.id, disposition: d.id })),
-    ),
   });
 }

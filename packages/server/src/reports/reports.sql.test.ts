@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isHelplineError } from '@helpline/core';
 import type { ReportFiguresRow, ReportGrouping, ReportQuery } from '@helpline/core/metrics';
+import { createSqlCaseStore } from '../cases/cases.store';
+import { type CaseAccount, expectedCaseFcr, generateCases } from '../cases/cases.testing';
 import { freshPostgresStorage } from '../customers/customers.testing';
 import { openStorage, type SqlStorage } from '../storage/sql.storage';
 import { freshPgliteDir, testPostgresUrl } from '../testing/databases';
@@ -33,9 +35,20 @@ const NOW = Date.UTC(2025, 5, 15, 12);
 const OPTIONS: SqlReportsOptions = {
   slaTargetByQueue: { support: 20, sales: 30 },
   defaultSlaTargetSeconds: 25,
-  fcrWindowMs: 3 * 86_400_000,
-  unresolvedDispositions: [{ queueId: 'support', disposition: 'follow-up' }],
 };
+/** Cases opened from every fifth answered inbound contact, by its queue and agent, then driven by random events. */
+const CASES = generateCases(
+  HISTORY.filter((r) => !r.outbound && r.answeredAt !== undefined)
+    .filter((_, n) => n % 5 === 0)
+    .map((r) => ({
+      at: r.answeredAt as number,
+      queueId: r.queueId,
+      assigneeId: r.agentId,
+      interactionId: r.id,
+    })),
+  23,
+);
+const HISTORY_BY_ID = new Map(HISTORY.map((r) => [r.id, r]));
 
 /* --- the independent recomputation --- */
 
@@ -99,26 +112,13 @@ function groupKey(row: HistoryRow, groupBy: ReportGrouping): string | null {
   }
 }
 
-/** Contacts followed by another of the same customer and topic within the FCR window, found by sorting. */
-const REPEATED: ReadonlySet<string> = (() => {
-  const byKey = new Map<string, HistoryRow[]>();
-  for (const row of HISTORY) {
-    if (row.outbound) continue;
-    const key = `${row.customerId}|${row.topic ?? ''}`;
-    const list = byKey.get(key) ?? [];
-    list.push(row);
-    byKey.set(key, list);
-  }
-  const repeated = new Set<string>();
-  for (const list of byKey.values()) {
-    list.sort((a, b) => a.createdAt - b.createdAt);
-    for (const [index, row] of list.entries()) {
-      const next = list.slice(index + 1).find((later) => later.createdAt > row.createdAt);
-      if (next && next.createdAt - row.createdAt <= (OPTIONS.fcrWindowMs as number)) repeated.add(row.id);
-    }
-  }
-  return repeated;
-})();
+/** A case's group: its own queue and assignee, the channel, topic or disposition of the contact it was opened from. */
+function caseKey(account: CaseAccount, groupBy: ReportGrouping): string | null {
+  if (groupBy === 'queue') return account.opening.queueId;
+  if (groupBy === 'agent') return account.opening.assigneeId ?? null;
+  const first = HISTORY_BY_ID.get(account.opening.interactionId);
+  return first ? groupKey(first, groupBy) : null;
+}
 
 /** Length of the union of spans clipped to [from, to), by sorting and merging. */
 function unionMs(spans: readonly (readonly [number, number])[], from: number, to: number): number {
@@ -192,6 +192,14 @@ function expectedFigures(from: number, to: number, groupBy: ReportGrouping): Rep
   const average = (values: number[]) =>
     values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
   const share = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+  const fcr = new Map(
+    expectedCaseFcr(CASES.accounts, from, to, (account) => caseKey(account, groupBy)).map((row) => [
+      row.key,
+      row,
+    ]),
+  );
+  // Groups that solved cases in the window with no contact created in it have a row too.
+  for (const key of fcr.keys()) if (!groups.has(key)) groups.set(key, []);
   const out: ReportFiguresRow[] = [];
   for (const [key, rows] of groups) {
     const inbound = rows.filter((r) => !r.outbound);
@@ -221,13 +229,6 @@ function expectedFigures(from: number, to: number, groupBy: ReportGrouping): Rep
         (r.wrapUpEndedAt === undefined ? 0 : Math.max(0, r.wrapUpEndedAt - (r.endedAt as number))),
     );
     const rated = rows.filter((r) => r.csat !== undefined).map((r) => r.csat as number);
-    let resolved = 0;
-    for (const r of answered) {
-      const unresolved = OPTIONS.unresolvedDispositions?.some(
-        (u) => u.queueId === r.queueId && u.disposition === r.disposition,
-      );
-      if (!unresolved && !REPEATED.has(r.id)) resolved++;
-    }
     const asa = average(waits);
     const aht = average(handleTimes);
     out.push({
@@ -246,8 +247,8 @@ function expectedFigures(from: number, to: number, groupBy: ReportGrouping): Rep
       occupancy: occupancyOf(from, to, groupBy, key),
       csatResponses: rated.length,
       csatAverage: average(rated),
-      fcrContacts: answered.length,
-      fcr: share(resolved, answered.length),
+      fcrContacts: fcr.get(key)?.solved ?? 0,
+      fcr: fcr.get(key)?.rate ?? null,
     });
   }
   return out.sort((a, b) => (a.key === null ? 1 : b.key === null ? -1 : a.key < b.key ? -1 : 1));
@@ -282,6 +283,9 @@ function suite(name: string, open: () => Promise<SqlStorage>): void {
       storage = await open();
       await insertHistory(storage.sql, HISTORY);
       await insertPresence(storage.sql, PRESENCE);
+      const cases = createSqlCaseStore(storage.sql);
+      for (const record of CASES.records)
+        await cases.save(record, { caseId: record.id, type: 'CREATE', actorId: 'gen', at: YEAR_START });
       reports = createSqlReports(storage.sql, { ...OPTIONS, now: () => NOW });
     });
 
@@ -330,10 +334,21 @@ function suite(name: string, open: () => Promise<SqlStorage>): void {
             assert.ok(
               expected.some((row) => row.occupancy !== null && row.occupancy > 0 && row.occupancy < 1),
             );
+          if (window.label !== 'a day in New York (the default at: now)')
+            assert.ok(expected.some((row) => row.fcr !== null && row.fcr > 0 && row.fcr < 1));
           assertClose(result.figures, expected, 'figures');
         });
       }
     }
+
+    it('a window with no contact created in it still reports the cases solved in it', async () => {
+      const from = Date.UTC(2026, 0, 1);
+      const to = Date.UTC(2026, 0, 6);
+      const result = await reports.run({ kind: 'figures', groupBy: 'queue', from, to });
+      const expected = expectedFigures(from, to, 'queue');
+      assert.ok(expected.length > 0 && expected.every((row) => row.contacts === 0 && row.fcrContacts > 0));
+      assertClose(result.figures, expected, 'figures');
+    });
 
     it('volume by weekday and hour in New York equals the recomputation', async () => {
       const result = await reports.run({

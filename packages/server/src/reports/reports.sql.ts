@@ -11,19 +11,20 @@ import {
   type ReportResult,
   type ReportVolumeCell,
 } from '@helpline/core/metrics';
+import { caseFirstContactResolution } from '../cases/cases.fcr';
 import type { SqlClient, SqlQueryable } from '../storage/sql.client';
 
 /*
  * Reports from the stored history in SQL, the same statements on PGlite and PostgreSQL (docs/reports.md). A contact
  * belongs to the window it was created in. Figures follow docs/kpis.md over the milestones each interaction's record
  * keeps (migration 20's columns): hold time lies inside the answered → ended span, so AHT is that span plus wrap-up.
+ * First-contact resolution comes from the cases solved in the window (cases.fcr.ts), not from the interactions.
  */
 
 const DAY_MS = 86_400_000;
 /** The longest custom window: a leap year and a little. */
 const MAX_WINDOW_MS = 400 * DAY_MS;
 const DEFAULT_SLA_TARGET_SECONDS = 20;
-const DEFAULT_FCR_WINDOW_MS = 7 * DAY_MS;
 const DEFAULT_PROBLEM_LIMIT = 10;
 /** Occupancy counts the handling of contacts created up to this long before the window (a long email thread). */
 const OCCUPANCY_LOOKBACK_MS = 7 * DAY_MS;
@@ -31,18 +32,12 @@ const MAX_PROBLEM_LIMIT = 100;
 /** Rows deleted per statement by retention, so a first run over years of history never holds one huge lock. */
 const RETENTION_BATCH = 5_000;
 
-/** What reports need to know of the queues: SLA targets and which dispositions leave a problem unresolved. */
+/** What reports need to know of the queues: their SLA targets. */
 export interface SqlReportsOptions {
   /** Answer target by queue, seconds (`queues[].slaTargetSeconds`); others get `defaultSlaTargetSeconds`. */
   readonly slaTargetByQueue?: Readonly<Record<string, number>> | undefined;
   /** Default answer target, seconds (20). */
   readonly defaultSlaTargetSeconds?: number | undefined;
-  /** A contact followed by another of the same customer and topic within this window is not resolved first time. */
-  readonly fcrWindowMs?: number | undefined;
-  /** Dispositions marked `resolved: false`, by queue: contacts closed with them are never first-contact resolved. */
-  readonly unresolvedDispositions?:
-    | readonly { readonly queueId: string; readonly disposition: string }[]
-    | undefined;
   /** The clock (`at` defaults to now). */
   readonly now?: (() => number) | undefined;
 }
@@ -89,6 +84,28 @@ const num = (value: unknown): number => Number(value);
 const numOrNull = (value: unknown): number | null =>
   value === null || value === undefined ? null : Number(value);
 const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+/** A row with nothing in it, for a group that only solved cases in the window. */
+const EMPTY_FIGURES: Omit<ReportFiguresRow, 'key'> = {
+  contacts: 0,
+  outbound: 0,
+  queued: 0,
+  answered: 0,
+  abandoned: 0,
+  answerRate: null,
+  abandonmentRate: null,
+  asaSeconds: null,
+  serviceLevel: null,
+  handled: 0,
+  ahtSeconds: null,
+  occupancy: null,
+  csatResponses: 0,
+  csatAverage: null,
+  fcrContacts: 0,
+  fcr: null,
+};
+/** Rows by key in code-unit order, `null` (the total, or no value) last. */
+const byKey = (a: ReportFiguresRow, b: ReportFiguresRow): number =>
+  a.key === b.key ? 0 : a.key === null ? 1 : b.key === null ? -1 : a.key < b.key ? -1 : 1;
 const seconds = (ms: unknown): number | null => (ms === null || ms === undefined ? null : Number(ms) / 1000);
 
 export interface Window {
@@ -140,8 +157,6 @@ interface FiguresSqlRow {
   aht_ms: string | null;
   csat_responses: string;
   csat_average: string | null;
-  fcr_contacts: string;
-  fcr_resolved: string;
 }
 
 /**
@@ -162,32 +177,15 @@ export function createSqlReports(sql: SqlClient, options: SqlReportsOptions = {}
   const slaQueues = Object.keys(options.slaTargetByQueue ?? {});
   const slaTargetsMs = slaQueues.map((q) => (options.slaTargetByQueue?.[q] ?? 0) * 1000);
   const defaultTargetMs = (options.defaultSlaTargetSeconds ?? DEFAULT_SLA_TARGET_SECONDS) * 1000;
-  const fcrWindowMs = options.fcrWindowMs ?? DEFAULT_FCR_WINDOW_MS;
-  const unresolved = options.unresolvedDispositions ?? [];
 
   async function figures(window: Window, groupBy: ReportGrouping): Promise<ReportFiguresRow[]> {
     const rows = await sql.query<FiguresSqlRow>(
       `WITH sla AS (SELECT * FROM unnest($3::text[], $4::float8[]) AS s (queue_id, target_ms)),
-unresolved AS (SELECT * FROM unnest($5::text[], $6::text[]) AS u (queue_id, disposition)),
-scanned AS (
-  -- The window and the FCR window after it, in one scan: a contact is repeated when another inbound contact of the
-  -- same customer and topic was created 1 ms to the FCR window after it (one sort, no lookup per row).
-  SELECT ${GROUP_COLUMN[groupBy]} AS key, i.created_at, i.queue_id, i.disposition, i.outbound, i.queued_at,
-         i.answered_at, i.ended_at, i.wrapped_at, i.end_reason, i.csat_score,
-         CASE WHEN NOT i.outbound THEN count(*) OVER (
-           PARTITION BY i.customer_id, coalesce(i.topic, ''), i.outbound ORDER BY i.created_at
-           RANGE BETWEEN 1 FOLLOWING AND $8::bigint FOLLOWING) > 0 END AS repeated
-  FROM interactions i
-  WHERE i.created_at >= $1 AND i.created_at < $2 + $8::bigint
-),
 base AS (
-  SELECT c.*, coalesce(s.target_ms, $7::float8) AS target_ms,
-         CASE WHEN c.answered_at IS NOT NULL AND NOT c.outbound THEN
-           NOT c.repeated
-           AND NOT EXISTS (SELECT 1 FROM unresolved u WHERE u.queue_id = c.queue_id AND u.disposition = c.disposition)
-         END AS resolved_first_time
-  FROM scanned c LEFT JOIN sla s ON s.queue_id = c.queue_id
-  WHERE c.created_at < $2
+  SELECT ${GROUP_COLUMN[groupBy]} AS key, i.created_at, i.outbound, i.queued_at, i.answered_at, i.ended_at,
+         i.wrapped_at, i.end_reason, i.csat_score, coalesce(s.target_ms, $5::float8) AS target_ms
+  FROM interactions i LEFT JOIN sla s ON s.queue_id = i.queue_id
+  WHERE i.created_at >= $1 AND i.created_at < $2
 )
 SELECT key,
   count(*) FILTER (WHERE NOT outbound) AS contacts,
@@ -203,26 +201,19 @@ SELECT key,
   avg(greatest(0, ended_at - answered_at) + coalesce(greatest(0, wrapped_at - ended_at), 0))
     FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL) AS aht_ms,
   count(csat_score) AS csat_responses,
-  avg(csat_score) AS csat_average,
-  count(resolved_first_time) AS fcr_contacts,
-  count(*) FILTER (WHERE resolved_first_time) AS fcr_resolved
-FROM base GROUP BY key ORDER BY key NULLS LAST`,
-      [
-        window.from,
-        window.to,
-        slaQueues,
-        slaTargetsMs,
-        unresolved.map((u) => u.queueId),
-        unresolved.map((u) => u.disposition),
-        defaultTargetMs,
-        fcrWindowMs,
-      ],
+  avg(csat_score) AS csat_average
+FROM base GROUP BY key`,
+      [window.from, window.to, slaQueues, slaTargetsMs, defaultTargetMs],
     );
-    return rows.map((row) => {
+    const fcr = new Map(
+      (await caseFirstContactResolution(sql, window, groupBy)).map((row) => [row.key, row]),
+    );
+    const out = rows.map((row): ReportFiguresRow => {
       const queued = num(row.queued);
       const answered = num(row.answered);
       const abandoned = num(row.abandoned);
-      const fcrContacts = num(row.fcr_contacts);
+      const cases = fcr.get(row.key);
+      fcr.delete(row.key);
       return {
         key: row.key,
         contacts: num(row.contacts),
@@ -239,10 +230,14 @@ FROM base GROUP BY key ORDER BY key NULLS LAST`,
         occupancy: null,
         csatResponses: num(row.csat_responses),
         csatAverage: numOrNull(row.csat_average),
-        fcrContacts,
-        fcr: ratio(num(row.fcr_resolved), fcrContacts),
+        fcrContacts: cases?.solved ?? 0,
+        fcr: cases?.rate ?? null,
       };
     });
+    // A group can solve cases in the window without a contact created in it (a case opened the month before).
+    for (const cases of fcr.values())
+      out.push({ ...EMPTY_FIGURES, key: cases.key, fcrContacts: cases.solved, fcr: cases.rate });
+    return out.sort(byKey);
   }
 
   async function volume(window: Window, timeZone: string): Promise<ReportVolumeCell[]> {
