@@ -22,6 +22,7 @@ export * from './queue';
 export * from './render';
 export * from './routing';
 export * from './session';
+export * from './supervision';
 export * from './transport';
 // The voice machine and the call types only: the call session and the WebRTC provider are the lazy
 // `@helpline/core/voice` entry, so the main entry stays small.

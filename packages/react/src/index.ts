@@ -171,6 +171,8 @@ export { QueueStatsTable } from './supervisor/QueueStatsTable';
 export { ReassignForm, type ReassignFormProps } from './supervisor/ReassignForm';
 export { ReportsPanel, type ReportsPanelProps } from './supervisor/ReportsPanel';
 export { SlaBreachesTable } from './supervisor/SlaBreachesTable';
+export { SupervisionBanner } from './supervisor/SupervisionBanner';
+export { SupervisionControls } from './supervisor/SupervisionControls';
 export { WaitingList } from './supervisor/WaitingList';
 // Widget elements for React.
 export {

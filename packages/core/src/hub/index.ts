@@ -105,4 +105,5 @@ export {
   type RecordingOp,
   type RecordingOptions,
 } from './recordings.hub';
+export type { SupervisionOptions, SupervisionVonagePort } from './supervision.hub';
 export type { VoiceHubOptions } from './voice.hub';

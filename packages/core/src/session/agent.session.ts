@@ -334,8 +334,10 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     apply({ type: 'rejected', cid });
   }
 
+  const supervision = createSupervisionClient(connection);
   const voice = createAgentVoice(options.voice, {
     connection,
+    supervision,
     token: async () => (typeof options.token === 'function' ? options.token() : options.token),
     $queues,
     $offers,
@@ -364,8 +366,6 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
   }
 
   const escalations = createAgentEscalations(connection);
-
-  const supervision = createSupervisionClient(connection);
 
   return {
     connection,

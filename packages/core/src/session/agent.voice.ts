@@ -6,6 +6,7 @@ import type { Queue, QueueVoice } from '../queue/queue.types';
 import type { CallSession } from '../voice/call.session';
 import type { Ringer } from '../voice/ring';
 import type { VoiceProvider } from '../voice/voice.types';
+import type { SupervisionClient } from './supervision.client';
 
 // The agent session's calls: the console takes calls without host code. Where this session can take calls (a page
 // with a microphone and WebRTC, or a provider given), it says so at `hello` and, once the server names voice on a
@@ -46,6 +47,11 @@ export interface AgentVoiceDeps {
   readonly reject: (cid: string) => Promise<unknown>;
   /** The session's `$isLeader`, unless the options name another. */
   readonly isLeader: ReadableAtom<boolean>;
+  /**
+   * The session's supervision client: with the default WebRTC provider, this browser mixes its calls for supervisors
+   * (`createAgentMixer`). An app that passes its own provider creates the mixer itself.
+   */
+  readonly supervision?: SupervisionClient | undefined;
 }
 
 /** The calls of an agent session. */
@@ -104,6 +110,7 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
   const $error = atom<HelplineError | undefined>(undefined);
   let creating: Promise<CallSession | undefined> | undefined;
   let disposed = false;
+  let mixer: { dispose(): void } | undefined;
   const attached = new Set<string>();
 
   /** The engine the server names (the reference server names one for every queue), else WebRTC. */
@@ -127,8 +134,11 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
         client: voice.region ? { region: voice.region } : {},
       });
     }
-    const { createWebRtcProvider } = await import('../voice/index');
-    return createWebRtcProvider();
+    const { createAgentMixer, createWebRtcProvider } = await import('../voice/index');
+    const provider = createWebRtcProvider();
+    if (deps.supervision)
+      mixer = createAgentMixer({ connection: deps.connection, supervision: deps.supervision, provider });
+    return provider;
   }
 
   async function create(): Promise<CallSession | undefined> {
@@ -218,6 +228,7 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
     },
     dispose() {
       disposed = true;
+      mixer?.dispose();
       for (const unsubscribe of unsubscribes) unsubscribe();
       $calls.get()?.dispose();
       $calls.set(undefined);

@@ -72,6 +72,7 @@ export type {
   UploadFile,
   UploadOptions,
 } from './session.attachments';
+export { createSupervisionClient, type SupervisionClient } from './supervision.client';
 export {
   type AgentBoardRow,
   createSupervisorSession,

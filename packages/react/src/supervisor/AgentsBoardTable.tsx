@@ -1,5 +1,5 @@
 'use client';
-import type { AwayReason } from '@helpline/core';
+import { type AwayReason, phaseOf } from '@helpline/core';
 import { type ReactNode, useId } from 'react';
 import { PresenceSelect } from '../components/PresenceSelect';
 import { channelLabel, cx, ErrorText, stateLabel } from '../components/shared';
@@ -7,6 +7,7 @@ import { useAction } from '../hooks/useAction';
 import { useNow } from '../hooks/useNow';
 import { useAgentsBoard } from '../hooks/useSupervisor';
 import { useTranslator } from '../i18n/translator';
+import { SupervisionControls } from './SupervisionControls';
 import type { BoardAgent, BoardInteraction } from './supervisor.types';
 import { useSupervisorSession } from './useSupervisorSession';
 
@@ -78,7 +79,7 @@ function AgentRow({ agent }: { agent: BoardAgent }): ReactNode {
         ) : (
           <ul className="helpline-agents__work">
             {agent.interactions.map((interaction) => (
-              <WorkItem key={interaction.cid} interaction={interaction} now={now} />
+              <WorkItem key={interaction.cid} interaction={interaction} now={now} agentName={agent.name} />
             ))}
           </ul>
         )}
@@ -87,13 +88,25 @@ function AgentRow({ agent }: { agent: BoardAgent }): ReactNode {
   );
 }
 
-function WorkItem({ interaction, now }: { interaction: BoardInteraction; now: number }): ReactNode {
+function WorkItem({
+  interaction,
+  now,
+  agentName,
+}: {
+  interaction: BoardInteraction;
+  now: number;
+  agentName: string;
+}): ReactNode {
   const i18n = useTranslator();
+  // A live call or conversation the agent is handling can be listened to, whispered to, barged into or read.
+  const phase = phaseOf(interaction.channel as Parameters<typeof phaseOf>[0], interaction.state);
+  const supervisable = phase === 'handling' || phase === 'pending';
   return (
     <li data-state={interaction.state}>
       {interaction.customerName && `${interaction.customerName} · `}
       {channelLabel(i18n, interaction.channel)} · {stateLabel(i18n, interaction.state)}
       {interaction.since !== undefined && ` · ${i18n.duration((now - interaction.since) / 1000)}`}
+      {supervisable && <SupervisionControls interaction={interaction} agentName={agentName} />}
     </li>
   );
 }

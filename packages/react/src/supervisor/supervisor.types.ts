@@ -1,6 +1,7 @@
 import type {
   AwayReason,
   Channel,
+  Connection,
   ConnectionSnapshot,
   KpiReport,
   KpiSeriesPoint,
@@ -10,6 +11,7 @@ import type {
   ReportQuery,
   ReportResult,
   SlaBoardRow,
+  SupervisionClient,
   SupervisorBoard,
 } from '@helpline/core';
 import type { ReadableStore } from '../hooks/useStore';
@@ -98,6 +100,13 @@ export interface SupervisorSessionLike {
   reassign(cid: string, target: { readonly toQueueId: string }): Promise<void>;
   /** The board's KPIs as CSV text. */
   exportCsv(): string | Promise<string>;
+  /**
+   * Monitor, whisper and barge, silent chat monitoring and private notes (core's `supervisor.supervision`); without
+   * it the board shows no supervision buttons.
+   */
+  readonly supervision?: SupervisionClient | undefined;
+  /** The session's connection: a browser call's supervisor leg signals through it. */
+  readonly connection?: Connection | undefined;
   /** Runs a report over the stored history (`report.run`); without it `<ReportsPanel>` says reports are unavailable. */
   runReport?(query: ReportQuery): Promise<ReportResult>;
 }
