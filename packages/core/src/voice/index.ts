@@ -19,6 +19,13 @@ export {
   createCallSession,
 } from './call.session';
 export {
+  type ConsultLeg,
+  type ConsultSession,
+  type ConsultSessionOptions,
+  type ConsultTarget,
+  createConsultSession,
+} from './consult.session';
+export {
   type AssessOptions,
   assessQuality,
   DEFAULT_QUALITY_THRESHOLDS,
