@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HelplineError } from '../protocol/errors';
 import { isHelplineError } from '../protocol/errors';
+import type { Notice } from '../protocol/protocol.types';
 import { createTestClock, type TestClock } from '../testing';
 import { relationOf } from './access';
 import { type CaseSlaWarning, createCasesHub } from './cases.hub';
@@ -255,7 +256,12 @@ describe('cases hub', () => {
 
 describe('case SLA timers (the routing leader’s, on a fake clock)', () => {
   /** A cases hub over `store` whose SLA timers run on `clock`, telling each warning to `told`. */
-  function timedHub(clock: TestClock, store: CaseStore, told: CaseSlaWarning[]) {
+  function timedHub(
+    clock: TestClock,
+    store: CaseStore,
+    told: CaseSlaWarning[],
+    wire: { notices: [string, Notice][]; boardChanges: number } = { notices: [], boardChanges: 0 },
+  ) {
     const live = liveOver(clock, createMemoryStorage());
     const chat = waitingChat('c1', clock.now(), 'v1');
     chat.interaction = { ...chat.interaction, agentId: 'alice', state: 'active' };
@@ -278,6 +284,10 @@ describe('case SLA timers (the routing leader’s, on a fake clock)', () => {
       reportFailure,
       timers: timers.group(),
       onSla: (warning) => told.push(warning),
+      notify: (subjectId, notice) => wire.notices.push([subjectId, notice]),
+      boardChanged: () => {
+        wire.boardChanges += 1;
+      },
     });
     return { cases, timers };
   }
@@ -315,6 +325,63 @@ describe('case SLA timers (the routing leader’s, on a fake clock)', () => {
     assert.deepEqual(summary(told).slice(2), ['at-risk resolution alice', 'breached resolution alice']);
     await clock.advance(72 * HOUR);
     assert.equal(told.length, 4, 'nothing more to wait for');
+  });
+
+  it("warnings and breaches reach the assignee as notices and the supervisor board's list until solved", async () => {
+    const clock = createTestClock();
+    const wire = { notices: [] as [string, Notice][], boardChanges: 0 };
+    const { cases } = timedHub(clock, createMemoryCaseStore(), [], wire);
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    assert.deepEqual(cases.slaBoard(), { atRisk: 0, breached: 0, cases: [] });
+    await clock.advance(6.4 * HOUR);
+    assert.deepEqual(
+      wire.notices.map(([to, n]) => [
+        to,
+        n.type === 'case.sla' ? `${n.kind} ${n.target} ${n.case.id}` : n.type,
+      ]),
+      [['alice', `at-risk first-response ${created.id}`]],
+    );
+    assert.equal(
+      wire.notices[0]?.[1].type === 'case.sla' && wire.notices[0][1].dueAt,
+      clock.now() + 1.6 * HOUR,
+    );
+    let board = cases.slaBoard();
+    assert.deepEqual([board.atRisk, board.breached, board.cases.map((k) => k.id)], [1, 0, [created.id]]);
+    assert.equal(wire.boardChanges, 1, 'the supervisors are told to fetch the board again');
+    await clock.advance(2 * HOUR);
+    assert.deepEqual(
+      wire.notices.map(([to, n]) => [to, n.type === 'case.sla' ? `${n.kind} ${n.target}` : n.type]).slice(1),
+      [['alice', 'breached first-response']],
+    );
+    board = cases.slaBoard();
+    assert.deepEqual([board.atRisk, board.breached], [0, 1]);
+    assert.equal(board.cases[0]?.sla.standing, 'breached');
+    // Reading the board from another's point of view changes nothing; solving the case takes it off.
+    await cases.handlers['case.update'](callerOf(alice), { caseId: created.id, event: 'SOLVE' });
+    assert.deepEqual(cases.slaBoard(), { atRisk: 0, breached: 0, cases: [] });
+    assert.ok(wire.boardChanges >= 3);
+    await clock.advance(80 * HOUR);
+    assert.equal(wire.notices.length, 2, 'a solved case warns of nothing more');
+  });
+
+  it('an unassigned case is on the board but notifies nobody', async () => {
+    const clock = createTestClock();
+    const wire = { notices: [] as [string, Notice][], boardChanges: 0 };
+    const { cases } = timedHub(clock, createMemoryCaseStore(), [], wire);
+    const { case: created } = await cases.handlers['case.create'](callerOf(sue), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    assert.equal(created.assigneeId, undefined);
+    await clock.advance(9 * HOUR);
+    assert.deepEqual(wire.notices, []);
+    assert.deepEqual(
+      cases.slaBoard().cases.map((k) => k.id),
+      [created.id],
+    );
   });
 
   it('an answer in time or a solved case disarms the timer', async () => {

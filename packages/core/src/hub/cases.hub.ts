@@ -10,7 +10,7 @@ import type { CustomerDirectory } from '../customer/customer.types';
 import { uuidv7 } from '../ids/ids';
 import { pendingDeadline, transition } from '../machine';
 import { helplineError } from '../protocol/errors';
-import type { CommandResult } from '../protocol/protocol.types';
+import type { CommandResult, Notice } from '../protocol/protocol.types';
 import { authorizeRole, type Relation } from './access';
 import type { CaseStore } from './cases.store';
 import type { InteractionStepped } from './conversation.log';
@@ -56,6 +56,20 @@ export interface CasesHubDeps {
   readonly timers?: TimerGroup | undefined;
   /** Told of each SLA warning and breach as its timer fires (the hub's `onCaseSla`). */
   readonly onSla?: ((warning: CaseSlaWarning) => void) | undefined;
+  /** Sends a notice to every connection of a staff member: each SLA warning and breach goes to the case's assignee. */
+  readonly notify?: ((subjectId: string, notice: Notice) => void) | undefined;
+  /** Tells the supervisors that the board changed (a case joined or left its SLA list). */
+  readonly boardChanged?: (() => void) | undefined;
+}
+
+/** The cases at risk or past an SLA target, as the supervisor board lists them (`supervisor.snapshot`'s `caseSla`). */
+export interface CaseSlaBoard {
+  /** Cases whose next target is in its last 20%. */
+  readonly atRisk: number;
+  /** Cases that missed a target and are still open or pending. */
+  readonly breached: number;
+  /** Those cases, breached first, then by the due time of the target at stake. */
+  readonly cases: WireCase[];
 }
 
 /**
@@ -88,6 +102,11 @@ export interface CasesHub {
   assign(caseId: string, assigneeId: string, actorId: string): Promise<void>;
   /** Arms the SLA timers of every open and pending case (a restart, or a takeover by a new routing leader). */
   restore(): Promise<void>;
+  /**
+   * The working cases an SLA timer warned of or found breached, as they stand now (a case leaves the list once it is
+   * solved, closed, or back on track). The routing leader's, like the timers; empty after a restart until they fire.
+   */
+  slaBoard(): CaseSlaBoard;
 }
 
 /** A stored case as staff see it, with its SLA standing at `now`. */
@@ -159,7 +178,33 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     const next = { ...record, snapshot: result.snapshot };
     await store.save(next, { caseId: record.id, type: event.type, actorId, at: event.at });
     arm(next);
+    if (alerted.has(record.id)) {
+      alerted.set(record.id, next);
+      deps.boardChanged?.();
+    }
     return next;
+  }
+
+  /** Cases an SLA timer told of, as last changed: the board's list, filtered by their standing when it is read. */
+  const alerted = new Map<string, CaseRecord>();
+
+  function slaBoard(): CaseSlaBoard {
+    const now = clock.now();
+    const listed: WireCase[] = [];
+    for (const [caseId, record] of alerted) {
+      const kase = wireCase(record, now);
+      const working = kase.status === 'open' || kase.status === 'pending';
+      if (working && (kase.sla.standing === 'at-risk' || kase.sla.standing === 'breached')) listed.push(kase);
+      else if (!working) alerted.delete(caseId);
+    }
+    const dueAt = (kase: WireCase) =>
+      kase.sla.firstResponse === 'met' ? kase.sla.resolutionDueAt : kase.sla.firstResponseDueAt;
+    listed.sort(
+      (a, b) =>
+        Number(b.sla.standing === 'breached') - Number(a.sla.standing === 'breached') || dueAt(a) - dueAt(b),
+    );
+    const breached = listed.filter((kase) => kase.sla.standing === 'breached').length;
+    return { atRisk: listed.length - breached, breached, cases: listed };
   }
 
   /** At-risk warnings already given, by case: `<episode start>:<target>`, so each is given once per episode. */
@@ -195,14 +240,20 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     const record = await store.get(caseId);
     if (!record) return;
     const now = clock.now();
-    const tell = (milestone: CaseSlaMilestone, kase: CaseRecord) =>
-      deps.onSla?.({
+    const tell = (milestone: CaseSlaMilestone, kase: CaseRecord) => {
+      const warning: CaseSlaWarning = {
         kind: milestone.kind,
         target: milestone.target,
         dueAt: milestone.dueAt,
         at: now,
         case: wireCase(kase, now),
-      });
+      };
+      alerted.set(kase.id, kase);
+      deps.boardChanged?.();
+      const { assigneeId } = kase.snapshot.context;
+      if (assigneeId) deps.notify?.(assigneeId, { type: 'case.sla', ...warning });
+      deps.onSla?.(warning);
+    };
     const due = ahead(record).filter((m) => m.at <= now);
     for (const milestone of due.filter((m) => m.kind === 'at-risk')) {
       const given = warned.get(caseId) ?? new Set<string>();
@@ -443,5 +494,5 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     await step(record, { type: 'UPDATE', at: clock.now(), assigneeId }, actorId, 'assign the case');
   }
 
-  return { handlers, openCaseIds, stepped, appended, view: viewCase, assign, restore };
+  return { handlers, openCaseIds, stepped, appended, view: viewCase, assign, restore, slaBoard };
 }

@@ -488,6 +488,8 @@ export function createHub(options: HubOptions): Hub {
     reportFailure,
     timers: timers.group(),
     onSla: options.onCaseSla,
+    notify,
+    boardChanged: () => connections.notifyRole('supervisor', { type: 'board' }),
   });
   conversationLog.subscribe(cases.stepped);
   // Escalations to team leaders (hub/escalations.hub.ts): offered to the team leaders of the queue, consulted on in a
@@ -573,6 +575,7 @@ export function createHub(options: HubOptions): Hub {
     'supervisor.snapshot': async (caller, args) => ({
       ...(await reporting.handlers['supervisor.snapshot'](caller, args)),
       escalations: await escalations.boardCounts(),
+      caseSla: cases.slaBoard(),
     }),
   };
 

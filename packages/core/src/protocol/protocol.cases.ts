@@ -58,3 +58,27 @@ export const caseNoteSchema = v.object({
   text: text(CASE_LIMITS.note),
   at: v.number(),
 });
+
+/**
+ * An SLA warning (`at-risk`: the last 20% of a target started) or breach of a case, as the routing leader's timer
+ * fires: sent to the case's assignee. Staff only.
+ */
+export const caseSlaNoticeSchema = v.object({
+  type: v.literal('case.sla'),
+  kind: v.picklist(['at-risk', 'breached']),
+  target: v.picklist(['first-response', 'resolution']),
+  /** When the target is due, epoch ms. */
+  dueAt: v.number(),
+  /** When the timer fired, epoch ms. */
+  at: v.number(),
+  /** The case as it stands after the timer. */
+  case: caseRecordSchema,
+});
+
+/** The working cases at risk or past an SLA target, on the supervisor board (`supervisor.snapshot`'s `caseSla`). */
+export const caseSlaBoardSchema = v.object({
+  atRisk: v.number(),
+  breached: v.number(),
+  /** Breached first, then by the due time of the target at stake. */
+  cases: v.array(caseRecordSchema),
+});

@@ -306,6 +306,7 @@ const STAFF_NOTICES: readonly string[] = [
   'consult',
   'consult.signal',
   'escalation',
+  'case.sla',
 ];
 
 /**

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { REPORT_GROUPINGS, REPORT_KINDS } from '../metrics/history.reports';
-import { caseNoteSchema, caseRecordSchema } from './protocol.cases';
+import { caseNoteSchema, caseRecordSchema, caseSlaBoardSchema } from './protocol.cases';
 import { customerAuditSchema, customerRecordSchema, customerSuggestionSchema } from './protocol.customers';
 import {
   ESCALATION_GROUPINGS,
@@ -285,6 +285,8 @@ export const commandResultSchemas = {
     mailboxes: v.optional(v.array(mailboxBoardStatusSchema)),
     /** Open escalations to team leaders: waiting on the board, offered to one, being handled by one. */
     escalations: v.optional(v.object({ waiting: count, offered: count, accepted: count })),
+    /** Working cases an SLA timer warned of or found breached, as they stand now (docs/cases.md). */
+    caseSla: v.optional(caseSlaBoardSchema),
   }),
   /** One KPI report per bucket, oldest first, without the per-topic and per-disposition breakdowns. */
   'supervisor.kpi-series': v.object({

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { attachmentRefSchema } from '../attachment/attachment.schema';
+import { caseSlaNoticeSchema } from './protocol.cases';
 import { escalationMessageSchema, escalationRecordSchema } from './protocol.escalations';
 import {
   callSide,
@@ -295,6 +296,8 @@ export const noticeSchema = v.variant('type', [
     escalation: escalationRecordSchema,
     message: v.optional(escalationMessageSchema),
   }),
+  /** An SLA warning or breach of a case, to its assignee. Staff only. */
+  caseSlaNoticeSchema,
   // Supervisor legs, their signaling and private notes: staff only.
   ...supervisionNoticeSchemas,
 ]);
