@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { helplineError } from '@helpline/core';
+import { helplineError, LIMITS } from '@helpline/core';
 import { type Hub, mayPlayRecording, type Subject } from '@helpline/core/hub';
 import { contentDisposition, streamBody } from '../attachments/attachments.http';
 import type { AttachmentRequest } from '../attachments/attachments.routes';
@@ -25,6 +25,9 @@ const CHUNK = new RegExp(
   `^/v1/recordings/calls/(?<callId>${ID})/segments/(?<segment>${ID})(?:/chunks/(?<index>\\d{1,7}))?$`,
 );
 const DOWNLOAD = new RegExp(`^/v1/recordings/(?<id>${ID})$`);
+/** History read per page while looking for a call's recording state, and at most this many pages. */
+const HISTORY_PAGE = LIMITS.historyPage;
+const MAX_HISTORY_PAGES = 50;
 
 /** What the recording routes need. */
 export interface RecordingRoutesDeps {
@@ -97,8 +100,34 @@ export function createRecordingRoutes(deps: RecordingRoutesDeps): RecordingRoute
     return deps.authenticate(match[1]);
   }
 
-  /** The interaction of an upload, when `subject` is its assigned agent on a queue that records. */
-  async function recordedBy(subject: Subject, cid: string, request: AttachmentRequest) {
+  /**
+   * Whether call `callId` of conversation `cid` is being recorded, as its log says (the call events' `recording`, set
+   * when it changes: on from the start under `always`, once the agent started it under `on-demand`): `off` when the
+   * conversation has no such call or nobody started recording it.
+   */
+  async function recordingState(subject: Subject, cid: string, callId: string, request: AttachmentRequest) {
+    let state: 'off' | 'on' | 'paused' = 'off';
+    let after: number | undefined;
+    for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+      const { events } = await deps.hub.execute(
+        subject,
+        'history',
+        { cid, limit: HISTORY_PAGE, ...(after === undefined ? {} : { after }) },
+        { ip: request.ip },
+      );
+      for (const { ev } of events)
+        if (ev.type === 'call' && ev.callId === callId && ev.recording) state = ev.recording;
+      if (events.length < HISTORY_PAGE) break;
+      after = events[events.length - 1]?.seq;
+    }
+    return state;
+  }
+
+  /**
+   * The interaction of an upload, when `subject` is its assigned agent on a queue that records and its call `callId`
+   * is recorded (started, or paused: chunks made before the pause still arrive).
+   */
+  async function recordedBy(subject: Subject, cid: string, callId: string, request: AttachmentRequest) {
     if (subject.role !== 'agent')
       throw helplineError('auth/forbidden', { operation: 'upload a call recording' });
     // The hub's own rules first: an agent who may not read the conversation learns nothing more.
@@ -114,6 +143,15 @@ export function createRecordingRoutes(deps: RecordingRoutesDeps): RecordingRoute
         operation: 'upload a call recording',
         entity: 'queue',
         state: 'not recording calls',
+      });
+    }
+    // A call nobody started recording (on demand), or one that is not this conversation's, takes no recording: it
+    // would record the customer without the notice, the conversation's log and the audit trail.
+    if ((await recordingState(subject, cid, callId, request)) === 'off') {
+      throw helplineError('conflict/state', {
+        operation: 'upload a call recording',
+        entity: 'call',
+        state: 'not recorded',
       });
     }
     return interaction;
@@ -141,7 +179,7 @@ export function createRecordingRoutes(deps: RecordingRoutesDeps): RecordingRoute
         let row = existing;
         if (!row) {
           const cid = request.url.searchParams.get('cid') ?? '';
-          const interaction = await recordedBy(subject, cid, request);
+          const interaction = await recordedBy(subject, cid, callId, request);
           row = await store.begin({
             cid,
             callId,

@@ -37,9 +37,16 @@ async function placed(
   servers.push(server);
   const chat = await activeChat(server);
   clients.push(chat.visitor, chat.agent);
+  // The conversation's call, answered and connected: what the agent's browser records.
+  const { cid } = chat;
+  const { call } = await chat.visitor.ok('call.start', { cid });
+  await chat.agent.ok('call.answer', { cid, callId: call.callId });
+  await chat.agent.ok('call.media', { cid, callId: call.callId, media: 'connected' });
   return {
     server,
     ...chat,
+    callId: call.callId,
+    base: `/v1/recordings/calls/${call.callId}/segments/seg_1`,
     alice: await staffToken('alice'),
     bob: await staffToken('bob'),
     sam: await staffToken('sam', { role: 'supervisor' }),
@@ -67,8 +74,7 @@ const errorCode = (body: unknown) => (body as { error?: { code?: string } }).err
 
 describe('recordings over HTTP', () => {
   it('stores chunks in order from the call’s agent; a resend is ignored, a gap refused, the next index known', async () => {
-    const { server, cid, alice } = await placed();
-    const base = `/v1/recordings/calls/call_1/segments/seg_1`;
+    const { server, cid, alice, base } = await placed();
     assert.equal((await put(server, alice, `${base}/chunks/0?cid=${cid}`, chunk(0))).status, 200);
     const second = await put(server, alice, `${base}/chunks/1`, chunk(1));
     assert.deepEqual([second.status, second.body.next, second.body.bytes], [200, 2, 14]);
@@ -84,8 +90,7 @@ describe('recordings over HTTP', () => {
   });
 
   it('refuses chunks from anyone but the interaction’s agent, and on a queue that never records', async () => {
-    const { server, cid, alice, bob, visitorToken } = await placed();
-    const base = `/v1/recordings/calls/call_1/segments/seg_1`;
+    const { server, cid, alice, bob, visitorToken, base } = await placed();
     const byBob = await put(server, bob, `${base}/chunks/0?cid=${cid}`, chunk(0));
     assert.ok([403, 404].includes(byBob.status), `bob: ${byBob.status}`);
     const byVisitor = await put(server, visitorToken, `${base}/chunks/0?cid=${cid}`, chunk(0));
@@ -95,13 +100,30 @@ describe('recordings over HTTP', () => {
     assert.equal(intoAlices.status, 404, "another agent cannot add to alice's recording");
 
     const never = await placed({}, 'never');
-    const refused = await put(never.server, never.alice, `${base}/chunks/0?cid=${never.cid}`, chunk(0));
+    const refused = await put(never.server, never.alice, `${never.base}/chunks/0?cid=${never.cid}`, chunk(0));
     assert.deepEqual([refused.status, errorCode(refused.body)], [409, 'conflict/state']);
   });
 
+  it('on an on-demand queue, takes chunks of a call only once its agent started recording it', async () => {
+    const { server, cid, callId, alice, agent, base } = await placed({}, 'on-demand');
+    // Not started: recording now would record the customer without the notice, the log or the audit trail.
+    const early = await put(server, alice, `${base}/chunks/0?cid=${cid}`, chunk(0));
+    assert.deepEqual([early.status, errorCode(early.body)], [409, 'conflict/state']);
+    // Nor under a call id of the agent's choosing on a conversation whose call is recorded.
+    await agent.ok('call.recording', { cid, callId, action: 'start' });
+    const madeUp = await put(
+      server,
+      alice,
+      `/v1/recordings/calls/call_x/segments/seg_1/chunks/0?cid=${cid}`,
+      chunk(0),
+    );
+    assert.deepEqual([madeUp.status, errorCode(madeUp.body)], [409, 'conflict/state']);
+    const started = await put(server, alice, `${base}/chunks/0?cid=${cid}`, chunk(0));
+    assert.equal(started.status, 200);
+  });
+
   it('plays back to supervisors only; agents and visitors are refused with typed errors', async () => {
-    const { server, cid, alice, bob, sam, visitorToken, visitor } = await placed();
-    const base = `/v1/recordings/calls/call_1/segments/seg_1`;
+    const { server, cid, alice, bob, sam, visitorToken, visitor, base } = await placed();
     await put(server, alice, `${base}/chunks/0?cid=${cid}`, chunk(0));
     await put(server, alice, `${base}/chunks/1`, chunk(1));
     const supervisor = await TestClient.connect(server.socketUrl, sam, { site: '', origin: null });
@@ -134,8 +156,7 @@ describe('recordings over HTTP', () => {
   });
 
   it('with agentPlayback the call’s agent plays it back; another agent still cannot', async () => {
-    const { server, cid, alice, bob, agent } = await placed({ agentPlayback: true });
-    const base = `/v1/recordings/calls/call_1/segments/seg_1`;
+    const { server, cid, alice, bob, agent, base } = await placed({ agentPlayback: true });
     await put(server, alice, `${base}/chunks/0?cid=${cid}`, chunk(0));
     const listed = await agent.ok('recording.list', { cid });
     const url = listed.recordings[0]?.url ?? '';
