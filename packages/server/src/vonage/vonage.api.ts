@@ -143,11 +143,27 @@ export function createVonageApi(options: VonageApiOptions): VonageApi {
         throw vonageFailure('voice/vonage-api', { status: 'no answer', operation }, { cause: error });
       }
       if (!response.ok) throw vonageFailure('voice/vonage-api', { status: response.status, operation });
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      if (bytes.length > maxBytes) {
-        throw vonageFailure('voice/vonage-api', { status: `a recording over ${maxBytes} bytes`, operation });
+      // Read up to the limit and no further: a larger recording is refused while it arrives, never held whole.
+      const tooLarge = () =>
+        vonageFailure('voice/vonage-api', { status: `a recording over ${maxBytes} bytes`, operation });
+      if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+        await response.body?.cancel().catch(() => undefined);
+        throw tooLarge();
       }
-      return bytes;
+      const parts: Uint8Array[] = [];
+      let size = 0;
+      const reader = response.body?.getReader();
+      while (reader) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw tooLarge();
+        }
+        parts.push(value);
+      }
+      return new Uint8Array(Buffer.concat(parts));
     },
     async ensureUser(name, displayName) {
       if (knownUsers.has(name)) return;
