@@ -3,6 +3,8 @@ export const demoAgents = [
   { id: 'alice', name: 'Alice', queues: 'sales, support' },
   { id: 'bob', name: 'Bob', queues: 'support' },
   { id: 'carol', name: 'Carol', queues: 'sales' },
+  // The team leader: escalations from the others are offered to her (docs/cases.md).
+  { id: 'tess', name: 'Tess', queues: 'sales, support · team leader' },
 ] as const;
 
 /** The CRM's own customers (the console's customer card shows the live ones). */

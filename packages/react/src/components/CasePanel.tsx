@@ -15,6 +15,7 @@ import { useStore } from '../hooks/useStore';
 import type { MessageKey } from '../i18n/en';
 import { type Translator, useTranslator } from '../i18n/translator';
 import { ChannelBadge } from './ChannelBadge';
+import { EscalateToLeader } from './EscalateToLeader';
 import { cx, ErrorText, stateLabel } from './shared';
 
 /** The words of a case status. */
@@ -291,6 +292,10 @@ function CaseDetails({
   return (
     <>
       <ErrorText error={error} i18n={i18n} />
+      {/* The case's assignee escalates it to a team leader of its queue (docs/cases.md, "Escalation"). */}
+      {editable && me !== undefined && kase.assigneeId === me && (
+        <EscalateToLeader target={{ caseId: kase.id }} />
+      )}
       {editable && (
         <form className="helpline-case__form" onSubmit={save} aria-label={kase.subject}>
           <label htmlFor={`${id}-status`}>{t('caseStatus')}</label>

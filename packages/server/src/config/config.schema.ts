@@ -242,6 +242,8 @@ const agent = v.strictObject({
   capacity: v.optional(capacity, {}),
   /** Queues this agent works; empty means every queue. */
   queues: v.optional(v.array(id), []),
+  /** Queues this agent leads as a team leader: escalations of those queues are offered to them (docs/cases.md). */
+  leads: v.optional(v.array(id), []),
 });
 
 const origin = v.pipe(
