@@ -57,7 +57,7 @@ function setup() {
     sue.connection.open();
     return sue;
   };
-  return { hub, agent, visitor, supervisor };
+  return { hub, clock, agent, visitor, supervisor };
 }
 
 async function refused(promise: Promise<unknown>, code: string): Promise<void> {
@@ -159,6 +159,18 @@ describe('hub voice: consult and return', () => {
     await waitFor(() => alice.lastCall()?.state === 'held', 'back on plain hold');
     await alice.connection.command('call.resume', ref);
     await waitFor(() => v.lastCall()?.state === 'active', 'talking again');
+  });
+
+  it('a consult nobody picks up ends after the ring time; the customer stays on hold', async () => {
+    const context = setup();
+    const { alice, bob, ref } = await talking(context);
+    await alice.connection.command('call.consult', { ...ref, to: { kind: 'agent', id: 'bob' } });
+    await context.clock.advance(44_000);
+    assert.equal(bob.lastLeg()?.state, 'ringing', 'still ringing before the ring time');
+    await context.clock.advance(1_000);
+    await waitFor(() => bob.lastLeg()?.state === 'ended', 'the consult stops ringing');
+    await waitFor(() => alice.lastCall()?.state === 'held', 'the customer waits on hold');
+    assert.equal(alice.lastLeg()?.outcome, 'ended');
   });
 
   it('a supervisor can be consulted; the customer hanging up ends the consult leg', async () => {

@@ -12,6 +12,7 @@ import {
 import { toWireCall } from '../voice/voice.wire';
 import { authorizeRole } from './access';
 import type { Subject } from './hub.types';
+import type { TimerGroup } from './timers.hub';
 import type { CallBook, CallOp, CallStep, HubCall, VoiceConnection, VoiceInteraction } from './voice.calls';
 import type { VoiceHubDeps } from './voice.hub';
 
@@ -41,6 +42,9 @@ export type ConsultHandlers = {
 export type WireConsultLeg = Extract<Notice, { type: 'consult' }>['leg'];
 /** The notice that carries a consult leg's signal to its other end. */
 export type ConsultSignalNotice = Extract<Notice, { type: 'consult.signal' }>;
+
+/** How a leg ends: hung up, declined while it rang, or nobody picked up in time. */
+type LegEnd = 'hangup' | 'reject' | 'timeout';
 
 /** How a consult leg ended for the customer's call. */
 type LegOutcome = NonNullable<WireConsultLeg['outcome']>;
@@ -96,6 +100,10 @@ export interface VoiceConsultDeps
   readonly handOver: (current: VoiceInteraction, agentId: string) => void;
   /** Outside numbers; without it a consult to a number is refused (`voice/unsupported`). */
   readonly telephony?: ConsultTelephony | undefined;
+  /** Where a consult's ring timeout is kept (one per interaction, run in the conversation's turn). */
+  readonly ringTimer: Pick<TimerGroup, 'stepAt' | 'clear'>;
+  /** How long a consult rings before it ends unanswered, ms. */
+  readonly ringMs: number;
   /** Spends one call command of the connection's budget. */
   readonly spend: (conn: VoiceConnection) => void;
 }
@@ -159,12 +167,16 @@ export function createVoiceConsults(deps: VoiceConsultDeps): VoiceConsults {
   }
 
   /** Ends a leg (hung up by `by`'s side, or rejected while it rang) with `outcome`. */
-  function endLeg(leg: ConsultLeg, outcome: LegOutcome, rejected = false): void {
+  function endLeg(leg: ConsultLeg, outcome: LegOutcome, how: LegEnd = 'hangup'): void {
+    deps.ringTimer.clear(leg.cid);
     if (!isLiveLeg(leg)) return;
     const at = clock.now();
-    const event: VoiceEvent = rejected
-      ? { type: 'REJECT', at, by: 'agent' }
-      : { type: 'HANG_UP', at, by: 'agent' };
+    const event: VoiceEvent =
+      how === 'timeout'
+        ? { type: 'TIMEOUT', at }
+        : how === 'reject'
+          ? { type: 'REJECT', at, by: 'agent' }
+          : { type: 'HANG_UP', at, by: 'agent' };
     leg.snapshot = step(leg.snapshot, event, 'end the consult');
     leg.outcome = outcome;
     publish(leg);
@@ -291,6 +303,10 @@ export function createVoiceConsults(deps: VoiceConsultDeps): VoiceConsults {
         await deps.commit(args.cid, { calls: [next] });
         legs.set(args.cid, leg);
         publish(leg);
+        // Nobody picking up ends the consult: the customer stays on hold until the agent returns.
+        deps.ringTimer.stepAt(leg.cid, at + deps.ringMs, 'consult ring timeout', async () => {
+          if (leg.snapshot.value === 'ringing') await finish(leg, 'ended', 'timeout');
+        });
         if (party.kind === 'external') {
           await deps.telephony?.place(wireOf(leg)).catch(async (error: unknown) => {
             await finish(leg, 'ended');
@@ -370,7 +386,7 @@ export function createVoiceConsults(deps: VoiceConsultDeps): VoiceConsults {
       legTurn('consult.hangup', conn, args, 'hang up the consult', async (leg, end) => {
         if (!isLiveLeg(leg)) return { leg: wireOf(leg) };
         // The agent hanging up the leg leaves the customer on hold (`call.return` resumes them at once).
-        await finish(leg, 'ended', end === 'party' && leg.snapshot.value === 'ringing');
+        await finish(leg, 'ended', end === 'party' && leg.snapshot.value === 'ringing' ? 'reject' : 'hangup');
         return { leg: wireOf(leg) };
       }),
     'consult.signal': (conn, args) =>
@@ -403,11 +419,12 @@ export function createVoiceConsults(deps: VoiceConsultDeps): VoiceConsults {
     snapshot = step(snapshot, { type: 'CONNECTED', at }, 'answer the consult');
     await deps.commit(leg.cid, { calls: next ? [next] : [] });
     leg.snapshot = snapshot;
+    deps.ringTimer.clear(leg.cid);
     publish(leg);
   }
 
   /** The leg ended without the agent's choice (or the agent hung it up): the customer's call learns it. */
-  async function finish(leg: ConsultLeg, outcome: LegOutcome, rejected = false): Promise<void> {
+  async function finish(leg: ConsultLeg, outcome: LegOutcome, how: LegEnd = 'hangup'): Promise<void> {
     const call = calls.get(leg.cid);
     const { value } = call?.snapshot ?? { value: 'ended' };
     const next =
@@ -415,7 +432,7 @@ export function createVoiceConsults(deps: VoiceConsultDeps): VoiceConsults {
         ? calls.stage(call, { type: 'CONSULT_ENDED', at: clock.now() }, 'end the consult')
         : undefined;
     if (next) await deps.commit(leg.cid, { calls: [next] });
-    endLeg(leg, outcome, rejected);
+    endLeg(leg, outcome, how);
   }
 
   /** Ends a leg whose call has already moved on (merged away, transferred). */

@@ -235,6 +235,8 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
     handOver: deps.handOver ?? (() => undefined),
     telephony: deps.telephony,
     spend: (conn) => signaling.spend(conn),
+    ringTimer: deps.timers.group(),
+    ringMs: options.ringMs ?? 45_000,
   });
 
   const handlers = createCallCommands({
