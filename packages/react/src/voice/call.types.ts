@@ -8,6 +8,8 @@ import type { ReadableStore } from '../hooks/useStore';
 export interface CallView {
   /** The interaction (conversation) the call belongs to, when known. */
   readonly cid?: string | undefined;
+  /** The call's id, once there is a call (core's call session has it): recording commands name it. */
+  readonly callId?: string | undefined;
   /** Who is on the other end; shown as text. */
   readonly remoteName?: string | undefined;
   /** The call's voice machine snapshot (state, media, muted, hold, timestamps). */
