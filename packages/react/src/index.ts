@@ -100,6 +100,12 @@ export { type ComposerProps, type DraftSender, useDraftSender } from './componen
 export { EmailComposer } from './components/EmailComposer';
 export { EmailText, type EmailTextProps } from './components/EmailText';
 export { EscalateForm, type EscalateFormProps } from './components/EscalateForm';
+export { EscalateToLeader, type EscalateToLeaderProps } from './components/EscalateToLeader';
+export {
+  ESCALATION_STATE_KEYS,
+  EscalationsInbox,
+  type EscalationsInboxProps,
+} from './components/EscalationsInbox';
 export {
   Inbox,
   type InboxProps,
