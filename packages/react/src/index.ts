@@ -55,12 +55,6 @@ export {
   type CallbackWorklistProps,
 } from './components/CallbackWorklist';
 export {
-  CallRecordingControls,
-  type CallRecordingControlsProps,
-  CallRecordings,
-  type CallRecordingsProps,
-} from './components/CallRecording';
-export {
   CASE_STATUS_KEYS,
   CasePanel,
   type CasePanelProps,
@@ -68,6 +62,7 @@ export {
   OfferOpenCases,
   type OfferOpenCasesProps,
 } from './components/CasePanel';
+export { CaseSlaAlerts, type CaseSlaNotice } from './components/CaseSlaAlerts';
 export { ChannelBadge, type ChannelBadgeProps, ChannelIcon } from './components/ChannelBadge';
 export {
   CannedResponsePicker,
@@ -100,12 +95,6 @@ export { type ComposerProps, type DraftSender, useDraftSender } from './componen
 export { EmailComposer } from './components/EmailComposer';
 export { EmailText, type EmailTextProps } from './components/EmailText';
 export { EscalateForm, type EscalateFormProps } from './components/EscalateForm';
-export { EscalateToLeader, type EscalateToLeaderProps } from './components/EscalateToLeader';
-export {
-  ESCALATION_STATE_KEYS,
-  EscalationsInbox,
-  type EscalationsInboxProps,
-} from './components/EscalationsInbox';
 export {
   Inbox,
   type InboxProps,
@@ -182,6 +171,7 @@ export { MailboxStatusTable } from './supervisor/MailboxStatusTable';
 export { QueueStatsTable } from './supervisor/QueueStatsTable';
 export { ReassignForm, type ReassignFormProps } from './supervisor/ReassignForm';
 export { ReportsPanel, type ReportsPanelProps } from './supervisor/ReportsPanel';
+export { CaseSlaTable } from './supervisor/CaseSlaTable';
 export { SlaBreachesTable } from './supervisor/SlaBreachesTable';
 export { SupervisionBanner } from './supervisor/SupervisionBanner';
 export { SupervisionControls } from './supervisor/SupervisionControls';

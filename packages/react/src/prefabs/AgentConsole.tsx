@@ -3,13 +3,12 @@ import type { AwayReason, Queue, WireInteraction } from '@helpline/core';
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { CallbackWorklist, type CallbackWorklistProps } from '../components/CallbackWorklist';
 import { CasePanel } from '../components/CasePanel';
+import { CaseSlaAlerts } from '../components/CaseSlaAlerts';
 import { ChatPanel } from '../components/ChatPanel';
 import { ConnectionStatus } from '../components/ConnectionStatus';
 import { CustomerCard } from '../components/CustomerCard';
 import { CustomerProfile, CustomerSearch } from '../components/CustomerProfile';
 import { EscalateForm } from '../components/EscalateForm';
-import { EscalateToLeader } from '../components/EscalateToLeader';
-import { EscalationsInbox } from '../components/EscalationsInbox';
 import { Inbox } from '../components/Inbox';
 import {
   DEFAULT_KEYMAP,
@@ -198,6 +197,8 @@ function ConsoleLayout({
           <ConnectionStatus />
         </header>
         <OfferToasts {...(offerAlert === undefined ? {} : { alert: offerAlert })} />
+        {/* SLA warnings of the agent's cases, as the server sends them. */}
+        <CaseSlaAlerts className="helpline-console__case-sla" />
         <TransferResults
           {...(transferAgents
             ? { agentNames: Object.fromEntries(transferAgents.map((a) => [a.id, a.name])) }
@@ -233,7 +234,6 @@ function ConsoleLayout({
                       </button>
                     )}
                     {escalationQueueId && <EscalateForm id={current} queueId={escalationQueueId} />}
-                    <EscalateToLeader key={`escalate-${current}`} target={{ cid: current }} />
                   </div>
                 )}
                 {transferring && selected.flags?.canTransfer && (
@@ -268,8 +268,6 @@ function ConsoleLayout({
               }
             />
             {(voice || session.takesCalls) && !isCall && <Softphone />}
-            {/* A team leader's escalations inbox; an agent's own escalations and their outcome. */}
-            <EscalationsInbox className="helpline-console__escalations" />
           </aside>
         </div>
         {hasCallbacks && <CallbackWorklist {...callbacks} />}

@@ -10,6 +10,7 @@ import { useBoard, useKpis } from '../hooks/useSupervisor';
 import { localizeQueues } from '../i18n/locales';
 import { useTranslator } from '../i18n/translator';
 import { AgentsBoardTable } from '../supervisor/AgentsBoardTable';
+import { CaseSlaTable } from '../supervisor/CaseSlaTable';
 import { ChannelStatsTable } from '../supervisor/ChannelStatsTable';
 import { CsvExportButton, type CsvExportButtonProps } from '../supervisor/CsvExportButton';
 import { CountsChart } from '../supervisor/charts';
@@ -67,7 +68,7 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
   const session = useSupervisorSession();
   const kpis = useKpis();
   const queues = useQueues();
-  const { waiting, sla, messaging, mailboxes } = useBoard();
+  const { waiting, sla, messaging, mailboxes, caseSla } = useBoard();
   const { topics } = useHelpline();
   const dispositionLabels = useMemo(
     () => Object.fromEntries(queues.flatMap((q) => q.dispositions.map((d) => [d.id, d.label]))),
@@ -97,6 +98,7 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
       <QueueStatsTable />
       {/* The written channels' parts, when the server reports them (it has messaging channels or mailboxes). */}
       {sla && <SlaBreachesTable />}
+      {caseSla && <CaseSlaTable />}
       {messaging && <ChannelStatsTable />}
       {mailboxes && mailboxes.length > 0 && <MailboxStatusTable />}
       {waiting && <WaitingList />}

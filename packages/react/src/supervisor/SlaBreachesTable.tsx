@@ -22,7 +22,7 @@ const STANDING_LABELS: Readonly<Record<Standing, MessageKey>> = {
  * One target's cell: its standing, with the time left while it can still be met, or the time it was due once it
  * was missed (whether the reply or resolution then came late or not yet).
  */
-function targetText(i18n: Translator, standing: Standing, dueAt: number, now: number): string {
+export function targetText(i18n: Translator, standing: Standing, dueAt: number, now: number): string {
   const label = i18n.t(STANDING_LABELS[standing]);
   if (standing === 'met') return i18n.t('slaDone', { standing: label });
   if (standing === 'breached') return i18n.t('slaWasDue', { standing: label, time: i18n.dateTime(dueAt) });

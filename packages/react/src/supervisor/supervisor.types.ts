@@ -47,6 +47,8 @@ export interface BoardWaiting {
 
 /** A written conversation (email, SMS, WhatsApp, Messenger) at risk of missing its SLA, or past it. */
 export type BoardSlaRow = SlaBoardRow;
+/** Cases at risk of missing their SLA or past it, with counts (docs/cases.md). */
+export type BoardCaseSla = NonNullable<SupervisorBoard['caseSla']>;
 /** A mailbox the server reads, with its health. */
 export type BoardMailbox = MailboxBoardRow;
 /** KPIs of the messaging channels by channel (`email`, `sms`, `whatsapp`, `messenger`), as the board carries them. */
@@ -65,6 +67,8 @@ export interface SupervisorBoardState {
   readonly messagingByQueue?: Readonly<Record<string, BoardMessagingKpis>> | undefined;
   /** The mailboxes the server reads (servers with an email channel). */
   readonly mailboxes?: readonly BoardMailbox[] | undefined;
+  /** Cases an SLA timer warned of or found breached, still open or pending. */
+  readonly caseSla?: BoardCaseSla | undefined;
 }
 
 /** The KPIs the board shows, by their field in core's `KpiReport`. */
