@@ -1,6 +1,7 @@
 import { type Channel, deadlineOf } from '@helpline/core';
 import type { InteractionSnapshot } from '@helpline/core/hub';
 import { CASES_MIGRATION_SQL } from '../cases/cases.migration';
+import { ESCALATIONS_MIGRATION_SQL } from '../escalations/escalations.migration';
 import { RECORDINGS_MIGRATION_SQL } from '../recordings/recordings.migration';
 import { REPORT_SCHEDULES_MIGRATION_SQL, REPORTS_MIGRATION_SQL } from '../reports/reports.migration';
 import type { SqlClient, SqlQueryable } from './sql.client';
@@ -490,6 +491,11 @@ ALTER TABLE email_legs ADD COLUMN IF NOT EXISTS seen_through bigint;
     version: 22,
     name: 'call recordings: segments, their chunks and retention, and the audit of start, pause and resume',
     sql: RECORDINGS_MIGRATION_SQL,
+  },
+  {
+    version: 27,
+    name: 'escalations to team leaders: who, what, why, outcome and times; the private thread and the audit trail',
+    sql: ESCALATIONS_MIGRATION_SQL,
   },
   {
     version: 28,
