@@ -55,6 +55,12 @@ export {
   type CallbackWorklistProps,
 } from './components/CallbackWorklist';
 export {
+  CallRecordingControls,
+  type CallRecordingControlsProps,
+  CallRecordings,
+  type CallRecordingsProps,
+} from './components/CallRecording';
+export {
   CASE_STATUS_KEYS,
   CasePanel,
   type CasePanelProps,
@@ -95,6 +101,12 @@ export { type ComposerProps, type DraftSender, useDraftSender } from './componen
 export { EmailComposer } from './components/EmailComposer';
 export { EmailText, type EmailTextProps } from './components/EmailText';
 export { EscalateForm, type EscalateFormProps } from './components/EscalateForm';
+export { EscalateToLeader, type EscalateToLeaderProps } from './components/EscalateToLeader';
+export {
+  ESCALATION_STATE_KEYS,
+  EscalationsInbox,
+  type EscalationsInboxProps,
+} from './components/EscalationsInbox';
 export {
   Inbox,
   type InboxProps,

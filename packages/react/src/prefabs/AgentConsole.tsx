@@ -9,6 +9,8 @@ import { ConnectionStatus } from '../components/ConnectionStatus';
 import { CustomerCard } from '../components/CustomerCard';
 import { CustomerProfile, CustomerSearch } from '../components/CustomerProfile';
 import { EscalateForm } from '../components/EscalateForm';
+import { EscalateToLeader } from '../components/EscalateToLeader';
+import { EscalationsInbox } from '../components/EscalationsInbox';
 import { Inbox } from '../components/Inbox';
 import {
   DEFAULT_KEYMAP,
@@ -234,6 +236,7 @@ function ConsoleLayout({
                       </button>
                     )}
                     {escalationQueueId && <EscalateForm id={current} queueId={escalationQueueId} />}
+                    <EscalateToLeader key={`escalate-${current}`} target={{ cid: current }} />
                   </div>
                 )}
                 {transferring && selected.flags?.canTransfer && (
@@ -268,6 +271,8 @@ function ConsoleLayout({
               }
             />
             {(voice || session.takesCalls) && !isCall && <Softphone />}
+            {/* A team leader's escalations inbox; an agent's own escalations and their outcome. */}
+            <EscalationsInbox className="helpline-console__escalations" />
           </aside>
         </div>
         {hasCallbacks && <CallbackWorklist {...callbacks} />}
