@@ -265,6 +265,22 @@ describe('escalation to a team leader', () => {
     await eventually(async () => (await w.state(escalation.id)).state === 'cancelled', 'cancelled');
   });
 
+  it('two escalations of one interaction sent at once: one is opened, the other refused', async () => {
+    const w = await world();
+    const { cid } = await w.chatWithAlice();
+    const results = await Promise.allSettled([
+      w.hub.execute(alice, 'escalation.create', { cid, reason: 'First tab' }),
+      w.hub.execute(alice, 'escalation.create', { cid, reason: 'Second tab' }),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected'],
+    );
+    assert.ok(refusedWith('conflict/state')((results[1] as PromiseRejectedResult).reason));
+    const listed = await w.hub.execute(sam, 'escalation.list', {});
+    assert.equal(listed.escalations.filter((e) => e.target.id === cid).length, 1);
+  });
+
   it('refuses team-leader actions to agents and visitors, and escalating work that is not yours', async () => {
     const w = await world();
     const { cid } = await w.chatWithAlice();

@@ -381,30 +381,35 @@ export function createEscalationsHub(deps: EscalationsHubDeps): EscalationsHub {
       authorizeRole(caller.subject, 'escalation.create', 'escalate');
       const subject = caller.subject;
       const { target, queueId } = await targetOf(subject, args);
-      const open = (await store.current(clock.now())).find(
-        (r) =>
-          !isEscalationFinal(r.snapshot.value) &&
-          r.snapshot.context.target.kind === target.kind &&
-          r.snapshot.context.target.id === target.id,
-      );
-      if (open)
-        throw helplineError('conflict/state', {
-          operation: 'escalate',
-          entity: 'escalation',
-          state: open.snapshot.value,
-        });
-      const at = clock.now();
-      const record: EscalationRecord = {
-        id: uuidv7(),
-        snapshot: escalationSnapshot({
-          at,
-          target,
-          queueId,
-          agentId: subject.id,
-          reason: redactCardNumbers(args.reason),
-        }),
-      };
-      await store.save(record, { escalationId: record.id, type: 'CREATE', actorId: subject.id, at });
+      // One open escalation per interaction or case: the check and the save run in the target's turn, so two sent
+      // at once (two tabs, a double click) cannot both pass the check.
+      const record = await deps.serialized(`escalation-target:${target.kind}:${target.id}`, async () => {
+        const open = (await store.current(clock.now())).find(
+          (r) =>
+            !isEscalationFinal(r.snapshot.value) &&
+            r.snapshot.context.target.kind === target.kind &&
+            r.snapshot.context.target.id === target.id,
+        );
+        if (open)
+          throw helplineError('conflict/state', {
+            operation: 'escalate',
+            entity: 'escalation',
+            state: open.snapshot.value,
+          });
+        const at = clock.now();
+        const created: EscalationRecord = {
+          id: uuidv7(),
+          snapshot: escalationSnapshot({
+            at,
+            target,
+            queueId,
+            agentId: subject.id,
+            reason: redactCardNumbers(args.reason),
+          }),
+        };
+        await store.save(created, { escalationId: created.id, type: 'CREATE', actorId: subject.id, at });
+        return created;
+      });
       const offered = await inTurn(record.id, () => offerNext(record));
       return { escalation: wireEscalation(offered) };
     },
