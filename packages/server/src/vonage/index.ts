@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import type { Authenticate, Hub, HubClock, Subject } from '@helpline/core/hub';
+import type { Authenticate, Hub, HubClock, Subject, SupervisionVonagePort } from '@helpline/core/hub';
 import type { AttachmentStore } from '../attachments/attachments.types';
 import { ConfigError, type ServerConfig } from '../config/config';
 import { createTokenBuckets } from '../limits/rate-limit';
@@ -12,6 +12,7 @@ import type { VonageConfig } from './vonage.config';
 import { createVonageGateway, type VonageGateway } from './vonage.gateway';
 import { createVonageRoutes } from './vonage.routes';
 import { createWebhookVerifier } from './vonage.signature';
+import { createVonageSupervision } from './vonage.supervision';
 import { createVonageTokens } from './vonage.tokens';
 
 export {
@@ -45,6 +46,11 @@ export interface VonageServer {
 export interface VonageSetup {
   /** The hub's `authenticate`: the gateway's own bridge connections first, then `inner`. */
   authenticate(inner: Authenticate): Authenticate;
+  /**
+   * Supervisor legs on Vonage calls (`HubOptions.supervision.vonage`): the supervisor's app joins the call's
+   * conversation, hearing and speaking per mode. Answers once the routes run.
+   */
+  readonly supervision: SupervisionVonagePort;
   /** Mounts the routes once the hub runs. */
   start(deps: {
     readonly hub: Hub;
@@ -96,8 +102,17 @@ export function prepareVonage(options: {
     appToken: () => tokens.app(),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  // The gateway exists once the hub runs; the hub's supervision asks it for a call's legs from then on.
+  let running: VonageGateway | undefined;
+  const supervision = createVonageSupervision({
+    api,
+    legsOf: (cid) => running?.legsOf(cid),
+    eventUrl: (leg) =>
+      `${vonage.webhookBaseUrl.replace(/\/+$/, '')}/vonage/webhooks/event?supervision=${encodeURIComponent(leg.legId)}`,
+  });
   return {
     authenticate: (inner) => bridgeTokens.wrap(inner),
+    supervision,
     start(deps) {
       const gateway = createVonageGateway({
         config: vonage,
@@ -110,6 +125,7 @@ export function prepareVonage(options: {
         ...(options.clock ? { clock: options.clock } : {}),
         ...(deps.attachments ? { attachments: deps.attachments } : {}),
       });
+      running = gateway;
       const handle = createVonageRoutes({
         gateway,
         verifier: createWebhookVerifier({

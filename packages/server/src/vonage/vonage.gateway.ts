@@ -30,6 +30,7 @@ import {
   record as recordAction,
   talk,
 } from './vonage.ncco';
+import type { VonageCallLegs } from './vonage.supervision';
 import {
   subjectOfVonageUser,
   type VonageClientToken,
@@ -167,6 +168,8 @@ export interface VonageGateway {
   placeOutbound(call: OutboundCall): void;
   /** The assigned agent holds (`held: true`) or resumes the call of interaction `cid`. */
   hold(subject: Subject, cid: string, held: boolean): Promise<void>;
+  /** The conversation and legs of the live Vonage call of interaction `cid` (supervisor legs join it). */
+  legsOf(cid: string): VonageCallLegs | undefined;
   /** Resolves when every queued webhook has been handled (tests, shutdown). */
   idle(): Promise<void>;
   close(): void;
@@ -1266,6 +1269,12 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       }
     },
 
+    legsOf(cid) {
+      const record = byCid.get(cid);
+      if (!record || record.ended) return undefined;
+      const { conversation, customerLeg, agentLeg, ourNumber } = record;
+      return { conversation, customerLeg, agentLeg, ourNumber };
+    },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },

@@ -37,6 +37,10 @@ export type NccoAction =
       readonly startOnEnter: boolean;
       readonly endOnExit: boolean;
       readonly musicOnHoldUrl?: readonly string[] | undefined;
+      /** Leg ids this participant hears; absent: everyone, empty: nobody (Vonage's `canHear`). */
+      readonly canHear?: readonly string[] | undefined;
+      /** Leg ids that hear this participant; absent: everyone, empty: nobody (Vonage's `canSpeak`). */
+      readonly canSpeak?: readonly string[] | undefined;
     };
 
 /** A call control object: actions Vonage runs in order. */
