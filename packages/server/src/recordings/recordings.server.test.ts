@@ -216,4 +216,42 @@ describe('recordings: retention', () => {
       [['deleted', 'retention']],
     );
   });
+  it('a deletion whose bytes could not be removed is tried again: the row stays until its bytes are gone', async () => {
+    const storage = await openStorage({ kind: 'pglite', dataDir: await freshPgliteDir() });
+    after(() => storage.close());
+    const memory = createMemoryBytes();
+    let failRemove = true;
+    const bytes = {
+      ...memory,
+      async remove(id: string) {
+        if (failRemove) throw new Error('storage unreachable');
+        return memory.remove(id);
+      },
+    };
+    const store = createRecordingStore({ sql: storage.sql, bytes, retentionDays: 1 });
+    const row = await store.begin({
+      cid: 'c1',
+      callId: 'k1',
+      segment: 's',
+      customerId: 'v1',
+      agentIds: ['alice'],
+      source: 'browser',
+      mimeType: 'audio/webm',
+      at: 0,
+    });
+    await store.append(row.id, 0, chunk(0), 0);
+    await assert.rejects(store.prune(86_400_000), /storage unreachable/);
+    assert.ok(await store.get(row.id), 'kept, so the next minute deletes it');
+    assert.deepEqual(await store.auditOf('k1'), [], 'not audited as deleted while its audio is still there');
+    failRemove = false;
+    assert.equal(await store.prune(86_400_001), 1);
+    const left: Uint8Array[] = [];
+    for await (const piece of memory.read(`recording-${row.id}`, 0, 7)) left.push(piece);
+    assert.deepEqual(left, [], 'the bytes are gone');
+    assert.equal(await store.get(row.id), undefined);
+    assert.deepEqual(
+      (await store.auditOf('k1')).map((e) => e.action),
+      ['deleted'],
+    );
+  });
 });

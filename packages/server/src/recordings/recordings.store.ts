@@ -229,19 +229,25 @@ export function createRecordingStore(options: {
       }));
     },
     async prune(now) {
-      const rows = await sql.query<{ id: string; call_id: string; cid: string }>(
-        'DELETE FROM recordings WHERE delete_at IS NOT NULL AND delete_at <= $1 RETURNING id, call_id, cid',
+      // The audio first, then the row with its audit entry in one statement: a removal that fails leaves the row,
+      // so the next run tries again (deleting the row first lost track of audio that was never removed).
+      const due = await sql.query<{ id: string }>(
+        'SELECT id FROM recordings WHERE delete_at IS NOT NULL AND delete_at <= $1 ORDER BY delete_at, id',
         [now],
       );
-      for (const row of rows) {
-        await bytes.remove(bytesId(row.id));
-        await sql.query(
-          `INSERT INTO recording_audit (call_id, cid, action, actor, at) VALUES ($1, $2, 'deleted', 'retention', $3)`,
-          [row.call_id, row.cid, now],
+      let deleted = 0;
+      for (const { id } of due) {
+        await bytes.remove(bytesId(id));
+        const gone = await sql.query(
+          `WITH gone AS (DELETE FROM recordings WHERE id = $1 RETURNING call_id, cid)
+           INSERT INTO recording_audit (call_id, cid, action, actor, at)
+           SELECT call_id, cid, 'deleted', 'retention', $2 FROM gone RETURNING call_id`,
+          [id, now],
         );
+        deleted += gone.length;
       }
-      if (rows.length > 0) log?.info('recording.retention', { deleted: rows.length });
-      return rows.length;
+      if (deleted > 0) log?.info('recording.retention', { deleted });
+      return deleted;
     },
   };
 }
