@@ -74,6 +74,11 @@ export type {
 } from './session.attachments';
 export { createSupervisionClient, type SupervisionClient } from './supervision.client';
 export {
+  type CustomerSplit,
+  createSupervisorCustomers,
+  type SupervisorCustomers,
+} from './supervisor.customers';
+export {
   type AgentBoardRow,
   createSupervisorSession,
   type MailboxBoardRow,

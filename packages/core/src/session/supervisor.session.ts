@@ -12,6 +12,7 @@ import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import type { CommandResult } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import { createSupervisionClient, type SupervisionClient } from './supervision.client';
+import { createSupervisorCustomers, type SupervisorCustomers } from './supervisor.customers';
 
 /** The live supervisor board: queues, agents and KPIs, as of `at`. */
 export type SupervisorBoard = CommandResult<'supervisor.snapshot'>;
@@ -75,6 +76,8 @@ export interface SupervisorSession {
    * channel, topic or disposition, volume by weekday and hour, or recurring problems. `reportToCsv` exports it.
    */
   runReport(query: ReportQuery): Promise<ReportResult>;
+  /** Customer records: search, open, split, and the audit trail of merges and splits (docs/customers.md). */
+  readonly customers: SupervisorCustomers;
   close(): void;
 }
 
@@ -206,6 +209,7 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
       connection.open();
       return connection.command('report.run', query);
     },
+    customers: createSupervisorCustomers(connection),
     exportCsv() {
       const board = $board.get();
       if (!board) return '';

@@ -13,6 +13,7 @@ import { AgentsBoardTable } from '../supervisor/AgentsBoardTable';
 import { CaseSlaTable } from '../supervisor/CaseSlaTable';
 import { ChannelStatsTable } from '../supervisor/ChannelStatsTable';
 import { CsvExportButton, type CsvExportButtonProps } from '../supervisor/CsvExportButton';
+import { CustomerAdminPanel } from '../supervisor/CustomerAdminPanel';
 import { CountsChart } from '../supervisor/charts';
 import { KpiPanel } from '../supervisor/KpiPanel';
 import { MailboxStatusTable } from '../supervisor/MailboxStatusTable';
@@ -35,7 +36,8 @@ export interface SupervisorBoardProps {
  * The supervisor's live board, built only from the public pieces: today's KPIs with small charts, topic and
  * disposition counts, CSV export, live queues, written conversations at risk of missing their SLA, the messaging
  * channels' KPIs, the mailboxes' health, waiting interactions and agents (force presence, reassign); then, when the
- * session runs reports (`runReport`), reports over the stored history with their own CSV export.
+ * session runs reports (`runReport`), reports over the stored history with their own CSV export, and when it has
+ * `customers`, the customer records supervisors split and audit (`<CustomerAdminPanel>`).
  *
  * @example
  * ```tsx
@@ -104,6 +106,7 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
       {waiting && <WaitingList />}
       <AgentsBoardTable />
       {session.runReport && <ReportsPanel />}
+      {session.customers && <CustomerAdminPanel />}
     </section>
   );
 }

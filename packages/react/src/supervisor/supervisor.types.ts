@@ -13,6 +13,7 @@ import type {
   SlaBoardRow,
   SupervisionClient,
   SupervisorBoard,
+  SupervisorCustomers,
 } from '@helpline/core';
 import type { ReadableStore } from '../hooks/useStore';
 
@@ -113,4 +114,9 @@ export interface SupervisorSessionLike {
   readonly connection?: Connection | undefined;
   /** Runs a report over the stored history (`report.run`); without it `<ReportsPanel>` says reports are unavailable. */
   runReport?(query: ReportQuery): Promise<ReportResult>;
+  /** Customer records (search, open, split, audit trail); without it `<CustomerAdminPanel>` renders nothing. */
+  readonly customers?: SupervisorCustomersLike | undefined;
 }
+
+/** What `<CustomerAdminPanel>` needs of core's `supervisor.customers`. */
+export type SupervisorCustomersLike = Pick<SupervisorCustomers, 'search' | 'get' | 'split' | 'audit'>;
