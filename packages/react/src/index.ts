@@ -55,6 +55,11 @@ export {
   type CallbackWorklistProps,
 } from './components/CallbackWorklist';
 export {
+  CallConsultControls,
+  type CallConsultControlsProps,
+  type ConsultTargetOption,
+} from './components/CallConsult';
+export {
   CallRecordingControls,
   type CallRecordingControlsProps,
   CallRecordings,
@@ -169,10 +174,8 @@ export { AgentConsole, type AgentConsoleProps } from './prefabs/AgentConsole';
 export { SupervisorBoard, type SupervisorBoardProps } from './prefabs/SupervisorBoard';
 // Supervisor pieces.
 export { AgentsBoardTable } from './supervisor/AgentsBoardTable';
-export { CaseSlaTable } from './supervisor/CaseSlaTable';
 export { ChannelStatsTable } from './supervisor/ChannelStatsTable';
 export { CsvExportButton, type CsvExportButtonProps, downloadCsv } from './supervisor/CsvExportButton';
-export { CustomerAdminPanel, type CustomerAdminPanelProps } from './supervisor/CustomerAdminPanel';
 export {
   CountsChart,
   type CountsChartProps,
@@ -185,6 +188,7 @@ export { MailboxStatusTable } from './supervisor/MailboxStatusTable';
 export { QueueStatsTable } from './supervisor/QueueStatsTable';
 export { ReassignForm, type ReassignFormProps } from './supervisor/ReassignForm';
 export { ReportsPanel, type ReportsPanelProps } from './supervisor/ReportsPanel';
+export { CaseSlaTable } from './supervisor/CaseSlaTable';
 export { SlaBreachesTable } from './supervisor/SlaBreachesTable';
 export { SupervisionBanner } from './supervisor/SupervisionBanner';
 export { SupervisionControls } from './supervisor/SupervisionControls';
