@@ -174,8 +174,10 @@ export { AgentConsole, type AgentConsoleProps } from './prefabs/AgentConsole';
 export { SupervisorBoard, type SupervisorBoardProps } from './prefabs/SupervisorBoard';
 // Supervisor pieces.
 export { AgentsBoardTable } from './supervisor/AgentsBoardTable';
+export { CaseSlaTable } from './supervisor/CaseSlaTable';
 export { ChannelStatsTable } from './supervisor/ChannelStatsTable';
 export { CsvExportButton, type CsvExportButtonProps, downloadCsv } from './supervisor/CsvExportButton';
+export { CustomerAdminPanel, type CustomerAdminPanelProps } from './supervisor/CustomerAdminPanel';
 export {
   CountsChart,
   type CountsChartProps,
@@ -188,7 +190,6 @@ export { MailboxStatusTable } from './supervisor/MailboxStatusTable';
 export { QueueStatsTable } from './supervisor/QueueStatsTable';
 export { ReassignForm, type ReassignFormProps } from './supervisor/ReassignForm';
 export { ReportsPanel, type ReportsPanelProps } from './supervisor/ReportsPanel';
-export { CaseSlaTable } from './supervisor/CaseSlaTable';
 export { SlaBreachesTable } from './supervisor/SlaBreachesTable';
 export { SupervisionBanner } from './supervisor/SupervisionBanner';
 export { SupervisionControls } from './supervisor/SupervisionControls';
