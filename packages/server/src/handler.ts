@@ -425,8 +425,13 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
         queueId: kase.queueId,
         ...(kase.assigneeId ? { assigneeId: kase.assigneeId } : {}),
       }),
-    // Supervisor legs on Vonage calls join the call's conversation (docs/vonage.md); browser calls need nothing here.
-    ...(vonage ? { supervision: { vonage: vonage.supervision } } : {}),
+    // Supervisor legs (docs/voice.md): whether agents are told, and on Vonage calls a leg of the call's conversation.
+    supervision: {
+      ...(config.file.monitoring?.notifyAgent === undefined
+        ? {}
+        : { notifyAgent: config.file.monitoring.notifyAgent }),
+      ...(vonage ? { vonage: vonage.supervision } : {}),
+    },
     recordings: {
       directory: recordings,
       agentPlayback: config.file.recordings?.agentPlayback ?? false,

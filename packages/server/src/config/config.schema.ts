@@ -401,6 +401,25 @@ export const configSchema = v.strictObject({
     {},
   ),
   /**
+   * Supervisor monitor, whisper and barge (docs/voice.md#telling-the-agent): whether the agent's console shows that a
+   * supervisor is on the interaction — one value, or per mode. Default: not for monitoring, yes for whisper and barge.
+   */
+  monitoring: v.optional(
+    v.strictObject({
+      notifyAgent: v.optional(
+        v.union([
+          v.boolean(),
+          v.strictObject({
+            monitoring: v.optional(v.boolean()),
+            whispering: v.optional(v.boolean()),
+            barging: v.optional(v.boolean()),
+          }),
+        ]),
+      ),
+    }),
+    {},
+  ),
+  /**
    * Days of closed interactions' history kept for reports (docs/reports.md); the leader deletes older history once a
    * day. Absent: kept for good.
    */
