@@ -177,12 +177,7 @@ export { AgentsBoardTable } from './supervisor/AgentsBoardTable';
 export { CaseSlaTable } from './supervisor/CaseSlaTable';
 export { ChannelStatsTable } from './supervisor/ChannelStatsTable';
 export { CsvExportButton, type CsvExportButtonProps, downloadCsv } from './supervisor/CsvExportButton';
-export {
-  CustomerAdminPanel,
-  CustomerAdminPanel,
-  type CustomerAdminPanelProps,
-  type CustomerAdminPanelProps,
-} from './supervisor/CustomerAdminPanel';
+export { CustomerAdminPanel, type CustomerAdminPanelProps } from './supervisor/CustomerAdminPanel';
 export {
   CountsChart,
   type CountsChartProps,
