@@ -12,6 +12,7 @@ import {
 } from './attachments';
 import { type Auth, createAuth } from './auth/auth';
 import { createSqlCaseStore } from './cases';
+import { createSqlEscalationReports, createSqlEscalationStore } from './escalations';
 import { resolveMailboxes } from './channels/email/email.config';
 import { mergeChannelsOptions, prepareEmail } from './channels/email/email.server';
 import {
@@ -415,6 +416,11 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     },
     ...(attachments ? { attachments: attachments.store.claims } : {}),
     cases: createSqlCaseStore(storage.sql),
+    // Escalations to team leaders (docs/cases.md): kept and reported on in the database.
+    escalations: {
+      store: createSqlEscalationStore(storage.sql),
+      reports: createSqlEscalationReports(storage.sql, { now }),
+    },
     // A case's SLA warning or breach as the leader's timer fires (docs/cases.md): for operators, ids only.
     onCaseSla: ({ kind, target, dueAt, case: kase }) =>
       log[kind === 'breached' ? 'warn' : 'info']('case.sla', {
