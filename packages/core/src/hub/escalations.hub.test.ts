@@ -177,6 +177,10 @@ describe('escalation to a team leader', () => {
       w.hub.execute(bob, 'escalation.get', { escalationId: escalation.id }),
       refusedWith('not-found'),
     );
+    // Tom leads the queue too: he reads the escalation, not the thread between Tess and Alice.
+    const byTom = await w.hub.execute(tom, 'escalation.get', { escalationId: escalation.id });
+    assert.equal(byTom.escalation.id, escalation.id);
+    assert.deepEqual(byTom.messages, []);
 
     const taken = await w.hub.execute(tess, 'escalation.takeover', { escalationId: escalation.id });
     assert.equal(taken.escalation.state, 'taken-over');

@@ -166,6 +166,12 @@ export function createEscalationsHub(deps: EscalationsHubDeps): EscalationsHub {
     );
   }
 
+  /** Who may read and write an escalation's private thread: its agent, its team leader, supervisors. */
+  function isThreadParty(subject: Subject, record: EscalationRecord): boolean {
+    const { context } = record.snapshot;
+    return subject.id === context.agentId || subject.id === context.leaderId || subject.role === 'supervisor';
+  }
+
   /** Refuses team-leader actions to anyone who leads no queue (agents, visitors): typed, before any lookup. */
   function asLeader(caller: Caller, op: EscalationOp, operation: string): Subject {
     authorizeRole(caller.subject, op, operation);
@@ -428,7 +434,9 @@ export function createEscalationsHub(deps: EscalationsHubDeps): EscalationsHub {
       authorizeRole(caller.subject, 'escalation.get', 'read an escalation');
       const record = await visible(caller.subject, args.escalationId);
       const { target } = record.snapshot.context;
-      const messages = await store.messages(record.id);
+      // The private thread is read, like it is written, by its parties only: other team leaders of the queue see the
+      // escalation (to take it from the board), not what the agent and their team leader said.
+      const messages = isThreadParty(caller.subject, record) ? await store.messages(record.id) : [];
       if (target.kind === 'interaction')
         return {
           escalation: wireEscalation(record),
@@ -477,11 +485,10 @@ export function createEscalationsHub(deps: EscalationsHubDeps): EscalationsHub {
       authorizeRole(caller.subject, 'escalation.message', 'write in an escalation');
       const subject = caller.subject;
       const record = await visible(subject, args.escalationId);
-      const { context, value } = record.snapshot;
+      const { value } = record.snapshot;
       // The thread is the agent's and their team leader's (and a supervisor's): not every leader of the queue.
-      const party =
-        subject.id === context.agentId || subject.id === context.leaderId || subject.role === 'supervisor';
-      if (!party) throw helplineError('auth/forbidden', { operation: 'write in an escalation' });
+      if (!isThreadParty(subject, record))
+        throw helplineError('auth/forbidden', { operation: 'write in an escalation' });
       if (isEscalationFinal(value))
         throw helplineError('conflict/state', { operation: 'write', entity: 'escalation', state: value });
       const message: EscalationMessage = {
