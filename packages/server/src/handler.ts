@@ -12,7 +12,6 @@ import {
 } from './attachments';
 import { type Auth, createAuth } from './auth/auth';
 import { createSqlCaseStore } from './cases';
-import { createSqlEscalationReports, createSqlEscalationStore } from './escalations';
 import { resolveMailboxes } from './channels/email/email.config';
 import { mergeChannelsOptions, prepareEmail } from './channels/email/email.server';
 import {
@@ -41,6 +40,7 @@ import { createReportScheduler } from './reports/reports.schedule';
 import { isDatabaseOutage } from './storage/sql.errors';
 import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.storage';
 import type { StorageFence } from './storage/storage.fence';
+import { createSqlSupervisionAudit } from './supervision/supervision.audit';
 import { prepareVonage, type VonageServer } from './vonage';
 import { VONAGE_BODY_LIMIT, VONAGE_PREFIX } from './vonage/vonage.routes';
 import { createSocketServer, SOCKET_PATH } from './ws/sockets';
@@ -416,11 +416,6 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     },
     ...(attachments ? { attachments: attachments.store.claims } : {}),
     cases: createSqlCaseStore(storage.sql),
-    // Escalations to team leaders (docs/cases.md): kept and reported on in the database.
-    escalations: {
-      store: createSqlEscalationStore(storage.sql),
-      reports: createSqlEscalationReports(storage.sql, { now }),
-    },
     // A case's SLA warning or breach as the leader's timer fires (docs/cases.md): for operators, ids only.
     onCaseSla: ({ kind, target, dueAt, case: kase }) =>
       log[kind === 'breached' ? 'warn' : 'info']('case.sla', {
@@ -433,6 +428,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       }),
     // Supervisor legs (docs/voice.md): whether agents are told, and on Vonage calls a leg of the call's conversation.
     supervision: {
+      audit: createSqlSupervisionAudit(storage.sql),
       ...(config.file.monitoring?.notifyAgent === undefined
         ? {}
         : { notifyAgent: config.file.monitoring.notifyAgent }),

@@ -4,6 +4,7 @@ import { CASES_MIGRATION_SQL } from '../cases/cases.migration';
 import { ESCALATIONS_MIGRATION_SQL } from '../escalations/escalations.migration';
 import { RECORDINGS_MIGRATION_SQL } from '../recordings/recordings.migration';
 import { REPORT_SCHEDULES_MIGRATION_SQL, REPORTS_MIGRATION_SQL } from '../reports/reports.migration';
+import { SUPERVISION_MIGRATION_SQL } from '../supervision/supervision.audit';
 import type { SqlClient, SqlQueryable } from './sql.client';
 import { FENCE_FUNCTION_SQL } from './storage.fence';
 
@@ -491,6 +492,11 @@ ALTER TABLE email_legs ADD COLUMN IF NOT EXISTS seen_through bigint;
     version: 22,
     name: 'call recordings: segments, their chunks and retention, and the audit of start, pause and resume',
     sql: RECORDINGS_MIGRATION_SQL,
+  },
+  {
+    version: 23,
+    name: 'supervision: the audit log of supervisor legs (start, mode, note, end)',
+    sql: SUPERVISION_MIGRATION_SQL,
   },
   {
     version: 27,
