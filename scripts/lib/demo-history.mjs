@@ -83,6 +83,48 @@ SELECT agent, status, reason, at FROM (
 ) shifts ORDER BY at`;
 
 /**
+ * The cases of that history (docs/cases.md): about a quarter of the answered Support contacts opened one, solved
+ * when the contact's wrap-up ended. One in five customers came back about it (a second contact) and one in ten
+ * solved cases was reopened, so first-contact resolution in the reports, computed from cases, has something true to
+ * say. Cases older than two weeks are closed.
+ */
+const CASES_SQL = `
+WITH picked AS (
+  SELECT id, customer_id, queue_id, agent_id, abs(hashint4(hashtext(id))::bigint) AS h,
+         (interaction->'timestamps'->>'createdAt')::bigint AS created,
+         (interaction->'timestamps'->>'wrapUpEndedAt')::bigint AS solved
+  FROM interactions
+  WHERE id LIKE 'seed-%' AND queue_id = 'support' AND agent_id IS NOT NULL
+), chosen AS (
+  SELECT *, 'seed-case-' || substr(id, 6) AS case_id,
+         CASE WHEN solved < $1::bigint - 14 * ${DAY_MS} THEN 'closed' ELSE 'solved' END AS status,
+         CASE WHEN (h / 19) % 10 < 2 THEN 2 ELSE 1 END AS contacts,
+         CASE WHEN (h / 23) % 10 = 0 THEN 1 ELSE 0 END AS reopens
+  FROM picked WHERE h % 4 = 0
+), inserted AS (
+  INSERT INTO cases (id, customer_id, queue_id, status, snapshot, created_at, updated_at)
+  SELECT case_id, customer_id, queue_id, status, jsonb_build_object(
+      'value', status,
+      'context', jsonb_build_object(
+        'subject', (ARRAY['Order arrived damaged', 'Refund not received', 'Cannot sign in', 'Wrong size delivered',
+                          'Delivery is late'])[1 + (h / 3) % 5],
+        'priority', (ARRAY['normal', 'normal', 'normal', 'high', 'low'])[1 + (h / 5) % 5],
+        'queueId', queue_id, 'assigneeId', agent_id, 'tags', '[]'::jsonb,
+        'interactionIds', jsonb_build_array(id),
+        'sla', jsonb_build_object('firstResponseSeconds', 28800, 'resolutionSeconds', 259200),
+        'openedAt', created, 'firstResponseAt', created + 60000,
+        'firstResponseBreached', false, 'resolutionBreached', false,
+        'contacts', contacts, 'reopenCount', reopens,
+        'timestamps', jsonb_build_object('createdAt', created, 'updatedAt', solved, 'solvedAt', solved)
+          || CASE WHEN status = 'closed' THEN jsonb_build_object('closedAt', solved + 14 * ${DAY_MS}) ELSE '{}'::jsonb END)),
+    created, solved
+  FROM chosen
+  RETURNING id, snapshot
+)
+INSERT INTO case_links (case_id, interaction_id, linked_at)
+SELECT id, snapshot->'context'->'interactionIds'->>0, (snapshot->'context'->>'openedAt')::bigint FROM inserted`;
+
+/**
  * Seeds a year of history into a running demo server's database (`startServer`'s result), unless it is there
  * already. The history runs from the first day of the month a year ago to two days before `now`.
  *
@@ -102,6 +144,7 @@ export async function seedDemoHistory(helpline, { now = Date.now() } = {}) {
   return sql.transaction(async (tx) => {
     await tx.query(INTERACTIONS_SQL, [from, days, HOURLY]);
     await tx.query(PRESENCE_SQL, [from, days]);
+    await tx.query(CASES_SQL, [now]);
     const [row] = await tx.query("SELECT count(*) AS seeded FROM interactions WHERE id LIKE 'seed-%'");
     return Number(row?.seeded ?? 0);
   });
