@@ -46,6 +46,12 @@ export { CLOSE_CODES, LIMITS, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.l
 export { MAX_EPOCH_MS, SIGNAL_LIMITS } from './protocol.primitives';
 export { visitorResultSchemas } from './protocol.results';
 export { commandResultSchemas } from './protocol.results.staff';
+export {
+  SUPERVISION_NOTE_MAX,
+  supervisionAuditEntrySchema,
+  supervisionLegSchema,
+  supervisionNoteSchema,
+} from './protocol.supervision';
 export type {
   CallSignal,
   ClientCapabilities,
