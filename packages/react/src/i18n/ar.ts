@@ -393,6 +393,10 @@ export const ar: Catalog = {
   escalate: 'التصعيد إلى مشرف',
   escalateNoteLabel: 'لماذا تصعّد؟',
   escalateSubmit: 'تصعيد',
+  boardEscalationsTitle: 'التصعيدات',
+  boardEscalationsWaiting: 'بانتظار قائد فريق',
+  boardEscalationsOffered: 'معروض على قائد فريق',
+  boardEscalationsAccepted: 'لدى قائد فريق',
   // Escalation to a team leader (docs/cases.md)
   escalationEscalate: 'التصعيد إلى قائد الفريق',
   escalationDialogTitle: 'التصعيد إلى قائد الفريق',

@@ -390,6 +390,10 @@ export const consoleMessages = {
   escalate: 'Escalate to a supervisor',
   escalateNoteLabel: 'Why are you escalating?',
   escalateSubmit: 'Escalate',
+  boardEscalationsTitle: 'Escalations',
+  boardEscalationsWaiting: 'Waiting for a team leader',
+  boardEscalationsOffered: 'Offered to a team leader',
+  boardEscalationsAccepted: 'With a team leader',
   // Escalation to a team leader (docs/cases.md)
   escalationEscalate: 'Escalate to a team leader',
   escalationDialogTitle: 'Escalate to a team leader',

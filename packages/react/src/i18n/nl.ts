@@ -387,6 +387,10 @@ export const nl: Catalog = {
   escalate: 'Escaleren naar een supervisor',
   escalateNoteLabel: 'Waarom escaleer je?',
   escalateSubmit: 'Escaleren',
+  boardEscalationsTitle: 'Escalaties',
+  boardEscalationsWaiting: 'Wacht op een teamleider',
+  boardEscalationsOffered: 'Aangeboden aan een teamleider',
+  boardEscalationsAccepted: 'Bij een teamleider',
   // Escalation to a team leader (docs/cases.md)
   escalationEscalate: 'Escaleren naar een teamleider',
   escalationDialogTitle: 'Escaleren naar een teamleider',

@@ -382,6 +382,10 @@ export const zhHans: Catalog = {
   escalate: '升级给主管',
   escalateNoteLabel: '升级原因是什么？',
   escalateSubmit: '升级',
+  boardEscalationsTitle: '升级事项',
+  boardEscalationsWaiting: '等待组长',
+  boardEscalationsOffered: '已分派给组长',
+  boardEscalationsAccepted: '组长处理中',
   // Escalation to a team leader (docs/cases.md)
   escalationEscalate: '升级给组长',
   escalationDialogTitle: '升级给组长',

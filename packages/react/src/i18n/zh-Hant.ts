@@ -382,6 +382,10 @@ export const zhHant: Catalog = {
   escalate: '呈報主管',
   escalateNoteLabel: '為什麼要呈報？',
   escalateSubmit: '呈報',
+  boardEscalationsTitle: '呈報事項',
+  boardEscalationsWaiting: '等待組長',
+  boardEscalationsOffered: '已分派給組長',
+  boardEscalationsAccepted: '組長處理中',
   // Escalation to a team leader (docs/cases.md)
   escalationEscalate: '呈報給組長',
   escalationDialogTitle: '呈報給組長',

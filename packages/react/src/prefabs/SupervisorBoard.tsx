@@ -15,6 +15,7 @@ import { ChannelStatsTable } from '../supervisor/ChannelStatsTable';
 import { CsvExportButton, type CsvExportButtonProps } from '../supervisor/CsvExportButton';
 import { CustomerAdminPanel } from '../supervisor/CustomerAdminPanel';
 import { CountsChart } from '../supervisor/charts';
+import { EscalationsCounter } from '../supervisor/EscalationsCounter';
 import { KpiPanel } from '../supervisor/KpiPanel';
 import { MailboxStatusTable } from '../supervisor/MailboxStatusTable';
 import { QueueStatsTable } from '../supervisor/QueueStatsTable';
@@ -83,6 +84,7 @@ function BoardLayout({ csv, className }: Omit<SupervisorBoardProps, 'queues'>): 
         <CsvExportButton {...csv} />
       </header>
       <KpiPanel />
+      <EscalationsCounter />
       <div className="helpline-board__counts">
         <CountsChart
           title={t('topicsTitle')}

@@ -70,6 +70,8 @@ export interface SupervisorBoardState {
   readonly mailboxes?: readonly BoardMailbox[] | undefined;
   /** Cases an SLA timer warned of or found breached, still open or pending. */
   readonly caseSla?: BoardCaseSla | undefined;
+  /** Open escalations to team leaders: waiting on the board, offered to one, with one (docs/cases.md). */
+  readonly escalations?: SupervisorBoard['escalations'] | undefined;
 }
 
 /** The KPIs the board shows, by their field in core's `KpiReport`. */
