@@ -25,6 +25,7 @@ export type {
   KpiReport,
   KpiSeriesPoint,
   SupervisorBoardState,
+  SupervisorCustomersLike,
   SupervisorSessionLike,
 } from '../supervisor/supervisor.types';
 export type { CallController, CallView } from '../voice/call.types';
