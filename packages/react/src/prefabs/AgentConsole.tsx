@@ -38,6 +38,7 @@ import { useOffers } from '../hooks/useOffers';
 import { constantStore, useStore } from '../hooks/useStore';
 import { localizeQueues } from '../i18n/locales';
 import { useTranslator } from '../i18n/translator';
+import { SupervisionBanner } from '../supervisor/SupervisionBanner';
 import type { CallController } from '../voice/call.types';
 
 /** Props of {@link AgentConsole}. */
@@ -215,6 +216,8 @@ function ConsoleLayout({
               items.length > 0 && <p className="helpline-empty">{t('consoleNothingSelected')}</p>
             ) : (
               <>
+                {/* A supervisor on this interaction (when the server tells agents) and their private notes. */}
+                <SupervisionBanner cid={current} />
                 {isCall ? (
                   <Softphone
                     onTransfer={selected.flags?.canTransfer ? () => setTransferring(true) : undefined}
