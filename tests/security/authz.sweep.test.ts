@@ -87,6 +87,16 @@ const OPS: Record<CommandOp, OpRow> = {
   'case.update': { audience: 'staff', args: () => ({ caseId: uuid(90), event: 'SOLVE' }) },
   'case.note': { audience: 'staff', args: () => ({ caseId: uuid(90), text: 'Called back' }) },
   'case.link': { audience: 'staff', args: (cid) => ({ caseId: uuid(90), cid }) },
+  'case.task.add': {
+    audience: 'staff',
+    args: () => ({
+      caseId: uuid(90),
+      kind: 'callback',
+      dueAt: Date.now() + 3_600_000,
+      phone: '+31201234567',
+    }),
+  },
+  'case.task.cancel': { audience: 'staff', args: () => ({ caseId: uuid(90), taskId: uuid(92) }) },
   // Escalations: an agent escalates only the conversation she holds (bob is told it does not exist); the team-leader
   // actions are refused to agents who lead no queue (bob) as to visitors.
   'escalation.create': { audience: 'party', args: (cid) => ({ cid, reason: 'Wants a manager' }) },

@@ -16,3 +16,4 @@ export {
   caseSlaStatus,
 } from './case.sla';
 export * from './case.types';
+export * from './case.task';

@@ -112,7 +112,7 @@ after(() => {
   for (const hub of hubs.splice(0)) hub.close();
 });
 
-/** A case store holding `case_1`: Ada's, in the support queue. */
+/** A case store holding `case_1`: Ada's, in the support queue, with a reminder `task_1` scheduled on it. */
 function adasCase(at: number): CaseStore {
   const store = createMemoryCaseStore();
   const snapshot = caseSnapshot({ at, subject: 'Refund', queueId: 'support' });
@@ -120,6 +120,16 @@ function adasCase(at: number): CaseStore {
     { id: 'case_1', customerId: ada.id, snapshot },
     { caseId: 'case_1', type: 'CREATE', actorId: 'sam', at },
   );
+  void store.saveTask({
+    id: 'task_1',
+    caseId: 'case_1',
+    kind: 'reminder',
+    status: 'scheduled',
+    dueAt: at + 3_600_000,
+    note: 'Call Ada back',
+    createdBy: 'sam',
+    createdAt: at,
+  });
   return store;
 }
 
@@ -454,6 +464,13 @@ const SUBJECT_ARGS: { readonly [Op in keyof typeof SUBJECT_RULES]: (w: World) =>
   'case.update': () => ({ caseId: 'case_1', event: 'SOLVE' }),
   'case.note': () => ({ caseId: 'case_1', text: 'Called back' }),
   'case.link': (w) => ({ caseId: 'case_1', cid: w.cid }),
+  'case.task.add': (w) => ({
+    caseId: 'case_1',
+    kind: 'reminder',
+    dueAt: w.clock.now() + 3_600_000,
+    note: 'Call Ada',
+  }),
+  'case.task.cancel': () => ({ caseId: 'case_1', taskId: 'task_1' }),
   // Alice escalates the chat she holds; on esc_1 she is the team leader it is offered to.
   'escalation.create': (w) => ({ cid: w.cid, reason: 'Asks for a manager' }),
   'escalation.list': () => ({}),

@@ -150,6 +150,9 @@ export const SUBJECT_RULES = {
   'case.update': ['agent', 'supervisor'],
   'case.note': ['agent', 'supervisor'],
   'case.link': ['agent', 'supervisor'],
+  // Follow-up tasks: agents of the case's queue (others are told the case does not exist) and supervisors.
+  'case.task.add': ['agent', 'supervisor'],
+  'case.task.cancel': ['agent', 'supervisor'],
   // Escalations (docs/cases.md): agents escalate their own work; the team-leader actions are further narrowed to
   // agents who lead the escalation's queue (escalations.hub.ts), supervisors acting for any queue from the board.
   'escalation.create': ['agent'],

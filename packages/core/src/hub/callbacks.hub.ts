@@ -8,7 +8,7 @@ import type { Queue } from '../queue/queue.types';
 import type { Router } from '../routing/routing.types';
 import { authorizeRole, type InteractionOp } from './access';
 import type { ConversationLog } from './conversation.log';
-import { afterReply, type Caller, type CommandHandlers } from './dispatch';
+import { afterReply, type Caller, type CommandHandlers, runAfterReply } from './dispatch';
 import type { HubClock, Subject } from './hub.types';
 import type { Intake, StartRequest } from './intake.hub';
 import type { Intent } from './lifecycles';
@@ -48,9 +48,34 @@ export interface CallbacksHubDeps {
   readonly wireFor: (interaction: Interaction, subject: Subject | undefined) => WireInteraction;
 }
 
+/** A callback staff book for a customer (a case's follow-up task): queued now, or at the queue's next opening. */
+export interface StaffCallbackRequest {
+  /** The customer to call back: the callback's visitor. */
+  readonly customerId: string;
+  readonly queueId: string;
+  /** E.164. */
+  readonly phone: string;
+  /** Makes a retry safe (a restored timer): the same id gets the same callback. */
+  readonly requestId: string;
+}
+
+/** A callback booked by {@link CallbacksHub.placeForCustomer}. */
+export interface PlacedCallback {
+  readonly interactionId: string;
+  /** Puts the callback in line for routing (nothing for one scheduled at the queue's next opening). */
+  readonly release: () => void;
+}
+
 /** The callbacks of a hub. */
 export interface CallbacksHub {
   readonly handlers: CommandHandlers<CallbackOp>;
+  /**
+   * Books a callback for a customer on staff's behalf, through the same path as `callback.request` with `asap`:
+   * queued while the queue is open, else scheduled at its next opening. Resolves with the interaction id and
+   * `release`, which puts a queued callback in line for routing: call it once the callback is ready to offer (a
+   * case's task links it to its case first, so the agent offered it sees the case).
+   */
+  placeForCustomer(request: StaffCallbackRequest): Promise<PlacedCallback>;
 }
 
 /**
@@ -213,5 +238,27 @@ export function createCallbacksHub(deps: CallbacksHubDeps): CallbacksHub {
     },
   };
 
-  return { handlers };
+  async function placeForCustomer(request: StaffCallbackRequest): Promise<PlacedCallback> {
+    const subject: Subject = {
+      id: request.customerId,
+      role: 'visitor',
+      name: '',
+      customer: { phone: request.phone },
+    };
+    const caller: Caller = { id: `staff-callback:${request.requestId}`, subject, meta: {}, afterReply: [] };
+    const args: CommandArgs<'callback.request'> = {
+      requestId: request.requestId,
+      queueId: request.queueId,
+      phone: request.phone,
+      // The customer's own zone is not known here: the queue's business hours' zone, else UTC.
+      timeZone: queues.get(request.queueId)?.businessHours?.timeZone ?? 'UTC',
+      slot: 'asap',
+    };
+    const current = await intake.once(subject, request.requestId, (startRequest) =>
+      requestCallback(caller, subject, args, startRequest),
+    );
+    return { interactionId: current.interaction.id, release: () => runAfterReply(caller) };
+  }
+
+  return { handlers, placeForCustomer };
 }

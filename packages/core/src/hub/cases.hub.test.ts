@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HelplineError } from '../protocol/errors';
 import { isHelplineError } from '../protocol/errors';
-import type { Notice } from '../protocol/protocol.types';
+import { validateCommandArgs } from '../protocol/protocol.commands';
+import type { CommandArgs, Notice } from '../protocol/protocol.types';
 import { createTestClock, type TestClock } from '../testing';
 import { relationOf } from './access';
-import { type CaseSlaWarning, createCasesHub } from './cases.hub';
+import type { StaffCallbackRequest } from './callbacks.hub';
+import { type CaseSlaWarning, type CasesHubDeps, createCasesHub } from './cases.hub';
 import { type CaseStore, createMemoryCaseStore } from './cases.store';
 import type { InteractionStepped } from './conversation.log';
 import type { Subject } from './hub.types';
@@ -254,6 +256,36 @@ describe('cases hub', () => {
   });
 });
 
+/** What a cases hub on the routing leader needs: Vera's chat with Alice (support), Bob in sales, timers on `clock`. */
+function leaderHub(clock: TestClock, store: CaseStore) {
+  const live = liveOver(clock, createMemoryStorage());
+  const chat = waitingChat('c1', clock.now(), 'v1');
+  chat.interaction = { ...chat.interaction, agentId: 'alice', state: 'active' };
+  live.remember(chat);
+  const queues: Record<string, ReadonlySet<string>> = {
+    alice: new Set(['support']),
+    bob: new Set(['sales']),
+  };
+  const reportFailure = (what: string, error: unknown) => assert.fail(`${what}: ${String(error)}`);
+  const timers = createHubTimers({
+    clock,
+    serialized: (_cid, task) => task(),
+    reportFailure,
+    isClosed: () => false,
+  });
+  const deps: CasesHubDeps = {
+    clock,
+    store,
+    load: async (cid) => live.get(cid),
+    relationTo: (subject, current) =>
+      relationOf(subject, current.interaction, { offered: false, queuesOf: (agentId) => queues[agentId] }),
+    queuesOf: (agentId) => queues[agentId],
+    reportFailure,
+    timers: timers.group(),
+  };
+  return { deps, timers };
+}
+
 describe('case SLA timers (the routing leader’s, on a fake clock)', () => {
   /** A cases hub over `store` whose SLA timers run on `clock`, telling each warning to `told`. */
   function timedHub(
@@ -262,27 +294,9 @@ describe('case SLA timers (the routing leader’s, on a fake clock)', () => {
     told: CaseSlaWarning[],
     wire: { notices: [string, Notice][]; boardChanges: number } = { notices: [], boardChanges: 0 },
   ) {
-    const live = liveOver(clock, createMemoryStorage());
-    const chat = waitingChat('c1', clock.now(), 'v1');
-    chat.interaction = { ...chat.interaction, agentId: 'alice', state: 'active' };
-    live.remember(chat);
-    const queues: Record<string, ReadonlySet<string>> = { alice: new Set(['support']) };
-    const reportFailure = (what: string, error: unknown) => assert.fail(`${what}: ${String(error)}`);
-    const timers = createHubTimers({
-      clock,
-      serialized: (_cid, task) => task(),
-      reportFailure,
-      isClosed: () => false,
-    });
+    const { deps, timers } = leaderHub(clock, store);
     const cases = createCasesHub({
-      clock,
-      store,
-      load: async (cid) => live.get(cid),
-      relationTo: (subject, current) =>
-        relationOf(subject, current.interaction, { offered: false, queuesOf: (agentId) => queues[agentId] }),
-      queuesOf: (agentId) => queues[agentId],
-      reportFailure,
-      timers: timers.group(),
+      ...deps,
       onSla: (warning) => told.push(warning),
       notify: (subjectId, notice) => wire.notices.push([subjectId, notice]),
       boardChanged: () => {
@@ -424,5 +438,186 @@ describe('case SLA timers (the routing leader’s, on a fake clock)', () => {
     await clock.advance(63 * HOUR + 60_000);
     assert.deepEqual(summary(after).slice(1), ['at-risk resolution alice', 'breached resolution alice']);
     next.timers.close();
+  });
+});
+
+describe('case follow-up tasks (the routing leader’s timers, on a fake clock)', () => {
+  const MINUTE = 60_000;
+
+  /** A cases hub over `store` whose timers run on `clock`; notices go to `notices`, callbacks booked to `booked`. */
+  function taskHub(clock: TestClock, store: CaseStore) {
+    const { deps, timers } = leaderHub(clock, store);
+    const notices: [string, Notice][] = [];
+    const booked: StaffCallbackRequest[] = [];
+    const released: string[] = [];
+    const cases = createCasesHub({
+      ...deps,
+      notify: (subjectId, notice) => notices.push([subjectId, notice]),
+      placeCallback: async (request) => {
+        booked.push(request);
+        return { interactionId: `cb${booked.length}`, release: () => released.push(request.requestId) };
+      },
+    });
+    const reminders = () => notices.filter(([, notice]) => notice.type === 'case.task');
+    return { cases, timers, notices, reminders, booked, released };
+  }
+
+  async function openCase(cases: ReturnType<typeof taskHub>['cases']) {
+    return (await cases.handlers['case.create'](callerOf(alice), { cid: 'c1', subject: 'Refund' })).case;
+  }
+
+  it('a reminder fires once at its due time, to the case’s assignee, and is done', async () => {
+    const clock = createTestClock();
+    const hub = taskHub(clock, createMemoryCaseStore());
+    const kase = await openCase(hub.cases);
+    const { task } = await hub.cases.handlers['case.task.add'](callerOf(alice), {
+      caseId: kase.id,
+      kind: 'reminder',
+      dueAt: clock.now() + 30 * MINUTE,
+      note: 'Check the refund arrived',
+    });
+    assert.equal(task.status, 'scheduled');
+    await clock.advance(30 * MINUTE - 1);
+    assert.equal(hub.reminders().length, 0, 'not before its time');
+    await clock.advance(1);
+    await clock.advance(0);
+    assert.equal(hub.reminders().length, 1);
+    const [to, notice] = hub.reminders()[0] ?? [];
+    assert.equal(to, 'alice');
+    assert.ok(notice?.type === 'case.task');
+    assert.equal(notice.task.id, task.id);
+    assert.equal(notice.task.status, 'done');
+    assert.equal(notice.task.note, 'Check the refund arrived');
+    assert.equal(notice.case.id, kase.id);
+    await clock.advance(2 * HOUR);
+    assert.equal(hub.reminders().length, 1, 'once');
+    const read = await hub.cases.handlers['case.get'](callerOf(alice), { caseId: kase.id });
+    assert.deepEqual(
+      read.tasks.map((t) => [t.id, t.status, t.endedAt]),
+      [[task.id, 'done', task.dueAt]],
+    );
+  });
+
+  it('a callback task books a callback in the case’s queue for its number, linked to the case', async () => {
+    const clock = createTestClock();
+    const hub = taskHub(clock, createMemoryCaseStore());
+    const kase = await openCase(hub.cases);
+    const { task } = await hub.cases.handlers['case.task.add'](callerOf(alice), {
+      caseId: kase.id,
+      kind: 'callback',
+      dueAt: clock.now() + HOUR,
+      phone: '+31201234567',
+    });
+    await clock.advance(HOUR);
+    await clock.advance(0);
+    assert.deepEqual(hub.booked, [
+      { customerId: 'v1', queueId: 'support', phone: '+31201234567', requestId: task.id },
+    ]);
+    const read = await hub.cases.handlers['case.get'](callerOf(alice), { caseId: kase.id });
+    assert.deepEqual(read.case.interactionIds, ['c1', 'cb1'], 'the callback is linked to the case');
+    assert.equal(read.tasks[0]?.status, 'done');
+    assert.equal(read.tasks[0]?.interactionId, 'cb1');
+    assert.deepEqual(hub.released, [task.id], 'put in line for routing once linked');
+    assert.equal(hub.reminders().length, 0, 'a callback is no reminder');
+    await clock.advance(HOUR);
+    assert.equal(hub.booked.length, 1, 'booked once');
+  });
+
+  it('a cancelled task never fires; cancelling twice is a conflict', async () => {
+    const clock = createTestClock();
+    const hub = taskHub(clock, createMemoryCaseStore());
+    const kase = await openCase(hub.cases);
+    const { task } = await hub.cases.handlers['case.task.add'](callerOf(alice), {
+      caseId: kase.id,
+      kind: 'callback',
+      dueAt: clock.now() + HOUR,
+      phone: '+31201234567',
+    });
+    const { task: cancelled } = await hub.cases.handlers['case.task.cancel'](callerOf(sue), {
+      caseId: kase.id,
+      taskId: task.id,
+    });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.cancelledBy, 'sue');
+    await clock.advance(2 * HOUR);
+    assert.deepEqual(hub.booked, []);
+    await assert.rejects(
+      hub.cases.handlers['case.task.cancel'](callerOf(alice), { caseId: kase.id, taskId: task.id }),
+      refusedWith('conflict/state'),
+    );
+  });
+
+  it('a restarted leader re-arms the scheduled tasks from the store, and only those', async () => {
+    const clock = createTestClock();
+    const store = createMemoryCaseStore();
+    const before = taskHub(clock, store);
+    const kase = await openCase(before.cases);
+    const add = (dueAt: number) =>
+      before.cases.handlers['case.task.add'](callerOf(alice), { caseId: kase.id, kind: 'reminder', dueAt });
+    const { task: kept } = await add(clock.now() + HOUR);
+    const { task: dropped } = await add(clock.now() + HOUR);
+    await before.cases.handlers['case.task.cancel'](callerOf(alice), { caseId: kase.id, taskId: dropped.id });
+    before.timers.close();
+    const after = taskHub(clock, store);
+    await after.cases.restore();
+    await clock.advance(HOUR);
+    await clock.advance(0);
+    assert.deepEqual(
+      after.reminders().map(([to, notice]) => [to, notice.type === 'case.task' ? notice.task.id : '']),
+      [['alice', kept.id]],
+    );
+    assert.equal(before.reminders().length, 0, 'the old leader’s timers are stopped');
+  });
+
+  it('refuses: visitors; agents of other queues (not-found); past, far or malformed times and numbers; closed cases', async () => {
+    const clock = createTestClock();
+    const hub = taskHub(clock, createMemoryCaseStore());
+    const kase = await openCase(hub.cases);
+    const add = (subject: Subject, args: Partial<CommandArgs<'case.task.add'>>) =>
+      hub.cases.handlers['case.task.add'](callerOf(subject), {
+        caseId: kase.id,
+        kind: 'reminder',
+        dueAt: clock.now() + HOUR,
+        ...args,
+      });
+    await assert.rejects(add(vera, {}), refusedWith('auth/forbidden'));
+    await assert.rejects(add(bob, {}), refusedWith('not-found'));
+    await assert.rejects(add(alice, { dueAt: clock.now() }), refusedWith('validation/field'));
+    await assert.rejects(
+      add(alice, { dueAt: clock.now() + 400 * 86_400_000 }),
+      refusedWith('validation/field'),
+    );
+    await assert.rejects(
+      add(alice, { kind: 'callback' }),
+      refusedWith('validation/field'),
+      'a callback needs a number',
+    );
+    await assert.rejects(
+      add(alice, { phone: '+31201234567' }),
+      refusedWith('validation/field'),
+      'a reminder has none',
+    );
+    assert.equal(
+      validateCommandArgs('case.task.add', {
+        caseId: kase.id,
+        kind: 'callback',
+        dueAt: clock.now() + HOUR,
+        phone: '0201234567',
+      }).ok,
+      false,
+      'a number that is not E.164 fails the schema',
+    );
+    const { task } = await add(alice, {});
+    await assert.rejects(
+      hub.cases.handlers['case.task.cancel'](callerOf(bob), { caseId: kase.id, taskId: task.id }),
+      refusedWith('not-found'),
+    );
+    await assert.rejects(
+      hub.cases.handlers['case.task.cancel'](callerOf(alice), { caseId: kase.id, taskId: 'nope' }),
+      refusedWith('not-found'),
+    );
+    await hub.cases.handlers['case.update'](callerOf(alice), { caseId: kase.id, event: 'SOLVE' });
+    await hub.cases.handlers['case.update'](callerOf(alice), { caseId: kase.id, event: 'CLOSE' });
+    await assert.rejects(add(alice, {}), refusedWith('conflict/state'));
   });
 });

@@ -5,6 +5,7 @@ import {
   caseSlaMilestones,
   caseSlaStatus,
 } from '../case/case.sla';
+import { type CaseTask, stepCaseTask } from '../case/case.task';
 import type { CaseEvent, CaseNote, CaseRecord } from '../case/case.types';
 import type { CustomerDirectory } from '../customer/customer.types';
 import { uuidv7 } from '../ids/ids';
@@ -12,6 +13,7 @@ import { pendingDeadline, transition } from '../machine';
 import { helplineError } from '../protocol/errors';
 import type { CommandResult, Notice } from '../protocol/protocol.types';
 import { authorizeRole, type Relation } from './access';
+import type { PlacedCallback, StaffCallbackRequest } from './callbacks.hub';
 import type { CaseStore } from './cases.store';
 import type { InteractionStepped } from './conversation.log';
 import type { Caller, CommandHandlers } from './dispatch';
@@ -21,7 +23,15 @@ import type { Live } from './live';
 import type { TimerGroup } from './timers.hub';
 
 /** The commands about cases (tickets). */
-export type CaseOp = 'case.create' | 'case.get' | 'case.list' | 'case.update' | 'case.note' | 'case.link';
+export type CaseOp =
+  | 'case.create'
+  | 'case.get'
+  | 'case.list'
+  | 'case.update'
+  | 'case.note'
+  | 'case.link'
+  | 'case.task.add'
+  | 'case.task.cancel';
 
 /** A case as it travels to staff. */
 export type WireCase = CommandResult<'case.get'>['case'];
@@ -60,7 +70,18 @@ export interface CasesHubDeps {
   readonly notify?: ((subjectId: string, notice: Notice) => void) | undefined;
   /** Tells the supervisors that the board changed (a case joined or left its SLA list). */
   readonly boardChanged?: (() => void) | undefined;
+  /**
+   * Books a callback for a customer (the hub's callbacks, `placeForCustomer`): what a `callback` follow-up task does
+   * when it falls due. Without it, `case.task.add` refuses callback tasks.
+   */
+  readonly placeCallback?: ((request: StaffCallbackRequest) => Promise<PlacedCallback>) | undefined;
 }
+
+/** How far ahead a follow-up task may be scheduled. */
+const TASK_HORIZON_MS = 366 * 86_400_000;
+
+/** The timer key of a follow-up task (the case timers' group is keyed by case id otherwise). */
+const taskKey = (taskId: string) => `task:${taskId}`;
 
 /** The cases at risk or past an SLA target, as the supervisor board lists them (`supervisor.snapshot`'s `caseSla`). */
 export interface CaseSlaBoard {
@@ -269,6 +290,63 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
 
   async function restore(): Promise<void> {
     for (const record of await store.working()) arm(record);
+    for (const task of await store.scheduledTasks()) armTask(task);
+  }
+
+  /** Arms the timer of a scheduled follow-up task at its due time. */
+  function armTask(task: CaseTask): void {
+    deps.timers?.armAt(taskKey(task.id), task.dueAt, () => {
+      fireTask(task.caseId, task.id).catch((error: unknown) =>
+        deps.reportFailure(`the follow-up task ${task.id} of case ${task.caseId}`, error),
+      );
+    });
+  }
+
+  /**
+   * A task fell due: a reminder is told to the case's assignee; a callback is placed in the case's queue for the
+   * task's number and linked to the case. Either way the task is `done` — once: a task cancelled or done meanwhile
+   * is left alone. A callback that could not be placed stays scheduled (reported; a restart tries it again).
+   */
+  async function fireTask(caseId: string, taskId: string): Promise<void> {
+    const task = (await store.tasks(caseId)).find((t) => t.id === taskId);
+    const record = await store.get(caseId);
+    if (task?.status !== 'scheduled' || !record) return;
+    const at = clock.now();
+    let placed: PlacedCallback | undefined;
+    if (task.kind === 'callback' && task.phone !== undefined && deps.placeCallback) {
+      placed = await deps.placeCallback({
+        customerId: record.customerId,
+        queueId: record.snapshot.context.queueId,
+        phone: task.phone,
+        requestId: task.id,
+      });
+    }
+    const interactionId = placed?.interactionId;
+    let current = record;
+    const done = stepCaseTask(task, { type: 'FIRE', at, interactionId });
+    try {
+      if (!done) return;
+      await store.saveTask(done);
+      current = await caughtUp(record);
+      if (interactionId !== undefined && !current.snapshot.context.interactionIds.includes(interactionId)) {
+        const linked = transition(caseMachine, current.snapshot, { type: 'LINK', at, interactionId });
+        if (linked.ok)
+          current = await step(current, { type: 'LINK', at, interactionId }, 'system', 'link a callback');
+      }
+    } finally {
+      // Linked first, then in line (whatever failed): the agent offered the callback finds the case on it.
+      placed?.release();
+    }
+    const { assigneeId } = current.snapshot.context;
+    if (task.kind === 'reminder' && assigneeId)
+      deps.notify?.(assigneeId, { type: 'case.task', task: done, case: wireCase(current, at) });
+  }
+
+  /** The task of the case `subject` may see, or `not-found`. */
+  async function visibleTask(record: CaseRecord, taskId: string): Promise<CaseTask> {
+    const task = (await store.tasks(record.id)).find((t) => t.id === taskId);
+    if (!task) throw helplineError('not-found', { entity: 'CaseTask', id: taskId });
+    return task;
   }
 
   /** The case with its SLA timer caught up to now: each target that fell due is recorded as breached. */
@@ -341,6 +419,56 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     return caller.subject;
   }
 
+  const addTask: CommandHandlers<CaseOp>['case.task.add'] = async (caller, args) => {
+    const subject = authorized(caller, 'case.task.add', 'schedule a follow-up task');
+    const record = await visibleCase(subject, args.caseId);
+    if (record.snapshot.value === 'closed')
+      throw helplineError('conflict/state', {
+        operation: 'schedule a task',
+        entity: 'case',
+        state: 'closed',
+      });
+    const refuse = (field: 'dueAt' | 'phone' | 'kind', detail: string) =>
+      helplineError('validation/field', { scope: 'case.task.add', field, detail }, { field });
+    const now = clock.now();
+    if (args.dueAt <= now) throw refuse('dueAt', 'must be in the future');
+    if (args.dueAt > now + TASK_HORIZON_MS) throw refuse('dueAt', 'must be within a year');
+    if (args.kind === 'callback' && args.phone === undefined)
+      throw refuse('phone', 'is required for a callback');
+    if (args.kind === 'reminder' && args.phone !== undefined) throw refuse('phone', 'is for callbacks only');
+    if (args.kind === 'callback' && !deps.placeCallback)
+      throw refuse('kind', 'callbacks are not enabled on this server');
+    const task: CaseTask = {
+      id: uuidv7(),
+      caseId: record.id,
+      kind: args.kind,
+      status: 'scheduled',
+      dueAt: args.dueAt,
+      note: args.note ?? '',
+      ...(args.phone !== undefined ? { phone: args.phone } : {}),
+      createdBy: subject.id,
+      createdAt: now,
+    };
+    await store.saveTask(task);
+    armTask(task);
+    return { task };
+  };
+  const cancelTask: CommandHandlers<CaseOp>['case.task.cancel'] = async (caller, args) => {
+    const subject = authorized(caller, 'case.task.cancel', 'cancel a follow-up task');
+    const record = await visibleCase(subject, args.caseId);
+    const task = await visibleTask(record, args.taskId);
+    const cancelled = stepCaseTask(task, { type: 'CANCEL', at: clock.now(), actorId: subject.id });
+    if (!cancelled)
+      throw helplineError('conflict/state', {
+        operation: 'cancel the task',
+        entity: 'task',
+        state: task.status,
+      });
+    await store.saveTask(cancelled);
+    deps.timers?.clear(taskKey(task.id));
+    return { task: cancelled };
+  };
+
   const handlers: CommandHandlers<CaseOp> = {
     'case.create': async (caller, args) => {
       const subject = authorized(caller, 'case.create', 'open a case');
@@ -366,7 +494,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     'case.get': async (caller, args) => {
       const subject = authorized(caller, 'case.get', 'read a case');
       const record = await visibleCase(subject, args.caseId);
-      return { ...view(record), notes: await store.notes(record.id) };
+      return { ...view(record), notes: await store.notes(record.id), tasks: await store.tasks(record.id) };
     },
     'case.list': async (caller, args) => {
       const subject = authorized(caller, 'case.list', 'list cases');
@@ -430,6 +558,8 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
       );
       return view(linked);
     },
+    'case.task.add': addTask,
+    'case.task.cancel': cancelTask,
   };
 
   async function openCaseIds(customerId: string, subject: Subject): Promise<string[]> {

@@ -1,3 +1,4 @@
+import type { CaseTask } from '../case/case.task';
 import type { CaseEvent, CaseNote, CaseRecord } from '../case/case.types';
 
 /** One accepted change of a case, as the audit trail keeps it. */
@@ -32,6 +33,12 @@ export interface CaseStore {
   notes(caseId: string): Promise<CaseNote[]>;
   /** The audit trail of a case, oldest first. */
   audit(caseId: string): Promise<CaseAuditEntry[]>;
+  /** Stores a new follow-up task, or the new state of a known one. */
+  saveTask(task: CaseTask): Promise<void>;
+  /** The follow-up tasks of a case, by due time. */
+  tasks(caseId: string): Promise<CaseTask[]>;
+  /** Every task still `scheduled`, of any case: the timers a restarted hub arms again. */
+  scheduledTasks(): Promise<CaseTask[]>;
 }
 
 /**
@@ -46,6 +53,8 @@ export function createMemoryCaseStore(): CaseStore {
   const cases = new Map<string, CaseRecord>();
   const notes = new Map<string, CaseNote[]>();
   const audit = new Map<string, CaseAuditEntry[]>();
+  const tasks = new Map<string, CaseTask>();
+  const byDue = (a: CaseTask, b: CaseTask) => a.dueAt - b.dueAt || a.id.localeCompare(b.id);
   return {
     async save(record, entry) {
       cases.set(record.id, structuredClone(record));
@@ -82,6 +91,15 @@ export function createMemoryCaseStore(): CaseStore {
     },
     async audit(caseId) {
       return [...(audit.get(caseId) ?? [])];
+    },
+    async saveTask(task) {
+      tasks.set(task.id, { ...task });
+    },
+    async tasks(caseId) {
+      return [...tasks.values()].filter((t) => t.caseId === caseId).sort(byDue);
+    },
+    async scheduledTasks() {
+      return [...tasks.values()].filter((t) => t.status === 'scheduled').sort(byDue);
     },
   };
 }

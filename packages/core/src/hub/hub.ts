@@ -490,6 +490,8 @@ export function createHub(options: HubOptions): Hub {
     onSla: options.onCaseSla,
     notify,
     boardChanged: () => connections.notifyRole('supervisor', { type: 'board' }),
+    // A case's callback task books its callback as `callback.request` would.
+    placeCallback: (request) => callbacks.placeForCustomer(request),
   });
   conversationLog.subscribe(cases.stepped);
   // Escalations to team leaders (hub/escalations.hub.ts): offered to the team leaders of the queue, consulted on in a

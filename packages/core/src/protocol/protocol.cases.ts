@@ -1,6 +1,7 @@
 import * as v from 'valibot';
+import { CASE_TASK_KINDS, CASE_TASK_STATUSES } from '../case/case.task';
 import { CASE_PRIORITIES, CASE_STATES } from '../case/case.types';
-import { storableText } from './protocol.inputs';
+import { e164, storableText } from './protocol.inputs';
 import { id } from './protocol.primitives';
 
 // Cases (tickets) as they travel to staff: a visitor's bundle never imports this module, and a case's internal
@@ -9,7 +10,7 @@ import { id } from './protocol.primitives';
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 
 /** How long a case subject, a tag and a note may be. */
-export const CASE_LIMITS = { subject: 200, tag: 40, tags: 20, note: 4_000 } as const;
+export const CASE_LIMITS = { subject: 200, tag: 40, tags: 20, note: 4_000, taskNote: 1_000 } as const;
 
 /** A case subject as staff type it: not blank. */
 export const caseSubject = v.pipe(storableText(CASE_LIMITS.subject), v.trim(), v.minLength(1));
@@ -81,4 +82,32 @@ export const caseSlaBoardSchema = v.object({
   breached: v.number(),
   /** Breached first, then by the due time of the target at stake. */
   cases: v.array(caseRecordSchema),
+});
+
+/** A follow-up task of a case (a reminder to its assignee, or a callback placed at `dueAt`), as staff see it. */
+export const caseTaskSchema = v.object({
+  id,
+  caseId: id,
+  kind: v.picklist(CASE_TASK_KINDS),
+  status: v.picklist(CASE_TASK_STATUSES),
+  /** When it is due, epoch ms. */
+  dueAt: v.number(),
+  note: text(CASE_LIMITS.taskNote),
+  /** The number to call (E.164): callbacks only. */
+  phone: v.optional(e164),
+  createdBy: id,
+  createdAt: v.number(),
+  /** When it was carried out or cancelled, epoch ms. */
+  endedAt: v.optional(v.number()),
+  cancelledBy: v.optional(id),
+  /** The callback interaction a `callback` task created, linked to the case. */
+  interactionId: v.optional(id),
+});
+
+/** A reminder of a case fell due: sent to the case's assignee. Staff only. */
+export const caseTaskNoticeSchema = v.object({
+  type: v.literal('case.task'),
+  task: caseTaskSchema,
+  /** The case as it stands when the reminder fires. */
+  case: caseRecordSchema,
 });

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { attachmentListSchema } from '../attachment/attachment.schema';
+import { CASE_TASK_KINDS } from '../case/case.task';
 import { CASE_PRIORITIES } from '../case/case.types';
 import { REPORT_GROUPINGS, REPORT_KINDS, REPORT_PERIODS } from '../metrics/history.reports';
 import { ERROR_MESSAGES, type HelplineError, helplineError } from './errors';
@@ -270,6 +271,20 @@ export const commandArgsSchemas = {
   }),
   /** Links interaction `cid` (of the same customer) to the case; a solved case reopens (a new contact). */
   'case.link': v.strictObject({ caseId: id, cid: id }),
+  /**
+   * Schedules a follow-up task on the case, due at `dueAt` (in the future, within a year): a `reminder` to the case's
+   * assignee, or a `callback` to `phone` (E.164, required for callbacks and refused on reminders) placed in the
+   * case's queue. The case must not be closed.
+   */
+  'case.task.add': v.strictObject({
+    caseId: id,
+    kind: v.picklist(CASE_TASK_KINDS),
+    dueAt: epochMs,
+    note: v.optional(v.pipe(storableText(CASE_LIMITS.taskNote), v.trim())),
+    phone: v.optional(e164),
+  }),
+  /** Cancels a scheduled follow-up task of the case. */
+  'case.task.cancel': v.strictObject({ caseId: id, taskId: id }),
   // Escalations to a team leader (docs/cases.md, "Escalation"): agents escalate their own work; team leaders act.
   ...escalationCommandSchemas,
   // Supervisor

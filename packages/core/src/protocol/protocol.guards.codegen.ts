@@ -112,7 +112,8 @@ export function generateGuards(modules: readonly GuardModule[]): string[] {
   let declarations: string[] = [];
   /** Per module, the constants it takes from an earlier module. */
   const imports = modules.map(() => new Set<string>());
-  const taken = new Set<string>();
+  // A schema named after a reserved word (`case`, a field of two notices) takes a trailing `_` like a taken name.
+  const taken = new Set<string>(['case', 'default', 'delete', 'function', 'new', 'switch', 'this', 'var']);
   const nameOf = (node: SchemaNode): string => {
     let name = (names.get(node) ?? 'shared').replace(/\W+(\w)/g, (_, letter: string) => letter.toUpperCase());
     while (taken.has(name)) name = `${name}_`;
@@ -307,6 +308,7 @@ const STAFF_NOTICES: readonly string[] = [
   'consult.signal',
   'escalation',
   'case.sla',
+  'case.task',
 ];
 
 /**

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { REPORT_GROUPINGS, REPORT_KINDS } from '../metrics/history.reports';
-import { caseNoteSchema, caseRecordSchema, caseSlaBoardSchema } from './protocol.cases';
+import { caseNoteSchema, caseRecordSchema, caseSlaBoardSchema, caseTaskSchema } from './protocol.cases';
 import { customerAuditSchema, customerRecordSchema, customerSuggestionSchema } from './protocol.customers';
 import {
   ESCALATION_GROUPINGS,
@@ -196,11 +196,18 @@ export const commandResultSchemas = {
   'customer.split': v.object({ customer: customerRecordSchema, remaining: customerRecordSchema }),
   'customer.audit': v.object({ entries: v.array(customerAuditSchema) }),
   'case.create': v.object({ case: caseRecordSchema }),
-  'case.get': v.object({ case: caseRecordSchema, notes: v.array(caseNoteSchema) }),
+  /** With its notes and its follow-up tasks (by due time). */
+  'case.get': v.object({
+    case: caseRecordSchema,
+    notes: v.array(caseNoteSchema),
+    tasks: v.array(caseTaskSchema),
+  }),
   'case.list': v.object({ cases: v.array(caseRecordSchema) }),
   'case.update': v.object({ case: caseRecordSchema }),
   'case.note': v.object({ note: caseNoteSchema }),
   'case.link': v.object({ case: caseRecordSchema }),
+  'case.task.add': v.object({ task: caseTaskSchema }),
+  'case.task.cancel': v.object({ task: caseTaskSchema }),
   'escalation.create': v.object({ escalation: escalationRecordSchema }),
   /** `leads`: the queues the caller leads as a team leader (empty for other agents). */
   'escalation.list': v.object({ escalations: v.array(escalationRecordSchema), leads: v.array(v.string()) }),

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { attachmentRefSchema } from '../attachment/attachment.schema';
-import { caseSlaNoticeSchema } from './protocol.cases';
+import { caseSlaNoticeSchema, caseTaskNoticeSchema } from './protocol.cases';
 import { escalationMessageSchema, escalationRecordSchema } from './protocol.escalations';
 import {
   callSide,
@@ -298,6 +298,8 @@ export const noticeSchema = v.variant('type', [
   }),
   /** An SLA warning or breach of a case, to its assignee. Staff only. */
   caseSlaNoticeSchema,
+  /** A reminder of a case fell due, to its assignee. Staff only. */
+  caseTaskNoticeSchema,
   // Supervisor legs, their signaling and private notes: staff only.
   ...supervisionNoticeSchemas,
 ]);

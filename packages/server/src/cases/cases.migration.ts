@@ -39,3 +39,19 @@ CREATE TABLE case_events (
 );
 CREATE INDEX case_events_case ON case_events (case_id, id);
 `;
+
+/**
+ * The SQL of migration 26: the follow-up tasks of cases (a reminder or a callback at a due time). A task is kept
+ * whole (`task`), with its case, status and due time beside it for the lists and for the timers a restart re-arms.
+ */
+export const CASE_TASKS_MIGRATION_SQL = `
+CREATE TABLE case_tasks (
+  id      text PRIMARY KEY,
+  case_id text NOT NULL REFERENCES cases (id),
+  status  text NOT NULL,
+  due_at  bigint NOT NULL,
+  task    jsonb NOT NULL
+);
+CREATE INDEX case_tasks_case ON case_tasks (case_id, due_at);
+CREATE INDEX case_tasks_scheduled ON case_tasks (due_at) WHERE status = 'scheduled';
+`;

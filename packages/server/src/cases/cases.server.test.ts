@@ -139,6 +139,61 @@ function suite(name: string, storage: () => Promise<Parameters<typeof startTestS
       assert.deepEqual(linked.interactionIds, [first.cid, second.cid]);
       assert.equal(linked.customerId, second.customerId);
     });
+
+    it('a callback task, due, books a callback in the case’s queue, linked to the case; tasks survive in SQL', async () => {
+      const server = await startTestServer({ config: CONFIG, ...(await storage()) });
+      closing.push(() => server.close());
+      const alice = await connect(server, await staffToken('alice'), true);
+      const bob = await connect(server, await staffToken('bob'), true);
+      const visitor = await visitorToken(server);
+      const vera = await connect(server, visitor.token);
+      await alice.ok('presence.set', { status: 'available' });
+      const { cid } = await vera.ok('chat.start', { channel: 'chat', queueId: 'support' });
+      await alice.waitFor((f) => f.t === 'notice' && f.notice.type === 'offer', 'offer', 30_000);
+      await alice.ok('offer.accept', { cid });
+      const { case: created } = await alice.ok('case.create', { cid, subject: 'Refund' });
+      await alice.ok('chat.end', { cid });
+
+      const reminder = await alice.ok('case.task.add', {
+        caseId: created.id,
+        kind: 'reminder',
+        dueAt: Date.now() + 3_600_000,
+        note: 'Check the refund',
+      });
+      const refused = await bob.command('case.task.add', {
+        caseId: created.id,
+        kind: 'reminder',
+        dueAt: Date.now() + 3_600_000,
+      });
+      assert.equal(refused.ok ? 'ran' : refused.error.code, 'not-found', 'an agent of another queue');
+      await alice.ok('case.task.cancel', { caseId: created.id, taskId: reminder.task.id });
+      const { task } = await alice.ok('case.task.add', {
+        caseId: created.id,
+        kind: 'callback',
+        dueAt: Date.now() + 500,
+        phone: '+31201234567',
+      });
+      const offer = await alice.waitFor(
+        (f) =>
+          f.t === 'notice' && f.notice.type === 'offer' && f.notice.offer.interaction.channel === 'callback',
+        'the callback offered',
+        30_000,
+      );
+      assert.ok(offer.t === 'notice' && offer.notice.type === 'offer');
+      const callbackId = offer.notice.offer.interaction.id;
+      assert.equal(offer.notice.offer.interaction.queueId, 'support');
+      assert.equal(offer.notice.offer.interaction.customer.phone, '+31201234567');
+      const read = await alice.ok('case.get', { caseId: created.id });
+      assert.deepEqual(read.case.interactionIds, [cid, callbackId]);
+      assert.deepEqual(
+        read.tasks.map((t) => [t.kind, t.status, t.interactionId]),
+        [
+          ['callback', 'done', callbackId],
+          ['reminder', 'cancelled', undefined],
+        ],
+      );
+      assert.equal(read.tasks[0]?.id, task.id);
+    });
   });
 }
 

@@ -1,9 +1,9 @@
-import type { CaseNote, CaseRecord, CaseSnapshot } from '@helpline/core';
+import type { CaseNote, CaseRecord, CaseSnapshot, CaseTask } from '@helpline/core';
 import type { CaseAuditEntry, CaseStore } from '@helpline/core/hub';
 import type { SqlClient } from '../storage/sql.client';
 
 // Cases over PGlite or PostgreSQL (migration 19, docs/cases.md). A change is one transaction: the case row, its
-// links and its audit entry are written together or not at all.
+// links and its audit entry are written together or not at all. Follow-up tasks are rows of `case_tasks` (migration 26).
 
 interface CaseRow {
   readonly id: string;
@@ -18,6 +18,9 @@ function recordOf(row: CaseRow): CaseRecord {
 }
 
 const CASE_COLUMNS = 'c.id, c.customer_id, c.snapshot';
+
+const taskOf = (row: { readonly task: CaseTask | string }): CaseTask =>
+  typeof row.task === 'string' ? (JSON.parse(row.task) as CaseTask) : row.task;
 
 /**
  * The hub's {@link CaseStore} over SQL: what `createHelplineServer` passes to the hub, so cases outlive a restart.
@@ -133,6 +136,26 @@ export function createSqlCaseStore(sql: SqlClient): CaseStore {
         actorId: row.actor_id,
         at: Number(row.at),
       }));
+    },
+    async saveTask(task) {
+      await sql.query(
+        `INSERT INTO case_tasks (id, case_id, status, due_at, task) VALUES ($1, $2, $3, $4, $5::jsonb)
+         ON CONFLICT (id) DO UPDATE SET status = $3, due_at = $4, task = $5::jsonb`,
+        [task.id, task.caseId, task.status, task.dueAt, JSON.stringify(task)],
+      );
+    },
+    async tasks(caseId) {
+      const rows = await sql.query<{ task: CaseTask | string }>(
+        'SELECT task FROM case_tasks WHERE case_id = $1 ORDER BY due_at, id',
+        [caseId],
+      );
+      return rows.map(taskOf);
+    },
+    async scheduledTasks() {
+      const rows = await sql.query<{ task: CaseTask | string }>(
+        `SELECT task FROM case_tasks WHERE status = 'scheduled' ORDER BY due_at, id`,
+      );
+      return rows.map(taskOf);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { type Channel, deadlineOf } from '@helpline/core';
 import type { InteractionSnapshot } from '@helpline/core/hub';
-import { CASES_MIGRATION_SQL } from '../cases/cases.migration';
+import { CASE_TASKS_MIGRATION_SQL, CASES_MIGRATION_SQL } from '../cases/cases.migration';
 import { ESCALATIONS_MIGRATION_SQL } from '../escalations/escalations.migration';
 import { RECORDINGS_MIGRATION_SQL } from '../recordings/recordings.migration';
 import { REPORT_SCHEDULES_MIGRATION_SQL, REPORTS_MIGRATION_SQL } from '../reports/reports.migration';
@@ -497,6 +497,11 @@ ALTER TABLE email_legs ADD COLUMN IF NOT EXISTS seen_through bigint;
     version: 23,
     name: 'supervision: the audit log of supervisor legs (start, mode, note, end)',
     sql: SUPERVISION_MIGRATION_SQL,
+  },
+  {
+    version: 26,
+    name: 'case follow-up tasks: reminders and callbacks scheduled from a case',
+    sql: CASE_TASKS_MIGRATION_SQL,
   },
   {
     version: 27,
