@@ -97,12 +97,10 @@ export {
 } from './lifecycles';
 export { createMemoryStorage } from './memory.storage';
 export {
-  createRecordingsHub,
   mayPlayRecording,
   type RecordingAuditEntry,
   type RecordingDirectory,
   type RecordingInfo,
-  type RecordingOp,
   type RecordingOptions,
 } from './recordings.hub';
 export type { SupervisionOptions, SupervisionVonagePort } from './supervision.hub';
