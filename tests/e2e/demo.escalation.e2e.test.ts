@@ -7,28 +7,15 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { startDemo } from '../../scripts/demo.mjs';
-import { CHROMIUM, CHROMIUM_ARGS, SHOTS, visible, WAIT } from './e2e.testing';
+import { CHROMIUM, CHROMIUM_ARGS, demoPages, SHOTS, visible, WAIT } from './e2e.testing';
 
 let browser: Browser;
 let demo: Awaited<ReturnType<typeof startDemo>>;
 let dataDir: string;
-const contexts: BrowserContext[] = [];
-const problems: string[] = [];
-
-async function open(url: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy|Trusted Type/i.test(message.text()))
-      problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
-  await page.goto(url);
-  return page;
-}
+const pages = demoPages(() => browser);
+const open = (url: string): Promise<Page> => pages.open(url);
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(SHOTS, `escalation-${name}.png`), fullPage: true });
@@ -53,7 +40,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const context of contexts) await context.close();
+  await pages.closeAll();
   await browser?.close();
   await demo?.stop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -99,6 +86,6 @@ describe('the demo: escalation to a team leader', { timeout: 120_000 }, () => {
     await visible(tess.getByText('I want a refund of 900 euros').first());
     await shot(tess, '03-taken-over');
 
-    assert.deepEqual(problems, [], 'no page error, no CSP or Trusted Types violation');
+    assert.deepEqual(pages.problems, [], 'no page error, no CSP or Trusted Types violation');
   });
 });
