@@ -6,6 +6,7 @@ import type { Queue, QueueVoice } from '../queue/queue.types';
 import type { CallSession } from '../voice/call.session';
 import type { Ringer } from '../voice/ring';
 import type { VoiceProvider } from '../voice/voice.types';
+import type { CallTap, WebRtcProvider } from '../voice/webrtc.provider';
 import type { SupervisionClient } from './supervision.client';
 
 // The agent session's calls: the console takes calls without host code. Where this session can take calls (a page
@@ -49,7 +50,8 @@ export interface AgentVoiceDeps {
   readonly isLeader: ReadableAtom<boolean>;
   /**
    * The session's supervision client: with the default WebRTC provider, this browser mixes its calls for supervisors
-   * (`createAgentMixer`). An app that passes its own provider creates the mixer itself.
+   * (`createAgentMixer`) and carries its consults (`createConsultMedia`). An app that passes its own provider creates
+   * them itself.
    */
   readonly supervision?: SupervisionClient | undefined;
 }
@@ -67,6 +69,11 @@ export interface AgentVoice {
    * could not be loaded (`$error`): an offer accepted without media would strand the caller.
    */
   answer(cid: string): Promise<void>;
+  /**
+   * The live call's audio in this page (`WebRtcProvider.tap()`), for the session's recorder; `undefined` without a
+   * call here, and for an engine that records elsewhere (Vonage).
+   */
+  tap(): CallTap | undefined;
   dispose(): void;
 }
 
@@ -111,7 +118,12 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
   let creating: Promise<CallSession | undefined> | undefined;
   let disposed = false;
   let mixer: { dispose(): void } | undefined;
+  /** The default WebRTC provider, once made: its calls' consults are carried by `consultMedia`. */
+  let ownWebRtc: WebRtcProvider | undefined;
+  let consultMedia: { dispose(): void } | undefined;
   const attached = new Set<string>();
+  /** The media engine of the call session, once made (its `tap` feeds the recorder). */
+  let engine: VoiceProvider | undefined;
 
   /** The engine the server names (the reference server names one for every queue), else WebRTC. */
   function voiceOfQueues(): QueueVoice {
@@ -136,6 +148,7 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
     }
     const { createAgentMixer, createWebRtcProvider } = await import('../voice/index');
     const provider = createWebRtcProvider();
+    ownWebRtc = provider;
     if (deps.supervision)
       mixer = createAgentMixer({ connection: deps.connection, supervision: deps.supervision, provider });
     return provider;
@@ -143,7 +156,7 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
 
   async function create(): Promise<CallSession | undefined> {
     const voice = voiceOfQueues();
-    const [{ createCallSession }, provider] = await Promise.all([
+    const [{ createCallSession, createConsultMedia, createConsultSession }, provider] = await Promise.all([
       import('../voice/index'),
       (options?.provider ?? defaultProvider)(voice),
     ]);
@@ -151,6 +164,7 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
       provider.dispose();
       return undefined;
     }
+    engine = provider;
     const calls = createCallSession({
       connection: deps.connection,
       provider,
@@ -160,6 +174,21 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
       isLeader,
       ...(options?.ringer !== undefined ? { ringer: options.ringer } : {}),
     });
+    if (ownWebRtc) {
+      const consults = createConsultSession({ connection: deps.connection, $call: calls.$call });
+      const media = createConsultMedia({
+        connection: deps.connection,
+        consults,
+        $call: calls.$call,
+        provider: ownWebRtc,
+      });
+      consultMedia = {
+        dispose() {
+          media.dispose();
+          consults.dispose();
+        },
+      };
+    }
     $calls.set(calls);
     return calls;
   }
@@ -226,9 +255,14 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
       if (!calls) throw $error.get() ?? helplineError('voice/unsupported', { detail: 'voice is off' });
       await calls.answer(cid);
     },
+    tap() {
+      const tapped = engine as Partial<WebRtcProvider> | undefined;
+      return typeof tapped?.tap === 'function' ? tapped.tap() : undefined;
+    },
     dispose() {
       disposed = true;
       mixer?.dispose();
+      consultMedia?.dispose();
       for (const unsubscribe of unsubscribes) unsubscribe();
       $calls.get()?.dispose();
       $calls.set(undefined);

@@ -280,8 +280,10 @@ export function createCallSession(options: CallSessionOptions): CallSession {
     if (call.owned && call.wire && call.callId && TALKING.has(value) && call.mediaFor !== call.callId) {
       startMedia(call, call.wire, call.callId);
     }
-    // While the agent consults, the customer's leg is held: nothing of the consult reaches the customer.
-    if (call.mediaFor) provider.hold(value === 'held' || value === 'consulting');
+    // While the agent consults, the agent's side holds the customer's leg: nothing of the consult reaches the
+    // customer. The customer's side keeps playing what the agent's browser sends then (hold music, see
+    // createConsultMedia).
+    if (call.mediaFor) provider.hold(value === 'held' || (value === 'consulting' && side() === 'agent'));
     if (call.wire && !LIVE.has(value) && call.endedFor !== call.callId) {
       call.endedFor = call.callId;
       if (call.mediaFor) provider.hangup();

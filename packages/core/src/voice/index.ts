@@ -12,12 +12,33 @@ export {
   createAudioGraph,
 } from './audio.graph';
 export {
+  type CallRecorder,
+  type CallRecorderOptions,
+  type CallRecorderState,
+  createCallRecorder,
+  createIndexedDbChunkStore,
+  createMemoryChunkStore,
+  createRecordingUpload,
+  type RecordingChunk,
+  type RecordingChunkStore,
+  type RecordingUpload,
+  sendPendingRecordings,
+} from './call.recorder';
+export {
   type CallSession,
   type CallSessionEvent,
   type CallSessionOptions,
   type CallView,
   createCallSession,
 } from './call.session';
+export {
+  type ConsultMedia,
+  type ConsultMediaOptions,
+  createConsultMedia,
+  createHoldMusic,
+  type HoldMusic,
+  type HoldMusicOptions,
+} from './consult.media';
 export {
   type ConsultLeg,
   type ConsultSession,
@@ -36,19 +57,6 @@ export {
   readStats,
   type StatsReading,
 } from './quality';
-export {
-  type CallRecorder,
-  type CallRecorderOptions,
-  type CallRecorderState,
-  createCallRecorder,
-  createIndexedDbChunkStore,
-  createMemoryChunkStore,
-  createRecordingUpload,
-  type RecordingChunk,
-  type RecordingChunkStore,
-  type RecordingUpload,
-  sendPendingRecordings,
-} from './call.recorder';
 export { createRinger, type Ringer, type RingerOptions } from './ring';
 export {
   type AgentMixer,

@@ -1,8 +1,9 @@
-// Supervisor legs end to end: three Chromium processes (a visitor, Alice, supervisor Sam), each with its own fake
-// microphone playing one tone (440, 660 and 990 Hz WAVs generated here), talk through the real hub over WebSockets
-// with media peer-to-peer on 127.0.0.1. Each page detects the tones in what it plays (Goertzel over an
-// AnalyserNode, supervision.harness.ts). Like voice.e2e.test.ts, it re-runs itself in a network namespace that has
-// only `lo` (`unshare -n`): WebRTC gathers no loopback candidates otherwise.
+// Supervisor legs and consults end to end: three Chromium processes, each with its own fake microphone playing one
+// tone (WAVs generated here), talk through the real hub over WebSockets with media peer-to-peer on 127.0.0.1 — a
+// visitor (440 Hz), Alice (660 Hz) and supervisor Sam (990 Hz); then a visitor, Alice and her colleague Bob (880 Hz),
+// with hold music at 330 Hz generated in Alice's browser. Each page detects the tones in what it plays (Goertzel over
+// an AnalyserNode, supervision.harness.ts; a muted element plays nothing). Like voice.e2e.test.ts, it re-runs itself
+// in a network namespace that has only `lo` (`unshare -n`): WebRTC gathers no loopback candidates otherwise.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,14 @@ const SUPERVISION_PAGES = {
   agent: 'supervision.agent.page.ts',
   supervisor: 'supervision.supervisor.page.ts',
 };
+/** The consult test's pages: the visitor's page of supervision, Alice who consults and Bob, the colleague. */
+const CONSULT_PAGES = {
+  visitor: 'supervision.visitor.page.ts',
+  agent: 'consult.agent.page.ts',
+  colleague: 'consult.colleague.page.ts',
+};
+/** The consult test's tones: each microphone, and the hold music Alice's browser generates. */
+const CONSULT_TONES = { hold: 330, visitor: 440, agent: 660, colleague: 880 } as const;
 const CHROMIUM = '/usr/bin/chromium';
 /** Where the measured latencies go, for scripts/bench/voice.bench.ts. */
 const RESULTS = process.env.HELPLINE_SUPERVISION_RESULTS;
@@ -63,9 +72,10 @@ function scenarios(): void {
   let cid = '';
   const measured: Record<string, number> = {};
 
-  async function open(role: keyof typeof TONES): Promise<Page> {
+  /** Opens `path` in a Chromium of its own whose microphone plays `tone` (default the role's supervision tone). */
+  async function open(role: string, tone?: number, path = role): Promise<Page> {
     const wav = join(dir, `${role}.wav`);
-    writeFileSync(wav, sineWav(TONES[role]));
+    writeFileSync(wav, sineWav(tone ?? TONES[role as keyof typeof TONES]));
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -83,7 +93,7 @@ function scenarios(): void {
     browsers.push(browser);
     const page = await browser.newPage();
     page.on('pageerror', (error) => errors.push(`${role}: ${error.message}`));
-    await page.goto(`${server.origin}/${role}`);
+    await page.goto(`${server.origin}/${path}`);
     await page.waitForFunction(() => window.supTest?.ready === true);
     return page;
   }
@@ -123,7 +133,7 @@ function scenarios(): void {
     });
 
     after(async () => {
-      for (const browser of browsers) await browser.close();
+      for (const browser of browsers.splice(0)) await browser.close();
       await server?.close();
       rmSync(dir, { recursive: true, force: true });
       if (RESULTS) writeFileSync(RESULTS, JSON.stringify(measured));
@@ -172,6 +182,82 @@ function scenarios(): void {
     });
 
     it('no page error', () => {
+      assert.deepEqual(errors, []);
+    });
+  });
+
+  describe('consult and conference on a browser call', () => {
+    const { visitor: customerTone, agent: aliceTone, colleague: bobTone, hold: holdTone } = CONSULT_TONES;
+    const tones = `tones=${Object.values(CONSULT_TONES).join(',')}`;
+    let colleague: Page;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'helpline-consult-'));
+      server = await startVoiceServer({}, { pages: CONSULT_PAGES, agents: ['alice', 'bob'] });
+      agent = await open('agent', aliceTone, `agent?${tones}&hold=${holdTone}`);
+      visitor = await open('visitor', customerTone, `visitor?${tones}`);
+      colleague = await open('colleague', bobTone, `colleague?${tones}`);
+      await act(visitor, 'call');
+      await agent.waitForFunction(() => window.supTest?.cid() !== null);
+      await act(agent, 'answer');
+      assert.notEqual(await when(visitor, aliceTone, true, 15_000), null, 'visitor hears Alice');
+      assert.notEqual(await when(agent, customerTone, true, 15_000), null, 'Alice hears the visitor');
+      assert.equal(await act(colleague, 'available'), null, 'Bob is available, with no consult yet');
+    });
+
+    after(async () => {
+      for (const browser of browsers.splice(0)) await browser.close();
+      await server?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('consult: the customer hears hold music and neither agent; Alice and Bob hear each other', async () => {
+      const answered = act(colleague, 'answer');
+      assert.equal(await act(agent, 'consult', 'bob'), 'consulting');
+      assert.notEqual(await when(visitor, holdTone, true), null, 'the customer hears hold music');
+      assert.equal(await answered, 'active');
+      assert.notEqual(await when(colleague, aliceTone, true, 15_000), null, 'Bob hears Alice');
+      assert.notEqual(await when(agent, bobTone, true, 15_000), null, 'Alice hears Bob');
+      await neverHears(visitor, aliceTone);
+      await neverHears(visitor, bobTone);
+      assert.deepEqual(await heard(visitor), [holdTone], 'only hold music');
+      await neverHears(agent, customerTone);
+      await neverHears(colleague, customerTone);
+    });
+
+    it('return: the customer hears Alice again and no more hold music; Bob is gone', async () => {
+      assert.equal(await act(agent, 'return'), 'active');
+      assert.notEqual(await when(visitor, aliceTone, true), null, 'the customer hears Alice');
+      assert.notEqual(await when(visitor, holdTone, false), null, 'the hold music stopped');
+      assert.notEqual(await when(agent, customerTone, true), null, 'Alice hears the customer');
+      assert.notEqual(await when(agent, bobTone, false), null, 'Alice no longer hears Bob');
+      await neverHears(visitor, holdTone);
+      await neverHears(colleague, aliceTone);
+    });
+
+    it('conference: after a second consult and a merge, all three hear each other', async () => {
+      const answered = act(colleague, 'answer');
+      assert.equal(await act(agent, 'consult', 'bob'), 'consulting');
+      assert.equal(await answered, 'active');
+      assert.notEqual(await when(colleague, aliceTone, true, 15_000), null, 'Bob hears Alice');
+      assert.equal(await act(agent, 'merge'), 'conferenced');
+      const [customerHearsAlice, customerHearsBob] = await Promise.all([
+        when(visitor, aliceTone, true),
+        when(visitor, bobTone, true),
+      ]);
+      assert.ok(customerHearsAlice !== null && customerHearsBob !== null, 'the customer hears both agents');
+      assert.notEqual(await when(agent, customerTone, true), null, 'Alice hears the customer');
+      assert.notEqual(await when(colleague, customerTone, true), null, 'Bob hears the customer');
+      assert.deepEqual(
+        await heard(visitor),
+        [aliceTone, bobTone],
+        'the customer: both agents, no hold music',
+      );
+      assert.deepEqual(await heard(agent), [customerTone, bobTone], 'Alice: the customer and Bob');
+      assert.deepEqual(await heard(colleague), [customerTone, aliceTone], 'Bob: the customer and Alice');
+    });
+
+    it('no page error in the consult', () => {
       assert.deepEqual(errors, []);
     });
   });

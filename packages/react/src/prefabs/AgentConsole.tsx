@@ -2,6 +2,7 @@
 import type { AwayReason, Queue, WireInteraction } from '@helpline/core';
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { CallbackWorklist, type CallbackWorklistProps } from '../components/CallbackWorklist';
+import { CallConsultControls, type ConsultTargetOption } from '../components/CallConsult';
 import { CasePanel } from '../components/CasePanel';
 import { CaseSlaAlerts } from '../components/CaseSlaAlerts';
 import { ChatPanel } from '../components/ChatPanel';
@@ -55,6 +56,11 @@ export interface AgentConsoleProps {
   readonly reasons?: readonly AwayReason[] | undefined;
   /** Colleagues to transfer to; default: the supervisor board's agents, if any. */
   readonly transferAgents?: readonly TransferAgent[] | undefined;
+  /**
+   * Who the agent may consult on a call (colleagues, supervisors, outside numbers); default the `transferAgents`
+   * other than the agent. Merge, transfer and return, and joining a colleague's consult, show without targets too.
+   */
+  readonly consultTargets?: readonly ConsultTargetOption[] | undefined;
   /** Options of the callback worklist (items, reschedule…). */
   readonly callbacks?: Omit<CallbackWorklistProps, 'className'> | undefined;
   /** Earlier interactions of a customer from the host app (CRM), for the customer card. */
@@ -126,6 +132,7 @@ function ConsoleLayout({
   keymap = DEFAULT_KEYMAP,
   reasons,
   transferAgents,
+  consultTargets,
   callbacks,
   customerHistory,
   offerAlert,
@@ -133,7 +140,7 @@ function ConsoleLayout({
 }: Omit<AgentConsoleProps, 'queues' | 'cannedResponses'>): ReactNode {
   const i18n = useTranslator();
   const { t } = i18n;
-  const { session } = useAgent();
+  const { session, me } = useAgent();
   const { voice } = useHelpline();
   const items = useInteractions();
   const { offers } = useOffers();
@@ -182,6 +189,11 @@ function ConsoleLayout({
     keymap,
   );
 
+  const targets =
+    consultTargets ??
+    (transferAgents ?? [])
+      .filter((agent) => agent.id !== me?.id)
+      .map((agent) => ({ to: { kind: 'agent' as const, id: agent.id }, label: agent.name }));
   const interaction = selected.interaction;
   const isCall = interaction?.channel === 'voice' || interaction?.channel === 'callback';
   const hasCallbacks =
@@ -219,9 +231,12 @@ function ConsoleLayout({
                 {/* A supervisor on this interaction (when the server tells agents) and their private notes. */}
                 <SupervisionBanner cid={current} />
                 {isCall ? (
-                  <Softphone
-                    onTransfer={selected.flags?.canTransfer ? () => setTransferring(true) : undefined}
-                  />
+                  <>
+                    <Softphone
+                      onTransfer={selected.flags?.canTransfer ? () => setTransferring(true) : undefined}
+                    />
+                    <CallConsultControls targets={targets} className="helpline-console__consult" />
+                  </>
                 ) : (
                   <ChatPanel key={current} id={current} />
                 )}
@@ -274,6 +289,8 @@ function ConsoleLayout({
               }
             />
             {(voice || session.takesCalls) && !isCall && <Softphone />}
+            {/* A colleague's consult that rings for this agent (Join, Decline), or the call's when another item is open. */}
+            {(voice || session.takesCalls) && !isCall && <CallConsultControls targets={targets} />}
             {/* A team leader's escalations inbox; an agent's own escalations and their outcome. */}
             <EscalationsInbox className="helpline-console__escalations" />
           </aside>

@@ -75,13 +75,17 @@ async function bundlePages(pages: TestPages): Promise<Map<string, string>> {
  */
 export async function startVoiceServer(
   voice: VoiceHubOptions = {},
-  options: { readonly pages?: TestPages } = {},
+  options: {
+    readonly pages?: TestPages;
+    /** The agents of the calls queue (`dev:agent:<id>:<Name>` tokens). Default only `alice`. */
+    readonly agents?: readonly string[];
+  } = {},
 ): Promise<VoiceServer> {
   const pages = options.pages ?? CALL_PAGES;
   const scripts = await bundlePages(pages);
   const hub = createHub({
     queues: [callQueue],
-    agents: [testAgent('alice', { queueIds: ['calls'] })],
+    agents: (options.agents ?? ['alice']).map((id) => testAgent(id, { queueIds: ['calls'] })),
     authenticate: devAuthenticate,
     voice,
   });

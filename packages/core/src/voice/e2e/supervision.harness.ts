@@ -25,20 +25,33 @@ declare global {
   }
 }
 
-/** Listens to the streams a page plays and tells which tones are in them. */
-export function createListener(): { listen(stream: MediaStream): void; heard(): number[] } {
+/** The tones a page listens for: `?tones=330,440` in its address, else those above. */
+export function pageTones(): readonly number[] {
+  const asked = new URLSearchParams(location.search).get('tones');
+  return asked ? asked.split(',').map(Number) : FREQUENCIES;
+}
+
+/** Listens to the streams a page plays and tells which of `frequencies` (default the tones above) are in them. */
+export function createListener(frequencies: readonly number[] = FREQUENCIES): {
+  listen(stream: MediaStream, audible?: () => boolean): void;
+  heard(): number[];
+} {
   const context = new AudioContext();
-  const probes = new Map<MediaStream, ToneProbe>();
+  const probes = new Map<MediaStream, { probe: ToneProbe; audible: () => boolean }>();
   return {
-    listen(stream) {
-      if (!probes.has(stream)) probes.set(stream, probeTones(context, stream, FREQUENCIES));
+    /** `audible`: whether the stream is heard now (a muted element plays nothing: a held call). */
+    listen(stream, audible = () => true) {
+      const known = probes.get(stream);
+      if (known) known.audible = audible;
+      else probes.set(stream, { probe: probeTones(context, stream, [...frequencies]), audible });
     },
     heard() {
       void context.resume();
       const heard = new Set<number>();
-      for (const probe of probes.values()) {
+      for (const { probe, audible } of probes.values()) {
+        if (!audible()) continue;
         const powers = probe.read();
-        for (const frequency of FREQUENCIES) if ((powers[frequency] ?? 0) > HEARD) heard.add(frequency);
+        for (const frequency of frequencies) if ((powers[frequency] ?? 0) > HEARD) heard.add(frequency);
       }
       return [...heard].sort((a, b) => a - b);
     },
@@ -65,7 +78,9 @@ export const RAW_AUDIO = {
 } as const;
 
 /** A media element factory that also hands each played stream to `listener`. */
-export function listeningAudio(listener: { listen(stream: MediaStream): void }): () => HTMLAudioElement {
+export function listeningAudio(listener: {
+  listen(stream: MediaStream, audible?: () => boolean): void;
+}): () => HTMLAudioElement {
   return () => {
     const audio = new Audio();
     const descriptor = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'srcObject');
@@ -73,7 +88,7 @@ export function listeningAudio(listener: { listen(stream: MediaStream): void }):
       get: () => descriptor?.get?.call(audio),
       set: (value: MediaStream | null) => {
         descriptor?.set?.call(audio, value);
-        if (value) listener.listen(value);
+        if (value) listener.listen(value, () => !audio.muted);
       },
     });
     return audio;

@@ -1,0 +1,57 @@
+// Alice in consult.e2e.test.ts: takes the call, consults Bob, returns, merges; her browser mixes the consult.
+import { atom } from 'nanostores';
+import { createAgentSession } from '../../session/agent.session';
+import { createWebSocketTransport } from '../../transport/websocket.transport';
+import type { CallSession, CallView } from '../call.session';
+import { createConsultMedia } from '../consult.media';
+import { createConsultSession } from '../consult.session';
+import { createWebRtcProvider } from '../webrtc.provider';
+import { createListener, listeningAudio, pageTones, RAW_AUDIO, waitTone } from './supervision.harness';
+
+/** The hold music of the test: one steady note. */
+const HOLD_NOTE = Number(new URLSearchParams(location.search).get('hold') ?? '330');
+const transport = createWebSocketTransport({ url: `ws://${location.host}/ws`, site: 'agent' });
+const listener = createListener(pageTones());
+const provider = createWebRtcProvider({
+  audio: RAW_AUDIO,
+  environment: { createAudio: listeningAudio(listener) },
+});
+const agent = createAgentSession({
+  transport,
+  token: 'dev:agent:alice:Alice',
+  voice: { provider: () => provider },
+});
+const $call = atom<CallView | undefined>(undefined);
+const consults = createConsultSession({ connection: agent.connection, $call });
+// What Alice hears: the customer (the call's own element) and the colleague (the consult media's speaker).
+createConsultMedia({
+  connection: agent.connection,
+  consults,
+  $call,
+  provider,
+  peer: { audio: RAW_AUDIO },
+  holdMusic: { frequency: HOLD_NOTE, pulse: 0 },
+  createAudio: listeningAudio(listener),
+});
+await agent.setPresence('available');
+const calls = await new Promise<CallSession>((resolve) => {
+  const stop = agent.$calls.subscribe((session) => {
+    if (!session) return;
+    resolve(session);
+    queueMicrotask(() => stop());
+  });
+});
+calls.$call.subscribe((call) => $call.set(call));
+window.supTest = {
+  ready: true,
+  heard: listener.heard,
+  when: waitTone(listener.heard),
+  cid: () => calls.$call.get()?.cid ?? null,
+  async act(action, argument) {
+    if (action === 'answer') await calls.answer();
+    if (action === 'consult') await consults.consult({ kind: 'agent', id: argument ?? '' });
+    if (action === 'return') await consults.returnToCustomer();
+    if (action === 'merge') await consults.merge();
+    return $call.get()?.snapshot.value ?? null;
+  },
+};
