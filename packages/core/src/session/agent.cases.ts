@@ -8,11 +8,18 @@ export type CaseView = CommandResult<'case.get'>['case'];
 /** An internal note on a case: staff read it, the customer never does. */
 export type CaseNoteView = CommandResult<'case.get'>['notes'][number];
 
-/** A case with its internal notes, oldest note first. */
+/** A follow-up task of a case: a reminder to its assignee or a callback, due at a time (docs/cases.md). */
+export type CaseTaskView = CommandResult<'case.get'>['tasks'][number];
+
+/** A case with its internal notes, oldest note first, and its follow-up tasks by due time. */
 export interface CaseDetail {
   readonly case: CaseView;
   readonly notes: readonly CaseNoteView[];
+  readonly tasks: readonly CaseTaskView[];
 }
+
+/** A follow-up task to schedule: `phone` (E.164) for a callback only. */
+export type NewCaseTask = Omit<CommandArgs<'case.task.add'>, 'caseId'>;
 
 /** A status change staff may ask for: each is an event of the case machine (`caseMachine`). */
 export type CaseStatusEvent = NonNullable<CommandArgs<'case.update'>['event']>;
@@ -50,6 +57,10 @@ export interface AgentCases {
   note(caseId: string, text: string): Promise<CaseNoteView>;
   /** Links interaction `cid` (of the same customer) to the case: a new contact about it, on any channel. */
   link(caseId: string, cid: string): Promise<CaseView>;
+  /** Schedules a follow-up task: a reminder to the case's assignee, or a callback to `phone`, at `dueAt`. */
+  addTask(caseId: string, task: NewCaseTask): Promise<CaseTaskView>;
+  /** Cancels a scheduled follow-up task. */
+  cancelTask(caseId: string, taskId: string): Promise<CaseTaskView>;
 }
 
 /** The cases part of an agent session, over its connection. */
@@ -69,5 +80,8 @@ export function createAgentCases(connection: Pick<Connection, 'command'>): Agent
     update: async (caseId, change) => (await connection.command('case.update', { caseId, ...change })).case,
     note: async (caseId, text) => (await connection.command('case.note', { caseId, text })).note,
     link: async (caseId, cid) => (await connection.command('case.link', { caseId, cid })).case,
+    addTask: async (caseId, task) => (await connection.command('case.task.add', { caseId, ...task })).task,
+    cancelTask: async (caseId, taskId) =>
+      (await connection.command('case.task.cancel', { caseId, taskId })).task,
   };
 }

@@ -4,9 +4,11 @@ export {
   type CaseDetail,
   type CaseNoteView,
   type CaseStatusEvent,
+  type CaseTaskView,
   type CaseView,
   createAgentCases,
   type NewCase,
+  type NewCaseTask,
 } from './agent.cases';
 export {
   type AgentEscalations,

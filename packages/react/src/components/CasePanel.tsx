@@ -4,6 +4,7 @@ import type {
   CasePriority,
   CaseState,
   CaseStatusEvent,
+  CaseTaskView,
   CaseView,
   CustomerView,
   WireInteraction,
@@ -38,6 +39,17 @@ const STANDING_KEYS: Readonly<Record<CaseView['sla']['standing'], MessageKey>> =
   'at-risk': 'caseSlaAtRisk',
   breached: 'caseSlaBreached',
   met: 'caseSlaMet',
+};
+
+const TASK_KIND_KEYS: Readonly<Record<CaseTaskView['kind'], MessageKey>> = {
+  reminder: 'caseTaskReminder',
+  callback: 'caseTaskCallback',
+};
+
+const TASK_STATUS_KEYS: Readonly<Record<CaseTaskView['status'], MessageKey>> = {
+  scheduled: 'caseTaskScheduled',
+  done: 'caseTaskDone',
+  cancelled: 'caseTaskCancelled',
 };
 
 /** The status changes each status allows, as the case machine's table has them: target status → event. */
@@ -237,6 +249,7 @@ function CaseDetails({
   const { t } = i18n;
   const id = useId();
   const [notes, setNotes] = useState<readonly CaseNoteView[] | undefined>();
+  const [tasks, setTasks] = useState<readonly CaseTaskView[] | undefined>();
   const [status, setStatus] = useState<CaseState>(kase.status);
   const [priority, setPriority] = useState<CasePriority>(kase.priority);
   const [assignee, setAssignee] = useState(kase.assigneeId ?? '');
@@ -246,7 +259,11 @@ function CaseDetails({
   const [error, setError] = useState<unknown>();
 
   const loadNotes = useCallback(
-    () => agent.cases.get(kase.id).then((detail) => setNotes(detail.notes), setError),
+    () =>
+      agent.cases.get(kase.id).then((detail) => {
+        setNotes(detail.notes);
+        setTasks(detail.tasks);
+      }, setError),
     [agent, kase.id],
   );
   useEffect(() => void loadNotes(), [loadNotes]);
@@ -399,7 +416,153 @@ function CaseDetails({
           </button>
         </form>
       )}
+      <CaseTasks caseId={kase.id} editable={editable} tasks={tasks} onChanged={() => void loadNotes()} />
     </>
+  );
+}
+
+/** A `datetime-local` value (local time, minutes) for epoch ms. */
+function localInputValue(at: number): string {
+  const date = new Date(at - new Date(at).getTimezoneOffset() * 60_000);
+  return date.toISOString().slice(0, 16);
+}
+
+/**
+ * The follow-up tasks of a case (docs/cases.md, "Follow-up tasks"): the list, each scheduled one with Cancel, and a
+ * form to schedule a reminder or a callback (with its number) at a date and time.
+ */
+function CaseTasks({
+  caseId,
+  editable,
+  tasks,
+  onChanged,
+}: {
+  readonly caseId: string;
+  readonly editable: boolean;
+  readonly tasks: readonly CaseTaskView[] | undefined;
+  readonly onChanged: () => void;
+}): ReactNode {
+  const agent = useClient('agent');
+  const i18n = useTranslator();
+  const { t } = i18n;
+  const id = useId();
+  const [kind, setKind] = useState<CaseTaskView['kind']>('reminder');
+  const [due, setDue] = useState(() => localInputValue(Date.now() + 3_600_000));
+  const [note, setNote] = useState('');
+  const [phone, setPhone] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [scheduled, setScheduled] = useState(false);
+
+  function add(event: FormEvent) {
+    event.preventDefault();
+    const dueAt = new Date(due).getTime();
+    agent.cases
+      .addTask(caseId, {
+        kind,
+        dueAt,
+        ...(note.trim() === '' ? {} : { note: note.trim() }),
+        ...(kind === 'callback' ? { phone: phone.trim() } : {}),
+      })
+      .then(() => {
+        setNote('');
+        setError(undefined);
+        setScheduled(true);
+        onChanged();
+      }, setError);
+  }
+
+  function cancel(task: CaseTaskView) {
+    agent.cases.cancelTask(caseId, task.id).then(() => {
+      setError(undefined);
+      onChanged();
+    }, setError);
+  }
+
+  return (
+    <section className="helpline-case__tasks" aria-labelledby={`${id}-title`}>
+      <h3 className="helpline-case__subtitle" id={`${id}-title`}>
+        {t('caseTasks')}
+      </h3>
+      <ErrorText error={error} i18n={i18n} />
+      {tasks?.length === 0 && <p className="helpline-empty">{t('caseTasksEmpty')}</p>}
+      {tasks && tasks.length > 0 && (
+        <ol className="helpline-case__task-list">
+          {tasks.map((task) => {
+            const what = t(TASK_KIND_KEYS[task.kind]);
+            const time = i18n.dateTime(task.dueAt);
+            return (
+              <li key={task.id} className="helpline-case__task" data-status={task.status}>
+                <span>
+                  {what} · <time dateTime={new Date(task.dueAt).toISOString()}>{time}</time>
+                  {task.phone ? ` · ${task.phone}` : ''} · {t(TASK_STATUS_KEYS[task.status])}
+                </span>
+                {task.note && <p className="helpline-case__note-text">{task.note}</p>}
+                {task.status === 'scheduled' && (
+                  <button
+                    type="button"
+                    className="helpline-button"
+                    aria-label={t('caseTaskCancelLabel', { kind: what, time })}
+                    onClick={() => cancel(task)}
+                  >
+                    {t('caseTaskCancel')}
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {editable && (
+        <form className="helpline-case__task-form" onSubmit={add} aria-label={t('caseTaskNew')}>
+          <label htmlFor={`${id}-kind`}>{t('caseTaskKind')}</label>
+          <select
+            id={`${id}-kind`}
+            value={kind}
+            onChange={(event) => setKind(event.target.value as CaseTaskView['kind'])}
+          >
+            <option value="reminder">{t('caseTaskReminder')}</option>
+            <option value="callback">{t('caseTaskCallback')}</option>
+          </select>
+          <label htmlFor={`${id}-due`}>{t('caseTaskDue')}</label>
+          <input
+            id={`${id}-due`}
+            type="datetime-local"
+            required
+            value={due}
+            onChange={(event) => setDue(event.target.value)}
+          />
+          {kind === 'callback' && (
+            <>
+              <label htmlFor={`${id}-phone`}>{t('caseTaskPhone')}</label>
+              <input
+                id={`${id}-phone`}
+                type="tel"
+                required
+                pattern="\+[1-9][0-9]{6,14}"
+                autoComplete="off"
+                aria-describedby={`${id}-phone-hint`}
+                value={phone}
+                onChange={(event) => setPhone(event.target.value)}
+              />
+              <span className="helpline-hint" id={`${id}-phone-hint`}>
+                {t('caseTaskPhoneHint')}
+              </span>
+            </>
+          )}
+          <label htmlFor={`${id}-task-note`}>{t('caseTaskNote')}</label>
+          <input
+            id={`${id}-task-note`}
+            value={note}
+            maxLength={1000}
+            onChange={(event) => setNote(event.target.value)}
+          />
+          <button type="submit" className="helpline-button">
+            {t('caseTaskAdd')}
+          </button>
+          <span role="status">{scheduled ? t('caseTaskAdded') : ''}</span>
+        </form>
+      )}
+    </section>
   );
 }
 

@@ -87,16 +87,23 @@ describe('cases in the console', () => {
     assert.isUndefined(globalThis.__xss, 'no injected script ran');
   });
 
-  it('opens a case from the conversation, changes it, keeps internal notes and shows its conversations (axe)', async () => {
+  /** Alice's case panel on her chat with Ada, after she opened a case titled `subject` from it. */
+  async function panelWithNewCase(subject: string) {
     const cid = await acceptChat(alice, ada());
-    const { container } = mount(
+    const mounted = mount(
       <HelplineProvider agent={alice} queues={QUEUES}>
         <CasePanel cid={cid} />
       </HelplineProvider>,
     );
+    const { container } = mounted;
     await waitForUi(() => container.textContent?.includes(consoleMessages.casesEmpty) === true, 'no cases');
-    await typeText(byLabel(container, consoleMessages.caseSubject), `Broken zip ${XSS}`);
+    await typeText(byLabel(container, consoleMessages.caseSubject), subject);
     await click(byText(container, 'button', consoleMessages.caseCreate));
+    return mounted;
+  }
+
+  it('opens a case from the conversation, changes it, keeps internal notes and shows its conversations (axe)', async () => {
+    const { container } = await panelWithNewCase(`Broken zip ${XSS}`);
     await waitForUi(() => container.querySelector('.helpline-case') !== null, 'the new case');
     const item = container.querySelector<HTMLElement>('.helpline-case');
     assert.strictEqual(item?.dataset.status, 'open');
@@ -150,6 +157,52 @@ describe('cases in the console', () => {
     assert.strictEqual(stored?.priority, 'urgent');
     assert.deepEqual(stored?.tags, ['zip', 'warranty']);
     assert.strictEqual(stored?.assigneeId, 'alice');
+  });
+
+  it('schedules a follow-up callback from the case, lists it and cancels it (axe)', async () => {
+    const { container } = await panelWithNewCase('Replacement zip');
+    await waitForUi(
+      () => container.textContent?.includes(consoleMessages.caseTasksEmpty) === true,
+      'no tasks',
+    );
+    const form = container.querySelector<HTMLFormElement>(
+      `form[aria-label="${consoleMessages.caseTaskNew}"]`,
+    );
+    assert.isNotNull(form, 'the follow-up form is named');
+    assert.throws(
+      () => byLabel(container, consoleMessages.caseTaskPhone),
+      /no label/,
+      'no number for a reminder',
+    );
+    await choose(byLabel<HTMLSelectElement>(container, consoleMessages.caseTaskKind), 'callback');
+    const dueAt = Date.now() + 2 * 3_600_000;
+    const local = new Date(dueAt - new Date(dueAt).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await typeText(byLabel(container, consoleMessages.caseTaskDue), local);
+    await typeText(byLabel(container, consoleMessages.caseTaskPhone), '+31201234567');
+    await typeText(byLabel(container, consoleMessages.caseTaskNote), `Ask about the zip ${XSS}`);
+    await click(byText(container, 'button', consoleMessages.caseTaskAdd));
+    await waitForUi(() => container.querySelector('.helpline-case__task') !== null, 'the task listed');
+    const listed = container.querySelector<HTMLElement>('.helpline-case__task');
+    assert.strictEqual(listed?.dataset.status, 'scheduled');
+    assert.include(listed?.textContent, consoleMessages.caseTaskCallback);
+    assert.include(listed?.textContent, '+31201234567');
+    assert.include(listed?.textContent, XSS, 'the note is text');
+    assert.isNull(container.querySelector('img'));
+    await assertAccessible(container);
+
+    const cancel = listed?.querySelector<HTMLButtonElement>('button');
+    assert.match(cancel?.getAttribute('aria-label') ?? '', /^Cancel the Callback due /);
+    await click(cancel);
+    await waitForUi(
+      () => container.querySelector<HTMLElement>('.helpline-case__task')?.dataset.status === 'cancelled',
+      'cancelled',
+    );
+    const [kase] = await alice.cases.list('v1');
+    const detail = await alice.cases.get(kase?.id ?? '');
+    assert.deepEqual(
+      detail.tasks.map((task) => [task.kind, task.status, task.phone, Math.floor(task.dueAt / 60_000)]),
+      [['callback', 'cancelled', '+31201234567', Math.floor(dueAt / 60_000)]],
+    );
   });
 
   it('a returning customer with an open case: the offer names it, and one click attaches the new chat', async () => {
