@@ -232,3 +232,15 @@ export function createAudioGraph(options: AudioGraphOptions = {}): AudioGraph {
     },
   };
 }
+
+/**
+ * Plays `stream` on a new element (default `new Audio()`): the local speaker of a mix. Clear its `srcObject` to stop.
+ * Internal to the voice mixers.
+ */
+export function playStream(stream: MediaStream, createAudio?: () => HTMLAudioElement): HTMLAudioElement {
+  const audio = (createAudio ?? (() => new Audio()))();
+  audio.autoplay = true;
+  audio.srcObject = stream;
+  void audio.play().catch(() => undefined);
+  return audio;
+}

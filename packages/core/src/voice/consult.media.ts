@@ -1,6 +1,6 @@
 import type { ReadableAtom } from 'nanostores';
 import type { Connection } from '../connection/connection';
-import { type AudioGraph, createAudioGraph } from './audio.graph';
+import { type AudioGraph, createAudioGraph, playStream } from './audio.graph';
 import type { CallView } from './call.session';
 import type { ConsultLeg, ConsultSession } from './consult.session';
 import type { MediaSignal, VoiceProvider } from './voice.types';
@@ -156,10 +156,7 @@ export function createConsultMedia(options: ConsultMediaOptions): ConsultMedia {
     stopRemote = tap.onRemote((remote) => created.setSource('customer', remote));
     const track = created.output('customer').getAudioTracks()[0];
     if (track) void tap.send(track).catch(() => undefined);
-    speaker = (options.createAudio ?? (() => new Audio()))();
-    speaker.autoplay = true;
-    speaker.srcObject = created.output('speaker');
-    void speaker.play().catch(() => undefined);
+    speaker = playStream(created.output('speaker'), options.createAudio);
     return created;
   }
 

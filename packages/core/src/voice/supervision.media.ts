@@ -3,7 +3,7 @@ import type { Notice } from '../protocol/protocol.types';
 import type { SupervisionClient } from '../session/supervision.client';
 import { type SupervisionState, supervisionAudio } from '../supervision/supervision.machine';
 import type { SupervisionLeg } from '../supervision/supervision.types';
-import { type AudioGraph, createAudioGraph } from './audio.graph';
+import { type AudioGraph, createAudioGraph, playStream } from './audio.graph';
 import type { MediaSignal, VoiceProvider } from './voice.types';
 import {
   type CallTap,
@@ -86,10 +86,7 @@ export function createAgentMixer(options: AgentMixerOptions): AgentMixer {
     stopRemote = tap.onRemote((remote) => current.setSource('customer', remote));
     const outgoing = graph.output('customer').getAudioTracks()[0];
     if (outgoing) void tap.send(outgoing).catch(() => undefined);
-    speaker = (options.createAudio ?? (() => new Audio()))();
-    speaker.autoplay = true;
-    speaker.srcObject = graph.output('speaker');
-    void speaker.play().catch(() => undefined);
+    speaker = playStream(graph.output('speaker'), options.createAudio);
     return graph;
   }
 

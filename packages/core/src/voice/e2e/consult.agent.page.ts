@@ -1,26 +1,22 @@
 // Alice in consult.e2e.test.ts: takes the call, consults Bob, returns, merges; her browser mixes the consult.
 import { atom } from 'nanostores';
-import { createAgentSession } from '../../session/agent.session';
-import { createWebSocketTransport } from '../../transport/websocket.transport';
-import type { CallSession, CallView } from '../call.session';
+import type { CallView } from '../call.session';
 import { createConsultMedia } from '../consult.media';
 import { createConsultSession } from '../consult.session';
-import { createWebRtcProvider } from '../webrtc.provider';
-import { createListener, listeningAudio, pageTones, RAW_AUDIO, waitTone } from './supervision.harness';
+import {
+  callSessionOf,
+  createListener,
+  listenedAgent,
+  listeningAudio,
+  pageTones,
+  RAW_AUDIO,
+  waitTone,
+} from './supervision.harness';
 
 /** The hold music of the test: one steady note. */
 const HOLD_NOTE = Number(new URLSearchParams(location.search).get('hold') ?? '330');
-const transport = createWebSocketTransport({ url: `ws://${location.host}/ws`, site: 'agent' });
 const listener = createListener(pageTones());
-const provider = createWebRtcProvider({
-  audio: RAW_AUDIO,
-  environment: { createAudio: listeningAudio(listener) },
-});
-const agent = createAgentSession({
-  transport,
-  token: 'dev:agent:alice:Alice',
-  voice: { provider: () => provider },
-});
+const { provider, agent } = listenedAgent('agent', 'dev:agent:alice:Alice', listener);
 const $call = atom<CallView | undefined>(undefined);
 const consults = createConsultSession({ connection: agent.connection, $call });
 // What Alice hears: the customer (the call's own element) and the colleague (the consult media's speaker).
@@ -33,14 +29,7 @@ createConsultMedia({
   holdMusic: { frequency: HOLD_NOTE, pulse: 0 },
   createAudio: listeningAudio(listener),
 });
-await agent.setPresence('available');
-const calls = await new Promise<CallSession>((resolve) => {
-  const stop = agent.$calls.subscribe((session) => {
-    if (!session) return;
-    resolve(session);
-    queueMicrotask(() => stop());
-  });
-});
+const calls = await callSessionOf(agent);
 calls.$call.subscribe((call) => $call.set(call));
 window.supTest = {
   ready: true,

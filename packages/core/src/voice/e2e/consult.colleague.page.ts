@@ -1,23 +1,12 @@
 // Bob in consult.e2e.test.ts: the colleague Alice consults; answers the consult leg with his microphone.
 import { atom } from 'nanostores';
-import { createAgentSession } from '../../session/agent.session';
-import { createWebSocketTransport } from '../../transport/websocket.transport';
 import type { CallView } from '../call.session';
 import { createConsultMedia } from '../consult.media';
 import { createConsultSession } from '../consult.session';
-import { createWebRtcProvider } from '../webrtc.provider';
-import { createListener, listeningAudio, pageTones, RAW_AUDIO, waitTone } from './supervision.harness';
+import { createListener, listenedAgent, pageTones, waitTone } from './supervision.harness';
 
-const transport = createWebSocketTransport({ url: `ws://${location.host}/ws`, site: 'colleague' });
 const listener = createListener(pageTones());
-const peer = { audio: RAW_AUDIO, environment: { createAudio: listeningAudio(listener) } };
-// Bob's own provider: the session then leaves the consult media to the page, which listens to what it plays.
-const provider = createWebRtcProvider(peer);
-const agent = createAgentSession({
-  transport,
-  token: 'dev:agent:bob:Bob',
-  voice: { provider: () => provider },
-});
+const { provider, peer, agent } = listenedAgent('colleague', 'dev:agent:bob:Bob', listener);
 // Bob has no customer call of his own here: only the consult leg's media.
 const $call = atom<CallView | undefined>(undefined);
 const consults = createConsultSession({ connection: agent.connection, $call });

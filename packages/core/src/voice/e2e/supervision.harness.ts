@@ -1,5 +1,9 @@
 // Browser side of supervision.e2e.test.ts: every page says which test tones it hears, from the streams it plays.
+import { type AgentSession, createAgentSession } from '../../session/agent.session';
+import { createWebSocketTransport } from '../../transport/websocket.transport';
+import type { CallSession } from '../call.session';
 import { probeTones, type ToneProbe } from '../tones.testing';
+import { createWebRtcProvider, type WebRtcProvider, type WebRtcProviderOptions } from '../webrtc.provider';
 
 /** The tones of the test: each browser's fake microphone plays one. */
 export const TONES = { visitor: 440, agent: 660, supervisor: 990 } as const;
@@ -93,4 +97,33 @@ export function listeningAudio(listener: {
     });
     return audio;
   };
+}
+
+/**
+ * An agent's session on a tone test page, over its own WebRTC provider whose elements `listener` hears (so the
+ * session leaves supervisor and consult media to the page). `peer`: the provider's options, for second peer
+ * connections that should be heard too.
+ */
+export function listenedAgent(
+  site: string,
+  token: string,
+  listener: { listen(stream: MediaStream, audible?: () => boolean): void },
+): { provider: WebRtcProvider; peer: WebRtcProviderOptions; agent: AgentSession } {
+  const transport = createWebSocketTransport({ url: `ws://${location.host}/ws`, site });
+  const peer = { audio: RAW_AUDIO, environment: { createAudio: listeningAudio(listener) } };
+  const provider = createWebRtcProvider(peer);
+  const agent = createAgentSession({ transport, token, voice: { provider: () => provider } });
+  return { provider, peer, agent };
+}
+
+/** Makes `agent` available and resolves with its call session, once it read the queues (browser voice on them). */
+export async function callSessionOf(agent: AgentSession): Promise<CallSession> {
+  await agent.setPresence('available');
+  return await new Promise<CallSession>((resolve) => {
+    const stop = agent.$calls.subscribe((session) => {
+      if (!session) return;
+      resolve(session);
+      queueMicrotask(() => stop());
+    });
+  });
 }
