@@ -19,6 +19,7 @@ import type { CallSession } from '../voice/call.session';
 import { type AgentCases, createAgentCases } from './agent.cases';
 import { createAgentDial, type DialCallOptions, type DialResult, type DialView } from './agent.dial';
 import { type AgentEscalations, createAgentEscalations } from './agent.escalations';
+import { type AgentRecordingOption, createSessionRecording } from './agent.recording';
 import { type AgentVoiceOption, agentCapabilities, createAgentVoice } from './agent.voice';
 import { createConversationsStore, pickEach } from './conversations.store';
 import {
@@ -59,6 +60,12 @@ export interface AgentSessionOptions extends ConnectionOptions {
   readonly voice?: AgentVoiceOption | undefined;
   /** Where {@link AgentSession.upload} sends files (the server's URL); absent: uploads are refused. */
   readonly attachments?: SessionAttachmentOptions | undefined;
+  /**
+   * Recording of browser calls in this page (docs/voice.md#recording): by default on wherever the server's URL is
+   * known (`recording.server`, `voice.server` or `attachments.baseUrl`). The recorder follows the call's `recording`
+   * field, and chunks an earlier page left unsent go up on every connect. `false`: this page never records.
+   */
+  readonly recording?: AgentRecordingOption | undefined;
 }
 
 /** What an agent records when wrapping up. */
@@ -155,6 +162,11 @@ export interface AgentSession {
     id: string,
     options?: { readonly preview?: boolean; readonly signal?: AbortSignal },
   ): Promise<Blob>;
+  /**
+   * Fetches a call recording's bytes with the agent's token (never in a URL); `url` is the server-relative path
+   * `recording.list` gives (`/v1/recordings/:id`). `<CallRecordings>` uses it.
+   */
+  fetchRecording(url: string): Promise<Blob>;
   setTyping(cid: string, typing: boolean): Promise<void>;
   markRead(cid: string): Promise<void>;
   /** Ends the conversation; it moves to wrap-up unless the queue's ACW policy is `none`. */
@@ -347,6 +359,14 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
     isLeader: leadershipOf(options.transport),
   });
 
+  const recording = createSessionRecording(options.recording, {
+    server: (options.voice ? options.voice.server : undefined) ?? options.attachments?.baseUrl ?? undefined,
+    token: async () => (typeof options.token === 'function' ? options.token() : options.token),
+    $calls: voice.$calls,
+    $connection: connection.$state,
+    tap: () => voice.tap(),
+  });
+
   const dialer = createAgentDial({
     connection,
     now: () => options.clock?.now() ?? Date.now(),
@@ -425,6 +445,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       import('../attachment/attachment.upload').then((m) =>
         m.uploaderOf(options).fetchFile(id, fetchOptions),
       ),
+    fetchRecording: (url) => recording.fetchRecording(url),
     async setTyping(cid, typing) {
       await connection.command('typing', { cid, typing });
     },
@@ -469,6 +490,7 @@ export function createAgentSession(options: AgentSessionOptions): AgentSession {
       apply({ type: 'interaction', interaction });
     },
     close() {
+      recording.dispose();
       voice.dispose();
       escalations.dispose();
       supervision.dispose();

@@ -32,6 +32,7 @@ export {
   type TransferTarget,
   type WrapUpInput,
 } from './agent.session';
+export type { AgentRecordingOption, AgentRecordingOptions } from './agent.recording';
 export type { AgentVoiceOption, AgentVoiceOptions } from './agent.voice';
 export {
   type ConversationsOptions,
