@@ -50,7 +50,8 @@ export interface AgentVoiceDeps {
   readonly isLeader: ReadableAtom<boolean>;
   /**
    * The session's supervision client: with the default WebRTC provider, this browser mixes its calls for supervisors
-   * (`createAgentMixer`). An app that passes its own provider creates the mixer itself.
+   * (`createAgentMixer`) and carries its consults (`createConsultMedia`). An app that passes its own provider creates
+   * them itself.
    */
   readonly supervision?: SupervisionClient | undefined;
 }
@@ -117,6 +118,9 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
   let creating: Promise<CallSession | undefined> | undefined;
   let disposed = false;
   let mixer: { dispose(): void } | undefined;
+  /** The default WebRTC provider, once made: its calls' consults are carried by `consultMedia`. */
+  let ownWebRtc: WebRtcProvider | undefined;
+  let consultMedia: { dispose(): void } | undefined;
   const attached = new Set<string>();
   /** The media engine of the call session, once made (its `tap` feeds the recorder). */
   let engine: VoiceProvider | undefined;
@@ -144,6 +148,7 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
     }
     const { createAgentMixer, createWebRtcProvider } = await import('../voice/index');
     const provider = createWebRtcProvider();
+    ownWebRtc = provider;
     if (deps.supervision)
       mixer = createAgentMixer({ connection: deps.connection, supervision: deps.supervision, provider });
     return provider;
@@ -151,7 +156,7 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
 
   async function create(): Promise<CallSession | undefined> {
     const voice = voiceOfQueues();
-    const [{ createCallSession }, provider] = await Promise.all([
+    const [{ createCallSession, createConsultMedia, createConsultSession }, provider] = await Promise.all([
       import('../voice/index'),
       (options?.provider ?? defaultProvider)(voice),
     ]);
@@ -169,6 +174,21 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
       isLeader,
       ...(options?.ringer !== undefined ? { ringer: options.ringer } : {}),
     });
+    if (ownWebRtc) {
+      const consults = createConsultSession({ connection: deps.connection, $call: calls.$call });
+      const media = createConsultMedia({
+        connection: deps.connection,
+        consults,
+        $call: calls.$call,
+        provider: ownWebRtc,
+      });
+      consultMedia = {
+        dispose() {
+          media.dispose();
+          consults.dispose();
+        },
+      };
+    }
     $calls.set(calls);
     return calls;
   }
@@ -242,6 +262,7 @@ export function createAgentVoice(option: AgentVoiceOption | undefined, deps: Age
     dispose() {
       disposed = true;
       mixer?.dispose();
+      consultMedia?.dispose();
       for (const unsubscribe of unsubscribes) unsubscribe();
       $calls.get()?.dispose();
       $calls.set(undefined);
