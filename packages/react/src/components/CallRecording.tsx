@@ -1,5 +1,5 @@
 'use client';
-import type { CommandResult, Connection } from '@helpline/core';
+import { type CommandResult, type Connection, isHelplineError } from '@helpline/core';
 import { type ReactNode, useEffect, useState } from 'react';
 import { useHelpline } from '../context/HelplineContext';
 import { useCall } from '../hooks/useCall';
@@ -80,11 +80,30 @@ export interface CallRecordingsProps {
   readonly cid?: string | undefined;
   /**
    * Fetches a recording's bytes with the staff token (tokens never go in URLs): `url` is the server-relative
-   * download path (`/v1/recordings/:id`).
+   * download path (`/v1/recordings/:id`). Default: the agent session's `fetchRecording` (or the supervisor
+   * session's, when it has one), so a console needs no code of its own.
    */
-  readonly fetchRecording: (url: string) => Promise<Blob>;
+  readonly fetchRecording?: ((url: string) => Promise<Blob>) | undefined;
+  /**
+   * Shows nothing, instead of the refusal in words, where this user may not play recordings (an agent when the server
+   * does not allow agent playback) or the server stores none: for places such as a customer's history.
+   */
+  readonly hideWhenUnavailable?: boolean | undefined;
   readonly className?: string | undefined;
 }
+
+/** The session's own fetch of a recording: the agent's, else the supervisor's (when it offers one). */
+function sessionFetchOf(
+  clients: ReturnType<typeof useHelpline>,
+): ((url: string) => Promise<Blob>) | undefined {
+  const supervisor = clients.supervisor as
+    | { readonly fetchRecording?: (url: string) => Promise<Blob> }
+    | undefined;
+  return clients.agent?.fetchRecording ?? supervisor?.fetchRecording;
+}
+
+const noFetch = (): Promise<Blob> =>
+  Promise.reject(new Error('[helpline] CallRecordings: no fetchRecording'));
 
 /** The connection `recording.list` goes through: the agent's, else the supervisor's. */
 function connectionOf(clients: ReturnType<typeof useHelpline>): Connection | undefined {
@@ -97,7 +116,7 @@ function Player({
   fetchRecording,
 }: {
   recording: RecordingInfo;
-  fetchRecording: CallRecordingsProps['fetchRecording'];
+  fetchRecording: (url: string) => Promise<Blob>;
 }) {
   const i18n = useTranslator();
   const [url, setUrl] = useState('');
@@ -142,18 +161,21 @@ function Player({
  *
  * @example
  * ```tsx
- * <CallRecordings customerId={customer.id} fetchRecording={(url) => fetch(server + url, { headers }).then((r) => r.blob())} />
+ * <CallRecordings customerId={customer.id} /> // fetched with the agent session's token
+ * <CallRecordings cid={interaction.id} fetchRecording={(url) => fetch(server + url, { headers }).then((r) => r.blob())} />
  * ```
  */
 export function CallRecordings({
   customerId,
   cid,
   fetchRecording,
+  hideWhenUnavailable,
   className,
 }: CallRecordingsProps): ReactNode {
   const i18n = useTranslator();
   const clients = useHelpline();
   const connection = connectionOf(clients);
+  const fetchBytes = fetchRecording ?? sessionFetchOf(clients) ?? noFetch;
   const [recordings, setRecordings] = useState<readonly RecordingInfo[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   useEffect(() => {
@@ -169,6 +191,9 @@ export function CallRecordings({
       live = false;
     };
   }, [connection, cid, customerId]);
+  const unavailable =
+    isHelplineError(error) && (error.code === 'auth/forbidden' || error.code === 'conflict/state');
+  if (hideWhenUnavailable && unavailable) return null;
   return (
     <section
       className={['helpline-recordings', className].filter(Boolean).join(' ')}
@@ -177,7 +202,7 @@ export function CallRecordings({
       <ErrorText error={error} i18n={i18n} />
       {recordings?.length === 0 && <p className="helpline-empty">{i18n.t('recordingsNone')}</p>}
       {recordings?.map((recording) => (
-        <Player key={recording.id} recording={recording} fetchRecording={fetchRecording} />
+        <Player key={recording.id} recording={recording} fetchRecording={fetchBytes} />
       ))}
     </section>
   );

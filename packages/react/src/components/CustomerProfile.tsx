@@ -4,6 +4,7 @@ import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useRef, 
 import { useClient } from '../context/HelplineContext';
 import type { MessageKey } from '../i18n/en';
 import { useTranslator } from '../i18n/translator';
+import { CallRecordings } from './CallRecording';
 import { ChannelBadge } from './ChannelBadge';
 import { cx, stateLabel } from './shared';
 
@@ -175,6 +176,8 @@ export function CustomerProfile({
           ))}
         </ol>
       )}
+      {/* Played back by supervisors, and by the call's agents where the server allows it; hidden from the rest. */}
+      <CallRecordings customerId={customer.id} hideWhenUnavailable />
     </section>
   );
 }

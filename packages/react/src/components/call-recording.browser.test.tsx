@@ -153,4 +153,69 @@ describe('call recording in the console', () => {
     assert.deepEqual(fetched, ['/v1/recordings/rec_1']);
     await assertAccessible(container);
   });
+
+  it("without a fetch of its own, plays with the agent session's fetchRecording (the token in a header)", async () => {
+    const requests: { url: string; authorization: string | null }[] = [];
+    const own = createAgentSession({
+      transport: createMemoryTransport({ hub }),
+      token: 'dev:agent:alice:Alice',
+      recording: {
+        server: 'https://help.example',
+        fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+          requests.push({
+            url: String(input),
+            authorization: new Headers(init?.headers).get('authorization'),
+          });
+          return new Response(new Uint8Array(44));
+        }) as typeof fetch,
+      },
+    });
+    try {
+      const { container } = mount(
+        <HelplineProvider agent={own}>
+          <CallRecordings customerId="v1" hideWhenUnavailable />
+        </HelplineProvider>,
+      );
+      await waitForUi(
+        () => container.querySelector('audio')?.getAttribute('src')?.startsWith('blob:') === true,
+        'player',
+      );
+      assert.deepEqual(requests, [
+        { url: 'https://help.example/v1/recordings/rec_1', authorization: 'Bearer dev:agent:alice:Alice' },
+      ]);
+    } finally {
+      own.close();
+    }
+  });
+
+  it('hideWhenUnavailable: an agent the server refuses playback sees nothing, not a refusal', async () => {
+    const strict = createHub({
+      queues: [queue],
+      agents: [testAgent('alice')],
+      authenticate: devAuthenticate,
+      recordings: { directory: { list: async () => [stored] }, agentPlayback: false },
+    });
+    const refused = createAgentSession({
+      transport: createMemoryTransport({ hub: strict }),
+      token: 'dev:agent:alice:Alice',
+    });
+    let settled = false;
+    refused.connection.command('recording.list', { customerId: 'v1' }).catch(() => {
+      settled = true;
+    });
+    try {
+      const { container } = mount(
+        <HelplineProvider agent={refused}>
+          <div data-testid="history">
+            <CallRecordings customerId="v1" hideWhenUnavailable />
+          </div>
+        </HelplineProvider>,
+      );
+      await waitForUi(() => settled && container.querySelector('.helpline-recordings') === null, 'hidden');
+      assert.notOk(container.querySelector('[role="alert"]'), 'no refusal shown');
+    } finally {
+      refused.close();
+      strict.close();
+    }
+  });
 });
