@@ -10,6 +10,7 @@ import { createCallSession } from '../voice/call.session';
 import type { RecordingPolicy } from '../voice/voice.machine';
 import type { RecordingTap } from './agent.recording';
 import { createAgentSession } from './agent.session';
+import { createSupervisorSession } from './supervisor.session';
 import { createVisitorSession } from './visitor.session';
 
 // The agent session drives its browser recorder from the call's `recording` field alone: whoever moves it (this
@@ -210,5 +211,35 @@ describe('agent session recording: the recorder follows the call', () => {
     assert.deepEqual(context.requests, [
       { url: `${SERVER}/v1/recordings/rec_1`, method: 'GET', authorization: 'Bearer dev:agent:alice:alice' },
     ]);
+  });
+
+  it("a supervisor session's fetchRecording sends its own token; without a server URL it rejects", async () => {
+    const requests: string[] = [];
+    const hub = createHub({
+      queues: [supportQueue],
+      agents: [testAgent('alice')],
+      authenticate: devAuthenticate,
+    });
+    cleanups.push(() => hub.close());
+    const supervisor = createSupervisorSession({
+      transport: createMemoryTransport({ hub }),
+      token: 'dev:supervisor:sue:Sue',
+      recordings: {
+        server: `${SERVER}/`,
+        fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+          requests.push(`${String(input)} ${new Headers(init?.headers).get('authorization')}`);
+          return new Response('ogg', { status: 403 });
+        }) as typeof fetch,
+      },
+    });
+    cleanups.push(() => supervisor.close());
+    await assert.rejects(supervisor.fetchRecording('/v1/recordings/rec_1'), { code: 'auth/forbidden' });
+    assert.deepEqual(requests, [`${SERVER}/v1/recordings/rec_1 Bearer dev:supervisor:sue:Sue`]);
+    const bare = createSupervisorSession({
+      transport: createMemoryTransport({ hub }),
+      token: 'dev:supervisor:sue:Sue',
+    });
+    cleanups.push(() => bare.close());
+    await assert.rejects(bare.fetchRecording('/v1/recordings/rec_1'), { code: 'voice/unsupported' });
   });
 });

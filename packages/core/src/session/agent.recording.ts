@@ -213,21 +213,36 @@ export function createSessionRecording(
       : undefined;
 
   return {
-    async fetchRecording(url) {
-      if (base === undefined)
-        throw helplineError('voice/unsupported', { detail: 'no server URL to fetch the recording from' });
-      const response = await doFetch(`${base}${url}`, {
-        headers: { authorization: `Bearer ${await deps.token()}` },
-      });
-      if (response.status === 401 || response.status === 403)
-        throw helplineError('auth/forbidden', { operation: 'play this recording' });
-      if (!response.ok) throw new Error(`[helpline] recording ${url}: ${response.status}`);
-      return response.blob();
-    },
+    fetchRecording: recordingFetch({ server: base, token: deps.token, fetch: doFetch }),
     dispose() {
       disposed = true;
       unConnection?.();
       void driver?.dispose();
     },
+  };
+}
+
+/**
+ * A staff session's fetch of a recording's bytes (`url` as `recording.list` gives it, `/v1/recordings/:id`), with its
+ * token in the `Authorization` header, never in the URL. Refused playback rejects with `auth/forbidden`.
+ */
+export function recordingFetch(options: {
+  /** The server's base URL; without one every fetch rejects. */
+  readonly server: string | undefined;
+  readonly token: () => Promise<string>;
+  readonly fetch?: typeof fetch | undefined;
+}): (url: string) => Promise<Blob> {
+  const base = options.server?.replace(/\/+$/, '');
+  return async (url) => {
+    if (base === undefined)
+      throw helplineError('voice/unsupported', { detail: 'no server URL to fetch the recording from' });
+    const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    const response = await doFetch(`${base}${url}`, {
+      headers: { authorization: `Bearer ${await options.token()}` },
+    });
+    if (response.status === 401 || response.status === 403)
+      throw helplineError('auth/forbidden', { operation: 'play this recording' });
+    if (!response.ok) throw new Error(`[helpline] recording ${url}: ${response.status}`);
+    return response.blob();
   };
 }

@@ -11,6 +11,7 @@ import { serverFrameGuard } from '../protocol/protocol.guards.staff.generated';
 import { commandResultSchemas } from '../protocol/protocol.results.staff';
 import type { CommandResult } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
+import { recordingFetch } from './agent.recording';
 import { createSupervisionClient, type SupervisionClient } from './supervision.client';
 import { createSupervisorCustomers, type SupervisorCustomers } from './supervisor.customers';
 
@@ -33,6 +34,8 @@ export interface SupervisorSessionOptions extends ConnectionOptions {
   readonly kpiBucketMinutes?: number | undefined;
   /** How often board changes also refresh `$kpiSeries`, at most, ms. Default 30 s. */
   readonly kpiSeriesRefreshMs?: number | undefined;
+  /** The Helpline server's base URL, for {@link SupervisorSession.fetchRecording}. */
+  readonly recordings?: { readonly server: string; readonly fetch?: typeof fetch | undefined } | undefined;
 }
 
 /** A supervisor's session: the live board and the actions supervisors may take. */
@@ -78,6 +81,11 @@ export interface SupervisorSession {
   runReport(query: ReportQuery): Promise<ReportResult>;
   /** Customer records: search, open, split, and the audit trail of merges and splits (docs/customers.md). */
   readonly customers: SupervisorCustomers;
+  /**
+   * Fetches a call recording's bytes with the supervisor's token (never in a URL); `url` as `recording.list` gives
+   * it. Rejects without `recordings.server` in the options. `<CallRecordings>` uses it.
+   */
+  fetchRecording(url: string): Promise<Blob>;
   close(): void;
 }
 
@@ -220,6 +228,11 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
       // The messaging channels' KPIs, overall and per queue, as a third block.
       return `${csv}\n${messagingKpisToCsv({ all: board.messaging, ...board.messagingByQueue })}`;
     },
+    fetchRecording: recordingFetch({
+      server: options.recordings?.server,
+      token: async () => (typeof options.token === 'function' ? options.token() : options.token),
+      fetch: options.recordings?.fetch,
+    }),
     close() {
       supervision.dispose();
       connection.close();

@@ -1,6 +1,7 @@
 'use client';
 import type { CustomerAuditEntry, CustomerIdentifier, CustomerRecord, CustomerView } from '@helpline/core';
 import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { CallRecordings } from '../components/CallRecording';
 import { ChannelBadge } from '../components/ChannelBadge';
 import { cx, stateLabel } from '../components/shared';
 import type { MessageKey } from '../i18n/en';
@@ -265,6 +266,8 @@ function CustomerAdminRecord({
         </tbody>
       </table>
       {audit.length === 0 && <p className="helpline-empty">{t('customerAdminAuditEmpty')}</p>}
+      {/* The customer's call recordings, fetched with the supervisor session's token. */}
+      <CallRecordings customerId={customerId} hideWhenUnavailable />
     </article>
   );
 }
