@@ -551,6 +551,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     authenticate,
     isAllowedOrigin: anyOrigin,
     ...(attachments ? { attachments: attachments.store } : {}),
+    recordings,
   });
   if (vonageRoutes) routesOfVonage.server = vonageRoutes;
   outbound?.start({ hub, network: vonageRoutes?.gateway });

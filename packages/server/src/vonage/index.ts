@@ -6,6 +6,7 @@ import type { AttachmentStore } from '../attachments/attachments.types';
 import { ConfigError, type ServerConfig } from '../config/config';
 import { createTokenBuckets } from '../limits/rate-limit';
 import type { Logger } from '../log/logger';
+import type { RecordingStore } from '../recordings/recordings.store';
 import { createVonageApi } from './vonage.api';
 import { createBridgeTokens } from './vonage.bridge';
 import type { VonageConfig } from './vonage.config';
@@ -58,6 +59,8 @@ export interface VonageSetup {
     readonly isAllowedOrigin: (origin: string) => boolean;
     /** Where voicemail recordings are kept; without it, queues' voicemail is not offered to phone callers. */
     readonly attachments?: Pick<AttachmentStore, 'put'> | undefined;
+    /** Where call recordings go (the server's recordings store): Vonage calls whose recording is on are recorded. */
+    readonly recordings?: Pick<RecordingStore, 'segment' | 'begin' | 'append'> | undefined;
   }): VonageServer;
 }
 
@@ -124,6 +127,7 @@ export function prepareVonage(options: {
         log,
         ...(options.clock ? { clock: options.clock } : {}),
         ...(deps.attachments ? { attachments: deps.attachments } : {}),
+        ...(deps.recordings ? { recordings: deps.recordings } : {}),
       });
       running = gateway;
       const handle = createVonageRoutes({

@@ -30,6 +30,8 @@ export interface FakeVonageApi {
   ): Promise<FakeApiRequest>;
   /** Makes the next `POST /v1/calls` answer this status. */
   failNextCall(status: number): void;
+  /** Makes the next `GET /v1/files/:id` (a recording's download) answer this status. */
+  failNextFile(status: number): void;
   /** Keeps a recording, as Vonage does after a `record` action; answers its `recording_url`. */
   addRecording(bytes: Uint8Array): string;
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVona
   const waiters = new Set<() => void>();
   const users = new Set<string>();
   const failures: number[] = [];
+  const fileFailures: number[] = [];
   let nextLeg = 1;
   const recordings = new Map<string, Uint8Array>();
 
@@ -92,8 +95,9 @@ export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVona
       const method = request.method ?? 'GET';
       const file = /^\/v1\/files\/([^/]+)$/.exec(path)?.[1];
       if (method === 'GET' && file !== undefined) {
-        const bytes = applicationId ? recordings.get(file) : undefined;
-        const status = !applicationId ? 401 : bytes ? 200 : 404;
+        const failure = applicationId ? fileFailures.shift() : undefined;
+        const bytes = applicationId && failure === undefined ? recordings.get(file) : undefined;
+        const status = !applicationId ? 401 : (failure ?? (bytes ? 200 : 404));
         requests.push({ method, path, body, applicationId, status });
         for (const wake of [...waiters]) wake();
         response.writeHead(status, bytes ? { 'content-type': 'audio/mpeg' } : {});
@@ -140,6 +144,9 @@ export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVona
     },
     failNextCall(status) {
       failures.push(status);
+    },
+    failNextFile(status) {
+      fileFailures.push(status);
     },
     addRecording(bytes) {
       const id = `rec-${recordings.size + 1}`;

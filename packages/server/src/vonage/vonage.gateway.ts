@@ -18,6 +18,7 @@ import type { Hub, HubClock, OutboundCall, Subject } from '@helpline/core/hub';
 import type { AttachmentStore } from '../attachments/attachments.types';
 import type { Logger } from '../log/logger';
 import { phoneCustomerId } from '../outbound/outbound.policy';
+import type { RecordingStore } from '../recordings/recordings.store';
 import type { VonageApi } from './vonage.api';
 import { type BridgeClient, type BridgeTokens, openBridge } from './vonage.bridge';
 import type { VonageConfig, VonageNumber } from './vonage.config';
@@ -28,6 +29,7 @@ import {
   type Ncco,
   type NccoAction,
   record as recordAction,
+  recordConversation,
   talk,
 } from './vonage.ncco';
 import type { VonageCallLegs } from './vonage.supervision';
@@ -53,6 +55,9 @@ import {
 //   voicemail (queues with `voicemail`): a closed queue, or a caller waiting `afterSeconds` unanswered ─▶
 //   voicemail.start as the caller, NCCO talk + record ─ recording webhook ─▶ the audio fetched from Vonage into the
 //   attachment store ─▶ voicemail.send as the caller: a `voicemail` interaction in the queue
+//   call recording (the hub's call `recording`, docs/vonage.md#call-recording): on while both legs are connected ─▶
+//   the caller's leg transferred to `record` + its conversation (a segment); paused or off ─▶ transferred to the
+//   conversation alone (the segment ends) ─ recording webhook (?segment=) ─▶ the audio fetched into the recordings
 
 /** A webhook body as Vonage posts it (only the fields read here). */
 export interface WebhookBody {
@@ -117,11 +122,20 @@ interface CallRecord {
   announceTimer?: unknown;
   /** Fires when the caller has waited the queue's `voicemail.afterSeconds` unanswered. */
   voicemailTimer?: unknown;
+  /** What the hub's call says of its recording (from `call` notices). */
+  recording: 'off' | 'on' | 'paused';
+  /** What Vonage does: records the conversation in a segment (its webhook key), or not. */
+  capture: { readonly state: 'idle' } | { readonly state: 'recording'; readonly segment: string };
+  /** Segments started on this call (the next one's number). */
+  segments: number;
   /** Frames heard before the interaction id was known (replayed once it is). */
   early: (() => void)[];
   /** Work on this call runs one item at a time, in arrival order. */
   chain: Promise<void>;
 }
+
+/** Largest call recording segment fetched from Vonage (two hours of two-channel MP3 fit well below). */
+const RECORDING_MAX_BYTES = 512 * 1024 * 1024;
 
 /** Options of {@link createVonageGateway}. */
 export interface VonageGatewayOptions {
@@ -140,6 +154,13 @@ export interface VonageGatewayOptions {
   readonly trustCallerId?: boolean | undefined;
   /** Where voicemail recordings are kept (the attachment store); without it, queues' voicemail is not offered. */
   readonly attachments?: Pick<AttachmentStore, 'put'> | undefined;
+  /**
+   * Where call recordings are kept (the server's recordings store): without it, a call whose `recording` is on is
+   * not recorded through Vonage (and a warning is logged).
+   */
+  readonly recordings?: Pick<RecordingStore, 'segment' | 'begin' | 'append'> | undefined;
+  /** Waits before fetching a call recording again after a failed fetch, ms. Default 1 s, 10 s, 60 s. */
+  readonly recordingRetryMs?: readonly number[] | undefined;
 }
 
 /** The Vonage side of the server. */
@@ -154,9 +175,13 @@ export interface VonageGateway {
   event(body: WebhookBody, query: EventQuery): void;
   /**
    * Recording webhook of a voicemail (`?cid=` names it): the recording is fetched from Vonage into the attachment
-   * store and sent as the caller's voicemail. Handled in the background; returns at once.
+   * store and sent as the caller's voicemail. Of a call recording's segment (`?segment=`): fetched into the
+   * recordings store, once (retried after a failure). Handled in the background; returns at once.
    */
-  recording(body: WebhookBody, query: { readonly cid?: string | undefined }): void;
+  recording(
+    body: WebhookBody,
+    query: { readonly cid?: string | undefined; readonly segment?: string | undefined },
+  ): void;
   /** A client JWT for `subject`, after making sure its Vonage user exists. */
   clientToken(subject: Subject): Promise<VonageClientToken>;
   /** The assigned agent dials callback `cid`: the customer's phone and the agent's app, bridged. */
@@ -324,7 +349,15 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
   function newRecord(
     fields: Omit<
       CallRecord,
-      'agentAnswered' | 'customerAnswered' | 'streaming' | 'ended' | 'early' | 'chain'
+      | 'agentAnswered'
+      | 'customerAnswered'
+      | 'streaming'
+      | 'ended'
+      | 'early'
+      | 'chain'
+      | 'recording'
+      | 'capture'
+      | 'segments'
     >,
   ): CallRecord {
     return {
@@ -333,6 +366,9 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       customerAnswered: false,
       streaming: false,
       ended: false,
+      recording: 'off',
+      capture: { state: 'idle' },
+      segments: 0,
       early: [],
       chain: Promise.resolve(),
     };
@@ -408,6 +444,10 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       });
     } else if (notice.type === 'call' && notice.call.cid === record.cid) {
       record.hubCallId = notice.call.callId;
+      if (notice.call.recording !== record.recording) {
+        record.recording = notice.call.recording;
+        void work(record, 'follow the recording', () => syncRecording(record));
+      }
     }
   }
 
@@ -617,6 +657,131 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       { ip: 'vonage' },
     );
     log.info('vonage.voicemail-left', { cid, bytes: bytes.length });
+  }
+
+  // ─── call recording ──────────────────────────────────────────────────────────────────────────
+
+  /** Call recording segments started and not stored yet, by their webhook key (they outlive the call's legs). */
+  const segmentsPending = new Map<
+    string,
+    {
+      readonly cid: string;
+      readonly callId: string;
+      readonly segment: string;
+      readonly customerId: string;
+      readonly agentIds: readonly string[];
+      readonly at: number;
+    }
+  >();
+  /** Segments whose audio is being fetched (a webhook delivered again meanwhile changes nothing). */
+  const segmentsFetching = new Set<string>();
+  const retryMs = options.recordingRetryMs ?? [1_000, 10_000, 60_000];
+
+  /** The caller leg's conversation action, as it first joined it. */
+  function customerConversation(record: CallRecord): NccoAction {
+    return record.kind === 'phone' || record.kind === 'web'
+      ? conversation(record.conversation, {
+          starts: false,
+          ...(config.musicOnHoldUrl ? { musicOnHoldUrl: config.musicOnHoldUrl } : {}),
+        })
+      : conversation(record.conversation, { starts: true });
+  }
+
+  /**
+   * Makes Vonage record what the hub's call says: recording while it is `on` and both parties are connected (a new
+   * segment each time it starts or resumes), nothing while it is `paused` or `off`.
+   */
+  async function syncRecording(record: CallRecord): Promise<void> {
+    const leg = record.customerLeg;
+    const connected =
+      !record.ended &&
+      leg !== undefined &&
+      record.agentAnswered &&
+      (record.kind === 'phone' || record.kind === 'web' || record.customerAnswered);
+    const wanted = record.recording === 'on' && connected;
+    const { cid, hubCallId: callId, agentId } = record;
+    if (wanted && record.capture.state === 'idle' && cid && callId && leg) {
+      if (!options.recordings) {
+        log.warn('vonage.recording-unstored', { cid, callId });
+        return;
+      }
+      record.segments += 1;
+      const segment = `vonage-${record.segments}`;
+      const key = `${callId}.${segment}`;
+      segmentsPending.set(key, {
+        cid,
+        callId,
+        segment,
+        customerId: hub.interaction(cid)?.customer.id ?? '',
+        agentIds: agentId ? [agentId] : [],
+        at: clock.now(),
+      });
+      record.capture = { state: 'recording', segment: key };
+      const url = `${base}/vonage/webhooks/recording?segment=${encodeURIComponent(key)}`;
+      await api.transfer(leg, [recordConversation(url), customerConversation(record)]);
+      log.info('vonage.recording-started', { cid, callId, segment });
+    } else if (!wanted && record.capture.state === 'recording') {
+      const { segment } = record.capture;
+      record.capture = { state: 'idle' };
+      // The call ended: the recording ends with it. Otherwise the caller's leg joins its conversation alone again.
+      if (connected && leg) await api.transfer(leg, [customerConversation(record)]);
+      log.info('vonage.recording-stopped', { cid, callId, segment });
+    }
+  }
+
+  /** A segment's recording webhook: the audio fetched from Vonage into the recordings store, once. */
+  function segmentRecorded(key: string, url: string): void {
+    const pending = segmentsPending.get(key);
+    const store = options.recordings;
+    if (!pending || !store || segmentsFetching.has(key) || closed) {
+      log.debug('vonage.recording-unknown', { segment: key });
+      return;
+    }
+    segmentsFetching.add(key);
+    const keep = async (): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const kept = await store.segment(pending.callId, pending.segment);
+          if (kept && kept.chunks > 0) return;
+          const bytes = await api.downloadRecording(url, RECORDING_MAX_BYTES);
+          const row =
+            kept ??
+            (await store.begin({
+              cid: pending.cid,
+              callId: pending.callId,
+              segment: pending.segment,
+              customerId: pending.customerId,
+              agentIds: pending.agentIds,
+              source: 'vonage',
+              mimeType: 'audio/mpeg',
+              at: pending.at,
+            }));
+          await store.append(row.id, 0, bytes, clock.now());
+          log.info('vonage.recording-kept', {
+            cid: pending.cid,
+            segment: pending.segment,
+            bytes: bytes.length,
+          });
+          return;
+        } catch (error) {
+          const wait = retryMs[attempt];
+          if (wait === undefined || closed) throw error;
+          log.warn('vonage.recording-retry', { cid: pending.cid, segment: pending.segment, attempt }, error);
+          await new Promise<void>((resolve) => clock.setTimeout(resolve, wait));
+        }
+      }
+    };
+    track(
+      keep()
+        .then(() => {
+          segmentsPending.delete(key);
+        })
+        .catch((error: unknown) => {
+          // Kept pending: Vonage delivering the webhook again tries once more.
+          log.error('vonage.recording-lost', { cid: pending.cid, segment: pending.segment, url }, error);
+        })
+        .finally(() => segmentsFetching.delete(key)),
+    );
   }
 
   // ─── the keypad survey ───────────────────────────────────────────────────────────────────────
@@ -859,6 +1024,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     if (!cid || !agentId || record.agentLeg !== uuid || record.ended) return;
     if (status === 'answered') {
       record.agentAnswered = true;
+      void work(record, 'follow the recording', () => syncRecording(record));
       const callId = record.hubCallId;
       const bridge = record.bridge;
       // Media flows: the hub's call goes active (hubs without calls of their own ignore it).
@@ -918,6 +1084,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     if (!cid || !agentId || record.ended) return;
     if (status === 'answered') {
       record.agentAnswered = true;
+      void work(record, 'follow the recording', () => syncRecording(record));
       return;
     }
     if (!ENDING_STATUSES.has(status)) return;
@@ -964,6 +1131,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     if (!cid || !agentId || record.ended) return;
     if (status === 'answered') {
       record.agentAnswered = true;
+      void work(record, 'follow the recording', () => syncRecording(record));
       return;
     }
     if (!ENDING_STATUSES.has(status)) return;
@@ -1157,6 +1325,10 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     recording(body, query) {
       const cid = query.cid;
       const url = str(body.recording_url);
+      if (query.segment !== undefined) {
+        if (url) segmentRecorded(query.segment, url);
+        return;
+      }
       const pending = cid === undefined ? undefined : recordingFor.get(cid);
       if (!cid || !url || !pending || closed) {
         // Unknown, or delivered again: each voicemail keeps its first recording.

@@ -32,6 +32,18 @@ export type NccoAction =
       readonly eventMethod: 'POST';
     }
   | {
+      /** A `record` before a `conversation`: records the conversation the leg is in, both sides, until transferred. */
+      readonly action: 'record';
+      readonly format: 'mp3';
+      readonly split: 'conversation';
+      readonly channels: 2;
+      /** Longest recording, seconds (Vonage's maximum, 7200). */
+      readonly timeOut: number;
+      readonly beepStart: false;
+      readonly eventUrl: readonly string[];
+      readonly eventMethod: 'POST';
+    }
+  | {
       readonly action: 'conversation';
       readonly name: string;
       readonly startOnEnter: boolean;
@@ -105,6 +117,24 @@ export function record(
     endOnKey: '#',
     timeOut: options.maxSeconds,
     beepStart: true,
+    eventUrl: [eventUrl],
+    eventMethod: 'POST',
+  };
+}
+
+/**
+ * Records the conversation the leg joins next (put it before the leg's `conversation` action): both sides, in two
+ * channels, until the leg is transferred to another NCCO or the call ends; then Vonage posts the recording's URL to
+ * `eventUrl`. A call recording's segment: a pause transfers the leg to its conversation alone.
+ */
+export function recordConversation(eventUrl: string): NccoAction {
+  return {
+    action: 'record',
+    format: 'mp3',
+    split: 'conversation',
+    channels: 2,
+    timeOut: 7200,
+    beepStart: false,
     eventUrl: [eventUrl],
     eventMethod: 'POST',
   };

@@ -137,10 +137,11 @@ export function createVonageRoutes(context: VonageRoutesContext) {
         return;
       }
       if (path === '/vonage/webhooks/recording' && method === 'POST') {
-        // A voicemail's recording: fetched and kept after the answer.
+        // A voicemail's recording, or a segment of a call's: fetched and kept after the answer.
         response.writeHead(204).end();
         const cid = url.searchParams.get('cid');
-        context.gateway.recording(fields, cid ? { cid } : {});
+        const segment = url.searchParams.get('segment');
+        context.gateway.recording(fields, { ...(cid ? { cid } : {}), ...(segment ? { segment } : {}) });
         return;
       }
       throw helplineError('not-found', { entity: 'Route', id: path });
