@@ -2,9 +2,10 @@
 // `POST /v1/calls`, `PUT /v1/calls/:uuid`, `PUT|DELETE /v1/calls/:uuid/{talk,stream}`, `POST /v1/users`, and
 // `GET /v1/files/:id` (the recordings a `record` action made, as a recording webhook's `recording_url` names them).
 // It checks the application JWT on every request and records what it was asked. Test-only.
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { importSPKI, jwtVerify } from 'jose';
+import { importSPKI, jwtVerify, SignJWT } from 'jose';
 
 /** One request the fake received. */
 export interface FakeApiRequest {
@@ -35,6 +36,31 @@ export interface FakeVonageApi {
   /** Keeps a recording, as Vonage does after a `record` action; answers its `recording_url`. */
   addRecording(bytes: Uint8Array): string;
   close(): Promise<void>;
+}
+
+/**
+ * Posts a webhook to `url` as Vonage signs it: an HS256 JWT with the application id, the body's SHA-256 in
+ * `payload_hash` and a fresh `jti`.
+ */
+export async function postVonageWebhook(
+  url: string,
+  body: object,
+  signer: { readonly applicationId: string; readonly secret: string },
+): Promise<Response> {
+  const text = JSON.stringify(body);
+  const jwt = await new SignJWT({
+    application_id: signer.applicationId,
+    payload_hash: createHash('sha256').update(text).digest('hex'),
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .sign(new TextEncoder().encode(signer.secret));
+  return fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+    body: text,
+  });
 }
 
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {

@@ -4,10 +4,9 @@
 // to the conversation alone, so nothing is recorded until the resume starts the next segment. Each segment's
 // recording webhook makes the server fetch the audio into the recordings store, once.
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ServerFrame } from '@helpline/core';
-import { SignJWT } from 'jose';
 import type { ConfigInput } from '../config/config.schema';
 import type { HelplineServer } from '../server';
 import {
@@ -17,7 +16,12 @@ import {
   TEST_CONFIG,
   TestClient,
 } from '../testing/harness';
-import { type FakeApiRequest, type FakeVonageApi, startFakeVonageApi } from './vonage.fake-api';
+import {
+  type FakeApiRequest,
+  type FakeVonageApi,
+  postVonageWebhook,
+  startFakeVonageApi,
+} from './vonage.fake-api';
 import type { Ncco } from './vonage.ncco';
 
 const APP_ID = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
@@ -30,21 +34,8 @@ const { privateKey, publicKey } = generateKeyPairSync('rsa', {
 const mp3 = (n: number) =>
   new Uint8Array([0x49, 0x44, 0x33, 0x04, 0, 0, 0, 0, 0, 0, ...new Array(300).fill(n)]);
 
-async function webhook(server: HelplineServer, path: string, body: object): Promise<Response> {
-  const text = JSON.stringify(body);
-  const jwt = await new SignJWT({
-    application_id: APP_ID,
-    payload_hash: createHash('sha256').update(text).digest('hex'),
-  })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt()
-    .setJti(randomUUID())
-    .sign(new TextEncoder().encode(SECRET));
-  return fetch(`${server.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
-    body: text,
-  });
+function webhook(server: HelplineServer, path: string, body: object): Promise<Response> {
+  return postVonageWebhook(`${server.url}${path}`, body, { applicationId: APP_ID, secret: SECRET });
 }
 
 /** Polls a condition of the in-process server (webhook work runs after the 204). */
