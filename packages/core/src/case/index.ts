@@ -15,5 +15,5 @@ export {
   caseSlaMilestones,
   caseSlaStatus,
 } from './case.sla';
-export * from './case.types';
 export * from './case.task';
+export * from './case.types';

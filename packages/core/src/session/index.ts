@@ -18,6 +18,7 @@ export {
   type EscalationSubject,
   type EscalationView,
 } from './agent.escalations';
+export type { AgentRecordingOption, AgentRecordingOptions } from './agent.recording';
 export {
   type AgentOffer,
   type AgentPresence,
@@ -32,7 +33,6 @@ export {
   type TransferTarget,
   type WrapUpInput,
 } from './agent.session';
-export type { AgentRecordingOption, AgentRecordingOptions } from './agent.recording';
 export type { AgentVoiceOption, AgentVoiceOptions } from './agent.voice';
 export {
   type ConversationsOptions,
