@@ -6,9 +6,9 @@ import type { BenchRow } from './bench.types';
 /*
  * Reports from history (issue 20, docs/reports.md) over 1 million interactions of one year in PostgreSQL: a fresh
  * schema, migrated, filled with generate_series (queues, agents, channels, topics, dispositions, answered, abandoned
- * and rated contacts, repeat customers) and six agents' working days, then the monthly and yearly figures by queue
- * and the monthly figures by agent (occupancy reads the presence history) as supervisors ask for them
- * (`report.run`). HELPLINE_BENCH_INTERACTIONS changes the count; without HELPLINE_TEST_DATABASE_URL the bench says why
+ * and rated contacts, repeat customers), six agents' working days and a case for each answered contact with a
+ * disposition (first-contact resolution is computed from cases), then the monthly and yearly figures by queue and the
+ * monthly figures by agent (occupancy reads the presence history) as supervisors ask for them (`report.run`). HELPLINE_BENCH_INTERACTIONS changes the count; without HELPLINE_TEST_DATABASE_URL the bench says why
  * it cannot run.
  */
 
@@ -68,6 +68,32 @@ SELECT agent, status, at FROM (
   UNION ALL SELECT agent, 'offline', midnight + 61200000 FROM days
 ) shifts ORDER BY at`;
 
+/**
+ * The cases of that year, as first-contact resolution reads them: one for each answered contact with a disposition
+ * (about 600,000), solved at wrap-up; one in five with a second contact, one in ten reopened.
+ */
+const CASES = `
+WITH picked AS (
+  SELECT id, customer_id, queue_id, agent_id, abs(hashint4(hashtext(id))) AS h,
+         (interaction->'timestamps'->>'createdAt')::bigint AS created,
+         (interaction->'timestamps'->>'wrapUpEndedAt')::bigint AS solved
+  FROM interactions WHERE agent_id IS NOT NULL AND interaction ? 'disposition'
+), inserted AS (
+  INSERT INTO cases (id, customer_id, queue_id, status, snapshot, created_at, updated_at)
+  SELECT 'case-' || id, customer_id, queue_id, 'solved', jsonb_build_object('value', 'solved', 'context', jsonb_build_object(
+      'subject', 'Case ' || id, 'priority', 'normal', 'queueId', queue_id, 'assigneeId', agent_id, 'tags', '[]'::jsonb,
+      'interactionIds', jsonb_build_array(id), 'sla', jsonb_build_object('firstResponseSeconds', 28800,
+      'resolutionSeconds', 259200), 'openedAt', created, 'firstResponseAt', created + 60000,
+      'firstResponseBreached', false, 'resolutionBreached', false,
+      'contacts', CASE WHEN (h / 19) % 10 < 2 THEN 2 ELSE 1 END, 'reopenCount', CASE WHEN (h / 23) % 10 = 0 THEN 1 ELSE 0 END,
+      'timestamps', jsonb_build_object('createdAt', created, 'updatedAt', solved, 'solvedAt', solved))),
+    created, solved
+  FROM picked
+  RETURNING id, snapshot
+)
+INSERT INTO case_links (case_id, interaction_id, linked_at)
+SELECT id, snapshot->'context'->'interactionIds'->>0, (snapshot->'context'->>'openedAt')::bigint FROM inserted`;
+
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i += 1) {
@@ -95,7 +121,9 @@ export default async function reportsBench(): Promise<BenchRow[]> {
   const target = postgresTarget(available.url);
   const storage = await openStorage(target);
   try {
-    await storage.sql.exec(`${RECORD};\n${PRESENCE};\nANALYZE interactions;\nANALYZE presence_history;`);
+    await storage.sql.exec(
+      `${RECORD};\n${PRESENCE};\n${CASES};\nANALYZE interactions;\nANALYZE presence_history;\nANALYZE cases;`,
+    );
     const reports = createSqlReports(storage.sql, { slaTargetByQueue: { support: 20, sales: 30 } });
     const at = Date.UTC(2025, 5, 15);
     const month = await timed(() => reports.run({ kind: 'figures', period: 'month', at, groupBy: 'queue' }));
