@@ -373,11 +373,14 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
           now,
         })
       : undefined;
+  const dial = outbound?.dial(storage.sql);
   const hubOptions: HubOptions = {
     queues: config.queues,
     agents: config.agents,
     authenticate: vonage ? vonage.authenticate(bridged) : bridged,
-    ...(outbound ? { dial: outbound.dial(storage.sql) } : {}),
+    ...(dial ? { dial } : {}),
+    // Consults and transfers to phone numbers (docs/vonage.md): Vonage calls, numbers checked as dials are.
+    ...(vonage && dial ? { telephony: vonage.telephony(dial.check) } : {}),
     storage,
     heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
     agentGraceMs: config.file.agentGraceSeconds * 1000,

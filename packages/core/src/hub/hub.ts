@@ -68,6 +68,11 @@ export interface Hub {
   restore(): Promise<void>;
   /** The live interaction with this id, if the hub holds it. */
   interaction(id: string): Interaction | undefined;
+  /**
+   * The phone network reports the outside party of a consult (`HubOptions.telephony`): their leg `legId` of
+   * interaction `cid` picked up or ended. Reports about a leg that is no longer live are ignored.
+   */
+  consultEvent(cid: string, legId: string, event: 'answered' | 'ended'): Promise<void>;
   /** Every interaction the hub holds live. */
   interactions(): Interaction[];
   /** Presence of an agent. */
@@ -327,6 +332,7 @@ export function createHub(options: HubOptions): Hub {
       recordingOf: (interaction) => queues.get(interaction.queueId)?.recording ?? 'never',
       auditRecording: options.recordings?.audit,
       capabilitiesOf: (subjectId) => connsOf(subjectId).map((conn) => conn.capabilities),
+      telephony: options.telephony,
       roleOf: (subjectId) => connsOf(subjectId)[0]?.subject?.role,
       refusalOfTakeOver: (current, agentId) =>
         agents.has(agentId)
@@ -660,6 +666,7 @@ export function createHub(options: HubOptions): Hub {
     connect: (sink, meta) => connections.connect(sink, meta),
     restore,
     interaction: (id) => live.get(id)?.interaction,
+    consultEvent: (cid, legId, event) => voice.consultEvent(cid, legId, event),
     interactions: () => [...live.values()].map((l) => l.interaction),
     presenceOf: (agentId) => presence.current(agentId),
     execute: (subject, op, args, meta = {}) =>

@@ -19,6 +19,7 @@ import type { EscalationStore } from './escalations.store';
 import type { InteractionSnapshot, Lifecycle } from './lifecycles';
 import type { RecordingOptions } from './recordings.hub';
 import type { SupervisionOptions } from './supervision.hub';
+import type { ConsultTelephony } from './voice.consult';
 
 /** Who is on the other end of a connection, as proven by their token. */
 export interface Subject {
@@ -291,6 +292,11 @@ export interface HubOptions {
    * do-not-call list, caller ID), its phone network and its do-not-call list. Absent: `voice.dial` is refused.
    */
   readonly dial?: DialOptions | undefined;
+  /**
+   * Outside phone numbers for consults and transfers (`call.consult` with `to.kind: 'external'`): the server's
+   * Vonage voice. Absent: those are refused with `voice/unsupported`.
+   */
+  readonly telephony?: ConsultTelephony | undefined;
   /**
    * Call recordings (docs/voice.md#recording): the server's directory of stored recordings, who may play them back,
    * and the audit trail of starts, pauses and resumes. Absent: `recording.list` is refused.

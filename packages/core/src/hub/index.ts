@@ -104,4 +104,4 @@ export {
   type RecordingOptions,
 } from './recordings.hub';
 export type { SupervisionOptions, SupervisionVonagePort } from './supervision.hub';
-export type { VoiceHubOptions } from './voice.hub';
+export type { ConsultTelephony, VoiceHubOptions, WireConsultLeg } from './voice.hub';

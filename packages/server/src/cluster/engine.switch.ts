@@ -506,6 +506,10 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       await routeSoon();
     },
     interaction: (id) => hub?.interaction(id),
+    // The leader's hub holds consult legs; a follower has none to report to.
+    consultEvent: async (cid, legId, event) => {
+      await hub?.consultEvent(cid, legId, event);
+    },
     interactions: () => hub?.interactions() ?? [],
     presenceOf: (agentId) => hub?.presenceOf(agentId),
     get connectionCount() {

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import type { Authenticate, Hub, HubClock, Subject, SupervisionVonagePort } from '@helpline/core/hub';
+import type {
+  Authenticate,
+  ConsultTelephony,
+  DialOptions,
+  Hub,
+  HubClock,
+  Subject,
+  SupervisionVonagePort,
+} from '@helpline/core/hub';
 import type { AttachmentStore } from '../attachments/attachments.types';
 import { ConfigError, type ServerConfig } from '../config/config';
 import { createTokenBuckets } from '../limits/rate-limit';
@@ -10,6 +18,7 @@ import type { RecordingStore } from '../recordings/recordings.store';
 import { createVonageApi } from './vonage.api';
 import { createBridgeTokens } from './vonage.bridge';
 import type { VonageConfig } from './vonage.config';
+import { createVonageConsultTelephony, type VonageConsultTelephony } from './vonage.consult';
 import { createVonageGateway, type VonageGateway } from './vonage.gateway';
 import { createVonageRoutes } from './vonage.routes';
 import { createWebhookVerifier } from './vonage.signature';
@@ -52,6 +61,11 @@ export interface VonageSetup {
    * conversation, hearing and speaking per mode. Answers once the routes run.
    */
   readonly supervision: SupervisionVonagePort;
+  /**
+   * Consults and transfers to phone numbers on Vonage calls (`HubOptions.telephony`): numbers are checked with
+   * `check` (the outbound section's dial policy). Answers once the routes run.
+   */
+  telephony(check: DialOptions['check']): ConsultTelephony;
   /** Mounts the routes once the hub runs. */
   start(deps: {
     readonly hub: Hub;
@@ -113,10 +127,31 @@ export function prepareVonage(options: {
     eventUrl: (leg) =>
       `${vonage.webhookBaseUrl.replace(/\/+$/, '')}/vonage/webhooks/event?supervision=${encodeURIComponent(leg.legId)}`,
   });
+  const webhooks = vonage.webhookBaseUrl.replace(/\/+$/, '');
+  let hubRunning: Hub | undefined;
+  let consults: VonageConsultTelephony | undefined;
   return {
     authenticate: (inner) => bridgeTokens.wrap(inner),
     supervision,
+    telephony(check) {
+      consults = createVonageConsultTelephony({
+        api,
+        check,
+        queues: config.queues,
+        legsOf: (cid) => running?.legsOf(cid),
+        eventUrl: (cid, legId) =>
+          `${webhooks}/vonage/webhooks/event?cid=${encodeURIComponent(cid)}&consult=${encodeURIComponent(legId)}`,
+        report: async (cid, legId, event) => {
+          await hubRunning?.consultEvent(cid, legId, event);
+        },
+        ...(vonage.musicOnHoldUrl ? { musicOnHoldUrl: vonage.musicOnHoldUrl } : {}),
+        ringSeconds: vonage.callbackRingSeconds,
+        now,
+      });
+      return consults;
+    },
     start(deps) {
+      hubRunning = deps.hub;
       const gateway = createVonageGateway({
         config: vonage,
         queues: config.queues,
@@ -143,6 +178,7 @@ export function prepareVonage(options: {
         isAllowedOrigin: deps.isAllowedOrigin,
         ...(vonage.region ? { region: vonage.region } : {}),
         log,
+        ...(consults ? { consultEvent: consults.event } : {}),
       });
       log.info('vonage.ready', {
         application: vonage.applicationId,

@@ -53,6 +53,14 @@ export type NccoAction =
       readonly canHear?: readonly string[] | undefined;
       /** Leg ids that hear this participant; absent: everyone, empty: nobody (Vonage's `canSpeak`). */
       readonly canSpeak?: readonly string[] | undefined;
+    }
+  | {
+      /** Calls a phone number and joins it to this leg (a cold transfer to a number). */
+      readonly action: 'connect';
+      readonly from: string;
+      readonly endpoint: readonly [{ readonly type: 'phone'; readonly number: string }];
+      readonly eventUrl: readonly string[];
+      readonly eventMethod: 'POST';
     };
 
 /** A call control object: actions Vonage runs in order. */
@@ -135,6 +143,20 @@ export function recordConversation(eventUrl: string): NccoAction {
     channels: 2,
     timeOut: 7200,
     beepStart: false,
+    eventUrl: [eventUrl],
+    eventMethod: 'POST',
+  };
+}
+
+/**
+ * Calls `number` (E.164) from `from` (E.164) and bridges it to the leg running this NCCO; Vonage posts the new leg's
+ * statuses to `eventUrl`. Vonage writes numbers without the `+`.
+ */
+export function connectPhone(number: string, from: string, eventUrl: string): NccoAction {
+  return {
+    action: 'connect',
+    from: from.replace(/^\+/, ''),
+    endpoint: [{ type: 'phone', number: number.replace(/^\+/, '') }],
     eventUrl: [eventUrl],
     eventMethod: 'POST',
   };

@@ -24,6 +24,8 @@ export interface VonageRoutesContext {
   readonly isAllowedOrigin: (origin: string) => boolean;
   readonly region?: string | undefined;
   readonly log: Logger;
+  /** Takes the status webhooks of consults' phone legs (`?consult=`); absent: they are ignored. */
+  readonly consultEvent?: ((cid: string, legId: string, status: string) => Promise<void>) | undefined;
 }
 
 // Our catalog's codes by family would answer 400; these deserve their own statuses.
@@ -130,6 +132,20 @@ export function createVonageRoutes(context: VonageRoutesContext) {
       if (path === '/vonage/webhooks/event' && method === 'POST') {
         // Answer first: Vonage waits for nobody, and retries what looks slow.
         response.writeHead(204).end();
+        const consult = url.searchParams.get('consult');
+        const consultCid = url.searchParams.get('cid');
+        if (consult) {
+          // A consult's phone leg (docs/vonage.md, "Consult and transfer to a number").
+          const status = typeof fields.status === 'string' ? fields.status : '';
+          if (consultCid && context.consultEvent) {
+            void context
+              .consultEvent(consultCid, consult, status)
+              .catch((error: unknown) =>
+                context.log.error('vonage.failed', { what: 'consult event', cid: consultCid }, error),
+              );
+          }
+          return;
+        }
         context.gateway.event(fields, {
           ...(url.searchParams.get('cid') ? { cid: url.searchParams.get('cid') as string } : {}),
           ...(url.searchParams.get('leg') ? { leg: url.searchParams.get('leg') as string } : {}),
