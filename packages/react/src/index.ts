@@ -187,6 +187,7 @@ export {
 } from './supervisor/charts';
 export { KpiPanel, type KpiPanelProps, useKpiSeries } from './supervisor/KpiPanel';
 export { MailboxStatusTable } from './supervisor/MailboxStatusTable';
+export { MonitoredChat } from './supervisor/MonitoredChat';
 export { QueueStatsTable } from './supervisor/QueueStatsTable';
 export { ReassignForm, type ReassignFormProps } from './supervisor/ReassignForm';
 export { ReportsPanel, type ReportsPanelProps } from './supervisor/ReportsPanel';

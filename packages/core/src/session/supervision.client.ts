@@ -6,6 +6,8 @@ import type {
   SupervisionLeg,
   SupervisionNote,
 } from '../supervision/supervision.types';
+import { createInteractionStore, type InteractionStore } from './conversations.store';
+import type { ConversationView } from './interactions.fold';
 
 /** Notes an agent keeps per interaction, at most. */
 const NOTES_KEPT = 50;
@@ -26,6 +28,12 @@ export interface SupervisionClient {
   readonly $legs: ReadableAtom<Readonly<Record<string, SupervisionLeg>>>;
   /** Private notes received, by interaction id, oldest first (agents). */
   readonly $notes: ReadableAtom<Readonly<Record<string, readonly SupervisionNote[]>>>;
+  /**
+   * The chats this supervisor monitors, by interaction id: their history (read at the start through the
+   * supervisor's read access) then their live events, read-only. A chat leaves the map when its leg ends. Empty for
+   * an agent's session.
+   */
+  readonly $transcripts: ReadableAtom<Readonly<Record<string, ConversationView>>>;
   /** Joins a live call (any mode) or chat (`monitoring`). Supervisors only: others get `auth/forbidden`. */
   start(cid: string, mode: SupervisionMode): Promise<SupervisionLeg>;
   /** Switches this supervisor's leg on the interaction to another mode. */
@@ -56,14 +64,54 @@ export interface SupervisionClient {
  * supervision.$legs.subscribe((legs) => render(Object.values(legs)));
  * ```
  */
-export function createSupervisionClient(connection: Connection): SupervisionClient {
+export function createSupervisionClient(
+  connection: Connection,
+  options: {
+    /** Read the chats this session monitors into `$transcripts` (a supervisor's session). Default `false`. */
+    readonly transcripts?: boolean;
+  } = {},
+): SupervisionClient {
   const $legs = atom<Readonly<Record<string, SupervisionLeg>>>({});
   const $notes = atom<Readonly<Record<string, readonly SupervisionNote[]>>>({});
+  const $transcripts = atom<Readonly<Record<string, ConversationView>>>({});
   const listeners = new Set<(leg: SupervisionLeg) => void>();
+  /** One read-only store per monitored chat, from its leg's start to its end: a new leg reads the history again. */
+  const watched = new Map<string, { readonly store: InteractionStore; readonly stop: () => void }>();
+
+  /** The one writer of `$transcripts`: a monitored chat's view, or its removal. */
+  function show(cid: string, view: ConversationView | undefined): void {
+    const { [cid]: _old, ...others } = $transcripts.get();
+    $transcripts.set(view ? { ...others, [cid]: view } : others);
+  }
+
+  function unwatch(cid: string): void {
+    const entry = watched.get(cid);
+    if (!entry) return;
+    watched.delete(cid);
+    entry.stop();
+    entry.store.dispose();
+    show(cid, undefined);
+  }
+
+  /** Reads a chat this supervisor started monitoring: its history, then the events the hub fans out to it. */
+  function watch(leg: SupervisionLeg): void {
+    const { cid } = leg;
+    if (!options.transcripts || leg.target !== 'chat' || watched.has(cid)) return;
+    const store = createInteractionStore({ connection });
+    const stop = store.$records.listen((records) => {
+      const view = records[cid]?.conversation;
+      if (view && watched.get(cid)?.store === store) show(cid, view);
+    });
+    watched.set(cid, { store, stop });
+    store.load(cid).catch(() => undefined);
+  }
 
   function apply(leg: SupervisionLeg): SupervisionLeg {
     const { [leg.legId]: _old, ...others } = $legs.get();
     $legs.set(leg.state === 'ended' ? others : { ...others, [leg.legId]: leg });
+    // A leg replaced by a new one on the same chat ends after it: the chat stays monitored.
+    const live = Object.values($legs.get()).some((other) => other.cid === leg.cid);
+    if (leg.state === 'ended' && !live) unwatch(leg.cid);
     for (const listener of [...listeners]) listener(leg);
     return leg;
   }
@@ -81,8 +129,11 @@ export function createSupervisionClient(connection: Connection): SupervisionClie
   return {
     $legs,
     $notes,
+    $transcripts,
     async start(cid, mode) {
-      return apply((await connection.command('supervision.start', { cid, mode })).leg);
+      const leg = apply((await connection.command('supervision.start', { cid, mode })).leg);
+      watch(leg);
+      return leg;
     },
     async setMode(cid, mode) {
       return apply((await connection.command('supervision.mode', { cid, mode })).leg);
@@ -100,12 +151,16 @@ export function createSupervisionClient(connection: Connection): SupervisionClie
       const { legs } = await connection.command('supervision.list', {});
       $legs.set(Object.fromEntries(legs.map((leg) => [leg.legId, leg])));
       for (const leg of legs) for (const listener of [...listeners]) listener(leg);
+      // After a reload: the chats still monitored are read again, those no longer monitored are dropped.
+      for (const cid of [...watched.keys()]) if (!legs.some((leg) => leg.cid === cid)) unwatch(cid);
+      for (const leg of legs) watch(leg);
     },
     onLeg(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     dispose() {
+      for (const cid of [...watched.keys()]) unwatch(cid);
       unsubscribe();
       listeners.clear();
     },

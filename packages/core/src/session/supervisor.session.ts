@@ -189,7 +189,7 @@ export function createSupervisorSession(options: SupervisorSessionOptions): Supe
     wasConnected = connected;
   });
 
-  const supervision = createSupervisionClient(connection);
+  const supervision = createSupervisionClient(connection, { transcripts: true });
 
   return {
     connection,

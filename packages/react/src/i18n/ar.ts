@@ -481,6 +481,8 @@ export const ar: Catalog = {
   supervisionStop: 'إيقاف',
   supervisionNoteLabel: 'ملاحظة خاصة إلى {name}',
   supervisionNoteSend: 'إرسال الملاحظة',
+  supervisionTranscript: 'المحادثة مع {name}',
+  supervisionTranscriptEmpty: 'لا توجد رسائل بعد',
   supervisionAgentMonitoring: 'مشرف يستمع',
   supervisionAgentWhispering: 'مشرف يهمس إليك',
   supervisionAgentBarging: 'انضم مشرف إلى المكالمة',

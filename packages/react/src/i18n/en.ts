@@ -478,6 +478,8 @@ export const consoleMessages = {
   supervisionStop: 'Stop',
   supervisionNoteLabel: 'Private note to {name}',
   supervisionNoteSend: 'Send note',
+  supervisionTranscript: 'Conversation with {name}',
+  supervisionTranscriptEmpty: 'No messages yet',
   supervisionAgentMonitoring: 'A supervisor is listening',
   supervisionAgentWhispering: 'A supervisor is whispering to you',
   supervisionAgentBarging: 'A supervisor joined the call',

@@ -475,6 +475,8 @@ export const nl: Catalog = {
   supervisionStop: 'Stoppen',
   supervisionNoteLabel: 'Privénotitie aan {name}',
   supervisionNoteSend: 'Notitie sturen',
+  supervisionTranscript: 'Gesprek met {name}',
+  supervisionTranscriptEmpty: 'Nog geen berichten',
   supervisionAgentMonitoring: 'Een supervisor luistert mee',
   supervisionAgentWhispering: 'Een supervisor fluistert tegen je',
   supervisionAgentBarging: 'Een supervisor neemt deel aan het gesprek',

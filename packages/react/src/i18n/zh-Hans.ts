@@ -470,6 +470,8 @@ export const zhHans: Catalog = {
   supervisionStop: '停止',
   supervisionNoteLabel: '给 {name} 的私密备注',
   supervisionNoteSend: '发送备注',
+  supervisionTranscript: '与 {name} 的对话',
+  supervisionTranscriptEmpty: '暂无消息',
   supervisionAgentMonitoring: '主管正在监听',
   supervisionAgentWhispering: '主管正在对你耳语',
   supervisionAgentBarging: '主管加入了通话',

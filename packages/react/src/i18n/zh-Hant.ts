@@ -470,6 +470,8 @@ export const zhHant: Catalog = {
   supervisionStop: '停止',
   supervisionNoteLabel: '給 {name} 的私密備註',
   supervisionNoteSend: '傳送備註',
+  supervisionTranscript: '與 {name} 的對話',
+  supervisionTranscriptEmpty: '尚無訊息',
   supervisionAgentMonitoring: '主管正在監聽',
   supervisionAgentWhispering: '主管正在對你耳語',
   supervisionAgentBarging: '主管加入了通話',

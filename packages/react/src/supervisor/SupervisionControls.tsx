@@ -5,6 +5,7 @@ import { ErrorText } from '../components/shared';
 import { useAction } from '../hooks/useAction';
 import { constantStore, useStore } from '../hooks/useStore';
 import { useTranslator } from '../i18n/translator';
+import { MonitoredChat } from './MonitoredChat';
 import type { BoardInteraction } from './supervisor.types';
 import { useSupervisorSession } from './useSupervisorSession';
 
@@ -36,7 +37,8 @@ const MODE_LABEL = {
 
 /**
  * A supervisor's controls for one live interaction on the board: listen to, whisper to or barge into a call; read a
- * chat silently and send its agent private notes; stop. The pressed button is the leg's current mode.
+ * chat silently (its transcript, {@link MonitoredChat}, shows while monitored) and send its agent private notes; stop.
+ * The pressed button is the leg's current mode.
  *
  * @example
  * ```tsx
@@ -110,6 +112,7 @@ export function SupervisionControls({
           {t('supervisionStop')}
         </button>
       )}
+      {leg && !onCall && <MonitoredChat cid={cid} customerName={name} />}
       {leg && (
         <form className="helpline-supervision__note" onSubmit={send}>
           <label htmlFor={`${id}-note`}>{t('supervisionNoteLabel', { name: agentName })}</label>

@@ -21,6 +21,8 @@ import {
 } from '../testing/harness';
 import { SupervisionBanner } from './SupervisionBanner';
 
+const XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+
 describe('supervision from <SupervisorBoard>', () => {
   let world: World;
   let agent: AgentSession;
@@ -41,7 +43,8 @@ describe('supervision from <SupervisorBoard>', () => {
     world.close();
   });
 
-  it('monitors a live chat from the agents table and sends its agent a private note the visitor never sees', async () => {
+  /** Alice holds Ada's chat (the visitor says `firstMessage` first, when given); the board shows its controls. */
+  async function boardWithChat(firstMessage?: string) {
     const { container } = mount(
       <HelplineProvider supervisor={supervisor} queues={QUEUES}>
         <SupervisorBoard />
@@ -54,10 +57,19 @@ describe('supervision from <SupervisorBoard>', () => {
     });
     await waitForUi(() => agent.$offers.get()[cid] !== undefined, 'offered to Alice');
     await act(() => agent.accept(cid));
+    if (firstMessage !== undefined) {
+      await act(() => visitor.sendMessage(firstMessage));
+      await waitForUi(() => agent.$conversations.get()[cid]?.messages.length === 1, 'Alice has it');
+    }
     const row = () => byText<HTMLTableRowElement>(container, '.helpline-agents tbody tr', 'Alice');
     await waitForUi(() => row().querySelector('fieldset.helpline-supervision') !== null, 'controls shown');
     const controls = row().querySelector('fieldset.helpline-supervision');
     assert.ok(controls);
+    return { container, cid, controls };
+  }
+
+  it('monitors a live chat from the agents table and sends its agent a private note the visitor never sees', async () => {
+    const { container, cid, controls } = await boardWithChat();
     assert.strictEqual(controls.querySelector('legend')?.textContent, 'Supervise the contact with Ada');
     // A chat is only monitored: no whisper or barge.
     assert.deepEqual(
@@ -83,6 +95,43 @@ describe('supervision from <SupervisorBoard>', () => {
       audit.map((entry) => entry.action),
       ['end', 'note', 'start'],
     );
+  });
+
+  it("shows a monitored chat's history, then a live message, as text in a polite log", async () => {
+    const { container, cid, controls } = await boardWithChat(XSS);
+    assert.strictEqual(controls.querySelector('[role="log"]'), null, 'no transcript before monitoring');
+
+    await click(byText(controls, 'button', 'Monitor'));
+    const log = () => controls.querySelector<HTMLElement>('[role="log"]');
+    await waitForUi(() => (log()?.querySelectorAll('li').length ?? 0) === 1, 'history shown');
+    const transcript = log();
+    assert.ok(transcript);
+    assert.strictEqual(transcript.getAttribute('aria-live'), 'polite');
+    const heading = controls.querySelector('h3');
+    assert.strictEqual(heading?.textContent, 'Conversation with Ada');
+    assert.strictEqual(transcript.getAttribute('aria-labelledby'), heading?.id);
+    // The payload is text: shown as typed, no element made of it, nothing ran.
+    const first = transcript.querySelector('li');
+    assert.strictEqual(first?.querySelector('.helpline-message__author')?.textContent, 'Ada');
+    assert.strictEqual(first?.querySelector('.helpline-message__text')?.textContent, XSS);
+    assert.strictEqual(transcript.querySelector('img, script'), null);
+    assert.strictEqual((window as { __pwned?: number }).__pwned, undefined);
+
+    await act(() => agent.sendMessage(cid, 'Let me check that for you.'));
+    await waitForUi(() => (log()?.querySelectorAll('li').length ?? 0) === 2, 'live message shown');
+    const second = log()?.querySelectorAll('li')[1];
+    assert.strictEqual(second?.querySelector('.helpline-message__author')?.textContent, 'Alice');
+    assert.strictEqual(
+      second?.querySelector('.helpline-message__text')?.textContent,
+      'Let me check that for you.',
+    );
+    // The private note field stays beside the transcript.
+    assert.ok(byText(controls, 'label', 'Private note to Alice'));
+    await assertAccessible(container);
+    assertKeyboardAndCsp(container);
+
+    await click(byText(controls, 'button', 'Stop'));
+    await waitForUi(() => log() === null, 'transcript gone with the leg');
   });
 
   it('shows the agent the private notes, and a silent monitor only when told', async () => {
