@@ -379,8 +379,11 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     agents: config.agents,
     authenticate: vonage ? vonage.authenticate(bridged) : bridged,
     ...(dial ? { dial } : {}),
-    // Consults and transfers to phone numbers (docs/vonage.md): Vonage calls, numbers checked as dials are.
-    ...(vonage && dial ? { telephony: vonage.telephony(dial.check) } : {}),
+    // Consults and transfers to phone numbers (docs/vonage.md): on Vonage, else the simulated line; numbers are
+    // checked as dials are.
+    ...(dial
+      ? { telephony: vonage ? vonage.telephony(dial.check) : outbound?.simulatedTelephony(dial.check) }
+      : {}),
     storage,
     heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
     agentGraceMs: config.file.agentGraceSeconds * 1000,

@@ -1,4 +1,12 @@
-import type { Authenticate, DialOptions, Hub, HubClock, OutboundCall } from '@helpline/core/hub';
+import { helplineError } from '@helpline/core';
+import type {
+  Authenticate,
+  ConsultTelephony,
+  DialOptions,
+  Hub,
+  HubClock,
+  OutboundCall,
+} from '@helpline/core/hub';
 import type { ServerConfig } from '../config/config';
 import type { Logger } from '../log/logger';
 import type { SqlQueryable } from '../storage/sql.client';
@@ -24,6 +32,11 @@ export interface OutboundSetup {
   authenticate(inner: Authenticate): Authenticate;
   /** `HubOptions.dial`: checks, the do-not-call list in `sql`, and the phone leg (simulated without a network). */
   dial(sql: SqlQueryable): DialOptions;
+  /**
+   * `HubOptions.telephony` without a phone network: consults of numbers on the simulated line, checked with `check`
+   * as dials are. Answers once the line starts.
+   */
+  simulatedTelephony(check: DialOptions['check']): ConsultTelephony;
   /** Once the hub runs: where phone legs go (Vonage when given, else the simulated line). */
   start(deps: { readonly hub: Hub; readonly network?: PhoneNetwork | undefined }): void;
   close(): void;
@@ -66,6 +79,25 @@ export function prepareOutbound(options: {
       });
       const check = createDialPolicy({ config: section, queues: options.config.queues, doNotCall });
       return { simulated: options.simulated, check, place: (call) => place(call), doNotCall };
+    },
+    simulatedTelephony(check) {
+      const queues = new Map(options.config.queues.map((queue) => [queue.id, queue]));
+      const started = () => {
+        if (!line) throw helplineError('voice/unsupported', { detail: 'the simulated line has not started' });
+        return line.telephony(check, queues);
+      };
+      let telephony: ConsultTelephony | undefined;
+      const current = () => {
+        telephony ??= started();
+        return telephony;
+      };
+      return {
+        check: (subject, number, interaction) => current().check(subject, number, interaction),
+        place: (leg) => current().place(leg),
+        merge: (leg) => current().merge(leg),
+        transfer: (leg) => current().transfer(leg),
+        hangup: (leg) => current().hangup(leg),
+      };
     },
     start({ hub, network }) {
       if (network) {

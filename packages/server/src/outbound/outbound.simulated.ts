@@ -1,5 +1,5 @@
-import { isHelplineError, systemClock } from '@helpline/core';
-import type { Hub, HubClock, OutboundCall } from '@helpline/core/hub';
+import { helplineError, isHelplineError, type Queue, systemClock } from '@helpline/core';
+import type { ConsultTelephony, DialOptions, Hub, HubClock, OutboundCall } from '@helpline/core/hub';
 import type { Logger } from '../log/logger';
 import { type BridgeClient, type BridgeTokens, openBridge } from '../vonage/vonage.bridge';
 
@@ -11,6 +11,12 @@ import { type BridgeClient, type BridgeTokens, openBridge } from '../vonage/vona
 /** The simulated phone network. */
 export interface SimulatedPhoneLine {
   place(call: OutboundCall): void;
+  /**
+   * Consults and transfers to numbers (`HubOptions.telephony`): a consulted number, checked with `check` as a dial
+   * is, picks up after `answerMs` and stays on the line until the agent returns, merges or transfers; nothing is
+   * heard (logged `outbound.simulated-consult`).
+   */
+  telephony(check: DialOptions['check'], queues: ReadonlyMap<string, Queue>): ConsultTelephony;
   close(): void;
 }
 
@@ -84,6 +90,44 @@ export function createSimulatedPhoneLine(options: {
           });
         })
         .catch((error: unknown) => options.log.error('outbound.simulated-failed', { cid: call.cid }, error));
+    },
+    telephony(check, queues) {
+      const ringing = new Map<string, unknown>();
+      const stop = (legId: string) => {
+        const timer = ringing.get(legId);
+        if (timer !== undefined) clock.clearTimeout(timer);
+        timers.delete(timer);
+        ringing.delete(legId);
+      };
+      return {
+        async check(subject, number, current) {
+          const queue = queues.get(current.interaction.queueId);
+          if (!queue) throw helplineError('not-found', { entity: 'Queue', id: current.interaction.queueId });
+          const plan = await check({ number, queue, agentId: subject.id, at: clock.now() });
+          return plan.number;
+        },
+        async place(leg) {
+          options.log.info('outbound.simulated-consult', { cid: leg.cid, agent: leg.agentId });
+          const timer = clock.setTimeout(() => {
+            ringing.delete(leg.legId);
+            timers.delete(timer);
+            options.hub.consultEvent(leg.cid, leg.legId, 'answered').catch((error: unknown) => {
+              options.log.warn('outbound.simulated-failed', { cid: leg.cid }, error);
+            });
+          }, options.answerMs ?? 4_000);
+          ringing.set(leg.legId, timer);
+          timers.add(timer);
+        },
+        async merge(leg) {
+          stop(leg.legId);
+        },
+        async transfer(leg) {
+          stop(leg.legId);
+        },
+        async hangup(leg) {
+          stop(leg.legId);
+        },
+      };
     },
     close() {
       for (const timer of timers) clock.clearTimeout(timer);

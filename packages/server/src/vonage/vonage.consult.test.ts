@@ -210,7 +210,11 @@ describe('consult and transfer to a number on Vonage calls', () => {
           alice.connection.command('call.consult', { ...ref, to: { kind: 'external', number } }),
           (error: unknown) => isHelplineError(error) && error.code === code,
         );
-        assert.ok(!api.requests.some((r) => r.path.startsWith('/v1/calls')), `${code}: nothing called`);
+        // (A late resume of the previous test's call may still arrive: only a placement or a hold would be ours.)
+        assert.ok(
+          !api.requests.some((r) => r.method === 'POST' || r.body.action === 'earmuff'),
+          `${code}: nothing called, nobody held`,
+        );
       } finally {
         close();
       }
