@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchWithTone } from './e2e/microphone';
 import { inLoopbackNamespace } from './e2e/namespace';
 import { startVoiceServer, type VoiceServer } from './e2e/server';
 import { TONES } from './e2e/supervision.harness';
@@ -30,36 +31,10 @@ const CONSULT_PAGES = {
 };
 /** The consult test's tones: each microphone, and the hold music Alice's browser generates. */
 const CONSULT_TONES = { hold: 330, visitor: 440, agent: 660, colleague: 880 } as const;
-const CHROMIUM = '/usr/bin/chromium';
 /** Where the measured latencies go, for scripts/bench/voice.bench.ts. */
 const RESULTS = process.env.HELPLINE_SUPERVISION_RESULTS;
 
 inLoopbackNamespace(fileURLToPath(import.meta.url), NAMESPACE, scenarios);
-
-/** A mono 16-bit 48 kHz WAV of a sine at `frequency`, `seconds` long (Chromium loops the file). */
-function sineWav(frequency: number, seconds = 2): Buffer {
-  const rate = 48_000;
-  const samples = rate * seconds;
-  const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) {
-    data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * frequency * i) / rate) * 0.5 * 32767), i * 2);
-  }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVE', 8);
-  header.write('fmt ', 12);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
 
 function scenarios(): void {
   let server: VoiceServer;
@@ -75,21 +50,7 @@ function scenarios(): void {
   /** Opens `path` in a Chromium of its own whose microphone plays `tone` (default the role's supervision tone). */
   async function open(role: string, tone?: number, path = role): Promise<Page> {
     const wav = join(dir, `${role}.wav`);
-    writeFileSync(wav, sineWav(tone ?? TONES[role as keyof typeof TONES]));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${wav}`,
-        '--allow-loopback-in-peer-connection',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    const browser = await launchWithTone(wav, tone ?? TONES[role as keyof typeof TONES]);
     browsers.push(browser);
     const page = await browser.newPage();
     page.on('pageerror', (error) => errors.push(`${role}: ${error.message}`));
