@@ -52,6 +52,8 @@ const STATE_KEYS: Readonly<Record<string, MessageKey>> = {
   'retry-wait': 'stateRetryWait',
   active: 'stateActive',
   held: 'stateHeld',
+  consulting: 'stateConsulting',
+  conferenced: 'stateConferenced',
   'wrap-up': 'stateWrapUp',
   ended: 'stateEnded',
   completed: 'stateCompleted',

@@ -44,6 +44,8 @@ export const ar: Catalog = {
   stateConnecting: 'جارٍ التوصيل',
   stateRetryWait: 'بانتظار إعادة المحاولة',
   stateHeld: 'قيد الانتظار',
+  stateConsulting: 'تشاور',
+  stateConferenced: 'مكالمة جماعية',
   stateCompleted: 'مكتملة',
   stateCancelled: 'ملغاة',
   stateFailed: 'فاشلة',

@@ -48,6 +48,8 @@ export const consoleMessages = {
   stateConnecting: 'Connecting',
   stateRetryWait: 'Waiting to try again',
   stateHeld: 'On hold',
+  stateConsulting: 'Consulting',
+  stateConferenced: 'Conference',
   stateCompleted: 'Completed',
   stateCancelled: 'Cancelled',
   stateFailed: 'Failed',

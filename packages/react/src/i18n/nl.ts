@@ -44,6 +44,8 @@ export const nl: Catalog = {
   stateConnecting: 'Verbinden',
   stateRetryWait: 'Wacht op nieuwe poging',
   stateHeld: 'In de wacht',
+  stateConsulting: 'Overleg',
+  stateConferenced: 'Conferentie',
   stateCompleted: 'Afgerond',
   stateCancelled: 'Geannuleerd',
   stateFailed: 'Mislukt',

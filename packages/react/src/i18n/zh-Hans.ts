@@ -44,6 +44,8 @@ export const zhHans: Catalog = {
   stateConnecting: '正在连接',
   stateRetryWait: '等待重试',
   stateHeld: '保持中',
+  stateConsulting: '咨询中',
+  stateConferenced: '会议通话',
   stateCompleted: '已完成',
   stateCancelled: '已取消',
   stateFailed: '失败',

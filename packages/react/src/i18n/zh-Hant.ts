@@ -44,6 +44,8 @@ export const zhHant: Catalog = {
   stateConnecting: '正在連線',
   stateRetryWait: '等待重試',
   stateHeld: '保留中',
+  stateConsulting: '諮詢中',
+  stateConferenced: '會議通話',
   stateCompleted: '已完成',
   stateCancelled: '已取消',
   stateFailed: '失敗',
