@@ -104,4 +104,5 @@ export {
   type RecordingOptions,
 } from './recordings.hub';
 export type { SupervisionOptions, SupervisionVonagePort } from './supervision.hub';
+export type { VoiceInteraction } from './voice.calls';
 export type { ConsultTelephony, VoiceHubOptions, WireConsultLeg } from './voice.hub';
