@@ -32,7 +32,9 @@ export function toCallSnapshot(view: CallView | undefined, error: HelplineError 
     state,
     muted: context.muted,
     media: context.media,
-    ...(context.recording === 'off' ? {} : { recording: context.recording }),
+    ...(context.recording === undefined || context.recording === 'off'
+      ? {}
+      : { recording: context.recording }),
     ...(answeredAt === undefined ? {} : { connectedAt: answeredAt }),
     ...(state === 'failed' && error ? { error } : {}),
   };
