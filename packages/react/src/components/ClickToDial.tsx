@@ -1,5 +1,11 @@
 'use client';
-import { type DialCallOptions, type DialView, helplineError, isHelplineError } from '@helpline/core';
+import {
+  type AgentPresence,
+  type DialCallOptions,
+  type DialView,
+  helplineError,
+  isHelplineError,
+} from '@helpline/core';
 import { type ReactNode, useId, useState } from 'react';
 import { useHelpline } from '../context/HelplineContext';
 import { constantStore, useStore } from '../hooks/useStore';
@@ -16,7 +22,8 @@ export interface ClickToDialProps extends DialCallOptions {
   readonly className?: string | undefined;
 }
 
-const OFFLINE = constantStore({ status: 'offline' as const });
+/** Without an agent session the button reads as offline (a presence store with the one field it reads). */
+const OFFLINE = constantStore<Pick<AgentPresence, 'status'>>({ status: 'offline' });
 
 /**
  * A phone number in a CRM page as a call button: a click dials it from the agent session (`agent.dial`). The button is
@@ -36,7 +43,7 @@ export function ClickToDial({ number, children, className, queueId, timeZone }: 
   const i18n = useTranslator();
   const { t } = i18n;
   const id = useId();
-  const presence = useStore(agent?.$presence ?? OFFLINE);
+  const presence = useStore<Pick<AgentPresence, 'status'>>(agent?.$presence ?? OFFLINE);
   // This button's own dial (the session's `$dial` holds whichever button dialled last).
   const [view, setView] = useState<DialView | undefined>(undefined);
   const blocked = !agent?.takesCalls

@@ -113,7 +113,9 @@ describe('createPgLease (advisory lock + epoch)', async () => {
   });
 
   it('hands it over at once when the holder’s session is terminated; the holder knows, and contends again', async () => {
-    const a = lease('kill', 'a');
+    // a contends again after losing, but later than b, which tries every 100 ms: the lock freed by the termination
+    // is b's to take (with equal retries a loaded machine sometimes let a win it back first, and b waited forever).
+    const a = lease('kill', 'a', { retryMs: 1_500 });
     const b = lease('kill', 'b');
     await a.acquire();
     await b.acquire();
