@@ -43,6 +43,11 @@ export const DOC_SCREENSHOTS: readonly DocScreenshot[] = [
     shot: /^languages-03-board-nl\.png$/,
     test: 'tests/e2e/demo.languages.e2e.test.ts',
   },
+  {
+    image: 'reports-month-by-agent.png',
+    shot: /^reports-month-by-agent\.png$/,
+    test: 'tests/e2e/demo.reports.e2e.test.ts',
+  },
 ];
 
 /** Copies the newest matching screenshot of each picture; returns the pictures it found no screenshot for. */
