@@ -1,7 +1,7 @@
 import type { ReadableAtom } from 'nanostores';
 import type { ConnectionSnapshot } from '../connection/connection.machine';
 import { helplineError } from '../protocol/errors';
-import type { CallRecorder, CallRecorderOptions, RecordingChunkStore } from '../voice/call.recorder';
+import type { CallRecorder, CallRecordingTarget, RecordingChunkStore } from '../voice/call.recorder.types';
 import type { CallView } from '../voice/call.session';
 
 // The agent session records its browser calls (docs/voice.md#recording). The call's `recording` field is the only
@@ -141,7 +141,7 @@ export interface AgentRecordingOptions {
   /** Where chunks wait until the server has them. Default: IndexedDB (`helpline-recordings`). */
   readonly store?: RecordingChunkStore | undefined;
   /** Makes the recorder. Default `createCallRecorder` (a test passes a fake). */
-  readonly recorder?: ((options: CallRecorderOptions) => CallRecorder) | undefined;
+  readonly recorder?: ((options: CallRecordingTarget) => CallRecorder) | undefined;
   /** Default `globalThis.fetch`. */
   readonly fetch?: typeof fetch | undefined;
   /** A recorder or an upload failed; the chunks stay stored and are sent on the next connect. */

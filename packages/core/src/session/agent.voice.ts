@@ -6,7 +6,8 @@ import type { Queue, QueueVoice } from '../queue/queue.types';
 import type { CallSession } from '../voice/call.session';
 import type { Ringer } from '../voice/ring';
 import type { VoiceProvider } from '../voice/voice.types';
-import type { CallTap, WebRtcProvider } from '../voice/webrtc.provider';
+import type { WebRtcProvider } from '../voice/webrtc.provider';
+import type { RecordingTap } from './agent.recording';
 import type { SupervisionClient } from './supervision.client';
 
 // The agent session's calls: the console takes calls without host code. Where this session can take calls (a page
@@ -73,7 +74,7 @@ export interface AgentVoice {
    * The live call's audio in this page (`WebRtcProvider.tap()`), for the session's recorder; `undefined` without a
    * call here, and for an engine that records elsewhere (Vonage).
    */
-  tap(): CallTap | undefined;
+  tap(): RecordingTap | undefined;
   dispose(): void;
 }
 

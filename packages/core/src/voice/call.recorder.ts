@@ -1,4 +1,21 @@
 import { type AudioGraph, createAudioGraph } from './audio.graph';
+import type {
+  CallRecorder,
+  CallRecorderState,
+  CallRecordingTarget,
+  RecordingChunk,
+  RecordingChunkStore,
+  RecordingUpload,
+} from './call.recorder.types';
+
+export type {
+  CallRecorder,
+  CallRecorderState,
+  CallRecordingTarget,
+  RecordingChunk,
+  RecordingChunkStore,
+  RecordingUpload,
+} from './call.recorder.types';
 
 /**
  * Call recording in the agent's browser, for browser-to-browser calls (docs/voice.md#recording). Both sides are mixed
@@ -10,45 +27,10 @@ import { type AudioGraph, createAudioGraph } from './audio.graph';
  * control for card payments.
  */
 
-/** One encoded piece of a recording segment, as stored and uploaded. */
-export interface RecordingChunk {
-  readonly cid: string;
-  readonly callId: string;
-  /** The recorder run this chunk belongs to (a new one after a reload). */
-  readonly segment: string;
-  /** 0, 1, 2… within the segment. */
-  readonly index: number;
-  readonly type: string;
-  readonly data: Blob;
-}
-
-/** Where chunks wait until the server has them (IndexedDB in browsers; memory elsewhere). */
-export interface RecordingChunkStore {
-  put(chunk: RecordingChunk): Promise<void>;
-  delete(chunk: Pick<RecordingChunk, 'callId' | 'segment' | 'index'>): Promise<void>;
-  /** Every chunk not yet sent, in (call, segment, index) order. */
-  all(): Promise<RecordingChunk[]>;
-}
-
-/** Sends one chunk to the server; rejects when it did not arrive (it is tried again later). */
-export type RecordingUpload = (chunk: RecordingChunk) => Promise<void>;
-
-/** Where a recording is in its life: `recording ⇄ paused → stopped`. */
-export type CallRecorderState = 'recording' | 'paused' | 'stopped';
-
 /** Options of {@link createCallRecorder}. */
-export interface CallRecorderOptions {
-  readonly cid: string;
-  readonly callId: string;
-  /** This side's microphone (what the agent says). */
-  readonly microphone: MediaStream;
-  /** The far end's audio (what the customer says), when it arrived; {@link CallRecorder.setRemote} later. */
-  readonly remote?: MediaStream | undefined;
+export interface CallRecorderOptions extends CallRecordingTarget {
   /** The call's audio graph, when the console has one (supervision mixes in it too); default: a graph of its own. */
   readonly graph?: AudioGraph | undefined;
-  readonly upload: RecordingUpload;
-  /** Default: IndexedDB (`helpline-recordings`), or memory where there is none. */
-  readonly store?: RecordingChunkStore | undefined;
   /** How often the encoder hands over a chunk, ms. Default 5000. */
   readonly timesliceMs?: number | undefined;
   /** Default `audio/webm;codecs=opus` (whatever the browser supports of it). */
@@ -57,21 +39,6 @@ export interface CallRecorderOptions {
   readonly bitsPerSecond?: number | undefined;
   /** A segment id; default a random one. */
   readonly segment?: string | undefined;
-  /** Called when an upload fails (the chunk stays stored and is retried with the next one). */
-  readonly onError?: ((error: unknown) => void) | undefined;
-}
-
-/** A running recording of a call. Made by {@link createCallRecorder}. */
-export interface CallRecorder {
-  readonly state: CallRecorderState;
-  readonly segment: string;
-  /** Stops capturing; nothing said from now until {@link CallRecorder.resume} is recorded. */
-  pause(): void;
-  resume(): void;
-  /** The far end's audio changed (a new peer after a reload). */
-  setRemote(remote: MediaStream): void;
-  /** Ends the segment and waits until every chunk is stored and sent (or stored, when the server is unreachable). */
-  stop(): Promise<void>;
 }
 
 const DB_NAME = 'helpline-recordings';

@@ -15,6 +15,7 @@ export {
   type CallRecorder,
   type CallRecorderOptions,
   type CallRecorderState,
+  type CallRecordingTarget,
   createCallRecorder,
   createIndexedDbChunkStore,
   createMemoryChunkStore,

@@ -16,6 +16,7 @@ import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { launchWithTone } from '../../../core/src/voice/e2e/microphone';
 import { inLoopbackNamespace } from '../../../core/src/voice/e2e/namespace';
+import type {} from '../../../core/src/voice/e2e/recording.harness';
 import { parseConfig } from '../config/config';
 import { silentLogger } from '../log/logger';
 import { type HelplineServer, startServer } from '../server';
