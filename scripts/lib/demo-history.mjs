@@ -83,7 +83,7 @@ SELECT agent, status, reason, at FROM (
 ) shifts ORDER BY at`;
 
 /**
- * The cases of that history (docs/cases.md): about a quarter of the answered Support contacts opened one, solved
+ * The cases of that history (docs/cases.md): about a quarter of the answered contacts opened one, solved
  * when the contact's wrap-up ended. One in five customers came back about it (a second contact) and one in ten
  * solved cases was reopened, so first-contact resolution in the reports, computed from cases, has something true to
  * say. Cases older than two weeks are closed.
@@ -94,7 +94,7 @@ WITH picked AS (
          (interaction->'timestamps'->>'createdAt')::bigint AS created,
          (interaction->'timestamps'->>'wrapUpEndedAt')::bigint AS solved
   FROM interactions
-  WHERE id LIKE 'seed-%' AND queue_id = 'support' AND agent_id IS NOT NULL
+  WHERE id LIKE 'seed-%' AND agent_id IS NOT NULL
 ), chosen AS (
   SELECT *, 'seed-case-' || substr(id, 6) AS case_id,
          CASE WHEN solved < $1::bigint - 14 * ${DAY_MS} THEN 'closed' ELSE 'solved' END AS status,
@@ -106,8 +106,10 @@ WITH picked AS (
   SELECT case_id, customer_id, queue_id, status, jsonb_build_object(
       'value', status,
       'context', jsonb_build_object(
-        'subject', (ARRAY['Order arrived damaged', 'Refund not received', 'Cannot sign in', 'Wrong size delivered',
-                          'Delivery is late'])[1 + (h / 3) % 5],
+        'subject', CASE WHEN queue_id = 'sales'
+          THEN (ARRAY['Quote for 20 tents', 'Bulk discount question', 'Invoice address change'])[1 + (h / 3) % 3]
+          ELSE (ARRAY['Order arrived damaged', 'Refund not received', 'Cannot sign in', 'Wrong size delivered',
+                      'Delivery is late'])[1 + (h / 3) % 5] END,
         'priority', (ARRAY['normal', 'normal', 'normal', 'high', 'low'])[1 + (h / 5) % 5],
         'queueId', queue_id, 'assigneeId', agent_id, 'tags', '[]'::jsonb,
         'interactionIds', jsonb_build_array(id),
