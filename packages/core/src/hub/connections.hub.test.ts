@@ -183,6 +183,17 @@ describe('connections hub: liveness', () => {
     assert.ok(sweeps.length > 0);
   });
 
+  it('takes a pong that answers a ping sent before the welcome, and welcomes the hello after it', async () => {
+    const { link } = setup();
+    const early = link();
+    // The heartbeat pings every open socket; a client may answer while its hello is still being authenticated.
+    early.conn.receive(JSON.stringify({ t: 'pong', ts: 1 }));
+    await flush();
+    assert.deepEqual(early.of('bye'), []);
+    await early.hello('dev:visitor:v1');
+    assert.equal(early.of('welcome')[0]?.subject.id, 'v1');
+  });
+
   it("pings go through the sink's own way of sending them when it has one", async () => {
     const { clock, connections } = setup();
     const sent: string[] = [];

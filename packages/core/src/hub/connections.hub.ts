@@ -310,6 +310,9 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
       }
       return hello(conn, frame);
     }
+    // The heartbeat pings every open socket, welcomed or not (a silent one is dropped either way), so a client may
+    // answer a ping while its hello is still being authenticated: that pong is no frame of a session.
+    if (frame.t === 'pong' && !conn.subject) return;
     if (!conn.subject) return refuse(conn, CLOSE_CODES.unauthorized, helplineError('auth/required'));
     if (conn.spentToken !== undefined)
       await spendResumeToken(conn).catch((error: unknown) => deps.reportFailure('resume token', error));
