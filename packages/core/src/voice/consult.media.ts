@@ -4,7 +4,12 @@ import { type AudioGraph, createAudioGraph, playStream } from './audio.graph';
 import type { CallView } from './call.session';
 import type { ConsultLeg, ConsultSession } from './consult.session';
 import type { MediaSignal, VoiceProvider } from './voice.types';
-import { createWebRtcProvider, type WebRtcProvider, type WebRtcProviderOptions } from './webrtc.provider';
+import {
+  type CallTap,
+  createWebRtcProvider,
+  type WebRtcProvider,
+  type WebRtcProviderOptions,
+} from './webrtc.provider';
 
 // The media of consults on browser calls (docs/voice.md, "Consult media in the browser"). The customer never
 // connects to the consulted colleague: the consulting agent's browser mixes, with the same audio graph as
@@ -129,6 +134,8 @@ export function createConsultMedia(options: ConsultMediaOptions): ConsultMedia {
   let micClone: MediaStreamTrack | undefined;
   let stopRemote: (() => void) | undefined;
   let speaker: HTMLAudioElement | undefined;
+  /** The call's tap this graph sends through (taps stack: see `CallTap.send`). */
+  let callTap: CallTap | undefined;
   /** The leg's peer connection on the consulting side. */
   let outgoing: { legId: string; cid: string; provider: VoiceProvider } | undefined;
   /** The leg's peer connection on the colleague's side; signals wait in `pending` until it is ready. */
@@ -142,6 +149,7 @@ export function createConsultMedia(options: ConsultMediaOptions): ConsultMedia {
     const tap = provider.tap();
     const mic = tap?.microphone.getAudioTracks()[0];
     if (!tap || !mic) return undefined;
+    callTap = tap;
     const created = (options.createGraph ?? createAudioGraph)();
     graph = created;
     void created.context.resume().catch(() => undefined);
@@ -164,10 +172,8 @@ export function createConsultMedia(options: ConsultMediaOptions): ConsultMedia {
     hangUpOutgoing();
     if (!graph) return;
     stopRemote?.();
-    void provider
-      .tap()
-      ?.send(null)
-      .catch(() => undefined);
+    void callTap?.send(null).catch(() => undefined);
+    callTap = undefined;
     if (speaker) speaker.srcObject = null;
     music?.stop();
     micClone?.stop();

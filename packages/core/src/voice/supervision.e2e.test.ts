@@ -222,4 +222,76 @@ function scenarios(): void {
       assert.deepEqual(errors, []);
     });
   });
+
+  // Alice's browser mixes the call for Sam and for her consult at once: whichever stops first hands the customer's
+  // line back to the other, not to the raw microphone.
+  describe('a supervisor barging while the agent consults', () => {
+    const { visitor: customerTone, agent: aliceTone, colleague: bobTone, hold: holdTone } = CONSULT_TONES;
+    const tones = `tones=${[...Object.values(CONSULT_TONES), TONES.supervisor].join(',')}`;
+    let colleague: Page;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'helpline-consult-supervised-'));
+      server = await startVoiceServer(
+        {},
+        { pages: { ...CONSULT_PAGES, supervisor: SUPERVISION_PAGES.supervisor }, agents: ['alice', 'bob'] },
+      );
+      agent = await open('agent', aliceTone, `agent?${tones}&hold=${holdTone}&supervised`);
+      visitor = await open('visitor', customerTone, `visitor?${tones}`);
+      colleague = await open('colleague', bobTone, `colleague?${tones}`);
+      supervisor = await open('supervisor');
+      await act(visitor, 'call');
+      await agent.waitForFunction(() => window.supTest?.cid() !== null);
+      await act(agent, 'answer');
+      assert.notEqual(await when(visitor, aliceTone, true, 15_000), null, 'visitor hears Alice');
+      assert.equal(await act(colleague, 'available'), null, 'Bob is available');
+      cid = (await visitor.evaluate(() => window.supTest?.cid() ?? '')) ?? '';
+      assert.equal(typeof (await act(supervisor, 'start', `${cid} barging`)), 'number', 'Sam hears the call');
+      assert.notEqual(await when(visitor, TONES.supervisor, true), null, 'the customer hears Sam barge');
+    });
+
+    after(async () => {
+      for (const browser of browsers.splice(0)) await browser.close();
+      await server?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('consult: the customer on hold hears only the music, not the consult and not Sam', async () => {
+      const answered = act(colleague, 'answer');
+      assert.equal(await act(agent, 'consult', 'bob'), 'consulting');
+      assert.equal(await answered, 'active');
+      assert.notEqual(await when(visitor, holdTone, true), null, 'the customer hears hold music');
+      assert.notEqual(await when(visitor, TONES.supervisor, false), null, 'Sam is no longer heard');
+      await neverHears(visitor, aliceTone);
+      await neverHears(visitor, bobTone);
+      assert.deepEqual(await heard(visitor), [holdTone], 'only hold music');
+      assert.ok((await heard(supervisor)).includes(customerTone), 'Sam still hears the customer');
+    });
+
+    it("return: the customer hears Alice and Sam's barge again", async () => {
+      assert.equal(await act(agent, 'return'), 'active');
+      assert.notEqual(await when(visitor, aliceTone, true), null, 'the customer hears Alice');
+      assert.notEqual(await when(visitor, TONES.supervisor, true), null, 'the customer hears Sam again');
+      assert.notEqual(await when(visitor, holdTone, false), null, 'the hold music stopped');
+    });
+
+    it('Sam stops during a second consult: the customer keeps the hold music, then hears Alice on return', async () => {
+      const answered = act(colleague, 'answer');
+      assert.equal(await act(agent, 'consult', 'bob'), 'consulting');
+      assert.equal(await answered, 'active');
+      assert.notEqual(await when(visitor, holdTone, true), null, 'hold music');
+      await act(supervisor, 'stop', cid);
+      await neverHears(visitor, TONES.supervisor);
+      assert.deepEqual(await heard(visitor), [holdTone], 'still only hold music');
+      assert.equal(await act(agent, 'return'), 'active');
+      assert.notEqual(await when(visitor, aliceTone, true), null, 'the customer hears Alice');
+      assert.notEqual(await when(visitor, holdTone, false), null, 'the hold music stopped');
+      await neverHears(visitor, holdTone);
+      await neverHears(visitor, TONES.supervisor);
+    });
+
+    it('no page error with a supervisor in the consult', () => {
+      assert.deepEqual(errors, []);
+    });
+  });
 }

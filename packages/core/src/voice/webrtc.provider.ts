@@ -63,7 +63,12 @@ export interface CallTap {
   readonly microphone: MediaStream;
   /** The far end's audio, once it arrived. */
   readonly remote: MediaStream | undefined;
-  /** Sends `track` to the far end instead of the microphone (`null`: the microphone again). No renegotiation. */
+  /**
+   * Sends `track` to the far end instead of the microphone (`null`: this tap stops sending). No renegotiation.
+   * Taps stack: the far end hears the track of the tap that sent last and is still sending, else the microphone —
+   * so a consult's mix and a supervisor's mix on one call hand the line back to each other, not to the raw
+   * microphone, whichever stops first.
+   */
   send(track: MediaStreamTrack | null): Promise<void>;
   /** Calls `listener` with the far end's audio now (if any) and whenever it changes (a new peer after a reload). */
   onRemote(listener: (remote: MediaStream) => void): () => void;
@@ -163,8 +168,9 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): WebRt
   let peer: Peer | undefined;
   let audio: HTMLAudioElement | undefined;
   let remoteStream: MediaStream | undefined;
-  /** What is sent instead of the microphone (a mix), set through the tap. */
-  let sending: MediaStreamTrack | undefined;
+  /** What the taps send instead of the microphone (mixes), the last sender last; the far end hears the last. */
+  const senders: { readonly tap: CallTap; track: MediaStreamTrack }[] = [];
+  const sending = (): MediaStreamTrack | undefined => senders.at(-1)?.track;
   const remoteListeners = new Set<(remote: MediaStream) => void>();
   let muted = false;
   let held = false;
@@ -275,7 +281,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): WebRt
     const next = await openMicrophone(deviceId);
     const nextTrack = adopt(next);
     if (peer) {
-      await peer.sender.replaceTrack(sending ?? nextTrack);
+      await peer.sender.replaceTrack(sending() ?? nextTrack);
       swap = { deviceId: inputId ?? deviceId ?? 'default', bytesSent: lastBytesSent, since: env.now() };
     }
     emit({ type: 'devices', devices: await listDevices() });
@@ -303,7 +309,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): WebRt
       bundlePolicy: 'max-bundle',
       rtcpMuxPolicy: 'require',
     });
-    const sender = pc.addTrack(sending ?? currentTrack, stream ?? new MediaStream([currentTrack]));
+    const sender = pc.addTrack(sending() ?? currentTrack, stream ?? new MediaStream([currentTrack]));
     const created: Peer = { pc, sender, id: randomId('p'), remote: undefined, pending: [] };
     pc.onicecandidate = (event) => {
       const { candidate } = event;
@@ -572,7 +578,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): WebRt
     muted = false;
     if (audio) audio.srcObject = null;
     remoteStream = undefined;
-    sending = undefined;
+    senders.length = 0;
     releaseMicrophone();
   }
 
@@ -586,12 +592,16 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): WebRt
     tap() {
       const current = peer;
       if (!current || !stream) return undefined;
-      return {
+      const tap: CallTap = {
         microphone: stream,
         remote: remoteStream,
         async send(next) {
-          sending = next ?? undefined;
-          if (peer === current) await current.sender.replaceTrack(next ?? track ?? null);
+          const at = senders.findIndex((entry) => entry.tap === tap);
+          const own = senders[at];
+          if (own && next) own.track = next;
+          else if (own) senders.splice(at, 1);
+          else if (next) senders.push({ tap, track: next });
+          if (peer === current) await current.sender.replaceTrack(sending() ?? track ?? null);
         },
         onRemote(listener) {
           remoteListeners.add(listener);
@@ -599,6 +609,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): WebRt
           return () => remoteListeners.delete(listener);
         },
       };
+      return tap;
     },
     prepare,
     start: connect,

@@ -1,8 +1,10 @@
-// Alice in consult.e2e.test.ts: takes the call, consults Bob, returns, merges; her browser mixes the consult.
+// Alice in supervision.e2e.test.ts's consults: takes the call, consults Bob, returns, merges; her browser mixes the
+// consult (and, with `?supervised`, the call for a supervisor too).
 import { atom } from 'nanostores';
 import type { CallView } from '../call.session';
 import { createConsultMedia } from '../consult.media';
 import { createConsultSession } from '../consult.session';
+import { createAgentMixer } from '../supervision.media';
 import {
   callSessionOf,
   createListener,
@@ -29,6 +31,15 @@ createConsultMedia({
   holdMusic: { frequency: HOLD_NOTE, pulse: 0 },
   createAudio: listeningAudio(listener),
 });
+// With `supervised`, her browser also mixes the call for a supervisor, as the agent session does by default.
+if (new URLSearchParams(location.search).has('supervised')) {
+  createAgentMixer({
+    connection: agent.connection,
+    supervision: agent.supervision,
+    provider,
+    createAudio: listeningAudio(listener),
+  });
+}
 const calls = await callSessionOf(agent);
 calls.$call.subscribe((call) => $call.set(call));
 window.supTest = {
