@@ -169,8 +169,8 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): WebRt
   let audio: HTMLAudioElement | undefined;
   let remoteStream: MediaStream | undefined;
   /** What the taps send instead of the microphone (mixes), the last sender last; the far end hears the last. */
-  const senders: { readonly tap: CallTap; track: MediaStreamTrack }[] = [];
-  const sending = (): MediaStreamTrack | undefined => senders.at(-1)?.track;
+  const senders = new Map<CallTap, MediaStreamTrack>();
+  const sending = (): MediaStreamTrack | undefined => [...senders.values()].at(-1);
   const remoteListeners = new Set<(remote: MediaStream) => void>();
   let muted = false;
   let held = false;
@@ -578,7 +578,7 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): WebRt
     muted = false;
     if (audio) audio.srcObject = null;
     remoteStream = undefined;
-    senders.length = 0;
+    senders.clear();
     releaseMicrophone();
   }
 
@@ -596,11 +596,9 @@ export function createWebRtcProvider(options: WebRtcProviderOptions = {}): WebRt
         microphone: stream,
         remote: remoteStream,
         async send(next) {
-          const at = senders.findIndex((entry) => entry.tap === tap);
-          const own = senders[at];
-          if (own && next) own.track = next;
-          else if (own) senders.splice(at, 1);
-          else if (next) senders.push({ tap, track: next });
+          // A Map keeps its first order: a tap that sends again keeps its place.
+          if (next) senders.set(tap, next);
+          else senders.delete(tap);
           if (peer === current) await current.sender.replaceTrack(sending() ?? track ?? null);
         },
         onRemote(listener) {
