@@ -210,7 +210,65 @@ async function offerScenario(dataDir: string, env: Record<string, string>): Prom
   bobBack.terminate();
 }
 
+/**
+ * A browser call being talked on survives `kill -9` of the server (its media runs between the browsers): after a
+ * restart on the same database both parties attach to the same call, on hold as they left it, and the agent's
+ * hang-up ends it as any call — the interaction wraps up, it does not fail.
+ */
+async function callScenario(dataDir: string, env: Record<string, string>): Promise<void> {
+  const staff = { site: '', origin: null };
+  const first = await serve(dataDir, env);
+  const socketUrl = `${first.url.replace('http', 'ws')}/v1/ws`;
+  const alice = await TestClient.connect(socketUrl, await staffToken('alice'), staff);
+  await alice.ok('presence.set', { status: 'available' });
+  const callerToken = await visitorSession(first.url);
+  const caller = await TestClient.connect(socketUrl, callerToken);
+  const { cid } = await caller.ok('chat.start', { channel: 'voice', queueId: 'support' });
+  await alice.waitFor(
+    (f) => f.t === 'notice' && f.notice.type === 'offer' && f.notice.offer.interaction.id === cid,
+    'the call is offered to alice',
+  );
+  await alice.ok('offer.accept', { cid });
+  const callId = (await caller.ok('call.attach', { cid })).call?.callId ?? '';
+  await caller.ok('call.media', { cid, callId, media: 'connected' });
+  await alice.ok('call.hold', { cid, callId });
+  await first.kill();
+  caller.terminate();
+  alice.terminate();
+
+  const second = await serve(dataDir, env);
+  const url = `${second.url.replace('http', 'ws')}/v1/ws`;
+  cleanups.push(() => second.kill());
+  const callerBack = await TestClient.connect(url, callerToken);
+  const aliceBack = await TestClient.connect(url, await staffToken('alice'), staff);
+  const back = await callerBack.ok('call.attach', { cid });
+  assert.deepEqual(
+    [back.call?.callId, back.call?.state, back.call?.heldBy],
+    [callId, 'held', 'agent'],
+    'the same call, on hold as it was',
+  );
+  assert.equal((await aliceBack.ok('call.attach', { cid })).call?.callId, callId);
+  await aliceBack.ok('call.resume', { cid, callId });
+  await aliceBack.ok('call.hangup', { cid, callId });
+  const ended = await callerBack.waitFor(
+    (f) => f.t === 'notice' && f.notice.type === 'call' && f.notice.call.state === 'ended',
+    'the caller hears the call end',
+  );
+  assert.ok(ended.t === 'notice' && ended.notice.type === 'call');
+  assert.deepEqual([ended.notice.call.endedBy, ended.notice.call.endReason], ['agent', 'completed']);
+  const listed = await aliceBack.ok('conversation.list', {});
+  assert.equal(listed.interactions.find((i) => i.id === cid)?.state, 'wrap-up', 'wrapped up, not failed');
+  callerBack.terminate();
+  aliceBack.terminate();
+}
+
 describe('a server killed with SIGKILL', () => {
+  it('carries on a browser call being talked on, on PGlite', async () => {
+    await callScenario(await freshPgliteDir(), {});
+  });
+
+  it('carries on a browser call being talked on, on PostgreSQL', (t) => onPostgres(t, callScenario));
+
   it('loses nothing acknowledged on PGlite and restores waiting work', async () => {
     await crashScenario(await freshPgliteDir(), {});
   });

@@ -37,7 +37,7 @@ function setup(options: { refuse?: boolean } = {}) {
       { at: clock.now(), interactionId: after.id, type: 'queued', queueId: intent.kind, channel: 'chat' },
     ],
     displayNameOf: (agentId) => agentId.toUpperCase(),
-    calls: { plan: () => [], eventOf: () => undefined },
+    calls: { plan: () => [], eventOf: () => undefined, carriedOn: () => undefined },
     fanOut(stored, recipients) {
       order.push('fanned out');
       stored.forEach((event, index) => {

@@ -66,7 +66,7 @@ export interface ConversationLogDeps {
   /** An agent's name as participants see it. */
   readonly displayNameOf: (agentId: string) => string;
   /** The call steps an interaction step implies, and their log events (see voice.hub.ts). */
-  readonly calls: Pick<VoiceHub, 'plan' | 'eventOf'>;
+  readonly calls: Pick<VoiceHub, 'plan' | 'eventOf' | 'carriedOn'>;
   /** Sends stored events to the subjects named for each. */
   readonly fanOut: (stored: readonly StoredEvent[], recipients: readonly (readonly string[])[]) => void;
   /** Sends a subject the whole conversation, in order (an agent who just took it). */
@@ -270,13 +270,15 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
       if (ev) addEvent(change, ev);
     }
     let next = change.interaction;
+    // The call a restoring hub takes back, stored with the record it belongs to.
+    const call = deps.calls.carriedOn({ ...current, interaction: change.interaction }, calls);
     const stored = await deps.storage
       .commit(
         previous.id,
         change.events.map(({ at, ev }) => ({ at, ev })),
         (placed) => {
           next = withLeftSeqs(change.interaction, placed);
-          return { interaction: next, snapshot: change.snapshot, open };
+          return { interaction: next, snapshot: change.snapshot, open, ...(call ? { call } : {}) };
         },
         {
           expectState: previous.state,

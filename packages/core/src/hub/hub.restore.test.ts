@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Agent } from '../agent/agent.types';
 import type { OfferLeg } from '../interaction/lifecycle';
+import type { Queue } from '../queue/queue.types';
 import { createAgentSession } from '../session/agent.session';
 import { createVisitorSession } from '../session/visitor.session';
 import { createTestClock, supportQueue, type TestClock, testAgent, waitFor } from '../testing';
@@ -22,9 +23,14 @@ afterEach(() => {
 const OFFER_MS = supportQueue.offerTimeoutSeconds * 1000;
 
 /** One run of the hub on `storage`; a restart is a second call on the same storage and clock. */
-function start(storage: HubStorage, clock: TestClock, agents: readonly Agent[] = [testAgent('alice')]) {
+function start(
+  storage: HubStorage,
+  clock: TestClock,
+  agents: readonly Agent[] = [testAgent('alice')],
+  queue: Queue = supportQueue,
+) {
   const hub = createHub({
-    queues: [supportQueue],
+    queues: [queue],
     agents: [...agents],
     authenticate: devAuthenticate,
     clock,
@@ -162,5 +168,67 @@ describe('hub: offers outstanding at a restart', () => {
     const bob = second.agent('bob');
     await bob.setPresence('available');
     await waitFor(() => bob.$offers.get()[cid] !== undefined, 'offered to bob');
+  });
+});
+
+// A browser call's media runs between the browsers: a restart or a new routing leader carries on the call the record
+// stored, and its parties attach again, instead of ending a call both people are still talking on.
+describe('hub: browser calls being talked on at a restart', () => {
+  /** A voice call alice answered and whose media connected, and the hub it ran on closed as a crash would. */
+  async function talkingThenDown(queue = supportQueue) {
+    const storage = createMemoryStorage();
+    const clock = createTestClock();
+    const first = start(storage, clock, [testAgent('alice')], queue);
+    const alice = first.agent('alice');
+    await alice.setPresence('available');
+    const caller = first.visitor('v1');
+    const cid = await caller.startChat({ channel: 'voice' });
+    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'the call is offered to alice');
+    await alice.accept(cid);
+    const callId = (await caller.connection.command('call.attach', { cid })).call?.callId ?? '';
+    await caller.connection.command('call.media', { cid, callId, media: 'connected' });
+    await caller.connection.command('call.hold', { cid, callId });
+    first.hub.close();
+    return { storage, clock, cid, callId };
+  }
+
+  it('goes on: the parties attach to the same call, held as it was, and a hang-up ends it as usual', async () => {
+    const { storage, clock, cid, callId } = await talkingThenDown();
+    assert.deepEqual((await storage.getInteraction(cid))?.call?.snapshot.value, 'held', 'stored with the record');
+    const second = start(storage, clock);
+    await second.hub.restore();
+    const caller = second.visitor('v1');
+    const alice = second.agent('alice');
+    const back = await caller.connection.command('call.attach', { cid });
+    assert.deepEqual([back.call?.callId, back.call?.state, back.call?.heldBy], [callId, 'held', 'visitor']);
+    assert.equal((await alice.connection.command('call.attach', { cid })).call?.callId, callId);
+    await caller.connection.command('call.resume', { cid, callId });
+    await alice.connection.command('call.hangup', { cid, callId });
+    const interaction = second.hub.interaction(cid);
+    assert.deepEqual([interaction?.state, interaction?.endedBy], ['wrap-up', 'agent'], 'wrapped up, not failed');
+    assert.equal((await storage.getInteraction(cid))?.call, undefined, 'an ended call is not stored');
+  });
+
+  it('ends once neither party comes back', async () => {
+    const { storage, clock, cid } = await talkingThenDown();
+    const second = start(storage, clock);
+    await second.hub.restore();
+    await clock.advance(61_000);
+    assert.deepEqual(
+      [second.hub.interaction(cid)?.state, second.hub.interaction(cid)?.endedBy],
+      ['wrap-up', 'system'],
+    );
+  });
+
+  it('a call carried by a phone network is not stored, and ends as failed as before', async () => {
+    const vonage = { ...supportQueue, voice: { provider: 'vonage' as const } };
+    const { storage, clock, cid } = await talkingThenDown(vonage);
+    assert.equal((await storage.getInteraction(cid))?.call, undefined);
+    const second = start(storage, clock, [testAgent('alice')], vonage);
+    await second.hub.restore();
+    assert.deepEqual(
+      [second.hub.interaction(cid)?.state, second.hub.interaction(cid)?.endedBy],
+      ['wrap-up', 'system'],
+    );
   });
 });

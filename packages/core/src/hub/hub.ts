@@ -13,6 +13,7 @@ import type {
 import type { Queue } from '../queue/queue.types';
 import { surveyOf, surveyOffer } from '../queue/survey';
 import { createRouter } from '../routing/router';
+import type { CallRecord } from '../voice/voice.wire';
 import { INTERACTION_RULES, visibleUntil } from './access';
 import { createCallbacksHub } from './callbacks.hub';
 import { createCasesHub } from './cases.hub';
@@ -190,6 +191,7 @@ export function createHub(options: HubOptions): Hub {
     calls: {
       plan: (next, before, staged) => voice.plan(next, before, staged),
       eventOf: (call) => voice.eventOf(call),
+      carriedOn: (current, steps) => voice.carriedOn(current, steps),
     },
     // Supervisors watching a conversation (supervision.hub.ts) read its events as they come, read-only.
     fanOut: (stored, recipients) =>
@@ -330,6 +332,7 @@ export function createHub(options: HubOptions): Hub {
       },
       isOnline: (subjectId) => connsOf(subjectId).length > 0,
       recordingOf: (interaction) => queues.get(interaction.queueId)?.recording ?? 'never',
+      onPhoneNetwork: (interaction) => queues.get(interaction.queueId)?.voice?.provider === 'vonage',
       auditRecording: options.recordings?.audit,
       capabilitiesOf: (subjectId) => connsOf(subjectId).map((conn) => conn.capabilities),
       telephony: options.telephony,
@@ -620,12 +623,15 @@ export function createHub(options: HubOptions): Hub {
     // The SLA timers of open and pending cases run again on this leader.
     await cases.restore();
     const restored: Live[] = [];
+    /** The browser calls stored with their interactions, carried on by this hub. */
+    const storedCalls = new Map<Live, CallRecord>();
     for (const stored of await storage.openInteractions()) {
       const lifecycle = lifecycles[stored.interaction.channel];
       if (!lifecycle || live.has(stored.interaction.id)) continue;
       const current: Live = { interaction: stored.interaction, snapshot: stored.snapshot, lifecycle };
       live.remember(current);
       restored.push(current);
+      if (stored.call) storedCalls.set(current, stored.call);
     }
     // What agents hold goes back to them before anything is routed, with nothing awaited in between: the work they
     // handle, then the offers still out, each to the same agent until its original expiry. An offer the router
@@ -649,8 +655,9 @@ export function createHub(options: HubOptions): Hub {
         routingHub.enqueue(current);
       // The state's deadline waits again: an offer's expiry, a callback's slot or retry, a timed wrap-up.
       effects.arm(current);
-      // Calls do not survive a restart: a waiting or offered call rings again, a talking one ends (voice.hub.ts).
-      await voice.restored(current);
+      // A browser call being talked on goes on; a waiting or offered call rings again; another lost call ends
+      // (voice.restore.ts).
+      await voice.restored(current, storedCalls.get(current));
     }
     // Whatever fell due while nobody ran the router (offers, overflow) is handled now, then routing goes on.
     await routingHub.tick();

@@ -9,6 +9,7 @@ import type { HelplineError } from '../protocol/errors';
 import type { CommandOp, CommandResult, ConversationEvent } from '../protocol/protocol.types';
 import type { Queue } from '../queue/queue.types';
 import type { RoutingRule } from '../routing/rules';
+import type { CallRecord } from '../voice/voice.wire';
 import type { CaseSlaWarning } from './cases.hub';
 import type { CaseStore } from './cases.store';
 import type { ChannelsOptions } from './channels.types';
@@ -49,6 +50,12 @@ export interface StoredInteraction {
   readonly snapshot: InteractionSnapshot;
   /** False once the interaction reached a final state. */
   readonly open: boolean;
+  /**
+   * The interaction's call while a hub that restores the record can carry it on: a browser call being talked on
+   * (its media runs between the browsers, not through the server), so a new leader or a restarted server takes it
+   * back instead of ending it. Absent otherwise (no call, one still ringing, one on a phone network, a consult).
+   */
+  readonly call?: CallRecord | undefined;
 }
 
 /** A durable conversation event with its position in the log. */

@@ -50,7 +50,7 @@ export function quietLog(
     remember: (current) => live.remember(current),
     reportsOf: () => [],
     displayNameOf: (agentId) => agentId,
-    calls: { plan: () => [], eventOf: () => undefined },
+    calls: { plan: () => [], eventOf: () => undefined, carriedOn: () => undefined },
     fanOut: () => {},
     replay: async () => {},
   });

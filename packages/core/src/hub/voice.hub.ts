@@ -1,7 +1,7 @@
 import type { HelplineError } from '../protocol/errors';
 import type { ClientCapabilities, ConversationEvent, Notice, WireCall } from '../protocol/protocol.types';
-import type { RecordingPolicy } from '../voice/voice.machine';
-import { toWireCall } from '../voice/voice.wire';
+import type { RecordingPolicy, VoiceState } from '../voice/voice.machine';
+import { type CallRecord, toWireCall } from '../voice/voice.wire';
 import type { HubClock, Subject, VoiceHubOptions } from './hub.types';
 import type { Intent } from './lifecycles';
 import type { RecordingAuditEntry } from './recordings.hub';
@@ -33,6 +33,12 @@ export type { VoiceHubOptions } from './hub.types';
 export type { CallOp, CallStep, VoiceConnection, VoiceInteraction } from './voice.calls';
 export type { ConsultHandlers, ConsultSignalNotice, ConsultTelephony, WireConsultLeg } from './voice.consult';
 export type { CallSignalNotice } from './voice.signaling';
+
+/**
+ * The states of a call a restored hub carries on: picked up, not consulting. A ringing call rings again as a new one,
+ * and a consult's leg lives in the hub's memory only.
+ */
+const CARRIED_ON: ReadonlySet<VoiceState> = new Set(['connecting', 'active', 'held']);
 
 /** What the voice hub needs from the hub engine. */
 export interface VoiceHubDeps {
@@ -96,6 +102,11 @@ export interface VoiceHubDeps {
   readonly telephony?: ConsultTelephony | undefined;
   /** The recording policy of an interaction's queue (default: `never`). */
   readonly recordingOf?: ((interaction: VoiceInteraction['interaction']) => RecordingPolicy) | undefined;
+  /**
+   * True when the interaction's calls are carried by a phone network (its queue's voice is Vonage): their legs live
+   * in the gateway, so a restored hub cannot carry them on. Default: none is.
+   */
+  readonly onPhoneNetwork?: ((interaction: VoiceInteraction['interaction']) => boolean) | undefined;
   /** Writes a start, pause or resume of a recording to the audit trail, once the conversation's log has it. */
   readonly auditRecording?: ((entry: RecordingAuditEntry) => Promise<void>) | undefined;
 }
@@ -109,13 +120,19 @@ export interface VoiceHub {
   plan(next: VoiceInteraction, before: string, staged: readonly CallStep[]): CallStep[];
   /** The log event of a call step, when it has one. */
   eventOf(step: CallStep): ConversationEvent | undefined;
+  /**
+   * The interaction's call after these steps, when a hub that restores the interaction can carry it on (stored with
+   * the record: `StoredInteraction.call`): a browser call being talked on, not a consult, not on a phone network.
+   */
+  carriedOn(current: VoiceInteraction, steps: readonly CallStep[]): CallRecord | undefined;
   /** The interaction step and these call steps are stored: they become current (in the conversation's turn). */
   settled(current: VoiceInteraction, steps: readonly CallStep[]): void;
   /**
-   * After a restart, for each interaction the hub restored: its call did not survive. A waiting voice interaction
-   * rings again with a new call; one that was being talked on ends as failed (see `createCallRestore`).
+   * After a restart or a takeover, for each interaction the hub restored, with the call stored beside it: a browser
+   * call being talked on goes on (its parties attach again); otherwise a waiting voice interaction rings again with
+   * a new call, and one whose call was lost ends as failed (see `createCallRestore`).
    */
-  restored(current: VoiceInteraction): Promise<void>;
+  restored(current: VoiceInteraction, call?: CallRecord): Promise<void>;
   /**
    * A subject's connections changed (one opened, or one closed): calls whose parties are all gone are watched,
    * and an agent whose every console declared it cannot take calls gets no voice capacity (see
@@ -256,6 +273,16 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
     consultEvent: (cid, legId, event) => consults.consultEvent(cid, legId, event),
     plan: (next, before, staged) => book.plan(next, before, staged),
     eventOf: (step) => book.eventOf(step),
+    carriedOn(current, steps) {
+      const { interaction } = current;
+      const last = [...steps].reverse().find((step) => step.call.cid === interaction.id);
+      const call = last ? { ...last.call, snapshot: last.next } : book.get(interaction.id);
+      if (!call || !CARRIED_ON.has(call.snapshot.value)) return undefined;
+      // A dialled call's far end is a phone line, and a phone network's legs live in its gateway.
+      const dialled = interaction.channel === 'voice' && call.startedBy === 'agent';
+      if (dialled || deps.onPhoneNetwork?.(interaction)) return undefined;
+      return { callId: call.callId, cid: call.cid, startedBy: call.startedBy, snapshot: call.snapshot };
+    },
     settled(current, steps) {
       const cid = current.interaction.id;
       book.remember(current);
@@ -273,6 +300,10 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       draft: (current, startedBy) => book.draft(current, startedBy),
       commit: deps.commit,
       watchParties: presenceChanged,
+      takeBack(current, call) {
+        book.remember(current);
+        settle([{ call: { ...call }, before: undefined, next: call.snapshot }]);
+      },
     }),
     presenceChanged,
     callOf(cid) {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { voiceSnapshot } from '../voice/voice.machine';
+import { transition } from '../machine';
+import { voiceMachine, voiceSnapshot } from '../voice/voice.machine';
+import type { CallRecord } from '../voice/voice.wire';
 import type { Intent } from './lifecycles';
 import { createTurns } from './turns';
 import type { CallStep, VoiceInteraction } from './voice.calls';
@@ -11,6 +13,7 @@ function setup(options: { hasCall?: boolean } = {}) {
   const committed: { cid: string; calls: readonly CallStep[]; intent?: Intent }[] = [];
   const watched: string[] = [];
   const drafted: string[] = [];
+  const takenBack: string[] = [];
   const restored = createCallRestore({
     serialized: createTurns().serialized,
     hasCall: () => options.hasCall ?? false,
@@ -27,8 +30,9 @@ function setup(options: { hasCall?: boolean } = {}) {
       committed.push({ cid, ...step });
     },
     watchParties: (subjectId) => watched.push(subjectId),
+    takeBack: (current, call) => takenBack.push(`${current.interaction.id} ${call.callId}`),
   });
-  return { restored, committed, watched, drafted };
+  return { restored, committed, watched, drafted, takenBack };
 }
 
 describe('calls after a restart', () => {
@@ -54,6 +58,33 @@ describe('calls after a restart', () => {
     await restored(inState('voice', 'active'));
     assert.deepEqual(committed, [{ cid: 'c1', calls: [], intent: { kind: 'fail' } }]);
     assert.deepEqual([watched, drafted], [[], []]);
+  });
+
+  /** A browser call picked up and talking, as the record stores it. */
+  function talking(cid = 'c1'): CallRecord {
+    let snapshot = voiceSnapshot({ direction: 'inbound', at: 0 });
+    for (const type of ['ANSWER', 'CONNECTED'] as const)
+      snapshot = transition(voiceMachine, snapshot, { type, at: 1 }).snapshot;
+    assert.equal(snapshot.value, 'active');
+    return { callId: 'v-talking', cid, startedBy: 'visitor', snapshot };
+  }
+
+  it('a browser call stored with its interaction goes on, its parties watched until they attach again', async () => {
+    const { restored, committed, watched, drafted, takenBack } = setup();
+    await restored(inState('voice', 'active'), talking());
+    assert.deepEqual(takenBack, ['c1 v-talking']);
+    assert.deepEqual([committed, drafted], [[], []]);
+    assert.deepEqual(watched, [caller.id, 'alice']);
+    // A call escalated from a chat goes on with it too.
+    const chat = setup();
+    await chat.restored(inState('chat', 'active'), talking());
+    assert.deepEqual(chat.takenBack, ['c1 v-talking']);
+  });
+
+  it('a stored call whose interaction can no longer have one is not taken back', async () => {
+    const { restored, committed, takenBack } = setup();
+    await restored(inState('voice', 'wrap-up'), talking());
+    assert.deepEqual([takenBack, committed], [[], []]);
   });
 
   it('leaves alone a voice interaction past its call, one with a call already, and other channels', async () => {

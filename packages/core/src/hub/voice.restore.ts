@@ -1,7 +1,8 @@
 import { phaseOf } from '../interaction/phase';
 import type { CallSide } from '../voice/voice.machine';
+import type { CallRecord } from '../voice/voice.wire';
 import type { Intent } from './lifecycles';
-import { type CallStep, callMayGoOn, type VoiceInteraction } from './voice.calls';
+import { type CallStep, callMayGoOn, subjectOf, type VoiceInteraction } from './voice.calls';
 
 /** What restoring calls after a restart needs from the hub. */
 export interface CallRestoreDeps {
@@ -18,27 +19,44 @@ export interface CallRestoreDeps {
   ) => Promise<void>;
   /** Watches the parties of the subject's calls: a call with none of them connected ends after a while. */
   readonly watchParties: (subjectId: string) => void;
+  /** Holds a stored call again as the interaction's current call (its parties told, its watchdogs armed). */
+  readonly takeBack: (current: VoiceInteraction, call: CallRecord) => void;
 }
 
 /**
- * Creates what happens to the calls of restored interactions. A call does not survive a restart: its state and
- * timers lived in the process, its media in the browsers. A voice interaction still waiting in its queue, or still
- * offered to its agent (an offer outlives a restart), rings again with a new call, which the caller's page takes back
- * (unless the caller stays away: then it ends like any call whose parties are gone) and the agent answers by
- * accepting; one that was being talked on ends as failed (the agent wraps up). Other channels' calls were only
- * escalations: their interactions go on without them.
+ * Creates what happens to the calls of restored interactions. A browser call being talked on is stored with its
+ * interaction (`StoredInteraction.call`) and goes on: its media runs between the browsers, and its parties attach
+ * again when their sockets come back (if neither does, it ends like any call whose parties are gone). Other calls do
+ * not survive a restart: a voice interaction still waiting in its queue, or still offered to its agent (an offer
+ * outlives a restart), rings again with a new call, which the caller's page takes back (unless the caller stays
+ * away) and the agent answers by accepting; one whose call was lost while being talked on (a consult, a phone
+ * network's call) ends as failed (the agent wraps up). Other channels' lost calls were only escalations: their
+ * interactions go on without them.
  *
  * @example
  * ```ts
- * const restored = createCallRestore({ serialized, hasCall, draft, commit, watchParties });
- * for (const current of restoredInteractions) await restored(current);
+ * const restored = createCallRestore({ serialized, hasCall, draft, commit, watchParties, takeBack });
+ * for (const { current, call } of restoredInteractions) await restored(current, call);
  * ```
  */
-export function createCallRestore(deps: CallRestoreDeps): (current: VoiceInteraction) => Promise<void> {
-  return async (current) => {
+export function createCallRestore(
+  deps: CallRestoreDeps,
+): (current: VoiceInteraction, call?: CallRecord) => Promise<void> {
+  return async (current, call) => {
     const { interaction } = current;
     const state = current.snapshot.value;
-    if (interaction.channel !== 'voice' || deps.hasCall(interaction.id)) return;
+    if (deps.hasCall(interaction.id)) return;
+    if (call && callMayGoOn(interaction.channel, state)) {
+      await deps.serialized(interaction.id, async () => {
+        deps.takeBack(current, call);
+        for (const side of ['visitor', 'agent'] as const) {
+          const party = subjectOf(interaction, side);
+          if (party) deps.watchParties(party);
+        }
+      });
+      return;
+    }
+    if (interaction.channel !== 'voice') return;
     await deps.serialized(interaction.id, async () => {
       const phase = phaseOf('voice', state);
       if (phase === 'waiting' || phase === 'offered') {

@@ -513,6 +513,12 @@ ALTER TABLE email_legs ADD COLUMN IF NOT EXISTS seen_through bigint;
     name: 'scheduled reports: the last period each schedule was mailed for',
     sql: REPORT_SCHEDULES_MIGRATION_SQL,
   },
+  {
+    version: 29,
+    name: 'the live browser call of an interaction, beside its record, so a new leader or a restart carries it on',
+    // Written with every step of the record; NULL while the interaction has no call a hub can take back.
+    sql: 'ALTER TABLE interactions ADD COLUMN call jsonb;',
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.

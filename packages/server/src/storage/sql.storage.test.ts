@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { ConversationEvent, Interaction, WireInteraction } from '@helpline/core';
-import { createMemoryStorage, type HubStorage, type InteractionSnapshot } from '@helpline/core/hub';
+import {
+  createMemoryStorage,
+  type HubStorage,
+  type InteractionSnapshot,
+  type StoredInteraction,
+} from '@helpline/core/hub';
 import { freshPgliteDir, postgresTarget, testPostgresUrl } from '../testing/databases';
 import { MIGRATIONS, migrate } from './migrations';
 import { openPgliteThread } from './pglite.thread';
@@ -215,6 +220,36 @@ function contract(open: () => Promise<Subject>) {
       ).map((row) => row.id);
     assert.deepEqual(await overdueAt(35_000), []);
     assert.deepEqual(await overdueAt(45_000), ['e'], 'what is overdue is one query');
+  });
+
+  it('keeps the live browser call with its record (migration 29), and drops it once there is none or the record closed', async () => {
+    const { storage, second } = await open();
+    const call = {
+      callId: 'v-1',
+      cid: 'k',
+      startedBy: 'visitor' as const,
+      snapshot: { value: 'held', context: { media: 'connected', heldBy: 'visitor', heldMs: 0 } },
+    } as unknown as NonNullable<StoredInteraction['call']>;
+    const record = (state: string, open = true) => ({
+      interaction: { ...interaction('k', 'v1', state), agentId: 'alice' },
+      snapshot: snapshot(state),
+      open,
+    });
+    await storage.commit('k', [{ at: 1, ev: { type: 'state', state: 'active' } }], () => ({
+      ...record('active'),
+      call,
+    }));
+    const reader = second ?? storage;
+    assert.deepEqual((await reader.getInteraction('k'))?.call, call, 'read back as stored');
+    assert.deepEqual(
+      (await reader.openInteractions()).find((r) => r.interaction.id === 'k')?.call,
+      call,
+      'and with the open records a new leader restores',
+    );
+    await storage.putInteraction(record('active'));
+    assert.equal((await reader.getInteraction('k'))?.call, undefined, 'a step without a call clears it');
+    await storage.putInteraction({ ...record('ended', false), call });
+    assert.equal((await reader.getInteraction('k'))?.call, undefined, 'a closed record keeps no call');
   });
 
   it('gives the open interactions stored before migration 6 their deadline', async () => {

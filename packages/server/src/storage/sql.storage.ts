@@ -132,6 +132,7 @@ interface InteractionRow {
   interaction: Interaction;
   snapshot: InteractionSnapshot;
   is_open: boolean;
+  call: StoredInteraction['call'] | null;
 }
 
 interface EventRow {
@@ -158,7 +159,12 @@ function toEvent(row: EventRow): StoredEvent {
 }
 
 function toInteraction(row: InteractionRow): StoredInteraction {
-  return { interaction: row.interaction, snapshot: row.snapshot, open: row.is_open };
+  return {
+    interaction: row.interaction,
+    snapshot: row.snapshot,
+    open: row.is_open,
+    ...(row.call ? { call: row.call } : {}),
+  };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -195,13 +201,13 @@ RETURNING cid, seq, at, body`;
 const PUT_INTERACTION = `
 INSERT INTO interactions
   (id, channel, state, is_open, customer_id, queue_id, agent_id, csat_score, interaction, snapshot, created_at, updated_at,
-   due_at, due_kind)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14)
+   due_at, due_kind, call)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15::jsonb)
 ON CONFLICT (id) DO UPDATE SET
   channel = EXCLUDED.channel, state = EXCLUDED.state, is_open = EXCLUDED.is_open,
   customer_id = EXCLUDED.customer_id, queue_id = EXCLUDED.queue_id, agent_id = EXCLUDED.agent_id,
   csat_score = EXCLUDED.csat_score, interaction = EXCLUDED.interaction, snapshot = EXCLUDED.snapshot,
-  updated_at = EXCLUDED.updated_at, due_at = EXCLUDED.due_at, due_kind = EXCLUDED.due_kind`;
+  updated_at = EXCLUDED.updated_at, due_at = EXCLUDED.due_at, due_kind = EXCLUDED.due_kind, call = EXCLUDED.call`;
 
 /** Conversations whose sent clientMsgIds this process keeps in memory (least recently used ones are dropped). */
 const CLIENT_ID_CACHE = 20_000;
@@ -250,7 +256,10 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
     return rows[0] ? toEvent(rows[0]) : undefined;
   };
 
-  const putInteraction = async (db: SqlQueryable, { interaction, snapshot, open }: StoredInteraction) => {
+  const putInteraction = async (
+    db: SqlQueryable,
+    { interaction, snapshot, open, call }: StoredInteraction,
+  ) => {
     // The deadline of the state, beside the snapshot it comes from (migration 6): none once the record is closed.
     const due = open ? deadlineOf(interaction.channel, snapshot) : undefined;
     await db.query(PUT_INTERACTION, [
@@ -268,6 +277,7 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
       Date.now(),
       due?.at ?? null,
       due?.kind ?? null,
+      open && call ? JSON.stringify(call) : null,
     ]);
   };
 
@@ -438,7 +448,7 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
 
     async getInteraction(id) {
       const rows = await client.query<InteractionRow>(
-        'SELECT interaction, snapshot, is_open FROM interactions WHERE id = $1',
+        'SELECT interaction, snapshot, is_open, call FROM interactions WHERE id = $1',
         [id],
       );
       return rows[0] ? toInteraction(rows[0]) : undefined;
@@ -446,7 +456,7 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
 
     async openInteractions() {
       const rows = await client.query<InteractionRow>(
-        'SELECT interaction, snapshot, is_open FROM interactions WHERE is_open ORDER BY created_at, id',
+        'SELECT interaction, snapshot, is_open, call FROM interactions WHERE is_open ORDER BY created_at, id',
       );
       return rows.map(toInteraction);
     },
