@@ -145,7 +145,48 @@ describe('ClickToDial', () => {
       `the simulated label (${container.textContent})`,
     );
     assert.strictEqual(container.querySelector('.helpline-softphone')?.getAttribute('data-state'), 'dialing');
+    // No offer named the far end: the agent's interaction does (the number, as the server calls the customer).
+    assert.strictEqual(
+      container.querySelector('.helpline-softphone__status')?.textContent,
+      'Dialing +44 20 7946 0958…',
+    );
+    // A number has no initials: its avatar is a phone.
+    assert.ok(container.querySelector('.helpline-softphone__avatar svg'), 'a phone, not "+4"');
     await assertAccessible(container);
+  });
+
+  it('once the dialled call is over and wrapped up, nothing says "Calling…" and the softphone is idle', async () => {
+    const alice = agent();
+    await act(async () => {
+      await alice.setPresence('available');
+    });
+    // Support requires wrap-up: the call's work stays open after the hang-up until a disposition is given.
+    const { container } = mount(
+      <HelplineProvider agent={alice}>
+        <ClickToDial number="+44 20 7946 0958" queueId="support" />
+      </HelplineProvider>,
+    );
+    await settle();
+    await click(container.querySelector('button'));
+    await waitForUi(() => placed.length === 1, 'the call is placed');
+    const cid = placed[0]?.cid ?? '';
+    await waitForUi(() => alice.$calls.get()?.$call.get()?.cid === cid, 'the call session has the call');
+    const phone = mount(
+      <HelplineProvider agent={alice} voice={alice.$calls.get()}>
+        <Softphone />
+      </HelplineProvider>,
+    );
+    const status = container.querySelector('.helpline-dial__status');
+    await waitForUi(() => /^Calling /.test(status?.textContent ?? ''), 'calling');
+    await act(() => alice.$calls.get()?.hangUp() ?? Promise.resolve());
+    await waitForUi(() => status?.textContent === '', `the line cleared (${status?.textContent})`);
+    assert.strictEqual(container.querySelector('.helpline-dial')?.getAttribute('data-state'), 'idle');
+    const softphone = () => phone.container.querySelector('.helpline-softphone');
+    // In wrap-up the softphone still shows the call that ended; once the work is finished, it is ready again.
+    assert.notStrictEqual(softphone()?.getAttribute('data-state'), 'idle');
+    await act(() => alice.wrapUp(cid, { disposition: 'resolved' }));
+    await waitForUi(() => softphone()?.getAttribute('data-state') === 'idle', 'the softphone idle');
+    assert.include(phone.container.textContent, 'No call.');
   });
 
   it('shows the server’s refusal (do-not-call, calling hours with the next time) in the live region', async () => {

@@ -5,6 +5,8 @@ import {
   type DialView,
   helplineError,
   isHelplineError,
+  phaseOf,
+  type WireInteraction,
 } from '@helpline/core';
 import { type ReactNode, useId, useState } from 'react';
 import { useHelpline } from '../context/HelplineContext';
@@ -24,12 +26,13 @@ export interface ClickToDialProps extends DialCallOptions {
 
 /** Without an agent session the button reads as offline (a presence store with the one field it reads). */
 const OFFLINE = constantStore<Pick<AgentPresence, 'status'>>({ status: 'offline' });
+const NO_INTERACTIONS = constantStore<Readonly<Record<string, WireInteraction>>>({});
 
 /**
  * A phone number in a CRM page as a call button: a click dials it from the agent session (`agent.dial`). The button is
  * disabled, with the reason, while the console cannot take calls or the agent is offline; the server's refusal (the
  * do-not-call list, calling hours with the next allowed time, an invalid number) and a simulated call (no Vonage
- * account) are announced in a polite live region next to it. Needs an agent in `<HelplineProvider>`.
+ * account) are announced in a polite live region next to it; "Calling…" goes once the call it placed has ended. Needs an agent in `<HelplineProvider>`.
  *
  * @example
  * ```tsx
@@ -46,6 +49,10 @@ export function ClickToDial({ number, children, className, queueId, timeZone }: 
   const presence = useStore<Pick<AgentPresence, 'status'>>(agent?.$presence ?? OFFLINE);
   // This button's own dial (the session's `$dial` holds whichever button dialled last).
   const [view, setView] = useState<DialView | undefined>(undefined);
+  const interactions = useStore(agent?.$interactions ?? NO_INTERACTIONS);
+  // The call this button placed, while it lasts (its interaction in the agent's work, not yet in wrap-up).
+  const placedCall = view?.status === 'placed' ? interactions[view.cid] : undefined;
+  const calling = placedCall !== undefined && phaseOf(placedCall.channel, placedCall.state) === 'handling';
   const blocked = !agent?.takesCalls
     ? t('dialNoVoice')
     : presence.status === 'offline'
@@ -55,7 +62,7 @@ export function ClickToDial({ number, children, className, queueId, timeZone }: 
   const status =
     view?.status === 'placing'
       ? t('dialPlacing', { number })
-      : view?.status === 'placed'
+      : view?.status === 'placed' && calling
         ? `${t('dialPlaced', { number: view.number })}${view.simulated ? ` ${t('dialSimulated')}` : ''}`
         : view?.status === 'refused'
           ? t('dialRefused', { number, reason: i18n.error(view.error) })
@@ -74,7 +81,10 @@ export function ClickToDial({ number, children, className, queueId, timeZone }: 
     );
   };
   return (
-    <span className={cx('helpline-dial', className)} data-state={view?.status ?? 'idle'}>
+    <span
+      className={cx('helpline-dial', className)}
+      data-state={view?.status === 'placed' && !calling ? 'idle' : (view?.status ?? 'idle')}
+    >
       <button
         type="button"
         className="helpline-dial__button"

@@ -1,5 +1,5 @@
 'use client';
-import type { VoiceState } from '@helpline/core';
+import type { VoiceState, WireInteraction } from '@helpline/core';
 import { type KeyboardEvent, type ReactNode, useId, useState } from 'react';
 import { useHelpline } from '../context/HelplineContext';
 import { useCall } from '../hooks/useCall';
@@ -9,7 +9,7 @@ import type { MessageKey } from '../i18n/en';
 import { useTranslator } from '../i18n/translator';
 import { Icon } from './icons';
 import { KeyHint, useShortcutProps } from './KeyboardShortcuts';
-import { cx, ErrorText } from './shared';
+import { cx, ErrorText, initials } from './shared';
 
 const STATE_TEXT: Record<VoiceState, MessageKey> = {
   dialing: 'callStateDialing',
@@ -24,6 +24,7 @@ const STATE_TEXT: Record<VoiceState, MessageKey> = {
 };
 
 const NO_DIAL = constantStore(undefined);
+const NO_INTERACTIONS = constantStore<Readonly<Record<string, WireInteraction>>>({});
 
 const BADGE_TEXT: Record<VoiceState, MessageKey> = {
   dialing: 'callBadgeDialing',
@@ -39,16 +40,8 @@ const BADGE_TEXT: Record<VoiceState, MessageKey> = {
 
 const KEYPAD = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
 const DIGIT_KEYS = new Set<string>(KEYPAD);
-
-/** One or two letters for the caller's avatar. */
-function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  const letters = words.length > 1 ? [words[0], words.at(-1)] : [words[0]];
-  return letters
-    .map((word) => (word ? (Array.from(word)[0] ?? '') : ''))
-    .join('')
-    .toUpperCase();
-}
+/** A call that is over: once its interaction is done (wrap-up finished), the softphone is idle again. */
+const OVER: ReadonlySet<VoiceState> = new Set(['wrap-up', 'ended']);
 
 /** Props of {@link Softphone}. */
 export interface SoftphoneProps {
@@ -87,8 +80,15 @@ export function Softphone({ onTransfer, className }: SoftphoneProps): ReactNode 
   const hangUpShortcut = useShortcutProps('hangUp');
   const muteShortcut = useShortcutProps('mute');
   const dialled = useStore(agent?.$dial ?? NO_DIAL);
+  const interactions = useStore(agent?.$interactions ?? NO_INTERACTIONS);
+  // The agent's interaction of the call: it names the other party when the call session does not (a number the
+  // agent dialled, a call attached after a reload); once it is gone, the work is finished.
+  const cid = call.call?.cid;
+  const interaction = cid === undefined ? undefined : interactions[cid];
+  const finished =
+    agent !== undefined && cid !== undefined && OVER.has(call.state as VoiceState) && !interaction;
 
-  if (call.state === 'idle') {
+  if (call.state === 'idle' || finished) {
     const ready = call.available || agent?.takesCalls === true;
     return (
       <section
@@ -110,7 +110,10 @@ export function Softphone({ onTransfer, className }: SoftphoneProps): ReactNode 
   const { flags } = call;
   const view = call.call;
   const { context } = view.snapshot;
-  const name = view.remoteName ?? t('customerFallbackName');
+  const remoteName = view.remoteName ?? (interaction?.customer.name?.trim() || undefined);
+  const name = remoteName ?? t('customerFallbackName');
+  // A call this side placed rings at the other end: "Ringing Noor…", not "Incoming call from Noor".
+  const outbound = call.state === 'ringing' && context.direction === 'outbound';
   const answeredAt = context.timestamps.answeredAt;
   const digitsSent = sent.cid === view.cid ? sent.digits : '';
   const ringingHere = flags.canAnswer;
@@ -142,17 +145,17 @@ export function Softphone({ onTransfer, className }: SoftphoneProps): ReactNode 
           {t('phoneTitle')}
         </h2>
         <span className="helpline-softphone__badge" data-state={call.state} aria-hidden="true">
-          {t(BADGE_TEXT[call.state])}
+          {t(outbound ? 'callBadgeRingingOut' : BADGE_TEXT[call.state])}
         </span>
       </div>
       <div className="helpline-softphone__party">
         <span className="helpline-softphone__avatar" aria-hidden="true">
-          {view.remoteName ? initials(view.remoteName) : <Icon name="answer" />}
+          {(remoteName && initials(remoteName)) || <Icon name="answer" />}
         </span>
         <div className="helpline-softphone__who">
           <p className="helpline-softphone__name">{name}</p>
           <p className="helpline-softphone__status" role="status">
-            {t(STATE_TEXT[call.state], { name })}
+            {t(outbound ? 'callStateRingingOut' : STATE_TEXT[call.state], { name })}
           </p>
         </div>
         {answeredAt !== undefined && flags.isOnCall && (

@@ -3,6 +3,7 @@ import type { AwayReason, Channel, WireInteraction } from '@helpline/core';
 import type { ReactNode } from 'react';
 import type { MessageKey } from '../i18n/en';
 import type { Translator } from '../i18n/translator';
+import { Icon } from './icons';
 
 // Small pieces every component uses: labels from the catalog and the error line.
 
@@ -75,19 +76,23 @@ export function customerName({ t }: Translator, interaction: WireInteraction | u
   return interaction?.customer.name?.trim() || t('customerFallbackName');
 }
 
-/** Up to two initials for an avatar ("Noor de Vries" → "NV"); decorative, the name is always written out too. */
+/**
+ * Up to two initials for an avatar ("Noor de Vries" → "NV"); decorative, the name is always written out too. A name
+ * without letters (a phone number: "+44 20 7946 0958") has none: its avatar is a phone.
+ */
 export function initials(name: string): string {
-  const words = name.split(/\s+/).filter(Boolean);
+  const words = name.split(/\s+/).filter((word) => /^\p{L}/u.test(word));
   const first = words[0];
   const last = words.length > 1 ? words.at(-1) : undefined;
   return [first, last].map((word) => (word ? [...word][0]?.toUpperCase() : '')).join('');
 }
 
-/** A round avatar with the initials of `name`, hidden from assistive technology (the name is next to it). */
+/** A round avatar with the initials of `name` (a phone for a number), hidden from assistive technology. */
 export function Avatar({ name }: { readonly name: string }): ReactNode {
+  const letters = initials(name);
   return (
     <span className="helpline-avatar" aria-hidden="true">
-      {initials(name)}
+      {letters || <Icon name="answer" />}
     </span>
   );
 }

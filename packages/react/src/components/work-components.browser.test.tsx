@@ -3,7 +3,10 @@ import {
   type AgentSession,
   helplineError,
   type Queue,
+  transition,
   type VisitorSession,
+  voiceMachine,
+  voiceSnapshot,
   type WireInteraction,
 } from '@helpline/core';
 import { supportQueue } from '@helpline/core/testing';
@@ -158,6 +161,29 @@ describe('work components', () => {
       await click(hangUp);
       assert.strictEqual(status(), 'Call ended; wrap-up');
       assert.isNull(container.querySelector('.helpline-keypad'));
+    });
+
+    it('says a call the agent placed rings at the far end, and shows a number with a phone, not initials', () => {
+      const at = Date.now();
+      const ringing = transition(voiceMachine, voiceSnapshot({ direction: 'outbound', at }), {
+        type: 'RING',
+        at,
+      });
+      assert.ok(ringing.ok);
+      const voice = createFakeCall('none');
+      act(() => voice.$call.set({ remoteName: '+44 20 7946 0958', snapshot: ringing.snapshot }));
+      const { container } = mount(
+        <HelplineProvider agent={agent} voice={voice}>
+          <Softphone />
+        </HelplineProvider>,
+      );
+      assert.strictEqual(
+        container.querySelector('.helpline-softphone__status')?.textContent,
+        'Ringing +44 20 7946 0958…',
+      );
+      assert.strictEqual(container.querySelector('.helpline-softphone__badge')?.textContent, 'Ringing');
+      assert.notInclude(container.textContent, 'Answer', 'nothing to answer here');
+      assert.ok(container.querySelector('.helpline-softphone__avatar svg'), 'a phone for a number');
     });
 
     it('offers transfer while on a call and shows a failed action', async () => {

@@ -34,11 +34,17 @@ const MODE_LABEL = {
   whispering: 'supervisionWhisper',
   barging: 'supervisionBarge',
 } as const;
+/** What the supervisor is doing now, in words: who hears (or sees) them. */
+const MODE_STATUS = {
+  monitoring: 'supervisionYouMonitoring',
+  whispering: 'supervisionYouWhispering',
+  barging: 'supervisionYouBarging',
+} as const;
 
 /**
  * A supervisor's controls for one live interaction on the board: listen to, whisper to or barge into a call; read a
  * chat silently (its transcript, {@link MonitoredChat}, shows while monitored) and send its agent private notes; stop.
- * The pressed button is the leg's current mode.
+ * The pressed button is the leg's current mode, and a status line says who hears the supervisor in it.
  *
  * @example
  * ```tsx
@@ -69,6 +75,7 @@ export function SupervisionControls({
   const client = supervision;
 
   function choose(mode: SupervisionMode): void {
+    if (leg?.state === mode) return;
     void action.run(async () => {
       if (onCall) await ensureMedia(client, connection);
       if (leg) await client.setMode(cid, mode);
@@ -87,31 +94,38 @@ export function SupervisionControls({
   }
 
   const name = interaction.customerName ?? t('customerFallbackName');
+  const current = leg && leg.state in MODE_STATUS ? (leg.state as keyof typeof MODE_STATUS) : undefined;
   return (
     <fieldset className="helpline-supervision" data-mode={leg?.state ?? 'none'}>
       <legend className="helpline-visually-hidden">{t('supervisionControls', { name })}</legend>
-      {modes.map((mode) => (
-        <button
-          key={mode}
-          type="button"
-          className="helpline-button"
-          aria-pressed={leg?.state === mode}
-          disabled={action.pending || leg?.state === mode}
-          onClick={() => choose(mode)}
-        >
-          {t(onCall ? MODE_LABEL[mode] : 'supervisionRead')}
-        </button>
-      ))}
-      {leg && (
-        <button
-          type="button"
-          className="helpline-button"
-          disabled={action.pending}
-          onClick={() => void action.run(() => client.stop(cid))}
-        >
-          {t('supervisionStop')}
-        </button>
-      )}
+      <div className="helpline-supervision__modes">
+        {modes.map((mode) => (
+          <button
+            key={mode}
+            type="button"
+            className="helpline-button"
+            aria-pressed={leg?.state === mode}
+            // The mode in force stays enabled (pressed, not greyed out): clicking it again changes nothing.
+            disabled={action.pending && leg?.state !== mode}
+            onClick={() => choose(mode)}
+          >
+            {t(onCall ? MODE_LABEL[mode] : 'supervisionRead')}
+          </button>
+        ))}
+        {leg && (
+          <button
+            type="button"
+            className="helpline-button helpline-supervision__stop"
+            disabled={action.pending}
+            onClick={() => void action.run(() => client.stop(cid))}
+          >
+            {t('supervisionStop')}
+          </button>
+        )}
+      </div>
+      <p className="helpline-supervision__status" role="status">
+        {current && (onCall ? t(MODE_STATUS[current], { name: agentName }) : t('supervisionYouReading'))}
+      </p>
       {leg && !onCall && <MonitoredChat cid={cid} customerName={name} />}
       {leg && (
         <form className="helpline-supervision__note" onSubmit={send}>

@@ -79,6 +79,12 @@ describe('supervision from <SupervisorBoard>', () => {
     await click(byText(controls, 'button', 'Monitor'));
     await waitForUi(() => controls.getAttribute('data-mode') === 'monitoring', 'monitoring');
     assert.strictEqual(byText(controls, 'button', 'Monitor').getAttribute('aria-pressed'), 'true');
+    // The mode in force is pressed, not greyed out, and a line says what it means.
+    assert.isFalse(byText<HTMLButtonElement>(controls, 'button', 'Monitor').disabled);
+    assert.strictEqual(
+      controls.querySelector('[role="status"]')?.textContent,
+      'Reading silently. The customer never sees you.',
+    );
 
     await typeText(byLabel(controls, 'Private note to Alice'), 'Offer the refund');
     await click(byText(controls, 'button', 'Send note'));
@@ -90,6 +96,7 @@ describe('supervision from <SupervisorBoard>', () => {
 
     await click(byText(controls, 'button', 'Stop'));
     await waitForUi(() => controls.getAttribute('data-mode') === 'none', 'stopped');
+    assert.strictEqual(controls.querySelector('[role="status"]')?.textContent, '');
     const audit = await supervisor.supervision.audit({ cid });
     assert.deepEqual(
       audit.map((entry) => entry.action),
