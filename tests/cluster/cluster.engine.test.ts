@@ -1,7 +1,8 @@
 // Cluster mode in the normal suite (docs/decisions/0005): three `helpline serve` instances on one PostgreSQL behind
 // the round-robin balancer are one contact center — one instance leads and runs the hub, the others relay to it. A
 // chat crosses instances; a waiting chat is offered once; the HTTP API answers through a follower; a follower or
-// the leader killed mid-chat loses nothing acknowledged; a frozen leader that wakes up writes nothing.
+// the leader killed mid-chat loses nothing acknowledged, and a browser call being talked on goes on; a frozen leader
+// that wakes up writes nothing.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +16,7 @@ import { ClusterClient } from './cluster.client';
 const HEARTBEAT_SECONDS = 2;
 const CONFIG: ConfigInput = {
   queues: [{ id: 'support', name: 'Support', acw: { kind: 'none' }, offerTimeoutSeconds: 30 }],
-  agents: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'].map((id) => ({ id, name: id })),
+  agents: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'hank'].map((id) => ({ id, name: id })),
   sites: [{ id: 'shop', origins: [SITE_ORIGIN] }],
   limits: TEST_CONFIG.limits,
   heartbeatSeconds: HEARTBEAT_SECONDS,
@@ -345,6 +346,47 @@ describe('cluster mode: 3 instances on one PostgreSQL are one contact center', a
       `# the leader killed: instance ${next} led ${tookOverMs} ms later (hub restored); both parties were acknowledged again within ${continuedMs} ms`,
     );
     await ok(agent, 'chat.end', { cid });
+    await ok(agent, 'presence.set', { status: 'offline' });
+    await cluster.start(leader);
+    await cluster.waitHealthy(leader);
+  });
+
+  it('the leader killed mid-call: the browser call goes on with the new leader, and ends when the agent hangs up', {
+    timeout: 60_000,
+  }, async () => {
+    const leader = await leaderIndex();
+    const [visitorOn] = followersOf(leader);
+    assert.ok(visitorOn !== undefined, 'a follower');
+    const agent = await resumingOn(leader, 'hank', await staffToken('hank'), 'agent');
+    await ok(agent, 'presence.set', { status: 'available' });
+    const caller = await resumingOn(visitorOn, 'caller-of-hank', await visitorToken(), 'visitor');
+    const { cid } = (await ok(caller, 'chat.start', { channel: 'voice', queueId: 'support' })) as {
+      cid: string;
+    };
+    await until(() => agent.received.some((r) => isOffer(cid)(r.frame)), 'the offer');
+    await ok(agent, 'offer.accept', { cid });
+    type Attached = { call?: { callId: string; state: string } };
+    const callId = ((await ok(caller, 'call.attach', { cid })) as Attached).call?.callId ?? '';
+    await ok(caller, 'call.media', { cid, callId, media: 'connected' });
+    await cluster.kill(leader);
+    const next = await leaderIndex();
+    assert.notEqual(next, leader, 'another instance leads');
+    // Both consoles attach again once their sockets resumed, as a console does after any lost link.
+    for (const party of [caller, agent]) {
+      const { call } = (await ok(party, 'call.attach', { cid })) as Attached;
+      assert.deepEqual(
+        [call?.callId, call?.state],
+        [callId, 'active'],
+        `${party.name}: the same call goes on`,
+      );
+    }
+    await ok(agent, 'call.hangup', { cid, callId });
+    const [row] = await cluster.query<{ state: string; ended_by: string | null }>(
+      `SELECT state, interaction->>'endedBy' AS ended_by FROM interactions WHERE id = $1`,
+      [cid],
+    );
+    // Ended by its agent (the queue has no wrap-up), not failed by the system.
+    assert.deepEqual([row?.state, row?.ended_by], ['ended', 'agent']);
     await ok(agent, 'presence.set', { status: 'offline' });
     await cluster.start(leader);
     await cluster.waitHealthy(leader);
