@@ -519,6 +519,12 @@ ALTER TABLE email_legs ADD COLUMN IF NOT EXISTS seen_through bigint;
     // Written with every step of the record; NULL while the interaction has no call a hub can take back.
     sql: 'ALTER TABLE interactions ADD COLUMN call jsonb;',
   },
+  {
+    version: 30,
+    name: "an agent's open interactions by channel, for the capacity count of every accept and dial",
+    // Without it each accept scanned every open interaction of the deployment under the agent's lock.
+    sql: 'CREATE INDEX interactions_open_agent ON interactions (agent_id, channel) WHERE is_open;',
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.
