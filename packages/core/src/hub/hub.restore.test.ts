@@ -194,7 +194,11 @@ describe('hub: browser calls being talked on at a restart', () => {
 
   it('goes on: the parties attach to the same call, held as it was, and a hang-up ends it as usual', async () => {
     const { storage, clock, cid, callId } = await talkingThenDown();
-    assert.deepEqual((await storage.getInteraction(cid))?.call?.snapshot.value, 'held', 'stored with the record');
+    assert.deepEqual(
+      (await storage.getInteraction(cid))?.call?.snapshot.value,
+      'held',
+      'stored with the record',
+    );
     const second = start(storage, clock);
     await second.hub.restore();
     const caller = second.visitor('v1');
@@ -205,7 +209,11 @@ describe('hub: browser calls being talked on at a restart', () => {
     await caller.connection.command('call.resume', { cid, callId });
     await alice.connection.command('call.hangup', { cid, callId });
     const interaction = second.hub.interaction(cid);
-    assert.deepEqual([interaction?.state, interaction?.endedBy], ['wrap-up', 'agent'], 'wrapped up, not failed');
+    assert.deepEqual(
+      [interaction?.state, interaction?.endedBy],
+      ['wrap-up', 'agent'],
+      'wrapped up, not failed',
+    );
     assert.equal((await storage.getInteraction(cid))?.call, undefined, 'an ended call is not stored');
   });
 

@@ -476,11 +476,16 @@ describe('hub voice: calls after a restart', () => {
     await second.restore();
     // The call picked up goes on (its media runs between the browsers); it ends as failed when that media never
     // connects, as it would have without the restart.
-    const { call: picked } = await visitorOf(second, 'v1').connection.command('call.attach', { cid: talking });
+    const { call: picked } = await visitorOf(second, 'v1').connection.command('call.attach', {
+      cid: talking,
+    });
     assert.equal(picked?.state, 'connecting');
     assert.equal(second.interaction(talking)?.state, 'active');
     await clock.advance(30_000);
-    await waitFor(() => second.interaction(talking)?.state === 'wrap-up', 'the call that never connected ended');
+    await waitFor(
+      () => second.interaction(talking)?.state === 'wrap-up',
+      'the call that never connected ended',
+    );
     assert.equal(second.interaction(talking)?.endReason, 'failed');
     const { call } = await visitorOf(second, 'v2').connection.command('call.attach', { cid: waiting });
     assert.deepEqual(
