@@ -50,6 +50,27 @@ describe('heartbeat', () => {
     assert.equal(pings[0]?.raw, pings[1]?.raw);
   });
 
+  it('pings each connection in a slice of the interval of its own, so the pings of many do not go out at once', async () => {
+    const { clock, pings, open } = setup();
+    // One connection opened every 1.5 s: each first ping comes about one interval after it was first seen.
+    for (let i = 0; i < 10; i++) {
+      open(`c${i}`);
+      await clock.advance(1_500);
+    }
+    await clock.advance(15_000);
+    const at = new Map<number, string[]>();
+    for (const { name, raw } of pings) {
+      const { ts } = JSON.parse(raw) as { ts: number };
+      at.set(ts, [...(at.get(ts) ?? []), name]);
+    }
+    assert.ok(pings.length >= 10, `pinged: ${pings.length}`);
+    for (const [ts, names] of at) assert.equal(names.length, 1, `one ping at ${ts}: ${names.join(', ')}`);
+    assert.deepEqual(
+      pings.slice(0, 3).map((p) => p.name),
+      ['c0', 'c1', 'c2'],
+    );
+  });
+
   it('drops a connection that left two pings unanswered; one that is heard from stays', async () => {
     const { clock, dropped, heartbeat, open } = setup();
     open('quiet');

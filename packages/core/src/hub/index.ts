@@ -65,6 +65,7 @@ export {
   type EscalationAuditEntry,
   type EscalationStore,
 } from './escalations.store';
+export { PING_SLICES, sliceFor } from './heartbeat';
 export { createHub, type Hub } from './hub';
 export type {
   AdmissionRequest,

@@ -6,7 +6,14 @@ import {
   helplineError,
   type ServerFrame,
 } from '@helpline/core';
-import type { ConnectionMeta, HubConnection, HubConnectionSink, Subject } from '@helpline/core/hub';
+import {
+  type ConnectionMeta,
+  type HubConnection,
+  type HubConnectionSink,
+  PING_SLICES,
+  type Subject,
+  sliceFor,
+} from '@helpline/core/hub';
 import type { ChannelCall, EngineBus } from './engine.topics';
 import type { ForwardedReply, ForwardedRequest } from './http.forward';
 
@@ -76,6 +83,8 @@ interface Relayed {
   unanswered: number;
   /** Whether a pong of the client went to the leader already (the first one does). */
   pongRelayed: boolean;
+  /** The slice of the ping interval it is pinged in (see `sliceFor`), from the first tick that saw it. */
+  slice?: number;
 }
 
 interface Waiting {
@@ -124,16 +133,23 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
   let closed = false;
   const { heartbeatMs } = options;
   let beating: ReturnType<typeof setInterval> | undefined;
+  let tick = 0;
 
-  /** One beat of the relayed sockets' heartbeat: a ping each, and the end of those that left two unanswered. */
+  /**
+   * One tick of the relayed sockets' heartbeat, as the hub's: the sockets of this tick's slice each get a ping, and
+   * those of them that left two unanswered are ended.
+   */
   function beat() {
     if (relayed.size === 0) {
       clearInterval(beating);
       beating = undefined;
       return;
     }
+    tick++;
     const ping = JSON.stringify({ t: 'ping', ts: Date.now() } satisfies ServerFrame);
     for (const [connectionId, socket] of [...relayed]) {
+      socket.slice ??= sliceFor(tick);
+      if (socket.slice !== tick % PING_SLICES) continue;
       if (socket.unanswered >= 2) {
         const error = helplineError('connection/timeout', { op: 'ping', ms: (heartbeatMs ?? 0) * 2 });
         socket.sink.send(JSON.stringify({ t: 'bye', code: CLOSE_CODES.timeout, error: error.toPayload() }));
@@ -243,7 +259,7 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       relayed.set(connectionId, socket);
       const keepsAlive = heartbeatMs !== undefined;
       if (keepsAlive && beating === undefined) {
-        beating = setInterval(beat, heartbeatMs);
+        beating = setInterval(beat, heartbeatMs / PING_SLICES);
         beating.unref();
       }
       bus.publish(
