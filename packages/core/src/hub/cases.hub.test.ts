@@ -197,6 +197,76 @@ describe('cases hub', () => {
     assert.equal(reopened.contacts, 2);
   });
 
+  it("an interaction's cases are looked up once, not per message; a case linked later, even mid-lookup, is seen", async () => {
+    const { cases, live, clock, store } = setup();
+    const lookups: string[] = [];
+    let holdLookup: Promise<void> | undefined;
+    const original = store.ofInteraction.bind(store);
+    store.ofInteraction = async (cid) => {
+      lookups.push(cid);
+      const records = await original(cid);
+      await holdLookup;
+      return records;
+    };
+    let seq = 0;
+    const customerWrites = (cid: string) =>
+      cases.stepped({
+        current: live.get(cid),
+        stored: [
+          {
+            cid,
+            seq: ++seq,
+            at: clock.now(),
+            ev: { type: 'message', id: `m${seq}`, cid, from: { id: 'v1', role: 'visitor', name: 'Vera' } },
+          },
+        ],
+      } as unknown as InteractionStepped);
+    const settle = async () => {
+      for (let round = 0; round < 20; round += 1) await new Promise((resolve) => setImmediate(resolve));
+    };
+    for (let i = 0; i < 3; i += 1) customerWrites('c1');
+    await settle();
+    assert.equal(lookups.length, 1, 'three messages, one lookup');
+    // A case opened (and solved) from the chat: the next message finds it and reopens it.
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    await cases.handlers['case.update'](callerOf(alice), { caseId: created.id, event: 'SOLVE' });
+    customerWrites('c1');
+    await settle();
+    assert.equal((await store.get(created.id))?.snapshot.value, 'open', 'the message reopened the case');
+    // Another case linked while a lookup (which found only the first) is still on its way: the stale answer is not kept.
+    const { case: second } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c2',
+      subject: 'Invoice',
+    });
+    await cases.handlers['case.update'](callerOf(alice), { caseId: second.id, event: 'SOLVE' });
+    let release = () => {};
+    holdLookup = new Promise((resolve) => {
+      release = resolve;
+    });
+    const before = lookups.length;
+    customerWrites('c2');
+    await settle();
+    assert.equal(lookups.length, before + 1, 'the lookup of c2 is under way');
+    const { case: third } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c2',
+      subject: 'Delivery',
+    });
+    await cases.handlers['case.update'](callerOf(alice), { caseId: third.id, event: 'SOLVE' });
+    release();
+    holdLookup = undefined;
+    await settle();
+    customerWrites('c2');
+    await settle();
+    assert.equal(
+      (await store.get(third.id))?.snapshot.value,
+      'open',
+      'the case linked mid-lookup is reopened',
+    );
+  });
+
   it("an agent's reply on a linked interaction is the case's first response: the target is met", async () => {
     const { cases, live, clock, store } = setup();
     const { case: created } = await cases.handlers['case.create'](callerOf(alice), {

@@ -14,7 +14,7 @@ import { helplineError } from '../protocol/errors';
 import type { CommandResult, Notice } from '../protocol/protocol.types';
 import { authorizeRole, type Relation } from './access';
 import type { PlacedCallback, StaffCallbackRequest } from './callbacks.hub';
-import type { CaseStore } from './cases.store';
+import type { CaseAuditEntry, CaseStore } from './cases.store';
 import type { InteractionStepped } from './conversation.log';
 import type { Caller, CommandHandlers } from './dispatch';
 import type { ReportFailure } from './failures';
@@ -160,6 +160,9 @@ export function wireCase(record: CaseRecord, now: number): WireCase {
   };
 }
 
+/** Interactions whose linked cases a hub keeps in memory (the oldest looked up are forgotten first). */
+const LINKED_CASES_KEPT = 20_000;
+
 const STATUS_ORDER = { open: 0, pending: 1, solved: 2, closed: 3 } as const;
 
 /** How many of a customer's latest interactions are searched for linked cases (cases of customers merged in). */
@@ -179,6 +182,39 @@ const LINKED_INTERACTIONS = 500;
 export function createCasesHub(deps: CasesHubDeps): CasesHub {
   const { store, clock } = deps;
 
+  // Every message looks up the cases of its interaction (a customer's reopens a solved case, staff's first reply
+  // meets its target), and almost every interaction has none: asking the store each time was a query per message.
+  // So the case ids linked to an interaction are kept from its first lookup on, messages sent at once sharing it.
+  // Links are only ever added, and only by this hub's saves, which forget what they touch (a lookup still on its
+  // way then is not kept). In a cluster the leader's hub alone writes cases, and a new leader starts knowing nothing.
+  const linkedCases = new Map<string, Promise<readonly string[]>>();
+
+  async function save(record: CaseRecord, entry: CaseAuditEntry): Promise<void> {
+    try {
+      await store.save(record, entry);
+    } finally {
+      for (const cid of record.snapshot.context.interactionIds) linkedCases.delete(cid);
+    }
+  }
+
+  /** The cases `cid` is linked to, as stored now. */
+  async function casesOfInteraction(cid: string): Promise<CaseRecord[]> {
+    const known = linkedCases.get(cid);
+    if (known === undefined) {
+      const lookup = store.ofInteraction(cid);
+      const ids = lookup.then((records) => records.map((record) => record.id));
+      if (linkedCases.size >= LINKED_CASES_KEPT)
+        linkedCases.delete(linkedCases.keys().next().value as string);
+      linkedCases.set(cid, ids);
+      ids.catch(() => {
+        if (linkedCases.get(cid) === ids) linkedCases.delete(cid);
+      });
+      return lookup;
+    }
+    const records = await Promise.all((await known).map((caseId) => store.get(caseId)));
+    return records.filter((record) => record !== undefined);
+  }
+
   /** Whether `subject` may see cases of `queueId`. */
   function serves(subject: Subject, queueId: string): boolean {
     if (subject.role === 'supervisor') return true;
@@ -197,7 +233,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
       throw helplineError('conflict/state', { operation, entity: 'case', state: record.snapshot.value });
     if (!result.changed) return record;
     const next = { ...record, snapshot: result.snapshot };
-    await store.save(next, { caseId: record.id, type: event.type, actorId, at: event.at });
+    await save(next, { caseId: record.id, type: event.type, actorId, at: event.at });
     arm(next);
     if (alerted.has(record.id)) {
       alerted.set(record.id, next);
@@ -487,7 +523,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
           assigneeId: subject.role === 'agent' ? subject.id : undefined,
         }),
       };
-      await store.save(record, { caseId: record.id, type: 'CREATE', actorId: subject.id, at });
+      await save(record, { caseId: record.id, type: 'CREATE', actorId: subject.id, at });
       arm(record);
       return view(record);
     },
@@ -572,7 +608,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
 
   /** A message from the customer on an interaction linked to a solved case reopens it. */
   async function customerWrote(cid: string, customerId: string, at: number): Promise<void> {
-    for (const record of await store.ofInteraction(cid)) {
+    for (const record of await casesOfInteraction(cid)) {
       if (record.snapshot.value !== 'solved' && record.snapshot.value !== 'pending') continue;
       await step(record, { type: 'CONTACT', at, interactionId: cid }, customerId, 'reopen the case');
     }
@@ -583,7 +619,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
    * (`AGENT_REPLY`), which meets the case's first-response target.
    */
   async function staffReplied(cid: string, staffId: string, at: number): Promise<void> {
-    for (const record of await store.ofInteraction(cid)) {
+    for (const record of await casesOfInteraction(cid)) {
       const { value, context } = record.snapshot;
       if ((value !== 'open' && value !== 'pending') || context.firstResponseAt !== undefined) continue;
       await step(record, { type: 'AGENT_REPLY', at }, staffId, 'record the first response');
