@@ -34,6 +34,7 @@ import { API_SECURITY_HEADERS, endRawResponse, securityHeaders } from './http/se
 import { createAdmission, createTokenBuckets, instanceShare } from './limits/rate-limit';
 import { createLogger, type Logger } from './log/logger';
 import { prepareOutbound } from './outbound';
+import { pooledRandomBytes } from './random.pool';
 import { createRecordingRoutes, createRecordingStore, type RecordingRoutes } from './recordings';
 import { reportsOfQueues } from './reports';
 import { createReportScheduler } from './reports/reports.schedule';
@@ -385,6 +386,7 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       ? { telephony: vonage ? vonage.telephony(dial.check) : outbound?.simulatedTelephony(dial.check) }
       : {}),
     storage,
+    randomBytes: pooledRandomBytes(),
     heartbeatMs: options.heartbeatMs ?? config.file.heartbeatSeconds * 1000,
     agentGraceMs: config.file.agentGraceSeconds * 1000,
     ...(config.file.email ? { emailLegGraceMs: config.file.email.continueGraceSeconds * 1000 } : {}),
