@@ -158,6 +158,19 @@ function toEvent(row: EventRow): StoredEvent {
   return { cid: row.cid, seq: Number(row.seq), at: Number(row.at), ev: row.body };
 }
 
+/** What an append returns: the `seq` it took. */
+interface AppendedRow {
+  readonly seq: number | string;
+}
+
+// An append returns only the `seq` it took: the event is the one just written (as the memory storage answers), so
+// the database need not print its JSON back nor this process parse it, once per message.
+function appended(rows: readonly AppendedRow[], cid: string, at: number, ev: ConversationEvent): StoredEvent {
+  const row = rows[0];
+  if (!row) throw new Error(`appending to ${cid} returned no row`);
+  return { cid, seq: Number(row.seq), at, ev };
+}
+
 function toInteraction(row: InteractionRow): StoredInteraction {
   return {
     interaction: row.interaction,
@@ -183,7 +196,7 @@ WITH head AS (
 )
 INSERT INTO events (cid, seq, at, type, client_msg_id, body)
 SELECT $1, head.last_seq, $2, $3, $4, $5::jsonb FROM head
-RETURNING cid, seq, at, body`;
+RETURNING seq`;
 
 // The same, for a leader in cluster mode: the head is raised only once the fence ($6 lease, $7 epoch) passed, in
 // the same statement, so an append costs no more round trips fenced than not.
@@ -196,7 +209,7 @@ head AS (
 )
 INSERT INTO events (cid, seq, at, type, client_msg_id, body)
 SELECT $1, head.last_seq, $2, $3, $4, $5::jsonb FROM head
-RETURNING cid, seq, at, body`;
+RETURNING seq`;
 
 const PUT_INTERACTION = `
 INSERT INTO interactions
@@ -334,16 +347,14 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
         await checkCommit(tx, cid, options);
         const placed: StoredEvent[] = [];
         for (const { at, ev } of events) {
-          const rows = await tx.query<EventRow>(APPEND_EVENT, [
+          const rows = await tx.query<AppendedRow>(APPEND_EVENT, [
             cid,
             at,
             ev.type,
             ev.type === 'message' ? ev.clientMsgId : null,
             JSON.stringify(ev),
           ]);
-          const row = rows[0];
-          if (!row) throw new Error(`appending to ${cid} returned no row`);
-          placed.push(toEvent(row));
+          placed.push(appended(rows, cid, at, ev));
         }
         await putInteraction(tx, recordOf(placed));
         const { startRequest, channel: keys } = options;
@@ -467,13 +478,12 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
         const params = [cid, at, ev.type, clientMsgId, JSON.stringify(ev)];
         const rows = await (fence
           ? underFence(fence, (epoch) =>
-              client.query<EventRow>(APPEND_EVENT_FENCED, [...params, fence.lease, epoch]),
+              client.query<AppendedRow>(APPEND_EVENT_FENCED, [...params, fence.lease, epoch]),
             )
-          : client.query<EventRow>(APPEND_EVENT, params));
-        const row = rows[0];
-        if (!row) throw new Error(`appending to ${cid} returned no row`);
+          : client.query<AppendedRow>(APPEND_EVENT, params));
+        const stored = appended(rows, cid, at, ev);
         if (clientMsgId !== null) clientIds.get(cid)?.add(clientMsgId);
-        return toEvent(row);
+        return stored;
       } catch (error) {
         // Another server process stored the same send first: its event is the one that counts.
         if (clientMsgId !== null && isUniqueViolation(error)) {
