@@ -292,11 +292,18 @@ function fanoutRow(run: LoadRun, which: 'all' | 'same' | 'cross'): BenchRow {
     what: `cluster, ${run.label}: fan-out p50 / p99, ${title} (${scale})`,
     measured: none
       ? `no message (${incomplete(run) || 'no chat was placed so'})`
-      : `${ms(figures.p50)} / ${ms(figures.p99)}${undelivered}`,
+      : `${ms(figures.p50)} / ${ms(figures.p99)}${undelivered}${which === 'all' ? halves(result) : ''}`,
     budget: `p99 ≤ ${FANOUT_P99_MS} ms`,
     competitors: which === 'all' ? 'soketi gates on p95 < 100 ms' : '—',
     ok: complete(run) && !none && figures.delivered === figures.sent && figures.p99 <= FANOUT_P99_MS,
   };
+}
+
+/** Where the time of a delivery went: the way to the server and the way from it (whole ms, the wall clock's). */
+function halves(result: LoadResult): string {
+  const [inP50, inP99] = result.inbound;
+  const [outP50, outP99] = result.outbound;
+  return `; to the server ${inP50} / ${inP99} ms, from it to the agent ${outP50} / ${outP99} ms`;
 }
 
 /** Why a run is not complete, or ''. */

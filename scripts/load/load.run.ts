@@ -44,6 +44,13 @@ export interface LoadResult {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
+  /**
+   * p50 and p99 of each half of a delivery, split at the event's time on the server: `inbound` send → the server
+   * timed the event (balancer, the server's read, its turn for the conversation), `outbound` → the agent read it
+   * (the append's statement, fan-out, balancer, the generator's own turn).
+   */
+  readonly inbound: readonly [number, number];
+  readonly outbound: readonly [number, number];
   readonly byPlacement: Readonly<Record<Placement, PlacementFigures>>;
   /** Sockets per instance (index → count), visitors and agents apart; empty without `locate`. */
   readonly visitorsPerInstance: readonly number[];
@@ -110,6 +117,9 @@ export interface LoadgenOptions {
 /** Runs the load generator to its end and returns its result (rejects when it printed none). */
 export function runLoadgen(options: LoadgenOptions): Promise<LoadResult> {
   const args = [
+    // Extra Node flags for the generator, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (as HELPLINE_SERVE_NODE_ARGS
+    // does for the instances).
+    ...(process.env.HELPLINE_LOADGEN_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     '--import',
     'tsx',
     'scripts/load/loadgen.ts',

@@ -54,6 +54,8 @@ type Frame = {
   id?: string;
   cid?: string;
   ts?: number;
+  /** An event's time on the server (wall clock, the same machine's): splits a delivery into its two halves. */
+  at?: number;
   ev?: { type: string; clientMsgId?: string; from?: { role: string } };
   notice?: { type: string; offer?: { interaction: { id: string } } };
   result?: { cid?: string };
@@ -75,10 +77,16 @@ interface Chat {
 
 interface Sent {
   readonly at: number;
+  /** Wall-clock time of the send, beside the event's `at` on the server. */
+  readonly wallAt: number;
   readonly cid: string;
   acked: boolean;
   delivered: boolean;
   latency?: number;
+  /** Send → the server timed the event (the way in: balancer, the server's read, its queue for the conversation). */
+  inbound?: number;
+  /** The server timed the event → the agent read it (the append's statement, fan-out, balancer, this process). */
+  outbound?: number;
 }
 
 const messages = new Map<string, Sent>();
@@ -239,6 +247,10 @@ function onAgentFrame(peer: Peer, frame: Frame): void {
     counts.delivered++;
     const latency = performance.now() - message.at;
     message.latency = latency;
+    if (frame.at !== undefined) {
+      message.inbound = frame.at - message.wallAt;
+      message.outbound = Date.now() - frame.at;
+    }
     // The slowest delivery per second of the run, to tell a steady tail from periodic stalls.
     const second = Math.floor((message.at - steadyStartedAt) / 1000);
     worstBySecond.set(second, Math.max(worstBySecond.get(second) ?? 0, latency));
@@ -263,6 +275,18 @@ function figures(of: Sent[]): PlacementFigures {
     lost: of.filter((m) => m.acked && !m.delivered).length,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+  };
+}
+
+/** p50 / p99 of each half of the deliveries (ms, whole: the wall clock's grain). */
+function halves(of: Sent[]): { inbound: [number, number]; outbound: [number, number] } {
+  const sortedBy = (half: 'inbound' | 'outbound') =>
+    of.flatMap((m) => (m[half] === undefined ? [] : [m[half]])).sort((a, b) => a - b);
+  const inbound = sortedBy('inbound');
+  const outbound = sortedBy('outbound');
+  return {
+    inbound: [percentile(inbound, 50), percentile(inbound, 99)],
+    outbound: [percentile(outbound, 50), percentile(outbound, 99)],
   };
 }
 
@@ -301,6 +325,7 @@ function finish(reason: string): void {
     max: sorted.at(-1) ?? Number.NaN,
     p95: percentile(sorted, 95),
     p999: percentile(sorted, 99.9),
+    ...halves(all),
     byPlacement: {
       same: figures(byPlacement.same),
       cross: figures(byPlacement.cross),
@@ -377,7 +402,13 @@ async function main(): Promise<void> {
     const send = () => {
       if (performance.now() >= endAt) return;
       const clientMsgId = randomUUID();
-      const message: Sent = { at: performance.now(), cid, acked: false, delivered: false };
+      const message: Sent = {
+        at: performance.now(),
+        wallAt: Date.now(),
+        cid,
+        acked: false,
+        delivered: false,
+      };
       messages.set(clientMsgId, message);
       counts.sent++;
       void call(peer, 'message.send', { cid, clientMsgId, text: `load ${counts.sent}` }).then((reply) => {
