@@ -47,6 +47,25 @@ function setup() {
   return { clock, live, cases, store };
 }
 
+/** The step of Vera's message `seq` on `cid`, as the log tells the cases (seq 1: the step that began `cid`). */
+const veraWrote = (live: ReturnType<typeof setup>['live'], clock: TestClock, cid: string, seq: number) =>
+  ({
+    current: live.get(cid),
+    stored: [
+      {
+        cid,
+        seq,
+        at: clock.now(),
+        ev: { type: 'message', id: `m${seq}`, cid, from: { id: 'v1', role: 'visitor', name: 'Vera' } },
+      },
+    ],
+  }) as unknown as InteractionStepped;
+
+/** Lets the cases' work after a step (lookups, saves) finish. */
+const settle = async () => {
+  for (let round = 0; round < 20; round += 1) await new Promise((resolve) => setImmediate(resolve));
+};
+
 const refusedWith = (code: HelplineError['code']) => (error: unknown) =>
   isHelplineError(error) && error.code === code;
 
@@ -208,22 +227,8 @@ describe('cases hub', () => {
       await holdLookup;
       return records;
     };
-    let seq = 0;
-    const customerWrites = (cid: string) =>
-      cases.stepped({
-        current: live.get(cid),
-        stored: [
-          {
-            cid,
-            seq: ++seq,
-            at: clock.now(),
-            ev: { type: 'message', id: `m${seq}`, cid, from: { id: 'v1', role: 'visitor', name: 'Vera' } },
-          },
-        ],
-      } as unknown as InteractionStepped);
-    const settle = async () => {
-      for (let round = 0; round < 20; round += 1) await new Promise((resolve) => setImmediate(resolve));
-    };
+    let seq = 10;
+    const customerWrites = (cid: string) => cases.stepped(veraWrote(live, clock, cid, ++seq));
     for (let i = 0; i < 3; i += 1) customerWrites('c1');
     await settle();
     assert.equal(lookups.length, 1, 'three messages, one lookup');
@@ -265,6 +270,29 @@ describe('cases hub', () => {
       'open',
       'the case linked mid-lookup is reopened',
     );
+  });
+
+  it('an interaction a step began has no case: its messages look nothing up, until a case is linked', async () => {
+    const { cases, live, clock, store } = setup();
+    let lookups = 0;
+    const original = store.ofInteraction.bind(store);
+    store.ofInteraction = async (cid) => {
+      lookups++;
+      return original(cid);
+    };
+    cases.stepped(veraWrote(live, clock, 'c1', 1));
+    cases.stepped(veraWrote(live, clock, 'c1', 2));
+    await settle();
+    assert.equal(lookups, 0, 'begun by the step (seq 1): no case can be linked yet');
+    const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
+      cid: 'c1',
+      subject: 'Refund',
+    });
+    await cases.handlers['case.update'](callerOf(alice), { caseId: created.id, event: 'SOLVE' });
+    cases.stepped(veraWrote(live, clock, 'c1', 3));
+    await settle();
+    assert.equal(lookups, 1, 'the case forgot what was known');
+    assert.equal((await store.get(created.id))?.snapshot.value, 'open', 'and her message reopened it');
   });
 
   it("an agent's reply on a linked interaction is the case's first response: the target is met", async () => {

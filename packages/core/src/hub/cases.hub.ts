@@ -643,7 +643,11 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
       );
   }
 
-  function stepped({ stored }: InteractionStepped): void {
+  function stepped({ current, stored }: InteractionStepped): void {
+    // An interaction this step began (its first event is seq 1) has no case yet; one linked later is a save,
+    // which forgets this.
+    const cid = current.interaction.id;
+    if (stored[0]?.seq === 1 && !linkedCases.has(cid)) linkedCases.set(cid, Promise.resolve([]));
     for (const event of stored) appended(event);
   }
 

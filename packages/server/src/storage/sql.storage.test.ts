@@ -119,6 +119,34 @@ function contract(open: () => Promise<Subject>) {
     assert.equal(await storage.messageByClientId('other', uuid(1)), undefined);
   });
 
+  it("knows a conversation it began holds no sends: the first message's dedupe check reads nothing", async () => {
+    const { client, storage: other } = await open();
+    let reads = 0;
+    const storage = createSqlStorage({
+      ...client,
+      query: (text, params) => {
+        if (text.includes('client_msg_id IS NOT NULL')) reads++;
+        return client.query(text, params);
+      },
+    });
+    await storage.commit('begun', [{ at: 1, ev: { type: 'note', text: 'created' } }], () => ({
+      interaction: interaction('begun', 'v1', 'queued'),
+      snapshot: snapshot('queued'),
+      open: true,
+    }));
+    assert.equal(await storage.messageByClientId('begun', uuid(7)), undefined);
+    assert.equal(reads, 0, 'a conversation begun here (seq 1) has no earlier sends to look up');
+    await other.appendEvent('elsewhere', 1, { type: 'note', text: 'begun by another process' });
+    assert.equal(await storage.messageByClientId('elsewhere', uuid(8)), undefined);
+    assert.equal(reads, 1, 'one begun elsewhere is read once');
+    const sent = await storage.appendEvent('begun', 2, message(uuid(7), 'hello'));
+    assert.deepEqual(
+      await storage.messageByClientId('begun', uuid(7)),
+      sent,
+      'and its sends are known after',
+    );
+  });
+
   it('dedupes a send that another process stored after this one last looked', async () => {
     const { storage, second } = await open();
     const other = second ?? storage;
