@@ -25,6 +25,8 @@ import type { BenchRow } from './bench.types';
  * PGlite's worker thread is). Then on the 3 instances, through the harness's balancer: SIGKILL a follower and time
  * until its clients are back and hold a message sent after the kill; SIGKILL the routing leader and time until a
  * chat started after the kill is offered. HELPLINE_BENCH_VISITORS / _AGENTS / _DURATION_MS shrink the load.
+ * The steady phase starts once the instances are idle after opening the chats (the tail of that — the last accepts'
+ * writes and replays — is the setup's, not the chats'); how long that took is in the RSS row.
  * Load-independent counts, per message acknowledged in the steady phase: what the instances published to each other
  * (their `cluster.traffic` log lines, by kind, on direct links and through the database) and PostgreSQL's
  * transactions (`pg_stat_database`; a statement outside a transaction is one) — on a shared machine timings move
@@ -45,6 +47,10 @@ const FANOUT_P99_MS = 100;
  * more per message, every instance doing every instance's work — goes over it.
  */
 const SCALE_OUT_FACTOR = 1.5;
+/** The instances count as idle after the setup below this CPU time per second, all together (a fifth of a core). */
+const IDLE_CPU_MS_PER_S = 200;
+/** The longest the steady phase waits for them to be idle. */
+const SETTLE_LIMIT_MS = 60_000;
 const TAKEOVER_MS = 5_000;
 const RESUME_MS = 10_000;
 /** How long a failover probe waits for what it measures before it reports that it never came. */
@@ -175,6 +181,8 @@ interface LoadRun {
   readonly result: LoadResult;
   /** Peak RSS per instance, MB. */
   readonly rss: number[];
+  /** From the last chat opened until the instances were idle and the steady phase started. */
+  readonly settledMs: number;
   /** CPU ms of all instances in the steady phase per acknowledged message; NaN when not measured. */
   readonly cpuPerMessage: number;
   readonly connections: { total: number; busy: number } | undefined;
@@ -214,7 +222,22 @@ async function runLoad(deployment: Deployment): Promise<LoadRun> {
       ? { traffic: deployment.traffic(), transactions: deployment.transactions().catch(() => Number.NaN) }
       : undefined;
   // The counts at the start and at the end of the steady phase (before the load generator closes its sockets).
-  const steady: { cpuAtStart?: number; counts?: Counts; countsAtEnd?: Counts } = {};
+  const steady: { cpuAtStart?: number; counts?: Counts; countsAtEnd?: Counts; settledMs?: number } = {};
+  // The steady phase measures chats going on, not the tail of opening 10,000 of them in two minutes (the last
+  // accepts' writes and replays): it starts once the instances are idle, their CPU under a fifth of one core over
+  // a second (the heartbeats of every socket stay under that), or after SETTLE_LIMIT_MS.
+  const untilIdle = async () => {
+    const started = Date.now();
+    let before = cpuTotal();
+    while (Date.now() - started < SETTLE_LIMIT_MS) {
+      await sleep(1_000);
+      const now = cpuTotal();
+      if (now - before < IDLE_CPU_MS_PER_S) break;
+      before = now;
+    }
+    steady.settledMs = Date.now() - started;
+    process.stderr.write(`[cluster bench] ${deployment.label}: settled in ${seconds(steady.settledMs)}\n`);
+  };
   process.stderr.write(`[cluster bench] ${deployment.label}: load starts\n`);
   // The load has a balancer of its own, in processes of their own (see scripts/load/balancer.process.ts).
   const balancer = await startLoadBalancer(deployment.ports(), VISITORS + AGENTS);
@@ -226,6 +249,7 @@ async function runLoad(deployment: Deployment): Promise<LoadRun> {
       durationMs: DURATION_MS,
       secret: TEST_SECRET,
       locate: (via, port) => balancer.locate(via, port),
+      settle: untilIdle,
       onSteady: () => {
         steady.cpuAtStart = cpuTotal();
         steady.counts = counts();
@@ -257,6 +281,7 @@ async function runLoad(deployment: Deployment): Promise<LoadRun> {
       instances: deployment.pids().length,
       result,
       rss,
+      settledMs: steady.settledMs ?? Number.NaN,
       cpuPerMessage,
       connections,
       ...(perMessage ? { perMessage } : {}),
@@ -346,7 +371,7 @@ function resourceRows(run: LoadRun, baseline: LoadRun | undefined): BenchRow[] {
   const ratio = baseline ? run.cpuPerMessage / baseline.cpuPerMessage : Number.NaN;
   return [
     {
-      what: `cluster, ${run.label}: RSS per instance at peak (visitors/agents per instance: ${placed}; opening all chats took ${seconds(result.setupMs)})`,
+      what: `cluster, ${run.label}: RSS per instance at peak (visitors/agents per instance: ${placed}; opening all chats took ${seconds(result.setupMs)}, the instances idle ${seconds(run.settledMs)} later)`,
       measured: run.rss.map((mb) => `${mb.toFixed(0)} MB`).join(', '),
       budget: '—',
       competitors: '—',
@@ -691,6 +716,9 @@ export default async function clusterBench(): Promise<BenchRow[]> {
       adminUrl: postgres.url,
       instances,
       config: benchConfig(),
+      // Straight to PostgreSQL, as a deployment connects (the harness's fault proxies relay every query through
+      // this process; the failover probes kill, they need no partition).
+      directDatabase: true,
       env: traffic.env,
       onServerLine: traffic.onServerLine,
     });

@@ -60,8 +60,11 @@ export interface LoadResult {
 /** What the generator and its parent say to each other over the IPC channel (`via`: the index of its URL). */
 export type LoadgenMessage =
   | { readonly t: 'locate'; readonly id: number; readonly via: number; readonly port: number }
+  | { readonly t: 'settle' }
   | { readonly t: 'steady' };
-export type LoadgenReply = { readonly t: 'located'; readonly id: number; readonly instance: number | null };
+export type LoadgenReply =
+  | { readonly t: 'located'; readonly id: number; readonly instance: number | null }
+  | { readonly t: 'settled' };
 /** What a balancer process (balancer.process.ts) and its parent say to each other. */
 export type BalancerMessage = { readonly t: 'locate'; readonly id: number; readonly port: number };
 export type BalancerReply =
@@ -110,7 +113,12 @@ export interface LoadgenOptions {
   readonly secret: string;
   /** The instance a socket went to, by the index of the URL it used and its local port. */
   readonly locate?: (via: number, port: number) => Promise<number | undefined>;
-  /** Called once every chat is open and the steady phase starts. */
+  /**
+   * Once every chat is open: resolves when the deployment has done what the setup left it, and the steady phase
+   * may start. Absent: it starts at once.
+   */
+  readonly settle?: () => Promise<void>;
+  /** Called once every chat is open (and the deployment settled) and the steady phase starts. */
   readonly onSteady?: () => void;
 }
 
@@ -141,6 +149,11 @@ export function runLoadgen(options: LoadgenOptions): Promise<LoadResult> {
   });
   load.on('message', (message: LoadgenMessage) => {
     if (message.t === 'steady') options.onSteady?.();
+    else if (message.t === 'settle')
+      void (options.settle?.() ?? Promise.resolve()).then(() => {
+        const reply: LoadgenReply = { t: 'settled' };
+        if (load.connected) load.send(reply);
+      });
     else if (message.t === 'locate')
       void (options.locate?.(message.via, message.port) ?? Promise.resolve(undefined)).then((instance) => {
         const reply: LoadgenReply = { t: 'located', id: message.id, instance: instance ?? null };

@@ -111,10 +111,24 @@ let unrouted = 0;
 // ─── where each socket landed (asked of the parent over IPC) ───────────────────────────────────
 const locating = new Map<number, (instance: number | undefined) => void>();
 let nextLocate = 1;
+let settled: (() => void) | undefined;
 process.on('message', (reply: LoadgenReply) => {
+  if (reply.t === 'settled') {
+    settled?.();
+    return;
+  }
   locating.get(reply.id)?.(reply.instance ?? undefined);
   locating.delete(reply.id);
 });
+
+/** Asks the parent to say when the deployment has settled after the setup; at once without a parent. */
+function settle(): Promise<void> {
+  if (!process.send) return Promise.resolve();
+  return new Promise((resolve) => {
+    settled = resolve;
+    tell({ t: 'settle' });
+  });
+}
 
 function tell(message: LoadgenMessage): void {
   process.send?.(message);
@@ -393,6 +407,9 @@ async function main(): Promise<void> {
   process.stderr.write(
     `setup done in ${Math.round(setupMs)} ms (${routed} chats, ${unrouted} never accepted)\n`,
   );
+  // What opening the chats left the deployment to do (the last accepts' writes and replays) is done before the
+  // steady phase is measured; how long that took is the parent's to report.
+  await settle();
   tell({ t: 'steady' });
 
   // Steady state: each visitor sends every INTERVAL ms, phases spread evenly over the interval.

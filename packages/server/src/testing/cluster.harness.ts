@@ -47,6 +47,12 @@ export interface ClusterOptions {
    * (it may migrate the schema first; the instances then find it migrated).
    */
   readonly prepare?: (databaseUrl: string) => Promise<void>;
+  /**
+   * The instances connect to PostgreSQL straight, not through a proxy of their own in this process: for the
+   * benches, which measure the deployment, not this process relaying every query of every instance. Then there
+   * is nothing to cut: `partition`, `heal` and `dropListen` throw.
+   */
+  readonly directDatabase?: boolean;
 }
 
 /** Whether an instance's process runs (a `stopped` one is frozen by SIGSTOP; an `exited` one is gone). */
@@ -239,7 +245,8 @@ interface InstanceSlot {
   streak: number;
   checkTimer: NodeJS.Timeout | undefined;
   server: ServeProcess | undefined;
-  dbProxy: FaultProxy;
+  /** Absent with `directDatabase`. */
+  dbProxy: FaultProxy | undefined;
 }
 
 /**
@@ -278,6 +285,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     throw error;
   }
   const pgAddress = new URL(options.adminUrl);
+  const pgPort = Number(pgAddress.port || 5432);
   const configDir = mkdtempSync(join(tmpdir(), 'helpline-cluster-'));
   const configPath = join(configDir, 'helpline.config.json');
   writeFileSync(configPath, JSON.stringify(options.config));
@@ -297,6 +305,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     if (!slot) throw new Error(`no instance ${index} (the cluster has ${slots.length})`);
     return slot;
   };
+  const proxyOf = (slot: InstanceSlot): FaultProxy => {
+    if (!slot.dbProxy)
+      throw new Error(
+        `instance ${slot.index} connects to PostgreSQL directly (directDatabase): nothing to cut`,
+      );
+    return slot.dbProxy;
+  };
   const setHealthy = (slot: InstanceSlot, healthy: boolean) => {
     slot.streak = 0;
     if (slot.healthy === healthy) return;
@@ -311,7 +326,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     slot.process = 'starting';
     slot.starts++;
     const databaseUrl = withDatabase(options.adminUrl, database, {
-      port: slot.dbProxy.port,
+      port: slot.dbProxy?.port ?? pgPort,
       applicationName: slot.name,
     });
     let server: ServeProcess;
@@ -387,7 +402,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }, delayMs);
   }
 
-  const pgPort = Number(pgAddress.port || 5432);
   try {
     for (let index = 0; index < count; index++) {
       slots.push({
@@ -405,7 +419,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         streak: 0,
         checkTimer: undefined,
         server: undefined,
-        dbProxy: await startFaultProxy(pgPort, pgAddress.hostname || '127.0.0.1'),
+        dbProxy: options.directDatabase
+          ? undefined
+          : await startFaultProxy(pgPort, pgAddress.hostname || '127.0.0.1'),
       });
     }
     balancer = await startRoundRobinProxy(slots.map(() => undefined));
@@ -422,7 +438,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     for (const slot of slots) clearTimeout(slot.checkTimer);
     await Promise.all(slots.map((slot) => slot.server?.kill()));
     await balancer?.close();
-    await Promise.all(slots.map((slot) => slot.dbProxy.close()));
+    await Promise.all(slots.map((slot) => slot.dbProxy?.close()));
     await pool.end().catch(() => {});
     await withAdmin(options.adminUrl, (client) =>
       client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`),
@@ -479,14 +495,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     },
     partition(index) {
       const slot = slotOf(index);
-      slot.dbProxy.setBlackhole(true);
+      proxyOf(slot).setBlackhole(true);
       slot.partitioned = true;
       record(index, 'partitioned');
     },
     heal(index, healOptions = {}) {
       const slot = slotOf(index);
-      slot.dbProxy.setBlackhole(false);
-      if (healOptions.reset) slot.dbProxy.cut();
+      proxyOf(slot).setBlackhole(false);
+      if (healOptions.reset) proxyOf(slot).cut();
       slot.partitioned = false;
       record(index, 'healed', healOptions.reset ? 'dead connections reset' : 'dead connections left dead');
     },
@@ -495,7 +511,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
           WHERE datname = $1 AND client_port = ANY($2::int[])
             AND (query ILIKE 'LISTEN%' OR application_name ILIKE '%listen%' OR application_name ILIKE '%bus%')`,
-        [database, slotOf(index).dbProxy.upstreamPorts()],
+        [database, proxyOf(slotOf(index)).upstreamPorts()],
       );
       record(index, 'listen-dropped', `${ended.rowCount ?? 0} session(s)`);
       return ended.rowCount ?? 0;
@@ -512,17 +528,18 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }
     },
     async leader() {
-      const { rows } = await pool.query<{ client_port: number }>(
-        `SELECT DISTINCT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      const { rows } = await pool.query<{ client_port: number; application_name: string }>(
+        `SELECT DISTINCT a.client_port, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
           WHERE l.locktype = 'advisory' AND l.granted AND a.datname = $1`,
         [database],
       );
+      // Through the proxies a session is known by its port; straight, by the name its URL gives it.
+      const holds = (slot: InstanceSlot, session: { client_port: number; application_name: string }) =>
+        slot.dbProxy
+          ? slot.dbProxy.upstreamPorts().includes(session.client_port)
+          : session.application_name === slot.name;
       const holders = new Set(
-        rows.flatMap(({ client_port }) =>
-          slots
-            .filter((slot) => slot.dbProxy.upstreamPorts().includes(client_port))
-            .map((slot) => slot.index),
-        ),
+        rows.flatMap((session) => slots.filter((slot) => holds(slot, session)).map((slot) => slot.index)),
       );
       return holders.size === 1 ? [...holders][0] : undefined;
     },
