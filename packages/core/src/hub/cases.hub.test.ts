@@ -295,6 +295,26 @@ describe('cases hub', () => {
     assert.equal((await store.get(created.id))?.snapshot.value, 'open', 'and her message reopened it');
   });
 
+  it('what it knows of interactions it began is bounded: the oldest is forgotten and looked up again', async () => {
+    const { cases, live, clock, store } = setup();
+    let lookups = 0;
+    const original = store.ofInteraction.bind(store);
+    store.ofInteraction = async (cid) => {
+      lookups++;
+      return original(cid);
+    };
+    cases.stepped(veraWrote(live, clock, 'c1', 1));
+    // Twenty thousand more interactions begin (a long-running server): each is known to have no case.
+    for (let i = 0; i < 20_000; i += 1)
+      cases.stepped({
+        current: { interaction: { id: `later-${i}` } },
+        stored: [{ cid: `later-${i}`, seq: 1, at: clock.now(), ev: { type: 'state', state: 'queued' } }],
+      } as unknown as InteractionStepped);
+    cases.stepped(veraWrote(live, clock, 'c1', 2));
+    await settle();
+    assert.equal(lookups, 1, 'the first was forgotten, so its next message asks the store');
+  });
+
   it("an agent's reply on a linked interaction is the case's first response: the target is met", async () => {
     const { cases, live, clock, store } = setup();
     const { case: created } = await cases.handlers['case.create'](callerOf(alice), {

@@ -188,6 +188,11 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
   // Links are only ever added, and only by this hub's saves, which forget what they touch (a lookup still on its
   // way then is not kept). In a cluster the leader's hub alone writes cases, and a new leader starts knowing nothing.
   const linkedCases = new Map<string, Promise<readonly string[]>>();
+  /** Keeps what is known of `cid`'s cases, forgetting the interaction known longest past the cap. */
+  function rememberLinks(cid: string, ids: Promise<readonly string[]>): void {
+    if (linkedCases.size >= LINKED_CASES_KEPT) linkedCases.delete(linkedCases.keys().next().value as string);
+    linkedCases.set(cid, ids);
+  }
 
   async function save(record: CaseRecord, entry: CaseAuditEntry): Promise<void> {
     try {
@@ -203,9 +208,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     if (known === undefined) {
       const lookup = store.ofInteraction(cid);
       const ids = lookup.then((records) => records.map((record) => record.id));
-      if (linkedCases.size >= LINKED_CASES_KEPT)
-        linkedCases.delete(linkedCases.keys().next().value as string);
-      linkedCases.set(cid, ids);
+      rememberLinks(cid, ids);
       ids.catch(() => {
         if (linkedCases.get(cid) === ids) linkedCases.delete(cid);
       });
@@ -647,7 +650,7 @@ export function createCasesHub(deps: CasesHubDeps): CasesHub {
     // An interaction this step began (its first event is seq 1) has no case yet; one linked later is a save,
     // which forgets this.
     const cid = current.interaction.id;
-    if (stored[0]?.seq === 1 && !linkedCases.has(cid)) linkedCases.set(cid, Promise.resolve([]));
+    if (stored[0]?.seq === 1 && !linkedCases.has(cid)) rememberLinks(cid, Promise.resolve([]));
     for (const event of stored) appended(event);
   }
 
