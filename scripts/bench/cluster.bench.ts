@@ -328,6 +328,8 @@ function fanoutRow(run: LoadRun, which: 'all' | 'same' | 'cross'): BenchRow {
 function halves(result: LoadResult): string {
   const [inP50, inP99] = result.inbound;
   const [outP50, outP99] = result.outbound;
+  // No delivery carried the server's time (none delivered): nothing to split.
+  if (![inP50, inP99, outP50, outP99].every(Number.isFinite)) return '';
   return `; to the server ${inP50} / ${inP99} ms, from it to the agent ${outP50} / ${outP99} ms`;
 }
 

@@ -29,7 +29,7 @@ export interface ClusterOptions {
   readonly config: ConfigInput;
   /**
    * More environment for instance `index`, on top of `HELPLINE_DATABASE_URL` (`databaseUrl`, through the
-   * instance's own proxy) and the tests' JWT secret. Any other URL to the database (a direct one for the listener
+   * instance's own proxy, or straight with `directDatabase`) and the tests' JWT secret. Any other URL to the database (a direct one for the listener
    * or the lease) must be `databaseUrl` too, or the instance's partition would not cut it.
    */
   readonly env?: (index: number, databaseUrl: string) => Readonly<Record<string, string>>;
