@@ -94,10 +94,17 @@ function scenarios(): void {
   }
 
   /** Resolves once `check` holds (polled every 50 ms), or fails after `timeout`. */
-  async function eventually(check: () => Promise<boolean>, what: string, timeout = 10_000): Promise<void> {
+  async function eventually(
+    check: () => Promise<boolean>,
+    what: string,
+    timeout = 10_000,
+    detail?: () => Promise<string>,
+  ): Promise<void> {
     const deadline = Date.now() + timeout;
     while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeout} ms`);
+      if (Date.now() > deadline) {
+        throw new Error(`${what} did not happen within ${timeout} ms${detail ? `: ${await detail()}` : ''}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -304,13 +311,25 @@ function scenarios(): void {
 
     it('a lossy media path raises quality warnings, and they clear when it recovers', async () => {
       const warnings = () => visitor.evaluate(() => window.voiceTest?.warnings().join(' ') ?? '');
+      // The last readings say why a warning never came; 20 s, not 10: the test file beside this one loads the CPU.
+      const readings = () => visitor.evaluate(() => JSON.stringify(window.voiceTest?.qualities()));
       shapeMedia('24kbit', 2);
       try {
-        await eventually(async () => (await warnings()).includes('+loss'), 'a loss warning');
+        await eventually(
+          async () => (await warnings()).includes('+loss'),
+          'a loss warning',
+          20_000,
+          readings,
+        );
       } finally {
         unshapeMedia();
       }
-      await eventually(async () => (await warnings()).includes('-loss'), 'the loss warning cleared');
+      await eventually(
+        async () => (await warnings()).includes('-loss'),
+        'the loss warning cleared',
+        20_000,
+        readings,
+      );
       await until(visitor, { state: 'active', media: 'ok' });
       await audioFlows(visitor, agent, 'after the lossy spell');
     });

@@ -4,6 +4,7 @@ import type { Connection } from '../../connection/connection';
 import { isHelplineError } from '../../protocol/errors';
 import type { CallSession } from '../call.session';
 import { readStats } from '../quality';
+import type { CallQuality } from '../voice.types';
 
 /** The call as the test reads it. */
 export interface CallSummary {
@@ -50,6 +51,8 @@ export interface VoiceTestApi {
   restarts(): number;
   /** Quality warnings raised (`+loss`) and cleared (`-loss`), in order. */
   warnings(): readonly string[];
+  /** The last few quality readings, oldest first: what a test prints when a warning it waits for never comes. */
+  qualities(): readonly CallQuality[];
   /** Microphone swaps and whether audio was seen leaving afterwards. */
   swaps(): readonly { readonly deviceId: string; readonly flowing: boolean }[];
   /** Ids of the microphones. */
@@ -94,7 +97,9 @@ export function exposeCalls(calls: CallSession, connection: Connection): VoiceTe
   const tones: string[] = [];
   const swaps: { deviceId: string; flowing: boolean }[] = [];
   let restarts = 0;
+  const qualities: CallQuality[] = [];
   calls.provider.on((event) => {
+    if (event.type === 'quality' && qualities.push(event.quality) > 10) qualities.shift();
     if (event.type === 'tone') tones.push(event.tone);
     if (event.type === 'ice-restart') restarts++;
   });
@@ -167,6 +172,7 @@ export function exposeCalls(calls: CallSession, connection: Connection): VoiceTe
     tones: () => tones,
     restarts: () => restarts,
     warnings: () => warnings,
+    qualities: () => qualities,
     swaps: () => swaps,
     async inputs() {
       return (await calls.provider.devices()).inputs.map((input) => input.id);
