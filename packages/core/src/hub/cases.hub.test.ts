@@ -61,6 +61,17 @@ const veraWrote = (live: ReturnType<typeof setup>['live'], clock: TestClock, cid
     ],
   }) as unknown as InteractionStepped;
 
+/** Counts the store's lookups of an interaction's cases from now on. */
+function countLookups(store: ReturnType<typeof setup>['store']): () => number {
+  let lookups = 0;
+  const original = store.ofInteraction.bind(store);
+  store.ofInteraction = async (cid) => {
+    lookups++;
+    return original(cid);
+  };
+  return () => lookups;
+}
+
 /** Lets the cases' work after a step (lookups, saves) finish. */
 const settle = async () => {
   for (let round = 0; round < 20; round += 1) await new Promise((resolve) => setImmediate(resolve));
@@ -274,16 +285,11 @@ describe('cases hub', () => {
 
   it('an interaction a step began has no case: its messages look nothing up, until a case is linked', async () => {
     const { cases, live, clock, store } = setup();
-    let lookups = 0;
-    const original = store.ofInteraction.bind(store);
-    store.ofInteraction = async (cid) => {
-      lookups++;
-      return original(cid);
-    };
+    const lookups = countLookups(store);
     cases.stepped(veraWrote(live, clock, 'c1', 1));
     cases.stepped(veraWrote(live, clock, 'c1', 2));
     await settle();
-    assert.equal(lookups, 0, 'begun by the step (seq 1): no case can be linked yet');
+    assert.equal(lookups(), 0, 'begun by the step (seq 1): no case can be linked yet');
     const { case: created } = await cases.handlers['case.create'](callerOf(alice), {
       cid: 'c1',
       subject: 'Refund',
@@ -291,18 +297,13 @@ describe('cases hub', () => {
     await cases.handlers['case.update'](callerOf(alice), { caseId: created.id, event: 'SOLVE' });
     cases.stepped(veraWrote(live, clock, 'c1', 3));
     await settle();
-    assert.equal(lookups, 1, 'the case forgot what was known');
+    assert.equal(lookups(), 1, 'the case forgot what was known');
     assert.equal((await store.get(created.id))?.snapshot.value, 'open', 'and her message reopened it');
   });
 
   it('what it knows of interactions it began is bounded: the oldest is forgotten and looked up again', async () => {
     const { cases, live, clock, store } = setup();
-    let lookups = 0;
-    const original = store.ofInteraction.bind(store);
-    store.ofInteraction = async (cid) => {
-      lookups++;
-      return original(cid);
-    };
+    const lookups = countLookups(store);
     cases.stepped(veraWrote(live, clock, 'c1', 1));
     // Twenty thousand more interactions begin (a long-running server): each is known to have no case.
     for (let i = 0; i < 20_000; i += 1)
@@ -312,7 +313,7 @@ describe('cases hub', () => {
       } as unknown as InteractionStepped);
     cases.stepped(veraWrote(live, clock, 'c1', 2));
     await settle();
-    assert.equal(lookups, 1, 'the first was forgotten, so its next message asks the store');
+    assert.equal(lookups(), 1, 'the first was forgotten, so its next message asks the store');
   });
 
   it("an agent's reply on a linked interaction is the case's first response: the target is met", async () => {
