@@ -43,6 +43,7 @@ import { openStorage, type SqlStorage, type StorageTarget } from './storage/sql.
 import type { StorageFence } from './storage/storage.fence';
 import { createSqlSupervisionAudit } from './supervision/supervision.audit';
 import { prepareVonage, type VonageServer } from './vonage';
+import { createSqlVonageCallStore } from './vonage/vonage.calls';
 import { VONAGE_BODY_LIMIT, VONAGE_PREFIX } from './vonage/vonage.routes';
 import { createSocketServer, SOCKET_PATH } from './ws/sockets';
 
@@ -379,6 +380,8 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     queues: config.queues,
     agents: config.agents,
     authenticate: vonage ? vonage.authenticate(bridged) : bridged,
+    // The Vonage gateway stores its calls' legs (vonage_calls): its calls carry on through a restart or a takeover.
+    ...(vonage ? { phoneLegsStored: true } : {}),
     ...(dial ? { dial } : {}),
     // Consults and transfers to phone numbers (docs/vonage.md): on Vonage, else the simulated line; numbers are
     // checked as dials are.
@@ -465,8 +468,9 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     // Mailbox health on the supervisor board (the readers run on the leader, whose hub answers the board).
     ...(email && emailChannel ? { mailboxes: email.mailboxes(emailChannel) } : {}),
   };
-  // Vonage's call legs live in the gateway's memory, beside the hub: followers forward its routes to the leader. So
-  // do the messaging routes: the hub that takes the messages in runs there.
+  // Vonage's calls are carried by the leader's gateway, beside the hub (and stored, so the next leader carries them
+  // on): followers forward its routes to the leader. So do the messaging routes: the hub that takes the messages in
+  // runs there.
   const routesOfVonage: { server?: VonageServer; messaging?: MessagingServer } = {};
   // One engine behind the same ports in both modes: on PGlite an in-process bus and a lease that is always held, so
   // this instance always leads and nothing is relayed.
@@ -486,9 +490,16 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
       : { resumeWithinMs: options.cluster.resumeWithinMs }),
     // The IMAP readers run on the leader only: N instances would read each mailbox N times. A new leader goes on
     // from the cursors in the database; the one before stopped its readers (cursors saved) as it stopped leading.
-    ...(emailChannel
-      ? { leaderWork: { start: () => emailChannel.startReaders(), stop: () => emailChannel.stopReaders() } }
-      : {}),
+    // Likewise the Vonage gateway carries the stored calls on while this instance leads, and lets go when it stops.
+    leaderWork: {
+      start() {
+        emailChannel?.startReaders();
+        void routesOfVonage.server?.gateway.restore();
+      },
+      async stop() {
+        await Promise.all([emailChannel?.stopReaders(), routesOfVonage.server?.gateway.suspend()]);
+      },
+    },
     serveHttp: (request) =>
       answerForwarded(
         request,
@@ -560,8 +571,11 @@ export async function createHelplineHandler(options: HelplineHandlerOptions): Pr
     isAllowedOrigin: anyOrigin,
     ...(attachments ? { attachments: attachments.store } : {}),
     recordings,
+    calls: createSqlVonageCallStore(storage.sql, member ? { fence } : {}),
   });
   if (vonageRoutes) routesOfVonage.server = vonageRoutes;
+  // The first term began before the gateway existed: it takes the stored calls back now (a restart, a takeover).
+  if (vonageRoutes && engine.role === 'leader') void vonageRoutes.gateway.restore();
   outbound?.start({ hub, network: vonageRoutes?.gateway });
   // Messaging: signed webhooks for Vonage and the console's window and template routes, all under /messaging/. The
   // intake is `hub.channels` (core/hub/channels.types.ts), which takes messages in where the hub runs.

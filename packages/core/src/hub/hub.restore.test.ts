@@ -28,6 +28,7 @@ function start(
   clock: TestClock,
   agents: readonly Agent[] = [testAgent('alice')],
   queue: Queue = supportQueue,
+  phoneLegsStored = false,
 ) {
   const hub = createHub({
     queues: [queue],
@@ -35,6 +36,7 @@ function start(
     authenticate: devAuthenticate,
     clock,
     storage,
+    phoneLegsStored,
   });
   cleanups.push(() => hub.close());
   const transport = createMemoryTransport({ hub });
@@ -175,10 +177,10 @@ describe('hub: offers outstanding at a restart', () => {
 // stored, and its parties attach again, instead of ending a call both people are still talking on.
 describe('hub: browser calls being talked on at a restart', () => {
   /** A voice call alice answered and whose media connected, and the hub it ran on closed as a crash would. */
-  async function talkingThenDown(queue = supportQueue) {
+  async function talkingThenDown(queue = supportQueue, phoneLegsStored = false) {
     const storage = createMemoryStorage();
     const clock = createTestClock();
-    const first = start(storage, clock, [testAgent('alice')], queue);
+    const first = start(storage, clock, [testAgent('alice')], queue, phoneLegsStored);
     const alice = first.agent('alice');
     await alice.setPresence('available');
     const caller = first.visitor('v1');
@@ -238,5 +240,17 @@ describe('hub: browser calls being talked on at a restart', () => {
       [second.hub.interaction(cid)?.state, second.hub.interaction(cid)?.endedBy],
       ['wrap-up', 'system'],
     );
+  });
+
+  it('a call carried by a phone network whose gateway stores its legs goes on like a browser call', async () => {
+    const vonage = { ...supportQueue, voice: { provider: 'vonage' as const } };
+    const { storage, clock, cid, callId } = await talkingThenDown(vonage, true);
+    assert.equal((await storage.getInteraction(cid))?.call?.snapshot.value, 'held', 'stored with the record');
+    const second = start(storage, clock, [testAgent('alice')], vonage, true);
+    await second.hub.restore();
+    assert.equal(second.hub.interaction(cid)?.state, 'active', 'not failed');
+    const alice = second.agent('alice');
+    const attached = await alice.connection.command('call.attach', { cid });
+    assert.deepEqual([attached.call?.callId, attached.call?.state], [callId, 'held'], 'the same call');
   });
 });

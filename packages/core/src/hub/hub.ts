@@ -333,6 +333,7 @@ export function createHub(options: HubOptions): Hub {
       isOnline: (subjectId) => connsOf(subjectId).length > 0,
       recordingOf: (interaction) => queues.get(interaction.queueId)?.recording ?? 'never',
       onPhoneNetwork: (interaction) => queues.get(interaction.queueId)?.voice?.provider === 'vonage',
+      phoneLegsStored: options.phoneLegsStored === true,
       auditRecording: options.recordings?.audit,
       capabilitiesOf: (subjectId) => connsOf(subjectId).map((conn) => conn.capabilities),
       telephony: options.telephony,

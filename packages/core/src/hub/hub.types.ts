@@ -305,6 +305,13 @@ export interface HubOptions {
    */
   readonly telephony?: ConsultTelephony | undefined;
   /**
+   * True when the legs of calls on a phone network (queues whose voice is Vonage, and calls agents dial) are stored
+   * outside the hub — the server's Vonage gateway keeps them — so those calls are stored with their interaction and
+   * carried on after a restart or a takeover, like browser calls. Default false: such a call being talked on ends as
+   * failed when the hub restarts.
+   */
+  readonly phoneLegsStored?: boolean | undefined;
+  /**
    * Call recordings (docs/voice.md#recording): the server's directory of stored recordings, who may play them back,
    * and the audit trail of starts, pauses and resumes. Absent: `recording.list` is refused.
    */

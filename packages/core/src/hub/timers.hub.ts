@@ -66,6 +66,8 @@ export function createHubTimers(deps: HubTimersDeps): HubTimers {
 
     function armAt(key: string, at: number, fire: () => void): void {
       clear(key);
+      // A closed hub keeps no timer: a connection that lets go after the close (a bridge, a socket) would arm one.
+      if (deps.isClosed()) return;
       // Timers cannot wait longer than 2^31 - 1 ms (about 24.8 days); a later deadline is reached in such steps.
       const wait = () => Math.min(MAX_TIMER_MS, Math.max(0, at - clock.now()));
       const tick = () => {

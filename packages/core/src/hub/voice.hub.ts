@@ -104,9 +104,12 @@ export interface VoiceHubDeps {
   readonly recordingOf?: ((interaction: VoiceInteraction['interaction']) => RecordingPolicy) | undefined;
   /**
    * True when the interaction's calls are carried by a phone network (its queue's voice is Vonage): their legs live
-   * in the gateway, so a restored hub cannot carry them on. Default: none is.
+   * in the gateway, so a restored hub carries them on only when the gateway stores them (`phoneLegsStored`).
+   * Default: none is.
    */
   readonly onPhoneNetwork?: ((interaction: VoiceInteraction['interaction']) => boolean) | undefined;
+  /** True when the gateway stores its legs: calls on a phone network are stored and carried on as well. */
+  readonly phoneLegsStored?: boolean | undefined;
   /** Writes a start, pause or resume of a recording to the audit trail, once the conversation's log has it. */
   readonly auditRecording?: ((entry: RecordingAuditEntry) => Promise<void>) | undefined;
 }
@@ -278,9 +281,10 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       const last = [...steps].reverse().find((step) => step.call.cid === interaction.id);
       const call = last ? { ...last.call, snapshot: last.next } : book.get(interaction.id);
       if (!call || !CARRIED_ON.has(call.snapshot.value)) return undefined;
-      // A dialled call's far end is a phone line, and a phone network's legs live in its gateway.
+      // A dialled call's far end is a phone line, and a phone network's legs live in its gateway: carried on only when
+      // the gateway stores them.
       const dialled = interaction.channel === 'voice' && call.startedBy === 'agent';
-      if (dialled || deps.onPhoneNetwork?.(interaction)) return undefined;
+      if ((dialled || deps.onPhoneNetwork?.(interaction)) && !deps.phoneLegsStored) return undefined;
       return { callId: call.callId, cid: call.cid, startedBy: call.startedBy, snapshot: call.snapshot };
     },
     settled(current, steps) {

@@ -525,6 +525,17 @@ ALTER TABLE email_legs ADD COLUMN IF NOT EXISTS seen_through bigint;
     // Without it each accept scanned every open interaction of the deployment under the agent's lock.
     sql: 'CREATE INDEX interactions_open_agent ON interactions (agent_id, channel) WHERE is_open;',
   },
+  {
+    version: 31,
+    name: "the Vonage gateway's calls: their legs and where each stands, so a new leader or a restart carries them on",
+    // One row per call, named by its Vonage conversation; deleted once the gateway lets the call go.
+    sql: `CREATE TABLE vonage_calls (
+  conversation text PRIMARY KEY,
+  cid          text,
+  record       jsonb NOT NULL,
+  updated_at   bigint NOT NULL
+);`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every Helpline process sharing a database.

@@ -17,6 +17,7 @@ import type { Logger } from '../log/logger';
 import type { RecordingStore } from '../recordings/recordings.store';
 import { createVonageApi } from './vonage.api';
 import { createBridgeTokens } from './vonage.bridge';
+import type { VonageCallStore } from './vonage.calls';
 import type { VonageConfig } from './vonage.config';
 import { createVonageConsultTelephony, type VonageConsultTelephony } from './vonage.consult';
 import { createVonageGateway, type VonageGateway } from './vonage.gateway';
@@ -75,6 +76,8 @@ export interface VonageSetup {
     readonly attachments?: Pick<AttachmentStore, 'put'> | undefined;
     /** Where call recordings go (the server's recordings store): Vonage calls whose recording is on are recorded. */
     readonly recordings?: Pick<RecordingStore, 'segment' | 'begin' | 'append'> | undefined;
+    /** Where the gateway keeps its calls, so a restart or a new leader carries them on. */
+    readonly calls?: VonageCallStore | undefined;
   }): VonageServer;
 }
 
@@ -163,6 +166,7 @@ export function prepareVonage(options: {
         ...(options.clock ? { clock: options.clock } : {}),
         ...(deps.attachments ? { attachments: deps.attachments } : {}),
         ...(deps.recordings ? { recordings: deps.recordings } : {}),
+        ...(deps.calls ? { calls: deps.calls } : {}),
       });
       running = gateway;
       const handle = createVonageRoutes({

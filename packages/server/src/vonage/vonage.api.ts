@@ -23,6 +23,11 @@ export type CallAction = 'hangup' | 'mute' | 'unmute' | 'earmuff' | 'unearmuff';
 export interface VonageApi {
   createCall(request: CreateCallRequest): Promise<{ uuid: string }>;
   updateCall(uuid: string, action: CallAction): Promise<void>;
+  /**
+   * Where a leg stands (`GET /v1/calls/:uuid`): `started`, `ringing`, `answered`, `completed`, `busy`… — the
+   * statuses of its event webhooks. Undefined when Vonage does not know the leg.
+   */
+  callStatus(uuid: string): Promise<string | undefined>;
   /** Hands the leg to a new NCCO (`PUT /v1/calls/:uuid`, action `transfer`): what it hears and does next. */
   transfer(uuid: string, ncco: Ncco): Promise<void>;
   talk(uuid: string, text: string, language: string): Promise<void>;
@@ -103,6 +108,11 @@ export function createVonageApi(options: VonageApiOptions): VonageApi {
     },
     async updateCall(uuid, action) {
       await request('PUT', leg(uuid), `${action} a call`, { action });
+    },
+    async callStatus(uuid) {
+      const { status, json } = await request('GET', leg(uuid), 'read a call', undefined, [404]);
+      const reported = (json as { status?: unknown } | undefined)?.status;
+      return status === 404 || typeof reported !== 'string' ? undefined : reported;
     },
     async transfer(uuid, ncco) {
       await request('PUT', leg(uuid), 'transfer a call', {

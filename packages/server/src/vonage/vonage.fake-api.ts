@@ -1,5 +1,5 @@
 // A loopback stand-in for the Vonage REST endpoints the server calls (api.nexmo.com / api-*.vonage.com):
-// `POST /v1/calls`, `PUT /v1/calls/:uuid`, `PUT|DELETE /v1/calls/:uuid/{talk,stream}`, `POST /v1/users`, and
+// `POST /v1/calls`, `GET|PUT /v1/calls/:uuid`, `PUT|DELETE /v1/calls/:uuid/{talk,stream}`, `POST /v1/users`, and
 // `GET /v1/files/:id` (the recordings a `record` action made, as a recording webhook's `recording_url` names them).
 // It checks the application JWT on every request and records what it was asked. Test-only.
 import { createHash, randomUUID } from 'node:crypto';
@@ -35,6 +35,11 @@ export interface FakeVonageApi {
   failNextFile(status: number): void;
   /** Keeps a recording, as Vonage does after a `record` action; answers its `recording_url`. */
   addRecording(bytes: Uint8Array): string;
+  /**
+   * Sets where a leg stands, as `GET /v1/calls/:uuid` answers (legs the fake placed start as `started`; a hang-up
+   * makes them `completed`; a leg never set or placed is unknown: 404).
+   */
+  setLegStatus(uuid: string, status: string): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +84,7 @@ export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVona
   const failures: number[] = [];
   const fileFailures: number[] = [];
   let nextLeg = 1;
+  const legStatuses = new Map<string, string>();
   const recordings = new Map<string, Uint8Array>();
 
   function answer(
@@ -91,7 +97,9 @@ export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVona
     if (method === 'POST' && path === '/v1/calls') {
       const failure = failures.shift();
       if (failure !== undefined) return [failure, { title: 'Bad Request' }];
-      return [201, { uuid: `leg-${nextLeg++}`, status: 'started', direction: 'outbound' }];
+      const uuid = `leg-${nextLeg++}`;
+      legStatuses.set(uuid, 'started');
+      return [201, { uuid, status: 'started', direction: 'outbound' }];
     }
     if (method === 'POST' && path === '/v1/users') {
       const name = String(body.name);
@@ -99,7 +107,15 @@ export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVona
       users.add(name);
       return [201, { id: `USR-${name}`, name }];
     }
-    if (/^\/v1\/calls\/[^/]+$/.test(path) && method === 'PUT') return [204];
+    const leg = /^\/v1\/calls\/([^/]+)$/.exec(path)?.[1];
+    if (leg !== undefined && method === 'GET') {
+      const status = legStatuses.get(decodeURIComponent(leg));
+      return status === undefined ? [404, { title: 'Not found' }] : [200, { uuid: leg, status }];
+    }
+    if (leg !== undefined && method === 'PUT') {
+      if (body.action === 'hangup') legStatuses.set(decodeURIComponent(leg), 'completed');
+      return [204];
+    }
     if (/^\/v1\/calls\/[^/]+\/(talk|stream)$/.test(path) && (method === 'PUT' || method === 'DELETE')) {
       return [200, { message: 'ok' }];
     }
@@ -178,6 +194,9 @@ export async function startFakeVonageApi(publicKeyPem: string): Promise<FakeVona
       const id = `rec-${recordings.size + 1}`;
       recordings.set(id, bytes);
       return `http://127.0.0.1:${port}/v1/files/${id}`;
+    },
+    setLegStatus(uuid, status) {
+      legStatuses.set(uuid, status);
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -21,6 +21,7 @@ import { phoneCustomerId } from '../outbound/outbound.policy';
 import type { RecordingStore } from '../recordings/recordings.store';
 import type { VonageApi } from './vonage.api';
 import { type BridgeClient, type BridgeTokens, openBridge } from './vonage.bridge';
+import type { PendingSegment, StoredVonageCall, VonageCallStore } from './vonage.calls';
 import type { VonageConfig, VonageNumber } from './vonage.config';
 import {
   conversation,
@@ -128,10 +129,16 @@ interface CallRecord {
   capture: { readonly state: 'idle' } | { readonly state: 'recording'; readonly segment: string };
   /** Segments started on this call (the next one's number). */
   segments: number;
+  /** Segments recorded whose audio is not stored yet, by webhook key. */
+  pendingSegments: Record<string, PendingSegment>;
   /** Frames heard before the interaction id was known (replayed once it is). */
   early: (() => void)[];
   /** Work on this call runs one item at a time, in arrival order. */
   chain: Promise<void>;
+  /** The last status handled of each leg, by uuid. */
+  legStatus: Record<string, string>;
+  /** What was last stored of the call (JSON), so an unchanged call is not written again. */
+  stored?: string;
 }
 
 /** Largest call recording segment fetched from Vonage (two hours of two-channel MP3 fit well below). */
@@ -161,6 +168,11 @@ export interface VonageGatewayOptions {
   readonly recordings?: Pick<RecordingStore, 'segment' | 'begin' | 'append'> | undefined;
   /** Waits before fetching a call recording again after a failed fetch, ms. Default 1 s, 10 s, 60 s. */
   readonly recordingRetryMs?: readonly number[] | undefined;
+  /**
+   * Where the calls are kept so a new leader or a restart carries them on ({@link VonageGateway.restore}); without
+   * it, the calls live in this process only.
+   */
+  readonly calls?: VonageCallStore | undefined;
 }
 
 /** The Vonage side of the server. */
@@ -195,6 +207,17 @@ export interface VonageGateway {
   hold(subject: Subject, cid: string, held: boolean): Promise<void>;
   /** The conversation and legs of the live Vonage call of interaction `cid` (supervisor legs join it). */
   legsOf(cid: string): VonageCallLegs | undefined;
+  /**
+   * Takes back the stored calls (this instance starts leading, or the server restarted): their legs are known again,
+   * each caller's side speaks to the hub again, and each leg's status is asked of Vonage, so a hang-up reported while
+   * no instance led still ends its call. Calls this gateway already carries are left as they are.
+   */
+  restore(): Promise<void>;
+  /**
+   * Lets go of every call without ending or forgetting it (another instance leads now, and carries them on from the
+   * database).
+   */
+  suspend(): Promise<void>;
   /** Resolves when every queued webhook has been handled (tests, shutdown). */
   idle(): Promise<void>;
   close(): void;
@@ -288,8 +311,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
   function inOrder<T>(record: CallRecord, task: () => Promise<T>): Promise<T> {
     const result = record.chain.then(task);
     record.chain = result.then(
-      () => undefined,
-      () => undefined,
+      () => persist(record),
+      () => persist(record),
     );
     track(record.chain);
     return result;
@@ -308,9 +331,12 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
 
   /** Runs `task` after earlier work on the same call; failures are logged, never thrown at Vonage. */
   function work(record: CallRecord, what: string, task: () => Promise<void>): Promise<void> {
-    const next = record.chain.then(task).catch((error: unknown) => {
-      log.error('vonage.failed', { what, cid: record.cid }, error);
-    });
+    const next = record.chain
+      .then(task)
+      .catch((error: unknown) => {
+        log.error('vonage.failed', { what, cid: record.cid }, error);
+      })
+      .then(() => persist(record));
     record.chain = next;
     track(next);
     return next;
@@ -358,9 +384,12 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       | 'recording'
       | 'capture'
       | 'segments'
+      | 'legStatus'
+      | 'stored'
+      | 'pendingSegments'
     >,
   ): CallRecord {
-    return {
+    const record: CallRecord = {
       ...fields,
       agentAnswered: false,
       customerAnswered: false,
@@ -371,11 +400,154 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       segments: 0,
       early: [],
       chain: Promise.resolve(),
+      legStatus: {},
+      pendingSegments: {},
     };
+    carried.add(record);
+    return record;
   }
 
-  function forget(record: CallRecord): void {
-    record.releasedAt ??= clock.now();
+  // ─── keeping calls across restarts and takeovers ─────────────────────────────────────────────
+
+  /** The calls this gateway carries (and stores); a call leaves once its row is gone, or another instance leads. */
+  const carried = new Set<CallRecord>();
+
+  function storedOf(record: CallRecord): StoredVonageCall {
+    const { bridge, announceTimer, voicemailTimer, pendingAnnouncement, early, chain, stored, ...kept } =
+      record;
+    return { ...kept, legStatus: { ...record.legStatus }, pendingSegments: { ...record.pendingSegments } };
+  }
+
+  /** Has the caller been put through to the keypad survey and not answered it yet? */
+  const surveyPending = (record: CallRecord) => record.survey !== undefined && !record.survey.recorded;
+
+  /**
+   * Stores where the call stands (after each piece of work on it, in its order); the row of a call the gateway let go
+   * is deleted. A failed write is logged and tried again after the next piece of work.
+   */
+  async function persist(record: CallRecord): Promise<void> {
+    const store = options.calls;
+    if (!store || !carried.has(record)) return;
+    try {
+      const awaited = surveyPending(record) || Object.keys(record.pendingSegments).length > 0;
+      if (record.releasedAt !== undefined && !awaited) {
+        carried.delete(record);
+        if (record.stored !== undefined) await store.remove(record.conversation);
+        record.stored = undefined;
+        return;
+      }
+      const call = storedOf(record);
+      const text = JSON.stringify(call);
+      if (text === record.stored) return;
+      await store.save(call);
+      record.stored = text;
+    } catch (error) {
+      if (record.releasedAt !== undefined) carried.add(record);
+      log.warn('vonage.call-unstored', { cid: record.cid }, error);
+    }
+  }
+
+  /** Stores a call that changed outside a webhook's work (in its order). */
+  function keep(record: CallRecord): void {
+    void work(record, 'store the call', async () => undefined);
+  }
+
+  /** A call as stored, carried again: its legs mapped, and its caller's side speaking to the hub again. */
+  function carryOn(call: StoredVonageCall): CallRecord {
+    const record: CallRecord = {
+      ...call,
+      legStatus: { ...call.legStatus },
+      pendingSegments: { ...call.pendingSegments },
+      early: [],
+      chain: Promise.resolve(),
+      stored: JSON.stringify(call),
+    };
+    carried.add(record);
+    if (record.customerLeg) byLeg.set(record.customerLeg, { record, role: 'customer' });
+    if (record.agentLeg) byLeg.set(record.agentLeg, { record, role: 'agent' });
+    if (record.cid && record.releasedAt === undefined) byCid.set(record.cid, record);
+    for (const [uuid, status] of Object.entries(record.legStatus)) seen.add(`${uuid}|${status}`);
+    for (const key of Object.keys(record.pendingSegments)) segmentsPending.set(key, record);
+    void work(record, 'take the call back', () => takeBack(record));
+    return record;
+  }
+
+  /**
+   * The caller's side connects to the hub again (as at the start of the call), then the call catches up: with its
+   * interaction, which may have moved on while no instance led, and with each leg's status on Vonage, which may have
+   * hung up meanwhile (its webhook then reached no leader).
+   */
+  async function takeBack(record: CallRecord): Promise<void> {
+    const { cid, subject } = record;
+    if (record.releasedAt !== undefined || record.ended || !cid) return;
+    if (subject && record.kind !== 'callback') {
+      try {
+        await connectCustomer(record, subject);
+      } catch (error) {
+        log.warn('vonage.bridge-failed', { cid }, error);
+      }
+    }
+    const interaction = hub.interaction(cid);
+    await interactionMoved(record, interaction?.state ?? 'ended');
+    // A phone caller still in line is offered voicemail when the queue's wait runs out, counted from when they
+    // started waiting (a wait that ran out while no instance led moves them at once).
+    const queue = queues.get(interaction?.queueId ?? '');
+    const voicemail = queue && record.kind === 'phone' ? voicemailOf(queue) : undefined;
+    if (
+      interaction &&
+      queue &&
+      voicemail &&
+      phaseOf('voice', interaction.state) === 'waiting' &&
+      !record.ended
+    ) {
+      const waitingSince = interaction.timestamps.queuedAt ?? interaction.timestamps.createdAt;
+      offerVoicemailIn(
+        record,
+        queue,
+        Math.max(0, waitingSince + voicemail.afterSeconds * 1000 - clock.now()),
+      );
+    }
+    for (const [leg, role] of [
+      [record.customerLeg, 'customer'],
+      [record.agentLeg, 'agent'],
+    ] as const) {
+      if (!leg || record.ended) continue;
+      const status = await api.callStatus(leg).catch((error: unknown) => {
+        log.warn('vonage.status-unknown', { cid, leg: role }, error);
+        return undefined;
+      });
+      if (status === undefined || record.legStatus[leg] === status) continue;
+      record.legStatus[leg] = status;
+      seen.add(`${leg}|${status}`);
+      log.info('vonage.leg-caught-up', { cid, leg: role, status });
+      await (role === 'customer' ? customerLegEvent(record, status) : agentLegEvent(record, leg, status));
+    }
+    log.info('vonage.call-carried-on', { cid, kind: record.kind, ended: record.ended });
+  }
+
+  let restoring: Promise<void> = Promise.resolve();
+
+  /** Carries on each stored call this gateway does not carry yet; forgets rows of calls let go long ago. */
+  async function restoreStored(): Promise<void> {
+    const store = options.calls;
+    if (!store || closed) return;
+    const known = new Set([...carried].map((record) => record.conversation));
+    const now = clock.now();
+    let restored = 0;
+    for (const call of await store.all()) {
+      if (known.has(call.conversation)) continue;
+      if (call.releasedAt !== undefined && now - call.releasedAt > KEEP_FINISHED_MS) {
+        await store.remove(call.conversation);
+        continue;
+      }
+      carryOn(call);
+      restored += 1;
+    }
+    if (restored > 0) log.info('vonage.calls-restored', { calls: restored });
+  }
+
+  /** Stops the call's timers and its caller's hub connection (the call itself goes on). */
+  function drop(record: CallRecord): void {
     if (record.announceTimer !== undefined) clock.clearTimeout(record.announceTimer);
     record.announceTimer = undefined;
     if (record.voicemailTimer !== undefined) clock.clearTimeout(record.voicemailTimer);
@@ -384,6 +556,11 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     record.bridge = undefined;
     // Let the hub's answer to the last command arrive before the connection goes.
     if (bridge) queueMicrotask(() => bridge.close());
+  }
+
+  function forget(record: CallRecord): void {
+    record.releasedAt ??= clock.now();
+    drop(record);
     if (record.cid && byCid.get(record.cid) === record) byCid.delete(record.cid);
   }
 
@@ -397,6 +574,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
   // ─── the customer side, through a bridge connection ──────────────────────────────────────────
 
   async function connectCustomer(record: CallRecord, subject: Subject): Promise<BridgeClient> {
+    // Kept with the call: a new leader's gateway connects the caller's side again as the same subject.
+    record.subject = subject;
     const bridge = await openBridge(
       hub,
       options.bridgeTokens,
@@ -609,6 +788,15 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     ];
   }
 
+  /** Moves a waiting caller to the queue's voicemail after `delayMs` unanswered. */
+  function offerVoicemailIn(record: CallRecord, queue: Queue, delayMs: number): void {
+    if (record.voicemailTimer !== undefined) clock.clearTimeout(record.voicemailTimer);
+    record.voicemailTimer = clock.setTimeout(() => {
+      record.voicemailTimer = undefined;
+      void work(record, 'offer voicemail', () => noAnswer(record, queue));
+    }, delayMs);
+  }
+
   /** The caller waited the queue's `afterSeconds` unanswered: their leg leaves the line for voicemail. */
   async function noAnswer(record: CallRecord, queue: Queue): Promise<void> {
     const { cid, customerLeg: leg, subject } = record;
@@ -661,18 +849,11 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
 
   // ─── call recording ──────────────────────────────────────────────────────────────────────────
 
-  /** Call recording segments started and not stored yet, by their webhook key (they outlive the call's legs). */
-  const segmentsPending = new Map<
-    string,
-    {
-      readonly cid: string;
-      readonly callId: string;
-      readonly segment: string;
-      readonly customerId: string;
-      readonly agentIds: readonly string[];
-      readonly at: number;
-    }
-  >();
+  /**
+   * The calls of segments started and not stored yet, by the segments' webhook keys (they outlive the call's legs;
+   * each call keeps what its segments are, `pendingSegments`).
+   */
+  const segmentsPending = new Map<string, CallRecord>();
   /** Segments whose audio is being fetched (a webhook delivered again meanwhile changes nothing). */
   const segmentsFetching = new Set<string>();
   const retryMs = options.recordingRetryMs ?? [1_000, 10_000, 60_000];
@@ -708,14 +889,15 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       record.segments += 1;
       const segment = `vonage-${record.segments}`;
       const key = `${callId}.${segment}`;
-      segmentsPending.set(key, {
+      record.pendingSegments[key] = {
         cid,
         callId,
         segment,
         customerId: hub.interaction(cid)?.customer.id ?? '',
         agentIds: agentId ? [agentId] : [],
         at: clock.now(),
-      });
+      };
+      segmentsPending.set(key, record);
       record.capture = { state: 'recording', segment: key };
       const url = `${base}/vonage/webhooks/recording?segment=${encodeURIComponent(key)}`;
       await api.transfer(leg, [recordConversation(url), customerConversation(record)]);
@@ -731,14 +913,15 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
 
   /** A segment's recording webhook: the audio fetched from Vonage into the recordings store, once. */
   function segmentRecorded(key: string, url: string): void {
-    const pending = segmentsPending.get(key);
+    const record = segmentsPending.get(key);
+    const pending = record?.pendingSegments[key];
     const store = options.recordings;
-    if (!pending || !store || segmentsFetching.has(key) || closed) {
+    if (!record || !pending || !store || segmentsFetching.has(key) || closed) {
       log.debug('vonage.recording-unknown', { segment: key });
       return;
     }
     segmentsFetching.add(key);
-    const keep = async (): Promise<void> => {
+    const fetchAndStore = async (): Promise<void> => {
       for (let attempt = 0; ; attempt++) {
         try {
           const kept = await store.segment(pending.callId, pending.segment);
@@ -772,9 +955,12 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       }
     };
     track(
-      keep()
+      fetchAndStore()
         .then(() => {
           segmentsPending.delete(key);
+          delete record.pendingSegments[key];
+          // Its row goes once nothing more is awaited of the call.
+          keep(record);
         })
         .catch((error: unknown) => {
           // Kept pending: Vonage delivering the webhook again tries once more.
@@ -879,12 +1065,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       linkCid(record, result.cid);
       log.info('vonage.queued', { cid: result.cid, queue: queueId, kind: record.kind });
       const voicemail = record.kind === 'phone' ? voicemailOf(queue) : undefined;
-      if (voicemail) {
-        record.voicemailTimer = clock.setTimeout(() => {
-          record.voicemailTimer = undefined;
-          void work(record, 'offer voicemail', () => noAnswer(record, queue));
-        }, voicemail.afterSeconds * 1000);
-      }
+      if (voicemail) offerVoicemailIn(record, queue, voicemail.afterSeconds * 1000);
     } catch (error) {
       log.error('vonage.enqueue-failed', { queue: queueId }, error);
       record.ended = true;
@@ -922,6 +1103,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
         talk(number.menu.prompt, language, true),
         keyInput(`${base}/vonage/webhooks/input`, number.menu.timeoutSeconds),
       ];
+      keep(record);
       return record.ncco;
     }
     const queueId = number.queueId ?? firstQueue?.id ?? '';
@@ -1317,9 +1499,10 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
         return;
       }
       const { record, role } = entry;
-      void work(record, `event ${status}`, () =>
-        role === 'customer' ? customerLegEvent(record, status) : agentLegEvent(record, uuid, status),
-      );
+      void work(record, `event ${status}`, () => {
+        record.legStatus[uuid] = status;
+        return role === 'customer' ? customerLegEvent(record, status) : agentLegEvent(record, uuid, status);
+      });
     },
 
     recording(body, query) {
@@ -1394,6 +1577,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
           : vonageFailure('voice/vonage-api', { status: 'an error', operation: 'dial the callback' });
       }
       log.info('vonage.callback-dialing', { cid, agent: subject.id });
+      keep(record);
       return { cid };
     },
 
@@ -1451,11 +1635,35 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
 
+    restore() {
+      // One restore at a time: two at once would both carry a call not yet known to either.
+      restoring = restoring.then(restoreStored).catch((error: unknown) => {
+        log.warn('vonage.restore-failed', {}, error);
+      });
+      return restoring;
+    },
+
+    async suspend() {
+      const records = [...carried];
+      // Nothing more is stored from here: the instance that leads now carries the calls on from their rows.
+      carried.clear();
+      for (const record of records) drop(record);
+      for (const pending of recordingFor.values()) clock.clearTimeout(pending.expire);
+      recordingFor.clear();
+      byCid.clear();
+      byLeg.clear();
+      seen.clear();
+      segmentsPending.clear();
+      await Promise.all(records.map((record) => record.chain));
+    },
+
     close() {
       closed = true;
       for (const pending of recordingFor.values()) clock.clearTimeout(pending.expire);
       recordingFor.clear();
-      for (const record of byCid.values()) forget(record);
+      // The calls go on, on Vonage's side: their rows stay for whoever serves next.
+      carried.clear();
+      for (const record of byCid.values()) drop(record);
       byCid.clear();
       byLeg.clear();
     },

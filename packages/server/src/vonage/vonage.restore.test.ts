@@ -1,0 +1,292 @@
+// Vonage calls through a restart: the gateway stores each call (its legs and where it stands, `vonage_calls`), so
+// the server started again on the same database carries a call being talked on: the agent's hang-up still ends it
+// and hangs up the caller, and a caller who hung up while no server ran is caught up from Vonage's own record of
+// the leg. A real server on PGlite, the loopback fake of the Vonage REST API, signed webhooks, agents on sockets.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { until } from '../cluster/cluster.testing';
+import type { ConfigInput } from '../config/config';
+import type { HelplineServer } from '../server';
+import { freshPgliteDir } from '../testing/databases';
+import {
+  SHOP_IDENTITY_SECRET,
+  staffToken,
+  startTestServer,
+  TEST_CONFIG,
+  TestClient,
+} from '../testing/harness';
+import { type FakeApiRequest, postVonageWebhook, startFakeVonageApi } from './vonage.fake-api';
+import { eventually, storedVonageCall, talkingPhoneCall, vonageTestKeys } from './vonage.testing';
+
+const APP_ID = '7a3e8b36-2b8e-4d8f-9b7e-1c2d3e4f5a6b';
+const SECRET = 'vonage-signature-secret-for-restore-tests';
+const { privateKey, publicKey } = vonageTestKeys();
+const ENV = { SHOP_IDENTITY_SECRET, VONAGE_PRIVATE_KEY: privateKey, VONAGE_SIGNATURE_SECRET: SECRET };
+
+async function webhook(server: HelplineServer, path: string, body: object): Promise<number> {
+  const response = await postVonageWebhook(`${server.url}${path}`, body, {
+    applicationId: APP_ID,
+    secret: SECRET,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+const storedCall = (server: HelplineServer, cid: string) => storedVonageCall(server.storage.sql, cid);
+
+const hangUpOf = (leg: string) => (request: FakeApiRequest) =>
+  request.method === 'PUT' && request.path === `/v1/calls/${leg}` && request.body.action === 'hangup';
+
+describe('Vonage calls through a restart of the server', async () => {
+  const api = await startFakeVonageApi(publicKey);
+  const config = {
+    ...TEST_CONFIG,
+    queues: [
+      ...TEST_CONFIG.queues,
+      { id: 'claims', name: 'Claims', recording: 'always' },
+      { id: 'line', name: 'Line', voicemail: { afterSeconds: 3, maxSeconds: 30 } },
+    ],
+    // One agent per scenario: each earlier one leaves its agent in wrap-up.
+    agents: [...(TEST_CONFIG.agents ?? []), { id: 'carol', name: 'Carol' }],
+    vonage: {
+      applicationId: APP_ID,
+      privateKeyEnv: 'VONAGE_PRIVATE_KEY',
+      webhookBaseUrl: 'https://help.example',
+      apiBaseUrl: api.url,
+      numbers: [
+        { number: '+14155550100', queueId: 'support' },
+        { number: '+14155550111', queueId: 'claims' },
+        { number: '+14155550133', queueId: 'line' },
+      ],
+    },
+  } as ConfigInput;
+  const dataDir = await freshPgliteDir();
+  const open: HelplineServer[] = [];
+  const clients: TestClient[] = [];
+  after(async () => {
+    for (const client of clients) client.close();
+    for (const server of open) await server.close();
+    await api.close();
+  });
+
+  async function start(logLines?: string[]): Promise<HelplineServer> {
+    const server = await startTestServer({
+      config,
+      env: ENV,
+      storage: { kind: 'pglite', dataDir },
+      ...(logLines ? { logLines } : {}),
+    });
+    open.push(server);
+    return server;
+  }
+
+  async function stop(server: HelplineServer): Promise<void> {
+    open.splice(open.indexOf(server), 1);
+    await server.close();
+  }
+
+  async function agent(server: HelplineServer, id: string): Promise<TestClient> {
+    const client = await TestClient.connect(server.socketUrl, await staffToken(id), {
+      site: '',
+      origin: null,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  /** A phone call answered by `agentId` and talked on; the agent's console closes (as at a restart). */
+  async function talking(
+    server: HelplineServer,
+    callerLeg: string,
+    from: string,
+    agentId: string,
+    to = '14155550100',
+  ) {
+    const console = await agent(server, agentId);
+    const call = await talkingPhoneCall(
+      {
+        api,
+        webhook: (path, body) => webhook(server, path, body),
+        hub: server.hub,
+        sql: server.storage.sql,
+        console,
+      },
+      { callerLeg, from, to },
+    );
+    console.close();
+    return call;
+  }
+
+  it('a call being talked on goes on: the agent hanging up after the restart ends it and hangs up the caller', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start();
+    const { cid, agentLeg } = await talking(first, 'pstn-r1', '447700900031', 'alice');
+    await stop(first);
+
+    const lines: string[] = [];
+    const second = await start(lines);
+    await until(
+      () => lines.some((line) => line.includes('vonage.call-carried-on')),
+      'the call carried on',
+      10_000,
+    );
+    assert.ok(lines.some((line) => line.includes('vonage.calls-restored')));
+    const stored = await storedCall(second, cid);
+    assert.deepEqual(
+      [stored?.conversation, stored?.customerLeg, stored?.agentLeg, stored?.agentId, stored?.ended],
+      ['hl-pstn-r1', 'pstn-r1', agentLeg, 'alice', false],
+    );
+    assert.equal(second.hub.interaction(cid)?.state, 'active', 'the interaction is still being talked on');
+    const alice = await agent(second, 'alice');
+    const attached = (await alice.ok('call.attach', { cid })) as { call?: { state?: string } };
+    assert.equal(attached.call?.state, 'active', "the same call, active in alice's console again");
+
+    const hangUps = api.requests.filter(hangUpOf('pstn-r1')).length;
+    assert.equal(
+      await webhook(second, `/vonage/webhooks/event?cid=${cid}&leg=agent`, {
+        uuid: agentLeg,
+        status: 'completed',
+      }),
+      204,
+    );
+    await until(() => second.hub.interaction(cid)?.state === 'wrap-up', 'wrap-up');
+    assert.equal(second.hub.interaction(cid)?.endedBy, 'agent');
+    await until(() => api.requests.filter(hangUpOf('pstn-r1')).length > hangUps, 'the caller hung up');
+    await eventually(async () => (await storedCall(second, cid)) === undefined, 'the row deleted');
+    await alice.ok('wrapup.submit', { cid, disposition: 'done' });
+    // Her presence outlives a restart: offline, so the next test's call is offered to bob.
+    await alice.ok('presence.set', { status: 'offline' });
+    await stop(second);
+  });
+
+  it('a caller who hung up while no server ran: the call ends once one runs again, by the caller', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start();
+    const { cid, agentLeg } = await talking(first, 'pstn-r2', '447700900032', 'bob');
+    await stop(first);
+    // Vonage reported the hang-up to a webhook URL with no server behind it.
+    api.setLegStatus('pstn-r2', 'completed');
+
+    const lines: string[] = [];
+    const second = await start(lines);
+    await until(() => second.hub.interaction(cid)?.state === 'wrap-up', 'wrap-up');
+    assert.equal(second.hub.interaction(cid)?.endedBy, 'visitor');
+    await api.next(hangUpOf(agentLeg), "the agent's leg hung up");
+    assert.ok(lines.some((line) => line.includes('vonage.leg-caught-up')));
+    await eventually(async () => (await storedCall(second, cid)) === undefined, 'the row deleted');
+    await stop(second);
+  });
+
+  it('a recording Vonage posts after the restart is still kept: the call stays stored until its segment is', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start();
+    const { cid } = await talking(first, 'pstn-r3', '447700900033', 'alice', '14155550111');
+    // The claims queue records every call from its connection: the caller's leg goes to `record` + conversation.
+    const transfer = await api.next(
+      (r) => r.path === '/v1/calls/pstn-r3' && r.body.action === 'transfer',
+      'the recording started',
+    );
+    const ncco = (transfer.body.destination as { ncco: { action: string; eventUrl?: string[] }[] }).ncco;
+    const recordingUrl = ncco.find((action) => action.action === 'record')?.eventUrl?.[0] ?? '';
+    assert.match(recordingUrl, /segment=/);
+    await webhook(first, '/vonage/webhooks/event', { uuid: 'pstn-r3', status: 'completed' });
+    await until(() => first.hub.interaction(cid)?.state === 'wrap-up', 'the caller hung up');
+    await eventually(
+      async () => Object.keys((await storedCall(first, cid))?.pendingSegments ?? {}).length === 1,
+      'the call kept for its segment',
+    );
+    await stop(first);
+
+    // Vonage posts the recording once the call is over, to whichever server answers now.
+    const second = await start();
+    await until(() => second.hub.interaction(cid) !== undefined, 'restored');
+    const audio = new Uint8Array([0x49, 0x44, 0x33, 0x04, 0, 0, 0, 0, 0, 0, ...new Array(200).fill(7)]);
+    const path = recordingUrl.replace('https://help.example', '');
+    assert.equal(
+      await webhook(second, path, { recording_url: api.addRecording(audio), size: audio.length }),
+      204,
+    );
+    const stored = async () =>
+      (
+        await second.storage.sql.query<{ bytes: string | number }>(
+          'SELECT bytes FROM recordings WHERE cid = $1',
+          [cid],
+        )
+      ).map((row) => Number(row.bytes));
+    await eventually(async () => (await stored()).join() === String(audio.length), 'the recording stored');
+    await eventually(async () => (await storedCall(second, cid)) === undefined, 'the row deleted');
+    await stop(second);
+  });
+
+  it('a caller waiting in line stays in line: after the restart an agent who accepts is rung into their call', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start();
+    assert.equal(
+      await webhook(first, '/vonage/webhooks/answer', {
+        uuid: 'pstn-r4',
+        from: '447700900034',
+        to: '14155550100',
+      }),
+      200,
+    );
+    api.setLegStatus('pstn-r4', 'answered');
+    const cid = first.hub.interactions().find((i) => i.customer.phone === '+447700900034')?.id ?? '';
+    assert.ok(cid);
+    await eventually(async () => (await storedCall(first, cid)) !== undefined, 'the waiting call stored');
+    await stop(first);
+
+    const second = await start();
+    await until(() => second.hub.interaction(cid)?.state === 'queued', 'still in line');
+    const carol = await agent(second, 'carol');
+    await carol.ok('presence.set', { status: 'available' });
+    await carol.waitFor(
+      (frame) =>
+        frame.t === 'notice' && frame.notice.type === 'offer' && frame.notice.offer.interaction.id === cid,
+      'the offer',
+    );
+    await carol.ok('offer.accept', { cid });
+    const ring = await api.next(
+      (r) =>
+        r.method === 'POST' && r.path === '/v1/calls' && JSON.stringify(r.body.ncco).includes('hl-pstn-r4'),
+      "carol's app leg into the caller's conversation",
+    );
+    assert.deepEqual(ring.body.to, [{ type: 'app', user: 'hl-agent-carol' }]);
+    await webhook(second, '/vonage/webhooks/event', { uuid: 'pstn-r4', status: 'completed' });
+    await until(() => second.hub.interaction(cid)?.state === 'wrap-up', 'the caller hung up');
+    await api.next(hangUpOf(ring.uuid as string), "carol's leg hung up");
+    await carol.ok('wrapup.submit', { cid, disposition: 'done' });
+    await carol.ok('presence.set', { status: 'offline' });
+    await stop(second);
+  });
+
+  it("a waiting caller's voicemail is still offered when the queue's wait runs out, counted from before the restart", {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start();
+    assert.equal(
+      await webhook(first, '/vonage/webhooks/answer', {
+        uuid: 'pstn-r5',
+        from: '447700900035',
+        to: '14155550133',
+      }),
+      200,
+    );
+    const cid = first.hub.interactions().find((i) => i.customer.phone === '+447700900035')?.id ?? '';
+    await eventually(async () => (await storedCall(first, cid)) !== undefined, 'the waiting call stored');
+    await stop(first);
+
+    const second = await start();
+    const transfer = await api.next(
+      (r) => r.path === '/v1/calls/pstn-r5' && r.body.action === 'transfer',
+      'the caller moved to voicemail',
+      10_000,
+    );
+    assert.match(JSON.stringify(transfer.body.destination), /nobody is free to take your call/);
+    await until(() => second.hub.interaction(cid)?.state === 'ended', 'the waiting call left the line');
+    await stop(second);
+  });
+});
