@@ -47,7 +47,9 @@ describe('Vonage calls through a restart of the server', async () => {
       { id: 'line', name: 'Line', voicemail: { afterSeconds: 3, maxSeconds: 30 } },
     ],
     // One agent per scenario: each earlier one leaves its agent in wrap-up.
-    agents: [...(TEST_CONFIG.agents ?? []), { id: 'carol', name: 'Carol' }],
+    agents: [...(TEST_CONFIG.agents ?? []), { id: 'carol', name: 'Carol' }, { id: 'dave', name: 'Dave' }],
+    // Click-to-dial on Vonage: the phone leg from this caller ID.
+    outbound: { callerId: '+442079460000', callingHours: false },
     vonage: {
       applicationId: APP_ID,
       privateKeyEnv: 'VONAGE_PRIVATE_KEY',
@@ -287,6 +289,48 @@ describe('Vonage calls through a restart of the server', async () => {
     );
     assert.match(JSON.stringify(transfer.body.destination), /nobody is free to take your call/);
     await until(() => second.hub.interaction(cid)?.state === 'ended', 'the waiting call left the line');
+    await stop(second);
+  });
+
+  it('a call an agent dialled goes on: after the restart the far end hanging up ends it, by the customer', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start();
+    const dave = await agent(first, 'dave');
+    await dave.ok('presence.set', { status: 'available' });
+    const { cid } = (await dave.ok('voice.dial', { number: '+44 20 7946 0958' })) as { cid: string };
+    const phone = await api.next(
+      (r) => r.path === '/v1/calls' && JSON.stringify(r.body.to).includes('442079460958'),
+      'the phone leg',
+    );
+    const app = await api.next(
+      (r) => r.path === '/v1/calls' && JSON.stringify(r.body.event_url ?? '').includes(`${cid}&leg=agent`),
+      "dave's app leg",
+    );
+    const [phoneLeg, appLeg] = [phone.uuid as string, app.uuid as string];
+    const event = (server: HelplineServer, leg: 'customer' | 'agent', uuid: string, status: string) =>
+      webhook(server, `/vonage/webhooks/event?cid=${cid}&leg=${leg}`, { uuid, status });
+    await event(first, 'agent', appLeg, 'answered');
+    await event(first, 'customer', phoneLeg, 'answered');
+    api.setLegStatus(appLeg, 'answered');
+    api.setLegStatus(phoneLeg, 'answered');
+    await eventually(
+      async () => (await storedCall(first, cid))?.customerAnswered === true,
+      'the call stored',
+    );
+    assert.equal(first.hub.interaction(cid)?.state, 'active');
+    dave.close();
+    await stop(first);
+
+    const second = await start();
+    await until(() => second.hub.interaction(cid)?.state === 'active', 'restored, still active');
+    const back = await agent(second, 'dave');
+    const attached = (await back.ok('call.attach', { cid })) as { call?: { state?: string } };
+    assert.equal(attached.call?.state, 'active', 'the same call, in his console again');
+    await event(second, 'customer', phoneLeg, 'completed');
+    await until(() => second.hub.interaction(cid)?.state === 'wrap-up', 'wrap-up');
+    assert.equal(second.hub.interaction(cid)?.endedBy, 'visitor');
+    await api.next(hangUpOf(appLeg), "dave's leg hung up");
     await stop(second);
   });
 });
