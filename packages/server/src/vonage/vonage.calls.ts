@@ -32,7 +32,12 @@ export interface StoredVonageCall {
   readonly callerNumber?: string | undefined;
   readonly subject?: Subject | undefined;
   readonly survey?:
-    | { readonly policy: SurveyPolicy; readonly score?: 1 | 2 | 3 | 4 | 5; readonly recorded: boolean }
+    | {
+        readonly policy: SurveyPolicy;
+        readonly score?: 1 | 2 | 3 | 4 | 5;
+        readonly recorded: boolean;
+        readonly finished?: boolean;
+      }
     | undefined;
   readonly ncco?: Ncco | undefined;
   readonly menu?: NonNullable<VonageNumber['menu']> | undefined;

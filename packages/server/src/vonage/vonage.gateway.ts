@@ -100,8 +100,16 @@ interface CallRecord {
   readonly callerNumber?: string | undefined;
   /** The caller as the hub knows them (phone calls): keypad survey answers are recorded as theirs. */
   subject?: Subject;
-  /** The keypad survey the caller is in, once the agent ended the call: the rating, once pressed. */
-  survey?: { readonly policy: SurveyPolicy; score?: 1 | 2 | 3 | 4 | 5; recorded: boolean };
+  /**
+   * The keypad survey the caller is in, once the agent ended the call: the rating, once pressed; `finished` once the
+   * caller answered, skipped it or hung up.
+   */
+  survey?: {
+    readonly policy: SurveyPolicy;
+    score?: 1 | 2 | 3 | 4 | 5;
+    recorded: boolean;
+    finished?: boolean;
+  };
   /** The NCCO returned for the customer leg (Vonage retries a slow answer webhook; the answer is the same). */
   ncco?: Ncco;
   menu?: NonNullable<VonageNumber['menu']>;
@@ -139,6 +147,8 @@ interface CallRecord {
   legStatus: Record<string, string>;
   /** What was last stored of the call (JSON), so an unchanged call is not written again. */
   stored?: string;
+  /** The term of this gateway the record belongs to: a record of an earlier term (before a suspend) is stale. */
+  term: number;
 }
 
 /** Largest call recording segment fetched from Vonage (two hours of two-channel MP3 fit well below). */
@@ -327,6 +337,23 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       const { releasedAt } = entry.record;
       if (releasedAt !== undefined && now - releasedAt > KEEP_FINISHED_MS) byLeg.delete(leg);
     }
+    // A survey never finished, or a segment whose webhook never came (or whose audio could not be fetched), is given
+    // up after as long: the call's row goes.
+    for (const record of carried) {
+      const { releasedAt } = record;
+      if (releasedAt === undefined || now - releasedAt <= KEEP_FINISHED_MS || !awaited(record)) continue;
+      if (record.survey) record.survey.finished = true;
+      for (const [key, segment] of Object.entries(record.pendingSegments)) {
+        log.warn('vonage.recording-lost', {
+          cid: segment.cid,
+          segment: segment.segment,
+          reason: 'no recording',
+        });
+        segmentsPending.delete(key);
+        delete record.pendingSegments[key];
+      }
+      keep(record);
+    }
   }
 
   /** Runs `task` after earlier work on the same call; failures are logged, never thrown at Vonage. */
@@ -387,6 +414,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       | 'legStatus'
       | 'stored'
       | 'pendingSegments'
+      | 'term'
     >,
   ): CallRecord {
     const record: CallRecord = {
@@ -402,6 +430,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       chain: Promise.resolve(),
       legStatus: {},
       pendingSegments: {},
+      term,
     };
     carried.add(record);
     return record;
@@ -411,27 +440,43 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
 
   /** The calls this gateway carries (and stores); a call leaves once its row is gone, or another instance leads. */
   const carried = new Set<CallRecord>();
+  /** Raised by each suspend: work of an earlier term (a restore, a take-back) stops, and stores nothing. */
+  let term = 0;
 
   function storedOf(record: CallRecord): StoredVonageCall {
-    const { bridge, announceTimer, voicemailTimer, pendingAnnouncement, early, chain, stored, ...kept } =
-      record;
+    const {
+      bridge,
+      announceTimer,
+      voicemailTimer,
+      pendingAnnouncement,
+      early,
+      chain,
+      stored,
+      term: _,
+      ...kept
+    } = record;
     return { ...kept, legStatus: { ...record.legStatus }, pendingSegments: { ...record.pendingSegments } };
   }
 
-  /** Has the caller been put through to the keypad survey and not answered it yet? */
-  const surveyPending = (record: CallRecord) => record.survey !== undefined && !record.survey.recorded;
+  /** Has the caller been put through to the keypad survey and not finished it yet? */
+  const surveyPending = (record: CallRecord) =>
+    record.survey !== undefined && record.survey.finished !== true;
+  /** Does the gateway still wait for something of a call it let go (the survey's keys, a segment's webhook)? */
+  const awaited = (record: CallRecord) =>
+    surveyPending(record) || Object.keys(record.pendingSegments).length > 0;
 
   /**
    * Stores where the call stands (after each piece of work on it, in its order); the row of a call the gateway let go
    * is deleted. A failed write is logged and tried again after the next piece of work.
    */
   async function persist(record: CallRecord): Promise<void> {
+    if (!carried.has(record) || record.term !== term) return;
     const store = options.calls;
-    if (!store || !carried.has(record)) return;
+    const released = record.releasedAt !== undefined && !awaited(record);
+    if (released) carried.delete(record);
+    if (!store) return;
     try {
-      const awaited = surveyPending(record) || Object.keys(record.pendingSegments).length > 0;
-      if (record.releasedAt !== undefined && !awaited) {
-        carried.delete(record);
+      if (released) {
         if (record.stored !== undefined) await store.remove(record.conversation);
         record.stored = undefined;
         return;
@@ -442,7 +487,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       await store.save(call);
       record.stored = text;
     } catch (error) {
-      if (record.releasedAt !== undefined) carried.add(record);
+      // Tried again after the call's next piece of work (a released call stays carried until its row is gone).
+      if (released && record.term === term) carried.add(record);
       log.warn('vonage.call-unstored', { cid: record.cid }, error);
     }
   }
@@ -461,6 +507,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       early: [],
       chain: Promise.resolve(),
       stored: JSON.stringify(call),
+      term,
     };
     carried.add(record);
     if (record.customerLeg) byLeg.set(record.customerLeg, { record, role: 'customer' });
@@ -479,7 +526,9 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
    */
   async function takeBack(record: CallRecord): Promise<void> {
     const { cid, subject } = record;
-    if (record.releasedAt !== undefined || record.ended || !cid) return;
+    // Stale once another instance leads: the hub here knows no interaction then, which must not read as ended.
+    const stale = () => record.term !== term || closed;
+    if (record.releasedAt !== undefined || record.ended || !cid || stale()) return;
     if (subject && record.kind !== 'callback') {
       try {
         await connectCustomer(record, subject);
@@ -487,8 +536,10 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
         log.warn('vonage.bridge-failed', { cid }, error);
       }
     }
+    if (stale()) return;
+    // The restored hub holds every open interaction: one it does not know has ended.
     const interaction = hub.interaction(cid);
-    await interactionMoved(record, interaction?.state ?? 'ended');
+    await interactionMoved(record, interaction?.state ?? 'ended', interaction?.endedBy);
     // A phone caller still in line is offered voicemail when the queue's wait runs out, counted from when they
     // started waiting (a wait that ran out while no instance led moves them at once).
     const queue = queues.get(interaction?.queueId ?? '');
@@ -516,6 +567,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
         log.warn('vonage.status-unknown', { cid, leg: role }, error);
         return undefined;
       });
+      if (stale()) return;
       if (status === undefined || record.legStatus[leg] === status) continue;
       record.legStatus[leg] = status;
       seen.add(`${leg}|${status}`);
@@ -530,12 +582,15 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
   /** Carries on each stored call this gateway does not carry yet; forgets rows of calls let go long ago. */
   async function restoreStored(): Promise<void> {
     const store = options.calls;
+    const started = term;
     if (!store || closed) return;
-    const known = new Set([...carried].map((record) => record.conversation));
+    const stored = await store.all();
     const now = clock.now();
     let restored = 0;
-    for (const call of await store.all()) {
-      if (known.has(call.conversation)) continue;
+    for (const call of stored) {
+      if (term !== started || closed) return;
+      // Known already: carried since the gateway started (webhooks wait for the restore, but not the first term's).
+      if ([...carried].some((record) => record.conversation === call.conversation)) continue;
       if (call.releasedAt !== undefined && now - call.releasedAt > KEEP_FINISHED_MS) {
         await store.remove(call.conversation);
         continue;
@@ -1017,6 +1072,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     const { survey, subject, cid } = record;
     if (!survey || survey.recorded || !subject || !cid) return;
     survey.recorded = true;
+    survey.finished = true;
     try {
       await hub.execute(
         subject,
@@ -1187,6 +1243,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
   async function customerLegEvent(record: CallRecord, status: string): Promise<void> {
     if (record.kind === 'callback') return callbackCustomerEvent(record, status);
     if (record.kind === 'outbound') return outboundCustomerEvent(record, status);
+    // A caller who hangs up in the keypad survey leaves nothing more to wait for.
+    if (ENDING_STATUSES.has(status) && record.survey) record.survey.finished = true;
     if (!ENDING_STATUSES.has(status) || record.ended) return;
     // The caller hung up (or the leg dropped): they leave the queue, or end the conversation they were in.
     record.ended = true;
@@ -1414,10 +1472,70 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     return interaction;
   }
 
+  /** An event webhook, once any restore is done (see `VonageGateway.event`). */
+  function handleEvent(body: WebhookBody, query: EventQuery): void {
+    const uuid = str(body.uuid);
+    const status = str(body.status);
+    if (!uuid || !status || closed) return;
+    // Vonage retries a webhook it thinks failed: each (leg, status) is handled once.
+    const key = `${uuid}|${status}`;
+    if (seen.has(key)) return;
+    if (seen.size >= SEEN_LIMIT) seen.delete(seen.values().next().value as string);
+    seen.add(key);
+    let entry = byLeg.get(uuid);
+    if (!entry && query.cid && (query.leg === 'agent' || query.leg === 'customer')) {
+      // A leg we placed, reporting before `POST /v1/calls` returned its uuid to us.
+      const record = byCid.get(query.cid);
+      if (record) {
+        entry = { record, role: query.leg };
+        byLeg.set(uuid, entry);
+        if (query.leg === 'agent' && !record.agentLeg) record.agentLeg = uuid;
+        if (query.leg === 'customer' && !record.customerLeg) record.customerLeg = uuid;
+      }
+    }
+    if (!entry) {
+      log.debug('vonage.event-unknown-leg', { status });
+      return;
+    }
+    const { record, role } = entry;
+    void work(record, `event ${status}`, () => {
+      record.legStatus[uuid] = status;
+      return role === 'customer' ? customerLegEvent(record, status) : agentLegEvent(record, uuid, status);
+    });
+  }
+
+  /** A recording webhook, once any restore is done (see `VonageGateway.recording`). */
+  function handleRecording(
+    body: WebhookBody,
+    query: { readonly cid?: string | undefined; readonly segment?: string | undefined },
+  ): void {
+    const cid = query.cid;
+    const url = str(body.recording_url);
+    if (query.segment !== undefined) {
+      if (url) segmentRecorded(query.segment, url);
+      return;
+    }
+    const pending = cid === undefined ? undefined : recordingFor.get(cid);
+    if (!cid || !url || !pending || closed) {
+      // Unknown, or delivered again: each voicemail keeps its first recording.
+      log.debug('vonage.recording-unknown', { cid });
+      return;
+    }
+    recordingFor.delete(cid);
+    clock.clearTimeout(pending.expire);
+    track(
+      keepRecording(cid, pending.subject, url).catch((error: unknown) => {
+        log.error('vonage.voicemail-lost', { cid }, error);
+      }),
+    );
+  }
+
   // ─── the gateway ─────────────────────────────────────────────────────────────────────────────
 
   return {
     async answer(body) {
+      // A leg of a stored call is known once the restore carried it (Vonage retries answers; the NCCO is the same).
+      await restoring;
       const uuid = str(body.uuid);
       if (!uuid || closed) return [];
       prune();
@@ -1428,6 +1546,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     },
 
     async input(body) {
+      await restoring;
       const uuid = str(body.uuid);
       const record = uuid ? byLeg.get(uuid)?.record : undefined;
       if (!record?.menu) return [];
@@ -1449,6 +1568,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     },
 
     async survey(body, query) {
+      await restoring;
       const uuid = str(body.uuid);
       const record = uuid ? byLeg.get(uuid)?.record : undefined;
       const survey = record?.survey;
@@ -1458,7 +1578,10 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       return inOrder(record, async () => {
         if (query.step === 'rating') {
           // Any other key, or none before the time-out, skips the survey.
-          if (!/^[1-5]$/.test(digits)) return goodbye;
+          if (!/^[1-5]$/.test(digits)) {
+            survey.finished = true;
+            return goodbye;
+          }
           survey.score = Number(digits) as 1 | 2 | 3 | 4 | 5;
           if (survey.policy.nps) return surveyQuestion(record, 'nps');
           await recordSurvey(record, survey.score);
@@ -1475,56 +1598,12 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     },
 
     event(body, query) {
-      const uuid = str(body.uuid);
-      const status = str(body.status);
-      if (!uuid || !status || closed) return;
-      // Vonage retries a webhook it thinks failed: each (leg, status) is handled once.
-      const key = `${uuid}|${status}`;
-      if (seen.has(key)) return;
-      if (seen.size >= SEEN_LIMIT) seen.delete(seen.values().next().value as string);
-      seen.add(key);
-      let entry = byLeg.get(uuid);
-      if (!entry && query.cid && (query.leg === 'agent' || query.leg === 'customer')) {
-        // A leg we placed, reporting before `POST /v1/calls` returned its uuid to us.
-        const record = byCid.get(query.cid);
-        if (record) {
-          entry = { record, role: query.leg };
-          byLeg.set(uuid, entry);
-          if (query.leg === 'agent' && !record.agentLeg) record.agentLeg = uuid;
-          if (query.leg === 'customer' && !record.customerLeg) record.customerLeg = uuid;
-        }
-      }
-      if (!entry) {
-        log.debug('vonage.event-unknown-leg', { status });
-        return;
-      }
-      const { record, role } = entry;
-      void work(record, `event ${status}`, () => {
-        record.legStatus[uuid] = status;
-        return role === 'customer' ? customerLegEvent(record, status) : agentLegEvent(record, uuid, status);
-      });
+      // After the restore: a webhook about a stored call's leg finds it carried.
+      track(restoring.then(() => handleEvent(body, query)));
     },
 
     recording(body, query) {
-      const cid = query.cid;
-      const url = str(body.recording_url);
-      if (query.segment !== undefined) {
-        if (url) segmentRecorded(query.segment, url);
-        return;
-      }
-      const pending = cid === undefined ? undefined : recordingFor.get(cid);
-      if (!cid || !url || !pending || closed) {
-        // Unknown, or delivered again: each voicemail keeps its first recording.
-        log.debug('vonage.recording-unknown', { cid });
-        return;
-      }
-      recordingFor.delete(cid);
-      clock.clearTimeout(pending.expire);
-      track(
-        keepRecording(cid, pending.subject, url).catch((error: unknown) => {
-          log.error('vonage.voicemail-lost', { cid }, error);
-        }),
-      );
+      track(restoring.then(() => handleRecording(body, query)));
     },
 
     async clientToken(subject) {
@@ -1569,6 +1648,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       });
       if (failed) {
         forget(record);
+        keep(record);
         await quietly('callback dial failed', () =>
           asAgent(subject.id, 'callback.outcome', { cid, outcome: 'failed' }),
         );
@@ -1617,6 +1697,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
         }
         await Promise.all([api.updateCall(leg, 'unearmuff'), api.updateCall(leg, 'unmute')]);
       }
+      // Stored: a leader taking over must know the hold music plays, to stop it on resume.
+      keep(record);
       const callId = record.hubCallId;
       if (callId) {
         await quietly('hold in the hub', () =>
@@ -1644,8 +1726,10 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     },
 
     async suspend() {
+      // A new term: a restore or a take-back still running stops, and nothing more is stored from here — the instance
+      // that leads now carries the calls on from their rows.
+      term += 1;
       const records = [...carried];
-      // Nothing more is stored from here: the instance that leads now carries the calls on from their rows.
       carried.clear();
       for (const record of records) drop(record);
       for (const pending of recordingFor.values()) clock.clearTimeout(pending.expire);
@@ -1654,7 +1738,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       byLeg.clear();
       seen.clear();
       segmentsPending.clear();
-      await Promise.all(records.map((record) => record.chain));
+      await Promise.all([restoring, ...records.map((record) => record.chain)]);
     },
 
     close() {

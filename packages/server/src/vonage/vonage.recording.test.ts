@@ -141,9 +141,14 @@ describe('call recording through Vonage (fake REST API, signed webhooks)', () =>
       uuid: agentLeg.uuid,
       status: 'answered',
     });
+    // Active once the hub hears the app leg answered (an earlier notice says `connecting`: nothing to record yet).
     const call = await agent.waitFor(
-      (f) => f.t === 'notice' && f.notice.type === 'call' && f.notice.call.cid === cid,
-      'the call',
+      (f) =>
+        f.t === 'notice' &&
+        f.notice.type === 'call' &&
+        f.notice.call.cid === cid &&
+        f.notice.call.state === 'active',
+      'the call active',
     );
     const callId = call.t === 'notice' && call.notice.type === 'call' ? call.notice.call.callId : '';
     assert.ok(callId);

@@ -44,10 +44,17 @@ describe('Vonage calls through a restart of the server', async () => {
     queues: [
       ...TEST_CONFIG.queues,
       { id: 'claims', name: 'Claims', recording: 'always' },
-      { id: 'line', name: 'Line', voicemail: { afterSeconds: 3, maxSeconds: 30 } },
+      { id: 'line', name: 'Line', voicemail: { afterSeconds: 5, maxSeconds: 30 } },
+      { id: 'care', name: 'Care', survey: { keypad: true } },
     ],
     // One agent per scenario: each earlier one leaves its agent in wrap-up.
-    agents: [...(TEST_CONFIG.agents ?? []), { id: 'carol', name: 'Carol' }, { id: 'dave', name: 'Dave' }],
+    agents: [
+      ...(TEST_CONFIG.agents ?? []),
+      { id: 'carol', name: 'Carol' },
+      { id: 'dave', name: 'Dave' },
+      { id: 'erin', name: 'Erin' },
+      { id: 'frank', name: 'Frank' },
+    ],
     // Click-to-dial on Vonage: the phone leg from this caller ID.
     outbound: { callerId: '+442079460000', callingHours: false },
     vonage: {
@@ -55,10 +62,12 @@ describe('Vonage calls through a restart of the server', async () => {
       privateKeyEnv: 'VONAGE_PRIVATE_KEY',
       webhookBaseUrl: 'https://help.example',
       apiBaseUrl: api.url,
+      musicOnHoldUrl: 'https://help.example/hold.mp3',
       numbers: [
         { number: '+14155550100', queueId: 'support' },
         { number: '+14155550111', queueId: 'claims' },
         { number: '+14155550133', queueId: 'line' },
+        { number: '+14155550122', queueId: 'care' },
       ],
     },
   } as ConfigInput;
@@ -279,15 +288,22 @@ describe('Vonage calls through a restart of the server', async () => {
     );
     const cid = first.hub.interactions().find((i) => i.customer.phone === '+447700900035')?.id ?? '';
     await eventually(async () => (await storedCall(first, cid)) !== undefined, 'the waiting call stored');
+    // Half the queue's 5 s wait passes before the server stops.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     await stop(first);
 
+    const since = api.requests.length;
     const second = await start();
+    const restartedAt = Date.now();
     const transfer = await api.next(
-      (r) => r.path === '/v1/calls/pstn-r5' && r.body.action === 'transfer',
+      (r) =>
+        api.requests.indexOf(r) >= since && r.path === '/v1/calls/pstn-r5' && r.body.action === 'transfer',
       'the caller moved to voicemail',
       10_000,
     );
     assert.match(JSON.stringify(transfer.body.destination), /nobody is free to take your call/);
+    // The rest of the wait, not all of it again (that would be 5 s from the restart).
+    assert.ok(Date.now() - restartedAt < 3_500, `moved ${Date.now() - restartedAt} ms after the restart`);
     await until(() => second.hub.interaction(cid)?.state === 'ended', 'the waiting call left the line');
     await stop(second);
   });
@@ -331,6 +347,66 @@ describe('Vonage calls through a restart of the server', async () => {
     await until(() => second.hub.interaction(cid)?.state === 'wrap-up', 'wrap-up');
     assert.equal(second.hub.interaction(cid)?.endedBy, 'visitor');
     await api.next(hangUpOf(appLeg), "dave's leg hung up");
+    await stop(second);
+  });
+
+  it('a caller in the keypad survey answers after the restart: the rating is recorded, and the row goes', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start();
+    const { cid, agentLeg } = await talking(first, 'pstn-r6', '447700900036', 'erin', '14155550122');
+    // Erin hangs up: the caller's leg goes to the survey instead of hanging up.
+    await webhook(first, `/vonage/webhooks/event?cid=${cid}&leg=agent`, {
+      uuid: agentLeg,
+      status: 'completed',
+    });
+    await api.next(
+      (r) => r.path === '/v1/calls/pstn-r6' && r.body.action === 'transfer',
+      'the caller transferred to the survey',
+    );
+    await eventually(async () => (await storedCall(first, cid))?.survey !== undefined, 'the survey stored');
+    await stop(first);
+
+    const second = await start();
+    const response = await postVonageWebhook(
+      `${second.url}/vonage/webhooks/survey?cid=${cid}&step=rating`,
+      { uuid: 'pstn-r6', dtmf: { digits: '4', timed_out: false } },
+      { applicationId: APP_ID, secret: SECRET },
+    );
+    assert.deepEqual(await response.json(), [
+      { action: 'talk', text: 'Thank you for your feedback. Goodbye.', language: 'en-US' },
+    ]);
+    assert.equal(second.hub.interaction(cid)?.csat?.score, 4, 'recorded as the caller');
+    await eventually(async () => (await storedCall(second, cid)) === undefined, 'the row deleted');
+    await stop(second);
+  });
+
+  it('a call on hold stays on hold: the resume after the restart stops the hold music', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start();
+    const { cid } = await talking(first, 'pstn-r7', '447700900037', 'frank');
+    const hold = async (server: HelplineServer, held: boolean) => {
+      const response = await fetch(`${server.url}/vonage/calls/${cid}/hold`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await staffToken('frank')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ held }),
+      });
+      assert.equal(response.status, 200, await response.text());
+    };
+    await hold(first, true);
+    await eventually(async () => (await storedCall(first, cid))?.streaming === true, 'the hold stored');
+    await stop(first);
+
+    const since = api.requests.length;
+    const second = await start();
+    await until(() => second.hub.interaction(cid)?.state === 'active', 'restored');
+    await hold(second, false);
+    const after = api.requests
+      .slice(since)
+      .map((r) => `${r.method} ${r.path} ${String(r.body.action ?? '')}`);
+    assert.ok(after.includes('DELETE /v1/calls/pstn-r7/stream '), `the music stopped: ${after.join(', ')}`);
+    assert.ok(after.includes('PUT /v1/calls/pstn-r7 unearmuff'), 'the caller hears again');
     await stop(second);
   });
 });
