@@ -1618,6 +1618,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     },
 
     async dial(subject, cid) {
+      await restoring;
       const interaction = requireAssigned(subject, cid, 'dial this callback');
       if (interaction.channel !== 'callback' || interaction.state !== 'dialing') {
         throw helplineError('conflict/state', {
@@ -1676,6 +1677,8 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     },
 
     async hold(subject, id, held) {
+      // A stored call is known once the restore carried it (a hold or resume right after a restart or takeover).
+      await restoring;
       // The browser names the interaction, or the hub's call of it (core's call session knows only that).
       const found = byCid.get(id) ?? [...byCid.values()].find((candidate) => candidate.hubCallId === id);
       const cid = found?.cid ?? id;
