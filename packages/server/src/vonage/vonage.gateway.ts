@@ -244,6 +244,8 @@ const ENDING_STATUSES = new Set([
 ]);
 const NOT_REACHED = new Set(['failed', 'rejected', 'busy', 'timeout', 'unanswered', 'cancelled']);
 const SEEN_LIMIT = 50_000;
+/** A restore of the stored calls that failed is tried again after this long. */
+const RESTORE_RETRY_MS = 1_000;
 /** Finished calls are remembered this long, so late or repeated webhooks about them stay harmless. */
 const KEEP_FINISHED_MS = 10 * 60_000;
 
@@ -578,6 +580,25 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
   }
 
   let restoring: Promise<void> = Promise.resolve();
+  /** The next try of a restore that failed (the database away at a takeover), while the term lasts. */
+  let restoreRetry: unknown;
+
+  /**
+   * Restores the stored calls, one restore at a time (two at once would both carry a call not yet known to either).
+   * One that fails is tried again a second later: the calls on Vonage go on meanwhile, and webhooks are not held up.
+   */
+  function restoreCalls(): Promise<void> {
+    const started = term;
+    restoring = restoring.then(restoreStored).catch((error: unknown) => {
+      log.warn('vonage.restore-failed', { retryInMs: RESTORE_RETRY_MS }, error);
+      if (term !== started || closed) return;
+      clock.clearTimeout(restoreRetry);
+      restoreRetry = clock.setTimeout(() => {
+        if (term === started && !closed) void restoreCalls();
+      }, RESTORE_RETRY_MS);
+    });
+    return restoring;
+  }
 
   /** Carries on each stored call this gateway does not carry yet; forgets rows of calls let go long ago. */
   async function restoreStored(): Promise<void> {
@@ -1720,15 +1741,10 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
 
-    restore() {
-      // One restore at a time: two at once would both carry a call not yet known to either.
-      restoring = restoring.then(restoreStored).catch((error: unknown) => {
-        log.warn('vonage.restore-failed', {}, error);
-      });
-      return restoring;
-    },
+    restore: restoreCalls,
 
     async suspend() {
+      clock.clearTimeout(restoreRetry);
       // A new term: a restore or a take-back still running stops, and nothing more is stored from here — the instance
       // that leads now carries the calls on from their rows.
       term += 1;
@@ -1746,6 +1762,7 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
 
     close() {
       closed = true;
+      clock.clearTimeout(restoreRetry);
       for (const pending of recordingFor.values()) clock.clearTimeout(pending.expire);
       recordingFor.clear();
       // The calls go on, on Vonage's side: their rows stay for whoever serves next.

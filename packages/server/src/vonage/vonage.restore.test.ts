@@ -54,6 +54,7 @@ describe('Vonage calls through a restart of the server', async () => {
       { id: 'dave', name: 'Dave' },
       { id: 'erin', name: 'Erin' },
       { id: 'frank', name: 'Frank' },
+      { id: 'gina', name: 'Gina' },
     ],
     // Click-to-dial on Vonage: the phone leg from this caller ID.
     outbound: { callerId: '+442079460000', callingHours: false },
@@ -407,6 +408,40 @@ describe('Vonage calls through a restart of the server', async () => {
       .map((r) => `${r.method} ${r.path} ${String(r.body.action ?? '')}`);
     assert.ok(after.includes('DELETE /v1/calls/pstn-r7/stream '), `the music stopped: ${after.join(', ')}`);
     assert.ok(after.includes('PUT /v1/calls/pstn-r7 unearmuff'), 'the caller hears again');
+    await stop(second);
+  });
+
+  it('a restore that fails (the stored calls unreadable) is tried again, and then carries the call on', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start();
+    const { cid, agentLeg } = await talking(first, 'pstn-r8', '447700900038', 'gina');
+    // The table is away when the next server starts: its first restore fails.
+    await first.storage.sql.exec('ALTER TABLE vonage_calls RENAME TO vonage_calls_away');
+    await stop(first);
+
+    const lines: string[] = [];
+    const second = await start(lines);
+    await until(
+      () => lines.some((line) => line.includes('vonage.restore-failed')),
+      'a failed restore',
+      10_000,
+    );
+    await second.storage.sql.exec('ALTER TABLE vonage_calls_away RENAME TO vonage_calls');
+    await until(
+      () => lines.some((line) => line.includes('vonage.call-carried-on')),
+      'the call carried on',
+      10_000,
+    );
+    assert.equal(
+      await webhook(second, `/vonage/webhooks/event?cid=${cid}&leg=agent`, {
+        uuid: agentLeg,
+        status: 'completed',
+      }),
+      204,
+    );
+    await until(() => second.hub.interaction(cid)?.state === 'wrap-up', 'wrap-up');
+    assert.equal(second.hub.interaction(cid)?.endedBy, 'agent');
     await stop(second);
   });
 });
