@@ -63,16 +63,7 @@ describe('cluster mode: 3 instances on one PostgreSQL are one contact center', a
     await cluster?.close();
   });
 
-  /** The instance that leads, once one does and the others know it. */
-  async function leaderIndex(): Promise<number> {
-    for (let k = 0; k < 200; k++) {
-      const index = await cluster.leader();
-      if (index !== undefined && cluster.instances.every((i) => i.process !== 'running' || i.healthy))
-        return index;
-      await sleep(50);
-    }
-    throw new Error('no instance leads');
-  }
+  const leaderIndex = () => cluster.settledLeader();
   const followersOf = (leader: number) =>
     cluster.instances.filter((i) => i.index !== leader && i.process === 'running').map((i) => i.index);
 

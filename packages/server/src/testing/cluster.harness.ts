@@ -143,6 +143,11 @@ export interface Cluster {
    * more than one does. (A migration holds one for a moment while an instance starts.)
    */
   leader(): Promise<number | undefined>;
+  /**
+   * The instance that leads, once exactly one does and the balancer counts every running instance healthy (so each
+   * knows the leader); rejects after `timeoutMs` (default 20 s).
+   */
+  settledLeader(timeoutMs?: number): Promise<number>;
   /** Resolves once the balancer counts the instance healthy (or rejects after `timeoutMs`). */
   waitHealthy(index: number, timeoutMs?: number): Promise<void>;
   /** A query on the shared database. */
@@ -462,6 +467,23 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
   }
 
+  async function leader(): Promise<number | undefined> {
+    const { rows } = await pool.query<{ client_port: number; application_name: string }>(
+      `SELECT DISTINCT a.client_port, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND a.datname = $1`,
+      [database],
+    );
+    // Through the proxies a session is known by its port; straight, by the name its URL gives it.
+    const holds = (slot: InstanceSlot, session: { client_port: number; application_name: string }) =>
+      slot.dbProxy
+        ? slot.dbProxy.upstreamPorts().includes(session.client_port)
+        : session.application_name === slot.name;
+    const holders = new Set(
+      rows.flatMap((session) => slots.filter((slot) => holds(slot, session)).map((slot) => slot.index)),
+    );
+    return holders.size === 1 ? [...holders][0] : undefined;
+  }
+
   return {
     database: { name: database, url: directUrl },
     instances: slots,
@@ -527,21 +549,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         await sleep(rollOptions.pauseMs ?? 0);
       }
     },
-    async leader() {
-      const { rows } = await pool.query<{ client_port: number; application_name: string }>(
-        `SELECT DISTINCT a.client_port, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE l.locktype = 'advisory' AND l.granted AND a.datname = $1`,
-        [database],
-      );
-      // Through the proxies a session is known by its port; straight, by the name its URL gives it.
-      const holds = (slot: InstanceSlot, session: { client_port: number; application_name: string }) =>
-        slot.dbProxy
-          ? slot.dbProxy.upstreamPorts().includes(session.client_port)
-          : session.application_name === slot.name;
-      const holders = new Set(
-        rows.flatMap((session) => slots.filter((slot) => holds(slot, session)).map((slot) => slot.index)),
-      );
-      return holders.size === 1 ? [...holders][0] : undefined;
+    leader,
+    async settledLeader(timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const index = await leader();
+        if (index !== undefined && slots.every((slot) => slot.process !== 'running' || slot.healthy))
+          return index;
+        if (Date.now() > deadline)
+          throw new Error(`no instance leads with all healthy after ${timeoutMs} ms`);
+        await sleep(50);
+      }
     },
     waitHealthy,
     async query<Row>(text: string, params: readonly unknown[] = []) {
