@@ -16,7 +16,10 @@ import { ClusterClient } from './cluster.client';
 const HEARTBEAT_SECONDS = 2;
 const CONFIG: ConfigInput = {
   queues: [{ id: 'support', name: 'Support', acw: { kind: 'none' }, offerTimeoutSeconds: 30 }],
-  agents: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'hank'].map((id) => ({ id, name: id })),
+  agents: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'hank', 'ivy'].map((id) => ({
+    id,
+    name: id,
+  })),
   sites: [{ id: 'shop', origins: [SITE_ORIGIN] }],
   limits: TEST_CONFIG.limits,
   heartbeatSeconds: HEARTBEAT_SECONDS,
@@ -342,12 +345,12 @@ describe('cluster mode: 3 instances on one PostgreSQL are one contact center', a
     await cluster.waitHealthy(leader);
   });
 
-  it('the leader killed mid-call: the browser call goes on with the new leader, and ends when the agent hangs up', {
+  it('the leader killed mid-consult: the call and its consult go on with the new leader, and end as usual', {
     timeout: 60_000,
   }, async () => {
     const leader = await leaderIndex();
-    const [visitorOn] = followersOf(leader);
-    assert.ok(visitorOn !== undefined, 'a follower');
+    const [visitorOn, colleagueOn] = followersOf(leader);
+    assert.ok(visitorOn !== undefined && colleagueOn !== undefined, 'two followers');
     const agent = await resumingOn(leader, 'hank', await staffToken('hank'), 'agent');
     await ok(agent, 'presence.set', { status: 'available' });
     const caller = await resumingOn(visitorOn, 'caller-of-hank', await visitorToken(), 'visitor');
@@ -359,6 +362,16 @@ describe('cluster mode: 3 instances on one PostgreSQL are one contact center', a
     type Attached = { call?: { callId: string; state: string } };
     const callId = ((await ok(caller, 'call.attach', { cid })) as Attached).call?.callId ?? '';
     await ok(caller, 'call.media', { cid, callId, media: 'connected' });
+    // Hank consults Ivy, on the third instance; it rings for her when the leader dies.
+    const ivy = await resumingOn(colleagueOn, 'ivy', await staffToken('ivy'), 'agent');
+    await ok(ivy, 'presence.set', { status: 'available' });
+    const { leg } = (await ok(agent, 'call.consult', { cid, callId, to: { kind: 'agent', id: 'ivy' } })) as {
+      leg: { legId: string };
+    };
+    await until(
+      () => ivy.received.some(({ frame }) => frame.t === 'notice' && frame.notice.type === 'consult'),
+      'the consult rings for ivy',
+    );
     await cluster.kill(leader);
     const next = await leaderIndex();
     assert.notEqual(next, leader, 'another instance leads');
@@ -367,10 +380,16 @@ describe('cluster mode: 3 instances on one PostgreSQL are one contact center', a
       const { call } = (await ok(party, 'call.attach', { cid })) as Attached;
       assert.deepEqual(
         [call?.callId, call?.state],
-        [callId, 'active'],
+        [callId, 'consulting'],
         `${party.name}: the same call goes on`,
       );
     }
+    const answered = (await ok(ivy, 'consult.answer', { cid, legId: leg.legId })) as {
+      leg: { state: string };
+    };
+    assert.equal(answered.leg.state, 'active', 'ivy picks up the consult the old leader rang');
+    const back = (await ok(agent, 'call.return', { cid, callId })) as Attached;
+    assert.equal(back.call?.state, 'active', 'hank talks to the caller again');
     await ok(agent, 'call.hangup', { cid, callId });
     const [row] = await cluster.query<{ state: string; ended_by: string | null }>(
       `SELECT state, interaction->>'endedBy' AS ended_by FROM interactions WHERE id = $1`,
@@ -378,7 +397,7 @@ describe('cluster mode: 3 instances on one PostgreSQL are one contact center', a
     );
     // Ended by its agent (the queue has no wrap-up), not failed by the system.
     assert.deepEqual([row?.state, row?.ended_by], ['ended', 'agent']);
-    await ok(agent, 'presence.set', { status: 'offline' });
+    for (const staff of [agent, ivy]) await ok(staff, 'presence.set', { status: 'offline' });
     await cluster.start(leader);
     await cluster.waitHealthy(leader);
   });

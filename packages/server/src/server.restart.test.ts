@@ -232,23 +232,36 @@ async function callScenario(dataDir: string, env: Record<string, string>): Promi
   const callId = (await caller.ok('call.attach', { cid })).call?.callId ?? '';
   await caller.ok('call.media', { cid, callId, media: 'connected' });
   await alice.ok('call.hold', { cid, callId });
+  // Alice consults Bob, who picks up: the caller waits on hold.
+  const bob = await TestClient.connect(socketUrl, await staffToken('bob'), staff);
+  await bob.ok('presence.set', { status: 'available' });
+  const { leg } = await alice.ok('call.consult', { cid, callId, to: { kind: 'agent', id: 'bob' } });
+  await bob.ok('consult.answer', { cid, legId: leg.legId });
   await first.kill();
-  caller.terminate();
-  alice.terminate();
+  for (const client of [caller, alice, bob]) client.terminate();
 
   const second = await serve(dataDir, env);
   const url = `${second.url.replace('http', 'ws')}/v1/ws`;
   cleanups.push(() => second.kill());
   const callerBack = await TestClient.connect(url, callerToken);
   const aliceBack = await TestClient.connect(url, await staffToken('alice'), staff);
+  const bobBack = await TestClient.connect(url, await staffToken('bob'), staff);
   const back = await callerBack.ok('call.attach', { cid });
   assert.deepEqual(
-    [back.call?.callId, back.call?.state, back.call?.heldBy],
-    [callId, 'held', 'agent'],
-    'the same call, on hold as it was',
+    [back.call?.callId, back.call?.state, back.call?.heldBy, back.call?.consult],
+    [callId, 'consulting', 'agent', undefined],
+    'the same call, on hold as it was (the caller is not told who is consulted)',
   );
-  assert.equal((await aliceBack.ok('call.attach', { cid })).call?.callId, callId);
-  await aliceBack.ok('call.resume', { cid, callId });
+  const agentSide = (await aliceBack.ok('call.attach', { cid })).call;
+  assert.deepEqual(
+    [agentSide?.callId, agentSide?.consult?.legId, agentSide?.consult?.answeredAt !== undefined],
+    [callId, leg.legId, true],
+    'the consult goes on, under the same leg',
+  );
+  assert.equal((await aliceBack.ok('call.merge', { cid, callId })).call.state, 'conferenced');
+  const left = await bobBack.ok('consult.hangup', { cid, legId: leg.legId });
+  assert.deepEqual([left.leg.state, left.leg.outcome], ['ended', 'ended'], 'Bob leaves the conference');
+  assert.equal((await aliceBack.ok('call.attach', { cid })).call?.state, 'active');
   await aliceBack.ok('call.hangup', { cid, callId });
   const ended = await callerBack.waitFor(
     (f) => f.t === 'notice' && f.notice.type === 'call' && f.notice.call.state === 'ended',
@@ -258,16 +271,16 @@ async function callScenario(dataDir: string, env: Record<string, string>): Promi
   assert.deepEqual([ended.notice.call.endedBy, ended.notice.call.endReason], ['agent', 'completed']);
   const listed = await aliceBack.ok('conversation.list', {});
   assert.equal(listed.interactions.find((i) => i.id === cid)?.state, 'wrap-up', 'wrapped up, not failed');
-  callerBack.terminate();
-  aliceBack.terminate();
+  for (const client of [callerBack, aliceBack, bobBack]) client.terminate();
 }
 
 describe('a server killed with SIGKILL', () => {
-  it('carries on a browser call being talked on, on PGlite', async () => {
+  it('carries on a browser call being talked on, in a consult, on PGlite', async () => {
     await callScenario(await freshPgliteDir(), {});
   });
 
-  it('carries on a browser call being talked on, on PostgreSQL', (t) => onPostgres(t, callScenario));
+  it('carries on a browser call being talked on, in a consult, on PostgreSQL', (t) =>
+    onPostgres(t, callScenario));
 
   it('loses nothing acknowledged on PGlite and restores waiting work', async () => {
     await crashScenario(await freshPgliteDir(), {});

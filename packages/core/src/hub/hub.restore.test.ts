@@ -11,6 +11,7 @@ import { devAuthenticate } from './dev-auth';
 import { createHub } from './hub';
 import type { HubStorage } from './hub.types';
 import { createMemoryStorage } from './memory.storage';
+import type { WireConsultLeg } from './voice.hub';
 
 // A restart (or a new routing leader) takes over the offers that were out: each stays with its agent until its
 // original expiry, and one that ran out meanwhile times out at once, as it would have without the restart.
@@ -175,20 +176,26 @@ describe('hub: offers outstanding at a restart', () => {
 
 // A browser call's media runs between the browsers: a restart or a new routing leader carries on the call the record
 // stored, and its parties attach again, instead of ending a call both people are still talking on.
+/** A voice call from v1 that alice answered and whose media connected, on a hub `start` returned. */
+async function talkingOn(first: ReturnType<typeof start>) {
+  const alice = first.agent('alice');
+  await alice.setPresence('available');
+  const caller = first.visitor('v1');
+  const cid = await caller.startChat({ channel: 'voice' });
+  await waitFor(() => alice.$offers.get()[cid] !== undefined, 'the call is offered to alice');
+  await alice.accept(cid);
+  const callId = (await caller.connection.command('call.attach', { cid })).call?.callId ?? '';
+  await caller.connection.command('call.media', { cid, callId, media: 'connected' });
+  return { alice, caller, cid, callId };
+}
+
 describe('hub: browser calls being talked on at a restart', () => {
-  /** A voice call alice answered and whose media connected, and the hub it ran on closed as a crash would. */
+  /** A call alice and the caller talk on, held by the caller, and the hub it ran on closed as a crash would. */
   async function talkingThenDown(queue = supportQueue, phoneLegsStored = false) {
     const storage = createMemoryStorage();
     const clock = createTestClock();
     const first = start(storage, clock, [testAgent('alice')], queue, phoneLegsStored);
-    const alice = first.agent('alice');
-    await alice.setPresence('available');
-    const caller = first.visitor('v1');
-    const cid = await caller.startChat({ channel: 'voice' });
-    await waitFor(() => alice.$offers.get()[cid] !== undefined, 'the call is offered to alice');
-    await alice.accept(cid);
-    const callId = (await caller.connection.command('call.attach', { cid })).call?.callId ?? '';
-    await caller.connection.command('call.media', { cid, callId, media: 'connected' });
+    const { caller, cid, callId } = await talkingOn(first);
     await caller.connection.command('call.hold', { cid, callId });
     first.hub.close();
     return { storage, clock, cid, callId };
@@ -252,5 +259,97 @@ describe('hub: browser calls being talked on at a restart', () => {
     const alice = second.agent('alice');
     const attached = await alice.connection.command('call.attach', { cid });
     assert.deepEqual([attached.call?.callId, attached.call?.state], [callId, 'held'], 'the same call');
+  });
+});
+
+describe('hub: a call consulting at a restart', () => {
+  const agents = [testAgent('alice'), testAgent('bob')];
+
+  /**
+   * Alice talks to the caller and consults Bob (`answered`: Bob picked up; `merged`: all three talk), then the hub
+   * closes as a crash would leave it.
+   */
+  async function consultingThenDown(how: 'ringing' | 'answered' | 'merged') {
+    const storage = createMemoryStorage();
+    const clock = createTestClock();
+    const first = start(storage, clock, agents);
+    const { alice, cid, callId } = await talkingOn(first);
+    const bob = first.agent('bob');
+    await bob.setPresence('available');
+    const { leg } = await alice.connection.command('call.consult', {
+      cid,
+      callId,
+      to: { kind: 'agent', id: 'bob' },
+    });
+    if (how !== 'ringing') await bob.connection.command('consult.answer', { cid, legId: leg.legId });
+    if (how === 'merged') await alice.connection.command('call.merge', { cid, callId });
+    first.hub.close();
+    return { storage, clock, cid, callId, legId: leg.legId };
+  }
+
+  /** The hub started again on the same storage, restored, with the three parties connected again. */
+  async function restarted(storage: HubStorage, clock: TestClock) {
+    const second = start(storage, clock, agents);
+    await second.hub.restore();
+    const consults = (session: { connection: ReturnType<typeof second.agent>['connection'] }) => {
+      const legs: WireConsultLeg[] = [];
+      session.connection.onNotice((notice) => {
+        if (notice.type === 'consult') legs.push(notice.leg);
+      });
+      return legs;
+    };
+    const alice = second.agent('alice');
+    const bob = second.agent('bob');
+    return { ...second, alice, bob, bobLegs: consults(bob), caller: second.visitor('v1') };
+  }
+
+  it('goes on with its leg under the same id: the colleague answers, the agent merges and returns', async () => {
+    const { storage, clock, cid, callId, legId } = await consultingThenDown('ringing');
+    const stored = (await storage.getInteraction(cid))?.call;
+    assert.deepEqual(
+      [stored?.snapshot.value, stored?.snapshot.context.consult?.legId],
+      ['consulting', legId],
+      'stored with the record, with its leg',
+    );
+    const { hub, alice, bob, bobLegs, caller } = await restarted(storage, clock);
+    assert.equal(hub.interaction(cid)?.state, 'active', 'not failed');
+    const attached = await alice.connection.command('call.attach', { cid });
+    assert.deepEqual(
+      [attached.call?.callId, attached.call?.state, attached.call?.consult?.legId],
+      [callId, 'consulting', legId],
+      'a console that reloaded finds its leg on the call',
+    );
+    assert.equal((await caller.connection.command('call.attach', { cid })).call?.consult, undefined);
+    const answered = await bob.connection.command('consult.answer', { cid, legId });
+    assert.equal(answered.leg.state, 'active');
+    const merged = await alice.connection.command('call.merge', { cid, callId });
+    assert.equal(merged.call.state, 'conferenced');
+    const back = await alice.connection.command('call.return', { cid, callId });
+    assert.deepEqual([back.call.state, back.call.consult], ['active', undefined]);
+    await waitFor(() => bobLegs.at(-1)?.outcome === 'returned', 'the leg ends for bob');
+    assert.equal(hub.interaction(cid)?.state, 'active');
+  });
+
+  it('a consult still ringing times out when it would have: the caller stays on hold', async () => {
+    const { storage, clock, cid, callId, legId } = await consultingThenDown('ringing');
+    await clock.advance(46_000);
+    const { alice, bob } = await restarted(storage, clock);
+    await clock.advance(0);
+    const call = (await alice.connection.command('call.attach', { cid })).call;
+    assert.deepEqual([call?.callId, call?.state, call?.consult], [callId, 'held', undefined]);
+    await assert.rejects(bob.connection.command('consult.answer', { cid, legId }), /conflict|consult/i);
+  });
+
+  it('a conference goes on: the colleague leaving leaves the agent and the caller talking', async () => {
+    const { storage, clock, cid, callId, legId } = await consultingThenDown('merged');
+    const { hub, alice, bob } = await restarted(storage, clock);
+    const call = (await alice.connection.command('call.attach', { cid })).call;
+    assert.deepEqual([call?.state, call?.consult?.legId], ['conferenced', legId]);
+    const left = await bob.connection.command('consult.hangup', { cid, legId });
+    assert.deepEqual([left.leg.state, left.leg.outcome], ['ended', 'ended']);
+    const after = (await alice.connection.command('call.attach', { cid })).call;
+    assert.deepEqual([after?.state, after?.consult], ['active', undefined], 'alice and the caller talk on');
+    await alice.connection.command('call.hangup', { cid, callId });
+    assert.deepEqual([hub.interaction(cid)?.state, hub.interaction(cid)?.endedBy], ['wrap-up', 'agent']);
   });
 });

@@ -106,9 +106,9 @@ export function createCallCommands(deps: CallCommandsDeps): CallHandlers {
   }
 
   /** Stores one event of a call as its next step; answers with the call as it is then. */
-  async function stepped(call: HubCall, event: VoiceEvent, operation: string) {
+  async function stepped(call: HubCall, event: VoiceEvent, operation: string, side: CallSide) {
     await deps.commit(call.cid, [calls.stage(call, event, operation)]);
-    return { call: toWireCall(call) };
+    return { call: toWireCall(call, side) };
   }
 
   return {
@@ -132,13 +132,13 @@ export function createCallCommands(deps: CallCommandsDeps): CallHandlers {
         const created = calls.draft(current, side);
         await deps.commit(args.cid, [created]);
         signaling.bind(created.call, side, conn.id);
-        return { call: toWireCall(created.call) };
+        return { call: toWireCall(created.call, side) };
       }),
     'call.answer': (conn, args) =>
       onCall('call.answer', conn, args, 'answer the call', async (call, side) => {
         if (side === call.startedBy)
           throw helplineError('auth/forbidden', { operation: 'answer your own call' });
-        const answered = await stepped(call, { type: 'ANSWER', at: clock.now() }, 'answer the call');
+        const answered = await stepped(call, { type: 'ANSWER', at: clock.now() }, 'answer the call', side);
         signaling.bind(call, side, conn.id);
         return answered;
       }),
@@ -147,8 +147,8 @@ export function createCallCommands(deps: CallCommandsDeps): CallHandlers {
         if (side === call.startedBy)
           throw helplineError('auth/forbidden', { operation: 'ring your own call' });
         // A late or repeated report (the far end already picked up) changes nothing.
-        if (call.snapshot.value !== 'dialing') return { call: toWireCall(call) };
-        return stepped(call, { type: 'RING', at: clock.now() }, 'report ringing');
+        if (call.snapshot.value !== 'dialing') return { call: toWireCall(call, side) };
+        return stepped(call, { type: 'RING', at: clock.now() }, 'report ringing', side);
       }),
     'call.hangup': (conn, args) =>
       onCall('call.hangup', conn, args, 'hang up', (call, side) => {
@@ -158,15 +158,15 @@ export function createCallCommands(deps: CallCommandsDeps): CallHandlers {
         const event: VoiceEvent = ringingHere
           ? { type: 'REJECT', at, by: side }
           : { type: 'HANG_UP', at, by: side };
-        return stepped(call, event, 'hang up');
+        return stepped(call, event, 'hang up', side);
       }),
     'call.hold': (conn, args) =>
       onCall('call.hold', conn, args, 'hold the call', (call, side) =>
-        stepped(call, { type: 'HOLD', at: clock.now(), by: side }, 'hold the call'),
+        stepped(call, { type: 'HOLD', at: clock.now(), by: side }, 'hold the call', side),
       ),
     'call.resume': (conn, args) =>
       onCall('call.resume', conn, args, 'resume the call', (call, side) =>
-        stepped(call, { type: 'RESUME', at: clock.now(), by: side }, 'resume the call'),
+        stepped(call, { type: 'RESUME', at: clock.now(), by: side }, 'resume the call', side),
       ),
     'call.media': (conn, args) =>
       onCall('call.media', conn, args, 'report call media', async (call, side) => {
@@ -232,7 +232,7 @@ export function createCallCommands(deps: CallCommandsDeps): CallHandlers {
           signaling.bind(call, side, conn.id);
           deps.attached(conn.subject.id);
         }
-        return { call: toWireCall(call) };
+        return { call: toWireCall(call, side) };
       }),
   };
 }

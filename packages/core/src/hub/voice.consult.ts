@@ -115,6 +115,11 @@ export interface VoiceConsults {
   consultEvent(cid: string, legId: string, event: 'answered' | 'ended'): Promise<void>;
   /** The interaction's live consult leg, if any. */
   legOf(cid: string): WireConsultLeg | undefined;
+  /**
+   * After a restart or a takeover, the call taken back (consulting or in a conference) has its consult leg again, under
+   * the id stored with the call: both ends are told, and a leg still ringing times out when it would have.
+   */
+  takeBack(call: HubCall): void;
   /** The customer's call ended or the interaction did: its consult leg ends too. */
   callEnded(cid: string): void;
 }
@@ -284,11 +289,12 @@ export function createVoiceConsults(deps: VoiceConsultDeps): VoiceConsults {
         const asked = { kind: args.to.kind, id: args.to.kind === 'external' ? args.to.number : args.to.id };
         calls.stage(call, { type: 'CONSULT', at: clock.now(), party: asked }, 'consult');
         const party = await partyOf(conn, args.to, current);
-        const next = calls.stage(call, { type: 'CONSULT', at: clock.now(), party }, 'consult');
+        const legId = randomId('k', deps.randomBytes);
+        const next = calls.stage(call, { type: 'CONSULT', at: clock.now(), party, legId }, 'consult');
         if (!next) conflict('consult', 'call', call.snapshot.value);
         const at = clock.now();
         const leg: ConsultLeg = {
-          legId: randomId('k', deps.randomBytes),
+          legId,
           cid: args.cid,
           callId: call.callId,
           agentId: conn.subject.id,
@@ -303,10 +309,7 @@ export function createVoiceConsults(deps: VoiceConsultDeps): VoiceConsults {
         await deps.commit(args.cid, { calls: [next] });
         legs.set(args.cid, leg);
         publish(leg);
-        // Nobody picking up ends the consult: the customer stays on hold until the agent returns.
-        deps.ringTimer.stepAt(leg.cid, at + deps.ringMs, 'consult ring timeout', async () => {
-          if (leg.snapshot.value === 'ringing') await finish(leg, 'ended', 'timeout');
-        });
+        ringFor(leg, at);
         if (party.kind === 'external') {
           await deps.telephony?.place(wireOf(leg)).catch(async (error: unknown) => {
             await finish(leg, 'ended');
@@ -406,6 +409,14 @@ export function createVoiceConsults(deps: VoiceConsultDeps): VoiceConsults {
       }),
   };
 
+  /** Nobody picking up by `ringingAt + ringMs` ends the consult: the customer stays on hold until the agent returns. */
+  function ringFor(leg: ConsultLeg, ringingAt: number): void {
+    deps.ringTimer.stepAt(leg.cid, ringingAt + deps.ringMs, 'consult ring timeout', async () => {
+      if (legs.get(leg.cid) === leg && leg.snapshot.value === 'ringing')
+        await finish(leg, 'ended', 'timeout');
+    });
+  }
+
   /** The party picked up: the leg talks, and the customer's call knows merge and transfer are open. */
   async function answered(leg: ConsultLeg): Promise<void> {
     if (leg.snapshot.value !== 'ringing') conflict('answer the consult', 'consult', leg.snapshot.value);
@@ -453,6 +464,33 @@ export function createVoiceConsults(deps: VoiceConsultDeps): VoiceConsults {
     legOf(cid) {
       const leg = legs.get(cid);
       return leg && isLiveLeg(leg) ? wireOf(leg) : undefined;
+    },
+    takeBack(call) {
+      const { consult } = call.snapshot.context;
+      const agentId = calls.interactionOf(call.cid)?.interaction.agentId;
+      const { value } = call.snapshot;
+      if (!consult?.legId || !agentId || (value !== 'consulting' && value !== 'conferenced')) return;
+      // The leg's state follows from the call's: ringing until the party picked up, then talking (a conference only
+      // follows an answer). Its media, between browsers or on the phone network, never stopped.
+      const ringing = voiceSnapshot({ direction: 'outbound', at: consult.startedAt, acw: { kind: 'none' } });
+      let snapshot = step(ringing, { type: 'RING', at: consult.startedAt }, 'take the consult back');
+      if (consult.answeredAt !== undefined) {
+        snapshot = step(snapshot, { type: 'ANSWER', at: consult.answeredAt }, 'take the consult back');
+        snapshot = step(snapshot, { type: 'CONNECTED', at: consult.answeredAt }, 'take the consult back');
+      }
+      const leg: ConsultLeg = {
+        legId: consult.legId,
+        cid: call.cid,
+        callId: call.callId,
+        agentId,
+        party: consult.party,
+        snapshot,
+        bound: new Map(),
+      };
+      legs.set(call.cid, leg);
+      publish(leg);
+      // A ring that ran out while no hub ran ends at once.
+      if (snapshot.value === 'ringing') ringFor(leg, consult.startedAt);
     },
     callEnded(cid) {
       const leg = legs.get(cid);

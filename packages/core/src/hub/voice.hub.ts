@@ -35,10 +35,16 @@ export type { ConsultHandlers, ConsultSignalNotice, ConsultTelephony, WireConsul
 export type { CallSignalNotice } from './voice.signaling';
 
 /**
- * The states of a call a restored hub carries on: picked up, not consulting. A ringing call rings again as a new one,
- * and a consult's leg lives in the hub's memory only.
+ * The states of a call a restored hub carries on: picked up. A ringing call rings again as a new one; a consult's leg
+ * is known again from the call's consult (its id, party and answer are stored with the call).
  */
-const CARRIED_ON: ReadonlySet<VoiceState> = new Set(['connecting', 'active', 'held']);
+const CARRIED_ON: ReadonlySet<VoiceState> = new Set([
+  'connecting',
+  'active',
+  'held',
+  'consulting',
+  'conferenced',
+]);
 
 /** What the voice hub needs from the hub engine. */
 export interface VoiceHubDeps {
@@ -125,7 +131,8 @@ export interface VoiceHub {
   eventOf(step: CallStep): ConversationEvent | undefined;
   /**
    * The interaction's call after these steps, when a hub that restores the interaction can carry it on (stored with
-   * the record: `StoredInteraction.call`): a browser call being talked on, not a consult, not on a phone network.
+   * the record: `StoredInteraction.call`): a browser call being talked on (consulting too), on a phone network only
+   * when the gateway stores its legs (`phoneLegsStored`).
    */
   carriedOn(current: VoiceInteraction, steps: readonly CallStep[]): CallRecord | undefined;
   /** The interaction step and these call steps are stored: they become current (in the conversation's turn). */
@@ -202,12 +209,9 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       if (replaced) watchdogs.stop(call.cid);
       const interaction = book.interactionOf(call.cid)?.interaction;
       if (interaction) {
-        const wire = toWireCall(call);
         for (const side of ['visitor', 'agent'] as const) {
           const subjectId = subjectOf(interaction, side);
-          // Who the agent consults is the agent's to know: the customer only hears the hold music.
-          const { consult: _consult, ...forVisitor } = wire;
-          if (subjectId) deps.notify(subjectId, { type: 'call', call: side === 'agent' ? wire : forVisitor });
+          if (subjectId) deps.notify(subjectId, { type: 'call', call: toWireCall(call, side) });
         }
       }
       watchdogs.follow(call, interaction?.channel);
@@ -307,6 +311,8 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       takeBack(current, call) {
         book.remember(current);
         settle([{ call: { ...call }, before: undefined, next: call.snapshot }]);
+        const held = book.get(call.cid);
+        if (held) consults.takeBack(held);
       },
     }),
     presenceChanged,

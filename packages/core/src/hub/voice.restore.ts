@@ -24,13 +24,15 @@ export interface CallRestoreDeps {
 }
 
 /**
- * Creates what happens to the calls of restored interactions. A browser call being talked on is stored with its
- * interaction (`StoredInteraction.call`) and goes on: its media runs between the browsers, and its parties attach
- * again when their sockets come back (if neither does, it ends like any call whose parties are gone). Other calls do
+ * Creates what happens to the calls of restored interactions. A browser call being talked on (consulting included) is
+ * stored with its interaction
+ * (`StoredInteraction.call`) and goes on: its media runs between the browsers, and its parties attach again when
+ * their sockets come back (if neither does, it ends like any call whose parties are gone). Other calls do
  * not survive a restart: a voice interaction still waiting in its queue, or still offered to its agent (an offer
  * outlives a restart), rings again with a new call, which the caller's page takes back (unless the caller stays
- * away) and the agent answers by accepting; one whose call was lost while being talked on (a consult, a phone
- * network's call) ends as failed (the agent wraps up). Other channels' lost calls were only escalations: their
+ * away) and the agent answers by accepting; one whose call was lost while being talked on (a phone network's call
+ * whose gateway does not store its legs) ends as failed (the agent wraps up). A call that was consulting goes on
+ * with its consult leg (see `VoiceConsults.takeBack`). Other channels' lost calls were only escalations: their
  * interactions go on without them.
  *
  * @example

@@ -204,7 +204,7 @@ export const wireCall = obj({
   }),
   endReason: opt(endReason),
   endedBy: opt(endedBy),
-  consult: opt(obj({ party: consultParty, startedAt: epochMs, answeredAt: opt(epochMs) })),
+  consult: opt(obj({ legId: opt(id), party: consultParty, startedAt: epochMs, answeredAt: opt(epochMs) })),
 });
 export const callNotice = obj({ type: oneOf('call'), call: wireCall });
 export const sdp = str(1, 16384);

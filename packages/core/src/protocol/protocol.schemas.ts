@@ -118,6 +118,8 @@ export const consultPartySchema = v.object({
 
 /** The consult leg of a call as its agent sees it: who, since when, and when they picked up. */
 export const wireConsultSchema = v.object({
+  /** The consult leg's id (the `legId` of its `consult` notices). */
+  legId: v.optional(id),
   party: consultPartySchema,
   startedAt: epochMs,
   answeredAt: v.optional(epochMs),

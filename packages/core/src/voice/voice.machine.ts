@@ -45,6 +45,11 @@ export interface ConsultParty {
 
 /** The consult leg of a call: who, since when, and when they picked up (a consult can merge or transfer only then). */
 export interface VoiceConsult {
+  /**
+   * The consult leg's id (`WireConsultLeg.legId`): stored with the call, so a hub that takes the call back after a
+   * restart or a takeover knows the leg again under the id both ends hold.
+   */
+  readonly legId?: string | undefined;
   readonly party: ConsultParty;
   readonly startedAt: number;
   readonly answeredAt?: number | undefined;
@@ -99,7 +104,13 @@ export type VoiceEvent =
   /** A technical failure ended the call (media lost for good, signaling gone). */
   | { readonly type: 'FAIL'; readonly at: number }
   /** The agent puts the customer on hold (hold music) and calls `party` on a second leg. */
-  | { readonly type: 'CONSULT'; readonly at: number; readonly party: ConsultParty }
+  | {
+      readonly type: 'CONSULT';
+      readonly at: number;
+      readonly party: ConsultParty;
+      /** The consult leg's id, kept with the call (see {@link VoiceConsult.legId}). */
+      readonly legId?: string | undefined;
+    }
   /** The consulted party picked up. */
   | { readonly type: 'CONSULT_ANSWERED'; readonly at: number }
   /**
@@ -257,13 +268,14 @@ const actions = {
   endTransferred: end('transferred', 'agent'),
   // The customer waits on hold while the agent consults: a hold already running goes on and is not counted again.
   startConsult: (context, event) => {
-    const { party } = eventOfType(event, 'CONSULT');
+    const { party, legId } = eventOfType(event, 'CONSULT');
     const at = timeOf(context, event);
     const held =
       context.holdStartedAt === undefined
         ? { heldBy: 'agent' as const, holdStartedAt: at, holdCount: context.holdCount + 1 }
         : {};
-    return { ...context, ...held, consult: { party, startedAt: at }, consultCount: context.consultCount + 1 };
+    const consult = { ...(legId ? { legId } : {}), party, startedAt: at };
+    return { ...context, ...held, consult, consultCount: context.consultCount + 1 };
   },
   consultAnswered: (context, event) =>
     context.consult

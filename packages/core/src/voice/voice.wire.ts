@@ -12,15 +12,16 @@ export interface CallRecord {
 }
 
 /**
- * The wire form of a call. Only shared facts travel: mute is local to each side, and the call never has a wrap-up
- * of its own (after-call work belongs to the interaction).
+ * The wire form of a call, as `side` sees it. Only shared facts travel: mute is local to each side, and the call
+ * never has a wrap-up of its own (after-call work belongs to the interaction). Who the agent consults is the agent's
+ * to know: the customer's copy (`side: 'visitor'`) has no `consult` (they only hear the hold music).
  *
  * @example
  * ```ts
- * notify(customerId, { type: 'call', call: toWireCall(call) });
+ * notify(customerId, { type: 'call', call: toWireCall(call, 'visitor') });
  * ```
  */
-export function toWireCall(call: CallRecord): WireCall {
+export function toWireCall(call: CallRecord, side: CallSide = 'agent'): WireCall {
   const { value, context } = call.snapshot;
   const { createdAt, ringingAt, pickedUpAt, answeredAt, endedAt } = context.timestamps;
   return {
@@ -44,7 +45,7 @@ export function toWireCall(call: CallRecord): WireCall {
     ...(context.holdStartedAt === undefined ? {} : { holdStartedAt: context.holdStartedAt }),
     ...(context.endReason ? { endReason: context.endReason } : {}),
     ...(context.endedBy ? { endedBy: context.endedBy } : {}),
-    ...(context.consult ? { consult: context.consult } : {}),
+    ...(context.consult && side === 'agent' ? { consult: context.consult } : {}),
   };
 }
 

@@ -142,6 +142,12 @@ export function prepareVonage(options: {
         check,
         queues: config.queues,
         legsOf: (cid) => running?.legsOf(cid),
+        // Kept with the gateway's calls: stored, and carried on by the next leader.
+        phoneLegs: {
+          get: (cid) => running?.consultLegs.get(cid),
+          set: (cid, leg) => running?.consultLegs.set(cid, leg),
+          ready: async () => running?.consultLegs.ready(),
+        },
         eventUrl: (cid, legId) =>
           `${webhooks}/vonage/webhooks/event?cid=${encodeURIComponent(cid)}&consult=${encodeURIComponent(legId)}`,
         report: async (cid, legId, event) => {
@@ -167,6 +173,7 @@ export function prepareVonage(options: {
         ...(deps.attachments ? { attachments: deps.attachments } : {}),
         ...(deps.recordings ? { recordings: deps.recordings } : {}),
         ...(deps.calls ? { calls: deps.calls } : {}),
+        consultStatus: async (cid, legId, status) => consults?.event(cid, legId, status),
       });
       running = gateway;
       const handle = createVonageRoutes({

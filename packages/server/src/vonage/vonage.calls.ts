@@ -19,6 +19,18 @@ export interface PendingSegment {
   readonly at: number;
 }
 
+/** The phone leg of a consult to an outside number on a call: the hub's consult leg `legId`, on Vonage. */
+export interface ConsultPhoneLeg {
+  /** The hub's consult leg (`WireConsultLeg.legId`). */
+  readonly legId: string;
+  /** The number the leg is called from. */
+  readonly callerId: string;
+  /** Vonage's id of the leg, once placed. */
+  readonly uuid?: string | undefined;
+  /** The leg's last status handled (a status Vonage reports again, or one caught up after a takeover, is no news). */
+  readonly status?: string | undefined;
+}
+
 /** What the gateway knows of one call, as stored: everything but its connection, timers and work queue. */
 export interface StoredVonageCall {
   readonly kind: 'phone' | 'web' | 'callback' | 'outbound';
@@ -62,6 +74,8 @@ export interface StoredVonageCall {
   readonly pendingSegments: Readonly<Record<string, PendingSegment>>;
   /** The last status handled of each leg (by uuid): a status Vonage reports again after a takeover is no news. */
   readonly legStatus: Readonly<Record<string, string>>;
+  /** The phone leg of the agent's consult to an outside number, while it lasts (through a conference too). */
+  readonly consult?: ConsultPhoneLeg | undefined;
 }
 
 /** The gateway's storage port for its calls. */

@@ -2,6 +2,8 @@ import type { Queue } from '@helpline/core';
 import { helplineError } from '@helpline/core';
 import type { ConsultTelephony, DialOptions } from '@helpline/core/hub';
 import type { VonageApi } from './vonage.api';
+import type { ConsultPhoneLeg } from './vonage.calls';
+import type { ConsultPhoneLegs } from './vonage.gateway';
 import { connectPhone, conversation, type NccoAction } from './vonage.ncco';
 import type { VonageCallLegs } from './vonage.supervision';
 
@@ -25,6 +27,11 @@ export interface VonageConsultOptions {
   readonly queues: readonly Queue[];
   /** The live Vonage call of an interaction (the gateway's `legsOf`). */
   readonly legsOf: (cid: string) => VonageCallLegs | undefined;
+  /**
+   * Where each call's consult phone leg is kept: the gateway's `consultLegs`, which stores it with the call so the
+   * next leader carries it on. Default: this process's memory.
+   */
+  readonly phoneLegs?: ConsultPhoneLegs | undefined;
   /** Where Vonage posts the statuses of a consult's phone leg (the event webhook with `?cid=…&consult=…`). */
   readonly eventUrl: (cid: string, legId: string) => string;
   /** Reports the phone leg picking up or ending to the hub (`Hub.consultEvent`). */
@@ -40,12 +47,6 @@ export interface VonageConsultOptions {
 export interface VonageConsultTelephony extends ConsultTelephony {
   /** An event webhook about a consult's phone leg (`?consult=` names the leg). */
   event(cid: string, legId: string, status: string): Promise<void>;
-}
-
-interface PhoneLeg {
-  readonly cid: string;
-  readonly callerId: string;
-  uuid?: string | undefined;
 }
 
 const digits = (number: string) => number.replace(/^\+/, '');
@@ -64,7 +65,13 @@ export function createVonageConsultTelephony(options: VonageConsultOptions): Von
   const queues = new Map(options.queues.map((queue) => [queue.id, queue]));
   /** The caller ID each interaction's last checked number is called from. */
   const callerIds = new Map<string, string>();
-  const phoneLegs = new Map<string, PhoneLeg>();
+  const phoneLegs = options.phoneLegs ?? memoryPhoneLegs();
+
+  /** The phone leg of the hub's consult leg, if it is the call's current one. */
+  function phoneOf(leg: { readonly cid: string; readonly legId: string }): ConsultPhoneLeg | undefined {
+    const phone = phoneLegs.get(leg.cid);
+    return phone?.legId === leg.legId ? phone : undefined;
+  }
 
   function callOf(cid: string): VonageCallLegs & { readonly customerLeg: string } {
     const legs = options.legsOf(cid);
@@ -100,8 +107,7 @@ export function createVonageConsultTelephony(options: VonageConsultOptions): Von
     async place(leg) {
       const call = callOf(leg.cid);
       const callerId = callerIds.get(leg.cid) ?? call.ourNumber;
-      const phone: PhoneLeg = { cid: leg.cid, callerId };
-      phoneLegs.set(leg.legId, phone);
+      phoneLegs.set(leg.cid, { legId: leg.legId, callerId });
       await hold(call.customerLeg);
       const consult: NccoAction = {
         ...conversation(call.conversation, { starts: true, endOnExit: false }),
@@ -115,17 +121,17 @@ export function createVonageConsultTelephony(options: VonageConsultOptions): Von
         event_method: 'POST',
         ringing_timer: options.ringSeconds ?? 45,
       });
-      phone.uuid = uuid;
+      if (phoneOf(leg)) phoneLegs.set(leg.cid, { legId: leg.legId, callerId, uuid });
     },
     async merge(leg) {
       const call = callOf(leg.cid);
-      const phone = phoneLegs.get(leg.legId);
+      const phone = phoneOf(leg);
       if (phone?.uuid) await api.transfer(phone.uuid, [plain(call.conversation)]);
       await resume(call.customerLeg);
     },
     async transfer(leg) {
       const call = callOf(leg.cid);
-      const phone = phoneLegs.get(leg.legId);
+      const phone = phoneOf(leg);
       if (leg.state === 'active' && phone?.uuid) {
         // Warm: the customer and the number keep talking in a conversation of their own; the agent's leg leaves.
         const together = [plain(`${call.conversation}-t-${leg.legId}`)];
@@ -140,24 +146,42 @@ export function createVonageConsultTelephony(options: VonageConsultOptions): Von
           connectPhone(leg.party.id, phone?.callerId ?? call.ourNumber, options.eventUrl(leg.cid, leg.legId)),
         ]);
       }
-      phoneLegs.delete(leg.legId);
+      if (phone) phoneLegs.set(leg.cid, undefined);
       if (call.agentLeg) await api.updateCall(call.agentLeg, 'hangup');
     },
     async hangup(leg) {
-      const phone = phoneLegs.get(leg.legId);
-      phoneLegs.delete(leg.legId);
+      const phone = phoneOf(leg);
+      if (phone) phoneLegs.set(leg.cid, undefined);
       if (phone?.uuid) await api.updateCall(phone.uuid, 'hangup');
       const call = options.legsOf(leg.cid);
       if (call?.customerLeg) await resume(call.customerLeg);
     },
     async event(cid, legId, status) {
-      const phone = phoneLegs.get(legId);
-      if (phone?.cid !== cid) return;
-      if (status === 'answered') await options.report(cid, legId, 'answered');
-      else if (ENDING.has(status)) {
-        phoneLegs.delete(legId);
+      // After a restart or a takeover, the leg is known once the stored calls are carried again.
+      await phoneLegs.ready();
+      const phone = phoneOf({ cid, legId });
+      // A status Vonage reports again (or one caught up after a takeover) is handled once.
+      if (!phone || phone.status === status) return;
+      if (status === 'answered') {
+        phoneLegs.set(cid, { ...phone, status });
+        await options.report(cid, legId, 'answered');
+      } else if (ENDING.has(status)) {
+        phoneLegs.set(cid, undefined);
         await options.report(cid, legId, 'ended');
       }
     },
+  };
+}
+
+/** Consult phone legs kept in this process only (a telephony without the gateway's store). */
+function memoryPhoneLegs(): ConsultPhoneLegs {
+  const legs = new Map<string, ConsultPhoneLeg>();
+  return {
+    get: (cid) => legs.get(cid),
+    set(cid, leg) {
+      if (leg) legs.set(cid, leg);
+      else legs.delete(cid);
+    },
+    ready: async () => undefined,
   };
 }

@@ -21,7 +21,7 @@ import { phoneCustomerId } from '../outbound/outbound.policy';
 import type { RecordingStore } from '../recordings/recordings.store';
 import type { VonageApi } from './vonage.api';
 import { type BridgeClient, type BridgeTokens, openBridge } from './vonage.bridge';
-import type { PendingSegment, StoredVonageCall, VonageCallStore } from './vonage.calls';
+import type { ConsultPhoneLeg, PendingSegment, StoredVonageCall, VonageCallStore } from './vonage.calls';
 import type { VonageConfig, VonageNumber } from './vonage.config';
 import {
   conversation,
@@ -145,6 +145,8 @@ interface CallRecord {
   chain: Promise<void>;
   /** The last status handled of each leg, by uuid. */
   legStatus: Record<string, string>;
+  /** The phone leg of the agent's consult to an outside number (kept by the consult telephony). */
+  consult?: ConsultPhoneLeg;
   /** What was last stored of the call (JSON), so an unchanged call is not written again. */
   stored?: string;
   /** The term of this gateway the record belongs to: a record of an earlier term (before a suspend) is stale. */
@@ -183,6 +185,11 @@ export interface VonageGatewayOptions {
    * it, the calls live in this process only.
    */
   readonly calls?: VonageCallStore | undefined;
+  /**
+   * Handles a status of a consult's phone leg (the consult telephony's `event`): asked of Vonage when a call is
+   * taken back, so a consult answered or hung up while no instance led reaches the hub.
+   */
+  readonly consultStatus?: ((cid: string, legId: string, status: string) => Promise<void>) | undefined;
 }
 
 /** The Vonage side of the server. */
@@ -218,6 +225,11 @@ export interface VonageGateway {
   /** The conversation and legs of the live Vonage call of interaction `cid` (supervisor legs join it). */
   legsOf(cid: string): VonageCallLegs | undefined;
   /**
+   * The phone legs of consults to outside numbers, kept with their calls (stored, and carried on by the next
+   * leader): the consult telephony's only memory of them.
+   */
+  readonly consultLegs: ConsultPhoneLegs;
+  /**
    * Takes back the stored calls (this instance starts leading, or the server restarted): their legs are known again,
    * each caller's side speaks to the hub again, and each leg's status is asked of Vonage, so a hang-up reported while
    * no instance led still ends its call. Calls this gateway already carries are left as they are.
@@ -231,6 +243,16 @@ export interface VonageGateway {
   /** Resolves when every queued webhook has been handled (tests, shutdown). */
   idle(): Promise<void>;
   close(): void;
+}
+
+/** Where the consult telephony keeps the phone leg of each call's consult (one at a time). */
+export interface ConsultPhoneLegs {
+  /** The phone leg of interaction `cid`'s consult, if any. */
+  get(cid: string): ConsultPhoneLeg | undefined;
+  /** Keeps (or, with `undefined`, forgets) the phone leg of interaction `cid`'s consult. */
+  set(cid: string, leg: ConsultPhoneLeg | undefined): void;
+  /** Resolves once the calls stored before a restart or a takeover are carried again (webhooks wait for it). */
+  ready(): Promise<void>;
 }
 
 const ENDING_STATUSES = new Set([
@@ -576,7 +598,26 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       log.info('vonage.leg-caught-up', { cid, leg: role, status });
       await (role === 'customer' ? customerLegEvent(record, status) : agentLegEvent(record, leg, status));
     }
+    await consultCaughtUp(record, cid, stale);
     log.info('vonage.call-carried-on', { cid, kind: record.kind, ended: record.ended });
+  }
+
+  /** The consult's phone leg picked up or hung up while no instance led: the hub learns it now. */
+  async function consultCaughtUp(record: CallRecord, cid: string, stale: () => boolean): Promise<void> {
+    const phone = record.consult;
+    if (!phone?.uuid || record.ended || !options.consultStatus) return;
+    const status = await api.callStatus(phone.uuid).catch((error: unknown) => {
+      log.warn('vonage.status-unknown', { cid, leg: 'consult' }, error);
+      return undefined;
+    });
+    if (stale() || status === undefined || status === phone.status) return;
+    log.info('vonage.leg-caught-up', { cid, leg: 'consult', status });
+    // In the background: the telephony keeps the leg's new status in this call's order, after this take-back.
+    track(
+      options.consultStatus(cid, phone.legId, status).catch((error: unknown) => {
+        log.error('vonage.failed', { what: 'catch the consult up', cid }, error);
+      }),
+    );
   }
 
   let restoring: Promise<void> = Promise.resolve();
@@ -1736,6 +1777,17 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       if (!record || record.ended) return undefined;
       const { conversation, customerLeg, agentLeg, ourNumber } = record;
       return { conversation, customerLeg, agentLeg, ourNumber };
+    },
+    consultLegs: {
+      get: (cid) => byCid.get(cid)?.consult,
+      set(cid, leg) {
+        const record = byCid.get(cid);
+        if (!record) return;
+        if (leg) record.consult = leg;
+        else delete record.consult;
+        keep(record);
+      },
+      ready: () => restoring,
     },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);

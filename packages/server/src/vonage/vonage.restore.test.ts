@@ -55,6 +55,8 @@ describe('Vonage calls through a restart of the server', async () => {
       { id: 'erin', name: 'Erin' },
       { id: 'frank', name: 'Frank' },
       { id: 'gina', name: 'Gina' },
+      { id: 'hank', name: 'Hank' },
+      { id: 'ivy', name: 'Ivy' },
     ],
     // Click-to-dial on Vonage: the phone leg from this caller ID.
     outbound: { callerId: '+442079460000', callingHours: false },
@@ -129,6 +131,18 @@ describe('Vonage calls through a restart of the server', async () => {
     return call;
   }
 
+  /** The agent hangs up in the softphone: Vonage reports the agent's leg completed; the interaction wraps up. */
+  async function agentHangsUp(server: HelplineServer, cid: string, agentLeg: string): Promise<void> {
+    assert.equal(
+      await webhook(server, `/vonage/webhooks/event?cid=${cid}&leg=agent`, {
+        uuid: agentLeg,
+        status: 'completed',
+      }),
+      204,
+    );
+    await until(() => server.hub.interaction(cid)?.state === 'wrap-up', 'wrap-up');
+  }
+
   it('a call being talked on goes on: the agent hanging up after the restart ends it and hangs up the caller', {
     timeout: 60_000,
   }, async () => {
@@ -155,14 +169,7 @@ describe('Vonage calls through a restart of the server', async () => {
     assert.equal(attached.call?.state, 'active', "the same call, active in alice's console again");
 
     const hangUps = api.requests.filter(hangUpOf('pstn-r1')).length;
-    assert.equal(
-      await webhook(second, `/vonage/webhooks/event?cid=${cid}&leg=agent`, {
-        uuid: agentLeg,
-        status: 'completed',
-      }),
-      204,
-    );
-    await until(() => second.hub.interaction(cid)?.state === 'wrap-up', 'wrap-up');
+    await agentHangsUp(second, cid, agentLeg);
     assert.equal(second.hub.interaction(cid)?.endedBy, 'agent');
     await until(() => api.requests.filter(hangUpOf('pstn-r1')).length > hangUps, 'the caller hung up');
     await eventually(async () => (await storedCall(second, cid)) === undefined, 'the row deleted');
@@ -433,15 +440,129 @@ describe('Vonage calls through a restart of the server', async () => {
       'the call carried on',
       10_000,
     );
+    await agentHangsUp(second, cid, agentLeg);
+    assert.equal(second.hub.interaction(cid)?.endedBy, 'agent');
+    await stop(second);
+  });
+
+  /** `agentId` talks on a phone call and consults +44 20 7946 0958; the server stops with the number ringing. */
+  async function consultingThenDown(callerLeg: string, from: string, agentId: string) {
+    const first = await start();
+    const staff = await agent(first, agentId);
+    const { cid, agentLeg } = await talkingPhoneCall(
+      {
+        api,
+        webhook: (path, body) => webhook(first, path, body),
+        hub: first.hub,
+        sql: first.storage.sql,
+        console: staff,
+      },
+      { callerLeg, from, to: '14155550100' },
+    );
+    const callId = (await staff.ok('call.attach', { cid })).call?.callId ?? '';
+    const { leg } = await staff.ok('call.consult', {
+      cid,
+      callId,
+      to: { kind: 'external', number: '+442079460958' },
+    });
+    const placed = await api.next(
+      (request) =>
+        request.method === 'POST' &&
+        request.path === '/v1/calls' &&
+        JSON.stringify(request.body.to).includes('442079460958') &&
+        JSON.stringify(request.body.ncco).includes(`hl-${callerLeg}`),
+      'the phone leg of the consult',
+    );
+    const phoneLeg = placed.uuid as string;
+    await eventually(
+      async () => (await storedCall(first, cid))?.consult?.uuid === phoneLeg,
+      'the consult stored with the call',
+    );
+    staff.close();
+    await stop(first);
+    return { cid, callId, agentLeg, legId: leg.legId, phoneLeg };
+  }
+
+  /** The agent wraps up and goes offline, leaving the next scenario the line. */
+  async function doneWith(staff: TestClient, cid: string): Promise<void> {
+    await staff.ok('wrapup.submit', { cid, disposition: 'done' });
+    await staff.ok('presence.set', { status: 'offline' });
+  }
+
+  it('a consult to a number goes on: its answer after the restart reaches the agent, whose return hangs it up', {
+    timeout: 60_000,
+  }, async () => {
+    const { cid, callId, agentLeg, legId, phoneLeg } = await consultingThenDown(
+      'pstn-r9',
+      '447700900039',
+      'hank',
+    );
+    const second = await start();
+    api.setLegStatus(phoneLeg, 'answered');
     assert.equal(
-      await webhook(second, `/vonage/webhooks/event?cid=${cid}&leg=agent`, {
-        uuid: agentLeg,
-        status: 'completed',
+      await webhook(second, `/vonage/webhooks/event?cid=${cid}&consult=${legId}`, {
+        uuid: phoneLeg,
+        status: 'answered',
       }),
       204,
     );
-    await until(() => second.hub.interaction(cid)?.state === 'wrap-up', 'wrap-up');
-    assert.equal(second.hub.interaction(cid)?.endedBy, 'agent');
+    const hank = await agent(second, 'hank');
+    await eventually(
+      async () => (await hank.ok('call.attach', { cid })).call?.consult?.answeredAt !== undefined,
+      'the number picked up, in the restored call',
+    );
+    const attached = (await hank.ok('call.attach', { cid })).call;
+    assert.deepEqual(
+      [attached?.callId, attached?.state, attached?.consult?.legId],
+      [callId, 'consulting', legId],
+    );
+    // Vonage repeats the status: no news.
+    assert.equal(
+      await webhook(second, `/vonage/webhooks/event?cid=${cid}&consult=${legId}`, {
+        uuid: phoneLeg,
+        status: 'answered',
+      }),
+      204,
+    );
+
+    const back = await hank.ok('call.return', { cid, callId });
+    assert.deepEqual([back.call.state, back.call.consult], ['active', undefined]);
+    await api.next(hangUpOf(phoneLeg), 'the number hung up');
+    await api.next(
+      (request) =>
+        request.method === 'PUT' &&
+        request.path === '/v1/calls/pstn-r9' &&
+        request.body.action === 'unearmuff',
+      'the caller taken off hold',
+    );
+    await eventually(
+      async () => (await storedCall(second, cid))?.consult === undefined,
+      'the consult forgotten',
+    );
+    await agentHangsUp(second, cid, agentLeg);
+    await doneWith(hank, cid);
+    await stop(second);
+  });
+
+  it('a consulted number that hung up while no server ran: the consult ends once one runs, the caller on hold', {
+    timeout: 60_000,
+  }, async () => {
+    const { cid, callId, agentLeg, phoneLeg } = await consultingThenDown('pstn-r10', '447700900040', 'ivy');
+    // Vonage reported the hang-up to a webhook URL with no server behind it.
+    api.setLegStatus(phoneLeg, 'completed');
+    const lines: string[] = [];
+    const second = await start(lines);
+    const ivy = await agent(second, 'ivy');
+    await eventually(
+      async () => (await ivy.ok('call.attach', { cid })).call?.state === 'held',
+      'the consult ended, the caller on hold',
+    );
+    assert.ok(lines.some((line) => line.includes('vonage.leg-caught-up') && line.includes('consult')));
+    assert.equal(second.hub.interaction(cid)?.state, 'active', 'the call goes on');
+    const resumed = await ivy.ok('call.resume', { cid, callId });
+    assert.equal(resumed.call.state, 'active');
+    await agentHangsUp(second, cid, agentLeg);
+    await doneWith(ivy, cid);
     await stop(second);
   });
 });
