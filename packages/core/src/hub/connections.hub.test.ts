@@ -36,6 +36,7 @@ function setup(
       reply.ok({});
     },
     connected: (subject) => hooks.push(`connected ${subject.id}`),
+    standing: () => [],
     disconnected: (subject, last) => hooks.push(`disconnected ${subject.id}${last ? ' (last)' : ''}`),
     sweep: (now) => sweeps.push(now),
     reportFailure: () => {},

@@ -2,7 +2,13 @@ import { randomId } from '../ids/ids';
 import { type HelplineError, helplineError, isHelplineError } from '../protocol/errors';
 import { parseClientFrame } from '../protocol/protocol.commands';
 import { CLOSE_CODES, LIMITS, PROTOCOL_VERSION } from '../protocol/protocol.limits';
-import type { ClientCapabilities, ClientFrame, CommandFrame, HelloFrame } from '../protocol/protocol.types';
+import type {
+  ClientCapabilities,
+  ClientFrame,
+  CommandFrame,
+  HelloFrame,
+  Notice,
+} from '../protocol/protocol.types';
 import { createDelivery, type Delivery } from './delivery';
 import { type Caller, frameReply, type Reply } from './dispatch';
 import { isRetryable, type ReportFailure } from './failures';
@@ -70,6 +76,11 @@ export interface ConnectionsHubDeps {
   ) => Promise<void>;
   /** A connection of `subject` was admitted. */
   readonly connected: (subject: Subject) => void;
+  /**
+   * Notices a connection gets right after its welcome (and its replays): how what its subject takes part in stands
+   * now, which a page that reloaded, or whose socket moved to a new leader, has no other way to learn.
+   */
+  readonly standing: (subject: Subject) => readonly Notice[];
   /** A connection of `subject` closed (`last`: they have none left). */
   readonly disconnected: (subject: Subject, last: boolean) => void;
   /** Called from the heartbeat about once a minute: the hub sweeps what it keeps in memory. */
@@ -247,6 +258,7 @@ export function createConnectionsHub(deps: ConnectionsHubDeps): ConnectionsHub {
     });
     for (const [cid, after, until] of visible) await replay(conn, cid, after, until);
     delivery.sendMissed(conn);
+    for (const notice of deps.standing(subject)) delivery.send(conn, { t: 'notice', notice });
   }
 
   /** The client was heard from after its welcome: the resume token it came with is spent now. */

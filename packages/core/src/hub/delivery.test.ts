@@ -121,6 +121,31 @@ describe('delivery: notices', () => {
     assert.deepEqual(back.frames(), [{ t: 'notice', notice: revoked }]);
   });
 
+  it('a consult leg that changed while its end was away is told on their return, as it stands now', () => {
+    const delivery = setup([]);
+    const leg = (legId: string, state: 'ringing' | 'active' | 'ended') =>
+      ({
+        type: 'consult',
+        leg: {
+          legId,
+          cid: 'c1',
+          callId: 'v1',
+          agentId: 'alice',
+          party: { kind: 'agent', id: 'bob' },
+          state,
+        },
+      }) satisfies Notice;
+    delivery.notify('bob', leg('k1', 'ringing'));
+    delivery.notify('bob', leg('k2', 'ringing'));
+    delivery.notify('bob', leg('k1', 'ended'));
+    const back = connection('k9', { ...alice, id: 'bob' });
+    delivery.sendMissed(back.conn);
+    assert.deepEqual(back.frames(), [
+      { t: 'notice', notice: leg('k2', 'ringing') },
+      { t: 'notice', notice: leg('k1', 'ended') },
+    ]);
+  });
+
   it('sends to the connection a command came from, and nowhere for an HTTP request', () => {
     const first = connection('k1', vera);
     const second = connection('k2', vera);

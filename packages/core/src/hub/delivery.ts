@@ -4,11 +4,12 @@ import type { Caller } from './dispatch';
 import type { HubConnectionSink, StoredEvent, Subject } from './hub.types';
 
 // What the hub sends to whom: one frame to one connection, notices to every connection of a subject or a role
-// (an offer taken from an absent agent waits for their return), and the fan-out of stored events in the form each
+// (an offer taken from an absent agent, or a change of a consult leg they are an end of, waits for their return),
+// and the fan-out of stored events in the form each
 // role may see. A frame meant for many connections is serialized once for all of them.
 
-/** Offer revocations kept for one disconnected agent. */
-const PENDING_REVOKE_LIMIT = 100;
+/** Notices kept for one disconnected subject. */
+const PENDING_NOTICE_LIMIT = 100;
 
 /** What delivery reads of a connection. */
 export interface Recipient {
@@ -37,11 +38,14 @@ export interface Delivery {
   sendTo(caller: Caller, frame: ServerFrame): void;
   /** Sends one stored event to one connection in the form its role may see (a replay). */
   sendEvent(conn: Recipient, stored: StoredEvent): void;
-  /** Sends a notice to every connection of a subject; an offer taken from an absent agent waits for their return. */
+  /**
+   * Sends a notice to every connection of a subject. An absent subject is told on their return of the offers taken
+   * from them and of how each consult leg they are an end of stands now (its latest notice).
+   */
   notify(subjectId: string, notice: Notice): void;
   /** Sends a notice to every admitted connection of a role (the supervisors' board). */
   notifyRole(role: Subject['role'], notice: Notice): void;
-  /** Sends what waited for the subject of `conn` while they had no connection (offers taken from them). */
+  /** Sends what waited for the subject of `conn` while they had no connection (see {@link Delivery.notify}). */
   sendMissed(conn: Recipient): void;
   /**
    * Sends stored events to the subjects named for each, each in the form its role may see, except to a connection
@@ -61,8 +65,8 @@ export interface Delivery {
  * ```
  */
 export function createDelivery(deps: DeliveryDeps): Delivery {
-  /** Offer revocations an agent could not be told (no connection), sent on their next welcome. */
-  const missedRevokes = new Map<string, Notice[]>();
+  /** Notices a subject could not be told (no connection), sent on their next welcome. */
+  const missed = new Map<string, Notice[]>();
 
   function send(conn: Recipient, frame: ServerFrame): void {
     if (!conn.closed) conn.sink.send(JSON.stringify(frame));
@@ -81,12 +85,22 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   function notify(subjectId: string, notice: Notice): void {
     const own = deps.connsOf(subjectId);
     sendAll(own, { t: 'notice', notice });
-    // An agent who is away from the hub hears, when back, which offers were taken from them meanwhile.
-    if (own.length === 0 && notice.type === 'offer.revoked') {
-      const pending = missedRevokes.get(subjectId) ?? [];
-      if (pending.length < PENDING_REVOKE_LIMIT) pending.push(notice);
-      missedRevokes.set(subjectId, pending);
-    }
+    if (own.length === 0) keepForReturn(subjectId, notice);
+  }
+
+  /**
+   * An agent who is away from the hub hears, when back, which offers were taken from them meanwhile, and where each
+   * consult leg they are an end of stands (one that rang, or ended, while their page reloaded or their socket moved
+   * to a new leader).
+   */
+  function keepForReturn(subjectId: string, notice: Notice): void {
+    if (notice.type !== 'offer.revoked' && notice.type !== 'consult') return;
+    const pending = (missed.get(subjectId) ?? []).filter(
+      (earlier) =>
+        notice.type !== 'consult' || earlier.type !== 'consult' || earlier.leg.legId !== notice.leg.legId,
+    );
+    if (pending.length < PENDING_NOTICE_LIMIT) pending.push(notice);
+    missed.set(subjectId, pending);
   }
 
   function fanOut(stored: readonly StoredEvent[], recipients: readonly (readonly string[])[]): void {
@@ -125,8 +139,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     },
     sendMissed(conn) {
       if (!conn.subject) return;
-      for (const notice of missedRevokes.get(conn.subject.id) ?? []) send(conn, { t: 'notice', notice });
-      missedRevokes.delete(conn.subject.id);
+      for (const notice of missed.get(conn.subject.id) ?? []) send(conn, { t: 'notice', notice });
+      missed.delete(conn.subject.id);
     },
     fanOut,
   };

@@ -300,7 +300,9 @@ describe('hub: a call consulting at a restart', () => {
     };
     const alice = second.agent('alice');
     const bob = second.agent('bob');
-    return { ...second, alice, bob, bobLegs: consults(bob), caller: second.visitor('v1') };
+    const bobLegs = consults(bob);
+    bob.connection.open();
+    return { ...second, alice, bob, bobLegs, caller: second.visitor('v1') };
   }
 
   it('goes on with its leg under the same id: the colleague answers, the agent merges and returns', async () => {
@@ -313,6 +315,10 @@ describe('hub: a call consulting at a restart', () => {
     );
     const { hub, alice, bob, bobLegs, caller } = await restarted(storage, clock);
     assert.equal(hub.interaction(cid)?.state, 'active', 'not failed');
+    await waitFor(
+      () => bobLegs.some((leg) => leg.legId === legId && leg.state === 'ringing'),
+      'bob, back, is told the consult rings for him',
+    );
     const attached = await alice.connection.command('call.attach', { cid });
     assert.deepEqual(
       [attached.call?.callId, attached.call?.state, attached.call?.consult?.legId],
@@ -333,8 +339,12 @@ describe('hub: a call consulting at a restart', () => {
   it('a consult still ringing times out when it would have: the caller stays on hold', async () => {
     const { storage, clock, cid, callId, legId } = await consultingThenDown('ringing');
     await clock.advance(46_000);
-    const { alice, bob } = await restarted(storage, clock);
+    const { alice, bob, bobLegs } = await restarted(storage, clock);
     await clock.advance(0);
+    await waitFor(
+      () => bobLegs.at(-1)?.legId === legId && bobLegs.at(-1)?.state === 'ended',
+      'bob, back, is told the consult ended',
+    );
     const call = (await alice.connection.command('call.attach', { cid })).call;
     assert.deepEqual([call?.callId, call?.state, call?.consult], [callId, 'held', undefined]);
     await assert.rejects(bob.connection.command('consult.answer', { cid, legId }), /conflict|consult/i);

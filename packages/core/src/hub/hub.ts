@@ -71,9 +71,11 @@ export interface Hub {
   interaction(id: string): Interaction | undefined;
   /**
    * The phone network reports the outside party of a consult (`HubOptions.telephony`): their leg `legId` of
-   * interaction `cid` picked up or ended. Reports about a leg that is no longer live are ignored.
+   * interaction `cid` picked up or ended. A report repeated, or about a leg that is no longer live, changes nothing.
+   * Resolves `true` while the hub holds the leg live after the report, `false` when it does not (never had it, or it
+   * ended): a telephony told `false` of an answer hangs up the number, which nobody would ever hang up otherwise.
    */
-  consultEvent(cid: string, legId: string, event: 'answered' | 'ended'): Promise<void>;
+  consultEvent(cid: string, legId: string, event: 'answered' | 'ended'): Promise<boolean>;
   /** Every interaction the hub holds live. */
   interactions(): Interaction[];
   /** Presence of an agent. */
@@ -170,6 +172,7 @@ export function createHub(options: HubOptions): Hub {
       presence.returned(subject.id);
       voice.presenceChanged(subject.id);
     },
+    standing: (subject) => (subject.role === 'visitor' ? [] : voice.standing(subject.id)),
     disconnected(subject, last) {
       if (last && STAFF_ROLES.has(subject.role) && !closed) presence.awaitReturn(subject.id);
       if (last && subject.role === 'visitor' && !closed) emailLegs.visitorLeft(subject.id);

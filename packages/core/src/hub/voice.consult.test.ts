@@ -87,6 +87,29 @@ async function talking(context: ReturnType<typeof setup>) {
 }
 
 describe('hub voice: consult and return', () => {
+  it('a page that reloads mid-consult is told of the live leg again, at both ends', async () => {
+    const context = setup();
+    const { alice, bob, ref } = await talking(context);
+    const { leg } = await alice.connection.command('call.consult', {
+      ...ref,
+      to: { kind: 'agent', id: 'bob' },
+    });
+    await waitFor(() => bob.lastLeg()?.state === 'ringing', 'the consult rings for bob');
+    bob.close();
+    const bobAgain = context.agent('bob');
+    bobAgain.connection.open();
+    await waitFor(() => bobAgain.lastLeg()?.legId === leg.legId, 'bob, reloaded, sees the consult ring');
+    assert.equal(bobAgain.lastLeg()?.state, 'ringing');
+    await bobAgain.connection.command('consult.answer', { cid: ref.cid, legId: leg.legId });
+    alice.close();
+    const aliceAgain = context.agent('alice');
+    aliceAgain.connection.open();
+    await waitFor(
+      () => aliceAgain.lastLeg()?.state === 'active',
+      'alice, reloaded, sees the consult talking',
+    );
+  });
+
   it('the customer waits on hold while Alice consults Bob; the customer is never told who', async () => {
     const context = setup();
     const { alice, bob, v, cid, ref } = await talking(context);

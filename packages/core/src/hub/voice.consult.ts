@@ -111,10 +111,13 @@ export interface VoiceConsultDeps
 /** The consult part of the voice hub. */
 export interface VoiceConsults {
   readonly handlers: ConsultHandlers;
-  /** The telephony reports the outside party's leg: picked up or ended. */
-  consultEvent(cid: string, legId: string, event: 'answered' | 'ended'): Promise<void>;
-  /** The interaction's live consult leg, if any. */
-  legOf(cid: string): WireConsultLeg | undefined;
+  /**
+   * The telephony reports the outside party's leg: picked up or ended. Resolves `true` while the leg is live after
+   * it (an answer repeated changes nothing), `false` when the hub holds no such live leg.
+   */
+  consultEvent(cid: string, legId: string, event: 'answered' | 'ended'): Promise<boolean>;
+  /** The live consult legs `subjectId` is an end of (the agent who consults, or the colleague consulted). */
+  legsOf(subjectId: string): WireConsultLeg[];
   /**
    * After a restart or a takeover, the call taken back (consulting or in a conference) has its consult leg again, under
    * the id stored with the call: both ends are told, and a leg still ringing times out when it would have.
@@ -458,12 +461,26 @@ export function createVoiceConsults(deps: VoiceConsultDeps): VoiceConsults {
     handlers,
     async consultEvent(cid, legId, event) {
       const leg = legs.get(cid);
-      if (leg?.legId !== legId || !isLiveLeg(leg)) return;
-      await deps.serialized(cid, () => (event === 'answered' ? answered(leg) : finish(leg, 'ended')));
+      if (leg?.legId !== legId || !isLiveLeg(leg)) return false;
+      return deps.serialized(cid, async () => {
+        // It may have ended while the report waited for its turn.
+        if (legs.get(cid) !== leg || !isLiveLeg(leg)) return false;
+        if (event === 'ended') {
+          await finish(leg, 'ended');
+          return false;
+        }
+        if (leg.snapshot.value === 'ringing') await answered(leg);
+        return true;
+      });
     },
-    legOf(cid) {
-      const leg = legs.get(cid);
-      return leg && isLiveLeg(leg) ? wireOf(leg) : undefined;
+    legsOf(subjectId) {
+      const own: WireConsultLeg[] = [];
+      for (const leg of legs.values()) {
+        const end =
+          leg.agentId === subjectId || (leg.party.kind !== 'external' && leg.party.id === subjectId);
+        if (end && isLiveLeg(leg)) own.push(wireOf(leg));
+      }
+      return own;
     },
     takeBack(call) {
       const { consult } = call.snapshot.context;

@@ -123,8 +123,8 @@ export interface VoiceHubDeps {
 /** The voice part of a hub. */
 export interface VoiceHub {
   readonly handlers: CallHandlers & ConsultHandlers;
-  /** The phone network reports an outside party's consult leg: picked up, or ended. */
-  consultEvent(cid: string, legId: string, event: 'answered' | 'ended'): Promise<void>;
+  /** The phone network reports an outside party's consult leg: picked up, or ended (see `Hub.consultEvent`). */
+  consultEvent(cid: string, legId: string, event: 'answered' | 'ended'): Promise<boolean>;
   /** The call steps an interaction step implies, to be stored with it (nothing changes until `settled`). */
   plan(next: VoiceInteraction, before: string, staged: readonly CallStep[]): CallStep[];
   /** The log event of a call step, when it has one. */
@@ -151,6 +151,8 @@ export interface VoiceHub {
   presenceChanged(subjectId: string): void;
   /** The latest call of an interaction, live or ended. */
   callOf(cid: string): WireCall | undefined;
+  /** What a staff member's new connection is told of the calls they take part in: each live consult leg of theirs. */
+  standing(subjectId: string): Notice[];
   /** Stops every timer. */
   close(): void;
 }
@@ -320,6 +322,7 @@ export function createVoiceHub(deps: VoiceHubDeps, options: VoiceHubOptions = {}
       const call = book.get(cid);
       return call && toWireCall(call);
     },
+    standing: (subjectId) => consults.legsOf(subjectId).map((leg) => ({ type: 'consult', leg })),
     close() {
       for (const call of book.all()) watchdogs.stop(call.cid);
     },

@@ -506,10 +506,8 @@ export function createEngineSwitch(options: EngineSwitchOptions): EngineSwitch {
       await routeSoon();
     },
     interaction: (id) => hub?.interaction(id),
-    // The leader's hub holds consult legs; a follower has none to report to.
-    consultEvent: async (cid, legId, event) => {
-      await hub?.consultEvent(cid, legId, event);
-    },
+    // The leader's hub holds consult legs; a follower holds none (its gateway, which carries none, never asks).
+    consultEvent: async (cid, legId, event) => (await hub?.consultEvent(cid, legId, event)) ?? false,
     interactions: () => hub?.interactions() ?? [],
     presenceOf: (agentId) => hub?.presenceOf(agentId),
     get connectionCount() {

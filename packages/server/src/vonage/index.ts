@@ -150,9 +150,8 @@ export function prepareVonage(options: {
         },
         eventUrl: (cid, legId) =>
           `${webhooks}/vonage/webhooks/event?cid=${encodeURIComponent(cid)}&consult=${encodeURIComponent(legId)}`,
-        report: async (cid, legId, event) => {
-          await hubRunning?.consultEvent(cid, legId, event);
-        },
+        // No hub yet holds no leg either: the telephony only reports legs it placed, once the hub ran.
+        report: async (cid, legId, event) => (await hubRunning?.consultEvent(cid, legId, event)) ?? false,
         ...(vonage.musicOnHoldUrl ? { musicOnHoldUrl: vonage.musicOnHoldUrl } : {}),
         ringSeconds: vonage.callbackRingSeconds,
         now,

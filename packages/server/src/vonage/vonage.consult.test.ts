@@ -62,7 +62,8 @@ describe('consult and transfer to a number on Vonage calls', () => {
     const listed = new Set(['+442079460999']);
     const queues: Queue[] = [supportQueue];
     const check = createDialPolicy({ config, queues, doNotCall: { has: async (n) => listed.has(n) } });
-    let report: (cid: string, legId: string, event: 'answered' | 'ended') => Promise<void> = async () => {};
+    let report: (cid: string, legId: string, event: 'answered' | 'ended') => Promise<boolean> = async () =>
+      false;
     const telephony = createVonageConsultTelephony({
       api: vonageApi,
       check,
@@ -108,14 +109,15 @@ describe('consult and transfer to a number on Vonage calls', () => {
       visitor.close();
       hub.close();
     };
-    return { telephony, hub, alice, ref, close };
+    return { telephony, hub, alice, ref, close, vonageApi };
   }
 
   const put = (leg: string, match: (body: Record<string, unknown>) => boolean, what: string) =>
     api.next((r) => r.method === 'PUT' && r.path === `/v1/calls/${leg}` && match(r.body), what);
 
   it('consults the number from the queue’s caller ID with the customer held, merges, and transfers warm', async () => {
-    const { telephony, alice, ref, close } = await setup();
+    const context = await setup();
+    const { telephony, alice, ref, close } = context;
     try {
       const { call, leg } = await alice.connection.command('call.consult', {
         ...ref,
@@ -137,6 +139,12 @@ describe('consult and transfer to a number on Vonage calls', () => {
       assert.ok(phoneLeg);
 
       await telephony.event(ref.cid, leg.legId, 'answered');
+      const { hub } = context;
+      assert.equal(
+        await hub.consultEvent(ref.cid, leg.legId, 'answered'),
+        true,
+        'an answer repeated: no news',
+      );
       const merged = await alice.connection.command('call.merge', ref);
       assert.equal(merged.call.state, 'conferenced');
       const everyone = await put(phoneLeg, (b) => b.action === 'transfer', 'the phone leg merged');
@@ -180,6 +188,34 @@ describe('consult and transfer to a number on Vonage calls', () => {
       assert.equal(connect?.from, '442079460000');
       assert.deepEqual(connect?.endpoint, [{ type: 'phone', number: '442079460958' }]);
       await put(LEGS.agentLeg, (b) => b.action === 'hangup', 'the agent’s leg hung up');
+    } finally {
+      close();
+    }
+  });
+
+  it('hangs up a number that picks up once its consult is over (it rang out while no server ran)', async () => {
+    const { hub, vonageApi, ref, close } = await setup();
+    try {
+      // The phone leg as a restarted gateway carried it; the hub's leg ended before the gateway took it back.
+      const kept = new Map([[ref.cid, { legId: 'k_rang_out', callerId: NUMBER }]]);
+      const telephony = createVonageConsultTelephony({
+        api: vonageApi,
+        check: async () => assert.fail('no number is checked'),
+        queues: [supportQueue],
+        legsOf: () => LEGS,
+        phoneLegs: {
+          get: (cid) => kept.get(cid),
+          set: (cid, leg) => (leg ? kept.set(cid, leg) : kept.delete(cid)),
+          ready: async () => undefined,
+        },
+        eventUrl: () => 'https://helpline.example/vonage/webhooks/event',
+        report: (cid, legId, event) => hub.consultEvent(cid, legId, event),
+        now: () => NOON,
+      });
+      // Its uuid is learnt from the webhook (the server stopped before Vonage's answer to the request was stored).
+      await telephony.event(ref.cid, 'k_rang_out', 'answered', 'leg-phone-late');
+      await put('leg-phone-late', (b) => b.action === 'hangup', 'the late number hung up');
+      assert.equal(kept.get(ref.cid), undefined, 'forgotten');
     } finally {
       close();
     }

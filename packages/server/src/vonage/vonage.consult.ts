@@ -34,8 +34,11 @@ export interface VonageConsultOptions {
   readonly phoneLegs?: ConsultPhoneLegs | undefined;
   /** Where Vonage posts the statuses of a consult's phone leg (the event webhook with `?cid=…&consult=…`). */
   readonly eventUrl: (cid: string, legId: string) => string;
-  /** Reports the phone leg picking up or ending to the hub (`Hub.consultEvent`). */
-  readonly report: (cid: string, legId: string, event: 'answered' | 'ended') => Promise<void>;
+  /**
+   * Reports the phone leg picking up or ending to the hub (`Hub.consultEvent`): resolves `false` when the hub holds no
+   * such live leg (it ended meanwhile, e.g. its ring ran out while no instance led).
+   */
+  readonly report: (cid: string, legId: string, event: 'answered' | 'ended') => Promise<boolean>;
   /** Played to the customer while held. */
   readonly musicOnHoldUrl?: string | undefined;
   /** How long the number rings, seconds. Default 45. */
@@ -45,8 +48,8 @@ export interface VonageConsultOptions {
 
 /** Consults and transfers to numbers over Vonage; `event` takes the phone leg's status webhooks. */
 export interface VonageConsultTelephony extends ConsultTelephony {
-  /** An event webhook about a consult's phone leg (`?consult=` names the leg). */
-  event(cid: string, legId: string, status: string): Promise<void>;
+  /** An event webhook about a consult's phone leg (`?consult=` names the leg; `uuid` is Vonage's id of it). */
+  event(cid: string, legId: string, status: string, uuid?: string): Promise<void>;
 }
 
 const digits = (number: string) => number.replace(/^\+/, '');
@@ -121,7 +124,9 @@ export function createVonageConsultTelephony(options: VonageConsultOptions): Von
         event_method: 'POST',
         ringing_timer: options.ringSeconds ?? 45,
       });
-      if (phoneOf(leg)) phoneLegs.set(leg.cid, { legId: leg.legId, callerId, uuid });
+      // A status that came before Vonage's answer to the request stays with the leg.
+      const placed = phoneOf(leg);
+      if (placed) phoneLegs.set(leg.cid, { ...placed, uuid });
     },
     async merge(leg) {
       const call = callOf(leg.cid);
@@ -156,15 +161,28 @@ export function createVonageConsultTelephony(options: VonageConsultOptions): Von
       const call = options.legsOf(leg.cid);
       if (call?.customerLeg) await resume(call.customerLeg);
     },
-    async event(cid, legId, status) {
+    async event(cid, legId, status, uuid) {
       // After a restart or a takeover, the leg is known once the stored calls are carried again.
       await phoneLegs.ready();
-      const phone = phoneOf({ cid, legId });
+      let phone = phoneOf({ cid, legId });
+      if (!phone) return;
+      // A status that arrives before Vonage's answer to the request (or after a crash in between) names the leg.
+      if (phone.uuid === undefined && uuid) {
+        phone = { ...phone, uuid };
+        phoneLegs.set(cid, phone);
+      }
       // A status Vonage reports again (or one caught up after a takeover) is handled once.
-      if (!phone || phone.status === status) return;
+      if (phone.status === status) return;
       if (status === 'answered') {
-        phoneLegs.set(cid, { ...phone, status });
-        await options.report(cid, legId, 'answered');
+        // Kept as handled once the hub has it (a report that fails is caught up at the next take-back).
+        if (await options.report(cid, legId, 'answered')) {
+          const now = phoneLegs.get(cid);
+          if (now?.legId === legId) phoneLegs.set(cid, { ...now, status });
+          return;
+        }
+        // The hub's leg ended before the number picked up: nothing else would ever hang the number up.
+        if (phoneOf({ cid, legId })) phoneLegs.set(cid, undefined);
+        if (phone.uuid) await api.updateCall(phone.uuid, 'hangup');
       } else if (ENDING.has(status)) {
         phoneLegs.set(cid, undefined);
         await options.report(cid, legId, 'ended');

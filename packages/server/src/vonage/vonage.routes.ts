@@ -25,7 +25,9 @@ export interface VonageRoutesContext {
   readonly region?: string | undefined;
   readonly log: Logger;
   /** Takes the status webhooks of consults' phone legs (`?consult=`); absent: they are ignored. */
-  readonly consultEvent?: ((cid: string, legId: string, status: string) => Promise<void>) | undefined;
+  readonly consultEvent?:
+    | ((cid: string, legId: string, status: string, uuid?: string) => Promise<void>)
+    | undefined;
 }
 
 // Our catalog's codes by family would answer 400; these deserve their own statuses.
@@ -137,9 +139,13 @@ export function createVonageRoutes(context: VonageRoutesContext) {
         if (consult) {
           // A consult's phone leg (docs/vonage.md, "Consult and transfer to a number").
           const status = typeof fields.status === 'string' ? fields.status : '';
+          const uuid =
+            typeof fields.uuid === 'string' && fields.uuid.length > 0 && fields.uuid.length <= 200
+              ? fields.uuid
+              : undefined;
           if (consultCid && context.consultEvent) {
             void context
-              .consultEvent(consultCid, consult, status)
+              .consultEvent(consultCid, consult, status, uuid)
               .catch((error: unknown) =>
                 context.log.error('vonage.failed', { what: 'consult event', cid: consultCid }, error),
               );
