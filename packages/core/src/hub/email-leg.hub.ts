@@ -7,6 +7,7 @@ import type { ConversationLog, InteractionStepped } from './conversation.log';
 import type { CommandHandlers } from './dispatch';
 import { emailLegTexts } from './email-leg.texts';
 import type { HubClock, HubStorage, StoredEvent, Subject } from './hub.types';
+import type { LiveInteractions } from './interactions.hub';
 import { type Live, phaseOfLive } from './live';
 import type { TimerGroup } from './timers.hub';
 
@@ -55,8 +56,8 @@ export interface EmailLegHubDeps {
     op: 'conversation.email',
     operation: string,
   ) => Promise<Live>;
-  /** The interactions held in memory. */
-  readonly interactions: () => Iterable<Live>;
+  /** The interactions held in memory: one by id, and a customer's. */
+  readonly live: Pick<LiveInteractions, 'get' | 'ofCustomer'>;
   readonly serialized: <T>(key: string, task: () => Promise<T>) => Promise<T>;
   readonly log: Pick<ConversationLog, 'changeOf' | 'addEvent' | 'commit'>;
   /** True while the subject has a socket. */
@@ -127,7 +128,7 @@ export function emailTranscript(events: readonly StoredEvent[], language?: strin
  *
  * @example
  * ```ts
- * const legs = createEmailLegHub({ clock, storage, channels, getLive, interactions, serialized, log, isOnline, … });
+ * const legs = createEmailLegHub({ clock, storage, channels, getLive, live, serialized, log, isOnline, … });
  * conversationLog.subscribe(legs.stepped);
  * ```
  */
@@ -215,7 +216,7 @@ export function createEmailLegHub(deps: EmailLegHubDeps): EmailLegHub {
   function flush(cid: string): void {
     serialized(`email-leg\u0000${cid}`, async () => {
       const gone = away.get(cid);
-      const current = [...deps.interactions()].find((live) => live.interaction.id === cid);
+      const current = deps.live.get(cid);
       const leg = await legOf(cid);
       if (!gone?.mailing || !current || !leg) return;
       const all = await eventsOf(cid);
@@ -242,9 +243,7 @@ export function createEmailLegHub(deps: EmailLegHubDeps): EmailLegHub {
 
   /** The chats of a visitor the hub holds. */
   const chatsOf = (subjectId: string) =>
-    [...deps.interactions()].filter(
-      (live) => live.interaction.channel === 'chat' && live.interaction.customer.id === subjectId,
-    );
+    deps.live.ofCustomer(subjectId).filter((live) => live.interaction.channel === 'chat');
 
   /** The visitor of `cid` is away since `awaySince`: mailing begins once the grace period from then is over. */
   function awaitGrace(cid: string, gone: { readonly awaySince: number; readonly seenThrough: number }): void {

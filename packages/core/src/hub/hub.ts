@@ -253,7 +253,7 @@ export function createHub(options: HubOptions): Hub {
     storage,
     channels: options.channels ?? {},
     getLive,
-    interactions: () => live.values(),
+    live,
     serialized,
     log: conversationLog,
     isOnline: (subjectId) => connsOf(subjectId).length > 0,

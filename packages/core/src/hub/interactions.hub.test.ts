@@ -87,5 +87,24 @@ describe('live interactions: memory', () => {
     live.sweep(clock.now());
     // Finished and unused: gone from memory (storage keeps it). Still waiting: kept.
     assert.deepEqual([live.has('c1'), live.has('c2')], [false, true]);
+    assert.deepEqual(
+      live.ofCustomer('v1').map((own) => own.interaction.id),
+      ['c2'],
+      'swept from the customer index too',
+    );
+  });
+
+  it("finds a customer's interactions, and follows a record that moves to another customer", () => {
+    const { clock, live } = setup();
+    const first = waitingChat('c1', clock.now(), 'v1');
+    live.remember(first);
+    live.remember(waitingChat('c2', clock.now(), 'v1'));
+    live.remember(waitingChat('c3', clock.now(), 'v2'));
+    const ids = (customerId: string) => live.ofCustomer(customerId).map((own) => own.interaction.id);
+    assert.deepEqual([ids('v1'), ids('v2'), ids('nobody')], [['c1', 'c2'], ['c3'], []]);
+    // The conversation log changes a record in place, then keeps it.
+    first.interaction = { ...first.interaction, customer: { ...first.interaction.customer, id: 'v2' } };
+    live.remember(first);
+    assert.deepEqual([ids('v1'), ids('v2')], [['c2'], ['c3', 'c1']]);
   });
 });

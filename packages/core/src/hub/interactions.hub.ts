@@ -28,6 +28,11 @@ export interface LiveInteractions {
   has(cid: string): boolean;
   /** Every interaction in memory. */
   values(): IterableIterator<Live>;
+  /**
+   * The interactions in memory of one customer (by `interaction.customer.id`), without a scan of all: asked on every
+   * visitor's connect and disconnect.
+   */
+  ofCustomer(customerId: string): Live[];
   /** Keeps an interaction in memory (the conversation log, after a commit; a restore). */
   remember(current: Live): void;
   /** The interaction, from memory or read back from storage. */
@@ -69,6 +74,34 @@ export interface LiveInteractions {
 export function createLiveInteractions(deps: LiveInteractionsDeps): LiveInteractions {
   const { clock } = deps;
   const live = new Map<string, Live>();
+  /** The ids in `live` of each customer's interactions, and whom each id is indexed under. */
+  const byCustomer = new Map<string, Set<string>>();
+  const indexedUnder = new Map<string, string>();
+
+  /**
+   * The one way an interaction enters memory, or is kept after a step (the log changes a `Live` in place, so whom it
+   * was indexed under is remembered apart): the customer index follows.
+   */
+  function keep(current: Live): void {
+    const cid = current.interaction.id;
+    const customerId = current.interaction.customer.id;
+    live.set(cid, current);
+    if (indexedUnder.get(cid) === customerId) return;
+    unindex(cid);
+    indexedUnder.set(cid, customerId);
+    const own = byCustomer.get(customerId) ?? new Set<string>();
+    own.add(cid);
+    byCustomer.set(customerId, own);
+  }
+
+  function unindex(cid: string): void {
+    const customerId = indexedUnder.get(cid);
+    if (customerId === undefined) return;
+    indexedUnder.delete(cid);
+    const own = byCustomer.get(customerId);
+    own?.delete(cid);
+    if (own?.size === 0) byCustomer.delete(customerId);
+  }
 
   async function load(cid: string): Promise<Live | undefined> {
     let current = live.get(cid);
@@ -77,7 +110,7 @@ export function createLiveInteractions(deps: LiveInteractionsDeps): LiveInteract
       const lifecycle = stored ? deps.lifecycles[stored.interaction.channel] : undefined;
       if (stored && lifecycle) {
         current = { interaction: stored.interaction, snapshot: stored.snapshot, lifecycle };
-        live.set(cid, current);
+        keep(current);
       }
     }
     if (current) current.usedAt = clock.now();
@@ -123,7 +156,10 @@ export function createLiveInteractions(deps: LiveInteractionsDeps): LiveInteract
     for (const [cid, current] of live) {
       const finished = current.lifecycle.final.has(current.snapshot.value);
       const usedAt = current.usedAt ?? current.interaction.timestamps.endedAt ?? now;
-      if (finished && now - usedAt >= deps.finishedRetentionMs && !deps.busy(cid)) live.delete(cid);
+      if (finished && now - usedAt >= deps.finishedRetentionMs && !deps.busy(cid)) {
+        live.delete(cid);
+        unindex(cid);
+      }
     }
   }
 
@@ -131,7 +167,15 @@ export function createLiveInteractions(deps: LiveInteractionsDeps): LiveInteract
     get: (cid) => live.get(cid),
     has: (cid) => live.has(cid),
     values: () => live.values(),
-    remember: (current) => void live.set(current.interaction.id, current),
+    ofCustomer(customerId) {
+      const own: Live[] = [];
+      for (const cid of byCustomer.get(customerId) ?? []) {
+        const current = live.get(cid);
+        if (current?.interaction.customer.id === customerId) own.push(current);
+      }
+      return own;
+    },
+    remember: keep,
     load,
     relationTo,
     getLive,

@@ -441,7 +441,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   async function closeAll(): Promise<void> {
     closed = true;
     for (const slot of slots) clearTimeout(slot.checkTimer);
-    await Promise.all(slots.map((slot) => slot.server?.kill()));
+    // A profiled instance (HELPLINE_SERVE_NODE_ARGS with --cpu-prof) writes its profile only on an orderly exit.
+    const profiled = process.env.HELPLINE_SERVE_NODE_ARGS?.includes('--cpu-prof') === true;
+    await Promise.all(slots.map((slot) => (profiled ? slot.server?.stop() : slot.server?.kill())));
     await balancer?.close();
     await Promise.all(slots.map((slot) => slot.dbProxy?.close()));
     await pool.end().catch(() => {});
