@@ -602,7 +602,11 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
     log.info('vonage.call-carried-on', { cid, kind: record.kind, ended: record.ended });
   }
 
-  /** The consult's phone leg picked up or hung up while no instance led: the hub learns it now. */
+  /**
+   * The consult's phone leg picked up or hung up while no instance led: the hub learns it now. A number still talking
+   * is reported again even when nothing changed on Vonage's side: the hub may have let its leg go meanwhile (a return
+   * stored just before the process died, before it hung the number up), and then the number is hung up.
+   */
   async function consultCaughtUp(record: CallRecord, cid: string, stale: () => boolean): Promise<void> {
     const phone = record.consult;
     if (!phone?.uuid || record.ended || !options.consultStatus) return;
@@ -610,8 +614,10 @@ export function createVonageGateway(options: VonageGatewayOptions): VonageGatewa
       log.warn('vonage.status-unknown', { cid, leg: 'consult' }, error);
       return undefined;
     });
-    if (stale() || status === undefined || status === phone.status) return;
-    log.info('vonage.leg-caught-up', { cid, leg: 'consult', status });
+    if (stale() || status === undefined || record.consult !== phone) return;
+    if (status === phone.status && status !== 'answered') return;
+    if (status === phone.status) record.consult = { ...phone, status: undefined };
+    else log.info('vonage.leg-caught-up', { cid, leg: 'consult', status });
     // In the background: the telephony keeps the leg's new status in this call's order, after this take-back.
     track(
       options.consultStatus(cid, phone.legId, status).catch((error: unknown) => {

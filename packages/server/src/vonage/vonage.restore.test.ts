@@ -57,6 +57,7 @@ describe('Vonage calls through a restart of the server', async () => {
       { id: 'gina', name: 'Gina' },
       { id: 'hank', name: 'Hank' },
       { id: 'ivy', name: 'Ivy' },
+      { id: 'jules', name: 'Jules' },
     ],
     // Click-to-dial on Vonage: the phone leg from this caller ID.
     outbound: { callerId: '+442079460000', callingHours: false },
@@ -555,6 +556,42 @@ describe('Vonage calls through a restart of the server', async () => {
     assert.equal(resumed.call.state, 'active');
     await agentHangsUp(second, cid, agentLeg);
     await doneWith(ivy, cid);
+    await stop(second);
+  });
+
+  it('a number still talking on a consult the hub let go (a return stored, the process gone before the hang-up) is hung up', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start();
+    const { cid, agentLeg } = await talking(first, 'pstn-r11', '447700900041', 'jules');
+    // The gateway's row still has the consult's phone leg, answered; the hub's record has the call back with the
+    // caller, no consult.
+    const phoneLeg = 'pstn-consult-r11';
+    await first.storage.sql.query(
+      `UPDATE vonage_calls SET record = jsonb_set(record, '{consult}', $1::jsonb) WHERE cid = $2`,
+      [
+        JSON.stringify({
+          legId: 'k_returned',
+          callerId: '+442079460000',
+          uuid: phoneLeg,
+          status: 'answered',
+        }),
+        cid,
+      ],
+    );
+    api.setLegStatus(phoneLeg, 'answered');
+    await stop(first);
+
+    const second = await start();
+    await api.next(hangUpOf(phoneLeg), 'the number hung up');
+    await eventually(
+      async () => (await storedCall(second, cid))?.consult === undefined,
+      'the consult forgotten',
+    );
+    assert.equal(second.hub.interaction(cid)?.state, 'active', 'the call goes on');
+    const jules = await agent(second, 'jules');
+    await agentHangsUp(second, cid, agentLeg);
+    await doneWith(jules, cid);
     await stop(second);
   });
 });
