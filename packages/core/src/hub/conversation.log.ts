@@ -282,6 +282,8 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
         },
         {
           expectState: previous.state,
+          // Only a participant's `left` event puts its seq into the record (withLeftSeqs).
+          recordIgnoresSeqs: change.events.every(({ ev }) => ev.type !== 'left'),
           ...(change.holds ? { holds: change.holds } : {}),
           ...(change.startRequest ? { startRequest: change.startRequest } : {}),
           ...(change.channel ? { channel: change.channel } : {}),

@@ -177,6 +177,11 @@ export interface CommitOptions {
   readonly expectState?: string | undefined;
   /** The step makes an agent hold the interaction (an accept): storage checks the agent's room by the records. */
   readonly holds?: CapacityHold | undefined;
+  /**
+   * `recordOf` reads none of the stored events' `seq`s (no event of the step goes into the record), so storage may
+   * build the record before the events are appended — and write the whole step in one statement.
+   */
+  readonly recordIgnoresSeqs?: boolean | undefined;
 }
 
 /**

@@ -147,6 +147,120 @@ function contract(open: () => Promise<Subject>) {
     );
   });
 
+  it('writes a step of a stored record in one statement; a new record, or one that moved on, in a transaction', async () => {
+    const { client, storage: other } = await open();
+    let statements = 0;
+    let transactions = 0;
+    const storage = createSqlStorage({
+      ...client,
+      query: (text, params) => {
+        statements++;
+        return client.query(text, params);
+      },
+      transaction: (work, options) => {
+        transactions++;
+        return client.transaction(work, options);
+      },
+    });
+    const record = (state: string) => ({
+      interaction: interaction('s', 'v1', state),
+      snapshot: snapshot(state),
+      open: true,
+    });
+    const from = (expectState: string) => ({ expectState, recordIgnoresSeqs: true });
+    const note = (text: string): ConversationEvent => ({ type: 'note', text });
+
+    const created = await storage.commit(
+      's',
+      [{ at: 1, ev: note('created') }],
+      () => record('queued'),
+      from('queued'),
+    );
+    assert.deepEqual(
+      [created.map((e) => e.seq), transactions],
+      [[1], 1],
+      'nothing to lock yet: the transaction',
+    );
+
+    statements = 0;
+    const steps = [
+      { at: 2, ev: message(uuid(20), 'hello') },
+      { at: 3, ev: note('assigned') },
+    ];
+    const stepped = await storage.commit('s', steps, () => record('active'), from('queued'));
+    assert.deepEqual([statements, transactions], [1, 1], 'one statement, no transaction');
+    assert.deepEqual(
+      stepped,
+      steps.map(({ at, ev }, i) => ({ cid: 's', seq: 2 + i, at, ev })),
+    );
+    assert.deepEqual(await other.events('s', 0, 10), [...created, ...stepped]);
+    assert.deepEqual(await other.getInteraction('s'), record('active'));
+    assert.deepEqual(await other.messageByClientId('s', uuid(20)), stepped[0], 'its send is deduped');
+
+    // The record moved on since the hub's copy: the statement writes nothing, the transaction refuses.
+    await assert.rejects(
+      storage.commit('s', [{ at: 4, ev: note('late') }], () => record('ended'), from('queued')),
+      (error: Error & { code?: string }) => error.code === 'conflict/state',
+    );
+    // A send stored already: refused whole.
+    await assert.rejects(
+      storage.commit('s', [{ at: 5, ev: message(uuid(20), 'again') }], () => record('ended'), from('active')),
+    );
+    assert.equal(await other.lastSeq('s'), 3, 'no seq taken by a refused step');
+    assert.deepEqual(await other.getInteraction('s'), record('active'));
+
+    // A step whose record needs its events' seqs (a `left`) takes the transaction.
+    transactions = 0;
+    await storage.commit('s', [{ at: 6, ev: note('left') }], () => record('ended'), {
+      expectState: 'active',
+    });
+    assert.equal(transactions, 1);
+    assert.equal(await other.lastSeq('s'), 4);
+  });
+
+  it('takes one of concurrent steps from one state, and every step that keeps it, gap-free', async () => {
+    const { storage, second } = await open();
+    const writers = [storage, second ?? storage];
+    const record = (state: string) => ({
+      interaction: interaction('r', 'v1', state),
+      snapshot: snapshot(state),
+      open: true,
+    });
+    const from = (expectState: string) => ({ expectState, recordIgnoresSeqs: true });
+    await storage.commit('r', [{ at: 1, ev: { type: 'note', text: 'created' } }], () => record('queued'));
+    const accepts = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        (writers[i % 2] as SqlStorage).commit(
+          'r',
+          [{ at: 2, ev: { type: 'note', text: `accept ${i}` } }],
+          () => record('active'),
+          from('queued'),
+        ),
+      ),
+    );
+    assert.equal(accepts.filter((a) => a.status === 'fulfilled').length, 1, 'one step from queued');
+    for (const refused of accepts.filter((a) => a.status === 'rejected'))
+      assert.equal((refused.reason as { code?: string }).code, 'conflict/state');
+    const sends = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (writers[i % 2] as SqlStorage).commit(
+          'r',
+          [{ at: 3 + i, ev: message(uuid(100 + i), `m${i}`) }],
+          () => record('active'),
+          from('active'),
+        ),
+      ),
+    );
+    assert.deepEqual(
+      sends.map(([sent]) => sent?.seq).sort((a = 0, b = 0) => a - b),
+      Array.from({ length: 40 }, (_, i) => 3 + i),
+    );
+    assert.deepEqual(
+      (await storage.events('r', 0, 100)).map((e) => e.seq),
+      Array.from({ length: 42 }, (_, i) => i + 1),
+    );
+  });
+
   it('dedupes a send that another process stored after this one last looked', async () => {
     const { storage, second } = await open();
     const other = second ?? storage;
@@ -390,13 +504,21 @@ INSERT INTO email_legs (cid, address, thread_key, set_at) VALUES ('c1', 'ann@exa
       snapshot: snapshot(state),
       open: true,
     });
+    // A step of a stored record, in one statement (COMMIT_STEP).
+    const oneStatement = { expectState: 'queued', recordIgnoresSeqs: true };
     await storage.commit('f', [{ at: 1, ev: { type: 'note', text: 'created' } }], () => record('queued'));
+    await storage.commit(
+      'f',
+      [{ at: 2, ev: { type: 'note', text: 'noted' } }],
+      () => record('queued'),
+      oneStatement,
+    );
     await storage.appendEvent('f', 2, message(uuid(900), 'one'));
     await storage.putInteraction(record('queued'));
     await storage.recordPresence({ agentId: 'alice', status: 'available', at: 3 });
     await storage.saveResumeToken('token-1', 'v1', 4);
     assert.equal(await storage.takeResumeToken('token-1'), 'v1');
-    assert.equal(fences, 6, 'one fence per write');
+    assert.equal(fences, 7, 'one fence per write');
     assert.deepEqual(refusedUnder, []);
 
     held = undefined;
@@ -409,6 +531,13 @@ INSERT INTO email_legs (cid, address, thread_key, set_at) VALUES ('c1', 'ann@exa
     await moveOn(2);
     const refusals = [
       () => storage.commit('f', [{ at: 6, ev: { type: 'note', text: 'late' } }], () => record('offered')),
+      () =>
+        storage.commit(
+          'f',
+          [{ at: 6, ev: { type: 'note', text: 'late' } }],
+          () => record('offered'),
+          oneStatement,
+        ),
       () => storage.appendEvent('f', 7, message(uuid(901), 'two')),
       () => storage.putInteraction(record('ended')),
       () => storage.recordPresence({ agentId: 'alice', status: 'away', at: 8 }),
@@ -418,13 +547,13 @@ INSERT INTO email_legs (cid, address, thread_key, set_at) VALUES ('c1', 'ann@exa
     for (const refused of refusals) await assert.rejects(refused(), /stale epoch: .*HL409/);
     assert.deepEqual(
       refusedUnder,
-      [undefined, 1, 1, 1, 1, 1, 1],
+      [undefined, 1, 1, 1, 1, 1, 1, 1],
       'refused under the epoch each write was made in',
     );
     // The first append of a conversation refused too: no head row, no event.
     await assert.rejects(storage.appendEvent('g', 10, message(uuid(902), 'new')), /stale epoch/);
     assert.equal(await storage.lastSeq('g'), 0);
-    assert.equal(await storage.lastSeq('f'), 2);
+    assert.equal(await storage.lastSeq('f'), 3);
     assert.equal((await storage.getInteraction('f'))?.interaction.state, 'queued');
     assert.deepEqual(
       (await storage.presenceHistory('alice')).map((p) => p.status),
@@ -433,7 +562,7 @@ INSERT INTO email_legs (cid, address, thread_key, set_at) VALUES ('c1', 'ann@exa
     assert.equal(await storage.findResumeToken('token-2'), undefined);
     assert.equal(await storage.findResumeToken('token-3'), 'v1', 'a refused take leaves the token');
     // Reads, and what every instance writes for itself (visitor sessions), need no fence.
-    assert.equal((await storage.events('f', 0, 10)).length, 2);
+    assert.equal((await storage.events('f', 0, 10)).length, 3);
     await storage.saveVisitorSession({
       tokenHash: 'h',
       site: 'shop',

@@ -180,6 +180,31 @@ function toInteraction(row: InteractionRow): StoredInteraction {
   };
 }
 
+/** A record's columns in PUT_INTERACTION's order: its id, those every save sets, and the one only its first sets. */
+function recordColumns({ interaction, snapshot, open, call }: StoredInteraction) {
+  // The deadline of the state, beside the snapshot it comes from (migration 6): none once the record is closed.
+  const due = open ? deadlineOf(interaction.channel, snapshot) : undefined;
+  return {
+    id: interaction.id,
+    saved: [
+      interaction.channel,
+      interaction.state,
+      open,
+      interaction.customer.id,
+      interaction.queueId,
+      interaction.agentId ?? null,
+      interaction.csat?.score ?? null,
+      JSON.stringify(interaction),
+      JSON.stringify(snapshot),
+      Date.now(),
+      due?.at ?? null,
+      due?.kind ?? null,
+      open && call ? JSON.stringify(call) : null,
+    ],
+    createdAt: interaction.timestamps.createdAt,
+  };
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return (
     typeof error === 'object' && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION
@@ -213,14 +238,53 @@ RETURNING seq`;
 
 const PUT_INTERACTION = `
 INSERT INTO interactions
-  (id, channel, state, is_open, customer_id, queue_id, agent_id, csat_score, interaction, snapshot, created_at, updated_at,
-   due_at, due_kind, call)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15::jsonb)
+  (id, channel, state, is_open, customer_id, queue_id, agent_id, csat_score, interaction, snapshot, updated_at,
+   due_at, due_kind, call, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14::jsonb, $15)
 ON CONFLICT (id) DO UPDATE SET
   channel = EXCLUDED.channel, state = EXCLUDED.state, is_open = EXCLUDED.is_open,
   customer_id = EXCLUDED.customer_id, queue_id = EXCLUDED.queue_id, agent_id = EXCLUDED.agent_id,
   csat_score = EXCLUDED.csat_score, interaction = EXCLUDED.interaction, snapshot = EXCLUDED.snapshot,
   updated_at = EXCLUDED.updated_at, due_at = EXCLUDED.due_at, due_kind = EXCLUDED.due_kind, call = EXCLUDED.call`;
+
+/**
+ * One step of an interaction whose record and conversation exist, in one statement: the record locked in the state
+ * the hub's copy took the step from, the conversation's head raised by the number of events ($3), the events
+ * ($4: `[at, type, clientMsgId, event]` each) written after it, the record saved. One statement is one transaction
+ * and one round trip, where the same step as a transaction takes five (`BEGIN`, the lock, the append, the record,
+ * `COMMIT`), each a system call on both sides and a wake-up of the other process. Each write only happens
+ * once the one before it found its row, so a record in another state, or a record or conversation not stored yet,
+ * writes nothing and answers no row: the caller then takes the transaction, which tells these apart. Fenced
+ * ($18 lease, $19 epoch), the record is locked only once the fence passed.
+ */
+function commitStepStatement(fenced: boolean): string {
+  return `
+WITH ${fenced ? 'fence AS (SELECT helpline_fence($18, $19) AS held),' : ''}
+locked AS (
+  SELECT interactions.id FROM interactions${fenced ? ', fence' : ''}
+  WHERE interactions.id = $1 AND interactions.state = $2 FOR UPDATE OF interactions
+),
+head AS (
+  UPDATE conversation_heads SET last_seq = last_seq + $3
+  WHERE cid = $1 AND EXISTS (SELECT 1 FROM locked)
+  RETURNING last_seq
+),
+appended AS (
+  INSERT INTO events (cid, seq, at, type, client_msg_id, body)
+  SELECT $1, head.last_seq - $3 + step.ord, (step.event->>0)::bigint, step.event->>1, step.event->>2, step.event->3
+  FROM head, jsonb_array_elements($4::jsonb) WITH ORDINALITY AS step(event, ord)
+),
+saved AS (
+  UPDATE interactions SET
+    channel = $5, state = $6, is_open = $7, customer_id = $8, queue_id = $9, agent_id = $10, csat_score = $11,
+    interaction = $12::jsonb, snapshot = $13::jsonb, updated_at = $14, due_at = $15, due_kind = $16,
+    call = $17::jsonb
+  WHERE id = $1 AND EXISTS (SELECT 1 FROM head)
+)
+SELECT last_seq FROM head`;
+}
+const COMMIT_STEP = commitStepStatement(false);
+const COMMIT_STEP_FENCED = commitStepStatement(true);
 
 /** Conversations whose sent clientMsgIds this process keeps in memory (least recently used ones are dropped). */
 const CLIENT_ID_CACHE = 20_000;
@@ -271,29 +335,37 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
     return rows[0] ? toEvent(rows[0]) : undefined;
   };
 
-  const putInteraction = async (
-    db: SqlQueryable,
-    { interaction, snapshot, open, call }: StoredInteraction,
-  ) => {
-    // The deadline of the state, beside the snapshot it comes from (migration 6): none once the record is closed.
-    const due = open ? deadlineOf(interaction.channel, snapshot) : undefined;
-    await db.query(PUT_INTERACTION, [
-      interaction.id,
-      interaction.channel,
-      interaction.state,
-      open,
-      interaction.customer.id,
-      interaction.queueId,
-      interaction.agentId ?? null,
-      interaction.csat?.score ?? null,
-      JSON.stringify(interaction),
-      JSON.stringify(snapshot),
-      interaction.timestamps.createdAt,
-      Date.now(),
-      due?.at ?? null,
-      due?.kind ?? null,
-      open && call ? JSON.stringify(call) : null,
-    ]);
+  const putInteraction = async (db: SqlQueryable, record: StoredInteraction) => {
+    const { id, saved, createdAt } = recordColumns(record);
+    await db.query(PUT_INTERACTION, [id, ...saved, createdAt]);
+  };
+
+  /**
+   * A step in one statement (COMMIT_STEP), when its record can be built before its events are placed and no check
+   * but the record's state is asked for. `undefined` when it cannot be written so (see COMMIT_STEP), and nothing was.
+   */
+  const commitInOneStatement = async (
+    cid: string,
+    events: readonly { at: number; ev: ConversationEvent }[],
+    recordOf: (stored: readonly StoredEvent[]) => StoredInteraction,
+    { expectState, recordIgnoresSeqs, holds, startRequest, channel }: CommitOptions,
+  ): Promise<StoredEvent[] | undefined> => {
+    if (expectState === undefined || recordIgnoresSeqs !== true || holds || startRequest || channel)
+      return undefined;
+    const { saved } = recordColumns(recordOf([]));
+    const steps = JSON.stringify(
+      events.map(({ at, ev }) => [at, ev.type, ev.type === 'message' ? ev.clientMsgId : null, ev]),
+    );
+    const params = [cid, expectState, events.length, steps, ...saved];
+    const rows = fence
+      ? await underFence(fence, (epoch) =>
+          client.query<{ last_seq: number | string }>(COMMIT_STEP_FENCED, [...params, fence.lease, epoch]),
+        )
+      : await client.query<{ last_seq: number | string }>(COMMIT_STEP, params);
+    const head = rows[0];
+    if (!head) return undefined;
+    const first = Number(head.last_seq) - events.length + 1;
+    return events.map(({ at, ev }, index) => ({ cid, seq: first + index, at, ev }));
   };
 
   /**
@@ -340,48 +412,54 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
     }
   };
 
+  /** A step as a transaction: every check `options` asks for, then its writes. */
+  const commitInTransaction: HubStorage['commit'] = (cid, events, recordOf, options = {}) =>
+    transaction(async (tx) => {
+      await checkCommit(tx, cid, options);
+      const placed: StoredEvent[] = [];
+      for (const { at, ev } of events) {
+        const rows = await tx.query<AppendedRow>(APPEND_EVENT, [
+          cid,
+          at,
+          ev.type,
+          ev.type === 'message' ? ev.clientMsgId : null,
+          JSON.stringify(ev),
+        ]);
+        placed.push(appended(rows, cid, at, ev));
+      }
+      await putInteraction(tx, recordOf(placed));
+      const { startRequest, channel: keys } = options;
+      if (startRequest) {
+        await tx.query(
+          'INSERT INTO start_requests (subject_id, request_id, cid, created_at) VALUES ($1, $2, $3, $4)',
+          [startRequest.subjectId, startRequest.requestId, cid, Date.now()],
+        );
+      }
+      if (keys?.threadKey !== undefined) {
+        await tx.query(
+          'INSERT INTO channel_threads (channel, thread_key, cid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+          [keys.channel, keys.threadKey, cid],
+        );
+      }
+      for (const { externalId, index } of keys?.externalIds ?? []) {
+        const event = placed[index];
+        if (!event) continue;
+        await tx.query(
+          'INSERT INTO channel_messages (channel, external_id, cid, seq) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+          [keys?.channel, externalId, cid, event.seq],
+        );
+      }
+      return placed;
+    });
+
   const storage: SqlStorage = {
     kind: client.kind,
     sql: client,
 
     async commit(cid, events, recordOf, options = {}) {
-      const stored = await transaction(async (tx) => {
-        await checkCommit(tx, cid, options);
-        const placed: StoredEvent[] = [];
-        for (const { at, ev } of events) {
-          const rows = await tx.query<AppendedRow>(APPEND_EVENT, [
-            cid,
-            at,
-            ev.type,
-            ev.type === 'message' ? ev.clientMsgId : null,
-            JSON.stringify(ev),
-          ]);
-          placed.push(appended(rows, cid, at, ev));
-        }
-        await putInteraction(tx, recordOf(placed));
-        const { startRequest, channel: keys } = options;
-        if (startRequest) {
-          await tx.query(
-            'INSERT INTO start_requests (subject_id, request_id, cid, created_at) VALUES ($1, $2, $3, $4)',
-            [startRequest.subjectId, startRequest.requestId, cid, Date.now()],
-          );
-        }
-        if (keys?.threadKey !== undefined) {
-          await tx.query(
-            'INSERT INTO channel_threads (channel, thread_key, cid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-            [keys.channel, keys.threadKey, cid],
-          );
-        }
-        for (const { externalId, index } of keys?.externalIds ?? []) {
-          const event = placed[index];
-          if (!event) continue;
-          await tx.query(
-            'INSERT INTO channel_messages (channel, external_id, cid, seq) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-            [keys?.channel, externalId, cid, event.seq],
-          );
-        }
-        return placed;
-      });
+      const stored =
+        (await commitInOneStatement(cid, events, recordOf, options)) ??
+        (await commitInTransaction(cid, events, recordOf, options));
       // A conversation this commit began (its first event is seq 1) holds no earlier sends: its first message need
       // not ask the database (at full load, 10,000 chats' first messages all come within one interval).
       if (stored[0]?.seq === 1 && !clientIds.has(cid)) rememberClientIds(cid, new Set());
