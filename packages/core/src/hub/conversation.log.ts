@@ -284,6 +284,7 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
           expectState: previous.state,
           // Only a participant's `left` event puts its seq into the record (withLeftSeqs).
           recordIgnoresSeqs: change.events.every(({ ev }) => ev.type !== 'left'),
+          createsRecord: change.events.some(({ ev }) => ev.type === 'created'),
           ...(change.holds ? { holds: change.holds } : {}),
           ...(change.startRequest ? { startRequest: change.startRequest } : {}),
           ...(change.channel ? { channel: change.channel } : {}),

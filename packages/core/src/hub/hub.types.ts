@@ -182,6 +182,8 @@ export interface CommitOptions {
    * build the record before the events are appended — and write the whole step in one statement.
    */
   readonly recordIgnoresSeqs?: boolean | undefined;
+  /** The step creates the record: there is none stored yet to check or lock. */
+  readonly createsRecord?: boolean | undefined;
 }
 
 /**

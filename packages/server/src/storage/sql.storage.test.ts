@@ -170,17 +170,27 @@ function contract(open: () => Promise<Subject>) {
     const from = (expectState: string) => ({ expectState, recordIgnoresSeqs: true });
     const note = (text: string): ConversationEvent => ({ type: 'note', text });
 
+    const creates = { ...from('queued'), createsRecord: true };
     const created = await storage.commit(
       's',
       [{ at: 1, ev: note('created') }],
       () => record('queued'),
-      from('queued'),
+      creates,
     );
     assert.deepEqual(
-      [created.map((e) => e.seq), transactions],
-      [[1], 1],
-      'nothing to lock yet: the transaction',
+      [created.map((e) => e.seq), statements, transactions],
+      [[1], 0, 1],
+      'a step that creates its record: straight to the transaction',
     );
+    // A record not stored yet, not said so: the statement finds nothing to lock, the transaction creates it.
+    const unsaid = await storage.commit(
+      'u',
+      [{ at: 1, ev: note('created') }],
+      () => ({ ...record('queued'), interaction: interaction('u', 'v1', 'queued') }),
+      from('queued'),
+    );
+    assert.deepEqual([unsaid.map((e) => e.seq), statements, transactions], [[1], 1, 2]);
+    assert.equal((await other.getInteraction('u'))?.interaction.state, 'queued');
 
     statements = 0;
     const steps = [
@@ -188,7 +198,7 @@ function contract(open: () => Promise<Subject>) {
       { at: 3, ev: note('assigned') },
     ];
     const stepped = await storage.commit('s', steps, () => record('active'), from('queued'));
-    assert.deepEqual([statements, transactions], [1, 1], 'one statement, no transaction');
+    assert.deepEqual([statements, transactions], [1, 2], 'one statement, no transaction');
     assert.deepEqual(
       stepped,
       steps.map(({ at, ev }, i) => ({ cid: 's', seq: 2 + i, at, ev })),

@@ -348,10 +348,11 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
     cid: string,
     events: readonly { at: number; ev: ConversationEvent }[],
     recordOf: (stored: readonly StoredEvent[]) => StoredInteraction,
-    { expectState, recordIgnoresSeqs, holds, startRequest, channel }: CommitOptions,
+    options: CommitOptions,
   ): Promise<StoredEvent[] | undefined> => {
-    if (expectState === undefined || recordIgnoresSeqs !== true || holds || startRequest || channel)
-      return undefined;
+    const { expectState, holds, startRequest, channel } = options;
+    const inOne = options.recordIgnoresSeqs === true && options.createsRecord !== true;
+    if (!inOne || expectState === undefined || holds || startRequest || channel) return undefined;
     const { saved } = recordColumns(recordOf([]));
     const steps = JSON.stringify(
       events.map(({ at, ev }) => [at, ev.type, ev.type === 'message' ? ev.clientMsgId : null, ev]),
