@@ -116,6 +116,11 @@ export function partiesOf(interaction: Interaction): string[] {
   return ids;
 }
 
+/** The one kind of event whose `seq` goes into the interaction's record: a participant's `left` (`leftSeq`). */
+function putsSeqInRecord(ev: ConversationEvent): ev is Extract<ConversationEvent, { type: 'left' }> {
+  return ev.type === 'left';
+}
+
 /**
  * Creates the conversation log of a hub.
  *
@@ -229,7 +234,7 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
   /** Marks, once the log has placed them, where each participant who left in this change left (`leftSeq`). */
   function withLeftSeqs(interaction: Interaction, stored: readonly StoredEvent[]): Interaction {
     const lefts = new Map<string, number>();
-    for (const { seq, ev } of stored) if (ev.type === 'left') lefts.set(ev.participantId, seq);
+    for (const { seq, ev } of stored) if (putsSeqInRecord(ev)) lefts.set(ev.participantId, seq);
     if (lefts.size === 0) return interaction;
     return {
       ...interaction,
@@ -282,8 +287,7 @@ export function createConversationLog(deps: ConversationLogDeps): ConversationLo
         },
         {
           expectState: previous.state,
-          // Only a participant's `left` event puts its seq into the record (withLeftSeqs).
-          recordIgnoresSeqs: change.events.every(({ ev }) => ev.type !== 'left'),
+          recordIgnoresSeqs: !change.events.some(({ ev }) => putsSeqInRecord(ev)),
           createsRecord: change.events.some(({ ev }) => ev.type === 'created'),
           ...(change.holds ? { holds: change.holds } : {}),
           ...(change.startRequest ? { startRequest: change.startRequest } : {}),

@@ -12,6 +12,7 @@ import type {
   EmailLeg,
   HubStorage,
   InteractionSnapshot,
+  PendingEvent,
   StoredEvent,
   StoredInteraction,
   Subject,
@@ -346,7 +347,7 @@ export function createSqlStorage(client: SqlClient, options: SqlStorageOptions =
    */
   const commitInOneStatement = async (
     cid: string,
-    events: readonly { at: number; ev: ConversationEvent }[],
+    events: readonly PendingEvent[],
     recordOf: (stored: readonly StoredEvent[]) => StoredInteraction,
     options: CommitOptions,
   ): Promise<StoredEvent[] | undefined> => {
