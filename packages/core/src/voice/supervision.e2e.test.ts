@@ -209,6 +209,8 @@ function scenarios(): void {
       assert.ok(customerHearsAlice !== null && customerHearsBob !== null, 'the customer hears both agents');
       assert.notEqual(await when(agent, customerTone, true), null, 'Alice hears the customer');
       assert.notEqual(await when(colleague, customerTone, true), null, 'Bob hears the customer');
+      // The merge takes the customer off hold: the music stops a moment after both agents are heard.
+      assert.notEqual(await when(visitor, holdTone, false), null, 'the hold music stopped');
       assert.deepEqual(
         await heard(visitor),
         [aliceTone, bobTone],
