@@ -99,7 +99,11 @@ function suite(name: string, storage: () => Promise<Parameters<typeof startTestS
         reopened = (await alice.ok('case.get', { caseId: created.id })).case;
       }
       const failures = logLines.filter((line) => /"level":"(error|warn)"/.test(line));
-      assert.equal(reopened.status, 'open', `not reopened within 15 s; the server logged: ${failures.join('\n')}`);
+      assert.equal(
+        reopened.status,
+        'open',
+        `not reopened within 15 s; the server logged: ${failures.join('\n')}`,
+      );
       assert.equal(reopened.reopenCount, 1);
       assert.equal(reopened.contacts, 2);
       assert.deepEqual(reopened.tags, ['refund']);
