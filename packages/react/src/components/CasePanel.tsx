@@ -138,6 +138,7 @@ export function CasePanel({ cid, className }: CasePanelProps): ReactNode {
           </button>
         </div>
       ))}
+      {cases === undefined && !error && <p className="helpline-empty">{t('casesLoading')}</p>}
       {cases?.length === 0 && <p className="helpline-empty">{t('casesEmpty')}</p>}
       {cases && cases.length > 0 && (
         <ol className="helpline-cases__list">

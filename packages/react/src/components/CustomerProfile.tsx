@@ -112,8 +112,16 @@ export function CustomerProfile({
 
   if (!view)
     return (
-      <section className={cx('helpline-customer', className)} aria-busy={!failed}>
-        {failed && <p role="alert">{t('errorGeneric')}</p>}
+      <section
+        className={cx('helpline-customer', className)}
+        aria-label={t('customerRecord')}
+        aria-busy={!failed}
+      >
+        {failed ? (
+          <p role="alert">{t('errorGeneric')}</p>
+        ) : (
+          <p className="helpline-empty">{t('customerRecordLoading')}</p>
+        )}
       </section>
     );
   const { customer, interactions, suggestions } = view;

@@ -96,7 +96,11 @@ describe('cases in the console', () => {
       </HelplineProvider>,
     );
     const { container } = mounted;
+    // Until the customer's cases arrive the panel says it is loading them, not that there are none.
+    assert.include(container.textContent, consoleMessages.casesLoading);
+    assert.notInclude(container.textContent, consoleMessages.casesEmpty);
     await waitForUi(() => container.textContent?.includes(consoleMessages.casesEmpty) === true, 'no cases');
+    assert.notInclude(container.textContent, consoleMessages.casesLoading);
     await typeText(byLabel(container, consoleMessages.caseSubject), subject);
     await click(byText(container, 'button', consoleMessages.caseCreate));
     return mounted;

@@ -41,6 +41,9 @@ declare global {
 
 const XSS = '<img src=x onerror="window.__xss=1">';
 
+/** What the fake directory's reads wait for: resolved, unless a test holds the record back. */
+let directoryReads: Promise<void> = Promise.resolve();
+
 /**
  * A directory with one customer (Ada, on chat and SMS, with a CRM link) and one suggested merge: what the server's SQL
  * directory answers, without a database (the rules themselves are tested in @helpline/server).
@@ -68,7 +71,10 @@ function fakeDirectory(calls: string[]): CustomerDirectory {
       return 'cu_ada';
     },
     customerOfInteraction: async () => 'cu_ada',
-    get: async (id) => (id === 'cu_ada' ? ada : undefined),
+    async get(id) {
+      await directoryReads;
+      return id === 'cu_ada' ? ada : undefined;
+    },
     interactionIds: async () => [...linked].reverse(),
     queuesOf: async () => ['support'],
     search: async (query) => (query.startsWith('ada') ? [ada] : []),
@@ -154,6 +160,32 @@ describe('customer records in the console', () => {
       'merged',
     );
     assert.deepEqual(calls, ['merge cu_ada cu_other cs_1']);
+  });
+
+  it('says the record is loading while it is on its way, never an empty box', async () => {
+    const cid = await acceptChat(agent, visitor);
+    let release = () => {};
+    directoryReads = new Promise((resolve) => {
+      release = resolve;
+    });
+    try {
+      const { container } = mount(
+        <HelplineProvider agent={agent} queues={QUEUES}>
+          <CustomerProfile cid={cid} />
+        </HelplineProvider>,
+      );
+      const section = container.querySelector('section');
+      assert.strictEqual(section?.getAttribute('aria-busy'), 'true');
+      assert.strictEqual(section?.getAttribute('aria-label'), consoleMessages.customerRecord);
+      assert.strictEqual(section?.textContent, consoleMessages.customerRecordLoading);
+      await assertAccessible(container);
+      release();
+      await waitForUi(() => container.querySelector('h2') !== null, 'the record');
+      assert.notInclude(container.textContent, consoleMessages.customerRecordLoading);
+    } finally {
+      release();
+      directoryReads = Promise.resolve();
+    }
   });
 
   it('dismisses a suggestion', async () => {

@@ -278,6 +278,7 @@ export const ar: Catalog = {
   contactNps: 'NPS {score}',
   // Customer records (docs/customers.md)
   customerRecord: 'سجل العميل',
+  customerRecordLoading: 'جارٍ تحميل سجل العميل…',
   customerCrmRecord: 'فتح في نظام إدارة العملاء',
   customerIdentifiers: 'معروف باسم',
   identifierVerified: 'موثّق',
@@ -315,6 +316,7 @@ export const ar: Catalog = {
   casesTitle: 'الحالات',
   casesUnsolved: '{count} غير محلولة',
   casesEmpty: 'لا توجد حالات لهذا العميل بعد.',
+  casesLoading: 'جارٍ تحميل الحالات…',
   caseUnsolved: 'غير محلولة',
   caseStatusOpen: 'مفتوحة',
   caseStatusPending: 'معلّقة',

@@ -275,6 +275,7 @@ export const consoleMessages = {
   contactNps: 'NPS {score}',
   // Customer records (docs/customers.md)
   customerRecord: 'Customer record',
+  customerRecordLoading: 'Loading the customer record…',
   customerCrmRecord: 'Open in your CRM',
   customerIdentifiers: 'Known as',
   identifierVerified: 'verified',
@@ -312,6 +313,7 @@ export const consoleMessages = {
   casesTitle: 'Cases',
   casesUnsolved: '{count} unsolved',
   casesEmpty: 'No cases for this customer yet.',
+  casesLoading: 'Loading cases…',
   caseUnsolved: 'Unsolved',
   caseStatusOpen: 'Open',
   caseStatusPending: 'Pending',

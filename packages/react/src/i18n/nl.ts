@@ -272,6 +272,7 @@ export const nl: Catalog = {
   contactNps: 'NPS {score}',
   // Customer records (docs/customers.md)
   customerRecord: 'Klantkaart',
+  customerRecordLoading: 'Klantkaart laden…',
   customerCrmRecord: 'Openen in je CRM',
   customerIdentifiers: 'Bekend als',
   identifierVerified: 'geverifieerd',
@@ -309,6 +310,7 @@ export const nl: Catalog = {
   casesTitle: 'Cases',
   casesUnsolved: '{count} onopgelost',
   casesEmpty: 'Nog geen cases voor deze klant.',
+  casesLoading: 'Cases laden…',
   caseUnsolved: 'Onopgelost',
   caseStatusOpen: 'Open',
   caseStatusPending: 'In afwachting',

@@ -267,6 +267,7 @@ export const zhHans: Catalog = {
   contactNps: 'NPS {score}',
   // Customer records (docs/customers.md)
   customerRecord: '客户档案',
+  customerRecordLoading: '正在加载客户档案…',
   customerCrmRecord: '在您的 CRM 中打开',
   customerIdentifiers: '已知标识',
   identifierVerified: '已验证',
@@ -304,6 +305,7 @@ export const zhHans: Catalog = {
   casesTitle: '工单',
   casesUnsolved: '{count} 个未解决',
   casesEmpty: '该客户还没有工单。',
+  casesLoading: '正在加载工单…',
   caseUnsolved: '未解决',
   caseStatusOpen: '处理中',
   caseStatusPending: '待回复',

@@ -267,6 +267,7 @@ export const zhHant: Catalog = {
   contactNps: 'NPS {score}',
   // Customer records (docs/customers.md)
   customerRecord: '客戶檔案',
+  customerRecordLoading: '正在載入客戶檔案…',
   customerCrmRecord: '在您的 CRM 中開啟',
   customerIdentifiers: '已知識別',
   identifierVerified: '已驗證',
@@ -304,6 +305,7 @@ export const zhHant: Catalog = {
   casesTitle: '工單',
   casesUnsolved: '{count} 個未解決',
   casesEmpty: '此客戶尚無工單。',
+  casesLoading: '正在載入工單…',
   caseUnsolved: '未解決',
   caseStatusOpen: '處理中',
   caseStatusPending: '待回覆',
