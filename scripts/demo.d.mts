@@ -13,9 +13,9 @@ export interface DemoUrls {
 /** A running demo. */
 export interface Demo {
   readonly urls: DemoUrls;
-  /** The Helpline server (a `HelplineServer` of @helpline/server). */
+  /** The Helpline server (a `HelplineServer` of @helpline/server); undefined with `serverUrl`. */
   readonly server: unknown;
-  /** Stops the static server and the Helpline server. */
+  /** Stops the static server and the Helpline server it started. */
   stop(): Promise<void>;
 }
 
@@ -48,6 +48,12 @@ export interface DemoOptions {
    * month at once (scripts/lib/demo-history.mjs). Default false.
    */
   readonly history?: boolean;
+  /**
+   * A server already running (`http://127.0.0.1:8000`: several instances behind a balancer, docs/cluster.md): the
+   * pages talk to it and no server is started — `serverPort`, `dataDir`, `config`, `mail`, `returningCustomer` and
+   * `history` do not apply.
+   */
+  readonly serverUrl?: string;
   /** Bundle the React examples first. Default true. */
   readonly buildApps?: boolean;
 }

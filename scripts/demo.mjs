@@ -65,8 +65,9 @@ export async function buildExamples({ log = false } = {}) {
  * caught by the demo mailbox (`mail.catcherPort`, 0 = any) and listed on its page (`mail.pagePort`).
  * `returningCustomer` seeds Dana Whitfield, a returning customer with an open case (scripts/lib/demo-cases.mjs; the
  * shop page's "Returning customer" button signs the browser in as her). `history` seeds a year of past contacts and
- * shifts, once per data directory, for the supervisor's reports (scripts/lib/demo-history.mjs). Resolves with the URLs
- * and `stop()`.
+ * shifts, once per data directory, for the supervisor's reports (scripts/lib/demo-history.mjs). `serverUrl` points
+ * the pages at a server already running (several instances behind a balancer, docs/cluster.md) instead of starting
+ * one: nothing is seeded and there is no mail then. Resolves with the URLs and `stop()`.
  */
 export async function startDemo({
   port = 8080,
@@ -79,8 +80,10 @@ export async function startDemo({
   mail,
   returningCustomer = false,
   history = false,
+  serverUrl,
 } = {}) {
   if (buildApps) await buildExamples();
+  if (serverUrl !== undefined) return servePages({ port, mounts, serverOrigin: originOf(serverUrl) });
   const server = await import('../packages/server/dist/index.js');
   mkdirSync(dataDir, { recursive: true });
   const mailbox = mail
@@ -111,25 +114,43 @@ export async function startDemo({
     await mailbox?.close();
     throw error;
   }
-  if (history) {
-    try {
-      await seedDemoHistory(helpline);
-    } catch (error) {
-      await helpline.close();
-      await mailbox?.close();
-      throw error;
-    }
+  let pagesServed;
+  try {
+    if (history) await seedDemoHistory(helpline);
+    if (returningCustomer) await seedReturningCustomer(helpline);
+    pagesServed = await servePages({ port, mounts, serverOrigin: helpline.url });
+  } catch (error) {
+    await helpline.close();
+    await mailbox?.close();
+    throw error;
   }
-  if (returningCustomer) {
-    try {
-      await seedReturningCustomer(helpline);
-    } catch (error) {
-      await helpline.close();
-      await mailbox?.close();
-      throw error;
-    }
+  let stopping;
+  return {
+    urls: { ...pagesServed.urls, ...(mailbox ? { mailbox: mailbox.url } : {}) },
+    server: helpline,
+    ...(mailbox ? { mailbox } : {}),
+    stop() {
+      stopping ??= Promise.all([pagesServed.stop(), helpline.close(), mailbox?.close()]);
+      return stopping;
+    },
+  };
+}
+
+/** `url`'s origin (`http://host:port`), refusing anything but an http(s) URL with a clear message. */
+function originOf(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`The demo's server URL is not a URL: ${url}`);
   }
-  const serverOrigin = helpline.url;
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new Error(`The demo's server URL must be http:// or https://, not ${url}`);
+  return parsed.origin;
+}
+
+/** Serves the examples on `port`, their pages naming `serverOrigin`; resolves with their URLs and `stop()`. */
+async function servePages({ port, mounts, serverOrigin }) {
   const socketOrigin = serverOrigin.replace(/^http/, 'ws');
   // The pages reach the server both as 127.0.0.1 and as localhost (a visitor may type either).
   const alternate = serverOrigin.replace('127.0.0.1', 'localhost');
@@ -152,28 +173,22 @@ export async function startDemo({
       csp: strictCsp(connect),
     });
   } catch (error) {
-    await helpline.close();
-    await mailbox?.close();
     if (rendered) rmSync(rendered, { recursive: true, force: true });
     throw error;
   }
   const base = statics.url;
-  const urls = {
-    landing: `${base}/`,
-    website: `${base}/website/`,
-    crm: `${base}/crm/`,
-    supervisor: `${base}/supervisor/`,
-    assets: `${base}/assets/`,
-    server: serverOrigin,
-    ...(mailbox ? { mailbox: mailbox.url } : {}),
-  };
   let stopping;
   return {
-    urls,
-    server: helpline,
-    ...(mailbox ? { mailbox } : {}),
+    urls: {
+      landing: `${base}/`,
+      website: `${base}/website/`,
+      crm: `${base}/crm/`,
+      supervisor: `${base}/supervisor/`,
+      assets: `${base}/assets/`,
+      server: serverOrigin,
+    },
     stop() {
-      stopping ??= Promise.all([statics.close(), helpline.close(), mailbox?.close()]).then(() => {
+      stopping ??= statics.close().then(() => {
         if (rendered) rmSync(rendered, { recursive: true, force: true });
       });
       return stopping;

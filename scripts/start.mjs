@@ -3,7 +3,9 @@
 // the examples, prints the URLs and stops cleanly on Ctrl-C.
 //   HELPLINE_PORT (default 8787): the server; HELPLINE_DEMO_PORT (default 8080): the examples;
 //   HELPLINE_DEMO_SMTP_PORT (default 2525): the server's SMTP ingress for the demo mailbox (docs/email.md);
-//   HELPLINE_DEMO_MAILBOX_PORT (default 8025): the demo mailbox page, where the replies to customers land.
+//   HELPLINE_DEMO_MAILBOX_PORT (default 8025): the demo mailbox page, where the replies to customers land;
+//   HELPLINE_DEMO_SERVER (e.g. http://127.0.0.1:8000): serve only the pages, talking to the server already running
+//   there — several instances behind a balancer (docs/cluster.md, "Try it on one machine").
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,20 +87,25 @@ const { buildExamples, startDemo } = await import('./demo.mjs');
 await buildExamples();
 const { createLogger } = await import('../packages/server/dist/index.js');
 const smtpPort = port('HELPLINE_DEMO_SMTP_PORT', 2525);
+const serverUrl = process.env.HELPLINE_DEMO_SERVER || undefined;
 let demo;
 try {
-  demo = await startDemo({
-    port: port('HELPLINE_DEMO_PORT', 8080),
-    serverPort: port('HELPLINE_PORT', 8787),
-    buildApps: false,
-    returningCustomer: true,
-    history: true,
-    mail: {
-      ingressPort: smtpPort,
-      pagePort: port('HELPLINE_DEMO_MAILBOX_PORT', 8025),
-    },
-    logger: createLogger({ level: 'warn' }),
-  });
+  demo = await startDemo(
+    serverUrl
+      ? { port: port('HELPLINE_DEMO_PORT', 8080), buildApps: false, serverUrl }
+      : {
+          port: port('HELPLINE_DEMO_PORT', 8080),
+          serverPort: port('HELPLINE_PORT', 8787),
+          buildApps: false,
+          returningCustomer: true,
+          history: true,
+          mail: {
+            ingressPort: smtpPort,
+            pagePort: port('HELPLINE_DEMO_MAILBOX_PORT', 8025),
+          },
+          logger: createLogger({ level: 'warn' }),
+        },
+  );
 } catch (error) {
   console.error(`The demo did not start: ${error instanceof Error ? error.message : String(error)}`);
   if (error?.code === 'EADDRINUSE') {
@@ -109,7 +116,20 @@ try {
   process.exit(1);
 }
 const { urls } = demo;
-console.log(`
+if (serverUrl) {
+  console.log(`
+Helpline demo pages are running against the server at ${urls.server} (dev mode: anyone can get agent tokens).
+
+  Start here:   ${urls.landing}
+  Website:      ${urls.website}      (the visitor widget on a shop page)
+  CRM:          ${urls.crm}          (agent console; sign in as alice, bob or carol)
+  Supervisor:   ${urls.supervisor}   (the live board, as sam)
+
+Nothing is seeded and there is no demo mailbox: the server is yours (docs/cluster.md, "Try it on one machine").
+
+Press Ctrl-C to stop.`);
+} else {
+  console.log(`
 Helpline demo is running (dev mode: anyone can get agent tokens; never expose it).
 
   Start here:   ${urls.landing}
@@ -126,6 +146,7 @@ Try a returning customer: sign in as alice in the CRM, then on the shop page cli
   chat: the offer and the console show Dana's open case, and one click attaches the chat to it (docs/cases.md)
 
 Press Ctrl-C to stop.`);
+}
 
 let stopping = false;
 async function stop(signal) {

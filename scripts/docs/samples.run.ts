@@ -274,7 +274,18 @@ const HELPLINE_OPTIONS = {
 } as const;
 
 /** Commands a guide may show besides `helpline`, npm and curl: they belong to other tools, nothing to check. */
-const OTHER_TOOLS = new Set(['git', 'cd', 'export', 'createdb', 'mkdir', 'cp', 'node', 'openssl', 'printf']);
+const OTHER_TOOLS = new Set([
+  'git',
+  'cd',
+  'export',
+  'createdb',
+  'mkdir',
+  'cp',
+  'node',
+  'openssl',
+  'printf',
+  'haproxy',
+]);
 /** Tools a guide runs with npx in the reader's app. */
 const NPX_TOOLS = new Set(['tsx']);
 /** Scripts of the app a walkthrough builds (Vite's), not of this repository. */
