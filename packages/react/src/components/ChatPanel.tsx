@@ -13,6 +13,7 @@ import { useAgent } from '../hooks/useAgent';
 import { useInteraction } from '../hooks/useInteraction';
 import { useMessages } from '../hooks/useMessages';
 import { useCannedResponses } from '../hooks/useQueues';
+import { useStickToEnd } from '../hooks/useStickToEnd';
 import { useTranslator } from '../i18n/translator';
 import { AttachButton, ComposerFileList, MessageFiles, useComposerFiles } from './Attachments';
 import { ChannelBadge } from './ChannelBadge';
@@ -91,6 +92,8 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
     (m) => m.from.id === chat.me && m.seq !== undefined && m.seq <= chat.readByCustomerUpTo,
   )?.key;
 
+  const log = useStickToEnd<HTMLDivElement>(`${chat.messages.length}:${conversation?.notes?.length ?? 0}`);
+
   return (
     <section
       className={cx('helpline-chat', className)}
@@ -136,6 +139,8 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
         )}
       <div
         className="helpline-chat__log"
+        ref={log.ref}
+        onScroll={log.onScroll}
         {...chat.getLogProps()}
         role="log"
         aria-label={t('messagesLabel')}

@@ -393,6 +393,40 @@ describe('agent components', () => {
       ],
     };
 
+    it('keeps the log at its newest message while the agent reads at the end, and still while they scroll back', async () => {
+      const cid = await acceptChat(agent, visitor, { queueId: 'support' });
+      const { container } = mount(
+        <HelplineProvider agent={agent} queues={QUEUES}>
+          <ChatPanel id={cid} />
+        </HelplineProvider>,
+      );
+      const log = container.querySelector<HTMLElement>('[role="log"]');
+      if (!log) throw new Error('no log');
+      const lastShown = () => {
+        const last = [...log.querySelectorAll('.helpline-message')].at(-1)?.getBoundingClientRect();
+        const box = log.getBoundingClientRect();
+        return last !== undefined && last.bottom <= box.bottom + 1 && last.top >= box.top - 1;
+      };
+      for (let n = 1; n <= 30; n += 1) await act(() => visitor.sendMessage(`Line ${n} of a long story`));
+      await waitForUi(() => log.querySelectorAll('.helpline-message').length === 30, '30 messages');
+      assert.isAbove(log.scrollHeight, log.clientHeight, 'the log overflows');
+      assert.isTrue(lastShown(), 'the newest message is in view');
+
+      // Scrolled back to read: a new message does not pull the log away from what they read.
+      log.scrollTop = 0;
+      log.dispatchEvent(new Event('scroll'));
+      await act(() => visitor.sendMessage('Line 31'));
+      await waitForUi(() => log.querySelectorAll('.helpline-message').length === 31, '31 messages');
+      assert.strictEqual(log.scrollTop, 0);
+
+      // Back at the end: the next one scrolls into view again.
+      log.scrollTop = log.scrollHeight;
+      log.dispatchEvent(new Event('scroll'));
+      await act(() => visitor.sendMessage('Line 32'));
+      await waitForUi(() => log.querySelectorAll('.helpline-message').length === 32, '32 messages');
+      assert.isTrue(lastShown(), 'the newest message is in view again');
+    });
+
     it('shows the conversation safely; sends with Enter; canned responses fill placeholders as text', async () => {
       const cid = await acceptChat(agent, visitor, { queueId: 'support', prechat: { name: '<b>Ada</b>' } });
       const { container } = mount(

@@ -2,6 +2,7 @@
 import type { ChatMessage, ConversationView } from '@helpline/core';
 import { type ReactNode, useId } from 'react';
 import { MessageText } from '../components/MessageText';
+import { useStickToEnd } from '../hooks/useStickToEnd';
 import { constantStore, useStore } from '../hooks/useStore';
 import { useTranslator } from '../i18n/translator';
 import { useSupervisorSession } from './useSupervisorSession';
@@ -33,6 +34,7 @@ export function MonitoredChat({
   const transcripts = useStore(supervision?.$transcripts ?? NO_TRANSCRIPTS);
   const headingId = useId();
   const view = transcripts[cid];
+  const log = useStickToEnd<HTMLDivElement>(view?.messages.length ?? 0);
   if (!view) return null;
 
   const author = (message: ChatMessage): string =>
@@ -45,6 +47,8 @@ export function MonitoredChat({
       </h3>
       <div
         className="helpline-chat__log helpline-monitored__log"
+        ref={log.ref}
+        onScroll={log.onScroll}
         role="log"
         aria-live="polite"
         aria-labelledby={headingId}

@@ -7,10 +7,9 @@ import {
   type PropsWithoutRef,
   type ReactNode,
   type RefAttributes,
-  useEffect,
-  useLayoutEffect,
   useRef,
 } from 'react';
+import { useBrowserLayoutEffect } from '../hooks/useStickToEnd';
 
 /** What a React wrapper of a custom element needs to know about it (generated from `custom-elements.json`). */
 export interface ElementComponentOptions {
@@ -25,9 +24,6 @@ export interface ElementComponentOptions {
 /** The props of a wrapped element: its own props, plus the usual HTML attributes and children. */
 export type ElementComponentProps<TProps> = TProps &
   Omit<HTMLAttributes<HTMLElement>, keyof TProps> & { readonly children?: ReactNode };
-
-// Layout effects warn during server rendering in React 18; properties only matter in the browser anyway.
-const useBrowserLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
 
 /**
  * Wraps a custom element for React 18 and 19, in the spirit of `@lit/react`: listed properties are set on

@@ -262,6 +262,12 @@ export function renderFiles(ctx: PanelContext, files: readonly AttachmentRef[]):
   </ul>`;
 }
 
+/**
+ * The attach button's paperclip, drawn (an emoji needs a font the visitor's system may lack). It comes with this
+ * chunk, which a composer that takes files loads at once, to keep the chat's first open within its budget.
+ */
+export const paperclip = html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16 7v9a4 4 0 0 1-8 0V6a3 3 0 0 1 6 0v9a1 1 0 0 1-2 0V8" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" /></svg>`;
+
 /** The styles of the attachment UI, adopted by the panel when this chunk loads. */
 export const attachmentStyles = css`
   [part~='uploads']:empty,

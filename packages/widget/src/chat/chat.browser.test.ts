@@ -115,6 +115,36 @@ describe('chat in the widget', () => {
     await waitFor(() => w.has('[part~="start-chat"]'), 'back to the start screen');
   });
 
+  it('keeps the log at the newest message while the visitor reads at the end, and still while they scroll back', async () => {
+    const w = await world();
+    const cid = await startChat(w);
+    await w.agent.accept(cid);
+    await w.waitForText('You are chatting with Alice.');
+    const log = w.$<HTMLElement>('[part~="messages"]');
+    const count = () => log.querySelectorAll('[part~="message"]').length;
+    const lastShown = () => {
+      const last = [...log.querySelectorAll('[part~="message"]')].at(-1)?.getBoundingClientRect();
+      const box = log.getBoundingClientRect();
+      return last !== undefined && last.bottom <= box.bottom + 1 && last.top >= box.top - 1;
+    };
+    for (let n = 1; n <= 20; n += 1) await w.agent.sendMessage(cid, `Line ${n} of a long answer`);
+    await waitFor(() => count() === 20, '20 messages');
+    assert.isAbove(log.scrollHeight, log.clientHeight, 'the log overflows');
+    await waitFor(lastShown, 'the newest message in view');
+
+    // Scrolled back to read: the next message does not pull the log away.
+    log.scrollTop = 0;
+    await w.agent.sendMessage(cid, 'Line 21');
+    await waitFor(() => count() === 21, '21 messages');
+    assert.strictEqual(log.scrollTop, 0);
+
+    // Back at the end: the next one scrolls into view again.
+    log.scrollTop = log.scrollHeight;
+    await w.agent.sendMessage(cid, 'Line 22');
+    await waitFor(() => count() === 22, '22 messages');
+    await waitFor(lastShown, 'the newest message in view again');
+  });
+
   it('counts unread agent messages on the launcher while closed, fires helpline-message, clears on open', async () => {
     const w = await world();
     const cid = await startChat(w);

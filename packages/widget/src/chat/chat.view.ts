@@ -201,7 +201,7 @@ function renderComposer(ctx: PanelContext): TemplateResult {
   >
     ${
       ctx.uploads
-        ? html`<button type="button" part="attach" aria-label=${i18n.t('attach')} @click=${() => attachFiles(ctx)}>📎</button>`
+        ? html`<button type="button" part="attach" aria-label=${i18n.t('attach')} @click=${() => attachFiles(ctx)}>${attachments?.paperclip}</button>`
         : nothing
     }
     <div class="grow">

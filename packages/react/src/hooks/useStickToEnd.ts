@@ -1,0 +1,35 @@
+'use client';
+import { type RefObject, useCallback, useEffect, useLayoutEffect, useRef } from 'react';
+
+// Layout effects warn during server rendering in React 18; scrolling only matters in the browser anyway.
+/** `useLayoutEffect` in the browser, `useEffect` on the server. */
+export const useBrowserLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
+
+/** How close to its end (px) a log counts as read to the end: rounding and sub-pixel layouts leave a little. */
+const END_SLACK_PX = 24;
+
+/** Whether `log` shows its last line. */
+export function isScrolledToEnd(log: HTMLElement): boolean {
+  return log.scrollHeight - log.scrollTop - log.clientHeight <= END_SLACK_PX;
+}
+
+/**
+ * Keeps a scrolling log at its end as it grows, as chat logs do: while the reader is at the end, what arrives
+ * (`content` changed) scrolls into view; once they scroll up to read, it stays where they are until they come back
+ * to the end. Put `ref` and `onScroll` on the scrolling element.
+ */
+export function useStickToEnd<T extends HTMLElement>(
+  content: unknown,
+): { readonly ref: RefObject<T | null>; readonly onScroll: () => void } {
+  const ref = useRef<T | null>(null);
+  const atEnd = useRef(true);
+  const onScroll = useCallback(() => {
+    if (ref.current) atEnd.current = isScrolledToEnd(ref.current);
+  }, []);
+  // `content` is what arrives: each change may have grown the log.
+  useBrowserLayoutEffect(() => {
+    const log = ref.current;
+    if (log && atEnd.current) log.scrollTop = log.scrollHeight;
+  }, [content]);
+  return { ref, onScroll };
+}
