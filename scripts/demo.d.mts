@@ -61,5 +61,5 @@ export interface DemoOptions {
 /** Bundles the React examples into examples/.build. */
 export function buildExamples(options?: { readonly log?: boolean }): Promise<void>;
 
-/** Starts the server in dev mode and the examples; resolves with the URLs and `stop()`. */
+/** Starts the server in dev mode (unless `serverUrl` names one) and the examples; resolves with the URLs and `stop()`. */
 export function startDemo(options?: DemoOptions): Promise<Demo>;

@@ -82,8 +82,9 @@ export async function startDemo({
   history = false,
   serverUrl,
 } = {}) {
+  const givenOrigin = serverUrl === undefined ? undefined : originOf(serverUrl);
   if (buildApps) await buildExamples();
-  if (serverUrl !== undefined) return servePages({ port, mounts, serverOrigin: originOf(serverUrl) });
+  if (givenOrigin !== undefined) return servePages({ port, mounts, serverOrigin: givenOrigin });
   const server = await import('../packages/server/dist/index.js');
   mkdirSync(dataDir, { recursive: true });
   const mailbox = mail
@@ -146,6 +147,9 @@ function originOf(url) {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new Error(`The demo's server URL must be http:// or https://, not ${url}`);
+  // The pages name the server by its origin (`/v1/…` under it): a server under a path is not one they can reach.
+  if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '')
+    throw new Error(`The demo's server URL must be an origin (http://host:port), without a path: ${url}`);
   return parsed.origin;
 }
 

@@ -25,13 +25,19 @@ describe('the demo pages against a server already running', () => {
     }
   });
 
-  it('refuses a server URL that is not http(s), saying which', async () => {
+  it('refuses a server URL that is not an http(s) origin, saying why', async () => {
     await assert.rejects(startDemo({ port: 0, buildApps: false, serverUrl: 'ftp://127.0.0.1:8000' }), {
       message: "The demo's server URL must be http:// or https://, not ftp://127.0.0.1:8000",
     });
+    await assert.rejects(startDemo({ port: 0, buildApps: false, serverUrl: 'not a url' }), {
+      message: "The demo's server URL is not a URL: not a url",
+    });
     await assert.rejects(
-      startDemo({ port: 0, buildApps: false, serverUrl: 'balancer:8000/x y' }),
-      /not a URL|must be http/,
+      startDemo({ port: 0, buildApps: false, serverUrl: 'http://127.0.0.1:8000/helpline' }),
+      {
+        message:
+          "The demo's server URL must be an origin (http://host:port), without a path: http://127.0.0.1:8000/helpline",
+      },
     );
   });
 });

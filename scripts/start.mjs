@@ -110,7 +110,9 @@ try {
   console.error(`The demo did not start: ${error instanceof Error ? error.message : String(error)}`);
   if (error?.code === 'EADDRINUSE') {
     console.error(
-      'Set HELPLINE_PORT / HELPLINE_DEMO_PORT / HELPLINE_DEMO_SMTP_PORT / HELPLINE_DEMO_MAILBOX_PORT to free ports.',
+      serverUrl
+        ? 'Set HELPLINE_DEMO_PORT to a free port.'
+        : 'Set HELPLINE_PORT / HELPLINE_DEMO_PORT / HELPLINE_DEMO_SMTP_PORT / HELPLINE_DEMO_MAILBOX_PORT to free ports.',
     );
   }
   process.exit(1);

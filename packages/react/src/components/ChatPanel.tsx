@@ -78,12 +78,14 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
   }, [unread]);
 
   const typing = useTypingReporter(setTyping, typingIdleMs);
+  const log = useStickToEnd<HTMLDivElement>(`${chat.messages.length}:${conversation?.notes?.length ?? 0}`);
 
   const send = () => {
     const text = draft.trim();
     const ready = files.ready;
     if ((!text && ready.length === 0) || !canSend) return;
     typing.stop();
+    log.toEnd(); // one's own message is brought into view, wherever the log was scrolled
     submit(ready);
     files.sent();
   };
@@ -91,8 +93,6 @@ export function ChatPanel({ id, typingIdleMs = TYPING_IDLE_MS, className }: Chat
   const lastReadMine = chat.messages.findLast(
     (m) => m.from.id === chat.me && m.seq !== undefined && m.seq <= chat.readByCustomerUpTo,
   )?.key;
-
-  const log = useStickToEnd<HTMLDivElement>(`${chat.messages.length}:${conversation?.notes?.length ?? 0}`);
 
   return (
     <section

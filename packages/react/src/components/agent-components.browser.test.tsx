@@ -425,6 +425,14 @@ describe('agent components', () => {
       await act(() => visitor.sendMessage('Line 32'));
       await waitForUi(() => log.querySelectorAll('.helpline-message').length === 32, '32 messages');
       assert.isTrue(lastShown(), 'the newest message is in view again');
+
+      // Scrolled back, the agent answers: their own message is brought into view.
+      log.scrollTop = 0;
+      log.dispatchEvent(new Event('scroll'));
+      await typeText(byLabel(container, 'Message'), 'On it');
+      await press({ key: 'Enter' }, byLabel(container, 'Message'));
+      await waitForUi(() => log.querySelectorAll('.helpline-message').length === 33, 'the answer');
+      await waitForUi(lastShown, 'the answer in view');
     });
 
     it('shows the conversation safely; sends with Enter; canned responses fill placeholders as text', async () => {

@@ -232,7 +232,8 @@ function thumbnail(ctx: PanelContext, file: AttachmentRef): TemplateResult | typ
       );
     return nothing;
   }
-  return url ? html`<img part="thumbnail" src=${url} alt="" />` : nothing;
+  // Loaded after the render that added it, the image makes the log taller: a render keeps the log at its end.
+  return url ? html`<img part="thumbnail" src=${url} alt="" @load=${ctx.requestUpdate} />` : nothing;
 }
 
 async function download(ctx: PanelContext, file: AttachmentRef): Promise<void> {

@@ -134,15 +134,33 @@ describe('chat in the widget', () => {
 
     // Scrolled back to read: the next message does not pull the log away.
     log.scrollTop = 0;
+    log.dispatchEvent(new Event('scroll'));
     await w.agent.sendMessage(cid, 'Line 21');
     await waitFor(() => count() === 21, '21 messages');
     assert.strictEqual(log.scrollTop, 0);
 
     // Back at the end: the next one scrolls into view again.
     log.scrollTop = log.scrollHeight;
+    log.dispatchEvent(new Event('scroll'));
     await w.agent.sendMessage(cid, 'Line 22');
     await waitFor(() => count() === 22, '22 messages');
     await waitFor(lastShown, 'the newest message in view again');
+
+    // Scrolled back, the visitor writes: their own message is brought into view.
+    log.scrollTop = 0;
+    log.dispatchEvent(new Event('scroll'));
+    send(w, 'Thanks, reading it now');
+    await waitFor(() => count() === 23, 'their own message');
+    await waitFor(lastShown, 'their own message in view');
+
+    // Closed with the log scrolled back, messages arrive; opened again, the newest shows.
+    log.scrollTop = 0;
+    log.dispatchEvent(new Event('scroll'));
+    w.widget.open = false;
+    await w.agent.sendMessage(cid, 'Line 24, while closed');
+    await waitFor(() => count() === 24, 'a message while closed');
+    await w.open();
+    await waitFor(() => lastShown(), 'the newest message in view on opening');
   });
 
   it('counts unread agent messages on the launcher while closed, fires helpline-message, clears on open', async () => {

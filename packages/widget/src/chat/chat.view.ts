@@ -196,6 +196,7 @@ function renderComposer(ctx: PanelContext): TemplateResult {
     novalidate
     @submit=${(event: SubmitEvent) => {
       event.preventDefault();
+      ctx.state.logScrolledBack = false;
       send(event.currentTarget as HTMLFormElement);
     }}
   >
@@ -284,9 +285,15 @@ export function renderChat(ctx: PanelContext, ended: (ctx: PanelContext) => Temp
   for (const message of messages)
     if (message.from.role === 'visitor' && message.seq !== undefined) lastOwn = message.key;
   const typingName = model.session.$agentTyping.get() ? agentName(ctx) : undefined;
+  // Whether the visitor scrolled the log back from its end (within a few pixels); a log without layout (the panel
+  // closed) says nothing.
+  const scrolled = ({ currentTarget: log }: Event) => {
+    const { scrollHeight, scrollTop, clientHeight } = log as HTMLElement;
+    if (clientHeight) ctx.state.logScrolledBack = scrollHeight - scrollTop - clientHeight > 24;
+  };
   return html`
     ${renderStatus(ctx)}
-    <div part="messages" role="log" aria-label=${i18n.t('messagesLabel')} tabindex="0">
+    <div part="messages" role="log" aria-label=${i18n.t('messagesLabel')} tabindex="0" @scroll=${scrolled}>
       ${messages.map((message) => renderMessageItem(ctx, message, message.key === lastOwn))}
     </div>
     <p part="status typing" role="status">

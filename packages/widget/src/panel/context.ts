@@ -28,6 +28,11 @@ export interface PanelState {
   voicemailTimer?: ReturnType<typeof setTimeout>;
   /** After a reload: what became of the call of voice interaction `cid` that could not be taken over here. */
   reattached?: { readonly cid: string; readonly outcome: 'ended' | 'elsewhere' };
+  /**
+   * The visitor scrolled the message log back from its end to read: what arrives then does not pull it away. Their
+   * own message, or opening the panel, brings it back to the end.
+   */
+  logScrolledBack?: boolean;
 }
 
 /** What every view renders from. */

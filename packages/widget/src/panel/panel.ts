@@ -127,8 +127,6 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
   #serverConfig: SiteConfig = {};
   #lastView: WidgetView | undefined;
   #wasOpen = false;
-  /** Whether the message log showed its last message before this render (so what arrives scrolls into view). */
-  #logAtEnd = true;
   readonly #views: Partial<Record<LazyView, View>> = {};
   #cleanups: (() => void)[] = [];
   readonly #state: PanelState = { slotMode: 'asap' };
@@ -149,6 +147,7 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
     this.#model?.setVisible(widget.open && document.visibilityState === 'visible');
     if (widget.open && !this.#wasOpen) {
       this.#lastView = undefined; // focus moves in on the next render
+      this.#state.logScrolledBack = false; // what arrived while it was closed (the unread count) shows on opening
       void this.updateComplete.then(() => this.#animateIn());
     }
     this.#wasOpen = widget.open;
@@ -473,22 +472,11 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
     </section>`;
   }
 
-  #messageLog(): HTMLElement | null {
-    return this.renderRoot.querySelector<HTMLElement>('[part~="messages"]');
-  }
-
-  protected override willUpdate(changed: PropertyValues): void {
-    super.willUpdate(changed);
-    // Chat logs stick to their end: while the visitor reads the newest message, the next one scrolls into view; once
-    // they scroll back to read, the log stays where they are. A log not shown yet counts as at its end.
-    const log = this.#messageLog();
-    this.#logAtEnd = !log || log.scrollHeight - log.scrollTop - log.clientHeight <= LOG_END_SLACK_PX;
-  }
-
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    const log = this.#messageLog();
-    if (log && this.#logAtEnd) log.scrollTop = log.scrollHeight;
+    // Chat logs stick to their end while the reader is there (chat.view.ts tells when they scroll back).
+    const log = this.renderRoot.querySelector('[part~="messages"]');
+    if (log && !this.#state.logScrolledBack) log.scrollTop = log.scrollHeight;
     this.#tickWhileTalking();
     const view = this.#model ? this.#model.$view.get() : undefined;
     if (!this.widget.open || view === undefined || view === this.#lastView) return;
@@ -501,9 +489,6 @@ export class HelplinePanelElement extends LitElement implements PanelHandle {
     target.focus();
   }
 }
-
-/** How close to its end (px) the message log counts as read to the end: sub-pixel layouts leave a little. */
-const LOG_END_SLACK_PX = 24;
 
 let badgeSheet: CSSStyleSheet | undefined;
 
