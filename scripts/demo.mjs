@@ -131,7 +131,9 @@ export async function startDemo({
     server: helpline,
     ...(mailbox ? { mailbox } : {}),
     stop() {
-      stopping ??= Promise.all([pagesServed.stop(), helpline.close(), mailbox?.close()]);
+      stopping ??= Promise.all([pagesServed.stop(), helpline.close(), mailbox?.close()]).then(
+        () => undefined,
+      );
       return stopping;
     },
   };

@@ -407,28 +407,30 @@ describe('agent components', () => {
         const box = log.getBoundingClientRect();
         return last !== undefined && last.bottom <= box.bottom + 1 && last.top >= box.top - 1;
       };
+      /** Scrolls the log as the agent would (the event at once, not on the next frame). */
+      const scrollLog = (top: number) => {
+        log.scrollTop = top;
+        log.dispatchEvent(new Event('scroll'));
+      };
       for (let n = 1; n <= 30; n += 1) await act(() => visitor.sendMessage(`Line ${n} of a long story`));
       await waitForUi(() => log.querySelectorAll('.helpline-message').length === 30, '30 messages');
       assert.isAbove(log.scrollHeight, log.clientHeight, 'the log overflows');
       assert.isTrue(lastShown(), 'the newest message is in view');
 
       // Scrolled back to read: a new message does not pull the log away from what they read.
-      log.scrollTop = 0;
-      log.dispatchEvent(new Event('scroll'));
+      scrollLog(0);
       await act(() => visitor.sendMessage('Line 31'));
       await waitForUi(() => log.querySelectorAll('.helpline-message').length === 31, '31 messages');
       assert.strictEqual(log.scrollTop, 0);
 
       // Back at the end: the next one scrolls into view again.
-      log.scrollTop = log.scrollHeight;
-      log.dispatchEvent(new Event('scroll'));
+      scrollLog(log.scrollHeight);
       await act(() => visitor.sendMessage('Line 32'));
       await waitForUi(() => log.querySelectorAll('.helpline-message').length === 32, '32 messages');
       assert.isTrue(lastShown(), 'the newest message is in view again');
 
       // Scrolled back, the agent answers: their own message is brought into view.
-      log.scrollTop = 0;
-      log.dispatchEvent(new Event('scroll'));
+      scrollLog(0);
       await typeText(byLabel(container, 'Message'), 'On it');
       await press({ key: 'Enter' }, byLabel(container, 'Message'));
       await waitForUi(() => log.querySelectorAll('.helpline-message').length === 33, 'the answer');

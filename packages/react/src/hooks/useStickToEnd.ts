@@ -1,9 +1,6 @@
 'use client';
-import { type RefObject, useCallback, useEffect, useLayoutEffect, useRef } from 'react';
-
-// Layout effects warn during server rendering in React 18; scrolling only matters in the browser anyway.
-/** `useLayoutEffect` in the browser, `useEffect` on the server. */
-export const useBrowserLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
+import { type RefObject, useCallback, useRef } from 'react';
+import { useBrowserLayoutEffect } from './useBrowserLayoutEffect';
 
 /** How close to its end (px) a log counts as read to the end: rounding and sub-pixel layouts leave a little. */
 const END_SLACK_PX = 24;

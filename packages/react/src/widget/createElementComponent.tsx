@@ -9,7 +9,7 @@ import {
   type RefAttributes,
   useRef,
 } from 'react';
-import { useBrowserLayoutEffect } from '../hooks/useStickToEnd';
+import { useBrowserLayoutEffect } from '../hooks/useBrowserLayoutEffect';
 
 /** What a React wrapper of a custom element needs to know about it (generated from `custom-elements.json`). */
 export interface ElementComponentOptions {

@@ -127,35 +127,36 @@ describe('chat in the widget', () => {
       const box = log.getBoundingClientRect();
       return last !== undefined && last.bottom <= box.bottom + 1 && last.top >= box.top - 1;
     };
+    /** Scrolls the log as the visitor would (the event at once, not on the next frame). */
+    const scrollLog = (top: number) => {
+      log.scrollTop = top;
+      log.dispatchEvent(new Event('scroll'));
+    };
     for (let n = 1; n <= 20; n += 1) await w.agent.sendMessage(cid, `Line ${n} of a long answer`);
     await waitFor(() => count() === 20, '20 messages');
     assert.isAbove(log.scrollHeight, log.clientHeight, 'the log overflows');
     await waitFor(lastShown, 'the newest message in view');
 
     // Scrolled back to read: the next message does not pull the log away.
-    log.scrollTop = 0;
-    log.dispatchEvent(new Event('scroll'));
+    scrollLog(0);
     await w.agent.sendMessage(cid, 'Line 21');
     await waitFor(() => count() === 21, '21 messages');
     assert.strictEqual(log.scrollTop, 0);
 
     // Back at the end: the next one scrolls into view again.
-    log.scrollTop = log.scrollHeight;
-    log.dispatchEvent(new Event('scroll'));
+    scrollLog(log.scrollHeight);
     await w.agent.sendMessage(cid, 'Line 22');
     await waitFor(() => count() === 22, '22 messages');
     await waitFor(lastShown, 'the newest message in view again');
 
     // Scrolled back, the visitor writes: their own message is brought into view.
-    log.scrollTop = 0;
-    log.dispatchEvent(new Event('scroll'));
+    scrollLog(0);
     send(w, 'Thanks, reading it now');
     await waitFor(() => count() === 23, 'their own message');
     await waitFor(lastShown, 'their own message in view');
 
     // Closed with the log scrolled back, messages arrive; opened again, the newest shows.
-    log.scrollTop = 0;
-    log.dispatchEvent(new Event('scroll'));
+    scrollLog(0);
     w.widget.open = false;
     await w.agent.sendMessage(cid, 'Line 24, while closed');
     await waitFor(() => count() === 24, 'a message while closed');
